@@ -1,0 +1,7 @@
+"""kerastf-xlate: translate model code between Keras layers and TensorFlow low-level ops.
+
+The static entry points (``lint``, ``to-tf``, ``to-keras``) never import TensorFlow or
+Keras and never execute the user's code; only :mod:`kerastf_xlate.verify` does.
+"""
+
+__version__ = "0.1.0"

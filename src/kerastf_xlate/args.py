@@ -1,0 +1,148 @@
+"""Bind a layer constructor call's arguments to its rule, and find what blocks translation.
+
+Shared by ``lint`` (which reports the blockers) and ``to-tf`` (which keeps a blocked layer
+as Keras, and otherwise reads the literal values it needs).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from kerastf_xlate.activations import ACTIVATIONS, CALLABLE_PREFIXES
+from kerastf_xlate.rules import ArgSpec, Rule
+
+# Keyword arguments every Keras layer accepts, handled by the engine (not by rules).
+BASE_KWARGS = frozenset({
+    "name", "dtype", "trainable", "autocast", "input_shape", "input_dim", "batch_size",
+    "batch_input_shape", "input_length", "weights", "activity_regularizer", "seed",
+})
+
+UNKNOWN = object()  # a value that is not a literal
+
+
+def literal(node: ast.AST | None) -> Any:
+    """The Python value of a literal expression, or UNKNOWN."""
+    if node is None:
+        return UNKNOWN
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+@dataclass(frozen=True)
+class Blocker:
+    code: str  # XL201 | XL202 | XL203
+    arg: str
+    message: str
+    node: ast.AST
+
+
+@dataclass
+class BoundArgs:
+    """The call's arguments by rule argument name (AST nodes), plus what could not be bound."""
+
+    nodes: dict[str, ast.expr]
+    opaque: bool  # *args or **kwargs present: some arguments are unknown
+    extra: dict[str, ast.expr]  # keywords not in the rule (base kwargs, or errors)
+
+    def value(self, spec: ArgSpec) -> Any:
+        """Literal value of an argument (the default when absent), or UNKNOWN."""
+        node = self.nodes.get(spec.name)
+        if node is None:
+            return spec.default_value() if spec.default is not None else UNKNOWN
+        return literal(node)
+
+
+def bind(rule: Rule, call: ast.Call) -> BoundArgs:
+    nodes: dict[str, ast.expr] = {}
+    extra: dict[str, ast.expr] = {}
+    opaque = False
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            opaque = True
+            break
+        if i < len(rule.args):
+            nodes[rule.args[i].name] = arg
+    names = {a.name for a in rule.args}
+    for kw in call.keywords:
+        if kw.arg is None:
+            opaque = True
+        elif kw.arg in names:
+            nodes[kw.arg] = kw.value
+        else:
+            extra[kw.arg] = kw.value
+    return BoundArgs(nodes, opaque, extra)
+
+
+def _src(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse of odd nodes
+        return "..."
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_activation_callable(node: ast.AST) -> bool:
+    from kerastf_xlate.resolve import dotted
+
+    parts = dotted(node)
+    if parts is None:
+        return False
+    name = parts[-1]
+    return name in ACTIVATIONS and len(parts) > 1 and parts[0] in ("tf", "keras", "tensorflow", "activations", "ops")
+
+
+def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list[Blocker]:
+    """Everything in this call that blocks a faithful translation, in argument order."""
+    if rule.status != "translated":
+        return []
+    bound = bound or bind(rule, call)
+    out: list[Blocker] = []
+    layer = rule.layer
+    for spec in rule.args:
+        node = bound.nodes.get(spec.name)
+        if node is None:
+            continue
+        value = literal(node)
+        shown = f"`{layer}({spec.name}={_src(node)})`"
+        if spec.blocks is not None:
+            if value is UNKNOWN or value != spec.default_value():
+                out.append(Blocker("XL202", spec.name, f"{shown} blocks translation: {spec.blocks}", node))
+            continue
+        if spec.values:
+            if value is UNKNOWN:
+                out.append(Blocker("XL203", spec.name, f"{shown}: the value is not a literal; the translation needs one of {', '.join(map(repr, spec.values))}", node))
+            elif not (isinstance(value, str) and value.lower() in {k.lower() for k in spec.values}) and not (
+                spec.supported and value in spec.supported_values()  # type: ignore[operator]
+            ):
+                out.append(Blocker("XL201", spec.name, f"{shown} blocks translation: supported values are {', '.join(map(repr, spec.values))}", node))
+            continue
+        if spec.supported is not None:
+            allowed = spec.supported_values() or []
+            if value is UNKNOWN:
+                out.append(Blocker("XL203", spec.name, f"{shown}: the value is not a literal; the translation supports {', '.join(spec.supported)}", node))
+            elif value not in allowed:
+                out.append(Blocker("XL201", spec.name, f"{shown} blocks translation: supported values are {', '.join(spec.supported)}", node))
+            continue
+        if spec.kind == "activation":
+            if isinstance(value, str):
+                if value.lower() not in ACTIVATIONS:
+                    out.append(Blocker("XL201", spec.name, f"{shown} blocks translation: activation {value!r} has no TensorFlow spelling here", node))
+            elif value is None:
+                pass
+            elif not _is_activation_callable(node):
+                out.append(Blocker("XL203", spec.name, f"{shown} is a custom callable: it is called as it is and cannot be checked", node))
+        elif spec.kind == "initializer":
+            if value is UNKNOWN and not isinstance(node, ast.Call):
+                out.append(Blocker("XL203", spec.name, f"{shown} is a custom initializer: the translation uses it as it is", node))
+    for name, node in bound.extra.items():
+        if name == "dtype":
+            value = literal(node)
+            if value not in (None, "float32") and not (isinstance(node, ast.Attribute) and node.attr == "float32"):
+                out.append(Blocker("XL201", name, f"`{layer}(dtype={_src(node)})` blocks translation: only float32 layers are translated", node))
+        elif name == "activity_regularizer" and literal(node) is not None:
+            out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node))
+    return out

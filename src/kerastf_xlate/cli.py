@@ -1,0 +1,271 @@
+"""The ``xlate`` command line. It parses arguments, calls the engines, and prints.
+
+Imports are lazy so that ``xlate lint - --stdin-filename f.py`` (what editors run on every
+keystroke) starts fast: nothing imports TensorFlow, Keras or even LibCST unless needed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import partial
+from typing import Any
+
+import click
+
+from kerastf_xlate import __version__
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _jobs(value: int | None) -> int:
+    return value if value and value > 0 else (os.cpu_count() or 1)
+
+
+def _load_rules() -> Any:
+    from kerastf_xlate.rules import RuleError, default_rules
+
+    try:
+        return default_rules()
+    except RuleError as exc:
+        _err(f"error: broken rule file: {exc}")
+        sys.exit(EXIT_ERROR)
+
+
+def _config_for(path: str | None, explicit: str | None) -> Any:
+    from kerastf_xlate.config import ConfigError, find_config, load_config_file
+
+    try:
+        if explicit:
+            return load_config_file(explicit)
+        return find_config(path)
+    except (ConfigError, OSError) as exc:
+        _err(f"error: {exc}")
+        sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlate")
+def main() -> None:
+    """Translate model code between Keras layers and TensorFlow low-level ops, and lint
+    what can't be translated."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+
+
+# ------------------------------------------------------------------------------ lint
+
+
+def _adjust(cfg: Any, select: str | None, ignore: str | None) -> Any:
+    """Command-line --select/--ignore on top of the file's configuration."""
+    import dataclasses
+
+    if select:
+        cfg = dataclasses.replace(cfg, select=tuple(s.strip() for s in select.split(",") if s.strip()))
+    if ignore:
+        cfg = dataclasses.replace(cfg, ignore=cfg.ignore + tuple(s.strip() for s in ignore.split(",") if s.strip()))
+    return cfg
+
+
+def _lint_worker(path: str, config_path: str | None, select: str | None, ignore: str | None, to_keras: bool) -> Any:
+    """Lint one file (module-level so that it can run in a worker process)."""
+    from kerastf_xlate.lint import FileResult, lint_bytes
+    from kerastf_xlate.sources import SourceError, read_bytes
+
+    cfg = _adjust(_config_for(path, config_path), select, ignore)
+    if to_keras:
+        from kerastf_xlate.tokeras import lint_bytes as impl
+    else:
+        impl = lint_bytes
+    try:
+        data = read_bytes(path)
+    except SourceError as err:
+        return FileResult(path, error=err)
+    return impl(path, data, _load_rules(), cfg)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
+@click.option("--stdin-filename", help="The path to report (and configure) for source read from '-'.")
+@click.option("--config", "config_path", type=click.Path(), help="Use this pyproject.toml / TOML file instead of searching.")
+@click.option("--select", help="Comma-separated code prefixes to report (overrides the configuration).")
+@click.option("--ignore", help="Comma-separated code prefixes to ignore (added to the configuration).")
+@click.option("--to-keras", "to_keras", is_flag=True, help="Report what `to-keras` cannot translate instead.")
+@click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_path: str | None,
+         select: str | None, ignore: str | None, to_keras: bool, jobs: int | None, exit_zero: bool) -> None:
+    """Report Keras layers that block a translation (static; never imports TF or Keras).
+
+    PATHS are files, directories (searched recursively for .py and .ipynb) or '-' for
+    standard input. Exit status: 0 clean, 1 something reported, 2 usage or file errors.
+    """
+    from kerastf_xlate.diagnostics import render
+    from kerastf_xlate.lint import FileResult, lint_bytes, source_error_diagnostic
+    from kerastf_xlate.sources import SourceError, iter_files
+
+    if not paths:
+        paths = (".",)
+    rules = _load_rules()
+    errors: list[SourceError] = []
+    results: list[FileResult] = []
+
+    if to_keras:
+        from kerastf_xlate.tokeras import lint_bytes as lint_impl
+    else:
+        lint_impl = lint_bytes
+
+    file_paths: list[str] = []
+    for p in paths:
+        if p == "-":
+            name = stdin_filename or "<stdin>"
+            data = sys.stdin.buffer.read()
+            cfg = _adjust(_config_for(stdin_filename, config_path), select, ignore)
+            results.append(lint_impl(name, data, rules, cfg))
+        elif not os.path.lexists(p):
+            errors.append(SourceError(p, "no such file or directory"))
+        else:
+            cfg = _config_for(p, config_path)
+            for f in iter_files([p], cfg.exclude, errors):
+                if f != p and _config_for(f, config_path).excludes(f):
+                    continue
+                file_paths.append(f)
+
+    from kerastf_xlate.runner import run_parallel
+
+    worker = partial(_lint_worker, config_path=config_path, select=select, ignore=ignore, to_keras=to_keras)
+    results += run_parallel(worker, file_paths, _jobs(jobs))  # type: ignore[arg-type]
+
+    diags = []
+    for r in results:
+        diags += r.diagnostics
+        if r.error is not None and not any(d.code == "XL001" for d in r.diagnostics):
+            errors.append(r.error)
+    if fmt != "text":
+        diags += [source_error_diagnostic(e) for e in errors]
+    diags.sort()
+    out = render(diags, fmt, __version__)
+    if out:
+        click.echo(out, nl=False)
+    for e in errors:
+        _err(f"error: {e}")
+    if errors or any(r.error for r in results):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FOUND if diags and not exit_zero else EXIT_OK)
+
+
+# ------------------------------------------------------------------------------ rules / codes
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
+@click.option("--status", type=click.Choice(["translated", "structural", "none", "removed"]), multiple=True,
+              help="Only rules with this status (repeatable).")
+def rules_cmd(fmt: str, status: tuple[str, ...]) -> None:
+    """List every Keras layer with its TensorFlow counterpart, or why there is none."""
+    from kerastf_xlate.table import render_json, render_markdown, render_table
+
+    rules = [r for r in _load_rules() if not status or r.status in status]
+    text = {"table": render_table, "markdown": render_markdown, "json": render_json}[fmt](rules)
+    click.echo(text, nl=False)
+
+
+@main.command("codes")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True)
+def codes_cmd(fmt: str) -> None:
+    """List the diagnostic codes (stable) with what each means."""
+    from kerastf_xlate.codes import CODES, render_markdown
+
+    if fmt == "markdown":
+        click.echo(render_markdown(), nl=False)
+        return
+    for c in CODES.values():
+        click.echo(f"{c.code}  {c.name:<28} {c.summary}")
+
+
+# ------------------------------------------------------------------------------ translation
+
+
+def _translate_options(func: Any) -> Any:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("-o", "--output", type=click.Path(), help="Write to this file (or directory, for several inputs)."),
+        click.option("--in-place", "-i", is_flag=True, help="Rewrite the files in place (atomically)."),
+        click.option("--diff", is_flag=True, help="Print a unified diff instead of the translation."),
+        click.option("--check", is_flag=True, help="Exit 1 when something would change; write nothing."),
+        click.option("--stdin-filename", help="The path to report for source read from '-'."),
+        click.option("--allow-output-inside", is_flag=True, help="Allow an output directory inside an input directory."),
+        click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores)."),
+        click.option("-q", "--quiet", is_flag=True, help="Do not report untranslated code on stderr."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+@main.command("to-tf")
+@_translate_options
+@click.option("--input-shape", help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
+def to_tf(input_shape: str | None, **kwargs: Any) -> None:
+    """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
+    from kerastf_xlate.totf import make_transform
+
+    shape = None
+    if input_shape:
+        try:
+            shape = tuple(int(s) for s in input_shape.replace("(", "").replace(")", "").split(",") if s.strip())
+        except ValueError:
+            raise click.BadParameter("expected integers separated by commas", param_hint="--input-shape")
+    from kerastf_xlate.translate_cmd import run_translate
+
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), **kwargs))
+
+
+@main.command("to-keras")
+@_translate_options
+def to_keras(**kwargs: Any) -> None:
+    """Raise TensorFlow low-level code (tf.nn, tf.Module) back to Keras layers."""
+    from kerastf_xlate.tokeras import make_transform
+    from kerastf_xlate.translate_cmd import run_translate
+
+    sys.exit(run_translate(make_transform, **kwargs))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--to-keras", "to_keras", is_flag=True, help="Verify `to-keras` instead of `to-tf`.")
+@click.option("--atol", type=float, default=1e-5, show_default=True, help="Absolute tolerance.")
+@click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
+@click.option("--input-shape", help="Input shape for models that declare none, e.g. 28,28,1.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: str | None, seed: int) -> None:
+    """Execute the original and the translation on the same inputs and weights, and compare.
+
+    This runs your code and imports TensorFlow and Keras (the [verify] extra).
+    """
+    try:
+        from kerastf_xlate.verify import run_verify
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        _err(f"error: `xlate verify` needs TensorFlow and Keras: pip install 'kerastf-xlate[verify]' ({exc})")
+        sys.exit(EXIT_ERROR)
+    shape = tuple(int(s) for s in input_shape.split(",")) if input_shape else None
+    sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=shape, seed=seed))
+
+
+@main.command()
+def lsp() -> None:
+    """Start the language server on stdio (needs the [lsp] extra)."""
+    try:
+        from kerastf_xlate.lsp import start_server
+    except ImportError as exc:
+        _err(f"error: `xlate lsp` needs pygls: pip install 'kerastf-xlate[lsp]' ({exc})")
+        sys.exit(EXIT_ERROR)
+    start_server()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

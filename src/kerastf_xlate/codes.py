@@ -1,0 +1,150 @@
+"""Stable diagnostic codes, each with its documentation (Ruff-style: what, why, example, fix).
+
+Codes never change meaning once released. ``docs/codes.md`` is written from this table
+(``xlate codes --format markdown``) and a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kerastf_xlate.diagnostics import Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    summary: str
+    why: str
+    example: str
+    fix: str
+    severity: Severity = Severity.WARNING
+
+
+_ALL = [
+    Code(
+        "XL001",
+        "unparsable-file",
+        "The file could not be read or parsed, so nothing in it was checked or translated.",
+        "A syntax error, an undecodable byte, or an unreadable path stops the analysis of that "
+        "file only; every other file is still processed and the run exits with status 2.",
+        "def f(:\n    pass",
+        "Fix the syntax error or the encoding; the message names the line.",
+        Severity.ERROR,
+    ),
+    Code(
+        "XL101",
+        "no-tf-counterpart",
+        "A Keras layer that has no faithful TensorFlow low-level counterpart.",
+        "`xlate to-tf` keeps such a layer as a Keras object held by the translated module, so the "
+        "result still needs Keras. The message gives the reason and what to do instead.",
+        "from keras import layers\nlayers.LSTM(64)",
+        "Keep Keras for this layer, or hand-write it with the TensorFlow API the message names.",
+    ),
+    Code(
+        "XL102",
+        "removed-from-keras3",
+        "A Keras layer that no longer exists in Keras 3.",
+        "The code fails under Keras 3 before any translation; the message names the replacement.",
+        "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)",
+        "Use the replacement the message names (for example `layers.ReLU(threshold=...)`).",
+    ),
+    Code(
+        "XL201",
+        "unsupported-argument-value",
+        "A layer argument whose value blocks a faithful translation.",
+        "Some values have no TensorFlow low-level equivalent in the translation "
+        "(for example `data_format='channels_first'`, `padding='causal'`, `groups>1`). The layer "
+        "is kept as Keras.",
+        "from keras import layers\nlayers.Conv2D(8, 3, data_format='channels_first')",
+        "Use a supported value (the message lists them), or keep the Keras layer.",
+    ),
+    Code(
+        "XL202",
+        "blocking-argument",
+        "A layer argument that blocks translation whenever it is set (regularizers, constraints, "
+        "LoRA, quantization, masks).",
+        "A tf.Module does not collect Keras losses or apply constraints, so the translation would "
+        "silently change training. The layer is kept as Keras.",
+        "from keras import layers\nlayers.Dense(8, kernel_regularizer='l2')",
+        "Drop the argument, or write the loss/constraint by hand after translating.",
+    ),
+    Code(
+        "XL203",
+        "unknown-argument-value",
+        "A layer argument whose value is not known statically, or is a custom callable.",
+        "The translation needs literal values for arguments that decide shapes or ops. A custom "
+        "activation or initializer is called as it is, and cannot be checked.",
+        "from keras import layers\nlayers.Conv2D(8, 3, padding=pad)",
+        "Write the value as a literal, or check the translated call by hand.",
+        Severity.INFO,
+    ),
+    Code(
+        "XL301",
+        "model-kept-as-keras",
+        "A Keras model that `to-tf` keeps as Keras because of how it is built or used.",
+        "The translator only rewrites models whose structure it can follow statically "
+        "(straight-line functional graphs, Sequential lists, subclasses calling their layers). "
+        "Anything else is kept untouched so that the file keeps running.",
+        "for units in sizes:\n    x = layers.Dense(units)(x)",
+        "Unroll the construction, or keep this model in Keras.",
+    ),
+    Code(
+        "XL302",
+        "keras-layer-kept",
+        "A Keras layer that `to-tf` keeps as a Keras object inside a translated module.",
+        "The layer has no counterpart (see XL101) or an argument blocks it (XL201/XL202); it is "
+        "created in `__init__` and called in `__call__`, so outputs stay identical but the "
+        "module still imports Keras.",
+        "layers.LSTM(32)",
+        "None needed; translate the layer by hand to drop the Keras dependency.",
+        Severity.INFO,
+    ),
+    Code(
+        "XL303",
+        "keras-api-on-model",
+        "A Keras model API (fit, compile, save, ...) used on a model, which keeps that model as Keras.",
+        "A `tf.Module` has no Keras training API. Rather than emit code that calls Keras methods "
+        "on a `tf.Module`, the model is left as Keras and this diagnostic says which use blocked it.",
+        "model.fit(x, y)",
+        "Write the training loop with tf.GradientTape, or keep this model in Keras.",
+    ),
+    Code(
+        "XL501",
+        "no-keras-counterpart",
+        "A TensorFlow op that `to-keras` cannot raise to a Keras layer.",
+        "Some ops (tf.nn.ctc_loss, tf.nn.space_to_depth, ops on variables the tool cannot attribute "
+        "to a layer) have no Keras layer; they are kept as they are.",
+        "tf.nn.space_to_depth(x, 2)",
+        "Keep the op (wrap it in a custom layer if needed).",
+    ),
+    Code(
+        "XL502",
+        "module-kept-as-tf",
+        "A tf.Module that `to-keras` keeps as it is because its structure cannot be followed.",
+        "Only modules whose variables map one-to-one onto Keras layer weights are raised.",
+        "class M(tf.Module): ...",
+        "Restructure the module, or keep it as TensorFlow code.",
+    ),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def render_markdown() -> str:
+    """The per-code documentation page (docs/codes.md)."""
+    parts = [
+        "# Diagnostic codes\n\n",
+        "<!-- Written by `xlate codes --format markdown`; tests/test_docs.py keeps it in sync. -->\n\n",
+        "| code | name | severity | summary |\n|---|---|---|---|\n",
+    ]
+    for c in _ALL:
+        parts.append(f"| [{c.code}](#{c.code.lower()}) | {c.name} | {c.severity.value} | {c.summary} |\n")
+    for c in _ALL:
+        parts.append(
+            f"\n## {c.code}\n\n**{c.name}** ({c.severity.value})\n\n"
+            f"### What it does\n\n{c.summary}\n\n### Why\n\n{c.why}\n\n"
+            f"### Example\n\n```python\n{c.example}\n```\n\n### Fix\n\n{c.fix}\n"
+        )
+    return "".join(parts)

@@ -1,0 +1,419 @@
+"""Resolve names to Keras layers as Python would, on the standard library's ``ast``.
+
+This is the one resolver of the project: ``lint`` uses it directly and ``to-tf`` maps its
+results onto LibCST nodes by position. It is a light, purpose-built scope analysis (module,
+class, function, lambda and comprehension scopes; imports, assignments, parameters,
+``global``/``nonlocal``), far cheaper than full LibCST scope metadata.
+
+A use resolves to a Keras layer when its dotted name, after following import aliases, is
+``<keras root>.layers.<Name>`` (or ``<keras root>.<Model|Sequential|Input|Layer>``, or
+``<root>.models.<Name>``), for every Keras root: ``keras``, ``tensorflow.keras``,
+``tf_keras``, ``keras_core``, ``tensorflow.python.keras``. A local name that shadows an
+import is not a Keras layer.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from dataclasses import dataclass, field
+from typing import Iterator
+
+KERAS_ROOTS = ("tensorflow.python.keras", "tensorflow.keras", "keras_core", "tf_keras", "keras.api", "keras")
+_TOP_LEVEL = {"Model", "Sequential", "Input", "Layer", "InputLayer"}
+
+_STAR = "*"
+
+
+@dataclass
+class Scope:
+    kind: str  # module | class | function | comprehension
+    parent: Scope | None
+    # name -> sorted [(position, qualified name or None for a non-import binding)]
+    bindings: dict[str, list[tuple[tuple[int, int], str | None]]] = field(default_factory=dict)
+    globals_: set[str] = field(default_factory=set)
+    star_imports: list[tuple[tuple[int, int], str]] = field(default_factory=list)
+
+    def bind(self, name: str, pos: tuple[int, int], qual: str | None) -> None:
+        if name in self.globals_:
+            scope = self
+            while scope.parent is not None:
+                scope = scope.parent
+            scope.bind(name, pos, qual)
+            return
+        entries = self.bindings.setdefault(name, [])
+        bisect.insort(entries, (pos, qual), key=lambda e: e[0])
+
+
+def keras_layer_name(qual: str) -> str | None:
+    """``keras.layers.Conv2D`` -> ``Conv2D``; None when ``qual`` is not a Keras layer path."""
+    for root in KERAS_ROOTS:
+        if qual.startswith(root + "."):
+            rest = qual[len(root) + 1 :]
+            break
+    else:
+        return None
+    parts = rest.split(".")
+    if parts[0] == "layers" and len(parts) >= 2:
+        return parts[-1]
+    if parts[0] == "models" and len(parts) == 2:
+        return parts[1]
+    if len(parts) == 1 and parts[0] in _TOP_LEVEL:
+        return parts[0]
+    return None
+
+
+def dotted(node: ast.AST) -> list[str] | None:
+    """``a.b.c`` -> ['a', 'b', 'c'] when the chain is rooted at a plain name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+@dataclass(frozen=True)
+class Use:
+    """A reference to a Keras layer (a Name or an Attribute chain) in the source."""
+
+    node: ast.expr  # the Name / Attribute
+    qualname: str
+    layer: str  # class or function name in keras.layers
+    call: ast.Call | None  # the call whose func is this reference, if any
+
+
+class _Binder(ast.NodeVisitor):
+    """Pass 1: build scopes and record every binding with its position."""
+
+    def __init__(self, known: set[str] | None = None) -> None:
+        self.known = known or set()
+        self.aliases: set[str] = set()  # local names bound to a Keras layer under another name
+        self.module = Scope("module", None)
+        self.scope = self.module
+        self.scope_of: dict[int, Scope] = {}
+
+    # helpers
+    def _pos(self, node: ast.AST) -> tuple[int, int]:
+        return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+    def _bind_target(self, target: ast.AST, pos: tuple[int, int]) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                self.scope.bind(node.id, pos, None)
+            elif isinstance(node, ast.Starred):
+                continue
+
+    def _enter(self, node: ast.AST, kind: str) -> Scope:
+        scope = Scope(kind, self.scope)
+        self.scope_of[id(node)] = scope
+        return scope
+
+    # imports
+    def visit_Import(self, node: ast.Import) -> None:
+        pos = self._pos(node)
+        for alias in node.names:
+            if alias.asname:
+                self.scope.bind(alias.asname, pos, alias.name)
+            else:
+                top = alias.name.split(".")[0]
+                self.scope.bind(top, pos, top)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        pos = self._pos(node)
+        if node.level:  # relative imports never reach keras
+            for alias in node.names:
+                if alias.name != _STAR:
+                    self.scope.bind(alias.asname or alias.name, pos, None)
+            return
+        module = node.module or ""
+        for alias in node.names:
+            if alias.name == _STAR:
+                self.scope.star_imports.append((pos, module))
+                continue
+            self.scope.bind(alias.asname or alias.name, pos, f"{module}.{alias.name}")
+            if alias.asname and alias.name in self.known:
+                self.aliases.add(alias.asname)
+
+    # bindings
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for t in node.targets:
+            self._bind_target(t, self._pos(node))
+            self._visit_target_exprs(t)
+
+    def _visit_target_exprs(self, target: ast.AST) -> None:
+        # subscripts/attributes in targets contain loads (a[i] = ..., obj.x = ...)
+        for node in ast.walk(target):
+            if isinstance(node, (ast.Subscript, ast.Attribute)):
+                self.visit(node.value)
+                if isinstance(node, ast.Subscript):
+                    self.visit(node.slice)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.annotation)
+        self._bind_target(node.target, self._pos(node))
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        self._bind_target(node.target, self._pos(node))
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        scope.bind(node.target.id, self._pos(node), None)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self._bind_target(node.target, self._pos(node))
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._bind_target(item.optional_vars, self._pos(node))
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.scope.bind(node.name, self._pos(node), None)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.globals_.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        # Binding in an enclosing function: treat as a non-import binding there.
+        scope = self.scope.parent
+        while scope is not None and scope.kind != "function":
+            scope = scope.parent
+        for name in node.names:
+            if scope is not None:
+                scope.bind(name, self._pos(node), None)
+
+    def visit_MatchAs(self, node: ast.AST) -> None:
+        name = getattr(node, "name", None)
+        if name:
+            self.scope.bind(name, self._pos(node), None)
+        self.generic_visit(node)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: ast.AST) -> None:
+        rest = getattr(node, "rest", None)
+        if rest:
+            self.scope.bind(rest, self._pos(node), None)
+        self.generic_visit(node)
+
+    # scopes
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        args = node.args
+        for d in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(d)
+        if not isinstance(node, ast.Lambda):
+            for dec in node.decorator_list:
+                self.visit(dec)
+            if node.returns is not None:
+                self.visit(node.returns)
+            self.scope.bind(node.name, self._pos(node), None)
+        outer = self.scope
+        self.scope = self._enter(node, "function")
+        pos = self._pos(node)
+        for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+            if a is not None:
+                self.scope.bind(a.arg, (0, 0), None)  # parameters bind before any use
+                if a.annotation is not None:
+                    self.scope, saved = outer, self.scope
+                    self.visit(a.annotation)
+                    self.scope = saved
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for stmt in body:
+            self.visit(stmt)
+        del pos
+        self.scope = outer
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+    visit_Lambda = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for b in node.bases + [k.value for k in node.keywords] + node.decorator_list:
+            self.visit(b)
+        outer = self.scope
+        self.scope = self._enter(node, "class")
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scope = outer
+        self.scope.bind(node.name, self._pos(node), None)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        # The first iterable is evaluated in the enclosing scope.
+        self.visit(node.generators[0].iter)
+        outer = self.scope
+        self.scope = self._enter(node, "comprehension")
+        for i, gen in enumerate(node.generators):
+            if i:
+                self.visit(gen.iter)
+            self._bind_target(gen.target, (0, 0))
+            for cond in gen.ifs:
+                self.visit(cond)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.scope = outer
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_GeneratorExp = _comprehension
+    visit_DictComp = _comprehension
+
+
+def _lookup(scope: Scope, name: str, pos: tuple[int, int], own: bool) -> tuple[bool, str | None]:
+    """(found, qualified name or None) for ``name`` bound in ``scope``."""
+    entries = scope.bindings.get(name)
+    if entries:
+        if own:
+            # the last binding before the use (in a function, a later binding makes the
+            # name local everywhere: then the use sees no import)
+            idx = bisect.bisect_right(entries, pos, key=lambda e: e[0]) - 1
+            if idx >= 0:
+                return True, entries[idx][1]
+            return True, None if scope.kind == "function" else _star(scope, name, pos)
+        # from an inner function: the binding in force at call time; take the last one
+        # made before the use when there is one, else the first made after it
+        idx = bisect.bisect_right(entries, pos, key=lambda e: e[0]) - 1
+        return True, entries[max(idx, 0)][1]
+    star = _star(scope, name, pos)
+    if star is not None:
+        return True, star
+    return False, None
+
+
+def _star(scope: Scope, name: str, pos: tuple[int, int]) -> str | None:
+    for spos, module in scope.star_imports:
+        if spos <= pos and keras_layer_name(f"{module}.{name}") is not None:
+            return f"{module}.{name}"
+    return None
+
+
+class _Resolver(ast.NodeVisitor):
+    """Pass 2: resolve every Name/Attribute chain in a load context."""
+
+    def __init__(self, binder: _Binder, known: set[str]) -> None:
+        self.binder = binder
+        self.known = known
+        self.scope = binder.module
+        self.uses: list[Use] = []
+        self._call_func: dict[int, ast.Call] = {}
+
+    def resolve(self, parts: list[str], pos: tuple[int, int]) -> str | None:
+        scope: Scope | None = self.scope
+        own = True
+        while scope is not None:
+            if scope.kind == "class" and not own:
+                scope = scope.parent
+                continue
+            found, qual = _lookup(scope, parts[0], pos, own)
+            if found:
+                if qual is None:
+                    return None
+                return ".".join([qual] + parts[1:])
+            scope = scope.parent
+            own = False
+        return None
+
+    def _check(self, node: ast.expr, parts: list[str]) -> None:
+        if parts[-1] not in self.known and parts[-1] not in self.binder.aliases:
+            return
+        qual = self.resolve(parts, (node.lineno, node.col_offset))
+        if qual is None:
+            return
+        layer = keras_layer_name(qual)
+        if layer is not None and layer in self.known:
+            self.uses.append(Use(node, qual, layer, self._call_func.get(id(node))))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._call_func[id(node.func)] = node
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._check(node, [node.id])
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        parts = dotted(node)
+        if parts is not None and isinstance(node.ctx, ast.Load):
+            self._check(node, parts)
+        else:
+            self.generic_visit(node)
+
+    def _with_scope(self, node: ast.AST) -> None:
+        scope = self.binder.scope_of.get(id(node))
+        if scope is None:
+            self.generic_visit(node)
+            return
+        # decorators, defaults, bases, first iterable: in the enclosing scope
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            outer_parts = list(node.args.defaults) + [d for d in node.args.kw_defaults if d is not None]
+            if not isinstance(node, ast.Lambda):
+                outer_parts += node.decorator_list + ([node.returns] if node.returns else [])
+            for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs + [node.args.vararg, node.args.kwarg]:
+                if a is not None and a.annotation is not None:
+                    outer_parts.append(a.annotation)
+            inner = node.body if isinstance(node.body, list) else [node.body]
+        elif isinstance(node, ast.ClassDef):
+            outer_parts = node.bases + [k.value for k in node.keywords] + node.decorator_list
+            inner = node.body
+        else:  # comprehension
+            gens = node.generators  # type: ignore[attr-defined]
+            outer_parts = [gens[0].iter]
+            inner = [g.target for g in gens] + [g.iter for g in gens[1:]] + [c for g in gens for c in g.ifs]
+            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
+        for child in outer_parts:
+            self.visit(child)
+        saved, self.scope = self.scope, scope
+        for child in inner:
+            self.visit(child)
+        self.scope = saved
+
+    visit_FunctionDef = _with_scope
+    visit_AsyncFunctionDef = _with_scope
+    visit_Lambda = _with_scope
+    visit_ClassDef = _with_scope
+    visit_ListComp = _with_scope
+    visit_SetComp = _with_scope
+    visit_GeneratorExp = _with_scope
+    visit_DictComp = _with_scope
+
+
+def find_uses(tree: ast.Module, known: set[str]) -> list[Use]:
+    """Every reference in ``tree`` to a Keras layer whose name is in ``known``, in order."""
+    binder = _Binder(known)
+    binder.visit(tree)
+    resolver = _Resolver(binder, known)
+    resolver.visit(tree)
+    return resolver.uses
+
+
+def iter_calls(uses: list[Use]) -> Iterator[tuple[Use, ast.Call]]:
+    for use in uses:
+        if use.call is not None:
+            yield use, use.call

@@ -1,0 +1,360 @@
+"""Load and validate the rule files in ``rules/`` (one TOML file per Keras layer).
+
+A malformed or contradictory file raises :class:`RuleError` naming the file and the key;
+callers print it as one line, never a traceback. The schema is documented in
+``rules/README.md``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+STATUSES = ("translated", "structural", "none", "removed")
+CATEGORIES = (
+    "Models",
+    "Core",
+    "Convolution",
+    "Pooling",
+    "Recurrent",
+    "Preprocessing",
+    "Image augmentation",
+    "Normalization",
+    "Regularization",
+    "Attention",
+    "Reshaping",
+    "Merging",
+    "Locally-connected",
+    "Activation",
+    "Backend integration",
+)
+ARG_KINDS = ("activation", "initializer", "shape", "int", "float", "bool", "any", "str")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class RuleError(Exception):
+    """A rule file is malformed; the message starts with the file and names the key."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{path}: key '{key}': {problem}")
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    name: str
+    default: str | None  # Python source; None means required
+    values: dict[str, str] = field(default_factory=dict)
+    supported: tuple[str, ...] | None = None
+    kind: str = "any"
+    blocks: str | None = None
+    tf: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def default_value(self) -> Any:
+        """The default as a Python value (``ast.literal_eval`` of the source)."""
+        return None if self.default is None else ast.literal_eval(self.default)
+
+    def supported_values(self) -> list[Any] | None:
+        if self.supported is None:
+            return None
+        return [ast.literal_eval(s) for s in self.supported]
+
+
+@dataclass(frozen=True)
+class Example:
+    keras: str
+    input_shape: tuple[Any, ...]
+    input_dtype: str = "float32"
+    input_range: int = 10
+    training: bool = False
+
+
+@dataclass(frozen=True)
+class LintCase:
+    code: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    layer: str
+    names: tuple[str, ...]
+    functions: tuple[str, ...]
+    category: str
+    seed_rows: tuple[str, ...]
+    status: str
+    summary: str
+    path: str
+    tf: str | None = None
+    symbols: tuple[str, ...] = ()
+    handler: str | None = None
+    call: str | None = None
+    weights: tuple[str, ...] = ()
+    reason: str | None = None
+    instead: str | None = None
+    replaced_by: str | None = None
+    args: tuple[ArgSpec, ...] = ()
+    examples: tuple[Example, ...] = ()
+    lint: tuple[LintCase, ...] = ()
+
+    @property
+    def has_counterpart(self) -> bool:
+        return self.status in ("translated", "structural")
+
+    def arg(self, name: str) -> ArgSpec | None:
+        for a in self.args:
+            if a.name == name:
+                return a
+        return None
+
+
+def _expect(path: Path, data: dict[str, Any], key: str, typ: type | tuple[type, ...], required: bool = True) -> Any:
+    if key not in data:
+        if required:
+            raise RuleError(path, key, "missing")
+        return None
+    value = data[key]
+    if not isinstance(value, typ):
+        names = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+        raise RuleError(path, key, f"expected {names}, got {type(value).__name__}")
+    return value
+
+
+def _str_list(path: Path, data: dict[str, Any], key: str, required: bool = True) -> tuple[str, ...]:
+    value = _expect(path, data, key, list, required)
+    if value is None:
+        return ()
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise RuleError(path, f"{key}[{i}]", f"expected str, got {type(item).__name__}")
+    return tuple(value)
+
+
+def _no_unknown(path: Path, data: dict[str, Any], allowed: set[str], prefix: str = "") -> None:
+    for key in data:
+        if key not in allowed:
+            raise RuleError(path, prefix + key, "unknown key")
+
+
+def _literal(path: Path, key: str, source: str) -> None:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        raise RuleError(path, key, f"not a Python literal: {source!r}") from None
+
+
+def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
+    key = f"args.{name}"
+    if not isinstance(data, dict):
+        raise RuleError(path, key, "expected a table")
+    _no_unknown(path, data, {"default", "values", "supported", "kind", "blocks", "tf"}, key + ".")
+    default = _expect(path, data, "default", str, required=False)
+    if default is not None:
+        _literal(path, key + ".default", default)
+    values = _expect(path, data, "values", dict, required=False) or {}
+    for k, v in values.items():
+        if not isinstance(v, str):
+            raise RuleError(path, f"{key}.values.{k}", "expected str")
+    supported = None
+    if "supported" in data:
+        supported = _str_list(path, data, "supported")
+        for i, s in enumerate(supported):
+            _literal(path, f"{key}.supported[{i}]", s)
+    kind = _expect(path, data, "kind", str, required=False) or "any"
+    if kind not in ARG_KINDS:
+        raise RuleError(path, key + ".kind", f"unknown kind {kind!r} (one of {', '.join(ARG_KINDS)})")
+    blocks = _expect(path, data, "blocks", str, required=False)
+    if blocks is not None and default is None:
+        raise RuleError(path, key + ".blocks", "a blocking argument needs a default")
+    return ArgSpec(
+        name=name,
+        default=default,
+        values=dict(values),
+        supported=supported,
+        kind=kind,
+        blocks=blocks,
+        tf=_expect(path, data, "tf", str, required=False),
+    )
+
+
+def _parse_example(path: Path, i: int, data: Any) -> Example:
+    key = f"examples[{i}]"
+    if not isinstance(data, dict):
+        raise RuleError(path, key, "expected a table")
+    _no_unknown(path, data, {"keras", "input_shape", "input_dtype", "input_range", "training"}, key + ".")
+    keras_src = _expect(path, data, "keras", str)
+    try:
+        ast.parse(keras_src, mode="eval")
+    except SyntaxError as exc:
+        raise RuleError(path, key + ".keras", f"not a Python expression: {exc.msg}") from None
+    shape = _expect(path, data, "input_shape", list)
+
+    def freeze(v: Any) -> Any:
+        return tuple(freeze(x) for x in v) if isinstance(v, list) else v
+
+    dtype = _expect(path, data, "input_dtype", str, required=False) or "float32"
+    if dtype not in ("float32", "int32", "int64", "string"):
+        raise RuleError(path, key + ".input_dtype", f"unsupported dtype {dtype!r}")
+    return Example(
+        keras=keras_src,
+        input_shape=freeze(shape),
+        input_dtype=dtype,
+        input_range=_expect(path, data, "input_range", int, required=False) or 10,
+        training=bool(_expect(path, data, "training", bool, required=False)),
+    )
+
+
+def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
+    """Validate one parsed TOML document and build its :class:`Rule`."""
+    _no_unknown(
+        path,
+        data,
+        {"layer", "names", "functions", "category", "seed_rows", "status", "summary",
+         "counterpart", "none", "args", "examples", "lint"},
+    )
+    layer = _expect(path, data, "layer", str)
+    if path.stem != layer:
+        raise RuleError(path, "layer", f"{layer!r} does not match the file name {path.name!r}")
+    names = _str_list(path, data, "names")
+    if layer not in names:
+        raise RuleError(path, "names", f"must include the layer name {layer!r}")
+    functions = _str_list(path, data, "functions", required=False)
+    category = _expect(path, data, "category", str)
+    if category not in CATEGORIES:
+        raise RuleError(path, "category", f"unknown category {category!r}")
+    status = _expect(path, data, "status", str)
+    if status not in STATUSES:
+        raise RuleError(path, "status", f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+    summary = _expect(path, data, "summary", str)
+
+    args_data = _expect(path, data, "args", dict, required=False) or {}
+    args = tuple(_parse_arg(path, n, d) for n, d in args_data.items())
+    arg_names = {a.name for a in args}
+
+    cp = _expect(path, data, "counterpart", dict, required=False)
+    nn = _expect(path, data, "none", dict, required=False)
+    tf_expr = handler = call = None
+    symbols: tuple[str, ...] = ()
+    weights: tuple[str, ...] = ()
+    reason = instead = replaced_by = None
+    if status in ("translated", "structural"):
+        if cp is None:
+            raise RuleError(path, "counterpart", f"required when status is {status!r}")
+        if nn is not None:
+            raise RuleError(path, "none", f"contradicts status {status!r} (a layer with a counterpart)")
+        _no_unknown(path, cp, {"tf", "symbols", "handler", "call", "weights"}, "counterpart.")
+        tf_expr = _expect(path, cp, "tf", str)
+        symbols = _str_list(path, cp, "symbols")
+        handler = _expect(path, cp, "handler", str, required=False)
+        call = _expect(path, cp, "call", str, required=False)
+        weights = _str_list(path, cp, "weights", required=False)
+        if status == "translated":
+            if (handler is None) == (call is None):
+                raise RuleError(path, "counterpart", "give exactly one of 'handler' or 'call'")
+            if call is not None:
+                for ph in _PLACEHOLDER.findall(call):
+                    if ph not in arg_names and not re.fullmatch(r"x\d*|xs", ph):
+                        raise RuleError(path, "counterpart.call", f"placeholder {{{ph}}} is not an argument")
+        elif handler is not None or call is not None:
+            raise RuleError(path, "counterpart", "a structural rule has no handler or call")
+    else:
+        if nn is None:
+            raise RuleError(path, "none", f"required when status is {status!r}")
+        if cp is not None:
+            raise RuleError(path, "counterpart", f"contradicts status {status!r} (no counterpart)")
+        _no_unknown(path, nn, {"reason", "instead", "replaced_by"}, "none.")
+        reason = _expect(path, nn, "reason", str)
+        instead = _expect(path, nn, "instead", str)
+        replaced_by = _expect(path, nn, "replaced_by", str, required=False)
+
+    examples_data = _expect(path, data, "examples", list, required=False) or []
+    examples = tuple(_parse_example(path, i, e) for i, e in enumerate(examples_data))
+    lint_cases = []
+    for i, case in enumerate(_expect(path, data, "lint", list, required=False) or []):
+        if not isinstance(case, dict):
+            raise RuleError(path, f"lint[{i}]", "expected a table")
+        _no_unknown(path, case, {"code", "codes"}, f"lint[{i}].")
+        lint_cases.append(LintCase(_expect(path, case, "code", str), _str_list(path, case, "codes")))
+
+    return Rule(
+        layer=layer, names=names, functions=functions, category=category,
+        seed_rows=_str_list(path, data, "seed_rows", required=False), status=status,
+        summary=summary, path=str(path), tf=tf_expr, symbols=symbols, handler=handler,
+        call=call, weights=weights, reason=reason, instead=instead, replaced_by=replaced_by,
+        args=args, examples=examples, lint=tuple(lint_cases),
+    )
+
+
+def rules_dir() -> Path:
+    """Where the rules live: ``$XLATE_RULES_DIR``, the wheel's copy, or the source tree's."""
+    env = os.environ.get("XLATE_RULES_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    packaged = here / "rules"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "rules"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    by_name: dict[str, Rule]  # class names and functional helpers -> rule
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, name: str) -> Rule | None:
+        return self.by_name.get(name)
+
+
+def load_rules(directory: Path | None = None) -> RuleSet:
+    """Load every ``*.toml`` in the rules directory; raise :class:`RuleError` on the first problem."""
+    directory = directory or rules_dir()
+    if not directory.is_dir():
+        raise RuleError(directory, "-", "rules directory not found")
+    rules: list[Rule] = []
+    by_name: dict[str, Rule] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleError(path, "-", f"invalid TOML: {exc}") from None
+        except OSError as exc:
+            raise RuleError(path, "-", f"unreadable: {exc.strerror}") from None
+        rule = parse_rule(path, data)
+        for name in rule.names + rule.functions:
+            other = by_name.get(name)
+            if other is not None:
+                raise RuleError(path, "names", f"{name!r} is already claimed by {Path(other.path).name}")
+            by_name[name] = rule
+        rules.append(rule)
+    return RuleSet(tuple(rules), by_name)
+
+
+@lru_cache(maxsize=None)
+def default_rules() -> RuleSet:
+    """The installed rules, loaded once per process."""
+    return load_rules()

@@ -1,0 +1,102 @@
+"""Run a source-to-source transform over files safely (shared by to-tf and to-keras).
+
+Safety checks after every rewrite (Black's discipline): the output must parse, and a second
+pass over the output must change nothing; otherwise the file is left untouched and reported.
+Results are frozen and picklable so files can be processed in parallel.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_bytes, read_notebook, unmask_magics, write_notebook_cells
+
+
+class Transform(Protocol):
+    def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]: ...
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    path: str
+    original: bytes | None
+    output: bytes | None  # None when the file could not be processed
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: str | None = None  # one-line message (path included)
+
+    @property
+    def changed(self) -> bool:
+        return self.output is not None and self.original is not None and self.output != self.original
+
+
+def _check_output(path: str, text: str, new: str, transform: Transform) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(new)
+    except SyntaxError as exc:  # pragma: no cover - a bug in a translator
+        raise SourceError(path, f"internal error: translated output does not parse ({exc.msg} at line {exc.lineno}); file left untouched")
+    again, _ = transform(new, path)
+    if again != new:  # pragma: no cover - a bug in a translator
+        raise SourceError(path, "internal error: translation is not stable (a second run changes it); file left untouched")
+
+
+def transform_text(text: str, path: str, transform: Transform, cell: int | None = None) -> tuple[str, list[Diagnostic]]:
+    new, diags = transform(text, path)
+    if new != text:
+        _check_output(path, text, new, transform)
+    if cell is not None:
+        diags = [Diagnostic(d.path, d.line, d.col, d.code, d.message, d.severity, d.end_line, d.end_col, cell, d.fix) for d in diags]
+    return new, diags
+
+
+def transform_bytes(path: str, data: bytes, transform: Transform) -> TransformResult:
+    try:
+        if path.endswith(NOTEBOOK_SUFFIX):
+            doc, cells = read_notebook(path, data)
+            new_sources: dict[int, str] = {}
+            diags: list[Diagnostic] = []
+            for cell in cells:
+                new, cell_diags = transform_text(cell.source, path, transform, cell=cell.index)
+                diags += cell_diags
+                if new != cell.source:
+                    new_sources[cell.index] = unmask_magics(new, cell.magics)
+            if not new_sources:
+                return TransformResult(path, data, data, tuple(diags))
+            return TransformResult(path, data, write_notebook_cells(doc, new_sources).encode("utf-8"), tuple(diags))
+        source = decode(path, data)
+        new, diags = transform_text(source.text, path, transform)
+        if new == source.text:
+            return TransformResult(path, data, data, tuple(diags))
+        out = new.encode(source.encoding)
+        if source.encoding == "utf-8-sig" and not out.startswith(b"\xef\xbb\xbf"):
+            out = b"\xef\xbb\xbf" + out
+        return TransformResult(path, data, out, tuple(diags))
+    except SourceError as err:
+        return TransformResult(path, data, None, (), str(err))
+    except RecursionError:
+        return TransformResult(path, data, None, (), f"{path}: too deeply nested to translate; file left untouched")
+
+
+def transform_file(path: str, transform: Transform) -> TransformResult:
+    try:
+        data = read_bytes(path)
+    except SourceError as err:
+        return TransformResult(path, None, None, (), str(err))
+    return transform_bytes(path, data, transform)
+
+
+def run_parallel(func: Callable[[str], object], paths: list[str], jobs: int) -> list[object]:
+    """Map ``func`` over ``paths`` in order, using processes when it pays off."""
+    if jobs <= 1 or len(paths) < 8:
+        return [func(p) for p in paths]
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    with ctx.Pool(jobs) as pool:
+        return pool.map(func, paths, chunksize=max(1, len(paths) // (jobs * 8)))

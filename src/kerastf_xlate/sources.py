@@ -1,0 +1,254 @@
+"""Reading sources faithfully, finding files, and notebooks.
+
+Reading keeps everything needed to write a file back byte-for-byte: the encoding (PEP 263
+cookie or BOM) and the original line endings. Any problem becomes a :class:`SourceError`
+with the path (and line where there is one); callers report it and go on with other files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import io
+import json
+import os
+import re
+import stat
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+NOTEBOOK_SUFFIX = ".ipynb"
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
+    "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "site-packages",
+)
+
+
+class SourceError(Exception):
+    """A file that cannot be read or parsed. ``str()`` is the one-line message."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, col: int | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        self.col = col
+        where = path if line is None else f"{path}:{line}:{(col or 0) + 1}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A decoded Python source and how to encode it back."""
+
+    path: str
+    text: str
+    encoding: str  # codec name; "utf-8-sig" when the file had a BOM
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(self.encoding)
+
+
+def decode(path: str, data: bytes) -> Source:
+    """Decode bytes as Python does (BOM, PEP 263 cookie, default UTF-8)."""
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise SourceError(path, "source contains a null byte", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(path, f"bad encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SourceError(path, f"unknown encoding {encoding!r}") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(path, f"cannot decode as {encoding}: invalid byte 0x{data[exc.start]:02x}", line) from None
+    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(path, text, encoding)
+
+
+def read_bytes(path: str) -> bytes:
+    """Read a regular file; FIFOs, devices and directories are refused without blocking."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise SourceError(path, _os_message(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise SourceError(path, "is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError(path, "not a regular file (FIFO, socket or device); skipped")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise SourceError(path, _os_message(exc)) from None
+
+
+def _os_message(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "too many levels of symbolic links (symlink loop)"
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    if exc.errno == errno.EACCES:
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def read_source(path: str) -> Source:
+    return decode(path, read_bytes(path))
+
+
+# --------------------------------------------------------------------------- notebooks
+
+_MAGIC = re.compile(r"^([ \t]*)([%!?]|.*\?$)")
+_MAGIC_MARK = "pass  # xlate:magic"
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # 1-based among all cells, as editors number them
+    source: str  # the code with IPython magics masked (same line count)
+    magics: tuple[tuple[int, str], ...]  # (0-based line, original text) masked in ``source``
+
+
+def _mask_magics(code: str) -> tuple[str, tuple[tuple[int, str], ...]] | None:
+    """Replace IPython magic lines with ``pass`` placeholders; None for cell magics (%%)."""
+    if code.lstrip().startswith("%%"):
+        return None
+    lines = code.split("\n")
+    magics = []
+    for i, line in enumerate(lines):
+        m = _MAGIC.match(line)
+        if m and not line.lstrip().startswith("#"):
+            magics.append((i, line))
+            lines[i] = m.group(1) + _MAGIC_MARK
+    return "\n".join(lines), tuple(magics)
+
+
+def unmask_magics(code: str, magics: tuple[tuple[int, str], ...]) -> str:
+    """Put magic lines back in (translated) code, in order of their placeholders."""
+    if not magics:
+        return code
+    pending = [orig for _, orig in magics]
+    out = []
+    for line in code.split("\n"):
+        if pending and line.strip() == _MAGIC_MARK:
+            out.append(pending.pop(0))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _cell_text(cell: dict) -> str:  # type: ignore[type-arg]
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell]]:  # type: ignore[type-arg]
+    """Parse an ``.ipynb`` file into its JSON document and its code cells."""
+    raw = read_bytes(path) if data is None else data
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"notebook is not UTF-8: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(path, f"invalid notebook JSON: {exc.msg}", exc.lineno, exc.colno - 1) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+        raise SourceError(path, "invalid notebook: no 'cells' list")
+    cells = []
+    for i, cell in enumerate(doc["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        masked = _mask_magics(_cell_text(cell))
+        if masked is None:
+            continue
+        cells.append(Cell(i, masked[0], masked[1]))
+    return doc, cells
+
+
+def write_notebook_cells(doc: dict, new_sources: dict[int, str]) -> str:  # type: ignore[type-arg]
+    """The notebook JSON with the given cells' sources replaced (1-based indices)."""
+    for i, cell in enumerate(doc["cells"], start=1):
+        if i in new_sources:
+            text = new_sources[i]
+            cell["source"] = text.splitlines(keepends=True)
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
+    """Match gitignore-like globs against the path and each of its parts."""
+    norm = path.replace(os.sep, "/").lstrip("./") if path not in (".", "./") else path
+    parts = norm.split("/")
+    for pat in patterns:
+        if fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(norm, pat.rstrip("/") + "/*"):
+            return True
+        if "/" not in pat.rstrip("/") and any(fnmatch.fnmatch(p, pat.rstrip("/")) for p in parts):
+            return True
+    return False
+
+
+def iter_files(
+    paths: list[str], exclude: tuple[str, ...] = (), errors: list[SourceError] | None = None,
+    suffixes: tuple[str, ...] = PYTHON_SUFFIXES + (NOTEBOOK_SUFFIX,),
+) -> Iterator[str]:
+    """Yield the files to process, in a stable order.
+
+    Explicit file arguments are always yielded (errors surface when they are read).
+    Directories are walked without following symbolic links to directories (no loops),
+    skipping ``DEFAULT_EXCLUDES`` and the ``exclude`` globs. Unreadable directories are
+    recorded in ``errors`` and the walk goes on.
+    """
+    seen: set[str] = set()
+    for arg in paths:
+        if os.path.isdir(arg) and not os.path.islink(arg.rstrip("/")):
+            yield from _walk(arg, exclude, errors, suffixes, seen)
+        elif os.path.isdir(arg):  # a symlink to a directory named explicitly: walk it
+            yield from _walk(arg, exclude, errors, suffixes, seen)
+        else:
+            if arg not in seen:
+                seen.add(arg)
+                yield arg
+
+
+def _walk(root: str, exclude: tuple[str, ...], errors: list[SourceError] | None,
+          suffixes: tuple[str, ...], seen: set[str]) -> Iterator[str]:
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as exc:
+        if errors is not None:
+            errors.append(SourceError(root, _os_message(exc)))
+        return
+    for entry in entries:
+        path = entry.path
+        if entry.name in DEFAULT_EXCLUDES or is_excluded(path, exclude):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(path, exclude, errors, suffixes, seen)
+                continue
+            if entry.is_symlink():
+                # A link to a file is processed through its own path; links to directories
+                # (possible loops, or escapes out of the tree) are not followed.
+                if os.path.isdir(path):
+                    continue
+        except OSError:
+            pass
+        if path.endswith(suffixes) and path not in seen:
+            seen.add(path)
+            yield path
+
+
+def relpath_for_config(path: str) -> str:
+    return str(Path(path)).replace(os.sep, "/")

@@ -1,0 +1,112 @@
+"""BatchNormalization and LayerNormalization -> tf.nn.moments + tf.nn.batch_normalization."""
+
+from __future__ import annotations
+
+from kerastf_xlate.totf.handlers import handler
+from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, Weight
+
+
+def _axes(ctx: Ctx, value: object) -> list[int]:
+    axes = [value] if isinstance(value, int) else list(value)  # type: ignore[call-overload]
+    rank = ctx.rank()
+    if any(a < 0 for a in axes):
+        if rank is None:
+            if axes == [-1]:
+                return [-1]
+            raise Unsupported("negative axes need a known input rank")
+        axes = [a % rank for a in axes]
+    return sorted(axes)
+
+
+def _param_shape(ctx: Ctx, axes: list[int]) -> tuple:  # type: ignore[type-arg]
+    return tuple(ctx.dim(a) for a in axes)
+
+
+@handler("batch_norm")
+def batch_norm(ctx: Ctx) -> Emitted:
+    """Inference: moving statistics. Training: batch statistics, and the moving statistics
+    are updated with Keras's rule ``moving = moving * momentum + batch * (1 - momentum)``."""
+    if ctx.value("renorm"):
+        raise Unsupported("renorm=True")
+    axes = _axes(ctx, ctx.value("axis"))
+    rank = ctx.rank()
+    if rank is None and axes != [-1]:
+        raise Unsupported("BatchNormalization on an input of unknown rank")
+    if len(axes) != 1:
+        raise Unsupported("BatchNormalization over several axes")
+    momentum = float(ctx.value("momentum"))
+    eps = float(ctx.value("epsilon"))
+    pshape = _param_shape(ctx, axes)
+    weights = []
+    if ctx.value("scale"):
+        weights.append(Weight("gamma", pshape, ctx.arg("gamma_initializer")))
+    if ctx.value("center"):
+        weights.append(Weight("beta", pshape, ctx.arg("beta_initializer")))
+    weights += [
+        Weight("moving_mean", pshape, ctx.arg("moving_mean_initializer"), trainable=False),
+        Weight("moving_variance", pshape, ctx.arg("moving_variance_initializer"), trainable=False),
+    ]
+    x = ctx.x
+    if rank is not None:
+        reduce_axes = repr([i for i in range(rank) if i not in axes])
+        last = axes == [rank - 1]
+    else:
+        reduce_axes = f"list(range(len({x}.shape) - 1))"
+        last = True
+    mean, var = ctx.tmp("mean"), ctx.tmp("variance")
+    mm, mv = ctx.w("moving_mean"), ctx.w("moving_variance")
+    reshape = "" if last else f"  # broadcast over axis {axes[0]}"
+    keep = "" if last else ", keepdims=True"
+    lines = [
+        f"if {ctx.training}:",
+        f"    {mean}, {var} = tf.nn.moments({x}, axes={reduce_axes}{keep})",
+        f"    {mm}.assign({mm} * {momentum!r} + {_flat(mean, mm, last)} * (1.0 - {momentum!r}))",
+        f"    {mv}.assign({mv} * {momentum!r} + {_flat(var, mv, last)} * (1.0 - {momentum!r}))",
+        "else:",
+        f"    {mean}, {var} = {_bcast(ctx, mm, axes, last)}, {_bcast(ctx, mv, axes, last)}{reshape}",
+    ]
+    gamma = _bcast(ctx, ctx.w("gamma"), axes, last) if ctx.value("scale") else "None"
+    beta = _bcast(ctx, ctx.w("beta"), axes, last) if ctx.value("center") else "None"
+    lines.append(ctx.assign(f"tf.nn.batch_normalization({x}, {mean}, {var}, offset={beta}, scale={gamma}, variance_epsilon={eps!r})"))
+    return Emitted(weights, lines, ctx.shape)
+
+
+def _flat(stat: str, var: str, last: bool) -> str:
+    return stat if last else f"tf.reshape({stat}, {var}.shape)"
+
+
+def _bcast(ctx: Ctx, var: str, axes: list[int], last: bool) -> str:
+    if last:
+        return var
+    rank = ctx.rank() or 0
+    shape = [-1 if i in axes else 1 for i in range(rank)]
+    return f"tf.reshape({var}, {shape!r})"
+
+
+@handler("layer_norm")
+def layer_norm(ctx: Ctx) -> Emitted:
+    axes = _axes(ctx, ctx.value("axis"))
+    eps = float(ctx.value("epsilon"))
+    pshape = _param_shape(ctx, axes)
+    weights = []
+    if ctx.value("scale"):
+        weights.append(Weight("gamma", pshape, ctx.arg("gamma_initializer")))
+    if ctx.value("center"):
+        weights.append(Weight("beta", pshape, ctx.arg("beta_initializer")))
+    rank = ctx.rank()
+    last = axes == [-1] or (rank is not None and axes == [rank - 1])
+    x = ctx.x
+    mean, var = ctx.tmp("mean"), ctx.tmp("variance")
+    ax = "[-1]" if last else repr(axes)
+    lines = [f"{mean}, {var} = tf.nn.moments({x}, axes={ax}, keepdims=True)"]
+
+    def param(name: str) -> str:
+        if last:
+            return ctx.w(name)
+        shape = [-1 if i in axes else 1 for i in range(rank or 0)]
+        return f"tf.reshape({ctx.w(name)}, {shape!r})"
+
+    gamma = param("gamma") if ctx.value("scale") else "None"
+    beta = param("beta") if ctx.value("center") else "None"
+    lines.append(ctx.assign(f"tf.nn.batch_normalization({x}, {mean}, {var}, offset={beta}, scale={gamma}, variance_epsilon={eps!r})"))
+    return Emitted(weights, lines, ctx.shape)
