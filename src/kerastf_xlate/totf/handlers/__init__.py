@@ -57,7 +57,34 @@ def template_handler(ctx: Ctx) -> Emitted:
         return ctx.src[key]
 
     expr = _PH.sub(sub, template)
-    return Emitted(lines=[ctx.assign(expr)], out_shape=None)
+    return Emitted(lines=[ctx.assign(expr)], out_shape=_template_shape(ctx))
+
+
+_SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling",
+               "ActivityRegularization", "Lambda"}
+
+
+def _template_shape(ctx: Ctx):  # type: ignore[no-untyped-def]
+    """Static output shape of the template layers (None when unknown)."""
+    shape = ctx.in_shapes[0] if ctx.in_shapes else None
+    layer = ctx.rule.layer
+    if shape is None or layer == "Lambda":
+        return None
+    if layer in _SAME_SHAPE:
+        return shape
+    if layer == "Flatten":
+        total = 1
+        for d in shape[1:]:
+            if not isinstance(d, int):
+                return (shape[0], None)
+            total *= d
+        return (shape[0], total)
+    if layer == "RepeatVector" and ctx.is_literal("n") and len(shape) == 2:
+        return (shape[0], ctx.value("n"), shape[1])
+    if layer == "Permute" and ctx.is_literal("dims"):
+        dims = ctx.value("dims")
+        return (shape[0],) + tuple(shape[d] for d in dims)
+    return None
 
 
 def activation_lines(ctx: Ctx, arg: str = "activation") -> list[str]:

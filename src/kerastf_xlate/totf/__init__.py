@@ -1,0 +1,375 @@
+"""``xlate to-tf``: lower Keras model code to TensorFlow low-level code.
+
+Pipeline for one source:
+
+1. parse with ``ast`` and resolve Keras layer uses (:mod:`kerastf_xlate.resolve`);
+2. find translation units: ``Sequential`` and functional models (:mod:`.graph`), and
+   ``keras.Model``/``Layer`` subclasses (:mod:`.subclass`); anything the translator cannot
+   follow is kept as Keras with an XL30x diagnostic;
+3. keep a unit as Keras when its instance is used with a Keras-only API (XL303);
+4. generate each unit's ``tf.Module`` class from the rules' handlers;
+5. apply the statement edits with LibCST, add ``import tensorflow as tf`` and the
+   initializer helpers, drop the Keras imports nothing uses any more.
+
+Nothing here imports TensorFlow or Keras or executes the user's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from functools import partial
+
+import libcst as cst
+
+from kerastf_xlate.codes import CODES
+from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.lint import char_col, findings_for_uses, parse, suppressed
+from kerastf_xlate.resolve import find_uses
+from kerastf_xlate.rules import Rule, RuleSet, default_rules
+from kerastf_xlate.totf.common import MODULE_API, Blocked, LayerNode
+from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
+from kerastf_xlate.totf.initializers import HELPER_NAMES, helpers_source
+from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
+from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
+
+__all__ = ["translate", "make_transform"]
+
+
+def make_transform(input_shape: tuple[int, ...] | None = None):  # type: ignore[no-untyped-def]
+    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
+    return partial(translate, input_shape=input_shape)
+
+
+def _diag(path: str, lines: list[str], node: ast.AST | None, code: str, message: str) -> Diagnostic:
+    line = getattr(node, "lineno", 1) or 1
+    col = char_col(lines, line, getattr(node, "col_offset", 0) or 0)
+    info = CODES.get(code)
+    return Diagnostic(path, line, col, code, message, info.severity if info else Severity.WARNING)
+
+
+def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Every statement list (block) in a module, with its statements, outermost first."""
+    yield body
+    for stmt in body:
+        for fieldname in ("body", "orelse", "finalbody"):
+            sub = getattr(stmt, fieldname, None)
+            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                yield from _blocks(sub)
+        for h in getattr(stmt, "handlers", []) or []:
+            yield from _blocks(h.body)
+        for case in getattr(stmt, "cases", []) or []:
+            yield from _blocks(case.body)
+
+
+def _comments(text: str) -> dict[int, str]:
+    """Line -> comment text (``# ...``) for every comment in the source."""
+    out: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out
+
+
+def _one_statement_per_line(stmt: ast.stmt, lines: list[str]) -> bool:
+    """The statement owns its lines (no ``a = 1; b = 2``), so it can be replaced whole."""
+    first = lines[stmt.lineno - 1].encode("utf-8")
+    last = lines[(stmt.end_lineno or stmt.lineno) - 1].encode("utf-8")
+    before = first[: stmt.col_offset].strip()
+    after = last[stmt.end_col_offset :].strip() if stmt.end_col_offset is not None else b""
+    return not before and (not after or after.startswith(b"#"))
+
+
+def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str]) -> tuple[str, ast.AST] | None:
+    """The first Keras-only API used on an instance name (``model.fit``), if any."""
+    for root in scope_nodes:
+        for n in ast.walk(root):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names:
+                if n.attr not in MODULE_API:
+                    return n.attr, n
+    return None
+
+
+def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | None = None,
+              rules: RuleSet | None = None) -> tuple[str, list[Diagnostic]]:
+    """Translate one Python source; return the new source and the diagnostics."""
+    tree = parse(text, path)
+    if "keras" not in text:
+        return text, []
+    rules = rules or default_rules()
+    uses = find_uses(tree, set(rules.by_name))
+    if not uses:
+        return text, []
+    lines = text.splitlines()
+    diags: list[Diagnostic] = []
+    refs: dict[int, tuple[Rule, bool]] = {}
+    base_rules: dict[int, Rule] = {}
+    for use in uses:
+        rule = rules.get(use.layer)
+        if rule is None:
+            continue
+        if use.call is not None:
+            refs[id(use.call)] = (rule, use.layer in rule.functions)
+        base_rules[id(use.node)] = rule
+    tf = tf_alias(tree) or "tf"
+    if tf != "tf":
+        # generated code says `tf.`; keep it simple and honest
+        return text, [_diag(path, lines, tree.body[0] if tree.body else None, "XL301", f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")]
+    if _binds_tf_elsewhere(tree):
+        return text, [_diag(path, lines, None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")]
+
+    builder = GraphBuilder(lines, refs, rules, input_shape)
+    graph_units: list[tuple[GraphUnit, list[ast.stmt], ast.AST | None]] = []
+    claimed: set[int] = set()
+
+    # graph units, block by block (functions included); `owner` is the enclosing def
+    owners: dict[int, ast.AST | None] = {id(tree.body): None}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            owners[id(node.body)] = node
+    for block in _blocks(tree.body):
+        for i, stmt in enumerate(block):
+            try:
+                unit = builder.sequential(stmt, block, i) or builder.functional(stmt, block, i)
+            except Blocked as exc:
+                diags.append(_diag(path, lines, exc.node or stmt, "XL301", f"model kept as Keras: {exc}"))
+                continue
+            if unit is None:
+                continue
+            graph_units.append((unit, block, owners.get(id(block))))
+
+    # subclasses at module level (fixed point: a translated class may only be used by
+    # translated code or plain instances)
+    sub_units: dict[str, SubclassUnit] = {}
+    keras_classes: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            try:
+                unit = find_subclass(stmt, refs, base_rules, lines)
+            except Blocked as exc:
+                diags.append(_diag(path, lines, exc.node or stmt, "XL301", f"class kept as Keras: {exc}"))
+                keras_classes.add(stmt.name)
+                continue
+            if unit is not None:
+                sub_units[stmt.name] = unit
+            elif any(id(b) in base_rules for b in stmt.bases):
+                keras_classes.add(stmt.name)
+    for block in _blocks(tree.body):
+        for stmt in block:
+            if isinstance(stmt, ast.ClassDef) and stmt not in tree.body and any(id(b) in base_rules for b in stmt.bases):
+                diags.append(_diag(path, lines, stmt, "XL301", f"class kept as Keras: `{stmt.name}` is not defined at module level"))
+
+    # keep units whose instances use Keras-only APIs (XL303)
+    scope_of_unit: list[tuple[object, set[str], list[ast.AST]]] = []
+    kept_units: set[int] = set()
+    for unit, block, owner in graph_units:
+        names = {unit.target} if unit.target else set()
+        scope = [owner] if owner is not None else [s for s in tree.body]
+        if owner is not None and unit.target is None:
+            # `return Model(...)` in a function: check the names its result is bound to
+            names = _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
+            scope = [tree]
+        bad = _instance_uses_ok([s for s in scope if s is not unit.anchor], names) if names else None
+        if bad:
+            attr, where = bad
+            diags.append(_diag(path, lines, where, "XL303", f"model kept as Keras: `.{attr}` is a Keras API that a tf.Module lacks"))
+            kept_units.add(id(unit))
+    changed = True
+    while changed:
+        changed = False
+        for name, sunit in list(sub_units.items()):
+            names = _bound_from_calls(tree, name)
+            bad = _instance_uses_ok([tree], names) if names else None
+            why = None
+            if bad:
+                why = (f"model kept as Keras: `.{bad[0]}` is a Keras API that a tf.Module lacks", bad[1], "XL303")
+            else:
+                user = _used_outside(tree, name, sub_units)
+                if user is not None:
+                    why = (f"class kept as Keras: `{name}` is used where a Keras layer is needed", user, "XL301")
+            if why:
+                diags.append(_diag(path, lines, why[1], why[2], why[0]))
+                del sub_units[name]
+                keras_classes.add(name)
+                changed = True
+
+    # generate
+    edits = Edits()
+    needs: set[str] = set()
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        s.name for s in ast.walk(tree) if isinstance(s, (ast.ClassDef, ast.FunctionDef))}
+    comments = _comments(text)
+    translated_any = False
+    for unit, block, owner in graph_units:
+        if id(unit) in kept_units:
+            continue
+        stmts = [unit.anchor] + unit.removed
+        if not all(_one_statement_per_line(s, lines) for s in stmts):
+            diags.append(_diag(path, lines, unit.anchor, "XL301", "model kept as Keras: its statements share lines with other code"))
+            continue
+        leak = _graph_leak(unit, block)
+        if leak is not None:
+            diags.append(_diag(path, lines, leak, "XL301", f"model kept as Keras: graph tensor `{getattr(leak, 'id', '?')}` is used outside the model definition"))
+            continue
+        base = unit.target or (owner.name if owner is not None else "model")  # type: ignore[attr-defined]
+        cname = camel(base)
+        while cname in taken:
+            cname += "Module"
+        taken.add(cname)
+        unit.class_name = cname
+        try:
+            cls_src, kept = builder.generate(unit, needs)
+        except Blocked as exc:
+            diags.append(_diag(path, lines, exc.node or unit.anchor, "XL301", f"model kept as Keras: {exc}"))
+            continue
+        for layer, reason in kept:
+            if layer.kept_code in ("XL302", "XL203"):
+                diags.append(_diag(path, lines, layer.call, "XL302", f"`{layer.rule.layer}` kept as a Keras layer: {reason}"))
+        moved = _moved_comments(unit, lines, comments)
+        if moved:
+            head, sep, rest = cls_src.partition("\n\n")
+            cls_src = head + "\n\n" + moved + "\n" + rest
+        instance = f"{unit.target} = {cname}()" if unit.target else f"return {cname}()"
+        edits.replace[_key(unit.anchor, lines)] = cls_src + "\n\n" + instance + "\n"
+        for s in unit.removed:
+            edits.remove.add(_key(s, lines))
+        translated_any = True
+    for name, sunit in sub_units.items():
+        new_cls, kept = generate_subclass(sunit, lines, needs, modules=set(sub_units), keras_classes=keras_classes)
+        for layer, reason in kept:
+            if layer.kept_code in ("XL302", "XL203"):
+                diags.append(_diag(path, lines, layer.call, "XL302", f"`{layer.rule.layer}` kept as a Keras layer: {reason}"))
+        edits.replace[_key(sunit.cls, lines)] = new_cls
+        translated_any = True
+
+    # lint findings for what stays Keras (no counterpart / blocking arguments)
+    for f in findings_for_uses(uses, rules):
+        line = getattr(f.node, "lineno", 1)
+        if not suppressed(lines[line - 1] if line - 1 < len(lines) else "", f.code):
+            diags.append(_diag(path, lines, f.node, f.code, f.message))
+    if not translated_any or not edits:
+        return text, sorted(set(diags))
+
+    module = cst.parse_module(text)
+    new_module, applied = apply_edits(module, edits)
+    missing = (set(edits.replace) | edits.remove) - applied
+    if missing:  # pragma: no cover - positions always match for one-statement lines
+        return text, sorted(set(diags)) + [_diag(path, lines, None, "XL301", "internal: could not locate statements to rewrite; nothing translated")]
+    code = new_module.code
+    code = drop_unused_keras_imports(code)
+    new_tree = ast.parse(code)
+    defined = {s.name for s in new_tree.body if isinstance(s, ast.FunctionDef)}
+    block = ""
+    if tf_alias(new_tree) is None:
+        block += "import tensorflow as tf\n"
+    helper = helpers_source({n for n in needs if n not in defined})
+    if helper and "_fans" not in defined:
+        block += ("\n\n" if block else "") + "# Keras's default initializers, written out by xlate to-tf.\n" + helper
+    if block:
+        code = insert_after_imports(code, block)
+    return code, sorted(set(diags))
+
+
+def _key(stmt: ast.stmt, lines: list[str]) -> tuple[int, int]:
+    return (stmt.lineno, char_col(lines, stmt.lineno, stmt.col_offset))
+
+
+def _binds_tf_elsewhere(tree: ast.Module) -> bool:
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.FunctionDef, ast.ClassDef)):
+            targets = [stmt.name] if not isinstance(stmt, ast.Assign) else [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+            if "tf" in targets:
+                return True
+        if isinstance(stmt, ast.ImportFrom):
+            if any((a.asname or a.name) == "tf" for a in stmt.names):
+                return True
+        if isinstance(stmt, ast.Import):
+            if any(a.asname == "tf" and a.name != "tensorflow" for a in stmt.names):
+                return True
+    return False
+
+
+def _bound_from_calls(tree: ast.AST, func_name: str) -> set[str]:
+    """Names bound to the result of ``func_name(...)`` anywhere (``m = build_model()``)."""
+    out = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name) and n.value.func.id == func_name:
+            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    return out
+
+
+def _used_outside(tree: ast.Module, name: str, sub_units: dict[str, SubclassUnit]) -> ast.AST | None:
+    """A use of class ``name`` other than ``x = Name(...)`` or ``self.x = Name(...)`` in a
+    translated class (e.g. inside a Sequential that stays Keras)."""
+    parents: dict[int, ast.AST] = {}
+    for n in ast.walk(tree):
+        for c in ast.iter_child_nodes(n):
+            parents[id(c)] = n
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            call = parents.get(id(n))
+            if not (isinstance(call, ast.Call) and call.func is n):
+                return n
+            stmt = parents.get(id(call))
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                t = stmt.targets[0]
+                if isinstance(t, ast.Name):
+                    continue
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                    owner = _enclosing_class(tree, stmt)
+                    if owner is not None and owner in sub_units:
+                        continue
+            return n
+    return None
+
+
+def _enclosing_class(tree: ast.Module, target: ast.AST) -> str | None:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            for n in ast.walk(stmt):
+                if n is target:
+                    return stmt.name
+    return None
+
+
+def _graph_leak(unit: GraphUnit, block: list[ast.stmt]) -> ast.AST | None:
+    """A later read of a name whose binding in force is a graph statement being removed."""
+    removed = {id(s) for s in unit.removed}
+    last_store: dict[str, bool] = {}  # name -> bound by a removed graph statement
+    for stmt in block:
+        if id(stmt) in removed:
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    last_store[n.id] = True
+            continue
+        if stmt is unit.anchor:
+            continue
+        for n in _shallow_walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and last_store.get(n.id):
+                return n
+        for n in _shallow_walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                last_store[n.id] = False
+    return None
+
+
+def _shallow_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+    """``ast.walk`` that still enters nested functions (they may read the names later)."""
+    return ast.walk(node)
+
+
+def _moved_comments(unit: GraphUnit, lines: list[str], comments: dict[int, str]) -> str:
+    """Comments inside the model's statements, kept above the generated class."""
+    found: list[str] = []
+    for s in [unit.anchor] + unit.removed:
+        for ln in range(s.lineno, (s.end_lineno or s.lineno) + 1):
+            c = comments.get(ln)
+            if c and c not in found:
+                found.append(c)
+    if not found:
+        return ""
+    return "    # Comments from the Keras model this class replaces:\n" + "".join(f"    {c}\n" for c in found)

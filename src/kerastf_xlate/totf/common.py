@@ -1,0 +1,205 @@
+"""Pieces shared by the graph (Sequential / functional) and subclass translators.
+
+A :class:`LayerNode` is one Keras layer object: its rule, its constructor call, and either
+the handler output that replaces it or the reason it is kept as a Keras object.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
+from kerastf_xlate.rules import Rule
+from kerastf_xlate.totf.handlers import load_handlers, template_handler
+from kerastf_xlate.totf.initializers import init_expr
+from kerastf_xlate.totf.ir import Ctx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
+
+MULTI_INPUT_HANDLERS = {"merge", "concatenate", "dot", "attention"}
+
+# Attributes a translated module offers (anything else used on an instance blocks it).
+MODULE_API = {
+    "get_weights", "set_weights", "ordered_variables", "trainable_variables", "variables",
+    "non_trainable_variables", "submodules", "name", "name_scope", "summary", "__call__",
+}
+
+
+class Blocked(Exception):
+    """The whole unit (model or class) must stay Keras; the message says why."""
+
+    def __init__(self, message: str, node: ast.AST | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+@dataclass
+class LayerNode:
+    rule: Rule
+    call: ast.Call
+    ctor_src: str
+    prefix: str
+    bound: BoundArgs
+    kept: str | None = None  # reason the layer stays a Keras object, None when translated
+    kept_code: str | None = None  # lint code for the reason (XL101, XL201, ...)
+    helper: bool = False  # a functional helper (layers.add([...])): the call is the application
+    emitted: list[Emitted] = field(default_factory=list)
+
+    @property
+    def multi_input(self) -> bool:
+        return self.rule.handler in MULTI_INPUT_HANDLERS or (self.rule.call or "").find("{xs}") >= 0
+
+
+def source_of(text_lines: list[str], node: ast.AST) -> str:
+    """Exact source text of a node (ast positions are UTF-8 byte offsets)."""
+    l0, c0 = node.lineno, node.col_offset  # type: ignore[attr-defined]
+    l1, c1 = node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+    lines = [ln.encode("utf-8") for ln in text_lines[l0 - 1 : l1]]
+    if l0 == l1:
+        return lines[0][c0:c1].decode("utf-8")
+    lines[0] = lines[0][c0:]
+    lines[-1] = lines[-1][:c1]
+    return b"".join(lines).decode("utf-8")
+
+
+def make_layer(rule: Rule, call: ast.Call, text_lines: list[str], prefix: str, helper: bool = False) -> LayerNode:
+    """Bind the constructor and decide whether the layer can be translated."""
+    if helper:
+        # layers.add([a, b], **kwargs): the inputs are the first argument, not a ctor arg
+        stripped = ast.Call(func=call.func, args=[], keywords=[k for k in call.keywords if k.arg != "inputs"])
+        bound = bind(rule, stripped)
+    else:
+        bound = bind(rule, call)
+    node = LayerNode(rule, call, source_of(text_lines, call), prefix, bound, helper=helper)
+    if rule.status in ("none", "removed"):
+        node.kept, node.kept_code = f"`{rule.layer}` has no TensorFlow counterpart", "XL101" if rule.status == "none" else "XL102"
+    elif rule.status == "structural":
+        node.kept, node.kept_code = f"`{rule.layer}` inside a model", "XL301"
+    elif bound.opaque:
+        node.kept, node.kept_code = f"`{rule.layer}(*args/**kwargs)` cannot be read statically", "XL203"
+    else:
+        blocks = [b for b in blockers(rule, call if not helper else stripped, bound) if b.code != "XL203" or b.arg not in ("activation",) and not b.arg.endswith("initializer")]
+        if blocks:
+            node.kept, node.kept_code = blocks[0].message, blocks[0].code
+    return node
+
+
+def layer_name(node: LayerNode) -> str | None:
+    """The ``name=`` given to the layer, if it is a literal string."""
+    value = literal(node.bound.extra.get("name"))
+    return value if isinstance(value, str) else None
+
+
+class Namer:
+    """Keras-like unique prefixes per module: conv2d, conv2d_1, ... (or the layer's name=)."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken = set(taken or ())
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base) or "layer"
+        if base[0].isdigit():
+            base = "_" + base
+        n = self.counts.get(base, 0)
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
+            n += 1
+            if name not in self.taken:
+                self.counts[base] = n
+                self.taken.add(name)
+                return name
+
+
+def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
+    for kw in call.keywords:
+        if kw.arg == "name":
+            value = literal(kw.value)
+            if isinstance(value, str) and value.isidentifier():
+                return namer(value)
+    return namer(snake(rule.layer))
+
+
+def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(literal values, sources) of every rule argument, defaults applied.
+
+    ``stored`` maps argument names to the expression that reads a non-literal argument
+    later (``self.dense_units``) when the constructor's own scope is gone (subclasses).
+    """
+    values: dict[str, Any] = {}
+    src: dict[str, str] = {}
+    for spec in node.rule.args:
+        arg_node = node.bound.nodes.get(spec.name)
+        if arg_node is None:
+            if spec.default is None:
+                raise Unsupported(f"missing required argument {spec.name!r}")
+            values[spec.name] = spec.default_value()
+            src[spec.name] = spec.default
+        else:
+            values[spec.name] = literal(arg_node)
+            if values[spec.name] is UNKNOWN and stored and spec.name in stored:
+                src[spec.name] = stored[spec.name]
+            else:
+                src[spec.name] = source_of(text_lines, arg_node)
+    return values, src
+
+
+def run_handler(node: LayerNode, ctx: Ctx) -> Emitted:
+    rule = node.rule
+    if rule.call is not None:
+        return template_handler(ctx)
+    handlers = load_handlers()
+    if rule.handler not in handlers:
+        raise Unsupported(f"no handler {rule.handler!r} for {rule.layer}")
+    return handlers[rule.handler](ctx)
+
+
+def weight_init_line(ctx_prefix: str, w: Weight, needs: set[str], indent: str = "") -> str:
+    attr = f"self.{ctx_prefix}_{w.name}"
+    value = init_expr(w.init, shape_src(w.shape), needs=needs)
+    trainable = "" if w.trainable else ", trainable=False"
+    return f"{indent}{attr} = tf.Variable({value}{trainable}, name={ctx_prefix + '/' + w.name!r})"
+
+
+def weights_methods(order: list[str], indent: str = "    ") -> str:
+    """``ordered_variables``/``get_weights``/``set_weights``/``summary`` in Keras's order.
+
+    ``order`` holds expressions: ``self.dense_kernel`` or ``*self.lstm.weights`` (kept Keras
+    layers) or ``*self.block.ordered_variables()`` (translated sub-modules).
+    """
+    items = ", ".join(order)
+    i = indent
+    return (
+        f"{i}def ordered_variables(self):\n"
+        f'{i}    """The variables in the order of the Keras model\'s ``get_weights()``."""\n'
+        f"{i}    variables = [{items}]\n"
+        f"{i}    if any(v is None for v in variables):\n"
+        f'{i}        raise ValueError("call the module once first: some variables are created on the first call")\n'
+        f"{i}    return variables\n"
+        f"\n"
+        f"{i}def get_weights(self):\n"
+        f"{i}    return [v.numpy() for v in self.ordered_variables()]\n"
+        f"\n"
+        f"{i}def set_weights(self, weights):\n"
+        f'{i}    """Load weights given in Keras order, e.g. ``keras_model.get_weights()``."""\n'
+        f"{i}    variables = self.ordered_variables()\n"
+        f"{i}    if len(weights) != len(variables):\n"
+        f'{i}        raise ValueError(f"expected {{len(variables)}} arrays, got {{len(weights)}}")\n'
+        f"{i}    for variable, value in zip(variables, weights):\n"
+        f"{i}        variable.assign(value)\n"
+        f"\n"
+        f"{i}def summary(self):\n"
+        f"{i}    total = 0\n"
+        f"{i}    for v in self.ordered_variables():\n"
+        f"{i}        total += int(tf.size(v))\n"
+        f'{i}        print(f"{{v.name:<40}} {{str(v.shape):<20}} {{int(tf.size(v))}}")\n'
+        f'{i}    print(f"Total params: {{total}}")\n'
+    )
+
+
+def dims_static(shape: tuple) -> bool:  # type: ignore[type-arg]
+    return not any(isinstance(d, Dim) and d.needs_input for d in shape)
+
+
+Shape = Shape

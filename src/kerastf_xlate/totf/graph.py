@@ -1,0 +1,425 @@
+"""Sequential and functional models -> one ``tf.Module`` class each.
+
+A graph unit is found from its model statement (``m = keras.Sequential([...])``,
+``m = keras.Model(inputs, outputs)``, ``return keras.Model(...)``); the layer statements that
+feed it are collected backwards in the same block. The unit's statements are replaced by a
+class whose ``__init__`` creates the variables and whose ``__call__`` replays the graph
+with tf ops, followed by an instance bound to the same name (or returned).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.rules import Rule, RuleSet
+from kerastf_xlate.totf.common import (
+    Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_init_line,
+    weights_methods,
+)
+from kerastf_xlate.totf.ir import Ctx, Dim, Shape, Unsupported
+
+LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
+
+
+@dataclass
+class App:
+    """One application of a layer: ``out = layer(inputs)``."""
+
+    layer: LayerNode
+    inputs: list[str] | None
+    xs: str
+    out: str
+    training: str = "training"
+
+
+@dataclass
+class GraphUnit:
+    kind: str  # sequential | functional
+    target: str | None  # instance name; None for ``return Model(...)``
+    anchor: ast.stmt  # the model statement: replaced by class + instance
+    removed: list[ast.stmt]  # other statements folded into the class
+    block: list[ast.stmt]
+    model_call: ast.Call
+    inputs: list[tuple[str, Shape | None, str]] = field(default_factory=list)  # (name, shape, dtype)
+    inputs_list: bool = False
+    outputs: list[str] = field(default_factory=list)
+    outputs_list: bool = False
+    layers: list[LayerNode] = field(default_factory=list)
+    apps: list[App] = field(default_factory=list)
+    class_name: str = ""
+
+
+def _shape_from(value: Any) -> Shape | None:
+    if isinstance(value, (tuple, list)) and all(v is None or (isinstance(v, int) and v > 0) for v in value):
+        return (None,) + tuple(value)
+    if isinstance(value, int):
+        return (None, value)
+    return None
+
+
+def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str, str | None]:
+    """(shape incl. batch, dtype, source of a non-literal shape) of keras.Input / InputLayer."""
+    shape_node = None
+    dtype = "float32"
+    for kw in call.keywords:
+        if kw.arg in ("shape", "input_shape"):
+            shape_node = kw.value
+        elif kw.arg == "dtype":
+            d = literal(kw.value)
+            dtype = d if isinstance(d, str) else "float32"
+        elif kw.arg == "batch_shape":
+            v = literal(kw.value)
+            if isinstance(v, (tuple, list)):
+                return tuple(v), dtype, None
+    if shape_node is None and call.args:
+        shape_node = call.args[0]
+    if shape_node is None:
+        return None, dtype, None
+    value = literal(shape_node)
+    if value is UNKNOWN:
+        return None, dtype, source_of(text_lines, shape_node)
+    return _shape_from(value), dtype, None
+
+
+def camel(name: str) -> str:
+    for p in ("build_", "make_", "create_", "get_"):
+        if name.startswith(p) and len(name) > len(p):
+            name = name[len(p):]
+    parts = [p for p in name.split("_") if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts) or "Model"
+
+
+class GraphBuilder:
+    """Finds graph units in one block and turns them into class source."""
+
+    def __init__(self, text_lines: list[str], refs: dict[int, LayerRef], rules: RuleSet, input_shape: tuple[int, ...] | None) -> None:
+        self.text_lines = text_lines
+        self.refs = refs  # id(ast.Call) -> (rule, is_helper) for calls of Keras layer names
+        self.rules = rules
+        self.input_shape = input_shape
+
+    def ref(self, node: ast.AST) -> Rule | None:
+        if isinstance(node, ast.Call) and id(node) in self.refs:
+            return self.refs[id(node)][0]
+        return None
+
+    # ------------------------------------------------------------------ detection
+
+    def sequential(self, stmt: ast.stmt, block: list[ast.stmt], index: int) -> GraphUnit | None:
+        target, value = _assign_parts(stmt)
+        rule = self.ref(value)
+        if rule is None or rule.layer != "Sequential" or target is None:
+            return None
+        call: ast.Call = value  # type: ignore[assignment]
+        elements: list[ast.expr] = []
+        layers_node = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "layers"), None)
+        if layers_node is not None:
+            if not isinstance(layers_node, (ast.List, ast.Tuple)):
+                raise Blocked(f"`{target} = Sequential(...)` takes its layers from an expression the translator cannot follow", stmt)
+            elements = list(layers_node.elts)
+        removed: list[ast.stmt] = []
+        for later in block[index + 1 :]:
+            if (
+                isinstance(later, ast.Expr) and isinstance(later.value, ast.Call)
+                and isinstance(later.value.func, ast.Attribute) and later.value.func.attr == "add"
+                and isinstance(later.value.func.value, ast.Name) and later.value.func.value.id == target
+                and len(later.value.args) == 1
+            ):
+                elements.append(later.value.args[0])
+                removed.append(later)
+            elif _mentions(later, target):
+                break
+        unit = GraphUnit("sequential", target, stmt, removed, block, call)
+        shape: Shape | None = None
+        first = True
+        namer = Namer()
+        for el in elements:
+            r = self.ref(el)
+            if r is None:
+                raise Blocked(f"`{target}` holds `{ast.unparse(el)[:40]}`, which is not a Keras layer constructor", el)
+            assert isinstance(el, ast.Call)
+            if r.layer == "InputLayer":  # keras.Input(...) or layers.InputLayer(...)
+                if not first:
+                    raise Blocked("an Input in the middle of a Sequential model", el)
+                shape, dtype, _ = input_spec(el, self.text_lines)
+                unit.inputs = [("inputs", shape, dtype)]
+                first = False
+                continue
+            if first:
+                for kw in el.keywords:
+                    if kw.arg in ("input_shape", "batch_input_shape"):
+                        shape = _shape_from(literal(kw.value)) if kw.arg == "input_shape" else literal(kw.value)
+                    elif kw.arg == "input_dim":
+                        shape = _shape_from(literal(kw.value))
+                unit.inputs = [("inputs", shape, "float32")]
+            first = False
+            node = make_layer(r, el, self.text_lines, prefix_for(r, el, namer))
+            if node.multi_input:
+                raise Blocked(f"`{r.layer}` needs several inputs; a Sequential model has one", el)
+            unit.layers.append(node)
+            unit.apps.append(App(node, ["x"], "x", "x"))
+        if not unit.inputs:
+            unit.inputs = [("inputs", None, "float32")]
+        if self.input_shape and unit.inputs[0][1] is None:
+            unit.inputs = [("inputs", (None,) + tuple(self.input_shape), "float32")]
+        unit.outputs = ["x"]
+        return unit
+
+    def functional(self, stmt: ast.stmt, block: list[ast.stmt], index: int) -> GraphUnit | None:
+        target, value = _assign_parts(stmt)
+        if isinstance(stmt, ast.Return):
+            value = stmt.value
+        rule = self.ref(value)
+        if rule is None or rule.layer != "Model":
+            return None
+        call: ast.Call = value  # type: ignore[assignment]
+        ins = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "inputs"), None)
+        outs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+        if ins is None or outs is None:
+            return None  # Model() without a graph: a subclass-style use, not ours
+        in_names, in_list = _names(ins)
+        out_names, out_list = _names(outs)
+        if in_names is None or out_names is None:
+            raise Blocked("model inputs/outputs must be names or lists of names", call)
+        unit = GraphUnit("functional", target, stmt, [], block, call, inputs_list=in_list, outputs=out_names, outputs_list=out_list)
+        # collect the graph backwards: a statement is part of it when it binds a name that a
+        # later graph statement (or the model's outputs) reads
+        needed = set(out_names)
+        graph_stmts: list[ast.stmt] = []
+        input_stmts: dict[str, ast.stmt] = {}
+        layer_objs: set[int] = set()
+        for prev in reversed(block[:index]):
+            tgt, val = _assign_parts(prev)
+            if tgt is None or tgt not in needed:
+                if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in needed for n in ast.walk(prev)):
+                    raise Blocked("a name in the model graph is bound by a statement the translator cannot follow", prev)
+                continue
+            graph_stmts.append(prev)
+            needed.discard(tgt)
+            r = self.ref(val)
+            if r is not None and r.layer == "InputLayer":
+                input_stmts.setdefault(tgt, prev)
+                continue
+            if r is not None and not self.refs[id(val)][1]:
+                layer_objs.add(id(prev))  # `dense = layers.Dense(3)`: a layer object applied later
+                continue
+            if isinstance(val, ast.Name):  # `skip = x`: an alias of a graph tensor
+                needed.add(val.id)
+                continue
+            needed.update(_graph_inputs(val, self))
+        if needed:
+            raise Blocked(f"the graph of this model uses `{sorted(needed)[0]}`, which is not built from keras.Input and layer calls in the same block", call)
+        graph_stmts.reverse()
+        unit.removed = graph_stmts
+        # inputs
+        namer = Namer()
+        for name in in_names:
+            s = input_stmts.get(name)
+            if s is None:
+                raise Blocked(f"model input `{name}` is not a keras.Input of this block", call)
+            _, val = _assign_parts(s)
+            shape, dtype, _ = input_spec(val, self.text_lines)  # type: ignore[arg-type]
+            if shape is None and self.input_shape and len(in_names) == 1:
+                shape = (None,) + tuple(self.input_shape)
+            unit.inputs.append((name, shape, dtype))
+        objects: dict[str, LayerNode] = {}
+        for s in graph_stmts:
+            tgt, val = _assign_parts(s)
+            assert tgt is not None
+            r = self.ref(val)
+            if r is not None and r.layer == "InputLayer":
+                continue
+            if isinstance(val, ast.Name):
+                unit.apps.append(App(None, [val.id], val.id, tgt))  # type: ignore[arg-type]
+                continue
+            if id(s) in layer_objs:
+                node = make_layer(r, val, self.text_lines, prefix_for(r, val, namer))  # type: ignore[arg-type]
+                objects[tgt] = node  # listed at its first application, as Keras orders model.layers
+                continue
+            unit.apps.append(self._application(val, tgt, objects, namer, unit))
+        return unit
+
+    def _application(self, val: ast.AST, out: str, objects: dict[str, LayerNode], namer: Namer, unit: GraphUnit) -> App:
+        if not isinstance(val, ast.Call):
+            raise Blocked(f"`{out} = ...` is not a layer call", val)
+        training = "training"
+        for kw in val.keywords:
+            if kw.arg == "training":
+                training = source_of(self.text_lines, kw.value)
+        func = val.func
+        helper_rule = self.ref(val)
+        if helper_rule is not None:
+            # functional helper: layers.add([a, b], axis=...)
+            if not self.refs[id(val)][1]:
+                raise Blocked(f"`{out} = {ast.unparse(val)[:40]}` creates a layer without applying it", val)
+            if not val.args:
+                raise Blocked("a merge helper without inputs", val)
+            node = make_layer(helper_rule, val, self.text_lines, prefix_for(helper_rule, val, namer), helper=True)
+            unit.layers.append(node)
+            inputs, xs = self._inputs(val.args[0])
+            return App(node, inputs, xs, out, training)
+        if isinstance(func, ast.Call) and self.ref(func) is not None:
+            rule = self.ref(func)
+            assert rule is not None
+            node = make_layer(rule, func, self.text_lines, prefix_for(rule, func, namer))
+            unit.layers.append(node)
+        elif isinstance(func, ast.Name) and func.id in objects:
+            node = objects[func.id]
+            if not any(n is node for n in unit.layers):
+                unit.layers.append(node)
+        else:
+            raise Blocked(f"`{out} = {ast.unparse(val)[:40]}` is not a Keras layer call", val)
+        extra = [kw.arg for kw in val.keywords if kw.arg not in ("training",)]
+        if extra:
+            raise Blocked(f"layer call with `{extra[0]}=`", val)
+        if len(val.args) != 1:
+            raise Blocked("a layer call takes exactly one positional input", val)
+        inputs, xs = self._inputs(val.args[0])
+        return App(node, inputs, xs, out, training)
+
+    def _inputs(self, node: ast.expr) -> tuple[list[str], str]:
+        names, is_list = _names(node)
+        if names is None:
+            raise Blocked("layer inputs must be names or lists of names", node)
+        return names, ("[" + ", ".join(names) + "]" if is_list else names[0])
+
+    # ------------------------------------------------------------------ code
+
+    def generate(self, unit: GraphUnit, needs: set[str]) -> tuple[str, list[tuple[LayerNode, str]]]:
+        """Class source (at column 0) and the layers kept as Keras with their reasons."""
+        init: list[str] = []
+        body: list[str] = []
+        kept: list[tuple[LayerNode, str]] = []
+        shapes: dict[str, Shape | None] = {}
+        # inputs
+        names = [n for n, _, _ in unit.inputs]
+        if unit.kind == "sequential":
+            body.append("x = inputs")
+            shapes["x"] = unit.inputs[0][1]
+        elif unit.inputs_list or len(names) > 1:
+            body.append(f"{', '.join(names)}{',' if len(names) == 1 else ''} = inputs")
+        elif names[0] != "inputs":
+            body.append(f"{names[0]} = inputs")
+        for n, s, _ in unit.inputs:
+            shapes.setdefault(n, s)
+        for n, _, dtype in unit.inputs:
+            if dtype not in ("float32",) and unit.kind == "functional":
+                pass
+        declared: dict[int, dict[str, Any]] = {}
+        order: list[str] = []
+        created: set[int] = set()
+        for layer in unit.layers:
+            if layer.kept is None:
+                continue
+            kept.append((layer, layer.kept))
+            init.append(f"self.{layer.prefix} = {layer.ctor_src}")
+        for app in unit.apps:
+            layer = app.layer
+            in_shapes = [shapes.get(n) for n in (app.inputs or [])]
+            if layer is None:  # alias
+                body.append(f"{app.out} = {app.xs}")
+                shapes[app.out] = in_shapes[0] if in_shapes else None
+                continue
+            if layer.kept is not None:
+                body.append(f"{app.out} = self.{layer.prefix}({app.xs}, training={app.training})")
+                shapes[app.out] = None
+                continue
+            try:
+                values, src = arg_values(layer, self.text_lines)
+                ctx = Ctx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
+                emitted = run_handler(layer, ctx)
+            except Unsupported as exc:
+                if id(layer) in created or layer.emitted:
+                    raise Blocked(f"shared layer `{layer.prefix}` cannot be translated: {exc}") from None
+                layer.kept, layer.kept_code = str(exc), "XL302"
+                kept.append((layer, str(exc)))
+                init.append(f"self.{layer.prefix} = {layer.ctor_src}")
+                body.append(f"{app.out} = self.{layer.prefix}({app.xs}, training={app.training})")
+                shapes[app.out] = None
+                continue
+            layer.emitted.append(emitted)
+            if id(layer) not in created:
+                created.add(id(layer))
+                for w in emitted.weights:
+                    if w.lazy:
+                        init.append(f"self.{layer.prefix}_{w.name} = None  # created on the first call")
+                        body.append(f"if self.{layer.prefix}_{w.name} is None:")
+                        body.append(weight_init_line(layer.prefix, w, needs, indent="    "))
+                    else:
+                        init.append(weight_init_line(layer.prefix, w, needs))
+                declared[id(layer)] = {w.name: w for w in emitted.weights}
+            body.extend(emitted.lines)
+            shapes[app.out] = emitted.out_shape
+        # variable order = layer order (Keras's model.weights), weights in rule order
+        for layer in unit.layers:
+            if layer.kept is not None:
+                order.append(f"*self.{layer.prefix}.weights")
+            elif id(layer) in declared:
+                ws = declared[id(layer)]
+                for name in _weight_order(layer.rule, ws):
+                    order.append(f"self.{layer.prefix}_{name}")
+        if unit.outputs_list:
+            body.append(f"return [{', '.join(unit.outputs)}]")
+        else:
+            body.append(f"return {unit.outputs[0]}")
+        doc_kind = "keras.Sequential" if unit.kind == "sequential" else "functional keras.Model"
+        lines = [
+            f"class {unit.class_name}(tf.Module):",
+            f'    """Translated by xlate to-tf from a {doc_kind}; runs without Keras."""',
+            "",
+            "    def __init__(self, name=None):",
+            "        super().__init__(name=name)",
+        ]
+        lines += ["        " + ln for ln in init]
+        lines += ["", "    def __call__(self, inputs, training=False):"]
+        lines += ["        " + ln for ln in body]
+        lines += [""]
+        text = "\n".join(lines) + "\n" + weights_methods(order)
+        return text, kept
+
+
+def _weight_order(rule: Rule, declared: dict[str, Any]) -> list[str]:
+    """Declared weights sorted by the rule's Keras order (unknown names keep their order)."""
+    known = [w for w in rule.weights if w in declared]
+    rest = [w for w in declared if w not in rule.weights]
+    trainable = [w for w in known + rest if declared[w].trainable]
+    frozen = [w for w in known + rest if not declared[w].trainable]
+    return trainable + frozen
+
+
+def _assign_parts(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id, stmt.value
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+        return stmt.target.id, stmt.value
+    return None, None
+
+
+def _names(node: ast.expr) -> tuple[list[str] | None, bool]:
+    if isinstance(node, ast.Name):
+        return [node.id], False
+    if isinstance(node, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Name) for e in node.elts):
+        return [e.id for e in node.elts], True  # type: ignore[attr-defined]
+    return None, False
+
+
+def _graph_inputs(val: ast.AST | None, builder: GraphBuilder) -> list[str]:
+    """Names a layer application reads: its inputs and the layer object it calls."""
+    if not isinstance(val, ast.Call):
+        return ["<not a call>"]
+    names = []
+    if isinstance(val.func, ast.Name):
+        names.append(val.func.id)
+    for a in val.args:
+        got, _ = _names(a)
+        if got is None:
+            return ["<complex input>"]
+        names += got
+    return names
+
+
+def _mentions(stmt: ast.stmt, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt))

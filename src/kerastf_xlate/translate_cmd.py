@@ -1,0 +1,145 @@
+"""The file handling shared by ``to-tf`` and ``to-keras``: inputs, outputs, diffs, checks.
+
+Rules that keep users' files safe:
+
+- ``--in-place`` writes atomically (temporary file + rename) and keeps the file mode;
+- an output directory is never inside an input directory unless asked, an input is never
+  overwritten through ``-o``, and symbolic links out of the input tree are not followed;
+- a file that cannot be read or parsed is reported (exit 2) and the others are processed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from functools import partial
+from typing import Any, Callable
+
+import click
+
+from kerastf_xlate.diagnostics import format_text
+from kerastf_xlate.runner import Transform, TransformResult, run_parallel, transform_bytes, transform_file
+from kerastf_xlate.sources import SourceError, iter_files
+from kerastf_xlate.writer import atomic_write
+
+EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+
+def _diff(result: TransformResult, label: str) -> str:
+    def lines(data: bytes | None) -> list[str]:
+        return (data or b"").decode("utf-8", errors="replace").splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(result.original), lines(result.output), f"a/{label}", f"b/{label}"))
+
+
+def _inside(child: str, parent: str) -> bool:
+    child, parent = os.path.realpath(child), os.path.realpath(parent)
+    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def _worker(path: str, factory: Callable[[], Transform]) -> TransformResult:
+    return transform_file(path, factory())
+
+
+def run_translate(
+    factory: Callable[[], Transform],
+    paths: tuple[str, ...],
+    output: str | None,
+    in_place: bool,
+    diff: bool,
+    check: bool,
+    stdin_filename: str | None,
+    allow_output_inside: bool,
+    jobs: int | None,
+    quiet: bool,
+) -> int:
+    """Translate ``paths``; return the exit status."""
+    if not paths:
+        raise click.UsageError("give at least one PATH (or '-' for standard input)")
+    modes = sum(bool(m) for m in (output, in_place, diff, check))
+    if modes > 1:
+        raise click.UsageError("--output, --in-place, --diff and --check are mutually exclusive")
+    status = EXIT_OK
+    errors: list[str] = []
+    results: list[tuple[TransformResult, str]] = []  # (result, destination or '')
+
+    if "-" in paths:
+        if len(paths) > 1:
+            raise click.UsageError("'-' (standard input) cannot be combined with other paths")
+        if in_place:
+            raise click.UsageError("--in-place needs files, not standard input")
+        name = stdin_filename or "<stdin>"
+        result = transform_bytes(name, sys.stdin.buffer.read(), factory())
+        results.append((result, output or ""))
+    else:
+        several = len(paths) > 1 or any(os.path.isdir(p) for p in paths)
+        if output and several:
+            for p in paths:
+                if os.path.isdir(p) and _inside(output, p) and not allow_output_inside:
+                    raise click.UsageError(
+                        f"output directory {output} is inside the input directory {p}; "
+                        "pass --allow-output-inside to allow it"
+                    )
+        jobs_n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+        walk_errors: list[SourceError] = []
+        plan: list[tuple[str, str]] = []  # (input file, destination)
+        for p in paths:
+            if not os.path.lexists(p):
+                errors.append(f"{p}: no such file or directory")
+                continue
+            if os.path.isdir(p):
+                root = p
+                for f in iter_files([p], (), walk_errors):
+                    if not _inside(f, root):
+                        errors.append(f"{f}: symbolic link out of the input tree; not followed")
+                        continue
+                    if output and _inside(f, output) and _inside(output, root):
+                        continue  # never re-read our own output tree
+                    dest = os.path.join(output, os.path.relpath(f, root)) if output else ""
+                    plan.append((f, dest))
+            else:
+                dest = ""
+                if output:
+                    dest = os.path.join(output, os.path.basename(p)) if several else output
+                plan.append((p, dest))
+        errors += [str(e) for e in walk_errors]
+        inputs = {os.path.realpath(f) for f, _ in plan}
+        for f, dest in plan:
+            if dest and os.path.realpath(dest) in inputs:
+                errors.append(f"{dest}: refusing to overwrite an input file")
+        plan = [(f, d) for f, d in plan if not (d and os.path.realpath(d) in inputs)]
+        computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n)
+        results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
+
+    diags = []
+    for result, dest in results:
+        diags += result.diagnostics
+        if result.error is not None:
+            errors.append(result.error)
+            continue
+        assert result.output is not None
+        if check:
+            if result.changed:
+                status = max(status, EXIT_CHANGES)
+                click.echo(f"would translate {result.path}", err=True)
+        elif diff:
+            if result.changed:
+                click.echo(_diff(result, result.path), nl=False)
+        elif in_place:
+            if result.changed:
+                atomic_write(result.path, result.output)
+                click.echo(f"translated {result.path}", err=True)
+        elif dest:
+            os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+            atomic_write(dest, result.output)
+        else:
+            sys.stdout.buffer.write(result.output)
+            sys.stdout.flush()
+    if diags and not quiet:
+        click.echo(format_text(sorted(diags)), err=True, nl=False)
+    for e in errors:
+        click.echo(f"error: {e}", err=True)
+    if errors:
+        return EXIT_ERROR
+    return status
