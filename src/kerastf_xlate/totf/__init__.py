@@ -33,6 +33,7 @@ from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
 from kerastf_xlate.totf.initializers import HELPER_NAMES, helpers_source
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
+from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 __all__ = ["translate", "make_transform"]
 
@@ -166,6 +167,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     # keep units whose instances use Keras-only APIs (XL303)
     scope_of_unit: list[tuple[object, set[str], list[ast.AST]]] = []
     kept_units: set[int] = set()
+    plans: list[TrainingPlan] = []
     for unit, block, owner in graph_units:
         names = {unit.target} if unit.target else set()
         scope = [owner] if owner is not None else [s for s in tree.body]
@@ -173,11 +175,15 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
             # `return Model(...)` in a function: check the names its result is bound to
             names = _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
             scope = [tree]
-        bad = _instance_uses_ok([s for s in scope if s is not unit.anchor], names) if names else None
+        scope = [s for s in scope if s is not unit.anchor]
+        bad = _instance_uses_ok(scope, names) if names else None
         if bad:
-            attr, where = bad
-            diags.append(_diag(path, lines, where, "XL303", f"model kept as Keras: `.{attr}` is a Keras API that a tf.Module lacks"))
-            kept_units.add(id(unit))
+            try:
+                plans.append(plan_training(tree, names, scope, lines, bad))
+            except Blocked as exc:
+                diags.append(_diag(path, lines, exc.node or bad[1], "XL303", f"model kept as Keras: {exc}"))
+                kept_units.add(id(unit))
+    sub_plans: dict[str, TrainingPlan] = {}
     changed = True
     while changed:
         changed = False
@@ -186,13 +192,17 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
             bad = _instance_uses_ok([tree], names) if names else None
             why = None
             if bad:
-                why = (f"model kept as Keras: `.{bad[0]}` is a Keras API that a tf.Module lacks", bad[1], "XL303")
+                try:
+                    sub_plans[name] = plan_training(tree, names, [tree], lines, bad)
+                except Blocked as exc:
+                    why = (f"model kept as Keras: {exc}", exc.node or bad[1], "XL303")
             else:
                 user = _used_outside(tree, name, sub_units)
                 if user is not None:
                     why = (f"class kept as Keras: `{name}` is used where a Keras layer is needed", user, "XL301")
             if why:
                 diags.append(_diag(path, lines, why[1], why[2], why[0]))
+                sub_plans.pop(name, None)
                 del sub_units[name]
                 keras_classes.add(name)
                 changed = True
@@ -246,6 +256,18 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         edits.replace[_key(sunit.cls, lines)] = new_cls
         translated_any = True
 
+    # training code around translated models
+    helper_sources: list[str] = []
+    active_plans = [p for p in plans] + list(sub_plans.values())
+    for plan in active_plans:
+        for stmt, code in plan.replace.values():
+            edits.replace[_key(stmt, lines)] = code
+        for stmt in plan.remove:
+            edits.remove.add(_key(stmt, lines))
+        for h in plan.helpers:
+            if h not in helper_sources:
+                helper_sources.append(h)
+
     # lint findings for what stays Keras (no counterpart / blocking arguments)
     for f in findings_for_uses(uses, rules):
         line = getattr(f.node, "lineno", 1)
@@ -269,6 +291,10 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     helper = helpers_source({n for n in needs if n not in defined})
     if helper and "_fans" not in defined:
         block += ("\n\n" if block else "") + "# Keras's default initializers, written out by xlate to-tf.\n" + helper
+    for h in helper_sources:
+        name = h.split("(", 1)[0].replace("def ", "").strip()
+        if name not in defined:
+            block += ("\n\n" if block else "") + h
     if block:
         code = insert_after_imports(code, block)
     return code, sorted(set(diags))
