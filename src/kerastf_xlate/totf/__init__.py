@@ -123,6 +123,9 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     if _binds_tf_elsewhere(tree):
         return text, [_diag(path, lines, None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")]
 
+    from kerastf_xlate.totf import common
+
+    common.CONSTANTS = common.module_constants(tree)
     builder = GraphBuilder(lines, refs, rules, input_shape)
     graph_units: list[tuple[GraphUnit, list[ast.stmt], ast.AST | None]] = []
     claimed: set[int] = set()

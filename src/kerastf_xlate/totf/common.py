@@ -121,6 +121,31 @@ def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
     return namer(snake(rule.layer))
 
 
+def module_constants(tree: ast.Module) -> dict[str, Any]:
+    """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``).
+
+    The translation reads their values (for shapes) and keeps writing their names.
+    """
+    stores: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            for name in n.names:
+                stores[name] = stores.get(name, 0) + 2
+    out: dict[str, Any] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+            value = literal(stmt.value)
+            if stores.get(name) == 1 and value is not UNKNOWN:
+                out[name] = value
+    return out
+
+
+CONSTANTS: dict[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
+
+
 def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(literal values, sources) of every rule argument, defaults applied.
 
@@ -138,6 +163,8 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
             src[spec.name] = spec.default
         else:
             values[spec.name] = literal(arg_node)
+            if values[spec.name] is UNKNOWN and isinstance(arg_node, ast.Name) and arg_node.id in CONSTANTS:
+                values[spec.name] = CONSTANTS[arg_node.id]
             if values[spec.name] is UNKNOWN and stored and spec.name in stored:
                 src[spec.name] = stored[spec.name]
             else:

@@ -353,8 +353,8 @@ class GraphBuilder:
                 declared[id(layer)] = {w.name: w for w in emitted.weights}
             body.extend(emitted.lines)
             shapes[app.out] = emitted.out_shape
-        # variable order = layer order (Keras's model.weights), weights in rule order
-        for layer in unit.layers:
+        # variable order = Keras's model.layers order (its graph traversal), weights in rule order
+        for layer in keras_layer_order(unit):
             if layer.kept is not None:
                 order.append(f"*self.{layer.prefix}.weights")
             elif id(layer) in declared:
@@ -379,6 +379,61 @@ class GraphBuilder:
         lines += [""]
         text = "\n".join(lines) + "\n" + weights_methods(order)
         return text, kept
+
+
+def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
+    """The order of ``model.layers`` (hence ``model.weights``) that Keras computes.
+
+    Sequential models list layers in order. Functional models follow
+    ``keras/src/ops/function.py`` ``map_graph``: a depth-first walk from the outputs gives
+    each operation its first-traversal index and the nodes in topological order; operations
+    are then sorted by decreasing depth, ties broken by that index.
+    """
+    if unit.kind == "sequential":
+        return list(unit.layers)
+    # nodes: ("in", name) for inputs, or an App index; parents resolved through aliases
+    producer: dict[str, object] = {name: ("in", name) for name, _, _ in unit.inputs}
+    op_of: dict[object, object] = {("in", name): ("input", name) for name, _, _ in unit.inputs}
+    parents: dict[object, list[object]] = {("in", name): [] for name, _, _ in unit.inputs}
+    for i, app in enumerate(unit.apps):
+        srcs = [producer[n] for n in (app.inputs or []) if n in producer]
+        if app.layer is None:  # alias: the same tensor
+            if srcs:
+                producer[app.out] = srcs[0]
+            continue
+        parents[i] = srcs
+        op_of[i] = id(app.layer)
+        producer[app.out] = i
+    finished: set[object] = set()
+    order_nodes: list[object] = []
+    op_index: dict[object, int] = {}
+
+    def visit(node: object) -> None:
+        if node in finished:
+            return
+        op = op_of[node]
+        op_index.setdefault(op, len(op_index))
+        for parent in parents.get(node, []):
+            visit(parent)
+        finished.add(node)
+        order_nodes.append(node)
+
+    for name in unit.outputs:
+        if name in producer:
+            visit(producer[name])
+    node_depth: dict[object, int] = {}
+    op_depth: dict[object, int] = {}
+    for node in reversed(order_nodes):
+        depth = node_depth.setdefault(node, 0)
+        depth = max(depth, op_depth.get(op_of[node], 0))
+        op_depth[op_of[node]] = depth
+        node_depth[node] = depth
+        for parent in parents.get(node, []):
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    ops = sorted(op_depth, key=lambda op: (-op_depth[op], op_index[op]))
+    by_id = {id(layer): layer for layer in unit.layers}
+    ordered = [by_id[op] for op in ops if op in by_id]  # type: ignore[index]
+    return ordered + [layer for layer in unit.layers if all(layer is not o for o in ordered)]
 
 
 def _weight_order(rule: Rule, declared: dict[str, Any]) -> list[str]:
