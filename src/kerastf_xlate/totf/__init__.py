@@ -85,13 +85,19 @@ def _one_statement_per_line(stmt: ast.stmt, lines: list[str]) -> bool:
     return not before and (not after or after.startswith(b"#"))
 
 
-def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str]) -> tuple[str, ast.AST] | None:
-    """The first Keras-only API used on an instance name (``model.fit``), if any."""
-    for root in scope_nodes:
-        for n in ast.walk(root):
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names:
-                if n.attr not in MODULE_API:
-                    return n.attr, n
+def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str], skip: set[int] | None = None) -> tuple[str, ast.AST] | None:
+    """The first Keras-only API used on an instance name (``model.fit``), if any.
+
+    Statements in ``skip`` (the model's own statements, folded into its class) are ignored.
+    """
+    skip = skip or set()
+    stack = [n for n in reversed(scope_nodes) if id(n) not in skip]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names:
+            if n.attr not in MODULE_API:
+                return n.attr, n
+        stack.extend(c for c in reversed(list(ast.iter_child_nodes(n))) if id(c) not in skip)
     return None
 
 
@@ -178,8 +184,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
             # `return Model(...)` in a function: check the names its result is bound to
             names = _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
             scope = [tree]
-        scope = [s for s in scope if s is not unit.anchor]
-        bad = _instance_uses_ok(scope, names) if names else None
+        folded = {id(s) for s in [unit.anchor] + unit.removed}
+        bad = _instance_uses_ok(scope, names, folded) if names else None
         if bad:
             try:
                 plans.append(plan_training(tree, names, scope, lines, bad))

@@ -22,7 +22,7 @@ MULTI_INPUT_HANDLERS = {"merge", "concatenate", "dot", "attention"}
 # Attributes a translated module offers (anything else used on an instance blocks it).
 MODULE_API = {
     "get_weights", "set_weights", "ordered_variables", "trainable_variables", "variables",
-    "non_trainable_variables", "submodules", "name", "name_scope", "summary", "__call__",
+    "non_trainable_variables", "submodules", "name", "name_scope", "summary", "__call__", "build",
 }
 
 
@@ -124,7 +124,7 @@ def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
 def module_constants(tree: ast.Module) -> dict[str, Any]:
     """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``).
 
-    The translation reads their values (for shapes) and keeps writing their names.
+    The translation uses their values where it needs static ones (shapes).
     """
     stores: dict[str, int] = {}
     for n in ast.walk(tree):
@@ -215,6 +215,13 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
         f'{i}        raise ValueError(f"expected {{len(variables)}} arrays, got {{len(weights)}}")\n'
         f"{i}    for variable, value in zip(variables, weights):\n"
         f"{i}        variable.assign(value)\n"
+        f"\n"
+        f"{i}def build(self, input_shape):\n"
+        f'{i}    """Create the variables for inputs of this shape, as Keras\'s ``build()`` does."""\n'
+        f"{i}    if input_shape and isinstance(input_shape[0], (list, tuple)):\n"
+        f"{i}        self([tf.zeros([1 if d is None else d for d in s]) for s in input_shape])\n"
+        f"{i}    else:\n"
+        f"{i}        self(tf.zeros([1 if d is None else d for d in input_shape]))\n"
         f"\n"
         f"{i}def summary(self):\n"
         f"{i}    total = 0\n"

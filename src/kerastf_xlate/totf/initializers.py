@@ -38,6 +38,29 @@ _HELPERS: dict[str, str] = {
     stddev = variance**0.5 / 0.87962566103423978  # truncated normal of Keras
     return tf.random.truncated_normal(shape, 0.0, stddev)
 ''',
+    "_variance_scaling_axes": '''def _variance_scaling_axes(shape, scale, mode, distribution, input_axes=None, output_axes=None):
+    """keras.initializers.VarianceScaling with explicit fan axes (EinsumDense kernels) or
+    distribution="untruncated_normal"."""
+    shape = [int(d) for d in shape]
+    if input_axes is not None and output_axes is not None:
+        fan_in = 1
+        for axis in input_axes:
+            fan_in *= shape[axis]
+        fan_out = 1
+        for axis in output_axes:
+            fan_out *= shape[axis]
+    else:
+        fan_in, fan_out = _fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    variance = scale / max(1.0, n)
+    if distribution == "uniform":
+        limit = (3.0 * variance) ** 0.5
+        return tf.random.uniform(shape, -limit, limit)
+    if distribution == "untruncated_normal":
+        return tf.random.normal(shape, 0.0, variance**0.5)
+    stddev = variance**0.5 / 0.87962566103423978  # truncated normal of Keras
+    return tf.random.truncated_normal(shape, 0.0, stddev)
+''',
 }
 
 _SCALING = {
@@ -137,12 +160,60 @@ def init_expr(init: str, shape: str, dtype_float: bool = True, needs: set[str] |
     if name in _SCALING or name == "VarianceScaling":
         if name == "VarianceScaling":
             scale, mode, dist = kwargs.get("scale", 1.0), kwargs.get("mode", "fan_in"), kwargs.get("distribution", "truncated_normal")
-            dist = "uniform" if dist == "uniform" else "normal"
+            dist = str(dist).lower()
+            if dist not in ("uniform", "normal", "truncated_normal", "untruncated_normal"):
+                raise Unsupported(f"initializer {init} (distribution {dist!r})")
+            if dist != "untruncated_normal":
+                dist = "uniform" if dist == "uniform" else "normal"  # Keras: "normal" is truncated
         else:
             scale, mode, dist = _SCALING[name]
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise Unsupported(f"initializer {init} (mode {mode!r})")
+        in_axes, out_axes = kwargs.get("input_axes"), kwargs.get("output_axes")
+        if dist == "untruncated_normal" or (in_axes is not None and out_axes is not None):
+            needs.add("_variance_scaling_axes")
+            axes = f", {list(in_axes)!r}, {list(out_axes)!r}" if in_axes is not None and out_axes is not None else ""
+            return f"_variance_scaling_axes({shape}, {float(scale)!r}, {mode!r}, {dist!r}{axes})"
         needs.add("_variance_scaling")
         return f"_variance_scaling({shape}, {scale!r}, {mode!r}, {dist!r})"
     raise Unsupported(f"initializer {init!r} has no TensorFlow spelling here")
+
+
+def with_fan_axes(init: str, input_axes: list[int], output_axes: list[int]) -> str:
+    """``init`` with Keras's fan axes filled in, as ``EinsumDense.build`` does for a
+    VarianceScaling-family kernel initializer that has none; other initializers unchanged."""
+    try:
+        node = ast.parse(init, mode="eval").body
+    except SyntaxError:
+        return init
+    kwargs: dict[str, Any] = {}
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        name = node.value
+    elif isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if node.args:
+            return init
+        try:
+            kwargs = _kwargs(node)
+        except (ValueError, SyntaxError, Unsupported):
+            return init
+    elif isinstance(node, (ast.Name, ast.Attribute)):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id
+    else:
+        return init
+    name = _ALIASES.get(name, name)
+    if name not in _SCALING and name != "VarianceScaling":
+        return init
+    if kwargs.get("input_axes") is not None and kwargs.get("output_axes") is not None:
+        return init
+    if name in _SCALING:
+        scale, mode, dist = _SCALING[name]
+        kwargs = {"scale": scale, "mode": mode, "distribution": dist}
+    kwargs.pop("seed", None)
+    kwargs["input_axes"] = list(input_axes)
+    kwargs["output_axes"] = list(output_axes)
+    return "VarianceScaling(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
 
 
 INIT_SYMBOLS = ("tf.zeros", "tf.ones", "tf.fill", "tf.random.uniform", "tf.random.normal", "tf.random.truncated_normal")

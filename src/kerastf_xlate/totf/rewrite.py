@@ -46,11 +46,35 @@ class _Apply(cst.CSTTransformer):
                 return cst.RemovalSentinel.REMOVE
             # comments at the top of the new code are the module header when parsed alone
             header = [ln for ln in parsed.header if ln.comment is not None]
-            first = new[0].with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
+            first = new[0]
+            if isinstance(first, (cst.ClassDef, cst.FunctionDef)):
+                # PEP 8: two blank lines before a top-level class, one inside a block
+                want = 2 if self.get_metadata(PositionProvider, original).start.column == 0 else 1
+                lead = list(first.leading_lines)
+                blanks = 0
+                for ln in lead:
+                    if ln.comment is not None:
+                        break
+                    blanks += 1
+                if blanks < want and (lead or True):
+                    lead = [cst.EmptyLine(indent=False)] * (want - blanks) + lead
+                first = first.with_changes(leading_lines=lead).with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
             # blank lines between inserted statements carry no indentation
             new = [first, *new[1:]]
             new = [s.with_changes(leading_lines=[ln.with_changes(indent=False) if ln.comment is None else ln for ln in s.leading_lines]) if i else s for i, s in enumerate(new)]
             first = new[0]
+            if isinstance(first, (cst.ClassDef, cst.FunctionDef)):
+                # PEP 8: two blank lines before a top-level class, one inside a block
+                want = 2 if self.get_metadata(PositionProvider, original).start.column == 0 else 1
+                lead = list(first.leading_lines)
+                blanks = 0
+                for ln in lead:
+                    if ln.comment is not None:
+                        break
+                    blanks += 1
+                if blanks < want and (lead or True):
+                    lead = [cst.EmptyLine(indent=False)] * (want - blanks) + lead
+                first = first.with_changes(leading_lines=lead)
             return cst.FlattenSentinel([first, *new[1:]])
         if key in self.edits.remove:
             self.applied.add(key)
@@ -185,12 +209,15 @@ def insert_after_imports(code: str, block: str) -> str:
     tree = ast.parse(code)
     idx = import_anchor(tree)
     module = cst.parse_module(code)
-    new_body = list(cst.parse_module(block).body)
+    parsed = cst.parse_module(block)
+    new_body = list(parsed.body)
     body = list(module.body)
     if not new_body:
         return code
-    first_leading = [ln for ln in new_body[0].leading_lines if ln.comment is not None]
-    new_body[0] = new_body[0].with_changes(leading_lines=(_blank_lines(0 if idx == 0 else 1) + first_leading) if idx else first_leading)
+    first_leading = [ln for ln in list(parsed.header) + list(new_body[0].leading_lines) if ln.comment is not None]
+    if idx and isinstance(new_body[0], (cst.ClassDef, cst.FunctionDef)):
+        first_leading = _blank_lines(2) + first_leading
+    new_body[0] = new_body[0].with_changes(leading_lines=first_leading)
     if idx < len(body):
         nxt = body[idx]
         comments = [ln for ln in nxt.leading_lines if ln.comment is not None]

@@ -33,6 +33,9 @@ KERAS_SELF_API = {
 }
 
 
+GENERATED_METHODS = {"ordered_variables", "get_weights", "set_weights", "build", "summary", "__call__"}
+
+
 @dataclass
 class AttrLayer:
     attr: str
@@ -82,6 +85,8 @@ def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_ru
                 raise Blocked(f"`self.{attr}` holds a `{rule.layer}`, which is translated only at module level", stmt)
             if attr in attrs:
                 raise Blocked(f"`self.{attr}` is assigned twice", stmt)
+            if attr in GENERATED_METHODS or attr in methods:
+                raise Blocked(f"`self.{attr}` would clash with a method of the translated module", stmt)
             namer.taken.add(attr)
             node = make_layer(rule, stmt.value, text_lines, attr)
             attrs[attr] = AttrLayer(attr, node, stmt)

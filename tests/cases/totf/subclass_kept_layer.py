@@ -1,0 +1,109 @@
+import keras
+from keras import layers
+
+
+class Tagger(keras.Model):
+    """Tags every token."""
+
+    def __init__(self, vocab=100, tags=5):
+        super().__init__()
+        self.embed = layers.Embedding(vocab, 16)
+        self.rnn = layers.LSTM(16, return_sequences=True)
+        self.head = layers.Dense(tags)
+
+    def call(self, tokens, training=False):
+        h = self.embed(tokens)
+        h = self.rnn(h)
+        return self.head(h)
+
+
+tagger = Tagger()
+# output
+from keras import layers
+import tensorflow as tf
+
+
+# Keras's default initializers, written out by xlate to-tf.
+def _fans(shape):
+    """Keras's fan-in / fan-out: the receptive field multiplies the last two axes."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= d
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _variance_scaling(shape, scale, mode, distribution):
+    """keras.initializers.VarianceScaling (glorot_*, he_*, lecun_* are special cases)."""
+    shape = [int(d) for d in shape]
+    fan_in, fan_out = _fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    variance = scale / max(1.0, n)
+    if distribution == "uniform":
+        limit = (3.0 * variance) ** 0.5
+        return tf.random.uniform(shape, -limit, limit)
+    stddev = variance**0.5 / 0.87962566103423978  # truncated normal of Keras
+    return tf.random.truncated_normal(shape, 0.0, stddev)
+
+
+class Tagger(tf.Module):
+    """Tags every token."""
+
+    def __init__(self, vocab=100, tags=5):
+        super().__init__()
+        self.embed = layers.Embedding(vocab, 16)
+        self.rnn = layers.LSTM(16, return_sequences=True)
+        self.head_units = tags
+        self.head_kernel = None  # created on the first call
+        self.head_bias = tf.Variable(tf.zeros([self.head_units]), name='head/bias')
+
+    def __call__(self, tokens, training=False):
+        h = self.embed(tokens)
+        h = self.rnn(h)
+        return self.head(h, training=training)
+
+    def head(self, x, training=False):
+        """`Dense` layer, translated by xlate to-tf."""
+        if self.head_kernel is None:
+            self.head_kernel = tf.Variable(_variance_scaling([x.shape[-1], self.head_units], 1.0, 'fan_avg', 'uniform'), name='head/kernel')
+        x = tf.tensordot(x, self.head_kernel, axes=1)
+        x = tf.nn.bias_add(x, self.head_bias)
+        return x
+
+    def ordered_variables(self):
+        """The variables in the order of the Keras model's ``get_weights()``."""
+        variables = [*self.embed.weights, *self.rnn.weights, self.head_kernel, self.head_bias]
+        if any(v is None for v in variables):
+            raise ValueError("call the module once first: some variables are created on the first call")
+        return variables
+
+    def get_weights(self):
+        return [v.numpy() for v in self.ordered_variables()]
+
+    def set_weights(self, weights):
+        """Load weights given in Keras order, e.g. ``keras_model.get_weights()``."""
+        variables = self.ordered_variables()
+        if len(weights) != len(variables):
+            raise ValueError(f"expected {len(variables)} arrays, got {len(weights)}")
+        for variable, value in zip(variables, weights):
+            variable.assign(value)
+
+    def build(self, input_shape):
+        """Create the variables for inputs of this shape, as Keras's ``build()`` does."""
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            self([tf.zeros([1 if d is None else d for d in s]) for s in input_shape])
+        else:
+            self(tf.zeros([1 if d is None else d for d in input_shape]))
+
+    def summary(self):
+        total = 0
+        for v in self.ordered_variables():
+            total += int(tf.size(v))
+            print(f"{v.name:<40} {str(v.shape):<20} {int(tf.size(v))}")
+        print(f"Total params: {total}")
+
+
+tagger = Tagger()

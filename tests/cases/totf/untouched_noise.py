@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+"""Everything but the model must come out byte-for-byte."""
+import keras
+from keras import layers
+import os,sys   # odd spacing stays
+
+CONFIG = { 'a' :1,
+    'b':2 }
+
+model = keras.Sequential([
+    layers.InputLayer(shape=(3,)),
+    layers.Dense(2),
+])
+
+if __name__ == "__main__":
+    print( model(keras.ops.ones((1, 3))) )
+# output
+# -*- coding: utf-8 -*-
+"""Everything but the model must come out byte-for-byte."""
+import keras
+import os,sys   # odd spacing stays
+import tensorflow as tf
+
+
+# Keras's default initializers, written out by xlate to-tf.
+def _fans(shape):
+    """Keras's fan-in / fan-out: the receptive field multiplies the last two axes."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= d
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _variance_scaling(shape, scale, mode, distribution):
+    """keras.initializers.VarianceScaling (glorot_*, he_*, lecun_* are special cases)."""
+    shape = [int(d) for d in shape]
+    fan_in, fan_out = _fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    variance = scale / max(1.0, n)
+    if distribution == "uniform":
+        limit = (3.0 * variance) ** 0.5
+        return tf.random.uniform(shape, -limit, limit)
+    stddev = variance**0.5 / 0.87962566103423978  # truncated normal of Keras
+    return tf.random.truncated_normal(shape, 0.0, stddev)
+
+
+CONFIG = { 'a' :1,
+    'b':2 }
+
+
+class Model(tf.Module):
+    """Translated by xlate to-tf from a keras.Sequential; runs without Keras."""
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.dense_kernel = tf.Variable(_variance_scaling([3, 2], 1.0, 'fan_avg', 'uniform'), name='dense/kernel')
+        self.dense_bias = tf.Variable(tf.zeros([2]), name='dense/bias')
+
+    def __call__(self, inputs, training=False):
+        x = inputs
+        x = tf.matmul(x, self.dense_kernel)
+        x = tf.nn.bias_add(x, self.dense_bias)
+        return x
+
+    def ordered_variables(self):
+        """The variables in the order of the Keras model's ``get_weights()``."""
+        variables = [self.dense_kernel, self.dense_bias]
+        if any(v is None for v in variables):
+            raise ValueError("call the module once first: some variables are created on the first call")
+        return variables
+
+    def get_weights(self):
+        return [v.numpy() for v in self.ordered_variables()]
+
+    def set_weights(self, weights):
+        """Load weights given in Keras order, e.g. ``keras_model.get_weights()``."""
+        variables = self.ordered_variables()
+        if len(weights) != len(variables):
+            raise ValueError(f"expected {len(variables)} arrays, got {len(weights)}")
+        for variable, value in zip(variables, weights):
+            variable.assign(value)
+
+    def build(self, input_shape):
+        """Create the variables for inputs of this shape, as Keras's ``build()`` does."""
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            self([tf.zeros([1 if d is None else d for d in s]) for s in input_shape])
+        else:
+            self(tf.zeros([1 if d is None else d for d in input_shape]))
+
+    def summary(self):
+        total = 0
+        for v in self.ordered_variables():
+            total += int(tf.size(v))
+            print(f"{v.name:<40} {str(v.shape):<20} {int(tf.size(v))}")
+        print(f"Total params: {total}")
+
+
+model = Model()
+
+if __name__ == "__main__":
+    print( model(keras.ops.ones((1, 3))) )

@@ -1,0 +1,195 @@
+"""Static behaviour of ``to-tf`` (no TensorFlow needed): what is translated, what is kept
+and why, byte-for-byte preservation, idempotence, and whole-file golden cases.
+
+Whole-file cases live in ``tests/cases/totf/*.py``: the input, a line ``# output``, then
+the expected output (Black's format). ``XLATE_REGEN=1 pytest tests/test_totf.py`` rewrites
+the expected outputs after a deliberate change; review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kerastf_xlate.totf import translate
+
+CASES = sorted((Path(__file__).parent / "cases" / "totf").glob("*.py"))
+MARK = "# output\n"
+
+
+def tf_(src: str) -> tuple[str, list]:
+    return translate(textwrap.dedent(src), "t.py")
+
+
+def codes(diags) -> list[str]:  # type: ignore[no-untyped-def]
+    return [d.code for d in diags]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_whole_file_case(case: Path) -> None:
+    text = case.read_text()
+    source, _, expected = text.partition(MARK)
+    out, _ = translate(source, case.name)
+    if os.environ.get("XLATE_REGEN"):
+        case.write_text(source + MARK + out)
+        pytest.skip("regenerated")
+    assert out == expected
+    again, _ = translate(out, case.name)
+    assert again == out, "a second run must change nothing"
+    ast.parse(out)
+
+
+NOOP = [
+    "x = 1\n",
+    "import keras\nprint(keras.__version__)\n",
+    "from mylib import layers\nmodel = layers.Sequential([layers.Dense(3)])\n",
+    "import keras\n\ndef f(layers):\n    return layers.Dense(3)\n",
+    # a model used with the Keras training API stays Keras (until translated by the training pass)
+    "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(3)])\nm.layers[0].trainable = False\n",
+    # the Sequential holds something that is not a layer constructor
+    "import keras\nfrom keras import layers\nblock = make_block()\nm = keras.Sequential([block, layers.Dense(3)])\n",
+    # layers built in a loop
+    "import keras\nfrom keras import layers\ninp = keras.Input((4,))\nx = inp\nfor n in (8, 4):\n    x = layers.Dense(n)(x)\nm = keras.Model(inp, x)\n",
+]
+
+
+@pytest.mark.parametrize("src", NOOP, ids=range(len(NOOP)))
+def test_noop_is_byte_identical(src: str) -> None:
+    out, _ = translate(src, "t.py")
+    assert out == src
+
+
+def test_crlf_and_untouched_code_preserved() -> None:
+    src = (
+        "import os\r\nimport keras\r\nfrom keras import layers\r\n\r\n"
+        "def helper(a,b):  # keep   my spacing\r\n    return a+b\r\n\r\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])\r\n"
+        "print( helper(1,2) )\r\n"
+    )
+    out, _ = translate(src, "t.py")
+    assert "def helper(a,b):  # keep   my spacing\r\n    return a+b\r\n" in out
+    assert "print( helper(1,2) )\r\n" in out
+    assert "import os\r\n" in out
+    assert "import keras" not in out and "from keras" not in out
+    assert "\r\n\r\n\r\nclass Model(tf.Module):" in out
+    assert translate(out, "t.py")[0] == out
+
+
+def test_keras_import_dropped_only_when_unused() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.LSTM(3)])
+        """)
+    assert "self.lstm = layers.LSTM(3)" in out
+    assert "from keras import layers" in out
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3)])
+        """)
+    assert "import keras" not in out and "from keras" not in out and "import tensorflow as tf" in out
+
+
+def test_kept_layer_is_reported_with_lint_code() -> None:
+    _, diags = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(5, 4)), layers.LSTM(3), layers.Dense(2)])
+        """)
+    assert "XL101" in codes(diags)
+
+
+def test_training_api_keeps_model_as_keras() -> None:
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])
+        model.add_loss(0.0)
+        """)
+    out, diags = translate(src, "t.py")
+    assert out == src
+    assert "XL303" in codes(diags)
+
+
+def test_graph_tensor_used_after_model_blocks() -> None:
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+        inp = keras.Input((4,))
+        x = layers.Dense(3)(inp)
+        model = keras.Model(inp, x)
+        other = keras.Model(inp, layers.Dense(1)(x))
+        """)
+    out, diags = translate(src, "t.py")
+    assert "XL301" in codes(diags)
+    ast.parse(out)
+
+
+def test_leaky_relu_default_slope_is_written_explicitly() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.LeakyReLU()])
+        """)
+    assert "tf.nn.leaky_relu(x, alpha=0.3)" in out
+
+
+def test_flatten_keeps_batch_axis_and_pool_strides_default_to_size() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.MaxPooling2D(3), layers.Flatten()])
+        """)
+    assert "tf.nn.max_pool2d(x, ksize=3, strides=3, padding='VALID')" in out
+    assert "tf.reshape(x, [tf.shape(x)[0], -1])" in out
+
+
+def test_batchnorm_epsilon_and_momentum_are_keras_defaults() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.BatchNormalization()])
+        """)
+    assert "variance_epsilon=0.001" in out and "* 0.99 +" in out
+
+
+def test_subclass_keeps_name_and_signature() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+
+        class Net(keras.Model):
+            def __init__(self, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.hidden = layers.Dense(units, activation="relu")
+
+            def call(self, inputs, training=False):
+                return self.hidden(inputs)
+        """)
+    assert "class Net(tf.Module):" in out
+    assert "def __init__(self, units=4, **kwargs):" in out
+    assert "def __call__(self, inputs, training=False):" in out
+    assert "return self.hidden(inputs, training=training)" in out
+
+
+def test_module_constant_gives_static_shape() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        N = 7
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(N)])
+        """)
+    assert "tf.Variable(_variance_scaling([4, 7]" in out
+
+
+def test_input_shape_option_makes_weights_static() -> None:
+    src = "import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.Dense(3)])\n"
+    out, _ = translate(src, "t.py", input_shape=(5,))
+    assert "_variance_scaling([5, 3]" in out
+    out, _ = translate(src, "t.py")
+    assert "created on the first call" in out
