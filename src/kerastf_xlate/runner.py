@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_bytes, read_notebook, unmask_magics, write_notebook_cells
+from kerastf_xlate.sources import (
+    NOTEBOOK_SUFFIX, SourceError, cell_of, decode, join_cells, read_bytes, read_notebook, split_cells,
+    write_notebook_cells,
+)
 
 
 class Transform(Protocol):
@@ -58,14 +61,22 @@ def transform_text(text: str, path: str, transform: Transform, cell: int | None 
 def transform_bytes(path: str, data: bytes, transform: Transform) -> TransformResult:
     try:
         if path.endswith(NOTEBOOK_SUFFIX):
+            # the cells run as one program: translate them together, then cut them apart
             doc, cells = read_notebook(path, data)
-            new_sources: dict[int, str] = {}
-            diags: list[Diagnostic] = []
-            for cell in cells:
-                new, cell_diags = transform_text(cell.source, path, transform, cell=cell.index)
-                diags += cell_diags
-                if new != cell.source:
-                    new_sources[cell.index] = unmask_magics(new, cell.magics)
+            joined, starts = join_cells(cells)
+            try:
+                new, joined_diags = transform_text(joined, path, transform)
+            except SourceError as err:
+                if err.line is None:
+                    raise
+                cell, line = cell_of(err.line, starts)
+                raise SourceError(path, f"cell {cell}: {err.message}", line, err.col) from None
+            diags = []
+            for d in joined_diags:
+                cell, line = cell_of(d.line, starts)
+                end_line = None if d.end_line is None else cell_of(d.end_line, starts)[1]
+                diags.append(Diagnostic(d.path, line, d.col, d.code, d.message, d.severity, end_line, d.end_col, cell, d.fix))
+            new_sources = split_cells(new, cells) if new != joined else {}
             if not new_sources:
                 return TransformResult(path, data, data, tuple(diags))
             return TransformResult(path, data, write_notebook_cells(doc, new_sources).encode("utf-8"), tuple(diags))

@@ -175,6 +175,61 @@ def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell
     return doc, cells
 
 
+_SENTINEL = "__xlate_cell__({})"
+_SENTINEL_RE = re.compile(r"^__xlate_cell__\((\d+)\)$")
+
+
+def join_cells(cells: list[Cell]) -> tuple[str, list[tuple[int, int]]]:
+    """One module from a notebook's code cells, so names imported in one cell resolve in
+    the others (as when the notebook runs). Each cell is preceded by a sentinel statement
+    line; returns the text and, per cell, (cell index, 1-based line where its code starts)."""
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    line = 1
+    for cell in cells:
+        parts.append(_SENTINEL.format(cell.index) + "\n")
+        line += 1
+        starts.append((cell.index, line))
+        src = cell.source if cell.source.endswith("\n") or not cell.source else cell.source + "\n"
+        parts.append(src)
+        line += src.count("\n")
+    return "".join(parts), starts
+
+
+def cell_of(line: int, starts: list[tuple[int, int]]) -> tuple[int, int]:
+    """(cell index, cell-relative 1-based line) of a line of the joined text."""
+    found = starts[0] if starts else (1, 1)
+    for start in starts:
+        if start[1] <= line:
+            found = start
+    return found[0], max(1, line - found[1] + 1)
+
+
+def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
+    """Cut translated joined text back into cells; code before the first sentinel (new
+    imports, helpers) goes to the first code cell. Returns only the cells that changed."""
+    chunks: dict[int, list[str]] = {}
+    current: int | None = None
+    prefix: list[str] = []
+    for line in text.splitlines(keepends=True):
+        m = _SENTINEL_RE.match(line.rstrip("\r\n"))
+        if m:
+            current = int(m.group(1))
+            chunks[current] = []
+            continue
+        (prefix if current is None else chunks[current]).append(line)
+    out: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        new = "".join(chunks.get(cell.index, []))
+        if i == 0 and prefix:
+            new = "".join(prefix) + new
+        if not cell.source.endswith("\n") and new.endswith("\n"):
+            new = new[:-1]
+        if new != cell.source:
+            out[cell.index] = unmask_magics(new, cell.magics)
+    return out
+
+
 def write_notebook_cells(doc: dict, new_sources: dict[int, str]) -> str:  # type: ignore[type-arg]
     """The notebook JSON with the given cells' sources replaced (1-based indices)."""
     for i, cell in enumerate(doc["cells"], start=1):

@@ -401,7 +401,12 @@ def _moved_comments(unit: GraphUnit, lines: list[str], comments: dict[int, str])
     """Comments inside the model's statements, kept above the generated class."""
     found: list[str] = []
     for s in [unit.anchor] + unit.removed:
-        for ln in range(s.lineno, (s.end_lineno or s.lineno) + 1):
+        first = s.lineno
+        if s is not unit.anchor:
+            # comment lines right above a removed statement go with it (LibCST drops them)
+            while first > 1 and (first - 1) in comments and lines[first - 2].lstrip().startswith("#"):
+                first -= 1
+        for ln in range(first, (s.end_lineno or s.lineno) + 1):
             c = comments.get(ln)
             if c and c not in found:
                 found.append(c)
