@@ -17,7 +17,6 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
 
 model = conv_net()
 # output
-from keras import layers
 import tensorflow as tf
 
 
@@ -60,7 +59,6 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
             self.batch_normalization_beta = None  # created on the first call
             self.batch_normalization_moving_mean = None  # created on the first call
             self.batch_normalization_moving_variance = None  # created on the first call
-            self.zero_padding2d = layers.ZeroPadding2D(1)
             self.conv2d_1_kernel = None  # created on the first call
             self.conv2d_1_bias = tf.Variable(tf.zeros([16]), name='conv2d_1/bias')
             self.dense_kernel = None  # created on the first call
@@ -86,7 +84,7 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
                 batch_normalization_mean, batch_normalization_variance = self.batch_normalization_moving_mean, self.batch_normalization_moving_variance
             x = tf.nn.batch_normalization(x, batch_normalization_mean, batch_normalization_variance, offset=self.batch_normalization_beta, scale=self.batch_normalization_gamma, variance_epsilon=0.001)
             x = tf.nn.relu6(x)
-            x = self.zero_padding2d(x, training=training)
+            x = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
             if self.conv2d_1_kernel is None:
                 self.conv2d_1_kernel = tf.Variable(_variance_scaling([3, 3, x.shape[-1], 16], 1.0, 'fan_avg', 'uniform'), name='conv2d_1/kernel')
             x = tf.nn.conv2d(x, self.conv2d_1_kernel, strides=1, padding='VALID')
@@ -102,7 +100,7 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
 
         def ordered_variables(self):
             """The variables in the order of the Keras model's ``get_weights()``."""
-            variables = [self.conv2d_kernel, self.batch_normalization_gamma, self.batch_normalization_beta, self.batch_normalization_moving_mean, self.batch_normalization_moving_variance, *self.zero_padding2d.weights, self.conv2d_1_kernel, self.conv2d_1_bias, self.dense_kernel, self.dense_bias]
+            variables = [self.conv2d_kernel, self.batch_normalization_gamma, self.batch_normalization_beta, self.batch_normalization_moving_mean, self.batch_normalization_moving_variance, self.conv2d_1_kernel, self.conv2d_1_bias, self.dense_kernel, self.dense_bias]
             if any(v is None for v in variables):
                 raise ValueError("call the module once first: some variables are created on the first call")
             return variables

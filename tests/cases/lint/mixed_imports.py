@@ -1,0 +1,49 @@
+# Every import style in one file; each flagged line is expected in mixed_imports.expected.
+import keras
+import keras.layers as kl
+import keras_core as kc
+import tensorflow as tf
+from keras import layers
+from keras.layers import Conv2D as C
+from tensorflow import keras as tfk
+from tensorflow.keras import layers as tfl
+from tensorflow.keras.layers import GRU
+
+a = keras.layers.LSTM(8)
+b = kl.SimpleRNN(8)
+c = C(16, 3, data_format="channels_first")
+d = tf.keras.layers.LSTM(8, return_sequences=True)
+e = tfk.layers.Bidirectional(layers.LSTM(4))
+f = tfl.Dense(4, kernel_regularizer="l2")
+g = GRU(8)
+h = kc.layers.ConvLSTM2D(4, 3)
+i = layers.Dense(4, activation="relu")  # clean
+j = layers.Conv1D(4, 3, padding="causal")
+
+
+def build(layers):
+    # `layers` is a parameter here: not the Keras module
+    return layers.LSTM(8)
+
+
+class Block(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.rnn = layers.GRU(4, dropout=0.1)
+        self.proj = layers.Dense(4, kernel_constraint="non_neg")
+
+    def call(self, x):
+        return self.proj(self.rnn(x))
+# --- expected (line:col: code) ---
+# 12:5: XL101
+# 13:5: XL101
+# 14:26: XL201
+# 15:5: XL101
+# 16:5: XL101
+# 16:30: XL101
+# 17:37: XL202
+# 18:5: XL101
+# 19:5: XL101
+# 21:33: XL201
+# 32:20: XL101
+# 33:55: XL202
