@@ -16,7 +16,7 @@ from kerastf_xlate.rules import ArgSpec, Rule
 # Keyword arguments every Keras layer accepts, handled by the engine (not by rules).
 BASE_KWARGS = frozenset({
     "name", "dtype", "trainable", "autocast", "input_shape", "input_dim", "batch_size",
-    "batch_input_shape", "input_length", "weights", "activity_regularizer", "seed",
+    "batch_input_shape", "input_length", "activity_regularizer", "seed",
 })
 
 UNKNOWN = object()  # a value that is not a literal
@@ -96,8 +96,12 @@ def _is_activation_callable(node: ast.AST) -> bool:
 
 
 def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list[Blocker]:
-    """Everything in this call that blocks a faithful translation, in argument order."""
-    if rule.status != "translated":
+    """Everything in this call that blocks a faithful translation, in argument order.
+
+    For a structural rule (``keras.Input(sparse=True)``) only the constraints its rule file
+    declares apply: the engine itself handles the other keywords (an int ``dtype`` input).
+    """
+    if not rule.has_counterpart:
         return []
     bound = bound or bind(rule, call)
     out: list[Blocker] = []
@@ -138,6 +142,8 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
         elif spec.kind == "initializer":
             if value is UNKNOWN and not isinstance(node, ast.Call):
                 out.append(Blocker("XL203", spec.name, f"{shown} is a custom initializer: the translation uses it as it is", node))
+    if rule.status == "structural":
+        return out
     for name, node in bound.extra.items():
         if name == "dtype":
             value = literal(node)
@@ -145,4 +151,8 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
                 out.append(Blocker("XL201", name, f"`{layer}(dtype={_src(node)})` blocks translation: only float32 layers are translated", node))
         elif name == "activity_regularizer" and literal(node) is not None:
             out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node))
+        elif name not in BASE_KWARGS:
+            # not in the Keras 3 signature (a deprecated or hidden keyword such as
+            # LayerNormalization(rms_scaling=True)): the translation cannot honour it
+            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` is not an argument the translation knows; the layer is kept as Keras", node))
     return out

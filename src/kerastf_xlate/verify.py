@@ -77,8 +77,15 @@ def _embedding_range(model: Any) -> int:
 
 
 def _deterministic(model: Any) -> bool:
+    """No layer draws random numbers in training (dropout, noise, random augmentation)."""
     for layer in getattr(model, "layers", []) or []:
         if type(layer).__name__.startswith(RANDOM_LAYERS):
+            return False
+        if getattr(layer, "seed_generator", None) is not None:  # e.g. Attention(dropout=...)
+            return False
+        if isinstance(getattr(layer, "dropout", None), float) and layer.dropout > 0:
+            return False
+        if not _deterministic(layer):  # nested models
             return False
     return True
 

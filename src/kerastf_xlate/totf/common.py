@@ -179,7 +179,10 @@ def run_handler(node: LayerNode, ctx: Ctx) -> Emitted:
     handlers = load_handlers()
     if rule.handler not in handlers:
         raise Unsupported(f"no handler {rule.handler!r} for {rule.layer}")
-    return handlers[rule.handler](ctx)
+    emitted = handlers[rule.handler](ctx)
+    for w in emitted.weights:  # an initializer with no TF spelling keeps the layer as Keras
+        init_expr(w.init, shape_src(w.shape), needs=set())
+    return emitted
 
 
 def weight_init_line(ctx_prefix: str, w: Weight, needs: set[str], indent: str = "") -> str:

@@ -299,8 +299,10 @@ class GraphBuilder:
         if unit.kind == "sequential":
             body.append("x = inputs")
             shapes["x"] = unit.inputs[0][1]
-        elif unit.inputs_list or len(names) > 1:
-            body.append(f"{', '.join(names)}{',' if len(names) == 1 else ''} = inputs")
+        elif len(names) > 1:
+            body.append(f"{', '.join(names)} = inputs")
+        elif unit.inputs_list:  # Model([a], ...): Keras also accepts a bare tensor
+            body.append(f"{names[0]} = inputs[0] if isinstance(inputs, (list, tuple)) else inputs")
         elif names[0] != "inputs":
             body.append(f"{names[0]} = inputs")
         for n, s, _ in unit.inputs:

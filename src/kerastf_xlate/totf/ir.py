@@ -111,8 +111,7 @@ class Ctx:
             d = s[axis]
             if isinstance(d, (int, Dim)):
                 return d
-        x = self.item(i) if (self.inputs is not None or i) else self.xs
-        return Dim(f"{x}.shape[{axis}]", needs_input=True)
+        return Dim(f"{self.item(i)}.shape[{axis}]", needs_input=True)
 
     # -- arguments
     def value(self, name: str) -> Any:
