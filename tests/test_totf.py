@@ -193,3 +193,18 @@ def test_input_shape_option_makes_weights_static() -> None:
     assert "_variance_scaling([5, 3]" in out
     out, _ = translate(src, "t.py")
     assert "created on the first call" in out
+
+
+def test_model_passed_to_a_function_stays_keras() -> None:
+    """The function may call Keras APIs on it: never hand it a tf.Module."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])
+        def train(m):
+            m.fit([[1, 2, 3, 4]], [[1, 2]])
+        train(model)
+        """)
+    out, diags = translate(src, "t.py")
+    assert out == src
+    assert "XL303" in codes(diags)

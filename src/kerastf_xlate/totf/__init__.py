@@ -86,18 +86,29 @@ def _one_statement_per_line(stmt: ast.stmt, lines: list[str]) -> bool:
 
 
 def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str], skip: set[int] | None = None) -> tuple[str, ast.AST] | None:
-    """The first Keras-only API used on an instance name (``model.fit``), if any.
+    """The first use of an instance name that a ``tf.Module`` may not support, if any:
+    a Keras-only API (``model.fit``), or the instance escaping as a value (passed to a
+    function, put in a list, returned) where Keras APIs may be called on it later.
 
-    Statements in ``skip`` (the model's own statements, folded into its class) are ignored.
+    Calls (``model(x)``) and the generated module's own API are fine. Statements in
+    ``skip`` (the model's own statements, folded into its class) are ignored.
     """
     skip = skip or set()
+    parents: dict[int, ast.AST] = {}
     stack = [n for n in reversed(scope_nodes) if id(n) not in skip]
     while stack:
         n = stack.pop()
         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in names:
             if n.attr not in MODULE_API:
                 return n.attr, n
-        stack.extend(c for c in reversed(list(ast.iter_child_nodes(n))) if id(c) not in skip)
+        elif isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load):
+            p = parents.get(id(n))
+            if not (isinstance(p, ast.Attribute) or (isinstance(p, ast.Call) and p.func is n)):
+                return "<escape>", n
+        children = [c for c in ast.iter_child_nodes(n) if id(c) not in skip]
+        for c in children:
+            parents[id(c)] = n
+        stack.extend(reversed(children))
     return None
 
 
@@ -176,21 +187,23 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     # keep units whose instances use Keras-only APIs (XL303)
     scope_of_unit: list[tuple[object, set[str], list[ast.AST]]] = []
     kept_units: set[int] = set()
-    plans: list[TrainingPlan] = []
+    plans: dict[int, TrainingPlan] = {}  # id(unit) -> plan, applied only if the unit is translated
     for unit, block, owner in graph_units:
         names = {unit.target} if unit.target else set()
         scope = [owner] if owner is not None else [s for s in tree.body]
-        if owner is not None and unit.target is None:
-            # `return Model(...)` in a function: check the names its result is bound to
-            names = _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
+        if owner is not None and (unit.target is None or _returns_name(owner, unit.target)):
+            # `return Model(...)` / `return model` in a function: also check the names its
+            # result is bound to (`model = build_model()`)
+            names |= _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
             scope = [tree]
         folded = {id(s) for s in [unit.anchor] + unit.removed}
         bad = _instance_uses_ok(scope, names, folded) if names else None
         if bad:
             try:
-                plans.append(plan_training(tree, names, scope, lines, bad))
+                plans[id(unit)] = plan_training(tree, names, scope, lines, bad, skip=folded)
             except Blocked as exc:
-                diags.append(_diag(path, lines, exc.node or bad[1], "XL303", f"model kept as Keras: {exc}"))
+                code = getattr(exc, "code", "XL303")
+                diags.append(_diag(path, lines, exc.node or bad[1], code, f"model kept as Keras: {exc}"))
                 kept_units.add(id(unit))
     sub_plans: dict[str, TrainingPlan] = {}
     changed = True
@@ -204,7 +217,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
                 try:
                     sub_plans[name] = plan_training(tree, names, [tree], lines, bad)
                 except Blocked as exc:
-                    why = (f"model kept as Keras: {exc}", exc.node or bad[1], "XL303")
+                    why = (f"model kept as Keras: {exc}", exc.node or bad[1], getattr(exc, "code", "XL303"))
             else:
                 user = _used_outside(tree, name, sub_units)
                 if user is not None:
@@ -223,6 +236,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         s.name for s in ast.walk(tree) if isinstance(s, (ast.ClassDef, ast.FunctionDef))}
     comments = _comments(text)
     translated_any = False
+    translated_units: set[int] = set()
     for unit, block, owner in graph_units:
         if id(unit) in kept_units:
             continue
@@ -257,6 +271,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         for s in unit.removed:
             edits.remove.add(_key(s, lines))
         translated_any = True
+        translated_units.add(id(unit))
     for name, sunit in sub_units.items():
         new_cls, kept = generate_subclass(sunit, lines, needs, modules=set(sub_units), keras_classes=keras_classes)
         for layer, reason in kept:
@@ -267,7 +282,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
 
     # training code around translated models
     helper_sources: list[str] = []
-    active_plans = [p for p in plans] + list(sub_plans.values())
+    active_plans = [p for uid, p in plans.items() if uid in translated_units] + list(sub_plans.values())
     for plan in active_plans:
         for stmt, code in plan.replace.values():
             edits.replace[_key(stmt, lines)] = code
@@ -326,6 +341,11 @@ def _binds_tf_elsewhere(tree: ast.Module) -> bool:
             if any(a.asname == "tf" and a.name != "tensorflow" for a in stmt.names):
                 return True
     return False
+
+
+def _returns_name(func: ast.AST, name: str) -> bool:
+    """``func`` has a ``return name`` (its instance leaves the function)."""
+    return any(isinstance(r, ast.Return) and isinstance(r.value, ast.Name) and r.value.id == name for r in ast.walk(func))
 
 
 def _bound_from_calls(tree: ast.AST, func_name: str) -> set[str]:
