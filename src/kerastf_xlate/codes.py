@@ -104,11 +104,79 @@ _ALL = [
     Code(
         "XL303",
         "keras-api-on-model",
-        "A Keras model API (fit, compile, save, ...) used on a model, which keeps that model as Keras.",
+        "A Keras model API that `to-tf` does not translate (`.layers`, `train_on_batch`, ...) used on a "
+        "model, which keeps that model as Keras.",
         "A `tf.Module` has no Keras training API. Rather than emit code that calls Keras methods "
         "on a `tf.Module`, the model is left as Keras and this diagnostic says which use blocked it.",
+        "model.layers[0].trainable = False\nmodel.fit(x, y)",
+        "`compile`, `fit`, `evaluate`, `predict`, `save_weights`/`load_weights`, `build` and "
+        "`count_params` are translated (see docs/training.md); for any other use, write it with "
+        "TensorFlow by hand, or keep this model in Keras.",
+    ),
+    Code(
+        "XL304",
+        "training-argument-kept",
+        "Training code (`compile`, `fit`, `evaluate`, `predict`) with an argument `to-tf` cannot "
+        "reproduce exactly in TensorFlow, which keeps the model as Keras.",
+        "`to-tf` rewrites `compile` + `fit` into a tf.GradientTape training loop whose optimizer "
+        "update, loss and metrics follow Keras 3's formulas step for step (SGD, Adam, AdamW, "
+        "RMSprop; categorical, sparse categorical and binary crossentropy, mean squared and mean "
+        "absolute error; accuracy variants, top-k accuracy, MAE, MSE, ROC AUC). Anything else (another "
+        "optimizer, a learning-rate schedule, a custom loss or metric, sample or class weights, "
+        "`steps_per_epoch`, several outputs, regularization losses or constraints, mixed "
+        "precision) would change the training, so the model and all its code stay Keras. The "
+        "message names the argument.",
+        "model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 1000, 0.9)), loss='mse')\n"
         "model.fit(x, y)",
-        "Write the training loop with tf.GradientTape, or keep this model in Keras.",
+        "Use a supported value (numbers for the learning rate, a built-in loss and metrics), or "
+        "keep this model in Keras.",
+    ),
+    Code(
+        "XL305",
+        "keras-callbacks",
+        "`fit`/`evaluate`/`predict` with Keras callbacks, which keeps the model as Keras.",
+        "Callbacks (EarlyStopping, ModelCheckpoint, TensorBoard, LearningRateScheduler...) act on "
+        "the Keras model and its optimizer during training; the translated loop has no such "
+        "hooks, so the model and its training code stay Keras.",
+        "model.fit(x, y, callbacks=[keras.callbacks.EarlyStopping(patience=2)])",
+        "Drop the callbacks and write their logic in the translated loop by hand, or keep this "
+        "model in Keras.",
+    ),
+    Code(
+        "XL306",
+        "keras-model-file",
+        "The model is saved to or loaded from a Keras file (`model.save`, `export`, "
+        "`keras.models.save_model`, `load_weights` of a file the script does not write), which "
+        "keeps the model as Keras.",
+        "A `.keras`/`.h5` archive or a `.weights.h5` file written by Keras is read and written by "
+        "Keras; the translated module saves and restores its variables with "
+        "`tf.train.Checkpoint`. `save_weights` followed by `load_weights` of the same path in one "
+        "script is translated; anything else stays Keras so that the files keep their format.",
+        "model.save('mnist.keras')",
+        "Save with `tf.train.Checkpoint` or `tf.saved_model.save` after translating, or keep this "
+        "model in Keras.",
+    ),
+    Code(
+        "XL307",
+        "distribution-strategy",
+        "Training under a distribution strategy (`tf.distribute`, `keras.distribution`), which "
+        "keeps the model as Keras.",
+        "Keras splits batches across replicas, scales the loss and all-reduces gradients under a "
+        "strategy; the translated loop is a single-device loop, so the model and its training "
+        "code stay Keras.",
+        "strategy = tf.distribute.MirroredStrategy()\nwith strategy.scope():\n    model.compile(optimizer='adam', loss='mse')",
+        "Keep this model in Keras, or write a distributed loop with `strategy.run` by hand.",
+    ),
+    Code(
+        "XL308",
+        "training-result-use",
+        "The History returned by `fit` is used in a way the translation does not reproduce, which "
+        "keeps the model as Keras.",
+        "The translated `fit` returns a History-like object with `.history` (the same keys and "
+        "per-epoch values as Keras: `loss`, the metrics, `val_...`), `.epoch` and `.params`. "
+        "Other uses (`history.model`, passing the History to a function) stay Keras.",
+        "history = model.fit(x, y)\nplot(history)",
+        "Read `history.history[...]` instead, or keep this model in Keras.",
     ),
     Code(
         "XL501",
@@ -126,6 +194,19 @@ _ALL = [
         "Only modules whose variables map one-to-one onto Keras layer weights are raised.",
         "class M(tf.Module): ...",
         "Restructure the module, or keep it as TensorFlow code.",
+    ),
+    Code(
+        "XL503",
+        "variable-kept-as-tf",
+        "A `tf.Variable` of a translated module that `to-keras` cannot attribute to a Keras layer.",
+        "`to-keras` turns the variables an op uses as layer weights (a `tf.matmul` kernel, a "
+        "bias, BatchNormalization statistics, ...) into the weights of that layer. A variable "
+        "used any other way (a learned scale, a temperature, weights passed to a helper) stays a "
+        "`tf.Variable` attribute of the Keras model, so the ops on it keep working, but it is not "
+        "among the model's `weights`: `get_weights()`, `save_weights()` and `fit()` do not see it.",
+        "self.scale = tf.Variable(1.0)  # used as: x * self.scale",
+        "Make it a Keras weight by hand (`self.scale = self.add_weight(shape=(), initializer='ones')`), "
+        "or train it with a custom loop that lists it.",
     ),
 ]
 

@@ -59,6 +59,9 @@ class _Apply(cst.CSTTransformer):
                 if blanks < want and (lead or True):
                     lead = [cst.EmptyLine(indent=False)] * (want - blanks) + lead
                 first = first.with_changes(leading_lines=lead).with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
+            else:
+                # a replaced simple statement keeps the comments and blank lines above it
+                first = first.with_changes(leading_lines=list(original.leading_lines) + header + list(first.leading_lines))
             # blank lines between inserted statements carry no indentation
             new = [first, *new[1:]]
             new = [s.with_changes(leading_lines=[ln.with_changes(indent=False) if ln.comment is None else ln for ln in s.leading_lines]) if i else s for i, s in enumerate(new)]
