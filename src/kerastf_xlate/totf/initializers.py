@@ -81,6 +81,16 @@ _ALIASES = {
 }
 
 
+# positional parameters of the initializer classes (their __init__ order, seed excluded)
+_POSITIONAL = {
+    "constant": ("value",),
+    "random_uniform": ("minval", "maxval"),
+    "random_normal": ("mean", "stddev"),
+    "truncated_normal": ("mean", "stddev"),
+    "VarianceScaling": ("scale", "mode", "distribution"),
+}
+
+
 def helpers_source(names: set[str]) -> str:
     """The helper functions a file needs, in a fixed order."""
     if not names:
@@ -128,16 +138,11 @@ def init_expr(init: str, shape: str, dtype_float: bool = True, needs: set[str] |
         except (ValueError, SyntaxError):
             raise Unsupported(f"initializer {init} with non-literal arguments") from None
         if pos:
-            first = {"Constant": "value", "RandomUniform": "minval", "RandomNormal": "mean",
-                     "TruncatedNormal": "mean"}.get(name)
-            if first is None:
+            params = _POSITIONAL.get(_ALIASES.get(name, name), ())
+            if len(pos) > len(params):
                 raise Unsupported(f"initializer {init} with positional arguments")
-            kwargs.setdefault(first, pos[0])
-            if len(pos) > 1:
-                second = {"RandomUniform": "maxval", "RandomNormal": "stddev", "TruncatedNormal": "stddev"}.get(name)
-                if second is None:
-                    raise Unsupported(f"initializer {init}")
-                kwargs.setdefault(second, pos[1])
+            for param, value in zip(params, pos):
+                kwargs.setdefault(param, value)
         kwargs.pop("seed", None)
     elif isinstance(node, (ast.Name, ast.Attribute)):
         name = node.attr if isinstance(node, ast.Attribute) else node.id

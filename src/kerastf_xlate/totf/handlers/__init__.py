@@ -7,12 +7,14 @@ need no handler: :func:`template_handler` fills the template.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
 from typing import Callable
 
 from kerastf_xlate.activations import activation_template
+from kerastf_xlate.totf.initializers import init_expr
 from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
 
 Handler = Callable[[Ctx], Emitted]
@@ -24,7 +26,17 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         if name in HANDLERS:
             raise RuntimeError(f"handler {name!r} registered twice")
-        HANDLERS[name] = func
+
+        @functools.wraps(func)
+        def checked(ctx: Ctx) -> Emitted:
+            emitted = func(ctx)
+            # an initializer without a TF spelling must surface here, as Unsupported (the
+            # layer is then kept as Keras), not later when the variables are written out
+            for w in emitted.weights:
+                init_expr(w.init, "[1]")
+            return emitted
+
+        HANDLERS[name] = checked
         return func
 
     return register

@@ -6,29 +6,69 @@ from kerastf_xlate.totf.handlers import handler
 from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
 
 
+_OPS = {"Add": "tf.add", "Subtract": "tf.subtract", "Multiply": "tf.multiply", "Average": "tf.add",
+        "Maximum": "tf.maximum", "Minimum": "tf.minimum"}
+
+
 @handler("merge")
 def merge(ctx: Ctx) -> Emitted:
+    """Keras's ``Merge.call``: inputs of different ranks are first expanded at axis 1 to the
+    largest rank, then combined pairwise left to right (``ops.add(ops.add(a, b), c)``, with
+    broadcasting); Average divides the sum by the number of inputs."""
     layer = ctx.rule.layer
-    xs = ctx.xs
-    n = len(ctx.inputs) if ctx.inputs is not None else None
-    if layer == "Add":
-        expr = f"tf.add_n({xs})"
-    elif layer == "Subtract":
-        if n not in (None, 2):
-            raise Unsupported("Subtract takes exactly two inputs")
-        expr = f"tf.subtract({ctx.item(0)}, {ctx.item(1)})"
-    elif layer == "Multiply":
-        expr = f"tf.math.reduce_prod(tf.stack({xs}), axis=0)" if n != 2 else f"tf.multiply({ctx.item(0)}, {ctx.item(1)})"
-    elif layer == "Average":
-        expr = f"tf.add_n({xs}) / {n}" if n else f"tf.add_n({xs}) / len({xs})"
-    elif layer == "Maximum":
-        expr = f"tf.reduce_max(tf.stack({xs}), axis=0)" if n != 2 else f"tf.maximum({ctx.item(0)}, {ctx.item(1)})"
-    elif layer == "Minimum":
-        expr = f"tf.reduce_min(tf.stack({xs}), axis=0)" if n != 2 else f"tf.minimum({ctx.item(0)}, {ctx.item(1)})"
-    else:
+    op = _OPS.get(layer)
+    if op is None:
         raise Unsupported(layer)
-    shape = ctx.in_shapes[0] if ctx.in_shapes else None
-    return Emitted([], [ctx.assign(expr)], shape)
+    n = len(ctx.inputs) if ctx.inputs is not None else None
+    if layer == "Subtract" and n not in (None, 2):
+        raise Unsupported("Subtract takes exactly two inputs")
+    shapes = ctx.in_shapes
+    ranks = {len(s) for s in shapes if s is not None}
+    same_rank = n is not None and all(s is not None for s in shapes) and len(ranks) == 1
+    lines: list[str] = []
+    if n is not None and same_rank:
+        items = [ctx.item(i) for i in range(n)]
+        expr = items[0]
+        for t in items[1:]:
+            expr = f"{op}({expr}, {t})"
+        if layer == "Average":
+            expr = f"{expr} / {n}"
+        lines.append(ctx.assign(expr))
+    else:
+        xs, rank, i, t = ctx.tmp("xs"), ctx.tmp("rank"), ctx.tmp("i"), ctx.tmp("t")
+        lines += [
+            f"{xs} = list({ctx.xs})",
+            f"{rank} = max(len({t}.shape) for {t} in {xs})",
+            f"for {i}, {t} in enumerate({xs}):",
+            f"    while len({t}.shape) < {rank}:",
+            f"        {t} = tf.expand_dims({t}, 1)",
+            f"    {xs}[{i}] = {t}",
+        ]
+        if layer == "Subtract":
+            lines.append(f"if len({xs}) != 2:")
+            lines.append(f'    raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")')
+        lines.append(ctx.assign(f"{xs}[0]"))
+        lines.append(f"for {t} in {xs}[1:]:")
+        lines.append(f"    {ctx.out} = {op}({ctx.out}, {t})")
+        if layer == "Average":
+            lines.append(f"{ctx.out} = {ctx.out} / len({xs})")
+    return Emitted([], lines, _broadcast_shape(shapes) if same_rank else None)
+
+
+def _broadcast_shape(shapes: list) -> tuple | None:  # type: ignore[type-arg]
+    """Keras's ``_compute_elemwise_op_output_shape`` over equal-rank shapes (batch first)."""
+    out = list(shapes[0])
+    for s in shapes[1:]:
+        for k, (a, b) in enumerate(zip(out, s)):
+            if a == 1:
+                out[k] = b
+            elif b == 1 or a == b:
+                continue
+            elif isinstance(a, int) and isinstance(b, int):
+                raise Unsupported(f"inputs of incompatible shapes {shapes}")
+            else:
+                out[k] = None
+    return tuple(out)
 
 
 @handler("concatenate")

@@ -101,10 +101,16 @@ def layer_norm(ctx: Ctx) -> Emitted:
     lines = [f"{mean}, {var} = tf.nn.moments({x}, axes={ax}, keepdims=True)"]
 
     def param(name: str) -> str:
+        # Keras reshapes gamma/beta to [1, .., d_axis, .., 1] unless the axis is the last one
         if last:
             return ctx.w(name)
-        shape = [-1 if i in axes else 1 for i in range(rank or 0)]
-        return f"tf.reshape({ctx.w(name)}, {shape!r})"
+        if rank is None:
+            raise Unsupported("LayerNormalization over several axes needs a known input rank")
+        dims = []
+        for i in range(rank):
+            d = ctx.dim(i) if i in axes else 1
+            dims.append(str(d) if isinstance(d, int) else f"tf.shape({x})[{i}]")
+        return f"tf.reshape({ctx.w(name)}, [{', '.join(dims)}])"
 
     gamma = param("gamma") if ctx.value("scale") else "None"
     beta = param("beta") if ctx.value("center") else "None"

@@ -1,0 +1,37 @@
+"""Shared pytest fixtures and the session summary of the rule round-trip tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+_ROUNDTRIP = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session")
+def roundtrip_report(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """case id -> {rule, worst, modes, ok, seconds}, filled by tests/test_rule_roundtrip.py."""
+    return request.config.stash.setdefault(_ROUNDTRIP, {})
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results: dict[str, Any] = config.stash.get(_ROUNDTRIP, {})
+    if not results:
+        return
+    tr = terminalreporter
+    tr.section("rule round-trip: worst max |Keras - translation| per example (atol = rtol = 1e-5)")
+    tr.write_line(f"{'example':<28} {'modes':<20} {'max |diff|':>11}  {'s':>5}  ok")
+    for case, r in sorted(results.items()):
+        tr.write_line(f"{case:<28} {'+'.join(r['modes']):<20} {r['worst']:>11.3g}  {r['seconds']:>5.2f}  {'yes' if r['ok'] else 'NO'}")
+    per_rule: dict[str, float] = {}
+    for r in results.values():
+        per_rule[r["rule"]] = max(per_rule.get(r["rule"], 0.0), r["worst"])
+    worst_rule = max(per_rule, key=per_rule.__getitem__)
+    tr.write_line(
+        f"{len(results)} examples of {len(per_rule)} rules; worst: {worst_rule} "
+        f"{per_rule[worst_rule]:.3g}; total {sum(r['seconds'] for r in results.values()):.1f} s"
+    )
+    tr.section("rule round-trip: worst max |diff| per rule")
+    for rule, worst in sorted(per_rule.items()):
+        tr.write_line(f"{rule:<28} {worst:.3g}")
