@@ -25,7 +25,7 @@ import libcst as cst
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
-from kerastf_xlate.lint import char_col, findings_for_uses, parse, suppressed
+from kerastf_xlate.lint import char_col, findings_for_uses, parse, source_lines, suppressed
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, LayerNode
@@ -122,7 +122,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     uses = find_uses(tree, set(rules.by_name))
     if not uses:
         return text, []
-    lines = text.splitlines()
+    lines = source_lines(text)
     diags: list[Diagnostic] = []
     refs: dict[int, tuple[Rule, bool]] = {}
     base_rules: dict[int, Rule] = {}
@@ -273,7 +273,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         translated_any = True
         translated_units.add(id(unit))
     for name, sunit in sub_units.items():
-        new_cls, kept = generate_subclass(sunit, lines, needs, modules=set(sub_units), keras_classes=keras_classes)
+        new_cls, kept = generate_subclass(sunit, lines, needs, text=text, modules=set(sub_units), keras_classes=keras_classes)
         for layer, reason in kept:
             if layer.kept_code in ("XL302", "XL203"):
                 diags.append(_diag(path, lines, layer.call, "XL302", f"`{layer.rule.layer}` kept as a Keras layer: {reason}"))

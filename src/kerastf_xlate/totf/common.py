@@ -146,6 +146,21 @@ def module_constants(tree: ast.Module) -> dict[str, Any]:
 CONSTANTS: dict[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
 
 
+def static_value(node: ast.AST | None) -> Any:
+    """A literal, with module-level constants substituted (``(NUM_FEATURES,)``); or UNKNOWN."""
+    value = literal(node)
+    if value is not UNKNOWN or node is None:
+        return value
+    if isinstance(node, ast.Name):
+        return CONSTANTS.get(node.id, UNKNOWN)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [static_value(e) for e in node.elts]
+        if any(i is UNKNOWN for i in items):
+            return UNKNOWN
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    return UNKNOWN
+
+
 def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(literal values, sources) of every rule argument, defaults applied.
 
@@ -162,9 +177,7 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
             values[spec.name] = spec.default_value()
             src[spec.name] = spec.default
         else:
-            values[spec.name] = literal(arg_node)
-            if values[spec.name] is UNKNOWN and isinstance(arg_node, ast.Name) and arg_node.id in CONSTANTS:
-                values[spec.name] = CONSTANTS[arg_node.id]
+            values[spec.name] = static_value(arg_node)
             if values[spec.name] is UNKNOWN and stored and spec.name in stored:
                 src[spec.name] = stored[spec.name]
             else:

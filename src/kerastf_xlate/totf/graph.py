@@ -44,6 +44,7 @@ class GraphUnit:
     block: list[ast.stmt]
     model_call: ast.Call
     inputs: list[tuple[str, Shape | None, str]] = field(default_factory=list)  # (name, shape, dtype)
+    input_src: dict[str, str] = field(default_factory=dict)  # name -> source of a non-literal shape
     inputs_list: bool = False
     outputs: list[str] = field(default_factory=list)
     outputs_list: bool = False
@@ -78,7 +79,9 @@ def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str
         shape_node = call.args[0]
     if shape_node is None:
         return None, dtype, None
-    value = literal(shape_node)
+    from kerastf_xlate.totf.common import static_value
+
+    value = static_value(shape_node)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
     if value is UNKNOWN:
         return None, dtype, source_of(text_lines, shape_node)
     return _shape_from(value), dtype, None
@@ -144,8 +147,10 @@ class GraphBuilder:
             if r.layer == "InputLayer":  # keras.Input(...) or layers.InputLayer(...)
                 if not first:
                     raise Blocked("an Input in the middle of a Sequential model", el)
-                shape, dtype, _ = input_spec(el, self.text_lines)
+                shape, dtype, shape_src = input_spec(el, self.text_lines)
                 unit.inputs = [("inputs", shape, dtype)]
+                if shape_src is not None:
+                    unit.input_src["inputs"] = shape_src
                 first = False
                 continue
             if first:
@@ -221,7 +226,9 @@ class GraphBuilder:
             if s is None:
                 raise Blocked(f"model input `{name}` is not a keras.Input of this block", call)
             _, val = _assign_parts(s)
-            shape, dtype, _ = input_spec(val, self.text_lines)  # type: ignore[arg-type]
+            shape, dtype, shape_src = input_spec(val, self.text_lines)  # type: ignore[arg-type]
+            if shape_src is not None:
+                unit.input_src[name] = shape_src
             if shape is None and self.input_shape and len(in_names) == 1:
                 shape = (None,) + tuple(self.input_shape)
             unit.inputs.append((name, shape, dtype))
@@ -376,6 +383,10 @@ class GraphBuilder:
             "        super().__init__(name=name)",
         ]
         lines += ["        " + ln for ln in init]
+        lazy = any("created on the first call" in ln for ln in init)
+        build = _build_call(unit) if lazy else None
+        if build:
+            lines += [f"        {build}  # Keras builds a model with declared inputs at construction"]
         lines += ["", "    def __call__(self, inputs, training=False):"]
         lines += ["        " + ln for ln in body]
         lines += [""]
@@ -436,6 +447,22 @@ def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
     by_id = {id(layer): layer for layer in unit.layers}
     ordered = [by_id[op] for op in ops if op in by_id]  # type: ignore[index]
     return ordered + [layer for layer in unit.layers if all(layer is not o for o in ordered)]
+
+
+def _build_call(unit: GraphUnit) -> str | None:
+    """``self.build(...)`` when every input shape is known at run time (e.g. a parameter)."""
+    shapes = []
+    for name, shape, _ in unit.inputs:
+        if shape is not None:
+            shapes.append("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
+        elif name in unit.input_src:
+            shapes.append(f"[None, *{unit.input_src[name]}]")
+        else:
+            return None
+    if not shapes:
+        return None
+    arg = shapes[0] if len(shapes) == 1 and not unit.inputs_list else "[" + ", ".join(shapes) + "]"
+    return f"self.build({arg})"
 
 
 def _weight_order(rule: Rule, declared: dict[str, Any]) -> list[str]:

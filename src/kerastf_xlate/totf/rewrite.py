@@ -26,8 +26,9 @@ class Edits:
 class _Apply(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, edits: Edits, default_indent: str) -> None:
+    def __init__(self, edits: Edits, default_indent: str, newline: str = "\n") -> None:
         super().__init__()
+        self.newline = newline
         self.edits = edits
         self.applied: set[tuple[int, int]] = set()
         self.default_indent = default_indent
@@ -40,7 +41,7 @@ class _Apply(cst.CSTTransformer):
         key = self._key(original)
         if key in self.edits.replace:
             self.applied.add(key)
-            parsed = cst.parse_module(self.edits.replace[key])
+            parsed = cst.parse_module(_with_newline(self.edits.replace[key], self.newline))
             new = parsed.body
             if not new:
                 return cst.RemovalSentinel.REMOVE
@@ -96,9 +97,16 @@ class _Apply(cst.CSTTransformer):
 
 def apply_edits(module: cst.Module, edits: Edits) -> tuple[cst.Module, set[tuple[int, int]]]:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    tr = _Apply(edits, module.default_indent)
+    tr = _Apply(edits, module.default_indent, module.default_newline)
     new = wrapper.visit(tr)
     return new, tr.applied
+
+
+def _with_newline(code: str, newline: str) -> str:
+    """Generated code (written with ``\\n``) in the file's own line ending."""
+    if newline == "\n":
+        return code
+    return code.replace("\r\n", "\n").replace("\n", newline)
 
 
 def _is_import(stmt: ast.stmt) -> bool:
@@ -212,7 +220,7 @@ def insert_after_imports(code: str, block: str) -> str:
     tree = ast.parse(code)
     idx = import_anchor(tree)
     module = cst.parse_module(code)
-    parsed = cst.parse_module(block)
+    parsed = cst.parse_module(_with_newline(block, module.default_newline))
     new_body = list(parsed.body)
     body = list(module.body)
     if not new_body:

@@ -13,6 +13,7 @@ other lines of the class come out as they were.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, literal
@@ -154,11 +155,14 @@ class _TextEdits:
 
 
 def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str], tf: str = "tf",
-                      modules: set[str] | None = None, keras_classes: set[str] | None = None) -> tuple[str, list[tuple[LayerNode, str]]]:
+                      modules: set[str] | None = None, keras_classes: set[str] | None = None,
+                      text: str | None = None) -> tuple[str, list[tuple[LayerNode, str]]]:
     """The rewritten class source and the layers kept as Keras (with reasons)."""
     cls = unit.cls
     first, last = cls.lineno, cls.end_lineno or cls.lineno
-    edits = _TextEdits([ln + "\n" for ln in text_lines[first - 1 : last]], first)
+    # the class's own lines with their original line endings (CRLF files stay CRLF)
+    keep = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text) if text is not None else [ln + "\n" for ln in text_lines]
+    edits = _TextEdits(keep[first - 1 : last], first)
     kept: list[tuple[LayerNode, str]] = []
     # base class
     b = unit.base

@@ -63,6 +63,7 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
             self.conv2d_1_bias = tf.Variable(tf.zeros([16]), name='conv2d_1/bias')
             self.dense_kernel = None  # created on the first call
             self.dense_bias = tf.Variable(tf.zeros([num_classes]), name='dense/bias')
+            self.build([None, *input_shape])  # Keras builds a model with declared inputs at construction
 
         def __call__(self, inputs, training=False):
             if self.conv2d_kernel is None:
