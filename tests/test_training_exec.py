@@ -129,6 +129,9 @@ def _compare(script: str, fit_call: str = "_fit(model, x, y") -> float:
     translated, diags = translate(script, "train.py")
     assert not [d for d in diags if d.code.startswith("XL30")], diags
     assert "import keras" not in translated and fit_call in translated
+    import keras
+
+    keras.backend.clear_session()  # metric names (auc, auc_1, ...) are unique per session
     keras_ns = verify.exec_source(script, "__keras_train__")
     tf_ns = verify.exec_source(translated, "__tf_train__")
     worst = 0.0
