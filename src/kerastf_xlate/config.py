@@ -37,15 +37,20 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
 
     def enabled(self, code: str, path: str | None = None) -> bool:
-        """Is ``code`` reported for ``path``? The longest matching prefix wins (Ruff's rule)."""
+        """Is ``code`` reported for ``path``? Between ``select`` and ``ignore`` the longest
+        matching prefix wins; ``per-file-ignores`` then remove codes for matching files,
+        however specific the selection (as in Ruff)."""
         sel = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         ign = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if sel < 0 or sel <= ign:
+            return False
         if path is not None and self.per_file_ignores:
             rel = self.relative(path)
             for pattern, codes in self.per_file_ignores:
                 if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern):
-                    ign = max([ign] + [len(p) for p in codes if code.startswith(p)])
-        return sel >= 0 and sel > ign
+                    if any(code.startswith(p) for p in codes):
+                        return False
+        return True
 
     def relative(self, path: str) -> str:
         if self.root is None:

@@ -6,6 +6,7 @@ Formats are pure functions of a list of them.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -26,7 +27,8 @@ class Fix:
     description: str = ""
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Diagnostic:
     """One finding at one place. Lines are 1-based, columns 0-based (in characters).
 
@@ -44,6 +46,15 @@ class Diagnostic:
     end_col: int | None = None
     cell: int | None = None
     fix: Fix | None = field(default=None, compare=False)
+
+    def _key(self) -> tuple:  # type: ignore[type-arg]
+        # a notebook's positions are relative to a cell: order by cell first
+        return (self.path, self.cell or 0, self.line, self.col, self.code, self.message)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return self._key() < other._key()
 
     @property
     def location(self) -> str:

@@ -8,9 +8,11 @@ imports TensorFlow or Keras, never runs the user's code.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Callable
 
 from kerastf_xlate.args import blockers
 from kerastf_xlate.codes import CODES
@@ -23,12 +25,37 @@ from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_byt
 _NOQA = re.compile(r"#\s*(?:noqa|xlate:\s*ignore)(?::\s*(?P<codes>[A-Z0-9, ]+)|\[(?P<codes2>[A-Z0-9, ]+)\])?", re.I)
 
 
+# Deeper syntax trees are refused: LibCST's native parser (used by to-tf) overflows the
+# C stack and kills the process (SIGSEGV) at a few thousand levels, e.g. ``1 + 1 + ...``
+# 8,000 times, and the recursive visitors hit RecursionError. Real code stays under 50.
+MAX_NESTING = 1500
+
+
+def _too_deep(tree: ast.AST) -> ast.AST | None:
+    """The first node nested deeper than ``MAX_NESTING`` (level by level, no recursion)."""
+    level: list[ast.AST] = [tree]
+    for _ in range(MAX_NESTING):
+        nxt: list[ast.AST] = []
+        for node in level:
+            nxt.extend(ast.iter_child_nodes(node))
+        if not nxt:
+            return None
+        level = nxt
+    return level[0]
+
+
 def parse(text: str, path: str) -> ast.Module:
     """``ast.parse`` with every failure turned into a one-line :class:`SourceError`."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
-            return ast.parse(text, filename=path)
+            tree = ast.parse(text, filename=path)
+        deep = _too_deep(tree) if len(text) > MAX_NESTING else None
+        if deep is not None:
+            line = getattr(deep, "lineno", None)
+            return _raise(SourceError(path, f"nested more than {MAX_NESTING} levels deep; too deeply nested to process safely",
+                                      line, getattr(deep, "col_offset", 0) if line else None))
+        return tree
     except SyntaxError as exc:
         msg = exc.msg
         if "print" in msg and "parentheses" in msg:
@@ -42,6 +69,15 @@ def parse(text: str, path: str) -> ast.Module:
 
 def _raise(err: SourceError) -> ast.Module:
     raise err
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as Python numbers them (``str.splitlines`` also splits on form feeds,
+    U+2028 and other characters that are not line breaks for the tokenizer)."""
+    return _NEWLINE.split(text)
 
 
 def char_col(lines: list[str], lineno: int, byte_col: int) -> int:
@@ -92,7 +128,7 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
         if rule.status in ("none", "removed"):
             code, message = rule_message(rule)
             out.append(Finding(code, message, use.node))
-        elif use.call is not None and rule.status == "translated":
+        elif use.call is not None and rule.has_counterpart:
             for b in blockers(rule, use.call):
                 out.append(Finding(b.code, b.message, b.node))
     return out
@@ -103,38 +139,41 @@ def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | 
     tree = parse(text, path)
     if "keras" not in text:  # no import of keras can exist: nothing to resolve
         return []
+    lines = source_lines(text)
+    return _diagnose(tree, path, rules, config, lambda line: (cell, line, lines[line - 1] if line - 1 < len(lines) else ""))
+
+
+def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
+              locate: Callable[[int], tuple[int | None, int, str]]) -> list[Diagnostic]:
+    """Diagnostics for a parsed tree; ``locate(line)`` gives (cell, line in the cell, its text)."""
     uses = find_uses(tree, set(rules.by_name))
-    if not uses:
-        return []
-    lines = text.splitlines()
     diags = []
     for f in findings_for_uses(uses, rules):
         node = f.node
-        line = node.lineno  # type: ignore[attr-defined]
-        src_line = lines[line - 1] if line - 1 < len(lines) else ""
+        cell, line, src_line = locate(node.lineno)  # type: ignore[attr-defined]
         if not config.enabled(f.code, path) or suppressed(src_line, f.code):
             continue
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
+        end_text = ""
+        if end_line is not None:
+            _, rel_end, end_text = locate(end_line)
+            end_line = rel_end
         info = CODES.get(f.code)
         diags.append(
             Diagnostic(
                 path=path,
                 line=line,
-                col=char_col(lines, line, node.col_offset),  # type: ignore[attr-defined]
+                col=char_col([src_line], 1, node.col_offset),  # type: ignore[attr-defined]
                 code=f.code,
                 message=f.message,
                 severity=info.severity if info else Severity.WARNING,
                 end_line=end_line,
-                end_col=char_col(lines, end_line, end_col) if end_line and end_col is not None else None,
+                end_col=char_col([end_text], 1, end_col) if end_line and end_col is not None else None,
                 cell=cell,
             )
         )
     return sorted(diags)
-
-
-def source_error_diagnostic(err: SourceError, cell: int | None = None) -> Diagnostic:
-    return Diagnostic(err.path, err.line or 1, err.col or 0, "XL001", err.message, Severity.ERROR, cell=cell)
 
 
 @dataclass
@@ -144,24 +183,57 @@ class FileResult:
     error: SourceError | None = None
 
 
-def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
-    """Lint a file's bytes (a ``.py`` source or an ``.ipynb`` notebook, cell by cell)."""
+def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
+    """Lint a notebook as the kernel runs it: names imported in one cell are seen by the
+    cells below. Positions are relative to each cell; a cell that does not parse is
+    reported (XL001) and the other cells are still linted."""
     result = FileResult(path)
+    _, cells = read_notebook(path, data)
+    body: list[ast.stmt] = []
+    starts: list[int] = []  # first line of each parsed cell in the joined numbering, minus 1
+    texts: list[tuple[int, list[str]]] = []  # (cell index, its lines)
+    offset = 0
+    for cell in cells:
+        try:
+            tree = parse(cell.source, path)
+        except SourceError as err:
+            where = f"cell {cell.index}" + (f":{err.line}:{(err.col or 0) + 1}" if err.line else "")
+            result.error = SourceError(path, f"{where}: {err.message}")
+            result.diagnostics.append(source_error_diagnostic(err, cell.index))
+            continue
+        lines = source_lines(cell.source)
+        ast.increment_lineno(tree, offset)
+        body += tree.body
+        starts.append(offset)
+        texts.append((cell.index, lines))
+        offset += len(lines)
+    if body and any("keras" in cell.source for cell in cells):
+
+        def locate(line: int) -> tuple[int | None, int, str]:
+            i = bisect.bisect_right(starts, line - 1) - 1
+            index, lines = texts[i]
+            rel = line - starts[i]
+            return index, rel, lines[rel - 1] if rel - 1 < len(lines) else ""
+
+        result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate)
+    result.diagnostics.sort()
+    return result
+
+
+def source_error_diagnostic(err: SourceError, cell: int | None = None) -> Diagnostic:
+    return Diagnostic(err.path, err.line or 1, err.col or 0, "XL001", err.message, Severity.ERROR, cell=cell)
+
+
+def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
+    """Lint a file's bytes (a ``.py`` source or an ``.ipynb`` notebook)."""
     try:
         if path.endswith(NOTEBOOK_SUFFIX):
-            _, cells = read_notebook(path, data)
-            for cell in cells:
-                try:
-                    result.diagnostics += lint_text(cell.source, path, rules, config, cell=cell.index)
-                except SourceError as err:
-                    where = f"cell {cell.index}" + (f":{err.line}:{(err.col or 0) + 1}" if err.line else "")
-                    result.error = SourceError(path, f"{where}: {err.message}")
-                    result.diagnostics.append(source_error_diagnostic(err, cell.index))
-        else:
-            result.diagnostics = lint_text(decode(path, data).text, path, rules, config)
+            return lint_notebook(path, data, rules, config)
+        return FileResult(path, lint_text(decode(path, data).text, path, rules, config))
     except SourceError as err:
-        result.error = err
-    return result
+        return FileResult(path, error=err)
+    except RecursionError:  # a visitor on a (legal) deep tree: report, never a traceback
+        return FileResult(path, error=SourceError(path, "too deeply nested to lint"))
 
 
 def lint_file(path: str, rules: RuleSet, config: Config) -> FileResult:

@@ -85,7 +85,66 @@ class Use:
     call: ast.Call | None  # the call whose func is this reference, if any
 
 
-class _Binder(ast.NodeVisitor):
+_INERT = object()  # a node with no visit_ method and no child nodes: nothing to do
+_GENERIC = object()  # a node with no visit_ method: visit its children
+
+
+class _FastVisitor(ast.NodeVisitor):
+    """:class:`ast.NodeVisitor` with the same dispatch and traversal order, minus its
+    per-node overhead (a string concatenation and ``getattr`` per visit, a generator per
+    ``generic_visit``, calls for ``Load``/``Store`` contexts, operators and constants).
+    Each subclass caches, per node type, the method that handles it."""
+
+    _table: dict[type, object]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._table = {}
+
+    @classmethod
+    def _handler(cls, t: type) -> object:
+        if not issubclass(t, ast.AST):
+            fn: object = _INERT  # generic_visit skips what is not a node
+        else:
+            fn = getattr(cls, "visit_" + t.__name__, None)
+            if fn is None or fn is ast.NodeVisitor.visit_Constant:
+                # (NodeVisitor.visit_Constant only forwards to the deprecated visit_Num & co.)
+                fn = _INERT if not t._fields or t in (ast.Constant, ast.alias) else _GENERIC
+        cls._table[t] = fn
+        return fn
+
+    def visit(self, node: ast.AST) -> object:
+        fn = self._table.get(type(node)) or self._handler(type(node))
+        if fn is _INERT:
+            return None
+        if fn is _GENERIC:
+            return self.generic_visit(node)
+        return fn(self, node)  # type: ignore[operator]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        table = self._table
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    fn = table.get(type(item)) or self._handler(type(item))
+                    if fn is _INERT:
+                        continue
+                    if fn is _GENERIC:
+                        self.generic_visit(item)
+                    else:
+                        fn(self, item)  # type: ignore[operator]
+            elif value is not None:
+                fn = table.get(type(value)) or self._handler(type(value))
+                if fn is _INERT:
+                    continue
+                if fn is _GENERIC:
+                    self.generic_visit(value)
+                else:
+                    fn(self, value)  # type: ignore[operator]
+
+
+class _Binder(_FastVisitor):
     """Pass 1: build scopes and record every binding with its position."""
 
     def __init__(self, known: set[str] | None = None) -> None:
@@ -151,6 +210,11 @@ class _Binder(ast.NodeVisitor):
                 self.visit(node.value)
                 if isinstance(node, ast.Subscript):
                     self.visit(node.slice)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for t in node.targets:  # after ``del layers`` the name no longer holds the import
+            self._bind_target(t, self._pos(node))
+            self._visit_target_exprs(t)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -296,6 +360,8 @@ def _lookup(scope: Scope, name: str, pos: tuple[int, int], own: bool) -> tuple[b
             idx = bisect.bisect_right(entries, pos, key=lambda e: e[0]) - 1
             if idx >= 0:
                 return True, entries[idx][1]
+            if scope.kind == "class":  # not bound in the class body yet: the enclosing scopes
+                return False, None
             return True, None if scope.kind == "function" else _star(scope, name, pos)
         # from an inner function: the binding in force at call time; take the last one
         # made before the use when there is one, else the first made after it
@@ -314,7 +380,7 @@ def _star(scope: Scope, name: str, pos: tuple[int, int]) -> str | None:
     return None
 
 
-class _Resolver(ast.NodeVisitor):
+class _Resolver(_FastVisitor):
     """Pass 2: resolve every Name/Attribute chain in a load context."""
 
     def __init__(self, binder: _Binder, known: set[str]) -> None:
@@ -340,15 +406,18 @@ class _Resolver(ast.NodeVisitor):
             own = False
         return None
 
-    def _check(self, node: ast.expr, parts: list[str]) -> None:
+    def _check(self, node: ast.expr, parts: list[str]) -> bool:
+        """Record ``node`` if it refers to a Keras layer; say whether it did."""
         if parts[-1] not in self.known and parts[-1] not in self.binder.aliases:
-            return
+            return False
         qual = self.resolve(parts, (node.lineno, node.col_offset))
         if qual is None:
-            return
+            return False
         layer = keras_layer_name(qual)
         if layer is not None and layer in self.known:
             self.uses.append(Use(node, qual, layer, self._call_func.get(id(node))))
+            return True
+        return False
 
     def visit_Call(self, node: ast.Call) -> None:
         self._call_func[id(node.func)] = node
@@ -360,10 +429,10 @@ class _Resolver(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         parts = dotted(node)
-        if parts is not None and isinstance(node.ctx, ast.Load):
-            self._check(node, parts)
-        else:
-            self.generic_visit(node)
+        if parts is not None and isinstance(node.ctx, ast.Load) and self._check(node, parts):
+            return
+        # ``layers.LSTM.from_config(cfg)``: the layer is a prefix of the chain
+        self.generic_visit(node)
 
     def _with_scope(self, node: ast.AST) -> None:
         scope = self.binder.scope_of.get(id(node))
@@ -404,8 +473,56 @@ class _Resolver(ast.NodeVisitor):
     visit_DictComp = _with_scope
 
 
+def may_name_layer(qual: str) -> bool:
+    """Could ``qual``, or ``qual`` followed by more ``.attr`` parts, be a Keras layer path
+    (:func:`keras_layer_name` not None)? Exact for what :func:`keras_layer_name` accepts;
+    keep the two in step (``tests/test_resolve_prefilter.py`` checks them against each other)."""
+    for root in KERAS_ROOTS:
+        if root == qual or root.startswith(qual + "."):
+            return True  # ``tensorflow`` -> ``tensorflow.keras.layers.Dense``
+    for root in KERAS_ROOTS:  # the root every extension of ``qual`` selects
+        if qual.startswith(root + "."):
+            rest = qual[len(root) + 1 :].split(".")
+            return rest[0] == "layers" or (rest[0] == "models" and len(rest) <= 2) or (
+                len(rest) == 1 and rest[0] in _TOP_LEVEL
+            )
+    return False
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def imports_may_reach_keras(tree: ast.Module) -> bool:
+    """Does any import in ``tree`` bind a name that can lead to a Keras layer?
+
+    Only imports bind qualified names (every other binding hides a name), so when none can,
+    :func:`find_uses` finds nothing and the two scope passes are skipped. This looks at
+    statements only (imports are statements; expressions hold none), which is a small
+    fraction of the nodes: keras's and TensorFlow's own sources (``from keras.src.ops import
+    ...``, ``from tensorflow.python.framework import ...``) are settled here."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        cls = type(node)
+        if cls is ast.ImportFrom:
+            if not node.level and may_name_layer(node.module or ""):  # type: ignore[attr-defined]
+                return True
+        elif cls is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if may_name_layer(alias.name if alias.asname else alias.name.split(".")[0]):
+                    return True
+        else:
+            for name in _BLOCK_FIELDS:
+                block = getattr(node, name, None)
+                if type(block) is list:
+                    stack.extend(block)
+    return False
+
+
 def find_uses(tree: ast.Module, known: set[str]) -> list[Use]:
     """Every reference in ``tree`` to a Keras layer whose name is in ``known``, in order."""
+    if not imports_may_reach_keras(tree):
+        return []
     binder = _Binder(known)
     binder.visit(tree)
     resolver = _Resolver(binder, known)

@@ -57,6 +57,10 @@ def render_markdown(rules: Iterable[Rule]) -> str:
         return f"| {r.category} | `{r.layer}` | {aliases} | {cp} | {notes} |\n"
 
     n_cp = sum(1 for r in rules if r.has_counterpart)
+    gone = ", ".join(
+        f"`{r.layer}`" + (f" (use `{r.replaced_by}`)" if r.replaced_by else "")
+        for r in sorted(seeded, key=lambda r: r.layer) if r.status == "removed"
+    )
     parts = [
         "# Keras layer ↔ TensorFlow mapping\n\n",
         "<!-- Written by `xlate rules --format markdown` from rules/*.toml; tests/test_docs.py keeps it in sync. -->\n\n",
@@ -64,8 +68,7 @@ def render_markdown(rules: Iterable[Rule]) -> str:
         "## The seed table, corrected\n\n",
         "Every row of the project's seed mapping table. Corrections: `Flatten` keeps the batch axis "
         "(`tf.reshape(x, [tf.shape(x)[0], -1])`, not `tf.reshape(w, [-1])`); the second "
-        "\"Conv2DTranspose Layer\" row is `Conv3DTranspose`; `ThresholdedReLU`, `LocallyConnected1D/2D` "
-        "and `CategoryCrossing` are gone from Keras 3.\n\n",
+        f"\"Conv2DTranspose Layer\" row is `Conv3DTranspose`; these are gone from Keras 3: {gone}.\n\n",
         head,
         *[row(r) for r in seeded],
         "\n## Keras 3 layers beyond the seed table\n\n",

@@ -1,0 +1,107 @@
+"""Notebooks (``.ipynb``) are linted cell by cell as the kernel runs them: names imported
+in one cell are seen by the cells below, positions are relative to each cell (cells are
+numbered from 1 among all cells, as editors show them), IPython magics are skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+from kerastf_xlate.config import Config
+from kerastf_xlate.lint import lint_bytes
+from kerastf_xlate.rules import default_rules
+
+from xlate_cli import run_xlate as xlate
+
+RULES = default_rules()
+
+
+def notebook(*cells: tuple[str, str | list[str]]) -> bytes:
+    doc: dict[str, Any] = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for kind, source in cells:
+        cell: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": source}
+        if kind == "code":
+            cell.update(outputs=[], execution_count=None)
+        doc["cells"].append(cell)
+    return json.dumps(doc, indent=1).encode()
+
+
+def lint(data: bytes) -> tuple[list[tuple[int | None, int, int, str]], str | None]:
+    result = lint_bytes("nb.ipynb", data, RULES, Config())
+    return [(d.cell, d.line, d.col, d.code) for d in result.diagnostics], (str(result.error) if result.error else None)
+
+
+def test_imports_carry_across_cells_and_positions_are_cell_relative() -> None:
+    data = notebook(
+        ("markdown", ["# A model\n"]),
+        ("code", ["import keras\n", "from keras import layers\n"]),
+        ("code", "x = 1\n\nrnn = layers.GRU(8)\n"),
+        ("code", ["conv = layers.Conv2D(\n", "    8, 3, data_format='channels_first')\n"]),
+    )
+    assert lint(data) == ([(3, 3, 6, "XL101"), (4, 2, 22, "XL201")], None)
+
+
+def test_magics_are_skipped_and_cell_magics_ignored() -> None:
+    data = notebook(
+        ("code", ["%matplotlib inline\n", "!pip install keras\n", "from keras import layers\n"]),
+        ("code", ["%%time\n", "layers.LSTM(2)\n"]),  # a cell magic: not Python
+        ("code", ["model_help = layers.LSTM?\n", "%timeit layers.Dense(2)\n", "layers.LSTM(2)\n"]),
+    )
+    assert lint(data) == ([(3, 3, 0, "XL101")], None)
+
+
+def test_a_broken_cell_is_reported_and_the_others_linted() -> None:
+    data = notebook(
+        ("code", "from keras import layers\n"),
+        ("code", "def f(:\n"),
+        ("code", "layers.LSTM(2)\n"),
+    )
+    diags, error = lint(data)
+    assert diags == [(2, 1, 6, "XL001"), (3, 1, 0, "XL101")]
+    assert error == "nb.ipynb: cell 2:1:7: syntax error: invalid syntax"
+
+
+def test_suppression_in_a_cell() -> None:
+    data = notebook(("code", "from keras import layers\nlayers.LSTM(2)  # noqa: XL101\nlayers.GRU(2)\n"))
+    assert lint(data)[0] == [(1, 3, 0, "XL101")]
+
+
+def test_shadowing_in_a_later_cell() -> None:
+    data = notebook(("code", "from keras import layers\n"), ("code", "layers = my_layers\n"), ("code", "layers.LSTM(1)\n"))
+    assert lint(data) == ([], None)
+
+
+def test_invalid_notebooks() -> None:
+    assert lint(b"{not json")[1] == "nb.ipynb:1:2: invalid notebook JSON: Expecting property name enclosed in double quotes"
+    assert lint(b'{"cells": 3}')[1] == "nb.ipynb: invalid notebook: no 'cells' list"
+    assert lint(notebook()) == ([], None)
+
+
+def test_cli_text_json_github_sarif(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.xlate]\n")
+    (tmp_path / "nb.ipynb").write_bytes(notebook(
+        ("markdown", "text"),
+        ("code", "from tensorflow.keras import layers\n"),
+        ("code", "a = 1\nlayers.SimpleRNN(4)\n"),
+    ))
+    text = xlate("lint", "nb.ipynb", cwd=tmp_path)
+    assert text.returncode == 1
+    assert text.stdout.startswith("nb.ipynb:cell 3:2:1: XL101 `SimpleRNN` has no TensorFlow")
+    (d,) = json.loads(xlate("lint", "--format", "json", "nb.ipynb", cwd=tmp_path).stdout)
+    assert (d["cell"], d["line"], d["col"]) == (3, 2, 0)
+    github = xlate("lint", "--format", "github", "nb.ipynb", cwd=tmp_path).stdout
+    assert github.startswith("::warning file=nb.ipynb,line=2,col=1,title=XL101 (cell 3)::")
+    (result,) = json.loads(xlate("lint", "--format", "sarif", "nb.ipynb", cwd=tmp_path).stdout)["runs"][0]["results"]
+    assert result["properties"] == {"cell": 3}
+
+
+def test_cli_broken_notebook_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.xlate]\n")
+    (tmp_path / "bad.ipynb").write_text("{")
+    (tmp_path / "good.py").write_text("from keras import layers\nlayers.LSTM(1)\n")
+    proc = xlate("lint", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("./good.py:2:1: XL101")
+    assert proc.stderr.startswith("error: ./bad.ipynb:1:2: invalid notebook JSON")

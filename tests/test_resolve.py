@@ -1,0 +1,155 @@
+"""Name resolution: every import style reaches the Keras layer, and nothing else does.
+
+The table is data: (source, expected findings as ``(code, line, col)``, 1-based line and
+0-based column, as ``xlate lint`` reports them). Sources are dedented.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from kerastf_xlate.config import Config
+from kerastf_xlate.lint import lint_text
+from kerastf_xlate.resolve import find_uses, keras_layer_name
+from kerastf_xlate.rules import default_rules
+
+RULES = default_rules()
+
+# (id, source, [(code, line, col)])
+IMPORT_STYLES = [
+    ("import-keras", "import keras\nkeras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("from-keras-import-layers", "from keras import layers\nx = layers.LSTM(4)\n", [("XL101", 2, 4)]),
+    ("import-keras-layers-as", "import keras.layers as kl\nkl.GRU(4)\n", [("XL101", 2, 0)]),
+    ("import-keras-layers-dotted", "import keras.layers\nkeras.layers.GRU(4)\n", [("XL101", 2, 0)]),
+    ("from-keras-layers-import-as", "from keras.layers import Conv2D as C\nC(8, 3, data_format='channels_first')\n",
+     [("XL201", 2, 20)]),
+    ("from-keras-layers-import-as-flagged", "from keras.layers import LSTM as Recurrent\ny = Recurrent(2)\n",
+     [("XL101", 2, 4)]),
+    ("from-keras-layers-import", "from keras.layers import SimpleRNN\nSimpleRNN(3)\n", [("XL101", 2, 0)]),
+    ("tf-keras-layers", "import tensorflow as tf\ntf.keras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("import-tensorflow", "import tensorflow\ntensorflow.keras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("from-tensorflow-import-keras", "from tensorflow import keras\nkeras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("from-tensorflow-keras-import-layers", "from tensorflow.keras import layers\nlayers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("from-tensorflow-keras-import-layers-as", "from tensorflow.keras import layers as L\nL.LSTM(4)\n",
+     [("XL101", 2, 0)]),
+    ("from-tensorflow-keras-layers-import", "from tensorflow.keras.layers import LSTM\nLSTM(4)\n", [("XL101", 2, 0)]),
+    ("import-tensorflow-keras-as", "import tensorflow.keras as tk\ntk.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("keras-core-as-keras", "import keras_core as keras\nkeras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("from-keras-core-import-layers", "from keras_core import layers\nlayers.GRU(4)\n", [("XL101", 2, 0)]),
+    ("tf-keras-package", "import tf_keras\ntf_keras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("star-import", "from keras.layers import *\nLSTM(4)\n", [("XL101", 2, 0)]),
+    ("alias-class-name", "from keras import layers\nlayers.Convolution2D(4, 3, groups=2)\n", [("XL201", 2, 34)]),
+    ("removed-layer", "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)\n", [("XL102", 2, 0)]),
+    ("models-sequential-clean", "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+     "m = Sequential([Dense(2)])\n", []),
+    ("import-inside-function", "def build():\n    import keras\n    return keras.layers.LSTM(4)\n", [("XL101", 3, 11)]),
+    ("module-import-used-in-function", "from keras import layers\n\ndef f():\n    return layers.LSTM(4)\n",
+     [("XL101", 4, 11)]),
+    ("import-after-function-definition", "def f():\n    return layers.LSTM(4)\n\nfrom keras import layers\n",
+     [("XL101", 2, 11)]),
+    ("try-except-import", "try:\n    from tensorflow import keras\nexcept ImportError:\n    import keras\n"
+     "keras.layers.LSTM(4)\n", [("XL101", 5, 0)]),
+    ("reference-not-call", "from keras import layers\nRNNS = (layers.LSTM, layers.GRU)\n",
+     [("XL101", 2, 8), ("XL101", 2, 21)]),
+    ("isinstance", "from keras import layers\nisinstance(obj, layers.LSTM)\n", [("XL101", 2, 16)]),
+    ("subclass-base", "from keras import layers\nclass MyLSTM(layers.LSTM):\n    pass\n", [("XL101", 2, 13)]),
+    ("classmethod-on-layer", "from keras import layers\nlayers.LSTM.from_config({})\n", [("XL101", 2, 0)]),
+    ("class-body-before-rebinding", "from keras import layers\nclass A:\n    cell = layers.GRU(2)\n    layers = None\n",
+     [("XL101", 3, 11)]),
+    ("decorator-default-arg", "from keras import layers\ndef f(rnn=layers.LSTM(2)):\n    return rnn\n",
+     [("XL101", 2, 10)]),
+    ("comprehension", "from keras import layers\nrnns = [layers.GRU(n) for n in (1, 2)]\n", [("XL101", 2, 8)]),
+    ("lambda", "from keras import layers\nmake = lambda n: layers.LSTM(n)\n", [("XL101", 2, 17)]),
+    ("multiline-call-arg-position",
+     "from keras import layers\nlayers.Conv2D(\n    8,\n    3,\n    kernel_regularizer='l2',\n)\n",
+     [("XL202", 5, 23)]),
+    ("unicode-columns-are-characters", "from keras import layers\nlabel = 'ééé'; layers.LSTM(2)\n",
+     [("XL101", 2, 15)]),
+]
+
+# A local name shadowing an import is not a Keras layer.
+SHADOWED = [
+    ("rebinding-after-import", "from keras import layers\nlayers = MyLayers()\nlayers.LSTM(4)\n"),
+    ("class-name-rebound", "from keras.layers import LSTM\nLSTM = my_lstm\nLSTM(4)\n"),
+    ("parameter", "from keras import layers\n\ndef f(layers):\n    return layers.LSTM(4)\n"),
+    ("local-assignment", "from keras import layers\n\ndef f():\n    layers = get()\n    return layers.LSTM(4)\n"),
+    ("later-local-binding", "from keras import layers\n\ndef f():\n    x = layers.LSTM(4)\n    layers = 1\n"),
+    ("own-class", "import keras\n\nclass LSTM:\n    pass\n\nLSTM(4)\n"),
+    ("own-function", "from keras import layers\n\ndef GRU(n):\n    return n\n\nGRU(3)\n"),
+    ("for-target", "from keras import layers\nfor layers in registry:\n    layers.LSTM(2)\n"),
+    ("with-target", "from keras import layers\nwith ctx() as layers:\n    layers.LSTM(2)\n"),
+    ("except-name", "from keras import layers\ntry:\n    pass\nexcept E as layers:\n    layers.LSTM(2)\n"),
+    ("comprehension-variable", "from keras import layers\nx = [layers.LSTM(1) for layers in mods]\n"),
+    ("lambda-parameter", "from keras import layers\nf = lambda layers: layers.LSTM(2)\n"),
+    ("walrus", "from keras import layers\nif (layers := get()):\n    layers.LSTM(2)\n"),
+    ("deleted", "from keras import layers\ndel layers\nlayers.LSTM(2)\n"),
+    ("use-before-import", "layers.LSTM(2)\nfrom keras import layers\n"),
+    ("other-library", "from torch import nn\nnn.LSTM(4, 4)\nfrom mylib.layers import LSTM\nLSTM(2)\n"),
+    ("not-keras-attribute", "import keras\nkeras.ops.LSTM(2)\nkeras.utils.GRU\n"),
+    ("keras-in-string-only", "x = 'keras.layers.LSTM(4)'\n"),
+    ("relative-import", "from .keras.layers import LSTM\nLSTM(2)\n"),
+    ("global-rebinding", "from keras import layers\n\ndef f():\n    global layers\n    layers = 1\n\nlayers.LSTM(2)\n"),
+]
+
+
+def findings(source: str) -> list[tuple[str, int, int]]:
+    diags = lint_text(textwrap.dedent(source), "t.py", RULES, Config())
+    return [(d.code, d.line, d.col) for d in diags]
+
+
+@pytest.mark.parametrize("source, expected", [c[1:] for c in IMPORT_STYLES], ids=[c[0] for c in IMPORT_STYLES])
+def test_import_styles(source: str, expected: list[tuple[str, int, int]]) -> None:
+    assert findings(source) == expected
+
+
+@pytest.mark.parametrize("source", [c[1] for c in SHADOWED], ids=[c[0] for c in SHADOWED])
+def test_shadowed_or_foreign_names_are_not_keras(source: str) -> None:
+    assert findings(source) == []
+
+
+@pytest.mark.parametrize(
+    "qualname, layer",
+    [
+        ("keras.layers.LSTM", "LSTM"),
+        ("tensorflow.keras.layers.Dense", "Dense"),
+        ("keras_core.layers.Conv2D", "Conv2D"),
+        ("tf_keras.layers.GRU", "GRU"),
+        ("tensorflow.python.keras.layers.Dense", "Dense"),
+        ("keras.Model", "Model"),
+        ("keras.Sequential", "Sequential"),
+        ("keras.Input", "Input"),
+        ("keras.models.Sequential", "Sequential"),
+        ("tensorflow.keras.Model", "Model"),
+        ("keras.layers.rnn.lstm.LSTM", "LSTM"),
+        ("keras.ops.relu", None),
+        ("keras.Dense", None),
+        ("mykeras.layers.LSTM", None),
+        ("torch.nn.LSTM", None),
+        ("keras", None),
+    ],
+)
+def test_keras_layer_name(qualname: str, layer: str | None) -> None:
+    assert keras_layer_name(qualname) == layer
+
+
+def test_use_records_qualname_and_call() -> None:
+    tree = ast.parse("import tensorflow as tf\nx = tf.keras.layers.Dense(3)\ny = tf.keras.layers.Dense\n")
+    uses = find_uses(tree, set(RULES.by_name))
+    assert [(u.layer, u.qualname, u.call is not None) for u in uses] == [
+        ("Dense", "tensorflow.keras.layers.Dense", True),
+        ("Dense", "tensorflow.keras.layers.Dense", False),
+    ]
+
+
+def test_functional_helpers_resolve() -> None:
+    tree = ast.parse("from keras import layers\nimport keras\nz = layers.add([a, b])\ni = keras.Input((3,))\n")
+    assert [u.layer for u in find_uses(tree, set(RULES.by_name))] == ["add", "Input"]
+
+
+def test_uses_are_in_source_order() -> None:
+    src = "from keras import layers\nb = layers.GRU(1)\na = layers.LSTM(1)\nc = layers.SimpleRNN(1)\n"
+    uses = find_uses(ast.parse(src), set(RULES.by_name))
+    assert [u.layer for u in uses] == ["GRU", "LSTM", "SimpleRNN"]
