@@ -222,6 +222,7 @@ def to_tf(input_shape: str | None, **kwargs: Any) -> None:
             raise click.BadParameter("expected integers separated by commas", param_hint="--input-shape")
     from kerastf_xlate.translate_cmd import run_translate
 
+    _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
     sys.exit(run_translate(partial(make_transform, input_shape=shape), **kwargs))
 
 
@@ -232,6 +233,7 @@ def to_keras(**kwargs: Any) -> None:
     from kerastf_xlate.tokeras import make_transform
     from kerastf_xlate.translate_cmd import run_translate
 
+    _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
     sys.exit(run_translate(make_transform, **kwargs))
 
 

@@ -11,7 +11,7 @@ import ast
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -354,7 +354,174 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     return RuleSet(tuple(rules), by_name)
 
 
+# --------------------------------------------------------------------------- rule-table cache
+#
+# Parsing and validating the 150-odd TOML files costs ~60 ms, paid by every ``xlate`` start
+# (an editor lints on every keystroke). The validated table is cached with ``marshal``
+# (plain tuples, strings and numbers: loading it never executes code, unlike pickle) in
+# ``$XDG_CACHE_HOME/kerastf-xlate`` (``~/.cache/kerastf-xlate``). The key covers every entry
+# of the rules directory (name, inode, size, mtime and ctime in ns), this module's own file,
+# the package and Python versions and the dataclass layouts, so any edit, addition or removal
+# of a rule file invalidates it. A table is only written when no file changed in the last
+# two seconds (an edit within the timestamp granularity could otherwise go unseen), and
+# every failure (unwritable directory, corrupt file, foreign value types) falls back
+# silently to parsing. ``XLATE_NO_CACHE=1`` turns it off. Only the installed rules are
+# cached, not a directory named by ``$XLATE_RULES_DIR``.
+
+_CACHE_FORMAT = 1
+_CACHE_CLASSES: dict[str, type] = {}  # filled below: the dataclasses a cached table holds
+_RACY_SECONDS = 2.0
+
+
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "kerastf-xlate")
+
+
+def _cache_key(directory: Path) -> tuple[bytes, bool] | None:
+    """(digest, fresh) for the directory's current state; fresh when some file changed in
+    the last seconds (then the table is not written). None when anything fails."""
+    import hashlib
+    import time
+
+    from kerastf_xlate import __version__
+
+    try:
+        entries = []
+        newest = 0
+        with os.scandir(directory) as it:
+            for entry in it:
+                st = entry.stat(follow_symlinks=True)
+                entries.append((entry.name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+        me = os.stat(__file__)
+    except OSError:
+        return None
+    entries.sort()
+    layouts = tuple((n, tuple(f.name for f in fields(c))) for n, c in sorted(_CACHE_CLASSES.items()))
+    key = (_CACHE_FORMAT, __version__, sys.version, str(directory), (me.st_size, me.st_mtime_ns), layouts, tuple(entries))
+    fresh = newest > (time.time() - _RACY_SECONDS) * 1e9
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=20).digest(), fresh
+
+
+def _cache_file(directory: Path) -> str:
+    import hashlib
+
+    name = hashlib.blake2b(str(directory).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return os.path.join(cache_dir(), f"rules-{name}.marshal")
+
+
+def _encode(value: Any) -> Any:
+    """Rule-table values as marshal-able data: a dataclass becomes a list [class, *fields]."""
+    cls = type(value)
+    if cls in (str, int, float, bool, type(None)):
+        return value
+    if cls is tuple:
+        return tuple(_encode(v) for v in value)
+    if cls is dict:
+        return {_encode(k): _encode(v) for k, v in value.items()}
+    if _CACHE_CLASSES.get(cls.__name__) is cls:
+        return [cls.__name__] + [_encode(getattr(value, f.name)) for f in fields(cls)]
+    raise TypeError(f"not cacheable: {cls.__name__}")
+
+
+_NESTED = (list, tuple, dict)
+
+
+def _decode(value: Any) -> Any:
+    cls = type(value)
+    if cls is list:
+        # what pickle does: the instance without __init__ (frozen dataclasses set their
+        # fields one object.__setattr__ at a time), then its fields; the object is equal
+        # in every respect to one built by the constructor
+        target = _CACHE_CLASSES[value[0]]
+        obj = object.__new__(target)
+        obj.__dict__.update(zip(_FIELD_NAMES[target], [_decode(v) for v in value[1:]]))
+        return obj
+    if cls is tuple:
+        for v in value:
+            if type(v) in _NESTED:
+                return tuple([_decode(v) for v in value])
+        return value  # strings and numbers only: as it is
+    if cls is dict:
+        return {_decode(k): _decode(v) for k, v in value.items()}
+    return value
+
+
+def _index(rules: tuple[Rule, ...]) -> RuleSet:
+    by_name: dict[str, Rule] = {}
+    for rule in rules:
+        for name in rule.names + rule.functions:
+            by_name[name] = rule
+    return RuleSet(rules, by_name)
+
+
+def _read_cached(path: str, digest: bytes) -> RuleSet | None:
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if data[: len(digest)] != digest:
+            return None
+        rules = _decode(marshal.loads(data[len(digest) :]))
+        if not isinstance(rules, tuple) or not all(type(r) is Rule for r in rules):
+            return None
+        return _index(rules)
+    except Exception:  # a corrupt or foreign cache file is ignored, never fatal
+        return None
+
+
+def _write_cached(path: str, digest: bytes, ruleset: RuleSet) -> None:
+    import marshal
+    import tempfile
+
+    try:
+        payload = digest + marshal.dumps(_encode(ruleset.rules))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except Exception:  # unwritable cache directory, odd values: just don't cache
+        pass
+
+
+def load_rules_cached(directory: Path) -> RuleSet:
+    """:func:`load_rules` through the on-disk cache (same result, same errors)."""
+    if os.environ.get("XLATE_NO_CACHE"):
+        return load_rules(directory)
+    key = _cache_key(directory)
+    if key is None:
+        return load_rules(directory)
+    digest, fresh = key
+    path = _cache_file(directory)
+    cached = _read_cached(path, digest)
+    if cached is not None:
+        return cached
+    ruleset = load_rules(directory)  # raises RuleError exactly as without a cache
+    if not fresh:
+        _write_cached(path, digest, ruleset)
+    return ruleset
+
+
+_CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {c: tuple(f.name for f in fields(c)) for c in _CACHE_CLASSES.values()}
+
+
 @lru_cache(maxsize=None)
 def default_rules() -> RuleSet:
-    """The installed rules, loaded once per process."""
-    return load_rules()
+    """The installed rules, loaded once per process (through the on-disk cache)."""
+    if os.environ.get("XLATE_RULES_DIR"):
+        return load_rules()
+    directory = rules_dir()
+    if not directory.is_dir():
+        return load_rules(directory)  # the usual RuleError
+    return load_rules_cached(directory)

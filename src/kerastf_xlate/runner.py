@@ -92,6 +92,9 @@ def transform_bytes(path: str, data: bytes, transform: Transform) -> TransformRe
         return TransformResult(path, data, None, (), str(err))
     except RecursionError:
         return TransformResult(path, data, None, (), f"{path}: too deeply nested to translate; file left untouched")
+    except Exception as exc:  # a bug in a translator must not abort the other files of the run
+        detail = " ".join(str(exc).split())[:200]
+        return TransformResult(path, data, None, (), f"{path}: internal error: {type(exc).__name__}: {detail}; file left untouched")
 
 
 def transform_file(path: str, transform: Transform) -> TransformResult:

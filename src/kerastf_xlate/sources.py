@@ -38,6 +38,12 @@ class SourceError(Exception):
         where = path if line is None else f"{path}:{line}:{(col or 0) + 1}"
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Results cross process boundaries (``-j``); the default Exception pickling would
+        # call ``__init__`` with the message only, fail in the parent's result thread and
+        # leave multiprocessing.Pool.map waiting forever.
+        return (type(self), (self.path, self.message, self.line, self.col))
+
 
 @dataclass(frozen=True)
 class Source:
@@ -59,7 +65,16 @@ def decode(path: str, data: bytes) -> Source:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(path, f"bad encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        msg = exc.msg if hasattr(exc, "msg") else str(exc)
+        if msg.startswith("invalid or missing encoding declaration"):
+            # No cookie and the first two lines are not UTF-8: say which byte, not "bad
+            # declaration" (there is none).
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                line = data[: err.start].count(b"\n") + 1
+                raise SourceError(path, f"cannot decode as utf-8: invalid byte 0x{data[err.start]:02x}", line) from None
+        raise SourceError(path, f"bad encoding declaration: {msg}") from None
     try:
         codecs.lookup(encoding)
     except LookupError:

@@ -38,6 +38,17 @@ def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
 
 
+def _write(dest: str, data: bytes, label: str, errors: list[str]) -> bool:
+    """Write atomically; a failure (permissions, full disk) is reported and the run goes on."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
+        atomic_write(dest, data)
+    except OSError as exc:
+        errors.append(f"{label}: cannot write: {exc.strerror or exc}; left as it was")
+        return False
+    return True
+
+
 def _worker(path: str, factory: Callable[[], Transform]) -> TransformResult:
     return transform_file(path, factory())
 
@@ -101,14 +112,26 @@ def run_translate(
             else:
                 dest = ""
                 if output:
-                    dest = os.path.join(output, os.path.basename(p)) if several else output
+                    # `-o DIR` for one file means DIR/name, as for several (not: replace DIR)
+                    into_dir = several or os.path.isdir(output) or output.endswith(("/", os.sep))
+                    dest = os.path.join(output, os.path.basename(p)) if into_dir else output
                 plan.append((p, dest))
         errors += [str(e) for e in walk_errors]
         inputs = {os.path.realpath(f) for f, _ in plan}
+        kept: list[tuple[str, str]] = []
+        targets: dict[str, str] = {}  # real destination -> the input written there
         for f, dest in plan:
-            if dest and os.path.realpath(dest) in inputs:
+            real = os.path.realpath(dest if dest else f)
+            if dest and real in inputs:
                 errors.append(f"{dest}: refusing to overwrite an input file")
-        plan = [(f, d) for f, d in plan if not (d and os.path.realpath(d) in inputs)]
+            elif dest and real in targets:
+                errors.append(f"{dest}: both {targets[real]} and {f} would be written here; {f} skipped")
+            elif not dest and in_place and real in targets:
+                continue  # a symbolic link to a file already in the run: rewrite it once
+            else:
+                targets[real] = f
+                kept.append((f, dest))
+        plan = kept
         computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n)
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
@@ -128,11 +151,12 @@ def run_translate(
                 click.echo(_diff(result, result.path), nl=False)
         elif in_place:
             if result.changed:
-                atomic_write(result.path, result.output)
-                click.echo(f"translated {result.path}", err=True)
+                # through a symbolic link to its file: replacing the link itself would turn
+                # it into a copy
+                if _write(os.path.realpath(result.path), result.output, result.path, errors):
+                    click.echo(f"translated {result.path}", err=True)
         elif dest:
-            os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
-            atomic_write(dest, result.output)
+            _write(dest, result.output, dest, errors)
         else:
             sys.stdout.buffer.write(result.output)
             sys.stdout.flush()

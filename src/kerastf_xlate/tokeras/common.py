@@ -1,0 +1,157 @@
+"""Pieces every to-keras translator shares: the file's context, findings, and readers of
+function definitions."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass, field
+
+from kerastf_xlate.rules import RuleSet
+from kerastf_xlate.tokeras.names import TFNames
+from kerastf_xlate.tokeras.text import SourceText, self_attr
+
+MARKER = re.compile(r"^`(\w+)` layer, translated by xlate to-tf\.$")
+GENERATED = ("ordered_variables", "get_weights", "set_weights", "summary", "build")
+BUILTINS = set(dir(builtins))
+# tf calls that are plumbing around ops, not ops with a layer of their own
+PLUMBING = {"tf.Variable", "tf.shape", "tf.cast", "tf.stack", "tf.zeros", "tf.ones", "tf.fill", "tf.size",
+             "tf.random.normal", "tf.random.uniform", "tf.random.truncated_normal", "tf.convert_to_tensor"}
+
+
+@dataclass
+class FileEnv:
+    """What every translator of one file shares."""
+
+    st: SourceText
+    names: TFNames
+    rules: RuleSet
+    tree: ast.Module
+    keras: str = "keras"
+    layers: str = "layers."
+    module_names: set[str] = field(default_factory=set)
+    sublayers: set[str] = field(default_factory=set)  # classes used as layers of other classes
+    keras_calls: dict[int, str] = field(default_factory=dict)  # id(call) -> Keras layer it constructs
+
+
+@dataclass
+class Finding:
+    node: ast.AST
+    code: str
+    message: str
+
+
+def docstring(fn: ast.FunctionDef) -> str | None:
+    if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) and isinstance(fn.body[0].value.value, str):
+        return fn.body[0].value.value
+    return None
+
+
+def build_call(stmt: ast.stmt) -> ast.expr | None:
+    """The argument of ``self.build(shape)`` in ``__init__`` (what to-tf writes when the
+    input shape is known only at run time)."""
+    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) == "build"
+            and len(stmt.value.args) == 1 and not stmt.value.keywords):
+        return stmt.value.args[0]
+    return None
+
+
+def is_generated_method(fn: ast.FunctionDef) -> bool:
+    """One of the weight methods xlate to-tf writes (they all go through ordered_variables)."""
+    if fn.name not in GENERATED:
+        return False
+    if fn.name == "ordered_variables":
+        return "Keras model's ``get_weights()``" in (docstring(fn) or "")
+    if fn.name == "build":
+        return "as Keras's ``build()`` does" in (docstring(fn) or "")
+    return "ordered_variables" in ast.unparse(fn)
+
+
+def training_param(fn: ast.FunctionDef) -> str | None:
+    for a in fn.args.args + fn.args.kwonlyargs:
+        if a.arg in ("training", "is_training", "train"):
+            return a.arg
+    return None
+
+
+def params_of(fn: ast.FunctionDef) -> list[str]:
+    a = fn.args
+    names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+    names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    return names
+
+
+def locals_of(fn: ast.FunctionDef) -> set[str]:
+    out = set(params_of(fn))
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.add(n.id)
+    return out
+
+
+def free_names(src: str) -> tuple[set[str], set[str]]:
+    """(plain names, self attributes) read by an argument's source."""
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError:
+        return {"<unparsable>"}, set()
+    names, attrs = set(), set()
+    inner = {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id not in inner:
+            names.add(n.id)
+        attr = self_attr(n)
+        if attr is not None:
+            attrs.add(attr)
+    return names - {"self"}, attrs
+
+
+# why some ops stay TensorFlow code (the default message covers the rest)
+_WHY_KEPT = {
+    "tf.nn.dropout": "it drops units whenever it runs; Keras's Dropout is active only in training, so only "
+                     "`tf.nn.dropout` under `if training:` (or `... if training else x`) becomes one",
+    "tf.nn.space_to_depth": "Keras has no layer that moves spatial blocks into channels",
+    "tf.nn.depth_to_space": "Keras has no layer that moves channels into spatial blocks",
+    "tf.nn.ctc_loss": "a loss, not a layer",
+    "tf.nn.batch_normalization": "the statistics it is given are not a BatchNormalization's (moving averages "
+                                 "updated in training) nor a LayerNormalization's (moments over the last axis)",
+}
+
+
+def kept_message(q: str) -> str:
+    why = _WHY_KEPT.get(q, "to-keras knows no Keras layer that computes it")
+    return f"`{q}` kept as a TensorFlow op: {why}"
+
+
+def module_classes(tree: ast.Module, names: TFNames) -> list[ast.ClassDef]:
+    """Module-level classes deriving directly from tf.Module."""
+    return [s for s in tree.body if isinstance(s, ast.ClassDef) and any(names.qual(b) == "tf.Module" for b in s.bases)]
+
+
+def sublayer_classes(tree: ast.Module, classes: list[ast.ClassDef]) -> set[str]:
+    """Classes instantiated as ``self.x = Cls(...)`` inside another of the classes."""
+    names = {c.name for c in classes}
+    out = set()
+    for c in classes:
+        for n in ast.walk(c):
+            if (isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)
+                    and n.value.func.id in names and any(self_attr(t) for t in n.targets)):
+                out.add(n.value.func.id)
+    return out
+
+
+def module_level_names(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for s in tree.body:
+        if isinstance(s, (ast.Import, ast.ImportFrom)):
+            for a in s.names:
+                out.add(a.asname or a.name.split(".")[0])
+        elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(s.name)
+        else:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    out.add(n.id)
+    return out
+

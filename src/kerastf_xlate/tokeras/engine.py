@@ -1,0 +1,209 @@
+"""``xlate to-keras``: one source in, the Keras translation and its diagnostics out.
+
+Three kinds of translation units, all found statically (nothing is imported or executed):
+
+1. ``tf.Module`` subclasses (:mod:`.module`); when the class is one that ``xlate to-tf``
+   wrote for a ``Sequential`` or functional model, it goes back to that form (:mod:`.graph`);
+2. ``keras.layers.Layer`` / ``keras.Model`` subclasses whose ``call`` applies stateless
+   ``tf.nn`` ops, and functions that build functional models with them (:mod:`.keras_code`);
+3. the imports the result needs.
+
+Everything else in the file comes out byte for byte. What cannot be raised is kept as it is
+and reported (XL501 op, XL502 module, XL503 variable).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from kerastf_xlate.codes import CODES
+from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.lint import char_col, parse, suppressed
+from kerastf_xlate.rules import RuleSet, default_rules
+from kerastf_xlate.sources import SourceError
+from kerastf_xlate.tokeras.imports import finish, keras_bindings
+from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
+from kerastf_xlate.tokeras.module import ModuleTranslator
+from kerastf_xlate.tokeras.names import TFNames
+from kerastf_xlate.tokeras.text import Edits, SourceText
+
+
+@dataclass
+class UnitInfo:
+    """What verify needs to know about one translated unit."""
+
+    name: str  # class name in the original
+    kind: str  # module | sequential | functional
+    weight_order: list[str]  # original variable attributes, in the Keras model's get_weights() order
+    kept_vars: list[str] = field(default_factory=list)
+    instance: str | None = None  # module-level name bound to an instance (graph units)
+    input_shapes: list[tuple[int | None, ...]] | None = None  # keras.Input shapes written (batch axis first)
+    input_hint: dict[str, Any] | None = None  # what the first layer shows about the input
+
+
+@dataclass
+class Result:
+    text: str
+    diagnostics: list[Diagnostic]
+    units: list[UnitInfo]
+
+
+def make_transform():  # type: ignore[no-untyped-def]
+    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
+    return partial(translate)
+
+
+def translate(text: str, path: str = "<string>", rules: RuleSet | None = None) -> tuple[str, list[Diagnostic]]:
+    """Translate one Python source; return the new source and the diagnostics."""
+    try:
+        r = translate_full(text, path, rules)
+    except (SourceError, RecursionError):
+        raise
+    except Exception as exc:  # pragma: no cover - a bug in to-keras must not cost the user the file
+        raise SourceError(path, f"internal error in to-keras ({type(exc).__name__}: {exc}); file left untouched") from exc
+    return r.text, r.diagnostics
+
+
+def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None) -> Result:
+    tree = parse(text, path)
+    if "tensorflow" not in text:
+        return Result(text, [], [])
+    rules = rules or default_rules()
+    names = TFNames(tree)
+    if not names.bound:
+        return Result(text, [], [])
+    st = SourceText(text)
+    keras_name, layers_name, layers_taken = keras_bindings(tree)
+    if layers_name:
+        prefix = f"{layers_name}."
+    elif keras_name or layers_taken:  # keras is imported already (or `layers` means something else)
+        prefix = f"{keras_name or 'keras'}.layers."
+    else:
+        prefix = "layers."
+    env = FileEnv(st, names, rules, tree, keras=keras_name or "keras", layers=prefix,
+                  module_names=module_level_names(tree))
+    if keras_name is None:
+        env.module_names.add("keras")
+    if layers_name is None and not layers_taken:
+        env.module_names.add("layers")
+    if "keras" in text:
+        from kerastf_xlate.resolve import find_uses
+
+        env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
+    findings: list[Finding] = []
+    edits = Edits()
+    units: list[UnitInfo] = []
+    classes = module_classes(tree, names)
+    env.sublayers = sublayer_classes(tree, classes)
+    from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
+
+    done: set[int] = set()
+    for block in _blocks(tree.body):
+        for i, stmt in enumerate(block):
+            if not (isinstance(stmt, ast.ClassDef) and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
+                continue
+            kind = graph_kind(stmt)
+            if kind is None:
+                continue
+            g = GraphTranslator(stmt, env, kind, block, i).run()
+            if g is None:
+                continue
+            done.add(id(stmt))
+            for s, e, t in g.edits:
+                edits.replace(s, e, t)
+            findings += g.findings
+            units.append(g.info)
+    for block in _blocks(tree.body):
+        for stmt in block:
+            if not (isinstance(stmt, ast.ClassDef) and id(stmt) not in done and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
+                continue
+            kind = graph_kind(stmt)
+            if kind is None and stmt not in classes:
+                continue  # hand-written modules are translated at module level only
+            mt = ModuleTranslator(stmt, env, graph=kind is not None)
+            res = mt.run()
+            if res is None:
+                findings += mt.findings
+                continue
+            for s, e, t in res.edits:
+                edits.replace(s, e, t)
+            findings += res.findings
+            units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+    _expand_submodules(units)
+    from kerastf_xlate.tokeras.keras_code import translate_keras_code
+
+    kc = translate_keras_code(tree, env, skip=[c for c in classes])
+    for s, e, t in kc.edits:
+        edits.replace(s, e, t)
+    findings += kc.findings
+    if kc.edits:
+        units.append(UnitInfo("<keras>", "keras", []))
+    lines = text.splitlines()
+    diags = [_diagnostic(path, lines, f) for f in findings]
+    diags = [d for d in diags if d is not None]
+    if not edits:
+        return Result(text, sorted(set(diags)), units)
+    new = edits.apply(text)
+    inserted = "\n".join(t for _, _, t in edits.spans)
+    need_layers = env.layers == "layers." and layers_name is None and re.search(r"(?<![\w.])layers\.", inserted) is not None
+    need_keras = keras_name is None and re.search(r"(?<![\w.])keras\.", inserted) is not None
+    new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None)
+    return Result(new, sorted(set(diags)), units)
+
+
+def _expand_submodules(units: list[UnitInfo]) -> None:
+    """Replace "@attr:Class" in weight orders by that class's weights, as ``attr.<name>``."""
+    by_class = {u.name: u for u in units if u.kind == "module"}
+
+    def expand(u: UnitInfo, depth: int = 0) -> tuple[list[str], list[str]]:
+        order: list[str] = []
+        kept = list(u.kept_vars)
+        for a in u.weight_order:
+            if not a.startswith("@"):
+                order.append(a)
+                continue
+            attr, cname = a[1:].split(":", 1)
+            sub = by_class.get(cname)
+            if sub is None or depth > 20:
+                continue
+            o, k = expand(sub, depth + 1)
+            order += [f"*{attr}.{x[1:]}" if x.startswith("*") else f"{attr}.{x}" for x in o]
+            kept += [f"{attr}.{x}" for x in k]
+        return order, kept
+
+    for u in units:
+        if any(a.startswith("@") for a in u.weight_order):
+            u.weight_order, u.kept_vars = expand(u)
+        seen = 0
+        while u.input_hint and "sub" in u.input_hint and seen < 20:
+            sub = by_class.get(u.input_hint["sub"])
+            u.input_hint = sub.input_hint if sub is not None else None
+            seen += 1
+
+
+def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """The module body and every function body inside it (not class bodies)."""
+    yield body
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _blocks(stmt.body)
+        elif not isinstance(stmt, ast.ClassDef):
+            for fieldname in ("body", "orelse", "finalbody"):
+                sub = getattr(stmt, fieldname, None)
+                if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                    yield from _blocks(sub)
+
+
+def _diagnostic(path: str, lines: list[str], f: Finding) -> Diagnostic | None:
+    line = getattr(f.node, "lineno", 1) or 1
+    src = lines[line - 1] if line - 1 < len(lines) else ""
+    if suppressed(src, f.code):
+        return None
+    info = CODES.get(f.code)
+    return Diagnostic(path, line, char_col(lines, line, getattr(f.node, "col_offset", 0) or 0), f.code, f.message,
+                      info.severity if info else Severity.WARNING)
+

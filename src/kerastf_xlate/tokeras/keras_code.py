@@ -1,0 +1,168 @@
+"""Stateless TensorFlow ops in Keras code -> the matching Keras layers.
+
+Two places:
+
+- the ``call`` of a ``keras.layers.Layer`` / ``keras.Model`` subclass: ``tf.nn.relu(x)``
+  becomes ``self.relu(x)`` with ``self.relu = layers.ReLU()`` added to ``__init__`` (an
+  ``__init__`` is written when the class has none);
+- code that builds a functional model (a block with ``keras.Input(...)``): ops on the graph's
+  tensors become layer calls, ``x = tf.nn.relu(x)`` -> ``x = layers.ReLU()(x)``. Keras 3
+  rejects a KerasTensor passed to a TensorFlow op, so an op left there is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from kerastf_xlate.resolve import find_uses
+from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
+from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.tokeras.common import BUILTINS, FileEnv, Finding, free_names, kept_message, locals_of, params_of, training_param
+from kerastf_xlate.tokeras.naming import Namer, base_name
+from kerastf_xlate.tokeras.patterns import Ctx
+from kerastf_xlate.tokeras.text import self_attr
+
+
+@dataclass
+class KerasCodeResult:
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def translate_keras_code(tree: ast.Module, env: FileEnv, skip: list[ast.ClassDef]) -> KerasCodeResult:
+    out = KerasCodeResult()
+    if "keras" not in env.st.text:
+        return out
+    known = set(env.rules.by_name) | {"Input", "Layer", "Model"}
+    uses = find_uses(tree, known)
+    bases = {id(u.node) for u in uses if u.layer in ("Layer", "Model")}
+    inputs = {id(u.call) for u in uses if u.call is not None and u.layer in ("Input", "InputLayer")}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt not in skip and any(id(b) in bases for b in stmt.bases):
+            _layer_class(stmt, env, out)
+    for block in _function_blocks(tree):
+        if any(isinstance(s, ast.Assign) and id(s.value) in inputs for s in block):
+            _functional(block, env, inputs, out)
+    return out
+
+
+def _function_blocks(tree: ast.Module):  # type: ignore[no-untyped-def]
+    yield tree.body
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.body
+
+
+# ------------------------------------------------------------------------------ Keras layers
+
+
+def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
+    st = env.st
+    call = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "call"), None)
+    if call is None:
+        return
+    params = params_of(call)
+    self_name = params[0] if params else "self"
+    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    allowed = env.module_names | BUILTINS | (set(params_of(init)) if init is not None else set())
+    init_attrs = {a for s in (init.body if init is not None else []) if isinstance(s, ast.Assign)
+                  for t in s.targets if (a := self_attr(t)) is not None}
+    deny: set[int] = set()
+    for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
+        ctx = Ctx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
+                  tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny)
+        edits = BodyRewriter(ctx, params).run(call.body)
+        matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
+        bad = {id(m.node) for m in matches if not all(free_names(v)[0] <= allowed and free_names(v)[1] <= init_attrs
+                                                      for v in m.spec.args.values())}
+        if not bad:
+            break
+        deny |= bad
+    _report(call, env, matches, out, "it stays in `call`")
+    if not matches:
+        return
+    taken = {s.name for s in cls.body if isinstance(s, ast.FunctionDef)}
+    for n in ast.walk(cls):
+        a = self_attr(n, self_name)
+        if a is not None:
+            taken.add(a)
+    namer = Namer(taken)
+    for m in matches:
+        m.attr = namer(base_name(m.spec.cls))
+    for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):
+        out.edits.append(_stmt_edit(env, stmt, new))
+    creations = [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]
+    if init is not None and init.body:
+        indent = st.indent_of(init.body[0])
+        _, end = st.line_span(init.body[-1])
+        out.edits.append((end, end, "".join(f"{indent}{c}\n" for c in creations)))
+    else:
+        first = next(s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        indent = st.indent_of(first)
+        start = st.starts[(first.decorator_list[0].lineno if first.decorator_list else first.lineno) - 1]
+        text = f"{indent}def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
+        text += "".join(f"{indent}    {c}\n" for c in creations) + "\n"
+        out.edits.append((start, start, text))
+
+
+def _stmt_edit(env: FileEnv, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+    st = env.st
+    if new is None:
+        s, e = st.line_span(stmt)
+        return s, e, ""
+    a, b = st.span(stmt)
+    return a, b, new.replace("\n", "\n" + st.indent_of(stmt))
+
+
+def _report(scope: ast.AST, env: FileEnv, matches: list[Match], out: KerasCodeResult, why: str,
+            tensors: set[str] | None = None) -> None:
+    st, names = env.st, env.names
+    spans = [st.span(m.node) for m in matches] + [st.span(s) for m in matches for s in m.absorbed]
+    found = []
+    for n in ast.walk(scope):
+        q = names.call(n)
+        if q is None or q.startswith("tf.keras"):
+            continue
+        if tensors is None and not q.startswith("tf.nn."):
+            continue
+        if tensors is not None and not any(isinstance(x, ast.Name) and x.id in tensors for a in n.args for x in ast.walk(a)):  # type: ignore[attr-defined]
+            continue
+        a, b = st.span(n)
+        if not any(s <= a and b <= e for s, e in spans):
+            found.append((a, b, n, q))
+    for a, b, n, q in found:
+        if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2, _, _ in found):
+            out.findings.append(Finding(n, "XL501", f"{kept_message(q)}; {why}"))
+
+
+# ------------------------------------------------------------------------------ functional models
+
+
+def _graph_tensors(block: list[ast.stmt], inputs: set[int]) -> set[str]:
+    tensors: set[str] = set()
+    for stmt in block:
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        reads = any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(stmt.value))
+        if id(stmt.value) in inputs or reads:
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        tensors.add(n.id)
+    return tensors
+
+
+def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: KerasCodeResult) -> None:
+    tensors = _graph_tensors(block, inputs)
+    graph = [s for s in block if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr))
+             and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(s))]
+    ctx = Ctx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
+    edits = [e for e in BodyRewriter(ctx, []).run(block, set()) if e.stmt in graph]
+    matches = [m for e in edits for m in e.matches()]
+    holder = ast.Module(body=graph, type_ignores=[])
+    _report(holder, env, matches, out, "Keras 3 rejects a KerasTensor passed to a TensorFlow op: "
+            "wrap it in a layer (keras.layers.Lambda)", tensors)
+    for stmt, new in render_edits(edits, ctx, lambda m: m.spec.render(env.rules, env.layers)):
+        out.edits.append(_stmt_edit(env, stmt, new))

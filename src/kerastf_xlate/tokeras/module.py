@@ -1,0 +1,431 @@
+"""``tf.Module`` subclasses -> ``keras.Model`` (or ``keras.layers.Layer``) subclasses.
+
+The variables of ``__init__`` that an op uses as weights become the Keras layer that op is
+(created where the first of them was created), ``__call__`` becomes ``call(self, x,
+training=False)`` calling those layers, and stateless ops become layers too. Every method is
+read, so helper methods that apply ``tf.nn`` ops are rewritten the same way. A reference to a
+variable that became a layer weight elsewhere (``tf.nn.l2_loss(self.w1)``) is rewritten to
+the layer's weight (``self.dense.kernel``).
+
+What ``xlate to-tf`` writes for a subclass is undone too: its one-layer methods
+(docstring "`Dense` layer, translated by xlate to-tf.") become the layer of the same name,
+the arguments it stored (``self.dense_units = hidden``) go back into the constructor, and its
+weight methods (``ordered_variables``, ``get_weights``, ...) are dropped: Keras has its own.
+
+Weight order: a translated model's ``get_weights()`` lists its layers in the order their
+first variable was created in ``__init__``, each layer's weights in Keras's order.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
+from kerastf_xlate.tokeras.common import (
+    BUILTINS, MARKER, PLUMBING, FileEnv, Finding, docstring, free_names, is_generated_method, kept_message,
+    locals_of, params_of, training_param,
+)
+from kerastf_xlate.tokeras.ir import Match, Var, input_hint, keras_roles
+from kerastf_xlate.tokeras.module_init import InitWriter
+from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
+from kerastf_xlate.tokeras.patterns import Ctx
+from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.tokeras.variables import find_variables
+
+
+@dataclass
+class ModuleResult:
+    edits: list[tuple[int, int, str]]
+    findings: list[Finding]
+    weight_order: list[str]  # the original variables (attribute names) in get_weights() order
+    kept_vars: list[str]
+    matches: list[Match] = field(default_factory=list)
+    input_hint: dict[str, Any] | None = None
+
+
+class ModuleTranslator(InitWriter):
+    """Translates one ``tf.Module`` subclass; :meth:`run` returns None when it stays as it is."""
+
+    def __init__(self, cls: ast.ClassDef, env: FileEnv, graph: bool = False) -> None:
+        self.cls = cls
+        self.env = env
+        self.graph = graph
+        self.st = env.st
+        self.findings: list[Finding] = []
+        self.methods = [s for s in cls.body if isinstance(s, ast.FunctionDef)]
+        self.by_name = {m.name: m for m in self.methods}
+        self.init = self.by_name.get("__init__")
+        self.vars: dict[str, Var] = {}
+        self.marker = {m.name: MARKER.match(docstring(m) or "").group(1)  # type: ignore[union-attr]
+                       for m in self.methods if MARKER.match(docstring(m) or "")}
+
+    def blocked(self, node: ast.AST, why: str) -> None:
+        self.findings.append(Finding(node, "XL502", f"`{self.cls.name}` kept as a tf.Module: {why}"))
+
+    # ------------------------------------------------------------------ analysis
+
+    def check(self) -> bool:
+        cls = self.cls
+        if self.init is None or "__call__" not in self.by_name:
+            self.blocked(cls, "it needs both `__init__` and `__call__`")
+            return False
+        if len(cls.bases) != 1 or cls.keywords:
+            self.blocked(cls, "it has several bases or a metaclass")
+            return False
+        if cls.decorator_list:
+            self.blocked(cls, "it is decorated")
+            return False
+        for m in self.methods:
+            if m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__"):
+                self.blocked(m, f"its method `{m.name}` would override the Keras API of the same name")
+                return False
+        if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
+            self.blocked(cls, "it has async methods")
+            return False
+        text = ast.unparse(cls)
+        if "name_scope" in text:
+            self.blocked(cls, "it uses tf.Module name scopes, which a Keras model does not have")
+            return False
+        return True
+
+    def _body_methods(self) -> list[ast.FunctionDef]:
+        return [m for m in self.methods if m is not self.init and not is_generated_method(m)]
+
+    def _run_bodies(self, vars_: dict[str, Var], deny: set[int]) -> tuple[dict[str, list[StmtEdit]], dict[str, Ctx]]:
+        out: dict[str, list[StmtEdit]] = {}
+        ctxs: dict[str, Ctx] = {}
+        for m in self._body_methods():
+            params = params_of(m)
+            self_name = params[0] if params else "self"
+            tensors = locals_of(m) - {self_name}
+            ctx = Ctx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
+                      training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny)
+            rw = BodyRewriter(ctx, params)
+            out[m.name] = rw.run(m.body)
+            ctxs[m.name] = ctx
+        return out, ctxs
+
+    def _available(self, src: str, init_attrs: set[str]) -> bool:
+        names, attrs = free_names(src)
+        assert self.init is not None
+        allowed = set(params_of(self.init)) | self.env.module_names | BUILTINS
+        return names <= allowed and attrs <= init_attrs
+
+    def _layer_method(self, m: ast.FunctionDef, edits: list[StmtEdit]) -> Match | None:
+        """A to-tf layer method whose body is exactly one layer applied to its argument."""
+        if m.name not in self.marker:
+            return None
+        params = params_of(m)
+        if len(params) < 2:
+            return None
+        x = params[1]
+        by_stmt = {id(e.stmt): e for e in edits}
+        body = m.body[1:]  # after the docstring
+        found: Match | None = None
+        for i, stmt in enumerate(body):
+            e = by_stmt.get(id(stmt))
+            if e is not None and e.kind in ("lazy", "delete"):
+                continue
+            if i == len(body) - 1 and isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id == x:
+                continue
+            if e is None or found is not None:
+                return None
+            piece = e.piece if e.kind == "value" else None
+            m_ = e.match if e.kind == "replace" else (piece.match if piece is not None else None)
+            if m_ is None or (piece is not None and piece.children):
+                return None
+            target = e.target if e.kind == "replace" else (stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None)  # type: ignore[attr-defined]
+            if target != x or len(m_.inputs) != 1 or not (isinstance(m_.inputs[0], ast.Name) and m_.inputs[0].id == x):
+                return None
+            if piece is not None and any(p.match is not None or p.children for p in piece.inputs):
+                return None
+            found = m_
+        if found is not None and found.spec.cls != self.marker[m.name]:
+            return None
+        return found
+
+    # ------------------------------------------------------------------ main
+
+    def run(self) -> ModuleResult | None:
+        if not self.check():
+            return None
+        assert self.init is not None
+        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names)
+        if others:
+            self.blocked(others[0], "it creates variables outside a plain `self.x = tf.Variable(...)` in `__init__` "
+                         "(in a list, a loop, a condition or another method), which cannot be matched to layer weights")
+            return None
+        init_attrs = {a for s in self.init.body if isinstance(s, ast.Assign) for t in s.targets if (a := self_attr(t)) is not None}
+        deny_vars: set[str] = set()
+        deny_nodes: set[int] = set()
+        for _ in range(6):
+            vars_ = {a: v for a, v in self.vars.items() if a not in deny_vars}
+            edits, ctxs = self._run_bodies(vars_, deny_nodes)
+            matches = [m for es in edits.values() for e in es for m in e.matches()]
+            groups: dict[frozenset[str], list[Match]] = {}
+            owner: dict[str, set[frozenset[str]]] = {}
+            for m in matches:
+                if m.spec.weights:
+                    key = frozenset(v.attr for v in m.spec.weights.values())
+                    groups.setdefault(key, []).append(m)
+                    for a in key:
+                        owner.setdefault(a, set()).add(key)
+            bad_vars: set[str] = set()
+            for a, keys in owner.items():
+                if len(keys) > 1:
+                    bad_vars |= set().union(*keys)
+            for key, ms in groups.items():
+                if len({m.spec.key() for m in ms}) > 1:
+                    bad_vars |= key
+                elif not all(self._available(src, init_attrs) for src in ms[0].spec.args.values()):
+                    bad_vars |= key
+            bad_nodes = {id(m.node) for m in matches if not m.spec.weights
+                         and not all(self._available(src, init_attrs) for src in m.spec.args.values())}
+            if not bad_vars and not bad_nodes:
+                break
+            deny_vars |= bad_vars
+            deny_nodes |= bad_nodes
+        else:  # pragma: no cover - conflicts keep appearing
+            self.blocked(self.cls, "its variables are used in ways that do not map onto layers consistently")
+            return None
+        if not matches:
+            if self.vars or others:
+                self.blocked(self.cls, "no variable is used as the weight of a layer to-keras recognises")
+            else:
+                self.blocked(self.cls, "none of its ops is one to-keras raises to a Keras layer")
+            self._report_ops([], [])
+            return None
+        return self._emit(edits, ctxs, groups, matches, others)
+
+    def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], groups: dict[frozenset[str], list[Match]],
+              matches: list[Match], others: list[ast.Call]) -> ModuleResult:
+        st, env = self.st, self.env
+        assert self.init is not None
+        out: list[tuple[int, int, str]] = []
+        attributed: dict[str, tuple[Match, str]] = {}  # var attr -> (a match of its group, role)
+        for ms in groups.values():
+            for role, v in ms[0].spec.weights.items():
+                attributed[v.attr] = (ms[0], role)
+        # layer methods written by to-tf
+        removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
+        method_layer: dict[str, Match] = {}
+        for m in self._body_methods():
+            lm = self._layer_method(m, edits[m.name])
+            if lm is not None:
+                method_layer[m.name] = lm
+                removed_methods.append(m)
+        # names
+        taken = {m.name for m in self.methods if m not in removed_methods}
+        for n in ast.walk(self.cls):
+            a = self_attr(n)
+            if a is not None and isinstance(getattr(n, "ctx", None), ast.Store) and a not in attributed:
+                taken.add(a)
+        namer = Namer(taken - set(method_layer))
+        group_attr: dict[frozenset[str], str] = {}
+        for name, lm in method_layer.items():
+            lm.attr = namer(name) if name in namer.taken else name
+            namer.taken.add(lm.attr)
+            if lm.spec.weights:
+                group_attr[frozenset(v.attr for v in lm.spec.weights.values())] = lm.attr
+        order = [x for fn in self._body_methods() for e in sorted(edits[fn.name], key=lambda e: e.stmt.lineno) for x in e.matches()]
+        seen: set[int] = set()
+        natural: list[Match] = []
+        for m in order:
+            if id(m) not in seen:
+                seen.add(id(m))
+                natural.append(m)
+        for m in natural:
+            if m.spec.weights:
+                key = frozenset(v.attr for v in m.spec.weights.values())
+                if key not in group_attr:
+                    group_attr[key] = namer(weight_stem(m.spec) or base_name(m.spec.cls))
+                m.attr = group_attr[key]
+            elif m.attr is None:
+                m.attr = namer(base_name(m.spec.cls))
+        remap = {a: f"self.{group_attr[frozenset(v.attr for v in m.spec.weights.values())]}.{role}" for a, (m, role) in attributed.items()}
+        kept = [a for a in self.vars if a not in attributed]
+
+        def callee(m: Match) -> str:
+            return f"self.{m.attr}"
+
+        # method bodies
+        removed_spans = [self._method_span(m) for m in removed_methods]
+
+        def inside_removed(node: ast.AST) -> bool:
+            a, _ = st.span(node)
+            return any(s <= a < e for s, e in removed_spans)
+
+        covered: list[tuple[int, int]] = []
+        for name, es in edits.items():
+            if name in method_layer:
+                continue
+            ctx = ctxs[name]
+            for e, (stmt, new) in zip(es, render_edits(es, ctx, callee, remap)):
+                if e.kind == "lazy" and e.attr not in attributed:
+                    continue
+                if inside_removed(stmt):
+                    continue
+                covered.append(st.span(stmt))
+                out.append(self._stmt_edit(stmt, new))
+        # __init__: layers where their first variable was, stored arguments folded back
+        init_edits, inits_spans = self._init_edits(groups, group_attr, natural, attributed, method_layer)
+        out += init_edits
+        covered += inits_spans
+        # __call__ -> call
+        call = self.by_name["__call__"]
+        out += self._rename_call(call)
+        # base class
+        base = self.cls.bases[0]
+        kind = "layers.Layer" if self.cls.name in env.sublayers else "Model"
+        a, b = st.span(base)
+        out.append((a, b, f"{env.keras}.{kind}"))
+        # removed methods
+        for s, e in removed_spans:
+            out.append((s, e, ""))
+        # other references to variables that are now layer weights
+        for n in ast.walk(self.cls):
+            attr = self_attr(n)
+            if attr in remap and isinstance(getattr(n, "ctx", None), ast.Load) and not inside_removed(n):
+                a, b = st.span(n)
+                if not any(s <= a and b <= e for s, e in covered):
+                    out.append((a, b, remap[attr]))  # type: ignore[index]
+        # findings
+        self._report(edits, ctxs, kept, matches, removed_spans)
+        weight_order = self._weight_order(groups, group_attr, matches)
+        hint = self._input_hint(edits["__call__"])
+        return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
+
+    def _input_hint(self, edits: list[StmtEdit]) -> dict[str, Any] | None:
+        """What the first layer applied to ``__call__``'s input shows about that input; when
+        the input first goes through a sub-module, ``{"sub": class name}``."""
+        call = self.by_name["__call__"]
+        params = params_of(call)
+        x = params[1] if len(params) > 1 else None
+        matches = {id(m.node): m for e in edits for m in e.matches()}
+        subs = {self_attr(s.targets[0]): s.value.func.id for s in self.init.body  # type: ignore[union-attr]
+                if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.value, ast.Call)
+                and isinstance(s.value.func, ast.Name) and s.value.func.id in self.env.sublayers}
+        for n in ast.walk(call):
+            if isinstance(n, ast.Call) and n.args and isinstance(n.args[0], ast.Name) and n.args[0].id == x:
+                attr = self_attr(n.func)
+                if attr in subs:
+                    return {"sub": subs[attr]}
+        first = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
+        for m in first:
+            if any(isinstance(i, ast.Name) and i.id == x for i in m.inputs) and m.spec.weights:
+                return input_hint(m.spec)
+        weighted = [m for m in first if m.spec.weights]
+        del matches
+        return input_hint(weighted[0].spec) if weighted else None
+
+    # ------------------------------------------------------------------ pieces of the output
+
+    def _method_span(self, m: ast.FunctionDef) -> tuple[int, int]:
+        st = self.st
+        first = m.decorator_list[0].lineno if m.decorator_list else m.lineno
+        start = st.starts[first - 1]
+        end = st.starts[min(m.end_lineno or m.lineno, len(st.lines))]
+        # the blank line that separated it from the previous method goes with it
+        if first >= 2 and not st.lines[first - 2].strip():
+            start = st.starts[first - 2]
+        return start, end
+
+    def _stmt_edit(self, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+        st = self.st
+        if new is None:
+            if st.owns_lines(stmt):
+                s, e = st.line_span(stmt)
+                return s, e, ""
+            a, b = st.span(stmt)
+            return a, b, "pass"
+        a, b = st.span(stmt)
+        if "\n" in new:
+            indent = st.indent_of(stmt)
+            new = new.replace("\n", "\n" + indent)
+        return a, b, new
+
+    def _rename_call(self, call: ast.FunctionDef) -> list[tuple[int, int, str]]:
+        st = self.st
+        out = []
+        line = st.lines[call.lineno - 1]
+        at = line.find("def __call__")
+        base = st.starts[call.lineno - 1]
+        out.append((base + at + 4, base + at + 12, "call"))
+        for dec in call.decorator_list:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            if self.env.names.qual(target) == "tf.function":
+                s = st.starts[dec.lineno - 1]
+                e = st.starts[dec.end_lineno]  # type: ignore[index]
+                out.append((s, e, ""))
+        if training_param(call) is None and not self.marker and not self.graph:
+            a = call.args
+            if a.vararg is None and a.kwarg is None and not a.kwonlyargs and a.args:
+                last = a.args[-1]
+                end = st.span(last)[1]
+                if a.defaults and a.defaults[-1] is not None:
+                    end = max(end, st.span(a.defaults[-1])[1])
+                out.append((end, end, ", training=False"))
+        return out
+
+    def _weight_order(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], matches: list[Match]) -> list[str]:
+        """Original variables in the order the Keras model's get_weights() lists them."""
+        assert self.init is not None
+        position = {id(s): i for i, s in enumerate(self.init.body)}
+        items = []
+        for key, ms in groups.items():
+            spec = ms[0].spec
+            first = min(position.get(id(self.vars[a].stmt), 1 << 30) for a in key)
+            items.append((first, [spec.weights[r].attr for r in keras_roles(spec, self.env.rules)]))
+        # sub-modules (``self.block = Block()``) contribute their own weights where they are
+        # assigned; "@block:Block" is expanded once every class is translated; a Keras layer
+        # kept in the module (``self.lstm = layers.LSTM(...)``) contributes "*lstm", its weights
+        for i, stmt in enumerate(self.init.body):
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and self_attr(stmt.targets[0]) is not None
+                    and id(stmt.value) in self.env.keras_calls):
+                items.append((i, [f"*{self_attr(stmt.targets[0])}"]))
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and self_attr(stmt.targets[0]) is not None
+                    and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+                    and stmt.value.func.id in self.env.sublayers):
+                items.append((i, [f"@{self_attr(stmt.targets[0])}:{stmt.value.func.id}"]))
+        return [a for _, attrs in sorted(items, key=lambda t: t[0]) for a in attrs]
+
+    def _report_ops(self, spans: list[tuple[int, int]], removed_spans: list[tuple[int, int]]) -> None:
+        """XL501 for every tf.nn op (in to-tf's own code: every tf op) left in the class; an op
+        inside another reported one is not reported again."""
+        st, names = self.st, self.env.names
+        found: list[tuple[int, int, ast.Call, str]] = []
+        for m in self._body_methods():
+            for n in ast.walk(m):
+                q = names.call(n)
+                if q is None or not (q.startswith("tf.nn.") or (self.graph and q not in PLUMBING)):
+                    continue
+                a, b = st.span(n)
+                if not any(s <= a and b <= e for s, e in spans + removed_spans):
+                    found.append((a, b, n, q))  # type: ignore[arg-type]
+        for a, b, n, q in found:
+            if any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2, _, _ in found):
+                continue
+            self.findings.append(Finding(n, "XL501", kept_message(q)))
+
+    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], kept: list[str], matches: list[Match],
+                removed_spans: list[tuple[int, int]]) -> None:
+        st = self.st
+        for a in kept:
+            v = self.vars[a]
+            self.findings.append(Finding(v.stmt, "XL503", f"`self.{a}` is not the weight of a layer to-keras recognises: it stays a "
+                                         "tf.Variable, which is not among the Keras model's weights (fit() does not train it)"))
+        spans = []
+        for m in matches:
+            spans.append(st.span(m.node))
+            for s in m.absorbed:
+                spans.append(st.span(s))
+        for s, e in removed_spans:
+            spans.append((s, e))
+        self._report_ops(spans, removed_spans)
+        for ctx in ctxs.values():
+            for node, why in ctx.notes:
+                a, _ = st.span(node)
+                if not any(s <= a < e for s, e in spans):
+                    self.findings.append(Finding(node, "XL501", f"kept as TensorFlow ops: {why}"))

@@ -1,0 +1,77 @@
+"""Names for the Keras layer objects ``to-keras`` creates."""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+
+from kerastf_xlate.tokeras.ir import LayerSpec, Var
+
+# attribute names a keras.Model / Layer already uses: a layer must not shadow them
+RESERVED = frozenset({
+    "add_loss", "add_weight", "add_variable", "add_metric", "losses", "built", "build", "compute_dtype",
+    "variable_dtype", "dtype_policy", "input_spec", "supports_masking", "compile", "fit", "evaluate",
+    "predict", "layers", "get_layer", "compute_output_shape", "compute_mask", "trainable_weights",
+    "non_trainable_weights", "weights", "get_weights", "set_weights", "metrics", "optimizer", "loss",
+    "count_params", "save", "save_weights", "load_weights", "summary", "train_step", "test_step",
+    "predict_step", "stop_training", "output_shape", "input_shape", "quantize", "dtype", "trainable",
+    "inputs", "outputs", "input", "output", "name", "call", "variables", "trainable_variables",
+    "non_trainable_variables", "get_config", "from_config", "state", "path", "training", "submodules",
+})
+
+# friendlier object names than Keras's own (``re_lu``) for a few classes
+_BASE = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}
+
+
+def snake(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def base_name(cls: str) -> str:
+    return _BASE.get(cls, snake(cls))
+
+
+class Namer:
+    """Unique identifiers: ``dense``, ``dense_1``, ... avoiding the taken ones."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken = set(taken or ())
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base) or "layer"
+        if base[0].isdigit():
+            base = "_" + base
+        if keyword.iskeyword(base):
+            base += "_layer"
+        n = self.counts.get(base, 0)
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
+            n += 1
+            if name not in self.taken and name not in RESERVED:
+                self.counts[base] = n
+                self.taken.add(name)
+                return name
+
+
+def weight_stem(spec: LayerSpec) -> str | None:
+    """A name shared by the layer's variables: ``dense`` from name='dense/kernel', or
+    ``conv1`` from ``conv1_w`` / ``conv1_b``."""
+    vars_: list[Var] = list(spec.weights.values())
+    if not vars_:
+        return None
+    prefixes = {v.prefix for v in vars_}
+    if len(prefixes) == 1 and None not in prefixes:
+        p = prefixes.pop()
+        assert p is not None
+        return p if p.isidentifier() else None
+    for role, v in spec.weights.items():
+        if v.attr.endswith("_" + role) and all(w.attr.startswith(v.attr[: -len(role) - 1] + "_") for w in vars_):
+            return v.attr[: -len(role) - 1]
+    if len(vars_) > 1:
+        stem = os.path.commonprefix([v.attr for v in vars_]).rstrip("_")
+        if len(stem) >= 2 and stem.isidentifier():
+            return stem
+    return None

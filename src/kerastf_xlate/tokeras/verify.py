@@ -1,0 +1,231 @@
+"""``xlate verify --to-keras``: run a TensorFlow program and its Keras translation, compare.
+
+The one module of ``tokeras`` that imports TensorFlow and Keras (inside its functions). For
+every module-level object of the original that is an instance of a translated ``tf.Module``
+(and every translated class that can be built without arguments), it
+
+1. executes both sources (the original's instance and the translation's Keras model);
+2. calls both once on the same random input, so lazily created variables exist;
+3. moves the original's variables into the Keras model in the documented order
+   (``keras_model.set_weights([...])``, see docs/to-keras.md; variables to-keras kept as
+   ``tf.Variable`` are assigned by attribute);
+4. compares the outputs in inference mode, and in training mode when nothing random runs
+   (outputs and updated variables, e.g. BatchNormalization's moving statistics).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from kerastf_xlate.tokeras.engine import UnitInfo, translate_full
+
+RANDOM_LAYERS = ("Dropout", "SpatialDropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Random")
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def transfer(module: Any, keras_model: Any, unit: UnitInfo) -> None:
+    """Load ``module``'s variables into ``keras_model``: ``set_weights`` with the variables
+    in UnitInfo.weight_order (attribute paths), then the ones kept as tf.Variable by name."""
+    if unit.kind == "keras":
+        keras_model.set_weights(module.get_weights())
+        return
+    keras_model.set_weights(_values(module, unit.weight_order))
+    for a in unit.kept_vars:
+        _get(keras_model, a).assign(_get(module, a))
+
+
+def _values(module: Any, order: list[str]) -> list[Any]:
+    """The arrays of ``order``: attribute paths, and "*path" for all weights of a Keras layer."""
+    import numpy as np
+
+    out = []
+    for a in order:
+        if a.startswith("*"):
+            out += [np.asarray(w) for w in _get(module, a[1:]).weights]
+        else:
+            out.append(np.asarray(_get(module, a)))
+    return out
+
+
+def module_variables(module: Any, unit: UnitInfo) -> list[Any]:
+    import numpy as np
+
+    if unit.kind == "keras":
+        return [np.asarray(w) for w in module.get_weights()]
+    return _values(module, unit.weight_order + unit.kept_vars)
+
+
+def keras_variables(model: Any, unit: UnitInfo) -> list[Any]:
+    import numpy as np
+
+    return [np.asarray(w) for w in model.get_weights()] + [np.asarray(_get(model, a)) for a in unit.kept_vars]
+
+
+def _candidate_inputs(unit: UnitInfo, keras_model: Any, input_shape: tuple[int, ...] | None) -> list[tuple[tuple[int, ...], str, int]]:
+    """(shape without batch, dtype, high) to try, best first."""
+    out: list[tuple[tuple[int, ...], str, int]] = []
+    hint = unit.input_hint or {}
+    dtype, high = ("int32", int(hint.get("vocab") or 10)) if hint.get("cls") == "Embedding" else ("float32", 0)
+    if input_shape is not None:
+        return [(tuple(input_shape), dtype, high)]
+    try:
+        for t in keras_model.inputs:
+            shape = tuple(t.shape[1:])
+            if all(d is not None for d in shape):
+                out.append((shape, str(t.dtype), high or 10))
+    except (AttributeError, ValueError):
+        pass
+    if unit.input_shapes:
+        s = unit.input_shapes[0]
+        if s is not None and all(isinstance(d, int) for d in s[1:]):
+            out.append((tuple(s[1:]), dtype, high))
+    last = hint.get("last")
+    rank = hint.get("rank")
+    if hint.get("cls") == "Dense" and isinstance(last, int):
+        out.append(((last,), dtype, high))
+    if rank:
+        common = [28, 32, 64, 16, 8, 224, 96, 128, 12, 24, 48]
+        for size in common + [n for n in range(4, 65) if n not in common]:
+            out.append(((size,) * rank + ((last,) if isinstance(last, int) else (3,)), dtype, high))
+    if hint.get("cls") == "Embedding":
+        out += [((8,), dtype, high), ((16,), dtype, high)]
+    for size in (784, 32, 16, 8, 4):
+        out.append(((size,), dtype, high or 10))
+    for size in (28, 32, 8):
+        for ch in (1, 3):
+            out.append(((size, size, ch), dtype, high or 10))
+    return out
+
+
+def _make(shape: tuple[int, ...], dtype: str, high: int, seed: int, batch: int = 2) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if "int" in dtype:
+        return rng.integers(0, max(high, 1), size=(batch,) + shape).astype(dtype)
+    return rng.standard_normal((batch,) + shape).astype("float32")
+
+
+def _deterministic(model: Any) -> bool:
+    import keras
+
+    for layer in model._flatten_layers() if hasattr(model, "_flatten_layers") else []:
+        if isinstance(layer, keras.layers.Layer) and type(layer).__name__.startswith(RANDOM_LAYERS):
+            return False
+    return True
+
+
+def verify_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e-5,
+                    input_shape: tuple[int, ...] | None = None, seed: int = 0) -> list[Any]:
+    """Execute the original and its to-keras translation; one Comparison per model and mode."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import tensorflow as tf
+
+    from kerastf_xlate.verify import Comparison, exec_source
+
+    result = translate_full(source, path)
+    if result.text == source or not result.units:
+        return []
+    keras.utils.set_random_seed(seed)
+    original = exec_source(source, "__xlate_tf_original__", path)
+    keras.utils.set_random_seed(seed)
+    converted = exec_source(result.text, "__xlate_keras_translated__", path + " (translated)")
+    pairs: list[tuple[str, Any, Any, UnitInfo]] = []
+    by_class = {u.name: u for u in result.units if u.kind in ("module", "sequential", "functional")}
+    for name, obj in original.items():
+        if name.startswith("_") or not isinstance(obj, tf.Module) or isinstance(obj, keras.layers.Layer):
+            continue
+        other = converted.get(name)
+        unit = next((u for u in result.units if u.instance == name), None) or by_class.get(type(obj).__name__)
+        if unit is not None and isinstance(other, keras.layers.Layer):
+            pairs.append((name, obj, other, unit))
+    keras_unit = next((u for u in result.units if u.kind == "keras"), None)
+    if keras_unit is not None:  # Keras code whose tf ops became layers: Keras against Keras
+        for name, obj in original.items():
+            other = converted.get(name)
+            if not name.startswith("_") and isinstance(obj, keras.Model) and isinstance(other, keras.Model):
+                pairs.append((name, obj, other, keras_unit))
+    named = {type(o).__name__ for _, o, _, _ in pairs}
+    for cname, unit in by_class.items():
+        if cname in named or unit.kind != "module" or not isinstance(original.get(cname), type):
+            continue
+        try:
+            pairs.append((f"{cname}()", original[cname](), converted[cname](), unit))
+        except TypeError:
+            continue  # needs constructor arguments
+    results: list[Any] = []
+    for name, module, model, unit in pairs:
+        try:
+            results += _compare(name, module, model, unit, atol, rtol, input_shape, seed)
+        except Exception as exc:  # one model failing is a result, not a crash
+            results.append(Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}"))
+    return results
+
+
+def _compare(name: str, module: Any, model: Any, unit: UnitInfo, atol: float, rtol: float,
+             input_shape: tuple[int, ...] | None, seed: int) -> list[Any]:
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.verify import Comparison, _close, _max_diff
+
+    inputs = None
+    errors = []
+    candidates = _candidate_inputs(unit, model, input_shape)
+    built = getattr(module, "_build_shapes_dict", None) or {}
+    for v in built.values():
+        if isinstance(v, (tuple, list)) and v and all(isinstance(d, int) or d is None for d in v):
+            candidates.insert(0, (tuple(3 if d is None else d for d in v[1:]), "float32", 10))
+    for shape, dtype, high in candidates:
+        x = _make(shape, dtype, high, seed)
+        try:
+            module(tf.convert_to_tensor(x), training=False) if _takes_training(module) else module(tf.convert_to_tensor(x))
+            inputs = x
+            break
+        except Exception as exc:  # not an input this module takes: try the next shape
+            errors.append(f"{shape}: {type(exc).__name__}")
+    if inputs is None:
+        raise ValueError("no input shape fits the original module; pass --input-shape")
+    model(inputs, training=False)
+    transfer(module, model, unit)
+
+    def run_module(training: bool) -> Any:
+        t = tf.convert_to_tensor(inputs)
+        return module(t, training=training) if _takes_training(module) else module(t)
+
+    out = []
+    a, b = run_module(False), model(inputs, training=False)
+    a = [np.asarray(v) for v in a] if isinstance(a, (list, tuple)) else np.asarray(a)
+    b = [np.asarray(v) for v in b] if isinstance(b, (list, tuple)) else np.asarray(b)
+    out.append(Comparison(name, "inference", _max_diff(a, b), _close(a, b, atol, rtol)))
+    if _deterministic(model) and _takes_training(module):
+        a, b = run_module(True), model(inputs, training=True)
+        a = [np.asarray(v) for v in a] if isinstance(a, (list, tuple)) else np.asarray(a)
+        b = [np.asarray(v) for v in b] if isinstance(b, (list, tuple)) else np.asarray(b)
+        va, vb = module_variables(module, unit), keras_variables(model, unit)
+        diff = max(_max_diff(a, b), _max_diff(va, vb))
+        ok = _close(a, b, atol, rtol) and _close(va, vb, atol, rtol)
+        out.append(Comparison(name, "training", diff, ok, "outputs and updated variables"))
+    return out
+
+
+def _takes_training(module: Any) -> bool:
+    import inspect
+
+    import keras
+
+    if isinstance(module, keras.layers.Layer):
+        return True
+    try:
+        fn = type(module).__call__
+        fn = getattr(fn, "python_function", fn)
+        return "training" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
