@@ -208,3 +208,19 @@ def test_model_passed_to_a_function_stays_keras() -> None:
     out, diags = translate(src, "t.py")
     assert out == src
     assert "XL303" in codes(diags)
+
+
+def test_two_models_with_the_same_name_are_both_translated_in_one_pass() -> None:
+    """`model.add` of the first model must not block the second `model` (a stable result)."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(4,))])
+        model.add(layers.Dense(2))
+        inputs = keras.Input(shape=(3,))
+        outputs = layers.Dense(1)(inputs)
+        model = keras.Model(inputs, outputs)
+        """)
+    out, diags = translate(src, "t.py")
+    assert out.count("(tf.Module):") == 2, diags
+    assert translate(out, "t.py")[0] == out

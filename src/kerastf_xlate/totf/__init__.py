@@ -188,6 +188,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     scope_of_unit: list[tuple[object, set[str], list[ast.AST]]] = []
     kept_units: set[int] = set()
     plans: dict[int, TrainingPlan] = {}  # id(unit) -> plan, applied only if the unit is translated
+    all_folded = {id(s) for u, _, _ in graph_units for s in [u.anchor] + u.removed}
     for unit, block, owner in graph_units:
         names = {unit.target} if unit.target else set()
         scope = [owner] if owner is not None else [s for s in tree.body]
@@ -196,7 +197,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
             # result is bound to (`model = build_model()`)
             names |= _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
             scope = [tree]
-        folded = {id(s) for s in [unit.anchor] + unit.removed}
+        folded = all_folded  # statements consumed by any model's class (another model may share the name)
         bad = _instance_uses_ok(scope, names, folded) if names else None
         if bad:
             try:
