@@ -109,3 +109,30 @@ def test_corpus_matches_plain_analysis() -> None:
         assert _key(find_uses(tree, KNOWN)) == _key(plain_find_uses(tree, KNOWN)), str(path)
         checked += 1
     assert checked > 20
+
+
+def _too_deep_reference(tree: ast.AST, limit: int) -> ast.AST | None:
+    level = [tree]
+    for _ in range(limit):
+        nxt: list[ast.AST] = []
+        for node in level:
+            nxt.extend(ast.iter_child_nodes(node))
+        if not nxt:
+            return None
+        level = nxt
+    return level[0]
+
+
+@pytest.mark.parametrize("src", [
+    "x = " + "+".join(["1"] * 1600),
+    "y = a" + ".b" * 1600,
+    "z = f" + "()" * 1500,
+    "v = " + "-" * 1498 + "x",
+    "q = " + "not " * 1499 + "x",
+    "import os\n",
+])
+def test_too_deep_matches_iter_child_nodes(src: str) -> None:
+    from kerastf_xlate import lint
+
+    tree = ast.parse(src)
+    assert lint._too_deep(tree) is _too_deep_reference(tree, lint.MAX_NESTING)

@@ -32,12 +32,27 @@ MAX_NESTING = 1500
 
 
 def _too_deep(tree: ast.AST) -> ast.AST | None:
-    """The first node nested deeper than ``MAX_NESTING`` (level by level, no recursion)."""
+    """The first node nested deeper than ``MAX_NESTING`` (level by level, no recursion).
+
+    This runs on every file, so ``ast.iter_child_nodes`` (two generators per node) is
+    inlined: the same children in the same order, at half the cost."""
+    node_type = ast.AST
     level: list[ast.AST] = [tree]
     for _ in range(MAX_NESTING):
         nxt: list[ast.AST] = []
+        append = nxt.append
         for node in level:
-            nxt.extend(ast.iter_child_nodes(node))
+            for name in node._fields:
+                try:
+                    value = getattr(node, name)
+                except AttributeError:
+                    continue
+                if isinstance(value, node_type):
+                    append(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, node_type):
+                            append(item)
         if not nxt:
             return None
         level = nxt

@@ -490,8 +490,26 @@ def _write_cached(path: str, digest: bytes, ruleset: RuleSet) -> None:
             except OSError:
                 pass
             raise
+        _prune(os.path.dirname(path))
     except Exception:  # unwritable cache directory, odd values: just don't cache
         pass
+
+
+def _prune(directory: str, max_age_days: float = 30.0) -> None:
+    """Drop tables neither read nor written for a month (atime and mtime): there is one per
+    rules directory, so installations that are gone (temporary venvs, old checkouts) would
+    otherwise leave theirs behind. Dropping one that is still wanted costs one parse."""
+    import time
+
+    limit = time.time() - max_age_days * 86400
+    with os.scandir(directory) as it:
+        for entry in it:
+            if entry.name.startswith("rules-") and entry.name.endswith(".marshal"):
+                try:
+                    if entry.stat().st_atime < limit and entry.stat().st_mtime < limit:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
 
 
 def load_rules_cached(directory: Path) -> RuleSet:
