@@ -1,10 +1,12 @@
 """Real code nobody here wrote: lint, to-tf and to-keras over the installed Keras and
-TensorFlow sources (the test extras install them), in-process through the engine functions.
+TensorFlow sources (the test extras install them), through the engine functions
+(``lint_bytes``, ``runner.transform_bytes`` with ``totf.make_transform()`` and
+``tokeras.make_transform()``), not the command line, for speed.
 
 For every file:
 
-- no exception escapes ``lint_bytes`` / ``transform_bytes`` (and no file error: these are
-  valid Python files);
+- no exception escapes, and no file error is reported (a file that is not valid Python for
+  this interpreter must instead be reported as such by every command);
 - every output parses, and a second run over the output changes nothing;
 - a file without a Keras layer use comes back byte-identical from to-tf, and a file without
   ``tf.nn`` / ``tf.Module`` comes back byte-identical from to-keras;
@@ -12,7 +14,9 @@ For every file:
   name bound to a ``tf.Module`` class it generated.
 
 Coverage: every ``*.py`` under ``keras/src`` and under ``tensorflow/python/{keras,ops,data}``
-(about 1,300 files, 700,000 lines), on two worker processes. ``XLATE_CORPUS_FRACTION=0.1``
+(about 1,300 files, 700,000 lines; no sampling by default), on two worker processes
+(about a minute on two idle cores; the slowest file, keras/src/ops/numpy_test.py, takes half
+of it). ``XLATE_CORPUS_FRACTION=0.1``
 runs a deterministic sample (a stable CRC32 of the relative path) for quick local runs.
 The counts are printed (``-s``) and added to the terminal summary.
 """
@@ -22,9 +26,11 @@ from __future__ import annotations
 import ast
 import collections
 import importlib.util
-import multiprocessing
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -41,7 +47,7 @@ CORPUS_DIRS = [
     ("tensorflow", "python/data"),
 ]
 JOBS = 2
-TIMEOUT_S = 900
+TIMEOUT_S = 840  # below pytest-timeout's 900 s, so that a hung worker gets a clear message
 
 # Keras model APIs that a generated tf.Module does not have (it has __call__, get_weights,
 # set_weights, build, summary, variables, ...; see totf.common.MODULE_API).
@@ -85,6 +91,13 @@ class FileReport:
     invalid: bool = False  # not valid Python for this interpreter: errors expected, not failures
     api_violations: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "codes": dict(self.codes), "changed": sorted(self.changed)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileReport:
+        return cls(**{**data, "codes": collections.Counter(data["codes"]), "changed": set(data["changed"])})
 
 
 def _has_keras_layer_use(tree: ast.Module) -> bool:
@@ -144,7 +157,7 @@ def _check_translation(report: FileReport, command: str, path: str, data: bytes,
 
 
 def check_file(item: tuple[str, str]) -> FileReport:
-    """Every check on one corpus file (module-level: it runs in worker processes)."""
+    """Every check on one corpus file (it runs in the worker processes)."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # as the CLI does
     path, rel = item
     from kerastf_xlate.config import Config
@@ -302,14 +315,39 @@ def _run_corpus() -> dict[str, FileReport]:
         files = _corpus_files()
         if not files:
             pytest.skip("neither keras nor tensorflow is installed (pip install '.[test]')")
-        # biggest first so that two workers finish together; "spawn": the test process may
-        # already have imported TensorFlow, which does not survive fork() reliably
+        # JOBS worker processes running this file as a script: fresh interpreters (the test
+        # process may have imported TensorFlow, which does not survive fork()), and nothing to
+        # import by module name (pytest's import modes differ). They take the files biggest
+        # first, each claiming the next one free (O_EXCL file creation), so that one slow
+        # file does not hold up a share of the others.
         files.sort(key=lambda f: -os.path.getsize(f[0]))
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(JOBS) as pool:
-            reports = pool.map_async(check_file, files, chunksize=1).get(TIMEOUT_S)
+        with tempfile.TemporaryDirectory() as tmp:
+            todo = Path(tmp, "todo.json")
+            todo.write_text(json.dumps(files))
+            (Path(tmp) / "claims").mkdir()
+            procs = []
+            for i in range(JOBS):
+                done = Path(tmp, f"done{i}.json")
+                procs.append((subprocess.Popen([sys.executable, __file__, str(todo), str(Path(tmp) / "claims"), str(done)],
+                                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}), done))
+            reports = []
+            for proc, done in procs:
+                assert proc.wait(timeout=TIMEOUT_S) == 0, "a corpus worker process failed"
+                reports += [FileReport.from_json(r) for r in json.loads(done.read_text())]
+        assert len(reports) == len(files)
         _REPORTS = {r.rel: r for r in reports}
     return _REPORTS
+
+
+def _worker_main(todo: str, claims: str, done: str) -> None:
+    out = []
+    for i, (path, rel) in enumerate(json.loads(Path(todo).read_text())):
+        try:
+            os.close(os.open(os.path.join(claims, str(i)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue  # another worker has it
+        out.append(check_file((path, rel)).to_json())
+    Path(done).write_text(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
@@ -359,6 +397,10 @@ def _summary(reports: dict[str, FileReport], seconds: float) -> str:
         + max(((r.seconds, r.rel) for r in reports.values()), default=(0.0, "-"))[1]
         + f" {max((r.seconds for r in reports.values()), default=0.0):.1f} s",
     ]
+    for command in ("to-tf", "to-keras"):
+        names = sorted(r.rel for r in reports.values() if command in r.changed)
+        if names:
+            lines.append(f"  changed by {command}: " + ", ".join(names[:20]) + (" ..." if len(names) > 20 else ""))
     lines += [f"  FAIL {rel}: {f}" for rel, f in failures[:50]]
     lines += [f"  API  {rel}: {v}" for rel, v in api[:50]]
     return "\n".join(lines)
@@ -456,3 +498,7 @@ def test_model_returned_by_name_then_saved_stays_keras() -> None:
 
     after, _ = translate(before, "t.py")
     assert keras_api_on_modules(before.encode(), after.encode()) == []
+
+
+if __name__ == "__main__":  # a corpus worker process (see _run_corpus)
+    _worker_main(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -405,12 +405,6 @@ def test_generated_subclass_models_match(case: tuple[str, tuple[int, ...]]) -> N
 
 
 @pytest.mark.tf
-@pytest.mark.xfail(strict=True, reason=(
-    "to-tf bug: a subclass whose `call` takes no `training` argument becomes a tf.Module whose "
-    "`__call__(self, x)` rejects `training=`, which Keras accepts on every model; code such as "
-    "`model(x, training=False)` (and xlate verify) then fails with TypeError. Reproducer: "
-    "'import keras\\nclass Net(keras.Model):\\n    def __init__(self):\\n        super().__init__()\\n"
-    "        self.d = keras.layers.Dense(2)\\n    def call(self, x):\\n        return self.d(x)\\nmodel = Net()\\n'"))
 def test_subclass_call_without_training_argument() -> None:
     source = (
         "import keras\n"
@@ -421,5 +415,12 @@ def test_subclass_call_without_training_argument() -> None:
         "    def call(self, x):\n"
         "        return self.d(x)\n"
         "model = Net()\n"
+        "model(keras.ops.zeros((1, 3)))\n"
     )
-    check_model(source, input_shape=(3,))
+    from kerastf_xlate import verify
+    from kerastf_xlate.totf import translate
+
+    translated, _ = translate(source, "net.py")
+    assert "def __call__(self, x, training=False):" in translated
+    results = verify.verify_source(source, translated, "net.py", 1e-5, 1e-5)
+    assert results and all(r.ok for r in results), results

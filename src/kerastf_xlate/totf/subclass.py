@@ -189,6 +189,12 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     at = line.find(b"def call", call.col_offset)
     edits.replace(call.lineno, at + 4, call.lineno, at + 8, "__call__")
     has_training = any(a.arg == "training" for a in call.args.args + call.args.kwonlyargs)
+    if not has_training and call.args.kwarg is None and call.args.vararg is None and not call.args.kwonlyargs and call.args.args:
+        # Keras accepts `model(x, training=...)` on every model: so must the module
+        last = call.args.args[-1]
+        n_def = len(call.args.defaults)
+        end = call.args.defaults[-1] if n_def else last
+        edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type]
     # layer assignments and methods
     body_indent = " " * unit.init.body[0].col_offset if unit.init.body else " " * (unit.init.col_offset + 4)
     method_indent = " " * unit.init.col_offset
