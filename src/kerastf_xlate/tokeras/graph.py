@@ -47,28 +47,9 @@ class GraphResult:
     info: Any
 
 
-def _snake(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-class _ToTfNamer:
-    """The prefixes xlate to-tf gives layers (its Namer): conv2d, conv2d_1, ... or name=."""
-
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base) or "layer"
-        n = self.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            n += 1
-            if name not in self.taken:
-                self.counts[base] = n
-                self.taken.add(name)
-                return name
+# to-tf's own naming, so that the prefixes predicted here are exactly the ones it writes
+from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
+from kerastf_xlate.totf.ir import snake as _snake  # noqa: E402
 
 
 class GraphTranslator:

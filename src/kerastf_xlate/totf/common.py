@@ -7,6 +7,7 @@ the handler output that replaces it or the reason it is kept as a Keras object.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,8 @@ class Namer:
         base = re.sub(r"\W", "_", base) or "layer"
         if base[0].isdigit():
             base = "_" + base
+        if keyword.iskeyword(base):  # Lambda -> `lambda`: not usable as `self.lambda`
+            base += "_layer"
         n = self.counts.get(base, 0)
         while True:
             name = base if n == 0 else f"{base}_{n}"
@@ -203,6 +206,21 @@ def weight_init_line(ctx_prefix: str, w: Weight, needs: set[str], indent: str = 
     value = init_expr(w.init, shape_src(w.shape), needs=needs)
     trainable = "" if w.trainable else ", trainable=False"
     return f"{indent}{attr} = tf.Variable({value}{trainable}, name={ctx_prefix + '/' + w.name!r})"
+
+
+def weight_lines(prefix: str, weights: list[Weight], needs: set[str]) -> tuple[list[str], list[str]]:
+    """(lines for ``__init__``, lines for the call) creating a layer's variables: in
+    ``__init__`` when the shape is known there, else on the first call, as Keras builds."""
+    init: list[str] = []
+    call: list[str] = []
+    for w in weights:
+        if w.lazy:
+            init.append(f"self.{prefix}_{w.name} = None  # created on the first call")
+            call.append(f"if self.{prefix}_{w.name} is None:")
+            call.append(weight_init_line(prefix, w, needs, indent="    "))
+        else:
+            init.append(weight_init_line(prefix, w, needs))
+    return init, call
 
 
 def weights_methods(order: list[str], indent: str = "    ") -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
-    Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_init_line,
+    Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_lines,
     weights_methods,
 )
 from kerastf_xlate.totf.ir import Ctx, Dim, Shape, Unsupported
@@ -352,13 +352,9 @@ class GraphBuilder:
             layer.emitted.append(emitted)
             if id(layer) not in created:
                 created.add(id(layer))
-                for w in emitted.weights:
-                    if w.lazy:
-                        init.append(f"self.{layer.prefix}_{w.name} = None  # created on the first call")
-                        body.append(f"if self.{layer.prefix}_{w.name} is None:")
-                        body.append(weight_init_line(layer.prefix, w, needs, indent="    "))
-                    else:
-                        init.append(weight_init_line(layer.prefix, w, needs))
+                w_init, w_call = weight_lines(layer.prefix, emitted.weights, needs)
+                init += w_init
+                body += w_call
                 declared[id(layer)] = {w.name: w for w in emitted.weights}
             body.extend(emitted.lines)
             shapes[app.out] = emitted.out_shape

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.rules import Rule
-from kerastf_xlate.totf.common import Blocked, LayerNode, Namer, arg_values, make_layer, run_handler, source_of, weight_init_line, weights_methods
+from kerastf_xlate.totf.common import Blocked, LayerNode, Namer, arg_values, make_layer, run_handler, source_of, weight_lines, weights_methods
 from kerastf_xlate.totf.graph import _weight_order
 from kerastf_xlate.totf.ir import Ctx, Unsupported
 
@@ -227,14 +227,8 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
             order.append(f"*self.{a.attr}.weights")
             # the Keras layer stays, and so do its call sites
             continue
-        body: list[str] = []
-        for w in emitted.weights:
-            if w.lazy:
-                init_lines.append(f"self.{a.attr}_{w.name} = None  # created on the first call")
-                body.append(f"if self.{a.attr}_{w.name} is None:")
-                body.append(weight_init_line(a.attr, w, needs, indent="    "))
-            else:
-                init_lines.append(weight_init_line(a.attr, w, needs))
+        w_init, body = weight_lines(a.attr, emitted.weights, needs)
+        init_lines += w_init
         decl = {w.name: w for w in emitted.weights}
         order += [f"self.{a.attr}_{name}" for name in _weight_order(node.rule, decl)]
         body += emitted.lines
