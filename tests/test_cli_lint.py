@@ -288,3 +288,23 @@ def test_encodings_and_columns(project: Path) -> None:
     write(project, "crlf.py", FLAGGED.replace("\n", "\r\n").encode())
     proc = xlate("lint", "latin.py", "bom.py", "crlf.py", cwd=project)
     assert where(proc.stdout) == [("bom.py", 3, 7, "XL101"), ("crlf.py", 3, 7, "XL101"), ("latin.py", 3, 13, "XL101")]
+
+
+def test_force_exclude_applies_excludes_to_named_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pre-commit names every staged file: --force-exclude keeps [tool.xlate] exclude working."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text('[tool.xlate]\nexclude = ["legacy/*"]\n')
+    (tmp_path / "legacy").mkdir()
+    bad = tmp_path / "legacy" / "old.py"
+    bad.write_text("from keras import layers\nlayers.LSTM(3)\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+        return subprocess.run([sys.executable, "-m", "kerastf_xlate", "lint", *args], cwd=tmp_path,
+                              capture_output=True, text=True, input=bad.read_text())
+
+    assert run("legacy/old.py").returncode == 1
+    assert run("--force-exclude", "legacy/old.py").returncode == 0
+    assert run("--force-exclude", "-", "--stdin-filename", "legacy/old.py").returncode == 0
+    assert run("-", "--stdin-filename", "legacy/old.py").returncode == 1

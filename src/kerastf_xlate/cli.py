@@ -97,8 +97,11 @@ def _lint_worker(path: str, config_path: str | None, select: str | None, ignore:
 @click.option("--to-keras", "to_keras", is_flag=True, help="Report what `to-keras` cannot translate instead.")
 @click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply the configured excludes to files named on the command line too (for pre-commit).")
 def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_path: str | None,
-         select: str | None, ignore: str | None, to_keras: bool, jobs: int | None, exit_zero: bool) -> None:
+         select: str | None, ignore: str | None, to_keras: bool, jobs: int | None, exit_zero: bool,
+         force_exclude: bool) -> None:
     """Report Keras layers that block a translation (static; never imports TF or Keras).
 
     PATHS are files, directories (searched recursively for .py and .ipynb) or '-' for
@@ -125,13 +128,15 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
             name = stdin_filename or "<stdin>"
             data = sys.stdin.buffer.read()
             cfg = _adjust(_config_for(stdin_filename, config_path), select, ignore)
+            if force_exclude and stdin_filename and cfg.excludes(stdin_filename):
+                continue
             results.append(lint_impl(name, data, rules, cfg))
         elif not os.path.lexists(p):
             errors.append(SourceError(p, "no such file or directory"))
         else:
             cfg = _config_for(p, config_path)
             for f in iter_files([p], cfg.exclude, errors):
-                if f != p and _config_for(f, config_path).excludes(f):
+                if (f != p or force_exclude) and _config_for(f, config_path).excludes(f):
                     continue
                 file_paths.append(f)
 
