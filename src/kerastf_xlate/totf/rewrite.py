@@ -47,26 +47,11 @@ class _Apply(cst.CSTTransformer):
                 return cst.RemovalSentinel.REMOVE
             # comments at the top of the new code are the module header when parsed alone
             header = [ln for ln in parsed.header if ln.comment is not None]
-            first = new[0]
-            if isinstance(first, (cst.ClassDef, cst.FunctionDef)):
-                # PEP 8: two blank lines before a top-level class, one inside a block
-                want = 2 if self.get_metadata(PositionProvider, original).start.column == 0 else 1
-                lead = list(first.leading_lines)
-                blanks = 0
-                for ln in lead:
-                    if ln.comment is not None:
-                        break
-                    blanks += 1
-                if blanks < want and (lead or True):
-                    lead = [cst.EmptyLine(indent=False)] * (want - blanks) + lead
-                first = first.with_changes(leading_lines=lead).with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
-            else:
-                # a replaced simple statement keeps the comments and blank lines above it
-                first = first.with_changes(leading_lines=list(original.leading_lines) + header + list(first.leading_lines))
+            # the replaced statement's comments and blank lines stay above the new code
+            first = new[0].with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
             # blank lines between inserted statements carry no indentation
-            new = [first, *new[1:]]
-            new = [s.with_changes(leading_lines=[ln.with_changes(indent=False) if ln.comment is None else ln for ln in s.leading_lines]) if i else s for i, s in enumerate(new)]
-            first = new[0]
+            new = [first] + [s.with_changes(leading_lines=[ln.with_changes(indent=False) if ln.comment is None else ln
+                                                           for ln in s.leading_lines]) for s in new[1:]]
             if isinstance(first, (cst.ClassDef, cst.FunctionDef)):
                 # PEP 8: two blank lines before a top-level class, one inside a block
                 want = 2 if self.get_metadata(PositionProvider, original).start.column == 0 else 1
@@ -76,7 +61,7 @@ class _Apply(cst.CSTTransformer):
                     if ln.comment is not None:
                         break
                     blanks += 1
-                if blanks < want and (lead or True):
+                if blanks < want:
                     lead = [cst.EmptyLine(indent=False)] * (want - blanks) + lead
                 first = first.with_changes(leading_lines=lead)
             return cst.FlattenSentinel([first, *new[1:]])
