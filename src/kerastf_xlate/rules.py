@@ -474,22 +474,13 @@ def _read_cached(path: str, digest: bytes) -> RuleSet | None:
 
 def _write_cached(path: str, digest: bytes, ruleset: RuleSet) -> None:
     import marshal
-    import tempfile
+
+    from kerastf_xlate.writer import atomic_write
 
     try:
         payload = digest + marshal.dumps(_encode(ruleset.rules))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(path, payload)  # readers see the old table or the new one, never half
         _prune(os.path.dirname(path))
     except Exception:  # unwritable cache directory, odd values: just don't cache
         pass
