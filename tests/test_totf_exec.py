@@ -157,6 +157,39 @@ def test_fully_translated_model_runs_without_keras(verify, tmp_path: Path) -> No
     assert "(2, 5)" in out.stdout
 
 
+@pytest.mark.parametrize("name", ["sequential_cnn", "functional_shared_multi_io"])
+def test_input_signature_exports_a_saved_model(verify, name: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``input_signature`` is the Keras model's inputs, in the form ``tf.function`` takes: the
+    module exports as a SavedModel whose serving function gives the module's outputs."""
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.totf import translate
+
+    src = textwrap.dedent(MODELS[name])
+    translated, _ = translate(src, f"{name}.py")
+    keras_model = verify.exec_source(src, "__sig_keras__")["model"]
+    module = verify.exec_source(translated, "__sig_tf__")["model"]
+    specs = tf.nest.flatten(module.input_signature)
+    assert [tuple(s.shape) for s in specs] == [tuple(t.shape) for t in keras_model.inputs]
+    assert [s.dtype.name for s in specs] == [str(t.dtype) for t in keras_model.inputs]
+    rng = np.random.default_rng(0)
+    arrays = [rng.integers(0, 5, (3,) + tuple(s.shape[1:])).astype(s.dtype.name) if s.dtype.is_integer
+              else rng.standard_normal((3,) + tuple(s.shape[1:])).astype("float32") for s in specs]
+    inputs = tf.nest.pack_sequence_as(module.input_signature[0], [tf.constant(a) for a in arrays])
+    serve = tf.function(module.__call__, input_signature=module.input_signature)
+    tf.saved_model.save(module, str(tmp_path / "saved"), signatures=serve)
+    loaded = tf.saved_model.load(str(tmp_path / "saved"))
+    flat = tf.nest.flatten(inputs)
+    serving = loaded.signatures["serving_default"]
+    outs = serving(**{("inputs" if i == 0 else f"inputs_{i}"): t for i, t in enumerate(flat)})
+    got = [outs[f"output_{i}"] for i in range(len(outs))] if "output_0" in outs else list(outs.values())
+    want = tf.nest.flatten(module(inputs))
+    diff = max(float(np.max(np.abs(a.numpy() - b.numpy()))) for a, b in zip(want, got))
+    print(f"\n{name}: SavedModel serving function vs the module, max|diff|={diff:.2e}")
+    assert len(got) == len(want) and diff <= ATOL
+
+
 def test_trained_weights_move_with_set_weights(verify) -> None:  # type: ignore[no-untyped-def]
     """Train the Keras model a few steps, move its weights, predictions agree."""
     import numpy as np

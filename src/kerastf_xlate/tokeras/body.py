@@ -10,7 +10,8 @@ between rebinds a name the match reads.
 
 Blocks that only mean something together (:mod:`.idioms`) are matched as a whole: ``if training:`` around
 ``tf.nn.dropout`` (or Gaussian noise), and the batch-normalization idioms
-(``tf.nn.moments`` + moving-average updates + ``tf.nn.batch_normalization``).
+(``tf.nn.moments`` + moving-average updates + ``tf.nn.batch_normalization``); so are the
+statement sequences of :mod:`.sequences` (several statements with temporaries of their own).
 
 The result is a list of :class:`StmtEdit`; the caller names the layer objects and renders.
 """
@@ -24,6 +25,7 @@ from typing import Any, Callable
 from kerastf_xlate.tokeras.ir import Match, Piece, render_piece
 from kerastf_xlate.tokeras.idioms import Def, Idioms
 from kerastf_xlate.tokeras.patterns import Ctx, match
+from kerastf_xlate.tokeras.sequences import find_sequence
 from kerastf_xlate.tokeras.variables import lazy_creation
 
 
@@ -143,8 +145,13 @@ class BodyRewriter(Idioms):
                 self.edits.append(StmtEdit(stmt, "lazy", attr=lazy[0]))
                 return
         special = self._training_block(stmt) or self._bn_both_branches(stmt)
+        if special is None:
+            special = find_sequence(ctx, stmts, i)
+            if special is not None and any(id(s) in self.claimed for s in special[1].absorbed):
+                special = None
         if special is not None:
             target, m = special
+            self._commit(m)
             self.edits.append(StmtEdit(stmt, "replace", target=target, match=m))
             return
         if isinstance(stmt, (ast.Assign, ast.Return, ast.Expr, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:

@@ -93,7 +93,8 @@ class GraphTranslator:
         edits, ctxs = mt._run_bodies(mt.vars, set())
         call = mt.by_name["__call__"]
         self.raw = self._raw_layers(mt.init)
-        self.declared = self._declared_inputs(mt.init)
+        signature = self._signature()
+        self.declared = self._declared_inputs(mt.init) if signature is None else signature
         if self.raw is None or self.declared == "bad":
             return None
         parsed = self._apps(call, edits["__call__"], mt)
@@ -160,6 +161,40 @@ class GraphTranslator:
                     return None
                 out[attr] = LayerSpec(self.env.keras_calls[id(stmt.value)], raw=self.st.seg(stmt.value))
         return out
+
+    def _signature(self) -> list[Any] | str | None:
+        """The inputs from to-tf's ``input_signature = [tf.TensorSpec([None, 28, 28, 1],
+        tf.float32)]`` (``[[spec, spec]]`` for several): a list of shapes (batch axis first)
+        or ("src", shape source) per input; the dtypes go to ``self.signature_dtypes``.
+        None without the attribute; "bad" when it cannot be read."""
+        stmt = next((s for s in self.cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                     and isinstance(s.targets[0], ast.Name) and s.targets[0].id == "input_signature"), None)
+        self.signature_dtypes: list[str] | None = None
+        if stmt is None:
+            return None
+        value = stmt.value
+        if not (isinstance(value, ast.List) and len(value.elts) == 1):
+            return "bad"
+        specs = value.elts[0].elts if isinstance(value.elts[0], ast.List) else [value.elts[0]]
+        shapes: list[Any] = []
+        dtypes: list[str] = []
+        for spec in specs:
+            if not (isinstance(spec, ast.Call) and self.env.names.call(spec) == "tf.TensorSpec" and len(spec.args) == 2
+                    and not spec.keywords and isinstance(spec.args[0], ast.List) and spec.args[0].elts):
+                return "bad"
+            dims, dtype = spec.args[0].elts, self.env.names.qual(spec.args[1])
+            if dtype is None or not dtype.startswith("tf."):
+                return "bad"
+            dtypes.append(dtype[3:])
+            if len(dims) == 2 and isinstance(dims[1], ast.Starred) and isinstance(dims[0], ast.Constant) and dims[0].value is None:
+                shapes.append(("src", self.st.seg(dims[1].value)))
+                continue
+            values = [d.value if isinstance(d, ast.Constant) else "bad" for d in dims]
+            if not all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0) for v in values):
+                return "bad"
+            shapes.append(tuple(values))
+        self.signature_dtypes = dtypes
+        return shapes
 
     def _declared_inputs(self, init: ast.FunctionDef) -> list[Any] | str | None:
         """Input shapes from to-tf's ``self.build([None, *(N,)])`` line: a list of
@@ -235,7 +270,8 @@ class GraphTranslator:
                 else:
                     return None
                 continue
-            if not (isinstance(stmt, (ast.Assign, ast.If)) and (isinstance(stmt, ast.If) or (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)))):
+            replaced = e is not None and e.kind == "replace"  # an idiom of whole statements (if training:, sequences)
+            if not replaced and not (isinstance(stmt, (ast.Assign, ast.If)) and (isinstance(stmt, ast.If) or (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)))):
                 return None
             if e is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) in self.raw:
                 call = stmt.value
@@ -342,15 +378,20 @@ class GraphTranslator:
         comments = self._comments()
 
         def input_src(shape: Any, dtype: str | None) -> str:
+            keyword = "shape"
             if isinstance(shape, tuple) and len(shape) == 2 and shape[0] == "src":
                 dims = shape[1]
             else:
+                if shape[0] is not None:  # a fixed batch size
+                    keyword, shape = "batch_shape", (None, *shape)
                 dims = ", ".join("None" if d is None else str(d) for d in shape[1:])
                 dims = f"({dims},)" if len(shape) == 2 else f"({dims})"
             dt = f", dtype={dtype!r}" if dtype else ""
-            return f"{k}.Input(shape={dims}{dt})"
+            return f"{k}.Input({keyword}={dims}{dt})"
 
         dtypes = self._dtypes(apps, inputs)
+        if self.signature_dtypes is not None and len(self.signature_dtypes) == len(inputs):
+            dtypes = {n: d for n, d in zip(inputs, self.signature_dtypes) if d != "float32"}
         if self.kind == "sequential":
             items = []
             if shapes and shapes[0] is not None:

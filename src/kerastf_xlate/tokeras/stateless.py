@@ -127,9 +127,9 @@ def _merge(node: ast.AST, q: str | None, ctx: Ctx) -> Match | None:
             return Match(LayerSpec("Add"), node, [vals])
         return None
     if isinstance(node, ast.Call) and q in _MERGE2 and len(node.args) == 2 and not node.keywords:
-        a, b = node.args
-        if ctx.tensor(a) and ctx.tensor(b) and ctx.var(a) is None and ctx.var(b) is None:
-            return Match(LayerSpec(_MERGE2[q]), node, [a, b], list_input=True)
+        xs = _chain(node, q, ctx)
+        if all(ctx.tensor(x) and ctx.var(x) is None for x in xs):
+            return Match(LayerSpec(_MERGE2[q]), node, xs, list_input=True)
         return None
     if isinstance(node, ast.Call) and q in _STACKED and only_args(node, ["input_tensor", "axis"]):
         inner, axis = kwarg(node, "input_tensor", 0), const(kwarg(node, "axis", 1))
@@ -144,7 +144,25 @@ def _merge(node: ast.AST, q: str | None, ctx: Ctx) -> Match | None:
         n = const(node.right)
         if isinstance(vals, (ast.List, ast.Tuple)) and n == len(vals.elts) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
             return Match(LayerSpec("Average"), node, list(vals.elts), list_input=True)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.left, ast.Call) \
+            and ctx.names.call(node.left) == "tf.math.add" and len(node.left.args) == 2 and not node.left.keywords:
+        xs = _chain(node.left, "tf.math.add", ctx)  # tf.add(tf.add(a, b), c) / 3, as to-tf writes Average
+        if const(node.right) == len(xs) and all(ctx.tensor(x) and ctx.var(x) is None for x in xs):
+            return Match(LayerSpec("Average"), node, xs, list_input=True)
     return None
+
+
+def _chain(node: ast.Call, q: str, ctx: Ctx) -> list[ast.expr]:
+    """The operands of ``op(op(a, b), c)``, left-nested as Keras's merge layers combine their
+    inputs (Subtract takes two: not unnested)."""
+    xs = [node.args[1]]
+    cur: ast.expr = node.args[0]
+    while q != "tf.math.subtract" and isinstance(cur, ast.Call) and ctx.names.call(cur) == q and len(cur.args) == 2 \
+            and not cur.keywords:
+        xs.append(cur.args[1])
+        cur = cur.args[0]
+    xs.append(cur)
+    return xs[::-1]
 
 
 def _repeat(node: ast.Call, ctx: Ctx) -> Match | None:

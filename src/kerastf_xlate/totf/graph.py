@@ -375,6 +375,11 @@ class GraphBuilder:
             f"class {unit.class_name}(tf.Module):",
             f'    """Translated by xlate to-tf from a {doc_kind}; runs without Keras."""',
             "",
+        ]
+        signature = input_signature(unit)
+        if signature is not None:
+            lines += [f"    input_signature = {signature}  # the Keras model's inputs, batch axis first", ""]
+        lines += [
             "    def __init__(self, name=None):",
             "        super().__init__(name=name)",
         ]
@@ -445,6 +450,43 @@ def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
     return ordered + [layer for layer in unit.layers if all(layer is not o for o in ordered)]
 
 
+# keras.Input dtypes, all spelled the same as a tf.DType attribute
+_DTYPES = {"bfloat16", "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
+           "int32", "int64", "bool", "string", "complex64", "complex128"}
+
+
+def _spread(src: str) -> str:
+    """``*src`` inside a list display, parenthesized unless ``src`` is a plain name."""
+    return f"*{src}" if src.isidentifier() else f"*({src})"
+
+
+def input_signature(unit: GraphUnit) -> str | None:
+    """The class attribute ``input_signature``: one ``tf.TensorSpec`` per ``keras.Input``
+    (its shape with the batch axis, its dtype), in the form ``tf.function(input_signature=)``
+    takes for ``__call__(inputs)``; None when an input's shape or dtype is not known.
+
+    It is the model's input as Keras declared it, so it is useful for exporting the module
+    (``tf.saved_model.save`` with a ``tf.function`` of that signature); ``xlate to-keras``
+    reads it back as the ``keras.Input`` of the model.
+    """
+    specs = []
+    for name, shape, dtype in unit.inputs:
+        if dtype not in _DTYPES:
+            return None
+        if shape is not None:
+            dims = "[" + ", ".join("None" if d is None else str(d) for d in shape) + "]"
+        elif name in unit.input_src:
+            dims = f"[None, {_spread(unit.input_src[name])}]"
+        else:
+            return None
+        specs.append(f"tf.TensorSpec({dims}, tf.{dtype})")
+    if not specs:
+        return None
+    if len(specs) > 1 or unit.inputs_list:
+        return "[[" + ", ".join(specs) + "]]"
+    return "[" + specs[0] + "]"
+
+
 def _build_call(unit: GraphUnit) -> str | None:
     """``self.build(...)`` when every input shape is known at run time (e.g. a parameter)."""
     shapes = []
@@ -452,7 +494,7 @@ def _build_call(unit: GraphUnit) -> str | None:
         if shape is not None:
             shapes.append("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
         elif name in unit.input_src:
-            shapes.append(f"[None, *{unit.input_src[name]}]")
+            shapes.append(f"[None, {_spread(unit.input_src[name])}]")
         else:
             return None
     if not shapes:

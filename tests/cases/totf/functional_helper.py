@@ -52,6 +52,8 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
     class ConvNet(tf.Module):
         """Translated by xlate to-tf from a functional keras.Model; runs without Keras."""
 
+        input_signature = [tf.TensorSpec([None, *input_shape], tf.float32)]  # the Keras model's inputs, batch axis first
+
         def __init__(self, name=None):
             super().__init__(name=name)
             self.conv2d_kernel = None  # created on the first call

@@ -51,6 +51,8 @@ class Model(tf.Module):
     # Comments from the Keras model this class replaces:
     # hidden
 
+    input_signature = [tf.TensorSpec([None, 16], tf.float32)]  # the Keras model's inputs, batch axis first
+
     def __init__(self, name=None):
         super().__init__(name=name)
         self.dense_kernel = tf.Variable(_variance_scaling([16, 32], 1.0, 'fan_avg', 'uniform'), name='dense/kernel')

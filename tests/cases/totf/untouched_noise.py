@@ -55,6 +55,8 @@ CONFIG = { 'a' :1,
 class Model(tf.Module):
     """Translated by xlate to-tf from a keras.Sequential; runs without Keras."""
 
+    input_signature = [tf.TensorSpec([None, 3], tf.float32)]  # the Keras model's inputs, batch axis first
+
     def __init__(self, name=None):
         super().__init__(name=name)
         self.dense_kernel = tf.Variable(_variance_scaling([3, 2], 1.0, 'fan_avg', 'uniform'), name='dense/kernel')

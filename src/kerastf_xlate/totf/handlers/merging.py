@@ -35,24 +35,32 @@ def merge(ctx: Ctx) -> Emitted:
             expr = f"{expr} / {n}"
         lines.append(ctx.assign(expr))
     else:
-        xs, rank, i, t = ctx.tmp("xs"), ctx.tmp("rank"), ctx.tmp("i"), ctx.tmp("t")
-        lines += [
-            f"{xs} = list({ctx.xs})",
-            f"{rank} = max(len({t}.shape) for {t} in {xs})",
-            f"for {i}, {t} in enumerate({xs}):",
-            f"    while len({t}.shape) < {rank}:",
-            f"        {t} = tf.expand_dims({t}, 1)",
-            f"    {xs}[{i}] = {t}",
-        ]
-        if layer == "Subtract":
-            lines.append(f"if len({xs}) != 2:")
-            lines.append(f'    raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")')
-        lines.append(ctx.assign(f"{xs}[0]"))
-        lines.append(f"for {t} in {xs}[1:]:")
-        lines.append(f"    {ctx.out} = {op}({ctx.out}, {t})")
-        if layer == "Average":
-            lines.append(f"{ctx.out} = {ctx.out} / len({xs})")
+        lines += broadcast_lines(layer, ctx.xs, ctx.out, ctx.tmp("xs"), ctx.tmp("rank"), ctx.tmp("i"), ctx.tmp("t"))
     return Emitted([], lines, _broadcast_shape(shapes) if same_rank else None)
+
+
+def broadcast_lines(layer: str, xs_src: str, out: str, xs: str, rank: str, i: str, t: str) -> list[str]:
+    """The merge of inputs whose ranks are not known to be equal, as ``Merge.call`` does it:
+    expand at axis 1 to the largest rank, then combine left to right. ``xlate to-keras``
+    recognises exactly these lines (``tokeras/merges.py``)."""
+    op = _OPS[layer]
+    lines = [
+        f"{xs} = list({xs_src})",
+        f"{rank} = max(len({t}.shape) for {t} in {xs})",
+        f"for {i}, {t} in enumerate({xs}):",
+        f"    while len({t}.shape) < {rank}:",
+        f"        {t} = tf.expand_dims({t}, 1)",
+        f"    {xs}[{i}] = {t}",
+    ]
+    if layer == "Subtract":
+        lines.append(f"if len({xs}) != 2:")
+        lines.append(f'    raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")')
+    lines.append(f"{out} = {xs}[0]")
+    lines.append(f"for {t} in {xs}[1:]:")
+    lines.append(f"    {out} = {op}({out}, {t})")
+    if layer == "Average":
+        lines.append(f"{out} = {out} / len({xs})")
+    return lines
 
 
 def _broadcast_shape(shapes: list) -> tuple | None:  # type: ignore[type-arg]
