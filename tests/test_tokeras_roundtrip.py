@@ -36,7 +36,12 @@ pytestmark = pytest.mark.tf
 ATOL = RTOL = 1e-5
 RULES = default_rules()
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-KERAS_EXAMPLES = ["cnn_functional", "mlp_sequential", "subclassed_model", "text_classifier", "lstm_tagger"]
+# every program of examples/ that binds `model` (the training scripts: tests/test_tokeras_training.py;
+# the hand-written TensorFlow ones, which to-tf leaves as they are: test_tokeras.py test_examples_verify)
+KERAS_EXAMPLES = ["cnn_functional", "mlp_sequential", "subclassed_model", "text_classifier", "lstm_tagger", "tf_keras_ops"]
+# F whose own to-keras translation is not F: tf_keras_ops.py is Keras code calling tf ops, which
+# to-keras raises to layers (what it is an example of), so K has layers where T kept the ops
+NOT_A_FIXED_POINT = {"tf_keras_ops"}
 
 _RESULTS: dict[str, tuple[float, bool]] = {}
 _UNITS: dict[str, Any] = {}
@@ -159,20 +164,17 @@ def test_keras_example_roundtrip(name: str) -> None:
     t, k, t2, codes = roundtrip(name, source)
     import keras
 
-    from kerastf_xlate.verify import exec_source
+    from kerastf_xlate.verify import exec_source, random_inputs
 
     keras.utils.set_random_seed(0)
     model = exec_source(source, "__rt_shape__", str(path))["model"]
-    spec = model.inputs[0] if getattr(model, "inputs", None) else None
-    if spec is not None:
-        shape = tuple(3 if d is None else d for d in spec.shape[1:])
-        dtype = str(spec.dtype)
-    else:
-        shape, dtype = (16,), "float32"
-    inputs = inputs_for(shape, dtype, 10)
+    if not model.built:
+        model(inputs_for((16,)))  # a subclass that declares nothing: 16 features
+    inputs = random_inputs(model, None, seed=0)
     worst = execute(name, source, t, k, inputs, training=False)
     _RESULTS[name] = (worst, t == t2)
-    _check_stable(name, t, t2)
+    if name not in NOT_A_FIXED_POINT:
+        _check_stable(name, t, t2)
 
 
 def test_zz_report() -> None:
