@@ -96,6 +96,33 @@ MODELS = {
         model = MLP()
         model(keras.ops.zeros((1, 6)))
         """,
+    # no `training` parameter: Keras still hands the flag to the layers (the call context), so
+    # model(x, training=True) normalises with the batch statistics and updates the moving ones
+    "subclass_without_training_arg": """
+        import keras
+        from keras import layers
+
+        class Block(layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = layers.Dense(units)
+                self.bn = layers.BatchNormalization(momentum=0.8)
+
+            def call(self, x):
+                return self.bn(self.dense(x))
+
+        class Net(keras.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.block = Block(5)
+                self.head = layers.Dense(2)
+
+            def call(self, x):
+                return self.head(self.block(x))
+
+        model = Net()
+        model(keras.ops.zeros((1, 6)))
+        """,
     "kept_lstm": """
         import keras
         from keras import layers

@@ -51,7 +51,6 @@ class SubclassUnit:
     init: ast.FunctionDef
     call: ast.FunctionDef
     attrs: list[AttrLayer] = field(default_factory=list)
-    submodules: list[tuple[str, str]] = field(default_factory=list)  # (attr, class name) of translated classes
 
 
 def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_rules: dict[int, Rule], text_lines: list[str]) -> SubclassUnit | None:
@@ -195,6 +194,7 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
         n_def = len(call.args.defaults)
         end = call.args.defaults[-1] if n_def else last
         edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type]
+        has_training = True  # and Keras hands the flag to the layers called in `call` even then
     # layer assignments and methods
     body_indent = " " * unit.init.body[0].col_offset if unit.init.body else " " * (unit.init.col_offset + 4)
     method_indent = " " * unit.init.col_offset
@@ -246,6 +246,7 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     # propagate training to translated sub-layer calls, as Keras does implicitly
     if has_training:
         translated = {a.attr for a in unit.attrs if a.node.kept is None}
+        translated |= {attr for attr, cname in _instances(unit.init).values() if modules and cname in modules}
         for n in ast.walk(call):
             if (
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
@@ -257,15 +258,12 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 edits.replace(end_l, end_c, end_l, end_c, f"{sep}training=training")  # type: ignore[arg-type]
     # Keras order: attributes in assignment order; translated sub-modules contribute theirs
     order = []
+    instances = _instances(unit.init)
     for stmt in unit.init.body:
         if id(stmt) in order_of:
             order += order_of[id(stmt)]
-        elif (
-            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute)
-            and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self"
-            and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
-        ):
-            attr, cname = stmt.targets[0].attr, stmt.value.func.id
+        elif id(stmt) in instances:
+            attr, cname = instances[id(stmt)]
             if modules and cname in modules:
                 order.append(f"*self.{attr}.ordered_variables()")
             elif keras_classes and cname in keras_classes:
@@ -274,3 +272,16 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     extra = "\n\n".join(methods)
     wm = weights_methods(order, indent=method_indent)
     return text + "\n" + (extra + "\n\n" if extra else "") + wm, kept
+
+
+def _instances(init: ast.FunctionDef) -> dict[int, tuple[str, str]]:
+    """``self.attr = ClassName(...)`` statements of ``__init__``: id(statement) -> (attr, class)."""
+    out = {}
+    for stmt in init.body:
+        if (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute)
+            and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self"
+            and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+        ):
+            out[id(stmt)] = (stmt.targets[0].attr, stmt.value.func.id)
+    return out
