@@ -4,6 +4,7 @@ Run with the project's Python (the one with kerastf-xlate, TensorFlow and Keras 
 
     /work/venv/bin/python bench/run.py                      # everything, ~25 min on 2 cores
     /work/venv/bin/python bench/run.py --only latency       # one section
+    /work/venv/bin/python bench/run.py --only big           # a 5 MB file with a model
     /work/venv/bin/python bench/run.py --setup-peers        # create the peers' venv first
 
 Peers (run on the very same files, in alternation with xlate, ``--rounds`` times each):
@@ -28,6 +29,11 @@ rounds. Tools run with bytecode caches (``PYTHONPYCACHEPREFIX`` in the work dire
 warmed once, as an installed tool would; xlate's rule-table cache lives in the work directory.
 Memory: a separate run per tool, sampling the summed RSS of the whole process tree every 10 ms
 (``/proc``), plus ``ru_maxrss`` of the largest single process.
+
+Big file (section ``big``): one file of a small Sequential model followed by ``--big-mb`` MB
+(5) of other top-level statements, as ``tests/test_hostile.py`` builds it; ``lint``,
+``to-tf --check`` and ``to-tf -o`` on it, each in a fresh process whose wall time, CPU time
+and peak RSS (``ru_maxrss``) are reported (one file: one process, ``-j`` does not apply).
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SECTIONS = ("peers", "scaling", "files", "latency", "memory", "breakdown")
+SECTIONS = ("peers", "scaling", "files", "latency", "memory", "breakdown", "big")
 # The default corpus: the parts of keras/src that are model and layer code (~100k lines).
 DEFAULT_SUBDIRS = ("layers", "models", "applications", "saving", "losses", "activations", "initializers")
 
@@ -281,6 +287,26 @@ def one_file(chunks: list[str], target: int) -> str:
     return "\n".join(out) + "\n"
 
 
+BIG_MODEL = (
+    b"import keras\nfrom keras import layers\n"
+    b'model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="relu")])\n'
+)
+
+
+def build_big_file(work: Path, megabytes: float) -> Path:
+    """A small model, then ``megabytes`` MB of padding statements (as tests/test_hostile.py)."""
+    path = work / "big" / f"big{megabytes:g}mb.py"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            fh.write(BIG_MODEL)
+            i = 0
+            while fh.tell() < megabytes * 1024 * 1024:
+                fh.write(b"x_%d = [1, 2.5, 'abcdefghijklmnopqrstuvwxyz', {'k': (4, 5)}, None]  # padding\n" % i)
+                i += 1
+    return path
+
+
 def build_single_files(work: Path, corpora: dict[str, Path]) -> dict[int, Path]:
     """Keras-heavy single files: the examples first, then the public-import layer code."""
     d = work / "single"
@@ -503,6 +529,45 @@ def section_memory(args: argparse.Namespace, tools: Tools, corpora: dict[str, Pa
     results["memory"] = rows
 
 
+# Runs one command and reports its wall time, CPU time (user + system) and peak RSS: the
+# child's own ru_maxrss, which is exact because this process has no other child.
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t0
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall_s": wall, "cpu_s": r.ru_utime + r.ru_stime, "maxrss_bytes": r.ru_maxrss * 1024}))
+"""
+
+
+def section_big(args: argparse.Namespace, tools: Tools, corpora: dict[str, Path], results: dict) -> None:
+    """lint and to-tf on one file of ``--big-mb`` MB with a model (wall, CPU, peak RSS)."""
+    path = build_big_file(tools.work, args.big_mb)
+    size = path.stat().st_size
+    rows = []
+    avail = tools.available()
+    for tool in ("xlate lint", "xlate to-tf", "xlate lint@before", "xlate to-tf@before"):
+        if not avail[tool] or tool in args.skip:
+            continue
+        base = tools.xlate_cmd(tool)
+        variants = [("lint", base + ["lint", str(path), "--exit-zero"])] if " lint" in tool else [
+            ("to-tf --check", base + ["to-tf", str(path), "--check"]),
+            ("to-tf -o", base + ["to-tf", str(path), "-o", str(tools.work / "big" / "out.py"), "-q"]),
+        ]
+        for label, cmd in variants:
+            samples = []
+            for _ in range(args.scale_rounds):
+                out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True,
+                                     env=tools.env(tool=tool), cwd=tools.work)
+                samples.append(dict(json.loads(out.stdout), loadavg=os.getloadavg()[0]))
+            best = min(samples, key=lambda r: r["cpu_s"])
+            log(f"  {tool:<20} {label:<14} {size / 2**20:.1f} MiB: rc {best['rc']}, {best['wall_s']:.1f} s wall, "
+                f"{best['cpu_s']:.1f} s CPU, peak RSS {best['maxrss_bytes'] / 2**20:.0f} MiB (load {best['loadavg']:.1f})")
+            rows.append({"tool": tool, "command": label, "bytes": size, "samples": samples, **best})
+    results["big"] = rows
+
+
 BREAKDOWN = r"""
 import ast, sys, time, warnings, json
 from kerastf_xlate.sources import iter_files, read_bytes, decode
@@ -589,9 +654,10 @@ def versions(tools: Tools) -> dict[str, str]:
 def report(results: dict) -> str:
     lines = []
     c = results["corpus"]
-    lines.append(f"corpus main: {c['main']['files']} files, {c['main']['lines']} lines; "
-                 f"public: {c['public']['files']} files, {c['public']['lines']} lines "
-                 f"({c.get('excluded', 0)} files left out: tf_upgrade_v2 cannot process them)")
+    if c:
+        lines.append(f"corpus main: {c['main']['files']} files, {c['main']['lines']} lines; "
+                     f"public: {c['public']['files']} files, {c['public']['lines']} lines "
+                     f"({c.get('excluded', 0)} files left out: tf_upgrade_v2 cannot process them)")
     if "peers" in results:
         lines.append("\n| tool | corpus | median wall s | lines/s (wall) | xlate lint / tool | xlate to-tf / tool "
                      "| median CPU s | lines per CPU s | lint / tool (CPU) | to-tf / tool (CPU) |")
@@ -629,6 +695,12 @@ def report(results: dict) -> str:
             single = f"{r['max_single_rss_bytes'] / 2**20:.0f} MiB" if r["max_single_rss_bytes"] else "-"
             lines.append(f"| {r['tool']} | {r['corpus']} | {r['tree_rss_bytes'] / 2**20:.0f} MiB | "
                          f"{r['tree_pss_bytes'] / 2**20:.0f} MiB | {single} |")
+    if "big" in results:
+        lines.append("\n| tool | command | file | exit status | wall s | CPU s | peak RSS | load average |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        for r in results["big"]:
+            lines.append(f"| {r['tool'].replace(' to-tf', '').replace(' lint', '')} | `{r['command']}` | {r['bytes'] / 2**20:.1f} MiB | "
+                         f"{r['rc']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['maxrss_bytes'] / 2**20:.0f} MiB | {r['loadavg']:.1f} |")
     if "breakdown" in results:
         lines.append("\n| corpus | lines | files | 'keras' in text | keras imports | read | decode | parse | prefilter | resolve | findings |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -700,6 +772,7 @@ def main() -> None:
     ap.add_argument("--scale-rounds", type=int, default=1, help="Rounds of the scaling and single-file runs.")
     ap.add_argument("--full-scaling", action="store_true", help="Also scale to-tf on the public corpus.")
     ap.add_argument("--latency-runs", type=int, default=20)
+    ap.add_argument("--big-mb", type=float, default=5, help="Size of the big-file section's file, MB.")
     ap.add_argument("--jobs", "-j", type=int, default=0, help="xlate -j (default: xlate's default, all cores).")
     ap.add_argument("--peers-venv", default="/tmp/fixit-venv", help="Venv with fixit and ruff.")
     ap.add_argument("--setup-peers", action="store_true", help="Create the peers' venv (pip install fixit ruff).")
@@ -720,15 +793,18 @@ def main() -> None:
         args.before = make_before(work)
     tools = Tools(args, work)
     sections = args.only or list(SECTIONS)
-    corpora = build_corpus(work, args.corpus, args.rebuild)
     results: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                      "versions": versions(tools), "args": vars(args), "corpus": {}}
-    for label, path in corpora.items():
-        files = py_files(path)
-        results["corpus"][label] = {"files": len(files), "lines": count_lines(files), "path": str(path)}
-    results["corpus"]["excluded"] = len((work / "corpus" / "excluded.txt").read_text().splitlines())
-    log(f"corpus: {results['corpus']}")
-    singles = build_single_files(work, corpora)
+    corpora: dict[str, Path] = {}
+    singles: dict[int, Path] = {}
+    if set(sections) - {"big"}:  # the big file needs no corpus
+        corpora = build_corpus(work, args.corpus, args.rebuild)
+        for label, path in corpora.items():
+            files = py_files(path)
+            results["corpus"][label] = {"files": len(files), "lines": count_lines(files), "path": str(path)}
+        results["corpus"]["excluded"] = len((work / "corpus" / "excluded.txt").read_text().splitlines())
+        log(f"corpus: {results['corpus']}")
+        singles = build_single_files(work, corpora)
     for name in sections:
         log(f"== {name}")
         if name in ("files", "latency"):

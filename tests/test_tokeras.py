@@ -536,6 +536,20 @@ def test_noop(source: str) -> None:
     assert out == source
 
 
+@pytest.mark.parametrize("example", ["cnn_functional.py", "subclassed_model.py", "training/regression_mlp.py"])
+def test_crlf_file_stays_crlf(example: str) -> None:
+    """A CRLF file's new lines (layers, the Keras model, compile/fit, imports) are CRLF too,
+    and it is the LF translation with CRLF line breaks."""
+    from kerastf_xlate.totf import translate as to_tf
+
+    lf, _ = to_tf((REPO / "examples" / example).read_text(), "e.py")
+    crlf = lf.replace("\n", "\r\n")
+    out, _ = translate(crlf, "e.py")
+    assert out != crlf
+    assert "\n" not in out.replace("\r\n", ""), "a line ends in a bare LF"
+    assert out == translate(lf, "e.py")[0].replace("\n", "\r\n")
+
+
 def test_code_around_a_translation_is_kept_byte_for_byte() -> None:
     before = src("""\
         #!/usr/bin/env python

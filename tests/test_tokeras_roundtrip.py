@@ -177,6 +177,26 @@ def test_keras_example_roundtrip(name: str) -> None:
         _check_stable(name, t, t2)
 
 
+def test_harness_detects_a_perturbed_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Negative control: once one moved weight is off by 1e-3, the comparison fails."""
+    from kerastf_xlate.tokeras import verify as tokeras_verify
+
+    rule = RULES.get("Dense")
+    assert rule is not None
+    source = model_source(rule, rule.examples[0])
+    t, k, _, _ = roundtrip("Dense-perturbed", source)
+    real = tokeras_verify.transfer
+
+    def transfer_then_perturb(module: Any, k_model: Any, unit: Any) -> None:
+        real(module, k_model, unit)
+        kernel = k_model.weights[0]
+        kernel.assign(kernel + 1e-3)
+
+    monkeypatch.setattr(tokeras_verify, "transfer", transfer_then_perturb)
+    with pytest.raises(AssertionError, match="differ by"):
+        execute("Dense-perturbed", source, t, k, make_inputs(rule.examples[0]), training=False)
+
+
 def test_zz_report() -> None:
     """Print the worst difference (runs last in this module)."""
     if not _RESULTS:

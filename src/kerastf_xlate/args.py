@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from kerastf_xlate.activations import ACTIVATIONS, CALLABLE_PREFIXES
+from kerastf_xlate.activations import ACTIVATIONS
 from kerastf_xlate.rules import ArgSpec, Rule
 
 # Keyword arguments every Keras layer accepts, handled by the engine (not by rules).

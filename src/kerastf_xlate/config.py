@@ -12,7 +12,6 @@ import os
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from kerastf_xlate.args import blockers
 from kerastf_xlate.codes import CODES
@@ -59,12 +60,69 @@ def _too_deep(tree: ast.AST) -> ast.AST | None:
     return level[0]
 
 
+# ast.parse holds every token of the source until the whole tree is built: about as much
+# memory again as the tree (80 MB per MB of source). A big source is parsed a piece at a
+# time instead, cut where a line starts a top-level statement.
+PIECE_CHARS = 1 << 18
+_CUT = re.compile(r"\n(?=[A-Za-z_@])(?!(?:else|elif|except|finally)\b)")
+
+
+def ast_parse(text: str, path: str) -> ast.Module:
+    """``ast.parse(text)``, the same tree, a piece of about ``PIECE_CHARS`` at a time.
+
+    A cut is a line that starts at column 0 with a name or ``@`` (not ``else``, ...). A
+    piece that starts where a top-level statement does and parses alone ends where the
+    tokenizer is between statements (an open bracket, string or backslash would have made
+    it fail), so the line after it starts the next top-level statement, and top-level
+    statements parse independently. Blank lines in front of a piece give its nodes their
+    line numbers. When a piece fails (a cut inside a string, or a syntax error), it grows;
+    when the last one fails, the whole text is parsed, for the error it reports.
+    """
+    if len(text) <= PIECE_CHARS or text.count("\r") != text.count("\r\n"):  # a lone CR ends a line too
+        return ast.parse(text, filename=path)
+    body: list[ast.stmt] = []
+    start, line, want = 0, 1, PIECE_CHARS
+    while start < len(text):
+        cut = _CUT.search(text, start + want) if start + want < len(text) else None
+        end = cut.start() + 1 if cut else len(text)
+        try:
+            piece = ast.parse("\n" * (line - 1) + text[start:end], filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            if end == len(text):
+                return ast.parse(text, filename=path)
+            want *= 2
+            continue
+        body += piece.body
+        line += text.count("\n", start, end)
+        start, want = end, PIECE_CHARS
+    return ast.Module(body=body, type_ignores=[])
+
+
+_parsed: tuple[str, ast.Module] | None = None  # see reuse_tree
+
+
+@contextlib.contextmanager
+def reuse_tree(text: str, tree: ast.Module) -> Iterator[None]:
+    """Inside the block, :func:`parse` of this very string (the same object) starts from
+    ``tree`` (``ast.parse(text)``) instead of parsing again: the runner's syntax check of
+    an output hands its tree to the second pass over it (a 5 MB parse is seconds)."""
+    global _parsed
+    _parsed = (text, tree)
+    try:
+        yield
+    finally:
+        _parsed = None
+
+
 def parse(text: str, path: str) -> ast.Module:
     """``ast.parse`` with every failure turned into a one-line :class:`SourceError`."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
-            tree = ast.parse(text, filename=path)
+        if _parsed is not None and _parsed[0] is text:
+            tree = _parsed[1]
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
+                tree = ast_parse(text, path)
         deep = _too_deep(tree) if len(text) > MAX_NESTING else None
         if deep is not None:
             line = getattr(deep, "lineno", None)

@@ -16,7 +16,7 @@ def _counterpart(rule: Rule) -> str:
     if rule.has_counterpart:
         return rule.tf or ""
     if rule.status == "removed":
-        return f"removed in Keras 3" + (f" (use {rule.replaced_by})" if rule.replaced_by else "")
+        return "removed in Keras 3" + (f" (use {rule.replaced_by})" if rule.replaced_by else "")
     return "none"
 
 

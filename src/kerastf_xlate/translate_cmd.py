@@ -14,7 +14,7 @@ import difflib
 import os
 import sys
 from functools import partial
-from typing import Any, Callable
+from typing import Callable
 
 import click
 

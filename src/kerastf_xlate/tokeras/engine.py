@@ -29,7 +29,7 @@ from kerastf_xlate.tokeras.imports import finish, keras_bindings
 from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import Edits, SourceText
+from kerastf_xlate.tokeras.text import Edits, SourceText, newline_of
 
 
 @dataclass
@@ -100,7 +100,9 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     classes = module_classes(tree, names)
     env.sublayers = sublayer_classes(tree, classes)
     from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
+    from kerastf_xlate.tokeras.training import TrainingRaiser
 
+    training = TrainingRaiser(tree, env)  # to-tf's training code goes back to compile/fit with its model
     done: set[int] = set()
     for block in _blocks(tree.body):
         for i, stmt in enumerate(block):
@@ -113,6 +115,10 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if g is None:
                 continue
             done.add(id(stmt))
+            kept = training.admit(stmt)
+            if kept is not None:
+                findings.append(kept)
+                continue
             for s, e, t in g.edits:
                 edits.replace(s, e, t)
             findings += g.findings
@@ -129,6 +135,10 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if res is None:
                 findings += mt.findings
                 continue
+            kept = training.admit(stmt)
+            if kept is not None:
+                findings.append(kept)
+                continue
             for s, e, t in res.edits:
                 edits.replace(s, e, t)
             findings += res.findings
@@ -142,16 +152,19 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     findings += kc.findings
     if kc.edits:
         units.append(UnitInfo("<keras>", "keras", []))
+    for s, e, t in training.edits(edits.spans):
+        edits.replace(s, e, t)
     lines = text.splitlines()
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]
     if not edits:
         return Result(text, sorted(set(diags)), units)
-    new = edits.apply(text)
+    newline = newline_of(text)
+    new = edits.apply(text, newline)
     inserted = "\n".join(t for _, _, t in edits.spans)
     need_layers = env.layers == "layers." and layers_name is None and re.search(r"(?<![\w.])layers\.", inserted) is not None
     need_keras = keras_name is None and re.search(r"(?<![\w.])keras\.", inserted) is not None
-    new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None)
+    new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)
 
 

@@ -26,8 +26,10 @@ from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
 from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator
 from kerastf_xlate.tokeras.ir import LayerSpec, Match, input_hint
 from kerastf_xlate.tokeras.module import ModuleTranslator
+from kerastf_xlate.tokeras.shape_args import settle
 from kerastf_xlate.tokeras.shapes import Fact, Shape
 from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.tokeras.weighted_extra import refine_output_shapes
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -102,6 +104,8 @@ class GraphTranslator:
             return None
         inputs, apps, outputs, outputs_list = parsed
         self._outputs, self._outputs_list = outputs, outputs_list
+        if not settle(apps, inputs, self.declared):  # layers whose arguments only the input shape tells (CenterCrop, ...)
+            return None
         if self.kind == "sequential" and not (inputs == ["x"] and outputs == ["x"] and all(a.inputs == ["x"] and a.out == "x" and a.match is not None for a in apps)):
             return None
         groups: dict[frozenset[str], Match] = {}
@@ -376,6 +380,7 @@ class GraphTranslator:
         k, lp = env.keras, env.layers
         names = self._names(apps)
         comments = self._comments()
+        refine_output_shapes(apps, propagator(apps, inputs), shapes)  # EinsumDense sizes this input shows
 
         def input_src(shape: Any, dtype: str | None) -> str:
             keyword = "shape"

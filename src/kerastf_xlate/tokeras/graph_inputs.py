@@ -18,6 +18,7 @@ from typing import Any
 
 from kerastf_xlate.tokeras.ir import Match
 from kerastf_xlate.tokeras.shapes import Fact, Shape, Unbuildable, candidate_shapes, consistent, out_shape
+from kerastf_xlate.tokeras.weighted_extra import extra_facts
 
 
 @dataclass
@@ -56,6 +57,10 @@ def facts_of(apps: list[App]) -> list[Fact]:
             dim_fact("kernel", -2)
         elif cls in ("DepthwiseConv2D", "SeparableConv2D"):
             dim_fact("kernel" if cls == "DepthwiseConv2D" else "depthwise_kernel", 2)
+        elif cls in ("DepthwiseConv1D", "SeparableConv1D"):
+            dim_fact("kernel" if cls == "DepthwiseConv1D" else "depthwise_kernel", 1)
+        elif cls == "EinsumDense" or cls.endswith("DTranspose"):
+            facts += extra_facts(i, m)
         elif cls == "LayerNormalization" and "axis" in m.spec.args:
             role = "gamma" if "gamma" in w else "beta"
             axes = ast.literal_eval(m.spec.args["axis"])
@@ -63,6 +68,12 @@ def facts_of(apps: list[App]) -> list[Fact]:
                 dim_fact(role, k, ax)
             if m.hints.get("rank"):
                 facts.append(Fact(i, "rank", value=m.hints["rank"]))
+        elif cls == "GroupNormalization":  # the channels on its axis; the rank its reshape shows
+            if w:
+                dim_fact("gamma" if "gamma" in w else "beta", 0, ast.literal_eval(m.spec.args.get("axis", "-1")))
+            if m.hints.get("rank"):
+                facts.append(Fact(i, "rank", value=m.hints["rank"]))
+            facts += [Fact(i, "dim" if v is not None else "lazy", k, v) for k, v in m.hints.get("dims", {}).items()]
         elif cls in ("BatchNormalization", "LayerNormalization"):
             role = "gamma" if "gamma" in w else ("beta" if "beta" in w else "moving_mean")
             dim_fact(role, 0)
@@ -105,7 +116,7 @@ def candidates(kind: str, inputs: list[str], apps: list[App], facts: list[Fact],
     if first is not None and first.match is not None:
         cls = first.match.spec.cls
         for r in (1, 2, 3):
-            if cls.endswith(f"{r}D"):
+            if cls.endswith(f"{r}D") or cls.endswith(f"{r}DTranspose"):
                 hint = r + 2
         if cls == "Dense" and first.match.hints.get("op") == "matmul":
             hint = 2

@@ -55,8 +55,10 @@ def _loads(tree: ast.AST, skip: set[int] = frozenset()) -> set[str]:  # type: ig
     return out
 
 
-def finish(text: str, need_keras: bool, need_layers: bool, keras_name: str, layers_name: str | None) -> str:
-    """Drop unused to-tf helpers and ``import tensorflow``; add the Keras imports needed."""
+def finish(text: str, need_keras: bool, need_layers: bool, keras_name: str, layers_name: str | None,
+           newline: str = "\n") -> str:
+    """Drop unused to-tf helpers and ``import tensorflow``; add the Keras imports needed
+    (lines ending in ``newline``, the file's)."""
     tree = ast.parse(text)
     st = SourceText(text)
     cuts: list[tuple[int, int, str]] = []
@@ -91,7 +93,7 @@ def finish(text: str, need_keras: bool, need_layers: bool, keras_name: str, laye
         add.append("import keras" if keras_name == "keras" else f"import keras as {keras_name}")
     if need_layers and layers_name:
         add.append("from keras import layers" if layers_name == "layers" else f"from keras import layers as {layers_name}")
-    block = "".join(a + "\n" for a in add)
+    block = "".join(a + newline for a in add)
     if tf_line is not None and st.owns_lines(tf_line):
         s, e = st.line_span(tf_line)
         cuts.append((s, e, block))
@@ -101,7 +103,7 @@ def finish(text: str, need_keras: bool, need_layers: bool, keras_name: str, laye
         cuts.append((pos, pos, block if anchor is not None or pos == 0 else block))
     for s, e, t in sorted(cuts, reverse=True):
         text = text[:s] + t + text[e:]
-    return _tidy_after_imports(text) if cuts else text
+    return _tidy_after_imports(text, newline) if cuts else text
 
 
 def _line_at(st: SourceText, offset: int) -> int:
@@ -128,7 +130,7 @@ def _after_docstring(tree: ast.Module, st: SourceText) -> int:
     return 0
 
 
-def _tidy_after_imports(text: str) -> str:
+def _tidy_after_imports(text: str, newline: str = "\n") -> str:
     """PEP 8 spacing between the leading imports and what follows them (one blank line, two
     before a class or function), as the helpers' removal may have left more or fewer."""
     tree = ast.parse(text)
@@ -150,5 +152,5 @@ def _tidy_after_imports(text: str) -> str:
     between = text[end:start]
     if between.strip():
         return text
-    want = "\n\n" if isinstance(nxt, (ast.FunctionDef, ast.ClassDef)) else "\n"
+    want = newline * 2 if isinstance(nxt, (ast.FunctionDef, ast.ClassDef)) else newline
     return text[:end] + want + text[start:]

@@ -113,9 +113,16 @@ def input_hint(spec: LayerSpec) -> dict[str, Any]:
     dims = [d.value for d in k.shape] if k is not None and k.shape is not None else None
     if cls == "Dense" and dims:
         hint["last"] = dims[0]
-    elif cls in ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D") and dims:
+    elif cls in ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D") and dims:
         hint["rank"] = len(dims) - 2
         hint["last"] = dims[-2]
+    elif cls in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose") and dims:
+        hint["rank"] = len(dims) - 2
+        hint["last"] = dims[-1]  # kernel [*kernel_size, filters, in]
+    elif cls == "EinsumDense":
+        from kerastf_xlate.tokeras.weighted_extra import einsum_hint  # it imports this module
+
+        hint.update(einsum_hint(spec))
     elif cls == "Embedding" and dims:
         hint["vocab"] = dims[0]
     return hint

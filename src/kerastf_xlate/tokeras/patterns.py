@@ -11,6 +11,8 @@
   ``tf.pad`` (ZeroPadding*D), ``tf.concat`` and element-wise merges, ``tf.repeat``
   (UpSampling*D), slicing (Cropping*D), ``tf.transpose`` (Permute), ``tf.tile`` (RepeatVector),
   ``tf.math.l2_normalize`` (UnitNormalization), ``tf.nn.dropout(...) if training else x``;
+- attention: ``tf.matmul(tf.nn.softmax(scores), v)`` (Attention, AdditiveAttention:
+  :mod:`.attention`);
 - only in code written by ``xlate to-tf`` (``ctx.graph``): plain arithmetic layers
   (Rescaling, Lambda).
 
@@ -23,8 +25,11 @@ from __future__ import annotations
 
 import ast
 
+from kerastf_xlate.tokeras.attention import attention
 from kerastf_xlate.tokeras.context import Ctx, init_arg
 from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.tokeras.norm_extra import normalization
+from kerastf_xlate.tokeras.preprocessing import preprocessing
 from kerastf_xlate.tokeras.stateless import dropout_call, stateless
 from kerastf_xlate.tokeras.weighted import weighted
 
@@ -35,7 +40,7 @@ def match(node: ast.AST, ctx: Ctx) -> Match | None:
     """The layer application computed by ``node``, or None."""
     if not isinstance(node, ast.expr) or id(node) in ctx.deny:
         return None
-    for find in (weighted, stateless):
+    for find in (weighted, normalization, preprocessing, stateless, attention):  # preprocessing's one-hot before global pooling
         m = find(node, ctx)
         # an op on constants or variables only is not a layer application
         if m is not None and all(ctx.tensor(x) for x in m.inputs):

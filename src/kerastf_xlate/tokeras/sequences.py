@@ -53,3 +53,4 @@ def find_sequence(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] 
 # the idioms register themselves on import
 from kerastf_xlate.tokeras import merges  # noqa: E402,F401
 from kerastf_xlate.tokeras import attention  # noqa: E402,F401
+from kerastf_xlate.tokeras import norm_extra, preprocessing  # noqa: E402,F401

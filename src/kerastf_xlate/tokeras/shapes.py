@@ -44,6 +44,13 @@ def _conv_out(n: int | None, k: int, s: int, d: int, padding: str) -> int | None
     return out if out > 0 else 0
 
 
+def _transpose_out(n: int | None, k: int, s: int, d: int, padding: str) -> int | None:
+    """Conv*DTranspose (output_padding=None): ``n * s``, plus ``max(k_eff - s, 0)`` for 'valid'."""
+    if n is None:
+        return None
+    return n * s + (0 if padding == "same" else max((k - 1) * d + 1 - s, 0))
+
+
 def _rank_of(cls: str) -> int:
     for r in (1, 2, 3):
         if f"{r}D" in cls:
@@ -63,6 +70,8 @@ _SAME = {"BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout1
 def out_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
     """The Keras output shape of a layer (None when it cannot be told statically)."""
     x = ins[0] if ins else None
+    if cls in ("Dot", "Attention", "AdditiveAttention"):
+        return _two_inputs(cls, args, ins)
     if cls in ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
         if any(s is None for s in ins):
             return None
@@ -87,7 +96,8 @@ def out_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape 
         if x[-1] is None or rank < 2:
             raise Unbuildable(cls)
         return x[:-1] + (_val(args.get("units")),)
-    if cls in ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D"):
+    if cls in ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D") \
+            or cls.endswith("DTranspose"):
         k = _rank_of(cls)
         if rank != k + 2 or x[-1] is None:
             raise Unbuildable(cls)
@@ -97,8 +107,9 @@ def out_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape 
         pad = _val(args.get("padding"), "valid")
         if ks is None or st is None or dl is None:
             return (None,) * (k + 1) + (None,)
-        spatial = tuple(_conv_out(x[1 + i], ks[i], st[i], dl[i], pad) for i in range(k))
-        if cls == "DepthwiseConv2D":
+        size = _transpose_out if cls.endswith("DTranspose") else _conv_out
+        spatial = tuple(size(x[1 + i], ks[i], st[i], dl[i], pad) for i in range(k))
+        if cls.startswith("Depthwise"):
             dm = _val(args.get("depth_multiplier"), 1)
             ch = x[-1] * dm if isinstance(dm, int) else None
         else:
@@ -144,6 +155,10 @@ def out_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape 
                 total *= d
             return (x[0],) + tuple(total // known if d == -1 else d for d in target)
         return (x[0],) + target
+    if cls == "EinsumDense":
+        from kerastf_xlate.tokeras.weighted_extra import einsum_out_shape  # it imports this module
+
+        return einsum_out_shape(args, x)
     if cls == "Embedding":
         return x + (_val(args.get("output_dim")),)
     if cls.startswith("ZeroPadding") or cls.startswith("Cropping"):
@@ -171,7 +186,29 @@ def out_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape 
         if rank != 2:
             raise Unbuildable(cls)
         return (x[0], _val(args.get("n")), x[1])
+    if cls in ("GroupNormalization", "Normalization", "Resizing", "CenterCrop", "CategoryEncoding"):
+        from kerastf_xlate.tokeras.shape_args import out_shape_extra  # it imports this module
+
+        return out_shape_extra(cls, args, x)
     return None
+
+
+def _two_inputs(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    """Dot: x without its axis, then y without batch and its axis (Keras's rule); Attention:
+    the query's shape with the value's features."""
+    if len(ins) < 2 or any(s is None for s in ins):
+        return None
+    x, y = ins[0], ins[1]
+    assert x is not None and y is not None
+    if cls != "Dot":
+        return x[:-1] + y[-1:]
+    axes = _val(args.get("axes"))
+    axes = [axes, axes] if isinstance(axes, int) else axes
+    if not (isinstance(axes, (tuple, list)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)):
+        return None
+    a0, a1 = (a % len(s) if a < 0 else a for a, s in zip(axes, (x, y)))
+    out = tuple(d for i, d in enumerate(x) if i != a0) + tuple(d for i, d in enumerate(y) if i not in (0, a1))
+    return out if len(out) > 1 else out + (1,)
 
 
 def _pairs(v: Any, k: int) -> list[tuple[int, int]] | None:

@@ -8,6 +8,7 @@ whole text, applied from the end so earlier offsets stay valid.
 from __future__ import annotations
 
 import ast
+import re
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,18 +70,30 @@ class Edits:
     def replace(self, start: int, end: int, text: str) -> None:
         self.spans.append((start, end, text))
 
-    def apply(self, text: str) -> str:
+    def apply(self, text: str, newline: str = "\n") -> str:
+        """The text with every span replaced; the new text's line breaks become ``newline``
+        (the file's own, so a CRLF file stays CRLF)."""
         out = text
         last = len(text) + 1
         for start, end, repl in sorted(self.spans, key=lambda s: (s[0], s[1]), reverse=True):
             if end > last:
                 raise ValueError("overlapping edits")
-            out = out[:start] + repl + out[end:]
+            out = out[:start] + with_newline(repl, newline) + out[end:]
             last = start
         return out
 
     def __bool__(self) -> bool:
         return bool(self.spans)
+
+
+def newline_of(text: str) -> str:
+    """The file's line break: its first one, as LibCST (hence to-tf) takes it; ``\n`` if none."""
+    m = re.search(r"\r\n?|\n", text)
+    return m.group(0) if m else "\n"
+
+
+def with_newline(code: str, newline: str) -> str:
+    return code if newline == "\n" else code.replace("\r\n", "\n").replace("\n", newline)
 
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,

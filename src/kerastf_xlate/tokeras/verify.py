@@ -87,7 +87,7 @@ def _candidate_inputs(unit: UnitInfo, keras_model: Any, input_shape: tuple[int, 
             out.append((tuple(s[1:]), dtype, high))
     last = hint.get("last")
     rank = hint.get("rank")
-    if hint.get("cls") == "Dense" and isinstance(last, int):
+    if hint.get("cls") in ("Dense", "EinsumDense") and isinstance(last, int) and not rank:
         out.append(((last,), dtype, high))
     if rank:
         common = [28, 32, 64, 16, 8, 224, 96, 128, 12, 24, 48]

@@ -141,7 +141,9 @@ def _embedding(node: ast.AST, ctx: Ctx) -> Match | None:
 
 
 def _core(node: ast.AST, ctx: Ctx) -> Match | None:
-    return _dense(node, ctx) or _conv(node, ctx)
+    from kerastf_xlate.tokeras.weighted_extra import extra_core  # it imports this module
+
+    return _dense(node, ctx) or _conv(node, ctx) or extra_core(node, ctx)
 
 
 def _with_bias(node: ast.AST, ctx: Ctx) -> Match | None:
@@ -164,8 +166,8 @@ def _with_bias(node: ast.AST, ctx: Ctx) -> Match | None:
         absorbed: list[ast.stmt] = []
         inner = resolved(core_node, ctx, absorbed)
         m = _core(inner, ctx)
-        if m is None or "bias" in m.spec.weights:
-            continue
+        if m is None or "bias" in m.spec.weights or "use_bias" not in m.spec.args:
+            continue  # EinsumDense matches its own bias (any rank, ``bias_axes``)
         units = m.spec.args.get("filters") or m.spec.args.get("units")
         if m.spec.cls == "DepthwiseConv2D":
             units = None  # bias has in_channels * depth_multiplier entries

@@ -9,7 +9,8 @@ Pipeline for one source:
 3. keep a unit as Keras when its instance is used with a Keras-only API (XL303);
 4. generate each unit's ``tf.Module`` class from the rules' handlers;
 5. apply the statement edits with LibCST, add ``import tensorflow as tf`` and the
-   initializer helpers, drop the Keras imports nothing uses any more.
+   initializer helpers, drop the Keras imports nothing uses any more; LibCST sees only
+   the top-level statements these touch (:mod:`.splice`), the rest is copied.
 
 Nothing here imports TensorFlow or Keras or executes the user's code.
 """
@@ -17,21 +18,22 @@ Nothing here imports TensorFlow or Keras or executes the user's code.
 from __future__ import annotations
 
 import ast
+import bisect
+import collections
 import io
 import tokenize
 from functools import partial
-
-import libcst as cst
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, findings_for_uses, parse, source_lines, suppressed
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
-from kerastf_xlate.totf.common import MODULE_API, Blocked, LayerNode
+from kerastf_xlate.totf.common import MODULE_API, Blocked
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
-from kerastf_xlate.totf.initializers import HELPER_NAMES, helpers_source
+from kerastf_xlate.totf.initializers import helpers_source
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
+from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
@@ -64,16 +66,71 @@ def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
             yield from _blocks(case.body)
 
 
-def _comments(text: str) -> dict[int, str]:
-    """Line -> comment text (``# ...``) for every comment in the source."""
+def _tokenize_comments(text: str, first_line: int = 1) -> dict[int, str]:
+    """Line -> comment text (``# ...``) for every comment in ``text``, which starts at
+    line ``first_line`` of the source."""
     out: dict[int, str] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT:
-                out[tok.start[0]] = tok.string
+                out[tok.start[0] + first_line - 1] = tok.string
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return out
+
+
+class _Comments:
+    """Line -> comment text, found when asked: ``tokenize`` (pure Python) takes seconds on
+    a big file, and only the lines of the models' statements are asked about.
+
+    The text is tokenized a section at a time: a top-level statement and the lines above
+    it. A section starts between statements (no open bracket or string), so the
+    tokenizer finds there the comments it finds in the whole text."""
+
+    def __init__(self, text: str, source: Source) -> None:
+        self._lines = source.lines
+        self._ends = [g.end for g in source.groups]
+        self._done: set[int] = set()
+        self._found: dict[int, str] = {}
+        if text.count("\r") != text.count("\r\n"):
+            # readline splits at "\n" only, so a lone CR ends no line here: number the
+            # lines as tokenizing the whole text always did
+            self._found, self._ends = _tokenize_comments(text), []
+            self._done.add(0)
+
+    def get(self, line: int) -> str | None:
+        k = bisect.bisect_left(self._ends, line)
+        if k not in self._done:
+            self._done.add(k)
+            first = self._ends[k - 1] + 1 if k else 1
+            last = self._ends[k] if k < len(self._ends) else len(self._lines)
+            self._found.update(_tokenize_comments("".join(self._lines[first - 1 : last]), first))
+        return self._found.get(line)
+
+    def __contains__(self, line: int) -> bool:
+        return self.get(line) is not None
+
+
+class _Taken:
+    """The names a generated class must not take: every ``Name`` and every class or
+    function name in the module, and the classes generated so far. Looked up one name at
+    a time, in the statements whose text holds it."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+        self._added: set[str] = set()
+
+    def __contains__(self, name: str) -> bool:
+        if name in self._added:
+            return True
+        for stmt in self._source.mentioning({name}):
+            for n in ast.walk(stmt):
+                if (isinstance(n, ast.Name) and n.id == name) or (isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == name):
+                    return True
+        return False
+
+    def add(self, name: str) -> None:
+        self._added.add(name)
 
 
 def _one_statement_per_line(stmt: ast.stmt, lines: list[str]) -> bool:
@@ -115,6 +172,16 @@ def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str], skip: set[int
 def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | None = None,
               rules: RuleSet | None = None) -> tuple[str, list[Diagnostic]]:
     """Translate one Python source; return the new source and the diagnostics."""
+    from kerastf_xlate.totf import common
+
+    try:
+        return _translate(text, path, input_shape, rules)
+    finally:
+        # the constants are read from this source's tree, which must not outlive the call
+        common.CONSTANTS = {}
+
+
+def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules: RuleSet | None) -> tuple[str, list[Diagnostic]]:
     tree = parse(text, path)
     if "keras" not in text:
         return text, []
@@ -133,7 +200,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         if use.call is not None:
             refs[id(use.call)] = (rule, use.layer in rule.functions)
         base_rules[id(use.node)] = rule
-    tf = tf_alias(tree) or "tf"
+    tf = tf_alias(tree.body) or "tf"
     if tf != "tf":
         # generated code says `tf.`; keep it simple and honest
         return text, [_diag(path, lines, tree.body[0] if tree.body else None, "XL301", f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")]
@@ -142,16 +209,19 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
 
     from kerastf_xlate.totf import common
 
-    common.CONSTANTS = common.module_constants(tree)
+    # what the analysis below looks for is named in few statements of a big file: the
+    # source tells which (whole-tree walks cost seconds on a 5 MB file)
+    source = Source(text, tree)
+    common.CONSTANTS = common.module_constants(tree, source.mentioning)
     builder = GraphBuilder(lines, refs, rules, input_shape)
     graph_units: list[tuple[GraphUnit, list[ast.stmt], ast.AST | None]] = []
-    claimed: set[int] = set()
 
     # graph units, block by block (functions included); `owner` is the enclosing def
     owners: dict[int, ast.AST | None] = {id(tree.body): None}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            owners[id(node.body)] = node
+    for block in _blocks(tree.body):
+        for node in block:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                owners[id(node.body)] = node
     for block in _blocks(tree.body):
         for i, stmt in enumerate(block):
             try:
@@ -185,7 +255,6 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
                 diags.append(_diag(path, lines, stmt, "XL301", f"class kept as Keras: `{stmt.name}` is not defined at module level"))
 
     # keep units whose instances use Keras-only APIs (XL303)
-    scope_of_unit: list[tuple[object, set[str], list[ast.AST]]] = []
     kept_units: set[int] = set()
     plans: dict[int, TrainingPlan] = {}  # id(unit) -> plan, applied only if the unit is translated
     all_folded = {id(s) for u, _, _ in graph_units for s in [u.anchor] + u.removed}
@@ -195,10 +264,10 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         if owner is not None and (unit.target is None or _returns_name(owner, unit.target)):
             # `return Model(...)` / `return model` in a function: also check the names its
             # result is bound to (`model = build_model()`)
-            names |= _bound_from_calls(tree, owner.name)  # type: ignore[attr-defined]
+            names |= _bound_from_calls(source, owner.name)  # type: ignore[attr-defined]
             scope = [tree]
         folded = all_folded  # statements consumed by any model's class (another model may share the name)
-        bad = _instance_uses_ok(scope, names, folded) if names else None
+        bad = _instance_uses_ok(_narrow(scope, tree, source, names), names, folded) if names else None
         if bad:
             try:
                 plans[id(unit)] = plan_training(tree, names, scope, lines, bad, skip=folded)
@@ -211,8 +280,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     while changed:
         changed = False
         for name, sunit in list(sub_units.items()):
-            names = _bound_from_calls(tree, name)
-            bad = _instance_uses_ok([tree], names) if names else None
+            names = _bound_from_calls(source, name)
+            bad = _instance_uses_ok(source.mentioning(names), names) if names else None
             why = None
             if bad:
                 try:
@@ -220,7 +289,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
                 except Blocked as exc:
                     why = (f"model kept as Keras: {exc}", exc.node or bad[1], getattr(exc, "code", "XL303"))
             else:
-                user = _used_outside(tree, name, sub_units)
+                user = _used_outside(tree, source, name, sub_units)
                 if user is not None:
                     why = (f"class kept as Keras: `{name}` is used where a Keras layer is needed", user, "XL301")
             if why:
@@ -233,9 +302,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     # generate
     edits = Edits()
     needs: set[str] = set()
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
-        s.name for s in ast.walk(tree) if isinstance(s, (ast.ClassDef, ast.FunctionDef))}
-    comments = _comments(text)
+    taken = _Taken(source)
+    comments = _Comments(text, source)
     translated_any = False
     translated_units: set[int] = set()
     for unit, block, owner in graph_units:
@@ -245,7 +313,7 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         if not all(_one_statement_per_line(s, lines) for s in stmts):
             diags.append(_diag(path, lines, unit.anchor, "XL301", "model kept as Keras: its statements share lines with other code"))
             continue
-        leak = _graph_leak(unit, block)
+        leak = _graph_leak(unit, block, source)
         if leak is not None:
             diags.append(_diag(path, lines, leak, "XL301", f"model kept as Keras: graph tensor `{getattr(leak, 'id', '?')}` is used outside the model definition"))
             continue
@@ -301,17 +369,15 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     if not translated_any or not edits:
         return text, sorted(set(diags))
 
-    module = cst.parse_module(text)
-    new_module, applied = apply_edits(module, edits)
+    applied = apply_edits(source, edits)
     missing = (set(edits.replace) | edits.remove) - applied
     if missing:  # pragma: no cover - positions always match for one-statement lines
         return text, sorted(set(diags)) + [_diag(path, lines, None, "XL301", "internal: could not locate statements to rewrite; nothing translated")]
-    code = new_module.code
-    code = drop_unused_keras_imports(code)
-    new_tree = ast.parse(code)
-    defined = {s.name for s in new_tree.body if isinstance(s, ast.FunctionDef)}
+    drop_unused_keras_imports(source)
+    new_body = [s for s, _ in source.statements()]
+    defined = {s.name for s in new_body if isinstance(s, ast.FunctionDef)}
     block = ""
-    if tf_alias(new_tree) is None:
+    if tf_alias(new_body) is None:
         block += "import tensorflow as tf\n"
     helper = helpers_source({n for n in needs if n not in defined})
     if helper and "_fans" not in defined:
@@ -321,8 +387,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
         if name not in defined:
             block += ("\n\n" if block else "") + h
     if block:
-        code = insert_after_imports(code, block)
-    return code, sorted(set(diags))
+        insert_after_imports(source, block)
+    return source.text(), sorted(set(diags))
 
 
 def _key(stmt: ast.stmt, lines: list[str]) -> tuple[int, int]:
@@ -349,23 +415,42 @@ def _returns_name(func: ast.AST, name: str) -> bool:
     return any(isinstance(r, ast.Return) and isinstance(r.value, ast.Name) and r.value.id == name for r in ast.walk(func))
 
 
-def _bound_from_calls(tree: ast.AST, func_name: str) -> set[str]:
+def _narrow(scope: list[ast.AST], tree: ast.Module, source: Source, names: set[str]) -> list[ast.AST]:
+    """The module-level statements of ``scope`` that may use ``names`` (all of a function)."""
+    if scope == [tree] or scope == tree.body:
+        return list(source.mentioning(names))
+    return scope
+
+
+def _bound_from_calls(source: Source, func_name: str) -> set[str]:
     """Names bound to the result of ``func_name(...)`` anywhere (``m = build_model()``)."""
     out = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name) and n.value.func.id == func_name:
-            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    for stmt in source.mentioning({func_name}):
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name) and n.value.func.id == func_name:
+                out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
     return out
 
 
-def _used_outside(tree: ast.Module, name: str, sub_units: dict[str, SubclassUnit]) -> ast.AST | None:
+def _walk(nodes: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """``ast.walk`` of the module restricted to these top-level statements, in its
+    breadth-first order."""
+    todo = collections.deque(nodes)
+    while todo:
+        node = todo.popleft()
+        todo.extend(ast.iter_child_nodes(node))
+        yield node
+
+
+def _used_outside(tree: ast.Module, source: Source, name: str, sub_units: dict[str, SubclassUnit]) -> ast.AST | None:
     """A use of class ``name`` other than ``x = Name(...)`` or ``self.x = Name(...)`` in a
     translated class (e.g. inside a Sequential that stays Keras)."""
+    stmts = source.mentioning({name})
     parents: dict[int, ast.AST] = {}
-    for n in ast.walk(tree):
+    for n in _walk(stmts):
         for c in ast.iter_child_nodes(n):
             parents[id(c)] = n
-    for n in ast.walk(tree):
+    for n in _walk(stmts):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
             call = parents.get(id(n))
             if not (isinstance(call, ast.Call) and call.func is n):
@@ -392,7 +477,7 @@ def _enclosing_class(tree: ast.Module, target: ast.AST) -> str | None:
     return None
 
 
-def _graph_leak(unit: GraphUnit, block: list[ast.stmt]) -> ast.AST | None:
+def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source) -> ast.AST | None:
     """A later read of a name whose binding in force is a graph statement being removed."""
     removed = {id(s) for s in unit.removed}
     last_store: dict[str, bool] = {}  # name -> bound by a removed graph statement
@@ -404,6 +489,9 @@ def _graph_leak(unit: GraphUnit, block: list[ast.stmt]) -> ast.AST | None:
             continue
         if stmt is unit.anchor:
             continue
+        live = {name for name, bound in last_store.items() if bound}
+        if not live or not source.mentions(stmt, live):
+            continue  # it can neither read nor rebind a name a removed statement bound
         for n in _shallow_walk(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and last_store.get(n.id):
                 return n
@@ -418,7 +506,7 @@ def _shallow_walk(node: ast.AST):  # type: ignore[no-untyped-def]
     return ast.walk(node)
 
 
-def _moved_comments(unit: GraphUnit, lines: list[str], comments: dict[int, str]) -> str:
+def _moved_comments(unit: GraphUnit, lines: list[str], comments: _Comments) -> str:
     """Comments inside the model's statements, kept above the generated class."""
     found: list[str] = []
     for s in [unit.anchor] + unit.removed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,29 +125,74 @@ def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
     return namer(snake(rule.layer))
 
 
-def module_constants(tree: ast.Module) -> dict[str, Any]:
+def _stores(nodes: Iterable[ast.AST], only: str | None = None) -> dict[str, int]:
+    """How often each name (or only ``only``) is bound or deleted; ``global`` / ``nonlocal``
+    count twice (the name is bound elsewhere too)."""
+    stores: dict[str, int] = {}
+    for top in nodes:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                if only is None or n.id == only:
+                    stores[n.id] = stores.get(n.id, 0) + 1
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                for name in n.names:
+                    if only is None or name == only:
+                        stores[name] = stores.get(name, 0) + 2
+    return stores
+
+
+class ModuleConstants(Mapping[str, Any]):
     """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``).
 
-    The translation uses their values where it needs static ones (shapes).
+    The translation uses their values where it needs static ones (shapes). Worked out
+    one name at a time when asked, from the statements ``mentioning`` says may name it: a
+    big module binds thousands of names, the translation asks about a few.
     """
-    stores: dict[str, int] = {}
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            stores[n.id] = stores.get(n.id, 0) + 1
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            for name in n.names:
-                stores[name] = stores.get(name, 0) + 2
-    out: dict[str, Any] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            name = stmt.targets[0].id
-            value = literal(stmt.value)
-            if stores.get(name) == 1 and value is not UNKNOWN:
-                out[name] = value
-    return out
+
+    def __init__(self, tree: ast.Module, mentioning: Callable[[set[str]], list[ast.stmt]] | None = None) -> None:
+        self._tree = tree
+        self._mentioning = mentioning or (lambda names: tree.body)
+        self._assigns: dict[str, list[ast.Assign]] = {}  # top-level `name = value`, in order
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                self._assigns.setdefault(stmt.targets[0].id, []).append(stmt)
+        self._known: dict[str, Any] = {}
+        self._all: dict[str, Any] | None = None
+
+    def _value(self, name: str, stores: int) -> Any:
+        assigns = self._assigns.get(name, [])
+        return literal(assigns[0].value) if stores == 1 and len(assigns) == 1 else UNKNOWN
+
+    def __getitem__(self, name: str) -> Any:
+        if self._all is not None:
+            return self._all[name]
+        if name not in self._known:
+            stores = _stores(self._mentioning({name}), name).get(name, 0) if name in self._assigns else 0
+            self._known[name] = self._value(name, stores)
+        if self._known[name] is UNKNOWN:
+            raise KeyError(name)
+        return self._known[name]
+
+    def _everything(self) -> dict[str, Any]:
+        if self._all is None:
+            stores = _stores([self._tree])
+            values = {name: self._value(name, stores.get(name, 0)) for name in self._assigns}
+            self._all = {name: v for name, v in values.items() if v is not UNKNOWN}
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
 
 
-CONSTANTS: dict[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
+def module_constants(tree: ast.Module, mentioning: Callable[[set[str]], list[ast.stmt]] | None = None) -> Mapping[str, Any]:
+    """The :class:`ModuleConstants` of ``tree``."""
+    return ModuleConstants(tree, mentioning)
+
+
+CONSTANTS: Mapping[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
 
 
 def static_value(node: ast.AST | None) -> Any:

@@ -2,7 +2,8 @@
 
 Edits are keyed by the ``(line, column)`` where a statement starts (from ``ast``); LibCST's
 ``PositionProvider`` finds the same statements, so everything not edited is reproduced
-byte-for-byte by LibCST's lossless round trip.
+byte-for-byte by LibCST's lossless round trip. LibCST only sees the top-level statements
+an edit touches (:mod:`.splice`); the rest of the file is copied.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from kerastf_xlate.totf.splice import Source, Window
 
 
 @dataclass
@@ -80,11 +83,21 @@ class _Apply(cst.CSTTransformer):
         return self._edit(original, updated)
 
 
-def apply_edits(module: cst.Module, edits: Edits) -> tuple[cst.Module, set[tuple[int, int]]]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    tr = _Apply(edits, module.default_indent, module.default_newline)
-    new = wrapper.visit(tr)
-    return new, tr.applied
+def apply_edits(source: Source, edits: Edits) -> set[tuple[int, int]]:
+    """Apply ``edits`` to ``source``; return the keys of the statements found."""
+    keys = set(edits.replace) | edits.remove
+    applied: set[tuple[int, int]] = set()
+
+    def edit(module: cst.Module, window: Window) -> cst.Module:
+        local = Edits({(ln, col): code for (line, col), code in edits.replace.items() if (ln := window.local(line))},
+                      {(ln, col) for line, col in edits.remove if (ln := window.local(line))})
+        tr = _Apply(local, module.default_indent, module.default_newline)
+        new = MetadataWrapper(module, unsafe_skip_copy=True).visit(tr)
+        applied.update((line + window.offset, col) for line, col in tr.applied)
+        return new
+
+    source.rewrite({g for line, _ in keys if (g := source.group_at(line)) is not None}, edit)
+    return applied
 
 
 def _with_newline(code: str, newline: str) -> str:
@@ -98,11 +111,11 @@ def _is_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, (ast.Import, ast.ImportFrom))
 
 
-def import_anchor(tree: ast.Module) -> int:
-    """Index in ``tree.body`` after which new imports/helpers go: after the leading run of
-    docstring, ``from __future__`` and imports (top-level, unconditional)."""
+def import_anchor(body: list[ast.stmt]) -> int:
+    """Index in a module's ``body`` after which new imports/helpers go: after the leading
+    run of docstring, ``from __future__`` and imports (top-level, unconditional)."""
     idx = 0
-    for i, stmt in enumerate(tree.body):
+    for i, stmt in enumerate(body):
         if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             idx = 1
             continue
@@ -113,9 +126,9 @@ def import_anchor(tree: ast.Module) -> int:
     return idx
 
 
-def tf_alias(tree: ast.Module) -> str | None:
+def tf_alias(body: list[ast.stmt]) -> str | None:
     """The name ``tensorflow`` is imported as at module level (``tf``), if any."""
-    for stmt in tree.body:
+    for stmt in body:
         if isinstance(stmt, ast.Import):
             for a in stmt.names:
                 if a.name == "tensorflow":
@@ -123,29 +136,33 @@ def tf_alias(tree: ast.Module) -> str | None:
     return None
 
 
-def unused_keras_imports(tree: ast.Module) -> list[tuple[ast.stmt, list[str]]]:
-    """Top-level keras import statements and which of their aliases nothing uses any more."""
-    loads: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-            loads.add(node.id)
-    # names exported via __all__ count as used
+_KERAS_ROOTS = ("keras", "tf_keras", "keras_core")
+
+
+def _keras_import_names(stmt: ast.stmt) -> list[str]:
+    """The names a top-level Keras import statement binds (``layers``, ``keras``, ...)."""
+    if isinstance(stmt, ast.Import):
+        return [a.asname or a.name.split(".")[0] for a in stmt.names if a.name.split(".")[0] in _KERAS_ROOTS]
+    if isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+        m = stmt.module
+        if m.split(".")[0] in _KERAS_ROOTS or m.startswith("tensorflow.keras") or (m == "tensorflow" and any(a.name == "keras" for a in stmt.names)):
+            cand = [a for a in stmt.names if a.name != "*"]
+            if m == "tensorflow":
+                cand = [a for a in cand if a.name == "keras"]
+            return [a.asname or a.name for a in cand]
+    return []
+
+
+def unused_keras_imports(source: Source) -> list[tuple[ast.stmt, int, list[str]]]:
+    """Top-level Keras import statements (with their line shift) and which of their
+    aliases nothing reads any more."""
+    imports = [(stmt, shift, names) for stmt, shift in source.statements() if (names := _keras_import_names(stmt))]
+    loads = source.names_loaded({n for _, _, names in imports for n in names})
     out = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import):
-            mods = [a for a in stmt.names if a.name.split(".")[0] in ("keras", "tf_keras", "keras_core")]
-            unused = [a.asname or a.name.split(".")[0] for a in mods if (a.asname or a.name.split(".")[0]) not in loads]
-            if unused:
-                out.append((stmt, unused))
-        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
-            m = stmt.module
-            if m.split(".")[0] in ("keras", "tf_keras", "keras_core") or m.startswith("tensorflow.keras") or (m == "tensorflow" and any(a.name == "keras" for a in stmt.names)):
-                cand = [a for a in stmt.names if a.name != "*"]
-                if m == "tensorflow":
-                    cand = [a for a in cand if a.name == "keras"]
-                unused = [a.asname or a.name for a in cand if (a.asname or a.name) not in loads]
-                if unused:
-                    out.append((stmt, unused))
+    for stmt, shift, names in imports:
+        unused = [n for n in names if n not in loads]
+        if unused:
+            out.append((stmt, shift, unused))
     return out
 
 
@@ -182,34 +199,48 @@ class _DropAliases(cst.CSTTransformer):
         return updated.with_changes(body=[stmt.with_changes(names=keep)])
 
 
-def drop_unused_keras_imports(code: str) -> str:
-    tree = ast.parse(code)
-    found = unused_keras_imports(tree)
+def drop_unused_keras_imports(source: Source) -> None:
+    """Remove the Keras import aliases nothing reads any more (whole lines when empty)."""
+    found = unused_keras_imports(source)
     if not found:
-        return code
-    targets = {stmt.lineno: set(names) for stmt, names in found}
-    module = cst.parse_module(code)
-    return MetadataWrapper(module, unsafe_skip_copy=True).visit(_DropAliases(targets)).code
+        return
+    targets = {stmt.lineno + shift: set(names) for stmt, shift, names in found}
+
+    def edit(module: cst.Module, window: Window) -> cst.Module:
+        local = {ln: names for line, names in targets.items() if (ln := window.local(line))}
+        return MetadataWrapper(module, unsafe_skip_copy=True).visit(_DropAliases(local))
+
+    source.rewrite({g for line in targets if (g := source.group_at(line)) is not None}, edit)
 
 
 def _blank_lines(n: int) -> list[cst.EmptyLine]:
     return [cst.EmptyLine() for _ in range(n)]
 
 
-def insert_after_imports(code: str, block: str) -> str:
+def insert_after_imports(source: Source, block: str) -> None:
     """Insert top-level statements after the leading imports (LibCST keeps the rest as is).
 
     Blank lines follow PEP 8: none before the block at the top of a file, two between a
     function or class and its neighbours.
     """
-    tree = ast.parse(code)
-    idx = import_anchor(tree)
-    module = cst.parse_module(code)
+    # `idx` counts ast statements but indexes LibCST's body, which has one statement per
+    # line (`import a; import b` is one): as it always has.
+    idx = import_anchor([stmt for stmt, _ in source.statements()])
+    n = len(source.groups)
+
+    def edit(module: cst.Module, window: Window) -> cst.Module:
+        return _insert(module, window.body_index if idx < n else len(module.body), block)
+
+    source.rewrite({min(idx, n - 1)} if n else {0}, edit)
+
+
+def _insert(module: cst.Module, idx: int, block: str) -> cst.Module:
+    """``module`` with ``block``'s statements inserted before ``module.body[idx]``."""
     parsed = cst.parse_module(_with_newline(block, module.default_newline))
     new_body = list(parsed.body)
     body = list(module.body)
     if not new_body:
-        return code
+        return module
     first_leading = [ln for ln in list(parsed.header) + list(new_body[0].leading_lines) if ln.comment is not None]
     if idx and isinstance(new_body[0], (cst.ClassDef, cst.FunctionDef)):
         first_leading = _blank_lines(2) + first_leading
@@ -229,4 +260,4 @@ def insert_after_imports(code: str, block: str) -> str:
             header.pop()
         if header:
             header.append(cst.EmptyLine())
-    return module.with_changes(body=body[:idx] + new_body + body[idx:], header=header).code
+    return module.with_changes(body=body[:idx] + new_body + body[idx:], header=header)

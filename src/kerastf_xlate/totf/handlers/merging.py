@@ -54,7 +54,7 @@ def broadcast_lines(layer: str, xs_src: str, out: str, xs: str, rank: str, i: st
     ]
     if layer == "Subtract":
         lines.append(f"if len({xs}) != 2:")
-        lines.append(f'    raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")')
+        lines.append('    raise ValueError("A `Subtract` layer should be called on exactly 2 inputs")')
     lines.append(f"{out} = {xs}[0]")
     lines.append(f"for {t} in {xs}[1:]:")
     lines.append(f"    {out} = {op}({out}, {t})")
