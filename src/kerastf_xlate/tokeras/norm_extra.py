@@ -37,6 +37,7 @@ from kerastf_xlate.tokeras.ir import LayerSpec, Match, Var
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.shape_args import graph_only
 from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
+from kerastf_xlate.totf.handlers.preprocessing import nested_shape
 
 _EPSILON = 1e-07  # keras.config.epsilon(), Normalization's floor on the standard deviation
 
@@ -276,9 +277,9 @@ def normalization(node: ast.AST, ctx: Ctx) -> Match | None:
             and ctx.names.call(std.args[0]) in ("tf.sqrt", "tf.math.sqrt") and len(std.args[0].args) == 1 and not std.args[0].keywords):
         return None
     variance = _statistic(std.args[0].args[0], ctx)
-    if mean is None or variance is None or mean[1] != variance[1] or _shape(const(mean[0])) != _shape(const(variance[0])):
+    if mean is None or variance is None or mean[1] != variance[1] or nested_shape(const(mean[0])) != nested_shape(const(variance[0])):
         return None
-    axis = _axis(_shape(const(mean[0])), mean[1])
+    axis = _axis(nested_shape(const(mean[0])), mean[1])
     if axis is False:
         return None
     spec = LayerSpec("Normalization", {"mean": ctx.st.seg(mean[0]), "variance": ctx.st.seg(variance[0])})
@@ -325,25 +326,13 @@ def _statistic(node: ast.AST, ctx: Ctx) -> tuple[ast.expr, list[int] | None] | N
     if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.constant" and only_args(node, ["value", "dtype"])):
         return None
     value, dtype = kwarg(node, "value", 0), kwarg(node, "dtype", 1)
-    if value is None or _shape(const(value)) is None:
+    if value is None or nested_shape(const(value)) is None:
         return None
     if dtype is not None and not _float32(dtype, ctx):
         return None
     if dtype is None and not _all_floats(const(value)):
         return None  # tf.constant(2) is an int32 tensor: not Normalization's float32 statistics
     return value, shape
-
-
-def _shape(v: Any) -> tuple[int, ...] | None:
-    """Shape of a (nested) list of numbers; None when ragged or not numeric."""
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return ()
-    if isinstance(v, (list, tuple)) and v:
-        inner = [_shape(e) for e in v]
-        if inner[0] is None or any(s != inner[0] for s in inner):
-            return None
-        return (len(v),) + inner[0]
-    return None
 
 
 def _all_floats(v: Any) -> bool:

@@ -15,12 +15,12 @@ def _int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _nested_shape(v: Any) -> tuple[int, ...] | None:
+def nested_shape(v: Any) -> tuple[int, ...] | None:
     """Shape of a (nested) list of numbers; None when ragged or not numeric."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return ()
     if isinstance(v, (list, tuple)) and v:
-        inner = [_nested_shape(e) for e in v]
+        inner = [nested_shape(e) for e in v]
         if inner[0] is None or any(s != inner[0] for s in inner):
             return None
         return (len(v),) + inner[0]
@@ -36,7 +36,7 @@ def normalization(ctx: Ctx) -> Emitted:
     mean, variance = ctx.value("mean"), ctx.value("variance")
     if mean is None or variance is None:
         raise Unsupported("statistics from adapt() live in Keras state; give mean= and variance=")
-    ms, vs = _nested_shape(mean), _nested_shape(variance)
+    ms, vs = nested_shape(mean), nested_shape(variance)
     if ms is None or vs is None or ms != vs:
         raise Unsupported("mean and variance must be numbers or equally shaped lists")
     axis_v = ctx.value("axis")
