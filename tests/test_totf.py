@@ -224,3 +224,46 @@ def test_two_models_with_the_same_name_are_both_translated_in_one_pass() -> None
     out, diags = translate(src, "t.py")
     assert out.count("(tf.Module):") == 2, diags
     assert translate(out, "t.py")[0] == out
+
+
+SEQUENTIAL = 'model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])\n'
+
+
+@pytest.mark.parametrize("head", [
+    pytest.param('"""Doc."""\nfrom __future__ import annotations\n\nimport keras\nfrom keras import layers\n\x0c\n',
+                 id="form-feed-whole-file-rewrite"),
+    pytest.param('"""Doc."""\nimport keras\nfrom keras import layers  # a continuation \\\n\n', id="backslash-in-comment"),
+    pytest.param('import numpy as np; import keras\nfrom keras import layers\n\n', id="imports-sharing-a-line"),
+])
+def test_imports_and_helpers_go_after_the_leading_imports(head: str) -> None:
+    """Wherever the rewrite happens (a piece of the file, or the whole file when a form feed
+    or a backslash makes cutting unsafe), ``import tensorflow`` and the helpers follow the
+    docstring, ``from __future__`` and the leading imports, and the result compiles."""
+    out, _ = translate(head + SEQUENTIAL, "t.py")
+    compile(out, "t.py", "exec")
+    tree = ast.parse(out)
+    kinds = [type(s).__name__ for s in tree.body]
+    tf_at = next(i for i, s in enumerate(tree.body) if isinstance(s, ast.Import) and s.names[0].name == "tensorflow")
+    assert all(k in ("Expr", "Import", "ImportFrom") for k in kinds[:tf_at]), kinds
+    assert kinds.index("ClassDef") > tf_at
+    if head.startswith('"""'):
+        assert out.startswith('"""Doc."""\n')
+
+
+def test_a_decorator_that_reads_the_model_stops_the_sequential() -> None:
+    """``model.add`` after a statement that reads ``model`` (here in a decorator) is not
+    folded into the Sequential: the decorator must see the model as it was."""
+    src = textwrap.dedent("""\
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input(shape=(3,))])
+        model.add(layers.Dense(4))
+        def show(value):
+            return lambda f: f
+        @show(model(keras.ops.zeros((1, 3))))
+        def f():
+            pass
+        model.add(layers.Dense(2))
+        """)
+    out, diags = translate(src, "t.py")
+    assert "model.add(layers.Dense(2))" in out or out == src, out

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import ast
 import bisect
-import contextlib
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable
 
 from kerastf_xlate.args import blockers
 from kerastf_xlate.codes import CODES
@@ -98,31 +97,12 @@ def ast_parse(text: str, path: str) -> ast.Module:
     return ast.Module(body=body, type_ignores=[])
 
 
-_parsed: tuple[str, ast.Module] | None = None  # see reuse_tree
-
-
-@contextlib.contextmanager
-def reuse_tree(text: str, tree: ast.Module) -> Iterator[None]:
-    """Inside the block, :func:`parse` of this very string (the same object) starts from
-    ``tree`` (``ast.parse(text)``) instead of parsing again: the runner's syntax check of
-    an output hands its tree to the second pass over it (a 5 MB parse is seconds)."""
-    global _parsed
-    _parsed = (text, tree)
-    try:
-        yield
-    finally:
-        _parsed = None
-
-
 def parse(text: str, path: str) -> ast.Module:
     """``ast.parse`` with every failure turned into a one-line :class:`SourceError`."""
     try:
-        if _parsed is not None and _parsed[0] is text:
-            tree = _parsed[1]
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
-                tree = ast_parse(text, path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
+            tree = ast_parse(text, path)
         deep = _too_deep(tree) if len(text) > MAX_NESTING else None
         if deep is not None:
             line = getattr(deep, "lineno", None)

@@ -57,6 +57,17 @@ class Source:
         return text.encode(self.encoding)
 
 
+def newline_of(text: str) -> str:
+    """The file's line break: its first one, as LibCST takes it; ``\n`` when it has none."""
+    m = re.search(r"\r\n?|\n", text)
+    return m.group(0) if m else "\n"
+
+
+def with_newline(code: str, newline: str) -> str:
+    """Generated code (written with ``\n``) in the file's own line ending."""
+    return code if newline == "\n" else code.replace("\r\n", "\n").replace("\n", newline)
+
+
 def decode(path: str, data: bytes) -> Source:
     """Decode bytes as Python does (BOM, PEP 263 cookie, default UTF-8)."""
     if b"\0" in data:

@@ -29,7 +29,7 @@ from kerastf_xlate.tokeras.context import Ctx, resolved
 from kerastf_xlate.tokeras.ir import LayerSpec, Match, Var
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.stateless import dropout_call
-from kerastf_xlate.tokeras.text import const, kwarg, only_args, same
+from kerastf_xlate.tokeras.text import assigned, const, is_name, kwarg, only_args, same
 from kerastf_xlate.tokeras.variables import initializer_matches_default, initializer_source
 
 # ------------------------------------------------------------------------------ Attention
@@ -176,13 +176,8 @@ def attention(node: ast.AST, ctx: Ctx) -> Match | None:
 
 
 def _assign_to(stmt: ast.stmt) -> str | None:
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-        return stmt.targets[0].id
-    return None
-
-
-def _is_name(node: ast.AST, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
+    got = assigned(stmt)
+    return got[0] if got else None
 
 
 @sequence_idiom
@@ -197,15 +192,15 @@ def attention_dropout(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Mat
                                         and cond.test.id == ctx.training and len(cond.body) == 1 and not cond.orelse):
         return None
     call = last.value  # type: ignore[attr-defined]
-    if not (_calls(call, ctx, "tf.linalg.matmul") and len(call.args) == 2 and not call.keywords and _is_name(call.args[0], w)):
+    if not (_calls(call, ctx, "tf.linalg.matmul") and len(call.args) == 2 and not call.keywords and is_name(call.args[0], w)):
         return None
     drop = cond.body[0]
     value = drop.value if _assign_to(drop) == w else None  # type: ignore[attr-defined]
-    if _calls(value, ctx, "tf.zeros_like") and len(value.args) == 1 and not value.keywords and _is_name(value.args[0], w):  # type: ignore[union-attr]
+    if _calls(value, ctx, "tf.zeros_like") and len(value.args) == 1 and not value.keywords and is_name(value.args[0], w):  # type: ignore[union-attr]
         args = {"dropout": "1.0"}
     else:
         d = dropout_call(value, ctx) if value is not None else None
-        if d is None or d.spec.cls != "Dropout" or "noise_shape" in d.spec.args or not _is_name(d.inputs[0], w):
+        if d is None or d.spec.cls != "Dropout" or "noise_shape" in d.spec.args or not is_name(d.inputs[0], w):
             return None
         args = {"dropout": d.spec.args["rate"], **({"seed": d.spec.args["seed"]} if "seed" in d.spec.args else {})}
     m = _applied(first.value, call.args[1], last, ctx, call.args[0], [first, cond], follow=False)  # type: ignore[attr-defined]

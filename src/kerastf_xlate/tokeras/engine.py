@@ -24,12 +24,12 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, parse, suppressed
 from kerastf_xlate.rules import RuleSet, default_rules
-from kerastf_xlate.sources import SourceError
-from kerastf_xlate.tokeras.imports import finish, keras_bindings
+from kerastf_xlate.sources import SourceError, newline_of
 from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
+from kerastf_xlate.tokeras.imports import finish, keras_bindings
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import Edits, SourceText, newline_of
+from kerastf_xlate.tokeras.text import Edits, SourceText
 
 
 @dataclass

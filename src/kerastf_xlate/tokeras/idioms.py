@@ -21,6 +21,7 @@ from typing import Any
 from kerastf_xlate.tokeras.ir import LayerSpec, Match
 from kerastf_xlate.tokeras.patterns import Ctx, dropout_call, init_arg
 from kerastf_xlate.tokeras.text import UNKNOWN, const, is_int, kwarg, only_args, same, self_attr
+from kerastf_xlate.tokeras.text import tuple_assign as _tuple_assign
 
 
 @dataclass(eq=False)
@@ -298,14 +299,6 @@ class Idioms:
 
 def _reach_of(node: ast.expr, reach: dict[int, Def]) -> Def | None:
     return reach.get(id(node))
-
-
-def _tuple_assign(stmt: ast.stmt) -> tuple[str, str] | None:
-    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)
-            and len(stmt.targets[0].elts) == 2 and all(isinstance(e, ast.Name) for e in stmt.targets[0].elts)):
-        a, b = stmt.targets[0].elts
-        return a.id, b.id  # type: ignore[attr-defined]
-    return None
 
 
 def _bn_axes(axes: ast.expr, ctx: Ctx) -> bool:

@@ -36,23 +36,11 @@ from kerastf_xlate.tokeras.context import Ctx, init_arg, ints, resolved
 from kerastf_xlate.tokeras.ir import LayerSpec, Match, Var
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.shape_args import graph_only
-from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
+from kerastf_xlate.tokeras.text import assigned, const, is_int, is_name, kwarg, only_args, same, tuple_assign
+from kerastf_xlate.totf.handlers.normalization_extra import group_norm_any_rank_lines
 from kerastf_xlate.totf.handlers.preprocessing import nested_shape
 
 _EPSILON = 1e-07  # keras.config.epsilon(), Normalization's floor on the standard deviation
-
-
-def _assigned(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
-    """``name = value`` -> (name, value)."""
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-        return stmt.targets[0].id, stmt.value
-    return None
-
-
-def _tuple_assign(stmt: ast.stmt) -> tuple[str, str] | None:
-    from kerastf_xlate.tokeras.idioms import _tuple_assign as pair  # it imports the patterns, which import this module
-
-    return pair(stmt)
 
 
 def _call_of(node: ast.AST | None, ctx: Ctx, q: str, n_args: int) -> ast.Call | None:
@@ -63,17 +51,13 @@ def _call_of(node: ast.AST | None, ctx: Ctx, q: str, n_args: int) -> ast.Call | 
     return None
 
 
-def _is_name(node: ast.AST | None, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
-
-
 # ------------------------------------------------------------------------------ GroupNormalization
 
 
 @sequence_idiom
 def group_norm(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """``out = tf.reshape(y, S)`` closing the statements above it (see the module docstring)."""
-    last = _assigned(stmts[i])
+    last = assigned(stmts[i])
     close = _call_of(last[1], ctx, "tf.reshape", 2) if last is not None else None
     if close is None or not all(isinstance(a, ast.Name) for a in close.args) or id(stmts[i]) in ctx.deny:
         return None
@@ -116,8 +100,8 @@ def _static_form(ctx: Ctx, stmts: list[ast.stmt], i: int, close: ast.Call) -> di
     if i < 4:
         return None
     y, s = (a.id for a in close.args)  # type: ignore[attr-defined]
-    heads = [_assigned(st) for st in stmts[i - 4 : i]]
-    pair = _tuple_assign(stmts[i - 2])
+    heads = [assigned(st) for st in stmts[i - 4 : i]]
+    pair = tuple_assign(stmts[i - 2])
     if heads[0] is None or heads[1] is None or heads[3] is None or pair is None:
         return None
     (s_name, shape_call), (g, grouped), (y_name, bn) = heads[0], heads[1], heads[3]
@@ -128,15 +112,15 @@ def _static_form(ctx: Ctx, stmts: list[ast.stmt], i: int, close: ast.Call) -> di
         return None
     x = shape_call.args[0]
     # the input is read before anything here rebinds it; every temporary keeps its value to the end
-    if not _is_name(grouped.args[0], x.id) or x.id == s or len({s, g, m, v}) != 4 or y == s:
+    if not is_name(grouped.args[0], x.id) or x.id == s or len({s, g, m, v}) != 4 or y == s:
         return None
     if not (isinstance(moments, ast.Call) and ctx.names.call(moments) == "tf.nn.moments"
-            and only_args(moments, ["x", "axes", "shift", "keepdims", "name"]) and _is_name(kwarg(moments, "x", 0), g)
+            and only_args(moments, ["x", "axes", "shift", "keepdims", "name"]) and is_name(kwarg(moments, "x", 0), g)
             and kwarg(moments, "shift", 2) is None and const(kwarg(moments, "keepdims", 3)) is True):
         return None
     if not (isinstance(bn, ast.Call) and ctx.names.call(bn) == "tf.nn.batch_normalization"
             and only_args(bn, ["x", "mean", "variance", "offset", "scale", "variance_epsilon", "name"])
-            and _is_name(kwarg(bn, "x", 0), g) and _is_name(kwarg(bn, "mean", 1), m) and _is_name(kwarg(bn, "variance", 2), v)):
+            and is_name(kwarg(bn, "x", 0), g) and is_name(kwarg(bn, "mean", 1), m) and is_name(kwarg(bn, "variance", 2), v)):
         return None
     if not isinstance(grouped.args[1], ast.List):
         return None
@@ -167,7 +151,7 @@ def _static_grouping(target: ast.List, axes_node: ast.expr | None, s: str) -> di
             continue
         e = elts[k] if k < pos else elts[k + 1]
         v = const(e)
-        dynamic = isinstance(e, ast.Subscript) and _is_name(e.value, s) and const(e.slice) == k
+        dynamic = isinstance(e, ast.Subscript) and is_name(e.value, s) and const(e.slice) == k
         if not (dynamic or (is_int(v) and v > 0)):
             return None
         dims[k] = None if dynamic else v
@@ -190,7 +174,7 @@ def _any_rank(ctx: Ctx, stmts: list[ast.stmt], i: int) -> dict[str, Any] | None:
         s, x = shape_s.targets[0].id, shape_s.value.args[0].id  # type: ignore[attr-defined]
         r, c = (e.id for e in rc.targets[0].elts)  # type: ignore[attr-defined]
         g, gr, y = gs.targets[0].id, block[4].targets[0].id, bn.targets[0].id  # type: ignore[attr-defined]
-        m, v = _tuple_assign(block[5])  # type: ignore[misc]
+        m, v = tuple_assign(block[5])  # type: ignore[misc]
         groups, out = const(gs.value.orelse), block[7].targets[0].id  # type: ignore[attr-defined]
         call = bn.value  # type: ignore[attr-defined]
         offset, scale, eps = kwarg(call, "offset", 3), kwarg(call, "scale", 4), const(kwarg(call, "variance_epsilon", 5))
@@ -210,18 +194,7 @@ def _any_rank(ctx: Ctx, stmts: list[ast.stmt], i: int) -> dict[str, Any] | None:
     beta_src, gamma_src = param(offset), param(scale)
     if beta_src is None or gamma_src is None:
         return None
-    message = 'f"GroupNormalization: {' + g + '} groups do not divide {' + c + '} channels"'
-    want = "\n".join([
-        f"{s} = {tf}.shape({x})",
-        f"{r}, {c} = len({x}.shape), {x}.shape[-1]",
-        f"{g} = {c} if {groups} == -1 else {groups}",
-        f"if {c} is None or {c} < {g} or {c} % {g}:",
-        f"    raise ValueError({message})",
-        f"{gr} = {tf}.reshape({x}, {tf}.concat([[-1], {s}[1:-1], [{g}, {c} // {g}]], 0))",
-        f"{m}, {v} = {tf}.nn.moments({gr}, axes=[i for i in range(1, {r} + 1) if i != {r} - 1], keepdims=True)",
-        f"{y} = {tf}.nn.batch_normalization({gr}, {m}, {v}, offset={beta_src}, scale={gamma_src}, variance_epsilon={eps!r})",
-        f"{out} = {tf}.reshape({y}, {s})",
-    ])
+    want = "\n".join(group_norm_any_rank_lines(x, y, out, groups, eps, beta_src, gamma_src, (s, r, c, g, gr, m, v), tf))
     try:
         expected = ast.parse(want).body
     except SyntaxError:

@@ -40,11 +40,10 @@ from typing import Any
 
 from kerastf_xlate.tokeras.context import Ctx, tuple_src
 from kerastf_xlate.tokeras.ir import LayerSpec, Match
-from kerastf_xlate.tokeras.norm_extra import _is_name
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.shape_args import needs_shape
 from kerastf_xlate.tokeras.shapes import Shape
-from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
+from kerastf_xlate.tokeras.text import const, is_int, is_name, kwarg, only_args, same
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")  # Keras's resize interpolations
 _UPSAMPLING = ("bilinear", "bicubic", "lanczos3", "lanczos5", "area")  # UpSampling2D via tf.image.resize
@@ -187,8 +186,8 @@ def resizing_block(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match]
     if out == dt or not same(ast.parse(want).body[0], stmt):
         return None
     first, resize = stmts[i - 2], stmts[i - 1]
-    if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and _is_name(first.targets[0], dt)
-            and isinstance(resize, ast.Assign) and len(resize.targets) == 1 and _is_name(resize.targets[0], out)):
+    if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and is_name(first.targets[0], dt)
+            and isinstance(resize, ast.Assign) and len(resize.targets) == 1 and is_name(resize.targets[0], out)):
         return None
     got = _resize_call(resize.value, ctx)
     if got is None:
@@ -197,7 +196,7 @@ def resizing_block(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match]
     src = first.value
     # d is the input's dtype, read before the resize (which may rebind the input's name)
     if not (isinstance(x, ast.Name) and x.id != dt and isinstance(src, ast.Attribute) and src.attr == "dtype"
-            and _is_name(src.value, x.id) and ctx.tensor(x)):
+            and is_name(src.value, x.id) and ctx.tensor(x)):
         return None
     h, w = _size(sizes[0], ctx), _size(sizes[1], ctx)
     if h is None or w is None:

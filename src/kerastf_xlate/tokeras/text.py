@@ -8,10 +8,11 @@ whole text, applied from the end so earlier offsets stay valid.
 from __future__ import annotations
 
 import ast
-import re
 import operator
 from dataclasses import dataclass, field
 from typing import Any
+
+from kerastf_xlate.sources import with_newline
 
 UNKNOWN = object()  # a value that is not a constant expression
 
@@ -86,16 +87,6 @@ class Edits:
         return bool(self.spans)
 
 
-def newline_of(text: str) -> str:
-    """The file's line break: its first one, as LibCST (hence to-tf) takes it; ``\n`` if none."""
-    m = re.search(r"\r\n?|\n", text)
-    return m.group(0) if m else "\n"
-
-
-def with_newline(code: str, newline: str) -> str:
-    return code if newline == "\n" else code.replace("\r\n", "\n").replace("\n", newline)
-
-
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow}
 
@@ -139,6 +130,26 @@ def same(a: ast.AST | None, b: ast.AST | None) -> bool:
 
 def name_of(node: ast.AST | None) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
+
+
+def is_name(node: ast.AST | None, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def assigned(stmt: ast.stmt) -> tuple[str, ast.expr] | None:
+    """``name = value`` -> (name, value)."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id, stmt.value
+    return None
+
+
+def tuple_assign(stmt: ast.stmt) -> tuple[str, str] | None:
+    """``a, b = value`` -> (a, b)."""
+    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)
+            and len(stmt.targets[0].elts) == 2 and all(isinstance(e, ast.Name) for e in stmt.targets[0].elts)):
+        a, b = stmt.targets[0].elts
+        return a.id, b.id  # type: ignore[attr-defined]
+    return None
 
 
 def self_attr(node: ast.AST | None, self_name: str = "self") -> str | None:

@@ -29,6 +29,7 @@ elsewhere) keeps the whole unit TensorFlow, training code included (XL502).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -58,6 +59,15 @@ for _name, _helper in LOSS_STRINGS.items():
 _METRIC_CLASS = {helper: (cls, default, sig) for cls, (helper, default, sig) in METRIC_CLASSES.items()}
 _LOSS_OPTIONS = {"from_logits", "label_smoothing", "reduction"}
 _REDUCTIONS = {"sum", "sum_over_batch_size", "mean"}  # a scalar loss; "none" is not a training loss
+
+
+_TRAINING_TEXT = re.compile(re.escape(COMPILE_COMMENT.split("}", 1)[1]) + r"|Checkpoint|\.metrics\b|(?<!self)\.ordered_variables\(")
+
+
+@lru_cache(maxsize=1)
+def _helper_def() -> re.Pattern[str]:
+    """``def <one of to-tf's training helpers>(`` at the start of a line."""
+    return re.compile(r"^def (?:%s)\(" % "|".join(re.escape(n) for n in sorted(helper_names())), re.M)
 
 
 class _Keep(Exception):
@@ -99,6 +109,7 @@ class TrainingRaiser:
         self.edits_: list[tuple[int, int, str]] = []
         self.gone: set[int] = set()
         self._ready = False
+        self._hint: bool | None = None
 
     def _prepare(self) -> None:
         if self._ready:
@@ -133,9 +144,19 @@ class TrainingRaiser:
 
     # ------------------------------------------------------------------ units
 
+    def _may_hold_training(self) -> bool:
+        """What the plan can act on shows in the text (to-tf's compile comment or helpers, a
+        checkpoint, ``.metrics``, an instance's ``ordered_variables()``): looked for before
+        the tree walks, which cost seconds on a big file that has none of it."""
+        if self._hint is None:
+            self._hint = _TRAINING_TEXT.search(self.st.text) is not None or _helper_def().search(self.st.text) is not None
+        return self._hint
+
     def admit(self, cls: ast.ClassDef) -> Finding | None:
         """Plan the Keras training code of ``cls``'s instances (the class is being raised);
         a finding when the unit must stay TensorFlow instead."""
+        if not self._may_hold_training():
+            return None
         self._prepare()
         names, scope = self._instances(cls)
         if not names:

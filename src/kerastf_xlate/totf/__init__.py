@@ -213,7 +213,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
     # source tells which (whole-tree walks cost seconds on a 5 MB file)
     source = Source(text, tree)
     common.CONSTANTS = common.module_constants(tree, source.mentioning)
-    builder = GraphBuilder(lines, refs, rules, input_shape)
+    builder = GraphBuilder(lines, refs, rules, input_shape, source)
     graph_units: list[tuple[GraphUnit, list[ast.stmt], ast.AST | None]] = []
 
     # graph units, block by block (functions included); `owner` is the enclosing def

@@ -20,6 +20,7 @@ from kerastf_xlate.totf.common import (
     weights_methods,
 )
 from kerastf_xlate.totf.ir import Ctx, Shape, Unsupported
+from kerastf_xlate.totf.splice import Source
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
 
@@ -98,8 +99,10 @@ def camel(name: str) -> str:
 class GraphBuilder:
     """Finds graph units in one block and turns them into class source."""
 
-    def __init__(self, text_lines: list[str], refs: dict[int, LayerRef], rules: RuleSet, input_shape: tuple[int, ...] | None) -> None:
+    def __init__(self, text_lines: list[str], refs: dict[int, LayerRef], rules: RuleSet, input_shape: tuple[int, ...] | None,
+                 source: Source | None = None) -> None:
         self.text_lines = text_lines
+        self.source = source  # to look at a statement's text before walking it
         self.refs = refs  # id(ast.Call) -> (rule, is_helper) for calls of Keras layer names
         self.rules = rules
         self.input_shape = input_shape
@@ -133,7 +136,7 @@ class GraphBuilder:
             ):
                 elements.append(later.value.args[0])
                 removed.append(later)
-            elif _mentions(later, target, self.text_lines):
+            elif (self.source is None or self.source.mentions(later, {target})) and _mentions(later, target):
                 break
         unit = GraphUnit("sequential", target, stmt, removed, block, call)
         shape: Shape | None = None
@@ -469,35 +472,33 @@ def input_signature(unit: GraphUnit) -> str | None:
     (``tf.saved_model.save`` with a ``tf.function`` of that signature); ``xlate to-keras``
     reads it back as the ``keras.Input`` of the model.
     """
-    specs = []
-    for name, shape, dtype in unit.inputs:
-        if dtype not in _DTYPES:
-            return None
-        if shape is not None:
-            dims = "[" + ", ".join("None" if d is None else str(d) for d in shape) + "]"
-        elif name in unit.input_src:
-            dims = f"[None, {_spread(unit.input_src[name])}]"
-        else:
-            return None
-        specs.append(f"tf.TensorSpec({dims}, tf.{dtype})")
-    if not specs:
+    dims = _input_dims(unit)
+    if dims is None or any(dtype not in _DTYPES for _, _, dtype in unit.inputs):
         return None
+    specs = [f"tf.TensorSpec({d}, tf.{dtype})" for d, (_, _, dtype) in zip(dims, unit.inputs)]
     if len(specs) > 1 or unit.inputs_list:
         return "[[" + ", ".join(specs) + "]]"
     return "[" + specs[0] + "]"
 
 
-def _build_call(unit: GraphUnit) -> str | None:
-    """``self.build(...)`` when every input shape is known at run time (e.g. a parameter)."""
-    shapes = []
+def _input_dims(unit: GraphUnit) -> list[str] | None:
+    """Each input's shape as a list display, batch axis first (``[None, 28, 28, 1]``,
+    ``[None, *shape]`` for a shape known at run time); None when one is not known."""
+    out = []
     for name, shape, _ in unit.inputs:
         if shape is not None:
-            shapes.append("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
+            out.append("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
         elif name in unit.input_src:
-            shapes.append(f"[None, {_spread(unit.input_src[name])}]")
+            out.append(f"[None, {_spread(unit.input_src[name])}]")
         else:
             return None
-    if not shapes:
+    return out or None
+
+
+def _build_call(unit: GraphUnit) -> str | None:
+    """``self.build(...)`` when every input shape is known at run time (e.g. a parameter)."""
+    shapes = _input_dims(unit)
+    if shapes is None:
         return None
     arg = shapes[0] if len(shapes) == 1 and not unit.inputs_list else "[" + ", ".join(shapes) + "]"
     return f"self.build({arg})"
@@ -543,11 +544,5 @@ def _graph_inputs(val: ast.AST | None, builder: GraphBuilder) -> list[str]:
     return names
 
 
-def _mentions(stmt: ast.stmt, name: str, text_lines: list[str]) -> bool:
-    """The statement reads or binds ``name``. Its text is looked at first (the walk costs
-    seconds over the rest of a 5 MB file); a non-ASCII statement is always walked, since
-    Python folds identifiers to NFKC."""
-    text = "".join(text_lines[stmt.lineno - 1 : stmt.end_lineno])
-    if name not in text and text.isascii():
-        return False
+def _mentions(stmt: ast.stmt, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from kerastf_xlate.sources import with_newline
 from kerastf_xlate.totf.splice import Source, Window
 
 
@@ -44,7 +45,7 @@ class _Apply(cst.CSTTransformer):
         key = self._key(original)
         if key in self.edits.replace:
             self.applied.add(key)
-            parsed = cst.parse_module(_with_newline(self.edits.replace[key], self.newline))
+            parsed = cst.parse_module(with_newline(self.edits.replace[key], self.newline))
             new = parsed.body
             if not new:
                 return cst.RemovalSentinel.REMOVE
@@ -100,26 +101,22 @@ def apply_edits(source: Source, edits: Edits) -> set[tuple[int, int]]:
     return applied
 
 
-def _with_newline(code: str, newline: str) -> str:
-    """Generated code (written with ``\\n``) in the file's own line ending."""
-    if newline == "\n":
-        return code
-    return code.replace("\r\n", "\n").replace("\n", newline)
-
-
 def _is_import(stmt: ast.stmt) -> bool:
     return isinstance(stmt, (ast.Import, ast.ImportFrom))
 
 
-def import_anchor(body: list[ast.stmt]) -> int:
-    """Index in a module's ``body`` after which new imports/helpers go: after the leading
-    run of docstring, ``from __future__`` and imports (top-level, unconditional)."""
+def import_anchor(lines: list[list[ast.stmt]]) -> int:
+    """Index of the first top-level line (its statements) before which new imports/helpers
+    go: after the leading run of docstring, ``from __future__`` and imports (top-level,
+    unconditional); a line that mixes an import with anything else ends the run."""
     idx = 0
-    for i, stmt in enumerate(body):
-        if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+    for i, stmts in enumerate(lines):
+        first = stmts[0]
+        if i == 0 and len(stmts) == 1 and isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                and isinstance(first.value.value, str):
             idx = 1
             continue
-        if _is_import(stmt):
+        if all(_is_import(stmt) for stmt in stmts):
             idx = i + 1
             continue
         break
@@ -223,20 +220,19 @@ def insert_after_imports(source: Source, block: str) -> None:
     Blank lines follow PEP 8: none before the block at the top of a file, two between a
     function or class and its neighbours.
     """
-    # `idx` counts ast statements but indexes LibCST's body, which has one statement per
-    # line (`import a; import b` is one): as it always has.
-    idx = import_anchor([stmt for stmt, _ in source.statements()])
+    # groups, not ast statements: LibCST's body has one statement per line (`import a; import b`)
+    idx = import_anchor([g.nodes for g in source.groups])
     n = len(source.groups)
 
     def edit(module: cst.Module, window: Window) -> cst.Module:
-        return _insert(module, window.body_index if idx < n else len(module.body), block)
+        return _insert(module, window.body_position(idx) if idx < n else len(module.body), block)
 
     source.rewrite({min(idx, n - 1)} if n else {0}, edit)
 
 
 def _insert(module: cst.Module, idx: int, block: str) -> cst.Module:
     """``module`` with ``block``'s statements inserted before ``module.body[idx]``."""
-    parsed = cst.parse_module(_with_newline(block, module.default_newline))
+    parsed = cst.parse_module(with_newline(block, module.default_newline))
     new_body = list(parsed.body)
     body = list(module.body)
     if not new_body:

@@ -70,12 +70,18 @@ class Group:
 @dataclass(frozen=True)
 class Window:
     """Where a piece handed to LibCST lies: piece line = text line - ``offset``; it holds
-    text lines ``first``..``last``; the run's first group is ``module.body[body_index]``."""
+    text lines ``first``..``last``; group ``group0`` (the run's first) is
+    ``module.body[body_index]``, and the groups after it follow one to one."""
 
     offset: int
     first: int
     last: int
     body_index: int
+    group0: int
+
+    def body_position(self, group: int) -> int:
+        """Index in the piece's ``module.body`` of group ``group`` (one of the run's)."""
+        return self.body_index + group - self.group0
 
     def local(self, line: int) -> int | None:
         """The piece's line for a text line, or None when the piece does not hold it."""
@@ -228,11 +234,11 @@ class Source:
         out_lines: list[str] = []
         out_groups: list[Group] = []
         done_line, done_group = 0, 0  # old lines / groups copied or rewritten so far
-        for (_, b), cut in zip(runs, cuts):
+        for (a, b), cut in zip(runs, cuts):
             first, last, prefix, suffix, first_group = cut  # type: ignore[misc]
             self._copy(done_line, first - 1, done_group, first_group, out_lines, out_groups)
             piece = prefix + "".join(self.lines[first - 1 : last]) + suffix
-            window = Window(first - 1 - prefix.count(self.newline), first, last, 2 if prefix else 0)
+            window = Window(first - 1 - prefix.count(self.newline), first, last, 2 if prefix else 0, a)
             module = edit(cst.parse_module(piece), window)
             code = module.code
             if prefix and not module.has_trailing_newline and code + self.newline == prefix:

@@ -244,9 +244,10 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
         else:
             edits.replace(stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset, "pass")  # type: ignore[arg-type]
     # propagate training to translated sub-layer calls, as Keras does implicitly
+    instances = _instances(unit.init)  # self.attr = SomeClass(...): sub-modules
     if has_training:
         translated = {a.attr for a in unit.attrs if a.node.kept is None}
-        translated |= {attr for attr, cname in _instances(unit.init).values() if modules and cname in modules}
+        translated |= {attr for attr, cname in instances.values() if modules and cname in modules}
         for n in ast.walk(call):
             if (
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
@@ -258,7 +259,6 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 edits.replace(end_l, end_c, end_l, end_c, f"{sep}training=training")  # type: ignore[arg-type]
     # Keras order: attributes in assignment order; translated sub-modules contribute theirs
     order = []
-    instances = _instances(unit.init)
     for stmt in unit.init.body:
         if id(stmt) in order_of:
             order += order_of[id(stmt)]

@@ -86,18 +86,27 @@ def _group_norm_any_rank(ctx: Ctx) -> Emitted:
     bshape = f"[1] * ({rank} - 1) + [{g}, {c} // {g}]"
     gamma = f"tf.reshape({ctx.w('gamma')}, {bshape})" if ctx.value("scale") else "None"
     beta = f"tf.reshape({ctx.w('beta')}, {bshape})" if ctx.value("center") else "None"
-    lines = [
-        f"{shape_var} = tf.shape({x})",
+    names = (shape_var, rank, c, g, grouped, mean, var)
+    return Emitted(weights, group_norm_any_rank_lines(x, ctx.out, ctx.out, groups, eps, beta, gamma, names), None)
+
+
+def group_norm_any_rank_lines(x: str, y: str, out: str, groups: object, eps: float, beta: str, gamma: str,
+                              names: tuple[str, str, str, str, str, str, str], tf: str = "tf") -> list[str]:
+    """GroupNormalization over the last axis of an input whose rank is known only at run
+    time; ``names``: the temporaries (shape, rank, channels, groups, grouped, mean,
+    variance). ``xlate to-keras`` recognises exactly these lines (``tokeras/norm_extra.py``)."""
+    shape_var, rank, c, g, grouped, mean, var = names
+    return [
+        f"{shape_var} = {tf}.shape({x})",
         f"{rank}, {c} = len({x}.shape), {x}.shape[-1]",
         f"{g} = {c} if {groups} == -1 else {groups}",
         f"if {c} is None or {c} < {g} or {c} % {g}:",
         f'    raise ValueError(f"GroupNormalization: {{{g}}} groups do not divide {{{c}}} channels")',
-        f"{grouped} = tf.reshape({x}, tf.concat([[-1], {shape_var}[1:-1], [{g}, {c} // {g}]], 0))",
-        f"{mean}, {var} = tf.nn.moments({grouped}, axes=[i for i in range(1, {rank} + 1) if i != {rank} - 1], keepdims=True)",
-        ctx.assign(f"tf.nn.batch_normalization({grouped}, {mean}, {var}, offset={beta}, scale={gamma}, variance_epsilon={eps!r})"),
-        f"{ctx.out} = tf.reshape({ctx.out}, {shape_var})",
+        f"{grouped} = {tf}.reshape({x}, {tf}.concat([[-1], {shape_var}[1:-1], [{g}, {c} // {g}]], 0))",
+        f"{mean}, {var} = {tf}.nn.moments({grouped}, axes=[i for i in range(1, {rank} + 1) if i != {rank} - 1], keepdims=True)",
+        f"{y} = {tf}.nn.batch_normalization({grouped}, {mean}, {var}, offset={beta}, scale={gamma}, variance_epsilon={eps!r})",
+        f"{out} = {tf}.reshape({y}, {shape_var})",
     ]
-    return Emitted(weights, lines, None)
 
 
 @handler("rms_norm")
