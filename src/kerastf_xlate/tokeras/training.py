@@ -35,6 +35,7 @@ from functools import lru_cache
 
 from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
 from kerastf_xlate.tokeras.text import SourceText
+from kerastf_xlate.totf.common import bound_from_calls
 from kerastf_xlate.totf.training import _VALUE_CALLS
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
@@ -179,7 +180,7 @@ class TrainingRaiser:
         """The names bound to instances of ``cls``, and where to look for their uses (as to-tf
         decides it: a model built in a function and returned is followed to its callers)."""
         owner = self._owner(cls)
-        local = _bound_from_calls(owner or self.tree, cls.name)
+        local = bound_from_calls([owner or self.tree], cls.name)
         if owner is None:
             return local, self.tree
         returned = any(isinstance(r, ast.Return) and r.value is not None and (
@@ -187,7 +188,7 @@ class TrainingRaiser:
             or (isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == cls.name))
             for r in ast.walk(owner))
         if returned:
-            return local | _bound_from_calls(self.tree, owner.name), self.tree  # type: ignore[attr-defined]
+            return local | bound_from_calls([self.tree], owner.name), self.tree  # type: ignore[attr-defined]
         return local, owner
 
     def _owner(self, node: ast.AST) -> ast.AST | None:
@@ -607,9 +608,3 @@ def _statement_lists(tree: ast.AST):  # type: ignore[no-untyped-def]
             block = getattr(node, name, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 yield block
-
-
-def _bound_from_calls(where: ast.AST, func: str) -> set[str]:
-    """Names bound to ``func(...)`` (``model = Model()``, ``m = build_model()``)."""
-    return {t.id for n in ast.walk(where) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-            and isinstance(n.value.func, ast.Name) and n.value.func.id == func for t in n.targets if isinstance(t, ast.Name)}

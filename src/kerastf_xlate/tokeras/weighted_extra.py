@@ -25,6 +25,7 @@ from typing import Any
 from kerastf_xlate.tokeras.context import Ctx, data_format_ok, init_arg, padding_of, resolved, spatial, tuple_src
 from kerastf_xlate.tokeras.ir import Dim, LayerSpec, Match, Var
 from kerastf_xlate.tokeras.shapes import Fact, Shape, Unbuildable
+from kerastf_xlate.tokeras.shapes import _val as _literal
 from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
 from kerastf_xlate.tokeras.variables import _SCALING
 from kerastf_xlate.tokeras.weighted import _set_conv_args
@@ -377,13 +378,6 @@ def extra_core(node: ast.AST, ctx: Ctx) -> Match | None:
     if q == "tf.squeeze":
         return _conv1d_as_2d(node, ctx)  # type: ignore[arg-type]
     return _einsum(node, ctx)
-
-
-def _literal(src: str | None) -> Any:
-    try:
-        return ast.literal_eval(src) if src is not None else None
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
 
 
 def einsum_out_shape(args: dict[str, str], x: Shape) -> Shape | None:

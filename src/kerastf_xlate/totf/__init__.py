@@ -29,7 +29,7 @@ from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, findings_for_uses, parse, source_lines, suppressed
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
-from kerastf_xlate.totf.common import MODULE_API, Blocked
+from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
 from kerastf_xlate.totf.initializers import helpers_source
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
@@ -264,7 +264,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
         if owner is not None and (unit.target is None or _returns_name(owner, unit.target)):
             # `return Model(...)` / `return model` in a function: also check the names its
             # result is bound to (`model = build_model()`)
-            names |= _bound_from_calls(source, owner.name)  # type: ignore[attr-defined]
+            names |= bound_from_calls(source.mentioning({owner.name}), owner.name)  # type: ignore[attr-defined]
             scope = [tree]
         folded = all_folded  # statements consumed by any model's class (another model may share the name)
         bad = _instance_uses_ok(_narrow(scope, tree, source, names), names, folded) if names else None
@@ -280,7 +280,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
     while changed:
         changed = False
         for name, sunit in list(sub_units.items()):
-            names = _bound_from_calls(source, name)
+            names = bound_from_calls(source.mentioning({name}), name)
             bad = _instance_uses_ok(source.mentioning(names), names) if names else None
             why = None
             if bad:
@@ -420,16 +420,6 @@ def _narrow(scope: list[ast.AST], tree: ast.Module, source: Source, names: set[s
     if scope == [tree] or scope == tree.body:
         return list(source.mentioning(names))
     return scope
-
-
-def _bound_from_calls(source: Source, func_name: str) -> set[str]:
-    """Names bound to the result of ``func_name(...)`` anywhere (``m = build_model()``)."""
-    out = set()
-    for stmt in source.mentioning({func_name}):
-        for n in ast.walk(stmt):
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name) and n.value.func.id == func_name:
-                out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
-    return out
 
 
 def _walk(nodes: list[ast.stmt]):  # type: ignore[no-untyped-def]

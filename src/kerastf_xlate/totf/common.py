@@ -317,3 +317,10 @@ def dims_static(shape: tuple) -> bool:  # type: ignore[type-arg]
 
 
 Shape = Shape
+
+
+def bound_from_calls(nodes: Iterable[ast.AST], func: str) -> set[str]:
+    """Names bound to the result of ``func(...)`` anywhere in ``nodes`` (``m = build_model()``,
+    ``model = Model()``)."""
+    return {t.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+            and isinstance(n.value.func, ast.Name) and n.value.func.id == func for t in n.targets if isinstance(t, ast.Name)}
