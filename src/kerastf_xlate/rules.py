@@ -107,6 +107,7 @@ class Rule:
     handler: str | None = None
     call: str | None = None
     weights: tuple[str, ...] = ()
+    program_only: bool = False  # translated only in the program form (a runtime class, no flat handler)
     reason: str | None = None
     instead: str | None = None
     replaced_by: str | None = None
@@ -251,6 +252,7 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
     cp = _expect(path, data, "counterpart", dict, required=False)
     nn = _expect(path, data, "none", dict, required=False)
     tf_expr = handler = call = None
+    program_only = False
     symbols: tuple[str, ...] = ()
     weights: tuple[str, ...] = ()
     reason = instead = replaced_by = None
@@ -259,13 +261,20 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
             raise RuleError(path, "counterpart", f"required when status is {status!r}")
         if nn is not None:
             raise RuleError(path, "none", f"contradicts status {status!r} (a layer with a counterpart)")
-        _no_unknown(path, cp, {"tf", "symbols", "handler", "call", "weights"}, "counterpart.")
+        _no_unknown(path, cp, {"tf", "symbols", "handler", "call", "weights", "form"}, "counterpart.")
         tf_expr = _expect(path, cp, "tf", str)
         symbols = _str_list(path, cp, "symbols")
         handler = _expect(path, cp, "handler", str, required=False)
         call = _expect(path, cp, "call", str, required=False)
         weights = _str_list(path, cp, "weights", required=False)
-        if status == "translated":
+        form = _expect(path, cp, "form", str, required=False)
+        if form not in (None, "program"):
+            raise RuleError(path, "counterpart.form", "the only form is 'program' (no flat handler)")
+        program_only = form == "program"
+        if program_only:
+            if status != "translated" or handler is not None or call is not None:
+                raise RuleError(path, "counterpart.form", "form = 'program' is for a translated layer without handler or call")
+        elif status == "translated":
             if (handler is None) == (call is None):
                 raise RuleError(path, "counterpart", "give exactly one of 'handler' or 'call'")
             if call is not None:
@@ -297,7 +306,7 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
         layer=layer, names=names, functions=functions, category=category,
         seed_rows=_str_list(path, data, "seed_rows", required=False), status=status,
         summary=summary, path=str(path), tf=tf_expr, symbols=symbols, handler=handler,
-        call=call, weights=weights, reason=reason, instead=instead, replaced_by=replaced_by,
+        call=call, weights=weights, program_only=program_only, reason=reason, instead=instead, replaced_by=replaced_by,
         args=args, examples=examples, lint=tuple(lint_cases),
     )
 

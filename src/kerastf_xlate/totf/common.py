@@ -78,6 +78,8 @@ def make_layer(rule: Rule, call: ast.Call, text_lines: list[str], prefix: str, h
         node.kept, node.kept_code = f"`{rule.layer}` has no TensorFlow counterpart", "XL101" if rule.status == "none" else "XL102"
     elif rule.status == "structural":
         node.kept, node.kept_code = f"`{rule.layer}` inside a model", "XL301"
+    elif rule.program_only:
+        node.kept, node.kept_code = f"`{rule.layer}` is translated as a TensorFlow layer class (the program form)", "XL302"
     elif bound.opaque:
         node.kept, node.kept_code = f"`{rule.layer}(*args/**kwargs)` cannot be read statically", "XL203"
     else:

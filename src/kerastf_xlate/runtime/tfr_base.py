@@ -1,0 +1,737 @@
+"""Keras's model-building semantics in plain TensorFlow: the base of translated programs.
+
+``xlate to-tf`` copies what a translated file needs from this directory into the file (this
+directory is not a package: the static commands read it as text and never import it). The
+classes mirror what a Keras program relies on and what still means something without Keras:
+
+- :class:`Layer`: a ``tf.Module`` that builds on its first call (``build(input_shape)``),
+  creates weights with ``add_weight``, tracks sub-layers in assignment order (lists and
+  dicts too), passes the ``training`` flag down as Keras's call context does, and lists its
+  weights in Keras's ``get_weights()`` order.
+- :class:`Model`: a :class:`Layer` with ``summary``, ``layers``, ``get_layer``,
+  ``count_params``, ``save_weights``/``load_weights``; given a *graph function* (the
+  statements of a functional Keras model, from its ``Input`` to its outputs) it runs that
+  function once at construction (traced, so unknown dimensions stay unknown) to make its
+  layers, and again on every call, where ``Input(...)`` gives the call's inputs and each
+  layer construction gives back the layer made at that position of the first run.
+- :class:`Sequential`: a :class:`Model` applying its layers in order.
+- :func:`Input` / :class:`InputLayer`: an input of a graph function, or the declared input
+  of a ``Sequential``.
+"""
+
+import collections
+import functools
+import inspect
+import re
+import threading
+
+import tensorflow as tf
+
+# --- the call context: which graph function runs, and the training flag -------------------
+
+
+class _Frame:
+    """One running call: of a graph function (``graph`` is set) or of any layer."""
+
+    def __init__(self, graph=None, mode=None, training=None):
+        self.graph = graph  # the Model whose graph function runs
+        self.mode = mode  # "record" (construction) or "replay" (a call)
+        self.reuse = mode == "replay"  # give back the layers of an earlier run instead of making new ones
+        self.training = training
+        self.made = []  # record: layers made by the graph function, in order
+        self.cursor = 0  # replay: the next made layer to give back
+        self.inputs = []  # record: placeholders of the Inputs; replay: the call's inputs by Input order
+        self.input_specs = []  # record: (shape, dtype, name) of each Input
+        self.nodes = []  # record: (layer, input tensors, output tensors) of each top-level call
+        self.input_cursor = 0  # replay: the next Input to give back
+        self.depth = 0  # layer calls under way inside this graph function
+
+
+_local = threading.local()
+
+
+def _stack():
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def _graph_frame():
+    """The innermost running graph function's frame, if layers are made directly in it."""
+    for frame in reversed(_stack()):
+        if frame.graph is not None:
+            return frame if frame.depth == 0 else None
+    return None
+
+
+def _training_in_context():
+    for frame in reversed(_stack()):
+        if frame.training is not None:
+            return frame.training
+    return None
+
+
+# --- names -------------------------------------------------------------------------------
+
+_uids = collections.defaultdict(int)
+_uid_lock = threading.Lock()
+
+
+def _snake(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _unique_name(prefix):
+    """Keras's automatic layer names: ``dense``, ``dense_1``, ... per process."""
+    with _uid_lock:
+        n = _uids[prefix]
+        _uids[prefix] += 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def _identifier(name):
+    """A ``tf.Module`` name (a Python identifier) for a Keras layer name."""
+    name = re.sub(r"\W", "_", name)
+    return name if name and not name[0].isdigit() else "_" + name
+
+
+# --- layers ------------------------------------------------------------------------------
+
+
+def _guarded_init(init):
+    """``__init__`` that does nothing on a layer given back by a graph function's replay."""
+    if getattr(init, "_xlate_guarded", False):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if self.__dict__.pop("_xlate_reused", False):
+            return
+        init(self, *args, **kwargs)
+
+    __init__._xlate_guarded = True
+    return __init__
+
+
+_LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length", "autocast",
+                 "activity_regularizer", "weights"}
+
+
+class Layer(tf.Module):
+    """The base of every translated layer: Keras ``Layer`` semantics on a ``tf.Module``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _guarded_init(cls.__dict__["__init__"])
+
+    def __new__(cls, *args, **kwargs):
+        frame = _graph_frame()
+        if frame is not None and frame.reuse:
+            if frame.cursor >= len(frame.made):
+                raise RuntimeError(f"{frame.graph.name}: the graph function made more layers than on its first run")
+            layer = frame.made[frame.cursor]
+            frame.cursor += 1
+            if type(layer) is not cls:
+                raise RuntimeError(f"{frame.graph.name}: the graph function made a {cls.__name__} where its first "
+                                   f"run made a {type(layer).__name__}")
+            layer.__dict__["_xlate_reused"] = True
+            return layer
+        layer = super().__new__(cls)
+        if frame is not None:
+            frame.made.append(layer)
+        return layer
+
+    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+        unknown = set(kwargs) - _LAYER_KWARGS
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(unknown)}")
+        if kwargs.get("activity_regularizer") is not None:
+            raise NotImplementedError("activity_regularizer adds a loss that this translation does not collect")
+        if self.__dict__.pop("_xlate_reused", False):
+            return
+        keras_name = name or _unique_name(_snake(type(self).__name__))
+        super().__init__(name=_identifier(keras_name))
+        self._keras_name = keras_name
+        self._layers = []
+        self._own_trainable = []
+        self._own_non_trainable = []
+        self._trainable = trainable
+        self.built = False
+        self.dtype = dtype or "float32"
+        shape = kwargs.get("batch_input_shape")
+        if shape is None and kwargs.get("input_shape") is not None:
+            shape = (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+        if shape is None and kwargs.get("input_dim") is not None:
+            shape = (kwargs.get("batch_size"), kwargs["input_dim"])
+        self._declared_input_shape = shape
+
+    # -- naming and tracking
+
+    @property
+    def name(self):
+        return self.__dict__.get("_keras_name") or super().name
+
+    def __setattr__(self, attr, value):
+        if not attr.startswith("_xlate") and "_layers" in self.__dict__:
+            for layer in _layers_in(value):
+                if layer is not self and all(layer is not seen for seen in self._layers):
+                    self._layers.append(layer)
+        super().__setattr__(attr, value)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._layers:
+            if isinstance(layer, Layer):
+                layer.trainable = value
+
+    # -- weights
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it."""
+        if regularizer is not None or constraint is not None:
+            raise NotImplementedError("weight regularizers and constraints are not translated")
+        dtype = tf.as_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating else "zeros"
+        init = initializers_get(initializer)
+        shape = tuple(int(d) for d in (shape or ()))
+        with tf.init_scope():
+            variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
+                                   name=f"{self.name}/{name}" if name else self.name)
+        (self._own_trainable if trainable else self._own_non_trainable).append(variable)
+        return variable
+
+    @property
+    def weights(self):
+        """The variables in the order of Keras's ``layer.weights``: own trainable, own
+        non-trainable, then each sub-layer's in tracking order, without repeats."""
+        out, seen = [], set()
+        for v in self._own_trainable + self._own_non_trainable:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._weight_layers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    def _weight_layers(self):
+        return self._layers
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable and self._variable_trainable(v)]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    def _variable_trainable(self, variable):
+        """False when the variable belongs to a frozen (``trainable = False``) sub-layer."""
+        for layer in self._layers:
+            if isinstance(layer, Layer) and any(v is variable for v in layer.weights):
+                return layer.trainable and layer._variable_trainable(variable)
+        return True
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def ordered_variables(self):
+        """The variables in the order of the Keras model's ``get_weights()``."""
+        return self.weights
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Load weights given in Keras's order, e.g. ``keras_model.get_weights()``."""
+        variables = self.weights
+        if len(weights) != len(variables):
+            raise ValueError(f"{self.name}: expected {len(variables)} arrays, got {len(weights)}")
+        for variable, value in zip(variables, weights):
+            if tuple(variable.shape) != tuple(getattr(value, "shape", ())):
+                raise ValueError(f"{self.name}: weight {variable.name} has shape {tuple(variable.shape)}, "
+                                 f"got an array of shape {tuple(getattr(value, 'shape', ()))}")
+            variable.assign(value)
+
+    def count_params(self):
+        return sum(int(tf.size(v)) for v in self.weights)
+
+    # -- calling
+
+    def build(self, input_shape):
+        """Create the weights for inputs of this shape (called once, before the first call)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no call()")
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            args = (tf.nest.map_structure(_as_tensor, args[0]),) + args[1:]
+        training = kwargs.get("training")
+        if training is None:
+            training = _training_in_context()
+            if training is None:
+                training = _call_spec(type(self)).training_default
+        if _call_spec(type(self)).takes_training and training is not None:
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        if "mask" in kwargs and kwargs["mask"] is None and not _call_spec(type(self)).takes_mask:
+            kwargs.pop("mask")
+        graph = _graph_frame()
+        record = graph is not None and graph.mode == "record"
+        stack = _stack()
+        for frame in stack:
+            frame.depth += frame.graph is not None
+        stack.append(_Frame(training=training))
+        try:
+            if not self.built:
+                self._build_for(args[0] if args else kwargs.get("inputs"))
+            outputs = self.call(*args, **kwargs)
+        finally:
+            stack.pop()
+            for frame in stack:
+                frame.depth -= frame.graph is not None
+        if record:
+            graph.nodes.append((self, tf.nest.flatten((args, kwargs)), tf.nest.flatten(outputs)))
+        return outputs
+
+    def _build_for(self, inputs):
+        if type(self).build not in (Layer.build, Model.build):
+            shapes = tf.nest.map_structure(lambda t: tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else None,
+                                           inputs)
+            self.build(shapes)
+        self.built = True
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError(f"{type(self).__name__}.compute_output_shape is not translated")
+
+
+def _as_tensor(value):
+    """NumPy arrays become tensors, as Keras converts a layer's inputs."""
+    if hasattr(value, "__array__") and not tf.is_tensor(value) and not isinstance(value, tf.Variable):
+        return tf.convert_to_tensor(value)
+    return value
+
+
+def _layers_in(value):
+    """The layers an attribute value holds (itself, or the layers in a list, tuple or dict)."""
+    if isinstance(value, Layer) or _is_keras_layer(value):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [layer for item in value for layer in _layers_in(item)]
+    if isinstance(value, dict):
+        return [layer for item in value.values() for layer in _layers_in(item)]
+    return []
+
+
+def _is_keras_layer(value):
+    """A Keras layer kept as it is inside a translated program (it has its own weights)."""
+    return type(value).__module__.startswith("keras") and hasattr(value, "weights") and callable(value)
+
+
+class _CallSpec:
+    def __init__(self, cls):
+        try:
+            params = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            params = {}
+        self.takes_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        default = params["training"].default if "training" in params else None
+        self.training_default = None if default is inspect.Parameter.empty else default
+        self.takes_mask = "mask" in params
+
+
+@functools.lru_cache(maxsize=None)
+def _call_spec(cls):
+    return _CallSpec(cls)
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+class InputSpec:
+    """The declared input of a model outside a graph function (``Sequential([Input(...), ...])``)."""
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.name = name
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None, sparse=None,
+          ragged=None, optional=False):
+    """An input of a graph function: the call's input when the model runs; outside a graph
+    function, the declared input of a ``Sequential``."""
+    if tensor is not None:
+        return tensor
+    if sparse or ragged:
+        raise NotImplementedError("sparse and ragged inputs are not translated")
+    if batch_shape is None:
+        batch_shape = (batch_size,) + tuple(() if shape is None else shape)
+    dtype = dtype or "float32"
+    frame = _graph_frame()
+    if frame is None:
+        return InputSpec(batch_shape, dtype, name)
+    if frame.mode == "record":
+        frame.input_specs.append((tuple(batch_shape), dtype, name))
+        placeholder = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(batch_shape), name=_identifier(name or "input"))
+        frame.inputs.append(placeholder)
+        return placeholder
+    if frame.input_cursor >= len(frame.inputs):
+        raise RuntimeError(f"{frame.graph.name}: the graph function made more Inputs than on its first run")
+    frame.input_cursor += 1
+    return frame.inputs[frame.input_cursor - 1]
+
+
+class InputLayer(InputSpec):
+    """``keras.layers.InputLayer``: a declared input (the first entry of a ``Sequential``)."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, input_shape=None,
+                 **kwargs):
+        shape = input_shape if shape is None else shape
+        if batch_shape is None:
+            batch_shape = (batch_size,) + tuple(() if shape is None else shape)
+        super().__init__(batch_shape, dtype or "float32", name)
+
+
+# --- models ------------------------------------------------------------------------------
+
+
+class Model(Layer):
+    """Keras ``Model``: a subclass base, or, given a graph function, a functional model.
+
+    ``Model(graph)`` runs ``graph()`` (which returns ``(inputs, outputs)``) once, traced, to
+    make the model's layers and variables, then on every call with the call's inputs."""
+
+    def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._graph = graph
+        if graph is not None:
+            self._build_graph()
+
+    # -- functional models
+
+    def _build_graph(self):
+        frame = _Frame(graph=self, mode="record", training=False)
+
+        def trace():
+            # tf.function traces twice when the first trace creates variables: the second
+            # run gives back the layers of the first and records anew
+            frame.reuse, frame.cursor = bool(frame.made), 0
+            frame.inputs, frame.input_specs, frame.nodes = [], [], []
+            _stack().append(frame)
+            try:
+                inputs, outputs = self._graph()
+            finally:
+                _stack().pop()
+            frame.structure = (inputs, outputs)
+            return outputs
+
+        tf.function(trace, autograph=False).get_concrete_function()
+        inputs, outputs = frame.structure
+        flat_inputs = tf.nest.flatten(inputs)
+        position = {id(t): i for i, t in enumerate(flat_inputs)}
+        if any(id(p) not in position for p in frame.inputs) or len(flat_inputs) != len(frame.inputs):
+            raise ValueError(f"{self.name}: the model's inputs must be the Inputs its graph function creates")
+        self._made = frame.made
+        self._input_structure = inputs
+        self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
+        self._input_specs = frame.input_specs
+        self._graph_layers = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
+        for layer in self._made:
+            if all(layer is not seen for seen in self._layers):
+                self._layers.append(layer)
+        self.built = True
+
+    @property
+    def input_signature(self):
+        """The declared inputs, in the form ``tf.function(input_signature=)`` takes for ``__call__``."""
+        specs = [tf.TensorSpec(shape, tf.as_dtype(dtype), name=name) for shape, dtype, name in self._input_specs]
+        ordered = [None] * len(specs)
+        for k, pos in enumerate(self._input_order):
+            ordered[pos] = specs[k]
+        return [tf.nest.pack_sequence_as(self._input_structure, ordered)]
+
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            raise NotImplementedError(f"{type(self).__name__} has no call()")
+        flat = tf.nest.flatten(inputs)
+        expected = len(self._input_order)
+        if len(flat) != expected:
+            raise ValueError(f"{self.name} expects {expected} input(s), got {len(flat)}")
+        frame = _Frame(graph=self, mode="replay", training=training)
+        frame.made = self._made
+        frame.inputs = [tf.convert_to_tensor(flat[pos]) for pos in self._input_order]
+        _stack().append(frame)
+        try:
+            _, outputs = self._graph()
+        finally:
+            _stack().pop()
+        return outputs
+
+    def _weight_layers(self):
+        if self._graph is not None:
+            return self._graph_layers
+        return self._layers
+
+    # -- Keras model API that means something without Keras
+
+    @property
+    def layers(self):
+        if self._graph is not None:
+            return list(self._graph_layers)
+        return [layer for layer in self._layers if isinstance(layer, Layer) or _is_keras_layer(layer)]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r} in {self.name}")
+
+    def summary(self, print_fn=print):
+        print_fn(f'Model: "{self.name}"')
+        for layer in self.layers:
+            params = sum(int(tf.size(v)) for v in layer.weights)
+            print_fn(f"{layer.name:<40} {type(layer).__name__:<28} {params}")
+        total = self.count_params()
+        trainable = sum(int(tf.size(v)) for v in self.trainable_weights)
+        print_fn(f"Total params: {total}\nTrainable params: {trainable}\nNon-trainable params: {total - trainable}")
+
+    def save_weights(self, filepath):
+        """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format)."""
+        tf.train.Checkpoint(model=self).write(filepath)
+
+    def load_weights(self, filepath):
+        tf.train.Checkpoint(model=self).read(filepath).expect_partial()
+
+    def build(self, input_shape):
+        """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""
+        if self.built and type(self).build is Model.build:
+            return
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            self([tf.zeros([1 if d is None else d for d in s]) for s in input_shape])
+        else:
+            self(tf.zeros([1 if d is None else d for d in input_shape]))
+
+
+class Sequential(Model):
+    """Keras ``Sequential``: layers applied in order."""
+
+    def __init__(self, layers=None, *, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._input_spec = None
+        for layer in layers or []:
+            self._add(layer)
+        if self._input_spec is not None:
+            self._build_from_spec()
+
+    def add(self, layer):
+        self._add(layer)
+        if self._input_spec is not None:
+            self._build_from_spec()
+
+    def _add(self, layer):
+        if isinstance(layer, InputSpec):
+            if self._layers:
+                raise ValueError("an Input can only be the first entry of a Sequential")
+            self._input_spec = layer
+            return
+        self._layers.append(layer)
+        shape = getattr(layer, "_declared_input_shape", None)
+        if shape is not None and self._input_spec is None and len(self._layers) == 1:
+            self._input_spec = InputSpec(shape, getattr(layer, "dtype", "float32"))
+
+    def pop(self):
+        return self._layers.pop()
+
+    def _build_from_spec(self):
+        spec = self._input_spec
+        signature = tf.TensorSpec(list(spec.shape), tf.as_dtype(spec.dtype))
+
+        def trace(x):
+            return self(x, training=False)
+
+        tf.function(trace, autograph=False).get_concrete_function(signature)
+
+    @property
+    def input_signature(self):
+        if self._input_spec is None:
+            return None
+        return [tf.TensorSpec(list(self._input_spec.shape), tf.as_dtype(self._input_spec.dtype))]
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def _weight_layers(self):
+        return self._layers
+
+
+# --- Keras's weight order for graph functions --------------------------------------------
+
+
+def _keras_order(nodes, inputs, outputs):
+    """The layers of a graph function in the order of Keras's ``model.layers``.
+
+    ``nodes`` are the recorded top-level layer calls (layer, input tensors, output tensors)
+    of the construction trace. Tensor operations between layers (``inputs + layer(x)``)
+    count as one operation each, as Keras's ops on KerasTensors do; integer shape arithmetic
+    is not followed (Keras's ``ops.shape`` gives Python values). Depths and the final sort
+    follow ``map_graph`` in ``keras/src/ops/function.py``."""
+    producer = {}
+    for i, (_, _, outs) in enumerate(nodes):
+        for t in outs:
+            if hasattr(t, "op"):
+                producer.setdefault(_key(t), ("layer", i))
+    input_keys = {_key(t) for t in inputs}
+
+    def op_node(t):
+        """The node producing tensor t: ("layer", i), ("op", op name), ("input", key) or None."""
+        k = _key(t)
+        if k in producer:
+            return producer[k]
+        if k in input_keys:
+            return ("input", k)
+        return ("op", t.op.name)
+
+    parents_memo = {}
+
+    def parents(node):
+        if node in parents_memo:
+            return parents_memo[node]
+        parents_memo[node] = []
+        if node[0] == "layer":
+            tensors = [t for t in nodes[node[1]][1] if hasattr(t, "op")]
+        elif node[0] == "op":
+            tensors = [t for t in _ops[node[1]].inputs if _followed(t)]
+        else:
+            tensors = []
+        out = []
+        for t in tensors:
+            p = op_node(t)
+            if p[0] == "op":
+                _ops[p[1]] = t.op
+                if not connected(p):
+                    continue
+            if p not in out:
+                out.append(p)
+        parents_memo[node] = out
+        return out
+
+    connected_memo = {}
+
+    def connected(node):
+        """An op node counts only if it depends on a layer or an input."""
+        if node[0] != "op":
+            return True
+        if node not in connected_memo:
+            connected_memo[node] = False
+            connected_memo[node] = any(connected(p) for p in parents(node))
+        return connected_memo[node]
+
+    _ops = {}
+    order_nodes = []
+    finished = set()
+    operation_index = {}
+
+    def operation(node):
+        return ("layer", id(nodes[node[1]][0])) if node[0] == "layer" else node
+
+    def visit(node):
+        if node in finished:
+            return
+        operation_index.setdefault(operation(node), len(operation_index))
+        for parent in parents(node):
+            visit(parent)
+        finished.add(node)
+        order_nodes.append(node)
+
+    for t in outputs:
+        if hasattr(t, "op"):
+            node = op_node(t)
+            if node[0] == "op":
+                _ops[node[1]] = t.op
+            visit(node)
+    node_depth = {}
+    op_depth = {}
+    for node in reversed(order_nodes):
+        depth = node_depth.setdefault(node, 0)
+        depth = max(depth, op_depth.get(operation(node), 0))
+        op_depth[operation(node)] = depth
+        node_depth[node] = depth
+        for parent in parents(node):
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    ranked = sorted(op_depth, key=lambda op: (-op_depth[op], operation_index[op]))
+    layers = {id(layer): layer for layer, _, _ in nodes}
+    ordered = [layers[op[1]] for op in ranked if op[0] == "layer"]
+    return ordered
+
+
+def _key(t):
+    return (t.op.name, t.value_index)
+
+
+_NOT_FOLLOWED = {"Shape", "ShapeN", "Size", "Rank", "Const", "ReadVariableOp", "VarHandleOp"}
+
+
+def _followed(t):
+    """Tensors a Keras op on KerasTensors would take as graph inputs: not shape arithmetic
+    (Keras's ``ops.shape`` gives Python values), constants or variables (a layer's weights
+    are inside the layer)."""
+    if t.dtype in (tf.resource, tf.variant):
+        return False
+    return t.op.type not in _NOT_FOLLOWED
+
+
+# --- initializers and activations by name ------------------------------------------------
+
+
+def initializers_get(identifier):
+    """A function ``(shape, dtype) -> tensor`` for a Keras initializer name, object or callable."""
+    if isinstance(identifier, str):
+        key = _snake(identifier).replace("_", "")
+        if key not in _INITIALIZERS:
+            raise ValueError(f"unknown initializer {identifier!r}")
+        return _INITIALIZERS[key]()
+    if isinstance(identifier, dict):
+        return _INITIALIZERS[_snake(identifier["class_name"]).replace("_", "")](**identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"unknown initializer {identifier!r}")

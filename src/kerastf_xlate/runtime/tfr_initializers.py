@@ -1,0 +1,164 @@
+"""Keras's initializers in TensorFlow: the same formulas, the same defaults.
+
+Random draws come from TensorFlow's generators, so values are not bit-identical to Keras's
+(weights are moved with ``set_weights`` when they must match); the distributions are the
+same.
+"""
+
+import math
+
+import tensorflow as tf
+
+
+def _fans(shape):
+    """Keras's fan-in / fan-out: the receptive field multiplies the last two axes."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= d
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base of the initializers: ``initializer(shape, dtype) -> tensor``."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return tf.zeros(shape, dtype=dtype or tf.float32)
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return tf.ones(shape, dtype=dtype or tf.float32)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return tf.broadcast_to(tf.cast(self.value, dtype or tf.float32), shape)
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        return tf.random.normal(shape, self.mean, self.stddev, dtype=dtype or tf.float32, seed=self.seed)
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        return tf.random.uniform(shape, self.minval, self.maxval, dtype=dtype or tf.float32, seed=self.seed)
+
+
+class TruncatedNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        return tf.random.truncated_normal(shape, self.mean, self.stddev, dtype=dtype or tf.float32, seed=self.seed)
+
+
+class VarianceScaling(Initializer):
+    """``keras.initializers.VarianceScaling`` (the Glorot, He and LeCun ones are special cases)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None):
+        shape = [int(d) for d in shape]
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        variance = self.scale / max(1.0, n)
+        dtype = dtype or tf.float32
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return tf.random.uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
+        if self.distribution == "untruncated_normal":
+            return tf.random.normal(shape, 0.0, math.sqrt(variance), dtype=dtype, seed=self.seed)
+        stddev = math.sqrt(variance) / 0.87962566103423978  # Keras's truncated normal correction
+        return tf.random.truncated_normal(shape, 0.0, stddev, dtype=dtype, seed=self.seed)
+
+
+class GlorotUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+
+class GlorotNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+
+class HeUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+
+class HeNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+
+class LecunUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "uniform", seed)
+
+
+class LecunNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+
+
+class Orthogonal(Initializer):
+    """``keras.initializers.Orthogonal``: a (semi-)orthogonal matrix, reshaped."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None):
+        shape = [int(d) for d in shape]
+        rows = 1
+        for d in shape[:-1]:
+            rows *= d
+        cols = shape[-1]
+        flat = (max(rows, cols), min(rows, cols))
+        a = tf.random.normal(flat, dtype=tf.float32, seed=self.seed)
+        q, r = tf.linalg.qr(a)
+        q *= tf.sign(tf.linalg.diag_part(r))
+        if rows < cols:
+            q = tf.transpose(q)
+        return tf.cast(self.gain * tf.reshape(q, shape), dtype or tf.float32)
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        return self.gain * tf.eye(shape[0], shape[1], dtype=dtype or tf.float32)
+
+
+_INITIALIZERS = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "randomnormal": RandomNormal, "randomuniform": RandomUniform,
+    "truncatednormal": TruncatedNormal, "variancescaling": VarianceScaling, "glorotuniform": GlorotUniform,
+    "glorotnormal": GlorotNormal, "heuniform": HeUniform, "henormal": HeNormal, "lecununiform": LecunUniform,
+    "lecunnormal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity,
+}

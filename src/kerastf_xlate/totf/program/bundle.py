@@ -1,0 +1,125 @@
+"""Copy the runtime definitions a translated file needs into it (a small tree-shaker).
+
+The runtime (``src/kerastf_xlate/runtime/tfr_*.py``) is real Python that imports TensorFlow;
+this module only reads it as text: it finds every top-level definition, the names each one
+reads, and emits the definitions a set of names needs, with their dependencies, in the
+runtime's own order (base classes before the classes that extend them).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
+FIRST = ("tfr_base.py", "tfr_initializers.py", "tfr_activations.py")
+BANNER = "# --- TensorFlow layers written out by xlate to-tf (Keras's semantics, no Keras) ---"
+END = "# --- end of the layers written out by xlate to-tf ---"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One top-level statement of a runtime file: the names it binds and reads, its source."""
+
+    file: str
+    index: int
+    binds: frozenset[str]
+    reads: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class Runtime:
+    definitions: tuple[Definition, ...]
+    imports: tuple[str, ...]  # import statements of the runtime files (other than tensorflow and siblings)
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Definition]:
+        out: dict[str, Definition] = {}
+        for d in self.definitions:
+            for name in d.binds:
+                out.setdefault(name, d)
+        return out
+
+    @property
+    def public(self) -> frozenset[str]:
+        """Names user code may refer to (classes and functions not starting with ``_``)."""
+        return frozenset(n for n in self.by_name if not n.startswith("_"))
+
+    def closure(self, names: set[str]) -> list[Definition]:
+        """The definitions ``names`` need, transitively, in runtime order."""
+        todo = [n for n in names if n in self.by_name]
+        seen: set[int] = set()
+        chosen: list[Definition] = []
+        while todo:
+            d = self.by_name[todo.pop()]
+            if id(d) in seen:
+                continue
+            seen.add(id(d))
+            chosen.append(d)
+            todo.extend(n for n in d.reads if n in self.by_name)
+        order = {id(d): i for i, d in enumerate(self.definitions)}
+        return sorted(chosen, key=lambda d: order[id(d)])
+
+    def source(self, names: set[str], banner: bool = True) -> str:
+        """The block of definitions for ``names`` (empty when none is a runtime name)."""
+        chosen = self.closure(names)
+        if not chosen:
+            return ""
+        used_imports = [imp for imp in self.imports if _import_used(imp, chosen)]
+        parts = [BANNER] if banner else []
+        if used_imports:
+            parts.append("\n".join(used_imports))
+        text = "\n".join(parts) + ("\n\n\n" if parts else "") + "\n\n\n".join(d.source for d in chosen) + "\n"
+        return text + ("\n\n" + END + "\n" if banner else "")
+
+
+def _import_used(imp: str, chosen: list[Definition]) -> bool:
+    node = ast.parse(imp).body[0]
+    names = {(a.asname or a.name).split(".")[0] for a in node.names}  # type: ignore[attr-defined]
+    return any(names & d.reads for d in chosen)
+
+
+def _reads(node: ast.AST) -> frozenset[str]:
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+
+
+def _binds(node: ast.stmt) -> frozenset[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return frozenset({node.name})
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return frozenset(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset()
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return "".join(lines[first - 1 : node.end_lineno]).rstrip("\n")
+
+
+@functools.lru_cache(maxsize=4)
+def load_runtime(directory: Path = RUNTIME_DIR) -> Runtime:
+    files = sorted(p.name for p in directory.glob("tfr_*.py"))
+    ordered = [f for f in FIRST if f in files] + [f for f in files if f not in FIRST]
+    siblings = {f[:-3] for f in files}
+    definitions: list[Definition] = []
+    imports: list[str] = []
+    for name in ordered:
+        text = (directory / name).read_text(encoding="utf-8")
+        tree = ast.parse(text, str(directory / name))
+        lines = text.splitlines(keepends=True)
+        for i, stmt in enumerate(tree.body):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                continue  # the file's docstring
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                if isinstance(stmt, ast.ImportFrom) and stmt.module in siblings:
+                    continue
+                src = _segment(lines, stmt)
+                if src != "import tensorflow as tf" and src not in imports:
+                    imports.append(src)
+                continue
+            definitions.append(Definition(name, i, _binds(stmt), _reads(stmt), _segment(lines, stmt)))
+    return Runtime(tuple(definitions), tuple(imports))

@@ -1,0 +1,58 @@
+"""The TensorFlow runtime of translated programs, loaded for tests (not a test module).
+
+The runtime sources (``src/kerastf_xlate/runtime/tfr_*.py``) are executed the way a
+translated file holds them: one block from the bundler, in one namespace. ``runtime()``
+gives that namespace (every public name), and ``layers()`` an object whose attributes are its
+layer classes, so ``eval("layers.Conv2D(4, 3)", {"layers": layers()})`` builds the
+TensorFlow twin of a Keras layer expression.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from typing import Any
+
+
+@functools.lru_cache(maxsize=1)
+def runtime() -> dict[str, Any]:
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    source = "import tensorflow as tf\n" + rt.source(set(rt.public))
+    namespace: dict[str, Any] = {"__name__": "xlate_runtime"}
+    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
+    return namespace
+
+
+def layers() -> Any:
+    ns = runtime()
+    base = ns["Layer"]
+    out = types.SimpleNamespace()
+    for name, value in ns.items():
+        if isinstance(value, type) and issubclass(value, base) and not name.startswith("_"):
+            setattr(out, name, value)
+    for name in ("Input", "InputLayer"):
+        setattr(out, name, ns[name])
+    return out
+
+
+def perturbed(weights: list[Any], seed: int = 0) -> list[Any]:
+    """Keras's initial weights moved away from their initial values (zero biases and unit
+    BatchNorm statistics hide mistakes): noise on the scale of each array, biases non-zero,
+    variances kept positive."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for w in weights:
+        w = np.asarray(w)
+        if not np.issubdtype(w.dtype, np.floating):
+            out.append(w)
+            continue
+        scale = float(np.abs(w).mean()) + 0.1
+        noisy = w + rng.normal(0.0, 0.3 * scale, size=w.shape).astype(w.dtype)
+        if np.all(w > 0):  # variances, scales: stay positive
+            noisy = np.abs(noisy) + 0.05
+        out.append(noisy.astype(w.dtype))
+    return out
