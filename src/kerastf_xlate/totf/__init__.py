@@ -32,6 +32,7 @@ from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
 from kerastf_xlate.totf.initializers import helpers_source
+from kerastf_xlate.totf.program.driver import choose
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
 from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
@@ -175,7 +176,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     from kerastf_xlate.totf import common
 
     try:
-        return _translate(text, path, input_shape, rules)
+        flat_text, diags = _translate(text, path, input_shape, rules)
+        return choose(text, path, parse, flat_text, diags)
     finally:
         # the constants are read from this source's tree, which must not outlive the call
         common.CONSTANTS = {}
