@@ -48,13 +48,30 @@ NOOP = [
     "import keras\nprint(keras.__version__)\n",
     "from mylib import layers\nmodel = layers.Sequential([layers.Dense(3)])\n",
     "import keras\n\ndef f(layers):\n    return layers.Dense(3)\n",
-    # a model used with the Keras training API stays Keras (until translated by the training pass)
+    # a model saved in Keras's format stays Keras
+    "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(3)])\nm.save('m.keras')\n",
+]
+
+# what the flat form cannot follow, the program form translates (docs/design.md, "Programs")
+PROGRAMS = [
+    # a Keras API the runtime Model has
     "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(3)])\nm.layers[0].trainable = False\n",
     # the Sequential holds something that is not a layer constructor
-    "import keras\nfrom keras import layers\nblock = make_block()\nm = keras.Sequential([block, layers.Dense(3)])\n",
+    "import keras\nfrom keras import layers\nfrom blocks import make_block\nblock = make_block()\nm = keras.Sequential([block, layers.Dense(3)])\n",
     # layers built in a loop
     "import keras\nfrom keras import layers\ninp = keras.Input((4,))\nx = inp\nfor n in (8, 4):\n    x = layers.Dense(n)(x)\nm = keras.Model(inp, x)\n",
 ]
+
+
+@pytest.mark.parametrize("src", PROGRAMS, ids=range(len(PROGRAMS)))
+def test_programs_are_translated_in_the_program_form(src: str) -> None:
+    from kerastf_xlate.totf.program.bundle import BANNER
+
+    out, diags = translate(src, "t.py")
+    assert BANNER in out, [d.message for d in diags]
+    assert "keras" not in out.split(BANNER)[0] + out.split("end of the layers written out")[1]
+    ast.parse(out)
+    assert translate(out, "t.py")[0] == out
 
 
 @pytest.mark.parametrize("src", NOOP, ids=range(len(NOOP)))

@@ -63,6 +63,21 @@ class EditList:
     def insert(self, offset: int, text: str) -> None:
         self.replace(offset, offset, text)
 
+    def take(self, start: int, end: int) -> str:
+        """The text of [start, end) with the edits inside it applied; those edits are taken
+        out of the list (the text is moving elsewhere)."""
+        inner = [e for e in self.edits if start <= e.start and e.end <= end and not (e.start == e.end == end)]
+        self.edits = [e for e in self.edits if e not in inner]
+        text = self.pos.text
+        out: list[str] = []
+        at = start
+        for e in sorted(inner, key=lambda e: (e.start, e.end != e.start, e.order)):
+            out.append(text[at : e.start])
+            out.append(e.text)
+            at = e.end
+        out.append(text[at:end])
+        return "".join(out)
+
     def covered(self, start: int, end: int) -> bool:
         """Some non-empty edit already covers [start, end)."""
         return any(e.start <= start and end <= e.end and e.start < e.end for e in self.edits)

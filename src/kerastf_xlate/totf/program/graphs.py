@@ -59,16 +59,23 @@ class Graph:
         edits.insert(pos.line_start(first_line), head)
         for line in _indentable_lines(pos, first_line, last_line):
             edits.insert(pos.line_start(line), self.unit)
-        ret = f"{self.indent}{self.unit}return {pos.segment(self.inputs)}, {pos.segment(self.outputs)}{newline}"
+        # the model call keeps its other arguments; inputs and outputs (with the edits made
+        # inside them) move to the graph function's return
+        args = list(self.call.args) + [k.value if k.arg in ("inputs", "outputs") else k for k in self.call.keywords]
+        a = min(pos.span(n)[0] for n in args)
+        b = max(pos.span(n)[1] for n in args)
+        ins = edits.take(*pos.span(self.inputs))
+        outs = edits.take(*pos.span(self.outputs))
+        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
+        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
+                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
+        edits.take(a, b)
+        edits.replace(a, b, ", ".join([self.name] + rest))
+        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}{newline}"
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret
         edits.insert(end, ret)
-        # the model call: Model(<graph function>, <its other arguments>)
-        rest = [pos.segment(a) for a in self.call.args[2:]]
-        rest += [pos.segment(k) if k.arg is None else f"{k.arg}={pos.segment(k.value)}"
-                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
-        edits.replace_node(self.call, "Model(" + ", ".join([self.name] + rest) + ")")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kerastf_xlate.totf.program.names import Ref
 
@@ -98,16 +99,37 @@ def _enclosing(tree: ast.Module) -> dict[int, tuple[str | None, str | None]]:
     return out
 
 
-def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[tuple[ast.AST, str]]:
-    """Uses of translated models with Keras-only APIs: (node, message)."""
+@dataclass(frozen=True)
+class Use:
+    """A Keras-only use of a translated model: where, why, and what holds the model there
+    (``scope`` is the enclosing function, None at module level; ``name`` the variable, None
+    when the receiver is not a plain name)."""
+
+    node: ast.AST
+    message: str
+    scope: ast.AST | None
+    name: str | None
+    attr: str | None
+
+
+def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[Use]:
+    """Uses of translated models with Keras-only APIs."""
     flow = _Flow(tree, refs)
     where = _enclosing(tree)
-    module_kinds: dict[str, bool] = {}
-    # functions, parameters, locals and attributes: to a fixed point (flow-insensitive)
+    # functions, parameters, locals, attributes and module names: to a fixed point, without
+    # order (a module-level name counts as a model if any of its bindings is one)
+    module_any: dict[str, bool] = {}
     for _ in range(10):
-        before = (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs))
+        before = (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
+                  len(module_any))
+        module_kinds = module_any
         for node in ast.walk(tree):
             func, cls = where.get(id(node), (None, None))
+            if func is None and cls is None and isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                if flow.is_model(node.value, None, None, module_any) or _unpacks_model(node.value, flow, None, None, module_any):
+                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                        for n in _target_names(t):
+                            module_any[n] = True
             if isinstance(node, ast.Return) and func is not None and flow.is_model(node.value, func, cls, module_kinds):
                 flow.returns_model.add(func)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
@@ -128,9 +150,23 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[t
                 for kw in node.keywords:
                     if kw.arg and flow.is_model(kw.value, func, cls, module_kinds):
                         flow.model_params.add((callee.name, kw.arg))
-        if before == (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs)):
+        if before == (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
+                      len(module_any)):
             break
-    found: list[tuple[ast.AST, str]] = []
+    module_kinds = {}
+    found: list[Use] = []
+    funcs = {id(f): f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    func_of: dict[int, ast.AST | None] = {}
+
+    def enclosing_func(node: ast.AST) -> ast.AST | None:
+        return func_of.get(id(node))
+
+    def index(node: ast.AST, f: ast.AST | None) -> None:
+        func_of[id(node)] = f
+        for c in ast.iter_child_nodes(node):
+            index(c, c if id(c) in funcs else f)
+
+    index(tree, None)
     utility_calls = {id(r.call): r.name for r in refs if r.call is not None and r.role == "call"
                      and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))}
 
@@ -139,11 +175,14 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[t
             for n in ast.walk(top):
                 func, cls = where.get(id(n), (None, None))
                 if isinstance(n, ast.Attribute) and n.attr in KERAS_ONLY and flow.is_model(n.value, func, cls, module_kinds):
-                    found.append((n, f"`{ast.unparse(n)[:60]}`: a Keras model API the TensorFlow model does not have"))
+                    name = n.value.id if isinstance(n.value, ast.Name) else None
+                    found.append(Use(n, f"`{ast.unparse(n)[:60]}`: a Keras model API the TensorFlow model does not have",
+                                     enclosing_func(n), name, n.attr))
                 elif isinstance(n, ast.Call) and id(n) in utility_calls:
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
-                            found.append((n, f"`{utility_calls[id(n)]}` is given a translated model"))
+                            found.append(Use(n, f"`{utility_calls[id(n)]}` is given a translated model", enclosing_func(n),
+                                             None, None))
 
     # module level: in order, so a name rebound to something else stops being a model
     for stmt in tree.body:
@@ -158,10 +197,10 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[t
     # dedupe, keep order
     seen: set[int] = set()
     out = []
-    for node, msg in found:
-        if id(node) not in seen:
-            seen.add(id(node))
-            out.append((node, msg))
+    for use in found:
+        if id(use.node) not in seen:
+            seen.add(id(use.node))
+            out.append(use)
     return out
 
 

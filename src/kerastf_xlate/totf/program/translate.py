@@ -22,11 +22,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from kerastf_xlate.totf.program.bundle import load_runtime
+from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imports import finish_imports
-from kerastf_xlate.totf.program.models import keras_only_uses
+from kerastf_xlate.totf.program.models import Use, keras_only_uses
+from kerastf_xlate.totf.training import TrainingPlan, plan_training
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 
 
@@ -81,9 +82,25 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
     graph_calls = {id(g.call) for g in graphs.graphs}
 
+    # training code around the models (compile/fit/...), and what it rewrites
+    uses = keras_only_uses(tree, refs, graphs)
+    plans, training_blockers = _plan_training(tree, text, uses, graphs)
+    blockers += training_blockers
+    replaced: list[tuple[int, int]] = []
+    helpers: list[str] = []
+    for plan in plans:
+        for stmt, code in plan.replace.values():
+            replaced.append(_replace_statement(edits, pos, stmt, code))
+        for stmt in plan.remove:
+            replaced.append(_replace_statement(edits, pos, stmt, ""))
+        helpers += [h for h in plan.helpers if h not in helpers]
+
     dropped_decorators: set[int] = set()
     for ref in refs:
         name = ref.name
+        a, b = pos.span(ref.node)
+        if any(x <= a and b <= y for x, y in replaced):
+            continue  # inside training code the training translation rewrote
         if ref.role == "decorator":
             if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
                 dec = _decorator_of(tree, ref.node)
@@ -97,8 +114,6 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            if ref.call is not None and id(ref.call) in graph_calls:
-                continue  # the graph plan rewrites the whole call
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
@@ -118,9 +133,6 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         needed.add("Model")
         needed.add("Input")
 
-    bad_uses = keras_only_uses(tree, refs, graphs)
-    blockers += [Finding(n, "XL303", m) for n, m in bad_uses]
-
     collisions = _collisions(tree, runtime.closure(needed))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
                  for n in sorted(collisions)]
@@ -130,12 +142,70 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         body = edits.apply()
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")])
-    new = finish_imports(body, runtime.source(needed))
+    block = runtime.source(needed)
+    if helpers:
+        block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
+    new = finish_imports(body, block)
     try:
         ast.parse(new)
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")])
     return ProgramResult(new, findings, [])
+
+
+# what a runtime Model has besides a flat module's API (the training translation may leave these)
+RUNTIME_MODEL_API = frozenset({
+    "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
+    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype",
+})
+
+
+def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan) -> tuple[list[TrainingPlan], list[Finding]]:
+    """The training translation of every Keras-only use, grouped by where the model lives:
+    module-level names (their uses at module level), and each function's names."""
+    if not uses:
+        return [], []
+    from kerastf_xlate.totf.common import Blocked
+
+    lines = text.splitlines(keepends=True)
+    blockers = [Finding(u.node, "XL303", u.message) for u in uses if u.name is None]
+    groups: dict[int, tuple[ast.AST | None, set[str], Use]] = {}
+    for u in uses:
+        if u.name is None:
+            continue
+        key = id(u.scope) if u.scope is not None else 0
+        groups.setdefault(key, (u.scope, set(), u))[1].add(u.name)
+    functions = frozenset(f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    plans = []
+    for scope, names, first in groups.values():
+        where: list[ast.AST] = [scope] if scope is not None else [
+            s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        try:
+            plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
+                                       module_api=RUNTIME_MODEL_API, follow=functions))
+        except Blocked as exc:
+            blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
+    return plans, blockers
+
+
+def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: str) -> tuple[int, int]:
+    """Replace a statement that owns its lines by ``code`` (one or more statements, written
+    at column 0), indented like it; returns the replaced span."""
+    line = pos.lines[stmt.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    newline = "\r\n" if line.endswith("\r\n") else "\n"
+    start = pos.offset(stmt.lineno, stmt.col_offset)
+    end = pos.offset(stmt.end_lineno, stmt.end_col_offset)  # type: ignore[arg-type]
+    if not code.strip():
+        a = pos.line_start(stmt.lineno)
+        last = stmt.end_lineno or stmt.lineno
+        b = pos.line_start(last + 1) if last < len(pos.lines) else len(pos.text)
+        edits.replace(a, b, "")
+        return (a, b)
+    body = code.rstrip("\n").split("\n")
+    new = body[0] + "".join(newline + (indent + ln if ln.strip() else "") for ln in body[1:])
+    edits.replace(start, end, new)
+    return (start, end)
 
 
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
