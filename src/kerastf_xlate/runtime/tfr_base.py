@@ -109,7 +109,16 @@ def _guarded_init(init):
     def __init__(self, *args, **kwargs):
         if self.__dict__.pop("_xlate_reused", False):
             return
-        init(self, *args, **kwargs)
+        # layers made inside a layer's constructor belong to it, not to the graph function
+        stack = _stack()
+        frames = [frame for frame in stack if frame.graph is not None]
+        for frame in frames:
+            frame.depth += 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            for frame in frames:
+                frame.depth -= 1
 
     __init__._xlate_guarded = True
     return __init__

@@ -231,3 +231,46 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
     if isinstance(value, (ast.Tuple, ast.List)):
         return any(flow.is_model(e, func, cls, kinds) for e in value.elts)
     return False
+
+
+# what a Keras Layer/Model subclass may use on ``self`` that the runtime bases do not give
+KERAS_SELF_ONLY = {
+    "add_loss", "losses", "add_metric", "metrics", "compute_loss", "compute_metrics", "compiled_loss",
+    "compiled_metrics", "optimizer", "train_step", "test_step", "predict_step", "make_train_function",
+    "stop_training", "dtype_policy", "quantize", "quantized_call", "_tracker", "seed_generator", "add_variable",
+    "inputs", "outputs", "input", "output", "input_shape", "output_shape", "distribute_strategy", "loss",
+    "compile", "fit", "evaluate", "predict", "save", "export", "_call_has_training_arg", "_layers",
+    "stateless_call", "symbolic_call", "_build_shapes_dict", "compute_output_spec",
+}
+# Keras hooks a subclass may define that nothing calls without Keras (their meaning would be lost)
+KERAS_HOOKS = {"train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "compile"}
+
+
+def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """Keras features used by Layer/Model subclasses that the runtime bases do not give."""
+    keras_bases = {id(r.node) for r in refs if r.role == "base" and r.name in ("keras.layers.Layer", "keras.Model")}
+    classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    ours = {c.name for c in classes if any(id(b) in keras_bases for b in c.bases)}
+    changed = True
+    while changed:
+        changed = False
+        for c in classes:
+            if c.name not in ours and any(isinstance(b, ast.Name) and b.id in ours for b in c.bases):
+                ours.add(c.name)
+                changed = True
+    out: list[tuple[ast.AST, str]] = []
+    for c in classes:
+        if c.name not in ours:
+            continue
+        for stmt in c.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in KERAS_HOOKS:
+                out.append((stmt, f"class `{c.name}` overrides `{stmt.name}`, a Keras training hook (not translated yet)"))
+        for n in ast.walk(c):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
+                    and n.attr in KERAS_SELF_ONLY and isinstance(n.ctx, ast.Load):
+                out.append((n, f"class `{c.name}` uses `self.{n.attr}`, a Keras feature the TensorFlow base class lacks"))
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" \
+                    and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) \
+                    and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)):
+                out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
+    return out

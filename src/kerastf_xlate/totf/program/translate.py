@@ -26,7 +26,7 @@ from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imports import finish_imports
-from kerastf_xlate.totf.program.models import Use, keras_only_uses
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 
@@ -81,6 +81,8 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
     graph_calls = {id(g.call) for g in graphs.graphs}
+
+    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
 
     # training code around the models (compile/fit/...), and what it rewrites
     uses = keras_only_uses(tree, refs, graphs)
