@@ -151,6 +151,13 @@ def _aug_check_resampling(layer, fill_mode, interpolation):
                                   f"expected one of {_AUG_INTERPOLATIONS}")
 
 
+def _aug_unchanged(images):
+    """The inference output: the images as they are, as a new tensor. (A layer whose output
+    IS its input tensor would make a graph function's layer-order walk, in tfr_base, see the
+    layer as its own parent.)"""
+    return tf.identity(images)
+
+
 class _ImageAugmentation(Layer):
     """What the augmentation layers share: Keras's input conversion, single images and
     channels-first images around a batched channels-last computation, and the generator."""
@@ -191,6 +198,11 @@ class _ImageAugmentation(Layer):
             x = tf.transpose(x, [0, 3, 1, 2])
         return x[0] if single else x
 
+    def _augment(self, images):
+        """Draw this call's random parameters and apply them (an NHWC batch); subclasses
+        split the two as ``_draw(images)`` and ``_apply(images, params)``."""
+        return self._apply(images, self._draw(images))
+
     def _aug_uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
         """Uniform values in [minval, maxval) from a fresh seed of the layer's generator."""
         seed = self._generator.make_seeds(1)[:, 0]
@@ -218,11 +230,14 @@ class RandomFlip(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = tf.cast(self._aug_images(inputs), self.compute_dtype)
         if not training:
-            return images
-        return self._aug_batched(images, self._flip)
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
 
-    def _flip(self, images):
-        flips = self._aug_uniform(tf.stack([tf.shape(images)[0], 1, 1, 1])) <= 0.5
+    def _draw(self, images):
+        """Which images flip: booleans of shape (batch, 1, 1, 1)."""
+        return self._aug_uniform(tf.stack([tf.shape(images)[0], 1, 1, 1])) <= 0.5
+
+    def _apply(self, images, flips):
         if self.mode in ("horizontal", "horizontal_and_vertical"):
             images = tf.where(flips, tf.reverse(images, axis=[2]), images)
         if self.mode in ("vertical", "horizontal_and_vertical"):
@@ -248,12 +263,15 @@ class RandomRotation(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = tf.cast(self._aug_images(inputs), self.compute_dtype)
         if not training:
-            return images
-        return self._aug_batched(images, self._rotate)
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
 
-    def _rotate(self, images):
-        batch = tf.shape(images)[0]
-        angle = self._aug_uniform(tf.reshape(batch, [1]), self.factor[0] * 360.0, self.factor[1] * 360.0)
+    def _draw(self, images):
+        """The angles in degrees, one per image."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        return self._aug_uniform(batch, self.factor[0] * 360.0, self.factor[1] * 360.0)
+
+    def _apply(self, images, angle):
         height, width = _aug_hw(images)
         zeros, ones = tf.zeros_like(angle), tf.ones_like(angle)
         matrix = _aug_affine_matrix(angle, zeros, zeros, ones, zeros, zeros, height, width)
@@ -282,16 +300,19 @@ class RandomZoom(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = tf.cast(self._aug_images(inputs), self.compute_dtype)
         if not training:
-            return images
-        return self._aug_batched(images, self._zoom)
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
 
-    def _zoom(self, images):
+    def _draw(self, images):
+        """The zoom factors ``(height_zoom, width_zoom)``, each of shape (batch, 1)."""
         shape = tf.stack([tf.shape(images)[0], 1])
         height_zoom = self._aug_uniform(shape, 1.0 + self.height_lower, 1.0 + self.height_upper)
-        if self.width_factor is not None:
-            width_zoom = self._aug_uniform(shape, 1.0 + self.width_lower, 1.0 + self.width_upper)
-        else:
-            width_zoom = height_zoom
+        if self.width_factor is None:
+            return height_zoom, height_zoom
+        return height_zoom, self._aug_uniform(shape, 1.0 + self.width_lower, 1.0 + self.width_upper)
+
+    def _apply(self, images, zooms):
+        height_zoom, width_zoom = zooms
         height, width = _aug_hw(images)
         zeros = tf.zeros_like(width_zoom)
         x_offset = ((width - 1.0) / 2.0) * (1.0 - width_zoom)
@@ -321,14 +342,19 @@ class RandomTranslation(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = tf.cast(self._aug_images(inputs), self.compute_dtype)
         if not training:
-            return images
-        return self._aug_batched(images, self._translate)
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
 
-    def _translate(self, images):
+    def _draw(self, images):
+        """The shifts in pixels ``(dy, dx)``, each of shape (batch, 1)."""
         shape = tf.stack([tf.shape(images)[0], 1])
         height, width = _aug_hw(images)
         dy = self._aug_uniform(shape, self.height_lower, self.height_upper) * height
         dx = self._aug_uniform(shape, self.width_lower, self.width_upper) * width
+        return dy, dx
+
+    def _apply(self, images, shifts):
+        dy, dx = shifts
         zeros, ones = tf.zeros_like(dx), tf.ones_like(dx)
         matrix = tf.concat([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
         return _aug_project(images, matrix, self.interpolation, self.fill_mode, self.fill_value)
@@ -338,9 +364,9 @@ class RandomCrop(_ImageAugmentation):
     """``keras.layers.RandomCrop``: in training, one ``height x width`` window at a random
     position for the whole batch when the images are larger in both dimensions; otherwise
     a window from the corner of the centred window of the target's aspect ratio, resized
-    (bilinear) to the target, as Keras computes it. In
-    inference Keras 3 returns the input unchanged (neither cropped nor cast), and so does
-    this class. Height and width must be known statically (Keras raises otherwise)."""
+    (bilinear) to the target, as Keras computes it. Trap: in inference Keras 3 returns the
+    input unchanged (neither cropped nor cast), so the output shape differs between modes;
+    this class does the same. Height and width must be static (Keras raises otherwise)."""
 
     _cast_floats = False  # Keras's RandomCrop turns its input conversion off
 
@@ -353,10 +379,11 @@ class RandomCrop(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = self._aug_images(inputs)
         if not training:
-            return images
-        return self._aug_batched(tf.cast(images, self.compute_dtype), self._crop)
+            return _aug_unchanged(images)
+        return self._aug_batched(tf.cast(images, self.compute_dtype), self._augment)
 
-    def _crop(self, images):
+    def _draw(self, images):
+        """The window's top-left corner ``(top, left)``, one for the whole batch."""
         in_height, in_width = images.shape[1], images.shape[2]
         if in_height is None or in_width is None:
             raise ValueError(f"RandomCrop requires the input to have a fully defined height and width. "
@@ -364,6 +391,13 @@ class RandomCrop(_ImageAugmentation):
         if in_height > self.height and in_width > self.width:
             top = self._aug_uniform([], 0, in_height - self.height + 1, dtype=tf.int32)
             left = self._aug_uniform([], 0, in_width - self.width + 1, dtype=tf.int32)
+            return top, left
+        return None  # not larger in both dimensions: the deterministic window below
+
+    def _apply(self, images, corner):
+        in_height, in_width = images.shape[1], images.shape[2]
+        if corner is not None:
+            top, left = corner
             return images[:, top:top + self.height, left:left + self.width, :]
         # Keras centres the window of the target's aspect ratio, but then slices the TARGET's
         # size from that corner (clipped by the image) and resizes what it got to the target
@@ -406,18 +440,17 @@ class RandomContrast(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = self._aug_images(inputs)
         if not training:
-            return images
+            return _aug_unchanged(images)
         if not images.dtype.is_floating:
             images = tf.cast(images, tf.float32)
-        return self._aug_batched(images, self._contrast)
+        return self._aug_batched(images, self._augment)
 
-    def _contrast(self, images):
+    def _draw(self, images):
+        """The contrast factors, shape (batch, 1, 1, 1)."""
         shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
-        factor = self._aug_uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=images.dtype)
-        return self._adjust(images, factor)
+        return self._aug_uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=images.dtype)
 
-    def _adjust(self, images, factor):
-        """The contrast change for given factors (one per image), on an NHWC batch."""
+    def _apply(self, images, factor):
         mean = tf.reduce_mean(tf.reduce_mean(images, axis=1, keepdims=True), axis=2, keepdims=True)
         out = (images - mean) * factor + mean
         return tf.clip_by_value(out, self.value_range[0], self.value_range[1])
@@ -437,15 +470,14 @@ class RandomBrightness(_ImageAugmentation):
     def call(self, inputs, training=True):
         images = self._aug_images(inputs)
         if not training:
-            return images
-        return self._aug_batched(images, self._brighten)
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
 
-    def _brighten(self, images):
+    def _draw(self, images):
+        """The deltas in pixel values (a fraction of the value range), shape (batch, 1, 1, 1)."""
         shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
-        delta = self._aug_uniform(shape, self.factor[0], self.factor[1])
-        return self._adjust(images, delta)
+        return self._aug_uniform(shape, self.factor[0], self.factor[1]) * (self.value_range[1] - self.value_range[0])
 
-    def _adjust(self, images, delta):
-        """The brightness change for given deltas (fractions of the value range)."""
-        delta = tf.cast(delta * (self.value_range[1] - self.value_range[0]), images.dtype)
+    def _apply(self, images, delta):
+        delta = tf.cast(delta, images.dtype)
         return tf.clip_by_value(images + delta, self.value_range[0], self.value_range[1])
