@@ -74,6 +74,11 @@ def model_source(rule: Rule, ex: Example) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+# string inputs: words, phrases with case and punctuation, the empty string; ``input_range``
+# takes the first n of them
+_WORDS = ["the", "cat", "sat", "on", "mat", "The Cat!", "a dog ran", "", "hello, world", "zebra"]
+
+
 def make_inputs(ex: Example, seed: int = 0, batch: int = 2) -> Any:
     np = pytest.importorskip("numpy")
     rng = np.random.default_rng(seed)
@@ -84,6 +89,9 @@ def make_inputs(ex: Example, seed: int = 0, batch: int = 2) -> Any:
             arrays.append(rng.standard_normal(full).astype("float32"))
         elif ex.input_dtype in ("int32", "int64"):
             arrays.append(rng.integers(0, ex.input_range, size=full).astype(ex.input_dtype))
+        elif ex.input_dtype == "string":
+            words = np.array(_WORDS[: ex.input_range])
+            arrays.append(words[rng.integers(0, len(words), size=full)])
         else:
             raise NotImplementedError(f"inputs of dtype {ex.input_dtype}")
     return arrays[0] if len(arrays) == 1 else arrays
