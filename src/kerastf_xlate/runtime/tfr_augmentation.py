@@ -4,9 +4,11 @@ What Keras 3 does, and these classes do the same:
 
 - **Inference** (``training=False``, e.g. ``model.predict``) is the identity, with Keras's
   dtype handling: float inputs come out in the layer's compute dtype (float32); the
-  geometric layers (flip, rotation, zoom, translation) also cast integer images to float32;
-  ``RandomContrast`` / ``RandomBrightness`` leave integer images as they are; ``RandomCrop``
-  returns its input untouched (no crop, no cast).
+  geometric layers (flip, rotation, zoom, translation, shear) and Solarization,
+  RandomSharpness, RandomGaussianBlur, RandomErasing also cast integer images to float32;
+  the other colour layers leave integer images as they are; ``RandomCrop`` returns its
+  input untouched (no crop, no cast). ``AutoContrast`` is not random and applies in
+  inference too, as in Keras.
 - **Training**: calling the layer without ``training`` trains (``call`` defaults to
   ``training=True``), so ``layer(x)`` and ``model(x)`` augment and ``model(x,
   training=False)`` does not, as in Keras. Random parameters are drawn per image of a
@@ -23,7 +25,10 @@ What Keras 3 does, and these classes do the same:
 
 Images are ``channels_last`` by default; ``data_format="channels_first"`` is handled by
 transposing to channels-last around the computation. Keras's dict inputs (``images`` with
-``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated.
+``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated. Each class
+splits a call into ``_draw(images)`` (this call's random parameters, for a channels-last
+batch) and ``_apply(images, params)``, in the layout of Keras's transformation, so Keras's
+own draws can be applied and compared.
 """
 
 import math
@@ -54,13 +59,14 @@ def _aug_factor(layer, factor, bounds, name="factor"):
     raise ValueError(message)
 
 
-def _aug_range_factor(layer, factor, name, lowest_exclusive):
-    """``(lower, upper)`` of RandomZoom/RandomTranslation's height/width factors: a number
-    ``f`` means ``(-f, f)``; each value lies in [-1, 1] ((-1, 1] for zoom)."""
+def _aug_range_factor(layer, factor, name, lowest_exclusive, low=-1.0):
+    """``(lower, upper)`` of RandomZoom/RandomTranslation/RandomShear's factors: a number
+    ``f`` means ``(-f, f)``; each given value lies in [low, 1] ((-1, 1] for zoom; [0, 1]
+    for shear)."""
     def check(value):
-        if value > 1.0 or value < -1.0 or (lowest_exclusive and value == -1.0):
+        if value > 1.0 or value < low or (lowest_exclusive and value == low):
             raise ValueError(f"{type(layer).__name__}: `{name}` values must lie in "
-                             f"{'(' if lowest_exclusive else '['}-1.0, 1.0]. Received: {name}={factor}")
+                             f"{'(' if lowest_exclusive else '['}{low}, 1.0]. Received: {name}={factor}")
 
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
@@ -481,3 +487,528 @@ class RandomBrightness(_ImageAugmentation):
     def _apply(self, images, delta):
         delta = tf.cast(delta, images.dtype)
         return tf.clip_by_value(images + delta, self.value_range[0], self.value_range[1])
+
+
+def _aug_to_range(images, source, target, dtype):
+    """Keras's ``_transform_value_range``: rescale values from one range to another
+    (nothing to do, not even a cast, when the ranges are equal)."""
+    if source[0] == target[0] and source[1] == target[1]:
+        return images
+    images = tf.cast(images, dtype)
+    source_low, source_high = tf.cast(source[0], dtype), tf.cast(source[1], dtype)
+    target_low, target_high = tf.cast(target[0], dtype), tf.cast(target[1], dtype)
+    images = (images - source_low) / (source_high - source_low)
+    return images * (target_high - target_low) + target_low
+
+
+def _aug_grayscale(images):
+    """Keras's ``rgb_to_grayscale`` on an NHWC batch: ITU-R 601 luma (0.2989, 0.5870,
+    0.1140) as one channel, in the input's dtype; a one-channel image is returned as is."""
+    channels = images.shape[-1]
+    if channels not in (1, 3):
+        raise ValueError(f"Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received: shape={images.shape}")
+    if channels == 1:
+        return tf.identity(images)
+    compute = images.dtype if images.dtype.is_floating else tf.float32
+    weights = tf.constant([0.2989, 0.5870, 0.1140], compute)
+    gray = tf.tensordot(tf.cast(images, compute), weights, axes=[[-1], [-1]])
+    return tf.cast(tf.expand_dims(gray, -1), images.dtype)
+
+
+def _aug_floats(images):
+    return images if images.dtype.is_floating else tf.cast(images, tf.float32)
+
+
+class RandomGrayscale(_ImageAugmentation):
+    """``keras.layers.RandomGrayscale``: each image becomes grayscale (luma copied to every
+    channel) with probability ``factor``; integer images stay integer."""
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if factor < 0 or factor > 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor = factor
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """Which images turn gray: booleans of shape (batch, 1, 1, 1)."""
+        return self._aug_uniform(tf.stack([tf.shape(images)[0], 1, 1, 1])) < self.factor
+
+    def _apply(self, images, gray):
+        return tf.where(gray, _aug_grayscale(images), images)
+
+
+class RandomInvert(_ImageAugmentation):
+    """``keras.layers.RandomInvert``: ``value_range[1] - x`` for some images. Trap: the
+    probability of each image is itself drawn from the factor's range (``factor=f`` means
+    ``[0, f]``), so the default ``factor=1.0`` inverts half of the images."""
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """Which images invert, shape (batch,)."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        probability = self._aug_uniform(batch, self.factor[0], self.factor[1])
+        return self._aug_uniform(batch) < probability
+
+    def _apply(self, images, invert):
+        images = tf.cast(images, self.compute_dtype)
+        return tf.where(invert[:, None, None, None], self.value_range[1] - images, images)
+
+
+class Solarization(_ImageAugmentation):
+    """``keras.layers.Solarization``: in [0, 255] units, ``y = clip(x + a, 0, 255)``, then
+    ``255 - y`` where ``y >= t``; ``a`` and ``t`` drawn per image from
+    ``[lower, upper * 255]`` of ``addition_factor`` / ``threshold_factor`` (Keras scales only
+    the upper end). Outputs float32 in inference too (Keras casts)."""
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.addition_factor = self._factor(addition_factor, "addition_factor")
+        self.threshold_factor = self._factor(threshold_factor, "threshold_factor")
+        self.value_range = _aug_value_range(self, value_range)
+        self._aug_setup(seed)
+
+    def _factor(self, factor, name):
+        def check(value):
+            if value > 1.0 or value < 0:
+                raise ValueError(f"Solarization: `{name}` values must lie in [0, 1]. Received: {name}={factor}")
+
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2:
+                raise ValueError(f"Solarization: `{name}` must be a number or a pair. Received: {factor}")
+            check(factor[0])
+            check(factor[1])
+            lower, upper = sorted(factor)
+            return lower, upper
+        if isinstance(factor, (int, float)):
+            check(factor)
+            return 0, factor
+        raise ValueError(f"Solarization: `{name}` must be a number or a pair. Received: {factor}")
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(additions, thresholds)`` in [0, 255] units, each of shape (batch, 1, 1, 1)."""
+        shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
+        additions = self._aug_uniform(shape, self.addition_factor[0], self.addition_factor[1] * 255,
+                                      dtype=self.compute_dtype)
+        thresholds = self._aug_uniform(shape, self.threshold_factor[0], self.threshold_factor[1] * 255,
+                                       dtype=self.compute_dtype)
+        return additions, thresholds
+
+    def _apply(self, images, params):
+        additions, thresholds = params
+        images = _aug_to_range(images, self.value_range, (0, 255), self.compute_dtype)
+        out = tf.clip_by_value(images + additions, 0, 255)
+        out = tf.where(out < thresholds, out, 255 - out)
+        return _aug_to_range(out, (0, 255), self.value_range, self.compute_dtype)
+
+
+class RandomPosterization(_ImageAugmentation):
+    """``keras.layers.RandomPosterization``: keeps the ``b`` high bits of each 8-bit value
+    (in [0, 255] units), ``b`` an integer drawn per image from ``[lower, upper)`` of the
+    factor (``f`` means ``[1, f)``; ``(b, b)`` always ``b``)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (1, 8))
+        self.value_range = _aug_value_range(self, value_range)
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """The bits to drop (8 - b), uint8 of shape (batch,)."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        if self.factor[0] != self.factor[1]:
+            bits = tf.cast(self._aug_uniform(batch, int(self.factor[0]), int(self.factor[1]), dtype=tf.int32), tf.uint8)
+        else:
+            bits = tf.ones(batch, tf.uint8) * int(self.factor[0])
+        return 8 - bits
+
+    def _apply(self, images, shift):
+        shift = tf.reshape(shift, [-1, 1, 1, 1])
+        images = _aug_to_range(images, self.value_range, (0, 255), self.compute_dtype)
+        images = tf.cast(images, tf.uint8)
+        images = tf.bitwise.left_shift(tf.bitwise.right_shift(images, shift), shift)
+        images = tf.cast(images, self.compute_dtype)
+        return _aug_to_range(images, (0, 255), self.value_range, self.compute_dtype)
+
+
+class AutoContrast(_ImageAugmentation):
+    """``keras.layers.AutoContrast``: stretches each image's channels to the whole
+    ``value_range`` (min to low, max to high). Not random, and applied in inference too
+    (as in Keras); constant channels come back unchanged; outputs float32. Trap: Keras
+    takes the min/max over axes 1 and 2 whatever the data format (for channels-first
+    images: over channels and height), and so does this class."""
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        data_format = kwargs.pop("data_format", None)  # accepted by Keras's base class; the axes are fixed
+        super().__init__(**kwargs)
+        self.value_range = _aug_value_range(self, value_range)
+        self.data_format = _aug_data_format(self, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        single = images.shape.rank == 3
+        out = self._apply(images[None] if single else images, None)
+        return out[0] if single else out
+
+    def _apply(self, images, params):
+        original = images
+        images = tf.cast(_aug_to_range(images, self.value_range, (0, 255), self.compute_dtype), self.compute_dtype)
+        low = tf.reduce_min(images, axis=(1, 2), keepdims=True)
+        high = tf.reduce_max(images, axis=(1, 2), keepdims=True)
+        scale = 255.0 / (high - low)
+        offset = -low * scale
+        out = tf.clip_by_value(images * scale + offset, 0.0, 255.0)
+        out = _aug_to_range(out, (0, 255), self.value_range, self.compute_dtype)
+        # a constant channel divides by zero: Keras keeps the input there
+        return tf.where(tf.math.is_nan(out), tf.cast(original, out.dtype), out)
+
+
+class RandomColorDegeneration(_ImageAugmentation):
+    """``keras.layers.RandomColorDegeneration``: ``x + f * (gray(x) - x)``, clipped to
+    ``value_range``, ``f`` drawn per image from the factor's range (``f`` means ``[-f, f]``)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (-1, 1))
+        self.value_range = _aug_value_range(self, value_range)
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
+        return self._aug_uniform(shape, self.factor[0], self.factor[1])
+
+    def _apply(self, images, factor):
+        images = tf.cast(images, self.compute_dtype)
+        factor = tf.cast(factor, self.compute_dtype)
+        images = images + factor * (_aug_grayscale(images) - images)
+        return tf.clip_by_value(images, self.value_range[0], self.value_range[1])
+
+
+class RandomSaturation(_ImageAugmentation):
+    """``keras.layers.RandomSaturation``: in HSV (``tf.image.rgb_to_hsv`` of the values as
+    they are), the saturation times ``f / (1 - f + 1e-7)``, clipped to ``value_range``, ``f``
+    drawn per image from the factor's range (``f`` means ``[-f, f]``: a negative ``f``
+    removes the colour). Integer images are computed in float32 (Keras raises on them)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (-1, 1))
+        self.value_range = _aug_value_range(self, value_range)
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(_aug_floats(images), self._augment)
+
+    def _draw(self, images):
+        """The saturation multipliers, shape (batch,)."""
+        factor = self._aug_uniform(tf.reshape(tf.shape(images)[0], [1]), self.factor[0], self.factor[1])
+        return factor / (1 - factor + 1e-7)
+
+    def _apply(self, images, factor):
+        factor = tf.reshape(tf.cast(factor, images.dtype), [-1, 1, 1])
+        hsv = tf.image.rgb_to_hsv(images)
+        saturation = tf.clip_by_value(hsv[..., 1] * factor, self.value_range[0], self.value_range[1])
+        return tf.image.hsv_to_rgb(tf.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
+
+
+class RandomHue(_ImageAugmentation):
+    """``keras.layers.RandomHue``: shifts the hue (in [0, 1] HSV units, wrapping around) by
+    ``±f / 2``, ``f`` drawn per image from the factor's range (``f`` means ``[0, f]``) and
+    the sign by a coin, on images rescaled from ``value_range`` to [0, 1] and back."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """The hue shifts, shape (batch,)."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        sign = tf.where(self._aug_uniform(batch) > 0.5, -1.0, 1.0)
+        return sign * self._aug_uniform(batch, self.factor[0], self.factor[1]) * 0.5
+
+    def _apply(self, images, shift):
+        images = _aug_to_range(tf.cast(images, self.compute_dtype), self.value_range, (0, 1), self.compute_dtype)
+        shift = tf.reshape(tf.cast(shift, images.dtype), [-1, 1, 1])
+        hsv = tf.image.rgb_to_hsv(images)
+        hue = hsv[..., 0] + shift
+        hue = tf.where(hue > 1.0, hue - 1.0, hue)
+        hue = tf.where(hue < 0.0, hue + 1.0, hue)
+        images = tf.image.hsv_to_rgb(tf.stack([hue, hsv[..., 1], hsv[..., 2]], axis=-1))
+        images = _aug_to_range(tf.clip_by_value(images, 0, 1), (0, 1), self.value_range, self.compute_dtype)
+        return tf.cast(images, self.compute_dtype)
+
+
+class RandomSharpness(_ImageAugmentation):
+    """``keras.layers.RandomSharpness``: ``x + (1 - 2f) * (smooth(x) - x)`` with Keras's 3x3
+    smoothing kernel (1/13 around, 5/13 in the centre, a depthwise 'same' convolution),
+    clipped to ``value_range``, ``f`` drawn per image from ``[0, f]``. Outputs float32 in
+    inference too (Keras casts)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.value_range = _aug_value_range(self, value_range)
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        return self._aug_uniform(tf.reshape(tf.shape(images)[0], [1]), self.factor[0], self.factor[1])
+
+    def _apply(self, images, factor):
+        factor = tf.reshape(tf.cast(factor * 2, self.compute_dtype), [-1, 1, 1, 1])
+        side, centre = 1.0 / 13.0, 5.0 / 13.0
+        kernel = tf.constant([[side, side, side], [side, centre, side], [side, side, side]], self.compute_dtype)
+        kernel = tf.tile(tf.reshape(kernel, [3, 3, 1, 1]), [1, 1, tf.shape(images)[-1], 1])
+        smooth = tf.nn.depthwise_conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
+        images = images + (1.0 - factor) * (smooth - images)
+        return tf.clip_by_value(images, self.value_range[0], self.value_range[1])
+
+
+class RandomShear(_ImageAugmentation):
+    """``keras.layers.RandomShear``: shears each image by ``x + sx * y`` / ``y + sy * x``
+    (about the top-left corner, as Keras's matrix ``[1, sx, 0, sy, 1, 0, 0, 0]``), ``sx``/
+    ``sy`` drawn from the factors' ranges (``f`` means ``[-f, f]``) and one coin flipping
+    the sign of both."""
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.x_factor = _aug_range_factor(self, x_factor, "x_factor", False, low=0.0)
+        self.y_factor = _aug_range_factor(self, y_factor, "y_factor", False, low=0.0)
+        _aug_check_resampling(self, fill_mode, interpolation)
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.interpolation = interpolation
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """The shear factors ``[sx, sy]`` per image, shape (batch, 2)."""
+        shape = tf.stack([tf.shape(images)[0], 1])
+        sign = tf.where(self._aug_uniform(shape) > 0.5, -1.0, 1.0)
+        shear_y = self._aug_uniform(shape, self.y_factor[0], self.y_factor[1])
+        shear_x = self._aug_uniform(shape, self.x_factor[0], self.x_factor[1])
+        return tf.concat([shear_x, shear_y], axis=1) * sign
+
+    def _apply(self, images, shear):
+        ones, zeros = tf.ones_like(shear[:, 0]), tf.zeros_like(shear[:, 0])
+        matrix = tf.stack([ones, shear[:, 0], zeros, shear[:, 1], ones, zeros, zeros, zeros], axis=1)
+        return _aug_project(images, matrix, self.interpolation, self.fill_mode, self.fill_value)
+
+
+def _aug_gaussian_kernel(kernel_size, sigma, channels, dtype):
+    """Keras's Gaussian kernel (``ops.image.gaussian_blur``): the outer product of two 1-D
+    kernels, reshaped to ``kernel_size`` (as Keras reshapes it) and repeated per channel."""
+    size = tf.cast(tf.constant(kernel_size), dtype)
+
+    def one_d(length, s):
+        x = tf.range(length, dtype=dtype) - (length - 1) / 2
+        k = tf.exp(-0.5 * (x / s) ** 2)
+        return k / tf.reduce_sum(k)
+
+    kernel = tf.tensordot(one_d(size[1], sigma[1]), one_d(size[0], sigma[0]), axes=0)
+    kernel = tf.reshape(kernel, (kernel_size[0], kernel_size[1], 1, 1))
+    return tf.tile(kernel, [1, 1, channels, 1])
+
+
+class RandomGaussianBlur(_ImageAugmentation):
+    """``keras.layers.RandomGaussianBlur``: blurs some images (probability drawn per image
+    from the factor's range, ``f`` meaning ``[0, f]``, then compared with a uniform draw)
+    with a Gaussian of ``kernel_size`` and one ``(sigma_x, sigma_y)`` per call drawn from
+    the sigma range (``s`` means ``[0, s]``, at most 1), clipped to ``value_range``. Outputs
+    float32 in inference too (Keras casts)."""
+
+    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255), data_format=None, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        if isinstance(kernel_size, (tuple, list)):
+            if len(kernel_size) != 2 or kernel_size[0] % 2 == 0 or kernel_size[1] % 2 == 0:
+                raise ValueError(f"kernel_size must be odd numbers. Received: kernel_size={kernel_size}")
+            self.kernel_size = tuple(kernel_size)
+        elif isinstance(kernel_size, (int, float)) and kernel_size % 2 == 1:
+            self.kernel_size = (kernel_size, kernel_size)
+        else:
+            raise ValueError(f"kernel_size must be an odd number. Received: kernel_size={kernel_size}")
+        self.sigma = _aug_factor(self, sigma, (0, 1), name="sigma")
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(blur, sigma)``: which images blur, shape (batch,), and one sigma pair."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        probability = self._aug_uniform(batch, self.factor[0], self.factor[1])
+        blur = self._aug_uniform(batch) < probability
+        sigma = self._aug_uniform([2], self.sigma[0], self.sigma[1], dtype=self.compute_dtype) + 1e-6
+        return blur, sigma
+
+    def _apply(self, images, params):
+        blur, sigma = params
+        kernel = _aug_gaussian_kernel(self.kernel_size, sigma, tf.shape(images)[-1], images.dtype)
+        blurred = tf.nn.depthwise_conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
+        images = tf.where(blur[:, None, None, None], blurred, images)
+        return tf.clip_by_value(images, self.value_range[0], self.value_range[1])
+
+
+class RandomErasing(_ImageAugmentation):
+    """``keras.layers.RandomErasing``: fills one rectangle of some images (probability
+    drawn per image from the factor's range, ``f`` meaning ``[0, f]``) with ``fill_value``
+    (a number, one per channel, or by default Gaussian noise times ``value_range[1]``),
+    clipped to ``value_range``; the rectangle's sides are ``sqrt(s)`` of the image's, ``s``
+    from ``scale``, at a uniform position. Outputs float32 in inference too (Keras casts)."""
+
+    def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255), seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.scale = _aug_factor(self, scale, (0, 1), name="scale")
+        if fill_value is not None and not isinstance(fill_value, (int, float)) and not (
+                isinstance(fill_value, (tuple, list)) and len(fill_value) == 3):
+            raise ValueError("The `fill_value` argument should be a number (or a list of three numbers)")
+        self.fill_value = fill_value
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _bounds(self, batch, length, ratio):
+        length = tf.cast(length, self.compute_dtype)
+        crop = tf.cast(ratio * length, self.compute_dtype)
+        start = self._aug_uniform(batch, dtype=self.compute_dtype) * (length - crop)
+        return start, start + crop
+
+    def _draw(self, images):
+        """``(erase, mask, fill)``: which images, the rectangles (NHWC booleans), the fill."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        shape = tf.shape(images)
+        sides = tf.sqrt(self._aug_uniform(tf.stack([shape[0], 2]), self.scale[0], self.scale[1],
+                                          dtype=self.compute_dtype))
+        x0, x1 = self._bounds(batch, shape[2], sides[:, 0])
+        y0, y1 = self._bounds(batch, shape[1], sides[:, 1])
+        grid_y, grid_x = tf.meshgrid(tf.range(shape[1]), tf.range(shape[2]), indexing="ij")
+        grid_y = tf.cast(grid_y, self.compute_dtype)[None, :, :, None]
+        grid_x = tf.cast(grid_x, self.compute_dtype)[None, :, :, None]
+        corner = lambda v: v[:, None, None, None]  # noqa: E731
+        mask = ((grid_x >= corner(x0)) & (grid_x < corner(x1)) & (grid_y >= corner(y0)) & (grid_y < corner(y1)))
+        mask = tf.repeat(mask, shape[3], axis=3)
+        probability = self._aug_uniform(batch, self.factor[0], self.factor[1])
+        erase = self._aug_uniform(batch) < probability
+        if self.fill_value is None:
+            seed = self._generator.make_seeds(1)[:, 0]
+            fill = tf.random.stateless_normal(shape, seed=seed, dtype=self.compute_dtype) * self.value_range[1]
+        else:
+            fill = tf.ones_like(images) * tf.constant(self.fill_value, self.compute_dtype)
+        return erase, mask, tf.clip_by_value(fill, self.value_range[0], self.value_range[1])
+
+    def _apply(self, images, params):
+        erase, mask, fill = params
+        erased = tf.where(mask, fill, images)
+        return tf.where(erase[:, None, None, None], erased, images)
+
+
+class RandomColorJitter(_ImageAugmentation):
+    """``keras.layers.RandomColorJitter``: in training, float32 images go through
+    RandomBrightness, RandomContrast, RandomSaturation and RandomHue, in that order, each
+    only when its factor is given (with this layer's ``value_range`` and ``seed``)."""
+
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None, saturation_factor=None,
+                 hue_factor=None, seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.brightness_factor = brightness_factor
+        self.contrast_factor = contrast_factor
+        self.saturation_factor = saturation_factor
+        self.hue_factor = hue_factor
+        self._aug_setup(seed, data_format)
+        if self.data_format == "channels_first":
+            # Keras's sub-layers keep their default (channels-last) format and read the
+            # channels-first images as channels-last ones; that is not reproduced
+            raise NotImplementedError("RandomColorJitter(data_format='channels_first') is not translated")
+        self.random_brightness = RandomBrightness(brightness_factor, value_range=value_range, seed=seed) \
+            if brightness_factor is not None else None
+        self.random_contrast = RandomContrast(contrast_factor, value_range=value_range, seed=seed) \
+            if contrast_factor is not None else None
+        self.random_saturation = RandomSaturation(saturation_factor, value_range=value_range, seed=seed) \
+            if saturation_factor is not None else None
+        self.random_hue = RandomHue(hue_factor, value_range=value_range, seed=seed) if hue_factor is not None else None
+
+    def _steps(self):
+        return [s for s in (self.random_brightness, self.random_contrast, self.random_saturation, self.random_hue)
+                if s is not None]
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(tf.cast(images, self.compute_dtype), self._augment)
+
+    def _augment(self, images):
+        for step in self._steps():
+            images = step._apply(images, step._draw(images))
+        return tf.cast(images, self.compute_dtype)
