@@ -76,6 +76,7 @@ LAYERS = [
     "layers.RandomGaussianBlur(0.8, kernel_size=5)",
     "layers.RandomErasing(0.7)",
     "layers.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1)",
+    "layers.Equalization(bins=64)",
 ]
 INPUTS = [
     ("batch float32", (3, 7, 8, 3), "float32", {}),
@@ -87,7 +88,7 @@ INPUTS = [
 ]
 _TAKES_DATA_FORMAT = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomGrayscale",
                       "RandomInvert", "RandomPosterization", "RandomColorDegeneration", "RandomSaturation", "RandomHue",
-                      "RandomSharpness", "RandomShear", "RandomGaussianBlur", "RandomErasing")
+                      "RandomSharpness", "RandomShear", "RandomGaussianBlur", "RandomErasing", "Equalization")
 
 
 def _with_kwargs(expr: str, kwargs: dict) -> str:  # type: ignore[type-arg]
@@ -217,6 +218,8 @@ COLOUR_FIXED = [
     "layers.RandomGaussianBlur((1.0, 1.0), sigma=(0.6, 0.6))",
     "layers.RandomGaussianBlur((1.0, 1.0), kernel_size=(3, 5), sigma=(0.4, 0.4), data_format='channels_first')",
     "layers.RandomColorJitter(brightness_factor=(0.1, 0.1), contrast_factor=(0.0, 0.0), saturation_factor=(0.3, 0.3))",
+    "layers.Equalization()",
+    "layers.Equalization(value_range=(0, 100), bins=20, data_format='channels_first')",
 ]
 
 

@@ -1012,3 +1012,49 @@ class RandomColorJitter(_ImageAugmentation):
         for step in self._steps():
             images = step._apply(images, step._draw(images))
         return tf.cast(images, self.compute_dtype)
+
+
+class Equalization(_ImageAugmentation):
+    """``keras.layers.Equalization``: histogram equalization of each channel (``bins``
+    bins over [0, 255] units, the lookup table rounded half to even), in training only (the
+    identity in inference, as in Keras 3). Trap: Keras counts ONE histogram per channel over
+    the whole batch, not one per image; so does this class. Channels with at most one
+    non-empty bin are unchanged. Outputs float32 in training."""
+
+    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.bins = bins
+        self.value_range = _aug_value_range(self, value_range)
+        self.data_format = _aug_data_format(self, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(tf.cast(images, self.compute_dtype), self._equalize)
+
+    @staticmethod
+    def _rescale(values, source, target):
+        scale = (target[1] - target[0]) / (source[1] - source[0])
+        return values * scale + (target[0] - source[0] * scale)
+
+    def _equalize_channel(self, channel):
+        # Keras compares its sorted value range (a list) with a tuple, so it always rescales
+        channel = self._rescale(channel, self.value_range, (0, 255))
+        indices = tf.cast((tf.cast(channel, tf.float32) - 0.0) * (self.bins - 1) / (255.0 - 0.0), tf.int32)
+        indices = tf.clip_by_value(indices, 0, self.bins - 1)
+        histogram = tf.math.bincount(tf.reshape(indices, [-1]), minlength=self.bins, dtype=tf.int32)
+        cdf = tf.cumsum(histogram)
+        cdf_min = tf.gather(cdf, tf.where(cdf != 0)[0][0])
+        denominator = cdf[-1] - cdf_min
+        denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
+        table = tf.clip_by_value(tf.round(((cdf - cdf_min) * 255) / denominator), 0, 255)  # int / int: float64
+        positions = tf.cast(tf.clip_by_value((channel / 255.0) * (self.bins - 1), 0, self.bins - 1), tf.int32)
+        equalized = tf.gather(table, positions)
+        flat = tf.math.count_nonzero(histogram, dtype=tf.int32) <= 1
+        equalized = tf.where(flat, tf.cast(channel, equalized.dtype), equalized)
+        return self._rescale(equalized, (0, 255), self.value_range)
+
+    def _equalize(self, images):
+        channels = [self._equalize_channel(images[..., i]) for i in range(images.shape[-1])]
+        return tf.cast(tf.stack(channels, axis=-1), self.compute_dtype)
