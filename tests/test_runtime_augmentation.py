@@ -77,6 +77,7 @@ LAYERS = [
     "layers.RandomErasing(0.7)",
     "layers.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1)",
     "layers.Equalization(bins=64)",
+    "layers.RandomPerspective(0.7, scale=0.5)",
 ]
 INPUTS = [
     ("batch float32", (3, 7, 8, 3), "float32", {}),
@@ -88,7 +89,8 @@ INPUTS = [
 ]
 _TAKES_DATA_FORMAT = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomGrayscale",
                       "RandomInvert", "RandomPosterization", "RandomColorDegeneration", "RandomSaturation", "RandomHue",
-                      "RandomSharpness", "RandomShear", "RandomGaussianBlur", "RandomErasing", "Equalization")
+                      "RandomSharpness", "RandomShear", "RandomGaussianBlur", "RandomErasing", "Equalization",
+                      "RandomPerspective")
 
 
 def _with_kwargs(expr: str, kwargs: dict) -> str:  # type: ignore[type-arg]
@@ -284,7 +286,8 @@ def _keras_params(name: str, transformation):  # type: ignore[no-untyped-def]
             "RandomPosterization": ["shift_factor"], "RandomColorDegeneration": ["factor"], "RandomSaturation": ["factor"],
             "RandomHue": ["factor"], "RandomSharpness": ["factor"], "RandomShear": ["shear_factor"],
             "RandomGaussianBlur": ["should_apply_blur", "blur_factor"],
-            "RandomErasing": ["apply_erasing", "batch_masks", "fill_value"]}[name]
+            "RandomErasing": ["apply_erasing", "batch_masks", "fill_value"],
+            "RandomPerspective": ["apply_perspective", "start_points", "end_points"]}[name]
     values = tuple(transformation[k] for k in keys)
     return values[0] if len(values) == 1 else values
 
@@ -324,6 +327,8 @@ RANDOM = [
     "layers.RandomErasing()",
     "layers.RandomErasing(0.9, scale=(0.1, 0.5), fill_value=(10, 20, 30))",
     "layers.RandomErasing(fill_value=100.0)",
+    "layers.RandomPerspective()",
+    "layers.RandomPerspective(0.6, scale=0.4, interpolation='nearest', fill_value=9.0)",
 ]
 
 
@@ -458,6 +463,7 @@ DRAWN = [
     "layers.RandomShear((0.1, 0.4), 0.3)",
     "layers.RandomGaussianBlur(0.6, sigma=(0.2, 0.9))",
     "layers.RandomErasing(0.7, scale=(0.05, 0.4))",
+    "layers.RandomPerspective(0.6, scale=0.7)",
 ]
 
 

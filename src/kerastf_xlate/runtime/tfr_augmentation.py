@@ -1058,3 +1058,62 @@ class Equalization(_ImageAugmentation):
     def _equalize(self, images):
         channels = [self._equalize_channel(images[..., i]) for i in range(images.shape[-1])]
         return tf.cast(tf.stack(channels, axis=-1), self.compute_dtype)
+
+
+def _aug_homography(start, end):
+    """The projective matrices mapping each ``end`` quadrilateral to ``start`` (Keras's
+    ``compute_homography_matrix``): the 8x8 linear system of the four point pairs, solved
+    with ``tf.linalg.solve``; shapes (batch, 4, 2) -> (batch, 8)."""
+    rows, targets = [], []
+    for i in range(4):
+        sx, sy = start[:, i, 0], start[:, i, 1]
+        ex, ey = end[:, i, 0], end[:, i, 1]
+        one, zero = tf.ones_like(ex), tf.zeros_like(ex)
+        rows.append(tf.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], axis=-1))
+        rows.append(tf.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], axis=-1))
+        targets += [sx, sy]
+    system = tf.stack(rows, axis=1)
+    target = tf.expand_dims(tf.stack(targets, axis=-1), -1)
+    return tf.reshape(tf.linalg.solve(system, target), [-1, 8])
+
+
+class RandomPerspective(_ImageAugmentation):
+    """``keras.layers.RandomPerspective``: moves each corner of some images (probability
+    drawn per image from the factor's range, ``f`` meaning ``[0, f]``) by up to ``±scale/2``
+    of its coordinates and resamples through the homography (constant ``fill_value``
+    outside); the identity in inference, cast to float32."""
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        if scale < 0.0 or scale > 1.0:
+            raise ValueError(f"The `scale` argument should be a number in the range [0,1]. Received: scale={scale}")
+        _aug_check_resampling(self, "constant", interpolation)
+        self.scale = scale
+        self.fill_value = fill_value
+        self.interpolation = interpolation
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(apply, start, end)``: which images, and the corners before/after, (batch, 4, 2)."""
+        batch = tf.shape(images)[0]
+        height, width = images.shape[1], images.shape[2]
+        probability = self._aug_uniform(tf.reshape(batch, [1]), self.factor[0], self.factor[1])
+        apply = self._aug_uniform(tf.reshape(batch, [1])) < probability
+        shift = self._aug_uniform(tf.stack([batch, 4, 2]), -0.5 * self.scale, 0.5 * self.scale, dtype=self.compute_dtype)
+        corners = tf.constant([[[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1], [width - 1, height - 1]]],
+                              self.compute_dtype)
+        start = tf.repeat(corners, batch, axis=0)
+        return apply, start, start + start * shift
+
+    def _apply(self, images, params):
+        apply, start, end = params
+        out = _aug_project(images, _aug_homography(start, end), self.interpolation, "constant", self.fill_value)
+        return tf.where(apply[:, None, None, None], out, images)
