@@ -78,6 +78,7 @@ LAYERS = [
     "layers.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1)",
     "layers.Equalization(bins=64)",
     "layers.RandomPerspective(0.7, scale=0.5)",
+    "layers.RandAugment(num_ops=3)",
 ]
 INPUTS = [
     ("batch float32", (3, 7, 8, 3), "float32", {}),
@@ -344,6 +345,36 @@ def test_keras_draws_give_keras_pixels(expr: str) -> None:
         expected = np.asarray(k_layer.transform_images(x, transformation, training=True))
         got = np.asarray(t_layer._apply(x, _keras_params(name, transformation)))
         np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+
+
+_RANDAUGMENT_OPS = ["random_shear", "random_translation", "random_rotation", "random_brightness",
+                    "random_color_degeneration", "random_contrast", "random_sharpness", "random_posterization",
+                    "solarization", "auto_contrast", "equalization"]
+_RANDAUGMENT_CLASSES = {"random_shear": "RandomShear", "random_translation": "RandomTranslation",
+                        "random_rotation": "RandomRotation", "random_brightness": "RandomBrightness",
+                        "random_color_degeneration": "RandomColorDegeneration", "random_contrast": "RandomContrast",
+                        "random_sharpness": "RandomSharpness", "random_posterization": "RandomPosterization",
+                        "solarization": "Solarization"}
+
+
+@pytest.mark.parametrize("expr", ["layers.RandAugment()",
+                                  "layers.RandAugment(value_range=(0, 1), num_ops=3, factor=0.8, interpolation='nearest')",
+                                  "layers.RandAugment(num_ops=4, factor=1.0)"])
+def test_randaugment_applies_keras_draws_as_keras(expr: str) -> None:
+    """Keras's op choices and every sub-layer's draws, applied by the runtime class."""
+    k_layer, t_layer = both(expr)
+    scale = 1.0 if "(0, 1)" in expr else 255.0
+    x = tf.constant(images((4, 7, 9, 3)) / 255.0 * scale)
+    for _ in range(4):
+        tr = k_layer.get_random_transformation(x, training=True)
+        expected = np.asarray(k_layer.transform_images(x, tr, training=True))
+        params = [_keras_params(_RANDAUGMENT_CLASSES[n], tr["transforms"][n]) if n in _RANDAUGMENT_CLASSES else None
+                  for n in _RANDAUGMENT_OPS]
+        got = np.asarray(t_layer._apply(x, (tr["layer_idxes"], params)))
+        np.testing.assert_allclose(got, expected, atol=ATOL * scale / 255.0 + 1e-6, rtol=0)
+    choices = np.stack([np.asarray(t_layer._aug_uniform([t_layer.num_ops], 0, 11, dtype=tf.int32)) for _ in range(150)])
+    counts = np.bincount(choices.ravel(), minlength=11)
+    assert counts.min() > 0 and counts.max() < 3 * counts.mean(), counts  # every op is chosen, roughly evenly
 
 
 # --- the distribution of the draws --------------------------------------------------------------

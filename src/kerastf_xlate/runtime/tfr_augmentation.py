@@ -1117,3 +1117,70 @@ class RandomPerspective(_ImageAugmentation):
         apply, start, end = params
         out = _aug_project(images, _aug_homography(start, end), self.interpolation, "constant", self.fill_value)
         return tf.where(apply[:, None, None, None], out, images)
+
+
+class RandAugment(_ImageAugmentation):
+    """``keras.layers.RandAugment``: ``num_ops`` times, one of eleven augmentations chosen
+    at random per call (the same for the whole batch): shear, translation, rotation,
+    brightness, colour degeneration, contrast, sharpness, posterization, solarization,
+    auto-contrast, equalization, with Keras's strengths from ``factor`` (``f`` means ``[0,
+    f]``). As in Keras, each layer's parameters are drawn once per call, so an augmentation
+    chosen twice is applied twice with the same parameters. Outputs float32 (also in
+    inference, where it is the identity). ``data_format="channels_first"`` is not translated
+    (Keras's AutoContrast then reduces over the wrong axes)."""
+
+    def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear", seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.num_ops = num_ops
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.interpolation = interpolation
+        self._aug_setup(seed, data_format)
+        if self.data_format == "channels_first":
+            raise NotImplementedError("RandAugment(data_format='channels_first') is not translated")
+        f = self.factor
+        self.random_shear = RandomShear(x_factor=f, y_factor=f, interpolation=interpolation, seed=seed)
+        self.random_translation = RandomTranslation(height_factor=f, width_factor=f, interpolation=interpolation,
+                                                    seed=seed)
+        self.random_rotation = RandomRotation(factor=f, interpolation=interpolation, seed=seed)
+        self.random_brightness = RandomBrightness(factor=f, value_range=value_range, seed=seed)
+        self.random_color_degeneration = RandomColorDegeneration(factor=f, value_range=value_range, seed=seed)
+        self.random_contrast = RandomContrast(factor=f, value_range=value_range, seed=seed)
+        self.random_sharpness = RandomSharpness(factor=f, value_range=value_range, seed=seed)
+        self.random_posterization = RandomPosterization(factor=max(1, int(8 * f[1])), value_range=value_range,
+                                                        seed=seed)
+        self.solarization = Solarization(addition_factor=f, threshold_factor=f, value_range=value_range, seed=seed)
+        self.auto_contrast = AutoContrast(value_range=value_range)
+        self.equalization = Equalization(value_range=value_range)
+        self._ops = [self.random_shear, self.random_translation, self.random_rotation, self.random_brightness,
+                     self.random_color_degeneration, self.random_contrast, self.random_sharpness,
+                     self.random_posterization, self.solarization, self.auto_contrast, self.equalization]
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(choices, params)``: the op index of each of the ``num_ops`` steps, and every
+        op's parameters for this call (None for the two that draw nothing)."""
+        choices = self._aug_uniform([self.num_ops], 0, len(self._ops), dtype=tf.int32)
+        params = [op._draw(images) if hasattr(op, "_draw") else None for op in self._ops]
+        return choices, params
+
+    def _apply(self, images, draws):
+        choices, params = draws
+
+        def branch(op, p):
+            if isinstance(op, Equalization):
+                return lambda: op._equalize(images_now)
+            return lambda: tf.cast(op._apply(images_now, p), self.compute_dtype)
+
+        for i in range(self.num_ops):
+            images_now = images
+            images = tf.switch_case(tf.cast(choices[i], tf.int32),
+                                    [branch(op, p) for op, p in zip(self._ops, params)])
+            images = tf.ensure_shape(images, images_now.shape)
+        return images
