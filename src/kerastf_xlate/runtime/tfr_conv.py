@@ -74,6 +74,24 @@ def _spatial_sizes(x):
     return [d if d is not None else dynamic[i + 1] for i, d in enumerate(static)]
 
 
+def _convolution(x, kernel, strides, padding, dilations):
+    """A channels-last convolution, as Keras's ``tf.nn.convolution`` computes it.
+
+    Dilated: ``tf.nn.convolution`` itself (it goes through space-to-batch, which TensorFlow's
+    CPU kernels can run and differentiate; a dilated ``conv2d``/``conv3d`` they cannot).
+    Otherwise the op it runs, ``tf.nn.conv1d``/``conv2d``/``conv3d``, called directly: its
+    eager 3-D gradient fails on TensorFlow 2.21 when reached through ``tf.nn.convolution``."""
+    padding = padding.upper()
+    if max(dilations) > 1:
+        return tf.nn.convolution(x, kernel, strides=strides, padding=padding, dilations=dilations)
+    rank = x.shape.rank - 2
+    if rank == 1:
+        return tf.nn.conv1d(x, kernel, strides[0], padding)
+    if rank == 2:
+        return tf.nn.conv2d(x, kernel, strides, padding)
+    return tf.nn.conv3d(x, kernel, [1, *strides, 1], padding, data_format="NDHWC")
+
+
 def _nonnegative(value):
     return tf.maximum(value, 0) if tf.is_tensor(value) else max(value, 0)
 
@@ -173,7 +191,7 @@ class _ConvBase(Layer):
 
 
 class _Conv(_ConvBase):
-    """``Conv1D``/``Conv2D``/``Conv3D``: ``tf.nn.convolution``, Keras's kernel layout
+    """``Conv1D``/``Conv2D``/``Conv3D``: ``tf.nn.conv1d``/``conv2d``/``conv3d``, Keras's kernel layout
     ``[*kernel_size, in_channels // groups, filters]``.
 
     Grouped convolutions: TensorFlow's CPU kernels fail on them (3-D, and the gradient of
@@ -218,15 +236,13 @@ class _Conv(_ConvBase):
             padding = "valid"
         kernel = self.kernel
         if self.groups == 1:
-            return tf.nn.convolution(x, kernel, strides=self.strides, padding=padding.upper(),
-                                     dilations=self.dilation_rate)
+            return _convolution(x, kernel, self.strides, padding, self.dilation_rate)
         channels = int(kernel.shape[-2]) * self.groups
         if kernel.shape[-2] == 1 and self._rank <= 2:
             depthwise = tf.reshape(kernel, self.kernel_size + (channels, self.filters // channels))
             return _depthwise(x, depthwise, self.strides, padding, self.dilation_rate)
-        outputs = [tf.nn.convolution(xg, kg, strides=self.strides, padding=padding.upper(),
-                                     dilations=self.dilation_rate)
-                   for xg, kg in zip(tf.split(x, self.groups, axis=-1), tf.split(kernel, self.groups, axis=-1))]
+        pairs = zip(tf.split(x, self.groups, axis=-1), tf.split(kernel, self.groups, axis=-1))
+        outputs = [_convolution(xg, kg, self.strides, padding, self.dilation_rate) for xg, kg in pairs]
         return tf.concat(outputs, axis=-1)
 
 
@@ -350,7 +366,7 @@ class _ConvTranspose(_ConvBase):
             left = effective - 1 - before
             paddings.append([left, out + effective - 1 - size - left])
         paddings.append([0, 0])
-        return tf.nn.convolution(tf.pad(x, paddings), kernel, padding="VALID", dilations=self.dilation_rate)
+        return _convolution(tf.pad(x, paddings), kernel, (1,) * rank, "valid", self.dilation_rate)
 
 
 class Conv1DTranspose(_ConvTranspose):
