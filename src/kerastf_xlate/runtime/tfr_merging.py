@@ -18,6 +18,9 @@ from tfr_base import Layer
 class _Merge(Layer):
     """Element-wise merge of a list of tensors, with Keras's rank alignment."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not input_shape or \
                 not all(isinstance(s, (list, tuple)) for s in input_shape):
