@@ -148,3 +148,31 @@ def test_no_runtime_name_is_defined_twice() -> None:
     mine = ("tfr_conv.py", "tfr_pooling.py", "tfr_reshaping.py", "tfr_merging.py")
     twice = sorted(n for d in load_runtime().definitions if d.file in mine for n in d.binds if counts[n] > 1)
     assert not twice, twice
+
+
+def test_each_class_bundled_alone_runs() -> None:
+    """What to-tf copies into a file for one name (that name and what it reads) is enough:
+    every class of the four families, bundled alone in a fresh namespace, runs its first rule
+    example; so do the functional helpers."""
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.rules import default_rules
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    files = ("tfr_conv.py", "tfr_pooling.py", "tfr_reshaping.py", "tfr_merging.py")
+    names = sorted(n for d in rt.definitions if d.file in files for n in d.binds if not n.startswith("_"))
+    rules = {r.layer: r for r in default_rules()}
+    for name in names:
+        namespace: dict = {"__name__": f"bundle_{name}"}  # type: ignore[type-arg]
+        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<bundle {name}>", "exec"), namespace)  # noqa: S102
+        if name in rules:
+            example = rules[name].examples[0]
+            shapes = example.input_shape
+            layer = eval(example.keras, {"layers": type("L", (), namespace)})  # noqa: S307
+            x = inputs_for([list(s) for s in shapes] if shapes and isinstance(shapes[0], tuple) else list(shapes))
+            assert np.all(np.isfinite(np.asarray(layer(tf.nest.map_structure(tf.constant, x))))), name
+        else:
+            expected = {"concatenate": (2, 6), "dot": (2, 1)}.get(name, (2, 3))
+            assert tuple(namespace[name](inputs_for([[3], [3]])).shape) == expected, name
