@@ -270,6 +270,8 @@ class Layer(tf.Module):
 
     def ordered_variables(self):
         """The variables in the order of the Keras model's ``get_weights()``."""
+        if not self.built:
+            raise ValueError(f"{self.name}: call the model once first: its variables are created on the first call")
         return self.weights
 
     def get_weights(self):
@@ -539,10 +541,16 @@ class Model(Layer):
 
     def save_weights(self, filepath):
         """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format)."""
-        tf.train.Checkpoint(model=self).write(filepath)
+        tf.train.Checkpoint(model=self).write(str(filepath))
 
     def load_weights(self, filepath):
-        tf.train.Checkpoint(model=self).read(filepath).expect_partial()
+        """Read weights written by :meth:`save_weights` (a ``tf.train.Checkpoint``). A file
+        written by Keras (``.weights.h5``, ``.h5``, ``.keras``) is not read: load it into the
+        Keras model and move the weights with ``set_weights(keras_model.get_weights())``."""
+        if tf.io.gfile.exists(str(filepath)) and not tf.io.gfile.exists(f"{filepath}.index"):
+            raise NotImplementedError(f"{filepath} is a Keras weights file; the translated model reads TensorFlow "
+                                      "checkpoints: load it into the Keras model and use set_weights()")
+        tf.train.Checkpoint(model=self).read(str(filepath)).expect_partial()
 
     def build(self, input_shape):
         """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""
