@@ -227,8 +227,10 @@ def to_tf(input_shape: str | None, **kwargs: Any) -> None:
             raise click.BadParameter("expected integers separated by commas", param_hint="--input-shape")
     from kerastf_xlate.translate_cmd import run_translate
 
+    from kerastf_xlate.totf.tree import reconcile
+
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, **kwargs))
 
 
 @main.command("to-keras")

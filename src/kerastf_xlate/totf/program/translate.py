@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
+from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import finish_imports
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
@@ -130,6 +131,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
 
+    for imp in imported_calls(tree, [g.region for g in graphs.graphs]):
+        where = "." * imp.level + imp.module
+        findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
+                                                   "translated in the same run"))
     for g in graphs.graphs:
         g.emit(edits)
         needed.add("Model")
