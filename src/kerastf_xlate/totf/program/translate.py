@@ -224,6 +224,7 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
             return last
     if name.startswith("keras.initializers."):
         last = name[len("keras.initializers."):]
+        last = {"Identity": "IdentityInitializer"}.get(last, last)
         if "." not in last and last[:1].isupper() and last in public:
             return last
     return None
