@@ -61,7 +61,7 @@ class Graph:
             edits.insert(pos.line_start(line), self.unit)
         # the model call keeps its other arguments; inputs and outputs (with the edits made
         # inside them) move to the graph function's return
-        args = list(self.call.args) + [k.value if k.arg in ("inputs", "outputs") else k for k in self.call.keywords]
+        args = list(self.call.args) + list(self.call.keywords)
         a = min(pos.span(n)[0] for n in args)
         b = max(pos.span(n)[1] for n in args)
         ins = edits.take(*pos.span(self.inputs))
