@@ -121,6 +121,7 @@ class Softmax(Layer):
 
     def call(self, inputs, mask=None):
         if mask is not None:
+            mask = tf.convert_to_tensor(mask)
             if mask.shape.rank > inputs.shape.rank:
                 raise ValueError(f"The mask must be broadcastable to the inputs and must not have more dimensions: "
                                  f"inputs.shape={inputs.shape}, mask.shape={mask.shape}")

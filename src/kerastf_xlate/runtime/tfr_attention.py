@@ -67,8 +67,8 @@ class Attention(Layer):
         _check_inputs(self, inputs, mask)
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
-        query_mask = mask[0] if mask else None
-        value_mask = mask[1] if mask else None
+        query_mask = None if not mask or mask[0] is None else tf.convert_to_tensor(mask[0])
+        value_mask = None if not mask or mask[1] is None else tf.convert_to_tensor(mask[1])
         scores = self._scores(query, key)
         keep = value_mask
         if use_causal_mask:

@@ -69,6 +69,7 @@ class BatchNormalization(Layer):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
+        mask = None if mask is None else tf.convert_to_tensor(mask)
         if mask is not None and mask.shape.rank != inputs.shape.rank - 1:
             raise ValueError(f"The mask should have one dimension less than the inputs: mask.shape={mask.shape}, "
                              f"inputs.shape={inputs.shape}")
