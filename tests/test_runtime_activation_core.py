@@ -97,7 +97,7 @@ def test_prelu_weight_follows_the_input() -> None:
     close(k(x), t(x))
 
 
-@pytest.mark.parametrize("axis", [[1, 2], (2,), [-1, -2], -2])
+@pytest.mark.parametrize("axis", [[1, 2], (2,), [-1, -2], -2, None])
 def test_softmax_axes(axis) -> None:  # type: ignore[no-untyped-def]
     k, t = pair(f"layers.Softmax(axis={axis!r})")
     x = rand(2, 3, 4)
@@ -218,3 +218,26 @@ def test_dropout_rate_one_and_bounds() -> None:
     assert np.array_equal(np.asarray(t(x, training=False)), x)
     with pytest.raises(ValueError):
         layers().Dropout(1.5)
+
+
+def test_each_class_bundles_alone() -> None:
+    """The bundler's closure of one class is enough to run it: its first rule example, from
+    a namespace holding only what ``xlate to-tf`` would write for that class."""
+    import tensorflow as tf
+
+    from kerastf_xlate.rules import default_rules
+    from kerastf_xlate.totf.program.bundle import load_runtime
+    from models import make_inputs
+
+    from test_runtime_layers import apply
+
+    rules = default_rules()
+    rt = load_runtime()
+    for name in MINE:
+        example = rules.get(name).examples[0]
+        ns: dict = {"__name__": f"bundle_{name}"}  # type: ignore[type-arg]
+        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<{name}>", "exec"), ns)  # noqa: S102
+        layer = eval(example.keras, {"layers": type("L", (), ns)})  # noqa: S307
+        x = make_inputs(example)
+        out = apply(layer, tf.nest.map_structure(tf.convert_to_tensor, x))
+        assert all(tf.reduce_all(tf.math.is_finite(tf.cast(o, tf.float32))) for o in tf.nest.flatten(out)), name

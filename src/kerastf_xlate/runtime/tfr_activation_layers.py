@@ -107,7 +107,7 @@ def _large_negative(dtype):
 
 
 class Softmax(Layer):
-    """``keras.layers.Softmax`` over ``axis`` (an int or a list of ints).
+    """``keras.layers.Softmax`` over ``axis`` (an int, a list of ints, or None: all elements).
 
     ``call(inputs, mask=None)``: a mask broadcastable to ``inputs`` (True or > 0.5 keeps a
     position). Masked positions get -1e9 before the softmax and exactly 0 after it, so an
@@ -130,6 +130,8 @@ class Softmax(Layer):
             inputs = tf.where(mask, inputs, tf.cast(_large_negative(inputs.dtype), inputs.dtype))
         if isinstance(self.axis, (list, tuple)) and len(self.axis) > 1:
             outputs = tf.exp(inputs - tf.reduce_logsumexp(inputs, axis=list(self.axis), keepdims=True))
+        elif self.axis is None:  # over every element, batch included (as Keras's backend)
+            outputs = tf.reshape(tf.nn.softmax(tf.reshape(inputs, [-1])), tf.shape(inputs))
         else:
             axis = self.axis[0] if isinstance(self.axis, (list, tuple)) else self.axis
             outputs = tf.nn.softmax(inputs, axis=axis)
