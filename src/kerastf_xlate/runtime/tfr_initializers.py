@@ -163,7 +163,7 @@ class Orthogonal(Initializer):
 
 
 class IdentityInitializer(Initializer):
-    """``keras.initializers.Identity`` (Keras's other name for it: ``Identity`` is the layer)."""
+    """``keras.initializers.Identity`` (named apart from the ``Identity`` layer)."""
 
     def __init__(self, gain=1.0):
         self.gain = gain
