@@ -488,7 +488,7 @@ class Model(Layer):
             frame.structure = (inputs, outputs)
             return outputs
 
-        tf.function(trace, autograph=False).get_concrete_function()
+        _trace_once(trace)
         inputs, outputs = frame.structure
         flat_inputs = tf.nest.flatten(inputs)
         position = {id(t): i for i, t in enumerate(flat_inputs)}
@@ -617,10 +617,10 @@ class Sequential(Model):
         spec = self._input_spec
         signature = tf.TensorSpec(list(spec.shape), tf.as_dtype(spec.dtype))
 
-        def trace(x):
-            return self(x, training=False)
+        def trace():
+            return self(tf.compat.v1.placeholder(signature.dtype, signature.shape), training=False)
 
-        tf.function(trace, autograph=False).get_concrete_function(signature)
+        _trace_once(trace)
 
     @property
     def input_signature(self):
@@ -640,6 +640,20 @@ class Sequential(Model):
 
     def _weight_layers(self):
         return self._layers
+
+
+def _trace_once(fn):
+    """Run ``fn`` once on symbolic tensors, as Keras builds a model on KerasTensors: unknown
+    dimensions stay unknown, variables are made (eagerly, under ``tf.init_scope``) and the
+    ops are recorded in a graph that is then dropped. A ``FuncGraph`` runs it once;
+    ``tf.function`` (where ``tf.__internal__.FuncGraph`` is missing) traces it twice when
+    variables are made."""
+    func_graph = getattr(getattr(tf, "__internal__", None), "FuncGraph", None)
+    if func_graph is None:
+        tf.function(fn, autograph=False).get_concrete_function()
+        return
+    with func_graph("xlate_build").as_default():
+        fn()
 
 
 # --- Keras's weight order for graph functions --------------------------------------------

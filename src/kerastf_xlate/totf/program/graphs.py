@@ -277,6 +277,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
                 block_of[id(s)] = (block, node)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    keras_lines = {r.node.lineno for r in refs}
     model_stmt_ids = set()
     for r in model_calls:
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
@@ -302,11 +303,12 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
                                         "(a model built on another model's tensors)"))
             continue
         region = block[start:index]
+        ins, outs = _graph_args(call)  # type: ignore[misc]
+        region = _trim(region, _read([ins, outs]), keras_lines)
         why = _check_region(region, stmt, block, index, owner, tree)
         if why is not None:
             plan.blockers.append(why)
             continue
-        ins, outs = _graph_args(call)  # type: ignore[misc]
         target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
         base = f"{target}_graph" if target else (f"{owner.name}_graph" if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) else "model_graph")
         name = base
@@ -400,3 +402,20 @@ def _indent_unit(pos: Positions, indent: str) -> str:
             if width and not line.startswith("\t"):
                 return " " * (4 if width % 4 == 0 else width)
     return "    "
+
+
+def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> list[ast.stmt]:
+    """The region without trailing statements that play no part in the graph (they make no
+    layer, bind nothing the model's inputs/outputs or the statements before them read, and
+    read nothing the region binds): they stay where they are, after the graph function
+    (``if name is None: name = f"mobilenet_{alpha}"`` before the model statement)."""
+    region = list(region)
+    while len(region) > 1:
+        last = region[-1]
+        lines = set(range(last.lineno, (last.end_lineno or last.lineno) + 1))
+        binds = _bound([last])
+        rest = region[:-1]
+        if lines & keras_lines or binds & returned or binds & _read(rest) or _read([last]) & _bound(rest):  # type: ignore[arg-type]
+            break
+        region.pop()
+    return region

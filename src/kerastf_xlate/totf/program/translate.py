@@ -63,7 +63,10 @@ _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imag
                      "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
 _CONSTANT_CALLS = {"keras.backend.image_data_format": "'channels_last'", "keras.config.image_data_format": "'channels_last'",
                    "keras.backend.floatx": "'float32'", "keras.config.floatx": "'float32'",
-                   "keras.backend.epsilon": "1e-07", "keras.config.epsilon": "1e-07"}
+                   "keras.backend.epsilon": "1e-07", "keras.config.epsilon": "1e-07",
+                   "keras.backend.backend": "'tensorflow'", "keras.config.backend": "'tensorflow'"}
+# Keras functions with a TensorFlow function of the same meaning
+_RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
 
 def translate_program(text: str, tree: ast.Module) -> ProgramResult:
@@ -122,6 +125,9 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         if name in _CONSTANT_CALLS and ref.call is not None and not ref.call.args and not ref.call.keywords:
             edits.replace_node(ref.call, _CONSTANT_CALLS[name])
+            continue
+        if name in _RENAMED:
+            edits.replace_node(ref.node, _RENAMED[name])
             continue
         if name.startswith(_UTILITY_PREFIXES) or name == "keras.utils":
             findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
