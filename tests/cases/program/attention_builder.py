@@ -47,7 +47,6 @@ causal self-attention, residual `+` and layer normalization, a feed-forward help
 cross-attention model with two inputs of different lengths (grouped-query attention,
 batch normalization, a learned activation)."""
 
-
 import tensorflow as tf
 
 # (TensorFlow layers written out by xlate to-tf)

@@ -71,7 +71,8 @@ class Graph:
                  for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
         edits.take(a, b)
         edits.replace(a, b, ", ".join([self.name] + rest))
-        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}{newline}"
+        followed_by_blank = last_line < len(pos.lines) and not pos.lines[last_line].strip()
+        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}" + ("" if followed_by_blank else newline)
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret
