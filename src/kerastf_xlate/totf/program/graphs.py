@@ -261,8 +261,12 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     plan = GraphPlan()
     parents = _parents(tree)
     input_stmts: set[int] = set()
+    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     for r in refs:
         if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
+            holder = parents.get(id(r.call))
+            if isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls:
+                continue  # the declared input of a Sequential, not of a graph
             s = _statement_of(r.call, parents)
             while s is not None:
                 input_stmts.add(id(s))
@@ -322,9 +326,8 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         region_reads = _read(region)  # type: ignore[arg-type]
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, tree)))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
         leak = region_binds & (_read(later) | _read([stmt]))  # type: ignore[arg-type]
-        leak -= set()
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in _read(later) and n not in _read_outside_args(stmt, call, ins, outs)))
         if leak_names:
@@ -345,11 +348,27 @@ def _read_outside_args(stmt: ast.stmt, call: ast.Call, ins: ast.expr, outs: ast.
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
-def _bound_before(block: list[ast.stmt], start: int, owner: ast.AST, tree: ast.Module) -> set[str]:
+def _bound_before(block: list[ast.stmt], start: int, owner: ast.AST,
+                  block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> set[str]:
+    """Names bound before the region in its function (or module): earlier statements of its
+    block and of every enclosing block, loop targets, the function's parameters."""
     names = _bound(block[:start])
-    if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = owner.args
-        names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x is not None}
+    node = owner
+    while isinstance(node, ast.stmt):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x is not None}
+            break
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            names |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            names |= {n.id for item in node.items if item.optional_vars is not None
+                      for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
+        if id(node) not in block_of:
+            break
+        outer, parent = block_of[id(node)]
+        names |= _bound(outer[: outer.index(node)])
+        node = parent
     return names
 
 
@@ -365,8 +384,6 @@ def _later_statements(stmt: ast.stmt, block: list[ast.stmt], index: int, owner: 
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             out += list(node.body) + list(node.orelse)  # the loop runs the region again
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.ClassDef, ast.Lambda)):
-            if isinstance(node, ast.Module):
-                pass
             break
         cur = node  # type: ignore[assignment]
         if id(cur) not in block_of:
@@ -385,9 +402,6 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     bad = _escapes(region)
     if bad is not None:
         return (bad, f"`{ast.unparse(bad)[:40]}` inside the model's graph cannot move into a function")
-    loop = owner
-    while loop is not None and not isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-        loop = None
     if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
         return (stmt, "a functional model built inside a loop")
     return None
