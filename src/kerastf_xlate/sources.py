@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from kerastf_xlate.ipysyntax import CellReading, read_cell, restore
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
 DEFAULT_EXCLUDES = (
@@ -135,43 +137,18 @@ def read_source(path: str) -> Source:
 
 # --------------------------------------------------------------------------- notebooks
 
-_MAGIC = re.compile(r"^([ \t]*)([%!?]|.*\?$)")
-_MAGIC_MARK = "pass  # xlate:magic"
-
-
 @dataclass(frozen=True)
 class Cell:
+    """A code cell as the Python IPython runs (see kerastf_xlate.ipysyntax)."""
+
     index: int  # 1-based among all cells, as editors number them
-    source: str  # the code with IPython magics masked (same line count)
+    source: str  # the code with IPython-only lines masked and the common indentation removed (same lines)
     magics: tuple[tuple[int, str], ...]  # (0-based line, original text) masked in ``source``
+    reading: CellReading | None = None
 
-
-def _mask_magics(code: str) -> tuple[str, tuple[tuple[int, str], ...]] | None:
-    """Replace IPython magic lines with ``pass`` placeholders; None for cell magics (%%)."""
-    if code.lstrip().startswith("%%"):
-        return None
-    lines = code.split("\n")
-    magics = []
-    for i, line in enumerate(lines):
-        m = _MAGIC.match(line)
-        if m and not line.lstrip().startswith("#"):
-            magics.append((i, line))
-            lines[i] = m.group(1) + _MAGIC_MARK
-    return "\n".join(lines), tuple(magics)
-
-
-def unmask_magics(code: str, magics: tuple[tuple[int, str], ...]) -> str:
-    """Put magic lines back in (translated) code, in order of their placeholders."""
-    if not magics:
-        return code
-    pending = [orig for _, orig in magics]
-    out = []
-    for line in code.split("\n"):
-        if pending and line.strip() == _MAGIC_MARK:
-            out.append(pending.pop(0))
-        else:
-            out.append(line)
-    return "\n".join(out)
+    def restore(self, code: str) -> str:
+        """(Translated) code of this cell with its IPython lines and indentation put back."""
+        return restore(code, self.reading) if self.reading is not None else code
 
 
 def _cell_text(cell: dict) -> str:  # type: ignore[type-arg]
@@ -194,10 +171,10 @@ def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell
     for i, cell in enumerate(doc["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        masked = _mask_magics(_cell_text(cell))
-        if masked is None:
-            continue
-        cells.append(Cell(i, masked[0], masked[1]))
+        reading = read_cell(_cell_text(cell))
+        if reading.kind != "python":
+            continue  # a cell magic whose body is not Python, a pasted >>> session
+        cells.append(Cell(i, reading.code, reading.masked, reading))
     return doc, cells
 
 
@@ -252,7 +229,7 @@ def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
         if not cell.source.endswith("\n") and new.endswith("\n"):
             new = new[:-1]
         if new != cell.source:
-            out[cell.index] = unmask_magics(new, cell.magics)
+            out[cell.index] = cell.restore(new)
     return out
 
 
