@@ -75,3 +75,41 @@ def test_notebook_translates_and_keeps_every_ipython_line(path: Path) -> None:
     for old_cell, new_cell in zip(json.loads(data)["cells"], json.loads(result.output)["cells"]):
         if old_cell["cell_type"] != "code":
             assert old_cell == new_cell
+
+
+RUN_CELLS = r'''
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+for i, cell in enumerate(json.load(open(sys.argv[1]))["cells"], 1):
+    if cell["cell_type"] != "code":
+        continue
+    result = shell.run_cell("".join(cell["source"]), silent=True)
+    if not result.success:
+        print(f"cell {i} failed: {result.error_before_exec or result.error_in_exec!r}")
+        sys.exit(1)
+print("ok")
+'''
+
+
+@pytest.mark.tf
+def test_translated_training_in_a_time_cell_runs_in_ipython(tmp_path: Path) -> None:
+    """The motivating bug: to-tf translated the model but not the compile/fit in a %%time
+    cell, and the notebook failed at run time. Both notebooks run in IPython here."""
+    pytest.importorskip("IPython")
+    import subprocess
+    import sys
+
+    from kerastf_xlate.totf import make_transform
+
+    path = Path(__file__).parent / "cases" / "notebooks" / "cell_magic_time.ipynb"
+    result = transform_bytes(str(path), path.read_bytes(), make_transform())
+    assert result.output is not None and result.error is None, result.error
+    fit_cell = _code_cells(result.output)[2]
+    assert fit_cell.startswith("%%time\n") and "model.compile(" not in fit_cell.replace("# model.compile(", "")
+    (tmp_path / "out.ipynb").write_bytes(result.output)
+    for nb in (path, tmp_path / "out.ipynb"):
+        proc = subprocess.run([sys.executable, "-c", RUN_CELLS, str(nb)], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+        assert proc.stdout.strip().endswith("ok"), (nb.name, proc.stdout[-2000:], proc.stderr[-2000:])

@@ -35,7 +35,7 @@ _MARK_RE = re.compile(r"# xlate:magic:(\d+)[ \t]*$")
 # IPython docs of each; %%timeit runs it in a function, repeatedly, globals = the
 # notebook's). Every other cell magic (%%bash, %%writefile, %%html, %%javascript, %%latex,
 # %%script, %%python3 in a subprocess, ...) is not Python of this notebook.
-PYTHON_CELL_MAGICS: frozenset[str] = frozenset()  # step 3 turns them on
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 
 # Line magics (and the shell aliases registered as magics) of an IPython kernel: a
 # one-line cell starting with one of them runs it (automagic), e.g. `pip install x`.
