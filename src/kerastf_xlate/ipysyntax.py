@@ -65,6 +65,7 @@ class CellReading:
     margin: str = ""  # indentation removed from every line that is not blank
     originals: dict[int, str] = field(default_factory=dict)  # 0-based line -> its original text (masked)
     magic: str | None = None  # the cell magic's name, for a cell magic
+    automagic: bool = False  # a one-line cell run as a magic (``pip install x``): it must stay one line
 
     @property
     def masked(self) -> tuple[tuple[int, str], ...]:
@@ -104,6 +105,7 @@ def read_cell(text: str) -> CellReading:
         if i not in originals and _automagic(body[i]):
             originals[i] = lines[i]
             body[i] = _placeholder(_indent(body[i]), i, _ending(body[i]))
+            return CellReading("python", "".join(body), margin, originals, automagic=True)
     return CellReading("python", "".join(body), margin, originals)
 
 

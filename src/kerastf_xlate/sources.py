@@ -156,8 +156,7 @@ def _cell_text(cell: dict) -> str:  # type: ignore[type-arg]
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell]]:  # type: ignore[type-arg]
-    """Parse an ``.ipynb`` file into its JSON document and its code cells."""
+def _load_notebook(path: str, data: bytes | None) -> dict:  # type: ignore[type-arg]
     raw = read_bytes(path) if data is None else data
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
@@ -167,14 +166,31 @@ def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell
         raise SourceError(path, f"invalid notebook JSON: {exc.msg}", exc.lineno, exc.colno - 1) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
         raise SourceError(path, "invalid notebook: no 'cells' list")
+    return doc
+
+
+def notebook_cells(path: str, data: bytes | None = None) -> tuple[dict, list[Cell], dict[int, str]]:  # type: ignore[type-arg]
+    """The JSON document, its Python code cells, and the cells that run Python we cannot
+    rewrite (a pasted ``>>>`` session: cell index -> text). Cell magics whose body is not
+    Python (``%%bash``) are in neither."""
+    doc = _load_notebook(path, data)
     cells = []
+    blocking: dict[int, str] = {}
     for i, cell in enumerate(doc["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        reading = read_cell(_cell_text(cell))
-        if reading.kind != "python":
-            continue  # a cell magic whose body is not Python, a pasted >>> session
-        cells.append(Cell(i, reading.code, reading.masked, reading))
+        text = _cell_text(cell)
+        reading = read_cell(text)
+        if reading.kind == "python":
+            cells.append(Cell(i, reading.code, reading.masked, reading))
+        elif reading.kind == "prompt":
+            blocking[i] = text
+    return doc, cells, blocking
+
+
+def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell]]:  # type: ignore[type-arg]
+    """Parse an ``.ipynb`` file into its JSON document and its Python code cells."""
+    doc, cells, _ = notebook_cells(path, data)
     return doc, cells
 
 
@@ -208,9 +224,8 @@ def cell_of(line: int, starts: list[tuple[int, int]]) -> tuple[int, int]:
     return found[0], max(1, line - found[1] + 1)
 
 
-def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
-    """Cut translated joined text back into cells; code before the first sentinel (new
-    imports, helpers) goes to the first code cell. Returns only the cells that changed."""
+def split_chunks(text: str) -> tuple[dict[int, list[str]], list[str]]:
+    """The lines of joined text after each cell's sentinel, and the lines before the first."""
     chunks: dict[int, list[str]] = {}
     current: int | None = None
     prefix: list[str] = []
@@ -221,10 +236,22 @@ def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
             chunks[current] = []
             continue
         (prefix if current is None else chunks[current]).append(line)
+    return chunks, prefix
+
+
+def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
+    """Cut translated joined text back into cells; code before the first sentinel (new
+    imports, helpers) goes to the first code cell. Returns only the cells that changed,
+    with their IPython lines and indentation put back."""
+    chunks, prefix = split_chunks(text)
     out: dict[int, str] = {}
-    for i, cell in enumerate(cells):
+    # new imports and helpers go into the first plain cell: not before a %%magic line, not
+    # into a one-line automagic cell (``pip install x`` runs as %pip only alone)
+    host = next((c.index for c in cells if c.reading is None or (c.reading.magic is None and not c.reading.automagic)),
+                cells[0].index if cells else None)
+    for cell in cells:
         new = "".join(chunks.get(cell.index, []))
-        if i == 0 and prefix:
+        if cell.index == host and prefix:
             new = "".join(prefix) + new
         if not cell.source.endswith("\n") and new.endswith("\n"):
             new = new[:-1]
@@ -233,13 +260,13 @@ def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
     return out
 
 
-def write_notebook_cells(doc: dict, new_sources: dict[int, str]) -> str:  # type: ignore[type-arg]
+def write_notebook_cells(doc: dict, new_sources: dict[int, str], original: bytes | None = None) -> bytes:  # type: ignore[type-arg]
     """The notebook JSON with the given cells' sources replaced (1-based indices)."""
     for i, cell in enumerate(doc["cells"], start=1):
         if i in new_sources:
             text = new_sources[i]
             cell["source"] = text.splitlines(keepends=True)
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- discovery

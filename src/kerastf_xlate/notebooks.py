@@ -1,0 +1,173 @@
+"""Translating a notebook: its code cells are one program, a broken cell costs only itself.
+
+The cells run as one program (a name imported in one cell is used in the next), so they are
+translated together: joined into one module with a sentinel line before each cell, then cut
+apart again (kerastf_xlate.sources). A cell that does not parse (or a pasted ``>>>`` session,
+Python we cannot rewrite) is left byte for byte and reported as ``path:cell N:line:col``;
+the other cells are still translated. Since the program spans the cells, the translation must
+not change what such a cell uses: the names it mentions that the other cells bind are handed,
+in its place, to a call the translators cannot see into (``cell_7_does_not_parse(model,
+keras)``), so they keep those objects as they are and say why (e.g. XL303). If the translation
+still changes one of them, the notebook is left untranslated and the error says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Callable
+
+from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.sources import (
+    Cell, SourceError, cell_of, join_cells, notebook_cells, split_chunks, split_cells, write_notebook_cells,
+)
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def syntax_error(code: str) -> tuple[int, int, str] | None:
+    """(line, col, message) of the first syntax error of ``code``, None when it parses."""
+    try:
+        compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.lineno or 1, max((exc.offset or 1) - 1, 0), f"syntax error: {exc.msg}"
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return 1, 0, f"cannot parse: {type(exc).__name__}"
+    return None
+
+
+def _bound_names(cells: list[Cell]) -> set[str]:
+    """Names the cells bind at their top level (assignments, definitions, imports, loops)."""
+    names: set[str] = set()
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+def _bindings(text: str) -> dict[str, list[ast.stmt]]:
+    """The top-level statements of ``text`` that bind each name."""
+    out: dict[str, list[ast.stmt]] = {}
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return out
+    for stmt in tree.body:
+        bound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(stmt.name)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        for n in bound:
+            out.setdefault(n, []).append(stmt)
+    return out
+
+
+def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], tuple[str, list[Diagnostic]]],
+                       transform_text: Callable[..., tuple[str, list[Diagnostic]]]) -> tuple[bytes, list[Diagnostic], list[str]]:
+    """(output bytes, diagnostics, one-line errors) for a notebook; the output keeps every
+    cell that was not translated byte for byte."""
+    doc, cells, blocking = notebook_cells(path, data)
+    broken: dict[int, tuple[int, int, str]] = {}
+    for cell in cells:
+        err = syntax_error(cell.source)
+        if err is not None:
+            broken[cell.index] = err
+    for _ in range(len(cells) + 1):
+        good = [c for c in cells if c.index not in broken]
+        stop = {c.index: c.source for c in cells if c.index in broken}
+        stop.update({i: text for i, text in blocking.items()})
+        bound = _bound_names(good)
+        guards = {i: sorted(set(_NAME.findall(text)) & bound) for i, text in stop.items()}
+        pieces = _with_guards(good, guards, broken)
+        joined, starts = join_cells(pieces)
+        try:
+            new, diags = transform_text(joined, path, transform)
+        except SourceError as err:
+            if err.line is None:
+                raise
+            index, line = cell_of(err.line, starts)
+            if index in broken or index not in {c.index for c in good}:
+                raise SourceError(path, f"cell {index}: {err.message}", line, err.col) from None
+            broken[index] = (line, err.col or 0, err.message)  # the translator's parser refuses it
+            continue
+        break
+    else:  # pragma: no cover - every cell refused, one at a time
+        raise SourceError(path, "no cell could be translated")
+    errors = [f"{path}:cell {i}:{line}:{col + 1}: {msg}; cell left as it is, the other cells are translated"
+              for i, (line, col, msg) in sorted(broken.items())]
+    out_diags = []
+    for d in diags:
+        cell, line = cell_of(d.line, starts)
+        end_line = None if d.end_line is None else cell_of(d.end_line, starts)[1]
+        out_diags.append(Diagnostic(d.path, line, d.col, d.code, d.message, d.severity, end_line, d.end_col, cell, d.fix))
+    if new == joined:
+        return data, out_diags, errors
+    chunks, _ = split_chunks(new)
+    touched = _touched(joined, new, {n for names in guards.values() for n in names})
+    changed_guard = any(chunks.get(i) != [_guard_line(i, names, i in broken)] for i, names in guards.items() if names)
+    if touched or changed_guard:
+        which = ", ".join(f"`{n}`" for n in sorted(touched)) or "what it mentions"
+        errors = [e.replace("; cell left as it is, the other cells are translated", "; cell left as it is")
+                  for e in errors]
+        for i in sorted(guards):
+            if not guards[i]:
+                continue
+            errors.append(f"{path}:cell {i}: {'does not parse' if i in broken else 'is a pasted session'} and "
+                          f"mentions {which}, which the translation would change; notebook left untranslated")
+        return data, out_diags, errors
+    new_sources = split_cells(new, good)
+    if not new_sources:
+        return data, out_diags, errors
+    return write_notebook_cells(doc, new_sources, data), out_diags, errors
+
+
+def _guard_line(index: int, names: list[str], broken: bool) -> str:
+    what = "does_not_parse" if broken else "is_a_pasted_session"
+    return f"cell_{index}_{what}({', '.join(names)})\n"
+
+
+def _with_guards(good: list[Cell], guards: dict[int, list[str]], broken: dict[int, Any]) -> list[Cell]:
+    """The good cells, and in each blocking cell's place a call that uses what it mentions."""
+    pieces = list(good)
+    for index, names in guards.items():
+        if names:
+            pieces.append(Cell(index, _guard_line(index, names, index in broken), ()))
+    return sorted(pieces, key=lambda c: c.index)
+
+
+def _touched(old: str, new: str, names: set[str]) -> set[str]:
+    """Which of ``names`` the translation changes: a statement that binds one of them, or
+    binds a name those statements use (``model = MLP()`` depends on ``class MLP``), is
+    not the same after the translation."""
+    if not names:
+        return set()
+    before, after = _bindings(old), _bindings(new)
+
+    def text(stmts: list[ast.stmt]) -> list[str]:
+        return [ast.unparse(s) for s in stmts]
+
+    touched = set()
+    for name in names:
+        seen, todo = set(), [name]
+        while todo:
+            n = todo.pop()
+            if n in seen or n not in before:
+                continue
+            seen.add(n)
+            if text(before[n]) != text(after.get(n, [])):
+                touched.add(name)
+                break
+            for stmt in before[n]:
+                todo += [x.id for x in ast.walk(stmt) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)]
+    return touched
