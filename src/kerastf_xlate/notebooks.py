@@ -14,8 +14,9 @@ still changes one of them, the notebook is left untranslated and the error says 
 from __future__ import annotations
 
 import ast
+import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.sources import (
@@ -129,7 +130,10 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
     new_sources = split_cells(new, good)
     if not new_sources:
         return data, out_diags, errors
-    return write_notebook_cells(doc, new_sources, data), out_diags, errors
+    try:
+        return splice_sources(data, new_sources), out_diags, errors
+    except (_Unreadable, ValueError, IndexError):  # JSON json.loads reads but our scanner does not
+        return write_notebook_cells(doc, new_sources, data), out_diags, errors
 
 
 def _guard_line(index: int, names: list[str], broken: bool) -> str:
@@ -171,3 +175,125 @@ def _touched(old: str, new: str, names: set[str]) -> set[str]:
             for stmt in before[n]:
                 todo += [x.id for x in ast.walk(stmt) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)]
     return touched
+
+
+# ------------------------------------------------------------------------------ writing back
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _skip(s: str, i: int) -> int:
+    return _WS.match(s, i).end()  # type: ignore[union-attr]
+
+
+def _items(s: str, i: int, close: str) -> Iterator[tuple[str | None, int, int]]:
+    """(key or None, value start, value end) of the object/array whose opening bracket is at ``i``."""
+    i = _skip(s, i + 1)
+    if s[i:i + 1] == close:
+        return
+    while True:
+        key = None
+        if close == "}":
+            if s[i:i + 1] != '"':
+                raise _Unreadable
+            key, i = json.decoder.scanstring(s, i + 1)  # type: ignore[attr-defined]
+            i = _skip(s, i)
+            if s[i:i + 1] != ":":
+                raise _Unreadable
+            i = _skip(s, i + 1)
+        _, end = _DECODER.raw_decode(s, i)
+        yield key, i, end
+        i = _skip(s, end)
+        if s[i:i + 1] == ",":
+            i = _skip(s, i + 1)
+            continue
+        if s[i:i + 1] != close:
+            raise _Unreadable
+        return
+
+
+def _source_spans(s: str) -> list[tuple[int, int] | None]:
+    """Per cell (in order), where its "source" value is in the notebook's text."""
+    i = _skip(s, 0)
+    if s[i:i + 1] != "{":
+        raise _Unreadable
+    cells_at = [start for key, start, _ in _items(s, i, "}") if key == "cells"]
+    if not cells_at or s[cells_at[-1]] != "[":
+        raise _Unreadable
+    spans: list[tuple[int, int] | None] = []
+    for _, start, _end in _items(s, cells_at[-1], "]"):
+        found = None
+        if s[start] == "{":
+            for key, a, b in _items(s, start, "}"):
+                if key == "source":
+                    found = (a, b)
+        spans.append(found)
+    return spans
+
+
+def splice_sources(data: bytes, new_sources: dict[int, str]) -> bytes:
+    """The notebook's bytes with only the given cells' "source" values replaced (1-based
+    cell numbers), each written as the original wrote it: a list of lines or one string, the
+    same indentation, line breaks and escaping (``ensure_ascii`` or not). Everything else,
+    other cells, outputs, metadata, key order and the final newline, stays byte for byte."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    spans = _source_spans(text)
+    ascii_only = _ensure_ascii(text)
+    pieces = []
+    last = 0
+    for index in sorted(new_sources):
+        span = spans[index - 1] if 0 < index <= len(spans) else None
+        if span is None:
+            raise _Unreadable
+        a, b = span
+        pieces += [text[last:a], _write_source(text, a, b, new_sources[index], ascii_only)]
+        last = b
+    pieces.append(text[last:])
+    out = "".join(pieces).encode("utf-8")
+    return b"\xef\xbb\xbf" + out if bom else out
+
+
+def _ensure_ascii(text: str) -> bool:
+    """Did the writer escape non-ASCII characters (``\\u00e9``) rather than write them?"""
+    if any(ord(c) > 127 for c in text):
+        return False
+    return bool(re.search(r"(?<!\\)(?:\\\\)*\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])", text))
+
+
+def _write_source(text: str, a: int, b: int, source: str, ascii_only: bool) -> str:
+    if text[a] == '"':  # one string
+        return json.dumps(source, ensure_ascii=ascii_only)
+    lines = [json.dumps(ln, ensure_ascii=ascii_only) for ln in source.splitlines(keepends=True)]
+    items = list(_items(text, a, "]"))
+    if len(items) >= 2:
+        opening = text[a + 1:items[0][1]]
+        separator = text[items[0][2]:items[1][1]]
+        closing = text[items[-1][2]:b - 1]
+    else:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        line = text[text.rfind("\n", 0, a) + 1:a]
+        key_indent = line[:len(line) - len(line.lstrip(" \t"))]
+        unit = _indent_unit(text)
+        if items:
+            opening = text[a + 1:items[0][1]]
+            closing = text[items[0][2]:b - 1]
+        elif unit is None:
+            opening, closing = "", ""
+        else:
+            opening, closing = newline + key_indent + unit, newline + key_indent
+        separator = "," + (opening if "\n" in opening else " " if unit is None and not opening else opening)
+    if not lines:
+        return "[]"
+    return "[" + opening + separator.join(lines) + closing + "]"
+
+
+def _indent_unit(text: str) -> str | None:
+    """The document's indentation step (the first indented line's), None when on one line."""
+    m = re.search(r"\n([ \t]+)\S", text)
+    return m.group(1) if m else None

@@ -261,12 +261,19 @@ def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
 
 
 def write_notebook_cells(doc: dict, new_sources: dict[int, str], original: bytes | None = None) -> bytes:  # type: ignore[type-arg]
-    """The notebook JSON with the given cells' sources replaced (1-based indices)."""
+    """The notebook JSON with the given cells' sources replaced (1-based indices), written
+    again as a whole (kerastf_xlate.notebooks.splice_sources changes only those bytes; this
+    is for JSON it cannot follow): the original's indentation, source form and escaping."""
     for i, cell in enumerate(doc["cells"], start=1):
         if i in new_sources:
             text = new_sources[i]
-            cell["source"] = text.splitlines(keepends=True)
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+            cell["source"] = text if isinstance(cell.get("source"), str) else text.splitlines(keepends=True)
+    raw = (original or b"").decode("utf-8-sig", errors="replace")
+    m = re.search(r"\n([ \t]+)\S", raw)
+    indent: str | int | None = m.group(1) if m else (1 if not raw else None)
+    ascii_only = bool(raw) and raw.isascii() and "\\u" in raw
+    out = json.dumps(doc, indent=indent, ensure_ascii=ascii_only)
+    return (out + "\n" if not raw or raw.endswith("\n") else out).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- discovery
