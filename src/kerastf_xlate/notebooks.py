@@ -83,7 +83,7 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
     for cell in cells:
         err = syntax_error(cell.source)
         if err is not None:
-            broken[cell.index] = err
+            broken[cell.index] = (err[0], cell.column(err[0], err[1]), err[2])
     for _ in range(len(cells) + 1):
         good = [c for c in cells if c.index not in broken]
         stop = {c.index: c.source for c in cells if c.index in broken}
@@ -108,10 +108,15 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
     errors = [f"{path}:cell {i}:{line}:{col + 1}: {msg}; cell left as it is, the other cells are translated"
               for i, (line, col, msg) in sorted(broken.items())]
     out_diags = []
+    by_index = {c.index: c for c in good}
     for d in diags:
         cell, line = cell_of(d.line, starts)
         end_line = None if d.end_line is None else cell_of(d.end_line, starts)[1]
-        out_diags.append(Diagnostic(d.path, line, d.col, d.code, d.message, d.severity, end_line, d.end_col, cell, d.fix))
+        col, end_col = d.col, d.end_col
+        if cell in by_index:  # columns as the cell is written (an indented cell)
+            col = by_index[cell].column(line, col)
+            end_col = None if end_col is None or end_line is None else by_index[cell].column(end_line, end_col)
+        out_diags.append(Diagnostic(d.path, line, col, d.code, d.message, d.severity, end_line, end_col, cell, d.fix))
     if new == joined:
         return data, out_diags, errors
     chunks, _ = split_chunks(new)

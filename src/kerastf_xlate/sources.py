@@ -146,6 +146,12 @@ class Cell:
     magics: tuple[tuple[int, str], ...]  # (0-based line, original text) masked in ``source``
     reading: CellReading | None = None
 
+    def column(self, line: int, col: int) -> int:
+        """The column in the cell as written of a column in ``source`` (1-based line): the
+        indentation removed from an indented cell is added back."""
+        margin = self.reading.margin if self.reading is not None else ""
+        return col + len(margin) if margin and (line - 1) not in dict(self.magics) else col
+
     def restore(self, code: str) -> str:
         """(Translated) code of this cell with its IPython lines and indentation put back."""
         return restore(code, self.reading) if self.reading is not None else code
