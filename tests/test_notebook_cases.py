@@ -88,6 +88,25 @@ def test_notebook_translates_and_keeps_every_ipython_line(path: Path) -> None:
             assert old_cell == new_cell
 
 
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_notebook_goes_back_with_to_keras(path: Path) -> None:
+    """to-keras reads the same forms: on to-tf's output it never skips the notebook, and
+    every IPython-only line is still there, byte for byte."""
+    from kerastf_xlate.tokeras import make_transform as to_keras
+    from kerastf_xlate.totf import make_transform as to_tf
+
+    data = transform_bytes(str(path), path.read_bytes(), to_tf()).output
+    assert data is not None
+    result = transform_bytes(str(path), data, to_keras())
+    assert result.output is not None
+    assert result.error is None or path.stem in BROKEN, result.error
+    for old, new in zip(_code_cells(data), _code_cells(result.output)):
+        reading = read_cell(old)
+        new_lines = new.splitlines(keepends=True)
+        for _, line in reading.masked:
+            assert line in new_lines, (line, new)
+
+
 RUN_CELLS = r'''
 import json, sys
 from IPython.core.interactiveshell import InteractiveShell

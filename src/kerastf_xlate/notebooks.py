@@ -37,22 +37,35 @@ def syntax_error(code: str) -> tuple[int, int, str] | None:
     return None
 
 
+def _module_bound(stmt: ast.stmt) -> set[str]:
+    """Names a top-level statement binds in the module's namespace (not a function's locals)."""
+    out: set[str] = set()
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def _bound_names(cells: list[Cell]) -> set[str]:
-    """Names the cells bind at their top level (assignments, definitions, imports, loops)."""
+    """Names the cells bind in the notebook's namespace (assignments, definitions, imports, loops)."""
     names: set[str] = set()
     for cell in cells:
         try:
             tree = ast.parse(cell.source)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    names.add((alias.asname or alias.name).split(".")[0])
+        for stmt in tree.body:
+            names |= _module_bound(stmt)
     return names
 
 
@@ -64,12 +77,7 @@ def _bindings(text: str) -> dict[str, list[ast.stmt]]:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return out
     for stmt in tree.body:
-        bound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(stmt.name)
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
-        for n in bound:
+        for n in _module_bound(stmt):
             out.setdefault(n, []).append(stmt)
     return out
 
