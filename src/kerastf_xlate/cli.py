@@ -18,6 +18,15 @@ from kerastf_xlate import __version__
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
+class _Path(click.Path):
+    """A path option or argument; a NUL byte (no file system takes one) is a usage error."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            self.fail(f"{value!r} is not a path: it contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _err(message: str) -> None:
     click.echo(message, err=True)
 
@@ -41,7 +50,14 @@ def _config_for(path: str | None, explicit: str | None) -> Any:
 
     try:
         if explicit:
-            return load_config_file(explicit)
+            import stat
+
+            if not stat.S_ISREG(os.stat(explicit).st_mode):  # a FIFO or /dev/zero would block or never end
+                raise ConfigError(explicit, "-", "not a regular file")
+            try:
+                return load_config_file(explicit)
+            except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError
+                raise ConfigError(explicit, "-", f"cannot read: {' '.join(str(exc).split())}") from None
         return find_config(path)
     except (ConfigError, OSError) as exc:
         _err(f"error: {exc}")
@@ -88,10 +104,10 @@ def _lint_worker(path: str, config_path: str | None, select: str | None, ignore:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=_Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
-@click.option("--stdin-filename", help="The path to report (and configure) for source read from '-'.")
-@click.option("--config", "config_path", type=click.Path(), help="Use this pyproject.toml / TOML file instead of searching.")
+@click.option("--stdin-filename", type=_Path(), help="The path to report (and configure) for source read from '-'.")
+@click.option("--config", "config_path", type=_Path(), help="Use this pyproject.toml / TOML file instead of searching.")
 @click.option("--select", help="Comma-separated code prefixes to report (overrides the configuration).")
 @click.option("--ignore", help="Comma-separated code prefixes to ignore (added to the configuration).")
 @click.option("--to-keras", "to_keras", is_flag=True, help="Report what `to-keras` cannot translate instead.")
@@ -197,12 +213,12 @@ def codes_cmd(fmt: str) -> None:
 
 def _translate_options(func: Any) -> Any:
     options = [
-        click.argument("paths", nargs=-1, type=click.Path()),
-        click.option("-o", "--output", type=click.Path(), help="Write to this file (or directory, for several inputs)."),
+        click.argument("paths", nargs=-1, type=_Path()),
+        click.option("-o", "--output", type=_Path(), help="Write to this file (or directory, for several inputs)."),
         click.option("--in-place", "-i", is_flag=True, help="Rewrite the files in place (atomically)."),
         click.option("--diff", is_flag=True, help="Print a unified diff instead of the translation."),
         click.option("--check", is_flag=True, help="Exit 1 when something would change; write nothing."),
-        click.option("--stdin-filename", help="The path to report for source read from '-'."),
+        click.option("--stdin-filename", type=_Path(), help="The path to report for source read from '-'."),
         click.option("--allow-output-inside", is_flag=True, help="Allow an output directory inside an input directory."),
         click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores)."),
         click.option("-q", "--quiet", is_flag=True, help="Do not report untranslated code on stderr."),
@@ -263,7 +279,7 @@ def to_keras(**kwargs: Any) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=_Path(exists=True, dir_okay=False))
 @click.option("--to-keras", "to_keras", is_flag=True, help="Verify `to-keras` instead of `to-tf`.")
 @click.option("--atol", type=float, default=1e-5, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")

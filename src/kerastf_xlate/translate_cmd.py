@@ -147,7 +147,8 @@ def run_translate(
         diags += result.diagnostics
         if result.error is not None:
             errors.append(result.error)
-            continue
+            if result.output is None:
+                continue  # nothing to write; with an output (a notebook's broken cell), the rest is written
         assert result.output is not None
         if check:
             if result.changed:
