@@ -43,13 +43,14 @@ def test_imports_carry_across_cells_and_positions_are_cell_relative() -> None:
     assert lint(data) == ([(3, 3, 6, "XL101"), (4, 2, 22, "XL201")], None)
 
 
-def test_magics_are_skipped_and_cell_magics_ignored() -> None:
+def test_magics_are_skipped_and_python_cell_magic_bodies_linted() -> None:
     data = notebook(
         ("code", ["%matplotlib inline\n", "!pip install keras\n", "from keras import layers\n"]),
-        ("code", ["%%time\n", "layers.LSTM(2)\n"]),  # a cell magic: not Python
+        ("code", ["%%time\n", "layers.LSTM(2)\n"]),  # %%time runs its body as Python: linted
+        ("code", ["%%bash\n", "layers.LSTM(2)\n"]),  # not Python
         ("code", ["model_help = layers.LSTM?\n", "%timeit layers.Dense(2)\n", "layers.LSTM(2)\n"]),
     )
-    assert lint(data) == ([(3, 3, 0, "XL101")], None)
+    assert lint(data) == ([(2, 2, 0, "XL101"), (4, 3, 0, "XL101")], None)
 
 
 def test_a_broken_cell_is_reported_and_the_others_linted() -> None:

@@ -6,7 +6,8 @@ expression, and the same expression with ``layers`` bound to the runtime classes
 same input. The Keras layer's weights are perturbed (noise on each array's own scale) and
 moved into the runtime layer with ``set_weights``; both are compared in inference mode, and
 in training mode when the example says ``training = true`` (outputs and updated weights).
-Tolerance: float32, ``atol = rtol = 1e-5``; the worst difference is printed per rule.
+Tolerance: float32, ``atol = rtol = 1e-5``; the worst difference per rule is printed at the end
+of the session (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ RULES = default_rules()
 LAYER_RULES = [r for r in RULES if r.status in ("translated", "none") and r.layer not in ("InputLayer",)]
 CASES = [(rule, i, ex) for rule in LAYER_RULES for i, ex in enumerate(rule.examples)]
 IDS = [f"{rule.layer}-{i}" for rule, i, _ in CASES]
-WORST: dict[str, float] = {}
 
 
 def _has_runtime_class(rule: Rule) -> bool:
@@ -45,6 +45,17 @@ def _max_diff(a, b) -> float:  # type: ignore[no-untyped-def]
     return float(np.max(np.abs(a - b))) if a.size else 0.0
 
 
+def apply(layer, x, **kwargs):  # type: ignore[no-untyped-def]
+    """Call a layer on an example's inputs: several inputs go as one list (``Attention``,
+    ``Concatenate``) or, when ``call`` takes them as separate arguments
+    (``MultiHeadAttention(query, value, key)``), one by one."""
+    import inspect
+
+    if isinstance(x, list) and next(iter(inspect.signature(layer.call).parameters)) != "inputs":
+        return layer(*x, **kwargs)
+    return layer(x, **kwargs)
+
+
 def build_pair(rule: Rule, example: Example):  # type: ignore[no-untyped-def]
     import keras
     import tensorflow as tf
@@ -53,13 +64,13 @@ def build_pair(rule: Rule, example: Example):  # type: ignore[no-untyped-def]
     k_layer = eval(example.keras, {"layers": keras.layers, "keras": keras})  # noqa: S307 - our own rule data
     t_layer = eval(example.keras, {"layers": layers(), "keras": None, "tf": tf})  # noqa: S307
     x = make_inputs(example)
-    k_out = k_layer(x)
-    t_out = t_layer(tf.nest.map_structure(tf.convert_to_tensor, x))
+    k_out = apply(k_layer, x)
+    t_out = apply(t_layer, tf.nest.map_structure(tf.convert_to_tensor, x))
     return k_layer, t_layer, x, k_out, t_out
 
 
 @pytest.mark.parametrize("rule, index, example", CASES, ids=IDS)
-def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example) -> None:
+def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example, runtime_report: dict) -> None:  # type: ignore[type-arg]
     import numpy as np
     import tensorflow as tf
 
@@ -73,11 +84,11 @@ def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example) -
     k_layer.set_weights(moved)
     t_layer.set_weights(moved)
     tx = tf.nest.map_structure(tf.convert_to_tensor, x)
-    diff = _max_diff(k_layer(x, training=False), t_layer(tx, training=False))
+    diff = _max_diff(apply(k_layer, x, training=False), apply(t_layer, tx, training=False))
     if example.training:
-        diff = max(diff, _max_diff(k_layer(x, training=True), t_layer(tx, training=True)))
+        diff = max(diff, _max_diff(apply(k_layer, x, training=True), apply(t_layer, tx, training=True)))
         diff = max(diff, _max_diff(k_layer.get_weights(), t_layer.get_weights()))
-    WORST[rule.layer] = max(WORST.get(rule.layer, 0.0), diff)
+    runtime_report[rule.layer] = max(runtime_report.get(rule.layer, 0.0), diff)
     assert np.isfinite(diff) and diff <= ATOL + RTOL, f"{rule.layer}-{index}: max |diff| = {diff:.3g}"
 
 
@@ -96,3 +107,9 @@ def test_runtime_harness_detects_a_wrong_weight() -> None:
 def test_every_translated_rule_has_a_runtime_class() -> None:
     missing = [r.layer for r in RULES if r.status == "translated" and not _has_runtime_class(r)]
     assert not missing, f"translated rules without a runtime class: {missing}"
+
+
+def teardown_module() -> None:
+    """The worst difference per rule (shown with ``pytest -s``)."""
+    for layer, diff in sorted(WORST.items()):
+        print(f"runtime vs Keras, worst |diff|: {layer:<28} {diff:.3g}")

@@ -284,3 +284,32 @@ def test_a_decorator_that_reads_the_model_stops_the_sequential() -> None:
         """)
     out, diags = translate(src, "t.py")
     assert "model.add(layers.Dense(2))" in out or out == src, out
+
+
+def test_a_class_called_on_keras_tensors_stays_keras() -> None:
+    """Regression (issue #13, silent breakage 1): a custom layer instance called in a
+    functional graph that stays Keras must stay a Keras layer, else the output fails with
+    "A KerasTensor cannot be used as input to a TensorFlow function"."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        class Scale(layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(3)
+
+            def call(self, x):
+                return self.d(x) * 2.0
+
+
+        inputs = keras.Input((4,))
+        scale = Scale()
+        x = scale(inputs)
+        model = keras.Model(inputs, x)
+        model.save("m.keras")
+        """)
+    out, diags = translate(src, "t.py")
+    assert out == src
+    assert any("`Scale` is used where a Keras layer is needed" in d.message for d in diags)

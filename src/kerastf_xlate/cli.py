@@ -18,6 +18,15 @@ from kerastf_xlate import __version__
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
+class _Path(click.Path):
+    """A path option or argument; a NUL byte (no file system takes one) is a usage error."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            self.fail(f"{value!r} is not a path: it contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _err(message: str) -> None:
     click.echo(message, err=True)
 
@@ -41,7 +50,14 @@ def _config_for(path: str | None, explicit: str | None) -> Any:
 
     try:
         if explicit:
-            return load_config_file(explicit)
+            import stat
+
+            if not stat.S_ISREG(os.stat(explicit).st_mode):  # a FIFO or /dev/zero would block or never end
+                raise ConfigError(explicit, "-", "not a regular file")
+            try:
+                return load_config_file(explicit)
+            except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError
+                raise ConfigError(explicit, "-", f"cannot read: {' '.join(str(exc).split())}") from None
         return find_config(path)
     except (ConfigError, OSError) as exc:
         _err(f"error: {exc}")
@@ -88,10 +104,10 @@ def _lint_worker(path: str, config_path: str | None, select: str | None, ignore:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=_Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
-@click.option("--stdin-filename", help="The path to report (and configure) for source read from '-'.")
-@click.option("--config", "config_path", type=click.Path(), help="Use this pyproject.toml / TOML file instead of searching.")
+@click.option("--stdin-filename", type=_Path(), help="The path to report (and configure) for source read from '-'.")
+@click.option("--config", "config_path", type=_Path(), help="Use this pyproject.toml / TOML file instead of searching.")
 @click.option("--select", help="Comma-separated code prefixes to report (overrides the configuration).")
 @click.option("--ignore", help="Comma-separated code prefixes to ignore (added to the configuration).")
 @click.option("--to-keras", "to_keras", is_flag=True, help="Report what `to-keras` cannot translate instead.")
@@ -197,12 +213,12 @@ def codes_cmd(fmt: str) -> None:
 
 def _translate_options(func: Any) -> Any:
     options = [
-        click.argument("paths", nargs=-1, type=click.Path()),
-        click.option("-o", "--output", type=click.Path(), help="Write to this file (or directory, for several inputs)."),
+        click.argument("paths", nargs=-1, type=_Path()),
+        click.option("-o", "--output", type=_Path(), help="Write to this file (or directory, for several inputs)."),
         click.option("--in-place", "-i", is_flag=True, help="Rewrite the files in place (atomically)."),
         click.option("--diff", is_flag=True, help="Print a unified diff instead of the translation."),
         click.option("--check", is_flag=True, help="Exit 1 when something would change; write nothing."),
-        click.option("--stdin-filename", help="The path to report for source read from '-'."),
+        click.option("--stdin-filename", type=_Path(), help="The path to report for source read from '-'."),
         click.option("--allow-output-inside", is_flag=True, help="Allow an output directory inside an input directory."),
         click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores)."),
         click.option("-q", "--quiet", is_flag=True, help="Do not report untranslated code on stderr."),
@@ -212,23 +228,43 @@ def _translate_options(func: Any) -> Any:
     return func
 
 
+class InputShape(click.ParamType):
+    """``--input-shape``: positive integers separated by commas, optionally in parentheses
+    or brackets (``28,28,1``, ``(28,28,1)``, ``[28, 28, 1]``, ``(8,)``); the batch axis is not given."""
+
+    name = "shape"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        if len(text) >= 2 and (text[0], text[-1]) in (("(", ")"), ("[", "]")):
+            text = text[1:-1]
+        parts = [p.strip() for p in text.split(",")]
+        if parts and parts[-1] == "" and len(parts) > 1:
+            parts = parts[:-1]  # (8,) and 28,28,1,
+        if not parts or any(not (p.isascii() and p.isdigit()) for p in parts) or any(int(p) == 0 for p in parts) \
+                or len(parts) > 8 or any(len(p) > 9 for p in parts):
+            self.fail(f"{value!r} is not a shape: expected up to 8 positive integers separated by commas, "
+                      "e.g. 28,28,1 or (28,28,1)", param, ctx)
+        return tuple(int(p) for p in parts)
+
+
 @main.command("to-tf")
 @_translate_options
-@click.option("--input-shape", help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
-def to_tf(input_shape: str | None, **kwargs: Any) -> None:
+@click.option("--input-shape", type=InputShape(),
+              help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
+def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
     from kerastf_xlate.totf import make_transform
 
-    shape = None
-    if input_shape:
-        try:
-            shape = tuple(int(s) for s in input_shape.replace("(", "").replace(")", "").split(",") if s.strip())
-        except ValueError:
-            raise click.BadParameter("expected integers separated by commas", param_hint="--input-shape")
+    shape = input_shape
     from kerastf_xlate.translate_cmd import run_translate
 
+    from kerastf_xlate.totf.tree import reconcile
+
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, **kwargs))
 
 
 @main.command("to-keras")
@@ -243,24 +279,31 @@ def to_keras(**kwargs: Any) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=_Path(exists=True, dir_okay=False))
 @click.option("--to-keras", "to_keras", is_flag=True, help="Verify `to-keras` instead of `to-tf`.")
 @click.option("--atol", type=float, default=1e-5, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
-@click.option("--input-shape", help="Input shape for models that declare none, e.g. 28,28,1.")
-@click.option("--seed", type=int, default=0, show_default=True)
-def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: str | None, seed: int) -> None:
+@click.option("--input-shape", type=InputShape(), help="Input shape for models that declare none, e.g. 28,28,1.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
+def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int) -> None:
     """Execute the original and the translation on the same inputs and weights, and compare.
 
-    This runs your code and imports TensorFlow and Keras (the [verify] extra).
+    This runs your code and imports TensorFlow and Keras (the [verify] extra), in a child
+    process: a crash there is a FAIL line, never the end of this command.
     """
-    try:
-        from kerastf_xlate.verify import run_verify
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        _err(f"error: `xlate verify` needs TensorFlow and Keras: pip install 'kerastf-xlate[verify]' ({exc})")
+    import importlib.util
+    import math
+
+    for name, value in (("--atol", atol), ("--rtol", rtol)):
+        if not math.isfinite(value) or value < 0:
+            raise click.BadParameter(f"{value!r} is not a tolerance: expected a finite number >= 0", param_hint=name)
+    if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("keras") is None:
+        _err("error: `xlate verify` needs TensorFlow and Keras: pip install 'kerastf-xlate[verify]'")
         sys.exit(EXIT_ERROR)
-    shape = tuple(int(s) for s in input_shape.split(",")) if input_shape else None
-    sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=shape, seed=seed))
+    from kerastf_xlate.verify_process import run_verify
+
+    sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed,
+                        echo=click.echo, echo_err=_err))
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.resolve import Use, find_uses
 from kerastf_xlate.rules import Rule, RuleSet
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_bytes, read_notebook
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, Cell, SourceError, decode, read_bytes, read_notebook
 
 _NOQA = re.compile(r"#\s*(?:noqa|xlate:\s*ignore)(?::\s*(?P<codes>[A-Z0-9, ]+)|\[(?P<codes2>[A-Z0-9, ]+)\])?", re.I)
 
@@ -250,7 +251,7 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
         try:
             tree = parse(cell.source, path)
         except SourceError as err:
-            where = f"cell {cell.index}" + (f":{err.line}:{(err.col or 0) + 1}" if err.line else "")
+            where = f"cell {cell.index}" + (f":{err.line}:{cell.column(err.line, err.col or 0) + 1}" if err.line else "")
             result.error = SourceError(path, f"{where}: {err.message}")
             result.diagnostics.append(source_error_diagnostic(err, cell.index))
             continue
@@ -269,8 +270,16 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
             return index, rel, lines[rel - 1] if rel - 1 < len(lines) else ""
 
         result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate)
-    result.diagnostics.sort()
+    by_index = {c.index: c for c in cells}  # columns as the cell is written (an indented cell)
+    result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell)) for d in result.diagnostics)
     return result
+
+
+def _in_cell(d: Diagnostic, cell: Cell | None) -> Diagnostic:
+    if cell is None:
+        return d
+    end_col = None if d.end_col is None or d.end_line is None else cell.column(d.end_line, d.end_col)
+    return dataclasses.replace(d, col=cell.column(d.line, d.col), end_col=end_col)
 
 
 def source_error_diagnostic(err: SourceError, cell: int | None = None) -> Diagnostic:

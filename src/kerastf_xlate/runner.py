@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.sources import (
-    NOTEBOOK_SUFFIX, SourceError, cell_of, decode, join_cells, read_bytes, read_notebook, split_cells,
-    write_notebook_cells,
-)
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_bytes
 
 
 class Transform(Protocol):
@@ -30,7 +27,7 @@ class TransformResult:
     original: bytes | None
     output: bytes | None  # None when the file could not be processed
     diagnostics: tuple[Diagnostic, ...] = ()
-    error: str | None = None  # one-line message (path included)
+    error: str | None = None  # message (path included); with an output: part of the file was left as it was
 
     @property
     def changed(self) -> bool:
@@ -79,25 +76,11 @@ def transform_text(text: str, path: str, transform: Transform, cell: int | None 
 def transform_bytes(path: str, data: bytes, transform: Transform) -> TransformResult:
     try:
         if path.endswith(NOTEBOOK_SUFFIX):
-            # the cells run as one program: translate them together, then cut them apart
-            doc, cells = read_notebook(path, data)
-            joined, starts = join_cells(cells)
-            try:
-                new, joined_diags = transform_text(joined, path, transform)
-            except SourceError as err:
-                if err.line is None:
-                    raise
-                cell, line = cell_of(err.line, starts)
-                raise SourceError(path, f"cell {cell}: {err.message}", line, err.col) from None
-            diags = []
-            for d in joined_diags:
-                cell, line = cell_of(d.line, starts)
-                end_line = None if d.end_line is None else cell_of(d.end_line, starts)[1]
-                diags.append(Diagnostic(d.path, line, d.col, d.code, d.message, d.severity, end_line, d.end_col, cell, d.fix))
-            new_sources = split_cells(new, cells) if new != joined else {}
-            if not new_sources:
-                return TransformResult(path, data, data, tuple(diags))
-            return TransformResult(path, data, write_notebook_cells(doc, new_sources).encode("utf-8"), tuple(diags))
+            # the cells run as one program: translated together; a broken cell costs only itself
+            from kerastf_xlate.notebooks import transform_notebook
+
+            out, diags, errors = transform_notebook(path, data, transform, transform_text)
+            return TransformResult(path, data, out, tuple(diags), "\nerror: ".join(errors) if errors else None)
         source = decode(path, data)
         new, diags = transform_text(source.text, path, transform)
         if new == source.text:

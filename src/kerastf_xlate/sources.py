@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from kerastf_xlate.ipysyntax import CellReading, read_cell, restore
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
 DEFAULT_EXCLUDES = (
@@ -135,43 +137,24 @@ def read_source(path: str) -> Source:
 
 # --------------------------------------------------------------------------- notebooks
 
-_MAGIC = re.compile(r"^([ \t]*)([%!?]|.*\?$)")
-_MAGIC_MARK = "pass  # xlate:magic"
-
-
 @dataclass(frozen=True)
 class Cell:
+    """A code cell as the Python IPython runs (see kerastf_xlate.ipysyntax)."""
+
     index: int  # 1-based among all cells, as editors number them
-    source: str  # the code with IPython magics masked (same line count)
+    source: str  # the code with IPython-only lines masked and the common indentation removed (same lines)
     magics: tuple[tuple[int, str], ...]  # (0-based line, original text) masked in ``source``
+    reading: CellReading | None = None
 
+    def column(self, line: int, col: int) -> int:
+        """The column in the cell as written of a column in ``source`` (1-based line): the
+        indentation removed from an indented cell is added back."""
+        margin = self.reading.margin if self.reading is not None else ""
+        return col + len(margin) if margin and (line - 1) not in dict(self.magics) else col
 
-def _mask_magics(code: str) -> tuple[str, tuple[tuple[int, str], ...]] | None:
-    """Replace IPython magic lines with ``pass`` placeholders; None for cell magics (%%)."""
-    if code.lstrip().startswith("%%"):
-        return None
-    lines = code.split("\n")
-    magics = []
-    for i, line in enumerate(lines):
-        m = _MAGIC.match(line)
-        if m and not line.lstrip().startswith("#"):
-            magics.append((i, line))
-            lines[i] = m.group(1) + _MAGIC_MARK
-    return "\n".join(lines), tuple(magics)
-
-
-def unmask_magics(code: str, magics: tuple[tuple[int, str], ...]) -> str:
-    """Put magic lines back in (translated) code, in order of their placeholders."""
-    if not magics:
-        return code
-    pending = [orig for _, orig in magics]
-    out = []
-    for line in code.split("\n"):
-        if pending and line.strip() == _MAGIC_MARK:
-            out.append(pending.pop(0))
-        else:
-            out.append(line)
-    return "\n".join(out)
+    def restore(self, code: str) -> str:
+        """(Translated) code of this cell with its IPython lines and indentation put back."""
+        return restore(code, self.reading) if self.reading is not None else code
 
 
 def _cell_text(cell: dict) -> str:  # type: ignore[type-arg]
@@ -179,8 +162,7 @@ def _cell_text(cell: dict) -> str:  # type: ignore[type-arg]
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell]]:  # type: ignore[type-arg]
-    """Parse an ``.ipynb`` file into its JSON document and its code cells."""
+def _load_notebook(path: str, data: bytes | None) -> dict:  # type: ignore[type-arg]
     raw = read_bytes(path) if data is None else data
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
@@ -190,14 +172,31 @@ def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell
         raise SourceError(path, f"invalid notebook JSON: {exc.msg}", exc.lineno, exc.colno - 1) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
         raise SourceError(path, "invalid notebook: no 'cells' list")
+    return doc
+
+
+def notebook_cells(path: str, data: bytes | None = None) -> tuple[dict, list[Cell], dict[int, str]]:  # type: ignore[type-arg]
+    """The JSON document, its Python code cells, and the cells that run Python we cannot
+    rewrite (a pasted ``>>>`` session: cell index -> text). Cell magics whose body is not
+    Python (``%%bash``) are in neither."""
+    doc = _load_notebook(path, data)
     cells = []
+    blocking: dict[int, str] = {}
     for i, cell in enumerate(doc["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        masked = _mask_magics(_cell_text(cell))
-        if masked is None:
-            continue
-        cells.append(Cell(i, masked[0], masked[1]))
+        text = _cell_text(cell)
+        reading = read_cell(text)
+        if reading.kind == "python":
+            cells.append(Cell(i, reading.code, reading.masked, reading))
+        elif reading.kind == "prompt":
+            blocking[i] = text
+    return doc, cells, blocking
+
+
+def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell]]:  # type: ignore[type-arg]
+    """Parse an ``.ipynb`` file into its JSON document and its Python code cells."""
+    doc, cells, _ = notebook_cells(path, data)
     return doc, cells
 
 
@@ -231,9 +230,8 @@ def cell_of(line: int, starts: list[tuple[int, int]]) -> tuple[int, int]:
     return found[0], max(1, line - found[1] + 1)
 
 
-def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
-    """Cut translated joined text back into cells; code before the first sentinel (new
-    imports, helpers) goes to the first code cell. Returns only the cells that changed."""
+def split_chunks(text: str) -> tuple[dict[int, list[str]], list[str]]:
+    """The lines of joined text after each cell's sentinel, and the lines before the first."""
     chunks: dict[int, list[str]] = {}
     current: int | None = None
     prefix: list[str] = []
@@ -244,25 +242,44 @@ def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
             chunks[current] = []
             continue
         (prefix if current is None else chunks[current]).append(line)
+    return chunks, prefix
+
+
+def split_cells(text: str, cells: list[Cell]) -> dict[int, str]:
+    """Cut translated joined text back into cells; code before the first sentinel (new
+    imports, helpers) goes to the first code cell. Returns only the cells that changed,
+    with their IPython lines and indentation put back."""
+    chunks, prefix = split_chunks(text)
     out: dict[int, str] = {}
-    for i, cell in enumerate(cells):
+    # new imports and helpers go into the first plain cell: not before a %%magic line, not
+    # into a one-line automagic cell (``pip install x`` runs as %pip only alone)
+    host = next((c.index for c in cells if c.reading is None or (c.reading.magic is None and not c.reading.automagic)),
+                cells[0].index if cells else None)
+    for cell in cells:
         new = "".join(chunks.get(cell.index, []))
-        if i == 0 and prefix:
+        if cell.index == host and prefix:
             new = "".join(prefix) + new
         if not cell.source.endswith("\n") and new.endswith("\n"):
             new = new[:-1]
         if new != cell.source:
-            out[cell.index] = unmask_magics(new, cell.magics)
+            out[cell.index] = cell.restore(new)
     return out
 
 
-def write_notebook_cells(doc: dict, new_sources: dict[int, str]) -> str:  # type: ignore[type-arg]
-    """The notebook JSON with the given cells' sources replaced (1-based indices)."""
+def write_notebook_cells(doc: dict, new_sources: dict[int, str], original: bytes | None = None) -> bytes:  # type: ignore[type-arg]
+    """The notebook JSON with the given cells' sources replaced (1-based indices), written
+    again as a whole (kerastf_xlate.notebooks.splice_sources changes only those bytes; this
+    is for JSON it cannot follow): the original's indentation, source form and escaping."""
     for i, cell in enumerate(doc["cells"], start=1):
         if i in new_sources:
             text = new_sources[i]
-            cell["source"] = text.splitlines(keepends=True)
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+            cell["source"] = text if isinstance(cell.get("source"), str) else text.splitlines(keepends=True)
+    raw = (original or b"").decode("utf-8-sig", errors="replace")
+    m = re.search(r"\n([ \t]+)\S", raw)
+    indent: str | int | None = m.group(1) if m else (1 if not raw else None)
+    ascii_only = bool(raw) and raw.isascii() and "\\u" in raw
+    out = json.dumps(doc, indent=indent, ensure_ascii=ascii_only)
+    return (out + "\n" if not raw or raw.endswith("\n") else out).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- discovery

@@ -61,7 +61,7 @@ class Graph:
             edits.insert(pos.line_start(line), self.unit)
         # the model call keeps its other arguments; inputs and outputs (with the edits made
         # inside them) move to the graph function's return
-        args = list(self.call.args) + [k.value if k.arg in ("inputs", "outputs") else k for k in self.call.keywords]
+        args = list(self.call.args) + list(self.call.keywords)
         a = min(pos.span(n)[0] for n in args)
         b = max(pos.span(n)[1] for n in args)
         ins = edits.take(*pos.span(self.inputs))
@@ -71,7 +71,8 @@ class Graph:
                  for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
         edits.take(a, b)
         edits.replace(a, b, ", ".join([self.name] + rest))
-        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}{newline}"
+        followed_by_blank = last_line < len(pos.lines) and not pos.lines[last_line].strip()
+        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}" + ("" if followed_by_blank else newline)
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret
@@ -260,8 +261,12 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     plan = GraphPlan()
     parents = _parents(tree)
     input_stmts: set[int] = set()
+    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     for r in refs:
         if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
+            holder = parents.get(id(r.call))
+            if isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls:
+                continue  # the declared input of a Sequential, not of a graph
             s = _statement_of(r.call, parents)
             while s is not None:
                 input_stmts.add(id(s))
@@ -277,6 +282,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
                 block_of[id(s)] = (block, node)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    keras_lines = {r.node.lineno for r in refs}
     model_stmt_ids = set()
     for r in model_calls:
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
@@ -302,11 +308,12 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
                                         "(a model built on another model's tensors)"))
             continue
         region = block[start:index]
+        ins, outs = _graph_args(call)  # type: ignore[misc]
+        region = _trim(region, _read([ins, outs]), keras_lines)
         why = _check_region(region, stmt, block, index, owner, tree)
         if why is not None:
             plan.blockers.append(why)
             continue
-        ins, outs = _graph_args(call)  # type: ignore[misc]
         target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
         base = f"{target}_graph" if target else (f"{owner.name}_graph" if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) else "model_graph")
         name = base
@@ -319,9 +326,8 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         region_reads = _read(region)  # type: ignore[arg-type]
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, tree)))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
         leak = region_binds & (_read(later) | _read([stmt]))  # type: ignore[arg-type]
-        leak -= set()
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in _read(later) and n not in _read_outside_args(stmt, call, ins, outs)))
         if leak_names:
@@ -342,11 +348,27 @@ def _read_outside_args(stmt: ast.stmt, call: ast.Call, ins: ast.expr, outs: ast.
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
-def _bound_before(block: list[ast.stmt], start: int, owner: ast.AST, tree: ast.Module) -> set[str]:
+def _bound_before(block: list[ast.stmt], start: int, owner: ast.AST,
+                  block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> set[str]:
+    """Names bound before the region in its function (or module): earlier statements of its
+    block and of every enclosing block, loop targets, the function's parameters."""
     names = _bound(block[:start])
-    if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        a = owner.args
-        names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x is not None}
+    node = owner
+    while isinstance(node, ast.stmt):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x is not None}
+            break
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            names |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            names |= {n.id for item in node.items if item.optional_vars is not None
+                      for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
+        if id(node) not in block_of:
+            break
+        outer, parent = block_of[id(node)]
+        names |= _bound(outer[: outer.index(node)])
+        node = parent
     return names
 
 
@@ -362,8 +384,6 @@ def _later_statements(stmt: ast.stmt, block: list[ast.stmt], index: int, owner: 
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             out += list(node.body) + list(node.orelse)  # the loop runs the region again
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.ClassDef, ast.Lambda)):
-            if isinstance(node, ast.Module):
-                pass
             break
         cur = node  # type: ignore[assignment]
         if id(cur) not in block_of:
@@ -382,9 +402,6 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     bad = _escapes(region)
     if bad is not None:
         return (bad, f"`{ast.unparse(bad)[:40]}` inside the model's graph cannot move into a function")
-    loop = owner
-    while loop is not None and not isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-        loop = None
     if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
         return (stmt, "a functional model built inside a loop")
     return None
@@ -400,3 +417,20 @@ def _indent_unit(pos: Positions, indent: str) -> str:
             if width and not line.startswith("\t"):
                 return " " * (4 if width % 4 == 0 else width)
     return "    "
+
+
+def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> list[ast.stmt]:
+    """The region without trailing statements that play no part in the graph (they make no
+    layer, bind nothing the model's inputs/outputs or the statements before them read, and
+    read nothing the region binds): they stay where they are, after the graph function
+    (``if name is None: name = f"mobilenet_{alpha}"`` before the model statement)."""
+    region = list(region)
+    while len(region) > 1:
+        last = region[-1]
+        lines = set(range(last.lineno, (last.end_lineno or last.lineno) + 1))
+        binds = _bound([last])
+        rest = region[:-1]
+        if lines & keras_lines or binds & returned or binds & _read(rest) or _read([last]) & _bound(rest):  # type: ignore[arg-type]
+            break
+        region.pop()
+    return region

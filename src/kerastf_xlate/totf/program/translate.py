@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
+from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import finish_imports
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
@@ -60,9 +61,12 @@ _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
-_CONSTANT_CALLS = {"keras.backend.image_data_format": "'channels_last'", "keras.config.image_data_format": "'channels_last'",
-                   "keras.backend.floatx": "'float32'", "keras.config.floatx": "'float32'",
-                   "keras.backend.epsilon": "1e-07", "keras.config.epsilon": "1e-07"}
+# Keras configuration functions: the runtime has a function of the same name and meaning
+_CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config.image_data_format": "image_data_format",
+           "keras.backend.floatx": "floatx", "keras.config.floatx": "floatx", "keras.backend.epsilon": "epsilon",
+           "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend", "keras.config.backend": "backend"}
+# Keras functions with a TensorFlow function of the same meaning
+_RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
 
 def translate_program(text: str, tree: ast.Module) -> ProgramResult:
@@ -119,8 +123,12 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
-        if name in _CONSTANT_CALLS and ref.call is not None and not ref.call.args and not ref.call.keywords:
-            edits.replace_node(ref.call, _CONSTANT_CALLS[name])
+        if name in _CONFIG and ref.call is not None and not ref.call.args and not ref.call.keywords:
+            edits.replace_node(ref.node, _CONFIG[name])
+            needed.add(_CONFIG[name])
+            continue
+        if name in _RENAMED:
+            edits.replace_node(ref.node, _RENAMED[name])
             continue
         if name.startswith(_UTILITY_PREFIXES) or name == "keras.utils":
             findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
@@ -130,6 +138,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
 
+    for imp in imported_calls(tree, [g.region for g in graphs.graphs]):
+        where = "." * imp.level + imp.module
+        findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
+                                                   "translated in the same run"))
     for g in graphs.graphs:
         g.emit(edits)
         needed.add("Model")
@@ -219,6 +231,7 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
             return last
     if name.startswith("keras.initializers."):
         last = name[len("keras.initializers."):]
+        last = {"Identity": "IdentityInitializer"}.get(last, last)
         if "." not in last and last[:1].isupper() and last in public:
             return last
     return None

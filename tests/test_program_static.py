@@ -1,0 +1,188 @@
+"""The program form's static rules (no TensorFlow): graph regions, what blocks, what is kept.
+
+Each case is a small Keras program; the test checks the translation's text (or that nothing
+was translated and why). Execution against Keras is in tests/test_program_cases.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.bundle import BANNER, END, load_runtime
+
+
+def tf_(src: str) -> tuple[str, list[str]]:
+    out, diags = translate(textwrap.dedent(src), "t.py")
+    return out, [f"{d.code} {d.message}" for d in diags]
+
+
+def user_code(out: str) -> str:
+    if BANNER not in out:
+        return out
+    head, rest = out.split(BANNER, 1)
+    return head + rest.split(END, 1)[1]
+
+
+def test_a_name_rebound_after_the_model_is_captured_as_a_default() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        units = 8
+        inputs = keras.Input((4,))
+        x = inputs
+        for _ in range(2):
+            x = layers.Dense(units)(x)
+        model = keras.Model(inputs, x)
+        units = 16
+        """)
+    assert "def model_graph(units=units):" in out
+    ast.parse(out)
+
+
+def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        width = 8
+        inputs = keras.Input((4,))
+        x = inputs
+        for _ in range(2):
+            x = layers.Dense(width)(x)
+            width *= 2
+        model = keras.Model(inputs, x)
+        """)
+    assert "def model_graph(width=width):" in out
+
+
+@pytest.mark.parametrize("src, why", [
+    ("""
+        import keras
+        from keras import layers
+        inputs = keras.Input((4,))
+        x = layers.Dense(3)(inputs)
+        model = keras.Model(inputs, x)
+        print(x.shape)
+        """, "`x`, made while building the model, is used after it"),
+    ("""
+        import keras
+        from keras import layers
+        def build(flag):
+            inputs = keras.Input((4,))
+            x = inputs
+            for _ in range(2):
+                x = layers.Dense(3)(x)
+            if flag:
+                return None
+            x = layers.Dense(2)(x)
+            return keras.Model(inputs, x)
+        """, "cannot move into a function"),
+    ("""
+        import keras
+        from keras import layers
+        models = []
+        for n in (2, 3):
+            inputs = keras.Input((4,))
+            models.append(keras.Model(inputs, layers.Dense(n)(inputs)))
+        """, "a functional model built inside a loop"),
+    ("""
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+        head = keras.Model(base.inputs, layers.Dense(2)(base.outputs[0]))
+        """, "not `Input`s created in the statements before it"),
+])
+def test_what_blocks_a_graph_function(src: str, why: str) -> None:
+    out, diags = tf_(src)
+    assert BANNER not in out
+    assert any(why in d for d in diags), diags
+
+
+def test_statements_after_the_graph_that_build_nothing_stay_outside() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        def build(name=None):
+            inputs = keras.Input((4,))
+            x = inputs
+            for _ in range(2):
+                x = layers.Dense(3)(x)
+            if name is None:
+                name = "dense_model"
+            return keras.Model(inputs, x, name=name)
+        """)
+    code = user_code(out)
+    assert "        return inputs, x\n\n    if name is None:" in code
+    assert "return Model(build_graph, name=name)" in code
+
+
+def test_registration_decorators_go_and_utilities_stay() -> None:
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+
+        @keras.saving.register_keras_serializable()
+        class Scale(layers.Layer):
+            def call(self, x):
+                return x * 2.0
+
+        y = keras.utils.to_categorical([0, 1], 2)
+        model = keras.Sequential([keras.Input((3,)), Scale(), layers.Dense(2)])
+        for i in range(2):
+            model.add(layers.Dense(2))
+        """)
+    code = user_code(out)
+    assert "register_keras_serializable" not in code
+    assert "class Scale(Layer):" in code
+    assert "keras.utils.to_categorical" in code and "import keras" in code
+    assert any(d.startswith("XL309") for d in diags)
+
+
+def test_keras_only_features_of_a_subclass_block() -> None:
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(2)
+
+            def call(self, x):
+                self.add_loss(0.1)
+                return self.d(x)
+
+        inputs = keras.Input((3,))
+        x = inputs
+        for _ in range(2):
+            x = layers.Dense(3)(x)
+        model = keras.Model(inputs, Net()(x))
+        """)
+    assert BANNER not in out
+    assert any("`self.add_loss`" in d for d in diags), diags
+
+
+def test_unrelated_objects_named_model_do_not_block() -> None:
+    out, _ = tf_("""
+        import keras
+        from keras import layers
+        from sklearn.linear_model import LinearRegression
+        inputs = keras.Input((3,))
+        x = inputs
+        for _ in range(2):
+            x = layers.Dense(3)(x)
+        net = keras.Model(inputs, x)
+        model = LinearRegression()
+        model.fit([[1.0]], [1.0])
+        """)
+    assert BANNER in out
+
+
+def test_the_runtime_names_are_unique_and_the_bundle_parses() -> None:
+    rt = load_runtime()
+    source = rt.source(set(rt.public))
+    ast.parse("import tensorflow as tf\n" + source)
+    assert "keras" not in "".join(line for line in source.splitlines() if line.lstrip().startswith(("import", "from")))
