@@ -581,3 +581,48 @@ def test_unsupported_inputs_and_arguments_raise() -> None:
         ns["RandomColorJitter"](brightness_factor=0.1, data_format="channels_first")
     with pytest.raises(ValueError, match="fully defined"):
         tf.function(lambda t: crop(t, training=True)).get_concrete_function(tf.TensorSpec([None, None, None, 1]))
+
+
+# --- a whole program through xlate to-tf ---------------------------------------------------
+
+AUGMENTED_PROGRAM = '''
+import keras
+from keras import layers
+
+data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1),
+                                      layers.RandomZoom(0.1), layers.RandomContrast(0.2)])
+
+
+def make_model(input_shape, num_classes):
+    inputs = keras.Input(shape=input_shape)
+    x = data_augmentation(inputs)
+    x = layers.Rescaling(1.0 / 255)(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(num_classes)(x)
+    return keras.Model(inputs, outputs)
+
+
+model = make_model((8, 8, 3), 4)
+'''
+
+
+def test_translated_program_with_augmentation_matches_keras() -> None:
+    """``xlate to-tf`` of the usual ``data_augmentation = keras.Sequential([...])`` model:
+    the same weights, Keras's inference outputs, and training that augments."""
+    from kerastf_xlate.totf import translate
+
+    translated, _ = translate(AUGMENTED_PROGRAM, "augmented.py")
+    assert "import keras" not in translated and "class RandomFlip(" in translated
+    k_ns: dict = {}
+    t_ns: dict = {}
+    exec(compile(AUGMENTED_PROGRAM, "augmented.py", "exec"), k_ns)  # noqa: S102 - our own test program
+    exec(compile(translated, "augmented_tf.py", "exec"), t_ns)  # noqa: S102
+    k_model, t_model = k_ns["model"], t_ns["model"]
+    weights = [w + 0.05 for w in k_model.get_weights()]
+    k_model.set_weights(weights)
+    t_model.set_weights(weights)
+    x = images((3, 8, 8, 3))
+    inference = np.asarray(t_model(x, training=False))
+    np.testing.assert_allclose(inference, k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(np.asarray(t_model(x, training=True)), inference)
+    assert not np.allclose(np.asarray(t_model(x)), inference)  # a model called without `training` trains, as Keras

@@ -395,3 +395,42 @@ def test_text_vectorization_in_a_graph_and_a_dataset() -> None:
     np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds]), np.asarray(k_layer(QUERIES)))
     graph = tf.function(t_layer, input_signature=[tf.TensorSpec([None], tf.string)])
     np.testing.assert_array_equal(graph(tf.constant(QUERIES)).numpy(), np.asarray(k_layer(QUERIES)))
+
+
+TEXT_PROGRAM = '''
+import keras
+import numpy as np
+from keras import layers
+
+texts = np.array(["The cat sat on the mat.", "the dog ran!", "a cat, a dog"])
+vectorize_layer = layers.TextVectorization(max_tokens=12, output_mode="int", output_sequence_length=5)
+vectorize_layer.adapt(texts)
+lookup = layers.StringLookup(vocabulary=["red", "green", "blue"], num_oov_indices=2)
+
+text_in = keras.Input(shape=(1,), dtype="string")
+colour_in = keras.Input(shape=(1,), dtype="string")
+x = layers.Flatten()(layers.Discretization([2.0, 5.0], output_mode="one_hot")(vectorize_layer(text_in)))
+c = layers.Flatten()(layers.Hashing(3, output_mode="one_hot")(lookup(colour_in)))
+outputs = layers.Dense(2)(layers.Concatenate()([x, c]))
+model = keras.Model([text_in, colour_in], outputs)
+'''
+
+
+def test_translated_program_with_text_and_lookups_matches_keras() -> None:
+    """``xlate to-tf`` of a model that vectorizes text (``adapt`` run the same way in the
+    translation) and looks up categories: Keras's outputs on in-vocabulary and OOV strings."""
+    from kerastf_xlate.totf import translate
+
+    translated, _ = translate(TEXT_PROGRAM, "text.py")
+    assert "class TextVectorization(" in translated and "layers." not in translated.split("end of the layers")[-1]
+    k_ns: dict = {}
+    t_ns: dict = {}
+    exec(compile(TEXT_PROGRAM, "text.py", "exec"), k_ns)  # noqa: S102 - our own test program
+    exec(compile(translated, "text_tf.py", "exec"), t_ns)  # noqa: S102
+    k_model, t_model = k_ns["model"], t_ns["model"]
+    assert t_ns["vectorize_layer"].get_vocabulary() == _text(k_ns["vectorize_layer"].get_vocabulary())
+    weights = [w + 0.05 for w in k_model.get_weights()]
+    k_model.set_weights(weights)
+    t_model.set_weights(weights)
+    inputs = [tf.constant([["the cat ran"], ["Zebra!"], [""]]), tf.constant([["red"], ["purple"], ["blue"]])]
+    np.testing.assert_allclose(np.asarray(t_model(inputs)), np.asarray(k_model(inputs)), rtol=1e-5, atol=1e-5)
