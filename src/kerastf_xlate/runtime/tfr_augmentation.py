@@ -11,7 +11,9 @@ What Keras 3 does, and these classes do the same:
   inference too, as in Keras.
 - **Training**: calling the layer without ``training`` trains (``call`` defaults to
   ``training=True``), so ``layer(x)`` and ``model(x)`` augment and ``model(x,
-  training=False)`` does not, as in Keras. Random parameters are drawn per image of a
+  training=False)`` does not, as in Keras. (Not reproduced: Keras hands an EXPLICIT
+  ``layer(x, training=None)`` on to ``call``, which then does not augment; here, as in
+  tfr_base, an explicit None means "not given".) Random parameters are drawn per image of a
   batch (a single ``(height, width, channels)`` image is a batch of one); ``RandomCrop``
   draws one window for the whole batch, as Keras does.
 - **Randomness**: each layer owns a ``tf.random.Generator`` (seeded with ``seed``, or
@@ -487,6 +489,9 @@ class RandomBrightness(_ImageAugmentation):
     def _apply(self, images, delta):
         delta = tf.cast(delta, images.dtype)
         return tf.clip_by_value(images + delta, self.value_range[0], self.value_range[1])
+
+
+# --- more colour layers, shear, blur, erasing, equalization, perspective, RandAugment -------
 
 
 def _aug_to_range(images, source, target, dtype):

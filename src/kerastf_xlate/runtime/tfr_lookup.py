@@ -118,6 +118,17 @@ def _lk_no_sparse(layer, sparse):
 # --- vocabulary lookups ----------------------------------------------------------------------
 
 
+class _LkCounts:
+    """What ``adapt`` accumulates: token counts, document counts, documents. A plain object:
+    a ``tf.Module`` wraps dict attributes for checkpoint tracking, which makes every insert
+    slow (minutes on a real corpus) and tracks nothing useful here."""
+
+    def __init__(self):
+        self.tokens = {}
+        self.documents = {}
+        self.num_documents = 0
+
+
 class _IndexLookup(Layer):
     """What StringLookup and IntegerLookup share (Keras's ``IndexLookup``): a
     ``tf.lookup.StaticHashTable`` from tokens to indices (or back, with ``invert``), the
@@ -261,7 +272,7 @@ class _IndexLookup(Layer):
         if self.max_tokens is not None and token_start + len(tokens) > self.max_tokens:
             raise ValueError(f"Attempted to set a vocabulary larger than the maximum vocab size. Received "
                              f"vocabulary size is {token_start + len(tokens)}; `max_tokens` is {self.max_tokens}.")
-        self._tokens = tokens
+        self._tokens = tuple(tokens)
         self._table = self._make_table(tokens)
         self._frozen_vocab_size = self.vocabulary_size()
         if self.output_mode == "tf_idf":
@@ -307,9 +318,7 @@ class _IndexLookup(Layer):
     # -- adapt
 
     def reset_state(self):
-        self._counts = {}
-        self._document_counts = {}
-        self._num_documents = 0
+        self._adapt_counts = _LkCounts()
 
     def update_state(self, data):
         if self._has_input_vocabulary:
@@ -321,16 +330,17 @@ class _IndexLookup(Layer):
                 data = tf.expand_dims(data, 0)
             if data.shape.rank == 1:  # one document
                 data = tf.expand_dims(data, 0)
+        counts = self._adapt_counts
         flat = data.flat_values if isinstance(data, tf.RaggedTensor) else tf.reshape(data, [-1])
-        self._count(flat, self._counts)
+        self._count(flat, counts.tokens)
         if self.output_mode == "tf_idf":
             rows = data.to_list() if isinstance(data, tf.RaggedTensor) else None
             if rows is None:
-                rows = [row for row in tf.reshape(data, [tf.shape(data)[0], -1]).numpy().tolist()]
+                rows = tf.reshape(data, [tf.shape(data)[0], -1]).numpy().tolist()
             for row in rows:
                 for token in set(row):
-                    self._document_counts[token] = self._document_counts.get(token, 0) + 1
-            self._num_documents += len(rows)
+                    counts.documents[token] = counts.documents.get(token, 0) + 1
+            counts.num_documents += len(rows)
 
     @staticmethod
     def _count(flat, counts):
@@ -339,11 +349,12 @@ class _IndexLookup(Layer):
             counts[token] = counts.get(token, 0) + c
 
     def finalize_state(self):
-        if self._has_input_vocabulary or not self._counts:
+        adapted = self._adapt_counts
+        if self._has_input_vocabulary or not adapted.tokens:
             if self._table is not None:
                 self._frozen_vocab_size = self.vocabulary_size()
             return
-        counts = dict(self._counts)
+        counts = dict(adapted.tokens)
         for special in (self.mask_token, self.oov_token):
             if special is not None:
                 counts.pop(special.encode("utf-8") if isinstance(special, str) else special, None)
@@ -352,15 +363,15 @@ class _IndexLookup(Layer):
         if self.max_tokens:
             tokens = tokens[:self.max_tokens - self._token_start_index()]
         if self.output_mode == "tf_idf":
-            document_counts = tf.constant([self._document_counts.get(t, 0) for t in tokens], tf.int64)
-            idf = tf.math.log(1 + tf.constant(self._num_documents, tf.int64) / (1 + document_counts))
+            document_counts = tf.constant([adapted.documents.get(t, 0) for t in tokens], tf.int64)
+            idf = tf.math.log(1 + tf.constant(adapted.num_documents, tf.int64) / (1 + document_counts))
             idf = tf.cast(idf, tf.float32)
             idf = tf.pad(idf, [[self._token_start_index(), 0]], constant_values=tf.reduce_mean(idf))
             if self.pad_to_max_tokens and self.max_tokens is not None:
                 idf = tf.pad(idf, [[0, self.max_tokens - int(tf.size(idf))]])
             self.idf_weights = idf
-        self._tokens = tokens  # as the data holds them (bytes for strings); decoded by get_vocabulary
-        self._table = self._make_table(tokens)
+        self._tokens = tuple(tokens)  # as the data holds them (bytes for strings); decoded by get_vocabulary
+        self._table = self._make_table(list(tokens))
         self.reset_state()
         self._frozen_vocab_size = self.vocabulary_size()
 
