@@ -1,0 +1,3 @@
+"""Keras's ``keras.random`` in TensorFlow: the same stateless draws, bit for bit."""
+
+import tensorflow as tf
