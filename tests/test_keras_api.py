@@ -445,8 +445,8 @@ def test_translation_matches_keras(entry: api.Entry, case: api.ApiTest) -> None:
     import tensorflow as tf
 
     inputs = _inputs(case.call)
-    keras_out = _evaluate(case.call, _keras_env(), inputs, case.graph, lambda: keras.random.SeedGenerator(7),
-                          case.repeat)
+    keras_out = _evaluate(case.expect or case.call, _keras_env(), inputs, case.graph,
+                          lambda: keras.random.SeedGenerator(7), case.repeat)
     for ways in translations(case.call, _pool_kinds(), case.assume_float):
         ns = _namespace(ways.helpers | ({"SeedGenerator"} if "gen" in case.call else set()))
         env = {"tf": tf, **ns}

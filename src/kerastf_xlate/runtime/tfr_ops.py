@@ -22,6 +22,8 @@ import builtins
 import math
 
 import tensorflow as tf
+from tfr_base import _uid_lock, _uids
+from tfr_random import _global_seed_generator
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -2819,3 +2821,50 @@ def _ops_image_sobel_edges(images, data_format=None):
     if data_format == "channels_first":
         edges = tf.transpose(edges, (0, 3, 1, 2, 4))
     return edges
+
+
+# --- keras.activations (where they differ from keras.ops) ---------------------------------
+
+
+def _ops_activation_gelu(x, approximate=False):
+    """``keras.activations.gelu``: the exact GELU by default (``ops.gelu`` approximates)."""
+    return tf.nn.gelu(_ops_tensor(x), approximate=approximate)
+
+
+def _ops_leaky_relu(x, negative_slope=0.2):
+    return tf.nn.leaky_relu(x, alpha=negative_slope)
+
+
+def _ops_mish(x):
+    x = _ops_tensor(x)
+    return x * tf.math.tanh(tf.math.softplus(x))
+
+
+# --- keras.backend ------------------------------------------------------------------------
+
+
+def _ops_is_float_dtype(dtype):
+    return _ops_standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def _ops_is_int_dtype(dtype):
+    return _ops_standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def _backend_get_uid(prefix=""):
+    """``keras.backend.get_uid``: the next number for ``prefix`` (1 first), counted with the
+    runtime's automatic layer names (``dense``, ``dense_1``...)."""
+    with _uid_lock:
+        _uids[prefix] += 1
+        return _uids[prefix]
+
+
+def _backend_clear_session(free_memory=True):
+    """``keras.backend.clear_session``: fresh layer names and a fresh global seed generator."""
+    import gc
+
+    with _uid_lock:
+        _uids.clear()
+    del _global_seed_generator[:]
+    if free_memory:
+        gc.collect()
