@@ -235,6 +235,10 @@ def _qualified(node: ast.AST) -> str | None:
     return None
 
 
+class _Blocked(Exception):
+    pass
+
+
 class _Translator(ast.NodeTransformer):
     def __init__(self, dtypes: dict[str, str], assume_float: bool) -> None:
         self.dtypes, self.assume_float = dtypes, assume_float
@@ -243,6 +247,8 @@ class _Translator(ast.NodeTransformer):
 
     def _use(self, out: Translated | Blocked) -> ast.expr:
         if isinstance(out, Blocked):
+            if out.kind == api.ARGUMENTS and "used as a value" in out.reason:
+                raise _Blocked(out.reason)  # a reference that needs assume_float: that way only
             raise AssertionError(f"blocked: {out.reason}")
         self.helpers |= set(out.helpers)
         if out.template is not None:
@@ -300,7 +306,10 @@ def translations(expr: str, kinds: tuple[tuple[str, str], ...], assume_float: bo
     seen: set[str] = set()
     for dtypes, assume, label in ways:
         t = _Translator(dtypes, assume)
-        source = ast.unparse(t.visit(ast.parse(expr, mode="eval")))
+        try:
+            source = ast.unparse(t.visit(ast.parse(expr, mode="eval")))
+        except _Blocked:
+            continue
         if source in seen:
             for w in out:
                 if w.source == source:
@@ -312,8 +321,29 @@ def translations(expr: str, kinds: tuple[tuple[str, str], ...], assume_float: bo
     return tuple(out)
 
 
+def _reference_case(entry: api.Entry) -> api.ApiTest | None:
+    """``(lambda _fn: _fn(args))(ops.exp)`` from the entry's first plain positional test: the
+    function used as a value (translate_reference) on the same inputs."""
+    if entry.reference is None and entry.helper is None:
+        return None
+    for t in entry.tests:
+        node = ast.parse(t.call, mode="eval").body
+        if (isinstance(node, ast.Call) and _qualified(node.func) in entry.names and not node.keywords
+                and not any(isinstance(a, ast.Starred) for a in node.args) and not t.expect):
+            args = ", ".join(ast.unparse(a) for a in node.args)
+            call = f"(lambda _fn: _fn({args}))({ast.unparse(node.func)})"
+            return api.ApiTest(call=call, graph=t.graph, atol=t.atol, values=t.values, repeat=t.repeat)
+    return None
+
+
 def _entry_cases() -> list[tuple[api.Entry, api.ApiTest]]:
-    return [(e, t) for e in TABLE for t in e.tests]
+    cases = []
+    for e in TABLE:
+        cases += [(e, t) for e in [e] for t in e.tests]
+        ref = _reference_case(e)
+        if ref is not None:
+            cases.append((e, ref))
+    return cases
 
 
 CASES = _entry_cases()
@@ -526,3 +556,76 @@ def test_every_public_function_has_an_entry() -> None:
     """Coverage: every public name of the namespaces is in the table (translated or blocked)."""
     missing = [n for names in _public_functions().values() for n in names if TABLE.get(n) is None]
     assert not missing, f"{len(missing)} names without an entry: {missing}"
+
+
+@pytest.mark.tf
+def test_every_reference_is_executed() -> None:
+    """Each ``reference`` is evaluated by some case (a function used as a value)."""
+    missing = []
+    for e in TABLE:
+        if e.reference is None:
+            continue
+        wanted = ast.unparse(ast.parse(e.reference, mode="eval"))
+        cases = [t for entry, t in CASES if entry is e]
+        if not any(wanted in w.source for t in cases for w in translations(t.call, _pool_kinds(), t.assume_float)):
+            missing.append(e.key)
+    assert not missing, missing
+
+
+def test_every_runtime_helper_is_used() -> None:
+    """No dead code in the runtime files of this table: each definition is reachable from an
+    entry (helper, template or reference), through the bundler's closure."""
+    from kerastf_xlate.totf.program.bundle import RUNTIME_DIR, load_runtime
+
+    rt = load_runtime()
+    names: set[str] = set()
+    for e in TABLE:
+        if e.helper:
+            names.add(e.helper)
+        for text in [t.tf for t in e.templates] + ([e.reference] if e.reference else []):
+            names |= set(api._helpers_in(text))
+    used = {id(d) for d in rt.closure(names)}
+    dead = [sorted(d.binds) for d in rt.definitions
+            if d.file in ("tfr_ops.py", "tfr_random.py") and id(d) not in used]
+    assert not dead, dead
+    assert (RUNTIME_DIR / "tfr_ops.py").is_file()
+
+
+RANDOM_INITIALIZERS = ["GlorotUniform()", "GlorotNormal()", "HeUniform()", "HeNormal()", "LecunUniform()",
+                       "LecunNormal()", "RandomNormal(1.0, 2.0)", "RandomUniform(-1.0, 3.0)", "TruncatedNormal(0.5, 0.1)",
+                       "VarianceScaling(2.0, 'fan_out', 'uniform')", "VarianceScaling(mode='fan_avg', "
+                       "distribution='untruncated_normal')", "Orthogonal(gain=2.0)"]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("expr", RANDOM_INITIALIZERS)
+def test_random_initializers_draw_keras_distribution(expr: str) -> None:
+    """Random initializers are not bit-identical (TensorFlow's generators): their draws have
+    Keras's distribution. 32,768 draws: means within 0.05 std, stds within 5%, the same range
+    (uniform and truncated draws stay inside Keras's bounds)."""
+    import keras
+    import numpy as np
+
+    out = translate_call(f"keras.initializers.{expr.split('(')[0]}", [], {})
+    assert isinstance(out, Translated)
+    shape = (128, 256)
+    k = np.asarray(eval(f"initializers.{expr}", {"initializers": keras.initializers})(shape))  # noqa: S307
+    t_expr = ast.unparse(_Translator({}, False).visit(ast.parse(f"initializers.{expr}", mode="eval")))
+    ns = _namespace(frozenset(_helpers_of(t_expr)))
+    t = np.asarray(eval(t_expr, dict(ns))(shape))  # noqa: S307
+    assert k.shape == t.shape and k.dtype == t.dtype
+    std = k.std()
+    assert abs(k.mean() - t.mean()) <= 0.05 * std, (k.mean(), t.mean())
+    assert abs(k.std() - t.std()) <= 0.05 * std, (k.std(), t.std())
+    if "Uniform" in expr or "uniform" in expr or "Truncated" in expr or expr.startswith(("Glorot", "He", "Lecun")):
+        assert t.min() >= k.min() - 0.02 * std and t.max() <= k.max() + 0.02 * std
+    if expr.startswith("Orthogonal"):
+        gram = t @ t.T if shape[0] < shape[1] else t.T @ t
+        assert np.allclose(gram, 4.0 * np.eye(min(shape)), atol=1e-3)
+
+
+def _helpers_of(source: str) -> set[str]:
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    names = {n.id for n in ast.walk(ast.parse(source, mode="eval")) if isinstance(n, ast.Name)}
+    return names & set(load_runtime().by_name)

@@ -232,14 +232,6 @@ def _ops_scatter_update(inputs, indices, updates, reduction=None):
     raise ValueError(f"Unsupported reduction: {reduction}")
 
 
-def _ops_scatter(indices, values, shape):
-    return tf.scatter_nd(indices, values, shape)
-
-
-def _ops_unstack(x, num=None, axis=0):
-    return tf.unstack(x, num=num, axis=axis)
-
-
 def _ops_cond(pred, true_fn, false_fn):
     """``keras.ops.cond``: a Python or constant predicate picks its branch directly."""
     if isinstance(pred, tf.Variable):
@@ -319,10 +311,6 @@ def _ops_associative_scan(f, elems, reverse=False, axis=0):
     flat_out = [tf.nest.flatten(o) for o in out]
     stacked = [tf.stack([fo[j] for fo in flat_out], axis=axis) for j in range(len(flat))]
     return tf.nest.pack_sequence_as(elems, stacked)
-
-
-def _ops_vectorized_map(function, elements):
-    return tf.vectorized_map(function, elements)
 
 
 def _ops_convert_to_numpy(x):
@@ -586,10 +574,6 @@ def _ops_absolute(x):
     if x.dtype.is_unsigned or x.dtype == tf.bool:
         return x
     return tf.abs(x)
-
-
-def _ops_negative(x):
-    return tf.negative(x)
 
 
 def _ops_square(x):
@@ -885,15 +869,7 @@ def _ops_cumprod(x, axis=None, dtype=None):
     return tf.math.cumprod(x, axis=axis)
 
 
-def _ops_count_nonzero(x, axis=None):
-    return tf.math.count_nonzero(x, axis=_ops_axis(axis), dtype="int32")
-
-
 # --- numpy: shapes -----------------------------------------------------------------------
-
-
-def _ops_reshape(x, newshape):
-    return tf.reshape(x, newshape)
 
 
 def _ops_expand_dims(x, axis):
@@ -970,10 +946,6 @@ def _ops_repeat(x, repeats, axis=None):
     return tf.repeat(x, repeats, axis=axis)
 
 
-def _ops_broadcast_to(x, shape):
-    return tf.broadcast_to(x, shape)
-
-
 def _ops_flip(x, axis=None):
     x = _ops_tensor(x)
     if axis is None:
@@ -1005,10 +977,6 @@ def _ops_swapaxes(x, axis1, axis2):
     a, b = axis1 % x.shape.rank, axis2 % x.shape.rank
     perm[a], perm[b] = perm[b], perm[a]
     return tf.transpose(x, perm)
-
-
-def _ops_ravel(x):
-    return tf.reshape(x, [-1])
 
 
 def _ops_pad(x, pad_width, mode="constant", constant_values=None):
@@ -1067,10 +1035,6 @@ def _ops_take_along_axis(x, indices, axis=None):
     perm[axis], perm[-1] = perm[-1], perm[axis]
     out = tf.gather(tf.transpose(x, perm), tf.transpose(indices, perm), batch_dims=rank - 1)
     return tf.transpose(out, perm)
-
-
-def _ops_slice(inputs, start_indices, shape):
-    return tf.slice(inputs, start_indices, shape)
 
 
 def _ops_get_item(x, key):
