@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 _ROUNDTRIP = pytest.StashKey[dict]()
+_RUNTIME = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +16,19 @@ def roundtrip_report(request: pytest.FixtureRequest) -> dict[str, Any]:
     return request.config.stash.setdefault(_ROUNDTRIP, {})
 
 
+@pytest.fixture(scope="session")
+def runtime_report(request: pytest.FixtureRequest) -> dict[str, float]:
+    """rule -> worst max |Keras - runtime class| over its examples, filled by
+    tests/test_runtime_layers.py."""
+    return request.config.stash.setdefault(_RUNTIME, {})
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    runtime: dict[str, float] = config.stash.get(_RUNTIME, {})
+    if runtime:
+        terminalreporter.section("runtime layer classes: worst max |Keras - runtime| per rule (atol = rtol = 1e-5)")
+        for rule, worst in sorted(runtime.items()):
+            terminalreporter.write_line(f"{rule:<28} {worst:.3g}")
     results: dict[str, Any] = config.stash.get(_ROUNDTRIP, {})
     if not results:
         return

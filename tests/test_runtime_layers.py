@@ -6,7 +6,8 @@ expression, and the same expression with ``layers`` bound to the runtime classes
 same input. The Keras layer's weights are perturbed (noise on each array's own scale) and
 moved into the runtime layer with ``set_weights``; both are compared in inference mode, and
 in training mode when the example says ``training = true`` (outputs and updated weights).
-Tolerance: float32, ``atol = rtol = 1e-5``; the worst difference is printed per rule.
+Tolerance: float32, ``atol = rtol = 1e-5``; the worst difference per rule is printed at the end
+of the session (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ RULES = default_rules()
 LAYER_RULES = [r for r in RULES if r.status in ("translated", "none") and r.layer not in ("InputLayer",)]
 CASES = [(rule, i, ex) for rule in LAYER_RULES for i, ex in enumerate(rule.examples)]
 IDS = [f"{rule.layer}-{i}" for rule, i, _ in CASES]
-WORST: dict[str, float] = {}
 
 
 def _has_runtime_class(rule: Rule) -> bool:
@@ -59,7 +59,7 @@ def build_pair(rule: Rule, example: Example):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("rule, index, example", CASES, ids=IDS)
-def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example) -> None:
+def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example, runtime_report: dict) -> None:  # type: ignore[type-arg]
     import numpy as np
     import tensorflow as tf
 
@@ -77,7 +77,7 @@ def test_runtime_layer_matches_keras(rule: Rule, index: int, example: Example) -
     if example.training:
         diff = max(diff, _max_diff(k_layer(x, training=True), t_layer(tx, training=True)))
         diff = max(diff, _max_diff(k_layer.get_weights(), t_layer.get_weights()))
-    WORST[rule.layer] = max(WORST.get(rule.layer, 0.0), diff)
+    runtime_report[rule.layer] = max(runtime_report.get(rule.layer, 0.0), diff)
     assert np.isfinite(diff) and diff <= ATOL + RTOL, f"{rule.layer}-{index}: max |diff| = {diff:.3g}"
 
 

@@ -738,10 +738,15 @@ TF_EXAMPLES = sorted((REPO / "examples").glob("tf_*.py"))
 @pytest.mark.tf
 @pytest.mark.parametrize("path", TF_EXAMPLES, ids=lambda p: p.stem)
 def test_examples_verify(path: Path) -> None:
-    from kerastf_xlate.tokeras import verify_to_keras
+    """As ``xlate verify --to-keras`` runs them: in a child process, so that a native crash
+    of TensorFlow (an abort under oneDNN) is a failed test, not the end of the test run."""
+    from kerastf_xlate.verify_process import prepare, verify_jobs
 
-    results = verify_to_keras(path.read_text(), str(path))
-    assert results, f"{path.name}: nothing compared"
+    job, message, _ = prepare(str(path), True, None)
+    assert job is not None, message
+    (report,) = verify_jobs([job])
+    results = report.outcomes
+    assert results, f"{path.name}: nothing compared ({report.note})"
     bad = [r for r in results if not r.ok]
     assert not bad, bad
     print(f"{path.name}: worst max |diff| = {max(r.max_abs_diff for r in results):.3g}")

@@ -48,13 +48,30 @@ NOOP = [
     "import keras\nprint(keras.__version__)\n",
     "from mylib import layers\nmodel = layers.Sequential([layers.Dense(3)])\n",
     "import keras\n\ndef f(layers):\n    return layers.Dense(3)\n",
-    # a model used with the Keras training API stays Keras (until translated by the training pass)
+    # a model saved in Keras's format stays Keras
+    "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(3)])\nm.save('m.keras')\n",
+]
+
+# what the flat form cannot follow, the program form translates (docs/design.md, "Programs")
+PROGRAMS = [
+    # a Keras API the runtime Model has
     "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(3)])\nm.layers[0].trainable = False\n",
     # the Sequential holds something that is not a layer constructor
-    "import keras\nfrom keras import layers\nblock = make_block()\nm = keras.Sequential([block, layers.Dense(3)])\n",
+    "import keras\nfrom keras import layers\nfrom blocks import make_block\nblock = make_block()\nm = keras.Sequential([block, layers.Dense(3)])\n",
     # layers built in a loop
     "import keras\nfrom keras import layers\ninp = keras.Input((4,))\nx = inp\nfor n in (8, 4):\n    x = layers.Dense(n)(x)\nm = keras.Model(inp, x)\n",
 ]
+
+
+@pytest.mark.parametrize("src", PROGRAMS, ids=range(len(PROGRAMS)))
+def test_programs_are_translated_in_the_program_form(src: str) -> None:
+    from kerastf_xlate.totf.program.bundle import BANNER
+
+    out, diags = translate(src, "t.py")
+    assert BANNER in out, [d.message for d in diags]
+    assert "keras" not in out.split(BANNER)[0] + out.split("end of the layers written out")[1]
+    ast.parse(out)
+    assert translate(out, "t.py")[0] == out
 
 
 @pytest.mark.parametrize("src", NOOP, ids=range(len(NOOP)))
@@ -267,3 +284,32 @@ def test_a_decorator_that_reads_the_model_stops_the_sequential() -> None:
         """)
     out, diags = translate(src, "t.py")
     assert "model.add(layers.Dense(2))" in out or out == src, out
+
+
+def test_a_class_called_on_keras_tensors_stays_keras() -> None:
+    """Regression (issue #13, silent breakage 1): a custom layer instance called in a
+    functional graph that stays Keras must stay a Keras layer, else the output fails with
+    "A KerasTensor cannot be used as input to a TensorFlow function"."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        class Scale(layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(3)
+
+            def call(self, x):
+                return self.d(x) * 2.0
+
+
+        inputs = keras.Input((4,))
+        scale = Scale()
+        x = scale(inputs)
+        model = keras.Model(inputs, x)
+        model.save("m.keras")
+        """)
+    out, diags = translate(src, "t.py")
+    assert out == src
+    assert any("`Scale` is used where a Keras layer is needed" in d.message for d in diags)

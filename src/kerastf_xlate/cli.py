@@ -212,23 +212,43 @@ def _translate_options(func: Any) -> Any:
     return func
 
 
+class InputShape(click.ParamType):
+    """``--input-shape``: positive integers separated by commas, optionally in parentheses
+    or brackets (``28,28,1``, ``(28,28,1)``, ``[28, 28, 1]``, ``(8,)``); the batch axis is not given."""
+
+    name = "shape"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        if len(text) >= 2 and (text[0], text[-1]) in (("(", ")"), ("[", "]")):
+            text = text[1:-1]
+        parts = [p.strip() for p in text.split(",")]
+        if parts and parts[-1] == "" and len(parts) > 1:
+            parts = parts[:-1]  # (8,) and 28,28,1,
+        if not parts or any(not (p.isascii() and p.isdigit()) for p in parts) or any(int(p) == 0 for p in parts) \
+                or len(parts) > 8 or any(len(p) > 9 for p in parts):
+            self.fail(f"{value!r} is not a shape: expected up to 8 positive integers separated by commas, "
+                      "e.g. 28,28,1 or (28,28,1)", param, ctx)
+        return tuple(int(p) for p in parts)
+
+
 @main.command("to-tf")
 @_translate_options
-@click.option("--input-shape", help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
-def to_tf(input_shape: str | None, **kwargs: Any) -> None:
+@click.option("--input-shape", type=InputShape(),
+              help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
+def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
     from kerastf_xlate.totf import make_transform
 
-    shape = None
-    if input_shape:
-        try:
-            shape = tuple(int(s) for s in input_shape.replace("(", "").replace(")", "").split(",") if s.strip())
-        except ValueError:
-            raise click.BadParameter("expected integers separated by commas", param_hint="--input-shape")
+    shape = input_shape
     from kerastf_xlate.translate_cmd import run_translate
 
+    from kerastf_xlate.totf.tree import reconcile
+
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, **kwargs))
 
 
 @main.command("to-keras")
@@ -247,20 +267,27 @@ def to_keras(**kwargs: Any) -> None:
 @click.option("--to-keras", "to_keras", is_flag=True, help="Verify `to-keras` instead of `to-tf`.")
 @click.option("--atol", type=float, default=1e-5, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
-@click.option("--input-shape", help="Input shape for models that declare none, e.g. 28,28,1.")
-@click.option("--seed", type=int, default=0, show_default=True)
-def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: str | None, seed: int) -> None:
+@click.option("--input-shape", type=InputShape(), help="Input shape for models that declare none, e.g. 28,28,1.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
+def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int) -> None:
     """Execute the original and the translation on the same inputs and weights, and compare.
 
-    This runs your code and imports TensorFlow and Keras (the [verify] extra).
+    This runs your code and imports TensorFlow and Keras (the [verify] extra), in a child
+    process: a crash there is a FAIL line, never the end of this command.
     """
-    try:
-        from kerastf_xlate.verify import run_verify
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        _err(f"error: `xlate verify` needs TensorFlow and Keras: pip install 'kerastf-xlate[verify]' ({exc})")
+    import importlib.util
+    import math
+
+    for name, value in (("--atol", atol), ("--rtol", rtol)):
+        if not math.isfinite(value) or value < 0:
+            raise click.BadParameter(f"{value!r} is not a tolerance: expected a finite number >= 0", param_hint=name)
+    if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("keras") is None:
+        _err("error: `xlate verify` needs TensorFlow and Keras: pip install 'kerastf-xlate[verify]'")
         sys.exit(EXIT_ERROR)
-    shape = tuple(int(s) for s in input_shape.split(",")) if input_shape else None
-    sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=shape, seed=seed))
+    from kerastf_xlate.verify_process import run_verify
+
+    sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed,
+                        echo=click.echo, echo_err=_err))
 
 
 @main.command()

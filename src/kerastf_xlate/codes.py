@@ -179,6 +179,33 @@ _ALL = [
         "Read `history.history[...]` instead, or keep this model in Keras.",
     ),
     Code(
+        "XL309",
+        "keras-utility-kept",
+        "A Keras utility that is not model code (`keras.utils.to_categorical`, weight download, "
+        "input-size validation) is kept as Keras in a translated program.",
+        "The program form of `to-tf` replaces every Keras layer and model of the file by "
+        "TensorFlow classes; helpers that only prepare data or validate arguments are not "
+        "model code and stay as they are, so the file still imports Keras for them. The "
+        "translated model holds no Keras layer or variable.",
+        "y = keras.utils.to_categorical(labels, 10)",
+        "None needed; replace the utility by its NumPy/TensorFlow equivalent to drop the Keras "
+        "dependency.",
+        Severity.INFO,
+    ),
+    Code(
+        "XL310",
+        "follows-imported-code",
+        "A translated model's graph calls code imported from another module of the user's "
+        "(`from blocks import conv_block`), which must be translated with it.",
+        "In the program form, the graph of a functional model runs again on every call and "
+        "each layer it makes must be the one made at construction. Code from another module "
+        "that makes Keras layers breaks that unless that module is translated in the same run: "
+        "`xlate to-tf` checks it, and leaves both files as Keras when it cannot (XL301).",
+        "from blocks import conv_block\n\ninputs = keras.Input((32, 32, 3))\nx = conv_block(inputs, 16)",
+        "Translate the directory that holds both modules in one run.",
+        Severity.INFO,
+    ),
+    Code(
         "XL501",
         "no-keras-counterpart",
         "A TensorFlow op that `to-keras` cannot raise to a Keras layer.",

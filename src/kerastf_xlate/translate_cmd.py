@@ -64,6 +64,7 @@ def run_translate(
     allow_output_inside: bool,
     jobs: int | None,
     quiet: bool,
+    reconcile: Callable[[list[TransformResult], list[str]], list[TransformResult]] | None = None,
 ) -> int:
     """Translate ``paths``; return the exit status."""
     if not paths:
@@ -82,6 +83,8 @@ def run_translate(
             raise click.UsageError("--in-place needs files, not standard input")
         name = stdin_filename or "<stdin>"
         result = transform_bytes(name, sys.stdin.buffer.read(), factory())
+        if reconcile is not None:
+            result = reconcile([result], [os.getcwd()])[0]
         results.append((result, output or ""))
     else:
         several = len(paths) > 1 or any(os.path.isdir(p) for p in paths)
@@ -133,6 +136,10 @@ def run_translate(
                 kept.append((f, dest))
         plan = kept
         computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n)
+        if reconcile is not None:
+            # the files of one run are one program (kerastf_xlate.totf.tree)
+            roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]
+            computed = reconcile(computed, roots)  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
     diags = []

@@ -14,13 +14,16 @@ import os
 import sys
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
 RANDOM_LAYERS = ("Dropout", "SpatialDropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Random")
+
+
+Stage = Callable[[str | None, str], None]  # (model or None, what is about to run), announced first
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def exec_source(source: str, name: str, path: str = "<xlate>") -> dict[str, Any]
 
 
 def random_inputs(model: Any, input_shape: tuple[int, ...] | None, seed: int, batch: int = 2) -> Any:
+    """Random inputs for a Keras model whose input is declared (``model.inputs``, or the
+    shape it was built with) or given (``input_shape``); ValueError otherwise."""
     rng = np.random.default_rng(seed)
     specs = []
     try:
@@ -68,6 +73,64 @@ def random_inputs(model: Any, input_shape: tuple[int, ...] | None, seed: int, ba
         else:
             arrays.append(rng.standard_normal((batch,) + shape).astype("float32"))
     return arrays[0] if len(arrays) == 1 else arrays
+
+
+def make_input(shape: tuple[int, ...], dtype: str, high: int, seed: int, batch: int = 2) -> Any:
+    """One random batch of ``shape`` (no batch axis): integers in [0, high) or floats."""
+    rng = np.random.default_rng(seed)
+    if "int" in dtype:
+        return rng.integers(0, max(high, 1), size=(batch,) + tuple(shape)).astype(dtype)
+    return rng.standard_normal((batch,) + tuple(shape)).astype("float32")
+
+
+def _n_weights(model: Any) -> int:
+    try:
+        return len(model.weights)
+    except Exception:  # noqa: BLE001 - a half-built user model
+        return -1
+
+
+def probe_keras_inputs(name: str, model: Any, input_shape: tuple[int, ...] | None, seed: int, source: str,
+                       fresh: Callable[[], Any], stage: Stage) -> tuple[Any, Any]:
+    """(inputs, model) for a Keras model: declared or given inputs, else shapes of the rank
+    its code shows, tried in order (``fresh()`` re-creates a model a failed try half built)."""
+    from kerastf_xlate.verify_shapes import guess_input, iter_candidates
+
+    try:
+        inputs = random_inputs(model, input_shape, seed)
+    except ValueError:
+        inputs = None
+    if inputs is not None:
+        stage(name, f"calling the model on {_shape_text(inputs)}")
+        model(inputs, training=False)  # builds what build() alone left unbuilt
+        return inputs, model
+    guess = guess_input(model, source)
+    if guess is None or (guess.rank is None and guess.shape is None and guess.size is None):
+        raise ValueError("the model declares no input shape and its code shows no input rank; pass --input-shape")
+    dtype, high = guess.dtype, guess.high
+    if "int" in dtype:
+        high = min(high, _embedding_range(model))
+    errors = []
+    for shape in iter_candidates(guess, []):
+        x = make_input(shape, dtype, high, seed)
+        before = _n_weights(model)
+        stage(name, f"probing input shape {shape}")
+        try:
+            model(x, training=False)
+            return x, model
+        except Exception as exc:  # not an input this model takes: try the next shape
+            errors.append(f"{shape}: {type(exc).__name__}")
+            if _n_weights(model) != before:  # the failed call built some layers for this shape
+                stage(name, "re-executing the original (a failed probe built part of the model)")
+                model = fresh()
+    raise ValueError(f"no input of the rank its code shows ({guess.why}) fits; tried {', '.join(errors[:6])}; "
+                     "pass --input-shape")
+
+
+def _shape_text(inputs: Any) -> str:
+    if isinstance(inputs, (list, tuple)):
+        return ", ".join(_shape_text(i) for i in inputs)
+    return f"input shape {tuple(np.shape(inputs)[1:])}"
 
 
 def _embedding_range(model: Any) -> int:
@@ -142,59 +205,67 @@ def models_in(namespace: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in namespace.items() if isinstance(v, keras.Model) and not k.startswith("_")}
 
 
-def verify_source(source: str, translated: str, path: str = "<xlate>", atol: float = 1e-5, rtol: float = 1e-5,
-                  input_shape: tuple[int, ...] | None = None, seed: int = 0) -> list[Comparison]:
-    """Execute both versions and compare every module-level model they share by name."""
+def _nostage(model: str | None, what: str) -> None:
+    return None
+
+
+@dataclass
+class Plan:
+    """The models of one file, found by executing both versions; ``run(name)`` compares one."""
+
+    names: list[str]
+    run: Callable[[str], list[Comparison]]
+
+
+def plan_to_tf(source: str, translated: str, path: str = "<xlate>", atol: float = 1e-5, rtol: float = 1e-5,
+               input_shape: tuple[int, ...] | None = None, seed: int = 0, stage: Stage = _nostage) -> Plan:
+    """Execute the Keras original and its to-tf translation; the models they share by name."""
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
+    stage(None, "executing the original")
     original = exec_source(source, "__xlate_original__", path)
     tf.random.set_seed(seed)
+    stage(None, "executing the translation")
     converted = exec_source(translated, "__xlate_translated__", path + " (translated)")
-    results: list[Comparison] = []
+    pairs = {}
     for name, model in models_in(original).items():
         module = converted.get(name)
         if module is None or isinstance(module, keras.Model) or not hasattr(module, "set_weights"):
             continue
+        pairs[name] = (model, module)
+
+    def fresh(name: str) -> Any:
+        keras.utils.set_random_seed(seed)
+        return exec_source(source, "__xlate_original__", path)[name]
+
+    def run(name: str) -> list[Comparison]:
+        model, module = pairs[name]
         try:
-            inputs = random_inputs(model, input_shape, seed)
-            if not model.built:
-                model(inputs)
-            results += compare(name, model, module, inputs, atol, rtol)
+            inputs, model = probe_keras_inputs(name, model, input_shape, seed, source, lambda: fresh(name), stage)
+            stage(name, f"comparing on {_shape_text(inputs)}")
+            return compare(name, model, module, inputs, atol, rtol)
         except Exception as exc:  # report, don't crash: one model failing is a result
-            results.append(Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}"))
+            return [Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}")]
+
+    return Plan(list(pairs), run)
+
+
+def verify_source(source: str, translated: str, path: str = "<xlate>", atol: float = 1e-5, rtol: float = 1e-5,
+                  input_shape: tuple[int, ...] | None = None, seed: int = 0) -> list[Comparison]:
+    """Execute both versions and compare every module-level model they share by name, in
+    this process (``xlate verify`` runs this in a child process: verify_process)."""
+    plan = plan_to_tf(source, translated, path, atol, rtol, input_shape, seed)
+    results: list[Comparison] = []
+    for name in plan.names:
+        results += plan.run(name)
     return results
 
 
 def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: float = 1e-5,
                input_shape: tuple[int, ...] | None = None, seed: int = 0) -> int:
-    """The ``xlate verify`` command: print one line per model and mode; exit 0 when all pass."""
-    from kerastf_xlate.sources import read_source
+    """The ``xlate verify`` command: every execution in a child process (verify_process)."""
+    from kerastf_xlate.verify_process import run_verify as isolated
 
-    source = read_source(path).text
-    print(f"xlate verify: executing {path} and its translation (this runs your code and imports TensorFlow/Keras)")
-    if to_keras:
-        from kerastf_xlate.tokeras import verify_to_keras
-
-        results = verify_to_keras(source, path, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed)
-    else:
-        from kerastf_xlate.totf import translate
-
-        translated, _ = translate(source, path, input_shape=input_shape)
-        if translated == source:
-            print(f"{path}: nothing was translated; nothing to compare")
-            return 1
-        results = verify_source(source, translated, path, atol, rtol, input_shape, seed)
-    if not results:
-        print(f"{path}: no model found that exists in both versions")
-        return 1
-    worst = 0.0
-    for r in results:
-        worst = max(worst, r.max_abs_diff)
-        status = "PASS" if r.ok else "FAIL"
-        extra = f" ({r.detail})" if r.detail else ""
-        print(f"{status} {r.name} [{r.mode}] max |diff| = {r.max_abs_diff:.3g}{extra}; tolerance atol={atol:g} rtol={rtol:g}")
-    failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed; worst max |diff| = {worst:.3g}")
-    return 1 if failed else 0
+    return isolated(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed)

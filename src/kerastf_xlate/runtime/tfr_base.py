@@ -23,7 +23,9 @@ import collections
 import functools
 import inspect
 import re
+import sys
 import threading
+import types
 
 import tensorflow as tf
 
@@ -47,14 +49,33 @@ class _Frame:
         self.depth = 0  # layer calls under way inside this graph function
 
 
-_local = threading.local()
+def _shared_state():
+    """State shared by every copy of these classes in the process: a translated program can
+    span several files, each holding its own copy, and a graph function of one file runs
+    layers of another."""
+    state = sys.modules.get("_xlate_tf_state")
+    if state is None:
+        state = types.ModuleType("_xlate_tf_state")
+        state.local = threading.local()
+        state.uids = collections.defaultdict(int)
+        state.uid_lock = threading.Lock()
+        state = sys.modules.setdefault("_xlate_tf_state", state)
+    return state
+
+
+_STATE = _shared_state()
 
 
 def _stack():
-    stack = getattr(_local, "stack", None)
+    stack = getattr(_STATE.local, "stack", None)
     if stack is None:
-        stack = _local.stack = []
+        stack = _STATE.local.stack = []
     return stack
+
+
+def _is_layer(value):
+    """A layer of these classes, from this file's copy or another's."""
+    return getattr(type(value), "_xlate_layer", False)
 
 
 def _graph_frame():
@@ -74,10 +95,6 @@ def _training_in_context():
 
 # --- names -------------------------------------------------------------------------------
 
-_uids = collections.defaultdict(int)
-_uid_lock = threading.Lock()
-
-
 def _snake(name):
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -85,9 +102,9 @@ def _snake(name):
 
 def _unique_name(prefix):
     """Keras's automatic layer names: ``dense``, ``dense_1``, ... per process."""
-    with _uid_lock:
-        n = _uids[prefix]
-        _uids[prefix] += 1
+    with _STATE.uid_lock:
+        n = _STATE.uids[prefix]
+        _STATE.uids[prefix] += 1
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
@@ -109,7 +126,16 @@ def _guarded_init(init):
     def __init__(self, *args, **kwargs):
         if self.__dict__.pop("_xlate_reused", False):
             return
-        init(self, *args, **kwargs)
+        # layers made inside a layer's constructor belong to it, not to the graph function
+        stack = _stack()
+        frames = [frame for frame in stack if frame.graph is not None]
+        for frame in frames:
+            frame.depth += 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            for frame in frames:
+                frame.depth -= 1
 
     __init__._xlate_guarded = True
     return __init__
@@ -121,6 +147,8 @@ _LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", 
 
 class Layer(tf.Module):
     """The base of every translated layer: Keras ``Layer`` semantics on a ``tf.Module``."""
+
+    _xlate_layer = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -189,7 +217,7 @@ class Layer(tf.Module):
     def trainable(self, value):
         self._trainable = bool(value)
         for layer in self._layers:
-            if isinstance(layer, Layer):
+            if _is_layer(layer):
                 layer.trainable = value
 
     # -- weights
@@ -243,7 +271,7 @@ class Layer(tf.Module):
     def _variable_trainable(self, variable):
         """False when the variable belongs to a frozen (``trainable = False``) sub-layer."""
         for layer in self._layers:
-            if isinstance(layer, Layer) and any(v is variable for v in layer.weights):
+            if _is_layer(layer) and any(v is variable for v in layer.weights):
                 return layer.trainable and layer._variable_trainable(variable)
         return True
 
@@ -261,6 +289,8 @@ class Layer(tf.Module):
 
     def ordered_variables(self):
         """The variables in the order of the Keras model's ``get_weights()``."""
+        if not self.built:
+            raise ValueError(f"{self.name}: call the model once first: its variables are created on the first call")
         return self.weights
 
     def get_weights(self):
@@ -344,7 +374,7 @@ def _as_tensor(value):
 
 def _layers_in(value):
     """The layers an attribute value holds (itself, or the layers in a list, tuple or dict)."""
-    if isinstance(value, Layer) or _is_keras_layer(value):
+    if _is_layer(value) or _is_keras_layer(value):
         return [value]
     if isinstance(value, (list, tuple)):
         return [layer for item in value for layer in _layers_in(item)]
@@ -378,8 +408,10 @@ def _call_spec(cls):
 # --- inputs ------------------------------------------------------------------------------
 
 
-class InputSpec:
+class _DeclaredInput:
     """The declared input of a model outside a graph function (``Sequential([Input(...), ...])``)."""
+
+    _xlate_input = True
 
     def __init__(self, shape, dtype="float32", name=None):
         self.shape = tuple(shape)
@@ -400,7 +432,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     dtype = dtype or "float32"
     frame = _graph_frame()
     if frame is None:
-        return InputSpec(batch_shape, dtype, name)
+        return _DeclaredInput(batch_shape, dtype, name)
     if frame.mode == "record":
         frame.input_specs.append((tuple(batch_shape), dtype, name))
         placeholder = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(batch_shape), name=_identifier(name or "input"))
@@ -412,7 +444,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     return frame.inputs[frame.input_cursor - 1]
 
 
-class InputLayer(InputSpec):
+class InputLayer(_DeclaredInput):
     """``keras.layers.InputLayer``: a declared input (the first entry of a ``Sequential``)."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, input_shape=None,
@@ -456,7 +488,7 @@ class Model(Layer):
             frame.structure = (inputs, outputs)
             return outputs
 
-        tf.function(trace, autograph=False).get_concrete_function()
+        _trace_once(trace)
         inputs, outputs = frame.structure
         flat_inputs = tf.nest.flatten(inputs)
         position = {id(t): i for i, t in enumerate(flat_inputs)}
@@ -509,7 +541,7 @@ class Model(Layer):
     def layers(self):
         if self._graph is not None:
             return list(self._graph_layers)
-        return [layer for layer in self._layers if isinstance(layer, Layer) or _is_keras_layer(layer)]
+        return [layer for layer in self._layers if _is_layer(layer) or _is_keras_layer(layer)]
 
     def get_layer(self, name=None, index=None):
         if index is not None:
@@ -530,10 +562,16 @@ class Model(Layer):
 
     def save_weights(self, filepath):
         """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format)."""
-        tf.train.Checkpoint(model=self).write(filepath)
+        tf.train.Checkpoint(model=self).write(str(filepath))
 
     def load_weights(self, filepath):
-        tf.train.Checkpoint(model=self).read(filepath).expect_partial()
+        """Read weights written by :meth:`save_weights` (a ``tf.train.Checkpoint``). A file
+        written by Keras (``.weights.h5``, ``.h5``, ``.keras``) is not read: load it into the
+        Keras model and move the weights with ``set_weights(keras_model.get_weights())``."""
+        if tf.io.gfile.exists(str(filepath)) and not tf.io.gfile.exists(f"{filepath}.index"):
+            raise NotImplementedError(f"{filepath} is a Keras weights file; the translated model reads TensorFlow "
+                                      "checkpoints: load it into the Keras model and use set_weights()")
+        tf.train.Checkpoint(model=self).read(str(filepath)).expect_partial()
 
     def build(self, input_shape):
         """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""
@@ -562,7 +600,7 @@ class Sequential(Model):
             self._build_from_spec()
 
     def _add(self, layer):
-        if isinstance(layer, InputSpec):
+        if getattr(type(layer), "_xlate_input", False):
             if self._layers:
                 raise ValueError("an Input can only be the first entry of a Sequential")
             self._input_spec = layer
@@ -570,7 +608,7 @@ class Sequential(Model):
         self._layers.append(layer)
         shape = getattr(layer, "_declared_input_shape", None)
         if shape is not None and self._input_spec is None and len(self._layers) == 1:
-            self._input_spec = InputSpec(shape, getattr(layer, "dtype", "float32"))
+            self._input_spec = _DeclaredInput(shape, getattr(layer, "dtype", "float32"))
 
     def pop(self):
         return self._layers.pop()
@@ -579,10 +617,10 @@ class Sequential(Model):
         spec = self._input_spec
         signature = tf.TensorSpec(list(spec.shape), tf.as_dtype(spec.dtype))
 
-        def trace(x):
-            return self(x, training=False)
+        def trace():
+            return self(tf.compat.v1.placeholder(signature.dtype, signature.shape), training=False)
 
-        tf.function(trace, autograph=False).get_concrete_function(signature)
+        _trace_once(trace)
 
     @property
     def input_signature(self):
@@ -602,6 +640,20 @@ class Sequential(Model):
 
     def _weight_layers(self):
         return self._layers
+
+
+def _trace_once(fn):
+    """Run ``fn`` once on symbolic tensors, as Keras builds a model on KerasTensors: unknown
+    dimensions stay unknown, variables are made (eagerly, under ``tf.init_scope``) and the
+    ops are recorded in a graph that is then dropped. A ``FuncGraph`` runs it once;
+    ``tf.function`` (where ``tf.__internal__.FuncGraph`` is missing) traces it twice when
+    variables are made."""
+    func_graph = getattr(getattr(tf, "__internal__", None), "FuncGraph", None)
+    if func_graph is None:
+        tf.function(fn, autograph=False).get_concrete_function()
+        return
+    with func_graph("xlate_build").as_default():
+        fn()
 
 
 # --- Keras's weight order for graph functions --------------------------------------------
@@ -735,3 +787,14 @@ def initializers_get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"unknown initializer {identifier!r}")
+
+
+class InputSpec:
+    """``keras.layers.InputSpec``: what a layer expects of its input. Keras checks it on each
+    call; the translation keeps it as a record (the checks are Keras's error messages, not
+    computation)."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype, self.shape, self.ndim, self.max_ndim, self.min_ndim = dtype, shape, ndim, max_ndim, min_ndim
+        self.axes, self.allow_last_axis_squeeze, self.name, self.optional = axes or {}, allow_last_axis_squeeze, name, optional

@@ -148,7 +148,9 @@ class Orthogonal(Initializer):
         return tf.cast(self.gain * tf.reshape(q, shape), dtype or tf.float32)
 
 
-class Identity(Initializer):
+class IdentityInitializer(Initializer):
+    """``keras.initializers.Identity`` (named apart from the ``Identity`` layer)."""
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -160,5 +162,5 @@ _INITIALIZERS = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "randomnormal": RandomNormal, "randomuniform": RandomUniform,
     "truncatednormal": TruncatedNormal, "variancescaling": VarianceScaling, "glorotuniform": GlorotUniform,
     "glorotnormal": GlorotNormal, "heuniform": HeUniform, "henormal": HeNormal, "lecununiform": LecunUniform,
-    "lecunnormal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity,
+    "lecunnormal": LecunNormal, "orthogonal": Orthogonal, "identity": IdentityInitializer, "identityinitializer": IdentityInitializer,
 }

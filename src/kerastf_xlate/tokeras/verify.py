@@ -67,49 +67,68 @@ def keras_variables(model: Any, unit: UnitInfo) -> list[Any]:
     return [np.asarray(w) for w in model.get_weights()] + [np.asarray(_get(model, a)) for a in unit.kept_vars]
 
 
-def _candidate_inputs(unit: UnitInfo, keras_model: Any, input_shape: tuple[int, ...] | None) -> list[tuple[tuple[int, ...], str, int]]:
-    """(shape without batch, dtype, high) to try, best first."""
-    out: list[tuple[tuple[int, ...], str, int]] = []
+def _legacy_shapes(hint: dict[str, Any]) -> list[tuple[int, ...]]:
+    """Shapes to try when neither the code nor the translation shows the input's rank."""
+    out: list[tuple[int, ...]] = []
+    last = hint.get("last")
+    if hint.get("cls") in ("Dense", "EinsumDense") and isinstance(last, int):
+        out.append((last,))
+    out += [(784,), (32,), (16,), (8,), (4,)]
+    out += [(size, size, ch) for size in (28, 32, 8) for ch in (1, 3)]
+    return out
+
+
+def input_guess(unit: UnitInfo, module: Any, keras_model: Any, source: str) -> Any:
+    """What the original's code, and then the translation, show about the input
+    (kerastf_xlate.verify_shapes.InputGuess; never a rank the code contradicts)."""
+    from dataclasses import replace
+
+    from kerastf_xlate.verify_shapes import InputGuess, guess_input
+
+    guess = guess_input(module, source) or InputGuess()
     hint = unit.input_hint or {}
-    dtype, high = ("int32", int(hint.get("vocab") or 10)) if hint.get("cls") == "Embedding" else ("float32", 0)
-    if input_shape is not None:
-        return [(tuple(input_shape), dtype, high)]
+    if hint.get("cls") == "Embedding":
+        guess = replace(guess, dtype="int32", high=int(hint.get("vocab") or guess.high), rank=guess.rank or 1)
+    exact = [s for s in _exact_shapes(unit, module, keras_model)
+             if guess.rank is None or len(s) == guess.rank]
+    if exact and guess.shape is None:
+        return replace(guess, shape=exact[0], rank=len(exact[0]), why=guess.why or "the translation's inputs")
+    if guess.rank is None and guess.shape is None and guess.size is None:
+        rank, last = hint.get("rank"), hint.get("last")
+        if rank:
+            guess = replace(guess, rank=rank + 1, why=f"{hint.get('cls')} (to-keras)")
+        elif hint.get("cls") in ("Dense", "EinsumDense") and isinstance(last, int):
+            guess = replace(guess, rank=1, why=f"{hint.get('cls')} (to-keras)")
+        if guess.last is None and isinstance(last, int):
+            guess = replace(guess, last=last)
+    return guess
+
+
+def _exact_shapes(unit: UnitInfo, module: Any, keras_model: Any) -> list[tuple[int, ...]]:
+    """Input shapes stated outright: the translation's keras.Input, the original's build()."""
+    out: list[tuple[int, ...]] = []
+    built = getattr(module, "_build_shapes_dict", None) or {}
+    for v in built.values() if isinstance(built, dict) else []:
+        if isinstance(v, (tuple, list)) and v and all(isinstance(d, int) or d is None for d in v):
+            out.append(tuple(3 if d is None else d for d in v[1:]))
     try:
         for t in keras_model.inputs:
             shape = tuple(t.shape[1:])
             if all(d is not None for d in shape):
-                out.append((shape, str(t.dtype), high or 10))
+                out.append(shape)
     except (AttributeError, ValueError):
         pass
     if unit.input_shapes:
         s = unit.input_shapes[0]
         if s is not None and all(isinstance(d, int) for d in s[1:]):
-            out.append((tuple(s[1:]), dtype, high))
-    last = hint.get("last")
-    rank = hint.get("rank")
-    if hint.get("cls") in ("Dense", "EinsumDense") and isinstance(last, int) and not rank:
-        out.append(((last,), dtype, high))
-    if rank:
-        common = [28, 32, 64, 16, 8, 224, 96, 128, 12, 24, 48]
-        for size in common + [n for n in range(4, 65) if n not in common]:
-            out.append(((size,) * rank + ((last,) if isinstance(last, int) else (3,)), dtype, high))
-    if hint.get("cls") == "Embedding":
-        out += [((8,), dtype, high), ((16,), dtype, high)]
-    for size in (784, 32, 16, 8, 4):
-        out.append(((size,), dtype, high or 10))
-    for size in (28, 32, 8):
-        for ch in (1, 3):
-            out.append(((size, size, ch), dtype, high or 10))
+            out.append(tuple(s[1:]))  # type: ignore[arg-type]
     return out
 
 
 def _make(shape: tuple[int, ...], dtype: str, high: int, seed: int, batch: int = 2) -> Any:
-    import numpy as np
+    from kerastf_xlate.verify import make_input
 
-    rng = np.random.default_rng(seed)
-    if "int" in dtype:
-        return rng.integers(0, max(high, 1), size=(batch,) + shape).astype(dtype)
-    return rng.standard_normal((batch,) + shape).astype("float32")
+    return make_input(shape, dtype, high, seed, batch)
 
 
 def _deterministic(model: Any) -> bool:
@@ -121,23 +140,31 @@ def _deterministic(model: Any) -> bool:
     return True
 
 
-def verify_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e-5,
-                    input_shape: tuple[int, ...] | None = None, seed: int = 0) -> list[Any]:
-    """Execute the original and its to-keras translation; one Comparison per model and mode."""
+def _nostage(model: str | None, what: str) -> None:
+    return None
+
+
+def plan_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e-5,
+                  input_shape: tuple[int, ...] | None = None, seed: int = 0, stage: Any = _nostage) -> Any:
+    """Execute the original and its to-keras translation; the models to compare
+    (kerastf_xlate.verify.Plan: names, and ``run(name)`` for one model's Comparisons)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import tensorflow as tf
 
-    from kerastf_xlate.verify import Comparison, exec_source
+    from kerastf_xlate.verify import Comparison, Plan, exec_source
 
+    stage(None, "translating")
     result = translate_full(source, path)
     if result.text == source or not result.units:
-        return []
+        return Plan([], lambda name: [])
     keras.utils.set_random_seed(seed)
+    stage(None, "executing the original")
     original = exec_source(source, "__xlate_tf_original__", path)
     keras.utils.set_random_seed(seed)
+    stage(None, "executing the translation")
     converted = exec_source(result.text, "__xlate_keras_translated__", path + " (translated)")
-    pairs: list[tuple[str, Any, Any, UnitInfo]] = []
+    pairs: dict[str, tuple[Any, Any, UnitInfo]] = {}
     by_class = {u.name: u for u in result.units if u.kind in ("module", "sequential", "functional")}
     for name, obj in original.items():
         if name.startswith("_") or not isinstance(obj, tf.Module) or isinstance(obj, keras.layers.Layer):
@@ -145,46 +172,64 @@ def verify_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e
         other = converted.get(name)
         unit = next((u for u in result.units if u.instance == name), None) or by_class.get(type(obj).__name__)
         if unit is not None and isinstance(other, keras.layers.Layer):
-            pairs.append((name, obj, other, unit))
+            pairs[name] = (obj, other, unit)
     keras_unit = next((u for u in result.units if u.kind == "keras"), None)
     if keras_unit is not None:  # Keras code whose tf ops became layers: Keras against Keras
         for name, obj in original.items():
             other = converted.get(name)
             if not name.startswith("_") and isinstance(obj, keras.Model) and isinstance(other, keras.Model):
-                pairs.append((name, obj, other, keras_unit))
-    named = {type(o).__name__ for _, o, _, _ in pairs}
+                pairs[name] = (obj, other, keras_unit)
+    named = {type(o).__name__ for o, _, _ in pairs.values()}
     for cname, unit in by_class.items():
         if cname in named or unit.kind != "module" or not isinstance(original.get(cname), type):
             continue
         try:
-            pairs.append((f"{cname}()", original[cname](), converted[cname](), unit))
+            stage(f"{cname}()", "constructing the class without arguments")
+            pairs[f"{cname}()"] = (original[cname](), converted[cname](), unit)
         except TypeError:
             continue  # needs constructor arguments
-    results: list[Any] = []
-    for name, module, model, unit in pairs:
+        except Exception as exc:  # the constructor itself fails: a result, not a crash
+            pairs[f"{cname}()"] = (exc, None, unit)
+
+    def run(name: str) -> list[Any]:
+        module, model, unit = pairs[name]
         try:
-            results += _compare(name, module, model, unit, atol, rtol, input_shape, seed)
+            if isinstance(module, Exception):
+                raise module
+            return _compare(name, module, model, unit, atol, rtol, input_shape, seed, source, stage)
         except Exception as exc:  # one model failing is a result, not a crash
-            results.append(Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}"))
+            return [Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}")]
+
+    return Plan(list(pairs), run)
+
+
+def verify_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e-5,
+                    input_shape: tuple[int, ...] | None = None, seed: int = 0) -> list[Any]:
+    """Execute the original and its to-keras translation in this process; one Comparison
+    per model and mode (``xlate verify --to-keras`` runs this in a child process)."""
+    plan = plan_to_keras(source, path, atol, rtol, input_shape, seed)
+    results: list[Any] = []
+    for name in plan.names:
+        results += plan.run(name)
     return results
 
 
 def _compare(name: str, module: Any, model: Any, unit: UnitInfo, atol: float, rtol: float,
-             input_shape: tuple[int, ...] | None, seed: int) -> list[Any]:
+             input_shape: tuple[int, ...] | None, seed: int, source: str = "", stage: Any = _nostage) -> list[Any]:
     import numpy as np
     import tensorflow as tf
 
     from kerastf_xlate.verify import Comparison, _close, _max_diff
+    from kerastf_xlate.verify_shapes import iter_candidates
 
     inputs = None
     errors = []
-    candidates = _candidate_inputs(unit, model, input_shape)
-    built = getattr(module, "_build_shapes_dict", None) or {}
-    for v in built.values():
-        if isinstance(v, (tuple, list)) and v and all(isinstance(d, int) or d is None for d in v):
-            candidates.insert(0, (tuple(3 if d is None else d for d in v[1:]), "float32", 10))
-    for shape, dtype, high in candidates:
+    guess = input_guess(unit, module, model, source)
+    dtype, high = guess.dtype, guess.high
+    shapes = [tuple(input_shape)] if input_shape is not None else list(iter_candidates(guess, _legacy_shapes(unit.input_hint or {})))
+    for shape in shapes:
         x = _make(shape, dtype, high, seed)
+        stage(name, f"probing input shape {shape}")
         try:
             module(tf.convert_to_tensor(x), training=False) if _takes_training(module) else module(tf.convert_to_tensor(x))
             inputs = x
@@ -192,9 +237,14 @@ def _compare(name: str, module: Any, model: Any, unit: UnitInfo, atol: float, rt
         except Exception as exc:  # not an input this module takes: try the next shape
             errors.append(f"{shape}: {type(exc).__name__}")
     if inputs is None:
-        raise ValueError("no input shape fits the original module; pass --input-shape")
+        why = f" of the rank its code shows ({guess.why})" if guess.why else ""
+        raise ValueError(f"no input shape{why} fits the original module (tried {', '.join(errors[:6])}); "
+                         "pass --input-shape")
+    stage(name, f"calling the translation on input shape {tuple(np.shape(inputs)[1:])}")
     model(inputs, training=False)
+    stage(name, "moving the weights")
     transfer(module, model, unit)
+    stage(name, f"comparing on input shape {tuple(np.shape(inputs)[1:])}")
 
     def run_module(training: bool) -> Any:
         t = tf.convert_to_tensor(inputs)

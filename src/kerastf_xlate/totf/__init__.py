@@ -32,9 +32,11 @@ from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
 from kerastf_xlate.totf.initializers import helpers_source
+from kerastf_xlate.totf.program.driver import choose
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
 from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
+from kerastf_xlate.totf.symbolic import called_on_symbolic, symbolic_names
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 __all__ = ["translate", "make_transform"]
@@ -175,7 +177,8 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     from kerastf_xlate.totf import common
 
     try:
-        return _translate(text, path, input_shape, rules)
+        flat_text, diags = _translate(text, path, input_shape, rules)
+        return choose(text, path, parse, flat_text, diags)
     finally:
         # the constants are read from this source's tree, which must not outlive the call
         common.CONSTANTS = {}
@@ -276,6 +279,9 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
                 diags.append(_diag(path, lines, exc.node or bad[1], code, f"model kept as Keras: {exc}"))
                 kept_units.add(id(unit))
     sub_plans: dict[str, TrainingPlan] = {}
+    symbolic: set[str] | None = None  # names holding KerasTensors, worked out when needed
+    layer_ctors = {id(u.call) for u in uses if u.call is not None and u.layer not in ("Input", "InputLayer", "Model", "Sequential")}
+    input_ctors = {id(u.call) for u in uses if u.call is not None and u.layer in ("Input", "InputLayer")}
     changed = True
     while changed:
         changed = False
@@ -290,6 +296,10 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
                     why = (f"model kept as Keras: {exc}", exc.node or bad[1], getattr(exc, "code", "XL303"))
             else:
                 user = _used_outside(tree, source, name, sub_units)
+                if user is None and names:
+                    if symbolic is None:
+                        symbolic = symbolic_names(tree, layer_ctors, input_ctors)
+                    user = called_on_symbolic(tree, names, name, symbolic)
                 if user is not None:
                     why = (f"class kept as Keras: `{name}` is used where a Keras layer is needed", user, "XL301")
             if why:

@@ -40,7 +40,9 @@ class Runtime:
         out: dict[str, Definition] = {}
         for d in self.definitions:
             for name in d.binds:
-                out.setdefault(name, d)
+                if name in out and out[name] is not d:
+                    raise ValueError(f"runtime: `{name}` is defined in {out[name].file} and again in {d.file}")
+                out[name] = d
         return out
 
     @property

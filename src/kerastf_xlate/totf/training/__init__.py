@@ -70,14 +70,17 @@ _MUST_BE_NONE = {"class_weight", "sample_weight", "steps_per_epoch", "validation
 
 
 def plan_training(tree: ast.Module, names: set[str], scope: list[ast.AST], lines: list[str],
-                  first_bad: tuple[str, ast.AST], skip: set[int] | None = None) -> TrainingPlan:
+                  first_bad: tuple[str, ast.AST], skip: set[int] | None = None,
+                  module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset()) -> TrainingPlan:
     """Plan the TensorFlow replacement of every Keras-API use of ``names`` in ``scope``.
 
     ``skip`` holds the ids of statements that are the model's own definition (folded into
-    its class), which are not searched.
+    its class), which are not searched. ``module_api`` adds attributes the translated model
+    has (the program form's models have more than a flat module); passing a model to a
+    function named in ``follow`` is not an escape (the caller plans that function too).
     """
     try:
-        return _Planner(tree, names, scope, lines, skip or set()).plan(first_bad)
+        return _Planner(tree, names, scope, lines, skip or set(), module_api, follow).plan(first_bad)
     except Blocked:
         raise
     except Exception as exc:  # pragma: no cover - a bug here must not lose the user's file
@@ -94,7 +97,10 @@ def _is_empty(node: ast.AST | None) -> bool:
 
 
 class _Planner:
-    def __init__(self, tree: ast.Module, names: set[str], scope: list[ast.AST], lines: list[str], skip: set[int]) -> None:
+    def __init__(self, tree: ast.Module, names: set[str], scope: list[ast.AST], lines: list[str], skip: set[int],
+                 module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset()) -> None:
+        self.module_api = MODULE_API | module_api
+        self.follow = follow
         self.tree = tree
         self.names = names
         self.scope = scope
@@ -125,8 +131,8 @@ class _Planner:
                 continue
             p = self.parents.get(id(n))
             if isinstance(p, ast.Attribute) and p.value is n:
-                if p.attr in MODULE_API:
-                    if not isinstance(p.ctx, ast.Load):
+                if p.attr in self.module_api:
+                    if not isinstance(p.ctx, ast.Load) and p.attr in MODULE_API:
                         raise TrainingBlocked(f"`{n.id}.{p.attr}` is assigned; the translated module's `{p.attr}` is not", p, "XL303")
                     continue
                 if p.attr in TRANSLATED_APIS:
@@ -158,6 +164,8 @@ class _Planner:
     def _escape(self, n: ast.Name, p: ast.AST | None) -> None:
         if isinstance(p, ast.keyword):
             p = self.parents.get(id(p))
+        if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id in self.follow:
+            return
         if isinstance(p, ast.Call):
             callee = self.keras.keras_path(p.func) or ""
             if callee.split(".")[-1] in ("save_model", "export_saved_model"):

@@ -1,0 +1,56 @@
+"""Choosing between the flat form and the program form for one file.
+
+The flat form (one ``tf.Module`` per model, variables as attributes, ops inline) is used
+when it translates every Keras model of the file. Otherwise the program form is tried on the
+original text; it is used when nothing blocks it, else the flat result stands and the program
+form's blockers say why the rest stayed Keras (docs/design.md, "Programs").
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from kerastf_xlate.codes import CODES
+from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.lint import char_col, source_lines
+from kerastf_xlate.totf.program.names import keras_refs
+from kerastf_xlate.totf.program.translate import Finding, translate_program
+
+_MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
+
+
+def has_model_code(tree: ast.Module) -> bool:
+    return any(r.name.startswith(_MODEL_CODE) for r in keras_refs(tree))
+
+
+def _diagnostic(path: str, lines: list[str], f: Finding) -> Diagnostic:
+    node = f.node
+    line = getattr(node, "lineno", 1) or 1
+    col = char_col(lines, line, getattr(node, "col_offset", 0) or 0) if node is not None else 1
+    info = CODES.get(f.code)
+    return Diagnostic(path, line, col, f.code, f.message, info.severity if info else Severity.WARNING)
+
+
+def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_text: str,
+           flat_diags: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+    """The translation of ``text``: the flat one when it left no Keras model code, else the
+    program form when nothing blocks it."""
+    if "keras" not in text:
+        return flat_text, flat_diags
+    try:
+        flat_tree = parse(flat_text, path) if flat_text != text else None
+    except Exception:  # pragma: no cover - the flat form always emits valid Python
+        flat_tree = None
+    tree = parse(text, path)
+    if flat_tree is not None and not has_model_code(flat_tree):
+        return flat_text, flat_diags
+    if flat_tree is None and not has_model_code(tree):
+        return flat_text, flat_diags
+    lines = source_lines(text)
+    result = translate_program(text, tree)
+    if result.text is not None:
+        diags = [_diagnostic(path, lines, f) for f in result.findings]
+        return result.text, sorted(set(diags))
+    blockers = [_diagnostic(path, lines, f) for f in result.blockers]
+    return flat_text, sorted(set(flat_diags + blockers))

@@ -1,0 +1,421 @@
+"""Functional models as graph functions.
+
+A functional Keras model is the statements that build its graph, from its first ``Input``
+to ``keras.Model(inputs, outputs)``. Those statements (the *region*) move into a nested
+function that returns ``inputs, outputs``; the model statement becomes
+``Model(<graph function>, ...)``. The runtime's ``Model`` runs the function once at
+construction and again on every call (docs/design.md, "Programs").
+
+A region is a run of statements of one block: it starts at the first statement, after the
+previous model statement of the block, that creates an ``Input``, and ends before the model
+statement. It must be movable into a function without changing what it means:
+
+- no ``return``/``yield``/``await``/``global``/``nonlocal`` of its own, no ``break`` or
+  ``continue`` of an enclosing loop, no notebook cell boundary inside;
+- a name it binds is not read after the model statement (a graph tensor used elsewhere);
+- a name it reads that is rebound after the model statement, or that it rebinds itself
+  after reading it, is passed in as a default argument (so every run starts from the value
+  the model was built with);
+- the model statement is not inside a loop whose variables the region reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+
+from kerastf_xlate.totf.program.edits import EditList, Positions
+from kerastf_xlate.totf.program.names import Ref
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+           ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass
+class Graph:
+    call: ast.Call  # keras.Model(inputs, outputs, ...)
+    func_ref: ast.expr  # the reference to keras.Model in the call
+    stmt: ast.stmt  # the model statement
+    block: list[ast.stmt]
+    region: list[ast.stmt]
+    name: str  # graph function name
+    captured: list[str]
+    inputs: ast.expr
+    outputs: ast.expr
+    pos: Positions
+    indent: str
+    unit: str  # the indentation step of the file
+
+    def emit(self, edits: EditList) -> None:
+        pos = self.pos
+        first_line = self.region[0].lineno
+        first_line = min([first_line] + [d.lineno for d in getattr(self.region[0], "decorator_list", [])])
+        last_line = self.region[-1].end_lineno or self.region[-1].lineno
+        params = ", ".join(f"{n}={n}" for n in self.captured)
+        newline = _newline(pos.lines[first_line - 1])
+        head = f"{self.indent}def {self.name}({params}):{newline}"
+        edits.insert(pos.line_start(first_line), head)
+        for line in _indentable_lines(pos, first_line, last_line):
+            edits.insert(pos.line_start(line), self.unit)
+        # the model call keeps its other arguments; inputs and outputs (with the edits made
+        # inside them) move to the graph function's return
+        args = list(self.call.args) + [k.value if k.arg in ("inputs", "outputs") else k for k in self.call.keywords]
+        a = min(pos.span(n)[0] for n in args)
+        b = max(pos.span(n)[1] for n in args)
+        ins = edits.take(*pos.span(self.inputs))
+        outs = edits.take(*pos.span(self.outputs))
+        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
+        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
+                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
+        edits.take(a, b)
+        edits.replace(a, b, ", ".join([self.name] + rest))
+        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}{newline}"
+        end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
+        if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
+            ret = newline + ret
+        edits.insert(end, ret)
+
+
+@dataclass
+class GraphPlan:
+    graphs: list[Graph] = field(default_factory=list)
+    blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
+    region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
+
+
+def _newline(line: str) -> str:
+    if line.endswith("\r\n"):
+        return "\r\n"
+    if line.endswith("\r"):
+        return "\r"
+    return "\n"
+
+
+def _indentable_lines(pos: Positions, first: int, last: int) -> list[int]:
+    """Lines of [first, last] that start outside a string (a multi-line string's inner lines
+    must not change) and are not blank."""
+    text = "".join(pos.lines[first - 1 : last])
+    inside: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+            elif tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1) and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    out = []
+    for i, line in enumerate(pos.lines[first - 1 : last], start=1):
+        if i in inside or not line.strip():
+            continue
+        out.append(first + i - 1)
+    return out
+
+
+def _parents(tree: ast.Module) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _blocks(node: ast.AST):  # type: ignore[no-untyped-def]
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for h in getattr(node, "handlers", []) or []:
+        yield h.body
+    for c in getattr(node, "cases", []) or []:
+        yield c.body
+
+
+def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
+    while node is not None and not isinstance(node, ast.stmt):
+        node = parents.get(id(node))  # type: ignore[assignment]
+    return node  # type: ignore[return-value]
+
+
+def _own_nodes(stmts: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """The nodes of ``stmts`` outside nested scopes (functions, classes, lambdas, comprehensions)."""
+    stack: list[ast.AST] = list(stmts)
+    while stack:
+        n = stack.pop()
+        yield n
+        for c in ast.iter_child_nodes(n):
+            if isinstance(c, _SCOPES):
+                if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    yield c  # its name is bound here; decorators, defaults and bases are evaluated here
+                    stack.extend(getattr(c, "decorator_list", []))
+                    if isinstance(c, ast.ClassDef):
+                        stack.extend(c.bases)
+                    else:
+                        stack.extend(c.args.defaults + [d for d in c.args.kw_defaults if d is not None])
+                else:
+                    yield from _free_loads(c)
+                continue
+            stack.append(c)
+
+
+def _free_loads(node: ast.AST):  # type: ignore[no-untyped-def]
+    """Name loads inside a nested scope (a conservative view of what it reads from outside)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            yield n
+
+
+def _bound(stmts: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for n in _own_nodes(stmts):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+    return out
+
+
+def _read(nodes: list[ast.AST]) -> set[str]:
+    out: set[str] = set()
+    for top in nodes:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                out.add(n.id)
+    return out
+
+
+def _read_before_write(stmts: list[ast.stmt]) -> set[str]:
+    """Names the statements may read before binding them (in source order, a cheap and
+    conservative approximation: any load that comes before the first store)."""
+    first_store: dict[str, tuple[int, int]] = {}
+    loads: list[tuple[str, tuple[int, int]]] = []
+    for n in _own_nodes(stmts):
+        if isinstance(n, ast.Name):
+            key = (n.lineno, n.col_offset)
+            if isinstance(n.ctx, ast.Store):
+                first_store[n.id] = min(first_store.get(n.id, key), key)
+            elif isinstance(n.ctx, ast.Load):
+                loads.append((n.id, key))
+    out = set()
+    for name, key in loads:
+        if name in first_store and key <= first_store[name]:
+            out.add(name)
+    # augmented assignments read before they write
+    for n in _own_nodes(stmts):
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            out.add(n.target.id)
+    return out
+
+
+def _escapes(stmts: list[ast.stmt]) -> ast.AST | None:
+    """A statement that cannot move into a new function: return/yield/await, global or
+    nonlocal, a break/continue of a loop outside."""
+    def walk(node: ast.AST, in_loop: bool) -> ast.AST | None:
+        for c in ast.iter_child_nodes(node):
+            if isinstance(c, _SCOPES):
+                continue
+            if isinstance(c, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal)):
+                return c
+            if isinstance(c, (ast.Break, ast.Continue)) and not in_loop:
+                return c
+            found = walk(c, in_loop or isinstance(c, (ast.For, ast.AsyncFor, ast.While)))
+            if found is not None:
+                return found
+        return None
+
+    for s in stmts:
+        if isinstance(s, _SCOPES):
+            continue
+        if isinstance(s, (ast.Return, ast.Global, ast.Nonlocal)):
+            return s
+        if isinstance(s, (ast.Break, ast.Continue)):
+            return s
+        found = walk(s, isinstance(s, (ast.For, ast.AsyncFor, ast.While)))
+        if found is not None:
+            return found
+    return None
+
+
+def _is_sentinel(stmt: ast.stmt) -> bool:
+    """``__xlate_cell__(N)``: a notebook cell boundary (kerastf_xlate.sources.join_cells)."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id == "__xlate_cell__")
+
+
+def _graph_args(call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
+    ins = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "inputs"), None)
+    outs = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "outputs"), None)
+    if ins is None or outs is None:
+        return None
+    return ins, outs
+
+
+def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
+    plan = GraphPlan()
+    parents = _parents(tree)
+    input_stmts: set[int] = set()
+    for r in refs:
+        if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
+            s = _statement_of(r.call, parents)
+            while s is not None:
+                input_stmts.add(id(s))
+                s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
+    model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
+                   and _graph_args(r.call) is not None]
+    if not model_calls:
+        return plan
+    block_of: dict[int, tuple[list[ast.stmt], ast.AST]] = {}
+    for node in ast.walk(tree):
+        for block in _blocks(node):
+            for s in block:
+                block_of[id(s)] = (block, node)
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    keras_lines = {r.node.lineno for r in refs}
+    model_stmt_ids = set()
+    for r in model_calls:
+        s = _statement_of(r.call, parents)  # type: ignore[arg-type]
+        if s is not None:
+            model_stmt_ids.add(id(s))
+    for r in model_calls:
+        call = r.call
+        assert call is not None
+        stmt = _statement_of(call, parents)
+        if stmt is None or id(stmt) not in block_of:
+            plan.blockers.append((call, "a functional model built outside a statement block"))
+            continue
+        block, owner = block_of[id(stmt)]
+        index = block.index(stmt)
+        start = None
+        for i in range(index - 1, -1, -1):
+            if id(block[i]) in model_stmt_ids:
+                break
+            if id(block[i]) in input_stmts:
+                start = i
+        if start is None:
+            plan.blockers.append((call, "the model's inputs are not `Input`s created in the statements before it "
+                                        "(a model built on another model's tensors)"))
+            continue
+        region = block[start:index]
+        ins, outs = _graph_args(call)  # type: ignore[misc]
+        region = _trim(region, _read([ins, outs]), keras_lines)
+        why = _check_region(region, stmt, block, index, owner, tree)
+        if why is not None:
+            plan.blockers.append(why)
+            continue
+        target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
+        base = f"{target}_graph" if target else (f"{owner.name}_graph" if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) else "model_graph")
+        name = base
+        k = 1
+        while name in taken:
+            name = f"{base}_{k}"
+            k += 1
+        taken.add(name)
+        later = _later_statements(stmt, block, index, owner, tree, parents, block_of)
+        region_reads = _read(region)  # type: ignore[arg-type]
+        region_binds = _bound(region)
+        rebound_later = _bound(later)
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, tree)))
+        leak = region_binds & (_read(later) | _read([stmt]))  # type: ignore[arg-type]
+        leak -= set()
+        inputs_outputs = _read([ins, outs])
+        leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in _read(later) and n not in _read_outside_args(stmt, call, ins, outs)))
+        if leak_names:
+            plan.blockers.append((stmt, f"`{leak_names[0]}`, made while building the model, is used after it "
+                                        "(a graph tensor or value outside the model definition)"))
+            continue
+        line = pos.lines[region[0].lineno - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        plan.graphs.append(Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
+                                 _indent_unit(pos, indent)))
+        plan.region_stmts.update(id(s) for s in region)
+    return plan
+
+
+def _read_outside_args(stmt: ast.stmt, call: ast.Call, ins: ast.expr, outs: ast.expr) -> set[str]:
+    """Names the model statement reads other than in its inputs/outputs arguments."""
+    skip = {id(n) for n in ast.walk(ins)} | {id(n) for n in ast.walk(outs)}
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in skip}
+
+
+def _bound_before(block: list[ast.stmt], start: int, owner: ast.AST, tree: ast.Module) -> set[str]:
+    names = _bound(block[:start])
+    if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = owner.args
+        names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x is not None}
+    return names
+
+
+def _later_statements(stmt: ast.stmt, block: list[ast.stmt], index: int, owner: ast.AST, tree: ast.Module,
+                      parents: dict[int, ast.AST], block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> list[ast.stmt]:
+    """Statements that may run after the model statement in the same scope: the rest of its
+    block and of every enclosing block of the same function (or module), and a loop's body
+    again when the block is inside a loop."""
+    out = list(block[index + 1 :])
+    node: ast.AST = owner
+    cur: ast.stmt = stmt
+    while True:
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            out += list(node.body) + list(node.orelse)  # the loop runs the region again
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.ClassDef, ast.Lambda)):
+            if isinstance(node, ast.Module):
+                pass
+            break
+        cur = node  # type: ignore[assignment]
+        if id(cur) not in block_of:
+            break
+        outer_block, outer_owner = block_of[id(cur)]
+        out += outer_block[outer_block.index(cur) + 1 :]
+        node = outer_owner
+    return out
+
+
+def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt], index: int, owner: ast.AST,
+                  tree: ast.Module) -> tuple[ast.AST, str] | None:
+    for s in region:
+        if _is_sentinel(s):
+            return (s, "the model's graph spans notebook cells")
+    bad = _escapes(region)
+    if bad is not None:
+        return (bad, f"`{ast.unparse(bad)[:40]}` inside the model's graph cannot move into a function")
+    loop = owner
+    while loop is not None and not isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        loop = None
+    if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
+        return (stmt, "a functional model built inside a loop")
+    return None
+
+
+def _indent_unit(pos: Positions, indent: str) -> str:
+    if "\t" in indent:
+        return "\t"
+    for line in pos.lines:
+        stripped = line.lstrip(" ")
+        if stripped and stripped[0] not in "\r\n#" and line.startswith(" "):
+            width = len(line) - len(stripped)
+            if width and not line.startswith("\t"):
+                return " " * (4 if width % 4 == 0 else width)
+    return "    "
+
+
+def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> list[ast.stmt]:
+    """The region without trailing statements that play no part in the graph (they make no
+    layer, bind nothing the model's inputs/outputs or the statements before them read, and
+    read nothing the region binds): they stay where they are, after the graph function
+    (``if name is None: name = f"mobilenet_{alpha}"`` before the model statement)."""
+    region = list(region)
+    while len(region) > 1:
+        last = region[-1]
+        lines = set(range(last.lineno, (last.end_lineno or last.lineno) + 1))
+        binds = _bound([last])
+        rest = region[:-1]
+        if lines & keras_lines or binds & returned or binds & _read(rest) or _read([last]) & _bound(rest):  # type: ignore[arg-type]
+            break
+        region.pop()
+    return region

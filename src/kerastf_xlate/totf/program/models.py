@@ -1,0 +1,276 @@
+"""Where a translated model is used with a Keras API the TensorFlow ``Model`` lacks.
+
+Every model of a file in the program form becomes a runtime ``Model``; a use such as
+``model.fit(...)``, ``model.save("m.keras")`` or ``keras.utils.plot_model(model)`` would then
+fail at run time. This module finds such uses, judging each use by the values that can reach
+it rather than by variable names alone:
+
+- at module level, statements are followed in order, so ``model`` bound to a PyTorch or
+  statsmodels object in a later cell is not the Keras model of an earlier one;
+- a name bound in a function holds a model if any of its bindings there does;
+- a function's parameter holds a model if some call of the function passes one;
+- a function returns a model if one of its ``return`` values is one;
+- ``self.x = <model>`` makes attribute ``x`` of that class a model.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kerastf_xlate.totf.program.names import Ref
+
+# attributes of a Keras model that a runtime Model does not have (or means differently)
+KERAS_ONLY = {
+    "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+    "fit_generator", "evaluate_generator", "predict_generator", "save", "export", "to_json", "to_yaml",
+    "optimizer", "compiled_loss", "compiled_metrics", "metrics_names", "stop_training", "make_train_function",
+    "make_test_function", "make_predict_function", "inputs", "outputs", "input", "output", "input_shape",
+    "output_shape", "get_compile_config", "compile_from_config", "history", "loss", "metrics",
+    "distribute_strategy", "run_eagerly", "jit_compile", "steps_per_execution", "quantize", "get_build_config",
+    "build_from_config", "compute_loss", "compute_metrics", "train_step", "test_step", "predict_step",
+    "add_loss", "losses", "add_metric", "reset_metrics", "predict_function", "train_function",
+}
+_MODEL_NAMES = {"keras.Model", "keras.Sequential"}
+
+
+class _Flow:
+    def __init__(self, tree: ast.Module, refs: list[Ref]) -> None:
+        self.tree = tree
+        self.model_funcs: set[int] = {id(r.node) for r in refs if r.name in _MODEL_NAMES}
+        self.model_classes: set[str] = set()
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.returns_model: set[str] = set()
+        self.model_params: set[tuple[str, str]] = set()  # (function, parameter)
+        self.model_locals: set[tuple[str, str]] = set()  # (function, name)
+        self.model_attrs: set[tuple[str, str]] = set()  # (class, attribute)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.setdefault(node.name, node)
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and any(id(b) in self.model_funcs for b in node.bases):
+                self.model_classes.add(node.name)
+        changed = True
+        while changed:  # subclasses of model subclasses
+            changed = False
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in self.model_classes and any(
+                        isinstance(b, ast.Name) and b.id in self.model_classes for b in node.bases):
+                    self.model_classes.add(node.name)
+                    changed = True
+
+    def is_model(self, expr: ast.AST | None, func: str | None, cls: str | None, module_kinds: dict[str, bool]) -> bool:
+        if expr is None:
+            return False
+        if isinstance(expr, ast.Call):
+            f = expr.func
+            if id(f) in self.model_funcs:
+                return True
+            if isinstance(f, ast.Name) and (f.id in self.model_classes or f.id in self.returns_model):
+                return True
+            return False
+        if isinstance(expr, ast.Name):
+            if func is not None and ((func, expr.id) in self.model_locals or (func, expr.id) in self.model_params):
+                return True
+            return module_kinds.get(expr.id, False)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self" and cls:
+            return (cls, expr.attr) in self.model_attrs
+        if isinstance(expr, (ast.IfExp,)):
+            return self.is_model(expr.body, func, cls, module_kinds) or self.is_model(expr.orelse, func, cls, module_kinds)
+        return False
+
+
+def _enclosing(tree: ast.Module) -> dict[int, tuple[str | None, str | None]]:
+    """node id -> (enclosing function name, enclosing class name)."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+
+    def visit(node: ast.AST, func: str | None, cls: str | None) -> None:
+        out[id(node)] = (func, cls)
+        for c in ast.iter_child_nodes(node):
+            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(c, c.name, cls)
+            elif isinstance(c, ast.ClassDef):
+                visit(c, None, c.name)
+            else:
+                visit(c, func, cls)
+
+    visit(tree, None, None)
+    return out
+
+
+@dataclass(frozen=True)
+class Use:
+    """A Keras-only use of a translated model: where, why, and what holds the model there
+    (``scope`` is the enclosing function, None at module level; ``name`` the variable, None
+    when the receiver is not a plain name)."""
+
+    node: ast.AST
+    message: str
+    scope: ast.AST | None
+    name: str | None
+    attr: str | None
+
+
+def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[Use]:
+    """Uses of translated models with Keras-only APIs."""
+    flow = _Flow(tree, refs)
+    where = _enclosing(tree)
+    # functions, parameters, locals, attributes and module names: to a fixed point, without
+    # order (a module-level name counts as a model if any of its bindings is one)
+    module_any: dict[str, bool] = {}
+    for _ in range(10):
+        before = (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
+                  len(module_any))
+        module_kinds = module_any
+        for node in ast.walk(tree):
+            func, cls = where.get(id(node), (None, None))
+            if func is None and cls is None and isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                if flow.is_model(node.value, None, None, module_any) or _unpacks_model(node.value, flow, None, None, module_any):
+                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                        for n in _target_names(t):
+                            module_any[n] = True
+            if isinstance(node, ast.Return) and func is not None and flow.is_model(node.value, func, cls, module_kinds):
+                flow.returns_model.add(func)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                if flow.is_model(node.value, func, cls, module_kinds) or _unpacks_model(node.value, flow, func, cls, module_kinds):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for t in targets:
+                        for n in _target_names(t):
+                            if func is not None:
+                                flow.model_locals.add((func, n))
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self" and cls:
+                            flow.model_attrs.add((cls, t.attr))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in flow.functions:
+                callee = flow.functions[node.func.id]
+                params = [a.arg for a in callee.args.posonlyargs + callee.args.args]
+                for i, arg in enumerate(node.args):
+                    if i < len(params) and flow.is_model(arg, func, cls, module_kinds):
+                        flow.model_params.add((callee.name, params[i]))
+                for kw in node.keywords:
+                    if kw.arg and flow.is_model(kw.value, func, cls, module_kinds):
+                        flow.model_params.add((callee.name, kw.arg))
+        if before == (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
+                      len(module_any)):
+            break
+    module_kinds = {}
+    found: list[Use] = []
+    funcs = {id(f): f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    func_of: dict[int, ast.AST | None] = {}
+
+    def enclosing_func(node: ast.AST) -> ast.AST | None:
+        return func_of.get(id(node))
+
+    def index(node: ast.AST, f: ast.AST | None) -> None:
+        func_of[id(node)] = f
+        for c in ast.iter_child_nodes(node):
+            index(c, c if id(c) in funcs else f)
+
+    index(tree, None)
+    utility_calls = {id(r.call): r.name for r in refs if r.call is not None and r.role == "call"
+                     and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))}
+
+    def check(nodes: Iterable[ast.AST]) -> None:
+        for top in nodes:
+            for n in ast.walk(top):
+                func, cls = where.get(id(n), (None, None))
+                if isinstance(n, ast.Attribute) and n.attr in KERAS_ONLY and flow.is_model(n.value, func, cls, module_kinds):
+                    name = n.value.id if isinstance(n.value, ast.Name) else None
+                    found.append(Use(n, f"`{ast.unparse(n)[:60]}`: a Keras model API the TensorFlow model does not have",
+                                     enclosing_func(n), name, n.attr))
+                elif isinstance(n, ast.Call) and id(n) in utility_calls:
+                    for a in list(n.args) + [k.value for k in n.keywords]:
+                        if flow.is_model(a, func, cls, module_kinds):
+                            found.append(Use(n, f"`{utility_calls[id(n)]}` is given a translated model", enclosing_func(n),
+                                             None, None))
+
+    # module level: in order, so a name rebound to something else stops being a model
+    for stmt in tree.body:
+        check([stmt])
+        for node in _own_assignments(stmt):
+            value = node.value
+            model = flow.is_model(value, None, None, module_kinds) or _unpacks_model(value, flow, None, None, module_kinds)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for name in _target_names(t):
+                    module_kinds[name] = model or (module_kinds.get(name, False) and not isinstance(stmt, ast.Assign))
+    # dedupe, keep order
+    seen: set[int] = set()
+    out = []
+    for use in found:
+        if id(use.node) not in seen:
+            seen.add(id(use.node))
+            out.append(use)
+    return out
+
+
+def _own_assignments(stmt: ast.stmt):  # type: ignore[no-untyped-def]
+    """Assignments at module level in ``stmt`` (not inside functions or classes)."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            yield n
+        stack.extend(ast.iter_child_nodes(n))
+
+
+def _target_names(t: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: str | None, kinds: dict[str, bool]) -> bool:
+    """``a, b = build()`` where build returns models in a tuple."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in flow.functions:
+        f = flow.functions[value.func.id]
+        for r in ast.walk(f):
+            if isinstance(r, ast.Return) and isinstance(r.value, (ast.Tuple, ast.List)):
+                if any(flow.is_model(e, f.name, None, kinds) for e in r.value.elts):
+                    return True
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return any(flow.is_model(e, func, cls, kinds) for e in value.elts)
+    return False
+
+
+# what a Keras Layer/Model subclass may use on ``self`` that the runtime bases do not give
+KERAS_SELF_ONLY = {
+    "add_loss", "losses", "add_metric", "metrics", "compute_loss", "compute_metrics", "compiled_loss",
+    "compiled_metrics", "optimizer", "train_step", "test_step", "predict_step", "make_train_function",
+    "stop_training", "dtype_policy", "quantize", "quantized_call", "_tracker", "seed_generator", "add_variable",
+    "inputs", "outputs", "input", "output", "input_shape", "output_shape", "distribute_strategy", "loss",
+    "compile", "fit", "evaluate", "predict", "save", "export", "_call_has_training_arg", "_layers",
+    "stateless_call", "symbolic_call", "_build_shapes_dict", "compute_output_spec",
+}
+# Keras hooks a subclass may define that nothing calls without Keras (their meaning would be lost)
+KERAS_HOOKS = {"train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "compile"}
+
+
+def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """Keras features used by Layer/Model subclasses that the runtime bases do not give."""
+    keras_bases = {id(r.node) for r in refs if r.role == "base" and r.name in ("keras.layers.Layer", "keras.Model")}
+    classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    ours = {c.name for c in classes if any(id(b) in keras_bases for b in c.bases)}
+    changed = True
+    while changed:
+        changed = False
+        for c in classes:
+            if c.name not in ours and any(isinstance(b, ast.Name) and b.id in ours for b in c.bases):
+                ours.add(c.name)
+                changed = True
+    out: list[tuple[ast.AST, str]] = []
+    for c in classes:
+        if c.name not in ours:
+            continue
+        for stmt in c.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in KERAS_HOOKS:
+                out.append((stmt, f"class `{c.name}` overrides `{stmt.name}`, a Keras training hook (not translated yet)"))
+        for n in ast.walk(c):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
+                    and n.attr in KERAS_SELF_ONLY and isinstance(n.ctx, ast.Load):
+                out.append((n, f"class `{c.name}` uses `self.{n.attr}`, a Keras feature the TensorFlow base class lacks"))
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" \
+                    and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) \
+                    and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)):
+                out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
+    return out

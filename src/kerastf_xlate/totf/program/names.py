@@ -1,0 +1,192 @@
+"""Every reference to Keras in a module, with its canonical public name.
+
+The project's resolver (:mod:`kerastf_xlate.resolve`) follows imports and scopes to find
+Keras *layers*; the program form needs every Keras name a program uses (``keras.Input``,
+``keras.ops.mean``, ``keras.src.models.Functional``, ``keras.saving.register_keras_serializable``,
+...), spelled any way Keras can be imported. This module reuses the resolver's scope passes
+and records each maximal dotted chain that resolves into a Keras root, canonicalised to the
+public ``keras.`` spelling (``tensorflow.keras.layers.Dense`` and
+``keras.src.layers.core.dense.Dense`` are both ``keras.layers.Dense``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from kerastf_xlate.resolve import _Binder, _Resolver, dotted
+
+# longest first: the first root that prefixes a qualified name is the one it is under
+ROOTS = ("tensorflow.python.keras", "tensorflow.keras", "tf_keras", "keras_core", "keras.api._v2.keras",
+         "keras.api", "keras.src", "keras._tf_keras.keras", "keras")
+_ROOT_NAMES = {r.split(".")[0] for r in ROOTS}
+
+# keras.src module paths -> the public namespace they are exported under
+_SRC_NAMESPACES = {
+    "layers": "layers", "models": "models", "ops": "ops", "backend": "backend", "activations": "activations",
+    "initializers": "initializers", "regularizers": "regularizers", "constraints": "constraints", "random": "random",
+    "losses": "losses", "metrics": "metrics", "optimizers": "optimizers", "callbacks": "callbacks", "utils": "utils",
+    "saving": "saving", "applications": "applications", "datasets": "datasets", "preprocessing": "preprocessing",
+    "dtype_policies": "dtype_policies", "mixed_precision": "mixed_precision", "api_export": "api_export",
+    "trainers": "trainers", "engine": "engine",
+}
+_OPS_SUBMODULES = {"image", "linalg", "nn", "numpy", "math", "core"}  # keras.ops.<sub>.fn (public for image, linalg, nn, numpy)
+
+
+def canonical(qual: str) -> str | None:
+    """The public Keras spelling of a qualified name under a Keras root, or None."""
+    for root in ROOTS:
+        if qual == root:
+            return "keras"
+        if qual.startswith(root + "."):
+            rest = qual[len(root) + 1 :].split(".")
+            break
+    else:
+        return None
+    if root == "keras.src" or root == "tensorflow.python.keras":
+        rest = _public_path(rest)
+    if rest and rest[0] == "models" and len(rest) >= 2 and rest[-1] in ("Functional", "Model"):
+        return "keras.Model"
+    if rest and rest[0] == "models" and len(rest) >= 2 and rest[-1] == "Sequential":
+        return "keras.Sequential"
+    if rest[:1] == ["layers"] and len(rest) >= 2 and rest[-1] in ("Input", "InputLayer", "Layer", "InputSpec"):
+        return "keras.layers." + rest[-1] if rest[-1] != "Input" else "keras.Input"
+    if rest in (["Model"], ["Sequential"], ["Input"]):
+        return "keras." + rest[0]
+    if rest in (["Layer"], ["InputLayer"], ["InputSpec"]):
+        return "keras.layers." + rest[0]
+    return "keras." + ".".join(rest)
+
+
+def _public_path(rest: list[str]) -> list[str]:
+    """``keras.src`` internals -> public path: ``layers.core.dense.Dense`` -> ``layers.Dense``,
+    ``ops.numpy.mean`` -> ``ops.mean``, ``ops.image.resize`` stays."""
+    if not rest or rest[0] not in _SRC_NAMESPACES:
+        return rest
+    ns = _SRC_NAMESPACES[rest[0]]
+    if len(rest) == 1:
+        return [ns]
+    if ns == "ops":
+        if len(rest) >= 3 and rest[1] in ("image", "linalg"):
+            return ["ops", rest[1], rest[-1]]
+        if len(rest) >= 3 and rest[1] == "operation_utils":
+            return ["ops", "operation_utils", *rest[2:]]
+        return ["ops", rest[-1]] if len(rest) >= 3 and rest[1] in _OPS_SUBMODULES else ["ops", *rest[1:]]
+    if ns == "layers" and len(rest) >= 2:
+        last = rest[-1]
+        if last[:1].isupper() or len(rest) == 2:
+            return ["layers", last]
+        return rest
+    if ns in ("applications", "utils", "backend", "saving", "api_export"):
+        return [ns, *rest[1:]]
+    if len(rest) >= 2:
+        return [ns, rest[-1]] if rest[-1][:1].isupper() or len(rest) == 2 else [ns, *rest[1:]]
+    return [ns]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference to Keras: the expression (Name or Attribute chain), its canonical name,
+    and how it is used."""
+
+    node: ast.expr
+    qualname: str  # as resolved (keras.src.layers.Conv2D)
+    name: str  # canonical (keras.layers.Conv2D)
+    call: ast.Call | None  # the call whose func is this reference
+    role: str  # call | base | decorator | value
+
+
+class _AllKeras(_Resolver):
+    """The resolver's second pass, recording every chain that resolves into Keras."""
+
+    def __init__(self, binder: _Binder) -> None:
+        super().__init__(binder, set())
+        self.refs: list[Ref] = []
+        self._roles: dict[int, str] = {}
+
+    def _record(self, node: ast.expr, parts: list[str]) -> bool:
+        if parts[0] not in self._local_roots:
+            return False
+        qual = self.resolve(parts, (node.lineno, node.col_offset))
+        if qual is None:
+            return False
+        name = canonical(qual)
+        if name is None:
+            return False
+        call = self._call_func.get(id(node))
+        role = "call" if call is not None else self._roles.get(id(node), "value")
+        self.refs.append(Ref(node, qual, name, call, role))
+        return True
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._record(node, [node.id])
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        parts = dotted(node)
+        if parts is not None and isinstance(node.ctx, ast.Load) and self._record(node, parts):
+            return
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for b in node.bases:
+            self._roles[id(b)] = "base"
+        for d in node.decorator_list:
+            self._roles[id(d)] = "decorator"
+            if isinstance(d, ast.Call):
+                self._roles[id(d.func)] = "decorator"
+        super().visit_ClassDef(node)
+
+    def _function(self, node: ast.AST) -> None:
+        for d in getattr(node, "decorator_list", []):
+            self._roles[id(d)] = "decorator"
+            if isinstance(d, ast.Call):
+                self._roles[id(d.func)] = "decorator"
+        self._with_scope(node)
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+
+def keras_refs(tree: ast.Module) -> list[Ref]:
+    """Every reference to a Keras name in ``tree``, in source order."""
+    binder = _Binder(set())
+    binder.visit(tree)
+    resolver = _AllKeras(binder)
+    resolver._local_roots = _names_bound_to_keras(binder)  # type: ignore[attr-defined]
+    resolver.visit(tree)
+    # a decorator call's func is recorded with role "call"; make it "decorator"
+    out = []
+    for r in resolver.refs:
+        if r.call is not None and resolver._roles.get(id(r.node)) == "decorator":
+            r = Ref(r.node, r.qualname, r.name, r.call, "decorator")
+        out.append(r)
+    return sorted(out, key=lambda r: (r.node.lineno, r.node.col_offset))
+
+
+def _names_bound_to_keras(binder: _Binder) -> set[str]:
+    """Names some import binds to a Keras path (a cheap filter before resolving)."""
+    out: set[str] = set()
+    stack = [binder.module]
+    seen = set()
+    scopes = list(binder.scope_of.values()) + [binder.module]
+    for scope in scopes:
+        if id(scope) in seen:
+            continue
+        seen.add(id(scope))
+        for name, entries in scope.bindings.items():
+            for _, qual in entries:
+                if qual is not None and (qual.split(".")[0] in _ROOT_NAMES) and canonical(qual) is not None:
+                    out.add(name)
+                elif qual is not None and qual in ("tensorflow",):
+                    out.add(name)
+        for _, module in scope.star_imports:
+            if canonical(module) is not None:
+                out.add("*")
+    del stack
+    return out
+
+
+def is_camel(name: str) -> bool:
+    return bool(re.match(r"[A-Z]", name))

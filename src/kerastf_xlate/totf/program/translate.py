@@ -1,0 +1,267 @@
+"""The program form of ``xlate to-tf`` (docs/design.md, "Programs").
+
+:func:`translate_program` keeps the user's program and replaces Keras in it:
+
+1. every reference to Keras is resolved (:mod:`.names`) and classified: a layer class or
+   model container that has a TensorFlow class in the runtime is renamed to it, a Keras
+   registration decorator is dropped, a Keras utility that is not model code is kept (and
+   reported), anything else blocks the program form for the file;
+2. each functional model statement (``keras.Model(inputs, outputs)``) becomes a graph
+   function (:mod:`.graphs`);
+3. uses of models with Keras APIs a TensorFlow model lacks (``fit``, ``save``...) go through
+   the training translation or block;
+4. the runtime definitions the file uses are copied in after its imports, Keras imports
+   nothing uses any more are removed, and the result is parsed again.
+
+When anything blocks, the file is left to the flat form (the caller), with every blocker
+reported; the program form never emits a partial translation of a file.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from kerastf_xlate.totf.program.bundle import END, load_runtime
+from kerastf_xlate.totf.program.edits import EditList, Positions
+from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
+from kerastf_xlate.totf.program.imported import imported_calls
+from kerastf_xlate.totf.program.imports import finish_imports
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
+from kerastf_xlate.totf.training import TrainingPlan, plan_training
+from kerastf_xlate.totf.program.names import Ref, keras_refs
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic of the program form, before it gets a path and a column."""
+
+    node: ast.AST | None
+    code: str
+    message: str
+
+
+@dataclass
+class ProgramResult:
+    text: str | None  # the translation, or None when the program form does not apply or is blocked
+    findings: list[Finding] = field(default_factory=list)  # notes on what stays Keras in a translation
+    blockers: list[Finding] = field(default_factory=list)  # why the program form was not used
+
+
+# Keras names the runtime gives a class or function of its own under another spelling
+_CONTAINERS = {
+    "keras.Input": "Input", "keras.layers.InputLayer": "InputLayer", "keras.Model": "Model",
+    "keras.Sequential": "Sequential", "keras.layers.Layer": "Layer", "keras.models.Model": "Model",
+    "keras.models.Sequential": "Sequential", "keras.layers.InputSpec": "InputSpec",
+}
+# decorators that only register a class or function with Keras
+_DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
+                       "keras.api_export.keras_export", "keras.saving.object_registration.register_keras_serializable"}
+# Keras utilities that are not model code: kept as Keras, reported
+_UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
+                     "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
+                     "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
+_CONSTANT_CALLS = {"keras.backend.image_data_format": "'channels_last'", "keras.config.image_data_format": "'channels_last'",
+                   "keras.backend.floatx": "'float32'", "keras.config.floatx": "'float32'",
+                   "keras.backend.epsilon": "1e-07", "keras.config.epsilon": "1e-07",
+                   "keras.backend.backend": "'tensorflow'", "keras.config.backend": "'tensorflow'"}
+# Keras functions with a TensorFlow function of the same meaning
+_RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
+
+
+def translate_program(text: str, tree: ast.Module) -> ProgramResult:
+    """The program form of ``text`` (already parsed as ``tree``), or why there is none."""
+    refs = keras_refs(tree)
+    if not refs:
+        return ProgramResult(None)
+    runtime = load_runtime()
+    public = runtime.public
+    pos = Positions(text)
+    edits = EditList(pos)
+    findings: list[Finding] = []
+    blockers: list[Finding] = []
+    needed: set[str] = set()
+
+    graphs: GraphPlan = plan_graphs(tree, refs, pos)
+    blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
+    graph_calls = {id(g.call) for g in graphs.graphs}
+
+    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
+
+    # training code around the models (compile/fit/...), and what it rewrites
+    uses = keras_only_uses(tree, refs, graphs)
+    plans, training_blockers = _plan_training(tree, text, uses, graphs)
+    blockers += training_blockers
+    replaced: list[tuple[int, int]] = []
+    helpers: list[str] = []
+    for plan in plans:
+        for stmt, code in plan.replace.values():
+            replaced.append(_replace_statement(edits, pos, stmt, code))
+        for stmt in plan.remove:
+            replaced.append(_replace_statement(edits, pos, stmt, ""))
+        helpers += [h for h in plan.helpers if h not in helpers]
+
+    dropped_decorators: set[int] = set()
+    for ref in refs:
+        name = ref.name
+        a, b = pos.span(ref.node)
+        if any(x <= a and b <= y for x, y in replaced):
+            continue  # inside training code the training translation rewrote
+        if ref.role == "decorator":
+            if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
+                dec = _decorator_of(tree, ref.node)
+                if dec is not None and id(dec) not in dropped_decorators:
+                    dropped_decorators.add(id(dec))
+                    a = pos.line_start(dec.lineno)
+                    b = pos.line_start(dec.end_lineno + 1) if dec.end_lineno < len(pos.lines) else len(text)  # type: ignore[operator]
+                    edits.replace(a, b, "")
+                continue
+            blockers.append(Finding(ref.node, "XL301", f"`{name}` decorates code with a Keras feature that has no TensorFlow meaning"))
+            continue
+        target = _runtime_name(name, public)
+        if target is not None:
+            edits.replace_node(ref.node, target)
+            needed.add(target)
+            continue
+        if name in _CONSTANT_CALLS and ref.call is not None and not ref.call.args and not ref.call.keywords:
+            edits.replace_node(ref.call, _CONSTANT_CALLS[name])
+            continue
+        if name in _RENAMED:
+            edits.replace_node(ref.node, _RENAMED[name])
+            continue
+        if name.startswith(_UTILITY_PREFIXES) or name == "keras.utils":
+            findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
+            continue
+        if name.startswith("keras.layers.") and name.split(".")[-1][:1].isupper():
+            blockers.append(Finding(ref.node, "XL101", f"`{name.split('.')[-1]}` has no TensorFlow layer class yet"))
+            continue
+        blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
+
+    for imp in imported_calls(tree, [g.region for g in graphs.graphs]):
+        where = "." * imp.level + imp.module
+        findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
+                                                   "translated in the same run"))
+    for g in graphs.graphs:
+        g.emit(edits)
+        needed.add("Model")
+        needed.add("Input")
+
+    collisions = _collisions(tree, runtime.closure(needed))
+    blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
+                 for n in sorted(collisions)]
+    if blockers:
+        return ProgramResult(None, findings, blockers)
+    try:
+        body = edits.apply()
+    except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")])
+    block = runtime.source(needed)
+    if helpers:
+        block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
+    new = finish_imports(body, block)
+    try:
+        ast.parse(new)
+    except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")])
+    return ProgramResult(new, findings, [])
+
+
+# what a runtime Model has besides a flat module's API (the training translation may leave these)
+RUNTIME_MODEL_API = frozenset({
+    "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
+    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype",
+})
+
+
+def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan) -> tuple[list[TrainingPlan], list[Finding]]:
+    """The training translation of every Keras-only use, grouped by where the model lives:
+    module-level names (their uses at module level), and each function's names."""
+    if not uses:
+        return [], []
+    from kerastf_xlate.totf.common import Blocked
+
+    lines = text.splitlines(keepends=True)
+    blockers = [Finding(u.node, "XL303", u.message) for u in uses if u.name is None]
+    groups: dict[int, tuple[ast.AST | None, set[str], Use]] = {}
+    for u in uses:
+        if u.name is None:
+            continue
+        key = id(u.scope) if u.scope is not None else 0
+        groups.setdefault(key, (u.scope, set(), u))[1].add(u.name)
+    functions = frozenset(f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    plans = []
+    for scope, names, first in groups.values():
+        where: list[ast.AST] = [scope] if scope is not None else [
+            s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        try:
+            plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
+                                       module_api=RUNTIME_MODEL_API, follow=functions))
+        except Blocked as exc:
+            blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
+    return plans, blockers
+
+
+def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: str) -> tuple[int, int]:
+    """Replace a statement that owns its lines by ``code`` (one or more statements, written
+    at column 0), indented like it; returns the replaced span."""
+    line = pos.lines[stmt.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    newline = "\r\n" if line.endswith("\r\n") else "\n"
+    start = pos.offset(stmt.lineno, stmt.col_offset)
+    end = pos.offset(stmt.end_lineno, stmt.end_col_offset)  # type: ignore[arg-type]
+    if not code.strip():
+        a = pos.line_start(stmt.lineno)
+        last = stmt.end_lineno or stmt.lineno
+        b = pos.line_start(last + 1) if last < len(pos.lines) else len(pos.text)
+        edits.replace(a, b, "")
+        return (a, b)
+    body = code.rstrip("\n").split("\n")
+    new = body[0] + "".join(newline + (indent + ln if ln.strip() else "") for ln in body[1:])
+    edits.replace(start, end, new)
+    return (start, end)
+
+
+def _runtime_name(name: str, public: frozenset[str]) -> str | None:
+    if name in _CONTAINERS:
+        return _CONTAINERS[name] if _CONTAINERS[name] in public else None
+    if name.startswith("keras.layers."):
+        last = name[len("keras.layers."):]
+        if "." not in last and last in public:
+            return last
+    if name.startswith("keras.initializers."):
+        last = name[len("keras.initializers."):]
+        last = {"Identity": "IdentityInitializer"}.get(last, last)
+        if "." not in last and last[:1].isupper() and last in public:
+            return last
+    return None
+
+
+def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in n.decorator_list:
+                if d is node or (isinstance(d, ast.Call) and d.func is node):
+                    return d
+    return None
+
+
+def _collisions(tree: ast.Module, chosen: list) -> set[str]:  # type: ignore[type-arg]
+    """Runtime names that the user's module binds to something of its own (imports of Keras
+    names are not bindings of their own: they go away)."""
+    names = {n for d in chosen for n in d.binds}
+    bound: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            bound.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, ast.ImportFrom) and not (n.module or "").split(".")[0] in ("keras", "tensorflow", "tf_keras", "keras_core"):
+            bound.update(a.asname or a.name for a in n.names)
+        elif isinstance(n, ast.Import):
+            bound.update((a.asname or a.name).split(".")[0] for a in n.names if not a.name.startswith(("keras", "tensorflow")))
+    return names & bound
+
+
+__all__ = ["translate_program", "ProgramResult", "Finding", "Ref"]
