@@ -22,8 +22,8 @@ import builtins
 import math
 
 import tensorflow as tf
-from tfr_base import _uid_lock, _uids
-from tfr_random import _global_seed_generator
+from tfr_base import _STATE
+from tfr_random import _random_global_state
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -2818,17 +2818,17 @@ def _ops_is_int_dtype(dtype):
 def _backend_get_uid(prefix=""):
     """``keras.backend.get_uid``: the next number for ``prefix`` (1 first), counted with the
     runtime's automatic layer names (``dense``, ``dense_1``...)."""
-    with _uid_lock:
-        _uids[prefix] += 1
-        return _uids[prefix]
+    with _STATE.uid_lock:
+        _STATE.uids[prefix] += 1
+        return _STATE.uids[prefix]
 
 
 def _backend_clear_session(free_memory=True):
     """``keras.backend.clear_session``: fresh layer names and a fresh global seed generator."""
     import gc
 
-    with _uid_lock:
-        _uids.clear()
-    del _global_seed_generator[:]
+    with _STATE.uid_lock:
+        _STATE.uids.clear()
+    del _random_global_state()[:]
     if free_memory:
         gc.collect()

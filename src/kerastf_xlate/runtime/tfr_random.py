@@ -12,6 +12,7 @@ seeds and for a ``SeedGenerator`` built with the same seed and drawn in the same
 import random as _python_random
 
 import tensorflow as tf
+from tfr_base import _STATE
 
 
 class SeedGenerator:
@@ -46,7 +47,12 @@ class SeedGenerator:
         return {"seed": self._initial_seed, "name": self.name}
 
 
-_global_seed_generator = []
+def _random_global_state():
+    """The global generator of ``seed=None`` draws (a list holding it once made), shared by
+    every copy of the runtime in the process, as Keras's global SeedGenerator is."""
+    if not hasattr(_STATE, "seed_generators"):
+        _STATE.seed_generators = []
+    return _STATE.seed_generators
 
 
 def _random_seed(seed):
@@ -56,9 +62,10 @@ def _random_seed(seed):
     elif isinstance(seed, int) and not isinstance(seed, bool):
         pair = tf.constant([seed, 0], tf.int64)
     elif seed is None:
-        if not _global_seed_generator:
-            _global_seed_generator.append(SeedGenerator())
-        pair = _global_seed_generator[0].next(ordered=False)
+        generators = _random_global_state()
+        if not generators:
+            generators.append(SeedGenerator())
+        pair = generators[0].next(ordered=False)
     else:
         raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. "
                          f"Received: seed={seed} (of type {type(seed)})")
