@@ -2832,3 +2832,143 @@ def _backend_clear_session(free_memory=True):
     del _random_global_state()[:]
     if free_memory:
         gc.collect()
+
+
+# --- nn / math: sequences -------------------------------------------------------------------
+
+
+def _ops_ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+                    mask_index=0):
+    """``keras.ops.ctc_decode``: (decoded, scores); ``decoded`` is dense int32 of shape
+    (paths, batch, steps) padded with -1. Beam search moves the blank class last, as
+    tf.nn.ctc_beam_search_decoder expects, and shifts the labels back."""
+    inputs = _ops_tensor(inputs)
+    shape = tf.shape(inputs)
+    batch, steps = shape[0], shape[1]
+    x = tf.cast(tf.transpose(inputs, (1, 0, 2)), _ops_result_type(inputs.dtype.name, "float32"))
+    lengths = _ops_tensor(sequence_lengths, "int32")
+    if strategy == "greedy":
+        decoded, scores = tf.nn.ctc_greedy_decoder(inputs=x, sequence_length=lengths, merge_repeated=merge_repeated,
+                                                   blank_index=mask_index)
+    elif strategy == "beam_search":
+        if mask_index is not None:
+            x = tf.concat([x[..., :mask_index], x[..., mask_index + 1:], x[..., mask_index:mask_index + 1]], axis=-1)
+        decoded, scores = tf.nn.ctc_beam_search_decoder(inputs=x, sequence_length=lengths, beam_width=beam_width,
+                                                        top_paths=top_paths)
+    else:
+        raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
+    dense = [tf.sparse.to_dense(tf.SparseTensor(d.indices, d.values, (batch, steps)), default_value=-1)
+             for d in decoded]
+    dense = tf.cast(tf.stack(dense, axis=0), "int32")
+    if strategy == "beam_search" and mask_index is not None:
+        blank = mask_index + shape[-1] if mask_index < 0 else mask_index
+        dense = tf.where(dense >= blank, dense + 1, dense)
+    return dense, scores
+
+
+def _ops_stft_window(window, sequence_length, fft_length, dtype):
+    if window is None:
+        return None
+    if isinstance(window, str):
+        make = {"hann": tf.signal.hann_window, "hamming": tf.signal.hamming_window}[window]
+        taps = make(sequence_length, periodic=True, dtype=dtype)
+    else:
+        taps = _ops_tensor(window, dtype)
+    left = (fft_length - sequence_length) // 2
+    return tf.pad(taps, [[left, fft_length - sequence_length - left]])
+
+
+def _ops_stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """``keras.ops.stft``: (real, imag); ``center`` reflect-pads fft_length // 2 on each side and
+    the window is zero-padded to fft_length (centred), as Keras does."""
+    x = _ops_tensor(x)
+    if center:
+        pads = [[0, 0]] * (x.shape.rank - 1) + [[fft_length // 2, fft_length // 2]]
+        x = tf.pad(x, pads, mode="REFLECT")
+    taps = _ops_stft_window(window, sequence_length, fft_length, x.dtype)
+    out = tf.signal.stft(x, frame_length=fft_length, frame_step=sequence_stride, fft_length=fft_length,
+                         window_fn=None if taps is None else (lambda frame_length, dtype: taps))
+    return tf.math.real(out), tf.math.imag(out)
+
+
+def _ops_istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
+    """``keras.ops.istft``: the inverse of :func:`_ops_stft` (overlap-add with TensorFlow's
+    inverse-window normalisation), cropped as Keras does."""
+    spectrum = _ops_complex(x)
+    dtype = tf.math.real(spectrum).dtype
+    expected = fft_length + sequence_stride * (tf.shape(spectrum)[-2] - 1)
+    taps = _ops_stft_window(window, sequence_length, fft_length, dtype)
+    window_fn = None if taps is None else tf.signal.inverse_stft_window_fn(
+        sequence_stride, lambda frame_length, dtype: taps)
+    out = tf.signal.inverse_stft(spectrum, frame_length=fft_length, frame_step=sequence_stride,
+                                 fft_length=fft_length, window_fn=window_fn)
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        end = start + length
+    elif center:
+        end = -(fft_length // 2)
+    else:
+        end = expected
+    return out[..., start:end]
+
+
+def _ops_image_map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    """``keras.ops.image.map_coordinates`` (SciPy's, order 0 or 1): each output samples
+    ``inputs`` at the coordinates along the leading axis of ``coordinates``."""
+    x = _ops_tensor(inputs)
+    coords = tf.unstack(_ops_tensor(coordinates), axis=0)
+    fill = tf.cast(fill_value, x.dtype)
+    if order not in (0, 1):
+        raise NotImplementedError("map_coordinates currently requires order<=1")
+
+    def nodes(c):
+        if order == 0:
+            c = c if c.dtype.is_integer else tf.round(c)
+            return [(tf.cast(c, tf.int32), tf.constant(1, c.dtype))]
+        low = tf.floor(c)
+        frac = c - low
+        return [(tf.cast(low, tf.int32), 1 - frac), (tf.cast(low, tf.int32) + 1, frac)]
+
+    def place(i, size):
+        if fill_mode == "constant":
+            return tf.clip_by_value(i, 0, size - 1), (i >= 0) & (i < size)
+        if fill_mode == "nearest":
+            return tf.clip_by_value(i, 0, size - 1), tf.ones_like(i, dtype=tf.bool)
+        if fill_mode in ("mirror", "reflect"):
+            i = tf.abs(i)
+            m = tf.math.floormod(i, 2 * size)
+            i = tf.where(m < size, m, 2 * size - m)
+            if fill_mode == "reflect":
+                i = tf.where(m >= size, i - 1, i)
+            return i, tf.ones_like(i, dtype=tf.bool)
+        if fill_mode == "wrap":
+            return tf.math.floormod(i, size), tf.ones_like(i, dtype=tf.bool)
+        raise ValueError(f"Unknown fill_mode: {fill_mode}")
+
+    per_axis = [[(*place(i, size), w) for i, w in nodes(c)] for c, size in zip(coords, x.shape)]
+
+    def corners(axes):
+        if not axes:
+            yield []
+            return
+        for first in axes[0]:
+            for rest in corners(axes[1:]):
+                yield [first] + rest
+
+    total = None
+    for corner in corners(per_axis):
+        index = tf.stack([i for i, _, _ in corner], axis=-1)
+        weight = corner[0][2]
+        for _, _, w in corner[1:]:
+            weight = weight * w
+        value = tf.cast(tf.gather_nd(x, index), weight.dtype)
+        if fill_mode == "constant":
+            inside = corner[0][1]
+            for _, ok, _ in corner[1:]:
+                inside = inside & ok
+            value = tf.where(inside, value, tf.cast(fill, weight.dtype))
+        term = weight * value
+        total = term if total is None else total + term
+    if x.dtype.is_integer:
+        total = tf.round(total)
+    return tf.cast(total, x.dtype)
