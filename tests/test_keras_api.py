@@ -459,8 +459,9 @@ def _compare(k: Any, t: Any, atol: float, values: bool, where: str = "result") -
 @functools.lru_cache(maxsize=1)
 def _keras_env() -> dict[str, Any]:
     import keras
+    import tensorflow as tf
 
-    return {"ops": keras.ops, "activations": keras.activations, "random": keras.random, "backend": keras.backend,
+    return {"tf": tf, "ops": keras.ops, "activations": keras.activations, "random": keras.random, "backend": keras.backend,
             "config": keras.config, "initializers": keras.initializers, "regularizers": keras.regularizers,
             "constraints": keras.constraints, "keras": keras}
 

@@ -2972,3 +2972,63 @@ def _ops_image_map_coordinates(inputs, coordinates, order, fill_mode="constant",
     if x.dtype.is_integer:
         total = tf.round(total)
     return tf.cast(total, x.dtype)
+
+
+# --- keras.backend of Keras 2 (tf.keras) --------------------------------------------------
+
+
+def _backend_batch_flatten(x):
+    return tf.reshape(x, tf.stack([-1, tf.reduce_prod(tf.shape(x)[1:])]))
+
+
+def _backend_bool_as_float(x):
+    x = tf.convert_to_tensor(x)
+    return tf.cast(x, _FLOATX) if x.dtype == tf.bool else x
+
+
+def _backend_mean(x, axis=None, keepdims=False):
+    return tf.reduce_mean(_backend_bool_as_float(x), axis, keepdims)
+
+
+def _backend_var(x, axis=None, keepdims=False):
+    return tf.math.reduce_variance(_backend_bool_as_float(x), axis=axis, keepdims=keepdims)
+
+
+def _backend_std(x, axis=None, keepdims=False):
+    return tf.math.reduce_std(_backend_bool_as_float(x), axis=axis, keepdims=keepdims)
+
+
+def _backend_sqrt(x):
+    x = tf.convert_to_tensor(x)
+    return tf.sqrt(tf.maximum(x, tf.constant(0.0, x.dtype)))
+
+
+def _backend_clip(x, min_value, max_value):
+    if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)) and max_value < min_value:
+        max_value = min_value
+    return tf.clip_by_value(x, float("-inf") if min_value is None else min_value,
+                            float("inf") if max_value is None else max_value)
+
+
+def _backend_bias_add(x, bias, data_format=None):
+    """tf.keras's ``bias_add`` (channels_last): a vector bias, or one of shape x.shape[1:]."""
+    if data_format == "channels_first":
+        raise NotImplementedError("bias_add(data_format='channels_first') has no translation")
+    bias = tf.convert_to_tensor(bias)
+    if bias.shape.rank == 1:
+        return tf.nn.bias_add(x, bias)
+    return x + tf.reshape(bias, (1,) + tuple(bias.shape))
+
+
+def _backend_dot(x, y):
+    """tf.keras's ``dot``: a matmul, or for N-D operands x's last axis against y's second-to-last."""
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    if x.shape.rank > 2 or y.shape.rank > 2:
+        xs = [d if d is not None else tf.shape(x)[i] for i, d in enumerate(x.shape.as_list())]
+        ys = [d if d is not None else tf.shape(y)[i] for i, d in enumerate(y.shape.as_list())]
+        order = list(range(y.shape.rank))
+        order = [order.pop(-2)] + order
+        flat_x = tf.reshape(x, [-1, xs[-1]])
+        flat_y = tf.reshape(tf.transpose(y, order), [ys[-2], -1])
+        return tf.reshape(tf.matmul(flat_x, flat_y), xs[:-1] + ys[:-2] + ys[-1:])
+    return tf.matmul(x, y)
