@@ -140,6 +140,81 @@ def test_references() -> None:
     assert isinstance(out, Translated) and out.source == "_ops_mean"
 
 
+def test_variadic_parameters() -> None:
+    out = tc("keras.ops.einsum", "'ij,jk->ik'", "a", "b", dtypes={"a": "float32", "b": "float32"})
+    assert isinstance(out, Translated) and out.source == "tf.einsum('ij,jk->ik', a, b)"
+    out = tc("keras.ops.einsum", "'ij,jk->ik'", "a", "b", dtypes={"a": "float32", "b": "int32"})
+    assert isinstance(out, Translated) and out.source == "_ops_einsum('ij,jk->ik', a, b)"
+    out = tc("keras.ops.multi_hot", "ids", num_tokens="6")
+    assert isinstance(out, Translated) and out.source == "_ops_multi_hot(ids, num_tokens=6)"
+    out = translate_call("keras.ops.meshgrid", ["a", "b"], {"indexing": "'ij'"})
+    assert isinstance(out, Translated) and out.source == "tf.meshgrid(a, b, indexing='ij')"
+
+
+def test_list_displays_and_dtype_arguments() -> None:
+    out = tc("keras.ops.concatenate", "[a, b]", axis="-1", dtypes={"a": "float32", "b": "float32"})
+    assert isinstance(out, Translated) and out.source == "tf.concat([a, b], axis=-1)"
+    out = tc("keras.ops.concatenate", "[a, b]", dtypes={"a": "float32", "b": "int32"})
+    assert isinstance(out, Translated) and out.source == "_ops_concatenate([a, b])"
+    for dtype, template in [("'float32'", True), ("x.dtype", True), ("tf.float16", True), ("self.compute_dtype", True),
+                            ("'int'", False), ("float", False), ("name", False)]:
+        out = tc("keras.ops.cast", "x", dtype)
+        assert isinstance(out, Translated) and (out.template is not None) == template, dtype
+
+
+def test_comments_and_operators_in_arguments() -> None:
+    out = tc("keras.ops.mean", "x  # the input", axis="1")
+    assert isinstance(out, Translated)
+    ast.parse(out.source, mode="eval")
+    assert out.source.startswith("_ops_mean(x  # the input\n")
+    out = tc("keras.ops.hard_sigmoid", "a + b", dtypes={"a + b": "float32"})
+    assert isinstance(out, Translated) and out.source == "(tf.nn.relu6((a + b) + 3.0) / 6.0)"
+    out = tc("keras.ops.add", "-x", "y", dtypes={"-x": "float32", "y": "float32"})
+    assert isinstance(out, Translated) and out.source == "tf.add(-x, y)"
+
+
+def test_a_condition_without_a_helper_blocks() -> None:
+    ok = tc("keras.config.set_floatx", "'float32'")
+    assert isinstance(ok, Translated) and ok.source == "None"
+    bad = tc("keras.backend.set_floatx", "'float16'")
+    assert isinstance(bad, Blocked) and bad.kind == api.ARGUMENTS and "equals(value, 'float32')" in bad.reason
+
+
+def test_random_seeds() -> None:
+    out = tc("keras.random.normal", "(2, 3)", seed="42")
+    assert isinstance(out, Translated) and out.source == "tf.random.stateless_normal((2, 3), seed=[42, 0])"
+    out = tc("keras.random.normal", "(2, 3)", seed=str(2 ** 40))
+    assert isinstance(out, Translated) and out.helpers == ("_random_normal",)
+    out = tc("keras.random.normal", "(2, 3)", seed="self.seed_generator")
+    assert isinstance(out, Translated) and out.source == "_random_normal((2, 3), seed=self.seed_generator)"
+
+
+def test_reference_kinds() -> None:
+    exact = translate_reference("keras.ops.relu")
+    assert isinstance(exact, Translated) and exact.source == "tf.nn.relu" and exact.assumed == ()
+    helper = translate_reference("keras.ops.exp")
+    assert isinstance(helper, Translated) and helper.source == "_ops_exp"
+    assumed = translate_reference("keras.ops.exp", assume_float=True)
+    assert isinstance(assumed, Translated) and assumed.source == "tf.math.exp" and assumed.assumed
+    act = translate_reference("keras.activations.relu")
+    assert isinstance(act, Translated) and act.source == "_act_relu"
+    blocked = translate_reference("keras.regularizers.L2")
+    assert isinstance(blocked, Blocked) and blocked.kind == api.NO_EQUIVALENT
+
+
+def test_the_static_side_never_imports_tensorflow() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from kerastf_xlate.totf.program import keras_api as a, keras_api_doc as d; "
+            "a.load_api(); a.translate_call('keras.ops.mean', ['x'], {}); d.render_markdown(); "
+            "bad = [m for m in ('tensorflow', 'keras', 'numpy') if m in sys.modules]; "
+            "assert not bad, bad")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_every_template_is_chosen_by_some_test() -> None:
     """A template no test selects is never executed against Keras."""
     unexercised = []

@@ -748,20 +748,38 @@ def _render(template: str, bound: _Bound, entry: Entry) -> str:
         out.append(text[pos:m.start()])
         stars, name = m.group(1), m.group(2)
         if stars == "*":
-            piece = ", ".join(a.source.strip() for a in bound.varargs)
+            piece = ", ".join(_code(a.source) for a in bound.varargs)
         elif stars == "**":
-            piece = ", ".join(f"{k}={a.source.strip()}" for k, a in bound.varkw.items())
+            piece = ", ".join(f"{k}={_code(a.source)}" for k, a in bound.varkw.items())
         else:
             arg = bound.given.get(name)
-            piece = arg.source.strip() if arg is not None else default_of(name)
+            piece = _code(arg.source) if arg is not None else default_of(name)
             if not _in_argument_position(text, m.start(), m.end()) and not _is_atom(piece):
                 piece = f"({piece})"
         out.append(piece)
         pos = m.end()
     out.append(text[pos:])
     rendered = "".join(out)
-    rendered = re.sub(r",\s*\)", ")", rendered) if rendered.rstrip().endswith(", )") else rendered
     return rendered if _is_atom(rendered) else f"({rendered})"
+
+
+def _code(source: str) -> str:
+    """An argument's source, safe to place before more code: a trailing comment gets its
+    line end back (``x  # the input`` would otherwise swallow the rest of the call)."""
+    text = source.strip()
+    if "#" in text:
+        import io
+        import tokenize
+
+        try:
+            tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                      if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT,
+                                        tokenize.DEDENT)]
+        except (tokenize.TokenError, SyntaxError):
+            return text + "\n"
+        if tokens and tokens[-1].type == tokenize.COMMENT:
+            return text + "\n"
+    return text
 
 
 def _helpers_in(template: str) -> tuple[str, ...]:
@@ -772,7 +790,7 @@ def _helpers_in(template: str) -> tuple[str, ...]:
 
 def _call_helper(entry: Entry, args: Sequence[str], kwargs: Mapping[str, str]) -> str:
     assert entry.helper is not None
-    parts = [a.strip() for a in args] + [f"{k}={v.strip()}" if not k.startswith("*") else v.strip()
+    parts = [_code(a) for a in args] + [f"{k}={_code(v)}" if not k.startswith("*") else _code(v)
                                          for k, v in kwargs.items()]
     return f"{entry.helper}({', '.join(parts)})"
 
@@ -795,7 +813,17 @@ def translate_call(
     (the result lists them in ``assumed``). The first template whose conditions hold is used,
     else the runtime helper, called with the arguments exactly as written.
     """
-    table = table or default_api()
+    out = _translate_call(qualified_name, args, kwargs, dtypes, assume_float, table or default_api())
+    if isinstance(out, Translated):
+        try:
+            ast.parse(out.source, mode="eval")
+        except SyntaxError:  # never emit code that does not parse (an argument the table can't place)
+            return Blocked(out.name, ARGUMENTS, f"{qualified_name}: the translation of these arguments does not parse")
+    return out
+
+
+def _translate_call(qualified_name: str, args: Sequence[str], kwargs: Mapping[str, str],
+                    dtypes: Mapping[str, str] | None, assume_float: bool, table: ApiTable) -> Translated | Blocked:
     entry = table.get(qualified_name)
     if entry is None:
         return Blocked(qualified_name, UNKNOWN, f"{qualified_name} is not in the keras_api table")
