@@ -52,7 +52,7 @@ def _rule_cases() -> list[tuple[str, Rule, Example]]:
     Sequential, or a functional model for several inputs) and the structural Model /
     Sequential rules (their example is the whole model)."""
     return [(f"{rule.layer}-{i}", rule, ex) for rule in RULES if rule.status in ("translated", "structural")
-            for i, ex in enumerate(rule.examples)]
+            and not rule.program_only for i, ex in enumerate(rule.examples)]
 
 
 RULE_CASES = _rule_cases()

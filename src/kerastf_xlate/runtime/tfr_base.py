@@ -798,3 +798,27 @@ class InputSpec:
                  allow_last_axis_squeeze=False, name=None, optional=False):
         self.dtype, self.shape, self.ndim, self.max_ndim, self.min_ndim = dtype, shape, ndim, max_ndim, min_ndim
         self.axes, self.allow_last_axis_squeeze, self.name, self.optional = axes or {}, allow_last_axis_squeeze, name, optional
+
+
+# --- Keras configuration a model program reads -------------------------------------------
+
+
+def image_data_format():
+    """Keras's image data format: ``"channels_last"``, the layout TensorFlow's CPU kernels
+    compute in and the only one a translated program assumes (Keras's default too)."""
+    return "channels_last"
+
+
+def floatx():
+    """Keras's default float type."""
+    return "float32"
+
+
+def epsilon():
+    """Keras's fuzz factor (``keras.config.epsilon()``)."""
+    return 1e-07
+
+
+def backend():
+    """The Keras backend a translated program stands for."""
+    return "tensorflow"

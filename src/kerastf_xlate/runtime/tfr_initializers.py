@@ -10,8 +10,16 @@ import math
 import tensorflow as tf
 
 
-def _fans(shape):
-    """Keras's fan-in / fan-out: the receptive field multiplies the last two axes."""
+def _fans(shape, input_axes=None, output_axes=None):
+    """Keras's fan-in / fan-out: the product over the given input / output axes (EinsumDense
+    kernels), else the receptive field multiplies the last two axes."""
+    if input_axes is not None and output_axes is not None:
+        fan_in = fan_out = 1
+        for axis in input_axes:
+            fan_in *= shape[axis]
+        for axis in output_axes:
+            fan_out *= shape[axis]
+        return fan_in, fan_out
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -79,12 +87,18 @@ class TruncatedNormal(Initializer):
 class VarianceScaling(Initializer):
     """``keras.initializers.VarianceScaling`` (the Glorot, He and LeCun ones are special cases)."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+        self.input_axes, self.output_axes = input_axes, output_axes
+
+    def with_axes(self, input_axes, output_axes):
+        """The same initializer counting fans over these kernel axes (as EinsumDense asks)."""
+        return VarianceScaling(self.scale, self.mode, self.distribution, self.seed, input_axes, output_axes)
 
     def __call__(self, shape, dtype=None):
         shape = [int(d) for d in shape]
-        fan_in, fan_out = _fans(shape)
+        fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
         dtype = dtype or tf.float32
@@ -98,33 +112,33 @@ class VarianceScaling(Initializer):
 
 
 class GlorotUniform(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
 
 class LecunUniform(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "uniform", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
 
 class LecunNormal(VarianceScaling):
-    def __init__(self, seed=None):
-        super().__init__(1.0, "fan_in", "truncated_normal", seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
 
 class Orthogonal(Initializer):
@@ -162,5 +176,8 @@ _INITIALIZERS = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "randomnormal": RandomNormal, "randomuniform": RandomUniform,
     "truncatednormal": TruncatedNormal, "variancescaling": VarianceScaling, "glorotuniform": GlorotUniform,
     "glorotnormal": GlorotNormal, "heuniform": HeUniform, "henormal": HeNormal, "lecununiform": LecunUniform,
-    "lecunnormal": LecunNormal, "orthogonal": Orthogonal, "identity": IdentityInitializer, "identityinitializer": IdentityInitializer,
+    "lecunnormal": LecunNormal, "orthogonal": Orthogonal, "identity": IdentityInitializer,
+    "identityinitializer": IdentityInitializer, "orthogonalinitializer": Orthogonal,
+    # Keras's aliases
+    "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
 }

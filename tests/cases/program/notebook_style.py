@@ -31,3 +31,45 @@ class MeanModel:
 
 model = MeanModel()
 model.fit(features, target)
+# output
+"""Notebook-style code at module level: a graph built with a loop at the top level, trained
+with compile/fit, then an unrelated object named `model` (not Keras) with its own `fit`."""
+
+import numpy as np
+
+import tensorflow as tf
+
+# (TensorFlow layers written out by xlate to-tf)
+
+
+# xlate-case: {"models": {"net": [6]}}
+
+def net_graph():
+    inputs = Input(shape=(6,))
+    x = inputs
+    for width in (32, 16):
+        x = Dense(width, activation="relu")(x)
+    outputs = Dense(1)(x)
+    return inputs, outputs
+
+net = Model(net_graph)
+net.optimizer = _adam(learning_rate=1e-3)  # net.compile(...): optimizer, loss and metrics in TensorFlow
+net.loss = _mean_squared_error
+net.metrics = {}
+
+rng = np.random.default_rng(0)
+features = rng.normal(size=(32, 6)).astype("float32")
+target = features @ rng.normal(size=(6, 1)).astype("float32")
+_fit(net, features, target, epochs=1, batch_size=8, verbose=0)
+
+
+class MeanModel:
+    """Not Keras: predicts the mean target."""
+
+    def fit(self, x, y):
+        self.mean = float(np.mean(y))
+        return self
+
+
+model = MeanModel()
+model.fit(features, target)

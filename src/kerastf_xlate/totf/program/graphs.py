@@ -61,7 +61,7 @@ class Graph:
             edits.insert(pos.line_start(line), self.unit)
         # the model call keeps its other arguments; inputs and outputs (with the edits made
         # inside them) move to the graph function's return
-        args = list(self.call.args) + [k.value if k.arg in ("inputs", "outputs") else k for k in self.call.keywords]
+        args = list(self.call.args) + list(self.call.keywords)
         a = min(pos.span(n)[0] for n in args)
         b = max(pos.span(n)[1] for n in args)
         ins = edits.take(*pos.span(self.inputs))
@@ -71,7 +71,8 @@ class Graph:
                  for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
         edits.take(a, b)
         edits.replace(a, b, ", ".join([self.name] + rest))
-        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}{newline}"
+        followed_by_blank = last_line < len(pos.lines) and not pos.lines[last_line].strip()
+        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}" + ("" if followed_by_blank else newline)
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret

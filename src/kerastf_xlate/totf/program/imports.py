@@ -123,9 +123,9 @@ def finish_imports(text: str, runtime_src: str) -> str:
     line = _insert_line(tree, pos)
     at = pos.line_start(line) if line <= len(pos.lines) else len(text)
     prefix = "" if at == 0 or text[:at].endswith(("\n", "\r")) else newline
-    body = "\n\n" + block.rstrip("\n") + "\n\n\n"
-    if at == 0:
-        body = block.rstrip("\n") + "\n\n\n"
+    before = text[:at].rstrip(" \t")
+    blank_before = at == 0 or before.endswith(("\n\n", "\r\n\r\n", "\r\r"))
+    body = ("" if blank_before else "\n") + block.rstrip("\n") + "\n\n\n"
     if newline != "\n":
         body = body.replace("\n", newline)
     return text[:at] + prefix + body + text[at:].lstrip("\r\n") if at < len(text) else text + prefix + body

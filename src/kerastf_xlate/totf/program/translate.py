@@ -61,10 +61,10 @@ _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
-_CONSTANT_CALLS = {"keras.backend.image_data_format": "'channels_last'", "keras.config.image_data_format": "'channels_last'",
-                   "keras.backend.floatx": "'float32'", "keras.config.floatx": "'float32'",
-                   "keras.backend.epsilon": "1e-07", "keras.config.epsilon": "1e-07",
-                   "keras.backend.backend": "'tensorflow'", "keras.config.backend": "'tensorflow'"}
+# Keras configuration functions: the runtime has a function of the same name and meaning
+_CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config.image_data_format": "image_data_format",
+           "keras.backend.floatx": "floatx", "keras.config.floatx": "floatx", "keras.backend.epsilon": "epsilon",
+           "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend", "keras.config.backend": "backend"}
 # Keras functions with a TensorFlow function of the same meaning
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
@@ -123,8 +123,9 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
-        if name in _CONSTANT_CALLS and ref.call is not None and not ref.call.args and not ref.call.keywords:
-            edits.replace_node(ref.call, _CONSTANT_CALLS[name])
+        if name in _CONFIG and ref.call is not None and not ref.call.args and not ref.call.keywords:
+            edits.replace_node(ref.node, _CONFIG[name])
+            needed.add(_CONFIG[name])
             continue
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
