@@ -873,8 +873,10 @@ def translate_reference(qualified_name: str, *, assume_float: bool = False,
 
 
 def _reference_is_exact(entry: Entry) -> bool:
-    """A reference is exact for every input when the entry has an unconditional template."""
-    return any(not t.when for t in entry.templates)
+    """A reference is exact for every input when the entry has an unconditional template, or
+    one whose only conditions are arguments left out (a runtime class without them, such as
+    the initializers without ``input_axes``, raises TypeError when given one)."""
+    return any(all(c.predicate == "absent" for c in t.when) for t in entry.templates)
 
 
 # ------------------------------------------------------------------------------- coverage
