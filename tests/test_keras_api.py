@@ -47,7 +47,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "keras-api.md"
-TABLE = api.default_api()
+TABLE = api.load_api()  # in full: its test expressions parsed too
 ROOTS = {
     "ops": "keras.ops", "activations": "keras.activations", "random": "keras.random", "backend": "keras.backend",
     "config": "keras.config", "initializers": "keras.initializers", "regularizers": "keras.regularizers",
@@ -62,6 +62,13 @@ RTOL = 1e-5
 def test_table_loads_and_is_not_empty() -> None:
     assert len(TABLE) > 100
     assert TABLE.get("keras.ops.mean") is TABLE.get("keras.ops.numpy.mean")
+    assert api.default_api().entries == TABLE.entries
+
+
+def test_runtime_names_are_the_bundlers() -> None:
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    assert api._runtime_names() == frozenset(load_runtime().by_name)
 
 
 def tc(name: str, *args: str, dtypes: dict[str, str] | None = None, assume_float: bool = False,
@@ -256,6 +263,8 @@ BROKEN = [
      '[[mean.templates]]\ntf = "np.mean({x})"\n', "mean.templates[0].tf", "'np'"),
     ("no translation", '[mean]\nsignature = "x"\n', "mean", "needs templates"),
     ("no test", '[mean]\nsignature = "x"\nhelper = "_ops_mean"\n', "mean.tests", "at least one test"),
+    ("bad test", '[mean]\nsignature = "x"\nhelper = "_ops_mean"\ntests = ["ops.mean(("]\n', "mean.tests[0].call",
+     "not a Python expression"),
     ("blocks and helper", '[mean]\nsignature = "x"\nhelper = "_ops_mean"\nblocks = "no"\n', "mean.blocks",
      "no templates"),
     ("optional without default", '[mean]\nsignature = "x"\nhelper = "_ops_mean"\ntests = ["x"]\n'

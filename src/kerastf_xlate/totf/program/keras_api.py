@@ -45,7 +45,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = [
     "Blocked", "Entry", "Param", "Template", "Translated", "ApiTable", "load_api", "default_api",
-    "translate_call", "translate_reference", "api_dir",
+    "translate_call", "translate_reference", "api_dir", "coverage", "parse_signature",
 ]
 
 # Blocked.kind values
@@ -212,14 +212,26 @@ def api_dir() -> Path:
     return rules_dir() / "keras_api"
 
 
+_TOP_LEVEL_NAME = re.compile(r"^(?:(?:async\s+)?def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=", re.M)
+
+
+@functools.lru_cache(maxsize=1)
 def _runtime_names() -> frozenset[str]:
-    from kerastf_xlate.totf.program.bundle import load_runtime
+    """The top-level names of the runtime files (what templates and helpers may name), read
+    by a line scan: the bundler's full parse is only needed to bundle."""
+    from kerastf_xlate.totf.program.bundle import RUNTIME_DIR
 
-    return frozenset(load_runtime().by_name)
+    names: set[str] = set()
+    for path in RUNTIME_DIR.glob("tfr_*.py"):
+        for m in _TOP_LEVEL_NAME.finditer(path.read_text(encoding="utf-8")):
+            names.add(m.group(1) or m.group(2))
+    return frozenset(names)
 
 
-def load_api(directory: Path | None = None, runtime_names: frozenset[str] | None = None) -> ApiTable:
-    """Load and validate every ``*.toml`` of the table; :class:`RuleError` names file and key."""
+def load_api(directory: Path | None = None, runtime_names: frozenset[str] | None = None, *,
+             check_tests: bool = True) -> ApiTable:
+    """Load and validate every ``*.toml`` of the table; :class:`RuleError` names file and key.
+    ``check_tests=False`` skips parsing the test expressions (the translator never runs them)."""
     directory = directory or api_dir()
     if not directory.is_dir():
         raise RuleError(directory, "-", "keras_api directory not found")
@@ -246,7 +258,7 @@ def load_api(directory: Path | None = None, runtime_names: frozenset[str] | None
                 continue
             if not isinstance(value, dict):
                 raise RuleError(path, key, "unknown key (entries are tables)")
-            entry = _parse_entry(path, namespace, key, value, submodules, only, known)
+            entry = _parse_entry(path, namespace, key, value, submodules, only, known, check_tests)
             for name in entry.names:
                 other = by_name.get(name)
                 if other is not None:
@@ -258,8 +270,9 @@ def load_api(directory: Path | None = None, runtime_names: frozenset[str] | None
 
 @functools.lru_cache(maxsize=1)
 def default_api() -> ApiTable:
-    """The installed table, loaded once per process."""
-    return load_api()
+    """The installed table, loaded once per process (its test expressions are not parsed:
+    tests/test_keras_api.py loads it in full)."""
+    return load_api(check_tests=False)
 
 
 def _expect(path: Path, data: dict[str, Any], key: str, typ: type | tuple[type, ...], required: bool = True,
@@ -384,7 +397,7 @@ def _free_names(tree: ast.AST) -> list[str]:
     return out
 
 
-def _parse_test(path: Path, key: str, data: Any) -> ApiTest:
+def _parse_test(path: Path, key: str, data: Any, check: bool = True) -> ApiTest:
     if isinstance(data, str):
         data = {"call": data}
     if not isinstance(data, dict):
@@ -393,10 +406,11 @@ def _parse_test(path: Path, key: str, data: Any) -> ApiTest:
     if unknown:
         raise RuleError(path, f"{key}.{sorted(unknown)[0]}", "unknown key")
     call = _expect(path, data, "call", str, prefix=key + ".")
-    try:
-        ast.parse(call, mode="eval")
-    except SyntaxError as exc:
-        raise RuleError(path, key + ".call", f"not a Python expression: {exc.msg}") from None
+    if check:
+        try:
+            ast.parse(call, mode="eval")
+        except SyntaxError as exc:
+            raise RuleError(path, key + ".call", f"not a Python expression: {exc.msg}") from None
     atol = data.get("atol", 1e-5)
     if not isinstance(atol, (int, float)) or isinstance(atol, bool):
         raise RuleError(path, key + ".atol", "expected a number")
@@ -412,7 +426,7 @@ def _parse_test(path: Path, key: str, data: Any) -> ApiTest:
 
 
 def _parse_entry(path: Path, namespace: str, key: str, data: dict[str, Any], submodules: tuple[str, ...],
-                 only: tuple[str, ...], known: frozenset[str]) -> Entry:
+                 only: tuple[str, ...], known: frozenset[str], check_tests: bool = True) -> Entry:
     for k in data:
         if k not in _ENTRY_KEYS:
             raise RuleError(path, f"{key}.{k}", "unknown key")
@@ -466,7 +480,7 @@ def _parse_entry(path: Path, namespace: str, key: str, data: dict[str, Any], sub
         raise RuleError(path, key, "needs templates, a helper, a reference, or blocks")
     if todo and blocks is None:
         raise RuleError(path, f"{key}.todo", "todo = true marks a block that could be translated; add blocks")
-    tests = tuple(_parse_test(path, f"{key}.tests[{i}]", t)
+    tests = tuple(_parse_test(path, f"{key}.tests[{i}]", t, check_tests)
                   for i, t in enumerate(_expect(path, data, "tests", list, required=False, prefix=key + ".") or []))
     if blocks is None and not tests:
         raise RuleError(path, f"{key}.tests", "a translated entry needs at least one test")
