@@ -22,6 +22,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.args import UNKNOWN, blockers, literal
+from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
@@ -75,6 +77,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     refs = keras_refs(tree)
     if not refs:
         return ProgramResult(None)
+    rules = default_rules()
     runtime = load_runtime()
     public = runtime.public
     pos = Positions(text)
@@ -122,6 +125,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         target = _runtime_name(name, public)
         if target is not None:
+            why = _argument_blocker(ref, rules)
+            if why is not None:
+                blockers.append(why)
+                continue
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
@@ -272,6 +279,29 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> se
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
+    """An argument of a layer constructor that the TensorFlow class cannot honour: a
+    regularizer or constraint (a loss or projection nothing would apply), a dtype other than
+    float32 (a literal other one, or a value it cannot read, such as a dtype policy), or a
+    keyword that is not Keras's. Other values the class raises on are checked when it is
+    constructed, with a message naming the argument."""
+    if ref.call is None or ref.role != "call" or not ref.name.startswith("keras.layers."):
+        return None
+    rule = rules.get(ref.name.rsplit(".", 1)[1])
+    if rule is None or rule.status != "translated":
+        return None
+    for b in blockers(rule, ref.call):
+        if b.code == "XL202":
+            return Finding(b.node, "XL202", b.message)
+        if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
+            return Finding(b.node, "XL201", b.message)
+    for kw in ref.call.keywords:
+        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN:
+            return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
+                                              "translation cannot read (only float32 layers are translated)")
+    return None
 
 
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
