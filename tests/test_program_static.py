@@ -186,3 +186,19 @@ def test_the_runtime_names_are_unique_and_the_bundle_parses() -> None:
     source = rt.source(set(rt.public))
     ast.parse("import tensorflow as tf\n" + source)
     assert "keras" not in "".join(line for line in source.splitlines() if line.lstrip().startswith(("import", "from")))
+
+
+@pytest.mark.parametrize("arg", ["kernel_regularizer='l2'", "dtype='float16'", "dtype=policy", "kernel_constraint='non_neg'"])
+def test_arguments_the_tensorflow_classes_cannot_honour_block(arg: str) -> None:
+    out, diags = tf_(f"""
+        import keras
+        from keras import layers
+        policy = "mixed_float16"
+        inputs = keras.Input((4,))
+        x = inputs
+        for _ in range(2):
+            x = layers.Dense(3, {arg})(x)
+        model = keras.Model(inputs, x)
+        """)
+    assert BANNER not in out
+    assert any(d.startswith(("XL201", "XL202")) for d in diags), diags

@@ -132,7 +132,9 @@ def _guarded_init(init):
         for frame in frames:
             frame.depth += 1
         try:
-            init(self, *args, **kwargs)
+            # tensors a constructor makes outlive the construction trace: make them eagerly
+            with tf.init_scope():
+                init(self, *args, **kwargs)
         finally:
             for frame in frames:
                 frame.depth -= 1
@@ -355,7 +357,8 @@ class Layer(tf.Module):
         if type(self).build not in (Layer.build, Model.build):
             shapes = tf.nest.map_structure(lambda t: tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else None,
                                            inputs)
-            self.build(shapes)
+            with tf.init_scope():  # what build() makes outlives the trace it may run in (as variables do)
+                self.build(shapes)
         self.built = True
 
     def get_config(self):

@@ -22,11 +22,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.args import UNKNOWN, blockers, literal
+from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import END, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import finish_imports
+from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 from kerastf_xlate.totf.program.names import Ref, keras_refs
@@ -74,6 +77,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     refs = keras_refs(tree)
     if not refs:
         return ProgramResult(None)
+    rules = default_rules()
     runtime = load_runtime()
     public = runtime.public
     pos = Positions(text)
@@ -102,6 +106,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         helpers += [h for h in plan.helpers if h not in helpers]
 
     dropped_decorators: set[int] = set()
+    api_refs: list[Ref] = []
     for ref in refs:
         name = ref.name
         a, b = pos.span(ref.node)
@@ -120,6 +125,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         target = _runtime_name(name, public)
         if target is not None:
+            why = _argument_blocker(ref, rules)
+            if why is not None:
+                blockers.append(why)
+                continue
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
@@ -130,6 +139,9 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
             continue
+        if (name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES):
+            api_refs.append(ref)
+            continue
         if name.startswith(_UTILITY_PREFIXES) or name == "keras.utils":
             findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
@@ -138,6 +150,15 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
 
+    # keras.ops / activations / random / backend / initializers functions: from the table
+    # (rules/keras_api), innermost calls first so an outer call takes their translation along
+    api = default_api()
+    for ref in sorted(api_refs, key=lambda r: -len(_span_of(pos, r))):
+        result = _translate_api(api, ref, edits, pos)
+        if isinstance(result, str):
+            blockers.append(Finding(ref.node, "XL301", result))
+        else:
+            needed.update(result)
     for imp in imported_calls(tree, [g.region for g in graphs.graphs]):
         where = "." * imp.level + imp.module
         findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
@@ -220,6 +241,67 @@ def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: st
     new = body[0] + "".join(newline + (indent + ln if ln.strip() else "") for ln in body[1:])
     edits.replace(start, end, new)
     return (start, end)
+
+
+_API_PREFIXES = ("keras.ops.", "keras.activations.", "keras.random.", "keras.config.", "keras.regularizers.",
+                 "keras.constraints.", "keras.initializers.")
+
+
+def _span_of(pos: Positions, ref: Ref) -> tuple[int, int]:
+    return pos.span(ref.call if ref.call is not None and ref.role == "call" else ref.node)
+
+
+def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> set[str] | str:
+    """Replace one call of (or reference to) a Keras function by its TensorFlow translation;
+    the runtime helpers it needs, or why it cannot be translated."""
+    from kerastf_xlate.totf.program.keras_api import Blocked as ApiBlocked
+    from kerastf_xlate.totf.program.keras_api import translate_call, translate_reference
+
+    if ref.role == "call" and ref.call is not None:
+        call = ref.call
+        args = []
+        for a in call.args:
+            text = edits.take(*pos.span(a))
+            args.append(text if not isinstance(a, ast.Starred) else text)
+        kwargs = {}
+        for i, k in enumerate(call.keywords):
+            if k.arg is None:
+                kwargs[f"**{i}"] = "**" + edits.take(*pos.span(k.value))
+            else:
+                kwargs[k.arg] = edits.take(*pos.span(k.value))
+        result = translate_call(ref.name, args, kwargs, table=api)  # type: ignore[arg-type]
+        target = pos.span(call)
+    else:
+        result = translate_reference(ref.name, table=api)  # type: ignore[arg-type]
+        target = pos.span(ref.node)
+    if isinstance(result, ApiBlocked):
+        return f"`{ref.name}` has no TensorFlow translation here: {result.reason}"
+    edits.take(*target)
+    edits.replace(target[0], target[1], result.source)
+    return set(result.helpers)
+
+
+def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
+    """An argument of a layer constructor that the TensorFlow class cannot honour: a
+    regularizer or constraint (a loss or projection nothing would apply), a dtype other than
+    float32 (a literal other one, or a value it cannot read, such as a dtype policy), or a
+    keyword that is not Keras's. Other values the class raises on are checked when it is
+    constructed, with a message naming the argument."""
+    if ref.call is None or ref.role != "call" or not ref.name.startswith("keras.layers."):
+        return None
+    rule = rules.get(ref.name.rsplit(".", 1)[1])
+    if rule is None or rule.status != "translated":
+        return None
+    for b in blockers(rule, ref.call):
+        if b.code == "XL202":
+            return Finding(b.node, "XL202", b.message)
+        if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
+            return Finding(b.node, "XL201", b.message)
+    for kw in ref.call.keywords:
+        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN:
+            return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
+                                              "translation cannot read (only float32 layers are translated)")
+    return None
 
 
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
