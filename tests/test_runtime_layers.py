@@ -107,9 +107,3 @@ def test_runtime_harness_detects_a_wrong_weight() -> None:
 def test_every_translated_rule_has_a_runtime_class() -> None:
     missing = [r.layer for r in RULES if r.status == "translated" and not _has_runtime_class(r)]
     assert not missing, f"translated rules without a runtime class: {missing}"
-
-
-def teardown_module() -> None:
-    """The worst difference per rule (shown with ``pytest -s``)."""
-    for layer, diff in sorted(WORST.items()):
-        print(f"runtime vs Keras, worst |diff|: {layer:<28} {diff:.3g}")
