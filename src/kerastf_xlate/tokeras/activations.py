@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from kerastf_xlate.activations import ACTIVATIONS
-from kerastf_xlate.tokeras.names import TFNames, canonical
-from kerastf_xlate.tokeras.text import UNKNOWN, SourceText, const, kwarg, only_args, same
+from kerastf_xlate.resolve import TFNames, canonical
+from kerastf_xlate.syntax import UNKNOWN, SourceText, const, kwarg, only_args, same
 
 
 @dataclass

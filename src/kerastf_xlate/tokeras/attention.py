@@ -25,25 +25,25 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 
-from kerastf_xlate.tokeras.context import Ctx, resolved
-from kerastf_xlate.tokeras.ir import LayerSpec, Match, Var
+from kerastf_xlate.layerkit.recognise import MatchCtx, resolved
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, Var
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.stateless import dropout_call
-from kerastf_xlate.tokeras.text import assigned, const, is_name, kwarg, only_args, same
-from kerastf_xlate.tokeras.variables import initializer_matches_default, initializer_source
+from kerastf_xlate.syntax import assigned, const, is_name, kwarg, only_args, same
+from kerastf_xlate.layerkit.recognise import initializer_matches_default, initializer_source
 
 # ------------------------------------------------------------------------------ Attention
 
 
-def _calls(node: ast.AST | None, ctx: Ctx, *names: str) -> bool:
+def _calls(node: ast.AST | None, ctx: MatchCtx, *names: str) -> bool:
     return isinstance(node, ast.Call) and ctx.names.call(node) in names
 
 
-def _input(node: ast.AST | None, ctx: Ctx) -> bool:
+def _input(node: ast.AST | None, ctx: MatchCtx) -> bool:
     return node is not None and ctx.tensor(node) and ctx.var(node) is None
 
 
-def _times_var(node: ast.AST | None, ctx: Ctx) -> tuple[ast.AST | None, Var | None]:
+def _times_var(node: ast.AST | None, ctx: MatchCtx) -> tuple[ast.AST | None, Var | None]:
     """``v * rest`` / ``rest * v`` with ``v`` a variable -> (rest, v); anything else -> (node, None)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         left, right = ctx.var(node.left), ctx.var(node.right)
@@ -54,14 +54,14 @@ def _times_var(node: ast.AST | None, ctx: Ctx) -> tuple[ast.AST | None, Var | No
     return node, None
 
 
-def _expanded(node: ast.AST | None, axis: int, ctx: Ctx) -> ast.expr | None:
+def _expanded(node: ast.AST | None, axis: int, ctx: MatchCtx) -> ast.expr | None:
     """``tf.expand_dims(t, axis)`` -> t."""
     if _calls(node, ctx, "tf.expand_dims") and only_args(node, ["input", "axis"]) and const(kwarg(node, "axis", 1)) == axis:  # type: ignore[arg-type]
         return kwarg(node, "input", 0)  # type: ignore[arg-type]
     return None
 
 
-def _tanh_of_pair(node: ast.AST | None, ctx: Ctx, scaled: bool) -> tuple[ast.expr, ast.expr, Var | None] | None:
+def _tanh_of_pair(node: ast.AST | None, ctx: MatchCtx, scaled: bool) -> tuple[ast.expr, ast.expr, Var | None] | None:
     """``tf.math.tanh([scale * ](tf.expand_dims(q, -2) + tf.expand_dims(k, -3)))`` -> (q, k, scale)."""
     if not (_calls(node, ctx, "tf.math.tanh") and len(node.args) == 1 and not node.keywords):  # type: ignore[union-attr]
         return None
@@ -74,7 +74,7 @@ def _tanh_of_pair(node: ast.AST | None, ctx: Ctx, scaled: bool) -> tuple[ast.exp
     return q, k, scale
 
 
-def _sum_last(node: ast.AST | None, ctx: Ctx) -> ast.AST | None:
+def _sum_last(node: ast.AST | None, ctx: MatchCtx) -> ast.AST | None:
     """``tf.reduce_sum(t, axis=-1)`` -> t."""
     if not (_calls(node, ctx, "tf.reduce_sum", "tf.math.reduce_sum") and only_args(node, ["input_tensor", "axis", "keepdims"])):  # type: ignore[arg-type]
         return None
@@ -84,7 +84,7 @@ def _sum_last(node: ast.AST | None, ctx: Ctx) -> ast.AST | None:
     return kwarg(node, "input_tensor", 0)  # type: ignore[arg-type]
 
 
-def _ones_scalar(v: Var, ctx: Ctx) -> bool:
+def _ones_scalar(v: Var, ctx: MatchCtx) -> bool:
     """Attention's ``scale`` / ``concat_score_weight``: a trainable scalar starting at 1."""
     if not v.trainable:
         return False
@@ -96,12 +96,12 @@ def _ones_scalar(v: Var, ctx: Ctx) -> bool:
     return v.shape is None and const(init) == 1 and not isinstance(const(init), bool)
 
 
-def _per_feature(v: Var, ctx: Ctx) -> bool:
+def _per_feature(v: Var, ctx: MatchCtx) -> bool:
     """AdditiveAttention's ``scale``: one trainable weight per feature, glorot_uniform."""
     return v.trainable and v.shape is not None and len(v.shape) == 1 and initializer_matches_default(v, "'glorot_uniform'", ctx.st)
 
 
-def _follow(node: ast.AST | None, ctx: Ctx, absorbed: list[ast.stmt] | None) -> ast.AST | None:
+def _follow(node: ast.AST | None, ctx: MatchCtx, absorbed: list[ast.stmt] | None) -> ast.AST | None:
     """A name computed by a single-use statement -> its expression (the statement goes to
     ``absorbed``); names are not followed when ``absorbed`` is None."""
     if absorbed is None or not isinstance(node, ast.Name):
@@ -109,7 +109,7 @@ def _follow(node: ast.AST | None, ctx: Ctx, absorbed: list[ast.stmt] | None) -> 
     return resolved(node, ctx, absorbed)
 
 
-def _scores(node: ast.AST | None, ctx: Ctx, absorbed: list[ast.stmt] | None) -> tuple[LayerSpec, ast.expr, ast.expr] | None:
+def _scores(node: ast.AST | None, ctx: MatchCtx, absorbed: list[ast.stmt] | None) -> tuple[LayerSpec, ast.expr, ast.expr] | None:
     """The layer whose scores ``node`` computes, and its query and key (the scores, and the
     product before a scale, may come from single-use statements)."""
     rest, outer = _times_var(_follow(node, ctx, absorbed), ctx)
@@ -145,7 +145,7 @@ def _scores(node: ast.AST | None, ctx: Ctx, absorbed: list[ast.stmt] | None) -> 
                      {"scale": scale} if scale is not None else {}), q, k
 
 
-def _applied(probs: ast.AST | None, v: ast.expr, node: ast.AST, ctx: Ctx, weights: ast.expr | None,
+def _applied(probs: ast.AST | None, v: ast.expr, node: ast.AST, ctx: MatchCtx, weights: ast.expr | None,
              absorbed: list[ast.stmt], follow: bool = True) -> Match | None:
     """``tf.matmul(probs, v)`` with ``probs = tf.nn.softmax(scores, axis=-1)``."""
     if not (_calls(probs, ctx, "tf.nn.softmax") and only_args(probs, ["logits", "axis"])):  # type: ignore[arg-type]
@@ -166,7 +166,7 @@ def _applied(probs: ast.AST | None, v: ast.expr, node: ast.AST, ctx: Ctx, weight
     return Match(spec, node, inputs, list_input=True, absorbed=absorbed, hints=hints)
 
 
-def attention(node: ast.AST, ctx: Ctx) -> Match | None:
+def attention(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``tf.matmul(tf.nn.softmax(scores, axis=-1), v)`` -> Attention / AdditiveAttention."""
     if not (_calls(node, ctx, "tf.linalg.matmul") and len(node.args) == 2 and not node.keywords):  # type: ignore[union-attr]
         return None
@@ -181,7 +181,7 @@ def _assign_to(stmt: ast.stmt) -> str | None:
 
 
 @sequence_idiom
-def attention_dropout(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def attention_dropout(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """``w = tf.nn.softmax(scores, axis=-1)``, ``if training: w = tf.nn.dropout(w, rate=r)``
     (``tf.zeros_like(w)`` for a rate of 1), ``out = tf.matmul(w, v)``: Attention(dropout=r)."""
     if i < 2 or ctx.training is None:
@@ -226,10 +226,10 @@ def _dump_line(line: str) -> str:
     return ast.dump(body[0]) if len(body) == 1 else ""
 
 
-def _dot_forms(ctx: Ctx, prefix: str, a: str, b: str, out: str, got: list[str]) -> list[tuple[int, int, int, int, bool]]:
+def _dot_forms(ctx: MatchCtx, prefix: str, a: str, b: str, out: str, got: list[str]) -> list[tuple[int, int, int, int, bool]]:
     """Every (x rank, y rank, x axis, y axis, normalize) for which to-tf writes exactly ``got``."""
-    from kerastf_xlate.totf.handlers.dot import dot
-    from kerastf_xlate.totf.ir import Ctx as HandlerCtx, Unsupported
+    from kerastf_xlate.layers.dot import dot
+    from kerastf_xlate.layerkit.emit import EmitCtx as HandlerCtx, Unsupported
 
     rule = ctx.rules.get("Dot")
     if rule is None:
@@ -262,7 +262,7 @@ def _axis(values: set[tuple[int, int]]) -> int | None:
 
 
 @sequence_idiom
-def dot_sequence(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def dot_sequence(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """What to-tf writes for ``Dot(axes, normalize)([a, b])``, ending at ``stmts[i]``."""
     out = _assign_to(stmts[i])
     if out is None:

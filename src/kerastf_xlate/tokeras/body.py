@@ -22,9 +22,11 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from kerastf_xlate.tokeras.ir import Match, Piece, render_piece
+from kerastf_xlate.layerkit.recognise import Match
+from kerastf_xlate.tokeras.pieces import Piece, render_piece
 from kerastf_xlate.tokeras.idioms import Def, Idioms
-from kerastf_xlate.tokeras.patterns import Ctx, match
+from kerastf_xlate.layerkit.recognise import MatchCtx
+from kerastf_xlate.tokeras.patterns import match
 from kerastf_xlate.tokeras.sequences import find_sequence
 from kerastf_xlate.tokeras.variables import lazy_creation
 
@@ -71,7 +73,7 @@ def _expr_children(node: ast.AST) -> list[ast.expr]:
 class BodyRewriter(Idioms):
     """Matches the statements of one block (recursing into compound statements)."""
 
-    def __init__(self, ctx: Ctx, params: list[str]) -> None:
+    def __init__(self, ctx: MatchCtx, params: list[str]) -> None:
         self.ctx = ctx
         self.params = params
         self.edits: list[StmtEdit] = []
@@ -220,7 +222,7 @@ class BodyRewriter(Idioms):
                         return False
         return True
 
-def render_edits(edits: list[StmtEdit], ctx: Ctx, callee: Callable[[Match], str],
+def render_edits(edits: list[StmtEdit], ctx: MatchCtx, callee: Callable[[Match], str],
                  remap: dict[str, str] | None = None) -> list[tuple[ast.stmt, str | None]]:
     """(statement, new source or None to delete); value edits keep the statement's own text
     around the rewritten value."""

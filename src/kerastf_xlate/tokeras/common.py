@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from kerastf_xlate.rules import RuleSet
-from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import SourceText, self_attr
+from kerastf_xlate.resolve import TFNames
+from kerastf_xlate.syntax import SourceText, self_attr
 
 MARKER = re.compile(r"^`(\w+)` layer, translated by xlate to-tf\.$")
 GENERATED = ("ordered_variables", "get_weights", "set_weights", "summary", "build")

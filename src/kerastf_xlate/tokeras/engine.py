@@ -28,8 +28,8 @@ from kerastf_xlate.sources import SourceError, newline_of
 from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
 from kerastf_xlate.tokeras.imports import finish, keras_bindings
 from kerastf_xlate.tokeras.module import ModuleTranslator
-from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import Edits, SourceText
+from kerastf_xlate.resolve import TFNames
+from kerastf_xlate.syntax import Edits, SourceText
 
 
 @dataclass

@@ -24,11 +24,11 @@ from typing import Any
 from kerastf_xlate.tokeras.body import StmtEdit
 from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
 from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator
-from kerastf_xlate.tokeras.ir import LayerSpec, Match, input_hint
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, input_hint
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.shape_args import settle
 from kerastf_xlate.tokeras.shapes import Fact, Shape
-from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.weighted_extra import refine_output_shapes
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
@@ -51,7 +51,7 @@ class GraphResult:
 
 # to-tf's own naming, so that the prefixes predicted here are exactly the ones it writes
 from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
-from kerastf_xlate.totf.ir import snake as _snake  # noqa: E402
+from kerastf_xlate.layerkit.emit import snake as _snake  # noqa: E402
 
 
 class GraphTranslator:
@@ -344,7 +344,7 @@ class GraphTranslator:
             done.add(id(m))
             prefixes = {v.prefix for v in m.spec.weights.values()} or {m.hints.get("prefix")}
             want = prefixes.pop() if len(prefixes) == 1 else None
-            from kerastf_xlate.totf.ir import snake
+            from kerastf_xlate.layerkit.emit import snake
 
             base = snake(m.spec.cls)
             if want is None or want == self._peek(namer, base):

@@ -16,7 +16,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.layerkit.recognise import Match
 from kerastf_xlate.tokeras.shapes import Fact, Shape, Unbuildable, candidate_shapes, consistent, out_shape
 from kerastf_xlate.tokeras.weighted_extra import extra_facts
 

@@ -18,10 +18,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerastf_xlate.tokeras.ir import LayerSpec, Match
-from kerastf_xlate.tokeras.patterns import Ctx, dropout_call, init_arg
-from kerastf_xlate.tokeras.text import UNKNOWN, const, is_int, kwarg, only_args, same, self_attr
-from kerastf_xlate.tokeras.text import tuple_assign as _tuple_assign
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.layerkit.recognise import MatchCtx, init_arg
+from kerastf_xlate.tokeras.patterns import dropout_call
+from kerastf_xlate.syntax import UNKNOWN, const, is_int, kwarg, only_args, same, self_attr
+from kerastf_xlate.syntax import tuple_assign as _tuple_assign
 
 
 @dataclass(eq=False)
@@ -35,7 +36,7 @@ class Def:
 
 
 class Idioms:
-    ctx: Ctx
+    ctx: MatchCtx
 
     def _is_training(self, test: ast.expr) -> bool:
         t = self.ctx.training
@@ -301,7 +302,7 @@ def _reach_of(node: ast.expr, reach: dict[int, Def]) -> Def | None:
     return reach.get(id(node))
 
 
-def _bn_axes(axes: ast.expr, ctx: Ctx) -> bool:
+def _bn_axes(axes: ast.expr, ctx: MatchCtx) -> bool:
     """All axes but the last: ``[0, 1, 2]`` or ``list(range(len(x.shape) - 1))``."""
     v = const(axes)
     if isinstance(v, (list, tuple)):
@@ -314,7 +315,7 @@ def _bn_rank(axes: ast.expr) -> int | None:
     return len(v) + 1 if isinstance(v, (list, tuple)) else None
 
 
-def _param(node: ast.expr | None, ctx: Ctx, reshape_ok: bool = False) -> Any:
+def _param(node: ast.expr | None, ctx: MatchCtx, reshape_ok: bool = False) -> Any:
     """offset/scale argument: a variable, None, "reshaped" for ``tf.reshape(variable, ...)``
     (when not ``reshape_ok``; the variable itself when it is), or False."""
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
@@ -329,7 +330,7 @@ def _param(node: ast.expr | None, ctx: Ctx, reshape_ok: bool = False) -> Any:
     return False
 
 
-def _linear(node: ast.AST, ctx: Ctx, attr: str, name: str) -> dict[str, float] | None:
+def _linear(node: ast.AST, ctx: MatchCtx, attr: str, name: str) -> dict[str, float] | None:
     """Coefficients of ``node`` as a * MOVING + b * BATCH (constants multiply)."""
     if self_attr(node, ctx.self_name or "self") == attr:
         return {"m": 1.0, "b": 0.0}
@@ -352,7 +353,7 @@ def _linear(node: ast.AST, ctx: Ctx, attr: str, name: str) -> dict[str, float] |
     return None
 
 
-def _momentum(stmt: ast.stmt, attr: str, batch: str, ctx: Ctx) -> float | None:
+def _momentum(stmt: ast.stmt, attr: str, batch: str, ctx: MatchCtx) -> float | None:
     """``MM.assign(MM * a + m * (1 - a))`` / ``MM.assign_sub((MM - m) * c)`` -> a."""
     if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.tokeras.text import SourceText
+from kerastf_xlate.syntax import SourceText
 
 HELPERS = ("_fans", "_variance_scaling", "_variance_scaling_axes")
 HELPER_COMMENT = "# Keras's default initializers, written out by xlate to-tf."

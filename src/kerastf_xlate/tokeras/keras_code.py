@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
-from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.layerkit.recognise import Match
 from kerastf_xlate.tokeras.common import BUILTINS, FileEnv, Finding, free_names, kept_message, locals_of, params_of, training_param
 from kerastf_xlate.tokeras.naming import Namer, base_name
-from kerastf_xlate.tokeras.patterns import Ctx
-from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.layerkit.recognise import MatchCtx
+from kerastf_xlate.syntax import self_attr
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
                   for t in s.targets if (a := self_attr(t)) is not None}
     deny: set[int] = set()
     for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
-        ctx = Ctx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
+        ctx = MatchCtx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
                   tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny)
         edits = BodyRewriter(ctx, params).run(call.body)
         matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
@@ -158,7 +158,7 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
     tensors = _graph_tensors(block, inputs)
     graph = [s for s in block if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr))
              and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(s))]
-    ctx = Ctx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
+    ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
     edits = [e for e in BodyRewriter(ctx, []).run(block, set()) if e.stmt in graph]
     matches = [m for e in edits for m in e.matches()]
     holder = ast.Module(body=graph, type_ignores=[])

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.tokeras.context import Ctx
-from kerastf_xlate.tokeras.ir import LayerSpec, Match
+from kerastf_xlate.layerkit.recognise import MatchCtx
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
 from kerastf_xlate.tokeras.sequences import sequence_idiom
-from kerastf_xlate.totf.handlers.merging import broadcast_lines
+from kerastf_xlate.layers.merging import broadcast_lines
 
 _LAYERS = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
@@ -25,7 +25,7 @@ def _dump(stmts: list[ast.stmt]) -> list[str]:
 
 
 @sequence_idiom
-def broadcast_merge(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def broadcast_merge(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     last = stmts[i]
     if isinstance(last, ast.For) and len(last.body) == 1 and isinstance(last.body[0], ast.Assign):
         body = last.body[0]

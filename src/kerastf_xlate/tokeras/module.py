@@ -27,11 +27,11 @@ from kerastf_xlate.tokeras.common import (
     BUILTINS, MARKER, PLUMBING, FileEnv, Finding, docstring, free_names, is_generated_method, kept_message,
     locals_of, params_of, training_param,
 )
-from kerastf_xlate.tokeras.ir import Match, Var, input_hint, keras_roles
+from kerastf_xlate.layerkit.recognise import Match, Var, input_hint, keras_roles
 from kerastf_xlate.tokeras.module_init import InitWriter
 from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
-from kerastf_xlate.tokeras.patterns import Ctx
-from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.layerkit.recognise import MatchCtx
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.variables import find_variables
 
 
@@ -93,14 +93,14 @@ class ModuleTranslator(InitWriter):
     def _body_methods(self) -> list[ast.FunctionDef]:
         return [m for m in self.methods if m is not self.init and not is_generated_method(m)]
 
-    def _run_bodies(self, vars_: dict[str, Var], deny: set[int]) -> tuple[dict[str, list[StmtEdit]], dict[str, Ctx]]:
+    def _run_bodies(self, vars_: dict[str, Var], deny: set[int]) -> tuple[dict[str, list[StmtEdit]], dict[str, MatchCtx]]:
         out: dict[str, list[StmtEdit]] = {}
-        ctxs: dict[str, Ctx] = {}
+        ctxs: dict[str, MatchCtx] = {}
         for m in self._body_methods():
             params = params_of(m)
             self_name = params[0] if params else "self"
             tensors = locals_of(m) - {self_name}
-            ctx = Ctx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
+            ctx = MatchCtx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
                       training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny)
             rw = BodyRewriter(ctx, params)
             out[m.name] = rw.run(m.body)
@@ -199,7 +199,7 @@ class ModuleTranslator(InitWriter):
             return None
         return self._emit(edits, ctxs, groups, matches, others)
 
-    def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], groups: dict[frozenset[str], list[Match]],
+    def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], groups: dict[frozenset[str], list[Match]],
               matches: list[Match], others: list[ast.Call]) -> ModuleResult:
         st, env = self.st, self.env
         assert self.init is not None
@@ -409,7 +409,7 @@ class ModuleTranslator(InitWriter):
                 continue
             self.findings.append(Finding(n, "XL501", kept_message(q)))
 
-    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], kept: list[str], matches: list[Match],
+    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], kept: list[str], matches: list[Match],
                 removed_spans: list[tuple[int, int]]) -> None:
         st = self.st
         for a in kept:

@@ -12,8 +12,8 @@ import ast
 import re
 
 from kerastf_xlate.tokeras.common import FileEnv, build_call, free_names
-from kerastf_xlate.tokeras.ir import Match, Var
-from kerastf_xlate.tokeras.text import SourceText, self_attr
+from kerastf_xlate.layerkit.recognise import Match, Var
+from kerastf_xlate.syntax import SourceText, self_attr
 
 
 class InitWriter:

@@ -6,7 +6,7 @@ import keyword
 import os
 import re
 
-from kerastf_xlate.tokeras.ir import LayerSpec, Var
+from kerastf_xlate.layerkit.recognise import LayerSpec, Var
 
 # attribute names a keras.Model / Layer already uses: a layer must not shadow them
 RESERVED = frozenset({

@@ -32,18 +32,18 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerastf_xlate.tokeras.context import Ctx, init_arg, ints, resolved
-from kerastf_xlate.tokeras.ir import LayerSpec, Match, Var
+from kerastf_xlate.layerkit.recognise import MatchCtx, init_arg, ints, resolved
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, Var
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.shape_args import graph_only
-from kerastf_xlate.tokeras.text import assigned, const, is_int, is_name, kwarg, only_args, same, tuple_assign
-from kerastf_xlate.totf.handlers.normalization_extra import group_norm_any_rank_lines
-from kerastf_xlate.totf.handlers.preprocessing import nested_shape
+from kerastf_xlate.syntax import assigned, const, is_int, is_name, kwarg, only_args, same, tuple_assign
+from kerastf_xlate.layers.normalization_extra import group_norm_any_rank_lines
+from kerastf_xlate.layers.preprocessing import nested_shape
 
 _EPSILON = 1e-07  # keras.config.epsilon(), Normalization's floor on the standard deviation
 
 
-def _call_of(node: ast.AST | None, ctx: Ctx, q: str, n_args: int) -> ast.Call | None:
+def _call_of(node: ast.AST | None, ctx: MatchCtx, q: str, n_args: int) -> ast.Call | None:
     """``q(a1, ..., an)`` with positional arguments only."""
     if isinstance(node, ast.Call) and ctx.names.call(node) == q and len(node.args) == n_args and not node.keywords \
             and not any(isinstance(a, ast.Starred) for a in node.args):
@@ -55,7 +55,7 @@ def _call_of(node: ast.AST | None, ctx: Ctx, q: str, n_args: int) -> ast.Call | 
 
 
 @sequence_idiom
-def group_norm(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def group_norm(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """``out = tf.reshape(y, S)`` closing the statements above it (see the module docstring)."""
     last = assigned(stmts[i])
     close = _call_of(last[1], ctx, "tf.reshape", 2) if last is not None else None
@@ -94,7 +94,7 @@ def group_norm(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | N
     return last[0], Match(spec, stmts[i], [found["x"]], absorbed=found["absorbed"], hints=hints)
 
 
-def _static_form(ctx: Ctx, stmts: list[ast.stmt], i: int, close: ast.Call) -> dict[str, Any] | None:
+def _static_form(ctx: MatchCtx, stmts: list[ast.stmt], i: int, close: ast.Call) -> dict[str, Any] | None:
     """The five statements of a known input rank ending at ``stmts[i]`` (``out =
     tf.reshape(y, S)``, ``close``) -> what they compute."""
     if i < 4:
@@ -162,7 +162,7 @@ def _static_grouping(target: ast.List, axes_node: ast.expr | None, s: str) -> di
             "bshape": bshape, "dims": dims}
 
 
-def _any_rank(ctx: Ctx, stmts: list[ast.stmt], i: int) -> dict[str, Any] | None:
+def _any_rank(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> dict[str, Any] | None:
     """to-tf's GroupNormalization for an input of unknown rank (axis=-1): the eight statements
     ending at ``stmts[i]``, compared with what to-tf writes for the names found in them."""
     tf = ctx.names.tf_alias
@@ -208,7 +208,7 @@ def _any_rank(ctx: Ctx, stmts: list[ast.stmt], i: int) -> dict[str, Any] | None:
             "s": s, "bn": call, "absorbed": block[:-1]}
 
 
-def _param(node: ast.expr | None, bshape: list[int] | None, ctx: Ctx) -> Var | None | bool:
+def _param(node: ast.expr | None, bshape: list[int] | None, ctx: MatchCtx) -> Var | None | bool:
     """offset / scale: ``tf.reshape(variable, bshape)`` -> the variable, None -> None, else False
     (``bshape`` None: the any-rank form, already compared)."""
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
@@ -229,7 +229,7 @@ def _channels_fit(var: Var, channels: int | None) -> bool:
 # ------------------------------------------------------------------------------ Normalization
 
 
-def normalization(node: ast.AST, ctx: Ctx) -> Match | None:
+def normalization(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``(tf.cast(x, tf.float32) - mean) / std`` / ``mean + tf.cast(x, tf.float32) * std``."""
     if not isinstance(node, ast.BinOp):
         return None
@@ -274,7 +274,7 @@ def normalization(node: ast.AST, ctx: Ctx) -> Match | None:
     return graph_only(m) if ctx.graph else m
 
 
-def _uncast(x: ast.expr, ctx: Ctx) -> ast.expr | None:
+def _uncast(x: ast.expr, ctx: MatchCtx) -> ast.expr | None:
     """``tf.cast(x, tf.float32)`` -> x (Keras casts to the float32 compute dtype); a bare x only
     runs when it is float32 already (TensorFlow does not promote dtypes)."""
     if isinstance(x, ast.Call) and ctx.names.call(x) == "tf.cast":
@@ -284,11 +284,11 @@ def _uncast(x: ast.expr, ctx: Ctx) -> ast.expr | None:
     return x
 
 
-def _float32(node: ast.AST, ctx: Ctx) -> bool:
+def _float32(node: ast.AST, ctx: MatchCtx) -> bool:
     return ctx.names.qual(node) == "tf.float32" or const(node) == "float32"
 
 
-def _statistic(node: ast.AST, ctx: Ctx) -> tuple[ast.expr, list[int] | None] | None:
+def _statistic(node: ast.AST, ctx: MatchCtx) -> tuple[ast.expr, list[int] | None] | None:
     """``tf.constant(LITERAL, tf.float32)`` [reshaped to a literal shape] -> (literal, shape)."""
     shape = None
     if isinstance(node, ast.Call) and ctx.names.call(node) == "tf.reshape" and len(node.args) == 2 and not node.keywords:

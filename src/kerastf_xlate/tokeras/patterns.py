@@ -26,17 +26,17 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.tokeras.attention import attention
-from kerastf_xlate.tokeras.context import Ctx, init_arg
-from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.layerkit.recognise import MatchCtx, init_arg
+from kerastf_xlate.layerkit.recognise import Match
 from kerastf_xlate.tokeras.norm_extra import normalization
 from kerastf_xlate.tokeras.preprocessing import preprocessing
 from kerastf_xlate.tokeras.stateless import dropout_call, stateless
 from kerastf_xlate.tokeras.weighted import weighted
 
-__all__ = ["Ctx", "dropout_call", "init_arg", "match"]
+__all__ = ["MatchCtx", "dropout_call", "init_arg", "match"]
 
 
-def match(node: ast.AST, ctx: Ctx) -> Match | None:
+def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The layer application computed by ``node``, or None."""
     if not isinstance(node, ast.expr) or id(node) in ctx.deny:
         return None

@@ -38,12 +38,12 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerastf_xlate.tokeras.context import Ctx, tuple_src
-from kerastf_xlate.tokeras.ir import LayerSpec, Match
+from kerastf_xlate.layerkit.recognise import MatchCtx, tuple_src
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
 from kerastf_xlate.tokeras.sequences import sequence_idiom
 from kerastf_xlate.tokeras.shape_args import needs_shape
 from kerastf_xlate.tokeras.shapes import Shape
-from kerastf_xlate.tokeras.text import const, is_int, is_name, kwarg, only_args, same
+from kerastf_xlate.syntax import const, is_int, is_name, kwarg, only_args, same
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")  # Keras's resize interpolations
 _UPSAMPLING = ("bilinear", "bicubic", "lanczos3", "lanczos5", "area")  # UpSampling2D via tf.image.resize
@@ -51,7 +51,7 @@ _ENUM = {"BILINEAR": "bilinear", "NEAREST_NEIGHBOR": "nearest", "BICUBIC": "bicu
          "LANCZOS3": "lanczos3", "LANCZOS5": "lanczos5"}  # tf.image.ResizeMethod
 
 
-def preprocessing(node: ast.AST, ctx: Ctx) -> Match | None:
+def preprocessing(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The preprocessing layer one expression applies (see the module docstring)."""
     if isinstance(node, ast.Subscript):
         window = _window(node, ctx) if ctx.graph else None
@@ -71,7 +71,7 @@ def preprocessing(node: ast.AST, ctx: Ctx) -> Match | None:
 # ------------------------------------------------------------------------------ tf.image.resize
 
 
-def _method(node: ast.expr | None, ctx: Ctx) -> str | None:
+def _method(node: ast.expr | None, ctx: MatchCtx) -> str | None:
     if node is None:
         return "bilinear"
     v = const(node)
@@ -83,7 +83,7 @@ def _method(node: ast.expr | None, ctx: Ctx) -> str | None:
     return None
 
 
-def _resize_call(node: ast.AST | None, ctx: Ctx) -> tuple[ast.expr, list[ast.expr], str, bool] | None:
+def _resize_call(node: ast.AST | None, ctx: MatchCtx) -> tuple[ast.expr, list[ast.expr], str, bool] | None:
     """``tf.image.resize(images, [h, w], method=..., antialias=...)`` -> its parts."""
     if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.image.resize"
             and only_args(node, ["images", "size", "method", "preserve_aspect_ratio", "antialias", "name"])):
@@ -100,7 +100,7 @@ def _resize_call(node: ast.AST | None, ctx: Ctx) -> tuple[ast.expr, list[ast.exp
     return images, list(size.elts), method, antialias
 
 
-def _size(node: ast.expr, ctx: Ctx) -> str | None:
+def _size(node: ast.expr, ctx: MatchCtx) -> str | None:
     """A static size: a positive int, or (outside to-tf's code) a constant's name."""
     v = const(node)
     if is_int(v) and v > 0:
@@ -110,7 +110,7 @@ def _size(node: ast.expr, ctx: Ctx) -> str | None:
     return None
 
 
-def _scaled(sizes: list[ast.expr], x: ast.expr, ctx: Ctx) -> tuple[int, int] | None:
+def _scaled(sizes: list[ast.expr], x: ast.expr, ctx: MatchCtx) -> tuple[int, int] | None:
     """``[tf.shape(x)[1] * sh, tf.shape(x)[2] * sw]`` -> (sh, sw)."""
     out = []
     for axis, e in enumerate(sizes, start=1):
@@ -131,7 +131,7 @@ def _resizing(x: ast.expr, h: str, w: str, method: str, antialias: bool, node: a
     return Match(spec, node, [x])
 
 
-def _resize(node: ast.Call, ctx: Ctx) -> Match | None:
+def _resize(node: ast.Call, ctx: MatchCtx) -> Match | None:
     got = _resize_call(node, ctx)
     if got is None:
         return None
@@ -168,7 +168,7 @@ def _upsampling_size(shape: Shape, target: tuple[int, int]) -> dict[str, str] | 
 
 
 @sequence_idiom
-def resizing_block(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def resizing_block(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """to-tf's Resizing: ``d = x.dtype``, ``y = tf.image.resize(x, ...)``, then ``if
     y.dtype != d:`` round (integer images) and saturate-cast back; matched at the ``if``."""
     stmt = stmts[i]
@@ -211,7 +211,7 @@ def resizing_block(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match]
 # ------------------------------------------------------------------------------ CenterCrop
 
 
-def _window(node: ast.Subscript, ctx: Ctx) -> tuple[ast.expr, tuple[int, int], tuple[int, int]] | None:
+def _window(node: ast.Subscript, ctx: MatchCtx) -> tuple[ast.expr, tuple[int, int], tuple[int, int]] | None:
     """``tf.cast(x, tf.float32)[:, a:b, c:d, :]`` -> (x, (a, b), (c, d))."""
     cast, sl = node.value, node.slice
     if not (isinstance(cast, ast.Call) and ctx.names.call(cast) == "tf.cast" and len(cast.args) == 2 and not cast.keywords
@@ -274,7 +274,7 @@ def _category(n: int, mode: str, node: ast.AST, x: ast.expr) -> Match:
     return Match(LayerSpec("CategoryEncoding", {"num_tokens": repr(n), "output_mode": repr(mode)}), node, [x])
 
 
-def _bincount(node: ast.Call, ctx: Ctx) -> Match | None:
+def _bincount(node: ast.Call, ctx: MatchCtx) -> Match | None:
     """``tf.math.bincount(x, minlength=n, maxlength=n, dtype=tf.float32, axis=-1, binary_output=b)``."""
     if not only_args(node, ["arr", "weights", "minlength", "maxlength", "dtype", "name", "axis", "binary_output"]):
         return None
@@ -290,7 +290,7 @@ def _bincount(node: ast.Call, ctx: Ctx) -> Match | None:
     return _category(lo, "multi_hot" if binary else "count", node, x)
 
 
-def _one_hot_parts(node: ast.AST, ctx: Ctx) -> tuple[ast.expr, int] | None:
+def _one_hot_parts(node: ast.AST, ctx: MatchCtx) -> tuple[ast.expr, int] | None:
     """``tf.one_hot(tf.cast(ids, tf.int64), n, dtype=tf.float32)`` -> (ids, n)."""
     if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.one_hot"
             and only_args(node, ["indices", "depth", "on_value", "off_value", "axis", "dtype", "name"])):
@@ -306,7 +306,7 @@ def _one_hot_parts(node: ast.AST, ctx: Ctx) -> tuple[ast.expr, int] | None:
     return ids.args[0], n
 
 
-def _squeezed(node: ast.expr, ctx: Ctx) -> ast.expr | None:
+def _squeezed(node: ast.expr, ctx: MatchCtx) -> ast.expr | None:
     """``tf.squeeze(x, -1)`` -> x."""
     if isinstance(node, ast.Call) and ctx.names.call(node) == "tf.squeeze" and only_args(node, ["input", "axis", "name"]):
         axis = kwarg(node, "axis", 1)
@@ -315,7 +315,7 @@ def _squeezed(node: ast.expr, ctx: Ctx) -> ast.expr | None:
     return None
 
 
-def _one_hot(node: ast.Call, ctx: Ctx) -> Match | None:
+def _one_hot(node: ast.Call, ctx: MatchCtx) -> Match | None:
     got = _one_hot_parts(node, ctx)
     if got is None:
         return None
@@ -330,7 +330,7 @@ def _one_hot(node: ast.Call, ctx: Ctx) -> Match | None:
     return needs_shape(_category(n, "one_hot", node, ids), kept)
 
 
-def _one_hot_reduced(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
+def _one_hot_reduced(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     """``tf.reduce_sum(<one-hot>, axis=1)`` (count) / ``tf.reduce_max`` (multi_hot), inputs of
     rank > 2 (Keras counts with bincount on lower ranks, which differs on rank 1)."""
     if not only_args(node, ["input_tensor", "axis", "keepdims", "name"]) or const(kwarg(node, "axis", 1)) != 1:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import ast
 from typing import Callable
 
-from kerastf_xlate.tokeras.context import Ctx
-from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.layerkit.recognise import MatchCtx
+from kerastf_xlate.layerkit.recognise import Match
 
-SequenceIdiom = Callable[[Ctx, list[ast.stmt], int], "tuple[str, Match] | None"]
+SequenceIdiom = Callable[[MatchCtx, list[ast.stmt], int], "tuple[str, Match] | None"]
 SEQUENCES: list[SequenceIdiom] = []
 
 
@@ -35,7 +35,7 @@ def loaded_names(stmts: list[ast.stmt]) -> set[str]:
     return {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def find_sequence(ctx: Ctx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+def find_sequence(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
     """The first registered idiom that matches the sequence ending at ``stmts[i]`` and whose
     temporaries are not read after it."""
     for idiom in SEQUENCES:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from kerastf_xlate.tokeras.graph_inputs import App, propagator
-from kerastf_xlate.tokeras.ir import Match
+from kerastf_xlate.layerkit.recognise import Match
 from kerastf_xlate.tokeras.shapes import Shape, Unbuildable
 
 FROM_SHAPE = "from_shape"

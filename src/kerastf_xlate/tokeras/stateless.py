@@ -7,9 +7,9 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.tokeras.activations import match_activation
-from kerastf_xlate.tokeras.context import Ctx, data_format_ok, ints, padding_of, spatial, tuple_src
-from kerastf_xlate.tokeras.ir import LayerSpec, Match
-from kerastf_xlate.tokeras.text import UNKNOWN, const, is_int, kwarg, only_args, same
+from kerastf_xlate.layerkit.recognise import MatchCtx, data_format_ok, ints, padding_of, spatial, tuple_src
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.syntax import UNKNOWN, const, is_int, kwarg, only_args, same
 
 
 _POOL = {"tf.nn.max_pool1d": ("Max", 1), "tf.nn.max_pool2d": ("Max", 2), "tf.nn.max_pool3d": ("Max", 3),
@@ -17,7 +17,7 @@ _POOL = {"tf.nn.max_pool1d": ("Max", 1), "tf.nn.max_pool2d": ("Max", 2), "tf.nn.
          "tf.nn.max_pool": ("Max", 0), "tf.nn.avg_pool": ("Average", 0)}
 
 
-def _pool(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
+def _pool(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     kind, rank = _POOL[q]
     if not only_args(node, ["input", "ksize", "strides", "padding", "data_format", "name"]):
         return None
@@ -40,7 +40,7 @@ def _pool(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
     return Match(LayerSpec(f"{kind}Pooling{rank}D", args), node, [x])
 
 
-def _global_pool(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
+def _global_pool(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     if not only_args(node, ["input_tensor", "axis", "keepdims", "name"]):
         return None
     x, axis = kwarg(node, "input_tensor", 0), ints(kwarg(node, "axis", 1))
@@ -52,13 +52,13 @@ def _global_pool(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
     return Match(LayerSpec(f"Global{kind}Pooling{len(axis)}D", args), node, [x])
 
 
-def _batch_of(node: ast.AST, x: ast.AST, ctx: Ctx) -> bool:
+def _batch_of(node: ast.AST, x: ast.AST, ctx: MatchCtx) -> bool:
     """``tf.shape(x)[0]`` for the same ``x``."""
     return (isinstance(node, ast.Subscript) and const(node.slice) == 0 and isinstance(node.value, ast.Call)
             and ctx.names.call(node.value) == "tf.shape" and len(node.value.args) == 1 and same(node.value.args[0], x))
 
 
-def _reshape(node: ast.Call, ctx: Ctx) -> Match | None:
+def _reshape(node: ast.Call, ctx: MatchCtx) -> Match | None:
     if not only_args(node, ["tensor", "shape", "name"]):
         return None
     x, shape = kwarg(node, "tensor", 0), kwarg(node, "shape", 1)
@@ -78,7 +78,7 @@ def _reshape(node: ast.Call, ctx: Ctx) -> Match | None:
     return Match(LayerSpec("Reshape", {"target_shape": f"({target},)" if len(rest) == 1 else f"({target})"}), node, [x])
 
 
-def _pad(node: ast.Call, ctx: Ctx) -> Match | None:
+def _pad(node: ast.Call, ctx: MatchCtx) -> Match | None:
     if not only_args(node, ["tensor", "paddings", "mode", "constant_values", "name"]):
         return None
     x, pads = kwarg(node, "tensor", 0), const(kwarg(node, "paddings", 1))
@@ -108,7 +108,7 @@ _MERGE2 = {"tf.math.add": "Add", "tf.math.subtract": "Subtract", "tf.math.multip
 _STACKED = {"tf.math.reduce_prod": "Multiply", "tf.math.reduce_max": "Maximum", "tf.math.reduce_min": "Minimum"}
 
 
-def _merge(node: ast.AST, q: str | None, ctx: Ctx) -> Match | None:
+def _merge(node: ast.AST, q: str | None, ctx: MatchCtx) -> Match | None:
     if isinstance(node, ast.Call) and q == "tf.concat" and only_args(node, ["values", "axis", "name"]):
         vals, axis = kwarg(node, "values", 0), kwarg(node, "axis", 1)
         if axis is None or not is_int(const(axis)):
@@ -152,7 +152,7 @@ def _merge(node: ast.AST, q: str | None, ctx: Ctx) -> Match | None:
     return None
 
 
-def _chain(node: ast.Call, q: str, ctx: Ctx) -> list[ast.expr]:
+def _chain(node: ast.Call, q: str, ctx: MatchCtx) -> list[ast.expr]:
     """The operands of ``op(op(a, b), c)``, left-nested as Keras's merge layers combine their
     inputs (Subtract takes two: not unnested)."""
     xs = [node.args[1]]
@@ -165,7 +165,7 @@ def _chain(node: ast.Call, q: str, ctx: Ctx) -> list[ast.expr]:
     return xs[::-1]
 
 
-def _repeat(node: ast.Call, ctx: Ctx) -> Match | None:
+def _repeat(node: ast.Call, ctx: MatchCtx) -> Match | None:
     """``tf.repeat`` nested over axes 1, 2, 3 (UpSampling1D/2D/3D, nearest)."""
     chain: list[tuple[int, int]] = []
     cur: ast.AST | None = node
@@ -183,7 +183,7 @@ def _repeat(node: ast.Call, ctx: Ctx) -> Match | None:
     return Match(LayerSpec(f"UpSampling{len(sizes)}D", args), node, [cur])  # type: ignore[list-item]
 
 
-def _crop(node: ast.Subscript, ctx: Ctx) -> Match | None:
+def _crop(node: ast.Subscript, ctx: MatchCtx) -> Match | None:
     """``x[:, a:-b, c:, :]`` (Cropping1D/2D/3D)."""
     sl = node.slice
     if not isinstance(sl, ast.Tuple) or len(sl.elts) not in (3, 4, 5):
@@ -214,7 +214,7 @@ def _crop(node: ast.Subscript, ctx: Ctx) -> Match | None:
     return Match(LayerSpec(f"Cropping{rank}D", {"cropping": arg}), node, [node.value])
 
 
-def _transpose(node: ast.Call, ctx: Ctx) -> Match | None:
+def _transpose(node: ast.Call, ctx: MatchCtx) -> Match | None:
     if not only_args(node, ["a", "perm", "conjugate", "name"]) or kwarg(node, "conjugate", 2) is not None:
         return None
     x, perm = kwarg(node, "a", 0), kwarg(node, "perm", 1)
@@ -228,7 +228,7 @@ def _transpose(node: ast.Call, ctx: Ctx) -> Match | None:
     return Match(LayerSpec("Permute", {"dims": repr(tuple(dims))}), node, [x])
 
 
-def _tile(node: ast.Call, ctx: Ctx) -> Match | None:
+def _tile(node: ast.Call, ctx: MatchCtx) -> Match | None:
     """``tf.tile(tf.expand_dims(x, 1), [1, n, 1])`` (RepeatVector)."""
     if len(node.args) != 2 or node.keywords:
         return None
@@ -240,7 +240,7 @@ def _tile(node: ast.Call, ctx: Ctx) -> Match | None:
     return Match(LayerSpec("RepeatVector", {"n": ctx.st.seg(reps.elts[1])}), node, [inner.args[0]])
 
 
-def _dropout_ifexp(node: ast.IfExp, ctx: Ctx) -> Match | None:
+def _dropout_ifexp(node: ast.IfExp, ctx: MatchCtx) -> Match | None:
     """``tf.nn.dropout(x, rate) if training else x``."""
     if ctx.training is None or not (isinstance(node.test, ast.Name) and node.test.id == ctx.training):
         return None
@@ -251,7 +251,7 @@ def _dropout_ifexp(node: ast.IfExp, ctx: Ctx) -> Match | None:
     return got
 
 
-def dropout_call(node: ast.AST, ctx: Ctx) -> Match | None:
+def dropout_call(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``tf.nn.dropout(x, rate=r, noise_shape=..., seed=...)`` -> Dropout / SpatialDropout*D."""
     if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.nn.dropout"):
         return None
@@ -287,7 +287,7 @@ def dropout_call(node: ast.AST, ctx: Ctx) -> Match | None:
     return Match(LayerSpec(cls, args), node, [x], training=True)
 
 
-def _rescaling(node: ast.AST, ctx: Ctx) -> Match | None:
+def _rescaling(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``x * scale + offset`` as to-tf writes Rescaling (graph code only)."""
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
         return None
@@ -314,7 +314,7 @@ def _right_chain(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def stateless(node: ast.AST, ctx: Ctx) -> Match | None:
+def stateless(node: ast.AST, ctx: MatchCtx) -> Match | None:
     q = ctx.names.call(node)
     if isinstance(node, ast.Call) and q is not None:
         if q in _POOL:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
-from kerastf_xlate.tokeras.text import SourceText
+from kerastf_xlate.syntax import SourceText
 from kerastf_xlate.totf.common import bound_from_calls
 from kerastf_xlate.totf.training import _VALUE_CALLS
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources

@@ -7,12 +7,12 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.tokeras.activations import match_activation
-from kerastf_xlate.tokeras.context import Ctx, data_format_ok, init_arg, padding_of, resolved, spatial, tuple_src
-from kerastf_xlate.tokeras.ir import LayerSpec, Match
-from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
+from kerastf_xlate.layerkit.recognise import MatchCtx, data_format_ok, init_arg, padding_of, resolved, spatial, tuple_src
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.syntax import const, is_int, kwarg, only_args, same
 
 
-def _dense(node: ast.AST, ctx: Ctx) -> Match | None:
+def _dense(node: ast.AST, ctx: MatchCtx) -> Match | None:
     x = w = None
     op = "matmul"
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
@@ -37,7 +37,7 @@ def _dense(node: ast.AST, ctx: Ctx) -> Match | None:
 _CONV = {"tf.nn.conv1d": 1, "tf.nn.conv2d": 2, "tf.nn.conv3d": 3, "tf.nn.convolution": 0}
 
 
-def _conv(node: ast.AST, ctx: Ctx) -> Match | None:
+def _conv(node: ast.AST, ctx: MatchCtx) -> Match | None:
     if not isinstance(node, ast.Call):
         return None
     q = ctx.names.call(node)
@@ -118,7 +118,7 @@ def _set_conv_args(spec: LayerSpec, strides: tuple[int, ...], pad: str, dil: tup
         spec.args["dilation_rate"] = tuple_src(dil)
 
 
-def _embedding(node: ast.AST, ctx: Ctx) -> Match | None:
+def _embedding(node: ast.AST, ctx: MatchCtx) -> Match | None:
     if not isinstance(node, ast.Call):
         return None
     q = ctx.names.call(node)
@@ -140,13 +140,13 @@ def _embedding(node: ast.AST, ctx: Ctx) -> Match | None:
     return Match(spec, node, [ids])
 
 
-def _core(node: ast.AST, ctx: Ctx) -> Match | None:
+def _core(node: ast.AST, ctx: MatchCtx) -> Match | None:
     from kerastf_xlate.tokeras.weighted_extra import extra_core  # it imports this module
 
     return _dense(node, ctx) or _conv(node, ctx) or extra_core(node, ctx)
 
 
-def _with_bias(node: ast.AST, ctx: Ctx) -> Match | None:
+def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``core + b`` / ``tf.nn.bias_add(core, b)`` / ``tf.add(core, b)``, or a bare core."""
     pairs: list[tuple[ast.expr, ast.expr]] = []
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -182,7 +182,7 @@ def _with_bias(node: ast.AST, ctx: Ctx) -> Match | None:
     return None
 
 
-def _prelu(node: ast.AST, ctx: Ctx) -> Match | None:
+def _prelu(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``tf.nn.relu(x) - alpha * tf.nn.relu(-x)`` (what to-tf writes for PReLU)."""
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub)):
         return None
@@ -207,7 +207,7 @@ def _prelu(node: ast.AST, ctx: Ctx) -> Match | None:
     return Match(spec, node, [x])
 
 
-def _rms_norm(node: ast.AST, ctx: Ctx) -> Match | None:
+def _rms_norm(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=a, keepdims=True) + eps) * scale``."""
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and isinstance(node.left, ast.BinOp)
             and isinstance(node.left.op, ast.Mult)):
@@ -234,7 +234,7 @@ def _rms_norm(node: ast.AST, ctx: Ctx) -> Match | None:
     return Match(spec, node, [x])
 
 
-def weighted(node: ast.AST, ctx: Ctx) -> Match | None:
+def weighted(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """A weighted layer application, with its bias and activation folded in."""
     act = match_activation(node, ctx.names, ctx.st)
     if act is not None and act.fold is not None:

@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kerastf_xlate.tokeras.context import Ctx, data_format_ok, init_arg, padding_of, resolved, spatial, tuple_src
-from kerastf_xlate.tokeras.ir import Dim, LayerSpec, Match, Var
+from kerastf_xlate.layerkit.recognise import MatchCtx, data_format_ok, init_arg, padding_of, resolved, spatial, tuple_src
+from kerastf_xlate.layerkit.recognise import VarDim, LayerSpec, Match, Var
 from kerastf_xlate.tokeras.shapes import Fact, Shape, Unbuildable
 from kerastf_xlate.tokeras.shapes import _val as _literal
-from kerastf_xlate.tokeras.text import const, is_int, kwarg, only_args, same
-from kerastf_xlate.tokeras.variables import _SCALING
+from kerastf_xlate.syntax import const, is_int, kwarg, only_args, same
+from kerastf_xlate.layerkit.recognise import _SCALING
 from kerastf_xlate.tokeras.weighted import _set_conv_args
 
 # ------------------------------------------------------------------------------ transposed convolutions
@@ -36,7 +36,7 @@ _TRANSPOSE = {"tf.nn.conv1d_transpose": 1, "tf.nn.conv2d_transpose": 2, "tf.nn.c
 _TRANSPOSE_PARAMS = ["input", "filters", "output_shape", "strides", "padding", "data_format", "dilations", "name"]
 
 
-def _conv_transpose(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
+def _conv_transpose(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     """``tf.nn.conv2d_transpose(x, k, output_shape, strides, padding, dilations=...)``, kernel
     ``[*kernel_size, filters, in]`` (Keras's layout is TensorFlow's)."""
     if not only_args(node, _TRANSPOSE_PARAMS):
@@ -67,7 +67,7 @@ def _conv_transpose(node: ast.Call, q: str, ctx: Ctx) -> Match | None:
 
 
 def _input_sizes(shape: ast.expr | None, x: ast.expr, var: Var, kernel: tuple[int, ...], strides: tuple[int, ...],
-                 dil: tuple[int, ...], pad: str, ctx: Ctx) -> tuple[int | None, ...] | None:
+                 dil: tuple[int, ...], pad: str, ctx: MatchCtx) -> tuple[int | None, ...] | None:
     """The input's spatial sizes an ``output_shape`` implies (None where it reads them from
     ``tf.shape(x)``), or None when it is not the shape Keras computes (``output_padding=None``).
 
@@ -99,7 +99,7 @@ def _input_sizes(shape: ast.expr | None, x: ast.expr, var: Var, kernel: tuple[in
     return tuple(out)
 
 
-def _same_size(node: ast.expr, var: Var, axis: int, ctx: Ctx) -> bool:
+def _same_size(node: ast.expr, var: Var, axis: int, ctx: MatchCtx) -> bool:
     """``node`` is the size of ``var``'s axis ``axis`` (< 0): the same literal, the same
     source as in its shape, or ``var.shape[axis]``."""
     assert var.shape is not None
@@ -110,7 +110,7 @@ def _same_size(node: ast.expr, var: Var, axis: int, ctx: Ctx) -> bool:
             and ctx.var(node.value.value) is var and const(node.slice) in (axis, axis + len(var.shape)))
 
 
-def _dim_of(node: ast.AST, x: ast.expr, axis: int, ctx: Ctx) -> bool:
+def _dim_of(node: ast.AST, x: ast.expr, axis: int, ctx: MatchCtx) -> bool:
     """``tf.shape(x)[axis]`` or ``x.shape[axis]`` for the op's own input ``x``."""
     if not (isinstance(node, ast.Subscript) and const(node.slice) == axis and is_int(const(node.slice))):
         return False
@@ -120,7 +120,7 @@ def _dim_of(node: ast.AST, x: ast.expr, axis: int, ctx: Ctx) -> bool:
     return isinstance(v, ast.Attribute) and v.attr == "shape" and same(v.value, x)
 
 
-def _affine(node: ast.AST, x: ast.expr, axis: int, ctx: Ctx, depth: int = 0) -> tuple[int, int] | None:
+def _affine(node: ast.AST, x: ast.expr, axis: int, ctx: MatchCtx, depth: int = 0) -> tuple[int, int] | None:
     """``(a, b)`` when ``node`` computes ``a * n + b`` from ``n = tf.shape(x)[axis]`` with
     integer ``+``, ``-`` and ``*``; None otherwise."""
     v = const(node)
@@ -150,7 +150,7 @@ _CONV2D_OPS = {
 }
 
 
-def _conv1d_as_2d(node: ast.Call, ctx: Ctx) -> Match | None:
+def _conv1d_as_2d(node: ast.Call, ctx: MatchCtx) -> Match | None:
     """``tf.squeeze(<2-D depthwise or separable conv of tf.expand_dims(x, 1) with kernels
     tf.expand_dims(k, 0)>, [1])``: how Keras's TensorFlow backend runs the 1-D layers."""
     if not only_args(node, ["input", "axis", "name"]) or const(kwarg(node, "axis", 1)) not in (1, [1], (1,)):
@@ -195,7 +195,7 @@ def _conv1d_as_2d(node: ast.Call, ctx: Ctx) -> Match | None:
     return Match(spec, node, [x], foldable=True)
 
 
-def _unit_axis(node: ast.expr | None, axis: int, ctx: Ctx) -> ast.expr | None:
+def _unit_axis(node: ast.expr | None, axis: int, ctx: MatchCtx) -> ast.expr | None:
     """``e`` from ``tf.expand_dims(e, axis)``, or from ``e[None]`` (axis 0) / ``e[:, None]``
     (axis 1), ``tf.newaxis`` for None too."""
     if isinstance(node, ast.Call) and ctx.names.call(node) == "tf.expand_dims" and only_args(node, ["input", "axis", "name"]):
@@ -255,7 +255,7 @@ def split_equation(equation: Any) -> Equation | None:
     return None
 
 
-def _einsum(node: ast.AST, ctx: Ctx) -> Match | None:
+def _einsum(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``tf.einsum(eq, x, kernel)``, alone or with a bias added (``+ b``, ``b +``,
     ``tf.add``, ``tf.nn.bias_add``)."""
     pairs: list[tuple[ast.expr, ast.expr]] = []
@@ -282,7 +282,7 @@ def _einsum(node: ast.AST, ctx: Ctx) -> Match | None:
     return _einsum_call(node, ctx, None)
 
 
-def _einsum_call(node: ast.AST, ctx: Ctx, bias: Var | None) -> Match | None:
+def _einsum_call(node: ast.AST, ctx: MatchCtx, bias: Var | None) -> Match | None:
     if not (isinstance(node, ast.Call) and ctx.names.call(node) in ("tf.einsum", "tf.linalg.einsum")):
         return None
     if node.keywords or len(node.args) != 3 or any(isinstance(a, ast.Starred) for a in node.args):
@@ -313,7 +313,7 @@ def _einsum_sizes(eq: Equation, kernel: Var, bias: Var | None) -> tuple[list[str
     the end of the output: so the bias's first axis is a bias axis, and a 1 after it is a
     broadcast axis (or a bias axis of size 1: the same weight)."""
     assert kernel.shape is not None
-    sizes: dict[str, Dim | None] = {c: kernel.shape[eq.weight.index(c)] if c in eq.weight else None for c in eq.sized}
+    sizes: dict[str, VarDim | None] = {c: kernel.shape[eq.weight.index(c)] if c in eq.weight else None for c in eq.sized}
     axes = ""
     if bias is not None:
         shape = bias.shape
@@ -349,7 +349,7 @@ def _fan_axes(eq: Equation) -> tuple[list[int], list[int]]:
     return [i for i, c in enumerate(eq.weight) if c not in eq.output], out
 
 
-def _einsum_kernel_init(spec: LayerSpec, var: Var, eq: Equation, ctx: Ctx) -> None:
+def _einsum_kernel_init(spec: LayerSpec, var: Var, eq: Equation, ctx: MatchCtx) -> None:
     """to-tf writes a VarianceScaling kernel initializer of EinsumDense as
     ``_variance_scaling_axes(shape, scale, mode, dist, input_axes, output_axes)`` with the
     fan axes the layer computes: the initializer is then the one without axes."""
@@ -370,7 +370,7 @@ def _einsum_kernel_init(spec: LayerSpec, var: Var, eq: Equation, ctx: Ctx) -> No
 
 # ------------------------------------------------------------------------------ entry points
 
-def extra_core(node: ast.AST, ctx: Ctx) -> Match | None:
+def extra_core(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """A transposed convolution, a 1-D depthwise / separable convolution, or an EinsumDense."""
     q = ctx.names.call(node) if isinstance(node, ast.Call) else None
     if q in _TRANSPOSE:
@@ -408,7 +408,7 @@ def extra_facts(app: int, m: Match) -> list[Fact]:
     if kernel is None or kernel.shape is None:
         return facts
 
-    def fact(d: Dim, axis: int) -> None:
+    def fact(d: VarDim, axis: int) -> None:
         if kernel.lazy is not None or d.from_input:  # type: ignore[union-attr]
             facts.append(Fact(app, "lazy", axis))
         elif d.value is not None:

@@ -31,7 +31,7 @@ from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
-from kerastf_xlate.totf.initializers import helpers_source
+from kerastf_xlate.initializers import helpers_source
 from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
 from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass

@@ -15,9 +15,9 @@ from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
 from kerastf_xlate.rules import Rule
-from kerastf_xlate.totf.handlers import load_handlers, template_handler
-from kerastf_xlate.totf.initializers import init_expr
-from kerastf_xlate.totf.ir import Ctx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
+from kerastf_xlate.layers import load_handlers, template_handler
+from kerastf_xlate.initializers import init_expr
+from kerastf_xlate.layerkit.emit import EmitCtx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
 
 MULTI_INPUT_HANDLERS = {"merge", "concatenate", "dot", "attention"}
 
@@ -234,7 +234,7 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
     return values, src
 
 
-def run_handler(node: LayerNode, ctx: Ctx) -> Emitted:
+def run_handler(node: LayerNode, ctx: EmitCtx) -> Emitted:
     rule = node.rule
     if rule.call is not None:
         return template_handler(ctx)

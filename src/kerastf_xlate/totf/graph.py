@@ -19,7 +19,7 @@ from kerastf_xlate.totf.common import (
     Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_lines,
     weights_methods,
 )
-from kerastf_xlate.totf.ir import Ctx, Shape, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.totf.splice import Source
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
@@ -341,7 +341,7 @@ class GraphBuilder:
                 continue
             try:
                 values, src = arg_values(layer, self.text_lines)
-                ctx = Ctx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
+                ctx = EmitCtx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
                 emitted = run_handler(layer, ctx)
             except Unsupported as exc:
                 if id(layer) in created or layer.emitted:

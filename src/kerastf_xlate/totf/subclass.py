@@ -20,7 +20,7 @@ from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.totf.common import Blocked, LayerNode, Namer, arg_values, make_layer, run_handler, source_of, weight_lines, weights_methods
 from kerastf_xlate.totf.graph import _weight_order
-from kerastf_xlate.totf.ir import Ctx, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
 
 # Keras Layer/Model attributes that a tf.Module lacks: using any of them on self blocks.
 KERAS_SELF_API = {
@@ -219,7 +219,7 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
             values, src = arg_values(node, text_lines, stored)
             multi = node.multi_input
             param = "inputs" if multi else "x"
-            ctx = Ctx(node.rule, values, src, a.attr, None if multi else ["x"], param, [None], "x", "training")
+            ctx = EmitCtx(node.rule, values, src, a.attr, None if multi else ["x"], param, [None], "x", "training")
             emitted = run_handler(node, ctx)
         except Unsupported as exc:
             node.kept, node.kept_code = str(exc), "XL302"

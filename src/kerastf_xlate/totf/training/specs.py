@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import KERAS_ROOTS, dotted
+from kerastf_xlate.static import UNKNOWN, literal
 from kerastf_xlate.totf.common import Blocked, source_of
 
 
@@ -112,13 +113,8 @@ def quote(text: str) -> str:
 
 
 def literal_value(node: ast.AST | None) -> object:
-    try:
-        return ast.literal_eval(node) if node is not None else None
-    except (ValueError, SyntaxError, TypeError):
-        return _UNKNOWN
-
-
-_UNKNOWN = object()
+    """The literal value of an argument (None when it is absent), or UNKNOWN."""
+    return None if node is None else literal(node)
 
 
 @dataclass
@@ -295,7 +291,7 @@ def loss_expr(node: ast.expr, names: KerasNames, lines: list[str]) -> Expr:
                     raise TrainingBlocked(f"`{cls}(ignore_class=...)` is not translated", value)
                 continue
             if name == "reduction":
-                if v is _UNKNOWN or v not in _REDUCTIONS:
+                if v is UNKNOWN or v not in _REDUCTIONS:
                     raise TrainingBlocked(f"`{cls}(reduction=...)` must be one of Keras's reduction strings", value)
                 if v in ("sum_over_batch_size", "mean"):
                     continue

@@ -5,12 +5,12 @@ keeps such calls as Keras."""
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Dim, Emitted, Unsupported, Weight
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Dim, Emitted, Unsupported, Weight
 
 
 @handler("attention")
-def attention(ctx: Ctx) -> Emitted:
+def attention(ctx: EmitCtx) -> Emitted:
     if ctx.inputs is not None and len(ctx.inputs) not in (2, 3):
         raise Unsupported(f"{ctx.rule.layer} takes [query, value] or [query, value, key]")
     if ctx.call_kwargs and any(k != "training" for k in ctx.call_kwargs):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, Weight
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, Weight
 
 
 @handler("group_norm")
-def group_norm(ctx: Ctx) -> Emitted:
+def group_norm(ctx: EmitCtx) -> Emitted:
     """Reshape the channel axis into [groups, channels // groups], tf.nn.moments over every
     non-batch axis but the groups axis, normalize (inv = rsqrt(var + eps) * gamma;
     x * inv + beta - mean * inv, as Keras), reshape back."""
@@ -66,7 +66,7 @@ def group_norm(ctx: Ctx) -> Emitted:
     return Emitted(weights, lines, ctx.shape)
 
 
-def _group_norm_any_rank(ctx: Ctx) -> Emitted:
+def _group_norm_any_rank(ctx: EmitCtx) -> Emitted:
     """The same arithmetic when the input rank is known only at run time (axis=-1)."""
     if ctx.value("axis") != -1:
         raise Unsupported("GroupNormalization on an axis other than -1 needs a known input rank")
@@ -110,7 +110,7 @@ def group_norm_any_rank_lines(x: str, y: str, out: str, groups: object, eps: flo
 
 
 @handler("rms_norm")
-def rms_norm(ctx: Ctx) -> Emitted:
+def rms_norm(ctx: EmitCtx) -> Emitted:
     """``x * rsqrt(mean(x**2, axis, keepdims) + epsilon) * scale`` (``ops.rms_normalization``)."""
     value = ctx.value("axis")
     if isinstance(value, int) and not isinstance(value, bool):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.sources import with_newline
+from kerastf_xlate.static import UNKNOWN, is_int, literal
 
-UNKNOWN = object()  # a value that is not a constant expression
 
 
 class SourceText:
@@ -93,12 +93,9 @@ _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 
 def const(node: ast.AST | None) -> Any:
     """The value of a literal or of arithmetic on literals (``1.0 - 0.99``), or UNKNOWN."""
-    if node is None:
-        return UNKNOWN
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        pass
+    value = literal(node)
+    if value is not UNKNOWN or node is None:
+        return value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         a, b = const(node.left), const(node.right)
         if _num(a) and _num(b):
@@ -115,10 +112,6 @@ def const(node: ast.AST | None) -> Any:
 
 def _num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def same(a: ast.AST | None, b: ast.AST | None) -> bool:

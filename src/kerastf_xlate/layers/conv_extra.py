@@ -8,16 +8,16 @@ backend does (``keras/src/backend/tensorflow/nn.py``).
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import activation_lines, handler
-from kerastf_xlate.totf.handlers._shapes import conv_out, padding_value, rank_of
-from kerastf_xlate.totf.ir import Ctx, Dim, DimT, Emitted, Unsupported, Weight, tuple_arg
+from kerastf_xlate.layers import activation_lines, handler
+from kerastf_xlate.layerkit.shapes import conv_out, padding_value, rank_of
+from kerastf_xlate.layerkit.emit import EmitCtx, Dim, DimT, Emitted, Unsupported, Weight, tuple_arg
 
 
-def _filters(ctx: Ctx) -> DimT:
+def _filters(ctx: EmitCtx) -> DimT:
     return ctx.value("filters") if ctx.is_literal("filters") else Dim(ctx.arg("filters"))
 
 
-def _padding(ctx: Ctx) -> str:
+def _padding(ctx: EmitCtx) -> str:
     padding = ctx.value("padding")
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
         raise Unsupported(f"padding={padding!r}")
@@ -44,7 +44,7 @@ def _times(d: DimT, k: int) -> DimT:
     return None
 
 
-def _bias_lines(ctx: Ctx, weights: list[Weight], size: DimT) -> list[str]:
+def _bias_lines(ctx: EmitCtx, weights: list[Weight], size: DimT) -> list[str]:
     if not ctx.value("use_bias"):
         return []
     weights.append(Weight("bias", (size,), ctx.arg("bias_initializer")))
@@ -52,7 +52,7 @@ def _bias_lines(ctx: Ctx, weights: list[Weight], size: DimT) -> list[str]:
 
 
 @handler("conv_transpose")
-def conv_transpose(ctx: Ctx) -> Emitted:
+def conv_transpose(ctx: EmitCtx) -> Emitted:
     """``ops.conv_transpose``: output size per axis is ``(n - 1) * s + max(k_eff, s)`` for
     'valid' and ``n * s`` for 'same' (output_padding=None); kernel [*k, filters, in]."""
     rank = rank_of(ctx.rule.layer)
@@ -99,7 +99,7 @@ def conv_transpose(ctx: Ctx) -> Emitted:
     return Emitted(weights, lines, out_shape)
 
 
-def _depthwise_setup(ctx: Ctx) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], str, int]:
+def _depthwise_setup(ctx: EmitCtx) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...], str, int]:
     rank = rank_of(ctx.rule.layer)
     kernel = tuple_arg(ctx.value("kernel_size"), rank, "kernel_size")
     strides = tuple_arg(ctx.value("strides"), rank, "strides")
@@ -134,7 +134,7 @@ def _conv2d_args(rank: int, strides: tuple[int, ...], dilation: tuple[int, ...],
     return text
 
 
-def _spatial_out(ctx: Ctx, rank: int, kernel: tuple[int, ...], strides: tuple[int, ...],
+def _spatial_out(ctx: EmitCtx, rank: int, kernel: tuple[int, ...], strides: tuple[int, ...],
                  dilation: tuple[int, ...], padding: str, channels: DimT) -> tuple | None:  # type: ignore[type-arg]
     shape = ctx.shape
     if shape is None or len(shape) != rank + 2:
@@ -144,7 +144,7 @@ def _spatial_out(ctx: Ctx, rank: int, kernel: tuple[int, ...], strides: tuple[in
 
 
 @handler("depthwise_conv")
-def depthwise_conv(ctx: Ctx) -> Emitted:
+def depthwise_conv(ctx: EmitCtx) -> Emitted:
     """``ops.depthwise_conv``: kernel [*k, in, depth_multiplier], bias [in * depth_multiplier]."""
     rank, kernel, strides, dilation, padding, multiplier = _depthwise_setup(ctx)
     in_ch = ctx.dim(-1)
@@ -163,7 +163,7 @@ def depthwise_conv(ctx: Ctx) -> Emitted:
 
 
 @handler("separable_conv")
-def separable_conv(ctx: Ctx) -> Emitted:
+def separable_conv(ctx: EmitCtx) -> Emitted:
     """``ops.separable_conv``: depthwise kernel [*k, in, dm], pointwise [*1s, in * dm, filters]."""
     rank, kernel, strides, dilation, padding, multiplier = _depthwise_setup(ctx)
     in_ch = ctx.dim(-1)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import math
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 _ALPHA = 1.6732632423543772848170429916717
 _SCALE = 1.0507009873554804934193349852946
 
 
-def _number(ctx: Ctx, name: str) -> float | None:
+def _number(ctx: EmitCtx, name: str) -> float | None:
     """The literal value of a numeric argument (None when it is an expression)."""
     if not ctx.is_literal(name):
         return None
@@ -25,24 +25,24 @@ def _number(ctx: Ctx, name: str) -> float | None:
     return float(v)
 
 
-def _seed(ctx: Ctx) -> str:
+def _seed(ctx: EmitCtx) -> str:
     seed = ctx.src.get("seed", "None")
     return "" if seed == "None" else f", seed={seed}"
 
 
-def _training_block(ctx: Ctx, cond: str, body: list[str]) -> list[str]:
+def _training_block(ctx: EmitCtx, cond: str, body: list[str]) -> list[str]:
     lines = [f"if {cond}:"] + ["    " + ln for ln in body]
     if ctx.out != ctx.x:
         lines += ["else:", f"    {ctx.out} = {ctx.x}"]
     return lines
 
 
-def _identity(ctx: Ctx) -> Emitted:
+def _identity(ctx: EmitCtx) -> Emitted:
     return Emitted([], [] if ctx.out == ctx.x else [ctx.assign(ctx.x)], ctx.shape)
 
 
 @handler("gaussian_noise")
-def gaussian_noise(ctx: Ctx) -> Emitted:
+def gaussian_noise(ctx: EmitCtx) -> Emitted:
     stddev = _number(ctx, "stddev")
     if stddev == 0.0:
         return _identity(ctx)
@@ -54,7 +54,7 @@ def gaussian_noise(ctx: Ctx) -> Emitted:
 
 
 @handler("gaussian_dropout")
-def gaussian_dropout(ctx: Ctx) -> Emitted:
+def gaussian_dropout(ctx: EmitCtx) -> Emitted:
     rate = _number(ctx, "rate")
     if rate == 0.0:
         return _identity(ctx)
@@ -71,7 +71,7 @@ def gaussian_dropout(ctx: Ctx) -> Emitted:
 
 
 @handler("alpha_dropout")
-def alpha_dropout(ctx: Ctx) -> Emitted:
+def alpha_dropout(ctx: EmitCtx) -> Emitted:
     rate = _number(ctx, "rate")
     if rate is None:
         raise Unsupported("rate must be a literal number")

@@ -11,12 +11,11 @@ does); any other weight is created in ``__init__``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from kerastf_xlate.args import UNKNOWN
 from kerastf_xlate.rules import Rule
+from kerastf_xlate.static import UNKNOWN, Unsupported, snake
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,6 @@ class Dim:
 
 DimT = Union[int, Dim, None]
 Shape = tuple  # tuple[DimT, ...] including the batch axis; None for an unknown rank
-
-
-class Unsupported(Exception):
-    """Raised by a handler when this use of the layer cannot be translated faithfully."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ def shape_src(shape: tuple[DimT, ...]) -> str:
 
 
 @dataclass
-class Ctx:
+class EmitCtx:
     """Everything a handler may use about one layer application."""
 
     rule: Rule
@@ -146,7 +141,4 @@ def tuple_arg(value: Any, n: int, name: str = "argument") -> tuple[int, ...]:
     raise Unsupported(f"{name} must be an int or {n} ints, got {value!r}")
 
 
-def snake(name: str) -> str:
-    """Keras's layer-name convention: ``Conv2D`` -> ``conv2d``, ``BatchNormalization`` -> ``batch_normalization``."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+__all__ = ["Dim", "DimT", "EmitCtx", "Emitted", "Shape", "Unsupported", "Weight", "dim_src", "shape_src", "snake", "tuple_arg"]

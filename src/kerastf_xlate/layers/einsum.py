@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from kerastf_xlate.totf.handlers import activation_lines, handler
-from kerastf_xlate.totf.initializers import with_fan_axes
-from kerastf_xlate.totf.ir import Ctx, Dim, DimT, Emitted, Unsupported, Weight
+from kerastf_xlate.layers import activation_lines, handler
+from kerastf_xlate.initializers import with_fan_axes
+from kerastf_xlate.layerkit.emit import EmitCtx, Dim, DimT, Emitted, Unsupported, Weight
 
 
 def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_shape: object):  # type: ignore[no-untyped-def,type-arg]
@@ -85,7 +85,7 @@ def _analyze_split(split, bias_axes, input_shape, output_shape, left_elided=Fals
 
 
 @handler("einsum_dense")
-def einsum_dense(ctx: Ctx) -> Emitted:
+def einsum_dense(ctx: EmitCtx) -> Emitted:
     equation = ctx.value("equation")
     if not isinstance(equation, str):
         raise Unsupported("equation must be a string")

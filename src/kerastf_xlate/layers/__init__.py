@@ -1,6 +1,6 @@
 """Layer handlers, discovered from the modules of this package (not registered by hand).
 
-A handler is a function ``(ctx: Ctx) -> Emitted`` registered with ``@handler("name")``;
+A handler is a function ``(ctx: EmitCtx) -> Emitted`` registered with ``@handler("name")``;
 rule files name it in ``counterpart.handler``. Rules with a ``counterpart.call`` template
 need no handler: :func:`template_handler` fills the template.
 """
@@ -14,10 +14,10 @@ import re
 from typing import Callable
 
 from kerastf_xlate.activations import activation_template
-from kerastf_xlate.totf.initializers import init_expr
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.initializers import init_expr
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
-Handler = Callable[[Ctx], Emitted]
+Handler = Callable[[EmitCtx], Emitted]
 HANDLERS: dict[str, Handler] = {}
 _loaded = False
 
@@ -28,7 +28,7 @@ def handler(name: str) -> Callable[[Handler], Handler]:
             raise RuntimeError(f"handler {name!r} registered twice")
 
         @functools.wraps(func)
-        def checked(ctx: Ctx) -> Emitted:
+        def checked(ctx: EmitCtx) -> Emitted:
             emitted = func(ctx)
             # an initializer without a TF spelling must surface here, as Unsupported (the
             # layer is then kept as Keras), not later when the variables are written out
@@ -54,7 +54,7 @@ def load_handlers() -> dict[str, Handler]:
 _PH = re.compile(r"\{(\w+)\}")
 
 
-def template_handler(ctx: Ctx) -> Emitted:
+def template_handler(ctx: EmitCtx) -> Emitted:
     """Fill a rule's ``call`` template: {x}, {x0}.., {xs}, {argname}."""
     template = ctx.rule.call or ""
 
@@ -76,7 +76,7 @@ _SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "
                "ActivityRegularization", "Lambda"}
 
 
-def _template_shape(ctx: Ctx):  # type: ignore[no-untyped-def]
+def _template_shape(ctx: EmitCtx):  # type: ignore[no-untyped-def]
     """Static output shape of the template layers (None when unknown)."""
     shape = ctx.in_shapes[0] if ctx.in_shapes else None
     layer = ctx.rule.layer
@@ -99,7 +99,7 @@ def _template_shape(ctx: Ctx):  # type: ignore[no-untyped-def]
     return None
 
 
-def activation_lines(ctx: Ctx, arg: str = "activation") -> list[str]:
+def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
     """Statements applying the layer's ``activation=`` to ``ctx.out`` (none for linear)."""
     if arg not in ctx.src:
         return []

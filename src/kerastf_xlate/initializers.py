@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerastf_xlate.totf.ir import Unsupported
+from kerastf_xlate.static import Unsupported
 
 _FANS = '''def _fans(shape):
     """Keras's fan-in / fan-out: the receptive field multiplies the last two axes."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 
 @handler("reshape")
-def reshape(ctx: Ctx) -> Emitted:
+def reshape(ctx: EmitCtx) -> Emitted:
     target = ctx.value("target_shape")
     if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
         raise Unsupported("target_shape must be a tuple of ints")

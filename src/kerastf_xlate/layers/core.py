@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from kerastf_xlate.activations import activation_template
-from kerastf_xlate.totf.handlers import activation_lines, handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, Weight
+from kerastf_xlate.layers import activation_lines, handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, Weight
 
 
 @handler("dense")
-def dense(ctx: Ctx) -> Emitted:
+def dense(ctx: EmitCtx) -> Emitted:
     """``x @ kernel + bias``; on rank > 2 inputs only the last axis is contracted."""
     units = ctx.value("units") if ctx.is_literal("units") else None
     units_dim = units if isinstance(units, int) else _dim(ctx.arg("units"))
@@ -26,13 +26,13 @@ def dense(ctx: Ctx) -> Emitted:
 
 
 def _dim(src: str):  # type: ignore[no-untyped-def]
-    from kerastf_xlate.totf.ir import Dim
+    from kerastf_xlate.layerkit.emit import Dim
 
     return Dim(src)
 
 
 @handler("activation")
-def activation(ctx: Ctx) -> Emitted:
+def activation(ctx: EmitCtx) -> Emitted:
     lines = [ctx.assign(ctx.x)] + activation_lines(ctx)
     if len(lines) > 1 and lines[0] == f"{ctx.out} = {ctx.out}":
         lines = lines[1:]
@@ -40,7 +40,7 @@ def activation(ctx: Ctx) -> Emitted:
 
 
 @handler("relu")
-def relu(ctx: Ctx) -> Emitted:
+def relu(ctx: EmitCtx) -> Emitted:
     """keras.activations.relu(x, negative_slope, max_value, threshold), Keras 3 semantics."""
     slope = float(ctx.value("negative_slope"))
     max_value = ctx.value("max_value")
@@ -64,7 +64,7 @@ def relu(ctx: Ctx) -> Emitted:
 
 
 @handler("prelu")
-def prelu(ctx: Ctx) -> Emitted:
+def prelu(ctx: EmitCtx) -> Emitted:
     """``max(x, 0) + alpha * min(x, 0)`` with ``alpha`` shaped like the input (minus batch)."""
     shape = ctx.shape
     if shape is None:
@@ -79,7 +79,7 @@ def prelu(ctx: Ctx) -> Emitted:
 
 
 @handler("embedding")
-def embedding(ctx: Ctx) -> Emitted:
+def embedding(ctx: EmitCtx) -> Emitted:
     input_dim, output_dim = ctx.value("input_dim"), ctx.value("output_dim")
     weights = [Weight("embeddings", (input_dim, output_dim), ctx.arg("embeddings_initializer"))]
     x = ctx.x

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.handlers._shapes import conv_out, padding_value, rank_of
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, tuple_arg
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.shapes import conv_out, padding_value, rank_of
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, tuple_arg
 
 
 def _list_or_int(values: tuple[int, ...]) -> str:
@@ -12,7 +12,7 @@ def _list_or_int(values: tuple[int, ...]) -> str:
 
 
 @handler("pool")
-def pool(ctx: Ctx) -> Emitted:
+def pool(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     size = tuple_arg(ctx.value("pool_size"), rank, "pool_size")
     strides_v = ctx.value("strides")
@@ -33,7 +33,7 @@ def pool(ctx: Ctx) -> Emitted:
 
 
 @handler("global_pool")
-def global_pool(ctx: Ctx) -> Emitted:
+def global_pool(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     axes = list(range(1, rank + 1))
     keepdims = bool(ctx.value("keepdims"))

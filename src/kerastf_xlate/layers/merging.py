@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 
 _OPS = {"Add": "tf.add", "Subtract": "tf.subtract", "Multiply": "tf.multiply", "Average": "tf.add",
@@ -11,7 +11,7 @@ _OPS = {"Add": "tf.add", "Subtract": "tf.subtract", "Multiply": "tf.multiply", "
 
 
 @handler("merge")
-def merge(ctx: Ctx) -> Emitted:
+def merge(ctx: EmitCtx) -> Emitted:
     """Keras's ``Merge.call``: inputs of different ranks are first expanded at axis 1 to the
     largest rank, then combined pairwise left to right (``ops.add(ops.add(a, b), c)``, with
     broadcasting); Average divides the sum by the number of inputs."""
@@ -80,7 +80,7 @@ def _broadcast_shape(shapes: list) -> tuple | None:  # type: ignore[type-arg]
 
 
 @handler("concatenate")
-def concatenate(ctx: Ctx) -> Emitted:
+def concatenate(ctx: EmitCtx) -> Emitted:
     axis = ctx.value("axis")
     expr = f"tf.concat({ctx.xs}, axis={axis!r})"
     out = None

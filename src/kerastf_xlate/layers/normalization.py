@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, Weight
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, Weight
 
 
-def _axes(ctx: Ctx, value: object) -> list[int]:
+def _axes(ctx: EmitCtx, value: object) -> list[int]:
     axes = [value] if isinstance(value, int) else list(value)  # type: ignore[call-overload]
     rank = ctx.rank()
     if any(a < 0 for a in axes):
@@ -18,12 +18,12 @@ def _axes(ctx: Ctx, value: object) -> list[int]:
     return sorted(axes)
 
 
-def _param_shape(ctx: Ctx, axes: list[int]) -> tuple:  # type: ignore[type-arg]
+def _param_shape(ctx: EmitCtx, axes: list[int]) -> tuple:  # type: ignore[type-arg]
     return tuple(ctx.dim(a) for a in axes)
 
 
 @handler("batch_norm")
-def batch_norm(ctx: Ctx) -> Emitted:
+def batch_norm(ctx: EmitCtx) -> Emitted:
     """Inference: moving statistics. Training: batch statistics, and the moving statistics
     are updated with Keras's rule ``moving = moving * momentum + batch * (1 - momentum)``."""
     if ctx.value("renorm"):
@@ -75,7 +75,7 @@ def _flat(stat: str, var: str, last: bool) -> str:
     return stat if last else f"tf.reshape({stat}, {var}.shape)"
 
 
-def _bcast(ctx: Ctx, var: str, axes: list[int], last: bool) -> str:
+def _bcast(ctx: EmitCtx, var: str, axes: list[int], last: bool) -> str:
     if last:
         return var
     rank = ctx.rank() or 0
@@ -84,7 +84,7 @@ def _bcast(ctx: Ctx, var: str, axes: list[int], last: bool) -> str:
 
 
 @handler("layer_norm")
-def layer_norm(ctx: Ctx) -> Emitted:
+def layer_norm(ctx: EmitCtx) -> Emitted:
     axes = _axes(ctx, ctx.value("axis"))
     eps = float(ctx.value("epsilon"))
     pshape = _param_shape(ctx, axes)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.handlers._shapes import rank_of
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported, tuple_arg
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.shapes import rank_of
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, tuple_arg
 
 
 def _int(v: Any) -> bool:
@@ -31,13 +31,13 @@ def _pairs(value: Any, rank: int, name: str) -> list[tuple[int, int]]:
     return pairs  # type: ignore[return-value]
 
 
-def _check_rank(ctx: Ctx, rank: int) -> None:
+def _check_rank(ctx: EmitCtx, rank: int) -> None:
     if ctx.rank() not in (None, rank + 2):
         raise Unsupported(f"{ctx.rule.layer} needs an input of rank {rank + 2}, got {ctx.rank()}")
 
 
 @handler("cropping")
-def cropping(ctx: Ctx) -> Emitted:
+def cropping(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     _check_rank(ctx, rank)
     pairs = _pairs(ctx.value("cropping"), rank, "cropping")
@@ -56,7 +56,7 @@ def cropping(ctx: Ctx) -> Emitted:
 
 
 @handler("zero_padding")
-def zero_padding(ctx: Ctx) -> Emitted:
+def zero_padding(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     _check_rank(ctx, rank)
     pairs = _pairs(ctx.value("padding"), rank, "padding")
@@ -71,7 +71,7 @@ def zero_padding(ctx: Ctx) -> Emitted:
 
 
 @handler("upsampling")
-def upsampling(ctx: Ctx) -> Emitted:
+def upsampling(ctx: EmitCtx) -> Emitted:
     """Nearest: tf.repeat per spatial axis. UpSampling2D's other interpolations:
     tf.image.resize to (h * sh, w * sw), no antialiasing (``ops.image.resize``)."""
     rank = rank_of(ctx.rule.layer)

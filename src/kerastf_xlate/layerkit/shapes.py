@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.ir import DimT
+from kerastf_xlate.layerkit.emit import DimT
 
 
 def conv_out(n: DimT, k: int, s: int, d: int, padding: str) -> DimT:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 
 @handler("dropout")
-def dropout(ctx: Ctx) -> Emitted:
+def dropout(ctx: EmitCtx) -> Emitted:
     rate = ctx.arg("rate")
     x = ctx.x
     layer = ctx.rule.layer

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import activation_lines, handler
-from kerastf_xlate.totf.handlers._shapes import conv_out, padding_value, rank_of
-from kerastf_xlate.totf.ir import Ctx, Dim, Emitted, Unsupported, Weight, tuple_arg
+from kerastf_xlate.layers import activation_lines, handler
+from kerastf_xlate.layerkit.shapes import conv_out, padding_value, rank_of
+from kerastf_xlate.layerkit.emit import EmitCtx, Dim, Emitted, Unsupported, Weight, tuple_arg
 
 
-def _filters(ctx: Ctx):  # type: ignore[no-untyped-def]
+def _filters(ctx: EmitCtx):  # type: ignore[no-untyped-def]
     return ctx.value("filters") if ctx.is_literal("filters") else Dim(ctx.arg("filters"))
 
 
@@ -21,7 +21,7 @@ def strides_src(values: tuple[int, ...], rank: int) -> str:
 
 
 @handler("conv")
-def conv(ctx: Ctx) -> Emitted:
+def conv(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     kernel = tuple_arg(ctx.value("kernel_size"), rank, "kernel_size")
     strides = tuple_arg(ctx.value("strides"), rank, "strides")

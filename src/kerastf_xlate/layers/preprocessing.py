@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 _EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -28,7 +28,7 @@ def nested_shape(v: Any) -> tuple[int, ...] | None:
 
 
 @handler("normalization")
-def normalization(ctx: Ctx) -> Emitted:
+def normalization(ctx: EmitCtx) -> Emitted:
     """(x - mean) / max(sqrt(variance), epsilon), or x * max(sqrt(variance), epsilon) + mean
     with invert=True; mean/variance broadcast over the kept axes as in ``build()``."""
     if not ctx.is_literal("mean") or not ctx.is_literal("variance"):
@@ -88,7 +88,7 @@ def normalization(ctx: Ctx) -> Emitted:
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
 
 
-def _resize_lines(ctx: Ctx, src: str, height: int, width: int, method: str, antialias: bool) -> list[str]:
+def _resize_lines(ctx: EmitCtx, src: str, height: int, width: int, method: str, antialias: bool) -> list[str]:
     """``backend.image.resize`` then Resizing's cast back for integer images."""
     x, dtype, out = ctx.x, ctx.tmp("dtype"), ctx.out
     return [
@@ -101,12 +101,12 @@ def _resize_lines(ctx: Ctx, src: str, height: int, width: int, method: str, anti
     ]
 
 
-def _image_rank(ctx: Ctx) -> None:
+def _image_rank(ctx: EmitCtx) -> None:
     if ctx.rank() != 4:
         raise Unsupported(f"{ctx.rule.layer} on an input of rank {ctx.rank()} (batched images are translated)")
 
 
-def _hw(ctx: Ctx) -> tuple[int, int]:
+def _hw(ctx: EmitCtx) -> tuple[int, int]:
     h, w = ctx.value("height"), ctx.value("width")
     if not (_int(h) and _int(w)) or h <= 0 or w <= 0:
         raise Unsupported("height and width must be positive ints")
@@ -114,7 +114,7 @@ def _hw(ctx: Ctx) -> tuple[int, int]:
 
 
 @handler("resizing")
-def resizing(ctx: Ctx) -> Emitted:
+def resizing(ctx: EmitCtx) -> Emitted:
     if ctx.rank() not in (None, 3, 4):
         raise Unsupported(f"Resizing on an input of rank {ctx.rank()} (images are rank 3 or 4)")
     height, width = _hw(ctx)
@@ -135,7 +135,7 @@ def resizing(ctx: Ctx) -> Emitted:
 
 
 @handler("center_crop")
-def center_crop(ctx: Ctx) -> Emitted:
+def center_crop(ctx: EmitCtx) -> Emitted:
     """The central window when the image is at least (height, width); otherwise Keras's
     ``smart_resize``: the largest window of the target aspect ratio, resized (bilinear)."""
     _image_rank(ctx)
@@ -161,7 +161,7 @@ def center_crop(ctx: Ctx) -> Emitted:
 
 
 @handler("category_encoding")
-def category_encoding(ctx: Ctx) -> Emitted:
+def category_encoding(ctx: EmitCtx) -> Emitted:
     """one_hot: tf.one_hot (a trailing axis of size 1 is dropped first); multi_hot / count on
     inputs of rank <= 2: tf.math.bincount over the last axis (Keras's TF fast path), on
     higher ranks tf.one_hot reduced over axis 1."""

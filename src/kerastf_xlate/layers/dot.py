@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.totf.handlers import handler
-from kerastf_xlate.totf.ir import Ctx, Emitted, Unsupported
+from kerastf_xlate.layers import handler
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 
 _EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -16,7 +16,7 @@ def _normalize(t: str, axis: int) -> str:
 
 
 @handler("dot")
-def dot(ctx: Ctx) -> Emitted:
+def dot(ctx: EmitCtx) -> Emitted:
     if ctx.inputs is not None and len(ctx.inputs) != 2:
         raise Unsupported("Dot takes exactly two inputs")
     if len(ctx.in_shapes) != 2 or ctx.rank(0) is None or ctx.rank(1) is None:
