@@ -13,7 +13,7 @@ import pytest
 
 from kerastf_xlate.tokeras import translate, translate_full
 from kerastf_xlate.tokeras.shapes import Unbuildable, out_shape
-from kerastf_xlate.tokeras.weighted_extra import einsum_out_shape, split_equation
+from kerastf_xlate.layers.einsum import einsum_out_shape, split_equation
 from kerastf_xlate.totf import translate as to_tf
 from test_tokeras import assert_translates, src
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from kerastf_xlate.activations import activation_template
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.static import UNKNOWN, Unsupported, snake
 
@@ -141,4 +142,28 @@ def tuple_arg(value: Any, n: int, name: str = "argument") -> tuple[int, ...]:
     raise Unsupported(f"{name} must be an int or {n} ints, got {value!r}")
 
 
-__all__ = ["Dim", "DimT", "EmitCtx", "Emitted", "Shape", "Unsupported", "Weight", "dim_src", "shape_src", "snake", "tuple_arg"]
+def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
+    """Statements applying the layer's ``activation=`` to ``ctx.out`` (none for linear)."""
+    if arg not in ctx.src:
+        return []
+    value = ctx.values.get(arg)
+    src = ctx.src[arg]
+    if value is None and src == "None":
+        return []
+    if isinstance(value, str):
+        template = activation_template(value)
+        if template is None:
+            raise Unsupported(f"activation {value!r}")
+    else:
+        # a callable: keras.activations.relu / tf.nn.relu map to their TF spelling,
+        # anything else is called as it is
+        last = src.rsplit(".", 1)[-1]
+        template = activation_template(last) if "." in src else None
+        if template is None:
+            template = f"({src})({{x}})"
+    if template == "{x}":
+        return []
+    return [f"{ctx.out} = {template.replace('{x}', ctx.out)}"]
+
+
+__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "Shape", "Unsupported", "Weight", "dim_src", "shape_src", "snake", "tuple_arg"]

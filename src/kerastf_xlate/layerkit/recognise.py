@@ -15,10 +15,11 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from kerastf_xlate.initializers import init_expr
+from kerastf_xlate.layerkit.shapes import Fact
 from kerastf_xlate.resolve import TFNames
 from kerastf_xlate.rules import RuleSet
 from kerastf_xlate.static import UNKNOWN, Unsupported, literal
-from kerastf_xlate.initializers import init_expr
 from kerastf_xlate.syntax import SourceText, const, is_int, kwarg, self_attr
 
 
@@ -105,31 +106,6 @@ def keras_roles(spec: LayerSpec, rules: RuleSet) -> list[str]:
     roles = known + [r for r in spec.weights if r not in known]
     return [r for r in roles if spec.weights[r].trainable and not r.startswith("moving_")] + \
         [r for r in roles if not (spec.weights[r].trainable and not r.startswith("moving_"))]
-
-
-def input_hint(spec: LayerSpec) -> dict[str, Any]:
-    """What a layer applied to the model's input says about that input (used by verify to
-    make test inputs)."""
-    cls = spec.cls
-    w = spec.weights
-    hint: dict[str, Any] = {"cls": cls}
-    k = w.get("kernel") or w.get("depthwise_kernel") or w.get("embeddings")
-    dims = [d.value for d in k.shape] if k is not None and k.shape is not None else None
-    if cls == "Dense" and dims:
-        hint["last"] = dims[0]
-    elif cls in ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D") and dims:
-        hint["rank"] = len(dims) - 2
-        hint["last"] = dims[-2]
-    elif cls in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose") and dims:
-        hint["rank"] = len(dims) - 2
-        hint["last"] = dims[-1]  # kernel [*kernel_size, filters, in]
-    elif cls == "EinsumDense":
-        from kerastf_xlate.tokeras.weighted_extra import einsum_hint  # it imports this module
-
-        hint.update(einsum_hint(spec))
-    elif cls == "Embedding" and dims:
-        hint["vocab"] = dims[0]
-    return hint
 
 
 def _equal(src: str, default: str) -> bool:
@@ -229,7 +205,7 @@ def data_format_ok(node: ast.AST | None) -> bool:
     return v is None or v in ("NHWC", "NWC", "NDHWC", "channels_last")
 
 
-def init_arg(spec: LayerSpec, arg: str, var: Var, ctx: Ctx) -> None:
+def init_arg(spec: LayerSpec, arg: str, var: Var, ctx: MatchCtx) -> None:
     """Set ``arg`` (an initializer) unless the variable's initial value is the Keras default."""
     rule = ctx.rules.get(spec.cls)
     a = rule.arg(arg) if rule else None
@@ -241,7 +217,7 @@ def init_arg(spec: LayerSpec, arg: str, var: Var, ctx: Ctx) -> None:
         spec.args[arg] = src
 
 
-def resolved(node: ast.expr, ctx: Ctx, absorbed: list[ast.stmt]) -> ast.AST:
+def resolved(node: ast.expr, ctx: MatchCtx, absorbed: list[ast.stmt]) -> ast.AST:
     """Follow a name to the expression of the single-use statement that computed it."""
     got = ctx.resolve(node)
     if got is None:
@@ -324,3 +300,75 @@ def initializer_matches_default(var: Var, default_src: str | None, st: SourceTex
         return ast.dump(ast.parse(expected, mode="eval").body) == ast.dump(ast.parse(st.seg(var.init), mode="eval").body)
     except SyntaxError:
         return False
+
+
+# ------------------------------------------------------------------------------ arguments the input shape tells
+#
+# Layer arguments that only the input's static shape tells, settled once that shape is known.
+#
+# ``xlate to-tf`` folds the input's static sizes into the code of a few layers: CenterCrop's
+# window ``tf.cast(x, tf.float32)[:, 1:5, 1:5, :]`` is centred in a 6x6 image only,
+# UpSampling2D's ``tf.image.resize(x, [6, 12], method='bilinear', ...)`` is ``size=(2, 3)``
+# of a 3x4 image only, ``tf.one_hot(...)`` without a squeeze is CategoryEncoding only when the
+# last axis is not 1. The code alone does not say which layer it was; the model's input shape
+# (``input_signature``, :meth:`.graph.GraphTranslator._signature`) propagated through the
+# recovered layers does.
+#
+# A match that needs the shape is marked by :func:`needs_shape`: ``hints[FROM_SHAPE]`` is a
+# function from its input's shape (batch axis first) to the arguments it adds, or None when
+# that shape does not give this code. Until :func:`settle` has run, the spec holds the argument
+# :data:`PENDING_ARG` with a value that is not Python: a module translated without shapes
+# treats it as an argument ``__init__`` cannot create (its deny loop keeps the op as it is),
+# so the layer is written only where the shape was checked. :func:`graph_only` marks a layer
+# the same way for another reason: Keras 3 builds the layers of a subclassed model inside a
+# scratch graph on its first call, and Normalization's statistics (tensors, not variables)
+# built there cannot be used afterwards, so only a Sequential / functional model can hold it.
+
+FROM_SHAPE = "from_shape"
+PENDING_ARG = "_from_input_shape"
+PENDING = "<known from the input shape only>"
+
+ShapeResolver = Callable[[Any], "dict[str, str] | None"]
+
+
+def needs_shape(m: Match, resolve: ShapeResolver) -> Match:
+    """Mark ``m`` as complete only once ``resolve(input shape)`` has given its arguments."""
+    m.hints[FROM_SHAPE] = resolve
+    m.spec.args[PENDING_ARG] = PENDING
+    return m
+
+
+def graph_only(m: Match) -> Match:
+    """Mark ``m`` as a layer that only the Sequential / functional model :mod:`.graph` writes
+    may hold: :func:`settle` unmarks it without a shape; a subclass never gets it."""
+    m.hints[FROM_SHAPE] = None
+    m.spec.args[PENDING_ARG] = PENDING
+    return m
+
+
+def pending(m: Match | None) -> bool:
+    return m is not None and FROM_SHAPE in m.hints
+
+
+# ------------------------------------------------------------------------------ what the weights show
+
+
+def weight_facts(app: int, spec: LayerSpec, role: str, idx: int, axis: int = -1) -> list[Fact]:
+    """What dimension ``idx`` of weight ``role`` shows about axis ``axis`` of the layer's input:
+    its size, or that it was unknown to to-tf (a lazily created weight, ``x.shape[-1]``)."""
+    v = spec.weights.get(role)
+    if v is None or v.shape is None or not (-len(v.shape) <= idx < len(v.shape)):
+        return []
+    d = v.shape[idx]
+    if v.lazy is not None or d.from_input:
+        return [Fact(app, "lazy", axis)]
+    if d.value is not None:
+        return [Fact(app, "dim", axis, d.value)]
+    return []
+
+
+def kernel_dims(spec: LayerSpec) -> list[int | None] | None:
+    """The static sizes of the layer's kernel (``kernel``, ``depthwise_kernel`` or ``embeddings``)."""
+    w = spec.weights
+    k = w.get("kernel") or w.get("depthwise_kernel") or w.get("embeddings")
+    return [d.value for d in k.shape] if k is not None and k.shape is not None else None

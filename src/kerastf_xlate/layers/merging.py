@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.layers import handler
-from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+import ast
 
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+from kerastf_xlate.layerkit.family import EXPRESSION, SEQUENCE, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
+from kerastf_xlate.layerkit.shapes import (
+    Shape,
+    Unbuildable,
+)
+from kerastf_xlate.static import is_int, literal_or
+from kerastf_xlate.syntax import const, kwarg, only_args
 
 _OPS = {"Add": "tf.add", "Subtract": "tf.subtract", "Multiply": "tf.multiply", "Average": "tf.add",
         "Maximum": "tf.maximum", "Minimum": "tf.minimum"}
 
 
-@handler("merge")
 def merge(ctx: EmitCtx) -> Emitted:
     """Keras's ``Merge.call``: inputs of different ranks are first expanded at axis 1 to the
     largest rank, then combined pairwise left to right (``ops.add(ops.add(a, b), c)``, with
@@ -79,7 +86,6 @@ def _broadcast_shape(shapes: list) -> tuple | None:  # type: ignore[type-arg]
     return tuple(out)
 
 
-@handler("concatenate")
 def concatenate(ctx: EmitCtx) -> Emitted:
     axis = ctx.value("axis")
     expr = f"tf.concat({ctx.xs}, axis={axis!r})"
@@ -92,3 +98,150 @@ def concatenate(ctx: EmitCtx) -> Emitted:
         total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None  # type: ignore[arg-type]
         out = tuple(total if i == a else shapes[0][i] for i in range(rank))  # type: ignore[index]
     return Emitted([], [ctx.assign(expr)], out)
+
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+_MERGE2 = {"tf.math.add": "Add", "tf.math.subtract": "Subtract", "tf.math.multiply": "Multiply",
+           "tf.math.maximum": "Maximum", "tf.math.minimum": "Minimum"}
+
+
+_STACKED = {"tf.math.reduce_prod": "Multiply", "tf.math.reduce_max": "Maximum", "tf.math.reduce_min": "Minimum"}
+
+
+def _merge(node: ast.AST, q: str | None, ctx: MatchCtx) -> Match | None:
+    if isinstance(node, ast.Call) and q == "tf.concat" and only_args(node, ["values", "axis", "name"]):
+        vals, axis = kwarg(node, "values", 0), kwarg(node, "axis", 1)
+        if axis is None or not is_int(const(axis)):
+            return None
+        args = {} if const(axis) == -1 else {"axis": repr(const(axis))}
+        if isinstance(vals, (ast.List, ast.Tuple)) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
+            return Match(LayerSpec("Concatenate", args), node, list(vals.elts), list_input=True)
+        if isinstance(vals, ast.Name) and vals.id in ctx.tensors:
+            return Match(LayerSpec("Concatenate", args), node, [vals])
+        return None
+    if isinstance(node, ast.Call) and q == "tf.math.add_n" and len(node.args) == 1 and not node.keywords:
+        vals = node.args[0]
+        if isinstance(vals, (ast.List, ast.Tuple)) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
+            return Match(LayerSpec("Add"), node, list(vals.elts), list_input=True)
+        if isinstance(vals, ast.Name) and vals.id in ctx.tensors:
+            return Match(LayerSpec("Add"), node, [vals])
+        return None
+    if isinstance(node, ast.Call) and q in _MERGE2 and len(node.args) == 2 and not node.keywords:
+        xs = _chain(node, q, ctx)
+        if all(ctx.tensor(x) and ctx.var(x) is None for x in xs):
+            return Match(LayerSpec(_MERGE2[q]), node, xs, list_input=True)
+        return None
+    if isinstance(node, ast.Call) and q in _STACKED and only_args(node, ["input_tensor", "axis"]):
+        inner, axis = kwarg(node, "input_tensor", 0), const(kwarg(node, "axis", 1))
+        if axis == 0 and isinstance(inner, ast.Call) and ctx.names.call(inner) == "tf.stack" and len(inner.args) == 1 and not inner.keywords:
+            vals = inner.args[0]
+            if isinstance(vals, (ast.List, ast.Tuple)) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
+                return Match(LayerSpec(_STACKED[q]), node, list(vals.elts), list_input=True)
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.left, ast.Call) \
+            and ctx.names.call(node.left) == "tf.math.add_n" and len(node.left.args) == 1:
+        vals = node.left.args[0]
+        n = const(node.right)
+        if isinstance(vals, (ast.List, ast.Tuple)) and n == len(vals.elts) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
+            return Match(LayerSpec("Average"), node, list(vals.elts), list_input=True)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.left, ast.Call) \
+            and ctx.names.call(node.left) == "tf.math.add" and len(node.left.args) == 2 and not node.left.keywords:
+        xs = _chain(node.left, "tf.math.add", ctx)  # tf.add(tf.add(a, b), c) / 3, as to-tf writes Average
+        if const(node.right) == len(xs) and all(ctx.tensor(x) and ctx.var(x) is None for x in xs):
+            return Match(LayerSpec("Average"), node, xs, list_input=True)
+    return None
+
+
+def _chain(node: ast.Call, q: str, ctx: MatchCtx) -> list[ast.expr]:
+    """The operands of ``op(op(a, b), c)``, left-nested as Keras's merge layers combine their
+    inputs (Subtract takes two: not unnested)."""
+    xs = [node.args[1]]
+    cur: ast.expr = node.args[0]
+    while q != "tf.math.subtract" and isinstance(cur, ast.Call) and ctx.names.call(cur) == q and len(cur.args) == 2 \
+            and not cur.keywords:
+        xs.append(cur.args[1])
+        cur = cur.args[0]
+    xs.append(cur)
+    return xs[::-1]
+
+
+_LAYERS = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def _dump(stmts: list[ast.stmt]) -> list[str]:
+    return [ast.dump(s) for s in stmts]
+
+
+def broadcast_merge(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+    last = stmts[i]
+    if isinstance(last, ast.For) and len(last.body) == 1 and isinstance(last.body[0], ast.Assign):
+        body = last.body[0]
+        if not (len(body.targets) == 1 and isinstance(body.targets[0], ast.Name)):
+            return None
+        out = body.targets[0].id
+    elif isinstance(last, ast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], ast.Name):
+        out = last.targets[0].id
+    else:
+        return None
+    for layer in _LAYERS:
+        n = 5 + (layer == "Subtract") + (layer == "Average")  # top-level statements of broadcast_lines
+        first_index = i - n + 1
+        if first_index < 0:
+            continue
+        first = stmts[first_index]
+        if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)
+                and first.targets[0].id.endswith("_xs") and isinstance(first.value, ast.Call)
+                and isinstance(first.value.func, ast.Name) and first.value.func.id == "list" and len(first.value.args) == 1):
+            continue
+        prefix = first.targets[0].id[: -len("_xs")]
+        xs_node = first.value.args[0]
+        if isinstance(xs_node, ast.List) and len(xs_node.elts) >= 2 and all(isinstance(e, ast.Name) for e in xs_node.elts):
+            inputs, list_input = list(xs_node.elts), True
+        elif isinstance(xs_node, ast.Name):
+            inputs, list_input = [xs_node], False
+        else:
+            continue
+        if layer == "Subtract" and list_input and len(inputs) != 2:
+            continue
+        want = broadcast_lines(layer, ctx.st.seg(xs_node), out, f"{prefix}_xs", f"{prefix}_rank", f"{prefix}_i", f"{prefix}_t")
+        try:
+            expected = ast.parse("\n".join(want)).body
+        except SyntaxError:  # pragma: no cover - names come from parsed code
+            continue
+        got = stmts[first_index : i + 1]
+        if _dump(got) != _dump(expected) or not all(ctx.tensor(x) for x in inputs):
+            continue
+        return out, Match(LayerSpec(layer), last, inputs, list_input=list_input, absorbed=got[:-1], hints={"prefix": prefix})
+    return None
+
+# ------------------------------------------------------------------------------ the family
+
+
+def _merge_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    if len(ins) == 1 and cls == "Add":
+        return None  # one name holding the list of inputs: their shapes are not known
+    if any(s is None for s in ins):
+        return None
+    return ins[0]
+
+
+def _concatenate_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    if len(ins) == 1 or any(s is None for s in ins):
+        return None  # (one name holding the list of inputs: their shapes are not known)
+    axis = literal_or(args.get("axis"), -1)
+    rank = len(ins[0])  # type: ignore[arg-type]
+    if any(len(s) != rank for s in ins):  # type: ignore[arg-type]
+        raise Unbuildable(cls)
+    a = axis % rank
+    sizes = [s[a] for s in ins]  # type: ignore[index]
+    total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None
+    return tuple(total if i == a else ins[0][i] for i in range(rank))  # type: ignore[index]
+
+
+MERGE = LayerFamily("merge", emit=merge,
+                    recognisers=(Recogniser(EXPRESSION, 410, lambda node, ctx: _merge(node, ctx.names.call(node), ctx)),
+                                 Recogniser(SEQUENCE, 10, broadcast_merge)),
+                    output_shape=_merge_shape, multi_input=True)
+CONCATENATE = LayerFamily("concatenate", emit=concatenate, output_shape=_concatenate_shape, multi_input=True)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import math
 
-from kerastf_xlate.layers import handler
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+from kerastf_xlate.layerkit.family import LayerFamily
+from kerastf_xlate.layerkit.shapes import (
+    same_shape,
+)
 
 _ALPHA = 1.6732632423543772848170429916717
 _SCALE = 1.0507009873554804934193349852946
@@ -41,7 +44,6 @@ def _identity(ctx: EmitCtx) -> Emitted:
     return Emitted([], [] if ctx.out == ctx.x else [ctx.assign(ctx.x)], ctx.shape)
 
 
-@handler("gaussian_noise")
 def gaussian_noise(ctx: EmitCtx) -> Emitted:
     stddev = _number(ctx, "stddev")
     if stddev == 0.0:
@@ -53,7 +55,6 @@ def gaussian_noise(ctx: EmitCtx) -> Emitted:
     return Emitted([], _training_block(ctx, cond, body), ctx.shape)
 
 
-@handler("gaussian_dropout")
 def gaussian_dropout(ctx: EmitCtx) -> Emitted:
     rate = _number(ctx, "rate")
     if rate == 0.0:
@@ -70,7 +71,6 @@ def gaussian_dropout(ctx: EmitCtx) -> Emitted:
     return Emitted([], _training_block(ctx, cond, body), ctx.shape)
 
 
-@handler("alpha_dropout")
 def alpha_dropout(ctx: EmitCtx) -> Emitted:
     rate = _number(ctx, "rate")
     if rate is None:
@@ -94,3 +94,10 @@ def alpha_dropout(ctx: EmitCtx) -> Emitted:
         ctx.assign(f"{a!r} * ({x} * {kept} + {alpha_p!r} * (1 - {kept})) + {b!r}"),
     ]
     return Emitted([], _training_block(ctx, ctx.training, body), ctx.shape)
+
+# ------------------------------------------------------------------------------ the family
+
+
+GAUSSIAN_NOISE = LayerFamily("gaussian_noise", emit=gaussian_noise, output_shape=same_shape)
+GAUSSIAN_DROPOUT = LayerFamily("gaussian_dropout", emit=gaussian_dropout, output_shape=same_shape)
+ALPHA_DROPOUT = LayerFamily("alpha_dropout", emit=alpha_dropout, output_shape=same_shape)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.layers import handler
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, Weight
+from kerastf_xlate.layerkit.family import LayerFamily
+from kerastf_xlate.layerkit.recognise import Match, weight_facts
+from kerastf_xlate.layerkit.shapes import (
+    Fact,
+    same_shape_on_channels,
+)
+from kerastf_xlate.static import literal
 
 
 def _axes(ctx: EmitCtx, value: object) -> list[int]:
@@ -22,7 +28,6 @@ def _param_shape(ctx: EmitCtx, axes: list[int]) -> tuple:  # type: ignore[type-a
     return tuple(ctx.dim(a) for a in axes)
 
 
-@handler("batch_norm")
 def batch_norm(ctx: EmitCtx) -> Emitted:
     """Inference: moving statistics. Training: batch statistics, and the moving statistics
     are updated with Keras's rule ``moving = moving * momentum + batch * (1 - momentum)``."""
@@ -83,7 +88,6 @@ def _bcast(ctx: EmitCtx, var: str, axes: list[int], last: bool) -> str:
     return f"tf.reshape({var}, {shape!r})"
 
 
-@handler("layer_norm")
 def layer_norm(ctx: EmitCtx) -> Emitted:
     axes = _axes(ctx, ctx.value("axis"))
     eps = float(ctx.value("epsilon"))
@@ -116,3 +120,32 @@ def layer_norm(ctx: EmitCtx) -> Emitted:
     beta = param("beta") if ctx.value("center") else "None"
     lines.append(ctx.assign(f"tf.nn.batch_normalization({x}, {mean}, {var}, offset={beta}, scale={gamma}, variance_epsilon={eps!r})"))
     return Emitted(weights, lines, ctx.shape)
+
+# ------------------------------------------------------------------------------ the family
+
+
+def _batch_norm_facts(app: int, m: Match) -> list[Fact]:
+    w = m.spec.weights
+    role = "gamma" if "gamma" in w else ("beta" if "beta" in w else "moving_mean")
+    facts = weight_facts(app, m.spec, role, 0)
+    if "rank" in m.hints:
+        r = m.hints["rank"]
+        facts.append(Fact(app, "rank", value=r) if r else Fact(app, "unknown_rank"))
+    return facts
+
+
+def _layer_norm_facts(app: int, m: Match) -> list[Fact]:
+    w = m.spec.weights
+    if "axis" in m.spec.args:
+        role = "gamma" if "gamma" in w else "beta"
+        axes = literal(m.spec.args["axis"])
+        facts = [f for k, ax in enumerate(axes if isinstance(axes, list) else [axes]) for f in weight_facts(app, m.spec, role, k, ax)]
+        if m.hints.get("rank"):
+            facts.append(Fact(app, "rank", value=m.hints["rank"]))
+        return facts
+    role = "gamma" if "gamma" in w else ("beta" if "beta" in w else "moving_mean")
+    return weight_facts(app, m.spec, role, 0)
+
+
+BATCH_NORM = LayerFamily("batch_norm", emit=batch_norm, output_shape=same_shape_on_channels, facts=_batch_norm_facts)
+LAYER_NORM = LayerFamily("layer_norm", emit=layer_norm, output_shape=same_shape_on_channels, facts=_layer_norm_facts)

@@ -3,10 +3,29 @@ variance only), Resizing, CenterCrop, CategoryEncoding (``keras/src/layers/prepr
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
-from kerastf_xlate.layers import handler
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+from kerastf_xlate.layerkit.family import EXPRESSION, SEQUENCE, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.recognise import (
+    LayerSpec,
+    Match,
+    MatchCtx,
+    graph_only,
+    ints,
+    needs_shape,
+    resolved,
+    tuple_src,
+)
+from kerastf_xlate.layerkit.shapes import (
+    Shape,
+    Unbuildable,
+    first_input,
+    same_shape,
+)
+from kerastf_xlate.static import is_int, literal_or
+from kerastf_xlate.syntax import const, is_name, kwarg, only_args, same
 
 _EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -27,7 +46,6 @@ def nested_shape(v: Any) -> tuple[int, ...] | None:
     return None
 
 
-@handler("normalization")
 def normalization(ctx: EmitCtx) -> Emitted:
     """(x - mean) / max(sqrt(variance), epsilon), or x * max(sqrt(variance), epsilon) + mean
     with invert=True; mean/variance broadcast over the kept axes as in ``build()``."""
@@ -113,7 +131,6 @@ def _hw(ctx: EmitCtx) -> tuple[int, int]:
     return h, w
 
 
-@handler("resizing")
 def resizing(ctx: EmitCtx) -> Emitted:
     if ctx.rank() not in (None, 3, 4):
         raise Unsupported(f"Resizing on an input of rank {ctx.rank()} (images are rank 3 or 4)")
@@ -134,7 +151,6 @@ def resizing(ctx: EmitCtx) -> Emitted:
     return Emitted([], lines, out)
 
 
-@handler("center_crop")
 def center_crop(ctx: EmitCtx) -> Emitted:
     """The central window when the image is at least (height, width); otherwise Keras's
     ``smart_resize``: the largest window of the target aspect ratio, resized (bilinear)."""
@@ -160,7 +176,6 @@ def center_crop(ctx: EmitCtx) -> Emitted:
     return Emitted([], [line], out_shape)
 
 
-@handler("category_encoding")
 def category_encoding(ctx: EmitCtx) -> Emitted:
     """one_hot: tf.one_hot (a trailing axis of size 1 is dropped first); multi_hot / count on
     inputs of rank <= 2: tf.math.bincount over the last axis (Keras's TF fast path), on
@@ -199,3 +214,474 @@ def category_encoding(ctx: EmitCtx) -> Emitted:
         expr = f"{reduce}(tf.one_hot(tf.cast({x}, tf.int64), {num}, dtype=tf.float32), axis=1)"
         out = (shape[0],) + tuple(shape[2:]) + (num,)
     return Emitted([], [ctx.assign(expr)], tuple(d if isinstance(d, int) else None for d in out))
+
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+def match_normalization(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """``(tf.cast(x, tf.float32) - mean) / std`` / ``mean + tf.cast(x, tf.float32) * std``."""
+    if not isinstance(node, ast.BinOp):
+        return None
+    if isinstance(node.op, ast.Div) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Sub):
+        x, mean_node, std_node, invert = node.left.left, node.left.right, node.right, False
+    elif isinstance(node.op, ast.Add) and isinstance(node.right, ast.BinOp) and isinstance(node.right.op, ast.Mult):
+        x, mean_node, std_node, invert = node.right.left, node.left, node.right.right, True
+    else:
+        return None
+    x = _uncast(x, ctx)
+    if x is None:
+        return None
+    absorbed: list[ast.stmt] = []
+    mean = _statistic(resolved(mean_node, ctx, absorbed), ctx)  # type: ignore[arg-type]
+    std = resolved(std_node, ctx, absorbed)
+    if not (isinstance(std, ast.Call) and ctx.names.call(std) == "tf.math.maximum" and len(std.args) == 2 and not std.keywords
+            and const(std.args[1]) == _EPSILON and isinstance(std.args[0], ast.Call)
+            and ctx.names.call(std.args[0]) in ("tf.sqrt", "tf.math.sqrt") and len(std.args[0].args) == 1 and not std.args[0].keywords):
+        return None
+    variance = _statistic(std.args[0].args[0], ctx)
+    if mean is None or variance is None or mean[1] != variance[1] or nested_shape(const(mean[0])) != nested_shape(const(variance[0])):
+        return None
+    axis = _axis(nested_shape(const(mean[0])), mean[1])
+    if axis is False:
+        return None
+    spec = LayerSpec("Normalization", {"mean": ctx.st.seg(mean[0]), "variance": ctx.st.seg(variance[0])})
+    if axis is not None:
+        spec.args["axis"] = axis
+    if invert:
+        spec.args["invert"] = "True"
+    prefix = None  # to-tf's temporaries are <layer>_mean and <layer>_std
+    if isinstance(mean_node, ast.Name) and isinstance(std_node, ast.Name) and len(absorbed) == 2 \
+            and mean_node.id.endswith("_mean") and std_node.id == mean_node.id[: -len("_mean")] + "_std":
+        prefix = mean_node.id[: -len("_mean")]
+    # Keras 3 builds a subclassed model's layers in a scratch graph on its first call, where
+    # Normalization's statistics (tensors, not variables) are lost: a hand-written module does
+    # not become a subclass holding one (to-tf's own method for one is the layer it came from);
+    # in to-tf's Sequential / functional code it is one only if that form is written back
+    if ctx.self_name is not None and not ctx.graph and prefix is None:
+        return None
+    m = Match(spec, node, [x], absorbed=absorbed, hints={"prefix": prefix} if prefix else {})
+    return graph_only(m) if ctx.graph else m
+
+
+def _uncast(x: ast.expr, ctx: MatchCtx) -> ast.expr | None:
+    """``tf.cast(x, tf.float32)`` -> x (Keras casts to the float32 compute dtype); a bare x only
+    runs when it is float32 already (TensorFlow does not promote dtypes)."""
+    if isinstance(x, ast.Call) and ctx.names.call(x) == "tf.cast":
+        if len(x.args) == 2 and not x.keywords and _float32(x.args[1], ctx):
+            return x.args[0]
+        return None
+    return x
+
+
+def _float32(node: ast.AST, ctx: MatchCtx) -> bool:
+    return ctx.names.qual(node) == "tf.float32" or const(node) == "float32"
+
+
+def _statistic(node: ast.AST, ctx: MatchCtx) -> tuple[ast.expr, list[int] | None] | None:
+    """``tf.constant(LITERAL, tf.float32)`` [reshaped to a literal shape] -> (literal, shape)."""
+    shape = None
+    if isinstance(node, ast.Call) and ctx.names.call(node) == "tf.reshape" and len(node.args) == 2 and not node.keywords:
+        shape = ints(node.args[1])
+        if shape is None or not isinstance(const(node.args[1]), list):
+            return None
+        node = node.args[0]
+    if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.constant" and only_args(node, ["value", "dtype"])):
+        return None
+    value, dtype = kwarg(node, "value", 0), kwarg(node, "dtype", 1)
+    if value is None or nested_shape(const(value)) is None:
+        return None
+    if dtype is not None and not _float32(dtype, ctx):
+        return None
+    if dtype is None and not _all_floats(const(value)):
+        return None  # tf.constant(2) is an int32 tensor: not Normalization's float32 statistics
+    return value, shape
+
+
+def _all_floats(v: Any) -> bool:
+    if isinstance(v, (list, tuple)):
+        return all(_all_floats(e) for e in v)
+    return isinstance(v, float)
+
+
+def _axis(ms: tuple[int, ...] | None, reshape: list[int] | None) -> str | None | bool:
+    """``axis=`` from the statistics' shape and the shape they are reshaped to (None: the
+    default -1; False: not what Normalization computes). Axes are written negative: the
+    reshaped statistics broadcast against the trailing axes of any input rank, as
+    Normalization's negative axes do."""
+    if ms is None:
+        return False
+    if reshape is None:
+        return None if len(ms) <= 1 else False  # scalars and 1-D statistics: the last axis
+    rank = len(reshape)
+    keep = [p for p in range(1, rank) if reshape[p] != 1]
+    if not keep or len(ms) > len(keep) or reshape[0] != 1:
+        return False
+    expanded = [1] * rank  # what to-tf writes for these axes (handlers/preprocessing.py)
+    for k in range(1, len(ms) + 1):
+        expanded[keep[-k]] = ms[-k]
+    if expanded != reshape or (expanded == [1] * (rank - 1) + [ms[-1]] and len(ms) == 1):
+        return False
+    neg = tuple(p - rank for p in keep)
+    return repr(neg[0]) if len(neg) == 1 else repr(neg)
+
+
+_UPSAMPLING = ("bilinear", "bicubic", "lanczos3", "lanczos5", "area")  # UpSampling2D via tf.image.resize
+
+
+_ENUM = {"BILINEAR": "bilinear", "NEAREST_NEIGHBOR": "nearest", "BICUBIC": "bicubic", "AREA": "area",
+         "LANCZOS3": "lanczos3", "LANCZOS5": "lanczos5"}  # tf.image.ResizeMethod
+
+
+def preprocessing(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """The preprocessing layer one expression applies (see the module docstring)."""
+    if isinstance(node, ast.Subscript):
+        window = _window(node, ctx) if ctx.graph else None
+        return _center_crop(node, window) if window is not None else None
+    q = ctx.names.call(node)
+    if q == "tf.image.resize":
+        return _resize(node, ctx)  # type: ignore[arg-type]
+    if q in ("tf.math.bincount", "tf.bincount"):
+        return _bincount(node, ctx)  # type: ignore[arg-type]
+    if q == "tf.one_hot" and ctx.graph:
+        return _one_hot(node, ctx)  # type: ignore[arg-type]
+    if q in ("tf.reduce_sum", "tf.math.reduce_sum", "tf.math.reduce_max") and ctx.graph:
+        return _one_hot_reduced(node, q, ctx)  # type: ignore[arg-type]
+    return None
+
+
+def _method(node: ast.expr | None, ctx: MatchCtx) -> str | None:
+    if node is None:
+        return "bilinear"
+    v = const(node)
+    if isinstance(v, str):
+        return v if v in _METHODS else None
+    q = ctx.names.qual(node)
+    if q is not None and q.startswith("tf.image.ResizeMethod."):
+        return _ENUM.get(q.rsplit(".", 1)[1])
+    return None
+
+
+def _resize_call(node: ast.AST | None, ctx: MatchCtx) -> tuple[ast.expr, list[ast.expr], str, bool] | None:
+    """``tf.image.resize(images, [h, w], method=..., antialias=...)`` -> its parts."""
+    if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.image.resize"
+            and only_args(node, ["images", "size", "method", "preserve_aspect_ratio", "antialias", "name"])):
+        return None
+    images, size = kwarg(node, "images", 0), kwarg(node, "size", 1)
+    method = _method(kwarg(node, "method", 2), ctx)
+    keep = kwarg(node, "preserve_aspect_ratio", 3)
+    aa = kwarg(node, "antialias", 4)
+    antialias = False if aa is None else const(aa)
+    if images is None or not isinstance(size, (ast.List, ast.Tuple)) or len(size.elts) != 2 or method is None:
+        return None
+    if (keep is not None and const(keep) is not False) or not isinstance(antialias, bool):
+        return None
+    return images, list(size.elts), method, antialias
+
+
+def _size(node: ast.expr, ctx: MatchCtx) -> str | None:
+    """A static size: a positive int, or (outside to-tf's code) a constant's name."""
+    v = const(node)
+    if is_int(v) and v > 0:
+        return repr(v)
+    if not ctx.graph and isinstance(node, (ast.Name, ast.Attribute)) and not ctx.tensor(node):
+        return ctx.st.seg(node)
+    return None
+
+
+def _scaled(sizes: list[ast.expr], x: ast.expr, ctx: MatchCtx) -> tuple[int, int] | None:
+    """``[tf.shape(x)[1] * sh, tf.shape(x)[2] * sw]`` -> (sh, sw)."""
+    out = []
+    for axis, e in enumerate(sizes, start=1):
+        if not (isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult) and isinstance(e.left, ast.Subscript)
+                and const(e.left.slice) == axis and isinstance(e.left.value, ast.Call)
+                and ctx.names.call(e.left.value) == "tf.shape" and len(e.left.value.args) == 1
+                and not e.left.value.keywords and same(e.left.value.args[0], x)):
+            return None
+        s = const(e.right)
+        if not (is_int(s) and s > 0):
+            return None
+        out.append(s)
+    return out[0], out[1]
+
+
+def _resizing(x: ast.expr, h: str, w: str, method: str, antialias: bool, node: ast.AST) -> Match:
+    spec = LayerSpec("Resizing", {"height": h, "width": w, "interpolation": repr(method), "antialias": repr(antialias)})
+    return Match(spec, node, [x])
+
+
+def _resize(node: ast.Call, ctx: MatchCtx) -> Match | None:
+    got = _resize_call(node, ctx)
+    if got is None:
+        return None
+    x, sizes, method, antialias = got
+    if ctx.graph and isinstance(x, ast.Subscript):
+        window = _window(x, ctx)
+        return _smart_crop(node, window, sizes, method, antialias) if window is not None else None
+    scale = _scaled(sizes, x, ctx)
+    if scale is not None:
+        if method not in _UPSAMPLING or antialias:
+            return None
+        return Match(LayerSpec("UpSampling2D", {"size": tuple_src(scale), "interpolation": repr(method)}), node, [x])
+    h, w = _size(sizes[0], ctx), _size(sizes[1], ctx)
+    if h is None or w is None:
+        return None
+    if not ctx.graph:
+        return _resizing(x, h, w, method, antialias, node)
+    # to-tf writes Resizing with its dtype block (matched whole): a bare resize in its code is
+    # UpSampling2D with the input's size folded into the target size
+    if method not in _UPSAMPLING or antialias:
+        return None
+    target = (int(h), int(w))
+    m = Match(LayerSpec("UpSampling2D", {"interpolation": repr(method)}), node, [x])
+    return needs_shape(m, lambda shape: _upsampling_size(shape, target))
+
+
+def _upsampling_size(shape: Shape, target: tuple[int, int]) -> dict[str, str] | None:
+    if len(shape) != 4 or not all(is_int(d) and d > 0 for d in shape[1:3]):
+        return None
+    h, w = shape[1], shape[2]
+    if target[0] % h or target[1] % w:
+        return None
+    return {"size": tuple_src((target[0] // h, target[1] // w))}
+
+
+def resizing_block(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str, Match] | None:
+    """to-tf's Resizing: ``d = x.dtype``, ``y = tf.image.resize(x, ...)``, then ``if
+    y.dtype != d:`` round (integer images) and saturate-cast back; matched at the ``if``."""
+    stmt = stmts[i]
+    if not (i >= 2 and isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Compare)
+            and id(stmt) not in ctx.deny):
+        return None
+    left, right = stmt.test.left, stmt.test.comparators[0]
+    tf = ctx.names.tf_alias
+    if not (tf and isinstance(left, ast.Attribute) and left.attr == "dtype" and isinstance(left.value, ast.Name)
+            and isinstance(right, ast.Name)):
+        return None
+    out, dt = left.value.id, right.id
+    want = (f"if {out}.dtype != {dt}:\n    if {dt}.is_integer:\n        {out} = {tf}.round({out})\n"
+            f"    {out} = {tf}.dtypes.saturate_cast({out}, {dt})\n")
+    if out == dt or not same(ast.parse(want).body[0], stmt):
+        return None
+    first, resize = stmts[i - 2], stmts[i - 1]
+    if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and is_name(first.targets[0], dt)
+            and isinstance(resize, ast.Assign) and len(resize.targets) == 1 and is_name(resize.targets[0], out)):
+        return None
+    got = _resize_call(resize.value, ctx)
+    if got is None:
+        return None
+    x, sizes, method, antialias = got
+    src = first.value
+    # d is the input's dtype, read before the resize (which may rebind the input's name)
+    if not (isinstance(x, ast.Name) and x.id != dt and isinstance(src, ast.Attribute) and src.attr == "dtype"
+            and is_name(src.value, x.id) and ctx.tensor(x)):
+        return None
+    h, w = _size(sizes[0], ctx), _size(sizes[1], ctx)
+    if h is None or w is None:
+        return None
+    m = _resizing(x, h, w, method, antialias, stmt)
+    m.absorbed = [first, resize]
+    if dt.endswith("_dtype"):
+        m.hints["prefix"] = dt[: -len("_dtype")]  # to-tf's temporary: the layer's name
+    return out, m
+
+
+def _window(node: ast.Subscript, ctx: MatchCtx) -> tuple[ast.expr, tuple[int, int], tuple[int, int]] | None:
+    """``tf.cast(x, tf.float32)[:, a:b, c:d, :]`` -> (x, (a, b), (c, d))."""
+    cast, sl = node.value, node.slice
+    if not (isinstance(cast, ast.Call) and ctx.names.call(cast) == "tf.cast" and len(cast.args) == 2 and not cast.keywords
+            and ctx.names.qual(cast.args[1]) == "tf.float32" and isinstance(sl, ast.Tuple) and len(sl.elts) == 4):
+        return None
+    full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None and e.step is None for e in (sl.elts[0], sl.elts[3])]
+    spans = []
+    for e in sl.elts[1:3]:
+        if not (isinstance(e, ast.Slice) and e.step is None and e.lower is not None and e.upper is not None):
+            return None
+        a, b = const(e.lower), const(e.upper)
+        if not (is_int(a) and is_int(b) and 0 <= a < b):
+            return None
+        spans.append((a, b))
+    if not all(full):
+        return None
+    return cast.args[0], spans[0], spans[1]
+
+
+def _center_crop(node: ast.Subscript, window: tuple[ast.expr, tuple[int, int], tuple[int, int]]) -> Match:
+    x, (a, b), (c, d) = window
+    h, w = b - a, d - c
+
+    def centred(shape: Shape) -> dict[str, str] | None:  # Keras: the window at (H - h) // 2
+        if len(shape) != 4 or not all(is_int(v) for v in shape[1:3]):
+            return None
+        ok = shape[1] >= h and shape[2] >= w and (shape[1] - h) // 2 == a and (shape[2] - w) // 2 == c
+        return {} if ok else None
+
+    return needs_shape(Match(LayerSpec("CenterCrop", {"height": repr(h), "width": repr(w)}), node, [x]), centred)
+
+
+def _smart_crop(node: ast.Call, window: tuple[ast.expr, tuple[int, int], tuple[int, int]], sizes: list[ast.expr],
+                method: str, antialias: bool) -> Match | None:
+    """``tf.image.resize(<window>, [h, w], method='bilinear', antialias=False)``: CenterCrop of
+    an image smaller than (h, w), Keras's ``smart_resize`` with the window it computes."""
+    h, w = const(sizes[0]), const(sizes[1])
+    if method != "bilinear" or antialias or not (is_int(h) and is_int(w) and h > 0 and w > 0):
+        return None
+    x, rows, cols = window
+
+    def fits(shape: Shape) -> dict[str, str] | None:
+        if len(shape) != 4 or not all(is_int(v) and v > 0 for v in shape[1:3]):
+            return None
+        ih, iw = shape[1], shape[2]
+        if ih >= h and iw >= w:
+            return None  # Keras crops without resizing then
+        crop_h = max(min(ih, int(float(iw * h) / w)), 1)
+        crop_w = max(min(iw, int(float(ih * w) / h)), 1)
+        top, left = int(float(ih - crop_h) / 2), int(float(iw - crop_w) / 2)
+        return {} if (rows, cols) == ((top, top + crop_h), (left, left + crop_w)) else None
+
+    return needs_shape(Match(LayerSpec("CenterCrop", {"height": repr(h), "width": repr(w)}), node, [x]), fits)
+
+
+def _category(n: int, mode: str, node: ast.AST, x: ast.expr) -> Match:
+    return Match(LayerSpec("CategoryEncoding", {"num_tokens": repr(n), "output_mode": repr(mode)}), node, [x])
+
+
+def _bincount(node: ast.Call, ctx: MatchCtx) -> Match | None:
+    """``tf.math.bincount(x, minlength=n, maxlength=n, dtype=tf.float32, axis=-1, binary_output=b)``."""
+    if not only_args(node, ["arr", "weights", "minlength", "maxlength", "dtype", "name", "axis", "binary_output"]):
+        return None
+    x, weights = kwarg(node, "arr", 0), kwarg(node, "weights", 1)
+    lo, hi = const(kwarg(node, "minlength", 2)), const(kwarg(node, "maxlength", 3))
+    dtype, axis = kwarg(node, "dtype", 4), const(kwarg(node, "axis", 6))
+    b = kwarg(node, "binary_output", 7)
+    binary = False if b is None else const(b)
+    if x is None or (weights is not None and const(weights) is not None) or not (is_int(lo) and lo > 0 and lo == hi):
+        return None
+    if dtype is None or ctx.names.qual(dtype) != "tf.float32" or axis != -1 or not isinstance(binary, bool):
+        return None
+    return _category(lo, "multi_hot" if binary else "count", node, x)
+
+
+def _one_hot_parts(node: ast.AST, ctx: MatchCtx) -> tuple[ast.expr, int] | None:
+    """``tf.one_hot(tf.cast(ids, tf.int64), n, dtype=tf.float32)`` -> (ids, n)."""
+    if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.one_hot"
+            and only_args(node, ["indices", "depth", "on_value", "off_value", "axis", "dtype", "name"])):
+        return None
+    ids, n, dtype = kwarg(node, "indices", 0), const(kwarg(node, "depth", 1)), kwarg(node, "dtype", 5)
+    if any(kwarg(node, k, p) is not None for k, p in (("on_value", 2), ("off_value", 3), ("axis", 4))):
+        return None
+    if not (is_int(n) and n > 0 and dtype is not None and ctx.names.qual(dtype) == "tf.float32"):
+        return None
+    if not (isinstance(ids, ast.Call) and ctx.names.call(ids) == "tf.cast" and len(ids.args) == 2 and not ids.keywords
+            and ctx.names.qual(ids.args[1]) == "tf.int64"):
+        return None
+    return ids.args[0], n
+
+
+def _squeezed(node: ast.expr, ctx: MatchCtx) -> ast.expr | None:
+    """``tf.squeeze(x, -1)`` -> x."""
+    if isinstance(node, ast.Call) and ctx.names.call(node) == "tf.squeeze" and only_args(node, ["input", "axis", "name"]):
+        axis = kwarg(node, "axis", 1)
+        if axis is not None and const(axis) in (-1, [-1]):
+            return kwarg(node, "input", 0)
+    return None
+
+
+def _one_hot(node: ast.Call, ctx: MatchCtx) -> Match | None:
+    got = _one_hot_parts(node, ctx)
+    if got is None:
+        return None
+    ids, n = got
+    x = _squeezed(ids, ctx)
+    if x is not None:  # to-tf drops a last axis it knows is 1, as Keras does
+        return _category(n, "one_hot", node, x)
+
+    def kept(shape: Shape) -> dict[str, str] | None:  # Keras drops a last axis of size 1
+        return {} if len(shape) == 1 or (len(shape) > 1 and is_int(shape[-1]) and shape[-1] != 1) else None
+
+    return needs_shape(_category(n, "one_hot", node, ids), kept)
+
+
+def _one_hot_reduced(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
+    """``tf.reduce_sum(<one-hot>, axis=1)`` (count) / ``tf.reduce_max`` (multi_hot), inputs of
+    rank > 2 (Keras counts with bincount on lower ranks, which differs on rank 1)."""
+    if not only_args(node, ["input_tensor", "axis", "keepdims", "name"]) or const(kwarg(node, "axis", 1)) != 1:
+        return None
+    keep = kwarg(node, "keepdims", 2)
+    got = _one_hot_parts(kwarg(node, "input_tensor", 0), ctx)
+    if got is None or (keep is not None and const(keep) is not False) or _squeezed(got[0], ctx) is not None:
+        return None
+    ids, n = got
+    mode = "multi_hot" if q == "tf.math.reduce_max" else "count"
+
+    def high_rank(shape: Shape) -> dict[str, Any] | None:
+        return {} if len(shape) > 2 else None
+
+    return needs_shape(_category(n, mode, node, ids), high_rank)
+
+
+def out_shape_extra(cls: str, args: dict[str, str], x: Shape) -> Shape | None:
+    """:func:`.shapes.out_shape` of GroupNormalization, Normalization, Resizing, CenterCrop and
+    CategoryEncoding (``x``: the input's shape, batch axis first)."""
+    from kerastf_xlate.tokeras.shapes import _val
+
+    rank = len(x)
+    if cls == "Normalization":
+        return x
+    if cls == "GroupNormalization":
+        axis, groups = _val(args.get("axis"), -1), _val(args.get("groups"), 32)
+        if not (isinstance(axis, int) and -rank <= axis < rank and axis % rank) or not isinstance(x[axis], int):
+            raise Unbuildable(cls)  # Keras needs a static size on the grouped axis
+        if not isinstance(groups, int) or (groups != -1 and (groups <= 0 or x[axis] % groups)):
+            raise Unbuildable(cls)
+        return x
+    if cls in ("Resizing", "CenterCrop"):
+        h, w = _val(args.get("height")), _val(args.get("width"))
+        if rank == 3:
+            return None  # Keras takes it for one image without a batch axis
+        if rank != 4:
+            raise Unbuildable(cls)
+        return (x[0], h if isinstance(h, int) else None, w if isinstance(w, int) else None, x[3])
+    if cls == "CategoryEncoding":
+        n, mode = _val(args.get("num_tokens")), _val(args.get("output_mode"), "multi_hot")
+        n = n if isinstance(n, int) else None
+        if mode == "one_hot":
+            return (x[:-1] if rank > 1 and x[-1] == 1 else x) + (n,)
+        return x[:-1] + (n,) if rank <= 2 else None  # rank > 2: Keras's declared shape is not what it computes
+    return None
+
+# ------------------------------------------------------------------------------ the family
+
+
+def _image_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    """Resizing and CenterCrop: (batch, height, width, channels)."""
+    x = first_input(ins)
+    if x is None:
+        return None
+    h, w = literal_or(args.get("height")), literal_or(args.get("width"))
+    if len(x) == 3:
+        return None  # Keras takes it for one image without a batch axis
+    if len(x) != 4:
+        raise Unbuildable(cls)
+    return (x[0], h if isinstance(h, int) else None, w if isinstance(w, int) else None, x[3])
+
+
+def _category_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    x = first_input(ins)
+    if x is None:
+        return None
+    rank = len(x)
+    n, mode = literal_or(args.get("num_tokens")), literal_or(args.get("output_mode"), "multi_hot")
+    n = n if isinstance(n, int) else None
+    if mode == "one_hot":
+        return (x[:-1] if rank > 1 and x[-1] == 1 else x) + (n,)
+    return x[:-1] + (n,) if rank <= 2 else None  # rank > 2: Keras's declared shape is not what it computes
+
+
+NORMALIZATION = LayerFamily("normalization", emit=normalization, recognisers=(Recogniser(EXPRESSION, 200, match_normalization),),
+                            output_shape=same_shape)
+RESIZING = LayerFamily("resizing", emit=resizing,
+                       recognisers=(Recogniser(EXPRESSION, 300, preprocessing), Recogniser(SEQUENCE, 50, resizing_block)),
+                       output_shape=_image_shape)
+CENTER_CROP = LayerFamily("center_crop", emit=center_crop, output_shape=_image_shape)
+CATEGORY_ENCODING = LayerFamily("category_encoding", emit=category_encoding, output_shape=_category_shape)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from kerastf_xlate.layers import handler
+import ast
+
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
+from kerastf_xlate.layerkit.shapes import (
+    same_shape,
+)
+from kerastf_xlate.static import is_int
+from kerastf_xlate.syntax import const, kwarg, only_args, same
 
 
-@handler("dropout")
 def dropout(ctx: EmitCtx) -> Emitted:
     rate = ctx.arg("rate")
     x = ctx.x
@@ -30,3 +37,60 @@ def dropout(ctx: EmitCtx) -> Emitted:
     if ctx.out != x:
         lines += ["else:", f"    {ctx.out} = {x}"]
     return Emitted([], lines, ctx.shape)
+
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+def _dropout_ifexp(node: ast.IfExp, ctx: MatchCtx) -> Match | None:
+    """``tf.nn.dropout(x, rate) if training else x``."""
+    if ctx.training is None or not (isinstance(node.test, ast.Name) and node.test.id == ctx.training):
+        return None
+    got = dropout_call(node.body, ctx)
+    if got is None or not same(got.inputs[0], node.orelse):
+        return None
+    got.node = node
+    return got
+
+
+def dropout_call(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """``tf.nn.dropout(x, rate=r, noise_shape=..., seed=...)`` -> Dropout / SpatialDropout*D."""
+    if not (isinstance(node, ast.Call) and ctx.names.call(node) == "tf.nn.dropout"):
+        return None
+    if not only_args(node, ["x", "rate", "noise_shape", "seed", "name"]):
+        return None
+    x, rate = kwarg(node, "x", 0), kwarg(node, "rate", 1)
+    if x is None or rate is None:
+        return None
+    args = {"rate": ctx.st.seg(rate)}
+    cls = "Dropout"
+    ns = kwarg(node, "noise_shape", 2)
+    if ns is not None:
+        if not isinstance(ns, (ast.List, ast.Tuple)):
+            return None
+        dims = []
+        for i, e in enumerate(ns.elts):
+            is_dyn = (isinstance(e, ast.Subscript) and isinstance(e.value, ast.Call) and ctx.names.call(e.value) == "tf.shape"
+                      and len(e.value.args) == 1 and same(e.value.args[0], x))
+            v = const(e)
+            if is_dyn:
+                dims.append(None)
+            elif is_int(v):
+                dims.append(v)
+            else:
+                return None
+        if len(dims) in (3, 4, 5) and dims[0] is None and dims[-1] is None and all(d == 1 for d in dims[1:-1]):
+            cls = f"SpatialDropout{len(dims) - 2}D"
+        else:
+            args["noise_shape"] = repr(tuple(dims))
+    seed = kwarg(node, "seed", 3)
+    if seed is not None:
+        args["seed"] = ctx.st.seg(seed)
+    return Match(LayerSpec(cls, args), node, [x], training=True)
+
+# ------------------------------------------------------------------------------ the family
+
+
+DROPOUT = LayerFamily("dropout", emit=dropout,
+                      recognisers=(Recogniser(EXPRESSION, 430, lambda node, ctx: _dropout_ifexp(node, ctx) if isinstance(node, ast.IfExp) else None),),
+                      output_shape=same_shape)

@@ -3,11 +3,26 @@ ZeroPadding1D/2D/3D (tf.pad), channels_last, as ``keras/src/layers/reshaping``."
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
-from kerastf_xlate.layers import handler
-from kerastf_xlate.layerkit.shapes import rank_of
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, tuple_arg
+from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.recognise import (
+    LayerSpec,
+    Match,
+    MatchCtx,
+    tuple_src,
+)
+from kerastf_xlate.layerkit.shapes import (
+    Shape,
+    Unbuildable,
+    as_tuple,
+    first_input,
+    rank_of,
+)
+from kerastf_xlate.static import is_int, literal_or
+from kerastf_xlate.syntax import const, kwarg, only_args
 
 
 def _int(v: Any) -> bool:
@@ -36,7 +51,6 @@ def _check_rank(ctx: EmitCtx, rank: int) -> None:
         raise Unsupported(f"{ctx.rule.layer} needs an input of rank {rank + 2}, got {ctx.rank()}")
 
 
-@handler("cropping")
 def cropping(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     _check_rank(ctx, rank)
@@ -55,7 +69,6 @@ def cropping(ctx: EmitCtx) -> Emitted:
     return Emitted([], [ctx.assign(f"{ctx.x}[{', '.join(slices)}]")], tuple(out) if shape else None)
 
 
-@handler("zero_padding")
 def zero_padding(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     _check_rank(ctx, rank)
@@ -70,7 +83,6 @@ def zero_padding(ctx: EmitCtx) -> Emitted:
     return Emitted([], [ctx.assign(f"tf.pad({ctx.x}, {paddings!r})")], out)
 
 
-@handler("upsampling")
 def upsampling(ctx: EmitCtx) -> Emitted:
     """Nearest: tf.repeat per spatial axis. UpSampling2D's other interpolations:
     tf.image.resize to (h * sh, w * sw), no antialiasing (``ops.image.resize``)."""
@@ -108,3 +120,141 @@ def upsampling(ctx: EmitCtx) -> Emitted:
         dims.append(str(d * s) if isinstance(d, int) else f"tf.shape({x})[{i + 1}] * {s}")
     expr = f"tf.image.resize({x}, [{', '.join(dims)}], method={interpolation!r}, antialias=False)"
     return Emitted([], [ctx.assign(expr)], out)
+
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+def _pad(node: ast.Call, ctx: MatchCtx) -> Match | None:
+    if not only_args(node, ["tensor", "paddings", "mode", "constant_values", "name"]):
+        return None
+    x, pads = kwarg(node, "tensor", 0), const(kwarg(node, "paddings", 1))
+    mode = const(kwarg(node, "mode", 2)) if kwarg(node, "mode", 2) is not None else "CONSTANT"
+    cval = const(kwarg(node, "constant_values", 3)) if kwarg(node, "constant_values", 3) is not None else 0
+    if x is None or not isinstance(pads, (list, tuple)) or str(mode).upper() != "CONSTANT" or cval != 0:
+        return None
+    if not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(is_int(v) for v in p) for p in pads):
+        return None
+    if len(pads) not in (3, 4, 5) or list(pads[0]) != [0, 0] or list(pads[-1]) != [0, 0]:
+        return None
+    mid = [tuple(p) for p in pads[1:-1]]
+    rank = len(mid)
+    if rank == 1:
+        a, b = mid[0]
+        arg = repr(a) if a == b else repr((a, b))
+    elif all(a == b for a, b in mid):
+        sizes = tuple(a for a, _ in mid)
+        arg = tuple_src(sizes)
+    else:
+        arg = repr(tuple(mid))
+    return Match(LayerSpec(f"ZeroPadding{rank}D", {"padding": arg}), node, [x])
+
+
+def _repeat(node: ast.Call, ctx: MatchCtx) -> Match | None:
+    """``tf.repeat`` nested over axes 1, 2, 3 (UpSampling1D/2D/3D, nearest)."""
+    chain: list[tuple[int, int]] = []
+    cur: ast.AST | None = node
+    while isinstance(cur, ast.Call) and ctx.names.call(cur) == "tf.repeat" and only_args(cur, ["input", "repeats", "axis"]) and len(chain) < 3:
+        reps, axis = const(kwarg(cur, "repeats", 1)), const(kwarg(cur, "axis", 2))
+        if not is_int(reps) or not is_int(axis):
+            return None
+        chain.append((reps, axis))
+        cur = kwarg(cur, "input", 0)
+    chain.reverse()
+    if cur is None or not chain or [a for _, a in chain] != list(range(1, len(chain) + 1)):
+        return None
+    sizes = tuple(r for r, _ in chain)
+    args = {"size": repr(sizes[0]) if len(sizes) == 1 else tuple_src(sizes)}
+    return Match(LayerSpec(f"UpSampling{len(sizes)}D", args), node, [cur])  # type: ignore[list-item]
+
+
+def _crop(node: ast.Subscript, ctx: MatchCtx) -> Match | None:
+    """``x[:, a:-b, c:, :]`` (Cropping1D/2D/3D)."""
+    sl = node.slice
+    if not isinstance(sl, ast.Tuple) or len(sl.elts) not in (3, 4, 5):
+        return None
+    elts = sl.elts
+    full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None and e.step is None for e in (elts[0], elts[-1])]
+    if not all(full) or not ctx.tensor(node.value):
+        return None
+    crops = []
+    for e in elts[1:-1]:
+        if not isinstance(e, ast.Slice) or e.step is not None:
+            return None
+        lo = 0 if e.lower is None else const(e.lower)
+        hi = None if e.upper is None else const(e.upper)
+        if not is_int(lo) or lo < 0 or not (hi is None or (is_int(hi) and hi < 0)):
+            return None
+        crops.append((lo, 0 if hi is None else -hi))
+    rank = len(crops)
+    if rank == 1:
+        a, b = crops[0]
+        arg = repr(a) if a == b else repr((a, b))
+    elif all(a == b for a, b in crops) and len({a for a, _ in crops}) == 1:
+        arg = repr(crops[0][0])
+    elif all(a == b for a, b in crops):
+        arg = repr(tuple(a for a, _ in crops))
+    else:
+        arg = repr(tuple(crops))
+    return Match(LayerSpec(f"Cropping{rank}D", {"cropping": arg}), node, [node.value])
+
+# ------------------------------------------------------------------------------ the family
+
+
+def _keras_pairs(v: Any, k: int) -> list[tuple[int, int]] | None:
+    if isinstance(v, int):
+        return [(v, v)] * k
+    if isinstance(v, tuple) and len(v) == 2 and k == 1 and all(isinstance(i, int) for i in v):
+        return [tuple(v)]  # type: ignore[list-item]
+    if isinstance(v, tuple) and len(v) == k:
+        out = []
+        for item in v:
+            if isinstance(item, int):
+                out.append((item, item))
+            elif isinstance(item, tuple) and len(item) == 2:
+                out.append(tuple(item))
+            else:
+                return None
+        return out  # type: ignore[return-value]
+    return None
+
+
+def _pad_or_crop_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    x = first_input(ins)
+    if x is None:
+        return None
+    k = rank_of(cls)
+    if len(x) != k + 2:
+        raise Unbuildable(cls)
+    zero = cls.startswith("Zero")
+    pairs = _keras_pairs(literal_or(args.get("padding" if zero else "cropping"), 1 if zero else 0), k)
+    if pairs is None:
+        return None
+    sign = 1 if zero else -1
+    return (x[0],) + tuple(None if x[1 + i] is None else x[1 + i] + sign * (a + b) for i, (a, b) in enumerate(pairs)) + (x[-1],)
+
+
+def _upsampling_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
+    x = first_input(ins)
+    if x is None:
+        return None
+    k = rank_of(cls)
+    size = as_tuple(literal_or(args.get("size"), 2), k)
+    if len(x) != k + 2 or size is None:
+        raise Unbuildable(cls)
+    return (x[0],) + tuple(None if x[1 + i] is None else x[1 + i] * size[i] for i in range(k)) + (x[-1],)
+
+
+def _call_of_q(q: str, fn: Any) -> Any:
+    def recognise(node: ast.AST, ctx: MatchCtx) -> Match | None:
+        return fn(node, ctx) if isinstance(node, ast.Call) and ctx.names.call(node) == q else None
+    return recognise
+
+
+CROPPING = LayerFamily("cropping", emit=cropping,
+                       recognisers=(Recogniser(EXPRESSION, 440, lambda node, ctx: _crop(node, ctx) if isinstance(node, ast.Subscript) else None),),
+                       output_shape=_pad_or_crop_shape)
+ZERO_PADDING = LayerFamily("zero_padding", emit=zero_padding, recognisers=(Recogniser(EXPRESSION, 403, _call_of_q("tf.pad", _pad)),),
+                           output_shape=_pad_or_crop_shape)
+UPSAMPLING = LayerFamily("upsampling", emit=upsampling, recognisers=(Recogniser(EXPRESSION, 404, _call_of_q("tf.repeat", _repeat)),),
+                         output_shape=_upsampling_shape)

@@ -23,13 +23,11 @@ from typing import Any
 
 from kerastf_xlate.tokeras.body import StmtEdit
 from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
-from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator
-from kerastf_xlate.layerkit.recognise import LayerSpec, Match, input_hint
+from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator, refine_arguments, settle
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
 from kerastf_xlate.tokeras.module import ModuleTranslator
-from kerastf_xlate.tokeras.shape_args import settle
-from kerastf_xlate.tokeras.shapes import Fact, Shape
+from kerastf_xlate.tokeras.shapes import Fact, Shape, input_dtype, input_hint
 from kerastf_xlate.syntax import self_attr
-from kerastf_xlate.tokeras.weighted_extra import refine_output_shapes
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -104,7 +102,7 @@ class GraphTranslator:
             return None
         inputs, apps, outputs, outputs_list = parsed
         self._outputs, self._outputs_list = outputs, outputs_list
-        if not settle(apps, inputs, self.declared):  # layers whose arguments only the input shape tells (CenterCrop, ...)
+        if not settle(apps, inputs, self.declared, self.env.rules):  # layers whose arguments only the input shape tells (CenterCrop, ...)
             return None
         if self.kind == "sequential" and not (inputs == ["x"] and outputs == ["x"] and all(a.inputs == ["x"] and a.out == "x" and a.match is not None for a in apps)):
             return None
@@ -123,8 +121,8 @@ class GraphTranslator:
                 return None
             shapes, code = self.declared, self._code(self.declared, apps, inputs, target)  # type: ignore[arg-type]
         else:
-            facts = facts_of(apps)
-            propagate = propagator(apps, inputs)
+            facts = facts_of(apps, self.env.rules)
+            propagate = propagator(apps, inputs, self.env.rules)
             chosen = self._choose_inputs(inputs, apps, facts, propagate, target)
             if chosen is None:
                 return None
@@ -150,7 +148,7 @@ class GraphTranslator:
             return None
         first = next((a.match for a in apps if a.match is not None), None)
         info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,
-                        input_hint=input_hint(first.spec) if first is not None else None)
+                        input_hint=input_hint(first.spec, self.env.rules) if first is not None else None)
         return GraphResult([(start, end, text)], [], info)
 
     # ------------------------------------------------------------------ reading __init__
@@ -319,7 +317,7 @@ class GraphTranslator:
     # ------------------------------------------------------------------ input shapes
 
     def _choose_inputs(self, inputs: list[str], apps: list[App], facts: list[Fact], propagate: Any, target: str | None) -> tuple[list[Shape | None] | None, str] | None:
-        cands = candidates(self.kind, inputs, apps, facts, propagate)
+        cands = candidates(self.kind, inputs, apps, facts, propagate, self.env.rules)
         if not cands:
             return None
         codes = [(c, self._code(c, apps, inputs, target)) for c in cands[:4]]
@@ -380,7 +378,7 @@ class GraphTranslator:
         k, lp = env.keras, env.layers
         names = self._names(apps)
         comments = self._comments()
-        refine_output_shapes(apps, propagator(apps, inputs), shapes)  # EinsumDense sizes this input shows
+        refine_arguments(apps, propagator(apps, inputs, env.rules), shapes, env.rules)  # EinsumDense sizes this input shows
 
         def input_src(shape: Any, dtype: str | None) -> str:
             keyword = "shape"
@@ -443,7 +441,7 @@ class GraphTranslator:
     def _dtypes(self, apps: list[App], inputs: list[str]) -> dict[str, str]:
         out = {}
         for a in apps:
-            if a.match is not None and a.match.spec.cls == "Embedding":
+            if a.match is not None and input_dtype(a.match.spec.cls, self.env.rules) == "int32":
                 for n in a.inputs:
                     if n in inputs:
                         out[n] = "int32"

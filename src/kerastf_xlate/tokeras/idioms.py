@@ -20,7 +20,7 @@ from typing import Any
 
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match
 from kerastf_xlate.layerkit.recognise import MatchCtx, init_arg
-from kerastf_xlate.tokeras.patterns import dropout_call
+from kerastf_xlate.layers.regularization import dropout_call
 from kerastf_xlate.syntax import UNKNOWN, const, is_int, kwarg, only_args, same, self_attr
 from kerastf_xlate.syntax import tuple_assign as _tuple_assign
 

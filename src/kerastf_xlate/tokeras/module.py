@@ -27,7 +27,8 @@ from kerastf_xlate.tokeras.common import (
     BUILTINS, MARKER, PLUMBING, FileEnv, Finding, docstring, free_names, is_generated_method, kept_message,
     locals_of, params_of, training_param,
 )
-from kerastf_xlate.layerkit.recognise import Match, Var, input_hint, keras_roles
+from kerastf_xlate.layerkit.recognise import Match, Var, keras_roles
+from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.module_init import InitWriter
 from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
 from kerastf_xlate.layerkit.recognise import MatchCtx
@@ -315,10 +316,10 @@ class ModuleTranslator(InitWriter):
         first = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
         for m in first:
             if any(isinstance(i, ast.Name) and i.id == x for i in m.inputs) and m.spec.weights:
-                return input_hint(m.spec)
+                return input_hint(m.spec, self.env.rules)
         weighted = [m for m in first if m.spec.weights]
         del matches
-        return input_hint(weighted[0].spec) if weighted else None
+        return input_hint(weighted[0].spec, self.env.rules) if weighted else None
 
     # ------------------------------------------------------------------ pieces of the output
 

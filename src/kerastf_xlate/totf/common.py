@@ -15,11 +15,9 @@ from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
 from kerastf_xlate.rules import Rule
-from kerastf_xlate.layers import load_handlers, template_handler
+from kerastf_xlate.layers import family_of
 from kerastf_xlate.initializers import init_expr
 from kerastf_xlate.layerkit.emit import EmitCtx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
-
-MULTI_INPUT_HANDLERS = {"merge", "concatenate", "dot", "attention"}
 
 # Attributes a translated module offers (anything else used on an instance blocks it).
 MODULE_API = {
@@ -50,7 +48,8 @@ class LayerNode:
 
     @property
     def multi_input(self) -> bool:
-        return self.rule.handler in MULTI_INPUT_HANDLERS or (self.rule.call or "").find("{xs}") >= 0
+        family = family_of(self.rule)
+        return (family is not None and family.multi_input) or (self.rule.call or "").find("{xs}") >= 0
 
 
 def source_of(text_lines: list[str], node: ast.AST) -> str:
@@ -236,12 +235,15 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
 
 def run_handler(node: LayerNode, ctx: EmitCtx) -> Emitted:
     rule = node.rule
-    if rule.call is not None:
-        return template_handler(ctx)
-    handlers = load_handlers()
-    if rule.handler not in handlers:
+    family = family_of(rule)
+    if family is None or family.emit is None:
         raise Unsupported(f"no handler {rule.handler!r} for {rule.layer}")
-    emitted = handlers[rule.handler](ctx)
+    emitted = family.emit(ctx)
+    if rule.call is None:
+        # an initializer without a TF spelling must surface here, as Unsupported (the layer
+        # is then kept as Keras), not later when the variables are written out
+        for w in emitted.weights:
+            init_expr(w.init, "[1]")
     for w in emitted.weights:  # an initializer with no TF spelling keeps the layer as Keras
         init_expr(w.init, shape_src(w.shape), needs=set())
     return emitted
