@@ -20,7 +20,10 @@ from kerastf_xlate.layerkit.shapes import Fact, Shape
 CORE = "core"  # (node, ctx) -> Match: a weighted op that a bias and an activation fold into
 EXPRESSION = "expression"  # (node, ctx) -> Match: one expression is one layer application
 SEQUENCE = "sequence"  # (ctx, stmts, i) -> (target, Match): statements ending at stmts[i]
-STAGES = (CORE, EXPRESSION, SEQUENCE)
+BLOCK = "block"  # (ctx, stmt) -> (target, Match): one compound statement (``if training: ...``)
+DEFINITION = "definition"  # (ctx, stmt) -> info: a statement that defines what a later use reads
+DEFUSE = "defuse"  # (ctx, node, i, reach) -> (Match | None,) | None: a use followed to its definitions
+STAGES = (CORE, EXPRESSION, SEQUENCE, BLOCK, DEFINITION, DEFUSE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class LayerFamily:
     - ``input_dtype``: the dtype a model's input has when this layer reads it first;
     - ``refine_arguments(match, input_shape)``: complete arguments that the input's sizes
       tell, once the model's ``keras.Input`` is known (EinsumDense's ``output_shape``);
-    - ``multi_input``: the layer takes a list of inputs (a Sequential model cannot hold it).
+    - ``multi_input``: the layer takes a list of inputs (a Sequential model cannot hold it);
+    - ``object_names``: friendlier names than Keras's own (``re_lu``) for to-keras's layer objects.
     """
 
     name: str
@@ -65,6 +69,7 @@ class LayerFamily:
     input_dtype: str | None = None
     refine_arguments: Callable[[Match, Shape | None], None] | None = None
     multi_input: bool = False
+    object_names: tuple[tuple[str, str], ...] = ()  # (class, attribute name to-keras gives its objects)
 
 
 SequenceFn = Callable[[MatchCtx, "list[ast.stmt]", int], "tuple[str, Match] | None"]

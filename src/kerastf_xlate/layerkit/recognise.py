@@ -372,3 +372,25 @@ def kernel_dims(spec: LayerSpec) -> list[int | None] | None:
     w = spec.weights
     k = w.get("kernel") or w.get("depthwise_kernel") or w.get("embeddings")
     return [d.value for d in k.shape] if k is not None and k.shape is not None else None
+
+
+# ------------------------------------------------------------------------------ straight-line code
+
+
+@dataclass(eq=False)
+class Def:
+    """Where a name read in straight-line code was bound (the def-use links of
+    :class:`kerastf_xlate.tokeras.body.BodyRewriter`)."""
+
+    stmt: ast.stmt | None  # None for a parameter
+    index: int
+    kind: str  # simple | tuple | opaque | param | stats (a DEFINITION recogniser's)
+    value: ast.expr | None = None
+    uses: list[Any] = field(default_factory=list)
+    info: Any = None
+
+
+def is_training(ctx: MatchCtx, test: ast.expr) -> bool:
+    """``test`` is the training flag in scope (``if training:``)."""
+    t = ctx.training
+    return t is not None and isinstance(test, ast.Name) and test.id == t

@@ -432,8 +432,8 @@ DENSE = LayerFamily("dense", emit=dense, recognisers=(Recogniser(CORE, 10, _dens
                     rank_hint=lambda m: 2 if m.hints.get("op") == "matmul" else None)
 ACTIVATION = LayerFamily("activation", emit=activation, recognisers=(Recogniser(EXPRESSION, 420, _activation_layer),),
                          output_shape=same_shape)
-RELU = LayerFamily("relu", emit=relu, output_shape=same_shape)
+RELU = LayerFamily("relu", emit=relu, output_shape=same_shape, object_names=(("ReLU", "relu"),))
 PRELU = LayerFamily("prelu", emit=prelu, recognisers=(Recogniser(EXPRESSION, 120, _prelu),),
-                    output_shape=same_shape_on_channels, facts=_prelu_facts)
+                    output_shape=same_shape_on_channels, facts=_prelu_facts, object_names=(("PReLU", "prelu"),))
 EMBEDDING = LayerFamily("embedding", emit=embedding, recognisers=(Recogniser(EXPRESSION, 110, _embedding),),
                         output_shape=_embedding_shape, input_hint=_embedding_hint, input_dtype="int32")

@@ -4,13 +4,18 @@ Keras's seed generator: only the inference behaviour is identical."""
 
 from __future__ import annotations
 
+import ast
 import math
+from typing import Any
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
 from kerastf_xlate.layerkit.family import LayerFamily
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
 from kerastf_xlate.layerkit.shapes import (
     same_shape,
 )
+from kerastf_xlate.static import UNKNOWN
+from kerastf_xlate.syntax import const, kwarg, only_args, same
 
 _ALPHA = 1.6732632423543772848170429916717
 _SCALE = 1.0507009873554804934193349852946
@@ -94,6 +99,88 @@ def alpha_dropout(ctx: EmitCtx) -> Emitted:
         ctx.assign(f"{a!r} * ({x} * {kept} + {alpha_p!r} * (1 - {kept})) + {b!r}"),
     ]
     return Emitted([], _training_block(ctx, ctx.training, body), ctx.shape)
+
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+def _alpha_dropout(ctx: MatchCtx, stmt: ast.If) -> tuple[str, Match] | None:
+    """``kept = tf.cast(tf.random.uniform(tf.shape(x)) >= rate, x.dtype)`` then
+    ``out = a * (x * kept + alpha_p * (1 - kept)) + b`` (AlphaDropout as to-tf writes it)."""
+    first, second = stmt.body
+    if not (isinstance(first, ast.Assign) and isinstance(first.targets[0], ast.Name) and isinstance(second, ast.Assign)
+            and len(second.targets) == 1 and isinstance(second.targets[0], ast.Name)):
+        return None
+    kept, out = first.targets[0].id, second.targets[0].id
+    cast = first.value
+    if not (isinstance(cast, ast.Call) and ctx.names.call(cast) == "tf.cast" and len(cast.args) == 2):
+        return None
+    cmp = cast.args[0]
+    if not (isinstance(cmp, ast.Compare) and isinstance(cmp.ops[0], ast.GtE) and isinstance(cmp.left, ast.Call)
+            and ctx.names.call(cmp.left) == "tf.random.uniform" and isinstance(const(cmp.comparators[0]), float)):
+        return None
+    shape = kwarg(cmp.left, "shape", 0)
+    if not (isinstance(shape, ast.Call) and ctx.names.call(shape) == "tf.shape" and len(shape.args) == 1):
+        return None
+    x = shape.args[0]
+    reads = {n.id for n in ast.walk(second.value) if isinstance(n, ast.Name)}
+    if kept not in reads or not isinstance(x, ast.Name) or x.id not in reads:
+        return None
+    if stmt.orelse:
+        e = stmt.orelse[0]
+        if not (len(stmt.orelse) == 1 and isinstance(e, ast.Assign) and isinstance(e.targets[0], ast.Name)
+                and e.targets[0].id == out and same(e.value, x)):
+            return None
+    elif out != x.id:
+        return None
+    spec = LayerSpec("AlphaDropout", {"rate": repr(const(cmp.comparators[0]))})
+    seed = kwarg(cmp.left, "seed", 4)
+    if seed is not None:
+        spec.args["seed"] = ctx.st.seg(seed)
+    hints = {"prefix": kept[: -len("_kept")]} if kept.endswith("_kept") else {}
+    return out, Match(spec, stmt, [x], training=True, hints=hints, training_src=ctx.training or "training")
+
+
+def _noise(ctx: MatchCtx, node: ast.expr) -> Match | None:
+    """``x + tf.random.normal(tf.shape(x), mean=0.0, stddev=s)`` (GaussianNoise) and
+    ``x * tf.random.normal(tf.shape(x), mean=1.0, stddev=s)`` (GaussianDropout)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult))):
+        return None
+    x, r = node.left, node.right
+    if not (isinstance(r, ast.Call) and ctx.names.call(r) == "tf.random.normal" and only_args(r, ["shape", "mean", "stddev", "dtype", "seed"])):
+        return None
+    shape = kwarg(r, "shape", 0)
+    if not (isinstance(shape, ast.Call) and ctx.names.call(shape) == "tf.shape" and len(shape.args) == 1 and same(shape.args[0], x)):
+        return None
+    mean, std = const(kwarg(r, "mean", 1)), kwarg(r, "stddev", 2)
+    seed = kwarg(r, "seed", 4)
+    if std is None or kwarg(r, "dtype", 3) is not None:
+        return None
+    if isinstance(node.op, ast.Add) and mean in (0, 0.0, UNKNOWN) and kwarg(r, "mean", 1) is not None and mean == 0:
+        spec = LayerSpec("GaussianNoise", {"stddev": ctx.st.seg(std)})
+    elif isinstance(node.op, ast.Mult) and mean == 1:
+        rate = _gaussian_rate(const(std))
+        if rate is None:
+            return None
+        spec = LayerSpec("GaussianDropout", {"rate": rate})
+    else:
+        return None
+    if seed is not None:
+        spec.args["seed"] = ctx.st.seg(seed)
+    return Match(spec, node, [x], training=True)
+
+
+def _gaussian_rate(std: Any) -> str | None:
+    """GaussianDropout's rate from the stddev to-tf wrote (sqrt(rate / (1 - rate)))."""
+    if not isinstance(std, float) or std <= 0:
+        return None
+    exact = std * std / (1.0 + std * std)
+    for digits in range(1, 18):
+        r = round(exact, digits)
+        if 0 < r < 1 and repr(math.sqrt(r / (1.0 - r))) == repr(std):
+            return repr(r)
+    return None
+
 
 # ------------------------------------------------------------------------------ the family
 

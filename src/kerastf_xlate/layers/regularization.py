@@ -5,11 +5,17 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
-from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
-from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
+from kerastf_xlate.layerkit.family import BLOCK, EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.recognise import (
+    LayerSpec,
+    Match,
+    MatchCtx,
+    is_training,
+)
 from kerastf_xlate.layerkit.shapes import (
     same_shape,
 )
+from kerastf_xlate.layers.noise import _alpha_dropout, _noise
 from kerastf_xlate.static import is_int
 from kerastf_xlate.syntax import const, kwarg, only_args, same
 
@@ -88,9 +94,41 @@ def dropout_call(node: ast.AST, ctx: MatchCtx) -> Match | None:
         args["seed"] = ctx.st.seg(seed)
     return Match(LayerSpec(cls, args), node, [x], training=True)
 
+
+# ------------------------------------------------------------------------------ to-keras: recognising the layer
+
+
+def training_block(ctx: MatchCtx, stmt: ast.stmt) -> tuple[str, Match] | None:
+    """``if training: out = <noise op>(x)`` [``else: out = x``] -> a training-only layer."""
+    if not (isinstance(stmt, ast.If) and is_training(ctx, stmt.test) and len(stmt.body) in (1, 2)):
+        return None
+    if len(stmt.body) == 2:
+        return _alpha_dropout(ctx, stmt)
+    body = stmt.body[0]
+    if not (isinstance(body, ast.Assign) and len(body.targets) == 1 and isinstance(body.targets[0], ast.Name)):
+        return None
+    out = body.targets[0].id
+    m = dropout_call(body.value, ctx) or _noise(ctx, body.value)
+    if m is None:
+        return None
+    x = m.inputs[0]
+    if stmt.orelse:
+        e = stmt.orelse[0]
+        if not (len(stmt.orelse) == 1 and isinstance(e, ast.Assign) and len(e.targets) == 1
+                and isinstance(e.targets[0], ast.Name) and e.targets[0].id == out and same(e.value, x)):
+            return None
+    elif not (isinstance(x, ast.Name) and x.id == out):
+        return None
+    m.node = stmt
+    m.training = True
+    m.training_src = ctx.training or "training"
+    return out, m
+
+
 # ------------------------------------------------------------------------------ the family
 
 
 DROPOUT = LayerFamily("dropout", emit=dropout,
-                      recognisers=(Recogniser(EXPRESSION, 430, lambda node, ctx: _dropout_ifexp(node, ctx) if isinstance(node, ast.IfExp) else None),),
+                      recognisers=(Recogniser(EXPRESSION, 430, lambda node, ctx: _dropout_ifexp(node, ctx) if isinstance(node, ast.IfExp) else None),
+                                   Recogniser(BLOCK, 10, training_block)),
                       output_shape=same_shape)

@@ -199,4 +199,5 @@ TEMPLATE = LayerFamily(
                  Recogniser(EXPRESSION, 450, _lambda),
                  Recogniser(EXPRESSION, 451, lambda node, ctx: _rescaling(node, ctx) if ctx.graph else None)),
     output_shape=_keras_shape,
+    object_names=(("LeakyReLU", "leaky_relu"), ("ELU", "elu")),
 )

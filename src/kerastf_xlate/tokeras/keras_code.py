@@ -89,7 +89,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
             taken.add(a)
     namer = Namer(taken)
     for m in matches:
-        m.attr = namer(base_name(m.spec.cls))
+        m.attr = namer(base_name(m.spec.cls, env.rules))
     for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):
         out.edits.append(_stmt_edit(env, stmt, new))
     creations = [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]

@@ -241,10 +241,10 @@ class ModuleTranslator(InitWriter):
             if m.spec.weights:
                 key = frozenset(v.attr for v in m.spec.weights.values())
                 if key not in group_attr:
-                    group_attr[key] = namer(weight_stem(m.spec) or base_name(m.spec.cls))
+                    group_attr[key] = namer(weight_stem(m.spec) or base_name(m.spec.cls, self.env.rules))
                 m.attr = group_attr[key]
             elif m.attr is None:
-                m.attr = namer(base_name(m.spec.cls))
+                m.attr = namer(base_name(m.spec.cls, self.env.rules))
         remap = {a: f"self.{group_attr[frozenset(v.attr for v in m.spec.weights.values())]}.{role}" for a, (m, role) in attributed.items()}
         kept = [a for a in self.vars if a not in attributed]
 

@@ -7,6 +7,9 @@ import os
 import re
 
 from kerastf_xlate.layerkit.recognise import LayerSpec, Var
+from kerastf_xlate.layers import family_for
+from kerastf_xlate.rules import RuleSet
+from kerastf_xlate.static import snake
 
 # attribute names a keras.Model / Layer already uses: a layer must not shadow them
 RESERVED = frozenset({
@@ -20,17 +23,10 @@ RESERVED = frozenset({
     "non_trainable_variables", "get_config", "from_config", "state", "path", "training", "submodules",
 })
 
-# friendlier object names than Keras's own (``re_lu``) for a few classes
-_BASE = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}
-
-
-def snake(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def base_name(cls: str) -> str:
-    return _BASE.get(cls, snake(cls))
+def base_name(cls: str, rules: RuleSet) -> str:
+    """The name of a layer object: the family's friendlier one (``relu``, not ``re_lu``), or Keras's."""
+    family = family_for(cls, rules)
+    return dict(family.object_names).get(cls, snake(cls)) if family is not None else snake(cls)
 
 
 class Namer:
