@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.sources import with_newline
-from kerastf_xlate.static import UNKNOWN, is_int, literal
-
+from kerastf_xlate.static import UNKNOWN, literal
 
 
 class SourceText:

@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 from kerastf_xlate.initializers import init_expr
 from kerastf_xlate.layerkit.shapes import Fact
-from kerastf_xlate.resolve import TFNames
+from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
-from kerastf_xlate.static import UNKNOWN, Unsupported, literal
-from kerastf_xlate.syntax import SourceText, const, is_int, kwarg, self_attr
+from kerastf_xlate.static import UNKNOWN, Unsupported, is_int, literal
+from kerastf_xlate.syntax import SourceText, const, kwarg, self_attr
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class Match:
 class MatchCtx:
     """What the patterns know about the code around an expression."""
 
-    names: TFNames
+    names: ModuleNames
     st: SourceText
     rules: RuleSet
     vars: dict[str, Var] = field(default_factory=dict)  # attr -> variable (module code)
@@ -238,7 +238,7 @@ _SCALING = {
 }
 
 
-def initializer_source(var: Var, names: TFNames, st: SourceText, keras: str = "keras") -> str | None:
+def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str = "keras") -> str | None:
     """The Keras initializer that creates ``var``'s initial value, as source, or None."""
     init = var.init
     if not isinstance(init, ast.Call):

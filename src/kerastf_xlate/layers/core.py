@@ -32,7 +32,7 @@ from kerastf_xlate.layerkit.shapes import (
     same_shape,
     same_shape_on_channels,
 )
-from kerastf_xlate.resolve import TFNames, canonical
+from kerastf_xlate.resolve import ModuleNames, canonical
 from kerastf_xlate.static import UNKNOWN, literal_or
 from kerastf_xlate.syntax import SourceText, const, kwarg, only_args, same
 
@@ -219,7 +219,7 @@ def _act(x: ast.expr, name: str) -> ActMatch:
     return ActMatch(x, name, "Activation", {"activation": repr(name)})
 
 
-def match_activation(node: ast.AST, names: TFNames, st: SourceText) -> ActMatch | None:
+def match_activation(node: ast.AST, names: ModuleNames, st: SourceText) -> ActMatch | None:
     """An activation applied to one input, or None."""
     if isinstance(node, ast.Call):
         q = names.call(node)
@@ -263,7 +263,7 @@ def match_activation(node: ast.AST, names: TFNames, st: SourceText) -> ActMatch 
     return None
 
 
-def _elu_layer(node: ast.Call, names: TFNames, st: SourceText) -> ActMatch | None:
+def _elu_layer(node: ast.Call, names: ModuleNames, st: SourceText) -> ActMatch | None:
     """``tf.where(x > 0, x, alpha * tf.math.expm1(x))`` (Keras's ELU layer)."""
     if len(node.args) != 3 or node.keywords:
         return None
@@ -280,7 +280,7 @@ def _elu_layer(node: ast.Call, names: TFNames, st: SourceText) -> ActMatch | Non
     return ActMatch(a, "elu" if alpha == 1.0 else None, "ELU", {"alpha": st.seg(b.left)})
 
 
-def _relu_layer(node: ast.AST, names: TFNames, st: SourceText) -> ActMatch | None:
+def _relu_layer(node: ast.AST, names: ModuleNames, st: SourceText) -> ActMatch | None:
     """Keras's ReLU(max_value, negative_slope, threshold) as to-tf writes it:
     ``[tf.clip_by_value(]base[, 0.0, m)] [- s * tf.nn.relu(-x [+ t])]`` with base
     ``tf.nn.relu(x)``, ``tf.nn.relu6(x)`` or ``tf.where(x > t, x, 0.0)``."""
@@ -336,7 +336,7 @@ def _template(name: str) -> ast.expr:
     return ast.parse(ACTIVATIONS[name].replace("{x}", _X), mode="eval").body
 
 
-def _unify_template(node: ast.AST, name: str, names: TFNames) -> ast.expr | None:
+def _unify_template(node: ast.AST, name: str, names: ModuleNames) -> ast.expr | None:
     binding: dict[str, ast.expr] = {}
     if _unify(_template(name), node, binding, names):
         return binding.get(_X)
@@ -354,7 +354,7 @@ def _template_qual(func: ast.AST) -> str | None:
     return None
 
 
-def _unify(pat: ast.AST, node: ast.AST, binding: dict[str, ast.expr], names: TFNames) -> bool:
+def _unify(pat: ast.AST, node: ast.AST, binding: dict[str, ast.expr], names: ModuleNames) -> bool:
     if isinstance(pat, ast.Name) and pat.id == _X:
         if _X in binding:
             return same(binding[_X], node)

@@ -6,7 +6,13 @@ import ast
 from typing import Any
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, Weight
-from kerastf_xlate.layerkit.family import BLOCK, DEFINITION, DEFUSE, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.family import (
+    BLOCK,
+    DEFINITION,
+    DEFUSE,
+    LayerFamily,
+    Recogniser,
+)
 from kerastf_xlate.layerkit.recognise import (
     Def,
     LayerSpec,

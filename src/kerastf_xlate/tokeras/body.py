@@ -22,12 +22,11 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from kerastf_xlate.layerkit.recognise import Match
-from kerastf_xlate.tokeras.pieces import Piece, render_piece
 from kerastf_xlate.layerkit.family import BLOCK, DEFINITION, DEFUSE
-from kerastf_xlate.layerkit.recognise import Def, MatchCtx
+from kerastf_xlate.layerkit.recognise import Def, Match, MatchCtx
 from kerastf_xlate.layers import recognisers
 from kerastf_xlate.tokeras.patterns import match
+from kerastf_xlate.tokeras.pieces import Piece, render_piece
 from kerastf_xlate.tokeras.sequences import find_sequence
 from kerastf_xlate.tokeras.variables import lazy_creation
 

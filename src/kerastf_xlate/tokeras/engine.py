@@ -23,13 +23,19 @@ from typing import Any
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, parse, suppressed
+from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import SourceError, newline_of
-from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
-from kerastf_xlate.tokeras.imports import finish, keras_bindings
-from kerastf_xlate.tokeras.module import ModuleTranslator
-from kerastf_xlate.resolve import TFNames
 from kerastf_xlate.syntax import Edits, SourceText
+from kerastf_xlate.tokeras.common import (
+    FileEnv,
+    Finding,
+    module_classes,
+    module_level_names,
+    sublayer_classes,
+)
+from kerastf_xlate.tokeras.imports import finish
+from kerastf_xlate.tokeras.module import ModuleTranslator
 
 
 @dataclass
@@ -73,11 +79,11 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if "tensorflow" not in text:
         return Result(text, [], [])
     rules = rules or default_rules()
-    names = TFNames(tree)
+    names = ModuleNames(tree)
     if not names.bound:
         return Result(text, [], [])
     st = SourceText(text)
-    keras_name, layers_name, layers_taken = keras_bindings(tree)
+    keras_name, layers_name, layers_taken = names.keras_bindings()
     if layers_name:
         prefix = f"{layers_name}."
     elif keras_name or layers_taken:  # keras is imported already (or `layers` means something else)

@@ -21,13 +21,20 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import StmtEdit
 from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
-from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator, refine_arguments, settle
-from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.tokeras.graph_inputs import (
+    App,
+    candidates,
+    facts_of,
+    propagator,
+    refine_arguments,
+    settle,
+)
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.shapes import Fact, Shape, input_dtype, input_hint
-from kerastf_xlate.syntax import self_attr
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -48,8 +55,8 @@ class GraphResult:
 
 
 # to-tf's own naming, so that the prefixes predicted here are exactly the ones it writes
-from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
 from kerastf_xlate.layerkit.emit import snake as _snake  # noqa: E402
+from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
 
 
 class GraphTranslator:

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerastf_xlate.layerkit.recognise import FROM_SHAPE, PENDING_ARG, Match, pending
-from kerastf_xlate.layerkit.shapes import Fact, Shape, Unbuildable, candidate_shapes, consistent
+from kerastf_xlate.layerkit.shapes import (
+    Fact,
+    Shape,
+    Unbuildable,
+    candidate_shapes,
+    consistent,
+)
 from kerastf_xlate.layers import family_for
 from kerastf_xlate.rules import RuleSet
 from kerastf_xlate.tokeras.shapes import input_facts, out_shape, rank_hint

@@ -14,34 +14,6 @@ HELPERS = ("_fans", "_variance_scaling", "_variance_scaling_axes")
 HELPER_COMMENT = "# Keras's default initializers, written out by xlate to-tf."
 
 
-def keras_bindings(tree: ast.Module) -> tuple[str | None, str | None, bool]:
-    """(name bound to the keras package, name bound to keras.layers, ``layers`` bound to
-    something else) at module level."""
-    keras = layers = None
-    other_layers = False
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                if a.name in ("keras", "tensorflow.keras", "tf_keras") and (a.asname or a.name == "keras"):
-                    keras = a.asname or "keras"
-                elif a.name in ("keras.layers",) and a.asname:
-                    layers = a.asname
-        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
-            for a in stmt.names:
-                bound = a.asname or a.name
-                if stmt.module == "tensorflow" and a.name == "keras":
-                    keras = bound
-                elif stmt.module in ("keras", "tensorflow.keras", "tf_keras") and a.name == "layers":
-                    layers = bound
-                elif bound == "layers":
-                    other_layers = True
-    for stmt in tree.body:
-        for n in ast.walk(stmt):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == "layers" and layers is None:
-                other_layers = True
-    return keras, layers, other_layers
-
-
 def _loads(tree: ast.AST, skip: set[int] = frozenset()) -> set[str]:  # type: ignore[assignment]
     out: set[str] = set()
     stack = [tree]

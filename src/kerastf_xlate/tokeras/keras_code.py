@@ -15,13 +15,21 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.layerkit.recognise import Match, MatchCtx
 from kerastf_xlate.resolve import find_uses
-from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
-from kerastf_xlate.layerkit.recognise import Match
-from kerastf_xlate.tokeras.common import BUILTINS, FileEnv, Finding, free_names, kept_message, locals_of, params_of, training_param
-from kerastf_xlate.tokeras.naming import Namer, base_name
-from kerastf_xlate.layerkit.recognise import MatchCtx
 from kerastf_xlate.syntax import self_attr
+from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
+from kerastf_xlate.tokeras.common import (
+    BUILTINS,
+    FileEnv,
+    Finding,
+    free_names,
+    kept_message,
+    locals_of,
+    params_of,
+    training_param,
+)
+from kerastf_xlate.tokeras.naming import Namer, base_name
 
 
 @dataclass

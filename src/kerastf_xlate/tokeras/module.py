@@ -22,17 +22,26 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerastf_xlate.layerkit.recognise import Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
 from kerastf_xlate.tokeras.common import (
-    BUILTINS, MARKER, PLUMBING, FileEnv, Finding, docstring, free_names, is_generated_method, kept_message,
-    locals_of, params_of, training_param,
+    BUILTINS,
+    MARKER,
+    PLUMBING,
+    FileEnv,
+    Finding,
+    docstring,
+    free_names,
+    is_generated_method,
+    kept_message,
+    locals_of,
+    params_of,
+    training_param,
 )
-from kerastf_xlate.layerkit.recognise import Match, Var, keras_roles
-from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.module_init import InitWriter
 from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
-from kerastf_xlate.layerkit.recognise import MatchCtx
-from kerastf_xlate.syntax import self_attr
+from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import re
 
-from kerastf_xlate.tokeras.common import FileEnv, build_call, free_names
 from kerastf_xlate.layerkit.recognise import Match, Var
 from kerastf_xlate.syntax import SourceText, self_attr
+from kerastf_xlate.tokeras.common import FileEnv, build_call, free_names
 
 
 class InitWriter:

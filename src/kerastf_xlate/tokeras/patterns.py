@@ -20,7 +20,13 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.layerkit.family import CORE, EXPRESSION
-from kerastf_xlate.layerkit.recognise import Match, MatchCtx, data_format_ok, init_arg, resolved
+from kerastf_xlate.layerkit.recognise import (
+    Match,
+    MatchCtx,
+    data_format_ok,
+    init_arg,
+    resolved,
+)
 from kerastf_xlate.layers import recognisers
 from kerastf_xlate.layers.core import match_activation
 from kerastf_xlate.syntax import kwarg, only_args

@@ -33,14 +33,26 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
 from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
 from kerastf_xlate.totf.common import bound_from_calls
 from kerastf_xlate.totf.training import _VALUE_CALLS
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
-    _AUC_SIG, _OPT_BOOL, _OPT_OFF, _OPT_OPTIONAL, LOSS_FUNCTIONS, LOSS_STRINGS, LOSSES, METRIC_CLASSES, METRIC_STRINGS,
-    OPTIMIZERS, assignments, binds, is_number, quote,
+    _AUC_SIG,
+    _OPT_BOOL,
+    _OPT_OFF,
+    _OPT_OPTIONAL,
+    LOSS_FUNCTIONS,
+    LOSS_STRINGS,
+    LOSSES,
+    METRIC_CLASSES,
+    METRIC_STRINGS,
+    OPTIMIZERS,
+    assignments,
+    binds,
+    is_number,
+    quote,
 )
 
 COMPILE_COMMENT = "# {inst}.compile(...): optimizer, loss and metrics in TensorFlow"  # to-tf's, verbatim

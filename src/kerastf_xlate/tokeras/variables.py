@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.layerkit.recognise import VarDim, Var
-from kerastf_xlate.resolve import TFNames
-from kerastf_xlate.syntax import UNKNOWN, SourceText, const, is_int, kwarg, self_attr
+from kerastf_xlate.layerkit.recognise import Var, VarDim
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.static import UNKNOWN, is_int
+from kerastf_xlate.syntax import SourceText, const, kwarg, self_attr
 
 # initializer calls whose first argument (or ``shape=``) is the shape
 _SHAPE_FIRST = {
@@ -22,13 +23,13 @@ _SHAPE_FIRST = {
 _HELPERS = {"_variance_scaling", "_variance_scaling_axes"}
 
 
-def _variable_call(node: ast.AST | None, names: TFNames) -> ast.Call | None:
+def _variable_call(node: ast.AST | None, names: ModuleNames) -> ast.Call | None:
     if isinstance(node, ast.Call) and names.call(node) == "tf.Variable":
         return node
     return None
 
 
-def _shape_node(init: ast.expr, names: TFNames) -> ast.expr | None:
+def _shape_node(init: ast.expr, names: ModuleNames) -> ast.expr | None:
     if not isinstance(init, ast.Call):
         return None
     q = names.call(init)
@@ -57,7 +58,7 @@ def _dims(shape: ast.expr | None, st: SourceText) -> tuple[VarDim, ...] | None:
     return tuple(dims)
 
 
-def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: TFNames, lazy: ast.stmt | None = None) -> Var:
+def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None) -> Var:
     init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
@@ -73,7 +74,7 @@ def _self_assign(stmt: ast.stmt, self_name: str) -> tuple[str, ast.expr] | None:
     return None
 
 
-def lazy_creation(stmt: ast.stmt, names: TFNames, self_name: str) -> tuple[str, ast.Call] | None:
+def lazy_creation(stmt: ast.stmt, names: ModuleNames, self_name: str) -> tuple[str, ast.Call] | None:
     """``if self.x is None: self.x = tf.Variable(...)`` -> ('x', the call)."""
     if not (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1):
         return None
@@ -89,7 +90,7 @@ def lazy_creation(stmt: ast.stmt, names: TFNames, self_name: str) -> tuple[str, 
     return (attr, call) if call is not None else None
 
 
-def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: TFNames) -> tuple[dict[str, Var], list[ast.Call]]:
+def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames) -> tuple[dict[str, Var], list[ast.Call]]:
     """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call."""
     self_name = init.args.args[0].arg if init.args.args else "self"
     found: dict[str, Var] = {}

@@ -26,13 +26,24 @@ from functools import partial
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
-from kerastf_xlate.lint import char_col, findings_for_uses, parse, source_lines, suppressed
-from kerastf_xlate.resolve import find_uses
+from kerastf_xlate.initializers import helpers_source
+from kerastf_xlate.lint import (
+    char_col,
+    findings_for_uses,
+    parse,
+    source_lines,
+    suppressed,
+)
+from kerastf_xlate.resolve import ModuleNames, find_uses, module_alias
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
-from kerastf_xlate.initializers import helpers_source
-from kerastf_xlate.totf.rewrite import Edits, apply_edits, drop_unused_keras_imports, insert_after_imports, tf_alias
+from kerastf_xlate.totf.rewrite import (
+    Edits,
+    apply_edits,
+    drop_unused_keras_imports,
+    insert_after_imports,
+)
 from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
@@ -200,11 +211,11 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
         if use.call is not None:
             refs[id(use.call)] = (rule, use.layer in rule.functions)
         base_rules[id(use.node)] = rule
-    tf = tf_alias(tree.body) or "tf"
+    tf = module_alias(tree.body) or "tf"
     if tf != "tf":
         # generated code says `tf.`; keep it simple and honest
         return text, [_diag(path, lines, tree.body[0] if tree.body else None, "XL301", f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")]
-    if _binds_tf_elsewhere(tree):
+    if ModuleNames(tree).binds_tf_elsewhere():
         return text, [_diag(path, lines, None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")]
 
     from kerastf_xlate.totf import common
@@ -377,7 +388,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
     new_body = [s for s, _ in source.statements()]
     defined = {s.name for s in new_body if isinstance(s, ast.FunctionDef)}
     block = ""
-    if tf_alias(new_body) is None:
+    if module_alias(new_body) is None:
         block += "import tensorflow as tf\n"
     helper = helpers_source({n for n in needs if n not in defined})
     if helper and "_fans" not in defined:
@@ -393,21 +404,6 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
 
 def _key(stmt: ast.stmt, lines: list[str]) -> tuple[int, int]:
     return (stmt.lineno, char_col(lines, stmt.lineno, stmt.col_offset))
-
-
-def _binds_tf_elsewhere(tree: ast.Module) -> bool:
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.FunctionDef, ast.ClassDef)):
-            targets = [stmt.name] if not isinstance(stmt, ast.Assign) else [t.id for t in stmt.targets if isinstance(t, ast.Name)]
-            if "tf" in targets:
-                return True
-        if isinstance(stmt, ast.ImportFrom):
-            if any((a.asname or a.name) == "tf" for a in stmt.names):
-                return True
-        if isinstance(stmt, ast.Import):
-            if any(a.asname == "tf" and a.name != "tensorflow" for a in stmt.names):
-                return True
-    return False
 
 
 def _returns_name(func: ast.AST, name: str) -> bool:

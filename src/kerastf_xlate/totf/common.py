@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
-from kerastf_xlate.rules import Rule
-from kerastf_xlate.layers import family_of
 from kerastf_xlate.initializers import init_expr
-from kerastf_xlate.layerkit.emit import EmitCtx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
+from kerastf_xlate.layerkit.emit import (
+    Dim,
+    EmitCtx,
+    Emitted,
+    Shape,
+    Unsupported,
+    Weight,
+    shape_src,
+    snake,
+)
+from kerastf_xlate.layers import family_of
+from kerastf_xlate.rules import Rule
 
 # Attributes a translated module offers (anything else used on an instance blocks it).
 MODULE_API = {

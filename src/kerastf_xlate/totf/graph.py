@@ -14,12 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
-    Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_lines,
+    Blocked,
+    LayerNode,
+    Namer,
+    arg_values,
+    make_layer,
+    prefix_for,
+    run_handler,
+    source_of,
+    weight_lines,
     weights_methods,
 )
-from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.totf.splice import Source
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)

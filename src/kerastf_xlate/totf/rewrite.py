@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from kerastf_xlate.resolve import keras_import_names
 from kerastf_xlate.sources import with_newline
 from kerastf_xlate.totf.splice import Source, Window
 
@@ -123,37 +124,10 @@ def import_anchor(lines: list[list[ast.stmt]]) -> int:
     return idx
 
 
-def tf_alias(body: list[ast.stmt]) -> str | None:
-    """The name ``tensorflow`` is imported as at module level (``tf``), if any."""
-    for stmt in body:
-        if isinstance(stmt, ast.Import):
-            for a in stmt.names:
-                if a.name == "tensorflow":
-                    return a.asname or "tensorflow"
-    return None
-
-
-_KERAS_ROOTS = ("keras", "tf_keras", "keras_core")
-
-
-def _keras_import_names(stmt: ast.stmt) -> list[str]:
-    """The names a top-level Keras import statement binds (``layers``, ``keras``, ...)."""
-    if isinstance(stmt, ast.Import):
-        return [a.asname or a.name.split(".")[0] for a in stmt.names if a.name.split(".")[0] in _KERAS_ROOTS]
-    if isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
-        m = stmt.module
-        if m.split(".")[0] in _KERAS_ROOTS or m.startswith("tensorflow.keras") or (m == "tensorflow" and any(a.name == "keras" for a in stmt.names)):
-            cand = [a for a in stmt.names if a.name != "*"]
-            if m == "tensorflow":
-                cand = [a for a in cand if a.name == "keras"]
-            return [a.asname or a.name for a in cand]
-    return []
-
-
 def unused_keras_imports(source: Source) -> list[tuple[ast.stmt, int, list[str]]]:
     """Top-level Keras import statements (with their line shift) and which of their
     aliases nothing reads any more."""
-    imports = [(stmt, shift, names) for stmt, shift in source.statements() if (names := _keras_import_names(stmt))]
+    imports = [(stmt, shift, names) for stmt, shift in source.statements() if (names := keras_import_names(stmt))]
     loads = source.names_loaded({n for _, _, names in imports for n in names})
     out = []
     for stmt, shift, names in imports:

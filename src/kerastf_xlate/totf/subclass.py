@@ -17,10 +17,20 @@ import re
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, literal
-from kerastf_xlate.rules import Rule
-from kerastf_xlate.totf.common import Blocked, LayerNode, Namer, arg_values, make_layer, run_handler, source_of, weight_lines, weights_methods
-from kerastf_xlate.totf.graph import _weight_order
 from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
+from kerastf_xlate.rules import Rule
+from kerastf_xlate.totf.common import (
+    Blocked,
+    LayerNode,
+    Namer,
+    arg_values,
+    make_layer,
+    run_handler,
+    source_of,
+    weight_lines,
+    weights_methods,
+)
+from kerastf_xlate.totf.graph import _weight_order
 
 # Keras Layer/Model attributes that a tf.Module lacks: using any of them on self blocks.
 KERAS_SELF_API = {

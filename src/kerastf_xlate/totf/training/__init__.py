@@ -28,10 +28,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.totf.common import MODULE_API, Blocked, source_of
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
-    KerasNames, TrainingBlocked, assignments, bind_args, binds, literal_value, loss_expr, metrics_expr, optimizer_class,
+    TrainingBlocked,
+    assignments,
+    bind_args,
+    binds,
+    literal_value,
+    loss_expr,
+    metrics_expr,
+    optimizer_class,
     optimizer_expr,
 )
 
@@ -100,7 +108,7 @@ class _Planner:
         self.scope = scope
         self.lines = lines
         self.skip = skip
-        self.keras = KerasNames(tree)
+        self.keras = ModuleNames(tree)
         self.parents: dict[int, ast.AST] = {}
         for n in ast.walk(tree):
             for c in ast.iter_child_nodes(n):
