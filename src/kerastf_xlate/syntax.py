@@ -1,18 +1,17 @@
-"""Source text helpers: exact node text, constant folding, and byte-exact edits.
+"""Helpers on ``ast`` nodes: their exact source text (:class:`SourceText` maps ``ast``'s UTF-8
+byte columns to character offsets), constant folding (:func:`const`), argument lookup
+(:func:`kwarg`, :func:`only_args`) and structural comparison (:func:`same`).
 
-``to-keras`` rewrites only the statements it translates; every other character of the file
-comes out as it was. Edits are (start, end, replacement) spans in character offsets of the
-whole text, applied from the end so earlier offsets stay valid.
+Edits of the text are :class:`kerastf_xlate.edit.records.SpanEdit` s in character offsets
+of the whole text.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-from dataclasses import dataclass, field
 from typing import Any
 
-from kerastf_xlate.sources import with_newline
 from kerastf_xlate.static import UNKNOWN, literal
 
 
@@ -59,31 +58,6 @@ class SourceText:
         before = self.text[start:a]
         after = self.text[b:end].strip()
         return not before.strip() and (not after or after.startswith("#"))
-
-
-@dataclass
-class Edits:
-    """Non-overlapping replacements of character spans."""
-
-    spans: list[tuple[int, int, str]] = field(default_factory=list)
-
-    def replace(self, start: int, end: int, text: str) -> None:
-        self.spans.append((start, end, text))
-
-    def apply(self, text: str, newline: str = "\n") -> str:
-        """The text with every span replaced; the new text's line breaks become ``newline``
-        (the file's own, so a CRLF file stays CRLF)."""
-        out = text
-        last = len(text) + 1
-        for start, end, repl in sorted(self.spans, key=lambda s: (s[0], s[1]), reverse=True):
-            if end > last:
-                raise ValueError("overlapping edits")
-            out = out[:start] + with_newline(repl, newline) + out[end:]
-            last = start
-        return out
-
-    def __bool__(self) -> bool:
-        return bool(self.spans)
 
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,

@@ -15,18 +15,19 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.edit.imports import finish, names_read
+from kerastf_xlate.edit.records import SpanEdits
 from kerastf_xlate.lint import char_col, parse, suppressed
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import SourceError, newline_of
-from kerastf_xlate.syntax import Edits, SourceText
+from kerastf_xlate.syntax import SourceText
 from kerastf_xlate.tokeras.common import (
     FileEnv,
     Finding,
@@ -34,7 +35,6 @@ from kerastf_xlate.tokeras.common import (
     module_level_names,
     sublayer_classes,
 )
-from kerastf_xlate.tokeras.imports import finish
 from kerastf_xlate.tokeras.module import ModuleTranslator
 
 
@@ -101,7 +101,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
 
         env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
     findings: list[Finding] = []
-    edits = Edits()
+    edits = SpanEdits()
     units: list[UnitInfo] = []
     classes = module_classes(tree, names)
     env.sublayers = sublayer_classes(tree, classes)
@@ -125,8 +125,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if kept is not None:
                 findings.append(kept)
                 continue
-            for s, e, t in g.edits:
-                edits.replace(s, e, t)
+            edits.extend(g.edits)
             findings += g.findings
             units.append(g.info)
     for block in _blocks(tree.body):
@@ -145,21 +144,18 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if kept is not None:
                 findings.append(kept)
                 continue
-            for s, e, t in res.edits:
-                edits.replace(s, e, t)
+            edits.extend(res.edits)
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
     _expand_submodules(units)
     from kerastf_xlate.tokeras.keras_code import translate_keras_code
 
     kc = translate_keras_code(tree, env, skip=[c for c in classes])
-    for s, e, t in kc.edits:
-        edits.replace(s, e, t)
+    edits.extend(kc.edits)
     findings += kc.findings
     if kc.edits:
         units.append(UnitInfo("<keras>", "keras", []))
-    for s, e, t in training.edits(edits.spans):
-        edits.replace(s, e, t)
+    edits.extend(training.edits(edits.spans))
     lines = text.splitlines()
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]
@@ -167,9 +163,9 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         return Result(text, sorted(set(diags)), units)
     newline = newline_of(text)
     new = edits.apply(text, newline)
-    inserted = "\n".join(t for _, _, t in edits.spans)
-    need_layers = env.layers == "layers." and layers_name is None and re.search(r"(?<![\w.])layers\.", inserted) is not None
-    need_keras = keras_name is None and re.search(r"(?<![\w.])keras\.", inserted) is not None
+    read = names_read([e.text for e in edits])
+    need_layers = env.layers == "layers." and layers_name is None and "layers" in read
+    need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)
 

@@ -21,6 +21,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import StmtEdit
@@ -49,7 +50,7 @@ def graph_kind(cls: ast.ClassDef) -> str | None:
 
 @dataclass
 class GraphResult:
-    edits: list[tuple[int, int, str]]
+    edits: list[SpanEdit]
     findings: list[Finding]
     info: Any
 
@@ -156,7 +157,7 @@ class GraphTranslator:
         first = next((a.match for a in apps if a.match is not None), None)
         info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,
                         input_hint=input_hint(first.spec, self.env.rules) if first is not None else None)
-        return GraphResult([(start, end, text)], [], info)
+        return GraphResult([SpanEdit(start, end, text)], [], info)
 
     # ------------------------------------------------------------------ reading __init__
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import Match, MatchCtx
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.syntax import self_attr
@@ -34,7 +35,7 @@ from kerastf_xlate.tokeras.naming import Namer, base_name
 
 @dataclass
 class KerasCodeResult:
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    edits: list[SpanEdit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -104,23 +105,23 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
     if init is not None and init.body:
         indent = st.indent_of(init.body[0])
         _, end = st.line_span(init.body[-1])
-        out.edits.append((end, end, "".join(f"{indent}{c}\n" for c in creations)))
+        out.edits.append(SpanEdit(end, end, "".join(f"{indent}{c}\n" for c in creations)))
     else:
         first = next(s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         indent = st.indent_of(first)
         start = st.starts[(first.decorator_list[0].lineno if first.decorator_list else first.lineno) - 1]
         text = f"{indent}def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
         text += "".join(f"{indent}    {c}\n" for c in creations) + "\n"
-        out.edits.append((start, start, text))
+        out.edits.append(SpanEdit(start, start, text))
 
 
-def _stmt_edit(env: FileEnv, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+def _stmt_edit(env: FileEnv, stmt: ast.stmt, new: str | None) -> SpanEdit:
     st = env.st
     if new is None:
         s, e = st.line_span(stmt)
-        return s, e, ""
+        return SpanEdit(s, e, "")
     a, b = st.span(stmt)
-    return a, b, new.replace("\n", "\n" + st.indent_of(stmt))
+    return SpanEdit(a, b, new.replace("\n", "\n" + st.indent_of(stmt)))
 
 
 def _report(scope: ast.AST, env: FileEnv, matches: list[Match], out: KerasCodeResult, why: str,

@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import Match, MatchCtx, Var, keras_roles
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
@@ -47,7 +48,7 @@ from kerastf_xlate.tokeras.variables import find_variables
 
 @dataclass
 class ModuleResult:
-    edits: list[tuple[int, int, str]]
+    edits: list[SpanEdit]
     findings: list[Finding]
     weight_order: list[str]  # the original variables (attribute names) in get_weights() order
     kept_vars: list[str]
@@ -213,7 +214,7 @@ class ModuleTranslator(InitWriter):
               matches: list[Match], others: list[ast.Call]) -> ModuleResult:
         st, env = self.st, self.env
         assert self.init is not None
-        out: list[tuple[int, int, str]] = []
+        out: list[SpanEdit] = []
         attributed: dict[str, tuple[Match, str]] = {}  # var attr -> (a match of its group, role)
         for ms in groups.values():
             for role, v in ms[0].spec.weights.items():
@@ -290,17 +291,17 @@ class ModuleTranslator(InitWriter):
         base = self.cls.bases[0]
         kind = "layers.Layer" if self.cls.name in env.sublayers else "Model"
         a, b = st.span(base)
-        out.append((a, b, f"{env.keras}.{kind}"))
+        out.append(SpanEdit(a, b, f"{env.keras}.{kind}"))
         # removed methods
         for s, e in removed_spans:
-            out.append((s, e, ""))
+            out.append(SpanEdit(s, e, ""))
         # other references to variables that are now layer weights
         for n in ast.walk(self.cls):
             attr = self_attr(n)
             if attr in remap and isinstance(getattr(n, "ctx", None), ast.Load) and not inside_removed(n):
                 a, b = st.span(n)
                 if not any(s <= a and b <= e for s, e in covered):
-                    out.append((a, b, remap[attr]))  # type: ignore[index]
+                    out.append(SpanEdit(a, b, remap[attr]))  # type: ignore[index]
         # findings
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
@@ -342,33 +343,33 @@ class ModuleTranslator(InitWriter):
             start = st.starts[first - 2]
         return start, end
 
-    def _stmt_edit(self, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+    def _stmt_edit(self, stmt: ast.stmt, new: str | None) -> SpanEdit:
         st = self.st
         if new is None:
             if st.owns_lines(stmt):
                 s, e = st.line_span(stmt)
-                return s, e, ""
+                return SpanEdit(s, e, "")
             a, b = st.span(stmt)
-            return a, b, "pass"
+            return SpanEdit(a, b, "pass")
         a, b = st.span(stmt)
         if "\n" in new:
             indent = st.indent_of(stmt)
             new = new.replace("\n", "\n" + indent)
-        return a, b, new
+        return SpanEdit(a, b, new)
 
-    def _rename_call(self, call: ast.FunctionDef) -> list[tuple[int, int, str]]:
+    def _rename_call(self, call: ast.FunctionDef) -> list[SpanEdit]:
         st = self.st
         out = []
         line = st.lines[call.lineno - 1]
         at = line.find("def __call__")
         base = st.starts[call.lineno - 1]
-        out.append((base + at + 4, base + at + 12, "call"))
+        out.append(SpanEdit(base + at + 4, base + at + 12, "call"))
         for dec in call.decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
             if self.env.names.qual(target) == "tf.function":
                 s = st.starts[dec.lineno - 1]
                 e = st.starts[dec.end_lineno]  # type: ignore[index]
-                out.append((s, e, ""))
+                out.append(SpanEdit(s, e, ""))
         if training_param(call) is None and not self.marker and not self.graph:
             a = call.args
             if a.vararg is None and a.kwarg is None and not a.kwonlyargs and a.args:
@@ -376,7 +377,7 @@ class ModuleTranslator(InitWriter):
                 end = st.span(last)[1]
                 if a.defaults and a.defaults[-1] is not None:
                     end = max(end, st.span(a.defaults[-1])[1])
-                out.append((end, end, ", training=False"))
+                out.append(SpanEdit(end, end, ", training=False"))
         return out
 
     def _weight_order(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], matches: list[Match]) -> list[str]:

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.syntax import SourceText
 from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
 from kerastf_xlate.totf.common import bound_from_calls
@@ -106,7 +107,7 @@ class _Triple:
 
 @dataclass
 class _Plan:
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    edits: list[SpanEdit] = field(default_factory=list)
     gone: set[int] = field(default_factory=set)  # ids of Name nodes that disappear with the edits
     done: set[int] = field(default_factory=set)  # ids of statements already rewritten
 
@@ -119,7 +120,7 @@ class TrainingRaiser:
         self.tree = tree
         self.env = env
         self.st: SourceText = env.st
-        self.edits_: list[tuple[int, int, str]] = []
+        self.edits_: list[SpanEdit] = []
         self.gone: set[int] = set()
         self._ready = False
         self._hint: bool | None = None
@@ -177,7 +178,7 @@ class TrainingRaiser:
         plan = _Plan()
         try:
             self._plan(cls, names, scope, plan)
-            spans = sorted((s, e) for s, e, _ in plan.edits)
+            spans = sorted((e.start, e.end) for e in plan.edits)
             for (_, e0), (s1, _) in zip(spans, spans[1:]):
                 if s1 < e0:
                     raise _Keep("two of its training calls are nested in each other", cls)
@@ -308,7 +309,7 @@ class TrainingRaiser:
             code = f"{t.inst}.compile(\n" + "".join(f"{indent}    {p},\n" for p in parts) + f"{indent})"
         start = self.st.span(opt_stmt)[0]
         end = self.st.span(metrics_stmt)[1]
-        plan.edits.append((start, end, code))
+        plan.edits.append(SpanEdit(start, end, code))
         for s in t.stmts:
             plan.done.add(id(s))
             plan.gone |= {id(n) for n in ast.walk(s)}
@@ -343,7 +344,7 @@ class TrainingRaiser:
         else:
             code = self._loss(stmt.value, inline=False)
         s, e = self.st.span(stmt.value)
-        plan.edits.append((s, e, code))
+        plan.edits.append(SpanEdit(s, e, code))
         plan.gone |= {id(n) for n in ast.walk(stmt.value)}
 
     def _optimizer(self, call: ast.Call, inline: bool) -> str:
@@ -484,7 +485,7 @@ class TrainingRaiser:
                 tail = tail[1:]
         elif tail.lstrip().startswith(","):
             tail = tail.lstrip()[1:]
-        plan.edits.append((start, end, f"{inst.id}.{api}({tail}"))
+        plan.edits.append(SpanEdit(start, end, f"{inst.id}.{api}({tail}"))
         plan.gone.add(id(call.func))
 
     def _count_params(self, inst: ast.Name, attr: ast.Attribute, plan: _Plan) -> None:
@@ -495,7 +496,7 @@ class TrainingRaiser:
         if not (isinstance(node, ast.Call) and ast.dump(node) == ast.dump(want)):
             raise _Keep(f"`{inst.id}.ordered_variables()` is a tf.Module method a Keras model does not have", attr)
         s, e = self._located(node)
-        plan.edits.append((s, e, f"{inst.id}.count_params()"))
+        plan.edits.append(SpanEdit(s, e, f"{inst.id}.count_params()"))
         plan.gone |= {id(n) for n in ast.walk(node)}
 
     def _located(self, node: ast.expr) -> tuple[int, int]:
@@ -555,7 +556,7 @@ class TrainingRaiser:
             for kind, path, stmt, inst in items:
                 s, e = self.st.span(stmt)
                 api = "save_weights" if kind == "write" else "load_weights"
-                plan.edits.append((s, e, f"{inst}.{api}({self.st.seg(path)})"))
+                plan.edits.append(SpanEdit(s, e, f"{inst}.{api}({self.st.seg(path)})"))
                 plan.done.add(id(stmt))
 
     def _weights_file(self, path: ast.expr) -> bool:
@@ -575,7 +576,7 @@ class TrainingRaiser:
 
     # ------------------------------------------------------------------ result
 
-    def edits(self, others: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    def edits(self, others: list[SpanEdit]) -> list[SpanEdit]:
         """The training rewrites, and the removal of to-tf's runtime helpers nothing calls any
         more (``others``: the edits already made, which a removal must not overlap)."""
         if not self.edits_:
@@ -599,7 +600,7 @@ class TrainingRaiser:
             if h not in used:
                 used.add(h)
                 todo += [x for x in loads.get(h, ()) if x in self.helpers]
-        taken = sorted((s, e) for s, e, _ in [*others, *out])
+        taken = sorted((x.start, x.end) for x in [*others, *out])
         for name, fn in self.helpers.items():
             if name in used:
                 continue
@@ -610,7 +611,7 @@ class TrainingRaiser:
             end = self.st.starts[line]
             if any(s < end and start < e for s, e in taken):
                 continue
-            out.append((start, end, ""))
+            out.append(SpanEdit(start, end, ""))
         return out
 
 

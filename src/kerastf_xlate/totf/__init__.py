@@ -26,6 +26,10 @@ from functools import partial
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.edit.imports import drop_unused_keras_imports, insert_after_imports
+from kerastf_xlate.edit.records import StatementEdits
+from kerastf_xlate.edit.splice import Source
+from kerastf_xlate.edit.statements import apply_statement_edits
 from kerastf_xlate.initializers import helpers_source
 from kerastf_xlate.lint import (
     char_col,
@@ -38,13 +42,6 @@ from kerastf_xlate.resolve import ModuleNames, find_uses, module_alias
 from kerastf_xlate.rules import Rule, RuleSet, default_rules
 from kerastf_xlate.totf.common import MODULE_API, Blocked, bound_from_calls
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
-from kerastf_xlate.totf.rewrite import (
-    Edits,
-    apply_edits,
-    drop_unused_keras_imports,
-    insert_after_imports,
-)
-from kerastf_xlate.totf.splice import Source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
@@ -311,7 +308,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
                 changed = True
 
     # generate
-    edits = Edits()
+    edits = StatementEdits()
     needs: set[str] = set()
     taken = _Taken(source)
     comments = _Comments(text, source)
@@ -347,9 +344,9 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
             head, sep, rest = cls_src.partition("\n\n")
             cls_src = head + "\n\n" + moved + "\n" + rest
         instance = f"{unit.target} = {cname}()" if unit.target else f"return {cname}()"
-        edits.replace[_key(unit.anchor, lines)] = cls_src + "\n\n" + instance + "\n"
+        edits.replace(*_key(unit.anchor, lines), cls_src + "\n\n" + instance + "\n")
         for s in unit.removed:
-            edits.remove.add(_key(s, lines))
+            edits.remove(*_key(s, lines))
         translated_any = True
         translated_units.add(id(unit))
     for name, sunit in sub_units.items():
@@ -357,7 +354,7 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
         for layer, reason in kept:
             if layer.kept_code in ("XL302", "XL203"):
                 diags.append(_diag(path, lines, layer.call, "XL302", f"`{layer.rule.layer}` kept as a Keras layer: {reason}"))
-        edits.replace[_key(sunit.cls, lines)] = new_cls
+        edits.replace(*_key(sunit.cls, lines), new_cls)
         translated_any = True
 
     # training code around translated models
@@ -365,9 +362,9 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
     active_plans = [p for uid, p in plans.items() if uid in translated_units] + list(sub_plans.values())
     for plan in active_plans:
         for stmt, code in plan.replace.values():
-            edits.replace[_key(stmt, lines)] = code
+            edits.replace(*_key(stmt, lines), code)
         for stmt in plan.remove:
-            edits.remove.add(_key(stmt, lines))
+            edits.remove(*_key(stmt, lines))
         for h in plan.helpers:
             if h not in helper_sources:
                 helper_sources.append(h)
@@ -380,8 +377,8 @@ def _translate(text: str, path: str, input_shape: tuple[int, ...] | None, rules:
     if not translated_any or not edits:
         return text, sorted(set(diags))
 
-    applied = apply_edits(source, edits)
-    missing = (set(edits.replace) | edits.remove) - applied
+    applied = apply_statement_edits(source, edits)
+    missing = edits.keys() - applied
     if missing:  # pragma: no cover - positions always match for one-statement lines
         return text, sorted(set(diags)) + [_diag(path, lines, None, "XL301", "internal: could not locate statements to rewrite; nothing translated")]
     drop_unused_keras_imports(source)

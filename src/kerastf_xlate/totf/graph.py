@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
@@ -28,7 +29,6 @@ from kerastf_xlate.totf.common import (
     weight_lines,
     weights_methods,
 )
-from kerastf_xlate.totf.splice import Source
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
 
