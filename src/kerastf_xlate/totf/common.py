@@ -11,6 +11,7 @@ import keyword
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
@@ -200,29 +201,31 @@ def module_constants(tree: ast.Module, mentioning: Callable[[set[str]], list[ast
     return ModuleConstants(tree, mentioning)
 
 
-CONSTANTS: Mapping[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
+NO_CONSTANTS: Mapping[str, Any] = MappingProxyType({})
 
 
-def static_value(node: ast.AST | None) -> Any:
-    """A literal, with module-level constants substituted (``(NUM_FEATURES,)``); or UNKNOWN."""
+def static_value(node: ast.AST | None, constants: Mapping[str, Any] = NO_CONSTANTS) -> Any:
+    """A literal, with module-level ``constants`` substituted (``(NUM_FEATURES,)``); or UNKNOWN."""
     value = literal(node)
     if value is not UNKNOWN or node is None:
         return value
     if isinstance(node, ast.Name):
-        return CONSTANTS.get(node.id, UNKNOWN)
+        return constants.get(node.id, UNKNOWN)
     if isinstance(node, (ast.Tuple, ast.List)):
-        items = [static_value(e) for e in node.elts]
+        items = [static_value(e, constants) for e in node.elts]
         if any(i is UNKNOWN for i in items):
             return UNKNOWN
         return tuple(items) if isinstance(node, ast.Tuple) else items
     return UNKNOWN
 
 
-def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None,
+               constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[dict[str, Any], dict[str, str]]:
     """(literal values, sources) of every rule argument, defaults applied.
 
     ``stored`` maps argument names to the expression that reads a non-literal argument
-    later (``self.dense_units``) when the constructor's own scope is gone (subclasses).
+    later (``self.dense_units``) when the constructor's own scope is gone (subclasses);
+    ``constants`` are the module's (:class:`ModuleConstants`), substituted for their names.
     """
     values: dict[str, Any] = {}
     src: dict[str, str] = {}
@@ -234,7 +237,7 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
             values[spec.name] = spec.default_value()
             src[spec.name] = spec.default
         else:
-            values[spec.name] = static_value(arg_node)
+            values[spec.name] = static_value(arg_node, constants)
             if values[spec.name] is UNKNOWN and stored and spec.name in stored:
                 src[spec.name] = stored[spec.name]
             else:

@@ -10,6 +10,7 @@ with tf ops, followed by an instance bound to the same name (or returned).
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
+    NO_CONSTANTS,
     Blocked,
     LayerNode,
     Namer,
@@ -26,6 +28,7 @@ from kerastf_xlate.totf.common import (
     prefix_for,
     run_handler,
     source_of,
+    static_value,
     weight_lines,
     weights_methods,
 )
@@ -70,7 +73,7 @@ def _shape_from(value: Any) -> Shape | None:
     return None
 
 
-def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str, str | None]:
+def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[Shape | None, str, str | None]:
     """(shape incl. batch, dtype, source of a non-literal shape) of keras.Input / InputLayer."""
     shape_node = None
     dtype = "float32"
@@ -88,9 +91,7 @@ def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str
         shape_node = call.args[0]
     if shape_node is None:
         return None, dtype, None
-    from kerastf_xlate.totf.common import static_value
-
-    value = static_value(shape_node)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
+    value = static_value(shape_node, constants)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
     if value is UNKNOWN:
         return None, dtype, source_of(text_lines, shape_node)
     return _shape_from(value), dtype, None
@@ -108,7 +109,8 @@ class GraphBuilder:
     """Finds graph units in one block and turns them into class source."""
 
     def __init__(self, text_lines: list[str], refs: dict[int, LayerRef], rules: RuleSet, input_shape: tuple[int, ...] | None,
-                 source: Source | None = None) -> None:
+                 source: Source | None = None, constants: Mapping[str, Any] = NO_CONSTANTS) -> None:
+        self.constants = constants  # the module's constants (a value of this translation)
         self.text_lines = text_lines
         self.source = source  # to look at a statement's text before walking it
         self.refs = refs  # id(ast.Call) -> (rule, is_helper) for calls of Keras layer names
@@ -158,7 +160,7 @@ class GraphBuilder:
             if r.layer == "InputLayer":  # keras.Input(...) or layers.InputLayer(...)
                 if not first:
                     raise Blocked("an Input in the middle of a Sequential model", el)
-                shape, dtype, shape_src = input_spec(el, self.text_lines)
+                shape, dtype, shape_src = input_spec(el, self.text_lines, self.constants)
                 unit.inputs = [("inputs", shape, dtype)]
                 if shape_src is not None:
                     unit.input_src["inputs"] = shape_src
@@ -237,7 +239,7 @@ class GraphBuilder:
             if s is None:
                 raise Blocked(f"model input `{name}` is not a keras.Input of this block", call)
             _, val = _assign_parts(s)
-            shape, dtype, shape_src = input_spec(val, self.text_lines)  # type: ignore[arg-type]
+            shape, dtype, shape_src = input_spec(val, self.text_lines, self.constants)  # type: ignore[arg-type]
             if shape_src is not None:
                 unit.input_src[name] = shape_src
             if shape is None and self.input_shape and len(in_names) == 1:
@@ -348,7 +350,7 @@ class GraphBuilder:
                 shapes[app.out] = None
                 continue
             try:
-                values, src = arg_values(layer, self.text_lines)
+                values, src = arg_values(layer, self.text_lines, constants=self.constants)
                 ctx = EmitCtx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
                 emitted = run_handler(layer, ctx)
             except Unsupported as exc:

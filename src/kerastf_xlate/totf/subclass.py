@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.totf.common import (
+    NO_CONSTANTS,
     Blocked,
     LayerNode,
     Namer,
@@ -165,8 +168,9 @@ class _TextEdits:
 
 def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str], tf: str = "tf",
                       modules: set[str] | None = None, keras_classes: set[str] | None = None,
-                      text: str | None = None) -> tuple[str, list[tuple[LayerNode, str]]]:
-    """The rewritten class source and the layers kept as Keras (with reasons)."""
+                      text: str | None = None, constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[str, list[tuple[LayerNode, str]]]:
+    """The rewritten class source and the layers kept as Keras (with reasons); ``constants``:
+    the module's, substituted for their names in the layers' arguments."""
     cls = unit.cls
     first, last = cls.lineno, cls.end_lineno or cls.lineno
     # the class's own lines with their original line endings (CRLF files stay CRLF)
@@ -226,7 +230,7 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 stored[spec.name] = f"self.{a.attr}_{spec.name}"
                 init_lines.append(f"self.{a.attr}_{spec.name} = {source_of(text_lines, arg_node)}")
         try:
-            values, src = arg_values(node, text_lines, stored)
+            values, src = arg_values(node, text_lines, stored, constants)
             multi = node.multi_input
             param = "inputs" if multi else "x"
             ctx = EmitCtx(node.rule, values, src, a.attr, None if multi else ["x"], param, [None], "x", "training")
