@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerastf_xlate.activations import ACTIVATIONS
+from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import ArgSpec, Rule
 from kerastf_xlate.static import UNKNOWN, literal
 
@@ -76,8 +77,6 @@ def _src(node: ast.AST) -> str:
 
 
 def _is_activation_callable(node: ast.AST) -> bool:
-    from kerastf_xlate.resolve import dotted
-
     parts = dotted(node)
     if parts is None:
         return False

@@ -9,14 +9,11 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import asdict, dataclass, field
-from enum import Enum
 from typing import Iterable
 
+from kerastf_xlate.codes import CODES, Severity
 
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+__all__ = ["Diagnostic", "Fix", "Severity", "render"]
 
 
 @dataclass(frozen=True, order=True)
@@ -96,8 +93,6 @@ def format_github(diags: Iterable[Diagnostic]) -> str:
 
 def format_sarif(diags: Iterable[Diagnostic], tool_version: str) -> str:
     """SARIF 2.1.0, one run, one rule entry per code that occurs."""
-    from kerastf_xlate.codes import CODES
-
     diags = list(diags)
     used = sorted({d.code for d in diags})
     rules = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from kerastf_xlate.activations import ACTIVATIONS, activation_template
 from kerastf_xlate.layerkit.emit import (
+    Dim,
     EmitCtx,
     Emitted,
     Unsupported,
@@ -55,8 +56,6 @@ def dense(ctx: EmitCtx) -> Emitted:
 
 
 def _dim(src: str):  # type: ignore[no-untyped-def]
-    from kerastf_xlate.layerkit.emit import Dim
-
     return Dim(src)
 
 

@@ -327,8 +327,7 @@ def einsum_out_shape(args: dict[str, str], x: Shape) -> Shape | None:
 
 
 def extra_facts(app: int, m: Match) -> list[Fact]:
-    """What a transposed convolution or an EinsumDense shows about its input: the kernel's
-    input sizes, the spatial sizes a literal ``output_shape`` implies, an equation's rank."""
+    """What an EinsumDense shows about its input: the kernel's input sizes, an equation's rank."""
     facts: list[Fact] = []
     kernel = m.spec.weights.get("kernel")
     if kernel is None or kernel.shape is None:
@@ -340,10 +339,7 @@ def extra_facts(app: int, m: Match) -> list[Fact]:
         elif d.value is not None:
             facts.append(Fact(app, "dim", axis, d.value))
 
-    if m.spec.cls.endswith("DTranspose"):
-        fact(kernel.shape[-1], -1)
-        facts += [Fact(app, "dim", 1 + i, n) for i, n in enumerate(m.hints.get("in_sizes", ())) if n is not None]
-    elif m.spec.cls == "EinsumDense" and isinstance(m.hints.get("einsum"), Equation):
+    if isinstance(m.hints.get("einsum"), Equation):
         eq: Equation = m.hints["einsum"]
         for c in eq.weight:
             if c in eq.input:
@@ -353,27 +349,6 @@ def extra_facts(app: int, m: Match) -> list[Fact]:
     return facts
 
 
-def refine_output_shapes(apps: list[Any], propagate: Any, shapes: list[Shape | None] | None) -> None:
-    """Give each EinsumDense the input sizes its ``output_shape`` leaves to the input (None)
-    when the model's ``keras.Input`` shows them, as the Keras layer was written."""
-    einsums = [(i, a.match) for i, a in enumerate(apps) if a.match is not None and "entries" in a.match.hints]
-    if not einsums:
-        return
-    seen: list[Shape | None] = []
-    if shapes and all(isinstance(s, tuple) and s and s[0] != "src" for s in shapes):
-        try:
-            seen = propagate(shapes)
-        except Unbuildable:
-            seen = []
-    for i, m in einsums:
-        eq: Equation = m.hints["einsum"]
-        x = seen[i] if i < len(seen) else None
-        entries = list(m.hints["entries"])
-        for k, c in enumerate(eq.sized):
-            if entries[k] is None and c in eq.input and x is not None and -len(x) <= eq.input_axis(c) < len(x):
-                v = x[eq.input_axis(c)]
-                entries[k] = str(v) if is_int(v) else None
-        m.spec.args["output_shape"] = _shape_src(entries)
 
 
 def einsum_hint(spec: LayerSpec) -> dict[str, Any]:

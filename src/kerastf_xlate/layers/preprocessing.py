@@ -620,35 +620,6 @@ def _one_hot_reduced(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     return needs_shape(_category(n, mode, node, ids), high_rank)
 
 
-def out_shape_extra(cls: str, args: dict[str, str], x: Shape) -> Shape | None:
-    """:func:`.shapes.out_shape` of GroupNormalization, Normalization, Resizing, CenterCrop and
-    CategoryEncoding (``x``: the input's shape, batch axis first)."""
-    from kerastf_xlate.tokeras.shapes import _val
-
-    rank = len(x)
-    if cls == "Normalization":
-        return x
-    if cls == "GroupNormalization":
-        axis, groups = _val(args.get("axis"), -1), _val(args.get("groups"), 32)
-        if not (isinstance(axis, int) and -rank <= axis < rank and axis % rank) or not isinstance(x[axis], int):
-            raise Unbuildable(cls)  # Keras needs a static size on the grouped axis
-        if not isinstance(groups, int) or (groups != -1 and (groups <= 0 or x[axis] % groups)):
-            raise Unbuildable(cls)
-        return x
-    if cls in ("Resizing", "CenterCrop"):
-        h, w = _val(args.get("height")), _val(args.get("width"))
-        if rank == 3:
-            return None  # Keras takes it for one image without a batch axis
-        if rank != 4:
-            raise Unbuildable(cls)
-        return (x[0], h if isinstance(h, int) else None, w if isinstance(w, int) else None, x[3])
-    if cls == "CategoryEncoding":
-        n, mode = _val(args.get("num_tokens")), _val(args.get("output_mode"), "multi_hot")
-        n = n if isinstance(n, int) else None
-        if mode == "one_hot":
-            return (x[:-1] if rank > 1 and x[-1] == 1 else x) + (n,)
-        return x[:-1] + (n,) if rank <= 2 else None  # rank > 2: Keras's declared shape is not what it computes
-    return None
 
 # ------------------------------------------------------------------------------ the family
 

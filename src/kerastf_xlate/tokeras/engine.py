@@ -15,16 +15,14 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.edit.imports import finish, names_read
 from kerastf_xlate.edit.records import SpanEdits
 from kerastf_xlate.lint import char_col, parse, suppressed
-from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.resolve import ModuleNames, find_uses
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import SourceError, newline_of
 from kerastf_xlate.syntax import SourceText
@@ -35,27 +33,11 @@ from kerastf_xlate.tokeras.common import (
     module_level_names,
     sublayer_classes,
 )
+from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
+from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
-
-
-@dataclass
-class UnitInfo:
-    """What verify needs to know about one translated unit."""
-
-    name: str  # class name in the original
-    kind: str  # module | sequential | functional
-    weight_order: list[str]  # original variable attributes, in the Keras model's get_weights() order
-    kept_vars: list[str] = field(default_factory=list)
-    instance: str | None = None  # module-level name bound to an instance (graph units)
-    input_shapes: list[tuple[int | None, ...]] | None = None  # keras.Input shapes written (batch axis first)
-    input_hint: dict[str, Any] | None = None  # what the first layer shows about the input
-
-
-@dataclass
-class Result:
-    text: str
-    diagnostics: list[Diagnostic]
-    units: list[UnitInfo]
+from kerastf_xlate.tokeras.training import TrainingRaiser
+from kerastf_xlate.tokeras.units import Result, UnitInfo
 
 
 def make_transform():  # type: ignore[no-untyped-def]
@@ -97,17 +79,12 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if layers_name is None and not layers_taken:
         env.module_names.add("layers")
     if "keras" in text:
-        from kerastf_xlate.resolve import find_uses
-
         env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
     findings: list[Finding] = []
     edits = SpanEdits()
     units: list[UnitInfo] = []
     classes = module_classes(tree, names)
     env.sublayers = sublayer_classes(tree, classes)
-    from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
-    from kerastf_xlate.tokeras.training import TrainingRaiser
-
     training = TrainingRaiser(tree, env)  # to-tf's training code goes back to compile/fit with its model
     done: set[int] = set()
     for block in _blocks(tree.body):
@@ -148,8 +125,6 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
     _expand_submodules(units)
-    from kerastf_xlate.tokeras.keras_code import translate_keras_code
-
     kc = translate_keras_code(tree, env, skip=[c for c in classes])
     edits.extend(kc.edits)
     findings += kc.findings

@@ -23,6 +23,7 @@ from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.static import snake as _snake
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import StmtEdit
 from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
@@ -36,6 +37,12 @@ from kerastf_xlate.tokeras.graph_inputs import (
 )
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.shapes import Fact, Shape, input_dtype, input_hint
+from kerastf_xlate.tokeras.units import UnitInfo
+from kerastf_xlate.tokeras.variables import find_variables
+from kerastf_xlate.totf import translate as to_tf
+from kerastf_xlate.totf.common import (
+    Namer as _ToTfNamer,  # to-tf's own naming: the prefixes predicted here are the ones it writes
+)
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -53,11 +60,6 @@ class GraphResult:
     edits: list[SpanEdit]
     findings: list[Finding]
     info: Any
-
-
-# to-tf's own naming, so that the prefixes predicted here are exactly the ones it writes
-from kerastf_xlate.layerkit.emit import snake as _snake  # noqa: E402
-from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
 
 
 class GraphTranslator:
@@ -92,8 +94,6 @@ class GraphTranslator:
         mt = ModuleTranslator(self.cls, self.env, graph=True)
         if not mt.check():
             return None
-        from kerastf_xlate.tokeras.variables import find_variables
-
         assert mt.init is not None
         mt.vars, others = find_variables(self.cls, mt.init, self.st, self.env.names)
         if others:
@@ -149,8 +149,6 @@ class GraphTranslator:
         if prev is not None and not isinstance(prev, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                 and first_line - above > 2 and not self.st.lines[above - 1].lstrip().startswith("#"):
             start, text = self.st.starts[above], "\n" + text  # two blank lines were for the class: one is enough
-        from kerastf_xlate.tokeras.engine import UnitInfo
-
         order = self._ordered_variables(mt)
         if order is None:
             return None
@@ -350,9 +348,7 @@ class GraphTranslator:
             done.add(id(m))
             prefixes = {v.prefix for v in m.spec.weights.values()} or {m.hints.get("prefix")}
             want = prefixes.pop() if len(prefixes) == 1 else None
-            from kerastf_xlate.layerkit.emit import snake
-
-            base = snake(m.spec.cls)
+            base = _snake(m.spec.cls)
             if want is None or want == self._peek(namer, base):
                 namer(base)
                 out[id(m)] = None
@@ -457,10 +453,6 @@ class GraphTranslator:
 
     def _reproduces(self, code: str, target: str | None) -> bool:
         """Translating ``code`` back with xlate to-tf gives this class again."""
-        try:
-            from kerastf_xlate.totf import translate as to_tf
-        except ImportError:  # pragma: no cover
-            return False
         head = "import keras\nfrom keras import layers\n\n"
         unit = code if target is not None else code.replace("return ", "model = ", 1)
         try:
