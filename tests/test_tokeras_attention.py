@@ -1,4 +1,4 @@
-"""``xlate to-keras`` on Dot, Attention and AdditiveAttention (``tokeras/attention.py``).
+"""``xlate to-keras`` on Dot, Attention and AdditiveAttention (``layers/dot.py``, ``layers/attention.py``).
 
 Static cases (nothing imports TensorFlow or Keras): what ``xlate to-tf`` writes for these
 layers in a functional model (pinned in to-tf's layout by :func:`to_tf_model`, so a change in

@@ -1,6 +1,6 @@
 """``xlate to-keras`` on GroupNormalization, Normalization, CenterCrop, Resizing,
-CategoryEncoding and non-nearest UpSampling2D (``tokeras/norm_extra.py``,
-``tokeras/preprocessing.py``, ``tokeras/shape_args.py``).
+CategoryEncoding and non-nearest UpSampling2D (``layers/normalization_extra.py``,
+``layers/preprocessing.py``, the shape markers of ``layerkit/recognise.py``).
 
 Static cases (nothing imports TensorFlow or Keras): what ``xlate to-tf`` writes for these
 layers in a Sequential (pinned in to-tf's layout by :data:`_SEQUENTIAL`; the rule examples

@@ -63,7 +63,7 @@ _HELPERS: dict[str, str] = {
 ''',
 }
 
-_SCALING = {
+VARIANCE_SCALING = {  # Keras's named VarianceScaling initializers: (scale, mode, distribution)
     "glorot_uniform": (1.0, "fan_avg", "uniform"),
     "glorot_normal": (1.0, "fan_avg", "normal"),
     "he_uniform": (2.0, "fan_in", "uniform"),
@@ -71,6 +71,7 @@ _SCALING = {
     "lecun_uniform": (1.0, "fan_in", "uniform"),
     "lecun_normal": (1.0, "fan_in", "normal"),
 }
+VARIANCE_SCALING_NAMES = {args: name for name, args in VARIANCE_SCALING.items()}  # (scale, mode, distribution) -> name
 
 _ALIASES = {
     "GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal", "HeUniform": "he_uniform",
@@ -162,7 +163,7 @@ def init_expr(init: str, shape: str, dtype_float: bool = True, needs: set[str] |
         return f"tf.random.normal({shape}, {kwargs.get('mean', 0.0)!r}, {kwargs.get('stddev', 0.05)!r})"
     if name == "truncated_normal":
         return f"tf.random.truncated_normal({shape}, {kwargs.get('mean', 0.0)!r}, {kwargs.get('stddev', 0.05)!r})"
-    if name in _SCALING or name == "VarianceScaling":
+    if name in VARIANCE_SCALING or name == "VarianceScaling":
         if name == "VarianceScaling":
             scale, mode, dist = kwargs.get("scale", 1.0), kwargs.get("mode", "fan_in"), kwargs.get("distribution", "truncated_normal")
             dist = str(dist).lower()
@@ -171,7 +172,7 @@ def init_expr(init: str, shape: str, dtype_float: bool = True, needs: set[str] |
             if dist != "untruncated_normal":
                 dist = "uniform" if dist == "uniform" else "normal"  # Keras: "normal" is truncated
         else:
-            scale, mode, dist = _SCALING[name]
+            scale, mode, dist = VARIANCE_SCALING[name]
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise Unsupported(f"initializer {init} (mode {mode!r})")
         in_axes, out_axes = kwargs.get("input_axes"), kwargs.get("output_axes")
@@ -208,12 +209,12 @@ def with_fan_axes(init: str, input_axes: list[int], output_axes: list[int]) -> s
     else:
         return init
     name = _ALIASES.get(name, name)
-    if name not in _SCALING and name != "VarianceScaling":
+    if name not in VARIANCE_SCALING and name != "VarianceScaling":
         return init
     if kwargs.get("input_axes") is not None and kwargs.get("output_axes") is not None:
         return init
-    if name in _SCALING:
-        scale, mode, dist = _SCALING[name]
+    if name in VARIANCE_SCALING:
+        scale, mode, dist = VARIANCE_SCALING[name]
         kwargs = {"scale": scale, "mode": mode, "distribution": dist}
     kwargs.pop("seed", None)
     kwargs["input_axes"] = list(input_axes)

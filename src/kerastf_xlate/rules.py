@@ -84,6 +84,16 @@ class Example:
     input_dtype: str = "float32"
     input_range: int = 10
     training: bool = False
+    tf: str | None = None  # the expected ``__call__`` of its translation (tests/test_rule_examples.py)
+
+
+@dataclass(frozen=True)
+class NoopCase:
+    """Code that a command must leave exactly as it is (Fixit's VALID cases)."""
+
+    command: str  # to-tf | to-keras
+    code: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ class Rule:
     args: tuple[ArgSpec, ...] = ()
     examples: tuple[Example, ...] = ()
     lint: tuple[LintCase, ...] = ()
+    noop: tuple[NoopCase, ...] = ()
 
     @property
     def has_counterpart(self) -> bool:
@@ -198,7 +209,7 @@ def _parse_example(path: Path, i: int, data: Any) -> Example:
     key = f"examples[{i}]"
     if not isinstance(data, dict):
         raise RuleError(path, key, "expected a table")
-    _no_unknown(path, data, {"keras", "input_shape", "input_dtype", "input_range", "training"}, key + ".")
+    _no_unknown(path, data, {"keras", "input_shape", "input_dtype", "input_range", "training", "tf"}, key + ".")
     keras_src = _expect(path, data, "keras", str)
     try:
         ast.parse(keras_src, mode="eval")
@@ -218,6 +229,7 @@ def _parse_example(path: Path, i: int, data: Any) -> Example:
         input_dtype=dtype,
         input_range=_expect(path, data, "input_range", int, required=False) or 10,
         training=bool(_expect(path, data, "training", bool, required=False)),
+        tf=_expect(path, data, "tf", str, required=False),
     )
 
 
@@ -227,7 +239,7 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
         path,
         data,
         {"layer", "names", "functions", "category", "seed_rows", "status", "summary",
-         "counterpart", "none", "args", "examples", "lint"},
+         "counterpart", "none", "args", "examples", "lint", "noop"},
     )
     layer = _expect(path, data, "layer", str)
     if path.stem != layer:
@@ -292,13 +304,27 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
             raise RuleError(path, f"lint[{i}]", "expected a table")
         _no_unknown(path, case, {"code", "codes"}, f"lint[{i}].")
         lint_cases.append(LintCase(_expect(path, case, "code", str), _str_list(path, case, "codes")))
+    noop_cases = []
+    for i, case in enumerate(_expect(path, data, "noop", list, required=False) or []):
+        if not isinstance(case, dict):
+            raise RuleError(path, f"noop[{i}]", "expected a table")
+        _no_unknown(path, case, {"command", "code", "why"}, f"noop[{i}].")
+        command = _expect(path, case, "command", str)
+        if command not in ("to-tf", "to-keras"):
+            raise RuleError(path, f"noop[{i}].command", f"expected 'to-tf' or 'to-keras', got {command!r}")
+        code = _expect(path, case, "code", str)
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            raise RuleError(path, f"noop[{i}].code", f"not Python: {exc.msg}") from None
+        noop_cases.append(NoopCase(command, code, _expect(path, case, "why", str)))
 
     return Rule(
         layer=layer, names=names, functions=functions, category=category,
         seed_rows=_str_list(path, data, "seed_rows", required=False), status=status,
         summary=summary, path=str(path), tf=tf_expr, symbols=symbols, handler=handler,
         call=call, weights=weights, reason=reason, instead=instead, replaced_by=replaced_by,
-        args=args, examples=examples, lint=tuple(lint_cases),
+        args=args, examples=examples, lint=tuple(lint_cases), noop=tuple(noop_cases),
     )
 
 
@@ -521,7 +547,7 @@ def load_rules_cached(directory: Path) -> RuleSet:
     return ruleset
 
 
-_CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase)})
+_CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase, NoopCase)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {c: tuple(f.name for f in fields(c)) for c in _CACHE_CLASSES.values()}
 
 

@@ -7,6 +7,7 @@ Every reader of a literal in the project goes through :func:`literal` and compar
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from typing import Any, Final
 
@@ -64,3 +65,37 @@ def snake(name: str) -> str:
     """Keras's layer-name convention: ``Conv2D`` -> ``conv2d``, ``BatchNormalization`` -> ``batch_normalization``."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+class Namer:
+    """Unique identifiers as Keras makes layer names: ``conv2d``, ``conv2d_1``, ... (a name not
+    usable as an identifier is made one), never one of ``taken`` or ``reserved``."""
+
+    def __init__(self, taken: set[str] | None = None, reserved: frozenset[str] = frozenset()) -> None:
+        self.taken = set(taken or ())
+        self.reserved = reserved
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base) or "layer"
+        if base[0].isdigit():
+            base = "_" + base
+        if keyword.iskeyword(base):  # Lambda -> `lambda`: not usable as `self.lambda`
+            base += "_layer"
+        n = self.counts.get(base, 0)
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
+            n += 1
+            if name not in self.taken and name not in self.reserved:
+                self.counts[base] = n
+                self.taken.add(name)
+                return name
+
+    def peek(self, base: str) -> str:
+        """The name ``self(base)`` would give, without taking it (``base`` an identifier)."""
+        n = self.counts.get(base, 0)
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
+            if name not in self.taken and name not in self.reserved:
+                return name
+            n += 1

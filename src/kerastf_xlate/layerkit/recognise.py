@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kerastf_xlate.initializers import init_expr
+from kerastf_xlate.initializers import VARIANCE_SCALING_NAMES, init_expr
 from kerastf_xlate.layerkit.shapes import Fact
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
@@ -231,13 +231,6 @@ def resolved(node: ast.expr, ctx: MatchCtx, absorbed: list[ast.stmt]) -> ast.AST
 
 # ------------------------------------------------------------------------------ initializers
 
-_SCALING = {
-    (1.0, "fan_avg", "uniform"): "glorot_uniform", (1.0, "fan_avg", "normal"): "glorot_normal",
-    (2.0, "fan_in", "uniform"): "he_uniform", (2.0, "fan_in", "normal"): "he_normal",
-    (1.0, "fan_in", "uniform"): "lecun_uniform", (1.0, "fan_in", "normal"): "lecun_normal",
-}
-
-
 def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str = "keras") -> str | None:
     """The Keras initializer that creates ``var``'s initial value, as source, or None."""
     init = var.init
@@ -272,7 +265,7 @@ def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str 
     if isinstance(init.func, ast.Name) and init.func.id == "_variance_scaling" and len(init.args) == 4:
         scale, mode, dist = (const(a) for a in init.args[1:])
         if isinstance(scale, (int, float)) and isinstance(mode, str) and isinstance(dist, str):
-            named = _SCALING.get((float(scale), mode, dist))
+            named = VARIANCE_SCALING_NAMES.get((float(scale), mode, dist))
             if named:
                 return repr(named)
             return (f"{keras}.initializers.VarianceScaling(scale={float(scale)!r}, mode={mode!r}, "

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kerastf_xlate.initializers import with_fan_axes
+from kerastf_xlate.initializers import VARIANCE_SCALING_NAMES, with_fan_axes
 from kerastf_xlate.layerkit.emit import (
     Dim,
     DimT,
@@ -24,7 +24,6 @@ from kerastf_xlate.layerkit.emit import (
 )
 from kerastf_xlate.layerkit.family import CORE, LayerFamily, Recogniser
 from kerastf_xlate.layerkit.recognise import (
-    _SCALING,
     LayerSpec,
     Match,
     MatchCtx,
@@ -296,7 +295,7 @@ def _einsum_kernel_init(spec: LayerSpec, var: Var, eq: Equation, ctx: MatchCtx) 
             and len(init.args) == 6 and not init.keywords:
         scale, mode, dist, ins, outs = (const(a) for a in init.args[1:])
         if isinstance(scale, (int, float)) and (ins, outs) == tuple(_fan_axes(eq)) and dist in ("uniform", "normal"):
-            named = _SCALING.get((float(scale), mode, dist))
+            named = VARIANCE_SCALING_NAMES.get((float(scale), mode, dist))
             if named == "glorot_uniform":
                 return  # the default
             spec.args["kernel_initializer"] = repr(named) if named else (

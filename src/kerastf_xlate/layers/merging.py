@@ -49,7 +49,7 @@ def merge(ctx: EmitCtx) -> Emitted:
 def broadcast_lines(layer: str, xs_src: str, out: str, xs: str, rank: str, i: str, t: str) -> list[str]:
     """The merge of inputs whose ranks are not known to be equal, as ``Merge.call`` does it:
     expand at axis 1 to the largest rank, then combine left to right. ``xlate to-keras``
-    recognises exactly these lines (``tokeras/merges.py``)."""
+    recognises exactly these lines (:func:`broadcast_merge` below)."""
     op = _OPS[layer]
     lines = [
         f"{xs} = list({xs_src})",

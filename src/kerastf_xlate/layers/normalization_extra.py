@@ -122,7 +122,7 @@ def group_norm_any_rank_lines(x: str, y: str, out: str, groups: object, eps: flo
                               names: tuple[str, str, str, str, str, str, str], tf: str = "tf") -> list[str]:
     """GroupNormalization over the last axis of an input whose rank is known only at run
     time; ``names``: the temporaries (shape, rank, channels, groups, grouped, mean,
-    variance). ``xlate to-keras`` recognises exactly these lines (``tokeras/norm_extra.py``)."""
+    variance). ``xlate to-keras`` recognises exactly these lines (:func:`match_group_norm` below)."""
     shape_var, rank, c, g, grouped, mean, var = names
     return [
         f"{shape_var} = {tf}.shape({x})",

@@ -242,8 +242,8 @@ def _substitute(expr: str, name: str, value: str) -> str:
 
 def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) -> str | None:  # type: ignore[no-untyped-def]
     """The handler's output for the layer as one expression over the placeholders."""
-    from kerastf_xlate.totf.common import arg_values, run_handler
     from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
+    from kerastf_xlate.totf.common import arg_values, run_handler
 
     try:
         values, src = arg_values(layer, lines.lines)

@@ -23,6 +23,7 @@ from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.static import Namer as _ToTfNamer  # to-tf's own naming: the prefixes predicted here are the ones it writes
 from kerastf_xlate.static import snake as _snake
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import StmtEdit
@@ -40,9 +41,6 @@ from kerastf_xlate.tokeras.shapes import Fact, Shape, input_dtype, input_hint
 from kerastf_xlate.tokeras.units import UnitInfo
 from kerastf_xlate.tokeras.variables import find_variables
 from kerastf_xlate.totf import translate as to_tf
-from kerastf_xlate.totf.common import (
-    Namer as _ToTfNamer,  # to-tf's own naming: the prefixes predicted here are the ones it writes
-)
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -349,7 +347,7 @@ class GraphTranslator:
             prefixes = {v.prefix for v in m.spec.weights.values()} or {m.hints.get("prefix")}
             want = prefixes.pop() if len(prefixes) == 1 else None
             base = _snake(m.spec.cls)
-            if want is None or want == self._peek(namer, base):
+            if want is None or want == namer.peek(base):
                 namer(base)
                 out[id(m)] = None
             else:
@@ -357,14 +355,6 @@ class GraphTranslator:
                 out[id(m)] = want
         return out
 
-    @staticmethod
-    def _peek(namer: _ToTfNamer, base: str) -> str:
-        n = namer.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            if name not in namer.taken:
-                return name
-            n += 1
 
     def _comments(self) -> list[str]:
         st = self.st

@@ -30,7 +30,8 @@ from kerastf_xlate.tokeras.common import (
     params_of,
     training_param,
 )
-from kerastf_xlate.tokeras.naming import Namer, base_name
+from kerastf_xlate.tokeras.naming import base_name
+from kerastf_xlate.tokeras.naming import namer as make_namer
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
         a = self_attr(n, self_name)
         if a is not None:
             taken.add(a)
-    namer = Namer(taken)
+    namer = make_namer(taken)
     for m in matches:
         m.attr = namer(base_name(m.spec.cls, env.rules))
     for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):

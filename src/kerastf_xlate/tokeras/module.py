@@ -41,7 +41,8 @@ from kerastf_xlate.tokeras.common import (
     training_param,
 )
 from kerastf_xlate.tokeras.module_init import InitWriter
-from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
+from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
+from kerastf_xlate.tokeras.naming import namer as make_namer
 from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
 
@@ -233,7 +234,7 @@ class ModuleTranslator(InitWriter):
             a = self_attr(n)
             if a is not None and isinstance(getattr(n, "ctx", None), ast.Store) and a not in attributed:
                 taken.add(a)
-        namer = Namer(taken - set(method_layer))
+        namer = make_namer(taken - set(method_layer))
         group_attr: dict[frozenset[str], str] = {}
         for name, lm in method_layer.items():
             lm.attr = namer(name) if name in namer.taken else name

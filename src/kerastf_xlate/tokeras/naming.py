@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import keyword
 import os
-import re
 
 from kerastf_xlate.layerkit.recognise import LayerSpec, Var
 from kerastf_xlate.layers import family_for
 from kerastf_xlate.rules import RuleSet
-from kerastf_xlate.static import snake
+from kerastf_xlate.static import Namer, snake
 
 # attribute names a keras.Model / Layer already uses: a layer must not shadow them
 RESERVED = frozenset({
@@ -29,27 +27,9 @@ def base_name(cls: str, rules: RuleSet) -> str:
     return dict(family.object_names).get(cls, snake(cls)) if family is not None else snake(cls)
 
 
-class Namer:
-    """Unique identifiers: ``dense``, ``dense_1``, ... avoiding the taken ones."""
-
-    def __init__(self, taken: set[str] | None = None) -> None:
-        self.taken = set(taken or ())
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base) or "layer"
-        if base[0].isdigit():
-            base = "_" + base
-        if keyword.iskeyword(base):
-            base += "_layer"
-        n = self.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            n += 1
-            if name not in self.taken and name not in RESERVED:
-                self.counts[base] = n
-                self.taken.add(name)
-                return name
+def namer(taken: set[str] | None = None) -> Namer:
+    """A :class:`~kerastf_xlate.static.Namer` for Keras layer objects: never a Keras model attribute."""
+    return Namer(taken, RESERVED)
 
 
 def weight_stem(spec: LayerSpec) -> str | None:

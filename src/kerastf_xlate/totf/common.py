@@ -7,8 +7,6 @@ the handler output that replaces it or the reason it is kept as a Keras object.
 from __future__ import annotations
 
 import ast
-import keyword
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,6 +26,7 @@ from kerastf_xlate.layerkit.emit import (
 )
 from kerastf_xlate.layers import family_of
 from kerastf_xlate.rules import Rule
+from kerastf_xlate.static import Namer
 
 # Attributes a translated module offers (anything else used on an instance blocks it).
 MODULE_API = {
@@ -100,29 +99,6 @@ def layer_name(node: LayerNode) -> str | None:
     """The ``name=`` given to the layer, if it is a literal string."""
     value = literal(node.bound.extra.get("name"))
     return value if isinstance(value, str) else None
-
-
-class Namer:
-    """Keras-like unique prefixes per module: conv2d, conv2d_1, ... (or the layer's name=)."""
-
-    def __init__(self, taken: set[str] | None = None) -> None:
-        self.taken = set(taken or ())
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base) or "layer"
-        if base[0].isdigit():
-            base = "_" + base
-        if keyword.iskeyword(base):  # Lambda -> `lambda`: not usable as `self.lambda`
-            base += "_layer"
-        n = self.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            n += 1
-            if name not in self.taken:
-                self.counts[base] = n
-                self.taken.add(name)
-                return name
 
 
 def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
