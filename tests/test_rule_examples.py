@@ -20,11 +20,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from models import model_source
 
 from kerastf_xlate.rules import Example, NoopCase, Rule, default_rules
 from kerastf_xlate.tokeras import translate as to_keras
 from kerastf_xlate.totf import translate as to_tf
-from models import model_source
 
 RULES = default_rules()
 EXAMPLES = [(rule, i, ex) for rule in RULES if rule.status in ("translated", "structural") for i, ex in enumerate(rule.examples)]

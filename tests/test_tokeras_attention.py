@@ -10,12 +10,10 @@ twice (a second run changes nothing); no-op cases come back byte for byte. One e
 
 from __future__ import annotations
 
-
 import pytest
-
-from kerastf_xlate.tokeras import translate, translate_full
 from test_tokeras import assert_translates, src
 
+from kerastf_xlate.tokeras import translate, translate_full
 
 _TO_TF = '''\
 import tensorflow as tf

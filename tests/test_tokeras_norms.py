@@ -12,15 +12,13 @@ test (marked ``tf``) runs a hand-written module against its translation (atol = 
 
 from __future__ import annotations
 
-
 import pytest
+from models import model_source
+from test_tokeras import assert_translates, src
 
 from kerastf_xlate.rules import default_rules
 from kerastf_xlate.tokeras import translate, translate_full
 from kerastf_xlate.totf import translate as to_tf
-from models import model_source
-from test_tokeras import assert_translates, src
-
 
 _SEQUENTIAL = '''\
 import tensorflow as tf

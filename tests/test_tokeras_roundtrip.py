@@ -26,10 +26,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from kerastf_xlate.rules import Example, Rule, default_rules  # noqa: E402
-from kerastf_xlate.tokeras import translate_full  # noqa: E402
-from kerastf_xlate.totf import translate as to_tf  # noqa: E402
-from models import make_inputs, model_source  # noqa: E402
+from models import make_inputs, model_source
+
+from kerastf_xlate.rules import Example, Rule, default_rules
+from kerastf_xlate.tokeras import translate_full
+from kerastf_xlate.totf import translate as to_tf
 
 pytestmark = pytest.mark.tf
 

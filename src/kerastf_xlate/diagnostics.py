@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 from kerastf_xlate.codes import CODES, Severity
 
@@ -44,7 +44,7 @@ class Diagnostic:
     cell: int | None = None
     fix: Fix | None = field(default=None, compare=False)
 
-    def _key(self) -> tuple:  # type: ignore[type-arg]
+    def _key(self) -> tuple:
         # a notebook's positions are relative to a cell: order by cell first
         return (self.path, self.cell or 0, self.line, self.col, self.code, self.message)
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 KERAS_ROOTS = ("tensorflow.python.keras", "tensorflow.keras", "keras_core", "tf_keras.src", "tf_keras", "keras.api", "keras.src", "keras")
 _TOP_LEVEL = {"Model", "Sequential", "Input", "Layer", "InputLayer"}
@@ -123,7 +123,7 @@ class _FastVisitor(ast.NodeVisitor):
         if fn is _INERT:
             return None
         if fn is _GENERIC:
-            return self.generic_visit(node)
+            return self.generic_visit(node)  # type: ignore[func-returns-value]
         return fn(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -460,11 +460,11 @@ class _Resolver(_FastVisitor):
             gens = node.generators  # type: ignore[attr-defined]
             outer_parts = [gens[0].iter]
             inner = [g.target for g in gens] + [g.iter for g in gens[1:]] + [c for g in gens for c in g.ifs]
-            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
+            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined, list-item]
         for child in outer_parts:
             self.visit(child)
         saved, self.scope = self.scope, scope
-        for child in inner:
+        for child in inner:  # type: ignore[assignment]
             self.visit(child)
         self.scope = saved
 

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -345,7 +345,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     by_name: dict[str, Rule]  # class names and functional helpers -> rule
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.rules)
 
     def __len__(self) -> int:
@@ -461,7 +461,7 @@ def _decode(value: Any) -> Any:
         # fields one object.__setattr__ at a time), then its fields; the object is equal
         # in every respect to one built by the constructor
         target = _CACHE_CLASSES[value[0]]
-        obj = object.__new__(target)
+        obj = object.__new__(target)  # type: ignore[var-annotated]
         obj.__dict__.update(zip(_FIELD_NAMES[target], [_decode(v) for v in value[1:]]))
         return obj
     if cls is tuple:
@@ -551,7 +551,7 @@ _CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase,
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {c: tuple(f.name for f in fields(c)) for c in _CACHE_CLASSES.values()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_rules() -> RuleSet:
     """The installed rules, loaded once per process (through the on-disk cache)."""
     if os.environ.get("XLATE_RULES_DIR"):

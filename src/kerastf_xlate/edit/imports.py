@@ -22,11 +22,12 @@ import re
 import tokenize
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
 from kerastf_xlate.edit.splice import Source, Window
 from kerastf_xlate.resolve import keras_import_names
 from kerastf_xlate.sources import with_newline
 from kerastf_xlate.syntax import SourceText
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 HELPERS = ("_fans", "_variance_scaling", "_variance_scaling_axes")
 HELPER_COMMENT = "# Keras's default initializers, written out by xlate to-tf."
@@ -188,7 +189,7 @@ class _DropAliases(cst.CSTTransformer):
         super().__init__()
         self.targets = targets  # line -> bound names to drop
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):  # type: ignore[no-untyped-def,override]
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         line = self.get_metadata(PositionProvider, original).start.line
         drop = self.targets.get(line)
         if not drop or len(updated.body) != 1:
@@ -284,7 +285,7 @@ def names_read(fragments: list[str], names: tuple[str, ...] = ("keras", "layers"
             toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
                     if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)]
         except (tokenize.TokenError, IndentationError, SyntaxError):
-            found |= {n for n in names if re.search(r"(?<![\w.])%s\." % re.escape(n), text)}
+            found |= {n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}\.", text)}
             continue
         for i, tok in enumerate(toks):
             if (tok.type == tokenize.NAME and tok.string in names and i + 1 < len(toks) and toks[i + 1].string == "."

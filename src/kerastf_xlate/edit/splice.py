@@ -38,8 +38,8 @@ import itertools
 import re
 import tokenize
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -126,7 +126,7 @@ def _first_indent(lines: list[str], groups: list[Group]) -> str | None:
 
 @functools.lru_cache(maxsize=64)
 def _words(names: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:%s)\b" % "|".join(re.escape(n) for n in sorted(names)))
+    return re.compile(r"\b(?:{})\b".format("|".join(re.escape(n) for n in sorted(names))))
 
 
 def _clean_gap(lines: list[str]) -> bool:

@@ -9,10 +9,11 @@ an edit touches (:mod:`.splice`); the rest of the file is copied.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
 from kerastf_xlate.edit.records import RemoveStatement, ReplaceStatement, StatementEdits
 from kerastf_xlate.edit.splice import Source, Window
 from kerastf_xlate.sources import with_newline
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 
 class _Apply(cst.CSTTransformer):
@@ -29,7 +30,7 @@ class _Apply(cst.CSTTransformer):
         pos = self.get_metadata(PositionProvider, node).start
         return (pos.line, pos.column)
 
-    def _edit(self, original: cst.BaseStatement, updated: cst.BaseStatement):  # type: ignore[no-untyped-def]
+    def _edit(self, original: cst.BaseStatement, updated: cst.BaseStatement) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         key = self._key(original)
         edit = self.edits.by_key.get(key)
         if isinstance(edit, ReplaceStatement):
@@ -41,7 +42,7 @@ class _Apply(cst.CSTTransformer):
             # comments at the top of the new code are the module header when parsed alone
             header = [ln for ln in parsed.header if ln.comment is not None]
             # the replaced statement's comments and blank lines stay above the new code
-            first = new[0].with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))
+            first = new[0].with_changes(leading_lines=list(original.leading_lines) + header + list(new[0].leading_lines))  # type: ignore[attr-defined]
             # blank lines between inserted statements carry no indentation
             new = [first] + [s.with_changes(leading_lines=[ln.with_changes(indent=False) if ln.comment is None else ln
                                                            for ln in s.leading_lines]) for s in new[1:]]
@@ -63,13 +64,13 @@ class _Apply(cst.CSTTransformer):
             return cst.RemovalSentinel.REMOVE
         return updated
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):  # type: ignore[no-untyped-def,override]
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         return self._edit(original, updated)
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef):  # type: ignore[no-untyped-def,override]
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         return self._edit(original, updated)
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):  # type: ignore[no-untyped-def,override]
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         return self._edit(original, updated)
 
 

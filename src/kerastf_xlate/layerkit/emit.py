@@ -12,7 +12,7 @@ does); any other weight is created in ``__init__``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from kerastf_xlate.activations import activation_template
 from kerastf_xlate.rules import Rule
@@ -30,7 +30,7 @@ class Dim:
         return self.src
 
 
-DimT = Union[int, Dim, None]
+DimT = int | Dim | None
 Shape = tuple  # tuple[DimT, ...] including the batch axis; None for an unknown rank
 
 

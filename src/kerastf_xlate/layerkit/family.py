@@ -9,8 +9,9 @@ by hand: :mod:`kerastf_xlate.layers` finds the families in its modules.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx

@@ -12,8 +12,9 @@ initializers), and returns a :class:`Match` or None.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from kerastf_xlate.initializers import VARIANCE_SCALING_NAMES, init_expr
 from kerastf_xlate.layerkit.shapes import Fact

@@ -9,12 +9,13 @@ input shape tried. :class:`Fact` is what to-tf's code shows about a layer's inpu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kerastf_xlate.static import is_int
 
-Shape = tuple  # (batch, d1, ..., dn); None for an unknown rank
+Shape = tuple[Any, ...]  # (batch, d1, ..., dn); None for an unknown rank
 
 
 class Unbuildable(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted
 from kerastf_xlate.layerkit.family import LayerFamily, Recogniser
@@ -53,7 +53,7 @@ def emitters() -> dict[str, object]:
     return {name: f.emit for name, f in families().items() if f.emit is not None and name != TEMPLATE}
 
 
-@lru_cache(maxsize=None)
+@cache
 def recognisers(stage: str) -> tuple[Recogniser, ...]:
     """Every family's recognisers of one stage, in priority order."""
     found = [r for f in families().values() for r in f.recognisers if r.stage == stage]

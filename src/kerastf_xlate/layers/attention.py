@@ -229,9 +229,9 @@ def _applied(probs: ast.AST | None, v: ast.expr, node: ast.AST, ctx: MatchCtx, w
 
 def match_attention(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """``tf.matmul(tf.nn.softmax(scores, axis=-1), v)`` -> Attention / AdditiveAttention."""
-    if not (_calls(node, ctx, "tf.linalg.matmul") and len(node.args) == 2 and not node.keywords):  # type: ignore[union-attr]
+    if not (_calls(node, ctx, "tf.linalg.matmul") and len(node.args) == 2 and not node.keywords):  # type: ignore[attr-defined]
         return None
-    weights, v = node.args  # type: ignore[union-attr]
+    weights, v = node.args  # type: ignore[attr-defined]
     absorbed: list[ast.stmt] = []
     return _applied(resolved(weights, ctx, absorbed), v, node, ctx, weights, absorbed)
 

@@ -41,7 +41,7 @@ from kerastf_xlate.static import is_int, literal_or
 from kerastf_xlate.syntax import kwarg, only_args
 
 
-def _filters(ctx: EmitCtx):  # type: ignore[no-untyped-def]
+def _filters(ctx: EmitCtx):
     return ctx.value("filters") if ctx.is_literal("filters") else Dim(ctx.arg("filters"))
 
 

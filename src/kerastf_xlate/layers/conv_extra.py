@@ -62,7 +62,7 @@ def _positive(values: tuple[int, ...], name: str) -> None:
         raise Unsupported(f"{name} must be positive, got {values!r}")
 
 
-def _static(shape: tuple | None) -> tuple:  # type: ignore[type-arg]
+def _static(shape: tuple | None) -> tuple:
     """A shape for ``Emitted.out_shape``: ints stay, anything else becomes None."""
     if shape is None:
         return None  # type: ignore[return-value]
@@ -167,7 +167,7 @@ def _conv2d_args(rank: int, strides: tuple[int, ...], dilation: tuple[int, ...],
 
 
 def _spatial_out(ctx: EmitCtx, rank: int, kernel: tuple[int, ...], strides: tuple[int, ...],
-                 dilation: tuple[int, ...], padding: str, channels: DimT) -> tuple | None:  # type: ignore[type-arg]
+                 dilation: tuple[int, ...], padding: str, channels: DimT) -> tuple | None:
     shape = ctx.shape
     if shape is None or len(shape) != rank + 2:
         return None
@@ -241,7 +241,7 @@ def _conv_transpose(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     if strides is None or dil is None or pad is None or not data_format_ok(kwarg(node, "data_format", 5)):
         return None
     kernel = tuple(d.value for d in var.shape[:rank])
-    if not all(is_int(k) and k > 0 for k in kernel) or (max(strides) > 1 and max(dil) > 1):
+    if not all(is_int(k) and k > 0 for k in kernel) or (max(strides) > 1 and max(dil) > 1):  # type: ignore[operator]
         return None  # Keras rejects strides > 1 together with dilation_rate > 1
     sizes = _input_sizes(kwarg(node, "output_shape", 2), x, var, kernel, strides, dil, pad, ctx)  # type: ignore[arg-type]
     if sizes is None:
@@ -361,7 +361,7 @@ def _conv1d_as_2d(node: ast.Call, ctx: MatchCtx) -> Match | None:
     # the unit axis makes the first stride and dilation irrelevant; TensorFlow wants equal strides
     if strides is None or dil is None or pad is None or strides[0] != strides[1] or dil[0] not in (1, dil[1]):
         return None
-    if not is_int(size) or size < 1 or (strides[1] > 1 and dil[1] > 1) or not data_format_ok(kwarg(inner, "data_format", 3 + n)):
+    if not is_int(size) or size < 1 or (strides[1] > 1 and dil[1] > 1) or not data_format_ok(kwarg(inner, "data_format", 3 + n)):  # type: ignore[operator]
         return None
     if q == "tf.nn.depthwise_conv2d":
         spec = LayerSpec("DepthwiseConv1D", {"kernel_size": repr(size)}, {"kernel": dw})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from kerastf_xlate.activations import ACTIVATIONS, activation_template
@@ -55,7 +55,7 @@ def dense(ctx: EmitCtx) -> Emitted:
     return Emitted(weights, lines, None if shape is None else tuple(shape[:-1]) + (units_dim,))
 
 
-def _dim(src: str):  # type: ignore[no-untyped-def]
+def _dim(src: str):
     return Dim(src)
 
 
@@ -330,7 +330,7 @@ def _relu_layer(node: ast.AST, names: ModuleNames, st: SourceText) -> ActMatch |
     return ActMatch(x, None, "ReLU", {k: args[k] for k in ("max_value", "negative_slope", "threshold") if k in args})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> ast.expr:
     return ast.parse(ACTIVATIONS[name].replace("{x}", _X), mode="eval").body
 
@@ -359,7 +359,7 @@ def _unify(pat: ast.AST, node: ast.AST, binding: dict[str, ast.expr], names: Mod
             return same(binding[_X], node)
         if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
             return False  # only a plain reference may be repeated without changing meaning
-        binding[_X] = node  # type: ignore[assignment]
+        binding[_X] = node
         return True
     if isinstance(pat, ast.Constant):
         return isinstance(node, (ast.Constant, ast.UnaryOp)) and const(node) == pat.value and type(const(node)) is type(pat.value)

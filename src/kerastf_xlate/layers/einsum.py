@@ -43,7 +43,7 @@ from kerastf_xlate.static import is_int, literal_or
 from kerastf_xlate.syntax import const, kwarg, only_args
 
 
-def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_shape: object):  # type: ignore[no-untyped-def,type-arg]
+def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_shape: object):
     """(kernel_shape, bias_shape, full_output_shape, input_axes, output_axes) as Keras computes them."""
     dot_replaced = re.sub(r"\.\.\.", "0", equation)
     split = re.match("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", dot_replaced)
@@ -58,7 +58,7 @@ def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_sha
     raise Unsupported(f"einsum equation {equation!r} (Keras rejects it)")
 
 
-def _analyze_split(split, bias_axes, input_shape, output_shape, left_elided=False):  # type: ignore[no-untyped-def]
+def _analyze_split(split, bias_axes, input_shape, output_shape, left_elided=False):
     input_spec, weight_spec, output_spec = split.group(1), split.group(2), split.group(3)
     elided = len(input_shape) - len(input_spec)
     output_shape = [output_shape] if isinstance(output_shape, int) else list(output_shape)
@@ -333,7 +333,7 @@ def extra_facts(app: int, m: Match) -> list[Fact]:
         return facts
 
     def fact(d: VarDim, axis: int) -> None:
-        if kernel.lazy is not None or d.from_input:  # type: ignore[union-attr]
+        if kernel.lazy is not None or d.from_input:
             facts.append(Fact(app, "lazy", axis))
         elif d.value is not None:
             facts.append(Fact(app, "dim", axis, d.value))

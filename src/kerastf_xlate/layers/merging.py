@@ -70,7 +70,7 @@ def broadcast_lines(layer: str, xs_src: str, out: str, xs: str, rank: str, i: st
     return lines
 
 
-def _broadcast_shape(shapes: list) -> tuple | None:  # type: ignore[type-arg]
+def _broadcast_shape(shapes: list) -> tuple | None:
     """Keras's ``_compute_elemwise_op_output_shape`` over equal-rank shapes (batch first)."""
     out = list(shapes[0])
     for s in shapes[1:]:
@@ -95,7 +95,7 @@ def concatenate(ctx: EmitCtx) -> Emitted:
         rank = len(shapes[0])  # type: ignore[arg-type]
         a = axis % rank
         sizes = [s[a] for s in shapes]  # type: ignore[index]
-        total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None  # type: ignore[arg-type]
+        total = sum(sizes) if all(isinstance(v, int) for v in sizes) else None
         out = tuple(total if i == a else shapes[0][i] for i in range(rank))  # type: ignore[index]
     return Emitted([], [ctx.assign(expr)], out)
 

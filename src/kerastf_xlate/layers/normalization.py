@@ -43,7 +43,7 @@ def _axes(ctx: EmitCtx, value: object) -> list[int]:
     return sorted(axes)
 
 
-def _param_shape(ctx: EmitCtx, axes: list[int]) -> tuple:  # type: ignore[type-arg]
+def _param_shape(ctx: EmitCtx, axes: list[int]) -> tuple:
     return tuple(ctx.dim(a) for a in axes)
 
 
@@ -293,7 +293,7 @@ def bn_both_branches(ctx: MatchCtx, stmt: ast.stmt) -> tuple[str, Match] | None:
         return None
     m.node = stmt
     m.training_src = ctx.training or "training"
-    return last.targets[0].id, m  # type: ignore[attr-defined]
+    return last.targets[0].id, m
 
 
 def _batch_norm_from(ctx: MatchCtx, call: ast.Call, info: dict[str, Any]) -> Match | None:

@@ -234,7 +234,7 @@ def match_group_norm(ctx: MatchCtx, stmts: list[ast.stmt], i: int) -> tuple[str,
     hints: dict[str, Any] = {"rank": found["rank"], "dims": found.get("dims", {})}
     if found["s"].endswith("_shape"):
         hints["prefix"] = found["s"][: -len("_shape")]  # to-tf's temporaries: the layer's name (it may have no weights)
-    return last[0], Match(spec, stmts[i], [found["x"]], absorbed=found["absorbed"], hints=hints)
+    return last[0], Match(spec, stmts[i], [found["x"]], absorbed=found["absorbed"], hints=hints)  # type: ignore[index]
 
 
 def _static_form(ctx: MatchCtx, stmts: list[ast.stmt], i: int, close: ast.Call) -> dict[str, Any] | None:
@@ -250,12 +250,12 @@ def _static_form(ctx: MatchCtx, stmts: list[ast.stmt], i: int, close: ast.Call) 
     (s_name, shape_call), (g, grouped), (y_name, bn) = heads[0], heads[1], heads[3]
     m, v = pair
     moments = stmts[i - 2].value  # type: ignore[attr-defined]
-    shape_call, grouped = _call_of(shape_call, ctx, "tf.shape", 1), _call_of(grouped, ctx, "tf.reshape", 2)
-    if shape_call is None or grouped is None or not isinstance(shape_call.args[0], ast.Name) or (s_name, y_name) != (s, y):
+    shape_call, grouped = _call_of(shape_call, ctx, "tf.shape", 1), _call_of(grouped, ctx, "tf.reshape", 2)  # type: ignore[assignment]
+    if shape_call is None or grouped is None or not isinstance(shape_call.args[0], ast.Name) or (s_name, y_name) != (s, y):  # type: ignore[attr-defined]
         return None
-    x = shape_call.args[0]
+    x = shape_call.args[0]  # type: ignore[attr-defined]
     # the input is read before anything here rebinds it; every temporary keeps its value to the end
-    if not is_name(grouped.args[0], x.id) or x.id == s or len({s, g, m, v}) != 4 or y == s:
+    if not is_name(grouped.args[0], x.id) or x.id == s or len({s, g, m, v}) != 4 or y == s:  # type: ignore[attr-defined]
         return None
     if not (isinstance(moments, ast.Call) and ctx.names.call(moments) == "tf.nn.moments"
             and only_args(moments, ["x", "axes", "shift", "keepdims", "name"]) and is_name(kwarg(moments, "x", 0), g)
@@ -265,9 +265,9 @@ def _static_form(ctx: MatchCtx, stmts: list[ast.stmt], i: int, close: ast.Call) 
             and only_args(bn, ["x", "mean", "variance", "offset", "scale", "variance_epsilon", "name"])
             and is_name(kwarg(bn, "x", 0), g) and is_name(kwarg(bn, "mean", 1), m) and is_name(kwarg(bn, "variance", 2), v)):
         return None
-    if not isinstance(grouped.args[1], ast.List):
+    if not isinstance(grouped.args[1], ast.List):  # type: ignore[attr-defined]
         return None
-    found = _static_grouping(grouped.args[1], kwarg(moments, "axes", 1), s)
+    found = _static_grouping(grouped.args[1], kwarg(moments, "axes", 1), s)  # type: ignore[attr-defined]
     if found is not None:
         found.update(x=x, s=s, bn=bn, absorbed=stmts[i - 4 : i])
     return found

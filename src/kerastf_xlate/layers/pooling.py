@@ -141,7 +141,7 @@ def _global_pool_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) 
 
 def _pooling(node: ast.AST, ctx: MatchCtx) -> Match | None:
     q = ctx.names.call(node)
-    return _pool(node, q, ctx) if isinstance(node, ast.Call) and q in _POOL else None  # type: ignore[arg-type]
+    return _pool(node, q, ctx) if isinstance(node, ast.Call) and q in _POOL else None
 
 
 def _global_pooling(node: ast.AST, ctx: MatchCtx) -> Match | None:

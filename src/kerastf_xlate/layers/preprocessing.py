@@ -229,11 +229,11 @@ def match_normalization(node: ast.AST, ctx: MatchCtx) -> Match | None:
         x, mean_node, std_node, invert = node.right.left, node.left, node.right.right, True
     else:
         return None
-    x = _uncast(x, ctx)
+    x = _uncast(x, ctx)  # type: ignore[assignment]
     if x is None:
         return None
     absorbed: list[ast.stmt] = []
-    mean = _statistic(resolved(mean_node, ctx, absorbed), ctx)  # type: ignore[arg-type]
+    mean = _statistic(resolved(mean_node, ctx, absorbed), ctx)
     std = resolved(std_node, ctx, absorbed)
     if not (isinstance(std, ast.Call) and ctx.names.call(std) == "tf.math.maximum" and len(std.args) == 2 and not std.keywords
             and const(std.args[1]) == _EPSILON and isinstance(std.args[0], ast.Call)
@@ -247,7 +247,7 @@ def match_normalization(node: ast.AST, ctx: MatchCtx) -> Match | None:
         return None
     spec = LayerSpec("Normalization", {"mean": ctx.st.seg(mean[0]), "variance": ctx.st.seg(variance[0])})
     if axis is not None:
-        spec.args["axis"] = axis
+        spec.args["axis"] = axis  # type: ignore[assignment]
     if invert:
         spec.args["invert"] = "True"
     prefix = None  # to-tf's temporaries are <layer>_mean and <layer>_std
@@ -608,7 +608,7 @@ def _one_hot_reduced(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     if not only_args(node, ["input_tensor", "axis", "keepdims", "name"]) or const(kwarg(node, "axis", 1)) != 1:
         return None
     keep = kwarg(node, "keepdims", 2)
-    got = _one_hot_parts(kwarg(node, "input_tensor", 0), ctx)
+    got = _one_hot_parts(kwarg(node, "input_tensor", 0), ctx)  # type: ignore[arg-type]
     if got is None or (keep is not None and const(keep) is not False) or _squeezed(got[0], ctx) is not None:
         return None
     ids, n = got

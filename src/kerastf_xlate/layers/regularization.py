@@ -74,8 +74,8 @@ def dropout_call(node: ast.AST, ctx: MatchCtx) -> Match | None:
     if ns is not None:
         if not isinstance(ns, (ast.List, ast.Tuple)):
             return None
-        dims = []
-        for i, e in enumerate(ns.elts):
+        dims = []  # type: ignore[var-annotated]
+        for _i, e in enumerate(ns.elts):
             is_dyn = (isinstance(e, ast.Subscript) and isinstance(e.value, ast.Call) and ctx.names.call(e.value) == "tf.shape"
                       and len(e.value.args) == 1 and same(e.value.args[0], x))
             v = const(e)

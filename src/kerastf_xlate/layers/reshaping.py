@@ -28,7 +28,7 @@ def reshape(ctx: EmitCtx) -> Emitted:
     elif shape is not None and all(isinstance(d, int) for d in shape[1:]):
         total = 1
         for d in shape[1:]:
-            total *= d  # type: ignore[operator]
+            total *= d
         known = 1
         for d in target:
             if d != -1:

@@ -38,7 +38,7 @@ def _pairs(value: Any, rank: int, name: str) -> list[tuple[int, int]]:
     elif _int(value):
         pairs = [(value, value)] * rank
     elif isinstance(value, (tuple, list)) and len(value) == rank:
-        pairs = [tuple_arg(v, 2, name) for v in value]  # type: ignore[misc]
+        pairs = [tuple_arg(v, 2, name) for v in value]
     else:
         raise Unsupported(f"{name}={value!r}")
     if any(v < 0 for p in pairs for v in p):
@@ -205,7 +205,7 @@ def _keras_pairs(v: Any, k: int) -> list[tuple[int, int]] | None:
     if isinstance(v, int):
         return [(v, v)] * k
     if isinstance(v, tuple) and len(v) == 2 and k == 1 and all(isinstance(i, int) for i in v):
-        return [tuple(v)]  # type: ignore[list-item]
+        return [tuple(v)]
     if isinstance(v, tuple) and len(v) == k:
         out = []
         for item in v:
@@ -215,7 +215,7 @@ def _keras_pairs(v: Any, k: int) -> list[tuple[int, int]] | None:
                 out.append(tuple(item))
             else:
                 return None
-        return out  # type: ignore[return-value]
+        return out
     return None
 
 

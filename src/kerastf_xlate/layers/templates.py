@@ -55,7 +55,7 @@ _SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "
                "ActivityRegularization", "Lambda"}
 
 
-def _template_shape(ctx: EmitCtx):  # type: ignore[no-untyped-def]
+def _template_shape(ctx: EmitCtx):
     """Static output shape of the template layers (None when unknown)."""
     shape = ctx.in_shapes[0] if ctx.in_shapes else None
     layer = ctx.rule.layer
@@ -127,7 +127,7 @@ def _rescaling(node: ast.AST, ctx: MatchCtx) -> Match | None:
 
 
 def _right_chain(node: ast.AST) -> list[ast.AST]:
-    out = []
+    out: list[ast.AST] = []
     while isinstance(node, ast.BinOp):
         out.append(node.right)
         node = node.left

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Callable
+from collections.abc import Callable
 
 from lsprotocol import types
 
@@ -111,16 +111,16 @@ Transform = Callable[[str, str], "tuple[str, list]"]
 def to_tf_transform() -> Transform:
     from kerastf_xlate.totf import make_transform
 
-    return make_transform()  # type: ignore[no-any-return]
+    return make_transform()
 
 
 def to_keras_transform() -> Transform | None:
     """``kerastf_xlate.tokeras``'s transform, when that module exists."""
     try:
-        from kerastf_xlate.tokeras import make_transform  # type: ignore[import-not-found]
+        from kerastf_xlate.tokeras import make_transform
     except ImportError:
         return None
-    return make_transform()  # type: ignore[no-any-return]
+    return make_transform()
 
 
 def to_keras_available() -> bool:
@@ -132,8 +132,8 @@ def to_keras_available() -> bool:
         return False
 
 
-def translate_text(text: str, path: str, transform: Transform) -> tuple[str, list]:  # type: ignore[type-arg]
+def translate_text(text: str, path: str, transform: Transform) -> tuple[str, list]:
     """Run a translator with the CLI's safety checks (the output parses, a second run is a no-op)."""
     from kerastf_xlate.runner import transform_text
 
-    return transform_text(text, path, transform)
+    return transform_text(text, path, transform)  # type: ignore[arg-type]

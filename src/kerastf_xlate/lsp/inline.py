@@ -240,7 +240,7 @@ def _substitute(expr: str, name: str, value: str) -> str:
     return bare if _same(bare, safe) else safe
 
 
-def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) -> str | None:
     """The handler's output for the layer as one expression over the placeholders."""
     from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
     from kerastf_xlate.totf.common import arg_values, run_handler

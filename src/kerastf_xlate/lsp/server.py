@@ -14,8 +14,9 @@ import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -41,7 +42,7 @@ TITLE_TO_KERAS = "Translate file to Keras"
 class _Run:
     """One scheduled lint of one document (cancelled while it waits, never while it runs)."""
 
-    task: asyncio.Task | None = None  # type: ignore[type-arg]
+    task: asyncio.Task | None = None
     running: bool = False
 
 
@@ -58,7 +59,7 @@ class XlateLanguageServer(LanguageServer):
         self.pending: dict[str, _Run] = {}
         self.locks: dict[str, asyncio.Lock] = {}
         self.published: dict[str, _Published] = {}
-        self.parsed: dict[str, tuple[int | None, asyncio.Future]] = {}  # type: ignore[type-arg]
+        self.parsed: dict[str, tuple[int | None, asyncio.Future]] = {}
         self.shown: set[str] = set()  # configuration errors already shown
         processes = int(os.environ.get("XLATE_LSP_WORKERS", "1") or 0)
         self.lint_workers = LintWorkers(self, processes)
@@ -76,7 +77,7 @@ class XlateLanguageServer(LanguageServer):
         except Exception:  # before initialize
             return None
 
-    def document(self, uri: str):  # type: ignore[no-untyped-def]
+    def document(self, uri: str):
         """The open Python document, or None (never reads unopened files from disk).
 
         Other documents a client may send (a pyproject.toml, a notebook's raw JSON) are
@@ -126,7 +127,7 @@ class XlateLanguageServer(LanguageServer):
     def workspace_edit(self, uri: str, version: int | None, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
         if self.client_supports("workspace", "workspace_edit", "document_changes"):
             ident = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident, edits=edits)])  # type: ignore[list-item]
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident, edits=edits)])
         return types.WorkspaceEdit(changes={uri: edits})
 
     # ------------------------------------------------------------------ diagnostics

@@ -19,8 +19,9 @@ The result is a list of :class:`StmtEdit`; the caller names the layer objects an
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kerastf_xlate.layerkit.family import BLOCK, DEFINITION, DEFUSE
 from kerastf_xlate.layerkit.recognise import Def, Match, MatchCtx
@@ -119,7 +120,7 @@ class BodyRewriter:
         for r in recognisers(DEFINITION):
             info = r.fn(self.ctx, stmt)
             if info is not None:
-                return info  # type: ignore[no-any-return]
+                return info
         return None
 
     # ------------------------------------------------------------------ blocks

@@ -40,7 +40,7 @@ from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.units import Result, UnitInfo
 
 
-def make_transform():  # type: ignore[no-untyped-def]
+def make_transform():
     """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
     return partial(translate)
 
@@ -135,14 +135,14 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]
     if not edits:
-        return Result(text, sorted(set(diags)), units)
+        return Result(text, sorted(set(diags)), units)  # type: ignore[arg-type]
     newline = newline_of(text)
     new = edits.apply(text, newline)
     read = names_read([e.text for e in edits])
     need_layers = env.layers == "layers." and layers_name is None and "layers" in read
     need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
-    return Result(new, sorted(set(diags)), units)
+    return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
 
 
 def _expand_submodules(units: list[UnitInfo]) -> None:
@@ -175,7 +175,7 @@ def _expand_submodules(units: list[UnitInfo]) -> None:
             seen += 1
 
 
-def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _blocks(body: list[ast.stmt]):
     """The module body and every function body inside it (not class bodies)."""
     yield body
     for stmt in body:

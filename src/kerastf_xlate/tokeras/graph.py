@@ -132,7 +132,7 @@ class GraphTranslator:
             chosen = self._choose_inputs(inputs, apps, facts, propagate, target)
             if chosen is None:
                 return None
-            shapes, code = chosen
+            shapes, code = chosen  # type: ignore[assignment]
         indent = self.st.indent_of(self.cls)
         first_line = self.cls.decorator_list[0].lineno if self.cls.decorator_list else self.cls.lineno
         start = self.st.starts[first_line - 1]
@@ -151,7 +151,7 @@ class GraphTranslator:
         if order is None:
             return None
         first = next((a.match for a in apps if a.match is not None), None)
-        info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,
+        info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,  # type: ignore[arg-type]
                         input_hint=input_hint(first.spec, self.env.rules) if first is not None else None)
         return GraphResult([SpanEdit(start, end, text)], [], info)
 
@@ -279,12 +279,12 @@ class GraphTranslator:
             replaced = e is not None and e.kind == "replace"  # an idiom of whole statements (if training:, sequences)
             if not replaced and not (isinstance(stmt, (ast.Assign, ast.If)) and (isinstance(stmt, ast.If) or (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)))):
                 return None
-            if e is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) in self.raw:
-                call = stmt.value
-                spec = self.raw[self_attr(call.func)]  # type: ignore[index]
-                if len(call.args) != 1 or any(k.arg != "training" for k in call.keywords):
+            if e is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) in self.raw:  # type: ignore[operator]
+                call = stmt.value  # type: ignore[assignment]
+                spec = self.raw[self_attr(call.func)]  # type: ignore[index, attr-defined]
+                if len(call.args) != 1 or any(k.arg != "training" for k in call.keywords):  # type: ignore[arg-type, attr-defined]
                     return None
-                arg = call.args[0]
+                arg = call.args[0]  # type: ignore[index]
                 names_ = [arg.id] if isinstance(arg, ast.Name) else [x.id for x in arg.elts] if isinstance(arg, ast.List) and all(isinstance(x, ast.Name) for x in arg.elts) else None  # type: ignore[attr-defined]
                 if names_ is None:
                     return None
@@ -301,7 +301,7 @@ class GraphTranslator:
                     continue
                 return None
             if e.kind == "replace":
-                m, out = e.match, e.target
+                m, out = e.match, e.target  # type: ignore[assignment]
             else:
                 piece = e.piece
                 if piece is None or piece.match is None or piece.children or any(p.match or p.children for p in piece.inputs):
@@ -361,7 +361,7 @@ class GraphTranslator:
         call_init = next((s for s in self.cls.body if isinstance(s, ast.FunctionDef)), None)
         if call_init is None:
             return []
-        lines = st.lines[self.cls.body[0].end_lineno : call_init.lineno - 1]  # type: ignore[index]
+        lines = st.lines[self.cls.body[0].end_lineno : call_init.lineno - 1]
         found = [ln.strip() for ln in lines if ln.strip().startswith("#")]
         if found and found[0] == _COMMENT_HEAD:
             return found[1:]

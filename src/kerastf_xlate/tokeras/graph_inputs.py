@@ -176,4 +176,5 @@ def refine_arguments(apps: list[App], propagate: Any, shapes: list[Shape | None]
         except Unbuildable:
             seen = []
     for i, m, f in hooks:
+        assert f.refine_arguments is not None
         f.refine_arguments(m, seen[i] if i < len(seen) else None)

@@ -57,7 +57,7 @@ def translate_keras_code(tree: ast.Module, env: FileEnv, skip: list[ast.ClassDef
     return out
 
 
-def _function_blocks(tree: ast.Module):  # type: ignore[no-untyped-def]
+def _function_blocks(tree: ast.Module):
     yield tree.body
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -171,7 +171,7 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
     ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
     edits = [e for e in BodyRewriter(ctx, []).run(block, set()) if e.stmt in graph]
     matches = [m for e in edits for m in e.matches()]
-    holder = ast.Module(body=graph, type_ignores=[])
+    holder = ast.Module(body=graph, type_ignores=[])  # type: ignore[arg-type]
     _report(holder, env, matches, out, "Keras 3 rejects a KerasTensor passed to a TensorFlow op: "
             "wrap it in a layer (keras.layers.Lambda)", tensors)
     for stmt, new in render_edits(edits, ctx, lambda m: m.spec.render(env.rules, env.layers)):

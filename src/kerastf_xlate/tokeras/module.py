@@ -148,7 +148,7 @@ class ModuleTranslator(InitWriter):
             m_ = e.match if e.kind == "replace" else (piece.match if piece is not None else None)
             if m_ is None or (piece is not None and piece.children):
                 return None
-            target = e.target if e.kind == "replace" else (stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None)  # type: ignore[attr-defined]
+            target = e.target if e.kind == "replace" else (stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None)
             if target != x or len(m_.inputs) != 1 or not (isinstance(m_.inputs[0], ast.Name) and m_.inputs[0].id == x):
                 return None
             if piece is not None and any(p.match is not None or p.children for p in piece.inputs):
@@ -185,7 +185,7 @@ class ModuleTranslator(InitWriter):
                     for a in key:
                         owner.setdefault(a, set()).add(key)
             bad_vars: set[str] = set()
-            for a, keys in owner.items():
+            for keys in owner.values():
                 if len(keys) > 1:
                     bad_vars |= set().union(*keys)
             for key, ms in groups.items():
@@ -223,11 +223,11 @@ class ModuleTranslator(InitWriter):
         # layer methods written by to-tf
         removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
         method_layer: dict[str, Match] = {}
-        for m in self._body_methods():
-            lm = self._layer_method(m, edits[m.name])
+        for fn in self._body_methods():
+            lm = self._layer_method(fn, edits[fn.name])
             if lm is not None:
-                method_layer[m.name] = lm
-                removed_methods.append(m)
+                method_layer[fn.name] = lm
+                removed_methods.append(fn)
         # names
         taken = {m.name for m in self.methods if m not in removed_methods}
         for n in ast.walk(self.cls):
@@ -274,8 +274,8 @@ class ModuleTranslator(InitWriter):
             if name in method_layer:
                 continue
             ctx = ctxs[name]
-            for e, (stmt, new) in zip(es, render_edits(es, ctx, callee, remap)):
-                if e.kind == "lazy" and e.attr not in attributed:
+            for se, (stmt, new) in zip(es, render_edits(es, ctx, callee, remap)):
+                if se.kind == "lazy" and se.attr not in attributed:
                     continue
                 if inside_removed(stmt):
                     continue
@@ -291,18 +291,18 @@ class ModuleTranslator(InitWriter):
         # base class
         base = self.cls.bases[0]
         kind = "layers.Layer" if self.cls.name in env.sublayers else "Model"
-        a, b = st.span(base)
-        out.append(SpanEdit(a, b, f"{env.keras}.{kind}"))
+        start, end = st.span(base)
+        out.append(SpanEdit(start, end, f"{env.keras}.{kind}"))
         # removed methods
-        for s, e in removed_spans:
-            out.append(SpanEdit(s, e, ""))
+        for start, end in removed_spans:
+            out.append(SpanEdit(start, end, ""))
         # other references to variables that are now layer weights
         for n in ast.walk(self.cls):
             attr = self_attr(n)
             if attr in remap and isinstance(getattr(n, "ctx", None), ast.Load) and not inside_removed(n):
-                a, b = st.span(n)
-                if not any(s <= a and b <= e for s, e in covered):
-                    out.append(SpanEdit(a, b, remap[attr]))  # type: ignore[index]
+                start, end = st.span(n)
+                if not any(s <= start and end <= e for s, e in covered):
+                    out.append(SpanEdit(start, end, remap[attr]))
         # findings
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
@@ -424,15 +424,15 @@ class ModuleTranslator(InitWriter):
     def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], kept: list[str], matches: list[Match],
                 removed_spans: list[tuple[int, int]]) -> None:
         st = self.st
-        for a in kept:
-            v = self.vars[a]
-            self.findings.append(Finding(v.stmt, "XL503", f"`self.{a}` is not the weight of a layer to-keras recognises: it stays a "
+        for attr in kept:
+            v = self.vars[attr]
+            self.findings.append(Finding(v.stmt, "XL503", f"`self.{attr}` is not the weight of a layer to-keras recognises: it stays a "
                                          "tf.Variable, which is not among the Keras model's weights (fit() does not train it)"))
         spans = []
         for m in matches:
             spans.append(st.span(m.node))
-            for s in m.absorbed:
-                spans.append(st.span(s))
+            for absorbed in m.absorbed:
+                spans.append(st.span(absorbed))
         for s, e in removed_spans:
             spans.append((s, e))
         self._report_ops(spans, removed_spans)

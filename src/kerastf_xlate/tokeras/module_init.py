@@ -45,8 +45,8 @@ class InitWriter:
             anchors[id(ms[0])] = anchor
             for s in stmts:
                 deleted.add(id(s))
-        for s in stores.values():
-            deleted.add(id(s[1]))
+        for s in stores.values():  # type: ignore[assignment]
+            deleted.add(id(s[1]))  # type: ignore[index]
         if self.graph:  # to-tf's `self.build([...])`: a Keras subclass is built on its first call
             deleted |= {id(s) for s in init.body if build_call(s) is not None}
         created: dict[int, list[str]] = {}  # anchor id -> creation lines (after deletions)
@@ -57,7 +57,7 @@ class InitWriter:
             spec = type(m.spec)(m.spec.cls, args, m.spec.weights)
             return f"self.{m.attr} = {spec.render(env.rules, env.layers)}"
 
-        for key, ms in groups.items():
+        for ms in groups.values():
             m = ms[0]
             created.setdefault(id(anchors[id(m)]), []).append(creation(m))
             rendered.add(m.attr)  # type: ignore[arg-type]
@@ -94,10 +94,10 @@ class InitWriter:
             if stmt is None:
                 continue
             lines = created.get(sid)
-            s, e = st.line_span(stmt)
-            spans.append((s, e))
+            s, e = st.line_span(stmt)  # type: ignore[assignment]
+            spans.append((s, e))  # type: ignore[arg-type]
             text = "".join(f"{indent}{ln}\n" for ln in lines) if lines else ""
-            out.append(SpanEdit(s, e, text))
+            out.append(SpanEdit(s, e, text))  # type: ignore[arg-type]
         if tail:
             last = init.body[-1]
             _, e = st.line_span(last)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.syntax import SourceText
@@ -64,7 +64,7 @@ LINE_LENGTH = 120  # a longer compile(...) is written one argument a line
 # to-tf's tables, reversed: helper -> Keras spelling
 _VALUE_HELPERS = {helper: (api, positional) for api, (_, helper, positional) in _VALUE_CALLS.items()}
 _OPTIMIZER_CLASSES: dict[str, list[str]] = {}
-for _cls, (_helper, _, _) in OPTIMIZERS.items():
+for _cls, (_helper, _, _) in OPTIMIZERS.items():  # type: ignore[assignment]
     _OPTIMIZER_CLASSES.setdefault(_helper, []).append(_cls)
 _LOSS_CLASS = {helper: cls for cls, (helper, _) in LOSSES.items()}
 _LOSS_STRING = {helper: name for name, helper in LOSS_FUNCTIONS.items()}
@@ -81,7 +81,7 @@ _TRAINING_TEXT = re.compile(re.escape(COMPILE_COMMENT.split("}", 1)[1]) + r"|Che
 @lru_cache(maxsize=1)
 def _helper_def() -> re.Pattern[str]:
     """``def <one of to-tf's training helpers>(`` at the start of a line."""
-    return re.compile(r"^def (?:%s)\(" % "|".join(re.escape(n) for n in sorted(helper_names())), re.M)
+    return re.compile(r"^def (?:{})\(".format("|".join(re.escape(n) for n in sorted(helper_names()))), re.M)
 
 
 class _Keep(Exception):
@@ -92,7 +92,7 @@ class _Keep(Exception):
         self.node = node
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     return next(s for s in helper_sources([name]) if s.startswith(f"def {name}("))
 
@@ -352,7 +352,7 @@ class TrainingRaiser:
         if helper not in _OPTIMIZER_CLASSES or call.args or any(k.arg is None for k in call.keywords):
             raise _Keep("its optimizer is not one xlate to-tf writes", call)
         given = [(k.arg, k.value) for k in call.keywords]
-        classes = _OPTIMIZER_CLASSES[helper]  # type: ignore[index]
+        classes = _OPTIMIZER_CLASSES[helper]
         cls = classes[0]
         if "AdamW" in classes:  # to-tf writes AdamW's weight_decay first
             decay = given[0][1] if given and given[0][0] == "weight_decay" else None
@@ -401,7 +401,7 @@ class TrainingRaiser:
             helper, given = self._fixed(node)
             cls = _LOSS_CLASS.get(helper)
             if cls is not None:
-                parts = []
+                parts = []  # type: ignore[var-annotated]
                 for name, value in given:
                     v = value.value if isinstance(value, ast.Constant) else ...
                     ok = (name == "from_logits" and isinstance(v, bool)) \
@@ -419,7 +419,7 @@ class TrainingRaiser:
         k = self.env.keras
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "_auc" \
                 and "_auc" in self.helpers:
-            parts = []
+            parts = []  # type: ignore[var-annotated]
             for kw in value.keywords:
                 v = kw.value.value if isinstance(kw.value, ast.Constant) else ...
                 ok = (kw.arg == "num_thresholds" and isinstance(v, int) and not isinstance(v, bool) and v > 1) \
@@ -433,7 +433,7 @@ class TrainingRaiser:
                 return quote(key)
             return f"{k}.metrics.AUC({', '.join(parts + [f'name={quote(key)}'])})"
         if isinstance(value, ast.Name) and value.id in self.helpers:
-            helper, given = value.id, []
+            helper, given = value.id, []  # type: ignore[var-annotated]
             if METRIC_STRINGS.get(key) == helper:
                 return quote(key)
         elif isinstance(value, ast.Lambda):
@@ -444,11 +444,11 @@ class TrainingRaiser:
             raise _Keep(f"metric {key!r}: no Keras metric computes `{helper}` under that name", value)
         cls, default, signature = _METRIC_CLASS[helper]
         parts = []
-        for name, v in given:
+        for name, v in given:  # type: ignore[assignment]
             lit = v.value if isinstance(v, ast.Constant) else ...
             if name not in signature or name in ("name", "dtype", "from_sorted_ids") or not isinstance(lit, (int, float)) \
                     or isinstance(lit, bool) or any(p.startswith(name + "=") for p in parts):
-                raise _Keep(f"metric {key!r}: `{helper}({name}=...)` is not an argument xlate to-tf writes", v)
+                raise _Keep(f"metric {key!r}: `{helper}({name}=...)` is not an argument xlate to-tf writes", v)  # type: ignore[arg-type]
             parts.append(f"{name}={self.st.seg(v)}")
         if key != default:
             parts.append(f"name={quote(key)}")
@@ -466,7 +466,7 @@ class TrainingRaiser:
         rest, keywords = call.args[1:], [k.arg for k in call.keywords]
         if any(isinstance(a, ast.Starred) for a in rest) or None in keywords or len(rest) > positional \
                 or len(set(keywords)) != len(keywords) \
-                or any(k not in params or params.index(k) < len(rest) for k in keywords):  # type: ignore[arg-type]
+                or any(k not in params or params.index(k) < len(rest) for k in keywords):
             raise _Keep(f"`{helper}(...)` has arguments xlate to-tf does not write", call)
         text = self.st.text
         start, end = self._located(call)
@@ -615,7 +615,7 @@ class TrainingRaiser:
         return out
 
 
-def _statement_lists(tree: ast.AST):  # type: ignore[no-untyped-def]
+def _statement_lists(tree: ast.AST):
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)

@@ -30,7 +30,7 @@ from kerastf_xlate.totf.driver import run
 __all__ = ["translate", "make_transform"]
 
 
-def make_transform(input_shape: tuple[int, ...] | None = None):  # type: ignore[no-untyped-def]
+def make_transform(input_shape: tuple[int, ...] | None = None):
     """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
     return partial(translate, input_shape=input_shape)
 

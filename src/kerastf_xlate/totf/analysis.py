@@ -9,6 +9,7 @@ import bisect
 import collections
 import io
 import tokenize
+from collections.abc import Iterator, Sequence
 
 from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.totf.common import MODULE_API
@@ -16,7 +17,7 @@ from kerastf_xlate.totf.graph import GraphUnit
 from kerastf_xlate.totf.subclass import SubclassUnit
 
 
-def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _blocks(body: list[ast.stmt]):
     """Every statement list (block) in a module, with its statements, outermost first."""
     yield body
     for stmt in body:
@@ -106,7 +107,7 @@ def _one_statement_per_line(stmt: ast.stmt, lines: list[str]) -> bool:
     return not before and (not after or after.startswith(b"#"))
 
 
-def _instance_uses_ok(scope_nodes: list[ast.AST], names: set[str], skip: set[int] | None = None) -> tuple[str, ast.AST] | None:
+def _instance_uses_ok(scope_nodes: Sequence[ast.AST], names: set[str], skip: set[int] | None = None) -> tuple[str, ast.AST] | None:
     """The first use of an instance name that a ``tf.Module`` may not support, if any:
     a Keras-only API (``model.fit``), or the instance escaping as a value (passed to a
     function, put in a list, returned) where Keras APIs may be called on it later.
@@ -145,10 +146,10 @@ def _narrow(scope: list[ast.AST], tree: ast.Module, source: Source, names: set[s
     return scope
 
 
-def _walk(nodes: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _walk(nodes: list[ast.stmt]) -> Iterator[ast.AST]:
     """``ast.walk`` of the module restricted to these top-level statements, in its
     breadth-first order."""
-    todo = collections.deque(nodes)
+    todo: collections.deque[ast.AST] = collections.deque(nodes)
     while todo:
         node = todo.popleft()
         todo.extend(ast.iter_child_nodes(node))
@@ -214,7 +215,7 @@ def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source) -> ast.A
     return None
 
 
-def _shallow_walk(node: ast.AST):  # type: ignore[no-untyped-def]
+def _shallow_walk(node: ast.AST):
     """``ast.walk`` that still enters nested functions (they may read the names later)."""
     return ast.walk(node)
 

@@ -302,7 +302,7 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
     )
 
 
-def dims_static(shape: tuple) -> bool:  # type: ignore[type-arg]
+def dims_static(shape: tuple) -> bool:
     return not any(isinstance(d, Dim) and d.needs_input for d in shape)
 
 

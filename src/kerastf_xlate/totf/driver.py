@@ -23,8 +23,10 @@ it may contain. The stages call the kinds in that order; nothing else changes.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
+from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.edit.imports import drop_unused_keras_imports, insert_after_imports
 from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.edit.statements import apply_statement_edits
@@ -101,13 +103,13 @@ class GraphUnits:
         kept_units: set[int] = state["kept"]
         plans: dict[int, TrainingPlan] = state["plans"]  # id(unit) -> plan, applied only if the unit is translated
         all_folded = {id(s) for u, _, _ in state["units"] for s in [u.anchor] + u.removed}
-        for unit, block, owner in state["units"]:
+        for unit, _block, owner in state["units"]:
             names = {unit.target} if unit.target else set()
             scope = [owner] if owner is not None else [s for s in tree.body]
             if owner is not None and (unit.target is None or _returns_name(owner, unit.target)):
                 # `return Model(...)` / `return model` in a function: also check the names its
                 # result is bound to (`model = build_model()`)
-                names |= bound_from_calls(source.mentioning({owner.name}), owner.name)  # type: ignore[attr-defined]
+                names |= bound_from_calls(source.mentioning({owner.name}), owner.name)
                 scope = [tree]
             folded = all_folded  # statements consumed by any model's class (another model may share the name)
             bad = _instance_uses_ok(_narrow(scope, tree, source, names), names, folded) if names else None
@@ -137,7 +139,7 @@ class GraphUnits:
             if leak is not None:
                 ctx.report(leak, "XL301", f"model kept as Keras: graph tensor `{getattr(leak, 'id', '?')}` is used outside the model definition")
                 continue
-            base = unit.target or (owner.name if owner is not None else "model")  # type: ignore[attr-defined]
+            base = unit.target or (owner.name if owner is not None else "model")
             cname = camel(base)
             while cname in taken:
                 cname += "Module"
@@ -350,7 +352,7 @@ STAGES: tuple[Callable[[TranslationContext], Any], ...] = (
 )
 
 
-def run(ctx: TranslationContext) -> tuple[str, list]:  # type: ignore[type-arg]
+def run(ctx: TranslationContext) -> tuple[str, list[Diagnostic]]:
     """Run the stages until one ends the translation."""
     for stage in STAGES:
         stage(ctx)

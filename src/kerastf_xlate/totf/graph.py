@@ -126,7 +126,7 @@ class GraphBuilder:
 
     def sequential(self, stmt: ast.stmt, block: list[ast.stmt], index: int) -> GraphUnit | None:
         target, value = _assign_parts(stmt)
-        rule = self.ref(value)
+        rule = self.ref(value)  # type: ignore[arg-type]
         if rule is None or rule.layer != "Sequential" or target is None:
             return None
         call: ast.Call = value  # type: ignore[assignment]
@@ -190,7 +190,7 @@ class GraphBuilder:
         target, value = _assign_parts(stmt)
         if isinstance(stmt, ast.Return):
             value = stmt.value
-        rule = self.ref(value)
+        rule = self.ref(value)  # type: ignore[arg-type]
         if rule is None or rule.layer != "Model":
             return None
         call: ast.Call = value  # type: ignore[assignment]
@@ -217,7 +217,7 @@ class GraphBuilder:
                 continue
             graph_stmts.append(prev)
             needed.discard(tgt)
-            r = self.ref(val)
+            r = self.ref(val)  # type: ignore[arg-type]
             if r is not None and r.layer == "InputLayer":
                 input_stmts.setdefault(tgt, prev)
                 continue
@@ -249,7 +249,7 @@ class GraphBuilder:
         for s in graph_stmts:
             tgt, val = _assign_parts(s)
             assert tgt is not None
-            r = self.ref(val)
+            r = self.ref(val)  # type: ignore[arg-type]
             if r is not None and r.layer == "InputLayer":
                 continue
             if isinstance(val, ast.Name):
@@ -259,7 +259,7 @@ class GraphBuilder:
                 node = make_layer(r, val, self.text_lines, prefix_for(r, val, namer))  # type: ignore[arg-type]
                 objects[tgt] = node  # listed at its first application, as Keras orders model.layers
                 continue
-            unit.apps.append(self._application(val, tgt, objects, namer, unit))
+            unit.apps.append(self._application(val, tgt, objects, namer, unit))  # type: ignore[arg-type]
         return unit
 
     def _application(self, val: ast.AST, out: str, objects: dict[str, LayerNode], namer: Namer, unit: GraphUnit) -> App:
@@ -327,9 +327,6 @@ class GraphBuilder:
             body.append(f"{names[0]} = inputs")
         for n, s, _ in unit.inputs:
             shapes.setdefault(n, s)
-        for n, _, dtype in unit.inputs:
-            if dtype not in ("float32",) and unit.kind == "functional":
-                pass
         declared: dict[int, dict[str, Any]] = {}
         order: list[str] = []
         created: set[int] = set()
@@ -459,7 +456,7 @@ def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     ops = sorted(op_depth, key=lambda op: (-op_depth[op], op_index[op]))
     by_id = {id(layer): layer for layer in unit.layers}
-    ordered = [by_id[op] for op in ops if op in by_id]  # type: ignore[index]
+    ordered = [by_id[op] for op in ops if op in by_id]
     return ordered + [layer for layer in unit.layers if all(layer is not o for o in ordered)]
 
 

@@ -104,7 +104,7 @@ def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_ru
             node = make_layer(rule, stmt.value, text_lines, attr)
             attrs[attr] = AttrLayer(attr, node, stmt)
     # any other layer constructor inside the class (in lists, loops, conditionals) blocks it
-    direct = {id(a.stmt.value) for a in attrs.values()}
+    direct = {id(a.stmt.value) for a in attrs.values()}  # type: ignore[attr-defined]
     for n in ast.walk(cls):
         if isinstance(n, ast.Call) and id(n) in refs and id(n) not in direct:
             rule = refs[id(n)][0]
@@ -204,10 +204,10 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     has_training = any(a.arg == "training" for a in call.args.args + call.args.kwonlyargs)
     if not has_training and call.args.kwarg is None and call.args.vararg is None and not call.args.kwonlyargs and call.args.args:
         # Keras accepts `model(x, training=...)` on every model: so must the module
-        last = call.args.args[-1]
+        last = call.args.args[-1]  # type: ignore[assignment]
         n_def = len(call.args.defaults)
         end = call.args.defaults[-1] if n_def else last
-        edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type]
+        edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type, union-attr]
         has_training = True  # and Keras hands the flag to the layers called in `call` even then
     # layer assignments and methods
     body_indent = " " * unit.init.body[0].col_offset if unit.init.body else " " * (unit.init.col_offset + 4)
@@ -267,8 +267,8 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
                 and n.func.value.id == "self" and n.func.attr in translated and not any(k.arg == "training" for k in n.keywords)
             ):
-                end_l, end_c = n.end_lineno, n.end_col_offset - 1  # before ')'
-                before = text_lines[end_l - 1].encode("utf-8")[:end_c].rstrip()  # type: ignore[index]
+                end_l, end_c = n.end_lineno, n.end_col_offset - 1  # type: ignore[operator]  # before ')'
+                before = text_lines[end_l - 1].encode("utf-8")[:end_c].rstrip()  # type: ignore[operator]
                 sep = " " if before.endswith(b",") else ", "
                 edits.replace(end_l, end_c, end_l, end_c, f"{sep}training=training")  # type: ignore[arg-type]
     # Keras order: attributes in assignment order; translated sub-modules contribute theirs

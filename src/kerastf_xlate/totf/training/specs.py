@@ -371,7 +371,7 @@ def metric_entry(node: ast.expr, names: ModuleNames, lines: list[str]) -> tuple[
             raise TrainingBlocked(f"metric {node.value!r} is not translated ({_SUPPORTED_METRICS} are)", node)
         return node.value, Expr(helper, {helper})
     if isinstance(node, ast.Call):
-        path = names.keras_path(node.func)
+        path = names.keras_path(node.func)  # type: ignore[assignment]
         cls = path.split(".")[1] if path and path.startswith("metrics.") and path.count(".") == 1 else None
         if cls is None or cls not in METRIC_CLASSES:
             raise TrainingBlocked(f"metric `{ast.unparse(node.func)}` is not translated ({_SUPPORTED_METRICS} are)", node)
@@ -398,7 +398,7 @@ def metric_entry(node: ast.expr, names: ModuleNames, lines: list[str]) -> tuple[
             fixed = ", ".join(f"{k}={v}" for k, v in kwargs.items())
             return name, Expr(f"lambda y_true, y_pred: {helper}(y_true, y_pred, {fixed})", {helper})
         return name, Expr(helper, {helper})
-    path = names.keras_path(node)
+    path = names.keras_path(node)  # type: ignore[assignment]
     if path and path.startswith("metrics.") and path.count(".") == 1:
         fn = path.split(".")[1]
         if fn in METRIC_FUNCTIONS:
