@@ -74,3 +74,12 @@ class LayerFamily:
 
 
 SequenceFn = Callable[[MatchCtx, "list[ast.stmt]", int], "tuple[str, Match] | None"]
+
+
+def calling(q: str, fn: Callable[[ast.Call, MatchCtx], Match | None]) -> Callable[[ast.AST, MatchCtx], Match | None]:
+    """A recogniser that hands ``fn`` the calls of TensorFlow API ``q`` (canonical name) only."""
+
+    def recognise(node: ast.AST, ctx: MatchCtx) -> Match | None:
+        return fn(node, ctx) if isinstance(node, ast.Call) and ctx.names.call(node) == q else None
+
+    return recognise

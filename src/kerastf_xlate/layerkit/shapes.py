@@ -133,3 +133,15 @@ def same_shape_on_channels(cls: str, args: dict[str, str], ins: list[Shape | Non
     if x is not None and x[-1] is None:
         raise Unbuildable(cls)
     return x
+
+
+def spatial_input(cls: str, ins: list[Shape | None]) -> tuple[Shape, int] | None:
+    """The input shape of a layer with ``rank_of(cls)`` spatial axes, and that rank; None when
+    the shape is unknown, :class:`Unbuildable` when its rank is not the layer's."""
+    x = first_input(ins)
+    if x is None:
+        return None
+    k = rank_of(cls)
+    if len(x) != k + 2:
+        raise Unbuildable(cls)
+    return x, k

@@ -33,7 +33,7 @@ from kerastf_xlate.layerkit.shapes import (
     same_shape,
     same_shape_on_channels,
 )
-from kerastf_xlate.resolve import ModuleNames, canonical
+from kerastf_xlate.resolve import ModuleNames, canonical, dotted
 from kerastf_xlate.static import UNKNOWN, literal_or
 from kerastf_xlate.syntax import SourceText, const, kwarg, only_args, same
 
@@ -343,14 +343,9 @@ def _unify_template(node: ast.AST, name: str, names: ModuleNames) -> ast.expr | 
 
 
 def _template_qual(func: ast.AST) -> str | None:
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if isinstance(func, ast.Name):
-        parts.append(func.id)
-        return canonical(".".join(reversed(parts)))
-    return None
+    """The canonical TensorFlow name a template's call spells (``tf.nn.relu6``)."""
+    parts = dotted(func)
+    return canonical(".".join(parts)) if parts else None
 
 
 def _unify(pat: ast.AST, node: ast.AST, binding: dict[str, ast.expr], names: ModuleNames) -> bool:

@@ -18,12 +18,11 @@ from kerastf_xlate.layerkit.recognise import (
 )
 from kerastf_xlate.layerkit.shapes import (
     Shape,
-    Unbuildable,
     as_tuple,
     conv_out,
-    first_input,
     padding_value,
     rank_of,
+    spatial_input,
 )
 from kerastf_xlate.static import literal_or
 from kerastf_xlate.syntax import const, kwarg, only_args
@@ -113,12 +112,10 @@ def _global_pool(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
 
 
 def _pool_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
-    x = first_input(ins)
-    if x is None:
+    got = spatial_input(cls, ins)
+    if got is None:
         return None
-    k = rank_of(cls)
-    if len(x) != k + 2:
-        raise Unbuildable(cls)
+    x, k = got
     ps = as_tuple(literal_or(args.get("pool_size"), 2), k)
     st = as_tuple(literal_or(args.get("strides")) or literal_or(args.get("pool_size"), 2), k)
     pad = literal_or(args.get("padding"), "valid")
@@ -128,12 +125,10 @@ def _pool_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shap
 
 
 def _global_pool_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
-    x = first_input(ins)
-    if x is None:
+    got = spatial_input(cls, ins)
+    if got is None:
         return None
-    k = rank_of(cls)
-    if len(x) != k + 2:
-        raise Unbuildable(cls)
+    x, k = got
     if literal_or(args.get("keepdims"), False):
         return (x[0],) + (1,) * k + (x[-1],)
     return (x[0], x[-1])

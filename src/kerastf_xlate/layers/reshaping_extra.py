@@ -7,7 +7,7 @@ import ast
 from typing import Any
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, tuple_arg
-from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser, calling
 from kerastf_xlate.layerkit.recognise import (
     LayerSpec,
     Match,
@@ -20,6 +20,7 @@ from kerastf_xlate.layerkit.shapes import (
     as_tuple,
     first_input,
     rank_of,
+    spatial_input,
 )
 from kerastf_xlate.static import is_int, literal_or
 from kerastf_xlate.syntax import const, kwarg, only_args
@@ -220,12 +221,10 @@ def _keras_pairs(v: Any, k: int) -> list[tuple[int, int]] | None:
 
 
 def _pad_or_crop_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
-    x = first_input(ins)
-    if x is None:
+    got = spatial_input(cls, ins)
+    if got is None:
         return None
-    k = rank_of(cls)
-    if len(x) != k + 2:
-        raise Unbuildable(cls)
+    x, k = got
     zero = cls.startswith("Zero")
     pairs = _keras_pairs(literal_or(args.get("padding" if zero else "cropping"), 1 if zero else 0), k)
     if pairs is None:
@@ -245,16 +244,10 @@ def _upsampling_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -
     return (x[0],) + tuple(None if x[1 + i] is None else x[1 + i] * size[i] for i in range(k)) + (x[-1],)
 
 
-def _call_of_q(q: str, fn: Any) -> Any:
-    def recognise(node: ast.AST, ctx: MatchCtx) -> Match | None:
-        return fn(node, ctx) if isinstance(node, ast.Call) and ctx.names.call(node) == q else None
-    return recognise
-
-
 CROPPING = LayerFamily("cropping", emit=cropping,
                        recognisers=(Recogniser(EXPRESSION, 440, lambda node, ctx: _crop(node, ctx) if isinstance(node, ast.Subscript) else None),),
                        output_shape=_pad_or_crop_shape)
-ZERO_PADDING = LayerFamily("zero_padding", emit=zero_padding, recognisers=(Recogniser(EXPRESSION, 403, _call_of_q("tf.pad", _pad)),),
+ZERO_PADDING = LayerFamily("zero_padding", emit=zero_padding, recognisers=(Recogniser(EXPRESSION, 403, calling("tf.pad", _pad)),),
                            output_shape=_pad_or_crop_shape)
-UPSAMPLING = LayerFamily("upsampling", emit=upsampling, recognisers=(Recogniser(EXPRESSION, 404, _call_of_q("tf.repeat", _repeat)),),
+UPSAMPLING = LayerFamily("upsampling", emit=upsampling, recognisers=(Recogniser(EXPRESSION, 404, calling("tf.repeat", _repeat)),),
                          output_shape=_upsampling_shape)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 from kerastf_xlate.layerkit.emit import EmitCtx, Emitted
-from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser, calling
 from kerastf_xlate.layerkit.recognise import (
     LayerSpec,
     Match,
@@ -24,7 +25,7 @@ from kerastf_xlate.layerkit.shapes import (
     Unbuildable,
     first_input,
 )
-from kerastf_xlate.static import UNKNOWN, literal_or
+from kerastf_xlate.static import UNKNOWN, is_int, literal_or
 from kerastf_xlate.syntax import const, kwarg, only_args
 
 # ------------------------------------------------------------------------------ to-tf: the template
@@ -51,31 +52,44 @@ def template_handler(ctx: EmitCtx) -> Emitted:
     return Emitted(lines=[ctx.assign(expr)], out_shape=_template_shape(ctx))
 
 
-_SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling",
-               "ActivityRegularization", "Lambda"}
+_SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling", "ActivityRegularization"}
 
 
-def _template_shape(ctx: EmitCtx):
-    """Static output shape of the template layers (None when unknown)."""
-    shape = ctx.in_shapes[0] if ctx.in_shapes else None
-    layer = ctx.rule.layer
-    if shape is None or layer == "Lambda":
+def template_output_shape(cls: str, value: Callable[[str], Any], ins: list[Shape | None]) -> Shape | None:
+    """The output shape of a template layer, for both directions: ``value(name)`` is an
+    argument's literal value (anything else when it is not one); None when the shape is not
+    known statically, :class:`Unbuildable` where Keras could not build the layer on that input."""
+    x = first_input(ins)
+    if x is None or cls == "Lambda":
         return None
-    if layer in _SAME_SHAPE:
-        return shape
-    if layer == "Flatten":
+    if cls in _SAME_SHAPE:
+        return x
+    if cls == "Flatten":
         total = 1
-        for d in shape[1:]:
-            if not isinstance(d, int):
-                return (shape[0], None)
+        for d in x[1:]:
+            if not is_int(d):
+                return (x[0], None)
             total *= d
-        return (shape[0], total)
-    if layer == "RepeatVector" and ctx.is_literal("n") and len(shape) == 2:
-        return (shape[0], ctx.value("n"), shape[1])
-    if layer == "Permute" and ctx.is_literal("dims"):
-        dims = ctx.value("dims")
-        return (shape[0],) + tuple(shape[d] for d in dims)
+        return (x[0], total)
+    if cls == "Permute":
+        dims = value("dims")
+        if not isinstance(dims, (tuple, list)) or len(dims) != len(x) - 1:
+            raise Unbuildable(cls)
+        return (x[0],) + tuple(x[d] for d in dims)
+    if cls == "RepeatVector":
+        if len(x) != 2:
+            raise Unbuildable(cls)
+        n = value("n")
+        return (x[0], n if is_int(n) else None, x[1])
     return None
+
+
+def _template_shape(ctx: EmitCtx) -> Shape | None:
+    """to-tf: the static output shape (None when unknown)."""
+    try:
+        return template_output_shape(ctx.rule.layer, lambda name: ctx.values.get(name, UNKNOWN), ctx.in_shapes)
+    except Unbuildable:
+        return None
 
 
 # ------------------------------------------------------------------------------ to-keras: recognising the layer
@@ -136,33 +150,9 @@ def _right_chain(node: ast.AST) -> list[ast.AST]:
 # ------------------------------------------------------------------------------ the family
 
 
-_SAME_KERAS = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling"}
-
-
 def _keras_shape(cls: str, args: dict[str, str], ins: list[Shape | None]) -> Shape | None:
-    """The output shape of a template layer as Keras computes it (to-keras)."""
-    x = first_input(ins)
-    if x is None:
-        return None
-    if cls in _SAME_KERAS:
-        return x
-    if cls == "Flatten":
-        total = 1
-        for d in x[1:]:
-            if d is None:
-                return (x[0], None)
-            total *= d
-        return (x[0], total)
-    if cls == "Permute":
-        dims = literal_or(args.get("dims"))
-        if not isinstance(dims, tuple) or len(dims) != len(x) - 1:
-            raise Unbuildable(cls)
-        return (x[0],) + tuple(x[d] for d in dims)
-    if cls == "RepeatVector":
-        if len(x) != 2:
-            raise Unbuildable(cls)
-        return (x[0], literal_or(args.get("n")), x[1])
-    return None
+    """to-keras: the output shape of a recovered template layer (its arguments are source)."""
+    return template_output_shape(cls, lambda name: literal_or(args.get(name)), ins)
 
 
 def _unit_normalization(node: ast.AST, ctx: MatchCtx) -> Match | None:
@@ -185,16 +175,10 @@ def _lambda(node: ast.AST, ctx: MatchCtx) -> Match | None:
     return None
 
 
-def _call_of_q(q: str, fn: Any) -> Any:
-    def recognise(node: ast.AST, ctx: MatchCtx) -> Match | None:
-        return fn(node, ctx) if isinstance(node, ast.Call) and ctx.names.call(node) == q else None
-    return recognise
-
-
 TEMPLATE = LayerFamily(
     "template", emit=template_handler,
-    recognisers=(Recogniser(EXPRESSION, 405, _call_of_q("tf.transpose", _transpose)),
-                 Recogniser(EXPRESSION, 406, _call_of_q("tf.tile", _tile)),
+    recognisers=(Recogniser(EXPRESSION, 405, calling("tf.transpose", _transpose)),
+                 Recogniser(EXPRESSION, 406, calling("tf.tile", _tile)),
                  Recogniser(EXPRESSION, 407, _unit_normalization),
                  Recogniser(EXPRESSION, 450, _lambda),
                  Recogniser(EXPRESSION, 451, lambda node, ctx: _rescaling(node, ctx) if ctx.graph else None)),
