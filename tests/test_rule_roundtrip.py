@@ -25,7 +25,7 @@ from models import make_inputs, model_source
 
 from kerastf_xlate.activations import ACTIVATION_SYMBOLS
 from kerastf_xlate.initializers import INIT_SYMBOLS
-from kerastf_xlate.layers import load_handlers
+from kerastf_xlate.layers import emitters
 from kerastf_xlate.rules import Example, Rule, default_rules
 from kerastf_xlate.totf import translate
 
@@ -170,7 +170,7 @@ def test_harness_detects_a_perturbed_weight() -> None:
 
 
 def test_every_translated_rule_has_examples_and_an_implementation() -> None:
-    handlers = load_handlers()
+    handlers = emitters()
     problems = []
     for rule in TRANSLATED:
         if len(rule.examples) < 2:
