@@ -309,3 +309,28 @@ def test_keras_src_layer_subclass_is_translated() -> None:
     out, diags = translate(src, "t.py")
     assert "class Block(tf.Module):" in out and "tf.tensordot" in out
     assert "from keras" not in out and "import keras" not in out
+
+
+def test_model_returned_from_a_nested_block_is_checked() -> None:
+    """``return keras.Model(...)`` inside an ``if`` of a function: the names its result is
+    bound to are checked like those of a model returned from the function's own body (the
+    pattern of keras/src/export/litert_test.py: `model = get_model(...)`, `model.export(...)`)."""
+    src = textwrap.dedent('''\
+        import keras
+        from keras import layers
+
+
+        def get_model(kind):
+            if kind == "mlp":
+                inputs = keras.Input(shape=(4,))
+                outputs = layers.Dense(2)(inputs)
+                return keras.Model(inputs, outputs)
+            raise ValueError(kind)
+
+
+        model = get_model("mlp")
+        model.export("saved")
+        ''')
+    out, diags = translate(src, "t.py")
+    assert out == src, "the model must stay Keras: its instance is exported"
+    assert any(d.code.startswith("XL30") for d in diags), diags

@@ -79,12 +79,14 @@ class GraphUnits:
         tree = ctx.tree
         builder = GraphBuilder(ctx.lines, ctx.refs, ctx.rules, ctx.input_shape, ctx.source, ctx.constants)
         found: list[tuple[GraphUnit, list[ast.stmt], ast.AST | None]] = []
-        # graph units, block by block (functions included); `owner` is the enclosing def
+        # graph units, block by block (functions included); `owner` is the enclosing def, also
+        # of the blocks nested in it (`if`, `for`, `with`, `try`): its result leaves through `return`
         owners: dict[int, ast.AST | None] = {id(tree.body): None}
         for block in _blocks(tree.body):
             for node in block:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    owners[id(node.body)] = node
+                    for inner in _blocks(node.body):  # outer defs first: an inner def takes its own blocks after
+                        owners[id(inner)] = node
         for block in _blocks(tree.body):
             for i, stmt in enumerate(block):
                 try:
