@@ -666,7 +666,7 @@ def report(results: dict) -> str:
         for r in results["peers"]:
             lint = by.get(("xlate lint", r["corpus"]))
             totf = by.get(("xlate to-tf", r["corpus"]))
-            ratio = lambda x, k: f"{x[k] / r[k]:.1f}x" if x else "-"  # noqa: E731
+            ratio = lambda x, k, r=r: f"{x[k] / r[k]:.1f}x" if x else "-"  # noqa: E731
             lines.append(f"| {r['tool']} | {r['corpus']} | {r['median_s']:.2f} | {r['lines_per_s']:,.0f} | "
                          f"{ratio(lint, 'lines_per_s')} | {ratio(totf, 'lines_per_s')} | {r['median_cpu_s']:.2f} | "
                          f"{r['lines_per_cpu_s']:,.0f} | {ratio(lint, 'lines_per_cpu_s')} | {ratio(totf, 'lines_per_cpu_s')} |")

@@ -8,6 +8,7 @@ import pytest
 
 _ROUNDTRIP = pytest.StashKey[dict]()
 _RUNTIME = pytest.StashKey[dict]()
+_TOKERAS = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,20 @@ def runtime_report(request: pytest.FixtureRequest) -> dict[str, float]:
     return request.config.stash.setdefault(_RUNTIME, {})
 
 
+@pytest.fixture(scope="session")
+def tokeras_report(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """case id -> (worst |F - K|, to-tf(K) == T), filled by tests/test_tokeras_roundtrip.py."""
+    return request.config.stash.setdefault(_TOKERAS, {})
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    tokeras: dict[str, Any] = config.stash.get(_TOKERAS, {})
+    if tokeras:
+        worst_case = max(tokeras, key=lambda c: tokeras[c][0])
+        unstable = sorted(c for c, (_, stable) in tokeras.items() if not stable)
+        terminalreporter.section("to-keras round trip: Keras -> to-tf -> to-keras, executed")
+        terminalreporter.write_line(f"{len(tokeras)} cases, worst max |diff| = {tokeras[worst_case][0]:.3g} ({worst_case}); "
+                                    f"textually stable: {len(tokeras) - len(unstable)}; unstable: {unstable}")
     runtime: dict[str, float] = config.stash.get(_RUNTIME, {})
     if runtime:
         terminalreporter.section("runtime layer classes: worst max |Keras - runtime| per rule (atol = rtol = 1e-5)")

@@ -13,7 +13,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from xlate_cli import run_xlate as xlate
 
 FLAGGED = "from keras import layers\n\nrnn = layers.LSTM(4)\n"

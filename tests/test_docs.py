@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from xlate_cli import run_xlate
 
 from kerastf_xlate import codes, table
 from kerastf_xlate.rules import default_rules
-
-from xlate_cli import run_xlate
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"

@@ -53,16 +53,7 @@ def assert_no_traceback(proc: subprocess.CompletedProcess[bytes]) -> None:
     assert b"Traceback" not in proc.stderr, proc.stderr.decode()
 
 
-def tokeras_available() -> bool:
-    try:
-        import kerastf_xlate.tokeras  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_tokeras = pytest.mark.skipif(not tokeras_available(), reason="kerastf_xlate.tokeras cannot be imported (to-keras not written yet)")
-TRANSLATORS = ["to-tf", pytest.param("to-keras", marks=needs_tokeras)]
+TRANSLATORS = ["to-tf", "to-keras"]
 
 
 def _newer_python_source() -> tuple[bytes, str] | None:
@@ -367,7 +358,7 @@ def test_big_file_translates_like_its_model_alone(tmp_path: Path, variant: str) 
 # --------------------------------------------------------------------- paths that are not files
 
 
-@pytest.mark.parametrize("command", ["lint", "to-tf", pytest.param("to-keras", marks=needs_tokeras)])
+@pytest.mark.parametrize("command", ["lint", "to-tf", "to-keras"])
 def test_missing_path(tmp_path: Path, command: str) -> None:
     (tmp_path / "hit.py").write_bytes(LINT_HIT)
     args = ["-o", "out"] if command != "lint" else []
@@ -466,7 +457,7 @@ def _unreadable_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> l
     return out
 
 
-@pytest.mark.parametrize("command", ["lint", "to-tf", pytest.param("to-keras", marks=needs_tokeras)])
+@pytest.mark.parametrize("command", ["lint", "to-tf", "to-keras"])
 def test_symlink_loops(tmp_path: Path, command: str) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
@@ -493,7 +484,7 @@ def test_symlink_loops(tmp_path: Path, command: str) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-@pytest.mark.parametrize("command", ["lint", "to-tf", pytest.param("to-keras", marks=needs_tokeras)])
+@pytest.mark.parametrize("command", ["lint", "to-tf", "to-keras"])
 def test_fifo_does_not_hang(tmp_path: Path, command: str) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
@@ -521,7 +512,7 @@ def _notebook(cells: list[tuple[str, str]]) -> str:
     }, indent=1) + "\n"
 
 
-@pytest.mark.parametrize("command", ["lint", "to-tf", pytest.param("to-keras", marks=needs_tokeras)])
+@pytest.mark.parametrize("command", ["lint", "to-tf", "to-keras"])
 def test_invalid_notebook_json(tmp_path: Path, command: str) -> None:
     (tmp_path / "broken.ipynb").write_text('{"cells": [\n  {"cell_type": "code",\n')
     (tmp_path / "nocells.ipynb").write_text('{"metadata": {}}\n')
@@ -614,9 +605,8 @@ def test_broken_rule_file(tmp_path: Path, case: str) -> None:
 
 def test_broken_rule_file_every_command(tmp_path: Path) -> None:
     commands = [["lint", "good.py"], ["lint", "--format", "json", "good.py"], ["to-tf", "-o", "out", "good.py"],
-                ["to-tf", "--in-place", "good.py"], ["rules"], ["rules", "--format", "json"]]
-    if tokeras_available():
-        commands += [["to-keras", "good.py"], ["lint", "--to-keras", "good.py"]]
+                ["to-tf", "--in-place", "good.py"], ["rules"], ["rules", "--format", "json"],
+                ["to-keras", "good.py"], ["lint", "--to-keras", "good.py"]]
     _check_broken_rules(tmp_path, "counterpart and none", commands)
     assert (tmp_path / "good.py").read_bytes() == SNIPPET
 

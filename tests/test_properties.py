@@ -20,8 +20,9 @@ from __future__ import annotations
 import ast
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import hypothesmith
 import pytest

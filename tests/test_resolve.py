@@ -41,6 +41,15 @@ IMPORT_STYLES = [
     ("from-keras-core-import-layers", "from keras_core import layers\nlayers.GRU(4)\n", [("XL101", 2, 0)]),
     ("tf-keras-package", "import tf_keras\ntf_keras.layers.LSTM(4)\n", [("XL101", 2, 0)]),
     ("star-import", "from keras.layers import *\nLSTM(4)\n", [("XL101", 2, 0)]),
+    # how Keras's own code and keras.applications spell it
+    ("keras-src-import-layers", "from keras.src import layers\nlayers.LSTM(4)\n", [("XL101", 2, 0)]),
+    ("keras-src-layers-module", "from keras.src.layers.rnn.lstm import LSTM\nLSTM(4)\n", [("XL101", 2, 0)]),
+    ("keras-src-layer-base", "from keras.src.layers.layer import Layer\nfrom keras.src import layers\n"
+     "class A(Layer):\n    def __init__(self):\n        super().__init__()\n        self.c = layers.Conv2D(4, 3, groups=2)\n",
+     [("XL201", 6, 44)]),
+    ("keras-src-models", "from keras.src.models import Functional, Sequential\nfrom keras.src import layers\n"
+     "m = Sequential([layers.GRU(2)])\n", [("XL101", 3, 16)]),
+    ("tf-keras-src", "from tf_keras.src import layers\nlayers.LSTM(4)\n", [("XL101", 2, 0)]),
     ("alias-class-name", "from keras import layers\nlayers.Convolution2D(4, 3, groups=2)\n", [("XL201", 2, 34)]),
     ("removed-layer", "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)\n", [("XL102", 2, 0)]),
     ("models-sequential-clean", "from keras.models import Sequential\nfrom keras.layers import Dense\n"
@@ -124,6 +133,13 @@ def test_shadowed_or_foreign_names_are_not_keras(source: str) -> None:
         ("keras.models.Sequential", "Sequential"),
         ("tensorflow.keras.Model", "Model"),
         ("keras.layers.rnn.lstm.LSTM", "LSTM"),
+        ("keras.src.layers.Dense", "Dense"),
+        ("keras.src.layers.layer.Layer", "Layer"),
+        ("keras.src.models.Functional", "Functional"),
+        ("keras.src.models.functional.Functional", "Functional"),
+        ("keras.src.models.sequential.Sequential", "Sequential"),
+        ("keras.src.ops.relu", None),
+        ("keras.src.src.layers.Dense", None),
         ("keras.ops.relu", None),
         ("keras.Dense", None),
         ("mykeras.layers.LSTM", None),

@@ -21,12 +21,13 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from kerastf_xlate.activations import ACTIVATION_SYMBOLS  # noqa: E402
-from kerastf_xlate.rules import Example, Rule, default_rules  # noqa: E402
-from kerastf_xlate.totf import translate  # noqa: E402
-from kerastf_xlate.totf.handlers import load_handlers  # noqa: E402
-from kerastf_xlate.totf.initializers import INIT_SYMBOLS  # noqa: E402
-from models import make_inputs, model_source  # noqa: E402
+from models import make_inputs, model_source
+
+from kerastf_xlate.activations import ACTIVATION_SYMBOLS
+from kerastf_xlate.initializers import INIT_SYMBOLS
+from kerastf_xlate.layers import emitters
+from kerastf_xlate.rules import Example, Rule, default_rules
+from kerastf_xlate.totf import translate
 
 pytestmark = pytest.mark.tf
 
@@ -170,7 +171,7 @@ def test_harness_detects_a_perturbed_weight() -> None:
 
 
 def test_every_translated_rule_has_examples_and_an_implementation() -> None:
-    handlers = load_handlers()
+    handlers = emitters()
     problems = []
     for rule in TRANSLATED:
         if len(rule.examples) < 2:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from xlate_cli import run_xlate
 
 from kerastf_xlate.rules import RuleError, default_rules, load_rules, rules_dir
-
-from xlate_cli import run_xlate
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = default_rules()
@@ -45,7 +44,7 @@ BROKEN = [
     ("unknown-top-key", "Dense.toml", lambda t: "colour = 'blue'\n" + t, "Dense.toml", "colour", "unknown key"),
     ("unknown-arg-key", "Conv2D.toml", _replace('[args.padding]\n', '[args.padding]\nmeaning = "x"\n'),
      "Conv2D.toml", "args.padding.meaning", "unknown key"),
-    ("missing-summary", "Dense.toml", lambda t: "\n".join(l for l in t.splitlines() if not l.startswith("summary =")),
+    ("missing-summary", "Dense.toml", lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("summary =")),
      "Dense.toml", "summary", "missing"),
     ("missing-layer", "Flatten.toml", _replace('layer = "Flatten"\n', ""), "Flatten.toml", "layer", "missing"),
     ("missing-counterpart-symbols", "Flatten.toml", _replace('symbols = ["tf.reshape", "tf.shape"]\n', ""),

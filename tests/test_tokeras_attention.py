@@ -1,4 +1,4 @@
-"""``xlate to-keras`` on Dot, Attention and AdditiveAttention (``tokeras/attention.py``).
+"""``xlate to-keras`` on Dot, Attention and AdditiveAttention (``layers/dot.py``, ``layers/attention.py``).
 
 Static cases (nothing imports TensorFlow or Keras): what ``xlate to-tf`` writes for these
 layers in a functional model (pinned in to-tf's layout by :func:`to_tf_model`, so a change in
@@ -10,12 +10,10 @@ twice (a second run changes nothing); no-op cases come back byte for byte. One e
 
 from __future__ import annotations
 
-
 import pytest
-
-from kerastf_xlate.tokeras import translate, translate_full
 from test_tokeras import assert_translates, src
 
+from kerastf_xlate.tokeras import translate, translate_full
 
 _TO_TF = '''\
 import tensorflow as tf

@@ -1,6 +1,6 @@
 """``xlate to-keras`` on GroupNormalization, Normalization, CenterCrop, Resizing,
-CategoryEncoding and non-nearest UpSampling2D (``tokeras/norm_extra.py``,
-``tokeras/preprocessing.py``, ``tokeras/shape_args.py``).
+CategoryEncoding and non-nearest UpSampling2D (``layers/normalization_extra.py``,
+``layers/preprocessing.py``, the shape markers of ``layerkit/recognise.py``).
 
 Static cases (nothing imports TensorFlow or Keras): what ``xlate to-tf`` writes for these
 layers in a Sequential (pinned in to-tf's layout by :data:`_SEQUENTIAL`; the rule examples
@@ -12,15 +12,13 @@ test (marked ``tf``) runs a hand-written module against its translation (atol = 
 
 from __future__ import annotations
 
-
 import pytest
+from models import model_source
+from test_tokeras import assert_translates, src
 
 from kerastf_xlate.rules import default_rules
 from kerastf_xlate.tokeras import translate, translate_full
 from kerastf_xlate.totf import translate as to_tf
-from models import model_source
-from test_tokeras import assert_translates, src
-
 
 _SEQUENTIAL = '''\
 import tensorflow as tf

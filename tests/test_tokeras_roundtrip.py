@@ -13,7 +13,7 @@ they are: ``tests/models.py``) and every Keras program in ``examples/``:
    (the updated variables too);
 3. stability: ``to-tf(K)`` is ``T`` again, character for character.
 
-Run with ``-s`` to see the worst difference over all cases.
+The worst difference over all cases is in the terminal summary (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from kerastf_xlate.rules import Example, Rule, default_rules  # noqa: E402
-from kerastf_xlate.tokeras import translate_full  # noqa: E402
-from kerastf_xlate.totf import translate as to_tf  # noqa: E402
-from models import make_inputs, model_source  # noqa: E402
+from models import make_inputs, model_source
+
+from kerastf_xlate.rules import Example, Rule, default_rules
+from kerastf_xlate.tokeras import translate_full
+from kerastf_xlate.totf import translate as to_tf
 
 pytestmark = pytest.mark.tf
 
@@ -43,7 +44,6 @@ KERAS_EXAMPLES = ["cnn_functional", "mlp_sequential", "subclassed_model", "text_
 # to-keras raises to layers (what it is an example of), so K has layers where T kept the ops
 NOT_A_FIXED_POINT = {"tf_keras_ops"}
 
-_RESULTS: dict[str, tuple[float, bool]] = {}
 _UNITS: dict[str, Any] = {}
 
 
@@ -146,17 +146,17 @@ def _check_stable(case: str, t: str, t2: str) -> None:
 
 
 @pytest.mark.parametrize("case, rule, example", RULE_CASES, ids=[c for c, _, _ in RULE_CASES])
-def test_rule_example_roundtrip(case: str, rule: Rule, example: Example) -> None:
+def test_rule_example_roundtrip(case: str, rule: Rule, example: Example, tokeras_report: dict[str, Any]) -> None:
     source = model_source(rule, example)
     t, k, t2, codes = roundtrip(case, source)
     inputs = make_inputs(example)
     worst = execute(case, source, t, k, inputs, example.training)
-    _RESULTS[case] = (worst, t == t2)
+    tokeras_report[case] = (worst, t == t2)
     _check_stable(case, t, t2)
 
 
 @pytest.mark.parametrize("name", KERAS_EXAMPLES)
-def test_keras_example_roundtrip(name: str) -> None:
+def test_keras_example_roundtrip(name: str, tokeras_report: dict[str, Any]) -> None:
     path = EXAMPLES_DIR / f"{name}.py"
     if not path.exists():
         pytest.skip(f"examples/{name}.py is not there yet")
@@ -172,7 +172,7 @@ def test_keras_example_roundtrip(name: str) -> None:
         model(inputs_for((16,)))  # a subclass that declares nothing: 16 features
     inputs = random_inputs(model, None, seed=0)
     worst = execute(name, source, t, k, inputs, training=False)
-    _RESULTS[name] = (worst, t == t2)
+    tokeras_report[name] = (worst, t == t2)
     if name not in NOT_A_FIXED_POINT:
         _check_stable(name, t, t2)
 
@@ -195,13 +195,3 @@ def test_harness_detects_a_perturbed_weight(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(tokeras_verify, "transfer", transfer_then_perturb)
     with pytest.raises(AssertionError, match="differ by"):
         execute("Dense-perturbed", source, t, k, make_inputs(rule.examples[0]), training=False)
-
-
-def test_zz_report() -> None:
-    """Print the worst difference (runs last in this module)."""
-    if not _RESULTS:
-        pytest.skip("no round trip ran")
-    worst_case = max(_RESULTS, key=lambda c: _RESULTS[c][0])
-    unstable = sorted(c for c, (_, s) in _RESULTS.items() if not s)
-    print(f"\nto-keras round trip: {len(_RESULTS)} cases, worst max |diff| = {_RESULTS[worst_case][0]:.3g} ({worst_case}); "
-          f"textually stable: {len(_RESULTS) - len(unstable)}; unstable: {unstable}")

@@ -287,6 +287,73 @@ def test_a_decorator_that_reads_the_model_stops_the_sequential() -> None:
     assert "model.add(layers.Dense(2))" in out or out == src or "\nmodel.add(Dense(2))\n" in out, out
 
 
+# keras.src spellings: how Keras's own code and keras.applications write Keras (issue #13)
+
+KERAS_SRC = textwrap.dedent('''\
+    from keras.src import layers
+    from keras.src.models import Functional, Sequential
+
+    inputs = layers.Input(shape=(4,))
+    x = layers.Dense(3, activation="relu")(inputs)
+    model = Functional(inputs, x)
+    seq = Sequential([layers.Input(shape=(2,)), layers.Dense(5)])
+    ''')
+
+
+def test_keras_src_models_are_translated() -> None:
+    out, diags = translate(KERAS_SRC, "t.py")
+    assert not diags, diags
+    tree = ast.parse(out)
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert classes == ["Model", "Seq"], classes
+    assert "from keras" not in out and "import keras" not in out  # every Keras import went with the models
+    assert translate(out, "t.py")[0] == out
+
+
+def test_keras_src_layer_subclass_is_translated() -> None:
+    src = textwrap.dedent('''\
+        from keras.src.layers.layer import Layer
+        from keras.src import layers
+
+
+        class Block(Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = layers.Dense(3)
+
+            def call(self, x):
+                return self.dense(x)
+        ''')
+    out, diags = translate(src, "t.py")
+    assert "class Block(tf.Module):" in out and "tf.tensordot" in out
+    assert "from keras" not in out and "import keras" not in out
+
+
+def test_model_returned_from_a_nested_block_is_checked() -> None:
+    """``return keras.Model(...)`` inside an ``if`` of a function: the names its result is
+    bound to are checked like those of a model returned from the function's own body (the
+    pattern of keras/src/export/litert_test.py: `model = get_model(...)`, `model.export(...)`)."""
+    src = textwrap.dedent('''\
+        import keras
+        from keras import layers
+
+
+        def get_model(kind):
+            if kind == "mlp":
+                inputs = keras.Input(shape=(4,))
+                outputs = layers.Dense(2)(inputs)
+                return keras.Model(inputs, outputs)
+            raise ValueError(kind)
+
+
+        model = get_model("mlp")
+        model.export("saved")
+        ''')
+    out, diags = translate(src, "t.py")
+    assert out == src, "the model must stay Keras: its instance is exported"
+    assert any(d.code.startswith("XL30") for d in diags), diags
+
+
 def test_a_class_called_on_keras_tensors_stays_keras() -> None:
     """Regression (issue #13, silent breakage 1): a custom layer instance called in a
     functional graph that stays Keras must stay a Keras layer, else the output fails with

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerastf_xlate.activations import ACTIVATIONS
+from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import ArgSpec, Rule
+from kerastf_xlate.static import UNKNOWN, literal
 
 # Keyword arguments every Keras layer accepts, handled by the engine (not by rules).
 BASE_KWARGS = frozenset({
@@ -19,17 +21,6 @@ BASE_KWARGS = frozenset({
     "batch_input_shape", "input_length", "activity_regularizer", "seed",
 })
 
-UNKNOWN = object()  # a value that is not a literal
-
-
-def literal(node: ast.AST | None) -> Any:
-    """The Python value of a literal expression, or UNKNOWN."""
-    if node is None:
-        return UNKNOWN
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -86,8 +77,6 @@ def _src(node: ast.AST) -> str:
 
 
 def _is_activation_callable(node: ast.AST) -> bool:
-    from kerastf_xlate.resolve import dotted
-
     parts = dotted(node)
     if parts is None:
         return False

@@ -7,8 +7,15 @@ Codes never change meaning once released. ``docs/codes.md`` is written from this
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from kerastf_xlate.diagnostics import Severity
+
+class Severity(str, Enum):
+    """How serious a finding is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
 
 
 @dataclass(frozen=True)

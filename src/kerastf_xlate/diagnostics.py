@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from enum import Enum
-from typing import Iterable
 
+from kerastf_xlate.codes import CODES, Severity
 
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+__all__ = ["Diagnostic", "Fix", "Severity", "render"]
 
 
 @dataclass(frozen=True, order=True)
@@ -47,7 +44,7 @@ class Diagnostic:
     cell: int | None = None
     fix: Fix | None = field(default=None, compare=False)
 
-    def _key(self) -> tuple:  # type: ignore[type-arg]
+    def _key(self) -> tuple:
         # a notebook's positions are relative to a cell: order by cell first
         return (self.path, self.cell or 0, self.line, self.col, self.code, self.message)
 
@@ -96,8 +93,6 @@ def format_github(diags: Iterable[Diagnostic]) -> str:
 
 def format_sarif(diags: Iterable[Diagnostic], tool_version: str) -> str:
     """SARIF 2.1.0, one run, one rule entry per code that occurs."""
-    from kerastf_xlate.codes import CODES
-
     diags = list(diags)
     used = sorted({d.code for d in diags})
     rules = []

@@ -12,8 +12,8 @@ import bisect
 import dataclasses
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from kerastf_xlate.args import blockers
 from kerastf_xlate.codes import CODES

@@ -1,25 +1,30 @@
 """Resolve names to Keras layers as Python would, on the standard library's ``ast``.
 
-This is the one resolver of the project: ``lint`` uses it directly and ``to-tf`` maps its
-results onto LibCST nodes by position. It is a light, purpose-built scope analysis (module,
+This is the one resolver of the project, used by ``lint``, ``to-tf`` and ``to-keras``. It is a light, purpose-built scope analysis (module,
 class, function, lambda and comprehension scopes; imports, assignments, parameters,
 ``global``/``nonlocal``), far cheaper than full LibCST scope metadata.
 
 A use resolves to a Keras layer when its dotted name, after following import aliases, is
 ``<keras root>.layers.<Name>`` (or ``<keras root>.<Model|Sequential|Input|Layer>``, or
-``<root>.models.<Name>``), for every Keras root: ``keras``, ``tensorflow.keras``,
-``tf_keras``, ``keras_core``, ``tensorflow.python.keras``. A local name that shadows an
-import is not a Keras layer.
+``<root>.models.<Name>``, ``<root>.models.<module>.<Name>``), for every Keras root:
+``keras``, ``keras.api``, ``keras.src`` (how Keras's own code and ``keras.applications``
+spell it), ``tensorflow.keras``, ``tensorflow.python.keras``, ``tf_keras``, ``keras_core``. A
+local name that shadows an import is not a Keras layer.
+
+:class:`ModuleNames` is the other half: the module-level import bindings, for every question
+about what a dotted name means (TensorFlow's canonical ``tf.nn.relu`` for every spelling,
+``keras.ops.relu`` for every Keras root, which names bind ``tensorflow``, ``keras`` and
+``keras.layers``).
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
-KERAS_ROOTS = ("tensorflow.python.keras", "tensorflow.keras", "keras_core", "tf_keras", "keras.api", "keras")
+KERAS_ROOTS = ("tensorflow.python.keras", "tensorflow.keras", "keras_core", "tf_keras.src", "tf_keras", "keras.api", "keras.src", "keras")
 _TOP_LEVEL = {"Model", "Sequential", "Input", "Layer", "InputLayer"}
 
 _STAR = "*"
@@ -56,8 +61,8 @@ def keras_layer_name(qual: str) -> str | None:
     parts = rest.split(".")
     if parts[0] == "layers" and len(parts) >= 2:
         return parts[-1]
-    if parts[0] == "models" and len(parts) == 2:
-        return parts[1]
+    if parts[0] == "models" and len(parts) in (2, 3):  # keras.models.Model, keras.src.models.functional.Functional
+        return parts[-1]
     if len(parts) == 1 and parts[0] in _TOP_LEVEL:
         return parts[0]
     return None
@@ -118,7 +123,7 @@ class _FastVisitor(ast.NodeVisitor):
         if fn is _INERT:
             return None
         if fn is _GENERIC:
-            return self.generic_visit(node)
+            return self.generic_visit(node)  # type: ignore[func-returns-value]
         return fn(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -455,11 +460,11 @@ class _Resolver(_FastVisitor):
             gens = node.generators  # type: ignore[attr-defined]
             outer_parts = [gens[0].iter]
             inner = [g.target for g in gens] + [g.iter for g in gens[1:]] + [c for g in gens for c in g.ifs]
-            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined]
+            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]  # type: ignore[attr-defined, list-item]
         for child in outer_parts:
             self.visit(child)
         saved, self.scope = self.scope, scope
-        for child in inner:
+        for child in inner:  # type: ignore[assignment]
             self.visit(child)
         self.scope = saved
 
@@ -483,7 +488,7 @@ def may_name_layer(qual: str) -> bool:
     for root in KERAS_ROOTS:  # the root every extension of ``qual`` selects
         if qual.startswith(root + "."):
             rest = qual[len(root) + 1 :].split(".")
-            return rest[0] == "layers" or (rest[0] == "models" and len(rest) <= 2) or (
+            return rest[0] == "layers" or (rest[0] == "models" and len(rest) <= 3) or (
                 len(rest) == 1 and rest[0] in _TOP_LEVEL
             )
     return False
@@ -534,3 +539,235 @@ def iter_calls(uses: list[Use]) -> Iterator[tuple[Use, ast.Call]]:
     for use in uses:
         if use.call is not None:
             yield use, use.call
+
+
+# ------------------------------------------------------------------ TensorFlow names
+#
+# Which TensorFlow API a call names, whatever the import spelling.
+#
+# Which TensorFlow API a call names, whatever the import spelling.
+#
+# ``import tensorflow as tf``, ``import tensorflow``, ``from tensorflow import nn`` and
+# ``from tensorflow.nn import relu`` all reach the same functions; the matchers ask for one
+# canonical spelling (``tf.nn.relu``). Synonyms (``tf.sigmoid``, ``tf.nn.sigmoid``,
+# ``tf.math.sigmoid``) map to one name too. Module-level imports only: TensorFlow is imported
+# at the top of a file in practice, and a local name that shadows an import is not followed.
+
+_TF_ROOTS = ("tensorflow.compat.v2", "tensorflow")
+
+# canonical name <- other spellings of the same function
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "tf.math.sigmoid": ("tf.sigmoid", "tf.nn.sigmoid"),
+    "tf.math.tanh": ("tf.tanh", "tf.nn.tanh"),
+    "tf.math.softplus": ("tf.nn.softplus",),
+    "tf.nn.softsign": ("tf.math.softsign",),
+    "tf.nn.silu": ("tf.nn.swish",),
+    "tf.math.exp": ("tf.exp",),
+    "tf.math.expm1": ("tf.expm1",),
+    "tf.math.log_sigmoid": ("tf.log_sigmoid",),
+    "tf.nn.log_softmax": ("tf.math.log_softmax",),
+    "tf.nn.softmax": ("tf.math.softmax",),
+    "tf.math.add": ("tf.add",),
+    "tf.math.add_n": ("tf.add_n",),
+    "tf.math.subtract": ("tf.subtract",),
+    "tf.math.multiply": ("tf.multiply",),
+    "tf.math.maximum": ("tf.maximum",),
+    "tf.math.minimum": ("tf.minimum",),
+    "tf.math.reduce_mean": ("tf.reduce_mean",),
+    "tf.math.reduce_max": ("tf.reduce_max",),
+    "tf.math.reduce_min": ("tf.reduce_min",),
+    "tf.math.reduce_prod": ("tf.reduce_prod",),
+    "tf.math.l2_normalize": ("tf.nn.l2_normalize", "tf.linalg.l2_normalize"),
+    "tf.linalg.matmul": ("tf.matmul",),
+    "tf.linalg.tensordot": ("tf.tensordot",),
+    "tf.clip_by_value": ("tf.clip_by_value",),
+    "tf.math.rsqrt": ("tf.math.rsqrt", "tf.rsqrt"),
+    "tf.math.square": ("tf.square",),
+}
+CANONICAL: dict[str, str] = {alias: canon for canon, aliases in _SYNONYMS.items() for alias in aliases}
+
+
+def canonical(name: str) -> str:
+    return CANONICAL.get(name, name)
+
+
+class ModuleNames:
+    """The module-level import bindings of a tree, and what a dotted name refers to.
+
+    - TensorFlow: :meth:`qual` / :meth:`call` give the canonical ``tf.`` name (``tf.nn.relu``)
+      for every import spelling and synonym; a module-level assignment to an imported name
+      hides it (``tf = something``);
+    - Keras: :meth:`qualname` gives the imported path (``keras.src.ops.relu``),
+      :meth:`keras_path` the path below any Keras root (``ops.relu``);
+    - :meth:`keras_bindings`: the names bound to the ``keras`` package and to ``keras.layers``.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.body = tree.body
+        self.alias: dict[str, str] = {}  # local name -> imported dotted path (last import wins)
+        self.bound: dict[str, str] = {}  # local name -> 'tf' / 'tf.nn' / 'tf.nn.relu'
+        self.rebound: set[str] = set()
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    if a.asname:
+                        self.alias[a.asname] = a.name
+                    else:
+                        root = a.name.split(".")[0]
+                        self.alias[root] = root
+                    qual = _tf_path(a.name)
+                    if qual is None:
+                        continue
+                    if a.asname:
+                        self.bound[a.asname] = qual
+                    elif a.name.split(".")[0] == "tensorflow":
+                        self.bound["tensorflow"] = "tf"
+            elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+                for a in stmt.names:
+                    if a.name != "*":
+                        self.alias[a.asname or a.name] = f"{stmt.module}.{a.name}"
+                base = _tf_path(stmt.module)
+                if base is None:
+                    continue
+                for a in stmt.names:
+                    if a.name != "*":
+                        self.bound[a.asname or a.name] = f"{base}.{a.name}"
+        # a module-level assignment to an imported name (``tf = something``) hides it
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name) and n.id in self.bound:
+                            self.rebound.add(n.id)
+            elif isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt.name in self.bound:
+                self.rebound.add(stmt.name)
+        for name in self.rebound:
+            self.bound.pop(name, None)
+
+    # ---------------------------------------------------------------- TensorFlow
+
+    @property
+    def tf_alias(self) -> str | None:
+        """The name ``tensorflow`` itself is bound to (``tf``), if any."""
+        for local, qual in self.bound.items():
+            if qual == "tf":
+                return local
+        return None
+
+    def qual(self, node: ast.AST) -> str | None:
+        """Canonical ``tf.`` name of a dotted expression rooted at a TensorFlow import."""
+        parts = dotted(node)
+        if not parts or parts[0] not in self.bound:
+            return None
+        return canonical(".".join([self.bound[parts[0]]] + parts[1:]))
+
+    def call(self, node: ast.AST) -> str | None:
+        """Canonical name of the TensorFlow function a call calls, or None."""
+        if isinstance(node, ast.Call):
+            return self.qual(node.func)
+        return None
+
+    def is_tf_call(self, node: ast.AST) -> bool:
+        return self.call(node) is not None
+
+    # ---------------------------------------------------------------- Keras
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """The imported dotted path a dotted expression names (``keras.src.ops.relu``)."""
+        parts = dotted(node)
+        if not parts or parts[0] not in self.alias:
+            return None
+        return ".".join([self.alias[parts[0]], *parts[1:]])
+
+    def keras_path(self, node: ast.AST) -> str | None:
+        """``optimizers.Adam`` for any spelling of ``keras.optimizers.Adam`` (any Keras root);
+        None otherwise."""
+        qual = self.qualname(node)
+        if qual is None:
+            return None
+        for root in KERAS_ROOTS:
+            if qual.startswith(root + "."):
+                return qual[len(root) + 1:]
+        return None
+
+    def keras_bindings(self) -> tuple[str | None, str | None, bool]:
+        """(name bound to the keras package, name bound to keras.layers, ``layers`` bound to
+        something else) at module level."""
+        keras = layers = None
+        other_layers = False
+        for stmt in self.body:
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    if a.name in ("keras", "tensorflow.keras", "tf_keras") and (a.asname or a.name == "keras"):
+                        keras = a.asname or "keras"
+                    elif a.name in ("keras.layers",) and a.asname:
+                        layers = a.asname
+            elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+                for a in stmt.names:
+                    bound = a.asname or a.name
+                    if stmt.module == "tensorflow" and a.name == "keras":
+                        keras = bound
+                    elif stmt.module in ("keras", "tensorflow.keras", "tf_keras") and a.name == "layers":
+                        layers = bound
+                    elif bound == "layers":
+                        other_layers = True
+        for stmt in self.body:
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == "layers" and layers is None:
+                    other_layers = True
+        return keras, layers, other_layers
+
+    def binds_tf_elsewhere(self) -> bool:
+        """The name ``tf`` is bound at module level to something other than tensorflow."""
+        for stmt in self.body:
+            if isinstance(stmt, (ast.Assign, ast.FunctionDef, ast.ClassDef)):
+                targets = [stmt.name] if not isinstance(stmt, ast.Assign) else [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+                if "tf" in targets:
+                    return True
+            if isinstance(stmt, ast.ImportFrom):
+                if any((a.asname or a.name) == "tf" for a in stmt.names):
+                    return True
+            if isinstance(stmt, ast.Import):
+                if any(a.asname == "tf" and a.name != "tensorflow" for a in stmt.names):
+                    return True
+        return False
+
+
+def module_alias(body: list[ast.stmt], module: str = "tensorflow") -> str | None:
+    """The name the first module-level ``import <module> [as X]`` binds (``tf``), if any."""
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                if a.name == module:
+                    return a.asname or module
+    return None
+
+
+_KERAS_PACKAGES = ("keras", "tf_keras", "keras_core")
+
+
+def keras_import_names(stmt: ast.stmt) -> list[str]:
+    """The names a top-level Keras import statement binds (``layers``, ``keras``, ...)."""
+    if isinstance(stmt, ast.Import):
+        return [a.asname or a.name.split(".")[0] for a in stmt.names if a.name.split(".")[0] in _KERAS_PACKAGES]
+    if isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+        m = stmt.module
+        if m.split(".")[0] in _KERAS_PACKAGES or m.startswith("tensorflow.keras") or (m == "tensorflow" and any(a.name == "keras" for a in stmt.names)):
+            cand = [a for a in stmt.names if a.name != "*"]
+            if m == "tensorflow":
+                cand = [a for a in cand if a.name == "keras"]
+            return [a.asname or a.name for a in cand]
+    return []
+
+
+def _tf_path(module: str) -> str | None:
+    for root in _TF_ROOTS:
+        if module == root:
+            return "tf"
+        if module.startswith(root + "."):
+            rest = module[len(root) + 1 :]
+            if rest.startswith(("keras", "compat")):
+                return None
+            return "tf." + rest
+    return None

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,16 @@ class Example:
     input_dtype: str = "float32"
     input_range: int = 10
     training: bool = False
+    tf: str | None = None  # the expected ``__call__`` of its translation (tests/test_rule_examples.py)
+
+
+@dataclass(frozen=True)
+class NoopCase:
+    """Code that a command must leave exactly as it is (Fixit's VALID cases)."""
+
+    command: str  # to-tf | to-keras
+    code: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,7 @@ class Rule:
     args: tuple[ArgSpec, ...] = ()
     examples: tuple[Example, ...] = ()
     lint: tuple[LintCase, ...] = ()
+    noop: tuple[NoopCase, ...] = ()
 
     @property
     def has_counterpart(self) -> bool:
@@ -199,7 +210,7 @@ def _parse_example(path: Path, i: int, data: Any) -> Example:
     key = f"examples[{i}]"
     if not isinstance(data, dict):
         raise RuleError(path, key, "expected a table")
-    _no_unknown(path, data, {"keras", "input_shape", "input_dtype", "input_range", "training"}, key + ".")
+    _no_unknown(path, data, {"keras", "input_shape", "input_dtype", "input_range", "training", "tf"}, key + ".")
     keras_src = _expect(path, data, "keras", str)
     try:
         ast.parse(keras_src, mode="eval")
@@ -219,6 +230,7 @@ def _parse_example(path: Path, i: int, data: Any) -> Example:
         input_dtype=dtype,
         input_range=_expect(path, data, "input_range", int, required=False) or 10,
         training=bool(_expect(path, data, "training", bool, required=False)),
+        tf=_expect(path, data, "tf", str, required=False),
     )
 
 
@@ -228,7 +240,7 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
         path,
         data,
         {"layer", "names", "functions", "category", "seed_rows", "status", "summary",
-         "counterpart", "none", "args", "examples", "lint"},
+         "counterpart", "none", "args", "examples", "lint", "noop"},
     )
     layer = _expect(path, data, "layer", str)
     if path.stem != layer:
@@ -301,13 +313,27 @@ def parse_rule(path: Path, data: dict[str, Any]) -> Rule:
             raise RuleError(path, f"lint[{i}]", "expected a table")
         _no_unknown(path, case, {"code", "codes"}, f"lint[{i}].")
         lint_cases.append(LintCase(_expect(path, case, "code", str), _str_list(path, case, "codes")))
+    noop_cases = []
+    for i, case in enumerate(_expect(path, data, "noop", list, required=False) or []):
+        if not isinstance(case, dict):
+            raise RuleError(path, f"noop[{i}]", "expected a table")
+        _no_unknown(path, case, {"command", "code", "why"}, f"noop[{i}].")
+        command = _expect(path, case, "command", str)
+        if command not in ("to-tf", "to-keras"):
+            raise RuleError(path, f"noop[{i}].command", f"expected 'to-tf' or 'to-keras', got {command!r}")
+        code = _expect(path, case, "code", str)
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            raise RuleError(path, f"noop[{i}].code", f"not Python: {exc.msg}") from None
+        noop_cases.append(NoopCase(command, code, _expect(path, case, "why", str)))
 
     return Rule(
         layer=layer, names=names, functions=functions, category=category,
         seed_rows=_str_list(path, data, "seed_rows", required=False), status=status,
         summary=summary, path=str(path), tf=tf_expr, symbols=symbols, handler=handler,
         call=call, weights=weights, program_only=program_only, reason=reason, instead=instead, replaced_by=replaced_by,
-        args=args, examples=examples, lint=tuple(lint_cases),
+        args=args, examples=examples, lint=tuple(lint_cases), noop=tuple(noop_cases),
     )
 
 
@@ -328,7 +354,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     by_name: dict[str, Rule]  # class names and functional helpers -> rule
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.rules)
 
     def __len__(self) -> int:
@@ -444,7 +470,7 @@ def _decode(value: Any) -> Any:
         # fields one object.__setattr__ at a time), then its fields; the object is equal
         # in every respect to one built by the constructor
         target = _CACHE_CLASSES[value[0]]
-        obj = object.__new__(target)
+        obj = object.__new__(target)  # type: ignore[var-annotated]
         obj.__dict__.update(zip(_FIELD_NAMES[target], [_decode(v) for v in value[1:]]))
         return obj
     if cls is tuple:
@@ -530,11 +556,11 @@ def load_rules_cached(directory: Path) -> RuleSet:
     return ruleset
 
 
-_CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase)})
+_CACHE_CLASSES.update({c.__name__: c for c in (Rule, ArgSpec, Example, LintCase, NoopCase)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {c: tuple(f.name for f in fields(c)) for c in _CACHE_CLASSES.values()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_rules() -> RuleSet:
     """The installed rules, loaded once per process (through the on-disk cache)."""
     if os.environ.get("XLATE_RULES_DIR"):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import click
 
@@ -142,7 +142,7 @@ def run_translate(
             computed = reconcile(computed, roots)  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
-    diags = []
+    diags = []  # type: ignore[var-annotated]
     for result, dest in results:
         diags += result.diagnostics
         if result.error is not None:

@@ -10,7 +10,7 @@ a worker process), :mod:`.analysis` (diagnostics, layer uses, hovers), :mod:`.ac
 debouncing, error handling) and :mod:`.features` (the LSP methods).
 
 The package itself stays light (the heavy pygls/lsprotocol imports happen in
-:mod:`.server`), so that lint worker processes, which import :mod:`.worker`, start fast.
+:mod:`.server` and :mod:`.app`), so that lint worker processes, which import :mod:`.worker`, start fast.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ __all__ = ["create_server", "start_server"]
 
 def create_server() -> Any:
     """A server with every feature registered (not started)."""
-    from kerastf_xlate.lsp.server import create_server as create
+    from kerastf_xlate.lsp.app import create_server as create
 
     return create()
 
 
 def start_server() -> None:
     """Serve LSP on stdin/stdout until the client says exit."""
-    from kerastf_xlate.lsp.server import start_server as start
+    from kerastf_xlate.lsp.app import start_server as start
 
     start()

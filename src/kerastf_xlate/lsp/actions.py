@@ -8,14 +8,14 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Callable
+from collections.abc import Callable
 
 from lsprotocol import types
 
 from kerastf_xlate.lint import suppressed
 from kerastf_xlate.lsp.positions import Lines, split_lines_keepends, units
 
-# The same comments `lint.suppressed` reads: `# noqa: A, B` and `# xlate: ignore[A, B]`.
+# The same comments `lint.suppressed` reads: `# noqa: XL101, XL201` and `# xlate: ignore[XL101, XL201]`.
 _NOQA_LIST = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z0-9]+(?:\s*,\s*[A-Z0-9]+)*)", re.I)
 _IGNORE_LIST = re.compile(r"#\s*xlate:\s*ignore\[(?P<codes>[A-Z0-9, ]*?)\s*\]", re.I)
 
@@ -111,16 +111,16 @@ Transform = Callable[[str, str], "tuple[str, list]"]
 def to_tf_transform() -> Transform:
     from kerastf_xlate.totf import make_transform
 
-    return make_transform()  # type: ignore[no-any-return]
+    return make_transform()
 
 
 def to_keras_transform() -> Transform | None:
     """``kerastf_xlate.tokeras``'s transform, when that module exists."""
     try:
-        from kerastf_xlate.tokeras import make_transform  # type: ignore[import-not-found]
+        from kerastf_xlate.tokeras import make_transform
     except ImportError:
         return None
-    return make_transform()  # type: ignore[no-any-return]
+    return make_transform()
 
 
 def to_keras_available() -> bool:
@@ -132,8 +132,8 @@ def to_keras_available() -> bool:
         return False
 
 
-def translate_text(text: str, path: str, transform: Transform) -> tuple[str, list]:  # type: ignore[type-arg]
+def translate_text(text: str, path: str, transform: Transform) -> tuple[str, list]:
     """Run a translator with the CLI's safety checks (the output parses, a second run is a no-op)."""
     from kerastf_xlate.runner import transform_text
 
-    return transform_text(text, path, transform)
+    return transform_text(text, path, transform)  # type: ignore[arg-type]

@@ -115,7 +115,7 @@ def layer_at(parsed: Parsed, pos: types.Position, rules: RuleSet | None = None) 
             best = LayerRef(rule, use.qualname, rng, use)
     if best is not None:
         return best
-    for node in ast.walk(parsed.tree):
+    for node in ast.walk(parsed.tree):  # type: ignore[assignment]
         if isinstance(node, ast.ImportFrom) and not node.level and node.lineno <= pos.line + 1 <= (node.end_lineno or node.lineno):
             for alias in node.names:
                 qual = f"{node.module}.{alias.name}"

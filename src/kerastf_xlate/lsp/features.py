@@ -235,7 +235,7 @@ async def _translate_file(ls: XlateLanguageServer, uri: str, direction: str, qui
     return ls.workspace_edit(uri, version, [edit])
 
 
-def _translate_text(text: str, path: str, direction: str) -> tuple[str, list, str | None]:  # type: ignore[type-arg]
+def _translate_text(text: str, path: str, direction: str) -> tuple[str, list, str | None]:
     from kerastf_xlate.sources import SourceError
 
     transform = act.to_tf_transform() if direction == "tf" else act.to_keras_transform()

@@ -240,10 +240,10 @@ def _substitute(expr: str, name: str, value: str) -> str:
     return bare if _same(bare, safe) else safe
 
 
-def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) -> str | None:  # type: ignore[no-untyped-def]
+def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) -> str | None:
     """The handler's output for the layer as one expression over the placeholders."""
+    from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
     from kerastf_xlate.totf.common import arg_values, run_handler
-    from kerastf_xlate.totf.ir import Ctx, Unsupported
 
     try:
         values, src = arg_values(layer, lines.lines)
@@ -251,7 +251,7 @@ def _emit(layer, lines: Lines, holes: list[str], xs: str, parenthesize: bool) ->
             for name, arg_node in layer.bound.nodes.items():
                 if name in src and not _atomic(arg_node):
                     src[name] = f"({src[name]})"
-        ctx = Ctx(layer.rule, values, src, _PREFIX, list(holes), xs, [None] * len(holes), _OUT, _TRAINING)
+        ctx = EmitCtx(layer.rule, values, src, _PREFIX, list(holes), xs, [None] * len(holes), _OUT, _TRAINING)
         emitted = run_handler(layer, ctx)
     except Unsupported:
         return None

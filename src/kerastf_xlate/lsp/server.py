@@ -13,11 +13,10 @@ import asyncio
 import functools
 import logging
 import os
-import sys
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -43,7 +42,7 @@ TITLE_TO_KERAS = "Translate file to Keras"
 class _Run:
     """One scheduled lint of one document (cancelled while it waits, never while it runs)."""
 
-    task: asyncio.Task | None = None  # type: ignore[type-arg]
+    task: asyncio.Task | None = None
     running: bool = False
 
 
@@ -60,7 +59,7 @@ class XlateLanguageServer(LanguageServer):
         self.pending: dict[str, _Run] = {}
         self.locks: dict[str, asyncio.Lock] = {}
         self.published: dict[str, _Published] = {}
-        self.parsed: dict[str, tuple[int | None, asyncio.Future]] = {}  # type: ignore[type-arg]
+        self.parsed: dict[str, tuple[int | None, asyncio.Future]] = {}
         self.shown: set[str] = set()  # configuration errors already shown
         processes = int(os.environ.get("XLATE_LSP_WORKERS", "1") or 0)
         self.lint_workers = LintWorkers(self, processes)
@@ -78,7 +77,7 @@ class XlateLanguageServer(LanguageServer):
         except Exception:  # before initialize
             return None
 
-    def document(self, uri: str):  # type: ignore[no-untyped-def]
+    def document(self, uri: str):
         """The open Python document, or None (never reads unopened files from disk).
 
         Other documents a client may send (a pyproject.toml, a notebook's raw JSON) are
@@ -128,7 +127,7 @@ class XlateLanguageServer(LanguageServer):
     def workspace_edit(self, uri: str, version: int | None, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
         if self.client_supports("workspace", "workspace_edit", "document_changes"):
             ident = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident, edits=edits)])  # type: ignore[list-item]
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=ident, edits=edits)])
         return types.WorkspaceEdit(changes={uri: edits})
 
     # ------------------------------------------------------------------ diagnostics
@@ -296,31 +295,3 @@ def guarded(server: XlateLanguageServer, default: Callable[..., Any] = lambda *a
         return run
 
     return decorate
-
-
-def create_server() -> XlateLanguageServer:
-    """A server with every feature registered (not started)."""
-    from kerastf_xlate.lsp.features import register
-
-    server = XlateLanguageServer()
-    register(server)
-    return server
-
-
-def start_server() -> None:
-    """``xlate lsp``: serve on stdin/stdout until the client says exit."""
-    # Logs go to stderr (editors show it in the server's output panel). XLATE_LSP_LOG=info
-    # adds one line per lint with its timing; =debug also logs pygls's message traffic.
-    level = getattr(logging, os.environ.get("XLATE_LSP_LOG", "WARNING").upper(), logging.WARNING)
-    logging.basicConfig(stream=sys.stderr, level=min(level, logging.WARNING) if level <= logging.DEBUG else logging.WARNING,
-                        format="xlate-lsp %(levelname)s %(name)s: %(message)s")
-    logger.setLevel(level)
-    # Deeply nested sources recurse deeply in the resolver; worker threads get room for it.
-    threading.stack_size(64 * 1024 * 1024)
-    server = create_server()
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print() must never corrupt the protocol stream
-    try:
-        server.start_io(stdin, stdout)
-    finally:
-        server.lint_workers.shutdown()

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from kerastf_xlate.tokeras.engine import make_transform, translate, translate_full
+from kerastf_xlate.tokeras.report import lint_bytes as _lint_bytes
 
 __all__ = ["make_transform", "translate", "translate_full", "lint_bytes", "verify_to_keras"]
 
 
 def lint_bytes(path: str, data: bytes, rules: Any, config: Any) -> Any:
-    from kerastf_xlate.tokeras.report import lint_bytes as impl
-
-    return impl(path, data, rules, config)
+    """``xlate lint --to-keras`` of one file's bytes."""
+    return _lint_bytes(path, data, rules, config)
 
 
 def verify_to_keras(source: str, path: str, atol: float = 1e-5, rtol: float = 1e-5,

@@ -8,7 +8,7 @@ are matched from the last to the first, so the longest chain wins. The absorbed 
 are deleted and the match is written where the last one stood, which is safe when nothing in
 between rebinds a name the match reads.
 
-Blocks that only mean something together (:mod:`.idioms`) are matched as a whole: ``if training:`` around
+Blocks that only mean something together (the layer families' ``block`` recognisers) are matched as a whole: ``if training:`` around
 ``tf.nn.dropout`` (or Gaussian noise), and the batch-normalization idioms
 (``tf.nn.moments`` + moving-average updates + ``tf.nn.batch_normalization``); so are the
 statement sequences of :mod:`.sequences` (several statements with temporaries of their own).
@@ -19,12 +19,15 @@ The result is a list of :class:`StmtEdit`; the caller names the layer objects an
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from kerastf_xlate.tokeras.ir import Match, Piece, render_piece
-from kerastf_xlate.tokeras.idioms import Def, Idioms
-from kerastf_xlate.tokeras.patterns import Ctx, match
+from kerastf_xlate.layerkit.family import BLOCK, DEFINITION, DEFUSE
+from kerastf_xlate.layerkit.recognise import Def, Match, MatchCtx
+from kerastf_xlate.layers import recognisers
+from kerastf_xlate.tokeras.patterns import match
+from kerastf_xlate.tokeras.pieces import Piece, render_piece
 from kerastf_xlate.tokeras.sequences import find_sequence
 from kerastf_xlate.tokeras.variables import lazy_creation
 
@@ -68,10 +71,10 @@ def _expr_children(node: ast.AST) -> list[ast.expr]:
     return out
 
 
-class BodyRewriter(Idioms):
+class BodyRewriter:
     """Matches the statements of one block (recursing into compound statements)."""
 
-    def __init__(self, ctx: Ctx, params: list[str]) -> None:
+    def __init__(self, ctx: MatchCtx, params: list[str]) -> None:
         self.ctx = ctx
         self.params = params
         self.edits: list[StmtEdit] = []
@@ -84,16 +87,16 @@ class BodyRewriter(Idioms):
         current: dict[str, Def] = {n: Def(None, -1, "param") for n in outer}
         all_defs: dict[str, list[Def]] = {}
         for i, stmt in enumerate(stmts):
-            bn = self._bn_stats(stmt)
+            stats = self._definition(stmt)
             for n in _loads(stmt):
                 d = current.get(n.id)
                 if d is not None:
                     d.uses.append(n)
                     reach[id(n)] = d
             new: dict[str, Def] = {}
-            if bn is not None:
-                d = Def(stmt, i, "bnstats", info=bn)
-                new = {bn["mean"]: d, bn["var"]: d}
+            if stats is not None:
+                d = Def(stmt, i, "stats", info=stats)
+                new = {name: d for name in stats["names"]}
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 new = {stmt.targets[0].id: Def(stmt, i, "simple", stmt.value)}
             elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)
@@ -111,6 +114,14 @@ class BodyRewriter(Idioms):
                 current[name] = d
                 all_defs.setdefault(name, []).append(d)
         return reach, all_defs
+
+    def _definition(self, stmt: ast.stmt) -> dict[str, Any] | None:
+        """What a statement defines for a later use (batch statistics and their updates)."""
+        for r in recognisers(DEFINITION):
+            info = r.fn(self.ctx, stmt)
+            if info is not None:
+                return info
+        return None
 
     # ------------------------------------------------------------------ blocks
 
@@ -144,7 +155,11 @@ class BodyRewriter(Idioms):
             if lazy is not None and lazy[0] in ctx.vars:
                 self.edits.append(StmtEdit(stmt, "lazy", attr=lazy[0]))
                 return
-        special = self._training_block(stmt) or self._bn_both_branches(stmt)
+        special = None
+        for r in recognisers(BLOCK):
+            special = r.fn(ctx, stmt)
+            if special is not None:
+                break
         if special is None:
             special = find_sequence(ctx, stmts, i)
             if special is not None and any(id(s) in self.claimed for s in special[1].absorbed):
@@ -185,8 +200,11 @@ class BodyRewriter(Idioms):
         return Piece(node, None, [], children)
 
     def _try(self, node: ast.expr, i: int, stmts: list[ast.stmt], reach: dict[int, Def], all_defs: dict[str, list[Def]]) -> Match | None:
-        if isinstance(node, ast.Call) and self.ctx.names.call(node) == "tf.nn.batch_normalization" and id(node) not in self.ctx.deny:
-            got = self._batch_norm(node, i, reach)
+        for r in recognisers(DEFUSE) if id(node) not in self.ctx.deny else ():
+            claimed = r.fn(self.ctx, node, i, reach)
+            if claimed is None:
+                continue
+            got = claimed[0]
             if got is not None and all(self.ctx.tensor(x) for x in got.inputs) and self._safe(got, i, stmts, reach, all_defs):
                 self._commit(got)
                 return got
@@ -220,7 +238,7 @@ class BodyRewriter(Idioms):
                         return False
         return True
 
-def render_edits(edits: list[StmtEdit], ctx: Ctx, callee: Callable[[Match], str],
+def render_edits(edits: list[StmtEdit], ctx: MatchCtx, callee: Callable[[Match], str],
                  remap: dict[str, str] | None = None) -> list[tuple[ast.stmt, str | None]]:
     """(statement, new source or None to delete); value edits keep the statement's own text
     around the rewritten value."""

@@ -8,9 +8,9 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
-from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import SourceText, self_attr
+from kerastf_xlate.syntax import SourceText, self_attr
 
 MARKER = re.compile(r"^`(\w+)` layer, translated by xlate to-tf\.$")
 GENERATED = ("ordered_variables", "get_weights", "set_weights", "summary", "build")
@@ -25,7 +25,7 @@ class FileEnv:
     """What every translator of one file shares."""
 
     st: SourceText
-    names: TFNames
+    names: ModuleNames
     rules: RuleSet
     tree: ast.Module
     keras: str = "keras"
@@ -124,7 +124,7 @@ def kept_message(q: str) -> str:
     return f"`{q}` kept as a TensorFlow op: {why}"
 
 
-def module_classes(tree: ast.Module, names: TFNames) -> list[ast.ClassDef]:
+def module_classes(tree: ast.Module, names: ModuleNames) -> list[ast.ClassDef]:
     """Module-level classes deriving directly from tf.Module."""
     return [s for s in tree.body if isinstance(s, ast.ClassDef) and any(names.qual(b) == "tf.Module" for b in s.bases)]
 

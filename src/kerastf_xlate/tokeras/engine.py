@@ -15,44 +15,32 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
-import re
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
+from kerastf_xlate.edit.imports import finish, names_read
+from kerastf_xlate.edit.records import SpanEdits
 from kerastf_xlate.lint import char_col, parse, suppressed
+from kerastf_xlate.resolve import ModuleNames, find_uses
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import SourceError, newline_of
-from kerastf_xlate.tokeras.common import FileEnv, Finding, module_classes, module_level_names, sublayer_classes
-from kerastf_xlate.tokeras.imports import finish, keras_bindings
+from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.tokeras.common import (
+    FileEnv,
+    Finding,
+    module_classes,
+    module_level_names,
+    sublayer_classes,
+)
+from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
+from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
-from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import Edits, SourceText
+from kerastf_xlate.tokeras.training import TrainingRaiser
+from kerastf_xlate.tokeras.units import Result, UnitInfo
 
 
-@dataclass
-class UnitInfo:
-    """What verify needs to know about one translated unit."""
-
-    name: str  # class name in the original
-    kind: str  # module | sequential | functional
-    weight_order: list[str]  # original variable attributes, in the Keras model's get_weights() order
-    kept_vars: list[str] = field(default_factory=list)
-    instance: str | None = None  # module-level name bound to an instance (graph units)
-    input_shapes: list[tuple[int | None, ...]] | None = None  # keras.Input shapes written (batch axis first)
-    input_hint: dict[str, Any] | None = None  # what the first layer shows about the input
-
-
-@dataclass
-class Result:
-    text: str
-    diagnostics: list[Diagnostic]
-    units: list[UnitInfo]
-
-
-def make_transform():  # type: ignore[no-untyped-def]
+def make_transform():
     """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
     return partial(translate)
 
@@ -73,11 +61,11 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if "tensorflow" not in text:
         return Result(text, [], [])
     rules = rules or default_rules()
-    names = TFNames(tree)
+    names = ModuleNames(tree)
     if not names.bound:
         return Result(text, [], [])
     st = SourceText(text)
-    keras_name, layers_name, layers_taken = keras_bindings(tree)
+    keras_name, layers_name, layers_taken = names.keras_bindings()
     if layers_name:
         prefix = f"{layers_name}."
     elif keras_name or layers_taken:  # keras is imported already (or `layers` means something else)
@@ -91,17 +79,12 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if layers_name is None and not layers_taken:
         env.module_names.add("layers")
     if "keras" in text:
-        from kerastf_xlate.resolve import find_uses
-
         env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
     findings: list[Finding] = []
-    edits = Edits()
+    edits = SpanEdits()
     units: list[UnitInfo] = []
     classes = module_classes(tree, names)
     env.sublayers = sublayer_classes(tree, classes)
-    from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
-    from kerastf_xlate.tokeras.training import TrainingRaiser
-
     training = TrainingRaiser(tree, env)  # to-tf's training code goes back to compile/fit with its model
     done: set[int] = set()
     for block in _blocks(tree.body):
@@ -119,8 +102,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if kept is not None:
                 findings.append(kept)
                 continue
-            for s, e, t in g.edits:
-                edits.replace(s, e, t)
+            edits.extend(g.edits)
             findings += g.findings
             units.append(g.info)
     for block in _blocks(tree.body):
@@ -139,33 +121,28 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             if kept is not None:
                 findings.append(kept)
                 continue
-            for s, e, t in res.edits:
-                edits.replace(s, e, t)
+            edits.extend(res.edits)
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
     _expand_submodules(units)
-    from kerastf_xlate.tokeras.keras_code import translate_keras_code
-
     kc = translate_keras_code(tree, env, skip=[c for c in classes])
-    for s, e, t in kc.edits:
-        edits.replace(s, e, t)
+    edits.extend(kc.edits)
     findings += kc.findings
     if kc.edits:
         units.append(UnitInfo("<keras>", "keras", []))
-    for s, e, t in training.edits(edits.spans):
-        edits.replace(s, e, t)
+    edits.extend(training.edits(edits.spans))
     lines = text.splitlines()
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]
     if not edits:
-        return Result(text, sorted(set(diags)), units)
+        return Result(text, sorted(set(diags)), units)  # type: ignore[arg-type]
     newline = newline_of(text)
     new = edits.apply(text, newline)
-    inserted = "\n".join(t for _, _, t in edits.spans)
-    need_layers = env.layers == "layers." and layers_name is None and re.search(r"(?<![\w.])layers\.", inserted) is not None
-    need_keras = keras_name is None and re.search(r"(?<![\w.])keras\.", inserted) is not None
+    read = names_read([e.text for e in edits])
+    need_layers = env.layers == "layers." and layers_name is None and "layers" in read
+    need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
-    return Result(new, sorted(set(diags)), units)
+    return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
 
 
 def _expand_submodules(units: list[UnitInfo]) -> None:
@@ -198,7 +175,7 @@ def _expand_submodules(units: list[UnitInfo]) -> None:
             seen += 1
 
 
-def _blocks(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _blocks(body: list[ast.stmt]):
     """The module body and every function body inside it (not class bodies)."""
     yield body
     for stmt in body:

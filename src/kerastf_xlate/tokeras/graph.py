@@ -21,15 +21,26 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from kerastf_xlate.edit.records import SpanEdit
+from kerastf_xlate.layerkit.recognise import LayerSpec, Match
+from kerastf_xlate.static import Namer as _ToTfNamer  # to-tf's own naming: the prefixes predicted here are the ones it writes
+from kerastf_xlate.static import snake as _snake
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import StmtEdit
 from kerastf_xlate.tokeras.common import FileEnv, Finding, build_call
-from kerastf_xlate.tokeras.graph_inputs import App, candidates, facts_of, propagator
-from kerastf_xlate.tokeras.ir import LayerSpec, Match, input_hint
+from kerastf_xlate.tokeras.graph_inputs import (
+    App,
+    candidates,
+    facts_of,
+    propagator,
+    refine_arguments,
+    settle,
+)
 from kerastf_xlate.tokeras.module import ModuleTranslator
-from kerastf_xlate.tokeras.shape_args import settle
-from kerastf_xlate.tokeras.shapes import Fact, Shape
-from kerastf_xlate.tokeras.text import self_attr
-from kerastf_xlate.tokeras.weighted_extra import refine_output_shapes
+from kerastf_xlate.tokeras.shapes import Fact, Shape, input_dtype, input_hint
+from kerastf_xlate.tokeras.units import UnitInfo
+from kerastf_xlate.tokeras.variables import find_variables
+from kerastf_xlate.totf import translate as to_tf
 
 _DOC = re.compile(r"^Translated by xlate to-tf from a (keras\.Sequential|functional keras\.Model); runs without Keras\.$")
 _COMMENT_HEAD = "# Comments from the Keras model this class replaces:"
@@ -44,14 +55,9 @@ def graph_kind(cls: ast.ClassDef) -> str | None:
 
 @dataclass
 class GraphResult:
-    edits: list[tuple[int, int, str]]
+    edits: list[SpanEdit]
     findings: list[Finding]
     info: Any
-
-
-# to-tf's own naming, so that the prefixes predicted here are exactly the ones it writes
-from kerastf_xlate.totf.common import Namer as _ToTfNamer  # noqa: E402
-from kerastf_xlate.totf.ir import snake as _snake  # noqa: E402
 
 
 class GraphTranslator:
@@ -86,8 +92,6 @@ class GraphTranslator:
         mt = ModuleTranslator(self.cls, self.env, graph=True)
         if not mt.check():
             return None
-        from kerastf_xlate.tokeras.variables import find_variables
-
         assert mt.init is not None
         mt.vars, others = find_variables(self.cls, mt.init, self.st, self.env.names)
         if others:
@@ -104,7 +108,7 @@ class GraphTranslator:
             return None
         inputs, apps, outputs, outputs_list = parsed
         self._outputs, self._outputs_list = outputs, outputs_list
-        if not settle(apps, inputs, self.declared):  # layers whose arguments only the input shape tells (CenterCrop, ...)
+        if not settle(apps, inputs, self.declared, self.env.rules):  # layers whose arguments only the input shape tells (CenterCrop, ...)
             return None
         if self.kind == "sequential" and not (inputs == ["x"] and outputs == ["x"] and all(a.inputs == ["x"] and a.out == "x" and a.match is not None for a in apps)):
             return None
@@ -123,12 +127,12 @@ class GraphTranslator:
                 return None
             shapes, code = self.declared, self._code(self.declared, apps, inputs, target)  # type: ignore[arg-type]
         else:
-            facts = facts_of(apps)
-            propagate = propagator(apps, inputs)
+            facts = facts_of(apps, self.env.rules)
+            propagate = propagator(apps, inputs, self.env.rules)
             chosen = self._choose_inputs(inputs, apps, facts, propagate, target)
             if chosen is None:
                 return None
-            shapes, code = chosen
+            shapes, code = chosen  # type: ignore[assignment]
         indent = self.st.indent_of(self.cls)
         first_line = self.cls.decorator_list[0].lineno if self.cls.decorator_list else self.cls.lineno
         start = self.st.starts[first_line - 1]
@@ -143,15 +147,13 @@ class GraphTranslator:
         if prev is not None and not isinstance(prev, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                 and first_line - above > 2 and not self.st.lines[above - 1].lstrip().startswith("#"):
             start, text = self.st.starts[above], "\n" + text  # two blank lines were for the class: one is enough
-        from kerastf_xlate.tokeras.engine import UnitInfo
-
         order = self._ordered_variables(mt)
         if order is None:
             return None
         first = next((a.match for a in apps if a.match is not None), None)
-        info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,
-                        input_hint=input_hint(first.spec) if first is not None else None)
-        return GraphResult([(start, end, text)], [], info)
+        info = UnitInfo(self.cls.name, self.kind, order, instance=target, input_shapes=list(shapes) if shapes else None,  # type: ignore[arg-type]
+                        input_hint=input_hint(first.spec, self.env.rules) if first is not None else None)
+        return GraphResult([SpanEdit(start, end, text)], [], info)
 
     # ------------------------------------------------------------------ reading __init__
 
@@ -277,12 +279,12 @@ class GraphTranslator:
             replaced = e is not None and e.kind == "replace"  # an idiom of whole statements (if training:, sequences)
             if not replaced and not (isinstance(stmt, (ast.Assign, ast.If)) and (isinstance(stmt, ast.If) or (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)))):
                 return None
-            if e is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) in self.raw:
-                call = stmt.value
-                spec = self.raw[self_attr(call.func)]  # type: ignore[index]
-                if len(call.args) != 1 or any(k.arg != "training" for k in call.keywords):
+            if e is None and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self_attr(stmt.value.func) in self.raw:  # type: ignore[operator]
+                call = stmt.value  # type: ignore[assignment]
+                spec = self.raw[self_attr(call.func)]  # type: ignore[index, attr-defined]
+                if len(call.args) != 1 or any(k.arg != "training" for k in call.keywords):  # type: ignore[arg-type, attr-defined]
                     return None
-                arg = call.args[0]
+                arg = call.args[0]  # type: ignore[index]
                 names_ = [arg.id] if isinstance(arg, ast.Name) else [x.id for x in arg.elts] if isinstance(arg, ast.List) and all(isinstance(x, ast.Name) for x in arg.elts) else None  # type: ignore[attr-defined]
                 if names_ is None:
                     return None
@@ -299,7 +301,7 @@ class GraphTranslator:
                     continue
                 return None
             if e.kind == "replace":
-                m, out = e.match, e.target
+                m, out = e.match, e.target  # type: ignore[assignment]
             else:
                 piece = e.piece
                 if piece is None or piece.match is None or piece.children or any(p.match or p.children for p in piece.inputs):
@@ -319,7 +321,7 @@ class GraphTranslator:
     # ------------------------------------------------------------------ input shapes
 
     def _choose_inputs(self, inputs: list[str], apps: list[App], facts: list[Fact], propagate: Any, target: str | None) -> tuple[list[Shape | None] | None, str] | None:
-        cands = candidates(self.kind, inputs, apps, facts, propagate)
+        cands = candidates(self.kind, inputs, apps, facts, propagate, self.env.rules)
         if not cands:
             return None
         codes = [(c, self._code(c, apps, inputs, target)) for c in cands[:4]]
@@ -344,10 +346,8 @@ class GraphTranslator:
             done.add(id(m))
             prefixes = {v.prefix for v in m.spec.weights.values()} or {m.hints.get("prefix")}
             want = prefixes.pop() if len(prefixes) == 1 else None
-            from kerastf_xlate.totf.ir import snake
-
-            base = snake(m.spec.cls)
-            if want is None or want == self._peek(namer, base):
+            base = _snake(m.spec.cls)
+            if want is None or want == namer.peek(base):
                 namer(base)
                 out[id(m)] = None
             else:
@@ -355,21 +355,13 @@ class GraphTranslator:
                 out[id(m)] = want
         return out
 
-    @staticmethod
-    def _peek(namer: _ToTfNamer, base: str) -> str:
-        n = namer.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            if name not in namer.taken:
-                return name
-            n += 1
 
     def _comments(self) -> list[str]:
         st = self.st
         call_init = next((s for s in self.cls.body if isinstance(s, ast.FunctionDef)), None)
         if call_init is None:
             return []
-        lines = st.lines[self.cls.body[0].end_lineno : call_init.lineno - 1]  # type: ignore[index]
+        lines = st.lines[self.cls.body[0].end_lineno : call_init.lineno - 1]
         found = [ln.strip() for ln in lines if ln.strip().startswith("#")]
         if found and found[0] == _COMMENT_HEAD:
             return found[1:]
@@ -380,7 +372,7 @@ class GraphTranslator:
         k, lp = env.keras, env.layers
         names = self._names(apps)
         comments = self._comments()
-        refine_output_shapes(apps, propagator(apps, inputs), shapes)  # EinsumDense sizes this input shows
+        refine_arguments(apps, propagator(apps, inputs, env.rules), shapes, env.rules)  # EinsumDense sizes this input shows
 
         def input_src(shape: Any, dtype: str | None) -> str:
             keyword = "shape"
@@ -443,7 +435,7 @@ class GraphTranslator:
     def _dtypes(self, apps: list[App], inputs: list[str]) -> dict[str, str]:
         out = {}
         for a in apps:
-            if a.match is not None and a.match.spec.cls == "Embedding":
+            if a.match is not None and input_dtype(a.match.spec.cls, self.env.rules) == "int32":
                 for n in a.inputs:
                     if n in inputs:
                         out[n] = "int32"
@@ -451,10 +443,6 @@ class GraphTranslator:
 
     def _reproduces(self, code: str, target: str | None) -> bool:
         """Translating ``code`` back with xlate to-tf gives this class again."""
-        try:
-            from kerastf_xlate.totf import translate as to_tf
-        except ImportError:  # pragma: no cover
-            return False
         head = "import keras\nfrom keras import layers\n\n"
         unit = code if target is not None else code.replace("return ", "model = ", 1)
         try:

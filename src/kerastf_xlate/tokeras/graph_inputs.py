@@ -11,14 +11,21 @@ rank is unknown: no ``keras.Input`` is written then.
 
 from __future__ import annotations
 
-import ast
 import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from kerastf_xlate.tokeras.ir import Match
-from kerastf_xlate.tokeras.shapes import Fact, Shape, Unbuildable, candidate_shapes, consistent, out_shape
-from kerastf_xlate.tokeras.weighted_extra import extra_facts
+from kerastf_xlate.layerkit.recognise import FROM_SHAPE, PENDING_ARG, Match, pending
+from kerastf_xlate.layerkit.shapes import (
+    Fact,
+    Shape,
+    Unbuildable,
+    candidate_shapes,
+    consistent,
+)
+from kerastf_xlate.layers import family_for
+from kerastf_xlate.rules import RuleSet
+from kerastf_xlate.tokeras.shapes import input_facts, out_shape, rank_hint
 
 
 @dataclass
@@ -29,66 +36,17 @@ class App:
     list_input: bool = False
 
 
-def facts_of(apps: list[App]) -> list[Fact]:
+def facts_of(apps: list[App], rules: RuleSet) -> list[Fact]:
     """What to-tf's code shows about each application's input (Fact per weight dimension,
-    the rank where an op shows it)."""
+    the rank where an op shows it): each layer family knows its own."""
     facts: list[Fact] = []
     for i, a in enumerate(apps):
-        m = a.match
-        if m is None:
-            continue
-        w = m.spec.weights
-        cls = m.spec.cls
-
-        def dim_fact(var_role: str, idx: int, axis: int = -1) -> None:
-            v = w.get(var_role)
-            if v is None or v.shape is None or not (-len(v.shape) <= idx < len(v.shape)):
-                return
-            d = v.shape[idx]
-            if v.lazy is not None or d.from_input:
-                facts.append(Fact(i, "lazy", axis))
-            elif d.value is not None:
-                facts.append(Fact(i, "dim", axis, d.value))
-
-        if cls == "Dense":
-            dim_fact("kernel", 0)
-            facts.append(Fact(i, "rank", value=2) if m.hints.get("op") == "matmul" else Fact(i, "not_rank2"))
-        elif cls in ("Conv1D", "Conv2D", "Conv3D"):
-            dim_fact("kernel", -2)
-        elif cls in ("DepthwiseConv2D", "SeparableConv2D"):
-            dim_fact("kernel" if cls == "DepthwiseConv2D" else "depthwise_kernel", 2)
-        elif cls in ("DepthwiseConv1D", "SeparableConv1D"):
-            dim_fact("kernel" if cls == "DepthwiseConv1D" else "depthwise_kernel", 1)
-        elif cls == "EinsumDense" or cls.endswith("DTranspose"):
-            facts += extra_facts(i, m)
-        elif cls == "LayerNormalization" and "axis" in m.spec.args:
-            role = "gamma" if "gamma" in w else "beta"
-            axes = ast.literal_eval(m.spec.args["axis"])
-            for k, ax in enumerate(axes if isinstance(axes, list) else [axes]):
-                dim_fact(role, k, ax)
-            if m.hints.get("rank"):
-                facts.append(Fact(i, "rank", value=m.hints["rank"]))
-        elif cls == "GroupNormalization":  # the channels on its axis; the rank its reshape shows
-            if w:
-                dim_fact("gamma" if "gamma" in w else "beta", 0, ast.literal_eval(m.spec.args.get("axis", "-1")))
-            if m.hints.get("rank"):
-                facts.append(Fact(i, "rank", value=m.hints["rank"]))
-            facts += [Fact(i, "dim" if v is not None else "lazy", k, v) for k, v in m.hints.get("dims", {}).items()]
-        elif cls in ("BatchNormalization", "LayerNormalization"):
-            role = "gamma" if "gamma" in w else ("beta" if "beta" in w else "moving_mean")
-            dim_fact(role, 0)
-            if cls == "BatchNormalization" and "rank" in m.hints:
-                r = m.hints["rank"]
-                facts.append(Fact(i, "rank", value=r) if r else Fact(i, "unknown_rank"))
-        elif cls == "RMSNormalization" and "axis" not in m.spec.args:
-            dim_fact("scale", 0)
-        elif cls == "PReLU":
-            v = w["alpha"]
-            for k in range(len(v.shape or ())):
-                dim_fact("alpha", k, k + 1)
+        if a.match is not None:
+            facts += input_facts(i, a.match, rules)
     return facts
 
-def propagator(apps: list[App], inputs: list[str]) -> Any:
+
+def propagator(apps: list[App], inputs: list[str], rules: RuleSet) -> Any:
     """A function: the inputs' shapes -> each application's first input shape."""
     def propagate(cands: list[Shape | None]) -> list[Shape | None]:
         shapes: dict[str, Shape | None] = dict(zip(inputs, cands))
@@ -100,26 +58,19 @@ def propagator(apps: list[App], inputs: list[str]) -> Any:
                 shapes[a.out] = ins[0]
                 continue
             spec = a.match.spec
-            if a.list_input is False and len(a.inputs) == 1 and spec.cls in ("Concatenate", "Add"):
-                shapes[a.out] = None
-                continue
-            shapes[a.out] = out_shape(spec.cls, spec.args, ins)
+            shapes[a.out] = out_shape(spec.cls, spec.args, ins, rules)
         return seen
     return propagate
 
 
-def candidates(kind: str, inputs: list[str], apps: list[App], facts: list[Fact], propagate: Any) -> list[list[Shape | None] | None]:
+def candidates(kind: str, inputs: list[str], apps: list[App], facts: list[Fact], propagate: Any,
+               rules: RuleSet) -> list[list[Shape | None] | None]:
     """Input shapes (one list per choice; None: no keras.Input) that reproduce the facts,
     best first; empty when none can be written."""
     first = next((a for a in apps if a.match is not None and a.inputs and a.inputs[0] in inputs), None)
     hint = None
     if first is not None and first.match is not None:
-        cls = first.match.spec.cls
-        for r in (1, 2, 3):
-            if cls.endswith(f"{r}D") or cls.endswith(f"{r}DTranspose"):
-                hint = r + 2
-        if cls == "Dense" and first.match.hints.get("op") == "matmul":
-            hint = 2
+        hint = rank_hint(first.match, rules)
     channels = [None] + sorted({f.value for f in facts if f.kind == "dim" and f.axis == -1})
     plain = candidate_shapes(hint, channels, [None])
     if first is not None and len(inputs) == 1:
@@ -178,3 +129,52 @@ def candidates(kind: str, inputs: list[str], apps: list[App], facts: list[Fact],
     if len(ranks) > 1:
         consistent_cands = [None] if kind == "sequential" else []
     return consistent_cands
+
+
+def settle(apps: list[App], inputs: list[str], declared: Any, rules: RuleSet) -> bool:
+    """Complete every marked match from the input shapes ``declared`` (one tuple per input,
+    batch axis first); False when a shape is unknown or does not give the code found."""
+    for a in apps:
+        if a.match is not None and pending(a.match) and a.match.hints[FROM_SHAPE] is None:
+            del a.match.hints[FROM_SHAPE]
+            a.match.spec.args.pop(PENDING_ARG, None)
+    if not any(pending(a.match) for a in apps):
+        return True
+    if not (isinstance(declared, list) and len(declared) == len(inputs)
+            and all(isinstance(s, tuple) and (not s or s[0] != "src") for s in declared)):
+        return False  # no literal input shape: nothing can be checked
+    for k, a in enumerate(apps):
+        m = a.match
+        if m is None or not pending(m) or not a.inputs:
+            continue
+        probe = App("", None, a.inputs[:1])  # an alias: its "output" is the marked layer's input
+        try:
+            shape = propagator(apps[:k] + [probe], inputs, rules)(list(declared))[-1]
+        except Unbuildable:
+            return False
+        args = m.hints[FROM_SHAPE](shape) if shape is not None else None
+        if args is None:
+            return False
+        if PENDING_ARG not in m.spec.args and any(m.spec.args.get(n) != v for n, v in args.items()):
+            return False  # a layer applied twice: both inputs must give the same arguments
+        m.spec.args.pop(PENDING_ARG, None)
+        m.spec.args.update(args)
+    return True
+
+
+def refine_arguments(apps: list[App], propagate: Any, shapes: list[Shape | None] | None, rules: RuleSet) -> None:
+    """Let each layer whose arguments depend on its input's sizes (EinsumDense's
+    ``output_shape``) complete them from the shape the model's ``keras.Input`` gives it."""
+    hooks = [(i, a.match, f) for i, a in enumerate(apps) if a.match is not None
+             and (f := family_for(a.match.spec.cls, rules)) is not None and f.refine_arguments is not None]
+    if not hooks:
+        return
+    seen: list[Shape | None] = []
+    if shapes and all(isinstance(s, tuple) and s and s[0] != "src" for s in shapes):
+        try:
+            seen = propagate(shapes)
+        except Unbuildable:
+            seen = []
+    for i, m, f in hooks:
+        assert f.refine_arguments is not None
+        f.refine_arguments(m, seen[i] if i < len(seen) else None)

@@ -15,18 +15,28 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.edit.records import SpanEdit
+from kerastf_xlate.layerkit.recognise import Match, MatchCtx
 from kerastf_xlate.resolve import find_uses
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
-from kerastf_xlate.tokeras.ir import Match
-from kerastf_xlate.tokeras.common import BUILTINS, FileEnv, Finding, free_names, kept_message, locals_of, params_of, training_param
-from kerastf_xlate.tokeras.naming import Namer, base_name
-from kerastf_xlate.tokeras.patterns import Ctx
-from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.tokeras.common import (
+    BUILTINS,
+    FileEnv,
+    Finding,
+    free_names,
+    kept_message,
+    locals_of,
+    params_of,
+    training_param,
+)
+from kerastf_xlate.tokeras.naming import base_name
+from kerastf_xlate.tokeras.naming import namer as make_namer
 
 
 @dataclass
 class KerasCodeResult:
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    edits: list[SpanEdit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -47,7 +57,7 @@ def translate_keras_code(tree: ast.Module, env: FileEnv, skip: list[ast.ClassDef
     return out
 
 
-def _function_blocks(tree: ast.Module):  # type: ignore[no-untyped-def]
+def _function_blocks(tree: ast.Module):
     yield tree.body
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -70,7 +80,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
                   for t in s.targets if (a := self_attr(t)) is not None}
     deny: set[int] = set()
     for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
-        ctx = Ctx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
+        ctx = MatchCtx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
                   tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny)
         edits = BodyRewriter(ctx, params).run(call.body)
         matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
@@ -87,32 +97,32 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
         a = self_attr(n, self_name)
         if a is not None:
             taken.add(a)
-    namer = Namer(taken)
+    namer = make_namer(taken)
     for m in matches:
-        m.attr = namer(base_name(m.spec.cls))
+        m.attr = namer(base_name(m.spec.cls, env.rules))
     for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):
         out.edits.append(_stmt_edit(env, stmt, new))
     creations = [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]
     if init is not None and init.body:
         indent = st.indent_of(init.body[0])
         _, end = st.line_span(init.body[-1])
-        out.edits.append((end, end, "".join(f"{indent}{c}\n" for c in creations)))
+        out.edits.append(SpanEdit(end, end, "".join(f"{indent}{c}\n" for c in creations)))
     else:
         first = next(s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         indent = st.indent_of(first)
         start = st.starts[(first.decorator_list[0].lineno if first.decorator_list else first.lineno) - 1]
         text = f"{indent}def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
         text += "".join(f"{indent}    {c}\n" for c in creations) + "\n"
-        out.edits.append((start, start, text))
+        out.edits.append(SpanEdit(start, start, text))
 
 
-def _stmt_edit(env: FileEnv, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+def _stmt_edit(env: FileEnv, stmt: ast.stmt, new: str | None) -> SpanEdit:
     st = env.st
     if new is None:
         s, e = st.line_span(stmt)
-        return s, e, ""
+        return SpanEdit(s, e, "")
     a, b = st.span(stmt)
-    return a, b, new.replace("\n", "\n" + st.indent_of(stmt))
+    return SpanEdit(a, b, new.replace("\n", "\n" + st.indent_of(stmt)))
 
 
 def _report(scope: ast.AST, env: FileEnv, matches: list[Match], out: KerasCodeResult, why: str,
@@ -158,10 +168,10 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
     tensors = _graph_tensors(block, inputs)
     graph = [s for s in block if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr))
              and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(s))]
-    ctx = Ctx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
+    ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
     edits = [e for e in BodyRewriter(ctx, []).run(block, set()) if e.stmt in graph]
     matches = [m for e in edits for m in e.matches()]
-    holder = ast.Module(body=graph, type_ignores=[])
+    holder = ast.Module(body=graph, type_ignores=[])  # type: ignore[arg-type]
     _report(holder, env, matches, out, "Keras 3 rejects a KerasTensor passed to a TensorFlow op: "
             "wrap it in a layer (keras.layers.Lambda)", tensors)
     for stmt, new in render_edits(edits, ctx, lambda m: m.spec.render(env.rules, env.layers)):

@@ -22,22 +22,34 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerastf_xlate.edit.records import SpanEdit
+from kerastf_xlate.layerkit.recognise import Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
 from kerastf_xlate.tokeras.common import (
-    BUILTINS, MARKER, PLUMBING, FileEnv, Finding, docstring, free_names, is_generated_method, kept_message,
-    locals_of, params_of, training_param,
+    BUILTINS,
+    MARKER,
+    PLUMBING,
+    FileEnv,
+    Finding,
+    docstring,
+    free_names,
+    is_generated_method,
+    kept_message,
+    locals_of,
+    params_of,
+    training_param,
 )
-from kerastf_xlate.tokeras.ir import Match, Var, input_hint, keras_roles
 from kerastf_xlate.tokeras.module_init import InitWriter
-from kerastf_xlate.tokeras.naming import RESERVED, Namer, base_name, weight_stem
-from kerastf_xlate.tokeras.patterns import Ctx
-from kerastf_xlate.tokeras.text import self_attr
+from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
+from kerastf_xlate.tokeras.naming import namer as make_namer
+from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
 
 
 @dataclass
 class ModuleResult:
-    edits: list[tuple[int, int, str]]
+    edits: list[SpanEdit]
     findings: list[Finding]
     weight_order: list[str]  # the original variables (attribute names) in get_weights() order
     kept_vars: list[str]
@@ -93,14 +105,14 @@ class ModuleTranslator(InitWriter):
     def _body_methods(self) -> list[ast.FunctionDef]:
         return [m for m in self.methods if m is not self.init and not is_generated_method(m)]
 
-    def _run_bodies(self, vars_: dict[str, Var], deny: set[int]) -> tuple[dict[str, list[StmtEdit]], dict[str, Ctx]]:
+    def _run_bodies(self, vars_: dict[str, Var], deny: set[int]) -> tuple[dict[str, list[StmtEdit]], dict[str, MatchCtx]]:
         out: dict[str, list[StmtEdit]] = {}
-        ctxs: dict[str, Ctx] = {}
+        ctxs: dict[str, MatchCtx] = {}
         for m in self._body_methods():
             params = params_of(m)
             self_name = params[0] if params else "self"
             tensors = locals_of(m) - {self_name}
-            ctx = Ctx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
+            ctx = MatchCtx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
                       training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny)
             rw = BodyRewriter(ctx, params)
             out[m.name] = rw.run(m.body)
@@ -136,7 +148,7 @@ class ModuleTranslator(InitWriter):
             m_ = e.match if e.kind == "replace" else (piece.match if piece is not None else None)
             if m_ is None or (piece is not None and piece.children):
                 return None
-            target = e.target if e.kind == "replace" else (stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None)  # type: ignore[attr-defined]
+            target = e.target if e.kind == "replace" else (stmt.targets[0].id if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) else None)
             if target != x or len(m_.inputs) != 1 or not (isinstance(m_.inputs[0], ast.Name) and m_.inputs[0].id == x):
                 return None
             if piece is not None and any(p.match is not None or p.children for p in piece.inputs):
@@ -173,7 +185,7 @@ class ModuleTranslator(InitWriter):
                     for a in key:
                         owner.setdefault(a, set()).add(key)
             bad_vars: set[str] = set()
-            for a, keys in owner.items():
+            for keys in owner.values():
                 if len(keys) > 1:
                     bad_vars |= set().union(*keys)
             for key, ms in groups.items():
@@ -199,11 +211,11 @@ class ModuleTranslator(InitWriter):
             return None
         return self._emit(edits, ctxs, groups, matches, others)
 
-    def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], groups: dict[frozenset[str], list[Match]],
+    def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], groups: dict[frozenset[str], list[Match]],
               matches: list[Match], others: list[ast.Call]) -> ModuleResult:
         st, env = self.st, self.env
         assert self.init is not None
-        out: list[tuple[int, int, str]] = []
+        out: list[SpanEdit] = []
         attributed: dict[str, tuple[Match, str]] = {}  # var attr -> (a match of its group, role)
         for ms in groups.values():
             for role, v in ms[0].spec.weights.items():
@@ -211,18 +223,18 @@ class ModuleTranslator(InitWriter):
         # layer methods written by to-tf
         removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
         method_layer: dict[str, Match] = {}
-        for m in self._body_methods():
-            lm = self._layer_method(m, edits[m.name])
+        for fn in self._body_methods():
+            lm = self._layer_method(fn, edits[fn.name])
             if lm is not None:
-                method_layer[m.name] = lm
-                removed_methods.append(m)
+                method_layer[fn.name] = lm
+                removed_methods.append(fn)
         # names
         taken = {m.name for m in self.methods if m not in removed_methods}
         for n in ast.walk(self.cls):
             a = self_attr(n)
             if a is not None and isinstance(getattr(n, "ctx", None), ast.Store) and a not in attributed:
                 taken.add(a)
-        namer = Namer(taken - set(method_layer))
+        namer = make_namer(taken - set(method_layer))
         group_attr: dict[frozenset[str], str] = {}
         for name, lm in method_layer.items():
             lm.attr = namer(name) if name in namer.taken else name
@@ -240,10 +252,10 @@ class ModuleTranslator(InitWriter):
             if m.spec.weights:
                 key = frozenset(v.attr for v in m.spec.weights.values())
                 if key not in group_attr:
-                    group_attr[key] = namer(weight_stem(m.spec) or base_name(m.spec.cls))
+                    group_attr[key] = namer(weight_stem(m.spec) or base_name(m.spec.cls, self.env.rules))
                 m.attr = group_attr[key]
             elif m.attr is None:
-                m.attr = namer(base_name(m.spec.cls))
+                m.attr = namer(base_name(m.spec.cls, self.env.rules))
         remap = {a: f"self.{group_attr[frozenset(v.attr for v in m.spec.weights.values())]}.{role}" for a, (m, role) in attributed.items()}
         kept = [a for a in self.vars if a not in attributed]
 
@@ -262,8 +274,8 @@ class ModuleTranslator(InitWriter):
             if name in method_layer:
                 continue
             ctx = ctxs[name]
-            for e, (stmt, new) in zip(es, render_edits(es, ctx, callee, remap)):
-                if e.kind == "lazy" and e.attr not in attributed:
+            for se, (stmt, new) in zip(es, render_edits(es, ctx, callee, remap)):
+                if se.kind == "lazy" and se.attr not in attributed:
                     continue
                 if inside_removed(stmt):
                     continue
@@ -279,18 +291,18 @@ class ModuleTranslator(InitWriter):
         # base class
         base = self.cls.bases[0]
         kind = "layers.Layer" if self.cls.name in env.sublayers else "Model"
-        a, b = st.span(base)
-        out.append((a, b, f"{env.keras}.{kind}"))
+        start, end = st.span(base)
+        out.append(SpanEdit(start, end, f"{env.keras}.{kind}"))
         # removed methods
-        for s, e in removed_spans:
-            out.append((s, e, ""))
+        for start, end in removed_spans:
+            out.append(SpanEdit(start, end, ""))
         # other references to variables that are now layer weights
         for n in ast.walk(self.cls):
             attr = self_attr(n)
             if attr in remap and isinstance(getattr(n, "ctx", None), ast.Load) and not inside_removed(n):
-                a, b = st.span(n)
-                if not any(s <= a and b <= e for s, e in covered):
-                    out.append((a, b, remap[attr]))  # type: ignore[index]
+                start, end = st.span(n)
+                if not any(s <= start and end <= e for s, e in covered):
+                    out.append(SpanEdit(start, end, remap[attr]))
         # findings
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
@@ -315,10 +327,10 @@ class ModuleTranslator(InitWriter):
         first = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
         for m in first:
             if any(isinstance(i, ast.Name) and i.id == x for i in m.inputs) and m.spec.weights:
-                return input_hint(m.spec)
+                return input_hint(m.spec, self.env.rules)
         weighted = [m for m in first if m.spec.weights]
         del matches
-        return input_hint(weighted[0].spec) if weighted else None
+        return input_hint(weighted[0].spec, self.env.rules) if weighted else None
 
     # ------------------------------------------------------------------ pieces of the output
 
@@ -332,33 +344,33 @@ class ModuleTranslator(InitWriter):
             start = st.starts[first - 2]
         return start, end
 
-    def _stmt_edit(self, stmt: ast.stmt, new: str | None) -> tuple[int, int, str]:
+    def _stmt_edit(self, stmt: ast.stmt, new: str | None) -> SpanEdit:
         st = self.st
         if new is None:
             if st.owns_lines(stmt):
                 s, e = st.line_span(stmt)
-                return s, e, ""
+                return SpanEdit(s, e, "")
             a, b = st.span(stmt)
-            return a, b, "pass"
+            return SpanEdit(a, b, "pass")
         a, b = st.span(stmt)
         if "\n" in new:
             indent = st.indent_of(stmt)
             new = new.replace("\n", "\n" + indent)
-        return a, b, new
+        return SpanEdit(a, b, new)
 
-    def _rename_call(self, call: ast.FunctionDef) -> list[tuple[int, int, str]]:
+    def _rename_call(self, call: ast.FunctionDef) -> list[SpanEdit]:
         st = self.st
         out = []
         line = st.lines[call.lineno - 1]
         at = line.find("def __call__")
         base = st.starts[call.lineno - 1]
-        out.append((base + at + 4, base + at + 12, "call"))
+        out.append(SpanEdit(base + at + 4, base + at + 12, "call"))
         for dec in call.decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
             if self.env.names.qual(target) == "tf.function":
                 s = st.starts[dec.lineno - 1]
                 e = st.starts[dec.end_lineno]  # type: ignore[index]
-                out.append((s, e, ""))
+                out.append(SpanEdit(s, e, ""))
         if training_param(call) is None and not self.marker and not self.graph:
             a = call.args
             if a.vararg is None and a.kwarg is None and not a.kwonlyargs and a.args:
@@ -366,7 +378,7 @@ class ModuleTranslator(InitWriter):
                 end = st.span(last)[1]
                 if a.defaults and a.defaults[-1] is not None:
                     end = max(end, st.span(a.defaults[-1])[1])
-                out.append((end, end, ", training=False"))
+                out.append(SpanEdit(end, end, ", training=False"))
         return out
 
     def _weight_order(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], matches: list[Match]) -> list[str]:
@@ -409,18 +421,18 @@ class ModuleTranslator(InitWriter):
                 continue
             self.findings.append(Finding(n, "XL501", kept_message(q)))
 
-    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, Ctx], kept: list[str], matches: list[Match],
+    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], kept: list[str], matches: list[Match],
                 removed_spans: list[tuple[int, int]]) -> None:
         st = self.st
-        for a in kept:
-            v = self.vars[a]
-            self.findings.append(Finding(v.stmt, "XL503", f"`self.{a}` is not the weight of a layer to-keras recognises: it stays a "
+        for attr in kept:
+            v = self.vars[attr]
+            self.findings.append(Finding(v.stmt, "XL503", f"`self.{attr}` is not the weight of a layer to-keras recognises: it stays a "
                                          "tf.Variable, which is not among the Keras model's weights (fit() does not train it)"))
         spans = []
         for m in matches:
             spans.append(st.span(m.node))
-            for s in m.absorbed:
-                spans.append(st.span(s))
+            for absorbed in m.absorbed:
+                spans.append(st.span(absorbed))
         for s, e in removed_spans:
             spans.append((s, e))
         self._report_ops(spans, removed_spans)

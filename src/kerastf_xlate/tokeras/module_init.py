@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 import re
 
+from kerastf_xlate.edit.records import SpanEdit
+from kerastf_xlate.layerkit.recognise import Match, Var
+from kerastf_xlate.syntax import SourceText, self_attr
 from kerastf_xlate.tokeras.common import FileEnv, build_call, free_names
-from kerastf_xlate.tokeras.ir import Match, Var
-from kerastf_xlate.tokeras.text import SourceText, self_attr
 
 
 class InitWriter:
@@ -26,11 +27,11 @@ class InitWriter:
     by_name: dict[str, ast.FunctionDef]
 
     def _init_edits(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], natural: list[Match],
-                    attributed: dict[str, tuple[Match, str]], method_layer: dict[str, Match]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+                    attributed: dict[str, tuple[Match, str]], method_layer: dict[str, Match]) -> tuple[list[SpanEdit], list[tuple[int, int]]]:
         st, env = self.st, self.env
         assert self.init is not None
         init = self.init
-        out: list[tuple[int, int, str]] = []
+        out: list[SpanEdit] = []
         spans: list[tuple[int, int]] = []
         indent = st.indent_of(init.body[0]) if init.body else " " * (init.col_offset + 4)
         position = {id(s): i for i, s in enumerate(init.body)}
@@ -44,8 +45,8 @@ class InitWriter:
             anchors[id(ms[0])] = anchor
             for s in stmts:
                 deleted.add(id(s))
-        for s in stores.values():
-            deleted.add(id(s[1]))
+        for s in stores.values():  # type: ignore[assignment]
+            deleted.add(id(s[1]))  # type: ignore[index]
         if self.graph:  # to-tf's `self.build([...])`: a Keras subclass is built on its first call
             deleted |= {id(s) for s in init.body if build_call(s) is not None}
         created: dict[int, list[str]] = {}  # anchor id -> creation lines (after deletions)
@@ -56,7 +57,7 @@ class InitWriter:
             spec = type(m.spec)(m.spec.cls, args, m.spec.weights)
             return f"self.{m.attr} = {spec.render(env.rules, env.layers)}"
 
-        for key, ms in groups.items():
+        for ms in groups.values():
             m = ms[0]
             created.setdefault(id(anchors[id(m)]), []).append(creation(m))
             rendered.add(m.attr)  # type: ignore[arg-type]
@@ -93,16 +94,16 @@ class InitWriter:
             if stmt is None:
                 continue
             lines = created.get(sid)
-            s, e = st.line_span(stmt)
-            spans.append((s, e))
+            s, e = st.line_span(stmt)  # type: ignore[assignment]
+            spans.append((s, e))  # type: ignore[arg-type]
             text = "".join(f"{indent}{ln}\n" for ln in lines) if lines else ""
-            out.append((s, e, text))
+            out.append(SpanEdit(s, e, text))  # type: ignore[arg-type]
         if tail:
             last = init.body[-1]
             _, e = st.line_span(last)
-            out.append((e, e, "".join(f"{indent}{ln}\n" for ln in tail)))
+            out.append(SpanEdit(e, e, "".join(f"{indent}{ln}\n" for ln in tail)))
         if init.body and all(id(s) in deleted and id(s) not in created for s in init.body) and not tail:
-            out.append((st.line_span(init.body[0])[0], st.line_span(init.body[0])[0], f"{indent}pass\n"))
+            out.append(SpanEdit(st.line_span(init.body[0])[0], st.line_span(init.body[0])[0], f"{indent}pass\n"))
         return out, spans
 
     def _stored_args(self, attributed: dict[str, tuple[Match, str]], method_layer: dict[str, Match]) -> dict[str, tuple[str, ast.stmt]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import keyword
 import os
-import re
 
-from kerastf_xlate.tokeras.ir import LayerSpec, Var
+from kerastf_xlate.layerkit.recognise import LayerSpec, Var
+from kerastf_xlate.layers import family_for
+from kerastf_xlate.rules import RuleSet
+from kerastf_xlate.static import Namer, snake
 
 # attribute names a keras.Model / Layer already uses: a layer must not shadow them
 RESERVED = frozenset({
@@ -20,40 +21,15 @@ RESERVED = frozenset({
     "non_trainable_variables", "get_config", "from_config", "state", "path", "training", "submodules",
 })
 
-# friendlier object names than Keras's own (``re_lu``) for a few classes
-_BASE = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}
+def base_name(cls: str, rules: RuleSet) -> str:
+    """The name of a layer object: the family's friendlier one (``relu``, not ``re_lu``), or Keras's."""
+    family = family_for(cls, rules)
+    return dict(family.object_names).get(cls, snake(cls)) if family is not None else snake(cls)
 
 
-def snake(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def base_name(cls: str) -> str:
-    return _BASE.get(cls, snake(cls))
-
-
-class Namer:
-    """Unique identifiers: ``dense``, ``dense_1``, ... avoiding the taken ones."""
-
-    def __init__(self, taken: set[str] | None = None) -> None:
-        self.taken = set(taken or ())
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base) or "layer"
-        if base[0].isdigit():
-            base = "_" + base
-        if keyword.iskeyword(base):
-            base += "_layer"
-        n = self.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            n += 1
-            if name not in self.taken and name not in RESERVED:
-                self.counts[base] = n
-                self.taken.add(name)
-                return name
+def namer(taken: set[str] | None = None) -> Namer:
+    """A :class:`~kerastf_xlate.static.Namer` for Keras layer objects: never a Keras model attribute."""
+    return Namer(taken, RESERVED)
 
 
 def weight_stem(spec: LayerSpec) -> str | None:

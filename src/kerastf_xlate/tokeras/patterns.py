@@ -1,20 +1,14 @@
 """Expression patterns: one TensorFlow idiom -> one Keras layer application.
 
-:func:`match` tries, on one expression, every idiom this module knows:
+:func:`match` tries, on one expression, what the layer families know
+(:mod:`kerastf_xlate.layers`, each family's recognisers, in their stage and priority order):
 
-- weighted: ``tf.matmul(x, w)`` / ``x @ w`` / ``tf.tensordot(x, w, axes=1)`` (Dense),
-  ``tf.nn.conv1d/2d/3d`` / ``tf.nn.convolution`` (Conv*D), ``tf.nn.depthwise_conv2d``,
-  ``tf.nn.separable_conv2d``, ``tf.nn.embedding_lookup`` / ``tf.gather`` (Embedding), each
-  with an optional bias (``+ b``, ``tf.nn.bias_add``, ``tf.add``) and activation around it;
-  ``tf.nn.relu(x) - alpha * tf.nn.relu(-x)`` (PReLU);
-- stateless: activations, pooling, global pooling, ``tf.reshape`` (Flatten / Reshape),
-  ``tf.pad`` (ZeroPadding*D), ``tf.concat`` and element-wise merges, ``tf.repeat``
-  (UpSampling*D), slicing (Cropping*D), ``tf.transpose`` (Permute), ``tf.tile`` (RepeatVector),
-  ``tf.math.l2_normalize`` (UnitNormalization), ``tf.nn.dropout(...) if training else x``;
-- attention: ``tf.matmul(tf.nn.softmax(scores), v)`` (Attention, AdditiveAttention:
-  :mod:`.attention`);
-- only in code written by ``xlate to-tf`` (``ctx.graph``): plain arithmetic layers
-  (Rescaling, Lambda).
+1. a *core* op of a weighted layer (``tf.matmul(x, w)`` / ``x @ w``, ``tf.nn.conv2d``,
+   ``tf.einsum``...) with its bias (``+ b``, ``tf.nn.bias_add``, ``tf.add``) and its
+   activation (``tf.nn.relu(...)`` around it) folded in: the folding is the engine's, here;
+2. every *expression* recogniser: embeddings, PReLU, normalizations, preprocessing, pooling,
+   reshapes, padding, merges, standalone activations, dropout under a training flag,
+   cropping, attention; in to-tf's own code (``ctx.graph``) also plain arithmetic layers.
 
 A name operand that holds the result of a single-use earlier statement is followed into that
 statement (``x = tf.matmul(x, w)`` then ``x = tf.nn.bias_add(x, b)``): the statement is
@@ -25,22 +19,85 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.tokeras.attention import attention
-from kerastf_xlate.tokeras.context import Ctx, init_arg
-from kerastf_xlate.tokeras.ir import Match
-from kerastf_xlate.tokeras.norm_extra import normalization
-from kerastf_xlate.tokeras.preprocessing import preprocessing
-from kerastf_xlate.tokeras.stateless import dropout_call, stateless
-from kerastf_xlate.tokeras.weighted import weighted
+from kerastf_xlate.layerkit.family import CORE, EXPRESSION
+from kerastf_xlate.layerkit.recognise import (
+    Match,
+    MatchCtx,
+    data_format_ok,
+    init_arg,
+    resolved,
+)
+from kerastf_xlate.layers import recognisers
+from kerastf_xlate.layers.core import match_activation
+from kerastf_xlate.syntax import kwarg, only_args
 
-__all__ = ["Ctx", "dropout_call", "init_arg", "match"]
+__all__ = ["match"]
 
 
-def match(node: ast.AST, ctx: Ctx) -> Match | None:
+def _core(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """The bare weighted op ``node`` computes, or None."""
+    for r in recognisers(CORE):
+        m = r.fn(node, ctx)
+        if m is not None:
+            return m
+    return None
+
+
+def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """``core + b`` / ``tf.nn.bias_add(core, b)`` / ``tf.add(core, b)``, or a bare core."""
+    pairs: list[tuple[ast.expr, ast.expr]] = []
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        pairs = [(node.left, node.right), (node.right, node.left)]
+    elif isinstance(node, ast.Call):
+        q = ctx.names.call(node)
+        if q == "tf.nn.bias_add" and only_args(node, ["value", "bias", "data_format", "name"]) and data_format_ok(kwarg(node, "data_format", 2)):
+            v, b = kwarg(node, "value", 0), kwarg(node, "bias", 1)
+            if v is not None and b is not None:
+                pairs = [(v, b)]
+        elif q == "tf.math.add" and len(node.args) == 2 and not node.keywords:
+            pairs = [(node.args[0], node.args[1]), (node.args[1], node.args[0])]
+    for core_node, b in pairs:
+        bias = ctx.var(b)
+        if bias is None or bias.shape is None or len(bias.shape) != 1:
+            continue
+        absorbed: list[ast.stmt] = []
+        inner = resolved(core_node, ctx, absorbed)
+        m = _core(inner, ctx)
+        if m is None or "bias" in m.spec.weights or "use_bias" not in m.spec.args:
+            continue  # a layer that matches its own bias (EinsumDense: any rank, ``bias_axes``)
+        units = m.spec.args.get("filters") or m.spec.args.get("units")
+        if units is not None and bias.shape[0].value is not None and str(bias.shape[0].value) != units and bias.shape[0].src != units:
+            continue
+        m.spec.weights["bias"] = bias
+        del m.spec.args["use_bias"]
+        init_arg(m.spec, "bias_initializer", bias, ctx)
+        m.node = node
+        m.absorbed = absorbed + m.absorbed
+        return m
+    return None
+
+
+def _weighted(node: ast.AST, ctx: MatchCtx) -> Match | None:
+    """A weighted layer application, with its bias and activation folded in."""
+    act = match_activation(node, ctx.names, ctx.st)
+    if act is not None and act.fold is not None:
+        absorbed: list[ast.stmt] = []
+        inner = resolved(act.x, ctx, absorbed)
+        m = _with_bias(inner, ctx) or _core(inner, ctx)
+        if m is not None and m.foldable and not m.activation_set:
+            m.spec.args["activation"] = repr(act.fold)
+            m.activation_set = True
+            m.node = node
+            m.absorbed = absorbed + m.absorbed
+            return m
+    return _with_bias(node, ctx) or _core(node, ctx)
+
+
+def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The layer application computed by ``node``, or None."""
     if not isinstance(node, ast.expr) or id(node) in ctx.deny:
         return None
-    for find in (weighted, normalization, preprocessing, stateless, attention):  # preprocessing's one-hot before global pooling
+    for find in (_weighted, *(r.fn for r in recognisers(EXPRESSION))):
         m = find(node, ctx)
         # an op on constants or variables only is not a layer application
         if m is not None and all(ctx.tensor(x) for x in m.inputs):

@@ -11,7 +11,14 @@ from typing import Any
 
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.lint import FileResult
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, cell_of, decode, join_cells, read_notebook
+from kerastf_xlate.sources import (
+    NOTEBOOK_SUFFIX,
+    SourceError,
+    cell_of,
+    decode,
+    join_cells,
+    read_notebook,
+)
 from kerastf_xlate.tokeras.engine import translate_full
 
 

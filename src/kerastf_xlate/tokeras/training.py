@@ -31,16 +31,29 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from kerastf_xlate.edit.records import SpanEdit
+from kerastf_xlate.syntax import SourceText
 from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
-from kerastf_xlate.tokeras.text import SourceText
 from kerastf_xlate.totf.common import bound_from_calls
 from kerastf_xlate.totf.training import _VALUE_CALLS
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
-    _AUC_SIG, _OPT_BOOL, _OPT_OFF, _OPT_OPTIONAL, LOSS_FUNCTIONS, LOSS_STRINGS, LOSSES, METRIC_CLASSES, METRIC_STRINGS,
-    OPTIMIZERS, assignments, binds, is_number, quote,
+    _AUC_SIG,
+    _OPT_BOOL,
+    _OPT_OFF,
+    _OPT_OPTIONAL,
+    LOSS_FUNCTIONS,
+    LOSS_STRINGS,
+    LOSSES,
+    METRIC_CLASSES,
+    METRIC_STRINGS,
+    OPTIMIZERS,
+    assignments,
+    binds,
+    is_number,
+    quote,
 )
 
 COMPILE_COMMENT = "# {inst}.compile(...): optimizer, loss and metrics in TensorFlow"  # to-tf's, verbatim
@@ -51,7 +64,7 @@ LINE_LENGTH = 120  # a longer compile(...) is written one argument a line
 # to-tf's tables, reversed: helper -> Keras spelling
 _VALUE_HELPERS = {helper: (api, positional) for api, (_, helper, positional) in _VALUE_CALLS.items()}
 _OPTIMIZER_CLASSES: dict[str, list[str]] = {}
-for _cls, (_helper, _, _) in OPTIMIZERS.items():
+for _cls, (_helper, _, _) in OPTIMIZERS.items():  # type: ignore[assignment]
     _OPTIMIZER_CLASSES.setdefault(_helper, []).append(_cls)
 _LOSS_CLASS = {helper: cls for cls, (helper, _) in LOSSES.items()}
 _LOSS_STRING = {helper: name for name, helper in LOSS_FUNCTIONS.items()}
@@ -68,7 +81,7 @@ _TRAINING_TEXT = re.compile(re.escape(COMPILE_COMMENT.split("}", 1)[1]) + r"|Che
 @lru_cache(maxsize=1)
 def _helper_def() -> re.Pattern[str]:
     """``def <one of to-tf's training helpers>(`` at the start of a line."""
-    return re.compile(r"^def (?:%s)\(" % "|".join(re.escape(n) for n in sorted(helper_names())), re.M)
+    return re.compile(r"^def (?:{})\(".format("|".join(re.escape(n) for n in sorted(helper_names()))), re.M)
 
 
 class _Keep(Exception):
@@ -79,7 +92,7 @@ class _Keep(Exception):
         self.node = node
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     return next(s for s in helper_sources([name]) if s.startswith(f"def {name}("))
 
@@ -94,7 +107,7 @@ class _Triple:
 
 @dataclass
 class _Plan:
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    edits: list[SpanEdit] = field(default_factory=list)
     gone: set[int] = field(default_factory=set)  # ids of Name nodes that disappear with the edits
     done: set[int] = field(default_factory=set)  # ids of statements already rewritten
 
@@ -107,7 +120,7 @@ class TrainingRaiser:
         self.tree = tree
         self.env = env
         self.st: SourceText = env.st
-        self.edits_: list[tuple[int, int, str]] = []
+        self.edits_: list[SpanEdit] = []
         self.gone: set[int] = set()
         self._ready = False
         self._hint: bool | None = None
@@ -165,7 +178,7 @@ class TrainingRaiser:
         plan = _Plan()
         try:
             self._plan(cls, names, scope, plan)
-            spans = sorted((s, e) for s, e, _ in plan.edits)
+            spans = sorted((e.start, e.end) for e in plan.edits)
             for (_, e0), (s1, _) in zip(spans, spans[1:]):
                 if s1 < e0:
                     raise _Keep("two of its training calls are nested in each other", cls)
@@ -296,7 +309,7 @@ class TrainingRaiser:
             code = f"{t.inst}.compile(\n" + "".join(f"{indent}    {p},\n" for p in parts) + f"{indent})"
         start = self.st.span(opt_stmt)[0]
         end = self.st.span(metrics_stmt)[1]
-        plan.edits.append((start, end, code))
+        plan.edits.append(SpanEdit(start, end, code))
         for s in t.stmts:
             plan.done.add(id(s))
             plan.gone |= {id(n) for n in ast.walk(s)}
@@ -331,7 +344,7 @@ class TrainingRaiser:
         else:
             code = self._loss(stmt.value, inline=False)
         s, e = self.st.span(stmt.value)
-        plan.edits.append((s, e, code))
+        plan.edits.append(SpanEdit(s, e, code))
         plan.gone |= {id(n) for n in ast.walk(stmt.value)}
 
     def _optimizer(self, call: ast.Call, inline: bool) -> str:
@@ -339,7 +352,7 @@ class TrainingRaiser:
         if helper not in _OPTIMIZER_CLASSES or call.args or any(k.arg is None for k in call.keywords):
             raise _Keep("its optimizer is not one xlate to-tf writes", call)
         given = [(k.arg, k.value) for k in call.keywords]
-        classes = _OPTIMIZER_CLASSES[helper]  # type: ignore[index]
+        classes = _OPTIMIZER_CLASSES[helper]
         cls = classes[0]
         if "AdamW" in classes:  # to-tf writes AdamW's weight_decay first
             decay = given[0][1] if given and given[0][0] == "weight_decay" else None
@@ -388,7 +401,7 @@ class TrainingRaiser:
             helper, given = self._fixed(node)
             cls = _LOSS_CLASS.get(helper)
             if cls is not None:
-                parts = []
+                parts = []  # type: ignore[var-annotated]
                 for name, value in given:
                     v = value.value if isinstance(value, ast.Constant) else ...
                     ok = (name == "from_logits" and isinstance(v, bool)) \
@@ -406,7 +419,7 @@ class TrainingRaiser:
         k = self.env.keras
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "_auc" \
                 and "_auc" in self.helpers:
-            parts = []
+            parts = []  # type: ignore[var-annotated]
             for kw in value.keywords:
                 v = kw.value.value if isinstance(kw.value, ast.Constant) else ...
                 ok = (kw.arg == "num_thresholds" and isinstance(v, int) and not isinstance(v, bool) and v > 1) \
@@ -420,7 +433,7 @@ class TrainingRaiser:
                 return quote(key)
             return f"{k}.metrics.AUC({', '.join(parts + [f'name={quote(key)}'])})"
         if isinstance(value, ast.Name) and value.id in self.helpers:
-            helper, given = value.id, []
+            helper, given = value.id, []  # type: ignore[var-annotated]
             if METRIC_STRINGS.get(key) == helper:
                 return quote(key)
         elif isinstance(value, ast.Lambda):
@@ -431,11 +444,11 @@ class TrainingRaiser:
             raise _Keep(f"metric {key!r}: no Keras metric computes `{helper}` under that name", value)
         cls, default, signature = _METRIC_CLASS[helper]
         parts = []
-        for name, v in given:
+        for name, v in given:  # type: ignore[assignment]
             lit = v.value if isinstance(v, ast.Constant) else ...
             if name not in signature or name in ("name", "dtype", "from_sorted_ids") or not isinstance(lit, (int, float)) \
                     or isinstance(lit, bool) or any(p.startswith(name + "=") for p in parts):
-                raise _Keep(f"metric {key!r}: `{helper}({name}=...)` is not an argument xlate to-tf writes", v)
+                raise _Keep(f"metric {key!r}: `{helper}({name}=...)` is not an argument xlate to-tf writes", v)  # type: ignore[arg-type]
             parts.append(f"{name}={self.st.seg(v)}")
         if key != default:
             parts.append(f"name={quote(key)}")
@@ -453,7 +466,7 @@ class TrainingRaiser:
         rest, keywords = call.args[1:], [k.arg for k in call.keywords]
         if any(isinstance(a, ast.Starred) for a in rest) or None in keywords or len(rest) > positional \
                 or len(set(keywords)) != len(keywords) \
-                or any(k not in params or params.index(k) < len(rest) for k in keywords):  # type: ignore[arg-type]
+                or any(k not in params or params.index(k) < len(rest) for k in keywords):
             raise _Keep(f"`{helper}(...)` has arguments xlate to-tf does not write", call)
         text = self.st.text
         start, end = self._located(call)
@@ -472,7 +485,7 @@ class TrainingRaiser:
                 tail = tail[1:]
         elif tail.lstrip().startswith(","):
             tail = tail.lstrip()[1:]
-        plan.edits.append((start, end, f"{inst.id}.{api}({tail}"))
+        plan.edits.append(SpanEdit(start, end, f"{inst.id}.{api}({tail}"))
         plan.gone.add(id(call.func))
 
     def _count_params(self, inst: ast.Name, attr: ast.Attribute, plan: _Plan) -> None:
@@ -483,7 +496,7 @@ class TrainingRaiser:
         if not (isinstance(node, ast.Call) and ast.dump(node) == ast.dump(want)):
             raise _Keep(f"`{inst.id}.ordered_variables()` is a tf.Module method a Keras model does not have", attr)
         s, e = self._located(node)
-        plan.edits.append((s, e, f"{inst.id}.count_params()"))
+        plan.edits.append(SpanEdit(s, e, f"{inst.id}.count_params()"))
         plan.gone |= {id(n) for n in ast.walk(node)}
 
     def _located(self, node: ast.expr) -> tuple[int, int]:
@@ -543,7 +556,7 @@ class TrainingRaiser:
             for kind, path, stmt, inst in items:
                 s, e = self.st.span(stmt)
                 api = "save_weights" if kind == "write" else "load_weights"
-                plan.edits.append((s, e, f"{inst}.{api}({self.st.seg(path)})"))
+                plan.edits.append(SpanEdit(s, e, f"{inst}.{api}({self.st.seg(path)})"))
                 plan.done.add(id(stmt))
 
     def _weights_file(self, path: ast.expr) -> bool:
@@ -563,7 +576,7 @@ class TrainingRaiser:
 
     # ------------------------------------------------------------------ result
 
-    def edits(self, others: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    def edits(self, others: list[SpanEdit]) -> list[SpanEdit]:
         """The training rewrites, and the removal of to-tf's runtime helpers nothing calls any
         more (``others``: the edits already made, which a removal must not overlap)."""
         if not self.edits_:
@@ -587,7 +600,7 @@ class TrainingRaiser:
             if h not in used:
                 used.add(h)
                 todo += [x for x in loads.get(h, ()) if x in self.helpers]
-        taken = sorted((s, e) for s, e, _ in [*others, *out])
+        taken = sorted((x.start, x.end) for x in [*others, *out])
         for name, fn in self.helpers.items():
             if name in used:
                 continue
@@ -598,11 +611,11 @@ class TrainingRaiser:
             end = self.st.starts[line]
             if any(s < end and start < e for s, e in taken):
                 continue
-            out.append((start, end, ""))
+            out.append(SpanEdit(start, end, ""))
         return out
 
 
-def _statement_lists(tree: ast.AST):  # type: ignore[no-untyped-def]
+def _statement_lists(tree: ast.AST):
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)

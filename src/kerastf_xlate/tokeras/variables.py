@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.tokeras.ir import Dim, Var
-from kerastf_xlate.tokeras.names import TFNames
-from kerastf_xlate.tokeras.text import UNKNOWN, SourceText, const, is_int, kwarg, self_attr
+from kerastf_xlate.layerkit.recognise import Var, VarDim
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.static import UNKNOWN, is_int
+from kerastf_xlate.syntax import SourceText, const, kwarg, self_attr
 
 # initializer calls whose first argument (or ``shape=``) is the shape
 _SHAPE_FIRST = {
@@ -22,13 +23,13 @@ _SHAPE_FIRST = {
 _HELPERS = {"_variance_scaling", "_variance_scaling_axes"}
 
 
-def _variable_call(node: ast.AST | None, names: TFNames) -> ast.Call | None:
+def _variable_call(node: ast.AST | None, names: ModuleNames) -> ast.Call | None:
     if isinstance(node, ast.Call) and names.call(node) == "tf.Variable":
         return node
     return None
 
 
-def _shape_node(init: ast.expr, names: TFNames) -> ast.expr | None:
+def _shape_node(init: ast.expr, names: ModuleNames) -> ast.expr | None:
     if not isinstance(init, ast.Call):
         return None
     q = names.call(init)
@@ -43,7 +44,7 @@ def _shape_node(init: ast.expr, names: TFNames) -> ast.expr | None:
     return None
 
 
-def _dims(shape: ast.expr | None, st: SourceText) -> tuple[Dim, ...] | None:
+def _dims(shape: ast.expr | None, st: SourceText) -> tuple[VarDim, ...] | None:
     if not isinstance(shape, (ast.List, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in shape.elts):
         return None
     dims = []
@@ -53,11 +54,11 @@ def _dims(shape: ast.expr | None, st: SourceText) -> tuple[Dim, ...] | None:
         from_input = isinstance(e, ast.Attribute) or (
             isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "shape"
         )
-        dims.append(Dim(v if is_int(v) else None, src, from_input and ".shape[" in src))
+        dims.append(VarDim(v if is_int(v) else None, src, from_input and ".shape[" in src))
     return tuple(dims)
 
 
-def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: TFNames, lazy: ast.stmt | None = None) -> Var:
+def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None) -> Var:
     init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
@@ -73,7 +74,7 @@ def _self_assign(stmt: ast.stmt, self_name: str) -> tuple[str, ast.expr] | None:
     return None
 
 
-def lazy_creation(stmt: ast.stmt, names: TFNames, self_name: str) -> tuple[str, ast.Call] | None:
+def lazy_creation(stmt: ast.stmt, names: ModuleNames, self_name: str) -> tuple[str, ast.Call] | None:
     """``if self.x is None: self.x = tf.Variable(...)`` -> ('x', the call)."""
     if not (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1):
         return None
@@ -89,7 +90,7 @@ def lazy_creation(stmt: ast.stmt, names: TFNames, self_name: str) -> tuple[str, 
     return (attr, call) if call is not None else None
 
 
-def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: TFNames) -> tuple[dict[str, Var], list[ast.Call]]:
+def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames) -> tuple[dict[str, Var], list[ast.Call]]:
     """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call."""
     self_name = init.args.args[0].arg if init.args.args else "self"
     found: dict[str, Var] = {}
@@ -117,82 +118,6 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
     known = {id(v.call) for v in found.values()}
     others = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and names.call(n) == "tf.Variable" and id(n) not in known]
     return found, others
-
-
-# ------------------------------------------------------------------------------ initializers
-
-_SCALING = {
-    (1.0, "fan_avg", "uniform"): "glorot_uniform", (1.0, "fan_avg", "normal"): "glorot_normal",
-    (2.0, "fan_in", "uniform"): "he_uniform", (2.0, "fan_in", "normal"): "he_normal",
-    (1.0, "fan_in", "uniform"): "lecun_uniform", (1.0, "fan_in", "normal"): "lecun_normal",
-}
-
-
-def initializer_source(var: Var, names: TFNames, st: SourceText, keras: str = "keras") -> str | None:
-    """The Keras initializer that creates ``var``'s initial value, as source, or None."""
-    init = var.init
-    if not isinstance(init, ast.Call):
-        return None
-    q = names.call(init)
-    if q == "tf.zeros":
-        return "'zeros'"
-    if q == "tf.ones":
-        return "'ones'"
-    if q == "tf.fill":
-        v = kwarg(init, "value", 1)
-        return f"{keras}.initializers.Constant({st.seg(v)})" if v is not None else None
-    if q == "tf.constant":
-        v = kwarg(init, "value", 0)
-        if v is None or not isinstance(const(v), (int, float)):
-            return None
-        return f"{keras}.initializers.Constant({st.seg(v)})"
-    if q in ("tf.random.normal", "tf.random.truncated_normal", "tf.random.uniform"):
-        if q == "tf.random.uniform":
-            lo, hi = kwarg(init, "minval", 1), kwarg(init, "maxval", 2)
-            args = [f"minval={st.seg(lo) if lo is not None else '0.0'}", f"maxval={st.seg(hi) if hi is not None else '1.0'}"]
-            cls = "RandomUniform"
-        else:
-            mean, std = kwarg(init, "mean", 1), kwarg(init, "stddev", 2)
-            args = [f"mean={st.seg(mean) if mean is not None else '0.0'}", f"stddev={st.seg(std) if std is not None else '1.0'}"]
-            cls = "RandomNormal" if q == "tf.random.normal" else "TruncatedNormal"
-        seed = kwarg(init, "seed", 4 if q != "tf.random.uniform" else 4)
-        if seed is not None:
-            args.append(f"seed={st.seg(seed)}")
-        return f"{keras}.initializers.{cls}({', '.join(args)})"
-    if isinstance(init.func, ast.Name) and init.func.id == "_variance_scaling" and len(init.args) == 4:
-        scale, mode, dist = (const(a) for a in init.args[1:])
-        if isinstance(scale, (int, float)) and isinstance(mode, str) and isinstance(dist, str):
-            named = _SCALING.get((float(scale), mode, dist))
-            if named:
-                return repr(named)
-            return (f"{keras}.initializers.VarianceScaling(scale={float(scale)!r}, mode={mode!r}, "
-                    f"distribution={'uniform' if dist == 'uniform' else 'truncated_normal'!r})")
-        return None
-    if isinstance(init.func, ast.Call):  # an initializer object applied to the shape
-        inner = init.func
-        q_inner = names.qual(inner.func) or ""
-        text = st.seg(inner)
-        if "initializers" in text or q_inner.endswith("_initializer"):
-            return text
-    return None
-
-
-def initializer_matches_default(var: Var, default_src: str | None, st: SourceText) -> bool:
-    """``var``'s initial value is what ``xlate to-tf`` writes for the layer's default."""
-    if default_src is None or var.init is None or var.shape is None:
-        return False
-    from kerastf_xlate.totf.initializers import init_expr
-    from kerastf_xlate.totf.ir import Unsupported
-
-    shape_src = "[" + ", ".join(d.src for d in var.shape) + "]"
-    try:
-        expected = init_expr(default_src, shape_src)
-    except (Unsupported, ValueError, SyntaxError):
-        return False
-    try:
-        return ast.dump(ast.parse(expected, mode="eval").body) == ast.dump(ast.parse(st.seg(var.init), mode="eval").body)
-    except SyntaxError:
-        return False
 
 
 def var_value(v: object) -> object:

@@ -7,19 +7,26 @@ the handler output that replaces it or the reason it is kept as a Keras object.
 from __future__ import annotations
 
 import ast
-import keyword
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
+from kerastf_xlate.initializers import init_expr
+from kerastf_xlate.layerkit.emit import (
+    Dim,
+    EmitCtx,
+    Emitted,
+    Shape,
+    Unsupported,
+    Weight,
+    shape_src,
+    snake,
+)
+from kerastf_xlate.layers import family_of
 from kerastf_xlate.rules import Rule
-from kerastf_xlate.totf.handlers import load_handlers, template_handler
-from kerastf_xlate.totf.initializers import init_expr
-from kerastf_xlate.totf.ir import Ctx, Dim, Emitted, Shape, Unsupported, Weight, shape_src, snake
-
-MULTI_INPUT_HANDLERS = {"merge", "concatenate", "dot", "attention"}
+from kerastf_xlate.static import Namer
 
 # Attributes a translated module offers (anything else used on an instance blocks it).
 MODULE_API = {
@@ -50,7 +57,8 @@ class LayerNode:
 
     @property
     def multi_input(self) -> bool:
-        return self.rule.handler in MULTI_INPUT_HANDLERS or (self.rule.call or "").find("{xs}") >= 0
+        family = family_of(self.rule)
+        return (family is not None and family.multi_input) or (self.rule.call or "").find("{xs}") >= 0
 
 
 def source_of(text_lines: list[str], node: ast.AST) -> str:
@@ -93,29 +101,6 @@ def layer_name(node: LayerNode) -> str | None:
     """The ``name=`` given to the layer, if it is a literal string."""
     value = literal(node.bound.extra.get("name"))
     return value if isinstance(value, str) else None
-
-
-class Namer:
-    """Keras-like unique prefixes per module: conv2d, conv2d_1, ... (or the layer's name=)."""
-
-    def __init__(self, taken: set[str] | None = None) -> None:
-        self.taken = set(taken or ())
-        self.counts: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        base = re.sub(r"\W", "_", base) or "layer"
-        if base[0].isdigit():
-            base = "_" + base
-        if keyword.iskeyword(base):  # Lambda -> `lambda`: not usable as `self.lambda`
-            base += "_layer"
-        n = self.counts.get(base, 0)
-        while True:
-            name = base if n == 0 else f"{base}_{n}"
-            n += 1
-            if name not in self.taken:
-                self.counts[base] = n
-                self.taken.add(name)
-                return name
 
 
 def prefix_for(rule: Rule, call: ast.Call, namer: Namer) -> str:
@@ -194,29 +179,31 @@ def module_constants(tree: ast.Module, mentioning: Callable[[set[str]], list[ast
     return ModuleConstants(tree, mentioning)
 
 
-CONSTANTS: Mapping[str, Any] = {}  # set per translation by the orchestrator (module-level constants)
+NO_CONSTANTS: Mapping[str, Any] = MappingProxyType({})
 
 
-def static_value(node: ast.AST | None) -> Any:
-    """A literal, with module-level constants substituted (``(NUM_FEATURES,)``); or UNKNOWN."""
+def static_value(node: ast.AST | None, constants: Mapping[str, Any] = NO_CONSTANTS) -> Any:
+    """A literal, with module-level ``constants`` substituted (``(NUM_FEATURES,)``); or UNKNOWN."""
     value = literal(node)
     if value is not UNKNOWN or node is None:
         return value
     if isinstance(node, ast.Name):
-        return CONSTANTS.get(node.id, UNKNOWN)
+        return constants.get(node.id, UNKNOWN)
     if isinstance(node, (ast.Tuple, ast.List)):
-        items = [static_value(e) for e in node.elts]
+        items = [static_value(e, constants) for e in node.elts]
         if any(i is UNKNOWN for i in items):
             return UNKNOWN
         return tuple(items) if isinstance(node, ast.Tuple) else items
     return UNKNOWN
 
 
-def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | None = None,
+               constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[dict[str, Any], dict[str, str]]:
     """(literal values, sources) of every rule argument, defaults applied.
 
     ``stored`` maps argument names to the expression that reads a non-literal argument
-    later (``self.dense_units``) when the constructor's own scope is gone (subclasses).
+    later (``self.dense_units``) when the constructor's own scope is gone (subclasses);
+    ``constants`` are the module's (:class:`ModuleConstants`), substituted for their names.
     """
     values: dict[str, Any] = {}
     src: dict[str, str] = {}
@@ -228,7 +215,7 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
             values[spec.name] = spec.default_value()
             src[spec.name] = spec.default
         else:
-            values[spec.name] = static_value(arg_node)
+            values[spec.name] = static_value(arg_node, constants)
             if values[spec.name] is UNKNOWN and stored and spec.name in stored:
                 src[spec.name] = stored[spec.name]
             else:
@@ -236,14 +223,17 @@ def arg_values(node: LayerNode, text_lines: list[str], stored: dict[str, str] | 
     return values, src
 
 
-def run_handler(node: LayerNode, ctx: Ctx) -> Emitted:
+def run_handler(node: LayerNode, ctx: EmitCtx) -> Emitted:
     rule = node.rule
-    if rule.call is not None:
-        return template_handler(ctx)
-    handlers = load_handlers()
-    if rule.handler not in handlers:
+    family = family_of(rule)
+    if family is None or family.emit is None:
         raise Unsupported(f"no handler {rule.handler!r} for {rule.layer}")
-    emitted = handlers[rule.handler](ctx)
+    emitted = family.emit(ctx)
+    if rule.call is None:
+        # an initializer without a TF spelling must surface here, as Unsupported (the layer
+        # is then kept as Keras), not later when the variables are written out
+        for w in emitted.weights:
+            init_expr(w.init, "[1]")
     for w in emitted.weights:  # an initializer with no TF spelling keeps the layer as Keras
         init_expr(w.init, shape_src(w.shape), needs=set())
     return emitted
@@ -314,7 +304,7 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
     )
 
 
-def dims_static(shape: tuple) -> bool:  # type: ignore[type-arg]
+def dims_static(shape: tuple) -> bool:
     return not any(isinstance(d, Dim) and d.needs_input for d in shape)
 
 

@@ -10,17 +10,28 @@ with tf ops, followed by an instance bound to the same name (or returned).
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.edit.splice import Source
+from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
-    Blocked, LayerNode, Namer, arg_values, make_layer, prefix_for, run_handler, source_of, weight_lines,
+    NO_CONSTANTS,
+    Blocked,
+    LayerNode,
+    Namer,
+    arg_values,
+    make_layer,
+    prefix_for,
+    run_handler,
+    source_of,
+    static_value,
+    weight_lines,
     weights_methods,
 )
-from kerastf_xlate.totf.ir import Ctx, Shape, Unsupported
-from kerastf_xlate.totf.splice import Source
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
 
@@ -62,7 +73,7 @@ def _shape_from(value: Any) -> Shape | None:
     return None
 
 
-def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str, str | None]:
+def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[Shape | None, str, str | None]:
     """(shape incl. batch, dtype, source of a non-literal shape) of keras.Input / InputLayer."""
     shape_node = None
     dtype = "float32"
@@ -80,9 +91,7 @@ def input_spec(call: ast.Call, text_lines: list[str]) -> tuple[Shape | None, str
         shape_node = call.args[0]
     if shape_node is None:
         return None, dtype, None
-    from kerastf_xlate.totf.common import static_value
-
-    value = static_value(shape_node)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
+    value = static_value(shape_node, constants)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
     if value is UNKNOWN:
         return None, dtype, source_of(text_lines, shape_node)
     return _shape_from(value), dtype, None
@@ -100,7 +109,8 @@ class GraphBuilder:
     """Finds graph units in one block and turns them into class source."""
 
     def __init__(self, text_lines: list[str], refs: dict[int, LayerRef], rules: RuleSet, input_shape: tuple[int, ...] | None,
-                 source: Source | None = None) -> None:
+                 source: Source | None = None, constants: Mapping[str, Any] = NO_CONSTANTS) -> None:
+        self.constants = constants  # the module's constants (a value of this translation)
         self.text_lines = text_lines
         self.source = source  # to look at a statement's text before walking it
         self.refs = refs  # id(ast.Call) -> (rule, is_helper) for calls of Keras layer names
@@ -116,7 +126,7 @@ class GraphBuilder:
 
     def sequential(self, stmt: ast.stmt, block: list[ast.stmt], index: int) -> GraphUnit | None:
         target, value = _assign_parts(stmt)
-        rule = self.ref(value)
+        rule = self.ref(value)  # type: ignore[arg-type]
         if rule is None or rule.layer != "Sequential" or target is None:
             return None
         call: ast.Call = value  # type: ignore[assignment]
@@ -150,7 +160,7 @@ class GraphBuilder:
             if r.layer == "InputLayer":  # keras.Input(...) or layers.InputLayer(...)
                 if not first:
                     raise Blocked("an Input in the middle of a Sequential model", el)
-                shape, dtype, shape_src = input_spec(el, self.text_lines)
+                shape, dtype, shape_src = input_spec(el, self.text_lines, self.constants)
                 unit.inputs = [("inputs", shape, dtype)]
                 if shape_src is not None:
                     unit.input_src["inputs"] = shape_src
@@ -180,7 +190,7 @@ class GraphBuilder:
         target, value = _assign_parts(stmt)
         if isinstance(stmt, ast.Return):
             value = stmt.value
-        rule = self.ref(value)
+        rule = self.ref(value)  # type: ignore[arg-type]
         if rule is None or rule.layer != "Model":
             return None
         call: ast.Call = value  # type: ignore[assignment]
@@ -207,7 +217,7 @@ class GraphBuilder:
                 continue
             graph_stmts.append(prev)
             needed.discard(tgt)
-            r = self.ref(val)
+            r = self.ref(val)  # type: ignore[arg-type]
             if r is not None and r.layer == "InputLayer":
                 input_stmts.setdefault(tgt, prev)
                 continue
@@ -229,7 +239,7 @@ class GraphBuilder:
             if s is None:
                 raise Blocked(f"model input `{name}` is not a keras.Input of this block", call)
             _, val = _assign_parts(s)
-            shape, dtype, shape_src = input_spec(val, self.text_lines)  # type: ignore[arg-type]
+            shape, dtype, shape_src = input_spec(val, self.text_lines, self.constants)  # type: ignore[arg-type]
             if shape_src is not None:
                 unit.input_src[name] = shape_src
             if shape is None and self.input_shape and len(in_names) == 1:
@@ -239,7 +249,7 @@ class GraphBuilder:
         for s in graph_stmts:
             tgt, val = _assign_parts(s)
             assert tgt is not None
-            r = self.ref(val)
+            r = self.ref(val)  # type: ignore[arg-type]
             if r is not None and r.layer == "InputLayer":
                 continue
             if isinstance(val, ast.Name):
@@ -249,7 +259,7 @@ class GraphBuilder:
                 node = make_layer(r, val, self.text_lines, prefix_for(r, val, namer))  # type: ignore[arg-type]
                 objects[tgt] = node  # listed at its first application, as Keras orders model.layers
                 continue
-            unit.apps.append(self._application(val, tgt, objects, namer, unit))
+            unit.apps.append(self._application(val, tgt, objects, namer, unit))  # type: ignore[arg-type]
         return unit
 
     def _application(self, val: ast.AST, out: str, objects: dict[str, LayerNode], namer: Namer, unit: GraphUnit) -> App:
@@ -317,9 +327,6 @@ class GraphBuilder:
             body.append(f"{names[0]} = inputs")
         for n, s, _ in unit.inputs:
             shapes.setdefault(n, s)
-        for n, _, dtype in unit.inputs:
-            if dtype not in ("float32",) and unit.kind == "functional":
-                pass
         declared: dict[int, dict[str, Any]] = {}
         order: list[str] = []
         created: set[int] = set()
@@ -340,8 +347,8 @@ class GraphBuilder:
                 shapes[app.out] = None
                 continue
             try:
-                values, src = arg_values(layer, self.text_lines)
-                ctx = Ctx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
+                values, src = arg_values(layer, self.text_lines, constants=self.constants)
+                ctx = EmitCtx(layer.rule, values, src, layer.prefix, app.inputs, app.xs, in_shapes, app.out, app.training)
                 emitted = run_handler(layer, ctx)
             except Unsupported as exc:
                 if id(layer) in created or layer.emitted:
@@ -449,7 +456,7 @@ def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     ops = sorted(op_depth, key=lambda op: (-op_depth[op], op_index[op]))
     by_id = {id(layer): layer for layer in unit.layers}
-    ordered = [by_id[op] for op in ops if op in by_id]  # type: ignore[index]
+    ordered = [by_id[op] for op in ops if op in by_id]
     return ordered + [layer for layer in unit.layers if all(layer is not o for o in ordered)]
 
 

@@ -14,13 +14,26 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
 from kerastf_xlate.rules import Rule
-from kerastf_xlate.totf.common import Blocked, LayerNode, Namer, arg_values, make_layer, run_handler, source_of, weight_lines, weights_methods
+from kerastf_xlate.totf.common import (
+    NO_CONSTANTS,
+    Blocked,
+    LayerNode,
+    Namer,
+    arg_values,
+    make_layer,
+    run_handler,
+    source_of,
+    weight_lines,
+    weights_methods,
+)
 from kerastf_xlate.totf.graph import _weight_order
-from kerastf_xlate.totf.ir import Ctx, Unsupported
 
 # Keras Layer/Model attributes that a tf.Module lacks: using any of them on self blocks.
 KERAS_SELF_API = {
@@ -91,7 +104,7 @@ def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_ru
             node = make_layer(rule, stmt.value, text_lines, attr)
             attrs[attr] = AttrLayer(attr, node, stmt)
     # any other layer constructor inside the class (in lists, loops, conditionals) blocks it
-    direct = {id(a.stmt.value) for a in attrs.values()}
+    direct = {id(a.stmt.value) for a in attrs.values()}  # type: ignore[attr-defined]
     for n in ast.walk(cls):
         if isinstance(n, ast.Call) and id(n) in refs and id(n) not in direct:
             rule = refs[id(n)][0]
@@ -155,8 +168,9 @@ class _TextEdits:
 
 def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str], tf: str = "tf",
                       modules: set[str] | None = None, keras_classes: set[str] | None = None,
-                      text: str | None = None) -> tuple[str, list[tuple[LayerNode, str]]]:
-    """The rewritten class source and the layers kept as Keras (with reasons)."""
+                      text: str | None = None, constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[str, list[tuple[LayerNode, str]]]:
+    """The rewritten class source and the layers kept as Keras (with reasons); ``constants``:
+    the module's, substituted for their names in the layers' arguments."""
     cls = unit.cls
     first, last = cls.lineno, cls.end_lineno or cls.lineno
     # the class's own lines with their original line endings (CRLF files stay CRLF)
@@ -190,10 +204,10 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     has_training = any(a.arg == "training" for a in call.args.args + call.args.kwonlyargs)
     if not has_training and call.args.kwarg is None and call.args.vararg is None and not call.args.kwonlyargs and call.args.args:
         # Keras accepts `model(x, training=...)` on every model: so must the module
-        last = call.args.args[-1]
+        last = call.args.args[-1]  # type: ignore[assignment]
         n_def = len(call.args.defaults)
         end = call.args.defaults[-1] if n_def else last
-        edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type]
+        edits.replace(end.end_lineno, end.end_col_offset, end.end_lineno, end.end_col_offset, ", training=False")  # type: ignore[arg-type, union-attr]
         has_training = True  # and Keras hands the flag to the layers called in `call` even then
     # layer assignments and methods
     body_indent = " " * unit.init.body[0].col_offset if unit.init.body else " " * (unit.init.col_offset + 4)
@@ -216,10 +230,10 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 stored[spec.name] = f"self.{a.attr}_{spec.name}"
                 init_lines.append(f"self.{a.attr}_{spec.name} = {source_of(text_lines, arg_node)}")
         try:
-            values, src = arg_values(node, text_lines, stored)
+            values, src = arg_values(node, text_lines, stored, constants)
             multi = node.multi_input
             param = "inputs" if multi else "x"
-            ctx = Ctx(node.rule, values, src, a.attr, None if multi else ["x"], param, [None], "x", "training")
+            ctx = EmitCtx(node.rule, values, src, a.attr, None if multi else ["x"], param, [None], "x", "training")
             emitted = run_handler(node, ctx)
         except Unsupported as exc:
             node.kept, node.kept_code = str(exc), "XL302"
@@ -253,8 +267,8 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
                 and n.func.value.id == "self" and n.func.attr in translated and not any(k.arg == "training" for k in n.keywords)
             ):
-                end_l, end_c = n.end_lineno, n.end_col_offset - 1  # before ')'
-                before = text_lines[end_l - 1].encode("utf-8")[:end_c].rstrip()  # type: ignore[index]
+                end_l, end_c = n.end_lineno, n.end_col_offset - 1  # type: ignore[operator]  # before ')'
+                before = text_lines[end_l - 1].encode("utf-8")[:end_c].rstrip()  # type: ignore[operator]
                 sep = " " if before.endswith(b",") else ", "
                 edits.replace(end_l, end_c, end_l, end_c, f"{sep}training=training")  # type: ignore[arg-type]
     # Keras order: attributes in assignment order; translated sub-modules contribute theirs

@@ -28,10 +28,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.totf.common import MODULE_API, Blocked, source_of
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
-    KerasNames, TrainingBlocked, assignments, bind_args, binds, literal_value, loss_expr, metrics_expr, optimizer_class,
+    TrainingBlocked,
+    assignments,
+    bind_args,
+    binds,
+    literal_value,
+    loss_expr,
+    metrics_expr,
+    optimizer_class,
     optimizer_expr,
 )
 
@@ -106,7 +114,7 @@ class _Planner:
         self.scope = scope
         self.lines = lines
         self.skip = skip
-        self.keras = KerasNames(tree)
+        self.keras = ModuleNames(tree)
         self.parents: dict[int, ast.AST] = {}
         for n in ast.walk(tree):
             for c in ast.iter_child_nodes(n):
@@ -116,7 +124,7 @@ class _Planner:
 
     # ---------------------------------------------------------------- discovery
 
-    def _walk_scope(self):  # type: ignore[no-untyped-def]
+    def _walk_scope(self):
         stack = [n for n in reversed(self.scope) if id(n) not in self.skip]
         while stack:
             n = stack.pop()
@@ -396,7 +404,7 @@ class _Planner:
         """The statement's source with each API call replaced by its TensorFlow counterpart."""
         spans = sorted(((self._offset(c.lineno, c.col_offset), self._offset(c.end_lineno, c.end_col_offset), a, c)
                         for a, c in calls), key=lambda s: s[0])
-        for (s0, e0, _, _), (s1, _, a1, c1) in zip(spans, spans[1:]):
+        for (_s0, e0, _, _), (s1, _, a1, c1) in zip(spans, spans[1:]):
             if s1 < e0:
                 raise TrainingBlocked(f"`.{a1}(...)` nested in another Keras model call is not translated", c1, "XL303")
         start = self._offset(stmt.lineno, stmt.col_offset)
@@ -463,8 +471,8 @@ class _Planner:
         parts = [inst]
         for i, name in enumerate(signature):
             if name in args.nodes and name not in drop:
-                value = source_of(self.lines, args.nodes[name])
-                parts.append(value if i < min(args.positional, 2 if attr != "predict" else 1) else f"{name}={value}")
+                value = source_of(self.lines, args.nodes[name])  # type: ignore[assignment]
+                parts.append(value if i < min(args.positional, 2 if attr != "predict" else 1) else f"{name}={value}")  # type: ignore[arg-type]
         return f"{helper}({', '.join(parts)})"
 
     def _check_result(self, attr: str, call: ast.Call) -> None:

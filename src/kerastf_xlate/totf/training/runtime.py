@@ -310,11 +310,13 @@ def _prepare_gradients(gradients, variables, learning_rate, weight_decay, clipno
     return gradients, variables
 
 
-def _sgd(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
-    """keras.optimizers.SGD with TensorFlow ops (Keras 3's update, momentum and Nesterov)."""
+def _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update):
+    """Keras's apply_gradients around one optimizer's ``update(variable, gradient, dense, lr,
+    iterations)`` (``dense``: the gradient as a dense tensor): the learning rate and the
+    iteration counter as variables, the gradients prepared, every variable updated, one step
+    counted."""
     learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False, name="learning_rate")
     iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
-    momentums = {}
 
     def apply_gradients(gradients, variables):
         gradients, variables = _prepare_gradients(gradients, variables, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
@@ -322,82 +324,76 @@ def _sgd(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, cl
             lr = tf.cast(learning_rate, variable.dtype)
             gradient = tf.cast(gradient, variable.dtype)
             dense = tf.convert_to_tensor(gradient)  # (an embedding's gradient comes as IndexedSlices)
-            if momentum != 0:
-                m = _slot(momentums, variable)
-                mu = tf.cast(momentum, variable.dtype)
-                m.assign(m * mu - dense * lr)
-                if nesterov:
-                    variable.assign_add(m * mu - dense * lr)
-                else:
-                    variable.assign_add(m)
-            else:
-                variable.assign_sub(dense * lr)
+            update(variable, gradient, dense, lr, iterations)
         iterations.assign_add(1)
 
     return apply_gradients
+
+
+def _sgd(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    """keras.optimizers.SGD with TensorFlow ops (Keras 3's update, momentum and Nesterov)."""
+    momentums = {}
+
+    def update(variable, gradient, dense, lr, iterations):
+        if momentum != 0:
+            m = _slot(momentums, variable)
+            mu = tf.cast(momentum, variable.dtype)
+            m.assign(m * mu - dense * lr)
+            if nesterov:
+                variable.assign_add(m * mu - dense * lr)
+            else:
+                variable.assign_add(m)
+        else:
+            variable.assign_sub(dense * lr)
+
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
 
 
 def _adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
     """keras.optimizers.Adam (and AdamW: weight_decay set) with TensorFlow ops, as Keras 3 updates."""
-    learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False, name="learning_rate")
-    iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
     momentums, velocities, velocity_hats = {}, {}, {}
 
-    def apply_gradients(gradients, variables):
-        gradients, variables = _prepare_gradients(gradients, variables, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
-        for gradient, variable in zip(gradients, variables):
-            lr = tf.cast(learning_rate, variable.dtype)
-            gradient = tf.cast(gradient, variable.dtype)
-            dense = tf.convert_to_tensor(gradient)  # (an embedding's gradient comes as IndexedSlices)
-            local_step = tf.cast(iterations + 1, variable.dtype)
-            beta_1_power = tf.pow(tf.cast(beta_1, variable.dtype), local_step)
-            beta_2_power = tf.pow(tf.cast(beta_2, variable.dtype), local_step)
-            m = _slot(momentums, variable)
-            v = _slot(velocities, variable)
-            # bias correction folded into the step size, epsilon added outside the sqrt
-            alpha = lr * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-            m.assign_add((dense - m) * (1 - beta_1))
-            v.assign_add((_square(gradient) - v) * (1 - beta_2))
-            if amsgrad:
-                v_hat = _slot(velocity_hats, variable)
-                v_hat.assign(tf.maximum(v_hat, v))
-                v = v_hat
-            variable.assign_sub((m * alpha) / (tf.sqrt(v) + epsilon))
-        iterations.assign_add(1)
+    def update(variable, gradient, dense, lr, iterations):
+        local_step = tf.cast(iterations + 1, variable.dtype)
+        beta_1_power = tf.pow(tf.cast(beta_1, variable.dtype), local_step)
+        beta_2_power = tf.pow(tf.cast(beta_2, variable.dtype), local_step)
+        m = _slot(momentums, variable)
+        v = _slot(velocities, variable)
+        # bias correction folded into the step size, epsilon added outside the sqrt
+        alpha = lr * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        m.assign_add((dense - m) * (1 - beta_1))
+        v.assign_add((_square(gradient) - v) * (1 - beta_2))
+        if amsgrad:
+            v_hat = _slot(velocity_hats, variable)
+            v_hat.assign(tf.maximum(v_hat, v))
+            v = v_hat
+        variable.assign_sub((m * alpha) / (tf.sqrt(v) + epsilon))
 
-    return apply_gradients
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
 
 
 def _rmsprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
     """keras.optimizers.RMSprop with TensorFlow ops (Keras 3's update: epsilon inside the sqrt)."""
-    learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False, name="learning_rate")
-    iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
     velocities, momentums, average_gradients = {}, {}, {}
 
-    def apply_gradients(gradients, variables):
-        gradients, variables = _prepare_gradients(gradients, variables, learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
-        for gradient, variable in zip(gradients, variables):
-            lr = tf.cast(learning_rate, variable.dtype)
-            gradient = tf.cast(gradient, variable.dtype)
-            dense = tf.convert_to_tensor(gradient)  # (an embedding's gradient comes as IndexedSlices)
-            velocity = _slot(velocities, variable)
-            velocity.assign(rho * velocity + (1 - rho) * _square(gradient))
-            if centered:
-                average_gradient = _slot(average_gradients, variable)
-                average_gradient.assign(rho * average_gradient + (1 - rho) * dense)
-                denominator = velocity - tf.square(average_gradient) + epsilon
-            else:
-                denominator = velocity + epsilon
-            increment = (lr * dense) / tf.sqrt(denominator)
-            if momentum > 0:
-                m = _slot(momentums, variable)
-                m.assign(momentum * m + increment)
-                variable.assign_sub(m)
-            else:
-                variable.assign_sub(increment)
-        iterations.assign_add(1)
+    def update(variable, gradient, dense, lr, iterations):
+        velocity = _slot(velocities, variable)
+        velocity.assign(rho * velocity + (1 - rho) * _square(gradient))
+        if centered:
+            average_gradient = _slot(average_gradients, variable)
+            average_gradient.assign(rho * average_gradient + (1 - rho) * dense)
+            denominator = velocity - tf.square(average_gradient) + epsilon
+        else:
+            denominator = velocity + epsilon
+        increment = (lr * dense) / tf.sqrt(denominator)
+        if momentum > 0:
+            m = _slot(momentums, variable)
+            m.assign(momentum * m + increment)
+            variable.assign_sub(m)
+        else:
+            variable.assign_sub(increment)
 
-    return apply_gradients
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
 
 
 # --------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from kerastf_xlate.resolve import KERAS_ROOTS, dotted
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.static import UNKNOWN, literal
 from kerastf_xlate.totf.common import Blocked, source_of
 
 
@@ -24,44 +25,6 @@ class TrainingBlocked(Blocked):
 
 # --------------------------------------------------------------------------------------
 # names
-
-
-class KerasNames:
-    """Module-level import aliases, to turn ``optimizers.Adam`` into ``optimizers.Adam``
-    whatever Keras root it comes from (``keras``, ``tf.keras``, ``tensorflow.keras``...)."""
-
-    def __init__(self, tree: ast.Module) -> None:
-        self.alias: dict[str, str] = {}
-        for stmt in tree.body:
-            if isinstance(stmt, ast.Import):
-                for a in stmt.names:
-                    if a.asname:
-                        self.alias[a.asname] = a.name
-                    else:
-                        root = a.name.split(".")[0]
-                        self.alias[root] = root
-            elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
-                for a in stmt.names:
-                    if a.name != "*":
-                        self.alias[a.asname or a.name] = f"{stmt.module}.{a.name}"
-
-    def qualname(self, node: ast.AST) -> str | None:
-        parts = dotted(node)
-        if not parts or parts[0] not in self.alias:
-            return None
-        return ".".join([self.alias[parts[0]], *parts[1:]])
-
-    def keras_path(self, node: ast.AST) -> str | None:
-        """``optimizers.Adam`` for any spelling of ``keras.optimizers.Adam``; None otherwise."""
-        qual = self.qualname(node)
-        if qual is None:
-            return None
-        if qual.startswith("tensorflow.keras."):
-            return qual[len("tensorflow.keras."):]
-        for root in KERAS_ROOTS:
-            if qual.startswith(root + "."):
-                return qual[len(root) + 1:]
-        return None
 
 
 def assignments(tree: ast.AST, name: str) -> list[ast.Assign]:
@@ -112,13 +75,8 @@ def quote(text: str) -> str:
 
 
 def literal_value(node: ast.AST | None) -> object:
-    try:
-        return ast.literal_eval(node) if node is not None else None
-    except (ValueError, SyntaxError, TypeError):
-        return _UNKNOWN
-
-
-_UNKNOWN = object()
+    """The literal value of an argument (None when it is absent), or UNKNOWN."""
+    return None if node is None else literal(node)
 
 
 @dataclass
@@ -164,7 +122,7 @@ _OPT_OFF = {"use_ema": False, "ema_momentum": None, "ema_overwrite_frequency": N
 _OPT_OPTIONAL = {"weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}
 
 
-def optimizer_class(node: ast.AST, names: KerasNames) -> str | None:
+def optimizer_class(node: ast.AST, names: ModuleNames) -> str | None:
     """``Adam`` for ``keras.optimizers.Adam`` / ``tf.keras.optimizers.Adam`` / imported ``Adam``."""
     path = names.keras_path(node)
     if path is None:
@@ -175,7 +133,7 @@ def optimizer_class(node: ast.AST, names: KerasNames) -> str | None:
     return None
 
 
-def optimizer_expr(node: ast.expr, names: KerasNames, tree: ast.AST, lines: list[str]) -> str:
+def optimizer_expr(node: ast.expr, names: ModuleNames, tree: ast.AST, lines: list[str]) -> str:
     """The ``_adam(...)``-style expression replacing an optimizer argument (a string or a
     constructor call)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -262,7 +220,7 @@ class Expr:
     helpers: set[str]
 
 
-def loss_expr(node: ast.expr, names: KerasNames, lines: list[str]) -> Expr:
+def loss_expr(node: ast.expr, names: ModuleNames, lines: list[str]) -> Expr:
     """The loss function replacing ``compile(loss=...)``: a helper, or a lambda that fixes
     the helper's keyword arguments."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -295,7 +253,7 @@ def loss_expr(node: ast.expr, names: KerasNames, lines: list[str]) -> Expr:
                     raise TrainingBlocked(f"`{cls}(ignore_class=...)` is not translated", value)
                 continue
             if name == "reduction":
-                if v is _UNKNOWN or v not in _REDUCTIONS:
+                if v is UNKNOWN or v not in _REDUCTIONS:
                     raise TrainingBlocked(f"`{cls}(reduction=...)` must be one of Keras's reduction strings", value)
                 if v in ("sum_over_batch_size", "mean"):
                     continue
@@ -399,7 +357,7 @@ def _auc_entry(node: ast.expr) -> tuple[str, Expr]:
     return name, Expr(f"_auc({', '.join(f'{k}={v}' for k, v in kwargs.items())})", {"_auc"})
 
 
-def metric_entry(node: ast.expr, names: KerasNames, lines: list[str]) -> tuple[str, Expr]:
+def metric_entry(node: ast.expr, names: ModuleNames, lines: list[str]) -> tuple[str, Expr]:
     """(Keras's name for the metric, its per-sample function) for one ``metrics=[...]`` item."""
     if isinstance(node, ast.Constant) and node.value in ("AUC", "auc"):
         return node.value, _auc_entry(node)[1]
@@ -413,7 +371,7 @@ def metric_entry(node: ast.expr, names: KerasNames, lines: list[str]) -> tuple[s
             raise TrainingBlocked(f"metric {node.value!r} is not translated ({_SUPPORTED_METRICS} are)", node)
         return node.value, Expr(helper, {helper})
     if isinstance(node, ast.Call):
-        path = names.keras_path(node.func)
+        path = names.keras_path(node.func)  # type: ignore[assignment]
         cls = path.split(".")[1] if path and path.startswith("metrics.") and path.count(".") == 1 else None
         if cls is None or cls not in METRIC_CLASSES:
             raise TrainingBlocked(f"metric `{ast.unparse(node.func)}` is not translated ({_SUPPORTED_METRICS} are)", node)
@@ -440,7 +398,7 @@ def metric_entry(node: ast.expr, names: KerasNames, lines: list[str]) -> tuple[s
             fixed = ", ".join(f"{k}={v}" for k, v in kwargs.items())
             return name, Expr(f"lambda y_true, y_pred: {helper}(y_true, y_pred, {fixed})", {helper})
         return name, Expr(helper, {helper})
-    path = names.keras_path(node)
+    path = names.keras_path(node)  # type: ignore[assignment]
     if path and path.startswith("metrics.") and path.count(".") == 1:
         fn = path.split(".")[1]
         if fn in METRIC_FUNCTIONS:
@@ -451,7 +409,7 @@ def metric_entry(node: ast.expr, names: KerasNames, lines: list[str]) -> tuple[s
     raise TrainingBlocked(f"metric `{ast.unparse(node)[:40]}` is not translated ({_SUPPORTED_METRICS} are)", node)
 
 
-def metrics_expr(node: ast.expr | None, names: KerasNames, lines: list[str]) -> Expr:
+def metrics_expr(node: ast.expr | None, names: ModuleNames, lines: list[str]) -> Expr:
     """The ``{name: function}`` dict replacing ``compile(metrics=[...])``."""
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
         return Expr("{}", set())

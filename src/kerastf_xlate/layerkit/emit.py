@@ -1,0 +1,169 @@
+"""What a layer handler receives and returns.
+
+A handler turns one Keras layer (its rule, its arguments, its input names and shapes) into
+TensorFlow statements plus the variables they need. It writes source text only; it never
+imports TensorFlow.
+
+Dimensions are ``int`` when known statically, or :class:`Dim` (a source expression) when
+not. A weight whose shape needs the runtime input is created on the first call (as Keras
+does); any other weight is created in ``__init__``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerastf_xlate.activations import activation_template
+from kerastf_xlate.rules import Rule
+from kerastf_xlate.static import UNKNOWN, Unsupported, snake
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A dimension known only as source code; ``needs_input`` if it reads the input tensor."""
+
+    src: str
+    needs_input: bool = False
+
+    def __str__(self) -> str:
+        return self.src
+
+
+DimT = int | Dim | None
+Shape = tuple  # tuple[DimT, ...] including the batch axis; None for an unknown rank
+
+
+@dataclass(frozen=True)
+class Weight:
+    name: str  # Keras weight name: kernel, bias, gamma, moving_mean, ...
+    shape: tuple[DimT, ...]
+    init: str  # initializer: Keras name ('zeros', 'glorot_uniform') or source of an expression
+    trainable: bool = True
+
+    @property
+    def lazy(self) -> bool:
+        return any(isinstance(d, Dim) and d.needs_input for d in self.shape)
+
+
+@dataclass
+class Emitted:
+    weights: list[Weight] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # statements; the last assigns ctx.out
+    out_shape: Shape | None = None
+
+
+def dim_src(d: DimT) -> str:
+    if d is None:
+        return "None"
+    return str(d)
+
+
+def shape_src(shape: tuple[DimT, ...]) -> str:
+    return "[" + ", ".join(dim_src(d) for d in shape) + "]"
+
+
+@dataclass
+class EmitCtx:
+    """Everything a handler may use about one layer application."""
+
+    rule: Rule
+    values: dict[str, Any]  # literal value of each argument (defaults applied), UNKNOWN if not literal
+    src: dict[str, str]  # Python source of each argument (defaults applied)
+    prefix: str  # variable prefix, e.g. 'conv2d_1'
+    inputs: list[str] | None  # input tensor expressions; None when only ``xs`` is known
+    xs: str  # one expression for the list of inputs (or the single input)
+    in_shapes: list[Shape | None]
+    out: str  # the name the last statement must assign
+    training: str = "training"  # source of the training flag in scope
+    call_kwargs: dict[str, str] = field(default_factory=dict)  # extra call-time kwargs (mask, training)
+
+    # -- inputs
+    @property
+    def x(self) -> str:
+        if self.inputs is None:
+            return self.xs
+        if len(self.inputs) != 1:
+            raise Unsupported(f"{self.rule.layer} takes one input, got {len(self.inputs)}")
+        return self.inputs[0]
+
+    def item(self, i: int) -> str:
+        if self.inputs is not None:
+            return self.inputs[i]
+        return f"{self.xs}[{i}]"
+
+    @property
+    def shape(self) -> Shape | None:
+        return self.in_shapes[0] if self.in_shapes else None
+
+    def rank(self, i: int = 0) -> int | None:
+        s = self.in_shapes[i] if i < len(self.in_shapes) else None
+        return None if s is None else len(s)
+
+    def dim(self, axis: int, i: int = 0) -> DimT:
+        """Size of ``axis`` of input ``i``: an int when static, else ``x.shape[axis]``."""
+        s = self.in_shapes[i] if i < len(self.in_shapes) else None
+        if s is not None and -len(s) <= axis < len(s):
+            d = s[axis]
+            if isinstance(d, (int, Dim)):
+                return d
+        return Dim(f"{self.item(i)}.shape[{axis}]", needs_input=True)
+
+    # -- arguments
+    def value(self, name: str) -> Any:
+        v = self.values.get(name, UNKNOWN)
+        if v is UNKNOWN:
+            raise Unsupported(f"{self.rule.layer}({name}=...) needs a literal value")
+        return v
+
+    def arg(self, name: str) -> str:
+        return self.src[name]
+
+    def is_literal(self, name: str) -> bool:
+        return self.values.get(name, UNKNOWN) is not UNKNOWN
+
+    # -- weights
+    def w(self, name: str) -> str:
+        return f"self.{self.prefix}_{name}"
+
+    def tmp(self, name: str) -> str:
+        return f"{self.prefix}_{name}"
+
+    def assign(self, expr: str) -> str:
+        return f"{self.out} = {expr}"
+
+
+def tuple_arg(value: Any, n: int, name: str = "argument") -> tuple[int, ...]:
+    """Keras's ``standardize_tuple``: an int or an n-sequence of ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    raise Unsupported(f"{name} must be an int or {n} ints, got {value!r}")
+
+
+def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
+    """Statements applying the layer's ``activation=`` to ``ctx.out`` (none for linear)."""
+    if arg not in ctx.src:
+        return []
+    value = ctx.values.get(arg)
+    src = ctx.src[arg]
+    if value is None and src == "None":
+        return []
+    if isinstance(value, str):
+        template = activation_template(value)
+        if template is None:
+            raise Unsupported(f"activation {value!r}")
+    else:
+        # a callable: keras.activations.relu / tf.nn.relu map to their TF spelling,
+        # anything else is called as it is
+        last = src.rsplit(".", 1)[-1]
+        template = activation_template(last) if "." in src else None
+        if template is None:
+            template = f"({src})({{x}})"
+    if template == "{x}":
+        return []
+    return [f"{ctx.out} = {template.replace('{x}', ctx.out)}"]
+
+
+__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "Shape", "Unsupported", "Weight", "dim_src", "shape_src", "snake", "tuple_arg"]

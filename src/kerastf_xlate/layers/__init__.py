@@ -1,0 +1,67 @@
+"""One module per layer family: what the project knows about each Keras layer.
+
+Every module of this package defines :class:`~kerastf_xlate.layerkit.family.LayerFamily`
+objects at module level; :func:`families` finds them (``pkgutil``: nothing registers by
+hand, no import order matters). A rule names its family in ``counterpart.handler``; a rule
+with a ``counterpart.call`` template belongs to the ``template`` family
+(:mod:`.templates`). The engines ask :func:`family_of` for a rule and :func:`family_for` for
+a Keras class name (to-keras's recovered layers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache, lru_cache
+
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted
+from kerastf_xlate.layerkit.family import LayerFamily, Recogniser
+from kerastf_xlate.rules import Rule, RuleSet
+
+TEMPLATE = "template"
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, LayerFamily]:
+    """Every family of every module of this package, by name (computed once, then read-only)."""
+    found: dict[str, LayerFamily] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, LayerFamily):
+                if value.name in found and found[value.name] is not value:
+                    raise RuntimeError(f"layer family {value.name!r} defined twice")
+                found[value.name] = value
+    return found
+
+
+def family_of(rule: Rule) -> LayerFamily | None:
+    """The family of a rule: its ``counterpart.handler``, or the template family."""
+    if rule.call is not None:
+        return families().get(TEMPLATE)
+    return families().get(rule.handler) if rule.handler else None
+
+
+def family_for(cls: str, rules: RuleSet) -> LayerFamily | None:
+    """The family of a Keras layer class (``Conv2D``), through its rule."""
+    rule = rules.get(cls)
+    return family_of(rule) if rule is not None else None
+
+
+def emitters() -> dict[str, object]:
+    """Handler name -> the family's ``emit`` (the rules' ``counterpart.handler`` values)."""
+    return {name: f.emit for name, f in families().items() if f.emit is not None and name != TEMPLATE}
+
+
+@cache
+def recognisers(stage: str) -> tuple[Recogniser, ...]:
+    """Every family's recognisers of one stage, in priority order."""
+    found = [r for f in families().values() for r in f.recognisers if r.stage == stage]
+    found.sort(key=lambda r: r.priority)
+    priorities = [r.priority for r in found]
+    if len(set(priorities)) != len(priorities):
+        raise RuntimeError(f"two {stage} recognisers share a priority: {priorities}")
+    return tuple(found)
+
+
+__all__ = ["EmitCtx", "Emitted", "LayerFamily", "TEMPLATE", "emitters", "families", "family_for", "family_of", "recognisers"]
