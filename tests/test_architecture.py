@@ -25,14 +25,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "kerastf_xlate"
 # top to bottom; a module belongs to the first entry that is it or one of its packages
 LAYERS: list[tuple[str, ...]] = [
     ("cli", "lsp", "__main__"),
-    ("translate_cmd", "runner", "table"),
+    ("translate_cmd", "runner", "table", "notebooks", "verify_process", "tree"),
     ("tokeras",),
     ("totf",),
     ("layers",),
     ("layerkit",),
     ("lint", "args", "edit"),
     ("resolve", "syntax", "rules", "activations", "initializers", "diagnostics", "codes", "config", "sources",
-     "writer", "static", "__init__"),
+     "writer", "static", "ipysyntax", "verify_shapes", "__init__"),
 ]
 EXCLUDED = {"verify", "tokeras.verify"}
 EXCLUDED_DIRS = {"runtime"}

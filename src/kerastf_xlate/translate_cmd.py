@@ -137,7 +137,7 @@ def run_translate(
         plan = kept
         computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n)
         if reconcile is not None:
-            # the files of one run are one program (kerastf_xlate.totf.tree)
+            # the files of one run are one program (kerastf_xlate.tree)
             roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]
             computed = reconcile(computed, roots)  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]

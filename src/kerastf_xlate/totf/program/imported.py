@@ -4,7 +4,7 @@ A graph function runs again on every call of the model, and each layer it makes 
 one made at construction (docs/design.md, "Programs"): a function or class from another
 module that makes Keras layers would make new ones each call. Such code is fine only when its
 module is translated in the same run (the tree pass of ``to-tf`` checks that, see
-:mod:`kerastf_xlate.totf.tree`). This module lists, for one file, the imported names its
+:mod:`kerastf_xlate.tree`). This module lists, for one file, the imported names its
 graph functions call, directly or through functions of the file.
 """
 
