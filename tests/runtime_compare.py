@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from runtime_ns import layers, perturbed
 
 ATOL = 1e-5
@@ -41,8 +40,8 @@ def make_pair(expr: str) -> tuple[Any, Any]:
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    k_layer = eval(expr, {"layers": keras.layers, "keras": keras})  # noqa: S307 - test data
-    t_layer = eval(expr, {"layers": layers(), "tf": tf})  # noqa: S307
+    k_layer = eval(expr, {"layers": keras.layers, "keras": keras})
+    t_layer = eval(expr, {"layers": layers(), "tf": tf})
     return k_layer, t_layer
 
 

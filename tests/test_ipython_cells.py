@@ -23,7 +23,11 @@ from kerastf_xlate.ipysyntax import PYTHON_CELL_MAGICS, read_cell, restore
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.inputtransformer2 import (  # noqa: E402
-    TransformerManager, classic_prompt, ipython_prompt, leading_empty_lines, leading_indent,
+    TransformerManager,
+    classic_prompt,
+    ipython_prompt,
+    leading_empty_lines,
+    leading_indent,
 )
 
 MAGIC = "__IPYTHON__"

@@ -358,7 +358,7 @@ class _Translator(ast.NodeTransformer):
         return self._use(translate_reference(name, assume_float=self.assume_float))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pool_kinds() -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in POOL_DTYPES.items())
 
@@ -374,7 +374,7 @@ POOL_DTYPES = {
 _OTHER_DTYPE = re.compile(r"cast\(|dtype|'(float16|float64|bfloat16|u?int\d*|bool)'")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(expr: str, kinds: tuple[tuple[str, str], ...], assume_float: bool = True) -> tuple[Ways, ...]:
     """The distinct translations of ``expr``: knowing nothing, knowing the inputs' dtypes, and
     assuming floats (``assume_float``'s contract: every tensor is of the model's one float
@@ -433,14 +433,14 @@ def _entry_cases() -> list[tuple[api.Entry, api.ApiTest]]:
 CASES = _entry_cases()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _namespace(helpers: frozenset[str]) -> dict[str, Any]:
     """The runtime definitions ``helpers`` need (the bundler's closure), executed."""
     from kerastf_xlate.totf.program.bundle import load_runtime
 
     source = "import tensorflow as tf\n" + load_runtime().source(set(helpers), banner=False)
     ns: dict[str, Any] = {"__name__": "xlate_keras_api_test"}
-    exec(compile(source, "<keras_api bundle>", "exec"), ns)  # noqa: S102 - our own runtime
+    exec(compile(source, "<keras_api bundle>", "exec"), ns)
     return ns
 
 
@@ -485,7 +485,7 @@ def _evaluate(expr: str, env: dict[str, Any], inputs: dict[str, Any], graph: boo
         scope.update(zip(names, tensors))
         if "gen" in expr:
             scope["gen"] = gen
-        return eval(code, scope)  # noqa: S307 - our own test expressions
+        return eval(code, scope)
 
     gen = make_gen() if "gen" in expr else None
     if graph:
@@ -565,7 +565,7 @@ def test_translation_matches_keras(entry: api.Entry, case: api.ApiTest) -> None:
     for ways in translations(case.call, _pool_kinds(), case.assume_float):
         ns = _namespace(ways.helpers | ({"SeedGenerator"} if "gen" in case.call else set()))
         env = {"tf": tf, **ns}
-        ours = _evaluate(ways.source, env, inputs, case.graph, lambda: ns["SeedGenerator"](7), case.repeat)
+        ours = _evaluate(ways.source, env, inputs, case.graph, lambda ns=ns: ns["SeedGenerator"](7), case.repeat)
         where = f"{ways.label}: {ways.source}"
         diff = _compare(keras_out, ours, case.atol, case.values, where)
         WORST[entry.name] = max(WORST.get(entry.name, 0.0), diff)
@@ -694,10 +694,10 @@ def test_random_initializers_draw_keras_distribution(expr: str) -> None:
     out = translate_call(f"keras.initializers.{expr.split('(')[0]}", [], {})
     assert isinstance(out, Translated)
     shape = (128, 256)
-    k = np.asarray(eval(f"initializers.{expr}", {"initializers": keras.initializers})(shape))  # noqa: S307
+    k = np.asarray(eval(f"initializers.{expr}", {"initializers": keras.initializers})(shape))
     t_expr = ast.unparse(_Translator({}, False).visit(ast.parse(f"initializers.{expr}", mode="eval")))
     ns = _namespace(frozenset(_helpers_of(t_expr)))
-    t = np.asarray(eval(t_expr, dict(ns))(shape))  # noqa: S307
+    t = np.asarray(eval(t_expr, dict(ns))(shape))
     assert k.shape == t.shape and k.dtype == t.dtype
     std = k.std()
     assert abs(k.mean() - t.mean()) <= 0.05 * std, (k.mean(), t.mean())

@@ -27,9 +27,10 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from kerastf_xlate.totf import translate  # noqa: E402
-from kerastf_xlate.totf.program.bundle import BANNER, END  # noqa: E402
-from runtime_ns import perturbed  # noqa: E402
+from runtime_ns import perturbed
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.bundle import BANNER, END
 
 CASES = sorted((Path(__file__).parent / "cases" / "program").glob("*.py"))
 MARK = "# output\n"

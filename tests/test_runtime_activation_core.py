@@ -14,8 +14,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_pairs import close, moved, pair, rand  # noqa: E402
-from runtime_ns import layers, runtime  # noqa: E402
+from runtime_ns import layers, runtime
+from runtime_pairs import close, moved, pair, rand
 
 pytestmark = pytest.mark.tf
 
@@ -85,7 +85,7 @@ def test_activation_options(expr: str) -> None:
 def test_relu_rejects_what_keras_rejects() -> None:
     for bad in ("layers.ReLU(max_value=-1.0)", "layers.ReLU(negative_slope=-0.1)", "layers.LeakyReLU(-1.0)"):
         with pytest.raises(ValueError):
-            eval(bad, {"layers": layers()})  # noqa: S307
+            eval(bad, {"layers": layers()})
 
 
 def test_prelu_weight_follows_the_input() -> None:
@@ -224,20 +224,19 @@ def test_each_class_bundles_alone() -> None:
     """The bundler's closure of one class is enough to run it: its first rule example, from
     a namespace holding only what ``xlate to-tf`` would write for that class."""
     import tensorflow as tf
+    from models import make_inputs
+    from test_runtime_layers import apply
 
     from kerastf_xlate.rules import default_rules
     from kerastf_xlate.totf.program.bundle import load_runtime
-    from models import make_inputs
-
-    from test_runtime_layers import apply
 
     rules = default_rules()
     rt = load_runtime()
     for name in MINE:
         example = rules.get(name).examples[0]
         ns: dict = {"__name__": f"bundle_{name}"}  # type: ignore[type-arg]
-        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<{name}>", "exec"), ns)  # noqa: S102
-        layer = eval(example.keras, {"layers": type("L", (), ns)})  # noqa: S307
+        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<{name}>", "exec"), ns)
+        layer = eval(example.keras, {"layers": type("L", (), ns)})
         x = make_inputs(example)
         out = apply(layer, tf.nest.map_structure(tf.convert_to_tensor, x))
         assert all(tf.reduce_all(tf.math.is_finite(tf.cast(o, tf.float32))) for o in tf.nest.flatten(out)), name

@@ -14,8 +14,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_pairs import close, moved, pair, rand  # noqa: E402
-from runtime_ns import layers  # noqa: E402
+from runtime_ns import layers
+from runtime_pairs import close, moved, pair, rand
 
 pytestmark = pytest.mark.tf
 

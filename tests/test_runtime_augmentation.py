@@ -39,7 +39,7 @@ ATOL = 1e-4  # pixel values up to 255 in float32
 
 def both(expr: str):  # type: ignore[no-untyped-def]
     """The Keras layer and the runtime layer of one expression."""
-    return eval(expr, {"layers": keras.layers}), eval(expr, {"layers": layers()})  # noqa: S307 - test data
+    return eval(expr, {"layers": keras.layers}), eval(expr, {"layers": layers()})
 
 
 def images(shape, dtype="float32", seed=0):  # type: ignore[no-untyped-def]
@@ -615,8 +615,8 @@ def test_translated_program_with_augmentation_matches_keras() -> None:
     assert "import keras" not in translated and "class RandomFlip(" in translated
     k_ns: dict = {}
     t_ns: dict = {}
-    exec(compile(AUGMENTED_PROGRAM, "augmented.py", "exec"), k_ns)  # noqa: S102 - our own test program
-    exec(compile(translated, "augmented_tf.py", "exec"), t_ns)  # noqa: S102
+    exec(compile(AUGMENTED_PROGRAM, "augmented.py", "exec"), k_ns)
+    exec(compile(translated, "augmented_tf.py", "exec"), t_ns)
     k_model, t_model = k_ns["model"], t_ns["model"]
     weights = [w + 0.05 for w in k_model.get_weights()]
     k_model.set_weights(weights)

@@ -18,8 +18,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_compare import Reference, build_and_move, compare, compare_gradients, inputs_for, make_pair  # noqa: E402
-from runtime_ns import layers  # noqa: E402
+from runtime_compare import Reference, build_and_move, compare, compare_gradients, inputs_for, make_pair
+from runtime_ns import layers
 
 pytestmark = pytest.mark.tf
 
@@ -253,12 +253,12 @@ def test_what_is_refused() -> None:
                  "layers.SeparableConv1D(2, 3, pointwise_constraint='max_norm')",
                  "layers.Conv2D(2, 3, lora_rank=2)"]:
         with pytest.raises(NotImplementedError):
-            eval(expr, ns)  # noqa: S307
+            eval(expr, ns)
     for expr in ["layers.Conv2D(2, 3, strides=2, dilation_rate=2)", "layers.Conv2D(2, 3, padding='causal')",
                  "layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)", "layers.Conv2D(3, 3, groups=2)",
                  "layers.Conv2DTranspose(2, 3, strides=2, dilation_rate=2)"]:
         with pytest.raises(ValueError):
-            eval(expr, ns)  # noqa: S307
+            eval(expr, ns)
 
 
 @pytest.mark.parametrize("name", CONV)

@@ -18,9 +18,10 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from kerastf_xlate.rules import Example, Rule, default_rules  # noqa: E402
-from models import make_inputs  # noqa: E402
-from runtime_ns import layers, perturbed, runtime  # noqa: E402
+from models import make_inputs
+from runtime_ns import layers, perturbed, runtime
+
+from kerastf_xlate.rules import Example, Rule, default_rules
 
 pytestmark = pytest.mark.tf
 
@@ -61,8 +62,8 @@ def build_pair(rule: Rule, example: Example):  # type: ignore[no-untyped-def]
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    k_layer = eval(example.keras, {"layers": keras.layers, "keras": keras})  # noqa: S307 - our own rule data
-    t_layer = eval(example.keras, {"layers": layers(), "keras": None, "tf": tf})  # noqa: S307
+    k_layer = eval(example.keras, {"layers": keras.layers, "keras": keras})
+    t_layer = eval(example.keras, {"layers": layers(), "keras": None, "tf": tf})
     x = make_inputs(example)
     k_out = apply(k_layer, x)
     t_out = apply(t_layer, tf.nest.map_structure(tf.convert_to_tensor, x))

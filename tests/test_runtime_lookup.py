@@ -37,7 +37,7 @@ INT_PROBE = np.array([[3, 5, 42, 0], [-1, 9, 1, 100]])
 
 
 def both(expr: str):  # type: ignore[no-untyped-def]
-    return eval(expr, {"layers": keras.layers, "tf": tf}), eval(expr, {"layers": layers(), "tf": tf})  # noqa: S307
+    return eval(expr, {"layers": keras.layers, "tf": tf}), eval(expr, {"layers": layers(), "tf": tf})
 
 
 def same(k_out, t_out) -> None:  # type: ignore[no-untyped-def]
@@ -87,17 +87,17 @@ def _state_kwargs(k_layer) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("config", STRING_CONFIGS)
 @pytest.mark.parametrize("route", ["constructor", "set_vocabulary", "adapt"])
 def test_string_lookup_state_moves_from_keras(config: str, route: str) -> None:
-    k_layer = eval(config.format("").replace(", )", ")"), {"layers": keras.layers})  # noqa: S307
+    k_layer = eval(config.format("").replace(", )", ")"), {"layers": keras.layers})
     k_layer.adapt(DOCS)
     ns = runtime()
     if route == "constructor":
-        t_layer = eval(config.format(_state_kwargs(k_layer)), {"layers": layers()})  # noqa: S307
+        t_layer = eval(config.format(_state_kwargs(k_layer)), {"layers": layers()})
     elif route == "set_vocabulary":
-        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})  # noqa: S307
+        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})
         idf = np.asarray(k_layer.idf_weights) if k_layer.output_mode == "tf_idf" else None
         t_layer.set_vocabulary(k_layer.get_vocabulary(), idf_weights=idf)
     else:
-        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})  # noqa: S307
+        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})
         t_layer.adapt(DOCS)
     assert isinstance(t_layer, ns["StringLookup"])
     assert t_layer.get_vocabulary() == _text(k_layer.get_vocabulary())
@@ -132,16 +132,16 @@ INT_CONFIGS = [
 @pytest.mark.parametrize("config", INT_CONFIGS)
 @pytest.mark.parametrize("route", ["constructor", "adapt"])
 def test_integer_lookup_state_moves_from_keras(config: str, route: str) -> None:
-    k_layer = eval(config.format("").replace(", )", ")"), {"layers": keras.layers})  # noqa: S307
+    k_layer = eval(config.format("").replace(", )", ")"), {"layers": keras.layers})
     k_layer.adapt(INT_DOCS)
     if route == "constructor":
         vocabulary = [int(v) for v in k_layer.get_vocabulary()]
         extra = f"vocabulary={vocabulary!r}"
         if k_layer.output_mode == "tf_idf":
             extra += f", idf_weights={np.asarray(k_layer.idf_weights).tolist()!r}"
-        t_layer = eval(config.format(extra), {"layers": layers()})  # noqa: S307
+        t_layer = eval(config.format(extra), {"layers": layers()})
     else:
-        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})  # noqa: S307
+        t_layer = eval(config.format("").replace(", )", ")"), {"layers": layers()})
         t_layer.adapt(INT_DOCS)
     assert t_layer.get_vocabulary() == [int(v) for v in k_layer.get_vocabulary()]
     for probe in (INT_PROBE, INT_PROBE.astype("int32"), INT_PROBE[1]):
@@ -219,7 +219,7 @@ def test_vocabulary_errors_as_keras() -> None:
     for expr, error in cases:
         for ns in (keras.layers, layers()):
             with pytest.raises(error):
-                eval(expr, {"layers": ns})  # noqa: S307
+                eval(expr, {"layers": ns})
     for ns in (keras.layers, layers()):
         with pytest.raises(ValueError):
             ns.StringLookup(vocabulary=["a"]).adapt(DOCS)  # a static vocabulary cannot be adapted
@@ -348,20 +348,20 @@ TEXT_CONFIGS = [
 @pytest.mark.parametrize("route", ["adapt", "constructor", "set_vocabulary"])
 def test_text_vectorization_matches_keras(config: str, route: str) -> None:
     env = {"tf": tf, "_lower_keep_digits": _lower_keep_digits, "_split_on_comma": _split_on_comma}
-    k_layer = eval(config, {"layers": keras.layers, **env})  # noqa: S307
+    k_layer = eval(config, {"layers": keras.layers, **env})
     k_layer.adapt(tf.data.Dataset.from_tensor_slices(CORPUS).batch(3))
     tf_idf = "tf_idf" in config
     if route == "adapt":
-        t_layer = eval(config, {"layers": layers(), **env})  # noqa: S307
+        t_layer = eval(config, {"layers": layers(), **env})
         t_layer.adapt(tf.data.Dataset.from_tensor_slices(CORPUS).batch(3))
     elif route == "constructor":
         kwargs = f"vocabulary={_text(k_layer.get_vocabulary())!r}"
         if tf_idf:
             kwargs += f", idf_weights={np.asarray(k_layer._lookup_layer.idf_weights).tolist()!r}"
         t_layer = eval(config[:-1] + (", " if not config.endswith("()") else "") + kwargs + ")",
-                       {"layers": layers(), **env})  # noqa: S307
+                       {"layers": layers(), **env})
     else:
-        t_layer = eval(config, {"layers": layers(), **env})  # noqa: S307
+        t_layer = eval(config, {"layers": layers(), **env})
         idf = np.asarray(k_layer._lookup_layer.idf_weights) if tf_idf else None
         t_layer.set_vocabulary(k_layer.get_vocabulary(), idf_weights=idf)
     assert t_layer.get_vocabulary() == _text(k_layer.get_vocabulary())
@@ -425,8 +425,8 @@ def test_translated_program_with_text_and_lookups_matches_keras() -> None:
     assert "class TextVectorization(" in translated and "layers." not in translated.split("end of the layers")[-1]
     k_ns: dict = {}
     t_ns: dict = {}
-    exec(compile(TEXT_PROGRAM, "text.py", "exec"), k_ns)  # noqa: S102 - our own test program
-    exec(compile(translated, "text_tf.py", "exec"), t_ns)  # noqa: S102
+    exec(compile(TEXT_PROGRAM, "text.py", "exec"), k_ns)
+    exec(compile(translated, "text_tf.py", "exec"), t_ns)
     k_model, t_model = k_ns["model"], t_ns["model"]
     assert t_ns["vectorize_layer"].get_vocabulary() == _text(k_ns["vectorize_layer"].get_vocabulary())
     weights = [w + 0.05 for w in k_model.get_weights()]

@@ -14,8 +14,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_compare import compare, inputs_for, make_pair, max_diff  # noqa: E402
-from runtime_ns import runtime  # noqa: E402
+from runtime_compare import compare, inputs_for, make_pair, max_diff
+from runtime_ns import runtime
 
 pytestmark = pytest.mark.tf
 
@@ -166,11 +166,11 @@ def test_each_class_bundled_alone_runs() -> None:
     rules = {r.layer: r for r in default_rules()}
     for name in names:
         namespace: dict = {"__name__": f"bundle_{name}"}  # type: ignore[type-arg]
-        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<bundle {name}>", "exec"), namespace)  # noqa: S102
+        exec(compile("import tensorflow as tf\n" + rt.source({name}), f"<bundle {name}>", "exec"), namespace)
         if name in rules:
             example = rules[name].examples[0]
             shapes = example.input_shape
-            layer = eval(example.keras, {"layers": type("L", (), namespace)})  # noqa: S307
+            layer = eval(example.keras, {"layers": type("L", (), namespace)})
             x = inputs_for([list(s) for s in shapes] if shapes and isinstance(shapes[0], tuple) else list(shapes))
             assert np.all(np.isfinite(np.asarray(layer(tf.nest.map_structure(tf.constant, x))))), name
         else:

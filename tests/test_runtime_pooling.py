@@ -14,8 +14,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_compare import compare, inputs_for, make_pair  # noqa: E402
-from runtime_ns import layers  # noqa: E402
+from runtime_compare import compare, inputs_for, make_pair
+from runtime_ns import layers
 
 pytestmark = pytest.mark.tf
 
@@ -135,15 +135,15 @@ def test_adaptive_needs_static_spatial_sizes() -> None:
 
 def test_pooling_has_no_weights_and_arguments_are_checked() -> None:
     ns = {"layers": layers()}
-    layer = eval("layers.MaxPooling2D()", ns)  # noqa: S307
+    layer = eval("layers.MaxPooling2D()", ns)
     layer(inputs_for([4, 4, 1]))
     assert layer.weights == [] and layer.strides == (2, 2)
     for expr in ["layers.MaxPooling2D(2, padding='causal')", "layers.AveragePooling1D(2, data_format='nhwc')",
                  "layers.GlobalMaxPooling2D(data_format='channels_middle')"]:
         with pytest.raises(ValueError):
-            eval(expr, ns)  # noqa: S307
+            eval(expr, ns)
     with pytest.raises(TypeError):
-        eval("layers.AdaptiveAveragePooling2D((2, 2, 2))", ns)  # noqa: S307
+        eval("layers.AdaptiveAveragePooling2D((2, 2, 2))", ns)
 
 
 @pytest.mark.parametrize("name", POOLING)

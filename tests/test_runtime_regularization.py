@@ -12,8 +12,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_pairs import rand  # noqa: E402
-from runtime_ns import layers  # noqa: E402
+from runtime_ns import layers
+from runtime_pairs import rand
 
 pytestmark = pytest.mark.tf
 
@@ -30,7 +30,7 @@ RANDOM = [
 
 
 def make(expr: str):  # type: ignore[no-untyped-def]
-    return eval(expr, {"layers": layers()})  # noqa: S307
+    return eval(expr, {"layers": layers()})
 
 
 @pytest.mark.parametrize("expr, shape", RANDOM, ids=[e for e, _ in RANDOM])
@@ -58,7 +58,7 @@ def test_spatial_dropout_drops_whole_feature_maps(name: str, rank: int) -> None:
     maps = np.moveaxis(y, -1, 1).reshape(200, 10, -1)
     kept = maps[..., 0] != 0
     assert np.allclose(maps[kept], 1 / (1 - rate)) and np.all(maps[~kept] == 0)
-    assert np.all((maps == maps[..., :1]))  # one draw per map
+    assert np.all(maps == maps[..., :1])  # one draw per map
     assert abs((~kept).mean() - rate) < 0.05
 
 

@@ -13,8 +13,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_compare import build_and_move, compare, inputs_for, make_pair  # noqa: E402
-from runtime_ns import layers  # noqa: E402
+from runtime_compare import build_and_move, compare, inputs_for, make_pair
+from runtime_ns import layers
 
 pytestmark = pytest.mark.tf
 
@@ -92,11 +92,11 @@ def test_arguments_are_checked() -> None:
                  "layers.Cropping2D(((1, 1), (1, 1), (1, 1)))", "layers.ZeroPadding2D(data_format='nchw')",
                  "layers.RepeatVector(0)"]:
         with pytest.raises(ValueError):
-            eval(expr, ns)  # noqa: S307
+            eval(expr, ns)
     for expr in ["layers.RepeatVector(2.0)", "layers.UpSampling1D(True)"]:
         with pytest.raises(TypeError):
-            eval(expr, ns)  # noqa: S307
-    layer = eval("layers.Cropping1D((3, 3))", ns)  # noqa: S307
+            eval(expr, ns)
+    layer = eval("layers.Cropping1D((3, 3))", ns)
     with pytest.raises(ValueError):
         layer(inputs_for([6, 2]))
 

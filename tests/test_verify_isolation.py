@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from xlate_cli import run_xlate as xlate
 
 from kerastf_xlate.cli import InputShape, main
 from kerastf_xlate.verify_process import Job, prepare, verify_jobs
-
-from xlate_cli import run_xlate as xlate
 
 REPO = Path(__file__).resolve().parent.parent
 TF_EXAMPLES = sorted((REPO / "examples").glob("tf_*.py"))

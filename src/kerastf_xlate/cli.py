@@ -260,7 +260,6 @@ def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
 
     shape = input_shape
     from kerastf_xlate.translate_cmd import run_translate
-
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file

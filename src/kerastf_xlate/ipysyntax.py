@@ -93,7 +93,7 @@ def read_cell(text: str) -> CellReading:
         head = [_placeholder("", first, _ending(lines[first]))]
         inner_lines = inner.code.splitlines(keepends=True)
         code = "".join(body[:first]) + "".join(head) + "".join(_shift(inner_lines, first + 1))
-        for i, original in inner.originals.items():
+        for i in inner.originals:
             originals[first + 1 + i] = lines[first + 1 + i]
         return CellReading("python", code, margin + inner.margin, originals, magic=name)
     body, spans = _token_transforms(body)

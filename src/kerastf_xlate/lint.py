@@ -271,7 +271,7 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
 
         result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate)
     by_index = {c.index: c for c in cells}  # columns as the cell is written (an indented cell)
-    result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell)) for d in result.diagnostics)
+    result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell) if d.cell is not None else None) for d in result.diagnostics)
     return result
 
 

@@ -16,11 +16,19 @@ from __future__ import annotations
 import ast
 import json
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.sources import (
-    Cell, SourceError, cell_of, join_cells, notebook_cells, split_chunks, split_cells, write_notebook_cells,
+    Cell,
+    SourceError,
+    cell_of,
+    join_cells,
+    notebook_cells,
+    split_cells,
+    split_chunks,
+    write_notebook_cells,
 )
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -118,13 +126,13 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
     out_diags = []
     by_index = {c.index: c for c in good}
     for d in diags:
-        cell, line = cell_of(d.line, starts)
+        index, line = cell_of(d.line, starts)
         end_line = None if d.end_line is None else cell_of(d.end_line, starts)[1]
         col, end_col = d.col, d.end_col
-        if cell in by_index:  # columns as the cell is written (an indented cell)
-            col = by_index[cell].column(line, col)
-            end_col = None if end_col is None or end_line is None else by_index[cell].column(end_line, end_col)
-        out_diags.append(Diagnostic(d.path, line, col, d.code, d.message, d.severity, end_line, end_col, cell, d.fix))
+        if index in by_index:  # columns as the cell is written (an indented cell)
+            col = by_index[index].column(line, col)
+            end_col = None if end_col is None or end_line is None else by_index[index].column(end_line, end_col)
+        out_diags.append(Diagnostic(d.path, line, col, d.code, d.message, d.severity, end_line, end_col, index, d.fix))
     if new == joined:
         return data, out_diags, errors
     chunks, _ = split_chunks(new)

@@ -139,7 +139,7 @@ def run_translate(
         if reconcile is not None:
             # the files of one run are one program (kerastf_xlate.tree)
             roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]
-            computed = reconcile(computed, roots)  # type: ignore[arg-type]
+            computed = list(reconcile(computed, roots))  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
     diags = []  # type: ignore[var-annotated]

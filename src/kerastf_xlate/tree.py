@@ -82,7 +82,7 @@ def _keras_definitions(tree: ast.Module) -> set[str]:
 
 def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, str, ast.AST]]:
     """(module candidates joined by '|', imported name, node) for every ``from M import N``."""
-    out = []
+    out: list[tuple[str, str, ast.AST]] = []
     own = sorted(_module_names(path, roots), key=len, reverse=True)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -129,7 +129,7 @@ def reconcile(results: list[TransformResult], roots: list[str]) -> list[Transfor
         before = info[i][2]
         if before is None:
             continue
-        for module, name, node in _imports(before, r.path, roots):
+        for module, name, _node in _imports(before, r.path, roots):
             j = by_module.get(module)
             if j is None or j == i:
                 continue

@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 DEFAULT_STAGE_TIMEOUT = 900.0  # seconds one step (executing a file, one comparison) may take
 TIMEOUT_ENV = "XLATE_VERIFY_TIMEOUT"
@@ -349,10 +350,10 @@ def _child(fd: int) -> int:
             _child_file(channel, item, request["atol"], request["rtol"], shape, int(request["seed"]))
         channel.send(t="finished")
         return 0
-    except BaseException as exc:  # noqa: BLE001 - the child reports, it never prints a traceback
+    except BaseException as exc:
         try:
             channel.send(t="internal", message=f"{type(exc).__name__}: {_one_line(exc)}")
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return 3
 
@@ -376,7 +377,7 @@ def _child_file(channel: _Channel, item: dict[str, Any], atol: float, rtol: floa
             from kerastf_xlate.verify import plan_to_tf
 
             plan = plan_to_tf(item["source"], item["translated"], path, atol, rtol, input_shape, seed, stage)
-    except BaseException as exc:  # noqa: BLE001 - user code at module level may raise anything, even SystemExit
+    except BaseException as exc:
         channel.send(t="file_error", file=index, message=f"executing it raised {type(exc).__name__}: {_one_line(exc)}")
         channel.send(t="file_done", file=index)
         return
@@ -387,7 +388,7 @@ def _child_file(channel: _Channel, item: dict[str, Any], atol: float, rtol: floa
         stage(name, "comparing")
         try:
             results = plan.run(name)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit / KeyboardInterrupt from the model's code
+        except BaseException as exc:
             from kerastf_xlate.verify import Comparison
 
             results = [Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {_one_line(exc)}")]

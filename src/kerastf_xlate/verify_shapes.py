@@ -21,8 +21,9 @@ import ast
 import inspect
 import math
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 # op name (the last two dotted parts, or the last one) -> input rank with the batch axis,
 # and which weight axis gives the input's channel count
@@ -148,7 +149,7 @@ class _Analyser:
             return signature
         keras = _keras_guess(obj)
         if keras is not None:
-            if keras == "sequential":
+            if isinstance(keras, str):  # "sequential": the first layer tells
                 return self._sequence(list(getattr(obj, "layers", [])), depth)
             return keras
         method = self._forward(obj)
@@ -255,7 +256,7 @@ class _Walker:
                 items = self.value(stmt.iter)
                 try:
                     first = next(iter(items)) if items is not None and not isinstance(items, (str, bytes)) else None
-                except (TypeError, StopIteration, Exception):  # noqa: BLE001 - a live object's __iter__
+                except (TypeError, StopIteration, Exception):
                     first = None
                 if first is not None:
                     self.loop_items[stmt.target.id] = first
@@ -382,7 +383,7 @@ class _Walker:
     def reshape(self, shape_node: ast.expr, dotted: str) -> None:
         dims = self.value(shape_node)
         try:
-            dims = [int(d) for d in dims]  # type: ignore[union-attr]
+            dims = [int(d) for d in dims]
         except (TypeError, ValueError):
             return
         if dims and dims[0] in (-1,) and all(d > 0 for d in dims[1:]):
@@ -392,7 +393,7 @@ class _Walker:
     def value(self, node: ast.expr | None) -> Any:
         try:
             return _evaluate(node, self.obj, self.globals, self.loop_items)
-        except Exception:  # noqa: BLE001 - a property of the user's object may raise anything
+        except Exception:
             return None
 
 
@@ -479,7 +480,7 @@ def _is_model_like(value: Any) -> bool:
 
 def _input_signature(obj: Any) -> InputGuess | None:
     """A ``@tf.function(input_signature=[...])`` on ``__call__`` states the input exactly."""
-    fn = getattr(type(obj), "__call__", None)
+    fn = type(obj).__call__ if callable(obj) else None
     spec = getattr(fn, "input_signature", None)
     if not spec:
         return None
@@ -543,7 +544,7 @@ def _declared_inputs(model: Any) -> InputGuess | None:
         inputs = model.inputs
     except (AttributeError, ValueError):
         inputs = None
-    except Exception:  # noqa: BLE001 - a user's property
+    except Exception:
         inputs = None
     if inputs:
         dims = _shape_list(getattr(inputs[0], "shape", None))

@@ -6,7 +6,6 @@ Keras mask unchanged (``supports_masking``); Softmax also takes one in ``call``.
 """
 
 import tensorflow as tf
-
 from tfr_activations import _act_relu
 from tfr_base import Layer, initializers_get
 

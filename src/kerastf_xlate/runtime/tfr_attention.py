@@ -11,7 +11,6 @@ import math
 import string
 
 import tensorflow as tf
-
 from tfr_activation_layers import Softmax
 from tfr_base import Layer
 from tfr_core import Dropout, EinsumDense

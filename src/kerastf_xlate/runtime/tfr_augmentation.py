@@ -36,7 +36,6 @@ own draws can be applied and compared.
 import math
 
 import tensorflow as tf
-
 from tfr_base import Layer
 
 # --- shared helpers ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import threading
 import types
 
 import tensorflow as tf
+from tfr_initializers import _INITIALIZERS
 
 # --- the call context: which graph function runs, and the training flag -------------------
 
@@ -403,7 +404,7 @@ class _CallSpec:
         self.takes_mask = "mask" in params
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _call_spec(cls):
     return _CallSpec(cls)
 

@@ -11,7 +11,6 @@ TensorFlow's CPU kernels only take NHWC, and Keras itself does the same for dept
 """
 
 import tensorflow as tf
-
 from tfr_activations import activations_get
 from tfr_base import Layer, initializers_get
 from tfr_core import _no_regularizer
@@ -27,7 +26,7 @@ def _standard_tuple(value, n, name, allow_zero=False):
         try:
             values = tuple(int(v) for v in value)
         except (TypeError, ValueError):
-            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}") from None
         if len(values) != n:
             raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
     if any(v < 0 or (v == 0 and not allow_zero) for v in values):

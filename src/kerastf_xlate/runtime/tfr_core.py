@@ -4,7 +4,6 @@ import inspect
 import re
 
 import tensorflow as tf
-
 from tfr_activations import activations_get
 from tfr_base import Layer, initializers_get
 from tfr_initializers import VarianceScaling
@@ -161,7 +160,7 @@ def _einsum_dense_shapes(equation, bias_axes, input_shape, output_shape):
     ``output_shape`` leaves out the batch axis; the ellipsis may stand first in the input and
     output (``...b,bc->...c``) or last (``ab...,bc->ac...``)."""
     plain = equation.replace("...", "0")
-    for pattern, left in ((r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$", False),
+    for pattern, left in ((r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$", False),  # noqa: B007 - read after the loop
                           (r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)$", True),
                           (r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0$", False)):
         match = re.match(pattern, plain)

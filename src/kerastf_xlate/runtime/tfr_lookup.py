@@ -27,7 +27,6 @@ are not translated.
 import math
 
 import tensorflow as tf
-
 from tfr_base import Layer
 
 # --- shared helpers ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ program's tensors, so the masked forms of Maximum/Minimum/Multiply do not arise.
 """
 
 import tensorflow as tf
-
 from tfr_base import Layer
 
 

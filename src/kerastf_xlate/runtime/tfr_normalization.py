@@ -9,7 +9,6 @@ equal to Keras's to float32 rounding. Keras's defaults differ from TensorFlow ha
 """
 
 import tensorflow as tf
-
 from tfr_base import Layer, initializers_get
 
 

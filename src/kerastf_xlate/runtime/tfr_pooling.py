@@ -6,7 +6,6 @@ poolings just reduce other axes.
 """
 
 import tensorflow as tf
-
 from tfr_base import Layer
 from tfr_conv import _standard_data_format, _standard_padding, _standard_tuple, _to_channels_first, _to_channels_last
 

@@ -6,7 +6,6 @@ width, channels)`` or one image ``(height, width, channels)``.
 """
 
 import tensorflow as tf
-
 from tfr_base import Layer
 
 

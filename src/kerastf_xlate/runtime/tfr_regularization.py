@@ -9,7 +9,6 @@ the distributions are Keras's.
 import math
 
 import tensorflow as tf
-
 from tfr_base import Layer
 from tfr_core import Dropout
 

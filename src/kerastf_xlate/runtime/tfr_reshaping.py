@@ -5,7 +5,6 @@
 """
 
 import tensorflow as tf
-
 from tfr_base import Layer
 from tfr_conv import _standard_data_format, _standard_tuple, _to_channels_first, _to_channels_last
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 from functools import partial
 
 from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.lint import parse
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.context import TranslationContext
 from kerastf_xlate.totf.driver import run
 from kerastf_xlate.totf.program.driver import choose
-from kerastf_xlate.lint import parse
 
 __all__ = ["translate", "make_transform"]
 

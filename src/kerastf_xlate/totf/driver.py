@@ -48,8 +48,8 @@ from kerastf_xlate.totf.analysis import (
 from kerastf_xlate.totf.common import Blocked, bound_from_calls, module_constants
 from kerastf_xlate.totf.context import TranslationContext
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
-from kerastf_xlate.totf.symbolic import called_on_symbolic, symbolic_names
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
+from kerastf_xlate.totf.symbolic import called_on_symbolic, symbolic_names
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -123,7 +124,7 @@ def _parents(tree: ast.Module) -> dict[int, ast.AST]:
     return parents
 
 
-def _blocks(node: ast.AST):  # type: ignore[no-untyped-def]
+def _blocks(node: ast.AST):
     for name in ("body", "orelse", "finalbody"):
         block = getattr(node, name, None)
         if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -137,10 +138,10 @@ def _blocks(node: ast.AST):  # type: ignore[no-untyped-def]
 def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
     while node is not None and not isinstance(node, ast.stmt):
         node = parents.get(id(node))  # type: ignore[assignment]
-    return node  # type: ignore[return-value]
+    return node
 
 
-def _own_nodes(stmts: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _own_nodes(stmts: list[ast.stmt]):
     """The nodes of ``stmts`` outside nested scopes (functions, classes, lambdas, comprehensions)."""
     stack: list[ast.AST] = list(stmts)
     while stack:
@@ -161,7 +162,7 @@ def _own_nodes(stmts: list[ast.stmt]):  # type: ignore[no-untyped-def]
             stack.append(c)
 
 
-def _free_loads(node: ast.AST):  # type: ignore[no-untyped-def]
+def _free_loads(node: ast.AST):
     """Name loads inside a nested scope (a conservative view of what it reads from outside)."""
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
@@ -182,7 +183,7 @@ def _bound(stmts: list[ast.stmt]) -> set[str]:
     return out
 
 
-def _read(nodes: list[ast.AST]) -> set[str]:
+def _read(nodes: Sequence[ast.AST]) -> set[str]:
     out: set[str] = set()
     for top in nodes:
         for n in ast.walk(top):
@@ -323,11 +324,11 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             k += 1
         taken.add(name)
         later = _later_statements(stmt, block, index, owner, tree, parents, block_of)
-        region_reads = _read(region)  # type: ignore[arg-type]
+        region_reads = _read(region)
         region_binds = _bound(region)
         rebound_later = _bound(later)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
-        leak = region_binds & (_read(later) | _read([stmt]))  # type: ignore[arg-type]
+        leak = region_binds & (_read(later) | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in _read(later) and n not in _read_outside_args(stmt, call, ins, outs)))
         if leak_names:
@@ -430,7 +431,7 @@ def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> 
         lines = set(range(last.lineno, (last.end_lineno or last.lineno) + 1))
         binds = _bound([last])
         rest = region[:-1]
-        if lines & keras_lines or binds & returned or binds & _read(rest) or _read([last]) & _bound(rest):  # type: ignore[arg-type]
+        if lines & keras_lines or binds & returned or binds & _read(rest) or _read([last]) & _bound(rest):
             break
         region.pop()
     return region

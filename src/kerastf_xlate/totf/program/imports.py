@@ -48,6 +48,7 @@ def drop_unused_keras_imports(text: str) -> str:
     used = _used_names(tree)
     edits = EditList(pos)
     for stmt in _import_statements(tree):
+        assert isinstance(stmt, (ast.Import, ast.ImportFrom))
         if isinstance(stmt, ast.ImportFrom):
             if stmt.level or not _is_keras_module(stmt.module or ""):
                 continue

@@ -201,7 +201,7 @@ class ApiTable:
     def get(self, qualified_name: str) -> Entry | None:
         return self.by_name.get(qualified_name)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.entries)
 
     def __len__(self) -> int:
@@ -650,7 +650,7 @@ def _promotes(a: str | None, b: str | None) -> bool:
     return a == b == "float"  # both "the model's float dtype"
 
 
-_DTYPE_ATTR = re.compile(r"^(tf\.(%s)|[\w.]*\.(dtype|compute_dtype|variable_dtype))$" % "|".join(DTYPE_NAMES))
+_DTYPE_ATTR = re.compile(r"^(tf\.(" + "|".join(DTYPE_NAMES) + r")|[\w.]*\.(dtype|compute_dtype|variable_dtype))$")
 
 
 def _holds(cond: Condition, bound: _Bound, entry: Entry, facts: _Facts, assumed: list[str]) -> bool:

@@ -66,7 +66,7 @@ def render_markdown(table: ApiTable | None = None) -> str:
         "|---|---|---|---|---|",
     ]
     total = {"translated": 0, "blocked": 0, "not-yet": 0}
-    for name, entries in sorted(by_file.items()):
+    for _name, entries in sorted(by_file.items()):
         counts = {k: sum(1 for e in entries if e.status == k) for k in total}
         for k in total:
             total[k] += counts[k]
@@ -76,7 +76,7 @@ def render_markdown(table: ApiTable | None = None) -> str:
     out.append("")
     out.append("Each row is one function; its other names (`keras.ops.numpy.mean`, lower-case aliases) "
                "translate the same way.")
-    for name, entries in sorted(by_file.items()):
+    for _name, entries in sorted(by_file.items()):
         first = entries[0]
         title = first.names[0].rsplit(".", 1)[0] if "." not in first.key else "keras.ops"
         out += ["", f"## `{title}` ({Path(first.path).name})", "",

@@ -204,7 +204,7 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[U
     return out
 
 
-def _own_assignments(stmt: ast.stmt):  # type: ignore[no-untyped-def]
+def _own_assignments(stmt: ast.stmt):
     """Assignments at module level in ``stmt`` (not inside functions or classes)."""
     stack: list[ast.AST] = [stmt]
     while stack:

@@ -100,8 +100,9 @@ class Ref:
 class _AllKeras(_Resolver):
     """The resolver's second pass, recording every chain that resolves into Keras."""
 
-    def __init__(self, binder: _Binder) -> None:
+    def __init__(self, binder: _Binder, local_roots: set[str]) -> None:
         super().__init__(binder, set())
+        self._local_roots = local_roots
         self.refs: list[Ref] = []
         self._roles: dict[int, str] = {}
 
@@ -129,7 +130,8 @@ class _AllKeras(_Resolver):
             return
         self.generic_visit(node)
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+    def visit_ClassDef(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ClassDef)
         for b in node.bases:
             self._roles[id(b)] = "base"
         for d in node.decorator_list:
@@ -153,8 +155,7 @@ def keras_refs(tree: ast.Module) -> list[Ref]:
     """Every reference to a Keras name in ``tree``, in source order."""
     binder = _Binder(set())
     binder.visit(tree)
-    resolver = _AllKeras(binder)
-    resolver._local_roots = _names_bound_to_keras(binder)  # type: ignore[attr-defined]
+    resolver = _AllKeras(binder, _names_bound_to_keras(binder))
     resolver.visit(tree)
     # a decorator call's func is recorded with role "call"; make it "decorator"
     out = []

@@ -31,8 +31,8 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import finish_imports
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
-from kerastf_xlate.totf.training import TrainingPlan, plan_training
 from kerastf_xlate.totf.program.names import Ref, keras_refs
+from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
 
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
-    graph_calls = {id(g.call) for g in graphs.graphs}
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
 
@@ -328,7 +327,7 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
     return None
 
 
-def _collisions(tree: ast.Module, chosen: list) -> set[str]:  # type: ignore[type-arg]
+def _collisions(tree: ast.Module, chosen: list) -> set[str]:
     """Runtime names that the user's module binds to something of its own (imports of Keras
     names are not bindings of their own: they go away)."""
     names = {n for d in chosen for n in d.binds}
@@ -340,7 +339,7 @@ def _collisions(tree: ast.Module, chosen: list) -> set[str]:  # type: ignore[typ
             bound.add(n.name)
         elif isinstance(n, ast.arg):
             bound.add(n.arg)
-        elif isinstance(n, ast.ImportFrom) and not (n.module or "").split(".")[0] in ("keras", "tensorflow", "tf_keras", "keras_core"):
+        elif isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] not in ("keras", "tensorflow", "tf_keras", "keras_core"):
             bound.update(a.asname or a.name for a in n.names)
         elif isinstance(n, ast.Import):
             bound.update((a.asname or a.name).split(".")[0] for a in n.names if not a.name.startswith(("keras", "tensorflow")))
