@@ -8,8 +8,14 @@ the input shapes (``N = 8`` / ``N = 3``), which end up in the variables' shapes 
 
 from __future__ import annotations
 
+import ast
+import sys
 import textwrap
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from kerastf_xlate.tokeras import translate as to_keras
 from kerastf_xlate.totf import translate as to_tf
@@ -37,7 +43,19 @@ def _both(name: str) -> tuple[str, str, str]:
     return name, t, k
 
 
-def test_concurrent_translations_do_not_mix() -> None:
+def test_concurrent_translations_do_not_mix(monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.version_info < (3, 12):
+        # CPython 3.11's ast module keeps its recursion depth in shared state: two threads in
+        # ast.parse at once can raise "SystemError: AST constructor recursion depth mismatch"
+        # (python/cpython#106905). The stages still interleave between parses.
+        lock = threading.Lock()
+        parse = ast.parse
+
+        def locked_parse(*args: Any, **kwargs: Any) -> ast.AST:
+            with lock:
+                return parse(*args, **kwargs)
+
+        monkeypatch.setattr(ast, "parse", locked_parse)
     expected = {name: _both(name)[1:] for name in SOURCES}
     assert "[None, 8]" in expected["wide"][0] and "[None, 3]" in expected["narrow"][0]
     assert expected["wide"][0] != expected["narrow"][0]
