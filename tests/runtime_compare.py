@@ -60,8 +60,59 @@ def build_and_move(k_layer: Any, t_layer: Any, x: Any, seed: int = 0) -> None:
     t_layer.set_weights(moved)
 
 
+def keras_pools_an_empty_window(k_layer: Any, x: Any) -> bool:
+    """Keras's adaptive pooling pools every axis with two window lengths, ``ceil(n / out)`` and
+    one more, at stride 1 and "VALID" padding; where the longer one exceeds the axis (one
+    output cell: ``AdaptiveMaxPooling2D(1)``) that pooling is empty, and on CPUs with AVX-512
+    oneDNN's kernel kills the process (SIGFPE) instead of raising. The runtime class pools
+    only the window lengths it uses."""
+    if not type(k_layer).__name__.startswith("Adaptive"):
+        return False
+    shape = np.shape(x)
+    spatial = shape[1:-1] if k_layer.data_format == "channels_last" else shape[2:]
+    return any(-(-n // out) + 1 > n for n, out in zip(spatial, k_layer.output_size))
+
+
+def adaptive_definition(k_layer: Any, x: Any) -> Any:
+    """What Keras's adaptive pooling computes, from its definition (PyTorch's): cell ``i`` of
+    an axis of ``n`` reduces ``[floor(i*n/out), ceil((i+1)*n/out))``; axes one after another."""
+    x = np.asarray(x)
+    first = k_layer.data_format == "channels_first"
+    if first:
+        x = np.moveaxis(x, 1, -1)
+    reduce = np.max if "Max" in type(k_layer).__name__ else np.mean
+    for axis, out in enumerate(k_layer.output_size, start=1):
+        n = x.shape[axis]
+        cells = [reduce(np.take(x, range(i * n // out, -(-(i + 1) * n // out)), axis=axis), axis=axis, keepdims=True)
+                 for i in range(out)]
+        x = np.concatenate(cells, axis=axis)
+    return np.moveaxis(x, -1, 1) if first else x
+
+
+class Definition:
+    """Stands for a weightless Keras adaptive pooling layer that would kill the process: its
+    definition, with the layer's (empty) weights."""
+
+    def __init__(self, k_layer: Any) -> None:
+        self.k_layer = k_layer
+
+    def __call__(self, x: Any, **kwargs: Any) -> Any:
+        return adaptive_definition(self.k_layer, x)
+
+    def call(self, inputs: Any) -> Any:
+        return self(inputs)
+
+    def get_weights(self) -> list[Any]:
+        assert not self.k_layer.weights
+        return []
+
+    def set_weights(self, weights: list[Any]) -> None:
+        assert not weights
+
+
 class Reference:
-    """Computes what ``k_layer`` computes, directly or through a CPU-friendly equivalent."""
+    """Computes what ``k_layer`` computes, directly or through a CPU-friendly equivalent
+    (or, where Keras's own computation would kill the process, from the definition)."""
 
     def __init__(self, k_layer: Any, x: Any, reference: str | None = None) -> None:
         import tensorflow as tf
@@ -71,6 +122,8 @@ class Reference:
         self.dilation: tuple[int, ...] | None = None
         if reference is None:
             self.layer = k_layer
+            if keras_pools_an_empty_window(k_layer, x):
+                self.layer = lambda v, **kwargs: adaptive_definition(k_layer, v)
             return
         config = k_layer.get_config()
         weights = k_layer.get_weights()

@@ -1,7 +1,9 @@
 """The rules' own test cases, as Fixit's rules carry theirs, one parametrised test each:
 
 - every ``[[examples]]`` entry carries ``tf``, the ``__call__`` that ``xlate to-tf`` writes for
-  it (the one-layer model of ``tests/models.py``): the translation must be exactly that;
+  it (the one-layer model of ``tests/models.py``), or for a layer translated in the program
+  form the program's own statements below the classes written out: the translation must be
+  exactly that;
   ``XLATE_REGEN=1 pytest tests/test_rule_examples.py`` rewrites them after a deliberate change
   (review the diff of ``rules/``);
 - every ``[[noop]]`` entry is code the named command must leave byte for byte (``why`` says
@@ -31,8 +33,14 @@ EXAMPLES = [(rule, i, ex) for rule in RULES if rule.status in ("translated", "st
 NOOPS = [(rule, i, case) for rule in RULES for i, case in enumerate(rule.noop)]
 
 
+_PROGRAM_END = "# --- end of the layers written out by xlate to-tf ---\n"
+
+
 def call_source(translated: str) -> str:
-    """The generated class's ``__call__``, dedented."""
+    """The generated class's ``__call__``, dedented; for a layer translated in the program form
+    (its TensorFlow class written out above the marker), the program after the marker."""
+    if _PROGRAM_END in translated:
+        return translated.split(_PROGRAM_END, 1)[1].lstrip("\n")
     for node in ast.walk(ast.parse(translated)):
         if isinstance(node, ast.FunctionDef) and node.name == "__call__":
             return textwrap.dedent(ast.get_source_segment(translated, node, padded=True) or "")

@@ -87,11 +87,36 @@ def _graph_frame():
     return None
 
 
-def _training_in_context():
-    for frame in reversed(_stack()):
-        if frame.training is not None:
-            return frame.training
-    return None
+class _CallContext:
+    """Keras's ``CallContext``: one object per outermost layer call, shared by every call
+    nested in it. Each layer call writes the ``training`` value it resolved into it, so a
+    later sibling with no explicit ``training`` inherits the last value written (Keras 3
+    behaves so: ``self.bn(x, training=False)`` then ``self.dropout(x)`` runs the dropout in
+    inference even when the model is called with ``training=True``)."""
+
+    training = None
+
+
+def _resolve_training(spec, kwargs):
+    """``Layer._resolve_and_populate_arg`` of Keras for ``training``: the value passed (even
+    ``None``), else the context's if not ``None``, else the ``call`` signature's default;
+    stashed in the context; given to ``call`` only if it takes it and the value is not None."""
+    context = _STATE.local.context
+    graph = _graph_frame()
+    if "training" not in kwargs and graph is not None and graph.training is not None:
+        kwargs["training"] = graph.training  # a graph function passes its call's flag to its layers
+    if "training" in kwargs:
+        training = kwargs["training"]
+    elif context.training is not None:
+        training = context.training
+    else:
+        training = spec.training_default
+    context.training = training
+    if spec.takes_training and training is not None:
+        kwargs["training"] = training
+    else:
+        kwargs.pop("training", None)
+    return graph
 
 
 # --- names -------------------------------------------------------------------------------
@@ -325,33 +350,39 @@ class Layer(tf.Module):
     def __call__(self, *args, **kwargs):
         if args:
             args = (tf.nest.map_structure(_as_tensor, args[0]),) + args[1:]
-        training = kwargs.get("training")
-        if training is None:
-            training = _training_in_context()
-            if training is None:
-                training = _call_spec(type(self)).training_default
-        if _call_spec(type(self)).takes_training and training is not None:
-            kwargs["training"] = training
-        else:
-            kwargs.pop("training", None)
-        if "mask" in kwargs and kwargs["mask"] is None and not _call_spec(type(self)).takes_mask:
-            kwargs.pop("mask")
-        graph = _graph_frame()
-        record = graph is not None and graph.mode == "record"
+        spec = _call_spec(type(self))
+        entry = getattr(_STATE.local, "context", None) is None
+        if entry:
+            _STATE.local.context = _CallContext()
         stack = _stack()
-        for frame in stack:
-            frame.depth += frame.graph is not None
-        stack.append(_Frame(training=training))
         try:
-            if not self.built:
-                self._build_for(args[0] if args else kwargs.get("inputs"))
-            outputs = self.call(*args, **kwargs)
-        finally:
-            stack.pop()
+            graph = _resolve_training(spec, kwargs)
+            if "mask" in kwargs and kwargs["mask"] is None and not spec.takes_mask:
+                kwargs.pop("mask")
+            record = graph is not None and graph.mode == "record"
             for frame in stack:
-                frame.depth -= frame.graph is not None
+                frame.depth += frame.graph is not None
+            stack.append(_Frame())
+            try:
+                if not self.built:
+                    self._build_for(args[0] if args else kwargs.get("inputs"))
+                outputs = self.call(*args, **kwargs)
+            finally:
+                stack.pop()
+                for frame in stack:
+                    frame.depth -= frame.graph is not None
+        finally:
+            if entry:
+                _STATE.local.context = None
         if record:
-            graph.nodes.append((self, tf.nest.flatten((args, kwargs)), tf.nest.flatten(outputs)))
+            flat_in = tf.nest.flatten((args, kwargs))
+            passed = {_key(t) for t in flat_in if hasattr(t, "op")}
+            if any(hasattr(t, "op") and _key(t) in passed for t in tf.nest.flatten(outputs)):
+                # a layer giving back its input (Dropout in inference, Identity) makes a new
+                # tensor, as a Keras layer makes a new KerasTensor: the graph stays acyclic
+                outputs = tf.nest.map_structure(
+                    lambda t: tf.identity(t) if hasattr(t, "op") and _key(t) in passed else t, outputs)
+            graph.nodes.append((self, flat_in, tf.nest.flatten(outputs)))
         return outputs
 
     def _build_for(self, inputs):
@@ -634,8 +665,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
-        for layer in self._layers:
-            x = layer(x, training=training)
+        for layer in self._layers:  # Keras passes the flag on only when it is set
+            x = layer(x) if training is None else layer(x, training=training)
         return x
 
     @property
