@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import fnmatch
 import json
 import os
 import random
@@ -204,7 +203,7 @@ def run_translator(path: str, data: bytes, transform: Any) -> RunOutcome:
                 raise _Refused
             try:
                 again, _ = tr(new, p)
-            except Exception as exc:  # noqa: BLE001 - a second run that fails is unstable too
+            except Exception as exc:  # a second run that fails is unstable too
                 out.crash = f"second run: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
                 raise _Refused from None
             if again != new:
@@ -229,7 +228,7 @@ def run_translator(path: str, data: bytes, transform: Any) -> RunOutcome:
         out.output = None
     except SourceError as err:
         out.errors.append(str(err))
-    except Exception as exc:  # noqa: BLE001 - the notebook code around the translator
+    except Exception as exc:  # the notebook code around the translator
         out.crash = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
     out.seconds = time.perf_counter() - start
     return out
@@ -300,7 +299,7 @@ def process_file(job: tuple[str, str, str, str | None]) -> FileRecord:
     rec = FileRecord(repo, rel)
     try:
         _process(rec, os.path.join(corpus, repo, rel), outdir)
-    except Exception as exc:  # noqa: BLE001 - a bug in this script must not stop the run
+    except Exception as exc:  # a bug in this script must not stop the run
         rec.totf_crash = rec.totf_crash or f"benchmark: {type(exc).__name__}: {exc}"
     return rec
 
@@ -322,7 +321,7 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
         res = lint_bytes(full, data, rules, Config())
         rec.lint_codes = dict(Counter(d.code for d in res.diagnostics))
         rec.lint_error = str(res.error) if res.error else None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         rec.lint_crash = f"{type(exc).__name__}: {exc}"
     rec.lint_seconds = time.perf_counter() - start
     # to-tf
