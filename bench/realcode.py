@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from kerastf_xlate.config import Config  # noqa: E402
 from kerastf_xlate.lint import lint_bytes  # noqa: E402
-from kerastf_xlate.resolve import ModuleNames, find_uses  # noqa: E402
+from kerastf_xlate.resolve import ModuleNames, find_uses, keras_import_names  # noqa: E402
 from kerastf_xlate.rules import RuleSet, default_rules  # noqa: E402
 from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, join_cells, notebook_cells  # noqa: E402
 
@@ -117,6 +117,11 @@ def layer_calls(tree: ast.Module, rules: RuleSet) -> LayerCalls:
         if rule.has_counterpart:
             out.counterpart[rule.layer] += 1
     return out
+
+
+def keras_imports(tree: ast.Module) -> int:
+    """Import statements (anywhere) that bind something of Keras."""
+    return sum(1 for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and keras_import_names(n))
 
 
 # layer-like TensorFlow ops to-keras raises (canonical names, kerastf_xlate.resolve.canonical)
@@ -261,6 +266,7 @@ class FileRecord:
     ruff_before: dict[str, int] = field(default_factory=dict)
     ruff_after: dict[str, int] = field(default_factory=dict)
     ruff_new: list[str] = field(default_factory=list)  # findings the output adds ("F821 Undefined name `x`")
+    keras_imports_after: int = 0  # Keras imports left in a changed output
     # to-keras
     plain_tf: bool = False
     tfvars_before: int = 0
@@ -275,6 +281,8 @@ class FileRecord:
     tok_unparsable: bool = False
     tok_unstable: bool = False
     tok_seconds: float = 0.0
+    tok_output: str | None = None
+    tok_ruff_new: list[str] = field(default_factory=list)
     # lint
     lint_codes: dict[str, int] = field(default_factory=dict)
     lint_error: str | None = None
@@ -340,8 +348,9 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
             rec.totf_unparsable = True  # (a notebook's cells: the joined program)
         else:
             after = layer_calls(new_tree, rules)
+            rec.keras_imports_after = keras_imports(new_tree)
         if outdir is not None:
-            dest = os.path.join(outdir, rec.repo, rec.path)
+            dest = os.path.join(outdir, "to-tf", rec.repo, rec.path)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             Path(dest).write_bytes(res_tf.output)
             rec.totf_output = dest
@@ -364,6 +373,11 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
                 rec.tok_unparsable = True
             else:
                 after_use = tf_use(new_tree)
+            if outdir is not None:
+                dest = os.path.join(outdir, "to-keras", rec.repo, rec.path)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                Path(dest).write_bytes(res_k.output)
+                rec.tok_output = dest
         rec.tfvars_after, rec.tfops_after = after_use.variables, after_use.n_ops
 
 
@@ -393,19 +407,23 @@ def ruff_findings(paths: list[str], ruff: str) -> dict[str, list[str]]:
 
 
 def compare_ruff(records: list[FileRecord], corpus: str, ruff: str) -> None:
-    """Fill ``ruff_before`` / ``ruff_after`` / ``ruff_new`` of the changed files."""
-    changed = [r for r in records if r.totf_output]
+    """Fill ``ruff_before`` / ``ruff_after`` / ``ruff_new`` of the files to-tf changed, and
+    ``tok_ruff_new`` of those to-keras changed."""
+    changed = [r for r in records if r.totf_output or r.tok_output]
     if not changed:
         return
     inputs = [os.path.join(corpus, r.repo, r.path) for r in changed]
-    outputs = [r.totf_output for r in changed]
     before = ruff_findings(inputs, ruff)
-    after = ruff_findings([o for o in outputs if o], ruff)
+    after = ruff_findings([o for r in changed for o in (r.totf_output, r.tok_output) if o], ruff)
     for r, i in zip(changed, inputs):
-        b, a = Counter(before.get(i, [])), Counter(after.get(r.totf_output or "", []))
-        r.ruff_before = dict(Counter(m.split()[0] for m in b.elements()))
-        r.ruff_after = dict(Counter(m.split()[0] for m in a.elements()))
-        r.ruff_new = sorted((a - b).elements())
+        b = Counter(before.get(i, []))
+        if r.totf_output:
+            a = Counter(after.get(r.totf_output, []))
+            r.ruff_before = dict(Counter(m.split()[0] for m in b.elements()))
+            r.ruff_after = dict(Counter(m.split()[0] for m in a.elements()))
+            r.ruff_new = sorted((a - b).elements())
+        if r.tok_output:
+            r.tok_ruff_new = sorted((Counter(after.get(r.tok_output, [])) - b).elements())
 
 
 # --------------------------------------------------------------------------- corpus
@@ -524,6 +542,11 @@ def aggregate(records: list[FileRecord]) -> dict[str, Any]:
         "ruff_new_files": sum(bool(r.ruff_new) for r in records),
         "ruff_new": sum(len(r.ruff_new) for r in records),
         "ruff_new_f821": sum(sum(m.startswith("F821") for m in r.ruff_new) for r in records),
+        "ruff_new_f821_files": sum(any(m.startswith("F821") for m in r.ruff_new) for r in records),
+        "totf_keras_left": sum(r.totf_changed and r.keras_imports_after > 0 for r in records),
+        "totf_no_layer_left": sum(r.totf_changed and r.all_after == 0 for r in records),
+        "tok_ruff_new_f821": sum(sum(m.startswith("F821") for m in r.tok_ruff_new) for r in records),
+        "tok_ruff_new_f821_files": sum(any(m.startswith("F821") for m in r.tok_ruff_new) for r in records),
         "plain_tf_files": sum(r.plain_tf for r in records),
         "tfvars_before": sum(r.tfvars_before for r in records if r.plain_tf),
         "tfvars_after": sum(r.tfvars_after for r in records if r.plain_tf),
@@ -543,6 +566,8 @@ def aggregate(records: list[FileRecord]) -> dict[str, Any]:
     a["lint_codes"] = dict(sum((Counter(r.lint_codes) for r in records), Counter()).most_common())
     a["ruff_new_messages"] = Counter(_NAME_IN_MSG.sub("`…`", m) if not m.startswith("F821") else m
                                      for r in records for m in r.ruff_new).most_common(25)
+    a["tok_ruff_new_messages"] = Counter(_NAME_IN_MSG.sub("`…`", m) if not m.startswith("F821") else m
+                                         for r in records for m in r.tok_ruff_new).most_common(25)
     times = [r.totf_seconds for r in records]
     a["totf_seconds_median"] = statistics.median(times) if times else 0.0
     a["totf_seconds_max"] = max(times) if times else 0.0
@@ -550,17 +575,20 @@ def aggregate(records: list[FileRecord]) -> dict[str, Any]:
 
 
 def render(records: list[FileRecord], by_repo: dict[str, dict[str, Any]], total: dict[str, Any], header: str) -> str:
-    out = [header, ""]
+    out = [header, "",
+           f"Inputs that do not parse as a whole (a .py file, or no cell of a notebook): {total['inputs_not_parsing']}; "
+           f"files with a to-tf error message (e.g. a notebook cell left as it is): {total['totf_errors']}; "
+           f"to-tf time, all files: {total['totf_seconds']:.0f} s.", ""]
     out += ["### to-tf", "",
-            "| repo | files | lines | with layers | layer calls | gone | gone (with counterpart) | files changed | unparsable | unstable | crashes | +ruff F821 (files) | s/file (median, max) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| repo | files | lines | with layers | layer calls | gone | gone (with counterpart) | files changed | no layer call left | Keras import left | unparsable | unstable | crashes | +F821 (files) | s/file (median, max) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, a in [*by_repo.items(), ("**total**", total)]:
         gone = a["layer_calls_before"] - a["layer_calls_after"]
         gone_cp = a["cp_calls_before"] - a["cp_calls_after"]
         out.append(f"| {name} | {a['files']} | {a['lines']} | {a['files_with_layer_calls']} | {a['layer_calls_before']} | "
                    f"{gone} ({_pct(gone, a['layer_calls_before'])}) | {gone_cp}/{a['cp_calls_before']} ({_pct(gone_cp, a['cp_calls_before'])}) | "
-                   f"{a['totf_changed']} | {a['totf_unparsable']} | {a['totf_unstable']} | {a['totf_crashes']} | "
-                   f"{a['ruff_new_f821']} ({a['ruff_new_files']}) | {a['totf_seconds_median']:.2f}, {a['totf_seconds_max']:.1f} |")
+                   f"{a['totf_changed']} | {a['totf_no_layer_left']} | {a['totf_keras_left']} | {a['totf_unparsable']} | {a['totf_unstable']} | {a['totf_crashes']} | "
+                   f"{a['ruff_new_f821']} ({a['ruff_new_f821_files']}) | {a['totf_seconds_median']:.2f}, {a['totf_seconds_max']:.1f} |")
     out += ["", "Diagnostics of to-tf by code (occurrences / files):", ""]
     out += [f"- {c}: {n} / {total['totf_code_files'].get(c, 0)}" for c, n in total["totf_codes"].items()]
     out += ["", "Top reasons a model or layer was kept (code and message, user names elided):", ""]
@@ -589,6 +617,8 @@ def render(records: list[FileRecord], by_repo: dict[str, dict[str, Any]], total:
         out.append(f"| {name} | {a['plain_tf_files']} | {a['tfvars_before']} | {v} ({_pct(v, a['tfvars_before'])}) | "
                    f"{a['tfops_before']} | {o} ({_pct(o, a['tfops_before'])}) | {a['tok_changed']} | {a['tok_unparsable']} | "
                    f"{a['tok_unstable']} | {a['tok_crashes']} |")
+    out += ["", "ruff findings the to-keras outputs add:", ""]
+    out += [f"- {n} × {m}" for m, n in total["tok_ruff_new_messages"]] or ["- none"]
     out += ["", "Diagnostics of to-keras by code: " + (", ".join(f"{c} {n}" for c, n in total["tok_codes"].items()) or "none")]
     out += ["", "### lint", "",
             f"Files: {total['files']}, crashes: {total['lint_crashes']}, files reported as not parsing: {total['lint_errors']}.", "",
@@ -649,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_ruff and os.path.exists(args.ruff):
             compare_ruff(records, args.corpus, args.ruff)
     for r in records:
-        r.totf_output = None
+        r.totf_output = r.tok_output = None
     by_repo, total = summarise(records)
     header = (f"## Real code: {total['files']} files, {total['lines']} lines "
               f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {_git_head()}, -j {args.jobs}, "

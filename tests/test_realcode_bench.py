@@ -107,7 +107,7 @@ def test_plain_tensorflow_use_is_counted() -> None:
 def test_a_translated_file_loses_its_layer_calls(corpus: Path) -> None:
     r = _record(corpus, "me+models", "seq.py")
     assert (r.all_before, r.cp_before) == (4, 4)
-    assert r.totf_changed and r.all_after < r.all_before
+    assert r.totf_changed and r.all_after == 0 and r.keras_imports_after == 0
     assert not (r.totf_crash or r.totf_unparsable or r.totf_unstable)
     assert r.lint_crash is None and r.lines == TRANSLATABLE.count("\n") + 1
 
@@ -128,7 +128,7 @@ def test_to_keras_runs_on_plain_tensorflow_only(corpus: Path) -> None:
     r = _record(corpus, "you+tf", "mlp.py")
     assert r.plain_tf and (r.tfvars_before, r.tfops_before, r.tfmodules) == (2, 2, 1)
     assert r.tok_crash is None and not r.tok_unparsable and not r.tok_unstable
-    assert r.tfvars_after <= r.tfvars_before
+    assert r.tok_changed and (r.tfvars_after, r.tfops_after) == (0, 0)  # the MLP became Keras layers
     r = _record(corpus, "you+tf", "plain.py")
     assert not r.plain_tf and r.tok_seconds == 0.0 and not r.totf_changed
 
@@ -215,7 +215,12 @@ def test_ruff_comparison_finds_names_the_output_loses(tmp_path: Path) -> None:
     (corpus / "r" / "f.py").write_text("import os\nprint(os.sep)\n")
     out = tmp_path / "o.py"
     out.write_text("import sys\nprint(os.sep)\n")
-    rec = rc.FileRecord("r", "f.py", totf_output=str(out))
+    kept = tmp_path / "k.py"
+    kept.write_text("import os\nprint(os.sep)\nprint(x)\n")
+    rec = rc.FileRecord("r", "f.py", totf_output=str(out), tok_output=str(kept))
     rc.compare_ruff([rec], str(corpus), ruff)
     assert rec.ruff_new == ["F401 `sys` imported but unused", "F821 Undefined name `os`"]
     assert rec.ruff_before == {} and rec.ruff_after == {"F401": 1, "F821": 1}
+    assert rec.tok_ruff_new == ["F821 Undefined name `x`"]
+    _, total = rc.summarise([rec])
+    assert (total["ruff_new_f821"], total["ruff_new_f821_files"], total["tok_ruff_new_f821"]) == (1, 1, 1)
