@@ -384,6 +384,10 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
 # --------------------------------------------------------------------------- ruff
 
 
+# F811 names the line of the first definition: the same finding moves when lines are added above it
+_LINE_REF = re.compile(r"from (?:cell \d+, )?line \d+")
+
+
 def ruff_findings(paths: list[str], ruff: str) -> dict[str, list[str]]:
     """``ruff check --select F821,F811,F401`` findings per file: ["F821 Undefined name `x`", ...]."""
     out: dict[str, list[str]] = {p: [] for p in paths}
@@ -401,7 +405,7 @@ def ruff_findings(paths: list[str], ruff: str) -> dict[str, list[str]]:
             name = os.path.abspath(f.get("filename", ""))
             for p in chunk:
                 if os.path.abspath(p) == name:
-                    out[p].append(f"{f.get('code') or 'E999'} {f.get('message', '')}")
+                    out[p].append(f"{f.get('code') or 'E999'} {_LINE_REF.sub('from an earlier line', f.get('message', ''))}")
                     break
     return out
 

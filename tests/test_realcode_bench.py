@@ -212,15 +212,16 @@ def test_ruff_comparison_finds_names_the_output_loses(tmp_path: Path) -> None:
         pytest.skip("ruff is not installed")
     corpus = tmp_path / "c"
     (corpus / "r").mkdir(parents=True)
-    (corpus / "r" / "f.py").write_text("import os\nprint(os.sep)\n")
+    # a redefinition both have, at other lines, is not new
+    (corpus / "r" / "f.py").write_text("import os\nprint(os.sep)\ndef g(): pass\ndef g(): pass\n")
     out = tmp_path / "o.py"
-    out.write_text("import sys\nprint(os.sep)\n")
+    out.write_text("import sys\n\nprint(os.sep)\ndef g(): pass\ndef g(): pass\n")
     kept = tmp_path / "k.py"
-    kept.write_text("import os\nprint(os.sep)\nprint(x)\n")
+    kept.write_text("import os\nprint(os.sep)\ndef g(): pass\ndef g(): pass\nprint(x)\n")
     rec = rc.FileRecord("r", "f.py", totf_output=str(out), tok_output=str(kept))
     rc.compare_ruff([rec], str(corpus), ruff)
     assert rec.ruff_new == ["F401 `sys` imported but unused", "F821 Undefined name `os`"]
-    assert rec.ruff_before == {} and rec.ruff_after == {"F401": 1, "F821": 1}
+    assert rec.ruff_before == {"F811": 1} and rec.ruff_after == {"F401": 1, "F811": 1, "F821": 1}
     assert rec.tok_ruff_new == ["F821 Undefined name `x`"]
     _, total = rc.summarise([rec])
     assert (total["ruff_new_f821"], total["ruff_new_f821_files"], total["tok_ruff_new_f821"]) == (1, 1, 1)
