@@ -77,6 +77,10 @@ BUILDERS: list[tuple[str, str, int]] = [
 PIXEL_INPUTS = ("convnext", "efficientnet", "efficientnet_v2", "mobilenet_v3")
 CAFFE_INPUTS = ("vgg16", "vgg19", "resnet")  # their preprocess_input subtracts a mean from [0, 255]
 QUICK = ["MobileNetV3Small", "MobileNet", "MobileNetV2", "EfficientNetB0"]
+# run last (the most parameters: a slow machine finishes the others first)
+HEAVY = ["ResNet152", "ResNet152V2", "DenseNet201", "InceptionResNetV2", "EfficientNetB5", "EfficientNetB6",
+         "EfficientNetV2M", "ConvNeXtBase", "NASNetLarge", "EfficientNetB7", "EfficientNetV2L", "ConvNeXtLarge",
+         "ConvNeXtXLarge"]
 
 
 def installed_applications() -> Path:
@@ -349,6 +353,11 @@ def markdown(results: list[dict[str, Any]], tree: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _write_json(path: Path, tree: dict[str, Any], results: list[dict[str, Any]], complete: bool) -> None:
+    payload = {"tolerance": TOLERANCE, "translation": tree, "results": results, "complete": complete}
+    path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
@@ -361,9 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--corrupt", help=argparse.SUPPRESS)
+    parser.add_argument("--table", metavar="JSON", help="print the table of a --json file (a run cut short too) and stop")
     args = parser.parse_args(argv)
     if args.child:
         return _child(args)
+    if args.table:
+        saved = json.loads(Path(args.table).read_text(encoding="utf-8"))
+        print(markdown(saved["results"], saved["translation"]))
+        return 0
 
     names = [n for n, _, _ in BUILDERS]
     selected = args.only or (QUICK if args.quick else names)
@@ -374,12 +388,15 @@ def main(argv: list[str] | None = None) -> int:
     tree = translate_tree(work)
     print(f"to-tf on {len(tree['files'])} files of {installed_applications()}: exit {tree['rc']}, {tree['seconds']:.1f} s",
           file=sys.stderr)
-    results = []
-    for name in selected:
+    results: list[dict[str, Any]] = []
+    for name in sorted(selected, key=lambda n: HEAVY.index(n) if n in HEAVY else -1):
         r = run_builder(name, Path(tree["out"]), args.timeout, seed=args.seed, runs=args.runs)
         status = "pass" if r.get("pass") else f"FAIL {r.get('error', '')[:200]}"
-        print(f"  {name}: {status}", file=sys.stderr, flush=True)
+        print(f"  {name}: {status} ({r.get('child_s', 0):.0f} s)", file=sys.stderr, flush=True)
         results.append(r)
+        results.sort(key=lambda r: names.index(r["builder"]))
+        if args.json and args.json != "-":  # after every builder: a run cut short still has its figures
+            _write_json(Path(args.json), tree, results, complete=len(results) == len(selected))
     print(markdown(results, tree))
     worst = [r for r in results if "error" not in r]
     if worst:
@@ -387,12 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ntolerance max|a-b| <= {TOLERANCE:g} * max(1, max|a|); {sum(bool(r.get('pass')) for r in results)}/{len(results)} pass; "
               f"worst relative: {w['builder']} (inference {w['inference_diff']:.3g} of {w['inference_scale']:.3g}, "
               f"training {w['training_diff']:.3g} of {w['training_scale']:.3g})")
-    if args.json:
-        payload = json.dumps({"tolerance": TOLERANCE, "translation": tree, "results": results}, indent=1)
-        if args.json == "-":
-            print(payload)
-        else:
-            Path(args.json).write_text(payload, encoding="utf-8")
+    if args.json == "-":
+        print(json.dumps({"tolerance": TOLERANCE, "translation": tree, "results": results, "complete": True}, indent=1))
     return 0 if all(r.get("pass") for r in results) else 1
 
 
