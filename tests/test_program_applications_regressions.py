@@ -6,7 +6,7 @@
   with ``blocks_args = copy.deepcopy(blocks_args)``: moved into the graph function, the
   name became local to it and the first read raised UnboundLocalError. Such a name is now a
   default argument of the graph function.
-- A layer that gives back its input in inference (``Dropout``, ``Activation(None)``) was
+- (fixed on main in 08533ad, found here too) A layer that gives back its input in inference (``Dropout``, ``Activation(None)``) was
   left out of the translated functional model's ``layers`` and of Keras's depth order: with
   two of them on one branch of a graph, the layers of the branches sorted differently and
   the weights came in another order than Keras's.
