@@ -39,20 +39,7 @@ def layers() -> Any:
 
 def perturbed(weights: list[Any], seed: int = 0) -> list[Any]:
     """Keras's initial weights moved away from their initial values (zero biases and unit
-    BatchNorm statistics hide mistakes): noise on the scale of each array, biases non-zero,
-    variances kept positive."""
-    import numpy as np
+    BatchNorm statistics hide mistakes): ``kerastf_xlate.testing.perturb.perturbed``."""
+    from kerastf_xlate.testing.perturb import perturbed as perturbed_arrays
 
-    rng = np.random.default_rng(seed)
-    out = []
-    for w in weights:
-        w = np.asarray(w)
-        if not np.issubdtype(w.dtype, np.floating):
-            out.append(w)
-            continue
-        scale = float(np.abs(w).mean()) + 0.1
-        noisy = w + rng.normal(0.0, 0.3 * scale, size=w.shape).astype(w.dtype)
-        if np.all(w > 0):  # variances, scales: stay positive
-            noisy = np.abs(noisy) + 0.05
-        out.append(noisy.astype(w.dtype))
-    return out
+    return perturbed_arrays(weights, seed=seed)

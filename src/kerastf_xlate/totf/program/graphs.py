@@ -193,26 +193,23 @@ def _read(nodes: Sequence[ast.AST]) -> set[str]:
 
 
 def _read_before_write(stmts: list[ast.stmt]) -> set[str]:
-    """Names the statements may read before binding them (in source order, a cheap and
-    conservative approximation: any load that comes before the first store)."""
-    first_store: dict[str, tuple[int, int]] = {}
-    loads: list[tuple[str, tuple[int, int]]] = []
-    for n in _own_nodes(stmts):
-        if isinstance(n, ast.Name):
-            key = (n.lineno, n.col_offset)
-            if isinstance(n.ctx, ast.Store):
-                first_store[n.id] = min(first_store.get(n.id, key), key)
-            elif isinstance(n.ctx, ast.Load):
-                loads.append((n.id, key))
-    out = set()
-    for name, key in loads:
-        if name in first_store and key <= first_store[name]:
-            out.add(name)
-    # augmented assignments read before they write
-    for n in _own_nodes(stmts):
-        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
-            out.add(n.target.id)
-    return out
+    """Names the statements bind and may read before they surely bound them: a load counts
+    unless an earlier statement of the run, at its top level (not under an ``if``, a loop, a
+    ``try`` or a ``with``), bound the name. ``x = f(x)`` reads ``x`` first; a name bound only
+    under a condition may still be unbound when it is read. (Inside the graph function such
+    a name is local throughout, so it must start from the outer value: a default argument.)"""
+    binds = _bound(stmts)
+    surely: set[str] = set()
+    out: set[str] = set()
+    for s in stmts:
+        out |= {n.id for n in _own_nodes([s]) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - surely
+        for n in _own_nodes([s]):  # augmented assignments read before they write
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id not in surely:
+                out.add(n.target.id)
+        if isinstance(s, (ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                          ast.ClassDef)) or (isinstance(s, ast.AnnAssign) and s.value is not None):
+            surely |= _bound([s])
+    return out & binds
 
 
 def _escapes(stmts: list[ast.stmt]) -> ast.AST | None:
