@@ -88,7 +88,8 @@ def _adjust(cfg: Any, select: str | None, ignore: str | None) -> Any:
 
 def _lint_worker(path: str, config_path: str | None, select: str | None, ignore: str | None, to_keras: bool) -> Any:
     """Lint one file (module-level so that it can run in a worker process)."""
-    from kerastf_xlate.lint import FileResult, lint_bytes
+    from kerastf_xlate.lint import FileResult
+    from kerastf_xlate.lint_totf import lint_bytes
     from kerastf_xlate.sources import SourceError, read_bytes
 
     cfg = _adjust(_config_for(path, config_path), select, ignore)
@@ -124,7 +125,8 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
     standard input. Exit status: 0 clean, 1 something reported, 2 usage or file errors.
     """
     from kerastf_xlate.diagnostics import render
-    from kerastf_xlate.lint import FileResult, lint_bytes, source_error_diagnostic
+    from kerastf_xlate.lint import FileResult, source_error_diagnostic
+    from kerastf_xlate.lint_totf import lint_bytes
     from kerastf_xlate.sources import SourceError, iter_files
 
     if not paths:

@@ -15,7 +15,8 @@ import time
 
 from kerastf_xlate.config import Config, ConfigError, find_config
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.lint import lint_text, source_error_diagnostic
+from kerastf_xlate.lint import source_error_diagnostic
+from kerastf_xlate.lint_totf import lint_text
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError
 

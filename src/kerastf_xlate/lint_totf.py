@@ -1,0 +1,47 @@
+"""``xlate lint`` as users run it: lint's findings plus what ``to-tf`` would report.
+
+:mod:`kerastf_xlate.lint` reports the layers and arguments that block a translation; the
+reasons ``to-tf`` keeps a whole model, class or program as Keras (XL301..XL310: a builder
+it cannot follow, a Keras-only API on the model, training code it cannot reproduce...) come
+from to-tf's own analysis. This module runs that analysis (static, like lint: to-tf never
+imports TensorFlow or Keras nor runs the user's code) and hands its diagnostics to lint,
+which filters them with the configuration and ``# noqa`` comments like its own.
+
+It sits above both engines (lint is below to-tf in the package's layers), and is what the
+command line and the language server call.
+"""
+
+from __future__ import annotations
+
+from kerastf_xlate.config import Config
+from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.lint import FileResult
+from kerastf_xlate.lint import lint_bytes as _lint_bytes
+from kerastf_xlate.lint import lint_text as _lint_text
+from kerastf_xlate.rules import RuleSet
+
+__all__ = ["lint_bytes", "lint_text", "totf_diagnostics"]
+
+
+def totf_diagnostics(text: str, path: str, rules: RuleSet | None = None) -> list[Diagnostic]:
+    """What ``xlate to-tf`` reports for ``text`` (its diagnostics; the translation is dropped).
+
+    A failure of the translator (its own parser refusing what ``ast`` took, a bug) is
+    ``to-tf``'s to report; lint then reports its own findings only."""
+    from kerastf_xlate.totf import translate
+
+    try:
+        _, diags = translate(text, path, rules=rules)
+    except Exception:  # noqa: BLE001 - see the docstring: never a traceback from lint
+        return []
+    return diags
+
+
+def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None) -> list[Diagnostic]:
+    """:func:`kerastf_xlate.lint.lint_text` with to-tf's reasons for keeping models as Keras."""
+    return _lint_text(text, path, rules, config, cell, extra=lambda t, p: totf_diagnostics(t, p, rules))
+
+
+def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
+    """:func:`kerastf_xlate.lint.lint_bytes` with to-tf's reasons for keeping models as Keras."""
+    return _lint_bytes(path, data, rules, config, extra=lambda t, p: totf_diagnostics(t, p, rules))
