@@ -185,24 +185,51 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
 
 
 @main.command("rules")
+@click.argument("layers", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
 @click.option("--status", type=click.Choice(["translated", "structural", "none", "removed"]), multiple=True,
               help="Only rules with this status (repeatable).")
-def rules_cmd(fmt: str, status: tuple[str, ...]) -> None:
-    """List every Keras layer with its TensorFlow counterpart, or why there is none."""
-    from kerastf_xlate.table import render_json, render_markdown, render_table
+def rules_cmd(layers: tuple[str, ...], fmt: str, status: tuple[str, ...]) -> None:
+    """List every Keras layer with its TensorFlow counterpart, or why there is none.
 
+    With LAYERS (e.g. `xlate rules LSTM`): everything the rule says about them, including
+    why a layer has no counterpart and what to do instead (what XL101 points to)."""
+    from kerastf_xlate.table import render_detail, render_json, render_markdown, render_table
+
+    if layers:
+        ruleset = _load_rules()
+        by_lower = {n.lower(): r for r in ruleset for n in (r.layer, *r.names, *r.functions)}
+        unknown = [n for n in layers if n.lower() not in by_lower]
+        if unknown:
+            _err(f"error: no rule for {', '.join(unknown)} (`xlate rules` lists them all)")
+            sys.exit(EXIT_ERROR)
+        if fmt == "json":
+            click.echo(render_json([by_lower[n.lower()] for n in layers]), nl=False)
+        else:
+            click.echo("\n".join(render_detail(by_lower[n.lower()]) for n in layers), nl=False)
+        return
     rules = [r for r in _load_rules() if not status or r.status in status]
     text = {"table": render_table, "markdown": render_markdown, "json": render_json}[fmt](rules)
     click.echo(text, nl=False)
 
 
 @main.command("codes")
+@click.argument("wanted", nargs=-1, metavar="[CODE]...")
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True)
-def codes_cmd(fmt: str) -> None:
-    """List the diagnostic codes (stable) with what each means."""
-    from kerastf_xlate.codes import CODES, render_markdown
+def codes_cmd(wanted: tuple[str, ...], fmt: str) -> None:
+    """List the diagnostic codes (stable) with what each means.
 
+    With CODEs (e.g. `xlate codes XL301`): each one's full explanation (what it does, why,
+    an example, the fix), as `ruff rule` prints it."""
+    from kerastf_xlate.codes import CODES, render_detail, render_markdown
+
+    if wanted:
+        unknown = [c for c in wanted if c.upper() not in CODES]
+        if unknown:
+            _err(f"error: unknown code {', '.join(unknown)} (`xlate codes` lists them all)")
+            sys.exit(EXIT_ERROR)
+        click.echo("\n".join(render_detail(CODES[c.upper()]) for c in wanted), nl=False)
+        return
     if fmt == "markdown":
         click.echo(render_markdown(), nl=False)
         return

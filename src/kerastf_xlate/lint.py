@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import blockers
+from kerastf_xlate.args import blockers, short_message
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic, Severity
@@ -158,11 +158,14 @@ def suppressed(line: str, code: str) -> bool:
 
 
 def rule_message(rule: Rule) -> tuple[str, str]:
-    """(code, message) for a use of a layer with no counterpart."""
+    """(code, message) for a use of a layer with no counterpart: one short sentence; why, and
+    what to do instead, is the rule's to say (``xlate rules LAYER``), as Ruff's ``ruff rule``."""
     if rule.status == "removed":
-        repl = f" Replaced by `{rule.replaced_by}`." if rule.replaced_by else ""
-        return "XL102", f"`{rule.layer}` is not in Keras 3: {rule.reason}{repl} Instead: {rule.instead}"
-    return "XL101", f"`{rule.layer}` has no TensorFlow low-level counterpart: {rule.reason} Instead: {rule.instead}"
+        repl = f"; use `{rule.replaced_by}`" if rule.replaced_by else ""
+        return "XL102", short_message(f"`{rule.layer}` is not in Keras 3{repl} (see `xlate rules {rule.layer}`)",
+                                      f"`{rule.layer}` is not in Keras 3{repl}")
+    return "XL101", short_message(f"`{rule.layer}` has no TensorFlow low-level counterpart (see `xlate rules {rule.layer}`)",
+                                  f"`{rule.layer}` has no TensorFlow low-level counterpart (`xlate rules` says why)")
 
 
 @dataclass
