@@ -207,10 +207,10 @@ async def test_open_publishes_the_same_diagnostics_as_xlate_lint(client: Client,
         # 1-based lines and code-point columns -> 0-based lines and UTF-16 units
         line = lines[w["line"] - 1]
         assert d.range.start.line == w["line"] - 1
-        assert d.range.start.character == len(line[: w["col"]].encode("utf-16-le")) // 2
+        assert d.range.start.character == len(line[: w["col"] - 1].encode("utf-16-le")) // 2
         assert d.range.end.line == w["end_line"] - 1
         end_line = lines[w["end_line"] - 1]
-        assert d.range.end.character == len(end_line[: w["end_col"]].encode("utf-16-le")) // 2
+        assert d.range.end.character == len(end_line[: w["end_col"] - 1].encode("utf-16-le")) // 2
     lstm = got[0]
     assert lstm.range.start.line == 4
     assert lstm.range.start.character == lines[4].index("layers.LSTM") + 1  # the emoji is 2 UTF-16 units

@@ -251,6 +251,9 @@ def _translate_options(func: Any) -> Any:
         click.option("--allow-output-inside", is_flag=True, help="Allow an output directory inside an input directory."),
         click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores)."),
         click.option("-q", "--quiet", is_flag=True, help="Do not report untranslated code on stderr."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True,
+                     help="Format of the report of what is not translated (as `xlate lint`); a machine format goes to "
+                          "stdout unless the translation or a diff is printed there."),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -292,7 +295,7 @@ def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, version=__version__, **kwargs))
 
 
 @main.command("to-keras")
@@ -303,7 +306,7 @@ def to_keras(**kwargs: Any) -> None:
     from kerastf_xlate.translate_cmd import run_translate
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(make_transform, **kwargs))
+    sys.exit(run_translate(make_transform, version=__version__, **kwargs))
 
 
 @main.command()
@@ -313,7 +316,11 @@ def to_keras(**kwargs: Any) -> None:
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
 @click.option("--input-shape", type=InputShape(), help="Input shape for models that declare none, e.g. 28,28,1.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
-def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: an array of one record per model and mode on stdout (docs/output.md).")
+@click.option("-v", "--verbose", is_flag=True, help="Also show TensorFlow's own log lines (absl, oneDNN).")
+def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int,
+           fmt: str, verbose: bool) -> None:
     """Execute the original and the translation on the same inputs and weights, and compare.
 
     This runs your code and imports TensorFlow and Keras (the [verify] extra), in a child
@@ -331,7 +338,7 @@ def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tup
     from kerastf_xlate.verify_process import run_verify
 
     sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed,
-                        echo=click.echo, echo_err=_err))
+                        echo=click.echo, echo_err=_err, fmt=fmt, verbose=verbose))
 
 
 @main.command()
