@@ -63,9 +63,17 @@ def test_noqa_silences_a_kept_as_keras_reason() -> None:
 
 def test_a_layer_is_reported_once_by_lint_not_again_by_the_program_form() -> None:
     # to-tf's program form names a removed layer again as XL101 at the same place
-    code = "from keras import layers\nlayers.CategoryCrossing()\n"
-    assert "XL101" in {d.code for d in totf_diagnostics(code, "m.py", RULES)}
-    assert [d.code for d in lint_text(code, "m.py", RULES, Config())] == ["XL102"]
+    code = ("import keras\nfrom keras import layers\n\ninputs = keras.Input((2,))\n"
+            "model = keras.Model(inputs, layers.CategoryCrossing()(inputs))\n")
+    assert (5, 28, "XL101") in _where(totf_diagnostics(code, "m.py", RULES))
+    got = _where(lint_text(code, "m.py", RULES, Config()))
+    assert (5, 28, "XL102") in got and not any(c == "XL101" for _, _, c in got), got
+
+
+def test_a_file_without_a_model_does_not_load_to_tf() -> None:
+    # lint's own findings are all to-tf says about loose layer calls (tests/test_static_imports.py:
+    # lint on such a file does not even import LibCST)
+    assert totf_diagnostics("from keras import layers\nrnn = layers.LSTM(2)\n", "m.py", RULES) == []
 
 
 def test_notebook_positions_are_relative_to_the_cell() -> None:

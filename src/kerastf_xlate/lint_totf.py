@@ -13,6 +13,8 @@ command line and the language server call.
 
 from __future__ import annotations
 
+import re
+
 from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.lint import FileResult
@@ -23,11 +25,20 @@ from kerastf_xlate.rules import RuleSet
 __all__ = ["lint_bytes", "lint_text", "totf_diagnostics"]
 
 
+# What to-tf translates as a unit, and so may keep as Keras with a reason: a model, an Input,
+# a Layer or Model subclass. A source without any of these words has nothing of that kind,
+# and lint's own findings are all to-tf would say about its layer calls; lint then does not
+# load to-tf (nor LibCST) at all, which keeps it fast on every keystroke in an editor.
+_UNIT_WORDS = re.compile(r"\b(?:Model|Sequential|Input|InputLayer|Layer)\b")
+
+
 def totf_diagnostics(text: str, path: str, rules: RuleSet | None = None) -> list[Diagnostic]:
     """What ``xlate to-tf`` reports for ``text`` (its diagnostics; the translation is dropped).
 
     A failure of the translator (its own parser refusing what ``ast`` took, a bug) is
     ``to-tf``'s to report; lint then reports its own findings only."""
+    if not _UNIT_WORDS.search(text):
+        return []
     from kerastf_xlate.totf import translate
 
     try:
