@@ -193,8 +193,8 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
 
 # More diagnostics of the same source from a layer above this one: ``(text, path) ->
 # diagnostics`` (``xlate lint`` passes to-tf's reasons for keeping models as Keras, see
-# :mod:`kerastf_xlate.lint_totf`). Positions are in ``text``; lint filters them (configuration,
-# ``# noqa``) and drops those it reports itself at the same place.
+# :mod:`kerastf_xlate.lint_totf`). Positions are in ``text``; lint filters them with the
+# configuration and suppression comments, and drops those it reports itself at the same place.
 Extra = Callable[[str, str], list[Diagnostic]]
 
 
