@@ -286,6 +286,8 @@ class InputShape(click.ParamType):
 @_translate_options
 @click.option("--input-shape", type=InputShape(),
               help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
+@click.option("--report", "report", type=_Path(dir_okay=False),
+              help="Also write a Markdown summary of the run here: files and layer calls translated, what kept the rest as Keras.")
 def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
     from kerastf_xlate.totf import make_transform

@@ -76,6 +76,8 @@ def run_translate(
     reconcile: Callable[[list[TransformResult], list[str]], list[TransformResult]] | None = None,
     fmt: str = "text",
     version: str = "",
+    report: str | None = None,
+    command: str = "xlate to-tf",
 ) -> int:
     """Translate ``paths``; return the exit status.
 
@@ -160,6 +162,12 @@ def run_translate(
             computed = list(reconcile(computed, roots))  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
+    if report:
+        from kerastf_xlate.report import render_markdown, summarise
+        from kerastf_xlate.rules import default_rules
+
+        summary = render_markdown(summarise([r for r, _ in results], default_rules()), command)
+        _write(report, summary.encode("utf-8"), report, errors)
     diags = []  # type: ignore[var-annotated]
     for result, dest in results:
         diags += result.diagnostics
