@@ -218,6 +218,23 @@ async def test_open_publishes_the_same_diagnostics_as_xlate_lint(client: Client,
 
 
 @module_loop
+async def test_kept_as_keras_reasons_are_published_like_xlate_lint(client: Client, project: Path):
+    """XL3xx (why to-tf keeps a model as Keras) reach the editor as lint reports them: the
+    same codes and messages, underlined to the end of the line (they have no end position)."""
+    text = (Path(__file__).parent / "cases" / "lint" / "kept_builder_loop.py").read_text(encoding="utf-8")
+    path = project / "builder.py"
+    uri = open_doc(client, path, text)
+    got = await diagnostics(client, uri)
+    want = cli_lint(text, path)
+    assert [d["code"] for d in want][:2] == ["XL301", "XL305"]
+    assert [(d.code, d.message) for d in got] == [(d["code"], d["message"]) for d in want]
+    loop = got[0]
+    line = split_lines(text)[7]
+    assert (loop.range.start.line, loop.range.start.character) == (7, line.index("for"))
+    assert (loop.range.end.line, loop.range.end.character) == (7, len(line))
+
+
+@module_loop
 async def test_per_file_ignores_follow_the_document_path(client: Client, project: Path):
     uri = open_doc(client, project / "legacy_model.py", MODEL)
     got = await diagnostics(client, uri)
