@@ -54,6 +54,17 @@ def test_select_and_ignore_apply_to_kept_as_keras_reasons() -> None:
     assert {d.code for d in lint_text(BUILDER, "m.py", RULES, Config(select=("XL1", "XL2")))} == set()
 
 
+def test_ignoring_every_xl3_code_skips_to_tf(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import kerastf_xlate.lint_totf as module
+
+    def boom(*args):  # type: ignore[no-untyped-def]
+        raise AssertionError("to-tf's analysis ran although no XL3xx code is reported")
+
+    monkeypatch.setattr(module, "totf_diagnostics", boom)
+    assert lint_text(BUILDER, "m.py", RULES, Config(ignore=("XL3",))) == []
+    assert lint_text(BUILDER, "m.py", RULES, Config(select=("XL1", "XL2"))) == []
+
+
 def test_noqa_silences_a_kept_as_keras_reason() -> None:
     noisy = BUILDER.replace("for units in sizes:", "for units in sizes:  # noqa: XL301")
     assert 8 not in {d.line for d in lint_text(noisy, "m.py", RULES, Config())}

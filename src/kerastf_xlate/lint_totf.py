@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
+from kerastf_xlate.codes import CODES
 from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.lint import FileResult
+from kerastf_xlate.lint import Extra, FileResult
 from kerastf_xlate.lint import lint_bytes as _lint_bytes
 from kerastf_xlate.lint import lint_text as _lint_text
 from kerastf_xlate.rules import RuleSet
@@ -48,11 +49,22 @@ def totf_diagnostics(text: str, path: str, rules: RuleSet | None = None) -> list
     return diags
 
 
+_KEPT_CODES = tuple(c for c in CODES if c.startswith("XL3"))
+
+
+def _extra(path: str, rules: RuleSet, config: Config) -> Extra | None:
+    """to-tf's analysis, unless the configuration reports none of its XL3xx codes for
+    ``path`` (``--ignore XL3``: the layer-level lint alone, which never loads to-tf)."""
+    if not any(config.enabled(c, path) for c in _KEPT_CODES):
+        return None
+    return lambda t, p: totf_diagnostics(t, p, rules)
+
+
 def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None) -> list[Diagnostic]:
     """:func:`kerastf_xlate.lint.lint_text` with to-tf's reasons for keeping models as Keras."""
-    return _lint_text(text, path, rules, config, cell, extra=lambda t, p: totf_diagnostics(t, p, rules))
+    return _lint_text(text, path, rules, config, cell, extra=_extra(path, rules, config))
 
 
 def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
     """:func:`kerastf_xlate.lint.lint_bytes` with to-tf's reasons for keeping models as Keras."""
-    return _lint_bytes(path, data, rules, config, extra=lambda t, p: totf_diagnostics(t, p, rules))
+    return _lint_bytes(path, data, rules, config, extra=_extra(path, rules, config))
