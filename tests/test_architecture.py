@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "kerastf_xlate"
 # top to bottom; a module belongs to the first entry that is it or one of its packages
 LAYERS: list[tuple[str, ...]] = [
     ("cli", "lsp", "__main__"),
-    ("translate_cmd", "runner", "table", "notebooks", "verify_process", "tree"),
+    ("translate_cmd", "runner", "table", "notebooks", "verify_process", "tree", "lint_totf", "report"),
     ("tokeras",),
     ("totf",),
     ("layers",),

@@ -76,10 +76,10 @@ def test_json_format(project: Path) -> None:
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert [(d["path"], d["line"], d["col"], d["code"], d["severity"]) for d in data] == [
-        ("m.py", 3, 6, "XL101", "warning"),
-        ("m.py", 4, 35, "XL203", "info"),
+        ("m.py", 3, 7, "XL101", "warning"),  # 1-based columns, as the text format prints them
+        ("m.py", 4, 36, "XL203", "info"),
     ]
-    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 17 and data[0]["cell"] is None
+    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 18 and data[0]["cell"] is None
     assert data[0]["message"].startswith("`LSTM` has no TensorFlow")
 
 

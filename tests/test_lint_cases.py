@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kerastf_xlate.config import Config
-from kerastf_xlate.lint import lint_text
+from kerastf_xlate.lint_totf import lint_text
 from kerastf_xlate.rules import default_rules
 
 RULES = default_rules()

@@ -207,14 +207,31 @@ async def test_open_publishes_the_same_diagnostics_as_xlate_lint(client: Client,
         # 1-based lines and code-point columns -> 0-based lines and UTF-16 units
         line = lines[w["line"] - 1]
         assert d.range.start.line == w["line"] - 1
-        assert d.range.start.character == len(line[: w["col"]].encode("utf-16-le")) // 2
+        assert d.range.start.character == len(line[: w["col"] - 1].encode("utf-16-le")) // 2
         assert d.range.end.line == w["end_line"] - 1
         end_line = lines[w["end_line"] - 1]
-        assert d.range.end.character == len(end_line[: w["end_col"]].encode("utf-16-le")) // 2
+        assert d.range.end.character == len(end_line[: w["end_col"] - 1].encode("utf-16-le")) // 2
     lstm = got[0]
     assert lstm.range.start.line == 4
     assert lstm.range.start.character == lines[4].index("layers.LSTM") + 1  # the emoji is 2 UTF-16 units
     assert lstm.range.end.character - lstm.range.start.character == len("layers.LSTM")
+
+
+@module_loop
+async def test_kept_as_keras_reasons_are_published_like_xlate_lint(client: Client, project: Path):
+    """XL3xx (why to-tf keeps a model as Keras) reach the editor as lint reports them: the
+    same codes and messages, underlined to the end of the line (they have no end position)."""
+    text = (Path(__file__).parent / "cases" / "lint" / "kept_builder_loop.py").read_text(encoding="utf-8")
+    path = project / "builder.py"
+    uri = open_doc(client, path, text)
+    got = await diagnostics(client, uri)
+    want = cli_lint(text, path)
+    assert [d["code"] for d in want][:2] == ["XL301", "XL305"]
+    assert [(d.code, d.message) for d in got] == [(d["code"], d["message"]) for d in want]
+    loop = got[0]
+    line = split_lines(text)[7]
+    assert (loop.range.start.line, loop.range.start.character) == (7, line.index("for"))
+    assert (loop.range.end.line, loop.range.end.character) == (7, len(line))
 
 
 @module_loop

@@ -91,7 +91,7 @@ def test_cli_text_json_github_sarif(tmp_path: Path) -> None:
     assert text.returncode == 1
     assert text.stdout.startswith("nb.ipynb:cell 3:2:1: XL101 `SimpleRNN` has no TensorFlow")
     (d,) = json.loads(xlate("lint", "--format", "json", "nb.ipynb", cwd=tmp_path).stdout)
-    assert (d["cell"], d["line"], d["col"]) == (3, 2, 0)
+    assert (d["cell"], d["line"], d["col"]) == (3, 2, 1)
     github = xlate("lint", "--format", "github", "nb.ipynb", cwd=tmp_path).stdout
     assert github.startswith("::warning file=nb.ipynb,line=2,col=1,title=XL101 (cell 3)::")
     (result,) = json.loads(xlate("lint", "--format", "sarif", "nb.ipynb", cwd=tmp_path).stdout)["runs"][0]["results"]

@@ -4,4 +4,6 @@ The static entry points (``lint``, ``to-tf``, ``to-keras``) never import TensorF
 Keras and never execute the user's code; only :mod:`kerastf_xlate.verify` does.
 """
 
+# The one place the version is written (pyproject.toml reads it; CHANGELOG.md has a section
+# for it; the pre-commit snippets in README.md and docs/editors.md name its tag).
 __version__ = "0.1.0"

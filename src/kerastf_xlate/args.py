@@ -84,6 +84,16 @@ def _is_activation_callable(node: ast.AST) -> bool:
     return name in ACTIVATIONS and len(parts) > 1 and parts[0] in ("tf", "keras", "tensorflow", "activations", "ops")
 
 
+# A message is one short sentence (Ruff's rule); the explanation is behind `xlate rules LAYER`
+# and `xlate codes CODE`.
+MESSAGE_LIMIT = 120
+
+
+def short_message(full: str, short: str) -> str:
+    """``full`` when it fits in :data:`MESSAGE_LIMIT` characters, else ``short``."""
+    return full if len(full) <= MESSAGE_LIMIT else short
+
+
 def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list[Blocker]:
     """Everything in this call that blocks a faithful translation, in argument order.
 
@@ -103,7 +113,8 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
         shown = f"`{layer}({spec.name}={_src(node)})`"
         if spec.blocks is not None:
             if value is UNKNOWN or value != spec.default_value():
-                out.append(Blocker("XL202", spec.name, f"{shown} blocks translation: {spec.blocks}", node))
+                out.append(Blocker("XL202", spec.name, short_message(f"{shown} blocks translation: {spec.blocks.split(';')[0]}",
+                                                                     f"{shown} blocks translation (see `xlate rules {layer}`)"), node))
             continue
         if spec.values:
             if value is UNKNOWN:
@@ -111,14 +122,16 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
             elif not (isinstance(value, str) and value.lower() in {k.lower() for k in spec.values}) and not (
                 spec.supported and value in spec.supported_values()  # type: ignore[operator]
             ):
-                out.append(Blocker("XL201", spec.name, f"{shown} blocks translation: supported values are {', '.join(map(repr, spec.values))}", node))
+                out.append(Blocker("XL201", spec.name, short_message(f"{shown} blocks translation; supported: {', '.join(map(repr, spec.values))}",
+                                                                     f"{shown} blocks translation (see `xlate rules {layer}`)"), node))
             continue
         if spec.supported is not None:
             allowed = spec.supported_values() or []
             if value is UNKNOWN:
                 out.append(Blocker("XL203", spec.name, f"{shown}: the value is not a literal; the translation supports {', '.join(spec.supported)}", node))
             elif value not in allowed:
-                out.append(Blocker("XL201", spec.name, f"{shown} blocks translation: supported values are {', '.join(spec.supported)}", node))
+                out.append(Blocker("XL201", spec.name, short_message(f"{shown} blocks translation; supported: {', '.join(spec.supported)}",
+                                                                     f"{shown} blocks translation (see `xlate rules {layer}`)"), node))
             continue
         if spec.kind == "activation":
             if isinstance(value, str):

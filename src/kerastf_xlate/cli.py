@@ -88,7 +88,8 @@ def _adjust(cfg: Any, select: str | None, ignore: str | None) -> Any:
 
 def _lint_worker(path: str, config_path: str | None, select: str | None, ignore: str | None, to_keras: bool) -> Any:
     """Lint one file (module-level so that it can run in a worker process)."""
-    from kerastf_xlate.lint import FileResult, lint_bytes
+    from kerastf_xlate.lint import FileResult
+    from kerastf_xlate.lint_totf import lint_bytes
     from kerastf_xlate.sources import SourceError, read_bytes
 
     cfg = _adjust(_config_for(path, config_path), select, ignore)
@@ -124,7 +125,8 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
     standard input. Exit status: 0 clean, 1 something reported, 2 usage or file errors.
     """
     from kerastf_xlate.diagnostics import render
-    from kerastf_xlate.lint import FileResult, lint_bytes, source_error_diagnostic
+    from kerastf_xlate.lint import FileResult, source_error_diagnostic
+    from kerastf_xlate.lint_totf import lint_bytes
     from kerastf_xlate.sources import SourceError, iter_files
 
     if not paths:
@@ -183,24 +185,51 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
 
 
 @main.command("rules")
+@click.argument("layers", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
 @click.option("--status", type=click.Choice(["translated", "structural", "none", "removed"]), multiple=True,
               help="Only rules with this status (repeatable).")
-def rules_cmd(fmt: str, status: tuple[str, ...]) -> None:
-    """List every Keras layer with its TensorFlow counterpart, or why there is none."""
-    from kerastf_xlate.table import render_json, render_markdown, render_table
+def rules_cmd(layers: tuple[str, ...], fmt: str, status: tuple[str, ...]) -> None:
+    """List every Keras layer with its TensorFlow counterpart, or why there is none.
 
+    With LAYERS (e.g. `xlate rules LSTM`): everything the rule says about them, including
+    why a layer has no counterpart and what to do instead (what XL101 points to)."""
+    from kerastf_xlate.table import render_detail, render_json, render_markdown, render_table
+
+    if layers:
+        ruleset = _load_rules()
+        by_lower = {n.lower(): r for r in ruleset for n in (r.layer, *r.names, *r.functions)}
+        unknown = [n for n in layers if n.lower() not in by_lower]
+        if unknown:
+            _err(f"error: no rule for {', '.join(unknown)} (`xlate rules` lists them all)")
+            sys.exit(EXIT_ERROR)
+        if fmt == "json":
+            click.echo(render_json([by_lower[n.lower()] for n in layers]), nl=False)
+        else:
+            click.echo("\n".join(render_detail(by_lower[n.lower()]) for n in layers), nl=False)
+        return
     rules = [r for r in _load_rules() if not status or r.status in status]
     text = {"table": render_table, "markdown": render_markdown, "json": render_json}[fmt](rules)
     click.echo(text, nl=False)
 
 
 @main.command("codes")
+@click.argument("wanted", nargs=-1, metavar="[CODE]...")
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True)
-def codes_cmd(fmt: str) -> None:
-    """List the diagnostic codes (stable) with what each means."""
-    from kerastf_xlate.codes import CODES, render_markdown
+def codes_cmd(wanted: tuple[str, ...], fmt: str) -> None:
+    """List the diagnostic codes (stable) with what each means.
 
+    With CODEs (e.g. `xlate codes XL301`): each one's full explanation (what it does, why,
+    an example, the fix), as `ruff rule` prints it."""
+    from kerastf_xlate.codes import CODES, render_detail, render_markdown
+
+    if wanted:
+        unknown = [c for c in wanted if c.upper() not in CODES]
+        if unknown:
+            _err(f"error: unknown code {', '.join(unknown)} (`xlate codes` lists them all)")
+            sys.exit(EXIT_ERROR)
+        click.echo("\n".join(render_detail(CODES[c.upper()]) for c in wanted), nl=False)
+        return
     if fmt == "markdown":
         click.echo(render_markdown(), nl=False)
         return
@@ -222,6 +251,9 @@ def _translate_options(func: Any) -> Any:
         click.option("--allow-output-inside", is_flag=True, help="Allow an output directory inside an input directory."),
         click.option("-j", "--jobs", type=int, default=None, help="Processes to use (default: all cores)."),
         click.option("-q", "--quiet", is_flag=True, help="Do not report untranslated code on stderr."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True,
+                     help="Format of the report of what is not translated (as `xlate lint`); a machine format goes to "
+                          "stdout unless the translation or a diff is printed there."),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -254,6 +286,8 @@ class InputShape(click.ParamType):
 @_translate_options
 @click.option("--input-shape", type=InputShape(),
               help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
+@click.option("--report", "report", type=_Path(dir_okay=False),
+              help="Also write a Markdown summary of the run here: files and layer calls translated, what kept the rest as Keras.")
 def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
     from kerastf_xlate.totf import make_transform
@@ -263,7 +297,7 @@ def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, version=__version__, **kwargs))
 
 
 @main.command("to-keras")
@@ -274,7 +308,7 @@ def to_keras(**kwargs: Any) -> None:
     from kerastf_xlate.translate_cmd import run_translate
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(make_transform, **kwargs))
+    sys.exit(run_translate(make_transform, version=__version__, **kwargs))
 
 
 @main.command()
@@ -284,7 +318,11 @@ def to_keras(**kwargs: Any) -> None:
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
 @click.option("--input-shape", type=InputShape(), help="Input shape for models that declare none, e.g. 28,28,1.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
-def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: an array of one record per model and mode on stdout (docs/output.md).")
+@click.option("-v", "--verbose", is_flag=True, help="Also show TensorFlow's own log lines (absl, oneDNN).")
+def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int,
+           fmt: str, verbose: bool) -> None:
     """Execute the original and the translation on the same inputs and weights, and compare.
 
     This runs your code and imports TensorFlow and Keras (the [verify] extra), in a child
@@ -302,7 +340,7 @@ def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tup
     from kerastf_xlate.verify_process import run_verify
 
     sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed,
-                        echo=click.echo, echo_err=_err))
+                        echo=click.echo, echo_err=_err, fmt=fmt, verbose=verbose))
 
 
 @main.command()

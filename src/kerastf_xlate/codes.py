@@ -45,9 +45,10 @@ _ALL = [
         "no-tf-counterpart",
         "A Keras layer that has no faithful TensorFlow low-level counterpart.",
         "`xlate to-tf` keeps such a layer as a Keras object held by the translated module, so the "
-        "result still needs Keras. The message gives the reason and what to do instead.",
+        "result still needs Keras. The message names the layer; `xlate rules LAYER` (and "
+        "docs/mapping.md) give the reason and what to do instead.",
         "from keras import layers\nlayers.LSTM(64)",
-        "Keep Keras for this layer, or hand-write it with the TensorFlow API the message names.",
+        "Keep Keras for this layer, or hand-write it with the TensorFlow API `xlate rules LAYER` names.",
     ),
     Code(
         "XL102",
@@ -245,6 +246,13 @@ _ALL = [
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def render_detail(code: Code) -> str:
+    """One code's documentation as ``xlate codes CODE`` prints it (Ruff's ``ruff rule``)."""
+    example = "\n".join("    " + line for line in code.example.splitlines())
+    return (f"{code.code} {code.name} ({code.severity.value})\n\n{code.summary}\n\nWhy: {code.why}\n\n"
+            f"Example:\n\n{example}\n\nFix: {code.fix}\n")
 
 
 def render_markdown() -> str:

@@ -27,7 +27,8 @@ class Fix:
 @functools.total_ordering
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding at one place. Lines are 1-based, columns 0-based (in characters).
+    """One finding at one place. Lines are 1-based, columns 0-based (in characters) in this
+    record; every output format prints columns 1-based.
 
     ``cell`` is the 1-based notebook cell for ``.ipynb`` files (lines are then relative
     to the cell), ``None`` otherwise.
@@ -60,8 +61,14 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.col + 1}"
 
     def to_dict(self) -> dict[str, object]:
+        """The JSON record (``--format json``, docs/output.md): lines and columns 1-based, as
+        the text, GitHub and SARIF formats print them (Ruff's convention); ``end_col`` is the
+        column just after the range."""
         data = asdict(self)
         data["severity"] = self.severity.value
+        data["col"] = self.col + 1
+        if self.end_col is not None:
+            data["end_col"] = self.end_col + 1
         return data
 
 
@@ -71,6 +78,7 @@ def format_text(diags: Iterable[Diagnostic]) -> str:
 
 
 def format_json(diags: Iterable[Diagnostic]) -> str:
+    """A JSON array of :meth:`Diagnostic.to_dict` records (1-based lines and columns)."""
     return json.dumps([d.to_dict() for d in diags], indent=2) + "\n"
 
 

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import blockers
+from kerastf_xlate.args import blockers, short_message
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic, Severity
@@ -158,11 +158,14 @@ def suppressed(line: str, code: str) -> bool:
 
 
 def rule_message(rule: Rule) -> tuple[str, str]:
-    """(code, message) for a use of a layer with no counterpart."""
+    """(code, message) for a use of a layer with no counterpart: one short sentence; why, and
+    what to do instead, is the rule's to say (``xlate rules LAYER``), as Ruff's ``ruff rule``."""
     if rule.status == "removed":
-        repl = f" Replaced by `{rule.replaced_by}`." if rule.replaced_by else ""
-        return "XL102", f"`{rule.layer}` is not in Keras 3: {rule.reason}{repl} Instead: {rule.instead}"
-    return "XL101", f"`{rule.layer}` has no TensorFlow low-level counterpart: {rule.reason} Instead: {rule.instead}"
+        repl = f"; use `{rule.replaced_by}`" if rule.replaced_by else ""
+        return "XL102", short_message(f"`{rule.layer}` is not in Keras 3{repl} (see `xlate rules {rule.layer}`)",
+                                      f"`{rule.layer}` is not in Keras 3{repl}")
+    return "XL101", short_message(f"`{rule.layer}` has no TensorFlow low-level counterpart (see `xlate rules {rule.layer}`)",
+                                  f"`{rule.layer}` has no TensorFlow low-level counterpart (`xlate rules` says why)")
 
 
 @dataclass
@@ -188,23 +191,35 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
     return out
 
 
-def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None) -> list[Diagnostic]:
+# More diagnostics of the same source from a layer above this one: ``(text, path) ->
+# diagnostics`` (``xlate lint`` passes to-tf's reasons for keeping models as Keras, see
+# :mod:`kerastf_xlate.lint_totf`). Positions are in ``text``; lint filters them with the
+# configuration and suppression comments, and drops those it reports itself at the same place.
+Extra = Callable[[str, str], list[Diagnostic]]
+
+
+def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None,
+              extra: Extra | None = None) -> list[Diagnostic]:
     """Lint one Python source. Raises :class:`SourceError` when it does not parse."""
     tree = parse(text, path)
     if "keras" not in text:  # no import of keras can exist: nothing to resolve
         return []
     lines = source_lines(text)
-    return _diagnose(tree, path, rules, config, lambda line: (cell, line, lines[line - 1] if line - 1 < len(lines) else ""))
+    more = extra(text, path) if extra is not None else []
+    return _diagnose(tree, path, rules, config, lambda line: (cell, line, lines[line - 1] if line - 1 < len(lines) else ""), more)
 
 
 def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
-              locate: Callable[[int], tuple[int | None, int, str]]) -> list[Diagnostic]:
-    """Diagnostics for a parsed tree; ``locate(line)`` gives (cell, line in the cell, its text)."""
+              locate: Callable[[int], tuple[int | None, int, str]], more: list[Diagnostic] | None = None) -> list[Diagnostic]:
+    """Diagnostics for a parsed tree; ``locate(line)`` gives (cell, line in the cell, its text);
+    ``more`` are diagnostics of a layer above (positions in the tree's numbering)."""
     uses = find_uses(tree, set(rules.by_name))
     diags = []
+    layer_found: set[tuple[int, int]] = set()  # where lint finds something, reported or not (tree numbering)
     for f in findings_for_uses(uses, rules):
         node = f.node
         cell, line, src_line = locate(node.lineno)  # type: ignore[attr-defined]
+        layer_found.add((node.lineno, char_col([src_line], 1, node.col_offset)))  # type: ignore[attr-defined]
         if not config.enabled(f.code, path) or suppressed(src_line, f.code):
             continue
         end_line = getattr(node, "end_lineno", None)
@@ -227,6 +242,17 @@ def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
                 cell=cell,
             )
         )
+    # a layer's own findings (XL1xx/XL2xx) are lint's to say: the layer above may name the
+    # same layer at the same place differently (to-tf's program form: "no TensorFlow layer class")
+    seen: set[tuple[int, int, str]] = set()
+    for d in more or ():
+        cell, line, src_line = locate(d.line)
+        if (d.line, d.col, d.code) in seen or (d.code < "XL3" and (d.line, d.col) in layer_found) \
+                or not config.enabled(d.code, path) or suppressed(src_line, d.code):
+            continue
+        seen.add((d.line, d.col, d.code))
+        end_line = locate(d.end_line)[1] if d.end_line is not None else None
+        diags.append(dataclasses.replace(d, path=path, line=line, end_line=end_line, cell=cell))
     return sorted(diags)
 
 
@@ -237,7 +263,7 @@ class FileResult:
     error: SourceError | None = None
 
 
-def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
+def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config, extra: Extra | None = None) -> FileResult:
     """Lint a notebook as the kernel runs it: names imported in one cell are seen by the
     cells below. Positions are relative to each cell; a cell that does not parse is
     reported (XL001) and the other cells are still linted."""
@@ -247,6 +273,7 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
     starts: list[int] = []  # first line of each parsed cell in the joined numbering, minus 1
     texts: list[tuple[int, list[str]]] = []  # (cell index, its lines)
     offset = 0
+    joined: list[str] = []  # the parsed cells' text, in the joined numbering (for ``extra``)
     for cell in cells:
         try:
             tree = parse(cell.source, path)
@@ -260,6 +287,7 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
         body += tree.body
         starts.append(offset)
         texts.append((cell.index, lines))
+        joined.append(cell.source)
         offset += len(lines)
     if body and any("keras" in cell.source for cell in cells):
 
@@ -269,7 +297,8 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config) -> Fil
             rel = line - starts[i]
             return index, rel, lines[rel - 1] if rel - 1 < len(lines) else ""
 
-        result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate)
+        more = extra("\n".join(joined), path) if extra is not None else []
+        result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate, more)
     by_index = {c.index: c for c in cells}  # columns as the cell is written (an indented cell)
     result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell) if d.cell is not None else None) for d in result.diagnostics)
     return result
@@ -286,21 +315,21 @@ def source_error_diagnostic(err: SourceError, cell: int | None = None) -> Diagno
     return Diagnostic(err.path, err.line or 1, err.col or 0, "XL001", err.message, Severity.ERROR, cell=cell)
 
 
-def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config) -> FileResult:
+def lint_bytes(path: str, data: bytes, rules: RuleSet, config: Config, extra: Extra | None = None) -> FileResult:
     """Lint a file's bytes (a ``.py`` source or an ``.ipynb`` notebook)."""
     try:
         if path.endswith(NOTEBOOK_SUFFIX):
-            return lint_notebook(path, data, rules, config)
-        return FileResult(path, lint_text(decode(path, data).text, path, rules, config))
+            return lint_notebook(path, data, rules, config, extra)
+        return FileResult(path, lint_text(decode(path, data).text, path, rules, config, extra=extra))
     except SourceError as err:
         return FileResult(path, error=err)
     except RecursionError:  # a visitor on a (legal) deep tree: report, never a traceback
         return FileResult(path, error=SourceError(path, "too deeply nested to lint"))
 
 
-def lint_file(path: str, rules: RuleSet, config: Config) -> FileResult:
+def lint_file(path: str, rules: RuleSet, config: Config, extra: Extra | None = None) -> FileResult:
     try:
         data = read_bytes(path)
     except SourceError as err:
         return FileResult(path, error=err)
-    return lint_bytes(path, data, rules, config)
+    return lint_bytes(path, data, rules, config, extra)

@@ -78,6 +78,34 @@ def render_markdown(rules: Iterable[Rule]) -> str:
     return "".join(parts)
 
 
+def render_detail(rule: Rule) -> str:
+    """Everything the rule says about one layer (``xlate rules LAYER``): what XL101/XL102
+    messages point to for the why and the what-instead."""
+    lines = [f"{rule.layer} ({rule.category}; status: {rule.status})"]
+    aliases = [n for n in rule.names + rule.functions if n != rule.layer]
+    if aliases:
+        lines.append(f"  also spelled: {', '.join(aliases)}")
+    lines.append(f"  TensorFlow counterpart: {_counterpart(rule)}")
+    if rule.has_counterpart and rule.summary:
+        lines.append(f"  {rule.summary}")
+    if rule.reason:
+        lines.append(f"  why: {rule.reason}")
+    if rule.replaced_by:
+        lines.append(f"  replaced by: {rule.replaced_by}")
+    if rule.instead:
+        lines.append(f"  instead: {rule.instead}")
+    blocking = [a for a in rule.args if a.blocks]
+    if blocking:
+        lines.append("  arguments that keep it as Keras when set:")
+        lines += [f"    {a.name}: {a.blocks}" for a in blocking]
+    limited = [a for a in rule.args if a.values or a.supported]
+    if limited:
+        lines.append("  arguments translated only for some values:")
+        lines += [f"    {a.name}: {', '.join(map(repr, a.values)) if a.values else ', '.join(a.supported or ())}" for a in limited]
+    lines.append(f"  rule file: rules/{rule.path.replace(chr(92), '/').rsplit('/', 1)[-1]}")
+    return "\n".join(lines) + "\n"
+
+
 def render_json(rules: Iterable[Rule]) -> str:
     out = []
     for r in _ordered(rules):

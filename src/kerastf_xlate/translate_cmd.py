@@ -18,7 +18,8 @@ from functools import partial
 
 import click
 
-from kerastf_xlate.diagnostics import format_text
+from kerastf_xlate.codes import Severity
+from kerastf_xlate.diagnostics import Diagnostic, render
 from kerastf_xlate.runner import Transform, TransformResult, run_parallel, transform_bytes, transform_file
 from kerastf_xlate.sources import SourceError, iter_files
 from kerastf_xlate.writer import atomic_write
@@ -49,6 +50,14 @@ def _write(dest: str, data: bytes, label: str, errors: list[str]) -> bool:
     return True
 
 
+def _error_record(error: str) -> Diagnostic:
+    """A file error (``path: message``) as an XL001 record for the machine formats."""
+    path, sep, message = error.partition(": ")
+    if not sep or "\n" in path:
+        path, message = "", error
+    return Diagnostic(path, 1, 0, "XL001", " ".join(message.split()), Severity.ERROR)
+
+
 def _worker(path: str, factory: Callable[[], Transform]) -> TransformResult:
     return transform_file(path, factory())
 
@@ -65,8 +74,16 @@ def run_translate(
     jobs: int | None,
     quiet: bool,
     reconcile: Callable[[list[TransformResult], list[str]], list[TransformResult]] | None = None,
+    fmt: str = "text",
+    version: str = "",
+    report: str | None = None,
+    command: str = "xlate to-tf",
 ) -> int:
-    """Translate ``paths``; return the exit status."""
+    """Translate ``paths``; return the exit status.
+
+    The report of what was not translated is printed in ``fmt`` (lint's formats): text on
+    stderr; a machine format (json, github, sarif) on stdout when no code goes there (``-o``,
+    ``--in-place``, ``--check``), else on stderr, with file errors as XL001 records."""
     if not paths:
         raise click.UsageError("give at least one PATH (or '-' for standard input)")
     modes = sum(bool(m) for m in (output, in_place, diff, check))
@@ -88,6 +105,9 @@ def run_translate(
         results.append((result, output or ""))
     else:
         several = len(paths) > 1 or any(os.path.isdir(p) for p in paths)
+        if output and several and (os.path.isfile(output) or (not os.path.exists(output) and output.endswith((".py", ".ipynb")))):
+            raise click.UsageError(f"-o {output} names a file, but there are several inputs: give a directory "
+                                   "(the input tree is mirrored there), or one input")
         if output and several:
             for p in paths:
                 if os.path.isdir(p) and _inside(output, p) and not allow_output_inside:
@@ -142,6 +162,12 @@ def run_translate(
             computed = list(reconcile(computed, roots))  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
+    if report:
+        from kerastf_xlate.report import render_markdown, summarise
+        from kerastf_xlate.rules import default_rules
+
+        summary = render_markdown(summarise([r for r, _ in results], default_rules()), command)
+        _write(report, summary.encode("utf-8"), report, errors)
     diags = []  # type: ignore[var-annotated]
     for result, dest in results:
         diags += result.diagnostics
@@ -168,9 +194,14 @@ def run_translate(
         else:
             sys.stdout.buffer.write(result.output)
             sys.stdout.flush()
-    if diags and not quiet:
-        click.echo(format_text(sorted(diags)), err=True, nl=False)
-    for e in errors:
+    code_on_stdout = not (output or in_place or check)
+    if fmt == "text":
+        if diags and not quiet:
+            click.echo(render(sorted(diags), fmt, version), err=True, nl=False)
+    else:
+        records = ([] if quiet else list(diags)) + [_error_record(e) for e in errors]
+        click.echo(render(sorted(records), fmt, version), err=code_on_stdout, nl=False)
+    for e in errors if fmt == "text" or not code_on_stdout else ():
         click.echo(f"error: {e}", err=True)
     if errors:
         return EXIT_ERROR

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -78,10 +79,12 @@ def stage_timeout() -> float:
 
 
 def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_shape: tuple[int, ...] | None = None,
-                seed: int = 0, timeout: float | None = None, output: IO[str] | None = None) -> list[FileReport]:
+                seed: int = 0, timeout: float | None = None, output: IO[str] | None = None,
+                quiet: bool = True) -> list[FileReport]:
     """Verify files in child processes; a child that dies costs the model (or file) it was
     working on, and a new child goes on with the rest. ``output`` gets the children's
-    stdout/stderr (the user's prints), default: this process's stderr."""
+    stdout/stderr (the user's prints), default: this process's stderr; ``quiet`` leaves out
+    TensorFlow's own log lines there (absl, oneDNN, CPU features)."""
     reports = [FileReport(j.path) for j in jobs]
     timeout = stage_timeout() if timeout is None else timeout
     last_crash: tuple[Any, ...] | None = None
@@ -93,7 +96,7 @@ def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_s
                        "translated": jobs[i].translated,
                        "skip": sorted(reports[i].done)} for i in todo],
         }
-        status, stage, tail = _run_child(request, reports, timeout, output)
+        status, stage, tail = _run_child(request, reports, timeout, output, quiet)
         if status is None:  # it finished what it was given: nothing died
             for i in todo:
                 reports[i].finished = True
@@ -134,7 +137,7 @@ def _child_env() -> dict[str, str]:
 
 
 def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: float,
-               output: IO[str] | None) -> tuple[str | None, dict[str, Any] | None, str]:
+               output: IO[str] | None, quiet: bool = True) -> tuple[str | None, dict[str, Any] | None, str]:
     """Run one child over ``request``; (None, ...) when it ended normally, else (why it died,
     the last stage it announced, the last line it printed)."""
     read_fd, write_fd = os.pipe()
@@ -189,7 +192,7 @@ def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: floa
                 proc.wait()
         log.seek(0)
         text = log.read().decode("utf-8", errors="replace")
-    _forward(text, output)
+    _forward(tf_log_removed(text) if quiet else text, output)
     if stage is not None and stage.get("what") == "finished":
         return None, None, ""
     if stage is not None and "internal" in stage:
@@ -255,6 +258,23 @@ def _last_line(text: str) -> str:
     return ""
 
 
+# TensorFlow's own log lines (C++ absl/glog logging, which TF_CPP_MIN_LOG_LEVEL does not
+# always reach, and Python absl logging): noise in a report, shown with `xlate verify -v`
+_TF_LOG = re.compile(
+    r"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] .*"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] [\w./-]+:\d+\] .*"
+    r"|(?:INFO|WARNING|ERROR):absl:.*"
+    r"|To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.)$")
+
+
+def tf_log_removed(text: str) -> str:
+    """``text`` without TensorFlow's log lines."""
+    if not text:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True) if not _TF_LOG.match(line.rstrip("\r\n")))
+
+
 def _forward(text: str, output: IO[str] | None) -> None:
     if not text:
         return
@@ -296,18 +316,44 @@ def prepare(path: str, to_keras: bool, input_shape: tuple[int, ...] | None) -> t
 
 def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: float = 1e-5,
                input_shape: tuple[int, ...] | None = None, seed: int = 0,
-               echo: Callable[[str], None] = print, echo_err: Callable[[str], None] | None = None) -> int:
-    """The ``xlate verify`` command: one line per model and mode; 0 when all pass, 1 when
-    something fails or nothing is compared, 2 when the file cannot be read or translated."""
+               echo: Callable[[str], None] = print, echo_err: Callable[[str], None] | None = None,
+               fmt: str = "text", verbose: bool = False) -> int:
+    """The ``xlate verify`` command: one line per model and mode (``fmt="json"``: a JSON array
+    of one record per model and mode on ``echo``, everything else on ``echo_err``); 0 when all
+    pass, 1 when something fails or nothing is compared, 2 when the file cannot be read or
+    translated. TensorFlow's log lines are left out unless ``verbose``."""
     err = echo_err or (lambda m: print(m, file=sys.stderr))
+    say = echo if fmt == "text" else err
     job, message, status = prepare(path, to_keras, input_shape)
     if job is None:
-        (err if status == 2 else echo)(message)
+        (err if status == 2 else say)(message)
+        if fmt == "json":
+            echo("[]")
         return status
-    echo(f"xlate verify: executing {path} and its translation in a child process "
-         "(this runs your code and imports TensorFlow/Keras)")
-    (report,) = verify_jobs([job], atol, rtol, input_shape, seed)
+    say(f"xlate verify: executing {path} and its translation in a child process "
+        "(this runs your code and imports TensorFlow/Keras)")
+    (report,) = verify_jobs([job], atol, rtol, input_shape, seed, quiet=not verbose)
+    if fmt == "json":
+        return print_json_report(report, atol, rtol, echo, err)
     return print_report(report, atol, rtol, echo)
+
+
+def json_records(report: FileReport, atol: float, rtol: float) -> list[dict[str, Any]]:
+    """One record per model and mode (docs/output.md): ``max_abs_diff`` is null when the
+    model could not be run (``mode`` crashed or error)."""
+    return [{"path": report.path, "name": r.name, "mode": r.mode,
+             "max_abs_diff": r.max_abs_diff if r.max_abs_diff == r.max_abs_diff and abs(r.max_abs_diff) != float("inf") else None,
+             "atol": atol, "rtol": rtol, "pass": bool(r.ok), "detail": r.detail} for r in report.outcomes]
+
+
+def print_json_report(report: FileReport, atol: float, rtol: float, echo: Callable[[str], None],
+                      err: Callable[[str], None]) -> int:
+    records = json_records(report, atol, rtol)
+    echo(json.dumps(records, indent=2))
+    if not records:
+        err(f"{report.path}: {report.note or 'no model found that exists in both versions'}")
+        return 1
+    return 0 if all(r["pass"] for r in records) else 1
 
 
 def print_report(report: FileReport, atol: float, rtol: float, echo: Callable[[str], None] = print) -> int:

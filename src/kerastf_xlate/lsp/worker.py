@@ -3,7 +3,8 @@
 A separate process keeps a 5,000-line file from competing with the server's event loop for
 the GIL (hovers and code actions keep answering), uses a second core, and contains a crash
 (a C stack overflow on a pathological file costs one check, not the server). This module
-imports only the static lint engine: no pygls, no lsprotocol, no TensorFlow or Keras.
+imports only the static engines (lint, and to-tf's analysis for the kept-as-Keras reasons):
+no pygls, no lsprotocol, no TensorFlow or Keras.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import time
 
 from kerastf_xlate.config import Config, ConfigError, find_config
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.lint import lint_text, source_error_diagnostic
+from kerastf_xlate.lint import source_error_diagnostic
+from kerastf_xlate.lint_totf import lint_text
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError
 
@@ -103,11 +105,16 @@ def config_for(path: str | None, root: str | None) -> tuple[Config, str | None]:
 # --------------------------------------------------------------------------- worker process
 
 
+_WARM_UP_MODEL = "import keras\nclass M(keras.Model):\n    pass\nm = keras.Sequential([keras.layers.Dense(1)])\nm.fit(x, y, callbacks=[c])\n"
+
+
 def warm_up() -> int:
-    """Load the rules before the first real request; returns the worker's pid."""
+    """Load the rules, and to-tf's tables (the runtime, the Keras API table: about a second
+    on first use), before the first real request; returns the worker's pid."""
+    from kerastf_xlate.lint_totf import totf_diagnostics
     from kerastf_xlate.rules import default_rules
 
-    default_rules()
+    totf_diagnostics(_WARM_UP_MODEL, "warm_up.py", default_rules())
     return os.getpid()
 
 

@@ -47,7 +47,7 @@ from kerastf_xlate.totf.analysis import (
 )
 from kerastf_xlate.totf.common import Blocked, bound_from_calls, module_constants
 from kerastf_xlate.totf.context import TranslationContext
-from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel
+from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel, short_source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
 from kerastf_xlate.totf.symbolic import called_on_symbolic, symbolic_names
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
@@ -140,7 +140,7 @@ class GraphUnits:
                 continue
             leak = _graph_leak(unit, block, source)
             if leak is not None:
-                ctx.report(leak, "XL301", f"model kept as Keras: graph tensor `{getattr(leak, 'id', '?')}` is used outside the model definition")
+                ctx.report(leak, "XL301", f"model kept as Keras: graph tensor `{short_source(leak)}` is used outside the model definition")
                 continue
             base = unit.target or (owner.name if owner is not None else "model")
             cname = camel(base)

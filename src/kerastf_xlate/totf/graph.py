@@ -212,8 +212,9 @@ class GraphBuilder:
         for prev in reversed(block[:index]):
             tgt, val = _assign_parts(prev)
             if tgt is None or tgt not in needed:
-                if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in needed for n in ast.walk(prev)):
-                    raise Blocked("a name in the model graph is bound by a statement the translator cannot follow", prev)
+                bound = sorted({n.id for n in ast.walk(prev) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in needed})
+                if bound:
+                    raise Blocked(f"`{bound[0]}`, used by the model graph, is bound by {statement_words(prev)} the translator cannot follow", prev)
                 continue
             graph_stmts.append(prev)
             needed.discard(tgt)
@@ -227,7 +228,7 @@ class GraphBuilder:
             if isinstance(val, ast.Name):  # `skip = x`: an alias of a graph tensor
                 needed.add(val.id)
                 continue
-            needed.update(_graph_inputs(val, self))
+            needed.update(_graph_inputs(prev, val, self))
         if needed:
             raise Blocked(f"the graph of this model uses `{sorted(needed)[0]}`, which is not built from keras.Input and layer calls in the same block", call)
         graph_stmts.reverse()
@@ -536,19 +537,40 @@ def _names(node: ast.expr) -> tuple[list[str] | None, bool]:
     return None, False
 
 
-def _graph_inputs(val: ast.AST | None, builder: GraphBuilder) -> list[str]:
-    """Names a layer application reads: its inputs and the layer object it calls."""
+def _graph_inputs(stmt: ast.stmt, val: ast.AST | None, builder: GraphBuilder) -> list[str]:
+    """Names a layer application reads: its inputs and the layer object it calls; a statement
+    of the graph that is not a layer call on names blocks the model (the message names it)."""
     if not isinstance(val, ast.Call):
-        return ["<not a call>"]
+        raise Blocked(f"`{short_source(stmt)}` in the model graph is not a layer call", stmt)
     names = []
     if isinstance(val.func, ast.Name):
         names.append(val.func.id)
     for a in val.args:
         got, _ = _names(a)
         if got is None:
-            return ["<complex input>"]
+            raise Blocked(f"`{short_source(a)}`, an input of `{short_source(val.func)}(...)` in the model graph, is not a name", a)
         names += got
     return names
+
+
+_STATEMENT_WORDS = {
+    ast.For: "a `for` loop", ast.AsyncFor: "an `async for` loop", ast.While: "a `while` loop", ast.If: "an `if` statement",
+    ast.With: "a `with` statement", ast.AsyncWith: "an `async with` statement", ast.Try: "a `try` statement",
+    ast.AugAssign: "an augmented assignment", ast.FunctionDef: "a `def`", ast.AsyncFunctionDef: "a `def`",
+    ast.ClassDef: "a `class`", ast.Import: "an import", ast.ImportFrom: "an import", ast.Delete: "a `del`",
+}
+
+
+def statement_words(stmt: ast.stmt) -> str:
+    """What a user calls the statement (``a `for` loop``; else its first line, short)."""
+    words = _STATEMENT_WORDS.get(type(stmt))
+    return words if words is not None else f"`{short_source(stmt)}`"
+
+
+def short_source(node: ast.AST, limit: int = 40) -> str:
+    """The first line of ``node``'s source, cut to ``limit`` characters."""
+    text = ast.unparse(node).split("\n", 1)[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _mentions(stmt: ast.stmt, name: str) -> bool:

@@ -104,6 +104,68 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_runtime(directory: Path = RUNTIME_DIR) -> Runtime:
+    """The runtime's definitions, through an on-disk cache beside the rule table's (reading
+    them parses every runtime file: most of the first translation's time in a fresh process,
+    which is every ``xlate lint`` and ``xlate to-tf`` run). ``XLATE_NO_CACHE=1`` reads them."""
+    import os
+
+    if os.environ.get("XLATE_NO_CACHE"):
+        return _load_runtime(directory)
+    from kerastf_xlate.rules import _cache_key, cache_dir
+
+    key = _cache_key(directory)  # the directory's files, the package version, Python's
+    try:
+        me = os.stat(__file__)
+    except OSError:
+        key = None
+    if key is None:
+        return _load_runtime(directory)
+    import hashlib
+
+    digest = hashlib.blake2b(key[0] + repr((_RUNTIME_CACHE_FORMAT, me.st_size, me.st_mtime_ns)).encode(), digest_size=20).digest()
+    path = os.path.join(cache_dir(), "runtime-" + hashlib.blake2b(str(directory).encode("utf-8", "surrogatepass"),
+                                                                  digest_size=8).hexdigest() + ".marshal")
+    cached = _read_runtime(path, digest)
+    if cached is not None:
+        return cached
+    runtime = _load_runtime(directory)
+    if not key[1]:  # a file changed in the last seconds: do not keep what may be half-written
+        _write_runtime(path, digest, runtime)
+    return runtime
+
+
+_RUNTIME_CACHE_FORMAT = 1
+
+
+def _read_runtime(path: str, digest: bytes) -> Runtime | None:
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if data[: len(digest)] != digest:
+            return None
+        defs, imports = marshal.loads(data[len(digest):])
+        return Runtime(tuple(Definition(f, i, frozenset(b), frozenset(r), src) for f, i, b, r, src in defs), tuple(imports))
+    except Exception:  # a corrupt or foreign cache file is ignored, never fatal
+        return None
+
+
+def _write_runtime(path: str, digest: bytes, runtime: Runtime) -> None:
+    import marshal
+    import os
+
+    from kerastf_xlate.writer import atomic_write
+
+    try:
+        defs = tuple((d.file, d.index, tuple(sorted(d.binds)), tuple(sorted(d.reads)), d.source) for d in runtime.definitions)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, digest + marshal.dumps((defs, tuple(runtime.imports))))
+    except Exception:  # an unwritable cache directory: just don't cache
+        pass
+
+
+def _load_runtime(directory: Path) -> Runtime:
     files = sorted(p.name for p in directory.glob("tfr_*.py"))
     ordered = [f for f in FIRST if f in files] + [f for f in files if f not in FIRST]
     siblings = {f[:-3] for f in files}

@@ -52,5 +52,9 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     if result.text is not None:
         diags = [_diagnostic(path, lines, f) for f in result.findings]
         return result.text, sorted(set(diags))
-    blockers = [_diagnostic(path, lines, f) for f in result.blockers]
+    # a layer the flat form reports already (XL1xx/XL2xx at the same place) is not reported
+    # again in the program form's words ("no TensorFlow layer class")
+    layer_found = {(d.line, d.col) for d in flat_diags if d.code < "XL3"}
+    blockers = [b for b in (_diagnostic(path, lines, f) for f in result.blockers)
+                if not (b.code < "XL3" and (b.line, b.col) in layer_found)]
     return flat_text, sorted(set(flat_diags + blockers))

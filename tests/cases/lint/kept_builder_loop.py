@@ -1,0 +1,20 @@
+import keras
+from keras import layers
+
+
+def build(sizes):
+    inputs = keras.Input(shape=(16,))
+    x = inputs
+    for units in sizes:
+        x = layers.Dense(units, activation="relu")(x)
+    outputs = layers.Dense(1)(x)
+    return keras.Model(inputs, outputs)
+
+
+model = build([32, 16])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x_train, y_train, callbacks=[keras.callbacks.EarlyStopping(patience=2)])
+# --- expected (line:col: code) ---
+# 8:5: XL301
+# 16:39: XL305
+# 16:40: XL301

@@ -1,0 +1,22 @@
+# to-tf keeps all of this as Keras: lint says why (XL301, XL306), and a noqa comment
+# silences a kept-as-Keras reason like any other finding.
+import keras
+from keras import layers
+
+
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.w
+
+
+inputs = keras.Input(shape=(8,))
+x = Scale()(inputs)
+outputs = layers.Dense(2)(x)
+model = keras.Model(inputs, outputs)
+model.save("m.keras")  # noqa: XL306
+# --- expected (line:col: code) ---
+# 7:1: XL301
+# 16:5: XL301

@@ -1,0 +1,147 @@
+"""One output contract for every command (issue #20, docs/output.md).
+
+The JSON record's shape (keys, types, 1-based lines and columns) is checked against a schema
+written here, for lint, to-tf and to-keras; where a machine format goes; ``-o FILE`` with
+several inputs; ``xlate verify``'s JSON records and its TensorFlow log filter (without
+running TensorFlow: the records are built from a report).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xlate_cli import run_xlate as xlate
+
+from kerastf_xlate.verify_process import FileReport, Outcome, json_records, tf_log_removed
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILDER = (ROOT / "tests/cases/lint/kept_builder_loop.py").read_text(encoding="utf-8").partition("# --- expected")[0]
+FLAGGED = "from keras import layers\n\nrnn = layers.LSTM(4)\n"
+TF_MODULE = (ROOT / "examples/tf_space_to_depth.py").read_text(encoding="utf-8")
+
+# the documented record: key -> (accepted types, may be null)
+SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
+    "path": ((str,), False), "line": ((int,), False), "col": ((int,), False), "end_line": ((int,), True),
+    "end_col": ((int,), True), "code": ((str,), False), "message": ((str,), False), "severity": ((str,), False),
+    "cell": ((int,), True), "fix": ((dict,), True),
+}
+
+
+def check_records(data: object) -> list[dict]:  # type: ignore[type-arg]
+    assert isinstance(data, list)
+    for rec in data:
+        assert isinstance(rec, dict) and set(rec) == set(SCHEMA), rec
+        for key, (types, nullable) in SCHEMA.items():
+            value = rec[key]
+            assert (value is None and nullable) or (isinstance(value, types) and not isinstance(value, bool)), (key, rec)
+        assert rec["line"] >= 1 and rec["col"] >= 1, rec
+        assert rec["end_line"] is None or rec["end_line"] >= rec["line"]
+        assert rec["end_col"] is None or rec["end_col"] >= 1
+        assert rec["severity"] in ("error", "warning", "info")
+        assert len(rec["code"]) == 5 and rec["code"].startswith("XL") and rec["code"][2:].isdigit()
+        assert rec["message"] and "\n" not in rec["message"]  # (lint and to-tf keep it short: tests/test_messages.py)
+    return data  # type: ignore[return-value]
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.xlate]\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_lint_json_is_1_based_like_the_text(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "m.py").write_text(FLAGGED, encoding="utf-8")
+    text = xlate("lint", "m.py", cwd=root).stdout
+    (rec,) = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
+    assert text.startswith(f"m.py:{rec['line']}:{rec['col']}: XL101 ")
+    assert (rec["line"], rec["col"], rec["end_col"]) == (3, 7, 18)  # `layers.LSTM(4)` spans columns 7..17
+
+
+def test_to_tf_json_with_output_goes_to_stdout(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "m.py").write_text(BUILDER, encoding="utf-8")
+    proc = xlate("to-tf", "--format", "json", "m.py", "-o", "out.py", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    records = check_records(json.loads(proc.stdout))
+    assert [(r["line"], r["col"], r["code"]) for r in records][:2] == [(8, 5, "XL301"), (16, 39, "XL305")]
+    lint = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
+    assert lint == records  # lint reports what to-tf reports, in the same shape
+
+
+def test_to_tf_json_goes_to_stderr_when_the_translation_is_printed(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "m.py").write_text(BUILDER, encoding="utf-8")
+    proc = xlate("to-tf", "--format", "json", "m.py", cwd=root)
+    assert proc.stdout == BUILDER  # kept as Keras: byte for byte
+    assert {r["code"] for r in check_records(json.loads(proc.stderr))} == {"XL301", "XL305"}
+
+
+def test_to_tf_json_reports_file_errors_as_xl001(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "m.py").write_text(BUILDER, encoding="utf-8")
+    proc = xlate("to-tf", "--format", "json", "m.py", "missing.py", "-o", "out", cwd=root)
+    assert proc.returncode == 2
+    records = check_records(json.loads(proc.stdout))
+    assert ("missing.py", "XL001", "error") in {(r["path"], r["code"], r["severity"]) for r in records}
+
+
+def test_to_tf_github_format(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "m.py").write_text(BUILDER, encoding="utf-8")
+    proc = xlate("to-tf", "--format", "github", "m.py", "--check", cwd=root)
+    assert proc.stdout.startswith("::warning file=m.py,line=8,col=5,title=XL301::XL301 "), proc.stdout
+
+
+def test_to_keras_json(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "t.py").write_text(TF_MODULE, encoding="utf-8")
+    proc = xlate("to-keras", "--format", "sarif", "t.py", "-o", "out.py", cwd=root)
+    sarif = json.loads(proc.stdout)
+    assert sarif["version"] == "2.1.0"
+    proc = xlate("to-keras", "--format", "json", "t.py", "-o", "out.py", cwd=root)
+    records = check_records(json.loads(proc.stdout))
+    assert records and all(r["code"].startswith("XL5") and r["path"] == "t.py" for r in records), records
+    assert len(sarif["runs"][0]["results"]) == len(records)
+
+
+def test_output_file_with_several_inputs_is_an_error(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    for name in ("a.py", "b.py"):
+        (root / name).write_text(FLAGGED, encoding="utf-8")
+    proc = xlate("to-tf", "a.py", "b.py", "-o", "single.py", cwd=root)
+    assert proc.returncode == 2
+    assert "-o single.py names a file, but there are several inputs" in proc.stderr
+    assert not (root / "single.py").exists()
+    (root / "existing.txt").write_text("keep\n", encoding="utf-8")
+    proc = xlate("to-keras", "a.py", "b.py", "-o", "existing.txt", cwd=root)
+    assert proc.returncode == 2 and (root / "existing.txt").read_text(encoding="utf-8") == "keep\n"
+    proc = xlate("to-tf", "a.py", "b.py", "-o", "outdir", cwd=root)  # a directory still works
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (root / "outdir").iterdir()) == ["a.py", "b.py"]
+
+
+def test_verify_json_records() -> None:
+    report = FileReport("m.py", [Outcome("model", "inference", 2.5e-7, True), Outcome("model", "training", 0.02, False, "loss"),
+                                 Outcome("m.py", "crashed", float("inf"), False, "process killed by SIGKILL")])
+    records = json_records(report, 1e-5, 1e-6)
+    assert json.loads(json.dumps(records, allow_nan=False)) == records  # valid JSON: no Infinity
+    assert records == [
+        {"path": "m.py", "name": "model", "mode": "inference", "max_abs_diff": 2.5e-7, "atol": 1e-5, "rtol": 1e-6, "pass": True, "detail": ""},
+        {"path": "m.py", "name": "model", "mode": "training", "max_abs_diff": 0.02, "atol": 1e-5, "rtol": 1e-6, "pass": False, "detail": "loss"},
+        {"path": "m.py", "name": "m.py", "mode": "crashed", "max_abs_diff": None, "atol": 1e-5, "rtol": 1e-6, "pass": False,
+         "detail": "process killed by SIGKILL"},
+    ]
+
+
+def test_verify_leaves_out_tensorflow_log_lines_only() -> None:
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796240574.649142   21828 port.cc:153] oneDNN custom operations are on. You may see slightly "
+        "different numerical results. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.\n"
+        "2024-01-01 10:00:00.123456: I tensorflow/core/platform/cpu_feature_guard.cc:210] This TensorFlow binary is optimized\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n"
+        "WARNING:absl:Compiled the loaded model, but the compiled metrics have yet to be built.\n"
+    )
+    user = "epoch 1: loss 0.25\nI0000 is my own line\nWARNING: check the data\n"
+    assert tf_log_removed(noise + user + noise) == user
