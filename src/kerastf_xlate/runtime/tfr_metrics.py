@@ -69,21 +69,21 @@ class Metric:
         return {"name": self.name, "dtype": self.dtype}
 
 
-def _samplewise(values, sample_weight, dtype):
-    """Keras's ``reduce_to_samplewise_values`` with ``mean``: per-sample values and weights."""
+def _samplewise(values, sample_weight, dtype, reduce_fn=tf.reduce_mean):
+    """Keras's ``reduce_to_samplewise_values``: per-sample values and weights."""
     values = tf.cast(values, dtype)
     if sample_weight is not None:
         sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), dtype)
         values, sample_weight = _loss_same_rank(values, sample_weight)
         weight_ndim, values_ndim = sample_weight.shape.rank, values.shape.rank
         if values_ndim > weight_ndim:
-            values = tf.reduce_mean(values, axis=list(range(weight_ndim, values_ndim)))
+            values = reduce_fn(values, axis=list(range(weight_ndim, values_ndim)))
         sample_weight = tf.broadcast_to(sample_weight, tf.shape(values))
         values = values * sample_weight
         if weight_ndim > 1:
-            sample_weight = tf.reduce_mean(sample_weight, axis=list(range(1, weight_ndim)))
+            sample_weight = reduce_fn(sample_weight, axis=list(range(1, weight_ndim)))
     if values.shape.rank > 1:
-        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+        values = reduce_fn(values, axis=list(range(1, values.shape.rank)))
     return values, sample_weight
 
 
@@ -95,7 +95,7 @@ class Sum(Metric):
         self.total = self.add_variable(name="total")
 
     def update_state(self, values, sample_weight=None):
-        values, _ = _samplewise(values, sample_weight, self.dtype)
+        values, _ = _samplewise(values, sample_weight, self.dtype, tf.reduce_sum)
         self.total.assign_add(tf.reduce_sum(values))
 
     def result(self):
@@ -127,6 +127,8 @@ class Mean(Metric):
 
 class MeanMetricWrapper(Mean):
     """``keras.metrics.MeanMetricWrapper``: a per-sample function averaged over the samples."""
+
+    _direction = None
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         super().__init__(name=name or getattr(fn, "__name__", "mean"), dtype=dtype)
@@ -210,65 +212,78 @@ def _metric_class(fn, default_name, params=()):
 
 class Accuracy(MeanMetricWrapper):
     """``keras.metrics.Accuracy``: exact equality."""
+    _direction = "up"
     __init__ = _metric_class(_metric_accuracy, "accuracy")
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """``keras.metrics.BinaryAccuracy``."""
+    _direction = "up"
     __init__ = _metric_class(_metric_binary_accuracy, "binary_accuracy", (("threshold", 0.5),))
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """``keras.metrics.CategoricalAccuracy``."""
+    _direction = "up"
     __init__ = _metric_class(_metric_categorical_accuracy, "categorical_accuracy")
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """``keras.metrics.SparseCategoricalAccuracy``."""
+    _direction = "up"
     __init__ = _metric_class(_metric_sparse_categorical_accuracy, "sparse_categorical_accuracy")
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """``keras.metrics.TopKCategoricalAccuracy``."""
+    _direction = "up"
     __init__ = _metric_class(_metric_top_k_categorical_accuracy, "top_k_categorical_accuracy", (("k", 5),))
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """``keras.metrics.SparseTopKCategoricalAccuracy``."""
+    _direction = "up"
     __init__ = _metric_class(_metric_sparse_top_k_categorical_accuracy, "sparse_top_k_categorical_accuracy",
                              (("k", 5),))
 
 
 class MeanSquaredErrorMetric(MeanMetricWrapper):
     """``keras.metrics.MeanSquaredError``."""
+    _direction = "down"
     __init__ = _metric_class(_loss_mean_squared_error, "mean_squared_error")
 
 
 class MeanAbsoluteErrorMetric(MeanMetricWrapper):
     """``keras.metrics.MeanAbsoluteError``."""
+    _direction = "down"
     __init__ = _metric_class(_loss_mean_absolute_error, "mean_absolute_error")
 
 
 class BinaryCrossentropyMetric(MeanMetricWrapper):
     """``keras.metrics.BinaryCrossentropy``."""
+    _direction = "down"
     __init__ = _metric_class(_loss_binary_crossentropy, "binary_crossentropy",
                              (("from_logits", False), ("label_smoothing", 0.0)))
 
 
 class CategoricalCrossentropyMetric(MeanMetricWrapper):
     """``keras.metrics.CategoricalCrossentropy``."""
+    _direction = "down"
     __init__ = _metric_class(_loss_categorical_crossentropy, "categorical_crossentropy",
                              (("from_logits", False), ("label_smoothing", 0.0)))
 
 
 class SparseCategoricalCrossentropyMetric(MeanMetricWrapper):
     """``keras.metrics.SparseCategoricalCrossentropy``."""
+    _direction = "down"
     __init__ = _metric_class(_loss_sparse_categorical_crossentropy, "sparse_categorical_crossentropy",
                              (("from_logits", False),))
 
 
 class RootMeanSquaredError(Mean):
     """``keras.metrics.RootMeanSquaredError``: the root of the mean of squared errors."""
+
+    _direction = "down"
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -285,6 +300,8 @@ class RootMeanSquaredError(Mean):
 
 class _ConfusionCounts(Metric):
     """Precision and Recall at one threshold (Keras's default 0.5), without top_k or class_id."""
+
+    _direction = "up"
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -332,6 +349,8 @@ class Recall(_ConfusionCounts):
 class AUC(Metric):
     """``keras.metrics.AUC`` (ROC curve, interpolation, evenly spaced thresholds): Keras's
     bucketed counts of true/false positives/negatives per threshold, then the area."""
+
+    _direction = "up"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name="auc", dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):

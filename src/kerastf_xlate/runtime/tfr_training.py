@@ -241,7 +241,9 @@ class _Compiled:
             value = tf.cast(fn(yt, yp, sw), tf.float32)
             tracker = self._tracker_of.get(i)
             if tracker is not None:
-                tracker.update_state(value, sample_weight=tf.shape(tf.nest.flatten(yp)[0])[0])
+                # Keras weights by the static batch size: unknown (so each batch counts once)
+                # in fit and evaluate, whose steps are traced on the dataset's element spec
+                tracker.update_state(value, sample_weight=tf.nest.flatten(yp)[0].shape[0])
             if w is not None:
                 value = value * w
             values.append(value)
@@ -346,8 +348,12 @@ def _split_validation(x, y, sample_weight, validation_split):
 
 
 def _pythonify(logs):
+    """Keras's ``pythonify_logs``: sorted keys, nested dicts flattened, values as floats."""
     out = {}
-    for k, v in (logs or {}).items():
+    for k, v in sorted((logs or {}).items()):
+        if isinstance(v, dict):
+            out.update(_pythonify(v))
+            continue
         try:
             out[k] = float(v)
         except (TypeError, ValueError):
@@ -533,12 +539,21 @@ class _TrainingMethods:
 
     # -- functions
 
-    def _xlate_function(self, kind):
+    def _xlate_function(self, kind, spec=None):
+        """The step function of ``kind``, traced as Keras traces it: on the dataset's element
+        spec (an unknown batch dimension) for ``fit``/``evaluate``/``predict``, on the batch for
+        ``train_on_batch``; run as it is with ``run_eagerly``."""
         functions = self.__dict__.setdefault("_xlate_functions", {})
-        if kind not in functions:
+        key = (kind, None if spec is None else repr(spec))
+        if key not in functions:
             step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
-            functions[kind] = step if getattr(self, "run_eagerly", False) else tf.function(step, reduce_retracing=True)
-        return functions[kind]
+            if getattr(self, "run_eagerly", False):
+                functions[key] = step
+            elif spec is None:
+                functions[key] = tf.function(step, reduce_retracing=True, autograph=False)
+            else:
+                functions[key] = tf.function(step, input_signature=[spec], autograph=False)
+        return functions[key]
 
     def make_train_function(self, force=False):
         return self._xlate_function("train")
@@ -582,7 +597,7 @@ class _TrainingMethods:
         steps = int(dataset.cardinality())
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps)
-        train_function = self._xlate_function("train")
+        train_function = self._xlate_function("train", dataset.element_spec)
         self.stop_training = False
         callbacks.on_train_begin()
         logs, training_logs = {}, None
@@ -603,9 +618,10 @@ class _TrainingMethods:
             if val_dataset is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_dataset(val_dataset, callbacks)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            epoch_logs = dict(sorted(epoch_logs.items()))  # Keras's CallbackList passes them sorted
             if verbose:
                 print(_log_line(seen, epoch_logs))
-            callbacks.on_epoch_end(epoch, epoch_logs)
+            callbacks.on_epoch_end(epoch, dict(epoch_logs))  # a copy, as Keras's CallbackList passes
             training_logs = epoch_logs
             if self.stop_training:
                 break
@@ -613,7 +629,7 @@ class _TrainingMethods:
         return callbacks._history
 
     def _evaluate_dataset(self, dataset, callbacks):
-        test_function = self._xlate_function("test")
+        test_function = self._xlate_function("test", dataset.element_spec)
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
@@ -643,7 +659,7 @@ class _TrainingMethods:
         dataset = _make_dataset(x, None, None, batch_size)
         if steps is not None:
             dataset = dataset.take(steps)
-        predict_function = self._xlate_function("predict")
+        predict_function = self._xlate_function("predict", dataset.element_spec)
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
         callbacks.on_predict_begin()
         outputs = []
@@ -660,11 +676,13 @@ class _TrainingMethods:
         if class_weight:
             data = _class_weight_fn(class_weight)(*data[:2])
         self._ready([data])
+        self.reset_metrics()
         logs = _pythonify(self._xlate_function("train")(data))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         data = (_as_tensors(x), _as_tensors(y), _as_tensors(sample_weight))
+        self.reset_metrics()
         logs = _pythonify(self._xlate_function("test")(data))
         return logs if return_dict else self._flatten_in_order(logs)
 
