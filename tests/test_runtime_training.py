@@ -120,7 +120,38 @@ OPTIMIZERS = [
 ]
 
 
+FAST_OPTIMIZERS = {OPTIMIZERS[2], OPTIMIZERS[4], OPTIMIZERS[11], OPTIMIZERS[13]}
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_optimizer_steps(optimizer: str) -> None:
+    """Six updates of a dense and an embedding-style (IndexedSlices, a row seen twice)
+    gradient, eagerly, learning rate from a schedule or a number."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(4)
+    start = [rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(5, 2)).astype("float32")]
+    grads = [(rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(3, 2)).astype("float32")) for _ in range(6)]
+    ends = []
+    for mod in (keras.optimizers, rt()):
+        opt = eval(optimizer, {"opt": mod})
+        if isinstance(opt, str):
+            opt = mod.get(opt) if mod is keras.optimizers else rt().optimizers_get(opt)
+        if mod is keras.optimizers:
+            variables = [keras.Variable(v) for v in start]
+        else:
+            variables = [tf.Variable(v) for v in start]
+        for dense, rows in grads:
+            sparse = tf.IndexedSlices(tf.constant(rows), tf.constant([0, 3, 0]), tf.constant([5, 2]))
+            opt.apply_gradients(zip([tf.constant(dense), sparse], variables))
+        ends.append([np.asarray(v) for v in variables])
+    close(ends[0], ends[1], optimizer)
+
+
+@pytest.mark.parametrize("optimizer", [pytest.param(o, marks=() if o in FAST_OPTIMIZERS else pytest.mark.slow)
+                                       for o in OPTIMIZERS])
 def test_optimizer_trajectory(optimizer: str) -> None:
     train_both(optimizer, validation_split=0.25)
 
@@ -140,12 +171,17 @@ SCHEDULES = [
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
-def test_schedule_values_and_training(schedule: str) -> None:
+def test_schedule_values(schedule: str) -> None:
     import keras
 
     k = eval(schedule, {"sch": keras.optimizers.schedules})
     t = eval(schedule, {"sch": rt()})
     close([float(k(step)) for step in range(20)], [float(t(step)) for step in range(20)], "schedule")
+
+
+@pytest.mark.parametrize("schedule", [pytest.param(s, marks=() if i in (0, 8) else pytest.mark.slow)
+                                      for i, s in enumerate(SCHEDULES)])
+def test_schedule_in_training(schedule: str) -> None:
     train_both(f"opt.SGD(learning_rate={schedule}, momentum=0.5)", epochs=2)
 
 
@@ -215,6 +251,35 @@ def _targets(kind: str, n: int = 48) -> Any:
 
 
 @pytest.mark.parametrize("loss, out, activation, kind", LOSSES, ids=[c[0] for c in LOSSES])
+def test_loss_values_with_sample_weight(loss: str, out: int, activation: str | None, kind: str) -> None:
+    """Each loss on outputs of the twin model (so softmax/sigmoid outputs are real ones), with
+    and without per-sample weights, eagerly."""
+    import keras
+    import numpy as np
+
+    x, _ = data()
+    y = _targets(kind)
+    weights = np.linspace(0.2, 2.0, len(x)).astype("float32")
+    k, t = twins(out, activation)
+    pred = np.asarray(k(x))
+    kl = eval(loss, {"loss": keras.losses})
+    tl = eval(loss, {"loss": rt()})
+    if kl == "crossentropy":
+        pytest.skip("'crossentropy' is a compile() spelling, not a loss name (trained below)")
+    if isinstance(kl, str):
+        kl, tl = keras.losses.get(kl), rt().losses_get(tl)
+    if not isinstance(kl, keras.losses.Loss):  # a loss function: per-sample values, no weights
+        close(np.asarray(kl(y, pred)), tl(y, pred).numpy(), loss)
+        return
+    for sw in (None, weights):
+        expected = np.asarray(kl(y, pred, sample_weight=sw) if sw is not None else kl(y, pred))
+        got = (tl(y, pred, sample_weight=sw) if sw is not None else tl(y, pred)).numpy()
+        close(expected, got, loss)
+
+
+@pytest.mark.parametrize("loss, out, activation, kind",
+                         [pytest.param(*c, marks=() if i in (0, 3, 7, 11) else pytest.mark.slow)
+                          for i, c in enumerate(LOSSES)], ids=[c[0] for c in LOSSES])
 def test_loss_trajectory_with_sample_weight(loss: str, out: int, activation: str | None, kind: str) -> None:
     import keras
     import numpy as np

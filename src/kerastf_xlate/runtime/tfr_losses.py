@@ -388,7 +388,5 @@ def losses_get(identifier):
     if identifier is None or isinstance(identifier, Loss) or (callable(identifier) and not isinstance(identifier, str)):
         return identifier
     if isinstance(identifier, str) and identifier in _LOSS_FUNCTIONS:
-        fn = _LOSS_FUNCTIONS[identifier]
-        fn_name = fn.__name__[len("_loss_"):]
-        return LossFunctionWrapper(fn, name=fn_name)
+        return _LOSS_FUNCTIONS[identifier]  # the function, as Keras's get gives it
     raise ValueError(f"Could not interpret loss identifier: {identifier}")

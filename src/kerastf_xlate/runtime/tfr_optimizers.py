@@ -171,7 +171,8 @@ class Optimizer(tf.Module):
             scale = self.global_clipnorm * tf.minimum(1.0 / norm, 1.0 / self.global_clipnorm) + (norm - norm)
             return [g * scale for g in grads]
         if self.clipvalue and self.clipvalue > 0:
-            return [tf.clip_by_value(_dense(g), -self.clipvalue, self.clipvalue) for g in grads]
+            # an IndexedSlices gradient is clipped slice by slice (tf.clip_by_value keeps it sparse)
+            return [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
     def update_step(self, gradient, variable, learning_rate):
@@ -325,8 +326,10 @@ class Adadelta(Optimizer):
         accumulated_grad = self._slot("accumulated_grad", variable)
         accumulated_delta = self._slot("accumulated_delta_var", variable)
         accumulated_grad.assign(rho * accumulated_grad + (1 - rho) * _grad_square(gradient))
-        delta = -(tf.sqrt(accumulated_delta + self.epsilon) * grad) / tf.sqrt(accumulated_grad + self.epsilon)
-        accumulated_delta.assign(rho * accumulated_delta + (1 - rho) * tf.square(delta))
+        ratio = tf.sqrt(accumulated_delta + self.epsilon) / tf.sqrt(accumulated_grad + self.epsilon)
+        delta = -(ratio * grad)
+        # Keras squares the update slice by slice for an IndexedSlices gradient
+        accumulated_delta.assign(rho * accumulated_delta + (1 - rho) * tf.square(ratio) * _grad_square(gradient))
         variable.assign_add(lr * delta)
 
 
@@ -347,7 +350,12 @@ class Adamax(Optimizer):
         m = self._slot("m", variable)
         u = self._slot("u", variable)
         m.assign_add((grad - m) * (1 - self.beta_1))
-        u.assign(tf.maximum(self.beta_2 * u, tf.abs(grad)))
+        if isinstance(gradient, tf.IndexedSlices):  # absolute values slice by slice, then summed
+            magnitude = tf.convert_to_tensor(tf.IndexedSlices(tf.abs(gradient.values), gradient.indices,
+                                                              gradient.dense_shape))
+        else:
+            magnitude = tf.abs(grad)
+        u.assign(tf.maximum(self.beta_2 * u, magnitude))
         variable.assign_sub((lr * m) / ((1 - beta_1_power) * (u + self.epsilon)))
 
 

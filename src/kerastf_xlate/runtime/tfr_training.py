@@ -530,7 +530,7 @@ class _TrainingMethods:
         names = []
         for metric in self.metrics:
             if isinstance(metric, _CompileMetrics):
-                names += list(metric.result().keys())
+                names += [m.name for m in metric.metrics]  # unprefixed, as Keras lists them
             else:
                 names.append(metric.name)
         results = [logs[n] for n in names if n in logs]
