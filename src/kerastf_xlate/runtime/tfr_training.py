@@ -568,7 +568,11 @@ class _TrainingMethods:
         """Make the variables (a first call on one batch) and the optimizer's slots eagerly."""
         if not self.built or not self.weights:
             x, _, _ = _unpack_data(next(iter(dataset)))
-            self(x, training=False)
+            try:
+                self(x, training=False)
+            except NotImplementedError:  # no call(): a model that only trains its parts (a VAE's train_step)
+                if not self.weights:
+                    raise
         optimizer = self.__dict__.get("optimizer")
         if optimizer is not None and hasattr(optimizer, "build") and not optimizer.built and self.trainable_weights:
             optimizer.build(self.trainable_weights)
