@@ -18,8 +18,7 @@ there are several outputs), the metrics reset each epoch, the callbacks' hooks a
 import tensorflow as tf
 from tfr_base import Layer, Model, _stack
 from tfr_callbacks import CallbackList
-from tfr_losses import Loss, LossFunctionWrapper, _loss_binary_crossentropy, _loss_categorical_crossentropy
-from tfr_losses import _loss_sparse_categorical_crossentropy, losses_get
+from tfr_losses import Loss, LossFunctionWrapper, _loss_binary_crossentropy, _loss_categorical_crossentropy, _loss_sparse_categorical_crossentropy, losses_get
 from tfr_metrics import (
     BinaryAccuracy,
     BinaryCrossentropyMetric,

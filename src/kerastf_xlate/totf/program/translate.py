@@ -32,6 +32,7 @@ from kerastf_xlate.totf.program.imports import finish_imports
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
+from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 
@@ -152,6 +153,12 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         if name.startswith("keras.layers.") and name.split(".")[-1][:1].isupper():
             blockers.append(Finding(ref.node, "XL101", f"`{name.split('.')[-1]}` has no TensorFlow layer class yet"))
             continue
+        if name.startswith("keras.callbacks."):
+            blockers.append(Finding(ref.node, "XL305", f"model kept as Keras: the callback `{name}` is not translated"))
+            continue
+        if name.startswith(_TRAINING_MODULES):
+            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation"))
+            continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
@@ -171,8 +178,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         g.emit(edits)
         needed.add("Model")
         needed.add("Input")
-    if _uses_training(tree, refs):
+    training = _uses_training(tree, refs) or "_TRAINING" in needed
+    if training:
         needed.add("_TRAINING")
+    blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
 
     collisions = _collisions(tree, runtime.closure(needed))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
