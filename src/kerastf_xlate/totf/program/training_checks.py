@@ -95,14 +95,22 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
             value = kw.get(arg)
             if value is None:
                 continue
-            for s in ast.walk(value):
-                if isinstance(s, ast.Constant) and isinstance(s.value, str) and not _is_dict_key(value, s) \
-                        and not known(s.value):
+            for s in _names_given(value):
+                if not known(s.value):
                     yield s, "XL304", f"model kept as Keras: `{arg}={s.value!r}` has no TensorFlow translation"
 
 
-def _is_dict_key(tree: ast.AST, node: ast.AST) -> bool:
-    return any(isinstance(d, ast.Dict) and any(k is node for k in d.keys) for d in ast.walk(tree))
+def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
+    """The strings of a compile argument: the value, or the entries of its lists, tuples and
+    dict values (not dict keys, which are output names, nor the arguments of calls)."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value
+    elif isinstance(value, (ast.List, ast.Tuple)):
+        for e in value.elts:
+            yield from _names_given(e)
+    elif isinstance(value, ast.Dict):
+        for e in value.values:
+            yield from _names_given(e)
 
 
 def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
