@@ -378,7 +378,6 @@ def test_metrics_in_fit_named_and_weighted() -> None:
 
 
 def test_class_weight() -> None:
-    x, y = data()
     train_both("opt.Adam(0.01)", class_weight={0: 1.0, 1: 3.0, 2: 0.5}, epochs=2)
 
 
@@ -388,7 +387,6 @@ def test_tf_data_and_validation_data() -> None:
     x, y = data()
     train = tf.data.Dataset.from_tensor_slices((x[:36], y[:36])).batch(10)
     val = (x[36:], y[36:])
-    train_both("opt.RMSprop(0.01)", epochs=2, validation_data=val, y=None) if False else None
     import keras
 
     k, t = twins()
