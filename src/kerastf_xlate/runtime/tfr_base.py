@@ -534,6 +534,9 @@ class Model(Layer):
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
         self._graph_layers = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
+        # the name of the layer making each output (Keras's output_names, read by compile)
+        made_by = {id(t): layer.name for layer, _, outs in frame.nodes for t in outs}
+        self._output_names = [made_by.get(id(t)) for t in tf.nest.flatten(outputs)]
         for layer in self._made:
             if all(layer is not seen for seen in self._layers):
                 self._layers.append(layer)

@@ -53,14 +53,12 @@ def net_graph():
     return inputs, outputs
 
 net = Model(net_graph)
-net.optimizer = _adam(learning_rate=1e-3)  # net.compile(...): optimizer, loss and metrics in TensorFlow
-net.loss = _mean_squared_error
-net.metrics = {}
+net.compile(optimizer=Adam(1e-3), loss="mse")
 
 rng = np.random.default_rng(0)
 features = rng.normal(size=(32, 6)).astype("float32")
 target = features @ rng.normal(size=(6, 1)).astype("float32")
-_fit(net, features, target, epochs=1, batch_size=8, verbose=0)
+net.fit(features, target, epochs=1, batch_size=8, verbose=0)
 
 
 class MeanModel:

@@ -192,6 +192,62 @@ def _read(nodes: Sequence[ast.AST]) -> set[str]:
     return out
 
 
+def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
+    """Names the statements (run in order, once) may read while they still hold their earlier
+    value: a plain assignment reads its value before binding its targets; any other statement
+    reads every name it loads and is not counted as binding (it may not run)."""
+    rebound: set[str] = set()
+    out: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            out |= _read([ast.Expr(stmt.value)]) - rebound
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    rebound.add(t.id)
+                else:
+                    out |= _read([ast.Expr(t)]) - rebound
+        else:
+            out |= _free_reads(stmt) - rebound
+    return out
+
+
+def _free_reads(node: ast.AST) -> set[str]:
+    """Names ``node`` reads from the enclosing scope: inside a function, a name it assigns
+    (or takes as a parameter) is its own local."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        local = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inner: set[str] = set()
+        todo: list[ast.AST] = list(body)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                inner |= _free_reads(n)
+                if not isinstance(n, ast.Lambda):
+                    local.add(n.name)
+                continue
+            if isinstance(n, ast.Name):
+                (local.add if isinstance(n.ctx, ast.Store) else inner.add)(n.id)
+            todo.extend(ast.iter_child_nodes(n))
+        defaults = [d for d in args.defaults + args.kw_defaults if d is not None]
+        return (inner - local) | _read(defaults) | (_read(node.decorator_list) if not isinstance(node, ast.Lambda) else set())
+    if isinstance(node, ast.ClassDef):
+        out = _read(node.bases) | _read(node.decorator_list) | _read([k.value for k in node.keywords])
+        for n in node.body:
+            out |= _free_reads(n)
+        return out
+    out = set()
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+            out.add(child.id)
+        else:
+            out |= _free_reads(child)
+    return out
+
+
 def _read_before_write(stmts: list[ast.stmt]) -> set[str]:
     """Names the statements bind and may read before they surely bound them: a load counts
     unless an earlier statement of the run, at its top level (not under an ``if``, a loop, a
@@ -325,9 +381,13 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         region_binds = _bound(region)
         rebound_later = _bound(later)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
-        leak = region_binds & (_read(later) | _read([stmt]))
+        # a straight-line scope (module or function body): a name the later statements rebind
+        # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
+        read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
+            else _read(later)
+        leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
-        leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in _read(later) and n not in _read_outside_args(stmt, call, ins, outs)))
+        leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
         if leak_names:
             plan.blockers.append((stmt, f"`{leak_names[0]}`, made while building the model, is used after it "
                                         "(a graph tensor or value outside the model definition)"))

@@ -21,16 +21,22 @@ from dataclasses import dataclass
 
 from kerastf_xlate.totf.program.names import Ref
 
-# attributes of a Keras model that a runtime Model does not have (or means differently)
+# attributes of a Keras model that a runtime Model does not have (or means differently); the
+# training API (compile, fit, evaluate, predict, train_step, metrics, add_loss...) is given
+# by the runtime training layer (runtime/tfr_training.py, TRAINING_API below)
 KERAS_ONLY = {
-    "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
     "fit_generator", "evaluate_generator", "predict_generator", "save", "export", "to_json", "to_yaml",
-    "optimizer", "compiled_loss", "compiled_metrics", "metrics_names", "stop_training", "make_train_function",
-    "make_test_function", "make_predict_function", "inputs", "outputs", "input", "output", "input_shape",
-    "output_shape", "get_compile_config", "compile_from_config", "history", "loss", "metrics",
-    "distribute_strategy", "run_eagerly", "jit_compile", "steps_per_execution", "quantize", "get_build_config",
-    "build_from_config", "compute_loss", "compute_metrics", "train_step", "test_step", "predict_step",
-    "add_loss", "losses", "add_metric", "reset_metrics", "predict_function", "train_function",
+    "compiled_loss", "compiled_metrics", "inputs", "outputs", "input", "output", "input_shape",
+    "output_shape", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
+    "steps_per_execution", "quantize", "get_build_config", "build_from_config", "add_metric", "predict_function",
+    "train_function",
+}
+# what the runtime training layer gives a Model (and Layer: add_loss, losses)
+TRAINING_API = {
+    "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch", "optimizer",
+    "metrics_names", "stop_training", "make_train_function", "make_test_function", "make_predict_function",
+    "history", "loss", "metrics", "run_eagerly", "compute_loss", "compute_metrics", "train_step", "test_step",
+    "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result",
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
 
@@ -234,16 +240,15 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
 
 
 # what a Keras Layer/Model subclass may use on ``self`` that the runtime bases do not give
+# (unless the class assigns it itself: ``self.seed_generator = SeedGenerator(...)``)
 KERAS_SELF_ONLY = {
-    "add_loss", "losses", "add_metric", "metrics", "compute_loss", "compute_metrics", "compiled_loss",
-    "compiled_metrics", "optimizer", "train_step", "test_step", "predict_step", "make_train_function",
-    "stop_training", "dtype_policy", "quantize", "quantized_call", "_tracker", "seed_generator", "add_variable",
-    "inputs", "outputs", "input", "output", "input_shape", "output_shape", "distribute_strategy", "loss",
-    "compile", "fit", "evaluate", "predict", "save", "export", "_call_has_training_arg", "_layers",
-    "stateless_call", "symbolic_call", "_build_shapes_dict", "compute_output_spec",
+    "add_metric", "compiled_loss", "compiled_metrics", "dtype_policy", "quantize", "quantized_call", "_tracker",
+    "seed_generator", "add_variable", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
+    "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
+    "symbolic_call", "_build_shapes_dict", "compute_output_spec",
 }
 # Keras hooks a subclass may define that nothing calls without Keras (their meaning would be lost)
-KERAS_HOOKS = {"train_step", "test_step", "predict_step", "compute_loss", "compute_metrics", "compile"}
+KERAS_HOOKS: set[str] = set()  # train_step, test_step, predict_step, compute_loss, compute_metrics and compile are called by the runtime's fit
 
 
 def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]]:
@@ -265,9 +270,11 @@ def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, 
         for stmt in c.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in KERAS_HOOKS:
                 out.append((stmt, f"class `{c.name}` overrides `{stmt.name}`, a Keras training hook (not translated yet)"))
+        own = {n.attr for n in ast.walk(c) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+               and isinstance(n.value, ast.Name) and n.value.id == "self"}
         for n in ast.walk(c):
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
-                    and n.attr in KERAS_SELF_ONLY and isinstance(n.ctx, ast.Load):
+                    and n.attr in KERAS_SELF_ONLY and n.attr not in own and isinstance(n.ctx, ast.Load):
                 out.append((n, f"class `{c.name}` uses `self.{n.attr}`, a Keras feature the TensorFlow base class lacks"))
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" \
                     and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) \

@@ -32,6 +32,7 @@ from kerastf_xlate.totf.program.imports import finish_imports
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
+from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 
@@ -131,6 +132,11 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             edits.replace_node(ref.node, target)
             needed.add(target)
             continue
+        target = _training_name(name, runtime.by_name)
+        if target is not None:
+            edits.replace_node(ref.node, target)
+            needed.update({target, "_TRAINING"})
+            continue
         if name in _CONFIG and ref.call is not None and not ref.call.args and not ref.call.keywords:
             edits.replace_node(ref.node, _CONFIG[name])
             needed.add(_CONFIG[name])
@@ -147,12 +153,18 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         if name.startswith("keras.layers.") and name.split(".")[-1][:1].isupper():
             blockers.append(Finding(ref.node, "XL101", f"`{name.split('.')[-1]}` has no TensorFlow layer class yet"))
             continue
+        if name.startswith("keras.callbacks."):
+            blockers.append(Finding(ref.node, "XL305", f"model kept as Keras: the callback `{name}` is not translated"))
+            continue
+        if name.startswith(_TRAINING_MODULES):
+            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation"))
+            continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
     # (rules/keras_api), innermost calls first so an outer call takes their translation along
     api = default_api()
-    for ref in sorted(api_refs, key=lambda r: -len(_span_of(pos, r))):
+    for ref in sorted(api_refs, key=lambda r: _span_of(pos, r)[1] - _span_of(pos, r)[0]):  # innermost (shortest) first
         result = _translate_api(api, ref, edits, pos)
         if isinstance(result, str):
             blockers.append(Finding(ref.node, "XL301", result))
@@ -166,6 +178,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         g.emit(edits)
         needed.add("Model")
         needed.add("Input")
+    training = _uses_training(tree, refs) or "_TRAINING" in needed
+    if training:
+        needed.add("_TRAINING")
+    blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
 
     collisions = _collisions(tree, runtime.closure(needed))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
@@ -303,6 +319,52 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     return None
 
 
+# Keras training modules whose classes and functions the runtime training layer gives
+_TRAINING_MODULES = ("keras.optimizers.schedules.", "keras.optimizers.", "keras.losses.", "keras.metrics.",
+                     "keras.callbacks.")
+_TRAINING_GETTERS = {"keras.optimizers.get": "optimizers_get", "keras.losses.get": "losses_get",
+                     "keras.metrics.get": "metrics_get"}
+# Keras's short aliases of loss and metric functions
+_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+                 "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence", "logcosh": "log_cosh",
+                 "KLD": "kl_divergence", "MSE": "mean_squared_error", "MAE": "mean_absolute_error"}
+
+
+def _training_name(name: str, defined: dict) -> str | None:
+    """The runtime name of a Keras optimizer, schedule, loss, metric or callback (class or
+    function), or None. Metric classes named like a loss class carry the suffix ``Metric``."""
+    if name in _TRAINING_GETTERS:
+        return _TRAINING_GETTERS[name]
+    module = next((m for m in _TRAINING_MODULES if name.startswith(m)), None)
+    if module is None:
+        return None
+    last = name[len(module):]
+    if "." in last or not last:
+        return None
+    files = {"keras.optimizers.schedules.": ("tfr_schedules.py",), "keras.optimizers.": ("tfr_optimizers.py", "tfr_schedules.py"),
+             "keras.losses.": ("tfr_losses.py",), "keras.metrics.": ("tfr_metrics.py", "tfr_losses.py"),
+             "keras.callbacks.": ("tfr_callbacks.py",)}[module]
+    if last[:1].isupper():
+        candidates = [last + "Metric", last] if module == "keras.metrics." else [last]
+    else:
+        last = _LOSS_ALIASES.get(last, last)
+        candidates = [f"_metric_{last}", f"_loss_{last}"] if module == "keras.metrics." else [f"_loss_{last}"]
+    for candidate in candidates:
+        d = defined.get(candidate)
+        if d is not None and d.file in files:
+            return candidate
+    return None
+
+
+def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
+    """Whether the file calls the training API a runtime Model gets from the training layer."""
+    from kerastf_xlate.totf.program.models import TRAINING_API
+
+    if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
+        return False
+    return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
+
+
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
     if name in _CONTAINERS:
         return _CONTAINERS[name] if _CONTAINERS[name] in public else None
@@ -328,21 +390,27 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
 
 
 def _collisions(tree: ast.Module, chosen: list) -> set[str]:
-    """Runtime names that the user's module binds to something of its own (imports of Keras
-    names are not bindings of their own: they go away)."""
+    """Runtime names that the user's module binds at module level to something of its own
+    (imports of Keras names are not bindings of their own: they go away; a function's local
+    variable shadows a runtime name only inside that function, where the runtime's code does
+    not run)."""
     names = {n for d in chosen for n in d.binds}
     bound: set[str] = set()
-    for n in ast.walk(tree):
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+            continue  # their bodies are scopes of their own
+        if isinstance(n, ast.Lambda):
+            continue
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             bound.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(n.name)
-        elif isinstance(n, ast.arg):
-            bound.add(n.arg)
         elif isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] not in ("keras", "tensorflow", "tf_keras", "keras_core"):
             bound.update(a.asname or a.name for a in n.names)
         elif isinstance(n, ast.Import):
             bound.update((a.asname or a.name).split(".")[0] for a in n.names if not a.name.startswith(("keras", "tensorflow")))
+        todo.extend(ast.iter_child_nodes(n))
     return names & bound
 
 

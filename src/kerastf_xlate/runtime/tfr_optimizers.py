@@ -1,0 +1,431 @@
+"""``keras.optimizers`` in TensorFlow: Keras 3's update formulas, step for step.
+
+Each optimizer keeps what Keras's keeps: the iteration count (int64), the learning rate (a
+float32 variable, or a schedule called with the iteration count), one slot variable per
+trained variable and kind. ``apply_gradients`` does what Keras's ``apply`` does: drop missing
+gradients, clip (``clipnorm``, else ``global_clipnorm``, else ``clipvalue``), decay the weights
+(``w -= w * weight_decay * lr``), run ``update_step`` for every variable, apply variable
+constraints, count the step. An embedding's ``tf.IndexedSlices`` gradient is squared slice by
+slice (a row looked up twice adds two squares) before being made dense, as Keras's TensorFlow
+backend does.
+"""
+
+import tensorflow as tf
+from tfr_schedules import LearningRateSchedule
+
+
+def _dense(gradient):
+    return tf.convert_to_tensor(gradient)
+
+
+def _grad_square(gradient):
+    """A gradient's square as Keras's TensorFlow backend computes it (slice by slice for
+    ``tf.IndexedSlices``)."""
+    if isinstance(gradient, tf.IndexedSlices):
+        return tf.convert_to_tensor(tf.IndexedSlices(tf.square(gradient.values), gradient.indices, gradient.dense_shape))
+    return tf.square(gradient)
+
+
+class Optimizer(tf.Module):
+    """``keras.optimizers.Optimizer``: the shared steps around each optimizer's ``update_step``."""
+
+    _slot_names = ()
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps:
+            raise NotImplementedError("use_ema, loss_scale_factor and gradient_accumulation_steps are not translated")
+        if sum(x is not None and x > 0 for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        self._keras_name = name or _optimizer_snake(type(self).__name__)
+        super().__init__(name=self._keras_name)
+        self.weight_decay, self.clipnorm, self.clipvalue, self.global_clipnorm = weight_decay, clipnorm, clipvalue, global_clipnorm
+        self.use_ema = False
+        with tf.init_scope():
+            self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+            if isinstance(learning_rate, LearningRateSchedule) or (callable(learning_rate) and not isinstance(learning_rate, (int, float))):
+                self._learning_rate = learning_rate
+            else:
+                self._learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False,
+                                                  name="learning_rate")
+        self.__dict__["_slots"] = {}  # kind -> {variable ref: slot variable} (not tracked: the keys are refs)
+        self._exclude_ids, self._exclude_names = set(), []
+        self.built = False
+
+    # -- state
+
+    @property
+    def iterations(self):
+        return self._iterations
+
+    @property
+    def learning_rate(self):
+        lr = self._learning_rate
+        if isinstance(lr, tf.Variable):
+            return lr
+        if isinstance(lr, LearningRateSchedule):
+            return lr(self._iterations)
+        return lr()
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, LearningRateSchedule) or (callable(value) and not isinstance(value, (int, float, tf.Variable))):
+            self._learning_rate = value
+            return
+        if not isinstance(self._learning_rate, tf.Variable):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
+                            "constructor argument, hence its learning rate is not settable.")
+        self._learning_rate.assign(value)
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @property
+    def variables(self):
+        out = [self._iterations]
+        if isinstance(self._learning_rate, tf.Variable):
+            out.append(self._learning_rate)
+        for kind in self._slot_names:
+            out.extend(self._slots.get(kind, {}).values())
+        return out
+
+    def _slot(self, kind, variable, initial=0.0):
+        slots = self._slots.setdefault(kind, {})
+        key = variable.ref()
+        if key not in slots:
+            with tf.init_scope():  # made once, outside any traced step
+                slots[key] = tf.Variable(tf.fill(variable.shape, tf.cast(initial, variable.dtype)), trainable=False,
+                                         name=f"{kind}")
+        return slots[key]
+
+    def build(self, var_list):
+        """Make the slot variables of ``var_list`` now (Keras builds on the first apply)."""
+        for variable in var_list:
+            self._build_slots(variable)
+        self.built = True
+
+    def _build_slots(self, variable):
+        for kind in self._slot_names:
+            self._slot(kind, variable, self._slot_initial(kind))
+
+    def _slot_initial(self, kind):
+        return 0.0
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        self._exclude_ids.update(id(v) for v in var_list or [])
+        self._exclude_names.extend(var_names or [])
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        return not any(name in variable.name for name in self._exclude_names)
+
+    # -- applying gradients
+
+    def apply_gradients(self, grads_and_vars):
+        grads, variables = zip(*list(grads_and_vars))
+        self.apply(list(grads), list(variables))
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        if trainable_variables is None:
+            raise ValueError("pass the variables with the gradients")
+        pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable.")
+        grads = [g for g, _ in pairs]
+        variables = [v for _, v in pairs]
+        if not self.built:
+            self.build(variables)
+        for v in variables:
+            self._build_slots(v)
+        grads = self._clip_gradients(grads)
+        if self.weight_decay is not None:
+            for variable in variables:
+                if self._use_weight_decay(variable):
+                    lr = tf.cast(self.learning_rate, variable.dtype)
+                    wd = tf.cast(self.weight_decay, variable.dtype)
+                    variable.assign_sub(variable * wd * lr)
+        learning_rate = self.learning_rate
+        self._before_updates(variables)
+        for grad, variable in zip(grads, variables):
+            self.update_step(grad, variable, learning_rate)
+        for variable in variables:
+            constraint = getattr(variable, "_xlate_constraint", None)
+            if constraint is not None:
+                variable.assign(constraint(variable))
+        self._iterations.assign_add(1)
+
+    def _before_updates(self, variables):
+        """What an optimizer does once per step before the per-variable updates."""
+
+    def _clip_gradients(self, grads):
+        if self.clipnorm and self.clipnorm > 0:
+            return [tf.clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            norm = tf.sqrt(tf.add_n([tf.reduce_sum(_grad_square(g)) for g in grads]))
+            scale = self.global_clipnorm * tf.minimum(1.0 / norm, 1.0 / self.global_clipnorm) + (norm - norm)
+            return [g * scale for g in grads]
+        if self.clipvalue and self.clipvalue > 0:
+            # an IndexedSlices gradient is clipped slice by slice (tf.clip_by_value keeps it sparse)
+            return [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError(f"{type(self).__name__}.update_step")
+
+    def get_config(self):
+        lr = self._learning_rate
+        return {"name": self.name, "learning_rate": float(lr.numpy()) if isinstance(lr, tf.Variable) else lr,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                "global_clipnorm": self.global_clipnorm}
+
+
+def _optimizer_snake(name):
+    out = ""
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out += "_"
+        out += ch.lower()
+    return out
+
+
+class SGD(Optimizer):
+    """``keras.optimizers.SGD``: plain, momentum and Nesterov updates."""
+
+    _slot_names = ("momentum",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum, self.nesterov = momentum, nesterov
+        if not momentum:
+            self._slot_names = ()
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        gradient = _dense(tf.cast(gradient, variable.dtype)) if not isinstance(gradient, tf.IndexedSlices) else _dense(gradient)
+        if self.momentum != 0:
+            m = self._slot("momentum", variable)
+            mu = tf.cast(self.momentum, variable.dtype)
+            m.assign(m * mu - gradient * lr)
+            if self.nesterov:
+                variable.assign_add(m * mu - gradient * lr)
+            else:
+                variable.assign_add(m)
+        else:
+            variable.assign_sub(gradient * lr)
+
+
+class Adam(Optimizer):
+    """``keras.optimizers.Adam``: bias correction folded into the step size, epsilon outside the root."""
+
+    _slot_names = ("momentum", "velocity", "velocity_hat")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        if not amsgrad:
+            self._slot_names = ("momentum", "velocity")
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        step = tf.cast(self._iterations + 1, variable.dtype)
+        beta_1_power = tf.pow(tf.cast(self.beta_1, variable.dtype), step)
+        beta_2_power = tf.pow(tf.cast(self.beta_2, variable.dtype), step)
+        m = self._slot("momentum", variable)
+        v = self._slot("velocity", variable)
+        alpha = lr * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        m.assign_add((_dense(gradient) - m) * (1 - self.beta_1))
+        v.assign_add((_grad_square(gradient) - v) * (1 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._slot("velocity_hat", variable)
+            v_hat.assign(tf.maximum(v_hat, v))
+            v = v_hat
+        variable.assign_sub((m * alpha) / (tf.sqrt(v) + self.epsilon))
+
+
+class AdamW(Adam):
+    """``keras.optimizers.AdamW``: Adam with decoupled weight decay (default 0.004)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 name="adamw", **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         name=name, weight_decay=weight_decay, **kwargs)
+
+
+class RMSprop(Optimizer):
+    """``keras.optimizers.RMSprop``: epsilon inside the root; centered and momentum variants."""
+
+    _slot_names = ("velocity", "momentum", "average_gradient")
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        rho = self.rho
+        velocity = self._slot("velocity", variable)
+        velocity.assign(rho * velocity + (1 - rho) * _grad_square(gradient))
+        dense = _dense(gradient)
+        if self.centered:
+            average = self._slot("average_gradient", variable)
+            average.assign(rho * average + (1 - rho) * dense)
+            denominator = velocity - tf.square(average) + self.epsilon
+        else:
+            denominator = velocity + self.epsilon
+        increment = (lr * dense) / tf.sqrt(denominator)
+        if self.momentum > 0:
+            m = self._slot("momentum", variable)
+            m.assign(self.momentum * m + increment)
+            variable.assign_sub(m)
+        else:
+            variable.assign_sub(increment)
+
+
+class Adagrad(Optimizer):
+    """``keras.optimizers.Adagrad``: squares accumulated from ``initial_accumulator_value``."""
+
+    _slot_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _slot_initial(self, kind):
+        return self.initial_accumulator_value
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        accumulator = self._slot("accumulator", variable, self.initial_accumulator_value)
+        accumulator.assign_add(_grad_square(gradient))
+        variable.assign_sub(lr * _dense(gradient) / tf.sqrt(accumulator + self.epsilon))
+
+
+class Adadelta(Optimizer):
+    """``keras.optimizers.Adadelta``: running averages of squared gradients and updates."""
+
+    _slot_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        grad = _dense(gradient)
+        rho = self.rho
+        accumulated_grad = self._slot("accumulated_grad", variable)
+        accumulated_delta = self._slot("accumulated_delta_var", variable)
+        accumulated_grad.assign(rho * accumulated_grad + (1 - rho) * _grad_square(gradient))
+        ratio = tf.sqrt(accumulated_delta + self.epsilon) / tf.sqrt(accumulated_grad + self.epsilon)
+        delta = -(ratio * grad)
+        # Keras squares the update slice by slice for an IndexedSlices gradient
+        accumulated_delta.assign(rho * accumulated_delta + (1 - rho) * tf.square(ratio) * _grad_square(gradient))
+        variable.assign_add(lr * delta)
+
+
+class Adamax(Optimizer):
+    """``keras.optimizers.Adamax``: Adam with the infinity norm."""
+
+    _slot_names = ("m", "u")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        grad = _dense(gradient)
+        step = tf.cast(self._iterations + 1, variable.dtype)
+        beta_1_power = tf.pow(tf.cast(self.beta_1, variable.dtype), step)
+        m = self._slot("m", variable)
+        u = self._slot("u", variable)
+        m.assign_add((grad - m) * (1 - self.beta_1))
+        if isinstance(gradient, tf.IndexedSlices):  # absolute values slice by slice, then summed
+            magnitude = tf.convert_to_tensor(tf.IndexedSlices(tf.abs(gradient.values), gradient.indices,
+                                                              gradient.dense_shape))
+        else:
+            magnitude = tf.abs(grad)
+        u.assign(tf.maximum(self.beta_2 * u, magnitude))
+        variable.assign_sub((lr * m) / ((1 - beta_1_power) * (u + self.epsilon)))
+
+
+class Nadam(Optimizer):
+    """``keras.optimizers.Nadam``: Adam with Nesterov momentum and Keras's momentum schedule."""
+
+    _slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        with tf.init_scope():
+            self._u_product = tf.Variable(1.0, dtype=tf.float32, trainable=False, name="u_product")
+
+    def _before_updates(self, variables):
+        step = tf.cast(self._iterations + 1, self._u_product.dtype)
+        self._u_product.assign(self._u_product * self.beta_1 * (1.0 - 0.5 * tf.pow(0.96, step)))
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = tf.cast(learning_rate, dtype)
+        grad = _dense(tf.cast(gradient, dtype))
+        local_step = tf.cast(self._iterations + 1, dtype)
+        next_step = tf.cast(self._iterations + 2, dtype)
+        decay = tf.cast(0.96, dtype)
+        beta_1 = tf.cast(self.beta_1, dtype)
+        beta_2 = tf.cast(self.beta_2, dtype)
+        u_t = beta_1 * (1.0 - 0.5 * tf.pow(decay, local_step))
+        u_t_1 = beta_1 * (1.0 - 0.5 * tf.pow(decay, next_step))
+        u_product_t = tf.cast(self._u_product, dtype)
+        u_product_t_1 = u_product_t * u_t_1
+        beta_2_power = tf.pow(beta_2, local_step)
+        m = self._slot("momentum", variable)
+        v = self._slot("velocity", variable)
+        m.assign_add((grad - m) * (1 - beta_1))
+        v.assign_add((_grad_square(gradient) - v) * (1 - beta_2))
+        m_hat = (u_t_1 * m) / (1 - u_product_t_1) + ((1 - u_t) * grad) / (1 - u_product_t)
+        v_hat = v / (1 - beta_2_power)
+        variable.assign_sub((m_hat * lr) / (tf.sqrt(v_hat) + self.epsilon))
+
+
+class Lion(Optimizer):
+    """``keras.optimizers.Lion``: the sign of an interpolated momentum."""
+
+    _slot_names = ("momentum",)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(f"Argument for `beta_1` must be in range [0, 1]. Received: beta_1={beta_1}.")
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        grad = _dense(gradient)
+        beta_1 = tf.cast(self.beta_1, variable.dtype)
+        beta_2 = tf.cast(self.beta_2, variable.dtype)
+        m = self._slot("momentum", variable)
+        variable.assign_sub(lr * tf.sign(m * beta_1 + grad * (1.0 - beta_1)))
+        m.assign(m * beta_2 + grad * (1.0 - beta_2))
+
+
+_OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
+               "adamax": Adamax, "nadam": Nadam, "lion": Lion}
+
+
+def optimizers_get(identifier):
+    """``keras.optimizers.get``: an optimizer from its name, or the optimizer itself."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _OPTIMIZERS:
+        return _OPTIMIZERS[identifier.lower()]()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")

@@ -1,0 +1,710 @@
+"""Keras's training API on the runtime ``Model``: ``compile``, ``fit``, ``evaluate``,
+``predict``, ``train_on_batch``... with Keras 3's semantics (``keras/src/trainers``).
+
+``_TRAINING = _install_training(Model, Layer)`` adds the methods of :class:`_TrainingMethods`
+to the runtime ``Model`` (and ``add_loss``/``losses`` to ``Layer``) when a translated file
+trains a model; a user's subclass overriding ``train_step``, ``test_step``, ``compile``,
+``compute_loss`` or ``metrics`` keeps its methods, and ``fit`` calls them as Keras does.
+
+What is reproduced: the batches (in order; ``shuffle=True`` shuffles with ``tf.data``),
+``validation_split`` taken from the end before shuffling, ``sample_weight`` and
+``class_weight``, the compiled loss of one or several outputs (lists or dicts of losses,
+``loss_weights``, a ``{output}_loss`` tracker per output), ``add_loss`` losses added to it,
+the loss tracker (weighted by batch size), compiled metrics (prefixed by the output name when
+there are several outputs), the metrics reset each epoch, the callbacks' hooks and logs, the
+``History``; ``evaluate`` results in Keras's order.
+"""
+
+import tensorflow as tf
+from tfr_base import Layer, Model, _stack
+from tfr_callbacks import CallbackList
+from tfr_losses import Loss, LossFunctionWrapper, _loss_binary_crossentropy, _loss_categorical_crossentropy, _loss_sparse_categorical_crossentropy, losses_get
+from tfr_metrics import (
+    BinaryAccuracy,
+    BinaryCrossentropyMetric,
+    CategoricalAccuracy,
+    CategoricalCrossentropyMetric,
+    Mean,
+    MeanMetricWrapper,
+    Metric,
+    SparseCategoricalAccuracy,
+    SparseCategoricalCrossentropyMetric,
+    metrics_get,
+)
+from tfr_optimizers import optimizers_get
+
+# --- compiled losses and metrics -------------------------------------------------------
+
+
+def _binary_or_sparse(y_true, y_pred):
+    is_binary = y_pred.shape[-1] == 1
+    is_sparse = y_true.shape.rank < y_pred.shape.rank or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1)
+    return is_binary, is_sparse
+
+
+def _compile_loss_object(identifier, y_true, y_pred):
+    """Keras's ``get_loss``: a loss object for one output."""
+    if identifier is None:
+        return None
+    if str(identifier).lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
+        fn = _loss_binary_crossentropy if is_binary else (
+            _loss_sparse_categorical_crossentropy if is_sparse else _loss_categorical_crossentropy)
+    else:
+        fn = losses_get(identifier)
+    if isinstance(fn, Loss):
+        return fn
+    if isinstance(identifier, str):
+        name = identifier
+    else:
+        name = getattr(fn, "__name__", "loss")
+        name = name[len("_loss_"):] if name.startswith("_loss_") else name
+    return LossFunctionWrapper(fn, name=name)
+
+
+def _compile_metric_object(identifier, y_true, y_pred):
+    """Keras's ``get_metric``: a metric object for one output, named as Keras names it."""
+    if str(identifier).lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
+        cls = BinaryAccuracy if is_binary else (SparseCategoricalAccuracy if is_sparse else CategoricalAccuracy)
+        return cls(name=str(identifier))
+    if str(identifier).lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = _binary_or_sparse(y_true, y_pred)
+        cls = BinaryCrossentropyMetric if is_binary else (
+            SparseCategoricalCrossentropyMetric if is_sparse else CategoricalCrossentropyMetric)
+        metric = cls(name=str(identifier))
+        metric._direction = "down"
+        return metric
+    obj = metrics_get(identifier)
+    if not isinstance(obj, Metric):
+        fn_name = getattr(obj, "__name__", "metric")
+        for prefix in ("_metric_", "_loss_"):
+            fn_name = fn_name[len(prefix):] if fn_name.startswith(prefix) else fn_name
+        wrapped = MeanMetricWrapper(obj, name=fn_name)
+        wrapped._direction = "down" if getattr(obj, "__name__", "").startswith("_loss_") else (
+            "up" if "accuracy" in fn_name else None)
+        obj = wrapped
+    if isinstance(identifier, str):
+        obj.name = identifier
+    return obj
+
+
+class _CompileMetrics:
+    """Keras's ``CompileMetrics``: the compiled metrics of every output, one result dict."""
+
+    name = "compile_metrics"
+
+    def __init__(self, lists, weighted_lists, output_names):
+        self.lists, self.weighted_lists, self.output_names = lists, weighted_lists, output_names
+
+    @property
+    def metrics(self):
+        return [m for ms in self.lists + self.weighted_lists for m in (ms or [])]
+
+    def update_state(self, y_true, y_pred, sample_weight):
+        for ms, yt, yp in zip(self.lists, y_true, y_pred):
+            for m in ms or []:
+                m.update_state(yt, yp)
+        for ms, yt, yp, sw in zip(self.weighted_lists, y_true, y_pred, sample_weight):
+            for m in ms or []:
+                m.update_state(yt, yp, sw)
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def result(self):
+        results, counters = {}, {}
+        prefix = len(self.lists) > 1
+        for weighted, lists in ((False, self.lists), (True, self.weighted_lists)):
+            for ms, out in zip(lists, self.output_names):
+                for m in ms or []:
+                    name = f"{out}_{m.name}" if prefix and out else m.name
+                    if name not in counters:
+                        counters[name] = 1
+                    elif not weighted:
+                        index = counters[name]
+                        counters[name] += 1
+                        name = f"{name}_{index}"
+                    else:
+                        name = f"{out}_weighted_{m.name}" if prefix and out else f"weighted_{m.name}"
+                        if name in counters:
+                            index = counters[name]
+                            counters[name] += 1
+                            name = f"{name}_{index}"
+                        else:
+                            counters[name] = 1
+                    results[name] = m.result()
+        return results
+
+
+class _Compiled:
+    """What ``compile`` was given, built on the first batch (the outputs' shapes decide
+    ``"accuracy"`` and ``"crossentropy"``) into per-output losses and metrics."""
+
+    def __init__(self, loss, loss_weights, metrics, weighted_metrics, output_names):
+        self.loss, self.loss_weights, self.metrics, self.weighted_metrics = loss, loss_weights, metrics, weighted_metrics
+        self.model_output_names = output_names
+        self.built = False
+        self.loss_trackers = []
+        self.compile_metrics = None
+
+    def _flatten(self, y, names, what):
+        if isinstance(y, dict):
+            if names and set(y) >= set(n for n in names if n is not None):
+                return [y.get(n) for n in names]
+            return [y[k] for k in sorted(y)]
+        if isinstance(y, (list, tuple)):
+            return list(y)
+        return [y]
+
+    def _names(self, y_pred):
+        if isinstance(y_pred, dict):
+            names = self.model_output_names
+            if names and set(names) == set(y_pred):
+                return list(names)
+            return sorted(y_pred)
+        n = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+        names = self.model_output_names
+        return list(names) if names and len(names) == n else [None] * n
+
+    def _per_output(self, spec, names, default=None):
+        n = len(names)
+        if isinstance(spec, dict):
+            if set(spec) <= set(names):
+                return [spec.get(name, default) for name in names]
+            raise ValueError(f"the keys of {spec} must be output names {names}")
+        if isinstance(spec, (list, tuple)) and n > 1:
+            if len(spec) != n:
+                raise ValueError(f"expected one entry per output ({n}), got {spec}")
+            return list(spec)
+        return [spec] * n
+
+    def build(self, y_true, y_pred):
+        names = self._names(y_pred)
+        self.output_names = names
+        flat_pred = self._flatten(y_pred, names, "y_pred")
+        flat_true = self._flatten(y_true, names, "y_true")
+        if len(flat_true) == 1 and len(flat_pred) > 1:
+            flat_true = flat_true * len(flat_pred)
+        pairs = list(zip(flat_true, flat_pred))
+        losses = self._per_output(self.loss, names)
+        weights = self._per_output(self.loss_weights, names) if self.loss_weights is not None else [None] * len(names)
+        if len(names) == 1 and isinstance(self.loss_weights, (list, tuple)):
+            weights = [self.loss_weights[0]]
+        self.flat_losses = [(_compile_loss_object(loss, yt, yp) if yt is not None else None, w)
+                            for loss, w, (yt, yp) in zip(losses, weights, pairs)]
+        live = [i for i, (fn, _) in enumerate(self.flat_losses) if fn is not None]
+        self.loss_trackers = [Mean(name=f"{names[i]}_loss") for i in live] if len(live) > 1 else []
+        self._tracker_of = dict(zip(live, self.loss_trackers))
+
+        def metric_lists(spec):
+            if not spec:
+                return [None] * len(names)
+            if len(names) == 1:
+                return [[_compile_metric_object(m, pairs[0][0], pairs[0][1]) for m in tf.nest.flatten(spec)]]
+            per = self._per_output(spec, names) if isinstance(spec, dict) or (
+                isinstance(spec, (list, tuple)) and len(spec) == len(names)) else [spec] * len(names)
+            out = []
+            for m, (yt, yp) in zip(per, pairs):
+                if m is None:
+                    out.append(None)
+                else:
+                    out.append([_compile_metric_object(x, yt, yp) for x in (m if isinstance(m, (list, tuple)) else [m])])
+            return out
+
+        self.compile_metrics = _CompileMetrics(metric_lists(self.metrics), metric_lists(self.weighted_metrics), names)
+        self.built = True
+
+    def _flat_sample_weight(self, sample_weight, n):
+        if sample_weight is None:
+            return [None] * n
+        if isinstance(sample_weight, dict):
+            return [sample_weight.get(name) for name in self.output_names]
+        if isinstance(sample_weight, (list, tuple)):
+            return list(sample_weight)
+        return [sample_weight] * n
+
+    def compute(self, y_true, y_pred, sample_weight):
+        if not self.built:
+            self.build(y_true, y_pred)
+        flat_pred = self._flatten(y_pred, self.output_names, "y_pred")
+        flat_true = self._flatten(y_true, self.output_names, "y_true")
+        if len(flat_true) == 1 and len(flat_pred) > 1:
+            flat_true = flat_true * len(flat_pred)
+        weights = self._flat_sample_weight(sample_weight, len(flat_pred))
+        values = []
+        for i, ((fn, w), yt, yp, sw) in enumerate(zip(self.flat_losses, flat_true, flat_pred, weights)):
+            if fn is None:
+                continue
+            value = tf.cast(fn(yt, yp, sw), tf.float32)
+            tracker = self._tracker_of.get(i)
+            if tracker is not None:
+                # Keras weights by the static batch size: unknown (so each batch counts once)
+                # in fit and evaluate, whose steps are traced on the dataset's element spec
+                tracker.update_state(value, sample_weight=tf.nest.flatten(yp)[0].shape[0])
+            if w is not None:
+                value = value * w
+            values.append(value)
+        if not values:
+            return None
+        total = values[0]
+        for v in values[1:]:
+            total = total + v
+        return total
+
+    def update_metrics(self, y_true, y_pred, sample_weight):
+        if not self.built:
+            self.build(y_true, y_pred)
+        flat_pred = self._flatten(y_pred, self.output_names, "y_pred")
+        flat_true = self._flatten(y_true, self.output_names, "y_true")
+        if len(flat_true) == 1 and len(flat_pred) > 1:
+            flat_true = flat_true * len(flat_pred)
+        self.compile_metrics.update_state(flat_true, flat_pred, self._flat_sample_weight(sample_weight, len(flat_pred)))
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def _unpack_data(data):
+    """Keras's ``unpack_x_y_sample_weight``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: {data}")
+
+
+def _as_tensors(value):
+    """Arrays as Keras feeds them: floating point as float32, others as they are; lists as tuples."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _as_tensors(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_tensors(v) for v in value)
+    tensor = tf.convert_to_tensor(value)
+    return tf.cast(tensor, tf.float32) if tensor.dtype.is_floating else tensor
+
+
+def _class_weight_fn(class_weight):
+    table = tf.constant([float(class_weight.get(c, 1.0)) for c in range(max(int(k) for k in class_weight) + 1)])
+
+    def add_weights(*data):
+        x, y, sw = _unpack_data(data)
+        if sw is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if isinstance(y, (tuple, dict)):
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
+        if y.shape.rank is not None and y.shape.rank >= 2:
+            if y.shape[-1] != 1:
+                classes = tf.argmax(y, axis=-1)
+            else:
+                classes = tf.cast(tf.round(tf.squeeze(y, axis=-1)), tf.int64)
+        else:
+            classes = tf.cast(tf.round(tf.cast(y, tf.float32)), tf.int64)
+        return x, y, tf.gather(table, classes)
+
+    return add_weights
+
+
+def _make_dataset(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None):
+    """The batches Keras makes of ``x, y, sample_weight`` (a ``tf.data.Dataset`` is used as it is)."""
+    if isinstance(x, tf.data.Dataset):
+        dataset = x
+    else:
+        data = _as_tensors(x) if y is None and sample_weight is None else tuple(
+            _as_tensors(v) for v in ((x, y) if sample_weight is None else (x, y, sample_weight)))
+        dataset = tf.data.Dataset.from_tensor_slices(data)
+        if shuffle:
+            dataset = dataset.shuffle(int(dataset.cardinality()), reshuffle_each_iteration=True)
+        dataset = dataset.batch(batch_size or 32)
+    if class_weight:
+        dataset = dataset.map(_class_weight_fn(class_weight))
+    return dataset
+
+
+def _split_validation(x, y, sample_weight, validation_split):
+    """Keras's ``train_validation_split``: the last ``validation_split`` of the samples."""
+    if isinstance(x, tf.data.Dataset):
+        raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays")
+    first = tf.nest.flatten(x)[0]
+    n = int(first.shape[0])
+    split_at = int(n * (1.0 - validation_split))
+
+    def cut(value, part):
+        if value is None:
+            return None
+        return tf.nest.map_structure(lambda a: a[:split_at] if part == 0 else a[split_at:], value)
+
+    return (cut(x, 0), cut(y, 0), cut(sample_weight, 0)), (cut(x, 1), cut(y, 1), cut(sample_weight, 1))
+
+
+def _pythonify(logs):
+    """Keras's ``pythonify_logs``: sorted keys, nested dicts flattened, values as floats."""
+    out = {}
+    for k, v in sorted((logs or {}).items()):
+        if isinstance(v, dict):
+            out.update(_pythonify(v))
+            continue
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            out[k] = v
+    return out
+
+
+def _log_line(steps, logs):
+    return f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if isinstance(v, float))
+
+
+# --- losses added by layers (add_loss) ----------------------------------------------------
+
+
+def _layer_add_loss(self, loss):
+    """``Layer.add_loss``: a loss collected for this call (cleared at the next outermost call)."""
+    self.__dict__.setdefault("_xlate_losses", []).append(loss)
+
+
+def _layer_losses(self):
+    """``Layer.losses``: the losses added during the last call by this layer and its sub-layers."""
+    out, seen, todo = [], set(), [self]
+    while todo:
+        layer = todo.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        out.extend(layer.__dict__.get("_xlate_losses", []))
+        todo.extend(sub for sub in layer.__dict__.get("_layers", []) if hasattr(sub, "__dict__"))
+    return out
+
+
+def _clear_losses(layer):
+    seen, todo = set(), [layer]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen or not hasattr(current, "__dict__"):
+            continue
+        seen.add(id(current))
+        current.__dict__["_xlate_losses"] = []
+        todo.extend(current.__dict__.get("_layers", []))
+
+
+def _clearing_call(call):
+    """``Layer.__call__`` that clears the added losses first when it is the outermost call, as
+    Keras's entry layer does."""
+
+    def __call__(self, *args, **kwargs):
+        if not _stack():
+            _clear_losses(self)
+        return call(self, *args, **kwargs)
+
+    __call__._xlate_clearing = True
+    return __call__
+
+
+# --- the training methods ------------------------------------------------------------------
+
+
+class _TrainingMethods:
+    """The methods ``_install_training`` gives the runtime ``Model``."""
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        self.__dict__["optimizer"] = optimizers_get(optimizer)
+        self.__dict__["loss"] = loss
+        # kept out of tf.Module's tracking (checkpoints hold the model's variables only)
+        self.__dict__["_xlate_compiled"] = _Compiled(loss, loss_weights, metrics, weighted_metrics,
+                                                     getattr(self, "_output_names", None))
+        self.__dict__["_loss_tracker"] = Mean(name="loss")
+        self.__dict__["_xlate_functions"] = {}
+        self.compiled = True
+        self.stop_training = False
+        self.run_eagerly = run_eagerly
+
+    # -- steps
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        losses = []
+        compiled = self.__dict__.get("_xlate_compiled")
+        if compiled is not None and compiled.loss is not None:
+            value = compiled.compute(y, y_pred, sample_weight)
+            if value is not None:
+                losses.append(value)
+        for extra in self.losses:
+            losses.append(tf.reduce_sum(tf.cast(extra, tf.float32)))
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = losses[0]
+        for value in losses[1:]:
+            total = total + value
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        compiled = self.__dict__.get("_xlate_compiled")
+        if compiled is not None and (compiled.metrics or compiled.weighted_metrics):
+            compiled.update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        out = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[metric.name] = result
+        return out
+
+    def train_step(self, data):
+        x, y, sample_weight = _unpack_data(data)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            self._loss_tracker.update_state(loss, sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
+        variables = self.trainable_weights
+        gradients = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = _unpack_data(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = _unpack_data(data)
+        return self(x, training=False)
+
+    # -- metrics
+
+    @property
+    def metrics(self):
+        out = []
+        if self.__dict__.get("compiled"):
+            out.append(self._loss_tracker)
+            compiled = self._xlate_compiled
+            if compiled.built and (compiled.metrics or compiled.weighted_metrics):
+                out.append(compiled.compile_metrics)
+            out.extend(compiled.loss_trackers)
+        for name, value in self.__dict__.items():
+            if name in ("_loss_tracker",) or name.startswith("_xlate"):
+                continue
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for v in values:
+                if isinstance(v, Metric) and all(v is not seen for seen in out):
+                    out.append(v)
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def _compiled_metric_objects(self):
+        compiled = self.__dict__.get("_xlate_compiled")
+        found = []
+        if compiled is not None and compiled.compile_metrics is not None:
+            found = compiled.compile_metrics.metrics
+        return found + [m for m in self.metrics if isinstance(m, Metric)]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def _metrics_or_logs(self, logs):
+        metric_logs = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(metric_logs):
+            return _pythonify(metric_logs)
+        return _pythonify(logs)
+
+    def _flatten_in_order(self, logs):
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, _CompileMetrics):
+                names += [m.name for m in metric.metrics]  # unprefixed, as Keras lists them
+            else:
+                names.append(metric.name)
+        results = [logs[n] for n in names if n in logs]
+        results += [logs[k] for k in sorted(logs) if k not in names]
+        return results[0] if len(results) == 1 else results
+
+    # -- functions
+
+    def _xlate_function(self, kind, spec=None):
+        """The step function of ``kind``, traced as Keras traces it: on the dataset's element
+        spec (an unknown batch dimension) for ``fit``/``evaluate``/``predict``, on the batch for
+        ``train_on_batch``; run as it is with ``run_eagerly``."""
+        functions = self.__dict__.setdefault("_xlate_functions", {})
+        key = (kind, None if spec is None else repr(spec))
+        if key not in functions:
+            step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+            if getattr(self, "run_eagerly", False):
+                functions[key] = step
+            elif spec is None:
+                functions[key] = tf.function(step, reduce_retracing=True, autograph=False)
+            else:
+                functions[key] = tf.function(step, input_signature=[spec], autograph=False)
+        return functions[key]
+
+    def make_train_function(self, force=False):
+        return self._xlate_function("train")
+
+    def make_test_function(self, force=False):
+        return self._xlate_function("test")
+
+    def make_predict_function(self, force=False):
+        return self._xlate_function("predict")
+
+    def _ready(self, dataset):
+        """Make the variables (a first call on one batch) and the optimizer's slots eagerly."""
+        if not self.built or not self.weights:
+            x, _, _ = _unpack_data(next(iter(dataset)))
+            try:
+                self(x, training=False)
+            except NotImplementedError:  # no call(): a model that only trains its parts (a VAE's train_step)
+                if not self.weights:
+                    raise
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None and hasattr(optimizer, "build") and not optimizer.built and self.trainable_weights:
+            optimizer.build(self.trainable_weights)
+
+    # -- loops
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = _split_validation(x, y, sample_weight, validation_split)
+        dataset = _make_dataset(x, y, sample_weight, batch_size, shuffle, class_weight)
+        if steps_per_epoch is not None:
+            dataset = dataset.take(steps_per_epoch)
+        val_dataset = None
+        if validation_data is not None:
+            if isinstance(validation_data, tf.data.Dataset):
+                val_dataset = validation_data
+            else:
+                vx, vy, vsw = _unpack_data(validation_data)
+                val_dataset = _make_dataset(vx, vy, vsw, validation_batch_size or batch_size)
+            if validation_steps is not None:
+                val_dataset = val_dataset.take(validation_steps)
+        self._ready(dataset)
+        verbose = 1 if verbose == "auto" else verbose
+        steps = int(dataset.cardinality())
+        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps)
+        train_function = self._xlate_function("train", dataset.element_spec)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        logs, training_logs = {}, None
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            if verbose:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            seen = 0
+            for step, data in enumerate(dataset):
+                callbacks.on_train_batch_begin(step)
+                logs = _pythonify(train_function(data))
+                callbacks.on_train_batch_end(step, logs)
+                seen = step + 1
+                if self.stop_training:
+                    break
+            epoch_logs = self._metrics_or_logs(logs)
+            if val_dataset is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_dataset(val_dataset, callbacks)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            epoch_logs = dict(sorted(epoch_logs.items()))  # Keras's CallbackList passes them sorted
+            if verbose:
+                print(_log_line(seen, epoch_logs))
+            callbacks.on_epoch_end(epoch, dict(epoch_logs))  # a copy, as Keras's CallbackList passes
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs=training_logs)
+        return callbacks._history
+
+    def _evaluate_dataset(self, dataset, callbacks):
+        test_function = self._xlate_function("test", dataset.element_spec)
+        self.reset_metrics()
+        callbacks.on_test_begin()
+        logs = {}
+        for step, data in enumerate(dataset):
+            callbacks.on_test_batch_begin(step)
+            logs = _pythonify(test_function(data))
+            callbacks.on_test_batch_end(step, logs)
+        logs = self._metrics_or_logs(logs)
+        callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
+                 return_dict=False, **kwargs):
+        dataset = _make_dataset(x, y, sample_weight, batch_size)
+        if steps is not None:
+            dataset = dataset.take(steps)
+        self._ready(dataset)
+        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
+        logs = self._evaluate_dataset(dataset, callbacks)
+        if verbose:
+            print(_log_line(int(dataset.cardinality()), logs))
+        if return_dict:
+            return logs
+        return self._flatten_in_order(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        dataset = _make_dataset(x, None, None, batch_size)
+        if steps is not None:
+            dataset = dataset.take(steps)
+        predict_function = self._xlate_function("predict", dataset.element_spec)
+        callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
+        callbacks.on_predict_begin()
+        outputs = []
+        for step, data in enumerate(dataset):
+            callbacks.on_predict_batch_begin(step)
+            batch = predict_function(data)
+            outputs.append(batch)
+            callbacks.on_predict_batch_end(step, {"outputs": batch})
+        callbacks.on_predict_end()
+        return tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0).numpy(), *outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        data = (_as_tensors(x), _as_tensors(y), _as_tensors(sample_weight))
+        if class_weight:
+            data = _class_weight_fn(class_weight)(*data[:2])
+        self._ready([data])
+        self.reset_metrics()
+        logs = _pythonify(self._xlate_function("train")(data))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        data = (_as_tensors(x), _as_tensors(y), _as_tensors(sample_weight))
+        self.reset_metrics()
+        logs = _pythonify(self._xlate_function("test")(data))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def predict_on_batch(self, x):
+        return tf.nest.map_structure(lambda t: t.numpy(), self._xlate_function("predict")((_as_tensors(x),)))
+
+
+def _install_training(model_class, layer_class):
+    """Give the runtime ``Model`` Keras's training methods and ``Layer`` ``add_loss``/``losses``
+    (a subclass's own definitions take precedence, as they override Keras's)."""
+    for name, value in vars(_TrainingMethods).items():
+        if not name.startswith("__") and name not in vars(model_class):
+            setattr(model_class, name, value)
+    if "add_loss" not in vars(layer_class):
+        layer_class.add_loss = _layer_add_loss
+        layer_class.losses = property(_layer_losses)
+    if not getattr(layer_class.__call__, "_xlate_clearing", False):
+        layer_class.__call__ = _clearing_call(layer_class.__call__)
+    return True
+
+
+_TRAINING = _install_training(Model, Layer)

@@ -1,0 +1,145 @@
+"""What keeps a program's training code Keras in the program form: the uses of the Keras
+training API that the runtime training layer (``runtime/tfr_training.py`` and its siblings)
+cannot reproduce exactly, found statically (the runtime raises on them too; a translation
+that raises at run time where Keras trains is worse than none).
+
+Every blocker is reported, not only the first.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from kerastf_xlate.args import UNKNOWN, literal
+from kerastf_xlate.totf.program.names import Ref
+
+# optimizer names compile() and keras.optimizers.get() accept that the runtime has
+OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion"}
+LOSS_NAMES = {"mean_squared_error", "mse", "mean_absolute_error", "mae", "mean_absolute_percentage_error", "mape",
+              "mean_squared_logarithmic_error", "msle", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge",
+              "categorical_hinge", "kl_divergence", "kld", "poisson", "cosine_similarity", "binary_crossentropy",
+              "binary_focal_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+              "crossentropy", "ce"}
+METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce", "binary_accuracy", "categorical_accuracy",
+                "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mse",
+                "mean_squared_error", "mae", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
+                "sparse_categorical_crossentropy", "AUC", "auc", "Precision", "precision", "Recall", "recall",
+                "RootMeanSquaredError"}
+
+# keyword arguments the runtime class does not reproduce: (argument, allowed literal values)
+_OPTIMIZER_ARGS = {"use_ema": (False, None), "loss_scale_factor": (None,), "gradient_accumulation_steps": (None, 0, 1),
+                   "ema_overwrite_frequency": (None,)}
+_KEYWORDS: dict[str, dict[str, tuple]] = {
+    "keras.metrics.AUC": {"curve": ("ROC",), "summation_method": ("interpolation",), "thresholds": (None,),
+                          "multi_label": (False,), "label_weights": (None,), "num_labels": (None,)},
+    "keras.metrics.Precision": {"top_k": (None,), "class_id": (None,)},
+    "keras.metrics.Recall": {"top_k": (None,), "class_id": (None,)},
+    "keras.losses.SparseCategoricalCrossentropy": {"ignore_class": (None,), "axis": (-1,)},
+    "keras.callbacks.ModelCheckpoint": {"save_weights_only": (True,), "save_freq": ("epoch",)},
+}
+_POSITIONAL = {"keras.metrics.Precision": ["thresholds", "top_k", "class_id"],
+               "keras.metrics.Recall": ["thresholds", "top_k", "class_id"],
+               "keras.callbacks.ModelCheckpoint": ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only"]}
+_REQUIRED = {"keras.callbacks.ModelCheckpoint": {"save_weights_only": True}}
+
+
+def _keywords(name: str, call: ast.Call) -> dict[str, ast.expr]:
+    out = {k.arg: k.value for k in call.keywords if k.arg is not None}
+    for p, a in zip(_POSITIONAL.get(name, []), call.args):
+        out.setdefault(p, a)
+    return out
+
+
+def argument_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
+    """(node, code, message) for each constructor argument of a training class the runtime
+    does not reproduce."""
+    for ref in refs:
+        call = ref.call
+        if call is None or ref.role != "call":
+            continue
+        name = ref.name
+        table = dict(_KEYWORDS.get(name, {}))
+        if name.startswith("keras.optimizers.") and name.count(".") == 2 and name[len("keras.optimizers."):][:1].isupper():
+            table.update(_OPTIMIZER_ARGS)
+        if not table:
+            continue
+        code = "XL305" if name.startswith("keras.callbacks.") else "XL304"
+        given = _keywords(name, call)
+        if any(k.arg is None for k in call.keywords):
+            yield call, code, f"model kept as Keras: `{name.split('.')[-1]}(**...)`: arguments the translation cannot read"
+            continue
+        for arg, value in given.items():
+            if arg in table:
+                v = literal(value)
+                if v is UNKNOWN or v not in table[arg]:
+                    yield value, code, (f"model kept as Keras: `{name.split('.')[-1]}({arg}={ast.unparse(value)[:40]})` "
+                                        "is not reproduced by the TensorFlow training loop")
+        for arg, needed in _REQUIRED.get(name, {}).items():
+            if arg not in given:
+                yield call, code, (f"model kept as Keras: `{name.split('.')[-1]}` without `{arg}={needed}` saves a "
+                                   "Keras model file")
+
+
+def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tuple[ast.AST, str, str]]:
+    """Optimizer, loss and metric names given to ``compile`` that the runtime does not know."""
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"):
+            continue
+        kw = {k.arg: k.value for k in n.keywords if k.arg}
+        for p, a in zip(["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"], n.args):
+            kw.setdefault(p, a)
+        checks = (("optimizer", lambda s: s.lower() in OPTIMIZER_NAMES), ("loss", lambda s: s in LOSS_NAMES),
+                  ("metrics", lambda s: s in METRIC_NAMES), ("weighted_metrics", lambda s: s in METRIC_NAMES))
+        for arg, known in checks:
+            value = kw.get(arg)
+            if value is None:
+                continue
+            for s in _names_given(value):
+                if not known(s.value):
+                    yield s, "XL304", f"model kept as Keras: `{arg}={s.value!r}` has no TensorFlow translation"
+
+
+def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
+    """The strings of a compile argument: the value, or the entries of its lists, tuples and
+    dict values (not dict keys, which are output names, nor the arguments of calls)."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        yield value
+    elif isinstance(value, (ast.List, ast.Tuple)):
+        for e in value.elts:
+            yield from _names_given(e)
+    elif isinstance(value, ast.Dict):
+        for e in value.values:
+            yield from _names_given(e)
+
+
+def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
+    """A distribution strategy in the file: the translated loop runs on one device."""
+    for ref in refs:
+        if ref.name.startswith("keras.distribution"):
+            yield ref.node, "XL307", f"model kept as Keras: `{ref.name}` (a distribution) in the file"
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr == "distribute" and isinstance(n.value, ast.Name) \
+                and n.value.id in ("tf", "tensorflow"):
+            yield n, "XL307", "model kept as Keras: a distribution strategy (`tf.distribute`) in the file: the translated " \
+                              "training loop runs on one device"
+
+
+def weights_file_blockers(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
+    """``load_weights`` of a Keras weights file the script does not write (the runtime reads
+    the TensorFlow checkpoints its ``save_weights`` writes)."""
+    written = {ast.unparse(n.args[0]) for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights"}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_weights" and n.args \
+                and ast.unparse(n.args[0]) not in written:
+            yield n, "XL306", (f"model kept as Keras: `load_weights({ast.unparse(n.args[0])[:40]})` reads a file the "
+                               "script does not write (a Keras weights file)")
+
+
+def training_blockers(tree: ast.Module, refs: list[Ref], training: bool = True) -> list[tuple[ast.AST, str, str]]:
+    """Every use of the training API in the file the runtime training layer does not reproduce."""
+    out = list(weights_file_blockers(tree))
+    if training:
+        out += [*argument_blockers(refs), *string_blockers(tree, set()), *distribution_blockers(tree, refs)]
+    return out
