@@ -7,7 +7,11 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
+from kerastf_xlate.args import bind
+from kerastf_xlate.layerkit.ranks import RankInfo, keras_layer_class
+from kerastf_xlate.layers import family_for
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
 from kerastf_xlate.syntax import SourceText, self_attr
@@ -155,3 +159,36 @@ def module_level_names(tree: ast.Module) -> set[str]:
                     out.add(n.id)
     return out
 
+
+
+def rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None = None,
+              init: ast.FunctionDef | None = None) -> RankInfo:
+    """The static ranks of the names read in a function body (or a block), with the Keras
+    layers ``init`` creates as ``self.<attr>`` (see :mod:`kerastf_xlate.layerkit.ranks`)."""
+    layer_class = keras_layer_class(env.names, set(env.rules.by_name))
+    init_layers: dict[str, ast.Call] = {}
+    if init is not None and self_name is not None:
+        for s in init.body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.value, ast.Call):
+                a = self_attr(s.targets[0], params_of(init)[0] if params_of(init) else "self")
+                if a is not None and layer_class(s.value) is not None:
+                    init_layers[a] = s.value
+        init_layers = {a: c for a, c in init_layers.items()
+                       if sum(1 for s in init.body for t in getattr(s, "targets", []) if self_attr(t) == a) == 1}
+    info = RankInfo(env.names, self_name, layer_class, init_layers, partial(_layer_shape, env.rules))
+    info.run(scope.body if isinstance(scope, ast.FunctionDef) else scope)
+    return info
+
+
+def _layer_shape(rules: RuleSet, cls: str, create: ast.Call, x: tuple[int | None, ...]) -> tuple[int | None, ...] | None:
+    """The output shape of Keras layer ``cls`` created by ``create`` on an input of shape ``x``,
+    when every argument is a literal (the layer families' own shape functions)."""
+    rule = rules.by_name.get(cls)
+    family = family_for(cls, rules)
+    if rule is None or family is None or family.output_shape is None:
+        return None
+    bound = bind(rule, create)
+    if bound.opaque:
+        return None
+    args = {k: ast.unparse(v) for k, v in bound.nodes.items()}
+    return family.output_shape(cls, args, [x])

@@ -38,6 +38,7 @@ from kerastf_xlate.tokeras.common import (
     kept_message,
     locals_of,
     params_of,
+    rank_info,
     training_param,
 )
 from kerastf_xlate.tokeras.module_init import InitWriter
@@ -113,7 +114,8 @@ class ModuleTranslator(InitWriter):
             self_name = params[0] if params else "self"
             tensors = locals_of(m) - {self_name}
             ctx = MatchCtx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
-                      training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny)
+                      training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny,
+                      ranks=rank_info(self.env, m, self_name, self.init), layer_method=self.marker.get(m.name))
             rw = BodyRewriter(ctx, params)
             out[m.name] = rw.run(m.body)
             ctxs[m.name] = ctx
