@@ -37,6 +37,8 @@ class FileEnv:
     module_names: set[str] = field(default_factory=set)
     sublayers: set[str] = field(default_factory=set)  # classes used as layers of other classes
     keras_calls: dict[int, str] = field(default_factory=dict)  # id(call) -> Keras layer it constructs
+    raised: set[str] = field(default_factory=set)  # classes raised to Keras so far (in source order)
+    class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
 
 
 @dataclass
@@ -165,7 +167,21 @@ def rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: 
               init: ast.FunctionDef | None = None) -> RankInfo:
     """The static ranks of the names read in a function body (or a block), with the Keras
     layers ``init`` creates as ``self.<attr>`` (see :mod:`kerastf_xlate.layerkit.ranks`)."""
-    layer_class = keras_layer_class(env.names, set(env.rules.by_name))
+    if env.class_ranks is None:
+        env.class_ranks = {}
+        env.class_ranks = _class_ranks(env)
+    return _rank_info(env, scope, self_name, init, env.class_ranks)
+
+
+def _rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None,
+               init: ast.FunctionDef | None, class_ranks: dict[str, int]) -> RankInfo:
+    known = keras_layer_class(env.names, set(env.rules.by_name))
+
+    def layer_class(call: ast.Call) -> str | None:
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in class_ranks:
+            return f"@{call.func.id}"
+        return known(call)
+
     init_layers: dict[str, ast.Call] = {}
     if init is not None and self_name is not None:
         for s in init.body:
@@ -175,9 +191,39 @@ def rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: 
                     init_layers[a] = s.value
         init_layers = {a: c for a, c in init_layers.items()
                        if sum(1 for s in init.body for t in getattr(s, "targets", []) if self_attr(t) == a) == 1}
-    info = RankInfo(env.names, self_name, layer_class, init_layers, partial(_layer_shape, env.rules))
+    def layer_shape(cls: str, create: ast.Call, x: tuple[int | None, ...]) -> tuple[int | None, ...] | None:
+        if cls.startswith("@"):
+            return (None,) * class_ranks[cls[1:]]
+        return _layer_shape(env.rules, cls, create, x)
+
+    info = RankInfo(env.names, self_name, layer_class, init_layers, layer_shape)
     info.run(scope.body if isinstance(scope, ast.FunctionDef) else scope)
     return info
+
+
+def _class_ranks(env: FileEnv) -> dict[str, int]:
+    """The file's module-level classes whose ``call`` / ``__call__`` returns one known rank
+    on every path (a block ending in a pooling layer: rank 4), so a model holding one knows
+    the rank of what it returns. Followed three levels deep."""
+    classes = [c for c in env.tree.body if isinstance(c, ast.ClassDef)]
+    ranks: dict[str, int] = {}
+    for _ in range(3):
+        found: dict[str, int] = {}
+        for c in classes:
+            fns = {f.name: f for f in c.body if isinstance(f, ast.FunctionDef)}
+            fn = fns.get("call") or fns.get("__call__")
+            if fn is None:
+                continue
+            params = params_of(fn)
+            info = _rank_info(env, fn, params[0] if params else "self", fns.get("__init__"), ranks)
+            got = {info.shape(r.value) for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None}
+            got_ranks = {len(g) if g is not None else None for g in got}
+            if len(got_ranks) == 1 and None not in got_ranks:
+                found[c.name] = got_ranks.pop()  # type: ignore[assignment]
+        if found == ranks:
+            break
+        ranks = found
+    return ranks
 
 
 def _layer_shape(rules: RuleSet, cls: str, create: ast.Call, x: tuple[int | None, ...]) -> tuple[int | None, ...] | None:

@@ -124,6 +124,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             edits.extend(res.edits)
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+            env.raised.add(stmt.name)
     _expand_submodules(units)
     kc = translate_keras_code(tree, env, skip=[c for c in classes])
     edits.extend(kc.edits)
