@@ -15,6 +15,8 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
+import re
+from dataclasses import replace
 from functools import partial
 
 from kerastf_xlate.codes import CODES
@@ -38,6 +40,7 @@ from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.units import Result, UnitInfo
+from kerastf_xlate.tokeras.weight_dicts import plan_programs
 
 
 def make_transform():
@@ -65,6 +68,9 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if not names.bound:
         return Result(text, [], [])
     st = SourceText(text)
+    raised = _weight_dict_program(tree, st, names, path, rules)
+    if raised is not None:
+        return raised
     keras_name, layers_name, layers_taken = names.keras_bindings()
     if layers_name:
         prefix = f"{layers_name}."
@@ -144,6 +150,31 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
+
+
+def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
+                         rules: RuleSet) -> Result | None:
+    """A tutorial-style program (weights in dicts, the model a function) raised whole, or None
+    (then the file is translated as written). See :mod:`.weight_dicts`."""
+    planned = plan_programs(tree, st, names)
+    if planned is None:
+        return None
+    text, plans = planned
+    r = translate_full(text, path, rules)
+    by_name = {u.name: u for u in r.units if u.kind == "module"}
+    for plan in plans:
+        u = by_name.get(plan.cls)
+        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\(\w+\.Model\):", r.text, re.M) is None:
+            return None  # the class did not come out whole: translate the file as written
+        paths = {plan.attr(d, k): f"{d}[{k!r}]" for d, k in plan.used}
+        if not all(a in paths for a in u.weight_order):
+            return None
+        u.weight_order = [paths[a] for a in u.weight_order]
+        u.instance = plan.func.name
+    lines = plans[0].line_map  # type: ignore[attr-defined]
+    moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
+                     col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
+    return Result(r.text, sorted(set(moved)), r.units)
 
 
 def _expand_submodules(units: list[UnitInfo]) -> None:

@@ -1,0 +1,404 @@
+"""Tutorial-style TensorFlow 2 programs: weights in dicts, the model as a function.
+
+The classic style (TensorFlow tutorials and books written for TF 1 and ported to TF 2)::
+
+    weights = {"wc1": tf.Variable(tf.random.normal([5, 5, 1, 32])), ...}
+    biases = {"bc1": tf.Variable(tf.zeros([32])), ...}
+
+    def conv2d(x, W, b, strides=1):              # wrapper helpers called with weights
+        x = tf.nn.conv2d(x, W, strides=[1, strides, strides, 1], padding="SAME")
+        x = tf.nn.bias_add(x, b)
+        return tf.nn.relu(x)
+
+    def conv_net(x):                              # the model
+        conv1 = conv2d(x, weights["wc1"], biases["bc1"])
+        ...
+
+    def run_optimization(x, y):                   # a GradientTape loop over the dicts
+        with tf.GradientTape() as g:
+            loss = cross_entropy(conv_net(x), y)
+        trainable_variables = list(weights.values()) + list(biases.values())
+        ...
+
+This module rewrites such a program, before the usual translation, into the form to-keras
+already raises: the model function becomes a ``tf.Module`` class (``ConvNet``) whose
+``__init__`` creates the dicts' variables as attributes (``self.weights_wc1``) and whose
+``__call__`` is the function's body, with every wrapper helper's body substituted at its
+call (its parameters replaced by the arguments); ``conv_net = ConvNet()`` follows the class,
+so the program's calls ``conv_net(x)`` still work; the dicts go, and the training code's
+``list(weights.values()) + list(biases.values())`` becomes ``conv_net.trainable_variables``.
+The engine then raises the class to a ``keras.Model``. Only when the class comes out whole
+(every variable a layer weight) is the rewrite kept; otherwise the file is translated as it
+was written. Nothing here runs user code.
+
+How the original variables load into the raised model: its class docstring names the
+``set_weights`` order (``model.set_weights([weights["wc1"], biases["bc1"], ...])`` after one
+call has built it), and :class:`~kerastf_xlate.tokeras.units.UnitInfo` carries the same
+order as ``dict[key]`` paths.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass, field
+
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.syntax import SourceText
+
+
+@dataclass
+class _Dict:
+    name: str
+    stmt: ast.Assign
+    entries: dict[str, ast.expr]  # key -> tf.Variable(...) call
+
+
+@dataclass
+class Plan:
+    """One model function to raise, and what goes with it."""
+
+    func: ast.FunctionDef
+    cls: str
+    dicts: list[_Dict]
+    used: list[tuple[str, str]]  # (dict, key) in first-use order
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def attr(self, d: str, k: str) -> str:
+        return f"{d}_{k}"
+
+
+def _is_variable(node: ast.AST, names: ModuleNames) -> bool:
+    return isinstance(node, ast.Call) and names.call(node) == "tf.Variable"
+
+
+def _variable_dicts(tree: ast.Module, names: ModuleNames) -> dict[str, _Dict]:
+    out: dict[str, _Dict] = {}
+    bound: dict[str, int] = {}
+    for stmt in tree.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                bound[n.id] = bound.get(n.id, 0) + 1
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Dict) and stmt.value.keys):
+            continue
+        keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None for k in stmt.value.keys]
+        if any(k is None or not k.isidentifier() for k in keys) or len(set(keys)) != len(keys):
+            continue
+        if not all(_is_variable(v, names) for v in stmt.value.values):
+            continue
+        out[stmt.targets[0].id] = _Dict(stmt.targets[0].id, stmt, dict(zip(keys, stmt.value.values, strict=True)))  # type: ignore[arg-type]
+    return {n: d for n, d in out.items() if bound.get(n) == 1}
+
+
+def _dict_ref(node: ast.AST, dicts: dict[str, _Dict]) -> tuple[str, str] | None:
+    """``weights["wc1"]`` -> ("weights", "wc1")."""
+    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in dicts
+            and isinstance(node.slice, ast.Constant) and node.slice.value in dicts[node.value.id].entries):
+        return node.value.id, node.slice.value
+    return None
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p) or "Model"
+
+
+# ------------------------------------------------------------------------------ helpers inlined
+
+
+def _simple_helper(fn: ast.FunctionDef) -> bool:
+    """A wrapper helper whose body is ``name = expr`` statements and a final ``return expr``
+    (a docstring and comments allowed): it can be substituted into its caller."""
+    body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
+    a = fn.args
+    if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or fn.decorator_list or not body:
+        return False
+    if not (isinstance(body[-1], ast.Return) and body[-1].value is not None):
+        return False
+    return all(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) for s in body[:-1])
+
+
+class _Subst(ast.NodeTransformer):
+    def __init__(self, env: dict[str, ast.expr]) -> None:
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.env:
+            return copy.deepcopy(self.env[node.id])
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return node  # its own names
+
+
+def _inline(call: ast.Call, fn: ast.FunctionDef) -> ast.expr | None:
+    """The helper's result as one expression of the call's arguments."""
+    params = [p.arg for p in fn.args.args]
+    defaults = dict(zip(params[len(params) - len(fn.args.defaults):], fn.args.defaults, strict=True))
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    if len(call.args) > len(params):
+        return None
+    env: dict[str, ast.expr] = dict(zip(params, call.args, strict=False))
+    for k in call.keywords:
+        if k.arg not in params or k.arg in env:
+            return None
+        env[k.arg] = k.value  # type: ignore[index]
+    for p in params:
+        if p not in env:
+            if p not in defaults:
+                return None
+            env[p] = defaults[p]
+    body = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
+    for stmt in body[:-1]:
+        assert isinstance(stmt, ast.Assign)
+        env[stmt.targets[0].id] = _Subst(env).visit(copy.deepcopy(stmt.value))  # type: ignore[attr-defined]
+    ret = body[-1]
+    assert isinstance(ret, ast.Return) and ret.value is not None
+    return _Subst(env).visit(copy.deepcopy(ret.value))  # type: ignore[no-any-return]
+
+
+class _Body(ast.NodeTransformer):
+    """The model function's body: helpers substituted, ``D["k"]`` -> ``self.D_k``, a
+    variable's static size (``D["k"].get_shape().as_list()[0]``) -> the size as written."""
+
+    def __init__(self, dicts: dict[str, _Dict], helpers: dict[str, ast.FunctionDef], st: SourceText,
+                 names: ModuleNames) -> None:
+        self.dicts, self.helpers, self.st, self.names = dicts, helpers, st, names
+        self.used: list[tuple[str, str]] = []
+        self.failed: str | None = None
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Name) and node.func.id in self.helpers and self._tf(self.helpers[node.func.id]):
+            got = _inline(node, self.helpers[node.func.id])
+            if got is None:
+                self.failed = f"the call of `{node.func.id}` cannot be followed"
+                return node
+            return self.visit(got)  # type: ignore[no-any-return]
+        return self.generic_visit(node)
+
+    def _tf(self, fn: ast.FunctionDef) -> bool:
+        """The helper applies TensorFlow ops (``maxpool2d``): substituted so its op is seen."""
+        return any(self.names.call(n) is not None for n in ast.walk(fn))
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        size = self._size(node)
+        if size is not None:
+            return size
+        ref = _dict_ref(node, self.dicts)
+        if ref is None:
+            return self.generic_visit(node)
+        if ref not in self.used:
+            self.used.append(ref)
+        return ast.Attribute(ast.Name("self", ast.Load()), f"{ref[0]}_{ref[1]}", ast.Load())
+
+    def _size(self, node: ast.Subscript) -> ast.expr | None:
+        """``D["k"].get_shape().as_list()[i]`` / ``D["k"].shape[i]``: the i-th size as the
+        variable's initial value writes it."""
+        idx = node.slice
+        if not (isinstance(idx, ast.Constant) and isinstance(idx.value, int)):
+            return None
+        v = node.value
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "as_list" and not v.args:
+            v = v.func.value
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "get_shape" and not v.args:
+            ref = _dict_ref(v.func.value, self.dicts)
+        elif isinstance(v, ast.Attribute) and v.attr == "shape":
+            ref = _dict_ref(v.value, self.dicts)
+        else:
+            return None
+        if ref is None:
+            return None
+        var = self.dicts[ref[0]].entries[ref[1]]
+        init = var.args[0] if isinstance(var, ast.Call) and var.args else None
+        shape = None
+        if isinstance(init, ast.Call):
+            shape = init.args[0] if init.args else next((k.value for k in init.keywords if k.arg == "shape"), None)
+        if isinstance(shape, (ast.List, ast.Tuple)) and idx.value < len(shape.elts):
+            return copy.deepcopy(shape.elts[idx.value])
+        return None
+
+
+# ------------------------------------------------------------------------------ the plan
+
+
+def _reads(node: ast.AST, name: str) -> list[ast.Name]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+
+
+def _values_expr(node: ast.expr, dicts: set[str]) -> set[str] | None:
+    """``list(a.values()) + list(b.values())``, ``[*a.values(), *b.values()]``,
+    ``list(a.values())``: the dicts it concatenates, or None."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _values_expr(node.left, dicts), _values_expr(node.right, dicts)
+        return None if left is None or right is None else left | right
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") \
+            and len(node.args) == 1 and not node.keywords:
+        return _values_expr(node.args[0], dicts)
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(isinstance(e, ast.Starred) for e in node.elts):
+        got: set[str] = set()
+        for e in node.elts:
+            one = _values_expr(e.value, dicts)  # type: ignore[attr-defined]
+            if one is None:
+                return None
+            got |= one
+        return got
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
+            and not node.args and isinstance(node.func.value, ast.Name) and node.func.value.id in dicts):
+        return {node.func.value.id}
+    return None
+
+
+def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[Plan]] | None:
+    """The source with every dict-of-variables model function rewritten as a ``tf.Module``
+    class (see the module docstring), or None when there is none to rewrite."""
+    dicts = _variable_dicts(tree, names)
+    if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
+        return None  # (the class is written with `tf.`)
+    funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    helpers = {n: f for n, f in funcs.items() if _simple_helper(f)}
+    taken = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
+    for s in tree.body:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name):
+                taken.add(n.id)
+    plans: list[Plan] = []
+    claimed: set[str] = set()
+    for fn in funcs.values():
+        if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
+            continue
+        if fn.decorator_list or fn.args.vararg or fn.args.kwarg or not fn.args.args:
+            continue
+        if any(a.arg in dicts for a in fn.args.args + fn.args.kwonlyargs):
+            continue
+        if not any(_dict_ref(n, dicts) for n in ast.walk(fn)) and not any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in helpers
+                and any(_dict_ref(a, dicts) for a in n.args) for n in ast.walk(fn)):
+            continue
+        body = _Body(dicts, helpers, st, names)
+        new_body = [body.visit(copy.deepcopy(s)) for s in fn.body]
+        if body.failed or not body.used:
+            continue
+        # every read of the dicts left in the function must have become an attribute
+        if any(isinstance(n, ast.Name) and n.id in dicts for s in new_body for n in ast.walk(s)):
+            continue
+        cls = _camel(fn.name)
+        while cls in taken:
+            cls += "Model"
+        taken.add(cls)
+        plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used))
+        plans[-1].edits = [(0, 0, "")]  # placeholder, filled below
+        plans[-1].new_body = new_body  # type: ignore[attr-defined]
+        claimed |= {d for d, _ in body.used}
+    if len(plans) != 1:
+        return None  # one model per file: two functions sharing the dicts would share the weights
+    plan = plans[0]
+    used_dicts = {d.name for d in plan.dicts}
+    # every key of a used dict must be a weight of the model, and every other read of the
+    # dicts must be `.values()` in the training code (after a call of the model)
+    if any(set(d.entries) != {k for dd, k in plan.used if dd == d.name} for d in plan.dicts):
+        return None
+    edits: list[tuple[int, int, str]] = []
+    inst = plan.func.name
+    fn_span = st.span(plan.func)
+    for d in plan.dicts:
+        for n in ast.walk(tree):
+            if not (isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)):
+                continue
+            a, _ = st.span(n)
+            if fn_span[0] <= a < fn_span[1] or any(st.span(h)[0] <= a < st.span(h)[1] for h in helpers.values()):
+                continue
+            if not _in_values_expr(n, tree, used_dicts, st, edits, inst):
+                return None
+    edits = sorted(set(edits))
+    # the dicts' statements go, the function becomes the class and its instance
+    gone: list[tuple[int, int]] = []
+    for d in sorted(plan.dicts, key=lambda d: d.stmt.lineno):
+        s, e = st.line_span(d.stmt)
+        if not st.owns_lines(d.stmt) or d.stmt.lineno > plan.func.lineno:
+            return None
+        if gone and not st.text[gone[-1][1]:s].strip():
+            s = gone.pop()[0]  # consecutive statements (blank lines between) go as one
+        gone.append((s, e))
+    for s, e in gone:
+        while s > 0 and st.text[s - 2:s] == "\n\n" and st.text[e:e + 1] in ("\n", "\r"):
+            s -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
+        edits.append((s, e, ""))
+    a, b = st.span(plan.func)
+    edits.append((a, b, _class_source(plan, st)))
+    text = st.text
+    for s, e, new in sorted(edits, reverse=True):
+        text = text[:s] + new + text[e:]
+    plan.line_map = _line_map(st.text, sorted(edits))  # type: ignore[attr-defined]
+    return text, plans
+
+
+def _line_map(old: str, edits: list[tuple[int, int, str]]) -> list[int]:
+    """For each line of the rewritten text (0-based index), the 1-based line of the original
+    it comes from (a line of a rewritten region: the region's first line)."""
+    out: list[int] = []
+    pos = 0
+    for s, e, new in edits:
+        first = old.count("\n", 0, s) + 1
+        kept = old[pos:s]
+        start = old.count("\n", 0, pos) + 1
+        out += [start + i for i in range(kept.count("\n"))]
+        out += [first] * new.count("\n")
+        pos = e
+    start = old.count("\n", 0, pos) + 1
+    out += [start + i for i in range(old[pos:].count("\n") + 1)]
+    return out
+
+
+def _in_values_expr(n: ast.Name, tree: ast.Module, dicts: set[str], st: SourceText,
+                    edits: list[tuple[int, int, str]], inst: str) -> bool:
+    """``n`` is read in a ``D.values()`` expression over the raised dicts; its rewrite to
+    ``inst.trainable_variables`` is added to ``edits``."""
+    parents: dict[int, ast.AST] = {}
+    for p in ast.walk(tree):
+        for c in ast.iter_child_nodes(p):
+            parents[id(c)] = p
+    node: ast.AST = n
+    best: ast.expr | None = None
+    while id(node) in parents:
+        node = parents[id(node)]
+        if not isinstance(node, ast.expr):
+            break
+        got = _values_expr(node, dicts)
+        if got is not None:
+            best = node
+    if best is None or _values_expr(best, dicts) != dicts:
+        return False
+    s, e = st.span(best)
+    edits.append((s, e, f"{inst}.trainable_variables"))
+    return True
+
+
+def _class_source(plan: Plan, st: SourceText) -> str:
+    fn = plan.func
+    order = ", ".join(f"{d}[{k!r}]" for d, k in plan.used)
+    params = ast.unparse(fn.args)
+    lines = [f"class {plan.cls}(tf.Module):",
+             f'    """`{fn.name}` with its weights (raised by xlate to-keras). The original variables load',
+             f"    with ``{fn.name}.set_weights([{order}])`` after one call has built the layers.\"\"\"",
+             "",
+             "    def __init__(self):",
+             "        super().__init__()"]
+    for d, k in plan.used:
+        var = next(x for x in plan.dicts if x.name == d).entries[k]
+        lines.append(f"        self.{plan.attr(d, k)} = {st.seg(var)}")
+    lines.append("")
+    lines.append(f"    def __call__(self, {params}):")
+    doc = ast.get_docstring(fn, clean=False)
+    body = plan.new_body  # type: ignore[attr-defined]
+    if doc is not None:
+        lines.append("        " + ast.unparse(fn.body[0]))
+        body = body[1:]
+    for s in body:
+        for line in ast.unparse(s).splitlines():
+            lines.append("        " + line)
+    lines.append("")
+    lines.append("")
+    lines.append(f"{fn.name} = {plan.cls}()")
+    return re.sub(r"[ \t]+\n", "\n", "\n".join(lines))
