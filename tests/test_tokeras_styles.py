@@ -42,9 +42,9 @@ def run_both(name: str, instance: str, shape: tuple[int, ...]) -> float:
     source = _source(name)
     result = translate_full(source, name)
     original: dict[str, Any] = {}
-    exec(compile(source, name, "exec"), original)  # noqa: S102 - the test's own case file
+    exec(compile(source, name, "exec"), original)
     translated: dict[str, Any] = {}
-    exec(compile(result.text, name, "exec"), translated)  # noqa: S102
+    exec(compile(result.text, name, "exec"), translated)
     module, model = original[instance], translated[instance]
     _perturb(module)
     x = tf.constant(np.random.default_rng(1).normal(size=(2, *shape)).astype("float32"))
@@ -111,9 +111,9 @@ def test_weight_dicts_program_runs_and_trains_the_same() -> None:
     source = _source("weight_dicts_convnet.py")
     r = translate_full(source, "w.py")
     original: dict[str, Any] = {}
-    exec(compile(source, "w.py", "exec"), original)  # noqa: S102
+    exec(compile(source, "w.py", "exec"), original)
     translated: dict[str, Any] = {}
-    exec(compile(r.text, "w.py", "exec"), translated)  # noqa: S102
+    exec(compile(r.text, "w.py", "exec"), translated)
     rng = np.random.default_rng(0)
     for d in ("weights", "biases"):
         for v in original[d].values():
@@ -123,7 +123,7 @@ def test_weight_dicts_program_runs_and_trains_the_same() -> None:
     model = translated["conv_net"]
     model(x)
     unit = next(u for u in r.units if u.name == "ConvNet")
-    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])  # noqa: S307 - "weights['wc1']"
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
     worst = 0.0
     for step in range(2):
         want, got = np.asarray(original["conv_net"](x)), np.asarray(model(x))

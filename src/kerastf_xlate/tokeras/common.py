@@ -7,7 +7,6 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
-from functools import partial
 
 from kerastf_xlate.args import bind
 from kerastf_xlate.layerkit.ranks import RankInfo, keras_layer_class

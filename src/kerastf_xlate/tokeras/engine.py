@@ -171,7 +171,7 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
             return None
         u.weight_order = [paths[a] for a in u.weight_order]
         u.instance = plan.func.name
-    lines = plans[0].line_map  # type: ignore[attr-defined]
+    lines = plans[0].line_map
     moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
                      col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
     return Result(r.text, sorted(set(moved)), r.units)

@@ -63,7 +63,8 @@ class Plan:
     cls: str
     dicts: list[_Dict]
     used: list[tuple[str, str]]  # (dict, key) in first-use order
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    new_body: list[ast.stmt] = field(default_factory=list)  # the function's body, helpers substituted
+    line_map: list[int] = field(default_factory=list)  # rewritten line -> original line (see _line_map)
 
     def attr(self, d: str, k: str) -> str:
         return f"{d}_{k}"
@@ -144,7 +145,7 @@ def _inline(call: ast.Call, fn: ast.FunctionDef) -> ast.expr | None:
     for k in call.keywords:
         if k.arg not in params or k.arg in env:
             return None
-        env[k.arg] = k.value  # type: ignore[index]
+        env[k.arg] = k.value
     for p in params:
         if p not in env:
             if p not in defaults:
@@ -156,7 +157,7 @@ def _inline(call: ast.Call, fn: ast.FunctionDef) -> ast.expr | None:
         env[stmt.targets[0].id] = _Subst(env).visit(copy.deepcopy(stmt.value))  # type: ignore[attr-defined]
     ret = body[-1]
     assert isinstance(ret, ast.Return) and ret.value is not None
-    return _Subst(env).visit(copy.deepcopy(ret.value))  # type: ignore[no-any-return]
+    return _Subst(env).visit(copy.deepcopy(ret.value))
 
 
 class _Body(ast.NodeTransformer):
@@ -175,7 +176,7 @@ class _Body(ast.NodeTransformer):
             if got is None:
                 self.failed = f"the call of `{node.func.id}` cannot be followed"
                 return node
-            return self.visit(got)  # type: ignore[no-any-return]
+            return self.visit(got)
         return self.generic_visit(node)
 
     def _tf(self, fn: ast.FunctionDef) -> bool:
@@ -264,7 +265,6 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             if isinstance(n, ast.Name):
                 taken.add(n.id)
     plans: list[Plan] = []
-    claimed: set[str] = set()
     for fn in funcs.values():
         if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
             continue
@@ -287,10 +287,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         while cls in taken:
             cls += "Model"
         taken.add(cls)
-        plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used))
-        plans[-1].edits = [(0, 0, "")]  # placeholder, filled below
-        plans[-1].new_body = new_body  # type: ignore[attr-defined]
-        claimed |= {d for d, _ in body.used}
+        plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
     if len(plans) != 1:
         return None  # one model per file: two functions sharing the dicts would share the weights
     plan = plans[0]
@@ -315,22 +312,22 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     # the dicts' statements go, the function becomes the class and its instance
     gone: list[tuple[int, int]] = []
     for d in sorted(plan.dicts, key=lambda d: d.stmt.lineno):
-        s, e = st.line_span(d.stmt)
+        lo, hi = st.line_span(d.stmt)
         if not st.owns_lines(d.stmt) or d.stmt.lineno > plan.func.lineno:
             return None
-        if gone and not st.text[gone[-1][1]:s].strip():
-            s = gone.pop()[0]  # consecutive statements (blank lines between) go as one
-        gone.append((s, e))
-    for s, e in gone:
-        while s > 0 and st.text[s - 2:s] == "\n\n" and st.text[e:e + 1] in ("\n", "\r"):
-            s -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
-        edits.append((s, e, ""))
+        if gone and not st.text[gone[-1][1]:lo].strip():
+            lo = gone.pop()[0]  # consecutive statements (blank lines between) go as one
+        gone.append((lo, hi))
+    for lo, hi in gone:
+        while lo > 0 and st.text[lo - 2:lo] == "\n\n" and st.text[hi:hi + 1] in ("\n", "\r"):
+            lo -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
+        edits.append((lo, hi, ""))
     a, b = st.span(plan.func)
     edits.append((a, b, _class_source(plan, st)))
     text = st.text
-    for s, e, new in sorted(edits, reverse=True):
-        text = text[:s] + new + text[e:]
-    plan.line_map = _line_map(st.text, sorted(edits))  # type: ignore[attr-defined]
+    for lo, hi, new_text in sorted(edits, reverse=True):
+        text = text[:lo] + new_text + text[hi:]
+    plan.line_map = _line_map(st.text, sorted(edits))
     return text, plans
 
 
@@ -391,7 +388,7 @@ def _class_source(plan: Plan, st: SourceText) -> str:
     lines.append("")
     lines.append(f"    def __call__(self, {params}):")
     doc = ast.get_docstring(fn, clean=False)
-    body = plan.new_body  # type: ignore[attr-defined]
+    body = plan.new_body
     if doc is not None:
         lines.append("        " + ast.unparse(fn.body[0]))
         body = body[1:]
