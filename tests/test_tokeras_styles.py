@@ -133,3 +133,32 @@ def test_weight_dicts_program_runs_and_trains_the_same() -> None:
         loss_b = float(translated["run_optimization"](x, y))
         assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
     print(f"weight_dicts_convnet: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ Keras calling tf ops
+
+
+@pytest.mark.tf
+def test_keras_call_with_tf_ops_runs_with_the_same_outputs() -> None:
+    """The raised layers hold no weights, so the original's (perturbed) `get_weights()` loads
+    as it is. Inference mode only: training mode runs dropout, random in both."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("keras_call_tf_ops.py")
+    out = translate_full(source, "k.py").text
+    assert "GlobalAveragePooling2D()" in out and "tf.reduce_max(logits, axis=1, keepdims=True)" in out
+    original: dict[str, Any] = {}
+    exec(compile(source, "k.py", "exec"), original)  # noqa: S102
+    translated: dict[str, Any] = {}
+    exec(compile(out, "k.py", "exec"), translated)  # noqa: S102
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, 12, 12, 2)).astype("float32"))
+    a, b = original["encoder"], translated["encoder"]
+    a(x)
+    b(x)
+    a.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype("float32") for w in a.get_weights()])
+    b.set_weights(a.get_weights())
+    want, got = np.asarray(a(x)), np.asarray(b(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    print(f"keras_call_tf_ops: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
