@@ -54,8 +54,10 @@ class RankInfo:
     def __init__(self, names: ModuleNames, self_name: str | None = None,
                  layer_class: Callable[[ast.Call], str | None] | None = None,
                  init_layers: dict[str, ast.Call] | None = None,
-                 layer_shape: Callable[[str, ast.Call, TShape], TShape | None] | None = None) -> None:
+                 layer_shape: Callable[[str, ast.Call, TShape], TShape | None] | None = None,
+                 var_shapes: dict[str, TShape] | None = None) -> None:
         self.names = names
+        self.var_shapes = var_shapes or {}  # self.<attr> -> the variable's static shape
         self.layer_shape = layer_shape or (lambda cls, create, x: None)
         self.self_name = self_name
         self.layer_class = layer_class or (lambda c: None)
@@ -163,8 +165,12 @@ class RankInfo:
 
     def _tf_call(self, node: ast.Call, q: str) -> TShape | None:
         first = node.args[0] if node.args else None
+        if q in ("tf.nn.max_pool", "tf.nn.avg_pool"):
+            ks = const(kwarg(node, "ksize", 1))
+            if isinstance(ks, (list, tuple)) and len(ks) in (3, 4, 5):
+                q = f"{q}{len(ks) - 2}d"
         if q in _FIXED:
-            return (None,) * _FIXED[q]
+            return self._window(node, q) or (None,) * _FIXED[q]
         if q in _KEEP:
             return self.shape(first)
         if q == "tf.linalg.matmul" and len(node.args) == 2 and not node.keywords:
@@ -193,6 +199,46 @@ class RankInfo:
                 got = _common([self.shape(e) for e in vals.elts])
                 return None if got is None else (None,) * len(got)
         return None
+
+    def _window(self, node: ast.Call, q: str) -> TShape | None:
+        """The sizes after ``tf.nn.conv*d`` (a kernel variable of known shape) or
+        ``tf.nn.max_pool*`` / ``avg_pool*``: literal strides and padding, channels last, no
+        dilation."""
+        rank = _FIXED[q]
+        conv = q in ("tf.nn.conv1d", "tf.nn.conv2d", "tf.nn.conv3d")
+        pool = "_pool" in q
+        if not (conv or pool) or any(k.arg in ("dilations", "data_format") for k in node.keywords):
+            return None
+        names = ["input", "filters" if conv else "ksize", "strides", "padding"]
+        args = {n: a for n, a in zip(names, node.args, strict=False)}
+        args.update({k.arg: k.value for k in node.keywords if k.arg})
+        x = self.shape(args.get("input"))
+        if x is None or len(x) != rank:
+            return None
+        padding = const(args.get("padding"))
+        if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+            return None
+        strides = _spatial(const(args.get("strides")), rank - 2)
+        if conv:
+            attr = args.get("filters")
+            kernel = (self.var_shapes.get(attr.attr) if isinstance(attr, ast.Attribute) and isinstance(attr.value, ast.Name)
+                      and attr.value.id == self.self_name else None)
+            if kernel is None or len(kernel) != rank:
+                return None
+            window, channels = kernel[: rank - 2], kernel[-1]
+        else:
+            window, channels = _spatial(const(args.get("ksize")), rank - 2), x[-1]
+        if strides is None or window is None or any(w is None for w in window):
+            return None
+        sizes = []
+        for n, k, st in zip(x[1:-1], window, strides, strict=True):
+            if n is None:
+                sizes.append(None)
+            elif padding.upper() == "SAME":
+                sizes.append(-(-n // st))
+            else:
+                sizes.append(-(-(n - k + 1) // st))  # type: ignore[operator]
+        return (x[0], *sizes, channels)
 
     def _keras_call(self, node: ast.Call) -> TShape | None:
         """``self.conv(x)`` / ``layers.Conv2D(...)(x)`` / ``keras.Input(shape=...)``."""
@@ -263,6 +309,20 @@ def keras_layer_class(names: ModuleNames, known: set[str]) -> Callable[[ast.Call
         return None
 
     return layer_class
+
+
+def _spatial(value: object, k: int) -> tuple[int, ...] | None:
+    """TF strides / ksize (an int, k ints, or k + 2 with 1s around) -> k ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * k
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if len(value) == k:
+            return tuple(value)
+        if len(value) == k + 2 and value[0] == 1 and value[-1] == 1:
+            return tuple(value[1:-1])
+        if len(value) == 1:
+            return (value[0],) * k
+    return None
 
 
 def _number(node: ast.AST) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import bind
 from kerastf_xlate.layerkit.ranks import RankInfo, keras_layer_class
+from kerastf_xlate.layerkit.recognise import Var
 from kerastf_xlate.layers import family_for
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
@@ -163,17 +164,69 @@ def module_level_names(tree: ast.Module) -> set[str]:
 
 
 def rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None = None,
-              init: ast.FunctionDef | None = None) -> RankInfo:
+              init: ast.FunctionDef | None = None, vars_: dict[str, Var] | None = None) -> RankInfo:
     """The static ranks of the names read in a function body (or a block), with the Keras
     layers ``init`` creates as ``self.<attr>`` (see :mod:`kerastf_xlate.layerkit.ranks`)."""
     if env.class_ranks is None:
         env.class_ranks = {}
         env.class_ranks = _class_ranks(env)
-    return _rank_info(env, scope, self_name, init, env.class_ranks)
+    info = _rank_info(env, scope, self_name, init, env.class_ranks, _var_shapes(env, vars_ or {}))
+    return info
+
+
+def _int_constants(tree: ast.Module) -> dict[str, int]:
+    """Module-level ``NAME = <int>`` bound once (``conv2_filters = 64``)."""
+    count: dict[str, int] = {}
+    for stmt in tree.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                count[n.id] = count.get(n.id, 0) + 1
+    out = {}
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and count.get(stmt.targets[0].id) == 1 and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, int) and not isinstance(stmt.value.value, bool)):
+            out[stmt.targets[0].id] = stmt.value.value
+    return out
+
+
+def _var_shapes(env: FileEnv, vars_: dict[str, Var]) -> dict[str, tuple[int | None, ...]]:
+    """The variables' static shapes, a size written with the module's int constants evaluated."""
+    if not vars_:
+        return {}
+    consts = _int_constants(env.tree)
+    out = {}
+    for attr, v in vars_.items():
+        if v.shape is not None:
+            out[attr] = tuple(d.value if d.value is not None else _arith(d.src, consts) for d in v.shape)
+    return out
+
+
+def _arith(src: str, consts: dict[str, int]) -> int | None:
+    """``7 * 7 * conv2_filters`` with the constants: + - * // on ints only."""
+    try:
+        node = ast.parse(src, mode="eval").body
+    except SyntaxError:
+        return None
+
+    def ev(n: ast.AST) -> int | None:
+        if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool):
+            return n.value
+        if isinstance(n, ast.Name):
+            return consts.get(n.id)
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+            a, b = ev(n.left), ev(n.right)
+            if a is None or b is None or (isinstance(n.op, ast.FloorDiv) and b == 0):
+                return None
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(n.op), a // b if b else 0)
+        return None
+
+    return ev(node)
 
 
 def _rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None,
-               init: ast.FunctionDef | None, class_ranks: dict[str, int]) -> RankInfo:
+               init: ast.FunctionDef | None, class_ranks: dict[str, int],
+               var_shapes: dict[str, tuple[int | None, ...]] | None = None) -> RankInfo:
     known = keras_layer_class(env.names, set(env.rules.by_name))
 
     def layer_class(call: ast.Call) -> str | None:
@@ -195,7 +248,7 @@ def _rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name:
             return (None,) * class_ranks[cls[1:]]
         return _layer_shape(env.rules, cls, create, x)
 
-    info = RankInfo(env.names, self_name, layer_class, init_layers, layer_shape)
+    info = RankInfo(env.names, self_name, layer_class, init_layers, layer_shape, var_shapes)
     info.run(scope.body if isinstance(scope, ast.FunctionDef) else scope)
     return info
 

@@ -115,7 +115,7 @@ class ModuleTranslator(InitWriter):
             tensors = locals_of(m) - {self_name}
             ctx = MatchCtx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
                       training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny,
-                      ranks=rank_info(self.env, m, self_name, self.init), layer_method=self.marker.get(m.name))
+                      ranks=rank_info(self.env, m, self_name, self.init, vars_), layer_method=self.marker.get(m.name))
             rw = BodyRewriter(ctx, params)
             out[m.name] = rw.run(m.body)
             ctxs[m.name] = ctx

@@ -64,6 +64,7 @@ class Plan:
     dicts: list[_Dict]
     used: list[tuple[str, str]]  # (dict, key) in first-use order
     new_body: list[ast.stmt] = field(default_factory=list)  # the function's body, helpers substituted
+    aliases: dict[str, str] = field(default_factory=dict)  # initializer names -> their source
     line_map: list[int] = field(default_factory=list)  # rewritten line -> original line (see _line_map)
 
     def attr(self, d: str, k: str) -> str:
@@ -291,6 +292,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     if len(plans) != 1:
         return None  # one model per file: two functions sharing the dicts would share the weights
     plan = plans[0]
+    plan.aliases = _initializer_aliases(tree, names, st)
     used_dicts = {d.name for d in plan.dicts}
     # every key of a used dict must be a weight of the model, and every other read of the
     # dicts must be `.values()` in the training code (after a call of the model)
@@ -372,6 +374,38 @@ def _in_values_expr(n: ast.Name, tree: ast.Module, dicts: set[str], st: SourceTe
     return True
 
 
+def _initializer_aliases(tree: ast.Module, names: ModuleNames, st: SourceText) -> dict[str, str]:
+    """``random_normal = tf.initializers.RandomNormal()`` (bound once at module level): the
+    name -> the source of the initializer it holds."""
+    bound: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                bound.setdefault(n.id, []).append(stmt)
+    out = {}
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Call) and len(bound.get(stmt.targets[0].id, [])) == 1):
+            q = names.call(stmt.value) or ""
+            if q.startswith(("tf.initializers.", "tf.keras.initializers.", "tf.random_normal_initializer",
+                             "tf.random_uniform_initializer", "tf.glorot_uniform_initializer")):
+                out[stmt.targets[0].id] = st.seg(stmt.value)
+    return out
+
+
+def _variable_source(var: ast.expr, aliases: dict[str, str], st: SourceText) -> str:
+    """The variable's creation as written, an initializer alias spelled out
+    (``tf.Variable(random_normal([5, 5]))`` -> ``tf.Variable(tf.initializers.RandomNormal()([5, 5]))``)
+    so the shape and the initializer can be read."""
+    text = st.seg(var)
+    init = var.args[0] if isinstance(var, ast.Call) and var.args else None
+    if isinstance(init, ast.Call) and isinstance(init.func, ast.Name) and init.func.id in aliases:
+        a, b = st.span(init.func)
+        v0, _ = st.span(var)
+        text = text[: a - v0] + aliases[init.func.id] + text[b - v0:]
+    return text
+
+
 def _class_source(plan: Plan, st: SourceText) -> str:
     fn = plan.func
     order = ", ".join(f"{d}[{k!r}]" for d, k in plan.used)
@@ -384,7 +418,7 @@ def _class_source(plan: Plan, st: SourceText) -> str:
              "        super().__init__()"]
     for d, k in plan.used:
         var = next(x for x in plan.dicts if x.name == d).entries[k]
-        lines.append(f"        self.{plan.attr(d, k)} = {st.seg(var)}")
+        lines.append(f"        self.{plan.attr(d, k)} = {_variable_source(var, plan.aliases, st)}")
     lines.append("")
     lines.append(f"    def __call__(self, {params}):")
     doc = ast.get_docstring(fn, clean=False)
