@@ -219,6 +219,7 @@ class RankInfo:
         if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
             return None
         strides = _spatial(const(args.get("strides")), rank - 2)
+        window: tuple[int | None, ...] | None
         if conv:
             attr = args.get("filters")
             kernel = (self.var_shapes.get(attr.attr) if isinstance(attr, ast.Attribute) and isinstance(attr.value, ast.Name)
@@ -230,14 +231,14 @@ class RankInfo:
             window, channels = _spatial(const(args.get("ksize")), rank - 2), x[-1]
         if strides is None or window is None or any(w is None for w in window):
             return None
-        sizes = []
+        sizes: list[int | None] = []
         for n, k, st in zip(x[1:-1], window, strides, strict=True):
-            if n is None:
+            if n is None or k is None:
                 sizes.append(None)
             elif padding.upper() == "SAME":
                 sizes.append(-(-n // st))
             else:
-                sizes.append(-(-(n - k + 1) // st))  # type: ignore[operator]
+                sizes.append(-(-(n - k + 1) // st))
         return (x[0], *sizes, channels)
 
     def _keras_call(self, node: ast.Call) -> TShape | None:

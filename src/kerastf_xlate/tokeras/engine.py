@@ -40,7 +40,7 @@ from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.units import Result, UnitInfo
-from kerastf_xlate.tokeras.weight_dicts import plan_programs
+from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
 def make_transform():
@@ -69,7 +69,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         return Result(text, [], [])
     st = SourceText(text)
     raised = _weight_dict_program(tree, st, names, path, rules)
-    if raised is not None:
+    if isinstance(raised, Result):
         return raised
     keras_name, layers_name, layers_taken = names.keras_bindings()
     if layers_name:
@@ -86,7 +86,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         env.module_names.add("layers")
     if "keras" in text:
         env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
-    findings: list[Finding] = []
+    findings: list[Finding] = list(raised)
     edits = SpanEdits()
     units: list[UnitInfo] = []
     classes = module_classes(tree, names)
@@ -152,23 +152,30 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
 
 
+def _kept_variable(stmt: ast.stmt, why: str) -> Finding:
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
+    name = target.id if isinstance(target, ast.Name) else "variable"
+    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies in a model function: {why}")
+
+
 def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
-                         rules: RuleSet) -> Result | None:
+                         rules: RuleSet) -> Result | list[Finding]:
     """A tutorial-style program (weights in dicts, the model a function) raised whole, or None
     (then the file is translated as written). See :mod:`.weight_dicts`."""
     planned = plan_programs(tree, st, names)
-    if planned is None:
-        return None
+    if planned is None or isinstance(planned, Kept):
+        return [_kept_variable(s, planned.why) for s in planned.stmts] if planned is not None else []
     text, plans = planned
     r = translate_full(text, path, rules)
     by_name = {u.name: u for u in r.units if u.kind == "module"}
     for plan in plans:
         u = by_name.get(plan.cls)
+        why = f"`{plan.func.name}` applies some of them in ops that are not the weights of a Keras layer"
         if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\(\w+\.Model\):", r.text, re.M) is None:
-            return None  # the class did not come out whole: translate the file as written
-        paths = {plan.attr(d, k): f"{d}[{k!r}]" for d, k in plan.used}
+            return [_kept_variable(d.stmt, why) for d in plan.dicts]  # translate the file as written
+        paths = {plan.attr(d, k): plan.path(d, k) for d, k in plan.used}
         if not all(a in paths for a in u.weight_order):
-            return None
+            return [_kept_variable(d.stmt, why) for d in plan.dicts]
         u.weight_order = [paths[a] for a in u.weight_order]
         u.instance = plan.func.name
     lines = plans[0].line_map

@@ -50,9 +50,16 @@ from kerastf_xlate.syntax import SourceText
 
 @dataclass
 class _Dict:
+    """A dict of variables (``weights = {"wc1": tf.Variable(...)}``), or one global variable
+    (``W = tf.Variable(...)``: its one key is "")."""
+
     name: str
     stmt: ast.Assign
     entries: dict[str, ast.expr]  # key -> tf.Variable(...) call
+
+    @property
+    def single(self) -> bool:
+        return "" in self.entries
 
 
 @dataclass
@@ -68,7 +75,12 @@ class Plan:
     line_map: list[int] = field(default_factory=list)  # rewritten line -> original line (see _line_map)
 
     def attr(self, d: str, k: str) -> str:
-        return f"{d}_{k}"
+        return f"{d}_{k}" if k else d
+
+    @staticmethod
+    def path(d: str, k: str) -> str:
+        """How the program names the original variable: ``weights['wc1']``, ``W``."""
+        return f"{d}[{k!r}]" if k else d
 
 
 def _is_variable(node: ast.AST, names: ModuleNames) -> bool:
@@ -82,6 +94,10 @@ def _variable_dicts(tree: ast.Module, names: ModuleNames) -> dict[str, _Dict]:
         for n in ast.walk(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 bound[n.id] = bound.get(n.id, 0) + 1
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and _is_variable(stmt.value, names)):
+            out[stmt.targets[0].id] = _Dict(stmt.targets[0].id, stmt, {"": stmt.value})
+            continue
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                 and isinstance(stmt.value, ast.Dict) and stmt.value.keys):
             continue
@@ -95,7 +111,9 @@ def _variable_dicts(tree: ast.Module, names: ModuleNames) -> dict[str, _Dict]:
 
 
 def _dict_ref(node: ast.AST, dicts: dict[str, _Dict]) -> tuple[str, str] | None:
-    """``weights["wc1"]`` -> ("weights", "wc1")."""
+    """``weights["wc1"]`` -> ("weights", "wc1"); ``W`` -> ("W", "")."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in dicts and dicts[node.id].single:
+        return node.id, ""
     if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in dicts
             and isinstance(node.slice, ast.Constant) and node.slice.value in dicts[node.value.id].entries):
         return node.value.id, node.slice.value
@@ -180,6 +198,14 @@ class _Body(ast.NodeTransformer):
             return self.visit(got)
         return self.generic_visit(node)
 
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        ref = _dict_ref(node, self.dicts)
+        if ref is None:
+            return node
+        if ref not in self.used:
+            self.used.append(ref)
+        return ast.Attribute(ast.Name("self", ast.Load()), ref[0], ast.Load())
+
     def _tf(self, fn: ast.FunctionDef) -> bool:
         """The helper applies TensorFlow ops (``maxpool2d``): substituted so its op is seen."""
         return any(self.names.call(n) is not None for n in ast.walk(fn))
@@ -229,32 +255,48 @@ def _reads(node: ast.AST, name: str) -> list[ast.Name]:
     return [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
 
 
-def _values_expr(node: ast.expr, dicts: set[str]) -> set[str] | None:
-    """``list(a.values()) + list(b.values())``, ``[*a.values(), *b.values()]``,
-    ``list(a.values())``: the dicts it concatenates, or None."""
+def _values_expr(node: ast.expr, dicts: set[str], lists: bool = True) -> set[str] | None:
+    """A list of the variables: ``list(a.values()) + list(b.values())``,
+    ``[*a.values(), *b.values()]``, ``list(a.values())``, ``[W, b]`` (globals): the dicts /
+    globals it holds, or None. (``a.values() + b.values()`` is a TypeError in Python 3: not
+    rewritten into code that works.)"""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _values_expr(node.left, dicts), _values_expr(node.right, dicts)
         return None if left is None or right is None else left | right
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") \
             and len(node.args) == 1 and not node.keywords:
-        return _values_expr(node.args[0], dicts)
-    if isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(isinstance(e, ast.Starred) for e in node.elts):
+        return _values_expr(node.args[0], dicts, lists=False)
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
         got: set[str] = set()
         for e in node.elts:
-            one = _values_expr(e.value, dicts)  # type: ignore[attr-defined]
+            if isinstance(e, ast.Starred):
+                one = _values_expr(e.value, dicts, lists=False)
+            elif isinstance(e, ast.Name) and e.id in dicts:
+                one = {e.id}
+            else:
+                one = None
             if one is None:
                 return None
             got |= one
         return got
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
+    if (not lists and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
             and not node.args and isinstance(node.func.value, ast.Name) and node.func.value.id in dicts):
         return {node.func.value.id}
     return None
 
 
-def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[Plan]] | None:
-    """The source with every dict-of-variables model function rewritten as a ``tf.Module``
-    class (see the module docstring), or None when there is none to rewrite."""
+@dataclass
+class Kept:
+    """Why the variables stay as the program has them (reported at each, XL503)."""
+
+    stmts: list[ast.Assign]
+    why: str
+
+
+def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[Plan]] | Kept | None:
+    """The source with the dict-of-variables model function rewritten as a ``tf.Module``
+    class (see the module docstring); a :class:`Kept` when a function applies the variables
+    but the program cannot be raised whole; None when there is no such program."""
     dicts = _variable_dicts(tree, names)
     if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None  # (the class is written with `tf.`)
@@ -266,6 +308,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             if isinstance(n, ast.Name):
                 taken.add(n.id)
     plans: list[Plan] = []
+    failed: str | None = None
     for fn in funcs.values():
         if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
             continue
@@ -273,6 +316,13 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             continue
         if any(a.arg in dicts for a in fn.args.args + fn.args.kwonlyargs):
             continue
+        if any(isinstance(n, ast.Name) and n.id in dicts and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn)) \
+                or any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(fn)):
+            continue
+        listed = {id(x) for n in ast.walk(fn) if isinstance(n, ast.expr) and _values_expr(n, set(dicts)) is not None
+                  for x in ast.walk(n)}
+        if any(id(n) in listed for n in ast.walk(fn) if _dict_ref(n, dicts)):
+            continue  # a training step (`g.gradient(loss, [W, b])`), not the model
         if not any(_dict_ref(n, dicts) for n in ast.walk(fn)) and not any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in helpers
                 and any(_dict_ref(a, dicts) for a in n.args) for n in ast.walk(fn)):
@@ -280,24 +330,30 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         body = _Body(dicts, helpers, st, names)
         new_body = [body.visit(copy.deepcopy(s)) for s in fn.body]
         if body.failed or not body.used:
+            failed = failed or (f"in `{fn.name}`, {body.failed}" if body.failed else None)
             continue
         # every read of the dicts left in the function must have become an attribute
         if any(isinstance(n, ast.Name) and n.id in dicts for s in new_body for n in ast.walk(s)):
+            failed = failed or f"`{fn.name}` reads them other than one by one (a whole dict, `.items()`)"
             continue
         cls = _camel(fn.name)
         while cls in taken:
             cls += "Model"
         taken.add(cls)
         plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
-    if len(plans) != 1:
-        return None  # one model per file: two functions sharing the dicts would share the weights
+    if len(plans) > 1:  # one model per file: two functions sharing the dicts would share the weights
+        return Kept(list({id(d.stmt): d.stmt for p in plans for d in p.dicts}.values()),
+                    f"several functions apply them ({', '.join(f'`{p.func.name}`' for p in plans)}), one Keras model each is not written")
+    if not plans:
+        return Kept([d.stmt for d in dicts.values()], failed) if failed else None
     plan = plans[0]
+    kept = [d.stmt for d in plan.dicts]
     plan.aliases = _initializer_aliases(tree, names, st)
     used_dicts = {d.name for d in plan.dicts}
     # every key of a used dict must be a weight of the model, and every other read of the
     # dicts must be `.values()` in the training code (after a call of the model)
     if any(set(d.entries) != {k for dd, k in plan.used if dd == d.name} for d in plan.dicts):
-        return None
+        return Kept(kept, f"`{plan.func.name}` does not apply every variable of the dicts it reads")
     edits: list[tuple[int, int, str]] = []
     inst = plan.func.name
     fn_span = st.span(plan.func)
@@ -309,14 +365,20 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             if fn_span[0] <= a < fn_span[1] or any(st.span(h)[0] <= a < st.span(h)[1] for h in helpers.values()):
                 continue
             if not _in_values_expr(n, tree, used_dicts, st, edits, inst):
-                return None
+                return Kept(kept, f"`{d.name}` is read outside `{plan.func.name}` other than as the list of "
+                                  "variables a training step updates")
     edits = sorted(set(edits))
     # the dicts' statements go, the function becomes the class and its instance
     gone: list[tuple[int, int]] = []
     for d in sorted(plan.dicts, key=lambda d: d.stmt.lineno):
         lo, hi = st.line_span(d.stmt)
         if not st.owns_lines(d.stmt) or d.stmt.lineno > plan.func.lineno:
-            return None
+            return Kept(kept, f"`{d.name}` is not created on lines of its own before `{plan.func.name}`")
+        while lo > 0:  # the comment lines right above describe the variable: they go with it
+            prev = st.text.rfind("\n", 0, lo - 1) + 1
+            if not st.text[prev:lo].lstrip().startswith("#"):
+                break
+            lo = prev
         if gone and not st.text[gone[-1][1]:lo].strip():
             lo = gone.pop()[0]  # consecutive statements (blank lines between) go as one
         gone.append((lo, hi))
@@ -408,7 +470,7 @@ def _variable_source(var: ast.expr, aliases: dict[str, str], st: SourceText) -> 
 
 def _class_source(plan: Plan, st: SourceText) -> str:
     fn = plan.func
-    order = ", ".join(f"{d}[{k!r}]" for d, k in plan.used)
+    order = ", ".join(plan.path(d, k) for d, k in plan.used)
     params = ast.unparse(fn.args)
     lines = [f"class {plan.cls}(tf.Module):",
              f'    """`{fn.name}` with its weights (raised by xlate to-keras). The original variables load',
