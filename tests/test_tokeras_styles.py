@@ -198,9 +198,9 @@ def test_global_variables_program_runs_and_trains_the_same() -> None:
     source = _source("global_variables_mlp.py")
     r = translate_full(source, "g.py")
     original: dict[str, Any] = {}
-    exec(compile(source, "g.py", "exec"), original)  # noqa: S102
+    exec(compile(source, "g.py", "exec"), original)
     translated: dict[str, Any] = {}
-    exec(compile(r.text, "g.py", "exec"), translated)  # noqa: S102
+    exec(compile(r.text, "g.py", "exec"), translated)
     rng = np.random.default_rng(2)
     for name in ("W1", "b1", "W2", "b2"):
         v = original[name]
@@ -219,3 +219,23 @@ def test_global_variables_program_runs_and_trains_the_same() -> None:
         original["train_step"](x, y)
         translated["train_step"](x, y)
     print(f"global_variables_mlp: worst max |diff| = {worst:.3g}")
+
+
+def test_layer_argument_defined_after_the_model_keeps_the_program() -> None:
+    """`Dropout(rate)` would be created where `conv_net` was defined, before `rate` exists."""
+    source = _source("global_variables_mlp.py").replace(
+        "    return tf.matmul(hidden, W2) + b2\n",
+        "    if training:\n        hidden = tf.nn.dropout(hidden, rate=rate)\n    return tf.matmul(hidden, W2) + b2\n",
+    ).replace("def mlp(x):", "def mlp(x, training=False):").replace("optimizer = tf", "rate = 0.2\noptimizer = tf")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    assert "`rate`" in r.diagnostics[0].message
+
+
+def test_helper_argument_with_ops_read_twice_is_not_substituted() -> None:
+    """`swish(tf.nn.dropout(h, 0.5))` with `x * tf.sigmoid(x)` would run the dropout twice."""
+    source = _source("global_variables_mlp.py").replace(
+        "def mlp(x):", "def swish(x):\n    return x * tf.sigmoid(x)\n\n\ndef mlp(x):").replace(
+        "    return tf.matmul(hidden, W2) + b2\n", "    return swish(tf.nn.dropout(hidden, 0.5)) @ W2 + b2\n")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}

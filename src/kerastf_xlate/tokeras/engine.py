@@ -15,6 +15,7 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import replace
 from functools import partial
@@ -152,6 +153,29 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
 
 
+def _unbound_in_init(text: str, cls: str) -> str | None:
+    """A name the raised class's ``__init__`` reads that no module-level statement before the
+    class binds (``conv_net = ConvNet()`` runs it where the function was defined)."""
+    tree = ast.parse(text)
+    bound = set(dir(builtins)) | {"self", "super"}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == cls:
+            init = next((f for f in stmt.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+            if init is None:
+                return None
+            for n in ast.walk(init):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound:
+                    return n.id
+            return None
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(stmt.name)
+        else:
+            bound |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return None
+
+
 def _kept_variable(stmt: ast.stmt, why: str) -> Finding:
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
     name = target.id if isinstance(target, ast.Name) else "variable"
@@ -176,6 +200,10 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
         paths = {plan.attr(d, k): plan.path(d, k) for d, k in plan.used}
         if not all(a in paths for a in u.weight_order):
             return [_kept_variable(d.stmt, why) for d in plan.dicts]
+        late = _unbound_in_init(r.text, plan.cls)
+        if late:
+            return [_kept_variable(d.stmt, f"the layers would read `{late}` before the program defines it")
+                    for d in plan.dicts]
         u.weight_order = [paths[a] for a in u.weight_order]
         u.instance = plan.func.name
     lines = plans[0].line_map

@@ -152,9 +152,42 @@ class _Subst(ast.NodeTransformer):
         return node  # its own names
 
 
-def _inline(call: ast.Call, fn: ast.FunctionDef) -> ast.expr | None:
-    """The helper's result as one expression of the call's arguments."""
+def _simple(node: ast.expr) -> bool:
+    """Reading it twice computes nothing twice (a name, a constant, ``self.w``, ``d["k"]``)."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _simple(node.value)
+    if isinstance(node, ast.Subscript):
+        return _simple(node.value) and isinstance(node.slice, ast.Constant)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return all(_simple(e) for e in node.elts)
+    return False
+
+
+def _inline(call: ast.Call, fn: ast.FunctionDef, caller_stores: set[str]) -> ast.expr | None:
+    """The helper's result as one expression of the call's arguments; None when substituting
+    would change what runs (an argument with ops read twice would run twice, a global the
+    helper reads is a local of the caller)."""
     params = [p.arg for p in fn.args.args]
+    body_ = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
+    local = set(params) | {t.id for st_ in body_ for t in getattr(st_, "targets", []) if isinstance(t, ast.Name)}
+    # reads of each binding (a parameter, or the i-th statement's target), in order
+    current: dict[str, tuple[str, int | str]] = {p: ("param", p) for p in params}
+    reads: dict[tuple[str, int | str], int] = {}
+    free: set[str] = set()
+    for i, st_ in enumerate(body_):
+        value = st_.value if isinstance(st_, (ast.Assign, ast.Return)) else None
+        for n in ast.walk(value) if value is not None else ():
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                if n.id in current:
+                    reads[current[n.id]] = reads.get(current[n.id], 0) + 1
+                elif n.id not in local:
+                    free.add(n.id)
+        if isinstance(st_, ast.Assign):
+            current[st_.targets[0].id] = ("stmt", i)  # type: ignore[attr-defined]
+    if free & caller_stores:
+        return None
     defaults = dict(zip(params[len(params) - len(fn.args.defaults):], fn.args.defaults, strict=True))
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
@@ -170,10 +203,15 @@ def _inline(call: ast.Call, fn: ast.FunctionDef) -> ast.expr | None:
             if p not in defaults:
                 return None
             env[p] = defaults[p]
-    body = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
-    for stmt in body[:-1]:
+    if any(reads.get(("param", p), 0) > 1 and not _simple(env[p]) for p in params):
+        return None
+    body = body_
+    for i, stmt in enumerate(body[:-1]):
         assert isinstance(stmt, ast.Assign)
-        env[stmt.targets[0].id] = _Subst(env).visit(copy.deepcopy(stmt.value))  # type: ignore[attr-defined]
+        value = _Subst(env).visit(copy.deepcopy(stmt.value))
+        if reads.get(("stmt", i), 0) > 1 and not _simple(value):
+            return None
+        env[stmt.targets[0].id] = value  # type: ignore[attr-defined]
     ret = body[-1]
     assert isinstance(ret, ast.Return) and ret.value is not None
     return _Subst(env).visit(copy.deepcopy(ret.value))
@@ -188,10 +226,11 @@ class _Body(ast.NodeTransformer):
         self.dicts, self.helpers, self.st, self.names = dicts, helpers, st, names
         self.used: list[tuple[str, str]] = []
         self.failed: str | None = None
+        self.stores: set[str] = set()  # the model function's own names
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in self.helpers and self._tf(self.helpers[node.func.id]):
-            got = _inline(node, self.helpers[node.func.id])
+            got = _inline(node, self.helpers[node.func.id], self.stores)
             if got is None:
                 self.failed = f"the call of `{node.func.id}` cannot be followed"
                 return node
@@ -328,6 +367,8 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
                 and any(_dict_ref(a, dicts) for a in n.args) for n in ast.walk(fn)):
             continue
         body = _Body(dicts, helpers, st, names)
+        body.stores = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        body.stores |= {a.arg for a in fn.args.args + fn.args.kwonlyargs}
         new_body = [body.visit(copy.deepcopy(s)) for s in fn.body]
         if body.failed or not body.used:
             failed = failed or (f"in `{fn.name}`, {body.failed}" if body.failed else None)
