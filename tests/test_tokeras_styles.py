@@ -239,3 +239,54 @@ def test_helper_argument_with_ops_read_twice_is_not_substituted() -> None:
         "    return tf.matmul(hidden, W2) + b2\n", "    return swish(tf.nn.dropout(hidden, 0.5)) @ W2 + b2\n")
     r = translate_full(source, "g.py")
     assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+# ------------------------------------------------------------------------------ two models over one set of dicts
+
+
+def test_two_model_functions_over_shared_dicts() -> None:
+    r = translate_full(_source("weight_dicts_autoencoder.py"), "a.py")
+    assert "trainable_variables = encoder.trainable_variables + decoder.trainable_variables" in r.text
+    orders = {u.name: u.weight_order for u in r.units}
+    assert orders["Encoder"] == ["weights['enc']", "biases['enc']"]
+    assert orders["Decoder"] == ["weights['dec']", "biases['dec']"]
+
+
+def test_a_list_of_part_of_a_model_keeps_the_program() -> None:
+    """`list(weights.values())` alone holds half of each model's variables: no model has them."""
+    source = _source("weight_dicts_autoencoder.py").replace(
+        "list(weights.values()) + list(biases.values())", "list(weights.values())")
+    r = translate_full(source, "a.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+@pytest.mark.tf
+def test_two_model_functions_run_and_train_the_same() -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("weight_dicts_autoencoder.py")
+    r = translate_full(source, "a.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "a.py", "exec"), original)  # noqa: S102
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "a.py", "exec"), translated)  # noqa: S102
+    rng = np.random.default_rng(3)
+    for d in ("weights", "biases"):
+        for v in original[d].values():
+            v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(rng.uniform(size=(6, 12)).astype("float32"))
+    for name in ("encoder", "decoder"):
+        unit = next(u for u in r.units if u.instance == name)
+        model = translated[name]
+        model(x if name == "encoder" else translated["encoder"](x))
+        model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want = np.asarray(original["decoder"](original["encoder"](x)))
+        got = np.asarray(translated["decoder"](translated["encoder"](x)))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        original["run_optimization"](x)
+        translated["run_optimization"](x)
+    print(f"weight_dicts_autoencoder: worst max |diff| = {worst:.3g}")

@@ -382,39 +382,44 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             cls += "Model"
         taken.add(cls)
         plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
-    if len(plans) > 1:  # one model per file: two functions sharing the dicts would share the weights
-        return Kept(list({id(d.stmt): d.stmt for p in plans for d in p.dicts}.values()),
-                    f"several functions apply them ({', '.join(f'`{p.func.name}`' for p in plans)}), one Keras model each is not written")
     if not plans:
         return Kept([d.stmt for d in dicts.values()], failed) if failed else None
-    plan = plans[0]
-    kept = [d.stmt for d in plan.dicts]
-    plan.aliases = _initializer_aliases(tree, names, st)
-    used_dicts = {d.name for d in plan.dicts}
-    # every key of a used dict must be a weight of the model, and every other read of the
-    # dicts must be `.values()` in the training code (after a call of the model)
-    if any(set(d.entries) != {k for dd, k in plan.used if dd == d.name} for d in plan.dicts):
-        return Kept(kept, f"`{plan.func.name}` does not apply every variable of the dicts it reads")
+    all_dicts = list({id(d.stmt): d for p in plans for d in p.dicts}.values())
+    kept = [d.stmt for d in all_dicts]
+    names_ = ", ".join(f"`{p.func.name}`" for p in plans)
+    # several model functions (an encoder and a decoder) each take their own variables
+    owner: dict[tuple[str, str], Plan] = {}
+    for p in plans:
+        for ref in p.used:
+            if ref in owner:
+                return Kept(kept, f"{names_} share `{p.path(*ref)}`; one Keras model each would not")
+            owner[ref] = p
+    # every variable of a dict one of them reads is a weight of one of them
+    if any(set(d.entries) != {k for dd, k in owner if dd == d.name} for d in all_dicts):
+        return Kept(kept, f"{names_} do not apply every variable of the dicts they read")
+    aliases = _initializer_aliases(tree, names, st)
+    for p in plans:
+        p.aliases = aliases
     edits: list[tuple[int, int, str]] = []
-    inst = plan.func.name
-    fn_span = st.span(plan.func)
-    for d in plan.dicts:
+    spans = [st.span(p.func) for p in plans] + [st.span(h) for h in helpers.values()]
+    for d in all_dicts:
         for n in ast.walk(tree):
             if not (isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)):
                 continue
             a, _ = st.span(n)
-            if fn_span[0] <= a < fn_span[1] or any(st.span(h)[0] <= a < st.span(h)[1] for h in helpers.values()):
+            if any(lo <= a < hi for lo, hi in spans):
                 continue
-            if not _in_values_expr(n, tree, used_dicts, st, edits, inst):
-                return Kept(kept, f"`{d.name}` is read outside `{plan.func.name}` other than as the list of "
+            if not _in_values_expr(n, tree, plans, st, edits):
+                return Kept(kept, f"`{d.name}` is read outside {names_} other than as the list of "
                                   "variables a training step updates")
     edits = sorted(set(edits))
-    # the dicts' statements go, the function becomes the class and its instance
+    # the dicts' statements go, each function becomes its class and instance
+    first = min(p.func.lineno for p in plans)
     gone: list[tuple[int, int]] = []
-    for d in sorted(plan.dicts, key=lambda d: d.stmt.lineno):
+    for d in sorted(all_dicts, key=lambda d: d.stmt.lineno):
         lo, hi = st.line_span(d.stmt)
-        if not st.owns_lines(d.stmt) or d.stmt.lineno > plan.func.lineno:
-            return Kept(kept, f"`{d.name}` is not created on lines of its own before `{plan.func.name}`")
+        if not st.owns_lines(d.stmt) or d.stmt.lineno > first:
+            return Kept(kept, f"`{d.name}` is not created on lines of its own before {names_}")
         while lo > 0:  # the comment lines right above describe the variable: they go with it
             prev = st.text.rfind("\n", 0, lo - 1) + 1
             if not st.text[prev:lo].lstrip().startswith("#"):
@@ -427,12 +432,15 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         while lo > 0 and st.text[lo - 2:lo] == "\n\n" and st.text[hi:hi + 1] in ("\n", "\r"):
             lo -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
         edits.append((lo, hi, ""))
-    a, b = st.span(plan.func)
-    edits.append((a, b, _class_source(plan, st)))
+    for p in plans:
+        a, b = st.span(p.func)
+        edits.append((a, b, _class_source(p, st)))
     text = st.text
     for lo, hi, new_text in sorted(edits, reverse=True):
         text = text[:lo] + new_text + text[hi:]
-    plan.line_map = _line_map(st.text, sorted(edits))
+    line_map = _line_map(st.text, sorted(edits))
+    for p in plans:
+        p.line_map = line_map
     return text, plans
 
 
@@ -453,10 +461,12 @@ def _line_map(old: str, edits: list[tuple[int, int, str]]) -> list[int]:
     return out
 
 
-def _in_values_expr(n: ast.Name, tree: ast.Module, dicts: set[str], st: SourceText,
-                    edits: list[tuple[int, int, str]], inst: str) -> bool:
-    """``n`` is read in a ``D.values()`` expression over the raised dicts; its rewrite to
-    ``inst.trainable_variables`` is added to ``edits``."""
+def _in_values_expr(n: ast.Name, tree: ast.Module, plans: list[Plan], st: SourceText,
+                    edits: list[tuple[int, int, str]]) -> bool:
+    """``n`` is read in a list of the variables (``list(weights.values()) + ...``) that holds
+    exactly the variables of some of the models; its rewrite to ``<model>.trainable_variables``
+    (joined with ``+``) is added to ``edits``."""
+    dicts = {d.name for p in plans for d in p.dicts}
     parents: dict[int, ast.AST] = {}
     for p in ast.walk(tree):
         for c in ast.iter_child_nodes(p):
@@ -470,10 +480,16 @@ def _in_values_expr(n: ast.Name, tree: ast.Module, dicts: set[str], st: SourceTe
         got = _values_expr(node, dicts)
         if got is not None:
             best = node
-    if best is None or _values_expr(best, dicts) != dicts:
+    if best is None:
         return False
+    held = _values_expr(best, dicts) or set()
+    models = [p for p in plans if {d.name for d in p.dicts} & held]
+    if {d.name for p in models for d in p.dicts} != held:
+        return False  # the list holds part of a model's variables, or of another model's too
+    if len(models) > 1 and isinstance(best, ast.Tuple):
+        return False  # a tuple would become a list
     s, e = st.span(best)
-    edits.append((s, e, f"{inst}.trainable_variables"))
+    edits.append((s, e, " + ".join(f"{p.func.name}.trainable_variables" for p in models)))
     return True
 
 
