@@ -267,7 +267,10 @@ CASES = [
                     y = tf.add_n([x, y])
                     return tf.reshape(y, [-1, 8 * 8 * 4])
         """,
+        # the input's sizes are unknown, so `tf.reshape(y, [-1, 256])` may fold the batch
+        # axis (it is Reshape only for 8x8x4 inputs): it stays
         """
+            import tensorflow as tf
             import keras
             from keras import layers
 
@@ -279,14 +282,13 @@ CASES = [
                     self.conv2d = layers.Conv2D(4, 3, use_bias=False, kernel_initializer='zeros')
                     self.dropout = layers.Dropout(0.3)
                     self.add = layers.Add()
-                    self.reshape = layers.Reshape((8 * 8 * 4,))
 
                 def call(self, x, training=False):
                     y = self.zero_padding2d(x)
                     y = self.conv2d(y)
                     y = self.dropout(y, training=training)
                     y = self.add([x, y])
-                    return self.reshape(y)
+                    return tf.reshape(y, [-1, 8 * 8 * 4])
         """,
         id='reshape_pad_merge',
     ),
@@ -306,6 +308,42 @@ CASES = [
                     x = tf.reduce_mean(x, axis=[1, 2])
                     return tf.nn.softmax(self.proj(x))
         """,
+        # `x`'s rank is unknown: on a rank-3 input this reduce is no GlobalAveragePooling2D
+        """
+            import keras
+            import tensorflow as tf
+            from keras import layers
+
+
+            class Head(layers.Layer):
+                def __init__(self, units, **kwargs):
+                    super().__init__(**kwargs)
+                    self.proj = layers.Dense(units)
+                    self.softmax = layers.Softmax()
+
+                def call(self, x):
+                    x = tf.reduce_mean(x, axis=[1, 2])
+                    return self.softmax(self.proj(x))
+        """,
+        id='keras_layer_call_rank_unknown',
+    ),
+    pytest.param(
+        """
+            import keras
+            import tensorflow as tf
+            from keras import layers
+
+
+            class Head(layers.Layer):
+                def __init__(self, units, **kwargs):
+                    super().__init__(**kwargs)
+                    self.conv = layers.Conv2D(8, 3)
+                    self.proj = layers.Dense(units)
+
+                def call(self, x):
+                    x = tf.reduce_mean(self.conv(x), axis=[1, 2])
+                    return tf.nn.softmax(self.proj(x))
+        """,
         """
             import keras
             from keras import layers
@@ -314,12 +352,13 @@ CASES = [
             class Head(layers.Layer):
                 def __init__(self, units, **kwargs):
                     super().__init__(**kwargs)
+                    self.conv = layers.Conv2D(8, 3)
                     self.proj = layers.Dense(units)
                     self.global_average_pooling2d = layers.GlobalAveragePooling2D()
                     self.softmax = layers.Softmax()
 
                 def call(self, x):
-                    x = self.global_average_pooling2d(x)
+                    x = self.global_average_pooling2d(self.conv(x))
                     return self.softmax(self.proj(x))
         """,
         id='keras_layer_call',

@@ -356,7 +356,7 @@ class Decoder(tf.Module):
         y = tf.nn.conv2d_transpose(x, self.up_w, [tf.shape(x)[0], 14, 14, 8], strides=2, padding='SAME')
         y = tf.nn.relu(y + self.up_b)
         y = tf.nn.conv2d_transpose(y, self.up2_w, tf.stack([tf.shape(y)[0], tf.shape(y)[1] + 1, tf.shape(y)[2] + 1, 5]), 1, 'VALID')
-        y = tf.reshape(y, [-1, 15 * 15, 5])
+        y = tf.reshape(y, [tf.shape(y)[0], 15 * 15, 5])
         y = tf.squeeze(tf.nn.depthwise_conv2d(tf.expand_dims(y, 1), self.dw[None], strides=[1, 1, 1, 1], padding='SAME'), [1])
         y = tf.squeeze(tf.nn.separable_conv2d(y[:, None], tf.expand_dims(self.sep_dw, 0), tf.expand_dims(self.sep_pw, 0), [1, 2, 2, 1], 'VALID'), 1)
         y = tf.nn.bias_add(y, self.sep_b)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.initializers import VARIANCE_SCALING_NAMES, init_expr
+from kerastf_xlate.layerkit.ranks import RankInfo, rank
 from kerastf_xlate.layerkit.shapes import Fact
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
@@ -151,6 +152,21 @@ class MatchCtx:
     keras: str = "keras"
     notes: list[tuple[ast.AST, str]] = field(default_factory=list)  # (node, why not raised)
     deny: set[int] = field(default_factory=set)  # ids of expressions that must not be matched
+    ranks: RankInfo | None = None  # the static ranks the code shows (see layerkit.ranks)
+    layer_method: str | None = None  # the layer a to-tf layer method says it is ("GlobalMaxPooling1D")
+
+    def rank(self, node: ast.AST | None) -> int | None:
+        """The rank the code shows for ``node`` (None: unknown)."""
+        return rank(node, self.ranks)
+
+    def shape(self, node: ast.AST | None) -> tuple[int | None, ...] | None:
+        """The static shape the code shows for ``node`` (None: even the rank is unknown)."""
+        return self.ranks.shape(node) if self.ranks is not None and node is not None else None
+
+    def written_as(self, cls: str) -> bool:
+        """The code is what ``xlate to-tf`` writes for layer ``cls`` (a Sequential / functional
+        model's code, or a layer method marked as that layer), so its input has the layer's rank."""
+        return self.graph or self.layer_method == cls
 
     def var(self, node: ast.AST | None) -> Var | None:
         if self.self_name is None:

@@ -115,6 +115,9 @@ def _merge(node: ast.AST, q: str | None, ctx: MatchCtx) -> Match | None:
         vals, axis = kwarg(node, "values", 0), kwarg(node, "axis", 1)
         if axis is None or not is_int(const(axis)):
             return None
+        if const(axis) == 0 and not ctx.graph:
+            ctx.notes.append((node, "a concatenation along the batch axis is not a Keras layer"))
+            return None
         args = {} if const(axis) == -1 else {"axis": repr(const(axis))}
         if isinstance(vals, (ast.List, ast.Tuple)) and len(vals.elts) >= 2 and all(ctx.tensor(e) for e in vals.elts):
             return Match(LayerSpec("Concatenate", args), node, list(vals.elts), list_input=True)

@@ -105,8 +105,16 @@ def _global_pool(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
     if x is None or axis is None or axis not in ([1], [1, 2], [1, 2, 3]) or keep not in (True, False):
         return None
     kind = "Max" if q == "tf.math.reduce_max" else "Average"
+    cls = f"Global{kind}Pooling{len(axis)}D"
+    # reducing axes 1..k is GlobalPooling{k}D only on a rank k+2 input (channels last): the
+    # same call on a rank-2 tensor is a row reduction, which the layer rejects
+    if not ctx.written_as(cls) and ctx.rank(x) != len(axis) + 2:
+        got = ctx.rank(x)
+        seen = "the code does not show its rank" if got is None else f"this input has rank {got}"
+        ctx.notes.append((node, f"it is {cls} only on a rank-{len(axis) + 2} input, and {seen}"))
+        return None
     args = {"keepdims": "True"} if keep else {}
-    return Match(LayerSpec(f"Global{kind}Pooling{len(axis)}D", args), node, [x])
+    return Match(LayerSpec(cls, args), node, [x])
 
 # ------------------------------------------------------------------------------ the family
 

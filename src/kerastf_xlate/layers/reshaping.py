@@ -60,10 +60,30 @@ def _reshape(node: ast.Call, ctx: MatchCtx) -> Match | None:
     values = [const(e) for e in rest]
     if sum(1 for v in values if v == -1) > (0 if const(first) == -1 else 1):
         return None
+    if const(first) == -1 and not _keeps_batch(x, values, ctx):
+        ctx.notes.append((node, "with -1 first it is Reshape only when the input's other sizes are known and give "
+                                "the same number of elements per sample (otherwise it folds the batch axis)"))
+        return None
     if len(rest) == 1 and values[0] == -1:
         return Match(LayerSpec("Flatten"), node, [x])
     target = ", ".join(ctx.st.seg(e) for e in rest)
     return Match(LayerSpec("Reshape", {"target_shape": f"({target},)" if len(rest) == 1 else f"({target})"}), node, [x])
+
+def _keeps_batch(x: ast.AST, values: list[object], ctx: MatchCtx) -> bool:
+    """``tf.reshape(x, [-1, *values])`` keeps ``x``'s batch axis: the code shows all of
+    ``x``'s other sizes and they hold exactly ``prod(values)`` elements."""
+    shape = ctx.shape(x)
+    if shape is None or len(shape) < 2 or not all(isinstance(d, int) for d in shape[1:]):
+        return False
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
+        return False
+    have = want = 1
+    for d in shape[1:]:
+        have *= d  # type: ignore[operator]
+    for v in values:
+        want *= v  # type: ignore[operator]
+    return have == want
+
 
 # ------------------------------------------------------------------------------ the family
 

@@ -8,6 +8,10 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+from kerastf_xlate.args import bind
+from kerastf_xlate.layerkit.ranks import RankInfo, keras_layer_class
+from kerastf_xlate.layerkit.recognise import Var
+from kerastf_xlate.layers import family_for
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import RuleSet
 from kerastf_xlate.syntax import SourceText, self_attr
@@ -33,6 +37,8 @@ class FileEnv:
     module_names: set[str] = field(default_factory=set)
     sublayers: set[str] = field(default_factory=set)  # classes used as layers of other classes
     keras_calls: dict[int, str] = field(default_factory=dict)  # id(call) -> Keras layer it constructs
+    raised: set[str] = field(default_factory=set)  # classes raised to Keras so far (in source order)
+    class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
 
 
 @dataclass
@@ -155,3 +161,132 @@ def module_level_names(tree: ast.Module) -> set[str]:
                     out.add(n.id)
     return out
 
+
+
+def rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None = None,
+              init: ast.FunctionDef | None = None, vars_: dict[str, Var] | None = None) -> RankInfo:
+    """The static ranks of the names read in a function body (or a block), with the Keras
+    layers ``init`` creates as ``self.<attr>`` (see :mod:`kerastf_xlate.layerkit.ranks`)."""
+    if env.class_ranks is None:
+        env.class_ranks = {}
+        env.class_ranks = _class_ranks(env)
+    info = _rank_info(env, scope, self_name, init, env.class_ranks, _var_shapes(env, vars_ or {}))
+    return info
+
+
+def _int_constants(tree: ast.Module) -> dict[str, int]:
+    """Module-level ``NAME = <int>`` bound once (``conv2_filters = 64``)."""
+    count: dict[str, int] = {}
+    for stmt in tree.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                count[n.id] = count.get(n.id, 0) + 1
+    out = {}
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and count.get(stmt.targets[0].id) == 1 and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, int) and not isinstance(stmt.value.value, bool)):
+            out[stmt.targets[0].id] = stmt.value.value
+    return out
+
+
+def _var_shapes(env: FileEnv, vars_: dict[str, Var]) -> dict[str, tuple[int | None, ...]]:
+    """The variables' static shapes, a size written with the module's int constants evaluated."""
+    if not vars_:
+        return {}
+    consts = _int_constants(env.tree)
+    out = {}
+    for attr, v in vars_.items():
+        if v.shape is not None:
+            out[attr] = tuple(d.value if d.value is not None else _arith(d.src, consts) for d in v.shape)
+    return out
+
+
+def _arith(src: str, consts: dict[str, int]) -> int | None:
+    """``7 * 7 * conv2_filters`` with the constants: + - * // on ints only."""
+    try:
+        node = ast.parse(src, mode="eval").body
+    except SyntaxError:
+        return None
+
+    def ev(n: ast.AST) -> int | None:
+        if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool):
+            return n.value
+        if isinstance(n, ast.Name):
+            return consts.get(n.id)
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+            a, b = ev(n.left), ev(n.right)
+            if a is None or b is None or (isinstance(n.op, ast.FloorDiv) and b == 0):
+                return None
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(n.op), a // b if b else 0)
+        return None
+
+    return ev(node)
+
+
+def _rank_info(env: FileEnv, scope: ast.FunctionDef | list[ast.stmt], self_name: str | None,
+               init: ast.FunctionDef | None, class_ranks: dict[str, int],
+               var_shapes: dict[str, tuple[int | None, ...]] | None = None) -> RankInfo:
+    known = keras_layer_class(env.names, set(env.rules.by_name))
+
+    def layer_class(call: ast.Call) -> str | None:
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in class_ranks:
+            return f"@{call.func.id}"
+        return known(call)
+
+    init_layers: dict[str, ast.Call] = {}
+    if init is not None and self_name is not None:
+        for s in init.body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.value, ast.Call):
+                a = self_attr(s.targets[0], params_of(init)[0] if params_of(init) else "self")
+                if a is not None and layer_class(s.value) is not None:
+                    init_layers[a] = s.value
+        init_layers = {a: c for a, c in init_layers.items()
+                       if sum(1 for s in init.body for t in getattr(s, "targets", []) if self_attr(t) == a) == 1}
+    def layer_shape(cls: str, create: ast.Call, x: tuple[int | None, ...]) -> tuple[int | None, ...] | None:
+        if cls.startswith("@"):
+            return (None,) * class_ranks[cls[1:]]
+        return _layer_shape(env.rules, cls, create, x)
+
+    info = RankInfo(env.names, self_name, layer_class, init_layers, layer_shape, var_shapes)
+    info.run(scope.body if isinstance(scope, ast.FunctionDef) else scope)
+    return info
+
+
+def _class_ranks(env: FileEnv) -> dict[str, int]:
+    """The file's module-level classes whose ``call`` / ``__call__`` returns one known rank
+    on every path (a block ending in a pooling layer: rank 4), so a model holding one knows
+    the rank of what it returns. Followed three levels deep."""
+    classes = [c for c in env.tree.body if isinstance(c, ast.ClassDef)]
+    ranks: dict[str, int] = {}
+    for _ in range(3):
+        found: dict[str, int] = {}
+        for c in classes:
+            fns = {f.name: f for f in c.body if isinstance(f, ast.FunctionDef)}
+            fn = fns.get("call") or fns.get("__call__")
+            if fn is None:
+                continue
+            params = params_of(fn)
+            info = _rank_info(env, fn, params[0] if params else "self", fns.get("__init__"), ranks)
+            got = {info.shape(r.value) for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None}
+            got_ranks = {len(g) if g is not None else None for g in got}
+            if len(got_ranks) == 1 and None not in got_ranks:
+                found[c.name] = got_ranks.pop()  # type: ignore[assignment]
+        if found == ranks:
+            break
+        ranks = found
+    return ranks
+
+
+def _layer_shape(rules: RuleSet, cls: str, create: ast.Call, x: tuple[int | None, ...]) -> tuple[int | None, ...] | None:
+    """The output shape of Keras layer ``cls`` created by ``create`` on an input of shape ``x``,
+    when every argument is a literal (the layer families' own shape functions)."""
+    rule = rules.by_name.get(cls)
+    family = family_for(cls, rules)
+    if rule is None or family is None or family.output_shape is None:
+        return None
+    bound = bind(rule, create)
+    if bound.opaque:
+        return None
+    args = {k: ast.unparse(v) for k, v in bound.nodes.items()}
+    return family.output_shape(cls, args, [x])

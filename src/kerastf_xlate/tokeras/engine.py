@@ -15,6 +15,9 @@ and reported (XL501 op, XL502 module, XL503 variable).
 from __future__ import annotations
 
 import ast
+import builtins
+import re
+from dataclasses import replace
 from functools import partial
 
 from kerastf_xlate.codes import CODES
@@ -38,6 +41,7 @@ from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.units import Result, UnitInfo
+from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
 def make_transform():
@@ -65,6 +69,9 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if not names.bound:
         return Result(text, [], [])
     st = SourceText(text)
+    raised = _weight_dict_program(tree, st, names, path, rules)
+    if isinstance(raised, Result):
+        return raised
     keras_name, layers_name, layers_taken = names.keras_bindings()
     if layers_name:
         prefix = f"{layers_name}."
@@ -80,7 +87,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         env.module_names.add("layers")
     if "keras" in text:
         env.keras_calls = {id(u.call): u.layer for u in find_uses(tree, set(rules.by_name)) if u.call is not None}
-    findings: list[Finding] = []
+    findings: list[Finding] = list(raised)
     edits = SpanEdits()
     units: list[UnitInfo] = []
     classes = module_classes(tree, names)
@@ -124,6 +131,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             edits.extend(res.edits)
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+            env.raised.add(stmt.name)
     _expand_submodules(units)
     kc = translate_keras_code(tree, env, skip=[c for c in classes])
     edits.extend(kc.edits)
@@ -143,6 +151,65 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
+
+
+def _unbound_in_init(text: str, cls: str) -> str | None:
+    """A name the raised class's ``__init__`` reads that no module-level statement before the
+    class binds (``conv_net = ConvNet()`` runs it where the function was defined)."""
+    tree = ast.parse(text)
+    bound = set(dir(builtins)) | {"self", "super"}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == cls:
+            init = next((f for f in stmt.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+            if init is None:
+                return None
+            for n in ast.walk(init):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound:
+                    return n.id
+            return None
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(stmt.name)
+        else:
+            bound |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return None
+
+
+def _kept_variable(stmt: ast.stmt, why: str) -> Finding:
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
+    name = target.id if isinstance(target, ast.Name) else "variable"
+    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies in a model function: {why}")
+
+
+def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
+                         rules: RuleSet) -> Result | list[Finding]:
+    """A tutorial-style program (weights in dicts, the model a function) raised whole, or None
+    (then the file is translated as written). See :mod:`.weight_dicts`."""
+    planned = plan_programs(tree, st, names)
+    if planned is None or isinstance(planned, Kept):
+        return [_kept_variable(s, planned.why) for s in planned.stmts] if planned is not None else []
+    text, plans = planned
+    r = translate_full(text, path, rules)
+    by_name = {u.name: u for u in r.units if u.kind == "module"}
+    for plan in plans:
+        u = by_name.get(plan.cls)
+        why = f"`{plan.func.name}` applies some of them in ops that are not the weights of a Keras layer"
+        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\(\w+\.Model\):", r.text, re.M) is None:
+            return [_kept_variable(d.stmt, why) for d in plan.dicts]  # translate the file as written
+        paths = {plan.attr(d, k): plan.path(d, k) for d, k in plan.used}
+        if not all(a in paths for a in u.weight_order):
+            return [_kept_variable(d.stmt, why) for d in plan.dicts]
+        late = _unbound_in_init(r.text, plan.cls)
+        if late:
+            return [_kept_variable(d.stmt, f"the layers would read `{late}` before the program defines it")
+                    for d in plan.dicts]
+        u.weight_order = [paths[a] for a in u.weight_order]
+        u.instance = plan.func.name
+    lines = plans[0].line_map
+    moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
+                     col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
+    return Result(r.text, sorted(set(moved)), r.units)
 
 
 def _expand_submodules(units: list[UnitInfo]) -> None:

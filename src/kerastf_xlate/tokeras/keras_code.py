@@ -28,6 +28,7 @@ from kerastf_xlate.tokeras.common import (
     kept_message,
     locals_of,
     params_of,
+    rank_info,
     training_param,
 )
 from kerastf_xlate.tokeras.naming import base_name
@@ -81,7 +82,8 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
     deny: set[int] = set()
     for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
         ctx = MatchCtx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
-                  tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny)
+                  tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny,
+                  ranks=rank_info(env, call, self_name, init))
         edits = BodyRewriter(ctx, params).run(call.body)
         matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
         bad = {id(m.node) for m in matches if not all(free_names(v)[0] <= allowed and free_names(v)[1] <= init_attrs
@@ -90,6 +92,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
             break
         deny |= bad
     _report(call, env, matches, out, "it stays in `call`")
+    _report_notes(ctx, matches, out)
     if not matches:
         return
     taken = {s.name for s in cls.body if isinstance(s, ast.FunctionDef)}
@@ -146,6 +149,19 @@ def _report(scope: ast.AST, env: FileEnv, matches: list[Match], out: KerasCodeRe
             out.findings.append(Finding(n, "XL501", f"{kept_message(q)}; {why}"))
 
 
+def _report_notes(ctx: MatchCtx, matches: list[Match], out: KerasCodeResult) -> None:
+    """The ops a recogniser looked at and refused (``tf.reduce_max`` of an unknown rank)."""
+    st = ctx.st
+    spans = [st.span(m.node) for m in matches] + [st.span(s) for m in matches for s in m.absorbed]
+    seen: set[int] = set()
+    for node, why in ctx.notes:
+        a, b = st.span(node)
+        if id(node) in seen or any(s <= a and b <= e for s, e in spans):
+            continue
+        seen.add(id(node))
+        out.findings.append(Finding(node, "XL501", f"kept as a TensorFlow op: {why}"))
+
+
 # ------------------------------------------------------------------------------ functional models
 
 
@@ -168,7 +184,7 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
     tensors = _graph_tensors(block, inputs)
     graph = [s for s in block if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr))
              and any(isinstance(n, ast.Name) and n.id in tensors for n in ast.walk(s))]
-    ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras)
+    ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras, ranks=rank_info(env, block))
     edits = [e for e in BodyRewriter(ctx, []).run(block, set()) if e.stmt in graph]
     matches = [m for e in edits for m in e.matches()]
     holder = ast.Module(body=graph, type_ignores=[])  # type: ignore[arg-type]

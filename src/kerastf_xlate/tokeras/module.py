@@ -38,6 +38,7 @@ from kerastf_xlate.tokeras.common import (
     kept_message,
     locals_of,
     params_of,
+    rank_info,
     training_param,
 )
 from kerastf_xlate.tokeras.module_init import InitWriter
@@ -113,7 +114,8 @@ class ModuleTranslator(InitWriter):
             self_name = params[0] if params else "self"
             tensors = locals_of(m) - {self_name}
             ctx = MatchCtx(self.env.names, self.st, self.env.rules, vars=vars_, self_name=self_name,
-                      training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny)
+                      training=training_param(m), graph=self.graph, tensors=tensors, keras=self.env.keras, deny=deny,
+                      ranks=rank_info(self.env, m, self_name, self.init, vars_), layer_method=self.marker.get(m.name))
             rw = BodyRewriter(ctx, params)
             out[m.name] = rw.run(m.body)
             ctxs[m.name] = ctx
@@ -202,6 +204,8 @@ class ModuleTranslator(InitWriter):
         else:  # pragma: no cover - conflicts keep appearing
             self.blocked(self.cls, "its variables are used in ways that do not map onto layers consistently")
             return None
+        if not matches and not self.vars and not others and self._raised_subs():
+            return self._container()
         if not matches:
             if self.vars or others:
                 self.blocked(self.cls, "no variable is used as the weight of a layer to-keras recognises")
@@ -210,6 +214,27 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _raised_subs(self) -> list[str]:
+        """The sub-modules ``__init__`` creates (``self.dense_1 = Dense(...)``), when there are
+        some and every one is of a class already raised to a Keras layer."""
+        assert self.init is not None
+        subs = [s.value.func.id for s in self.init.body
+                if isinstance(s, ast.Assign) and len(s.targets) == 1 and self_attr(s.targets[0]) is not None
+                and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Name)
+                and s.value.func.id in self.env.sublayers]
+        return subs if subs and all(c in self.env.raised for c in subs) else []
+
+    def _container(self) -> ModuleResult:
+        """A module that only composes raised sub-modules (the tf.Module guide's
+        ``SequentialModule``) becomes a Keras model (or layer) holding them: a Keras model
+        does not track the variables of a ``tf.Module`` attribute, so it cannot stay one."""
+        out = self._rename_call(self.by_name["__call__"])
+        kind = "layers.Layer" if self.cls.name in self.env.sublayers else "Model"
+        start, end = self.st.span(self.cls.bases[0])
+        out.append(SpanEdit(start, end, f"{self.env.keras}.{kind}"))
+        self._report_ops([], [])
+        return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
 
     def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], groups: dict[frozenset[str], list[Match]],
               matches: list[Match], others: list[ast.Call]) -> ModuleResult:

@@ -155,6 +155,7 @@ class TrainingRaiser:
                     for s in t.stmts:
                         self.triples[id(s.targets[0])] = t
         self.trained = bool(self.helpers or self.triples)  # the file holds training code to-tf wrote
+        self.classes = {n.name for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef)}
 
     # ------------------------------------------------------------------ units
 
@@ -222,6 +223,7 @@ class TrainingRaiser:
                 uses.append((n, self.parents.get(id(n))))
             stack.extend(ast.iter_child_nodes(n))
         uses.sort(key=lambda u: (u[0].lineno, u[0].col_offset))
+        uses = [u for u in uses if self._reaches(u[0], cls, scope)]
         compiled = any(isinstance(p, ast.Attribute) and id(p) in self.triples for _, p in uses)
         # to-tf's ordered_variables() goes with the class; a hand-written one stays a method of the Keras model
         generated = any(isinstance(m, ast.FunctionDef) and m.name == "ordered_variables" and is_generated_method(m)
@@ -252,6 +254,21 @@ class TrainingRaiser:
                 if found is not None:
                     checkpoints.append(found)
         self._checkpoints(checkpoints, plan, compiled or bool(plan.edits))
+
+    def _reaches(self, use: ast.Name, cls: ast.ClassDef, scope: ast.AST) -> bool:
+        """The last binding of ``use``'s name before it (in source order) may be an instance
+        of ``cls``: a file that binds ``model`` to two models (two ``Sequential`` s, each
+        compiled) gives each class only the uses that follow its own instance."""
+        last: ast.Assign | None = None
+        for n in ast.walk(scope):
+            if (isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == use.id for t in n.targets)
+                    and (n.lineno, n.col_offset) < (use.lineno, use.col_offset)
+                    and (last is None or (n.lineno, n.col_offset) > (last.lineno, last.col_offset))):
+                last = n
+        if last is None or not isinstance(last.value, ast.Call) or not isinstance(last.value.func, ast.Name):
+            return True
+        other = last.value.func.id
+        return other == cls.name or other not in self.classes
 
     # ------------------------------------------------------------------ compile
 

@@ -58,11 +58,19 @@ def _dims(shape: ast.expr | None, st: SourceText) -> tuple[VarDim, ...] | None:
     return tuple(dims)
 
 
+def _float32(call: ast.Call, names: ModuleNames) -> bool:
+    """The call says no dtype, or float32."""
+    dt = next((k.value for k in call.keywords if k.arg == "dtype"), None)
+    return dt is None or names.qual(dt) == "tf.float32" or const(dt) == "float32"
+
+
 def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None) -> Var:
     init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st) if init is not None else None
+    if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
+        shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
     return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)
 
 

@@ -1,0 +1,292 @@
+"""Whole-file cases in the styles people write TensorFlow 2 in, executed: the original and its
+Keras translation run on the same input with the original's variables.
+
+How the variables move: ``translate_full(...).units`` gives, per raised class, the original
+variables (attribute paths, sub-modules expanded: ``body.first.kernel``) in the order of the
+Keras model's ``get_weights()``; ``keras_model.set_weights([module.<path> for path in
+order])`` after one call builds it (``kerastf_xlate.tokeras.verify.transfer``). Every
+variable is perturbed first (no zero biases), tolerance atol = rtol = 1e-5, worst difference
+printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate_full
+
+CASES = Path(__file__).parent / "cases" / "tokeras"
+
+
+def _source(name: str) -> str:
+    return (CASES / name).read_text().split("# output\n")[0]
+
+
+def _perturb(module: Any, seed: int = 0) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for v in module.trainable_variables:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype(v.dtype.as_numpy_dtype))
+
+
+def run_both(name: str, instance: str, shape: tuple[int, ...]) -> float:
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.tokeras.verify import transfer
+
+    source = _source(name)
+    result = translate_full(source, name)
+    original: dict[str, Any] = {}
+    exec(compile(source, name, "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, name, "exec"), translated)
+    module, model = original[instance], translated[instance]
+    _perturb(module)
+    x = tf.constant(np.random.default_rng(1).normal(size=(2, *shape)).astype("float32"))
+    model(x)  # builds the Keras layers
+    unit = next(u for u in result.units if u.name == type(module).__name__)
+    transfer(module, model, unit)
+    assert len(model.get_weights()) == len(module.trainable_variables)
+    want, got = np.asarray(module(x)), np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    return float(np.max(np.abs(got - want)))
+
+
+def test_composed_modules_are_raised_whole() -> None:
+    out = translate_full(_source("composed_modules.py"), "c.py").text
+    assert "(tf.Module)" not in out and "class Tower(keras.Model)" in out
+    assert "class TwoLayers(keras.layers.Layer)" in out
+
+
+def test_composed_modules_weight_order() -> None:
+    units = {u.name: u for u in translate_full(_source("composed_modules.py"), "c.py").units}
+    assert units["Tower"].weight_order == ["body.first.kernel", "body.first.bias", "body.second.kernel",
+                                           "body.second.bias", "head.kernel", "head.bias"]
+
+
+@pytest.mark.tf
+def test_composed_modules_run_with_the_same_outputs() -> None:
+    worst = run_both("composed_modules.py", "tower", (3,))
+    print(f"composed_modules: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ weights in dicts
+
+
+def test_weight_dicts_program_is_raised() -> None:
+    """The dicts go, the model function becomes a keras.Model bound to the same name, the
+    GradientTape step trains its variables; the `-1` reshape (sizes not shown) stays."""
+    r = translate_full(_source("weight_dicts_convnet.py"), "w.py")
+    out = r.text
+    assert "class ConvNet(keras.Model)" in out and "conv_net = ConvNet()" in out
+    assert "weights = {" not in out and "biases = {" not in out
+    assert "trainable_variables = conv_net.trainable_variables" in out
+    assert "tf.reshape(conv2, [-1, 7 * 7 * 16])" in out
+    unit = next(u for u in r.units if u.name == "ConvNet")
+    assert unit.weight_order == ["weights['wc1']", "biases['bc1']", "weights['wc2']", "biases['bc2']",
+                                 "weights['wd1']", "biases['bd1']", "weights['out']", "biases['out']"]
+    again, _ = translate_full(out, "w.py").text, None
+    assert again == out
+
+
+def test_weight_dicts_not_raised_when_a_dict_is_read_elsewhere() -> None:
+    source = _source("weight_dicts_convnet.py") + "\nprint(weights['wc1'].shape)\n"
+    out = translate_full(source, "w.py").text
+    assert "weights = {" in out and "class ConvNet" not in out
+
+
+@pytest.mark.tf
+def test_weight_dicts_program_runs_and_trains_the_same() -> None:
+    """Forward pass with the original (perturbed) variables moved in the documented order,
+    then one `run_optimization` step in both programs (Adam on the same gradients): outputs
+    equal within atol = rtol = 1e-5 before and after."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("weight_dicts_convnet.py")
+    r = translate_full(source, "w.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "w.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "w.py", "exec"), translated)
+    rng = np.random.default_rng(0)
+    for d in ("weights", "biases"):
+        for v in original[d].values():
+            v.assign(v.numpy() + rng.normal(0.0, 0.2, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(4, 28, 28, 1)).astype("float32"))
+    y = tf.constant([1, 3, 5, 7])
+    model = translated["conv_net"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "ConvNet")
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    worst = 0.0
+    for step in range(2):
+        want, got = np.asarray(original["conv_net"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a = float(original["run_optimization"](x, y))
+        loss_b = float(translated["run_optimization"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    print(f"weight_dicts_convnet: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ Keras calling tf ops
+
+
+@pytest.mark.tf
+def test_keras_call_with_tf_ops_runs_with_the_same_outputs() -> None:
+    """The raised layers hold no weights, so the original's (perturbed) `get_weights()` loads
+    as it is. Inference mode only: training mode runs dropout, random in both."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("keras_call_tf_ops.py")
+    out = translate_full(source, "k.py").text
+    assert "GlobalAveragePooling2D()" in out and "tf.reduce_max(logits, axis=1, keepdims=True)" in out
+    original: dict[str, Any] = {}
+    exec(compile(source, "k.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(out, "k.py", "exec"), translated)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, 12, 12, 2)).astype("float32"))
+    a, b = original["encoder"], translated["encoder"]
+    a(x)
+    b(x)
+    a.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype("float32") for w in a.get_weights()])
+    b.set_weights(a.get_weights())
+    want, got = np.asarray(a(x)), np.asarray(b(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    print(f"keras_call_tf_ops: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
+
+
+# ------------------------------------------------------------------------------ weights in globals
+
+
+def test_global_variables_program_is_raised() -> None:
+    r = translate_full(_source("global_variables_mlp.py"), "g.py")
+    assert "class Mlp(keras.Model)" in r.text and "W1 = tf.Variable" not in r.text
+    assert r.text.count("mlp.trainable_variables") == 2
+    assert next(u for u in r.units if u.name == "Mlp").weight_order == ["W1", "b1", "W2", "b2"]
+
+
+def test_global_read_elsewhere_stays_and_is_reported() -> None:
+    source = _source("global_variables_mlp.py") + "\nprint(float(tf.reduce_sum(W1)))\n"
+    r = translate_full(source, "g.py")
+    assert r.text == source
+    assert sorted((d.code, d.line) for d in r.diagnostics) == [("XL503", 10), ("XL503", 11), ("XL503", 13), ("XL503", 14)]
+
+
+def test_buggy_values_sum_is_not_turned_into_working_code() -> None:
+    """`weights.values() + biases.values()` raises TypeError in Python 3: not rewritten."""
+    source = _source("weight_dicts_convnet.py").replace(
+        "list(weights.values()) + list(biases.values())", "weights.values() + biases.values()")
+    assert translate_full(source, "w.py").text == source
+
+
+@pytest.mark.tf
+def test_global_variables_program_runs_and_trains_the_same() -> None:
+    """Perturbed globals moved in the documented order; outputs and two SGD steps compared
+    (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("global_variables_mlp.py")
+    r = translate_full(source, "g.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "g.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "g.py", "exec"), translated)
+    rng = np.random.default_rng(2)
+    for name in ("W1", "b1", "W2", "b2"):
+        v = original[name]
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(5, 6)).astype("float32"))
+    y = tf.constant(rng.normal(size=(5, 3)).astype("float32"))
+    model = translated["mlp"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Mlp")
+    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["mlp"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        original["train_step"](x, y)
+        translated["train_step"](x, y)
+    print(f"global_variables_mlp: worst max |diff| = {worst:.3g}")
+
+
+def test_layer_argument_defined_after_the_model_keeps_the_program() -> None:
+    """`Dropout(rate)` would be created where `conv_net` was defined, before `rate` exists."""
+    source = _source("global_variables_mlp.py").replace(
+        "    return tf.matmul(hidden, W2) + b2\n",
+        "    if training:\n        hidden = tf.nn.dropout(hidden, rate=rate)\n    return tf.matmul(hidden, W2) + b2\n",
+    ).replace("def mlp(x):", "def mlp(x, training=False):").replace("optimizer = tf", "rate = 0.2\noptimizer = tf")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    assert "`rate`" in r.diagnostics[0].message
+
+
+def test_helper_argument_with_ops_read_twice_is_not_substituted() -> None:
+    """`swish(tf.nn.dropout(h, 0.5))` with `x * tf.sigmoid(x)` would run the dropout twice."""
+    source = _source("global_variables_mlp.py").replace(
+        "def mlp(x):", "def swish(x):\n    return x * tf.sigmoid(x)\n\n\ndef mlp(x):").replace(
+        "    return tf.matmul(hidden, W2) + b2\n", "    return swish(tf.nn.dropout(hidden, 0.5)) @ W2 + b2\n")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+# ------------------------------------------------------------------------------ two models over one set of dicts
+
+
+def test_two_model_functions_over_shared_dicts() -> None:
+    r = translate_full(_source("weight_dicts_autoencoder.py"), "a.py")
+    assert "trainable_variables = encoder.trainable_variables + decoder.trainable_variables" in r.text
+    orders = {u.name: u.weight_order for u in r.units}
+    assert orders["Encoder"] == ["weights['enc']", "biases['enc']"]
+    assert orders["Decoder"] == ["weights['dec']", "biases['dec']"]
+
+
+def test_a_list_of_part_of_a_model_keeps_the_program() -> None:
+    """`list(weights.values())` alone holds half of each model's variables: no model has them."""
+    source = _source("weight_dicts_autoencoder.py").replace(
+        "list(weights.values()) + list(biases.values())", "list(weights.values())")
+    r = translate_full(source, "a.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+@pytest.mark.tf
+def test_two_model_functions_run_and_train_the_same() -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("weight_dicts_autoencoder.py")
+    r = translate_full(source, "a.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "a.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "a.py", "exec"), translated)
+    rng = np.random.default_rng(3)
+    for d in ("weights", "biases"):
+        for v in original[d].values():
+            v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(rng.uniform(size=(6, 12)).astype("float32"))
+    for name in ("encoder", "decoder"):
+        unit = next(u for u in r.units if u.instance == name)
+        model = translated[name]
+        model(x if name == "encoder" else translated["encoder"](x))
+        model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want = np.asarray(original["decoder"](original["encoder"](x)))
+        got = np.asarray(translated["decoder"](translated["encoder"](x)))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        original["run_optimization"](x)
+        translated["run_optimization"](x)
+    print(f"weight_dicts_autoencoder: worst max |diff| = {worst:.3g}")
