@@ -97,9 +97,17 @@ OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
-@pytest.mark.parametrize("option", list(OPTIONS))
-@pytest.mark.parametrize("kind", list(KINDS))
+# the fast subset (every kind, every option at least once); the whole matrix is marked slow
+FAST_OPTIONS = {("LSTM", "everything", True), ("LSTM", "unroll", True), ("LSTM-impl1", "state", False),
+                ("GRU", "everything", True), ("GRU", "no-bias", False), ("GRU-reset_before", "unroll-backwards", True),
+                ("GRU-reset_before-impl1", "sequences", True), ("SimpleRNN", "backwards", True),
+                ("SimpleRNN", "plain", False)}
+LAYER_CASES = [pytest.param(kind, option, masked, id=f"{kind}-{option}-{'masked' if masked else 'unmasked'}",
+                            marks=() if (kind, option, masked) in FAST_OPTIONS else pytest.mark.slow)
+               for kind in KINDS for option in OPTIONS for masked in (False, True)]
+
+
+@pytest.mark.parametrize("kind, option, masked", LAYER_CASES)
 def test_layer_options(kind: str, option: str, masked: bool, runtime_report: dict[str, float]) -> None:
     x = rand(4, 5, 2)
     k, t = built_pair(KINDS[kind].format(OPTIONS[option]), x)
@@ -166,12 +174,13 @@ def test_unknown_sizes_in_tf_function(runtime_report: dict[str, float]) -> None:
 
 
 @pytest.mark.parametrize("expr", [
-    "layers.LSTM(3, dropout=0.3, seed=1, return_sequences=True)",
+    pytest.param("layers.LSTM(3, dropout=0.3, seed=1, return_sequences=True)", marks=pytest.mark.slow),
     "layers.LSTM(3, dropout=0.3, recurrent_dropout=0.4, seed=2, return_sequences=True, return_state=True)",
-    "layers.GRU(3, dropout=0.3, seed=3, return_sequences=True)",
+    pytest.param("layers.GRU(3, dropout=0.3, seed=3, return_sequences=True)", marks=pytest.mark.slow),
     "layers.GRU(3, recurrent_dropout=0.5, reset_after=False, seed=4, return_sequences=True)",
     "layers.SimpleRNN(3, dropout=0.2, recurrent_dropout=0.3, seed=5, return_sequences=True, unroll=True)",
-    "layers.Bidirectional(layers.LSTM(3, dropout=0.3, recurrent_dropout=0.3, seed=6, return_sequences=True))",
+    pytest.param("layers.Bidirectional(layers.LSTM(3, dropout=0.3, recurrent_dropout=0.3, seed=6, "
+                 "return_sequences=True))", marks=pytest.mark.slow),
 ])
 def test_dropout_with_a_seed_is_keras_exactly(expr: str, runtime_report: dict[str, float]) -> None:
     """Keras draws the cells' dropout masks once per call from the cell's SeedGenerator (also
@@ -234,15 +243,22 @@ def test_stateful_carries_the_state_between_calls(runtime_report: dict[str, floa
 # ---------------------------------------------------------------------------- cells
 
 
-@pytest.mark.parametrize("expr", [
-    "layers.RNN(layers.LSTMCell(3), return_sequences=True)",
-    "layers.RNN(layers.GRUCell(3, reset_after=False), return_state=True, go_backwards=True)",
-    "layers.RNN([layers.SimpleRNNCell(4), layers.LSTMCell(3), layers.GRUCell(2)], return_sequences=True, return_state=True)",
-    "layers.RNN(layers.StackedRNNCells([layers.GRUCell(3), layers.GRUCell(2)]), unroll=True, return_sequences=True)",
-    "layers.RNN([layers.LSTMCell(3, dropout=0.2, recurrent_dropout=0.2, seed=3), layers.GRUCell(2, dropout=0.4, seed=4)])",
-    "layers.RNN(layers.SimpleRNNCell(3), return_sequences=True, zero_output_for_mask=True)",
-])
-@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+RNN_CASES = [
+    ("layers.RNN(layers.LSTMCell(3), return_sequences=True)", False),
+    ("layers.RNN(layers.GRUCell(3, reset_after=False), return_state=True, go_backwards=True)", False),
+    ("layers.RNN([layers.SimpleRNNCell(4), layers.LSTMCell(3), layers.GRUCell(2)], return_sequences=True, "
+     "return_state=True)", True),
+    ("layers.RNN(layers.StackedRNNCells([layers.GRUCell(3), layers.GRUCell(2)]), unroll=True, return_sequences=True)",
+     True),
+    ("layers.RNN([layers.LSTMCell(3, dropout=0.2, recurrent_dropout=0.2, seed=3), layers.GRUCell(2, dropout=0.4, "
+     "seed=4)])", False),
+    ("layers.RNN(layers.SimpleRNNCell(3), return_sequences=True, zero_output_for_mask=True)", True),
+]
+
+
+@pytest.mark.parametrize("expr, masked", [pytest.param(e, m, marks=() if fast == m else pytest.mark.slow,
+                                                       id=f"{i}-{'masked' if m else 'unmasked'}")
+                                          for i, (e, fast) in enumerate(RNN_CASES) for m in (False, True)])
 def test_rnn_of_cells(expr: str, masked: bool, runtime_report: dict[str, float]) -> None:
     x = rand(4, 5, 2)
     k, t = built_pair(expr, x)
@@ -265,14 +281,15 @@ def test_a_cell_called_alone(expr: str, runtime_report: dict[str, float]) -> Non
 # ---------------------------------------------------------------------------- Bidirectional
 
 
-@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
-@pytest.mark.parametrize("inner", [
-    "layers.LSTM(3, return_sequences=True)",
-    "layers.GRU(3, return_state=True)",
-    "layers.SimpleRNN(3, return_sequences=True, return_state=True)",
-    "layers.LSTM(3, return_sequences=True, unroll=True)",
-])
-@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+INNER = ["layers.LSTM(3, return_sequences=True)", "layers.GRU(3, return_state=True)",
+         "layers.SimpleRNN(3, return_sequences=True, return_state=True)", "layers.LSTM(3, return_sequences=True, unroll=True)"]
+FAST_BIDIRECTIONAL = {(0, "concat", True), (1, None, True), (2, "sum", False), (3, "ave", True), (2, "mul", True)}
+
+
+@pytest.mark.parametrize("inner, merge_mode, masked", [
+    pytest.param(INNER[i], mode, masked, id=f"{i}-{mode}-{'masked' if masked else 'unmasked'}",
+                 marks=() if (i, mode, masked) in FAST_BIDIRECTIONAL else pytest.mark.slow)
+    for i in range(len(INNER)) for mode in ("concat", "sum", "mul", "ave", None) for masked in (False, True)])
 def test_bidirectional(inner: str, merge_mode: str | None, masked: bool, runtime_report: dict[str, float]) -> None:
     """Masked steps of a bidirectional sequence are zeros (Keras sets zero_output_for_mask);
     with unroll=True Keras zeroes the backward outputs with the mask in input order though
@@ -299,7 +316,7 @@ def test_bidirectional_backward_layer_initial_state_and_names(runtime_report: di
 
 @pytest.mark.parametrize("expr, shape", [
     ("layers.TimeDistributed(layers.Dense(3, activation='tanh'))", (4, 5, 2)),
-    ("layers.TimeDistributed(layers.Conv2D(2, 3, padding='same'))", (2, 3, 5, 5, 2)),
+    pytest.param("layers.TimeDistributed(layers.Conv2D(2, 3, padding='same'))", (2, 3, 5, 5, 2), marks=pytest.mark.slow),
     ("layers.TimeDistributed(layers.BatchNormalization())", (4, 3, 2)),
 ])
 def test_time_distributed(expr: str, shape: tuple[int, ...], runtime_report: dict[str, float]) -> None:
@@ -404,9 +421,13 @@ def test_text_model_translated_runs_without_keras(tmp_path: Path, runtime_report
     source = CASE.read_text().partition("# output\n")[0]  # the case without its expected translation
     original, out = tmp_path / "text_rnn.py", tmp_path / "text_rnn_tf.py"
     original.write_text(source)
+    from click.testing import CliRunner
+
+    from kerastf_xlate.cli import main
+
+    result = CliRunner().invoke(main, ["to-tf", "-q", str(original), "-o", str(out)])
+    assert result.exit_code == 0, result.output
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", "-q", str(original), "-o", str(out)], check=True,
-                   env=env, capture_output=True, text=True)
     assert "import keras" not in out.read_text() and "from keras" not in out.read_text()
     keras.utils.set_random_seed(0)
     ns: dict[str, Any] = {"__name__": "text_rnn_keras"}
