@@ -468,3 +468,28 @@ def test_the_comparison_detects_a_wrong_weight() -> None:
     for call in ({}, {"mask": _mask()}):
         with pytest.raises(AssertionError):
             check(k(x, **call), t(x, **call))
+
+
+def test_embedding_mask_passes_through_dense_to_the_lstm(runtime_report: dict[str, float]) -> None:
+    """Keras's Dense supports masking: Embedding(mask_zero=True) -> Dense -> LSTM reads the
+    padding mask; so must the runtime's (the mask changes the result)."""
+    import keras
+    import numpy as np
+
+    ids = np.array([[3, 5, 0, 0, 0], [0, 0, 2, 4, 1], [1, 0, 2, 0, 3]], "int32")
+
+    def model(ns: Any) -> Any:
+        return ns.Sequential([ns.Input((5,), dtype="int32"), ns.Embedding(7, 4, mask_zero=True), ns.Dense(3),
+                              ns.LSTM(2, return_sequences=True)])
+
+    keras.utils.set_random_seed(0)
+    k, t = model(_Namespace(keras=True)), model(_Namespace())
+    k(ids), t(ids)
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)
+    check(k(ids), t(ids), runtime_report, "masks")
+    unmasked = layers().LSTM(2, return_sequences=True)
+    unmasked(t.layers[1](t.layers[0](ids)))
+    unmasked.set_weights(moved[-3:])
+    assert max_diff(t(ids), unmasked(t.layers[1](t.layers[0](ids)) * 1.0)) > 1e-3
