@@ -24,12 +24,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def runtime_layers() -> dict[str, Any]:
+    """The runtime classes as a translated file holds them (written to a file: autograph
+    reads the source of what ``tf.function`` traces, as it does in a translated program)."""
+    import runpy
+    import tempfile
+
     from kerastf_xlate.totf.program.bundle import load_runtime
 
     rt = load_runtime()
-    namespace: dict[str, Any] = {"__name__": "xlate_runtime_bench"}
-    exec(compile("import tensorflow as tf\n" + rt.source(set(rt.public)), "<xlate runtime>", "exec"), namespace)
-    return namespace
+    path = os.path.join(tempfile.mkdtemp(prefix="xlate-rnn-bench-"), "runtime_bundle.py")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("import tensorflow as tf\n" + rt.source(set(rt.public)))
+    return runpy.run_path(path)
 
 
 def median_ms(fn: Any, rounds: int) -> float:
@@ -86,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
         diff = float(np.max(np.abs(np.asarray(k(x, **call)) - np.asarray(t(x, **call)))))
         k_fn = tf.function(lambda k=k, call=call: k(x, **call))
         t_fn = tf.function(lambda t=t, call=call: t(x, **call))
-        row = [median_ms(lambda: k(x, **call), args.rounds), median_ms(lambda: t(x, **call), args.rounds),
+        row = [median_ms(lambda k=k, call=call: k(x, **call), args.rounds),
+               median_ms(lambda t=t, call=call: t(x, **call), args.rounds),
                median_ms(k_fn, args.rounds), median_ms(t_fn, args.rounds)]
         print(f"| {label} | " + " | ".join(f"{v:.1f}" for v in row) + f" | {diff:.2g} |")
         sys.stdout.flush()
