@@ -1,7 +1,7 @@
 """A sequence tagger (one label per token) with an LSTM encoder.
 
-``xlate lint`` reports the LSTM (XL101: no TensorFlow low-level counterpart);
-``xlate to-tf`` translates the rest and keeps the LSTM as a Keras layer inside the module.
+The LSTM has no single TensorFlow op: ``xlate to-tf`` writes the program form, where it
+becomes a TensorFlow ``LSTM`` class (a ``tf.while_loop`` over time with Keras's weights).
 
     xlate lint examples/lstm_tagger.py
     xlate to-tf examples/lstm_tagger.py

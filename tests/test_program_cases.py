@@ -7,7 +7,8 @@ both versions, and for every model it names (the ``# xlate-case:`` line: a dict 
 module-level names to compare and their input shapes without the batch axis) moves the Keras
 weights, perturbed, into the translation and compares the outputs: in inference, and in
 training mode (outputs and updated weights, e.g. BatchNormalization's statistics) unless the
-case says ``"training": false`` (random layers). Tolerance: atol = rtol = 1e-5, float32;
+case says ``"training": false`` (random layers). ``"int_inputs": {name: vocab}`` gives a model
+token ids in ``[0, vocab)`` instead of normal floats. Tolerance: atol = rtol = 1e-5, float32;
 the worst difference of each case is printed.
 
 The expected translation of the user's code (the runtime block between its markers left
@@ -143,7 +144,9 @@ def test_program_case_runs_like_keras(case: Path) -> None:
         assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
         assert not _no_keras_inside(module), f"{name} holds Keras objects: {_no_keras_inside(module)}"
         shapes = shape if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)) else [shape]
-        xs = [rng.standard_normal((2, *s)).astype("float32") for s in shapes]
+        vocab = spec.get("int_inputs", {}).get(name)  # token ids in [0, vocab), zeros included (padding)
+        xs = [rng.integers(0, vocab, (2, *s)).astype("int32") if vocab else rng.standard_normal((2, *s)).astype("float32")
+              for s in shapes]
         x = xs[0] if len(xs) == 1 else xs
         model(x)  # build both
         module(tf.nest.map_structure(tf.convert_to_tensor, x))

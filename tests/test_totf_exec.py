@@ -123,14 +123,14 @@ MODELS = {
         model = Net()
         model(keras.ops.zeros((1, 6)))
         """,
-    "kept_lstm": """
+    "kept_conv_lstm": """
         import keras
         from keras import layers
         model = keras.Sequential([
-            keras.Input(shape=(5, 3)),
-            layers.Conv1D(4, 2, padding="causal" if False else "same"),
-            layers.LSTM(6, return_sequences=True),
-            layers.GlobalMaxPooling1D(),
+            keras.Input(shape=(5, 4, 3)),
+            layers.Dense(4),
+            layers.ConvLSTM1D(6, 2, padding="same" if True else "valid", return_sequences=True),
+            layers.GlobalMaxPooling2D(),
             layers.Dense(2),
         ])
         """,

@@ -62,6 +62,7 @@ class ArgSpec:
     kind: str = "any"
     blocks: str | None = None
     tf: str | None = None
+    flat_only: bool = False  # ``blocks`` holds for the flat form only (the program form honours the value)
 
     @property
     def required(self) -> bool:
@@ -176,7 +177,7 @@ def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
     key = f"args.{name}"
     if not isinstance(data, dict):
         raise RuleError(path, key, "expected a table")
-    _no_unknown(path, data, {"default", "values", "supported", "kind", "blocks", "tf"}, key + ".")
+    _no_unknown(path, data, {"default", "values", "supported", "kind", "blocks", "tf", "flat_only"}, key + ".")
     default = _expect(path, data, "default", str, required=False)
     if default is not None:
         _literal(path, key + ".default", default)
@@ -195,6 +196,9 @@ def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
     blocks = _expect(path, data, "blocks", str, required=False)
     if blocks is not None and default is None:
         raise RuleError(path, key + ".blocks", "a blocking argument needs a default")
+    flat_only = _expect(path, data, "flat_only", bool, required=False) or False
+    if flat_only and blocks is None:
+        raise RuleError(path, key + ".flat_only", "flat_only qualifies `blocks`; add blocks")
     return ArgSpec(
         name=name,
         default=default,
@@ -203,6 +207,7 @@ def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
         kind=kind,
         blocks=blocks,
         tf=_expect(path, data, "tf", str, required=False),
+        flat_only=flat_only,
     )
 
 

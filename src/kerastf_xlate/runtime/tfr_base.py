@@ -360,6 +360,8 @@ class Layer(tf.Module):
             if "mask" in kwargs and kwargs["mask"] is None and not spec.takes_mask:
                 kwargs.pop("mask")
             record = graph is not None and graph.mode == "record"
+            node_args, node_kwargs = args, dict(kwargs)  # a graph node records the call as written
+            first_arg, previous_mask = _masks_for_call(self, args, kwargs)
             for frame in stack:
                 frame.depth += frame.graph is not None
             stack.append(_Frame())
@@ -367,6 +369,8 @@ class Layer(tf.Module):
                 if not self.built:
                     self._build_for(args[0] if args else kwargs.get("inputs"))
                 outputs = self.call(*args, **kwargs)
+                if _supports_masking(self):
+                    _set_output_masks(self, first_arg, outputs, previous_mask)
             finally:
                 stack.pop()
                 for frame in stack:
@@ -375,7 +379,7 @@ class Layer(tf.Module):
             if entry:
                 _STATE.local.context = None
         if record:
-            flat_in = tf.nest.flatten((args, kwargs))
+            flat_in = tf.nest.flatten((node_args, node_kwargs))
             passed = {_key(t) for t in flat_in if hasattr(t, "op")}
             if any(hasattr(t, "op") and _key(t) in passed for t in tf.nest.flatten(outputs)):
                 # a layer giving back its input (Dropout in inference, Identity) makes a new
@@ -398,6 +402,13 @@ class Layer(tf.Module):
 
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"{type(self).__name__}.compute_output_shape is not translated")
+
+    def compute_mask(self, inputs, mask=None):
+        """The Keras mask of the outputs (Keras's default: the input's mask, passed through
+        when the layer ``supports_masking``)."""
+        return mask
+
+    compute_mask._xlate_default = True
 
 
 def _as_tensor(value):
@@ -423,6 +434,81 @@ def _is_keras_layer(value):
     return type(value).__module__.startswith("keras") and hasattr(value, "weights") and callable(value)
 
 
+# --- Keras masks: a boolean tensor carried on a tensor as its ``_keras_mask`` attribute ------
+
+
+def _keras_mask(value):
+    """The Keras mask a tensor carries (``None`` if none), as Keras's ``get_keras_mask``."""
+    return getattr(value, "_keras_mask", None)
+
+
+def _set_keras_mask(value, mask):
+    try:
+        value._keras_mask = mask
+    except AttributeError:  # not a tensor (a Python number, ...): it carries no mask
+        pass
+
+
+def _supports_masking(layer):
+    """Keras's ``supports_masking``: as set by the layer, else whether it overrides ``compute_mask``."""
+    value = getattr(layer, "supports_masking", None)
+    if value is None:
+        return not getattr(type(layer).compute_mask, "_xlate_default", False)
+    return bool(value)
+
+
+def _is_tensor_like(value):
+    return tf.is_tensor(value) or isinstance(value, tf.Variable) or hasattr(value, "__array__")
+
+
+def _masks_for_call(layer, args, kwargs):
+    """Keras's mask plumbing before a call (``Layer.__call__`` step 6): the first argument and
+    the mask the outputs' masks derive from; ``kwargs`` gets ``mask=`` (the only tensor
+    argument's Keras mask) or ``<name>_mask=`` (with several tensor arguments) where ``call``
+    takes them and they were not given."""
+    spec = _call_spec(type(layer))
+    first_arg = args[0] if args else kwargs.get(spec.first_name)
+    if spec.takes_mask or spec.named_masks:
+        try:
+            bound = spec.signature.bind(None, *args, **kwargs).arguments
+        except TypeError:
+            bound = {}
+        names = [n for n in bound if n != spec.self_name]
+        tensors = {}
+        for name in names:
+            value = bound[name]
+            flat = [v for v in tf.nest.flatten(value) if v is not None]
+            if flat and all(_is_tensor_like(v) for v in flat) and name not in ("mask", "training"):
+                tensors[name] = value
+        if len(tensors) == 1 and spec.takes_mask and kwargs.get("mask") is None:
+            mask = tf.nest.map_structure(_keras_mask, next(iter(tensors.values())))
+            if any(m is not None for m in tf.nest.flatten(mask)):
+                kwargs["mask"] = mask
+        elif len(tensors) > 1:
+            for name, value in tensors.items():
+                if f"{name}_mask" in spec.named_masks and kwargs.get(f"{name}_mask") is None:
+                    mask = tf.nest.map_structure(_keras_mask, value)
+                    if any(m is not None for m in tf.nest.flatten(mask)):
+                        kwargs[f"{name}_mask"] = mask
+    if kwargs.get("mask") is not None:
+        return first_arg, kwargs["mask"]
+    return first_arg, tf.nest.map_structure(_keras_mask, first_arg)
+
+
+def _set_output_masks(layer, inputs, outputs, previous_mask):
+    """Keras's ``_set_mask_metadata``: the outputs carry ``compute_mask(inputs, mask)``
+    unless every output already carries one."""
+    flat = tf.nest.flatten(outputs)
+    if all(_keras_mask(t) is not None for t in flat):
+        return
+    masks = layer.compute_mask(inputs, previous_mask)
+    if masks is None:
+        return
+    for tensor, mask in zip(flat, tf.nest.flatten(masks)):
+        if _keras_mask(tensor) is None and mask is not None:
+            _set_keras_mask(tensor, mask)
+
+
 class _CallSpec:
     def __init__(self, cls):
         try:
@@ -433,6 +519,11 @@ class _CallSpec:
         default = params["training"].default if "training" in params else None
         self.training_default = None if default is inspect.Parameter.empty else default
         self.takes_mask = "mask" in params
+        self.named_masks = frozenset(p for p in params if p.endswith("_mask") and p != "mask")
+        self.signature = inspect.signature(cls.call) if params else None
+        names = list(params)
+        self.self_name = names[0] if names else None
+        self.first_name = names[1] if len(names) > 1 else None
 
 
 @functools.cache

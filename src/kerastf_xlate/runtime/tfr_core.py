@@ -19,6 +19,8 @@ def _no_regularizer(layer, **kwargs):
 class Dense(Layer):
     """``keras.layers.Dense``: ``activation(x @ kernel + bias)``, contracting the last axis."""
 
+    supports_masking = True  # the input's Keras mask passes through, as in Keras
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
@@ -51,6 +53,8 @@ class Dense(Layer):
 class Activation(Layer):
     """``keras.layers.Activation``."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations_get(activation)
@@ -60,6 +64,8 @@ class Activation(Layer):
 
 
 class Identity(Layer):
+    supports_masking = True
+
     def call(self, inputs):
         return inputs
 

@@ -7,15 +7,15 @@ from keras import layers
 from keras.layers import Conv2D as C
 from tensorflow import keras as tfk
 from tensorflow.keras import layers as tfl
-from tensorflow.keras.layers import GRU
+from tensorflow.keras.layers import ConvLSTM1D as CL
 
-a = keras.layers.LSTM(8)
-b = kl.SimpleRNN(8)
+a = keras.layers.ConvLSTM1D(8, 3)
+b = kl.ConvLSTM2D(8, 3)
 c = C(16, 3, data_format="channels_first")
-d = tf.keras.layers.LSTM(8, return_sequences=True)
-e = tfk.layers.Bidirectional(layers.LSTM(4))
+d = tf.keras.layers.ConvLSTM3D(8, 3, return_sequences=True)
+e = tfk.layers.Bidirectional(layers.ConvLSTM1D(4, 3))
 f = tfl.Dense(4, kernel_regularizer="l2")
-g = GRU(8)
+g = CL(8, 3)
 h = kc.layers.ConvLSTM2D(4, 3)
 i = layers.Dense(4, activation="relu")  # clean
 j = layers.Conv1D(4, 3, padding="causal")
@@ -23,13 +23,13 @@ j = layers.Conv1D(4, 3, padding="causal")
 
 def build(layers):
     # `layers` is a parameter here: not the Keras module
-    return layers.LSTM(8)
+    return layers.ConvLSTM1D(8, 3)
 
 
 class Block(keras.layers.Layer):
     def __init__(self):
         super().__init__()
-        self.rnn = layers.GRU(4, dropout=0.1)
+        self.rnn = layers.ConvLSTM1D(4, 3, dropout=0.1)
         self.proj = layers.Dense(4, kernel_constraint="non_neg")
 
     def call(self, x):
@@ -39,7 +39,6 @@ class Block(keras.layers.Layer):
 # 13:5: XL101
 # 14:26: XL201
 # 15:5: XL101
-# 16:5: XL101
 # 16:30: XL101
 # 17:37: XL202
 # 18:5: XL101

@@ -3,16 +3,16 @@ from keras import layers
 
 
 class Tagger(keras.Model):
-    """Tags every token."""
+    """Tags every frame of a signal."""
 
-    def __init__(self, vocab=100, tags=5):
+    def __init__(self, channels=4, tags=5):
         super().__init__()
-        self.embed = layers.Embedding(vocab, 16)
-        self.rnn = layers.LSTM(16, return_sequences=True)
+        self.proj = layers.Dense(channels)
+        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)
         self.head = layers.Dense(tags)
 
-    def call(self, tokens, training=False):
-        h = self.embed(tokens)
+    def call(self, frames, training=False):
+        h = self.proj(frames)
         h = self.rnn(h)
         return self.head(h)
 
@@ -50,20 +50,30 @@ def _variance_scaling(shape, scale, mode, distribution):
 
 
 class Tagger(tf.Module):
-    """Tags every token."""
+    """Tags every frame of a signal."""
 
-    def __init__(self, vocab=100, tags=5):
+    def __init__(self, channels=4, tags=5):
         super().__init__()
-        self.embed = layers.Embedding(vocab, 16)
-        self.rnn = layers.LSTM(16, return_sequences=True)
+        self.proj_units = channels
+        self.proj_kernel = None  # created on the first call
+        self.proj_bias = tf.Variable(tf.zeros([self.proj_units]), name='proj/bias')
+        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)
         self.head_units = tags
         self.head_kernel = None  # created on the first call
         self.head_bias = tf.Variable(tf.zeros([self.head_units]), name='head/bias')
 
-    def __call__(self, tokens, training=False):
-        h = self.embed(tokens)
+    def __call__(self, frames, training=False):
+        h = self.proj(frames, training=training)
         h = self.rnn(h)
         return self.head(h, training=training)
+
+    def proj(self, x, training=False):
+        """`Dense` layer, translated by xlate to-tf."""
+        if self.proj_kernel is None:
+            self.proj_kernel = tf.Variable(_variance_scaling([x.shape[-1], self.proj_units], 1.0, 'fan_avg', 'uniform'), name='proj/kernel')
+        x = tf.tensordot(x, self.proj_kernel, axes=1)
+        x = tf.nn.bias_add(x, self.proj_bias)
+        return x
 
     def head(self, x, training=False):
         """`Dense` layer, translated by xlate to-tf."""
@@ -75,7 +85,7 @@ class Tagger(tf.Module):
 
     def ordered_variables(self):
         """The variables in the order of the Keras model's ``get_weights()``."""
-        variables = [*self.embed.weights, *self.rnn.weights, self.head_kernel, self.head_bias]
+        variables = [self.proj_kernel, self.proj_bias, *self.rnn.weights, self.head_kernel, self.head_bias]
         if any(v is None for v in variables):
             raise ValueError("call the module once first: some variables are created on the first call")
         return variables

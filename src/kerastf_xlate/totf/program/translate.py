@@ -307,7 +307,10 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     rule = rules.get(ref.name.rsplit(".", 1)[1])
     if rule is None or rule.status != "translated":
         return None
+    flat_only = {a.name for a in rule.args if a.flat_only}
     for b in blockers(rule, ref.call):
+        if b.arg in flat_only:
+            continue  # the TensorFlow class honours it (e.g. Embedding(mask_zero=True): the runtime carries masks)
         if b.code == "XL202":
             return Finding(b.node, "XL202", b.message)
         if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
