@@ -79,7 +79,7 @@ def test_json_format(project: Path) -> None:
         ("m.py", 3, 7, "XL101", "warning"),  # 1-based columns, as the text format prints them
         ("m.py", 4, 36, "XL203", "info"),
     ]
-    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 23 and data[0]["cell"] is None
+    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 24 and data[0]["cell"] is None
     assert data[0]["message"].startswith("`ConvLSTM1D` has no TensorFlow")
 
 
