@@ -17,7 +17,7 @@ from kerastf_xlate.verify_process import FileReport, Outcome, json_records, tf_l
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILDER = (ROOT / "tests/cases/lint/kept_builder_loop.py").read_text(encoding="utf-8").partition("# --- expected")[0]
-FLAGGED = "from keras import layers\n\nrnn = layers.LSTM(4)\n"
+FLAGGED = "from keras import layers\n\nrnn = layers.ConvLSTM1D(4)\n"
 TF_MODULE = (ROOT / "examples/tf_space_to_depth.py").read_text(encoding="utf-8")
 
 # the documented record: key -> (accepted types, may be null)
@@ -55,7 +55,7 @@ def test_lint_json_is_1_based_like_the_text(tmp_path: Path) -> None:
     text = xlate("lint", "m.py", cwd=root).stdout
     (rec,) = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
     assert text.startswith(f"m.py:{rec['line']}:{rec['col']}: XL101 ")
-    assert (rec["line"], rec["col"], rec["end_col"]) == (3, 7, 18)  # `layers.LSTM(4)` spans columns 7..17
+    assert (rec["line"], rec["col"], rec["end_col"]) == (3, 7, 24)  # `layers.ConvLSTM1D` spans columns 7..23
 
 
 def test_to_tf_json_with_output_goes_to_stdout(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_to_tf_json_with_output_goes_to_stdout(tmp_path: Path) -> None:
     proc = xlate("to-tf", "--format", "json", "m.py", "-o", "out.py", cwd=root)
     assert proc.returncode == 0, proc.stderr
     records = check_records(json.loads(proc.stdout))
-    assert [(r["line"], r["col"], r["code"]) for r in records][:2] == [(8, 5, "XL301"), (16, 39, "XL305")]
+    assert [(r["line"], r["col"], r["code"]) for r in records][:2] == [(8, 5, "XL301"), (16, 40, "XL305")]
     lint = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
     assert lint == records  # lint reports what to-tf reports, in the same shape
 

@@ -82,7 +82,7 @@ IMPORT_STYLES = [
 # A local name shadowing an import is not a Keras layer.
 SHADOWED = [
     ("rebinding-after-import", "from keras import layers\nlayers = MyLayers()\nlayers.ConvLSTM1D(4)\n"),
-    ("class-name-rebound", "from keras.layers import ConvLSTM1D\nLSTM = my_lstm\nConvLSTM1D(4)\n"),
+    ("class-name-rebound", "from keras.layers import ConvLSTM1D\nConvLSTM1D = my_lstm\nConvLSTM1D(4)\n"),
     ("parameter", "from keras import layers\n\ndef f(layers):\n    return layers.ConvLSTM1D(4)\n"),
     ("local-assignment", "from keras import layers\n\ndef f():\n    layers = get()\n    return layers.ConvLSTM1D(4)\n"),
     ("later-local-binding", "from keras import layers\n\ndef f():\n    x = layers.ConvLSTM1D(4)\n    layers = 1\n"),

@@ -267,6 +267,10 @@ def test_helpers_are_complete_functions_with_their_dependencies() -> None:
      "XL305", "TensorBoard"),
     ('model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])',
      "XL305", "save_weights_only"),
+    # a function the file does not define may use any Keras API on the model
+    ('from trainer import train\nmodel.compile(optimizer="adam", loss="mse")\ntrain(model)', "XL303", "defined outside this file"),
+    ('import tensorflow_model_optimization as tfmot\nq = tfmot.quantization.keras.quantize_model(model)', "XL303",
+     "defined outside this file"),
 ])
 def test_blocked_uses_keep_the_model_and_say_why(body: str, code: str, words: str) -> None:
     src, out, diags = tf_(body)
@@ -289,7 +293,7 @@ def test_blocked_uses_keep_the_model_and_say_why(body: str, code: str, words: st
     'model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, validation_data=(x, y, w))',
     "model.fit(x, y)",
     "model.layers[0].trainable = False",
-    'model.compile(optimizer="adam", loss="mse")\ntrain(model)',
+    'def train(m):\n    m.fit(x, y)\nmodel.compile(optimizer="adam", loss="mse")\ntrain(model)',
     'model.compile(optimizer="adam", loss="mse")\nif model.evaluate(x, y) > 1:\n    pass',
     'model.compile(optimizer="adam", loss="mse"); print(1)',
     'print(model.compile(optimizer="adam", loss="mse"))',

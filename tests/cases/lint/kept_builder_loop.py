@@ -13,8 +13,7 @@ def build(sizes):
 
 model = build([32, 16])
 model.compile(optimizer="adam", loss="mse")
-model.fit(x_train, y_train, callbacks=[keras.callbacks.EarlyStopping(patience=2)])
+model.fit(x_train, y_train, callbacks=[keras.callbacks.TensorBoard(log_dir="logs")])
 # --- expected (line:col: code) ---
 # 8:5: XL301
-# 16:39: XL305
-# 16:40: XL301
+# 16:40: XL305

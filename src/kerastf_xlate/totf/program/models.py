@@ -16,6 +16,8 @@ it rather than by variable names alone:
 from __future__ import annotations
 
 import ast
+import builtins
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +41,8 @@ TRAINING_API = {
     "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result",
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
+# modules whose functions take a tf.Module as they take a Keras model (or do not care)
+_SAFE_MODULES = {"tensorflow", "tf", "numpy", "np"} | set(sys.stdlib_module_names)
 
 
 class _Flow:
@@ -175,6 +179,8 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[U
     index(tree, None)
     utility_calls = {id(r.call): r.name for r in refs if r.call is not None and r.role == "call"
                      and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))}
+    keras_calls = {id(r.call) for r in refs if r.call is not None}
+    opaque = _opaque_callees(tree, flow)
 
     def check(nodes: Iterable[ast.AST]) -> None:
         for top in nodes:
@@ -189,6 +195,13 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[U
                         if flow.is_model(a, func, cls, module_kinds):
                             found.append(Use(n, f"`{utility_calls[id(n)]}` is given a translated model", enclosing_func(n),
                                              None, None))
+                elif isinstance(n, ast.Call) and id(n) not in keras_calls and _callee_root(n.func) in opaque:
+                    for a in list(n.args) + [k.value for k in n.keywords]:
+                        if flow.is_model(a, func, cls, module_kinds):
+                            callee = ast.unparse(n.func)[:40]
+                            found.append(Use(n, f"model kept as Keras: `{callee}` is given it and is defined outside this file: "
+                                                "what it does with it cannot be checked", enclosing_func(n), None, None))
+                            break
 
     # module level: in order, so a name rebound to something else stops being a model
     for stmt in tree.body:
@@ -208,6 +221,41 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[U
             seen.add(id(use.node))
             out.append(use)
     return out
+
+
+def _callee_root(func: ast.AST) -> str | None:
+    """``f`` for ``f(...)``, ``mod`` for ``mod.sub.f(...)``; None for a method of a value."""
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _opaque_callees(tree: ast.Module, flow: _Flow) -> set[str]:
+    """Names whose calls the translation cannot follow, so a model given to them may meet a
+    Keras API the runtime lacks: functions and modules imported from outside the standard
+    library, TensorFlow and NumPy, and names the file uses without defining (a notebook cell
+    that does not parse stands for one). Functions and classes of the file, builtins and those
+    modules are not opaque."""
+    defined: set[str] = set(flow.functions)
+    imported: dict[str, str] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            for a in n.names:
+                imported[a.asname or a.name.split(".")[0]] = a.name.split(".")[0]
+        elif isinstance(n, ast.ImportFrom):
+            for a in n.names:
+                imported[a.asname or a.name] = "." if n.level else (n.module or "").split(".")[0]
+        elif isinstance(n, ast.ClassDef):
+            defined.add(n.name)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            defined.add(n.id)
+        elif isinstance(n, ast.arg):
+            defined.add(n.arg)
+    opaque = {name for name, module in imported.items() if module not in _SAFE_MODULES and module != "keras"}
+    called = {_callee_root(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    opaque |= {name for name in called if name and name not in defined and name not in imported
+               and not hasattr(builtins, name)}
+    return opaque
 
 
 def _own_assignments(stmt: ast.stmt):
