@@ -255,6 +255,7 @@ def test_1000_level_nested_expressions(tmp_path: Path) -> None:
         assert out.endswith(b"\ny = " + expr + b"\n"), kind
 
 
+@pytest.mark.slow
 def test_five_megabyte_file(tmp_path: Path) -> None:
     """5 MB (Keras imported and used in a way to-tf keeps, XL301): linted and translated
     (unchanged), with the other file of the run."""
@@ -275,6 +276,7 @@ def test_five_megabyte_file(tmp_path: Path) -> None:
     assert b"tf.Module" in (tmp_path / "out" / "good.py").read_bytes()
 
 
+@pytest.mark.slow
 def test_five_megabyte_file_with_a_model(tmp_path: Path) -> None:
     """A model followed by 5 MB of other code: the model is translated and the 5 MB come
     out byte for byte. How long it takes is measured by bench/run.py (section ``big``);
