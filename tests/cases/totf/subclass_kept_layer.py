@@ -18,6 +18,7 @@ class Tagger(keras.Model):
 
 
 tagger = Tagger()
+tagger.build((None, 6, 5, 3))  # frames of 5 positions with 3 channels
 # output
 from keras import layers
 import tensorflow as tf
@@ -117,3 +118,4 @@ class Tagger(tf.Module):
 
 
 tagger = Tagger()
+tagger.build((None, 6, 5, 3))  # frames of 5 positions with 3 channels
