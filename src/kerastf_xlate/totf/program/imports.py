@@ -175,13 +175,17 @@ def _insert_index(tree: ast.Module, bundle_names: frozenset[str]) -> int:
     return idx
 
 
+_SENTINEL = "# xlate:runtime-block:4f1c"
+
+
 def finish_imports(text: str, make_block: Callable[[frozenset[tuple[str, str, str | None]]], str],
                    bundle_names: frozenset[str]) -> str:
-    """Drop the Keras imports the program no longer needs, then put the runtime block in
-    (:func:`_insert_index`). ``make_block(bound)`` writes the block, leaving out the runtime's
-    imports the user's code has made (keys ``bound``) before that point; ``import tensorflow
-    as tf`` comes first unless the user's code has made it there."""
-    text = drop_unused_keras_imports(text, bundle_names)
+    """Put the runtime block in (:func:`_insert_index`, decided on the program as the user
+    wrote it: a Keras import that goes does not move it above the user's setup code), then
+    drop the Keras imports the program no longer needs. ``make_block(bound)`` writes the
+    block, leaving out the runtime's imports the user's code has made (keys ``bound``)
+    before that point; ``import tensorflow as tf`` comes first unless the user's code has
+    made it there."""
     tree = ast.parse(text)
     pos = Positions(text)
     index = _insert_index(tree, bundle_names)
@@ -190,16 +194,19 @@ def finish_imports(text: str, make_block: Callable[[frozenset[tuple[str, str, st
         bound |= import_keys(stmt)
     block = make_block(frozenset(bound))
     if not block:
-        return text
+        return drop_unused_keras_imports(text, bundle_names)
     newline = "\r\n" if "\r\n" in text else "\n"
-    if ("", "tensorflow", "tf") not in bound:
-        block = TF_IMPORT + "\n\n" + block
     line = (tree.body[index - 1].end_lineno or tree.body[index - 1].lineno) + 1 if index else 1
     at = pos.line_start(line) if line <= len(pos.lines) else len(text)
     prefix = "" if at == 0 or text[:at].endswith(("\n", "\r")) else newline
+    text = drop_unused_keras_imports(text[:at] + prefix + _SENTINEL + newline + text[at:], bundle_names)
+    at = text.index(_SENTINEL)
+    rest = text[at + len(_SENTINEL) :].lstrip("\r\n")
+    if ("", "tensorflow", "tf") not in bound:
+        block = TF_IMPORT + "\n\n" + block
     before = text[:at].rstrip(" \t")
     blank_before = at == 0 or before.endswith(("\n\n", "\r\n\r\n", "\r\r"))
     body = ("" if blank_before else "\n") + block.rstrip("\n") + "\n\n\n"
     if newline != "\n":
         body = body.replace("\n", newline)
-    return text[:at] + prefix + body + text[at:].lstrip("\r\n") if at < len(text) else text + prefix + body
+    return text[:at] + body + rest if rest else text[:at] + body
