@@ -310,7 +310,6 @@ def test_from_tensorflow_import_keras_goes_when_nothing_reads_it(tmp_path: Path)
     "print(keras.__version__, layers)\n",    # still read
     "__all__ = ['keras', 'layers']\n",      # exported
     "names = globals()\n",                   # reached dynamically
-    "pass  # xlate:magic:0\n",               # a notebook line IPython runs may name it
 ])
 def test_a_keras_import_stays_unless_provably_unused(extra: str) -> None:
     text = "from tensorflow import keras\nfrom tensorflow.keras import layers\nimport tensorflow as tf\n\nx = tf.constant(1)\n" + extra
@@ -389,3 +388,47 @@ def test_the_users_model_references_are_the_runtimes_model_when_run() -> None:
     assert ns["is_model"] is True
     assert ns["Model"].__module__ == "__names_tf__"
     assert isinstance(ns["net"], tf.Module) and type(ns["net"]).__name__ == "Model"
+
+
+# -------------------------------------------------------------------- notebooks
+
+def _notebook(*cells: str) -> bytes:
+    doc = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+                     for s in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(doc, indent=1).encode()
+
+
+def _cells(data: bytes) -> list[str]:
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in json.loads(data)["cells"]]
+
+
+NOTEBOOK_MODEL = ("import keras\nfrom keras import layers\n",
+                  "def build(n):\n    inputs = keras.Input((4,))\n    x = inputs\n    for _ in range(n):\n"
+                  "        x = layers.Dense(4)(x)\n    return keras.Model(inputs, x)\n")
+
+
+def test_a_notebook_whose_shell_lines_name_keras_is_translated() -> None:
+    from kerastf_xlate.runner import transform_bytes
+    from kerastf_xlate.totf import make_transform
+
+    data = _notebook("!pip install keras -q\n", *NOTEBOOK_MODEL, "%matplotlib inline\nmodel = build(2)\n")
+    result = transform_bytes("nb.ipynb", data, make_transform())
+    assert result.error is None and result.output is not None
+    after = _cells(result.output)
+    assert after[0] == "!pip install keras -q\n" and after[3].startswith("%matplotlib inline\n")
+    assert "import keras" not in "".join(after)
+
+
+@pytest.mark.parametrize("line", ["%timeit keras.ops.sum(model(keras.ops.ones((1, 4))))",
+                                  "t = %time keras.ops.sum(model(keras.ops.ones((1, 4))))",
+                                  "keras.Model?", "!echo {keras.__version__}"])
+def test_an_import_an_ipython_line_reads_stays(line: str) -> None:
+    from kerastf_xlate.runner import transform_bytes
+    from kerastf_xlate.totf import make_transform
+
+    data = _notebook(*NOTEBOOK_MODEL, "model = build(2)\n" + line + "\n")
+    result = transform_bytes("nb.ipynb", data, make_transform())
+    assert result.error is None
+    after = _cells(result.output if result.output is not None else data)
+    assert after[2] == "model = build(2)\n" + line + "\n"
+    assert "import keras\n" in after[0]

@@ -69,8 +69,6 @@ def _exported(tree: ast.Module) -> set[str]:
 
 # calls that reach module names without naming them: an import they may read is not provably unused
 _DYNAMIC = frozenset({"globals", "locals", "vars", "eval", "exec", "__import__"})
-# notebook lines IPython runs (``%timeit keras.ops.mean(x)``) reach the translator as placeholders
-_MAGIC = "# xlate:magic:"
 
 
 def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozenset()) -> str:
@@ -84,9 +82,10 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
       stays Keras (see ``translate._kept_keras_names``); or
     - its name is provably unused: no reference to it is left anywhere in the output, it is
       not listed in ``__all__``, the module does not reach its names dynamically
-      (``globals()``, ``getattr``, ``eval``...), and it is not a notebook with IPython lines
-      (a magic such as ``%timeit keras.ops.mean(x)`` may name it; the translator sees such
-      lines as placeholders).
+      (``globals()``, ``eval``...). Later notebook cells are part of the text; a notebook's
+      IPython lines (``%timeit keras.ops.mean(x)``, placeholders here) are checked by the
+      notebook layer, which leaves the notebook as it is when the translation changes a
+      name they mention (``notebooks._ipython_names``).
 
     Any other import stays as it is, including ``from tensorflow import keras`` while
     anything still reads ``keras``.
@@ -94,7 +93,7 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     tree = ast.parse(text)
     pos = Positions(text)
     used = _used_names(tree)
-    dynamic = _MAGIC in text or any(isinstance(n, ast.Name) and n.id in _DYNAMIC for n in ast.walk(tree))
+    dynamic = any(isinstance(n, ast.Name) and n.id in _DYNAMIC for n in ast.walk(tree))
     keep_always = used | _exported(tree)
     edits = EditList(pos)
     for stmt in _import_statements(tree):
