@@ -432,3 +432,13 @@ def test_an_import_an_ipython_line_reads_stays(line: str) -> None:
     after = _cells(result.output if result.output is not None else data)
     assert after[2] == "model = build(2)\n" + line + "\n"
     assert "import keras\n" in after[0]
+
+
+def test_a_parameter_of_the_same_name_is_not_a_use_of_the_import() -> None:
+    text = ("from tensorflow.keras import layers\n\n\nclass Stack:\n    def __init__(self, layers):\n"
+            "        self.layers = [f(x) for f in layers for x in (1,)]\n")
+    assert "import layers" not in drop_unused_keras_imports(text)
+    # a read of the module's name in the same file keeps it: in a function without its own,
+    # in a comprehension, through `global`
+    for use in ("def f():\n    return layers\n", "xs = [layers for _ in (1,)]\n", "def g():\n    global layers\n"):
+        assert "import layers" in drop_unused_keras_imports(text + use)

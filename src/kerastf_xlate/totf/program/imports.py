@@ -18,8 +18,68 @@ def _is_keras_module(module: str) -> bool:
 
 
 def _used_names(tree: ast.Module) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} | {
-        name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    """Names read from the module's namespace: a read inside a function (or comprehension)
+    that binds the name itself reads its own local (``def __init__(self, layers)``), not the
+    module's; ``global`` / ``nonlocal`` names count as read."""
+    out: set[str] = set()
+
+    def visit(node: ast.AST, local: frozenset[str]) -> None:
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            out.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            out.add(node.id)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            annotations = [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x and x.annotation]
+            evaluated_here = getattr(node, "decorator_list", []) + a.defaults + [k for k in a.kw_defaults if k] + annotations
+            returns = getattr(node, "returns", None)
+            for d in evaluated_here + ([returns] if returns is not None else []):
+                visit(d, local)
+            inner = local | _function_locals(node)
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                visit(child, inner)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = frozenset(n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name))
+            for i, g in enumerate(node.generators):
+                visit(g.iter, local if i == 0 else local | targets)
+                for cond in g.ifs:
+                    visit(cond, local | targets)
+            parts: list[ast.expr] = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for part in parts:
+                visit(part, local | targets)
+            return
+        for sub in ast.iter_child_nodes(node):
+            visit(sub, local)
+
+    visit(tree, frozenset())
+    return out
+
+
+def _function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a function binds in its own scope (parameters, assignments, imports, nested
+    definitions), less those it declares ``global`` or ``nonlocal``."""
+    a = fn.args
+    names = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
+    declared: set[str] = set()
+    todo: list[ast.AST] = list(fn.body) if isinstance(fn.body, list) else [fn.body]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            continue
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            declared.update(n.names)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            names.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            names.update((x.asname or x.name).split(".")[0] for x in n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            names.add(n.name)
+        todo.extend(ast.iter_child_nodes(n))
+    return frozenset(names - declared)
 
 
 def _owns_lines(pos: Positions, stmt: ast.stmt) -> bool:
