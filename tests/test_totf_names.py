@@ -442,3 +442,10 @@ def test_a_parameter_of_the_same_name_is_not_a_use_of_the_import() -> None:
     # in a comprehension, through `global`
     for use in ("def f():\n    return layers\n", "xs = [layers for _ in (1,)]\n", "def g():\n    global layers\n"):
         assert "import layers" in drop_unused_keras_imports(text + use)
+
+
+def test_a_runtime_name_imported_on_a_shared_line_goes_too() -> None:
+    text = "from keras import Model; import os\nnet = Model(lambda: None)\n"
+    assert drop_unused_keras_imports(text, frozenset({"Model"})) == "pass; import os\nnet = Model(lambda: None)\n"
+    # an unused one on a shared line stays as written
+    assert drop_unused_keras_imports("import keras; import os\n") == "import keras; import os\n"

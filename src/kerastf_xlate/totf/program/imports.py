@@ -166,15 +166,18 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
             return bound in bundle_names or (not dynamic and bound not in keep_always)
 
         keep = [a for a in stmt.names if not unneeded(a)]
-        if len(keep) == len(stmt.names) or not _owns_lines(pos, stmt):
+        if len(keep) == len(stmt.names):
             continue
+        owns = _owns_lines(pos, stmt)
+        if not owns and not any(unneeded(a) and (a.asname or a.name) in bundle_names for a in stmt.names):
+            continue  # `import keras; x = 1`: left as written unless it would shadow the runtime's names
         a = pos.offset(stmt.lineno, stmt.col_offset)
         b = pos.offset(stmt.end_lineno, stmt.end_col_offset)  # type: ignore[arg-type]
         if keep:
             names = ", ".join(k.name + (f" as {k.asname}" if k.asname else "") for k in keep)
             new = f"from {'.' * stmt.level}{stmt.module} import {names}" if isinstance(stmt, ast.ImportFrom) else f"import {names}"
             edits.replace(a, b, new)
-        elif _only_statement_of_block(tree, stmt):
+        elif not owns or _only_statement_of_block(tree, stmt):
             edits.replace(a, b, "pass")
         else:  # the whole statement, with its line (it owns it)
             start = pos.line_start(stmt.lineno)
