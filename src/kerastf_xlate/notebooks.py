@@ -14,12 +14,14 @@ still changes one of them, the notebook is left untranslated and the error says 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.ipysyntax import MARK
 from kerastf_xlate.sources import (
     Cell,
     SourceError,
@@ -95,6 +97,7 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
     """(output bytes, diagnostics, one-line errors) for a notebook; the output keeps every
     cell that was not translated byte for byte."""
     doc, cells, blocking = notebook_cells(path, data)
+    cells = _with_ipython_reads(cells)
     broken: dict[int, tuple[int, int, str]] = {}
     for cell in cells:
         err = syntax_error(cell.source)
@@ -155,6 +158,70 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
         return splice_sources(data, new_sources), out_diags, errors
     except (_Unreadable, ValueError, IndexError):  # JSON json.loads reads but our scanner does not
         return write_notebook_cells(doc, new_sources, data), out_diags, errors
+
+
+# line magics that evaluate Python of the notebook's namespace (``%time model(x)``); the others
+# (``%pip``, ``%matplotlib``, ``%load_ext``...) take words, not Python names
+_PYTHON_LINE_MAGICS = frozenset({"time", "timeit", "prun", "debug", "store", "xdel", "pinfo", "pinfo2", "pdef", "pdoc",
+                                 "psource", "page", "who", "whos"})
+_ASSIGNED = re.compile(r"^[A-Za-z_][\w.]*\s*=\s*")
+
+
+def _ipython_line_names(line: str) -> list[str]:
+    """Names an IPython-only line may read: a Python line magic's argument
+    (``%time model(x)``), a help line (``model?``), an autocall line (``/f x``), a shell line
+    that interpolates Python (``!echo {path}``, ``$name``). Shell commands and other magics
+    take words, not names."""
+    text = line.strip()
+    m = _ASSIGNED.match(text)
+    body = text[m.end():] if m else text
+    if body.startswith("%%"):
+        return []  # a cell magic's first line: its body is read as Python
+    if body.startswith("!"):
+        if "{" not in body and "$" not in body:
+            return []
+    elif body.startswith("%"):
+        magic = _NAME.match(body[1:])
+        if magic is None or magic.group(0) not in _PYTHON_LINE_MAGICS:
+            return []
+        body = body[1 + magic.end():]
+    elif not (body.endswith("?") or body.startswith(("?", ",", ";", "/"))):
+        return []  # a one-line automagic cell (``pip install x``)
+    return list(dict.fromkeys(_NAME.findall(body)))
+
+
+def _with_ipython_reads(cells: list[Cell]) -> list[Cell]:
+    """The cells with each IPython-only line that reads an imported name (``%timeit
+    keras.ops.sum(y)``) shown to the translator as reading it: its placeholder ``pass  #
+    xlate:magic:N`` becomes ``keras  # xlate:magic:N`` (``t = None`` becomes ``t = keras``),
+    so that the import stays while the notebook needs it. The placeholder's code is never
+    written back: the original line replaces the whole placeholder line."""
+    imported: set[str] = set()
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                imported |= _module_bound(stmt)
+    out = []
+    for cell in cells:
+        lines = cell.source.splitlines(keepends=True)
+        changed = False
+        for i, original in cell.magics:
+            names = [n for n in _ipython_line_names(original) if n in imported]
+            if not names or i >= len(lines) or MARK not in lines[i]:
+                continue
+            at = lines[i].index(MARK)
+            code = lines[i][:at].rstrip()
+            for word in ("pass", "None"):
+                if code.endswith(word):
+                    lines[i] = code[: len(code) - len(word)] + ", ".join(names) + "  " + lines[i][at:]
+                    changed = True
+                    break
+        out.append(dataclasses.replace(cell, source="".join(lines)) if changed else cell)
+    return out
 
 
 def _guard_line(index: int, names: list[str], broken: bool) -> str:

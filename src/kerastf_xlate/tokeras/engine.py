@@ -73,6 +73,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if isinstance(raised, Result):
         return raised
     keras_name, layers_name, layers_taken = names.keras_bindings()
+    if keras_name is None and layers_name is None:
+        keras_name = _tf_keras_spelling(tree, names)  # the file writes `tf.keras.`: so does the new code
     if layers_name:
         prefix = f"{layers_name}."
     elif keras_name or layers_taken:  # keras is imported already (or `layers` means something else)
@@ -151,6 +153,19 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
+
+
+def _tf_keras_spelling(tree: ast.Module, names: ModuleNames) -> str | None:
+    """``tf.keras`` (with the file's name for tensorflow) when the file reaches Keras only that
+    way (``tf.keras.optimizers.Adam``, no ``import keras``): the raised code says
+    ``tf.keras.Model`` / ``tf.keras.layers.Dense`` too, instead of mixing in ``keras.``."""
+    tf = names.tf_alias
+    if tf is None or names.binds_tf_elsewhere():
+        return None
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr == "keras" and isinstance(n.value, ast.Name) and n.value.id == tf:
+            return f"{tf}.keras"
+    return None
 
 
 def _unbound_in_init(text: str, cls: str) -> str | None:

@@ -344,7 +344,7 @@ def add_imports(ctx: TranslationContext) -> None:
     new_body = [s for s, _ in source.statements()]
     defined = {s.name for s in new_body if isinstance(s, ast.FunctionDef)}
     block = ""
-    if module_alias(new_body) is None:
+    if not _tf_bound_before_edits(ctx):
         block += "import tensorflow as tf\n"
     helper = helpers_source({n for n in ctx.needs if n not in defined})
     if helper and "_fans" not in defined:
@@ -356,6 +356,21 @@ def add_imports(ctx: TranslationContext) -> None:
     if block:
         insert_after_imports(source, block)
     ctx.finish(source.text())
+
+
+def _tf_bound_before_edits(ctx: TranslationContext) -> bool:
+    """Whether the file's own ``import tensorflow as tf`` (module level) runs before the first
+    statement the translation rewrote: the generated code (``class Model(tf.Module)``, training
+    code at module level) reads ``tf`` when it runs. An import further down (a notebook's
+    import cell after its model cell) or inside a function does not count: the block then
+    imports it itself, which is harmless where the file imports it again."""
+    first = min((line for line, _ in ctx.edits.keys()), default=None)
+    for stmt in ctx.tree.body:
+        if first is not None and stmt.lineno >= first:
+            return False
+        if isinstance(stmt, ast.Import) and any(a.name == "tensorflow" and a.asname == "tf" for a in stmt.names):
+            return True
+    return False
 
 
 STAGES: tuple[Callable[[TranslationContext], Any], ...] = (

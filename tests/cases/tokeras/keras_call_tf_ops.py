@@ -27,7 +27,6 @@ encoder = Encoder()
 notebooks). The ops with a Keras layer of the same semantics become layers; the
 `tf.reduce_max` over the rows of the rank-2 logits is no pooling layer and stays."""
 import tensorflow as tf
-from keras import layers
 
 
 class Encoder(tf.keras.Model):
@@ -35,11 +34,11 @@ class Encoder(tf.keras.Model):
         super().__init__()
         self.conv = tf.keras.layers.Conv2D(8, 3, padding="same")
         self.proj = tf.keras.layers.Dense(units)
-        self.relu = layers.ReLU()
-        self.max_pooling2d = layers.MaxPooling2D(pool_size=2)
-        self.global_average_pooling2d = layers.GlobalAveragePooling2D()
-        self.dropout = layers.Dropout(0.2)
-        self.softmax = layers.Softmax()
+        self.relu = tf.keras.layers.ReLU()
+        self.max_pooling2d = tf.keras.layers.MaxPooling2D(pool_size=2)
+        self.global_average_pooling2d = tf.keras.layers.GlobalAveragePooling2D()
+        self.dropout = tf.keras.layers.Dropout(0.2)
+        self.softmax = tf.keras.layers.Softmax()
 
     def call(self, x, training=False):
         h = self.relu(self.conv(x))

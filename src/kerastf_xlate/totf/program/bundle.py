@@ -65,17 +65,39 @@ class Runtime:
         order = {id(d): i for i, d in enumerate(self.definitions)}
         return sorted(chosen, key=lambda d: order[id(d)])
 
-    def source(self, names: set[str], banner: bool = True) -> str:
-        """The block of definitions for ``names`` (empty when none is a runtime name)."""
+    def source(self, names: set[str], banner: bool = True, bound: frozenset[tuple[str, str, str | None]] = frozenset()) -> str:
+        """The block of definitions for ``names`` (empty when none is a runtime name), with
+        the runtime's imports they use, except those made already (:func:`import_keys` of
+        the user's imports before the block)."""
         chosen = self.closure(names)
         if not chosen:
             return ""
-        used_imports = [imp for imp in self.imports if _import_used(imp, chosen)]
+        used_imports = [imp for imp in self.imports if _import_used(imp, chosen) and not import_keys(ast.parse(imp).body[0]) <= bound]
         parts = [BANNER] if banner else []
         if used_imports:
             parts.append("\n".join(used_imports))
         text = "\n".join(parts) + ("\n\n\n" if parts else "") + "\n\n\n".join(d.source for d in chosen) + "\n"
         return text + ("\n\n" + END + "\n" if banner else "")
+
+
+def import_keys(stmt: ast.stmt) -> set[tuple[str, str, str | None]]:
+    """What an import statement binds, one key per alias: ``("", "math", None)`` for
+    ``import math``, ``("tensorflow", "Module", "M")`` for ``from tensorflow import Module as M``."""
+    if isinstance(stmt, ast.Import):
+        return {("", a.name, a.asname) for a in stmt.names}
+    if isinstance(stmt, ast.ImportFrom) and not stmt.level:
+        return {(stmt.module or "", a.name, a.asname) for a in stmt.names}
+    return set()
+
+
+def import_binds(imp: str) -> dict[str, tuple[str, str, str | None]]:
+    """The names a runtime import statement binds, each with its key (:func:`import_keys`)."""
+    stmt = ast.parse(imp).body[0]
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for key in import_keys(stmt):
+        module, name, asname = key
+        out[asname or (name.split(".")[0] if not module else name)] = key
+    return out
 
 
 def _import_used(imp: str, chosen: list[Definition]) -> bool:

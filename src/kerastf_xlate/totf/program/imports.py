@@ -1,11 +1,14 @@
-"""Imports of a file in the program form: Keras imports nothing uses any more go, the
-runtime block goes in after the leading imports (with ``import tensorflow as tf`` when the
-file does not import it so)."""
+"""Imports of a file in the program form: Keras imports the program no longer needs go, and
+the runtime block goes in before the first use of its names, after the imports that precede
+it (with ``import tensorflow as tf`` and the runtime's other imports unless the user's code
+has made them by then)."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
+from kerastf_xlate.totf.program.bundle import import_keys
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.names import ROOTS
 
@@ -15,8 +18,68 @@ def _is_keras_module(module: str) -> bool:
 
 
 def _used_names(tree: ast.Module) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} | {
-        name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    """Names read from the module's namespace: a read inside a function (or comprehension)
+    that binds the name itself reads its own local (``def __init__(self, layers)``), not the
+    module's; ``global`` / ``nonlocal`` names count as read."""
+    out: set[str] = set()
+
+    def visit(node: ast.AST, local: frozenset[str]) -> None:
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            out.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            out.add(node.id)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            annotations = [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x and x.annotation]
+            evaluated_here = getattr(node, "decorator_list", []) + a.defaults + [k for k in a.kw_defaults if k] + annotations
+            returns = getattr(node, "returns", None)
+            for d in evaluated_here + ([returns] if returns is not None else []):
+                visit(d, local)
+            inner = local | _function_locals(node)
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                visit(child, inner)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = frozenset(n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name))
+            for i, g in enumerate(node.generators):
+                visit(g.iter, local if i == 0 else local | targets)
+                for cond in g.ifs:
+                    visit(cond, local | targets)
+            parts: list[ast.expr] = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for part in parts:
+                visit(part, local | targets)
+            return
+        for sub in ast.iter_child_nodes(node):
+            visit(sub, local)
+
+    visit(tree, frozenset())
+    return out
+
+
+def _function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names a function binds in its own scope (parameters, assignments, imports, nested
+    definitions), less those it declares ``global`` or ``nonlocal``."""
+    a = fn.args
+    names = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
+    declared: set[str] = set()
+    todo: list[ast.AST] = list(fn.body) if isinstance(fn.body, list) else [fn.body]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            continue
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            declared.update(n.names)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            names.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            names.update((x.asname or x.name).split(".")[0] for x in n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            names.add(n.name)
+        todo.extend(ast.iter_child_nodes(n))
+    return frozenset(names - declared)
 
 
 def _owns_lines(pos: Positions, stmt: ast.stmt) -> bool:
@@ -42,38 +105,85 @@ def _import_statements(tree: ast.Module) -> list[ast.stmt]:
     return out
 
 
-def drop_unused_keras_imports(text: str) -> str:
+def _keras_alias(stmt: ast.Import | ast.ImportFrom, alias: ast.alias) -> bool:
+    """Whether ``alias`` of ``stmt`` imports Keras (``from tensorflow import keras`` too)."""
+    if isinstance(stmt, ast.ImportFrom):
+        if stmt.level:
+            return False
+        module = stmt.module or ""
+        return _is_keras_module(module) or _is_keras_module(f"{module}.{alias.name}")
+    return _is_keras_module(alias.name)
+
+
+def _exported(tree: ast.Module) -> set[str]:
+    """The strings of a module-level ``__all__`` (assigned or extended)."""
+    out: set[str] = set()
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            out.update(n.value for n in ast.walk(stmt) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        elif isinstance(stmt, ast.Expr) and any(isinstance(n, ast.Name) and n.id == "__all__" for n in ast.walk(stmt)):
+            out.update(n.value for n in ast.walk(stmt) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return out
+
+
+# calls that reach module names without naming them: an import they may read is not provably unused
+_DYNAMIC = frozenset({"globals", "locals", "vars", "eval", "exec", "__import__"})
+
+
+def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozenset()) -> str:
+    """Remove the Keras imports the translated program no longer needs.
+
+    A Keras import alias goes when
+
+    - it binds a name the runtime block defines (``from keras import Model`` once every
+      ``Model`` was rewritten to the runtime's ``Model``): kept, it would shadow the runtime's
+      class or be shadowed by it; the translation blocks beforehand when a reference to it
+      stays Keras (see ``translate._kept_keras_names``); or
+    - its name is provably unused: no reference to it is left anywhere in the output, it is
+      not listed in ``__all__``, the module does not reach its names dynamically
+      (``globals()``, ``eval``...). Later notebook cells are part of the text; a notebook's
+      IPython lines (``%timeit keras.ops.mean(x)``, placeholders here) are checked by the
+      notebook layer, which leaves the notebook as it is when the translation changes a
+      name they mention (``notebooks._ipython_names``).
+
+    Any other import stays as it is, including ``from tensorflow import keras`` while
+    anything still reads ``keras``.
+    """
     tree = ast.parse(text)
     pos = Positions(text)
     used = _used_names(tree)
+    dynamic = any(isinstance(n, ast.Name) and n.id in _DYNAMIC for n in ast.walk(tree))
+    keep_always = used | _exported(tree)
     edits = EditList(pos)
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
-        if isinstance(stmt, ast.ImportFrom):
-            if stmt.level or not _is_keras_module(stmt.module or ""):
-                continue
-            keep = [a for a in stmt.names if a.name == "*" or (a.asname or a.name) in used]
-        else:
-            keep = [a for a in stmt.names if not _is_keras_module(a.name) or (a.asname or a.name.split(".")[0]) in used]
-        if len(keep) == len(stmt.names) or not _owns_lines(pos, stmt):
+
+        def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom = stmt) -> bool:
+            if a.name == "*" or not _keras_alias(stmt, a):
+                return False
+            bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
+            return bound in bundle_names or (not dynamic and bound not in keep_always)
+
+        keep = [a for a in stmt.names if not unneeded(a)]
+        if len(keep) == len(stmt.names):
             continue
+        owns = _owns_lines(pos, stmt)
+        if not owns and not any(unneeded(a) and (a.asname or a.name) in bundle_names for a in stmt.names):
+            continue  # `import keras; x = 1`: left as written unless it would shadow the runtime's names
         a = pos.offset(stmt.lineno, stmt.col_offset)
         b = pos.offset(stmt.end_lineno, stmt.end_col_offset)  # type: ignore[arg-type]
         if keep:
             names = ", ".join(k.name + (f" as {k.asname}" if k.asname else "") for k in keep)
             new = f"from {'.' * stmt.level}{stmt.module} import {names}" if isinstance(stmt, ast.ImportFrom) else f"import {names}"
             edits.replace(a, b, new)
-        else:
-            # the whole statement, with its line when it owns it
+        elif not owns or _only_statement_of_block(tree, stmt):
+            edits.replace(a, b, "pass")
+        else:  # the whole statement, with its line (it owns it)
             start = pos.line_start(stmt.lineno)
             end_line = stmt.end_lineno or stmt.lineno
             end = pos.line_start(end_line + 1) if end_line < len(pos.lines) else len(text)
-            indent = pos.lines[stmt.lineno - 1][: len(pos.lines[stmt.lineno - 1]) - len(pos.lines[stmt.lineno - 1].lstrip())]
-            if _only_statement_of_block(tree, stmt):
-                edits.replace(a, b, "pass")
-            else:
-                edits.replace(start, end, "")
-            del indent
+            edits.replace(start, end, "")
     return edits.apply()
 
 
@@ -86,47 +196,79 @@ def _only_statement_of_block(tree: ast.Module, stmt: ast.stmt) -> bool:
     return False
 
 
-def _binds_tf(tree: ast.Module) -> bool:
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import) and any(a.name == "tensorflow" and a.asname == "tf" for a in stmt.names):
-            return True
-    return False
+TF_IMPORT = "import tensorflow as tf"
 
 
-def _insert_line(tree: ast.Module, pos: Positions) -> int:
-    """The line before which the runtime block goes: after the docstring, ``__future__``
-    imports and the leading imports (notebook cell markers are skipped over)."""
-    line = 1
-    for stmt in tree.body:
-        is_doc = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str) and stmt is tree.body[0]
-        is_cell = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name) \
-            and stmt.value.func.id == "__xlate_cell__"
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)) or is_doc:
-            line = (stmt.end_lineno or stmt.lineno) + 1
+def _is_marker(stmt: ast.stmt) -> bool:
+    """A notebook cell marker or a bare string (a docstring, keras-io's ``\"\"\"## Setup\"\"\"``)."""
+    if not isinstance(stmt, ast.Expr):
+        return False
+    v = stmt.value
+    return (isinstance(v, ast.Constant) and isinstance(v.value, str)) or (
+        isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "__xlate_cell__")
+
+
+def _insert_index(tree: ast.Module, bundle_names: frozenset[str]) -> int:
+    """The index of the top-level statement before which the runtime block goes.
+
+    It must come before the first statement that mentions a name the block defines (a use
+    at run time, or a function that calls it later: being early is harmless), and it goes
+    right after the last import before that statement, so that the block sees the imports
+    the user makes before it (``import tensorflow as tf`` after a second bare string, after
+    ``os.environ[...] = ...``) and adds nothing before the user's own setup. Without such an
+    import it goes after the docstring and ``__future__`` imports."""
+    first_use = len(tree.body)
+    for i, stmt in enumerate(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) or _is_marker(stmt):
             continue
-        if is_cell:
+        if any(isinstance(n, ast.Name) and n.id in bundle_names for n in ast.walk(stmt)):
+            first_use = i
+            break
+    last_import = max((i for i, s in enumerate(tree.body[:first_use]) if isinstance(s, (ast.Import, ast.ImportFrom))), default=None)
+    if last_import is not None:
+        return last_import + 1
+    idx = 0
+    for i, stmt in enumerate(tree.body[:first_use]):
+        is_doc = i == 0 and _is_marker(stmt) and isinstance(stmt.value, ast.Constant)  # type: ignore[attr-defined]
+        if is_doc or (_is_marker(stmt) and not isinstance(stmt.value, ast.Constant)):  # type: ignore[attr-defined]
+            idx = i + 1
             continue
         break
-    return line
+    return idx
 
 
-def finish_imports(text: str, runtime_src: str) -> str:
-    """Drop unused Keras imports, then put the runtime block in after the leading imports."""
-    text = drop_unused_keras_imports(text)
-    if not runtime_src:
-        return text
+_SENTINEL = "# xlate:runtime-block:4f1c"
+
+
+def finish_imports(text: str, make_block: Callable[[frozenset[tuple[str, str, str | None]]], str],
+                   bundle_names: frozenset[str]) -> str:
+    """Put the runtime block in (:func:`_insert_index`, decided on the program as the user
+    wrote it: a Keras import that goes does not move it above the user's setup code), then
+    drop the Keras imports the program no longer needs. ``make_block(bound)`` writes the
+    block, leaving out the runtime's imports the user's code has made (keys ``bound``)
+    before that point; ``import tensorflow as tf`` comes first unless the user's code has
+    made it there."""
     tree = ast.parse(text)
     pos = Positions(text)
+    index = _insert_index(tree, bundle_names)
+    bound: set[tuple[str, str, str | None]] = set()
+    for stmt in tree.body[:index]:
+        bound |= import_keys(stmt)
+    block = make_block(frozenset(bound))
+    if not block:
+        return drop_unused_keras_imports(text, bundle_names)
     newline = "\r\n" if "\r\n" in text else "\n"
-    block = runtime_src
-    if not _binds_tf(tree):
-        block = "import tensorflow as tf\n\n" + block
-    line = _insert_line(tree, pos)
+    line = (tree.body[index - 1].end_lineno or tree.body[index - 1].lineno) + 1 if index else 1
     at = pos.line_start(line) if line <= len(pos.lines) else len(text)
     prefix = "" if at == 0 or text[:at].endswith(("\n", "\r")) else newline
+    text = drop_unused_keras_imports(text[:at] + prefix + _SENTINEL + newline + text[at:], bundle_names)
+    at = text.index(_SENTINEL)
+    rest = text[at + len(_SENTINEL) :].lstrip("\r\n")
+    if ("", "tensorflow", "tf") not in bound:
+        block = TF_IMPORT + "\n\n" + block
     before = text[:at].rstrip(" \t")
     blank_before = at == 0 or before.endswith(("\n\n", "\r\n\r\n", "\r\r"))
     body = ("" if blank_before else "\n") + block.rstrip("\n") + "\n\n\n"
     if newline != "\n":
         body = body.replace("\n", newline)
-    return text[:at] + prefix + body + text[at:].lstrip("\r\n") if at < len(text) else text + prefix + body
+    return text[:at] + body + rest if rest else text[:at] + body

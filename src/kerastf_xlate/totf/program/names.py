@@ -56,7 +56,19 @@ def canonical(qual: str) -> str | None:
         return "keras." + rest[0]
     if rest in (["Layer"], ["InputLayer"], ["InputSpec"]):
         return "keras.layers." + rest[0]
+    if len(rest) == 2 and rest[0] == "layers":
+        return "keras.layers." + layer_name(rest[1])
     return "keras." + ".".join(rest)
+
+
+def layer_name(name: str) -> str:
+    """The canonical class name of a Keras layer spelled ``name``: Keras's aliases
+    (``MaxPool2D``, ``GlobalAvgPool1D``, ``Convolution2D``...) are listed in each layer's rule
+    (``names``), so ``MaxPool2D`` is ``MaxPooling2D`` everywhere the program form looks."""
+    from kerastf_xlate.rules import default_rules
+
+    rule = default_rules().get(name)
+    return rule.layer if rule is not None and name in rule.names else name
 
 
 def _public_path(rest: list[str]) -> list[str]:

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal
 from kerastf_xlate.rules import RuleSet, default_rules
-from kerastf_xlate.totf.program.bundle import END, load_runtime
+from kerastf_xlate.totf.program.bundle import END, Runtime, import_binds, import_keys, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
-from kerastf_xlate.totf.program.imports import finish_imports
+from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
@@ -183,19 +183,28 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         needed.add("_TRAINING")
     blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
 
-    collisions = _collisions(tree, runtime.closure(needed))
+    chosen = runtime.closure(needed)
+    bundle_names = frozenset(n for d in chosen for n in d.binds)
+    collisions = _collisions(tree, chosen, _runtime_imports(runtime, chosen))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
                  for n in sorted(collisions)]
+    kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"} & bundle_names)
+    blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
+                                        "file needs") for n in kept]
     if blockers:
         return ProgramResult(None, findings, blockers)
     try:
         body = edits.apply()
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")])
-    block = runtime.source(needed)
-    if helpers:
-        block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
-    new = finish_imports(body, block)
+
+    def make_block(bound: frozenset[tuple[str, str, str | None]]) -> str:
+        block = runtime.source(needed, bound=bound)
+        if helpers:
+            block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
+        return block
+
+    new = finish_imports(body, make_block, bundle_names)
     try:
         ast.parse(new)
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
@@ -392,11 +401,28 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
     return None
 
 
-def _collisions(tree: ast.Module, chosen: list) -> set[str]:
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _runtime_imports(runtime: Runtime, chosen: list) -> dict[str, tuple[str, str, str | None]]:
+    """The names the runtime block's imports bind (``tf``, ``math``...), with their keys."""
+    out = dict(import_binds(TF_IMPORT))
+    for imp in runtime.imports:
+        binds = import_binds(imp)
+        if any(set(binds) & d.reads for d in chosen):
+            out.update(binds)
+    return out
+
+
+def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, str, str | None]]) -> set[str]:
     """Runtime names that the user's module binds at module level to something of its own
     (imports of Keras names are not bindings of their own: they go away; a function's local
     variable shadows a runtime name only inside that function, where the runtime's code does
-    not run)."""
+    not run). The names the runtime's imports bind (``tf``, ``math``, ``re``...) are read
+    by its functions when they run: the user may bind them only by the same import."""
     names = {n for d in chosen for n in d.binds}
     bound: set[str] = set()
     todo: list[ast.AST] = list(tree.body)
@@ -409,12 +435,23 @@ def _collisions(tree: ast.Module, chosen: list) -> set[str]:
             continue
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             bound.add(n.id)
-        elif isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] not in ("keras", "tensorflow", "tf_keras", "keras_core"):
-            bound.update(a.asname or a.name for a in n.names)
-        elif isinstance(n, ast.Import):
-            bound.update((a.asname or a.name).split(".")[0] for a in n.names if not a.name.startswith(("keras", "tensorflow")))
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for key in import_keys(n) or {("", a.name, a.asname) for a in n.names}:
+                module, name, asname = key
+                local = asname or (name if isinstance(n, ast.ImportFrom) else name.split(".")[0])
+                if local in imported:
+                    if imported[local] != key:
+                        bound.add(local)
+                elif not _is_keras_import(module, name):
+                    bound.add(local)
         todo.extend(ast.iter_child_nodes(n))
-    return names & bound
+    return (names | set(imported)) & bound
+
+
+def _is_keras_import(module: str, name: str) -> bool:
+    from kerastf_xlate.totf.program.names import canonical
+
+    return canonical(f"{module}.{name}" if module else name) is not None
 
 
 __all__ = ["translate_program", "ProgramResult", "Finding", "Ref"]
