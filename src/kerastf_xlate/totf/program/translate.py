@@ -65,6 +65,13 @@ _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
+# Keras names that stay Keras beside the translated models: a model loaded from a Keras file is
+# not one of the file's models (it stays a Keras object), and the version string
+_KEPT_KERAS = {"keras.models.load_model", "keras.saving.load_model", "keras.__version__", "keras.version"}
+# what makes a loaded Keras model depend on the file's own classes (which the program form
+# turns into TensorFlow classes that Keras's loader cannot rebuild)
+_CUSTOM_OBJECT_SCOPES = {"keras.saving.custom_object_scope", "keras.utils.custom_object_scope",
+                         "keras.utils.CustomObjectScope", "keras.saving.CustomObjectScope"}
 # Keras configuration functions: the runtime has a function of the same name and meaning
 _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config.image_data_format": "image_data_format",
            "keras.backend.floatx": "floatx", "keras.config.floatx": "floatx", "keras.backend.epsilon": "epsilon",
@@ -144,6 +151,14 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
             continue
+        if name in _KEPT_KERAS:
+            why = _loading_blocker(ref, refs)
+            if why is not None:
+                blockers.append(Finding(ref.node, "XL301", why))
+            else:
+                findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
+                                                           "translated models"))
+            continue
         if (name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES):
             api_refs.append(ref)
             continue
@@ -188,7 +203,8 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     collisions = _collisions(tree, chosen, _runtime_imports(runtime, chosen))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
                  for n in sorted(collisions)]
-    kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"} & bundle_names)
+    kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"
+                   or r.name in _KEPT_KERAS} & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in kept]
     if blockers:
@@ -210,6 +226,21 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")])
     return ProgramResult(new, findings, [])
+
+
+def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
+    """Why a ``load_model`` call cannot stay Keras beside the translation: the file's classes
+    (given as ``custom_objects``, in a custom-object scope, or registered with Keras, a
+    registration the program form drops) would be TensorFlow classes Keras cannot load."""
+    if ref.name not in ("keras.models.load_model", "keras.saving.load_model"):
+        return None
+    if ref.call is not None and (any(k.arg in ("custom_objects", None) for k in ref.call.keywords) or len(ref.call.args) > 1):
+        return f"model kept as Keras: `{ref.name}` is given custom objects, which the translation turns into TensorFlow classes"
+    for r in refs:
+        if r.name in _CUSTOM_OBJECT_SCOPES or r.name in _DROPPED_DECORATORS:
+            return (f"model kept as Keras: `{ref.name}` may load the file's own Keras classes (`{r.name}`), which the "
+                    "translation turns into TensorFlow classes")
+    return None
 
 
 # what a runtime Model has besides a flat module's API (the training translation may leave these)

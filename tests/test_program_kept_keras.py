@@ -1,0 +1,95 @@
+"""Keras names that stay Keras beside a translated program: a model loaded from a Keras file
+and the version string (XL309), and when loading must keep the file Keras instead.
+
+A loaded model is not one of the file's models: it stays a Keras object, and the models the
+file builds are still translated. Loading depends on the file's own classes when it is given
+custom objects, runs in a custom-object scope, or when the file registers classes with Keras
+(a registration the program form drops): then the program form is not used.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.translate import translate_program
+
+HEAD = textwrap.dedent("""\
+    import numpy as np
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(4,))
+    outputs = layers.Dense(3, activation="tanh")(inputs)
+    model = keras.Model(inputs, outputs)
+    """)
+
+
+def program(text: str):  # type: ignore[no-untyped-def]
+    import ast
+
+    return translate_program(text, ast.parse(text))
+
+
+def test_a_loaded_model_and_the_version_stay_keras_and_the_rest_translates() -> None:
+    text = HEAD + 'print(keras.__version__)\npretrained = keras.models.load_model("head.keras")\n'
+    result = program(text)
+    assert result.text is not None and not result.blockers
+    assert [(f.code, f.message.split("`")[1]) for f in result.findings] == [
+        ("XL309", "keras.__version__"), ("XL309", "keras.models.load_model")]
+    assert 'keras.models.load_model("head.keras")' in result.text and "model = Model(" in result.text
+    assert "layers.Dense(3" not in result.text
+
+
+@pytest.mark.parametrize("line, words", [
+    ('pretrained = keras.models.load_model("m.keras", custom_objects={"Block": Block})\n', "custom objects"),
+    ('pretrained = keras.saving.load_model("m.keras", None, False)\n', "custom objects"),
+    ('with keras.saving.custom_object_scope({"Block": Block}):\n    pretrained = keras.models.load_model("m.keras")\n',
+     "custom_object_scope"),
+    ('@keras.saving.register_keras_serializable()\nclass Block(layers.Layer):\n    pass\n'
+     'pretrained = keras.models.load_model("m.keras")\n', "register_keras_serializable"),
+])
+def test_loading_the_files_own_classes_keeps_the_program_form_out(line: str, words: str) -> None:
+    result = program(HEAD + "class Block(layers.Layer):\n    pass\n" + line)
+    assert result.text is None
+    hits = [f for f in result.blockers if "load_model" in f.message]
+    assert hits and words in hits[0].message, result.blockers
+
+
+@pytest.mark.tf
+def test_the_translation_runs_beside_the_loaded_keras_model(tmp_path: Path) -> None:
+    """Executed: a Keras model saved by another script is loaded and fed the translated
+    model's output; the result equals the all-Keras script's (atol 1e-6)."""
+    saver = textwrap.dedent("""\
+        import keras
+        from keras import layers
+        keras.utils.set_random_seed(3)
+        head = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, bias_initializer="random_normal")])
+        head.save("head.keras")
+        """)
+    script = HEAD + textwrap.dedent("""\
+        for w in model.weights:
+            w.assign(np.random.default_rng(0).normal(size=w.shape).astype("float32"))
+        pretrained = keras.models.load_model("head.keras")
+        x = np.random.default_rng(1).normal(size=(5, 4)).astype("float32")
+        np.save(OUT, np.asarray(pretrained(model(x))))
+        """)
+    translated, diags = translate(script, "m.py")
+    assert translated != script and "layers.Dense(3" not in translated, diags
+    (tmp_path / "save.py").write_text(saver)
+    subprocess.run([sys.executable, "save.py"], cwd=tmp_path, check=True, capture_output=True)
+    results = []
+    for name, text in (("keras_run", script), ("tf_run", translated)):
+        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.npy'\n" + text)
+        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        import numpy as np
+
+        results.append(np.load(tmp_path / f"{name}.npy"))
+    worst = float(np.max(np.abs(results[0] - results[1])))
+    assert worst <= 1e-6, worst
