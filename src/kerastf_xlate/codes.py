@@ -190,11 +190,12 @@ _ALL = [
         "XL309",
         "keras-utility-kept",
         "A Keras utility that is not model code (`keras.utils.to_categorical`, weight download, "
-        "input-size validation) is kept as Keras in a translated program.",
+        "input-size validation, a model loaded from a Keras file) is kept as Keras in a translated program.",
         "The program form of `to-tf` replaces every Keras layer and model of the file by "
         "TensorFlow classes; helpers that only prepare data or validate arguments are not "
-        "model code and stay as they are, so the file still imports Keras for them. The "
-        "translated model holds no Keras layer or variable.",
+        "model code and stay as they are, so the file still imports Keras for them. A model "
+        "loaded with `keras.models.load_model` is not one of the file's models: it stays a Keras "
+        "object beside them. The translated models hold no Keras layer or variable.",
         "y = keras.utils.to_categorical(labels, 10)",
         "None needed; replace the utility by its NumPy/TensorFlow equivalent to drop the Keras "
         "dependency.",
