@@ -26,8 +26,6 @@ import re
 import warnings
 import zipfile
 
-import tensorflow as tf
-
 
 def _load_keras_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Read a Keras weights file into ``model`` (dispatching on the file name, as Keras's
