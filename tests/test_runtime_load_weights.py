@@ -1,7 +1,8 @@
 """The runtime's ``Model.load_weights`` reads the files Keras writes, as Keras reads them.
 
-A source with five builders (a ``Sequential`` with BatchNormalization; a functional model
-with a shared layer, BatchNormalization and a nested ``Sequential``; a subclassed model with
+A source with six builders (a ``Sequential`` with BatchNormalization; a functional model
+with a shared layer, BatchNormalization and a nested ``Sequential``; a functional model
+inside a functional model (Keras's ``Functional`` class in the paths); a subclassed model with
 layers in a list attribute and a custom layer holding a private sub-layer; Bidirectional
 LSTM and GRU; a subclassed model around MultiHeadAttention) and ``load(builder, path)``
 calling ``model.load_weights(path)`` is translated by ``to-tf`` (program form, no Keras
@@ -56,6 +57,16 @@ SOURCE = textwrap.dedent('''\
         x = inner(x)
         x = layers.concatenate([x, inputs])
         outputs = layers.Dense(2)(x)
+        return keras.Model(inputs, outputs)
+
+
+    def build_nested_functional():
+        inner_inputs = keras.Input((6,))
+        inner_outputs = layers.Dense(4, activation="relu")(inner_inputs)
+        inner = keras.Model(inner_inputs, inner_outputs)
+        inputs = keras.Input((6,))
+        x = inner(inputs)
+        outputs = layers.Dense(3)(x)
         return keras.Model(inputs, outputs)
 
 
@@ -120,7 +131,7 @@ SOURCE = textwrap.dedent('''\
         return model
     ''')
 
-INPUTS = {"build_sequential": (6,), "build_functional": (6,), "build_subclassed": (6,), "build_recurrent": (4, 6),
+INPUTS = {"build_sequential": (6,), "build_functional": (6,), "build_nested_functional": (6,), "build_subclassed": (6,), "build_recurrent": (4, 6),
           "build_attention": (4, 6)}
 FORMATS = (".weights.h5", ".h5", ".keras")
 
