@@ -254,7 +254,9 @@ def test_helpers_are_complete_functions_with_their_dependencies() -> None:
 
 @pytest.mark.parametrize("body, code, words", [
     ('model.compile(optimizer="adam", loss="mse")\nmodel.save("m.keras")', "XL306", "Keras model file"),
-    ('model.load_weights("pretrained.weights.h5")', "XL306", "does not write"),
+    ('model.load_weights("pretrained.weights.json")', "XL306", "sharded Keras weights"),
+    ('model.load_weights("pretrained.weights.h5", objects_to_skip=[model.layers[0]])', "XL306", "objects_to_skip"),
+    ('model.load_weights("pretrained.weights.h5", **options)', "XL306", "**options"),
     ('keras.models.save_model(model, "m.keras")\nmodel.fit(x, y)', "XL306", "save_model"),
     ('import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\nmodel.compile(optimizer="adam", loss="mse")',
      "XL307", "distribution strategy"),
@@ -298,6 +300,9 @@ def test_blocked_uses_keep_the_model_and_say_why(body: str, code: str, words: st
     'model.compile(optimizer="adam", loss="mse"); print(1)',
     'print(model.compile(optimizer="adam", loss="mse"))',
     "model.train_on_batch(x, y)",
+    'model.load_weights("pretrained.weights.h5")',  # the runtime reads Keras's weights files
+    'model.load_weights("imagenet.h5", by_name=True, skip_mismatch=True)',
+    'model.load_weights(path)',
     'model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, **extra)',
     'def _fit(*args):\n    pass\nmodel.compile(optimizer="adam", loss="mse")',
 ])

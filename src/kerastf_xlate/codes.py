@@ -153,13 +153,16 @@ _ALL = [
     Code(
         "XL306",
         "keras-model-file",
-        "The model is saved to or loaded from a Keras file (`model.save`, `export`, "
-        "`keras.models.save_model`, `load_weights` of a file the script does not write), which "
-        "keeps the model as Keras.",
-        "A `.keras`/`.h5` archive or a `.weights.h5` file written by Keras is read and written by "
-        "Keras; the translated module saves and restores its variables with "
-        "`tf.train.Checkpoint`. `save_weights` followed by `load_weights` of the same path in one "
-        "script is translated; anything else stays Keras so that the files keep their format.",
+        "The model is saved to a Keras file (`model.save`, `export`, `keras.models.save_model`) "
+        "or loaded in a way the translation does not read (`load_weights` of sharded "
+        "`.weights.json` files, with `objects_to_skip` or `**kwargs`), which keeps the model as "
+        "Keras.",
+        "A `.keras`/`.h5` archive written by `model.save` is written by Keras; the translated "
+        "model saves its variables with `tf.train.Checkpoint` (`save_weights`). `load_weights` "
+        "reads those checkpoints and the files Keras writes (`.weights.h5`, `.keras`, legacy "
+        "`.h5` such as keras.applications' ImageNet weights; `skip_mismatch`, `by_name`) as "
+        "Keras reads them (program form, needs h5py for Keras's files); the rest stays Keras "
+        "so that the files keep their format.",
         "model.save('mnist.keras')",
         "Save with `tf.train.Checkpoint` or `tf.saved_model.save` after translating, or keep this "
         "model in Keras.",

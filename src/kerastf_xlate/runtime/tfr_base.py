@@ -9,8 +9,9 @@ classes mirror what a Keras program relies on and what still means something wit
   dicts too), passes the ``training`` flag down as Keras's call context does, and lists its
   weights in Keras's ``get_weights()`` order.
 - :class:`Model`: a :class:`Layer` with ``summary``, ``layers``, ``get_layer``,
-  ``count_params``, ``save_weights``/``load_weights``; given a *graph function* (the
-  statements of a functional Keras model, from its ``Input`` to its outputs) it runs that
+  ``count_params``, ``save_weights``/``load_weights`` (``load_weights`` also reads Keras's
+  weights files, tfr_saving.py); given a *graph function* (the statements of a functional
+  Keras model, from its ``Input`` to its outputs) it runs that
   function once at construction (traced, so unknown dimensions stay unknown) to make its
   layers, and again on every call, where ``Input(...)`` gives the call's inputs and each
   layer construction gives back the layer made at that position of the first run.
@@ -29,6 +30,7 @@ import types
 
 import tensorflow as tf
 from tfr_initializers import _INITIALIZERS
+from tfr_saving import _load_keras_weights
 
 # --- the call context: which graph function runs, and the training flag -------------------
 
@@ -693,14 +695,18 @@ class Model(Layer):
         """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format)."""
         tf.train.Checkpoint(model=self).write(str(filepath))
 
-    def load_weights(self, filepath):
-        """Read weights written by :meth:`save_weights` (a ``tf.train.Checkpoint``). A file
-        written by Keras (``.weights.h5``, ``.h5``, ``.keras``) is not read: load it into the
-        Keras model and move the weights with ``set_weights(keras_model.get_weights())``."""
-        if tf.io.gfile.exists(str(filepath)) and not tf.io.gfile.exists(f"{filepath}.index"):
-            raise NotImplementedError(f"{filepath} is a Keras weights file; the translated model reads TensorFlow "
-                                      "checkpoints: load it into the Keras model and use set_weights()")
-        tf.train.Checkpoint(model=self).read(str(filepath)).expect_partial()
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Read weights written by :meth:`save_weights` (a ``tf.train.Checkpoint``), or a file
+        Keras writes (``.weights.h5``, ``.keras``, legacy ``.h5``), as Keras reads it into the
+        same model (tfr_saving.py; h5py is needed for those)."""
+        path = str(filepath)
+        if tf.io.gfile.exists(f"{path}.index") or not tf.io.gfile.exists(path):
+            if skip_mismatch or kwargs:
+                raise NotImplementedError("load_weights of a TensorFlow checkpoint takes no skip_mismatch, by_name "
+                                          "or objects_to_skip")
+            tf.train.Checkpoint(model=self).read(path).expect_partial()
+            return
+        _load_keras_weights(self, path, skip_mismatch=skip_mismatch, **kwargs)
 
     def build(self, input_shape):
         """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""

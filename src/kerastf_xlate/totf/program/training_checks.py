@@ -126,15 +126,21 @@ def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[a
 
 
 def weights_file_blockers(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
-    """``load_weights`` of a Keras weights file the script does not write (the runtime reads
-    the TensorFlow checkpoints its ``save_weights`` writes)."""
-    written = {ast.unparse(n.args[0]) for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args
-               and isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights"}
+    """``load_weights`` calls the runtime's ``Model.load_weights`` does not read: it reads its
+    own TensorFlow checkpoints and Keras's ``.weights.h5``, ``.keras`` and legacy ``.h5``
+    files (with ``skip_mismatch`` and ``by_name``), not sharded ``.weights.json`` files nor
+    ``objects_to_skip``; ``**kwargs`` could hold anything."""
     for n in ast.walk(tree):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_weights" and n.args \
-                and ast.unparse(n.args[0]) not in written:
-            yield n, "XL306", (f"model kept as Keras: `load_weights({ast.unparse(n.args[0])[:40]})` reads a file the "
-                               "script does not write (a Keras weights file)")
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_weights"):
+            continue
+        path = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "filepath"), None)
+        if isinstance(path, ast.Constant) and isinstance(path.value, str) and path.value.endswith(".weights.json"):
+            yield n, "XL306", (f"model kept as Keras: `load_weights({path.value[:40]!r})` reads sharded Keras weights "
+                               "(`.weights.json`), which the translated model does not read")
+        for k in n.keywords:
+            if k.arg is None or k.arg == "objects_to_skip":
+                what = "**" + ast.unparse(k.value)[:30] if k.arg is None else "objects_to_skip=..."
+                yield n, "XL306", f"model kept as Keras: `load_weights({what})` is not translated"
 
 
 def training_blockers(tree: ast.Module, refs: list[Ref], training: bool = True) -> list[tuple[ast.AST, str, str]]:
