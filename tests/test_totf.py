@@ -383,3 +383,58 @@ def test_a_class_called_on_keras_tensors_stays_keras() -> None:
     out, diags = translate(src, "t.py")
     assert out == src
     assert any("`Scale` is used where a Keras layer is needed" in d.message for d in diags)
+
+
+def test_a_functional_model_called_on_keras_tensors_stays_keras() -> None:
+    """Regression (issue #13, silent breakage 1, for models): a functional model used as a
+    layer of another functional model that stays Keras (here: saved as a Keras file) must stay
+    Keras too; translated to a tf.Module, its call on the outer graph's KerasTensor fails."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def build_nested():
+            inner_in = keras.Input((5,))
+            inner_out = layers.Dense(4)(inner_in)
+            inner = keras.Model(inner_in, inner_out)
+            inputs = keras.Input((5,))
+            x = inner(inputs)
+            x = layers.Dense(3)(x)
+            return keras.Model(inputs, x)
+
+
+        model = build_nested()
+        model.save("m.keras")
+        """)
+    out, diags = translate(src, "t.py")
+    assert out == src
+    assert any("`inner(inputs)` uses it as a layer of a Keras graph" in d.message for d in diags), diags
+
+
+def test_calling_a_model_on_data_is_not_a_graph_use() -> None:
+    """The check is per scope: a builder's local `x` (a KerasTensor) is not the module's `x`."""
+    src = textwrap.dedent("""
+        import numpy as np
+        import keras
+        from keras import layers
+
+
+        def build():
+            x = keras.Input((4,))
+            y = layers.Dense(2)(x)
+            return keras.Model(x, y)
+
+
+        class Tracked(layers.Layer):  # keeps the program form out: the flat form translates the file
+            def call(self, x):
+                self.add_metric(x)
+                return x
+
+
+        model = build()
+        x = np.ones((1, 4), "float32")
+        print(model(x))
+        """)
+    out, diags = translate(src, "t.py")
+    assert out != src and "layers.Dense(2)" not in out and "class Build(tf.Module)" in out, diags

@@ -49,7 +49,7 @@ from kerastf_xlate.totf.common import Blocked, bound_from_calls, module_constant
 from kerastf_xlate.totf.context import TranslationContext
 from kerastf_xlate.totf.graph import GraphBuilder, GraphUnit, camel, short_source
 from kerastf_xlate.totf.subclass import SubclassUnit, find_subclass, generate_subclass
-from kerastf_xlate.totf.symbolic import called_on_symbolic, symbolic_names
+from kerastf_xlate.totf.symbolic import called_on_symbolic, called_on_symbolic_in_scope, symbolic_names
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 
@@ -106,6 +106,8 @@ class GraphUnits:
         kept_units: set[int] = state["kept"]
         plans: dict[int, TrainingPlan] = state["plans"]  # id(unit) -> plan, applied only if the unit is translated
         all_folded = {id(s) for u, _, _ in state["units"] for s in [u.anchor] + u.removed}
+        layer_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer not in ("Input", "InputLayer", "Model", "Sequential")}
+        input_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer in ("Input", "InputLayer")}
         for unit, _block, owner in state["units"]:
             names = {unit.target} if unit.target else set()
             scope = [owner] if owner is not None else [s for s in tree.body]
@@ -115,6 +117,12 @@ class GraphUnits:
                 names |= bound_from_calls(source.mentioning({owner.name}), owner.name)
                 scope = [tree]
             folded = all_folded  # statements consumed by any model's class (another model may share the name)
+            user = called_on_symbolic_in_scope(tree, names, layer_ctors, input_ctors)
+            if user is not None:
+                # a model called on KerasTensors is a layer of a functional graph: a tf.Module there fails
+                ctx.report(user, "XL301", f"model kept as Keras: `{short_source(user)}` uses it as a layer of a Keras graph")
+                kept_units.add(id(unit))
+                continue
             bad = _instance_uses_ok(_narrow(scope, tree, source, names), names, folded) if names else None
             if bad:
                 try:

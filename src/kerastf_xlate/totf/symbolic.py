@@ -14,11 +14,15 @@ from __future__ import annotations
 import ast
 
 
-def symbolic_names(tree: ast.Module, layer_calls: set[int], input_calls: set[int]) -> set[str]:
+def symbolic_names(tree: ast.AST, layer_calls: set[int], input_calls: set[int]) -> set[str]:
     """Names that may hold a KerasTensor. ``layer_calls`` are the ids of calls that construct
     a Keras layer, ``input_calls`` those of ``keras.Input(...)``."""
+    return _symbolic_in(list(ast.walk(tree)), layer_calls, input_calls)
+
+
+def _symbolic_in(nodes: list[ast.AST], layer_calls: set[int], input_calls: set[int]) -> set[str]:
     layer_objects: set[str] = set()
-    assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None]
+    assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None]
     for a in assigns:
         if isinstance(a.value, ast.Call) and id(a.value) in layer_calls:
             layer_objects.update(_targets(a))
@@ -69,4 +73,41 @@ def called_on_symbolic(tree: ast.Module, instances: set[str], cls: str, symbolic
             isinstance(f, ast.Call) and isinstance(f.func, ast.Name) and f.func.id == cls)
         if callee and any(_reads(a, symbolic) for a in list(n.args) + [k.value for k in n.keywords]):
             return n
+    return None
+
+
+def _scope_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of one scope (a module or a function), not those of the functions, lambdas
+    and classes nested in it."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def called_on_symbolic_in_scope(tree: ast.Module, instances: set[str], layer_calls: set[int],
+                                input_calls: set[int]) -> ast.AST | None:
+    """A call of one of ``instances`` (a translated model's names) with an argument that holds
+    a KerasTensor of the same scope: the model is used as a layer of a functional graph
+    (``x = inner(inputs)`` in a builder), which needs a Keras layer. Names are judged per
+    scope, so ``model(x_test)`` at module level is not confused with a builder's local ``x``."""
+    if not instances:
+        return None
+    scopes: list[ast.AST] = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for scope in scopes:
+        nodes = _scope_nodes(scope)
+        calls = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in instances]
+        if not calls:
+            continue
+        symbolic = _symbolic_in(nodes, layer_calls, input_calls)
+        inputs_here = any(isinstance(n, ast.Call) and id(n) in input_calls for n in nodes)
+        for call in calls:
+            for a in list(call.args) + [k.value for k in call.keywords]:
+                if _reads(a, symbolic) or (inputs_here and any(isinstance(c, ast.Call) and id(c) in input_calls
+                                                               for c in ast.walk(a))):
+                    return call
     return None
