@@ -15,7 +15,7 @@ from lsprotocol import types
 from kerastf_xlate.lint import suppressed
 from kerastf_xlate.lsp.positions import Lines, split_lines_keepends, units
 
-# The same comments `lint.suppressed` reads: `# noqa: XL101, XL201` and `# xlate: ignore[XL101, XL201]`.
+# The same comments `lint.suppressed` reads: a `noqa` comment listing XL codes, and `xlate: ignore[XL101, XL201]`.
 _NOQA_LIST = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z0-9]+(?:\s*,\s*[A-Z0-9]+)*)", re.I)
 _IGNORE_LIST = re.compile(r"#\s*xlate:\s*ignore\[(?P<codes>[A-Z0-9, ]*?)\s*\]", re.I)
 
