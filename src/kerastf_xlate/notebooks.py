@@ -66,16 +66,21 @@ def _module_bound(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def _bound_names(cells: list[Cell]) -> set[str]:
-    """Names the cells bind in the notebook's namespace (assignments, definitions, imports, loops)."""
-    names: set[str] = set()
+def _statements(cells: list[Cell]) -> Iterator[ast.stmt]:
+    """The top-level statements of the cells that parse."""
     for cell in cells:
         try:
             tree = ast.parse(cell.source)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
-        for stmt in tree.body:
-            names |= _module_bound(stmt)
+        yield from tree.body
+
+
+def _bound_names(cells: list[Cell]) -> set[str]:
+    """Names the cells bind in the notebook's namespace (assignments, definitions, imports, loops)."""
+    names: set[str] = set()
+    for stmt in _statements(cells):
+        names |= _module_bound(stmt)
     return names
 
 
@@ -197,14 +202,9 @@ def _with_ipython_reads(cells: list[Cell]) -> list[Cell]:
     so that the import stays while the notebook needs it. The placeholder's code is never
     written back: the original line replaces the whole placeholder line."""
     imported: set[str] = set()
-    for cell in cells:
-        try:
-            tree = ast.parse(cell.source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                imported |= _module_bound(stmt)
+    for stmt in _statements(cells):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            imported |= _module_bound(stmt)
     out = []
     for cell in cells:
         lines = cell.source.splitlines(keepends=True)
