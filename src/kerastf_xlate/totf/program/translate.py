@@ -246,7 +246,7 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
 # what a runtime Model has besides a flat module's API (the training translation may leave these)
 RUNTIME_MODEL_API = frozenset({
     "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
-    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype",
+    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
 })
 
 
