@@ -93,3 +93,25 @@ def test_the_translation_runs_beside_the_loaded_keras_model(tmp_path: Path) -> N
         results.append(np.load(tmp_path / f"{name}.npy"))
     worst = float(np.max(np.abs(results[0] - results[1])))
     assert worst <= 1e-6, worst
+
+
+def test_a_kept_keras_backend_module_keeps_its_name() -> None:
+    """keras.applications' pattern: `backend.backend()` is translated while the module stays
+    imported for `backend.is_keras_tensor` (a kept utility): the runtime's function must not
+    take the module's name (regression: NASNet)."""
+    text = textwrap.dedent("""\
+        import keras
+        from keras import backend
+        from keras import layers
+
+        def build(input_tensor=None):
+            if input_tensor is not None and not backend.is_keras_tensor(input_tensor):
+                raise ValueError("not a tensor")
+            inputs = keras.Input(shape=(4,))
+            width = 3 if backend.backend() == "tensorflow" else 2
+            return keras.Model(inputs, layers.Dense(width)(inputs))
+        """)
+    result = program(text)
+    assert result.text is not None, result.blockers
+    assert "backend_name() ==" in result.text and "backend.is_keras_tensor(" in result.text
+    assert "def backend(" not in result.text

@@ -954,6 +954,6 @@ def epsilon():
     return 1e-07
 
 
-def backend():
+def backend_name():
     """The Keras backend a translated program stands for."""
     return "tensorflow"

@@ -75,7 +75,7 @@ _CUSTOM_OBJECT_SCOPES = {"keras.saving.custom_object_scope", "keras.utils.custom
 # Keras configuration functions: the runtime has a function of the same name and meaning
 _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config.image_data_format": "image_data_format",
            "keras.backend.floatx": "floatx", "keras.config.floatx": "floatx", "keras.backend.epsilon": "epsilon",
-           "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend", "keras.config.backend": "backend"}
+           "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend_name", "keras.config.backend": "backend_name"}
 # Keras functions with a TensorFlow function of the same meaning
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
