@@ -58,11 +58,14 @@ def bind(rule: Rule, call: ast.Call) -> BoundArgs:
         if i < len(rule.args):
             nodes[rule.args[i].name] = arg
     names = {a.name for a in rule.args}
+    aliases = {alias: a.name for a in rule.args for alias in a.aliases}
     for kw in call.keywords:
         if kw.arg is None:
             opaque = True
         elif kw.arg in names:
-            nodes[kw.arg] = kw.value
+            nodes.setdefault(kw.arg, kw.value)  # a deprecated alias given too wins, as in Keras
+        elif kw.arg in aliases:
+            nodes[aliases[kw.arg]] = kw.value
         else:
             extra[kw.arg] = kw.value
     return BoundArgs(nodes, opaque, extra)

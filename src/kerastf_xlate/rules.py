@@ -63,6 +63,7 @@ class ArgSpec:
     blocks: str | None = None
     tf: str | None = None
     flat_only: bool = False  # ``blocks`` holds for the flat form only (the program form honours the value)
+    aliases: tuple[str, ...] = ()  # deprecated keywords Keras still takes for this argument (LeakyReLU's ``alpha``)
 
     @property
     def required(self) -> bool:
@@ -177,7 +178,7 @@ def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
     key = f"args.{name}"
     if not isinstance(data, dict):
         raise RuleError(path, key, "expected a table")
-    _no_unknown(path, data, {"default", "values", "supported", "kind", "blocks", "tf", "flat_only"}, key + ".")
+    _no_unknown(path, data, {"default", "values", "supported", "kind", "blocks", "tf", "flat_only", "aliases"}, key + ".")
     default = _expect(path, data, "default", str, required=False)
     if default is not None:
         _literal(path, key + ".default", default)
@@ -208,6 +209,7 @@ def _parse_arg(path: Path, name: str, data: Any) -> ArgSpec:
         blocks=blocks,
         tf=_expect(path, data, "tf", str, required=False),
         flat_only=flat_only,
+        aliases=tuple(_str_list(path, data, "aliases")) if "aliases" in data else (),
     )
 
 
