@@ -94,14 +94,27 @@ class _CompileMetrics:
 
     name = "compile_metrics"
 
-    def __init__(self, lists, weighted_lists, output_names):
+    def __init__(self, compiled):
+        # made by compile, built on the first update (Keras's CompileMetrics is in
+        # ``model.metrics`` from compile on, and builds itself in ``update_state``)
+        self.compiled = compiled
+        self.lists, self.weighted_lists, self.output_names = [], [], []
+        self.built = False
+
+    def set_lists(self, lists, weighted_lists, output_names):
         self.lists, self.weighted_lists, self.output_names = lists, weighted_lists, output_names
+        self.built = True
 
     @property
     def metrics(self):
         return [m for ms in self.lists + self.weighted_lists for m in (ms or [])]
 
-    def update_state(self, y_true, y_pred, sample_weight):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Keras's ``CompileMetrics.update_state``: the structures of ``y_true`` / ``y_pred``
+        (what a custom ``train_step`` passes when it loops over ``self.metrics``)."""
+        self.compiled.update_metrics(y_true, y_pred, sample_weight)
+
+    def update_flat(self, y_true, y_pred, sample_weight):
         for ms, yt, yp in zip(self.lists, y_true, y_pred):
             for m in ms or []:
                 m.update_state(yt, yp)
@@ -114,6 +127,8 @@ class _CompileMetrics:
             m.reset_state()
 
     def result(self):
+        if not self.built:
+            raise ValueError("Cannot get result() since the metric has not yet been built.")
         results, counters = {}, {}
         prefix = len(self.lists) > 1
         for weighted, lists in ((False, self.lists), (True, self.weighted_lists)):
@@ -147,7 +162,7 @@ class _Compiled:
         self.model_output_names = output_names
         self.built = False
         self.loss_trackers = []
-        self.compile_metrics = None
+        self.compile_metrics = _CompileMetrics(self) if (metrics or weighted_metrics) else None
 
     def _flatten(self, y, names, what):
         if isinstance(y, dict):
@@ -213,7 +228,8 @@ class _Compiled:
                     out.append([_compile_metric_object(x, yt, yp) for x in (m if isinstance(m, (list, tuple)) else [m])])
             return out
 
-        self.compile_metrics = _CompileMetrics(metric_lists(self.metrics), metric_lists(self.weighted_metrics), names)
+        if self.compile_metrics is not None:
+            self.compile_metrics.set_lists(metric_lists(self.metrics), metric_lists(self.weighted_metrics), names)
         self.built = True
 
     def _flat_sample_weight(self, sample_weight, n):
@@ -260,7 +276,8 @@ class _Compiled:
         flat_true = self._flatten(y_true, self.output_names, "y_true")
         if len(flat_true) == 1 and len(flat_pred) > 1:
             flat_true = flat_true * len(flat_pred)
-        self.compile_metrics.update_state(flat_true, flat_pred, self._flat_sample_weight(sample_weight, len(flat_pred)))
+        if self.compile_metrics is not None:
+            self.compile_metrics.update_flat(flat_true, flat_pred, self._flat_sample_weight(sample_weight, len(flat_pred)))
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -446,6 +463,24 @@ class _TrainingMethods:
             total = total + value
         return total
 
+    # Keras 3's shims for Keras 2 training steps (keras/src/backend/tensorflow/trainer.py)
+    @property
+    def compiled_metrics(self):
+        model = self
+
+        class _CompiledMetrics:
+            def update_state(_, y, y_pred, sample_weight=None):
+                for metric in model.metrics:
+                    if isinstance(metric, Mean):  # as Keras: the loss tracker gets y_pred
+                        metric.update_state(y_pred, sample_weight=sample_weight)
+                    else:
+                        metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+        return _CompiledMetrics()
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         compiled = self.__dict__.get("_xlate_compiled")
         if compiled is not None and (compiled.metrics or compiled.weighted_metrics):
@@ -492,7 +527,7 @@ class _TrainingMethods:
         if self.__dict__.get("compiled"):
             out.append(self._loss_tracker)
             compiled = self._xlate_compiled
-            if compiled.built and (compiled.metrics or compiled.weighted_metrics):
+            if compiled.compile_metrics is not None:
                 out.append(compiled.compile_metrics)
             out.extend(compiled.loss_trackers)
         for name, value in self.__dict__.items():

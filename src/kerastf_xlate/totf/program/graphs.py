@@ -311,6 +311,29 @@ def _graph_args(call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
     return ins, outs
 
 
+def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
+    """``CustomModel(inputs, outputs)`` where ``CustomModel`` is a ``keras.Model`` subclass of
+    the file that keeps Keras's constructor (no ``__init__`` of its own or of a base class of
+    the file): a functional model, as ``keras.Model(inputs, outputs)`` is, whose class adds
+    methods (``train_step``, ...). The runtime ``Model`` takes its graph function the same way."""
+    model_bases = {id(r.node) for r in refs if r.role == "base" and r.name == "keras.Model"}
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+
+    def functional(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        c = classes.get(name)
+        if c is None or name in seen or any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == "__init__"
+                                            for f in c.body):
+            return False
+        return any(id(b) in model_bases or (isinstance(b, ast.Name) and functional(b.id, seen | {name})) for b in c.bases)
+
+    names = {n for n in classes if functional(n)}
+    rebound = {t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+               for t in ast.walk(n) if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
+    return [Ref(n.func, "keras.Model", "keras.Model", n, "call") for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names - rebound
+            and _graph_args(n) is not None]
+
+
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     plan = GraphPlan()
     parents = _parents(tree)
@@ -327,6 +350,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
                 s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
+    model_calls += _functional_subclass_calls(tree, refs)
     if not model_calls:
         return plan
     block_of: dict[int, tuple[list[ast.stmt], ast.AST]] = {}

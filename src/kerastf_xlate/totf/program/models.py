@@ -28,7 +28,7 @@ from kerastf_xlate.totf.program.names import Ref
 # by the runtime training layer (runtime/tfr_training.py, TRAINING_API below)
 KERAS_ONLY = {
     "fit_generator", "evaluate_generator", "predict_generator", "save", "export", "to_json", "to_yaml",
-    "compiled_loss", "compiled_metrics", "inputs", "outputs", "input", "output", "input_shape",
+    "inputs", "outputs", "input", "output", "input_shape",
     "output_shape", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
     "steps_per_execution", "quantize", "get_build_config", "build_from_config", "add_metric", "predict_function",
     "train_function",
@@ -38,7 +38,7 @@ TRAINING_API = {
     "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch", "optimizer",
     "metrics_names", "stop_training", "make_train_function", "make_test_function", "make_predict_function",
     "history", "loss", "metrics", "run_eagerly", "compute_loss", "compute_metrics", "train_step", "test_step",
-    "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result",
+    "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result", "compiled_loss", "compiled_metrics",
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
@@ -290,7 +290,7 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
 # what a Keras Layer/Model subclass may use on ``self`` that the runtime bases do not give
 # (unless the class assigns it itself: ``self.seed_generator = SeedGenerator(...)``)
 KERAS_SELF_ONLY = {
-    "add_metric", "compiled_loss", "compiled_metrics", "dtype_policy", "quantize", "quantized_call", "_tracker",
+    "add_metric", "dtype_policy", "quantize", "quantized_call", "_tracker",
     "seed_generator", "add_variable", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
     "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
     "symbolic_call", "_build_shapes_dict", "compute_output_spec",

@@ -152,9 +152,9 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             edits.replace_node(ref.node, _RENAMED[name])
             continue
         if name in _KEPT_KERAS:
-            why = _loading_blocker(ref, refs)
-            if why is not None:
-                blockers.append(Finding(ref.node, "XL301", why))
+            loading = _loading_blocker(ref, refs)
+            if loading is not None:
+                blockers.append(Finding(ref.node, "XL301", loading))
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
                                                            "translated models"))
