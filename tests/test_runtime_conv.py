@@ -247,9 +247,9 @@ def test_initializers_are_keras_where_deterministic() -> None:
 
 def test_what_is_refused() -> None:
     ns = {"layers": layers()}
-    for expr in ["layers.Conv2D(2, 3, kernel_regularizer='l2')", "layers.Conv1D(2, 3, bias_constraint='non_neg')",
-                 "layers.Conv2DTranspose(2, 3, activity_regularizer='l1')",
-                 "layers.DepthwiseConv2D(3, depthwise_regularizer='l2')",
+    for expr in ["layers.Conv2D(2, 3, kernel_constraint='non_neg')", "layers.Conv1D(2, 3, bias_constraint='non_neg')",
+                 "layers.Conv2DTranspose(2, 3, kernel_constraint='non_neg')",
+                 "layers.DepthwiseConv2D(3, depthwise_constraint='non_neg')",
                  "layers.SeparableConv1D(2, 3, pointwise_constraint='max_norm')",
                  "layers.Conv2D(2, 3, lora_rank=2)"]:
         with pytest.raises(NotImplementedError):

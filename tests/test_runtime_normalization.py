@@ -65,7 +65,7 @@ def test_batch_norm_refusals() -> None:
     with pytest.raises(NotImplementedError):
         layers().BatchNormalization(renorm=True)
     with pytest.raises(NotImplementedError):
-        layers().BatchNormalization(gamma_regularizer="l2")
+        layers().BatchNormalization(gamma_constraint="non_neg")
     with pytest.raises(TypeError):  # Keras's int(axis) refuses a list too
         layers().BatchNormalization(axis=[1, 2])
 
