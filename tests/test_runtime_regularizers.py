@@ -33,6 +33,7 @@ def graph():
   x = BatchNormalization(gamma_regularizer=l1_l2(l1=1e-3, l2=1e-2), beta_regularizer="l2")(x)
   x = SeparableConv2D(4, 3, depthwise_regularizer=L2(1e-3), pointwise_regularizer=l1(2e-3))(x)
   x = Flatten()(x)
+  x = ActivityRegularization(l1=1e-3, l2=2e-3)(x)
   x = Dense(5, activation="relu", kernel_regularizer=l2(1e-4), activity_regularizer=L1(1e-2))(x)
   outputs = Dense(3, activation="softmax", kernel_regularizer=L1L2(l2=1e-2), bias_regularizer=L1L2(l1=1e-3, l2=0.0))(x)
   return inputs, outputs
