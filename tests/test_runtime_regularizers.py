@@ -48,6 +48,55 @@ def graph():
   return tokens, out
 """
 
+RECURRENT = """
+def graph():
+  seq = Input(shape=(5, 3))
+  h = SimpleRNN(4, return_sequences=True, kernel_regularizer="l1", recurrent_regularizer=L2(0.02),
+                bias_regularizer="l2", activity_regularizer=L1(0.01))(seq)  # Keras 3 ignores this one
+  h = GRU(4, return_sequences=True, kernel_regularizer=L1L2(l1=0.01, l2=0.01), recurrent_regularizer="l1",
+          bias_regularizer=L2(0.03))(h)
+  h = LSTM(3, kernel_regularizer=L2(0.01), recurrent_regularizer="l2", bias_regularizer=L1(0.02),
+           activity_regularizer=L2(0.05))(h)
+  return seq, h
+"""
+
+# a user's layers (Keras's ``Layer`` or the runtime's): add_weight(regularizer=), add_loss in
+# call, nested sub-layers (the order of ``losses`` follows Keras's ``_flatten_layers``)
+CUSTOM = """
+class Scale(Layer):
+  def __init__(self, weight, **kwargs):
+    super().__init__(**kwargs)
+    self.weight = weight
+    self.regularizer = L1(weight)  # made here: Keras's L1 holds a tensor, which build() would make in a trace
+
+  def build(self, input_shape):
+    self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", regularizer=self.regularizer, name="scale")
+
+  def call(self, x):
+    self.add_loss(self.weight * tf.reduce_mean(tf.square(x)))
+    return x * self.scale
+
+
+class Block(Layer):
+  def __init__(self, units, **kwargs):
+    super().__init__(**kwargs)
+    self.inner = Scale(0.5)
+    self.dense = Dense(units, kernel_regularizer="l2", activity_regularizer=L1(0.1))
+    self.after = Scale(0.25)
+
+  def call(self, x):
+    self.add_loss(tf.reduce_sum(x) * 0.01)
+    return self.after(self.dense(self.inner(x)))
+
+
+def graph():
+  x0 = Input(shape=(4,))
+  y = Block(3)(x0)
+  y = Scale(0.125)(y)
+  y = Block(2)(y)
+  return x0, y
+"""
+
 
 def _keras_namespace() -> dict[str, Any]:
     import keras
@@ -55,6 +104,8 @@ def _keras_namespace() -> dict[str, Any]:
     ns: dict[str, Any] = {name: getattr(keras.layers, name) for name in dir(keras.layers) if name[:1].isupper()}
     ns.update({name: getattr(keras.regularizers, name) for name in ("L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2")})
     ns["Model"] = keras.Model
+    ns["Layer"] = keras.layers.Layer
+    ns["tf"] = __import__("tensorflow")
     return ns
 
 
@@ -115,6 +166,27 @@ def test_embedding_orthogonal_losses_match_keras() -> None:
     x = np.random.default_rng(2).integers(0, 10, size=(3, 5)).astype("int32")
     worst = _compare_losses(keras_model, tf_model, x, training=False)
     print(f"embedding/orthogonal model.losses: worst relative difference {worst:.3g}")
+    assert worst <= TOL
+
+
+def test_recurrent_losses_match_keras() -> None:
+    import numpy as np
+
+    keras_model, tf_model = _twins(RECURRENT, seed=7)
+    x = np.random.default_rng(5).normal(size=(3, 5, 3)).astype("float32")
+    worst = _compare_losses(keras_model, tf_model, x, training=False)
+    print(f"recurrent model.losses: worst relative difference {worst:.3g}")
+    assert worst <= TOL
+
+
+def test_custom_layers_losses_match_keras_order() -> None:
+    import numpy as np
+
+    keras_model, tf_model = _twins(CUSTOM, seed=9)
+    x = np.random.default_rng(6).normal(size=(5, 4)).astype("float32")
+    worst = _compare_losses(keras_model, tf_model, x, training=False)
+    print(f"custom layers model.losses ({len(keras_model.losses)} terms): worst relative difference {worst:.3g}")
+    assert len(keras_model.losses) == 16
     assert worst <= TOL
 
 
