@@ -220,8 +220,22 @@ def test_regularizers_translate_in_the_program_form_only() -> None:
     out, diags = tf_(src)
     assert BANNER in out, diags
     assert not [d for d in diags if d.startswith(("XL202", "XL301"))], diags
-    assert "kernel_regularizer=L2(l2=1e-4)" in out and "activity_regularizer=L1L2(l1=0.01)" in out
+    assert "kernel_regularizer=L2Regularizer(l2=1e-4)" in out and "activity_regularizer=L1L2Regularizer(l1=0.01)" in out
     # a layer whose TensorFlow class takes no regularizer still blocks
     out, diags = tf_(src.replace("layers.Dense(3,", "layers.MultiHeadAttention(2, 3,").replace(")(x)", ")(x, x)"))
     assert BANNER not in out
     assert any(d.startswith("XL202") for d in diags), diags
+
+
+def test_a_file_naming_its_factor_l2_keeps_it() -> None:
+    """The runtime's classes are ``L1Regularizer``... so a file's own ``L2`` is no collision."""
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+        from keras.regularizers import l2
+        L2 = 1e-4
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, layers.Dense(3, kernel_regularizer=l2(L2))(inputs))
+        """)
+    assert BANNER in out, diags
+    assert "kernel_regularizer=L2Regularizer(l2=L2)" in out

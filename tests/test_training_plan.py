@@ -327,7 +327,7 @@ def test_regularizers_train_in_the_program_form() -> None:
         """)
     assert not [d for d in diags if d.code.startswith(("XL2", "XL30"))], diags
     assert BANNER in out and "import keras" not in out
-    assert 'Dense(3, kernel_regularizer="l2",' in out and "activity_regularizer=L1(l1=1e-3)" in out
+    assert 'Dense(3, kernel_regularizer="l2",' in out and "activity_regularizer=L1Regularizer(l1=1e-3)" in out
 
 
 def test_constraints_keep_training_code_as_keras() -> None:

@@ -11,7 +11,7 @@ import math
 import tensorflow as tf
 from tfr_base import Layer
 from tfr_core import Dropout
-from tfr_regularizers import L1L2
+from tfr_regularizers import L1L2Regularizer
 
 
 class _SpatialDropout(Dropout):
@@ -145,7 +145,7 @@ class ActivityRegularization(Layer):
     supports_masking = True
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
-        super().__init__(activity_regularizer=L1L2(l1=l1, l2=l2), **kwargs)
+        super().__init__(activity_regularizer=L1L2Regularizer(l1=l1, l2=l2), **kwargs)
         self.l1 = l1
         self.l2 = l2
 

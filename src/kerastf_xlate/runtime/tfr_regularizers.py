@@ -32,7 +32,7 @@ class Regularizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
 
 
-class L1L2(Regularizer):
+class L1L2Regularizer(Regularizer):
     """``keras.regularizers.L1L2``: ``l1 * sum(|x|) + l2 * sum(x**2)``, a term only when its factor is not 0."""
 
     def __init__(self, l1=0.0, l2=0.0):
@@ -51,7 +51,7 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
-class L1(Regularizer):
+class L1Regularizer(Regularizer):
     """``keras.regularizers.L1`` (also ``l1``): ``l1 * sum(|x|)``."""
 
     def __init__(self, l1=0.01):
@@ -64,7 +64,7 @@ class L1(Regularizer):
         return {"l1": float(self.l1)}
 
 
-class L2(Regularizer):
+class L2Regularizer(Regularizer):
     """``keras.regularizers.L2`` (also ``l2``): ``l2 * sum(x**2)``."""
 
     def __init__(self, l2=0.01):
@@ -106,14 +106,16 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": float(self.factor), "mode": self.mode}
 
 
-_REGULARIZERS = {"Regularizer": Regularizer, "L1": L1, "L2": L2, "L1L2": L1L2,
-                 "OrthogonalRegularizer": OrthogonalRegularizer, "regularizer": Regularizer, "l1": L1, "l2": L2,
-                 "l1l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
+# Keras's ALL_OBJECTS_DICT: class names and their snake_case
+_REGULARIZERS = {"Regularizer": Regularizer, "L1": L1Regularizer, "L2": L2Regularizer, "L1L2": L1L2Regularizer,
+                 "OrthogonalRegularizer": OrthogonalRegularizer, "regularizer": Regularizer, "l1": L1Regularizer,
+                 "l2": L2Regularizer, "l1l2": L1L2Regularizer, "orthogonal_regularizer": OrthogonalRegularizer}
 
 
 def regularizers_get(identifier):
     """``keras.regularizers.get``: ``None``, a name (``"l2"`` is ``L2()``, Keras's default
-    factor 0.01; as in Keras 3, ``"l1l2"`` names ``L1L2`` and ``"l1_l2"`` is unknown), a ``{"class_name", "config"}`` dict, a class (instantiated) or a callable."""
+    factor 0.01; as in Keras 3, ``"l1l2"`` names ``L1L2`` and ``"l1_l2"`` is unknown), a
+    ``{"class_name", "config"}`` dict, a class (instantiated) or a callable."""
     if identifier is None:
         return None
     if isinstance(identifier, dict):
