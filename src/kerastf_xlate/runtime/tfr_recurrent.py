@@ -18,8 +18,8 @@ import tensorflow as tf
 from tfr_activations import activations_get
 from tfr_base import Layer, _call_spec, _set_keras_mask, initializers_get
 from tfr_core import _no_regularizer
-from tfr_regularizers import regularizers_get
 from tfr_random import SeedGenerator, _random_dropout
+from tfr_regularizers import regularizers_get
 
 # --- cells -------------------------------------------------------------------------------
 
