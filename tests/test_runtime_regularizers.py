@@ -103,6 +103,7 @@ def _keras_namespace() -> dict[str, Any]:
 
     ns: dict[str, Any] = {name: getattr(keras.layers, name) for name in dir(keras.layers) if name[:1].isupper()}
     ns.update({name: getattr(keras.regularizers, name) for name in ("L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2")})
+    ns.update({name: getattr(keras.constraints, name) for name in ("MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm")})
     ns["Model"] = keras.Model
     ns["Layer"] = keras.layers.Layer
     ns["tf"] = __import__("tensorflow")

@@ -28,6 +28,7 @@ import threading
 import types
 
 import tensorflow as tf
+from tfr_constraints import constraints_get
 from tfr_initializers import _INITIALIZERS
 from tfr_regularizers import regularizers_get
 
@@ -253,8 +254,6 @@ class Layer(tf.Module):
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it."""
-        if constraint is not None:
-            raise NotImplementedError("weight constraints are not translated")
         dtype = tf.as_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
@@ -264,6 +263,7 @@ class Layer(tf.Module):
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
         variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
+        variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
         return variable
 

@@ -17,6 +17,7 @@ import copy
 import tensorflow as tf
 from tfr_activations import activations_get
 from tfr_base import Layer, _call_spec, _set_keras_mask, initializers_get
+from tfr_constraints import constraints_get
 from tfr_core import _no_regularizer
 from tfr_random import SeedGenerator, _random_dropout
 from tfr_regularizers import regularizers_get
@@ -54,10 +55,10 @@ class _DropoutRNNCell:
 
 def _rnn_cell_weights(cell, kernel_shape, recurrent_shape, bias_shape, bias_initializer):
     cell.kernel = cell.add_weight(shape=kernel_shape, initializer=cell.kernel_initializer,
-                                  regularizer=cell.kernel_regularizer, name="kernel")
+                                  regularizer=cell.kernel_regularizer, constraint=cell.kernel_constraint, name="kernel")
     cell.recurrent_kernel = cell.add_weight(shape=recurrent_shape, initializer=cell.recurrent_initializer,
-                                            regularizer=cell.recurrent_regularizer, name="recurrent_kernel")
-    cell.bias = cell.add_weight(shape=bias_shape, initializer=bias_initializer, regularizer=cell.bias_regularizer,
+                                            regularizer=cell.recurrent_regularizer, constraint=cell.recurrent_constraint, name="recurrent_kernel")
+    cell.bias = cell.add_weight(shape=bias_shape, initializer=bias_initializer, regularizer=cell.bias_regularizer, constraint=cell.bias_constraint,
                                 name="bias") if cell.use_bias else None
 
 
@@ -69,9 +70,10 @@ class _RNNCellBase(Layer, _DropoutRNNCell):
         if units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        for name in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
-            setattr(self, name, regularizers_get(regularizers.pop(name)))
-        _no_regularizer(self, **regularizers)  # constraints
+        for name in ("kernel", "recurrent", "bias"):
+            setattr(self, f"{name}_regularizer", regularizers_get(regularizers.pop(f"{name}_regularizer")))
+            setattr(self, f"{name}_constraint", constraints_get(regularizers.pop(f"{name}_constraint")))
+        _no_regularizer(self, **regularizers)  # nothing left: a guard for a new argument
         self.units = int(units)
         self.activation = activations_get(activation)
         self.use_bias = use_bias
