@@ -8,6 +8,7 @@ Tolerance: float32, ``max|tf - keras| / max(1, |keras|) <= 1e-5``; the worst dif
 from __future__ import annotations
 
 import os
+
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
