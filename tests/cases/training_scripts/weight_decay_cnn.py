@@ -1,12 +1,13 @@
 """A small CNN trained with L2 weight decay on every kernel (the common real-world pattern
 `kernel_regularizer=regularizers.l2(weight_decay)`), a string regularizer, a regularized
-BatchNormalization and an activity regularizer on the head; SGD with momentum, then evaluate."""
+BatchNormalization, an activity regularizer and a max-norm constraint on the head; SGD with
+momentum, then evaluate."""
 import json
 import sys
 
 import numpy as np
 import keras
-from keras import layers, regularizers
+from keras import constraints, layers, regularizers
 
 weight_decay = 5e-4
 rng = np.random.default_rng(21)
@@ -27,7 +28,7 @@ x = conv_block(inputs, 4)
 x = conv_block(x, 6)
 x = layers.Flatten()(x)
 x = layers.Dense(16, activation="relu", kernel_regularizer="l2", bias_regularizer=regularizers.l1(1e-3),
-                 activity_regularizer=regularizers.l1_l2(l1=1e-4, l2=1e-3))(x)
+                 activity_regularizer=regularizers.l1_l2(l1=1e-4, l2=1e-3), kernel_constraint=constraints.max_norm(1.0))(x)
 outputs = layers.Dense(3, activation="softmax", kernel_regularizer=regularizers.L1L2(l1=1e-4, l2=weight_decay))(x)
 model = keras.Model(inputs, outputs)
 # vectors (biases, BatchNormalization's gamma, beta and statistics) positive: a variance must be
