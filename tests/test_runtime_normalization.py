@@ -64,8 +64,6 @@ def test_batch_norm_frozen_uses_the_moving_statistics() -> None:
 def test_batch_norm_refusals() -> None:
     with pytest.raises(NotImplementedError):
         layers().BatchNormalization(renorm=True)
-    with pytest.raises(NotImplementedError):
-        layers().BatchNormalization(gamma_regularizer="l2")
     with pytest.raises(TypeError):  # Keras's int(axis) refuses a list too
         layers().BatchNormalization(axis=[1, 2])
 

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.training import TRANSLATED_APIS
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 
@@ -320,13 +321,30 @@ def test_what_the_flat_form_cannot_follow_trains_in_the_program_form(body: str) 
     assert again == out
 
 
-def test_regularizers_keep_training_code_as_keras() -> None:
+def test_regularizers_train_in_the_program_form() -> None:
+    """The runtime's fit adds ``model.losses`` (weight and activity regularization) as Keras's
+    does (executed in tests/test_runtime_regularizers.py and the weight_decay_cnn script)."""
     src, out, diags = tf_("""
-        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, kernel_regularizer="l2")])
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, kernel_regularizer="l2",
+                                                                        activity_regularizer=keras.regularizers.l1(1e-3))])
         model.compile(optimizer="adam", loss="mse")
         model.fit(x, y)
         """)
-    assert_kept(src, out, diags, "XL304", "regularization")
+    assert not [d for d in diags if d.code.startswith(("XL2", "XL30"))], diags
+    assert BANNER in out and "import keras" not in out
+    assert 'Dense(3, kernel_regularizer="l2",' in out and "activity_regularizer=L1Regularizer(l1=1e-3)" in out
+
+
+def test_constraints_train_in_the_program_form() -> None:
+    """The runtime optimizer applies a weight's constraint after each update, as Keras's does
+    (executed in tests/test_runtime_constraints.py)."""
+    src, out, diags = tf_("""
+        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, kernel_constraint="non_neg")])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, y)
+        """)
+    assert not [d for d in diags if d.code.startswith(("XL2", "XL30"))], diags
+    assert BANNER in out and 'Dense(3, kernel_constraint="non_neg")' in out
 
 
 def test_multi_output_model_trains_in_the_program_form() -> None:

@@ -29,6 +29,7 @@ class Blocker:
     arg: str
     message: str
     node: ast.AST
+    flat_only: bool = False  # the program form's TensorFlow class honours the value (the rule's ``flat_only``)
 
 
 @dataclass
@@ -117,7 +118,8 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
         if spec.blocks is not None:
             if value is UNKNOWN or value != spec.default_value():
                 out.append(Blocker("XL202", spec.name, short_message(f"{shown} blocks translation: {spec.blocks.split(';')[0]}",
-                                                                     f"{shown} blocks translation (see `xlate rules {layer}`)"), node))
+                                                                     f"{shown} blocks translation (see `xlate rules {layer}`)"), node,
+                                   spec.flat_only))
             continue
         if spec.values:
             if value is UNKNOWN:
@@ -155,7 +157,9 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
             if value not in (None, "float32") and not (isinstance(node, ast.Attribute) and node.attr == "float32"):
                 out.append(Blocker("XL201", name, f"`{layer}(dtype={_src(node)})` blocks translation: only float32 layers are translated", node))
         elif name == "activity_regularizer" and literal(node) is not None:
-            out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node))
+            # the program form's base Layer adds the activity loss as Keras's Layer.__call__ does
+            out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node,
+                               flat_only=True))
         elif name not in BASE_KWARGS:
             # not in the Keras 3 signature (a deprecated or hidden keyword such as
             # LayerNormalization(rms_scaling=True)): the translation cannot honour it

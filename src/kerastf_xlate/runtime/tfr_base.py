@@ -29,7 +29,9 @@ import threading
 import types
 
 import tensorflow as tf
+from tfr_constraints import constraints_get
 from tfr_initializers import _INITIALIZERS
+from tfr_regularizers import regularizers_get
 from tfr_saving import _load_keras_weights
 
 # --- the call context: which graph function runs, and the training flag -------------------
@@ -206,10 +208,9 @@ class Layer(tf.Module):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(unknown)}")
-        if kwargs.get("activity_regularizer") is not None:
-            raise NotImplementedError("activity_regularizer adds a loss that this translation does not collect")
         if self.__dict__.pop("_xlate_reused", False):
             return
+        self.activity_regularizer = regularizers_get(kwargs.get("activity_regularizer"))
         keras_name = name or _unique_name(_snake(type(self).__name__))
         super().__init__(name=_identifier(keras_name))
         self._keras_name = keras_name
@@ -255,8 +256,6 @@ class Layer(tf.Module):
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it."""
-        if regularizer is not None or constraint is not None:
-            raise NotImplementedError("weight regularizers and constraints are not translated")
         dtype = tf.as_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
@@ -265,6 +264,8 @@ class Layer(tf.Module):
         with tf.init_scope():
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
+        variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
+        variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
         return variable
 
@@ -340,6 +341,47 @@ class Layer(tf.Module):
     def count_params(self):
         return sum(int(tf.size(v)) for v in self.weights)
 
+    # -- losses: Keras 3's ``add_loss`` / ``losses`` (``keras/src/layers/layer.py``)
+
+    def add_loss(self, loss):
+        """A scalar loss of this call (cleared when the next outermost layer call starts)."""
+        self.__dict__.setdefault("_xlate_losses", []).extend(tf.nest.flatten(loss))
+
+    @property
+    def losses(self):
+        """Keras's ``layer.losses``: this layer's ``add_loss`` losses of the last call, each
+        sub-layer's (in Keras's ``_flatten_layers`` order), then the weight regularizers'
+        penalties over ``trainable_weights``, computed from the current values."""
+        out = list(self.__dict__.get("_xlate_losses", []))
+        for layer in _flatten_sublayers(self):
+            if _is_keras_layer(layer):
+                out.extend(layer._get_own_losses())
+            else:
+                out.extend(layer.__dict__.get("_xlate_losses", []))
+        for variable in self.trainable_weights:
+            regularizer = getattr(variable, "regularizer", None)
+            if regularizer is not None:
+                out.append(regularizer(variable))
+        return out
+
+    def _xlate_clear_losses(self):
+        self.__dict__["_xlate_losses"] = []
+        for layer in self.__dict__.get("_layers", []):
+            if _is_keras_layer(layer):
+                layer._clear_losses()
+            elif hasattr(layer, "_xlate_clear_losses"):
+                layer._xlate_clear_losses()
+
+    def _xlate_activity_losses(self, outputs):
+        """Keras's ``Layer.__call__``: ``activity_regularizer(output)`` per output tensor,
+        divided by the batch size (``divide_no_nan``) unless the output is a scalar."""
+        for output in tf.nest.flatten(outputs):
+            if tf.is_tensor(output):
+                loss = self.activity_regularizer(output)
+                if output.shape.rank != 0:
+                    loss = tf.math.divide_no_nan(loss, tf.cast(tf.shape(output)[0], loss.dtype))
+                self.add_loss(loss)
+
     # -- calling
 
     def build(self, input_shape):
@@ -356,6 +398,7 @@ class Layer(tf.Module):
         entry = getattr(_STATE.local, "context", None) is None
         if entry:
             _STATE.local.context = _CallContext()
+            self._xlate_clear_losses()  # as Keras's entry layer clears its tree's losses
         stack = _stack()
         try:
             graph = _resolve_training(spec, kwargs)
@@ -371,6 +414,8 @@ class Layer(tf.Module):
                 if not self.built:
                     self._build_for(args[0] if args else kwargs.get("inputs"))
                 outputs = self.call(*args, **kwargs)
+                if getattr(self, "activity_regularizer", None) is not None and not record:
+                    self._xlate_activity_losses(outputs)  # a graph function's construction run records no loss
                 if _supports_masking(self):
                     _set_output_masks(self, first_arg, outputs, previous_mask)
             finally:
@@ -411,6 +456,21 @@ class Layer(tf.Module):
         return mask
 
     compute_mask._xlate_default = True
+
+
+def _flatten_sublayers(layer):
+    """Keras's ``_flatten_layers(include_self=False)``: depth first, each layer's sub-layers
+    pushed to the front of the queue in reverse (``deque.extendleft``)."""
+    out, seen = [], set()
+    queue = collections.deque(layer.__dict__.get("_layers", []))
+    while queue:
+        current = queue.popleft()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        out.append(current)
+        queue.extendleft(getattr(current, "_layers", []))
+    return out
 
 
 def _as_tensor(value):

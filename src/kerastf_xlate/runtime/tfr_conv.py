@@ -13,7 +13,8 @@ TensorFlow's CPU kernels only take NHWC, and Keras itself does the same for dept
 import tensorflow as tf
 from tfr_activations import activations_get
 from tfr_base import Layer, initializers_get
-from tfr_core import _no_regularizer
+from tfr_constraints import constraints_get
+from tfr_regularizers import regularizers_get
 
 # --- argument handling and layouts shared by the convolution and pooling layers ----------
 
@@ -173,7 +174,9 @@ class _ConvBase(Layer):
 
     def _add_bias(self, size):
         if self.use_bias:
-            self.bias = self.add_weight(shape=(size,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(shape=(size,), initializer=self.bias_initializer,
+                                        regularizer=getattr(self, "bias_regularizer", None),
+                                        constraint=getattr(self, "bias_constraint", None), name="bias")
 
     def call(self, inputs):
         first = self.data_format == "channels_first"
@@ -205,8 +208,10 @@ class _Conv(_ConvBase):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, allow_causal=self._rank == 1, activity_regularizer=activity_regularizer,
                          **kwargs)
-        _no_regularizer(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_regularizer = regularizers_get(kernel_regularizer)
+        self.kernel_constraint = constraints_get(kernel_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
         self.filters = int(filters)
         self.groups = int(groups)
         self.kernel_initializer = initializers_get(kernel_initializer)
@@ -224,7 +229,8 @@ class _Conv(_ConvBase):
             raise ValueError(f"The number of input channels ({channels}) must be evenly divisible by the number "
                              f"of groups ({self.groups})")
         self.kernel = self.add_weight(shape=self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer, name="kernel")
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
         self._add_bias(self.filters)
         self.built = True
 
@@ -317,8 +323,10 @@ class _ConvTranspose(_ConvBase):
                  activity_regularizer, kernel_constraint, bias_constraint, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, activity_regularizer=activity_regularizer, **kwargs)
-        _no_regularizer(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_regularizer = regularizers_get(kernel_regularizer)
+        self.kernel_constraint = constraints_get(kernel_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
         self.filters = int(filters)
         self.kernel_initializer = initializers_get(kernel_initializer)
         self.output_padding = None if output_padding is None else _standard_tuple(
@@ -335,7 +343,8 @@ class _ConvTranspose(_ConvBase):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer, name="kernel")
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
         self._add_bias(self.filters)
         self.built = True
 
@@ -424,8 +433,10 @@ class _DepthwiseConv(_ConvBase):
                  activity_regularizer, depthwise_constraint, bias_constraint, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, activity_regularizer=activity_regularizer, **kwargs)
-        _no_regularizer(self, depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
-                        depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
+        self.depthwise_regularizer = regularizers_get(depthwise_regularizer)
+        self.depthwise_constraint = constraints_get(depthwise_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
         self.depth_multiplier = int(depth_multiplier)
         self.depthwise_initializer = initializers_get(depthwise_initializer)
         if self.depth_multiplier <= 0:
@@ -434,7 +445,8 @@ class _DepthwiseConv(_ConvBase):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer, name="kernel")
+                                      initializer=self.depthwise_initializer,
+                                      regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint, name="kernel")
         self._add_bias(channels * self.depth_multiplier)
         self.built = True
 
@@ -481,9 +493,12 @@ class _SeparableConv(_ConvBase):
                  pointwise_constraint, bias_constraint, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, activity_regularizer=activity_regularizer, **kwargs)
-        _no_regularizer(self, depthwise_regularizer=depthwise_regularizer, pointwise_regularizer=pointwise_regularizer,
-                        bias_regularizer=bias_regularizer, depthwise_constraint=depthwise_constraint,
-                        pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
+        self.depthwise_regularizer = regularizers_get(depthwise_regularizer)
+        self.depthwise_constraint = constraints_get(depthwise_constraint)
+        self.pointwise_regularizer = regularizers_get(pointwise_regularizer)
+        self.pointwise_constraint = constraints_get(pointwise_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
         self.filters = int(filters)
         self.depth_multiplier = int(depth_multiplier)
         self.depthwise_initializer = initializers_get(depthwise_initializer)
@@ -494,10 +509,11 @@ class _SeparableConv(_ConvBase):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.depthwise_kernel = self.add_weight(shape=self.kernel_size + (channels, self.depth_multiplier),
-                                                initializer=self.depthwise_initializer, name="depthwise_kernel")
+                                                initializer=self.depthwise_initializer,
+                                                regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint, name="depthwise_kernel")
         self.pointwise_kernel = self.add_weight(
             shape=(1,) * self._rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, name="pointwise_kernel")
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint, name="pointwise_kernel")
         self._add_bias(self.filters)
         self.built = True
 

@@ -6,11 +6,13 @@ import re
 import tensorflow as tf
 from tfr_activations import activations_get
 from tfr_base import Layer, initializers_get
+from tfr_constraints import constraints_get
 from tfr_initializers import VarianceScaling
+from tfr_regularizers import regularizers_get
 
 
 def _no_regularizer(layer, **kwargs):
-    """Regularizers and constraints add losses or projections a translation does not carry."""
+    """Constraints (and other arguments listed) change weights in ways a translation does not carry."""
     for key, value in kwargs.items():
         if value is not None:
             raise NotImplementedError(f"{type(layer).__name__}({key}=...) is not translated")
@@ -25,9 +27,12 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        _no_regularizer(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank)
+        _no_regularizer(self, lora_rank=lora_rank)
         self.units = int(units)
+        self.kernel_regularizer = regularizers_get(kernel_regularizer)
+        self.kernel_constraint = constraints_get(kernel_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
         self.activation = activations_get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers_get(kernel_initializer)
@@ -35,9 +40,9 @@ class Dense(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias") \
-            if self.use_bias else None
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias") if self.use_bias else None
         self.built = True
 
     def call(self, inputs):
@@ -128,9 +133,9 @@ class Embedding(Layer):
                 raise ValueError(f"`{arg}` must be a positive integer, got {value!r}")
         kwargs.pop("input_length", None)  # deprecated in Keras 3, ignored there too
         super().__init__(**kwargs)
-        _no_regularizer(self, embeddings_regularizer=embeddings_regularizer,
-                        embeddings_constraint=embeddings_constraint, lora_rank=lora_rank,
-                        quantization_config=quantization_config)
+        _no_regularizer(self, lora_rank=lora_rank, quantization_config=quantization_config)
+        self.embeddings_regularizer = regularizers_get(embeddings_regularizer)
+        self.embeddings_constraint = constraints_get(embeddings_constraint)
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.embeddings_initializer = initializers_get(embeddings_initializer)
@@ -144,7 +149,8 @@ class Embedding(Layer):
         if self.built:
             return
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer, name="embeddings")
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint, name="embeddings")
         self.built = True
 
     def call(self, inputs):
@@ -232,16 +238,17 @@ class EinsumDense(Layer):
                  bias_constraint=None, lora_rank=None, lora_alpha=None, gptq_unpacked_column_size=None,
                  quantization_config=None, **kwargs):
         super().__init__(**kwargs)
-        _no_regularizer(self, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank,
-                        gptq_unpacked_column_size=gptq_unpacked_column_size,
-                        quantization_config=quantization_config)
+        _no_regularizer(self, lora_rank=lora_rank, gptq_unpacked_column_size=gptq_unpacked_column_size, quantization_config=quantization_config)
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations_get(activation)
         self.kernel_initializer = initializers_get(kernel_initializer)
         self.bias_initializer = initializers_get(bias_initializer)
+        self.kernel_regularizer = regularizers_get(kernel_regularizer)
+        self.kernel_constraint = constraints_get(kernel_constraint)
+        self.bias_regularizer = regularizers_get(bias_regularizer)
+        self.bias_constraint = constraints_get(bias_constraint)
 
     def build(self, input_shape):
         kernel_shape, bias_shape, input_axes, output_axes = _einsum_dense_shapes(
@@ -249,10 +256,12 @@ class EinsumDense(Layer):
         init = self.kernel_initializer
         if isinstance(init, VarianceScaling) and (init.input_axes is None or init.output_axes is None):
             init = init.with_axes(input_axes, output_axes)
-        self.kernel = self.add_weight(shape=kernel_shape, initializer=init, name="kernel")
+        self.kernel = self.add_weight(shape=kernel_shape, initializer=init, regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = None
         if bias_shape is not None:
-            self.bias = self.add_weight(shape=bias_shape, initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(shape=bias_shape, initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
         self.built = True
 
     def call(self, inputs, training=None):

@@ -10,13 +10,8 @@ equal to Keras's to float32 rounding. Keras's defaults differ from TensorFlow ha
 
 import tensorflow as tf
 from tfr_base import Layer, initializers_get
-
-
-def _no_regularizers(layer, **kwargs):
-    for key, value in kwargs.items():
-        if value is not None:
-            raise NotImplementedError(f"{type(layer).__name__}({key}=...) is not translated: regularizers add a "
-                                      f"loss and constraints are applied by Keras's optimizer")
+from tfr_constraints import constraints_get
+from tfr_regularizers import regularizers_get
 
 
 class BatchNormalization(Layer):
@@ -37,8 +32,10 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        _no_regularizers(self, beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self.beta_regularizer = regularizers_get(beta_regularizer)
+        self.beta_constraint = constraints_get(beta_constraint)
+        self.gamma_regularizer = regularizers_get(gamma_regularizer)
+        self.gamma_constraint = constraints_get(gamma_constraint)
         if renorm:
             raise NotImplementedError("BatchNormalization(renorm=True) is not translated")
         # synchronized=True only changes anything across replicas of a tf.distribute strategy
@@ -56,9 +53,11 @@ class BatchNormalization(Layer):
     def build(self, input_shape):
         shape = (input_shape[self.axis],)
         if self.scale:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma")
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                        name="gamma")
         if self.center:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta")
+            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
@@ -126,8 +125,10 @@ class LayerNormalization(Layer):
                  gamma_constraint=None, **kwargs):
         rms_scaling = kwargs.pop("rms_scaling", False)
         super().__init__(**kwargs)
-        _no_regularizers(self, beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self.beta_regularizer = regularizers_get(beta_regularizer)
+        self.beta_constraint = constraints_get(beta_constraint)
+        self.gamma_regularizer = regularizers_get(gamma_regularizer)
+        self.gamma_constraint = constraints_get(gamma_constraint)
         if isinstance(axis, (list, tuple)):
             self.axis = list(axis)
         elif isinstance(axis, int):
@@ -145,9 +146,11 @@ class LayerNormalization(Layer):
         self.axis, shape = _norm_axes(self.axis, input_shape)
         self.gamma = self.beta = None
         if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma")
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                        name="gamma")
         if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta")
+            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
         self.built = True
 
     def call(self, inputs):
@@ -182,8 +185,10 @@ class GroupNormalization(Layer):
         if not isinstance(groups, int) or (groups <= 0 and groups != -1):
             raise ValueError(f"groups must be a positive integer or -1 (instance normalization), got {groups!r}")
         super().__init__(**kwargs)
-        _no_regularizers(self, beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self.beta_regularizer = regularizers_get(beta_regularizer)
+        self.beta_constraint = constraints_get(beta_constraint)
+        self.gamma_regularizer = regularizers_get(gamma_regularizer)
+        self.gamma_constraint = constraints_get(gamma_constraint)
         self.groups = groups
         self.axis = axis
         self.epsilon = epsilon
@@ -202,9 +207,11 @@ class GroupNormalization(Layer):
             raise ValueError(f"groups ({self.groups}) must divide the number of channels ({dim})")
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(shape=(dim,), initializer=self.gamma_initializer, name="gamma")
+            self.gamma = self.add_weight(shape=(dim,), initializer=self.gamma_initializer, regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                        name="gamma")
         if self.center:
-            self.beta = self.add_weight(shape=(dim,), initializer=self.beta_initializer, name="beta")
+            self.beta = self.add_weight(shape=(dim,), initializer=self.beta_initializer, regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                        name="beta")
         self.built = True
 
     def call(self, inputs):

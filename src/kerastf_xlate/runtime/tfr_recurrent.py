@@ -17,8 +17,10 @@ import copy
 import tensorflow as tf
 from tfr_activations import activations_get
 from tfr_base import Layer, _call_spec, _set_keras_mask, initializers_get
+from tfr_constraints import constraints_get
 from tfr_core import _no_regularizer
 from tfr_random import SeedGenerator, _random_dropout
+from tfr_regularizers import regularizers_get
 
 # --- cells -------------------------------------------------------------------------------
 
@@ -52,10 +54,12 @@ class _DropoutRNNCell:
 
 
 def _rnn_cell_weights(cell, kernel_shape, recurrent_shape, bias_shape, bias_initializer):
-    cell.kernel = cell.add_weight(shape=kernel_shape, initializer=cell.kernel_initializer, name="kernel")
+    cell.kernel = cell.add_weight(shape=kernel_shape, initializer=cell.kernel_initializer,
+                                  regularizer=cell.kernel_regularizer, constraint=cell.kernel_constraint, name="kernel")
     cell.recurrent_kernel = cell.add_weight(shape=recurrent_shape, initializer=cell.recurrent_initializer,
-                                            name="recurrent_kernel")
-    cell.bias = cell.add_weight(shape=bias_shape, initializer=bias_initializer, name="bias") if cell.use_bias else None
+                                            regularizer=cell.recurrent_regularizer, constraint=cell.recurrent_constraint, name="recurrent_kernel")
+    cell.bias = cell.add_weight(shape=bias_shape, initializer=bias_initializer, regularizer=cell.bias_regularizer, constraint=cell.bias_constraint,
+                                name="bias") if cell.use_bias else None
 
 
 class _RNNCellBase(Layer, _DropoutRNNCell):
@@ -66,7 +70,10 @@ class _RNNCellBase(Layer, _DropoutRNNCell):
         if units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
                              f"got {units}.")
-        _no_regularizer(self, **regularizers)
+        for name in ("kernel", "recurrent", "bias"):
+            setattr(self, f"{name}_regularizer", regularizers_get(regularizers.pop(f"{name}_regularizer")))
+            setattr(self, f"{name}_constraint", constraints_get(regularizers.pop(f"{name}_constraint")))
+        _no_regularizer(self, **regularizers)  # nothing left: a guard for a new argument
         self.units = int(units)
         self.activation = activations_get(activation)
         self.use_bias = use_bias
@@ -570,9 +577,9 @@ class SimpleRNN(RNN):
                              recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                              dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
                              name="simple_rnn_cell", **_rnn_cell_kwargs(kwargs))
+        # Keras's SimpleRNN takes activity_regularizer and drops it (no activity loss): so here
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
 
     @property
     def units(self):

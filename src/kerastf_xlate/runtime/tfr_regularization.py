@@ -11,6 +11,7 @@ import math
 import tensorflow as tf
 from tfr_base import Layer
 from tfr_core import Dropout
+from tfr_regularizers import L1L2Regularizer
 
 
 class _SpatialDropout(Dropout):
@@ -138,16 +139,13 @@ class AlphaDropout(Layer):
 
 
 class ActivityRegularization(Layer):
-    """``keras.layers.ActivityRegularization``: the identity. A non-zero ``l1``/``l2`` adds
-    a loss in Keras, which this translation does not collect: it is refused."""
+    """``keras.layers.ActivityRegularization``: the identity, with Keras's activity regularizer
+    ``L1L2(l1, l2)`` (a loss term on every call, 0 when both are 0, as in Keras)."""
 
     supports_masking = True
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
-        super().__init__(**kwargs)
-        if l1 or l2:
-            raise NotImplementedError("ActivityRegularization(l1=/l2=) adds a loss on the layer's output that "
-                                      "this translation does not collect")
+        super().__init__(activity_regularizer=L1L2Regularizer(l1=l1, l2=l2), **kwargs)
         self.l1 = l1
         self.l2 = l2
 

@@ -2,21 +2,22 @@
 ``predict``, ``train_on_batch``... with Keras 3's semantics (``keras/src/trainers``).
 
 ``_TRAINING = _install_training(Model, Layer)`` adds the methods of :class:`_TrainingMethods`
-to the runtime ``Model`` (and ``add_loss``/``losses`` to ``Layer``) when a translated file
+to the runtime ``Model`` when a translated file
 trains a model; a user's subclass overriding ``train_step``, ``test_step``, ``compile``,
 ``compute_loss`` or ``metrics`` keeps its methods, and ``fit`` calls them as Keras does.
 
 What is reproduced: the batches (in order; ``shuffle=True`` shuffles with ``tf.data``),
 ``validation_split`` taken from the end before shuffling, ``sample_weight`` and
 ``class_weight``, the compiled loss of one or several outputs (lists or dicts of losses,
-``loss_weights``, a ``{output}_loss`` tracker per output), ``add_loss`` losses added to it,
+``loss_weights``, a ``{output}_loss`` tracker per output), ``model.losses`` (``add_loss``
+losses and weight and activity regularization) added to it,
 the loss tracker (weighted by batch size), compiled metrics (prefixed by the output name when
 there are several outputs), the metrics reset each epoch, the callbacks' hooks and logs, the
 ``History``; ``evaluate`` results in Keras's order.
 """
 
 import tensorflow as tf
-from tfr_base import Layer, Model, _stack
+from tfr_base import Layer, Model
 from tfr_callbacks import CallbackList
 from tfr_losses import Loss, LossFunctionWrapper, _loss_binary_crossentropy, _loss_categorical_crossentropy, _loss_sparse_categorical_crossentropy, losses_get
 from tfr_metrics import (
@@ -381,51 +382,6 @@ def _log_line(steps, logs):
     return f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if isinstance(v, float))
 
 
-# --- losses added by layers (add_loss) ----------------------------------------------------
-
-
-def _layer_add_loss(self, loss):
-    """``Layer.add_loss``: a loss collected for this call (cleared at the next outermost call)."""
-    self.__dict__.setdefault("_xlate_losses", []).append(loss)
-
-
-def _layer_losses(self):
-    """``Layer.losses``: the losses added during the last call by this layer and its sub-layers."""
-    out, seen, todo = [], set(), [self]
-    while todo:
-        layer = todo.pop(0)
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        out.extend(layer.__dict__.get("_xlate_losses", []))
-        todo.extend(sub for sub in layer.__dict__.get("_layers", []) if hasattr(sub, "__dict__"))
-    return out
-
-
-def _clear_losses(layer):
-    seen, todo = set(), [layer]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen or not hasattr(current, "__dict__"):
-            continue
-        seen.add(id(current))
-        current.__dict__["_xlate_losses"] = []
-        todo.extend(current.__dict__.get("_layers", []))
-
-
-def _clearing_call(call):
-    """``Layer.__call__`` that clears the added losses first when it is the outermost call, as
-    Keras's entry layer does."""
-
-    def __call__(self, *args, **kwargs):
-        if not _stack():
-            _clear_losses(self)
-        return call(self, *args, **kwargs)
-
-    __call__._xlate_clearing = True
-    return __call__
-
-
 # --- the training methods ------------------------------------------------------------------
 
 
@@ -729,16 +685,11 @@ class _TrainingMethods:
 
 
 def _install_training(model_class, layer_class):
-    """Give the runtime ``Model`` Keras's training methods and ``Layer`` ``add_loss``/``losses``
-    (a subclass's own definitions take precedence, as they override Keras's)."""
+    """Give the runtime ``Model`` Keras's training methods (a subclass's own definitions take
+    precedence, as they override Keras's). ``Layer`` has ``add_loss``/``losses`` itself."""
     for name, value in vars(_TrainingMethods).items():
         if not name.startswith("__") and name not in vars(model_class):
             setattr(model_class, name, value)
-    if "add_loss" not in vars(layer_class):
-        layer_class.add_loss = _layer_add_loss
-        layer_class.losses = property(_layer_losses)
-    if not getattr(layer_class.__call__, "_xlate_clearing", False):
-        layer_class.__call__ = _clearing_call(layer_class.__call__)
     return True
 
 

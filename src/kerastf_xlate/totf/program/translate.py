@@ -338,7 +338,8 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> se
 
 def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     """An argument of a layer constructor that the TensorFlow class cannot honour: a
-    regularizer or constraint (a loss or projection nothing would apply), a dtype other than
+    constraint (a projection nothing would apply), a regularizer of a layer whose class takes
+    none (the rule's ``flat_only`` says which take one), a dtype other than
     float32 (a literal other one, or a value it cannot read, such as a dtype policy), or a
     keyword that is not Keras's. Other values the class raises on are checked when it is
     constructed, with a message naming the argument."""
@@ -347,10 +348,9 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     rule = rules.get(ref.name.rsplit(".", 1)[1])
     if rule is None or rule.status != "translated":
         return None
-    flat_only = {a.name for a in rule.args if a.flat_only}
     for b in blockers(rule, ref.call):
-        if b.arg in flat_only:
-            continue  # the TensorFlow class honours it (e.g. Embedding(mask_zero=True): the runtime carries masks)
+        if b.flat_only:
+            continue  # the TensorFlow class honours it (Embedding(mask_zero=True): the runtime carries masks; regularizers)
         if b.code == "XL202":
             return Finding(b.node, "XL202", b.message)
         if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
