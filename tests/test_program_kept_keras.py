@@ -115,3 +115,43 @@ def test_a_kept_keras_backend_module_keeps_its_name() -> None:
     assert result.text is not None, result.blockers
     assert "backend_name() ==" in result.text and "backend.is_keras_tensor(" in result.text
     assert "def backend(" not in result.text
+
+
+def test_a_symbolic_input_outside_a_graph_keeps_the_program_form_out() -> None:
+    """`model(keras.Input(shape))` builds a subclass on a KerasTensor, and a functional
+    subclass with its own `call` is built on Inputs no graph function takes: the runtime's
+    Input means something only inside a graph function (was: a program that failed at run
+    time). The flat form keeps the subclass Keras too, since its instance is called on one."""
+    text = textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+
+
+        class MyModel(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(3)
+
+            def call(self, x):
+                return self.d(x)
+
+
+        model = MyModel()
+        out = model(keras.Input(shape=(4,)))
+
+
+        class Sub(keras.Model):
+            def call(self, x):
+                return super().call(x) * 2
+
+
+        inputs = keras.Input(shape=(4,))
+        sub = Sub(inputs, layers.Dense(2)(inputs))
+        """)
+    result = program(text)
+    assert result.text is None
+    assert sum("symbolic input outside any model graph" in f.message for f in result.blockers) == 2, result.blockers
+    out, diags = translate(text, "m.py")
+    assert out == text, "kept as Keras, byte for byte"
+    assert any("`MyModel` is used where a Keras layer is needed" in d.message for d in diags), diags

@@ -234,7 +234,7 @@ class SubclassUnits:
                         # an instance called on KerasTensors (a functional graph that stays Keras)
                         if symbolic is None:
                             symbolic = symbolic_names(tree, layer_ctors, input_ctors)
-                        user = called_on_symbolic(tree, names, name, symbolic)
+                        user = called_on_symbolic(tree, names, name, symbolic, input_ctors)
                     if user is not None:
                         why = (f"class kept as Keras: `{name}` is used where a Keras layer is needed", user, "XL301")
                 if why:

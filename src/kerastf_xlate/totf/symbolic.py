@@ -63,15 +63,18 @@ def _reads(expr: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
 
 
-def called_on_symbolic(tree: ast.Module, instances: set[str], cls: str, symbolic: set[str]) -> ast.AST | None:
-    """A call of the class or of one of its instances with a symbolic argument."""
+def called_on_symbolic(tree: ast.Module, instances: set[str], cls: str, symbolic: set[str],
+                       input_calls: frozenset[int] | set[int] = frozenset()) -> ast.AST | None:
+    """A call of the class or of one of its instances with a symbolic argument (a name that
+    holds one, or ``keras.Input(...)`` written in the call: ``model(keras.Input((4,)))``)."""
     for n in ast.walk(tree):
         if not isinstance(n, ast.Call):
             continue
         f = n.func
         callee = (isinstance(f, ast.Name) and f.id in instances) or (
             isinstance(f, ast.Call) and isinstance(f.func, ast.Name) and f.func.id == cls)
-        if callee and any(_reads(a, symbolic) for a in list(n.args) + [k.value for k in n.keywords]):
+        if callee and any(_reads(a, symbolic) or any(id(c) in input_calls for c in ast.walk(a))
+                          for a in list(n.args) + [k.value for k in n.keywords]):
             return n
     return None
 

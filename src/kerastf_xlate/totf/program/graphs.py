@@ -85,6 +85,7 @@ class GraphPlan:
     graphs: list[Graph] = field(default_factory=list)
     blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
+    inert: bool = False  # symbolic inputs but no model: the program form does not apply
 
 
 def _newline(line: str) -> str:
@@ -313,16 +314,17 @@ def _graph_args(call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
 
 def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
     """``CustomModel(inputs, outputs)`` where ``CustomModel`` is a ``keras.Model`` subclass of
-    the file that keeps Keras's constructor (no ``__init__`` of its own or of a base class of
-    the file): a functional model, as ``keras.Model(inputs, outputs)`` is, whose class adds
-    methods (``train_step``, ...). The runtime ``Model`` takes its graph function the same way."""
+    the file that keeps Keras's constructor and forward pass (no ``__init__``, ``call`` or
+    ``build`` of its own or of a base class of the file): a functional model, as
+    ``keras.Model(inputs, outputs)`` is, whose class adds methods (``train_step``, ...). The
+    runtime ``Model`` takes its graph function the same way."""
     model_bases = {id(r.node) for r in refs if r.role == "base" and r.name == "keras.Model"}
     classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
 
     def functional(name: str, seen: frozenset[str] = frozenset()) -> bool:
         c = classes.get(name)
-        if c is None or name in seen or any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == "__init__"
-                                            for f in c.body):
+        if c is None or name in seen or any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                            and f.name in ("__init__", "call", "build") for f in c.body):
             return False
         return any(id(b) in model_bases or (isinstance(b, ast.Name) and functional(b.id, seen | {name})) for b in c.bases)
 
@@ -335,6 +337,37 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
 
 
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
+    plan = _plan_graphs(tree, refs, pos)
+    # a symbolic input no graph function takes (`model(keras.Input(shape))` to build a
+    # subclass, a functional subclass with its own `call`): the runtime's Input is only
+    # meaningful inside a graph function
+    parents = _parents(tree)
+    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
+    for r in refs:
+        if r.name not in ("keras.Input", "keras.layers.InputLayer") or r.call is None:
+            continue
+        holder = parents.get(id(r.call))
+        if isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls:
+            continue  # the declared input of a Sequential
+        if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Attribute) and holder.func.attr == "add" \
+                and holder.args and holder.args[0] is r.call:
+            continue  # `model.add(keras.Input(...))`: a Sequential's declared input
+        s = _statement_of(r.call, parents)
+        inside = False
+        while s is not None and not inside:
+            inside = id(s) in plan.region_stmts
+            up = parents.get(id(s))
+            s = _statement_of(up, parents) if up is not None else None
+        if not inside:
+            if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
+                plan.inert = True  # no model in the file: nothing for the program form to do
+            else:
+                plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
+                                              "graph the translator follows"))
+    return plan
+
+
+def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     plan = GraphPlan()
     parents = _parents(tree)
     input_stmts: set[int] = set()

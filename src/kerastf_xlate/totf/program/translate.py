@@ -95,6 +95,8 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     needed: set[str] = set()
 
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
+    if graphs.inert:
+        return ProgramResult(None)
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
