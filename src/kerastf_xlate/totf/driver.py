@@ -71,6 +71,14 @@ class UnitKind(Protocol):
 # ------------------------------------------------------------------------------ Sequential / functional models
 
 
+def _constructor_calls(ctx: TranslationContext) -> tuple[set[int], set[int]]:
+    """The ids of the calls that make a Keras layer, and of those that make a ``keras.Input``
+    (what :mod:`kerastf_xlate.totf.symbolic` follows to find KerasTensors)."""
+    layers = {id(u.call) for u in ctx.uses if u.call is not None and u.layer not in ("Input", "InputLayer", "Model", "Sequential")}
+    inputs = {id(u.call) for u in ctx.uses if u.call is not None and u.layer in ("Input", "InputLayer")}
+    return layers, inputs
+
+
 class GraphUnits:
     """``keras.Sequential([...])`` and ``keras.Model(inputs, outputs)`` graphs, in any block."""
 
@@ -106,8 +114,7 @@ class GraphUnits:
         kept_units: set[int] = state["kept"]
         plans: dict[int, TrainingPlan] = state["plans"]  # id(unit) -> plan, applied only if the unit is translated
         all_folded = {id(s) for u, _, _ in state["units"] for s in [u.anchor] + u.removed}
-        layer_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer not in ("Input", "InputLayer", "Model", "Sequential")}
-        input_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer in ("Input", "InputLayer")}
+        layer_ctors, input_ctors = _constructor_calls(ctx)
         for unit, _block, owner in state["units"]:
             names = {unit.target} if unit.target else set()
             scope = [owner] if owner is not None else [s for s in tree.body]
@@ -214,8 +221,7 @@ class SubclassUnits:
         sub_plans: dict[str, TrainingPlan] = state["plans"]
         tree, source = ctx.tree, ctx.src
         symbolic: set[str] | None = None  # names holding KerasTensors, worked out when needed
-        layer_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer not in ("Input", "InputLayer", "Model", "Sequential")}
-        input_ctors = {id(u.call) for u in ctx.uses if u.call is not None and u.layer in ("Input", "InputLayer")}
+        layer_ctors, input_ctors = _constructor_calls(ctx)
         changed = True
         while changed:
             changed = False

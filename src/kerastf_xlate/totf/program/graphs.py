@@ -337,18 +337,18 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
 
 
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
-    plan = _plan_graphs(tree, refs, pos)
+    parents = _parents(tree)
+    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
+    plan = _plan_graphs(tree, refs, pos, parents, sequential_calls)
     # a symbolic input no graph function takes (`model(keras.Input(shape))` to build a
     # subclass, a functional subclass with its own `call`): the runtime's Input is only
     # meaningful inside a graph function
-    parents = _parents(tree)
-    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     for r in refs:
         if r.name not in ("keras.Input", "keras.layers.InputLayer") or r.call is None:
             continue
-        holder = parents.get(id(r.call))
-        if isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls:
+        if _in_sequential_list(r.call, parents, sequential_calls):
             continue  # the declared input of a Sequential
+        holder = parents.get(id(r.call))
         if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Attribute) and holder.func.attr == "add" \
                 and holder.args and holder.args[0] is r.call:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
@@ -367,15 +367,19 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     return plan
 
 
-def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
+def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_calls: set[int]) -> bool:
+    """``keras.Sequential([keras.Input(...), ...])``: the declared input of a Sequential."""
+    holder = parents.get(id(call))
+    return isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls
+
+
+def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
+                 sequential_calls: set[int]) -> GraphPlan:
     plan = GraphPlan()
-    parents = _parents(tree)
     input_stmts: set[int] = set()
-    sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     for r in refs:
         if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
-            holder = parents.get(id(r.call))
-            if isinstance(holder, (ast.List, ast.Tuple)) and id(parents.get(id(holder))) in sequential_calls:
+            if _in_sequential_list(r.call, parents, sequential_calls):
                 continue  # the declared input of a Sequential, not of a graph
             s = _statement_of(r.call, parents)
             while s is not None:

@@ -28,11 +28,12 @@ class Imported:
     level: int
 
 
-def _import_bindings(tree: ast.Module) -> dict[str, tuple[str, str, int]]:
+def import_bindings(tree: ast.Module, everywhere: bool = False) -> dict[str, tuple[str, str, int]]:
     """Top-level name -> (module, imported name, relative level) for ``from M import N``
-    and ``import M`` (name -> (M, "", 0))."""
+    and ``import M`` (name -> (M, "", 0)); with ``everywhere``, the imports inside functions
+    and blocks too."""
     out: dict[str, tuple[str, str, int]] = {}
-    for stmt in tree.body:
+    for stmt in (ast.walk(tree) if everywhere else tree.body):
         if isinstance(stmt, ast.ImportFrom):
             for a in stmt.names:
                 out[a.asname or a.name] = (stmt.module or "", a.name, stmt.level)
@@ -42,14 +43,14 @@ def _import_bindings(tree: ast.Module) -> dict[str, tuple[str, str, int]]:
     return out
 
 
-def _is_keras(module: str) -> bool:
+def is_keras(module: str) -> bool:
     return any(module == r or module.startswith(r + ".") for r in ROOTS)
 
 
 def imported_calls(tree: ast.Module, regions: list[list[ast.stmt]]) -> list[Imported]:
     """Calls of imported user code in the graph regions and the functions of this file they
     call (transitively)."""
-    bindings = _import_bindings(tree)
+    bindings = import_bindings(tree)
     functions = {f.name: f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     seen_funcs: set[str] = set()
     todo: list[ast.AST] = [s for region in regions for s in region]
@@ -72,7 +73,7 @@ def imported_calls(tree: ast.Module, regions: list[list[ast.stmt]]) -> list[Impo
                 continue
             module, name, level = bindings[root.id]
             top = module.split(".")[0]
-            if level == 0 and (_is_keras(module) or top in _SAFE_ROOTS):
+            if level == 0 and (is_keras(module) or top in _SAFE_ROOTS):
                 continue
             if level == 0 and not name and isinstance(n.func, ast.Attribute):
                 name = n.func.attr

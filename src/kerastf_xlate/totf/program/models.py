@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
 
 # attributes of a Keras model that a runtime Model does not have (or means differently); the
@@ -42,7 +43,7 @@ TRAINING_API = {
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
-_SAFE_MODULES = {"tensorflow", "tf", "numpy", "np"} | set(sys.stdlib_module_names)
+_SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
 
 
 class _Flow:
@@ -237,21 +238,16 @@ def _opaque_callees(tree: ast.Module, flow: _Flow) -> set[str]:
     that does not parse stands for one). Functions and classes of the file, builtins and those
     modules are not opaque."""
     defined: set[str] = set(flow.functions)
-    imported: dict[str, str] = {}
     for n in ast.walk(tree):
-        if isinstance(n, ast.Import):
-            for a in n.names:
-                imported[a.asname or a.name.split(".")[0]] = a.name.split(".")[0]
-        elif isinstance(n, ast.ImportFrom):
-            for a in n.names:
-                imported[a.asname or a.name] = "." if n.level else (n.module or "").split(".")[0]
-        elif isinstance(n, ast.ClassDef):
+        if isinstance(n, ast.ClassDef):
             defined.add(n.name)
         elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
             defined.add(n.id)
         elif isinstance(n, ast.arg):
             defined.add(n.arg)
-    opaque = {name for name, module in imported.items() if module not in _SAFE_MODULES and module != "keras"}
+    imported = import_bindings(tree, everywhere=True)
+    opaque = {name for name, (module, _, level) in imported.items()
+              if level or not (is_keras(module) or module.split(".")[0] in _SAFE_MODULES)}
     called = {_callee_root(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     opaque |= {name for name in called if name and name not in defined and name not in imported
                and not hasattr(builtins, name)}
