@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from typing import Any
 
@@ -95,6 +96,12 @@ def test_runs_like_keras_with_keras_layers_and_weight_order(src: str, names: lis
 
     from kerastf_xlate.testing.perturb import perturb_weights
 
+    # automatic layer names count per process, in Keras and in the runtime alike: start both
+    # afresh, whatever ran before in this worker
+    keras.backend.clear_session()
+    state = sys.modules.get("_xlate_tf_state")
+    if state is not None:
+        state.uids.clear()
     keras.utils.set_random_seed(0)
     k_ns, t_ns = _run(src), _run(_translated(src))
     x = np.random.default_rng(0).normal(size=(3, 5 if src is REBINDING else 4)).astype("float32")
