@@ -29,6 +29,7 @@ from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
+from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
@@ -96,7 +97,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
 
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     if graphs.inert:
-        return ProgramResult(None)
+        return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)])
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
