@@ -48,10 +48,10 @@ def inert_reasons(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]
     classes = {id(n): n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
     local_classes = {n.name for n in classes.values()}
     enclosing_class: dict[int, ast.ClassDef] = {}
-    for cls in classes.values():
-        for n in ast.walk(cls):
+    for c in classes.values():
+        for n in ast.walk(c):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                enclosing_class.setdefault(id(n), cls)
+                enclosing_class.setdefault(id(n), c)
     out: list[tuple[ast.AST, str]] = []
     for call in inputs:
         shown = ast.unparse(call)
