@@ -51,7 +51,7 @@ def inert_reasons(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]
     for c in classes.values():
         for n in ast.walk(c):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                enclosing_class.setdefault(id(n), c)
+                enclosing_class[id(n)] = c  # inner classes come later in walk order: innermost wins
     out: list[tuple[ast.AST, str]] = []
     for call in inputs:
         shown = ast.unparse(call)
