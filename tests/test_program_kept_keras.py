@@ -48,13 +48,29 @@ def test_a_loaded_model_and_the_version_stay_keras_and_the_rest_translates() -> 
 
 @pytest.mark.parametrize("line, words", [
     ('pretrained = keras.models.load_model("m.keras", custom_objects={"Block": Block})\n', "custom objects"),
-    ('pretrained = keras.saving.load_model("m.keras", None, False)\n', "custom objects"),
     ('with keras.saving.custom_object_scope({"Block": Block}):\n    pretrained = keras.models.load_model("m.keras")\n',
      "custom_object_scope"),
+    ('pretrained = keras.saving.load_model("m.keras", None, False)\n', "custom objects"),
+])
+def test_loading_the_files_own_classes_keeps_them_and_the_loading_as_keras(line: str, words: str) -> None:
+    """The loading reads the class, so both stay Keras (docs/design.md, "Partial programs");
+    the model the file builds is still translated."""
+    result = program(HEAD + "class Block(layers.Layer):\n    pass\n" + line)
+    assert result.text is not None and result.partial
+    assert line.strip().splitlines()[0] in result.text
+    assert ("class Block(layers.Layer):" in result.text) == ("Block" in line)
+    assert "model = Model(" in result.text
+    hits = [f for f in result.findings if "load_model" in f.message]
+    assert hits and words in hits[0].message, result.findings
+
+
+@pytest.mark.parametrize("line, words", [
     ('@keras.saving.register_keras_serializable()\nclass Block(layers.Layer):\n    pass\n'
      'pretrained = keras.models.load_model("m.keras")\n', "register_keras_serializable"),
 ])
 def test_loading_the_files_own_classes_keeps_the_program_form_out(line: str, words: str) -> None:
+    """Loading that may reach the file's classes through Keras's registry, which no
+    statement links: the whole file stays Keras."""
     result = program(HEAD + "class Block(layers.Layer):\n    pass\n" + line)
     assert result.text is None
     hits = [f for f in result.blockers if "load_model" in f.message]

@@ -27,6 +27,7 @@ from kerastf_xlate.lint import parse
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.context import TranslationContext
 from kerastf_xlate.totf.driver import run
+from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.driver import choose
 
 __all__ = ["translate", "make_transform"]
@@ -42,5 +43,9 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     """Translate one Python source; return the new source and the diagnostics: the flat form
     when it translates every model of the file, else the program form when nothing blocks it
     (docs/design.md, "Programs")."""
+    if BANNER in text:
+        # translated in part by an earlier run: what it kept stays (the flat form would now take
+        # units the first run left to the program form, and a second run must change nothing)
+        return choose(text, path, parse, text, [])
     flat_text, diags = run(TranslationContext(text, path, rules or default_rules(), input_shape))
     return choose(text, path, parse, flat_text, diags)

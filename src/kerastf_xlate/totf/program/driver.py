@@ -14,14 +14,25 @@ from collections.abc import Callable
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
+from kerastf_xlate.totf.program.bundle import BANNER, END
 from kerastf_xlate.totf.program.names import keras_refs
-from kerastf_xlate.totf.program.translate import Finding, translate_program
+from kerastf_xlate.totf.program.translate import Finding, ProgramResult, translate_program
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
 
 
 def has_model_code(tree: ast.Module) -> bool:
     return any(r.name.startswith(_MODEL_CODE) for r in keras_refs(tree))
+
+
+def _keras_layer_calls(tree: ast.Module) -> int:
+    return sum(1 for r in keras_refs(tree) if r.role == "call" and r.name.startswith(("keras.layers.", "keras.Input")))
+
+
+def _runtime_block(lines: list[str]) -> tuple[int, int] | None:
+    """The 1-based lines of the block of TensorFlow layers an earlier run wrote, if any."""
+    marks = [i + 1 for i, ln in enumerate(lines) if ln.rstrip("\r\n") in (BANNER, END)]
+    return (marks[0], marks[1]) if len(marks) == 2 else None
 
 
 def _diagnostic(path: str, lines: list[str], f: Finding) -> Diagnostic:
@@ -48,7 +59,21 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     if flat_tree is None and not has_model_code(tree):
         return flat_text, flat_diags
     lines = source_lines(text)
+    block = _runtime_block(lines)
+    if block is not None:  # a file translated in part before: the block is the runtime's code, not the user's
+        flat_diags = [d for d in flat_diags if not block[0] <= d.line <= block[1]]
     result = translate_program(text, tree)
+    if result.text is not None and result.partial and flat_tree is not None:
+        flat_left = _keras_layer_calls(flat_tree)
+        if flat_left <= _keras_layer_calls(parse(result.text, path)):
+            # the flat form kept no more of the model code; the program form may translate part of
+            # what it kept (a second run would, so the first does: the result is a fixed point)
+            again = translate_program(flat_text, flat_tree)
+            if again.text is not None and _keras_layer_calls(parse(again.text, path)) < flat_left:
+                # reasons given on the original text (the second pass numbers lines of the flat text)
+                diags = flat_diags + [_diagnostic(path, lines, f) for f in result.findings]
+                return again.text, sorted(set(diags))
+            result = ProgramResult(None, [], result.findings)
     if result.text is not None:
         diags = [_diagnostic(path, lines, f) for f in result.findings]
         return result.text, sorted(set(diags))

@@ -20,11 +20,12 @@ reported; the program form never emits a partial translation of a file.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal
 from kerastf_xlate.rules import RuleSet, default_rules
-from kerastf_xlate.totf.program.bundle import END, Runtime, import_binds, import_keys, load_runtime
+from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
@@ -33,6 +34,7 @@ from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
+from kerastf_xlate.totf.program.partial import Components
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
@@ -44,6 +46,7 @@ class Finding:
     node: ast.AST | None
     code: str
     message: str
+    file_wide: bool = False  # keeping the statement it is in is not enough: the whole file stays
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ProgramResult:
     text: str | None  # the translation, or None when the program form does not apply or is blocked
     findings: list[Finding] = field(default_factory=list)  # notes on what stays Keras in a translation
     blockers: list[Finding] = field(default_factory=list)  # why the program form was not used
+    partial: bool = False  # some top-level statements were kept as Keras (their blockers are in findings)
 
 
 # Keras names the runtime gives a class or function of its own under another spelling
@@ -82,8 +86,77 @@ _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf
 
 
 def translate_program(text: str, tree: ast.Module) -> ProgramResult:
-    """The program form of ``text`` (already parsed as ``tree``), or why there is none."""
+    """The program form of ``text`` (already parsed as ``tree``), or why there is none. When
+    something blocks it, the top-level statements the blockers depend on stay Keras and the
+    rest is translated (docs/design.md, "Partial programs"); their blockers are reported."""
+    if BANNER in text:
+        return _translated_before(text)
+    first = _translate(text, tree, frozenset())
+    if first.text is not None or not first.blockers:
+        return first
     refs = keras_refs(tree)
+    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name)])
+    kept: set[int] = set()
+    reported: list[Finding] = []
+    result = first
+    for _ in range(8):
+        seeds = {None if b.file_wide else components.index(b.node) for b in result.blockers}
+        if None in seeds:  # a blocker of the whole file (a name collision, ...): say it too
+            wide = [b for b in result.blockers if b.file_wide or components.index(b.node) is None]
+            return ProgramResult(None, first.findings, first.blockers + [b for b in wide if b not in first.blockers])
+        grown = kept | components.closure(s for s in seeds if s is not None)
+        if grown == kept or components.tainted <= grown:
+            return first
+        kept = grown
+        reported += [b for b in result.blockers if b not in reported]
+        result = _translate(text, tree, frozenset(kept))
+        if result.text is not None:
+            return ProgramResult(result.text, reported + result.findings, [], partial=True)
+        if not result.blockers:
+            return first  # nothing left to translate
+    return first
+
+
+def _translated_before(text: str) -> ProgramResult:
+    """A file an earlier run translated in part: the Keras code left in it is judged without
+    the block of TensorFlow layers (its names are the runtime's own, not the user's), and it
+    stays as it is: a second run changes nothing. Its blockers are reported again."""
+    lines = text.splitlines(keepends=True)
+    marks = [i for i, ln in enumerate(lines) if ln.rstrip("\r\n") in (BANNER, END)]
+    if len(marks) != 2:
+        return ProgramResult(None)
+    a, b = marks
+    blank = ["\r\n" if ln.endswith("\r\n") else "\n" for ln in lines[a:b + 1]]
+    rest = "".join(lines[:a] + blank + lines[b + 1:])
+    try:
+        tree = ast.parse(rest)
+    except SyntaxError:
+        return ProgramResult(None)
+    result = translate_program(rest, tree)
+    if result.text is None:
+        return ProgramResult(None, result.findings, result.blockers)
+    return ProgramResult(None, [], [Finding(None, "XL301", "Keras code left by an earlier `xlate to-tf` run can now be "
+                                                            "translated: translate the original file again")])
+
+
+def _stays_keras(name: str) -> bool:
+    """Keras names the program form leaves as they are (utilities, loading, the version)."""
+    return name.startswith(_UTILITY_PREFIXES) or name == "keras.utils" or name in _KEPT_KERAS
+
+
+def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResult:
+    """The program form with the top-level statements ``keep`` (indexes into ``tree.body``)
+    left as they are: their Keras references are not rewritten and their uses not judged."""
+    spans = [(_first_line(tree.body[i]), tree.body[i].end_lineno or tree.body[i].lineno) for i in sorted(keep)]
+
+    def kept(node: ast.AST | None) -> bool:
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return False
+        end = getattr(node, "end_lineno", None) or line
+        return any(a <= line and end <= b for a, b in spans)
+
+    refs = [r for r in keras_refs(tree) if not kept(r.node)]
     if not refs:
         return ProgramResult(None)
     rules = default_rules()
@@ -97,14 +170,20 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
 
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     if graphs.inert:
+        if keep:
+            return ProgramResult(None)
         return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)])
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
+    for g in graphs.graphs:
+        first, last = g.region[0].lineno, g.region[-1].end_lineno or g.region[-1].lineno
+        if any(first <= a and b <= last for a, b in spans):
+            blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
 
     # training code around the models (compile/fit/...), and what it rewrites
-    uses = keras_only_uses(tree, refs, graphs)
-    plans, training_blockers = _plan_training(tree, text, uses, graphs)
+    uses = [u for u in keras_only_uses(tree, refs, graphs) if not kept(u.node)]
+    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep)
     blockers += training_blockers
     replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
@@ -157,7 +236,8 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
         if name in _KEPT_KERAS:
             loading = _loading_blocker(ref, refs)
             if loading is not None:
-                blockers.append(Finding(ref.node, "XL301", loading))
+                # a registration acts through Keras's global registry, which no statement links
+                blockers.append(Finding(ref.node, "XL301", loading, file_wide="register" in loading or "keras_export" in loading))
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
                                                            "translated models"))
@@ -206,10 +286,12 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     collisions = _collisions(tree, chosen, _runtime_imports(runtime, chosen))
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
                  for n in sorted(collisions)]
-    kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"
-                   or r.name in _KEPT_KERAS} & bundle_names)
+    stays = sorted({_root(r.node) for r in refs if _stays_keras(r.name)} & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
-                                        "file needs") for n in kept]
+                                        "file needs") for n in stays]
+    if keep:
+        blockers = [b for b in blockers if b.node is None or not kept(b.node)]
+        blockers += _kept_code_blockers(tree, keep, bundle_names, refs)
     if blockers:
         return ProgramResult(None, findings, blockers)
     try:
@@ -253,7 +335,52 @@ RUNTIME_MODEL_API = frozenset({
 })
 
 
-def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan) -> tuple[list[TrainingPlan], list[Finding]]:
+def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: frozenset[str],
+                        translated: list[Ref]) -> list[Finding]:
+    """What makes keeping these statements beside the translation unsafe, as blockers of the
+    whole file: a name they read that the TensorFlow block binds (it would shadow the Keras
+    one), and a layer asked for by a Keras automatic name when translated layers were made
+    since Keras last reset its names (they no longer count in Keras's names)."""
+    from kerastf_xlate.totf.program.imports import _used_names
+
+    out = []
+    automatic = {_snake(r.layer) for r in default_rules()}
+    line_index = sorted(((s.lineno, s.end_lineno or s.lineno), i) for i, s in enumerate(tree.body))
+
+    def top(node: ast.AST) -> int:
+        line = getattr(node, "lineno", 0)
+        return next((i for (a, b), i in line_index if a <= line <= b), -1)
+
+    made = sorted({top(r.node) for r in translated if r.role == "call" and r.name.startswith("keras.layers.")})
+    resets = sorted({top(r.node) for r in keras_refs(tree) if r.name == "keras.backend.clear_session"})
+    for i in sorted(keep):
+        stmt = tree.body[i]
+        for n in sorted(_used_names(ast.Module(body=[stmt], type_ignores=[])) & bundle_names):
+            out.append(Finding(None, "XL301", f"`{n}` is read by code kept as Keras and is also a name of the "
+                                              "TensorFlow layers the file needs"))
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_layer":
+                arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+                since = max([r for r in resets if r < i], default=-1)
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
+                        and re.sub(r"_\d+$", "", arg.value) in automatic and any(since < m < i for m in made):
+                    out.append(Finding(None, "XL301", f"code kept as Keras asks for layer `{arg.value}` by a Keras "
+                                                      "automatic name, which the translation would change"))
+    return out
+
+
+def _snake(name: str) -> str:
+    """Keras's automatic layer name prefix of a class name (``Conv2D`` -> ``conv2d``)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+
+
+def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
+                   keep: frozenset[int] = frozenset()) -> tuple[list[TrainingPlan], list[Finding]]:
     """The training translation of every Keras-only use, grouped by where the model lives:
     module-level names (their uses at module level), and each function's names."""
     if not uses:
@@ -272,7 +399,8 @@ def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPl
     plans = []
     for scope, names, first in groups.values():
         where: list[ast.AST] = [scope] if scope is not None else [
-            s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+            s for i, s in enumerate(tree.body)
+            if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and i not in keep]
         try:
             plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
                                        module_api=RUNTIME_MODEL_API, follow=functions))

@@ -1,0 +1,183 @@
+"""Partial programs (docs/design.md, "Partial programs"): a blocker keeps the top-level
+statements it depends on as Keras, byte for byte, and the rest of the file is translated.
+
+Written after book notebooks and example scripts that build several models one after the
+other on the same arrays, reusing the name `model`, where one model is saved as a Keras file
+or trained with a callback the translation lacks.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.names import keras_refs
+from kerastf_xlate.totf.program.partial import Components
+from kerastf_xlate.totf.program.translate import translate_program
+
+DATA = textwrap.dedent("""\
+    import numpy as np
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(0)
+    x_train = rng.normal(size=(32, 6)).astype("float32")
+    y_train = rng.normal(size=(32, 1)).astype("float32")
+    """)
+
+FIRST = textwrap.dedent("""\
+
+    model = keras.Sequential([layers.Input((6,)), layers.Dense(5, activation="tanh"), layers.Dense(1)])
+    for w in model.weights:
+        w.assign(rng.normal(size=w.shape).astype("float32"))
+    first_out = model(x_train[:4])
+    """)
+
+# the second model, kept: saved as a Keras model file
+SECOND = textwrap.dedent("""\
+
+    model = keras.Sequential([layers.Input((6,)), layers.Dense(3), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.save("second.keras")
+    """)
+
+
+def program(text: str):  # type: ignore[no-untyped-def]
+    return translate_program(text, ast.parse(text))
+
+
+def test_the_saved_model_stays_keras_and_the_other_is_translated() -> None:
+    text = DATA + FIRST + SECOND
+    result = program(text)
+    assert result.text is not None and result.partial, result.blockers
+    assert SECOND in result.text  # byte for byte
+    assert 'model = Sequential([Input((6,)), Dense(5, activation="tanh"), Dense(1)])' in result.text
+    assert "import keras\nfrom keras import layers\n" in result.text  # the kept code still needs them
+    assert [f.code for f in result.findings if "save" in f.message] == ["XL306"]
+
+
+def test_a_second_run_changes_nothing_and_reports_the_same_reason() -> None:
+    text = DATA + FIRST + SECOND
+    once, diags = translate(text, "m.py")
+    twice, again = translate(once, "m.py")
+    assert once != text and twice == once
+    assert [d.code for d in diags if "save" in d.message] == [d.code for d in again if "save" in d.message] == ["XL306"]
+    # the block of TensorFlow layers is not judged as the user's code
+    assert not [d for d in again if "the file defines" in d.message]
+
+
+def test_a_helper_both_models_call_keeps_both() -> None:
+    """The helper's layers would be TensorFlow for one model and Keras for the other: the
+    statements are linked through it, so the blocked model keeps the other one too."""
+    helper = textwrap.dedent("""\
+
+        def head(x):
+            return layers.Dense(1)(x)
+
+        a_in = keras.Input((6,))
+        a = keras.Model(a_in, head(a_in))
+        b_in = keras.Input((6,))
+        b = keras.Model(b_in, head(layers.Dense(2)(b_in)))
+        b.save("b.keras")
+        """)
+    text = DATA + helper
+    assert program(text).text is None
+    out, diags = translate(text, "m.py")
+    assert out == text and any(d.code == "XL306" for d in diags)
+
+
+def test_a_registered_class_keeps_the_whole_file() -> None:
+    """A registration acts through Keras's global registry, which no statement shows."""
+    text = DATA + textwrap.dedent("""\
+
+        @keras.saving.register_keras_serializable()
+        class Scale(layers.Layer):
+            def call(self, x):
+                return 2.0 * x
+
+        """) + FIRST + 'loaded = keras.models.load_model("other.keras")\n'
+    result = program(text)
+    assert result.text is None and any("register" in b.message for b in result.blockers)
+
+
+def test_kept_code_reading_a_name_the_tensorflow_layers_bind_keeps_the_file() -> None:
+    text = DATA + "from keras.layers import Dense\n" + FIRST + textwrap.dedent("""\
+
+        kept = keras.Sequential([layers.Input((6,)), Dense(2)])
+        kept.save("kept.keras")
+        """)
+    result = program(text)
+    assert result.text is None
+    assert any("`Dense` is read by code kept as Keras" in b.message for b in result.blockers), result.blockers
+
+
+@pytest.mark.parametrize("reset, partial", [("", False), ("keras.backend.clear_session()\n", True)])
+def test_a_layer_asked_for_by_an_automatic_name(reset: str, partial: bool) -> None:
+    """Translated layers no longer advance Keras's automatic names: kept code asking for
+    `dense_1` would get another layer, unless Keras's names were reset in between."""
+    kept = textwrap.dedent("""\
+
+        other = keras.Sequential([layers.Input((6,)), layers.Dense(2), layers.Dense(1)])
+        print(other.get_layer("dense_1").units)
+        other.save("other.keras")
+        """)
+    result = program(DATA + FIRST + reset + kept)
+    assert (result.text is not None) == partial, result.blockers
+    if not partial:
+        assert any("automatic name" in b.message for b in result.blockers)
+
+
+def test_kept_code_inside_a_model_graph_keeps_that_model_too() -> None:
+    """Graph statements move into a graph function; a kept statement between them would
+    move with them, so the model whose graph surrounds it is kept as well."""
+    kept = textwrap.dedent("""\
+        saved = keras.Sequential([layers.Input((6,)), layers.Dense(2)])
+        saved.save("saved.keras")
+        """)
+    text = DATA + "\ninputs = keras.Input((6,))\n" + kept + "outputs = layers.Dense(1)(inputs)\nmodel = keras.Model(inputs, outputs)\n"
+    assert program(text).text is None
+    out, diags = translate(text, "m.py")  # (the flat form may still translate `model` on its own)
+    assert kept in out and any(d.code == "XL306" for d in diags)
+
+
+def test_plain_data_links_nothing_and_a_global_keras_setting_links_what_follows() -> None:
+    text = DATA + FIRST + 'keras.mixed_precision.set_global_policy("mixed_float16")\n' + SECOND
+    tree = ast.parse(text)
+    comps = Components(tree, [r.node for r in keras_refs(tree)])
+    def at(start: str) -> int:
+        return next(i for i, s in enumerate(tree.body) if ast.unparse(s).startswith(start))
+
+    first_model = at("model = keras.Sequential([layers.Input((6,)), layers.Dense(5")
+    setting = at("keras.mixed_precision")
+    data = at("x_train")
+    assert data not in comps.tainted  # arrays both models train on
+    later = {i for i in comps.tainted if i > setting}
+    assert later and later <= comps.closure([setting])
+    assert first_model not in comps.closure([setting])
+
+
+@pytest.mark.tf
+def test_executed_the_translated_model_matches_and_the_kept_one_is_saved(tmp_path: Path) -> None:
+    """Both scripts run; the translated first model gives the Keras one's outputs with the same
+    (perturbed, seeded) weights, atol 1e-6; the kept model writes its Keras file."""
+    script = DATA + FIRST + SECOND + "np.save(OUT, np.asarray(first_out))\n"
+    translated, diags = translate(script, "m.py")
+    assert translated != script and SECOND in translated, diags
+    import numpy as np
+
+    results = []
+    for name, text in (("keras_run", script), ("tf_run", translated)):
+        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.npy'\n" + text)
+        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results.append(np.load(tmp_path / f"{name}.npy"))
+        assert (tmp_path / "second.keras").exists()
+        (tmp_path / "second.keras").unlink()
+    worst = float(np.max(np.abs(results[0] - results[1])))
+    assert worst <= 1e-6, worst
