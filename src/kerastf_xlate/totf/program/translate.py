@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal
 from kerastf_xlate.rules import RuleSet, default_rules
-from kerastf_xlate.totf.program.bundle import END, Runtime, import_binds, import_keys, load_runtime
+from kerastf_xlate.totf.program.bundle import END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
@@ -81,10 +81,33 @@ _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf
 
 
 def translate_program(text: str, tree: ast.Module) -> ProgramResult:
-    """The program form of ``text`` (already parsed as ``tree``), or why there is none."""
+    """The program form of ``text`` (already parsed as ``tree``), or why there is none.
+
+    When the file binds a name the runtime block defines (its own ``Dense`` class, an
+    ``epsilon`` variable), the block's definition is renamed (:func:`.bundle.rename_plan`)
+    in the block and where the translation writes it, and the file is translated again."""
+    result, renamable = _translate_program(text, tree, {})
+    if not renamable:
+        return result
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    taken |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    taken |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    runtime = load_runtime()
+    taken |= set(runtime.by_name) | {name for imp in runtime.imports for name in import_binds(imp)} | {"tf"}
+    again, _ = _translate_program(text, tree, rename_plan(renamable, taken))
+    return again
+
+
+def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> tuple[ProgramResult, set[str]]:
+    """The program form with the runtime names of ``rename`` renamed, and the runtime names
+    the file binds that a translation with them renamed could use (empty when nothing else
+    blocks)."""
     refs = keras_refs(tree)
     if not refs:
-        return ProgramResult(None)
+        return ProgramResult(None), set()
+
+    def new(name: str) -> str:
+        return rename.get(name, name)
     rules = default_rules()
     runtime = load_runtime()
     public = runtime.public
@@ -96,7 +119,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
 
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     if graphs.inert:
-        return ProgramResult(None)
+        return ProgramResult(None), set()
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
@@ -138,16 +161,16 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             if why is not None:
                 blockers.append(why)
                 continue
-            edits.replace_node(ref.node, target)
+            edits.replace_node(ref.node, new(target))
             needed.add(target)
             continue
         target = _training_name(name, runtime.by_name)
         if target is not None:
-            edits.replace_node(ref.node, target)
+            edits.replace_node(ref.node, new(target))
             needed.update({target, "_TRAINING"})
             continue
         if name in _CONFIG and ref.call is not None and not ref.call.args and not ref.call.keywords:
-            edits.replace_node(ref.node, _CONFIG[name])
+            edits.replace_node(ref.node, new(_CONFIG[name]))
             needed.add(_CONFIG[name])
             continue
         if name in _RENAMED:
@@ -182,7 +205,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     # (rules/keras_api), innermost calls first so an outer call takes their translation along
     api = default_api()
     for ref in sorted(api_refs, key=lambda r: _span_of(pos, r)[1] - _span_of(pos, r)[0]):  # innermost (shortest) first
-        result = _translate_api(api, ref, edits, pos)
+        result = _translate_api(api, ref, edits, pos, rename)
         if isinstance(result, str):
             blockers.append(Finding(ref.node, "XL301", result))
         else:
@@ -202,32 +225,40 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
 
     chosen = runtime.closure(needed)
     bundle_names = frozenset(n for d in chosen for n in d.binds)
-    collisions = _collisions(tree, chosen, _runtime_imports(runtime, chosen))
+    imported = _runtime_imports(runtime, chosen)
+    collisions = _collisions(tree, chosen, imported) - set(rename)
+    # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
+    # translation writes into the user's code (it mixes the user's names with the runtime's)
+    fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
+                                                                 for _, code in plan.replace.values())}
     blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
                  for n in sorted(collisions)]
+    renamable = fixed if fixed == collisions and len(blockers) == len(collisions) else set()
+    bundle_names = frozenset(new(n) for n in bundle_names)
     kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"
                    or r.name in _KEPT_KERAS} & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in kept]
     if blockers:
-        return ProgramResult(None, findings, blockers)
+        return ProgramResult(None, findings, blockers), renamable
     try:
         body = edits.apply()
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
-        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")])
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")]), set()
 
     def make_block(bound: frozenset[tuple[str, str, str | None]]) -> str:
-        block = runtime.source(needed, bound=bound)
+        block = runtime.source(needed, bound=bound, rename=rename)
         if helpers:
-            block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
+            block = block.replace(END, "\n\n".join((rename_source(h, rename) if rename else h).rstrip("\n")
+                                                     for h in helpers) + "\n\n\n" + END)
         return block
 
-    new = finish_imports(body, make_block, bundle_names)
+    out = finish_imports(body, make_block, bundle_names)
     try:
-        ast.parse(new)
+        ast.parse(out)
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
-        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")])
-    return ProgramResult(new, findings, [])
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")]), set()
+    return ProgramResult(out, findings, []), set()
 
 
 def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
@@ -308,7 +339,7 @@ def _span_of(pos: Positions, ref: Ref) -> tuple[int, int]:
     return pos.span(ref.call if ref.call is not None and ref.role == "call" else ref.node)
 
 
-def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> set[str] | str:
+def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, rename: dict[str, str]) -> set[str] | str:
     """Replace one call of (or reference to) a Keras function by its TensorFlow translation;
     the runtime helpers it needs, or why it cannot be translated."""
     from kerastf_xlate.totf.program.keras_api import Blocked as ApiBlocked
@@ -326,10 +357,10 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> se
                 kwargs[f"**{i}"] = "**" + edits.take(*pos.span(k.value))
             else:
                 kwargs[k.arg] = edits.take(*pos.span(k.value))
-        result = translate_call(ref.name, args, kwargs, table=api)  # type: ignore[arg-type]
+        result = translate_call(ref.name, args, kwargs, table=api, rename=rename)  # type: ignore[arg-type]
         target = pos.span(call)
     else:
-        result = translate_reference(ref.name, table=api)  # type: ignore[arg-type]
+        result = translate_reference(ref.name, table=api, rename=rename)  # type: ignore[arg-type]
         target = pos.span(ref.node)
     if isinstance(result, ApiBlocked):
         return f"`{ref.name}` has no TensorFlow translation here: {result.reason}"
@@ -432,6 +463,13 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
                 if d is node or (isinstance(d, ast.Call) and d.func is node):
                     return d
     return None
+
+
+def _identifiers(code: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return {"tf"}  # pragma: no cover - training code parses
 
 
 def _root(node: ast.expr) -> str:

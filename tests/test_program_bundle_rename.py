@@ -1,0 +1,155 @@
+"""The runtime block is collision-safe: a name the user's file binds itself (its own `Dense`
+class, an `epsilon` variable, `re = 0.5`) is given to the block's definition under another
+name (`TFDense`, `tf_epsilon`, `import re as tf_re`), in the block and wherever the
+translation writes it, and only there.
+
+The renamer (:func:`bundle.rename_source`) renames module-level references only: a name a
+function binds itself, an attribute, a keyword or a string stays. The whole-file execution
+case is ``tests/cases/program/name_collisions.py``; the test here also checks the automatic
+layer names (Keras's class names are kept).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+
+import pytest
+
+from kerastf_xlate.totf.program.bundle import new_name, rename_import, rename_plan, rename_source
+from kerastf_xlate.totf.program.translate import translate_program
+
+
+def test_new_names_follow_the_kind_of_name_and_avoid_taken_ones() -> None:
+    assert new_name("Dense", set()) == "TFDense"
+    assert new_name("epsilon", set()) == "tf_epsilon"
+    assert new_name("_ops_mean", set()) == "_ops_mean_tf"
+    assert new_name("Dense", {"TFDense", "TFDense_2"}) == "TFDense_3"
+    assert rename_plan({"Model", "Dense"}, {"TFDense"}) == {"Dense": "TFDense_2", "Model": "TFModel"}
+
+
+def test_renames_module_level_references_only() -> None:
+    source = textwrap.dedent('''\
+        class Dense(Layer):
+            epsilon = 1.0  # a class attribute: the class's own
+
+            def epsilon_of(self, x, Dense=None):  # a parameter shadows the module's name
+                return Dense, self.Dense, epsilon, "Dense"
+
+            def call(self, x):
+                y = epsilon()
+                f(epsilon=epsilon)
+                return [Dense for Dense in x], [epsilon for _ in x], lambda epsilon: epsilon
+
+            def make(self):
+                global Dense
+                Dense = 3
+
+            def local(self):
+                Dense = 2
+                return Dense''')
+    out = rename_source(source, {"Dense": "TFDense", "epsilon": "tf_epsilon"})
+    expected = textwrap.dedent('''\
+        class TFDense(Layer):
+            epsilon = 1.0  # a class attribute: the class's own
+
+            def epsilon_of(self, x, Dense=None):  # a parameter shadows the module's name
+                return Dense, self.Dense, tf_epsilon, "Dense"
+
+            def call(self, x):
+                y = tf_epsilon()
+                f(epsilon=tf_epsilon)
+                return [Dense for Dense in x], [tf_epsilon for _ in x], lambda epsilon: epsilon
+
+            def make(self):
+                global TFDense
+                TFDense = 3
+
+            def local(self):
+                Dense = 2
+                return Dense
+        TFDense.__name__ = TFDense.__qualname__ = 'Dense'  # the file defines its own `Dense`''')
+    assert out == expected
+
+
+def test_a_negative_control_the_renamer_changes_what_it_must() -> None:
+    assert rename_source("def f():\n    return Dense\n", {"Dense": "TFDense"}) == "def f():\n    return TFDense\n"
+    assert rename_source("def f():\n    return Dense\n", {}) == "def f():\n    return Dense\n"
+
+
+def test_imports_are_renamed_with_an_alias() -> None:
+    assert rename_import("import re", {"re": "tf_re"}) == "import re as tf_re"
+    assert rename_import("from collections import OrderedDict", {"OrderedDict": "TFOrderedDict"}) == (
+        "from collections import OrderedDict as TFOrderedDict")
+    assert rename_import("import math", {"re": "tf_re"}) == "import math"
+
+
+PROGRAM = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+    re = 0.5
+
+
+    class Dense(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(units)
+
+        def call(self, x):
+            return self.inner(x) * re
+
+
+    inputs = keras.Input((4,))
+    x = Dense(3)(inputs)
+    x = layers.Dense(5)(x)
+    outputs = layers.Dense(2)(x)
+    model = keras.Model(inputs, outputs)
+    """)
+
+
+def _translated() -> str:
+    result = translate_program(PROGRAM, ast.parse(PROGRAM))
+    assert result.text is not None, [b.message for b in result.blockers]
+    return result.text
+
+
+def test_the_collisions_translate_and_a_second_run_changes_nothing() -> None:
+    out = _translated()
+    assert "x = TFDense(5)(x)" in out and "class Dense(Layer):" in out and "import re as tf_re" in out
+    assert "\nre = 0.5\n" in out
+    again = translate_program(out, ast.parse(out))
+    assert again.text is None or again.text == out
+    assert _translated() == out  # stable
+
+
+@pytest.mark.tf
+def test_runs_like_keras_with_keras_layer_names() -> None:
+    """Executed: outputs after moving perturbed weights (atol 1e-5 relative to the output's
+    scale; the worst difference is printed) and the automatic layer names."""
+    import keras
+    import numpy as np
+
+    from kerastf_xlate.testing.perturb import perturb_weights
+
+    keras.backend.clear_session()
+    state = sys.modules.get("_xlate_tf_state")
+    if state is not None:
+        state.uids.clear()
+    keras.utils.set_random_seed(0)
+    k_ns: dict = {"__name__": "__rename_keras__"}
+    exec(compile(PROGRAM, "<keras>", "exec"), k_ns)
+    t_ns: dict = {"__name__": "__rename_tf__"}
+    exec(compile(_translated(), "<tf>", "exec"), t_ns)
+    k, t = k_ns["model"], t_ns["model"]
+    assert [layer.name for layer in t.layers] == [layer.name for layer in k.layers if type(layer).__name__ != "InputLayer"]
+    assert type(t.layers[1]).__name__ == "Dense" and type(t.layers[1]).__module__ == "__rename_tf__"
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    k(x)
+    t(x)
+    t.set_weights(perturb_weights(k, seed=1))
+    a, b = np.asarray(k(x)), np.asarray(t(x))
+    worst = float(np.max(np.abs(a - b)))
+    print(f"worst max |diff| = {worst:.3g}")
+    assert worst <= 1e-5 * max(1.0, float(np.max(np.abs(a))))
