@@ -184,6 +184,15 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
                                                            "translated models"))
             continue
+        if name.startswith("keras.applications."):
+            applications = _applications(name)
+            if applications == "api":
+                api_refs.append(ref)
+            elif applications is not None:
+                blockers.append(Finding(ref.node, "XL301", applications))
+            else:
+                findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
+            continue
         if (name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES):
             api_refs.append(ref)
             continue
@@ -236,7 +245,8 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
     renamable = fixed if fixed == collisions and len(blockers) == len(collisions) else set()
     bundle_names = frozenset(new(n) for n in bundle_names)
     kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"
-                   or r.name in _KEPT_KERAS} & bundle_names)
+                   or r.name in _KEPT_KERAS or r.name.startswith("keras.applications.") and _applications(r.name) is None}
+                  & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in kept]
     if blockers:
@@ -367,6 +377,21 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, renam
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+def _applications(name: str) -> str | None:
+    """How a ``keras.applications`` name is translated: ``"api"`` (the keras_api table:
+    ``preprocess_input``), None (a Keras utility kept as Keras: ``decode_predictions``,
+    ``imagenet_utils``), or why it keeps the file Keras (a model builder)."""
+    if default_api().get(name) is not None:
+        return "api"
+    last = name.rsplit(".", 1)[1]
+    if last == "decode_predictions" or name.startswith(_UTILITY_PREFIXES):
+        return None
+    if last[:1].isupper():
+        return (f"`{name}` has no TensorFlow translation in the program form: a keras.applications model stays "
+                "Keras (its builder is Keras's own source, and its ImageNet weights load only into Keras)")
+    return f"`{name}` has no TensorFlow translation in the program form"
 
 
 def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
