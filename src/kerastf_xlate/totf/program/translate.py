@@ -176,6 +176,9 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
             continue
+        if name in _REDUCTIONS:
+            edits.replace_node(ref.node, _REDUCTIONS[name])
+            continue
         if name in _KEPT_KERAS:
             loading = _loading_blocker(ref, refs)
             if loading is not None:
@@ -428,7 +431,13 @@ _TRAINING_GETTERS = {"keras.optimizers.get": "optimizers_get", "keras.losses.get
 # Keras's short aliases of loss and metric functions
 _LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
                  "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence", "logcosh": "log_cosh",
-                 "KLD": "kl_divergence", "MSE": "mean_squared_error", "MAE": "mean_absolute_error"}
+                 "KLD": "kl_divergence", "MSE": "mean_squared_error", "MAE": "mean_absolute_error",
+                 "MAPE": "mean_absolute_percentage_error", "MSLE": "mean_squared_logarithmic_error",
+                 "kullback_leibler_divergence": "kl_divergence"}
+# tf.keras's loss reductions (`keras.losses.Reduction.NONE`, Keras 2's ReductionV2): string
+# constants Keras 3 takes as they are (`reduction="none"`); AUTO has no fixed meaning
+_REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.SUM": '"sum"',
+               "keras.losses.Reduction.SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"'}
 
 
 def _training_name(name: str, defined: dict) -> str | None:
@@ -442,6 +451,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     last = name[len(module):]
     if "." in last or not last:
         return None
+    if last in _LOSS_ALIASES and module in ("keras.losses.", "keras.metrics."):
+        last = _LOSS_ALIASES[last]  # upper-case aliases are functions (MSE), not classes
     files = {"keras.optimizers.schedules.": ("tfr_schedules.py",), "keras.optimizers.": ("tfr_optimizers.py", "tfr_schedules.py"),
              "keras.losses.": ("tfr_losses.py",), "keras.metrics.": ("tfr_metrics.py", "tfr_losses.py"),
              "keras.callbacks.": ("tfr_callbacks.py",)}[module]
