@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 import tensorflow as tf
-from tfr_base import _STATE, floatx, image_data_format
+from tfr_base import _STATE, epsilon, floatx, image_data_format
 from tfr_random import _random_global_state
 
 _FLOATX = "float32"
@@ -3033,6 +3033,29 @@ def _backend_dot(x, y):
         flat_y = tf.reshape(tf.transpose(y, order), [ys[-2], -1])
         return tf.reshape(tf.matmul(flat_x, flat_y), xs[:-1] + ys[:-2] + ys[-1:])
     return tf.matmul(x, y)
+
+
+def _backend_ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """tf.keras's ``ctc_batch_cost``: the CTC loss of each sample, shape (batch, 1).
+    ``y_pred``: probabilities (batch, time, classes), the last class the blank, taken as
+    logits ``log(y_pred + epsilon())``; ``y_true``: labels (batch, max_label_length), the
+    first ``label_length`` of each row counting; the lengths have shape (batch, 1)."""
+    label_length = tf.cast(tf.squeeze(label_length, axis=-1), tf.int32)
+    input_length = tf.cast(tf.squeeze(input_length, axis=-1), tf.int32)
+    logits = tf.math.log(tf.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    loss = tf.nn.ctc_loss(labels=tf.cast(y_true, tf.int32), logits=logits, label_length=label_length,
+                          logit_length=input_length, logits_time_major=True, blank_index=-1)
+    return tf.expand_dims(loss, 1)
+
+
+def _backend_ctc_decode(y_pred, input_length):
+    """tf.keras's greedy ``ctc_decode``: ``([decoded], log_prob)``, decoded dense int64
+    (batch, time) padded with -1, repeats merged, the last class the blank."""
+    shape = tf.shape(y_pred, out_type=tf.int64)
+    logits = tf.math.log(tf.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    decoded, log_prob = tf.nn.ctc_greedy_decoder(logits, tf.cast(input_length, tf.int32))
+    dense = [tf.sparse.to_dense(tf.SparseTensor(d.indices, d.values, shape[:2]), default_value=-1) for d in decoded]
+    return dense, log_prob
 
 
 def imagenet_preprocess_input(x, data_format=None, mode="caffe"):
