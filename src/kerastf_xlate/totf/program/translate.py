@@ -256,8 +256,11 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
         return ProgramResult(None, findings, blockers), renamable
     try:
         body = edits.apply()
+        ast.parse(body)
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")]), set()
+    except SyntaxError as exc:  # a bug of the planners must not cost the user the file
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")]), set()
 
     def make_block(bound: frozenset[tuple[str, str, str | None]]) -> str:
         block = runtime.source(needed, bound=bound, rename=rename)
