@@ -211,7 +211,7 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
         if name.startswith(_TRAINING_MODULES):
             blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation"))
             continue
-        blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
+        blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
     # (rules/keras_api), innermost calls first so an outer call takes their translation along
@@ -383,6 +383,18 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, renam
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+def _why_not(name: str) -> str:
+    """Why a Keras name the program form meets has no translation, when one reason covers it."""
+    last = name.rsplit(".", 1)[-1]
+    if last in ("serialize", "deserialize", "serialize_keras_object", "deserialize_keras_object"):
+        return ": Keras's configuration serialization has no meaning without Keras"
+    if name in ("keras.KerasTensor", "keras.backend.KerasTensor"):
+        return ": a translated program has no KerasTensors (its graph functions run on tf tensors)"
+    if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
+        return ": dtype policies are not translated (only float32 layers are)"
+    return ""
 
 
 def _applications(name: str) -> str | None:
