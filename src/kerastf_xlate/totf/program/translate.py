@@ -464,6 +464,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     if module is None:
         return None
     last = name[len(module):]
+    if module == "keras.optimizers." and last.startswith("experimental."):
+        last = last[len("experimental."):]  # tf.keras 2.9-2.15's new optimizers: Keras 3's, renamed
     if "." in last or not last:
         return None
     if last in _LOSS_ALIASES and module in ("keras.losses.", "keras.metrics."):
