@@ -58,7 +58,6 @@ def test_the_experimental_spelling_translates() -> None:
 @pytest.mark.tf
 @pytest.mark.parametrize("make", ["adamw", "sgd"])
 def test_trains_like_keras_3(make: str) -> None:
-    import keras
     import numpy as np
 
     from kerastf_xlate.testing.perturb import perturb_weights
