@@ -243,9 +243,11 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
     # translation writes into the user's code (it mixes the user's names with the runtime's)
     fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
                                                                  for _, code in plan.replace.values())}
-    blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
-                 for n in sorted(collisions)]
-    renamable = fixed if fixed == collisions and len(blockers) == len(collisions) else set()
+    def collided(names: set[str]) -> list[Finding]:
+        return [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
+                for n in sorted(names)]
+
+    blockers += collided(collisions - fixed)  # the others are renamed in a second pass (translate_program)
     bundle_names = frozenset(new(n) for n in bundle_names)
     kept = sorted({_root(r.node) for r in refs if r.name.startswith(_UTILITY_PREFIXES) or r.name == "keras.utils"
                    or r.name in _KEPT_KERAS or r.name.startswith("keras.applications.") and _applications(r.name) is None}
@@ -253,7 +255,9 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in kept]
     if blockers:
-        return ProgramResult(None, findings, blockers), renamable
+        return ProgramResult(None, findings, blockers), set()
+    if fixed:
+        return ProgramResult(None, findings, collided(fixed)), fixed
     try:
         body = edits.apply()
         ast.parse(body)
