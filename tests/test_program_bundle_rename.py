@@ -153,3 +153,14 @@ def test_runs_like_keras_with_keras_layer_names() -> None:
     worst = float(np.max(np.abs(a - b)))
     print(f"worst max |diff| = {worst:.3g}")
     assert worst <= 1e-5 * max(1.0, float(np.max(np.abs(a))))
+
+
+def test_only_clashes_renaming_cannot_fix_are_reported() -> None:
+    blocked = PROGRAM + "config = keras.layers.serialize(model)\n"
+    result = translate_program(blocked, ast.parse(blocked))
+    assert result.text is None
+    assert [b.message.split("`")[1] for b in result.blockers] == ["keras.layers.serialize"]
+    clash = PROGRAM.replace("import keras\n", "import keras\nimport tensorflow.compat.v1 as tf\n")
+    result = translate_program(clash, ast.parse(clash))
+    assert result.text is None
+    assert [b.message for b in result.blockers] == ["the file defines `tf`, a name the TensorFlow layers it needs also use"]
