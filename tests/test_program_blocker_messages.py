@@ -43,3 +43,11 @@ def test_a_name_without_a_known_reason_keeps_the_short_message() -> None:
     result = translate_program(text, ast.parse(text))
     assert [b.message for b in result.blockers] == [
         "`keras.estimator.model_to_estimator` has no TensorFlow translation in the program form"]
+
+
+def test_an_unknown_keyword_names_keras_parameters() -> None:
+    from kerastf_xlate.totf.program.keras_api import Blocked, translate_call
+
+    result = translate_call("keras.ops.image.resize", [], {"image": "x", "size": "(2, 3)"})
+    assert isinstance(result, Blocked)
+    assert "unexpected keyword argument 'image'" in result.reason and "are images, size, interpolation" in result.reason

@@ -860,6 +860,8 @@ def _translate_call(qualified_name: str, args: Sequence[str], kwargs: Mapping[st
         if entry.helper is not None and "unpacked" in bound:
             source = _call_helper(entry, args, kwargs, rename)
             return Translated(entry.name, source, (entry.helper,))
+        if "unexpected keyword" in bound:  # e.g. Keras 3.0's `image=` of image.resize, now `images=`
+            bound += f" (the installed Keras's are {', '.join(p.name for p in entry.params)})"
         return Blocked(entry.name, ARGUMENTS, f"{qualified_name}: {bound}")
     facts = _Facts(dict(dtypes or {}), assume_float)
     for template in entry.templates:
