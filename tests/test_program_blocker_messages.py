@@ -29,13 +29,14 @@ HEAD = textwrap.dedent("""\
     ('keras.mixed_precision.set_global_policy("mixed_float16")\n', "keras.mixed_precision.set_global_policy",
      "dtype policies"),
     ("base = keras.applications.VGG19(weights=None)\n", "keras.applications.VGG19", "ImageNet weights"),
+    ("opt = keras.optimizers.legacy.Adam()\n", "keras.optimizers.legacy.Adam", "legacy optimizers"),
 ])
 def test_the_blocker_names_the_thing_and_says_why(line: str, name: str, why: str) -> None:
     text = HEAD + line
     result = translate_program(text, ast.parse(text))
     assert result.text is None
     [b] = [b for b in result.blockers if f"`{name}`" in b.message]
-    assert why in b.message and b.code == "XL301"
+    assert why in b.message and b.code == ("XL304" if "optimizers" in name else "XL301")
 
 
 def test_a_name_without_a_known_reason_keeps_the_short_message() -> None:

@@ -209,7 +209,7 @@ def _translate_program(text: str, tree: ast.Module, rename: dict[str, str]) -> t
             blockers.append(Finding(ref.node, "XL305", f"model kept as Keras: the callback `{name}` is not translated"))
             continue
         if name.startswith(_TRAINING_MODULES):
-            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation"))
+            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation{_why_not(name)}"))
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
@@ -398,6 +398,10 @@ def _why_not(name: str) -> str:
         return ": a translated program has no KerasTensors (its graph functions run on tf tensors)"
     if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
         return ": dtype policies are not translated (only float32 layers are)"
+    if name.startswith("keras.optimizers.legacy."):
+        return ": tf.keras's legacy optimizers are not Keras 3's, and the installed Keras cannot check a translation"
+    if name == "keras.losses.Reduction.AUTO":
+        return ": in tf.keras its meaning depends on the distribution strategy"
     return ""
 
 
