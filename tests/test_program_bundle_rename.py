@@ -217,3 +217,16 @@ def test_every_name_of_the_runtime_renamed_still_runs_the_same() -> None:
         tf.random.set_seed(1)
         yb = b(x, training=training)
         assert np.array_equal(np.asarray(ya), np.asarray(yb))
+
+
+def test_the_keras_api_table_writes_renamed_runtime_names_only() -> None:
+    from kerastf_xlate.totf.program.keras_api import Translated, translate_call, translate_reference
+
+    out = translate_call("keras.ops.mean", ["x"], {"axis": "1"}, rename={"_ops_mean": "_ops_mean_tf"})
+    assert isinstance(out, Translated) and out.source == "_ops_mean_tf(x, axis=1)" and out.helpers == ("_ops_mean",)
+    out = translate_reference("keras.backend.epsilon", rename={"epsilon": "tf_epsilon"})
+    assert isinstance(out, Translated) and out.source == "tf_epsilon"
+    # a keyword of the template and the user's argument keep their names
+    out = translate_call("keras.applications.vgg16.preprocess_input", ["data_format"], {"data_format": "fmt"},
+                         rename={"preprocess_input_caffe": "TFpic", "data_format": "X", "fmt": "Y"})
+    assert isinstance(out, Translated) and out.source == "TFpic(data_format, data_format=fmt)"
