@@ -51,7 +51,7 @@ TABLE = api.load_api()  # in full: its test expressions parsed too
 ROOTS = {
     "ops": "keras.ops", "activations": "keras.activations", "random": "keras.random", "backend": "keras.backend",
     "config": "keras.config", "initializers": "keras.initializers", "regularizers": "keras.regularizers",
-    "constraints": "keras.constraints", "keras": "keras",
+    "constraints": "keras.constraints", "keras": "keras", "applications": "keras.applications",
 }
 RTOL = 1e-5
 
@@ -547,7 +547,7 @@ def _keras_env() -> dict[str, Any]:
 
     return {"tf": tf, "ops": keras.ops, "activations": keras.activations, "random": keras.random, "backend": keras.backend,
             "config": keras.config, "initializers": keras.initializers, "regularizers": keras.regularizers,
-            "constraints": keras.constraints, "keras": keras}
+            "constraints": keras.constraints, "keras": keras, "applications": keras.applications}
 
 
 WORST: dict[str, float] = {}

@@ -21,8 +21,9 @@ float32, ``epsilon()`` 1e-7, ``image_data_format()`` channels_last.
 import builtins
 import math
 
+import numpy as np
 import tensorflow as tf
-from tfr_base import _STATE
+from tfr_base import _STATE, epsilon, floatx, image_data_format
 from tfr_random import _random_global_state
 
 _FLOATX = "float32"
@@ -3032,3 +3033,107 @@ def _backend_dot(x, y):
         flat_y = tf.reshape(tf.transpose(y, order), [ys[-2], -1])
         return tf.reshape(tf.matmul(flat_x, flat_y), xs[:-1] + ys[:-2] + ys[-1:])
     return tf.matmul(x, y)
+
+
+def _backend_ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """tf.keras's ``ctc_batch_cost``: the CTC loss of each sample, shape (batch, 1).
+    ``y_pred``: probabilities (batch, time, classes), the last class the blank, taken as
+    logits ``log(y_pred + epsilon())``; ``y_true``: labels (batch, max_label_length), the
+    first ``label_length`` of each row counting; the lengths have shape (batch, 1)."""
+    label_length = tf.cast(tf.squeeze(label_length, axis=-1), tf.int32)
+    input_length = tf.cast(tf.squeeze(input_length, axis=-1), tf.int32)
+    logits = tf.math.log(tf.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    loss = tf.nn.ctc_loss(labels=tf.cast(y_true, tf.int32), logits=logits, label_length=label_length,
+                          logit_length=input_length, logits_time_major=True, blank_index=-1)
+    return tf.expand_dims(loss, 1)
+
+
+def _backend_ctc_decode(y_pred, input_length):
+    """tf.keras's greedy ``ctc_decode``: ``([decoded], log_prob)``, decoded dense int64
+    (batch, time) padded with -1, repeats merged, the last class the blank."""
+    shape = tf.shape(y_pred, out_type=tf.int64)
+    logits = tf.math.log(tf.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    decoded, log_prob = tf.nn.ctc_greedy_decoder(logits, tf.cast(input_length, tf.int32))
+    dense = [tf.sparse.to_dense(tf.SparseTensor(d.indices, d.values, shape[:2]), default_value=-1) for d in decoded]
+    return dense, log_prob
+
+
+def imagenet_preprocess_input(x, data_format=None, mode="caffe"):
+    """``keras.applications.imagenet_utils.preprocess_input``: the input scaling of the
+    ImageNet models. ``"tf"``: to [-1, 1]; ``"torch"``: to [0, 1], then each channel minus
+    ImageNet's mean, over its standard deviation; ``"caffe"``: RGB to BGR, then each channel
+    minus ImageNet's (BGR) mean. A NumPy array comes back a NumPy array (cast to floatx()
+    unless floating, and then changed in place, as Keras does); anything else is a tensor."""
+    if mode not in ("caffe", "tf", "torch"):
+        raise ValueError(f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}")
+    if data_format is None:
+        data_format = image_data_format()
+    elif data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Expected data_format to be one of `channels_first` or `channels_last`. "
+                         f"Received: data_format={data_format}")
+    first = data_format == "channels_first"
+    if isinstance(x, np.ndarray):
+        if not np.issubdtype(x.dtype, np.floating):
+            x = x.astype(floatx())
+        rank = len(x.shape)
+    else:
+        rank = len(x.shape)
+    if mode == "tf":
+        x /= 127.5
+        x -= 1.0
+        return x
+    if mode == "torch":
+        x /= 255.0
+        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    else:
+        channel = 0 if first and rank == 3 else 1 if first else -1
+        if isinstance(x, np.ndarray):  # a view of the same array, as Keras's x[..., ::-1]
+            x = x[::-1, ...] if channel == 0 else x[:, ::-1, ...] if channel == 1 else x[..., ::-1]
+        elif channel == 0:
+            x = tf.stack([x[i, ...] for i in (2, 1, 0)], axis=0)
+        elif channel == 1:
+            x = tf.stack([x[:, i, :] for i in (2, 1, 0)], axis=1)
+        else:
+            x = tf.stack([x[..., i] for i in (2, 1, 0)], axis=-1)
+        mean, std = (103.939, 116.779, 123.68), None
+    if isinstance(x, np.ndarray):
+        for c in range(3):
+            where = (c, slice(None), slice(None)) if first and rank == 3 else (
+                (slice(None), c, slice(None), slice(None)) if first else (Ellipsis, c))
+            x[where] -= mean[c]
+        if std is not None:
+            for c in range(3):
+                where = (c, slice(None), slice(None)) if first and rank == 3 else (
+                    (slice(None), c, slice(None), slice(None)) if first else (Ellipsis, c))
+                x[where] /= std[c]
+        return x
+    shape = (3, 1, 1) if first and rank == 3 else (1, 3) + (1,) * (rank - 2) if first else (1,) * (rank - 1) + (3,)
+    x += tf.reshape(_imagenet_constant(-np.array(mean), x.dtype), shape)
+    if std is not None:
+        x /= tf.reshape(_imagenet_constant(np.array(std), x.dtype), (-1, 1, 1) if first else (3,))
+    return x
+
+
+def preprocess_input_caffe(x, data_format=None):
+    """``preprocess_input`` of keras.applications' ResNet50/101/152 and VGG16/19."""
+    return imagenet_preprocess_input(x, data_format=data_format, mode="caffe")
+
+
+def preprocess_input_tf(x, data_format=None):
+    """``preprocess_input`` of keras.applications' Inception, MobileNet(V2), NASNet, ResNetV2
+    and Xception: pixels to [-1, 1]."""
+    return imagenet_preprocess_input(x, data_format=data_format, mode="tf")
+
+
+def preprocess_input_torch(x, data_format=None):
+    """``preprocess_input`` of keras.applications' DenseNet."""
+    return imagenet_preprocess_input(x, data_format=data_format, mode="torch")
+
+
+def _imagenet_constant(values, dtype):
+    """Keras's ``convert_to_tensor(values, dtype)`` on TensorFlow: integer and bool dtypes
+    by a cast of the float64 values."""
+    dtype = tf.as_dtype(dtype)
+    if dtype.is_integer or dtype == tf.bool:
+        return tf.cast(tf.convert_to_tensor(values), dtype)
+    return tf.convert_to_tensor(values, dtype=dtype)

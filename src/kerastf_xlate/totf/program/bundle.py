@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,19 +66,208 @@ class Runtime:
         order = {id(d): i for i, d in enumerate(self.definitions)}
         return sorted(chosen, key=lambda d: order[id(d)])
 
-    def source(self, names: set[str], banner: bool = True, bound: frozenset[tuple[str, str, str | None]] = frozenset()) -> str:
+    def source(self, names: set[str], banner: bool = True, bound: frozenset[tuple[str, str, str | None]] = frozenset(),
+               rename: dict[str, str] | None = None) -> str:
         """The block of definitions for ``names`` (empty when none is a runtime name), with
         the runtime's imports they use, except those made already (:func:`import_keys` of
-        the user's imports before the block)."""
+        the user's imports before the block). ``rename`` (:func:`rename_plan`) gives some
+        of the block's names another name, everywhere in the block: the file binds them to
+        something of its own."""
         chosen = self.closure(names)
         if not chosen:
             return ""
-        used_imports = [imp for imp in self.imports if _import_used(imp, chosen) and not import_keys(ast.parse(imp).body[0]) <= bound]
+        rename = rename or {}
+        used_imports = [rename_import(imp, rename) for imp in self.imports if _import_used(imp, chosen)]
+        used_imports = [imp for imp in used_imports if not import_keys(ast.parse(imp).body[0]) <= bound]
         parts = [BANNER] if banner else []
         if used_imports:
             parts.append("\n".join(used_imports))
-        text = "\n".join(parts) + ("\n\n\n" if parts else "") + "\n\n\n".join(d.source for d in chosen) + "\n"
+        sources = [rename_source(d.source, rename) if rename.keys() & (d.reads | d.binds) else d.source for d in chosen]
+        text = "\n".join(parts) + ("\n\n\n" if parts else "") + "\n\n\n".join(sources) + "\n"
         return text + ("\n\n" + END + "\n" if banner else "")
+
+
+def new_name(name: str, taken: set[str] | frozenset[str]) -> str:
+    """The name a runtime definition takes when the user's file binds ``name`` itself:
+    ``Dense`` -> ``TFDense``, ``epsilon`` -> ``tf_epsilon``, ``_ops_mean`` -> ``_ops_mean_tf``
+    (then ``_2``, ``_3``... while that is taken too). Deterministic, so a second run gives
+    the same file."""
+    if name.startswith("_"):
+        base = name + "_tf"
+    elif name[:1].isupper():
+        base = "TF" + name
+    else:
+        base = "tf_" + name
+    out, i = base, 1
+    while out in taken:
+        i += 1
+        out = f"{base}_{i}"
+    return out
+
+
+def rename_plan(names: set[str] | frozenset[str], taken: set[str] | frozenset[str]) -> dict[str, str]:
+    """A new name for each of ``names``, none of them in ``taken`` nor another's new name."""
+    out: dict[str, str] = {}
+    used = set(taken)
+    for name in sorted(names):
+        out[name] = new_name(name, used)
+        used.add(out[name])
+    return out
+
+
+def rename_import(imp: str, rename: dict[str, str]) -> str:
+    """A runtime import statement binding its renamed names under their new names
+    (``import re`` -> ``import re as tf_re``)."""
+    stmt = ast.parse(imp).body[0]
+    if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return imp
+    changed = False
+    aliases = []
+    for a in stmt.names:
+        local = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
+        if local in rename and (isinstance(stmt, ast.ImportFrom) or a.asname or "." not in a.name):
+            aliases.append(f"{a.name} as {rename[local]}")
+            changed = True
+        else:
+            aliases.append(a.name + (f" as {a.asname}" if a.asname else ""))
+    if not changed:
+        return imp
+    if isinstance(stmt, ast.ImportFrom):
+        return f"from {'.' * stmt.level}{stmt.module or ''} import {', '.join(aliases)}"
+    return f"import {', '.join(aliases)}"
+
+
+def rename_source(source: str, rename: dict[str, str]) -> str:
+    """``source`` (one top-level definition) with every reference to a module-level name of
+    ``rename`` renamed; a name a function binds locally (a parameter, an assignment, an
+    import) is that function's own and stays, and so do attributes, keywords and strings.
+    A renamed class or function keeps its ``__name__`` (Keras's automatic layer names, a
+    loss's name and ``summary()`` read it): a line after the definition restores it."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln))
+
+    def offset(line: int, col: int) -> int:
+        return starts[line - 1] + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    spans: list[tuple[int, int, str]] = []
+    restore: list[tuple[str, str]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name in rename:
+            line = lines[stmt.lineno - 1]
+            m = re.search(r"\b(?:def|class)\s+(" + re.escape(stmt.name) + r")\b", line[len(line.encode("utf-8")[:stmt.col_offset].decode("utf-8", errors="ignore")):])
+            if m is None:  # pragma: no cover - a def's name is on its own line
+                raise ValueError(f"runtime: cannot find the name of `{stmt.name}`")
+            at = offset(stmt.lineno, stmt.col_offset) + m.start(1)
+            spans.append((at, at + len(stmt.name), rename[stmt.name]))
+            restore.append((rename[stmt.name], stmt.name))
+    for node in _global_names(tree, set(rename)):
+        a = offset(node.lineno, node.col_offset)
+        spans.append((a, a + len(node.id), rename[node.id]))
+    for g in ast.walk(tree):  # `global Dense` names the module's binding
+        if isinstance(g, ast.Global) and set(g.names) & set(rename):
+            a = offset(g.lineno, g.col_offset)
+            b = offset(g.end_lineno or g.lineno, g.end_col_offset or 0)
+            for m in re.finditer(r"\b\w+\b", source[a:b]):
+                if m.group() in rename and m.start() > 0:
+                    spans.append((a + m.start(), a + m.end(), rename[m.group()]))
+    out = source
+    for a, b, text in sorted(spans, reverse=True):
+        out = out[:a] + text + out[b:]
+    for new, old in restore:
+        out += f"\n{new}.__name__ = {new}.__qualname__ = {old!r}  # the file defines its own `{old}`"
+    return out
+
+
+def _global_names(tree: ast.Module, names: set[str]) -> list[ast.Name]:
+    """The ``ast.Name`` nodes of ``tree`` that refer to a module-level name of ``names``."""
+    found: list[ast.Name] = []
+
+    def local_names(fn: ast.AST) -> set[str]:
+        """What a function (or lambda, comprehension) binds in its own scope."""
+        out: set[str] = set()
+        declared_global: set[str] = set()
+        args = getattr(fn, "args", None)
+        if isinstance(args, ast.arguments):
+            for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+                if a is not None:
+                    out.add(a.arg)
+        if isinstance(fn, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for g in fn.generators:
+                out |= {n.id for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            return out
+        body = fn.body if isinstance(fn.body, list) else [fn.body]  # type: ignore[attr-defined]
+        todo: list[ast.AST] = list(body)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(n.name)
+                todo.extend(n.decorator_list)
+                continue
+            if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                continue
+            if isinstance(n, ast.Global):
+                declared_global |= set(n.names)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                out.add(n.id)
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                out |= {(a.asname or a.name).split(".")[0] for a in n.names}
+            elif isinstance(n, ast.ExceptHandler) and n.name:
+                out.add(n.name)
+            todo.extend(ast.iter_child_nodes(n))
+        return out - declared_global
+
+    def visit(node: ast.AST, shadowed: frozenset[str]) -> None:
+        if isinstance(node, ast.Name):
+            if node.id in names and node.id not in shadowed:
+                found.append(node)
+            return
+        scoped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        if isinstance(node, scoped):
+            # decorators, defaults and annotations run in the enclosing scope
+            outer: list[ast.AST] = list(getattr(node, "decorator_list", []))
+            args = getattr(node, "args", None)
+            if isinstance(args, ast.arguments):
+                outer += args.defaults + [d for d in args.kw_defaults if d is not None]
+                outer += [a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs if a.annotation is not None]
+            returns = getattr(node, "returns", None)
+            if returns is not None:
+                outer.append(returns)
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                outer.append(node.generators[0].iter)
+            for o in outer:
+                visit(o, shadowed)
+            inner = shadowed | local_names(node)
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                parts: list[ast.AST] = [node.elt] if not isinstance(node, ast.DictComp) else [node.key, node.value]
+                for i, g in enumerate(node.generators):
+                    parts += ([] if i == 0 else [g.iter]) + list(g.ifs)
+            else:
+                parts = list(node.body) if isinstance(node.body, list) else [node.body]
+            for p in parts:
+                visit(p, frozenset(inner))
+            return
+        if isinstance(node, ast.ClassDef):
+            for o in [*node.decorator_list, *node.bases, *node.keywords]:
+                visit(o, shadowed)
+            # names the class body binds are its own (methods are attributes)
+            own = {n.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                   and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+            own |= {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+            for s in node.body:
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    visit(s, shadowed)  # a method does not see the class body's names
+                else:
+                    visit(s, shadowed | own)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, shadowed)
+
+    for stmt in tree.body:
+        visit(stmt, frozenset())
+    return found
 
 
 def import_keys(stmt: ast.stmt) -> set[tuple[str, str, str | None]]:

@@ -802,11 +802,19 @@ def _helpers_in(template: str) -> tuple[str, ...]:
     return tuple(n for n in _free_names(tree) if n != "tf" and not n.startswith("_p_"))
 
 
-def _call_helper(entry: Entry, args: Sequence[str], kwargs: Mapping[str, str]) -> str:
+def _renamed(template: str, rename: Mapping[str, str]) -> str:
+    """A template (or reference) with the runtime names of ``rename`` renamed: names only,
+    never an attribute (``tf.nn.gelu``), a placeholder (``{x}``) or a keyword (``axis=``)."""
+    for old, new in rename.items():
+        template = re.sub(r"(?<![\w.{])" + re.escape(old) + r"(?![\w}])(?!\s*=(?!=))", new, template)
+    return template
+
+
+def _call_helper(entry: Entry, args: Sequence[str], kwargs: Mapping[str, str], rename: Mapping[str, str]) -> str:
     assert entry.helper is not None
     parts = [_code(a) for a in args] + [f"{k}={_code(v)}" if not k.startswith("*") else _code(v)
                                          for k, v in kwargs.items()]
-    return f"{entry.helper}({', '.join(parts)})"
+    return f"{rename.get(entry.helper, entry.helper)}({', '.join(parts)})"
 
 
 def translate_call(
@@ -817,6 +825,7 @@ def translate_call(
     dtypes: Mapping[str, str] | None = None,
     assume_float: bool = False,
     table: ApiTable | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> Translated | Blocked:
     """TensorFlow for the call ``qualified_name(*args, **kwargs)``.
 
@@ -825,9 +834,11 @@ def translate_call(
     (``"float32"``, ``"int64"``, ``"bool"``, ...) or kind (``"float"``: the model's floating
     dtype, ``"int"``); ``assume_float`` treats every other non-literal tensor as floating
     (the result lists them in ``assumed``). The first template whose conditions hold is used,
-    else the runtime helper, called with the arguments exactly as written.
+    else the runtime helper, called with the arguments exactly as written. ``rename`` gives
+    runtime names the file binds itself their new names (``Translated.helpers`` keeps the
+    runtime's names, for the bundler).
     """
-    out = _translate_call(qualified_name, args, kwargs, dtypes, assume_float, table or default_api())
+    out = _translate_call(qualified_name, args, kwargs, dtypes, assume_float, table or default_api(), rename or {})
     if isinstance(out, Translated):
         try:
             ast.parse(out.source, mode="eval")
@@ -837,7 +848,8 @@ def translate_call(
 
 
 def _translate_call(qualified_name: str, args: Sequence[str], kwargs: Mapping[str, str],
-                    dtypes: Mapping[str, str] | None, assume_float: bool, table: ApiTable) -> Translated | Blocked:
+                    dtypes: Mapping[str, str] | None, assume_float: bool, table: ApiTable,
+                    rename: Mapping[str, str]) -> Translated | Blocked:
     entry = table.get(qualified_name)
     if entry is None:
         return Blocked(qualified_name, UNKNOWN, f"{qualified_name} is not in the keras_api table")
@@ -846,23 +858,25 @@ def _translate_call(qualified_name: str, args: Sequence[str], kwargs: Mapping[st
     bound = _bind(entry, args, kwargs)
     if isinstance(bound, str):
         if entry.helper is not None and "unpacked" in bound:
-            source = _call_helper(entry, args, kwargs)
+            source = _call_helper(entry, args, kwargs, rename)
             return Translated(entry.name, source, (entry.helper,))
+        if "unexpected keyword" in bound:  # e.g. Keras 3.0's `image=` of image.resize, now `images=`
+            bound += f" (the installed Keras's are {', '.join(p.name for p in entry.params)})"
         return Blocked(entry.name, ARGUMENTS, f"{qualified_name}: {bound}")
     facts = _Facts(dict(dtypes or {}), assume_float)
     for template in entry.templates:
         assumed: list[str] = []
         if all(_holds(c, bound, entry, facts, assumed) for c in template.when):
-            source = _render(template.tf, bound, entry)
+            source = _render(_renamed(template.tf, rename), bound, entry)
             return Translated(entry.name, source, _helpers_in(template.tf), tuple(assumed), template.tf)
     if entry.helper is None:
         conds = "; ".join(" and ".join(c.text for c in t.when) for t in entry.templates)
         return Blocked(entry.name, ARGUMENTS, f"{qualified_name}: translated only when {conds}")
-    return Translated(entry.name, _call_helper(entry, args, kwargs), (entry.helper,))
+    return Translated(entry.name, _call_helper(entry, args, kwargs, rename), (entry.helper,))
 
 
 def translate_reference(qualified_name: str, *, assume_float: bool = False,
-                        table: ApiTable | None = None) -> Translated | Blocked:
+                        table: ApiTable | None = None, rename: Mapping[str, str] | None = None) -> Translated | Blocked:
     """TensorFlow for the function ``qualified_name`` used as a value (``fn = ops.relu``).
 
     The entry's ``reference`` (a TensorFlow callable taking Keras's positional arguments, exact
@@ -871,17 +885,19 @@ def translate_reference(qualified_name: str, *, assume_float: bool = False,
     helper (Keras's signature, exact for every input).
     """
     table = table or default_api()
+    rename = rename or {}
     entry = table.get(qualified_name)
     if entry is None:
         return Blocked(qualified_name, UNKNOWN, f"{qualified_name} is not in the keras_api table")
     if entry.blocks is not None:
         return Blocked(entry.name, NOT_YET if entry.todo else NO_EQUIVALENT, entry.blocks)
     if entry.reference is not None and (assume_float or _reference_is_exact(entry)):
-        source = entry.reference if _is_atom(entry.reference) else f"({entry.reference})"
+        reference = _renamed(entry.reference, rename)
+        source = reference if _is_atom(reference) else f"({reference})"
         return Translated(entry.name, source, _helpers_in(entry.reference),
                           () if _reference_is_exact(entry) else ("<called with floating tensors>",))
     if entry.helper is not None:
-        return Translated(entry.name, entry.helper, (entry.helper,))
+        return Translated(entry.name, rename.get(entry.helper, entry.helper), (entry.helper,))
     return Blocked(entry.name, ARGUMENTS, f"{qualified_name} used as a value: no exact TensorFlow callable "
                    "for every input; call it directly, or pass assume_float")
 

@@ -35,6 +35,12 @@ def _translation(entry: Entry) -> str:
     return "; ".join(parts)
 
 
+def _namespace(entry: Entry) -> str:
+    """The namespace of the entry's file: its first name without the key (``image.resize``)."""
+    first = entry.names[0]
+    return first[: -len(entry.key) - 1] if first.endswith("." + entry.key) else first.rsplit(".", 1)[0]
+
+
 def render_markdown(table: ApiTable | None = None) -> str:
     table = table or default_api()
     by_file: dict[str, list[Entry]] = {}
@@ -70,7 +76,7 @@ def render_markdown(table: ApiTable | None = None) -> str:
         counts = {k: sum(1 for e in entries if e.status == k) for k in total}
         for k in total:
             total[k] += counts[k]
-        ns = entries[0].name.rsplit(".", 1)[0] if "." not in entries[0].key else "keras.ops"
+        ns = _namespace(entries[0])
         out.append(f"| `{ns}` | {len(entries)} | {counts['translated']} | {counts['blocked']} | {counts['not-yet']} |")
     out.append(f"| all | {sum(total.values())} | {total['translated']} | {total['blocked']} | {total['not-yet']} |")
     out.append("")
@@ -78,7 +84,7 @@ def render_markdown(table: ApiTable | None = None) -> str:
                "translate the same way.")
     for _name, entries in sorted(by_file.items()):
         first = entries[0]
-        title = first.names[0].rsplit(".", 1)[0] if "." not in first.key else "keras.ops"
+        title = _namespace(first)
         out += ["", f"## `{title}` ({Path(first.path).name})", "",
                 "| function | status | translation | notes |", "|---|---|---|---|"]
         for e in sorted(entries, key=lambda e: e.key):

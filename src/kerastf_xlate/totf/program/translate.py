@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal
 from kerastf_xlate.rules import RuleSet, default_rules
-from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime
+from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
@@ -86,12 +86,26 @@ _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf
 
 
 def translate_program(text: str, tree: ast.Module) -> ProgramResult:
-    """The program form of ``text`` (already parsed as ``tree``), or why there is none. When
-    something blocks it, the top-level statements the blockers depend on stay Keras and the
-    rest is translated (docs/design.md, "Partial programs"); their blockers are reported."""
+    """The program form of ``text`` (already parsed as ``tree``), or why there is none.
+
+    When the file binds a name the runtime block defines (its own ``Dense`` class, an
+    ``epsilon`` variable), the block's definition is renamed (:func:`.bundle.rename_plan`)
+    in the block and where the translation writes it, and the file is translated again.
+    When something blocks it, the top-level statements the blockers depend on stay Keras and
+    the rest is translated (docs/design.md, "Partial programs"); their blockers are reported."""
     if BANNER in text:
         return _translated_before(text)
-    first = _translate(text, tree, frozenset())
+    rename: dict[str, str] = {}
+
+    def attempt(keep: frozenset[int]) -> ProgramResult:
+        nonlocal rename
+        result, renamable = _translate(text, tree, keep, rename)
+        if renamable - set(rename):
+            rename = rename_plan(set(rename) | renamable, _taken_names(tree))
+            result, _ = _translate(text, tree, keep, rename)
+        return result
+
+    first = attempt(frozenset())
     if first.text is not None or not first.blockers:
         return first
     refs = keras_refs(tree)
@@ -109,7 +123,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
             return first
         kept = grown
         reported += [b for b in result.blockers if b not in reported]
-        result = _translate(text, tree, frozenset(kept))
+        result = attempt(frozenset(kept))
         if result.text is not None:
             return ProgramResult(result.text, reported + result.findings, [], partial=True)
         if not result.blockers:
@@ -144,9 +158,26 @@ def _stays_keras(name: str) -> bool:
     return name.startswith(_UTILITY_PREFIXES) or name == "keras.utils" or name in _KEPT_KERAS
 
 
-def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResult:
+def _taken_names(tree: ast.Module) -> set[str]:
+    """Every name the file or the runtime block may bind: renamed runtime names avoid them."""
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    taken |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    taken |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    runtime = load_runtime()
+    return taken | set(runtime.by_name) | {name for imp in runtime.imports for name in import_binds(imp)} | {"tf"}
+
+
+def _kept_reads(tree: ast.Module, keep: frozenset[int]) -> set[str]:
+    from kerastf_xlate.totf.program.imports import _used_names
+
+    return _used_names(ast.Module(body=[tree.body[i] for i in sorted(keep)], type_ignores=[]))
+
+
+def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[str, str]) -> tuple[ProgramResult, set[str]]:
     """The program form with the top-level statements ``keep`` (indexes into ``tree.body``)
-    left as they are: their Keras references are not rewritten and their uses not judged."""
+    left as they are (their Keras references are not rewritten and their uses not judged) and
+    the runtime names of ``rename`` renamed; and the runtime names the file binds that a
+    translation with them renamed could use (empty when something else blocks)."""
     spans = [(_first_line(tree.body[i]), tree.body[i].end_lineno or tree.body[i].lineno) for i in sorted(keep)]
 
     def kept(node: ast.AST | None) -> bool:
@@ -158,7 +189,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
 
     refs = [r for r in keras_refs(tree) if not kept(r.node)]
     if not refs:
-        return ProgramResult(None)
+        return ProgramResult(None), set()
+
+    def new(name: str) -> str:
+        return rename.get(name, name)
     rules = default_rules()
     runtime = load_runtime()
     public = runtime.public
@@ -171,8 +205,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
     graphs: GraphPlan = plan_graphs(tree, refs, pos)
     if graphs.inert:
         if keep:
-            return ProgramResult(None)
-        return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)])
+            return ProgramResult(None), set()
+        return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)]), set()
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
     for g in graphs.graphs:
         first, last = g.region[0].lineno, g.region[-1].end_lineno or g.region[-1].lineno
@@ -218,20 +252,23 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
             if why is not None:
                 blockers.append(why)
                 continue
-            edits.replace_node(ref.node, target)
+            edits.replace_node(ref.node, new(target))
             needed.add(target)
             continue
         target = _training_name(name, runtime.by_name)
         if target is not None:
-            edits.replace_node(ref.node, target)
+            edits.replace_node(ref.node, new(target))
             needed.update({target, "_TRAINING"})
             continue
         if name in _CONFIG and ref.call is not None and not ref.call.args and not ref.call.keywords:
-            edits.replace_node(ref.node, _CONFIG[name])
+            edits.replace_node(ref.node, new(_CONFIG[name]))
             needed.add(_CONFIG[name])
             continue
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
+            continue
+        if name in _REDUCTIONS:
+            edits.replace_node(ref.node, _REDUCTIONS[name])
             continue
         if name in _KEPT_KERAS:
             loading = _loading_blocker(ref, refs)
@@ -241,6 +278,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
                                                            "translated models"))
+            continue
+        if name.startswith("keras.applications."):
+            applications = _applications(name)
+            if applications == "api":
+                api_refs.append(ref)
+            elif applications is not None:
+                blockers.append(Finding(ref.node, "XL301", applications))
+            else:
+                findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
         if (name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES):
             api_refs.append(ref)
@@ -255,15 +301,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
             blockers.append(Finding(ref.node, "XL305", f"model kept as Keras: the callback `{name}` is not translated"))
             continue
         if name.startswith(_TRAINING_MODULES):
-            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation"))
+            blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation{_why_not(name)}"))
             continue
-        blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form"))
+        blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
     # (rules/keras_api), innermost calls first so an outer call takes their translation along
     api = default_api()
     for ref in sorted(api_refs, key=lambda r: _span_of(pos, r)[1] - _span_of(pos, r)[0]):  # innermost (shortest) first
-        result = _translate_api(api, ref, edits, pos)
+        result = _translate_api(api, ref, edits, pos, rename)
         if isinstance(result, str):
             blockers.append(Finding(ref.node, "XL301", result))
         else:
@@ -283,34 +329,53 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int]) -> ProgramResu
 
     chosen = runtime.closure(needed)
     bundle_names = frozenset(n for d in chosen for n in d.binds)
-    collisions = _collisions(tree, chosen, _runtime_imports(runtime, chosen))
-    blockers += [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
-                 for n in sorted(collisions)]
-    stays = sorted({_root(r.node) for r in refs if _stays_keras(r.name)} & bundle_names)
+    imported = _runtime_imports(runtime, chosen)
+    collisions = _collisions(tree, chosen, imported) - set(rename)
+    if keep:  # a name kept Keras code reads (`Dense` imported from Keras): the runtime's takes another
+        collisions |= (_kept_reads(tree, keep) & (bundle_names - set(imported))) - set(rename)
+    # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
+    # translation writes into the user's code (it mixes the user's names with the runtime's)
+    fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
+                                                                 for _, code in plan.replace.values())}
+
+    def collided(names: set[str]) -> list[Finding]:
+        return [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
+                for n in sorted(names)]
+
+    blockers += collided(collisions - fixed)  # the others are renamed in a second pass (translate_program)
+    bundle_names = frozenset(new(n) for n in bundle_names)
+    stays = sorted({_root(r.node) for r in refs if _stays_keras(r.name)
+                    or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in stays]
     if keep:
         blockers = [b for b in blockers if b.node is None or not kept(b.node)]
-        blockers += _kept_code_blockers(tree, keep, bundle_names, refs)
+        blockers += _kept_code_blockers(tree, keep, bundle_names - frozenset(new(n) for n in fixed), refs)
     if blockers:
-        return ProgramResult(None, findings, blockers)
+        return ProgramResult(None, findings, blockers), set()
+    if fixed:
+        return ProgramResult(None, findings, collided(fixed)), fixed
     try:
         body = edits.apply()
+        ast.parse(body)
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
-        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")])
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")]), set()
+    except SyntaxError as exc:  # a bug of the planners must not cost the user the file
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")]), set()
 
     def make_block(bound: frozenset[tuple[str, str, str | None]]) -> str:
-        block = runtime.source(needed, bound=bound)
+        block = runtime.source(needed, bound=bound, rename=rename)
         if helpers:
-            block = block.replace(END, "\n\n".join(h.rstrip("\n") for h in helpers) + "\n\n\n" + END)
+            block = block.replace(END, "\n\n".join((rename_source(h, rename) if rename else h).rstrip("\n")
+                                                     for h in helpers) + "\n\n\n" + END)
         return block
 
-    new = finish_imports(body, make_block, bundle_names)
+    out = finish_imports(body, make_block, bundle_names)
     try:
-        ast.parse(new)
+        ast.parse(out)
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
-        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")])
-    return ProgramResult(new, findings, [])
+        return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")]), set()
+    return ProgramResult(out, findings, []), set()
 
 
 def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
@@ -356,6 +421,7 @@ def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: fr
     for i in sorted(keep):
         stmt = tree.body[i]
         for n in sorted(_used_names(ast.Module(body=[stmt], type_ignores=[])) & bundle_names):
+            # (names it reads are renamed in the block first: this is what renaming could not fix)
             out.append(Finding(None, "XL301", f"`{n}` is read by code kept as Keras and is also a name of the "
                                               "TensorFlow layers the file needs"))
         for node in ast.walk(stmt):
@@ -437,7 +503,7 @@ def _span_of(pos: Positions, ref: Ref) -> tuple[int, int]:
     return pos.span(ref.call if ref.call is not None and ref.role == "call" else ref.node)
 
 
-def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> set[str] | str:
+def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, rename: dict[str, str]) -> set[str] | str:
     """Replace one call of (or reference to) a Keras function by its TensorFlow translation;
     the runtime helpers it needs, or why it cannot be translated."""
     from kerastf_xlate.totf.program.keras_api import Blocked as ApiBlocked
@@ -455,16 +521,47 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions) -> se
                 kwargs[f"**{i}"] = "**" + edits.take(*pos.span(k.value))
             else:
                 kwargs[k.arg] = edits.take(*pos.span(k.value))
-        result = translate_call(ref.name, args, kwargs, table=api)  # type: ignore[arg-type]
+        result = translate_call(ref.name, args, kwargs, table=api, rename=rename)  # type: ignore[arg-type]
         target = pos.span(call)
     else:
-        result = translate_reference(ref.name, table=api)  # type: ignore[arg-type]
+        result = translate_reference(ref.name, table=api, rename=rename)  # type: ignore[arg-type]
         target = pos.span(ref.node)
     if isinstance(result, ApiBlocked):
         return f"`{ref.name}` has no TensorFlow translation here: {result.reason}"
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+def _why_not(name: str) -> str:
+    """Why a Keras name the program form meets has no translation, when one reason covers it."""
+    last = name.rsplit(".", 1)[-1]
+    if last in ("serialize", "deserialize", "serialize_keras_object", "deserialize_keras_object"):
+        return ": Keras's configuration serialization has no meaning without Keras"
+    if name in ("keras.KerasTensor", "keras.backend.KerasTensor"):
+        return ": a translated program has no KerasTensors (its graph functions run on tf tensors)"
+    if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
+        return ": dtype policies are not translated (only float32 layers are)"
+    if name.startswith("keras.optimizers.legacy."):
+        return ": tf.keras's legacy optimizers are not Keras 3's, and the installed Keras cannot check a translation"
+    if name == "keras.losses.Reduction.AUTO":
+        return ": in tf.keras its meaning depends on the distribution strategy"
+    return ""
+
+
+def _applications(name: str) -> str | None:
+    """How a ``keras.applications`` name is translated: ``"api"`` (the keras_api table:
+    ``preprocess_input``), None (a Keras utility kept as Keras: ``decode_predictions``,
+    ``imagenet_utils``), or why it keeps the file Keras (a model builder)."""
+    if default_api().get(name) is not None:
+        return "api"
+    last = name.rsplit(".", 1)[1]
+    if last == "decode_predictions" or name.startswith(_UTILITY_PREFIXES):
+        return None
+    if last[:1].isupper():
+        return (f"`{name}` has no TensorFlow translation in the program form: a keras.applications model stays "
+                "Keras (its builder is Keras's own source, and its ImageNet weights load only into Keras)")
+    return f"`{name}` has no TensorFlow translation in the program form"
 
 
 def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
@@ -501,7 +598,13 @@ _TRAINING_GETTERS = {"keras.optimizers.get": "optimizers_get", "keras.losses.get
 # Keras's short aliases of loss and metric functions
 _LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
                  "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence", "logcosh": "log_cosh",
-                 "KLD": "kl_divergence", "MSE": "mean_squared_error", "MAE": "mean_absolute_error"}
+                 "KLD": "kl_divergence", "MSE": "mean_squared_error", "MAE": "mean_absolute_error",
+                 "MAPE": "mean_absolute_percentage_error", "MSLE": "mean_squared_logarithmic_error",
+                 "kullback_leibler_divergence": "kl_divergence"}
+# tf.keras's loss reductions (`keras.losses.Reduction.NONE`, Keras 2's ReductionV2): string
+# constants Keras 3 takes as they are (`reduction="none"`); AUTO has no fixed meaning
+_REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.SUM": '"sum"',
+               "keras.losses.Reduction.SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"'}
 
 
 def _training_name(name: str, defined: dict) -> str | None:
@@ -513,8 +616,12 @@ def _training_name(name: str, defined: dict) -> str | None:
     if module is None:
         return None
     last = name[len(module):]
+    if module == "keras.optimizers." and last.startswith("experimental."):
+        last = last[len("experimental."):]  # tf.keras 2.9-2.15's new optimizers: Keras 3's, renamed
     if "." in last or not last:
         return None
+    if last in _LOSS_ALIASES and module in ("keras.losses.", "keras.metrics."):
+        last = _LOSS_ALIASES[last]  # upper-case aliases are functions (MSE), not classes
     files = {"keras.optimizers.schedules.": ("tfr_schedules.py",), "keras.optimizers.": ("tfr_optimizers.py", "tfr_schedules.py"),
              "keras.losses.": ("tfr_losses.py",), "keras.metrics.": ("tfr_metrics.py", "tfr_losses.py"),
              "keras.callbacks.": ("tfr_callbacks.py",)}[module]
@@ -561,6 +668,13 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
                 if d is node or (isinstance(d, ast.Call) and d.func is node):
                     return d
     return None
+
+
+def _identifiers(code: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return {"tf"}  # pragma: no cover - training code parses
 
 
 def _root(node: ast.expr) -> str:
