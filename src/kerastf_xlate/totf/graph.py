@@ -16,7 +16,7 @@ from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.edit.splice import Source
-from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported, resolve_named
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
     NO_CONSTANTS,
@@ -403,7 +403,7 @@ class GraphBuilder:
         lines += ["        " + ln for ln in body]
         lines += [""]
         text = "\n".join(lines) + "\n" + weights_methods(order)
-        return text, kept
+        return resolve_named(text), kept
 
 
 def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:

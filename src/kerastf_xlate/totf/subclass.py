@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
-from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported, resolve_named
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.totf.common import (
     NO_CONSTANTS,
@@ -285,7 +285,7 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     text = edits.result().rstrip("\n") + "\n"
     extra = "\n\n".join(methods)
     wm = weights_methods(order, indent=method_indent)
-    return text + "\n" + (extra + "\n\n" if extra else "") + wm, kept
+    return resolve_named(text + "\n" + (extra + "\n\n" if extra else "") + wm), kept
 
 
 def _instances(init: ast.FunctionDef) -> dict[int, tuple[str, str]]:
