@@ -42,11 +42,11 @@ from kerastf_xlate.tokeras.common import (
     training_param,
 )
 from kerastf_xlate.tokeras.module_init import InitWriter
-from kerastf_xlate.totf.subclass import SUPER_NOTE
 from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
 from kerastf_xlate.tokeras.naming import namer as make_namer
 from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
+from kerastf_xlate.totf.subclass import SUPER_NOTE
 
 
 @dataclass

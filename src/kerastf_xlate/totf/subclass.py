@@ -309,7 +309,7 @@ def _super_init_args(call: ast.Call, text_lines: list[str]) -> tuple[str, str]:
     elif star is not None and isinstance(star.value, ast.Name):
         inner = f'name={star.value.id}.get("name")'
     dropped = bool(call.args) or any(k is not name_kw for k in call.keywords)
-    rest = text_lines[call.end_lineno - 1].encode("utf-8")[call.end_col_offset:].strip()  # type: ignore[index]
+    rest = text_lines[call.end_lineno - 1].encode("utf-8")[call.end_col_offset:].strip()  # type: ignore[operator]
     return inner, ("  " + SUPER_NOTE if dropped and not rest else "")
 
 
