@@ -7,6 +7,7 @@ when it is a terminal (here: a pseudo-terminal), the report is text, ``-q`` is n
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import shutil
@@ -147,3 +148,36 @@ def test_verify_shows_models_on_a_terminal_only(tmp_path: Path) -> None:
     assert "passed, 0 failed" in out
     # in a pipe: tests/test_verify_isolation.py runs verify that way (and no bar is drawn
     # where stderr is no terminal: test_no_bar_in_a_pipe, the same check)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_makes_way_for_other_output_and_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify closes the bar to let the user's prints through; the next update draws it again
+    at the right position. In-process, on a fake terminal."""
+    from kerastf_xlate import cli
+
+    fake = _Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    bar = cli._progress("xlate verify: models", "text")
+    assert bar is not None
+    bar.update(0, 0)  # no total yet: nothing drawn
+    assert fake.getvalue() == ""
+    bar.update(0, 3)
+    bar.update(1, 3)
+    bar.close()
+    fake.write("a print of the user's code\n")
+    bar.update(2, 3)
+    bar.update(3, 3)
+    bar.close()
+    out = fake.getvalue()
+    assert "xlate verify: models" in out and "1/3" in out and "3/3" in out
+    assert out.index("1/3") < out.index("a print of the user's code\n") < out.index("2/3")
+    assert cli._progress("x", "json") is None and cli._progress("x", "text", quiet=True) is None
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or file
+    assert cli._progress("x", "text") is None

@@ -77,12 +77,13 @@ def _progress_wanted(fmt: str, quiet: bool = False) -> bool:
 
 class _ProgressBar:
     """``runner.Progress`` as click's progress bar on stderr, made on the first update (the
-    total may be known only then: the models of a file ``verify`` executes)."""
+    total may be known only then: the models of a file ``verify`` executes), and made again
+    after a ``close`` that let other output through."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.bar: Any = None
-        self.done = 0
+        self.shown = 0  # the position the current bar shows
 
     def update(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -90,10 +91,11 @@ class _ProgressBar:
                 return
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True, show_eta=False)
             self.bar.__enter__()
+            self.shown = 0
         self.bar.length = max(total, 1)
-        if done > self.done:
-            self.bar.update(done - self.done)
-            self.done = done
+        if done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
 
     def close(self) -> None:
         if self.bar is not None:

@@ -205,7 +205,10 @@ def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: floa
                 proc.wait()
         log.seek(0)
         text = log.read().decode("utf-8", errors="replace")
-    _forward(tf_log_removed(text) if quiet else text, output)
+    text = tf_log_removed(text) if quiet else text
+    if text and progress is not None:
+        progress.close()  # the user's prints on lines of their own (a later update draws the bar again)
+    _forward(text, output)
     if stage is not None and stage.get("what") == "finished":
         return None, None, ""
     if stage is not None and "internal" in stage:
