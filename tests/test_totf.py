@@ -201,7 +201,9 @@ def test_module_constant_gives_static_shape() -> None:
         N = 7
         model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(N)])
         """)
-    assert "tf.Variable(_variance_scaling([4, 7]" in out
+    # static (created in __init__), and the constant keeps its name (issue #20)
+    assert "tf.Variable(_variance_scaling([4, N]" in out
+    assert "= None  # created on the first call" not in out
 
 
 def test_input_shape_option_makes_weights_static() -> None:

@@ -64,6 +64,49 @@ def _config_for(path: str | None, explicit: str | None) -> Any:
         sys.exit(EXIT_ERROR)
 
 
+def _progress_wanted(fmt: str, quiet: bool = False) -> bool:
+    """A progress bar only for a person at a terminal: stderr is a TTY, the report is text,
+    not ``-q``, and not in CI (whose logs may be a pseudo-terminal) nor on a dumb terminal."""
+    if fmt != "text" or quiet or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stderr
+        return False
+
+
+class _ProgressBar:
+    """``runner.Progress`` as click's progress bar on stderr, made on the first update (the
+    total may be known only then: the models of a file ``verify`` executes), and made again
+    after a ``close`` that let other output through."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0  # the position the current bar shows
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total <= 0:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True, show_eta=False)
+            self.bar.__enter__()
+            self.shown = 0
+        self.bar.length = max(total, 1)
+        if done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _progress(label: str, fmt: str, quiet: bool = False) -> _ProgressBar | None:
+    return _ProgressBar(label) if _progress_wanted(fmt, quiet) else None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlate")
 def main() -> None:
@@ -161,7 +204,12 @@ def lint(paths: tuple[str, ...], fmt: str, stdin_filename: str | None, config_pa
     from kerastf_xlate.runner import run_parallel
 
     worker = partial(_lint_worker, config_path=config_path, select=select, ignore=ignore, to_keras=to_keras)
-    results += run_parallel(worker, file_paths, _jobs(jobs))  # type: ignore[arg-type]
+    bar = _progress("xlate lint", fmt) if any(os.path.isdir(p) for p in paths) else None
+    try:
+        results += run_parallel(worker, file_paths, _jobs(jobs), bar)  # type: ignore[arg-type]
+    finally:
+        if bar is not None:
+            bar.close()
 
     diags = []
     for r in results:
@@ -297,7 +345,8 @@ def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, version=__version__, **kwargs))
+    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, version=__version__,
+                           progress=_translate_progress("xlate to-tf", kwargs), **kwargs))
 
 
 @main.command("to-keras")
@@ -308,7 +357,14 @@ def to_keras(**kwargs: Any) -> None:
     from kerastf_xlate.translate_cmd import run_translate
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(make_transform, version=__version__, **kwargs))
+    sys.exit(run_translate(make_transform, version=__version__, progress=_translate_progress("xlate to-keras", kwargs), **kwargs))
+
+
+def _translate_progress(label: str, kwargs: dict[str, Any]) -> _ProgressBar | None:
+    """A bar for a directory run only (one file is done before a bar would mean anything)."""
+    if not any(os.path.isdir(p) for p in kwargs["paths"] if p != "-"):
+        return None
+    return _progress(label, kwargs["fmt"], kwargs["quiet"])
 
 
 @main.command()
@@ -340,7 +396,7 @@ def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tup
     from kerastf_xlate.verify_process import run_verify
 
     sys.exit(run_verify(path, to_keras=to_keras, atol=atol, rtol=rtol, input_shape=input_shape, seed=seed,
-                        echo=click.echo, echo_err=_err, fmt=fmt, verbose=verbose))
+                        echo=click.echo, echo_err=_err, fmt=fmt, verbose=verbose, progress=_progress("xlate verify: models", fmt)))
 
 
 @main.command()

@@ -21,6 +21,14 @@ class Transform(Protocol):
     def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]: ...
 
 
+class Progress(Protocol):
+    """Where a long run reports how far it is (the command line draws a bar on a terminal)."""
+
+    def update(self, done: int, total: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class TransformResult:
     path: str
@@ -106,12 +114,28 @@ def transform_file(path: str, transform: Transform) -> TransformResult:
     return transform_bytes(path, data, transform)
 
 
-def run_parallel(func: Callable[[str], object], paths: list[str], jobs: int) -> list[object]:
-    """Map ``func`` over ``paths`` in order, using processes when it pays off."""
-    if jobs <= 1 or len(paths) < 8:
-        return [func(p) for p in paths]
+def run_parallel(func: Callable[[str], object], paths: list[str], jobs: int, progress: Progress | None = None) -> list[object]:
+    """Map ``func`` over ``paths`` in order, using processes when it pays off; ``progress``
+    hears of every path done."""
+    total = len(paths)
+    if progress is not None:
+        progress.update(0, total)
+    if jobs <= 1 or total < 8:
+        out = []
+        for p in paths:
+            out.append(func(p))
+            if progress is not None:
+                progress.update(len(out), total)
+        return out
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    chunksize = max(1, total // (jobs * 8))
     with ctx.Pool(jobs) as pool:
-        return pool.map(func, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        if progress is None:
+            return pool.map(func, paths, chunksize=chunksize)
+        out = []
+        for result in pool.imap(func, paths, chunksize=chunksize):  # in order, as they come
+            out.append(result)
+            progress.update(len(out), total)
+        return out

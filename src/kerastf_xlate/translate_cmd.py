@@ -20,7 +20,7 @@ import click
 
 from kerastf_xlate.codes import Severity
 from kerastf_xlate.diagnostics import Diagnostic, render
-from kerastf_xlate.runner import Transform, TransformResult, run_parallel, transform_bytes, transform_file
+from kerastf_xlate.runner import Progress, Transform, TransformResult, run_parallel, transform_bytes, transform_file
 from kerastf_xlate.sources import SourceError, iter_files
 from kerastf_xlate.writer import atomic_write
 
@@ -78,6 +78,7 @@ def run_translate(
     version: str = "",
     report: str | None = None,
     command: str = "xlate to-tf",
+    progress: Progress | None = None,
 ) -> int:
     """Translate ``paths``; return the exit status.
 
@@ -155,7 +156,11 @@ def run_translate(
                 targets[real] = f
                 kept.append((f, dest))
         plan = kept
-        computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n)
+        try:
+            computed = run_parallel(partial(_worker, factory=factory), [f for f, _ in plan], jobs_n, progress)
+        finally:
+            if progress is not None:
+                progress.close()
         if reconcile is not None:
             # the files of one run are one program (kerastf_xlate.tree)
             roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]

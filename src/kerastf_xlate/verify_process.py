@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from kerastf_xlate.runner import Progress
+
 DEFAULT_STAGE_TIMEOUT = 900.0  # seconds one step (executing a file, one comparison) may take
 TIMEOUT_ENV = "XLATE_VERIFY_TIMEOUT"
 
@@ -80,11 +82,12 @@ def stage_timeout() -> float:
 
 def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_shape: tuple[int, ...] | None = None,
                 seed: int = 0, timeout: float | None = None, output: IO[str] | None = None,
-                quiet: bool = True) -> list[FileReport]:
+                quiet: bool = True, progress: Progress | None = None) -> list[FileReport]:
     """Verify files in child processes; a child that dies costs the model (or file) it was
     working on, and a new child goes on with the rest. ``output`` gets the children's
     stdout/stderr (the user's prints), default: this process's stderr; ``quiet`` leaves out
-    TensorFlow's own log lines there (absl, oneDNN, CPU features)."""
+    TensorFlow's own log lines there (absl, oneDNN, CPU features); ``progress`` hears of
+    every model done (crashed ones too), once the child has said how many there are."""
     reports = [FileReport(j.path) for j in jobs]
     timeout = stage_timeout() if timeout is None else timeout
     last_crash: tuple[Any, ...] | None = None
@@ -96,7 +99,7 @@ def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_s
                        "translated": jobs[i].translated,
                        "skip": sorted(reports[i].done)} for i in todo],
         }
-        status, stage, tail = _run_child(request, reports, timeout, output, quiet)
+        status, stage, tail = _run_child(request, reports, timeout, output, quiet, progress)
         if status is None:  # it finished what it was given: nothing died
             for i in todo:
                 reports[i].finished = True
@@ -115,6 +118,7 @@ def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_s
         if model is not None and report.models is not None and crash != last_crash:
             report.outcomes.append(Outcome(model, "crashed", float("inf"), False, reason))
             report.done.add(model)
+            _tell(progress, reports)
             if report.done >= set(report.models):
                 report.finished = True
         else:  # the file itself (executing it), or no progress since the last child: give up on the file
@@ -122,6 +126,12 @@ def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_s
             report.finished = True
         last_crash = crash
     return reports
+
+
+def _tell(progress: Progress | None, reports: list[FileReport]) -> None:
+    if progress is not None:
+        known = [r for r in reports if r.models is not None]
+        progress.update(sum(len(r.done) for r in known), sum(len(r.models or ()) for r in known))
 
 
 def _child_env() -> dict[str, str]:
@@ -137,7 +147,8 @@ def _child_env() -> dict[str, str]:
 
 
 def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: float,
-               output: IO[str] | None, quiet: bool = True) -> tuple[str | None, dict[str, Any] | None, str]:
+               output: IO[str] | None, quiet: bool = True,
+               progress: Progress | None = None) -> tuple[str | None, dict[str, Any] | None, str]:
     """Run one child over ``request``; (None, ...) when it ended normally, else (why it died,
     the last stage it announced, the last line it printed)."""
     read_fd, write_fd = os.pipe()
@@ -184,6 +195,8 @@ def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: floa
                         continue
                     deadline = time.monotonic() + timeout
                     stage = _apply(record, reports, stage)
+                    if record.get("t") in ("models", "model_done"):
+                        _tell(progress, reports)
             rc = proc.wait()
         finally:
             os.close(read_fd)
@@ -192,7 +205,10 @@ def _run_child(request: dict[str, Any], reports: list[FileReport], timeout: floa
                 proc.wait()
         log.seek(0)
         text = log.read().decode("utf-8", errors="replace")
-    _forward(tf_log_removed(text) if quiet else text, output)
+    text = tf_log_removed(text) if quiet else text
+    if text and progress is not None:
+        progress.close()  # the user's prints on lines of their own (a later update draws the bar again)
+    _forward(text, output)
     if stage is not None and stage.get("what") == "finished":
         return None, None, ""
     if stage is not None and "internal" in stage:
@@ -317,7 +333,7 @@ def prepare(path: str, to_keras: bool, input_shape: tuple[int, ...] | None) -> t
 def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: float = 1e-5,
                input_shape: tuple[int, ...] | None = None, seed: int = 0,
                echo: Callable[[str], None] = print, echo_err: Callable[[str], None] | None = None,
-               fmt: str = "text", verbose: bool = False) -> int:
+               fmt: str = "text", verbose: bool = False, progress: Progress | None = None) -> int:
     """The ``xlate verify`` command: one line per model and mode (``fmt="json"``: a JSON array
     of one record per model and mode on ``echo``, everything else on ``echo_err``); 0 when all
     pass, 1 when something fails or nothing is compared, 2 when the file cannot be read or
@@ -332,7 +348,11 @@ def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: floa
         return status
     say(f"xlate verify: executing {path} and its translation in a child process "
         "(this runs your code and imports TensorFlow/Keras)")
-    (report,) = verify_jobs([job], atol, rtol, input_shape, seed, quiet=not verbose)
+    try:
+        (report,) = verify_jobs([job], atol, rtol, input_shape, seed, quiet=not verbose, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if fmt == "json":
         return print_json_report(report, atol, rtol, echo, err)
     return print_report(report, atol, rtol, echo)

@@ -11,6 +11,8 @@ does); any other weight is created in ``__init__``.
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,10 +55,68 @@ class Emitted:
     out_shape: Shape | None = None
 
 
+class NamedInt(int):
+    """An int read from a module-level constant (``vocab_size = 20000``): it computes as the
+    int, and a weight shape keeps the user's name for it (``[vocab_size, 32]``) where the
+    name is sure to mean that constant (:func:`resolve_named`)."""
+
+    name: str
+
+    def __new__(cls, value: int, name: str) -> NamedInt:
+        obj = super().__new__(cls, value)
+        obj.name = name
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NamedInt, (int(self), self.name))
+
+
+# a NamedInt in a shape, until the unit's code is complete: NUL never survives a parse, so a
+# placeholder that escaped resolve_named makes the output fail the safety check (file untouched)
+_NAMED = re.compile("\x00([A-Za-z_][A-Za-z0-9_]*)\x01(-?[0-9]+)\x00")
+
+
 def dim_src(d: DimT) -> str:
     if d is None:
         return "None"
+    if isinstance(d, NamedInt):
+        return f"\x00{d.name}\x01{int(d)}\x00"
     return str(d)
+
+
+def resolve_named(code: str) -> str:
+    """``code`` (one generated unit: a class at column 0) with each named dimension written as
+    the user's name, or as its value where the unit binds that name itself (a method's
+    parameter or local: ``x``, ``inputs``), where the name would mean something else."""
+    if "\x00" not in code:
+        return code
+    trial = _NAMED.sub(lambda m: m.group(1), code)
+    try:
+        tree = ast.parse(trial)
+    except SyntaxError:
+        bound = {m.group(1) for m in _NAMED.finditer(code)}
+    else:
+        bound = _bound_names(tree)
+    return _NAMED.sub(lambda m: m.group(2) if m.group(1) in bound else m.group(1), code)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name ``tree`` binds anywhere (assignments, parameters, imports, defs, handlers)."""
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.alias):
+            out.add((n.asname or n.name).split(".")[0])
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+    return out
 
 
 def shape_src(shape: tuple[DimT, ...]) -> str:
@@ -166,4 +226,5 @@ def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
     return [f"{ctx.out} = {template.replace('{x}', ctx.out)}"]
 
 
-__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "Shape", "Unsupported", "Weight", "dim_src", "shape_src", "snake", "tuple_arg"]
+__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "NamedInt", "Shape", "Unsupported", "Weight", "dim_src", "resolve_named", "shape_src", "snake",
+           "tuple_arg"]

@@ -68,7 +68,7 @@ def is_generated_method(fn: ast.FunctionDef) -> bool:
     if fn.name not in GENERATED:
         return False
     if fn.name == "ordered_variables":
-        return "Keras model's ``get_weights()``" in (docstring(fn) or "")
+        return any(f"Keras {k}'s ``get_weights()``" in (docstring(fn) or "") for k in ("model", "layer"))
     if fn.name == "build":
         return "as Keras's ``build()`` does" in (docstring(fn) or "")
     return "ordered_variables" in ast.unparse(fn)

@@ -195,6 +195,13 @@ class GraphTranslator:
             if len(dims) == 2 and isinstance(dims[1], ast.Starred) and isinstance(dims[0], ast.Constant) and dims[0].value is None:
                 shapes.append(("src", self.st.seg(dims[1].value)))
                 continue
+            if (isinstance(dims[0], ast.Constant) and dims[0].value is None and len(dims) > 1
+                    and not any(isinstance(d, ast.Starred) for d in dims[1:])
+                    and any(not isinstance(d, ast.Constant) for d in dims[1:])):
+                # names to-tf kept (``[None, NUM_FEATURES]``): the shape is their source
+                rest = ", ".join(self.st.seg(d) for d in dims[1:])
+                shapes.append(("src", f"({rest}{',' if len(dims) == 2 else ''})"))
+                continue
             values = [d.value if isinstance(d, ast.Constant) else "bad" for d in dims]
             if not all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0) for v in values):
                 return "bad"

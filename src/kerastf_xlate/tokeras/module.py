@@ -46,6 +46,7 @@ from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
 from kerastf_xlate.tokeras.naming import namer as make_namer
 from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
+from kerastf_xlate.totf.subclass import SUPER_NOTE
 
 
 @dataclass
@@ -230,9 +231,9 @@ class ModuleTranslator(InitWriter):
         ``SequentialModule``) becomes a Keras model (or layer) holding them: a Keras model
         does not track the variables of a ``tf.Module`` attribute, so it cannot stay one."""
         out = self._rename_call(self.by_name["__call__"])
-        kind = "layers.Layer" if self.cls.name in self.env.sublayers else "Model"
         start, end = self.st.span(self.cls.bases[0])
-        out.append(SpanEdit(start, end, f"{self.env.keras}.{kind}"))
+        out.append(SpanEdit(start, end, f"{self.env.keras}.{self._keras_base()}"))
+        out += self._super_kwargs()
         self._report_ops([], [])
         return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
 
@@ -315,9 +316,9 @@ class ModuleTranslator(InitWriter):
         out += self._rename_call(call)
         # base class
         base = self.cls.bases[0]
-        kind = "layers.Layer" if self.cls.name in env.sublayers else "Model"
         start, end = st.span(base)
-        out.append(SpanEdit(start, end, f"{env.keras}.{kind}"))
+        out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
+        out += self._super_kwargs()
         # removed methods
         for start, end in removed_spans:
             out.append(SpanEdit(start, end, ""))
@@ -333,6 +334,49 @@ class ModuleTranslator(InitWriter):
         weight_order = self._weight_order(groups, group_attr, matches)
         hint = self._input_hint(edits["__call__"])
         return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
+
+    def _keras_base(self) -> str:
+        """``layers.Layer`` for a class used as a layer of another, or one to-tf wrote from a
+        Layer subclass (its ``ordered_variables`` says "the Keras layer's"); else ``Model``."""
+        fn = self.by_name.get("ordered_variables")
+        from_layer = fn is not None and is_generated_method(fn) and "Keras layer's" in (docstring(fn) or "")
+        return "layers.Layer" if from_layer or self.cls.name in self.env.sublayers else "Model"
+
+    def _super_kwargs(self) -> list[SpanEdit]:
+        """to-tf's ``super().__init__(name=kwargs.get("name"))  # xlate to-tf: ...`` back to
+        ``super().__init__(**kwargs)``: the Keras class takes what the tf.Module dropped.
+        Only with to-tf's note on the line: a user's own call stays as it is."""
+        assert self.init is not None
+        kw = self.init.args.kwarg
+        if kw is None:
+            return []
+        st = self.st
+        for stmt in self.init.body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
+                    and isinstance(call.func.value, ast.Call) and isinstance(call.func.value.func, ast.Name)
+                    and call.func.value.func.id == "super" and not call.args and stmt.end_lineno == stmt.lineno):
+                continue
+            line = st.lines[stmt.lineno - 1]
+            start, end = st.span(call)
+            rest = line[end - st.starts[stmt.lineno - 1]:]
+            if rest.strip() != SUPER_NOTE:
+                continue
+            if len(call.keywords) > 1 or any(k.arg != "name" for k in call.keywords):
+                continue
+            if not call.keywords:
+                inner = f"**{kw.arg}"
+            else:
+                value = call.keywords[0].value
+                if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get"
+                        and isinstance(value.func.value, ast.Name) and value.func.value.id == kw.arg and len(value.args) == 1
+                        and not value.keywords and isinstance(value.args[0], ast.Constant) and value.args[0].value == "name"):
+                    inner = f"**{kw.arg}"
+                else:
+                    inner = f"name={st.seg(value)}, **{kw.arg}"
+            eol = st.starts[stmt.lineno - 1] + len(line.rstrip("\r\n"))
+            return [SpanEdit(start, eol, f"{st.seg(call.func)}({inner})")]
+        return []
 
     def _input_hint(self, edits: list[StmtEdit]) -> dict[str, Any] | None:
         """What the first layer applied to ``__call__``'s input shows about that input; when

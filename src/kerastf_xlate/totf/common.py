@@ -18,6 +18,7 @@ from kerastf_xlate.layerkit.emit import (
     Dim,
     EmitCtx,
     Emitted,
+    NamedInt,
     Shape,
     Unsupported,
     Weight,
@@ -125,13 +126,35 @@ def _stores(nodes: Iterable[ast.AST], only: str | None = None) -> dict[str, int]
                 for name in n.names:
                     if only is None or name == only:
                         stores[name] = stores.get(name, 0) + 2
+            else:
+                # a parameter, import, def or handler of the same name: where it is in scope the
+                # name means something else (`def build(num_classes=3)` beside `num_classes = 5`)
+                other = _other_binding(n)
+                if other is not None and (only is None or other == only):
+                    stores[other] = stores.get(other, 0) + 2
     return stores
 
 
-class ModuleConstants(Mapping[str, Any]):
-    """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``).
+def _other_binding(n: ast.AST) -> str | None:
+    if isinstance(n, ast.arg):
+        return n.arg
+    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return n.name
+    if isinstance(n, ast.alias):
+        return (n.asname or n.name).split(".")[0]
+    if isinstance(n, ast.ExceptHandler):
+        return n.name
+    if isinstance(n, (ast.MatchAs, ast.MatchStar)):
+        return n.name
+    return None
 
-    The translation uses their values where it needs static ones (shapes). Worked out
+
+class ModuleConstants(Mapping[str, Any]):
+    """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``), and bound
+    nowhere else in any way (no parameter, import or def of that name).
+
+    The translation uses their values where it needs static ones (shapes); an int comes as a
+    :class:`NamedInt`, so that a weight shape keeps the user's name. Worked out
     one name at a time when asked, from the statements ``mentioning`` says may name it: a
     big module binds thousands of names, the translation asks about a few.
     """
@@ -152,13 +175,15 @@ class ModuleConstants(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         if self._all is not None:
-            return self._all[name]
+            value = self._all[name]
+            return NamedInt(value, name) if type(value) is int else value
         if name not in self._known:
             stores = _stores(self._mentioning({name}), name).get(name, 0) if name in self._assigns else 0
             self._known[name] = self._value(name, stores)
         if self._known[name] is UNKNOWN:
             raise KeyError(name)
-        return self._known[name]
+        value = self._known[name]
+        return NamedInt(value, name) if type(value) is int else value
 
     def _everything(self) -> dict[str, Any]:
         if self._all is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.edit.splice import Source
-from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported, dim_src, resolve_named
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
     NO_CONSTANTS,
@@ -403,7 +403,7 @@ class GraphBuilder:
         lines += ["        " + ln for ln in body]
         lines += [""]
         text = "\n".join(lines) + "\n" + weights_methods(order)
-        return text, kept
+        return resolve_named(text), kept
 
 
 def keras_layer_order(unit: GraphUnit) -> list[LayerNode]:
@@ -495,7 +495,7 @@ def _input_dims(unit: GraphUnit) -> list[str] | None:
     out = []
     for name, shape, _ in unit.inputs:
         if shape is not None:
-            out.append("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
+            out.append("[" + ", ".join(dim_src(d) for d in shape) + "]")
         elif name in unit.input_src:
             out.append(f"[None, {_spread(unit.input_src[name])}]")
         else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.args import UNKNOWN, literal
-from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Unsupported, resolve_named
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.totf.common import (
     NO_CONSTANTS,
@@ -64,6 +64,7 @@ class SubclassUnit:
     init: ast.FunctionDef
     call: ast.FunctionDef
     attrs: list[AttrLayer] = field(default_factory=list)
+    kind: str = "Model"  # the Keras base: Model or Layer (to-keras raises it back to the same)
 
 
 def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_rules: dict[int, Rule], text_lines: list[str]) -> SubclassUnit | None:
@@ -83,7 +84,7 @@ def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_ru
             raise Blocked(f"class `{cls.name}` defines `{name}`, a Keras hook a tf.Module never calls", methods[name])
     if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
         raise Blocked(f"class `{cls.name}` has async methods", cls)
-    unit = SubclassUnit(cls, keras_bases[0], methods["__init__"], methods["call"])
+    unit = SubclassUnit(cls, keras_bases[0], methods["__init__"], methods["call"], kind=base_rules[id(keras_bases[0])].layer)
     namer = Namer()
     attrs: dict[str, AttrLayer] = {}
     for stmt in unit.init.body:
@@ -186,9 +187,8 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
             isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
             and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) and n.func.value.func.id == "super"
         ):
-            name_kw = next((k for k in n.keywords if k.arg == "name"), None)
-            inner = f"name={source_of(text_lines, name_kw.value)}" if name_kw else ""
-            edits.replace(n.lineno, n.col_offset, n.end_lineno, n.end_col_offset, f"{source_of(text_lines, n.func)}({inner})")  # type: ignore[arg-type]
+            inner, note = _super_init_args(n, text_lines)
+            edits.replace(n.lineno, n.col_offset, n.end_lineno, n.end_col_offset, f"{source_of(text_lines, n.func)}({inner}){note}")  # type: ignore[arg-type]
     # `super().get_config()` has no tf.Module counterpart: an empty config
     for n in ast.walk(cls):
         if (
@@ -285,7 +285,32 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
     text = edits.result().rstrip("\n") + "\n"
     extra = "\n\n".join(methods)
     wm = weights_methods(order, indent=method_indent)
-    return text + "\n" + (extra + "\n\n" if extra else "") + wm, kept
+    if unit.kind == "Layer":  # what tells to-keras to raise it back to a Layer, not a Model
+        wm = wm.replace(MODEL_ORDER_DOC, LAYER_ORDER_DOC, 1)
+    return resolve_named(text + "\n" + (extra + "\n\n" if extra else "") + wm), kept
+
+
+# ordered_variables()'s docstring says which Keras class the module was (tokeras.common reads it)
+MODEL_ORDER_DOC = "The variables in the order of the Keras model's ``get_weights()``."
+LAYER_ORDER_DOC = "The variables in the order of the Keras layer's ``get_weights()``."
+# the note on a super().__init__ call whose Keras arguments tf.Module does not take (to-keras reads it)
+SUPER_NOTE = "# xlate to-tf: tf.Module takes only name=; Keras's other constructor arguments are dropped"
+
+
+def _super_init_args(call: ast.Call, text_lines: list[str]) -> tuple[str, str]:
+    """(arguments, trailing note) of ``super().__init__(...)`` in the module: ``name=`` as it
+    was, or read from ``**kwargs`` (``name=kwargs.get("name")``); the note when anything else
+    (``**kwargs``, ``dtype=...``) is dropped, and only where the call ends its line."""
+    name_kw = next((k for k in call.keywords if k.arg == "name"), None)
+    star = next((k for k in call.keywords if k.arg is None), None)
+    inner = ""
+    if name_kw is not None:
+        inner = f"name={source_of(text_lines, name_kw.value)}"
+    elif star is not None and isinstance(star.value, ast.Name):
+        inner = f'name={star.value.id}.get("name")'
+    dropped = bool(call.args) or any(k is not name_kw for k in call.keywords)
+    rest = text_lines[call.end_lineno - 1].encode("utf-8")[call.end_col_offset:].strip()  # type: ignore[operator]
+    return inner, ("  " + SUPER_NOTE if dropped and not rest else "")
 
 
 def _instances(init: ast.FunctionDef) -> dict[int, tuple[str, str]]:
