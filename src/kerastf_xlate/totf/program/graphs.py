@@ -144,7 +144,15 @@ def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None
 
 def _own_nodes(stmts: list[ast.stmt]):
     """The nodes of ``stmts`` outside nested scopes (functions, classes, lambdas, comprehensions)."""
-    stack: list[ast.AST] = list(stmts)
+    stack: list[ast.AST] = []
+    for s in stmts:  # a `def` or `class` statement binds its name; its body is another scope
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield s
+            stack.extend(s.decorator_list)
+            stack.extend(s.bases + [k.value for k in s.keywords] if isinstance(s, ast.ClassDef)
+                         else s.args.defaults + [d for d in s.args.kw_defaults if d is not None])
+        else:
+            stack.append(s)
     while stack:
         n = stack.pop()
         yield n
@@ -336,10 +344,61 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
             and _graph_args(n) is not None]
 
 
+_INPUTS = ("keras.Input", "keras.layers.InputLayer")
+
+
+def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST],
+                     sequential_calls: set[int]) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions of the file that make graph ``Input``s when called (``def create_model_inputs():``
+    filling a dict of ``keras.Input(...)``), directly or through another such function: a
+    statement calling one starts a graph as an ``Input`` statement does. Only names bound
+    once in the file, by that ``def``, count."""
+    defs: dict[str, list[ast.AST]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs.setdefault(n.name, []).append(n)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            defs.setdefault(n.id, []).append(n)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                defs.setdefault((a.asname or a.name).split(".")[0], []).append(n)
+    funcs = {name: d[0] for name, d in defs.items()
+             if len(d) == 1 and isinstance(d[0], (ast.FunctionDef, ast.AsyncFunctionDef))}
+    input_calls = {id(r.call) for r in refs if r.name in _INPUTS and r.call is not None
+                   and not _in_sequential_list(r.call, parents, sequential_calls)}
+    # a builder making a whole model (its Inputs and a `keras.Model(...)`) is not one
+    models = {id(r.call) for r in refs if r.name == "keras.Model" and r.call is not None}
+    funcs = {name: f for name, f in funcs.items() if not any(id(n) in models for n in _run_nodes(f.body))}
+    made = {name for name, f in funcs.items() if any(id(n) in input_calls for n in _run_nodes(f.body))}
+    changed = True
+    while changed:
+        changed = False
+        for name, f in funcs.items():
+            if name not in made and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in made
+                                        for n in _run_nodes(f.body)):
+                made.add(name)
+                changed = True
+    return {name: funcs[name] for name in made}  # type: ignore[misc]
+
+
+def _run_nodes(stmts: list[ast.stmt]):
+    """The nodes that run when ``stmts`` run: comprehensions included, not the bodies of the
+    functions, lambdas and classes they define."""
+    stack: list[ast.AST] = list(stmts)
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+
+
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     parents = _parents(tree)
     sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
-    plan = _plan_graphs(tree, refs, pos, parents, sequential_calls)
+    functions = _input_functions(tree, refs, parents, sequential_calls)
+    plan = _plan_graphs(tree, refs, pos, parents, sequential_calls, functions)
+    exempt = _exempt_input_functions(tree, parents, functions, plan)
     # a symbolic input no graph function takes (`model(keras.Input(shape))` to build a
     # subclass, a functional subclass with its own `call`): the runtime's Input is only
     # meaningful inside a graph function
@@ -352,19 +411,49 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Attribute) and holder.func.attr == "add" \
                 and holder.args and holder.args[0] is r.call:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
-        s = _statement_of(r.call, parents)
-        inside = False
-        while s is not None and not inside:
-            inside = id(s) in plan.region_stmts
-            up = parents.get(id(s))
-            s = _statement_of(up, parents) if up is not None else None
-        if not inside:
-            if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
-                plan.inert = True  # no model in the file: nothing for the program form to do
-            else:
-                plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
-                                              "graph the translator follows"))
+        if _inside(r.call, parents, plan.region_stmts, exempt):
+            continue
+        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
+            plan.inert = True  # no model in the file: nothing for the program form to do
+        else:
+            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
+                                          "graph the translator follows"))
     return plan
+
+
+def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:
+    """``node`` runs inside a graph function: its statement, or one enclosing it, is in a
+    region, or it is in an input-making function (``exempt``: ids of those ``def``s) every
+    call of which runs inside one."""
+    s = _statement_of(node, parents)
+    while s is not None:
+        if id(s) in region_stmts or id(s) in exempt:
+            return True
+        up = parents.get(id(s))
+        s = _statement_of(up, parents) if up is not None else None
+    return False
+
+
+def _exempt_input_functions(tree: ast.Module, parents: dict[int, ast.AST],
+                            functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef], plan: GraphPlan) -> set[int]:
+    """The input-making functions every use of which is a call inside a graph function (or
+    inside another such function): their ``Input``s are the graph's."""
+    uses: dict[str, list[ast.Name]] = {name: [] for name in functions}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in uses:
+            uses[n.id].append(n)
+    exempt: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, f in functions.items():
+            if id(f) in exempt or not uses[name]:
+                continue
+            if all(isinstance(parents.get(id(u)), ast.Call) and parents[id(u)].func is u  # type: ignore[attr-defined]
+                   and _inside(u, parents, plan.region_stmts, exempt) for u in uses[name]):
+                exempt.add(id(f))
+                changed = True
+    return exempt
 
 
 def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_calls: set[int]) -> bool:
@@ -374,17 +463,19 @@ def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_
 
 
 def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
-                 sequential_calls: set[int]) -> GraphPlan:
+                 sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> GraphPlan:
     plan = GraphPlan()
-    input_stmts: set[int] = set()
-    for r in refs:
-        if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
-            if _in_sequential_list(r.call, parents, sequential_calls):
-                continue  # the declared input of a Sequential, not of a graph
-            s = _statement_of(r.call, parents)
-            while s is not None:
-                input_stmts.add(id(s))
-                s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
+    input_stmts: set[int] = set()  # statements that make an Input when they run
+    starts: list[ast.AST] = [r.call for r in refs if r.name in _INPUTS and r.call is not None
+                             and not _in_sequential_list(r.call, parents, sequential_calls)]
+    starts += [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in functions]
+    for node in starts:
+        s = _statement_of(node, parents)
+        while s is not None and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # a `def` holding an Input makes none where it stands (a call of it does)
+            input_stmts.add(id(s))
+            s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
     model_calls += _functional_subclass_calls(tree, refs)
@@ -412,18 +503,23 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
             continue
         block, owner = block_of[id(stmt)]
         index = block.index(stmt)
-        start = None
-        for i in range(index - 1, -1, -1):
-            if id(block[i]) in model_stmt_ids:
-                break
-            if id(block[i]) in input_stmts:
-                start = i
-        if start is None:
+        ins, outs = _graph_args(call)  # type: ignore[misc]
+        lo = index
+        while lo > 0 and id(block[lo - 1]) not in model_stmt_ids:
+            lo -= 1
+        used = _graph_slice(block, lo, index, _read([ins, outs]))
+        candidates = [i for i in used if id(block[i]) in input_stmts]
+        if not candidates:
             plan.blockers.append((call, "the model's inputs are not `Input`s created in the statements before it "
-                                        "(a model built on another model's tensors)"))
+                                        f"(a model built on another model's tensors: `{ast.unparse(ins)[:40]}`)"))
+            continue
+        start = min(candidates)
+        stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
+        if stray:
+            plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
+                                            "that the model does not take"))
             continue
         region = block[start:index]
-        ins, outs = _graph_args(call)  # type: ignore[misc]
         region = _trim(region, _read([ins, outs]), keras_lines)
         why = _check_region(region, stmt, block, index, owner, tree)
         if why is not None:
@@ -459,6 +555,54 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
                                  _indent_unit(pos, indent)))
         plan.region_stmts.update(id(s) for s in region)
     return plan
+
+
+# methods that change their receiver in place (`outputs.append(x)`, `features.update(...)`)
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "pop", "remove", "clear",
+                       "__setitem__", "appendleft", "sort", "reverse"})
+
+
+def _writes(stmt: ast.stmt) -> set[str]:
+    """Names a statement binds or changes in place: targets, the root of a subscript or
+    attribute it stores into, the receiver of a method it calls (``outputs.append(x)``)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    out = _bound([stmt])
+    for n in _own_nodes([stmt]):
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or \
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS:
+            root: ast.AST = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[attr-defined]
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                out.add(root.id)
+    return out
+
+
+def _surely_binds(stmt: ast.stmt) -> set[str]:
+    """Names a statement always rebinds (their earlier values are not read through them)."""
+    if isinstance(stmt, ast.Assign):
+        return {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+        return {stmt.target.id}
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    return set()
+
+
+def _graph_slice(block: list[ast.stmt], lo: int, index: int, need: set[str]) -> set[int]:
+    """Indices of the statements of ``block[lo:index]`` the model's inputs and outputs (whose
+    names are ``need``) depend on, followed backwards by name: a statement counts when it
+    binds or changes a name needed after it, and then what it reads is needed too."""
+    need = set(need)
+    used: set[int] = set()
+    for i in range(index - 1, lo - 1, -1):
+        s = block[i]
+        if _writes(s) & need:
+            used.add(i)
+            need -= _surely_binds(s)
+            need |= _free_reads(s)
+    return used
 
 
 def _read_outside_args(stmt: ast.stmt, call: ast.Call, ins: ast.expr, outs: ast.expr) -> set[str]:
