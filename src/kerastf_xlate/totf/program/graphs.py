@@ -48,8 +48,67 @@ class Graph:
     pos: Positions
     indent: str
     unit: str  # the indentation step of the file
+    symbols: dict[str, Graph] = field(default_factory=dict)  # graph names of earlier models it takes
+    owner: ast.AST | None = None
+    input_names: list[str] | None = None  # the model's inputs, when written as names
+    exports: list[str] = field(default_factory=list)  # names read after the model statement
 
     def emit(self, edits: EditList) -> None:
+        if not self.region:
+            self._emit_without_region(edits)
+            return
+        self._emit(edits)
+        self._emit_traced(edits)
+
+    def _returned(self, edits: EditList) -> str:
+        ins = edits.take(*self.pos.span(self.inputs))
+        outs = edits.take(*self.pos.span(self.outputs))
+        traced = ", ".join(f'"{n}": {n}' for n in self.exports)
+        return f"{ins}, {outs}" + (f", {{{traced}}}" if self.exports else "")
+
+    def _model_call(self, edits: EditList) -> None:
+        """The model call keeps its other arguments; inputs and outputs (with the edits made
+        inside them) move to the graph function's return."""
+        pos = self.pos
+        args = list(self.call.args) + list(self.call.keywords)
+        a = min(pos.span(n)[0] for n in args)
+        b = max(pos.span(n)[1] for n in args)
+        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
+        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
+                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
+        edits.take(a, b)
+        edits.replace(a, b, ", ".join([self.name] + rest))
+
+    def _emit_traced(self, edits: EditList) -> None:
+        """After the model statement, the names read later, bound from the traced run."""
+        if not self.exports:
+            return
+        pos = self.pos
+        last = self.stmt.end_lineno or self.stmt.lineno
+        newline = _newline(pos.lines[last - 1])
+        model = self.stmt.targets[0].id  # type: ignore[attr-defined]
+        names = ", ".join(self.exports)
+        quoted = ", ".join(f'"{n}"' for n in self.exports)
+        line = f"{self.indent}{names} = {model}.traced({quoted}){newline}"
+        end = pos.line_start(last + 1) if last < len(pos.lines) else len(pos.text)
+        if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
+            line = newline + line.rstrip("\r\n")
+        edits.insert(end, line)
+
+    def _emit_without_region(self, edits: EditList) -> None:
+        """A model built only from earlier models' graph names: its graph function is the
+        return statement, written just before the model statement."""
+        pos = self.pos
+        first = self.stmt.lineno
+        newline = _newline(pos.lines[first - 1])
+        params = ", ".join(f"{n}={n}" for n in self.captured)
+        returned = self._returned(edits)
+        self._model_call(edits)
+        edits.insert(pos.line_start(first), f"{self.indent}def {self.name}({params}):{newline}"
+                                            f"{self.indent}{self.unit}return {returned}{newline}{newline}")
+        self._emit_traced(edits)
+
+    def _emit(self, edits: EditList) -> None:
         pos = self.pos
         first_line = self.region[0].lineno
         first_line = min([first_line] + [d.lineno for d in getattr(self.region[0], "decorator_list", [])])
@@ -60,20 +119,10 @@ class Graph:
         edits.insert(pos.line_start(first_line), head)
         for line in _indentable_lines(pos, first_line, last_line):
             edits.insert(pos.line_start(line), self.unit)
-        # the model call keeps its other arguments; inputs and outputs (with the edits made
-        # inside them) move to the graph function's return
-        args = list(self.call.args) + list(self.call.keywords)
-        a = min(pos.span(n)[0] for n in args)
-        b = max(pos.span(n)[1] for n in args)
-        ins = edits.take(*pos.span(self.inputs))
-        outs = edits.take(*pos.span(self.outputs))
-        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
-        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
-                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
-        edits.take(a, b)
-        edits.replace(a, b, ", ".join([self.name] + rest))
+        returned = self._returned(edits)
+        self._model_call(edits)
         followed_by_blank = last_line < len(pos.lines) and not pos.lines[last_line].strip()
-        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}" + ("" if followed_by_blank else newline)
+        ret = f"{self.indent}{self.unit}return {returned}{newline}" + ("" if followed_by_blank else newline)
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret
@@ -378,7 +427,7 @@ def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.A
                                         for n in _run_nodes(f.body)):
                 made.add(name)
                 changed = True
-    return {name: funcs[name] for name in made}  # type: ignore[misc]
+    return {name: funcs[name] for name in made}
 
 
 def _run_nodes(stmts: list[ast.stmt]):
@@ -464,6 +513,25 @@ def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_
 
 def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
                  sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> GraphPlan:
+    """Plan every functional model; a model whose graph names are used after it in a way the
+    translation cannot show equal is refused, and the planning runs again without it (the
+    models taking its symbols then have none)."""
+    refused: dict[int, tuple[ast.AST, str]] = {}
+    reasons: dict[int, tuple[ast.AST, str]] = {}  # why a model could not take an earlier model's symbols
+    while True:
+        plan, bad = _plan_graphs_once(tree, refs, pos, parents, sequential_calls, functions, refused, reasons)
+        if not bad:
+            # a model that had symbols before their model was refused keeps the first reason
+            plan.blockers = [reasons.get(id(_statement_of(n, parents)), (n, m)) if "not `Input`s created" in m else (n, m)
+                             for n, m in plan.blockers]
+            return plan
+        refused.update(bad)
+
+
+def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
+                      sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                      refused: dict[int, tuple[ast.AST, str]], reasons: dict[int, tuple[ast.AST, str]],
+                      ) -> tuple[GraphPlan, dict[int, tuple[ast.AST, str]]]:
     plan = GraphPlan()
     input_stmts: set[int] = set()  # statements that make an Input when they run
     starts: list[ast.AST] = [r.call for r in refs if r.name in _INPUTS and r.call is not None
@@ -479,8 +547,9 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
     model_calls += _functional_subclass_calls(tree, refs)
+    model_calls.sort(key=lambda r: (r.call.lineno, r.call.col_offset))  # type: ignore[union-attr]
     if not model_calls:
-        return plan
+        return plan, {}
     block_of: dict[int, tuple[list[ast.stmt], ast.AST]] = {}
     for node in ast.walk(tree):
         for block in _blocks(node):
@@ -494,12 +563,16 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
         if s is not None:
             model_stmt_ids.add(id(s))
+    leaks: list[tuple[Graph, list[str], list[ast.stmt], ast.AST]] = []  # (graph, leaked names, later, owner)
     for r in model_calls:
         call = r.call
         assert call is not None
         stmt = _statement_of(call, parents)
         if stmt is None or id(stmt) not in block_of:
             plan.blockers.append((call, "a functional model built outside a statement block"))
+            continue
+        if id(stmt) in refused:
+            plan.blockers.append(refused[id(stmt)])
             continue
         block, owner = block_of[id(stmt)]
         index = block.index(stmt)
@@ -509,19 +582,25 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
             lo -= 1
         used = _graph_slice(block, lo, index, _read([ins, outs]))
         candidates = [i for i in used if id(block[i]) in input_stmts]
-        if not candidates:
+        # the graph names of earlier models of this block it reads (their symbols)
+        symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
+        if not candidates and not symbols:
             plan.blockers.append((call, "the model's inputs are not `Input`s created in the statements before it "
                                         f"(a model built on another model's tensors: `{ast.unparse(ins)[:40]}`)"))
             continue
-        start = min(candidates)
+        start = min(used) if symbols and used else (min(candidates) if candidates else index)
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
         if stray:
             plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
                                             "that the model does not take"))
             continue
         region = block[start:index]
-        region = _trim(region, _read([ins, outs]), keras_lines)
+        region = _trim(region, _read([ins, outs]), keras_lines) if region else region
         why = _check_region(region, stmt, block, index, owner, tree)
+        if why is None and symbols:
+            why = _symbols_blocker(symbols, ins, stmt)
+            if why is not None:
+                reasons.setdefault(id(stmt), why)
         if why is not None:
             plan.blockers.append(why)
             continue
@@ -537,7 +616,8 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         region_reads = _read(region)
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
+                          | set(symbols))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
@@ -545,16 +625,160 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
-        if leak_names:
-            plan.blockers.append((stmt, f"`{leak_names[0]}`, made while building the model, is used after it "
-                                        "(a graph tensor or value outside the model definition)"))
-            continue
-        line = pos.lines[region[0].lineno - 1]
+        stmt_line = pos.lines[stmt.lineno - 1]
+        line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
-        plan.graphs.append(Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
-                                 _indent_unit(pos, indent)))
+        graph = Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
+                      _indent_unit(pos, indent))
+        graph.symbols = symbols
+        graph.owner = owner
+        graph.input_names = _simple_names(ins)
+        plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
-    return plan
+        if leak_names:
+            leaks.append((graph, leak_names, later, owner))
+    bad: dict[int, tuple[ast.AST, str]] = {}
+    for graph, names, later, owner in leaks:
+        why = _exports_blocker(graph, names, later, owner, plan.graphs)
+        if why is not None:
+            bad[id(graph.stmt)] = why
+        else:
+            graph.exports = names
+    return plan, bad
+
+
+def _simple_names(expr: ast.expr) -> list[str] | None:
+    """The names of a model's inputs written as a name or a list, tuple or dict of names."""
+    if isinstance(expr, ast.Name):
+        return [expr.id]
+    items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else expr.values if isinstance(expr, ast.Dict) else None
+    if items is None or not all(isinstance(e, ast.Name) for e in items):
+        return None
+    return [e.id for e in items]  # type: ignore[attr-defined]
+
+
+def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
+                  graphs: list[Graph]) -> dict[str, Graph]:
+    """The names the graph of ``block[index]`` reads that hold graph values of an earlier model
+    of the same block (bound in its region, not rebound since): name -> that model's graph."""
+    avail: dict[str, Graph] = {}
+    for g in graphs:
+        if g.block is not block or not g.region:
+            continue
+        g_index = block.index(g.stmt)
+        if g_index >= lo:
+            continue
+        since = _bound(block[g_index + 1 : lo])
+        for n in _bound(g.region) - since:
+            if not _bound_to_objects(g.region, n):  # a layer object is read as itself
+                avail[n] = g
+    if not avail:
+        return {}
+    stmts = [block[i] for i in sorted(used)]
+    reads = ((_read(stmts) - _bound(stmts)) | _read_before_write(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    return {n: avail[n] for n in sorted(reads) if n in avail}
+
+
+def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt) -> tuple[ast.AST, str] | None:
+    """A model built on earlier models' graph names must take, among its inputs, the Inputs
+    those names come from: an ``Input`` name among its own inputs, and for any other graph
+    name every input of the model that made it (which must not itself take such names)."""
+    mine = _simple_names(ins)
+    if mine is None:
+        return (stmt, f"the model's inputs `{ast.unparse(ins)[:40]}` are not names of `Input`s (a model built on "
+                      "another model's tensors)")
+    for n, g in symbols.items():
+        host = g.input_names
+        if host is None:
+            return (stmt, f"`{n}` comes from the graph of `{ast.unparse(g.stmt)[:30]}`, whose inputs are not named")
+        if n in host:
+            if n not in mine:
+                return (stmt, f"`{n}`, an `Input` of an earlier model, is used by this model's graph but is not "
+                              "among its inputs")
+        elif any(h not in mine for h in host) or g.symbols:
+            return (stmt, f"`{n}`, a tensor of an earlier model's graph, needs inputs this model does not take "
+                          f"(`{', '.join(h for h in host if h not in mine) or 'chained'}`)")
+    return None
+
+
+# where a graph value may be read outside a graph function: its Keras tensor attributes
+_SYMBOL_ATTRS = frozenset({"shape", "dtype", "name"})
+
+
+def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owner: ast.AST,
+                     graphs: list[Graph]) -> tuple[ast.AST, str] | None:
+    """Whether the names a model's graph binds and the program reads after the model
+    statement can be bound there from the traced run: the model statement assigns one name,
+    each such name is surely bound by the graph (or passed in), and each read of a graph
+    tensor outside a graph function is of its ``shape``, ``dtype`` or ``name``, while a
+    later graph function takes it as a default argument (a symbol)."""
+    stmt = graph.stmt
+    why = f"`{names[0]}`, made while building the model, is used after it (a graph tensor or value outside the model definition)"
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)) \
+            or not isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or not graph.region:
+        return (stmt, why)
+    surely: set[str] = set(graph.captured)
+    for s in graph.region:
+        surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+    for n in names:
+        if n not in surely:
+            return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
+    if stmt.targets[0].id in names:
+        return (stmt, why)
+    objects = {n for n in names if _bound_to_objects(graph.region, n)}
+    in_graph: dict[int, Graph] = {}
+    for g in graphs:
+        for s in g.region + [g.stmt]:
+            in_graph[id(s)] = g
+    for n in names:
+        if n in objects:
+            continue
+        for s in later:
+            other = in_graph.get(id(s))
+            if other is not None and other is not graph:
+                outside = _read_outside_args(s, other.call, other.inputs, other.outputs) if other.stmt is s else set()
+                if n in outside or n in _read([s]) and n not in other.symbols:
+                    return (s, f"`{n}`, a graph tensor of `{graph.stmt.targets[0].id}`, is used by a later model in a "  # type: ignore[attr-defined]
+                               "way the translator does not follow")
+                continue
+            bad = _unsafe_load(s, n)
+            if bad is not None:
+                return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
+                             "outside the model definition)")
+            if n in _surely_binds(s):
+                break
+    return None
+
+
+def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
+    """A read of ``name`` in ``stmt`` other than of its ``shape``, ``dtype`` or ``name``."""
+    parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            up = parents.get(id(n))
+            if not (isinstance(up, ast.Attribute) and up.attr in _SYMBOL_ATTRS):
+                return n
+    return None
+
+
+def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
+    """``name`` is bound in the graph only to constructed objects or constants (a layer made
+    there and shared later, a callback): never to a graph tensor."""
+    binders = [n for n in _own_nodes(region) if isinstance(n, ast.Name) and n.id == name
+               and isinstance(n.ctx, (ast.Store, ast.Del))]
+    assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
+               if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
+    return bool(binders) and all(id(n) in assigns and _is_object(assigns[id(n)].value) for n in binders)
+
+
+def _is_object(value: ast.expr | None) -> bool:
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Call) and not isinstance(value.func, ast.Call):
+        func = value.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return last[:1].isupper() and last not in ("Input", "InputLayer")
+    return False
 
 
 # methods that change their receiver in place (`outputs.append(x)`, `features.update(...)`)
@@ -582,7 +806,18 @@ def _writes(stmt: ast.stmt) -> set[str]:
 def _surely_binds(stmt: ast.stmt) -> set[str]:
     """Names a statement always rebinds (their earlier values are not read through them)."""
     if isinstance(stmt, ast.Assign):
-        return {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+        out: set[str] = set()
+        for t in stmt.targets:
+            todo = [t]
+            while todo:
+                e = todo.pop()
+                if isinstance(e, ast.Name):
+                    out.add(e.id)
+                elif isinstance(e, (ast.Tuple, ast.List)):
+                    todo.extend(e.elts)
+                elif isinstance(e, ast.Starred):
+                    todo.append(e.value)
+        return out
     if isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
         return {stmt.target.id}
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
