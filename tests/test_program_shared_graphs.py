@@ -30,7 +30,7 @@ def tf_(src: str) -> tuple[str, list[str]]:
     return out, [f"{d.code} {d.message}" for d in diags]
 
 
-SEQ2SEQ = """
+SEQ2SEQ = textwrap.dedent("""
     import keras
     from keras import layers
 
@@ -39,7 +39,7 @@ SEQ2SEQ = """
     encoder_outputs, state_h = layers.GRU(8, return_state=True)(encoder_inputs)
     decoder_outputs = layers.GRU(8, return_sequences=True)(decoder_inputs, initial_state=state_h)
     model = keras.Model([encoder_inputs, decoder_inputs], layers.Dense(5)(decoder_outputs))
-    """
+    """)
 
 
 @pytest.mark.parametrize("src, why", [

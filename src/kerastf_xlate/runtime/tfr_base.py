@@ -649,8 +649,10 @@ class InputLayer(_DeclaredInput):
 class Model(Layer):
     """Keras ``Model``: a subclass base, or, given a graph function, a functional model.
 
-    ``Model(graph)`` runs ``graph()`` (which returns ``(inputs, outputs)``) once, traced, to
-    make the model's layers and variables, then on every call with the call's inputs."""
+    ``Model(graph)`` runs ``graph()`` (which returns ``(inputs, outputs)``, or ``(inputs,
+    outputs, traced)`` with the names the program reads after the model statement) once,
+    traced, to make the model's layers and variables, then on every call with the call's
+    inputs."""
 
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)

@@ -524,6 +524,7 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
             # a model that had symbols before their model was refused keeps the first reason
             plan.blockers = [reasons.get(id(_statement_of(n, parents)), (n, m)) if "not `Input`s created" in m else (n, m)
                              for n, m in plan.blockers]
+            plan.blockers += [why for why in reasons.values() if why not in plan.blockers]
             return plan
         refused.update(bad)
 
@@ -737,7 +738,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             other = in_graph.get(id(s))
             if other is not None and other is not graph:
                 outside = _read_outside_args(s, other.call, other.inputs, other.outputs) if other.stmt is s else set()
-                if n in outside or n in _read([s]) and n not in other.symbols:
+                if n in outside or n in _free_in_graph(other) and n not in other.symbols:
                     return (s, f"`{n}`, a graph tensor of `{graph.stmt.targets[0].id}`, is used by a later model in a "  # type: ignore[attr-defined]
                                "way the translator does not follow")
                 continue
@@ -748,6 +749,13 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             if n in _surely_binds(s):
                 break
     return None
+
+
+def _free_in_graph(graph: Graph) -> set[str]:
+    """The names a graph function reads from outside: not bound by its region before the read."""
+    region = graph.region
+    io = _read([graph.inputs, graph.outputs])
+    return (_read(region) - _bound(region)) | _read_before_write(region) | (io - _bound(region))
 
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
