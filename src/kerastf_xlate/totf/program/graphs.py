@@ -292,6 +292,18 @@ def _free_reads(node: ast.AST) -> set[str]:
             todo.extend(ast.iter_child_nodes(n))
         defaults = [d for d in args.defaults + args.kw_defaults if d is not None]
         return (inner - local) | _read(defaults) | (_read(node.decorator_list) if not isinstance(node, ast.Lambda) else set())
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        # the comprehension's own variables are its locals (the first iterable is read outside)
+        targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        inner = set()
+        for child in ast.iter_child_nodes(node):
+            inner |= _free_reads(child) if not isinstance(child, ast.Name) else ({child.id} if isinstance(child.ctx, ast.Load) else set())
+        return (inner - targets) | _free_reads(node.generators[0].iter)
+    if isinstance(node, ast.comprehension):
+        out = _free_reads(node.iter)
+        for cond in node.ifs:
+            out |= _free_reads(cond)
+        return out
     if isinstance(node, ast.ClassDef):
         out = _read(node.bases) | _read(node.decorator_list) | _read([k.value for k in node.keywords])
         for n in node.body:
@@ -760,6 +772,8 @@ def _free_in_graph(graph: Graph) -> set[str]:
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
     """A read of ``name`` in ``stmt`` other than of its ``shape``, ``dtype`` or ``name``."""
+    if name not in _free_reads(stmt):
+        return None
     parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
     for n in ast.walk(stmt):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
