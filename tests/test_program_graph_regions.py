@@ -142,3 +142,44 @@ def test_a_builder_making_a_whole_model_is_not_an_input_helper() -> None:
         head = keras.Model(encoder.inputs, layers.Dense(2)(encoder.outputs[0]))
         """)
     assert any("a model built on another model's tensors: `encoder.inputs`" in d for d in diags), diags
+
+
+def test_names_rebound_before_they_are_read_later_do_not_leak() -> None:
+    """A loop body (inside a `with`) that binds `action` before reading it, a comprehension
+    variable `x`, and a tuple assignment binding `x` read nothing of the graph's."""
+    out, diags = tf_("""
+        import numpy as np
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(4,))
+        x = layers.Dense(8, activation="relu")(inputs)
+        action = layers.Dense(2, activation="softmax")(x)
+        model = keras.Model(inputs, action)
+
+        with open("log.txt", "w") as log:
+            for step in range(3):
+                action = np.argmax(np.ones(2))
+                log.write(str(action))
+        sizes = [x * 2 for x in range(3)]
+        (x, y) = (1, 2)
+        print(x + y)
+        """)
+    assert BANNER in out, diags
+    assert "traced(" not in user_code(out)
+
+
+def test_a_name_read_in_a_later_loop_before_it_is_rebound_still_leaks() -> None:
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(4,))
+        x = layers.Dense(8)(inputs)
+        model = keras.Model(inputs, x)
+        for step in range(3):
+            print(x + 1)
+            x = step
+        """)
+    assert BANNER not in out
+    assert any("`x`, made while building the model, is used after it" in d for d in diags), diags

@@ -258,13 +258,30 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
     out: set[str] = set()
     for stmt in stmts:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            out |= _read([ast.Expr(stmt.value)]) - rebound
+            out |= _free_reads(ast.Expr(stmt.value)) - rebound
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                if isinstance(t, ast.Name):
-                    rebound.add(t.id)
-                else:
-                    out |= _read([ast.Expr(t)]) - rebound
+                out |= _read([ast.Expr(t)]) - rebound  # subscripts and attributes stored into
+            rebound |= _surely_binds(stmt) if isinstance(stmt, ast.Assign) else {
+                t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            bound = {n.id for item in stmt.items if item.optional_vars is not None
+                     for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
+            out |= (set().union(*[_free_reads(ast.Expr(item.context_expr)) for item in stmt.items])
+                    | (_loads_before_rebinding(stmt.body) - bound)) - rebound
+        elif isinstance(stmt, ast.Try):
+            out |= (_loads_before_rebinding(stmt.body) | _loads_before_rebinding(stmt.orelse)
+                    | _loads_before_rebinding(stmt.finalbody)
+                    | set().union(*[_free_reads(h) for h in stmt.handlers])) - rebound
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            # the body, in order, on each pass: a name it binds before reading is not read
+            # from outside (it may not run, so nothing counts as rebound after it)
+            loop_targets = {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+            out |= (_free_reads(ast.Expr(stmt.iter)) | (_loads_before_rebinding(stmt.body) - loop_targets)
+                    | _loads_before_rebinding(stmt.orelse)) - rebound
+        elif isinstance(stmt, (ast.If, ast.While)):
+            out |= (_free_reads(ast.Expr(stmt.test)) | _loads_before_rebinding(stmt.body)
+                    | _loads_before_rebinding(stmt.orelse)) - rebound
         else:
             out |= _free_reads(stmt) - rebound
     return out
@@ -298,11 +315,11 @@ def _free_reads(node: ast.AST) -> set[str]:
         inner = set()
         for child in ast.iter_child_nodes(node):
             inner |= _free_reads(child) if not isinstance(child, ast.Name) else ({child.id} if isinstance(child.ctx, ast.Load) else set())
-        return (inner - targets) | _free_reads(node.generators[0].iter)
+        return (inner - targets) | _free_reads(ast.Expr(node.generators[0].iter))
     if isinstance(node, ast.comprehension):
-        out = _free_reads(node.iter)
+        out = _free_reads(ast.Expr(node.iter))
         for cond in node.ifs:
-            out |= _free_reads(cond)
+            out |= _free_reads(ast.Expr(cond))
         return out
     if isinstance(node, ast.ClassDef):
         out = _read(node.bases) | _read(node.decorator_list) | _read([k.value for k in node.keywords])
@@ -754,7 +771,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
                     return (s, f"`{n}`, a graph tensor of `{graph.stmt.targets[0].id}`, is used by a later model in a "  # type: ignore[attr-defined]
                                "way the translator does not follow")
                 continue
-            bad = _unsafe_load(s, n)
+            bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
             if bad is not None:
                 return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
                              "outside the model definition)")
