@@ -64,7 +64,7 @@ SEQ2SEQ = textwrap.dedent("""
     """, "`hidden`, made while building the model, is used after it"),
     # a model built on another model's attributes (not names of its graph)
     (SEQ2SEQ + "features = keras.Model(model.input, model.layers[2].output)\n",
-     "a model built on another model's tensors: `model.input`"),
+     "the model's inputs `model.input` are not `Input`s created"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     out, diags = tf_(src)

@@ -615,8 +615,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
         if not candidates and not symbols:
-            plan.blockers.append((call, "the model's inputs are not `Input`s created in the statements before it "
-                                        f"(a model built on another model's tensors: `{ast.unparse(ins)[:40]}`)"))
+            plan.blockers.append((call, f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the "
+                                        "statements before it"))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
