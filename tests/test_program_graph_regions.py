@@ -183,3 +183,17 @@ def test_a_name_read_in_a_later_loop_before_it_is_rebound_still_leaks() -> None:
         """)
     assert BANNER not in out
     assert any("`x`, made while building the model, is used after it" in d for d in diags), diags
+
+
+@pytest.mark.parametrize("arg", ["sparse=True", "ragged=True"])
+def test_a_sparse_or_ragged_input_keeps_keras(arg: str) -> None:
+    """The runtime's Input takes dense tensors only (was: a translation raising at run time
+    once the region rules let this graph through)."""
+    out, diags = tf_(f"""
+        import keras
+        from keras import layers
+        x = keras.Input(shape=(4,), {arg})
+        model = keras.Model(x, layers.Dense(4)(x))
+        """)
+    assert BANNER not in out
+    assert any(f"{arg.split('=')[0]} inputs are not translated" in d for d in diags), diags

@@ -483,6 +483,11 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     for r in refs:
         if r.name not in ("keras.Input", "keras.layers.InputLayer") or r.call is None:
             continue
+        kinds = [k.arg for k in r.call.keywords if k.arg in ("sparse", "ragged")
+                 and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None))]
+        if kinds:  # the runtime's Input takes dense tensors only
+            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}`: {kinds[0]} inputs are not translated"))
+            continue
         if _in_sequential_list(r.call, parents, sequential_calls):
             continue  # the declared input of a Sequential
         holder = parents.get(id(r.call))
