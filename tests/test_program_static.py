@@ -65,7 +65,7 @@ def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
         inputs = keras.Input((4,))
         x = layers.Dense(3)(inputs)
         model = keras.Model(inputs, x)
-        print(x.shape)
+        print(x * 2)
         """, "`x`, made while building the model, is used after it"),
     ("""
         import keras

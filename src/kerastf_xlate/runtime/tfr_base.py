@@ -649,8 +649,10 @@ class InputLayer(_DeclaredInput):
 class Model(Layer):
     """Keras ``Model``: a subclass base, or, given a graph function, a functional model.
 
-    ``Model(graph)`` runs ``graph()`` (which returns ``(inputs, outputs)``) once, traced, to
-    make the model's layers and variables, then on every call with the call's inputs."""
+    ``Model(graph)`` runs ``graph()`` (which returns ``(inputs, outputs)``, or ``(inputs,
+    outputs, traced)`` with the names the program reads after the model statement) once,
+    traced, to make the model's layers and variables, then on every call with the call's
+    inputs."""
 
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
@@ -670,10 +672,17 @@ class Model(Layer):
             frame.inputs, frame.input_specs, frame.nodes = [], [], []
             _stack().append(frame)
             try:
-                inputs, outputs = self._graph()
+                inputs, outputs, traced = _run_graph_function(self._graph)
             finally:
                 _stack().pop()
             frame.structure = (inputs, outputs)
+            # the values of the names the program reads after the model statement; its graph
+            # tensors become symbols a later graph function takes (docs/design.md, "Several
+            # models on one graph")
+            self._traced = {}
+            for key, value in traced.items():
+                self._traced[key] = tf.nest.map_structure(
+                    lambda v, key=key: _GraphSymbol(self, key, v, frame.inputs) if isinstance(v, tf.Tensor) else v, value)
             return outputs
 
         _trace_once(trace)
@@ -716,10 +725,17 @@ class Model(Layer):
         frame.inputs = [tf.convert_to_tensor(flat[pos]) for pos in self._input_order]
         _stack().append(frame)
         try:
-            _, outputs = self._graph()
+            _, outputs, _ = _run_graph_function(self._graph)
         finally:
             _stack().pop()
         return outputs
+
+    def traced(self, *names):
+        """What the names of a functional model's graph held when the model was built, for
+        the statements after it: a graph tensor is a symbol (its shape and dtype, and an
+        input of a later graph function that takes it), anything else itself."""
+        values = tuple(self._traced[name] for name in names)
+        return values[0] if len(values) == 1 else values
 
     def _weight_layers(self):
         if self._graph is not None:
@@ -835,6 +851,69 @@ class Sequential(Model):
 
     def _weight_layers(self):
         return self._layers
+
+
+class _GraphSymbol:
+    """A graph tensor of a functional model, named after its model statement (Keras's
+    ``KerasTensor`` there): it has a shape and a dtype, and a later graph function that takes
+    it as a default argument gets, on each run, the tensor it stands for: the run's own input
+    for an ``Input`` of the model, else the value computed from the run's inputs by the
+    model's graph function (whose layers it shares)."""
+
+    def __init__(self, model, key, tensor, inputs):
+        self.model, self.key = model, key
+        self.shape, self.dtype = tensor.shape, tensor.dtype
+        self.name = key
+        ids = [i for i, t in enumerate(inputs) if t is tensor]
+        self.input_index = ids[0] if ids else None  # the model's Input #k, or None
+
+    def __repr__(self):
+        return f"<symbol {self.key!r} of {self.model.name}: shape={self.shape}, dtype={self.dtype.name}>"
+
+
+def _run_graph_function(graph):
+    """Run a graph function: ``(inputs, outputs)`` or ``(inputs, outputs, traced)``. Its
+    default arguments that are symbols of other models' graphs get their tensors for this
+    run: an ``Input`` symbol becomes an ``Input`` of this graph, the other symbols are
+    computed by their model's graph function from those inputs."""
+    params = inspect.signature(graph).parameters.values()
+    symbols = {p.name: p.default for p in params if isinstance(p.default, _GraphSymbol)}
+    given = {}
+    if symbols:
+        inputs = {}  # (model, Input #k) -> this run's tensor
+        for name, sym in symbols.items():
+            if sym.input_index is not None:
+                shape, dtype, input_name = sym.model._input_specs[sym.input_index]
+                given[name] = inputs[(id(sym.model), sym.input_index)] = Input(batch_shape=shape, dtype=dtype,
+                                                                             name=input_name)
+        runs = {}
+        for name, sym in symbols.items():
+            if sym.input_index is None:
+                if id(sym.model) not in runs:
+                    runs[id(sym.model)] = _inline_run(sym.model, inputs)
+                given[name] = runs[id(sym.model)][sym.key]
+    result = graph(**given)
+    return result if len(result) == 3 else (result[0], result[1], {})
+
+
+def _inline_run(model, inputs):
+    """Run ``model``'s graph function inside the graph function now running, on the tensors
+    this run has for the model's Inputs, giving back the model's layers: what its names hold."""
+    outer = _graph_frame()
+    missing = [k for k in range(len(model._input_specs)) if (id(model), k) not in inputs]
+    if outer is None or missing:
+        raise ValueError(f"a graph tensor of {model.name} is used by a model that does not take all of "
+                         f"{model.name}'s inputs")
+    frame = _Frame(graph=outer.graph, mode=outer.mode, training=outer.training)
+    frame.reuse, frame.made = True, model._made
+    frame.inputs = [inputs[(id(model), k)] for k in range(len(model._input_specs))]
+    frame.nodes = outer.nodes  # the layer calls are the running graph's
+    _stack().append(frame)
+    try:
+        _, _, traced = _run_graph_function(model._graph)
+    finally:
+        _stack().pop()
+    return traced
 
 
 def _trace_once(fn):

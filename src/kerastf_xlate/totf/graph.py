@@ -230,7 +230,7 @@ class GraphBuilder:
                 continue
             needed.update(_graph_inputs(prev, val, self))
         if needed:
-            raise Blocked(f"the graph of this model uses `{sorted(needed)[0]}`, which is not built from keras.Input and layer calls in the same block", call)
+            raise Blocked(f"the graph of this model uses `{sorted(needed)[0]}`, not keras.Input or a layer call of its block", call)
         graph_stmts.reverse()
         unit.removed = graph_stmts
         # inputs

@@ -48,8 +48,67 @@ class Graph:
     pos: Positions
     indent: str
     unit: str  # the indentation step of the file
+    symbols: dict[str, Graph] = field(default_factory=dict)  # graph names of earlier models it takes
+    owner: ast.AST | None = None
+    input_names: list[str] | None = None  # the model's inputs, when written as names
+    exports: list[str] = field(default_factory=list)  # names read after the model statement
 
     def emit(self, edits: EditList) -> None:
+        if not self.region:
+            self._emit_without_region(edits)
+            return
+        self._emit(edits)
+        self._emit_traced(edits)
+
+    def _returned(self, edits: EditList) -> str:
+        ins = edits.take(*self.pos.span(self.inputs))
+        outs = edits.take(*self.pos.span(self.outputs))
+        traced = ", ".join(f'"{n}": {n}' for n in self.exports)
+        return f"{ins}, {outs}" + (f", {{{traced}}}" if self.exports else "")
+
+    def _model_call(self, edits: EditList) -> None:
+        """The model call keeps its other arguments; inputs and outputs (with the edits made
+        inside them) move to the graph function's return."""
+        pos = self.pos
+        args = list(self.call.args) + list(self.call.keywords)
+        a = min(pos.span(n)[0] for n in args)
+        b = max(pos.span(n)[1] for n in args)
+        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
+        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
+                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
+        edits.take(a, b)
+        edits.replace(a, b, ", ".join([self.name] + rest))
+
+    def _emit_traced(self, edits: EditList) -> None:
+        """After the model statement, the names read later, bound from the traced run."""
+        if not self.exports:
+            return
+        pos = self.pos
+        last = self.stmt.end_lineno or self.stmt.lineno
+        newline = _newline(pos.lines[last - 1])
+        model = self.stmt.targets[0].id  # type: ignore[attr-defined]
+        names = ", ".join(self.exports)
+        quoted = ", ".join(f'"{n}"' for n in self.exports)
+        line = f"{self.indent}{names} = {model}.traced({quoted}){newline}"
+        end = pos.line_start(last + 1) if last < len(pos.lines) else len(pos.text)
+        if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
+            line = newline + line.rstrip("\r\n")
+        edits.insert(end, line)
+
+    def _emit_without_region(self, edits: EditList) -> None:
+        """A model built only from earlier models' graph names: its graph function is the
+        return statement, written just before the model statement."""
+        pos = self.pos
+        first = self.stmt.lineno
+        newline = _newline(pos.lines[first - 1])
+        params = ", ".join(f"{n}={n}" for n in self.captured)
+        returned = self._returned(edits)
+        self._model_call(edits)
+        edits.insert(pos.line_start(first), f"{self.indent}def {self.name}({params}):{newline}"
+                                            f"{self.indent}{self.unit}return {returned}{newline}{newline}")
+        self._emit_traced(edits)
+
+    def _emit(self, edits: EditList) -> None:
         pos = self.pos
         first_line = self.region[0].lineno
         first_line = min([first_line] + [d.lineno for d in getattr(self.region[0], "decorator_list", [])])
@@ -60,20 +119,10 @@ class Graph:
         edits.insert(pos.line_start(first_line), head)
         for line in _indentable_lines(pos, first_line, last_line):
             edits.insert(pos.line_start(line), self.unit)
-        # the model call keeps its other arguments; inputs and outputs (with the edits made
-        # inside them) move to the graph function's return
-        args = list(self.call.args) + list(self.call.keywords)
-        a = min(pos.span(n)[0] for n in args)
-        b = max(pos.span(n)[1] for n in args)
-        ins = edits.take(*pos.span(self.inputs))
-        outs = edits.take(*pos.span(self.outputs))
-        rest = [edits.take(*pos.span(x)) for x in self.call.args[2:]]
-        rest += [edits.take(*pos.span(k)) if k.arg is None else f"{k.arg}={edits.take(*pos.span(k.value))}"
-                 for k in self.call.keywords if k.arg not in ("inputs", "outputs")]
-        edits.take(a, b)
-        edits.replace(a, b, ", ".join([self.name] + rest))
+        returned = self._returned(edits)
+        self._model_call(edits)
         followed_by_blank = last_line < len(pos.lines) and not pos.lines[last_line].strip()
-        ret = f"{self.indent}{self.unit}return {ins}, {outs}{newline}" + ("" if followed_by_blank else newline)
+        ret = f"{self.indent}{self.unit}return {returned}{newline}" + ("" if followed_by_blank else newline)
         end = pos.line_start(last_line + 1) if last_line < len(pos.lines) else len(pos.text)
         if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
             ret = newline + ret
@@ -144,7 +193,15 @@ def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None
 
 def _own_nodes(stmts: list[ast.stmt]):
     """The nodes of ``stmts`` outside nested scopes (functions, classes, lambdas, comprehensions)."""
-    stack: list[ast.AST] = list(stmts)
+    stack: list[ast.AST] = []
+    for s in stmts:  # a `def` or `class` statement binds its name; its body is another scope
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield s
+            stack.extend(s.decorator_list)
+            stack.extend(s.bases + [k.value for k in s.keywords] if isinstance(s, ast.ClassDef)
+                         else s.args.defaults + [d for d in s.args.kw_defaults if d is not None])
+        else:
+            stack.append(s)
     while stack:
         n = stack.pop()
         yield n
@@ -201,13 +258,30 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
     out: set[str] = set()
     for stmt in stmts:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            out |= _read([ast.Expr(stmt.value)]) - rebound
+            out |= _free_reads(ast.Expr(stmt.value)) - rebound
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for t in targets:
-                if isinstance(t, ast.Name):
-                    rebound.add(t.id)
-                else:
-                    out |= _read([ast.Expr(t)]) - rebound
+                out |= _read([ast.Expr(t)]) - rebound  # subscripts and attributes stored into
+            rebound |= _surely_binds(stmt) if isinstance(stmt, ast.Assign) else {
+                t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            bound = {n.id for item in stmt.items if item.optional_vars is not None
+                     for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
+            out |= (set().union(*[_free_reads(ast.Expr(item.context_expr)) for item in stmt.items])
+                    | (_loads_before_rebinding(stmt.body) - bound)) - rebound
+        elif isinstance(stmt, ast.Try):
+            out |= (_loads_before_rebinding(stmt.body) | _loads_before_rebinding(stmt.orelse)
+                    | _loads_before_rebinding(stmt.finalbody)
+                    | set().union(*[_free_reads(h) for h in stmt.handlers])) - rebound
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            # the body, in order, on each pass: a name it binds before reading is not read
+            # from outside (it may not run, so nothing counts as rebound after it)
+            loop_targets = {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+            out |= (_free_reads(ast.Expr(stmt.iter)) | (_loads_before_rebinding(stmt.body) - loop_targets)
+                    | _loads_before_rebinding(stmt.orelse)) - rebound
+        elif isinstance(stmt, (ast.If, ast.While)):
+            out |= (_free_reads(ast.Expr(stmt.test)) | _loads_before_rebinding(stmt.body)
+                    | _loads_before_rebinding(stmt.orelse)) - rebound
         else:
             out |= _free_reads(stmt) - rebound
     return out
@@ -235,6 +309,18 @@ def _free_reads(node: ast.AST) -> set[str]:
             todo.extend(ast.iter_child_nodes(n))
         defaults = [d for d in args.defaults + args.kw_defaults if d is not None]
         return (inner - local) | _read(defaults) | (_read(node.decorator_list) if not isinstance(node, ast.Lambda) else set())
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        # the comprehension's own variables are its locals (the first iterable is read outside)
+        targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        inner = set()
+        for child in ast.iter_child_nodes(node):
+            inner |= _free_reads(child) if not isinstance(child, ast.Name) else ({child.id} if isinstance(child.ctx, ast.Load) else set())
+        return (inner - targets) | _free_reads(ast.Expr(node.generators[0].iter))
+    if isinstance(node, ast.comprehension):
+        out = _free_reads(ast.Expr(node.iter))
+        for cond in node.ifs:
+            out |= _free_reads(ast.Expr(cond))
+        return out
     if isinstance(node, ast.ClassDef):
         out = _read(node.bases) | _read(node.decorator_list) | _read([k.value for k in node.keywords])
         for n in node.body:
@@ -336,15 +422,71 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
             and _graph_args(n) is not None]
 
 
+_INPUTS = ("keras.Input", "keras.layers.InputLayer")
+
+
+def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST],
+                     sequential_calls: set[int]) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions of the file that make graph ``Input``s when called (``def create_model_inputs():``
+    filling a dict of ``keras.Input(...)``), directly or through another such function: a
+    statement calling one starts a graph as an ``Input`` statement does. Only names bound
+    once in the file, by that ``def``, count."""
+    defs: dict[str, list[ast.AST]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs.setdefault(n.name, []).append(n)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            defs.setdefault(n.id, []).append(n)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                defs.setdefault((a.asname or a.name).split(".")[0], []).append(n)
+    funcs = {name: d[0] for name, d in defs.items()
+             if len(d) == 1 and isinstance(d[0], (ast.FunctionDef, ast.AsyncFunctionDef))}
+    input_calls = {id(r.call) for r in refs if r.name in _INPUTS and r.call is not None
+                   and not _in_sequential_list(r.call, parents, sequential_calls)}
+    # a builder making a whole model (its Inputs and a `keras.Model(...)`) is not one
+    models = {id(r.call) for r in refs if r.name == "keras.Model" and r.call is not None}
+    funcs = {name: f for name, f in funcs.items() if not any(id(n) in models for n in _run_nodes(f.body))}
+    made = {name for name, f in funcs.items() if any(id(n) in input_calls for n in _run_nodes(f.body))}
+    changed = True
+    while changed:
+        changed = False
+        for name, f in funcs.items():
+            if name not in made and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in made
+                                        for n in _run_nodes(f.body)):
+                made.add(name)
+                changed = True
+    return {name: funcs[name] for name in made}
+
+
+def _run_nodes(stmts: list[ast.stmt]):
+    """The nodes that run when ``stmts`` run: comprehensions included, not the bodies of the
+    functions, lambdas and classes they define."""
+    stack: list[ast.AST] = list(stmts)
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+
+
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     parents = _parents(tree)
     sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
-    plan = _plan_graphs(tree, refs, pos, parents, sequential_calls)
+    functions = _input_functions(tree, refs, parents, sequential_calls)
+    plan = _plan_graphs(tree, refs, pos, parents, sequential_calls, functions)
+    exempt = _exempt_input_functions(tree, parents, functions, plan)
     # a symbolic input no graph function takes (`model(keras.Input(shape))` to build a
     # subclass, a functional subclass with its own `call`): the runtime's Input is only
     # meaningful inside a graph function
     for r in refs:
         if r.name not in ("keras.Input", "keras.layers.InputLayer") or r.call is None:
+            continue
+        kinds = [k.arg for k in r.call.keywords if k.arg in ("sparse", "ragged")
+                 and not (isinstance(k.value, ast.Constant) and k.value.value in (False, None))]
+        if kinds:  # the runtime's Input takes dense tensors only
+            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}`: {kinds[0]} inputs are not translated"))
             continue
         if _in_sequential_list(r.call, parents, sequential_calls):
             continue  # the declared input of a Sequential
@@ -352,19 +494,49 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Attribute) and holder.func.attr == "add" \
                 and holder.args and holder.args[0] is r.call:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
-        s = _statement_of(r.call, parents)
-        inside = False
-        while s is not None and not inside:
-            inside = id(s) in plan.region_stmts
-            up = parents.get(id(s))
-            s = _statement_of(up, parents) if up is not None else None
-        if not inside:
-            if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
-                plan.inert = True  # no model in the file: nothing for the program form to do
-            else:
-                plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
-                                              "graph the translator follows"))
+        if _inside(r.call, parents, plan.region_stmts, exempt):
+            continue
+        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
+            plan.inert = True  # no model in the file: nothing for the program form to do
+        else:
+            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
+                                          "graph the translator follows"))
     return plan
+
+
+def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:
+    """``node`` runs inside a graph function: its statement, or one enclosing it, is in a
+    region, or it is in an input-making function (``exempt``: ids of those ``def``s) every
+    call of which runs inside one."""
+    s = _statement_of(node, parents)
+    while s is not None:
+        if id(s) in region_stmts or id(s) in exempt:
+            return True
+        up = parents.get(id(s))
+        s = _statement_of(up, parents) if up is not None else None
+    return False
+
+
+def _exempt_input_functions(tree: ast.Module, parents: dict[int, ast.AST],
+                            functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef], plan: GraphPlan) -> set[int]:
+    """The input-making functions every use of which is a call inside a graph function (or
+    inside another such function): their ``Input``s are the graph's."""
+    uses: dict[str, list[ast.Name]] = {name: [] for name in functions}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in uses:
+            uses[n.id].append(n)
+    exempt: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, f in functions.items():
+            if id(f) in exempt or not uses[name]:
+                continue
+            if all(isinstance(parents.get(id(u)), ast.Call) and parents[id(u)].func is u  # type: ignore[attr-defined]
+                   and _inside(u, parents, plan.region_stmts, exempt) for u in uses[name]):
+                exempt.add(id(f))
+                changed = True
+    return exempt
 
 
 def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_calls: set[int]) -> bool:
@@ -374,22 +546,45 @@ def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_
 
 
 def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
-                 sequential_calls: set[int]) -> GraphPlan:
+                 sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> GraphPlan:
+    """Plan every functional model; a model whose graph names are used after it in a way the
+    translation cannot show equal is refused, and the planning runs again without it (the
+    models taking its symbols then have none)."""
+    refused: dict[int, tuple[ast.AST, str]] = {}
+    reasons: dict[int, tuple[ast.AST, str]] = {}  # why a model could not take an earlier model's symbols
+    while True:
+        plan, bad = _plan_graphs_once(tree, refs, pos, parents, sequential_calls, functions, refused, reasons)
+        if not bad:
+            # a model that had symbols before their model was refused keeps the first reason
+            plan.blockers = [reasons.get(id(_statement_of(n, parents)), (n, m)) if "not `Input`s created" in m else (n, m)
+                             for n, m in plan.blockers]
+            plan.blockers += [why for why in reasons.values() if why not in plan.blockers]
+            return plan
+        refused.update(bad)
+
+
+def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
+                      sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                      refused: dict[int, tuple[ast.AST, str]], reasons: dict[int, tuple[ast.AST, str]],
+                      ) -> tuple[GraphPlan, dict[int, tuple[ast.AST, str]]]:
     plan = GraphPlan()
-    input_stmts: set[int] = set()
-    for r in refs:
-        if r.name in ("keras.Input", "keras.layers.InputLayer") and r.call is not None:
-            if _in_sequential_list(r.call, parents, sequential_calls):
-                continue  # the declared input of a Sequential, not of a graph
-            s = _statement_of(r.call, parents)
-            while s is not None:
-                input_stmts.add(id(s))
-                s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
+    input_stmts: set[int] = set()  # statements that make an Input when they run
+    starts: list[ast.AST] = [r.call for r in refs if r.name in _INPUTS and r.call is not None
+                             and not _in_sequential_list(r.call, parents, sequential_calls)]
+    starts += [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in functions]
+    for node in starts:
+        s = _statement_of(node, parents)
+        while s is not None and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # a `def` holding an Input makes none where it stands (a call of it does)
+            input_stmts.add(id(s))
+            s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
     model_calls += _functional_subclass_calls(tree, refs)
+    model_calls.sort(key=lambda r: (r.call.lineno, r.call.col_offset))  # type: ignore[union-attr]
     if not model_calls:
-        return plan
+        return plan, {}
     block_of: dict[int, tuple[list[ast.stmt], ast.AST]] = {}
     for node in ast.walk(tree):
         for block in _blocks(node):
@@ -403,6 +598,7 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
         if s is not None:
             model_stmt_ids.add(id(s))
+    leaks: list[tuple[Graph, list[str], list[ast.stmt], ast.AST]] = []  # (graph, leaked names, later, owner)
     for r in model_calls:
         call = r.call
         assert call is not None
@@ -410,22 +606,36 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         if stmt is None or id(stmt) not in block_of:
             plan.blockers.append((call, "a functional model built outside a statement block"))
             continue
+        if id(stmt) in refused:
+            plan.blockers.append(refused[id(stmt)])
+            continue
         block, owner = block_of[id(stmt)]
         index = block.index(stmt)
-        start = None
-        for i in range(index - 1, -1, -1):
-            if id(block[i]) in model_stmt_ids:
-                break
-            if id(block[i]) in input_stmts:
-                start = i
-        if start is None:
-            plan.blockers.append((call, "the model's inputs are not `Input`s created in the statements before it "
-                                        "(a model built on another model's tensors)"))
+        ins, outs = _graph_args(call)  # type: ignore[misc]
+        lo = index
+        while lo > 0 and id(block[lo - 1]) not in model_stmt_ids:
+            lo -= 1
+        used = _graph_slice(block, lo, index, _read([ins, outs]))
+        candidates = [i for i in used if id(block[i]) in input_stmts]
+        # the graph names of earlier models of this block it reads (their symbols)
+        symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
+        if not candidates and not symbols:
+            plan.blockers.append((call, f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the "
+                                        "statements before it"))
+            continue
+        start = min(used) if symbols and used else (min(candidates) if candidates else index)
+        stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
+        if stray:
+            plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
+                                            "that the model does not take"))
             continue
         region = block[start:index]
-        ins, outs = _graph_args(call)  # type: ignore[misc]
-        region = _trim(region, _read([ins, outs]), keras_lines)
+        region = _trim(region, _read([ins, outs]), keras_lines) if region else region
         why = _check_region(region, stmt, block, index, owner, tree)
+        if why is None and symbols:
+            why = _symbols_blocker(symbols, ins, stmt)
+            if why is not None:
+                reasons.setdefault(id(stmt), why)
         if why is not None:
             plan.blockers.append(why)
             continue
@@ -441,7 +651,8 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         region_reads = _read(region)
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of)))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
+                          | set(symbols))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
@@ -449,16 +660,228 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
-        if leak_names:
-            plan.blockers.append((stmt, f"`{leak_names[0]}`, made while building the model, is used after it "
-                                        "(a graph tensor or value outside the model definition)"))
-            continue
-        line = pos.lines[region[0].lineno - 1]
+        stmt_line = pos.lines[stmt.lineno - 1]
+        line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
-        plan.graphs.append(Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
-                                 _indent_unit(pos, indent)))
+        graph = Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
+                      _indent_unit(pos, indent))
+        graph.symbols = symbols
+        graph.owner = owner
+        graph.input_names = _simple_names(ins)
+        plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
-    return plan
+        if leak_names:
+            leaks.append((graph, leak_names, later, owner))
+    bad: dict[int, tuple[ast.AST, str]] = {}
+    for graph, names, later, owner in leaks:
+        why = _exports_blocker(graph, names, later, owner, plan.graphs)
+        if why is not None:
+            bad[id(graph.stmt)] = why
+        else:
+            graph.exports = names
+    return plan, bad
+
+
+def _simple_names(expr: ast.expr) -> list[str] | None:
+    """The names of a model's inputs written as a name or a list, tuple or dict of names."""
+    if isinstance(expr, ast.Name):
+        return [expr.id]
+    items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else expr.values if isinstance(expr, ast.Dict) else None
+    if items is None or not all(isinstance(e, ast.Name) for e in items):
+        return None
+    return [e.id for e in items]  # type: ignore[attr-defined]
+
+
+def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
+                  graphs: list[Graph]) -> dict[str, Graph]:
+    """The names the graph of ``block[index]`` reads that hold graph values of an earlier model
+    of the same block (bound in its region, not rebound since): name -> that model's graph."""
+    avail: dict[str, Graph] = {}
+    for g in graphs:
+        if g.block is not block or not g.region:
+            continue
+        g_index = block.index(g.stmt)
+        if g_index >= lo:
+            continue
+        since = _bound(block[g_index + 1 : lo])
+        for n in _bound(g.region) - since:
+            if not _bound_to_objects(g.region, n):  # a layer object is read as itself
+                avail[n] = g
+    if not avail:
+        return {}
+    stmts = [block[i] for i in sorted(used)]
+    reads = ((_read(stmts) - _bound(stmts)) | _read_before_write(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    return {n: avail[n] for n in sorted(reads) if n in avail}
+
+
+def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt) -> tuple[ast.AST, str] | None:
+    """A model built on earlier models' graph names must take, among its inputs, the Inputs
+    those names come from: an ``Input`` name among its own inputs, and for any other graph
+    name every input of the model that made it (which must not itself take such names)."""
+    mine = _simple_names(ins)
+    if mine is None:
+        return (stmt, f"the model's inputs `{ast.unparse(ins)[:40]}` are not names of `Input`s (a model built on "
+                      "another model's tensors)")
+    for n, g in symbols.items():
+        host = g.input_names
+        if host is None:
+            return (stmt, f"`{n}` comes from the graph of `{ast.unparse(g.stmt)[:30]}`, whose inputs are not named")
+        if n in host:
+            if n not in mine:
+                return (stmt, f"`{n}`, an `Input` of an earlier model, is used by this model's graph but is not "
+                              "among its inputs")
+        elif any(h not in mine for h in host) or g.symbols:
+            return (stmt, f"`{n}`, a tensor of an earlier model's graph, needs inputs this model does not take "
+                          f"(`{', '.join(h for h in host if h not in mine) or 'chained'}`)")
+    return None
+
+
+# where a graph value may be read outside a graph function: its Keras tensor attributes
+_SYMBOL_ATTRS = frozenset({"shape", "dtype", "name"})
+
+
+def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owner: ast.AST,
+                     graphs: list[Graph]) -> tuple[ast.AST, str] | None:
+    """Whether the names a model's graph binds and the program reads after the model
+    statement can be bound there from the traced run: the model statement assigns one name,
+    each such name is surely bound by the graph (or passed in), and each read of a graph
+    tensor outside a graph function is of its ``shape``, ``dtype`` or ``name``, while a
+    later graph function takes it as a default argument (a symbol)."""
+    stmt = graph.stmt
+    why = f"`{names[0]}`, made while building the model, is used after it (a graph tensor or value outside the model definition)"
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)) \
+            or not isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or not graph.region:
+        return (stmt, why)
+    surely: set[str] = set(graph.captured)
+    for s in graph.region:
+        surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+    for n in names:
+        if n not in surely:
+            return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
+    if stmt.targets[0].id in names:
+        return (stmt, why)
+    objects = {n for n in names if _bound_to_objects(graph.region, n)}
+    in_graph: dict[int, Graph] = {}
+    for g in graphs:
+        for s in g.region + [g.stmt]:
+            in_graph[id(s)] = g
+    for n in names:
+        if n in objects:
+            continue
+        for s in later:
+            other = in_graph.get(id(s))
+            if other is not None and other is not graph:
+                outside = _read_outside_args(s, other.call, other.inputs, other.outputs) if other.stmt is s else set()
+                if n in outside or n in _free_in_graph(other) and n not in other.symbols:
+                    return (s, f"`{n}`, a graph tensor of `{graph.stmt.targets[0].id}`, is used by a later model in a "  # type: ignore[attr-defined]
+                               "way the translator does not follow")
+                continue
+            bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
+            if bad is not None:
+                return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
+                             "outside the model definition)")
+            if n in _surely_binds(s):
+                break
+    return None
+
+
+def _free_in_graph(graph: Graph) -> set[str]:
+    """The names a graph function reads from outside: not bound by its region before the read."""
+    region = graph.region
+    io = _read([graph.inputs, graph.outputs])
+    return (_read(region) - _bound(region)) | _read_before_write(region) | (io - _bound(region))
+
+
+def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
+    """A read of ``name`` in ``stmt`` other than of its ``shape``, ``dtype`` or ``name``."""
+    if name not in _free_reads(stmt):
+        return None
+    parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            up = parents.get(id(n))
+            if not (isinstance(up, ast.Attribute) and up.attr in _SYMBOL_ATTRS):
+                return n
+    return None
+
+
+def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
+    """``name`` is bound in the graph only to constructed objects or constants (a layer made
+    there and shared later, a callback): never to a graph tensor."""
+    binders = [n for n in _own_nodes(region) if isinstance(n, ast.Name) and n.id == name
+               and isinstance(n.ctx, (ast.Store, ast.Del))]
+    assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
+               if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
+    return bool(binders) and all(id(n) in assigns and _is_object(assigns[id(n)].value) for n in binders)
+
+
+def _is_object(value: ast.expr | None) -> bool:
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Call) and not isinstance(value.func, ast.Call):
+        func = value.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return last[:1].isupper() and last not in ("Input", "InputLayer")
+    return False
+
+
+# methods that change their receiver in place (`outputs.append(x)`, `features.update(...)`)
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "pop", "remove", "clear",
+                       "__setitem__", "appendleft", "sort", "reverse"})
+
+
+def _writes(stmt: ast.stmt) -> set[str]:
+    """Names a statement binds or changes in place: targets, the root of a subscript or
+    attribute it stores into, the receiver of a method it calls (``outputs.append(x)``)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    out = _bound([stmt])
+    for n in _own_nodes([stmt]):
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or \
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS:
+            root: ast.AST = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[attr-defined]
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                out.add(root.id)
+    return out
+
+
+def _surely_binds(stmt: ast.stmt) -> set[str]:
+    """Names a statement always rebinds (their earlier values are not read through them)."""
+    if isinstance(stmt, ast.Assign):
+        out: set[str] = set()
+        for t in stmt.targets:
+            todo = [t]
+            while todo:
+                e = todo.pop()
+                if isinstance(e, ast.Name):
+                    out.add(e.id)
+                elif isinstance(e, (ast.Tuple, ast.List)):
+                    todo.extend(e.elts)
+                elif isinstance(e, ast.Starred):
+                    todo.append(e.value)
+        return out
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+        return {stmt.target.id}
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    return set()
+
+
+def _graph_slice(block: list[ast.stmt], lo: int, index: int, need: set[str]) -> set[int]:
+    """Indices of the statements of ``block[lo:index]`` the model's inputs and outputs (whose
+    names are ``need``) depend on, followed backwards by name: a statement counts when it
+    binds or changes a name needed after it, and then what it reads is needed too."""
+    need = set(need)
+    used: set[int] = set()
+    for i in range(index - 1, lo - 1, -1):
+        s = block[i]
+        if _writes(s) & need:
+            used.add(i)
+            need -= _surely_binds(s)
+            need |= _free_reads(s)
+    return used
 
 
 def _read_outside_args(stmt: ast.stmt, call: ast.Call, ins: ast.expr, outs: ast.expr) -> set[str]:
