@@ -290,3 +290,58 @@ def test_two_model_functions_run_and_train_the_same() -> None:
         original["run_optimization"](x)
         translated["run_optimization"](x)
     print(f"weight_dicts_autoencoder: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ helper methods of a Keras model
+
+
+def test_helper_methods_of_the_forward_pass_are_raised() -> None:
+    out = translate_full(_source("keras_helper_methods.py"), "h.py").text
+    assert "h = self.relu(self.fc1(x))" in out and "h = self.activation(self.fc3(z))" in out
+    assert "return self.max_pooling2d(x)" in out  # `_block`, applied by `scores`, applied by `call`
+    # outside the forward pass: `decode` and `train_step` keep their ops
+    assert "return tf.nn.sigmoid(self.decode_logits(z))" in out
+    assert "tf.nn.sparse_softmax_cross_entropy_with_logits(y, self(x))" in out
+    # the row maximum of rank-2 logits stays
+    assert "logits - tf.reduce_max(logits, axis=1, keepdims=True)" in out
+
+
+def test_decorated_or_unreached_helpers_keep_their_ops() -> None:
+    source = _source("keras_helper_methods.py").replace(
+        "    def encode(self, x):", "    @tf.function\n    def encode(self, x):").replace(
+        "        z = self.encode(inputs)\n        return self.decode_logits(z)",
+        "        return self.fc4(self.fc3(self.encode(inputs)))")
+    out = translate_full(source, "h.py").text
+    assert "h = tf.nn.relu(self.fc1(x))" in out and "h = tf.nn.elu(self.fc3(z))" in out
+
+
+@pytest.mark.tf
+def test_helper_methods_run_with_the_same_outputs() -> None:
+    """The added layers hold no weights: the original's perturbed `get_weights()` loads as it
+    is (same layer order). Both models' outputs, and `decode` (left as it was), compared with
+    atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("keras_helper_methods.py")
+    out = translate_full(source, "h.py").text
+    original: dict[str, Any] = {}
+    exec(compile(source, "h.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(out, "h.py", "exec"), translated)
+    rng = np.random.default_rng(4)
+    inputs = {"autoencoder": rng.normal(size=(3, 36)), "tower": rng.normal(size=(2, 8, 8, 3))}
+    worst = 0.0
+    for name, arr in inputs.items():
+        x = tf.constant(arr.astype("float32"))
+        a, b = original[name], translated[name]
+        a(x)
+        b(x)
+        a.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype("float32") for w in a.get_weights()])
+        b.set_weights(a.get_weights())
+        want, got = np.asarray(a(x)), np.asarray(b(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=name)
+        worst = max(worst, float(np.max(np.abs(got - want))))
+    z = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+    np.testing.assert_allclose(translated["autoencoder"].decode(z), original["autoencoder"].decode(z), atol=1e-5, rtol=1e-5)
+    print(f"keras_helper_methods: worst max |diff| = {worst:.3g}")
