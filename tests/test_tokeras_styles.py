@@ -94,6 +94,19 @@ def test_weight_dicts_program_is_raised() -> None:
     assert again == out
 
 
+def test_wrapper_helpers_go_with_the_dicts_unless_called_elsewhere() -> None:
+    """The helpers substituted into the model run inside its layers: they go when nothing else
+    calls them; one the program still calls stays, byte for byte."""
+    source = _source("weight_dicts_convnet.py")
+    out = translate_full(source, "w.py").text
+    assert "def conv2d(" not in out and "def maxpool2d(" not in out
+    used = source + "\nprint(maxpool2d(tf.zeros([1, 4, 4, 1])).shape)\n"
+    out = translate_full(used, "w.py").text
+    assert "class ConvNet(keras.Model)" in out and "def conv2d(" not in out
+    helper = "def maxpool2d(x, k=2):\n    return tf.nn.max_pool2d(x, ksize=[1, k, k, 1], strides=[1, k, k, 1], padding=\"SAME\")\n"
+    assert helper in source and helper in out
+
+
 def test_weight_dicts_not_raised_when_a_dict_is_read_elsewhere() -> None:
     source = _source("weight_dicts_convnet.py") + "\nprint(weights['wc1'].shape)\n"
     out = translate_full(source, "w.py").text

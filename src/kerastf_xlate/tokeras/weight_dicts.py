@@ -227,6 +227,7 @@ class _Body(ast.NodeTransformer):
         self.used: list[tuple[str, str]] = []
         self.failed: str | None = None
         self.stores: set[str] = set()  # the model function's own names
+        self.inlined: set[str] = set()  # the helpers substituted into it
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in self.helpers and self._tf(self.helpers[node.func.id]):
@@ -234,6 +235,7 @@ class _Body(ast.NodeTransformer):
             if got is None:
                 self.failed = f"the call of `{node.func.id}` cannot be followed"
                 return node
+            self.inlined.add(node.func.id)
             return self.visit(got)
         return self.generic_visit(node)
 
@@ -348,6 +350,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
                 taken.add(n.id)
     plans: list[Plan] = []
     failed: str | None = None
+    inlined: set[str] = set()
     for fn in funcs.values():
         if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
             continue
@@ -382,6 +385,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             cls += "Model"
         taken.add(cls)
         plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
+        inlined |= body.inlined
     if not plans:
         return Kept([d.stmt for d in dicts.values()], failed) if failed else None
     all_dicts = list({id(d.stmt): d for p in plans for d in p.dicts}.values())
@@ -428,6 +432,24 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         if gone and not st.text[gone[-1][1]:lo].strip():
             lo = gone.pop()[0]  # consecutive statements (blank lines between) go as one
         gone.append((lo, hi))
+    # a helper the models now hold (substituted at each call) that nothing else calls goes too:
+    # its ops run inside the layers
+    models = [st.span(p.func) for p in plans]
+    for name in sorted(inlined, key=lambda n: helpers[n].lineno):
+        h = helpers[name]
+        inside = models + [st.span(h)]
+        if h.decorator_list or not st.owns_lines(h) or h.lineno > first or any(
+                isinstance(n, (ast.Name, ast.FunctionDef, ast.ClassDef)) and getattr(n, "id", getattr(n, "name", None)) == name
+                and n is not h and not any(lo <= st.span(n)[0] < hi for lo, hi in inside) for n in ast.walk(tree)):
+            continue  # (called or bound elsewhere: it stays)
+        lo, hi = st.line_span(h)
+        while lo > 0:
+            prev = st.text.rfind("\n", 0, lo - 1) + 1
+            if not st.text[prev:lo].lstrip().startswith("#"):
+                break
+            lo = prev
+        gone.append((lo, hi))
+    gone.sort()
     for lo, hi in gone:
         while lo > 0 and st.text[lo - 2:lo] == "\n\n" and st.text[hi:hi + 1] in ("\n", "\r"):
             lo -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
