@@ -358,3 +358,69 @@ def test_helper_methods_run_with_the_same_outputs() -> None:
     z = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
     np.testing.assert_allclose(translated["autoencoder"].decode(z), original["autoencoder"].decode(z), atol=1e-5, rtol=1e-5)
     print(f"keras_helper_methods: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ the model a lambda
+
+
+def test_lambda_model_is_raised() -> None:
+    r = translate_full(_source("lambda_model_globals.py"), "l.py")
+    assert "class Model(keras.Model)" in r.text and "model = Model()" in r.text
+    assert "model = lambda" not in r.text and "compute_loss = lambda y, p:" in r.text
+    assert r.text.count("model.trainable_variables") == 2
+    assert next(u for u in r.units if u.name == "Model").weight_order == ["W", "b"]
+
+
+def test_lambda_reading_a_variable_elsewhere_stays() -> None:
+    """`W` read by a second lambda (a weight penalty): the variables are not the model's alone."""
+    source = _source("lambda_model_globals.py").replace(
+        "optimizer = tf", "penalty = lambda: tf.reduce_sum(tf.square(W))\noptimizer = tf")
+    r = translate_full(source, "l.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    # the same with a function (a helper-shaped `def` reading the variable is no exception)
+    source = _source("global_variables_mlp.py").replace(
+        "optimizer = tf", "def penalty():\n    return tf.reduce_sum(tf.square(W1))\n\n\noptimizer = tf")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+@pytest.mark.tf
+def test_lambda_model_runs_and_trains_the_same() -> None:
+    """Perturbed W, b moved in the documented order; outputs and three Adam steps compared
+    (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("lambda_model_globals.py")
+    r = translate_full(source, "l.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "l.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "l.py", "exec"), translated)
+    rng = np.random.default_rng(5)
+    for name in ("W", "b"):
+        v = original[name]
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(6, 8)).astype("float32"))
+    y = tf.constant(np.eye(3, dtype="float32")[rng.integers(0, 3, size=6)])
+    model = translated["model"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Model")
+    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    print(f"lambda_model_globals: worst max |diff| = {worst:.3g}")
+
+
+def test_comments_of_the_model_function_stay_above_their_statements() -> None:
+    source = _source("global_variables_mlp.py").replace(
+        "    hidden = tf.nn.sigmoid(", "    # the hidden layer\n    hidden = tf.nn.sigmoid(").replace(
+        "    return tf.matmul(hidden, W2)", "\n    # logits\n    return tf.matmul(hidden, W2)")
+    out = translate_full(source, "g.py").text
+    assert "class Mlp(keras.Model)" in out
+    assert "        # the hidden layer\n        hidden = self.dense(x)\n        # logits\n        return self.dense_1(hidden)\n" in out

@@ -120,6 +120,33 @@ def _dict_ref(node: ast.AST, dicts: dict[str, _Dict]) -> tuple[str, str] | None:
     return None
 
 
+def _lambdas(tree: ast.Module, defined: set[str]) -> dict[str, ast.FunctionDef]:
+    """``model = lambda x: tf.nn.softmax(tf.matmul(x, W) + b)`` at module level (the name bound
+    once): read as the function ``def model(x): return ...``, located on the assignment (whose
+    lines the class replaces)."""
+    bound: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound[n.id] = bound.get(n.id, 0) + 1
+    out = {}
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Lambda)):
+            continue
+        name = stmt.targets[0].id
+        if bound.get(name) != 1 or name in defined:
+            continue
+        ret = ast.copy_location(ast.Return(stmt.value.body), stmt.value.body)
+        ret.end_lineno, ret.end_col_offset = stmt.value.body.end_lineno, stmt.value.body.end_col_offset
+        fn = ast.FunctionDef(name=name, args=stmt.value.args, body=[ret], decorator_list=[], returns=None)
+        if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+            setattr(fn, "type_params", [])  # noqa: B010
+        fn.lineno, fn.col_offset, fn.end_lineno, fn.end_col_offset = (
+            stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
+        out[name] = fn
+    return out
+
+
 def _camel(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p) or "Model"
 
@@ -342,6 +369,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None  # (the class is written with `tf.`)
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    funcs.update(_lambdas(tree, set(funcs)))
     helpers = {n: f for n, f in funcs.items() if _simple_helper(f)}
     taken = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
     for s in tree.body:
@@ -405,7 +433,20 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     for p in plans:
         p.aliases = aliases
     edits: list[tuple[int, int, str]] = []
-    spans = [st.span(p.func) for p in plans] + [st.span(h) for h in helpers.values()]
+    # a helper the models now hold (substituted at each call) that nothing else calls goes with
+    # the dicts: its ops run in the layers. Only such a helper may read the dicts.
+    first = min(p.func.lineno for p in plans)
+    models = [st.span(p.func) for p in plans]
+    removed: list[ast.FunctionDef] = []
+    for name in sorted(inlined, key=lambda n: helpers[n].lineno):
+        h = helpers[name]
+        inside = models + [st.span(h)]
+        if h.decorator_list or not st.owns_lines(h) or h.lineno > first or any(
+                isinstance(n, (ast.Name, ast.FunctionDef, ast.ClassDef)) and getattr(n, "id", getattr(n, "name", None)) == name
+                and n is not h and not any(lo <= st.span(n)[0] < hi for lo, hi in inside) for n in ast.walk(tree)):
+            continue  # (called or bound elsewhere: it stays)
+        removed.append(h)
+    spans = models + [st.span(h) for h in removed]
     for d in all_dicts:
         for n in ast.walk(tree):
             if not (isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)):
@@ -418,7 +459,6 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
                                   "variables a training step updates")
     edits = sorted(set(edits))
     # the dicts' statements go, each function becomes its class and instance
-    first = min(p.func.lineno for p in plans)
     gone: list[tuple[int, int]] = []
     for d in sorted(all_dicts, key=lambda d: d.stmt.lineno):
         lo, hi = st.line_span(d.stmt)
@@ -432,16 +472,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         if gone and not st.text[gone[-1][1]:lo].strip():
             lo = gone.pop()[0]  # consecutive statements (blank lines between) go as one
         gone.append((lo, hi))
-    # a helper the models now hold (substituted at each call) that nothing else calls goes too:
-    # its ops run inside the layers
-    models = [st.span(p.func) for p in plans]
-    for name in sorted(inlined, key=lambda n: helpers[n].lineno):
-        h = helpers[name]
-        inside = models + [st.span(h)]
-        if h.decorator_list or not st.owns_lines(h) or h.lineno > first or any(
-                isinstance(n, (ast.Name, ast.FunctionDef, ast.ClassDef)) and getattr(n, "id", getattr(n, "name", None)) == name
-                and n is not h and not any(lo <= st.span(n)[0] < hi for lo, hi in inside) for n in ast.walk(tree)):
-            continue  # (called or bound elsewhere: it stays)
+    for h in removed:
         lo, hi = st.line_span(h)
         while lo > 0:
             prev = st.text.rfind("\n", 0, lo - 1) + 1
@@ -547,6 +578,15 @@ def _variable_source(var: ast.expr, aliases: dict[str, str], st: SourceText) -> 
     return text
 
 
+def _signature_end(fn: ast.FunctionDef, st: SourceText) -> int:
+    """The 1-based line where ``def name(...):`` ends (its body starts below)."""
+    line = fn.lineno
+    first = fn.body[0].lineno
+    while line < first and not st.lines[line - 1].split("#", 1)[0].rstrip().endswith(":"):
+        line += 1
+    return line
+
+
 def _class_source(plan: Plan, st: SourceText) -> str:
     fn = plan.func
     order = ", ".join(plan.path(d, k) for d, k in plan.used)
@@ -567,7 +607,15 @@ def _class_source(plan: Plan, st: SourceText) -> str:
     if doc is not None:
         lines.append("        " + ast.unparse(fn.body[0]))
         body = body[1:]
-    for s in body:
+    originals = fn.body[1:] if doc is not None else fn.body
+    prev_end = (originals[0].lineno - 1) if doc is None else (fn.body[0].end_lineno or fn.body[0].lineno)
+    if doc is None:  # the lines between the signature and the first statement
+        prev_end = _signature_end(fn, st)
+    for s, orig in zip(body, originals, strict=True):
+        for line in st.lines[prev_end:orig.lineno - 1]:  # the comment lines above the statement
+            if line.strip().startswith("#"):
+                lines.append("        " + line.strip())
+        prev_end = orig.end_lineno or orig.lineno
         for line in ast.unparse(s).splitlines():
             lines.append("        " + line)
     lines.append("")
