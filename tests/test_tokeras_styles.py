@@ -417,6 +417,14 @@ def test_lambda_model_runs_and_trains_the_same() -> None:
     print(f"lambda_model_globals: worst max |diff| = {worst:.3g}")
 
 
+def test_a_variable_as_a_default_argument_keeps_the_program() -> None:
+    """`def mlp(x, scale=b2)`: the class's `call` would read `b2`, which the raise removes."""
+    source = _source("global_variables_mlp.py").replace("def mlp(x):", "def mlp(x, scale=b2):")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    assert "default argument" in r.diagnostics[0].message
+
+
 def test_comments_of_the_model_function_stay_above_their_statements() -> None:
     source = _source("global_variables_mlp.py").replace(
         "    hidden = tf.nn.sigmoid(", "    # the hidden layer\n    hidden = tf.nn.sigmoid(").replace(

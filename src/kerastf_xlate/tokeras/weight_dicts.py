@@ -386,6 +386,9 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             continue
         if any(a.arg in dicts for a in fn.args.args + fn.args.kwonlyargs):
             continue
+        if any(_dict_ref(n, dicts) for n in ast.walk(fn.args)):
+            failed = failed or f"`{fn.name}` takes one as a default argument"
+            continue  # (`def f(x, w=W)`: the class's signature would read a variable that is gone)
         if any(isinstance(n, ast.Name) and n.id in dicts and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn)) \
                 or any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(fn)):
             continue
