@@ -188,3 +188,28 @@ def test_a_model_name_rebound_by_a_factory_function() -> None:
     assert back.count("keras.Sequential(") == 2 and "tf.Module" not in back and not diags
     assert back.count("model.fit(x, y, epochs=") == 2 and "model.evaluate(x, y)" in back
     assert to_tf(back, "k.py")[0] == tf_code
+
+
+def test_rank_after_a_global_pooling_layer_without_arguments() -> None:
+    """`keras.layers.GlobalAveragePooling2D()` (no argument at all) made the rank reader index
+    an empty argument list (IndexError: the whole file was left untouched as an internal error).
+    Its output has rank 2, so the `tf.reduce_max` over axis 1 is a row maximum and stays."""
+    source = textwrap.dedent('''\
+        import tensorflow as tf
+        from tensorflow import keras
+
+
+        class Head(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.pool = keras.layers.GlobalAveragePooling2D()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.pool(x)
+                h = tf.reduce_max(h, axis=1, keepdims=True) + h
+                return tf.nn.relu(self.dense(h))
+        ''')
+    out, diags = translate(source, "h.py")
+    assert "return self.relu(self.dense(h))" in out and "self.relu = keras.layers.ReLU()" in out
+    assert "h = tf.reduce_max(h, axis=1, keepdims=True) + h" in out
