@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.sources import SourceError
 from kerastf_xlate.tokeras.engine import translate_full
 
 LAYER_OPS = {  # the "layer-like ops": tf.nn convolutions and poolings, tf.matmul
@@ -85,8 +86,8 @@ def main(paths: list[str]) -> None:
     for p in paths:
         try:
             nv, v, no, o = measure(Path(p))
-        except SyntaxError as exc:
-            print(f"{p}: not parsed ({exc.msg})")
+        except (SyntaxError, SourceError) as exc:
+            print(f"{p}: not parsed ({getattr(exc, 'msg', exc)})")
             continue
         tv, rv, to, ro = tv + nv, rv + v, to + no, ro + o
         print(f"{Path(p).name:40s} weights {v:3d}/{nv:<3d} ops {o:3d}/{no:<3d}")

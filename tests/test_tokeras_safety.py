@@ -155,3 +155,61 @@ def test_two_compiled_sequentials_under_one_name() -> None:
     assert back.count('model.compile(optimizer="sgd", loss="mean_squared_error")') == 1
     assert "tf.Module" not in back and not diags
     assert to_tf(back, "two.py")[0] == tf_code
+
+
+MODEL_AND_FACTORY = '''from tensorflow import keras
+from tensorflow.keras import layers
+
+model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x, y, epochs=1)
+
+
+def build_model():
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse")
+    return model
+
+
+for i in range(2):
+    model = build_model()
+    model.fit(x, y, epochs=2)
+    print(model.evaluate(x, y))
+'''
+
+
+def test_a_model_name_rebound_by_a_factory_function() -> None:
+    """Issue #17 (a book notebook's k-fold loop): `model = build_model()` after a module-level
+    `model = keras.Sequential(...)` made both classes take the loop's `_fit(model, ...)`
+    ('overlapping edits'). The loop's calls belong to the class `build_model` makes."""
+    tf_code, _ = to_tf(MODEL_AND_FACTORY, "k.py")
+    assert "\n_fit(model, x, y, epochs=1)" in tf_code and "    _fit(model, x, y, epochs=2)" in tf_code
+    back, diags = translate(tf_code, "k.py")
+    assert back.count("keras.Sequential(") == 2 and "tf.Module" not in back and not diags
+    assert back.count("model.fit(x, y, epochs=") == 2 and "model.evaluate(x, y)" in back
+    assert to_tf(back, "k.py")[0] == tf_code
+
+
+def test_rank_after_a_global_pooling_layer_without_arguments() -> None:
+    """`keras.layers.GlobalAveragePooling2D()` (no argument at all) made the rank reader index
+    an empty argument list (IndexError: the whole file was left untouched as an internal error).
+    Its output has rank 2, so the `tf.reduce_max` over axis 1 is a row maximum and stays."""
+    source = textwrap.dedent('''\
+        import tensorflow as tf
+        from tensorflow import keras
+
+
+        class Head(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.pool = keras.layers.GlobalAveragePooling2D()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.pool(x)
+                h = tf.reduce_max(h, axis=1, keepdims=True) + h
+                return tf.nn.relu(self.dense(h))
+        ''')
+    out, diags = translate(source, "h.py")
+    assert "return self.relu(self.dense(h))" in out and "self.relu = keras.layers.ReLU()" in out
+    assert "h = tf.reduce_max(h, axis=1, keepdims=True) + h" in out

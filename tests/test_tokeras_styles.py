@@ -94,6 +94,19 @@ def test_weight_dicts_program_is_raised() -> None:
     assert again == out
 
 
+def test_wrapper_helpers_go_with_the_dicts_unless_called_elsewhere() -> None:
+    """The helpers substituted into the model run inside its layers: they go when nothing else
+    calls them; one the program still calls stays, byte for byte."""
+    source = _source("weight_dicts_convnet.py")
+    out = translate_full(source, "w.py").text
+    assert "def conv2d(" not in out and "def maxpool2d(" not in out
+    used = source + "\nprint(maxpool2d(tf.zeros([1, 4, 4, 1])).shape)\n"
+    out = translate_full(used, "w.py").text
+    assert "class ConvNet(keras.Model)" in out and "def conv2d(" not in out
+    helper = "def maxpool2d(x, k=2):\n    return tf.nn.max_pool2d(x, ksize=[1, k, k, 1], strides=[1, k, k, 1], padding=\"SAME\")\n"
+    assert helper in source and helper in out
+
+
 def test_weight_dicts_not_raised_when_a_dict_is_read_elsewhere() -> None:
     source = _source("weight_dicts_convnet.py") + "\nprint(weights['wc1'].shape)\n"
     out = translate_full(source, "w.py").text
@@ -290,3 +303,132 @@ def test_two_model_functions_run_and_train_the_same() -> None:
         original["run_optimization"](x)
         translated["run_optimization"](x)
     print(f"weight_dicts_autoencoder: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ helper methods of a Keras model
+
+
+def test_helper_methods_of_the_forward_pass_are_raised() -> None:
+    out = translate_full(_source("keras_helper_methods.py"), "h.py").text
+    assert "h = self.relu(self.fc1(x))" in out and "h = self.activation(self.fc3(z))" in out
+    assert "return self.max_pooling2d(x)" in out  # `_block`, applied by `scores`, applied by `call`
+    # outside the forward pass: `decode` and `train_step` keep their ops
+    assert "return tf.nn.sigmoid(self.decode_logits(z))" in out
+    assert "tf.nn.sparse_softmax_cross_entropy_with_logits(y, self(x))" in out
+    # the row maximum of rank-2 logits stays
+    assert "logits - tf.reduce_max(logits, axis=1, keepdims=True)" in out
+
+
+def test_decorated_or_unreached_helpers_keep_their_ops() -> None:
+    source = _source("keras_helper_methods.py").replace(
+        "    def encode(self, x):", "    @tf.function\n    def encode(self, x):").replace(
+        "        z = self.encode(inputs)\n        return self.decode_logits(z)",
+        "        return self.fc4(self.fc3(self.encode(inputs)))")
+    out = translate_full(source, "h.py").text
+    assert "h = tf.nn.relu(self.fc1(x))" in out and "h = tf.nn.elu(self.fc3(z))" in out
+
+
+@pytest.mark.tf
+def test_helper_methods_run_with_the_same_outputs() -> None:
+    """The added layers hold no weights: the original's perturbed `get_weights()` loads as it
+    is (same layer order). Both models' outputs, and `decode` (left as it was), compared with
+    atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("keras_helper_methods.py")
+    out = translate_full(source, "h.py").text
+    original: dict[str, Any] = {}
+    exec(compile(source, "h.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(out, "h.py", "exec"), translated)
+    rng = np.random.default_rng(4)
+    inputs = {"autoencoder": rng.normal(size=(3, 36)), "tower": rng.normal(size=(2, 8, 8, 3))}
+    worst = 0.0
+    for name, arr in inputs.items():
+        x = tf.constant(arr.astype("float32"))
+        a, b = original[name], translated[name]
+        a(x)
+        b(x)
+        a.set_weights([w + rng.normal(0.0, 0.3, w.shape).astype("float32") for w in a.get_weights()])
+        b.set_weights(a.get_weights())
+        want, got = np.asarray(a(x)), np.asarray(b(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=name)
+        worst = max(worst, float(np.max(np.abs(got - want))))
+    z = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+    np.testing.assert_allclose(translated["autoencoder"].decode(z), original["autoencoder"].decode(z), atol=1e-5, rtol=1e-5)
+    print(f"keras_helper_methods: worst max |diff| = {worst:.3g}")
+
+
+# ------------------------------------------------------------------------------ the model a lambda
+
+
+def test_lambda_model_is_raised() -> None:
+    r = translate_full(_source("lambda_model_globals.py"), "l.py")
+    assert "class Model(keras.Model)" in r.text and "model = Model()" in r.text
+    assert "model = lambda" not in r.text and "compute_loss = lambda y, p:" in r.text
+    assert r.text.count("model.trainable_variables") == 2
+    assert next(u for u in r.units if u.name == "Model").weight_order == ["W", "b"]
+
+
+def test_lambda_reading_a_variable_elsewhere_stays() -> None:
+    """`W` read by a second lambda (a weight penalty): the variables are not the model's alone."""
+    source = _source("lambda_model_globals.py").replace(
+        "optimizer = tf", "penalty = lambda: tf.reduce_sum(tf.square(W))\noptimizer = tf")
+    r = translate_full(source, "l.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    # the same with a function (a helper-shaped `def` reading the variable is no exception)
+    source = _source("global_variables_mlp.py").replace(
+        "optimizer = tf", "def penalty():\n    return tf.reduce_sum(tf.square(W1))\n\n\noptimizer = tf")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+@pytest.mark.tf
+def test_lambda_model_runs_and_trains_the_same() -> None:
+    """Perturbed W, b moved in the documented order; outputs and three Adam steps compared
+    (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("lambda_model_globals.py")
+    r = translate_full(source, "l.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "l.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(r.text, "l.py", "exec"), translated)
+    rng = np.random.default_rng(5)
+    for name in ("W", "b"):
+        v = original[name]
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(6, 8)).astype("float32"))
+    y = tf.constant(np.eye(3, dtype="float32")[rng.integers(0, 3, size=6)])
+    model = translated["model"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Model")
+    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    print(f"lambda_model_globals: worst max |diff| = {worst:.3g}")
+
+
+def test_a_variable_as_a_default_argument_keeps_the_program() -> None:
+    """`def mlp(x, scale=b2)`: the class's `call` would read `b2`, which the raise removes."""
+    source = _source("global_variables_mlp.py").replace("def mlp(x):", "def mlp(x, scale=b2):")
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    assert "default argument" in r.diagnostics[0].message
+
+
+def test_comments_of_the_model_function_stay_above_their_statements() -> None:
+    source = _source("global_variables_mlp.py").replace(
+        "    hidden = tf.nn.sigmoid(", "    # the hidden layer\n    hidden = tf.nn.sigmoid(").replace(
+        "    return tf.matmul(hidden, W2)", "\n    # logits\n    return tf.matmul(hidden, W2)")
+    out = translate_full(source, "g.py").text
+    assert "class Mlp(keras.Model)" in out
+    assert "        # the hidden layer\n        hidden = self.dense(x)\n        # logits\n        return self.dense_1(hidden)\n" in out

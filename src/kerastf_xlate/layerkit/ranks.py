@@ -277,7 +277,7 @@ class RankInfo:
             return (None,) * (int(got.group(2)) + 2)
         got = _GLOBAL.match(cls)
         if got is not None:
-            keep = const(kwarg(create, "keepdims", -1)) is True
+            keep = const(kwarg(create, "keepdims")) is True
             return (None,) * (int(got.group(2)) + 2 if keep else 2)
         if cls == "Flatten":
             return (None, None)

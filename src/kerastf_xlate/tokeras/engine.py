@@ -210,7 +210,7 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
     for plan in plans:
         u = by_name.get(plan.cls)
         why = f"`{plan.func.name}` applies some of them in ops that are not the weights of a Keras layer"
-        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\(\w+\.Model\):", r.text, re.M) is None:
+        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\([\w.]+\.Model\):", r.text, re.M) is None:
             return [_kept_variable(d.stmt, why) for d in plan.dicts]  # translate the file as written
         paths = {plan.attr(d, k): plan.path(d, k) for d, k in plan.used}
         if not all(a in paths for a in u.weight_order):

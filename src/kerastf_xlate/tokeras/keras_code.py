@@ -68,6 +68,32 @@ def _function_blocks(tree: ast.Module):
 # ------------------------------------------------------------------------------ Keras layers
 
 
+def _forward_methods(cls: ast.ClassDef, call: ast.FunctionDef, self_name: str) -> list[ast.FunctionDef]:
+    """``call`` and the methods it applies, directly or through each other (``self.encode(x)``
+    in ``call``): the model's forward pass, where a stateless op is the layer it computes.
+    Other methods (a loss, ``train_step``, a sampler) are left as they are."""
+    methods = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef)}
+    out = [call]
+    todo = [call]
+    while todo:
+        m = todo.pop()
+        for n in ast.walk(m):
+            if not (isinstance(n, ast.Call) and (a := self_attr(n.func, self_name)) is not None and a in methods):
+                continue
+            h = methods[a]
+            if h in out or a.startswith("__") or a in _KERAS_METHODS or h.decorator_list \
+                    or not params_of(h) or params_of(h)[0] != "self":
+                continue
+            out.append(h)
+            todo.append(h)
+    return out
+
+
+# methods Keras itself calls or defines: never read as part of the forward pass
+_KERAS_METHODS = {"build", "call", "get_config", "from_config", "compute_output_shape", "compute_mask",
+                  "train_step", "test_step", "predict_step", "compute_loss", "add_loss", "add_weight"}
+
+
 def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
     st = env.st
     call = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "call"), None)
@@ -79,21 +105,27 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
     allowed = env.module_names | BUILTINS | (set(params_of(init)) if init is not None else set())
     init_attrs = {a for s in (init.body if init is not None else []) if isinstance(s, ast.Assign)
                   for t in s.targets if (a := self_attr(t)) is not None}
-    deny: set[int] = set()
-    for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
-        ctx = MatchCtx(env.names, st, env.rules, self_name=self_name, training=training_param(call),
-                  tensors=locals_of(call) - {self_name}, keras=env.keras, deny=deny,
-                  ranks=rank_info(env, call, self_name, init))
-        edits = BodyRewriter(ctx, params).run(call.body)
-        matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
-        bad = {id(m.node) for m in matches if not all(free_names(v)[0] <= allowed and free_names(v)[1] <= init_attrs
-                                                      for v in m.spec.args.values())}
-        if not bad:
-            break
-        deny |= bad
-    _report(call, env, matches, out, "it stays in `call`")
-    _report_notes(ctx, matches, out)
-    if not matches:
+    found: list[tuple[list, MatchCtx, list[Match]]] = []
+    for method in _forward_methods(cls, call, self_name):
+        mparams = params_of(method)
+        deny: set[int] = set()
+        for _ in range(4):  # a layer whose arguments only exist in `call` cannot be created in __init__
+            ctx = MatchCtx(env.names, st, env.rules, self_name=self_name, training=training_param(method),
+                      tensors=locals_of(method) - {self_name}, keras=env.keras, deny=deny,
+                      ranks=rank_info(env, method, self_name, init))
+            edits = BodyRewriter(ctx, mparams).run(method.body)
+            matches = [m for e in sorted(edits, key=lambda e: e.stmt.lineno) for m in e.matches()]
+            bad = {id(m.node) for m in matches if not all(free_names(v)[0] <= allowed and free_names(v)[1] <= init_attrs
+                                                          for v in m.spec.args.values())}
+            if not bad:
+                break
+            deny |= bad
+        where = "it stays in `call`" if method is call else f"it stays in `{method.name}`"
+        _report(method, env, matches, out, where)
+        _report_notes(ctx, matches, out)
+        if matches:
+            found.append((edits, ctx, matches))
+    if not found:
         return
     taken = {s.name for s in cls.body if isinstance(s, ast.FunctionDef)}
     for n in ast.walk(cls):
@@ -101,11 +133,13 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
         if a is not None:
             taken.add(a)
     namer = make_namer(taken)
-    for m in matches:
-        m.attr = namer(base_name(m.spec.cls, env.rules))
-    for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):
-        out.edits.append(_stmt_edit(env, stmt, new))
-    creations = [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]
+    creations = []
+    for edits, ctx, matches in found:
+        for m in matches:
+            m.attr = namer(base_name(m.spec.cls, env.rules))
+        for stmt, new in render_edits(edits, ctx, lambda m: f"{self_name}.{m.attr}"):
+            out.edits.append(_stmt_edit(env, stmt, new))
+        creations += [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]
     if init is not None and init.body:
         indent = st.indent_of(init.body[0])
         _, end = st.line_span(init.body[-1])

@@ -183,6 +183,11 @@ class TrainingRaiser:
             for (_, e0), (s1, _) in zip(spans, spans[1:]):
                 if s1 < e0:
                     raise _Keep("two of its training calls are nested in each other", cls)
+            # a call two raised models may both reach (the same rewrite) is made once
+            made = {(e.start, e.end, e.text) for e in self.edits_}
+            plan.edits = [e for e in plan.edits if (e.start, e.end, e.text) not in made]
+            if any(e.start < x.end and x.start < e.end for e in plan.edits for x in self.edits_):
+                raise _Keep("its training calls may be another raised model's too", cls)
         except _Keep as exc:
             return Finding(exc.node, "XL502", f"`{cls.name}` kept as a tf.Module: {exc}; the training code stays "
                                               "TensorFlow with it")
@@ -268,7 +273,17 @@ class TrainingRaiser:
         if last is None or not isinstance(last.value, ast.Call) or not isinstance(last.value.func, ast.Name):
             return True
         other = last.value.func.id
-        return other == cls.name or other not in self.classes
+        if other in self.classes:
+            return other == cls.name
+        # `model = build_model()`: an instance of `cls` only when that function makes one (each
+        # class of a file with several compiled models would otherwise take the same `_fit` call)
+        factories = [s for s in self.tree.body if isinstance(s, ast.FunctionDef) and s.name == other
+                     and s.lineno < last.lineno]
+        if factories:
+            fn = factories[-1]
+            return fn is self._owner(cls) or any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == cls.name for n in ast.walk(fn))
+        return True
 
     # ------------------------------------------------------------------ compile
 

@@ -120,6 +120,33 @@ def _dict_ref(node: ast.AST, dicts: dict[str, _Dict]) -> tuple[str, str] | None:
     return None
 
 
+def _lambdas(tree: ast.Module, defined: set[str]) -> dict[str, ast.FunctionDef]:
+    """``model = lambda x: tf.nn.softmax(tf.matmul(x, W) + b)`` at module level (the name bound
+    once): read as the function ``def model(x): return ...``, located on the assignment (whose
+    lines the class replaces)."""
+    bound: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound[n.id] = bound.get(n.id, 0) + 1
+    out = {}
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Lambda)):
+            continue
+        name = stmt.targets[0].id
+        if bound.get(name) != 1 or name in defined:
+            continue
+        ret = ast.copy_location(ast.Return(stmt.value.body), stmt.value.body)
+        ret.end_lineno, ret.end_col_offset = stmt.value.body.end_lineno, stmt.value.body.end_col_offset
+        fn = ast.FunctionDef(name=name, args=stmt.value.args, body=[ret], decorator_list=[], returns=None)
+        if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+            setattr(fn, "type_params", [])  # noqa: B010
+        fn.lineno, fn.col_offset, fn.end_lineno, fn.end_col_offset = (
+            stmt.lineno, stmt.col_offset, stmt.end_lineno, stmt.end_col_offset)
+        out[name] = fn
+    return out
+
+
 def _camel(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p) or "Model"
 
@@ -227,6 +254,7 @@ class _Body(ast.NodeTransformer):
         self.used: list[tuple[str, str]] = []
         self.failed: str | None = None
         self.stores: set[str] = set()  # the model function's own names
+        self.inlined: set[str] = set()  # the helpers substituted into it
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in self.helpers and self._tf(self.helpers[node.func.id]):
@@ -234,6 +262,7 @@ class _Body(ast.NodeTransformer):
             if got is None:
                 self.failed = f"the call of `{node.func.id}` cannot be followed"
                 return node
+            self.inlined.add(node.func.id)
             return self.visit(got)
         return self.generic_visit(node)
 
@@ -340,6 +369,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None  # (the class is written with `tf.`)
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    funcs.update(_lambdas(tree, set(funcs)))
     helpers = {n: f for n, f in funcs.items() if _simple_helper(f)}
     taken = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
     for s in tree.body:
@@ -348,6 +378,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
                 taken.add(n.id)
     plans: list[Plan] = []
     failed: str | None = None
+    inlined: set[str] = set()
     for fn in funcs.values():
         if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
             continue
@@ -355,6 +386,9 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             continue
         if any(a.arg in dicts for a in fn.args.args + fn.args.kwonlyargs):
             continue
+        if any(_dict_ref(n, dicts) for n in ast.walk(fn.args)):
+            failed = failed or f"`{fn.name}` takes one as a default argument"
+            continue  # (`def f(x, w=W)`: the class's signature would read a variable that is gone)
         if any(isinstance(n, ast.Name) and n.id in dicts and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn)) \
                 or any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(fn)):
             continue
@@ -382,6 +416,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             cls += "Model"
         taken.add(cls)
         plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
+        inlined |= body.inlined
     if not plans:
         return Kept([d.stmt for d in dicts.values()], failed) if failed else None
     all_dicts = list({id(d.stmt): d for p in plans for d in p.dicts}.values())
@@ -401,7 +436,20 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     for p in plans:
         p.aliases = aliases
     edits: list[tuple[int, int, str]] = []
-    spans = [st.span(p.func) for p in plans] + [st.span(h) for h in helpers.values()]
+    # a helper the models now hold (substituted at each call) that nothing else calls goes with
+    # the dicts: its ops run in the layers. Only such a helper may read the dicts.
+    first = min(p.func.lineno for p in plans)
+    models = [st.span(p.func) for p in plans]
+    removed: list[ast.FunctionDef] = []
+    for name in sorted(inlined, key=lambda n: helpers[n].lineno):
+        h = helpers[name]
+        inside = models + [st.span(h)]
+        if h.decorator_list or not st.owns_lines(h) or h.lineno > first or any(
+                isinstance(n, (ast.Name, ast.FunctionDef, ast.ClassDef)) and getattr(n, "id", getattr(n, "name", None)) == name
+                and n is not h and not any(lo <= st.span(n)[0] < hi for lo, hi in inside) for n in ast.walk(tree)):
+            continue  # (called or bound elsewhere: it stays)
+        removed.append(h)
+    spans = models + [st.span(h) for h in removed]
     for d in all_dicts:
         for n in ast.walk(tree):
             if not (isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)):
@@ -414,7 +462,6 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
                                   "variables a training step updates")
     edits = sorted(set(edits))
     # the dicts' statements go, each function becomes its class and instance
-    first = min(p.func.lineno for p in plans)
     gone: list[tuple[int, int]] = []
     for d in sorted(all_dicts, key=lambda d: d.stmt.lineno):
         lo, hi = st.line_span(d.stmt)
@@ -428,6 +475,15 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         if gone and not st.text[gone[-1][1]:lo].strip():
             lo = gone.pop()[0]  # consecutive statements (blank lines between) go as one
         gone.append((lo, hi))
+    for h in removed:
+        lo, hi = st.line_span(h)
+        while lo > 0:
+            prev = st.text.rfind("\n", 0, lo - 1) + 1
+            if not st.text[prev:lo].lstrip().startswith("#"):
+                break
+            lo = prev
+        gone.append((lo, hi))
+    gone.sort()
     for lo, hi in gone:
         while lo > 0 and st.text[lo - 2:lo] == "\n\n" and st.text[hi:hi + 1] in ("\n", "\r"):
             lo -= 1  # the blank line above goes with it when one follows (no blank-line pile-up)
@@ -525,6 +581,15 @@ def _variable_source(var: ast.expr, aliases: dict[str, str], st: SourceText) -> 
     return text
 
 
+def _signature_end(fn: ast.FunctionDef, st: SourceText) -> int:
+    """The 1-based line where ``def name(...):`` ends (its body starts below)."""
+    line = fn.lineno
+    first = fn.body[0].lineno
+    while line < first and not st.lines[line - 1].split("#", 1)[0].rstrip().endswith(":"):
+        line += 1
+    return line
+
+
 def _class_source(plan: Plan, st: SourceText) -> str:
     fn = plan.func
     order = ", ".join(plan.path(d, k) for d, k in plan.used)
@@ -545,7 +610,15 @@ def _class_source(plan: Plan, st: SourceText) -> str:
     if doc is not None:
         lines.append("        " + ast.unparse(fn.body[0]))
         body = body[1:]
-    for s in body:
+    originals = fn.body[1:] if doc is not None else fn.body
+    prev_end = (originals[0].lineno - 1) if doc is None else (fn.body[0].end_lineno or fn.body[0].lineno)
+    if doc is None:  # the lines between the signature and the first statement
+        prev_end = _signature_end(fn, st)
+    for s, orig in zip(body, originals, strict=True):
+        for line in st.lines[prev_end:orig.lineno - 1]:  # the comment lines above the statement
+            if line.strip().startswith("#"):
+                lines.append("        " + line.strip())
+        prev_end = orig.end_lineno or orig.lineno
         for line in ast.unparse(s).splitlines():
             lines.append("        " + line)
     lines.append("")

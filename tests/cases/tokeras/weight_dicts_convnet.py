@@ -74,17 +74,6 @@ num_classes = 10
 learning_rate = 0.001
 
 
-def conv2d(x, W, b, strides=1):
-    # convolution, bias and relu in one wrapper
-    x = tf.nn.conv2d(x, W, strides=[1, strides, strides, 1], padding="SAME")
-    x = tf.nn.bias_add(x, b)
-    return tf.nn.relu(x)
-
-
-def maxpool2d(x, k=2):
-    return tf.nn.max_pool2d(x, ksize=[1, k, k, 1], strides=[1, k, k, 1], padding="SAME")
-
-
 class ConvNet(keras.Model):
     """`conv_net` with its weights (raised by xlate to-keras). The original variables load
     with ``conv_net.set_weights([weights['wc1'], biases['bc1'], weights['wc2'], biases['bc2'], weights['wd1'], biases['bd1'], weights['out'], biases['out']])`` after one call has built the layers."""
