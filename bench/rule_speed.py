@@ -25,6 +25,11 @@ call overhead count; ``overhead`` is the time of an identity
     PYTHONPATH=src python bench/rule_speed.py --quick            # first example per rule, fewer repeats
     PYTHONPATH=src python bench/rule_speed.py --only ELU --only Dense --repeats 31 --json out.json
     PYTHONPATH=src python bench/rule_speed.py --runtime          # also the runtime classes of flat rules
+    PYTHONPATH=src python bench/rule_speed.py --quick --recheck 21   # rows over 10% measured again
+
+A row is flagged **slower** when both the median ratio and the ratio of the fastest blocks are
+over 1.10 (other processes only add time, so a ratio the fastest blocks share is not theirs).
+TensorFlow runs on one thread by default (``--threads``): steadier figures on a shared machine.
 """
 
 from __future__ import annotations
@@ -284,6 +289,8 @@ def markdown(rows: list[dict[str, Any]], overhead: float, args: argparse.Namespa
             continue
         flag = "**slower**" if slower(r) else ""
         note = WHY.get(r["rule"], "") if slower(r) else ""
+        if "first_run" in r:
+            note = (note + "; " if note else "") + f"rechecked (first run {r['first_run']['ratio']:.2f})"
         lines.append(f"| {r['rule']} | {ex} | {r['form']} | {_fmt_us(r['keras_us'])} | {_fmt_us(r['tf_us'])} | "
                      f"{r['ratio']:.2f} {flag} | {r['best_ratio']:.2f} | {r['max_abs_diff']:.2g} | {note} |")
     timed = [r for r in rows if "ratio" in r]
@@ -311,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime", action="store_true", help="also time the runtime class of flat rules")
     parser.add_argument("--slower-only", action="store_true", help="print only rows over the 10%% bound")
     parser.add_argument("--show-code", action="store_true", help="keep the translated __call__ in the JSON")
+    parser.add_argument("--recheck", type=int, default=0, metavar="REPEATS",
+                        help="measure the rows over the bound again with this many repeats (the table keeps those)")
     parser.add_argument("--threads", type=int, default=1,
                         help="TensorFlow's intra- and inter-op threads (default 1: steadier on a shared machine; 0: TF's own)")
     parser.add_argument("--json", type=Path, help="write every row to this file")
@@ -332,6 +341,18 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         state = row.get("error") or f"{row['ratio']:.2f}"
         print(f"[{len(rows)}/{len(todo)}] {rule.layer}-{i} {form}: {state}", file=sys.stderr, flush=True)
+    if args.recheck:
+        # a row over the bound is measured again with more repeats (other load on a shared
+        # machine flags rows whose ops are Keras's own); the table keeps the second figures
+        again = argparse.Namespace(**{**vars(args), "repeats": args.recheck, "block_ms": max(args.block_ms, 20.0)})
+        for k, row in enumerate(rows):
+            if slower(row):
+                rule, i, ex, form = todo[k]
+                first = {key: row[key] for key in ("ratio", "best_ratio")}
+                rows[k] = measure(rule, i, ex, form, again)
+                rows[k]["first_run"] = first
+                state = rows[k].get("error") or f"{rows[k]['ratio']:.2f}"
+                print(f"[recheck] {rule.layer}-{i} {form}: {first['ratio']:.2f} -> {state}", file=sys.stderr, flush=True)
     overhead = _overhead(_tensors(__import__("numpy").zeros((args.batch or args.elements,), "float32")),
                          args.repeats, args.block_ms)
     shown = [r for r in rows if not args.slower_only or slower(r) or "error" in r]
