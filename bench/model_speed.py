@@ -22,7 +22,10 @@ Modes, each Keras and translation on the same input (batch ``--batch``):
 Timing: ``bench/rule_speed.py``'s ``time_pair``: after warm-up, alternating blocks of calls of
 each side (the order flips every repeat), the median time per call; ratio = translation /
 Keras (< 1: the translation is faster). The summary gives the geometric mean of the ratios
-per mode and over all.
+per mode and over all. ``graph ops``: the ops of each side's traced ``tf.function`` graph
+(variable reads, placeholders, constants and identities left out) and the op types whose
+counts differ: two graphs with the same ops run at the same speed, whatever the timings of
+a loaded machine say.
 
     PYTHONPATH=src python bench/model_speed.py                       # examples + quick applications
     PYTHONPATH=src python bench/model_speed.py --no-apps --repeats 21 --json out.json
@@ -48,7 +51,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "src"))
 
-from rule_speed import time_pair  # noqa: E402
+from rule_speed import graph_ops, time_pair  # noqa: E402
 
 MODES = ("eager", "function", "xla", "saved_model")
 QUICK_APPS = ["MobileNetV2", "EfficientNetB0"]
@@ -148,6 +151,11 @@ def time_model(name: str, k_model: Any, t_model: Any, x: Any, diff: float, args:
         try:
             k_fn = callers(k_model, x, mode, work, f"{name}_keras_{mode}")
             t_fn = callers(t_model, x, mode, work, f"{name}_tf_{mode}")
+            if mode == "function":
+                k_ops, t_ops = graph_ops(k_fn, x), graph_ops(t_fn, x)
+                row["graph_ops"] = {"keras": sum(k_ops.values()), "tf": sum(t_ops.values()),
+                                    "differ": {op: [k_ops.get(op, 0), t_ops.get(op, 0)] for op in sorted(set(k_ops) | set(t_ops))
+                                               if k_ops.get(op, 0) != t_ops.get(op, 0)}}
             k_us, t_us = time_pair(k_fn, t_fn, x, args.repeats, args.block_ms)
             row["modes"][mode] = {"keras_ms": k_us / 1000, "tf_ms": t_us / 1000, "ratio": t_us / k_us}
         except Exception as exc:
@@ -255,7 +263,8 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     modes = list(args.mode or MODES)
     lines = [f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU; batch {args.batch}; median of "
              f"{args.repeats} alternating blocks of ~{args.block_ms:g} ms; ms per call, Keras / translation (ratio)", "",
-             "| model | max abs diff | " + " | ".join(modes) + " |", "|---|---:|" + "---:|" * len(modes)]
+             "| model | max abs diff | graph ops Keras / translation | " + " | ".join(modes) + " |",
+             "|---|---:|---:|" + "---:|" * len(modes)]
     for r in rows:
         cells = []
         for m in modes:
@@ -264,9 +273,12 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 cells.append(f"{got['keras_ms']:.2f} / {got['tf_ms']:.2f} (**{got['ratio']:.2f}**)")
             else:
                 cells.append(f"not run: {got.get('error', '')[:80]}")
-        lines.append(f"| {r['model']} | {r['max_abs_diff']:.2g} | " + " | ".join(cells) + " |")
+        ops = r.get("graph_ops")
+        op_cell = "" if ops is None else f"{ops['keras']} / {ops['tf']}" + (
+            " (" + ", ".join(f"{k} {a}/{b}" for k, (a, b) in list(ops["differ"].items())[:4]) + ")" if ops["differ"] else "")
+        lines.append(f"| {r['model']} | {r['max_abs_diff']:.2g} | {op_cell} | " + " | ".join(cells) + " |")
     per_mode = {m: [r["modes"][m]["ratio"] for r in rows if "ratio" in r["modes"].get(m, {})] for m in modes}
-    lines.append("| **geometric mean** | | " + " | ".join(f"**{geomean(v):.2f}** ({len(v)})" for v in per_mode.values()) + " |")
+    lines.append("| **geometric mean** | | | " + " | ".join(f"**{geomean(v):.2f}** ({len(v)})" for v in per_mode.values()) + " |")
     every = [v for vs in per_mode.values() for v in vs]
     lines.append(f"\nAll modes: {len(every)} ratios, geometric mean **{geomean(every):.3f}**")
     return "\n".join(lines)

@@ -27,6 +27,8 @@ call overhead count; ``overhead`` is the time of an identity
     PYTHONPATH=src python bench/rule_speed.py --runtime          # also the runtime classes of flat rules
     PYTHONPATH=src python bench/rule_speed.py --quick --recheck 21   # rows over 10% measured again
 
+``graph ops``: the ops of each traced graph (variable reads, placeholders, constants and
+identities left out) and the op types whose counts differ, a view no load disturbs.
 A row is flagged **slower** when both the median ratio and the ratio of the fastest blocks are
 over 1.10 (other processes only add time, so a ratio the fastest blocks share is not theirs).
 TensorFlow runs on one thread by default (``--threads``): steadier figures on a shared machine.
@@ -90,6 +92,16 @@ def time_pair(k_fn: Any, t_fn: Any, x: Any, repeats: int, block_ms: float,
     if best is not None:
         best.update(keras_us=min(k_samples) / n * 1e6, tf_us=min(t_samples) / n * 1e6)
     return _median_per_call(k_samples, n), _median_per_call(t_samples, n)
+
+
+def graph_ops(fn: Any, x: Any) -> dict[str, int]:
+    """Op type -> count in the graph ``tf.function`` traces for ``x`` (placeholders and
+    variable reads left out): a noise-free view of what each side runs."""
+    import collections
+
+    graph = fn.get_concrete_function(x).graph
+    skip = {"Placeholder", "ReadVariableOp", "Const", "NoOp", "Identity"}
+    return dict(collections.Counter(op.type for op in graph.get_operations() if op.type not in skip))
 
 
 def _overhead(x: Any, repeats: int, block_ms: float) -> float:
@@ -229,6 +241,10 @@ def measure(rule: Any, index: int, ex: Any, form: str, args: argparse.Namespace)
     try:
         build = flat_pair if form == "flat" else runtime_pair
         k_fn, t_fn, x, diff, body = build(rule, index, ex, batch_for(ex, args))
+        k_ops, t_ops = graph_ops(k_fn, x), graph_ops(t_fn, x)
+        row["graph_ops"] = {"keras": sum(k_ops.values()), "tf": sum(t_ops.values()),
+                            "differ": {op: [k_ops.get(op, 0), t_ops.get(op, 0)] for op in sorted(set(k_ops) | set(t_ops))
+                                       if k_ops.get(op, 0) != t_ops.get(op, 0)}}
         best: dict[str, float] = {}
         k_us, t_us = time_pair(k_fn, t_fn, x, args.repeats, args.block_ms, best)
     except Exception as exc:  # a row that cannot run says why; the run goes on
@@ -280,19 +296,23 @@ def markdown(rows: list[dict[str, Any]], overhead: float, args: argparse.Namespa
              f"median of {args.repeats} alternating blocks of ~{args.block_ms:g} ms; "
              f"identity tf.function overhead {overhead:.1f} us/call; "
              f"TensorFlow threads: {args.threads or 'default'}", "",
-             "| rule | example | form | Keras us | translation us | ratio | fastest-block ratio | max abs diff | note |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+             "| rule | example | form | Keras us | translation us | ratio | fastest-block ratio | graph ops Keras / translation "
+             "| max abs diff | note |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         ex = f"`{r['keras']}`"
         if "error" in r:
-            lines.append(f"| {r['rule']} | {ex} | {r['form']} | | | | | | not timed: {r['error']} |")
+            lines.append(f"| {r['rule']} | {ex} | {r['form']} | | | | | | | not timed: {r['error']} |")
             continue
         flag = "**slower**" if slower(r) else ""
         note = WHY.get(r["rule"], "") if slower(r) else ""
         if "first_run" in r:
             note = (note + "; " if note else "") + f"rechecked (first run {r['first_run']['ratio']:.2f})"
+        ops = r["graph_ops"]
+        op_cell = f"{ops['keras']} / {ops['tf']}" + (
+            " (" + ", ".join(f"{k} {a}/{b}" for k, (a, b) in list(ops["differ"].items())[:3]) + ")" if ops["differ"] else "")
         lines.append(f"| {r['rule']} | {ex} | {r['form']} | {_fmt_us(r['keras_us'])} | {_fmt_us(r['tf_us'])} | "
-                     f"{r['ratio']:.2f} {flag} | {r['best_ratio']:.2f} | {r['max_abs_diff']:.2g} | {note} |")
+                     f"{r['ratio']:.2f} {flag} | {r['best_ratio']:.2f} | {op_cell} | {r['max_abs_diff']:.2g} | {note} |")
     timed = [r for r in rows if "ratio" in r]
     if timed:
         import math
