@@ -171,7 +171,7 @@ def training_rows(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     script's own ``model.fit(x, y, batch_size=...)`` data is fitted again by both models
     (Keras's ``model.fit``; the translation's ``model.fit`` in the program form, the ``_fit``
     loop it writes in the flat form), ``shuffle=False, verbose=0``, calls alternating, of 1
-    and of ``1 + --fit-epochs`` epochs. Step time = (median of the long calls - median of
+    and of ``1 + --fit-epochs`` (15) epochs. Step time = (median of the long calls - median of
     the short ones) / the long calls' extra steps: what a call does once (tracing, the
     dataset) cancels out, the loop's per-step and per-epoch work stays."""
     import ast
@@ -227,6 +227,9 @@ def training_rows(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                         samples.setdefault((which, epochs), []).append(run(fits[which], epochs))
             med = {key: statistics.median(v) for key, v in samples.items()}
             k_ms, t_ms = ((med[(w, 1 + args.fit_epochs)] - med[(w, 1)]) / steps * 1000 for w in ("keras", "tf"))
+            if k_ms <= 0 or t_ms <= 0:
+                raise RuntimeError("a long fit call was not slower than a short one: the machine's load; "
+                                   "more --fit-epochs or --fit-repeats")
             row.update(batch=batch, steps=steps, loop=loop, keras_ms=k_ms, tf_ms=t_ms, ratio=t_ms / k_ms,
                        keras_call_s=med[("keras", 1)], tf_call_s=med[("tf", 1)])
         except Exception as exc:
@@ -253,6 +256,7 @@ def training_markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> s
 
 
 def geomean(values: list[float]) -> float:
+    values = [v for v in values if v > 0]
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
@@ -296,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block-ms", type=float, default=50.0)
     parser.add_argument("--training", action="store_true", help="also the fit step time of examples/training/")
     parser.add_argument("--training-only", action="store_true", help="the fit step time only")
-    parser.add_argument("--fit-epochs", type=int, default=3)
+    parser.add_argument("--fit-epochs", type=int, default=15, help="extra epochs of the long fit calls")
     parser.add_argument("--fit-repeats", type=int, default=7)
     parser.add_argument("--work", type=Path, help="scratch directory (default: a fresh temporary one)")
     parser.add_argument("--json", type=Path)
