@@ -199,10 +199,11 @@ def _median_ms(fn: Any, runs: int) -> float:
 
 
 def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, batch: int = 4, runs: int = 3,
-                    corrupt: str | None = None, calibrate: bool = True) -> dict[str, Any]:
+                    corrupt: str | None = None, calibrate: bool = True, keep: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build both models of one builder, move perturbed weights, compare (the dict of the
     report). ``corrupt="swap"`` swaps two same-shaped weight arrays on their way to the
-    translation (a negative control: it must fail)."""
+    translation (a negative control: it must fail). ``keep`` receives both models and the
+    input (``keras``, ``tf``, ``x``: ``bench/model_speed.py`` times them)."""
     import importlib
 
     import keras
@@ -286,6 +287,8 @@ def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, 
     result["training_ok"] = _within(diff, scale) and worst_ok
     result["pass"] = result["inference_ok"] and result["training_ok"]
 
+    if keep is not None:
+        keep.update(keras=k_model, tf=t_model, x=x)
     if runs:
         result["forward_ms_keras"] = _median_ms(lambda: k_model(x, training=False), runs)
         result["forward_ms_tf"] = _median_ms(lambda: t_model(x, training=False), runs)

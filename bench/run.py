@@ -5,6 +5,7 @@ Run with the project's Python (the one with kerastf-xlate, TensorFlow and Keras 
     /work/venv/bin/python bench/run.py                      # everything, ~25 min on 2 cores
     /work/venv/bin/python bench/run.py --only latency       # one section
     /work/venv/bin/python bench/run.py --only big           # a 5 MB file with a model
+    /work/venv/bin/python bench/run.py --only heavy         # to-tf on input it translates vs LibCST's parse
     /work/venv/bin/python bench/run.py --setup-peers        # create the peers' venv first
 
 Peers (run on the very same files, in alternation with xlate, ``--rounds`` times each):
@@ -56,7 +57,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SECTIONS = ("peers", "scaling", "files", "latency", "memory", "breakdown", "big")
+SECTIONS = ("peers", "scaling", "files", "latency", "memory", "breakdown", "big", "heavy")
 # The default corpus: the parts of keras/src that are model and layer code (~100k lines).
 DEFAULT_SUBDIRS = ("layers", "models", "applications", "saving", "losses", "activations", "initializers")
 
@@ -615,6 +616,120 @@ def section_breakdown(args: argparse.Namespace, tools: Tools, corpora: dict[str,
     results["breakdown"] = rows
 
 
+# ----------------------------------------------------------------------------- translation-heavy input
+
+
+def models_file(n: int = 50) -> str:
+    """``n`` Keras models at module level, five kinds in turn with varying sizes: functional
+    CNNs, Sequential MLPs, embedding + Conv1D text models, residual blocks (Add), depthwise
+    separable stacks; every one translatable by ``xlate to-tf``."""
+    out = ["import keras", "from keras import layers", ""]
+    for i in range(n):
+        kind, w = i % 5, 8 * (1 + i % 4)
+        if kind == 0:
+            out += [f"inputs_{i} = keras.Input(shape=(28, 28, 1))",
+                    f"x = layers.Conv2D({w}, 3, padding='same', activation='relu')(inputs_{i})",
+                    "x = layers.BatchNormalization()(x)", "x = layers.MaxPooling2D(2)(x)",
+                    f"x = layers.Conv2D({2 * w}, 3, activation='relu')(x)", "x = layers.GlobalAveragePooling2D()(x)",
+                    "x = layers.Dropout(0.25)(x)", "outputs = layers.Dense(10, activation='softmax')(x)",
+                    f"model_{i} = keras.Model(inputs_{i}, outputs, name='cnn_{i}')"]
+        elif kind == 1:
+            out += [f"model_{i} = keras.Sequential([", "    keras.Input(shape=(20,)),",
+                    f"    layers.Dense({4 * w}, activation='relu'),", "    layers.Dropout(0.2),",
+                    f"    layers.Dense({2 * w}, activation='tanh'),", "    layers.LayerNormalization(),",
+                    "    layers.Dense(3),", "])"]
+        elif kind == 2:
+            out += [f"tokens_{i} = keras.Input(shape=(40,), dtype='int32')",
+                    f"x = layers.Embedding(1000, {w})(tokens_{i})",
+                    f"x = layers.Conv1D({w}, 5, padding='same', activation='relu')(x)",
+                    "x = layers.GlobalMaxPooling1D()(x)", "score = layers.Dense(1, activation='sigmoid')(x)",
+                    f"model_{i} = keras.Model(tokens_{i}, score)"]
+        elif kind == 3:
+            out += [f"inputs_{i} = keras.Input(shape=(16, 16, {w}))",
+                    f"x = layers.Conv2D({w}, 3, padding='same', use_bias=False)(inputs_{i})",
+                    "x = layers.BatchNormalization()(x)", "x = layers.ReLU()(x)",
+                    f"x = layers.Conv2D({w}, 3, padding='same')(x)", f"x = layers.Add()([x, inputs_{i}])",
+                    "x = layers.Activation('relu')(x)", "x = layers.Flatten()(x)", "outputs = layers.Dense(5)(x)",
+                    f"model_{i} = keras.Model(inputs_{i}, outputs)"]
+        else:
+            out += [f"inputs_{i} = keras.Input(shape=(32, 32, 3))",
+                    "x = layers.DepthwiseConv2D(3, padding='same')(inputs_{i})".replace("{i}", str(i)),
+                    f"x = layers.Conv2D({w}, 1, activation='relu6')(x)", "x = layers.AveragePooling2D(2)(x)",
+                    f"x = layers.SeparableConv2D({2 * w}, 3, padding='same', activation='elu')(x)",
+                    "x = layers.GlobalAveragePooling2D()(x)", "outputs = layers.Dense(4)(x)",
+                    f"model_{i} = keras.Model(inputs_{i}, outputs)"]
+        out.append("")
+    return "\n".join(out)
+
+
+HEAVY = r"""
+import ast, json, sys, time
+from pathlib import Path
+import libcst
+from kerastf_xlate.totf import translate
+rounds, files = int(sys.argv[1]), [Path(p) for p in sys.argv[2:]]
+texts = [(str(p), p.read_text(encoding="utf-8")) for p in files]
+def xlate():
+    return sum(translate(text, path)[0] != text for path, text in texts)
+def cst():
+    for _, text in texts:
+        libcst.parse_module(text)
+def std():
+    for _, text in texts:
+        ast.parse(text)
+tools = {"xlate to-tf (translate)": xlate, "libcst.parse_module": cst, "ast.parse": std}
+changed = xlate()
+for f in tools.values():
+    f()
+samples = {k: [] for k in tools}
+order = list(tools)
+for r in range(rounds):
+    for name in (order if r % 2 == 0 else order[::-1]):
+        c = time.process_time()
+        tools[name]()
+        samples[name].append(time.process_time() - c)
+print(json.dumps({"samples": samples, "changed": changed}))
+"""
+
+
+def section_heavy(args: argparse.Namespace, tools: Tools, corpora: dict[str, Path], results: dict) -> None:
+    """to-tf on input it translates (keras.applications as installed, the file of
+    ``models_file()``'s 50 models) next to the LibCST parse rate of the same input: in one
+    process, CPU seconds (``time.process_time``), the three alternating over ``--rounds``
+    rounds, median; then the whole ``xlate to-tf INPUT -o OUT -q`` command (wall, CPU)."""
+    root = tools.work / "heavy"
+    shutil.rmtree(root, ignore_errors=True)
+    apps, models = root / "applications", root / "models50"
+    apps.mkdir(parents=True)
+    models.mkdir()
+    for path in sorted((keras_src_dir() / "applications").glob("*.py")):
+        if not path.name.endswith("_test.py"):
+            shutil.copy(path, apps / path.name)
+    (models / "models50.py").write_text(models_file(50), encoding="utf-8")
+    rows = {}
+    for label, target in (("keras.applications", apps), ("50 models, one file", models)):
+        files = py_files(target)
+        size = sum(p.stat().st_size for p in files)
+        out = subprocess.run([sys.executable, "-c", HEAVY, str(args.rounds), *map(str, files)], capture_output=True,
+                             text=True, env=tools.env(), cwd=tools.work)
+        if out.returncode:
+            log(out.stderr[-2000:])
+            continue
+        got = json.loads(out.stdout)
+        row: dict = {"files": len(files), "lines": count_lines(files), "bytes": size, "changed": got["changed"],
+                     "cpu_s": {k: statistics.median(v) for k, v in got["samples"].items()}, "samples": got["samples"]}
+        cmd = tools.xlate_cmd("xlate to-tf") + ["to-tf", str(target), "-o", str(root / f"out-{target.name}"), "-q"]
+        runs = [json.loads(subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True,
+                                          env=tools.env(tool="xlate to-tf"), cwd=tools.work).stdout)
+                for _ in range(args.scale_rounds)]
+        row["command"] = min(runs, key=lambda r: r["cpu_s"])
+        rates = ", ".join(f"{k} {row['lines'] / v:,.0f} lines/s" for k, v in row["cpu_s"].items())
+        log(f"  {label}: {len(files)} files, {row['lines']} lines, {row['changed']} translated; {rates}; "
+            f"command {row['command']['wall_s']:.1f} s wall, {row['command']['cpu_s']:.1f} s CPU")
+        rows[label] = row
+    results["heavy"] = rows
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -708,6 +823,17 @@ def report(results: dict) -> str:
             s, n = b["seconds"], b["counts"]
             lines.append(f"| {label} | {b['lines']:,} | {n['files']} | {n['keras_text']} | {n['keras_imports']} | "
                          + " | ".join(f"{s[k]:.2f}" for k in ("read", "decode", "parse", "prefilter", "resolve", "findings")) + " |")
+    if "heavy" in results:
+        lines.append("\n| input | files | lines | translated files | xlate to-tf (translate), lines/CPU s | "
+                     "libcst.parse_module, lines/CPU s | to-tf / LibCST parse time | ast.parse, lines/CPU s | "
+                     "`xlate to-tf -o` command: wall s, CPU s |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for label, h in results["heavy"].items():
+            cpu = h["cpu_s"]
+            x, c, a = cpu["xlate to-tf (translate)"], cpu["libcst.parse_module"], cpu["ast.parse"]
+            lines.append(f"| {label} | {h['files']} | {h['lines']:,} | {h['changed']} | {h['lines'] / x:,.0f} | "
+                         f"{h['lines'] / c:,.0f} | {x / c:.2f} | {h['lines'] / a:,.0f} | "
+                         f"{h['command']['wall_s']:.1f}, {h['command']['cpu_s']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -797,7 +923,7 @@ def main() -> None:
                      "versions": versions(tools), "args": vars(args), "corpus": {}}
     corpora: dict[str, Path] = {}
     singles: dict[int, Path] = {}
-    if set(sections) - {"big"}:  # the big file needs no corpus
+    if set(sections) - {"big", "heavy"}:  # the big file and the translation-heavy input need no corpus
         corpora = build_corpus(work, args.corpus, args.rebuild)
         for label, path in corpora.items():
             files = py_files(path)

@@ -747,7 +747,8 @@ def inline(call: str, prelude: str = "", header: str = "import keras\nfrom keras
     ("layers.Activation('relu')(x + y)", "tf.nn.relu(x + y)"),
     ("layers.Identity()(x)", "x"),
     ("layers.Concatenate(axis=1)([x, y])", "tf.concat([x, y], axis=1)"),
-    ("layers.ELU()(g(x))", None),  # the template reads its input thrice: g(x) must not run thrice
+    ("layers.ELU(alpha=0.5)(g(x))", None),  # the translation reads its input thrice: g(x) must not run thrice
+    ("layers.ELU()(g(x))", "tf.nn.elu(g(x))"),  # alpha == 1: the fused op reads it once
     ("layers.Dense(3)(x)", None),  # has weights
     ("layers.Dropout(0.5)(x)", None),  # needs the training flag
     ("layers.ReLU()(x, training=True)", None),

@@ -89,6 +89,17 @@ def relu(ctx: EmitCtx) -> Emitted:
     return Emitted([], [ctx.assign(expr)], ctx.shape)
 
 
+def elu(ctx: EmitCtx) -> Emitted:
+    """Keras's ELU as its TensorFlow backend computes it: the fused ``tf.nn.elu(x)``, and for
+    ``alpha != 1`` ``tf.where(x > 0, elu(x), alpha * elu(x))`` (a where/expm1 spelling is
+    exact too but several times slower: ``bench/rule_speed.py``)."""
+    x = ctx.x
+    if ctx.is_literal("alpha") and float(ctx.value("alpha")) == 1.0:
+        return Emitted([], [ctx.assign(f"tf.nn.elu({x})")], ctx.shape)
+    expr = f"tf.where({x} > 0, tf.nn.elu({x}), {ctx.arg('alpha')} * tf.nn.elu({x}))"
+    return Emitted([], [ctx.assign(expr)], ctx.shape)
+
+
 def prelu(ctx: EmitCtx) -> Emitted:
     """``max(x, 0) + alpha * min(x, 0)`` with ``alpha`` shaped like the input (minus batch)."""
     shape = ctx.shape
@@ -263,15 +274,21 @@ def match_activation(node: ast.AST, names: ModuleNames, st: SourceText) -> ActMa
 
 
 def _elu_layer(node: ast.Call, names: ModuleNames, st: SourceText) -> ActMatch | None:
-    """``tf.where(x > 0, x, alpha * tf.math.expm1(x))`` (Keras's ELU layer)."""
+    """``tf.where(x > 0, tf.nn.elu(x), alpha * tf.nn.elu(x))`` (Keras's ELU layer as to-tf
+    writes it) or ``tf.where(x > 0, x, alpha * tf.math.expm1(x))``."""
     if len(node.args) != 3 or node.keywords:
         return None
     cond, a, b = node.args
+    if (isinstance(a, ast.Call) and names.call(a) == "tf.nn.elu" and len(a.args) == 1 and not a.keywords
+            and isinstance(b, ast.BinOp) and isinstance(b.right, ast.Call) and same(b.right, a)):
+        a, fn = a.args[0], "tf.nn.elu"
+    else:
+        fn = "tf.math.expm1"
     if not (isinstance(cond, ast.Compare) and len(cond.ops) == 1 and isinstance(cond.ops[0], ast.Gt)
             and const(cond.comparators[0]) == 0 and same(cond.left, a)):
         return None
     if not (isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult) and isinstance(b.right, ast.Call)
-            and names.call(b.right) == "tf.math.expm1" and len(b.right.args) == 1 and same(b.right.args[0], a)):
+            and names.call(b.right) == fn and len(b.right.args) == 1 and same(b.right.args[0], a)):
         return None
     alpha = const(b.left)
     if not isinstance(alpha, (int, float)):
@@ -426,6 +443,7 @@ DENSE = LayerFamily("dense", emit=dense, recognisers=(Recogniser(CORE, 10, _dens
                     rank_hint=lambda m: 2 if m.hints.get("op") == "matmul" else None)
 ACTIVATION = LayerFamily("activation", emit=activation, recognisers=(Recogniser(EXPRESSION, 420, _activation_layer),),
                          output_shape=same_shape)
+ELU = LayerFamily("elu", emit=elu, output_shape=same_shape, object_names=(("ELU", "elu"),))
 RELU = LayerFamily("relu", emit=relu, output_shape=same_shape, object_names=(("ReLU", "relu"),))
 PRELU = LayerFamily("prelu", emit=prelu, recognisers=(Recogniser(EXPRESSION, 120, _prelu),),
                     output_shape=same_shape_on_channels, facts=_prelu_facts, object_names=(("PReLU", "prelu"),))

@@ -435,7 +435,9 @@ def _run_batches(step, batches, metrics):
     seen, loss_total, totals, steps = 0, 0.0, {}, 0
     for x_batch, y_batch in batches:
         loss, sums = step(x_batch, y_batch)
-        n = int(tf.shape(tf.nest.flatten(x_batch)[0])[0])
+        n = tf.nest.flatten(x_batch)[0].shape[0]  # an eager batch knows its size: no op per step
+        if n is None:
+            n = int(tf.shape(tf.nest.flatten(x_batch)[0])[0])
         seen += n
         loss_total += float(loss) * n
         for name, stats in sums.items():
