@@ -209,6 +209,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)]), set()
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
     for g in graphs.graphs:
+        if not g.region:
+            continue  # a model built on another model's graph moves no statement
         first, last = g.region[0].lineno, g.region[-1].end_lineno or g.region[-1].lineno
         if any(first <= a and b <= last for a, b in spans):
             blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
