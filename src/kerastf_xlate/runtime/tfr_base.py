@@ -30,6 +30,7 @@ import types
 
 import tensorflow as tf
 from tfr_constraints import constraints_get
+from tfr_dtype import _AutocastScope, dtype_policies_get, standardize_dtype
 from tfr_initializers import _INITIALIZERS
 from tfr_regularizers import regularizers_get
 from tfr_saving import _load_keras_weights
@@ -173,7 +174,7 @@ def _guarded_init(init):
     return __init__
 
 
-_LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length", "autocast",
+_LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length",
                  "activity_regularizer", "weights"}
 
 
@@ -184,6 +185,7 @@ class Layer(tf.Module):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        _STATE.__dict__.setdefault("layer_bases", set()).add(Layer)  # where variable autocasting is installed
         if "__init__" in cls.__dict__:
             cls.__init__ = _guarded_init(cls.__dict__["__init__"])
 
@@ -204,7 +206,7 @@ class Layer(tf.Module):
             frame.made.append(layer)
         return layer
 
-    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *, trainable=True, name=None, dtype=None, autocast=True, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(unknown)}")
@@ -219,7 +221,8 @@ class Layer(tf.Module):
         self._own_non_trainable = []
         self._trainable = trainable
         self.built = False
-        self.dtype = dtype or "float32"
+        self._dtype_policy = dtype_policies_get(dtype)
+        self.autocast = autocast
         shape = kwargs.get("batch_input_shape")
         if shape is None and kwargs.get("input_shape") is not None:
             shape = (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
@@ -251,12 +254,54 @@ class Layer(tf.Module):
             if _is_layer(layer):
                 layer.trainable = value
 
+    # -- dtypes: Keras's dtype policy (tfr_dtype.py)
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = dtype_policies_get(value)
+
+    @property
+    def dtype(self):
+        """The variables' dtype (Keras's alias of ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def quantization_mode(self):
+        return None
+
+    @property
+    def input_spec(self):
+        """Keras's ``input_spec``: kept as a record (Keras checks inputs against it)."""
+        return self.__dict__.get("_xlate_input_spec")
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._xlate_input_spec = value
+
     # -- weights
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
-        """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it."""
-        dtype = tf.as_dtype(dtype or self.dtype)
+        """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it (in the variable
+        dtype of the layer's policy unless ``dtype`` is given; with ``autocast``, read in the
+        compute dtype while a layer with mixed dtypes runs)."""
+        dtype = tf.as_dtype(self.variable_dtype if dtype is None else standardize_dtype(dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers_get(initializer)
@@ -264,6 +309,7 @@ class Layer(tf.Module):
         with tf.init_scope():
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
+        variable._xlate_autocast = bool(autocast)
         variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
         variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
@@ -406,6 +452,8 @@ class Layer(tf.Module):
                 kwargs.pop("mask")
             record = graph is not None and graph.mode == "record"
             node_args, node_kwargs = args, dict(kwargs)  # a graph node records the call as written
+            if spec.convert_inputs and self.__dict__.get("_graph") is None:
+                args, kwargs = _convert_inputs(self, args, kwargs)
             first_arg, previous_mask = _masks_for_call(self, args, kwargs)
             for frame in stack:
                 frame.depth += frame.graph is not None
@@ -413,7 +461,16 @@ class Layer(tf.Module):
             try:
                 if not self.built:
                     self._build_for(args[0] if args else kwargs.get("inputs"))
-                outputs = self.call(*args, **kwargs)
+                scope = _autocast_scope_for(self)
+                if scope is None:
+                    outputs = self.call(*args, **kwargs)
+                else:
+                    outer = getattr(_STATE.local, "autocast", None)
+                    _STATE.local.autocast = scope
+                    try:
+                        outputs = self.call(*args, **kwargs)
+                    finally:
+                        _STATE.local.autocast = outer
                 if getattr(self, "activity_regularizer", None) is not None and not record:
                     self._xlate_activity_losses(outputs)  # a graph function's construction run records no loss
                 if _supports_masking(self):
@@ -456,6 +513,73 @@ class Layer(tf.Module):
         return mask
 
     compute_mask._xlate_default = True
+
+
+# --- dtype policies: Keras's input casting and variable autocasting (tfr_dtype.py) ----------
+
+# Keras layers whose ``__call__`` leaves inputs as they are (``_convert_input_args = False``):
+# the preprocessing layers, which cast (or not) in their own ``call``
+_KEEPS_INPUTS = {"_ImageAugmentation", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing", "Discretization",
+                 "TextVectorization", "CategoryEncoding", "Rescaling", "Resizing", "CenterCrop", "Normalization",
+                 "_IndexLookup"}
+
+
+def _convert_inputs(layer, args, kwargs):
+    """Keras's ``Layer.__call__`` step 1: arrays become tensors, and floating tensors are cast
+    to the layer's input dtype (its compute dtype) when it ``autocast``s; masks stay."""
+    dtype = layer.input_dtype
+    if not kwargs and len(args) == 1 and tf.is_tensor(args[0]) and args[0].dtype.name == dtype:
+        return args, kwargs  # Keras's shortcut for the common case
+    policy = layer._dtype_policy
+
+    def convert(x):
+        y = policy.convert_input(x, layer.autocast, dtype)
+        if y is not x:
+            mask = _keras_mask(x)
+            if mask is not None:
+                _set_keras_mask(y, mask)
+        return y
+
+    return tf.nest.map_structure(convert, args), tf.nest.map_structure(convert, kwargs)
+
+
+def _autocast_scope_for(layer):
+    """The autocast scope ``layer.call`` runs in, as Keras's ``Layer.__call__`` step 7 picks it:
+    None to keep the current one."""
+    current = getattr(_STATE.local, "autocast", None)
+    compute, variable = layer.compute_dtype, layer.variable_dtype
+    if current is not None:
+        if not layer.autocast or "float" not in compute:
+            return _AutocastScope(None) if current.dtype is not None else None
+        if current.dtype is None or current.dtype.name != compute:
+            scope = _AutocastScope(compute)
+        else:
+            return None
+    elif compute != variable:
+        scope = _AutocastScope(compute)
+    else:
+        return None
+    _install_autocast()
+    return scope
+
+
+def _install_autocast():
+    """Variables read through layers' attributes honour the autocast scope from now on. Only
+    programs that run a layer with mixed dtypes pay for the attribute hook."""
+    for base in _STATE.__dict__.get("layer_bases", ()):
+        if base.__dict__.get("__getattribute__") is not _autocast_getattribute:
+            base.__getattribute__ = _autocast_getattribute
+
+
+def _autocast_getattribute(self, name):
+    """A layer's attribute; a float variable made with ``add_weight(autocast=True)`` comes back
+    cast to the innermost autocast scope's dtype (Keras casts a variable's value so)."""
+    value = object.__getattribute__(self, name)
+    if isinstance(value, tf.Variable) and getattr(value, "_xlate_autocast", False):
+        scope = getattr(_STATE.local, "autocast", None)
+        if scope is not None and scope.dtype is not None and value.dtype.is_floating and value.dtype != scope.dtype:
+            return tf.cast(value, scope.dtype)
+    return value
 
 
 def _flatten_sublayers(layer):
@@ -577,6 +701,7 @@ class _CallSpec:
             params = inspect.signature(cls.call).parameters
         except (TypeError, ValueError):
             params = {}
+        self.convert_inputs = not any(c.__name__ in _KEEPS_INPUTS for c in cls.__mro__)
         self.takes_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
         default = params["training"].default if "training" in params else None
         self.training_default = None if default is inspect.Parameter.empty else default
@@ -807,6 +932,12 @@ class Sequential(Model):
 
     def pop(self):
         return self._layers.pop()
+
+    @property
+    def input_dtype(self):
+        """Keras's ``Sequential.input_dtype``: its declared input's dtype, else its compute dtype."""
+        spec = self.__dict__.get("_input_spec")
+        return standardize_dtype(spec.dtype) if spec is not None else self.compute_dtype
 
     def _build_from_spec(self):
         spec = self._input_spec
