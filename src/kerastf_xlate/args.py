@@ -22,6 +22,20 @@ BASE_KWARGS = frozenset({
 })
 
 
+# Layers whose program-form TensorFlow class follows any Keras dtype policy as Keras does
+# (variables in the variable dtype, floating inputs cast to the compute dtype, Keras's own
+# float32 computation for half-precision normalization), and the policies that is checked
+# with: tests/test_runtime_dtype.py runs each layer under each against Keras. A ``dtype=``
+# the translation cannot read (``self.dtype_policy``, a parameter) is a policy decided when
+# the program runs; the runtime class applies it.
+POLICY_LAYERS = frozenset({
+    "Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
+    "Conv2DTranspose", "Dense", "DepthwiseConv2D", "Dropout", "EinsumDense", "Embedding", "Flatten",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GroupNormalization", "Identity", "LayerNormalization",
+    "LeakyReLU", "MaxPooling2D", "Multiply", "ReLU", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D",
+})
+POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
+
 
 @dataclass(frozen=True)
 class Blocker:
