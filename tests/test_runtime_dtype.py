@@ -31,8 +31,9 @@ pytestmark = pytest.mark.tf
 TOLERANCE = {"float32": 1e-5, "float64": 1e-6, "float16": 1e-2, "bfloat16": 5e-2}
 
 # layer expression (the policy is added as ``dtype=``), input: a shape (float32 normals), a
-# list of shapes (several inputs), or ("int", vocab, shape) for token ids
-CASES: dict[str, tuple[str, Any]] = {
+# list of shapes (several inputs), ("int", vocab, shape) for token ids, or ("args", shapes) for
+# several positional arguments; then keywords of the call, if any
+CASES: dict[str, tuple[Any, ...]] = {
     "Dense": ("Dense(5, activation='gelu')", (3, 4)),
     "Conv2D": ("Conv2D(3, 3, padding='same', activation='relu')", (6, 6, 2)),
     "Conv1D": ("Conv1D(3, 2, strides=2)", (8, 2)),
@@ -60,6 +61,11 @@ CASES: dict[str, tuple[str, Any]] = {
     "Add": ("Add()", [(3, 4), (3, 4)]),
     "Multiply": ("Multiply()", [(3, 4), (3, 4)]),
     "Concatenate": ("Concatenate()", [(3, 4), (3, 2)]),
+    "DepthwiseConv1D": ("DepthwiseConv1D(3, padding='same', depth_multiplier=2)", (6, 2)),
+    # Keras's fused attention path (4-D projections, no dropout) and its einsum path (scores returned)
+    "MultiHeadAttention": ("MultiHeadAttention(2, 3)", ("args", [(5, 4), (6, 4)])),
+    "MultiHeadAttention-scores": ("MultiHeadAttention(2, 3, attention_axes=(1,))", ("args", [(5, 4), (6, 4)]),
+                                  {"return_attention_scores": True}),
 }
 
 
@@ -67,6 +73,8 @@ def _inputs(kind: Any, seed: int = 0) -> Any:
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    if isinstance(kind, tuple) and kind and kind[0] == "args":
+        return tuple(rng.normal(size=(2, *s)).astype("float32") for s in kind[1])
     if isinstance(kind, tuple) and kind and kind[0] == "int":
         return rng.integers(0, kind[1], (2, *kind[2])).astype("int32")
     if isinstance(kind, list):
@@ -98,14 +106,16 @@ def check_layer(name: str, policy: str) -> float:
     import keras
     import tensorflow as tf
 
-    expr, kind = CASES[name]
+    expr, kind, *rest = CASES[name]
+    kwargs = rest[0] if rest else {}
     call = f"{expr[:-1]}{', ' if not expr.endswith('()') else ''}dtype={policy!r})"
     keras.utils.set_random_seed(0)
     k = eval(f"layers.{call}", {"layers": keras.layers})
     t = eval(f"layers.{call}", {"layers": layers()})
     x = _inputs(kind)
     tx = tf.nest.map_structure(tf.convert_to_tensor, x)
-    k(x), t(tx)
+    args, targs = (x, tx) if isinstance(x, tuple) else ((x,), (tx,))
+    k(*args, **kwargs), t(*targs, **kwargs)
     compute, variable = _policy_dtypes(policy)
     assert (t.compute_dtype, t.variable_dtype, t.dtype) == (k.compute_dtype, k.variable_dtype, k.dtype)
     assert [v.dtype.name for v in t.weights] == [str(v.dtype) for v in k.weights]
@@ -115,8 +125,9 @@ def check_layer(name: str, policy: str) -> float:
     tol = TOLERANCE[compute]
     worst = 0.0
     for training in (False, True):
-        ko, to = k(x, training=training), t(tx, training=training)
-        assert tf.as_dtype(to.dtype).name == tf.as_dtype(ko.dtype).name == compute, (to.dtype, ko.dtype)
+        ko, to = k(*args, training=training, **kwargs), t(*targs, training=training, **kwargs)
+        for a, b in zip(tf.nest.flatten(ko), tf.nest.flatten(to), strict=True):
+            assert tf.as_dtype(b.dtype).name == tf.as_dtype(a.dtype).name == compute, (b.dtype, a.dtype)
         worst = max(worst, _compare(ko, to, tol))
     worst = max(worst, _compare(k.get_weights(), t.get_weights(), tol))
     print(f"{name} {policy}: worst max |diff| = {worst:.3g} (tolerance {tol})")
@@ -144,7 +155,7 @@ def test_layer_follows_the_policy(name: str, policy: str) -> None:
 
 def test_every_policy_layer_is_checked() -> None:
     """``POLICY_LAYERS`` (what the program form translates with any dtype) is what this file checks."""
-    assert set(POLICY_LAYERS) == set(CASES)
+    assert set(POLICY_LAYERS) == {name.split("-")[0] for name in CASES}
 
 
 def test_policy_objects() -> None:

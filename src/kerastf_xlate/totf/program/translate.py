@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import UNKNOWN, blockers, literal
+from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import END, Runtime, import_binds, import_keys, load_runtime
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -358,7 +358,7 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
         if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
             return Finding(b.node, "XL201", b.message)
     for kw in ref.call.keywords:
-        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN:
+        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN and not policy_dtype_ok(rule.layer, kw.value):
             return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
                                               "translation cannot read (only float32 layers are translated)")
     return None
