@@ -237,11 +237,17 @@ class Layer(tf.Module):
         return self.__dict__.get("_keras_name") or super().name
 
     def __setattr__(self, attr, value):
-        if not attr.startswith("_xlate") and "_layers" in self.__dict__:
+        tracking = not attr.startswith("_xlate") and "_layers" in self.__dict__
+        if tracking:
             for layer in _layers_in(value):
-                if layer is not self and all(layer is not seen for seen in self._layers):
-                    self._layers.append(layer)
+                self._xlate_track(layer)
         super().__setattr__(attr, value)
+        if tracking and isinstance(value, list) and attr not in _UNWATCHED:
+            _watch_list(self.__dict__.get(attr), self)
+
+    def _xlate_track(self, layer):
+        if layer is not self and all(layer is not seen for seen in self._layers):
+            self._layers.append(layer)
 
     @property
     def trainable(self):
@@ -580,6 +586,47 @@ def _autocast_getattribute(self, name):
         if scope is not None and scope.dtype is not None and value.dtype.is_floating and value.dtype != scope.dtype:
             return tf.cast(value, scope.dtype)
     return value
+
+
+# --- lists of layers on attributes: tracked when they grow, as Keras's ``TrackedList`` --------
+
+_UNWATCHED = {"_layers", "_own_trainable", "_own_non_trainable"}
+_LIST_METHODS = ("append", "extend", "insert", "__setitem__", "__iadd__")
+
+
+def _watch_list(stored, owner):
+    """Layers later put in a list held by an attribute (``self.blocks = []`` then
+    ``self.blocks.append(block)``) are tracked by ``owner`` then, in Keras's order (Keras
+    wraps the list so). ``stored`` is the list as the attribute holds it (TensorFlow's
+    trackable wrapper); its class becomes a subclass whose growing methods tell the owner."""
+    if not isinstance(stored, list):
+        return
+    owners = stored.__dict__.setdefault("_xlate_owners", []) if hasattr(stored, "__dict__") else None
+    if owners is None:
+        return
+    if all(o is not owner for o in owners):
+        owners.append(owner)
+    base = type(stored)
+    if getattr(base, "_xlate_watched", False):
+        return
+    watched = _STATE.__dict__.setdefault("watched_lists", {})
+    if base not in watched:
+        def grower(name):
+            method = getattr(base, name)
+
+            def grow(self, *args):
+                result = method(self, *args)
+                for item in args[-1:] if name != "__setitem__" else args[1:]:
+                    for layer in _layers_in(list(item) if name in ("extend", "__iadd__") else item):
+                        for o in self.__dict__.get("_xlate_owners", ()):
+                            o._xlate_track(layer)
+                return self if name == "__iadd__" else result
+
+            return grow
+
+        watched[base] = type(base.__name__, (base,), {"_xlate_watched": True,
+                                                       **{n: grower(n) for n in _LIST_METHODS if hasattr(base, n)}})
+    stored.__class__ = watched[base]
 
 
 def _flatten_sublayers(layer):
