@@ -249,6 +249,9 @@ class Layer(tf.Module):
         if layer is not self and all(layer is not seen for seen in self._layers):
             self._layers.append(layer)
 
+    def _xlate_untrack(self, layer):
+        self._layers[:] = [seen for seen in self._layers if seen is not layer]
+
     @property
     def trainable(self):
         return self._trainable
@@ -591,19 +594,21 @@ def _autocast_getattribute(self, name):
 # --- lists of layers on attributes: tracked when they grow, as Keras's ``TrackedList`` --------
 
 _UNWATCHED = {"_layers", "_own_trainable", "_own_non_trainable"}
-_LIST_METHODS = ("append", "extend", "insert", "__setitem__", "__iadd__")
+# Keras's ``TrackedList``: these methods track what they add and untrack what they take out
+# (item assignment and ``+=`` do neither there: ``+=`` re-assigns the attribute, which tracks)
+_GROWING = ("append", "extend", "insert")
+_SHRINKING = ("remove", "pop", "clear", "__delitem__")
 
 
 def _watch_list(stored, owner):
     """Layers later put in a list held by an attribute (``self.blocks = []`` then
-    ``self.blocks.append(block)``) are tracked by ``owner`` then, in Keras's order (Keras
-    wraps the list so). ``stored`` is the list as the attribute holds it (TensorFlow's
-    trackable wrapper); its class becomes a subclass whose growing methods tell the owner."""
-    if not isinstance(stored, list):
+    ``self.blocks.append(block)``) are tracked by ``owner`` then, in Keras's order, and layers
+    taken out are untracked (Keras wraps the list so). ``stored`` is the list as the attribute
+    holds it (TensorFlow's trackable wrapper); its class becomes a subclass that tells the
+    owner."""
+    if not isinstance(stored, list) or not hasattr(stored, "__dict__"):
         return
-    owners = stored.__dict__.setdefault("_xlate_owners", []) if hasattr(stored, "__dict__") else None
-    if owners is None:
-        return
+    owners = stored.__dict__.setdefault("_xlate_owners", [])
     if all(o is not owner for o in owners):
         owners.append(owner)
     base = type(stored)
@@ -611,22 +616,38 @@ def _watch_list(stored, owner):
         return
     watched = _STATE.__dict__.setdefault("watched_lists", {})
     if base not in watched:
-        def grower(name):
-            method = getattr(base, name)
-
-            def grow(self, *args):
-                result = method(self, *args)
-                for item in args[-1:] if name != "__setitem__" else args[1:]:
-                    for layer in _layers_in(list(item) if name in ("extend", "__iadd__") else item):
-                        for o in self.__dict__.get("_xlate_owners", ()):
-                            o._xlate_track(layer)
-                return self if name == "__iadd__" else result
-
-            return grow
-
-        watched[base] = type(base.__name__, (base,), {"_xlate_watched": True,
-                                                       **{n: grower(n) for n in _LIST_METHODS if hasattr(base, n)}})
+        methods = {n: _list_hook(base, n) for n in _GROWING + _SHRINKING if hasattr(base, n)}
+        watched[base] = type(base.__name__, (base,), {"_xlate_watched": True, **methods})
     stored.__class__ = watched[base]
+
+
+def _list_hook(base, name):
+    method = getattr(base, name)
+
+    def hook(self, *args):
+        if name in _GROWING:
+            result = method(self, *args)
+            added = list(args[-1]) if name == "extend" else [args[-1]]
+            for layer in _layers_in(added):
+                for owner in self.__dict__.get("_xlate_owners", ()):
+                    owner._xlate_track(layer)
+            return result
+        if name == "remove":
+            taken = [args[0]]
+        elif name == "pop":
+            taken = [self[args[0] if args else -1]]
+        elif name == "clear":
+            taken = list(self)
+        else:
+            taken = [self[args[0]]]
+        result = method(self, *args)
+        for layer in _layers_in(taken):
+            for owner in self.__dict__.get("_xlate_owners", ()):
+                owner._xlate_untrack(layer)
+        return result
+
+    hook.__name__ = name
+    return hook
 
 
 def _flatten_sublayers(layer):

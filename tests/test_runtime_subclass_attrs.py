@@ -1,0 +1,131 @@
+"""What Keras's ``Layer`` gives a user subclass, on the runtime ``Layer`` (tfr_base.py), against Keras.
+
+- layers put in list attributes after the assignment (``self.blocks = []`` then ``append``
+  in ``build``; two lists grown in one loop; ``extend``, ``insert``, ``+=``) are tracked when
+  they arrive, so the weights come in Keras's order, and a built layer taken out again
+  (``remove``, ``pop``) leaves them, as in Keras;
+- the attributes Keras code reads on ``self``: ``dtype_policy``, ``compute_dtype``,
+  ``variable_dtype``, ``dtype``, ``input_dtype``, ``autocast``, ``input_spec``, ``built``,
+  ``name``, ``trainable``, ``supports_masking``.
+
+Tolerance: float32, atol = rtol = 1e-5; the worst difference is printed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from runtime_ns import perturbed, runtime
+
+pytestmark = pytest.mark.tf
+
+STACK = '''
+class Stack(Layer):
+    """Two lists grown in one loop in build(), one grown by extend/insert/+= and shrunk by pop/remove."""
+
+    def __init__(self, depth, width, **kwargs):
+        super().__init__(**kwargs)
+        self.depth, self.width = depth, width
+        self.projections = []
+        self.norms = []
+
+    def build(self, input_shape):
+        for i in range(self.depth):
+            self.projections.append(Dense(self.width, activation="tanh", name=f"proj_{i}"))
+            self.norms.append(LayerNormalization(name=f"norm_{i}"))
+        self.extra = [Dense(self.width, name="first")]
+        self.extra.extend([Dense(self.width, name="second")])
+        self.extra.insert(0, Dense(self.width, name="zeroth"))
+        self.extra += [Dense(self.width, name="third")]
+        for _ in range(2):
+            dropped = Dense(self.width, name="dropped")
+            dropped.build((None, self.width))
+            self.extra.append(dropped)
+        self.extra.pop()
+        self.extra.remove(self.extra[-1])
+        self.head = Dense(2, name="head")
+
+    def call(self, inputs):
+        x = inputs
+        for projection, norm in zip(self.projections, self.norms):
+            x = norm(projection(x))
+        for layer in self.extra:
+            x = layer(x)
+        return self.head(x)
+'''
+
+
+def _stack(namespace: dict[str, Any]) -> type:
+    scope = dict(namespace)
+    exec(compile(STACK, "<stack>", "exec"), scope)
+    return scope["Stack"]
+
+
+def test_layers_appended_later_are_tracked_in_keras_order() -> None:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    ns = runtime()
+    ks = _stack({"Layer": keras.layers.Layer, "Dense": keras.layers.Dense,
+                 "LayerNormalization": keras.layers.LayerNormalization})
+    ts = _stack({"Layer": ns["Layer"], "Dense": ns["Dense"], "LayerNormalization": ns["LayerNormalization"]})
+    keras.utils.set_random_seed(0)
+    k, t = ks(3, 4), ts(3, 4)
+    x = np.random.default_rng(0).normal(size=(2, 5)).astype("float32")
+    k(x), t(tf.constant(x))
+    assert [tuple(w.shape) for w in t.weights] == [tuple(w.shape) for w in k.weights]
+    # the order of the layers themselves (the shapes above would not tell Dense from Dense)
+    assert [w.name.split("/")[-2] for w in t.weights] == [w.path.split("/")[-2] for w in k.weights]
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)
+    assert len(t.trainable_weights) == len(k.trainable_weights)
+    diff = float(np.max(np.abs(np.asarray(k(x)) - t(tf.constant(x)).numpy())))
+    print(f"Stack: worst max |diff| = {diff:.3g}")
+    np.testing.assert_allclose(t(tf.constant(x)).numpy(), np.asarray(k(x)), atol=1e-5, rtol=1e-5)
+
+
+ATTRS = '''
+class Probe(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.seen = {"policy": self.dtype_policy.name, "compute": self.compute_dtype,
+                     "variable": self.variable_dtype, "dtype": self.dtype, "input": self.input_dtype,
+                     "autocast": self.autocast, "spec": self.input_spec, "built": self.built,
+                     "trainable": self.trainable, "name": self.name}
+
+    def build(self, input_shape):
+        self.input_spec = InputSpec(min_ndim=2)
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+    def call(self, inputs):
+        return inputs * self.w
+'''
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dtype": "mixed_float16", "name": "probe_x", "trainable": False},
+                                    {"dtype": "float64"}, {"autocast": False}])
+def test_attributes_keras_code_reads(kwargs: dict[str, Any]) -> None:
+    import keras
+    import numpy as np
+
+    ns = runtime()
+    kscope: dict[str, Any] = {"Layer": keras.layers.Layer, "InputSpec": keras.layers.InputSpec}
+    tscope: dict[str, Any] = {"Layer": ns["Layer"], "InputSpec": ns["InputSpec"]}
+    exec(compile(ATTRS, "<probe>", "exec"), kscope)
+    exec(compile(ATTRS, "<probe>", "exec"), tscope)
+    k, t = kscope["Probe"](**kwargs), tscope["Probe"](**kwargs)
+    if "name" not in kwargs:
+        k.seen.pop("name"), t.seen.pop("name")  # automatic names count per process
+    assert t.seen == k.seen
+    x = np.ones((2, 3), "float32")
+    ko, to = k(x), t(x)
+    assert to.dtype.name == ko.dtype.name
+    assert (t.built, t.input_spec.min_ndim, t.supports_masking) == (k.built, k.input_spec.min_ndim, k.supports_masking) == (True, 2, True)
