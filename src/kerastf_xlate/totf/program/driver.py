@@ -57,4 +57,15 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     layer_found = {(d.line, d.col) for d in flat_diags if d.code < "XL3"}
     blockers = [b for b in (_diagnostic(path, lines, f) for f in result.blockers)
                 if not (b.code < "XL3" and (b.line, b.col) in layer_found)]
+    if blockers:
+        # the flat form's reasons for keeping a subclass (a `build` or `get_config` hook, no
+        # `__init__`) are not what keeps the file: the program form takes such classes, and
+        # its blockers name what stopped it
+        flat_diags = [d for d in flat_diags if not _flat_subclass_reason(d)]
     return flat_text, sorted(set(flat_diags + blockers))
+
+
+def _flat_subclass_reason(d: Diagnostic) -> bool:
+    """A flat-form diagnostic saying why it could not take a Layer/Model subclass
+    (``totf/subclass.py``'s ``find_subclass``)."""
+    return d.code == "XL301" and d.message.startswith("class kept as Keras: class `")
