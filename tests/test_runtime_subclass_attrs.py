@@ -6,7 +6,7 @@
   (``remove``, ``pop``) leaves them, as in Keras;
 - the attributes Keras code reads on ``self``: ``dtype_policy``, ``compute_dtype``,
   ``variable_dtype``, ``dtype``, ``input_dtype``, ``autocast``, ``input_spec``, ``built``,
-  ``name``, ``trainable``, ``supports_masking``.
+  ``name``, ``trainable``, ``supports_masking``, and ``add_variable``.
 
 Tolerance: float32, atol = rtol = 1e-5; the worst difference is printed.
 """
@@ -104,9 +104,10 @@ class Probe(Layer):
     def build(self, input_shape):
         self.input_spec = InputSpec(min_ndim=2)
         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+        self.v = self.add_variable((input_shape[-1],), "zeros", trainable=False, name="v")
 
     def call(self, inputs):
-        return inputs * self.w
+        return inputs * self.w + self.v
 '''
 
 
@@ -128,4 +129,6 @@ def test_attributes_keras_code_reads(kwargs: dict[str, Any]) -> None:
     x = np.ones((2, 3), "float32")
     ko, to = k(x), t(x)
     assert to.dtype.name == ko.dtype.name
+    for attr in ("weights", "trainable_weights", "non_trainable_weights"):
+        assert [v.name.split(":")[0].split("/")[-1] for v in getattr(t, attr)] == [v.name for v in getattr(k, attr)], attr
     assert (t.built, t.input_spec.min_ndim, t.supports_masking) == (k.built, k.input_spec.min_ndim, k.supports_masking) == (True, 2, True)

@@ -324,6 +324,12 @@ class Layer(tf.Module):
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
         return variable
 
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        """Keras's alias of :meth:`add_weight` (shape and initializer first)."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, autocast=autocast,
+                               regularizer=regularizer, constraint=constraint, name=name)
+
     @property
     def weights(self):
         """The variables in the order of Keras's ``layer.weights``: own trainable, own

@@ -287,7 +287,7 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
 # (unless the class assigns it itself: ``self.seed_generator = SeedGenerator(...)``)
 KERAS_SELF_ONLY = {
     "add_metric", "quantize", "quantized_call", "_tracker",
-    "seed_generator", "add_variable", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
+    "seed_generator", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
     "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
     "symbolic_call", "_build_shapes_dict", "compute_output_spec",
 }
