@@ -57,3 +57,13 @@ def test_a_blocked_program_names_its_blocker_not_the_flat_forms_class_reasons() 
     messages = [f"{d.code} {d.message}" for d in diags]
     assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages
     assert not any("class kept as Keras: class" in m for m in messages), messages
+
+
+def test_mixed_float16_training_stays_keras() -> None:
+    """Keras trains a mixed_float16 model with a loss-scale optimizer; the translation has none."""
+    text = PROGRAM.replace('dtype="float64"', 'dtype="mixed_float16"')
+    out, _ = translate(text, "m.py")
+    assert BANNER in out
+    out, diags = translate(text + 'model.compile("adam", "mse")\n', "m.py")
+    assert BANNER not in out
+    assert any(d.code == "XL304" and "loss scaling" in d.message for d in diags), diags

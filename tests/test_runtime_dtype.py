@@ -226,3 +226,16 @@ def test_subclass_passes_its_policy_down(policy: str) -> None:
     assert [v.dtype.name for v in (ky, kh, ks)] == [v.dtype.name for v in (ty, th, ts)] == [compute, "float32", compute]
     worst = max(_compare(ky, ty, TOLERANCE[compute]), _compare(kh, th, TOLERANCE[compute]), _compare(ks, ts, 0))
     print(f"Block {policy}: worst max |diff| = {worst:.3g}")
+
+
+def test_compiling_a_mixed_float16_model_is_refused() -> None:
+    """Keras trains a mixed_float16 model with a loss-scale optimizer; the runtime's training
+    has none, so ``compile`` refuses such a model (a float32 one compiles)."""
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    ns: dict[str, Any] = {"__name__": "xlate_training_runtime"}
+    exec(compile("import tensorflow as tf\n" + rt.source({"Sequential", "Dense", "_TRAINING"}), "<bundle>", "exec"), ns)
+    ns["Sequential"]([ns["Dense"](2)]).compile("adam", "mse")
+    with pytest.raises(NotImplementedError, match="loss scaling"):
+        ns["Sequential"]([ns["Dense"](2)], dtype="mixed_float16").compile("adam", "mse")

@@ -30,7 +30,7 @@ from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.keras_api import default_api
-from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
@@ -100,6 +100,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
+    mixed = mixed_precision_training(tree)
+    if mixed is not None:
+        blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
+                                                "scaling, which the translated training does not reproduce"))
 
     # training code around the models (compile/fit/...), and what it rewrites
     uses = keras_only_uses(tree, refs, graphs)
