@@ -30,7 +30,7 @@ import types
 
 import tensorflow as tf
 from tfr_constraints import constraints_get
-from tfr_dtype import _AutocastScope, dtype_policies_get, standardize_dtype
+from tfr_dtype import _AutocastScope, _dtype_policies_get, _standardize_dtype
 from tfr_initializers import _INITIALIZERS
 from tfr_regularizers import regularizers_get
 from tfr_saving import _load_keras_weights
@@ -221,7 +221,7 @@ class Layer(tf.Module):
         self._own_non_trainable = []
         self._trainable = trainable
         self.built = False
-        self._dtype_policy = dtype_policies_get(dtype)
+        self._dtype_policy = _dtype_policies_get(dtype)
         self.autocast = autocast
         shape = kwargs.get("batch_input_shape")
         if shape is None and kwargs.get("input_shape") is not None:
@@ -271,7 +271,7 @@ class Layer(tf.Module):
 
     @dtype_policy.setter
     def dtype_policy(self, value):
-        self._dtype_policy = dtype_policies_get(value)
+        self._dtype_policy = _dtype_policies_get(value)
 
     @property
     def dtype(self):
@@ -310,7 +310,7 @@ class Layer(tf.Module):
         """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it (in the variable
         dtype of the layer's policy unless ``dtype`` is given; with ``autocast``, read in the
         compute dtype while a layer with mixed dtypes runs)."""
-        dtype = tf.as_dtype(self.variable_dtype if dtype is None else standardize_dtype(dtype))
+        dtype = tf.as_dtype(self.variable_dtype if dtype is None else _standardize_dtype(dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers_get(initializer)
@@ -1011,7 +1011,7 @@ class Sequential(Model):
     def input_dtype(self):
         """Keras's ``Sequential.input_dtype``: its declared input's dtype, else its compute dtype."""
         spec = self.__dict__.get("_input_spec")
-        return standardize_dtype(spec.dtype) if spec is not None else self.compute_dtype
+        return _standardize_dtype(spec.dtype) if spec is not None else self.compute_dtype
 
     def _build_from_spec(self):
         spec = self._input_spec

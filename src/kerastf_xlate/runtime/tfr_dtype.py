@@ -17,7 +17,7 @@ _POLICY_DTYPES = ("float16", "float32", "float64", "bfloat16", "uint8", "uint16"
                   "int16", "int32", "int64", "bool", "string", "complex64", "complex128")
 
 
-def standardize_dtype(dtype):
+def _standardize_dtype(dtype):
     """Keras's ``standardize_dtype``: a dtype name (``"float32"``) for a name, a ``tf.DType``, a
     NumPy dtype or a Python type; ``None`` gives the default float type."""
     if dtype is None:
@@ -31,10 +31,6 @@ def standardize_dtype(dtype):
     if dtype not in _POLICY_DTYPES:
         raise ValueError(f"Invalid dtype: {dtype}")
     return dtype
-
-
-def _is_float(dtype):
-    return "float" in dtype
 
 
 class DTypePolicy:
@@ -52,7 +48,7 @@ class DTypePolicy:
             compute, variable = "bfloat16", "float32"
         else:
             try:
-                compute = variable = standardize_dtype(name)
+                compute = variable = _standardize_dtype(name)
             except ValueError:
                 raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. Valid policies include "
                                  "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as "
@@ -79,7 +75,7 @@ class DTypePolicy:
 
     def convert_input(self, x, autocast, dtype):
         """A floating tensor (or array) cast to ``dtype`` when ``autocast``; anything else as it is."""
-        dtype = standardize_dtype(dtype)
+        dtype = _standardize_dtype(dtype)
         if hasattr(x, "__array__") and not tf.is_tensor(x) and not isinstance(x, tf.Variable):
             try:
                 x = tf.convert_to_tensor(x)
@@ -109,7 +105,7 @@ class DTypePolicy:
     _xlate_policy = True
 
 
-def dtype_policies_get(identifier):
+def _dtype_policies_get(identifier):
     """``keras.dtype_policies.get``: the policy of a layer's ``dtype=`` argument."""
     if identifier is None:
         return DTypePolicy()
@@ -124,7 +120,7 @@ def dtype_policies_get(identifier):
             raise NotImplementedError(f"the quantized dtype policy {identifier!r} is not translated")
         return DTypePolicy(identifier)
     try:
-        return DTypePolicy(standardize_dtype(identifier))
+        return DTypePolicy(_standardize_dtype(identifier))
     except ValueError:
         raise ValueError("Cannot interpret `dtype` argument. Expected a string or an instance of DTypePolicy. "
                          f"Received: dtype={identifier}") from None
