@@ -6,8 +6,10 @@ classes mirror what a Keras program relies on and what still means something wit
 
 - :class:`Layer`: a ``tf.Module`` that builds on its first call (``build(input_shape)``),
   creates weights with ``add_weight``, tracks sub-layers in assignment order (lists and
-  dicts too), passes the ``training`` flag down as Keras's call context does, and lists its
-  weights in Keras's ``get_weights()`` order.
+  dicts too, and layers appended to a list attribute later), passes the ``training`` flag
+  down as Keras's call context does, lists its weights in Keras's ``get_weights()`` order,
+  and follows its dtype policy (tfr_dtype.py: inputs cast to the compute dtype, variables in
+  the variable dtype, read in the compute dtype while a mixed-precision layer runs).
 - :class:`Model`: a :class:`Layer` with ``summary``, ``layers``, ``get_layer``,
   ``count_params``, ``save_weights``/``load_weights`` (``load_weights`` also reads Keras's
   weights files, tfr_saving.py); given a *graph function* (the statements of a functional
