@@ -3,8 +3,9 @@
 The flat form cannot take a subclass with a ``build``/``get_config`` hook or without an
 ``__init__``; the program form can. When something else blocks the program form (a Keras
 model file written), the diagnostics name that blocker, not the flat form's reasons about
-the classes, which would send the user after the wrong thing. The ``dtype=self.dtype_policy``
-of library code no longer blocks either.
+the classes, which would send the user after the wrong thing. The same holds for the flat form's
+float32-only layers: the ``dtype=self.dtype_policy`` of library code blocks neither form's
+output when the program form is used.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def test_a_blocked_program_names_its_blocker_not_the_flat_forms_class_reasons() 
     messages = [f"{d.code} {d.message}" for d in diags]
     assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages
     assert not any("class kept as Keras: class" in m for m in messages), messages
+    assert not any("only float32" in m for m in messages), messages  # Dense(dtype=self.dtype_policy)
 
 
 def test_mixed_float16_training_stays_keras() -> None:
