@@ -6,7 +6,9 @@
   (``remove``, ``pop``) leaves them, as in Keras;
 - the attributes Keras code reads on ``self``: ``dtype_policy``, ``compute_dtype``,
   ``variable_dtype``, ``dtype``, ``input_dtype``, ``autocast``, ``input_spec``, ``built``,
-  ``name``, ``trainable``, ``supports_masking``, and ``add_variable``.
+  ``name``, ``trainable``, ``supports_masking``, and ``add_variable``;
+- ``build`` called by hand marks a layer built, and the runtime layers' ``compute_output_shape``
+  (the call traced on symbolic inputs) chains the shapes of layers built by hand.
 
 Tolerance: float32, atol = rtol = 1e-5; the worst difference is printed.
 """
@@ -20,6 +22,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from runtime_ns import layers as runtime_layers
 from runtime_ns import perturbed, runtime
 
 pytestmark = pytest.mark.tf
@@ -132,3 +135,98 @@ def test_attributes_keras_code_reads(kwargs: dict[str, Any]) -> None:
     for attr in ("weights", "trainable_weights", "non_trainable_weights"):
         assert [v.name.split(":")[0].split("/")[-1] for v in getattr(t, attr)] == [v.name for v in getattr(k, attr)], attr
     assert (t.built, t.input_spec.min_ndim, t.supports_masking) == (k.built, k.input_spec.min_ndim, k.supports_masking) == (True, 2, True)
+
+
+CHAIN = '''
+class Unit(Layer):
+    """Builds its sub-layers in build() and does not say it is built (Keras's wrapper does)."""
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+
+    def build(self, input_shape):
+        self.pad = ZeroPadding2D(((0, 1), (0, 1)))
+        self.conv = Conv2D(self.filters, 3, strides=2)
+        self.norm = BatchNormalization()
+        self.pad.build(input_shape)
+        shape = self.pad.compute_output_shape(input_shape)
+        self.conv.build(shape)
+        self.norm.build(self.conv.compute_output_shape(shape))
+
+    def call(self, x, training=None):
+        return self.norm(self.conv(self.pad(x)), training=training)
+
+    def compute_output_shape(self, input_shape):
+        return self.conv.compute_output_shape(self.pad.compute_output_shape(input_shape))
+
+
+class Chain(Layer):
+    """Builds its units by hand, each on the output shape of the one before."""
+
+    def __init__(self, widths, **kwargs):
+        super().__init__(**kwargs)
+        self.units = [Unit(w) for w in widths]
+
+    def build(self, input_shape):
+        for unit in self.units:
+            unit.build(input_shape)
+            input_shape = unit.compute_output_shape(input_shape)
+
+    def call(self, x, training=None):
+        for unit in self.units:
+            x = unit(x, training=training)
+        return x
+'''
+
+
+def test_layers_built_by_hand_are_built_once_and_shapes_chain() -> None:
+    """``build`` called directly marks the layer built (else its first call would build it
+    again, with new weights); ``compute_output_shape`` of runtime layers chains."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    names = ("Layer", "ZeroPadding2D", "Conv2D", "BatchNormalization")
+    ns = runtime()
+    kscope: dict[str, Any] = {n: getattr(keras.layers, n) for n in names}
+    tscope: dict[str, Any] = {n: ns[n] for n in names}
+    exec(compile(CHAIN, "<chain>", "exec"), kscope)
+    exec(compile(CHAIN, "<chain>", "exec"), tscope)
+    keras.utils.set_random_seed(0)
+    k, t = kscope["Chain"]([4, 6]), tscope["Chain"]([4, 6])
+    k.build((None, 9, 9, 3))
+    t.build((None, 9, 9, 3))
+    assert t.built and all(u.built for u in t.units)
+    x = np.random.default_rng(0).normal(size=(2, 9, 9, 3)).astype("float32")
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)  # as many weights, in the same order, before and after the first call
+    worst = 0.0
+    for training in (False, True):
+        ko, to = np.asarray(k(x, training=training)), t(tf.constant(x), training=training).numpy()
+        worst = max(worst, float(np.max(np.abs(ko - to))))
+        np.testing.assert_allclose(to, ko, atol=1e-5, rtol=1e-5)
+    assert len(t.weights) == len(k.weights) == 12
+    np.testing.assert_allclose(np.concatenate([w.ravel() for w in t.get_weights()]),
+                               np.concatenate([w.ravel() for w in k.get_weights()]), atol=1e-5, rtol=1e-5)
+    print(f"Chain: worst max |diff| = {worst:.3g}")
+    assert t.units[1].compute_output_shape((None, 5, 5, 4)) == tuple(k.units[1].compute_output_shape((None, 5, 5, 4))) \
+        == (None, 2, 2, 6)
+
+
+@pytest.mark.parametrize("expr, shapes", [
+    ("Dense(5)", [(None, 7, 3)]),
+    ("Conv2D(4, 3, strides=2, padding='same')", [(None, 9, None, 2)]),
+    ("Concatenate()", [[(None, 3, 4), (None, 3, 2)]]),
+    ("MultiHeadAttention(2, 3)", [(None, 5, 4), (None, 6, 8)]),
+    ("Embedding(10, 4)", [(None, 7)]),
+])
+def test_runtime_layers_compute_output_shape_as_keras(expr: str, shapes: list[Any]) -> None:
+    import keras
+
+    k = eval(f"layers.{expr}", {"layers": keras.layers})
+    t = eval(f"layers.{expr}", {"layers": runtime_layers()})
+    expected = k.compute_output_shape(*shapes)
+    assert t.compute_output_shape(*shapes) == tuple(expected)
+    assert not t.losses

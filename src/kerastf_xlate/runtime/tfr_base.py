@@ -176,6 +176,23 @@ def _guarded_init(init):
     return __init__
 
 
+def _marking_build(build):
+    """``build`` that marks the layer built, as Keras's ``build_wrapper`` does: a parent that
+    builds its sub-layers by hand (``self.block.build(shape)``) does not have them built again
+    (with new weights) on their first call."""
+    if getattr(build, "_xlate_marks", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    wrapper._xlate_marks = True
+    return wrapper
+
+
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length",
                  "activity_regularizer", "weights"}
 
@@ -190,6 +207,8 @@ class Layer(tf.Module):
         _STATE.__dict__.setdefault("layer_bases", set()).add(Layer)  # where variable autocasting is installed
         if "__init__" in cls.__dict__:
             cls.__init__ = _guarded_init(cls.__dict__["__init__"])
+        if "build" in cls.__dict__:
+            cls.build = _marking_build(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         frame = _graph_frame()
@@ -521,8 +540,34 @@ class Layer(tf.Module):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
-    def compute_output_shape(self, input_shape):
-        raise NotImplementedError(f"{type(self).__name__}.compute_output_shape is not translated")
+    def compute_output_shape(self, *input_shapes):
+        """The output shape for inputs of these shapes (one per positional input; a list or
+        dict of shapes for a layer taking several), ``None`` for unknown dimensions: the call
+        traced on symbolic inputs, as Keras's default ``compute_output_spec`` does. A layer
+        not built yet is built for these shapes. The trace is dropped: no loss, node or state
+        update of it remains."""
+        if not input_shapes:
+            raise TypeError("compute_output_shape() needs the input shape")
+        layers = [self] + _flatten_sublayers(self)
+        losses = [layer.__dict__.get("_xlate_losses") for layer in layers]
+        local = _STATE.local
+        saved = (getattr(local, "stack", None), getattr(local, "context", None))
+        local.stack, local.context = [], _CallContext()  # outside any graph function, not an outermost call
+        try:
+            with tf.__internal__.FuncGraph("xlate_output_shape").as_default():
+                placeholders = [tf.nest.map_structure(
+                    lambda shape: tf.compat.v1.placeholder(tf.as_dtype(self.input_dtype) if "float" in self.input_dtype
+                                                           else tf.float32, shape),
+                    _as_shape_structure(shape), check_types=False) for shape in input_shapes]
+                outputs = self(*placeholders)
+        finally:
+            local.stack, local.context = saved
+            for layer, kept in zip(layers, losses):
+                if kept is None:
+                    layer.__dict__.pop("_xlate_losses", None)
+                else:
+                    layer.__dict__["_xlate_losses"] = kept
+        return tf.nest.map_structure(lambda t: tuple(t.shape.as_list()), outputs)
 
     def compute_mask(self, inputs, mask=None):
         """The Keras mask of the outputs (Keras's default: the input's mask, passed through
@@ -656,6 +701,21 @@ def _list_hook(base, name):
 
     hook.__name__ = name
     return hook
+
+
+def _as_shape_structure(shape):
+    """A shape (a tuple, list or ``TensorShape`` of ints and None) as a ``TensorShape``, or a
+    list/tuple/dict of shapes with each shape so."""
+    if isinstance(shape, tf.TensorShape):
+        return shape
+    if isinstance(shape, dict):
+        return {k: _as_shape_structure(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        return tf.TensorShape(list(shape))
+    if isinstance(shape, (list, tuple)):
+        return type(shape)(_as_shape_structure(s) for s in shape) if isinstance(shape, list) else \
+            tuple(_as_shape_structure(s) for s in shape)
+    raise ValueError(f"not a shape: {shape!r}")
 
 
 def _flatten_sublayers(layer):
