@@ -553,13 +553,16 @@ class Layer(tf.Module):
         local = _STATE.local
         saved = (getattr(local, "stack", None), getattr(local, "context", None))
         local.stack, local.context = [], _CallContext()  # outside any graph function, not an outermost call
+        dtype = tf.as_dtype(self.input_dtype) if "float" in self.input_dtype else tf.float32
+        found = []
+
+        def trace():
+            placeholders = [tf.nest.map_structure(lambda shape: tf.compat.v1.placeholder(dtype, shape),
+                                                  _as_shape_structure(shape), check_types=False) for shape in input_shapes]
+            found[:] = [tf.nest.map_structure(lambda t: tuple(t.shape.as_list()), self(*placeholders))]
+
         try:
-            with tf.__internal__.FuncGraph("xlate_output_shape").as_default():
-                placeholders = [tf.nest.map_structure(
-                    lambda shape: tf.compat.v1.placeholder(tf.as_dtype(self.input_dtype) if "float" in self.input_dtype
-                                                           else tf.float32, shape),
-                    _as_shape_structure(shape), check_types=False) for shape in input_shapes]
-                outputs = self(*placeholders)
+            _trace_once(trace)
         finally:
             local.stack, local.context = saved
             for layer, kept in zip(layers, losses):
@@ -567,7 +570,7 @@ class Layer(tf.Module):
                     layer.__dict__.pop("_xlate_losses", None)
                 else:
                     layer.__dict__["_xlate_losses"] = kept
-        return tf.nest.map_structure(lambda t: tuple(t.shape.as_list()), outputs)
+        return found[0]
 
     def compute_mask(self, inputs, mask=None):
         """The Keras mask of the outputs (Keras's default: the input's mask, passed through
