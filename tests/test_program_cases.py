@@ -8,8 +8,9 @@ module-level names to compare and their input shapes without the batch axis) mov
 weights, perturbed, into the translation and compares the outputs: in inference, and in
 training mode (outputs and updated weights, e.g. BatchNormalization's statistics) unless the
 case says ``"training": false`` (random layers). ``"int_inputs": {name: vocab}`` gives a model
-token ids in ``[0, vocab)`` instead of normal floats. Tolerance: atol = rtol = 1e-5, float32;
-the worst difference of each case is printed.
+token ids in ``[0, vocab)`` instead of normal floats. Tolerance: atol = rtol = 1e-5, float32,
+unless ``"tolerance": {name: tol}`` gives a model computing in half precision its own; the
+worst difference of each case is printed.
 
 The expected translation of the user's code (the runtime block between its markers left
 out) is kept after a ``# output`` line; ``XLATE_REGEN=1`` rewrites it after a deliberate
@@ -81,8 +82,8 @@ def _exec(source: str, name: str) -> dict[str, Any]:
     return exec_source(source, name, f"{name}.py")
 
 
-def _compare(a: Any, b: Any) -> tuple[float, bool]:
-    """(max |a - b|, every element within atol + rtol * |a|)."""
+def _compare(a: Any, b: Any, tol: float = ATOL) -> tuple[float, bool]:
+    """(max |a - b|, every element within atol + rtol * |a|, atol = rtol = tol), and the same dtypes."""
     import numpy as np
     import tensorflow as tf
 
@@ -90,11 +91,12 @@ def _compare(a: Any, b: Any) -> tuple[float, bool]:
     assert len(fa) == len(fb)
     worst, ok = 0.0, True
     for x, y in zip(fa, fb):
+        assert tf.as_dtype(x.dtype).name == tf.as_dtype(y.dtype).name, (x.dtype, y.dtype)
         x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
         assert x.shape == y.shape, (x.shape, y.shape)
         if x.size:
             worst = max(worst, float(np.max(np.abs(x - y))))
-            ok = ok and bool(np.allclose(y, x, atol=ATOL, rtol=RTOL))
+            ok = ok and bool(np.allclose(y, x, atol=tol, rtol=tol))
     return worst, ok
 
 
@@ -160,7 +162,7 @@ def test_program_case_runs_like_keras(case: Path) -> None:
             pairs.append((model(x, training=True), module(x, training=True)))
             pairs.append((model.get_weights(), module.get_weights()))
         for a, b in pairs:
-            diff, close = _compare(a, b)
+            diff, close = _compare(a, b, spec.get("tolerance", {}).get(name, ATOL))
             worst, ok = max(worst, diff), ok and close
     print(f"{case.stem}: worst max |diff| = {worst:.3g}")
     assert ok, f"{case.stem}: outside atol = rtol = {ATOL}; max |diff| = {worst:.3g}"

@@ -188,7 +188,8 @@ def test_the_runtime_names_are_unique_and_the_bundle_parses() -> None:
     assert "keras" not in "".join(line for line in source.splitlines() if line.lstrip().startswith(("import", "from")))
 
 
-@pytest.mark.parametrize("arg", ["dtype='float16'", "dtype=policy", "lora_rank=2"])
+# (a float policy, literal or read at run time, is honoured: tests/test_runtime_dtype.py)
+@pytest.mark.parametrize("arg", ["dtype='int32'", "dtype='int8_from_float32'", "lora_rank=2"])
 def test_arguments_the_tensorflow_classes_cannot_honour_block(arg: str) -> None:
     out, diags = tf_(f"""
         import keras

@@ -22,6 +22,35 @@ BASE_KWARGS = frozenset({
 })
 
 
+# Layers whose program-form TensorFlow class follows any Keras dtype policy as Keras does
+# (variables in the variable dtype, floating inputs cast to the compute dtype, Keras's own
+# float32 computation for half-precision normalization), and the policies that is checked
+# with: tests/test_runtime_dtype.py runs each layer under each against Keras. A ``dtype=``
+# the translation cannot read (``self.dtype_policy``, a parameter) is a policy decided when
+# the program runs; the runtime class applies it.
+POLICY_LAYERS = frozenset({
+    "Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
+    "Conv2DTranspose", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "EinsumDense", "Embedding", "Flatten",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GroupNormalization", "Identity", "LayerNormalization",
+    "LeakyReLU", "MaxPooling2D", "MultiHeadAttention", "Multiply", "ReLU", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D",
+})
+POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
+
+
+
+def policy_dtype_ok(layer: str, node: ast.expr) -> bool:
+    """Whether the program form's class of ``layer`` honours ``dtype=<node>``: a policy named
+    in :data:`POLICY_DTYPES` (a string or ``tf.<dtype>``), or a value the translation cannot
+    read (``self.dtype_policy``, a parameter), which the runtime class applies when it runs."""
+    if layer not in POLICY_LAYERS:
+        return False
+    value = literal(node)
+    if value is UNKNOWN:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("tf", "tensorflow", "np", "numpy"):
+            return node.attr in POLICY_DTYPES
+        return not isinstance(node, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set))
+    return value is None or value in POLICY_DTYPES
+
 
 @dataclass(frozen=True)
 class Blocker:
@@ -155,7 +184,8 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
         if name == "dtype":
             value = literal(node)
             if value not in (None, "float32") and not (isinstance(node, ast.Attribute) and node.attr == "float32"):
-                out.append(Blocker("XL201", name, f"`{layer}(dtype={_src(node)})` blocks translation: only float32 layers are translated", node))
+                out.append(Blocker("XL201", name, f"`{layer}(dtype={_src(node)})` blocks translation: only float32 layers are translated", node,
+                                   flat_only=policy_dtype_ok(layer, node)))
         elif name == "activity_regularizer" and literal(node) is not None:
             # the program form's base Layer adds the activity loss as Keras's Layer.__call__ does
             out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node,

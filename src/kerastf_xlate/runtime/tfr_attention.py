@@ -248,7 +248,7 @@ class MultiHeadAttention(Layer):
         equation, bias_axes, rank = _projection_equation(input_rank - 1, bound_dims, len(last_dims))
         return EinsumDense(equation, output_shape=_partial_shape(rank - 1, last_dims), activation=activation,
                            bias_axes=bias_axes if self.use_bias else None, kernel_initializer=self._kernel_initializer,
-                           bias_initializer=self._bias_initializer, name=name, dtype=self.dtype)
+                           bias_initializer=self._bias_initializer, name=name, dtype=self.dtype_policy)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         """Make the projections for these input shapes (also done on the first call)."""
@@ -277,8 +277,8 @@ class MultiHeadAttention(Layer):
         else:
             self._axes = tuple(a if a >= 0 else rank - 1 + a for a in self.attention_axes)
         self._dot_product_equation, self._combine_equation, scores_rank = _attention_equations(rank, self._axes)
-        self._softmax = Softmax(axis=tuple(range(scores_rank - len(self._axes), scores_rank)), dtype=self.dtype)
-        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype)
+        self._softmax = Softmax(axis=tuple(range(scores_rank - len(self._axes), scores_rank)), dtype=self.dtype_policy)
+        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self._output_dense = self._projection(len(query_shape), 2, self._output_shape or [query_shape[-1]],
                                               "attention_output")
         self._output_dense.build(tuple(query_shape[:-1]) + (heads, self.value_dim))
@@ -413,7 +413,7 @@ class GroupQueryAttention(Layer):
     def _projection(self, equation, last_dims, bias_axes, name, activation=None):
         return EinsumDense(equation, output_shape=(None,) + last_dims, activation=activation,
                            bias_axes=bias_axes if self.use_bias else None, kernel_initializer=self._kernel_initializer,
-                           bias_initializer=self._bias_initializer, name=name, dtype=self.dtype)
+                           bias_initializer=self._bias_initializer, name=name, dtype=self.dtype_policy)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         """Make the projections for these input shapes (also done on the first call)."""
@@ -431,8 +431,8 @@ class GroupQueryAttention(Layer):
             self._gate_dense.build(query_shape)
         self._value_dense = self._projection("bkm,mvh->bkvh", (kv_heads, dim), "vh", "value")
         self._value_dense.build(value_shape)
-        self._softmax = Softmax(axis=-1, dtype=self.dtype)
-        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype)
+        self._softmax = Softmax(axis=-1, dtype=self.dtype_policy)
+        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self._output_dense = self._projection("bquh,uhm->bqm", (query_shape[-1],), "m", "attention_output")
         self._output_dense.build((None, None, q_heads, dim))
         self.built = True

@@ -6,8 +6,10 @@ classes mirror what a Keras program relies on and what still means something wit
 
 - :class:`Layer`: a ``tf.Module`` that builds on its first call (``build(input_shape)``),
   creates weights with ``add_weight``, tracks sub-layers in assignment order (lists and
-  dicts too), passes the ``training`` flag down as Keras's call context does, and lists its
-  weights in Keras's ``get_weights()`` order.
+  dicts too, and layers appended to a list attribute later), passes the ``training`` flag
+  down as Keras's call context does, lists its weights in Keras's ``get_weights()`` order,
+  and follows its dtype policy (tfr_dtype.py: inputs cast to the compute dtype, variables in
+  the variable dtype, read in the compute dtype while a mixed-precision layer runs).
 - :class:`Model`: a :class:`Layer` with ``summary``, ``layers``, ``get_layer``,
   ``count_params``, ``save_weights``/``load_weights`` (``load_weights`` also reads Keras's
   weights files, tfr_saving.py); given a *graph function* (the statements of a functional
@@ -30,6 +32,7 @@ import types
 
 import tensorflow as tf
 from tfr_constraints import constraints_get
+from tfr_dtype import _AutocastScope, _dtype_policies_get, _standardize_dtype
 from tfr_initializers import _INITIALIZERS
 from tfr_regularizers import regularizers_get
 from tfr_saving import _load_keras_weights
@@ -173,7 +176,24 @@ def _guarded_init(init):
     return __init__
 
 
-_LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length", "autocast",
+def _marking_build(build):
+    """``build`` that marks the layer built, as Keras's ``build_wrapper`` does: a parent that
+    builds its sub-layers by hand (``self.block.build(shape)``) does not have them built again
+    (with new weights) on their first call."""
+    if getattr(build, "_xlate_marks", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    wrapper._xlate_marks = True
+    return wrapper
+
+
+_LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length",
                  "activity_regularizer", "weights"}
 
 
@@ -184,8 +204,11 @@ class Layer(tf.Module):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        _STATE.__dict__.setdefault("layer_bases", set()).add(Layer)  # where variable autocasting is installed
         if "__init__" in cls.__dict__:
             cls.__init__ = _guarded_init(cls.__dict__["__init__"])
+        if "build" in cls.__dict__:
+            cls.build = _marking_build(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         frame = _graph_frame()
@@ -204,7 +227,7 @@ class Layer(tf.Module):
             frame.made.append(layer)
         return layer
 
-    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *, trainable=True, name=None, dtype=None, autocast=True, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(unknown)}")
@@ -219,7 +242,8 @@ class Layer(tf.Module):
         self._own_non_trainable = []
         self._trainable = trainable
         self.built = False
-        self.dtype = dtype or "float32"
+        self._dtype_policy = _dtype_policies_get(dtype)
+        self.autocast = autocast
         shape = kwargs.get("batch_input_shape")
         if shape is None and kwargs.get("input_shape") is not None:
             shape = (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
@@ -234,11 +258,20 @@ class Layer(tf.Module):
         return self.__dict__.get("_keras_name") or super().name
 
     def __setattr__(self, attr, value):
-        if not attr.startswith("_xlate") and "_layers" in self.__dict__:
+        tracking = not attr.startswith("_xlate") and "_layers" in self.__dict__
+        if tracking:
             for layer in _layers_in(value):
-                if layer is not self and all(layer is not seen for seen in self._layers):
-                    self._layers.append(layer)
+                self._xlate_track(layer)
         super().__setattr__(attr, value)
+        if tracking and isinstance(value, list) and attr not in _UNWATCHED:
+            _watch_list(self.__dict__.get(attr), self)
+
+    def _xlate_track(self, layer):
+        if layer is not self and all(layer is not seen for seen in self._layers):
+            self._layers.append(layer)
+
+    def _xlate_untrack(self, layer):
+        self._layers[:] = [seen for seen in self._layers if seen is not layer]
 
     @property
     def trainable(self):
@@ -251,12 +284,54 @@ class Layer(tf.Module):
             if _is_layer(layer):
                 layer.trainable = value
 
+    # -- dtypes: Keras's dtype policy (tfr_dtype.py)
+
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = _dtype_policies_get(value)
+
+    @property
+    def dtype(self):
+        """The variables' dtype (Keras's alias of ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def quantization_mode(self):
+        return None
+
+    @property
+    def input_spec(self):
+        """Keras's ``input_spec``: kept as a record (Keras checks inputs against it)."""
+        return self.__dict__.get("_xlate_input_spec")
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._xlate_input_spec = value
+
     # -- weights
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
                    constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
-        """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it."""
-        dtype = tf.as_dtype(dtype or self.dtype)
+        """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it (in the variable
+        dtype of the layer's policy unless ``dtype`` is given; with ``autocast``, read in the
+        compute dtype while a layer with mixed dtypes runs)."""
+        dtype = tf.as_dtype(self.variable_dtype if dtype is None else _standardize_dtype(dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers_get(initializer)
@@ -264,10 +339,17 @@ class Layer(tf.Module):
         with tf.init_scope():
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
+        variable._xlate_autocast = bool(autocast)
         variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
         variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
         return variable
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        """Keras's alias of :meth:`add_weight` (shape and initializer first)."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, autocast=autocast,
+                               regularizer=regularizer, constraint=constraint, name=name)
 
     @property
     def weights(self):
@@ -406,6 +488,8 @@ class Layer(tf.Module):
                 kwargs.pop("mask")
             record = graph is not None and graph.mode == "record"
             node_args, node_kwargs = args, dict(kwargs)  # a graph node records the call as written
+            if spec.convert_inputs and self.__dict__.get("_graph") is None:
+                args, kwargs = _convert_inputs(self, args, kwargs)
             first_arg, previous_mask = _masks_for_call(self, args, kwargs)
             for frame in stack:
                 frame.depth += frame.graph is not None
@@ -413,7 +497,16 @@ class Layer(tf.Module):
             try:
                 if not self.built:
                     self._build_for(args[0] if args else kwargs.get("inputs"))
-                outputs = self.call(*args, **kwargs)
+                scope = _autocast_scope_for(self)
+                if scope is None:
+                    outputs = self.call(*args, **kwargs)
+                else:
+                    outer = getattr(_STATE.local, "autocast", None)
+                    _STATE.local.autocast = scope
+                    try:
+                        outputs = self.call(*args, **kwargs)
+                    finally:
+                        _STATE.local.autocast = outer
                 if getattr(self, "activity_regularizer", None) is not None and not record:
                     self._xlate_activity_losses(outputs)  # a graph function's construction run records no loss
                 if _supports_masking(self):
@@ -447,8 +540,37 @@ class Layer(tf.Module):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
-    def compute_output_shape(self, input_shape):
-        raise NotImplementedError(f"{type(self).__name__}.compute_output_shape is not translated")
+    def compute_output_shape(self, *input_shapes):
+        """The output shape for inputs of these shapes (one per positional input; a list or
+        dict of shapes for a layer taking several), ``None`` for unknown dimensions: the call
+        traced on symbolic inputs, as Keras's default ``compute_output_spec`` does. A layer
+        not built yet is built for these shapes. The trace is dropped: no loss, node or state
+        update of it remains."""
+        if not input_shapes:
+            raise TypeError("compute_output_shape() needs the input shape")
+        layers = [self] + _flatten_sublayers(self)
+        losses = [layer.__dict__.get("_xlate_losses") for layer in layers]
+        local = _STATE.local
+        saved = (getattr(local, "stack", None), getattr(local, "context", None))
+        local.stack, local.context = [], _CallContext()  # outside any graph function, not an outermost call
+        dtype = tf.as_dtype(self.input_dtype) if "float" in self.input_dtype else tf.float32
+        found = []
+
+        def trace():
+            placeholders = [tf.nest.map_structure(lambda shape: tf.compat.v1.placeholder(dtype, shape),
+                                                  _as_shape_structure(shape), check_types=False) for shape in input_shapes]
+            found[:] = [tf.nest.map_structure(lambda t: tuple(t.shape.as_list()), self(*placeholders))]
+
+        try:
+            _trace_once(trace)
+        finally:
+            local.stack, local.context = saved
+            for layer, kept in zip(layers, losses):
+                if kept is None:
+                    layer.__dict__.pop("_xlate_losses", None)
+                else:
+                    layer.__dict__["_xlate_losses"] = kept
+        return found[0]
 
     def compute_mask(self, inputs, mask=None):
         """The Keras mask of the outputs (Keras's default: the input's mask, passed through
@@ -456,6 +578,147 @@ class Layer(tf.Module):
         return mask
 
     compute_mask._xlate_default = True
+
+
+# --- dtype policies: Keras's input casting and variable autocasting (tfr_dtype.py) ----------
+
+# Keras layers whose ``__call__`` leaves inputs as they are (``_convert_input_args = False``):
+# the preprocessing layers, which cast (or not) in their own ``call``
+_KEEPS_INPUTS = {"_ImageAugmentation", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing", "Discretization",
+                 "TextVectorization", "CategoryEncoding", "Rescaling", "Resizing", "CenterCrop", "Normalization",
+                 "_IndexLookup"}
+
+
+def _convert_inputs(layer, args, kwargs):
+    """Keras's ``Layer.__call__`` step 1: arrays become tensors, and floating tensors are cast
+    to the layer's input dtype (its compute dtype) when it ``autocast``s; masks stay."""
+    dtype = layer.input_dtype
+    if not kwargs and len(args) == 1 and tf.is_tensor(args[0]) and args[0].dtype.name == dtype:
+        return args, kwargs  # Keras's shortcut for the common case
+    policy = layer._dtype_policy
+
+    def convert(x):
+        y = policy.convert_input(x, layer.autocast, dtype)
+        if y is not x:
+            mask = _keras_mask(x)
+            if mask is not None:
+                _set_keras_mask(y, mask)
+        return y
+
+    return tf.nest.map_structure(convert, args), tf.nest.map_structure(convert, kwargs)
+
+
+def _autocast_scope_for(layer):
+    """The autocast scope ``layer.call`` runs in, as Keras's ``Layer.__call__`` step 7 picks it:
+    None to keep the current one."""
+    current = getattr(_STATE.local, "autocast", None)
+    compute, variable = layer.compute_dtype, layer.variable_dtype
+    if current is not None:
+        if not layer.autocast or "float" not in compute:
+            return _AutocastScope(None) if current.dtype is not None else None
+        if current.dtype is None or current.dtype.name != compute:
+            scope = _AutocastScope(compute)
+        else:
+            return None
+    elif compute != variable:
+        scope = _AutocastScope(compute)
+    else:
+        return None
+    _install_autocast()
+    return scope
+
+
+def _install_autocast():
+    """Variables read through layers' attributes honour the autocast scope from now on. Only
+    programs that run a layer with mixed dtypes pay for the attribute hook."""
+    for base in _STATE.__dict__.get("layer_bases", ()):
+        if base.__dict__.get("__getattribute__") is not _autocast_getattribute:
+            base.__getattribute__ = _autocast_getattribute
+
+
+def _autocast_getattribute(self, name):
+    """A layer's attribute; a float variable made with ``add_weight(autocast=True)`` comes back
+    cast to the innermost autocast scope's dtype (Keras casts a variable's value so)."""
+    value = object.__getattribute__(self, name)
+    if isinstance(value, tf.Variable) and getattr(value, "_xlate_autocast", False):
+        scope = getattr(_STATE.local, "autocast", None)
+        if scope is not None and scope.dtype is not None and value.dtype.is_floating and value.dtype != scope.dtype:
+            return tf.cast(value, scope.dtype)
+    return value
+
+
+# --- lists of layers on attributes: tracked when they grow, as Keras's ``TrackedList`` --------
+
+_UNWATCHED = {"_layers", "_own_trainable", "_own_non_trainable"}
+# Keras's ``TrackedList``: these methods track what they add and untrack what they take out
+# (item assignment and ``+=`` do neither there: ``+=`` re-assigns the attribute, which tracks)
+_GROWING = ("append", "extend", "insert")
+_SHRINKING = ("remove", "pop", "clear", "__delitem__")
+
+
+def _watch_list(stored, owner):
+    """Layers later put in a list held by an attribute (``self.blocks = []`` then
+    ``self.blocks.append(block)``) are tracked by ``owner`` then, in Keras's order, and layers
+    taken out are untracked (Keras wraps the list so). ``stored`` is the list as the attribute
+    holds it (TensorFlow's trackable wrapper); its class becomes a subclass that tells the
+    owner."""
+    if not isinstance(stored, list) or not hasattr(stored, "__dict__"):
+        return
+    owners = stored.__dict__.setdefault("_xlate_owners", [])
+    if all(o is not owner for o in owners):
+        owners.append(owner)
+    base = type(stored)
+    if getattr(base, "_xlate_watched", False):
+        return
+    watched = _STATE.__dict__.setdefault("watched_lists", {})
+    if base not in watched:
+        methods = {n: _list_hook(base, n) for n in _GROWING + _SHRINKING if hasattr(base, n)}
+        watched[base] = type(base.__name__, (base,), {"_xlate_watched": True, **methods})
+    stored.__class__ = watched[base]
+
+
+def _list_hook(base, name):
+    method = getattr(base, name)
+
+    def hook(self, *args):
+        if name in _GROWING:
+            result = method(self, *args)
+            added = list(args[-1]) if name == "extend" else [args[-1]]
+            for layer in _layers_in(added):
+                for owner in self.__dict__.get("_xlate_owners", ()):
+                    owner._xlate_track(layer)
+            return result
+        if name == "remove":
+            taken = [args[0]]
+        elif name == "pop":
+            taken = [self[args[0] if args else -1]]
+        elif name == "clear":
+            taken = list(self)
+        else:
+            taken = [self[args[0]]]
+        result = method(self, *args)
+        for layer in _layers_in(taken):
+            for owner in self.__dict__.get("_xlate_owners", ()):
+                owner._xlate_untrack(layer)
+        return result
+
+    hook.__name__ = name
+    return hook
+
+
+def _as_shape_structure(shape):
+    """A shape (a tuple, list or ``TensorShape`` of ints and None) as a ``TensorShape``, or a
+    list/tuple/dict of shapes with each shape so."""
+    if isinstance(shape, tf.TensorShape):
+        return shape
+    if isinstance(shape, dict):
+        return {k: _as_shape_structure(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        return tf.TensorShape(list(shape))
+    if isinstance(shape, (list, tuple)):
+        return type(shape)(_as_shape_structure(s) for s in shape) if isinstance(shape, list) else \
+            tuple(_as_shape_structure(s) for s in shape)
+    raise ValueError(f"not a shape: {shape!r}")
 
 
 def _flatten_sublayers(layer):
@@ -577,6 +840,7 @@ class _CallSpec:
             params = inspect.signature(cls.call).parameters
         except (TypeError, ValueError):
             params = {}
+        self.convert_inputs = not any(c.__name__ in _KEEPS_INPUTS for c in cls.__mro__)
         self.takes_training = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
         default = params["training"].default if "training" in params else None
         self.training_default = None if default is inspect.Parameter.empty else default
@@ -823,6 +1087,12 @@ class Sequential(Model):
 
     def pop(self):
         return self._layers.pop()
+
+    @property
+    def input_dtype(self):
+        """Keras's ``Sequential.input_dtype``: its declared input's dtype, else its compute dtype."""
+        spec = self.__dict__.get("_input_spec")
+        return _standardize_dtype(spec.dtype) if spec is not None else self.compute_dtype
 
     def _build_from_spec(self):
         spec = self._input_spec

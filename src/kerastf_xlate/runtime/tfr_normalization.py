@@ -54,14 +54,14 @@ class BatchNormalization(Layer):
         shape = (input_shape[self.axis],)
         if self.scale:
             self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                        name="gamma")
+                                        name="gamma", autocast=False)
         if self.center:
             self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        name="beta")
+                                        name="beta", autocast=False)
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
-                                           trainable=False, name="moving_mean")
+                                           trainable=False, name="moving_mean", autocast=False)
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
-                                               trainable=False, name="moving_variance")
+                                               trainable=False, name="moving_variance", autocast=False)
         rank = len(input_shape)
         self._reduction_axes = [i for i in range(rank) if i != self.axis % rank]
         self.built = True
@@ -71,13 +71,20 @@ class BatchNormalization(Layer):
         if mask is not None and mask.shape.rank != inputs.shape.rank - 1:
             raise ValueError(f"The mask should have one dimension less than the inputs: mask.shape={mask.shape}, "
                              f"inputs.shape={inputs.shape}")
+        # as Keras: half-precision inputs are normalized in float32, the output is in the compute dtype
+        dtype = tf.float64 if inputs.dtype == tf.float64 else tf.float32
+        inputs = tf.cast(inputs, dtype)
+        moving_mean, moving_variance = tf.cast(self.moving_mean, dtype), tf.cast(self.moving_variance, dtype)
         if training and self.trainable:
             mean, variance = self._moments(inputs, mask)
-            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+            self.moving_mean.assign(tf.cast(moving_mean * self.momentum + mean * (1.0 - self.momentum),
+                                            self.moving_mean.dtype))
+            self.moving_variance.assign(tf.cast(moving_variance * self.momentum + variance * (1.0 - self.momentum),
+                                                self.moving_variance.dtype))
         else:
-            mean, variance = tf.convert_to_tensor(self.moving_mean), tf.convert_to_tensor(self.moving_variance)
-        gamma, beta = self.gamma, self.beta
+            mean, variance = moving_mean, moving_variance
+        gamma = None if self.gamma is None else tf.cast(self.gamma, dtype)
+        beta = None if self.beta is None else tf.cast(self.beta, dtype)
         if self.axis != -1:
             # the statistics are vectors along `axis`: shape them to broadcast against the input
             shape = [1] * inputs.shape.rank
@@ -85,8 +92,8 @@ class BatchNormalization(Layer):
             mean, variance = tf.reshape(mean, shape), tf.reshape(variance, shape)
             gamma = None if gamma is None else tf.reshape(gamma, shape)
             beta = None if beta is None else tf.reshape(beta, shape)
-        return tf.nn.batch_normalization(inputs, mean, variance, offset=beta, scale=gamma,
-                                         variance_epsilon=self.epsilon)
+        return tf.cast(tf.nn.batch_normalization(inputs, mean, variance, offset=beta, scale=gamma,
+                                                 variance_epsilon=self.epsilon), self.compute_dtype)
 
     def _moments(self, inputs, mask):
         if mask is None:
@@ -147,15 +154,22 @@ class LayerNormalization(Layer):
         self.gamma = self.beta = None
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                        name="gamma")
+                                        name="gamma", autocast=False)
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        name="beta")
+                                        name="beta", autocast=False)
         self.built = True
 
     def call(self, inputs):
+        # as Keras: half-precision inputs are normalized in float32, the output is in the compute dtype
+        dtype = tf.float64 if inputs.dtype == tf.float64 else tf.float32
+        inputs = tf.cast(inputs, dtype)
+        return tf.cast(self._normalize(inputs, dtype), self.compute_dtype)
+
+    def _normalize(self, inputs, dtype):
         rank = inputs.shape.rank
-        gamma, beta = self.gamma, self.beta
+        gamma = None if self.gamma is None else tf.cast(self.gamma, dtype)
+        beta = None if self.beta is None else tf.cast(self.beta, dtype)
         if self.axis != [rank - 1] and len(self.axis) != rank:
             broadcast = [1] * rank
             for a in self.axis:

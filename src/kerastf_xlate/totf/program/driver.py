@@ -9,8 +9,10 @@ form's blockers say why the rest stayed Keras (docs/design.md, "Programs").
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
+from kerastf_xlate.args import policy_dtype_ok
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
@@ -82,4 +84,28 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     layer_found = {(d.line, d.col) for d in flat_diags if d.code < "XL3"}
     blockers = [b for b in (_diagnostic(path, lines, f) for f in result.blockers)
                 if not (b.code < "XL3" and (b.line, b.col) in layer_found)]
+    if blockers:
+        # the flat form's own limits (a subclass with a `build` or `get_config` hook or no
+        # `__init__`; a layer with a dtype policy) are not what keeps the file: the program
+        # form takes those, and its blockers name what stopped it
+        flat_diags = [d for d in flat_diags if not _flat_form_limit(d)]
     return flat_text, sorted(set(flat_diags + blockers))
+
+
+_FLAT_DTYPE = re.compile(r"`(\w+)\(dtype=(.*)\)` blocks translation: only float32 layers are translated$")
+
+
+def _flat_form_limit(d: Diagnostic) -> bool:
+    """A flat-form diagnostic about something the program form honours: why it could not take
+    a Layer/Model subclass (``totf/subclass.py``'s ``find_subclass``), or a ``dtype=`` the
+    program form's class of that layer follows (``args.policy_dtype_ok``)."""
+    if d.code == "XL301" and d.message.startswith("class kept as Keras: class `"):
+        return True
+    m = _FLAT_DTYPE.match(d.message) if d.code == "XL201" else None
+    if m is None or m.group(2).endswith("..."):
+        return False
+    try:
+        node = ast.parse(m.group(2), mode="eval").body
+    except SyntaxError:
+        return False
+    return policy_dtype_ok(m.group(1), node)

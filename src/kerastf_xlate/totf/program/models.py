@@ -286,8 +286,8 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
 # what a Keras Layer/Model subclass may use on ``self`` that the runtime bases do not give
 # (unless the class assigns it itself: ``self.seed_generator = SeedGenerator(...)``)
 KERAS_SELF_ONLY = {
-    "add_metric", "dtype_policy", "quantize", "quantized_call", "_tracker",
-    "seed_generator", "add_variable", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
+    "add_metric", "quantize", "quantized_call", "_tracker",
+    "seed_generator", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
     "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
     "symbolic_call", "_build_shapes_dict", "compute_output_spec",
 }
@@ -325,3 +325,15 @@ def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, 
                     and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)):
                 out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
     return out
+
+
+def mixed_precision_training(tree: ast.Module) -> ast.AST | None:
+    """A ``"mixed_float16"`` policy in a file that compiles a model: Keras then trains with a
+    loss-scale optimizer, which the translated training does not reproduce (the runtime's
+    ``compile`` refuses such a model too, for a policy the file does not spell out)."""
+    policy = next((n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "mixed_float16"), None)
+    if policy is None:
+        return None
+    compiles = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"
+                   for n in ast.walk(tree))
+    return policy if compiles else None

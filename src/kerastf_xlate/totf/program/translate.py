@@ -23,7 +23,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import UNKNOWN, blockers, literal
+from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -32,7 +32,7 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
-from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
@@ -216,6 +216,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
+    mixed = mixed_precision_training(tree)
+    if mixed is not None:
+        blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
+                                                "scaling, which the translated training does not reproduce"))
 
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs) if not kept(u.node)]
@@ -586,7 +590,7 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
         if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
             return Finding(b.node, "XL201", b.message)
     for kw in ref.call.keywords:
-        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN:
+        if kw.arg == "dtype" and literal(kw.value) is UNKNOWN and not policy_dtype_ok(rule.layer, kw.value):
             return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
                                               "translation cannot read (only float32 layers are translated)")
     return None

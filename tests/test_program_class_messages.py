@@ -1,0 +1,71 @@
+"""What ``to-tf`` says about Layer/Model subclasses when the program form is blocked.
+
+The flat form cannot take a subclass with a ``build``/``get_config`` hook or without an
+``__init__``; the program form can. When something else blocks the program form (a Keras
+model file written), the diagnostics name that blocker, not the flat form's reasons about
+the classes, which would send the user after the wrong thing. The same holds for the flat form's
+float32-only layers: the ``dtype=self.dtype_policy`` of library code blocks neither form's
+output when the program form is used.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.bundle import BANNER
+
+PROGRAM = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    class Gain(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.proj = None
+
+        def build(self, input_shape):
+            self.proj = layers.Dense(input_shape[-1], dtype=self.dtype_policy)
+            self.bias = self.add_weight(shape=(input_shape[-1],), initializer="zeros", dtype=self.variable_dtype)
+
+        def call(self, x):
+            return self.proj(x) + self.bias
+
+        def get_config(self):
+            return super().get_config()
+
+
+    class Twice(layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, layers.Dense(2)(Twice()(Gain(dtype="float64")(inputs))))
+    """)
+
+
+def test_the_program_form_takes_hooks_and_policies() -> None:
+    out, diags = translate(PROGRAM, "m.py")
+    assert BANNER in out
+    assert not [d for d in diags if d.code.startswith(("XL2", "XL3"))], diags
+
+
+def test_a_blocked_program_names_its_blocker_not_the_flat_forms_class_reasons() -> None:
+    out, diags = translate(PROGRAM + 'model.save("m.keras")\n', "m.py")
+    assert BANNER not in out
+    messages = [f"{d.code} {d.message}" for d in diags]
+    assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages
+    assert not any("class kept as Keras: class" in m for m in messages), messages
+    assert not any("only float32" in m for m in messages), messages  # Dense(dtype=self.dtype_policy)
+
+
+def test_mixed_float16_training_stays_keras() -> None:
+    """Keras trains a mixed_float16 model with a loss-scale optimizer; the translation has none."""
+    text = PROGRAM.replace('dtype="float64"', 'dtype="mixed_float16"')
+    out, _ = translate(text, "m.py")
+    assert BANNER in out
+    out, diags = translate(text + 'model.compile("adam", "mse")\n', "m.py")
+    assert BANNER not in out
+    assert any(d.code == "XL304" and "loss scaling" in d.message for d in diags), diags

@@ -1,0 +1,241 @@
+"""Runtime layers under Keras's dtype policies, against Keras (tfr_dtype.py, tfr_base.py).
+
+For each layer the program form translates with any ``dtype=`` (``args.POLICY_LAYERS``) and
+each policy (``args.POLICY_DTYPES``): the variables' dtypes, the outputs' dtype and values in
+inference and training (BatchNormalization's statistics updated) with the same perturbed
+weights. Inputs are float32 (cast by the layer, as Keras's ``Layer.__call__`` casts them).
+A user ``Layer`` subclass passing ``dtype=self.dtype_policy`` down checks the autocast scope
+(a float32 sub-layer inside a mixed one, variables read in the compute dtype).
+
+Tolerances, by compute dtype (values are O(1)): float32 atol = rtol = 1e-5; float64 1e-6
+(Keras's LayerNormalization computes less exactly than float64 allows); float16 1e-2 and
+bfloat16 5e-2 (an ulp of 1 is 2**-10 and 2**-7: summing in another order moves a result by
+a few ulps). The worst difference of each case is printed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from runtime_ns import layers, perturbed, runtime
+
+from kerastf_xlate.args import POLICY_DTYPES, POLICY_LAYERS
+
+pytestmark = pytest.mark.tf
+
+TOLERANCE = {"float32": 1e-5, "float64": 1e-6, "float16": 1e-2, "bfloat16": 5e-2}
+
+# layer expression (the policy is added as ``dtype=``), input: a shape (float32 normals), a
+# list of shapes (several inputs), ("int", vocab, shape) for token ids, or ("args", shapes) for
+# several positional arguments; then keywords of the call, if any
+CASES: dict[str, tuple[Any, ...]] = {
+    "Dense": ("Dense(5, activation='gelu')", (3, 4)),
+    "Conv2D": ("Conv2D(3, 3, padding='same', activation='relu')", (6, 6, 2)),
+    "Conv1D": ("Conv1D(3, 2, strides=2)", (8, 2)),
+    "Conv2DTranspose": ("Conv2DTranspose(3, 2, strides=2)", (4, 4, 2)),
+    "DepthwiseConv2D": ("DepthwiseConv2D(3, padding='same')", (5, 5, 2)),
+    "EinsumDense": ("EinsumDense('abc,cd->abd', output_shape=(None, 5), bias_axes='d')", (3, 4)),
+    "LayerNormalization": ("LayerNormalization(epsilon=1e-5)", (3, 6)),
+    "BatchNormalization": ("BatchNormalization(momentum=0.8)", (5, 5, 3)),
+    "GroupNormalization": ("GroupNormalization(groups=2)", (4, 4)),
+    "Embedding": ("Embedding(11, 4)", ("int", 11, (6,))),
+    "Dropout": ("Dropout(0.0)", (3, 4)),
+    "Activation": ("Activation('swish')", (3, 4)),
+    "ReLU": ("ReLU(max_value=1.5)", (3, 4)),
+    "LeakyReLU": ("LeakyReLU(negative_slope=0.2)", (3, 4)),
+    "Softmax": ("Softmax()", (3, 4)),
+    "Identity": ("Identity()", (3, 4)),
+    "Flatten": ("Flatten()", (3, 4)),
+    "Reshape": ("Reshape((12,))", (3, 4)),
+    "ZeroPadding2D": ("ZeroPadding2D(1)", (3, 3, 2)),
+    "UpSampling2D": ("UpSampling2D(2)", (3, 3, 2)),
+    "MaxPooling2D": ("MaxPooling2D(2)", (4, 4, 2)),
+    "AveragePooling2D": ("AveragePooling2D(2)", (4, 4, 2)),
+    "GlobalAveragePooling2D": ("GlobalAveragePooling2D()", (4, 4, 2)),
+    "GlobalAveragePooling1D": ("GlobalAveragePooling1D()", (4, 2)),
+    "Add": ("Add()", [(3, 4), (3, 4)]),
+    "Multiply": ("Multiply()", [(3, 4), (3, 4)]),
+    "Concatenate": ("Concatenate()", [(3, 4), (3, 2)]),
+    "DepthwiseConv1D": ("DepthwiseConv1D(3, padding='same', depth_multiplier=2)", (6, 2)),
+    # Keras's fused attention path (4-D projections, no dropout) and its einsum path (scores returned)
+    "MultiHeadAttention": ("MultiHeadAttention(2, 3)", ("args", [(5, 4), (6, 4)])),
+    "MultiHeadAttention-scores": ("MultiHeadAttention(2, 3, attention_axes=(1,))", ("args", [(5, 4), (6, 4)]),
+                                  {"return_attention_scores": True}),
+}
+
+
+def _inputs(kind: Any, seed: int = 0) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if isinstance(kind, tuple) and kind and kind[0] == "args":
+        return tuple(rng.normal(size=(2, *s)).astype("float32") for s in kind[1])
+    if isinstance(kind, tuple) and kind and kind[0] == "int":
+        return rng.integers(0, kind[1], (2, *kind[2])).astype("int32")
+    if isinstance(kind, list):
+        return [rng.normal(size=(2, *s)).astype("float32") for s in kind]
+    return rng.normal(size=(2, *kind)).astype("float32")
+
+
+def _compare(a: Any, b: Any, tol: float) -> float:
+    import numpy as np
+    import tensorflow as tf
+
+    worst = 0.0
+    for x, y in zip(tf.nest.flatten(a), tf.nest.flatten(b), strict=True):
+        x = np.asarray(tf.cast(x, tf.float64))
+        y = np.asarray(tf.cast(y, tf.float64))
+        assert x.shape == y.shape
+        if x.size:
+            worst = max(worst, float(np.max(np.abs(x - y))))
+        np.testing.assert_allclose(y, x, atol=tol, rtol=tol)
+    return worst
+
+
+def _policy_dtypes(policy: str) -> tuple[str, str]:
+    """(compute, variable) dtype of a policy name."""
+    return {"mixed_float16": ("float16", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}.get(policy, (policy, policy))
+
+
+def check_layer(name: str, policy: str) -> float:
+    import keras
+    import tensorflow as tf
+
+    expr, kind, *rest = CASES[name]
+    kwargs = rest[0] if rest else {}
+    call = f"{expr[:-1]}{', ' if not expr.endswith('()') else ''}dtype={policy!r})"
+    keras.utils.set_random_seed(0)
+    k = eval(f"layers.{call}", {"layers": keras.layers})
+    t = eval(f"layers.{call}", {"layers": layers()})
+    x = _inputs(kind)
+    tx = tf.nest.map_structure(tf.convert_to_tensor, x)
+    args, targs = (x, tx) if isinstance(x, tuple) else ((x,), (tx,))
+    k(*args, **kwargs), t(*targs, **kwargs)
+    compute, variable = _policy_dtypes(policy)
+    assert (t.compute_dtype, t.variable_dtype, t.dtype) == (k.compute_dtype, k.variable_dtype, k.dtype)
+    assert [v.dtype.name for v in t.weights] == [str(v.dtype) for v in k.weights]
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)
+    tol = TOLERANCE[compute]
+    worst = 0.0
+    for training in (False, True):
+        ko, to = k(*args, training=training, **kwargs), t(*targs, training=training, **kwargs)
+        for a, b in zip(tf.nest.flatten(ko), tf.nest.flatten(to), strict=True):
+            assert tf.as_dtype(b.dtype).name == tf.as_dtype(a.dtype).name == compute, (b.dtype, a.dtype)
+        worst = max(worst, _compare(ko, to, tol))
+    worst = max(worst, _compare(k.get_weights(), t.get_weights(), tol))
+    print(f"{name} {policy}: worst max |diff| = {worst:.3g} (tolerance {tol})")
+    return worst
+
+
+# the fast subset: the layers and policies of the brief, the rest is marked slow
+FAST = {"Dense", "Conv2D", "LayerNormalization", "BatchNormalization", "Embedding", "Dropout"}
+FAST_POLICIES = {"float32", "float64", "mixed_float16"}
+
+
+def _params() -> list[Any]:
+    out = []
+    for name in sorted(CASES):
+        for policy in sorted(POLICY_DTYPES):
+            marks = [] if name in FAST and policy in FAST_POLICIES else [pytest.mark.slow]
+            out.append(pytest.param(name, policy, marks=marks, id=f"{name}-{policy}"))
+    return out
+
+
+@pytest.mark.parametrize("name, policy", _params())
+def test_layer_follows_the_policy(name: str, policy: str) -> None:
+    check_layer(name, policy)
+
+
+def test_every_policy_layer_is_checked() -> None:
+    """``POLICY_LAYERS`` (what the program form translates with any dtype) is what this file checks."""
+    assert set(POLICY_LAYERS) == {name.split("-")[0] for name in CASES}
+
+
+def test_policy_objects() -> None:
+    """``DTypePolicy`` as Keras's: names, dtypes, equality, a layer's policy given to another."""
+    import keras
+
+    ns = runtime()
+    for name in ("float32", "float64", "mixed_float16", "mixed_bfloat16", "bfloat16"):
+        ours, theirs = ns["DTypePolicy"](name), keras.DTypePolicy(name)
+        assert (ours.name, ours.compute_dtype, ours.variable_dtype) == (theirs.name, theirs.compute_dtype, theirs.variable_dtype)
+    assert ns["DTypePolicy"]("mixed_float16") == ns["DTypePolicy"]("mixed_float16") != ns["DTypePolicy"]("float16")
+    layer = ns["Dense"](3, dtype="mixed_float16")
+    assert ns["Dense"](3, dtype=layer.dtype_policy).dtype_policy is layer.dtype_policy
+    assert ns["Dense"](3).dtype_policy.name == "float32"
+    with pytest.raises(ValueError):
+        ns["DTypePolicy"]("float17")
+    with pytest.raises(NotImplementedError):
+        ns["Dense"](3, dtype="int8_from_float32")
+
+
+SUBCLASS = '''
+class Block(Layer):
+    """A block passing its policy down, with its own weight read in its compute dtype."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = Dense(units, activation="relu", dtype=self.dtype_policy)
+        self.norm = LayerNormalization(dtype=self.dtype_policy)
+        self.head = Dense(2, dtype="float32")  # a float32 island inside a mixed block
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", dtype=self.variable_dtype, name="scale")
+        self.offset = self.add_weight(shape=(self.units,), initializer="zeros", name="offset")
+
+    def call(self, inputs, training=None):
+        x = self.norm(self.dense(inputs)) * self.scale + self.offset
+        return x, self.head(x), self.scale + 0.0
+'''
+
+
+def _subclass(namespace: dict[str, Any]) -> type:
+    scope = dict(namespace)
+    exec(compile(SUBCLASS, "<block>", "exec"), scope)
+    return scope["Block"]
+
+
+@pytest.mark.parametrize("policy", ["float32", "float64", "mixed_float16"])
+def test_subclass_passes_its_policy_down(policy: str) -> None:
+    import keras
+    import tensorflow as tf
+
+    kb = _subclass({"Layer": keras.layers.Layer, "Dense": keras.layers.Dense,
+                    "LayerNormalization": keras.layers.LayerNormalization})
+    ns = runtime()
+    tb = _subclass({"Layer": ns["Layer"], "Dense": ns["Dense"], "LayerNormalization": ns["LayerNormalization"]})
+    keras.utils.set_random_seed(0)
+    k, t = kb(4, dtype=policy), tb(4, dtype=policy)
+    x = _inputs((3, 5))
+    k(x), t(tf.constant(x))
+    assert [v.dtype.name for v in t.weights] == [str(v.dtype) for v in k.weights]
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)
+    (ky, kh, ks), (ty, th, ts) = k(x), t(tf.constant(x))
+    compute = _policy_dtypes(policy)[0]
+    # outputs in the compute dtype, a variable read in it, the float32 island's output in float32
+    assert [v.dtype.name for v in (ky, kh, ks)] == [v.dtype.name for v in (ty, th, ts)] == [compute, "float32", compute]
+    worst = max(_compare(ky, ty, TOLERANCE[compute]), _compare(kh, th, TOLERANCE[compute]), _compare(ks, ts, 0))
+    print(f"Block {policy}: worst max |diff| = {worst:.3g}")
+
+
+def test_compiling_a_mixed_float16_model_is_refused() -> None:
+    """Keras trains a mixed_float16 model with a loss-scale optimizer; the runtime's training
+    has none, so ``compile`` refuses such a model (a float32 one compiles)."""
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    ns: dict[str, Any] = {"__name__": "xlate_training_runtime"}
+    exec(compile("import tensorflow as tf\n" + rt.source({"Sequential", "Dense", "_TRAINING"}), "<bundle>", "exec"), ns)
+    ns["Sequential"]([ns["Dense"](2)]).compile("adam", "mse")
+    with pytest.raises(NotImplementedError, match="loss scaling"):
+        ns["Sequential"]([ns["Dense"](2)], dtype="mixed_float16").compile("adam", "mse")
