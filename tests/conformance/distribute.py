@@ -103,9 +103,9 @@ def main(paths: list[str]) -> None:
             try:
                 mirrored = mirrored_ns[name]
                 single = single_ns[name]
-                if len(mirrored.variables) != len(single.variables):  # built on the first call
-                    with strategy.scope():
-                        mirrored(S.inputs(subject, single, batch=1), training=False)
+                with strategy.scope():
+                    S.build(subject, mirrored)  # a module built on its first call
+                assert len(mirrored.variables) == len(single.variables)
                 assert all(isinstance(v, tf.distribute.DistributedValues) or "Mirrored" in type(v).__name__
                            for v in mirrored.variables), "variables made under the scope are not mirrored"
                 record.update(ok=True, worst=_check(subject, single, mirrored, strategy))

@@ -100,8 +100,16 @@ def loaded(path: str) -> dict[str, Any]:
     checks leave the modules as they found them."""
     ns = load(path)
     for name in module_names(ns):
+        build(Subject(path, dict(FILES)[path], name), ns[name])
         perturb(ns[name], seed=zlib.crc32(name.encode()))
     return ns
+
+
+def build(subject: Subject, module: Any) -> None:
+    """Create the variables of a module built on its first call (a subclass no line of the
+    file called): a call on one example."""
+    if not module.variables:
+        module(inputs(subject, module, batch=1), training=False)
 
 
 def module_names(ns: dict[str, Any]) -> list[str]:
