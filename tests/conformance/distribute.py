@@ -93,7 +93,7 @@ def main(paths: list[str]) -> None:
         try:
             with strategy.scope():
                 mirrored_ns = S.load(path)
-        except Exception as e:  # noqa: BLE001 - reported per file
+        except Exception as e:
             for name in S.module_names(single_ns):
                 print(json.dumps({"id": f"{path}:{name}", "ok": False, "error": f"exec under scope: {type(e).__name__}: {e}"[:500]}))
             continue
@@ -109,7 +109,7 @@ def main(paths: list[str]) -> None:
                 assert all(isinstance(v, tf.distribute.DistributedValues) or "Mirrored" in type(v).__name__
                            for v in mirrored.variables), "variables made under the scope are not mirrored"
                 record.update(ok=True, worst=_check(subject, single, mirrored, strategy))
-            except Exception as e:  # noqa: BLE001 - reported per subject
+            except Exception as e:
                 record.update(ok=False, error=f"{type(e).__name__}: {e}"[:800], trace=traceback.format_exc()[-1500:])
             print(json.dumps(record))
 

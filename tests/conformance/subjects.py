@@ -72,7 +72,7 @@ def case_spec(path: str) -> dict[str, Any]:
     return ast.literal_eval(m.group(1)) if m else {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translation(path: str) -> str:
     from kerastf_xlate.totf import translate
     from kerastf_xlate.totf.program.bundle import BANNER
@@ -94,7 +94,7 @@ def load(path: str) -> dict[str, Any]:
         return exec_source(translation(path), "__conformance__", Path(path).name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def loaded(path: str) -> dict[str, Any]:
     """The translation executed once per process, its modules' variables perturbed; the
     checks leave the modules as they found them."""
