@@ -71,6 +71,7 @@ def _expect(subject: S.Subject, module: object, prop: str, check) -> None:  # ty
     print(f"{subject.id} {prop}: worst {worst:.3g}")
 
 
+@pytest.mark.slow  # executes every translation (the training examples train): ~20 s
 def test_subject_list_is_complete() -> None:
     """``conformance/subjects.txt`` lists every module of every translation (it names the test
     ids without executing anything at collection); ``XLATE_REGEN=1`` rewrites it."""
