@@ -259,8 +259,10 @@ def test_helpers_are_complete_functions_with_their_dependencies() -> None:
     ('model.load_weights("pretrained.weights.h5", objects_to_skip=[model.layers[0]])', "XL306", "objects_to_skip"),
     ('model.load_weights("pretrained.weights.h5", **options)', "XL306", "**options"),
     ('keras.models.save_model(model, "m.keras")\nmodel.fit(x, y)', "XL306", "save_model"),
-    ('import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\nmodel.compile(optimizer="adam", loss="mse")',
+    ('import tensorflow as tf\nstrategy = tf.distribute.TPUStrategy(resolver)\nmodel.compile(optimizer="adam", loss="mse")',
      "XL307", "distribution strategy"),
+    ('import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\n'
+     'model.compile(optimizer=keras.optimizers.Adam(clipnorm=1.0), loss="mse")', "XL307", "clips each replica"),
     ('model.compile(optimizer=keras.optimizers.Adam(use_ema=True), loss="mse")', "XL304", "use_ema"),
     ('model.compile(optimizer="ftrl", loss="mse")', "XL304", "'ftrl'"),
     ('model.compile(optimizer=keras.optimizers.Ftrl(), loss="mse")', "XL304", "Ftrl"),

@@ -170,13 +170,17 @@ _ALL = [
     Code(
         "XL307",
         "distribution-strategy",
-        "Training under a distribution strategy (`tf.distribute`, `keras.distribution`), which "
-        "keeps the model as Keras.",
+        "Training under a distribution strategy the translated loop does not reproduce (TPU, "
+        "multi-worker, parameter-server, `keras.distribution`; gradient clipping under a "
+        "strategy; any strategy in the program form), which keeps the model as Keras.",
         "Keras splits batches across replicas, scales the loss and all-reduces gradients under a "
-        "strategy; the translated loop is a single-device loop, so the model and its training "
-        "code stay Keras.",
-        "strategy = tf.distribute.MirroredStrategy()\nwith strategy.scope():\n    model.compile(optimizer='adam', loss='mse')",
-        "Keep this model in Keras, or write a distributed loop with `strategy.run` by hand.",
+        "strategy. The flat form's loop does the same under `MirroredStrategy`, "
+        "`OneDeviceStrategy` and the default strategy, shown equal to Keras on two devices; "
+        "other strategies, per-replica clipping and the program form's loop are not, so the "
+        "model and its training code stay Keras.",
+        "strategy = tf.distribute.TPUStrategy(resolver)\nwith strategy.scope():\n    model.compile(optimizer='adam', loss='mse')",
+        "Use `tf.distribute.MirroredStrategy` where it will do, keep this model in Keras, or write "
+        "a distributed loop with `strategy.run` by hand.",
     ),
     Code(
         "XL308",

@@ -956,7 +956,7 @@ class Model(Layer):
         if any(id(p) not in position for p in frame.inputs) or len(flat_inputs) != len(frame.inputs):
             raise ValueError(f"{self.name}: the model's inputs must be the Inputs its graph function creates")
         self._made = frame.made
-        self._input_structure = inputs
+        self._input_structure = tf.nest.map_structure(lambda t: 0, inputs)  # no graph tensors kept: deepcopy
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
         self._graph_layers = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
@@ -1086,7 +1086,9 @@ class Sequential(Model):
             self._input_spec = _DeclaredInput(shape, getattr(layer, "dtype", "float32"))
 
     def pop(self):
-        return self._layers.pop()
+        # a new list: a tracked list changed in place can no longer be saved (checkpoint, SavedModel)
+        layer, self._layers = self._layers[-1], list(self._layers[:-1])
+        return layer
 
     @property
     def input_dtype(self):

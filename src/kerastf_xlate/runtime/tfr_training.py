@@ -385,6 +385,15 @@ def _log_line(steps, logs):
 # --- the training methods ------------------------------------------------------------------
 
 
+class _StepFunctions(dict):
+    """A model's traced step functions. A copy of the model (``copy.deepcopy``) starts with
+    none and traces its own: a traced function holds its graph, which cannot be copied, and
+    would update the original's variables."""
+
+    def __deepcopy__(self, memo):
+        return _StepFunctions()
+
+
 class _TrainingMethods:
     """The methods ``_install_training`` gives the runtime ``Model``."""
 
@@ -399,7 +408,7 @@ class _TrainingMethods:
         self.__dict__["_xlate_compiled"] = _Compiled(loss, loss_weights, metrics, weighted_metrics,
                                                      getattr(self, "_output_names", None))
         self.__dict__["_loss_tracker"] = Mean(name="loss")
-        self.__dict__["_xlate_functions"] = {}
+        self.__dict__["_xlate_functions"] = _StepFunctions()
         self.compiled = True
         self.stop_training = False
         self.run_eagerly = run_eagerly
@@ -536,7 +545,7 @@ class _TrainingMethods:
         """The step function of ``kind``, traced as Keras traces it: on the dataset's element
         spec (an unknown batch dimension) for ``fit``/``evaluate``/``predict``, on the batch for
         ``train_on_batch``; run as it is with ``run_eagerly``."""
-        functions = self.__dict__.setdefault("_xlate_functions", {})
+        functions = self.__dict__.setdefault("_xlate_functions", _StepFunctions())
         key = (kind, None if spec is None else repr(spec))
         if key not in functions:
             step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]

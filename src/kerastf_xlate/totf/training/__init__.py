@@ -74,6 +74,10 @@ _VALUE_CALLS = {
     "evaluate": (EVALUATE_SIG, "_evaluate", 4),
     "predict": (PREDICT_SIG, "_predict", 3),
 }
+# strategies the translated loop runs under as Keras's fit does (runtime.py's _fit): the
+# model's variables mirrored over one host's devices; any other tf.distribute API keeps XL307
+MIRRORED_STRATEGIES = {"tensorflow.distribute.MirroredStrategy", "tensorflow.distribute.OneDeviceStrategy",
+                       "tensorflow.distribute.get_strategy"}
 _MUST_BE_NONE = {"class_weight", "sample_weight", "steps_per_epoch", "validation_steps", "steps"}
 
 
@@ -192,11 +196,16 @@ class _Planner:
     # ---------------------------------------------------------------- checks
 
     def _file_checks(self, apis: set[str]) -> None:
+        distributed: ast.AST | None = None
         for n in ast.walk(self.tree):
             if isinstance(n, ast.Attribute):
                 qual = self.keras.qualname(n) or ""
                 path = self.keras.keras_path(n) or ""
-                if qual.startswith("tensorflow.distribute") or path.startswith("distribution"):
+                if qual in MIRRORED_STRATEGIES:
+                    distributed = n
+                elif qual == "tensorflow.distribute" and isinstance(self.parents.get(id(n)), ast.Attribute):
+                    pass  # `tf.distribute.X`: X is judged
+                elif qual.startswith("tensorflow.distribute") or path.startswith("distribution"):
                     raise TrainingBlocked(f"`{ast.unparse(n)}`: the script uses a distribution strategy, which the translated "
                                           "training loop does not reproduce", n, "XL307")
                 if path.startswith("mixed_precision"):
@@ -204,6 +213,11 @@ class _Planner:
             if isinstance(n, ast.ImportFrom) and n.module and (n.module.startswith("tensorflow.distribute") or ".distribution" in n.module):
                 raise TrainingBlocked("the script imports a distribution strategy, which the translated training loop does "
                                       "not reproduce", n, "XL307")
+        if distributed is not None:
+            for n in ast.walk(self.tree):
+                if isinstance(n, ast.keyword) and n.arg in ("clipnorm", "clipvalue", "global_clipnorm") and not _is_none(n.value):
+                    raise TrainingBlocked(f"`{n.arg}=` under a distribution strategy: Keras clips each replica's gradients "
+                                          "before summing them, which the translated loop does not reproduce", n.value, "XL307")
         if apis & {"fit", "evaluate"}:
             for n in ast.walk(self.tree):
                 if isinstance(n, ast.keyword) and n.arg and (n.arg.endswith("_regularizer") or n.arg.endswith("_constraint")) \

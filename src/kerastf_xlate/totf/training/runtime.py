@@ -327,6 +327,8 @@ def _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm
             update(variable, gradient, dense, lr, iterations)
         iterations.assign_add(1)
 
+    # the strategy whose scope the compile step ran in, read by _fit as Keras reads the model's
+    apply_gradients.strategy = tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
     return apply_gradients
 
 
@@ -429,15 +431,50 @@ def _trainable_variables(model, batches):
     return [v for v in variables if v.trainable]
 
 
+def _strategy_of(model, variables):
+    """The ``tf.distribute`` strategy the model trains under, as Keras's
+    ``model.distribute_strategy``: the one mirroring its variables (the model made in
+    ``with strategy.scope():``), else the one its compile step ran under; None for one device."""
+    strategy = getattr(model.optimizer, "strategy", None)
+    for variable in variables:
+        if isinstance(variable, tf.distribute.DistributedValues):
+            return variable.distribute_strategy
+    return strategy
+
+
+def _across_replicas(strategy, step, x_batch, y_batch):
+    """``step(x, y) -> (loss, *rest)`` run by ``strategy`` on every replica's share of a
+    distributed batch, as Keras's steps run: the loss comes back as the batch's mean (each
+    replica's mean weighted by its number of samples, like Keras's loss tracker), everything
+    else (gradients, metric statistics) summed over the replicas."""
+
+    def replica(x_part, y_part):
+        loss, *rest = step(x_part, y_part)
+        n = tf.cast(tf.shape(tf.nest.flatten(x_part)[0])[0], loss.dtype)
+        return (tf.math.multiply_no_nan(loss, n), n, *rest)
+
+    def total(value):
+        return None if value is None else strategy.reduce("SUM", value, axis=None)
+
+    loss_sum, n, *rest = strategy.run(replica, args=(x_batch, y_batch))
+    return (total(loss_sum) / total(n), *tf.nest.map_structure(total, rest))
+
+
+def _batch_size(x_batch):
+    """The number of samples in a batch (over every replica for a distributed one)."""
+    first = tf.nest.flatten(x_batch)[0]
+    parts = first.values if isinstance(first, tf.distribute.DistributedValues) else (first,)
+    # an eager batch knows its size: no op per step
+    return sum(part.shape[0] if part.shape[0] is not None else int(tf.shape(part)[0]) for part in parts)
+
+
 def _run_batches(step, batches, metrics):
     """Run ``step`` on every (x, y) batch; return the logs Keras reports (the loss averaged
     over the samples, each metric over the epoch) and the number of steps."""
     seen, loss_total, totals, steps = 0, 0.0, {}, 0
     for x_batch, y_batch in batches:
         loss, sums = step(x_batch, y_batch)
-        n = tf.nest.flatten(x_batch)[0].shape[0]  # an eager batch knows its size: no op per step
-        if n is None:
-            n = int(tf.shape(tf.nest.flatten(x_batch)[0])[0])
+        n = _batch_size(x_batch)
         seen += n
         loss_total += float(loss) * n
         for name, stats in sums.items():
@@ -456,15 +493,27 @@ def _log_line(steps, seconds, logs):
     return " - ".join(parts)
 
 
-def _test_step(model):
-    """One evaluation step: the compiled loss and metric sums of a batch, in inference mode."""
+def _test_step(model, strategy=None):
+    """One evaluation step: the compiled loss and metric sums of a batch, in inference mode
+    (on every replica of ``strategy`` when there is one)."""
 
-    @tf.function(reduce_retracing=True)
-    def test_step(x_batch, y_batch):
+    def step(x_batch, y_batch):
         y_pred = model(x_batch, training=False)
         return model.loss(y_batch, y_pred), _metric_sums(model.metrics, y_batch, y_pred)
 
+    @tf.function(reduce_retracing=True)
+    def test_step(x_batch, y_batch):
+        if strategy is None:
+            return step(x_batch, y_batch)
+        return _across_replicas(strategy, step, x_batch, y_batch)
+
     return test_step
+
+
+def _distributed(strategy, batches):
+    """Batches split over the strategy's replicas, as Keras feeds them (each global batch
+    divided between the replicas); the batches themselves without a strategy."""
+    return batches if strategy is None else strategy.experimental_distribute_dataset(batches)
 
 
 def _evaluate(model, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
@@ -472,7 +521,8 @@ def _evaluate(model, x=None, y=None, batch_size=None, verbose="auto", return_dic
     import time
 
     start = time.time()
-    logs, steps = _run_batches(_test_step(model), _batches(x, y, batch_size), model.metrics)
+    strategy = _strategy_of(model, model.variables)
+    logs, steps = _run_batches(_test_step(model, strategy), _distributed(strategy, _batches(x, y, batch_size)), model.metrics)
     if verbose:
         print(_log_line(steps, time.time() - start, logs))
     if return_dict:
@@ -484,9 +534,6 @@ def _evaluate(model, x=None, y=None, batch_size=None, verbose="auto", return_dic
 def _fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, validation_batch_size=None, validation_freq=1):
     """model.fit(...) as a TensorFlow training loop: batches, a tf.GradientTape step, the
     optimizer's update, and Keras's per-epoch logs; returns a History-like object."""
-    import time
-    from types import SimpleNamespace
-
     if validation_split and validation_data is None:
         # Keras takes the validation samples from the end, before any shuffling
         split_at = int(tf.nest.flatten(x)[0].shape[0] * (1.0 - validation_split))
@@ -494,17 +541,41 @@ def _fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", valid
         x, y = tf.nest.map_structure(lambda a: a[:split_at], x), tf.nest.map_structure(lambda a: a[:split_at], y)
     batches = _batches(x, y, batch_size, shuffle)
     variables = _trainable_variables(model, batches)
+    strategy = _strategy_of(model, variables)
+    if strategy is not None:  # under a tf.distribute strategy, as Keras's fit runs
+        with strategy.scope():
+            return _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbose, validation_data, initial_epoch, validation_batch_size, validation_freq)
+    return _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbose, validation_data, initial_epoch, validation_batch_size, validation_freq)
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x_batch, y_batch):
+
+def _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbose, validation_data, initial_epoch, validation_batch_size, validation_freq):
+    """The epochs of ``_fit``: a tf.GradientTape step on every batch, on every replica of
+    ``strategy`` when there is one (each replica's loss scaled by 1 / replicas as Keras
+    scales it, the gradients summed over the replicas before the optimizer's update)."""
+    import time
+    from types import SimpleNamespace
+
+    replicas = 1 if strategy is None else strategy.num_replicas_in_sync
+
+    def step(x_batch, y_batch):
         with tf.GradientTape() as tape:
             y_pred = model(x_batch, training=True)
             loss = model.loss(y_batch, y_pred)
-        gradients = tape.gradient(loss, variables)
-        model.optimizer(gradients, variables)
-        return loss, _metric_sums(model.metrics, y_batch, y_pred)
+            scaled = loss if replicas == 1 else loss / replicas
+        gradients = tape.gradient(scaled, variables)
+        return loss, gradients, _metric_sums(model.metrics, y_batch, y_pred)
 
-    test_step = _test_step(model)
+    @tf.function(reduce_retracing=True)
+    def train_step(x_batch, y_batch):
+        if strategy is None:
+            loss, gradients, sums = step(x_batch, y_batch)
+        else:
+            loss, gradients, sums = _across_replicas(strategy, step, x_batch, y_batch)
+        model.optimizer(gradients, variables)
+        return loss, sums
+
+    batches = _distributed(strategy, batches)
+    test_step = _test_step(model, strategy)
     history = {}
     steps = 0
     for epoch in range(initial_epoch, epochs):
@@ -518,7 +589,7 @@ def _fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", valid
             else:
                 val_x, val_y = validation_data
                 val_batches = _batches(val_x, val_y, validation_batch_size or batch_size)
-            val_logs, _ = _run_batches(test_step, val_batches, model.metrics)
+            val_logs, _ = _run_batches(test_step, _distributed(strategy, val_batches), model.metrics)
             logs.update({"val_" + name: value for name, value in val_logs.items()})
         for name, value in sorted(logs.items()):
             history.setdefault(name, []).append(value)
