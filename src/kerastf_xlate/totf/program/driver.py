@@ -71,7 +71,7 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
             # the flat form kept no more of the model code; the program form may translate part of
             # what it kept (a second run would, so the first does: the result is a fixed point)
             again = translate_program(flat_text, flat_tree)
-            if again.text is not None and _keras_layer_calls(parse(again.text, path)) < flat_left:
+            if again.text is not None:
                 # reasons given on the original text (the second pass numbers lines of the flat text)
                 diags = flat_diags + [_diagnostic(path, lines, f) for f in result.findings]
                 return again.text, sorted(set(diags))

@@ -189,6 +189,13 @@ class Components:
         for i in tainted:
             for j in deps[i] & tainted:
                 union(i, j)
+        # who reads each function or class definition: when a blocker is inside one (it does
+        # something Keras-only with what it is given), its callers stay Keras with it
+        self.users: dict[int, set[int]] = {}
+        for i in range(n):
+            for j in deps[i]:
+                if isinstance(self.stmts[j], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self.users.setdefault(j, set()).add(i)
         # a Keras statement that binds nothing and reads nothing tainted acts on global state:
         # it goes with everything after it
         for i in sorted(keras):
@@ -210,10 +217,20 @@ class Components:
         return None
 
     def closure(self, seeds: Iterable[int]) -> set[int]:
-        """Every statement linked to one of ``seeds``."""
-        wanted = set(seeds)
-        roots = {self._find(i) for i in wanted}
-        return {i for i in self.tainted if self._find(i) in roots} | wanted
+        """Every statement linked to one of ``seeds``, and the callers of a seed that defines a
+        function or class (with everything linked to them)."""
+        out: set[int] = set()
+        todo = list(seeds)
+        while todo:
+            i = todo.pop()
+            if i in out:
+                continue
+            root = self._find(i)
+            group = {j for j in self.tainted if self._find(j) == root} | {i}
+            out |= group
+            if i in self.users:
+                todo.extend(self.users[i] - out)
+        return out
 
 
 def _first_line(stmt: ast.stmt) -> int:

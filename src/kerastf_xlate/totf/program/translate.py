@@ -114,9 +114,10 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     reported: list[Finding] = []
     result = first
     for _ in range(8):
-        seeds = {None if b.file_wide else components.index(b.node) for b in result.blockers}
-        if None in seeds:  # a blocker of the whole file (a name collision, ...): say it too
-            wide = [b for b in result.blockers if b.file_wide or components.index(b.node) is None]
+        # a distribution strategy (XL307) acts through its scope on whatever is built in it
+        wide = [b for b in result.blockers if b.file_wide or b.code == "XL307" or components.index(b.node) is None]
+        seeds = {components.index(b.node) for b in result.blockers}
+        if wide:  # a blocker of the whole file (a name collision, ...): say it too
             return ProgramResult(None, first.findings, first.blockers + [b for b in wide if b not in first.blockers])
         grown = kept | components.closure(s for s in seeds if s is not None)
         if grown == kept or components.tainted <= grown:
@@ -331,6 +332,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     training = _uses_training(tree, refs) or "_TRAINING" in needed
     if training:
         needed.add("_TRAINING")
+    # a distribution strategy acts through its scope on whatever is built in it: the file stays
     blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
 
     chosen = runtime.closure(needed)
