@@ -18,5 +18,4 @@ outputs = layers.Dense(2)(x)
 model = keras.Model(inputs, outputs)
 model.save("m.keras")  # noqa: XL306
 # --- expected (line:col: code) ---
-# 7:1: XL301
 # 16:5: XL301
