@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("layerkit",),
     ("lint", "args", "edit"),
     ("resolve", "syntax", "rules", "activations", "initializers", "diagnostics", "codes", "config", "sources",
-     "writer", "static", "ipysyntax", "verify_shapes", "testing", "__init__"),
+     "writer", "static", "ipysyntax", "verify_shapes", "testing", "disjoint", "__init__"),
 ]
 EXCLUDED = {"verify", "tokeras.verify"}
 EXCLUDED_DIRS = {"runtime"}

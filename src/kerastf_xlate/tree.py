@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic
+from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import TransformResult
 from kerastf_xlate.totf.program.names import keras_refs
 
@@ -111,16 +112,8 @@ def reconcile(results: list[TransformResult], roots: list[str]) -> list[Transfor
         if r.path.endswith(".py"):
             for name in _module_names(r.path, roots):
                 by_module.setdefault(name, i)
-    parent = list(range(len(results)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        parent[find(i)] = find(j)
+    sets = DisjointSets(len(results))
+    find, union = sets.find, sets.union
 
     reasons: dict[int, list[tuple[int, str]]] = {}
     external: dict[int, str] = {}

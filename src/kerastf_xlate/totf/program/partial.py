@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.totf.program.imports import _function_locals
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -175,16 +176,8 @@ class Components:
                     tainted.add(i)
                     changed = True
         self.tainted = tainted
-        parent = list(range(n))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        def union(a: int, b: int) -> None:
-            parent[find(a)] = find(b)
+        sets = DisjointSets(n)
+        find, union = sets.find, sets.union
 
         for i in tainted:
             for j in deps[i] & tainted:
