@@ -40,27 +40,23 @@ class _Names(ast.NodeVisitor):
         self.defs.update(node.names)  # a function that assigns a module name
         self.later.update(node.names)
 
-    def _body(self, node: ast.AST) -> None:
-        self._depth += 1
+    def _body(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) -> None:
+        """The statements of a function, lambda or class body: read when it runs, later."""
         outer = self._local
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            self._local = outer | _function_locals(node)
-            a = node.args
-            evaluated_outside = a.defaults + [d for d in a.kw_defaults if d is not None]
-            self._local, inner = outer, self._local
-            self._depth -= 1
-            for d in evaluated_outside:
-                self.visit(d)
-            self._depth += 1
-            self._local = inner
-            body: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
-            for child in body:
-                self.visit(child)
+        children: list[ast.AST]
+        if isinstance(node, ast.ClassDef):
+            children = list(node.body)
         else:
-            for other in ast.iter_child_nodes(node):
-                self.visit(other)
-        self._local = outer
+            a = node.args
+            for d in a.defaults + [d for d in a.kw_defaults if d is not None]:
+                self.visit(d)  # evaluated where the function is defined
+            self._local = outer | _function_locals(node)
+            children = list(node.body) if isinstance(node.body, list) else [node.body]
+        self._depth += 1
+        for child in children:
+            self.visit(child)
         self._depth -= 1
+        self._local = outer
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if not self._depth:
