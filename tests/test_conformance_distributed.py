@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nested_compare import worst_relative
 
 pytestmark = pytest.mark.tf
 
@@ -66,21 +67,9 @@ def _run_all(runs: dict[str, tuple[Path, str, str]]) -> dict[str, Any]:
     return results
 
 
-def _worst(a: Any, b: Any, where: str = "") -> float:
-    if isinstance(a, dict):
-        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
-        return max([_worst(a[k], b[k], f"{where}.{k}") for k in a] + [0.0])
-    if isinstance(a, list):
-        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} values"
-        return max([_worst(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))] + [0.0])
-    diff = abs(float(a) - float(b)) / max(1.0, abs(float(a)))
-    assert diff <= TOL, f"{where}: {a} against {b}"
-    return diff
-
-
 def _compare(results: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
     for a, b in pairs:
-        print(f"{a} against {b}: worst {_worst(results[a], results[b]):.3g}")
+        print(f"{a} against {b}: worst {worst_relative(results[a], results[b], TOL):.3g}")
 
 
 def test_mirrored_fit_matches_keras(tmp_path: Path) -> None:

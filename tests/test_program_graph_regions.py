@@ -9,24 +9,10 @@ tests/test_program_cases.py (``input_helpers``).
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from program_text import tf_, user_code
 
-from kerastf_xlate.totf import translate
-from kerastf_xlate.totf.program.bundle import BANNER, END
-
-
-def tf_(src: str) -> tuple[str, list[str]]:
-    out, diags = translate(textwrap.dedent(src), "t.py")
-    return out, [f"{d.code} {d.message}" for d in diags]
-
-
-def user_code(out: str) -> str:
-    if BANNER not in out:
-        return out
-    head, rest = out.split(BANNER, 1)
-    return head + rest.split(END, 1)[1]
+from kerastf_xlate.totf.program.bundle import BANNER
 
 
 def test_an_input_making_helper_starts_the_graph_where_it_is_called() -> None:

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from program_text import tf_
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -23,11 +24,6 @@ from kerastf_xlate.totf.program.bundle import BANNER
 
 CASE = Path(__file__).parent / "cases" / "program" / "shared_graphs.py"
 ATOL = RTOL = 1e-5
-
-
-def tf_(src: str) -> tuple[str, list[str]]:
-    out, diags = translate(textwrap.dedent(src), "t.py")
-    return out, [f"{d.code} {d.message}" for d in diags]
 
 
 SEQ2SEQ = textwrap.dedent("""

@@ -7,24 +7,11 @@ was translated and why). Execution against Keras is in tests/test_program_cases.
 from __future__ import annotations
 
 import ast
-import textwrap
 
 import pytest
+from program_text import tf_, user_code
 
-from kerastf_xlate.totf import translate
-from kerastf_xlate.totf.program.bundle import BANNER, END, load_runtime
-
-
-def tf_(src: str) -> tuple[str, list[str]]:
-    out, diags = translate(textwrap.dedent(src), "t.py")
-    return out, [f"{d.code} {d.message}" for d in diags]
-
-
-def user_code(out: str) -> str:
-    if BANNER not in out:
-        return out
-    head, rest = out.split(BANNER, 1)
-    return head + rest.split(END, 1)[1]
+from kerastf_xlate.totf.program.bundle import BANNER, load_runtime
 
 
 def test_a_name_rebound_after_the_model_is_captured_as_a_default() -> None:

@@ -23,15 +23,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from program_text import tf_, user_code
 
 from kerastf_xlate.totf import translate
-from kerastf_xlate.totf.program.bundle import BANNER, END
+from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.imports import drop_unused_keras_imports
-
-
-def tf_(src: str) -> tuple[str, list[str]]:
-    out, diags = translate(textwrap.dedent(src), "t.py")
-    return out, [f"{d.code} {d.message}" for d in diags]
 
 
 def ruff_added(before: str, after: str, tmp_path: Path) -> list[str]:
@@ -52,11 +48,6 @@ def ruff_added(before: str, after: str, tmp_path: Path) -> list[str]:
         if f in now:
             now.remove(f)
     return now
-
-
-def user_code(out: str) -> str:
-    head, _, rest = out.partition(BANNER)
-    return head + rest.partition(END)[2] if rest else out
 
 
 # -------------------------------------------------------------------- where the runtime goes

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nested_compare import worst_relative
 
 pytestmark = pytest.mark.tf
 
@@ -40,18 +41,6 @@ def _finish(proc: subprocess.Popen) -> Any:
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
-
-
-def _worst(a: Any, b: Any, where: str = "") -> float:
-    if isinstance(a, dict):
-        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
-        return max([_worst(a[k], b[k], f"{where}.{k}") for k in a] + [0.0])
-    if isinstance(a, list):
-        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} values"
-        return max([_worst(x, y, f"{where}[{i}]") for i, (x, y) in enumerate(zip(a, b))] + [0.0])
-    diff = abs(float(a) - float(b)) / max(1.0, abs(float(a)))
-    assert diff <= TOL, f"{where}: keras {a} / tf {b}"
-    return diff
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
@@ -76,7 +65,7 @@ def test_script_trains_without_keras_like_keras(script: Path, tmp_path: Path) ->
     converted_path.write_text(translated, encoding="utf-8")
     runs = [_start(script, {}), _start(converted_path, {"PYTHONPATH": str(fake)})]
     original, converted = (_finish(p) for p in runs)
-    worst = _worst(original, converted)
+    worst = worst_relative(original, converted, TOL)
     final = original["history"]
     last = {k: round(v[-1], 5) for k, v in final.items() if not k.startswith("val_")}
     print(f"\n{script.stem}: keras final {last}; worst relative difference {worst:.1e}")
