@@ -108,7 +108,7 @@ def test_runs_like_keras_with_keras_layers_and_weight_order(src: str, names: lis
     for name in names:
         k, t = k_ns[name], t_ns[name]
         assert [w.shape for w in t.get_weights()] == [w.shape for w in k.get_weights()]
-        assert [layer.name for layer in t.layers] == [layer.name for layer in k.layers if type(layer).__name__ != "InputLayer"]
+        assert [layer.name for layer in t.layers] == [layer.name for layer in k.layers]  # InputLayers too
         t.set_weights(perturb_weights(k, seed=1))
         a, b = np.asarray(k(x, training=False)), np.asarray(t(x, training=False))
         assert float(np.max(np.abs(a - b))) <= 1e-5 * max(1.0, float(np.max(np.abs(a))))

@@ -54,6 +54,7 @@ class _Frame:
         self.input_specs = []  # record: (shape, dtype, name) of each Input
         self.nodes = []  # record: (layer, input tensors, output tensors) of each top-level call
         self.input_cursor = 0  # replay: the next Input to give back
+        self.input_layers = None  # record, building a model: the InputLayer of each Input (kept across traces)
         self.depth = 0  # layer calls under way inside this graph function
 
 
@@ -340,6 +341,7 @@ class Layer(tf.Module):
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
         variable._xlate_autocast = bool(autocast)
+        variable._xlate_initializer = init  # fills a clone's copy afresh (tfr_cloning.py)
         variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
         variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
         (self._own_trainable if trainable else self._own_non_trainable).append(variable)
@@ -518,6 +520,9 @@ class Layer(tf.Module):
         finally:
             if entry:
                 _STATE.local.context = None
+        if "_xlate_io" not in self.__dict__ and not tf.executing_eagerly():
+            # the first symbolic call's shapes: Keras's ``layer.input``/``output`` shapes (plot_model)
+            self.__dict__["_xlate_io"] = _io_shapes(node_args[:1], outputs)
         if record:
             flat_in = tf.nest.flatten((node_args, node_kwargs))
             passed = {_key(t) for t in flat_in if hasattr(t, "op")}
@@ -865,10 +870,31 @@ class _DeclaredInput:
 
     _xlate_input = True
 
+    trainable = True
+
     def __init__(self, shape, dtype="float32", name=None):
         self.shape = tuple(shape)
         self.dtype = dtype
         self.name = name
+        if name is None:
+            _unique_name("input_layer")  # Keras names an InputLayer for it: later automatic names count it
+
+    # what Keras's InputLayer has as a layer of ``model.layers``: no weights
+    @property
+    def batch_shape(self):
+        return self.shape
+
+    @property
+    def weights(self):
+        return []
+
+    trainable_weights = non_trainable_weights = variables = weights
+
+    def get_weights(self):
+        return []
+
+    def count_params(self):
+        return 0
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None, sparse=None,
@@ -886,6 +912,11 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     if frame is None:
         return _DeclaredInput(batch_shape, dtype, name)
     if frame.mode == "record":
+        if frame.input_layers is not None and len(frame.input_layers) <= len(frame.inputs):
+            # Keras's InputLayer of this Input (in ``model.layers``), named once: a second
+            # trace gives back the first's
+            frame.input_layers.append(InputLayer(batch_shape=batch_shape, dtype=dtype,
+                                                 name=name or _unique_name("input_layer")))
         frame.input_specs.append((tuple(batch_shape), dtype, name))
         placeholder = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(batch_shape), name=_identifier(name or "input"))
         frame.inputs.append(placeholder)
@@ -928,6 +959,7 @@ class Model(Layer):
 
     def _build_graph(self):
         frame = _Frame(graph=self, mode="record", training=False)
+        frame.input_layers = []
 
         def trace():
             # tf.function traces twice when the first trace creates variables: the second
@@ -960,6 +992,10 @@ class Model(Layer):
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
         self._graph_layers = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
+        # ``model.layers``: with an InputLayer for each Input, where Keras's depth order puts it
+        self._graph_layers_and_inputs = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs),
+                                                     frame.input_layers)
+        self._xlate_edges = _graph_edges(frame.nodes, frame.inputs, frame.input_layers, self._graph_layers_and_inputs)
         # the name of the layer making each output (Keras's output_names, read by compile)
         made_by = {id(t): layer.name for layer, _, outs in frame.nodes for t in outs}
         self._output_names = [made_by.get(id(t)) for t in tf.nest.flatten(outputs)]
@@ -1011,7 +1047,7 @@ class Model(Layer):
     @property
     def layers(self):
         if self._graph is not None:
-            return list(self._graph_layers)
+            return list(self._graph_layers_and_inputs)
         return [layer for layer in self._layers if _is_layer(layer) or _is_keras_layer(layer)]
 
     def get_layer(self, name=None, index=None):
@@ -1205,8 +1241,10 @@ def _trace_once(fn):
 # --- Keras's weight order for graph functions --------------------------------------------
 
 
-def _keras_order(nodes, inputs, outputs):
-    """The layers of a graph function in the order of Keras's ``model.layers``.
+def _keras_order(nodes, inputs, outputs, input_layers=None):
+    """The layers of a graph function in the order of Keras's ``model.layers`` (with
+    ``input_layers``, the InputLayer of each of ``inputs``, in their places; without, only the
+    layers that were called, the order of the weights).
 
     ``nodes`` are the recorded top-level layer calls (layer, input tensors, output tensors)
     of the construction trace. Tensor operations between layers (``inputs + layer(x)``)
@@ -1298,12 +1336,52 @@ def _keras_order(nodes, inputs, outputs):
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
     ranked = sorted(op_depth, key=lambda op: (-op_depth[op], operation_index[op]))
     layers = {id(layer): layer for layer, _, _ in nodes}
-    ordered = [layers[op[1]] for op in ranked if op[0] == "layer"]
+    if input_layers is not None:
+        layers.update({("input", _key(t)): layer for t, layer in zip(inputs, input_layers)})
+    ordered = [layers[op[1]] if op[0] == "layer" else layers[op] for op in ranked
+               if op[0] == "layer" or (input_layers is not None and op in layers)]
     return ordered
 
 
 def _key(t):
     return (t.op.name, t.value_index)
+
+
+def _io_shapes(inputs, outputs):
+    """(input shapes, output shapes, output dtypes) of a call, flattened."""
+    def shapes(value):
+        return tuple(tuple(tf.TensorShape(t.shape).as_list()) for t in tf.nest.flatten(value) if hasattr(t, "shape"))
+    return (shapes(inputs), shapes(outputs),
+            tuple(t.dtype.name for t in tf.nest.flatten(outputs) if hasattr(t, "dtype")))
+
+
+def _graph_edges(nodes, inputs, input_layers, layers):
+    """``(source, destination)`` indexes into ``layers``: a layer (or the InputLayer of an
+    Input) whose output reaches another layer's input, through any ops between them."""
+    index = {id(layer): i for i, layer in enumerate(layers)}
+    producer = {}
+    for layer, _, outs in nodes:
+        for t in outs:
+            if hasattr(t, "op"):
+                producer.setdefault(_key(t), layer)
+    for t, layer in zip(inputs, input_layers):
+        producer[_key(t)] = layer
+    edges = []
+    for layer, ins, _ in nodes:
+        todo, seen = [t for t in ins if hasattr(t, "op")], set()
+        while todo:
+            t = todo.pop()
+            k = _key(t)
+            if k in seen:
+                continue
+            seen.add(k)
+            if k in producer:
+                edge = (index.get(id(producer[k])), index.get(id(layer)))
+                if None not in edge and edge not in edges:
+                    edges.append(edge)
+            elif _followed(t):
+                todo.extend(t.op.inputs)
+    return edges
 
 
 _NOT_FOLLOWED = {"Shape", "ShapeN", "Size", "Rank", "Const", "ReadVariableOp", "VarHandleOp"}

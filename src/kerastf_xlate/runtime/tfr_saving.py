@@ -176,7 +176,7 @@ def _kwf_walk_container(container, path, visited, plan, h5, seen):
 
 
 # attributes the runtime's Layer/Model/Sequential keep for themselves (Keras skips its own)
-_KWF_INTERNAL = frozenset({"_layers", "_made", "_graph_layers", "_input_spec", "_own_trainable", "_own_non_trainable"})
+_KWF_INTERNAL = frozenset({"_layers", "_made", "_graph_layers", "_graph_layers_and_inputs", "_input_spec", "_own_trainable", "_own_non_trainable"})
 
 
 def _kwf_children(obj):

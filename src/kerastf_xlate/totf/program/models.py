@@ -42,6 +42,10 @@ TRAINING_API = {
     "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result", "compiled_loss", "compiled_metrics",
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
+# functions that take a model and give a translated model (tfr_cloning.py)
+_MODEL_COPIES = {"keras.models.clone_model"}
+# Keras utilities the runtime gives for translated models (tfr_plot.py)
+_MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot"}
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
 _SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
 
@@ -50,6 +54,7 @@ class _Flow:
     def __init__(self, tree: ast.Module, refs: list[Ref]) -> None:
         self.tree = tree
         self.model_funcs: set[int] = {id(r.node) for r in refs if r.name in _MODEL_NAMES}
+        self.model_funcs |= {id(r.node) for r in refs if r.name in _MODEL_COPIES}
         self.model_classes: set[str] = set()
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.returns_model: set[str] = set()
@@ -179,7 +184,8 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[U
 
     index(tree, None)
     utility_calls = {id(r.call): r.name for r in refs if r.call is not None and r.role == "call"
-                     and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))}
+                     and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))
+                     and r.name not in _MODEL_COPIES and r.name not in _MODEL_UTILITIES}
     keras_calls = {id(r.call) for r in refs if r.call is not None}
     opaque = _opaque_callees(tree, flow)
 

@@ -62,6 +62,8 @@ _CONTAINERS = {
     "keras.Input": "Input", "keras.layers.InputLayer": "InputLayer", "keras.Model": "Model",
     "keras.Sequential": "Sequential", "keras.layers.Layer": "Layer", "keras.models.Model": "Model",
     "keras.models.Sequential": "Sequential", "keras.layers.InputSpec": "InputSpec",
+    "keras.models.clone_model": "clone_model", "keras.utils.plot_model": "plot_model",
+    "keras.utils.model_to_dot": "model_to_dot",
 }
 # decorators that only register a class or function with Keras
 _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
@@ -156,6 +158,8 @@ def _translated_before(text: str) -> ProgramResult:
 
 def _stays_keras(name: str) -> bool:
     """Keras names the program form leaves as they are (utilities, loading, the version)."""
+    if name in _CONTAINERS:
+        return False  # a utility the runtime gives for translated models (plot_model)
     return name.startswith(_UTILITY_PREFIXES) or name == "keras.utils" or name in _KEPT_KERAS
 
 
@@ -255,7 +259,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = _argument_blocker(ref, rules)
+            why = _argument_blocker(ref, rules) or _clone_blocker(ref)
             if why is not None:
                 blockers.append(why)
                 continue
@@ -595,6 +599,20 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
         if kw.arg == "dtype" and literal(kw.value) is UNKNOWN and not policy_dtype_ok(rule.layer, kw.value):
             return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
                                               "translation cannot read (only float32 layers are translated)")
+    return None
+
+
+def _clone_blocker(ref: Ref) -> Finding | None:
+    """``clone_model`` with more than the model: a clone function, call function, input
+    tensors or recursion change what is copied, and only Keras's default (every layer afresh
+    from its config) is translated."""
+    if ref.name != "keras.models.clone_model" or ref.role != "call" or ref.call is None:
+        return None
+    call = ref.call
+    if len(call.args) > 1 or any(isinstance(a, ast.Starred) for a in call.args) or any(
+            kw.arg != "model" for kw in call.keywords):
+        return Finding(call, "XL301", f"`{ast.unparse(call)[:50]}`: only `clone_model(model)` (a copy with new "
+                                      "weights) is translated")
     return None
 
 

@@ -1,0 +1,63 @@
+"""``model.layers`` of a translated functional model lists an InputLayer for each Input, where
+Keras's depth order puts it, with Keras's names.
+
+Real code indexes ``model.layers`` (``model.layers[1]``, ``for layer in model.layers[:-3]:
+layer.trainable = False``, ``get_layer(index=0)``). Without the InputLayers every index was
+off by one on a functional model: the wrong layers were frozen, silently.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from program_text import tf_, user_code
+
+SCRIPT = textwrap.dedent("""\
+    import json
+    import keras
+    from keras import layers
+
+    a = keras.Input(shape=(4,), name="a")
+    b = keras.Input(shape=(6,))
+    x = layers.Dense(8)(a)
+    y = layers.Dense(8)(layers.Dense(5)(b))
+    z = layers.Concatenate()([x, y])
+    two = keras.Model([a, b], layers.Dense(2)(z))
+    head = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2)])  # its InputLayer counts for names
+    i = keras.Input(shape=(3,))
+    h = layers.Dense(4, name="first")(i)
+    residual = keras.Model(i, layers.Add()([h, layers.Dense(4)(i)]))
+    for layer in residual.layers[:2]:
+        layer.trainable = False
+    report = {
+        "two": [(type(layer).__name__, layer.name, layer.count_params()) for layer in two.layers],
+        "residual": [layer.name for layer in residual.layers],
+        "index0": residual.get_layer(index=0).name,
+        "by_name": type(residual.get_layer("first")).__name__,
+        "frozen": [layer.name for layer in residual.layers if not layer.trainable],
+        "trainable_weights": len(residual.trainable_weights),
+        "head": [layer.name for layer in head.layers],
+        "weights": [w.shape[-1] for w in two.weights],
+    }
+    json.dump(report, open(OUT, "w"))
+    """)
+
+
+@pytest.mark.tf
+def test_functional_model_layers_match_keras_with_their_input_layers(tmp_path: Path) -> None:
+    translated, diags = tf_(SCRIPT)
+    assert "layers.Dense" not in user_code(translated), diags
+    reports = []
+    for name, text in (("keras_run", SCRIPT), ("tf_run", translated)):
+        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
+        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
+    keras_report, tf_report = reports
+    assert keras_report["frozen"] == [keras_report["residual"][0], "first"]  # the test reads what it means to
+    assert tf_report == keras_report
