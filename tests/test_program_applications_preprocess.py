@@ -48,13 +48,15 @@ def test_preprocess_input_is_translated_and_decode_predictions_stays_keras() -> 
     assert again.text is None or again.text == out
 
 
-def test_a_backbone_inside_a_program_stays_keras_and_says_why() -> None:
+def test_a_backbone_inside_a_program_is_translated_from_keras_s_source() -> None:
+    """tests/test_program_user_applications.py executes such a backbone against Keras."""
     line = "base = keras.applications.ResNet50V2(include_top=False, weights=None)\n"
     text = SOURCE + line
     result = _program(text)
-    assert result.text is None or (result.partial and line in result.text)  # kept, the rest translated
-    [b] = [b for b in result.blockers + result.findings if "ResNet50V2" in b.message]
-    assert "a keras.applications model stays Keras" in b.message
+    assert result.text is not None and not result.partial, result.blockers
+    assert "base = _xlate_keras_app_resnet_v2.ResNet50V2(include_top=False, weights=None)" in result.text
+    [b] = [b for b in result.findings if "ResNet50V2" in b.message]
+    assert b.code == "XL309" and "translated from the installed Keras's source" in b.message
 
 
 @pytest.mark.tf

@@ -295,7 +295,22 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             if applications == "api":
                 api_refs.append(ref)
             elif applications is not None:
-                blockers.append(Finding(ref.node, "XL301", applications))
+                app = _translated_application(name)
+                if isinstance(app, str):
+                    blockers.append(Finding(ref.node, "XL301", f"{applications}: {app}"))
+                    continue
+                translation, function = app
+                edits.replace_node(ref.node, f"{new(translation.namespace)}.{function}")
+                for module in (*translation.requires, translation.module):
+                    part = translated_application_module(module)
+                    if isinstance(part, str):  # pragma: no cover - a required module translated with this one
+                        continue
+                    needed.update(part.runtime_names & set(runtime.by_name))
+                    if part.source not in helpers:
+                        helpers.append(part.source)
+                findings.append(Finding(ref.node, "XL309", f"`{name}` is translated from the installed Keras's source "
+                                                           f"(Keras {translation.keras_version}); the Keras utilities "
+                                                           "it calls (input checks, weight download) stay Keras"))
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
@@ -561,6 +576,25 @@ def _why_not(name: str) -> str:
     return ""
 
 
+def translated_application_module(module: str):
+    from kerastf_xlate.totf.program.applications import translated
+
+    return translated(module)
+
+
+def _translated_application(name: str):
+    """The translated keras.applications module of a builder name and the builder's name
+    there, or why there is none (applications.py)."""
+    from kerastf_xlate.totf.program.applications import builder_of
+
+    found = builder_of(name)
+    if found is None:
+        return "the installed Keras does not export this builder"
+    module, function = found
+    translation = translated_application_module(module)
+    return translation if isinstance(translation, str) else (translation, function)
+
+
 def _applications(name: str) -> str | None:
     """How a ``keras.applications`` name is translated: ``"api"`` (the keras_api table:
     ``preprocess_input``), None (a Keras utility kept as Keras: ``decode_predictions``,
@@ -571,8 +605,7 @@ def _applications(name: str) -> str | None:
     if last == "decode_predictions" or name.startswith(_UTILITY_PREFIXES):
         return None
     if last[:1].isupper():
-        return (f"`{name}` has no TensorFlow translation in the program form: a keras.applications model stays "
-                "Keras (its builder is Keras's own source, and its ImageNet weights load only into Keras)")
+        return f"`{name}` has no TensorFlow translation in the program form"
     return f"`{name}` has no TensorFlow translation in the program form"
 
 
