@@ -1,6 +1,10 @@
 """``model.layers`` of a translated functional model lists an InputLayer for each Input, where
 Keras's depth order puts it, with Keras's names.
 
+``layer.input`` / ``layer.output`` give the first call's tensors as Keras's first inbound node
+does (shape and dtype: ``for layer in model.layers: print(layer.output.shape)`` failed at run
+time with an AttributeError).
+
 Real code indexes ``model.layers`` (``model.layers[1]``, ``for layer in model.layers[:-3]:
 layer.trainable = False``, ``get_layer(index=0)``). Without the InputLayers every index was
 off by one on a functional model: the wrong layers were frozen, silently.
@@ -43,7 +47,15 @@ SCRIPT = textwrap.dedent("""\
         "trainable_weights": len(residual.trainable_weights),
         "head": [layer.name for layer in head.layers],
         "weights": [w.shape[-1] for w in two.weights],
+        # Keras's layer.input / layer.output: the first call's tensors (a list for several)
+        "io": [(layer.name, str([t.shape for t in layer.input] if isinstance(layer.input, list) else layer.input.shape),
+                str(layer.output.shape), str(layer.output.dtype)) for layer in two.layers],
     }
+    unused = layers.Dense(3)
+    try:
+        unused.output
+    except AttributeError as e:
+        report["never_called"] = str(e).replace(unused.name, "NAME")
     json.dump(report, open(OUT, "w"))
     """)
 
@@ -60,4 +72,5 @@ def test_functional_model_layers_match_keras_with_their_input_layers(tmp_path: P
         reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
     keras_report, tf_report = reports
     assert keras_report["frozen"] == [keras_report["residual"][0], "first"]  # the test reads what it means to
+    assert "never been called" in keras_report["never_called"] and len(keras_report["io"]) == 7
     assert tf_report == keras_report

@@ -466,6 +466,17 @@ class Layer(tf.Module):
                     loss = tf.math.divide_no_nan(loss, tf.cast(tf.shape(output)[0], loss.dtype))
                 self.add_loss(loss)
 
+    # -- Keras's ``layer.input`` / ``layer.output``: the tensors of its first call on symbolic
+    #    inputs (Keras's first inbound node), as symbols with Keras's shape and dtype
+
+    @property
+    def input(self):
+        return _first_call_symbols(self, 0, "input")
+
+    @property
+    def output(self):
+        return _first_call_symbols(self, 1, "output")
+
     # -- calling
 
     def build(self, input_shape):
@@ -889,6 +900,16 @@ class _DeclaredInput:
         return []
 
     trainable_weights = non_trainable_weights = variables = weights
+
+    @property
+    def output(self):
+        """The Input's symbol (Keras's InputLayer ``output``)."""
+        return _CallSymbol(self.shape, str(self.dtype), self.name)
+
+    @property
+    def input(self):
+        """Keras's InputLayer has no input tensors: its node's are an empty list."""
+        return []
 
     def get_weights(self):
         return []
@@ -1348,11 +1369,34 @@ def _key(t):
 
 
 def _io_shapes(inputs, outputs):
-    """(input shapes, output shapes, output dtypes) of a call, flattened."""
+    """(input shapes, output shapes, output dtypes, input dtypes) of a call, flattened."""
     def shapes(value):
         return tuple(tuple(tf.TensorShape(t.shape).as_list()) for t in tf.nest.flatten(value) if hasattr(t, "shape"))
-    return (shapes(inputs), shapes(outputs),
-            tuple(t.dtype.name for t in tf.nest.flatten(outputs) if hasattr(t, "dtype")))
+    def dtypes(value):
+        return tuple(t.dtype.name for t in tf.nest.flatten(value) if hasattr(t, "dtype") and hasattr(t, "shape"))
+    return shapes(inputs), shapes(outputs), dtypes(outputs), dtypes(inputs)
+
+
+class _CallSymbol:
+    """A tensor of a layer's first symbolic call, as Keras's ``layer.output`` gives it: its
+    shape (a tuple, ``None`` for unknown dimensions) and dtype; no value."""
+
+    def __init__(self, shape, dtype, name):
+        self.shape, self.dtype, self.name = tuple(shape), dtype, name
+        self.ndim = len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def _first_call_symbols(layer, which, what):
+    record = layer.__dict__.get("_xlate_io")
+    if record is None:
+        raise AttributeError(f"The layer {layer.name} has never been called and thus has no defined {what}.")
+    shapes = record[which]
+    dtypes = record[2] if which == 1 else record[3] if len(record) > 3 else ("float32",) * len(shapes)
+    symbols = [_CallSymbol(shape, dtype, f"{layer.name}_{what}_{k}") for k, (shape, dtype) in enumerate(zip(shapes, dtypes))]
+    return symbols[0] if len(symbols) == 1 else symbols
 
 
 def _graph_edges(nodes, inputs, input_layers, layers):

@@ -60,7 +60,7 @@ def _label(layer, show_layer_names, show_layer_activations, show_dtype, show_sha
     cols = []
     if type(layer).__name__ == "InputLayer":
         shapes = ((), (tuple(layer.shape),), (str(layer.dtype),))
-    inputs, outputs, dtypes = shapes if shapes is not None else (None, None, None)
+    inputs, outputs, dtypes = shapes[:3] if shapes is not None else (None, None, None)
     if show_shapes:
         if class_name != "InputLayer":
             cols.append(f'<td bgcolor="white"><font point-size="14">Input shape: <b>{_shape_text(inputs)}</b></font></td>')
