@@ -21,6 +21,11 @@ from tfr_losses import (
 )
 
 
+_METRIC_AGGREGATION = {"sum": tf.VariableAggregation.SUM, "mean": tf.VariableAggregation.MEAN,
+                       "only_first_replica": tf.VariableAggregation.ONLY_FIRST_REPLICA,
+                       "none": tf.VariableAggregation.NONE}
+
+
 class Metric:
     """``keras.metrics.Metric``: variables, ``update_state``, ``result``, ``reset_state``."""
 
@@ -34,9 +39,13 @@ class Metric:
     def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
         init = initializers_get(initializer)
         dtype = tf.as_dtype(dtype or self.dtype)
+        # synchronised on read, as Keras's: under a tf.distribute strategy each replica adds to
+        # its own copy, and reading outside the replicas aggregates them (a sum by default)
         with tf.init_scope():
             variable = tf.Variable(init(tuple(shape), dtype=dtype), trainable=False, dtype=dtype,
-                                   name=f"{self.name}/{name}" if name else self.name)
+                                   name=f"{self.name}/{name}" if name else self.name,
+                                   synchronization=tf.VariableSynchronization.ON_READ,
+                                   aggregation=_METRIC_AGGREGATION[str(aggregation).lower()])
         self._metric_variables.append(variable)
         return variable
 

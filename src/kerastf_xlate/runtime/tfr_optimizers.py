@@ -36,23 +36,34 @@ class Optimizer(tf.Module):
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps:
-            raise NotImplementedError("use_ema, loss_scale_factor and gradient_accumulation_steps are not translated")
+        if gradient_accumulation_steps:
+            raise NotImplementedError("gradient_accumulation_steps is not translated")
         if sum(x is not None and x > 0 for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
         self._keras_name = name or _optimizer_snake(type(self).__name__)
         super().__init__(name=self._keras_name)
         self.weight_decay, self.clipnorm, self.clipvalue, self.global_clipnorm = weight_decay, clipnorm, clipvalue, global_clipnorm
-        self.use_ema = False
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
         with tf.init_scope():
-            self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+            # under a tf.distribute strategy, updated once per step whatever the replicas
+            self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration",
+                                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             if isinstance(learning_rate, LearningRateSchedule) or (callable(learning_rate) and not isinstance(learning_rate, (int, float))):
                 self._learning_rate = learning_rate
             else:
                 self._learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False,
-                                                  name="learning_rate")
+                                                  name="learning_rate",
+                                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.__dict__["_slots"] = {}  # kind -> {variable ref: slot variable} (not tracked: the keys are refs)
         self._exclude_ids, self._exclude_names = set(), []
+        self.__dict__["_built_variables"] = []  # what build() was given, in order (EMA's list)
         self.built = False
 
     # -- state
@@ -89,13 +100,15 @@ class Optimizer(tf.Module):
         out = [self._iterations]
         if isinstance(self._learning_rate, tf.Variable):
             out.append(self._learning_rate)
-        for kind in self._slot_names:
+        for kind in self._slot_names + (("average",) if self.use_ema else ()):
             out.extend(self._slots.get(kind, {}).values())
         return out
 
     def _slot(self, kind, variable, initial=0.0):
         slots = self._slots.setdefault(kind, {})
-        key = variable.ref()
+        # a mirrored variable's copy on one device (in a strategy's update) finds its container's slot
+        container = getattr(variable, "_distributed_container", None)
+        key = (container() if container is not None else variable).ref()
         if key not in slots:
             with tf.init_scope():  # made once, outside any traced step
                 slots[key] = tf.Variable(tf.fill(variable.shape, tf.cast(initial, variable.dtype)), trainable=False,
@@ -104,8 +117,11 @@ class Optimizer(tf.Module):
 
     def build(self, var_list):
         """Make the slot variables of ``var_list`` now (Keras builds on the first apply)."""
+        self.__dict__["_built_variables"] = list(var_list)
         for variable in var_list:
             self._build_slots(variable)
+            if self.use_ema:
+                self._slot("average", variable)
         self.built = True
 
     def _build_slots(self, variable):
@@ -143,22 +159,88 @@ class Optimizer(tf.Module):
             self.build(variables)
         for v in variables:
             self._build_slots(v)
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        # clipped on each replica, before the replicas' gradients are summed, as Keras does
         grads = self._clip_gradients(grads)
+        context = tf.distribute.get_replica_context()
+        if tf.distribute.has_strategy() and context is not None:
+            # a replica of a tf.distribute strategy (Keras's TensorFlow optimizer): the gradients
+            # summed over the replicas, then every copy of each variable updated with the sum
+            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            context.merge_call(self._updates, args=(grads, variables))
+        else:
+            self._updates(None, grads, variables)
+
+    def _updates(self, strategy, grads, variables):
+        """Weight decay, ``update_step`` for every variable, constraints, the moving averages,
+        the step count: on one device, or on every copy of a strategy's mirrored variables."""
+
+        def update(variable, fn, *args):
+            if strategy is None:
+                fn(variable, *args)
+            else:
+                strategy.extended.update(variable, fn, args=args, group=False)
+
         if self.weight_decay is not None:
             for variable in variables:
                 if self._use_weight_decay(variable):
-                    lr = tf.cast(self.learning_rate, variable.dtype)
-                    wd = tf.cast(self.weight_decay, variable.dtype)
-                    variable.assign_sub(variable * wd * lr)
+                    update(variable, self._decay)
         learning_rate = self.learning_rate
         self._before_updates(variables)
         for grad, variable in zip(grads, variables):
-            self.update_step(grad, variable, learning_rate)
+            update(variable, self._update_one, grad, learning_rate)
         for variable in variables:
             constraint = getattr(variable, "_xlate_constraint", None)
             if constraint is not None:
-                variable.assign(constraint(variable))
+                update(variable, lambda v, c=constraint: v.assign(c(v)))
+        if self.use_ema:
+            self._update_moving_averages(update)
         self._iterations.assign_add(1)
+
+    def _decay(self, variable):
+        lr = tf.cast(self.learning_rate, variable.dtype)
+        wd = tf.cast(self.weight_decay, variable.dtype)
+        variable.assign_sub(variable * wd * lr)
+
+    def _update_one(self, variable, gradient, learning_rate):
+        self.update_step(gradient, variable, learning_rate)
+
+    def _update_moving_averages(self, update):
+        """Keras's EMA: ``average = m * average + (1 - m) * variable`` over the variables the
+        optimizer was built with (``m`` is 0 on the first step), and every
+        ``ema_overwrite_frequency`` steps the variables set to their averages."""
+        built = self._built_variables
+        not_first_step = tf.not_equal(self._iterations, 0)
+        for variable in built:
+            average = self._slot("average", variable)
+
+            def step(v, a=average):
+                momentum = tf.cast(not_first_step, v.dtype) * self.ema_momentum
+                a.assign(momentum * a + (1 - momentum) * v)
+
+            update(variable, step)
+        if self.ema_overwrite_frequency:
+            overwrite = (self._iterations + 1) % self.ema_overwrite_frequency == 0
+
+            def assign_averages():
+                for variable in built:
+                    update(variable, lambda v: v.assign(self._slot("average", v)))
+                return tf.constant(True)
+
+            tf.cond(overwrite, assign_averages, lambda: tf.constant(False))
+
+    def scale_loss(self, loss):
+        """Keras's ``scale_loss``: the loss times ``loss_scale_factor`` (the gradients are divided
+        by it again in ``apply``)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, the variables set to their moving averages (Keras does it at the end
+        of ``fit``)."""
+        if self.use_ema:
+            for variable in var_list:
+                variable.assign(self._slot("average", variable))
 
     def _before_updates(self, variables):
         """What an optimizer does once per step before the per-variable updates."""

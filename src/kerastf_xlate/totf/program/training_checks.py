@@ -113,16 +113,31 @@ def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
             yield from _names_given(e)
 
 
+# the tf.distribute names the runtime training loop is shown equal to Keras's under
+# (tests/test_conformance_distributed.py): strategies mirroring the variables over the devices of
+# one host (MultiWorkerMirroredStrategy tested with one worker), and asking which strategy is on
+PROGRAM_STRATEGIES = {"MirroredStrategy", "OneDeviceStrategy", "MultiWorkerMirroredStrategy", "get_strategy",
+                      "has_strategy", "get_replica_context", "in_cross_replica_context", "ReduceOp"}
+
+
 def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
-    """A distribution strategy in the file: the translated loop runs on one device."""
+    """A distribution (``keras.distribution``) or a ``tf.distribute`` strategy the runtime's loop
+    is not shown equal under (TPU, parameter-server, central storage...)."""
     for ref in refs:
         if ref.name.startswith("keras.distribution"):
             yield ref.node, "XL307", f"model kept as Keras: `{ref.name}` (a distribution) in the file"
     for n in ast.walk(tree):
         if isinstance(n, ast.Attribute) and n.attr == "distribute" and isinstance(n.value, ast.Name) \
                 and n.value.id in ("tf", "tensorflow"):
-            yield n, "XL307", "model kept as Keras: a distribution strategy (`tf.distribute`) in the file: the translated " \
-                              "training loop runs on one device"
+            parent = next((p for p in ast.walk(tree) if isinstance(p, ast.Attribute) and p.value is n), None)
+            if parent is not None and parent.attr in PROGRAM_STRATEGIES:
+                continue
+            what = f"`{ast.unparse(parent)}`" if parent is not None else "`tf.distribute`"
+            yield n, "XL307", f"model kept as Keras: a distribution strategy ({what}) in the file: the translated " \
+                              "training loop runs under MirroredStrategy, OneDeviceStrategy and " \
+                              "MultiWorkerMirroredStrategy only"
+        elif isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("tensorflow.distribute"):
+            yield n, "XL307", "model kept as Keras: a distribution strategy imported from `tensorflow.distribute`"
 
 
 def weights_file_blockers(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
