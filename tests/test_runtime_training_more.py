@@ -78,3 +78,91 @@ def test_tensorboard_epoch_only_and_unsupported_arguments(tmp_path: Path) -> Non
     for bad in ({"write_images": True}, {"profile_batch": 2}, {"embeddings_freq": 1}):
         with pytest.raises(NotImplementedError):
             rt().TensorBoard(log_dir=str(tmp_path), **bad)
+
+
+# --- optimizers: Ftrl, Adafactor, EMA, loss_scale_factor, LossScaleOptimizer -------------------
+
+STEP_OPTIMIZERS = [
+    "opt.Ftrl(0.1)",
+    "opt.Ftrl(0.1, learning_rate_power=-0.3, l1_regularization_strength=0.01, l2_regularization_strength=0.02, "
+    "l2_shrinkage_regularization_strength=0.05, beta=0.5, initial_accumulator_value=0.3)",
+    "opt.Adafactor(0.05)",
+    "opt.Adafactor(0.5, relative_step=False, clip_threshold=0.5, beta_2_decay=-0.6)",
+    "opt.Adafactor(opt.schedules.ExponentialDecay(0.05, 2, 0.5))",
+    "opt.Adam(0.01, use_ema=True, ema_momentum=0.9)",
+    "opt.SGD(0.05, momentum=0.9, use_ema=True, ema_overwrite_frequency=2)",
+    "opt.Ftrl(0.1, use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=3)",
+]
+
+
+@pytest.mark.parametrize("optimizer", STEP_OPTIMIZERS)
+def test_optimizer_steps(optimizer: str) -> None:
+    """Six updates of a matrix, a rank-1 and an embedding-style variable (an IndexedSlices
+    gradient with a row seen twice), eagerly; then Keras's end-of-fit EMA overwrite."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(4)
+    start = [rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(4,)).astype("float32"),
+             rng.normal(size=(5, 2)).astype("float32")]
+    grads = [[rng.normal(size=s.shape).astype("float32") for s in start[:2]] + [rng.normal(size=(3, 2)).astype("float32")]
+             for _ in range(6)]
+    ends = []
+    for mod, schedules in ((keras.optimizers, keras.optimizers.schedules), (rt(), rt())):
+        opt = eval(optimizer, {"opt": types_ns(mod, schedules)})
+        variables = [keras.Variable(v) if mod is keras.optimizers else tf.Variable(v) for v in start]
+        for dense, vector, rows in grads:
+            sparse = tf.IndexedSlices(tf.constant(rows), tf.constant([0, 3, 0]), tf.constant([5, 2]))
+            opt.apply_gradients(zip([tf.constant(dense), tf.constant(vector), sparse], variables))
+        ends.append([np.asarray(v) for v in variables])
+        opt.finalize_variable_values(variables)
+        ends.append([np.asarray(v) for v in variables])
+    close(ends[:2], ends[2:], optimizer)
+
+
+def types_ns(mod: Any, schedules: Any) -> Any:
+    """``opt.X`` for the optimizers and ``opt.schedules.X`` for the schedules of ``mod``."""
+    import types
+
+    ns = types.SimpleNamespace(**{k: getattr(mod, k) for k in dir(mod) if not k.startswith("_")})
+    ns.schedules = schedules
+    return ns
+
+
+@pytest.mark.parametrize("optimizer", [
+    "opt.Ftrl(0.2, l1_regularization_strength=0.001)",
+    "opt.Adafactor(0.05)",
+    "opt.Adam(0.01, use_ema=True, ema_momentum=0.8, ema_overwrite_frequency=4)",
+    "opt.SGD(0.05, loss_scale_factor=128.0)",
+    "opt.LossScaleOptimizer(opt.Adam(0.01), initial_scale=2.0 ** 10, dynamic_growth_steps=2)",
+])
+def test_optimizer_trajectory(optimizer: str) -> None:
+    """fit/evaluate/predict both ways: EMA's averages written over the weights at the end of fit,
+    the loss scaled in train_step and the gradients unscaled in apply."""
+    train_both(optimizer, validation_split=0.25)
+
+
+def test_loss_scale_optimizer_skips_non_finite_steps() -> None:
+    """Steps with an infinite or NaN gradient are skipped and halve the scale; every
+    ``dynamic_growth_steps`` finite steps double it; the gradients are divided by the scale."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    start = rng.normal(size=(3, 2)).astype("float32")
+    steps = [rng.normal(size=(3, 2)).astype("float32") * 1000 for _ in range(7)]
+    steps[1][0, 0], steps[4][2, 1] = np.inf, np.nan
+    ends = []
+    for mod in (keras.optimizers, rt()):
+        opt = mod.LossScaleOptimizer(mod.SGD(0.1, momentum=0.5), initial_scale=1024.0, dynamic_growth_steps=2)
+        variable = keras.Variable(start) if mod is keras.optimizers else tf.Variable(start)
+        trace = []
+        for grad in steps:
+            opt.apply_gradients([(tf.constant(grad), variable)])
+            trace.append([np.asarray(variable), float(np.asarray(opt.dynamic_scale)), int(np.asarray(opt.iterations))])
+        ends.append(trace)
+        assert float(np.asarray(opt.scale_loss(tf.constant(2.0)))) == 2.0 * trace[-1][1]
+    close(ends[0], ends[1], "LossScaleOptimizer")
+    assert [s for _, s, _ in ends[1]] == [1024.0, 512.0, 512.0, 1024.0, 512.0, 512.0, 1024.0]

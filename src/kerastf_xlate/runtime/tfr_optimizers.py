@@ -104,14 +104,15 @@ class Optimizer(tf.Module):
             out.extend(self._slots.get(kind, {}).values())
         return out
 
-    def _slot(self, kind, variable, initial=0.0):
+    def _slot(self, kind, variable, initial=0.0, shape=None):
         slots = self._slots.setdefault(kind, {})
         # a mirrored variable's copy on one device (in a strategy's update) finds its container's slot
         container = getattr(variable, "_distributed_container", None)
         key = (container() if container is not None else variable).ref()
         if key not in slots:
+            shape = variable.shape if shape is None else shape
             with tf.init_scope():  # made once, outside any traced step
-                slots[key] = tf.Variable(tf.fill(variable.shape, tf.cast(initial, variable.dtype)), trainable=False,
+                slots[key] = tf.Variable(tf.fill(shape, tf.cast(initial, variable.dtype)), trainable=False,
                                          name=f"{kind}")
         return slots[key]
 
@@ -500,8 +501,201 @@ class Lion(Optimizer):
         m.assign(m * beta_2 + grad * (1.0 - beta_2))
 
 
+class Ftrl(Optimizer):
+    """``keras.optimizers.Ftrl``: follow-the-regularized-leader with L1, L2 and shrinkage."""
+
+    _slot_names = ("accumulator", "linear")
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, name="ftrl", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        for arg, value in (("initial_accumulator_value", initial_accumulator_value),
+                           ("l1_regularization_strength", l1_regularization_strength),
+                           ("l2_regularization_strength", l2_regularization_strength),
+                           ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
+            if value < 0.0:
+                raise ValueError(f"`{arg}` needs to be positive or zero. Received: {arg}={value}.")
+        if learning_rate_power > 0.0:
+            raise ValueError(f"`learning_rate_power` needs to be negative or zero. Received: "
+                             f"learning_rate_power={learning_rate_power}.")
+        self.learning_rate_power, self.initial_accumulator_value = learning_rate_power, initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def _slot_initial(self, kind):
+        return self.initial_accumulator_value if kind == "accumulator" else 0.0
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        accum = self._slot("accumulator", variable, self.initial_accumulator_value)
+        linear = self._slot("linear", variable)
+        lr_power = self.learning_rate_power
+        l2_reg = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        grad_to_use = _dense(gradient) + 2 * self.l2_shrinkage_regularization_strength * variable
+        new_accum = accum + _grad_square(gradient)
+        linear.assign_add(grad_to_use - (tf.pow(new_accum, -lr_power) - tf.pow(accum, -lr_power)) / lr * variable)
+        quadratic = tf.pow(new_accum, -lr_power) / lr + 2 * l2_reg
+        l1 = self.l1_regularization_strength
+        linear_clipped = tf.clip_by_value(linear, -l1, l1)
+        variable.assign((linear_clipped - linear) / quadratic)
+        accum.assign(new_accum)
+
+
+class Adafactor(Optimizer):
+    """``keras.optimizers.Adafactor``: second moments factored over the last two axes (rows
+    ``r``, columns ``c``) for variables of rank 2 or more, relative step sizes, update clipping."""
+
+    _slot_names = ("r", "c", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
+                 relative_step=True, name="adafactor", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_2_decay, self.epsilon_1, self.epsilon_2 = beta_2_decay, epsilon_1, epsilon_2
+        self.clip_threshold, self.relative_step = clip_threshold, relative_step
+
+    def _build_slots(self, variable):
+        shape = tuple(variable.shape)
+        factored = len(shape) >= 2
+        self._slot("r", variable, shape=shape[:-1] if factored else ())
+        self._slot("c", variable, shape=shape[:-2] + shape[-1:] if factored else ())
+        self._slot("velocity", variable)
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = tf.cast(learning_rate, dtype)
+        grad = _dense(tf.cast(gradient, dtype)) if not isinstance(gradient, tf.IndexedSlices) else _dense(gradient)
+        local_step = tf.cast(self._iterations + 1, dtype)
+        if isinstance(self._learning_rate, tf.Variable) and self.relative_step:
+            lr = tf.minimum(lr, 1 / tf.sqrt(local_step))
+        r, c, v = self._slot("r", variable), self._slot("c", variable), self._slot("velocity", variable)
+        rho_t = tf.minimum(lr, 1 / tf.sqrt(local_step))
+        alpha_t = tf.maximum(tf.cast(self.epsilon_2, dtype), _rms(variable)) * rho_t
+        regulated_grad_square = _grad_square(gradient) + self.epsilon_1
+        beta_2_t = 1 - tf.pow(local_step, self.beta_2_decay)
+        if len(variable.shape) >= 2:
+            r.assign(beta_2_t * r + (1 - beta_2_t) * tf.reduce_mean(regulated_grad_square, axis=-1))
+            c.assign(beta_2_t * c + (1 - beta_2_t) * tf.reduce_mean(regulated_grad_square, axis=-2))
+            v.assign(tf.expand_dims(r / tf.reduce_mean(r, axis=-1, keepdims=True), axis=-1) * tf.expand_dims(c, -2))
+        else:
+            v.assign(beta_2_t * v + (1 - beta_2_t) * regulated_grad_square)
+        if isinstance(gradient, tf.IndexedSlices):
+            # Keras divides slice by slice and takes the root mean square over the slices (a row
+            # seen twice counts twice) divided by the variable's size
+            values = gradient.values / tf.gather(tf.sqrt(v), gradient.indices)
+            rms = tf.sqrt(tf.reduce_sum(tf.square(values)) / tf.cast(tf.size(variable), dtype))
+            u_t = _dense(tf.IndexedSlices(values, gradient.indices, gradient.dense_shape))
+        else:
+            u_t = grad / tf.sqrt(v)
+            rms = _rms(u_t)
+        u_t_hat = u_t / tf.maximum(tf.cast(1.0, dtype), rms / self.clip_threshold)
+        variable.assign_sub(alpha_t * u_t_hat)
+
+
+def _rms(x):
+    return tf.sqrt(tf.reduce_mean(tf.square(x)))
+
+
+class LossScaleOptimizer(Optimizer):
+    """``keras.optimizers.LossScaleOptimizer``: dynamic loss scaling around an inner optimizer.
+    ``scale_loss`` multiplies the loss by the scale; ``apply`` divides the gradients by it and
+    applies them when they are all finite (the scale doubles after ``dynamic_growth_steps``
+    such steps), else skips the step and halves the scale. On one device (a strategy with
+    several replicas raises)."""
+
+    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000, name=None, **kwargs):
+        if not kwargs.pop("dynamic", True):
+            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
+                             "`loss_scale_factor` directly on the `inner_optimizer`.")
+        defaults = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+                    "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                    "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        for arg, default in defaults.items():
+            if arg in kwargs and kwargs.pop(arg) != default:
+                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set `{arg}` on the "
+                                 "`inner_optimizer`.")
+        if kwargs:
+            raise ValueError(f"LossScaleOptimizer does not support arguments: `{'`, `'.join(kwargs)}`.")
+        super().__init__(learning_rate=0.0, name=name or "loss_scale_optimizer")
+        self.inner_optimizer = inner_optimizer
+        self.initial_scale, self.dynamic_growth_steps = initial_scale, dynamic_growth_steps
+        self.inner_optimizer.loss_scale_factor = None
+
+    def build(self, var_list):
+        with tf.init_scope():
+            self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_counter")
+            self.dynamic_scale = tf.Variable(float(self.initial_scale), dtype=tf.float32, trainable=False,
+                                             name="dynamic_scale")
+        self.inner_optimizer.build(var_list)
+        self.built = True
+
+    @property
+    def variables(self):
+        own = [self.step_counter, self.dynamic_scale] if self.built else []
+        return own + self.inner_optimizer.variables
+
+    @property
+    def learning_rate(self):
+        return self.inner_optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.inner_optimizer.learning_rate = value
+
+    @property
+    def iterations(self):
+        return self.inner_optimizer.iterations
+
+    def scale_loss(self, loss):
+        return loss * (self.dynamic_scale if self.built else self.initial_scale)
+
+    def finalize_variable_values(self, var_list):
+        self.inner_optimizer.finalize_variable_values(var_list)
+
+    def apply_gradients(self, grads_and_vars):
+        grads, variables = zip(*list(grads_and_vars))
+        self.apply(list(grads), list(variables))
+        return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        if tf.distribute.has_strategy() and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            raise NotImplementedError("LossScaleOptimizer under a strategy with several replicas is not translated")
+        if not self.built:
+            self.build(trainable_variables)
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(g))) for g in grads
+                                if g is not None])
+
+        def finite_step():
+            scale = self.dynamic_scale
+            self.inner_optimizer.apply([g if g is None else g / scale for g in grads], trainable_variables)
+
+            def upscale():
+                self.step_counter.assign(0)
+                self.dynamic_scale.assign(self.dynamic_scale * 2.0)
+                return tf.constant(True)
+
+            def increment():
+                self.step_counter.assign_add(1)
+                return tf.constant(True)
+
+            return tf.cond(tf.equal(self.step_counter, self.dynamic_growth_steps - 1), upscale, increment)
+
+        def skip_step():
+            self.step_counter.assign(0)
+            self.dynamic_scale.assign(self.dynamic_scale * 0.5)
+            return tf.constant(False)
+
+        tf.cond(finite, finite_step, skip_step)
+
+    def get_config(self):
+        return {"name": self.name, "inner_optimizer": self.inner_optimizer.get_config(),
+                "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
+
+
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-               "adamax": Adamax, "nadam": Nadam, "lion": Lion}
+               "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl, "adafactor": Adafactor}
 
 
 def optimizers_get(identifier):

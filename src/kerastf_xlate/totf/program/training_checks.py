@@ -15,7 +15,7 @@ from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.totf.program.names import Ref
 
 # optimizer names compile() and keras.optimizers.get() accept that the runtime has
-OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion"}
+OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl", "adafactor"}
 LOSS_NAMES = {"mean_squared_error", "mse", "mean_absolute_error", "mae", "mean_absolute_percentage_error", "mape",
               "mean_squared_logarithmic_error", "msle", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge",
               "categorical_hinge", "kl_divergence", "kld", "poisson", "cosine_similarity", "binary_crossentropy",
@@ -28,8 +28,7 @@ METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce", "binary_accuracy", "cat
                 "RootMeanSquaredError"}
 
 # keyword arguments the runtime class does not reproduce: (argument, allowed literal values)
-_OPTIMIZER_ARGS = {"use_ema": (False, None), "loss_scale_factor": (None,), "gradient_accumulation_steps": (None, 0, 1),
-                   "ema_overwrite_frequency": (None,)}
+_OPTIMIZER_ARGS = {"gradient_accumulation_steps": (None, 0, 1)}
 _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.AUC": {"curve": ("ROC",), "summation_method": ("interpolation",), "thresholds": (None,),
                           "multi_label": (False,), "label_weights": (None,), "num_labels": (None,)},
@@ -138,6 +137,12 @@ def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[a
                               "MultiWorkerMirroredStrategy only"
         elif isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("tensorflow.distribute"):
             yield n, "XL307", "model kept as Keras: a distribution strategy imported from `tensorflow.distribute`"
+    if any(isinstance(n, ast.Attribute) and n.attr in ("MirroredStrategy", "MultiWorkerMirroredStrategy")
+           for n in ast.walk(tree)):
+        for ref in refs:
+            if ref.name == "keras.optimizers.LossScaleOptimizer":
+                yield ref.node, "XL307", "model kept as Keras: `LossScaleOptimizer` under a distribution strategy " \
+                                         "(the translated one runs on one device)"
 
 
 def weights_file_blockers(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
