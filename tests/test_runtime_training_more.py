@@ -166,3 +166,74 @@ def test_loss_scale_optimizer_skips_non_finite_steps() -> None:
         assert float(np.asarray(opt.scale_loss(tf.constant(2.0)))) == 2.0 * trace[-1][1]
     close(ends[0], ends[1], "LossScaleOptimizer")
     assert [s for _, s, _ in ends[1]] == [1024.0, 512.0, 512.0, 1024.0, 512.0, 512.0, 1024.0]
+
+
+# --- metrics: confusion counts, IoU, class names as strings ------------------------------------
+
+METRICS = [
+    ("metric.TruePositives()", "binary"),
+    ("metric.FalsePositives(thresholds=0.3)", "binary"),
+    ("metric.TrueNegatives(thresholds=[0.2, 0.7])", "binary"),
+    ("metric.FalseNegatives(thresholds=[0.0, 0.25, 0.5, 0.75, 1.0])", "binary"),  # evenly spaced: Keras's buckets
+    ("metric.TruePositives(thresholds=[0.0, 0.5, 1.0])", "edges"),
+    ("metric.IoU(num_classes=3, target_class_ids=[0, 2])", "classes"),
+    ("metric.MeanIoU(num_classes=3)", "classes"),
+    ("metric.MeanIoU(num_classes=3, ignore_class=1, sparse_y_pred=False)", "scores"),
+    ("metric.BinaryIoU(target_class_ids=[1], threshold=0.4)", "binary"),
+    ("metric.OneHotIoU(num_classes=3, target_class_ids=[1])", "onehot"),
+    ("metric.OneHotMeanIoU(num_classes=3)", "onehot"),
+]
+
+
+@pytest.mark.parametrize("expr, kind", METRICS, ids=[m[0] for m in METRICS])
+def test_metric_states(expr: str, kind: str) -> None:
+    """Two weighted batches and one unweighted, the result after each, then reset; the name."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    k = eval(expr, {"metric": keras.metrics})
+    t = eval(expr, {"metric": rt()})
+    assert k.name == t.name or k.name.startswith(t.name + "_")  # Keras numbers unnamed metrics per process
+    for i in range(3):
+        labels = rng.integers(0, 3, size=(8, 4))
+        scores = rng.dirichlet(np.ones(3), size=(8, 4)).astype("float32")
+        args = {"binary": (rng.integers(0, 2, size=(8, 1)), rng.uniform(size=(8, 1)).astype("float32")),
+                "edges": (rng.integers(0, 2, size=(8, 1)), rng.choice([0.0, 0.5, 1.0, 0.2], size=(8, 1)).astype("float32")),
+                "classes": (labels, rng.integers(0, 3, size=(8, 4))),
+                "scores": (labels, scores),
+                "onehot": (np.eye(3)[labels].astype("float32"), scores)}[kind]
+        weight = None if i == 2 else rng.integers(0, 3, size=(8, 1 if kind in ("binary", "edges") else 4))
+        if weight is not None and kind in ("binary", "edges"):
+            weight = weight.astype("float32") * 0.7
+        k.update_state(*args, sample_weight=weight)
+        t.update_state(*args, sample_weight=weight)
+        close(np.asarray(k.result()), np.asarray(t.result()), f"{expr} batch {i}")
+    k.reset_state()
+    t.reset_state()
+    close(np.asarray(k.result()), np.asarray(t.result()), "after reset")
+
+
+def test_metric_names_as_strings_in_fit() -> None:
+    """``metrics=["Accuracy", "TruePositives", "false_negatives", ...]``: the class Keras's
+    ``metrics.get`` finds by its name (``"Accuracy"`` is ``"accuracy"``, picked from the shapes),
+    named by the string."""
+    train_both("opt.Adam(0.01)", loss="binary_crossentropy",
+               metrics=("Accuracy", "TruePositives", "false_negatives", "FalsePositives", "BinaryAccuracy",
+                        "RootMeanSquaredError"),
+               out=1, activation="sigmoid", validation_split=0.25)
+
+
+def test_iou_and_confusion_metric_objects_in_fit() -> None:
+    import keras
+
+    x, y = data()
+    k, t = twins()
+    for model, mod in ((k, keras.metrics), (t, rt())):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=[mod.MeanIoU(num_classes=3, sparse_y_pred=False, name="miou"),
+                               mod.IoU(3, [1], sparse_y_pred=False, name="iou_1")])
+    hk = k.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+    ht = t.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+    close(hk.history, ht.history, "history")
+    close(k.evaluate(x, y, verbose=0), t.evaluate(x, y, verbose=0), "evaluate")

@@ -26,6 +26,14 @@ METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce", "binary_accuracy", "cat
                 "mean_squared_error", "mae", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
                 "sparse_categorical_crossentropy", "AUC", "auc", "Precision", "precision", "Recall", "recall",
                 "RootMeanSquaredError"}
+# metric classes named by a string (``metrics=["TruePositives"]``), as written and in snake case
+_METRIC_CLASS_NAMES = ("Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+                       "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "RootMeanSquaredError",
+                       "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "MeanSquaredError",
+                       "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
+                       "SparseCategoricalCrossentropy")
+METRIC_NAMES |= set(_METRIC_CLASS_NAMES) | {"".join("_" + c.lower() if c.isupper() and i and not n[i - 1].isupper()
+                                                    else c.lower() for i, c in enumerate(n)) for n in _METRIC_CLASS_NAMES}
 
 # keyword arguments the runtime class does not reproduce: (argument, allowed literal values)
 _OPTIMIZER_ARGS = {"gradient_accumulation_steps": (None, 0, 1)}
@@ -89,7 +97,7 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
         for p, a in zip(["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"], n.args):
             kw.setdefault(p, a)
         checks = (("optimizer", lambda s: s.lower() in OPTIMIZER_NAMES), ("loss", lambda s: s in LOSS_NAMES),
-                  ("metrics", lambda s: s in METRIC_NAMES), ("weighted_metrics", lambda s: s in METRIC_NAMES))
+                  ("metrics", _known_metric), ("weighted_metrics", _known_metric))
         for arg, known in checks:
             value = kw.get(arg)
             if value is None:
@@ -97,6 +105,12 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
             for s in _names_given(value):
                 if not known(s.value):
                     yield s, "XL304", f"model kept as Keras: `{arg}={s.value!r}` has no TensorFlow translation"
+
+
+def _known_metric(name: str) -> bool:
+    """A metric name ``compile`` takes that the runtime has (``"Accuracy"`` is Keras's "accuracy":
+    compile picks its kind from the shapes, whatever the case)."""
+    return name in METRIC_NAMES or name.lower() in ("accuracy", "acc")
 
 
 def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
