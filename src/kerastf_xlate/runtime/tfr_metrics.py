@@ -20,7 +20,6 @@ from tfr_losses import (
     _loss_sparse_categorical_crossentropy,
 )
 
-
 _METRIC_AGGREGATION = {"sum": tf.VariableAggregation.SUM, "mean": tf.VariableAggregation.MEAN,
                        "only_first_replica": tf.VariableAggregation.ONLY_FIRST_REPLICA,
                        "none": tf.VariableAggregation.NONE}
