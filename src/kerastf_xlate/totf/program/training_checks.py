@@ -107,10 +107,10 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
                     yield s, "XL304", f"model kept as Keras: `{arg}={s.value!r}` has no TensorFlow translation"
 
 
-def _known_metric(name: str) -> bool:
+def _known_metric(name: object) -> bool:
     """A metric name ``compile`` takes that the runtime has (``"Accuracy"`` is Keras's "accuracy":
     compile picks its kind from the shapes, whatever the case)."""
-    return name in METRIC_NAMES or name.lower() in ("accuracy", "acc")
+    return isinstance(name, str) and (name in METRIC_NAMES or name.lower() in ("accuracy", "acc"))
 
 
 def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
