@@ -403,7 +403,7 @@ def _reduce_per_replica(values, strategy, reduction):
     value, the mean over the replicas for ``fit``/``evaluate`` (metric results), the
     concatenation in replica order for ``predict``."""
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and \
-        strategy.extended._in_multi_worker_mode()
+        getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)()
 
     def reduce(v):
         if multi_worker:
