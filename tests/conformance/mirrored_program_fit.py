@@ -11,6 +11,7 @@ predictions and the final weights are printed as one JSON line.
 
 import json
 import os
+import socket
 
 import keras
 import numpy as np
@@ -25,7 +26,11 @@ if MODE == "mirrored":
 elif MODE == "one_device":
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
 elif MODE == "multi_worker":
-    os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": ["localhost:12345"]}, "task": {"type": "worker", "index": 0}})
+    with socket.socket() as free:  # a port of its own: runs in parallel must not share one
+        free.bind(("localhost", 0))
+        port = free.getsockname()[1]
+    os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": [f"localhost:{port}"]},
+                                          "task": {"type": "worker", "index": 0}})
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
 else:
     strategy = tf.distribute.get_strategy()
