@@ -171,13 +171,14 @@ _ALL = [
         "XL307",
         "distribution-strategy",
         "Training under a distribution strategy the translated loop does not reproduce (TPU, "
-        "multi-worker, parameter-server, `keras.distribution`; gradient clipping under a "
-        "strategy; any strategy in the program form), which keeps the model as Keras.",
+        "parameter-server, central storage, `keras.distribution`; `LossScaleOptimizer` under a "
+        "strategy), which keeps the model as Keras.",
         "Keras splits batches across replicas, scales the loss and all-reduces gradients under a "
-        "strategy. The flat form's loop does the same under `MirroredStrategy`, "
-        "`OneDeviceStrategy` and the default strategy, shown equal to Keras on two devices; "
-        "other strategies, per-replica clipping and the program form's loop are not, so the "
-        "model and its training code stay Keras.",
+        "strategy. The translated loops do the same under `MirroredStrategy`, `OneDeviceStrategy` "
+        "and the default strategy (the program form's also under `MultiWorkerMirroredStrategy`, "
+        "tested with one worker, and with each replica's gradients clipped as Keras clips them), "
+        "shown equal to Keras on two devices; other strategies are not, so the model and its "
+        "training code stay Keras.",
         "strategy = tf.distribute.TPUStrategy(resolver)\nwith strategy.scope():\n    model.compile(optimizer='adam', loss='mse')",
         "Use `tf.distribute.MirroredStrategy` where it will do, keep this model in Keras, or write "
         "a distributed loop with `strategy.run` by hand.",

@@ -12,6 +12,7 @@ import collections
 import csv
 import math
 import os
+import time
 
 import tensorflow as tf
 
@@ -339,6 +340,151 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(tf.convert_to_tensor(self.model.optimizer.learning_rate).numpy())
+
+
+class TensorBoard(Callback):
+    """``keras.callbacks.TensorBoard`` written with ``tf.summary``: the same event files in
+    ``log_dir/train`` and ``log_dir/validation`` with the same tags and steps as Keras's.
+
+    Written: ``epoch_<metric>`` (and ``epoch_learning_rate``) per epoch, ``evaluation_<metric>_vs_iterations``
+    after each evaluation, ``batch_<metric>`` every ``update_freq`` batches (an ``int`` or
+    ``"batch"``), ``epoch_steps_per_second``/``batch_steps_per_second`` with
+    ``write_steps_per_second``, and with ``histogram_freq`` a histogram of every weight of every
+    layer, tagged ``<model>/<layer>/<weight>/histogram``. Not written: the graph and the Keras
+    model's configuration (``write_graph``), weight images (``write_images``), the profiler
+    trace (``profile_batch``) and the embeddings projector (``embeddings_freq``); the last three
+    raise, the first is skipped.
+    """
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None):
+        super().__init__()
+        if write_images or profile_batch or embeddings_freq:
+            raise NotImplementedError("TensorBoard: write_images, profile_batch and embeddings_freq are not translated")
+        self.log_dir = str(log_dir)
+        self.histogram_freq, self.write_graph, self.write_images = histogram_freq, write_graph, write_images
+        self.write_steps_per_second = write_steps_per_second
+        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self.embeddings_freq, self.embeddings_metadata = embeddings_freq, embeddings_metadata
+        self._global_train_batch = 0
+        self._global_test_batch = 0
+        self._previous_epoch_iterations = 0.0
+        self._epoch_start_time = 0.0
+        self._batch_start_time = 0.0
+        self._writers = {}
+        self._prev_summary_state = []
+
+    def set_model(self, model):
+        self._model = model
+        self._train_dir = os.path.join(self.log_dir, "train")
+        self._val_dir = os.path.join(self.log_dir, "validation")
+        self._writers = {}
+
+    def _writer(self, kind):
+        if kind not in self._writers:
+            self._writers[kind] = tf.summary.create_file_writer(self._train_dir if kind == "train" else self._val_dir)
+        return self._writers[kind]
+
+    def _push_writer(self, writer, step):
+        """The default writer for batch-level summaries, recording every ``update_freq`` steps."""
+        if self.update_freq == "epoch":
+            return
+        contexts = (writer.as_default(step), tf.summary.record_if(lambda: step % self.update_freq == 0))
+        self._prev_summary_state.append(contexts)
+        for context in contexts:
+            context.__enter__()
+
+    def _pop_writer(self):
+        if self.update_freq == "epoch":
+            return
+        contexts = self._prev_summary_state.pop()
+        contexts[1].__exit__(None, None, None)
+        contexts[0].__exit__(None, None, None)
+
+    def on_train_begin(self, logs=None):
+        self._global_train_batch = 0
+        self._previous_epoch_iterations = 0.0
+        self._push_writer(self._writer("train"), self._global_train_batch)
+
+    def on_train_end(self, logs=None):
+        self._pop_writer()
+        for writer in self._writers.values():
+            writer.close()
+
+    def on_test_begin(self, logs=None):
+        self._push_writer(self._writer("val"), self._global_test_batch)
+
+    def on_test_end(self, logs=None):
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and hasattr(optimizer, "iterations"):
+            with self._writer("val").as_default():
+                for name, value in (logs or {}).items():
+                    tf.summary.scalar(f"evaluation_{name}_vs_iterations", value, step=optimizer.iterations)
+        self._pop_writer()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._global_train_batch += 1
+        if self.update_freq != "epoch":
+            self._pop_writer()
+            self._push_writer(self._writer("train"), self._global_train_batch)
+        if self.write_steps_per_second:
+            self._batch_start_time = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.write_steps_per_second:
+            tf.summary.scalar("batch_steps_per_second", 1.0 / (time.time() - self._batch_start_time),
+                              step=self._global_train_batch)
+        if isinstance(logs, dict):  # written only where a default writer records (update_freq)
+            for name, value in logs.items():
+                tf.summary.scalar(f"batch_{name}", value, step=self._global_train_batch)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._global_test_batch += 1
+        if self.update_freq != "epoch":
+            self._pop_writer()
+            self._push_writer(self._writer("val"), self._global_test_batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.write_steps_per_second:
+            self._previous_epoch_iterations = float(self.model.optimizer.iterations.numpy())
+            self._epoch_start_time = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._log_epoch_metrics(epoch, logs)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+
+    def _log_epoch_metrics(self, epoch, logs):
+        if not logs:
+            return
+        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        val_logs = {k: v for k, v in logs.items() if k.startswith("val_")}
+        optimizer = getattr(self.model, "optimizer", None)
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        if optimizer is not None and hasattr(optimizer, "learning_rate"):
+            train_logs["learning_rate"] = float(tf.convert_to_tensor(optimizer.learning_rate).numpy())
+        if self.write_steps_per_second:
+            iterations = float(self.model.optimizer.iterations.numpy())
+            train_logs["steps_per_second"] = (iterations - self._previous_epoch_iterations) / (
+                time.time() - self._epoch_start_time)
+        if train_logs:
+            with self._writer("train").as_default():
+                for name, value in train_logs.items():
+                    tf.summary.scalar(f"epoch_{name}", value, step=epoch)
+        if val_logs:
+            with self._writer("val").as_default():
+                for name, value in val_logs.items():
+                    tf.summary.scalar(f"epoch_{name[4:]}", value, step=epoch)
+
+    def _log_weights(self, epoch):
+        writer = self._writer("train")
+        with writer.as_default():
+            for layer in self.model.layers:
+                for weight in layer.weights:
+                    path = f"{self.model.name}/{weight.name.split(':')[0]}".replace(":", "_")
+                    tf.summary.histogram(f"{path}/histogram", weight, step=epoch)
+            writer.flush()
 
 
 class TerminateOnNaN(Callback):

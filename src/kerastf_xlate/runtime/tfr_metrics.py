@@ -20,6 +20,10 @@ from tfr_losses import (
     _loss_sparse_categorical_crossentropy,
 )
 
+_METRIC_AGGREGATION = {"sum": tf.VariableAggregation.SUM, "mean": tf.VariableAggregation.MEAN,
+                       "only_first_replica": tf.VariableAggregation.ONLY_FIRST_REPLICA,
+                       "none": tf.VariableAggregation.NONE}
+
 
 class Metric:
     """``keras.metrics.Metric``: variables, ``update_state``, ``result``, ``reset_state``."""
@@ -34,9 +38,13 @@ class Metric:
     def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
         init = initializers_get(initializer)
         dtype = tf.as_dtype(dtype or self.dtype)
+        # synchronised on read, as Keras's: under a tf.distribute strategy each replica adds to
+        # its own copy, and reading outside the replicas aggregates them (a sum by default)
         with tf.init_scope():
             variable = tf.Variable(init(tuple(shape), dtype=dtype), trainable=False, dtype=dtype,
-                                   name=f"{self.name}/{name}" if name else self.name)
+                                   name=f"{self.name}/{name}" if name else self.name,
+                                   synchronization=tf.VariableSynchronization.ON_READ,
+                                   aggregation=_METRIC_AGGREGATION[str(aggregation).lower()])
         self._metric_variables.append(variable)
         return variable
 
@@ -397,6 +405,197 @@ class AUC(Metric):
         return tf.reduce_sum((fp_rate[: n - 1] - fp_rate[1:]) * heights)
 
 
+class _ConfusionMatrixConditionCount(Metric):
+    """Keras's count of one confusion-matrix condition (true/false positives/negatives) at one
+    threshold or a list of thresholds (``y_pred > threshold`` is a positive prediction;
+    evenly spaced thresholds from 0 to 1 counted by Keras's bucketed method)."""
+
+    _condition = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = [0.5] if thresholds is None else (
+            list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds])
+        n = len(self.thresholds)
+        self._evenly = n >= 3 and all(abs(t - i / (n - 1)) <= 1e-7 + 1e-5 * abs(i / (n - 1))
+                                      for i, t in enumerate(self.thresholds))
+        self.accumulator = self.add_variable(shape=(n,), name="accumulator")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = _threshold_counts(y_true, y_pred, self.thresholds, self._evenly, sample_weight)
+        self.accumulator.assign_add(counts[self._condition])
+
+    def result(self):
+        return self.accumulator[0] if len(self.thresholds) == 1 else tf.identity(self.accumulator)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+def _threshold_counts(y_true, y_pred, thresholds, evenly, sample_weight):
+    """Keras's ``update_confusion_matrix_variables``: the weighted true/false positives and
+    negatives at each threshold, every element of ``y_pred`` a prediction."""
+    y_pred = tf.cast(y_pred, tf.float32)
+    y_pred, y_true = _loss_same_rank(y_pred, tf.cast(y_true, tf.float32))
+    weight = tf.ones_like(y_pred) if sample_weight is None else tf.broadcast_to(
+        _loss_same_rank(y_pred, tf.cast(sample_weight, tf.float32))[1], tf.shape(y_pred))
+    y_true = tf.reshape(tf.cast(tf.cast(y_true, tf.bool), tf.float32), [-1])
+    weight = tf.reshape(weight, [-1])
+    positives, negatives = y_true * weight, (1.0 - y_true) * weight
+    n = len(thresholds)
+    if evenly:
+        y_pred = tf.reshape(tf.clip_by_value(y_pred, 0.0, 1.0), [-1])
+        # bucket i holds the predictions in (t[i], t[i+1]] (a prediction of 0 is in none)
+        buckets = tf.cast(tf.math.ceil(y_pred * (n - 1)) - 1, tf.int32)
+
+        def above(values):
+            return tf.reverse(tf.cumsum(tf.reverse(tf.math.unsorted_segment_sum(values, buckets, n), [0])), [0])
+
+        tp, fp = above(positives), above(negatives)
+    else:
+        predicted = tf.cast(tf.reshape(y_pred, [1, -1]) > tf.reshape(tf.constant(thresholds, tf.float32), [-1, 1]),
+                            tf.float32)
+        tp = tf.reduce_sum(predicted * positives, axis=1)
+        fp = tf.reduce_sum(predicted * negatives, axis=1)
+    fn = tf.reduce_sum(positives) - tp
+    tn = tf.reduce_sum(negatives) - fp
+    return {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+
+
+class TruePositives(_ConfusionMatrixConditionCount):
+    """``keras.metrics.TruePositives``."""
+
+    _condition = "tp"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, name or "true_positives", dtype)
+
+
+class FalsePositives(_ConfusionMatrixConditionCount):
+    """``keras.metrics.FalsePositives``."""
+
+    _condition = "fp"
+    _direction = "down"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, name or "false_positives", dtype)
+
+
+class TrueNegatives(_ConfusionMatrixConditionCount):
+    """``keras.metrics.TrueNegatives``."""
+
+    _condition = "tn"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, name or "true_negatives", dtype)
+
+
+class FalseNegatives(_ConfusionMatrixConditionCount):
+    """``keras.metrics.FalseNegatives``."""
+
+    _condition = "fn"
+    _direction = "down"
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, name or "false_negatives", dtype)
+
+
+class IoU(Metric):
+    """``keras.metrics.IoU``: a confusion matrix of class ids (integers by default, as Keras's:
+    float weights are truncated), then ``tp / (tp + fp + fn)`` averaged over the target classes
+    present."""
+
+    _direction = "up"
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
+                 sparse_y_pred=True, axis=-1):
+        super().__init__(name=name, dtype=dtype or "int32")
+        if max(target_class_ids) >= num_classes:
+            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which is "
+                             f"[0, {num_classes}).")
+        self.num_classes, self.ignore_class = num_classes, ignore_class
+        self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
+        self.target_class_ids = list(target_class_ids)
+        self.total_cm = self.add_variable(shape=(num_classes, num_classes), name="total_confusion_matrix")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        dtype = tf.as_dtype(self.dtype)
+        if not self.sparse_y_true:
+            y_true = tf.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = tf.argmax(y_pred, axis=self.axis)
+        y_true = tf.cast(y_true, dtype)
+        y_pred = tf.cast(y_pred, dtype)
+        if y_pred.shape.rank > 1:
+            y_pred = tf.reshape(y_pred, [-1])
+        if y_true.shape.rank > 1:
+            y_true = tf.reshape(y_true, [-1])
+        sample_weight = tf.cast(1 if sample_weight is None else sample_weight, dtype)
+        if sample_weight.shape.rank > 1:
+            sample_weight = tf.reshape(sample_weight, [-1])
+        sample_weight = tf.broadcast_to(sample_weight, tf.shape(y_true))
+        n = tf.cast(self.num_classes, dtype)
+        in_bounds = (y_true >= 0) & (y_true < n) & (y_pred >= 0) & (y_pred < n)
+        if self.ignore_class is not None:
+            in_bounds = in_bounds & tf.not_equal(y_true, tf.cast(self.ignore_class, dtype))
+        y_true = tf.where(in_bounds, y_true, tf.zeros_like(y_true))
+        y_pred = tf.where(in_bounds, y_pred, tf.zeros_like(y_pred))
+        sample_weight = tf.where(in_bounds, sample_weight, tf.zeros_like(sample_weight))
+        indices = tf.cast(tf.stack([y_true, y_pred], axis=1), tf.int64)
+        current = tf.scatter_nd(indices, sample_weight, [self.num_classes, self.num_classes])
+        self.total_cm.assign_add(current)
+
+    def result(self):
+        cm = self.total_cm
+        true_positives = tf.linalg.diag_part(cm)
+        denominator = tf.reduce_sum(cm, axis=0) + tf.reduce_sum(cm, axis=1) - true_positives
+        ids = tf.constant(self.target_class_ids, tf.int32)
+        true_positives = tf.cast(tf.gather(true_positives, ids), tf.float32)
+        denominator = tf.cast(tf.gather(denominator, ids), tf.float32)
+        valid = tf.cast(denominator > 1e-9, tf.float32)
+        iou = tf.where(valid > 0, true_positives / (denominator + 1e-7), 0.0)
+        return tf.reduce_sum(iou, axis=self.axis) / (tf.reduce_sum(valid) + 1e-7)
+
+
+class BinaryIoU(IoU):
+    """``keras.metrics.BinaryIoU``: predictions ``>= threshold`` are class 1."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = tf.cast(tf.cast(y_pred, tf.float32) >= self.threshold, tf.as_dtype(self.dtype))
+        return super().update_state(tf.cast(y_true, tf.as_dtype(self.dtype)), y_pred, sample_weight)
+
+
+class MeanIoU(IoU):
+    """``keras.metrics.MeanIoU``: the IoU averaged over every class."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
+                 axis=-1):
+        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+
+
+class OneHotIoU(IoU):
+    """``keras.metrics.OneHotIoU``: one-hot labels."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_pred=False,
+                 axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+
+class OneHotMeanIoU(MeanIoU):
+    """``keras.metrics.OneHotMeanIoU``: one-hot labels, every class."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+
 _METRIC_FUNCTIONS = {
     "binary_accuracy": _metric_binary_accuracy, "categorical_accuracy": _metric_categorical_accuracy,
     "sparse_categorical_accuracy": _metric_sparse_categorical_accuracy,
@@ -407,8 +606,22 @@ _METRIC_FUNCTIONS = {
     "binary_crossentropy": _loss_binary_crossentropy, "categorical_crossentropy": _loss_categorical_crossentropy,
     "sparse_categorical_crossentropy": _loss_sparse_categorical_crossentropy,
 }
-_METRIC_CLASSES = {"AUC": AUC, "auc": AUC, "Precision": Precision, "precision": Precision, "Recall": Recall,
-                   "recall": Recall, "RootMeanSquaredError": RootMeanSquaredError}
+def _metric_class_names(table, classes):
+    """``keras.metrics.get`` also takes the classes' names, as written and in snake case."""
+    for cls in classes:
+        keras_name = cls.__name__[:-len("Metric")] if cls.__name__.endswith("Metric") else cls.__name__
+        table.setdefault(keras_name, cls)
+        table.setdefault(_loss_snake(keras_name), cls)
+    return table
+
+
+_METRIC_CLASSES = _metric_class_names(
+    {"AUC": AUC, "auc": AUC, "Precision": Precision, "precision": Precision, "Recall": Recall, "recall": Recall,
+     "RootMeanSquaredError": RootMeanSquaredError},
+    (Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+     SparseTopKCategoricalAccuracy, RootMeanSquaredError, TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
+     MeanSquaredErrorMetric, MeanAbsoluteErrorMetric, BinaryCrossentropyMetric, CategoricalCrossentropyMetric,
+     SparseCategoricalCrossentropyMetric))
 
 
 def metrics_get(identifier):

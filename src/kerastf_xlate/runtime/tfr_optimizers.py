@@ -36,23 +36,34 @@ class Optimizer(tf.Module):
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps:
-            raise NotImplementedError("use_ema, loss_scale_factor and gradient_accumulation_steps are not translated")
+        if gradient_accumulation_steps:
+            raise NotImplementedError("gradient_accumulation_steps is not translated")
         if sum(x is not None and x > 0 for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
         self._keras_name = name or _optimizer_snake(type(self).__name__)
         super().__init__(name=self._keras_name)
         self.weight_decay, self.clipnorm, self.clipvalue, self.global_clipnorm = weight_decay, clipnorm, clipvalue, global_clipnorm
-        self.use_ema = False
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
         with tf.init_scope():
-            self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+            # under a tf.distribute strategy, updated once per step whatever the replicas
+            self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration",
+                                           aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             if isinstance(learning_rate, LearningRateSchedule) or (callable(learning_rate) and not isinstance(learning_rate, (int, float))):
                 self._learning_rate = learning_rate
             else:
                 self._learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False,
-                                                  name="learning_rate")
+                                                  name="learning_rate",
+                                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.__dict__["_slots"] = {}  # kind -> {variable ref: slot variable} (not tracked: the keys are refs)
         self._exclude_ids, self._exclude_names = set(), []
+        self.__dict__["_built_variables"] = []  # what build() was given, in order (EMA's list)
         self.built = False
 
     # -- state
@@ -89,23 +100,29 @@ class Optimizer(tf.Module):
         out = [self._iterations]
         if isinstance(self._learning_rate, tf.Variable):
             out.append(self._learning_rate)
-        for kind in self._slot_names:
+        for kind in self._slot_names + (("average",) if self.use_ema else ()):
             out.extend(self._slots.get(kind, {}).values())
         return out
 
-    def _slot(self, kind, variable, initial=0.0):
+    def _slot(self, kind, variable, initial=0.0, shape=None):
         slots = self._slots.setdefault(kind, {})
-        key = variable.ref()
+        # a mirrored variable's copy on one device (in a strategy's update) finds its container's slot
+        container = getattr(variable, "_distributed_container", None)
+        key = (container() if container is not None else variable).ref()
         if key not in slots:
+            shape = variable.shape if shape is None else shape
             with tf.init_scope():  # made once, outside any traced step
-                slots[key] = tf.Variable(tf.fill(variable.shape, tf.cast(initial, variable.dtype)), trainable=False,
+                slots[key] = tf.Variable(tf.fill(shape, tf.cast(initial, variable.dtype)), trainable=False,
                                          name=f"{kind}")
         return slots[key]
 
     def build(self, var_list):
         """Make the slot variables of ``var_list`` now (Keras builds on the first apply)."""
+        self.__dict__["_built_variables"] = list(var_list)
         for variable in var_list:
             self._build_slots(variable)
+            if self.use_ema:
+                self._slot("average", variable)
         self.built = True
 
     def _build_slots(self, variable):
@@ -143,22 +160,88 @@ class Optimizer(tf.Module):
             self.build(variables)
         for v in variables:
             self._build_slots(v)
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        # clipped on each replica, before the replicas' gradients are summed, as Keras does
         grads = self._clip_gradients(grads)
+        context = tf.distribute.get_replica_context()
+        if tf.distribute.has_strategy() and context is not None:
+            # a replica of a tf.distribute strategy (Keras's TensorFlow optimizer): the gradients
+            # summed over the replicas, then every copy of each variable updated with the sum
+            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            context.merge_call(self._updates, args=(grads, variables))
+        else:
+            self._updates(None, grads, variables)
+
+    def _updates(self, strategy, grads, variables):
+        """Weight decay, ``update_step`` for every variable, constraints, the moving averages,
+        the step count: on one device, or on every copy of a strategy's mirrored variables."""
+
+        def update(variable, fn, *args):
+            if strategy is None:
+                fn(variable, *args)
+            else:
+                strategy.extended.update(variable, fn, args=args, group=False)
+
         if self.weight_decay is not None:
             for variable in variables:
                 if self._use_weight_decay(variable):
-                    lr = tf.cast(self.learning_rate, variable.dtype)
-                    wd = tf.cast(self.weight_decay, variable.dtype)
-                    variable.assign_sub(variable * wd * lr)
+                    update(variable, self._decay)
         learning_rate = self.learning_rate
         self._before_updates(variables)
         for grad, variable in zip(grads, variables):
-            self.update_step(grad, variable, learning_rate)
+            update(variable, self._update_one, grad, learning_rate)
         for variable in variables:
             constraint = getattr(variable, "_xlate_constraint", None)
             if constraint is not None:
-                variable.assign(constraint(variable))
+                update(variable, lambda v, c=constraint: v.assign(c(v)))
+        if self.use_ema:
+            self._update_moving_averages(update)
         self._iterations.assign_add(1)
+
+    def _decay(self, variable):
+        lr = tf.cast(self.learning_rate, variable.dtype)
+        wd = tf.cast(self.weight_decay, variable.dtype)
+        variable.assign_sub(variable * wd * lr)
+
+    def _update_one(self, variable, gradient, learning_rate):
+        self.update_step(gradient, variable, learning_rate)
+
+    def _update_moving_averages(self, update):
+        """Keras's EMA: ``average = m * average + (1 - m) * variable`` over the variables the
+        optimizer was built with (``m`` is 0 on the first step), and every
+        ``ema_overwrite_frequency`` steps the variables set to their averages."""
+        built = self._built_variables
+        not_first_step = tf.not_equal(self._iterations, 0)
+        for variable in built:
+            average = self._slot("average", variable)
+
+            def step(v, a=average):
+                momentum = tf.cast(not_first_step, v.dtype) * self.ema_momentum
+                a.assign(momentum * a + (1 - momentum) * v)
+
+            update(variable, step)
+        if self.ema_overwrite_frequency:
+            overwrite = (self._iterations + 1) % self.ema_overwrite_frequency == 0
+
+            def assign_averages():
+                for variable in built:
+                    update(variable, lambda v: v.assign(self._slot("average", v)))
+                return tf.constant(True)
+
+            tf.cond(overwrite, assign_averages, lambda: tf.constant(False))
+
+    def scale_loss(self, loss):
+        """Keras's ``scale_loss``: the loss times ``loss_scale_factor`` (the gradients are divided
+        by it again in ``apply``)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, the variables set to their moving averages (Keras does it at the end
+        of ``fit``)."""
+        if self.use_ema:
+            for variable in var_list:
+                variable.assign(self._slot("average", variable))
 
     def _before_updates(self, variables):
         """What an optimizer does once per step before the per-variable updates."""
@@ -418,8 +501,201 @@ class Lion(Optimizer):
         m.assign(m * beta_2 + grad * (1.0 - beta_2))
 
 
+class Ftrl(Optimizer):
+    """``keras.optimizers.Ftrl``: follow-the-regularized-leader with L1, L2 and shrinkage."""
+
+    _slot_names = ("accumulator", "linear")
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, name="ftrl", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        for arg, value in (("initial_accumulator_value", initial_accumulator_value),
+                           ("l1_regularization_strength", l1_regularization_strength),
+                           ("l2_regularization_strength", l2_regularization_strength),
+                           ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
+            if value < 0.0:
+                raise ValueError(f"`{arg}` needs to be positive or zero. Received: {arg}={value}.")
+        if learning_rate_power > 0.0:
+            raise ValueError(f"`learning_rate_power` needs to be negative or zero. Received: "
+                             f"learning_rate_power={learning_rate_power}.")
+        self.learning_rate_power, self.initial_accumulator_value = learning_rate_power, initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def _slot_initial(self, kind):
+        return self.initial_accumulator_value if kind == "accumulator" else 0.0
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        accum = self._slot("accumulator", variable, self.initial_accumulator_value)
+        linear = self._slot("linear", variable)
+        lr_power = self.learning_rate_power
+        l2_reg = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        grad_to_use = _dense(gradient) + 2 * self.l2_shrinkage_regularization_strength * variable
+        new_accum = accum + _grad_square(gradient)
+        linear.assign_add(grad_to_use - (tf.pow(new_accum, -lr_power) - tf.pow(accum, -lr_power)) / lr * variable)
+        quadratic = tf.pow(new_accum, -lr_power) / lr + 2 * l2_reg
+        l1 = self.l1_regularization_strength
+        linear_clipped = tf.clip_by_value(linear, -l1, l1)
+        variable.assign((linear_clipped - linear) / quadratic)
+        accum.assign(new_accum)
+
+
+class Adafactor(Optimizer):
+    """``keras.optimizers.Adafactor``: second moments factored over the last two axes (rows
+    ``r``, columns ``c``) for variables of rank 2 or more, relative step sizes, update clipping."""
+
+    _slot_names = ("r", "c", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
+                 relative_step=True, name="adafactor", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_2_decay, self.epsilon_1, self.epsilon_2 = beta_2_decay, epsilon_1, epsilon_2
+        self.clip_threshold, self.relative_step = clip_threshold, relative_step
+
+    def _build_slots(self, variable):
+        shape = tuple(variable.shape)
+        factored = len(shape) >= 2
+        self._slot("r", variable, shape=shape[:-1] if factored else ())
+        self._slot("c", variable, shape=shape[:-2] + shape[-1:] if factored else ())
+        self._slot("velocity", variable)
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = tf.cast(learning_rate, dtype)
+        grad = _dense(tf.cast(gradient, dtype)) if not isinstance(gradient, tf.IndexedSlices) else _dense(gradient)
+        local_step = tf.cast(self._iterations + 1, dtype)
+        if isinstance(self._learning_rate, tf.Variable) and self.relative_step:
+            lr = tf.minimum(lr, 1 / tf.sqrt(local_step))
+        r, c, v = self._slot("r", variable), self._slot("c", variable), self._slot("velocity", variable)
+        rho_t = tf.minimum(lr, 1 / tf.sqrt(local_step))
+        alpha_t = tf.maximum(tf.cast(self.epsilon_2, dtype), _rms(variable)) * rho_t
+        regulated_grad_square = _grad_square(gradient) + self.epsilon_1
+        beta_2_t = 1 - tf.pow(local_step, self.beta_2_decay)
+        if len(variable.shape) >= 2:
+            r.assign(beta_2_t * r + (1 - beta_2_t) * tf.reduce_mean(regulated_grad_square, axis=-1))
+            c.assign(beta_2_t * c + (1 - beta_2_t) * tf.reduce_mean(regulated_grad_square, axis=-2))
+            v.assign(tf.expand_dims(r / tf.reduce_mean(r, axis=-1, keepdims=True), axis=-1) * tf.expand_dims(c, -2))
+        else:
+            v.assign(beta_2_t * v + (1 - beta_2_t) * regulated_grad_square)
+        if isinstance(gradient, tf.IndexedSlices):
+            # Keras divides slice by slice and takes the root mean square over the slices (a row
+            # seen twice counts twice) divided by the variable's size
+            values = gradient.values / tf.gather(tf.sqrt(v), gradient.indices)
+            rms = tf.sqrt(tf.reduce_sum(tf.square(values)) / tf.cast(tf.size(variable), dtype))
+            u_t = _dense(tf.IndexedSlices(values, gradient.indices, gradient.dense_shape))
+        else:
+            u_t = grad / tf.sqrt(v)
+            rms = _rms(u_t)
+        u_t_hat = u_t / tf.maximum(tf.cast(1.0, dtype), rms / self.clip_threshold)
+        variable.assign_sub(alpha_t * u_t_hat)
+
+
+def _rms(x):
+    return tf.sqrt(tf.reduce_mean(tf.square(x)))
+
+
+class LossScaleOptimizer(Optimizer):
+    """``keras.optimizers.LossScaleOptimizer``: dynamic loss scaling around an inner optimizer.
+    ``scale_loss`` multiplies the loss by the scale; ``apply`` divides the gradients by it and
+    applies them when they are all finite (the scale doubles after ``dynamic_growth_steps``
+    such steps), else skips the step and halves the scale. On one device (a strategy with
+    several replicas raises)."""
+
+    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000, name=None, **kwargs):
+        if not kwargs.pop("dynamic", True):
+            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, simply set "
+                             "`loss_scale_factor` directly on the `inner_optimizer`.")
+        defaults = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+                    "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                    "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        for arg, default in defaults.items():
+            if arg in kwargs and kwargs.pop(arg) != default:
+                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set `{arg}` on the "
+                                 "`inner_optimizer`.")
+        if kwargs:
+            raise ValueError(f"LossScaleOptimizer does not support arguments: `{'`, `'.join(kwargs)}`.")
+        super().__init__(learning_rate=0.0, name=name or "loss_scale_optimizer")
+        self.inner_optimizer = inner_optimizer
+        self.initial_scale, self.dynamic_growth_steps = initial_scale, dynamic_growth_steps
+        self.inner_optimizer.loss_scale_factor = None
+
+    def build(self, var_list):
+        with tf.init_scope():
+            self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_counter")
+            self.dynamic_scale = tf.Variable(float(self.initial_scale), dtype=tf.float32, trainable=False,
+                                             name="dynamic_scale")
+        self.inner_optimizer.build(var_list)
+        self.built = True
+
+    @property
+    def variables(self):
+        own = [self.step_counter, self.dynamic_scale] if self.built else []
+        return own + self.inner_optimizer.variables
+
+    @property
+    def learning_rate(self):
+        return self.inner_optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.inner_optimizer.learning_rate = value
+
+    @property
+    def iterations(self):
+        return self.inner_optimizer.iterations
+
+    def scale_loss(self, loss):
+        return loss * (self.dynamic_scale if self.built else self.initial_scale)
+
+    def finalize_variable_values(self, var_list):
+        self.inner_optimizer.finalize_variable_values(var_list)
+
+    def apply_gradients(self, grads_and_vars):
+        grads, variables = zip(*list(grads_and_vars))
+        self.apply(list(grads), list(variables))
+        return self.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        if tf.distribute.has_strategy() and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            raise NotImplementedError("LossScaleOptimizer under a strategy with several replicas is not translated")
+        if not self.built:
+            self.build(trainable_variables)
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(g))) for g in grads
+                                if g is not None])
+
+        def finite_step():
+            scale = self.dynamic_scale
+            self.inner_optimizer.apply([g if g is None else g / scale for g in grads], trainable_variables)
+
+            def upscale():
+                self.step_counter.assign(0)
+                self.dynamic_scale.assign(self.dynamic_scale * 2.0)
+                return tf.constant(True)
+
+            def increment():
+                self.step_counter.assign_add(1)
+                return tf.constant(True)
+
+            return tf.cond(tf.equal(self.step_counter, self.dynamic_growth_steps - 1), upscale, increment)
+
+        def skip_step():
+            self.step_counter.assign(0)
+            self.dynamic_scale.assign(self.dynamic_scale * 0.5)
+            return tf.constant(False)
+
+        tf.cond(finite, finite_step, skip_step)
+
+    def get_config(self):
+        return {"name": self.name, "inner_optimizer": self.inner_optimizer.get_config(),
+                "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
+
+
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-               "adamax": Adamax, "nadam": Nadam, "lion": Lion}
+               "adamax": Adamax, "nadam": Nadam, "lion": Lion, "ftrl": Ftrl, "adafactor": Adafactor}
 
 
 def optimizers_get(identifier):

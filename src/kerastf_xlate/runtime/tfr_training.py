@@ -259,7 +259,7 @@ class _Compiled:
             if tracker is not None:
                 # Keras weights by the static batch size: unknown (so each batch counts once)
                 # in fit and evaluate, whose steps are traced on the dataset's element spec
-                tracker.update_state(value, sample_weight=tf.nest.flatten(yp)[0].shape[0])
+                tracker.update_state(_unscale_loss(value), sample_weight=tf.nest.flatten(yp)[0].shape[0])
             if w is not None:
                 value = value * w
             values.append(value)
@@ -382,6 +382,54 @@ def _log_line(steps, logs):
     return f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items() if isinstance(v, float))
 
 
+# --- under a tf.distribute strategy ------------------------------------------------------
+
+
+def _unscale_loss(value):
+    """Keras's ``unscale_loss_for_distribution``: a replica's loss (scaled by 1 / replicas in
+    the losses' reduction) back to the replica's mean, for the loss trackers."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return value * tf.cast(replicas, value.dtype) if replicas > 1 else value
+
+
+def _scale_loss(value):
+    """Keras's ``scale_loss_for_distribution``: ``value / replicas`` under a strategy."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return value * tf.cast(1.0 / replicas, value.dtype) if replicas > 1 else value
+
+
+def _reduce_per_replica(values, strategy, reduction):
+    """Keras's ``reduce_per_replica`` (TensorFlow trainer): each replica's step outputs as one
+    value, the mean over the replicas for ``fit``/``evaluate`` (metric results), the
+    concatenation in replica order for ``predict``."""
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and \
+        getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)()
+
+    def reduce(v):
+        if multi_worker:
+            if reduction == "concat":
+                return tf.concat(tf.nest.flatten(strategy.gather(v, axis=0)), axis=0)
+            return strategy.reduce("MEAN", v, axis=0)
+        if not isinstance(v, tf.distribute.DistributedValues):
+            return v
+        parts = strategy.experimental_local_results(v)
+        if reduction == "concat":
+            return tf.stack(parts) if parts[0].shape.rank == 0 else tf.concat(parts, axis=0)
+        return tf.reduce_mean(parts, axis=0)
+
+    return tf.nest.map_structure(reduce, values)
+
+
+def _on_replicas(strategy, step, reduction):
+    """``step(data)`` run by ``strategy`` on every replica's share of a distributed batch, its
+    outputs reduced as Keras reduces them."""
+
+    def run(data):
+        return _reduce_per_replica(strategy.run(step, args=(data,)), strategy, reduction)
+
+    return run
+
+
 # --- the training methods ------------------------------------------------------------------
 
 
@@ -409,6 +457,8 @@ class _TrainingMethods:
                                                      getattr(self, "_output_names", None))
         self.__dict__["_loss_tracker"] = Mean(name="loss")
         self.__dict__["_xlate_functions"] = _StepFunctions()
+        # Keras's ``distribute_strategy``: the strategy the model is compiled (and built) under
+        self.__dict__["_xlate_strategy"] = tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
         self.compiled = True
         self.stop_training = False
         self.run_eagerly = run_eagerly
@@ -422,8 +472,8 @@ class _TrainingMethods:
             value = compiled.compute(y, y_pred, sample_weight)
             if value is not None:
                 losses.append(value)
-        for extra in self.losses:
-            losses.append(tf.reduce_sum(tf.cast(extra, tf.float32)))
+        for extra in self.losses:  # Keras's _aggregate_additional_loss (scaled under a strategy)
+            losses.append(_scale_loss(tf.reduce_sum(tf.cast(extra, tf.float32))))
         if not losses:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         total = losses[0]
@@ -470,7 +520,9 @@ class _TrainingMethods:
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-            self._loss_tracker.update_state(loss, sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
+            self._loss_tracker.update_state(_unscale_loss(loss), sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
+            if self.optimizer is not None:
+                loss = self.optimizer.scale_loss(loss)
         variables = self.trainable_weights
         gradients = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(gradients, variables))
@@ -480,7 +532,7 @@ class _TrainingMethods:
         x, y, sample_weight = _unpack_data(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(loss, sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
+        self._loss_tracker.update_state(_unscale_loss(loss), sample_weight=tf.shape(tf.nest.flatten(x)[0])[0])
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):
@@ -541,14 +593,18 @@ class _TrainingMethods:
 
     # -- functions
 
-    def _xlate_function(self, kind, spec=None):
+    def _xlate_function(self, kind, spec=None, strategy=None):
         """The step function of ``kind``, traced as Keras traces it: on the dataset's element
         spec (an unknown batch dimension) for ``fit``/``evaluate``/``predict``, on the batch for
-        ``train_on_batch``; run as it is with ``run_eagerly``."""
+        ``train_on_batch``; run as it is with ``run_eagerly``. Under a ``strategy`` the step
+        runs on every replica of a distributed batch (``strategy.run``) and its outputs are
+        reduced as Keras's are."""
         functions = self.__dict__.setdefault("_xlate_functions", _StepFunctions())
-        key = (kind, None if spec is None else repr(spec))
+        key = (kind, None if spec is None else repr(spec), None if strategy is None else id(strategy))
         if key not in functions:
             step = {"train": self.train_step, "test": self.test_step, "predict": self.predict_step}[kind]
+            if strategy is not None:
+                step = _on_replicas(strategy, step, "concat" if kind == "predict" else "mean")
             if getattr(self, "run_eagerly", False):
                 functions[key] = step
             elif spec is None:
@@ -556,6 +612,22 @@ class _TrainingMethods:
             else:
                 functions[key] = tf.function(step, input_signature=[spec], autograph=False)
         return functions[key]
+
+    def _strategy(self):
+        """Keras's ``distribute_strategy`` when it is not the default one: the strategy the model
+        was compiled under, else the one mirroring its variables, else the one in scope."""
+        strategy = self.__dict__.get("_xlate_strategy")
+        if strategy is None:
+            for variable in self.weights:
+                if isinstance(variable, tf.distribute.DistributedValues):
+                    return variable.distribute_strategy
+        if strategy is None and tf.distribute.has_strategy():
+            strategy = tf.distribute.get_strategy()
+        return strategy
+
+    def _distribute(self, dataset, strategy):
+        """The dataset each of whose global batches is split over the replicas, as Keras feeds them."""
+        return dataset if strategy is None else strategy.experimental_distribute_dataset(dataset)
 
     def make_train_function(self, force=False):
         return self._xlate_function("train")
@@ -566,12 +638,24 @@ class _TrainingMethods:
     def make_predict_function(self, force=False):
         return self._xlate_function("predict")
 
-    def _ready(self, dataset):
-        """Make the variables (a first call on one batch) and the optimizer's slots eagerly."""
-        if not self.built or not self.weights:
-            x, _, _ = _unpack_data(next(iter(dataset)))
+    def _ready(self, dataset, strategy=None):
+        """Make the variables (a first call on one batch) and the optimizer's slots eagerly;
+        under a strategy, in its scope, with the compiled losses and metrics (Keras's
+        ``_symbolic_build``), so that every variable is mirrored or synchronised on read."""
+        if strategy is not None:
+            with strategy.scope():
+                return self._ready_in_scope(dataset, build_compiled=True)
+        return self._ready_in_scope(dataset)
+
+    def _ready_in_scope(self, dataset, build_compiled=False):
+        compiled = self.__dict__.get("_xlate_compiled")
+        build_compiled = build_compiled and compiled is not None and not compiled.built
+        if not self.built or not self.weights or build_compiled:
+            x, y, _ = _unpack_data(next(iter(dataset)))
             try:
-                self(x, training=False)
+                y_pred = self(x, training=False)
+                if build_compiled and y is not None:
+                    compiled.build(y, y_pred)
             except NotImplementedError:  # no call(): a model that only trains its parts (a VAE's train_step)
                 if not self.weights:
                     raise
@@ -598,12 +682,14 @@ class _TrainingMethods:
                 val_dataset = _make_dataset(vx, vy, vsw, validation_batch_size or batch_size)
             if validation_steps is not None:
                 val_dataset = val_dataset.take(validation_steps)
-        self._ready(dataset)
+        strategy = self._strategy()
+        self._ready(dataset, strategy)
         verbose = 1 if verbose == "auto" else verbose
         steps = int(dataset.cardinality())
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps)
-        train_function = self._xlate_function("train", dataset.element_spec)
+        dataset = self._distribute(dataset, strategy)
+        train_function = self._xlate_function("train", dataset.element_spec, strategy)
         self.stop_training = False
         callbacks.on_train_begin()
         logs, training_logs = {}, None
@@ -622,7 +708,7 @@ class _TrainingMethods:
                     break
             epoch_logs = self._metrics_or_logs(logs)
             if val_dataset is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_dataset(val_dataset, callbacks)
+                val_logs = self._evaluate_dataset(self._distribute(val_dataset, strategy), callbacks, strategy)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             epoch_logs = dict(sorted(epoch_logs.items()))  # Keras's CallbackList passes them sorted
             if verbose:
@@ -631,11 +717,14 @@ class _TrainingMethods:
             training_logs = epoch_logs
             if self.stop_training:
                 break
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None and hasattr(optimizer, "finalize_variable_values") and epochs > 0:
+            optimizer.finalize_variable_values(self.trainable_weights)  # EMA's averages, as Keras's fit ends
         callbacks.on_train_end(logs=training_logs)
         return callbacks._history
 
-    def _evaluate_dataset(self, dataset, callbacks):
-        test_function = self._xlate_function("test", dataset.element_spec)
+    def _evaluate_dataset(self, dataset, callbacks, strategy=None):
+        test_function = self._xlate_function("test", dataset.element_spec, strategy)
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
@@ -652,11 +741,13 @@ class _TrainingMethods:
         dataset = _make_dataset(x, y, sample_weight, batch_size)
         if steps is not None:
             dataset = dataset.take(steps)
-        self._ready(dataset)
+        strategy = self._strategy()
+        self._ready(dataset, strategy)
+        steps = int(dataset.cardinality())
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
-        logs = self._evaluate_dataset(dataset, callbacks)
+        logs = self._evaluate_dataset(self._distribute(dataset, strategy), callbacks, strategy)
         if verbose:
-            print(_log_line(int(dataset.cardinality()), logs))
+            print(_log_line(steps, logs))
         if return_dict:
             return logs
         return self._flatten_in_order(logs)
@@ -665,7 +756,9 @@ class _TrainingMethods:
         dataset = _make_dataset(x, None, None, batch_size)
         if steps is not None:
             dataset = dataset.take(steps)
-        predict_function = self._xlate_function("predict", dataset.element_spec)
+        strategy = self._strategy()
+        dataset = self._distribute(dataset, strategy)
+        predict_function = self._xlate_function("predict", dataset.element_spec, strategy)
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
         callbacks.on_predict_begin()
         outputs = []

@@ -15,7 +15,7 @@ from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.totf.program.names import Ref
 
 # optimizer names compile() and keras.optimizers.get() accept that the runtime has
-OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion"}
+OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl", "adafactor"}
 LOSS_NAMES = {"mean_squared_error", "mse", "mean_absolute_error", "mae", "mean_absolute_percentage_error", "mape",
               "mean_squared_logarithmic_error", "msle", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge",
               "categorical_hinge", "kl_divergence", "kld", "poisson", "cosine_similarity", "binary_crossentropy",
@@ -26,10 +26,17 @@ METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce", "binary_accuracy", "cat
                 "mean_squared_error", "mae", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
                 "sparse_categorical_crossentropy", "AUC", "auc", "Precision", "precision", "Recall", "recall",
                 "RootMeanSquaredError"}
+# metric classes named by a string (``metrics=["TruePositives"]``), as written and in snake case
+_METRIC_CLASS_NAMES = ("Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+                       "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "RootMeanSquaredError",
+                       "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "MeanSquaredError",
+                       "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
+                       "SparseCategoricalCrossentropy")
+METRIC_NAMES |= set(_METRIC_CLASS_NAMES) | {"".join("_" + c.lower() if c.isupper() and i and not n[i - 1].isupper()
+                                                    else c.lower() for i, c in enumerate(n)) for n in _METRIC_CLASS_NAMES}
 
 # keyword arguments the runtime class does not reproduce: (argument, allowed literal values)
-_OPTIMIZER_ARGS = {"use_ema": (False, None), "loss_scale_factor": (None,), "gradient_accumulation_steps": (None, 0, 1),
-                   "ema_overwrite_frequency": (None,)}
+_OPTIMIZER_ARGS = {"gradient_accumulation_steps": (None, 0, 1)}
 _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.AUC": {"curve": ("ROC",), "summation_method": ("interpolation",), "thresholds": (None,),
                           "multi_label": (False,), "label_weights": (None,), "num_labels": (None,)},
@@ -90,7 +97,7 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
         for p, a in zip(["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"], n.args):
             kw.setdefault(p, a)
         checks = (("optimizer", lambda s: s.lower() in OPTIMIZER_NAMES), ("loss", lambda s: s in LOSS_NAMES),
-                  ("metrics", lambda s: s in METRIC_NAMES), ("weighted_metrics", lambda s: s in METRIC_NAMES))
+                  ("metrics", _known_metric), ("weighted_metrics", _known_metric))
         for arg, known in checks:
             value = kw.get(arg)
             if value is None:
@@ -98,6 +105,12 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
             for s in _names_given(value):
                 if not known(s.value):
                     yield s, "XL304", f"model kept as Keras: `{arg}={s.value!r}` has no TensorFlow translation"
+
+
+def _known_metric(name: object) -> bool:
+    """A metric name ``compile`` takes that the runtime has (``"Accuracy"`` is Keras's "accuracy":
+    compile picks its kind from the shapes, whatever the case)."""
+    return isinstance(name, str) and (name in METRIC_NAMES or name.lower() in ("accuracy", "acc"))
 
 
 def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
@@ -113,16 +126,37 @@ def _names_given(value: ast.expr) -> Iterator[ast.Constant]:
             yield from _names_given(e)
 
 
+# the tf.distribute names the runtime training loop is shown equal to Keras's under
+# (tests/test_conformance_distributed.py): strategies mirroring the variables over the devices of
+# one host (MultiWorkerMirroredStrategy tested with one worker), and asking which strategy is on
+PROGRAM_STRATEGIES = {"MirroredStrategy", "OneDeviceStrategy", "MultiWorkerMirroredStrategy", "get_strategy",
+                      "has_strategy", "get_replica_context", "in_cross_replica_context", "ReduceOp"}
+
+
 def distribution_blockers(tree: ast.Module, refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
-    """A distribution strategy in the file: the translated loop runs on one device."""
+    """A distribution (``keras.distribution``) or a ``tf.distribute`` strategy the runtime's loop
+    is not shown equal under (TPU, parameter-server, central storage...)."""
     for ref in refs:
         if ref.name.startswith("keras.distribution"):
             yield ref.node, "XL307", f"model kept as Keras: `{ref.name}` (a distribution) in the file"
     for n in ast.walk(tree):
         if isinstance(n, ast.Attribute) and n.attr == "distribute" and isinstance(n.value, ast.Name) \
                 and n.value.id in ("tf", "tensorflow"):
-            yield n, "XL307", "model kept as Keras: a distribution strategy (`tf.distribute`) in the file: the translated " \
-                              "training loop runs on one device"
+            parent = next((p for p in ast.walk(tree) if isinstance(p, ast.Attribute) and p.value is n), None)
+            if parent is not None and parent.attr in PROGRAM_STRATEGIES:
+                continue
+            what = f"`{ast.unparse(parent)}`" if parent is not None else "`tf.distribute`"
+            yield n, "XL307", f"model kept as Keras: a distribution strategy ({what}) in the file: the translated " \
+                              "training loop runs under MirroredStrategy, OneDeviceStrategy and " \
+                              "MultiWorkerMirroredStrategy only"
+        elif isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("tensorflow.distribute"):
+            yield n, "XL307", "model kept as Keras: a distribution strategy imported from `tensorflow.distribute`"
+    if any(isinstance(n, ast.Attribute) and n.attr in ("MirroredStrategy", "MultiWorkerMirroredStrategy")
+           for n in ast.walk(tree)):
+        for ref in refs:
+            if ref.name == "keras.optimizers.LossScaleOptimizer":
+                yield ref.node, "XL307", "model kept as Keras: `LossScaleOptimizer` under a distribution strategy " \
+                                         "(the translated one runs on one device)"
 
 
 def weights_file_blockers(tree: ast.Module) -> Iterator[tuple[ast.AST, str, str]]:
