@@ -567,11 +567,17 @@ class _TrainingMethods:
         return self._xlate_function("predict")
 
     def _ready(self, dataset):
-        """Make the variables (a first call on one batch) and the optimizer's slots eagerly."""
-        if not self.built or not self.weights:
-            x, _, _ = _unpack_data(next(iter(dataset)))
+        """Make the variables (a first call on one batch), the compiled losses and metrics and
+        the optimizer's slots eagerly, as Keras's symbolic build does before tracing: variables
+        made while a step is traced would make tf.function trace it a second time."""
+        compiled = self.__dict__.get("_xlate_compiled")
+        unbuilt = compiled is not None and not compiled.built
+        if not self.built or not self.weights or unbuilt:
+            x, y, _ = _unpack_data(next(iter(dataset)))
             try:
-                self(x, training=False)
+                y_pred = self(x, training=False)
+                if unbuilt and y is not None:
+                    compiled.build(y, y_pred)
             except NotImplementedError:  # no call(): a model that only trains its parts (a VAE's train_step)
                 if not self.weights:
                     raise
