@@ -567,16 +567,19 @@ class _TrainingMethods:
         return self._xlate_function("predict")
 
     def _ready(self, dataset):
-        """Make the variables (a first call on one batch), the compiled losses and metrics and
-        the optimizer's slots eagerly, as Keras's symbolic build does before tracing: variables
-        made while a step is traced would make tf.function trace it a second time."""
+        """Make the variables (a first call on one batch), the compiled losses and metrics
+        (Keras's ``_symbolic_build``) and the optimizer's slots eagerly: a variable made while
+        a step is traced makes tf.function trace the step a second time."""
+        return self._ready_in_scope(dataset, build_compiled=True)
+
+    def _ready_in_scope(self, dataset, build_compiled=False):
         compiled = self.__dict__.get("_xlate_compiled")
-        unbuilt = compiled is not None and not compiled.built
-        if not self.built or not self.weights or unbuilt:
+        build_compiled = build_compiled and compiled is not None and not compiled.built
+        if not self.built or not self.weights or build_compiled:
             x, y, _ = _unpack_data(next(iter(dataset)))
             try:
                 y_pred = self(x, training=False)
-                if unbuilt and y is not None:
+                if build_compiled and y is not None:
                     compiled.build(y, y_pred)
             except NotImplementedError:  # no call(): a model that only trains its parts (a VAE's train_step)
                 if not self.weights:
