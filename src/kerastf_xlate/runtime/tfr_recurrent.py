@@ -267,11 +267,12 @@ class LSTMCell(_RNNCellBase):
                 inputs = inputs * self.get_dropout_mask(inputs)
             z = tf.matmul(inputs, self.kernel) + tf.matmul(h_tm1, self.recurrent_kernel)
             if self.use_bias:
-                z = z + self.bias
-            i = self.recurrent_activation(z[:, :u])
-            f = self.recurrent_activation(z[:, u:2 * u])
-            c = f * c_tm1 + i * self.activation(z[:, 2 * u:3 * u])
-            o = self.recurrent_activation(z[:, 3 * u:])
+                z = tf.nn.bias_add(z, self.bias)
+            z0, z1, z2, z3 = tf.split(z, 4, axis=1)  # one op per step, as Keras's cell (four slices were four)
+            i = self.recurrent_activation(z0)
+            f = self.recurrent_activation(z1)
+            c = f * c_tm1 + i * self.activation(z2)
+            o = self.recurrent_activation(z3)
         h = o * self.activation(c)
         return h, [h, c]
 
