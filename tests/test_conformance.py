@@ -11,8 +11,11 @@ that ``to-tf`` writes for ``examples/`` and the whole-file cases (flat and progr
 - survive ``copy.deepcopy`` (same outputs, variables of its own).
 
 A property a module cannot have is declared in its class docstring (``Conformance: lacks
-<property>: <why>``) or, for gaps the generator does not declare yet, in
-``subjects.KNOWN_GAPS``; the test then expects exactly that property to fail. Tolerances are in
+<property>: <why>``, written by to-tf from ``kerastf_xlate.totf.conformance``; the suite's
+``subjects.KNOWN_GAPS`` quotes each declaration, and ``test_known_gaps_are_declared`` checks
+it is in its subject's docstring) or, where no docstring can say it (the program form's shared
+runtime classes), in ``subjects.UNDECLARED_GAPS``; the test then expects exactly that property
+to fail. Tolerances are in
 ``conformance/properties.py`` and ``conformance/distribute.py``; every test prints its worst
 difference. A CI-sized subset (``subjects.FAST``) runs by default, the rest is ``slow``.
 """
@@ -81,6 +84,15 @@ def test_subject_list_is_complete() -> None:
         (HERE / "conformance" / "subjects.txt").write_text("\n".join(found) + "\n")
     assert found == listed
     assert S.FAST <= set(found)
+
+
+@pytest.mark.parametrize("key", sorted(S.KNOWN_GAPS), ids=[f"{sid}-{prop}" for sid, prop in sorted(S.KNOWN_GAPS)])
+def test_known_gaps_are_declared(key: tuple[str, str]) -> None:
+    """Each known gap is declared, word for word, by the docstring of its subject's class."""
+    sid, prop = key
+    path, name = sid.split(":")
+    declared = dict(S.LACKS.findall(type(S.loaded(path)[name]).__doc__ or ""))
+    assert declared.get(prop) == S.KNOWN_GAPS[key], f"{sid}: the class docstring declares {declared}"
 
 
 @pytest.mark.parametrize("prop", sorted(P.LOCAL))

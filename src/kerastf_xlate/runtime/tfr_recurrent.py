@@ -267,11 +267,12 @@ class LSTMCell(_RNNCellBase):
                 inputs = inputs * self.get_dropout_mask(inputs)
             z = tf.matmul(inputs, self.kernel) + tf.matmul(h_tm1, self.recurrent_kernel)
             if self.use_bias:
-                z = z + self.bias
-            i = self.recurrent_activation(z[:, :u])
-            f = self.recurrent_activation(z[:, u:2 * u])
-            c = f * c_tm1 + i * self.activation(z[:, 2 * u:3 * u])
-            o = self.recurrent_activation(z[:, 3 * u:])
+                z = tf.nn.bias_add(z, self.bias)
+            z0, z1, z2, z3 = tf.split(z, 4, axis=1)  # one op per step, as Keras's cell (four slices were four)
+            i = self.recurrent_activation(z0)
+            f = self.recurrent_activation(z1)
+            c = f * c_tm1 + i * self.activation(z2)
+            o = self.recurrent_activation(z3)
         h = o * self.activation(c)
         return h, [h, c]
 
@@ -431,23 +432,27 @@ def _rnn_loop(step, inputs, initial_states, go_backwards=False, mask=None, unrol
         output_ta = tf.TensorArray(inputs.dtype, size=n if return_all_outputs else 1,
                                    element_shape=tf.TensorShape([inputs.shape[1], output_size]))
         flat_states = tuple(tf.nest.flatten(states))
+        # the previous output is carried only where a mask needs it (as Keras's loop): a loop
+        # variable costs every step
+        carried = (zero_output,) if mask_ta is not None else ()
 
-        def body(time, ta, prev_output, *flat):
+        def body(time, ta, *rest):
+            prev, flat = rest[:len(carried)], rest[len(carried):]
             old = tf.nest.pack_sequence_as(states, list(flat))
             output, new_states = step(input_ta.read(time), old)
             flat_new = tf.nest.flatten(new_states)
             if mask_ta is not None:
                 m = mask_ta.read(time)
-                output = _rnn_where(m, output, zero_output if zero_output_for_mask else prev_output)
+                output = _rnn_where(m, output, zero_output if zero_output_for_mask else prev[0])
                 flat_new = [_rnn_where(m, a, b) for a, b in zip(flat_new, flat)]
             ta = ta.write(time if return_all_outputs else 0, output)
-            return (time + 1, ta, output) + tuple(flat_new)
+            return (time + 1, ta) + ((output,) if carried else ()) + tuple(flat_new)
 
-        final = tf.while_loop(lambda time, *_: time < n, body, (tf.constant(0), output_ta, zero_output) + flat_states,
+        final = tf.while_loop(lambda time, *_: time < n, body, (tf.constant(0), output_ta) + carried + flat_states,
                               maximum_iterations=n, parallel_iterations=32, swap_memory=True)
         outputs = final[1].stack()
         last_output = outputs[-1]
-        states = tf.nest.pack_sequence_as(states, list(final[3:]))
+        states = tf.nest.pack_sequence_as(states, list(final[2 + len(carried):]))
     outputs = tf.transpose(outputs, [1, 0] + list(range(2, outputs.shape.rank)))
     return last_output, outputs, list(states)
 

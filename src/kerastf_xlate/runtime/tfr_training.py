@@ -639,13 +639,14 @@ class _TrainingMethods:
         return self._xlate_function("predict")
 
     def _ready(self, dataset, strategy=None):
-        """Make the variables (a first call on one batch) and the optimizer's slots eagerly;
-        under a strategy, in its scope, with the compiled losses and metrics (Keras's
-        ``_symbolic_build``), so that every variable is mirrored or synchronised on read."""
+        """Make the variables (a first call on one batch), the compiled losses and metrics
+        (Keras's ``_symbolic_build``) and the optimizer's slots eagerly: a variable made while
+        a step is traced makes tf.function trace the step a second time. Under a strategy, in
+        its scope, so that every variable is mirrored or synchronised on read."""
         if strategy is not None:
             with strategy.scope():
                 return self._ready_in_scope(dataset, build_compiled=True)
-        return self._ready_in_scope(dataset)
+        return self._ready_in_scope(dataset, build_compiled=True)
 
     def _ready_in_scope(self, dataset, build_compiled=False):
         compiled = self.__dict__.get("_xlate_compiled")

@@ -46,6 +46,7 @@ from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
 from kerastf_xlate.tokeras.naming import namer as make_namer
 from kerastf_xlate.tokeras.shapes import input_hint
 from kerastf_xlate.tokeras.variables import find_variables
+from kerastf_xlate.totf.conformance import strip_note
 from kerastf_xlate.totf.subclass import SUPER_NOTE
 
 
@@ -233,7 +234,7 @@ class ModuleTranslator(InitWriter):
         out = self._rename_call(self.by_name["__call__"])
         start, end = self.st.span(self.cls.bases[0])
         out.append(SpanEdit(start, end, f"{self.env.keras}.{self._keras_base()}"))
-        out += self._super_kwargs()
+        out += self._super_kwargs() + self._conformance_note()
         self._report_ops([], [])
         return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
 
@@ -318,7 +319,7 @@ class ModuleTranslator(InitWriter):
         base = self.cls.bases[0]
         start, end = st.span(base)
         out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
-        out += self._super_kwargs()
+        out += self._super_kwargs() + self._conformance_note()
         # removed methods
         for start, end in removed_spans:
             out.append(SpanEdit(start, end, ""))
@@ -377,6 +378,20 @@ class ModuleTranslator(InitWriter):
             eol = st.starts[stmt.lineno - 1] + len(line.rstrip("\r\n"))
             return [SpanEdit(start, eol, f"{st.seg(call.func)}({inner})")]
         return []
+
+    def _conformance_note(self) -> list[SpanEdit]:
+        """to-tf's ``Conformance: lacks ...`` paragraph out of the class docstring (what the
+        tf.Module lacked, a Keras model has)."""
+        first = self.cls.body[0]
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)):
+            return []
+        start, end = self.st.span(first.value)
+        text = strip_note(self.st.text, start, end)
+        if text is None:
+            return []
+        if not text:  # a docstring that was only the note: its line goes
+            start, end = self.st.line_span(first)
+        return [SpanEdit(start, end, text)]
 
     def _input_hint(self, edits: list[StmtEdit]) -> dict[str, Any] | None:
         """What the first layer applied to ``__call__``'s input shows about that input; when

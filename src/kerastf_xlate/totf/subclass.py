@@ -33,6 +33,7 @@ from kerastf_xlate.totf.common import (
     weight_lines,
     weights_methods,
 )
+from kerastf_xlate.totf.conformance import docstring_insertion, kept_layers_line
 from kerastf_xlate.totf.graph import _weight_order
 
 # Keras Layer/Model attributes that a tf.Module lacks: using any of them on self blocks.
@@ -282,6 +283,11 @@ def generate_subclass(unit: SubclassUnit, text_lines: list[str], needs: set[str]
                 order.append(f"*self.{attr}.ordered_variables()")
             elif keras_classes and cname in keras_classes:
                 order.append(f"*self.{attr}.weights")
+    if kept:  # the class docstring says what the module lacks (tests/test_conformance.py)
+        names = [node.rule.layer for node, _ in kept]
+        insertion = docstring_insertion(cls, text_lines, kept_layers_line(names))
+        if insertion is not None:
+            edits.replace(insertion[0], insertion[1], insertion[0], insertion[1], insertion[2])
     text = edits.result().rstrip("\n") + "\n"
     extra = "\n\n".join(methods)
     wm = weights_methods(order, indent=method_indent)

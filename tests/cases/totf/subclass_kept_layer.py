@@ -51,7 +51,10 @@ def _variance_scaling(shape, scale, mode, distribution):
 
 
 class Tagger(tf.Module):
-    """Tags every frame of a signal."""
+    """Tags every frame of a signal.
+
+    Conformance: lacks distribute: it keeps Keras layers (`ConvLSTM1D`) whose variables `tf.Module.variables` does not list, so a step over `trainable_variables` neither trains nor copies them
+    """
 
     def __init__(self, channels=4, tags=5):
         super().__init__()

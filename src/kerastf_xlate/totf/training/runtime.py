@@ -310,11 +310,13 @@ def _prepare_gradients(gradients, variables, learning_rate, weight_decay, clipno
     return gradients, variables
 
 
-def _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update):
+def _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update, slot_tables=()):
     """Keras's apply_gradients around one optimizer's ``update(variable, gradient, dense, lr,
     iterations)`` (``dense``: the gradient as a dense tensor): the learning rate and the
     iteration counter as variables, the gradients prepared, every variable updated, one step
-    counted."""
+    counted. ``apply_gradients.build(variables)`` makes the slots of ``slot_tables`` (the
+    update's ``_slot`` tables) for ``variables`` at once, as Keras builds its optimizer before
+    it traces a step (a variable made while a step is traced makes tf.function trace it again)."""
     learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False, name="learning_rate")
     iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
 
@@ -327,6 +329,12 @@ def _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm
             update(variable, gradient, dense, lr, iterations)
         iterations.assign_add(1)
 
+    def build(variables):
+        for slots in slot_tables:
+            for variable in variables:
+                _slot(slots, variable)
+
+    apply_gradients.build = build
     # the strategy whose scope the compile step ran in, read by _fit as Keras reads the model's
     apply_gradients.strategy = tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
     return apply_gradients
@@ -348,7 +356,7 @@ def _sgd(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, cl
         else:
             variable.assign_sub(dense * lr)
 
-    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update, [momentums] if momentum != 0 else [])
 
 
 def _adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
@@ -371,7 +379,8 @@ def _adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=
             v = v_hat
         variable.assign_sub((m * alpha) / (tf.sqrt(v) + epsilon))
 
-    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
+    slot_tables = [momentums, velocities, velocity_hats] if amsgrad else [momentums, velocities]
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update, slot_tables)
 
 
 def _rmsprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
@@ -395,7 +404,8 @@ def _rmsprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered
         else:
             variable.assign_sub(increment)
 
-    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update)
+    slot_tables = [velocities] + ([average_gradients] if centered else []) + ([momentums] if momentum > 0 else [])
+    return _optimizer(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, update, slot_tables)
 
 
 # --------------------------------------------------------------------------------------
@@ -493,21 +503,51 @@ def _log_line(steps, seconds, logs):
     return " - ".join(parts)
 
 
-def _test_step(model, strategy=None):
+def _step_function(model, objects, config, make):
+    """The compiled step ``make()`` returns, made once for ``model`` and kept: Keras too keeps
+    its ``train_function`` until ``compile`` runs again, so a second ``fit`` call (and every
+    epoch) runs the traced graph instead of tracing again. One per ``objects`` (compared by
+    identity: the strategy, the variables, the compiled optimizer, loss and metrics) and
+    ``config`` (compared by value: the batches' spec). The table is kept out of tf.Module's
+    tracking (a checkpoint or SavedModel holds the variables only) and a ``copy.deepcopy``
+    of the model makes its own (a function is copied as it is: ``table.model`` is the original)."""
+    table = vars(model).get("_xlate_steps")
+    if table is None or table.model is not model:
+
+        def table():
+            """Holds ``model``'s compiled steps (``table.steps``)."""
+
+        table.model, table.steps = model, {}
+        vars(model)["_xlate_steps"] = table
+    key = (tuple(id(o) for o in objects), config)
+    if key not in table.steps:
+        table.steps[key] = (make(), objects)  # the objects kept alive, so that their ids stay theirs
+    return table.steps[key][0]
+
+
+def _compiled(step, strategy, spec):
+    """``step`` as a tf.function: traced once on the batches' spec (batch size unknown), as
+    Keras traces its step on the dataset's; with a strategy, on the distributed batches."""
+    if strategy is None and spec is not None:
+        return tf.function(step, input_signature=list(spec))
+    return tf.function(step, reduce_retracing=True)
+
+
+def _test_step(model, strategy=None, spec=None):
     """One evaluation step: the compiled loss and metric sums of a batch, in inference mode
-    (on every replica of ``strategy`` when there is one)."""
+    (on every replica of ``strategy`` when there is one); made once per model (``_step_function``)."""
 
     def step(x_batch, y_batch):
         y_pred = model(x_batch, training=False)
         return model.loss(y_batch, y_pred), _metric_sums(model.metrics, y_batch, y_pred)
 
-    @tf.function(reduce_retracing=True)
-    def test_step(x_batch, y_batch):
+    def test_batch(x_batch, y_batch):
         if strategy is None:
             return step(x_batch, y_batch)
         return _across_replicas(strategy, step, x_batch, y_batch)
 
-    return test_step
+    objects = (strategy, model.loss, model.metrics)
+    return _step_function(model, objects, ("test", repr(spec)), lambda: _compiled(test_batch, strategy, spec))
 
 
 def _distributed(strategy, batches):
@@ -522,7 +562,8 @@ def _evaluate(model, x=None, y=None, batch_size=None, verbose="auto", return_dic
 
     start = time.time()
     strategy = _strategy_of(model, model.variables)
-    logs, steps = _run_batches(_test_step(model, strategy), _distributed(strategy, _batches(x, y, batch_size)), model.metrics)
+    batches = _batches(x, y, batch_size)
+    logs, steps = _run_batches(_test_step(model, strategy, batches.element_spec), _distributed(strategy, batches), model.metrics)
     if verbose:
         print(_log_line(steps, time.time() - start, logs))
     if return_dict:
@@ -565,8 +606,7 @@ def _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbos
         gradients = tape.gradient(scaled, variables)
         return loss, gradients, _metric_sums(model.metrics, y_batch, y_pred)
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x_batch, y_batch):
+    def train_batch(x_batch, y_batch):
         if strategy is None:
             loss, gradients, sums = step(x_batch, y_batch)
         else:
@@ -574,8 +614,12 @@ def _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbos
         model.optimizer(gradients, variables)
         return loss, sums
 
+    objects = (strategy, *variables, model.optimizer, model.loss, model.metrics)
+    spec = batches.element_spec
+    if hasattr(model.optimizer, "build"):
+        model.optimizer.build(variables)
+    train_step = _step_function(model, objects, ("train", repr(spec)), lambda: _compiled(train_batch, strategy, spec))
     batches = _distributed(strategy, batches)
-    test_step = _test_step(model, strategy)
     history = {}
     steps = 0
     for epoch in range(initial_epoch, epochs):
@@ -589,6 +633,7 @@ def _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbos
             else:
                 val_x, val_y = validation_data
                 val_batches = _batches(val_x, val_y, validation_batch_size or batch_size)
+            test_step = _test_step(model, strategy, val_batches.element_spec)
             val_logs, _ = _run_batches(test_step, _distributed(strategy, val_batches), model.metrics)
             logs.update({"val_" + name: value for name, value in val_logs.items()})
         for name, value in sorted(logs.items()):
@@ -606,7 +651,9 @@ def _predict(model, x, batch_size=None, verbose="auto"):
     batches = _batches(x, None, batch_size)
     if isinstance(x, tf.data.Dataset) and isinstance(x.element_spec, tuple):
         batches = batches.map(lambda *data: data[0])  # (x, y) batches: only x is needed
-    predict_step = tf.function(lambda x_batch: model(x_batch, training=False), reduce_retracing=True)
+    spec = batches.element_spec
+    predict_step = _step_function(model, (), ("predict", repr(spec)), lambda: tf.function(
+        lambda x_batch: model(x_batch, training=False), input_signature=[spec]))
     start = time.time()
     outputs = [predict_step(x_batch) for x_batch in batches]
     if verbose:
