@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.activations import activation_template
+from kerastf_xlate.layerkit.named import NamedItem, spread_name
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.static import UNKNOWN, Unsupported, snake
 
@@ -71,33 +72,73 @@ class NamedInt(int):
         return (NamedInt, (int(self), self.name))
 
 
-# a NamedInt in a shape, until the unit's code is complete: NUL never survives a parse, so a
-# placeholder that escaped resolve_named makes the output fail the safety check (file untouched)
-_NAMED = re.compile("\x00([A-Za-z_][A-Za-z0-9_]*)\x01(-?[0-9]+)\x00")
+# a NamedInt in a shape (or a whole named tuple: ``ksize=POOL``), until the unit's code is
+# complete: NUL never survives a parse, so a placeholder that escaped resolve_named makes the
+# output fail the safety check (file untouched)
+_NAMED = re.compile("\x00([A-Za-z_][A-Za-z0-9_]*)\x01([^\x00]*)\x00")
+# a NamedItem (item I of N of a named tuple) in a list display; a run of them, ", "-separated
+_ITEM = "\x00([A-Za-z_][A-Za-z0-9_]*)\x02([0-9]+)\x02([0-9]+)\x01(-?[0-9]+)\x00"
+_ITEM_RE = re.compile(_ITEM)
+_ITEM_RUN = re.compile("{0}(?:, {0})*".format(_ITEM.replace("(", "(?:").replace("(?:?:", "(?:")))
 
 
 def dim_src(d: DimT) -> str:
+    """A dimension in a list display (a shape): a named one as a placeholder that
+    :func:`resolve_named` turns into the name (``vocab_size``; ``*KS`` for all the items of
+    ``KS``, in order) or the value."""
     if d is None:
         return "None"
     if isinstance(d, NamedInt):
         return f"\x00{d.name}\x01{int(d)}\x00"
+    if isinstance(d, NamedItem):
+        return f"\x00{d.name}\x02{d.index}\x02{d.length}\x01{int(d)}\x00"
     return str(d)
+
+
+def named_src(values: tuple[Any, ...], plain: str) -> str:
+    """``plain`` (the source of ``values``, e.g. a ``ksize``), or the constant's name when
+    ``values`` are all the items of one named tuple (``ksize=POOL``), where the name is
+    sure to mean it (:func:`resolve_named`); only where ``plain`` may be any sequence of
+    the same ints."""
+    name = spread_name(values)
+    return plain if name is None else f"\x00{name}\x01{plain}\x00"
 
 
 def resolve_named(code: str) -> str:
     """``code`` (one generated unit: a class at column 0) with each named dimension written as
     the user's name, or as its value where the unit binds that name itself (a method's
-    parameter or local: ``x``, ``inputs``), where the name would mean something else."""
+    parameter or local: ``x``, ``inputs``), where the name would mean something else. A
+    tuple's items are written ``*NAME`` where they all stand in order, else as values."""
     if "\x00" not in code:
         return code
-    trial = _NAMED.sub(lambda m: m.group(1), code)
+    trial = _ITEM_RE.sub(lambda m: f"{m.group(1)}[{m.group(2)}]", code)
+    trial = _NAMED.sub(lambda m: m.group(1), trial)
     try:
         tree = ast.parse(trial)
     except SyntaxError:
-        bound = {m.group(1) for m in _NAMED.finditer(code)}
+        bound = {m.group(1) for m in _NAMED.finditer(code)} | {m.group(1) for m in _ITEM_RE.finditer(code)}
     else:
         bound = _bound_names(tree)
+    code = _ITEM_RUN.sub(lambda m: _run(m.group(0), bound), code)
     return _NAMED.sub(lambda m: m.group(2) if m.group(1) in bound else m.group(1), code)
+
+
+def _run(text: str, bound: set[str]) -> str:
+    """A run of tuple items in a list display: ``*NAME`` for each whole tuple in order."""
+    items = [(m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)) for m in _ITEM_RE.finditer(text)]
+    out: list[str] = []
+    i = 0
+    while i < len(items):
+        name, index, length, value = items[i]
+        whole = items[i:i + length]
+        if (index == 0 and name not in bound and len(whole) == length
+                and all(it[0] == name and it[1] == k and it[2] == length for k, it in enumerate(whole))):
+            out.append(f"*{name}")
+            i += length
+        else:
+            out.append(value)
+            i += 1
+    return ", ".join(out)
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -226,5 +267,5 @@ def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
     return [f"{ctx.out} = {template.replace('{x}', ctx.out)}"]
 
 
-__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "NamedInt", "Shape", "Unsupported", "Weight", "dim_src", "resolve_named", "shape_src", "snake",
+__all__ = ["activation_lines", "Dim", "DimT", "EmitCtx", "Emitted", "NamedInt", "Shape", "Unsupported", "Weight", "dim_src", "named_src", "resolve_named", "shape_src", "snake",
            "tuple_arg"]
