@@ -58,8 +58,8 @@ def _reshape(node: ast.Call, ctx: MatchCtx) -> Match | None:
         return None
     if len(rest) == 1 and isinstance(rest[0], ast.Starred) and isinstance(rest[0].value, ast.Name) and _batch_of(first, x, ctx):
         # ``[tf.shape(x)[0], *TARGET]``: the file's tuple constant (to-tf keeps the user's name)
-        target = file_constants(ctx.names, ctx.names.body).get(rest[0].value.id)
-        if target is None or sum(1 for v in target if v == -1) > 1 or any(v == 0 or v < -1 for v in target):
+        named = file_constants(ctx.names, ctx.names.body).get(rest[0].value.id)
+        if named is None or sum(1 for v in named if v == -1) > 1 or any(v == 0 or v < -1 for v in named):
             return None
         return Match(LayerSpec("Reshape", {"target_shape": rest[0].value.id}), node, [x])
     if any(isinstance(e, ast.Starred) or ctx.tensor(e) for e in rest):
