@@ -128,7 +128,7 @@ _FILE_CONSTANTS: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = we
 
 
 def file_constants(owner: Any, body: list[ast.stmt]) -> dict[str, tuple[int, ...]]:
-    """The tuple-of-ints constants of a file (its module ``body``): names bound once in the
+    """The tuple-of-ints constants of a file (its module ``body``; a list counts as its tuple): names bound once in the
     whole file, by a module-level ``NAME = <constant expression>`` over earlier such
     constants. Every mention of one anywhere in the file means that value. Cached on
     ``owner`` (the file's ModuleNames)."""
@@ -141,6 +141,8 @@ def file_constants(owner: Any, body: list[ast.stmt]) -> dict[str, tuple[int, ...
         if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                 and counts.get(stmt.targets[0].id) == 1):
             value = constant_value(stmt.value, lambda name: known.get(name, UNKNOWN))
+            if isinstance(value, list):
+                value = tuple(value)  # KS = [3, 3]: `*KS` is the same items
             if value is not UNKNOWN and (is_int(value) or isinstance(value, tuple) and all(is_int(v) for v in value)):
                 known[stmt.targets[0].id] = value
     out = {k: v for k, v in known.items() if isinstance(v, tuple) and v}
