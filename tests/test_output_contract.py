@@ -87,11 +87,14 @@ def test_to_tf_json_reports_file_errors_as_xl001(tmp_path: Path) -> None:
     assert ("missing.py", "XL001", "error") in {(r["path"], r["code"], r["severity"]) for r in records}
 
 
-def test_to_tf_github_format(tmp_path: Path) -> None:
+def test_to_tf_github_and_sarif_formats(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "m.py").write_text(BUILDER, encoding="utf-8")
     proc = xlate("to-tf", "--format", "github", "m.py", "--check", cwd=root)
     assert proc.stdout.startswith("::warning file=m.py,line=8,col=5,title=XL301::XL301 "), proc.stdout
+    sarif = json.loads(xlate("to-tf", "--format", "sarif", "m.py", "--check", cwd=root).stdout)
+    region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (sarif["runs"][0]["results"][0]["ruleId"], region["startLine"], region["startColumn"]) == ("XL301", 8, 5)
 
 
 def test_to_keras_json(tmp_path: Path) -> None:
