@@ -367,3 +367,48 @@ def test_shadowing_tuple_parameters_execute_as_keras() -> None:
     x = np.random.default_rng(3).standard_normal((2, 8, 8, 2)).astype("float32")
     worst = _compare(SHADOWED_TUPLE, ["model", "block"], {"model": x, "block": x})
     print(f"shadowed tuple constants: worst max |diff| = {worst:.3g} (atol = rtol = 1e-5)")
+
+
+CONVS = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+    KS = (3, 3)
+    K1 = (5,)
+    ST = (2, 2)
+    DIL = (2, 2)
+
+    model = keras.Sequential([
+        keras.Input(shape=(16, 16, 4)),
+        layers.DepthwiseConv2D(KS),
+        layers.SeparableConv2D(8, KS),
+        layers.Conv2DTranspose(4, KS, strides=ST),
+        layers.Conv2D(4, KS, dilation_rate=DIL),
+        layers.Conv2D(4, KS, strides=ST, padding="same"),
+    ])
+
+    m1 = keras.Sequential([keras.Input(shape=(16, 4)), layers.Conv1D(4, K1), layers.MaxPooling1D(K1)])
+    """)
+
+
+def test_every_convolution_keeps_the_kernel_name() -> None:
+    out, _ = to_tf(CONVS, "t.py")
+    for shape in ("[*KS, 4, 1]", "[*KS, 4, 8]", "[*KS, 4, 4]", "[*K1, 4, 4]"):
+        assert f"_variance_scaling({shape}" in out, shape
+    assert "dilations=DIL" in out and "strides=ST, padding='SAME'" in out
+    assert "ksize=5, strides=5" in out  # a 1-D pool's ksize stays ints (tf.nn.max_pool1d)
+    back, _ = to_keras(out, "t.py")
+    for line in ("layers.DepthwiseConv2D(KS)", "layers.SeparableConv2D(8, KS)", "layers.Conv2D(4, KS, dilation_rate=DIL)",
+                 "layers.Conv2D(4, KS, strides=ST, padding='same')", "layers.Conv1D(4, K1)"):
+        assert line in back, line
+    assert to_tf(back, "t.py")[0] == out
+
+
+@pytest.mark.tf
+def test_every_convolution_executes_as_keras() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    worst = _compare(CONVS, ["model", "m1"], {"model": rng.standard_normal((2, 16, 16, 4)).astype("float32"),
+                                              "m1": rng.standard_normal((2, 16, 4)).astype("float32")})
+    print(f"named convolution sizes: worst max |diff| = {worst:.3g} (atol = rtol = 1e-5)")
