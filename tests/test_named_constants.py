@@ -316,6 +316,28 @@ def test_resolve_named_items() -> None:
     assert resolve_named(f"p = f(ksize={named_src(named_tuple((2, 2), 'P'), '2')})\n") == "p = f(ksize=P)\n"
     assert resolve_named(f"def g(P):\n    f(ksize={named_src(named_tuple((2, 2), 'P'), '2')})\n") == "def g(P):\n    f(ksize=2)\n"
     assert named_src((2, 2), "2") == "2"
+    # a class attribute sees the module's name beside a method that binds it for itself
+    cls = f"class A:\n    s = {shape}\n\n    def build(self, KS):\n        return [{dim_src(ks[0])}, {dim_src(ks[1])}]\n"
+    assert resolve_named(cls) == "class A:\n    s = [*KS, 1, 8]\n\n    def build(self, KS):\n        return [3, 3]\n"
+
+
+def test_a_constant_named_like_a_generated_parameter() -> None:
+    """``input_shape`` is the module's tuple and the parameter of the generated ``build``: the
+    signature (a class attribute) says the name, ``build`` keeps its own, and the round trip
+    is a fixed point (keras.io's mnist_convnet.py)."""
+    src = textwrap.dedent("""\
+        import keras
+        from keras import layers
+        input_shape = (8, 8, 1)
+        model = keras.Sequential([keras.Input(shape=input_shape), layers.Conv2D(4, (3, 3)), layers.Flatten(), layers.Dense(3)])
+        """)
+    out, _ = to_tf(src, "t.py")
+    assert "input_signature = [tf.TensorSpec([None, *input_shape], tf.float32)]" in out
+    assert "def build(self, input_shape):" in out
+    assert "_variance_scaling([3, 3, 1, 4]" in out  # the channels, one item of input_shape: its value
+    back, _ = to_keras(out, "t.py")
+    assert "keras.Input(shape=input_shape)" in back
+    assert to_tf(back, "t.py")[0] == out
 
 
 class _Owner:
