@@ -434,3 +434,41 @@ def test_every_convolution_executes_as_keras() -> None:
     worst = _compare(CONVS, ["model", "m1"], {"model": rng.standard_normal((2, 16, 16, 4)).astype("float32"),
                                               "m1": rng.standard_normal((2, 16, 4)).astype("float32")})
     print(f"named convolution sizes: worst max |diff| = {worst:.3g} (atol = rtol = 1e-5)")
+
+
+DEFINED_AFTER = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = layers.Conv2D(4, KS)
+            self.pool = layers.MaxPooling2D(POOL)
+
+        def call(self, x):
+            return self.pool(self.conv(x))
+
+
+    KS = (3, 3)
+    POOL = (2, 2)
+    net = Net()
+    """)
+
+
+def test_a_constant_defined_after_the_class_is_read_when_keras_reads_it() -> None:
+    """``KS`` is bound below the class, before the instance: Keras reads it in ``__init__``;
+    the translation reads it there and in the first call, both after its binding."""
+    out, _ = to_tf(DEFINED_AFTER, "t.py")
+    assert "_variance_scaling([*KS, x.shape[-1], 4]" in out and "ksize=POOL, strides=POOL" in out
+    assert to_tf(to_keras(out, "t.py")[0], "t.py")[0] == out
+
+
+@pytest.mark.tf
+def test_a_constant_defined_after_the_class_executes_as_keras() -> None:
+    import numpy as np
+
+    x = np.random.default_rng(5).standard_normal((2, 9, 9, 2)).astype("float32")
+    worst = _compare(DEFINED_AFTER, ["net"], {"net": x})
+    print(f"constants defined after the class: worst max |diff| = {worst:.3g} (atol = rtol = 1e-5)")
