@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from xlate_cli import run_xlate as xlate
 
-from kerastf_xlate.verify_process import FileReport, Outcome, json_records, tf_log_removed
+from kerastf_xlate.verify_process import FileReport, Outcome, json_records, machine_report, tf_log_removed
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILDER = (ROOT / "tests/cases/lint/kept_builder_loop.py").read_text(encoding="utf-8").partition("# --- expected")[0]
@@ -86,11 +87,14 @@ def test_to_tf_json_reports_file_errors_as_xl001(tmp_path: Path) -> None:
     assert ("missing.py", "XL001", "error") in {(r["path"], r["code"], r["severity"]) for r in records}
 
 
-def test_to_tf_github_format(tmp_path: Path) -> None:
+def test_to_tf_github_and_sarif_formats(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "m.py").write_text(BUILDER, encoding="utf-8")
     proc = xlate("to-tf", "--format", "github", "m.py", "--check", cwd=root)
     assert proc.stdout.startswith("::warning file=m.py,line=8,col=5,title=XL301::XL301 "), proc.stdout
+    sarif = json.loads(xlate("to-tf", "--format", "sarif", "m.py", "--check", cwd=root).stdout)
+    region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (sarif["runs"][0]["results"][0]["ruleId"], region["startLine"], region["startColumn"]) == ("XL301", 8, 5)
 
 
 def test_to_keras_json(tmp_path: Path) -> None:
@@ -134,6 +138,35 @@ def test_verify_json_records() -> None:
     ]
 
 
+def test_verify_github_and_sarif_report_the_failing_models() -> None:
+    report = FileReport("m.py", [Outcome("model", "inference", 2.5e-7, True), Outcome("model", "training", 0.02, False, "loss"),
+                                 Outcome("m.py", "crashed", float("inf"), False, "process killed by SIGKILL")])
+    github = machine_report(report, 1e-5, 1e-6, "github")
+    assert github.splitlines() == [
+        "::error file=m.py,title=xlate verify::model [training] differs from the original; max |diff| = 0.02 > tolerance "
+        "atol=1e-05 rtol=1e-06; loss",
+        "::error file=m.py,title=xlate verify::m.py [crashed] differs from the original; process killed by SIGKILL",
+    ]
+    sarif = json.loads(machine_report(report, 1e-5, 1e-6, "sarif", tool_version="9.9.9"))
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0" and run["tool"]["driver"]["rules"][0]["id"] == "verify"
+    assert [(r["ruleId"], r["level"], r["properties"]["name"], r["properties"]["mode"]) for r in run["results"]] == [
+        ("verify", "error", "model", "training"), ("verify", "error", "m.py", "crashed")]
+    assert run["results"][1]["properties"]["max_abs_diff"] is None  # valid JSON: no Infinity
+    passing = FileReport("m.py", [Outcome("model", "inference", 0.0, True)])
+    assert machine_report(passing, 1e-5, 1e-5, "github") == ""  # as a clean lint run: nothing
+    assert json.loads(machine_report(passing, 1e-5, 1e-5, "sarif"))["runs"][0]["results"] == []
+
+
+def test_verify_takes_every_format() -> None:
+    from click.testing import CliRunner
+
+    from kerastf_xlate.cli import main
+
+    help_text = CliRunner().invoke(main, ["verify", "--help"]).output
+    assert "[text|json|github|sarif]" in help_text
+
+
 def test_verify_leaves_out_tensorflow_log_lines_only() -> None:
     noise = (
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -145,3 +178,15 @@ def test_verify_leaves_out_tensorflow_log_lines_only() -> None:
     )
     user = "epoch 1: loss 0.25\nI0000 is my own line\nWARNING: check the data\n"
     assert tf_log_removed(noise + user + noise) == user
+
+
+@pytest.mark.tf
+def test_verify_json_on_the_command_line_is_quiet(tmp_path: Path) -> None:
+    """End to end, with TensorFlow's C++ logging on (level 0): the JSON document is alone on
+    stdout, and stderr has no absl / oneDNN line (``-v`` would show them)."""
+    (tmp_path / "m.py").write_text((ROOT / "examples/mlp_sequential.py").read_text(encoding="utf-8"), encoding="utf-8")
+    loud = {"TF_CPP_MIN_LOG_LEVEL": "0"}
+    proc = xlate("verify", "--format", "json", "m.py", cwd=tmp_path, env=loud)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [(r["name"], r["pass"]) for r in json.loads(proc.stdout)] == [("model", True)]
+    assert "absl" not in proc.stderr and "oneDNN" not in proc.stderr and "I0000" not in proc.stderr, proc.stderr

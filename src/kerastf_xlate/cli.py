@@ -374,8 +374,8 @@ def _translate_progress(label: str, kwargs: dict[str, Any]) -> _ProgressBar | No
 @click.option("--rtol", type=float, default=1e-5, show_default=True, help="Relative tolerance.")
 @click.option("--input-shape", type=InputShape(), help="Input shape for models that declare none, e.g. 28,28,1.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: an array of one record per model and mode on stdout (docs/output.md).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True,
+              help="json: an array of one record per model and mode on stdout; github / sarif: the failing ones (docs/output.md).")
 @click.option("-v", "--verbose", is_flag=True, help="Also show TensorFlow's own log lines (absl, oneDNN).")
 def verify(path: str, to_keras: bool, atol: float, rtol: float, input_shape: tuple[int, ...] | None, seed: int,
            fmt: str, verbose: bool) -> None:

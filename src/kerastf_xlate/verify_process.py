@@ -345,6 +345,8 @@ def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: floa
         (err if status == 2 else say)(message)
         if fmt == "json":
             echo("[]")
+        elif fmt in ("github", "sarif"):
+            echo(machine_report(FileReport(path, [Outcome(path, "error", float("inf"), False, message)]), atol, rtol, fmt).rstrip("\n"))
         return status
     say(f"xlate verify: executing {path} and its translation in a child process "
         "(this runs your code and imports TensorFlow/Keras)")
@@ -355,6 +357,12 @@ def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: floa
             progress.close()
     if fmt == "json":
         return print_json_report(report, atol, rtol, echo, err)
+    if fmt in ("github", "sarif"):
+        print_report(report, atol, rtol, err)  # the lines a person reads, beside the machine's
+        out = machine_report(report, atol, rtol, fmt)
+        if out:
+            echo(out.rstrip("\n"))
+        return 0 if report.outcomes and all(r.ok for r in report.outcomes) else 1
     return print_report(report, atol, rtol, echo)
 
 
@@ -364,6 +372,34 @@ def json_records(report: FileReport, atol: float, rtol: float) -> list[dict[str,
     return [{"path": report.path, "name": r.name, "mode": r.mode,
              "max_abs_diff": r.max_abs_diff if r.max_abs_diff == r.max_abs_diff and abs(r.max_abs_diff) != float("inf") else None,
              "atol": atol, "rtol": rtol, "pass": bool(r.ok), "detail": r.detail} for r in report.outcomes]
+
+
+def _failure_text(record: dict[str, Any]) -> str:
+    diff = record["max_abs_diff"]
+    said = f"max |diff| = {diff:.3g} > tolerance atol={record['atol']:g} rtol={record['rtol']:g}" if diff is not None else ""
+    return "; ".join(t for t in (f"{record['name']} [{record['mode']}] differs from the original", said, record["detail"]) if t)
+
+
+def machine_report(report: FileReport, atol: float, rtol: float, fmt: str, tool_version: str | None = None) -> str:
+    """``github`` (an ``::error`` annotation on the file per failing model and mode) or
+    ``sarif`` (a SARIF 2.1.0 run, one result per failing model and mode, rule ``verify``);
+    passing records give nothing, as a clean lint run does (docs/output.md)."""
+    failed = [r for r in json_records(report, atol, rtol) if not r["pass"]]
+    if fmt == "github":
+        esc = lambda t: t.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")  # noqa: E731
+        return "".join(f"::error file={r['path']},title=xlate verify::{esc(_failure_text(r))}\n" for r in failed)
+    if tool_version is None:
+        from kerastf_xlate import __version__ as tool_version
+    results = [{"ruleId": "verify", "level": "error", "message": {"text": _failure_text(r)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": r["path"]}}}],
+                "properties": {k: r[k] for k in ("name", "mode", "max_abs_diff", "atol", "rtol")}} for r in failed]
+    rule = {"id": "verify", "name": "translation-differs",
+            "shortDescription": {"text": "the translation's outputs differ from the original's beyond the tolerance"}}
+    doc = {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+           "runs": [{"tool": {"driver": {"name": "kerastf-xlate", "version": tool_version,
+                                         "informationUri": "https://github.com/kerastf-xlate/kerastf-xlate", "rules": [rule]}},
+                     "results": results}]}
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def print_json_report(report: FileReport, atol: float, rtol: float, echo: Callable[[str], None],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.initializers import VARIANCE_SCALING_NAMES, init_expr
+from kerastf_xlate.layerkit.named import file_constants, named_tuple, spread_name
 from kerastf_xlate.layerkit.ranks import RankInfo, rank
 from kerastf_xlate.layerkit.shapes import Fact
 from kerastf_xlate.resolve import ModuleNames
@@ -188,10 +189,15 @@ def ints(node: ast.AST | None) -> list[int] | None:
     return None
 
 
-def spatial(node: ast.AST | None, rank: int, default: int = 1) -> tuple[int, ...] | None:
-    """TF strides/dilations/ksize (int, rank list, or rank+2 list with 1s around) -> rank tuple."""
+def spatial(node: ast.AST | None, rank: int, default: int = 1, names: ModuleNames | None = None) -> tuple[int, ...] | None:
+    """TF strides/dilations/ksize (int, rank list, or rank+2 list with 1s around) -> rank tuple.
+    With the file's ``names``, a tuple constant of the file (``ksize=POOL``) gives its items
+    as :class:`NamedItem` s, which :func:`tuple_src` writes as the name."""
     if node is None:
         return (default,) * rank
+    if isinstance(node, ast.Name) and names is not None:
+        value = file_constants(names, names.body).get(node.id)
+        return named_tuple(value, node.id) if value is not None and len(value) == rank else None
     vals = ints(node)
     if vals is None:
         return None
@@ -205,7 +211,12 @@ def spatial(node: ast.AST | None, rank: int, default: int = 1) -> tuple[int, ...
 
 
 def tuple_src(values: tuple[int, ...]) -> str:
-    return repr(values[0]) if len(set(values)) == 1 else repr(tuple(values))
+    """A Keras size argument: an int, a tuple, or the user's name for the tuple (all the items
+    of one file constant, in order: ``kernel_size=KS`` from ``[*KS, 1, 8]``)."""
+    name = spread_name(values)
+    if name is not None:
+        return name
+    return repr(values[0]) if len(set(values)) == 1 else repr(tuple(int(v) for v in values))
 
 
 def padding_of(node: ast.AST | None, default: str = "VALID") -> str | None:

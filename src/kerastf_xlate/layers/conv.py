@@ -12,9 +12,11 @@ from kerastf_xlate.layerkit.emit import (
     Unsupported,
     Weight,
     activation_lines,
+    named_src,
     tuple_arg,
 )
 from kerastf_xlate.layerkit.family import CORE, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.named import spread_name
 from kerastf_xlate.layerkit.recognise import (
     LayerSpec,
     Match,
@@ -49,9 +51,8 @@ def strides_src(values: tuple[int, ...], rank: int) -> str:
     """conv1d takes an int stride; conv2d an int or pair; conv3d needs [1, s, s, s, 1]."""
     if rank == 3:
         return repr([1, *values, 1])
-    if len(set(values)) == 1:
-        return repr(values[0])
-    return repr(list(values))
+    plain = repr(values[0]) if len(set(values)) == 1 else repr(list(values))
+    return named_src(values, plain) if rank == 2 else plain  # strides=STRIDES, the user's name
 
 
 def conv(ctx: EmitCtx) -> Emitted:
@@ -106,8 +107,8 @@ def _conv(node: ast.AST, ctx: MatchCtx) -> Match | None:
         rank = len(var.shape) - 2
         if _CONV[q] not in (0, rank):
             return None
-        strides = spatial(kwarg(node, stride_kw, 2), rank)
-        dil = spatial(kwarg(node, "dilations", 5), rank)
+        strides = spatial(kwarg(node, stride_kw, 2), rank, names=ctx.names)
+        dil = spatial(kwarg(node, "dilations", 5), rank, names=ctx.names)
         pad = padding_of(kwarg(node, "padding", 3), "VALID" if q == "tf.nn.convolution" else "")
         if strides is None or dil is None or pad is None or not data_format_ok(kwarg(node, "data_format", 4)):
             return None
@@ -123,11 +124,11 @@ def _conv(node: ast.AST, ctx: MatchCtx) -> Match | None:
 
 
 def _set_conv_args(spec: LayerSpec, strides: tuple[int, ...], pad: str, dil: tuple[int, ...], rank: int) -> None:
-    if any(s != 1 for s in strides):
+    if any(s != 1 for s in strides) or spread_name(strides):
         spec.args["strides"] = tuple_src(strides)
     if pad != "valid":
         spec.args["padding"] = repr(pad)
-    if any(d != 1 for d in dil):
+    if any(d != 1 for d in dil) or spread_name(dil):
         spec.args["dilation_rate"] = tuple_src(dil)
 
 # ------------------------------------------------------------------------------ the family

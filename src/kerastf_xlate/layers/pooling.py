@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, tuple_arg
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, named_src, tuple_arg
 from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
 from kerastf_xlate.layerkit.recognise import (
     LayerSpec,
@@ -32,6 +32,12 @@ def _list_or_int(values: tuple[int, ...]) -> str:
     return repr(values[0]) if len(set(values)) == 1 else repr(list(values))
 
 
+def _sizes_src(values: tuple[int, ...], rank: int) -> str:
+    """``ksize`` / ``strides``: the user's name for a 2-D pool (``ksize=POOL``), else ints."""
+    plain = _list_or_int(values)
+    return named_src(values, plain) if rank == 2 else plain
+
+
 def pool(ctx: EmitCtx) -> Emitted:
     rank = rank_of(ctx.rule.layer)
     size = tuple_arg(ctx.value("pool_size"), rank, "pool_size")
@@ -43,7 +49,7 @@ def pool(ctx: EmitCtx) -> Emitted:
     kind = "max" if "Max" in ctx.rule.layer else "avg"
     op = f"tf.nn.{kind}_pool{rank}d"
     line = ctx.assign(
-        f"{op}({ctx.x}, ksize={_list_or_int(size)}, strides={_list_or_int(strides)}, padding={padding_value(padding)!r})"
+        f"{op}({ctx.x}, ksize={_sizes_src(size, rank)}, strides={_sizes_src(strides, rank)}, padding={padding_value(padding)!r})"
     )
     shape = ctx.shape
     out = None
@@ -86,11 +92,11 @@ def _pool(node: ast.Call, q: str, ctx: MatchCtx) -> Match | None:
         if vals is None or len(vals) not in (3, 4, 5):
             return None
         rank = len(vals) - 2
-    size, strides, padding = spatial(ks, rank), spatial(st_, rank), padding_of(pad, "")
+    size, strides, padding = spatial(ks, rank, names=ctx.names), spatial(st_, rank, names=ctx.names), padding_of(pad, "")
     if size is None or strides is None or padding is None:
         return None
     args = {"pool_size": tuple_src(size)}
-    if strides != size:
+    if strides != size or tuple_src(strides) != args["pool_size"]:  # ksize=POOL, strides=2: both written
         args["strides"] = tuple_src(strides)
     if padding != "valid":
         args["padding"] = repr(padding)

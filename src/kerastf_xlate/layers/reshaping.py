@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported
+from kerastf_xlate.layerkit.emit import EmitCtx, Emitted, Unsupported, dim_src
 from kerastf_xlate.layerkit.family import EXPRESSION, LayerFamily, Recogniser
+from kerastf_xlate.layerkit.named import file_constants
 from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
 from kerastf_xlate.layerkit.shapes import (
     Shape,
@@ -19,7 +20,7 @@ def reshape(ctx: EmitCtx) -> Emitted:
     target = ctx.value("target_shape")
     if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
         raise Unsupported("target_shape must be a tuple of ints")
-    dims = ", ".join(str(d) for d in target)
+    dims = ", ".join(dim_src(d) for d in target)  # `*TARGET` for the user's TARGET = (-1, 4)
     line = ctx.assign(f"tf.reshape({ctx.x}, [tf.shape({ctx.x})[0], {dims}])")
     shape = ctx.shape
     out = None
@@ -55,6 +56,12 @@ def _reshape(node: ast.Call, ctx: MatchCtx) -> Match | None:
     first, rest = shape.elts[0], shape.elts[1:]
     if not (const(first) == -1 or _batch_of(first, x, ctx)):
         return None
+    if len(rest) == 1 and isinstance(rest[0], ast.Starred) and isinstance(rest[0].value, ast.Name) and _batch_of(first, x, ctx):
+        # ``[tf.shape(x)[0], *TARGET]``: the file's tuple constant (to-tf keeps the user's name)
+        named = file_constants(ctx.names, ctx.names.body).get(rest[0].value.id)
+        if named is None or sum(1 for v in named if v == -1) > 1 or any(v == 0 or v < -1 for v in named):
+            return None
+        return Match(LayerSpec("Reshape", {"target_shape": rest[0].value.id}), node, [x])
     if any(isinstance(e, ast.Starred) or ctx.tensor(e) for e in rest):
         return None
     values = [const(e) for e in rest]

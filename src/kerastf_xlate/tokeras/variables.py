@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from kerastf_xlate.layerkit.named import file_constants, named_tuple
 from kerastf_xlate.layerkit.recognise import Var, VarDim
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.static import UNKNOWN, is_int
@@ -44,11 +45,19 @@ def _shape_node(init: ast.expr, names: ModuleNames) -> ast.expr | None:
     return None
 
 
-def _dims(shape: ast.expr | None, st: SourceText) -> tuple[VarDim, ...] | None:
-    if not isinstance(shape, (ast.List, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in shape.elts):
+def _dims(shape: ast.expr | None, st: SourceText, names: ModuleNames) -> tuple[VarDim, ...] | None:
+    if not isinstance(shape, (ast.List, ast.Tuple)):
         return None
     dims = []
     for e in shape.elts:
+        if isinstance(e, ast.Starred):
+            # ``[*KS, 1, 8]``: a tuple constant of the file (to-tf keeps the user's name)
+            value = file_constants(names, names.body).get(e.value.id) if isinstance(e.value, ast.Name) else None
+            if value is None:
+                return None
+            name = e.value.id  # type: ignore[attr-defined]
+            dims += [VarDim(item, f"{name}[{item.index}]") for item in named_tuple(value, name)]
+            continue
         v = const(e)
         src = st.seg(e)
         from_input = isinstance(e, ast.Attribute) or (
@@ -68,7 +77,7 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
     init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
-    shape = _dims(_shape_node(init, names), st) if init is not None else None
+    shape = _dims(_shape_node(init, names), st, names) if init is not None else None
     if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
         shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
     return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)

@@ -25,6 +25,7 @@ from kerastf_xlate.layerkit.emit import (
     shape_src,
     snake,
 )
+from kerastf_xlate.layerkit.named import constant_value, named_tuple
 from kerastf_xlate.layers import family_of
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.static import Namer
@@ -153,8 +154,10 @@ class ModuleConstants(Mapping[str, Any]):
     """Module-level names bound exactly once, to a literal (``NUM_CLASSES = 10``), and bound
     nowhere else in any way (no parameter, import or def of that name).
 
-    The translation uses their values where it needs static ones (shapes); an int comes as a
-    :class:`NamedInt`, so that a weight shape keeps the user's name. Worked out
+    The value may be an expression over constants bound above (``IMG_SHAPE = IMG_SIZE + (1,)``,
+    :func:`constant_value`). The translation uses their values where it needs static ones
+    (shapes); an int comes as a :class:`NamedInt`, a tuple's items as :class:`NamedItem`,
+    so that generated shapes keep the user's name (``[vocab_size, 32]``, ``[*KS, 1, 8]``). Worked out
     one name at a time when asked, from the statements ``mentioning`` says may name it: a
     big module binds thousands of names, the translation asks about a few.
     """
@@ -171,19 +174,26 @@ class ModuleConstants(Mapping[str, Any]):
 
     def _value(self, name: str, stores: int) -> Any:
         assigns = self._assigns.get(name, [])
-        return literal(assigns[0].value) if stores == 1 and len(assigns) == 1 else UNKNOWN
+        if stores != 1 or len(assigns) != 1:
+            return UNKNOWN
+        line = assigns[0].lineno
+
+        def earlier(other: str) -> Any:
+            # a constant bound above this one (``IMG_SHAPE = IMG_SIZE + (3,)``)
+            first = self._assigns.get(other)
+            return self.get(other, UNKNOWN) if first and first[0].lineno < line else UNKNOWN
+
+        return constant_value(assigns[0].value, earlier)
 
     def __getitem__(self, name: str) -> Any:
         if self._all is not None:
-            value = self._all[name]
-            return NamedInt(value, name) if type(value) is int else value
+            return _named(self._all[name], name)
         if name not in self._known:
             stores = _stores(self._mentioning({name}), name).get(name, 0) if name in self._assigns else 0
             self._known[name] = self._value(name, stores)
         if self._known[name] is UNKNOWN:
             raise KeyError(name)
-        value = self._known[name]
-        return NamedInt(value, name) if type(value) is int else value
+        return _named(self._known[name], name)
 
     def _everything(self) -> dict[str, Any]:
         if self._all is None:
@@ -197,6 +207,12 @@ class ModuleConstants(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._everything())
+
+
+def _named(value: Any, name: str) -> Any:
+    """An int as :class:`NamedInt`, a tuple of ints with :class:`NamedItem` s: the name
+    comes with the value into generated shapes."""
+    return NamedInt(value, name) if type(value) is int else named_tuple(value, name)
 
 
 def module_constants(tree: ast.Module, mentioning: Callable[[set[str]], list[ast.stmt]] | None = None) -> Mapping[str, Any]:

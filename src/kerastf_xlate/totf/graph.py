@@ -17,6 +17,7 @@ from typing import Any
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.layerkit.emit import EmitCtx, Shape, Unsupported, dim_src, resolve_named
+from kerastf_xlate.layerkit.named import constant_value
 from kerastf_xlate.rules import Rule, RuleSet
 from kerastf_xlate.totf.common import (
     NO_CONSTANTS,
@@ -92,9 +93,12 @@ def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, An
     if shape_node is None:
         return None, dtype, None
     value = static_value(shape_node, constants)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
-    if value is UNKNOWN:
-        return None, dtype, source_of(text_lines, shape_node)
-    return _shape_from(value), dtype, None
+    if value is not UNKNOWN:
+        return _shape_from(value), dtype, None
+    # an expression over constants (``img_size + (3,)``): its value makes the shape static,
+    # its source stays the signature's (`[None, *(img_size + (3,))]`)
+    value = constant_value(shape_node, lambda name: constants.get(name, UNKNOWN))
+    return (None if value is UNKNOWN else _shape_from(value)), dtype, source_of(text_lines, shape_node)
 
 
 def camel(name: str) -> str:
@@ -494,10 +498,10 @@ def _input_dims(unit: GraphUnit) -> list[str] | None:
     ``[None, *shape]`` for a shape known at run time); None when one is not known."""
     out = []
     for name, shape, _ in unit.inputs:
-        if shape is not None:
-            out.append("[" + ", ".join(dim_src(d) for d in shape) + "]")
-        elif name in unit.input_src:
+        if name in unit.input_src:
             out.append(f"[None, {_spread(unit.input_src[name])}]")
+        elif shape is not None:
+            out.append("[" + ", ".join(dim_src(d) for d in shape) + "]")
         else:
             return None
     return out or None
