@@ -16,6 +16,9 @@ there are several outputs), the metrics reset each epoch, the callbacks' hooks a
 ``History``; ``evaluate`` results in Keras's order.
 """
 
+import random
+import types
+
 import tensorflow as tf
 from tfr_base import Layer, Model
 from tfr_callbacks import CallbackList
@@ -332,10 +335,74 @@ def _class_weight_fn(class_weight):
     return add_weights
 
 
-def _make_dataset(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None):
-    """The batches Keras makes of ``x, y, sample_weight`` (a ``tf.data.Dataset`` is used as it is)."""
+def _as_batch(batch):
+    batch = tuple(batch) if isinstance(batch, list) else batch
+    return tf.nest.map_structure(tf.convert_to_tensor, batch)
+
+
+def _is_py_dataset(x):
+    """A ``keras.utils.PyDataset`` (``Sequence``): batches by index, ``on_epoch_end`` after each epoch."""
+    return hasattr(x, "__getitem__") and hasattr(x, "__len__") and callable(getattr(x, "on_epoch_end", None))
+
+
+def _batch_spec(batch):
+    """The ``output_signature`` of batches like ``batch``: every dimension but the last ones
+    may vary (Keras's generator adapter: the first dimension unknown)."""
+    def spec(value):
+        value = tf.convert_to_tensor(value)
+        return tf.TensorSpec([None] + value.shape.as_list()[1:], value.dtype)
+    return tf.nest.map_structure(spec, tuple(batch) if isinstance(batch, list) else batch)
+
+
+def _restored(first, rest):
+    yield first
+    yield from rest
+
+
+def _peek_batches(x):
+    """(the first batch, ``x``) of a generator (given back with that batch restored, as Keras's
+    ``peek_and_restore``) or a PyDataset; (None, ``x``) for other data. The first batch makes
+    the model's variables without taking a batch from the data."""
+    if isinstance(x, types.GeneratorType):
+        first = next(x)
+        return first, _restored(first, x)
+    if _is_py_dataset(x):
+        return x[0], x
+    return None, x
+
+
+def _batches_dataset(x, shuffle, first):
+    """Keras's generator and PyDataset adapters: a generator's batches, the same generator
+    going on from epoch to epoch (each pass over the dataset asks it for more); a PyDataset's
+    batches by index, in shuffled order when ``shuffle``, then its ``on_epoch_end``."""
+    if isinstance(x, types.GeneratorType):
+        def batches():
+            for batch in x:
+                yield tuple(batch) if isinstance(batch, list) else batch
+    else:
+        def batches():
+            order = list(range(len(x)))
+            if shuffle:
+                random.shuffle(order)
+            for i in order:
+                batch = x[i]
+                yield tuple(batch) if isinstance(batch, list) else batch
+            x.on_epoch_end()
+    return tf.data.Dataset.from_generator(batches, output_signature=_batch_spec(first))
+
+
+def _make_dataset(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, first=None):
+    """The batches Keras makes of ``x, y, sample_weight`` (a ``tf.data.Dataset`` is used as it is;
+    a generator's or a PyDataset's batches as they come)."""
     if isinstance(x, tf.data.Dataset):
         dataset = x
+    elif isinstance(x, types.GeneratorType) or _is_py_dataset(x):
+        if y is not None or sample_weight is not None or batch_size is not None:
+            raise ValueError("a generator or PyDataset gives whole batches: `y`, `sample_weight` and `batch_size` "
+                             "are not taken with it")
+        if first is None:
+            first, x = _peek_batches(x)
+        dataset = _batches_dataset(x, shuffle, first)
     else:
         data = _as_tensors(x) if y is None and sample_weight is None else tuple(
             _as_tensors(v) for v in ((x, y) if sample_weight is None else (x, y, sample_weight)))
@@ -638,21 +705,21 @@ class _TrainingMethods:
     def make_predict_function(self, force=False):
         return self._xlate_function("predict")
 
-    def _ready(self, dataset, strategy=None):
+    def _ready(self, dataset, strategy=None, first=None):
         """Make the variables (a first call on one batch), the compiled losses and metrics
         (Keras's ``_symbolic_build``) and the optimizer's slots eagerly: a variable made while
         a step is traced makes tf.function trace the step a second time. Under a strategy, in
         its scope, so that every variable is mirrored or synchronised on read."""
         if strategy is not None:
             with strategy.scope():
-                return self._ready_in_scope(dataset, build_compiled=True)
-        return self._ready_in_scope(dataset, build_compiled=True)
+                return self._ready_in_scope(dataset, build_compiled=True, first=first)
+        return self._ready_in_scope(dataset, build_compiled=True, first=first)
 
-    def _ready_in_scope(self, dataset, build_compiled=False):
+    def _ready_in_scope(self, dataset, build_compiled=False, first=None):
         compiled = self.__dict__.get("_xlate_compiled")
         build_compiled = build_compiled and compiled is not None and not compiled.built
         if not self.built or not self.weights or build_compiled:
-            x, y, _ = _unpack_data(next(iter(dataset)))
+            x, y, _ = _unpack_data(next(iter(dataset)) if first is None else _as_batch(first))
             try:
                 y_pred = self(x, training=False)
                 if build_compiled and y is not None:
@@ -671,22 +738,26 @@ class _TrainingMethods:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = _split_validation(x, y, sample_weight, validation_split)
-        dataset = _make_dataset(x, y, sample_weight, batch_size, shuffle, class_weight)
+        first, x = _peek_batches(x)
+        dataset = _make_dataset(x, y, sample_weight, batch_size, shuffle, class_weight, first)
         if steps_per_epoch is not None:
             dataset = dataset.take(steps_per_epoch)
         val_dataset = None
         if validation_data is not None:
             if isinstance(validation_data, tf.data.Dataset):
                 val_dataset = validation_data
+            elif isinstance(validation_data, types.GeneratorType) or _is_py_dataset(validation_data):
+                val_dataset = _make_dataset(validation_data)
             else:
                 vx, vy, vsw = _unpack_data(validation_data)
                 val_dataset = _make_dataset(vx, vy, vsw, validation_batch_size or batch_size)
             if validation_steps is not None:
                 val_dataset = val_dataset.take(validation_steps)
         strategy = self._strategy()
-        self._ready(dataset, strategy)
+        self._ready(dataset, strategy, first)
         verbose = 1 if verbose == "auto" else verbose
         steps = int(dataset.cardinality())
+        steps = steps if steps >= 0 else steps_per_epoch  # a generator's batches are not counted beforehand
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps)
         dataset = self._distribute(dataset, strategy)
@@ -739,11 +810,12 @@ class _TrainingMethods:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None,
                  return_dict=False, **kwargs):
-        dataset = _make_dataset(x, y, sample_weight, batch_size)
+        first, x = _peek_batches(x)
+        dataset = _make_dataset(x, y, sample_weight, batch_size, first=first)
         if steps is not None:
             dataset = dataset.take(steps)
         strategy = self._strategy()
-        self._ready(dataset, strategy)
+        self._ready(dataset, strategy, first)
         steps = int(dataset.cardinality())
         callbacks = callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=self)
         logs = self._evaluate_dataset(self._distribute(dataset, strategy), callbacks, strategy)
@@ -754,7 +826,8 @@ class _TrainingMethods:
         return self._flatten_in_order(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        dataset = _make_dataset(x, None, None, batch_size)
+        first, x = _peek_batches(x)
+        dataset = _make_dataset(x, None, None, batch_size, first=first)
         if steps is not None:
             dataset = dataset.take(steps)
         strategy = self._strategy()
