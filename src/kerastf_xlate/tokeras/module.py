@@ -167,7 +167,7 @@ class ModuleTranslator(InitWriter):
         if not self.check():
             return None
         assert self.init is not None
-        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names)
+        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names, self.env.tree, first_call=True)
         if others:
             self.blocked(others[0], "it creates variables outside a plain `self.x = tf.Variable(...)` in `__init__` "
                          "(in a list, a loop, a condition or another method), which cannot be matched to layer weights")
@@ -198,12 +198,20 @@ class ModuleTranslator(InitWriter):
                     bad_vars |= key
             bad_nodes = {id(m.node) for m in matches if not m.spec.weights
                          and not all(self._available(src, init_attrs) for src in m.spec.args.values())}
+            bad_vars |= self._same_block(bad_vars)
             if not bad_vars and not bad_nodes:
                 break
             deny_vars |= bad_vars
             deny_nodes |= bad_nodes
         else:  # pragma: no cover - conflicts keep appearing
             self.blocked(self.cls, "its variables are used in ways that do not map onto layers consistently")
+            return None
+        weights = {v.attr for m in matches for v in m.spec.weights.values()}
+        mixed = [a for a in weights if self._same_block({a}) - weights]
+        if mixed:
+            v = self.vars[mixed[0]]
+            self.blocked(v.lazy or v.stmt, f"`self.{mixed[0]}` is created on the first call with variables that are not a "
+                         "layer's weights: the block that creates them cannot go")
             return None
         if not matches and not self.vars and not others and self._raised_subs():
             return self._container()
@@ -215,6 +223,12 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _same_block(self, attrs: set[str]) -> set[str]:
+        """The variables created in the same first-call block as one of ``attrs`` (a block
+        goes whole or stays whole)."""
+        blocks = {id(self.vars[a].lazy) for a in attrs if a in self.vars and self.vars[a].lazy is not None}
+        return {a for a, v in self.vars.items() if v.lazy is not None and id(v.lazy) in blocks}
 
     def _raised_subs(self) -> list[str]:
         """The sub-modules ``__init__`` creates (``self.dense_1 = Dense(...)``), when there are
@@ -234,6 +248,7 @@ class ModuleTranslator(InitWriter):
         start, end = self.st.span(self.cls.bases[0])
         out.append(SpanEdit(start, end, f"{self.env.keras}.{self._keras_base()}"))
         out += self._super_kwargs()
+        out += self._super_call()
         self._report_ops([], [])
         return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
 
@@ -319,6 +334,7 @@ class ModuleTranslator(InitWriter):
         start, end = st.span(base)
         out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
         out += self._super_kwargs()
+        out += self._super_call()
         # removed methods
         for start, end in removed_spans:
             out.append(SpanEdit(start, end, ""))
@@ -341,6 +357,20 @@ class ModuleTranslator(InitWriter):
         fn = self.by_name.get("ordered_variables")
         from_layer = fn is not None and is_generated_method(fn) and "Keras layer's" in (docstring(fn) or "")
         return "layers.Layer" if from_layer or self.cls.name in self.env.sublayers else "Model"
+
+    def _super_call(self) -> list[SpanEdit]:
+        """``super().__init__()`` first in an ``__init__`` that has none (a tf.Module works
+        without it, as the TensorFlow guides write them; a Keras layer does not)."""
+        assert self.init is not None
+        for n in ast.walk(self.init):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
+                    and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) and n.func.value.func.id == "super"):
+                return []
+        body = self.init.body[1:] if docstring(self.init) is not None else self.init.body
+        if not body or not self.st.owns_lines(body[0]):
+            return []
+        start, _ = self.st.line_span(body[0])
+        return [SpanEdit(start, start, f"{self.st.indent_of(body[0])}super().__init__()\n")]
 
     def _super_kwargs(self) -> list[SpanEdit]:
         """to-tf's ``super().__init__(name=kwargs.get("name"))  # xlate to-tf: ...`` back to

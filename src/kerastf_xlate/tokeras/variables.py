@@ -2,7 +2,11 @@
 
 A variable is attributable when it is created by a plain ``self.x = tf.Variable(...)`` in
 ``__init__`` (or, as ``xlate to-tf`` writes lazily built weights, ``self.x = None`` there and
-``if self.x is None: self.x = tf.Variable(...)`` in a method). Its shape is read from the
+``if self.x is None: self.x = tf.Variable(...)`` in a method), or on the first call, as the
+TensorFlow guides write it: ``self.ready = False`` in ``__init__`` and, at the top of a
+method, ``if not self.ready:`` creating the variables (from locals and attributes set in that
+block only, ``x.shape[-1]`` for the input's width) and setting ``self.ready = True``
+(:func:`first_call_block`). Its shape is read from the
 initial value (``tf.zeros([3, 4])``, ``tf.random.normal([784, 128], stddev=0.1)``,
 ``_variance_scaling([...], ...)``); the shape is what gives a layer its ``units``/``filters``.
 """
@@ -10,6 +14,8 @@ initial value (``tf.zeros([3, 4])``, ``tf.random.normal([784, 128], stddev=0.1)`
 from __future__ import annotations
 
 import ast
+import copy
+from dataclasses import dataclass
 
 from kerastf_xlate.layerkit.recognise import Var, VarDim
 from kerastf_xlate.resolve import ModuleNames
@@ -64,8 +70,10 @@ def _float32(call: ast.Call, names: ModuleNames) -> bool:
     return dt is None or names.qual(dt) == "tf.float32" or const(dt) == "float32"
 
 
-def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None) -> Var:
-    init = kwarg(call, "initial_value", 0)
+def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None,
+              init: ast.expr | None = None) -> Var:
+    if init is None:
+        init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st) if init is not None else None
@@ -98,8 +106,128 @@ def lazy_creation(stmt: ast.stmt, names: ModuleNames, self_name: str) -> tuple[s
     return (attr, call) if call is not None else None
 
 
-def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames) -> tuple[dict[str, Var], list[ast.Call]]:
-    """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call."""
+@dataclass
+class FirstCall:
+    """``if not self.<flag>:`` at the top of a method, creating variables on the first call."""
+
+    stmt: ast.If
+    flag: str
+    flag_init: ast.stmt  # ``self.<flag> = False`` in ``__init__``
+    variables: dict[str, tuple[ast.Call, ast.expr | None]]  # attr -> (tf.Variable call, initial value with the block's names substituted)
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, local: dict[str, ast.expr], attrs: dict[str, ast.expr], self_name: str) -> None:
+        self.local, self.attrs, self.self_name = local, attrs, self_name
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.local.get(node.id, node) if isinstance(node.ctx, ast.Load) else node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        a = self_attr(node, self.self_name)
+        if a is not None and a in self.attrs and isinstance(node.ctx, ast.Load):
+            return self.attrs[a]
+        return self.generic_visit(node)
+
+
+def _flag_test(test: ast.expr, self_name: str) -> str | None:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return self_attr(test.operand, self_name)
+    return None
+
+
+def first_call_block(stmt: ast.stmt, cls: ast.ClassDef, init: ast.FunctionDef, method: ast.FunctionDef, names: ModuleNames,
+                     module: ast.AST | None) -> FirstCall | None:
+    """The first-call creation block ``stmt`` is, or None.
+
+    Only when removing it (the variables become layers created in ``__init__``) loses nothing:
+    its statements are locals (``width = x.shape[-1]``), attributes (``self.in_dim = ...``)
+    and variables set once and read nowhere outside it, ``self.<flag> = True``, and the flag
+    is set to False in ``__init__`` and read nowhere else in the file."""
+    me = method.args.args[0].arg if method.args.args else "self"
+    init_self = init.args.args[0].arg if init.args.args else "self"
+    if not (isinstance(stmt, ast.If) and not stmt.orelse):
+        return None
+    flag = _flag_test(stmt.test, me)
+    if flag is None:
+        return None
+    flag_inits = [s for s in init.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                  and self_attr(s.targets[0], init_self) == flag and isinstance(s.value, ast.Constant) and s.value.value is False]
+    if len(flag_inits) != 1:
+        return None
+    local: dict[str, ast.expr] = {}
+    attrs: dict[str, ast.expr] = {}
+    variables: dict[str, tuple[ast.Call, ast.expr | None]] = {}
+    flag_set = False
+    sub = _Substitute(local, attrs, me)
+    for s in stmt.body:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1) or flag_set:
+            return None
+        target, value = s.targets[0], s.value
+        a = self_attr(target, me)
+        if a == flag:
+            if not (isinstance(value, ast.Constant) and value.value is True):
+                return None
+            flag_set = True
+            continue
+        if any(names.call(n) == "tf.Variable" for n in ast.walk(value) if n is not value):
+            return None
+        call = _variable_call(value, names)
+        if isinstance(target, ast.Name) and call is None and target.id not in local:
+            local[target.id] = sub.visit(_copy_tree(value))
+        elif a is not None and call is not None and a not in variables and a not in attrs:
+            iv = kwarg(call, "initial_value", 0)
+            variables[a] = (call, sub.visit(_copy_tree(iv)) if iv is not None else None)
+        elif a is not None and call is None and a not in attrs and a not in variables:
+            attrs[a] = sub.visit(_copy_tree(value))
+        else:
+            return None
+    if not flag_set or not variables:
+        return None
+    # names the block binds are read nowhere else
+    inside = {id(n) for n in ast.walk(stmt)}
+    for n in ast.walk(method):
+        if id(n) in inside:
+            continue
+        if isinstance(n, ast.Name) and n.id in local:
+            return None
+    block_attrs = set(attrs) | {flag}
+    in_class = {id(n) for n in ast.walk(cls)}
+    for n in ast.walk(cls):
+        if id(n) in inside or n is flag_inits[0].targets[0] or not isinstance(n, ast.Attribute):
+            continue
+        if n.attr in block_attrs or (n.attr in variables and isinstance(n.ctx, ast.Store)):
+            return None  # the flag or a name of the block used elsewhere, a variable set elsewhere too
+    # outside the class, the flag and the block's attributes are not read on an instance
+    # (``self.built`` of another class is that class's)
+    for n in ast.walk(module) if module is not None else ():
+        if (id(n) not in in_class and isinstance(n, ast.Attribute) and n.attr in block_attrs
+                and not (isinstance(n.value, ast.Name) and n.value.id == "self")):
+            return None
+    return FirstCall(stmt, flag, flag_inits[0], variables)
+
+
+def _copy_tree(node: ast.expr) -> ast.expr:
+    """A copy of ``node``'s containers that keeps the original leaf nodes (their positions are
+    what the source text of an argument is read from)."""
+    return _Copier().visit(copy.copy(node))
+
+
+class _Copier(ast.NodeTransformer):
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field_, old in ast.iter_fields(node):
+            if isinstance(old, list):
+                setattr(node, field_, [self.visit(copy.copy(v)) if isinstance(v, ast.AST) else v for v in old])
+            elif isinstance(old, ast.AST):
+                setattr(node, field_, self.visit(copy.copy(old)))
+        return node
+
+
+def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames,
+                   module: ast.AST | None = None, first_call: bool = False) -> tuple[dict[str, Var], list[ast.Call]]:
+    """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call.
+    ``first_call``: variables created in a first-call block (:func:`first_call_block`) too,
+    their statement the flag's ``= False`` in ``__init__``, their ``lazy`` the block."""
     self_name = init.args.args[0].arg if init.args.args else "self"
     found: dict[str, Var] = {}
     placeholders: dict[str, ast.stmt] = {}
@@ -123,6 +251,11 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
                 if lazy is not None and lazy[0] in placeholders and lazy[0] not in found:
                     attr, call = lazy
                     found[attr] = _make_var(attr, placeholders[attr], call, st, names, lazy=stmt)
+                    continue
+                block = first_call_block(stmt, cls, init, node, names, module) if first_call else None
+                if block is not None and not any(a in found or a in placeholders for a in block.variables):
+                    for attr, (call, iv) in block.variables.items():
+                        found[attr] = _make_var(attr, block.flag_init, call, st, names, lazy=stmt, init=iv)
     known = {id(v.call) for v in found.values()}
     others = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and names.call(n) == "tf.Variable" and id(n) not in known]
     return found, others

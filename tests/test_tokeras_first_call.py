@@ -1,0 +1,128 @@
+"""Modules that create their variables on the first call (``self.ready = False`` in
+``__init__``, ``if not self.ready:`` creating them in ``__call__``, the style of TensorFlow's
+guides): raised to Keras layers created in ``__init__``, which Keras builds on the first call
+from the input's width as the original did.
+
+Executed: the original is called once (its variables exist only then), every variable is
+perturbed (no zero biases), the Keras model is built by one call, the variables move in
+``UnitInfo.weight_order`` (``kerastf_xlate.tokeras.verify.transfer``), and both run on the
+same input; atol = rtol = 1e-5, the worst difference printed. Beside them, the blocks that
+must stay: each a negative case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate_full
+
+CASES = Path(__file__).parent / "cases" / "tokeras"
+LAZY = '''import tensorflow as tf
+
+
+class LazyDense(tf.Module):
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+        self.ready = False
+
+    def __call__(self, x):
+        if not self.ready:
+            width = x.shape[-1]
+            self.kernel = tf.Variable(tf.random.normal([width, self.units]))
+            self.bias = tf.Variable(tf.zeros([self.units]))
+            self.ready = True
+        return tf.matmul(x, self.kernel) + self.bias
+
+
+layer = LazyDense(4)
+'''
+
+
+def _source(name: str) -> str:
+    return (CASES / name).read_text().split("# output\n")[0]
+
+
+def _run_both(source: str, instance: str, shape: tuple[int, ...]) -> float:
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.tokeras.verify import transfer
+
+    result = translate_full(source, "f.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "f.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, "f.py", "exec"), translated)
+    module, model = original[instance], translated[instance]
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(2, *shape)).astype("float32"))
+    module(x)  # creates the original's variables
+    for v in module.trainable_variables:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    model(x)  # builds the Keras layers
+    unit = next(u for u in result.units if u.name == type(module).__name__)
+    transfer(module, model, unit)
+    assert len(model.get_weights()) == len(module.trainable_variables) > 0
+    want, got = np.asarray(module(x)), np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    return float(np.max(np.abs(got - want)))
+
+
+def test_first_call_modules_are_raised_whole() -> None:
+    r = translate_full(_source("first_call_modules.py"), "f.py")
+    assert "tf.Module" not in r.text and "tf.Variable" not in r.text and not r.diagnostics
+    assert "class Net(keras.Model)" in r.text and "class LazyDense(keras.layers.Layer)" in r.text
+    # the flag goes (Keras has its own `built`); the layer is created after the attribute it reads
+    assert "ready" not in r.text and "self.built" not in r.text
+    assert "self.units = units\n        self.dense = layers.Dense(self.units" in r.text
+    # a module without super().__init__() gets one: a Keras layer needs it
+    assert "def __init__(self, classes):\n        super().__init__()\n" in r.text
+    units = {u.name: u for u in r.units}
+    assert units["Net"].weight_order == ["conv.k", "conv.c", "hidden.kernel", "hidden.bias", "out.w", "out.b"]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("instance", "shape"), [("net", (8, 8, 3)), ("scorer", (6,))])
+def test_first_call_modules_run_with_the_same_outputs(instance: str, shape: tuple[int, ...]) -> None:
+    worst = _run_both(_source("first_call_modules.py"), instance, shape)
+    print(f"first_call_modules {instance}: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.tf
+def test_minimal_first_call_module_runs_with_the_same_outputs() -> None:
+    out = translate_full(LAZY, "f.py").text
+    assert "layers.Dense(self.units, use_bias=True" in out or "layers.Dense(self.units" in out
+    worst = _run_both(LAZY, "layer", (3,))
+    print(f"minimal first-call module: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    # the flag is read elsewhere: it would no longer be set
+    (("layer = LazyDense(4)\n", "layer = LazyDense(4)\nprint(layer.ready)\n"), "XL502"),
+    # a local of the block is read after it
+    (("        return tf.matmul(x, self.kernel) + self.bias", "        return tf.matmul(x, self.kernel) + self.bias + width"), "XL502"),
+    # something else happens in the block
+    (("            self.ready = True\n", "            print('built')\n            self.ready = True\n"), "XL502"),
+    # the flag is not set to True last
+    (("            self.ready = True\n", ""), "XL502"),
+    # the flag starts True: the block never runs as written
+    (("        self.ready = False", "        self.ready = True"), "XL502"),
+    # a scalar that is no layer's weight is created in the same block: the block cannot go
+    (("            self.ready = True\n", "            self.scale = tf.Variable(2.0)\n            self.ready = True\n"), "XL502"),
+    # the kernel's width is not the input's
+    (("            width = x.shape[-1]", "            width = 3"), None),
+])
+def test_first_call_blocks_that_stay(change: tuple[str, str], why: str | None) -> None:
+    old, new = change
+    assert old in LAZY
+    source = LAZY.replace(old, new)
+    r = translate_full(source, "f.py")
+    if why is None:  # raised: in every run of the original that works, the width written is the input's
+        assert "layers.Dense(self.units" in r.text and "if not self.ready" not in r.text
+        return
+    assert "if not self.ready:" in r.text and "tf.Variable" in r.text, r.text
+    assert why in {d.code for d in r.diagnostics}
