@@ -62,8 +62,12 @@ class ModuleResult:
 class ModuleTranslator(InitWriter):
     """Translates one ``tf.Module`` subclass; :meth:`run` returns None when it stays as it is."""
 
-    def __init__(self, cls: ast.ClassDef, env: FileEnv, graph: bool = False) -> None:
+    def __init__(self, cls: ast.ClassDef, env: FileEnv, graph: bool = False, keras_class: bool = False) -> None:
         self.cls = cls
+        # keras_class: a Keras layer / model subclass holding tf.Variables (created in
+        # ``__init__`` or in a ``build`` that only creates them): its base and ``call`` stay
+        self.keras_class = keras_class
+        self.entry = "call" if keras_class else "__call__"
         self.env = env
         self.graph = graph
         self.st = env.st
@@ -82,8 +86,8 @@ class ModuleTranslator(InitWriter):
 
     def check(self) -> bool:
         cls = self.cls
-        if self.init is None or "__call__" not in self.by_name:
-            self.blocked(cls, "it needs both `__init__` and `__call__`")
+        if self.init is None or self.entry not in self.by_name:
+            self.blocked(cls, f"it needs both `__init__` and `{self.entry}`")
             return False
         if len(cls.bases) != 1 or cls.keywords:
             self.blocked(cls, "it has several bases or a metaclass")
@@ -92,7 +96,8 @@ class ModuleTranslator(InitWriter):
             self.blocked(cls, "it is decorated")
             return False
         for m in self.methods:
-            if m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__"):
+            if (m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__", self.entry)
+                    and not (self.keras_class and m is self._build())):
                 self.blocked(m, f"its method `{m.name}` would override the Keras API of the same name")
                 return False
         if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
@@ -167,7 +172,10 @@ class ModuleTranslator(InitWriter):
         if not self.check():
             return None
         assert self.init is not None
-        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names, self.env.tree, first_call=True)
+        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names, self.env.tree, first_call=True,
+                                           build=self._build())
+        if self.keras_class and self._build() is not None and not any(v.lazy is self._build() for v in self.vars.values()):
+            return None  # a build method of its own: the class stays as it is
         if others:
             self.blocked(others[0], "it creates variables outside a plain `self.x = tf.Variable(...)` in `__init__` "
                          "(in a list, a loop, a condition or another method), which cannot be matched to layer weights")
@@ -213,6 +221,8 @@ class ModuleTranslator(InitWriter):
             self.blocked(v.lazy or v.stmt, f"`self.{mixed[0]}` is created on the first call with variables that are not a "
                          "layer's weights: the block that creates them cannot go")
             return None
+        if self.keras_class and (not matches or set(self.vars) - weights):
+            return None  # a Keras class keeps its tf.Variables only as they are (and keras_code reads its call)
         if not matches and not self.vars and not others and self._raised_subs():
             return self._container()
         if not matches:
@@ -223,6 +233,10 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _build(self) -> ast.FunctionDef | None:
+        """A Keras class's ``build`` method (its variables are read by find_variables)."""
+        return self.by_name.get("build") if self.keras_class else None
 
     def _same_block(self, attrs: set[str]) -> set[str]:
         """The variables created in the same first-call block as one of ``attrs`` (a block
@@ -263,6 +277,9 @@ class ModuleTranslator(InitWriter):
                 attributed[v.attr] = (ms[0], role)
         # layer methods written by to-tf
         removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
+        build = self._build()
+        if build is not None and any(v.lazy is build for v in self.vars.values()):
+            removed_methods.append(build)  # it only created the variables, now the layers' (Keras builds them)
         method_layer: dict[str, Match] = {}
         for fn in self._body_methods():
             lm = self._layer_method(fn, edits[fn.name])
@@ -327,14 +344,15 @@ class ModuleTranslator(InitWriter):
         out += init_edits
         covered += inits_spans
         # __call__ -> call
-        call = self.by_name["__call__"]
-        out += self._rename_call(call)
-        # base class
-        base = self.cls.bases[0]
-        start, end = st.span(base)
-        out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
-        out += self._super_kwargs()
-        out += self._super_call()
+        if not self.keras_class:
+            call = self.by_name["__call__"]
+            out += self._rename_call(call)
+            # base class
+            base = self.cls.bases[0]
+            start, end = st.span(base)
+            out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
+            out += self._super_kwargs()
+            out += self._super_call()
         # removed methods
         for start, end in removed_spans:
             out.append(SpanEdit(start, end, ""))
@@ -348,7 +366,7 @@ class ModuleTranslator(InitWriter):
         # findings
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
-        hint = self._input_hint(edits["__call__"])
+        hint = self._input_hint(edits[self.entry])
         return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
 
     def _keras_base(self) -> str:
@@ -411,7 +429,7 @@ class ModuleTranslator(InitWriter):
     def _input_hint(self, edits: list[StmtEdit]) -> dict[str, Any] | None:
         """What the first layer applied to ``__call__``'s input shows about that input; when
         the input first goes through a sub-module, ``{"sub": class name}``."""
-        call = self.by_name["__call__"]
+        call = self.by_name[self.entry]
         params = params_of(call)
         x = params[1] if len(params) > 1 else None
         matches = {id(m.node): m for e in edits for m in e.matches()}

@@ -92,7 +92,10 @@ class InitWriter:
         by_id = {id(s): s for s in init.body}
         later: dict[int, list[str]] = {}
         for sid in list(created):
-            here = position.get(sid, -1)
+            if sid not in position:  # created in a Keras ``build``: at the end of __init__
+                tail += created.pop(sid)
+                continue
+            here = position[sid]
             keep: list[str] = []
             for ln in created[sid]:
                 _, attrs = free_names(ln.split(" = ", 1)[1])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 from kerastf_xlate.layerkit.recognise import Var, VarDim
@@ -223,8 +224,52 @@ class _Copier(ast.NodeTransformer):
         return node
 
 
+def build_variables(build: ast.FunctionDef, names: ModuleNames) -> dict[str, tuple[ast.Call, ast.expr | None]] | None:
+    """The variables a Keras ``build(self, input_shape)`` creates, when that is all it does:
+    locals, ``self.x = tf.Variable(...)`` set once, then ``self.built = True`` or
+    ``super().build(input_shape)`` (a docstring first). None otherwise."""
+    params = [a.arg for a in build.args.args]
+    if len(params) != 2 or build.decorator_list or build.args.vararg or build.args.kwarg or build.args.kwonlyargs:
+        return None
+    me = params[0]
+    body = build.body[1:] if (build.body and isinstance(build.body[0], ast.Expr) and isinstance(build.body[0].value, ast.Constant)
+                              and isinstance(build.body[0].value.value, str)) else build.body
+    if body and isinstance(body[-1], ast.Expr) and ast.unparse(body[-1]) == f"super().build({params[1]})":
+        body = body[:-1]
+    elif body and isinstance(body[-1], ast.Assign) and ast.unparse(body[-1]) == f"{me}.built = True":
+        body = body[:-1]
+    local: dict[str, ast.expr] = {}
+    variables: dict[str, tuple[ast.Call, ast.expr | None]] = {}
+    sub = _Substitute(local, {}, me)
+    for s in body:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1):
+            return None
+        target, value = s.targets[0], s.value
+        a = self_attr(target, me)
+        if any(names.call(n) == "tf.Variable" for n in ast.walk(value) if n is not value):
+            return None
+        call = _variable_call(value, names)
+        if isinstance(target, ast.Name) and call is None and target.id not in local:
+            local[target.id] = sub.visit(_copy_tree(value))
+        elif a is not None and call is not None and a not in variables:
+            iv = kwarg(call, "initial_value", 0)
+            variables[a] = (call, sub.visit(_copy_tree(iv)) if iv is not None else None)
+        else:
+            return None
+    return variables or None
+
+
+def _input_width(v: Var, param: str) -> Var:
+    """``input_shape[-1]`` in a build's variable shape is the input's width."""
+    if v.shape is None:
+        return v
+    dims = tuple(dataclasses.replace(d, from_input=True) if d.src.replace(" ", "") == f"{param}[-1]" else d for d in v.shape)
+    return dataclasses.replace(v, shape=dims)
+
+
 def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames,
-                   module: ast.AST | None = None, first_call: bool = False) -> tuple[dict[str, Var], list[ast.Call]]:
+                   module: ast.AST | None = None, first_call: bool = False,
+                   build: ast.FunctionDef | None = None) -> tuple[dict[str, Var], list[ast.Call]]:
     """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call.
     ``first_call``: variables created in a first-call block (:func:`first_call_block`) too,
     their statement the flag's ``= False`` in ``__init__``, their ``lazy`` the block."""
@@ -256,6 +301,10 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
                 if block is not None and not any(a in found or a in placeholders for a in block.variables):
                     for attr, (call, iv) in block.variables.items():
                         found[attr] = _make_var(attr, block.flag_init, call, st, names, lazy=stmt, init=iv)
+    made = build_variables(build, names) if build is not None else None
+    if build is not None and made is not None and not any(a in found or a in placeholders for a in made):
+        for attr, (call, iv) in made.items():
+            found[attr] = _input_width(_make_var(attr, build, call, st, names, lazy=build, init=iv), build.args.args[1].arg)
     known = {id(v.call) for v in found.values()}
     others = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and names.call(n) == "tf.Variable" and id(n) not in known]
     return found, others
