@@ -187,3 +187,45 @@ def test_keras_layers_holding_tf_variables_that_stay(change: tuple[str, str]) ->
         assert out.count("tf.Variable(") == 3 and "self.t = tf.Variable(1.0)" in out and "def build" not in out
     else:  # Widthless stays whole, with its build; Affine is raised
         assert out.count("tf.Variable(") == 2 and "def build" in out and "print(input_shape)" in out
+
+
+# ------------------------------------------------------------------------------ programs that stay are reported
+
+CHECKPOINTED = '''import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([4, 3]))
+b = tf.Variable(tf.zeros([3]))
+
+
+def predict(x):
+    return tf.nn.softmax(tf.matmul(x, W) + b)
+
+
+ckpt = tf.train.Checkpoint(W=W, b=b)
+W = tf.Variable(tf.random.normal([4, 3]))
+b = tf.Variable(tf.zeros([3]))
+'''
+
+
+def test_rebound_weight_globals_stay_and_are_reported() -> None:
+    """Weights bound twice (a checkpoint example restoring into new variables) are not one
+    model's: the program stays, each creation reported (it used to stay silently)."""
+    r = translate_full(CHECKPOINTED, "c.py")
+    assert r.text == CHECKPOINTED
+    assert [(d.code, d.line) for d in r.diagnostics] == [("XL503", 3), ("XL503", 4), ("XL503", 12), ("XL503", 13)]
+
+
+def test_rebound_scalars_are_not_reported() -> None:
+    """A scalar bound twice (a guide about variables) is no layer's weight: nothing to say."""
+    source = CHECKPOINTED.replace("tf.Variable(tf.random.normal([4, 3]))", "tf.Variable(2.0)").replace(
+        "tf.Variable(tf.zeros([3]))", "tf.Variable(0.5)").replace("tf.nn.softmax(tf.matmul(x, W) + b)", "x * W + b")
+    r = translate_full(source, "c.py")
+    assert r.text == source and not r.diagnostics
+
+
+def test_decorated_model_function_is_reported() -> None:
+    source = _source("weight_dicts_convnet.py").replace("def conv_net(x):", "@tf.function\ndef conv_net(x):")
+    assert "@tf.function\ndef conv_net(x):" in source
+    r = translate_full(source, "w.py")
+    assert r.text == source
+    assert {d.code for d in r.diagnostics} == {"XL503"} and any("`conv_net` is decorated" in d.message for d in r.diagnostics)
