@@ -135,10 +135,14 @@ def test_keras_layers_holding_tf_variables_are_raised() -> None:
     """A Keras layer whose weights are tf.Variables (in ``__init__``, or in a ``build`` that
     only creates them from ``input_shape[-1]``) holds Keras layers instead; ``build`` goes."""
     r = translate_full(_source("keras_layers_tf_variables.py"), "k.py")
-    assert "tf.Variable(" not in r.text and "def build(" not in r.text and not r.diagnostics
+    assert "tf.Variable(" not in r.text and "def build(" not in r.text and "add_weight" not in r.text and not r.diagnostics
+    # add_weight's default initializer (glorot_uniform) is not Dense's for a bias: written out
+    assert "kernel_initializer='random_normal', bias_initializer='glorot_uniform')" in r.text
+    assert 'def get_config(self):\n        return {"units": self.units}' in r.text
     assert "self.units = units\n        self.dense = tf.keras.layers.Dense(self.units" in r.text
     units = {u.name: u for u in r.units}
     assert units["Affine"].weight_order == ["w", "b"] and units["Widthless"].weight_order == ["kernel", "offset"]
+    assert units["Weighted"].weight_order == ["w", "b"]
 
 
 @pytest.mark.tf
@@ -160,11 +164,11 @@ def test_keras_layers_holding_tf_variables_run_with_the_same_outputs() -> None:
     x = tf.constant(rng.normal(size=(3, 6)).astype("float32"))
     a(x)
     b(x)
-    paths = [a.body.w, a.body.b, a.out.kernel, a.out.offset]
+    paths = [a.body.w, a.body.b, a.out.kernel, a.out.offset, a.extra.w, a.extra.b]
     for v in paths:
         v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
     b.set_weights([v.numpy() for v in paths])
-    assert len(b.trainable_variables) == 4
+    assert len(b.trainable_variables) == 6
     want, got = np.asarray(a(x)), np.asarray(b(x))
     np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
     print(f"keras_layers_tf_variables: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
@@ -229,3 +233,18 @@ def test_decorated_model_function_is_reported() -> None:
     r = translate_full(source, "w.py")
     assert r.text == source
     assert {d.code for d in r.diagnostics} == {"XL503"} and any("`conv_net` is decorated" in d.message for d in r.diagnostics)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # a positional add_weight argument is the name in Keras 2 and the shape in Keras 3
+    ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight("b", shape=(self.units,))'),
+    # the units are the input's width: no Dense(units) says that
+    ("self.add_weight(shape=(width, self.units)", "self.add_weight(shape=(width, width)"),
+    # a regularizer is not among the arguments read
+    ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight(shape=(self.units,), name="b", regularizer="l2")'),
+])
+def test_add_weight_layers_that_stay(old: str, new: str) -> None:
+    source = _source("keras_layers_tf_variables.py")
+    assert old in source
+    out = translate_full(source.replace(old, new), "k.py").text
+    assert "def build(self, input_shape):\n        width = input_shape[-1]" in out and out.count("add_weight(") == 2

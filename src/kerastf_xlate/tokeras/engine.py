@@ -165,11 +165,13 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
 
 
 def _keras_variable_classes(tree: ast.Module, names: ModuleNames, rules: RuleSet, modules: list[ast.ClassDef]) -> list[ast.ClassDef]:
-    """Top-level Keras ``Layer`` / ``Model`` subclasses that create ``tf.Variable`` s."""
+    """Top-level Keras ``Layer`` / ``Model`` subclasses that create ``tf.Variable`` s or
+    ``add_weight`` s."""
     uses = find_uses(tree, {"Layer", "Model"} | set(rules.by_name))
     bases = {id(u.node) for u in uses if u.layer in ("Layer", "Model")}
     return [s for s in tree.body if isinstance(s, ast.ClassDef) and s not in modules and len(s.bases) == 1
-            and id(s.bases[0]) in bases and any(names.call(n) == "tf.Variable" for n in ast.walk(s))]
+            and id(s.bases[0]) in bases and any(names.call(n) == "tf.Variable"
+                                                or (isinstance(n, ast.Attribute) and n.attr == "add_weight") for n in ast.walk(s))]
 
 
 def _tf_keras_spelling(tree: ast.Module, names: ModuleNames) -> str | None:

@@ -59,6 +59,10 @@ class ModuleResult:
     input_hint: dict[str, Any] | None = None
 
 
+# methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
+KERAS_OVERRIDES = frozenset({"get_config", "from_config", "compute_output_shape", "compute_mask"})
+
+
 class ModuleTranslator(InitWriter):
     """Translates one ``tf.Module`` subclass; :meth:`run` returns None when it stays as it is."""
 
@@ -97,7 +101,7 @@ class ModuleTranslator(InitWriter):
             return False
         for m in self.methods:
             if (m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__", self.entry)
-                    and not (self.keras_class and m is self._build())):
+                    and not (self.keras_class and (m is self._build() or m.name in KERAS_OVERRIDES))):
                 self.blocked(m, f"its method `{m.name}` would override the Keras API of the same name")
                 return False
         if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
@@ -173,7 +177,7 @@ class ModuleTranslator(InitWriter):
             return None
         assert self.init is not None
         self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names, self.env.tree, first_call=True,
-                                           build=self._build())
+                                           build=self._build(), keras=self.keras_class)
         if self.keras_class and self._build() is not None and not any(v.lazy is self._build() for v in self.vars.values()):
             return None  # a build method of its own: the class stays as it is
         if others:

@@ -83,6 +83,37 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
     return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)
 
 
+_ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype"}
+
+
+def _add_weight_call(node: ast.AST | None, self_name: str) -> ast.Call | None:
+    """``self.add_weight(shape=..., initializer=..., trainable=..., name=...)``, keywords only
+    (Keras 2 took the name first, Keras 3 the shape: a positional argument is ambiguous)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_weight"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == self_name and not node.args
+            and all(k.arg in _ADD_WEIGHT_KEYS for k in node.keywords)):
+        return node
+    return None
+
+
+def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames,
+                         lazy: ast.stmt | None, shape: ast.expr | None) -> Var:
+    trainable = const(kwarg(call, "trainable", None))
+    name = const(kwarg(call, "name", None))
+    dims = _dims(shape, st)
+    if not _float32(call, names):
+        dims = None
+    ini = kwarg(call, "initializer", None)
+    if ini is None:
+        initializer = "'glorot_uniform'"  # add_weight's default for a float weight (Keras 2 and 3)
+    elif isinstance(ini, ast.Constant) and isinstance(ini.value, str):
+        initializer = repr(ini.value)
+    else:
+        initializer = st.seg(ini)
+    return Var(attr, stmt, call, None, dims, trainable is not False, name if isinstance(name, str) else None, lazy,
+               initializer=initializer)
+
+
 def _self_assign(stmt: ast.stmt, self_name: str) -> tuple[str, ast.expr] | None:
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         attr = self_attr(stmt.targets[0], self_name)
@@ -246,13 +277,13 @@ def build_variables(build: ast.FunctionDef, names: ModuleNames) -> dict[str, tup
             return None
         target, value = s.targets[0], s.value
         a = self_attr(target, me)
-        if any(names.call(n) == "tf.Variable" for n in ast.walk(value) if n is not value):
+        if any(names.call(n) == "tf.Variable" or _add_weight_call(n, me) for n in ast.walk(value) if n is not value):
             return None
-        call = _variable_call(value, names)
+        call = _variable_call(value, names) or _add_weight_call(value, me)
         if isinstance(target, ast.Name) and call is None and target.id not in local:
             local[target.id] = sub.visit(_copy_tree(value))
         elif a is not None and call is not None and a not in variables:
-            iv = kwarg(call, "initial_value", 0)
+            iv = kwarg(call, "initial_value", 0) if names.call(call) == "tf.Variable" else kwarg(call, "shape", None)
             variables[a] = (call, sub.visit(_copy_tree(iv)) if iv is not None else None)
         else:
             return None
@@ -263,13 +294,14 @@ def _input_width(v: Var, param: str) -> Var:
     """``input_shape[-1]`` in a build's variable shape is the input's width."""
     if v.shape is None:
         return v
-    dims = tuple(dataclasses.replace(d, from_input=True) if d.src.replace(" ", "") == f"{param}[-1]" else d for d in v.shape)
+    width = {f"{param}[-1]", f"int({param}[-1])"}
+    dims = tuple(dataclasses.replace(d, from_input=True) if d.src.replace(" ", "") in width else d for d in v.shape)
     return dataclasses.replace(v, shape=dims)
 
 
 def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames,
                    module: ast.AST | None = None, first_call: bool = False,
-                   build: ast.FunctionDef | None = None) -> tuple[dict[str, Var], list[ast.Call]]:
+                   build: ast.FunctionDef | None = None, keras: bool = False) -> tuple[dict[str, Var], list[ast.Call]]:
     """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call.
     ``first_call``: variables created in a first-call block (:func:`first_call_block`) too,
     their statement the flag's ``= False`` in ``__init__``, their ``lazy`` the block."""
@@ -304,7 +336,17 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
     made = build_variables(build, names) if build is not None else None
     if build is not None and made is not None and not any(a in found or a in placeholders for a in made):
         for attr, (call, iv) in made.items():
-            found[attr] = _input_width(_make_var(attr, build, call, st, names, lazy=build, init=iv), build.args.args[1].arg)
+            if names.call(call) == "tf.Variable":
+                v = _make_var(attr, build, call, st, names, lazy=build, init=iv)
+            else:
+                v = _make_add_weight_var(attr, build, call, st, names, build, iv)
+            found[attr] = _input_width(v, build.args.args[1].arg)
+    if keras:  # a Keras class: add_weight in __init__ too
+        for stmt in init.body:
+            got = _self_assign(stmt, self_name)
+            aw = _add_weight_call(got[1], self_name) if got is not None else None
+            if got is not None and aw is not None and got[0] not in found:
+                found[got[0]] = _make_add_weight_var(got[0], stmt, aw, st, names, None, kwarg(aw, "shape", None))
     known = {id(v.call) for v in found.values()}
     others = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and names.call(n) == "tf.Variable" and id(n) not in known]
     return found, others

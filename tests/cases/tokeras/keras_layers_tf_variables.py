@@ -27,14 +27,32 @@ class Widthless(tf.keras.layers.Layer):
         return tf.matmul(inputs, self.kernel) + self.offset
 
 
+class Weighted(tf.keras.layers.Layer):
+    def __init__(self, units, activation=None):
+        super().__init__()
+        self.units = units
+
+    def build(self, input_shape):
+        width = input_shape[-1]
+        self.w = self.add_weight(shape=(width, self.units), initializer="random_normal", name="w")
+        self.b = self.add_weight(shape=(self.units,), name="b")
+
+    def call(self, inputs):
+        return tf.nn.elu(tf.matmul(inputs, self.w) + self.b)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
 class Head(tf.keras.Model):
     def __init__(self):
         super().__init__()
         self.body = Affine(6, 8)
         self.out = Widthless(3)
+        self.extra = Weighted(5)
 
     def call(self, x):
-        return tf.nn.softmax(self.out(self.body(x)))
+        return tf.nn.softmax(self.extra(self.out(self.body(x))))
 
 
 head = Head()
@@ -63,15 +81,29 @@ class Widthless(tf.keras.layers.Layer):
         return self.dense(inputs)
 
 
+class Weighted(tf.keras.layers.Layer):
+    def __init__(self, units, activation=None):
+        super().__init__()
+        self.units = units
+        self.dense = tf.keras.layers.Dense(self.units, activation='elu', kernel_initializer='random_normal', bias_initializer='glorot_uniform')
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
 class Head(tf.keras.Model):
     def __init__(self):
         super().__init__()
         self.body = Affine(6, 8)
         self.out = Widthless(3)
+        self.extra = Weighted(5)
         self.softmax = tf.keras.layers.Softmax()
 
     def call(self, x):
-        return self.softmax(self.out(self.body(x)))
+        return self.softmax(self.extra(self.out(self.body(x))))
 
 
 head = Head()
