@@ -248,3 +248,17 @@ def test_add_weight_layers_that_stay(old: str, new: str) -> None:
     assert old in source
     out = translate_full(source.replace(old, new), "k.py").text
     assert "def build(self, input_shape):\n        width = input_shape[-1]" in out and out.count("add_weight(") == 2
+
+
+def test_variable_read_on_an_instance_keeps_the_module() -> None:
+    """`model.w` outside the class would be gone once the variable is a Keras layer's weight
+    (this used to be raised, and the program failed with an AttributeError)."""
+    source = LAZY.replace("layer = LazyDense(4)\n", "layer = LazyDense(4)\nlayer(tf.ones([1, 3]))\nprint(layer.kernel.shape)\n")
+    r = translate_full(source, "f.py")
+    assert r.text == source
+    assert [d.code for d in r.diagnostics] == ["XL502"] and "`layer.kernel` reads a variable" in r.diagnostics[0].message
+    plain = source.replace("        self.ready = False\n", "        self.kernel = tf.Variable(tf.zeros([3, units]))\n"
+                           "        self.bias = tf.Variable(tf.zeros([units]))\n")
+    plain = plain.replace(plain[plain.index("        if not self.ready:"):plain.index("        return tf.matmul")], "")
+    r = translate_full(plain, "f.py")
+    assert r.text == plain and [d.code for d in r.diagnostics] == ["XL502"]

@@ -225,6 +225,11 @@ class ModuleTranslator(InitWriter):
             self.blocked(v.lazy or v.stmt, f"`self.{mixed[0]}` is created on the first call with variables that are not a "
                          "layer's weights: the block that creates them cannot go")
             return None
+        outside = self._read_outside(weights)
+        if outside is not None:
+            self.blocked(outside, f"`{ast.unparse(outside)}` reads a variable on an instance, which a Keras layer "
+                         "would hold as its own weight (`.dense.kernel`): the module is kept")
+            return None
         if self.keras_class and (not matches or set(self.vars) - weights):
             return None  # a Keras class keeps its tf.Variables only as they are (and keras_code reads its call)
         if not matches and not self.vars and not others and self._raised_subs():
@@ -237,6 +242,17 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _read_outside(self, attrs: set[str]) -> ast.Attribute | None:
+        """A read of one of ``attrs`` on something other than ``self`` anywhere in the file
+        (``model.w.shape``, ``self.dense_1.w``): after raising, that attribute is gone."""
+        if not attrs:
+            return None
+        for n in ast.walk(self.env.tree):
+            if (isinstance(n, ast.Attribute) and n.attr in attrs
+                    and not (isinstance(n.value, ast.Name) and n.value.id == "self")):
+                return n
+        return None
 
     def _build(self) -> ast.FunctionDef | None:
         """A Keras class's ``build`` method (its variables are read by find_variables)."""
