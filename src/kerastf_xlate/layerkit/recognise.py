@@ -47,6 +47,7 @@ class Var:
     trainable: bool = True
     tf_name: str | None = None  # name='dense/kernel'
     lazy: ast.stmt | None = None  # ``if self.attr is None: self.attr = tf.Variable(...)``
+    initializer: str | None = None  # the Keras initializer, as source, when known without ``init`` (``add_weight``)
 
     @property
     def prefix(self) -> str | None:
@@ -261,6 +262,8 @@ def resolved(node: ast.expr, ctx: MatchCtx, absorbed: list[ast.stmt]) -> ast.AST
 
 def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str = "keras") -> str | None:
     """The Keras initializer that creates ``var``'s initial value, as source, or None."""
+    if var.initializer is not None:
+        return var.initializer
     init = var.init
     if not isinstance(init, ast.Call):
         return None

@@ -155,6 +155,10 @@ class BodyRewriter:
             if lazy is not None and lazy[0] in ctx.vars:
                 self.edits.append(StmtEdit(stmt, "lazy", attr=lazy[0]))
                 return
+            block = next((a for a, v in ctx.vars.items() if v.lazy is stmt), None)  # a first-call block
+            if block is not None:
+                self.edits.append(StmtEdit(stmt, "lazy", attr=block))
+                return
         special = None
         for r in recognisers(BLOCK):
             special = r.fn(ctx, stmt)

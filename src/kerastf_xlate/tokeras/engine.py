@@ -134,8 +134,17 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             findings += res.findings
             units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
             env.raised.add(stmt.name)
+    skip = list(classes)
+    for stmt in _keras_variable_classes(tree, names, rules, classes):
+        res = ModuleTranslator(stmt, env, keras_class=True).run()
+        if res is None:
+            continue  # as before: keras_code reads its call
+        skip.append(stmt)
+        edits.extend(res.edits)
+        findings += res.findings
+        units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
     _expand_submodules(units)
-    kc = translate_keras_code(tree, env, skip=[c for c in classes])
+    kc = translate_keras_code(tree, env, skip=skip)
     edits.extend(kc.edits)
     findings += kc.findings
     if kc.edits:
@@ -153,6 +162,16 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     need_keras = keras_name is None and "keras" in read
     new = finish(new, need_keras, need_layers, env.keras, "layers" if need_layers else None, newline)
     return Result(new, sorted(set(diags)), units)  # type: ignore[arg-type]
+
+
+def _keras_variable_classes(tree: ast.Module, names: ModuleNames, rules: RuleSet, modules: list[ast.ClassDef]) -> list[ast.ClassDef]:
+    """Top-level Keras ``Layer`` / ``Model`` subclasses that create ``tf.Variable`` s or
+    ``add_weight`` s."""
+    uses = find_uses(tree, {"Layer", "Model"} | set(rules.by_name))
+    bases = {id(u.node) for u in uses if u.layer in ("Layer", "Model")}
+    return [s for s in tree.body if isinstance(s, ast.ClassDef) and s not in modules and len(s.bases) == 1
+            and id(s.bases[0]) in bases and any(names.call(n) == "tf.Variable"
+                                                or (isinstance(n, ast.Attribute) and n.attr == "add_weight") for n in ast.walk(s))]
 
 
 def _tf_keras_spelling(tree: ast.Module, names: ModuleNames) -> str | None:

@@ -60,11 +60,19 @@ class ModuleResult:
     input_hint: dict[str, Any] | None = None
 
 
+# methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
+KERAS_OVERRIDES = frozenset({"get_config", "from_config", "compute_output_shape", "compute_mask"})
+
+
 class ModuleTranslator(InitWriter):
     """Translates one ``tf.Module`` subclass; :meth:`run` returns None when it stays as it is."""
 
-    def __init__(self, cls: ast.ClassDef, env: FileEnv, graph: bool = False) -> None:
+    def __init__(self, cls: ast.ClassDef, env: FileEnv, graph: bool = False, keras_class: bool = False) -> None:
         self.cls = cls
+        # keras_class: a Keras layer / model subclass holding tf.Variables (created in
+        # ``__init__`` or in a ``build`` that only creates them): its base and ``call`` stay
+        self.keras_class = keras_class
+        self.entry = "call" if keras_class else "__call__"
         self.env = env
         self.graph = graph
         self.st = env.st
@@ -83,8 +91,8 @@ class ModuleTranslator(InitWriter):
 
     def check(self) -> bool:
         cls = self.cls
-        if self.init is None or "__call__" not in self.by_name:
-            self.blocked(cls, "it needs both `__init__` and `__call__`")
+        if self.init is None or self.entry not in self.by_name:
+            self.blocked(cls, f"it needs both `__init__` and `{self.entry}`")
             return False
         if len(cls.bases) != 1 or cls.keywords:
             self.blocked(cls, "it has several bases or a metaclass")
@@ -93,7 +101,8 @@ class ModuleTranslator(InitWriter):
             self.blocked(cls, "it is decorated")
             return False
         for m in self.methods:
-            if m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__"):
+            if (m.name in RESERVED and not is_generated_method(m) and m.name not in ("__init__", "__call__", self.entry)
+                    and not (self.keras_class and (m is self._build() or m.name in KERAS_OVERRIDES))):
                 self.blocked(m, f"its method `{m.name}` would override the Keras API of the same name")
                 return False
         if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
@@ -168,7 +177,10 @@ class ModuleTranslator(InitWriter):
         if not self.check():
             return None
         assert self.init is not None
-        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names)
+        self.vars, others = find_variables(self.cls, self.init, self.st, self.env.names, self.env.tree, first_call=True,
+                                           build=self._build(), keras=self.keras_class)
+        if self.keras_class and self._build() is not None and not any(v.lazy is self._build() for v in self.vars.values()):
+            return None  # a build method of its own: the class stays as it is
         if others:
             self.blocked(others[0], "it creates variables outside a plain `self.x = tf.Variable(...)` in `__init__` "
                          "(in a list, a loop, a condition or another method), which cannot be matched to layer weights")
@@ -199,6 +211,7 @@ class ModuleTranslator(InitWriter):
                     bad_vars |= key
             bad_nodes = {id(m.node) for m in matches if not m.spec.weights
                          and not all(self._available(src, init_attrs) for src in m.spec.args.values())}
+            bad_vars |= self._same_block(bad_vars)
             if not bad_vars and not bad_nodes:
                 break
             deny_vars |= bad_vars
@@ -206,6 +219,20 @@ class ModuleTranslator(InitWriter):
         else:  # pragma: no cover - conflicts keep appearing
             self.blocked(self.cls, "its variables are used in ways that do not map onto layers consistently")
             return None
+        weights = {v.attr for m in matches for v in m.spec.weights.values()}
+        mixed = [a for a in weights if self._same_block({a}) - weights]
+        if mixed:
+            v = self.vars[mixed[0]]
+            self.blocked(v.lazy or v.stmt, f"`self.{mixed[0]}` is created on the first call with variables that are not a "
+                         "layer's weights: the block that creates them cannot go")
+            return None
+        outside = self._read_outside(weights)
+        if outside is not None:
+            self.blocked(outside, f"`{ast.unparse(outside)}` reads a variable on an instance, which a Keras layer "
+                         "would hold as its own weight (`.dense.kernel`): the module is kept")
+            return None
+        if self.keras_class and (not matches or set(self.vars) - weights):
+            return None  # a Keras class keeps its tf.Variables only as they are (and keras_code reads its call)
         if not matches and not self.vars and not others and self._raised_subs():
             return self._container()
         if not matches:
@@ -216,6 +243,27 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _read_outside(self, attrs: set[str]) -> ast.Attribute | None:
+        """A read of one of ``attrs`` on something other than ``self`` anywhere in the file
+        (``model.w.shape``, ``self.dense_1.w``): after raising, that attribute is gone."""
+        if not attrs:
+            return None
+        for n in ast.walk(self.env.tree):
+            if (isinstance(n, ast.Attribute) and n.attr in attrs
+                    and not (isinstance(n.value, ast.Name) and n.value.id == "self")):
+                return n
+        return None
+
+    def _build(self) -> ast.FunctionDef | None:
+        """A Keras class's ``build`` method (its variables are read by find_variables)."""
+        return self.by_name.get("build") if self.keras_class else None
+
+    def _same_block(self, attrs: set[str]) -> set[str]:
+        """The variables created in the same first-call block as one of ``attrs`` (a block
+        goes whole or stays whole)."""
+        blocks = {id(self.vars[a].lazy) for a in attrs if a in self.vars and self.vars[a].lazy is not None}
+        return {a for a, v in self.vars.items() if v.lazy is not None and id(v.lazy) in blocks}
 
     def _raised_subs(self) -> list[str]:
         """The sub-modules ``__init__`` creates (``self.dense_1 = Dense(...)``), when there are
@@ -235,6 +283,7 @@ class ModuleTranslator(InitWriter):
         start, end = self.st.span(self.cls.bases[0])
         out.append(SpanEdit(start, end, f"{self.env.keras}.{self._keras_base()}"))
         out += self._super_kwargs() + self._conformance_note()
+        out += self._super_call()
         self._report_ops([], [])
         return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
 
@@ -249,6 +298,9 @@ class ModuleTranslator(InitWriter):
                 attributed[v.attr] = (ms[0], role)
         # layer methods written by to-tf
         removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
+        build = self._build()
+        if build is not None and any(v.lazy is build for v in self.vars.values()):
+            removed_methods.append(build)  # it only created the variables, now the layers' (Keras builds them)
         method_layer: dict[str, Match] = {}
         for fn in self._body_methods():
             lm = self._layer_method(fn, edits[fn.name])
@@ -313,13 +365,15 @@ class ModuleTranslator(InitWriter):
         out += init_edits
         covered += inits_spans
         # __call__ -> call
-        call = self.by_name["__call__"]
-        out += self._rename_call(call)
-        # base class
-        base = self.cls.bases[0]
-        start, end = st.span(base)
-        out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
-        out += self._super_kwargs() + self._conformance_note()
+        if not self.keras_class:
+            call = self.by_name["__call__"]
+            out += self._rename_call(call)
+            # base class
+            base = self.cls.bases[0]
+            start, end = st.span(base)
+            out.append(SpanEdit(start, end, f"{env.keras}.{self._keras_base()}"))
+            out += self._super_kwargs() + self._conformance_note()
+            out += self._super_call()
         # removed methods
         for start, end in removed_spans:
             out.append(SpanEdit(start, end, ""))
@@ -333,7 +387,7 @@ class ModuleTranslator(InitWriter):
         # findings
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
-        hint = self._input_hint(edits["__call__"])
+        hint = self._input_hint(edits[self.entry])
         return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
 
     def _keras_base(self) -> str:
@@ -342,6 +396,20 @@ class ModuleTranslator(InitWriter):
         fn = self.by_name.get("ordered_variables")
         from_layer = fn is not None and is_generated_method(fn) and "Keras layer's" in (docstring(fn) or "")
         return "layers.Layer" if from_layer or self.cls.name in self.env.sublayers else "Model"
+
+    def _super_call(self) -> list[SpanEdit]:
+        """``super().__init__()`` first in an ``__init__`` that has none (a tf.Module works
+        without it, as the TensorFlow guides write them; a Keras layer does not)."""
+        assert self.init is not None
+        for n in ast.walk(self.init):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
+                    and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) and n.func.value.func.id == "super"):
+                return []
+        body = self.init.body[1:] if docstring(self.init) is not None else self.init.body
+        if not body or not self.st.owns_lines(body[0]):
+            return []
+        start, _ = self.st.line_span(body[0])
+        return [SpanEdit(start, start, f"{self.st.indent_of(body[0])}super().__init__()\n")]
 
     def _super_kwargs(self) -> list[SpanEdit]:
         """to-tf's ``super().__init__(name=kwargs.get("name"))  # xlate to-tf: ...`` back to
@@ -396,7 +464,7 @@ class ModuleTranslator(InitWriter):
     def _input_hint(self, edits: list[StmtEdit]) -> dict[str, Any] | None:
         """What the first layer applied to ``__call__``'s input shows about that input; when
         the input first goes through a sub-module, ``{"sub": class name}``."""
-        call = self.by_name["__call__"]
+        call = self.by_name[self.entry]
         params = params_of(call)
         x = params[1] if len(params) > 1 else None
         matches = {id(m.node): m for e in edits for m in e.matches()}

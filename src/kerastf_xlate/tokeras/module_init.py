@@ -87,8 +87,35 @@ class InitWriter:
                 created[id(firsts[0])] = before_first + created.get(id(firsts[0]), [])
             else:
                 tail = before_first + tail
-        # write: every deleted statement goes; anchors get the creation lines
+        # a layer whose arguments read attributes set later in __init__ (``self.ready = False``
+        # before ``self.units = units``) is created after the last of them
         by_id = {id(s): s for s in init.body}
+        later: dict[int, list[str]] = {}
+        for sid in list(created):
+            if sid not in position:  # created in a Keras ``build``: at the end of __init__
+                tail += created.pop(sid)
+                continue
+            here = position[sid]
+            keep: list[str] = []
+            for ln in created[sid]:
+                _, attrs = free_names(ln.split(" = ", 1)[1])
+                setters = [s for s in init.body[here + 1:] if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                           and any(self_attr(t) in attrs for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
+                if setters:
+                    later.setdefault(id(setters[-1]), []).append(ln)
+                else:
+                    keep.append(ln)
+            created[sid] = keep
+        after: dict[int, list[str]] = {}
+        for sid, lns in later.items():
+            if sid in deleted or sid in created:
+                created.setdefault(sid, []).extend(lns)
+            else:
+                after[sid] = lns
+        for sid, lns in after.items():
+            _, e = st.line_span(by_id[sid])
+            out.append(SpanEdit(e, e, "".join(f"{indent}{ln}\n" for ln in lns)))
+        # write: every deleted statement goes; anchors get the creation lines
         for sid in deleted | set(created):
             stmt = by_id.get(sid)
             if stmt is None:

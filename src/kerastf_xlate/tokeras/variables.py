@@ -2,7 +2,11 @@
 
 A variable is attributable when it is created by a plain ``self.x = tf.Variable(...)`` in
 ``__init__`` (or, as ``xlate to-tf`` writes lazily built weights, ``self.x = None`` there and
-``if self.x is None: self.x = tf.Variable(...)`` in a method). Its shape is read from the
+``if self.x is None: self.x = tf.Variable(...)`` in a method), or on the first call, as the
+TensorFlow guides write it: ``self.ready = False`` in ``__init__`` and, at the top of a
+method, ``if not self.ready:`` creating the variables (from locals and attributes set in that
+block only, ``x.shape[-1]`` for the input's width) and setting ``self.ready = True``
+(:func:`first_call_block`). Its shape is read from the
 initial value (``tf.zeros([3, 4])``, ``tf.random.normal([784, 128], stddev=0.1)``,
 ``_variance_scaling([...], ...)``); the shape is what gives a layer its ``units``/``filters``.
 """
@@ -10,6 +14,9 @@ initial value (``tf.zeros([3, 4])``, ``tf.random.normal([784, 128], stddev=0.1)`
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
+from dataclasses import dataclass
 
 from kerastf_xlate.layerkit.named import file_constants, named_tuple
 from kerastf_xlate.layerkit.recognise import Var, VarDim
@@ -73,14 +80,47 @@ def _float32(call: ast.Call, names: ModuleNames) -> bool:
     return dt is None or names.qual(dt) == "tf.float32" or const(dt) == "float32"
 
 
-def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None) -> Var:
-    init = kwarg(call, "initial_value", 0)
+def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None,
+              init: ast.expr | None = None) -> Var:
+    if init is None:
+        init = kwarg(call, "initial_value", 0)
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st, names) if init is not None else None
     if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
         shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
     return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)
+
+
+_ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype"}
+
+
+def _add_weight_call(node: ast.AST | None, self_name: str) -> ast.Call | None:
+    """``self.add_weight(shape=..., initializer=..., trainable=..., name=...)``, keywords only
+    (Keras 2 took the name first, Keras 3 the shape: a positional argument is ambiguous)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_weight"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == self_name and not node.args
+            and all(k.arg in _ADD_WEIGHT_KEYS for k in node.keywords)):
+        return node
+    return None
+
+
+def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames,
+                         lazy: ast.stmt | None, shape: ast.expr | None) -> Var:
+    trainable = const(kwarg(call, "trainable", None))
+    name = const(kwarg(call, "name", None))
+    dims = _dims(shape, st)
+    if not _float32(call, names):
+        dims = None
+    ini = kwarg(call, "initializer", None)
+    if ini is None:
+        initializer = "'glorot_uniform'"  # add_weight's default for a float weight (Keras 2 and 3)
+    elif isinstance(ini, ast.Constant) and isinstance(ini.value, str):
+        initializer = repr(ini.value)
+    else:
+        initializer = st.seg(ini)
+    return Var(attr, stmt, call, None, dims, trainable is not False, name if isinstance(name, str) else None, lazy,
+               initializer=initializer)
 
 
 def _self_assign(stmt: ast.stmt, self_name: str) -> tuple[str, ast.expr] | None:
@@ -107,8 +147,173 @@ def lazy_creation(stmt: ast.stmt, names: ModuleNames, self_name: str) -> tuple[s
     return (attr, call) if call is not None else None
 
 
-def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames) -> tuple[dict[str, Var], list[ast.Call]]:
-    """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call."""
+@dataclass
+class FirstCall:
+    """``if not self.<flag>:`` at the top of a method, creating variables on the first call."""
+
+    stmt: ast.If
+    flag: str
+    flag_init: ast.stmt  # ``self.<flag> = False`` in ``__init__``
+    variables: dict[str, tuple[ast.Call, ast.expr | None]]  # attr -> (tf.Variable call, initial value with the block's names substituted)
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, local: dict[str, ast.expr], attrs: dict[str, ast.expr], self_name: str) -> None:
+        self.local, self.attrs, self.self_name = local, attrs, self_name
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.local.get(node.id, node) if isinstance(node.ctx, ast.Load) else node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        a = self_attr(node, self.self_name)
+        if a is not None and a in self.attrs and isinstance(node.ctx, ast.Load):
+            return self.attrs[a]
+        return self.generic_visit(node)
+
+
+def _flag_test(test: ast.expr, self_name: str) -> str | None:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return self_attr(test.operand, self_name)
+    return None
+
+
+def first_call_block(stmt: ast.stmt, cls: ast.ClassDef, init: ast.FunctionDef, method: ast.FunctionDef, names: ModuleNames,
+                     module: ast.AST | None) -> FirstCall | None:
+    """The first-call creation block ``stmt`` is, or None.
+
+    Only when removing it (the variables become layers created in ``__init__``) loses nothing:
+    its statements are locals (``width = x.shape[-1]``), attributes (``self.in_dim = ...``)
+    and variables set once and read nowhere outside it, ``self.<flag> = True``, and the flag
+    is set to False in ``__init__`` and read nowhere else in the file."""
+    me = method.args.args[0].arg if method.args.args else "self"
+    init_self = init.args.args[0].arg if init.args.args else "self"
+    if not (isinstance(stmt, ast.If) and not stmt.orelse):
+        return None
+    flag = _flag_test(stmt.test, me)
+    if flag is None:
+        return None
+    flag_inits = [s for s in init.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                  and self_attr(s.targets[0], init_self) == flag and isinstance(s.value, ast.Constant) and s.value.value is False]
+    if len(flag_inits) != 1:
+        return None
+    local: dict[str, ast.expr] = {}
+    attrs: dict[str, ast.expr] = {}
+    variables: dict[str, tuple[ast.Call, ast.expr | None]] = {}
+    flag_set = False
+    sub = _Substitute(local, attrs, me)
+    for s in stmt.body:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1) or flag_set:
+            return None
+        target, value = s.targets[0], s.value
+        a = self_attr(target, me)
+        if a == flag:
+            if not (isinstance(value, ast.Constant) and value.value is True):
+                return None
+            flag_set = True
+            continue
+        if any(names.call(n) == "tf.Variable" for n in ast.walk(value) if n is not value):
+            return None
+        call = _variable_call(value, names)
+        if isinstance(target, ast.Name) and call is None and target.id not in local:
+            local[target.id] = sub.visit(_copy_tree(value))
+        elif a is not None and call is not None and a not in variables and a not in attrs:
+            iv = kwarg(call, "initial_value", 0)
+            variables[a] = (call, sub.visit(_copy_tree(iv)) if iv is not None else None)
+        elif a is not None and call is None and a not in attrs and a not in variables:
+            attrs[a] = sub.visit(_copy_tree(value))
+        else:
+            return None
+    if not flag_set or not variables:
+        return None
+    # names the block binds are read nowhere else
+    inside = {id(n) for n in ast.walk(stmt)}
+    for n in ast.walk(method):
+        if id(n) in inside:
+            continue
+        if isinstance(n, ast.Name) and n.id in local:
+            return None
+    block_attrs = set(attrs) | {flag}
+    in_class = {id(n) for n in ast.walk(cls)}
+    for n in ast.walk(cls):
+        if id(n) in inside or n is flag_inits[0].targets[0] or not isinstance(n, ast.Attribute):
+            continue
+        if n.attr in block_attrs or (n.attr in variables and isinstance(n.ctx, ast.Store)):
+            return None  # the flag or a name of the block used elsewhere, a variable set elsewhere too
+    # outside the class, the flag and the block's attributes are not read on an instance
+    # (``self.built`` of another class is that class's)
+    for n in ast.walk(module) if module is not None else ():
+        if (id(n) not in in_class and isinstance(n, ast.Attribute) and n.attr in block_attrs
+                and not (isinstance(n.value, ast.Name) and n.value.id == "self")):
+            return None
+    return FirstCall(stmt, flag, flag_inits[0], variables)
+
+
+def _copy_tree(node: ast.expr) -> ast.expr:
+    """A copy of ``node``'s containers that keeps the original leaf nodes (their positions are
+    what the source text of an argument is read from)."""
+    return _Copier().visit(copy.copy(node))
+
+
+class _Copier(ast.NodeTransformer):
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field_, old in ast.iter_fields(node):
+            if isinstance(old, list):
+                setattr(node, field_, [self.visit(copy.copy(v)) if isinstance(v, ast.AST) else v for v in old])
+            elif isinstance(old, ast.AST):
+                setattr(node, field_, self.visit(copy.copy(old)))
+        return node
+
+
+def build_variables(build: ast.FunctionDef, names: ModuleNames) -> dict[str, tuple[ast.Call, ast.expr | None]] | None:
+    """The variables a Keras ``build(self, input_shape)`` creates, when that is all it does:
+    locals, ``self.x = tf.Variable(...)`` set once, then ``self.built = True`` or
+    ``super().build(input_shape)`` (a docstring first). None otherwise."""
+    params = [a.arg for a in build.args.args]
+    if len(params) != 2 or build.decorator_list or build.args.vararg or build.args.kwarg or build.args.kwonlyargs:
+        return None
+    me = params[0]
+    body = build.body[1:] if (build.body and isinstance(build.body[0], ast.Expr) and isinstance(build.body[0].value, ast.Constant)
+                              and isinstance(build.body[0].value.value, str)) else build.body
+    if body and isinstance(body[-1], ast.Expr) and ast.unparse(body[-1]) == f"super().build({params[1]})":
+        body = body[:-1]
+    elif body and isinstance(body[-1], ast.Assign) and ast.unparse(body[-1]) == f"{me}.built = True":
+        body = body[:-1]
+    local: dict[str, ast.expr] = {}
+    variables: dict[str, tuple[ast.Call, ast.expr | None]] = {}
+    sub = _Substitute(local, {}, me)
+    for s in body:
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1):
+            return None
+        target, value = s.targets[0], s.value
+        a = self_attr(target, me)
+        if any(names.call(n) == "tf.Variable" or _add_weight_call(n, me) for n in ast.walk(value) if n is not value):
+            return None
+        call = _variable_call(value, names) or _add_weight_call(value, me)
+        if isinstance(target, ast.Name) and call is None and target.id not in local:
+            local[target.id] = sub.visit(_copy_tree(value))
+        elif a is not None and call is not None and a not in variables:
+            iv = kwarg(call, "initial_value", 0) if names.call(call) == "tf.Variable" else kwarg(call, "shape", None)
+            variables[a] = (call, sub.visit(_copy_tree(iv)) if iv is not None else None)
+        else:
+            return None
+    return variables or None
+
+
+def _input_width(v: Var, param: str) -> Var:
+    """``input_shape[-1]`` in a build's variable shape is the input's width."""
+    if v.shape is None:
+        return v
+    width = {f"{param}[-1]", f"int({param}[-1])"}
+    dims = tuple(dataclasses.replace(d, from_input=True) if d.src.replace(" ", "") in width else d for d in v.shape)
+    return dataclasses.replace(v, shape=dims)
+
+
+def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, names: ModuleNames,
+                   module: ast.AST | None = None, first_call: bool = False,
+                   build: ast.FunctionDef | None = None, keras: bool = False) -> tuple[dict[str, Var], list[ast.Call]]:
+    """The attributable variables (attr -> Var) and every other ``tf.Variable(...)`` call.
+    ``first_call``: variables created in a first-call block (:func:`first_call_block`) too,
+    their statement the flag's ``= False`` in ``__init__``, their ``lazy`` the block."""
     self_name = init.args.args[0].arg if init.args.args else "self"
     found: dict[str, Var] = {}
     placeholders: dict[str, ast.stmt] = {}
@@ -132,6 +337,25 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
                 if lazy is not None and lazy[0] in placeholders and lazy[0] not in found:
                     attr, call = lazy
                     found[attr] = _make_var(attr, placeholders[attr], call, st, names, lazy=stmt)
+                    continue
+                block = first_call_block(stmt, cls, init, node, names, module) if first_call else None
+                if block is not None and not any(a in found or a in placeholders for a in block.variables):
+                    for attr, (call, iv) in block.variables.items():
+                        found[attr] = _make_var(attr, block.flag_init, call, st, names, lazy=stmt, init=iv)
+    made = build_variables(build, names) if build is not None else None
+    if build is not None and made is not None and not any(a in found or a in placeholders for a in made):
+        for attr, (call, iv) in made.items():
+            if names.call(call) == "tf.Variable":
+                v = _make_var(attr, build, call, st, names, lazy=build, init=iv)
+            else:
+                v = _make_add_weight_var(attr, build, call, st, names, build, iv)
+            found[attr] = _input_width(v, build.args.args[1].arg)
+    if keras:  # a Keras class: add_weight in __init__ too
+        for stmt in init.body:
+            got = _self_assign(stmt, self_name)
+            aw = _add_weight_call(got[1], self_name) if got is not None else None
+            if got is not None and aw is not None and got[0] not in found:
+                found[got[0]] = _make_add_weight_var(got[0], stmt, aw, st, names, None, kwarg(aw, "shape", None))
     known = {id(v.call) for v in found.values()}
     others = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and names.call(n) == "tf.Variable" and id(n) not in known]
     return found, others

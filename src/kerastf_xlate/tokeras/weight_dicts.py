@@ -42,10 +42,11 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import ModuleNames
-from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.syntax import SourceText, kwarg
 
 
 @dataclass
@@ -361,11 +362,49 @@ class Kept:
     why: str
 
 
+def _rebound_variables(tree: ast.Module, names: ModuleNames) -> list[ast.Assign]:
+    """``W = tf.Variable(...)`` statements of a name bound more than once at module level and
+    read by a module-level function that applies TensorFlow ops to it (which the dict-style
+    program would raise, were it bound once)."""
+    made: dict[str, list[ast.Assign]] = {}
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and _is_variable(stmt.value, names)):
+            made.setdefault(stmt.targets[0].id, []).append(stmt)
+    rebound = {n for n, ss in made.items() if len(ss) > 1  # (a scalar is no layer's weight)
+               and not all(isinstance(s.value, ast.Call) and isinstance(kwarg(s.value, "initial_value", 0), ast.Constant) for s in ss)}
+    read = {n for f in tree.body if isinstance(f, ast.FunctionDef) for n in rebound
+            if _weight_use(f, lambda x, n=n: isinstance(x, ast.Name) and x.id == n, names)}  # type: ignore[misc]
+    return [s for n in sorted(read) for s in made[n]]
+
+
+_WEIGHT_OPS = {"tf.linalg.matmul", "tf.nn.conv1d", "tf.nn.conv2d", "tf.nn.conv3d", "tf.nn.convolution", "tf.nn.bias_add",
+               "tf.nn.depthwise_conv2d", "tf.nn.conv2d_transpose", "tf.nn.embedding_lookup"}
+
+
+def _weight_use(fn: ast.FunctionDef, is_var: Callable[[ast.AST], bool], names: ModuleNames) -> bool:
+    """``fn`` applies a variable as a layer's weight would be: an argument of ``tf.matmul`` /
+    ``@`` / a ``tf.nn`` convolution / ``bias_add`` / ``embedding_lookup``."""
+    for n in ast.walk(fn):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) and (is_var(n.left) or is_var(n.right)):
+            return True
+        if isinstance(n, ast.Call) and names.call(n) in _WEIGHT_OPS and any(is_var(a) for a in n.args[:2]):
+            return True
+        if (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add) and (is_var(n.left) or is_var(n.right))
+                and any(isinstance(c, ast.Call) and names.call(c) in _WEIGHT_OPS for c in (n.left, n.right))):
+            return True  # the bias added to one
+    return False
+
+
 def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[Plan]] | Kept | None:
     """The source with the dict-of-variables model function rewritten as a ``tf.Module``
     class (see the module docstring); a :class:`Kept` when a function applies the variables
     but the program cannot be raised whole; None when there is no such program."""
     dicts = _variable_dicts(tree, names)
+    if not dicts:
+        rebound = _rebound_variables(tree, names)
+        if rebound:
+            return Kept(rebound, "it is bound to a new tf.Variable more than once (a checkpoint example, a second model)")
     if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None  # (the class is written with `tf.`)
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
@@ -381,6 +420,9 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     inlined: set[str] = set()
     for fn in funcs.values():
         if fn.name in helpers and not any(_dict_ref(n, dicts) for n in ast.walk(fn)):
+            continue
+        if fn.decorator_list and _weight_use(fn, lambda n: _dict_ref(n, dicts) is not None, names):
+            failed = failed or f"`{fn.name}` is decorated"
             continue
         if fn.decorator_list or fn.args.vararg or fn.args.kwarg or not fn.args.args:
             continue

@@ -1,0 +1,264 @@
+"""Modules that create their variables on the first call (``self.ready = False`` in
+``__init__``, ``if not self.ready:`` creating them in ``__call__``, the style of TensorFlow's
+guides): raised to Keras layers created in ``__init__``, which Keras builds on the first call
+from the input's width as the original did.
+
+Executed: the original is called once (its variables exist only then), every variable is
+perturbed (no zero biases), the Keras model is built by one call, the variables move in
+``UnitInfo.weight_order`` (``kerastf_xlate.tokeras.verify.transfer``), and both run on the
+same input; atol = rtol = 1e-5, the worst difference printed. Beside them, the blocks that
+must stay: each a negative case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate_full
+
+CASES = Path(__file__).parent / "cases" / "tokeras"
+LAZY = '''import tensorflow as tf
+
+
+class LazyDense(tf.Module):
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+        self.ready = False
+
+    def __call__(self, x):
+        if not self.ready:
+            width = x.shape[-1]
+            self.kernel = tf.Variable(tf.random.normal([width, self.units]))
+            self.bias = tf.Variable(tf.zeros([self.units]))
+            self.ready = True
+        return tf.matmul(x, self.kernel) + self.bias
+
+
+layer = LazyDense(4)
+'''
+
+
+def _source(name: str) -> str:
+    return (CASES / name).read_text().split("# output\n")[0]
+
+
+def _run_both(source: str, instance: str, shape: tuple[int, ...]) -> float:
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.tokeras.verify import transfer
+
+    result = translate_full(source, "f.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "f.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, "f.py", "exec"), translated)
+    module, model = original[instance], translated[instance]
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(2, *shape)).astype("float32"))
+    module(x)  # creates the original's variables
+    for v in module.trainable_variables:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    model(x)  # builds the Keras layers
+    unit = next(u for u in result.units if u.name == type(module).__name__)
+    transfer(module, model, unit)
+    assert len(model.get_weights()) == len(module.trainable_variables) > 0
+    want, got = np.asarray(module(x)), np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    return float(np.max(np.abs(got - want)))
+
+
+def test_first_call_modules_are_raised_whole() -> None:
+    r = translate_full(_source("first_call_modules.py"), "f.py")
+    assert "tf.Module" not in r.text and "tf.Variable" not in r.text and not r.diagnostics
+    assert "class Net(keras.Model)" in r.text and "class LazyDense(keras.layers.Layer)" in r.text
+    # the flag goes (Keras has its own `built`); the layer is created after the attribute it reads
+    assert "ready" not in r.text and "self.built" not in r.text
+    assert "self.units = units\n        self.dense = layers.Dense(self.units" in r.text
+    # a module without super().__init__() gets one: a Keras layer needs it
+    assert "def __init__(self, classes):\n        super().__init__()\n" in r.text
+    units = {u.name: u for u in r.units}
+    assert units["Net"].weight_order == ["conv.k", "conv.c", "hidden.kernel", "hidden.bias", "out.w", "out.b"]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("instance", "shape"), [("net", (8, 8, 3)), ("scorer", (6,))])
+def test_first_call_modules_run_with_the_same_outputs(instance: str, shape: tuple[int, ...]) -> None:
+    worst = _run_both(_source("first_call_modules.py"), instance, shape)
+    print(f"first_call_modules {instance}: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.tf
+def test_minimal_first_call_module_runs_with_the_same_outputs() -> None:
+    out = translate_full(LAZY, "f.py").text
+    assert "layers.Dense(self.units, use_bias=True" in out or "layers.Dense(self.units" in out
+    worst = _run_both(LAZY, "layer", (3,))
+    print(f"minimal first-call module: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    # the flag is read elsewhere: it would no longer be set
+    (("layer = LazyDense(4)\n", "layer = LazyDense(4)\nprint(layer.ready)\n"), "XL502"),
+    # a local of the block is read after it
+    (("        return tf.matmul(x, self.kernel) + self.bias", "        return tf.matmul(x, self.kernel) + self.bias + width"), "XL502"),
+    # something else happens in the block
+    (("            self.ready = True\n", "            print('built')\n            self.ready = True\n"), "XL502"),
+    # the flag is not set to True last
+    (("            self.ready = True\n", ""), "XL502"),
+    # the flag starts True: the block never runs as written
+    (("        self.ready = False", "        self.ready = True"), "XL502"),
+    # a scalar that is no layer's weight is created in the same block: the block cannot go
+    (("            self.ready = True\n", "            self.scale = tf.Variable(2.0)\n            self.ready = True\n"), "XL502"),
+    # the kernel's width is not the input's
+    (("            width = x.shape[-1]", "            width = 3"), None),
+])
+def test_first_call_blocks_that_stay(change: tuple[str, str], why: str | None) -> None:
+    old, new = change
+    assert old in LAZY
+    source = LAZY.replace(old, new)
+    r = translate_full(source, "f.py")
+    if why is None:  # raised: in every run of the original that works, the width written is the input's
+        assert "layers.Dense(self.units" in r.text and "if not self.ready" not in r.text
+        return
+    assert "if not self.ready:" in r.text and "tf.Variable" in r.text, r.text
+    assert why in {d.code for d in r.diagnostics}
+
+
+# ------------------------------------------------------------------------------ Keras layers holding tf.Variables
+
+
+def test_keras_layers_holding_tf_variables_are_raised() -> None:
+    """A Keras layer whose weights are tf.Variables (in ``__init__``, or in a ``build`` that
+    only creates them from ``input_shape[-1]``) holds Keras layers instead; ``build`` goes."""
+    r = translate_full(_source("keras_layers_tf_variables.py"), "k.py")
+    assert "tf.Variable(" not in r.text and "def build(" not in r.text and "add_weight" not in r.text and not r.diagnostics
+    # add_weight's default initializer (glorot_uniform) is not Dense's for a bias: written out
+    assert "kernel_initializer='random_normal', bias_initializer='glorot_uniform')" in r.text
+    assert 'def get_config(self):\n        return {"units": self.units}' in r.text
+    assert "self.units = units\n        self.dense = tf.keras.layers.Dense(self.units" in r.text
+    units = {u.name: u for u in r.units}
+    assert units["Affine"].weight_order == ["w", "b"] and units["Widthless"].weight_order == ["kernel", "offset"]
+    assert units["Weighted"].weight_order == ["w", "b"]
+
+
+@pytest.mark.tf
+def test_keras_layers_holding_tf_variables_run_with_the_same_outputs() -> None:
+    """Keras 3 does not track a tf.Variable attribute (the original model's
+    ``trainable_variables`` is empty, so ``fit`` would not train it): the variables are read
+    by their paths, in the documented order."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("keras_layers_tf_variables.py")
+    result = translate_full(source, "k.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "k.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, "k.py", "exec"), translated)
+    a, b = original["head"], translated["head"]
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(3, 6)).astype("float32"))
+    a(x)
+    b(x)
+    paths = [a.body.w, a.body.b, a.out.kernel, a.out.offset, a.extra.w, a.extra.b]
+    for v in paths:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    b.set_weights([v.numpy() for v in paths])
+    assert len(b.trainable_variables) == 6
+    want, got = np.asarray(a(x)), np.asarray(b(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    print(f"keras_layers_tf_variables: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
+
+
+@pytest.mark.parametrize("change", [
+    # build does something else too: the class stays as it is
+    ("        self.offset = tf.Variable(tf.zeros([self.units]), name=\"offset\")\n",
+     "        self.offset = tf.Variable(tf.zeros([self.units]), name=\"offset\")\n        print(input_shape)\n"),
+    # a variable that is no layer's weight
+    ("        self.b = tf.Variable(tf.zeros([n_out]), name=\"b\")\n",
+     "        self.b = tf.Variable(tf.zeros([n_out]), name=\"b\")\n        self.t = tf.Variable(1.0)\n"),
+])
+def test_keras_layers_holding_tf_variables_that_stay(change: tuple[str, str]) -> None:
+    old, new = change
+    source = _source("keras_layers_tf_variables.py")
+    assert old in source
+    out = translate_full(source.replace(old, new), "k.py").text
+    if "self.t" in new:  # Affine stays whole (w, b, t); Widthless is raised
+        assert out.count("tf.Variable(") == 3 and "self.t = tf.Variable(1.0)" in out and "def build" not in out
+    else:  # Widthless stays whole, with its build; Affine is raised
+        assert out.count("tf.Variable(") == 2 and "def build" in out and "print(input_shape)" in out
+
+
+# ------------------------------------------------------------------------------ programs that stay are reported
+
+CHECKPOINTED = '''import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([4, 3]))
+b = tf.Variable(tf.zeros([3]))
+
+
+def predict(x):
+    return tf.nn.softmax(tf.matmul(x, W) + b)
+
+
+ckpt = tf.train.Checkpoint(W=W, b=b)
+W = tf.Variable(tf.random.normal([4, 3]))
+b = tf.Variable(tf.zeros([3]))
+'''
+
+
+def test_rebound_weight_globals_stay_and_are_reported() -> None:
+    """Weights bound twice (a checkpoint example restoring into new variables) are not one
+    model's: the program stays, each creation reported (it used to stay silently)."""
+    r = translate_full(CHECKPOINTED, "c.py")
+    assert r.text == CHECKPOINTED
+    assert [(d.code, d.line) for d in r.diagnostics] == [("XL503", 3), ("XL503", 4), ("XL503", 12), ("XL503", 13)]
+
+
+def test_rebound_scalars_are_not_reported() -> None:
+    """A scalar bound twice (a guide about variables) is no layer's weight: nothing to say."""
+    source = CHECKPOINTED.replace("tf.Variable(tf.random.normal([4, 3]))", "tf.Variable(2.0)").replace(
+        "tf.Variable(tf.zeros([3]))", "tf.Variable(0.5)").replace("tf.nn.softmax(tf.matmul(x, W) + b)", "x * W + b")
+    r = translate_full(source, "c.py")
+    assert r.text == source and not r.diagnostics
+
+
+def test_decorated_model_function_is_reported() -> None:
+    source = _source("weight_dicts_convnet.py").replace("def conv_net(x):", "@tf.function\ndef conv_net(x):")
+    assert "@tf.function\ndef conv_net(x):" in source
+    r = translate_full(source, "w.py")
+    assert r.text == source
+    assert {d.code for d in r.diagnostics} == {"XL503"} and any("`conv_net` is decorated" in d.message for d in r.diagnostics)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # a positional add_weight argument is the name in Keras 2 and the shape in Keras 3
+    ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight("b", shape=(self.units,))'),
+    # the units are the input's width: no Dense(units) says that
+    ("self.add_weight(shape=(width, self.units)", "self.add_weight(shape=(width, width)"),
+    # a regularizer is not among the arguments read
+    ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight(shape=(self.units,), name="b", regularizer="l2")'),
+])
+def test_add_weight_layers_that_stay(old: str, new: str) -> None:
+    source = _source("keras_layers_tf_variables.py")
+    assert old in source
+    out = translate_full(source.replace(old, new), "k.py").text
+    assert "def build(self, input_shape):\n        width = input_shape[-1]" in out and out.count("add_weight(") == 2
+
+
+def test_variable_read_on_an_instance_keeps_the_module() -> None:
+    """`model.w` outside the class would be gone once the variable is a Keras layer's weight
+    (this used to be raised, and the program failed with an AttributeError)."""
+    source = LAZY.replace("layer = LazyDense(4)\n", "layer = LazyDense(4)\nlayer(tf.ones([1, 3]))\nprint(layer.kernel.shape)\n")
+    r = translate_full(source, "f.py")
+    assert r.text == source
+    assert [d.code for d in r.diagnostics] == ["XL502"] and "`layer.kernel` reads a variable" in r.diagnostics[0].message
+    plain = source.replace("        self.ready = False\n", "        self.kernel = tf.Variable(tf.zeros([3, units]))\n"
+                           "        self.bias = tf.Variable(tf.zeros([units]))\n")
+    plain = plain.replace(plain[plain.index("        if not self.ready:"):plain.index("        return tf.matmul")], "")
+    r = translate_full(plain, "f.py")
+    assert r.text == plain and [d.code for d in r.diagnostics] == ["XL502"]
