@@ -54,13 +54,13 @@ BROKEN = [
      "unknown status"),
     ("translated-without-counterpart", "Flatten.toml", lambda t: _drop_table(t, "[counterpart]"),
      "Flatten.toml", "counterpart", "required when status is 'translated'"),
-    ("none-with-counterpart", "ConvLSTM2D.toml",
+    ("none-with-counterpart", "MixUp.toml",
      _replace("[none]\n", '[counterpart]\ntf = "tf.scan"\nsymbols = ["tf.scan"]\ncall = "x"\n\n[none]\n'),
-     "ConvLSTM2D.toml", "counterpart", "contradicts status 'none'"),
+     "MixUp.toml", "counterpart", "contradicts status 'none'"),
     ("translated-with-none", "Flatten.toml", lambda t: t + '\n[none]\nreason = "r"\ninstead = "i"\n',
      "Flatten.toml", "none", "contradicts status 'translated'"),
-    ("status-translated-on-a-none-rule", "ConvLSTM2D.toml", _replace('status = "none"', 'status = "translated"'),
-     "ConvLSTM2D.toml", "counterpart", "required when status is 'translated'"),
+    ("status-translated-on-a-none-rule", "MixUp.toml", _replace('status = "none"', 'status = "translated"'),
+     "MixUp.toml", "counterpart", "required when status is 'translated'"),
     ("duplicate-name", "Dense.toml", _replace('names = ["Dense"]', 'names = ["Dense", "Conv2D"]'),
      "Dense.toml", "names", "'Conv2D' is already claimed by Conv2D.toml"),
     ("layer-not-file-name", "Dense.toml", _replace('layer = "Dense"', 'layer = "Dens"'), "Dense.toml", "layer",
@@ -159,8 +159,8 @@ def test_rule_fields_are_typed() -> None:
     padding = conv.arg("padding")
     assert padding is not None and padding.default_value() == "valid" and padding.values["same"] == "SAME"
     assert conv.arg("filters") is not None and conv.arg("filters").required  # type: ignore[union-attr]
-    conv_lstm = RULES.get("ConvLSTM2D")
-    assert conv_lstm is not None and not conv_lstm.has_counterpart and conv_lstm.reason and conv_lstm.instead
+    mix_up = RULES.get("MixUp")
+    assert mix_up is not None and not mix_up.has_counterpart and mix_up.reason and mix_up.instead
 
 
 # ------------------------------------------------------------------------------ xlate rules
@@ -184,8 +184,8 @@ def test_xlate_rules_json() -> None:
     assert {d["layer"] for d in data} == {r.layer for r in RULES}
     flatten = next(d for d in data if d["layer"] == "Flatten")
     assert flatten["status"] == "translated" and "tf.reshape" in flatten["symbols"]
-    conv_lstm = next(d for d in data if d["layer"] == "ConvLSTM2D")
-    assert conv_lstm["counterpart"] is None and conv_lstm["reason"]
+    mix_up = next(d for d in data if d["layer"] == "MixUp")
+    assert mix_up["counterpart"] is None and mix_up["reason"]
     assert set(flatten) >= {"layer", "names", "functions", "category", "status", "counterpart", "symbols",
                             "reason", "instead", "replaced_by", "seed_rows", "summary"}
 

@@ -100,9 +100,9 @@ def test_keras_import_dropped_only_when_unused() -> None:
     out, _ = tf_("""
         import keras
         from keras import layers
-        model = keras.Sequential([keras.Input(shape=(4, 5, 2)), layers.ConvLSTM1D(3, 2)])
+        model = keras.Sequential([keras.Input(shape=(4, 5, 2)), layers.ConvLSTM1D(3, 2, unroll=True)])
         """)
-    assert "self.conv_lstm1d = layers.ConvLSTM1D(3, 2)" in out
+    assert "self.conv_lstm1d = layers.ConvLSTM1D(3, 2, unroll=True)" in out
     assert "from keras import layers" in out
     out, _ = tf_("""
         import keras
@@ -116,9 +116,9 @@ def test_kept_layer_is_reported_with_lint_code() -> None:
     _, diags = tf_("""
         import keras
         from keras import layers
-        model = keras.Sequential([keras.Input(shape=(5, 4, 2)), layers.ConvLSTM1D(3, 2), layers.Dense(2)])
+        model = keras.Sequential([keras.Input(shape=(5, 4, 2)), layers.ConvLSTM1D(3, 2, unroll=True), layers.Dense(2)])
         """)
-    assert "XL101" in codes(diags)
+    assert "XL201" in codes(diags)  # unroll (taken through **kwargs) is no argument of ConvLSTM1D's rule
 
 
 def test_training_api_keeps_model_as_keras() -> None:

@@ -129,7 +129,7 @@ MODELS = {
         model = keras.Sequential([
             keras.Input(shape=(5, 4, 3)),
             layers.Dense(4),
-            layers.ConvLSTM1D(6, 2, padding="same" if True else "valid", return_sequences=True),
+            layers.ConvLSTM1D(6, 2, padding="same" if True else "valid", return_sequences=True, unroll=True),
             layers.GlobalMaxPooling2D(),
             layers.Dense(2),
         ])

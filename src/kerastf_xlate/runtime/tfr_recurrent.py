@@ -417,7 +417,10 @@ def _rnn_loop(step, inputs, initial_states, go_backwards=False, mask=None, unrol
         if masks is not None and zero_output_for_mask:
             # Keras zeroes with the mask in input order, also when the steps ran backwards
             last_output = _rnn_where(masks[-1], last_output, tf.zeros_like(last_output))
-            outputs = tf.where(mask[:, :, None], outputs, tf.zeros_like(outputs))
+            step_mask = mask
+            for _ in range(outputs.shape.rank - 2):
+                step_mask = step_mask[..., None]
+            outputs = tf.where(step_mask, outputs, tf.zeros_like(outputs))
     else:
         n = tf.shape(inputs)[0] if time_steps is None else time_steps
         if go_backwards:
@@ -427,10 +430,12 @@ def _rnn_loop(step, inputs, initial_states, go_backwards=False, mask=None, unrol
         input_ta = tf.TensorArray(inputs.dtype, size=n).unstack(inputs)
         mask_ta = tf.TensorArray(tf.bool, size=n).unstack(mask) if mask is not None else None
         if output_size is None:
-            output_size = step(inputs[0], states)[0].shape[-1]
-        zero_output = tf.zeros([tf.shape(inputs)[1], output_size], inputs.dtype)
+            output_size = step(inputs[0], states)[0].shape[1:]
+        # one sample's output shape: (units,), or (rows, cols, filters) for a convolutional cell
+        output_shape = [output_size] if isinstance(output_size, int) else list(output_size)
+        zero_output = tf.zeros([tf.shape(inputs)[1]] + output_shape, inputs.dtype)
         output_ta = tf.TensorArray(inputs.dtype, size=n if return_all_outputs else 1,
-                                   element_shape=tf.TensorShape([inputs.shape[1], output_size]))
+                                   element_shape=tf.TensorShape([inputs.shape[1]] + output_shape))
         flat_states = tuple(tf.nest.flatten(states))
         # the previous output is carried only where a mask needs it (as Keras's loop): a loop
         # variable costs every step
@@ -532,7 +537,8 @@ class RNN(Layer):
         size = getattr(self.cell, "output_size", None)
         return _rnn_loop(step, sequences, initial_state, go_backwards=self.go_backwards, mask=mask,
                          unroll=self.unroll, zero_output_for_mask=self.zero_output_for_mask,
-                         return_all_outputs=self.return_sequences, output_size=size if isinstance(size, int) else None)
+                         return_all_outputs=self.return_sequences,
+                         output_size=size if isinstance(size, (int, tuple)) else None)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if isinstance(mask, (list, tuple)):

@@ -8,7 +8,7 @@ class Tagger(keras.Model):
     def __init__(self, channels=4, tags=5):
         super().__init__()
         self.proj = layers.Dense(channels)
-        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)
+        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True, unroll=True)
         self.head = layers.Dense(tags)
 
     def call(self, frames, training=False):
@@ -61,7 +61,7 @@ class Tagger(tf.Module):
         self.proj_units = channels
         self.proj_kernel = None  # created on the first call
         self.proj_bias = tf.Variable(tf.zeros([self.proj_units]), name='proj/bias')
-        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)
+        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True, unroll=True)
         self.head_units = tags
         self.head_kernel = None  # created on the first call
         self.head_bias = tf.Variable(tf.zeros([self.head_units]), name='head/bias')

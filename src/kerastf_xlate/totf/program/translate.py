@@ -321,7 +321,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
         if name.startswith("keras.layers.") and name.split(".")[-1][:1].isupper():
-            blockers.append(Finding(ref.node, "XL101", f"`{name.split('.')[-1]}` has no TensorFlow layer class yet"))
+            blockers.append(_no_layer_class(ref.node, name, rules))
             continue
         if name.startswith("keras.callbacks."):
             blockers.append(Finding(ref.node, "XL305", f"model kept as Keras: the callback `{name}` is not translated"))
@@ -703,6 +703,23 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
     if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
         return False
     return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
+
+
+def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
+    """Why ``keras.layers.<...>.Name`` stays Keras: a layer without a TensorFlow class (XL101),
+    or a name Keras 3 does not export (XL102): tf.keras 2's ``layers.experimental`` paths
+    (``experimental.preprocessing.StringLookup``, ``experimental.RandomFourierFeatures``),
+    which fail under Keras 3 before any translation."""
+    last = name.split(".")[-1]
+    rule = rules.get(last)
+    if name.count(".") > 2:  # keras.layers.experimental[.preprocessing].Name
+        where = name[: -len(last) - 1]
+        if rule is not None and rule.status not in ("removed", "none"):
+            return Finding(node, "XL102", f"`{where}` is tf.keras 2's path, not in Keras 3: import `keras.layers.{last}`")
+        return Finding(node, "XL102", f"`{last}` from `{where}` is tf.keras 2's, not in Keras 3")
+    if rule is None:
+        return Finding(node, "XL102", f"`{last}` is not a layer of Keras 3's `keras.layers`")
+    return Finding(node, "XL101", f"`{last}` has no TensorFlow layer class yet")
 
 
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
