@@ -23,7 +23,7 @@ class Tagger(keras.Model):
     def __init__(self):
         super().__init__()
         self.proj = layers.Dense(4)
-        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)
+        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True, unroll=True)
 
     def call(self, frames):
         return self.rnn(self.proj(frames))
@@ -63,7 +63,7 @@ def test_kept_layer_is_declared_and_taken_back(shape: str) -> None:
 
 def test_no_note_without_a_kept_layer() -> None:
     src = textwrap.dedent(CLASS).replace("{doc}\n", DOCS["one-line"]).replace(
-        '        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True)\n', "").replace(
+        '        self.rnn = layers.ConvLSTM1D(8, 3, padding="same", return_sequences=True, unroll=True)\n', "").replace(
         "self.rnn(self.proj(frames))", "self.proj(frames)")
     out, _ = to_tf(src, "t.py")
     assert "(tf.Module)" in out and PREFIX not in out

@@ -109,7 +109,7 @@ def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceTe
                          lazy: ast.stmt | None, shape: ast.expr | None) -> Var:
     trainable = const(kwarg(call, "trainable", None))
     name = const(kwarg(call, "name", None))
-    dims = _dims(shape, st)
+    dims = _dims(shape, st, names)
     if not _float32(call, names):
         dims = None
     ini = kwarg(call, "initializer", None)
