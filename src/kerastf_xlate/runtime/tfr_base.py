@@ -1193,6 +1193,33 @@ class _GraphSymbol:
         return f"<symbol {self.key!r} of {self.model.name}: shape={self.shape}, dtype={self.dtype.name}>"
 
 
+def symbolic_run(graph, *names):
+    """Run a graph function that builds no model (it returns a dict of the names read after
+    it) once on symbolic tensors, as Keras calls layers on KerasTensors outside a model: its
+    layers are made and built, and what the names held comes back, graph tensors as symbols
+    (their shape, dtype and name)."""
+    holder = types.SimpleNamespace(name=graph.__name__)
+    frame = _Frame(graph=holder, mode="record")
+    found = {}
+
+    def trace():
+        frame.reuse, frame.cursor = bool(frame.made), 0
+        frame.inputs, frame.input_specs, frame.nodes = [], [], []
+        _stack().append(frame)
+        try:
+            values = graph()
+        finally:
+            _stack().pop()
+        found.clear()
+        for key in names:
+            found[key] = tf.nest.map_structure(
+                lambda v, key=key: _GraphSymbol(holder, key, v, []) if isinstance(v, tf.Tensor) else v, values[key])
+
+    _trace_once(trace)
+    values = tuple(found[key] for key in names)
+    return values[0] if len(values) == 1 else values if values else None
+
+
 def _run_graph_function(graph):
     """Run a graph function: ``(inputs, outputs)`` or ``(inputs, outputs, traced)``. Its
     default arguments that are symbols of other models' graphs get their tensors for this
