@@ -1,0 +1,94 @@
+"""Graph fragments that build no model (issue #13).
+
+Book notebooks show what layers do to shapes with a few statements that make an ``Input``,
+call layers on it and print a shape, and build no model (``outputs = layers.SimpleRNN(16)(inputs)``
+then ``print(outputs.shape)``), between cells that build real models. Such a fragment moves
+into ``def graph_fragment():`` run once on symbolic tensors by the runtime's ``symbolic_run``
+(Keras runs layers on KerasTensors outside a model so); a name read after it is bound from
+that run, as a symbol read only for its shape, dtype or name. A fragment whose tensors are
+used otherwise stays Keras, with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import textwrap
+
+import pytest
+from program_text import tf_
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from kerastf_xlate.totf.program.bundle import BANNER
+
+SOURCE = """
+import keras
+from keras import layers
+
+width = 5
+probe = keras.Input(shape=(9, 3))
+seq = layers.GRU(width, return_sequences=True)(probe)
+print("sequence:", seq.shape)
+
+probe = keras.Input(shape=(6, 6, 2))
+y = layers.Conv2D(4, 3, activation="relu")(probe)
+shortcut = y
+y = layers.Conv2D(7, 3, padding="same")(y)
+shortcut = layers.Conv2D(7, 1)(shortcut)
+y = layers.add([y, shortcut])
+width += 1
+left = keras.Input(shape=(3,))
+right = keras.Input(shape=(3,))
+both = layers.Concatenate()([left, right])
+width += 1
+print("block:", y.shape, both.shape[-1])
+inputs = keras.Input(shape=(4,))
+outputs = layers.Dense(2)(inputs)
+model = keras.Model(inputs, outputs)
+"""
+
+
+def test_fragments_run_symbolically() -> None:
+    out, diags = tf_(SOURCE)
+    assert BANNER in out, diags
+    code = out.partition("# --- end of the layers written out by xlate to-tf ---")[2]
+    assert "keras" not in code
+    assert 'symbolic_run(graph_fragment)\n' in code
+    assert 'y = symbolic_run(graph_fragment_1, "y")\n' in code
+    assert 'both = symbolic_run(graph_fragment_2, "both")\n' in code
+    again, _ = tf_(out)
+    assert again == out, "a second run changes nothing"
+    compile(out, "t.py", "exec")
+
+
+@pytest.mark.parametrize("tail, why", [
+    # a fragment's tensor used in a model's graph: a graph the translator does not follow
+    ("head = keras.Model(inputs, layers.Dense(1)(y))\n", "is a symbolic input outside any model graph"),
+    # computed on outside the fragment
+    ("doubled = y * 2\n", "is a symbolic input outside any model graph"),
+])
+def test_fragments_whose_tensors_are_used_stay_keras(tail: str, why: str) -> None:
+    src = textwrap.dedent(SOURCE) + tail
+    out, diags = tf_(src)
+    assert any(why in d for d in diags), diags
+    assert "keras.Input(shape=(6, 6, 2))" in out, "the fragment is kept"
+
+
+@pytest.mark.tf
+def test_fragments_print_what_keras_prints() -> None:
+    import keras
+    from test_program_cases import _exec
+
+    out, _ = tf_(SOURCE)
+    printed = []
+    for source, name in ((textwrap.dedent(SOURCE), "__fragments_keras__"), (out, "__fragments_tf__")):
+        keras.backend.clear_session()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            ns = _exec(source, name)
+        printed.append(buffer.getvalue())
+        assert type(ns["model"]).__module__ == name or name.endswith("keras__")
+    assert printed[0] == printed[1]
+    assert "sequence: (None, 9, 5)" in printed[1] and "block: (None, 4, 4, 7) 6" in printed[1]
