@@ -92,3 +92,57 @@ def test_fragments_print_what_keras_prints() -> None:
         assert type(ns["model"]).__module__ == name or name.endswith("keras__")
     assert printed[0] == printed[1]
     assert "sequence: (None, 9, 5)" in printed[1] and "block: (None, 4, 4, 7) 6" in printed[1]
+
+
+BUILD_BY_CALL = """
+import numpy as np
+import keras
+from keras import layers
+
+
+class Scorer(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = layers.Dense(5, activation="relu")
+        self.norm = layers.BatchNormalization()
+        self.out = layers.Dense(2)
+
+    def call(self, x, training=None):
+        return self.out(self.norm(self.hidden(x), training=training))
+
+
+scorer = Scorer()
+symbolic = scorer(keras.Input(shape=(4,)))
+print("built:", symbolic.shape, len(scorer.weights))
+"""
+
+
+@pytest.mark.tf
+def test_a_subclass_built_on_a_symbolic_input_computes_like_keras() -> None:
+    """``model(keras.Input(shape))`` builds a subclassed model on a symbolic input: a fragment."""
+    import keras
+    import numpy as np
+    from runtime_ns import perturbed
+    from test_program_cases import _compare, _exec
+
+    out, diags = tf_(BUILD_BY_CALL)
+    assert BANNER in out, diags
+    assert "    symbolic = scorer(Input(shape=(4,)))\n" in out and "symbolic_run(graph_fragment)\n" in out
+    printed = []
+    keras.backend.clear_session()
+    for source, name in ((textwrap.dedent(BUILD_BY_CALL), "__build_keras__"), (out, "__build_tf__")):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            printed.append((_exec(source, name), buffer))
+    (original, keras_out), (translated, tf_out) = printed
+    assert keras_out.getvalue() == tf_out.getvalue() == "built: (None, 2) 8\n"
+    moved = perturbed(original["scorer"].get_weights(), seed=5)
+    original["scorer"].set_weights(moved)
+    translated["scorer"].set_weights(moved)
+    x = np.random.default_rng(2).standard_normal((3, 4)).astype("float32")
+    worst = 0.0
+    for training in (False, True):
+        diff, close = _compare(original["scorer"](x, training=training), translated["scorer"](x, training=training))
+        assert close, (training, diff)
+        worst = max(worst, diff)
+    print(f"worst difference {worst:.2e} (tolerance 1e-5)")

@@ -136,3 +136,19 @@ def test_shapes_and_outputs_match_keras() -> None:
             assert close, (name, training, diff)
             worst = max(worst, diff)
     print(f"worst difference {worst:.2e} (tolerance {ATOL})")
+
+
+def test_a_model_on_part_of_a_translated_graph_stays_keras_with_the_reason() -> None:
+    src = """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(4,))
+        hidden = layers.Dense(3, name="hidden")(inputs)
+        model = keras.Model(inputs, layers.Dense(2)(hidden))
+        probe = keras.Model(model.input, model.get_layer("hidden").output)
+        """
+    out, diags = tf_(src)
+    assert BANNER not in out
+    assert any("are not `Input`s created in the statements before it: they are another model's tensors" in d
+               for d in diags), diags

@@ -457,6 +457,8 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
 
 
 _INPUTS = ("keras.Input", "keras.layers.InputLayer")
+# a model's or layer's graph tensors in Keras (`model.input`, `model.get_layer(name).output`)
+_TENSOR_ATTRS = frozenset({"input", "inputs", "output", "outputs"})
 
 
 def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST],
@@ -557,6 +559,14 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
     block = owner.body
     model_lines = {id(_statement_of(r.call, parents)) for r in refs if r.call is not None
                    and r.name in ("keras.Model", "keras.Sequential")}
+    # a Model subclass of the file built on graph tensors (`Sub(inputs, outputs)`) is a model statement too
+    model_bases = {id(r.node) for r in refs if r.role == "base" and r.name == "keras.Model"}
+    classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    subclasses = {c.name for c in classes if any(id(b) in model_bases for b in c.bases)}
+    for _ in range(len(classes)):
+        subclasses |= {c.name for c in classes if any(isinstance(b, ast.Name) and b.id in subclasses for b in c.bases)}
+    model_lines |= {id(_statement_of(n, parents)) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Name) and n.func.id in subclasses and _graph_args(n) is not None}
     input_calls = {id(r.call) for r in refs if r.name in _INPUTS and r.call is not None}
 
     def stops(s: ast.stmt) -> bool:
@@ -716,8 +726,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
         if not candidates and not symbols:
-            plan.blockers.append((call, f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the "
-                                        "statements before it"))
+            why = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
+            if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
+                # Keras takes the sub-graph between those tensors, sharing the layers; a
+                # translated model's graph function runs whole, so a part of it cannot be taken
+                why += (": they are another model's tensors, and a model on part of another model's graph is not "
+                        "translated")
+            plan.blockers.append((call, why))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
