@@ -146,3 +146,41 @@ def test_a_subclass_built_on_a_symbolic_input_computes_like_keras() -> None:
         assert close, (training, diff)
         worst = max(worst, diff)
     print(f"worst difference {worst:.2e} (tolerance 1e-5)")
+
+
+def test_a_fragment_in_a_function_body() -> None:
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+
+        def show(width):
+            probe = keras.Input(shape=(5,))
+            print(layers.Dense(width)(probe).shape)
+
+        def kept(width):
+            probe = keras.Input(shape=(5,))
+            return layers.Dense(width)(probe)
+
+        show(3)
+        inputs = keras.Input(shape=(4,))
+        model = keras.Model(inputs, layers.Dense(2)(inputs))
+        """)
+    assert "def show(width):\n    def graph_fragment():\n        probe = Input(shape=(5,))\n" in out, out
+    assert "    symbolic_run(graph_fragment)\n" in out
+    assert any("symbolic input outside any model graph" in d for d in diags), diags
+
+
+def test_a_fragment_that_reads_a_name_before_rebinding_it_stays_keras() -> None:
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+        count = 0
+        probe = keras.Input(shape=(5,))
+        count = count + layers.Dense(3)(probe).shape[-1]
+        inputs = keras.Input(shape=(4,))
+        model = keras.Model(inputs, layers.Dense(2)(inputs))
+        """)
+    out, diags = tf_(src)
+    assert "probe = keras.Input(shape=(5,))" in out
+    assert any("symbolic input outside any model graph" in d for d in diags), diags
