@@ -184,3 +184,28 @@ def test_a_fragment_that_reads_a_name_before_rebinding_it_stays_keras() -> None:
     out, diags = tf_(src)
     assert "probe = keras.Input(shape=(5,))" in out
     assert any("symbolic input outside any model graph" in d for d in diags), diags
+
+
+def test_a_fragment_whose_name_a_later_graph_takes_as_a_default_stays_keras() -> None:
+    """A later graph function reading ``shortcut`` (here a local of its helper), which the
+    program rebinds after the model, takes it as a default argument where the model is
+    defined (``def model_graph(shortcut=shortcut):``): the name must stay bound there."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+        probe = keras.Input(shape=(6, 6, 2))
+        shortcut = layers.Conv2D(3, 1)(probe)
+        inputs = keras.Input(shape=(6, 6, 2))
+
+        def block(x, width):
+            shortcut = x
+            return layers.add([layers.Conv2D(width, 1)(x), layers.Conv2D(width, 1)(shortcut)])
+
+        model = keras.Model(inputs, block(inputs, 4))
+        shortcut = None
+        """)
+    out, diags = tf_(src)
+    assert "def model_graph(shortcut=shortcut):" in out, out
+    assert "probe = keras.Input(shape=(6, 6, 2))\nshortcut = layers.Conv2D(3, 1)(probe)\n" in out, "kept bound"
+    assert any("symbolic input outside any model graph" in d for d in diags), diags

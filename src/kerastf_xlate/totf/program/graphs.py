@@ -586,6 +586,11 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
         region.append(s)
     if _read_before_write(region) or _escapes(region) is not None:
         return False
+    # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
+    # reads it where the model is defined: the name must stay bound there
+    binds = _bound(region)
+    if any(set(g.captured) & binds for g in plan.graphs if g.stmt.lineno > region[-1].lineno):
+        return False
     later = block[block.index(region[-1]) + 1:]
     names = sorted(_bound(region) & _loads_before_rebinding(later))
     surely: set[str] = set()
