@@ -731,13 +731,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
         if not candidates and not symbols:
-            why = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
+            reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
             if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; a
                 # translated model's graph function runs whole, so a part of it cannot be taken
-                why += (": they are another model's tensors, and a model on part of another model's graph is not "
+                reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
-            plan.blockers.append((call, why))
+            plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
