@@ -186,10 +186,10 @@ def test_a_fragment_that_reads_a_name_before_rebinding_it_stays_keras() -> None:
     assert any("symbolic input outside any model graph" in d for d in diags), diags
 
 
-def test_a_fragment_whose_name_a_later_graph_takes_as_a_default_stays_keras() -> None:
-    """A later graph function reading ``shortcut`` (here a local of its helper), which the
-    program rebinds after the model, takes it as a default argument where the model is
-    defined (``def model_graph(shortcut=shortcut):``): the name must stay bound there."""
+def test_a_nested_helpers_local_is_not_taken_from_a_fragment() -> None:
+    """``shortcut`` is a local of the graph's helper: the graph function does not take the
+    fragment's ``shortcut`` as a default argument (it did while every name loaded anywhere in
+    the region counted as read), so the fragment moves into its function."""
     src = textwrap.dedent("""
         import keras
         from keras import layers
@@ -206,6 +206,26 @@ def test_a_fragment_whose_name_a_later_graph_takes_as_a_default_stays_keras() ->
         shortcut = None
         """)
     out, diags = tf_(src)
-    assert "def model_graph(shortcut=shortcut):" in out, out
-    assert "probe = keras.Input(shape=(6, 6, 2))\nshortcut = layers.Conv2D(3, 1)(probe)\n" in out, "kept bound"
+    assert "def model_graph():" in out and "symbolic_run(graph_fragment)\n" in out, diags
+
+
+def test_a_fragment_whose_name_a_later_graph_takes_as_a_default_stays_keras() -> None:
+    """A later graph reading a fragment's tensor for its shape, rebound after the model, takes
+    it as a default argument where the model is defined (``def model_graph(probe=probe):``):
+    the name must stay bound there to the tensor, so the fragment stays Keras."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+        probe = keras.Input(shape=(6, 6, 2))
+        seen = layers.Conv2D(3, 1)(probe)
+        print(seen.shape)
+        features = keras.Input(shape=(5,))
+        first = keras.Model(features, layers.Dense(2)(features))
+        inputs = keras.Input(shape=(6, 6, 2))
+        model = keras.Model(inputs, layers.Conv2D(seen.shape[-1], 1)(inputs))
+        seen = None
+        """)
+    out, diags = tf_(src)
+    assert "probe = keras.Input(shape=(6, 6, 2))\nseen = layers.Conv2D(3, 1)(probe)\n" in out, out
     assert any("symbolic input outside any model graph" in d for d in diags), diags

@@ -764,7 +764,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             k += 1
         taken.add(name)
         later = _later_statements(stmt, block, index, owner, tree, parents, block_of)
-        region_reads = _read(region)
+        # what the graph function reads from outside (a nested helper's locals are its own),
+        # its returned inputs and outputs included
+        region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
         rebound_later = _bound(later)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
