@@ -1020,6 +1020,7 @@ class Model(Layer):
         # the name of the layer making each output (Keras's output_names, read by compile)
         made_by = {id(t): layer.name for layer, _, outs in frame.nodes for t in outs}
         self._output_names = [made_by.get(id(t)) for t in tf.nest.flatten(outputs)]
+        self._output_shapes = [tuple(t.shape.as_list()) for t in tf.nest.flatten(outputs)]
         for layer in self._made:
             if all(layer is not seen for seen in self._layers):
                 self._layers.append(layer)
@@ -1050,6 +1051,24 @@ class Model(Layer):
         finally:
             _stack().pop()
         return outputs
+
+    @property
+    def input_shape(self):
+        """Keras's ``input_shape`` of a functional model: its Inputs' shapes, one tuple for one."""
+        if self._graph is None:
+            raise AttributeError(f"{type(self).__name__} has no input_shape: it is not a functional model")
+        shapes = [None] * len(self._input_specs)
+        for k, pos in enumerate(self._input_order):
+            shapes[pos] = tuple(self._input_specs[k][0])
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        """Keras's ``output_shape`` of a functional model: its outputs' shapes, one tuple for one."""
+        if self._graph is None:
+            raise AttributeError(f"{type(self).__name__} has no output_shape: it is not a functional model")
+        shapes = list(self._output_shapes)
+        return shapes[0] if len(shapes) == 1 else shapes
 
     def traced(self, *names):
         """What the names of a functional model's graph held when the model was built, for
@@ -1153,6 +1172,37 @@ class Sequential(Model):
         spec = self.__dict__.get("_input_spec")
         return _standardize_dtype(spec.dtype) if spec is not None else self.compute_dtype
 
+    def build(self, input_shape=None):
+        """``model.build(shape)``: Keras builds a Sequential for this shape (its ``input_shape``)."""
+        if self.built:
+            return
+        if self._input_spec is None and input_shape and not isinstance(input_shape[0], (list, tuple)):
+            self._built_shape = tuple(input_shape)
+        super().build(input_shape)
+
+    def _build_for(self, inputs):
+        if self._input_spec is None and "_built_shape" not in self.__dict__ and hasattr(inputs, "shape"):
+            # Keras builds a Sequential without a declared input for its first call's shape
+            self._built_shape = tuple(tf.TensorShape(inputs.shape).as_list())
+        self.built = True
+
+    @property
+    def input_shape(self):
+        """Keras's ``input_shape``: the declared input's shape, else the first call's."""
+        if self._input_spec is not None:
+            return tuple(self._input_spec.shape)
+        shape = self.__dict__.get("_built_shape")
+        if shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet.")
+        return shape
+
+    @property
+    def output_shape(self):
+        """Keras's ``output_shape``: the layers' output shape for :attr:`input_shape`."""
+        if self._input_spec is None and self.__dict__.get("_built_shape") is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape yet.")
+        return self.compute_output_shape(self.input_shape)
+
     def _build_from_spec(self):
         spec = self._input_spec
         signature = tf.TensorSpec(list(spec.shape), tf.as_dtype(spec.dtype))
@@ -1198,6 +1248,33 @@ class _GraphSymbol:
 
     def __repr__(self):
         return f"<symbol {self.key!r} of {self.model.name}: shape={self.shape}, dtype={self.dtype.name}>"
+
+
+def symbolic_run(graph, *names):
+    """Run a graph function that builds no model (it returns a dict of the names read after
+    it) once on symbolic tensors, as Keras calls layers on KerasTensors outside a model: its
+    layers are made and built, and what the names held comes back, graph tensors as symbols
+    (their shape, dtype and name)."""
+    holder = types.SimpleNamespace(name=graph.__name__)
+    frame = _Frame(graph=holder, mode="record")
+    found = {}
+
+    def trace():
+        frame.reuse, frame.cursor = bool(frame.made), 0
+        frame.inputs, frame.input_specs, frame.nodes = [], [], []
+        _stack().append(frame)
+        try:
+            values = graph()
+        finally:
+            _stack().pop()
+        found.clear()
+        for key in names:
+            found[key] = tf.nest.map_structure(
+                lambda v, key=key: _GraphSymbol(holder, key, v, []) if isinstance(v, tf.Tensor) else v, values[key])
+
+    _trace_once(trace)
+    values = tuple(found[key] for key in names)
+    return values[0] if len(values) == 1 else values if values else None
 
 
 def _run_graph_function(graph):

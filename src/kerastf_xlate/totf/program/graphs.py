@@ -130,8 +130,42 @@ class Graph:
 
 
 @dataclass
+class Fragment:
+    """Graph statements that build no model (``inputs = keras.Input(...)``, a few layer calls,
+    ``print(outputs.shape)``: a notebook showing what a layer does to a shape). They move into
+    ``def <name>():`` returning the names read after them, run once on symbolic tensors by the
+    runtime's ``symbolic_run`` as Keras runs layers on KerasTensors; the names read later are
+    bound from that run (graph tensors as symbols, read only for their shape, dtype or name)."""
+
+    region: list[ast.stmt]
+    name: str
+    exports: list[str]
+    pos: Positions
+    indent: str
+    unit: str
+
+    def emit(self, edits: EditList) -> None:
+        pos = self.pos
+        first = self.region[0].lineno
+        last = self.region[-1].end_lineno or self.region[-1].lineno
+        newline = _newline(pos.lines[first - 1])
+        edits.insert(pos.line_start(first), f"{self.indent}def {self.name}():{newline}")
+        for line in _indentable_lines(pos, first, last):
+            edits.insert(pos.line_start(line), self.unit)
+        returned = "{" + ", ".join(f'"{n}": {n}' for n in self.exports) + "}"
+        run = ", ".join([self.name] + [f'"{n}"' for n in self.exports])
+        run = f"{', '.join(self.exports)} = symbolic_run({run})" if self.exports else f"symbolic_run({run})"
+        text = f"{self.indent}{self.unit}return {returned}{newline}{newline}{self.indent}{run}{newline}"
+        end = pos.line_start(last + 1) if last < len(pos.lines) else len(pos.text)
+        if end == len(pos.text) and not pos.text.endswith(("\n", "\r")):
+            text = newline + text.rstrip("\r\n")
+        edits.insert(end, text)
+
+
+@dataclass
 class GraphPlan:
     graphs: list[Graph] = field(default_factory=list)
+    fragments: list[Fragment] = field(default_factory=list)
     blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
     inert: bool = False  # symbolic inputs but no model: the program form does not apply
@@ -423,6 +457,8 @@ def _functional_subclass_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
 
 
 _INPUTS = ("keras.Input", "keras.layers.InputLayer")
+# a model's or layer's graph tensors in Keras (`model.input`, `model.get_layer(name).output`)
+_TENSOR_ATTRS = frozenset({"input", "inputs", "output", "outputs"})
 
 
 def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST],
@@ -477,6 +513,9 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     functions = _input_functions(tree, refs, parents, sequential_calls)
     plan = _plan_graphs(tree, refs, pos, parents, sequential_calls, functions)
     exempt = _exempt_input_functions(tree, parents, functions, plan)
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))} | {
+        g.name for g in plan.graphs}
     # a symbolic input no graph function takes (`model(keras.Input(shape))` to build a
     # subclass, a functional subclass with its own `call`): the runtime's Input is only
     # meaningful inside a graph function
@@ -498,10 +537,82 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             continue
         if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
-        else:
+        elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
             plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
                                           "graph the translator follows"))
     return plan
+
+
+def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
+              plan: GraphPlan, taken: set[str]) -> bool:
+    """Plan the model-less graph fragment that starts with the ``Input`` of ``call``: its
+    statement and the following statements of its block that read a name the fragment binds
+    or make an ``Input`` too, up to a model statement or a graph region. It is kept Keras
+    (False) unless it can move into a function unchanged: a module or function body, nothing
+    read before it is written, no escape, no notebook cell boundary, and every name read
+    after it is surely bound by it and read only for its shape, dtype or name."""
+    stmt = _statement_of(call, parents)
+    owner = parents.get(id(stmt)) if stmt is not None else None
+    if stmt is None or not isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or stmt not in owner.body or _is_sentinel(stmt):
+        return False
+    block = owner.body
+    model_lines = {id(_statement_of(r.call, parents)) for r in refs if r.call is not None
+                   and r.name in ("keras.Model", "keras.Sequential")}
+    # a Model subclass of the file built on graph tensors (`Sub(inputs, outputs)`) is a model statement too
+    model_bases = {id(r.node) for r in refs if r.role == "base" and r.name == "keras.Model"}
+    classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
+    subclasses = {c.name for c in classes if any(id(b) in model_bases for b in c.bases)}
+    for _ in range(len(classes)):
+        subclasses |= {c.name for c in classes if any(isinstance(b, ast.Name) and b.id in subclasses for b in c.bases)}
+    model_lines |= {id(_statement_of(n, parents)) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Name) and n.func.id in subclasses and _graph_args(n) is not None}
+    input_calls = {id(r.call) for r in refs if r.name in _INPUTS and r.call is not None}
+
+    def stops(s: ast.stmt) -> bool:
+        return id(s) in plan.region_stmts or id(s) in model_lines or _is_sentinel(s) or \
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+
+    index = block.index(stmt)
+    if stops(stmt):
+        return False
+    region = [stmt]
+    for s in block[index + 1:]:
+        # another Input joins the fragment unless it starts a new one (rebinding its names)
+        makes_input = any(id(n) in input_calls for n in _run_nodes([s])) and not _writes(s) & _bound(region)
+        if stops(s) or not (makes_input or _free_reads(s) & _bound(region)) or makes_input is False and any(
+                id(n) in input_calls for n in _run_nodes([s])):
+            break
+        region.append(s)
+    if _read_before_write(region) or _escapes(region) is not None:
+        return False
+    # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
+    # reads it where the model is defined: the name must stay bound there
+    binds = _bound(region)
+    if any(set(g.captured) & binds for g in plan.graphs if g.stmt.lineno > region[-1].lineno):
+        return False
+    later = block[block.index(region[-1]) + 1:]
+    names = sorted(_bound(region) & _loads_before_rebinding(later))
+    surely: set[str] = set()
+    for s in region:
+        surely |= _surely_binds(s)
+    for n in names:
+        if n not in surely:
+            return False
+        for s in later:
+            if n in _loads_before_rebinding([s]) and _unsafe_load(s, n) is not None:
+                return False
+            if n in _surely_binds(s):
+                break
+    name, k = "graph_fragment", 1
+    while name in taken:
+        name, k = f"graph_fragment_{k}", k + 1
+    taken.add(name)
+    line = pos.lines[stmt.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    plan.fragments.append(Fragment(region, name, names, pos, indent, _indent_unit(pos, indent)))
+    plan.region_stmts.update(id(s) for s in region)
+    return True
 
 
 def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:
@@ -620,8 +731,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
         if not candidates and not symbols:
-            plan.blockers.append((call, f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the "
-                                        "statements before it"))
+            reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
+            if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
+                # Keras takes the sub-graph between those tensors, sharing the layers; a
+                # translated model's graph function runs whole, so a part of it cannot be taken
+                reason += (": they are another model's tensors, and a model on part of another model's graph is not "
+                        "translated")
+            plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
@@ -648,7 +764,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             k += 1
         taken.add(name)
         later = _later_statements(stmt, block, index, owner, tree, parents, block_of)
-        region_reads = _read(region)
+        # what the graph function reads from outside (a nested helper's locals are its own),
+        # its returned inputs and outputs included
+        region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
         rebound_later = _bound(later)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))

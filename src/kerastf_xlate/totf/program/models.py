@@ -29,8 +29,7 @@ from kerastf_xlate.totf.program.names import Ref
 # by the runtime training layer (runtime/tfr_training.py, TRAINING_API below)
 KERAS_ONLY = {
     "fit_generator", "evaluate_generator", "predict_generator", "save", "export", "to_json", "to_yaml",
-    "inputs", "outputs", "input", "output", "input_shape",
-    "output_shape", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
+    "inputs", "outputs", "input", "output", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
     "steps_per_execution", "quantize", "get_build_config", "build_from_config", "add_metric", "predict_function",
     "train_function",
 }

@@ -27,7 +27,7 @@ from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
-from kerastf_xlate.totf.program.graphs import GraphPlan, plan_graphs
+from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
@@ -219,6 +219,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         first, last = g.region[0].lineno, g.region[-1].end_lineno or g.region[-1].lineno
         if any(first <= a and b <= last for a, b in spans):
             blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
+    for f in graphs.fragments:
+        first, last = f.region[0].lineno, f.region[-1].end_lineno or f.region[-1].lineno
+        if any(first <= a and b <= last for a, b in spans):
+            blockers.append(Finding(f.region[0], "XL301", "code kept as Keras lies inside this graph fragment"))
 
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
     mixed = mixed_precision_training(tree)
@@ -340,14 +344,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             blockers.append(Finding(ref.node, "XL301", result))
         else:
             needed.update(result)
-    for imp in imported_calls(tree, [g.region for g in graphs.graphs]):
+    for imp in imported_calls(tree, [g.region for g in graphs.graphs] + [f.region for f in graphs.fragments]):
         where = "." * imp.level + imp.module
         findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
                                                    "translated in the same run"))
-    for g in graphs.graphs:
-        g.emit(edits)
-        needed.add("Model")
-        needed.add("Input")
+    # in source order: where one unit ends and the next begins, the first's return goes first
+    units: list[Graph | Fragment] = [*graphs.graphs, *graphs.fragments]
+    for unit in sorted(units, key=lambda u: (u.region or [u.stmt])[0].lineno):  # type: ignore[union-attr]
+        unit.emit(edits)
+        needed.update(("Model", "Input") if isinstance(unit, Graph) else ("symbolic_run", "Input"))
     training = _uses_training(tree, refs) or "_TRAINING" in needed
     if training:
         needed.add("_TRAINING")
@@ -424,6 +429,7 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
 RUNTIME_MODEL_API = frozenset({
     "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
     "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
+    "input_shape", "output_shape",
 })
 
 
