@@ -21,8 +21,10 @@ import ast
 import functools
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kerastf_xlate.totf.program.bundle import BANNER, END
 
@@ -109,10 +111,9 @@ def _module_names(module: str) -> frozenset[str]:
 
 
 @functools.cache
-def translated(module: str) -> TranslatedApplication | str:
-    """The translation of ``keras/src/applications/<module>.py``, or why there is none."""
-    from kerastf_xlate.totf.program.translate import translate_program
-
+def translated(module: str, translate_program: Callable[[str, ast.Module], Any]) -> TranslatedApplication | str:
+    """The translation of ``keras/src/applications/<module>.py`` by ``translate_program``
+    (the program form's, passed in: that module uses this one), or why there is none."""
     root = _keras_root()
     if root is None:
         return "Keras is not installed where xlate runs, so its builder's source cannot be translated"

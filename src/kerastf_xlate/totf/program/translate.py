@@ -585,7 +585,7 @@ def _why_not(name: str) -> str:
 def translated_application_module(module: str):
     from kerastf_xlate.totf.program.applications import translated
 
-    return translated(module)
+    return translated(module, translate_program)
 
 
 def _translated_application(name: str):
