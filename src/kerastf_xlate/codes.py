@@ -222,6 +222,27 @@ _ALL = [
         Severity.INFO,
     ),
     Code(
+        "XL311",
+        "model-file-round-trip",
+        "A Keras model file the program writes (`model.save`, `ModelCheckpoint`, "
+        "`keras.models.save_model`) and reads back with `keras.models.load_model` is translated "
+        "as a whole: a TensorFlow checkpoint at that path, read back as a copy of the model.",
+        "Keras writes the model's config, weights and optimizer state to the file and rebuilds a "
+        "new model from them. A translated model has no Keras config, so `to-tf` translates the "
+        "round trip inside the program: the writer writes the model's and its optimizer's "
+        "variables as a TensorFlow checkpoint at the path (`path.index`, `path.data-*`; no Keras "
+        "archive), and `load_model(path)` gives a new model like the one that wrote it (its own "
+        "variables), with the file's weights and optimizer state and the compiled loss and "
+        "metrics. The file is not a Keras file: another program's `keras.models.load_model` "
+        "cannot read it, and the translated `load_model` reads only files written earlier in the "
+        "same run. A model file the program never reads back is a file for other programs: it "
+        "stays a Keras file and its model stays Keras (XL305, XL306).",
+        'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
+        'model = keras.models.load_model("best.keras")',
+        "None needed. If another program needs the Keras file, keep this model in Keras.",
+        Severity.INFO,
+    ),
+    Code(
         "XL501",
         "no-keras-counterpart",
         "A TensorFlow op that `to-keras` cannot raise to a Keras layer.",

@@ -32,6 +32,7 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
+from kerastf_xlate.totf.program.model_files import ModelFiles, plan_model_files
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components
@@ -222,10 +223,18 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
                                                 "scaling, which the translated training does not reproduce"))
 
+    # model files the program writes and reads back (model_files.py): translated as a whole
+    saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
+    files = plan_model_files(tree, refs, kept, saves)
+    findings += [Finding(n, "XL311", m) for n, m in files.notes]
     # training code around the models (compile/fit/...), and what it rewrites
-    uses = [u for u in keras_only_uses(tree, refs, graphs) if not kept(u.node)]
-    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep)
-    blockers += training_blockers
+    uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
+            and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
+    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep,
+                                              frozenset(files.saves | files.save_calls))
+    blockers += [_file_reason(b, files) for b in training_blockers]
+    if files.saves or files.checkpoints or files.save_functions:
+        needed.add("_MODEL_FILES")
     replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
     for plan in plans:
@@ -277,14 +286,20 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if name in _REDUCTIONS:
             edits.replace_node(ref.node, _REDUCTIONS[name])
             continue
+        if id(ref.node) in files.readers or id(ref.node) in files.save_functions:
+            target = "load_model" if id(ref.node) in files.readers else "save_model"
+            edits.replace_node(ref.node, new(target))
+            needed.add(target)
+            continue
         if name in _KEPT_KERAS:
             loading = _loading_blocker(ref, refs)
             if loading is not None:
                 # a registration acts through Keras's global registry, which no statement links
                 blockers.append(Finding(ref.node, "XL301", loading, file_wide="register" in loading or "keras_export" in loading))
             else:
+                why = files.kept.get(id(ref.node))
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
-                                                           "translated models"))
+                                                           "translated models" + (f" (the file: {why})" if why else "")))
             continue
         if name.startswith("keras.applications."):
             applications = _applications(name)
@@ -333,7 +348,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if training:
         needed.add("_TRAINING")
     # a distribution strategy acts through its scope on whatever is built in it: the file stays
-    blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
+    blockers += [_file_reason(Finding(n, code, m), files) for n, code, m in runtime_training_blockers(tree, refs, training)
+                 if not _translated_checkpoint(n, files)]
 
     chosen = runtime.closure(needed)
     bundle_names = frozenset(n for d in chosen for n in d.binds)
@@ -352,7 +368,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     blockers += collided(collisions - fixed)  # the others are renamed in a second pass (translate_program)
     bundle_names = frozenset(new(n) for n in bundle_names)
-    stays = sorted({_root(r.node) for r in refs if _stays_keras(r.name)
+    stays = sorted({_root(r.node) for r in refs if (_stays_keras(r.name) and id(r.node) not in files.readers)
                     or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in stays]
@@ -454,7 +470,8 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
-                   keep: frozenset[int] = frozenset()) -> tuple[list[TrainingPlan], list[Finding]]:
+                   keep: frozenset[int] = frozenset(), translated: frozenset[int] = frozenset()
+                   ) -> tuple[list[TrainingPlan], list[Finding]]:
     """The training translation of every Keras-only use, grouped by where the model lives:
     module-level names (their uses at module level), and each function's names."""
     if not uses:
@@ -477,10 +494,27 @@ def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPl
             if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and i not in keep]
         try:
             plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
-                                       module_api=RUNTIME_MODEL_API, follow=functions))
+                                       module_api=RUNTIME_MODEL_API, follow=functions, translated=translated))
         except Blocked as exc:
             blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
     return plans, blockers
+
+
+def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
+    """Whether a training blocker is a ``ModelCheckpoint`` saving a model file (or its
+    ``save_weights_only=False``) that is translated as a round trip."""
+    return any(id(node) == c or id(node) in ids for c, ids in files.checkpoint_args.items() if c in files.checkpoints)
+
+
+def _file_reason(finding: Finding, files: ModelFiles) -> Finding:
+    """A blocker on a writer of a Keras model file, with why that file stays Keras."""
+    why = files.kept.get(id(finding.node))
+    if why is None or finding.code not in ("XL305", "XL306"):
+        return finding
+    node = finding.node
+    what = ast.unparse(node)[:60] if node is not None else "it"
+    return Finding(node, finding.code, f"model kept as Keras: `{what}` writes a Keras model file, which stays a Keras "
+                                       f"file: {why}")
 
 
 def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: str) -> tuple[int, int]:
