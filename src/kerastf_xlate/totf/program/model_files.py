@@ -31,6 +31,7 @@ from kerastf_xlate.totf.program.names import Ref
 
 _SAVE_FUNCTIONS = ("keras.models.save_model", "keras.saving.save_model")
 _LOAD_FUNCTIONS = ("keras.models.load_model", "keras.saving.load_model")
+FILE_FUNCTIONS = _SAVE_FUNCTIONS + _LOAD_FUNCTIONS
 _CHECKPOINT = "keras.callbacks.ModelCheckpoint"
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 _CHECKPOINT_SUFFIXES = (".keras", ".h5")
@@ -135,7 +136,9 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: object, model_save
             path_node = _argument(n, 0, "filepath")
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
             extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
-            if kept(n) or id(n.func) not in model_saves:
+            if kept(n):
+                access.why = "it is in code kept as Keras"
+            elif id(n.func) not in model_saves:
                 access.why = "it is not a translated model's `save`"
             elif len(n.args) > 1 or extra or _literal(_argument(n, 1, "overwrite")) not in (None, True):
                 access.why = "with arguments the translation does not reproduce"
@@ -198,7 +201,8 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: object, model_save
             {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
             if w.kind == "save_model":
                 out.save_calls.add(id(w.call))
-            out.notes.append((w.call, f"`{_show(w.call)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file), "
+            out.notes.append((w.call, f"`{_show(w.call)}` writes the model as a TensorFlow checkpoint (`{path}.index`, "
+                                      f"`{path}.data-*`; not a Keras file), "
                                       f"which the translated `load_model` on line {readers[0].call.lineno} reads back"))
         for r in readers:
             out.readers.add(id(r.node))
@@ -223,16 +227,16 @@ def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: a
     suffixes = _CHECKPOINT_SUFFIXES if any(w.kind == "checkpoint" for w in writers) else _MODEL_SUFFIXES
     if not path.endswith(suffixes):
         return f"`{path}` does not end in {' or '.join(suffixes)} (a Keras 3 model file)"
-    for a in writers + readers:
-        if a.why is not None:
-            verb = "read" if a.kind == "load" else "written"
-            return f"`{path}` is also {verb} on line {a.call.lineno}, where {a.why}"
-    if other is not None:
-        return f"`{path}` is also used on line {getattr(other, 'lineno', '?')} (`{ast.unparse(other)[:40]}`)"
     first = min(w.call.lineno for w in writers)
     early = [r for r in readers if r.call.lineno <= first]
     if early:
         return f"`load_model` on line {early[0].call.lineno} may read it before this file writes it"
+    if other is not None:
+        return f"`{path}` is also used on line {getattr(other, 'lineno', '?')} (`{ast.unparse(other)[:40]}`)"
+    for a in writers + readers:
+        if a.why is not None:
+            verb = "read" if a.kind == "load" else "written"
+            return f"`{path}` is also {verb} on line {a.call.lineno}, where {a.why}"
     return None
 
 

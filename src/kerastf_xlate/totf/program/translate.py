@@ -32,7 +32,7 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
-from kerastf_xlate.totf.program.model_files import ModelFiles, plan_model_files
+from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components
@@ -110,27 +110,36 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     if first.text is not None or not first.blockers:
         return first
     refs = keras_refs(tree)
-    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name)])
+    # a load_model may give a translated model (model_files.py): it links what uses the model
+    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name) or r.name in FILE_FUNCTIONS])
     kept: set[int] = set()
     reported: list[Finding] = []
     result = first
+
+    def unchanged() -> ProgramResult:
+        """The file stays: a model file is then not translated (no XL311), and why each writer
+        of one stays Keras is said (found once the code reading it back was kept)."""
+        files = [b for b in reported + result.blockers if b.code in ("XL305", "XL306") and b not in first.blockers]
+        return ProgramResult(None, [f for f in first.findings if f.code != "XL311"], first.blockers + files)
+
     for _ in range(8):
         # a distribution strategy (XL307) acts through its scope on whatever is built in it
         wide = [b for b in result.blockers if b.file_wide or b.code == "XL307" or components.index(b.node) is None]
         seeds = {components.index(b.node) for b in result.blockers}
         if wide:  # a blocker of the whole file (a name collision, ...): say it too
-            return ProgramResult(None, first.findings, first.blockers + [b for b in wide if b not in first.blockers])
+            return ProgramResult(None, [f for f in first.findings if f.code != "XL311"],
+                                 first.blockers + [b for b in wide if b not in first.blockers])
         grown = kept | components.closure(s for s in seeds if s is not None)
         if grown == kept or components.tainted <= grown:
-            return first
+            return unchanged()
         kept = grown
         reported += [b for b in result.blockers if b not in reported]
         result = attempt(frozenset(kept))
         if result.text is not None:
             return ProgramResult(result.text, reported + result.findings, [], partial=True)
         if not result.blockers:
-            return first  # nothing left to translate
-    return first
+            return unchanged()  # nothing left to translate
+    return unchanged()
 
 
 def _translated_before(text: str) -> ProgramResult:
@@ -357,6 +366,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     collisions = _collisions(tree, chosen, imported) - set(rename)
     if keep:  # a name kept Keras code reads (`Dense` imported from Keras): the runtime's takes another
         collisions |= (_kept_reads(tree, keep) & (bundle_names - set(imported))) - set(rename)
+    # `from keras.models import load_model` still read by a load_model that stays Keras
+    collisions |= {_root(r.node) for r in refs if r.name in FILE_FUNCTIONS and id(r.node) not in files.readers
+                   and id(r.node) not in files.save_functions} & {"load_model", "save_model"} & bundle_names - set(rename)
     # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
     # translation writes into the user's code (it mixes the user's names with the runtime's)
     fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
@@ -369,7 +381,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     blockers += collided(collisions - fixed)  # the others are renamed in a second pass (translate_program)
     bundle_names = frozenset(new(n) for n in bundle_names)
     stays = sorted({_root(r.node) for r in refs if (_stays_keras(r.name) and id(r.node) not in files.readers)
-                    or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names)
+                    or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names - fixed)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in stays]
     if keep:
