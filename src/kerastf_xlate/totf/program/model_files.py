@@ -206,8 +206,10 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: object, model_save
                                       f"which the translated `load_model` on line {readers[0].call.lineno} reads back"))
         for r in readers:
             out.readers.add(id(r.node))
+            state = ("the weights read from it, uncompiled" if _literal(_argument(r.call, 2, "compile")) is False
+                     else "the weights and optimizer state read from it, compiled as it was")
             out.notes.append((r.call, f"`{_show(r.call)}` is translated: a new model like the one saved at `{path}` "
-                                      f"(line {first}), with the weights and optimizer state read from it"))
+                                      f"(line {first}), with {state}"))
     for a in accesses:
         if a.path is None:
             out.kept[id(a.node)] = "its path is not a string the translation can read"

@@ -1,0 +1,192 @@
+"""Model files a program writes and reads back (docs/design.md, "Model files a program writes
+and reads back"): ``model.save`` / ``ModelCheckpoint`` / ``keras.models.save_model`` of a path
+that ``keras.models.load_model`` reads later in the same file are translated together (XL311);
+a model file never read back, or one the translation cannot follow, stays a Keras file, and
+the message says why.
+
+The execution tests run each ``tests/cases/model_files/*.py`` with Keras and its translation
+without Keras (a ``keras`` package that raises ImportError on the path), each in a folder of
+its own (the scripts write their model files where they run), and compare every number
+printed: the training History, ``evaluate`` and ``predict`` of the loaded model, and the
+History of further training of the loaded model (which starts from the optimizer state read
+back, as in Keras). Weights are set from a NumPy generator (no zero biases, BatchNormalization
+statistics away from 0 and 1). Tolerance: ``|tf - keras| <= 1e-4 * max(1, |keras|)``; the
+worst difference is printed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nested_compare import worst_relative
+from program_text import tf_, user_code
+
+CASES = Path(__file__).parent / "cases" / "model_files"
+TOL = 1e-4
+
+HEAD = """\
+import os
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(4,))
+outputs = layers.Dense(2)(inputs)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="mse")
+"""
+
+
+def _codes(diags: list[str]) -> list[str]:
+    return [d.split(" ", 1)[0] for d in diags]
+
+
+# --- what is translated, and what the messages say ------------------------------------------
+
+
+def test_checkpoint_and_load_of_the_same_path_are_translated_together() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        path = "best.keras"
+        model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
+        model = keras.models.load_model(path)
+        print(model.evaluate(x, y))
+        """))
+    code = user_code(out)
+    assert "callbacks=[ModelCheckpoint(path, save_best_only=True)]" in code
+    assert "model = load_model(path)" in code and "import keras" not in code and "keras." not in code.replace("best.keras", "")
+    assert _codes(diags) == ["XL311", "XL311"]
+    assert "TensorFlow checkpoint (`best.keras.index`, `best.keras.data-*`; not a Keras file)" in diags[0]
+    assert "line 11 reads back" in diags[0]
+    assert "a new model like the one saved at `best.keras` (line 10)" in diags[1]
+    ast.parse(out)
+    again, _ = tf_(out)
+    assert again == out, "a second run changes nothing"
+
+
+def test_save_model_function_and_custom_objects_are_translated() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        keras.models.save_model(model, "m.h5")
+        copy = keras.models.load_model("m.h5", custom_objects={"Dense": layers.Dense}, compile=False)
+        """))
+    code = user_code(out)
+    assert 'save_model(model, "m.h5")' in code and 'copy = load_model("m.h5", custom_objects={"Dense": Dense}, compile=False)' in code
+    assert _codes(diags) == ["XL311", "XL311"] and "uncompiled" in diags[1]
+
+
+@pytest.mark.parametrize("tail, code, why", [
+    ('model.save("final.keras")\n', "XL306", "this file never reads it back with `load_model`: a file for other programs"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305", "never reads it back"),
+    ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
+     "its path is not a string the translation can read"),
+    ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
+     "may read it before this file writes it"),
+    ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
+     "`m.keras` is also used on line 10"),
+    ('model.save("exported")\nm2 = keras.models.load_model("exported")\n', "XL306", "does not end in .keras or .h5 or .hdf5"),
+    ('model.save("m.keras", zipped=False)\nm2 = keras.models.load_model("m.keras")\n', "XL306",
+     "with arguments the translation does not reproduce"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch}.keras")])\nm2 = keras.models.load_model("e{epoch}.keras")\n',
+     "XL305", "formatted per epoch"),
+    # the loaded model is used with a Keras API the TensorFlow model lacks: the reader is kept, so is the writer
+    ('model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\nprint(m2.inputs)\n', "XL306",
+     "`m.keras` is also read on line 10, where it is in code kept as Keras"),
+])
+def test_a_model_file_that_stays_keras_says_why(tail: str, code: str, why: str) -> None:
+    out, diags = tf_(HEAD + tail)
+    assert "XL311" not in _codes(diags), diags
+    [message] = [d for d in diags if d.startswith(code) and "writes a Keras model file" in d]
+    assert why in message, message
+    assert "which stays a Keras file" in message
+    ast.parse(out)
+    again, _ = tf_(out)
+    assert again == out
+
+
+def test_a_load_model_that_reads_a_file_no_translated_model_writes_stays_keras() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        from keras.models import load_model
+        model.save("m.keras")
+        mine = load_model("m.keras")
+        theirs = load_model("pretrained.keras")
+        """))
+    code = user_code(out)
+    # the Keras name stays for the file it does not write; the runtime's function is renamed
+    assert 'mine = tf_load_model("m.keras")' in code and 'theirs = load_model("pretrained.keras")' in code
+    assert "from keras.models import load_model" in code
+    [kept] = [d for d in diags if d.startswith("XL309")]
+    assert "no model of this file writes it" in kept
+    again, _ = tf_(out)
+    assert again == out
+
+
+def test_lint_says_what_to_tf_says() -> None:
+    from kerastf_xlate.lint_totf import totf_diagnostics
+
+    text = HEAD + 'model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\n'
+    assert [(d.line, d.code) for d in totf_diagnostics(text, "t.py")] == [(9, "XL311"), (10, "XL311")]
+    # the same model also writes a file for other programs: it stays Keras, and so does its round trip
+    diags = totf_diagnostics(text + 'model.save("final.h5")\n', "t.py")
+    assert [(d.line, d.code) for d in diags] == [(10, "XL309"), (11, "XL306")]
+    assert "`m.keras` is also written on line 9, where it is in code kept as Keras" in diags[0].message
+    assert "never reads it back" in diags[1].message and "which stays a Keras file" in diags[1].message
+
+
+# --- execution: Keras against the translation without Keras ---------------------------------
+
+
+def _start(path: Path, env_extra: dict[str, str]) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env_extra}
+    return subprocess.Popen([sys.executable, path.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=path.parent)
+
+
+def _finish(proc: subprocess.Popen) -> Any:
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("case", [
+    "checkpoint_best",
+    "save_h5_sequential",
+    pytest.param("save_custom_layer", marks=pytest.mark.slow),
+])
+def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None:
+    from kerastf_xlate.totf import translate
+
+    script = CASES / f"{case}.py"
+    source = script.read_text(encoding="utf-8")
+    translated, diags = translate(source, str(script))
+    assert not [d for d in diags if d.code.startswith(("XL30", "XL1", "XL2"))], diags
+    assert [d.code for d in diags].count("XL311") >= 2
+    assert "keras" not in {(n.module or "").split(".")[0] for n in ast.walk(ast.parse(translated))
+                           if isinstance(n, ast.ImportFrom)} | {a.name.split(".")[0] for n in ast.walk(ast.parse(translated))
+                                                               if isinstance(n, ast.Import) for a in n.names}
+    again, _ = translate(translated, str(script))
+    assert again == translated, "a second to-tf run must change nothing"
+
+    fake = tmp_path / "fake"
+    (fake / "keras").mkdir(parents=True)
+    (fake / "keras" / "__init__.py").write_text("raise ImportError('keras must not be imported')\n")
+    (tmp_path / "keras_run").mkdir()
+    (tmp_path / "tf_run").mkdir()
+    original_path = tmp_path / "keras_run" / script.name
+    original_path.write_text(source, encoding="utf-8")
+    converted_path = tmp_path / "tf_run" / script.name
+    converted_path.write_text(translated, encoding="utf-8")
+    runs = [_start(original_path, {}), _start(converted_path, {"PYTHONPATH": str(fake)})]
+    original, converted = (_finish(p) for p in runs)
+    worst = worst_relative(original, converted, TOL)
+    print(f"\n{case}: worst relative difference {worst:.1e} (tolerance {TOL:g})")
+    written = sorted(p.name for p in (tmp_path / "tf_run").iterdir() if p.name != script.name)
+    assert written and all(".index" in n or ".data-" in n for n in written), written  # a checkpoint, no Keras file
+    if "first_after" in converted:  # the loaded copy trained on: the model that saved is untouched
+        assert converted["first_after"] == converted["trained"]
