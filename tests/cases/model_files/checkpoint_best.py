@@ -1,6 +1,7 @@
 """The best epoch checkpointed with ModelCheckpoint(save_best_only=True) to a `.keras` path
 held in a name, loaded back with load_model, evaluated and trained on (the optimizer's state
-comes back with it); the model that saved is not touched by the copy's training."""
+comes back with it, not the state of the training after the checkpoint); the model that saved
+is not touched by the copy's training."""
 import json
 import sys
 
@@ -28,6 +29,7 @@ best_path = "best_regressor.keras"
 callbacks = [keras.callbacks.ModelCheckpoint(best_path, monitor="val_loss", save_best_only=True)]
 history = model.fit(x_train, y_train, batch_size=16, epochs=4, validation_data=(x_val, y_val), shuffle=False,
                     verbose=0, callbacks=callbacks)
+tuned = model.fit(x_train, y_train, batch_size=16, epochs=2, shuffle=False, verbose=0)  # past the checkpoint
 trained = model.predict(x_val, verbose=0)
 first = model
 
@@ -35,7 +37,7 @@ model = keras.models.load_model(best_path)
 loaded_eval = model.evaluate(x_val, y_val, verbose=0)
 loaded_pred = model.predict(x_val, verbose=0)
 more = model.fit(x_train, y_train, batch_size=16, epochs=2, shuffle=False, verbose=0)
-json.dump({"history": history.history, "trained": trained.tolist(), "loaded_eval": loaded_eval,
+json.dump({"history": history.history, "tuned": tuned.history, "trained": trained.tolist(), "loaded_eval": loaded_eval,
            "loaded_pred": loaded_pred.tolist(), "more": more.history,
            "iterations": int(model.optimizer.iterations.numpy()),
            "first_after": first.predict(x_val, verbose=0).tolist()}, sys.stdout)
