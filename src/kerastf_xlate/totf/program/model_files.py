@@ -25,6 +25,7 @@ with a message that says so.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.names import Ref
@@ -119,7 +120,8 @@ def _show(call: ast.Call) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def plan_model_files(tree: ast.Module, refs: list[Ref], kept: object, model_saves: set[int]) -> ModelFiles:
+def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST | None], bool],
+                     model_saves: set[int]) -> ModelFiles:
     """The round trips of the file. ``refs`` are the Keras references outside kept code;
     ``kept(node)`` says whether a node is in code kept as Keras; ``model_saves`` holds the ids
     of the ``.save`` Attribute nodes whose receiver is a translated model."""

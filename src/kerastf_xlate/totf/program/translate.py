@@ -306,9 +306,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                 # a registration acts through Keras's global registry, which no statement links
                 blockers.append(Finding(ref.node, "XL301", loading, file_wide="register" in loading or "keras_export" in loading))
             else:
-                why = files.kept.get(id(ref.node))
+                file_why = files.kept.get(id(ref.node))
                 findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
-                                                           "translated models" + (f" (the file: {why})" if why else "")))
+                                                           "translated models" + (f" (the file: {file_why})" if file_why else "")))
             continue
         if name.startswith("keras.applications."):
             applications = _applications(name)
