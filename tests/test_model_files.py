@@ -63,8 +63,8 @@ def test_checkpoint_and_load_of_the_same_path_are_translated_together() -> None:
     assert "model = load_model(path)" in code and "import keras" not in code and "keras." not in code.replace("best.keras", "")
     assert _codes(diags) == ["XL311", "XL311"]
     assert "TensorFlow checkpoint (`best.keras.index`, `best.keras.data-*`; not a Keras file)" in diags[0]
-    assert "line 11 reads back" in diags[0]
-    assert "a new model like the one saved at `best.keras` (line 10)" in diags[1]
+    assert "which the translated `keras.models.load_model(path)` reads back" in diags[0]
+    assert "a new model like the one `keras.callbacks.ModelCheckpoint(path, save_best_only=True)` saved" in diags[1]
     ast.parse(out)
     again, _ = tf_(out)
     assert again == out, "a second run changes nothing"
@@ -88,15 +88,15 @@ def test_save_model_function_and_custom_objects_are_translated() -> None:
     ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
      "may read it before this file writes it"),
     ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
-     "`m.keras` is also used on line 10"),
+     "`m.keras` is also used otherwise (`os.path.getsize('m.keras')`)"),
     ('model.save("exported")\nm2 = keras.models.load_model("exported")\n', "XL306", "does not end in .keras or .h5 or .hdf5"),
     ('model.save("m.keras", zipped=False)\nm2 = keras.models.load_model("m.keras")\n', "XL306",
-     "with arguments the translation does not reproduce"),
+     "whose arguments the translation does not reproduce"),
     ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch}.keras")])\nm2 = keras.models.load_model("e{epoch}.keras")\n',
      "XL305", "formatted per epoch"),
     # the loaded model is used with a Keras API the TensorFlow model lacks: the reader is kept, so is the writer
     ('model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\nprint(m2.inputs)\n', "XL306",
-     "`m.keras` is also read on line 10, where it is in code kept as Keras"),
+     "`m.keras` is also read by `keras.models.load_model('m.keras')`, which is in code kept as Keras"),
 ])
 def test_a_model_file_that_stays_keras_says_why(tail: str, code: str, why: str) -> None:
     out, diags = tf_(HEAD + tail)
@@ -134,7 +134,7 @@ def test_lint_says_what_to_tf_says() -> None:
     # the same model also writes a file for other programs: it stays Keras, and so does its round trip
     diags = totf_diagnostics(text + 'model.save("final.h5")\n', "t.py")
     assert [(d.line, d.code) for d in diags] == [(10, "XL309"), (11, "XL306")]
-    assert "`m.keras` is also written on line 9, where it is in code kept as Keras" in diags[0].message
+    assert "`m.keras` is also written by `model.save('m.keras')`, which is in code kept as Keras" in diags[0].message
     assert "never reads it back" in diags[1].message and "which stays a Keras file" in diags[1].message
 
 

@@ -115,8 +115,8 @@ def _literal(node: ast.expr | None) -> object:
         return _UNREADABLE
 
 
-def _show(call: ast.Call) -> str:
-    text = ast.unparse(call)
+def _show(node: ast.AST) -> str:
+    text = ast.unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -139,11 +139,11 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
             extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
             if kept(n):
-                access.why = "it is in code kept as Keras"
+                access.why = "which is in code kept as Keras"
             elif id(n.func) not in model_saves:
-                access.why = "it is not a translated model's `save`"
+                access.why = "which is not a translated model's `save`"
             elif len(n.args) > 1 or extra or _literal(_argument(n, 1, "overwrite")) not in (None, True):
-                access.why = "with arguments the translation does not reproduce"
+                access.why = "whose arguments the translation does not reproduce"
             accesses.append(access)
         elif name in _SAVE_FUNCTIONS and ref is not None:
             path_node = _argument(n, 1, "filepath")
@@ -152,7 +152,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             extra = [k.arg for k in n.keywords if k.arg not in ("model", "filepath", "overwrite")]
             if not isinstance(model, ast.Name) or len(n.args) > 2 or extra \
                     or _literal(_argument(n, 2, "overwrite")) not in (None, True):
-                access.why = "with arguments the translation does not reproduce"
+                access.why = "whose arguments the translation does not reproduce"
             accesses.append(access)
         elif name == _CHECKPOINT and ref is not None:
             path_node = _argument(n, 0, "filepath")
@@ -161,9 +161,9 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 continue  # a weights checkpoint (translated as such)
             access = _Access("checkpoint", n, n, _resolve(path_node, strings), path_node)
             if weights_only is not None and weights_only is not False:
-                access.why = "`save_weights_only` is not a literal"
+                access.why = "whose `save_weights_only` is not a literal"
             elif any(k.arg is None for k in n.keywords):
-                access.why = "its arguments cannot be read"
+                access.why = "whose arguments cannot be read"
             accesses.append(access)
         elif name in _LOAD_FUNCTIONS and ref is not None:
             path_node = _argument(n, 0, "filepath")
@@ -176,7 +176,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 position = 1 if func.endswith("save_model") else 0
                 path_node = _argument(n, position, "filepath")
                 kind = "load" if func.endswith("load_model") else "kept"
-                accesses.append(_Access(kind, n, n, _resolve(path_node, strings), path_node, "it is in code kept as Keras"))
+                accesses.append(_Access(kind, n, n, _resolve(path_node, strings), path_node, "which is in code kept as Keras"))
     out = ModelFiles()
     paths: dict[str, list[_Access]] = {}
     for a in accesses:
@@ -198,20 +198,19 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 for arg in out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ():
                     out.kept[arg] = why
             continue
-        first = min(w.call.lineno for w in writers)
         for w in writers:
             {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
             if w.kind == "save_model":
                 out.save_calls.add(id(w.call))
             out.notes.append((w.call, f"`{_show(w.call)}` writes the model as a TensorFlow checkpoint (`{path}.index`, "
-                                      f"`{path}.data-*`; not a Keras file), "
-                                      f"which the translated `load_model` on line {readers[0].call.lineno} reads back"))
+                                      f"`{path}.data-*`; not a Keras file), which the translated "
+                                      f"`{_show(readers[0].call)}` reads back"))
         for r in readers:
             out.readers.add(id(r.node))
             state = ("the weights read from it, uncompiled" if _literal(_argument(r.call, 2, "compile")) is False
                      else "the weights and optimizer state read from it, compiled as it was")
-            out.notes.append((r.call, f"`{_show(r.call)}` is translated: a new model like the one saved at `{path}` "
-                                      f"(line {first}), with {state}"))
+            out.notes.append((r.call, f"`{_show(r.call)}` is translated: a new model like the one "
+                                      f"`{_show(writers[0].call)}` saved, with {state}"))
     for a in accesses:
         if a.path is None:
             out.kept[id(a.node)] = "its path is not a string the translation can read"
@@ -234,24 +233,27 @@ def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: a
     first = min(w.call.lineno for w in writers)
     early = [r for r in readers if r.call.lineno <= first]
     if early:
-        return f"`load_model` on line {early[0].call.lineno} may read it before this file writes it"
+        return f"`{_show(early[0].call)}` may read it before this file writes it"
     if other is not None:
-        return f"`{path}` is also used on line {getattr(other, 'lineno', '?')} (`{ast.unparse(other)[:40]}`)"
+        return f"`{path}` is also used otherwise (`{_show(other)}`)"
     for a in writers + readers:
         if a.why is not None:
             verb = "read" if a.kind == "load" else "written"
-            return f"`{path}` is also {verb} on line {a.call.lineno}, where {a.why}"
+            return f"`{path}` is also {verb} by `{_show(a.call)}`, {a.why}"
     return None
 
 
 def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict[str, str | None],
                 path_nodes: set[int]) -> dict[str, ast.AST]:
-    """A use of each path other than as a writer's or reader's path argument: the literal
-    elsewhere, or the name bound to it read elsewhere."""
+    """A use of each path other than as a writer's or reader's path argument (the literal
+    elsewhere, or the name bound to it read elsewhere): the call it is given to, or itself."""
     out: dict[str, ast.AST] = {}
     definitions = {id(s.value) for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                    and isinstance(s.targets[0], ast.Name) and strings.get(s.targets[0].id) is not None}
+    parents: dict[int, ast.AST] = {}
     for n in ast.walk(tree):
+        for c in ast.iter_child_nodes(n):
+            parents[id(c)] = n
         if id(n) in path_nodes or id(n) in definitions:
             continue
         value = None
@@ -260,5 +262,8 @@ def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict
         elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
             value = strings.get(n.id)
         if value is not None and value in paths:
-            out.setdefault(value, n)
+            parent = parents.get(id(n))
+            if isinstance(parent, ast.keyword):
+                parent = parents.get(id(parent))
+            out.setdefault(value, parent if isinstance(parent, ast.Call) else n)
     return out
