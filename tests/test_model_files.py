@@ -62,9 +62,10 @@ def test_checkpoint_and_load_of_the_same_path_are_translated_together() -> None:
     assert "callbacks=[ModelCheckpoint(path, save_best_only=True)]" in code
     assert "model = load_model(path)" in code and "import keras" not in code and "keras." not in code.replace("best.keras", "")
     assert _codes(diags) == ["XL311", "XL311"]
-    assert "TensorFlow checkpoint (`best.keras.index`, `best.keras.data-*`; not a Keras file)" in diags[0]
-    assert "which the translated `keras.models.load_model(path)` reads back" in diags[0]
-    assert "a new model like the one `keras.callbacks.ModelCheckpoint(path, save_best_only=True)` saved" in diags[1]
+    assert diags[0] == ("XL311 `ModelCheckpoint` writes a TensorFlow checkpoint at `best.keras` (not a Keras file) "
+                        "for `load_model`")
+    assert diags[1] == ("XL311 `load_model` gives a copy of the model saved at `best.keras`, with its weights and "
+                        "optimizer state, compiled")
     ast.parse(out)
     again, _ = tf_(out)
     assert again == out, "a second run changes nothing"
@@ -77,33 +78,34 @@ def test_save_model_function_and_custom_objects_are_translated() -> None:
         """))
     code = user_code(out)
     assert 'save_model(model, "m.h5")' in code and 'copy = load_model("m.h5", custom_objects={"Dense": Dense}, compile=False)' in code
-    assert _codes(diags) == ["XL311", "XL311"] and "uncompiled" in diags[1]
+    assert _codes(diags) == ["XL311", "XL311"] and "with its weights, uncompiled" in diags[1]
 
 
 @pytest.mark.parametrize("tail, code, why", [
-    ('model.save("final.keras")\n', "XL306", "this file never reads it back with `load_model`: a file for other programs"),
-    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305", "never reads it back"),
+    ('model.save("final.keras")\n', "XL306", "`model.save('final.keras')` writes a Keras model file never loaded back"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305",
+     "without `save_weights_only` writes a Keras file never loaded back in this file"),
     ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
-     "its path is not a string the translation can read"),
+     "at a path not known statically"),
     ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
-     "may read it before this file writes it"),
+     "maybe loaded before it is written"),
     ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
-     "`m.keras` is also used otherwise (`os.path.getsize('m.keras')`)"),
-    ('model.save("exported")\nm2 = keras.models.load_model("exported")\n', "XL306", "does not end in .keras or .h5 or .hdf5"),
+     "also used by `os.path.getsize`"),
+    ('model.save("exported")\nm2 = keras.models.load_model("exported")\n', "XL306", "not named *.keras or *.h5 or *.hdf5"),
     ('model.save("m.keras", zipped=False)\nm2 = keras.models.load_model("m.keras")\n', "XL306",
-     "whose arguments the translation does not reproduce"),
+     "saved with untranslated arguments"),
     ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch}.keras")])\nm2 = keras.models.load_model("e{epoch}.keras")\n',
-     "XL305", "formatted per epoch"),
+     "XL305", "named per epoch"),
     # the loaded model is used with a Keras API the TensorFlow model lacks: the reader is kept, so is the writer
     ('model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\nprint(m2.inputs)\n', "XL306",
-     "`m.keras` is also read by `keras.models.load_model('m.keras')`, which is in code kept as Keras"),
+     "also used by kept Keras code"),
 ])
 def test_a_model_file_that_stays_keras_says_why(tail: str, code: str, why: str) -> None:
     out, diags = tf_(HEAD + tail)
     assert "XL311" not in _codes(diags), diags
-    [message] = [d for d in diags if d.startswith(code) and "writes a Keras model file" in d]
+    [message] = [d for d in diags if d.startswith(code) and "writes a Keras" in d]
     assert why in message, message
-    assert "which stays a Keras file" in message
+    assert message.startswith(f"{code} model kept as Keras: ")
     ast.parse(out)
     again, _ = tf_(out)
     assert again == out
@@ -121,7 +123,7 @@ def test_a_load_model_that_reads_a_file_no_translated_model_writes_stays_keras()
     assert 'mine = tf_load_model("m.keras")' in code and 'theirs = load_model("pretrained.keras")' in code
     assert "from keras.models import load_model" in code
     [kept] = [d for d in diags if d.startswith("XL309")]
-    assert "no model of this file writes it" in kept
+    assert kept == "XL309 `keras.models.load_model` stays Keras: it reads a Keras file written by no translated model"
     again, _ = tf_(out)
     assert again == out
 
@@ -134,8 +136,8 @@ def test_lint_says_what_to_tf_says() -> None:
     # the same model also writes a file for other programs: it stays Keras, and so does its round trip
     diags = totf_diagnostics(text + 'model.save("final.h5")\n', "t.py")
     assert [(d.line, d.code) for d in diags] == [(10, "XL309"), (11, "XL306")]
-    assert "`m.keras` is also written by `model.save('m.keras')`, which is in code kept as Keras" in diags[0].message
-    assert "never reads it back" in diags[1].message and "which stays a Keras file" in diags[1].message
+    assert diags[0].message == "`keras.models.load_model` stays Keras: it reads a Keras file also used by kept Keras code"
+    assert diags[1].message == "model kept as Keras: `model.save('final.h5')` writes a Keras model file never loaded back in this file"
 
 
 # --- execution: Keras against the translation without Keras ---------------------------------

@@ -28,6 +28,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kerastf_xlate.args import short_message
 from kerastf_xlate.totf.program.names import Ref
 
 _SAVE_FUNCTIONS = ("keras.models.save_model", "keras.saving.save_model")
@@ -51,6 +52,7 @@ class ModelFiles:
     readers: set[int] = field(default_factory=set)  # `load_model` reference nodes
     notes: list[tuple[ast.AST, str]] = field(default_factory=list)  # (node, message) of each translated writer/reader
     kept: dict[int, str] = field(default_factory=dict)  # writer or reader node id -> why it stays a Keras file
+    calls: dict[int, tuple[ast.Call, str]] = field(default_factory=dict)  # node id of `kept` -> (its call, its kind)
 
 
 @dataclass
@@ -115,6 +117,27 @@ def _literal(node: ast.expr | None) -> object:
         return _UNREADABLE
 
 
+def _callee(a: _Access) -> str:
+    """How a message names a writer or reader briefly."""
+    if a.kind == "checkpoint":
+        return "ModelCheckpoint"
+    text = ast.unparse(a.call.func)
+    return text if a.kind == "save" and len(text) <= 30 else text.rsplit(".", 1)[-1]
+
+
+def writer_message(call: ast.Call, kind: str, why: str) -> str:
+    """Why a writer of a Keras model file stays Keras (XL305, XL306): the file stays a Keras
+    file because ``why``."""
+    if kind == "checkpoint":
+        path = _argument(call, 0, "filepath")
+        shown = f"ModelCheckpoint({ast.unparse(path) if path is not None else ''})"
+        return short_message(f"model kept as Keras: `{shown}` without `save_weights_only` writes a Keras file {why}",
+                             f"model kept as Keras: `ModelCheckpoint` without `save_weights_only` writes a Keras file {why}")
+    callee = ast.unparse(call.func)
+    return short_message(f"model kept as Keras: `{_show(call)}` writes a Keras model file {why}",
+                         f"model kept as Keras: `{callee if len(callee) <= 30 else 'save'}` writes a Keras file {why}")
+
+
 def _show(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -139,11 +162,11 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
             extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
             if kept(n):
-                access.why = "which is in code kept as Keras"
+                access.why = "also used by kept Keras code"
             elif id(n.func) not in model_saves:
-                access.why = "which is not a translated model's `save`"
+                access.why = "also written by another `.save`"
             elif len(n.args) > 1 or extra or _literal(_argument(n, 1, "overwrite")) not in (None, True):
-                access.why = "whose arguments the translation does not reproduce"
+                access.why = "saved with untranslated arguments"
             accesses.append(access)
         elif name in _SAVE_FUNCTIONS and ref is not None:
             path_node = _argument(n, 1, "filepath")
@@ -152,7 +175,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             extra = [k.arg for k in n.keywords if k.arg not in ("model", "filepath", "overwrite")]
             if not isinstance(model, ast.Name) or len(n.args) > 2 or extra \
                     or _literal(_argument(n, 2, "overwrite")) not in (None, True):
-                access.why = "whose arguments the translation does not reproduce"
+                access.why = "saved with untranslated arguments"
             accesses.append(access)
         elif name == _CHECKPOINT and ref is not None:
             path_node = _argument(n, 0, "filepath")
@@ -161,9 +184,9 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 continue  # a weights checkpoint (translated as such)
             access = _Access("checkpoint", n, n, _resolve(path_node, strings), path_node)
             if weights_only is not None and weights_only is not False:
-                access.why = "whose `save_weights_only` is not a literal"
+                access.why = "save_weights_only is not a literal"
             elif any(k.arg is None for k in n.keywords):
-                access.why = "whose arguments cannot be read"
+                access.why = "saved with unreadable arguments"
             accesses.append(access)
         elif name in _LOAD_FUNCTIONS and ref is not None:
             path_node = _argument(n, 0, "filepath")
@@ -176,7 +199,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 position = 1 if func.endswith("save_model") else 0
                 path_node = _argument(n, position, "filepath")
                 kind = "load" if func.endswith("load_model") else "kept"
-                accesses.append(_Access(kind, n, n, _resolve(path_node, strings), path_node, "which is in code kept as Keras"))
+                accesses.append(_Access(kind, n, n, _resolve(path_node, strings), path_node, "also used by kept Keras code"))
     out = ModelFiles()
     paths: dict[str, list[_Access]] = {}
     for a in accesses:
@@ -194,52 +217,53 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         why = _why_not(path, writers, readers, other_uses.get(path))
         if why is not None:
             for a in group:
-                out.kept[id(a.node)] = why
-                for arg in out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ():
-                    out.kept[arg] = why
+                for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
+                    out.kept[node] = why
+                    out.calls[node] = (a.call, a.kind)
             continue
         for w in writers:
             {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
             if w.kind == "save_model":
                 out.save_calls.add(id(w.call))
-            out.notes.append((w.call, f"`{_show(w.call)}` writes the model as a TensorFlow checkpoint (`{path}.index`, "
-                                      f"`{path}.data-*`; not a Keras file), which the translated "
-                                      f"`{_show(readers[0].call)}` reads back"))
+            out.notes.append((w.call, short_message(
+                f"`{_show(w.call)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`",
+                f"`{_callee(w)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`")))
         for r in readers:
             out.readers.add(id(r.node))
-            state = ("the weights read from it, uncompiled" if _literal(_argument(r.call, 2, "compile")) is False
-                     else "the weights and optimizer state read from it, compiled as it was")
-            out.notes.append((r.call, f"`{_show(r.call)}` is translated: a new model like the one "
-                                      f"`{_show(writers[0].call)}` saved, with {state}"))
+            state = ("its weights, uncompiled" if _literal(_argument(r.call, 2, "compile")) is False
+                     else "its weights and optimizer state, compiled")
+            out.notes.append((r.call, short_message(
+                f"`{_show(r.call)}` gives a copy of the model saved at `{path}`, with {state}",
+                short_message(f"`load_model` gives a copy of the model saved at `{path}`, with {state}",
+                              f"`load_model` gives a copy of the model saved there, with {state}"))))
     for a in accesses:
         if a.path is None:
-            out.kept[id(a.node)] = "its path is not a string the translation can read"
-            for arg in out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ():
-                out.kept[arg] = out.kept[id(a.node)]
+            for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
+                out.kept[node] = "at a path not known statically"
+                out.calls[node] = (a.call, a.kind)
     return out
 
 
 def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: ast.AST | None) -> str | None:
     """Why the accesses of ``path`` cannot be translated as a round trip, or None."""
     if not readers:
-        return "this file never reads it back with `load_model`: a file for other programs stays a Keras file"
+        return "never loaded back in this file"
     if not writers:
-        return "no model of this file writes it: it is a Keras file, which only Keras reads"
+        return "written by no translated model"
     if "{" in path:
-        return "its name is formatted per epoch"
+        return "named per epoch"
     suffixes = _CHECKPOINT_SUFFIXES if any(w.kind == "checkpoint" for w in writers) else _MODEL_SUFFIXES
     if not path.endswith(suffixes):
-        return f"`{path}` does not end in {' or '.join(suffixes)} (a Keras 3 model file)"
+        return f"not named {' or '.join('*' + x for x in suffixes)}"
     first = min(w.call.lineno for w in writers)
-    early = [r for r in readers if r.call.lineno <= first]
-    if early:
-        return f"`{_show(early[0].call)}` may read it before this file writes it"
+    if any(r.call.lineno <= first for r in readers):
+        return "maybe loaded before it is written"
     if other is not None:
-        return f"`{path}` is also used otherwise (`{_show(other)}`)"
+        used = ast.unparse(other.func if isinstance(other, ast.Call) else other)
+        return f"also used by `{used if len(used) <= 20 else used[:17] + '...'}`"
     for a in writers + readers:
         if a.why is not None:
-            verb = "read" if a.kind == "load" else "written"
-            return f"`{path}` is also {verb} by `{_show(a.call)}`, {a.why}"
+            return a.why
     return None
 
 

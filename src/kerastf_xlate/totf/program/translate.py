@@ -23,7 +23,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok
+from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -32,7 +32,7 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
-from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files
+from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components
@@ -307,8 +307,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                 blockers.append(Finding(ref.node, "XL301", loading, file_wide="register" in loading or "keras_export" in loading))
             else:
                 file_why = files.kept.get(id(ref.node))
-                findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
-                                                           "translated models" + (f" (the file: {file_why})" if file_why else "")))
+                plain = f"`{name}` stays Keras: what it gives is not one of the translated models"
+                findings.append(Finding(ref.node, "XL309", short_message(f"`{name}` stays Keras: it reads a Keras file {file_why}",
+                                                                         plain) if file_why else plain))
             continue
         if name.startswith("keras.applications."):
             applications = _applications(name)
@@ -523,10 +524,8 @@ def _file_reason(finding: Finding, files: ModelFiles) -> Finding:
     why = files.kept.get(id(finding.node))
     if why is None or finding.code not in ("XL305", "XL306"):
         return finding
-    node = finding.node
-    what = ast.unparse(node)[:60] if node is not None else "it"
-    return Finding(node, finding.code, f"model kept as Keras: `{what}` writes a Keras model file, which stays a Keras "
-                                       f"file: {why}")
+    call, kind = files.calls[id(finding.node)]
+    return Finding(finding.node, finding.code, writer_message(call, kind, why))
 
 
 def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: str) -> tuple[int, int]:
