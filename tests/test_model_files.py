@@ -192,3 +192,78 @@ def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None
     assert written and all(".index" in n or ".data-" in n for n in written), written  # a checkpoint, no Keras file
     if "first_after" in converted:  # the loaded copy trained on: the model that saved is untouched
         assert converted["first_after"] == converted["trained"]
+
+
+# --- the runtime, in process -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Any:
+    import types
+
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    source = "import tensorflow as tf\n" + rt.source(set(rt.public) | {"_TRAINING", "_MODEL_FILES"})
+    namespace: dict[str, Any] = {"__name__": "xlate_model_files_runtime"}
+    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
+    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+
+
+@pytest.mark.tf
+def test_runtime_round_trip_copies_and_restores(runtime: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+
+    class Net(runtime.Model):  # a subclassed model: no constructor arguments to rebuild it from
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.hidden = runtime.Dense(width, activation="tanh")
+            self.out = runtime.Dense(1)
+
+        def call(self, inputs: Any) -> Any:
+            return self.out(self.hidden(inputs))
+
+    net = Net(5)
+    net.compile(optimizer=runtime.Adam(0.05), loss="mse", metrics=["mae"])
+    path = str(tmp_path / "sub" / "net.keras")
+    with pytest.raises(ValueError, match="no translated model of this program saved this file"):
+        runtime.load_model(path)
+    net.build((None, 3))
+    net.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") + 0.1 for w in net.get_weights()])
+    early = str(tmp_path / "early.h5")
+    net.save(early)  # before training: the optimizer has no slots yet
+    net.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    fresh = runtime.load_model(early)  # a copy of the trained model, with the file's state: none of the slots
+    assert int(fresh.optimizer.iterations) == 0 and not any(fresh.optimizer._slots.values())
+    net.save(path)
+    saved = [w.numpy() for w in net.weights]
+    saved_state = [v.numpy() for v in net.optimizer.variables]
+    net.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)  # the original moves on
+    copy = runtime.load_model(path)
+    assert type(copy) is Net and sorted(os.listdir(tmp_path / "sub")) == ["net.keras.data-00000-of-00001", "net.keras.index"]
+    assert not {id(v) for v in copy.weights} & {id(v) for v in net.weights}, "the copy shares no variable"
+    worst = max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(saved, copy.weights))
+    assert worst == 0.0
+    assert [v.numpy().tolist() for v in copy.optimizer.variables] == [s.tolist() for s in saved_state]
+    assert int(copy.optimizer.iterations) == 8 and int(net.optimizer.iterations) == 12
+    slots = {id(k.deref()) for kind in copy.optimizer._slots.values() for k in kind}
+    assert slots == {id(v) for v in copy.trainable_weights}, "the copy's optimizer updates the copy's variables"
+    before = [w.numpy() for w in net.weights]
+    copy.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert all((a == b.numpy()).all() for a, b in zip(before, net.weights)), "training the copy leaves the original"
+    bare = runtime.load_model(path, compile=False)
+    assert "optimizer" not in vars(bare) and not bare.__dict__.get("compiled")
+    np.testing.assert_array_equal(bare.predict(x, verbose=0), runtime.load_model(path).predict(x, verbose=0))
+
+
+@pytest.mark.tf
+def test_runtime_refuses_what_keras_refuses(runtime: Any, tmp_path: Path) -> None:
+    model = runtime.Sequential([runtime.Input((2,)), runtime.Dense(1)])
+    with pytest.raises(ValueError, match="Invalid filepath extension for saving"):
+        model.save(str(tmp_path / "model.txt"))
+    with pytest.raises(ValueError, match="must end in `.keras`"):
+        runtime.ModelCheckpoint(str(tmp_path / "model.ckpt"))
