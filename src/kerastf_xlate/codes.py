@@ -162,7 +162,10 @@ _ALL = [
         "reads those checkpoints and the files Keras writes (`.weights.h5`, `.keras`, legacy "
         "`.h5` such as keras.applications' ImageNet weights; `skip_mismatch`, `by_name`) as "
         "Keras reads them (program form, needs h5py for Keras's files); the rest stays Keras "
-        "so that the files keep their format.",
+        "so that the files keep their format. A model file the program itself reads back with "
+        "`keras.models.load_model` is translated with its reader (XL311); the message says why "
+        "a file is not: never loaded back in the file (a file for other programs), a path not "
+        "known statically, also used otherwise, or read by code kept as Keras.",
         "model.save('mnist.keras')",
         "Save with `tf.train.Checkpoint` or `tf.saved_model.save` after translating, or keep this "
         "model in Keras.",
