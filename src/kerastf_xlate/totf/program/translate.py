@@ -110,8 +110,11 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     if first.text is not None or not first.blockers:
         return first
     refs = keras_refs(tree)
-    # a load_model may give a translated model (model_files.py): it links what uses the model
-    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name) or r.name in FILE_FUNCTIONS])
+    # a load_model that may give a translated model (model_files.py) links what uses the model
+    saves = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "save"}
+    loaded = plan_model_files(tree, refs, lambda node: False, saves).readers
+    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name) or id(r.node) in loaded])
     kept: set[int] = set()
     reported: list[Finding] = []
     result = first
