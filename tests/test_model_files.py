@@ -54,6 +54,7 @@ def _codes(diags: list[str]) -> list[str]:
 def test_checkpoint_and_load_of_the_same_path_are_translated_together() -> None:
     out, diags = tf_(HEAD + textwrap.dedent("""\
         path = "best.keras"
+        print(f"checkpoints go to {path}")
         model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
         model = keras.models.load_model(path)
         print(model.evaluate(x, y))

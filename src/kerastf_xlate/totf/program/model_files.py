@@ -289,5 +289,8 @@ def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict
             parent = parents.get(id(n))
             if isinstance(parent, ast.keyword):
                 parent = parents.get(id(parent))
+            if isinstance(parent, ast.FormattedValue) or (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
+                                                          and parent.func.id == "print"):
+                continue  # shown, not opened
             out.setdefault(value, parent if isinstance(parent, ast.Call) else n)
     return out
