@@ -82,6 +82,13 @@ def test_save_model_function_and_custom_objects_are_translated() -> None:
     assert _codes(diags) == ["XL311", "XL311"] and "with its weights, uncompiled" in diags[1]
 
 
+def test_a_loaded_model_saves_and_is_loaded_again() -> None:
+    out, diags = tf_(HEAD + 'model.save("a.keras")\nsecond = keras.models.load_model("a.keras")\n'
+                            'second.save("b.keras")\nthird = keras.models.load_model("b.keras")\n')
+    assert _codes(diags) == ["XL311"] * 4
+    assert 'second = load_model("a.keras")\nsecond.save("b.keras")\nthird = load_model("b.keras")' in user_code(out)
+
+
 @pytest.mark.parametrize("tail, code, why", [
     ('model.save("final.keras")\n', "XL306", "`model.save('final.keras')` writes a Keras model file never loaded back"),
     ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305",

@@ -238,6 +238,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
     files = plan_model_files(tree, refs, kept, saves)
+    if files.readers:  # a loaded model's own `save` is a translated model's too
+        saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers))
+                 if u.attr == "save" and not kept(u.node)}
+        files = plan_model_files(tree, refs, kept, saves)
     findings += [Finding(n, "XL311", m) for n, m in files.notes]
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
