@@ -401,6 +401,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         return ProgramResult(None, findings, collided(fixed)), fixed
     try:
         body = edits.apply()
+        if keep and body == text:  # the code left to translate has nothing Keras in it: no translation
+            return ProgramResult(None), set()
         ast.parse(body)
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")]), set()
