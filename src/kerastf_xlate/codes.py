@@ -162,7 +162,10 @@ _ALL = [
         "reads those checkpoints and the files Keras writes (`.weights.h5`, `.keras`, legacy "
         "`.h5` such as keras.applications' ImageNet weights; `skip_mismatch`, `by_name`) as "
         "Keras reads them (program form, needs h5py for Keras's files); the rest stays Keras "
-        "so that the files keep their format.",
+        "so that the files keep their format. A model file the program itself reads back with "
+        "`keras.models.load_model` is translated with its reader (XL311); the message says why "
+        "a file is not: never loaded back in the file (a file for other programs), a path not "
+        "known statically, also used otherwise, or read by code kept as Keras.",
         "model.save('mnist.keras')",
         "Save with `tf.train.Checkpoint` or `tf.saved_model.save` after translating, or keep this "
         "model in Keras.",
@@ -220,6 +223,27 @@ _ALL = [
         "`xlate to-tf` checks it, and leaves both files as Keras when it cannot (XL301).",
         "from blocks import conv_block\n\ninputs = keras.Input((32, 32, 3))\nx = conv_block(inputs, 16)",
         "Translate the directory that holds both modules in one run.",
+        Severity.INFO,
+    ),
+    Code(
+        "XL311",
+        "model-file-round-trip",
+        "A Keras model file the program writes (`model.save`, `ModelCheckpoint`, "
+        "`keras.models.save_model`) and reads back with `keras.models.load_model` is translated "
+        "as a whole: a TensorFlow checkpoint at that path, read back as a copy of the model.",
+        "Keras writes the model's config, weights and optimizer state to the file and rebuilds a "
+        "new model from them. A translated model has no Keras config, so `to-tf` translates the "
+        "round trip inside the program: the writer writes the model's and its optimizer's "
+        "variables as a TensorFlow checkpoint at the path (`path.index`, `path.data-*`; no Keras "
+        "archive), and `load_model(path)` gives a new model like the one that wrote it (its own "
+        "variables), with the file's weights and optimizer state and the compiled loss and "
+        "metrics. The file is not a Keras file: another program's `keras.models.load_model` "
+        "cannot read it, and the translated `load_model` reads only files written earlier in the "
+        "same run. A model file the program never reads back is a file for other programs: it "
+        "stays a Keras file and its model stays Keras (XL305, XL306).",
+        'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
+        'model = keras.models.load_model("best.keras")',
+        "None needed. If another program needs the Keras file, keep this model in Keras.",
         Severity.INFO,
     ),
     Code(

@@ -549,16 +549,18 @@ class CSVLogger(Callback):
 
 
 class ModelCheckpoint(_MonitorCallback):
-    """``keras.callbacks.ModelCheckpoint`` with ``save_weights_only=True``: the model's
-    ``save_weights`` (a TensorFlow checkpoint, not ``.weights.h5``) at the end of each epoch, or
-    only when the monitored value improves (``save_best_only``). ``filepath`` may hold
-    ``{epoch}`` and log keys, as in Keras."""
+    """``keras.callbacks.ModelCheckpoint``: the model's ``save_weights`` (a TensorFlow
+    checkpoint, not ``.weights.h5``) at the end of each epoch, or only when the monitored value
+    improves (``save_best_only``); without ``save_weights_only``, the model's ``save``
+    (tfr_model_files.py: a TensorFlow checkpoint that the program's ``load_model`` reads back).
+    ``filepath`` may hold ``{epoch}`` and log keys, as in Keras."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__(monitor, mode, initial_value_threshold)
-        if not save_weights_only:
-            raise NotImplementedError("ModelCheckpoint saves the whole Keras model unless save_weights_only=True")
+        if not save_weights_only and not os.fspath(filepath).endswith((".keras", ".h5")):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
+                             f"Received: filepath={os.fspath(filepath)}")
         if save_freq != "epoch":
             raise NotImplementedError("ModelCheckpoint: only save_freq='epoch' is translated")
         self.filepath, self.verbose, self.save_best_only = os.fspath(filepath), verbose, save_best_only
@@ -583,4 +585,7 @@ class ModelCheckpoint(_MonitorCallback):
         dirname = os.path.dirname(filepath)
         if dirname and not os.path.exists(dirname):
             os.makedirs(dirname)
-        self.model.save_weights(filepath)
+        if self.save_weights_only:
+            self.model.save_weights(filepath)
+        else:
+            self.model.save(filepath, overwrite=True)

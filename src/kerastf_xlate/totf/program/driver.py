@@ -89,6 +89,9 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
         # `__init__`; a layer with a dtype policy) are not what keeps the file: the program
         # form takes those, and its blockers name what stopped it
         flat_diags = [d for d in flat_diags if not _flat_form_limit(d)]
+        # a model file's writer: the program form says why the file stays Keras (model_files.py)
+        files = {(b.line, b.col, b.code) for b in blockers if b.code in ("XL305", "XL306")}
+        flat_diags = [d for d in flat_diags if (d.line, d.col, d.code) not in files]
     return flat_text, sorted(set(flat_diags + blockers))
 
 

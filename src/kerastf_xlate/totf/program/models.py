@@ -127,9 +127,11 @@ class Use:
     attr: str | None
 
 
-def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object) -> list[Use]:
-    """Uses of translated models with Keras-only APIs."""
+def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: frozenset[int] = frozenset()) -> list[Use]:
+    """Uses of translated models with Keras-only APIs. ``loaded`` holds the ids of the
+    ``load_model`` references the translation turns into the runtime's (they give models)."""
     flow = _Flow(tree, refs)
+    flow.model_funcs |= loaded
     where = _enclosing(tree)
     # functions, parameters, locals, attributes and module names: to a fixed point, without
     # order (a module-level name counts as a model if any of its bindings is one)

@@ -23,7 +23,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok
+from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -32,6 +32,7 @@ from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
+from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components
@@ -111,27 +112,39 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     if first.text is not None or not first.blockers:
         return first
     refs = keras_refs(tree)
-    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name)])
+    # a load_model that may give a translated model (model_files.py) links what uses the model
+    saves = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "save"}
+    loaded = plan_model_files(tree, refs, lambda node: False, saves).readers
+    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name) or id(r.node) in loaded])
     kept: set[int] = set()
     reported: list[Finding] = []
     result = first
+
+    def unchanged() -> ProgramResult:
+        """The file stays: a model file is then not translated (no XL311), and why each writer
+        of one stays Keras is said (found once the code reading it back was kept)."""
+        files = [b for b in reported + result.blockers if b.code in ("XL305", "XL306") and b not in first.blockers]
+        return ProgramResult(None, [f for f in first.findings if f.code != "XL311"], first.blockers + files)
+
     for _ in range(8):
         # a distribution strategy (XL307) acts through its scope on whatever is built in it
         wide = [b for b in result.blockers if b.file_wide or b.code == "XL307" or components.index(b.node) is None]
         seeds = {components.index(b.node) for b in result.blockers}
         if wide:  # a blocker of the whole file (a name collision, ...): say it too
-            return ProgramResult(None, first.findings, first.blockers + [b for b in wide if b not in first.blockers])
+            return ProgramResult(None, [f for f in first.findings if f.code != "XL311"],
+                                 first.blockers + [b for b in wide if b not in first.blockers])
         grown = kept | components.closure(s for s in seeds if s is not None)
         if grown == kept or components.tainted <= grown:
-            return first
+            return unchanged()
         kept = grown
         reported += [b for b in result.blockers if b not in reported]
         result = attempt(frozenset(kept))
         if result.text is not None:
             return ProgramResult(result.text, reported + result.findings, [], partial=True)
         if not result.blockers:
-            return first  # nothing left to translate
-    return first
+            return unchanged()  # nothing left to translate
+    return unchanged()
 
 
 def _translated_before(text: str) -> ProgramResult:
@@ -230,10 +243,22 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
                                                 "scaling, which the translated training does not reproduce"))
 
+    # model files the program writes and reads back (model_files.py): translated as a whole
+    saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
+    files = plan_model_files(tree, refs, kept, saves)
+    if files.readers:  # a loaded model's own `save` is a translated model's too
+        saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers))
+                 if u.attr == "save" and not kept(u.node)}
+        files = plan_model_files(tree, refs, kept, saves)
+    findings += [Finding(n, "XL311", m) for n, m in files.notes]
     # training code around the models (compile/fit/...), and what it rewrites
-    uses = [u for u in keras_only_uses(tree, refs, graphs) if not kept(u.node)]
-    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep)
-    blockers += training_blockers
+    uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
+            and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
+    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep,
+                                              frozenset(files.saves | files.save_calls))
+    blockers += [_file_reason(b, files) for b in training_blockers]
+    if files.saves or files.checkpoints or files.save_functions:
+        needed.add("_MODEL_FILES")
     replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
     for plan in plans:
@@ -285,14 +310,21 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if name in _REDUCTIONS:
             edits.replace_node(ref.node, _REDUCTIONS[name])
             continue
+        if id(ref.node) in files.readers or id(ref.node) in files.save_functions:
+            target = "load_model" if id(ref.node) in files.readers else "save_model"
+            edits.replace_node(ref.node, new(target))
+            needed.add(target)
+            continue
         if name in _KEPT_KERAS:
             loading = _loading_blocker(ref, refs)
             if loading is not None:
                 # a registration acts through Keras's global registry, which no statement links
                 blockers.append(Finding(ref.node, "XL301", loading, file_wide="register" in loading or "keras_export" in loading))
             else:
-                findings.append(Finding(ref.node, "XL309", f"`{name}` stays Keras: what it gives is not one of the "
-                                                           "translated models"))
+                file_why = files.kept.get(id(ref.node))
+                plain = f"`{name}` stays Keras: what it gives is not one of the translated models"
+                findings.append(Finding(ref.node, "XL309", short_message(f"`{name}` stays Keras: it reads a Keras file {file_why}",
+                                                                         plain) if file_why else plain))
             continue
         if name.startswith("keras.applications."):
             applications = _applications(name)
@@ -357,7 +389,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if training:
         needed.add("_TRAINING")
     # a distribution strategy acts through its scope on whatever is built in it: the file stays
-    blockers += [Finding(n, code, m) for n, code, m in runtime_training_blockers(tree, refs, training)]
+    blockers += [_file_reason(Finding(n, code, m), files) for n, code, m in runtime_training_blockers(tree, refs, training)
+                 if not _translated_checkpoint(n, files)]
 
     chosen = runtime.closure(needed)
     bundle_names = frozenset(n for d in chosen for n in d.binds)
@@ -365,6 +398,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     collisions = _collisions(tree, chosen, imported) - set(rename)
     if keep:  # a name kept Keras code reads (`Dense` imported from Keras): the runtime's takes another
         collisions |= (_kept_reads(tree, keep) & (bundle_names - set(imported))) - set(rename)
+    # `from keras.models import load_model` still read by a load_model that stays Keras
+    collisions |= {_root(r.node) for r in refs if r.name in FILE_FUNCTIONS and id(r.node) not in files.readers
+                   and id(r.node) not in files.save_functions} & {"load_model", "save_model"} & bundle_names - set(rename)
     # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
     # translation writes into the user's code (it mixes the user's names with the runtime's)
     fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
@@ -376,8 +412,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     blockers += collided(collisions - fixed)  # the others are renamed in a second pass (translate_program)
     bundle_names = frozenset(new(n) for n in bundle_names)
-    stays = sorted({_root(r.node) for r in refs if _stays_keras(r.name)
-                    or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names)
+    stays = sorted({_root(r.node) for r in refs if (_stays_keras(r.name) and id(r.node) not in files.readers)
+                    or r.name.startswith("keras.applications.") and _applications(r.name) is None} & bundle_names - fixed)
     blockers += [Finding(None, "XL301", f"`{n}` stays a Keras name here and is also a name of the TensorFlow layers the "
                                         "file needs") for n in stays]
     if keep:
@@ -389,6 +425,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         return ProgramResult(None, findings, collided(fixed)), fixed
     try:
         body = edits.apply()
+        if keep and body == text:  # the code left to translate has nothing Keras in it: no translation
+            return ProgramResult(None), set()
         ast.parse(body)
     except ValueError as exc:  # pragma: no cover - edits come from disjoint nodes
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: {exc}")]), set()
@@ -479,7 +517,8 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
-                   keep: frozenset[int] = frozenset()) -> tuple[list[TrainingPlan], list[Finding]]:
+                   keep: frozenset[int] = frozenset(), translated: frozenset[int] = frozenset()
+                   ) -> tuple[list[TrainingPlan], list[Finding]]:
     """The training translation of every Keras-only use, grouped by where the model lives:
     module-level names (their uses at module level), and each function's names."""
     if not uses:
@@ -502,10 +541,25 @@ def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPl
             if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and i not in keep]
         try:
             plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
-                                       module_api=RUNTIME_MODEL_API, follow=functions))
+                                       module_api=RUNTIME_MODEL_API, follow=functions, translated=translated))
         except Blocked as exc:
             blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
     return plans, blockers
+
+
+def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
+    """Whether a training blocker is a ``ModelCheckpoint`` saving a model file (or its
+    ``save_weights_only=False``) that is translated as a round trip."""
+    return any(id(node) == c or id(node) in ids for c, ids in files.checkpoint_args.items() if c in files.checkpoints)
+
+
+def _file_reason(finding: Finding, files: ModelFiles) -> Finding:
+    """A blocker on a writer of a Keras model file, with why that file stays Keras."""
+    why = files.kept.get(id(finding.node))
+    if why is None or finding.code not in ("XL305", "XL306"):
+        return finding
+    call, kind = files.calls[id(finding.node)]
+    return Finding(finding.node, finding.code, writer_message(call, kind, why))
 
 
 def _replace_statement(edits: EditList, pos: Positions, stmt: ast.stmt, code: str) -> tuple[int, int]:

@@ -83,16 +83,19 @@ _MUST_BE_NONE = {"class_weight", "sample_weight", "steps_per_epoch", "validation
 
 def plan_training(tree: ast.Module, names: set[str], scope: list[ast.AST], lines: list[str],
                   first_bad: tuple[str, ast.AST], skip: set[int] | None = None,
-                  module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset()) -> TrainingPlan:
+                  module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset(),
+                  translated: frozenset[int] = frozenset()) -> TrainingPlan:
     """Plan the TensorFlow replacement of every Keras-API use of ``names`` in ``scope``.
 
     ``skip`` holds the ids of statements that are the model's own definition (folded into
     its class), which are not searched. ``module_api`` adds attributes the translated model
     has (the program form's models have more than a flat module); passing a model to a
-    function named in ``follow`` is not an escape (the caller plans that function too).
+    function named in ``follow`` is not an escape (the caller plans that function too);
+    ``translated`` holds the ids of attribute nodes the caller translates itself (a
+    ``model.save`` whose file the program reads back), which stay as written.
     """
     try:
-        return _Planner(tree, names, scope, lines, skip or set(), module_api, follow).plan(first_bad)
+        return _Planner(tree, names, scope, lines, skip or set(), module_api, follow, translated).plan(first_bad)
     except Blocked:
         raise
     except Exception as exc:  # pragma: no cover - a bug here must not lose the user's file
@@ -110,8 +113,10 @@ def _is_empty(node: ast.AST | None) -> bool:
 
 class _Planner:
     def __init__(self, tree: ast.Module, names: set[str], scope: list[ast.AST], lines: list[str], skip: set[int],
-                 module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset()) -> None:
+                 module_api: frozenset[str] = frozenset(), follow: frozenset[str] = frozenset(),
+                 translated: frozenset[int] = frozenset()) -> None:
         self.module_api = MODULE_API | module_api
+        self.translated = translated
         self.follow = follow
         self.tree = tree
         self.names = names
@@ -143,6 +148,8 @@ class _Planner:
                 continue
             p = self.parents.get(id(n))
             if isinstance(p, ast.Attribute) and p.value is n:
+                if id(p) in self.translated:
+                    continue
                 if p.attr in self.module_api:
                     if not isinstance(p.ctx, ast.Load) and p.attr in MODULE_API:
                         raise TrainingBlocked(f"`{n.id}.{p.attr}` is assigned; the translated module's `{p.attr}` is not", p, "XL303")
@@ -177,6 +184,8 @@ class _Planner:
         if isinstance(p, ast.keyword):
             p = self.parents.get(id(p))
         if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id in self.follow:
+            return
+        if isinstance(p, ast.Call) and id(p) in self.translated:
             return
         if isinstance(p, ast.Call):
             callee = self.keras.keras_path(p.func) or ""

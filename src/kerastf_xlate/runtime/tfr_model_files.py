@@ -1,0 +1,111 @@
+"""Model files a translated program writes and reads back itself (docs/design.md, "Model
+files a program writes and reads back").
+
+Keras's ``model.save(path)`` and ``ModelCheckpoint(path)`` write a Keras archive (the model's
+config, its weights and its optimizer's state) that ``keras.models.load_model(path)`` rebuilds
+a new model from. A translated model has no Keras config, so the program form translates the
+round trip *inside one program*, which is what scripts and notebooks do (checkpoint the best
+epoch, then load it back to evaluate):
+
+- ``_save_model_file`` (``Model.save``, and ``ModelCheckpoint`` without
+  ``save_weights_only``) writes a ``tf.train.Checkpoint`` of the model's variables and its
+  optimizer's variables at ``path`` (the files ``path.index`` and ``path.data-*``, as the
+  translated ``save_weights`` does; no Keras archive), and remembers which model wrote ``path``
+  in this run;
+- ``load_model(path)`` gives a new model of the same architecture as that model (a deep copy:
+  new variables, shared with nothing), with the variables read from the file: weights,
+  optimizer state (iterations, learning rate, slots), and the compiled loss and metrics (reset),
+  as Keras restores them; ``compile=False`` gives it uncompiled, as in Keras.
+
+A path no translated model wrote in this run raises ``ValueError``, naming it: the file may be a
+Keras archive, which only Keras reads.
+"""
+
+import copy
+import os
+
+import tensorflow as tf
+from tfr_base import Model
+
+# absolute path -> (the model that last wrote it, how many optimizer variables it wrote)
+_XLATE_MODEL_FILES = {}
+_MODEL_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+class _OptimizerVariables(tf.Module):
+    """The optimizer's variables (``optimizer.variables``: iterations, learning rate, slots in
+    order) as one checkpoint dependency."""
+
+    def __init__(self, variables):
+        super().__init__(name="optimizer_variables")
+        self.values = list(variables)
+
+
+def _model_file_state(model):
+    optimizer = model.__dict__.get("optimizer")
+    variables = list(optimizer.variables) if optimizer is not None and hasattr(optimizer, "variables") else []
+    return tf.train.Checkpoint(model=model, optimizer=_OptimizerVariables(variables)), len(variables)
+
+
+def _save_model_file(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """``model.save(filepath)``: the model's and its optimizer's variables, as a TensorFlow
+    checkpoint at ``filepath``; ``load_model(filepath)`` in this program reads them back."""
+    path = os.fspath(filepath)
+    if kwargs or zipped is not None:
+        raise NotImplementedError(f"model.save({path!r}) with {sorted(kwargs) or ['zipped']} is not translated")
+    if not overwrite:
+        raise NotImplementedError("model.save(overwrite=False) (Keras asks before overwriting) is not translated")
+    if not path.endswith(_MODEL_FILE_SUFFIXES):
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the native "
+                         f"Keras format (recommended) or a `.h5` extension. Received: filepath={path}")
+    if not model.built:
+        raise ValueError("You are saving a model that has not yet been built. Try building the model first by calling "
+                         "it on some data or by using `build()`.")
+    checkpoint, count = _model_file_state(model)
+    dirname = os.path.dirname(path)
+    if dirname and not tf.io.gfile.exists(dirname):
+        tf.io.gfile.makedirs(dirname)
+    checkpoint.write(path)
+    _XLATE_MODEL_FILES[os.path.abspath(path)] = (model, count)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """``keras.models.save_model(model, filepath)``: ``model.save(filepath)``."""
+    _save_model_file(model, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """``keras.models.load_model(filepath)`` of a file this program's translated models wrote:
+    a new model like the one that wrote it, with the file's weights and optimizer state.
+    ``custom_objects`` and ``safe_mode`` are not needed: the architecture is that model's own."""
+    path = os.fspath(filepath)
+    entry = _XLATE_MODEL_FILES.get(os.path.abspath(path))
+    if entry is None:
+        raise ValueError(f"load_model({path!r}): no translated model of this program saved this file in this run; "
+                         "the translation reads back only the model files the program writes itself (a Keras file "
+                         "needs keras.models.load_model)")
+    template, count = entry
+    model = copy.deepcopy(template)  # the same architecture, with variables of its own
+    optimizer = model.__dict__.get("optimizer")
+    if optimizer is not None and hasattr(optimizer, "_slots") and len(optimizer.variables) != count:
+        # the optimizer made its slots after the save: the loaded one starts without them
+        optimizer._slots.clear()
+        optimizer.built = False
+    checkpoint, _ = _model_file_state(model)
+    checkpoint.read(path).assert_consumed()
+    if not compile:
+        for name in ("optimizer", "loss", "_xlate_compiled", "_loss_tracker", "_xlate_functions", "compiled"):
+            model.__dict__.pop(name, None)
+    elif model.__dict__.get("compiled"):
+        model.reset_metrics()
+    return model
+
+
+def _install_model_files(model_class):
+    """Give the runtime ``Model`` Keras's ``save`` (a subclass's own ``save`` takes precedence)."""
+    if "save" not in vars(model_class):
+        model_class.save = _save_model_file
+    return True
+
+
+_MODEL_FILES = _install_model_files(Model)

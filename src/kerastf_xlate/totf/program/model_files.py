@@ -1,0 +1,296 @@
+"""Model files a program writes and reads back itself (docs/design.md, "Model files a
+program writes and reads back").
+
+A file that writes a Keras model file (``model.save(path)``, ``keras.models.save_model(model,
+path)``, ``keras.callbacks.ModelCheckpoint(path)`` without ``save_weights_only``) and later
+reads the same path with ``keras.models.load_model(path)`` is translated as a whole: the
+writers write a TensorFlow checkpoint at the path and ``load_model`` gives a copy of the
+model that wrote it (runtime/tfr_model_files.py). This module decides, statically, which
+paths are such *round trips*:
+
+- the path is a string literal, or a name bound once in the file to one, ending in
+  ``.keras``, ``.h5`` or ``.hdf5`` (the suffixes Keras saves a whole model under;
+  ``ModelCheckpoint``: ``.keras`` or ``.h5``) and without ``{...}`` formatting;
+- every writer and every reader of the path in the file is translated (none is in code kept
+  as Keras; each ``.save`` is called on a translated model, with no other argument than
+  ``overwrite=True``), and every reader comes after a writer in the file;
+- the path is used nowhere else (``os.path.exists(path)``, a copy, a shell line read it as a
+  file: a TensorFlow checkpoint is not the Keras archive they expect).
+
+A model file written and never read back is a file for other programs (Keras's
+``load_model``, a server): it stays a Keras file, and the model that writes it stays Keras,
+with a message that says so.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kerastf_xlate.args import short_message
+from kerastf_xlate.totf.program.names import Ref
+
+_SAVE_FUNCTIONS = ("keras.models.save_model", "keras.saving.save_model")
+_LOAD_FUNCTIONS = ("keras.models.load_model", "keras.saving.load_model")
+FILE_FUNCTIONS = _SAVE_FUNCTIONS + _LOAD_FUNCTIONS
+_CHECKPOINT = "keras.callbacks.ModelCheckpoint"
+_MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+_CHECKPOINT_SUFFIXES = (".keras", ".h5")
+
+
+@dataclass
+class ModelFiles:
+    """The writers and readers of the round-trip paths (ids of their nodes), and why each
+    other writer stays Keras."""
+
+    saves: set[int] = field(default_factory=set)  # `.save` Attribute nodes
+    save_functions: set[int] = field(default_factory=set)  # `keras.models.save_model` reference nodes
+    save_calls: set[int] = field(default_factory=set)  # their Call nodes
+    checkpoints: set[int] = field(default_factory=set)  # ModelCheckpoint Call nodes
+    checkpoint_args: dict[int, set[int]] = field(default_factory=dict)  # every ModelCheckpoint Call -> its save_weights_only
+    readers: set[int] = field(default_factory=set)  # `load_model` reference nodes
+    notes: list[tuple[ast.AST, str]] = field(default_factory=list)  # (node, message) of each translated writer/reader
+    kept: dict[int, str] = field(default_factory=dict)  # writer or reader node id -> why it stays a Keras file
+    calls: dict[int, tuple[ast.Call, str]] = field(default_factory=dict)  # node id of `kept` -> (its call, its kind)
+
+
+@dataclass
+class _Access:
+    kind: str  # "save" | "save_model" | "checkpoint" | "load"
+    node: ast.AST  # the node whose id is recorded (see ModelFiles)
+    call: ast.Call
+    path: str | None
+    path_node: ast.expr | None
+    why: str | None = None  # why this access cannot be translated, when it cannot
+
+
+def _argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    if len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _string_bindings(tree: ast.Module) -> dict[str, str | None]:
+    """Names bound exactly once in the file, at module level, to a string literal (the
+    others map to None)."""
+    counts: dict[str, int] = {}
+    for n in ast.walk(tree):
+        bound = None
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound = n.id
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = n.name
+        elif isinstance(n, ast.arg):
+            bound = n.arg
+        elif isinstance(n, ast.alias):
+            bound = (n.asname or n.name).split(".")[0]
+        if bound is not None:
+            counts[bound] = counts.get(bound, 0) + 1
+    out: dict[str, str | None] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            name = stmt.targets[0].id
+            out[name] = stmt.value.value if counts.get(name) == 1 else None
+    return out
+
+
+def _resolve(node: ast.expr | None, strings: dict[str, str | None]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return strings.get(node.id)
+    return None
+
+
+_UNREADABLE = object()
+
+
+def _literal(node: ast.expr | None) -> object:
+    """The value of a literal argument (None when absent), or ``_UNREADABLE``."""
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return _UNREADABLE
+
+
+def _callee(a: _Access) -> str:
+    """How a message names a writer or reader briefly."""
+    if a.kind == "checkpoint":
+        return "ModelCheckpoint"
+    text = ast.unparse(a.call.func)
+    return text if a.kind == "save" and len(text) <= 30 else text.rsplit(".", 1)[-1]
+
+
+def writer_message(call: ast.Call, kind: str, why: str) -> str:
+    """Why a writer of a Keras model file stays Keras (XL305, XL306): the file stays a Keras
+    file because ``why``."""
+    if kind == "checkpoint":
+        path = _argument(call, 0, "filepath")
+        shown = f"ModelCheckpoint({ast.unparse(path) if path is not None else ''})"
+        return short_message(f"model kept as Keras: `{shown}` without `save_weights_only` writes a Keras file {why}",
+                             f"model kept as Keras: `ModelCheckpoint` without `save_weights_only` writes a Keras file {why}")
+    callee = ast.unparse(call.func)
+    return short_message(f"model kept as Keras: `{_show(call)}` writes a Keras model file {why}",
+                         f"model kept as Keras: `{callee if len(callee) <= 30 else 'save'}` writes a Keras file {why}")
+
+
+def _show(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST | None], bool],
+                     model_saves: set[int]) -> ModelFiles:
+    """The round trips of the file. ``refs`` are the Keras references outside kept code;
+    ``kept(node)`` says whether a node is in code kept as Keras; ``model_saves`` holds the ids
+    of the ``.save`` Attribute nodes whose receiver is a translated model."""
+    strings = _string_bindings(tree)
+    by_ref = {id(r.call): r for r in refs if r.call is not None and r.role == "call"}
+    accesses: list[_Access] = []
+    # every `.save(...)` call and every Keras writer/reader, translated or not
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        ref = by_ref.get(id(n))
+        name = ref.name if ref is not None else None
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
+            path_node = _argument(n, 0, "filepath")
+            access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
+            extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
+            if kept(n):
+                access.why = "also used by kept Keras code"
+            elif id(n.func) not in model_saves:
+                access.why = "also written by another `.save`"
+            elif len(n.args) > 1 or extra or _literal(_argument(n, 1, "overwrite")) not in (None, True):
+                access.why = "saved with untranslated arguments"
+            accesses.append(access)
+        elif name in _SAVE_FUNCTIONS and ref is not None:
+            path_node = _argument(n, 1, "filepath")
+            access = _Access("save_model", ref.node, n, _resolve(path_node, strings), path_node)
+            model = _argument(n, 0, "model")
+            extra = [k.arg for k in n.keywords if k.arg not in ("model", "filepath", "overwrite")]
+            if not isinstance(model, ast.Name) or len(n.args) > 2 or extra \
+                    or _literal(_argument(n, 2, "overwrite")) not in (None, True):
+                access.why = "saved with untranslated arguments"
+            accesses.append(access)
+        elif name == _CHECKPOINT and ref is not None:
+            path_node = _argument(n, 0, "filepath")
+            weights_only = _literal(_argument(n, 4, "save_weights_only"))
+            if weights_only is True:
+                continue  # a weights checkpoint (translated as such)
+            access = _Access("checkpoint", n, n, _resolve(path_node, strings), path_node)
+            if weights_only is not None and weights_only is not False:
+                access.why = "save_weights_only is not a literal"
+            elif any(k.arg is None for k in n.keywords):
+                access.why = "saved with unreadable arguments"
+            accesses.append(access)
+        elif name in _LOAD_FUNCTIONS and ref is not None:
+            path_node = _argument(n, 0, "filepath")
+            accesses.append(_Access("load", ref.node, n, _resolve(path_node, strings), path_node))
+    # Keras writers and readers in kept code (their references are not in `refs`)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and kept(n) and id(n) not in by_ref:
+            func = ast.unparse(n.func)
+            if func.endswith(("load_model", "save_model", "ModelCheckpoint")):
+                position = 1 if func.endswith("save_model") else 0
+                path_node = _argument(n, position, "filepath")
+                kind = "load" if func.endswith("load_model") else "kept"
+                accesses.append(_Access(kind, n, n, _resolve(path_node, strings), path_node, "also used by kept Keras code"))
+    out = ModelFiles()
+    paths: dict[str, list[_Access]] = {}
+    for a in accesses:
+        if a.path is not None:
+            paths.setdefault(a.path, []).append(a)
+    for a in accesses:
+        if a.kind == "checkpoint":
+            flag = _argument(a.call, 4, "save_weights_only")
+            out.checkpoint_args[id(a.call)] = set() if flag is None else {id(flag)}
+    path_nodes = {id(a.path_node) for a in accesses if a.path_node is not None}
+    other_uses = _other_uses(tree, paths, strings, path_nodes)
+    for path, group in paths.items():
+        writers = [a for a in group if a.kind != "load"]
+        readers = [a for a in group if a.kind == "load"]
+        why = _why_not(path, writers, readers, other_uses.get(path))
+        if why is not None:
+            for a in group:
+                for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
+                    out.kept[node] = why
+                    out.calls[node] = (a.call, a.kind)
+            continue
+        for w in writers:
+            {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
+            if w.kind == "save_model":
+                out.save_calls.add(id(w.call))
+            out.notes.append((w.call, short_message(
+                f"`{_show(w.call)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`",
+                f"`{_callee(w)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`")))
+        for r in readers:
+            out.readers.add(id(r.node))
+            state = ("its weights, uncompiled" if _literal(_argument(r.call, 2, "compile")) is False
+                     else "its weights and optimizer state, compiled")
+            out.notes.append((r.call, short_message(
+                f"`{_show(r.call)}` gives a copy of the model saved at `{path}`, with {state}",
+                short_message(f"`load_model` gives a copy of the model saved at `{path}`, with {state}",
+                              f"`load_model` gives a copy of the model saved there, with {state}"))))
+    for a in accesses:
+        if a.path is None:
+            for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
+                out.kept[node] = "at a path not known statically"
+                out.calls[node] = (a.call, a.kind)
+    return out
+
+
+def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: ast.AST | None) -> str | None:
+    """Why the accesses of ``path`` cannot be translated as a round trip, or None."""
+    if not readers:
+        return "never loaded back in this file"
+    if not writers:
+        return "written by no translated model"
+    if "{" in path:
+        return "named per epoch"
+    suffixes = _CHECKPOINT_SUFFIXES if any(w.kind == "checkpoint" for w in writers) else _MODEL_SUFFIXES
+    if not path.endswith(suffixes):
+        return f"not named {' or '.join('*' + x for x in suffixes)}"
+    first = min(w.call.lineno for w in writers)
+    if any(r.call.lineno <= first for r in readers):
+        return "maybe loaded before it is written"
+    if other is not None:
+        used = ast.unparse(other.func if isinstance(other, ast.Call) else other)
+        return f"also used by `{used if len(used) <= 20 else used[:17] + '...'}`"
+    for a in writers + readers:
+        if a.why is not None:
+            return a.why
+    return None
+
+
+def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict[str, str | None],
+                path_nodes: set[int]) -> dict[str, ast.AST]:
+    """A use of each path other than as a writer's or reader's path argument (the literal
+    elsewhere, or the name bound to it read elsewhere): the call it is given to, or itself."""
+    out: dict[str, ast.AST] = {}
+    definitions = {id(s.value) for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and isinstance(s.targets[0], ast.Name) and strings.get(s.targets[0].id) is not None}
+    parents: dict[int, ast.AST] = {}
+    for n in ast.walk(tree):
+        for c in ast.iter_child_nodes(n):
+            parents[id(c)] = n
+        if id(n) in path_nodes or id(n) in definitions:
+            continue
+        value = None
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            value = n.value
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            value = strings.get(n.id)
+        if value is not None and value in paths:
+            parent = parents.get(id(n))
+            if isinstance(parent, ast.keyword):
+                parent = parents.get(id(parent))
+            if isinstance(parent, ast.FormattedValue) or (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
+                                                          and parent.func.id == "print"):
+                continue  # shown, not opened
+            out.setdefault(value, parent if isinstance(parent, ast.Call) else n)
+    return out

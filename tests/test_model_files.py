@@ -1,0 +1,276 @@
+"""Model files a program writes and reads back (docs/design.md, "Model files a program writes
+and reads back"): ``model.save`` / ``ModelCheckpoint`` / ``keras.models.save_model`` of a path
+that ``keras.models.load_model`` reads later in the same file are translated together (XL311);
+a model file never read back, or one the translation cannot follow, stays a Keras file, and
+the message says why.
+
+The execution tests run each ``tests/cases/model_files/*.py`` with Keras and its translation
+without Keras (a ``keras`` package that raises ImportError on the path), each in a folder of
+its own (the scripts write their model files where they run), and compare every number
+printed: the training History, ``evaluate`` and ``predict`` of the loaded model, and the
+History of further training of the loaded model (which starts from the optimizer state read
+back, as in Keras). Weights are set from a NumPy generator (no zero biases, BatchNormalization
+statistics away from 0 and 1). Tolerance: ``|tf - keras| <= 1e-4 * max(1, |keras|)``; the
+worst difference is printed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nested_compare import worst_relative
+from program_text import tf_, user_code
+
+CASES = Path(__file__).parent / "cases" / "model_files"
+TOL = 1e-4
+
+HEAD = """\
+import os
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(4,))
+outputs = layers.Dense(2)(inputs)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="mse")
+"""
+
+
+def _codes(diags: list[str]) -> list[str]:
+    return [d.split(" ", 1)[0] for d in diags]
+
+
+# --- what is translated, and what the messages say ------------------------------------------
+
+
+def test_checkpoint_and_load_of_the_same_path_are_translated_together() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        path = "best.keras"
+        print(f"checkpoints go to {path}")
+        model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
+        model = keras.models.load_model(path)
+        print(model.evaluate(x, y))
+        """))
+    code = user_code(out)
+    assert "callbacks=[ModelCheckpoint(path, save_best_only=True)]" in code
+    assert "model = load_model(path)" in code and "import keras" not in code and "keras." not in code.replace("best.keras", "")
+    assert _codes(diags) == ["XL311", "XL311"]
+    assert diags[0] == ("XL311 `ModelCheckpoint` writes a TensorFlow checkpoint at `best.keras` (not a Keras file) "
+                        "for `load_model`")
+    assert diags[1] == ("XL311 `load_model` gives a copy of the model saved at `best.keras`, with its weights and "
+                        "optimizer state, compiled")
+    ast.parse(out)
+    again, _ = tf_(out)
+    assert again == out, "a second run changes nothing"
+
+
+def test_save_model_function_and_custom_objects_are_translated() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        keras.models.save_model(model, "m.h5")
+        copy = keras.models.load_model("m.h5", custom_objects={"Dense": layers.Dense}, compile=False)
+        """))
+    code = user_code(out)
+    assert 'save_model(model, "m.h5")' in code and 'copy = load_model("m.h5", custom_objects={"Dense": Dense}, compile=False)' in code
+    assert _codes(diags) == ["XL311", "XL311"] and "with its weights, uncompiled" in diags[1]
+
+
+def test_a_loaded_model_saves_and_is_loaded_again() -> None:
+    out, diags = tf_(HEAD + 'model.save("a.keras")\nsecond = keras.models.load_model("a.keras")\n'
+                            'second.save("b.keras")\nthird = keras.models.load_model("b.keras")\n')
+    assert _codes(diags) == ["XL311"] * 4
+    assert 'second = load_model("a.keras")\nsecond.save("b.keras")\nthird = load_model("b.keras")' in user_code(out)
+
+
+@pytest.mark.parametrize("tail, code, why", [
+    ('model.save("final.keras")\n', "XL306", "`model.save('final.keras')` writes a Keras model file never loaded back"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305",
+     "without `save_weights_only` writes a Keras file never loaded back in this file"),
+    ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
+     "at a path not known statically"),
+    ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
+     "maybe loaded before it is written"),
+    ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
+     "also used by `os.path.getsize`"),
+    ('model.save("exported")\nm2 = keras.models.load_model("exported")\n', "XL306", "not named *.keras or *.h5 or *.hdf5"),
+    ('model.save("m.keras", zipped=False)\nm2 = keras.models.load_model("m.keras")\n', "XL306",
+     "saved with untranslated arguments"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch}.keras")])\nm2 = keras.models.load_model("e{epoch}.keras")\n',
+     "XL305", "named per epoch"),
+    # the loaded model is used with a Keras API the TensorFlow model lacks: the reader is kept, so is the writer
+    ('model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\nprint(m2.inputs)\n', "XL306",
+     "also used by kept Keras code"),
+])
+def test_a_model_file_that_stays_keras_says_why(tail: str, code: str, why: str) -> None:
+    out, diags = tf_(HEAD + tail)
+    assert "XL311" not in _codes(diags), diags
+    [message] = [d for d in diags if d.startswith(code) and "writes a Keras" in d]
+    assert why in message, message
+    assert message.startswith(f"{code} model kept as Keras: ")
+    ast.parse(out)
+    again, _ = tf_(out)
+    assert again == out
+
+
+def test_a_load_model_that_reads_a_file_no_translated_model_writes_stays_keras() -> None:
+    out, diags = tf_(HEAD + textwrap.dedent("""\
+        from keras.models import load_model
+        model.save("m.keras")
+        mine = load_model("m.keras")
+        theirs = load_model("pretrained.keras")
+        """))
+    code = user_code(out)
+    # the Keras name stays for the file it does not write; the runtime's function is renamed
+    assert 'mine = tf_load_model("m.keras")' in code and 'theirs = load_model("pretrained.keras")' in code
+    assert "from keras.models import load_model" in code
+    [kept] = [d for d in diags if d.startswith("XL309")]
+    assert kept == "XL309 `keras.models.load_model` stays Keras: it reads a Keras file written by no translated model"
+    again, _ = tf_(out)
+    assert again == out
+
+
+def test_lint_says_what_to_tf_says() -> None:
+    from kerastf_xlate.lint_totf import totf_diagnostics
+
+    text = HEAD + 'model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\n'
+    assert [(d.line, d.code) for d in totf_diagnostics(text, "t.py")] == [(9, "XL311"), (10, "XL311")]
+    # the same model also writes a file for other programs: it stays Keras, and so does its round trip
+    diags = totf_diagnostics(text + 'model.save("final.h5")\n', "t.py")
+    assert [(d.line, d.code) for d in diags] == [(9, "XL306"), (11, "XL306")]
+    assert diags[1].message == "model kept as Keras: `model.save('final.h5')` writes a Keras model file never loaded back in this file"
+
+
+# --- execution: Keras against the translation without Keras ---------------------------------
+
+
+def _start(path: Path, env_extra: dict[str, str]) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env_extra}
+    return subprocess.Popen([sys.executable, path.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=path.parent)
+
+
+def _finish(proc: subprocess.Popen) -> Any:
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("case", [
+    "checkpoint_best",
+    "save_h5_sequential",
+    pytest.param("save_custom_layer", marks=pytest.mark.slow),
+])
+def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None:
+    from kerastf_xlate.totf import translate
+
+    script = CASES / f"{case}.py"
+    source = script.read_text(encoding="utf-8")
+    translated, diags = translate(source, str(script))
+    assert not [d for d in diags if d.code.startswith(("XL30", "XL1", "XL2"))], diags
+    assert [d.code for d in diags].count("XL311") >= 2
+    assert "keras" not in {(n.module or "").split(".")[0] for n in ast.walk(ast.parse(translated))
+                           if isinstance(n, ast.ImportFrom)} | {a.name.split(".")[0] for n in ast.walk(ast.parse(translated))
+                                                               if isinstance(n, ast.Import) for a in n.names}
+    again, _ = translate(translated, str(script))
+    assert again == translated, "a second to-tf run must change nothing"
+
+    fake = tmp_path / "fake"
+    (fake / "keras").mkdir(parents=True)
+    (fake / "keras" / "__init__.py").write_text("raise ImportError('keras must not be imported')\n")
+    (tmp_path / "keras_run").mkdir()
+    (tmp_path / "tf_run").mkdir()
+    original_path = tmp_path / "keras_run" / script.name
+    original_path.write_text(source, encoding="utf-8")
+    converted_path = tmp_path / "tf_run" / script.name
+    converted_path.write_text(translated, encoding="utf-8")
+    runs = [_start(original_path, {}), _start(converted_path, {"PYTHONPATH": str(fake)})]
+    original, converted = (_finish(p) for p in runs)
+    worst = worst_relative(original, converted, TOL)
+    print(f"\n{case}: worst relative difference {worst:.1e} (tolerance {TOL:g})")
+    written = sorted(p.name for p in (tmp_path / "tf_run").iterdir() if p.name != script.name)
+    assert written and all(".index" in n or ".data-" in n for n in written), written  # a checkpoint, no Keras file
+    if "first_after" in converted:  # the loaded copy trained on: the model that saved is untouched
+        assert converted["first_after"] == converted["trained"]
+
+
+# --- the runtime, in process -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Any:
+    import types
+
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    source = "import tensorflow as tf\n" + rt.source(set(rt.public) | {"_TRAINING", "_MODEL_FILES"})
+    namespace: dict[str, Any] = {"__name__": "xlate_model_files_runtime"}
+    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
+    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+
+
+@pytest.mark.tf
+def test_runtime_round_trip_copies_and_restores(runtime: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+
+    class Net(runtime.Model):  # a subclassed model: no constructor arguments to rebuild it from
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.hidden = runtime.Dense(width, activation="tanh")
+            self.out = runtime.Dense(1)
+
+        def call(self, inputs: Any) -> Any:
+            return self.out(self.hidden(inputs))
+
+    net = Net(5)
+    net.compile(optimizer=runtime.Adam(0.05), loss="mse", metrics=["mae"])
+    path = str(tmp_path / "sub" / "net.keras")
+    with pytest.raises(ValueError, match="no translated model of this program saved this file"):
+        runtime.load_model(path)
+    net.build((None, 3))
+    net.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") + 0.1 for w in net.get_weights()])
+    early = str(tmp_path / "early.h5")
+    net.save(early)  # before training: the optimizer has no slots yet
+    net.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    fresh = runtime.load_model(early)  # a copy of the trained model, with the file's state: none of the slots
+    assert int(fresh.optimizer.iterations) == 0 and not any(fresh.optimizer._slots.values())
+    net.save(path)
+    saved = [w.numpy() for w in net.weights]
+    saved_state = [v.numpy() for v in net.optimizer.variables]
+    net.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)  # the original moves on
+    copy = runtime.load_model(path)
+    assert type(copy) is Net and sorted(os.listdir(tmp_path / "sub")) == ["net.keras.data-00000-of-00001", "net.keras.index"]
+    assert not {id(v) for v in copy.weights} & {id(v) for v in net.weights}, "the copy shares no variable"
+    worst = max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(saved, copy.weights))
+    assert worst == 0.0
+    assert [v.numpy().tolist() for v in copy.optimizer.variables] == [s.tolist() for s in saved_state]
+    assert int(copy.optimizer.iterations) == 8 and int(net.optimizer.iterations) == 12
+    slots = {id(k.deref()) for kind in copy.optimizer._slots.values() for k in kind}
+    assert slots == {id(v) for v in copy.trainable_weights}, "the copy's optimizer updates the copy's variables"
+    before = [w.numpy() for w in net.weights]
+    copy.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert all((a == b.numpy()).all() for a, b in zip(before, net.weights)), "training the copy leaves the original"
+    bare = runtime.load_model(path, compile=False)
+    assert "optimizer" not in vars(bare) and not bare.__dict__.get("compiled")
+    np.testing.assert_array_equal(bare.predict(x, verbose=0), runtime.load_model(path).predict(x, verbose=0))
+
+
+@pytest.mark.tf
+def test_runtime_refuses_what_keras_refuses(runtime: Any, tmp_path: Path) -> None:
+    model = runtime.Sequential([runtime.Input((2,)), runtime.Dense(1)])
+    with pytest.raises(ValueError, match="Invalid filepath extension for saving"):
+        model.save(str(tmp_path / "model.txt"))
+    with pytest.raises(ValueError, match="must end in `.keras`"):
+        runtime.ModelCheckpoint(str(tmp_path / "model.ckpt"))
