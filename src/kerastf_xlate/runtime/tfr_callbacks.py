@@ -12,7 +12,7 @@ import collections
 import csv
 import math
 import os
-import time
+import time as _time  # the runtime names loop counters `time` (tfr_recurrent.py): the module takes another name
 
 import tensorflow as tf
 
@@ -429,11 +429,11 @@ class TensorBoard(Callback):
             self._pop_writer()
             self._push_writer(self._writer("train"), self._global_train_batch)
         if self.write_steps_per_second:
-            self._batch_start_time = time.time()
+            self._batch_start_time = _time.time()
 
     def on_train_batch_end(self, batch, logs=None):
         if self.write_steps_per_second:
-            tf.summary.scalar("batch_steps_per_second", 1.0 / (time.time() - self._batch_start_time),
+            tf.summary.scalar("batch_steps_per_second", 1.0 / (_time.time() - self._batch_start_time),
                               step=self._global_train_batch)
         if isinstance(logs, dict):  # written only where a default writer records (update_freq)
             for name, value in logs.items():
@@ -448,7 +448,7 @@ class TensorBoard(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self.write_steps_per_second:
             self._previous_epoch_iterations = float(self.model.optimizer.iterations.numpy())
-            self._epoch_start_time = time.time()
+            self._epoch_start_time = _time.time()
 
     def on_epoch_end(self, epoch, logs=None):
         self._log_epoch_metrics(epoch, logs)
@@ -467,7 +467,7 @@ class TensorBoard(Callback):
         if self.write_steps_per_second:
             iterations = float(self.model.optimizer.iterations.numpy())
             train_logs["steps_per_second"] = (iterations - self._previous_epoch_iterations) / (
-                time.time() - self._epoch_start_time)
+                _time.time() - self._epoch_start_time)
         if train_logs:
             with self._writer("train").as_default():
                 for name, value in train_logs.items():
