@@ -1,9 +1,15 @@
-"""Helpers of the program-form tests: translate a dedented source, and read the user's code
-of a translation without the block of TensorFlow layers."""
+"""Helpers of the program-form tests: translate a dedented source, read the user's code of a
+translation without the block of TensorFlow layers, and run a Keras script beside its
+translation."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
+from typing import Any
 
 from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.bundle import BANNER, END
@@ -19,3 +25,15 @@ def user_code(out: str) -> str:
     """``out`` without the runtime block (the user's own code as it was rewritten)."""
     head, _, rest = out.partition(BANNER)
     return head + rest.partition(END)[2] if rest else out
+
+
+def run_both(tmp_path: Path, script: str, translated: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a Keras script and its translation, each in its own Python process in ``tmp_path``
+    with ``OUT`` naming the JSON file it writes; (the Keras run's report, the translation's)."""
+    reports = []
+    for name, text in (("keras_run", script), ("tf_run", translated)):
+        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
+        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
+    return reports[0], reports[1]

@@ -10,14 +10,11 @@ into a second model (`clone.set_weights(model.get_weights())`).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from program_text import tf_, user_code
+from program_text import run_both, tf_, user_code
 
 MODEL = textwrap.dedent("""\
     import json
@@ -96,15 +93,9 @@ def test_a_clone_has_keras_s_architecture_fresh_weights_and_no_compile_state(tmp
     exactly (worst difference 0 in both)."""
     translated, diags = tf_(SCRIPT)
     assert "clone_model(model)" in user_code(translated) and "keras.models.clone_model" not in translated, diags
-    reports = []
-    for name, text in (("keras_run", SCRIPT), ("tf_run", translated)):
-        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
-        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
-    keras_report, tf_report = reports
-    assert tf_report["fresh"] == keras_report["fresh"] == [True] * 8, reports  # none is the trained value
-    assert tf_report["initial"] == keras_report["initial"], reports  # zeros, ones, zeros, ones as initialized
+    keras_report, tf_report = run_both(tmp_path, SCRIPT, translated)
+    assert tf_report["fresh"] == keras_report["fresh"] == [True] * 8, (keras_report, tf_report)  # none is the trained value
+    assert tf_report["initial"] == keras_report["initial"], (keras_report, tf_report)  # zeros, ones, zeros, ones as initialized
     assert not tf_report["shared"] and tf_report["original_kept"] and tf_report["original_after_clone_fit"]
     assert tf_report["same_outputs"] == keras_report["same_outputs"] == 0.0
     for key in ("names", "shapes", "layer_names", "model_name", "student", "shared"):

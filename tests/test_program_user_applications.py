@@ -8,14 +8,13 @@ weights file Keras wrote, loaded by the translated builder as Keras's loads it.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from program_text import tf_, user_code
+from program_text import run_both, tf_, user_code
 
 from kerastf_xlate.totf.program import applications
 
@@ -75,13 +74,7 @@ def test_without_keras_installed_the_builder_keeps_its_model_keras(monkeypatch: 
 def _run_both(tmp_path: Path, script: str) -> tuple[dict, dict]:
     translated, diags = tf_(script)
     assert "layers.Dense" not in user_code(translated), diags
-    reports = []
-    for name, text in (("keras_run", script), ("tf_run", translated)):
-        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
-        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
-    return reports[0], reports[1]
+    return run_both(tmp_path, script, translated)
 
 
 @pytest.mark.tf

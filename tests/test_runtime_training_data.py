@@ -12,14 +12,11 @@ translation calls it once per epoch.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from program_text import tf_, user_code
+from program_text import run_both, tf_, user_code
 
 SCRIPT = textwrap.dedent('''\
     import json
@@ -72,13 +69,7 @@ SCRIPT = textwrap.dedent('''\
 def test_generators_and_py_datasets_train_as_in_keras(tmp_path: Path) -> None:
     translated, diags = tf_(SCRIPT)
     assert "layers.Dense" not in user_code(translated), diags
-    reports = []
-    for name, text in (("keras_run", SCRIPT), ("tf_run", translated)):
-        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
-        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
-    keras_report, tf_report = reports
+    keras_report, tf_report = run_both(tmp_path, SCRIPT, translated)
     assert keras_report["loss"][0] != keras_report["loss"][1], "the test reads a trajectory"
     import numpy as np
 
