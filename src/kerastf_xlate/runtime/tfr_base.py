@@ -1012,10 +1012,11 @@ class Model(Layer):
         self._input_structure = tf.nest.map_structure(lambda t: 0, inputs)  # no graph tensors kept: deepcopy
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
-        self._graph_layers = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
-        # ``model.layers``: with an InputLayer for each Input, where Keras's depth order puts it
+        # ``model.layers``: with an InputLayer for each Input, where Keras's depth order puts it;
+        # without them, the layers in the order of the weights (the inputs change no depth)
         self._graph_layers_and_inputs = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs),
                                                      frame.input_layers)
+        self._graph_layers = [layer for layer in self._graph_layers_and_inputs if not isinstance(layer, _DeclaredInput)]
         self._xlate_edges = _graph_edges(frame.nodes, frame.inputs, frame.input_layers, self._graph_layers_and_inputs)
         # the name of the layer making each output (Keras's output_names, read by compile)
         made_by = {id(t): layer.name for layer, _, outs in frame.nodes for t in outs}
