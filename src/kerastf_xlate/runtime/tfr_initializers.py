@@ -56,6 +56,9 @@ class Constant(Initializer):
     def __init__(self, value=0.0):
         self.value = value
 
+    def get_config(self):
+        return {"value": self.value}
+
     def __call__(self, shape, dtype=None):
         return tf.broadcast_to(tf.cast(self.value, dtype or tf.float32), shape)
 
@@ -63,6 +66,9 @@ class Constant(Initializer):
 class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def get_config(self):
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
     def __call__(self, shape, dtype=None):
         return tf.random.normal(shape, self.mean, self.stddev, dtype=dtype or tf.float32, seed=self.seed)
@@ -72,6 +78,9 @@ class RandomUniform(Initializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
+    def get_config(self):
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
+
     def __call__(self, shape, dtype=None):
         return tf.random.uniform(shape, self.minval, self.maxval, dtype=dtype or tf.float32, seed=self.seed)
 
@@ -79,6 +88,9 @@ class RandomUniform(Initializer):
 class TruncatedNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def get_config(self):
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
     def __call__(self, shape, dtype=None):
         return tf.random.truncated_normal(shape, self.mean, self.stddev, dtype=dtype or tf.float32, seed=self.seed)
@@ -95,6 +107,12 @@ class VarianceScaling(Initializer):
     def with_axes(self, input_axes, output_axes):
         """The same initializer counting fans over these kernel axes (as EinsumDense asks)."""
         return VarianceScaling(self.scale, self.mode, self.distribution, self.seed, input_axes, output_axes)
+
+    def get_config(self):
+        config = {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
+        if type(self) is VarianceScaling:  # the Glorot, He and LeCun ones take only these
+            config.update(scale=self.scale, mode=self.mode, distribution=self.distribution)
+        return config
 
     def __call__(self, shape, dtype=None):
         shape = [int(d) for d in shape]
@@ -147,6 +165,9 @@ class Orthogonal(Initializer):
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
+    def get_config(self):
+        return {"seed": self.seed, "gain": self.gain}
+
     def __call__(self, shape, dtype=None):
         shape = [int(d) for d in shape]
         rows = 1
@@ -167,6 +188,9 @@ class IdentityInitializer(Initializer):
 
     def __init__(self, gain=1.0):
         self.gain = gain
+
+    def get_config(self):
+        return {"gain": self.gain}
 
     def __call__(self, shape, dtype=None):
         return self.gain * tf.eye(shape[0], shape[1], dtype=dtype or tf.float32)
