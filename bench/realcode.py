@@ -461,10 +461,10 @@ def selected(path: str, entry: dict[str, Any]) -> bool:
     return any(glob_match(path, g) for g in entry.get("include", [])) and not any(glob_match(path, g) for g in entry.get("exclude", []))
 
 
-def export(mirrors: str, corpus: str) -> None:
-    """Copy the files corpus.toml selects out of local git mirrors (``MIRRORS/<owner>+<name>/repo``,
-    as the ``fetch`` tool brings them) into ``CORPUS/<owner>+<name>/``."""
-    for entry in load_corpus_toml():
+def export(mirrors: str, corpus: str, toml: Path = CORPUS_TOML) -> None:
+    """Copy the files corpus.toml (or ``toml``) selects out of local git mirrors
+    (``MIRRORS/<owner>+<name>/repo``, as the ``fetch`` tool brings them) into ``CORPUS/<owner>+<name>/``."""
+    for entry in load_corpus_toml(toml):
         folder = entry["name"].replace("/", "+")
         git_dir = os.path.join(mirrors, folder, "repo")
         if not os.path.isdir(git_dir):
@@ -666,11 +666,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write per-file records and per-repo totals here")
     ap.add_argument("--ruff", default=shutil.which("ruff") or str(Path(sys.executable).with_name("ruff")), help="ruff executable")
     ap.add_argument("--no-ruff", action="store_true", help="skip the ruff comparison")
+    ap.add_argument("--corpus-toml", type=Path, default=CORPUS_TOML,
+                    help="the repositories --export takes (default: bench/corpus.toml; bench/heldout.toml is the held-out set)")
     ap.add_argument("--export", metavar="MIRRORS", help="build the corpus from git mirrors (see bench/fetch_corpus.md) and exit")
     args = ap.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # as the CLI does
     if args.export:
-        export(args.export, args.corpus)
+        export(args.export, args.corpus, args.corpus_toml)
         return 0
     if not os.path.isdir(args.corpus):
         print(f"error: no corpus at {args.corpus} (see bench/fetch_corpus.md)", file=sys.stderr)

@@ -46,6 +46,20 @@ def test_a_loaded_model_and_the_version_stay_keras_and_the_rest_translates() -> 
     assert "layers.Dense(3" not in result.text
 
 
+def test_a_keras_module_only_looked_at_stays_keras_and_the_model_translates() -> None:
+    """Notebooks list what a Keras module holds (``dir(keras.initializers)``): the statement is
+    kept as it is (XL309) and links to no model; a module used any other way still blocks."""
+    listing = '[name for name in dir(keras.initializers) if not name.startswith("_")]\nhelp(keras.layers)\n'
+    result = program(HEAD + listing)
+    assert result.text is not None and not result.blockers, result.blockers
+    assert listing in result.text and "model = Model(" in result.text
+    assert [f.message.split("`")[1] for f in result.findings if "looked at" in f.message] == [
+        "keras.initializers", "keras.layers"]
+    used = program(HEAD + "found = getattr(keras.layers, 'Dense')\n")  # kept, with its blocker reported
+    assert used.partial and "found = getattr(keras.layers, 'Dense')" in used.text
+    assert any(f.code == "XL301" and "`keras.layers` has no" in f.message for f in used.findings), used.findings
+
+
 @pytest.mark.parametrize("line, words", [
     ('pretrained = keras.models.load_model("m.keras", custom_objects={"Block": Block})\n', "custom objects"),
     ('with keras.saving.custom_object_scope({"Block": Block}):\n    pretrained = keras.models.load_model("m.keras")\n',

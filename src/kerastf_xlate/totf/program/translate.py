@@ -20,6 +20,7 @@ reported; the program form never emits a partial translation of a file.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -365,6 +366,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if name.startswith(_TRAINING_MODULES):
             blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation{_why_not(name)}"))
             continue
+        if id(ref.node) in _introspected(tree):
+            findings.append(Finding(ref.node, "XL309", f"`{name}` is looked at, not used as model code: kept as Keras"))
+            continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
@@ -618,6 +622,17 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, renam
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+_INTROSPECTION = frozenset({"dir", "help", "vars", "print", "repr", "type", "id"})
+
+
+@functools.lru_cache(maxsize=8)
+def _introspected(tree: ast.Module) -> frozenset[int]:
+    """Nodes that are only looked at: the arguments of ``dir``/``help``/``print``... (a notebook
+    listing ``dir(keras.initializers)``); the statement stays Keras and links to no model."""
+    return frozenset(id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                     and n.func.id in _INTROSPECTION for a in n.args)
 
 
 def _why_not(name: str) -> str:
