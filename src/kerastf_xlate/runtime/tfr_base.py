@@ -1125,6 +1125,36 @@ class Model(Layer):
             return
         _load_keras_weights(self, path, skip_mismatch=skip_mismatch, **kwargs)
 
+    def _build_for(self, inputs):
+        if self._graph is None and "_xlate_first_call" not in self.__dict__:
+            # what Keras's serving signature of a subclassed model takes: the first call's shapes
+            self._xlate_first_call = tf.nest.map_structure(
+                lambda t: tf.TensorSpec(tf.TensorShape(t.shape), tf.as_dtype(self.input_dtype)) if hasattr(t, "shape")
+                else None, inputs)
+        super()._build_for(inputs)
+
+    def _serving_specs(self):
+        if self._graph is not None:
+            return tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape, s.dtype), self.input_signature[0])
+        return self.__dict__.get("_xlate_first_call")
+
+    @property
+    def _default_save_signature(self):
+        """What ``tf.saved_model.save(model, path)`` exports, as for a Keras model: a
+        ``serving_default`` signature with one argument ``inputs`` (the model's Inputs, a
+        Sequential's declared input or first call, a subclassed model's first call, batch size
+        included, as Keras records them), giving the model's outputs in inference. ``None`` (no
+        signature) for a model never called, as Keras."""
+        specs = self._serving_specs()
+        if specs is None or None in tf.nest.flatten(specs):
+            return None
+
+        @tf.function(input_signature=(specs,))
+        def serving_default(inputs):
+            return self(inputs)
+
+        return serving_default
+
     def build(self, input_shape):
         """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""
         if self.built and type(self).build is Model.build:
@@ -1186,6 +1216,13 @@ class Sequential(Model):
             # Keras builds a Sequential without a declared input for its first call's shape
             self._built_shape = tuple(tf.TensorShape(inputs.shape).as_list())
         self.built = True
+
+    def _serving_specs(self):
+        spec = self._input_spec
+        if spec is not None:
+            return tf.TensorSpec(list(spec.shape), tf.as_dtype(spec.dtype))
+        shape = self.__dict__.get("_built_shape")
+        return None if shape is None else tf.TensorSpec(list(shape), tf.as_dtype(self.input_dtype))
 
     @property
     def input_shape(self):
