@@ -152,6 +152,9 @@ class GraphBuilder:
                 removed.append(later)
             elif (self.source is None or self.source.mentions(later, {target})) and _mentions(later, target):
                 break
+        for later in removed:  # the class is made at the model statement: what an `add` reads must hold then
+            j = next(k for k, b in enumerate(block) if b is later)
+            _check_not_rebound(later, [b for b in block[index + 1 : j] if all(b is not r for r in removed)])
         unit = GraphUnit("sequential", target, stmt, removed, block, call)
         shape: Shape | None = None
         first = True
@@ -236,6 +239,12 @@ class GraphBuilder:
         if needed:
             raise Blocked(f"the graph of this model uses `{sorted(needed)[0]}`, not keras.Input or a layer call of its block", call)
         graph_stmts.reverse()
+        # the class reads its layers' arguments when it is made, at the model statement: a name
+        # a graph statement reads must not be rebound between it and the model statement
+        folded = {id(g) for g in graph_stmts}
+        for g in graph_stmts:
+            j = next(k for k, b in enumerate(block) if b is g)
+            _check_not_rebound(g, [b for b in block[j + 1 : index] if id(b) not in folded])
         unit.removed = graph_stmts
         # inputs
         namer = Namer()
@@ -575,6 +584,45 @@ def short_source(node: ast.AST, limit: int = 40) -> str:
     """The first line of ``node``'s source, cut to ``limit`` characters."""
     text = ast.unparse(node).split("\n", 1)[0]
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# methods that change a list, dict or set in place (``sizes.append(8)`` changes ``sizes[-1]``)
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+                       "sort", "reverse", "add", "discard"})
+
+
+def _changed_names(stmt: ast.stmt) -> set[str]:
+    """Names a statement may rebind or change: assigned, deleted, defined, imported, or the
+    object of an item/attribute assignment or of a list/dict/set method that changes it."""
+    out: set[str] = set()
+    for n in ast.walk(stmt):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or (
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS):
+            root = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[union-attr]
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                out.add(root.id)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+    return out
+
+
+def _check_not_rebound(reader: ast.stmt, between: list[ast.stmt]) -> None:
+    """Blocked when a statement of ``between`` may change a name ``reader`` reads."""
+    reads = {n.id for n in ast.walk(reader) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for later in between:
+        hit = sorted(reads & _changed_names(later))
+        if hit:
+            raise Blocked(f"`{hit[0]}`, read by `{short_source(reader)}` of the model graph, is changed by "
+                          f"{statement_words(later)} before the model is made, and the translated class would read "
+                          "the later value", later)
 
 
 def _mentions(stmt: ast.stmt, name: str) -> bool:
