@@ -604,7 +604,7 @@ def _changed_names(stmt: ast.stmt) -> set[str]:
             out.update((a.asname or a.name).split(".")[0] for a in n.names)
         elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or (
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS):
-            root = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[union-attr]
+            root: ast.expr = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[attr-defined]
             while isinstance(root, (ast.Attribute, ast.Subscript)):
                 root = root.value
             if isinstance(root, ast.Name):
