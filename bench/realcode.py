@@ -14,7 +14,9 @@ For every ``.py`` and ``.ipynb`` file:
   that changes the output (unstable); internal errors; ``ruff --select F821,F811,F401`` on the
   input and the output: findings the translation adds are likely run-time breakages; time.
 - **to-keras** (files that use plain TensorFlow: ``tf.Variable``, ``tf.nn.*``, ``tf.matmul``,
-  ``tf.Module``): weight variables and layer-like ops before and after; files changed; errors.
+  ``tf.Module``): ``tf.Variable`` calls and layer-like op calls before and after, all of them
+  and those a static classification calls a layer's weight or a layer (``weight_use``: the
+  rule is in its comment and in bench/README.md); files changed; errors.
 - **lint**: diagnostics by code, crashes.
 
 The translator is run raw (not through the runner's safety net, which would hide an
