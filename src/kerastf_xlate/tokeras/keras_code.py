@@ -11,7 +11,8 @@ Two places:
 - a function (not a method) that applies Keras layers to its argument without a
   ``keras.Input`` in sight (``def conv_block(x): x = layers.Conv2D(...)(x); return
   tf.nn.relu(x)``): an elementwise activation whose input is a name only ever bound to a Keras
-  layer's output in that function becomes the activation layer (see :func:`_layer_outputs`).
+  layer's float, maskless output in that function becomes the activation layer (see
+  :func:`_layer_outputs`).
 """
 
 from __future__ import annotations
@@ -237,17 +238,19 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
 
 # ------------------------------------------------------------------------------ functions of layers
 
-# Keras layers whose output is a float tensor of the layer's compute dtype whatever their input
-# (a weighted layer computes in its own dtype) ...
-_FLOAT_LAYERS = {"Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-                 "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-                 "BatchNormalization", "LayerNormalization", "GroupNormalization", "Embedding"}
-# ... and those whose output has their inputs' dtype (a float one when every input is such an output)
-_SAME_DTYPE_LAYERS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "Add", "Subtract", "Multiply", "Average",
-                      "Maximum", "Minimum", "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
-                      "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-                      "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-                      "GlobalMaxPooling2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Flatten"}
+# Keras layers whose output is a float tensor of the layer's compute dtype, with no Keras mask,
+# whatever their input (they compute in their own dtype and do not support masking) ...
+_MASK_FREE_LAYERS = {"EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+                     "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+                     "Embedding"}  # Embedding: only without mask_zero
+# ... and those whose output is such a tensor when every input is one (a weighted or
+# normalization layer passes its input's mask on; the others keep their input's dtype)
+_FOLLOWING_LAYERS = {"Dense", "BatchNormalization", "LayerNormalization", "GroupNormalization",
+                     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "Add", "Subtract", "Multiply", "Average",
+                     "Maximum", "Minimum", "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
+                     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+                     "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+                     "GlobalMaxPooling2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Flatten"}
 # elementwise activations raised there (the same function of each element at any rank and dtype)
 _ELEMENTWISE = {"tf.nn.relu", "tf.nn.relu6", "tf.nn.elu", "tf.nn.selu", "tf.nn.gelu", "tf.nn.leaky_relu",
                 "tf.math.sigmoid", "tf.math.tanh", "tf.nn.silu", "tf.nn.softplus", "tf.nn.softsign",
@@ -276,10 +279,11 @@ def _keras_layer(node: ast.AST, env: FileEnv) -> str | None:
 
 
 def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
-    """The names of ``fn`` every binding of which is a Keras layer's float output: a
-    ``_FLOAT_LAYERS`` layer applied to anything, a ``_SAME_DTYPE_LAYERS`` layer or an elementwise
-    activation applied to such names only. Parameters, names bound any other way (a loop, a
-    tuple, ``+=``, ``global``) or in a nested function are never such names."""
+    """The names of ``fn`` every binding of which is a Keras layer's float output with no Keras
+    mask: a ``_MASK_FREE_LAYERS`` layer applied to anything, a ``_FOLLOWING_LAYERS`` layer or an
+    elementwise activation applied to such names only. Parameters (their dtype and mask are not
+    shown), names bound any other way (a loop, a tuple, ``+=``, ``global``) or in a nested
+    function are never such names."""
     binds: dict[str, list[ast.expr | None]] = {}
     for n in ast.walk(fn):
         if n is fn:
@@ -301,9 +305,11 @@ def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
             return False
         if isinstance(v.func, ast.Call) and not v.keywords:
             cls = _keras_layer(v.func, env)
-            if cls in _FLOAT_LAYERS:
-                return True
-            if cls in _SAME_DTYPE_LAYERS and len(v.args) == 1:
+            if cls in _MASK_FREE_LAYERS:
+                return cls != "Embedding" or not any(
+                    k.arg == "mask_zero" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                    for k in v.func.keywords)
+            if cls in _FOLLOWING_LAYERS and len(v.args) == 1:
                 a = v.args[0]
                 elts = a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a]
                 return bool(elts) and all(isinstance(e, ast.Name) and e.id in names for e in elts)
@@ -348,7 +354,8 @@ def _layer_outputs(fn: ast.FunctionDef, env: FileEnv, out: KerasCodeResult) -> N
     """Elementwise activations of Keras layers' float outputs in a plain function -> the
     activation layer. The input being a layer's output of the global policy's compute dtype
     (or an activation of one), the new layer computes in the same dtype: the same values, for
-    a KerasTensor as for an eager tensor, at any rank."""
+    a KerasTensor as for an eager tensor, at any rank. The input carrying no Keras mask, the
+    layer (which passes a mask on, where the op drops it) adds none."""
     tensors = _float_outputs(fn, env)
     if not tensors:
         return
