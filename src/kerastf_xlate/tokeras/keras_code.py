@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import Match, MatchCtx
+from kerastf_xlate.layers import outputs
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
@@ -238,19 +239,6 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
 
 # ------------------------------------------------------------------------------ functions of layers
 
-# Keras layers whose output is a float tensor of the layer's compute dtype, with no Keras mask,
-# whatever their input (they compute in their own dtype and do not support masking) ...
-_MASK_FREE_LAYERS = {"EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-                     "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-                     "Embedding"}  # Embedding: only without mask_zero
-# ... and those whose output is such a tensor when every input is one (a weighted or
-# normalization layer passes its input's mask on; the others keep their input's dtype)
-_FOLLOWING_LAYERS = {"Dense", "BatchNormalization", "LayerNormalization", "GroupNormalization",
-                     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "Add", "Subtract", "Multiply", "Average",
-                     "Maximum", "Minimum", "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
-                     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-                     "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-                     "GlobalMaxPooling2D", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "Flatten"}
 # elementwise activations raised there (the same function of each element at any rank and dtype)
 _ELEMENTWISE = {"tf.nn.relu", "tf.nn.relu6", "tf.nn.elu", "tf.nn.selu", "tf.nn.gelu", "tf.nn.leaky_relu",
                 "tf.math.sigmoid", "tf.math.tanh", "tf.nn.silu", "tf.nn.softplus", "tf.nn.softsign",
@@ -280,7 +268,7 @@ def _keras_layer(node: ast.AST, env: FileEnv) -> str | None:
 
 def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
     """The names of ``fn`` every binding of which is a Keras layer's float output with no Keras
-    mask: a ``_MASK_FREE_LAYERS`` layer applied to anything, a ``_FOLLOWING_LAYERS`` layer or an
+    mask: a ``layers.outputs.MASK_FREE`` layer applied to anything, a ``layers.outputs.FOLLOWING`` layer or an
     elementwise activation applied to such names only. Parameters (their dtype and mask are not
     shown), names bound any other way (a loop, a tuple, ``+=``, ``global``) or in a nested
     function are never such names."""
@@ -305,11 +293,11 @@ def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
             return False
         if isinstance(v.func, ast.Call) and not v.keywords:
             cls = _keras_layer(v.func, env)
-            if cls in _MASK_FREE_LAYERS:
-                return cls != "Embedding" or not any(
-                    k.arg == "mask_zero" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
-                    for k in v.func.keywords)
-            if cls in _FOLLOWING_LAYERS and len(v.args) == 1:
+            if cls in outputs.MASK_FREE:
+                masking = outputs.MASKING_ARG.get(cls)
+                return not any(k.arg == masking and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                               for k in v.func.keywords)
+            if cls in outputs.FOLLOWING and len(v.args) == 1:
                 a = v.args[0]
                 elts = a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a]
                 return bool(elts) and all(isinstance(e, ast.Name) and e.id in names for e in elts)
