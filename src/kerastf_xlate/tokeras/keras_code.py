@@ -268,8 +268,8 @@ def _keras_layer(node: ast.AST, env: FileEnv) -> str | None:
 
 def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
     """The names of ``fn`` every binding of which is a Keras layer's float output with no Keras
-    mask: a ``layers.outputs.MASK_FREE`` layer applied to anything, a ``layers.outputs.FOLLOWING`` layer or an
-    elementwise activation applied to such names only. Parameters (their dtype and mask are not
+    mask: a ``layers.outputs.MASK_FREE`` layer applied to anything, a
+    ``layers.outputs.FOLLOWING`` layer or an elementwise activation applied to such names only. Parameters (their dtype and mask are not
     shown), names bound any other way (a loop, a tuple, ``+=``, ``global``) or in a nested
     function are never such names."""
     binds: dict[str, list[ast.expr | None]] = {}
