@@ -14,7 +14,9 @@ For every ``.py`` and ``.ipynb`` file:
   that changes the output (unstable); internal errors; ``ruff --select F821,F811,F401`` on the
   input and the output: findings the translation adds are likely run-time breakages; time.
 - **to-keras** (files that use plain TensorFlow: ``tf.Variable``, ``tf.nn.*``, ``tf.matmul``,
-  ``tf.Module``): weight variables and layer-like ops before and after; files changed; errors.
+  ``tf.Module``): ``tf.Variable`` calls and layer-like op calls before and after, all of them
+  and those a static classification calls a layer's weight or a layer (``weight_use``: the
+  rule is in its comment and in bench/README.md); files changed; errors.
 - **lint**: diagnostics by code, crashes.
 
 The translator is run raw (not through the runner's safety net, which would hide an
@@ -166,6 +168,535 @@ def tf_use(tree: ast.Module) -> TFUse:
     return out
 
 
+# --------------------------------------------------------------------------- to-keras: weights and layers
+#
+# The counts above take every ``tf.Variable(...)`` call and every layer-like op call.  Most of
+# those in tutorials are not a layer's weight or a layer (a scalar in a guide, a step counter,
+# an image being optimised, a similarity matrix, a softmax over predictions to print them), so
+# the share raised is also given over a static classification, made without executing
+# anything (the rule is written in bench/README.md, "to-keras on real code"):
+#
+# - a **weight variable** is a ``tf.Variable(...)`` whose value reaches a *weight operand*:
+#   an operand of ``tf.matmul`` / ``@``, the filters of a ``tf.nn`` convolution, the params of
+#   ``embedding_lookup``, the bias of ``bias_add``, the statistics / offset / scale of
+#   ``batch_normalization``, or the other operand of a ``+`` / ``-`` / ``tf.add`` one of whose
+#   operands is a weighted op (a bias); the value is followed through names, dict / list /
+#   tuple literals and subscripts, ``self.<attr>``, comprehensions and ``for`` targets, shape
+#   and dtype functions (``tf.reshape``, ``tf.transpose``, ``tf.cast``, ...), function
+#   parameters (to the arguments of every call of the function in the file) and returns (a
+#   helper that returns a new variable); not through other calls (a Keras model, a loss);
+# - a **weighted op** is one of those ops with an operand that a ``tf.Variable`` or an
+#   ``add_weight`` reaches; a ``tf.Variable`` created with ``trainable=False`` (a queue, an
+#   index table, a counter) or initialised with a literal (``tf.Variable(2.0)``,
+#   ``tf.Variable([[1.0, 2.0]])``, ``tf.constant`` of one: a guide's demo value) is never a
+#   weight;
+# - a **layer-like op** is a weighted op, or a counted activation / pooling / dropout /
+#   normalization op that is in a *forward function* (one that applies a weighted op or calls
+#   a Keras layer, or a function one of those calls, by name or ``self.<method>``) or whose
+#   input is a weighted op's result in the same function (module-level code included).
+#
+# "After" counts, in the output, the classified calls whose source text is still there.
+
+_VALUE_FUNCS = re.compile(
+    r"^tf\.(reshape|transpose|linalg\.matrix_transpose|cast|identity|convert_to_tensor|squeeze|expand_dims|"
+    r"concat|stack|split|unstack|gather|tile|math\.multiply|math\.scalar_mul|math\.add|math\.subtract|"
+    r"math\.negative|clip_by_value|stop_gradient)$")
+_VALUE_BUILTINS = {"zip", "list", "tuple", "enumerate", "sorted", "reversed", "dict", "iter"}
+_VALUE_METHODS = {"values", "items", "read_value", "value", "numpy", "copy", "get"}
+# weighted ops: canonical name -> (positions, keywords) of their weight operands
+_WEIGHTED = {
+    "tf.linalg.matmul": ((0, 1), ("a", "b")),
+    "tf.nn.conv1d": ((1,), ("filters", "filter")),
+    "tf.nn.conv2d": ((1,), ("filters", "filter")),
+    "tf.nn.conv3d": ((1,), ("filters", "filter")),
+    "tf.nn.conv2d_transpose": ((1,), ("filters", "filter")),
+    "tf.nn.conv3d_transpose": ((1,), ("filters", "filter")),
+    "tf.nn.depthwise_conv2d": ((1,), ("filter",)),
+    "tf.nn.separable_conv2d": ((1, 2), ("depthwise_filter", "pointwise_filter")),
+    "tf.nn.bias_add": ((1,), ("bias",)),
+    "tf.nn.embedding_lookup": ((0,), ("params",)),
+    "tf.nn.batch_normalization": ((1, 2, 3, 4), ("mean", "variance", "offset", "scale")),
+    "tf.nn.fused_batch_norm": ((1, 2, 3, 4), ("scale", "offset", "mean", "variance")),
+}
+_Ref = tuple[Any, ...]
+
+
+@dataclass
+class WeightUse:
+    variables: Counter[str] = field(default_factory=Counter)  # weight variables, by source text
+    ops: Counter[str] = field(default_factory=Counter)  # layer-like ops, by source text
+    all_variables: Counter[str] = field(default_factory=Counter)  # every tf.Variable call, by source text
+    all_ops: Counter[str] = field(default_factory=Counter)  # every counted op (and @), by source text
+
+
+def _op_key(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+class _Scopes(ast.NodeVisitor):
+    """Where each node is: its innermost function, that function's class (for methods), the
+    names each function binds, and the definitions that flow into each reference."""
+
+    def __init__(self, tree: ast.Module, names: ModuleNames) -> None:
+        self.names = names
+        self.func_of: dict[int, ast.AST | None] = {}  # id(node) -> innermost FunctionDef (None: module)
+        self.class_of: dict[int, str | None] = {}  # id(FunctionDef) -> class name when a method
+        self.parent_func: dict[int, ast.AST | None] = {}
+        self.bound: dict[int, set[str]] = {}  # id(FunctionDef) -> names stored in it
+        self.params: dict[int, list[str]] = {}
+        self.globals_decl: dict[int, set[str]] = {}
+        self.module_funcs: dict[str, ast.AST] = {}
+        self.methods: dict[tuple[str, str], ast.AST] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self._stack: list[ast.AST | None] = [None]
+        self._cls: list[str | None] = [None]
+        self.visit(tree)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        self.func_of[id(node)] = self._stack[-1]
+        super().generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.func_of[id(node)] = self._stack[-1]
+        if self._stack[-1] is None:
+            self.classes.setdefault(node.name, node)
+        self._cls.append(node.name)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+        self._cls.pop()
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.func_of[id(node)] = self._stack[-1]
+        self.parent_func[id(node)] = self._stack[-1]
+        cls = self._cls[-1]
+        self.class_of[id(node)] = cls
+        if cls is not None:
+            self.methods.setdefault((cls, node.name), node)
+        elif self._stack[-1] is None:
+            self.module_funcs.setdefault(node.name, node)
+        a = node.args
+        self.params[id(node)] = [p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
+        stored: set[str] = set()
+        glob: set[str] = set()
+        for n in _walk_own(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                stored.add(n.id)
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                glob.update(n.names)
+        self.bound[id(node)] = stored
+        self.globals_decl[id(node)] = glob
+        self._stack.append(node)
+        self._cls.append(None)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+        self._cls.pop()
+        self._stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    # ---------------------------------------------------------------- references
+
+    def self_name(self, func: ast.AST | None) -> str | None:
+        if func is None or self.class_of.get(id(func)) is None:
+            return None
+        ps = self.params.get(id(func)) or []
+        return ps[0] if ps else None
+
+    def class_at(self, func: ast.AST | None) -> str | None:
+        """The class of the method a node is in (through nested functions)."""
+        while func is not None:
+            c = self.class_of.get(id(func))
+            if c is not None:
+                return c
+            func = self.parent_func.get(id(func))
+        return None
+
+    def name_ref(self, name: str, func: ast.AST | None) -> _Ref:
+        f = func
+        while f is not None:
+            if name in self.globals_decl.get(id(f), set()):
+                return ("g", name)
+            if name in (self.params.get(id(f)) or []):
+                return ("p", id(f), name)
+            if name in self.bound.get(id(f), set()):
+                return ("l", id(f), name)
+            f = self.parent_func.get(id(f))
+        return ("g", name)
+
+    def attr_ref(self, node: ast.Attribute, func: ast.AST | None) -> _Ref | None:
+        """``self.x`` in a method (or a function nested in one) -> ("a", class, "x")."""
+        if not isinstance(node.value, ast.Name):
+            return None
+        f = func
+        while f is not None:
+            if self.class_of.get(id(f)) is not None:
+                if node.value.id == self.self_name(f):
+                    return ("a", self.class_of[id(f)], node.attr)
+                return None
+            f = self.parent_func.get(id(f))
+        return None
+
+
+def _walk_own(func: ast.AST) -> Any:
+    """The nodes of a function's body, not those of functions or classes nested in it."""
+    todo = list(ast.iter_child_nodes(func))
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+class _Flow:
+    def __init__(self, tree: ast.Module) -> None:
+        self.names = ModuleNames(tree)
+        self.sc = _Scopes(tree, self.names)
+        self.defs: dict[_Ref, list[tuple[ast.AST, ast.AST | None]]] = {}  # ref -> (expr, its function)
+        self.def_line: dict[int, int] = {}  # id(expr) -> line of a rebinding (not of d[k] = v, append, for)
+        self.calls: dict[_Ref, list[tuple[ast.AST, ast.AST | None]]] = {}  # ("p", fid, name) -> args
+        self.variables: dict[int, ast.Call] = {}  # id -> tf.Variable call
+        self.sources: set[int] = set()  # tf.Variable and add_weight calls
+        self.weighted_nodes: list[tuple[ast.AST, str, list[ast.AST]]] = []  # (op node, key name, weight operands)
+        self.other_ops: list[tuple[ast.Call, str]] = []
+        self.keras_ctor: set[int] = set()
+        for node in ast.walk(tree):
+            func = self.sc.func_of.get(id(node))
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    self._bind(t, node.value, func)
+                if isinstance(node, ast.Assign) and all(isinstance(t, (ast.Name, ast.Attribute, ast.Tuple)) for t in targets):
+                    self.def_line[id(node.value)] = node.lineno
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                self._bind(node.target, node.iter, func)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._bind(item.optional_vars, item.context_expr, func)
+            elif isinstance(node, ast.NamedExpr):
+                self._bind(node.target, node.value, func)
+            elif isinstance(node, ast.Return) and node.value is not None and func is not None:
+                for r in self._func_refs(func):
+                    self.defs.setdefault(r, []).append((node.value, func))
+            elif isinstance(node, ast.Call):
+                self._call(node, func)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+                self.weighted_nodes.append((node, "@", [node.left, node.right]))
+
+    def _func_refs(self, func: ast.AST) -> list[_Ref]:
+        cls = self.sc.class_of.get(id(func))
+        name = getattr(func, "name", "")
+        if cls is not None:
+            return [("r", cls, name)]
+        return [("r", id(func))]
+
+    def _bind(self, target: ast.AST, value: ast.AST, func: ast.AST | None) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._bind(t, v, func)
+            else:
+                for t in target.elts:
+                    self._bind(t, value, func)
+            return
+        if isinstance(target, ast.Starred):
+            target = target.value
+        while isinstance(target, ast.Subscript):
+            target = target.value
+        ref = self.target_ref(target, func)
+        if ref is not None:
+            self.defs.setdefault(ref, []).append((value, func))
+
+    def target_ref(self, target: ast.AST, func: ast.AST | None) -> _Ref | None:
+        if isinstance(target, ast.Name):
+            return self.sc.name_ref(target.id, func)
+        if isinstance(target, ast.Attribute):
+            return self.sc.attr_ref(target, func)
+        return None
+
+    def callee(self, call: ast.Call, func: ast.AST | None) -> ast.AST | None:
+        """The function of this file a call calls (a module-level function, ``self.<method>``,
+        a class's ``__init__``)."""
+        f = call.func
+        if isinstance(f, ast.Name):
+            ref = self.sc.name_ref(f.id, func)
+            if ref[0] == "g":
+                if f.id in self.sc.module_funcs:
+                    return self.sc.module_funcs[f.id]
+                if f.id in self.sc.classes:
+                    return self.sc.methods.get((f.id, "__init__"))
+            return None
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+            cls = self.sc.class_at(func)
+            if cls is not None and f.value.id == self.sc.self_name(self._method_of(func)):
+                return self.sc.methods.get((cls, f.attr))
+        return None
+
+    def _method_of(self, func: ast.AST | None) -> ast.AST | None:
+        while func is not None and self.sc.class_of.get(id(func)) is None:
+            func = self.sc.parent_func.get(id(func))
+        return func
+
+    def _call(self, node: ast.Call, func: ast.AST | None) -> None:
+        q = self.names.call(node)
+        if q == "tf.Variable":
+            self.variables[id(node)] = node
+            self.sources.add(id(node))
+            return
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("add_weight", "add_variable"):
+            self.sources.add(id(node))
+            return
+        kp = self.names.keras_path(node.func)
+        if (q and (q.startswith("tf.keras.layers.") or q in ("tf.keras.Sequential", "tf.keras.Model"))) or \
+                (kp and (kp.startswith("layers.") or kp in ("Sequential", "Model", "models.Sequential", "models.Model"))):
+            self.keras_ctor.add(id(node))
+        if q in _WEIGHTED:
+            pos, kws = _WEIGHTED[q]
+            operands = [node.args[i] for i in pos if i < len(node.args)] + [k.value for k in node.keywords if k.arg in kws]
+            self.weighted_nodes.append((node, q, operands))
+        elif q and _LAYER_OPS.match(q) and not q.startswith("tf.keras"):
+            self.other_ops.append((node, q))
+        target = self.callee(node, func)
+        if target is not None:
+            params = self.sc.params.get(id(target)) or []
+            if self.sc.class_of.get(id(target)) is not None:
+                params = params[1:]
+            for i, a in enumerate(node.args):
+                if isinstance(a, ast.Starred):
+                    break
+                if i < len(params):
+                    self.calls.setdefault(("p", id(target), params[i]), []).append((a, func))
+            for k in node.keywords:
+                if k.arg is not None:
+                    self.calls.setdefault(("p", id(target), k.arg), []).append((k.value, func))
+
+    # ---------------------------------------------------------------- roots of a value
+
+    def roots(self, expr: ast.AST, func: ast.AST | None) -> set[_Ref]:
+        out: set[_Ref] = set()
+        todo = [expr]
+        while todo:
+            e = todo.pop()
+            if isinstance(e, ast.Name):
+                ref = self.sc.name_ref(e.id, func)
+                if (ref[0] == "l" and ref[1] == id(func)) or (ref[0] == "g" and func is None):
+                    ref = (*ref, "@", e.lineno)  # straight-line code: the binding before the use
+                out.add(ref)
+            elif isinstance(e, ast.Attribute):
+                ref = self.sc.attr_ref(e, func)
+                if ref is not None:
+                    out.add(ref)
+                else:
+                    todo.append(e.value)
+            elif isinstance(e, (ast.Subscript, ast.Starred)):
+                todo.append(e.value)
+            elif isinstance(e, ast.BinOp):
+                if not isinstance(e.op, ast.MatMult):
+                    todo += [e.left, e.right]
+            elif isinstance(e, ast.UnaryOp):
+                todo.append(e.operand)
+            elif isinstance(e, ast.IfExp):
+                todo += [e.body, e.orelse]
+            elif isinstance(e, ast.Dict):
+                todo += e.values
+            elif isinstance(e, (ast.List, ast.Tuple, ast.Set)):
+                todo += e.elts
+            elif isinstance(e, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+                todo.append(e.elt)
+            elif isinstance(e, ast.DictComp):
+                todo.append(e.value)
+            elif isinstance(e, ast.Call):
+                if id(e) in self.sources:
+                    out.add(("v", id(e)))
+                    continue
+                q = self.names.call(e)
+                if q is not None:
+                    if _VALUE_FUNCS.match(q):
+                        todo += [a for a in e.args] + [k.value for k in e.keywords]
+                    continue
+                target = self.callee(e, func)
+                if target is not None:
+                    out.update(self._func_refs(target))
+                elif isinstance(e.func, ast.Name) and e.func.id in _VALUE_BUILTINS:
+                    todo += list(e.args)
+                elif isinstance(e.func, ast.Attribute) and e.func.attr in _VALUE_METHODS:
+                    todo.append(e.func.value)
+        return out
+
+    def _defs_at(self, r: _Ref) -> list[tuple[ast.AST, ast.AST | None]]:
+        """The definitions a reference reads: for a use in straight-line code, the last
+        rebinding before it (all when none is before it) and every ``d[k] = v`` / ``for``."""
+        if len(r) < 3 or r[-2] != "@":
+            return self.defs.get(r, [])
+        defs = self.defs.get(r[:-2], [])
+        line = r[-1]
+        before = [self.def_line[id(e)] for e, _ in defs if id(e) in self.def_line and self.def_line[id(e)] < line]
+        if not before:
+            return defs
+        last = max(before)
+        return [(e, f) for e, f in defs if id(e) not in self.def_line or self.def_line[id(e)] == last]
+
+    def expand(self, start: set[_Ref]) -> set[int]:
+        """The variable sources (ids) the references reach."""
+        seen: set[_Ref] = set()
+        found: set[int] = set()
+        todo = list(start)
+        while todo:
+            r = todo.pop()
+            if r in seen:
+                continue
+            seen.add(r)
+            if r[0] == "v":
+                found.add(r[1])
+                continue
+            for expr, f in self._defs_at(r) + (self.calls.get(r, []) if r[0] == "p" else []):
+                todo.extend(self.roots(expr, f) - seen)
+        return found
+
+
+def _derived_refs(flow: _Flow, weighted: set[int]) -> set[_Ref]:
+    """The local names (and module-level names, for module code) bound to a value computed from
+    a weighted op's result in the same function."""
+    out: set[_Ref] = set()
+    changed = True
+    while changed:
+        changed = False
+        for ref, defs in flow.defs.items():
+            if ref in out or ref[0] not in ("l", "g"):
+                continue
+            for value, f in defs:
+                if (ref[0] == "l" or f is None) and _derives_from(value, f, weighted, flow, out):
+                    out.add(ref)
+                    changed = True
+                    break
+    return out
+
+
+def _derives_from(expr: ast.AST, func: ast.AST | None, weighted: set[int], flow: _Flow, derived: set[_Ref]) -> bool:
+    """An expression computed from a weighted op's result (in the same function, through local
+    names)."""
+    for n in ast.walk(expr):
+        if id(n) in weighted:
+            return True
+        if isinstance(n, ast.Name):
+            ref = flow.sc.name_ref(n.id, func)
+            if ref in derived and (ref[0] == "l" or func is None):
+                return True
+    return False
+
+
+def _literal(expr: ast.AST | None, func: ast.AST | None, flow: _Flow, depth: int = 0) -> bool:
+    """A value written in the code: a number, a list of numbers, ``tf.constant`` of one, or
+    arithmetic on those (through names bound once)."""
+    if expr is None or depth > 4:
+        return False
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (int, float, complex, bool))
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return all(_literal(e, func, flow, depth + 1) for e in expr.elts)
+    if isinstance(expr, ast.UnaryOp):
+        return _literal(expr.operand, func, flow, depth + 1)
+    if isinstance(expr, ast.BinOp):
+        return _literal(expr.left, func, flow, depth + 1) and _literal(expr.right, func, flow, depth + 1)
+    if isinstance(expr, ast.Call) and flow.names.call(expr) in ("tf.constant", "tf.convert_to_tensor", "tf.Variable") and expr.args:
+        return _literal(expr.args[0], func, flow, depth + 1)
+    if isinstance(expr, ast.Name):
+        defs = flow.defs.get(flow.sc.name_ref(expr.id, func), [])
+        return len(defs) == 1 and _literal(defs[0][0], defs[0][1], flow, depth + 1)
+    return False
+
+
+def _weight_source(call: ast.Call, flow: _Flow) -> bool:
+    """A ``tf.Variable`` that can be a learned weight: not ``trainable=False`` (a queue, an index
+    table, a counter) and not initialised with a literal (a guide's ``tf.Variable(2.0)``)."""
+    for k in call.keywords:
+        if k.arg == "trainable" and isinstance(k.value, ast.Constant) and k.value.value is False:
+            return False
+    init = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "initial_value"), None)
+    return not _literal(init, flow.sc.func_of.get(id(call)), flow)
+
+
+def weight_use(tree: ast.Module) -> WeightUse:
+    """The weight variables and layer-like ops of a tree (the rule above)."""
+    flow = _Flow(tree)
+    out = WeightUse()
+    for node in flow.variables.values():
+        out.all_variables[_op_key(node)] += 1
+    for node, _, _ in flow.weighted_nodes:
+        out.all_ops[_op_key(node)] += 1
+    for node, _ in flow.other_ops:
+        out.all_ops[_op_key(node)] += 1
+    eligible = {i for i in flow.sources if i not in flow.variables or _weight_source(flow.variables[i], flow)}
+    weights: set[int] = set()
+    weighted: set[int] = set()
+    for node, _, operands in flow.weighted_nodes:
+        func = flow.sc.func_of.get(id(node))
+        found: set[int] = set()
+        for o in operands:
+            found |= flow.expand(flow.roots(o, func)) & eligible
+        if found:
+            weighted.add(id(node))
+            weights |= found
+    # biases: the other operand of a + / - / tf.add with a weighted op
+    derived = _derived_refs(flow, weighted)
+    for node in ast.walk(tree):
+        func = flow.sc.func_of.get(id(node))
+        pair: list[ast.AST] = []
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            pair = [node.left, node.right]
+        elif isinstance(node, ast.Call) and flow.names.call(node) in ("tf.math.add", "tf.math.subtract") and len(node.args) == 2:
+            pair = list(node.args)
+        if len(pair) == 2:
+            for a, b in ((pair[0], pair[1]), (pair[1], pair[0])):
+                if _derives_from(a, func, weighted, flow, derived) and not _derives_from(b, func, weighted, flow, derived):
+                    weights |= flow.expand(flow.roots(b, func)) & eligible
+    for i, node in flow.variables.items():
+        if i in weights:
+            out.variables[_op_key(node)] += 1
+    # forward functions: apply a weighted op or call a Keras layer; and the functions they call
+    forward: set[int] = set()
+    for node, _, _ in flow.weighted_nodes:
+        if id(node) in weighted and flow.sc.func_of.get(id(node)) is not None:
+            forward.add(id(flow.sc.func_of[id(node)]))
+    calls_by_func: dict[int, set[int]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = flow.sc.func_of.get(id(node))
+        if func is None:
+            continue
+        target = flow.callee(node, func)
+        if target is not None:
+            calls_by_func.setdefault(id(func), set()).add(id(target))
+        if isinstance(node.func, ast.Call) and id(node.func) in flow.keras_ctor:
+            forward.add(id(func))
+        elif isinstance(node.func, ast.Attribute):  # self.<layer>(x) in a method
+            ref = flow.sc.attr_ref(node.func, func)
+            if ref is not None and any(isinstance(v, ast.Call) and id(v) in flow.keras_ctor for v, _ in flow.defs.get(ref, [])):
+                forward.add(id(func))
+    todo = list(forward)
+    while todo:
+        f = todo.pop()
+        for g in calls_by_func.get(f, ()):
+            if g not in forward:
+                forward.add(g)
+                todo.append(g)
+    for node, _, _ in flow.weighted_nodes:
+        if id(node) in weighted:
+            out.ops[_op_key(node)] += 1
+    for node, _ in flow.other_ops:
+        func = flow.sc.func_of.get(id(node))
+        if (func is not None and id(func) in forward) or (node.args and _derives_from(node.args[0], func, weighted, flow, derived)):
+            out.ops[_op_key(node)] += 1
+    return out
+
+
+def still_there(classified: Counter[str], after: Counter[str]) -> int:
+    """How many of the classified calls an output still has (by source text)."""
+    return sum(min(n, after[k]) for k, n in classified.items())
+
+
 # --------------------------------------------------------------------------- running one translator
 
 
@@ -274,6 +805,10 @@ class FileRecord:
     tfops_before: int = 0
     tfops_after: int = 0
     tfmodules: int = 0
+    wvars_before: int = 0  # weight variables (weight_use)
+    wvars_after: int = 0
+    wops_before: int = 0  # layer-like ops (weight_use)
+    wops_after: int = 0
     tok_changed: bool = False
     tok_diags: list[tuple[str, str]] = field(default_factory=list)
     tok_errors: list[str] = field(default_factory=list)
@@ -361,6 +896,9 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
     rec.plain_tf = use.plain_tf
     if use.plain_tf:
         rec.tfvars_before, rec.tfops_before, rec.tfmodules = use.variables, use.n_ops, use.modules
+        wuse = weight_use(tree)  # type: ignore[arg-type]
+        rec.wvars_before, rec.wops_before = sum(wuse.variables.values()), sum(wuse.ops.values())
+        wafter = wuse
         res_k = run_translator(full, data, tok_transform())
         rec.tok_diags, rec.tok_errors, rec.tok_crash = res_k.diagnostics, res_k.errors, res_k.crash
         rec.tok_unparsable, rec.tok_unstable, rec.tok_seconds = res_k.unparsable, res_k.unstable, res_k.seconds
@@ -373,12 +911,15 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
                 rec.tok_unparsable = True
             else:
                 after_use = tf_use(new_tree)
+                wafter = weight_use(new_tree)
             if outdir is not None:
                 dest = os.path.join(outdir, "to-keras", rec.repo, rec.path)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 Path(dest).write_bytes(res_k.output)
                 rec.tok_output = dest
         rec.tfvars_after, rec.tfops_after = after_use.variables, after_use.n_ops
+        rec.wvars_after = still_there(wuse.variables, wafter.all_variables)
+        rec.wops_after = still_there(wuse.ops, wafter.all_ops)
 
 
 # --------------------------------------------------------------------------- ruff
@@ -556,6 +1097,10 @@ def aggregate(records: list[FileRecord]) -> dict[str, Any]:
         "tfvars_after": sum(r.tfvars_after for r in records if r.plain_tf),
         "tfops_before": sum(r.tfops_before for r in records if r.plain_tf),
         "tfops_after": sum(r.tfops_after for r in records if r.plain_tf),
+        "wvars_before": sum(r.wvars_before for r in records if r.plain_tf),
+        "wvars_after": sum(r.wvars_after for r in records if r.plain_tf),
+        "wops_before": sum(r.wops_before for r in records if r.plain_tf),
+        "wops_after": sum(r.wops_after for r in records if r.plain_tf),
         "tok_changed": sum(r.tok_changed for r in records),
         "tok_unparsable": sum(r.tok_unparsable for r in records),
         "tok_unstable": sum(r.tok_unstable for r in records),
@@ -611,15 +1156,19 @@ def render(records: list[FileRecord], by_repo: dict[str, dict[str, Any]], total:
                 r.tok_unstable and "to-keras unstable") if x)
             out.append(f"- {r.repo}/{r.path}: {what}")
     out += ["", "### to-keras (files that use plain TensorFlow)", "",
-            "| repo | files | tf.Variable | raised | layer-like ops | raised | files changed | unparsable | unstable | crashes |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| repo | files | tf.Variable | raised | layer-like ops | raised | weight variables | raised | layer-like ops (classified) | raised | files changed | unparsable | unstable | crashes |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, a in [*by_repo.items(), ("**total**", total)]:
         if not a["plain_tf_files"]:
             continue
         v = a["tfvars_before"] - a["tfvars_after"]
         o = a["tfops_before"] - a["tfops_after"]
+        wv = a["wvars_before"] - a["wvars_after"]
+        wo = a["wops_before"] - a["wops_after"]
         out.append(f"| {name} | {a['plain_tf_files']} | {a['tfvars_before']} | {v} ({_pct(v, a['tfvars_before'])}) | "
-                   f"{a['tfops_before']} | {o} ({_pct(o, a['tfops_before'])}) | {a['tok_changed']} | {a['tok_unparsable']} | "
+                   f"{a['tfops_before']} | {o} ({_pct(o, a['tfops_before'])}) | "
+                   f"{a['wvars_before']} | {wv} ({_pct(wv, a['wvars_before'])}) | {a['wops_before']} | {wo} ({_pct(wo, a['wops_before'])}) | "
+                   f"{a['tok_changed']} | {a['tok_unparsable']} | "
                    f"{a['tok_unstable']} | {a['tok_crashes']} |")
     out += ["", "ruff findings the to-keras outputs add:", ""]
     out += [f"- {n} × {m}" for m, n in total["tok_ruff_new_messages"]] or ["- none"]

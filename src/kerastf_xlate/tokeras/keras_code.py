@@ -7,7 +7,12 @@ Two places:
   ``__init__`` is written when the class has none);
 - code that builds a functional model (a block with ``keras.Input(...)``): ops on the graph's
   tensors become layer calls, ``x = tf.nn.relu(x)`` -> ``x = layers.ReLU()(x)``. Keras 3
-  rejects a KerasTensor passed to a TensorFlow op, so an op left there is reported.
+  rejects a KerasTensor passed to a TensorFlow op, so an op left there is reported;
+- a function (not a method) that applies Keras layers to its argument without a
+  ``keras.Input`` in sight (``def conv_block(x): x = layers.Conv2D(...)(x); return
+  tf.nn.relu(x)``): an elementwise activation whose input is a name only ever bound to a Keras
+  layer's float, maskless output in that function becomes the activation layer (see
+  :func:`_layer_outputs`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import Match, MatchCtx
+from kerastf_xlate.layers import outputs
 from kerastf_xlate.resolve import find_uses
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, render_edits
@@ -55,6 +61,9 @@ def translate_keras_code(tree: ast.Module, env: FileEnv, skip: list[ast.ClassDef
     for block in _function_blocks(tree):
         if any(isinstance(s, ast.Assign) and id(s.value) in inputs for s in block):
             _functional(block, env, inputs, out)
+    for fn in _plain_functions(tree):
+        if not any(isinstance(s, ast.Assign) and id(s.value) in inputs for s in fn.body):
+            _layer_outputs(fn, env, out)
     return out
 
 
@@ -224,5 +233,128 @@ def _functional(block: list[ast.stmt], env: FileEnv, inputs: set[int], out: Kera
     holder = ast.Module(body=graph, type_ignores=[])  # type: ignore[arg-type]
     _report(holder, env, matches, out, "Keras 3 rejects a KerasTensor passed to a TensorFlow op: "
             "wrap it in a layer (keras.layers.Lambda)", tensors)
+    for stmt, new in render_edits(edits, ctx, lambda m: m.spec.render(env.rules, env.layers)):
+        out.edits.append(_stmt_edit(env, stmt, new))
+
+
+# ------------------------------------------------------------------------------ functions of layers
+
+# elementwise activations raised there (the same function of each element at any rank and dtype)
+_ELEMENTWISE = {"tf.nn.relu", "tf.nn.relu6", "tf.nn.elu", "tf.nn.selu", "tf.nn.gelu", "tf.nn.leaky_relu",
+                "tf.math.sigmoid", "tf.math.tanh", "tf.nn.silu", "tf.nn.softplus", "tf.nn.softsign",
+                "tf.math.softplus", "tf.nn.sigmoid", "tf.nn.tanh", "tf.nn.swish"}
+
+
+def _plain_functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    """Module-level functions with no function, class or lambda nested in them."""
+    return [s for s in tree.body if isinstance(s, ast.FunctionDef)
+            and not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+                        for n in ast.walk(s) if n is not s)]
+
+
+def _keras_layer(node: ast.AST, env: FileEnv) -> str | None:
+    """``Dense`` for ``layers.Dense(...)`` / ``keras.layers.Dense(...)`` / ``tf.keras.layers.Dense(...)``
+    constructed with the global dtype policy (no ``dtype=``)."""
+    if not isinstance(node, ast.Call) or any(k.arg in ("dtype", None) for k in node.keywords):
+        return None
+    q = env.names.qual(node.func)
+    if q is not None and q.startswith("tf.keras.layers."):
+        return q[len("tf.keras.layers."):]
+    kp = env.names.keras_path(node.func)
+    if kp is not None and kp.startswith("layers."):
+        return kp[len("layers."):]
+    return None
+
+
+def _float_outputs(fn: ast.FunctionDef, env: FileEnv) -> set[str]:
+    """The names of ``fn`` every binding of which is a Keras layer's float output with no Keras
+    mask: a ``layers.outputs.MASK_FREE`` layer applied to anything, a
+    ``layers.outputs.FOLLOWING`` layer or an elementwise activation applied to such names only. Parameters (their dtype and mask are not
+    shown), names bound any other way (a loop, a tuple, ``+=``, ``global``) or in a nested
+    function are never such names."""
+    binds: dict[str, list[ast.expr | None]] = {}
+    for n in ast.walk(fn):
+        if n is fn:
+            continue
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            binds.setdefault(n.targets[0].id, []).append(n.value)
+            continue
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
+            for name in n.names:
+                binds.setdefault(name, []).append(None)
+        for t in _stores_of(n):
+            binds.setdefault(t, []).append(None)
+    for p in params_of(fn):
+        binds.setdefault(p, []).append(None)
+    names = {k for k, vs in binds.items() if all(v is not None for v in vs)}
+
+    def float_value(v: ast.expr, names: set[str]) -> bool:
+        if not isinstance(v, ast.Call):
+            return False
+        if isinstance(v.func, ast.Call) and not v.keywords:
+            cls = _keras_layer(v.func, env)
+            if cls in outputs.MASK_FREE:
+                masking = outputs.MASKING_ARG.get(cls)
+                return not any(k.arg == masking and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                               for k in v.func.keywords)
+            if cls in outputs.FOLLOWING and len(v.args) == 1:
+                a = v.args[0]
+                elts = a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a]
+                return bool(elts) and all(isinstance(e, ast.Name) and e.id in names for e in elts)
+            return False
+        if env.names.call(v) in _ELEMENTWISE and v.args and isinstance(v.args[0], ast.Name):
+            return v.args[0].id in names
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        for k in sorted(names):
+            if not all(float_value(v, names) for v in binds[k] if v is not None):
+                names.discard(k)
+                changed = True
+    return names
+
+
+def _stores_of(node: ast.AST) -> list[str]:
+    """Names a statement binds other than ``name = value`` (loops, tuples, ``+=``, ``with``,
+    imports, nested definitions)."""
+    if isinstance(node, ast.Assign):
+        return [x.id for t in node.targets for x in ast.walk(t) if isinstance(x, ast.Name)]
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return [x.id for x in ast.walk(node.target) if isinstance(x, ast.Name)]
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return [x.id for x in ast.walk(node.target) if isinstance(x, ast.Name)]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [x.id for i in node.items if i.optional_vars is not None for x in ast.walk(i.optional_vars) if isinstance(x, ast.Name)]
+    if isinstance(node, ast.NamedExpr):
+        return [node.target.id]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [node.name]
+    return []
+
+
+def _layer_outputs(fn: ast.FunctionDef, env: FileEnv, out: KerasCodeResult) -> None:
+    """Elementwise activations of Keras layers' float outputs in a plain function -> the
+    activation layer. The input being a layer's output of the global policy's compute dtype
+    (or an activation of one), the new layer computes in the same dtype: the same values, for
+    a KerasTensor as for an eager tensor, at any rank. The input carrying no Keras mask, the
+    layer (which passes a mask on, where the op drops it) adds none."""
+    tensors = _float_outputs(fn, env)
+    if not tensors:
+        return
+    ctx = MatchCtx(env.names, env.st, env.rules, tensors=tensors, keras=env.keras, ranks=rank_info(env, fn.body))
+    edits = []
+    for e in BodyRewriter(ctx, []).run(fn.body, set()):
+        ms = e.matches()
+        if ms and all(not m.absorbed and env.names.call(m.node) in _ELEMENTWISE and len(m.inputs) == 1
+                      and isinstance(m.inputs[0], ast.Name) and m.inputs[0].id in tensors
+                      and isinstance(m.node, ast.Call) and m.node.args and m.node.args[0] is m.inputs[0]
+                      for m in ms):
+            edits.append(e)
     for stmt, new in render_edits(edits, ctx, lambda m: m.spec.render(env.rules, env.layers)):
         out.edits.append(_stmt_edit(env, stmt, new))
