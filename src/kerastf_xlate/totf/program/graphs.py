@@ -734,7 +734,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         source = None
         if not candidates and not symbols and _submodel_source(ins) is not None:
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
-            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs)
+            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree)
             if len(found) == 2:
                 plan.blockers.append((found[1], found[0]))  # type: ignore[arg-type]
                 continue
@@ -823,7 +823,7 @@ def _submodel_source(ins: ast.expr) -> str | None:
 
 
 def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
-                   stmt: ast.stmt, graphs: list[Graph], refs: list[Ref]
+                   stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module
                    ) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
     """A model on part of ``base``'s graph (docs/design.md, "Graph fragments, model shapes,
     and models on part of another model's graph"): ``(base, region start, ids of the
@@ -833,7 +833,8 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     that reads a graph tensor attribute; every such read in it is of ``base``'s graph."""
     base = _submodel_source(ins)
     assert base is not None
-    what = f"the model's inputs `{ast.unparse(ins)[:40]}` are another model's tensors"
+    what = (f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it: "
+            "they are another model's tensors")
     start = min([i for i in used if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS
                                         for n in ast.walk(block[i]))], default=index)
     binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
@@ -844,9 +845,11 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")}
     functional = {id(g.stmt) for g in graphs if isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
                   and isinstance(g.stmt.targets[0], ast.Name) and g.stmt.targets[0].id == base}
-    if binder is None or not (id(value) in apps or id(block[binder]) in functional):
-        return (f"{what}: `{base}` is not bound just before, in the same block, by a translated functional model "
-                "or a `keras.applications` builder, so the translator cannot follow its graph", stmt)
+    if binder is None or not (id(value) in apps or id(block[binder]) in functional
+                              or _builds_functional_model(value, graphs, tree)):
+        return (f"{what}: `{base}` is not bound before it, in the same block, by a translated functional model, a "
+                "function returning one, or a `keras.applications` builder, so the translator cannot follow its graph",
+                stmt)
     region = block[start:index]
     # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
     layer_names: set[str] = set()
@@ -871,6 +874,25 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
                         "follows (a model's `input`/`output`, a layer's `output`)", n)
     return (base, start, reads)
+
+
+def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
+    """``build_model(...)``: a call of a function of the module (defined once, at top level)
+    whose every ``return`` gives a translated functional model: its model statement's call,
+    or the name that statement assigns in the function."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return False
+    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and f.name == value.func.id]
+    if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
+        return False
+    func = defs[0]
+    calls = {id(g.call) for g in graphs if g.owner is func}
+    names = {g.stmt.targets[0].id for g in graphs if g.owner is func and isinstance(g.stmt, ast.Assign)
+             and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
+    returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
+    return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
+                                                          and r.value.id in names) for r in returns)
 
 
 def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = False) -> bool:
