@@ -79,11 +79,14 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     h = layers.Dense(3, name="new_head")(h)
     transfer = keras.Model(model.input, h)
     moved(transfer)
+    # on part of a model that is on part of another: the layers' first nodes are model's
+    inner = keras.Model(transfer.input, transfer.get_layer("c2").output)
+    both = keras.Model(transfer.inputs, [transfer.get_layer("bn_y").output, transfer.output])
 
     x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
     report = {}
     for name, m in [("features", features), ("multi", multi), ("every", every), ("pair", pair),
-                    ("transfer", transfer)]:
+                    ("transfer", transfer), ("inner", inner), ("both", both)]:
         report[name] = {
             "layers": [layer.name for layer in m.layers],
             "weights": [list(w.shape) for w in m.get_weights()],
@@ -96,6 +99,8 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     report["after_features"] = stats()
     report["transfer"]["training"] = arrays(transfer(x, training=True))
     report["after_transfer"] = stats()
+    report["both"]["training"] = arrays(both(x, training=True))  # bn_y's node runs once
+    report["after_both"] = stats()
     report["before"] = before
     json.dump(report, open(OUT, "w"))
     """)

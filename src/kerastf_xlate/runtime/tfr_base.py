@@ -64,6 +64,8 @@ class _Frame:
         self.source_models = frozenset()  # ids of the models the graph function takes to read their tensors
         self.source_keys = []  # record: per Input, (id(model), k) when it is another model's Input #k, else None
         self.source_positions = {}  # replay: (id(model), k) -> Input # of this model (absent: not taken)
+        self.source_models_seen = {}  # record: id(model) -> model, for the keys above
+        self.node_outputs = {}  # this run: (id(model), node #i) -> what a replay of that node gave
 
 
 def _shared_state():
@@ -1014,6 +1016,7 @@ class Model(Layer):
             frame.reuse, frame.cursor = bool(frame.made), 0
             frame.inputs, frame.input_specs, frame.nodes = [], [], []
             frame.source_values, frame.source_inputs, frame.source_keys = {}, {}, []
+            frame.node_outputs = {}
             _stack().append(frame)
             try:
                 inputs, outputs, traced = _run_graph_function(self._graph)
@@ -1048,6 +1051,9 @@ class Model(Layer):
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
         self._xlate_source_positions = {key: k for k, key in enumerate(frame.source_keys) if key is not None}
+        if self._xlate_source_positions or frame.sources:
+            self._xlate_source_models = dict(frame.source_models_seen)
+            self._xlate_source_models.update({key: entry[0] for key, entry in frame.sources.items()})
         # ``model.layers``: with an InputLayer for each Input, where Keras's depth order puts it;
         # without them, the layers in the order of the weights (the inputs change no depth)
         self._graph_layers_and_inputs = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs),
@@ -1397,9 +1403,9 @@ def _run_graph_function(graph):
     computed by their model's graph function from those inputs."""
     params = inspect.signature(graph).parameters.values()
     symbols = {p.name: p.default for p in params if isinstance(p.default, _GraphSymbol)}
-    models = frozenset(id(p.default) for p in params if _is_layer(p.default) and p.default.__dict__.get("_graph") is not None)
+    models = [p.default for p in params if _is_layer(p.default) and p.default.__dict__.get("_graph") is not None]
     if models:  # a model on part of these models' graphs reads their tensors (docs/design.md)
-        _graph_frame().source_models = models
+        _graph_frame().source_models = frozenset(id(m) for m in _with_their_sources(models))
     given = {}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
@@ -1431,6 +1437,7 @@ def _inline_run(model, inputs):
     frame.inputs = [inputs[(id(model), k)] for k in range(len(model._input_specs))]
     frame.nodes = outer.nodes  # the layer calls are the running graph's
     frame.partial, frame.given = outer.partial, outer.given  # a replay of part of a graph goes on inside
+    frame.node_outputs = outer.node_outputs
     frame.sources = model.__dict__.get("_xlate_sources")
     frame.source_positions = model.__dict__.get("_xlate_source_positions", {})
     _stack().append(frame)
@@ -1470,8 +1477,8 @@ class _Partial:
     function is its ``k``-th recorded node. Needed nodes run as layer calls of the running
     model; the others (before the cut) run and have their effects undone."""
 
-    def __init__(self, needed, stop_at, parent):
-        self.needed, self.stop_at, self.parent = needed, stop_at, parent
+    def __init__(self, model, needed, stop_at, parent):
+        self.model, self.needed, self.stop_at, self.parent = model, needed, stop_at, parent
         self.counter = 0
         self.inside = False
         self.outputs = {}
@@ -1486,11 +1493,17 @@ class _Partial:
             j = self.parent.counter
             self.parent.counter += 1
             keep = j in self.parent.needed
-        self.inside = True
-        try:
-            out = layer(*args, **kwargs) if keep else _call_undone(frame, layer, args, kwargs)
-        finally:
-            self.inside = False
+        done = frame.node_outputs.get((id(self.model), i)) if keep else None
+        if done is not None:
+            out = done  # another replay of this run computed the node already: Keras runs it once
+        else:
+            self.inside = True
+            try:
+                out = layer(*args, **kwargs) if keep else _call_undone(frame, layer, args, kwargs)
+            finally:
+                self.inside = False
+            if keep:
+                frame.node_outputs[(id(self.model), i)] = out
         if i in self.needed:
             self.outputs[i] = out
             if j is not None and keep:
@@ -1525,10 +1538,33 @@ def _call_undone(frame, layer, args, kwargs):
     return out
 
 
+def _with_their_sources(models):
+    """The models and, through them, every model whose graph they are on part of: a layer's
+    ``output`` is its first node's, in whichever of them that node is."""
+    out, todo = [], list(models)
+    while todo:
+        model = todo.pop()
+        if all(model is not m for m in out):
+            out.append(model)
+            todo.extend(model.__dict__.get("_xlate_source_models", {}).values())
+    return out
+
+
+def _root_input(model, k):
+    """The model whose graph made ``model``'s Input #k: a model on part of another's graph
+    takes that one's Input (Keras's ``transfer.input`` is ``base.input``)."""
+    while True:
+        origin = next((key for key, pos in model.__dict__.get("_xlate_source_positions", {}).items() if pos == k), None)
+        if origin is None:
+            return model, k
+        model, k = model._xlate_source_models[origin[0]], origin[1]
+
+
 def _source_input(frame, model, k):
     """This run's tensor for ``model``'s Input #k, read by another model's graph function
     (``model.input``): an Input of the running model, with ``model``'s InputLayer (Keras
     shares it)."""
+    model, k = _root_input(model, k)
     key = (id(model), k)
     if key in frame.source_inputs:
         return frame.source_inputs[key]
@@ -1545,6 +1581,7 @@ def _source_input(frame, model, k):
         value = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(shape), name=_identifier(name or "input"))
         frame.inputs.append(value)
         frame.source_keys.append(key)
+        frame.source_models_seen[id(model)] = model
     else:
         position = frame.source_positions.get(key)
         # an Input of that model the running one does not take: read only by code outside it
@@ -1652,11 +1689,13 @@ def _partial_run(frame, model, wanted):
         if k in needed_inputs:
             inputs.append(_source_input(frame, model, k))
         else:
-            inputs.append(frame.source_inputs.get((id(model), k), _StandIn(shape, dtype)))
-    plan = _Partial(needed, stop_at, frame.partial)
+            root, kr = _root_input(model, k)
+            inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
+    plan = _Partial(model, needed, stop_at, frame.partial)
     replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
     replay.reuse, replay.made, replay.given = True, model._made, True
     replay.inputs, replay.nodes, replay.partial = inputs, frame.nodes, plan
+    replay.node_outputs = frame.node_outputs
     replay.sources = model.__dict__.get("_xlate_sources")
     replay.source_positions = model.__dict__.get("_xlate_source_positions", {})
     outputs = None

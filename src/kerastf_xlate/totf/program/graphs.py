@@ -899,6 +899,8 @@ def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = Fal
     """``base.get_layer(...)``, ``base.layers[i]`` or a name holding one (``many``: an
     iterable of them, ``base.layers`` or a slice of it)."""
     if many:
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):  # `[base.get_layer(n) for n in names]`
+            return _of_base_layers(expr.elt, base, names)
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
             expr = expr.value
         return isinstance(expr, ast.Attribute) and expr.attr == "layers" and isinstance(expr.value, ast.Name) \
