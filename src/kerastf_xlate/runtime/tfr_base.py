@@ -1620,13 +1620,12 @@ def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
     drop = [k for k, key in enumerate(frame.source_keys) if key is not None and id(frame.inputs[k]) not in taken]
     if not drop:
         return
-    _, out_deps, _ = _node_sources(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
-    for found_nodes, found_inputs, _ in out_deps:
+    deps, out_deps, _ = _node_sources(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
+    for _, found_inputs, _ in out_deps:
         if found_inputs & set(drop):
             raise ValueError(f"{model.name}: its outputs depend on an Input it does not take (Keras: the graph is "
                              "disconnected)")
     # nodes walk back to the Inputs through other nodes: the Inputs the needed nodes reach
-    deps, _, _ = _node_sources(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
     reach, todo = set(), [n for found_nodes, _, _ in out_deps for n in found_nodes]
     while todo:
         i = todo.pop()

@@ -736,9 +736,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
             found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree)
             if len(found) == 2:
-                plan.blockers.append((found[1], found[0]))  # type: ignore[arg-type]
+                plan.blockers.append((found[1], found[0]))
                 continue
-            source, sub_start, reads = found  # type: ignore[misc]
+            source, sub_start, reads = found
         if not candidates and not symbols and source is None:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
             if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
@@ -841,7 +841,8 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
-    value = block[binder].value if binder is not None and isinstance(block[binder], ast.Assign) else None
+    bound = block[binder] if binder is not None else None
+    value = bound.value if isinstance(bound, ast.Assign) else None
     apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")}
     functional = {id(g.stmt) for g in graphs if isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
                   and isinstance(g.stmt.targets[0], ast.Name) and g.stmt.targets[0].id == base}

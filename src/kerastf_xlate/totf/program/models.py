@@ -189,7 +189,7 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
                      and r.name not in _MODEL_COPIES and r.name not in _MODEL_UTILITIES}
     keras_calls = {id(r.call) for r in refs if r.call is not None}
     opaque = _opaque_callees(tree, flow)
-    tensor_reads = getattr(graphs, "tensor_reads", set())  # `base.input` of a model on part of base's graph
+    tensor_reads: set[int] = getattr(graphs, "tensor_reads", set())  # `base.input` of a model on part of base's graph
 
     def check(nodes: Iterable[ast.AST]) -> None:
         for top in nodes:
