@@ -55,14 +55,17 @@ HEAD = textwrap.dedent("""\
     """)
 
 RESIDUAL = HEAD + textwrap.dedent("""\
-    inputs = keras.Input(shape=(6, 6, 3), name="img")
-    x = layers.Conv2D(4, 3, padding="same", name="c1")(inputs)
-    s = layers.BatchNormalization(name="bn_short")(layers.Conv2D(4, 1, name="short")(x))
-    y = layers.BatchNormalization(name="bn_y")(layers.Conv2D(4, 3, padding="same", name="c2")(x))
-    z = layers.Add(name="add")([s, y])
-    z = layers.BatchNormalization(name="bn_after")(z)
-    outputs = layers.Dense(2, name="head")(layers.GlobalAveragePooling2D()(z))
-    model = keras.Model(inputs, outputs)
+    def build_model():
+        inputs = keras.Input(shape=(6, 6, 3), name="img")
+        x = layers.Conv2D(4, 3, padding="same", name="c1")(inputs)
+        s = layers.BatchNormalization(name="bn_short")(layers.Conv2D(4, 1, name="short")(x))
+        y = layers.BatchNormalization(name="bn_y")(layers.Conv2D(4, 3, padding="same", name="c2")(x))
+        z = layers.Add(name="add")([s, y])
+        z = layers.BatchNormalization(name="bn_after")(z)
+        outputs = layers.Dense(2, name="head")(layers.GlobalAveragePooling2D()(z))
+        return keras.Model(inputs, outputs)
+
+    model = build_model()
     moved(model)
 
     # feature extractors: one layer's output (the shortcut beside the cut is not in it), several

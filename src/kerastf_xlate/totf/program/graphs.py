@@ -843,7 +843,9 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
     bound = block[binder] if binder is not None else None
     value = bound.value if isinstance(bound, ast.Assign) else None
-    apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")}
+    # a builder (`VGG19(...)`, not `preprocess_input`), on its own Input (not `input_tensor=`)
+    apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")
+            and r.name.rsplit(".", 1)[-1][:1].isupper() and all(k.arg != "input_tensor" for k in r.call.keywords)}
     functional = {id(g.stmt) for g in graphs if isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
                   and isinstance(g.stmt.targets[0], ast.Name) and g.stmt.targets[0].id == base}
     if binder is None or not (id(value) in apps or id(block[binder]) in functional
