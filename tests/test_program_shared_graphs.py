@@ -58,9 +58,10 @@ SEQ2SEQ = textwrap.dedent("""
     models.append(keras.Model(inputs, hidden))
     head = keras.Model(inputs, layers.Dense(2)(hidden))
     """, "`hidden`, made while building the model, is used after it"),
-    # a model built on another model's attributes (not names of its graph)
-    (SEQ2SEQ + "features = keras.Model(model.input, model.layers[2].output)\n",
-     "the model's inputs `model.input` are not `Input`s created"),
+    # a model on part of another model's graph reading a layer's input (a layer's output is
+    # translated: tests/test_program_submodels.py)
+    (SEQ2SEQ + "features = keras.Model(model.input, model.layers[2].input)\n",
+     "`model.layers[2].input` is not a tensor of `model`'s graph the translator follows"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     out, diags = tf_(src)

@@ -56,6 +56,16 @@ class _Frame:
         self.input_cursor = 0  # replay: the next Input to give back
         self.input_layers = None  # record, building a model: the InputLayer of each Input (kept across traces)
         self.depth = 0  # layer calls under way inside this graph function
+        self.given = False  # Inputs give back ``inputs`` even while recording (a replay of another model's graph)
+        self.partial = None  # a _Partial: this run replays only the nodes a sub-model needs
+        self.sources = None  # id(model) -> [model, wanted items, final]: the other models' tensors it reads
+        self.source_values = {}  # this run: id(model) -> {item: tensor}
+        self.source_inputs = {}  # this run: (id(model), Input #k) -> tensor
+        self.source_models = frozenset()  # ids of the models the graph function takes to read their tensors
+        self.source_keys = []  # record: per Input, (id(model), k) when it is another model's Input #k, else None
+        self.source_positions = {}  # replay: (id(model), k) -> Input # of this model (absent: not taken)
+        self.source_models_seen = {}  # record: id(model) -> model, for the keys above
+        self.node_outputs = {}  # this run: (id(model), node #i) -> what a replay of that node gave
 
 
 def _shared_state():
@@ -202,6 +212,7 @@ class Layer(tf.Module):
     """The base of every translated layer: Keras ``Layer`` semantics on a ``tf.Module``."""
 
     _xlate_layer = True
+    _xlate_hooks = None  # tfr_submodels.py, when the program has a model on part of another's graph
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -475,6 +486,11 @@ class Layer(tf.Module):
 
     @property
     def output(self):
+        node = self.__dict__.get("_xlate_node")
+        frame = _graph_frame()
+        if node is not None and frame is not None and id(node[0]) in frame.source_models:
+            # inside a graph function: this run's tensor of the layer's first node
+            return Layer._xlate_hooks.source_values(frame, node[0], ("node", node[1]))
         return _first_call_symbols(self, 1, "output")
 
     # -- calling
@@ -487,6 +503,9 @@ class Layer(tf.Module):
         raise NotImplementedError(f"{type(self).__name__} has no call()")
 
     def __call__(self, *args, **kwargs):
+        partial = _partial_frame()
+        if partial is not None:  # a replay of part of a model's graph (docs/design.md)
+            return partial.partial.call(partial, self, args, kwargs)
         if args:
             args = (tf.nest.map_structure(_as_tensor, args[0]),) + args[1:]
         spec = _call_spec(type(self))
@@ -903,7 +922,12 @@ class _DeclaredInput:
 
     @property
     def output(self):
-        """The Input's symbol (Keras's InputLayer ``output``)."""
+        """The Input's symbol (Keras's InputLayer ``output``); inside a graph function, this
+        run's tensor for that Input of its model."""
+        source = self.__dict__.get("_xlate_source")
+        frame = _graph_frame()
+        if source is not None and frame is not None and id(source[0]) in frame.source_models:
+            return Layer._xlate_hooks.source_input(frame, source[0], source[1])
         return _CallSymbol(self.shape, str(self.dtype), self.name)
 
     @property
@@ -932,7 +956,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     frame = _graph_frame()
     if frame is None:
         return _DeclaredInput(batch_shape, dtype, name)
-    if frame.mode == "record":
+    if frame.mode == "record" and not frame.given:
         if frame.input_layers is not None and len(frame.input_layers) <= len(frame.inputs):
             # Keras's InputLayer of this Input (in ``model.layers``), named once: a second
             # trace gives back the first's
@@ -941,11 +965,15 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
         frame.input_specs.append((tuple(batch_shape), dtype, name))
         placeholder = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(batch_shape), name=_identifier(name or "input"))
         frame.inputs.append(placeholder)
+        frame.source_keys.append(None)
         return placeholder
+    while frame.source_positions and frame.input_cursor in frame.source_positions.values():
+        frame.input_cursor += 1  # another model's Input, given back by _source_input
     if frame.input_cursor >= len(frame.inputs):
         raise RuntimeError(f"{frame.graph.name}: the graph function made more Inputs than on its first run")
     frame.input_cursor += 1
-    return frame.inputs[frame.input_cursor - 1]
+    value = frame.inputs[frame.input_cursor - 1]
+    return value.make() if hasattr(value, "make") else value  # tfr_submodels._StandIn
 
 
 class InputLayer(_DeclaredInput):
@@ -981,12 +1009,15 @@ class Model(Layer):
     def _build_graph(self):
         frame = _Frame(graph=self, mode="record", training=False)
         frame.input_layers = []
+        frame.sources = {}
 
         def trace():
             # tf.function traces twice when the first trace creates variables: the second
             # run gives back the layers of the first and records anew
             frame.reuse, frame.cursor = bool(frame.made), 0
             frame.inputs, frame.input_specs, frame.nodes = [], [], []
+            frame.source_values, frame.source_inputs, frame.source_keys = {}, {}, []
+            frame.node_outputs = {}
             _stack().append(frame)
             try:
                 inputs, outputs, traced = _run_graph_function(self._graph)
@@ -1003,8 +1034,16 @@ class Model(Layer):
             return outputs
 
         _trace_once(trace)
+        if any(not entry[2] for entry in frame.sources.values()):
+            # the first run found which tensors of other models the graph reads (as
+            # placeholders); the second replays each of those models once for all of them
+            for entry in frame.sources.values():
+                entry[2] = True
+            _trace_once(trace)
         inputs, outputs = frame.structure
         flat_inputs = tf.nest.flatten(inputs)
+        if frame.sources:
+            Layer._xlate_hooks.drop_untaken(self, frame, flat_inputs, outputs)
         position = {id(t): i for i, t in enumerate(flat_inputs)}
         if any(id(p) not in position for p in frame.inputs) or len(flat_inputs) != len(frame.inputs):
             raise ValueError(f"{self.name}: the model's inputs must be the Inputs its graph function creates")
@@ -1012,6 +1051,10 @@ class Model(Layer):
         self._input_structure = tf.nest.map_structure(lambda t: 0, inputs)  # no graph tensors kept: deepcopy
         self._input_order = [position[id(p)] for p in frame.inputs]  # Input #k -> position in the flat inputs
         self._input_specs = frame.input_specs
+        self._xlate_source_positions = {key: k for k, key in enumerate(frame.source_keys) if key is not None}
+        if self._xlate_source_positions or frame.sources:
+            self._xlate_source_models = dict(frame.source_models_seen)
+            self._xlate_source_models.update({key: entry[0] for key, entry in frame.sources.items()})
         # ``model.layers``: with an InputLayer for each Input, where Keras's depth order puts it;
         # without them, the layers in the order of the weights (the inputs change no depth)
         self._graph_layers_and_inputs = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs),
@@ -1025,6 +1068,14 @@ class Model(Layer):
         for layer in self._made:
             if all(layer is not seen for seen in self._layers):
                 self._layers.append(layer)
+        if frame.sources:
+            # a model on part of other models' graphs: Keras's Functional tracks every layer of its graph
+            self._xlate_sources = frame.sources
+            for layer in self._graph_layers:
+                if all(layer is not seen for seen in self._layers):
+                    self._layers.append(layer)
+        if Layer._xlate_hooks is not None:  # what a later model on part of this graph needs
+            Layer._xlate_hooks.record_nodes(self, frame, inputs, outputs)
         self.built = True
 
     @property
@@ -1045,6 +1096,8 @@ class Model(Layer):
             raise ValueError(f"{self.name} expects {expected} input(s), got {len(flat)}")
         frame = _Frame(graph=self, mode="replay", training=training)
         frame.made = self._made
+        frame.sources = self.__dict__.get("_xlate_sources")
+        frame.source_positions = self.__dict__.get("_xlate_source_positions", {})
         frame.inputs = [tf.convert_to_tensor(flat[pos]) for pos in self._input_order]
         _stack().append(frame)
         try:
@@ -1322,6 +1375,9 @@ def _run_graph_function(graph):
     computed by their model's graph function from those inputs."""
     params = inspect.signature(graph).parameters.values()
     symbols = {p.name: p.default for p in params if isinstance(p.default, _GraphSymbol)}
+    models = [p.default for p in params if _is_layer(p.default) and p.default.__dict__.get("_graph") is not None]
+    if models and Layer._xlate_hooks is not None:  # a model on part of these models' graphs reads their tensors
+        _graph_frame().source_models = frozenset(id(m) for m in Layer._xlate_hooks.with_their_sources(models))
     given = {}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
@@ -1352,12 +1408,23 @@ def _inline_run(model, inputs):
     frame.reuse, frame.made = True, model._made
     frame.inputs = [inputs[(id(model), k)] for k in range(len(model._input_specs))]
     frame.nodes = outer.nodes  # the layer calls are the running graph's
+    frame.partial, frame.given = outer.partial, outer.given  # a replay of part of a graph goes on inside
+    frame.node_outputs = outer.node_outputs
+    frame.sources = model.__dict__.get("_xlate_sources")
+    frame.source_positions = model.__dict__.get("_xlate_source_positions", {})
     _stack().append(frame)
     try:
         _, _, traced = _run_graph_function(model._graph)
     finally:
         _stack().pop()
     return traced
+
+
+def _partial_frame():
+    frame = _graph_frame()
+    if frame is not None and frame.partial is not None and not frame.partial.inside:
+        return frame
+    return None
 
 
 def _trace_once(fn):

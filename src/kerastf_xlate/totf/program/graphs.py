@@ -168,6 +168,7 @@ class GraphPlan:
     fragments: list[Fragment] = field(default_factory=list)
     blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
+    tensor_reads: set[int] = field(default_factory=set)  # `base.input`/`base.output` read by a model on part of base's graph
     inert: bool = False  # symbolic inputs but no model: the program form does not apply
 
 
@@ -730,7 +731,15 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         candidates = [i for i in used if id(block[i]) in input_stmts]
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
-        if not candidates and not symbols:
+        source = None
+        if not candidates and not symbols and _submodel_source(ins) is not None:
+            # a model on part of another model's graph (`keras.Model(base.input, ...)`)
+            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree)
+            if len(found) == 2:
+                plan.blockers.append((found[1], found[0]))
+                continue
+            source, sub_start, reads = found
+        if not candidates and not symbols and source is None:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
             if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; a
@@ -740,6 +749,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
+        if source is not None:
+            start = sub_start
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
         if stray:
             plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
@@ -770,7 +781,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         region_binds = _bound(region)
         rebound_later = _bound(later)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
-                          | set(symbols))
+                          | set(symbols) | ({source} if source is not None else set()))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
@@ -788,6 +799,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.input_names = _simple_names(ins)
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
+        if source is not None:
+            plan.tensor_reads |= reads
         if leak_names:
             leaks.append((graph, leak_names, later, owner))
     bad: dict[int, tuple[ast.AST, str]] = {}
@@ -798,6 +811,110 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+def _submodel_source(ins: ast.expr) -> str | None:
+    """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one)."""
+    if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
+        ins = ins.elts[0]
+    if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
+        return ins.value.id
+    return None
+
+
+def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
+                   stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module
+                   ) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
+    """A model on part of ``base``'s graph (docs/design.md, "Graph fragments, model shapes,
+    and models on part of another model's graph"): ``(base, region start, ids of the
+    attribute reads of base)``, or ``(why not, where)``. ``base`` must be bound last, in this
+    block, by a translated functional model statement or a ``keras.applications`` builder, and
+    not rebound in the region; the region starts at the first statement the outputs depend on
+    that reads a graph tensor attribute; every such read in it is of ``base``'s graph."""
+    base = _submodel_source(ins)
+    assert base is not None
+    what = (f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it: "
+            "they are another model's tensors")
+    start = min([i for i in used if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS
+                                        for n in ast.walk(block[i]))], default=index)
+    binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+    if any(base in _writes(block[i]) for i in range(start, index)):
+        # the graph function would do it again on every call
+        return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
+    bound = block[binder] if binder is not None else None
+    value = bound.value if isinstance(bound, ast.Assign) else None
+    # a builder (`VGG19(...)`, not `preprocess_input`), on its own Input (not `input_tensor=`)
+    apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")
+            and r.name.rsplit(".", 1)[-1][:1].isupper() and all(k.arg != "input_tensor" for k in r.call.keywords)}
+    functional = {id(g.stmt) for g in graphs if isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
+                  and isinstance(g.stmt.targets[0], ast.Name) and g.stmt.targets[0].id == base}
+    if binder is None or not (id(value) in apps or id(block[binder]) in functional
+                              or _builds_functional_model(value, graphs, tree)):
+        return (f"{what}: `{base}` is not bound before it, in the same block, by a translated functional model, a "
+                "function returning one, or a `keras.applications` builder, so the translator cannot follow its graph",
+                stmt)
+    region = block[start:index]
+    # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
+    layer_names: set[str] = set()
+    for s in block[binder + 1 : index + 1]:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                    and _of_base_layers(n.value, base, set()):
+                layer_names.add(n.targets[0].id)
+            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
+                    and _of_base_layers(n.iter, base, set(), many=True):
+                layer_names.add(n.target.id)
+    reads: set[int] = set()
+    for top in [*region, ins, outs]:
+        for n in ast.walk(top):
+            if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
+                continue
+            if isinstance(n.value, ast.Name) and n.value.id == base:
+                reads.add(id(n))
+            elif n.attr in ("output", "outputs") and _of_base_layers(n.value, base, layer_names):
+                continue
+            else:
+                return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
+                        "follows (a model's `input`/`output`, a layer's `output`)", n)
+    return (base, start, reads)
+
+
+def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
+    """``build_model(...)``: a call of a function of the module (defined once, at top level)
+    whose every ``return`` gives a translated functional model: its model statement's call,
+    or the name that statement assigns in the function."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return False
+    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and f.name == value.func.id]
+    if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
+        return False
+    func = defs[0]
+    calls = {id(g.call) for g in graphs if g.owner is func}
+    names = {g.stmt.targets[0].id for g in graphs if g.owner is func and isinstance(g.stmt, ast.Assign)
+             and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
+    returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
+    return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
+                                                          and r.value.id in names) for r in returns)
+
+
+def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = False) -> bool:
+    """``base.get_layer(...)``, ``base.layers[i]`` or a name holding one (``many``: an
+    iterable of them, ``base.layers`` or a slice of it)."""
+    if many:
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):  # `[base.get_layer(n) for n in names]`
+            return _of_base_layers(expr.elt, base, names)
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+            expr = expr.value
+        return isinstance(expr, ast.Attribute) and expr.attr == "layers" and isinstance(expr.value, ast.Name) \
+            and expr.value.id == base
+    if isinstance(expr, ast.Name):
+        return expr.id in names
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get_layer":
+        return isinstance(expr.func.value, ast.Name) and expr.func.value.id == base
+    if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
+        return _of_base_layers(expr.value, base, names, many=True)
+    return False
 
 
 def _simple_names(expr: ast.expr) -> list[str] | None:

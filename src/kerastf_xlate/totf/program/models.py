@@ -189,12 +189,14 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
                      and r.name not in _MODEL_COPIES and r.name not in _MODEL_UTILITIES}
     keras_calls = {id(r.call) for r in refs if r.call is not None}
     opaque = _opaque_callees(tree, flow)
+    tensor_reads: set[int] = getattr(graphs, "tensor_reads", set())  # `base.input` of a model on part of base's graph
 
     def check(nodes: Iterable[ast.AST]) -> None:
         for top in nodes:
             for n in ast.walk(top):
                 func, cls = where.get(id(n), (None, None))
-                if isinstance(n, ast.Attribute) and n.attr in KERAS_ONLY and flow.is_model(n.value, func, cls, module_kinds):
+                if isinstance(n, ast.Attribute) and n.attr in KERAS_ONLY and id(n) not in tensor_reads \
+                        and flow.is_model(n.value, func, cls, module_kinds):
                     name = n.value.id if isinstance(n.value, ast.Name) else None
                     found.append(Use(n, f"`{ast.unparse(n)[:60]}`: a Keras model API the TensorFlow model does not have",
                                      enclosing_func(n), name, n.attr))

@@ -256,10 +256,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
             and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
     plans, training_blockers = _plan_training(tree, text, uses, graphs, keep,
-                                              frozenset(files.saves | files.save_calls))
+                                              frozenset(files.saves | files.save_calls | graphs.tensor_reads))
     blockers += [_file_reason(b, files) for b in training_blockers]
     if files.saves or files.checkpoints or files.save_functions:
         needed.add("_MODEL_FILES")
+    if graphs.tensor_reads:  # a model on part of another model's graph (runtime/tfr_submodels.py)
+        needed.add("_SUBMODELS")
     replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
     for plan in plans:

@@ -1,0 +1,387 @@
+"""A model on part of another model's graph (docs/design.md, "Graph fragments, model shapes,
+and models on part of another model's graph").
+
+``keras.Model(base.input, base.get_layer("x").output)``: Keras takes the sub-graph between those
+tensors and runs only its nodes, sharing base's layers. The translated model's graph function
+takes ``base`` as a default argument; while it runs, ``base.input`` gives this run's Inputs
+and ``base.output`` / ``layer.output`` this run's tensors: base's graph function is replayed
+once per run for all the tensors read, as far as they need (``_partial_run``): the needed
+layer calls run as the running model's nodes, the replay stops after the last of them, and a
+layer before that which the sub-model does not hold runs with its effects undone.
+
+Installed into ``Layer``/``Model`` (``_install_submodels``) only in programs that have such a
+model: base models built then record what a replay needs (``_record_nodes``).
+"""
+
+import types
+
+import tensorflow as tf
+from tfr_base import Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _run_graph_function, _stack
+
+
+class _StopRun(Exception):
+    """Raised after the last node a replay of part of a graph needs: nothing past the cut runs."""
+
+    def __init__(self, plan):
+        super().__init__()
+        self.plan = plan
+
+
+class _StandIn:
+    """An Input of the replayed model that the sub-model does not take: zeros of its declared
+    shape, made only if the replay reaches it before the cut (then read only by code outside
+    the sub-model)."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+    def make(self):
+        return tf.zeros([1 if d is None else d for d in self.shape], tf.as_dtype(self.dtype))
+
+
+class _Partial:
+    """The nodes of one replay: the ``k``-th top-level layer call of the replayed graph
+    function is its ``k``-th recorded node. Needed nodes run as layer calls of the running
+    model; the others (before the cut) run and have their effects undone."""
+
+    def __init__(self, model, needed, stop_at, parent):
+        self.model, self.needed, self.stop_at, self.parent = model, needed, stop_at, parent
+        self.counter = 0
+        self.inside = False
+        self.outputs = {}
+
+    def call(self, frame, layer, args, kwargs):
+        i = self.counter
+        self.counter += 1
+        keep = i in self.needed
+        j = None
+        if keep and self.parent is not None:
+            # a replay inside a replay: this call is also a node of the outer replayed graph
+            j = self.parent.counter
+            self.parent.counter += 1
+            keep = j in self.parent.needed
+        done = frame.node_outputs.get((id(self.model), i)) if keep else None
+        if done is not None:
+            out = done  # another replay of this run computed the node already: Keras runs it once
+        else:
+            self.inside = True
+            try:
+                out = layer(*args, **kwargs) if keep else _call_undone(frame, layer, args, kwargs)
+            finally:
+                self.inside = False
+            if keep:
+                frame.node_outputs[(id(self.model), i)] = out
+        if i in self.needed:
+            self.outputs[i] = out
+            if j is not None and keep:
+                self.parent.outputs[j] = out
+                if j == self.parent.stop_at:
+                    raise _StopRun(self.parent)
+            if i == self.stop_at:
+                raise _StopRun(self)
+        return out
+
+
+def _call_undone(frame, layer, args, kwargs):
+    """Call a layer the sub-model does not hold, then put back what the call changed: its
+    variables (BatchNormalization's statistics, an RNN's states) and losses; it is no node."""
+    saved = [(v, tf.identity(v)) for v in getattr(layer, "weights", [])]
+    layers = [layer] + [x for x in _flatten_sublayers(layer) if _is_layer(x)]
+    losses = [(x, list(x.__dict__.get("_xlate_losses", []))) for x in layers if _is_layer(x)]
+    count = len(frame.nodes)
+    out = layer(*args, **kwargs)
+    for v, value in saved:
+        v.assign(value)
+    for x, kept in losses:
+        x.__dict__["_xlate_losses"] = kept
+    del frame.nodes[count:]
+    return out
+
+
+def _with_their_sources(models):
+    """The models and, through them, every model whose graph they are on part of: a layer's
+    ``output`` is its first node's, in whichever of them that node is."""
+    out, todo = [], list(models)
+    while todo:
+        model = todo.pop()
+        if all(model is not m for m in out):
+            out.append(model)
+            todo.extend(model.__dict__.get("_xlate_source_models", {}).values())
+    return out
+
+
+def _root_input(model, k):
+    """The model whose graph made ``model``'s Input #k: a model on part of another's graph
+    takes that one's Input (Keras's ``transfer.input`` is ``base.input``)."""
+    while True:
+        origin = next((key for key, pos in model.__dict__.get("_xlate_source_positions", {}).items() if pos == k), None)
+        if origin is None:
+            return model, k
+        model, k = model._xlate_source_models[origin[0]], origin[1]
+
+
+def _source_input(frame, model, k):
+    """This run's tensor for ``model``'s Input #k, read by another model's graph function
+    (``model.input``): an Input of the running model, with ``model``'s InputLayer (Keras
+    shares it)."""
+    model, k = _root_input(model, k)
+    key = (id(model), k)
+    if key in frame.source_inputs:
+        return frame.source_inputs[key]
+    shape, dtype, name = model._input_specs[k]
+    if frame.mode == "record" and not frame.given:
+        layers = model.__dict__.get("_xlate_input_layers") or []
+        if frame.input_layers is not None and k < len(layers):
+            n = len(frame.inputs)
+            if len(frame.input_layers) <= n:
+                frame.input_layers.append(layers[k])
+            else:
+                frame.input_layers[n] = layers[k]
+        frame.input_specs.append((tuple(shape), dtype, name))
+        value = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(shape), name=_identifier(name or "input"))
+        frame.inputs.append(value)
+        frame.source_keys.append(key)
+        frame.source_models_seen[id(model)] = model
+    else:
+        position = frame.source_positions.get(key)
+        # an Input of that model the running one does not take: read only by code outside it
+        value = _StandIn(shape, dtype) if position is None else frame.inputs[position]
+        value = value.make() if isinstance(value, _StandIn) else value
+    frame.source_inputs[key] = value
+    return value
+
+
+def _source_values(frame, model, item):
+    """This run's tensor of ``model``'s graph that ``item`` names (``("node", i)``: the outputs
+    of node #i; ``("out", m)``: output #m), read by another model's graph function. The first
+    construction run only collects the items (giving placeholders of their shapes); then the
+    first read of a run replays ``model``'s graph once, as far as all of them need."""
+    if frame.sources is None or getattr(model, "_graph", None) is None:
+        raise NotImplementedError(f"{frame.graph.name}: a tensor of {getattr(model, 'name', model)} is read where "
+                                  "the translation does not follow it")
+    entry = frame.sources.setdefault(id(model), [model, [], False])
+    if item not in entry[1]:
+        if entry[2]:
+            raise RuntimeError(f"{frame.graph.name}: the graph function read a tensor of {model.name} it did not read "
+                               "on its first run")
+        entry[1].append(item)
+    if not entry[2]:
+        return _placeholder_of(model, item)
+    values = frame.source_values.get(id(model))
+    if values is None:
+        values = frame.source_values[id(model)] = _partial_run(frame, model, entry[1])
+    return values[item]
+
+
+def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
+    """Another model's Inputs read (``base.input``) but not among this model's inputs: gone
+    from its Inputs, unless its outputs depend on them (Keras: a disconnected graph)."""
+    taken = {id(t) for t in flat_inputs}
+    drop = [k for k, key in enumerate(frame.source_keys) if key is not None and id(frame.inputs[k]) not in taken]
+    if not drop:
+        return
+    deps, out_deps, _ = _node_sources(frame.nodes, frame.inputs, tf.nest.flatten(outputs))
+    for _, found_inputs, _ in out_deps:
+        if found_inputs & set(drop):
+            raise ValueError(f"{model.name}: its outputs depend on an Input it does not take (Keras: the graph is "
+                             "disconnected)")
+    # nodes walk back to the Inputs through other nodes: the Inputs the needed nodes reach
+    reach, todo = set(), [n for found_nodes, _, _ in out_deps for n in found_nodes]
+    while todo:
+        i = todo.pop()
+        if i in reach:
+            continue
+        reach.add(i)
+        todo.extend(deps[i][0])
+        if deps[i][1] & set(drop):
+            raise ValueError(f"{model.name}: its outputs depend on an Input it does not take (Keras: the graph is "
+                             "disconnected)")
+    for k in reversed(drop):
+        del frame.inputs[k], frame.input_specs[k], frame.source_keys[k]
+        if frame.input_layers is not None and k < len(frame.input_layers):
+            del frame.input_layers[k]
+
+
+def _node_value(flat):
+    return flat[0] if len(flat) == 1 else list(flat)
+
+
+def _placeholder_of(model, item):
+    if item[0] == "node":
+        specs = model._xlate_node_specs[item[1]]
+    else:
+        specs = [(model._output_shapes[item[1]], model._output_dtypes[item[1]])]
+    return _node_value([tf.compat.v1.placeholder(tf.as_dtype(dtype), shape) for shape, dtype in specs])
+
+
+def _partial_run(frame, model, wanted):
+    """Replay ``model``'s graph function inside the running one for the ``wanted`` items: the
+    nodes they depend on run as the running model's nodes, the replay stops after the last of
+    them (or runs to the end for an output no node gives), and a node before that which is
+    not needed runs with its effects undone."""
+    deps, out_deps = model._xlate_deps, model._xlate_out_deps
+    todo, needed_inputs, full = [], set(), False
+    wanted_nodes = []
+    for item in wanted:
+        if item[0] == "out":
+            nodes, ins, producer = out_deps[item[1]]
+            if producer is None:
+                full = True
+                todo += nodes
+                needed_inputs |= ins
+                continue
+            wanted_nodes.append(producer[0])
+        else:
+            wanted_nodes.append(item[1])
+    todo += wanted_nodes
+    needed = set()
+    while todo:
+        i = todo.pop()
+        if i in needed:
+            continue
+        needed.add(i)
+        todo.extend(deps[i][0])
+        needed_inputs |= deps[i][1]
+    stop_at = None if full or not wanted_nodes else max(wanted_nodes)
+    inputs = []
+    for k, (shape, dtype, _) in enumerate(model._input_specs):
+        if k in needed_inputs:
+            inputs.append(_source_input(frame, model, k))
+        else:
+            root, kr = _root_input(model, k)
+            inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
+    plan = _Partial(model, needed, stop_at, frame.partial)
+    replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
+    replay.reuse, replay.made, replay.given = True, model._made, True
+    replay.inputs, replay.nodes, replay.partial = inputs, frame.nodes, plan
+    replay.node_outputs = frame.node_outputs
+    replay.sources = model.__dict__.get("_xlate_sources")
+    replay.source_positions = model.__dict__.get("_xlate_source_positions", {})
+    outputs = None
+    _stack().append(replay)
+    try:
+        _, outputs, _ = _run_graph_function(model._graph)
+    except _StopRun as stop:
+        if stop.plan is not plan:
+            raise
+    finally:
+        _stack().pop()
+    values = {}
+    flat_outputs = tf.nest.flatten(outputs) if outputs is not None else None
+    for item in wanted:
+        if item[0] == "node":
+            values[item] = _node_value(tf.nest.flatten(plan.outputs[item[1]]))
+        else:
+            producer = out_deps[item[1]][2]
+            if producer is not None and producer[0] in plan.outputs:
+                values[item] = tf.nest.flatten(plan.outputs[producer[0]])[producer[1]]
+            else:
+                values[item] = flat_outputs[item[1]]
+    return values
+
+
+def _node_sources(nodes, inputs, outputs):
+    """Per node, the nodes and Inputs its input tensors come from, through any ops (shape
+    ops too: they need their input computed); per output the same and the node giving it;
+    per node its outputs' (shape, dtype)."""
+    producer = {}
+    for i, (_, _, outs) in enumerate(nodes):
+        for j, t in enumerate(outs):
+            if hasattr(t, "op"):
+                producer.setdefault(_key(t), (i, j))
+    input_pos = {_key(t): k for k, t in enumerate(inputs)}
+
+    def sources(tensors):
+        found_nodes, found_inputs = set(), set()
+        todo, seen = [t for t in tensors if hasattr(t, "op")], set()
+        while todo:
+            t = todo.pop()
+            k = _key(t)
+            if k in seen:
+                continue
+            seen.add(k)
+            if k in producer:
+                found_nodes.add(producer[k][0])
+            elif k in input_pos:
+                found_inputs.add(input_pos[k])
+            else:
+                todo.extend(x for x in t.op.inputs if x.dtype != tf.resource)
+        return frozenset(found_nodes), frozenset(found_inputs)
+
+    deps = [sources(ins) for _, ins, _ in nodes]
+    out_deps = []
+    for t in outputs:
+        found_nodes, found_inputs = sources([t])
+        out_deps.append((found_nodes, found_inputs, producer.get(_key(t)) if hasattr(t, "op") else None))
+    specs = [[(tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else (), t.dtype.name if hasattr(t, "dtype") else "float32")
+              for t in outs] for _, _, outs in nodes]
+    return deps, out_deps, specs
+
+
+def _record_nodes(self, frame, inputs, outputs):
+    """What a later model on part of this graph needs: each node's sources (nodes and
+    Inputs, through any ops), each output's, the nodes' output specs, the structures,
+    and each layer's first node (Keras's ``layer.output``)."""
+    self._xlate_deps, self._xlate_out_deps, self._xlate_node_specs = _node_sources(frame.nodes, frame.inputs,
+                                                                                  tf.nest.flatten(outputs))
+    self._output_structure = tf.nest.map_structure(lambda t: 0, outputs)
+    self._output_dtypes = [t.dtype.name for t in tf.nest.flatten(outputs)]
+    self._xlate_input_layers = list(frame.input_layers or [])
+    for k, layer in enumerate(self._xlate_input_layers):
+        layer.__dict__.setdefault("_xlate_source", (self, k))
+    for i, (layer, _, _) in enumerate(frame.nodes):
+        if hasattr(layer, "__dict__"):
+            layer.__dict__.setdefault("_xlate_node", (self, i))
+
+
+def _graph_io(self, which):
+    """Keras's ``model.input``/``inputs``/``output``/``outputs`` of a functional model: inside
+    another graph function that takes it, this run's tensors (a model on part of its graph);
+    elsewhere, symbols with their shapes and dtypes."""
+    if self.__dict__.get("_graph") is None:
+        raise AttributeError(f"{self.name} is not a functional model: it has no {which}")
+    frame = _graph_frame()
+    inside = frame is not None and id(self) in frame.source_models
+    if which.startswith("input"):
+        by_pos = sorted(range(len(self._input_order)), key=lambda k: self._input_order[k])
+        if inside:
+            flat = [_source_input(frame, self, k) for k in by_pos]
+        else:
+            flat = [_CallSymbol(*self._input_specs[k]) for k in by_pos]
+        return flat if which == "inputs" else tf.nest.pack_sequence_as(self._input_structure, flat)
+    count = len(self._output_shapes)
+    if inside:
+        flat = [_source_values(frame, self, ("out", m)) for m in range(count)]
+    else:
+        flat = [_CallSymbol(shape, dtype, f"{self.name}_output_{m}")
+                for m, (shape, dtype) in enumerate(zip(self._output_shapes, self._output_dtypes))]
+    return flat if which == "outputs" else tf.nest.pack_sequence_as(self._output_structure, flat)
+
+
+def _io_property(which, inherited):
+    own = f"_xlate_own_{which}"
+
+    def get(self):
+        if own in self.__dict__:
+            return self.__dict__[own]
+        if self.__dict__.get("_graph") is None and inherited is not None:
+            return inherited.fget(self)
+        return _graph_io(self, which)
+
+    def set_(self, value):  # a subclass's own attribute
+        self.__dict__[own] = value
+
+    return property(get, set_)
+
+
+def _install_submodels(model_class, layer_class):
+    """Give the runtime's ``Layer``/``Model`` what a model on part of another's graph needs."""
+    layer_class._xlate_hooks = types.SimpleNamespace(
+        record_nodes=_record_nodes, drop_untaken=_drop_untaken_inputs, source_values=_source_values,
+        source_input=_source_input, with_their_sources=_with_their_sources)
+    for which in ("input", "inputs", "output", "outputs"):
+        setattr(model_class, which, _io_property(which, getattr(layer_class, which, None)))
+    return True
+
+
+_SUBMODELS = _install_submodels(Model, Layer)

@@ -1,0 +1,207 @@
+"""A model on part of another model's graph (docs/design.md, "Graph fragments, model shapes,
+and models on part of another model's graph"; issue #13).
+
+``keras.Model(base.input, base.get_layer("x").output)``, ``[layer.output for layer in
+base.layers]``, transfer learning's ``h = base.output; ...; keras.Model(base.input, h)``:
+Keras runs only the nodes between the inputs and the outputs, sharing base's layers. The
+translation replays base's graph function only as far as the new model needs: layers past the
+cut do not run, a layer before the cut outside the sub-model runs with its effects undone.
+
+The execution tests run a Keras script and its translation: weights perturbed (biases and
+BatchNormalization statistics away from their initial values) and set through each model's
+``set_weights(get_weights())`` in its own order (a wrong order puts values in the wrong
+places, or fails on a shape); outputs in inference and in training; BatchNormalization
+statistics after a training call (only the sub-model's layers update). Tolerance 1e-5;
+the worst difference is printed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from program_text import run_both, tf_, user_code
+
+from kerastf_xlate.totf.program.bundle import BANNER
+
+ATOL = 1e-5
+
+HEAD = textwrap.dedent("""\
+    import json
+    import numpy as np
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(7)
+
+    def moved(model):
+        # new weights, set in the model's own get_weights() order: kernels scaled by their
+        # fan-in, vectors (biases, BatchNormalization's scales and statistics) in [0.1, 0.5]
+        def value(w):
+            if w.ndim > 1:
+                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
+            return rng.uniform(0.1, 0.5, w.shape)
+        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
+
+    def arrays(value):
+        if isinstance(value, dict):
+            return {k: arrays(v) for k, v in sorted(value.items())}
+        if isinstance(value, (list, tuple)):
+            return [arrays(v) for v in value]
+        return np.asarray(value).tolist()
+
+    """)
+
+RESIDUAL = HEAD + textwrap.dedent("""\
+    def build_model():
+        inputs = keras.Input(shape=(6, 6, 3), name="img")
+        x = layers.Conv2D(4, 3, padding="same", name="c1")(inputs)
+        s = layers.BatchNormalization(name="bn_short")(layers.Conv2D(4, 1, name="short")(x))
+        y = layers.BatchNormalization(name="bn_y")(layers.Conv2D(4, 3, padding="same", name="c2")(x))
+        z = layers.Add(name="add")([s, y])
+        z = layers.BatchNormalization(name="bn_after")(z)
+        outputs = layers.Dense(2, name="head")(layers.GlobalAveragePooling2D()(z))
+        return keras.Model(inputs, outputs)
+
+    model = build_model()
+    moved(model)
+
+    # feature extractors: one layer's output (the shortcut beside the cut is not in it), several
+    features = keras.Model(model.input, model.get_layer("bn_y").output)
+    names = ["c1", "bn_y", "add"]
+    outs = [model.get_layer(n).output for n in names]
+    multi = keras.Model(inputs=model.inputs, outputs=outs)
+    every = keras.Model(model.inputs, {layer.name: layer.output for layer in model.layers[1:]})
+    last = model.get_layer("add")
+    pair = keras.Model(model.inputs, [last.output, model.output])
+    # transfer learning on a cut of the graph
+    h = model.get_layer("add").output
+    h = layers.GlobalAveragePooling2D()(h)
+    h = layers.Dense(3, name="new_head")(h)
+    transfer = keras.Model(model.input, h)
+    moved(transfer)
+    # on part of a model that is on part of another: the layers' first nodes are model's
+    inner = keras.Model(transfer.input, transfer.get_layer("c2").output)
+    both = keras.Model(transfer.inputs, [transfer.get_layer("bn_y").output, transfer.output])
+
+    x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
+    report = {}
+    for name, m in [("features", features), ("multi", multi), ("every", every), ("pair", pair),
+                    ("transfer", transfer), ("inner", inner), ("both", both)]:
+        report[name] = {
+            "layers": [layer.name for layer in m.layers],
+            "weights": [list(w.shape) for w in m.get_weights()],
+            "inference": arrays(m(x)),
+        }
+    stats = lambda: {n: model.get_layer(n).moving_mean.numpy().tolist() for n in ("bn_short", "bn_y", "bn_after")}
+    before = stats()
+    report["features"]["predict"] = arrays(features.predict(x, verbose=0))  # a traced call
+    report["features"]["training"] = arrays(features(x, training=True))
+    report["after_features"] = stats()
+    report["transfer"]["training"] = arrays(transfer(x, training=True))
+    report["after_transfer"] = stats()
+    report["both"]["training"] = arrays(both(x, training=True))  # bn_y's node runs once
+    report["after_both"] = stats()
+    report["before"] = before
+    json.dump(report, open(OUT, "w"))
+    """)
+
+APPLICATION = HEAD + textwrap.dedent("""\
+    vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    moved(vgg)
+    vgg.trainable = False
+    outputs = [vgg.get_layer(name).output for name in ["block1_conv2", "block2_pool", "block3_conv1"]]
+    extractor = keras.Model(vgg.input, outputs)
+
+    base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    base.trainable = False
+    x = base.output
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(4, name="top")(x)
+    classifier = keras.Model(base.input, x)
+    moved(classifier)
+
+    images = rng.uniform(0, 1, (2, 32, 32, 3)).astype("float32")
+    json.dump({
+        "extractor": arrays(extractor(images)),
+        "extractor_layers": [layer.name for layer in extractor.layers],
+        "classifier": arrays(classifier(images, training=True)),
+        "classifier_weights": [list(w.shape) for w in classifier.get_weights()],
+        "trainable": len(classifier.trainable_weights),
+    }, open(OUT, "w"))
+    """)
+
+
+def _close(a, b, path: str = "") -> float:
+    """The worst absolute difference between two reports' numbers; asserts the structure."""
+    if isinstance(a, dict):
+        assert sorted(a) == sorted(b), path
+        return max([_close(a[k], b[k], f"{path}.{k}") for k in a] + [0.0])
+    if isinstance(a, list) and a and isinstance(a[0], (list, dict, str)):
+        assert len(a) == len(b), path
+        return max([_close(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b))] + [0.0])
+    if isinstance(a, str) or isinstance(a, list) and not a:
+        assert a == b, path
+        return 0.0
+    diff = float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
+    assert diff <= ATOL * (1 + float(np.max(np.abs(a)))), (path, diff)
+    return diff
+
+
+def test_submodels_translate_as_graph_functions_taking_their_base() -> None:
+    out, diags = tf_(RESIDUAL)
+    assert BANNER in out, diags
+    code = user_code(out)
+    assert "keras.Model" not in code and "layers." not in code, diags
+    assert 'def features_graph(model=model):\n    return model.input, model.get_layer("bn_y").output\n' in code
+    assert ("def transfer_graph(model=model):\n    h = model.get_layer(\"add\").output\n"
+            "    h = GlobalAveragePooling2D()(h)\n") in code
+    assert "names = [\"c1\", \"bn_y\", \"add\"]\ndef multi_graph(model=model):\n" in code  # `names` stays outside
+
+
+@pytest.mark.parametrize("src, why", [
+    # base is a parameter: the translator cannot see that it is a translated functional model
+    ("def features(base):\n    return keras.Model(base.input, base.get_layer('c').output)\n",
+     "`base` is not bound before it, in the same block, by a translated functional model"),
+    # a layer's input (not followed)
+    ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
+     "probe = keras.Model(model.input, model.get_layer('d').input)\n",
+     "`model.get_layer('d').input` is not a tensor of `model`'s graph the translator follows"),
+    # base changed inside the graph: the graph function would do it on every call
+    ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
+     "h = model.output\nmodel.trainable = False\nprobe = keras.Model(model.input, layers.Dense(1)(h))\n",
+     "`model` is changed inside the model's graph"),
+])
+def test_what_stays_keras(src: str, why: str) -> None:
+    src = "import keras\nfrom keras import layers\n" + src
+    out, diags = tf_(src)
+    assert BANNER not in out and out == src, "kept byte for byte"
+    assert any(why in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_submodels_of_a_graph_run_as_keras_ones(tmp_path: Path) -> None:
+    translated, diags = tf_(RESIDUAL)
+    assert BANNER in translated, diags
+    keras_report, tf_report = run_both(tmp_path, RESIDUAL, translated)
+    # the test reads what it means to: the shortcut's statistics stay, the sub-model's move
+    assert keras_report["after_features"]["bn_short"] == keras_report["before"]["bn_short"]
+    assert keras_report["after_features"]["bn_after"] == keras_report["before"]["bn_after"]
+    assert keras_report["after_features"]["bn_y"] != keras_report["before"]["bn_y"]
+    assert keras_report["after_transfer"]["bn_short"] != keras_report["after_features"]["bn_short"]
+    assert keras_report["features"]["layers"] == ["img", "c1", "c2", "bn_y"]
+    worst = _close(keras_report, tf_report)
+    print(f"worst difference {worst:.2e}")
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_submodels_of_an_application_run_as_keras_ones(tmp_path: Path) -> None:
+    translated, diags = tf_(APPLICATION)
+    assert BANNER in translated and "keras.Model" not in user_code(translated), diags
+    keras_report, tf_report = run_both(tmp_path, APPLICATION, translated)
+    assert keras_report["trainable"] == 2  # the frozen base's layers are the classifier's too
+    worst = _close(keras_report, tf_report)
+    print(f"worst difference {worst:.2e}")
