@@ -389,6 +389,16 @@ def _read_before_write(stmts: list[ast.stmt]) -> set[str]:
     return out & binds
 
 
+def _read_first(stmts: list[ast.stmt]) -> set[str]:
+    """:func:`_read_before_write` without the names a loop (or other block) always binds
+    before reading them on each pass (``for size in sizes: residual = x; ...
+    layers.Conv2D(...)(residual)``): only names some run may read while they still hold the
+    value from before the statements (:func:`_loads_before_rebinding`, augmented assignments
+    included)."""
+    aug = {n.target.id for n in _own_nodes(stmts) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    return _read_before_write(stmts) & (_loads_before_rebinding(stmts) | aug)
+
+
 def _escapes(stmts: list[ast.stmt]) -> ast.AST | None:
     """A statement that cannot move into a new function: return/yield/await, global or
     nonlocal, a break/continue of a loop outside."""
@@ -584,7 +594,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_before_write(region) or _escapes(region) is not None:
+    if _read_first(region) or _escapes(region) is not None:
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -769,12 +779,14 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
                           | set(symbols))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
-        read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
-            else _read(later)
+        # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
+        # after a backbone bound to `model` in the graph)
+        read_later = _loads_before_rebinding(later) - _surely_binds(stmt) \
+            if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else _read(later)
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
@@ -828,7 +840,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
     if not avail:
         return {}
     stmts = [block[i] for i in sorted(used)]
-    reads = ((_read(stmts) - _bound(stmts)) | _read_before_write(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    reads = ((_read(stmts) - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
     return {n: avail[n] for n in sorted(reads) if n in avail}
 
 
@@ -907,7 +919,7 @@ def _free_in_graph(graph: Graph) -> set[str]:
     """The names a graph function reads from outside: not bound by its region before the read."""
     region = graph.region
     io = _read([graph.inputs, graph.outputs])
-    return (_read(region) - _bound(region)) | _read_before_write(region) | (io - _bound(region))
+    return (_read(region) - _bound(region)) | _read_first(region) | (io - _bound(region))
 
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
@@ -930,7 +942,42 @@ def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
                and isinstance(n.ctx, (ast.Store, ast.Del))]
     assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
                if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
-    return bool(binders) and all(id(n) in assigns and _is_object(assigns[id(n)].value) for n in binders)
+    return bool(binders) and all(id(n) in assigns and (_is_object(assigns[id(n)].value) or _is_static_value(assigns[id(n)].value))
+                                 for n in binders)
+
+
+def _is_static_value(value: ast.expr) -> bool:
+    """A plain Python value read from a graph tensor's static shape (``x.shape[1]``,
+    ``int(x.shape[-1])``, ``len(x.shape)``, ``tuple(x.shape[1:])``, with integer constants
+    around them): an int, None or a tuple of them, the same on the traced run's tensors as on
+    Keras's KerasTensors (whose shapes the translated layers reproduce), so the traced run
+    gives it as itself."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, int):
+        return True
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+        return _is_static_value(value.left) and _is_static_value(value.right)
+    if isinstance(value, ast.Subscript) and _is_shape(value.value):
+        index = value.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+            index = index.operand
+        return isinstance(index, ast.Constant) and isinstance(index.value, int)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1 and not value.keywords:
+        arg = value.args[0]
+        if value.func.id == "int":
+            return isinstance(arg, ast.Subscript) and _is_static_value(arg)
+        if value.func.id == "len":
+            return _is_shape(arg)
+        if value.func.id == "tuple":
+            return _is_shape(arg) or isinstance(arg, ast.Subscript) and _is_shape(arg.value) and isinstance(arg.slice, ast.Slice) \
+                and all(b is None or isinstance(b, ast.Constant) and isinstance(b.value, int)
+                        or isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant)
+                        for b in (arg.slice.lower, arg.slice.upper, arg.slice.step))
+    return False
+
+
+def _is_shape(node: ast.expr) -> bool:
+    """``<expr>.shape`` of a value (a graph tensor or its element: ``outputs[-1].shape``)."""
+    return isinstance(node, ast.Attribute) and node.attr == "shape" and isinstance(node.ctx, ast.Load)
 
 
 def _is_object(value: ast.expr | None) -> bool:
