@@ -1045,7 +1045,9 @@ def _graph_slice(block: list[ast.stmt], lo: int, index: int, need: set[str]) -> 
         if _writes(s) & need:
             used.add(i)
             need -= _surely_binds(s)
-            need |= _free_reads(s)
+            # (a loop binding `residual = x` before reading it on every pass does not read an
+            # earlier `residual`)
+            need |= _loads_before_rebinding([s]) if isinstance(s, (ast.For, ast.AsyncFor, ast.While)) else _free_reads(s)
     return used
 
 
