@@ -52,8 +52,13 @@ class Graph:
     owner: ast.AST | None = None
     input_names: list[str] | None = None  # the model's inputs, when written as names
     exports: list[str] = field(default_factory=list)  # names read after the model statement
+    parts: list[CellPart] = field(default_factory=list)  # the graph's earlier notebook cells, as functions
 
     def emit(self, edits: EditList) -> None:
+        if self.parts:
+            _emit_cell_parts(self, edits)
+            self._emit_traced(edits)
+            return
         if not self.region:
             self._emit_without_region(edits)
             return
@@ -757,7 +762,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             continue
         region = block[start:index]
         region = _trim(region, _read([ins, outs]), keras_lines) if region else region
-        why = _check_region(region, stmt, block, index, owner, tree)
+        spans_cells = isinstance(owner, ast.Module) and not symbols and any(_is_sentinel(s) for s in region)
+        why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
+                            owner, tree)
         if why is None and symbols:
             why = _symbols_blocker(symbols, ins, stmt)
             if why is not None:
@@ -790,11 +797,19 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
+        parts: list[CellPart] = []
+        if spans_cells:
+            parts_or_why = _cell_parts(region, {id(block[i]) for i in used}, stmt, later, rebound_later, name, taken)
+            if not isinstance(parts_or_why, list):
+                plan.blockers.append(parts_or_why)
+                continue
+            parts = parts_or_why
         stmt_line = pos.lines[stmt.lineno - 1]
         line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
         graph = Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
                       _indent_unit(pos, indent))
+        graph.parts = parts
         graph.symbols = symbols
         graph.owner = owner
         graph.input_names = _simple_names(ins)
@@ -1143,3 +1158,98 @@ def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> 
             break
         region.pop()
     return region
+
+
+@dataclass
+class CellPart:
+    """The statements of a model's graph in one notebook cell before the model's cell
+    (docs/design.md, "Graphs over several notebook cells"): ``def <graph>_partN(params):``
+    in that cell, returning the names the rest of the graph and the program read; the graph
+    function calls the parts in order and goes on with the model cell's statements."""
+
+    stmts: list[ast.stmt]
+    name: str
+    params: list[str]  # names bound by earlier parts, passed by the graph function
+    defaults: list[str]  # names from outside the graph it reads first or that the program rebinds later
+    returns: list[str]
+
+
+def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: list[ast.stmt],
+                rebound_later: set[str], name: str, taken: set[str]) -> list[CellPart] | tuple[ast.AST, str]:
+    """Split a module-level graph region at its notebook cell boundaries: every cell before
+    the model's becomes a part function that stays in its cell. Refused (the reason) unless
+    each statement of those cells builds the graph (nothing else would run later than it did
+    nor lose its cell's displayed value: ``inputs.shape`` alone in a cell) and each name a
+    part binds and anything after it reads is always bound by it."""
+    chunks: list[list[ast.stmt]] = [[]]
+    for s in region:
+        if _is_sentinel(s):
+            chunks.append([])
+        else:
+            chunks[-1].append(s)
+    earlier = [c for c in chunks[:-1] if c]
+    final = chunks[-1]
+    parts: list[CellPart] = []
+    available: set[str] = set()  # names the parts before this one returned
+    for i, chunk in enumerate(earlier):
+        for s in chunk:
+            if id(s) not in used:
+                return (s, f"the model's graph spans notebook cells, and `{ast.unparse(s)[:40]}` in one of its earlier "
+                           "cells does not build the graph")
+        after = [s for c in earlier[i + 1:] for s in c] + final
+        read_after = _loads_before_rebinding(after + [stmt] + later)
+        binds = _bound(chunk)
+        surely: set[str] = set()
+        for s in chunk:
+            surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+        unsure = sorted((binds - surely) & read_after)
+        if unsure:
+            return (chunk[0], f"the model's graph spans notebook cells, and `{unsure[0]}`, read after its cell, is not "
+                              "always bound there")
+        reads = set().union(*(_free_reads(s) for s in chunk))
+        params = sorted(reads & available)
+        outside = reads - available
+        defaults = sorted(((outside - binds) & rebound_later) | (_read_first(chunk) & outside))
+        part_name, k = f"{name}_part{i + 1}", 1
+        while part_name in taken:
+            part_name, k = f"{name}_part{i + 1}_{k}", k + 1
+        taken.add(part_name)
+        returns = sorted(binds & read_after)
+        parts.append(CellPart(chunk, part_name, params, defaults, returns))
+        available |= set(returns)
+    return parts
+
+
+def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
+    """Each earlier cell's statements under ``def <part>(...):`` where they stand, ending in
+    ``return`` of the names read after them; the model cell's statements under the graph
+    function, which first calls the parts in order (at module level: no indentation)."""
+    pos, unit = graph.pos, graph.unit
+    for part in graph.parts:
+        first = min([part.stmts[0].lineno] + [d.lineno for d in getattr(part.stmts[0], "decorator_list", [])])
+        last = part.stmts[-1].end_lineno or part.stmts[-1].lineno
+        newline = _newline(pos.lines[first - 1])
+        params = ", ".join(part.params + [f"{n}={n}" for n in part.defaults])
+        edits.insert(pos.line_start(first), f"def {part.name}({params}):{newline}")
+        for line in _indentable_lines(pos, first, last):
+            edits.insert(pos.line_start(line), unit)
+        if part.returns:
+            edits.insert(pos.line_start(last + 1), f"{unit}return {', '.join(part.returns)}{newline}")
+    final = [s for s in graph.region[graph.region.index(graph.parts[-1].stmts[-1]) + 1:] if not _is_sentinel(s)]
+    first = min([final[0].lineno] + [d.lineno for d in getattr(final[0], "decorator_list", [])]) if final \
+        else graph.stmt.lineno
+    newline = _newline(pos.lines[first - 1])
+    calls = "".join(f"{unit}{', '.join(p.returns) + ' = ' if p.returns else ''}{p.name}({', '.join(p.params)}){newline}"
+                    for p in graph.parts)
+    params = ", ".join(f"{n}={n}" for n in graph.captured)
+    edits.insert(pos.line_start(first), f"def {graph.name}({params}):{newline}{calls}")
+    returned = graph._returned(edits)
+    graph._model_call(edits)
+    if not final:
+        edits.insert(pos.line_start(first), f"{unit}return {returned}{newline}{newline}")
+        return
+    last = final[-1].end_lineno or final[-1].lineno
+    for line in _indentable_lines(pos, first, last):
+        edits.insert(pos.line_start(line), unit)
+    followed_by_blank = last < len(pos.lines) and not pos.lines[last].strip()
+    edits.insert(pos.line_start(last + 1), f"{unit}return {returned}{newline}" + ("" if followed_by_blank else newline))
