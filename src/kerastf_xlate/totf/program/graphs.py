@@ -321,6 +321,10 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
         elif isinstance(stmt, (ast.If, ast.While)):
             out |= (_free_reads(ast.Expr(stmt.test)) | _loads_before_rebinding(stmt.body)
                     | _loads_before_rebinding(stmt.orelse)) - rebound
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # binds its names (`from google.colab import output` before `output.serve...`)
+            out |= _free_reads(stmt) - rebound
+            rebound |= _bound([stmt])
         else:
             out |= _free_reads(stmt) - rebound
     return out
