@@ -180,3 +180,29 @@ def test_the_translation_computes_like_keras() -> None:
             assert close, (key, training, diff)
             worst = max(worst, diff)
     print(f"worst difference {worst:.2e} (tolerance 1e-5)")
+
+
+IMPORT_AFTER = textwrap.dedent("""
+    import sys
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(4,))
+    output = layers.Dense(2)(inputs)
+    model = keras.Model(inputs, output)
+    if "google.colab" in sys.modules:
+        from google.colab import output
+        output.serve_kernel_port_as_window(6006)
+    """)
+
+
+def test_an_import_rebinding_a_graph_name_is_not_a_read_of_it() -> None:
+    out, diags = tf_(IMPORT_AFTER)
+    assert "keras" not in user_code(out), diags
+    assert "traced" not in user_code(out)
+    # read before the import rebinds it: the graph tensor itself is used
+    src = IMPORT_AFTER.replace("    from google.colab import output\n    output.serve_kernel_port_as_window(6006)\n",
+                               "    output.serve_kernel_port_as_window(6006)\n    from google.colab import output\n")
+    assert src != IMPORT_AFTER
+    out, diags = tf_(src)
+    assert any("`output`, made while building the model, is used after it" in d for d in diags), diags
