@@ -206,3 +206,56 @@ def test_an_import_rebinding_a_graph_name_is_not_a_read_of_it() -> None:
     assert src != IMPORT_AFTER
     out, diags = tf_(src)
     assert any("`output`, made while building the model, is used after it" in d for d in diags), diags
+
+
+IN_WITH = textwrap.dedent("""
+    import tensorflow as tf
+    import keras
+    from keras import layers
+
+    with tf.device("/CPU:0"):
+        inputs = keras.Input(shape=(4,))
+        dense = layers.Dense(3)
+        hidden = dense(inputs)
+        width = hidden.shape[-1]
+        model = keras.Model(inputs, layers.Dense(2)(hidden))
+    print(width, len(dense.weights))
+    """)
+
+
+def test_a_graph_inside_a_with_block_binds_what_is_read_after_it() -> None:
+    out, diags = tf_(IN_WITH)
+    code = user_code(out)
+    assert "keras" not in code, diags
+    assert '    dense, width = model.traced("dense", "width")\nprint(width, len(dense.weights))\n' in code
+    # a context manager that may swallow an exception: the names may not be bound after it
+    out, diags = tf_(IN_WITH.replace('tf.device("/CPU:0")', "contextlib.suppress(ValueError)"))
+    assert any("is used after it" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_a_graph_inside_a_with_block_computes_like_keras() -> None:
+    """Same printed values; the same outputs with the same perturbed weights (1e-5)."""
+    import keras
+    import numpy as np
+    from runtime_ns import perturbed
+    from test_program_cases import _compare, _exec
+
+    out, _ = tf_(IN_WITH)
+    runs = []
+    for source, name in ((IN_WITH, "__in_with_keras__"), (out, "__in_with_tf__")):
+        keras.backend.clear_session()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            runs.append((_exec(source, name), buffer.getvalue()))
+    (keras_ns, keras_printed), (tf_ns, tf_printed) = runs
+    assert keras_printed == tf_printed == "3 2\n"
+    assert type(tf_ns["model"]).__module__ == "__in_with_tf__"
+    moved = perturbed(keras_ns["model"].get_weights(), seed=7)
+    keras_ns["model"].set_weights(moved)
+    tf_ns["model"].set_weights(moved)
+    x = np.random.default_rng(8).standard_normal((3, 4)).astype("float32")
+    diff, close = _compare(keras_ns["model"](x), tf_ns["model"](x))
+    assert close, diff
+    assert tf_ns["dense"] is tf_ns["model"].layers[1]
+    print(f"worst difference {diff:.2e} (tolerance 1e-5)")

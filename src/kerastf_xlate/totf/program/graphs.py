@@ -796,8 +796,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
         # after a backbone bound to `model` in the graph)
+        scope = _straight_owner(owner, block_of)
         read_later = _loads_before_rebinding(later) - _surely_binds(stmt) \
-            if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else _read(later)
+            if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else _read(later)
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
@@ -820,7 +821,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
         if leak_names:
-            leaks.append((graph, leak_names, later, owner))
+            leaks.append((graph, leak_names, later, scope))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
         why = _exports_blocker(graph, names, later, owner, plan.graphs)
@@ -1257,3 +1258,16 @@ def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
         edits.insert(pos.line_start(line), unit)
     followed_by_blank = last < len(pos.lines) and not pos.lines[last].strip()
     edits.insert(pos.line_start(last + 1), f"{unit}return {returned}{newline}" + ("" if followed_by_blank else newline))
+
+
+def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
+    """The function or module a block runs in straight through, looking past ``with`` blocks
+    (their bodies run once, in order: ``with strategy.scope():``, ``with tf.device(...)``);
+    ``owner`` itself otherwise. A context manager that may swallow an exception
+    (``contextlib.suppress``) is not looked past."""
+    node = owner
+    while isinstance(node, (ast.With, ast.AsyncWith)) and id(node) in block_of:
+        if any("suppress" in ast.unparse(item.context_expr) for item in node.items):
+            return owner
+        node = block_of[id(node)][1]
+    return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
