@@ -52,8 +52,13 @@ class Graph:
     owner: ast.AST | None = None
     input_names: list[str] | None = None  # the model's inputs, when written as names
     exports: list[str] = field(default_factory=list)  # names read after the model statement
+    parts: list[CellPart] = field(default_factory=list)  # the graph's earlier notebook cells, as functions
 
     def emit(self, edits: EditList) -> None:
+        if self.parts:
+            _emit_cell_parts(self, edits)
+            self._emit_traced(edits)
+            return
         if not self.region:
             self._emit_without_region(edits)
             return
@@ -317,6 +322,10 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
         elif isinstance(stmt, (ast.If, ast.While)):
             out |= (_free_reads(ast.Expr(stmt.test)) | _loads_before_rebinding(stmt.body)
                     | _loads_before_rebinding(stmt.orelse)) - rebound
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # binds its names (`from google.colab import output` before `output.serve...`)
+            out |= _free_reads(stmt) - rebound
+            rebound |= _bound([stmt])
         else:
             out |= _free_reads(stmt) - rebound
     return out
@@ -388,6 +397,16 @@ def _read_before_write(stmts: list[ast.stmt]) -> set[str]:
                           ast.ClassDef)) or (isinstance(s, ast.AnnAssign) and s.value is not None):
             surely |= _bound([s])
     return out & binds
+
+
+def _read_first(stmts: list[ast.stmt]) -> set[str]:
+    """:func:`_read_before_write` without the names a loop (or other block) always binds
+    before reading them on each pass (``for size in sizes: residual = x; ...
+    layers.Conv2D(...)(residual)``): only names some run may read while they still hold the
+    value from before the statements (:func:`_loads_before_rebinding`, augmented assignments
+    included)."""
+    aug = {n.target.id for n in _own_nodes(stmts) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    return _read_before_write(stmts) & (_loads_before_rebinding(stmts) | aug)
 
 
 def _escapes(stmts: list[ast.stmt]) -> ast.AST | None:
@@ -585,7 +604,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_before_write(region) or _escapes(region) is not None:
+    if _read_first(region) or _escapes(region) is not None:
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -758,7 +777,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             continue
         region = block[start:index]
         region = _trim(region, _read([ins, outs]), keras_lines) if region else region
-        why = _check_region(region, stmt, block, index, owner, tree)
+        spans_cells = isinstance(owner, ast.Module) and not symbols and any(_is_sentinel(s) for s in region)
+        why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
+                            owner, tree)
         if why is None and symbols:
             why = _symbols_blocker(symbols, ins, stmt)
             if why is not None:
@@ -780,20 +801,31 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
         rebound_later = _bound(later)
-        captured = sorted((region_reads - region_binds) & rebound_later | (_read_before_write(region) & _bound_before(block, start, owner, block_of))
+        captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
                           | set(symbols) | ({source} if source is not None else set()))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
-        read_later = _loads_before_rebinding(later) if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) \
-            else _read(later)
+        # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
+        # after a backbone bound to `model` in the graph)
+        scope = _straight_owner(owner, block_of)
+        read_later = _loads_before_rebinding(later) - _surely_binds(stmt) \
+            if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else _read(later)
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
+        parts: list[CellPart] = []
+        if spans_cells:
+            parts_or_why = _cell_parts(region, {id(block[i]) for i in used}, stmt, later, rebound_later, name, taken)
+            if not isinstance(parts_or_why, list):
+                plan.blockers.append(parts_or_why)
+                continue
+            parts = parts_or_why
         stmt_line = pos.lines[stmt.lineno - 1]
         line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
         graph = Graph(call, call.func, stmt, block, region, name, captured, ins, outs, pos, indent,
                       _indent_unit(pos, indent))
+        graph.parts = parts
         graph.symbols = symbols
         graph.owner = owner
         graph.input_names = _simple_names(ins)
@@ -802,7 +834,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if source is not None:
             plan.tensor_reads |= reads
         if leak_names:
-            leaks.append((graph, leak_names, later, owner))
+            leaks.append((graph, leak_names, later, scope))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
         why = _exports_blocker(graph, names, later, owner, plan.graphs)
@@ -945,7 +977,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
     if not avail:
         return {}
     stmts = [block[i] for i in sorted(used)]
-    reads = ((_read(stmts) - _bound(stmts)) | _read_before_write(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    reads = ((_read(stmts) - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
     return {n: avail[n] for n in sorted(reads) if n in avail}
 
 
@@ -1024,7 +1056,7 @@ def _free_in_graph(graph: Graph) -> set[str]:
     """The names a graph function reads from outside: not bound by its region before the read."""
     region = graph.region
     io = _read([graph.inputs, graph.outputs])
-    return (_read(region) - _bound(region)) | _read_before_write(region) | (io - _bound(region))
+    return (_read(region) - _bound(region)) | _read_first(region) | (io - _bound(region))
 
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
@@ -1047,7 +1079,42 @@ def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
                and isinstance(n.ctx, (ast.Store, ast.Del))]
     assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
                if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
-    return bool(binders) and all(id(n) in assigns and _is_object(assigns[id(n)].value) for n in binders)
+    return bool(binders) and all(id(n) in assigns and (_is_object(assigns[id(n)].value) or _is_static_value(assigns[id(n)].value))
+                                 for n in binders)
+
+
+def _is_static_value(value: ast.expr) -> bool:
+    """A plain Python value read from a graph tensor's static shape (``x.shape[1]``,
+    ``int(x.shape[-1])``, ``len(x.shape)``, ``tuple(x.shape[1:])``, with integer constants
+    around them): an int, None or a tuple of them, the same on the traced run's tensors as on
+    Keras's KerasTensors (whose shapes the translated layers reproduce), so the traced run
+    gives it as itself."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, int):
+        return True
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+        return _is_static_value(value.left) and _is_static_value(value.right)
+    if isinstance(value, ast.Subscript) and _is_shape(value.value):
+        index = value.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+            index = index.operand
+        return isinstance(index, ast.Constant) and isinstance(index.value, int)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1 and not value.keywords:
+        arg = value.args[0]
+        if value.func.id == "int":
+            return isinstance(arg, ast.Subscript) and _is_static_value(arg)
+        if value.func.id == "len":
+            return _is_shape(arg)
+        if value.func.id == "tuple":
+            return _is_shape(arg) or isinstance(arg, ast.Subscript) and _is_shape(arg.value) and isinstance(arg.slice, ast.Slice) \
+                and all(b is None or isinstance(b, ast.Constant) and isinstance(b.value, int)
+                        or isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant)
+                        for b in (arg.slice.lower, arg.slice.upper, arg.slice.step))
+    return False
+
+
+def _is_shape(node: ast.expr) -> bool:
+    """``<expr>.shape`` of a value (a graph tensor or its element: ``outputs[-1].shape``)."""
+    return isinstance(node, ast.Attribute) and node.attr == "shape" and isinstance(node.ctx, ast.Load)
 
 
 def _is_object(value: ast.expr | None) -> bool:
@@ -1115,7 +1182,9 @@ def _graph_slice(block: list[ast.stmt], lo: int, index: int, need: set[str]) -> 
         if _writes(s) & need:
             used.add(i)
             need -= _surely_binds(s)
-            need |= _free_reads(s)
+            # (a loop binding `residual = x` before reading it on every pass does not read an
+            # earlier `residual`)
+            need |= _loads_before_rebinding([s]) if isinstance(s, (ast.For, ast.AsyncFor, ast.While)) else _free_reads(s)
     return used
 
 
@@ -1211,3 +1280,111 @@ def _trim(region: list[ast.stmt], returned: set[str], keras_lines: set[int]) -> 
             break
         region.pop()
     return region
+
+
+@dataclass
+class CellPart:
+    """The statements of a model's graph in one notebook cell before the model's cell
+    (docs/design.md, "Graphs over several notebook cells"): ``def <graph>_partN(params):``
+    in that cell, returning the names the rest of the graph and the program read; the graph
+    function calls the parts in order and goes on with the model cell's statements."""
+
+    stmts: list[ast.stmt]
+    name: str
+    params: list[str]  # names bound by earlier parts, passed by the graph function
+    defaults: list[str]  # names from outside the graph it reads first or that the program rebinds later
+    returns: list[str]
+
+
+def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: list[ast.stmt],
+                rebound_later: set[str], name: str, taken: set[str]) -> list[CellPart] | tuple[ast.AST, str]:
+    """Split a module-level graph region at its notebook cell boundaries: every cell before
+    the model's becomes a part function that stays in its cell. Refused (the reason) unless
+    each statement of those cells builds the graph (nothing else would run later than it did
+    nor lose its cell's displayed value: ``inputs.shape`` alone in a cell) and each name a
+    part binds and anything after it reads is always bound by it."""
+    chunks: list[list[ast.stmt]] = [[]]
+    for s in region:
+        if _is_sentinel(s):
+            chunks.append([])
+        else:
+            chunks[-1].append(s)
+    earlier = [c for c in chunks[:-1] if c]
+    final = chunks[-1]
+    parts: list[CellPart] = []
+    available: set[str] = set()  # names the parts before this one returned
+    for i, chunk in enumerate(earlier):
+        for s in chunk:
+            if id(s) not in used:
+                return (s, f"the model's graph spans notebook cells, and `{ast.unparse(s)[:40]}` in one of its earlier "
+                           "cells does not build the graph")
+        after = [s for c in earlier[i + 1:] for s in c] + final
+        read_after = _loads_before_rebinding(after + [stmt] + later)
+        binds = _bound(chunk)
+        surely: set[str] = set()
+        for s in chunk:
+            surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+        unsure = sorted((binds - surely) & read_after)
+        if unsure:
+            return (chunk[0], f"the model's graph spans notebook cells, and `{unsure[0]}`, read after its cell, is not "
+                              "always bound there")
+        reads = set().union(*(_free_reads(s) for s in chunk))
+        params = sorted(reads & available)
+        outside = reads - available
+        defaults = sorted(((outside - binds) & rebound_later) | (_read_first(chunk) & outside))
+        part_name, k = f"{name}_part{i + 1}", 1
+        while part_name in taken:
+            part_name, k = f"{name}_part{i + 1}_{k}", k + 1
+        taken.add(part_name)
+        returns = sorted(binds & read_after)
+        parts.append(CellPart(chunk, part_name, params, defaults, returns))
+        available |= set(returns)
+    return parts
+
+
+def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
+    """Each earlier cell's statements under ``def <part>(...):`` where they stand, ending in
+    ``return`` of the names read after them; the model cell's statements under the graph
+    function, which first calls the parts in order (at module level: no indentation)."""
+    pos, unit = graph.pos, graph.unit
+    for part in graph.parts:
+        first = min([part.stmts[0].lineno] + [d.lineno for d in getattr(part.stmts[0], "decorator_list", [])])
+        last = part.stmts[-1].end_lineno or part.stmts[-1].lineno
+        newline = _newline(pos.lines[first - 1])
+        params = ", ".join(part.params + [f"{n}={n}" for n in part.defaults])
+        edits.insert(pos.line_start(first), f"def {part.name}({params}):{newline}")
+        for line in _indentable_lines(pos, first, last):
+            edits.insert(pos.line_start(line), unit)
+        if part.returns:
+            edits.insert(pos.line_start(last + 1), f"{unit}return {', '.join(part.returns)}{newline}")
+    final = [s for s in graph.region[graph.region.index(graph.parts[-1].stmts[-1]) + 1:] if not _is_sentinel(s)]
+    first = min([final[0].lineno] + [d.lineno for d in getattr(final[0], "decorator_list", [])]) if final \
+        else graph.stmt.lineno
+    newline = _newline(pos.lines[first - 1])
+    calls = "".join(f"{unit}{', '.join(p.returns) + ' = ' if p.returns else ''}{p.name}({', '.join(p.params)}){newline}"
+                    for p in graph.parts)
+    params = ", ".join(f"{n}={n}" for n in graph.captured)
+    edits.insert(pos.line_start(first), f"def {graph.name}({params}):{newline}{calls}")
+    returned = graph._returned(edits)
+    graph._model_call(edits)
+    if not final:
+        edits.insert(pos.line_start(first), f"{unit}return {returned}{newline}{newline}")
+        return
+    last = final[-1].end_lineno or final[-1].lineno
+    for line in _indentable_lines(pos, first, last):
+        edits.insert(pos.line_start(line), unit)
+    followed_by_blank = last < len(pos.lines) and not pos.lines[last].strip()
+    edits.insert(pos.line_start(last + 1), f"{unit}return {returned}{newline}" + ("" if followed_by_blank else newline))
+
+
+def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
+    """The function or module a block runs in straight through, looking past ``with`` blocks
+    (their bodies run once, in order: ``with strategy.scope():``, ``with tf.device(...)``);
+    ``owner`` itself otherwise. A context manager that may swallow an exception
+    (``contextlib.suppress``) is not looked past."""
+    node = owner
+    while isinstance(node, (ast.With, ast.AsyncWith)) and id(node) in block_of:
+        if any("suppress" in ast.unparse(item.context_expr) for item in node.items):
+            return owner
+        node = block_of[id(node)][1]
+    return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
