@@ -3035,6 +3035,44 @@ def _backend_dot(x, y):
     return tf.matmul(x, y)
 
 
+def _backend_batch_dot(x, y, axes=None):
+    """tf.keras's ``batch_dot``: per sample, x's axis ``axes[0]`` contracted with y's
+    ``axes[1]`` (default: x's last with y's second-to-last, or y's last when y is 2-D). The
+    result holds x's remaining axes, then y's; a 2-D operand adds no axis of its own, except
+    that two 2-D operands give (batch, 1)."""
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    x_ndim, y_ndim = x.shape.rank, y.shape.rank
+    if x_ndim < 2 or y_ndim < 2:
+        raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with ranks {x_ndim} and {y_ndim}.")
+    if isinstance(axes, int):
+        axes = [axes, axes]
+    if axes is None:
+        axes = [x_ndim - 1, y_ndim - 1 if y_ndim == 2 else y_ndim - 2]
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError(f"Multiple target dimensions are not supported. Received axes={axes}.")
+    ax, ay = axes[0] % x_ndim, axes[1] % y_ndim
+    if ax == 0 or ay == 0:
+        raise ValueError("Cannot perform batch_dot over axis 0.")
+    if x_ndim == 2:
+        x, ax = tf.expand_dims(x, 1), ax + 1
+    if y_ndim == 2:
+        y = tf.expand_dims(y, 2)
+    nx, ny = x.shape.rank, y.shape.rank
+    # x: (batch, *rest_x, k) and y: (batch, k, *rest_y)
+    x = tf.transpose(x, [i for i in range(nx) if i != ax] + [ax])
+    y = tf.transpose(y, [0, ay] + [i for i in range(1, ny) if i != ay])
+    xs, ys = tf.shape(x), tf.shape(y)
+    out = tf.matmul(tf.reshape(x, tf.stack([xs[0], -1, xs[-1]])), tf.reshape(y, tf.stack([ys[0], ys[1], -1])))
+    out = tf.reshape(out, tf.concat([xs[:-1], ys[2:]], 0))
+    static = x.shape[:-1].concatenate(y.shape[2:])
+    out = tf.ensure_shape(out, static)
+    if x_ndim == 2:
+        return tf.squeeze(out, 1)
+    if y_ndim == 2:
+        return tf.squeeze(out, -1)
+    return out
+
+
 def _backend_ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """tf.keras's ``ctc_batch_cost``: the CTC loss of each sample, shape (batch, 1).
     ``y_pred``: probabilities (batch, time, classes), the last class the blank, taken as
