@@ -27,7 +27,8 @@ What Keras 3 does, and these classes do the same:
 
 Images are ``channels_last`` by default; ``data_format="channels_first"`` is handled by
 transposing to channels-last around the computation. Keras's dict inputs (``images`` with
-``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated. Each class
+``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated, except
+``{"images", "labels"}`` for MixUp and CutMix, which mix the labels too. Each class
 splits a call into ``_draw(images)`` (this call's random parameters, for a channels-last
 batch) and ``_apply(images, params)``, in the layout of Keras's transformation, so Keras's
 own draws can be applied and compared.
@@ -1188,3 +1189,147 @@ class RandAugment(_ImageAugmentation):
                                     [branch(op, p) for op, p in zip(self._ops, params)])
             images = tf.ensure_shape(images, images_now.shape)
         return images
+
+
+# --- mixing layers: images and labels of the batch blended with a shuffled copy -------------
+
+
+class _BatchMixing(_ImageAugmentation):
+    """MixUp and CutMix: each image (and its label) is mixed with another image of the batch
+    (a random permutation). The input is an image tensor or Keras's dict ``{"images": ...,
+    "labels": ...}`` (other keys are not translated); a dict comes back a dict with the same
+    keys. Labels are mixed as ``w * labels + (1 - w) * labels[permutation]`` with the
+    per-image weight ``w`` of the images."""
+
+    def _mix_split(self, inputs):
+        if isinstance(inputs, dict):
+            other = sorted(set(inputs) - {"images", "labels"})
+            if other or "images" not in inputs:
+                raise NotImplementedError(f"{type(self).__name__} on a dict with keys {sorted(inputs)} is not "
+                                          "translated; pass {'images': ..., 'labels': ...} or the images tensor")
+            labels = inputs.get("labels")
+            return self._aug_images(inputs["images"]), None if labels is None else tf.convert_to_tensor(labels)
+        return self._aug_images(inputs), None
+
+    def _mix_join(self, inputs, images, labels):
+        if not isinstance(inputs, dict):
+            return images
+        out = {"images": images}
+        if "labels" in inputs:
+            out["labels"] = labels
+        return out
+
+    def _mix_labels(self, labels, permutation, weight):
+        """``w * labels + (1 - w) * labels[permutation]``, ``w`` of shape (batch,)."""
+        weight = tf.reshape(weight, [-1, 1])
+        return weight * labels + (1.0 - weight) * tf.gather(labels, permutation, axis=0)
+
+    def _mix_permutation(self, batch, dtype):
+        """A random permutation of ``range(batch)`` (the argsort of uniform draws)."""
+        return tf.cast(tf.argsort(self._aug_uniform(tf.reshape(batch, [1]))), dtype)
+
+    def _mix_beta(self, batch, alpha):
+        """``batch`` draws of Beta(alpha, alpha): ``g1 / (g1 + g2)`` of two Gamma(alpha) draws."""
+        shape = tf.reshape(batch, [1])
+        alpha = tf.broadcast_to(tf.cast(alpha, tf.float32), shape)
+        first = tf.random.stateless_gamma(shape, seed=self._generator.make_seeds(1)[:, 0], alpha=alpha)
+        second = tf.random.stateless_gamma(shape, seed=self._generator.make_seeds(1)[:, 0], alpha=alpha)
+        return first / (first + second)
+
+
+class MixUp(_BatchMixing):
+    """``keras.layers.MixUp``: each image becomes ``w * image + (1 - w) * other`` with ``other``
+    the image a random permutation of the batch puts in its place and ``w`` drawn per image
+    from Beta(alpha, alpha); labels are mixed with the same weights. In inference the images
+    and labels pass unchanged (float images in the compute dtype, integer images as they
+    are); in training the images come out in the compute dtype (float32). A single image
+    (rank 3) is a batch of one, mixed with itself."""
+
+    def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images, labels = self._mix_split(inputs)
+        if not training:
+            return self._mix_join(inputs, _aug_unchanged(images), labels)
+        single = images.shape.rank == 3
+        batch = images[None] if single else tf.cast(images, self.compute_dtype)
+        params = self._draw(batch)
+        mixed = self._apply(batch, params)
+        if labels is not None:
+            labels = self._mix_labels(labels[None] if single else labels, *params)
+            labels = labels[0] if single else labels
+        return self._mix_join(inputs, mixed[0] if single else mixed, labels)
+
+    def _draw(self, images):
+        """``(permutation, weights)``: int64 (batch,) and float32 (batch,)."""
+        batch = tf.shape(images)[0]
+        return self._mix_permutation(batch, tf.int64), self._mix_beta(batch, self.alpha)
+
+    def _apply(self, images, params):
+        permutation, weight = params
+        images = tf.cast(images, self.compute_dtype)
+        weight = tf.cast(tf.reshape(weight, [-1, 1, 1, 1]), self.compute_dtype)
+        return weight * images + (1.0 - weight) * tf.gather(images, permutation, axis=0)
+
+
+class CutMix(_BatchMixing):
+    """``keras.layers.CutMix``: per image, a box of a random other image of the batch (a
+    random permutation) is pasted in; the box covers a share ``1 - w`` of the image (its
+    sides are ``sqrt(1 - w)`` of the image's, at a uniform position), ``w`` drawn per image
+    from Beta(a, a) with ``a`` drawn once per call uniformly from ``factor`` (plus 1e-6);
+    labels are mixed by the box's actual area. Images come out in the compute dtype (float32),
+    also in inference; a single image (rank 3) passes unchanged, as in Keras."""
+
+    def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images, labels = self._mix_split(inputs)
+        images = tf.cast(images, self.compute_dtype)
+        if not training or images.shape.rank == 3:
+            return self._mix_join(inputs, _aug_unchanged(images), labels)
+        x = tf.transpose(images, [0, 2, 3, 1]) if self.data_format == "channels_first" else images
+        params = self._draw(x)
+        mixed = self._apply(x, params)
+        if self.data_format == "channels_first":
+            mixed = tf.transpose(mixed, [0, 3, 1, 2])
+        if labels is not None:
+            labels = self._mix_labels(labels, params[0], params[2])
+        return self._mix_join(inputs, mixed, labels)
+
+    def _draw(self, images):
+        """``(permutation, box, weights)`` for an NHWC batch: int32 (batch,), the box
+        ``(x0, x1, y0, y1)`` in pixels (float32, each (batch,)), and ``w = 1 - box area /
+        image area`` (batch,)."""
+        batch = tf.shape(images)[0]
+        height, width = _aug_hw(images)
+        alpha = self._aug_uniform([], self.factor[0], self.factor[1]) + 1e-6
+        ratio = tf.sqrt(1.0 - self._mix_beta(batch, alpha))
+        box = []
+        for length in (width, height):
+            crop = ratio * length
+            start = self._aug_uniform(tf.reshape(batch, [1])) * (length - crop)
+            box += [start, start + crop]
+        x0, x1, y0, y1 = box
+        weight = 1.0 - (x1 - x0) * (y1 - y0) / (width * height)
+        return self._mix_permutation(batch, tf.int32), (x0, x1, y0, y1), weight
+
+    def _apply(self, images, params):
+        """Pixels with ``x0 <= column < x1`` and ``y0 <= row < y1`` come from the permuted image."""
+        permutation, (x0, x1, y0, y1), _ = params
+        images = tf.cast(images, self.compute_dtype)
+        shape = tf.shape(images)
+        rows = tf.cast(tf.range(shape[1]), tf.float32)[None, :, None, None]
+        cols = tf.cast(tf.range(shape[2]), tf.float32)[None, None, :, None]
+
+        def per_image(v):
+            return tf.reshape(tf.cast(v, tf.float32), [-1, 1, 1, 1])
+
+        inside = ((cols >= per_image(x0)) & (cols < per_image(x1)) & (rows >= per_image(y0))
+                  & (rows < per_image(y1)))
+        return tf.where(inside, tf.gather(images, permutation, axis=0), images)
