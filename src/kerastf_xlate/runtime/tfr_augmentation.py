@@ -27,8 +27,9 @@ What Keras 3 does, and these classes do the same:
 
 Images are ``channels_last`` by default; ``data_format="channels_first"`` is handled by
 transposing to channels-last around the computation. Keras's dict inputs (``images`` with
-``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated, except
-``{"images", "labels"}`` for MixUp and CutMix, which mix the labels too. Each class
+``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are translated for ``{"images",
+"labels"}`` only: the labels pass unchanged, except in MixUp and CutMix, which mix them too
+(other keys raise NotImplementedError). Each class
 splits a call into ``_draw(images)`` (this call's random parameters, for a channels-last
 batch) and ``_apply(images, params)``, in the layout of Keras's transformation, so Keras's
 own draws can be applied and compared.
@@ -171,6 +172,21 @@ class _ImageAugmentation(Layer):
     channels-first images around a batched channels-last computation, and the generator."""
 
     _cast_floats = True  # Keras's Layer.__call__ casts float inputs to the compute dtype
+    _takes_dicts = False  # True: ``call`` handles Keras's dict inputs itself (MixUp, CutMix)
+
+    def __call__(self, inputs, *args, **kwargs):
+        """Keras's dict input ``{"images": ..., "labels": ...}``: the images are augmented, the
+        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them)."""
+        if not isinstance(inputs, dict) or self._takes_dicts:
+            return super().__call__(inputs, *args, **kwargs)
+        if "images" not in inputs or set(inputs) - {"images", "labels"}:
+            raise NotImplementedError(f"{type(self).__name__} on a dict with keys {sorted(inputs)} is not translated; "
+                                      "pass {'images': ..., 'labels': ...} or the images tensor")
+        out = dict(inputs)
+        out["images"] = super().__call__(inputs["images"], *args, **kwargs)
+        if "labels" in out:
+            out["labels"] = tf.convert_to_tensor(out["labels"])
+        return out
 
     def _aug_setup(self, seed, data_format=None):
         self.seed = seed
@@ -1200,6 +1216,8 @@ class _BatchMixing(_ImageAugmentation):
     "labels": ...}`` (other keys are not translated); a dict comes back a dict with the same
     keys. Labels are mixed as ``w * labels + (1 - w) * labels[permutation]`` with the
     per-image weight ``w`` of the images."""
+
+    _takes_dicts = True
 
     def _mix_split(self, inputs):
         if isinstance(inputs, dict):
