@@ -2238,6 +2238,56 @@ def _ops_polar(abs_, angle):
     return tf.dtypes.complex(abs_ * _ops_cos(angle), abs_ * _ops_sin(angle))
 
 
+def _ops_pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _ops_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """``keras.ops.unfold`` (PyTorch's im2col): NCHW ``x`` to ``(N, C * kH * kW, L)``, each
+    column one window (channel, then kernel row, then kernel column), windows in row order."""
+    x = _ops_tensor(x)
+    if x.shape.rank != 4:
+        raise ValueError(f"Input must be a 4D tensor. Received: input.shape={x.shape}")
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_ops_pair(v) for v in (kernel_size, dilation, padding, stride))
+    if ph or pw:
+        x = tf.pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]])
+    channels = x.shape[1]
+    patches = tf.image.extract_patches(tf.transpose(x, [0, 2, 3, 1]), sizes=[1, kh, kw, 1], strides=[1, sh, sw, 1],
+                                       rates=[1, dh, dw, 1], padding="VALID")  # (N, nH, nW, kH * kW * C)
+    shape = tf.shape(patches)
+    patches = tf.reshape(patches, tf.stack([shape[0], shape[1], shape[2], kh, kw, channels]))
+    patches = tf.transpose(patches, [0, 5, 3, 4, 1, 2])  # (N, C, kH, kW, nH, nW)
+    return tf.reshape(patches, tf.stack([shape[0], channels * kh * kw, shape[1] * shape[2]]))
+
+
+def _ops_fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """``keras.ops.fold`` (PyTorch's col2im), the adjoint of :func:`_ops_unfold`: each column
+    of ``(N, C * kH * kW, L)`` is put back at its window in an ``(N, C, oH, oW)`` image,
+    overlapping values summed. For each kernel position, the ``(nH, nW)`` values are spread
+    ``stride`` apart (zeros between), shifted by the position times ``dilation``, and added."""
+    x = _ops_tensor(x)
+    if x.shape.rank != 3:
+        raise ValueError(f"Input must be a 3D tensor. Received: input.shape={x.shape}")
+    (oh, ow), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+        _ops_pair(v) for v in (output_size, kernel_size, dilation, padding, stride))
+    channels = x.shape[1] // (kh * kw)
+    nh = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    nw = (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    height, width = oh + 2 * ph, ow + 2 * pw
+    blocks = tf.reshape(x, tf.stack([tf.shape(x)[0], channels, kh, kw, nh, nw]))
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            part = blocks[:, :, i, j, :, None, :, None]  # (N, C, nH, 1, nW, 1)
+            part = tf.pad(part, [[0, 0], [0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1]])
+            part = tf.reshape(part, tf.stack([tf.shape(x)[0], channels, nh * sh, nw * sw]))
+            top, left = i * dh, j * dw
+            part = tf.pad(part, [[0, 0], [0, 0], [top, max(0, height - top - nh * sh)],
+                                 [left, max(0, width - left - nw * sw)]])[:, :, :height, :width]
+            out = part if out is None else out + part
+    return out[:, :, ph:ph + oh, pw:pw + ow]
+
+
 # --- nn: convolution and pooling (channels_last, or channels_first by transposing) --------
 
 
