@@ -2238,6 +2238,44 @@ def _ops_polar(abs_, angle):
     return tf.dtypes.complex(abs_ * _ops_cos(angle), abs_ * _ops_sin(angle))
 
 
+def _ops_rearrange_groups(side):
+    """``"b (h w) c"`` -> ``[["b"], ["h", "w"], ["c"]]``."""
+    groups, current = [], None
+    for token in side.replace("(", " ( ").replace(")", " ) ").split():
+        if token == "(":
+            current = []
+        elif token == ")":
+            groups.append(current)
+            current = None
+        elif current is not None:
+            current.append(token)
+        else:
+            groups.append([token])
+    return groups
+
+
+def _ops_rearrange(tensor, pattern, **axes_lengths):
+    """``keras.ops.rearrange`` (einops): split the input's grouped axes (``(h w)``, all but
+    one length given as keywords), transpose the elementary axes into the output's order,
+    and merge the output's groups."""
+    tensor = _ops_tensor(tensor)
+    left, right = (side.strip() for side in pattern.split("->"))
+    inputs, outputs = _ops_rearrange_groups(left), _ops_rearrange_groups(right)
+    dims = _ops_shape(tensor)
+    sizes = {}
+    for group, dim in zip(inputs, dims):
+        if len(group) == 1:
+            sizes[group[0]] = dim
+            continue
+        known = math.prod(axes_lengths[a] for a in group if a in axes_lengths)
+        for name in group:
+            sizes[name] = axes_lengths[name] if name in axes_lengths else dim // known
+    elementary = [name for group in inputs for name in group]
+    x = tf.reshape(tensor, [sizes[name] for name in elementary])
+    x = tf.transpose(x, [elementary.index(name) for group in outputs for name in group])
+    return tf.reshape(x, [math.prod(sizes[name] for name in group) for group in outputs])
+
+
 def _ops_pair(value):
     return (value, value) if isinstance(value, int) else tuple(value)
 
