@@ -2822,6 +2822,26 @@ def _ops_image_extract_patches(images, size, strides=None, dilation_rate=1, padd
     return out[0] if single else out
 
 
+def _ops_image_extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """``keras.ops.image.extract_patches_3d``: a 3-D convolution with an identity kernel, so
+    each patch is flattened depth, row, column, channels last."""
+    volumes = _ops_tensor(volumes)
+    size = (size, size, size) if isinstance(size, int) else tuple(size)
+    if len(size) != 3:
+        raise TypeError(f"Invalid `size` argument. Expected an int or a tuple of length 3. Received: size={size}")
+    strides = size if strides is None else strides
+    strides = (strides, strides, strides) if isinstance(strides, int) else tuple(strides)
+    channels = volumes.shape[-4] if data_format == "channels_first" else volumes.shape[-1]
+    depth = size[0] * size[1] * size[2] * channels
+    kernel = tf.reshape(tf.eye(depth, dtype=volumes.dtype), size + (channels, depth))
+    single = volumes.shape.rank == 4
+    if single:
+        volumes = volumes[None]
+    out = _ops_conv(volumes, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+    return out[0] if single else out
+
+
 def _ops_image_affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                                 data_format=None):
     images = _ops_tensor(images)
