@@ -24,6 +24,7 @@ import math
 import numpy as np
 import tensorflow as tf
 from tfr_base import _STATE, epsilon, floatx, image_data_format
+from tfr_augmentation import _aug_homography
 from tfr_random import _random_global_state
 
 _FLOATX = "float32"
@@ -2839,6 +2840,32 @@ def _ops_image_extract_patches_3d(volumes, size, strides=None, dilation_rate=1, 
         volumes = volumes[None]
     out = _ops_conv(volumes, kernel, strides=strides, padding=padding, data_format=data_format,
                     dilation_rate=dilation_rate)
+    return out[0] if single else out
+
+
+def _ops_image_perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                                     data_format=None):
+    """``keras.ops.image.perspective_transform``: the homography taking ``end_points`` to
+    ``start_points`` (solved as Keras solves it), applied with ImageProjectiveTransformV3,
+    points outside filled with ``fill_value``."""
+    images = _ops_tensor(images)
+    start = tf.convert_to_tensor(start_points, tf.float32)
+    end = tf.convert_to_tensor(end_points, tf.float32)
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Invalid value for argument `interpolation`. Received: interpolation={interpolation}")
+    single = images.shape.rank == 3
+    if single:
+        images = images[None]
+    start = start[None] if start.shape.rank == 2 else start
+    end = end[None] if end.shape.rank == 2 else end
+    if data_format == "channels_first":
+        images = tf.transpose(images, (0, 2, 3, 1))
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=_aug_homography(start, end), output_shape=tf.shape(images)[1:-1],
+        fill_value=fill_value, interpolation=interpolation.upper())
+    out = tf.ensure_shape(out, images.shape)
+    if data_format == "channels_first":
+        out = tf.transpose(out, (0, 3, 1, 2))
     return out[0] if single else out
 
 
