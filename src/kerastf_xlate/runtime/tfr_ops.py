@@ -2869,6 +2869,44 @@ def _ops_image_perspective_transform(images, start_points, end_points, interpola
     return out[0] if single else out
 
 
+def _ops_image_ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None):
+    """``keras.ops.image.ssim``: per channel, Gaussian-weighted (``filter_size``, ``filter_sigma``)
+    means, variances and covariance over the VALID windows, the SSIM map averaged over the
+    image and then the channels; one value per image (a scalar for one image), in the input's
+    dtype."""
+    image1, image2 = _ops_tensor(image1), _ops_tensor(image2)
+    original = image1.dtype
+    dtype = _ops_result_type(original.name, float)
+    image1, image2 = tf.cast(image1, dtype), tf.cast(image2, dtype)
+    single = image1.shape.rank == 3
+    if single:
+        image1, image2 = image1[None], image2[None]
+    if data_format == "channels_first":
+        image1, image2 = tf.transpose(image1, (0, 2, 3, 1)), tf.transpose(image2, (0, 2, 3, 1))
+    offsets = tf.range(filter_size, dtype=dtype) - (filter_size - 1) / 2.0
+    taps = tf.exp(-(offsets ** 2) / (2.0 * filter_sigma ** 2))
+    taps = taps / tf.reduce_sum(taps)
+    kernel = tf.reshape(taps[:, None] * taps[None, :], (filter_size, filter_size, 1, 1))
+    shape = tf.shape(image1)
+
+    def planes(x):  # (B, H, W, C) -> (B * C, H, W, 1)
+        return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), tf.stack([-1, shape[1], shape[2], 1]))
+
+    def blur(x):
+        return tf.nn.conv2d(x, kernel, strides=1, padding="VALID")
+
+    x, y = planes(image1), planes(image2)
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x * mu_x
+    var_y = blur(y * y) - mu_y * mu_y
+    cov = blur(x * y) - mu_x * mu_y
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    ssim_map = ((2.0 * mu_x * mu_y + c1) * (2.0 * cov + c2)) / ((mu_x * mu_x + mu_y * mu_y + c1) * (var_x + var_y + c2))
+    per_image = tf.reduce_mean(tf.reshape(tf.reduce_mean(ssim_map, axis=[1, 2, 3]), tf.stack([shape[0], shape[3]])),
+                               axis=-1)
+    return tf.cast(per_image[0] if single else per_image, original)
+
+
 def _ops_image_affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                                 data_format=None):
     images = _ops_tensor(images)
