@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from tfr_base import _STATE, epsilon, floatx, image_data_format
 from tfr_augmentation import _aug_homography
-from tfr_random import _random_global_state
+from tfr_random import _random_global_state, _random_seed
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -2948,6 +2948,48 @@ def _ops_image_gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_
     out = tf.nn.depthwise_conv2d(images, tf.cast(kernel, dtype), strides=[1, 1, 1, 1], padding="SAME")
     if data_format == "channels_first":
         out = tf.transpose(out, (0, 3, 1, 2))
+    return out[0] if single else out
+
+
+def _ops_image_elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
+                                 fill_value=0.0, seed=None, data_format=None):
+    """``keras.ops.image.elastic_transform`` as Keras's TensorFlow backend computes it: one
+    normal field per image (Keras draws dx and dy with the SAME seed, so they are equal), times
+    ``sigma``, blurred with a Gaussian of size ``6 * int(sigma) | 1``; every channel is resampled
+    at the pixel grid plus ``alpha`` times the field (map_coordinates). The batch size must be
+    static (Keras takes an unknown one as 1)."""
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Invalid value for argument `interpolation`. Received: interpolation={interpolation}")
+    if fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        raise ValueError(f"Invalid value for argument `fill_mode`. Received: fill_mode={fill_mode}")
+    images = _ops_tensor(images)
+    dtype = images.dtype
+    alpha = tf.cast(alpha, dtype)
+    sigma = tf.cast(sigma, dtype)
+    size = 6 * tf.cast(sigma, tf.int32) | 1
+    single = images.shape.rank == 3
+    if single:
+        images = images[None]
+    if data_format == "channels_first":
+        batch, channels, height, width = images.shape
+    else:
+        batch, height, width, channels = images.shape
+    batch = batch or 1
+    draw = _random_seed(seed)
+    field = tf.random.stateless_normal((batch, height, width), seed=draw, dtype=dtype) * sigma
+    axis = 1 if data_format == "channels_first" else -1
+    field = tf.squeeze(_ops_image_gaussian_blur(tf.expand_dims(field, axis), kernel_size=(size, size),
+                                                sigma=(sigma, sigma), data_format=data_format), axis)
+    grid_x, grid_y = tf.meshgrid(tf.range(width, dtype=dtype), tf.range(height, dtype=dtype), indexing="xy")
+    rows = grid_y[None] + alpha * field
+    cols = grid_x[None] + alpha * field
+    order = ("nearest", "bilinear").index(interpolation)
+    out = []
+    for c in range(channels):
+        planes = [images[b, c] if data_format == "channels_first" else images[b, ..., c] for b in range(batch)]
+        out.append(tf.stack([_ops_image_map_coordinates(planes[b], [rows[b], cols[b]], order, fill_mode=fill_mode,
+                                                        fill_value=fill_value) for b in range(batch)], axis=0))
+    out = tf.cast(tf.stack(out, axis=1 if data_format == "channels_first" else -1), dtype)
     return out[0] if single else out
 
 
