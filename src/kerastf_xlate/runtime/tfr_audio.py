@@ -18,6 +18,7 @@ import math
 import numpy as np
 import tensorflow as tf
 from tfr_base import Layer, epsilon
+from tfr_initializers import Initializer
 from tfr_ops import _ops_stft
 
 _STFT_WINDOWS = {  # SciPy's symmetric general-cosine windows: w[n] = sum_k (-1)^k a_k cos(2 pi k n / (N - 1))
@@ -67,6 +68,26 @@ def _stft_kernel(side, window, scaling, periodic, shape, dtype):
     else:
         kernel = kernel * taps
     return kernel
+
+
+class STFT(Initializer):
+    """``keras.initializers.STFT``: the DFT kernel of :func:`_stft_kernel` for a shape
+    ``(frame_length, 1, bins)``."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            _stft_window(window, 1, periodic)
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        return _stft_kernel(self.side, self.window, self.scaling, self.periodic, tuple(shape), dtype or "float32")
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic, "scaling": self.scaling}
 
 
 class STFTSpectrogram(Layer):
