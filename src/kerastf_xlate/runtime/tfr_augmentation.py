@@ -39,6 +39,7 @@ import math
 
 import tensorflow as tf
 from tfr_base import Layer
+from tfr_ops import _ops_elastic, _ops_homography
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -1081,23 +1082,6 @@ class Equalization(_ImageAugmentation):
         return tf.cast(tf.stack(channels, axis=-1), self.compute_dtype)
 
 
-def _aug_homography(start, end):
-    """The projective matrices mapping each ``end`` quadrilateral to ``start`` (Keras's
-    ``compute_homography_matrix``): the 8x8 linear system of the four point pairs, solved
-    with ``tf.linalg.solve``; shapes (batch, 4, 2) -> (batch, 8)."""
-    rows, targets = [], []
-    for i in range(4):
-        sx, sy = start[:, i, 0], start[:, i, 1]
-        ex, ey = end[:, i, 0], end[:, i, 1]
-        one, zero = tf.ones_like(ex), tf.zeros_like(ex)
-        rows.append(tf.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], axis=-1))
-        rows.append(tf.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], axis=-1))
-        targets += [sx, sy]
-    system = tf.stack(rows, axis=1)
-    target = tf.expand_dims(tf.stack(targets, axis=-1), -1)
-    return tf.reshape(tf.linalg.solve(system, target), [-1, 8])
-
-
 class RandomPerspective(_ImageAugmentation):
     """``keras.layers.RandomPerspective``: moves each corner of some images (probability
     drawn per image from the factor's range, ``f`` meaning ``[0, f]``) by up to ``±scale/2``
@@ -1136,7 +1120,7 @@ class RandomPerspective(_ImageAugmentation):
 
     def _apply(self, images, params):
         apply, start, end = params
-        out = _aug_project(images, _aug_homography(start, end), self.interpolation, "constant", self.fill_value)
+        out = _aug_project(images, _ops_homography(start, end), self.interpolation, "constant", self.fill_value)
         return tf.where(apply[:, None, None, None], out, images)
 
 
@@ -1351,3 +1335,62 @@ class CutMix(_BatchMixing):
         inside = ((cols >= per_image(x0)) & (cols < per_image(x1)) & (rows >= per_image(y0))
                   & (rows < per_image(y1)))
         return tf.where(inside, tf.gather(images, permutation, axis=0), images)
+
+
+class RandomElasticTransform(_ImageAugmentation):
+    """``keras.layers.RandomElasticTransform``: each image is deformed, with a probability drawn
+    per image from ``factor``, by a Gaussian-smoothed random displacement field (Keras's
+    ``elastic_transform``, :func:`_ops_elastic`) of strength drawn once per call from ``scale``
+    (``alpha = 0.1 * scale * max(height, width)``, ``sigma = 0.05 * scale * min(height,
+    width)``), then clipped to ``value_range``. Images come out in the compute dtype (float32),
+    also in inference, where it is the identity. The batch size must be static, as in Keras."""
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.scale = _aug_factor(self, scale, (0, 1), name="scale")
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one ('nearest', 'bilinear').")
+        if fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
+            raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}.")
+        self.interpolation = interpolation
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training or self.scale[1] == 0 or self.factor[1] == 0:
+            return _aug_unchanged(images)
+        single = images.shape.rank == 3
+        batch = images[None] if single else images
+        out = self._apply(batch, self._draw(batch))
+        return out[0] if single else out
+
+    def _draw(self, images):
+        """``(apply, distortion, seed)``: bool (batch,), the strength (a scalar) and the
+        stateless seed pair of the displacement field."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        probability = self._aug_uniform(batch, self.factor[0], self.factor[1])
+        apply = self._aug_uniform(batch) < probability
+        distortion = self._aug_uniform([], self.scale[0], self.scale[1])
+        return apply, distortion, self._generator.make_seeds(1)[:, 0]
+
+    def _apply(self, images, params):
+        """``images`` a batch in the layer's data format."""
+        apply, distortion, seed = params
+        if self.data_format == "channels_first":
+            height, width = images.shape[2], images.shape[3]
+        else:
+            height, width = images.shape[1], images.shape[2]
+        distortion = tf.cast(distortion, images.dtype)
+        alpha = max(height, width) * (0.1 * distortion)
+        sigma = min(height, width) * (0.05 * distortion)
+        deformed = _ops_elastic(images, alpha, sigma, self.interpolation, self.fill_mode, self.fill_value, seed,
+                                self.data_format)
+        images = tf.where(tf.reshape(apply, [-1, 1, 1, 1]), deformed, images)
+        images = tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
+                                  tf.cast(self.value_range[1], images.dtype))
+        return tf.cast(images, self.compute_dtype)

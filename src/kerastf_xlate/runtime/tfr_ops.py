@@ -24,7 +24,6 @@ import math
 import numpy as np
 import tensorflow as tf
 from tfr_base import _STATE, epsilon, floatx, image_data_format
-from tfr_augmentation import _aug_homography
 from tfr_random import _random_global_state, _random_seed
 
 _FLOATX = "float32"
@@ -2843,6 +2842,23 @@ def _ops_image_extract_patches_3d(volumes, size, strides=None, dilation_rate=1, 
     return out[0] if single else out
 
 
+def _ops_homography(start, end):
+    """The projective matrices mapping each ``end`` quadrilateral to ``start`` (Keras's
+    ``compute_homography_matrix``): the 8x8 linear system of the four point pairs, solved
+    with ``tf.linalg.solve``; shapes (batch, 4, 2) -> (batch, 8)."""
+    rows, targets = [], []
+    for i in range(4):
+        sx, sy = start[:, i, 0], start[:, i, 1]
+        ex, ey = end[:, i, 0], end[:, i, 1]
+        one, zero = tf.ones_like(ex), tf.zeros_like(ex)
+        rows.append(tf.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], axis=-1))
+        rows.append(tf.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], axis=-1))
+        targets += [sx, sy]
+    system = tf.stack(rows, axis=1)
+    target = tf.expand_dims(tf.stack(targets, axis=-1), -1)
+    return tf.reshape(tf.linalg.solve(system, target), [-1, 8])
+
+
 def _ops_image_perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
                                      data_format=None):
     """``keras.ops.image.perspective_transform``: the homography taking ``end_points`` to
@@ -2861,7 +2877,7 @@ def _ops_image_perspective_transform(images, start_points, end_points, interpola
     if data_format == "channels_first":
         images = tf.transpose(images, (0, 2, 3, 1))
     out = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=_aug_homography(start, end), output_shape=tf.shape(images)[1:-1],
+        images=images, transforms=_ops_homography(start, end), output_shape=tf.shape(images)[1:-1],
         fill_value=fill_value, interpolation=interpolation.upper())
     out = tf.ensure_shape(out, images.shape)
     if data_format == "channels_first":
@@ -2953,16 +2969,22 @@ def _ops_image_gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_
 
 def _ops_image_elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
                                  fill_value=0.0, seed=None, data_format=None):
-    """``keras.ops.image.elastic_transform`` as Keras's TensorFlow backend computes it: one
-    normal field per image (Keras draws dx and dy with the SAME seed, so they are equal), times
-    ``sigma``, blurred with a Gaussian of size ``6 * int(sigma) | 1``; every channel is resampled
-    at the pixel grid plus ``alpha`` times the field (map_coordinates). The batch size must be
-    static (Keras takes an unknown one as 1)."""
+    """``keras.ops.image.elastic_transform`` as Keras's TensorFlow backend computes it (see
+    :func:`_ops_elastic`), the field drawn from ``seed`` as Keras draws it."""
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"Invalid value for argument `interpolation`. Received: interpolation={interpolation}")
     if fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
         raise ValueError(f"Invalid value for argument `fill_mode`. Received: fill_mode={fill_mode}")
-    images = _ops_tensor(images)
+    return _ops_elastic(_ops_tensor(images), alpha, sigma, interpolation, fill_mode, fill_value, _random_seed(seed),
+                        data_format)
+
+
+def _ops_elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format):
+    """Keras's elastic deformation: one normal field per image from the stateless ``seed`` pair
+    (Keras draws dx and dy with the SAME seed, so they are equal), times ``sigma``, blurred
+    with a Gaussian of size ``6 * int(sigma) | 1``; every channel is resampled at the pixel
+    grid plus ``alpha`` times the field (map_coordinates). The batch size must be static
+    (Keras takes an unknown one as 1)."""
     dtype = images.dtype
     alpha = tf.cast(alpha, dtype)
     sigma = tf.cast(sigma, dtype)
@@ -2975,8 +2997,7 @@ def _ops_image_elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="b
     else:
         batch, height, width, channels = images.shape
     batch = batch or 1
-    draw = _random_seed(seed)
-    field = tf.random.stateless_normal((batch, height, width), seed=draw, dtype=dtype) * sigma
+    field = tf.random.stateless_normal((batch, height, width), seed=seed, dtype=dtype) * sigma
     axis = 1 if data_format == "channels_first" else -1
     field = tf.squeeze(_ops_image_gaussian_blur(tf.expand_dims(field, axis), kernel_size=(size, size),
                                                 sigma=(sigma, sigma), data_format=data_format), axis)
@@ -2991,63 +3012,6 @@ def _ops_image_elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="b
                                                         fill_value=fill_value) for b in range(batch)], axis=0))
     out = tf.cast(tf.stack(out, axis=1 if data_format == "channels_first" else -1), dtype)
     return out[0] if single else out
-
-
-def _ops_resample_kernel(method, x):
-    """The interpolation kernels of ``scale_and_translate`` at distances ``x >= 0``: the
-    triangle, Keys' cubic (a = -0.5) and Lanczos of radius 3 or 5."""
-    if method == "linear":
-        return tf.maximum(tf.zeros_like(x), 1.0 - tf.abs(x))
-    if method == "cubic":
-        near = ((1.5 * x - 2.5) * x) * x + 1.0
-        far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
-        return tf.where(x >= 2.0, tf.zeros_like(x), tf.where(x >= 1.0, far, near))
-    radius = 3.0 if method == "lanczos3" else 5.0
-    y = radius * tf.sin(math.pi * x) * tf.sin(math.pi * x / radius)
-    safe = tf.where(x != 0, math.pi ** 2 * x ** 2, tf.ones_like(x))
-    out = tf.where(x > 1e-3, y / safe, tf.ones_like(x))
-    return tf.where(x > radius, tf.zeros_like(x), out)
-
-
-def _ops_image_scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
-    """``keras.ops.image.scale_and_translate`` (JAX's): along each spatial axis, output sample
-    ``j`` sits at input position ``(j + 0.5 - translation) / scale - 0.5``; the inputs are
-    weighted by the kernel of their distance (widened by ``1 / scale`` when downscaling with
-    ``antialias``), the weights normalised, samples outside the input zero. Integer images are
-    rounded and clipped to their range."""
-    names = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
-             "cubic": "cubic", "bicubic": "cubic", "tricubic": "cubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
-    if method not in names:
-        raise ValueError(f"Invalid value for argument `method`. Expected of one {tuple(names)}. Received: method={method}")
-    method = names[method]
-    x = _ops_tensor(images)
-    scale, translation = _ops_tensor(scale), _ops_tensor(translation)
-    dtype = _ops_result_type(scale.dtype.name, translation.dtype.name)
-    scale, translation = tf.cast(scale, dtype), tf.cast(translation, dtype)
-    if len(spatial_dims) == 0:
-        return x
-    integer = x.dtype.is_integer
-    out = tf.cast(x, tf.float32) if integer else tf.identity(x)
-    sizes = tf.shape(x)
-    for i, d in enumerate(spatial_dims):
-        d = d % x.shape.rank
-        inverse = 1.0 / scale[i]
-        width = tf.maximum(inverse, 1.0) if antialias else 1.0
-        sample = (tf.range(output_shape[d], dtype=dtype) + 0.5) * inverse - translation[i] * inverse - 0.5
-        distance = tf.abs(sample[None, :] - tf.range(sizes[d], dtype=dtype)[:, None]) / width
-        weights = _ops_resample_kernel(method, distance)
-        total = tf.reduce_sum(weights, axis=0, keepdims=True)
-        weights = tf.where(tf.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
-                           weights / tf.where(total != 0, total, tf.ones_like(total)), tf.zeros_like(weights))
-        inside = (sample >= -0.5) & (sample <= tf.cast(sizes[d], dtype) - 0.5)
-        weights = tf.cast(tf.where(inside[None, :], weights, tf.zeros_like(weights)), out.dtype)
-        out = tf.tensordot(out, weights, axes=[[d], [0]])
-        order = list(range(out.shape.rank))
-        out = tf.transpose(out, order[:d] + [order[-1]] + order[d:-1])
-    if integer:
-        out = tf.cast(tf.clip_by_value(tf.round(out), tf.cast(tf.reduce_min(x), tf.float32),
-                                       tf.cast(tf.reduce_max(x), tf.float32)), x.dtype)
-    return out
 
 
 def _ops_image_sobel_edges(images, data_format=None):
