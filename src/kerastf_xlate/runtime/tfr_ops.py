@@ -3014,6 +3014,63 @@ def _ops_elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, see
     return out[0] if single else out
 
 
+def _ops_resample_kernel(method, x):
+    """The interpolation kernels of ``scale_and_translate`` at distances ``x >= 0``: the
+    triangle, Keys' cubic (a = -0.5) and Lanczos of radius 3 or 5."""
+    if method == "linear":
+        return tf.maximum(tf.zeros_like(x), 1.0 - tf.abs(x))
+    if method == "cubic":
+        near = ((1.5 * x - 2.5) * x) * x + 1.0
+        far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+        return tf.where(x >= 2.0, tf.zeros_like(x), tf.where(x >= 1.0, far, near))
+    radius = 3.0 if method == "lanczos3" else 5.0
+    y = radius * tf.sin(math.pi * x) * tf.sin(math.pi * x / radius)
+    safe = tf.where(x != 0, math.pi ** 2 * x ** 2, tf.ones_like(x))
+    out = tf.where(x > 1e-3, y / safe, tf.ones_like(x))
+    return tf.where(x > radius, tf.zeros_like(x), out)
+
+
+def _ops_image_scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
+    """``keras.ops.image.scale_and_translate`` (JAX's): along each spatial axis, output sample
+    ``j`` sits at input position ``(j + 0.5 - translation) / scale - 0.5``; the inputs are
+    weighted by the kernel of their distance (widened by ``1 / scale`` when downscaling with
+    ``antialias``), the weights normalised, samples outside the input zero. Integer images are
+    rounded and clipped to their range."""
+    names = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
+             "cubic": "cubic", "bicubic": "cubic", "tricubic": "cubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
+    if method not in names:
+        raise ValueError(f"Invalid value for argument `method`. Expected of one {tuple(names)}. Received: method={method}")
+    method = names[method]
+    x = _ops_tensor(images)
+    scale, translation = _ops_tensor(scale), _ops_tensor(translation)
+    dtype = _ops_result_type(scale.dtype.name, translation.dtype.name)
+    scale, translation = tf.cast(scale, dtype), tf.cast(translation, dtype)
+    if len(spatial_dims) == 0:
+        return x
+    integer = x.dtype.is_integer
+    out = tf.cast(x, tf.float32) if integer else tf.identity(x)
+    sizes = tf.shape(x)
+    for i, d in enumerate(spatial_dims):
+        d = d % x.shape.rank
+        inverse = 1.0 / scale[i]
+        width = tf.maximum(inverse, 1.0) if antialias else 1.0
+        sample = (tf.range(output_shape[d], dtype=dtype) + 0.5) * inverse - translation[i] * inverse - 0.5
+        distance = tf.abs(sample[None, :] - tf.range(sizes[d], dtype=dtype)[:, None]) / width
+        weights = _ops_resample_kernel(method, distance)
+        total = tf.reduce_sum(weights, axis=0, keepdims=True)
+        weights = tf.where(tf.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                           weights / tf.where(total != 0, total, tf.ones_like(total)), tf.zeros_like(weights))
+        inside = (sample >= -0.5) & (sample <= tf.cast(sizes[d], dtype) - 0.5)
+        weights = tf.cast(tf.where(inside[None, :], weights, tf.zeros_like(weights)), out.dtype)
+        out = tf.tensordot(out, weights, axes=[[d], [0]])
+        order = list(range(out.shape.rank))
+        out = tf.transpose(out, order[:d] + [order[-1]] + order[d:-1])
+    if integer:
+        out = tf.cast(tf.clip_by_value(tf.round(out), tf.cast(tf.reduce_min(x), tf.float32),
+                                       tf.cast(tf.reduce_max(x), tf.float32)), x.dtype)
+    return out
+
+
 def _ops_image_sobel_edges(images, data_format=None):
     images = _ops_tensor(images)
     if data_format == "channels_first":
