@@ -1394,3 +1394,101 @@ class RandomElasticTransform(_ImageAugmentation):
         images = tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
                                   tf.cast(self.value_range[1], images.dtype))
         return tf.cast(images, self.compute_dtype)
+
+
+class AugMix(_ImageAugmentation):
+    """``keras.layers.AugMix``: ``num_chains`` chains of up to ``chain_depth`` augmentations
+    (at each step one of the operations, or none, chosen at random), mixed with Dirichlet(alpha)
+    weights, then blended with the original by a Beta(alpha, alpha) weight and clipped to
+    ``value_range``. The operations are Keras's: shear, translation, rotation, posterization,
+    solarization, auto-contrast, equalization and, with ``all_ops``, brightness, colour
+    degeneration, contrast and sharpness, with strengths from ``factor`` (``f`` means ``[0,
+    f]``). Keras picks the operations with Python's ``random`` (once per trace under
+    ``tf.function``); here they are drawn per call, also under ``tf.function``. Outputs float32
+    (also in inference, where it is the identity). ``data_format="channels_first"`` is not
+    translated."""
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.num_chains = num_chains
+        self.chain_depth = chain_depth
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.alpha = alpha
+        self.all_ops = all_ops
+        self.interpolation = interpolation
+        self._aug_setup(seed, data_format)
+        if self.data_format == "channels_first":
+            raise NotImplementedError("AugMix(data_format='channels_first') is not translated")
+        f = self.factor
+        self.random_shear = RandomShear(x_factor=f, y_factor=f, interpolation=interpolation, seed=seed)
+        self.random_translation = RandomTranslation(height_factor=f, width_factor=f, interpolation=interpolation,
+                                                    seed=seed)
+        self.random_rotation = RandomRotation(factor=f, interpolation=interpolation, seed=seed)
+        self.solarization = Solarization(addition_factor=f, threshold_factor=f, value_range=value_range, seed=seed)
+        self.random_posterization = RandomPosterization(factor=max(1, int(8 * f[1])), value_range=value_range,
+                                                        seed=seed)
+        self.auto_contrast = AutoContrast(value_range=value_range)
+        self.equalization = Equalization(value_range=value_range)
+        self._ops = [self.random_shear, self.random_translation, self.random_rotation, self.random_posterization,
+                     self.solarization, self.auto_contrast, self.equalization]
+        if all_ops:
+            self.random_brightness = RandomBrightness(factor=f, value_range=value_range, seed=seed)
+            self.random_color_degeneration = RandomColorDegeneration(factor=f, value_range=value_range, seed=seed)
+            self.random_contrast = RandomContrast(factor=f, value_range=value_range, seed=seed)
+            self.random_sharpness = RandomSharpness(factor=f, value_range=value_range, seed=seed)
+            self._ops += [self.random_brightness, self.random_color_degeneration, self.random_contrast,
+                          self.random_sharpness]
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(chain_weights, weight, chains)``: Dirichlet weights (num_chains,), the Beta blend
+        weight, and per chain and step ``(choice, params)``: the operation's index (the number
+        of operations means none) and every operation's parameters (None where it draws none)."""
+        gamma = tf.random.stateless_gamma([self.num_chains], seed=self._generator.make_seeds(1)[:, 0],
+                                          alpha=tf.cast(self.alpha, tf.float32))
+        first = tf.random.stateless_gamma([], seed=self._generator.make_seeds(1)[:, 0], alpha=float(self.alpha))
+        second = tf.random.stateless_gamma([], seed=self._generator.make_seeds(1)[:, 0], alpha=float(self.alpha))
+        chains = []
+        for _ in range(self.num_chains):
+            steps = []
+            for _ in range(self.chain_depth):
+                choice = self._aug_uniform([], 0, len(self._ops) + 1, dtype=tf.int32)
+                steps.append((choice, [op._draw(images) if hasattr(op, "_draw") else None for op in self._ops]))
+            chains.append(steps)
+        return gamma / tf.reduce_sum(gamma), first / (first + second), chains
+
+    def _step(self, images, op, params):
+        if isinstance(op, Equalization):
+            return op._equalize(images)
+        return tf.cast(op._apply(images, params), self.compute_dtype)
+
+    def _apply(self, images, draws):
+        """``chains`` steps hold a tensor choice (drawn here) or a Python int (a given choice:
+        only that operation's parameters are needed)."""
+        chain_weights, weight, chains = draws
+        images = tf.cast(images, self.compute_dtype)
+        chain_weights = tf.cast(chain_weights, self.compute_dtype)
+        weight = tf.cast(weight, self.compute_dtype)
+        mixed = tf.zeros_like(images)
+        for c, steps in enumerate(chains):
+            x = images
+            for choice, params in steps:
+                if isinstance(choice, int):
+                    if choice < len(self._ops):
+                        x = self._step(x, self._ops[choice], params[choice])
+                    continue
+                before = x
+                branches = [(lambda op=op, p=p: self._step(before, op, p)) for op, p in zip(self._ops, params)]
+                x = tf.switch_case(tf.cast(choice, tf.int32), branches + [lambda: tf.identity(before)])
+                x = tf.ensure_shape(x, before.shape)
+            mixed += x * chain_weights[c]
+        images = weight * images + (1 - weight) * mixed
+        return tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
+                                tf.cast(self.value_range[1], images.dtype))
