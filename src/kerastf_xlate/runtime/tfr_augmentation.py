@@ -1492,3 +1492,90 @@ class AugMix(_ImageAugmentation):
         images = weight * images + (1 - weight) * mixed
         return tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
                                 tf.cast(self.value_range[1], images.dtype))
+
+
+class ContrastLimitedAdaptiveHistogramEqualization(_ImageAugmentation):
+    """``keras.layers.ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE), as Keras computes
+    it: the image (rescaled from ``value_range`` to [0, 255], padded symmetrically at the
+    bottom and right to whole tiles) is cut into ``tile_grid_size`` tiles; each tile's
+    256-bin histogram per channel is clipped at ``clip_limit`` times the mean bin count (the
+    excess spread evenly over the bins) and turned into a normalised cumulative map; each
+    pixel's value is mapped by the four nearest tiles' maps, bilinearly weighted by its
+    position. Not random: applied in inference too; the output keeps the input's dtype."""
+
+    def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.clip_limit = clip_limit
+        self.tile_grid_size = tile_grid_size
+        self.data_format = _aug_data_format(self, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        original = images.dtype
+        if self.data_format == "channels_first":
+            images = tf.transpose(images, (0, 2, 3, 1) if images.shape.rank == 4 else (1, 2, 0))
+        single = images.shape.rank == 3
+        x = _aug_to_range(images, self.value_range, (0, 255), tf.float32)
+        x = self._equalize_tiles(x[None] if single else x)
+        x = _aug_to_range(x[0] if single else x, (0, 255), self.value_range, tf.float32)
+        x = tf.cast(x, original)
+        if self.data_format == "channels_first":
+            x = tf.transpose(x, (0, 3, 1, 2) if x.shape.rank == 4 else (2, 0, 1))
+        return x
+
+    def _equalize_tiles(self, images):
+        """CLAHE of an NHWC batch with values in [0, 255] (static height, width, channels)."""
+        shape = tf.shape(images)
+        batch = images.shape[0] if images.shape[0] is not None else shape[0]
+        height, width, channels = images.shape[1], images.shape[2], images.shape[3]
+        grid_h, grid_w = self.tile_grid_size
+        tile_h, tile_w = -(-height // grid_h), -(-width // grid_w)
+        pad_h, pad_w = tile_h * grid_h - height, tile_w * grid_w - width
+        padded = images
+        if pad_h or pad_w:
+            padded = tf.pad(images, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+        tiles = tf.reshape(padded, tf.stack([batch, grid_h, tile_h, grid_w, tile_w, channels]))
+        tiles = tf.reshape(tf.transpose(tiles, (0, 1, 3, 5, 2, 4)),
+                           tf.stack([batch, grid_h, grid_w, channels, tile_h * tile_w]))
+        levels = tf.clip_by_value(tf.cast(tiles, tf.int32), 0, 255)
+        hists = tf.reduce_sum(tf.one_hot(levels, 256, dtype=tf.float32), axis=-2)  # (B, gh, gw, C, 256)
+        if self.clip_limit > 0:
+            limit = tf.cast(self.clip_limit * (tile_h * tile_w) / 256.0, hists.dtype)
+            clipped = tf.clip_by_value(hists, 0.0, limit)
+            hists = clipped + tf.reduce_sum(hists - clipped, axis=-1, keepdims=True) / 256.0
+        cdf = tf.cumsum(hists, axis=-1)
+        cdf_min = tf.reduce_min(cdf, axis=-1, keepdims=True)
+        denominator = tf.cast(tile_h * tile_w, cdf.dtype) - cdf_min
+        denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
+        maps = tf.clip_by_value((cdf - cdf_min) * 255.0 / denominator, 0.0, 255.0)
+        # one more tile of each edge's maps on every side: (B, gh + 2, gw + 2, C, 256)
+        maps = tf.concat([maps[:, :1], maps, maps[:, -1:]], axis=1)
+        maps = tf.concat([maps[:, :, :1], maps, maps[:, :, -1:]], axis=2)
+
+        def corners(tile, grid):
+            position = (tf.range(tile * grid, dtype=tf.float32) - tile / 2.0) / tile + 1.0
+            low = tf.floor(position)
+            weight = position - low
+            low_i = tf.cast(tf.clip_by_value(low, 0.0, grid + 1.0), tf.int32)
+            high_i = tf.cast(tf.clip_by_value(low + 1.0, 0.0, grid + 1.0), tf.int32)
+            return low_i, high_i, weight
+
+        y0, y1, wy = corners(tile_h, grid_h)
+        x0, x1, wx = corners(tile_w, grid_w)
+        flat = tf.reshape(maps, [-1])
+        stride_x = 256 * channels
+        stride_y = stride_x * (grid_w + 2)
+        stride_b = stride_y * (grid_h + 2)
+        pixels = tf.cast(tf.clip_by_value(padded, tf.cast(0, padded.dtype), tf.cast(255, padded.dtype)), tf.int32)
+        base = (tf.range(batch, dtype=tf.int32)[:, None, None, None] * stride_b
+                + tf.range(channels, dtype=tf.int32)[None, None, None, :] * 256 + pixels)
+
+        def value(ys, xs):
+            return tf.gather(flat, base + ys[None, :, None, None] * stride_y + xs[None, None, :, None] * stride_x)
+
+        wy, wx = wy[None, :, None, None], wx[None, None, :, None]
+        top = value(y0, x0) * (1.0 - wx) + value(y0, x1) * wx
+        bottom = value(y1, x0) * (1.0 - wx) + value(y1, x1) * wx
+        out = top * (1.0 - wy) + bottom * wy
+        return out[:, :height, :width, :]
