@@ -1485,8 +1485,8 @@ class AugMix(_ImageAugmentation):
                         x = self._step(x, self._ops[choice], params[choice])
                     continue
                 before = x
-                branches = [(lambda op=op, p=p: self._step(before, op, p)) for op, p in zip(self._ops, params)]
-                x = tf.switch_case(tf.cast(choice, tf.int32), branches + [lambda: tf.identity(before)])
+                branches = [(lambda op=op, p=p, x=before: self._step(x, op, p)) for op, p in zip(self._ops, params)]
+                x = tf.switch_case(tf.cast(choice, tf.int32), branches + [lambda x=before: tf.identity(x)])
                 x = tf.ensure_shape(x, before.shape)
             mixed += x * chain_weights[c]
         images = weight * images + (1 - weight) * mixed
