@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from xlate_cli import run_xlate as xlate
 
-FLAGGED = "from keras import layers\n\nrnn = layers.MixUp(4)\n"
+FLAGGED = "from keras import layers\n\nrnn = layers.FlaxLayer(4)\n"
 CLEAN = "from keras import layers\n\ndense = layers.Dense(4, activation='relu')\n"
 TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>XL\d{3}) (?P<message>\S.*)$")
 
@@ -54,7 +54,7 @@ def test_text_format_and_exit_1(project: Path) -> None:
     proc = xlate("lint", "m.py", cwd=project)
     assert proc.returncode == 1, proc.stderr
     assert where(proc.stdout) == [("m.py", 3, 7, "XL101")]
-    assert "`MixUp` has no TensorFlow low-level counterpart" in proc.stdout
+    assert "`FlaxLayer` has no TensorFlow low-level counterpart" in proc.stdout
     assert proc.stderr == ""
 
 
@@ -79,15 +79,15 @@ def test_json_format(project: Path) -> None:
         ("m.py", 3, 7, "XL101", "warning"),  # 1-based columns, as the text format prints them
         ("m.py", 4, 36, "XL203", "info"),
     ]
-    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 19 and data[0]["cell"] is None
-    assert data[0]["message"].startswith("`MixUp` has no TensorFlow")
+    assert data[0]["end_line"] == 3 and data[0]["end_col"] == 23 and data[0]["cell"] is None
+    assert data[0]["message"].startswith("`FlaxLayer` has no TensorFlow")
 
 
 def test_github_format(project: Path) -> None:
     write(project, "m.py", FLAGGED)
     proc = xlate("lint", "--format", "github", "m.py", cwd=project)
     assert proc.returncode == 1
-    assert proc.stdout.startswith("::warning file=m.py,line=3,col=7,title=XL101::XL101 `MixUp` has no")
+    assert proc.stdout.startswith("::warning file=m.py,line=3,col=7,title=XL101::XL101 `FlaxLayer` has no")
     assert proc.stdout.count("\n") == 1
 
 
@@ -104,7 +104,7 @@ def test_sarif_format(project: Path) -> None:
     assert result["ruleId"] == "XL101" and result["level"] == "warning"
     loc = result["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "m.py"
-    assert loc["region"] == {"startLine": 3, "startColumn": 7, "endLine": 3, "endColumn": 19}
+    assert loc["region"] == {"startLine": 3, "startColumn": 7, "endLine": 3, "endColumn": 23}
 
 
 def test_empty_json_and_sarif_when_clean(project: Path) -> None:
@@ -219,7 +219,7 @@ def test_stdin_with_stdin_filename_and_its_configuration(project: Path) -> None:
 
 def test_stdin_notebook(project: Path) -> None:
     nb = {"cells": [{"cell_type": "code", "source": ["from keras import layers\n"], "metadata": {}, "outputs": []},
-                    {"cell_type": "code", "source": ["layers.CutMix(3)\n"], "metadata": {}, "outputs": []}],
+                    {"cell_type": "code", "source": ["layers.JaxLayer(3)\n"], "metadata": {}, "outputs": []}],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     proc = xlate("lint", "-", "--stdin-filename", "nb.ipynb", cwd=project, stdin=json.dumps(nb))
     assert proc.returncode == 1 and proc.stdout.startswith("nb.ipynb:cell 2:1:1: XL101 ")
@@ -272,16 +272,16 @@ def test_bad_configuration_is_one_line_exit_2(project: Path) -> None:
 def test_suppression_comments(project: Path) -> None:
     write(project, "m.py", """\
         from keras import layers
-        a = layers.MixUp(4)  # noqa: XL101
-        b = layers.MixUp(4)  # xlate: ignore[XL101]
-        c = layers.MixUp(4)  # noqa: XL202
-        d = layers.MixUp(4)  # noqa
+        a = layers.FlaxLayer(4)  # noqa: XL101
+        b = layers.FlaxLayer(4)  # xlate: ignore[XL101]
+        c = layers.FlaxLayer(4)  # noqa: XL202
+        d = layers.FlaxLayer(4)  # noqa
     """)
     assert where(xlate("lint", "m.py", cwd=project).stdout) == [("m.py", 4, 5, "XL101")]
 
 
 def test_encodings_and_columns(project: Path) -> None:
-    write(project, "latin.py", "# -*- coding: latin-1 -*-\nfrom keras import layers\ns = 'caf\xe9'; layers.MixUp(2)\n"
+    write(project, "latin.py", "# -*- coding: latin-1 -*-\nfrom keras import layers\ns = 'caf\xe9'; layers.FlaxLayer(2)\n"
           .encode("latin-1"))
     write(project, "bom.py", b"\xef\xbb\xbf" + FLAGGED.encode())
     write(project, "crlf.py", FLAGGED.replace("\n", "\r\n").encode())
@@ -297,7 +297,7 @@ def test_force_exclude_applies_excludes_to_named_files(tmp_path) -> None:  # typ
     (tmp_path / "pyproject.toml").write_text('[tool.xlate]\nexclude = ["legacy/*"]\n')
     (tmp_path / "legacy").mkdir()
     bad = tmp_path / "legacy" / "old.py"
-    bad.write_text("from keras import layers\nlayers.MixUp(3)\n")
+    bad.write_text("from keras import layers\nlayers.FlaxLayer(3)\n")
 
     def run(*args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
         return subprocess.run([sys.executable, "-m", "kerastf_xlate", "lint", *args], cwd=tmp_path,

@@ -25,7 +25,7 @@ SNIPPET = (
     b"import keras\nfrom keras import layers\n"
     b'model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="relu")])\n'
 )
-LINT_HIT = b"import keras\nfrom keras import layers\nmask = layers.MixUp()\n"  # XL101 at 3:8
+LINT_HIT = b"import keras\nfrom keras import layers\nmask = layers.FlaxLayer()\n"  # XL101 at 3:8
 
 XLATE = str(Path(sys.executable).with_name("xlate"))
 

@@ -46,9 +46,9 @@ import keras
 from keras import layers
 from keras.layers import Dense
 \x0c
-s = "\U0001F600"; r = layers.MixUp(8)
+s = "\U0001F600"; r = layers.FlaxLayer(8)
 x = layers.Conv2D(8, 3, data_format="channels_first")
-g = layers.CutMix(4)  # noqa: XL101
+g = layers.JaxLayer(4)  # noqa: XL101
 p = layers.Conv2D(8, 3, padding=pad)
 d = Dense(3, kernel_regularizer="l2")
 """
@@ -197,7 +197,7 @@ async def test_open_publishes_the_same_diagnostics_as_xlate_lint(client: Client,
     uri = open_doc(client, path, MODEL)
     got = await diagnostics(client, uri)
     want = cli_lint(MODEL, path)
-    assert [d["code"] for d in want] == ["XL101", "XL201", "XL202"]  # XL203 ignored by the project, CutMix by noqa
+    assert [d["code"] for d in want] == ["XL101", "XL201", "XL202"]  # XL203 ignored by the project, JaxLayer by noqa
     assert [(d.code, d.message) for d in got] == [(d["code"], d["message"]) for d in want]
     lines = split_lines(MODEL)  # (str.splitlines would also split at the form feed)
     for d, w in zip(got, want):
@@ -213,8 +213,8 @@ async def test_open_publishes_the_same_diagnostics_as_xlate_lint(client: Client,
         assert d.range.end.character == len(end_line[: w["end_col"] - 1].encode("utf-16-le")) // 2
     lstm = got[0]
     assert lstm.range.start.line == 4
-    assert lstm.range.start.character == lines[4].index("layers.MixUp") + 1  # the emoji is 2 UTF-16 units
-    assert lstm.range.end.character - lstm.range.start.character == len("layers.MixUp")
+    assert lstm.range.start.character == lines[4].index("layers.FlaxLayer") + 1  # the emoji is 2 UTF-16 units
+    assert lstm.range.end.character - lstm.range.start.character == len("layers.FlaxLayer")
 
 
 @module_loop
@@ -245,7 +245,7 @@ async def test_per_file_ignores_follow_the_document_path(client: Client, project
 async def test_a_broken_configuration_falls_back_to_the_defaults_and_says_so(client: Client, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[tool.xlate]\nselekt = ["XL1"]\n')
     client.messages.clear()
-    uri = open_doc(client, tmp_path / "m.py", "from keras import layers\nl = layers.MixUp(2)\n")
+    uri = open_doc(client, tmp_path / "m.py", "from keras import layers\nl = layers.FlaxLayer(2)\n")
     assert [d.code for d in await diagnostics(client, uri)] == ["XL101"]
     deadline = time.monotonic() + WAIT
     while not client.messages and time.monotonic() < deadline:
@@ -270,7 +270,7 @@ async def test_changes_are_debounced_and_only_the_latest_version_is_published(cl
     assert await diagnostics(client, uri) == []
     text = "from keras import layers\n"
     for i in range(6):  # a burst of keystrokes
-        text += f"l{i} = layers.MixUp({i})\n"
+        text += f"l{i} = layers.FlaxLayer({i})\n"
         last = change_doc(client, uri, text)
     got = await diagnostics(client, uri, last)
     assert [(d.code, d.range.start.line) for d in got] == [("XL101", i) for i in range(1, 7)]
@@ -309,7 +309,7 @@ async def test_syntax_error_gets_one_xl001_and_the_server_lives_on(client: Clien
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=20))), WAIT)
     assert hover is None
     assert [a.title for a in await actions(client, uri, 1, 5, got)] == []  # nothing to suppress or translate
-    v = change_doc(client, uri, "from keras import layers\nl = layers.MixUp(2)\n")
+    v = change_doc(client, uri, "from keras import layers\nl = layers.FlaxLayer(2)\n")
     assert [d.code for d in await diagnostics(client, uri, v)] == ["XL101"]
 
 
@@ -329,11 +329,11 @@ async def test_hover_shows_the_counterpart_or_why_there_is_none(client: Client, 
     uri = open_doc(client, project / "hover.py", MODEL)
     await diagnostics(client, uri)
     lines = split_lines(MODEL)
-    lstm = await hover_at(client, uri, 4, lines[4].index("MixUp") + 2)
+    lstm = await hover_at(client, uri, 4, lines[4].index("FlaxLayer") + 2)
     assert lstm is not None and isinstance(lstm.contents, types.MarkupContent)
     assert lstm.contents.kind == types.MarkupKind.Markdown
     assert "no TensorFlow low-level counterpart" in lstm.contents.value
-    assert rules.get("MixUp").reason in lstm.contents.value and rules.get("MixUp").instead in lstm.contents.value
+    assert rules.get("FlaxLayer").reason in lstm.contents.value and rules.get("FlaxLayer").instead in lstm.contents.value
     conv = await hover_at(client, uri, 5, lines[5].index("Conv2D"))
     assert conv is not None and rules.get("Conv2D").tf in conv.contents.value
     assert rules.get("Conv2D").summary in conv.contents.value
@@ -348,7 +348,7 @@ async def test_hover_shows_the_counterpart_or_why_there_is_none(client: Client, 
 
 @module_loop
 async def test_suppress_action_appends_or_extends_noqa(client: Client, project: Path):
-    text = "from keras import layers\na = layers.MixUp(2)\nb = layers.CutMix(2)  # noqa: E501\n"
+    text = "from keras import layers\na = layers.FlaxLayer(2)\nb = layers.JaxLayer(2)  # noqa: E501\n"
     uri = open_doc(client, project / "suppress.py", text)
     got = await diagnostics(client, uri)
     assert [d.range.start.line for d in got] == [1, 2]
@@ -357,7 +357,7 @@ async def test_suppress_action_appends_or_extends_noqa(client: Client, project: 
                  if a.title == "Suppress XL101 on this line"]
         assert len(found) == 1 and found[0].kind == types.CodeActionKind.QuickFix and found[0].edit is not None
         text = apply(text, found[0].edit, uri)
-    assert text.splitlines()[1:] == ["a = layers.MixUp(2)  # noqa: XL101", "b = layers.CutMix(2)  # noqa: E501, XL101"]
+    assert text.splitlines()[1:] == ["a = layers.FlaxLayer(2)  # noqa: XL101", "b = layers.JaxLayer(2)  # noqa: E501, XL101"]
     v = change_doc(client, uri, text)
     assert await diagnostics(client, uri, v) == []
 
@@ -484,7 +484,7 @@ async def test_failing_requests_are_answered_and_the_server_survives(client: Cli
     assert resolved.title == bogus.title and resolved.edit is None
     await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="xlate.translateFile", arguments=[missing, "sideways"])), WAIT)
-    uri = open_doc(client, project / "after.py", "from keras import layers\nl = layers.MixUp(1)\n")
+    uri = open_doc(client, project / "after.py", "from keras import layers\nl = layers.FlaxLayer(1)\n")
     assert [d.code for d in await diagnostics(client, uri)] == ["XL101"]
     assert await hover_at(client, uri, 500, 500) is None  # past the end of the document
     assert any("internal error" in m.message for m in client.log_messages)
@@ -499,7 +499,7 @@ def big_source(n_lines: int = 5000) -> str:
             x = layers.Dense(units, activation="relu")(x)
             x = layers.Dropout(0.1)(x)
             if units > 8:
-                x = layers.MixUp(units)(x){noqa}
+                x = layers.FlaxLayer(units)(x){noqa}
             return layers.add([x, x])
         """)
     out, i = [head], 0
@@ -520,9 +520,9 @@ async def test_large_file_stays_responsive(client: Client, project: Path):
     got = await diagnostics(client, uri)
     took = time.monotonic() - start
     assert hover is not None and "Conv2D" in hover.contents.value
-    assert len(got) == text.count("layers.MixUp(units)(x)\n")  # the un-suppressed half
+    assert len(got) == text.count("layers.FlaxLayer(units)(x)\n")  # the un-suppressed half
     assert took < WAIT
-    text2 = text.replace("MixUp", "CutMix", 1)
+    text2 = text.replace("FlaxLayer", "JaxLayer", 1)
     start = time.monotonic()
     v = change_doc(client, uri, text2)
     await diagnostics(client, uri, v)
@@ -602,12 +602,12 @@ async def test_a_crashed_lint_worker_costs_one_check_and_workers_die_with_the_se
     client = await own_server(resolve=True)
     server = client._server
     try:
-        uri = open_doc(client, tmp_path / "m.py", "from keras import layers\nl = layers.MixUp(2)\n")
+        uri = open_doc(client, tmp_path / "m.py", "from keras import layers\nl = layers.FlaxLayer(2)\n")
         await diagnostics(client, uri)
         workers = lint_workers(server.pid)
         assert len(workers) == 1
         os.kill(workers[0], signal.SIGKILL)  # as a segfault would
-        change_doc(client, uri, "from keras import layers\nl = layers.CutMix(2)\n")
+        change_doc(client, uri, "from keras import layers\nl = layers.JaxLayer(2)\n")
         await eventually(lambda: any("checker crashed" in m.message for m in client.log_messages))
         v = change_doc(client, uri, "from keras import layers\nl = layers.JaxLayer(2)\n")
         got = await diagnostics(client, uri, v)
@@ -636,8 +636,8 @@ def test_lines_follow_lsp_line_breaks_and_utf16_units():
 
 
 @pytest.mark.parametrize("line, code, want", [
-    ("a = layers.MixUp(2)", "XL101", "a = layers.MixUp(2)  # noqa: XL101"),
-    ("a = layers.MixUp(2)   ", "XL101", "a = layers.MixUp(2)  # noqa: XL101"),
+    ("a = layers.FlaxLayer(2)", "XL101", "a = layers.FlaxLayer(2)  # noqa: XL101"),
+    ("a = layers.FlaxLayer(2)   ", "XL101", "a = layers.FlaxLayer(2)  # noqa: XL101"),
     ("a = f()  # noqa: XL201", "XL101", "a = f()  # noqa: XL201, XL101"),
     ("a = f()  # xlate: ignore[XL201]", "XL101", "a = f()  # xlate: ignore[XL201, XL101]"),
     ("a = f()  # why  # noqa:E501,W1", "XL101", "a = f()  # why  # noqa:E501,W1, XL101"),
@@ -701,7 +701,7 @@ def test_the_server_never_imports_tensorflow_or_keras(tmp_path: Path):
         assert diags and not attempts and not loaded, (attempts, loaded)
     """)
     src = tmp_path / "m.py"
-    src.write_text("import keras\nfrom keras import layers\nl = layers.MixUp(2)\n\ndef f(x):\n    return layers.ReLU()(x)\n")
+    src.write_text("import keras\nfrom keras import layers\nl = layers.FlaxLayer(2)\n\ndef f(x):\n    return layers.ReLU()(x)\n")
     proc = subprocess.run([sys.executable, "-c", script, str(src)], capture_output=True, text=True, timeout=WAIT)
     assert proc.returncode == 0, proc.stderr
 
@@ -753,7 +753,7 @@ def inline(call: str, prelude: str = "", header: str = "import keras\nfrom keras
     ("layers.Dropout(0.5)(x)", None),  # needs the training flag
     ("layers.ReLU()(x, training=True)", None),
     ("layers.Conv2D(8, 3, data_format='channels_first')(x)", None),  # blocked (XL201)
-    ("layers.MixUp(4)(x)", None),  # no counterpart
+    ("layers.FlaxLayer(4)(x)", None),  # no counterpart
 ])
 def test_inline_translation(call, want):
     assert inline(call) == want

@@ -90,9 +90,9 @@ def test_the_explanation_is_behind_xlate_codes_and_xlate_rules(tmp_path: Path) -
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("XL101 no-tf-counterpart (warning)\n")
     assert CODES["XL301"].why in proc.stdout and CODES["XL301"].fix in proc.stdout
-    lstm = RULES.get("MixUp")
+    lstm = RULES.get("FlaxLayer")
     assert lstm is not None and lstm.reason and lstm.instead
-    proc = xlate("rules", "MixUp", cwd=tmp_path)
+    proc = xlate("rules", "FlaxLayer", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert lstm.reason in proc.stdout and lstm.instead in proc.stdout
     for args in (("codes", "XL999"), ("rules", "NoSuchLayer")):

@@ -200,10 +200,10 @@ def test_new_imports_never_go_before_a_cell_magic_or_into_an_automagic_cell(firs
 def test_positions_in_an_indented_cell_are_as_written() -> None:
     """A cell indented by two spaces is read dedented (as IPython does); reported columns
     still count the indentation, for findings and for syntax errors."""
-    cells = ["  from keras import layers\n  rnn = layers.MixUp(2)\n", " def f(:\n  pass\n"]
+    cells = ["  from keras import layers\n  rnn = layers.FlaxLayer(2)\n", " def f(:\n  pass\n"]
     doc = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
                      for s in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     result = lint_bytes("nb.ipynb", json.dumps(doc).encode(), default_rules(), Config())
     assert [(d.cell, d.line, d.col, d.end_col, d.code) for d in result.diagnostics] == [
-        (1, 2, 8, 20, "XL101"), (2, 1, 7, None, "XL001")]
+        (1, 2, 8, 24, "XL101"), (2, 1, 7, None, "XL001")]
     assert str(result.error) == "nb.ipynb: cell 2:1:8: syntax error: invalid syntax"

@@ -37,7 +37,7 @@ def test_imports_carry_across_cells_and_positions_are_cell_relative() -> None:
     data = notebook(
         ("markdown", ["# A model\n"]),
         ("code", ["import keras\n", "from keras import layers\n"]),
-        ("code", "x = 1\n\nrnn = layers.CutMix(8)\n"),
+        ("code", "x = 1\n\nrnn = layers.JaxLayer(8)\n"),
         ("code", ["conv = layers.Conv2D(\n", "    8, 3, data_format='channels_first')\n"]),
     )
     assert lint(data) == ([(3, 3, 6, "XL101"), (4, 2, 22, "XL201")], None)
@@ -46,9 +46,9 @@ def test_imports_carry_across_cells_and_positions_are_cell_relative() -> None:
 def test_magics_are_skipped_and_python_cell_magic_bodies_linted() -> None:
     data = notebook(
         ("code", ["%matplotlib inline\n", "!pip install keras\n", "from keras import layers\n"]),
-        ("code", ["%%time\n", "layers.MixUp(2)\n"]),  # %%time runs its body as Python: linted
-        ("code", ["%%bash\n", "layers.MixUp(2)\n"]),  # not Python
-        ("code", ["model_help = layers.MixUp?\n", "%timeit layers.Dense(2)\n", "layers.MixUp(2)\n"]),
+        ("code", ["%%time\n", "layers.FlaxLayer(2)\n"]),  # %%time runs its body as Python: linted
+        ("code", ["%%bash\n", "layers.FlaxLayer(2)\n"]),  # not Python
+        ("code", ["model_help = layers.FlaxLayer?\n", "%timeit layers.Dense(2)\n", "layers.FlaxLayer(2)\n"]),
     )
     assert lint(data) == ([(2, 2, 0, "XL101"), (4, 3, 0, "XL101")], None)
 
@@ -57,7 +57,7 @@ def test_a_broken_cell_is_reported_and_the_others_linted() -> None:
     data = notebook(
         ("code", "from keras import layers\n"),
         ("code", "def f(:\n"),
-        ("code", "layers.MixUp(2)\n"),
+        ("code", "layers.FlaxLayer(2)\n"),
     )
     diags, error = lint(data)
     assert diags == [(2, 1, 6, "XL001"), (3, 1, 0, "XL101")]
@@ -65,12 +65,12 @@ def test_a_broken_cell_is_reported_and_the_others_linted() -> None:
 
 
 def test_suppression_in_a_cell() -> None:
-    data = notebook(("code", "from keras import layers\nlayers.MixUp(2)  # noqa: XL101\nlayers.CutMix(2)\n"))
+    data = notebook(("code", "from keras import layers\nlayers.FlaxLayer(2)  # noqa: XL101\nlayers.JaxLayer(2)\n"))
     assert lint(data)[0] == [(1, 3, 0, "XL101")]
 
 
 def test_shadowing_in_a_later_cell() -> None:
-    data = notebook(("code", "from keras import layers\n"), ("code", "layers = my_layers\n"), ("code", "layers.MixUp(1)\n"))
+    data = notebook(("code", "from keras import layers\n"), ("code", "layers = my_layers\n"), ("code", "layers.FlaxLayer(1)\n"))
     assert lint(data) == ([], None)
 
 
@@ -101,7 +101,7 @@ def test_cli_text_json_github_sarif(tmp_path: Path) -> None:
 def test_cli_broken_notebook_exit_2(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.xlate]\n")
     (tmp_path / "bad.ipynb").write_text("{")
-    (tmp_path / "good.py").write_text("from keras import layers\nlayers.MixUp(1)\n")
+    (tmp_path / "good.py").write_text("from keras import layers\nlayers.FlaxLayer(1)\n")
     proc = xlate("lint", ".", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stdout.startswith("./good.py:2:1: XL101")

@@ -18,7 +18,7 @@ from kerastf_xlate.verify_process import FileReport, Outcome, json_records, mach
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILDER = (ROOT / "tests/cases/lint/kept_builder_loop.py").read_text(encoding="utf-8").partition("# --- expected")[0]
-FLAGGED = "from keras import layers\n\nrnn = layers.MixUp(4)\n"
+FLAGGED = "from keras import layers\n\nrnn = layers.FlaxLayer(4)\n"
 TF_MODULE = (ROOT / "examples/tf_space_to_depth.py").read_text(encoding="utf-8")
 
 # the documented record: key -> (accepted types, may be null)
@@ -56,7 +56,7 @@ def test_lint_json_is_1_based_like_the_text(tmp_path: Path) -> None:
     text = xlate("lint", "m.py", cwd=root).stdout
     (rec,) = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
     assert text.startswith(f"m.py:{rec['line']}:{rec['col']}: XL101 ")
-    assert (rec["line"], rec["col"], rec["end_col"]) == (3, 7, 19)  # `layers.MixUp` spans columns 7..18
+    assert (rec["line"], rec["col"], rec["end_col"]) == (3, 7, 23)  # `layers.FlaxLayer` spans columns 7..22
 
 
 def test_to_tf_json_with_output_goes_to_stdout(tmp_path: Path) -> None:

@@ -91,15 +91,15 @@ def test_precommit_hook_refuses_flagged_commit_and_accepts_clean(tmp_path: Path,
     run(["git", "add", ".pre-commit-config.yaml"], cwd=project, env=git_env)
     run(["git", "commit", "-q", "-m", "add pre-commit"], cwd=project, env=git_env)
 
-    (project / "model.py").write_text("from keras import layers\n\nencoder = layers.MixUp(32)\n")
+    (project / "model.py").write_text("from keras import layers\n\nencoder = layers.FlaxLayer(32)\n")
     run(["git", "add", "model.py"], cwd=project, env=git_env)
-    refused = run(["git", "commit", "-m", "add an MixUp"], cwd=project, env=git_env, check=False)
+    refused = run(["git", "commit", "-m", "add an FlaxLayer"], cwd=project, env=git_env, check=False)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
     assert "xlate lint" in output and "Failed" in output, output
-    assert "model.py:3:11: XL101 `MixUp` has no TensorFlow low-level counterpart" in output, output
+    assert "model.py:3:11: XL101 `FlaxLayer` has no TensorFlow low-level counterpart" in output, output
     log = run(["git", "log", "--format=%s"], cwd=project, env=git_env).stdout.split("\n")
-    assert "add an MixUp" not in log
+    assert "add an FlaxLayer" not in log
 
     (project / "model.py").write_text("from keras import layers\n\nencoder = layers.Dense(32, activation='relu')\n")
     run(["git", "add", "model.py"], cwd=project, env=git_env)

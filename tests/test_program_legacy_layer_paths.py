@@ -20,7 +20,7 @@ from kerastf_xlate.totf.program.translate import translate_program
     ("from tensorflow.keras.layers.experimental import RandomFourierFeatures\n", "RandomFourierFeatures(8)",
      "XL102", "`RandomFourierFeatures` from `keras.layers.experimental` is tf.keras 2's, not in Keras 3"),
     ("", "layers.Recurrentish(2)", "XL102", "`Recurrentish` is not a layer of Keras 3's `keras.layers`"),
-    ("", "layers.MixUp()", "XL101", "`MixUp` has no TensorFlow layer class yet"),
+    ("", "layers.FlaxLayer()", "XL101", "`FlaxLayer` has no TensorFlow layer class yet"),
 ])
 def test_a_layer_without_a_class_says_which_case_it_is(imports: str, layer: str, code: str, says: str) -> None:
     text = textwrap.dedent("""\

@@ -32,14 +32,14 @@ TRANSLATABLE = textwrap.dedent("""\
     ])
 """)
 
-# a MixUp has no TensorFlow counterpart: counted among all layer calls, not among those with one
+# a FlaxLayer has no TensorFlow counterpart: counted among all layer calls, not among those with one
 WITH_LSTM = textwrap.dedent("""\
     import tensorflow as tf
     from tensorflow.keras import layers as L
 
     def block(x):
         Dense = len  # a local name shadowing nothing Keras: not a layer call
-        return L.MixUp(0.2)(x), Dense([1])
+        return L.FlaxLayer(0.2)(x), Dense([1])
 
     inputs = tf.keras.Input(shape=(5, 3))
     out, _ = block(inputs)
@@ -90,7 +90,7 @@ def _record(corpus: Path, repo: str, rel: str, outdir: str | None = None) -> obj
 def test_layer_calls_are_counted_as_the_resolver_sees_them() -> None:
     rules = rc._rules()
     calls = rc.layer_calls(rc.parse_or_none(WITH_LSTM), rules)
-    assert dict(calls.all) == {"MixUp": 1, "Dense": 1, "InputLayer": 1, "Model": 1}
+    assert dict(calls.all) == {"FlaxLayer": 1, "Dense": 1, "InputLayer": 1, "Model": 1}
     assert dict(calls.counterpart) == {"Dense": 1, "InputLayer": 1, "Model": 1}
     calls = rc.layer_calls(rc.parse_or_none(TRANSLATABLE), rules)
     assert (calls.n_all, calls.n_counterpart) == (4, 4)
@@ -163,7 +163,7 @@ def test_a_crash_in_one_file_does_not_stop_the_run(corpus: Path, monkeypatch: py
 
     def crashing_on_lstm(input_shape: object = None) -> object:
         def tr(text: str, path: str) -> tuple[str, list[object]]:
-            if "MixUp" in text:
+            if "FlaxLayer" in text:
                 raise ZeroDivisionError("in the translator")
             return text, []
         return tr

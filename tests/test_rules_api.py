@@ -54,13 +54,13 @@ BROKEN = [
      "unknown status"),
     ("translated-without-counterpart", "Flatten.toml", lambda t: _drop_table(t, "[counterpart]"),
      "Flatten.toml", "counterpart", "required when status is 'translated'"),
-    ("none-with-counterpart", "MixUp.toml",
+    ("none-with-counterpart", "FlaxLayer.toml",
      _replace("[none]\n", '[counterpart]\ntf = "tf.scan"\nsymbols = ["tf.scan"]\ncall = "x"\n\n[none]\n'),
-     "MixUp.toml", "counterpart", "contradicts status 'none'"),
+     "FlaxLayer.toml", "counterpart", "contradicts status 'none'"),
     ("translated-with-none", "Flatten.toml", lambda t: t + '\n[none]\nreason = "r"\ninstead = "i"\n',
      "Flatten.toml", "none", "contradicts status 'translated'"),
-    ("status-translated-on-a-none-rule", "MixUp.toml", _replace('status = "none"', 'status = "translated"'),
-     "MixUp.toml", "counterpart", "required when status is 'translated'"),
+    ("status-translated-on-a-none-rule", "FlaxLayer.toml", _replace('status = "none"', 'status = "translated"'),
+     "FlaxLayer.toml", "counterpart", "required when status is 'translated'"),
     ("duplicate-name", "Dense.toml", _replace('names = ["Dense"]', 'names = ["Dense", "Conv2D"]'),
      "Dense.toml", "names", "'Conv2D' is already claimed by Conv2D.toml"),
     ("layer-not-file-name", "Dense.toml", _replace('layer = "Dense"', 'layer = "Dens"'), "Dense.toml", "layer",
@@ -159,7 +159,7 @@ def test_rule_fields_are_typed() -> None:
     padding = conv.arg("padding")
     assert padding is not None and padding.default_value() == "valid" and padding.values["same"] == "SAME"
     assert conv.arg("filters") is not None and conv.arg("filters").required  # type: ignore[union-attr]
-    mix_up = RULES.get("MixUp")
+    mix_up = RULES.get("FlaxLayer")
     assert mix_up is not None and not mix_up.has_counterpart and mix_up.reason and mix_up.instead
 
 
@@ -184,7 +184,7 @@ def test_xlate_rules_json() -> None:
     assert {d["layer"] for d in data} == {r.layer for r in RULES}
     flatten = next(d for d in data if d["layer"] == "Flatten")
     assert flatten["status"] == "translated" and "tf.reshape" in flatten["symbols"]
-    mix_up = next(d for d in data if d["layer"] == "MixUp")
+    mix_up = next(d for d in data if d["layer"] == "FlaxLayer")
     assert mix_up["counterpart"] is None and mix_up["reason"]
     assert set(flatten) >= {"layer", "names", "functions", "category", "status", "counterpart", "symbols",
                             "reason", "instead", "replaced_by", "seed_rows", "summary"}

@@ -565,7 +565,7 @@ def test_every_call_draws_anew_under_tf_function_and_in_tf_data() -> None:
 def test_unsupported_inputs_and_arguments_raise() -> None:
     ns = runtime()
     with pytest.raises(NotImplementedError):
-        ns["RandomFlip"]()({"images": images((1, 4, 4, 3))})
+        ns["RandomFlip"]()({"images": images((1, 4, 4, 3)), "bounding_boxes": images((1, 2, 4))})
     with pytest.raises(ValueError):
         ns["RandomFlip"]()(images((4, 4)))
     with pytest.raises(ValueError):

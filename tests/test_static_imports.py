@@ -96,7 +96,7 @@ def test_lint_starts_without_libcst(tmp_path: Path) -> None:
         "    pass\n"
         "print(sorted(m for m in ('libcst', 'tensorflow', 'keras') if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], input="from keras import layers\nlayers.MixUp(2)\n",
+    proc = subprocess.run([sys.executable, "-c", script], input="from keras import layers\nlayers.FlaxLayer(2)\n",
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "[]"

@@ -27,7 +27,9 @@ What Keras 3 does, and these classes do the same:
 
 Images are ``channels_last`` by default; ``data_format="channels_first"`` is handled by
 transposing to channels-last around the computation. Keras's dict inputs (``images`` with
-``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are not translated. Each class
+``labels`` / ``bounding_boxes`` / ``segmentation_masks``) are translated for ``{"images",
+"labels"}`` only: the labels pass unchanged, except in MixUp and CutMix, which mix them too
+(other keys raise NotImplementedError). Each class
 splits a call into ``_draw(images)`` (this call's random parameters, for a channels-last
 batch) and ``_apply(images, params)``, in the layout of Keras's transformation, so Keras's
 own draws can be applied and compared.
@@ -37,6 +39,7 @@ import math
 
 import tensorflow as tf
 from tfr_base import Layer
+from tfr_ops import _ops_elastic, _ops_homography
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -170,6 +173,21 @@ class _ImageAugmentation(Layer):
     channels-first images around a batched channels-last computation, and the generator."""
 
     _cast_floats = True  # Keras's Layer.__call__ casts float inputs to the compute dtype
+    _takes_dicts = False  # True: ``call`` handles Keras's dict inputs itself (MixUp, CutMix)
+
+    def __call__(self, inputs, *args, **kwargs):
+        """Keras's dict input ``{"images": ..., "labels": ...}``: the images are augmented, the
+        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them)."""
+        if not isinstance(inputs, dict) or self._takes_dicts:
+            return super().__call__(inputs, *args, **kwargs)
+        if "images" not in inputs or set(inputs) - {"images", "labels"}:
+            raise NotImplementedError(f"{type(self).__name__} on a dict with keys {sorted(inputs)} is not translated; "
+                                      "pass {'images': ..., 'labels': ...} or the images tensor")
+        out = dict(inputs)
+        out["images"] = super().__call__(inputs["images"], *args, **kwargs)
+        if "labels" in out:
+            out["labels"] = tf.convert_to_tensor(out["labels"])
+        return out
 
     def _aug_setup(self, seed, data_format=None):
         self.seed = seed
@@ -1064,23 +1082,6 @@ class Equalization(_ImageAugmentation):
         return tf.cast(tf.stack(channels, axis=-1), self.compute_dtype)
 
 
-def _aug_homography(start, end):
-    """The projective matrices mapping each ``end`` quadrilateral to ``start`` (Keras's
-    ``compute_homography_matrix``): the 8x8 linear system of the four point pairs, solved
-    with ``tf.linalg.solve``; shapes (batch, 4, 2) -> (batch, 8)."""
-    rows, targets = [], []
-    for i in range(4):
-        sx, sy = start[:, i, 0], start[:, i, 1]
-        ex, ey = end[:, i, 0], end[:, i, 1]
-        one, zero = tf.ones_like(ex), tf.zeros_like(ex)
-        rows.append(tf.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], axis=-1))
-        rows.append(tf.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], axis=-1))
-        targets += [sx, sy]
-    system = tf.stack(rows, axis=1)
-    target = tf.expand_dims(tf.stack(targets, axis=-1), -1)
-    return tf.reshape(tf.linalg.solve(system, target), [-1, 8])
-
-
 class RandomPerspective(_ImageAugmentation):
     """``keras.layers.RandomPerspective``: moves each corner of some images (probability
     drawn per image from the factor's range, ``f`` meaning ``[0, f]``) by up to ``±scale/2``
@@ -1119,7 +1120,7 @@ class RandomPerspective(_ImageAugmentation):
 
     def _apply(self, images, params):
         apply, start, end = params
-        out = _aug_project(images, _aug_homography(start, end), self.interpolation, "constant", self.fill_value)
+        out = _aug_project(images, _ops_homography(start, end), self.interpolation, "constant", self.fill_value)
         return tf.where(apply[:, None, None, None], out, images)
 
 
@@ -1188,3 +1189,394 @@ class RandAugment(_ImageAugmentation):
                                     [branch(op, p) for op, p in zip(self._ops, params)])
             images = tf.ensure_shape(images, images_now.shape)
         return images
+
+
+# --- mixing layers: images and labels of the batch blended with a shuffled copy -------------
+
+
+class _BatchMixing(_ImageAugmentation):
+    """MixUp and CutMix: each image (and its label) is mixed with another image of the batch
+    (a random permutation). The input is an image tensor or Keras's dict ``{"images": ...,
+    "labels": ...}`` (other keys are not translated); a dict comes back a dict with the same
+    keys. Labels are mixed as ``w * labels + (1 - w) * labels[permutation]`` with the
+    per-image weight ``w`` of the images."""
+
+    _takes_dicts = True
+
+    def _mix_split(self, inputs):
+        if isinstance(inputs, dict):
+            other = sorted(set(inputs) - {"images", "labels"})
+            if other or "images" not in inputs:
+                raise NotImplementedError(f"{type(self).__name__} on a dict with keys {sorted(inputs)} is not "
+                                          "translated; pass {'images': ..., 'labels': ...} or the images tensor")
+            labels = inputs.get("labels")
+            return self._aug_images(inputs["images"]), None if labels is None else tf.convert_to_tensor(labels)
+        return self._aug_images(inputs), None
+
+    def _mix_join(self, inputs, images, labels):
+        if not isinstance(inputs, dict):
+            return images
+        out = {"images": images}
+        if "labels" in inputs:
+            out["labels"] = labels
+        return out
+
+    def _mix_labels(self, labels, permutation, weight):
+        """``w * labels + (1 - w) * labels[permutation]``, ``w`` of shape (batch,)."""
+        weight = tf.reshape(weight, [-1, 1])
+        return weight * labels + (1.0 - weight) * tf.gather(labels, permutation, axis=0)
+
+    def _mix_permutation(self, batch, dtype):
+        """A random permutation of ``range(batch)`` (the argsort of uniform draws)."""
+        return tf.cast(tf.argsort(self._aug_uniform(tf.reshape(batch, [1]))), dtype)
+
+    def _mix_beta(self, batch, alpha):
+        """``batch`` draws of Beta(alpha, alpha): ``g1 / (g1 + g2)`` of two Gamma(alpha) draws."""
+        shape = tf.reshape(batch, [1])
+        alpha = tf.broadcast_to(tf.cast(alpha, tf.float32), shape)
+        first = tf.random.stateless_gamma(shape, seed=self._generator.make_seeds(1)[:, 0], alpha=alpha)
+        second = tf.random.stateless_gamma(shape, seed=self._generator.make_seeds(1)[:, 0], alpha=alpha)
+        return first / (first + second)
+
+
+class MixUp(_BatchMixing):
+    """``keras.layers.MixUp``: each image becomes ``w * image + (1 - w) * other`` with ``other``
+    the image a random permutation of the batch puts in its place and ``w`` drawn per image
+    from Beta(alpha, alpha); labels are mixed with the same weights. In inference the images
+    and labels pass unchanged (float images in the compute dtype, integer images as they
+    are); in training the images come out in the compute dtype (float32). A single image
+    (rank 3) is a batch of one, mixed with itself."""
+
+    def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images, labels = self._mix_split(inputs)
+        if not training:
+            return self._mix_join(inputs, _aug_unchanged(images), labels)
+        single = images.shape.rank == 3
+        batch = images[None] if single else tf.cast(images, self.compute_dtype)
+        params = self._draw(batch)
+        mixed = self._apply(batch, params)
+        if labels is not None:
+            labels = self._mix_labels(labels[None] if single else labels, *params)
+            labels = labels[0] if single else labels
+        return self._mix_join(inputs, mixed[0] if single else mixed, labels)
+
+    def _draw(self, images):
+        """``(permutation, weights)``: int64 (batch,) and float32 (batch,)."""
+        batch = tf.shape(images)[0]
+        return self._mix_permutation(batch, tf.int64), self._mix_beta(batch, self.alpha)
+
+    def _apply(self, images, params):
+        permutation, weight = params
+        images = tf.cast(images, self.compute_dtype)
+        weight = tf.cast(tf.reshape(weight, [-1, 1, 1, 1]), self.compute_dtype)
+        return weight * images + (1.0 - weight) * tf.gather(images, permutation, axis=0)
+
+
+class CutMix(_BatchMixing):
+    """``keras.layers.CutMix``: per image, a box of a random other image of the batch (a
+    random permutation) is pasted in; the box covers a share ``1 - w`` of the image (its
+    sides are ``sqrt(1 - w)`` of the image's, at a uniform position), ``w`` drawn per image
+    from Beta(a, a) with ``a`` drawn once per call uniformly from ``factor`` (plus 1e-6);
+    labels are mixed by the box's actual area. Images come out in the compute dtype (float32),
+    also in inference; a single image (rank 3) passes unchanged, as in Keras."""
+
+    def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images, labels = self._mix_split(inputs)
+        images = tf.cast(images, self.compute_dtype)
+        if not training or images.shape.rank == 3:
+            return self._mix_join(inputs, _aug_unchanged(images), labels)
+        x = tf.transpose(images, [0, 2, 3, 1]) if self.data_format == "channels_first" else images
+        params = self._draw(x)
+        mixed = self._apply(x, params)
+        if self.data_format == "channels_first":
+            mixed = tf.transpose(mixed, [0, 3, 1, 2])
+        if labels is not None:
+            labels = self._mix_labels(labels, params[0], params[2])
+        return self._mix_join(inputs, mixed, labels)
+
+    def _draw(self, images):
+        """``(permutation, box, weights)`` for an NHWC batch: int32 (batch,), the box
+        ``(x0, x1, y0, y1)`` in pixels (float32, each (batch,)), and ``w = 1 - box area /
+        image area`` (batch,)."""
+        batch = tf.shape(images)[0]
+        height, width = _aug_hw(images)
+        alpha = self._aug_uniform([], self.factor[0], self.factor[1]) + 1e-6
+        ratio = tf.sqrt(1.0 - self._mix_beta(batch, alpha))
+        box = []
+        for length in (width, height):
+            crop = ratio * length
+            start = self._aug_uniform(tf.reshape(batch, [1])) * (length - crop)
+            box += [start, start + crop]
+        x0, x1, y0, y1 = box
+        weight = 1.0 - (x1 - x0) * (y1 - y0) / (width * height)
+        return self._mix_permutation(batch, tf.int32), (x0, x1, y0, y1), weight
+
+    def _apply(self, images, params):
+        """Pixels with ``x0 <= column < x1`` and ``y0 <= row < y1`` come from the permuted image."""
+        permutation, (x0, x1, y0, y1), _ = params
+        images = tf.cast(images, self.compute_dtype)
+        shape = tf.shape(images)
+        rows = tf.cast(tf.range(shape[1]), tf.float32)[None, :, None, None]
+        cols = tf.cast(tf.range(shape[2]), tf.float32)[None, None, :, None]
+
+        def per_image(v):
+            return tf.reshape(tf.cast(v, tf.float32), [-1, 1, 1, 1])
+
+        inside = ((cols >= per_image(x0)) & (cols < per_image(x1)) & (rows >= per_image(y0))
+                  & (rows < per_image(y1)))
+        return tf.where(inside, tf.gather(images, permutation, axis=0), images)
+
+
+class RandomElasticTransform(_ImageAugmentation):
+    """``keras.layers.RandomElasticTransform``: each image is deformed, with a probability drawn
+    per image from ``factor``, by a Gaussian-smoothed random displacement field (Keras's
+    ``elastic_transform``, :func:`_ops_elastic`) of strength drawn once per call from ``scale``
+    (``alpha = 0.1 * scale * max(height, width)``, ``sigma = 0.05 * scale * min(height,
+    width)``), then clipped to ``value_range``. Images come out in the compute dtype (float32),
+    also in inference, where it is the identity. The batch size must be static, as in Keras."""
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.scale = _aug_factor(self, scale, (0, 1), name="scale")
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one ('nearest', 'bilinear').")
+        if fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
+            raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}.")
+        self.interpolation = interpolation
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.value_range = value_range
+        self._aug_setup(seed, data_format)
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training or self.scale[1] == 0 or self.factor[1] == 0:
+            return _aug_unchanged(images)
+        single = images.shape.rank == 3
+        batch = images[None] if single else images
+        out = self._apply(batch, self._draw(batch))
+        return out[0] if single else out
+
+    def _draw(self, images):
+        """``(apply, distortion, seed)``: bool (batch,), the strength (a scalar) and the
+        stateless seed pair of the displacement field."""
+        batch = tf.reshape(tf.shape(images)[0], [1])
+        probability = self._aug_uniform(batch, self.factor[0], self.factor[1])
+        apply = self._aug_uniform(batch) < probability
+        distortion = self._aug_uniform([], self.scale[0], self.scale[1])
+        return apply, distortion, self._generator.make_seeds(1)[:, 0]
+
+    def _apply(self, images, params):
+        """``images`` a batch in the layer's data format."""
+        apply, distortion, seed = params
+        if self.data_format == "channels_first":
+            height, width = images.shape[2], images.shape[3]
+        else:
+            height, width = images.shape[1], images.shape[2]
+        distortion = tf.cast(distortion, images.dtype)
+        alpha = max(height, width) * (0.1 * distortion)
+        sigma = min(height, width) * (0.05 * distortion)
+        deformed = _ops_elastic(images, alpha, sigma, self.interpolation, self.fill_mode, self.fill_value, seed,
+                                self.data_format)
+        images = tf.where(tf.reshape(apply, [-1, 1, 1, 1]), deformed, images)
+        images = tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
+                                  tf.cast(self.value_range[1], images.dtype))
+        return tf.cast(images, self.compute_dtype)
+
+
+class AugMix(_ImageAugmentation):
+    """``keras.layers.AugMix``: ``num_chains`` chains of up to ``chain_depth`` augmentations
+    (at each step one of the operations, or none, chosen at random), mixed with Dirichlet(alpha)
+    weights, then blended with the original by a Beta(alpha, alpha) weight and clipped to
+    ``value_range``. The operations are Keras's: shear, translation, rotation, posterization,
+    solarization, auto-contrast, equalization and, with ``all_ops``, brightness, colour
+    degeneration, contrast and sharpness, with strengths from ``factor`` (``f`` means ``[0,
+    f]``). Keras picks the operations with Python's ``random`` (once per trace under
+    ``tf.function``); here they are drawn per call, also under ``tf.function``. Outputs float32
+    (also in inference, where it is the identity). ``data_format="channels_first"`` is not
+    translated. Tracing it under ``tf.function`` builds one switch over the operations per
+    chain step (about a minute on a CPU for the default 3 x 3 steps)."""
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.num_chains = num_chains
+        self.chain_depth = chain_depth
+        self.factor = _aug_factor(self, factor, (0, 1))
+        self.alpha = alpha
+        self.all_ops = all_ops
+        self.interpolation = interpolation
+        self._aug_setup(seed, data_format)
+        if self.data_format == "channels_first":
+            raise NotImplementedError("AugMix(data_format='channels_first') is not translated")
+        f = self.factor
+        self.random_shear = RandomShear(x_factor=f, y_factor=f, interpolation=interpolation, seed=seed)
+        self.random_translation = RandomTranslation(height_factor=f, width_factor=f, interpolation=interpolation,
+                                                    seed=seed)
+        self.random_rotation = RandomRotation(factor=f, interpolation=interpolation, seed=seed)
+        self.solarization = Solarization(addition_factor=f, threshold_factor=f, value_range=value_range, seed=seed)
+        self.random_posterization = RandomPosterization(factor=max(1, int(8 * f[1])), value_range=value_range,
+                                                        seed=seed)
+        self.auto_contrast = AutoContrast(value_range=value_range)
+        self.equalization = Equalization(value_range=value_range)
+        self._ops = [self.random_shear, self.random_translation, self.random_rotation, self.random_posterization,
+                     self.solarization, self.auto_contrast, self.equalization]
+        if all_ops:
+            self.random_brightness = RandomBrightness(factor=f, value_range=value_range, seed=seed)
+            self.random_color_degeneration = RandomColorDegeneration(factor=f, value_range=value_range, seed=seed)
+            self.random_contrast = RandomContrast(factor=f, value_range=value_range, seed=seed)
+            self.random_sharpness = RandomSharpness(factor=f, value_range=value_range, seed=seed)
+            self._ops += [self.random_brightness, self.random_color_degeneration, self.random_contrast,
+                          self.random_sharpness]
+
+    def call(self, inputs, training=True):
+        images = tf.cast(self._aug_images(inputs), self.compute_dtype)
+        if not training:
+            return _aug_unchanged(images)
+        return self._aug_batched(images, self._augment)
+
+    def _draw(self, images):
+        """``(chain_weights, weight, chains)``: Dirichlet weights (num_chains,), the Beta blend
+        weight, and per chain and step ``(choice, params)``: the operation's index (the number
+        of operations means none) and every operation's parameters (None where it draws none)."""
+        gamma = tf.random.stateless_gamma([self.num_chains], seed=self._generator.make_seeds(1)[:, 0],
+                                          alpha=tf.cast(self.alpha, tf.float32))
+        first = tf.random.stateless_gamma([], seed=self._generator.make_seeds(1)[:, 0], alpha=float(self.alpha))
+        second = tf.random.stateless_gamma([], seed=self._generator.make_seeds(1)[:, 0], alpha=float(self.alpha))
+        chains = []
+        for _ in range(self.num_chains):
+            steps = []
+            for _ in range(self.chain_depth):
+                choice = self._aug_uniform([], 0, len(self._ops) + 1, dtype=tf.int32)
+                steps.append((choice, [op._draw(images) if hasattr(op, "_draw") else None for op in self._ops]))
+            chains.append(steps)
+        return gamma / tf.reduce_sum(gamma), first / (first + second), chains
+
+    def _step(self, images, op, params):
+        if isinstance(op, Equalization):
+            return op._equalize(images)
+        return tf.cast(op._apply(images, params), self.compute_dtype)
+
+    def _apply(self, images, draws):
+        """``chains`` steps hold a tensor choice (drawn here) or a Python int (a given choice:
+        only that operation's parameters are needed)."""
+        chain_weights, weight, chains = draws
+        images = tf.cast(images, self.compute_dtype)
+        chain_weights = tf.cast(chain_weights, self.compute_dtype)
+        weight = tf.cast(weight, self.compute_dtype)
+        mixed = tf.zeros_like(images)
+        for c, steps in enumerate(chains):
+            x = images
+            for choice, params in steps:
+                if isinstance(choice, int):
+                    if choice < len(self._ops):
+                        x = self._step(x, self._ops[choice], params[choice])
+                    continue
+                before = x
+                branches = [(lambda op=op, p=p, x=before: self._step(x, op, p)) for op, p in zip(self._ops, params)]
+                x = tf.switch_case(tf.cast(choice, tf.int32), branches + [lambda x=before: tf.identity(x)])
+                x = tf.ensure_shape(x, before.shape)
+            mixed += x * chain_weights[c]
+        images = weight * images + (1 - weight) * mixed
+        return tf.clip_by_value(images, tf.cast(self.value_range[0], images.dtype),
+                                tf.cast(self.value_range[1], images.dtype))
+
+
+class ContrastLimitedAdaptiveHistogramEqualization(_ImageAugmentation):
+    """``keras.layers.ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE), as Keras computes
+    it: the image (rescaled from ``value_range`` to [0, 255], padded symmetrically at the
+    bottom and right to whole tiles) is cut into ``tile_grid_size`` tiles; each tile's
+    256-bin histogram per channel is clipped at ``clip_limit`` times the mean bin count (the
+    excess spread evenly over the bins) and turned into a normalised cumulative map; each
+    pixel's value is mapped by the four nearest tiles' maps, bilinearly weighted by its
+    position. Not random: applied in inference too; the output keeps the input's dtype."""
+
+    def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = value_range
+        self.clip_limit = clip_limit
+        self.tile_grid_size = tile_grid_size
+        self.data_format = _aug_data_format(self, data_format)
+
+    def call(self, inputs, training=True):
+        images = self._aug_images(inputs)
+        original = images.dtype
+        if self.data_format == "channels_first":
+            images = tf.transpose(images, (0, 2, 3, 1) if images.shape.rank == 4 else (1, 2, 0))
+        single = images.shape.rank == 3
+        x = _aug_to_range(images, self.value_range, (0, 255), tf.float32)
+        x = self._equalize_tiles(x[None] if single else x)
+        x = _aug_to_range(x[0] if single else x, (0, 255), self.value_range, tf.float32)
+        x = tf.cast(x, original)
+        if self.data_format == "channels_first":
+            x = tf.transpose(x, (0, 3, 1, 2) if x.shape.rank == 4 else (2, 0, 1))
+        return x
+
+    def _equalize_tiles(self, images):
+        """CLAHE of an NHWC batch with values in [0, 255] (static height, width, channels)."""
+        shape = tf.shape(images)
+        batch = images.shape[0] if images.shape[0] is not None else shape[0]
+        height, width, channels = images.shape[1], images.shape[2], images.shape[3]
+        grid_h, grid_w = self.tile_grid_size
+        tile_h, tile_w = -(-height // grid_h), -(-width // grid_w)
+        pad_h, pad_w = tile_h * grid_h - height, tile_w * grid_w - width
+        padded = images
+        if pad_h or pad_w:
+            padded = tf.pad(images, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+        tiles = tf.reshape(padded, tf.stack([batch, grid_h, tile_h, grid_w, tile_w, channels]))
+        tiles = tf.reshape(tf.transpose(tiles, (0, 1, 3, 5, 2, 4)),
+                           tf.stack([batch, grid_h, grid_w, channels, tile_h * tile_w]))
+        levels = tf.clip_by_value(tf.cast(tiles, tf.int32), 0, 255)
+        hists = tf.reduce_sum(tf.one_hot(levels, 256, dtype=tf.float32), axis=-2)  # (B, gh, gw, C, 256)
+        if self.clip_limit > 0:
+            limit = tf.cast(self.clip_limit * (tile_h * tile_w) / 256.0, hists.dtype)
+            clipped = tf.clip_by_value(hists, 0.0, limit)
+            hists = clipped + tf.reduce_sum(hists - clipped, axis=-1, keepdims=True) / 256.0
+        cdf = tf.cumsum(hists, axis=-1)
+        cdf_min = tf.reduce_min(cdf, axis=-1, keepdims=True)
+        denominator = tf.cast(tile_h * tile_w, cdf.dtype) - cdf_min
+        denominator = tf.where(denominator == 0, tf.ones_like(denominator), denominator)
+        maps = tf.clip_by_value((cdf - cdf_min) * 255.0 / denominator, 0.0, 255.0)
+        # one more tile of each edge's maps on every side: (B, gh + 2, gw + 2, C, 256)
+        maps = tf.concat([maps[:, :1], maps, maps[:, -1:]], axis=1)
+        maps = tf.concat([maps[:, :, :1], maps, maps[:, :, -1:]], axis=2)
+
+        def corners(tile, grid):
+            position = (tf.range(tile * grid, dtype=tf.float32) - tile / 2.0) / tile + 1.0
+            low = tf.floor(position)
+            weight = position - low
+            low_i = tf.cast(tf.clip_by_value(low, 0.0, grid + 1.0), tf.int32)
+            high_i = tf.cast(tf.clip_by_value(low + 1.0, 0.0, grid + 1.0), tf.int32)
+            return low_i, high_i, weight
+
+        y0, y1, wy = corners(tile_h, grid_h)
+        x0, x1, wx = corners(tile_w, grid_w)
+        flat = tf.reshape(maps, [-1])
+        stride_x = 256 * channels
+        stride_y = stride_x * (grid_w + 2)
+        stride_b = stride_y * (grid_h + 2)
+        pixels = tf.cast(tf.clip_by_value(padded, tf.cast(0, padded.dtype), tf.cast(255, padded.dtype)), tf.int32)
+        base = (tf.range(batch, dtype=tf.int32)[:, None, None, None] * stride_b
+                + tf.range(channels, dtype=tf.int32)[None, None, None, :] * 256 + pixels)
+
+        def value(ys, xs):
+            return tf.gather(flat, base + ys[None, :, None, None] * stride_y + xs[None, None, :, None] * stride_x)
+
+        wy, wx = wy[None, :, None, None], wx[None, None, :, None]
+        top = value(y0, x0) * (1.0 - wx) + value(y0, x1) * wx
+        bottom = value(y1, x0) * (1.0 - wx) + value(y1, x1) * wx
+        out = top * (1.0 - wy) + bottom * wy
+        return out[:, :height, :width, :]

@@ -621,7 +621,7 @@ class Layer(tf.Module):
 # the preprocessing layers, which cast (or not) in their own ``call``
 _KEEPS_INPUTS = {"_ImageAugmentation", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing", "Discretization",
                  "TextVectorization", "CategoryEncoding", "Rescaling", "Resizing", "CenterCrop", "Normalization",
-                 "_IndexLookup"}
+                 "_IndexLookup", "Pipeline"}
 
 
 def _convert_inputs(layer, args, kwargs):

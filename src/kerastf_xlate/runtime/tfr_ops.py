@@ -24,7 +24,7 @@ import math
 import numpy as np
 import tensorflow as tf
 from tfr_base import _STATE, epsilon, floatx, image_data_format
-from tfr_random import _random_global_state
+from tfr_random import _random_global_state, _random_seed
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -2238,6 +2238,94 @@ def _ops_polar(abs_, angle):
     return tf.dtypes.complex(abs_ * _ops_cos(angle), abs_ * _ops_sin(angle))
 
 
+def _ops_rearrange_groups(side):
+    """``"b (h w) c"`` -> ``[["b"], ["h", "w"], ["c"]]``."""
+    groups, current = [], None
+    for token in side.replace("(", " ( ").replace(")", " ) ").split():
+        if token == "(":
+            current = []
+        elif token == ")":
+            groups.append(current)
+            current = None
+        elif current is not None:
+            current.append(token)
+        else:
+            groups.append([token])
+    return groups
+
+
+def _ops_rearrange(tensor, pattern, **axes_lengths):
+    """``keras.ops.rearrange`` (einops): split the input's grouped axes (``(h w)``, all but
+    one length given as keywords), transpose the elementary axes into the output's order,
+    and merge the output's groups."""
+    tensor = _ops_tensor(tensor)
+    left, right = (side.strip() for side in pattern.split("->"))
+    inputs, outputs = _ops_rearrange_groups(left), _ops_rearrange_groups(right)
+    dims = _ops_shape(tensor)
+    sizes = {}
+    for group, dim in zip(inputs, dims):
+        if len(group) == 1:
+            sizes[group[0]] = dim
+            continue
+        known = math.prod(axes_lengths[a] for a in group if a in axes_lengths)
+        for name in group:
+            sizes[name] = axes_lengths[name] if name in axes_lengths else dim // known
+    elementary = [name for group in inputs for name in group]
+    x = tf.reshape(tensor, [sizes[name] for name in elementary])
+    x = tf.transpose(x, [elementary.index(name) for group in outputs for name in group])
+    return tf.reshape(x, [math.prod(sizes[name] for name in group) for group in outputs])
+
+
+def _ops_pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _ops_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """``keras.ops.unfold`` (PyTorch's im2col): NCHW ``x`` to ``(N, C * kH * kW, L)``, each
+    column one window (channel, then kernel row, then kernel column), windows in row order."""
+    x = _ops_tensor(x)
+    if x.shape.rank != 4:
+        raise ValueError(f"Input must be a 4D tensor. Received: input.shape={x.shape}")
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_ops_pair(v) for v in (kernel_size, dilation, padding, stride))
+    if ph or pw:
+        x = tf.pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]])
+    channels = x.shape[1]
+    patches = tf.image.extract_patches(tf.transpose(x, [0, 2, 3, 1]), sizes=[1, kh, kw, 1], strides=[1, sh, sw, 1],
+                                       rates=[1, dh, dw, 1], padding="VALID")  # (N, nH, nW, kH * kW * C)
+    shape = tf.shape(patches)
+    patches = tf.reshape(patches, tf.stack([shape[0], shape[1], shape[2], kh, kw, channels]))
+    patches = tf.transpose(patches, [0, 5, 3, 4, 1, 2])  # (N, C, kH, kW, nH, nW)
+    return tf.reshape(patches, tf.stack([shape[0], channels * kh * kw, shape[1] * shape[2]]))
+
+
+def _ops_fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """``keras.ops.fold`` (PyTorch's col2im), the adjoint of :func:`_ops_unfold`: each column
+    of ``(N, C * kH * kW, L)`` is put back at its window in an ``(N, C, oH, oW)`` image,
+    overlapping values summed. For each kernel position, the ``(nH, nW)`` values are spread
+    ``stride`` apart (zeros between), shifted by the position times ``dilation``, and added."""
+    x = _ops_tensor(x)
+    if x.shape.rank != 3:
+        raise ValueError(f"Input must be a 3D tensor. Received: input.shape={x.shape}")
+    (oh, ow), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+        _ops_pair(v) for v in (output_size, kernel_size, dilation, padding, stride))
+    channels = x.shape[1] // (kh * kw)
+    nh = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    nw = (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    height, width = oh + 2 * ph, ow + 2 * pw
+    blocks = tf.reshape(x, tf.stack([tf.shape(x)[0], channels, kh, kw, nh, nw]))
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            part = blocks[:, :, i, j, :, None, :, None]  # (N, C, nH, 1, nW, 1)
+            part = tf.pad(part, [[0, 0], [0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1]])
+            part = tf.reshape(part, tf.stack([tf.shape(x)[0], channels, nh * sh, nw * sw]))
+            top, left = i * dh, j * dw
+            part = tf.pad(part, [[0, 0], [0, 0], [top, max(0, height - top - nh * sh)],
+                                 [left, max(0, width - left - nw * sw)]])[:, :, :height, :width]
+            out = part if out is None else out + part
+    return out[:, :, ph:ph + oh, pw:pw + ow]
+
+
 # --- nn: convolution and pooling (channels_last, or channels_first by transposing) --------
 
 
@@ -2734,6 +2822,107 @@ def _ops_image_extract_patches(images, size, strides=None, dilation_rate=1, padd
     return out[0] if single else out
 
 
+def _ops_image_extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """``keras.ops.image.extract_patches_3d``: a 3-D convolution with an identity kernel, so
+    each patch is flattened depth, row, column, channels last."""
+    volumes = _ops_tensor(volumes)
+    size = (size, size, size) if isinstance(size, int) else tuple(size)
+    if len(size) != 3:
+        raise TypeError(f"Invalid `size` argument. Expected an int or a tuple of length 3. Received: size={size}")
+    strides = size if strides is None else strides
+    strides = (strides, strides, strides) if isinstance(strides, int) else tuple(strides)
+    channels = volumes.shape[-4] if data_format == "channels_first" else volumes.shape[-1]
+    depth = size[0] * size[1] * size[2] * channels
+    kernel = tf.reshape(tf.eye(depth, dtype=volumes.dtype), size + (channels, depth))
+    single = volumes.shape.rank == 4
+    if single:
+        volumes = volumes[None]
+    out = _ops_conv(volumes, kernel, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate)
+    return out[0] if single else out
+
+
+def _ops_homography(start, end):
+    """The projective matrices mapping each ``end`` quadrilateral to ``start`` (Keras's
+    ``compute_homography_matrix``): the 8x8 linear system of the four point pairs, solved
+    with ``tf.linalg.solve``; shapes (batch, 4, 2) -> (batch, 8)."""
+    rows, targets = [], []
+    for i in range(4):
+        sx, sy = start[:, i, 0], start[:, i, 1]
+        ex, ey = end[:, i, 0], end[:, i, 1]
+        one, zero = tf.ones_like(ex), tf.zeros_like(ex)
+        rows.append(tf.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], axis=-1))
+        rows.append(tf.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], axis=-1))
+        targets += [sx, sy]
+    system = tf.stack(rows, axis=1)
+    target = tf.expand_dims(tf.stack(targets, axis=-1), -1)
+    return tf.reshape(tf.linalg.solve(system, target), [-1, 8])
+
+
+def _ops_image_perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                                     data_format=None):
+    """``keras.ops.image.perspective_transform``: the homography taking ``end_points`` to
+    ``start_points`` (solved as Keras solves it), applied with ImageProjectiveTransformV3,
+    points outside filled with ``fill_value``."""
+    images = _ops_tensor(images)
+    start = tf.convert_to_tensor(start_points, tf.float32)
+    end = tf.convert_to_tensor(end_points, tf.float32)
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Invalid value for argument `interpolation`. Received: interpolation={interpolation}")
+    single = images.shape.rank == 3
+    if single:
+        images = images[None]
+    start = start[None] if start.shape.rank == 2 else start
+    end = end[None] if end.shape.rank == 2 else end
+    if data_format == "channels_first":
+        images = tf.transpose(images, (0, 2, 3, 1))
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=_ops_homography(start, end), output_shape=tf.shape(images)[1:-1],
+        fill_value=fill_value, interpolation=interpolation.upper())
+    out = tf.ensure_shape(out, images.shape)
+    if data_format == "channels_first":
+        out = tf.transpose(out, (0, 3, 1, 2))
+    return out[0] if single else out
+
+
+def _ops_image_ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None):
+    """``keras.ops.image.ssim``: per channel, Gaussian-weighted (``filter_size``, ``filter_sigma``)
+    means, variances and covariance over the VALID windows, the SSIM map averaged over the
+    image and then the channels; one value per image (a scalar for one image), in the input's
+    dtype."""
+    image1, image2 = _ops_tensor(image1), _ops_tensor(image2)
+    original = image1.dtype
+    dtype = _ops_result_type(original.name, float)
+    image1, image2 = tf.cast(image1, dtype), tf.cast(image2, dtype)
+    single = image1.shape.rank == 3
+    if single:
+        image1, image2 = image1[None], image2[None]
+    if data_format == "channels_first":
+        image1, image2 = tf.transpose(image1, (0, 2, 3, 1)), tf.transpose(image2, (0, 2, 3, 1))
+    offsets = tf.range(filter_size, dtype=dtype) - (filter_size - 1) / 2.0
+    taps = tf.exp(-(offsets ** 2) / (2.0 * filter_sigma ** 2))
+    taps = taps / tf.reduce_sum(taps)
+    kernel = tf.reshape(taps[:, None] * taps[None, :], (filter_size, filter_size, 1, 1))
+    shape = tf.shape(image1)
+
+    def planes(x):  # (B, H, W, C) -> (B * C, H, W, 1)
+        return tf.reshape(tf.transpose(x, (0, 3, 1, 2)), tf.stack([-1, shape[1], shape[2], 1]))
+
+    def blur(x):
+        return tf.nn.conv2d(x, kernel, strides=1, padding="VALID")
+
+    x, y = planes(image1), planes(image2)
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x * mu_x
+    var_y = blur(y * y) - mu_y * mu_y
+    cov = blur(x * y) - mu_x * mu_y
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    ssim_map = ((2.0 * mu_x * mu_y + c1) * (2.0 * cov + c2)) / ((mu_x * mu_x + mu_y * mu_y + c1) * (var_x + var_y + c2))
+    per_image = tf.reduce_mean(tf.reshape(tf.reduce_mean(ssim_map, axis=[1, 2, 3]), tf.stack([shape[0], shape[3]])),
+                               axis=-1)
+    return tf.cast(per_image[0] if single else per_image, original)
+
+
 def _ops_image_affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                                 data_format=None):
     images = _ops_tensor(images)
@@ -2776,6 +2965,110 @@ def _ops_image_gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_
     if data_format == "channels_first":
         out = tf.transpose(out, (0, 3, 1, 2))
     return out[0] if single else out
+
+
+def _ops_image_elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",
+                                 fill_value=0.0, seed=None, data_format=None):
+    """``keras.ops.image.elastic_transform`` as Keras's TensorFlow backend computes it (see
+    :func:`_ops_elastic`), the field drawn from ``seed`` as Keras draws it."""
+    if interpolation not in ("nearest", "bilinear"):
+        raise ValueError(f"Invalid value for argument `interpolation`. Received: interpolation={interpolation}")
+    if fill_mode not in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        raise ValueError(f"Invalid value for argument `fill_mode`. Received: fill_mode={fill_mode}")
+    return _ops_elastic(_ops_tensor(images), alpha, sigma, interpolation, fill_mode, fill_value, _random_seed(seed),
+                        data_format)
+
+
+def _ops_elastic(images, alpha, sigma, interpolation, fill_mode, fill_value, seed, data_format):
+    """Keras's elastic deformation: one normal field per image from the stateless ``seed`` pair
+    (Keras draws dx and dy with the SAME seed, so they are equal), times ``sigma``, blurred
+    with a Gaussian of size ``6 * int(sigma) | 1``; every channel is resampled at the pixel
+    grid plus ``alpha`` times the field (map_coordinates). The batch size must be static
+    (Keras takes an unknown one as 1)."""
+    dtype = images.dtype
+    alpha = tf.cast(alpha, dtype)
+    sigma = tf.cast(sigma, dtype)
+    size = 6 * tf.cast(sigma, tf.int32) | 1
+    single = images.shape.rank == 3
+    if single:
+        images = images[None]
+    if data_format == "channels_first":
+        batch, channels, height, width = images.shape
+    else:
+        batch, height, width, channels = images.shape
+    batch = batch or 1
+    field = tf.random.stateless_normal((batch, height, width), seed=seed, dtype=dtype) * sigma
+    axis = 1 if data_format == "channels_first" else -1
+    field = tf.squeeze(_ops_image_gaussian_blur(tf.expand_dims(field, axis), kernel_size=(size, size),
+                                                sigma=(sigma, sigma), data_format=data_format), axis)
+    grid_x, grid_y = tf.meshgrid(tf.range(width, dtype=dtype), tf.range(height, dtype=dtype), indexing="xy")
+    rows = grid_y[None] + alpha * field
+    cols = grid_x[None] + alpha * field
+    order = ("nearest", "bilinear").index(interpolation)
+    out = []
+    for c in range(channels):
+        planes = [images[b, c] if data_format == "channels_first" else images[b, ..., c] for b in range(batch)]
+        out.append(tf.stack([_ops_image_map_coordinates(planes[b], [rows[b], cols[b]], order, fill_mode=fill_mode,
+                                                        fill_value=fill_value) for b in range(batch)], axis=0))
+    out = tf.cast(tf.stack(out, axis=1 if data_format == "channels_first" else -1), dtype)
+    return out[0] if single else out
+
+
+def _ops_resample_kernel(method, x):
+    """The interpolation kernels of ``scale_and_translate`` at distances ``x >= 0``: the
+    triangle, Keys' cubic (a = -0.5) and Lanczos of radius 3 or 5."""
+    if method == "linear":
+        return tf.maximum(tf.zeros_like(x), 1.0 - tf.abs(x))
+    if method == "cubic":
+        near = ((1.5 * x - 2.5) * x) * x + 1.0
+        far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+        return tf.where(x >= 2.0, tf.zeros_like(x), tf.where(x >= 1.0, far, near))
+    radius = 3.0 if method == "lanczos3" else 5.0
+    y = radius * tf.sin(math.pi * x) * tf.sin(math.pi * x / radius)
+    safe = tf.where(x != 0, math.pi ** 2 * x ** 2, tf.ones_like(x))
+    out = tf.where(x > 1e-3, y / safe, tf.ones_like(x))
+    return tf.where(x > radius, tf.zeros_like(x), out)
+
+
+def _ops_image_scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
+    """``keras.ops.image.scale_and_translate`` (JAX's): along each spatial axis, output sample
+    ``j`` sits at input position ``(j + 0.5 - translation) / scale - 0.5``; the inputs are
+    weighted by the kernel of their distance (widened by ``1 / scale`` when downscaling with
+    ``antialias``), the weights normalised, samples outside the input zero. Integer images are
+    rounded and clipped to their range."""
+    names = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
+             "cubic": "cubic", "bicubic": "cubic", "tricubic": "cubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
+    if method not in names:
+        raise ValueError(f"Invalid value for argument `method`. Expected of one {tuple(names)}. Received: method={method}")
+    method = names[method]
+    x = _ops_tensor(images)
+    scale, translation = _ops_tensor(scale), _ops_tensor(translation)
+    dtype = _ops_result_type(scale.dtype.name, translation.dtype.name)
+    scale, translation = tf.cast(scale, dtype), tf.cast(translation, dtype)
+    if len(spatial_dims) == 0:
+        return x
+    integer = x.dtype.is_integer
+    out = tf.cast(x, tf.float32) if integer else tf.identity(x)
+    sizes = tf.shape(x)
+    for i, d in enumerate(spatial_dims):
+        d = d % x.shape.rank
+        inverse = 1.0 / scale[i]
+        width = tf.maximum(inverse, 1.0) if antialias else 1.0
+        sample = (tf.range(output_shape[d], dtype=dtype) + 0.5) * inverse - translation[i] * inverse - 0.5
+        distance = tf.abs(sample[None, :] - tf.range(sizes[d], dtype=dtype)[:, None]) / width
+        weights = _ops_resample_kernel(method, distance)
+        total = tf.reduce_sum(weights, axis=0, keepdims=True)
+        weights = tf.where(tf.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                           weights / tf.where(total != 0, total, tf.ones_like(total)), tf.zeros_like(weights))
+        inside = (sample >= -0.5) & (sample <= tf.cast(sizes[d], dtype) - 0.5)
+        weights = tf.cast(tf.where(inside[None, :], weights, tf.zeros_like(weights)), out.dtype)
+        out = tf.tensordot(out, weights, axes=[[d], [0]])
+        order = list(range(out.shape.rank))
+        out = tf.transpose(out, order[:d] + [order[-1]] + order[d:-1])
+    if integer:
+        out = tf.cast(tf.clip_by_value(tf.round(out), tf.cast(tf.reduce_min(x), tf.float32),
+                                       tf.cast(tf.reduce_max(x), tf.float32)), x.dtype)
+    return out
 
 
 def _ops_image_sobel_edges(images, data_format=None):
@@ -3033,6 +3326,44 @@ def _backend_dot(x, y):
         flat_y = tf.reshape(tf.transpose(y, order), [ys[-2], -1])
         return tf.reshape(tf.matmul(flat_x, flat_y), xs[:-1] + ys[:-2] + ys[-1:])
     return tf.matmul(x, y)
+
+
+def _backend_batch_dot(x, y, axes=None):
+    """tf.keras's ``batch_dot``: per sample, x's axis ``axes[0]`` contracted with y's
+    ``axes[1]`` (default: x's last with y's second-to-last, or y's last when y is 2-D). The
+    result holds x's remaining axes, then y's; a 2-D operand adds no axis of its own, except
+    that two 2-D operands give (batch, 1)."""
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    x_ndim, y_ndim = x.shape.rank, y.shape.rank
+    if x_ndim < 2 or y_ndim < 2:
+        raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with ranks {x_ndim} and {y_ndim}.")
+    if isinstance(axes, int):
+        axes = [axes, axes]
+    if axes is None:
+        axes = [x_ndim - 1, y_ndim - 1 if y_ndim == 2 else y_ndim - 2]
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError(f"Multiple target dimensions are not supported. Received axes={axes}.")
+    ax, ay = axes[0] % x_ndim, axes[1] % y_ndim
+    if ax == 0 or ay == 0:
+        raise ValueError("Cannot perform batch_dot over axis 0.")
+    if x_ndim == 2:
+        x, ax = tf.expand_dims(x, 1), ax + 1
+    if y_ndim == 2:
+        y = tf.expand_dims(y, 2)
+    nx, ny = x.shape.rank, y.shape.rank
+    # x: (batch, *rest_x, k) and y: (batch, k, *rest_y)
+    x = tf.transpose(x, [i for i in range(nx) if i != ax] + [ax])
+    y = tf.transpose(y, [0, ay] + [i for i in range(1, ny) if i != ay])
+    xs, ys = tf.shape(x), tf.shape(y)
+    out = tf.matmul(tf.reshape(x, tf.stack([xs[0], -1, xs[-1]])), tf.reshape(y, tf.stack([ys[0], ys[1], -1])))
+    out = tf.reshape(out, tf.concat([xs[:-1], ys[2:]], 0))
+    static = x.shape[:-1].concatenate(y.shape[2:])
+    out = tf.ensure_shape(out, static)
+    if x_ndim == 2:
+        return tf.squeeze(out, 1)
+    if y_ndim == 2:
+        return tf.squeeze(out, -1)
+    return out
 
 
 def _backend_ctc_batch_cost(y_true, y_pred, input_length, label_length):

@@ -7,29 +7,29 @@ from keras import layers
 from keras.layers import Conv2D as C
 from tensorflow import keras as tfk
 from tensorflow.keras import layers as tfl
-from tensorflow.keras.layers import MixUp as CL
+from tensorflow.keras.layers import FlaxLayer as CL
 
-a = keras.layers.MixUp(8, 3)
-b = kl.CutMix(8, 3)
+a = keras.layers.FlaxLayer(8, 3)
+b = kl.JaxLayer(8, 3)
 c = C(16, 3, data_format="channels_first")
 d = tf.keras.layers.JaxLayer(8, 3, return_sequences=True)
-e = tfk.layers.Bidirectional(layers.MixUp(4, 3))
+e = tfk.layers.Bidirectional(layers.FlaxLayer(4, 3))
 f = tfl.Dense(4, kernel_regularizer="l2")
 g = CL(8, 3)
-h = kc.layers.CutMix(4, 3)
+h = kc.layers.JaxLayer(4, 3)
 i = layers.Dense(4, activation="relu")  # clean
 j = layers.Conv1D(4, 3, padding="causal")
 
 
 def build(layers):
     # `layers` is a parameter here: not the Keras module
-    return layers.MixUp(8, 3)
+    return layers.FlaxLayer(8, 3)
 
 
 class Block(keras.layers.Layer):
     def __init__(self):
         super().__init__()
-        self.rnn = layers.MixUp(4, 3, dropout=0.1)
+        self.rnn = layers.FlaxLayer(4, 3, dropout=0.1)
         self.proj = layers.Dense(4, kernel_constraint="non_neg")
 
     def call(self, x):

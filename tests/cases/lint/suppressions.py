@@ -1,14 +1,14 @@
 from keras import layers
 
-a = layers.MixUp(4, 3)  # noqa
-b = layers.MixUp(4, 3)  # noqa: XL101
-c = layers.MixUp(4, 3)  # noqa: XL2
-d = layers.MixUp(4, 3)  # xlate: ignore[XL101]
-e = layers.MixUp(4, 3)  # xlate: ignore[XL201, XL101]
-f = layers.MixUp(4, 3)  # xlate: ignore[XL202]
+a = layers.FlaxLayer(4, 3)  # noqa
+b = layers.FlaxLayer(4, 3)  # noqa: XL101
+c = layers.FlaxLayer(4, 3)  # noqa: XL2
+d = layers.FlaxLayer(4, 3)  # xlate: ignore[XL101]
+e = layers.FlaxLayer(4, 3)  # xlate: ignore[XL201, XL101]
+f = layers.FlaxLayer(4, 3)  # xlate: ignore[XL202]
 g = layers.Dense(4, kernel_regularizer="l2", activation=custom)  # noqa: XL202
-h = layers.MixUp(4, 3)  # NOQA:XL1
-i = layers.MixUp(4, 3)
+h = layers.FlaxLayer(4, 3)  # NOQA:XL1
+i = layers.FlaxLayer(4, 3)
 # --- expected (line:col: code) ---
 # 5:5: XL101
 # 8:5: XL101
