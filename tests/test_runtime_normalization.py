@@ -61,25 +61,30 @@ def test_batch_norm_frozen_uses_the_moving_statistics() -> None:
     assert t.trainable_weights == []
 
 
-@pytest.mark.parametrize("expr, fused", [
-    ("layers.BatchNormalization()", True),
-    ("layers.BatchNormalization(axis=3, center=False, epsilon=1.001e-5)", True),  # ResNet's
-    ("layers.BatchNormalization(scale=False, epsilon=0.1)", True),
-    ("layers.BatchNormalization(epsilon=1e-6)", False),  # below the fused kernel's least epsilon
-    ("layers.BatchNormalization(axis=1)", False),  # channels first: Keras's formula
+@pytest.mark.parametrize("expr", [
+    "layers.BatchNormalization()",
+    "layers.BatchNormalization(axis=3, center=False, epsilon=1.001e-5)",  # ResNet's
+    "layers.BatchNormalization(scale=False, epsilon=0.1)",
+    "layers.BatchNormalization(axis=1)",
 ])
-def test_batch_norm_images_in_inference(expr: str, fused: bool) -> None:
-    """Inference on NHWC images runs one fused kernel (the same formula, float32 rounding
-    apart): outputs, the frozen layer's training call and the input gradient agree with
-    Keras; the traced graph has FusedBatchNormV3 exactly where the fused path applies."""
+def test_batch_norm_images_in_inference_are_kerass_bits(expr: str) -> None:
+    """Inference on NHWC images gives Keras's float32 result bit for bit, as Keras's
+    ``tf.nn.batch_normalization`` computes it (``x * inv + (beta - mean * inv)``). A fused
+    kernel (``fused_batch_norm``) is ~3x faster per layer but rounds differently, and deep
+    builders amplify that: EfficientNetB0 in ``bench/applications.py`` moves by 42% when
+    Keras's own input moves by 2e-7 (bench/README.md, 2026-12-03 speed2). The frozen
+    layer's training call and the input gradient agree within the tolerance."""
     import tensorflow as tf
+
+    from runtime_pairs import max_diff
 
     k, t = pair(expr)
     x = rand(2, 5, 4, 3) * 3 + 2  # a mean and a spread of their own: the statistics matter
     k(x), t(x)
     moved(k, t)
-    close(k(x), t(x))
-    close(k(x, training=True), t(x, training=True))  # batch statistics: not fused
+    assert max_diff(k(x), t(x)) == 0.0
+    assert max_diff(tf.function(lambda v: k(v, training=False))(x), tf.function(lambda v: t(v, training=False))(x)) == 0.0
+    close(k(x, training=True), t(x, training=True))  # batch statistics
     k.trainable = t.trainable = False
     close(k(x, training=True), t(x, training=True))  # frozen: the moving statistics
     grads = []
@@ -90,9 +95,6 @@ def test_batch_norm_images_in_inference(expr: str, fused: bool) -> None:
             y = tf.reduce_sum(tf.sin(layer(v, training=False)))
         grads.append(tape.gradient(y, v))
     close(grads[0], grads[1])
-    ops = {op.type for op in tf.function(lambda v: t(v, training=False)).get_concrete_function(
-        tf.TensorSpec(x.shape, tf.float32)).graph.get_operations()}
-    assert ("FusedBatchNormV3" in ops) is fused, ops
 
 
 def test_batch_norm_refusals() -> None:

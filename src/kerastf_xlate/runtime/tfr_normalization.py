@@ -18,9 +18,7 @@ class BatchNormalization(Layer):
     """``keras.layers.BatchNormalization`` over the features of ``axis`` (an int, as Keras
     requires; negative counts from the end).
 
-    Inference: ``tf.nn.batch_normalization`` with the moving statistics; on float32 NHWC
-    images (rank 4, the last axis, epsilon >= 1.001e-5) one fused kernel of the same formula
-    (``fused_batch_norm``, float32 rounding apart), which Keras does not use. Training (when the
+    Inference: ``tf.nn.batch_normalization`` with the moving statistics. Training (when the
     layer is trainable): the batch's ``tf.nn.moments`` over every other axis, and the moving
     statistics become ``moving * momentum + batch * (1 - momentum)``. ``call(..., mask=)``
     (a Keras mask of the input's rank minus one) leaves masked steps out of the batch
@@ -87,16 +85,6 @@ class BatchNormalization(Layer):
             mean, variance = moving_mean, moving_variance
         gamma = None if self.gamma is None else tf.cast(self.gamma, dtype)
         beta = None if self.beta is None else tf.cast(self.beta, dtype)
-        if (not (training and self.trainable) and dtype == tf.float32 and inputs.shape.rank == 4
-                and self.axis % 4 == 3 and self.epsilon >= 1.001e-5):
-            # inference on images (NHWC): the same formula in one kernel, one pass over the
-            # tensor, where Keras's tf.nn.batch_normalization runs 7 ops (2 over the tensor)
-            channels = mean.shape[0]
-            scale = tf.ones([channels], dtype) if gamma is None else gamma
-            offset = tf.zeros([channels], dtype) if beta is None else beta
-            outputs = tf.compat.v1.nn.fused_batch_norm(inputs, scale, offset, mean=mean, variance=variance,
-                                                       epsilon=self.epsilon, is_training=False)[0]
-            return tf.cast(outputs, self.compute_dtype)
         if self.axis != -1:
             # the statistics are vectors along `axis`: shape them to broadcast against the input
             shape = [1] * inputs.shape.rank
