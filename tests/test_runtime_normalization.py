@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from runtime_ns import layers
-from runtime_pairs import close, moved, pair, rand
+from runtime_pairs import close, max_diff, moved, pair, rand
 
 pytestmark = pytest.mark.tf
 
@@ -75,8 +75,6 @@ def test_batch_norm_images_in_inference_are_kerass_bits(expr: str) -> None:
     Keras's own input moves by 2e-7 (bench/README.md, 2026-12-03 speed2). The frozen
     layer's training call and the input gradient agree within the tolerance."""
     import tensorflow as tf
-
-    from runtime_pairs import max_diff
 
     k, t = pair(expr)
     x = rand(2, 5, 4, 3) * 3 + 2  # a mean and a spread of their own: the statistics matter
