@@ -55,6 +55,20 @@ def template_handler(ctx: EmitCtx) -> Emitted:
 _OPERATORS = set("*+-/%@&|^<>~")
 
 
+def operand(src: str) -> str:
+    """An argument's source as an operand of a binary operator: parenthesized unless it is
+    an atom (a name, a literal, a call, an attribute, a subscript, a display, ``-1.0``)."""
+    try:
+        node = ast.parse(src.strip(), mode="eval").body
+    except SyntaxError:
+        return f"({src})"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return src  # binds tighter than any binary operator a template uses but **
+    atoms = (ast.Name, ast.Constant, ast.Attribute, ast.Call, ast.Subscript, ast.List, ast.Tuple,
+             ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    return src if isinstance(node, atoms) else f"({src})"
+
+
 def _operand(src: str, template: str, m: re.Match[str]) -> str:
     """An argument's source where the template applies an operator to it, parenthesized
     unless it is an atom: ``{x} * {scale}`` with ``scale=1.0 / 255`` is ``x * (1.0 / 255)``
@@ -62,15 +76,7 @@ def _operand(src: str, template: str, m: re.Match[str]) -> str:
     before, after = template[:m.start()].rstrip(), template[m.end():].lstrip()
     if not ((before and before[-1] in _OPERATORS) or (after and after[0] in _OPERATORS)):
         return src
-    try:
-        node = ast.parse(src.strip(), mode="eval").body
-    except SyntaxError:
-        return f"({src})"
-    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-        return src  # -1.0: binds tighter than any binary operator a template uses but **
-    atoms = (ast.Name, ast.Constant, ast.Attribute, ast.Call, ast.Subscript, ast.List, ast.Tuple,
-             ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-    return src if isinstance(node, atoms) else f"({src})"
+    return operand(src)
 
 
 _SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling", "ActivityRegularization"}
