@@ -2,14 +2,18 @@
 translation's, before and after Grappler (TensorFlow's graph optimiser, what the runtime
 executes; loop bodies inlined), every op type counted (reads, constants and identities too).
 No timing: two graphs with the same ops run at the same speed, whatever a loaded machine says.
+``--hlo``: also the instructions of the optimized HLO module XLA compiles for each side under
+``tf.function(jit_compile=True)``, counted by opcode (what runs under XLA).
 
     PYTHONPATH=src python bench/model_ops.py                  # every example of examples/
     PYTHONPATH=src python bench/model_ops.py lstm_tagger      # chosen ones
+    PYTHONPATH=src python bench/model_ops.py --hlo            # and the XLA programs
 """
 
 from __future__ import annotations
 
 import collections
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -40,24 +44,44 @@ def optimized_ops(concrete: Any) -> collections.Counter[str]:
     return collections.Counter(node.op for node in optimized.node)
 
 
+def hlo_ops(function: Any, x: Any) -> collections.Counter[str]:
+    """The opcodes of the optimized HLO module XLA compiles for ``function`` (jit_compile) on ``x``."""
+    text = function.experimental_get_compiler_ir(x)(stage="optimized_hlo")
+    return collections.Counter(m.group(1) for m in re.finditer(r"=\s*\S+\s+([a-z][a-z0-9\-]*)\(", text))
+
+
+def _caller(model: Any, jit: bool = False) -> Any:
+    import tensorflow as tf
+
+    def call(v: Any) -> Any:
+        return model(v, training=False)
+
+    return tf.function(call, jit_compile=jit)
+
+
 def differences(a: collections.Counter[str], b: collections.Counter[str]) -> str:
     keys = sorted(k for k in set(a) | set(b) if a.get(k, 0) != b.get(k, 0))
     return ", ".join(f"{k} {a.get(k, 0)}/{b.get(k, 0)}" for k in keys) or "none"
 
 
 def main(names: list[str]) -> int:
-    import tensorflow as tf
-
-    print("| model | traced ops Keras / translation | differing | after Grappler | differing |")
-    print("|---|---:|---|---:|---|")
+    hlo = "--hlo" in names
+    names = [n for n in names if n != "--hlo"]
+    head = "| model | traced ops Keras / translation | differing | after Grappler | differing |"
+    print(head + (" XLA HLO instructions | differing |" if hlo else ""))
+    print("|---|---:|---|---:|---|" + ("---:|---|" if hlo else ""))
     with tempfile.TemporaryDirectory() as work:
         for name, keras_model, module, x, _ in model_speed.example_models(Path(work), 32):
             if names and name not in names:
                 continue
-            sides = [tf.function(lambda v, m=m: m(v, training=False)).get_concrete_function(x) for m in (keras_model, module)]
+            sides = [_caller(m).get_concrete_function(x) for m in (keras_model, module)]
             (rk, rt), (ok, ot) = ([raw_ops(c) for c in sides]), ([optimized_ops(c) for c in sides])
-            print(f"| {name} | {sum(rk.values())} / {sum(rt.values())} | {differences(rk, rt)} "
-                  f"| {sum(ok.values())} / {sum(ot.values())} | {differences(ok, ot)} |", flush=True)
+            row = (f"| {name} | {sum(rk.values())} / {sum(rt.values())} | {differences(rk, rt)} "
+                   f"| {sum(ok.values())} / {sum(ot.values())} | {differences(ok, ot)} |")
+            if hlo:
+                hk, ht = (hlo_ops(_caller(m, jit=True), x) for m in (keras_model, module))
+                row += f" {sum(hk.values())} / {sum(ht.values())} | {differences(hk, ht)} |"
+            print(row, flush=True)
     return 0
 
 

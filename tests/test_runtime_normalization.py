@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from runtime_ns import layers
-from runtime_pairs import close, moved, pair, rand
+from runtime_pairs import close, max_diff, moved, pair, rand
 
 pytestmark = pytest.mark.tf
 
@@ -59,6 +59,40 @@ def test_batch_norm_frozen_uses_the_moving_statistics() -> None:
     close(k(x, training=True), t(x, training=True))
     close(k.get_weights(), t.get_weights())
     assert t.trainable_weights == []
+
+
+@pytest.mark.parametrize("expr", [
+    "layers.BatchNormalization()",
+    "layers.BatchNormalization(axis=3, center=False, epsilon=1.001e-5)",  # ResNet's
+    "layers.BatchNormalization(scale=False, epsilon=0.1)",
+    "layers.BatchNormalization(axis=1)",
+])
+def test_batch_norm_images_in_inference_are_kerass_bits(expr: str) -> None:
+    """Inference on NHWC images gives Keras's float32 result bit for bit, as Keras's
+    ``tf.nn.batch_normalization`` computes it (``x * inv + (beta - mean * inv)``). A fused
+    kernel (``fused_batch_norm``) is ~3x faster per layer but rounds differently, and deep
+    builders amplify that: EfficientNetB0 in ``bench/applications.py`` moves by 42% when
+    Keras's own input moves by 2e-7 (bench/README.md, 2026-12-03 speed2). The frozen
+    layer's training call and the input gradient agree within the tolerance."""
+    import tensorflow as tf
+
+    k, t = pair(expr)
+    x = rand(2, 5, 4, 3) * 3 + 2  # a mean and a spread of their own: the statistics matter
+    k(x), t(x)
+    moved(k, t)
+    assert max_diff(k(x), t(x)) == 0.0
+    assert max_diff(tf.function(lambda v: k(v, training=False))(x), tf.function(lambda v: t(v, training=False))(x)) == 0.0
+    close(k(x, training=True), t(x, training=True))  # batch statistics
+    k.trainable = t.trainable = False
+    close(k(x, training=True), t(x, training=True))  # frozen: the moving statistics
+    grads = []
+    for layer in (k, t):
+        v = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            y = tf.reduce_sum(tf.sin(layer(v, training=False)))
+        grads.append(tape.gradient(y, v))
+    close(grads[0], grads[1])
 
 
 def test_batch_norm_refusals() -> None:

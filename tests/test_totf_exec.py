@@ -306,3 +306,22 @@ def test_examples_translate_and_verify(verify) -> None:  # type: ignore[no-untyp
         for r in results:
             assert r.ok, f"{path.name} {r.name} [{r.mode}]: {r.max_abs_diff} {r.detail}"
         print(f"\n{path.name}: worst max|diff| = {max(r.max_abs_diff for r in results):.2e}")
+
+
+def test_template_arguments_keep_their_precedence(verify) -> None:  # type: ignore[no-untyped-def]
+    """A rule template or handler applies operators to its arguments (Rescaling: ``{x} * {scale} +
+    {offset}``, ELU: ``alpha * tf.nn.elu(x)``): an expression argument is parenthesized (``x * 1.0 - 0.5`` would be
+    ``x + 0.5``, and ``x * 1.0 / 255`` divides the tensor); the outputs are Keras's."""
+    source = """
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(4,))
+        x = layers.Rescaling(1.0 - 0.5, offset=2.0 - 1.0)(inputs)
+        x = layers.Rescaling(scale=1.0 / 255, offset=-1.0)(x)
+        outputs = layers.ELU(alpha=0.5 + 0.25)(x)
+        model = keras.Model(inputs, outputs)
+        """
+    translated, _, worst = _run(verify, "rescaling_expressions", source)
+    assert "* (1.0 - 0.5) + (2.0 - 1.0)" in translated and "* (1.0 / 255) + -1.0" in translated
+    assert "(0.5 + 0.25) * tf.nn.elu(" in translated  # ELU's handler writes alpha * elu(x)
+    assert worst == 0.0  # x * scale + offset, as Keras computes it

@@ -33,6 +33,7 @@ from kerastf_xlate.layerkit.shapes import (
     same_shape,
     same_shape_on_channels,
 )
+from kerastf_xlate.layers.templates import operand
 from kerastf_xlate.resolve import ModuleNames, canonical, dotted
 from kerastf_xlate.static import UNKNOWN, literal_or
 from kerastf_xlate.syntax import SourceText, const, kwarg, only_args, same
@@ -96,7 +97,7 @@ def elu(ctx: EmitCtx) -> Emitted:
     x = ctx.x
     if ctx.is_literal("alpha") and float(ctx.value("alpha")) == 1.0:
         return Emitted([], [ctx.assign(f"tf.nn.elu({x})")], ctx.shape)
-    expr = f"tf.where({x} > 0, tf.nn.elu({x}), {ctx.arg('alpha')} * tf.nn.elu({x}))"
+    expr = f"tf.where({x} > 0, tf.nn.elu({x}), {operand(ctx.arg('alpha'))} * tf.nn.elu({x}))"
     return Emitted([], [ctx.assign(expr)], ctx.shape)
 
 

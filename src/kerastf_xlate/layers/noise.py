@@ -14,6 +14,7 @@ from kerastf_xlate.layerkit.recognise import LayerSpec, Match, MatchCtx
 from kerastf_xlate.layerkit.shapes import (
     same_shape,
 )
+from kerastf_xlate.layers.templates import operand
 from kerastf_xlate.static import UNKNOWN
 from kerastf_xlate.syntax import const, kwarg, only_args, same
 
@@ -70,7 +71,7 @@ def gaussian_dropout(ctx: EmitCtx) -> Emitted:
             raise Unsupported("rate=1 (Keras divides by zero in training)")
         cond, sd = ctx.training, repr(math.sqrt(rate / (1.0 - rate)))
     else:
-        r = ctx.arg("rate")
+        r = operand(ctx.arg("rate"))
         cond, sd = f"{ctx.training} and {r} > 0", f"tf.sqrt({r} / (1.0 - {r}))"
     body = [ctx.assign(f"{x} * tf.random.normal(tf.shape({x}), mean=1.0, stddev={sd}{_seed(ctx)})")]
     return Emitted([], _training_block(ctx, cond, body), ctx.shape)

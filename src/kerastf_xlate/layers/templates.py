@@ -46,10 +46,37 @@ def template_handler(ctx: EmitCtx) -> Emitted:
             return ctx.xs
         if re.fullmatch(r"x\d+", key):
             return ctx.item(int(key[1:]))
-        return ctx.src[key]
+        return _operand(ctx.src[key], template, m)
 
     expr = _PH.sub(sub, template)
     return Emitted(lines=[ctx.assign(expr)], out_shape=_template_shape(ctx))
+
+
+_OPERATORS = set("*+-/%@&|^<>~")
+
+
+def operand(src: str) -> str:
+    """An argument's source as an operand of a binary operator: parenthesized unless it is
+    an atom (a name, a literal, a call, an attribute, a subscript, a display, ``-1.0``)."""
+    try:
+        node = ast.parse(src.strip(), mode="eval").body
+    except SyntaxError:
+        return f"({src})"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return src  # binds tighter than any binary operator a template uses but **
+    atoms = (ast.Name, ast.Constant, ast.Attribute, ast.Call, ast.Subscript, ast.List, ast.Tuple,
+             ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    return src if isinstance(node, atoms) else f"({src})"
+
+
+def _operand(src: str, template: str, m: re.Match[str]) -> str:
+    """An argument's source where the template applies an operator to it, parenthesized
+    unless it is an atom: ``{x} * {scale}`` with ``scale=1.0 / 255`` is ``x * (1.0 / 255)``
+    (``x * 1.0 / 255`` divides the tensor, and ``scale=1.0 - 0.5`` would read ``x * 1.0 - 0.5``)."""
+    before, after = template[:m.start()].rstrip(), template[m.end():].lstrip()
+    if not ((before and before[-1] in _OPERATORS) or (after and after[0] in _OPERATORS)):
+        return src
+    return operand(src)
 
 
 _SAME_SHAPE = {"Identity", "Softmax", "ELU", "LeakyReLU", "UnitNormalization", "Rescaling", "ActivityRegularization"}
@@ -133,7 +160,9 @@ def _rescaling(node: ast.AST, ctx: MatchCtx) -> Match | None:
         return None
     if not ctx.tensor(base) or ctx.tensor(node.right) or any(ctx.tensor(n) for n in _right_chain(left)):
         return None
-    full = ctx.st.seg(left)
+    if left.left is base and isinstance(left.op, ast.Mult):  # x * scale, x * (1.0 / 255)
+        return Match(LayerSpec("Rescaling", {"scale": ctx.st.seg(left.right), "offset": ctx.st.seg(node.right)}), node, [base])
+    full = ctx.st.seg(left)  # x * 1.0 / 255: the chain after `x *` (to-tf's spelling before 2026-12-03)
     scale = full[len(base.id):].lstrip()
     if not scale.startswith("*"):
         return None
