@@ -88,24 +88,26 @@ _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
 
-def translate_program(text: str, tree: ast.Module) -> ProgramResult:
+def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = False) -> ProgramResult:
     """The program form of ``text`` (already parsed as ``tree``), or why there is none.
 
     When the file binds a name the runtime block defines (its own ``Dense`` class, an
     ``epsilon`` variable), the block's definition is renamed (:func:`.bundle.rename_plan`)
     in the block and where the translation writes it, and the file is translated again.
     When something blocks it, the top-level statements the blockers depend on stay Keras and
-    the rest is translated (docs/design.md, "Partial programs"); their blockers are reported."""
+    the rest is translated (docs/design.md, "Partial programs"); their blockers are reported.
+    ``keep_keras_files`` (``to-tf --keep-keras-files``): a model file the program never reads
+    back stays a Keras file, and its model stays Keras (model_files.py)."""
     if BANNER in text:
-        return _translated_before(text)
+        return _translated_before(text, keep_keras_files)
     rename: dict[str, str] = {}
 
     def attempt(keep: frozenset[int]) -> ProgramResult:
         nonlocal rename
-        result, renamable = _translate(text, tree, keep, rename)
+        result, renamable = _translate(text, tree, keep, rename, keep_keras_files)
         if renamable - set(rename):
             rename = rename_plan(set(rename) | renamable, _taken_names(tree))
-            result, _ = _translate(text, tree, keep, rename)
+            result, _ = _translate(text, tree, keep, rename, keep_keras_files)
         return result
 
     first = attempt(frozenset())
@@ -147,7 +149,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     return unchanged()
 
 
-def _translated_before(text: str) -> ProgramResult:
+def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
     """A file an earlier run translated in part: the Keras code left in it is judged without
     the block of TensorFlow layers (its names are the runtime's own, not the user's), and it
     stays as it is: a second run changes nothing. Its blockers are reported again."""
@@ -162,7 +164,7 @@ def _translated_before(text: str) -> ProgramResult:
         tree = ast.parse(rest)
     except SyntaxError:
         return ProgramResult(None)
-    result = translate_program(rest, tree)
+    result = translate_program(rest, tree, keep_keras_files)
     if result.text is None:
         return ProgramResult(None, result.findings, result.blockers)
     return ProgramResult(None, [], [Finding(None, "XL301", "Keras code left by an earlier `xlate to-tf` run can now be "
@@ -191,7 +193,8 @@ def _kept_reads(tree: ast.Module, keep: frozenset[int]) -> set[str]:
     return _used_names(ast.Module(body=[tree.body[i] for i in sorted(keep)], type_ignores=[]))
 
 
-def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[str, str]) -> tuple[ProgramResult, set[str]]:
+def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[str, str],
+               keep_keras_files: bool = False) -> tuple[ProgramResult, set[str]]:
     """The program form with the top-level statements ``keep`` (indexes into ``tree.body``)
     left as they are (their Keras references are not rewritten and their uses not judged) and
     the runtime names of ``rename`` renamed; and the runtime names the file binds that a
@@ -245,11 +248,11 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
-    files = plan_model_files(tree, refs, kept, saves)
+    files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
     if files.readers:  # a loaded model's own `save` is a translated model's too
         saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers))
                  if u.attr == "save" and not kept(u.node)}
-        files = plan_model_files(tree, refs, kept, saves)
+        files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
     findings += [Finding(n, "XL311", m) for n, m in files.notes]
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
