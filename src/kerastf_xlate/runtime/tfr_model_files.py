@@ -58,9 +58,7 @@ def _save_model_file(model, filepath, overwrite=True, zipped=None, **kwargs):
     if not path.endswith(_MODEL_FILE_SUFFIXES):
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the native "
                          f"Keras format (recommended) or a `.h5` extension. Received: filepath={path}")
-    if not model.built:
-        raise ValueError("You are saving a model that has not yet been built. Try building the model first by calling "
-                         "it on some data or by using `build()`.")
+    # an unbuilt model is saved as Keras saves it (with a warning there): what it has, no weights
     checkpoint, count = _model_file_state(model)
     dirname = os.path.dirname(path)
     if dirname and not tf.io.gfile.exists(dirname):
