@@ -470,7 +470,7 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
 RUNTIME_MODEL_API = frozenset({
     "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
     "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
-    "input_shape", "output_shape",
+    "input_shape", "output_shape", "fit_generator", "evaluate_generator", "predict_generator",
 })
 
 
