@@ -633,10 +633,22 @@ def _why_not(name: str) -> str:
     if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
         return ": dtype policies are not translated (only float32 layers are)"
     if name.startswith("keras.optimizers.legacy."):
-        return ": tf.keras's legacy optimizers are not Keras 3's, and the installed Keras cannot check a translation"
+        return _LEGACY_WHY.get(name.rsplit(".", 1)[1], ": tf.keras's legacy optimizers are not Keras 3's, and only "
+                                                       "legacy Adam and SGD are shown to compute Keras 3's update")
     if name == "keras.losses.Reduction.AUTO":
         return ": in tf.keras its meaning depends on the distribution strategy"
     return ""
+
+
+# why a tf.keras legacy optimizer's update is not Keras 3's (tf.keras 2's optimizer_v2 and
+# TensorFlow's training kernels against keras/src/optimizers)
+_LEGACY_WHY = {
+    "RMSprop": ": tf.keras's legacy RMSprop divides by `sqrt(v) + epsilon` without momentum, Keras 3's by "
+               "`sqrt(v + epsilon)`",
+    "Adagrad": ": tf.keras's legacy Adagrad divides by `sqrt(accumulator) + epsilon`, Keras 3's by "
+               "`sqrt(accumulator + epsilon)`",
+    "Optimizer": ": tf.keras's legacy optimizer base class (OptimizerV2) is not Keras 3's",
+}
 
 
 def translated_application_module(module: str):
@@ -729,6 +741,11 @@ _REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.
                "keras.losses.Reduction.SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"'}
 
 
+# tf.keras 2's legacy (OptimizerV2) optimizers whose update is Keras 3's for the arguments the
+# translation takes (training_checks.py): runtime classes of their own (tfr_optimizers.py)
+_LEGACY_OPTIMIZERS = {"legacy.Adam": "LegacyAdam", "legacy.SGD": "LegacySGD"}
+
+
 def _training_name(name: str, defined: dict) -> str | None:
     """The runtime name of a Keras optimizer, schedule, loss, metric or callback (class or
     function), or None. Metric classes named like a loss class carry the suffix ``Metric``."""
@@ -740,6 +757,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     last = name[len(module):]
     if module == "keras.optimizers." and last.startswith("experimental."):
         last = last[len("experimental."):]  # tf.keras 2.9-2.15's new optimizers: Keras 3's, renamed
+    if module == "keras.optimizers." and last in _LEGACY_OPTIMIZERS:
+        return _LEGACY_OPTIMIZERS[last] if _LEGACY_OPTIMIZERS[last] in defined else None
     if "." in last or not last:
         return None
     if last in _LOSS_ALIASES and module in ("keras.losses.", "keras.metrics."):
