@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
+from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
@@ -208,7 +209,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         end = getattr(node, "end_lineno", None) or line
         return any(a <= line and end <= b for a, b in spans)
 
-    refs = [r for r in keras_refs(tree) if not kept(r.node)]
+    found = keras_refs(tree)
+    # `K = tf.keras.backend`: the name's uses are references to the module's functions (aliases.py)
+    aliases = [a for a in module_aliases(tree, found) if not any(kept(stmt) for stmt, _ in a.statements)]
+    alias_statements = {id(ref.node): stmt for a in aliases for stmt, ref in a.statements}
+    alias_uses = {id(u.node) for a in aliases for u in a.uses}
+    refs = [r for r in found + [u for a in aliases for u in a.uses] if not kept(r.node)]
+    refs.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
     if not refs:
         return ProgramResult(None), set()
 
@@ -278,6 +285,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         a, b = pos.span(ref.node)
         if any(x <= a and b <= y for x, y in replaced):
             continue  # inside training code the training translation rewrote
+        if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
+            _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
+            continue
+        if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
+            api_refs.append(ref)
+            continue
         if ref.role == "decorator":
             if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
                 dec = _decorator_of(tree, ref.node)
