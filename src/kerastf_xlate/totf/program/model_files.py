@@ -247,9 +247,9 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     # Keras's `load_model` calls that stay Keras: they may read a file whose path is not known
     keras_readers = [a for a in accesses if a.kind == "load" and id(a.node) not in out.readers]
     for w, path in one_way:
-        why = _why_not_one_way(tree, w, path, keras_readers, path_nodes)
-        if why is not None:
-            _keep(out, [w], why)
+        blocked = _why_not_one_way(tree, w, path, keras_readers, path_nodes)
+        if blocked is not None:
+            _keep(out, [w], blocked)
             continue
         _translate_writer(out, w)
         out.notes.append((w.call, _one_way_note(w, path)))
