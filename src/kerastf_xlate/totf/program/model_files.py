@@ -246,13 +246,13 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         unknown = [a for a in unknown if a.kind == "load"]
     # Keras's `load_model` calls that stay Keras: they may read a file whose path is not known
     keras_readers = [a for a in accesses if a.kind == "load" and id(a.node) not in out.readers]
-    for w, path in one_way:
-        blocked = _why_not_one_way(tree, w, path, keras_readers, path_nodes)
+    for w, written in one_way:
+        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes)
         if blocked is not None:
             _keep(out, [w], blocked)
             continue
         _translate_writer(out, w)
-        out.notes.append((w.call, _one_way_note(w, path)))
+        out.notes.append((w.call, _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
     return out
