@@ -171,6 +171,20 @@ def test_a_model_file_never_read_back_is_written_as_a_checkpoint(tail: str, tran
     assert warning.severity.value == "warning"
 
 
+def test_the_cli_option_keeps_keras_files(tmp_path: Path) -> None:
+    from xlate_cli import run_xlate
+
+    (tmp_path / "train.py").write_text(HEAD + 'model.save("final.keras")\n')
+    default = run_xlate("to-tf", "train.py", cwd=tmp_path)
+    assert default.returncode == 0 and "import keras" not in default.stdout and 'model.save("final.keras")' in default.stdout
+    assert "XL311" in default.stderr
+    report = run_xlate("to-tf", "--format", "json", "-o", "out.py", "train.py", cwd=tmp_path)
+    assert [(r["code"], r["severity"]) for r in json.loads(report.stdout)] == [("XL311", "warning")]
+    kept = run_xlate("to-tf", "--keep-keras-files", "train.py", cwd=tmp_path)
+    assert kept.returncode == 0 and kept.stdout == HEAD + 'model.save("final.keras")\n'
+    assert "XL306" in kept.stderr and "never loaded back" in kept.stderr and "XL311" not in kept.stderr
+
+
 def test_a_load_model_that_reads_a_file_no_translated_model_writes_stays_keras() -> None:
     out, diags = tf_(HEAD + textwrap.dedent("""\
         from keras.models import load_model
