@@ -105,6 +105,8 @@ def test_a_loaded_model_saves_and_is_loaded_again() -> None:
      'best = keras.models.load_model("e03.keras")\n', "XL305", "maybe read by `keras.models.load_model('e03.keras')`"),
     ('model.save("exported_model")\n', "XL306", "not named *.keras or *.h5 or *.hdf5"),
     ('model.save("final.keras", zipped=False)\n', "XL306", "saved with untranslated arguments"),
+    ('model.save("m.h5", include_optimizer=False)\nm2 = keras.models.load_model("m.h5")\n', "XL306",
+     "saved without its optimizer (`include_optimizer=False`)"),
     ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
      "maybe read by `keras.models.load_model(f'{name}.keras')`, which stays Keras"),
     ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
@@ -148,6 +150,9 @@ def _tf(src: str, keep_keras_files: bool = False) -> tuple[str, list[str]]:
      'ModelCheckpoint("run/e{epoch:02d}.keras")', "at `run/e{epoch:02d}.keras`, not a Keras file"),
     ('name = sys.argv[1]\nkeras.models.save_model(model, name + ".keras")\nprint(f"saved to {name}")\n',
      'save_model(model, name + ".keras")', "`save_model` writes a TensorFlow checkpoint, not a Keras file; `load_weights`"),
+    # tf.keras 2's arguments Keras 3 still takes for a model file's name
+    ('model.save("detector.h5", save_format="h5", include_optimizer=False)\n',
+     'model.save("detector.h5", save_format="h5", include_optimizer=False)', "at `detector.h5`, not a Keras file"),
     # a Keras file read from elsewhere does not stop it: another path
     ('model.save("mine.keras")\nteacher = keras.models.load_model("teacher.keras")\n', 'model.save("mine.keras")',
      "`model.save` writes a TensorFlow checkpoint at `mine.keras`"),
@@ -308,6 +313,30 @@ def test_a_file_for_another_program_is_read_there_with_load_weights(tmp_path: Pa
 # --- the runtime, in process -----------------------------------------------------------------
 
 
+@pytest.mark.tf
+def test_runtime_saves_without_the_optimizer_as_keras_h5_writer_does(runtime: Any, tmp_path: Path) -> None:
+    """``include_optimizer=False`` drops the optimizer from a `.h5` file (Keras's legacy writer),
+    not from a `.keras` one (Keras's archive writer ignores it); the weights are read back with
+    ``load_weights`` into a model built the same way."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(8)
+    model = runtime.Sequential([runtime.Input((3,)), runtime.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32"), verbose=0)
+    model.save(str(tmp_path / "m.h5"), include_optimizer=False)
+    model.save(str(tmp_path / "m.keras"), include_optimizer=False)
+    names = {name for name, _ in tf.train.list_variables(str(tmp_path / "m.h5"))}
+    assert not [n for n in names if n.startswith("optimizer")], names
+    assert [n for n, _ in tf.train.list_variables(str(tmp_path / "m.keras")) if n.startswith("optimizer")]
+    other = runtime.Sequential([runtime.Input((3,)), runtime.Dense(2)])
+    other.load_weights(str(tmp_path / "m.h5"))
+    assert all((a == b).all() for a, b in zip(other.get_weights(), model.get_weights()))
+    with pytest.raises(ValueError, match="no translated model of this program saved this file"):
+        runtime.load_model(str(tmp_path / "m.h5"))
+
+
 @pytest.fixture(scope="module")
 def runtime() -> Any:
     import types
@@ -374,6 +403,8 @@ def test_runtime_round_trip_copies_and_restores(runtime: Any, tmp_path: Path) ->
 @pytest.mark.tf
 def test_runtime_refuses_what_keras_refuses(runtime: Any, tmp_path: Path) -> None:
     model = runtime.Sequential([runtime.Input((2,)), runtime.Dense(1)])
+    with pytest.raises(ValueError, match="`save_format` argument is deprecated in Keras 3"):
+        model.save(str(tmp_path / "exported"), save_format="tf")
     with pytest.raises(ValueError, match="Invalid filepath extension for saving"):
         model.save(str(tmp_path / "model.txt"))
     with pytest.raises(ValueError, match="must end in `.keras`"):

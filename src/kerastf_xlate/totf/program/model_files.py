@@ -118,6 +118,25 @@ def _literal(node: ast.expr | None) -> object:
         return _UNREADABLE
 
 
+def _extra_keywords(call: ast.Call, known: tuple[str, ...]) -> list[str | None]:
+    """The keywords of a save other than ``known``, tf.keras 2's ``save_format`` (a string
+    Keras 3 ignores for a model file's name and refuses otherwise, as the runtime does) and
+    ``include_optimizer`` (both literals) aside."""
+    out: list[str | None] = []
+    for k in call.keywords:
+        if k.arg in known:
+            continue
+        value = _literal(k.value)
+        if (k.arg == "save_format" and isinstance(value, str)) or (k.arg == "include_optimizer" and isinstance(value, bool)):
+            continue
+        out.append(k.arg)
+    return out
+
+
+def _drops_optimizer(call: ast.Call) -> bool:
+    return any(k.arg == "include_optimizer" and _literal(k.value) is not True for k in call.keywords)
+
+
 def _callee(a: _Access) -> str:
     """How a message names a writer or reader briefly."""
     if a.kind == "checkpoint":
@@ -163,7 +182,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         if isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
             path_node = _argument(n, 0, "filepath")
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
-            extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
+            extra = _extra_keywords(n, ("filepath", "overwrite"))
             if kept(n):
                 access.why = "also used by kept Keras code"
             elif id(n.func) not in model_saves:
@@ -175,7 +194,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             path_node = _argument(n, 1, "filepath")
             access = _Access("save_model", ref.node, n, _resolve(path_node, strings), path_node)
             model = _argument(n, 0, "model")
-            extra = [k.arg for k in n.keywords if k.arg not in ("model", "filepath", "overwrite")]
+            extra = _extra_keywords(n, ("model", "filepath", "overwrite"))
             if not isinstance(model, ast.Name) or len(n.args) > 2 or extra \
                     or _literal(_argument(n, 2, "overwrite")) not in (None, True):
                 access.why = "saved with untranslated arguments"
@@ -351,6 +370,8 @@ def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: a
     first = min(w.call.lineno for w in writers)
     if any(r.call.lineno <= first for r in readers):
         return "maybe loaded before it is written"
+    if any(_drops_optimizer(w.call) for w in writers):
+        return "saved without its optimizer (`include_optimizer=False`)"
     if other is not None:
         return _other_use_why(other)
     for a in writers + readers:
