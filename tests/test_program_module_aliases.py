@@ -92,6 +92,13 @@ def test_executed_the_callback_with_the_backend_alias_matches_keras(tmp_path: Pa
     assert tf_report["lr"] < 0.05 * 0.9, "the callback decayed the learning rate"
 
 
+def test_an_alias_never_read_goes_too() -> None:
+    src = "import tensorflow as tf\n\nK = tf.keras.backend\nmodel = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])\n"
+    out, diags = tf_(src + "model.layers[0].trainable = False\n")
+    assert "K = " not in user_code(out) and "keras" not in user_code(out), out
+    assert not [d for d in diags if d.startswith("XL3")], diags
+
+
 def test_set_value_on_an_optimizer_variable_is_an_assign() -> None:
     out, _ = tf_(SCRIPT.replace("self.model.optimizer.learning_rate.assign(lr * 0.1 ** (1 / self.n_steps))",
                                 "K.set_value(self.model.optimizer.learning_rate, lr * 0.1 ** (1 / self.n_steps))"))

@@ -11,8 +11,8 @@ reads such an assignment as the alias it is, when nothing else can be meant:
   repeat it in several cells);
 - the name is bound nowhere else in the file (no other assignment, parameter, loop variable,
   import, function or class of that name, in any scope);
-- every read of the name is an attribute of it (``K.set_value``; not ``K`` passed on, compared,
-  or called) naming a function of ``keras.backend``.
+- every read of the name (if any) is an attribute of it (``K.set_value``; not ``K`` passed on,
+  compared, or called) naming a function of ``keras.backend``.
 
 Each ``K.<function>`` then becomes a :class:`Ref` of ``keras.backend.<function>`` (translated,
 or kept with its reason, like an imported one), and the assignment statement goes once the
@@ -74,6 +74,7 @@ def module_aliases(tree: ast.Module, refs: list[Ref]) -> list[ModuleAlias]:
         if bindings.get(name) != len(statements) or any(ref.name != module for _, ref in statements):
             continue
         uses: list[Ref] = []
+        follows = True
         for n in ast.walk(tree):
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
                 continue
@@ -82,11 +83,11 @@ def module_aliases(tree: ast.Module, refs: list[Ref]) -> list[ModuleAlias]:
             canon = canonical(qual) if qual is not None and isinstance(parent, ast.Attribute) \
                 and isinstance(parent.ctx, ast.Load) else None
             if canon is None:
-                uses = []
+                follows = False
                 break
             call = parents.get(id(parent))
             is_call = isinstance(call, ast.Call) and call.func is parent
             uses.append(Ref(parent, qual, canon, call if is_call else None, "call" if is_call else "value"))  # type: ignore[arg-type]
-        if uses:
+        if follows:  # (a name never read: the assignment goes all the same)
             out.append(ModuleAlias(name, tuple(statements), tuple(uses)))
     return out
