@@ -453,7 +453,8 @@ def test_api_checker_accepts_module_api() -> None:
     assert _api_violations(_SNIPPET + "y = model(x)\nw = model.get_weights()\nmodel.summary()\n") == []
 
 
-@pytest.mark.parametrize("use", ["model.save('m.keras')\n", "print(model.to_json())\n", "model.export('saved')\n"])
+@pytest.mark.parametrize("use", ["model.save('m.keras')\nos.remove('m.keras')\n", "print(model.to_json())\n",
+                                 "model.export('saved')\n"])
 def test_api_checker_keeps_keras_models_keras(use: str) -> None:
     """to-tf keeps a model whose instance needs Keras as Keras: nothing to flag."""
     from kerastf_xlate.totf import translate

@@ -90,11 +90,25 @@ def test_a_loaded_model_saves_and_is_loaded_again() -> None:
 
 
 @pytest.mark.parametrize("tail, code, why", [
-    ('model.save("final.keras")\n', "XL306", "`model.save('final.keras')` writes a Keras model file never loaded back"),
-    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305",
+    # with --keep-keras-files, a file never read back in the file stays a Keras file
+    ('#keep\nmodel.save("final.keras")\n', "XL306", "`model.save('final.keras')` writes a Keras model file never loaded back"),
+    ('#keep\nmodel.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])\n', "XL305",
      "without `save_weights_only` writes a Keras file never loaded back in this file"),
+    ('#keep\nmodel.save(f"{os.getcwd()}/m.keras")\n', "XL306", "at a path not known statically"),
+    # without it, what the translation cannot follow keeps the file Keras all the same
+    ('model.save("final.keras")\nshutil.copy("final.keras", "/srv/models/")\n', "XL306", "also used by `shutil.copy`"),
+    ('p = os.path.join(os.getcwd(), "m.keras")\nmodel.save(p)\nos.remove(p)\n', "XL306",
+     "at a path not known statically, also used by `os.remove`"),
+    ('model.save(f"{os.getcwd()}/m.h5")\nother = keras.models.load_model(sys.argv[1])\n', "XL306",
+     "maybe read by `keras.models.load_model(sys.argv[1])`, which stays Keras"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch:02d}.keras")])\n'
+     'best = keras.models.load_model("e03.keras")\n', "XL305", "maybe read by `keras.models.load_model('e03.keras')`"),
+    ('model.save("exported_model")\n', "XL306", "not named *.keras or *.h5 or *.hdf5"),
+    ('model.save("final.keras", zipped=False)\n', "XL306", "saved with untranslated arguments"),
+    ('model.save("m.h5", include_optimizer=False)\nm2 = keras.models.load_model("m.h5")\n', "XL306",
+     "saved without its optimizer (`include_optimizer=False`)"),
     ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
-     "at a path not known statically"),
+     "maybe read by `keras.models.load_model(f'{name}.keras')`, which stays Keras"),
     ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
      "maybe loaded before it is written"),
     ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
@@ -109,14 +123,71 @@ def test_a_loaded_model_saves_and_is_loaded_again() -> None:
      "also used by kept Keras code"),
 ])
 def test_a_model_file_that_stays_keras_says_why(tail: str, code: str, why: str) -> None:
-    out, diags = tf_(HEAD + tail)
+    out, diags = _tf(HEAD.replace("import os\n", "import os\nimport shutil\nimport sys\n") + tail,
+                     keep_keras_files=tail.startswith("#keep"))
     assert "XL311" not in _codes(diags), diags
     [message] = [d for d in diags if d.startswith(code) and "writes a Keras" in d]
     assert why in message, message
     assert message.startswith(f"{code} model kept as Keras: ")
     ast.parse(out)
-    again, _ = tf_(out)
+    again, _ = _tf(out, keep_keras_files=tail.startswith("#keep"))
     assert again == out
+
+
+def _tf(src: str, keep_keras_files: bool = False) -> tuple[str, list[str]]:
+    from kerastf_xlate.totf import translate
+
+    out, diags = translate(textwrap.dedent(src), "t.py", keep_keras_files=keep_keras_files)
+    return out, [f"{d.code} {d.message}" for d in diags]
+
+
+@pytest.mark.parametrize("tail, translated, note", [
+    ('model.save("final.keras")\n', 'model.save("final.keras")',
+     "`model.save` writes a TensorFlow checkpoint at `final.keras`, not a Keras file; `load_weights` reads it"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.h5", save_best_only=True)])\n',
+     'callbacks=[ModelCheckpoint("best.h5", save_best_only=True)]', "`ModelCheckpoint` writes a TensorFlow checkpoint at `best.h5`"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("run/e{epoch:02d}.keras")])\n',
+     'ModelCheckpoint("run/e{epoch:02d}.keras")', "at `run/e{epoch:02d}.keras`, not a Keras file"),
+    ('name = sys.argv[1]\nkeras.models.save_model(model, name + ".keras")\nprint(f"saved to {name}")\n',
+     'save_model(model, name + ".keras")', "`save_model` writes a TensorFlow checkpoint, not a Keras file; `load_weights`"),
+    # tf.keras 2's arguments Keras 3 still takes for a model file's name
+    ('model.save("detector.h5", save_format="h5", include_optimizer=False)\n',
+     'model.save("detector.h5", save_format="h5", include_optimizer=False)', "at `detector.h5`, not a Keras file"),
+    # a Keras file read from elsewhere does not stop it: another path
+    ('model.save("mine.keras")\nteacher = keras.models.load_model("teacher.keras")\n', 'model.save("mine.keras")',
+     "`model.save` writes a TensorFlow checkpoint at `mine.keras`"),
+])
+def test_a_model_file_never_read_back_is_written_as_a_checkpoint(tail: str, translated: str, note: str) -> None:
+    """The default of to-tf: a Keras file cannot be written without Keras, so the model is
+    translated and its file is a TensorFlow checkpoint, which XL311 says (a warning)."""
+    from kerastf_xlate.totf import translate
+
+    out, diags = _tf(HEAD.replace("import os\n", "import os\nimport sys\n") + tail)
+    code = user_code(out)
+    assert translated in code, code
+    assert not [d for d in diags if d.startswith(("XL305", "XL306", "XL301", "XL303"))], diags
+    [message] = [d for d in diags if d.startswith("XL311")]
+    assert note in message, message
+    if "load_model" not in tail:
+        assert "keras" not in code.replace(".keras", "")
+    again, _ = _tf(out)
+    assert again == out
+    [warning] = [d for d in translate(textwrap.dedent(HEAD + tail), "t.py")[1] if d.code == "XL311"]
+    assert warning.severity.value == "warning"
+
+
+def test_the_cli_option_keeps_keras_files(tmp_path: Path) -> None:
+    from xlate_cli import run_xlate
+
+    (tmp_path / "train.py").write_text(HEAD + 'model.save("final.keras")\n')
+    default = run_xlate("to-tf", "train.py", cwd=tmp_path)
+    assert default.returncode == 0 and "import keras" not in default.stdout and 'model.save("final.keras")' in default.stdout
+    assert "XL311" in default.stderr
+    report = run_xlate("to-tf", "--format", "json", "-o", "out.py", "train.py", cwd=tmp_path)
+    assert [(r["code"], r["severity"]) for r in json.loads(report.stdout)] == [("XL311", "warning")]
+    kept = run_xlate("to-tf", "--keep-keras-files", "train.py", cwd=tmp_path)
+    assert kept.returncode == 0 and kept.stdout == HEAD + 'model.save("final.keras")\n'
+    assert "XL306" in kept.stderr and "never loaded back" in kept.stderr and "XL311" not in kept.stderr
 
 
 def test_a_load_model_that_reads_a_file_no_translated_model_writes_stays_keras() -> None:
@@ -141,10 +212,13 @@ def test_lint_says_what_to_tf_says() -> None:
 
     text = HEAD + 'model.save("m.keras")\nm2 = keras.models.load_model("m.keras")\n'
     assert [(d.line, d.code) for d in totf_diagnostics(text, "t.py")] == [(9, "XL311"), (10, "XL311")]
-    # the same model also writes a file for other programs: it stays Keras, and so does its round trip
+    # the same model also writes a file for other programs: a TensorFlow checkpoint too
     diags = totf_diagnostics(text + 'model.save("final.h5")\n', "t.py")
+    assert [(d.line, d.code) for d in diags] == [(9, "XL311"), (10, "XL311"), (11, "XL311")]
+    # a file that kept Keras code copies: it stays Keras, and so does the round trip of its model
+    diags = totf_diagnostics(text + 'model.save("final.h5")\nshutil.copy("final.h5", "/srv")\n', "t.py")
     assert [(d.line, d.code) for d in diags] == [(9, "XL306"), (11, "XL306")]
-    assert diags[1].message == "model kept as Keras: `model.save('final.h5')` writes a Keras model file never loaded back in this file"
+    assert diags[1].message == "model kept as Keras: `model.save('final.h5')` writes a Keras model file also used by `shutil.copy`"
 
 
 # --- execution: Keras against the translation without Keras ---------------------------------
@@ -201,7 +275,66 @@ def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None
         assert converted["first_after"] == converted["trained"]
 
 
+@pytest.mark.tf
+def test_a_file_for_another_program_is_read_there_with_load_weights(tmp_path: Path) -> None:
+    """one_way_writer.py checkpoints (best epoch, one file per epoch) and saves its model, and
+    never reads the files back; one_way_reader.py, another process, builds the model again and
+    reads each file with `load_weights` (the call XL311 names). With Keras the files are Keras
+    archives; translated, TensorFlow checkpoints (no Keras file is written). Both programs'
+    numbers must agree, within TOL."""
+    from kerastf_xlate.totf import translate
+
+    fake = tmp_path / "fake"
+    (fake / "keras").mkdir(parents=True)
+    (fake / "keras" / "__init__.py").write_text("raise ImportError('keras must not be imported')\n")
+    sides: dict[str, list[Any]] = {"keras_run": [], "tf_run": []}
+    for case in ("one_way_writer", "one_way_reader"):
+        script = CASES / f"{case}.py"
+        source = script.read_text(encoding="utf-8")
+        translated, diags = translate(source, str(script))
+        assert not [d for d in diags if d.code.startswith(("XL30", "XL1", "XL2"))], diags
+        assert [d.code for d in diags].count("XL311") == (3 if case == "one_way_writer" else 0), diags
+        assert "import keras" not in translated and "from keras" not in translated
+        for side, text in (("keras_run", source), ("tf_run", translated)):
+            (tmp_path / side).mkdir(exist_ok=True)
+            (tmp_path / side / script.name).write_text(text, encoding="utf-8")
+            env = {"PYTHONPATH": str(fake)} if side == "tf_run" else {}
+            sides[side].append(_finish(_start(tmp_path / side / script.name, env)))
+    worst = worst_relative(sides["keras_run"], sides["tf_run"], TOL)
+    print(f"\nwritten, then read by another program: worst relative difference {worst:.1e} (tolerance {TOL:g})")
+    written = sorted(p.name for p in (tmp_path / "tf_run").iterdir() if not p.name.endswith(".py"))
+    assert "final_model.keras.index" in written and "epoch_04.keras.index" in written, written
+    assert not [n for n in written if n.endswith(".keras")], "no file at the Keras path itself"
+    # the files differ from epoch to epoch, so a reader that read the wrong one would differ
+    reads = sides["tf_run"][1]
+    assert reads["best_model.keras"] != reads["epoch_02.keras"] or reads["epoch_02.keras"] != reads["final_model.keras"]
+
+
 # --- the runtime, in process -----------------------------------------------------------------
+
+
+@pytest.mark.tf
+def test_runtime_saves_without_the_optimizer_as_keras_h5_writer_does(runtime: Any, tmp_path: Path) -> None:
+    """``include_optimizer=False`` drops the optimizer from a `.h5` file (Keras's legacy writer),
+    not from a `.keras` one (Keras's archive writer ignores it); the weights are read back with
+    ``load_weights`` into a model built the same way."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(8)
+    model = runtime.Sequential([runtime.Input((3,)), runtime.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32"), verbose=0)
+    model.save(str(tmp_path / "m.h5"), include_optimizer=False)
+    model.save(str(tmp_path / "m.keras"), include_optimizer=False)
+    names = {name for name, _ in tf.train.list_variables(str(tmp_path / "m.h5"))}
+    assert not [n for n in names if n.startswith("optimizer")], names
+    assert [n for n, _ in tf.train.list_variables(str(tmp_path / "m.keras")) if n.startswith("optimizer")]
+    other = runtime.Sequential([runtime.Input((3,)), runtime.Dense(2)])
+    other.load_weights(str(tmp_path / "m.h5"))
+    assert all((a == b).all() for a, b in zip(other.get_weights(), model.get_weights()))
+    with pytest.raises(ValueError, match="no translated model of this program saved this file"):
+        runtime.load_model(str(tmp_path / "m.h5"))
 
 
 @pytest.fixture(scope="module")
@@ -270,6 +403,8 @@ def test_runtime_round_trip_copies_and_restores(runtime: Any, tmp_path: Path) ->
 @pytest.mark.tf
 def test_runtime_refuses_what_keras_refuses(runtime: Any, tmp_path: Path) -> None:
     model = runtime.Sequential([runtime.Input((2,)), runtime.Dense(1)])
+    with pytest.raises(ValueError, match="`save_format` argument is deprecated in Keras 3"):
+        model.save(str(tmp_path / "exported"), save_format="tf")
     with pytest.raises(ValueError, match="Invalid filepath extension for saving"):
         model.save(str(tmp_path / "model.txt"))
     with pytest.raises(ValueError, match="must end in `.keras`"):

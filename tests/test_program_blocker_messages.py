@@ -28,7 +28,7 @@ HEAD = textwrap.dedent("""\
     ("def f(x):\n    return isinstance(x, keras.KerasTensor)\n", "keras.KerasTensor", "no KerasTensors"),
     ('keras.mixed_precision.set_global_policy("mixed_float16")\n', "keras.mixed_precision.set_global_policy",
      "dtype policies"),
-    ("opt = keras.optimizers.legacy.Adam()\n", "keras.optimizers.legacy.Adam", "legacy optimizers"),
+    ("opt = keras.optimizers.legacy.Adamax()\n", "keras.optimizers.legacy.Adamax", "legacy optimizers"),
 ])
 def test_the_blocker_names_the_thing_and_says_why(line: str, name: str, why: str) -> None:
     text = HEAD + line

@@ -53,7 +53,7 @@ def test_the_program_form_takes_hooks_and_policies() -> None:
 
 
 def test_a_blocked_program_names_its_blocker_not_the_flat_forms_class_reasons() -> None:
-    out, diags = translate(PROGRAM + 'model.save("m.keras")\n', "m.py")
+    out, diags = translate(PROGRAM + 'model.save("m.keras")\n', "m.py", keep_keras_files=True)  # a Keras file kept
     assert BANNER not in out
     messages = [f"{d.code} {d.message}" for d in diags]
     assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages

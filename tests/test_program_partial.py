@@ -3,7 +3,9 @@ statements it depends on as Keras, byte for byte, and the rest of the file is tr
 
 Written after book notebooks and example scripts that build several models one after the
 other on the same arrays, reusing the name `model`, where one model is saved as a Keras file
-or trained with a callback the translation lacks.
+or trained with a callback the translation lacks. The saved model stays Keras because these
+tests translate with ``keep_keras_files`` (``to-tf --keep-keras-files``; by default such a
+file is written as a TensorFlow checkpoint, tests/test_model_files.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kerastf_xlate.totf import translate
+from kerastf_xlate.totf import translate as translate_file
 from kerastf_xlate.totf.program.names import keras_refs
 from kerastf_xlate.totf.program.partial import Components
 from kerastf_xlate.totf.program.translate import translate_program
@@ -49,7 +51,11 @@ SECOND = textwrap.dedent("""\
 
 
 def program(text: str):  # type: ignore[no-untyped-def]
-    return translate_program(text, ast.parse(text))
+    return translate_program(text, ast.parse(text), keep_keras_files=True)
+
+
+def translate(text: str, path: str) -> tuple[str, list]:
+    return translate_file(text, path, keep_keras_files=True)
 
 
 def test_the_saved_model_stays_keras_and_the_other_is_translated() -> None:

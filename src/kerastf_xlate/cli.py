@@ -336,7 +336,10 @@ class InputShape(click.ParamType):
               help="Input shape (without batch axis) for models that declare none, e.g. 28,28,1.")
 @click.option("--report", "report", type=_Path(dir_okay=False),
               help="Also write a Markdown summary of the run here: files and layer calls translated, what kept the rest as Keras.")
-def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
+@click.option("--keep-keras-files", is_flag=True,
+              help="Keep a model whose Keras file (model.save, ModelCheckpoint) the program never reads back as Keras, "
+                   "so that the file stays a Keras file (default: translate it and write a TensorFlow checkpoint, XL311).")
+def to_tf(input_shape: tuple[int, ...] | None, keep_keras_files: bool, **kwargs: Any) -> None:
     """Rewrite Keras model code into TensorFlow low-level code (tf.nn, tf.Variable, tf.Module)."""
     from kerastf_xlate.totf import make_transform
 
@@ -345,7 +348,8 @@ def to_tf(input_shape: tuple[int, ...] | None, **kwargs: Any) -> None:
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(partial(make_transform, input_shape=shape), reconcile=reconcile, version=__version__,
+    transform = partial(make_transform, input_shape=shape, keep_keras_files=keep_keras_files)
+    sys.exit(run_translate(transform, reconcile=reconcile, version=__version__,
                            progress=_translate_progress("xlate to-tf", kwargs), **kwargs))
 
 

@@ -161,11 +161,12 @@ _ALL = [
         "model saves its variables with `tf.train.Checkpoint` (`save_weights`). `load_weights` "
         "reads those checkpoints and the files Keras writes (`.weights.h5`, `.keras`, legacy "
         "`.h5` such as keras.applications' ImageNet weights; `skip_mismatch`, `by_name`) as "
-        "Keras reads them (program form, needs h5py for Keras's files); the rest stays Keras "
-        "so that the files keep their format. A model file the program itself reads back with "
-        "`keras.models.load_model` is translated with its reader (XL311); the message says why "
-        "a file is not: never loaded back in the file (a file for other programs), a path not "
-        "known statically, also used otherwise, or read by code kept as Keras.",
+        "Keras reads them (program form, needs h5py for Keras's files). A model file the program "
+        "writes is translated to a TensorFlow checkpoint (XL311), read back or not; the message "
+        "says why one is not: read by code kept as Keras, also used otherwise (`os.path.exists`, "
+        "a copy), maybe read by a `load_model` that stays Keras, a name Keras does not save a "
+        "model under, untranslated arguments, or `to-tf --keep-keras-files` and never loaded "
+        "back in the file (a file for other programs).",
         "model.save('mnist.keras')",
         "Save with `tf.train.Checkpoint` or `tf.saved_model.save` after translating, or keep this "
         "model in Keras.",
@@ -229,22 +230,25 @@ _ALL = [
         "XL311",
         "model-file-round-trip",
         "A Keras model file the program writes (`model.save`, `ModelCheckpoint`, "
-        "`keras.models.save_model`) and reads back with `keras.models.load_model` is translated "
-        "as a whole: a TensorFlow checkpoint at that path, read back as a copy of the model.",
+        "`keras.models.save_model`) is written as a TensorFlow checkpoint, not a Keras file; "
+        "`keras.models.load_model` of it in the same program gives a copy of the model.",
         "Keras writes the model's config, weights and optimizer state to the file and rebuilds a "
-        "new model from them. A translated model has no Keras config, so `to-tf` translates the "
-        "round trip inside the program: the writer writes the model's and its optimizer's "
-        "variables as a TensorFlow checkpoint at the path (`path.index`, `path.data-*`; no Keras "
-        "archive), and `load_model(path)` gives a new model like the one that wrote it (its own "
+        "new model from them; a translated model has no Keras config, and a Keras file cannot be "
+        "written without Keras. So the writer writes the model's and its optimizer's variables "
+        "as a TensorFlow checkpoint with the path as its prefix (`path.index`, "
+        "`path.data-00000-of-00001`; nothing at `path` itself, so a reader expecting the Keras "
+        "file fails loudly instead of reading something else). When the program reads the file "
+        "back, `load_model(path)` gives a new model like the one that wrote it (its own "
         "variables), with the file's weights and optimizer state and the compiled loss and "
-        "metrics. The file is not a Keras file: another program's `keras.models.load_model` "
-        "cannot read it, and the translated `load_model` reads only files written earlier in the "
-        "same run. A model file the program never reads back is a file for other programs: it "
-        "stays a Keras file and its model stays Keras (XL305, XL306).",
+        "metrics; it reads only files written earlier in the same run. Another program reads "
+        "the weights with the translated model's `model.load_weights(path)` (or "
+        "`tf.train.Checkpoint(model=model).read(path)`), after building the model with the same "
+        "translated code. A warning: a server or notebook expecting the Keras file needs "
+        "`to-tf --keep-keras-files`, which keeps such a model in Keras (XL305, XL306).",
         'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
-        'model = keras.models.load_model("best.keras")',
-        "None needed. If another program needs the Keras file, keep this model in Keras.",
-        Severity.INFO,
+        'model.save("final.keras")',
+        "None needed inside the program. Where another program needs the Keras file, translate "
+        "with `--keep-keras-files`, or read the checkpoint there with `model.load_weights(path)`.",
     ),
     Code(
         "XL501",

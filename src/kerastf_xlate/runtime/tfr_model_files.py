@@ -51,6 +51,10 @@ def _save_model_file(model, filepath, overwrite=True, zipped=None, **kwargs):
     """``model.save(filepath)``: the model's and its optimizer's variables, as a TensorFlow
     checkpoint at ``filepath``; ``load_model(filepath)`` in this program reads them back."""
     path = os.fspath(filepath)
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    if kwargs.pop("save_format", None) and not path.endswith(_MODEL_FILE_SUFFIXES):
+        raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove this argument and pass a "
+                         f"file path with either `.keras` or `.h5` extension.Received: filepath={path}")
     if kwargs or zipped is not None:
         raise NotImplementedError(f"model.save({path!r}) with {sorted(kwargs) or ['zipped']} is not translated")
     if not overwrite:
@@ -58,15 +62,19 @@ def _save_model_file(model, filepath, overwrite=True, zipped=None, **kwargs):
     if not path.endswith(_MODEL_FILE_SUFFIXES):
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the native "
                          f"Keras format (recommended) or a `.h5` extension. Received: filepath={path}")
-    if not model.built:
-        raise ValueError("You are saving a model that has not yet been built. Try building the model first by calling "
-                         "it on some data or by using `build()`.")
-    checkpoint, count = _model_file_state(model)
+    # an unbuilt model is saved as Keras saves it (with a warning there): what it has, no weights
+    # Keras writes the optimizer into a `.keras` archive whatever `include_optimizer` says
+    # (only its legacy `.h5` writer takes it)
+    with_optimizer = include_optimizer or not path.endswith((".h5", ".hdf5"))
+    checkpoint, count = _model_file_state(model) if with_optimizer else (tf.train.Checkpoint(model=model), 0)
     dirname = os.path.dirname(path)
     if dirname and not tf.io.gfile.exists(dirname):
         tf.io.gfile.makedirs(dirname)
     checkpoint.write(path)
-    _XLATE_MODEL_FILES[os.path.abspath(path)] = (model, count)
+    if with_optimizer:
+        _XLATE_MODEL_FILES[os.path.abspath(path)] = (model, count)
+    else:  # the model's weights alone (read back by `load_weights`), not a file `load_model` reads here
+        _XLATE_MODEL_FILES.pop(os.path.abspath(path), None)
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):

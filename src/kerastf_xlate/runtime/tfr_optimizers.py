@@ -333,6 +333,50 @@ class Adam(Optimizer):
         variable.assign_sub((m * alpha) / (tf.sqrt(v) + self.epsilon))
 
 
+class LegacyAdam(Adam):
+    """tf.keras 2's ``keras.optimizers.legacy.Adam`` (OptimizerV2): the same update as Keras 3's
+    Adam for a dense gradient (TensorFlow's ApplyAdam kernel: ``alpha = lr * sqrt(1 - beta_2^t) /
+    (1 - beta_1^t)``, ``m += (g - m) * (1 - beta_1)``, ``v += (g^2 - v) * (1 - beta_2)``, ``var -=
+    m * alpha / (sqrt(v) + epsilon)``, amsgrad on ``max(v_hat, v)``); a ``tf.IndexedSlices``
+    gradient has its repeated rows summed before it is squared (OptimizerV2 deduplicates the
+    indices), where Keras 3 squares slice by slice. Its default name is ``Adam``. The
+    translation takes only these arguments (no ``decay``, ``lr`` or clipping: tf.keras 2 applied
+    them its own way)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="Adam"):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         name=name)
+
+    def update_step(self, gradient, variable, learning_rate):
+        super().update_step(_dense(gradient), variable, learning_rate)
+
+
+class LegacySGD(SGD):
+    """tf.keras 2's ``keras.optimizers.legacy.SGD`` (OptimizerV2): Keras 3's SGD for a dense
+    gradient (TensorFlow's ApplyKerasMomentum kernel: ``accum = accum * momentum - lr * g``,
+    ``var += accum``, Nesterov ``var += accum * momentum - lr * g``). With momentum, a
+    ``tf.IndexedSlices`` gradient (an embedding's) updates only the rows it holds, repeated rows
+    summed first (SparseApplyKerasMomentum), where Keras 3 decays every row's momentum. Its
+    default name is ``SGD``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD"):
+        super().__init__(learning_rate=learning_rate, momentum=momentum, nesterov=nesterov, name=name)
+
+    def update_step(self, gradient, variable, learning_rate):
+        if not (isinstance(gradient, tf.IndexedSlices) and self.momentum != 0):
+            super().update_step(_dense(gradient), variable, learning_rate)
+            return
+        lr = tf.cast(learning_rate, variable.dtype)
+        mu = tf.cast(self.momentum, variable.dtype)
+        indices, position = tf.unique(gradient.indices)
+        rows = tf.math.unsorted_segment_sum(gradient.values, position, tf.shape(indices)[0])
+        m = self._slot("momentum", variable)
+        accum = tf.gather(m, indices) * mu - rows * lr
+        m.scatter_update(tf.IndexedSlices(accum, indices))
+        step = accum * mu - rows * lr if self.nesterov else accum
+        variable.scatter_add(tf.IndexedSlices(step, indices))
+
+
 class AdamW(Adam):
     """``keras.optimizers.AdamW``: Adam with decoupled weight decay (default 0.004)."""
 

@@ -862,6 +862,27 @@ class _TrainingMethods:
     def predict_on_batch(self, x):
         return tf.nest.map_structure(lambda t: t.numpy(), self._xlate_function("predict")((_as_tensors(x),)))
 
+    # tf.keras 2's deprecated generator methods (Keras 3 has none): as tf.keras 2.x defines
+    # them, ``fit``/``evaluate``/``predict`` on the generator with their own defaults (verbose
+    # 1 for fit, 0 for the others). ``max_queue_size``, ``workers`` and ``use_multiprocessing``
+    # only set how tf.keras 2 prefetched the batches (in order): the batches are the same.
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None, validation_data=None,
+                      validation_steps=None, validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                        validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        return self.evaluate(generator, steps=steps, verbose=verbose, callbacks=callbacks)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        return self.predict(generator, steps=steps, verbose=verbose, callbacks=callbacks)
+
 
 def _install_training(model_class, layer_class):
     """Give the runtime ``Model`` Keras's training methods (a subclass's own definitions take

@@ -1,5 +1,7 @@
 # to-tf keeps all of this as Keras: lint says why (XL301, XL306), and a noqa comment
 # silences a kept-as-Keras reason like any other finding.
+import shutil
+
 import keras
 from keras import layers
 
@@ -17,5 +19,6 @@ x = Scale()(inputs)
 outputs = layers.Dense(2)(x)
 model = keras.Model(inputs, outputs)
 model.save("m.keras")  # noqa: XL306
+shutil.copy("m.keras", "/srv/models/")  # the Keras file goes to other programs: it stays one
 # --- expected (line:col: code) ---
-# 16:5: XL301
+# 18:5: XL301

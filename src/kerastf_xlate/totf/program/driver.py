@@ -46,7 +46,7 @@ def _diagnostic(path: str, lines: list[str], f: Finding) -> Diagnostic:
 
 
 def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_text: str,
-           flat_diags: list[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+           flat_diags: list[Diagnostic], keep_keras_files: bool = False) -> tuple[str, list[Diagnostic]]:
     """The translation of ``text``: the flat one when it left no Keras model code, else the
     program form when nothing blocks it."""
     if "keras" not in text:
@@ -64,13 +64,13 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     block = _runtime_block(lines)
     if block is not None:  # a file translated in part before: the block is the runtime's code, not the user's
         flat_diags = [d for d in flat_diags if not block[0] <= d.line <= block[1]]
-    result = translate_program(text, tree)
+    result = translate_program(text, tree, keep_keras_files)
     if result.text is not None and result.partial and flat_tree is not None:
         flat_left = _keras_layer_calls(flat_tree)
         if flat_left <= _keras_layer_calls(parse(result.text, path)):
             # the flat form kept no more of the model code; the program form may translate part of
             # what it kept (a second run would, so the first does: the result is a fixed point)
-            again = translate_program(flat_text, flat_tree)
+            again = translate_program(flat_text, flat_tree, keep_keras_files)
             if again.text is not None:
                 # reasons given on the original text (the second pass numbers lines of the flat text)
                 diags = flat_diags + [_diagnostic(path, lines, f) for f in result.findings]

@@ -25,6 +25,7 @@ with a message that says so.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -117,6 +118,25 @@ def _literal(node: ast.expr | None) -> object:
         return _UNREADABLE
 
 
+def _extra_keywords(call: ast.Call, known: tuple[str, ...]) -> list[str | None]:
+    """The keywords of a save other than ``known``, tf.keras 2's ``save_format`` (a string
+    Keras 3 ignores for a model file's name and refuses otherwise, as the runtime does) and
+    ``include_optimizer`` (both literals) aside."""
+    out: list[str | None] = []
+    for k in call.keywords:
+        if k.arg in known:
+            continue
+        value = _literal(k.value)
+        if (k.arg == "save_format" and isinstance(value, str)) or (k.arg == "include_optimizer" and isinstance(value, bool)):
+            continue
+        out.append(k.arg)
+    return out
+
+
+def _drops_optimizer(call: ast.Call) -> bool:
+    return any(k.arg == "include_optimizer" and _literal(k.value) is not True for k in call.keywords)
+
+
 def _callee(a: _Access) -> str:
     """How a message names a writer or reader briefly."""
     if a.kind == "checkpoint":
@@ -144,10 +164,12 @@ def _show(node: ast.AST) -> str:
 
 
 def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST | None], bool],
-                     model_saves: set[int]) -> ModelFiles:
-    """The round trips of the file. ``refs`` are the Keras references outside kept code;
-    ``kept(node)`` says whether a node is in code kept as Keras; ``model_saves`` holds the ids
-    of the ``.save`` Attribute nodes whose receiver is a translated model."""
+                     model_saves: set[int], keep_keras_files: bool = False) -> ModelFiles:
+    """The round trips of the file, and the writers of files it never reads back. ``refs``
+    are the Keras references outside kept code; ``kept(node)`` says whether a node is in code
+    kept as Keras; ``model_saves`` holds the ids of the ``.save`` Attribute nodes whose
+    receiver is a translated model. With ``keep_keras_files`` (``to-tf --keep-keras-files``)
+    a file never read back stays a Keras file and its model stays Keras."""
     strings = _string_bindings(tree)
     by_ref = {id(r.call): r for r in refs if r.call is not None and r.role == "call"}
     accesses: list[_Access] = []
@@ -160,7 +182,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         if isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
             path_node = _argument(n, 0, "filepath")
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
-            extra = [k.arg for k in n.keywords if k.arg not in ("filepath", "overwrite")]
+            extra = _extra_keywords(n, ("filepath", "overwrite"))
             if kept(n):
                 access.why = "also used by kept Keras code"
             elif id(n.func) not in model_saves:
@@ -172,7 +194,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             path_node = _argument(n, 1, "filepath")
             access = _Access("save_model", ref.node, n, _resolve(path_node, strings), path_node)
             model = _argument(n, 0, "model")
-            extra = [k.arg for k in n.keywords if k.arg not in ("model", "filepath", "overwrite")]
+            extra = _extra_keywords(n, ("model", "filepath", "overwrite"))
             if not isinstance(model, ast.Name) or len(n.args) > 2 or extra \
                     or _literal(_argument(n, 2, "overwrite")) not in (None, True):
                 access.why = "saved with untranslated arguments"
@@ -211,20 +233,21 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             out.checkpoint_args[id(a.call)] = set() if flag is None else {id(flag)}
     path_nodes = {id(a.path_node) for a in accesses if a.path_node is not None}
     other_uses = _other_uses(tree, paths, strings, path_nodes)
+    one_way: list[tuple[_Access, str | None]] = []  # writers of a file nothing in the file reads back
     for path, group in paths.items():
         writers = [a for a in group if a.kind != "load"]
         readers = [a for a in group if a.kind == "load"]
         why = _why_not(path, writers, readers, other_uses.get(path))
+        if why == "never loaded back in this file" and not keep_keras_files:
+            why = next((w.why for w in writers if w.why is not None), None) or _other_use_why(other_uses.get(path))
+            if why is None:
+                one_way += [(w, path) for w in writers]
+                continue
         if why is not None:
-            for a in group:
-                for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
-                    out.kept[node] = why
-                    out.calls[node] = (a.call, a.kind)
+            _keep(out, group, why)
             continue
         for w in writers:
-            {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
-            if w.kind == "save_model":
-                out.save_calls.add(id(w.call))
+            _translate_writer(out, w)
             out.notes.append((w.call, short_message(
                 f"`{_show(w.call)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`",
                 f"`{_callee(w)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`")))
@@ -236,12 +259,101 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 f"`{_show(r.call)}` gives a copy of the model saved at `{path}`, with {state}",
                 short_message(f"`load_model` gives a copy of the model saved at `{path}`, with {state}",
                               f"`load_model` gives a copy of the model saved there, with {state}"))))
-    for a in accesses:
-        if a.path is None:
-            for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
-                out.kept[node] = "at a path not known statically"
-                out.calls[node] = (a.call, a.kind)
+    unknown = [a for a in accesses if a.path is None]
+    if not keep_keras_files:
+        one_way += [(a, None) for a in unknown if a.kind != "load"]
+        unknown = [a for a in unknown if a.kind == "load"]
+    # Keras's `load_model` calls that stay Keras: they may read a file whose path is not known
+    keras_readers = [a for a in accesses if a.kind == "load" and id(a.node) not in out.readers]
+    for w, written in one_way:
+        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes)
+        if blocked is not None:
+            _keep(out, [w], blocked)
+            continue
+        _translate_writer(out, w)
+        out.notes.append((w.call, _one_way_note(w, written)))
+    for a in unknown:
+        _keep(out, [a], "at a path not known statically")
     return out
+
+
+def _keep(out: ModelFiles, accesses: list[_Access], why: str) -> None:
+    """These writers and readers stay Keras, because ``why``."""
+    for a in accesses:
+        for node in [id(a.node), *(out.checkpoint_args.get(id(a.call), ()) if a.kind == "checkpoint" else ())]:
+            out.kept[node] = why
+            out.calls[node] = (a.call, a.kind)
+
+
+def _translate_writer(out: ModelFiles, w: _Access) -> None:
+    {"save": out.saves, "save_model": out.save_functions, "checkpoint": out.checkpoints}[w.kind].add(id(w.node))
+    if w.kind == "save_model":
+        out.save_calls.add(id(w.call))
+
+
+def _one_way_note(w: _Access, path: str | None) -> str:
+    """XL311 at a writer of a file the program never reads back: what it writes now, and how
+    a program reads it back."""
+    how = "`load_weights` reads it"
+    where = f" at `{path}`" if path is not None else ""
+    return short_message(f"`{_callee(w)}` writes a TensorFlow checkpoint{where}, not a Keras file; {how}",
+                         f"`{_callee(w)}` writes a TensorFlow checkpoint, not a Keras file; {how}")
+
+
+def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_readers: list[_Access],
+                     path_nodes: set[int]) -> str | None:
+    """Why a writer of a file nothing in the file reads back keeps writing a Keras file, or
+    None: it then writes the TensorFlow checkpoint (docs/design.md, "Model files a program
+    writes and reads back")."""
+    if w.why is not None:
+        return w.why
+    if path is not None:
+        suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
+        if not path.endswith(suffixes):
+            return f"not named {' or '.join('*' + x for x in suffixes)}"
+    for r in keras_readers:
+        # a Keras `load_model` that may read this file: a path not known on one side, or a
+        # name per epoch that the reader's path may be
+        if path is None or r.path is None or ("{" in path and _template_matches(path, r.path)):
+            return f"maybe read by `{_show(r.call)}`, which stays Keras"
+    if path is None and w.path_node is not None:
+        other = _same_expression_used(tree, w.path_node, path_nodes)
+        if other is not None:
+            return f"at a path not known statically, {_other_use_why(other)}"
+    return None
+
+
+def _template_matches(template: str, path: str) -> bool:
+    """Whether ``template.format(...)`` (a ModelCheckpoint path with ``{epoch}`` and log keys)
+    may give ``path``."""
+    pattern = "".join(".*" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^{}]*\})", template))
+    return re.fullmatch(pattern, path) is not None
+
+
+def _same_expression_used(tree: ast.Module, node: ast.expr, path_nodes: set[int]) -> ast.AST | None:
+    """Another use of a path the translation cannot read (a name read elsewhere, or the same
+    expression written again) than as a writer's or reader's path: the call it is given to,
+    or itself; a name only shown (``print``, an f-string) is not opened."""
+    shape = ast.dump(node)
+    parents: dict[int, ast.AST] = {}
+    for n in ast.walk(tree):
+        for c in ast.iter_child_nodes(n):
+            parents[id(c)] = n
+    for n in ast.walk(tree):
+        if id(n) in path_nodes or n is node or not isinstance(n, ast.expr):
+            continue
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            continue
+        if ast.dump(n) != shape:
+            continue
+        parent = parents.get(id(n))
+        if isinstance(parent, ast.keyword):
+            parent = parents.get(id(parent))
+        if isinstance(parent, ast.FormattedValue) or (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
+                                                      and parent.func.id == "print"):
+            continue
+        return parent if isinstance(parent, ast.Call) else n
+    return None
 
 
 def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: ast.AST | None) -> str | None:
@@ -258,13 +370,21 @@ def _why_not(path: str, writers: list[_Access], readers: list[_Access], other: a
     first = min(w.call.lineno for w in writers)
     if any(r.call.lineno <= first for r in readers):
         return "maybe loaded before it is written"
+    if any(_drops_optimizer(w.call) for w in writers):
+        return "saved without its optimizer (`include_optimizer=False`)"
     if other is not None:
-        used = ast.unparse(other.func if isinstance(other, ast.Call) else other)
-        return f"also used by `{used if len(used) <= 20 else used[:17] + '...'}`"
+        return _other_use_why(other)
     for a in writers + readers:
         if a.why is not None:
             return a.why
     return None
+
+
+def _other_use_why(other: ast.AST | None) -> str | None:
+    if other is None:
+        return None
+    used = ast.unparse(other.func if isinstance(other, ast.Call) else other)
+    return f"also used by `{used if len(used) <= 20 else used[:17] + '...'}`"
 
 
 def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict[str, str | None],

@@ -28,7 +28,7 @@ from kerastf_xlate.totf.program.names import Ref
 # training API (compile, fit, evaluate, predict, train_step, metrics, add_loss...) is given
 # by the runtime training layer (runtime/tfr_training.py, TRAINING_API below)
 KERAS_ONLY = {
-    "fit_generator", "evaluate_generator", "predict_generator", "save", "export", "to_json", "to_yaml",
+    "save", "export", "to_json", "to_yaml",
     "inputs", "outputs", "input", "output", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
     "steps_per_execution", "quantize", "get_build_config", "build_from_config", "add_metric", "predict_function",
     "train_function",
@@ -39,6 +39,7 @@ TRAINING_API = {
     "metrics_names", "stop_training", "make_train_function", "make_test_function", "make_predict_function",
     "history", "loss", "metrics", "run_eagerly", "compute_loss", "compute_metrics", "train_step", "test_step",
     "predict_step", "add_loss", "losses", "reset_metrics", "get_metrics_result", "compiled_loss", "compiled_metrics",
+    "fit_generator", "evaluate_generator", "predict_generator",  # tf.keras 2's, as it defined them
 }
 _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
 # functions that take a model and give a translated model (tfr_cloning.py)

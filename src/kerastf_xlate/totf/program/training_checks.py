@@ -51,6 +51,29 @@ _POSITIONAL = {"keras.metrics.Precision": ["thresholds", "top_k", "class_id"],
 _REQUIRED = {"keras.callbacks.ModelCheckpoint": {"save_weights_only": True}}
 
 
+# tf.keras 2's legacy optimizers the program form translates (translate.py): the arguments
+# whose meaning is Keras 3's, in their positional order (``decay``, ``lr``, clipping: not taken)
+_LEGACY_ARGS = {"keras.optimizers.legacy.Adam": ["learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name"],
+                "keras.optimizers.legacy.SGD": ["learning_rate", "momentum", "nesterov", "name"]}
+
+
+def legacy_optimizer_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
+    """An argument of a translated tf.keras legacy optimizer that its runtime class does not take."""
+    for ref in refs:
+        known = _LEGACY_ARGS.get(ref.name)
+        if known is None or ref.call is None or ref.role != "call":
+            continue
+        short = "legacy." + ref.name.rsplit(".", 1)[1]
+        given = [k.arg for k in ref.call.keywords]
+        if len(ref.call.args) > len(known) or any(isinstance(a, ast.Starred) for a in ref.call.args) or None in given:
+            yield ref.call, "XL304", f"model kept as Keras: `{short}(...)`: arguments the translation cannot read"
+            continue
+        for k in ref.call.keywords:
+            if k.arg not in known:
+                yield k.value, "XL304", (f"model kept as Keras: `{short}({k.arg}=...)`: tf.keras's legacy optimizer "
+                                         "applies it its own way, which the translation does not reproduce")
+
+
 def _keywords(name: str, call: ast.Call) -> dict[str, ast.expr]:
     out = {k.arg: k.value for k in call.keywords if k.arg is not None}
     for p, a in zip(_POSITIONAL.get(name, []), call.args):
@@ -181,5 +204,6 @@ def training_blockers(tree: ast.Module, refs: list[Ref], training: bool = True) 
     """Every use of the training API in the file the runtime training layer does not reproduce."""
     out = list(weights_file_blockers(tree))
     if training:
-        out += [*argument_blockers(refs), *string_blockers(tree, set()), *distribution_blockers(tree, refs)]
+        out += [*argument_blockers(refs), *string_blockers(tree, set()), *distribution_blockers(tree, refs),
+                *legacy_optimizer_blockers(refs)]
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
+from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
@@ -89,24 +90,26 @@ _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 
 
-def translate_program(text: str, tree: ast.Module) -> ProgramResult:
+def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = False) -> ProgramResult:
     """The program form of ``text`` (already parsed as ``tree``), or why there is none.
 
     When the file binds a name the runtime block defines (its own ``Dense`` class, an
     ``epsilon`` variable), the block's definition is renamed (:func:`.bundle.rename_plan`)
     in the block and where the translation writes it, and the file is translated again.
     When something blocks it, the top-level statements the blockers depend on stay Keras and
-    the rest is translated (docs/design.md, "Partial programs"); their blockers are reported."""
+    the rest is translated (docs/design.md, "Partial programs"); their blockers are reported.
+    ``keep_keras_files`` (``to-tf --keep-keras-files``): a model file the program never reads
+    back stays a Keras file, and its model stays Keras (model_files.py)."""
     if BANNER in text:
-        return _translated_before(text)
+        return _translated_before(text, keep_keras_files)
     rename: dict[str, str] = {}
 
     def attempt(keep: frozenset[int]) -> ProgramResult:
         nonlocal rename
-        result, renamable = _translate(text, tree, keep, rename)
+        result, renamable = _translate(text, tree, keep, rename, keep_keras_files)
         if renamable - set(rename):
             rename = rename_plan(set(rename) | renamable, _taken_names(tree))
-            result, _ = _translate(text, tree, keep, rename)
+            result, _ = _translate(text, tree, keep, rename, keep_keras_files)
         return result
 
     first = attempt(frozenset())
@@ -148,7 +151,7 @@ def translate_program(text: str, tree: ast.Module) -> ProgramResult:
     return unchanged()
 
 
-def _translated_before(text: str) -> ProgramResult:
+def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
     """A file an earlier run translated in part: the Keras code left in it is judged without
     the block of TensorFlow layers (its names are the runtime's own, not the user's), and it
     stays as it is: a second run changes nothing. Its blockers are reported again."""
@@ -163,7 +166,7 @@ def _translated_before(text: str) -> ProgramResult:
         tree = ast.parse(rest)
     except SyntaxError:
         return ProgramResult(None)
-    result = translate_program(rest, tree)
+    result = translate_program(rest, tree, keep_keras_files)
     if result.text is None:
         return ProgramResult(None, result.findings, result.blockers)
     return ProgramResult(None, [], [Finding(None, "XL301", "Keras code left by an earlier `xlate to-tf` run can now be "
@@ -192,7 +195,8 @@ def _kept_reads(tree: ast.Module, keep: frozenset[int]) -> set[str]:
     return _used_names(ast.Module(body=[tree.body[i] for i in sorted(keep)], type_ignores=[]))
 
 
-def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[str, str]) -> tuple[ProgramResult, set[str]]:
+def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[str, str],
+               keep_keras_files: bool = False) -> tuple[ProgramResult, set[str]]:
     """The program form with the top-level statements ``keep`` (indexes into ``tree.body``)
     left as they are (their Keras references are not rewritten and their uses not judged) and
     the runtime names of ``rename`` renamed; and the runtime names the file binds that a
@@ -206,7 +210,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         end = getattr(node, "end_lineno", None) or line
         return any(a <= line and end <= b for a, b in spans)
 
-    refs = [r for r in keras_refs(tree) if not kept(r.node)]
+    found = keras_refs(tree)
+    # `K = tf.keras.backend`: the name's uses are references to the module's functions (aliases.py)
+    aliases = [a for a in module_aliases(tree, found) if not any(kept(stmt) for stmt, _ in a.statements)]
+    alias_statements = {id(ref.node): stmt for a in aliases for stmt, ref in a.statements}
+    alias_uses = {id(u.node) for a in aliases for u in a.uses}
+    refs = [r for r in found + [u for a in aliases for u in a.uses] if not kept(r.node)]
+    refs.sort(key=lambda r: (r.node.lineno, r.node.col_offset))
     if not refs:
         return ProgramResult(None), set()
 
@@ -246,11 +256,11 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
-    files = plan_model_files(tree, refs, kept, saves)
+    files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
     if files.readers:  # a loaded model's own `save` is a translated model's too
         saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers))
                  if u.attr == "save" and not kept(u.node)}
-        files = plan_model_files(tree, refs, kept, saves)
+        files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
     findings += [Finding(n, "XL311", m) for n, m in files.notes]
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
@@ -278,6 +288,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         a, b = pos.span(ref.node)
         if any(x <= a and b <= y for x, y in replaced):
             continue  # inside training code the training translation rewrote
+        if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
+            _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
+            continue
+        if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
+            api_refs.append(ref)
+            continue
         if ref.role == "decorator":
             if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
                 dec = _decorator_of(tree, ref.node)
@@ -473,7 +489,7 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
 RUNTIME_MODEL_API = frozenset({
     "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
     "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
-    "input_shape", "output_shape",
+    "input_shape", "output_shape", "fit_generator", "evaluate_generator", "predict_generator",
 })
 
 
@@ -647,10 +663,22 @@ def _why_not(name: str) -> str:
     if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
         return ": dtype policies are not translated (only float32 layers are)"
     if name.startswith("keras.optimizers.legacy."):
-        return ": tf.keras's legacy optimizers are not Keras 3's, and the installed Keras cannot check a translation"
+        return _LEGACY_WHY.get(name.rsplit(".", 1)[1], ": tf.keras's legacy optimizers are not Keras 3's, and only "
+                                                       "legacy Adam and SGD are shown to compute Keras 3's update")
     if name == "keras.losses.Reduction.AUTO":
         return ": in tf.keras its meaning depends on the distribution strategy"
     return ""
+
+
+# why a tf.keras legacy optimizer's update is not Keras 3's (tf.keras 2's optimizer_v2 and
+# TensorFlow's training kernels against keras/src/optimizers)
+_LEGACY_WHY = {
+    "RMSprop": ": tf.keras's legacy RMSprop divides by `sqrt(v) + epsilon` without momentum, Keras 3's by "
+               "`sqrt(v + epsilon)`",
+    "Adagrad": ": tf.keras's legacy Adagrad divides by `sqrt(accumulator) + epsilon`, Keras 3's by "
+               "`sqrt(accumulator + epsilon)`",
+    "Optimizer": ": tf.keras's legacy optimizer base class (OptimizerV2) is not Keras 3's",
+}
 
 
 def translated_application_module(module: str):
@@ -743,6 +771,11 @@ _REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.
                "keras.losses.Reduction.SUM_OVER_BATCH_SIZE": '"sum_over_batch_size"'}
 
 
+# tf.keras 2's legacy (OptimizerV2) optimizers whose update is Keras 3's for the arguments the
+# translation takes (training_checks.py): runtime classes of their own (tfr_optimizers.py)
+_LEGACY_OPTIMIZERS = {"legacy.Adam": "LegacyAdam", "legacy.SGD": "LegacySGD"}
+
+
 def _training_name(name: str, defined: dict) -> str | None:
     """The runtime name of a Keras optimizer, schedule, loss, metric or callback (class or
     function), or None. Metric classes named like a loss class carry the suffix ``Metric``."""
@@ -754,6 +787,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     last = name[len(module):]
     if module == "keras.optimizers." and last.startswith("experimental."):
         last = last[len("experimental."):]  # tf.keras 2.9-2.15's new optimizers: Keras 3's, renamed
+    if module == "keras.optimizers." and last in _LEGACY_OPTIMIZERS:
+        return _LEGACY_OPTIMIZERS[last] if _LEGACY_OPTIMIZERS[last] in defined else None
     if "." in last or not last:
         return None
     if last in _LOSS_ALIASES and module in ("keras.losses.", "keras.metrics."):
