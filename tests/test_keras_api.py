@@ -205,7 +205,7 @@ def test_reference_kinds() -> None:
     assert isinstance(assumed, Translated) and assumed.source == "tf.math.exp" and assumed.assumed
     act = translate_reference("keras.activations.relu")
     assert isinstance(act, Translated) and act.source == "_act_relu"
-    blocked = translate_reference("keras.constraints.serialize")
+    blocked = translate_reference("keras.backend.placeholder")
     assert isinstance(blocked, Blocked) and blocked.kind == api.NO_EQUIVALENT
 
 
