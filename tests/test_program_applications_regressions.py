@@ -112,3 +112,20 @@ def test_runs_like_keras_with_keras_layers_and_weight_order(src: str, names: lis
         t.set_weights(perturb_weights(k, seed=1))
         a, b = np.asarray(k(x, training=False)), np.asarray(t(x, training=False))
         assert float(np.max(np.abs(a - b))) <= 1e-5 * max(1.0, float(np.max(np.abs(a))))
+
+
+def test_the_block_comes_before_an_application_used_above_the_last_import() -> None:
+    """(found by the real-code bench, 2026-12-03: fchollet's 5.3 notebook) A builder used in a
+    cell above a later import cell: the block went after that import, below the first use of
+    the translated module's namespace (F821 `_xlate_keras_app_vgg16`, a NameError when run)."""
+    text = textwrap.dedent("""\
+        from keras.applications import VGG16
+        conv_base = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+        from keras import layers, models
+        model = models.Sequential([conv_base, layers.Flatten(), layers.Dense(1)])
+        """)
+    out, _ = translate(text, "t.py")
+    lines = out.splitlines()
+    defined = next(i for i, ln in enumerate(lines) if ln.startswith("_xlate_keras_app_vgg16 = "))
+    used = next(i for i, ln in enumerate(lines) if "= _xlate_keras_app_vgg16.VGG16(" in ln)
+    assert defined < used, "\n".join(lines[used - 3: used + 2])

@@ -462,7 +462,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                                                      for h in helpers) + "\n\n\n" + END)
         return block
 
-    out = finish_imports(body, make_block, bundle_names)
+    # the block must also come before the first use of what the helpers bind (a translated
+    # keras.applications module, `_xlate_keras_app_vgg16`, read in an earlier notebook cell)
+    helper_names = frozenset(n for h in helpers for n in _top_level_binds(rename_source(h, rename) if rename else h))
+    out = finish_imports(body, make_block, bundle_names | helper_names)
     try:
         ast.parse(out)
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
@@ -640,6 +643,18 @@ def _translate_api(api: object, ref: Ref, edits: EditList, pos: Positions, renam
     edits.take(*target)
     edits.replace(target[0], target[1], result.source)
     return set(result.helpers)
+
+
+def _top_level_binds(source: str) -> set[str]:
+    """The names the top-level statements of a helper's source bind."""
+    out: set[str] = set()
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(stmt.name)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            out.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return out
 
 
 _INTROSPECTION = frozenset({"dir", "help", "vars", "print", "repr", "type", "id"})
