@@ -96,14 +96,20 @@ def _ser_regularizer(regularizer):
     return _serialized(regularizer, "keras.regularizers")
 
 
-def _deser_regularizer(config, custom_objects=None):
-    """``keras.regularizers.deserialize``."""
+def _deserialized(config, custom_objects, known, get, what):
+    """An object of a family (regularizers, constraints) from its config: a custom class
+    first, else the family's ``get`` for a name or a known class's config."""
     found = _custom(config, custom_objects)
     if found is not None:
         return _from_custom(found, config)
-    if isinstance(config, dict) and config.get("class_name") not in _REGULARIZERS:
-        raise ValueError(f"Could not interpret regularizer identifier: {config}")
-    return regularizers_get(config)
+    if isinstance(config, dict) and config.get("class_name") not in known:
+        raise ValueError(f"Could not interpret {what} identifier: {config}")
+    return get(config)
+
+
+def _deser_regularizer(config, custom_objects=None):
+    """``keras.regularizers.deserialize``."""
+    return _deserialized(config, custom_objects, _REGULARIZERS, regularizers_get, "regularizer")
 
 
 def _ser_constraint(constraint):
@@ -113,9 +119,4 @@ def _ser_constraint(constraint):
 
 def _deser_constraint(config, custom_objects=None):
     """``keras.constraints.deserialize``."""
-    found = _custom(config, custom_objects)
-    if found is not None:
-        return _from_custom(found, config)
-    if isinstance(config, dict) and config.get("class_name") not in _CONSTRAINTS:
-        raise ValueError(f"Could not interpret constraint identifier: {config}")
-    return constraints_get(config)
+    return _deserialized(config, custom_objects, _CONSTRAINTS, constraints_get, "constraint")

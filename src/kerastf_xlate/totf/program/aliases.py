@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from kerastf_xlate.totf.program.names import Ref, canonical
+from kerastf_xlate.totf.program.names import Ref, bound_name, canonical
 
 _MODULES = ("keras.backend",)
 
@@ -54,16 +54,8 @@ def module_aliases(tree: ast.Module, refs: list[Ref]) -> list[ModuleAlias]:
     for n in ast.walk(tree):
         for c in ast.iter_child_nodes(n):
             parents[id(c)] = n
-        bound = None
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            bound = n.id
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound = n.name
-        elif isinstance(n, ast.arg):
-            bound = n.arg
-        elif isinstance(n, ast.alias):
-            bound = (n.asname or n.name).split(".")[0]
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+        bound = bound_name(n)
+        if isinstance(n, (ast.Global, ast.Nonlocal)):
             for name in n.names:
                 bindings[name] = bindings.get(name, 0) + 2  # rebound somewhere: not an alias
         if bound is not None:

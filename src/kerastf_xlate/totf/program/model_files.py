@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import short_message
-from kerastf_xlate.totf.program.names import Ref
+from kerastf_xlate.totf.program.names import Ref, bound_name
 
 _SAVE_FUNCTIONS = ("keras.models.save_model", "keras.saving.save_model")
 _LOAD_FUNCTIONS = ("keras.models.load_model", "keras.saving.load_model")
@@ -77,15 +77,7 @@ def _string_bindings(tree: ast.Module) -> dict[str, str | None]:
     others map to None)."""
     counts: dict[str, int] = {}
     for n in ast.walk(tree):
-        bound = None
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            bound = n.id
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound = n.name
-        elif isinstance(n, ast.arg):
-            bound = n.arg
-        elif isinstance(n, ast.alias):
-            bound = (n.asname or n.name).split(".")[0]
+        bound = bound_name(n)
         if bound is not None:
             counts[bound] = counts.get(bound, 0) + 1
     out: dict[str, str | None] = {}

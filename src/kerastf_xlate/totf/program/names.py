@@ -201,5 +201,19 @@ def _names_bound_to_keras(binder: _Binder) -> set[str]:
     return out
 
 
+def bound_name(node: ast.AST) -> str | None:
+    """The name a node binds: an assigned or deleted name, a ``def``/``class``, a parameter,
+    an import alias (its first part); None for any other node."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return node.id
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name
+    if isinstance(node, ast.arg):
+        return node.arg
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name).split(".")[0]
+    return None
+
+
 def is_camel(name: str) -> bool:
     return bool(re.match(r"[A-Z]", name))
