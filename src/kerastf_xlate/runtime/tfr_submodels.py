@@ -186,13 +186,7 @@ def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
             raise ValueError(f"{model.name}: its outputs depend on an Input it does not take (Keras: the graph is "
                              "disconnected)")
     # nodes walk back to the Inputs through other nodes: the Inputs the needed nodes reach
-    reach, todo = set(), [n for found_nodes, _, _ in out_deps for n in found_nodes]
-    while todo:
-        i = todo.pop()
-        if i in reach:
-            continue
-        reach.add(i)
-        todo.extend(deps[i][0])
+    for i in _upstream([n for found_nodes, _, _ in out_deps for n in found_nodes], deps):
         if deps[i][1] & set(drop):
             raise ValueError(f"{model.name}: its outputs depend on an Input it does not take (Keras: the graph is "
                              "disconnected)")
@@ -200,6 +194,18 @@ def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
         del frame.inputs[k], frame.input_specs[k], frame.source_keys[k]
         if frame.input_layers is not None and k < len(frame.input_layers):
             del frame.input_layers[k]
+
+
+def _upstream(nodes, deps):
+    """The nodes given and every node they depend on (``deps[i][0]``: the nodes node i's inputs
+    come from)."""
+    reach, todo = set(), list(nodes)
+    while todo:
+        i = todo.pop()
+        if i not in reach:
+            reach.add(i)
+            todo.extend(deps[i][0])
+    return reach
 
 
 def _node_value(flat):
@@ -234,13 +240,8 @@ def _partial_run(frame, model, wanted):
         else:
             wanted_nodes.append(item[1])
     todo += wanted_nodes
-    needed = set()
-    while todo:
-        i = todo.pop()
-        if i in needed:
-            continue
-        needed.add(i)
-        todo.extend(deps[i][0])
+    needed = _upstream(todo, deps)
+    for i in needed:
         needed_inputs |= deps[i][1]
     stop_at = None if full or not wanted_nodes else max(wanted_nodes)
     inputs = []

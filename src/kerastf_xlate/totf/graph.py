@@ -33,6 +33,7 @@ from kerastf_xlate.totf.common import (
     weight_lines,
     weights_methods,
 )
+from kerastf_xlate.totf.program.names import changed_in_place
 
 LayerRef = tuple[Rule, bool]  # (rule, called through a lower-case functional helper)
 
@@ -596,19 +597,15 @@ def _changed_names(stmt: ast.stmt) -> set[str]:
     object of an item/attribute assignment or of a list/dict/set method that changes it."""
     out: set[str] = set()
     for n in ast.walk(stmt):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+        changed = changed_in_place(n, _MUTATORS)
+        if changed is not None:
+            out.add(changed)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             out.add(n.id)
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(n.name)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             out.update((a.asname or a.name).split(".")[0] for a in n.names)
-        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or (
-                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS):
-            root: ast.expr = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[attr-defined]
-            while isinstance(root, (ast.Attribute, ast.Subscript)):
-                root = root.value
-            if isinstance(root, ast.Name):
-                out.add(root.id)
         elif isinstance(n, (ast.Global, ast.Nonlocal)):
             out.update(n.names)
     return out

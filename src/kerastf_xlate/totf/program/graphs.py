@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.edits import EditList, Positions
-from kerastf_xlate.totf.program.names import Ref
+from kerastf_xlate.totf.program.names import Ref, changed_in_place
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
            ast.DictComp, ast.GeneratorExp)
@@ -1139,13 +1139,9 @@ def _writes(stmt: ast.stmt) -> set[str]:
         return {stmt.name}
     out = _bound([stmt])
     for n in _own_nodes([stmt]):
-        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)) or \
-                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS:
-            root: ast.AST = n.func.value if isinstance(n, ast.Call) else n.value  # type: ignore[attr-defined]
-            while isinstance(root, (ast.Subscript, ast.Attribute)):
-                root = root.value
-            if isinstance(root, ast.Name):
-                out.add(root.id)
+        changed = changed_in_place(n, _MUTATORS)
+        if changed is not None:
+            out.add(changed)
     return out
 
 

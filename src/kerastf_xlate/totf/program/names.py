@@ -215,5 +215,20 @@ def bound_name(node: ast.AST) -> str | None:
     return None
 
 
+def changed_in_place(node: ast.AST, mutators: frozenset[str]) -> str | None:
+    """The name whose object a node changes in place: the root of a subscript or attribute it
+    stores into or deletes (``cfg["units"] = 8``), or the receiver of a method call named in
+    ``mutators`` (``sizes.append(9)``); None otherwise."""
+    if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        root: ast.expr = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in mutators:
+        root = node.func.value
+    else:
+        return None
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    return root.id if isinstance(root, ast.Name) else None
+
+
 def is_camel(name: str) -> bool:
     return bool(re.match(r"[A-Z]", name))
