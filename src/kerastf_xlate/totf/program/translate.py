@@ -20,7 +20,6 @@ reported; the program form never emits a partial translation of a file.
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -283,6 +282,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     dropped_decorators: set[int] = set()
     api_refs: list[Ref] = []
+    introspected: frozenset[int] | None = None  # found when first asked (rarely)
     for ref in refs:
         name = ref.name
         a, b = pos.span(ref.node)
@@ -384,7 +384,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if name.startswith(_TRAINING_MODULES):
             blockers.append(Finding(ref.node, "XL304", f"model kept as Keras: `{name}` has no TensorFlow translation{_why_not(name)}"))
             continue
-        if id(ref.node) in _introspected(tree):
+        if introspected is None:
+            introspected = _introspected(tree)
+        if id(ref.node) in introspected:
             findings.append(Finding(ref.node, "XL309", f"`{name}` is looked at, not used as model code: kept as Keras"))
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
@@ -660,7 +662,6 @@ def _top_level_binds(source: str) -> set[str]:
 _INTROSPECTION = frozenset({"dir", "help", "vars", "print", "repr", "type", "id"})
 
 
-@functools.lru_cache(maxsize=8)
 def _introspected(tree: ast.Module) -> frozenset[int]:
     """Nodes that are only looked at: the arguments of ``dir``/``help``/``print``... (a notebook
     listing ``dir(keras.initializers)``); the statement stays Keras and links to no model."""
