@@ -501,6 +501,42 @@ def test_callbacks_hooks_logs_and_rules(tmp_path: Any) -> None:
     assert ks == ts and ks
 
 
+@pytest.mark.parametrize("save_freq, best", [(3, False), (2, True)])
+def test_model_checkpoint_every_n_batches(tmp_path: Any, save_freq: int, best: bool) -> None:
+    """``ModelCheckpoint(save_freq=N)`` saves after the same batches as Keras (counted across
+    epochs: 60 samples in batches of 16 is 4 batches an epoch), named by ``{epoch}`` and
+    ``{batch}``, and what it saves last is the same weights. With ``save_best_only`` on a
+    value the batch logs lack (``val_loss``), both warn and save every time."""
+    import warnings
+
+    import keras
+
+    x, y = data(60)
+    saved = {}
+    for side, mod in (("keras", keras.callbacks), ("tf", rt())):
+        model = twins()[0 if side == "keras" else 1]
+        model.compile((keras.optimizers if side == "keras" else rt()).SGD(0.1), "sparse_categorical_crossentropy")
+        where = tmp_path / side
+        checkpoint = mod.ModelCheckpoint(str(where / "e{epoch}b{batch}.weights.h5"), save_weights_only=True,
+                                         save_freq=save_freq, save_best_only=best)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[checkpoint])
+        assert any("save best model only" in str(w.message) for w in caught) == best
+        saved[side] = sorted({p.name.split(".")[0] for p in where.iterdir()})
+        last = saved[side][-1] if side == "keras" else None
+        if side == "keras":
+            fresh = twins(seed=1)[0]
+            fresh.load_weights(str(where / f"{last}.weights.h5"))
+            keras_last = fresh.get_weights()
+        else:
+            fresh_tf = twins(seed=1)[1]
+            fresh_tf.load_weights(str(where / f"{saved['keras'][-1]}.weights.h5"))
+            close(keras_last, fresh_tf.get_weights(), "the last checkpoint")
+    expected = {"e1b3", "e2b2", "e3b1", "e3b4"} if save_freq == 3 else {f"e{e}b{b}" for e in (1, 2, 3) for b in (2, 4)}
+    assert saved["keras"] == saved["tf"] == sorted(expected)
+
+
 def test_learning_rate_scheduler_and_terminate_on_nan() -> None:
     import keras
     import numpy as np

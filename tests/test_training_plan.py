@@ -271,6 +271,8 @@ def test_helpers_are_complete_functions_with_their_dependencies() -> None:
      "XL305", "BackupAndRestore"),
     ('model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("m.keras")])',
      "XL305", "save_weights_only"),
+    ('model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint('
+     '"m.weights.h5", save_weights_only=True, save_freq=freq)])', "XL305", "save_freq=freq"),
     # a function the file does not define may use any Keras API on the model
     ('from trainer import train\nmodel.compile(optimizer="adam", loss="mse")\ntrain(model)', "XL303", "defined outside this file"),
     ('import tensorflow_model_optimization as tfmot\nq = tfmot.quantization.keras.quantize_model(model)', "XL303",
@@ -290,6 +292,8 @@ def test_blocked_uses_keep_the_model_and_say_why(body: str, code: str, words: st
 @pytest.mark.parametrize("body", [
     'model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.EarlyStopping()])',
     'model.compile(optimizer="adam", loss="mse")\nh = model.fit(x, y)\nprint(h.model)',
+    'model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint('
+    '"b{batch}.weights.h5", save_weights_only=True, save_freq=100)])',
     'model.compile(optimizer="adam", loss="mse")\nh = model.fit(x, y)\nplot(h)',
     'model.compile(optimizer="nadam", loss="mse")',
     'model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 100, 0.9)), loss="mse")',

@@ -13,6 +13,7 @@ import csv
 import math
 import os
 import time as _time  # the runtime names loop counters `time` (tfr_recurrent.py): the module takes another name
+import warnings
 
 import tensorflow as tf
 
@@ -550,38 +551,76 @@ class CSVLogger(Callback):
 
 class ModelCheckpoint(_MonitorCallback):
     """``keras.callbacks.ModelCheckpoint``: the model's ``save_weights`` (a TensorFlow
-    checkpoint, not ``.weights.h5``) at the end of each epoch, or only when the monitored value
+    checkpoint, not ``.weights.h5``) at the end of each epoch, or every ``save_freq`` batches
+    (an integer, counted across epochs as Keras counts them), or only when the monitored value
     improves (``save_best_only``); without ``save_weights_only``, the model's ``save``
     (tfr_model_files.py: a TensorFlow checkpoint that the program's ``load_model`` reads back).
-    ``filepath`` may hold ``{epoch}`` and log keys, as in Keras."""
+    ``filepath`` may hold ``{epoch}``, ``{batch}`` (with ``save_freq`` batches) and log keys, as
+    in Keras."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__(monitor, mode, initial_value_threshold)
+        if save_freq != "epoch" and not isinstance(save_freq, int):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
         if not save_weights_only and not os.fspath(filepath).endswith((".keras", ".h5")):
             raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
                              f"Received: filepath={os.fspath(filepath)}")
-        if save_freq != "epoch":
-            raise NotImplementedError("ModelCheckpoint: only save_freq='epoch' is translated")
         self.filepath, self.verbose, self.save_best_only = os.fspath(filepath), verbose, save_best_only
         self.save_weights_only, self.save_freq = save_weights_only, save_freq
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = None
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()
+        if self.save_freq == "epoch":
+            self._save_model(epoch, None, logs)
+
+    def _should_save_on_batch(self, batch):
+        if self.save_freq == "epoch":
+            return False
+        if self._last_batch_seen is None or batch <= self._last_batch_seen:
+            added = batch + 1  # a new epoch: batches count from zero
+        else:
+            added = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _save_model(self, epoch, batch, logs):
         logs = logs or {}
-        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        if batch is None or "batch" in logs:
+            filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        else:
+            filepath = self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
         if self.save_best_only:
             current = logs.get(self.monitor)
-            if current is not None and not self._is_improvement(current, self.best):
+            if current is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+            else:
+                best = "None" if self.best is None else f"{self.best:.5f}"
+                if not self._is_improvement(current, self.best):
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+                    return
                 if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
-                return
-            if current is not None:
-                if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to {current:.5f}, "
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
                           f"saving model to {filepath}")
                 self.best = current
+        elif self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
         dirname = os.path.dirname(filepath)
         if dirname and not os.path.exists(dirname):
             os.makedirs(dirname)

@@ -35,7 +35,8 @@ _METRIC_CLASS_NAMES = ("Mean", "Sum", "Accuracy", "BinaryAccuracy", "Categorical
 METRIC_NAMES |= set(_METRIC_CLASS_NAMES) | {"".join("_" + c.lower() if c.isupper() and i and not n[i - 1].isupper()
                                                     else c.lower() for i, c in enumerate(n)) for n in _METRIC_CLASS_NAMES}
 
-# keyword arguments the runtime class does not reproduce: (argument, allowed literal values)
+# keyword arguments the runtime class does not reproduce: (argument, allowed literal values;
+# a type stands for any literal of it)
 _OPTIMIZER_ARGS = {"gradient_accumulation_steps": (None, 0, 1)}
 _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.AUC": {"curve": ("ROC",), "summation_method": ("interpolation",), "thresholds": (None,),
@@ -43,7 +44,7 @@ _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.Precision": {"top_k": (None,), "class_id": (None,)},
     "keras.metrics.Recall": {"top_k": (None,), "class_id": (None,)},
     "keras.losses.SparseCategoricalCrossentropy": {"ignore_class": (None,), "axis": (-1,)},
-    "keras.callbacks.ModelCheckpoint": {"save_weights_only": (True,), "save_freq": ("epoch",)},
+    "keras.callbacks.ModelCheckpoint": {"save_weights_only": (True,), "save_freq": ("epoch", int)},
 }
 _POSITIONAL = {"keras.metrics.Precision": ["thresholds", "top_k", "class_id"],
                "keras.metrics.Recall": ["thresholds", "top_k", "class_id"],
@@ -102,7 +103,8 @@ def argument_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
         for arg, value in given.items():
             if arg in table:
                 v = literal(value)
-                if v is UNKNOWN or v not in table[arg]:
+                allowed = table[arg]
+                if v is UNKNOWN or not (v in allowed or any(isinstance(a, type) and isinstance(v, a) for a in allowed)):
                     yield value, code, (f"model kept as Keras: `{name.split('.')[-1]}({arg}={ast.unparse(value)[:40]})` "
                                         "is not reproduced by the TensorFlow training loop")
         for arg, needed in _REQUIRED.get(name, {}).items():
