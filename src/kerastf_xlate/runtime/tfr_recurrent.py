@@ -162,7 +162,7 @@ class GRUCell(_RNNCellBase):
         input_bias = recurrent_bias = None
         if self.use_bias:
             if self.reset_after:
-                input_bias, recurrent_bias = self.bias[0], self.bias[1]
+                input_bias, recurrent_bias = tf.unstack(self.bias)  # one read of the variable
             else:
                 input_bias = self.bias
         dropping = training and 0.0 < self.dropout < 1.0
@@ -196,8 +196,8 @@ class GRUCell(_RNNCellBase):
                 inputs = inputs * self.get_dropout_mask(inputs)
             matrix_x = tf.matmul(inputs, self.kernel)
             if self.use_bias:
-                matrix_x = matrix_x + input_bias
-            x_z, x_r, x_h = matrix_x[:, :u], matrix_x[:, u:2 * u], matrix_x[:, 2 * u:]
+                matrix_x = tf.nn.bias_add(matrix_x, input_bias)  # Keras's ops.add of a vector: the same sums
+            x_z, x_r, x_h = tf.split(matrix_x, 3, axis=-1)  # one op, as Keras splits (not three slices)
             if self.reset_after:
                 matrix_inner = tf.matmul(h_tm1, self.recurrent_kernel)
                 if self.use_bias:
