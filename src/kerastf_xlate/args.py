@@ -59,6 +59,20 @@ class Blocker:
     message: str
     node: ast.AST
     flat_only: bool = False  # the program form's TensorFlow class honours the value (the rule's ``flat_only``)
+    unknown: bool = False  # a keyword that is not in Keras 3's signature
+
+    @property
+    def blocks_program_form(self) -> bool:
+        """Whether it also keeps the layer Keras in the program form. The program form's
+        TensorFlow class takes every argument value Keras takes and checks it when it is
+        constructed, as Keras does (a ``groups=4``, a ``data_format`` read from a variable), so
+        only these keep the layer: a value whose behaviour the class cannot honour (XL202, unless
+        the rule says the class honours it), a dtype other than float32 that its class does not
+        follow, and a keyword Keras 3 does not have. The flat form's limits (XL201 values its
+        template does not write, XL203 values it cannot read) do not."""
+        if self.flat_only:
+            return False
+        return self.code == "XL202" or (self.code == "XL201" and (self.arg == "dtype" or self.unknown))
 
 
 @dataclass
@@ -193,5 +207,6 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
         elif name not in BASE_KWARGS:
             # not in the Keras 3 signature (a deprecated or hidden keyword such as
             # LayerNormalization(rms_scaling=True)): the translation cannot honour it
-            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` is not an argument the translation knows; the layer is kept as Keras", node))
+            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` is not an argument the translation knows; the layer is kept as Keras", node,
+                               unknown=True))
     return out

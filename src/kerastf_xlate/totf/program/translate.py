@@ -743,12 +743,10 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     if rule is None or rule.status != "translated":
         return None
     for b in blockers(rule, ref.call):
-        if b.flat_only:
-            continue  # the TensorFlow class honours it (Embedding(mask_zero=True): the runtime carries masks; regularizers)
-        if b.code == "XL202":
-            return Finding(b.node, "XL202", b.message)
-        if b.code == "XL201" and (b.arg == "dtype" or "not an argument the translation knows" in b.message):
-            return Finding(b.node, "XL201", b.message)
+        # the TensorFlow class honours the others (Embedding(mask_zero=True): the runtime carries
+        # masks; regularizers; values the flat form's template does not write)
+        if b.blocks_program_form:
+            return Finding(b.node, b.code, b.message)
     for kw in ref.call.keywords:
         if kw.arg == "dtype" and literal(kw.value) is UNKNOWN and not policy_dtype_ok(rule.layer, kw.value):
             return Finding(kw.value, "XL201", f"`{rule.layer}(dtype={ast.unparse(kw.value)[:40]})`: a dtype the "
