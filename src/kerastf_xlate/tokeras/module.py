@@ -384,7 +384,8 @@ class ModuleTranslator(InitWriter):
         out += init_edits
         covered += inits_spans
         if build is not None and self.in_build:  # layers sized by the input, created in build
-            firsts = {min(key, key=lambda a: self.vars[a].call.lineno): key for key in self.in_build}
+            where = {self_attr(t): i for i, s in enumerate(build.body) if isinstance(s, ast.Assign) for t in s.targets}
+            firsts = {min(key, key=lambda a: where.get(a, 0)): key for key in self.in_build}
             named = named_sizes(build, st)
             created = {}
             for a, key in firsts.items():
