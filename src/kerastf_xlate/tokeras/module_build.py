@@ -22,7 +22,10 @@ original's did. The shape comes from what the layer's family says its weights sh
 its input (``facts``: the kernel's rows are the input's last axis, the rank is 2 for a
 ``tf.matmul``): a layer whose family does not tell the rank is not created in ``build``.
 
-Only when every argument of the layer reads nothing but ``build``'s input-shape parameter,
+Only for ``add_weight`` weights: Keras 3 does not track a ``tf.Variable`` attribute of a
+layer (the original's ``trainable_variables`` is empty, so ``fit`` or a loop over them trains
+nothing), and a raised layer would be trained: a change of behaviour. And only when every
+argument of the layer reads nothing but ``build``'s input-shape parameter,
 names of the module, builtins and attributes ``__init__`` sets, ``build`` and ``__init__``
 name ``self`` alike, and every statement of ``build`` is on lines of its own. Not in a class
 whose ``__init__`` only calls ``super().__init__`` and creates layers: that is the
