@@ -258,7 +258,8 @@ class ModuleTranslator(InitWriter):
             return False
         if self.init is None or layers_only_init(self.init):
             return False  # the `__init__` to-keras writes for a class without one: a second run would raise more
-        if any(self.vars[a].call is None or self.env.names.call(self.vars[a].call) == "tf.Variable" for a in key):
+        calls = [self.vars[a].call for a in key]
+        if any(c is None or self.env.names.call(c) == "tf.Variable" for c in calls):
             return False  # Keras 3 does not track a tf.Variable attribute: the original trains nothing there
         shape = build_shape(m, self.env.rules)
         locals_ = set(named_sizes(build, self.st).values())
