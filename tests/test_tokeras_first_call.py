@@ -238,7 +238,7 @@ def test_decorated_model_function_is_reported() -> None:
 @pytest.mark.parametrize(("old", "new"), [
     # a positional add_weight argument is the name in Keras 2 and the shape in Keras 3
     ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight("b", shape=(self.units,))'),
-    # the units are the input's width: no Dense(units) says that
+    # the units are the input's width but the bias is `self.units` long (1 would broadcast)
     ("self.add_weight(shape=(width, self.units)", "self.add_weight(shape=(width, width)"),
     # a regularizer is not among the arguments read
     ('self.add_weight(shape=(self.units,), name="b")', 'self.add_weight(shape=(self.units,), name="b", regularizer="l2")'),

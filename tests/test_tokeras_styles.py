@@ -195,10 +195,33 @@ def test_global_read_elsewhere_stays_and_is_reported() -> None:
 
 
 def test_buggy_values_sum_is_not_turned_into_working_code() -> None:
-    """`weights.values() + biases.values()` raises TypeError in Python 3: not rewritten."""
+    """`weights.values() + biases.values()` raises TypeError in Python 3: not rewritten, and
+    the report says why and which list works (with it, the program is raised: the test above)."""
     source = _source("weight_dicts_convnet.py").replace(
         "list(weights.values()) + list(biases.values())", "weights.values() + biases.values()")
-    assert translate_full(source, "w.py").text == source
+    r = translate_full(source, "w.py")
+    assert r.text == source
+    assert sorted((d.code, d.line) for d in r.diagnostics) == [("XL503", 9), ("XL503", 17)]
+    assert all("TypeError in Python 3" in d.message and "list(weights.values()) + list(biases.values())" in d.message
+               for d in r.diagnostics)
+
+
+def test_dict_views_do_not_add() -> None:
+    """The premise of the report above."""
+    with pytest.raises(TypeError):
+        {"w": 1}.values() + {"b": 2}.values()  # type: ignore[operator]
+
+
+def test_values_sum_of_other_objects_is_not_called_a_type_error() -> None:
+    """Names a function binds itself (parameters: any object with `values()`) are not the
+    module's dicts: no TypeError is claimed (the program stays for its own reason)."""
+    source = _source("weight_dicts_convnet.py").replace(
+        "list(weights.values()) + list(biases.values())", "list(weights.values()) + list(biases.values())\n"
+        "    weights_and_biases(weights, biases)") + (
+        "\n\ndef weights_and_biases(weights, biases):\n    return weights.values() + biases.values()\n")
+    r = translate_full(source, "w.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+    assert not any("TypeError" in d.message for d in r.diagnostics)
 
 
 @pytest.mark.tf

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
-from kerastf_xlate.layerkit.recognise import Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.layerkit.recognise import PENDING_ARG, Match, MatchCtx, Var, keras_roles
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
 from kerastf_xlate.tokeras.common import (
@@ -41,6 +41,7 @@ from kerastf_xlate.tokeras.common import (
     rank_info,
     training_param,
 )
+from kerastf_xlate.tokeras.module_build import build_edits, build_shape, layers_only_init, named_sizes, readable_in_build
 from kerastf_xlate.tokeras.module_init import InitWriter
 from kerastf_xlate.tokeras.naming import RESERVED, base_name, weight_stem
 from kerastf_xlate.tokeras.naming import namer as make_namer
@@ -83,6 +84,7 @@ class ModuleTranslator(InitWriter):
         self.vars: dict[str, Var] = {}
         self.marker = {m.name: MARKER.match(docstring(m) or "").group(1)  # type: ignore[union-attr]
                        for m in self.methods if MARKER.match(docstring(m) or "")}
+        self.in_build: set[frozenset[str]] = set()  # layers created in a Keras build (module_build)
 
     def blocked(self, node: ast.AST, why: str) -> None:
         self.findings.append(Finding(node, "XL502", f"`{self.cls.name}` kept as a tf.Module: {why}"))
@@ -189,6 +191,7 @@ class ModuleTranslator(InitWriter):
         deny_vars: set[str] = set()
         deny_nodes: set[int] = set()
         for _ in range(6):
+            self.in_build = set()
             vars_ = {a: v for a, v in self.vars.items() if a not in deny_vars}
             edits, ctxs = self._run_bodies(vars_, deny_nodes)
             matches = [m for es in edits.values() for e in es for m in e.matches()]
@@ -208,7 +211,10 @@ class ModuleTranslator(InitWriter):
                 if len({m.spec.key() for m in ms}) > 1:
                     bad_vars |= key
                 elif not all(self._available(src, init_attrs) for src in ms[0].spec.args.values()):
-                    bad_vars |= key
+                    if self._buildable(key, ms[0], init_attrs):
+                        self.in_build.add(key)
+                    else:
+                        bad_vars |= key
             bad_nodes = {id(m.node) for m in matches if not m.spec.weights
                          and not all(self._available(src, init_attrs) for src in m.spec.args.values())}
             bad_vars |= self._same_block(bad_vars)
@@ -243,6 +249,22 @@ class ModuleTranslator(InitWriter):
             self._report_ops([], [])
             return None
         return self._emit(edits, ctxs, groups, matches, others)
+
+    def _buildable(self, key: frozenset[str], m: Match, init_attrs: set[str]) -> bool:
+        """The layer of variables ``key`` can be created in the Keras class's ``build``, where
+        its arguments (the input's width) are known: :mod:`.module_build`."""
+        build = self._build()
+        if build is None or PENDING_ARG in m.spec.args or not all(self.vars[a].lazy is build for a in key):
+            return False
+        if self.init is None or layers_only_init(self.init):
+            return False  # the `__init__` to-keras writes for a class without one: a second run would raise more
+        calls = [self.vars[a].call for a in key]
+        if any(c is None or self.env.names.call(c) == "tf.Variable" for c in calls):
+            return False  # Keras 3 does not track a tf.Variable attribute: the original trains nothing there
+        shape = build_shape(m, self.env.rules)
+        locals_ = set(named_sizes(build, self.st).values())
+        return shape is not None and readable_in_build(build, [*m.spec.args.values(), shape], self.st,
+                                                       self.env.module_names | BUILTINS | locals_, init_attrs)
 
     def _read_outside(self, attrs: set[str]) -> ast.Attribute | None:
         """A read of one of ``attrs`` on something other than ``self`` anywhere in the file
@@ -299,7 +321,7 @@ class ModuleTranslator(InitWriter):
         # layer methods written by to-tf
         removed_methods: list[ast.FunctionDef] = [m for m in self.methods if is_generated_method(m)]
         build = self._build()
-        if build is not None and any(v.lazy is build for v in self.vars.values()):
+        if build is not None and any(v.lazy is build for v in self.vars.values()) and not self.in_build:
             removed_methods.append(build)  # it only created the variables, now the layers' (Keras builds them)
         method_layer: dict[str, Match] = {}
         for fn in self._body_methods():
@@ -364,6 +386,19 @@ class ModuleTranslator(InitWriter):
         init_edits, inits_spans = self._init_edits(groups, group_attr, natural, attributed, method_layer)
         out += init_edits
         covered += inits_spans
+        if build is not None and self.in_build:  # layers sized by the input, created in build
+            where = {self_attr(t): i for i, s in enumerate(build.body) if isinstance(s, ast.Assign) for t in s.targets}
+            firsts = {min(key, key=lambda a: where.get(a, 0)): key for key in self.in_build}
+            named = named_sizes(build, st)
+            created = {}
+            for a, key in firsts.items():
+                spec = groups[key][0].spec
+                spec = type(spec)(spec.cls, {k: named.get(v.replace(" ", ""), v) for k, v in spec.args.items()}, spec.weights)
+                created[a] = [f"self.{group_attr[key]} = {spec.render(env.rules, env.layers)}",
+                              f"self.{group_attr[key]}.build({build_shape(groups[key][0], env.rules)})"]
+            b_edits, b_spans = build_edits(build, st, set(self.vars), created)
+            out += b_edits
+            covered += b_spans
         # __call__ -> call
         if not self.keras_class:
             call = self.by_name["__call__"]

@@ -25,6 +25,7 @@ class InitWriter:
     graph: bool
     vars: dict[str, Var]
     by_name: dict[str, ast.FunctionDef]
+    in_build: set[frozenset[str]]  # layers created in a Keras build instead (module_build)
 
     def _init_edits(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], natural: list[Match],
                     attributed: dict[str, tuple[Match, str]], method_layer: dict[str, Match]) -> tuple[list[SpanEdit], list[tuple[int, int]]]:
@@ -57,8 +58,11 @@ class InitWriter:
             spec = type(m.spec)(m.spec.cls, args, m.spec.weights)
             return f"self.{m.attr} = {spec.render(env.rules, env.layers)}"
 
-        for ms in groups.values():
+        for key, ms in groups.items():
             m = ms[0]
+            if key in self.in_build:
+                rendered.add(m.attr)  # type: ignore[arg-type]
+                continue
             created.setdefault(id(anchors[id(m)]), []).append(creation(m))
             rendered.add(m.attr)  # type: ignore[arg-type]
         # stateless layers: after the layer that precedes them, in order of first use

@@ -66,7 +66,11 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
         if m is None or "bias" in m.spec.weights or "use_bias" not in m.spec.args:
             continue  # a layer that matches its own bias (EinsumDense: any rank, ``bias_axes``)
         units = m.spec.args.get("filters") or m.spec.args.get("units")
-        if units is not None and bias.shape[0].value is not None and str(bias.shape[0].value) != units and bias.shape[0].src != units:
+        # the bias's size must be the units as written or as the same constant: a size of
+        # its own (`self.n`, not the kernel's `width`) may be 1 and broadcast, which a Keras
+        # layer's bias of `units` would not be (other weights, and they would not load)
+        if units is not None and bias.shape[0].src.replace(" ", "") != units.replace(" ", "") and (
+                bias.shape[0].value is None or str(bias.shape[0].value) != units):
             continue
         m.spec.weights["bias"] = bias
         del m.spec.args["use_bias"]

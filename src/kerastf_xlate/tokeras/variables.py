@@ -109,6 +109,9 @@ def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceTe
                          lazy: ast.stmt | None, shape: ast.expr | None) -> Var:
     trainable = const(kwarg(call, "trainable", None))
     name = const(kwarg(call, "name", None))
+    if (isinstance(shape, ast.Call) and names.call(shape) == "tf.TensorShape" and len(shape.args) == 1
+            and not shape.keywords and isinstance(shape.args[0], (ast.List, ast.Tuple))):
+        shape = shape.args[0]  # add_weight reads a TensorShape as the tuple of its dims
     dims = _dims(shape, st, names)
     if not _float32(call, names):
         dims = None
@@ -264,17 +267,21 @@ class _Copier(ast.NodeTransformer):
         return node
 
 
-def build_variables(build: ast.FunctionDef, names: ModuleNames) -> dict[str, tuple[ast.Call, ast.expr | None]] | None:
+def build_variables(build: ast.FunctionDef, names: ModuleNames,
+                    cls_name: str | None = None) -> dict[str, tuple[ast.Call, ast.expr | None]] | None:
     """The variables a Keras ``build(self, input_shape)`` creates, when that is all it does:
     locals, ``self.x = tf.Variable(...)`` set once, then ``self.built = True`` or
-    ``super().build(input_shape)`` (a docstring first). None otherwise."""
+    ``super().build(input_shape)`` (``super(<the class>, self).build(input_shape)``, the
+    Python 2 spelling of the same call, when ``cls_name`` names the class; a docstring
+    first). None otherwise."""
     params = [a.arg for a in build.args.args]
     if len(params) != 2 or build.decorator_list or build.args.vararg or build.args.kwarg or build.args.kwonlyargs:
         return None
     me = params[0]
     body = build.body[1:] if (build.body and isinstance(build.body[0], ast.Expr) and isinstance(build.body[0].value, ast.Constant)
                               and isinstance(build.body[0].value.value, str)) else build.body
-    if body and isinstance(body[-1], ast.Expr) and ast.unparse(body[-1]) == f"super().build({params[1]})":
+    supers = {f"super().build({params[1]})"} | ({f"super({cls_name}, {me}).build({params[1]})"} if cls_name else set())
+    if body and isinstance(body[-1], ast.Expr) and ast.unparse(body[-1]) in supers:
         body = body[:-1]
     elif body and isinstance(body[-1], ast.Assign) and ast.unparse(body[-1]) == f"{me}.built = True":
         body = body[:-1]
@@ -342,7 +349,7 @@ def find_variables(cls: ast.ClassDef, init: ast.FunctionDef, st: SourceText, nam
                 if block is not None and not any(a in found or a in placeholders for a in block.variables):
                     for attr, (call, iv) in block.variables.items():
                         found[attr] = _make_var(attr, block.flag_init, call, st, names, lazy=stmt, init=iv)
-    made = build_variables(build, names) if build is not None else None
+    made = build_variables(build, names, cls.name) if build is not None else None
     if build is not None and made is not None and not any(a in found or a in placeholders for a in made):
         for attr, (call, iv) in made.items():
             if names.call(call) == "tf.Variable":

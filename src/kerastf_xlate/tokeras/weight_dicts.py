@@ -362,6 +362,49 @@ class Kept:
     why: str
 
 
+def _values_call(node: ast.AST, dicts: dict[str, _Dict]) -> str | None:
+    """``weights.values()`` of a dict of variables -> "weights"."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values"
+            and not node.args and not node.keywords and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in dicts and not dicts[node.func.value.id].single):
+        return node.func.value.id
+    return None
+
+
+def _view_sum(tree: ast.Module, dicts: dict[str, _Dict], names: ModuleNames) -> Kept | None:
+    """A program whose training list is ``weights.values() + biases.values()`` (TF 1 era
+    tutorials ported to TF 2): two dict views do not add, a TypeError in Python 3, so the
+    program fails as written. Raising it would replace that line by the model's
+    ``trainable_variables`` and make it run: a change of behaviour to-keras never makes
+    silently. The dicts stay and are reported, with the list that works, when a module-level
+    function applies one of them as a layer's weight (a model the user would want raised);
+    None otherwise. The names must be the module's dicts where the sum is: a function that
+    binds one of them (a parameter, a local) is skipped."""
+    for top in tree.body:
+        local: set[str] = set()
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            local = {a.arg for a in ast.walk(top.args) if isinstance(a, ast.arg)}
+            local |= {n.id for n in ast.walk(top) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            local |= {g for n in ast.walk(top) if isinstance(n, (ast.Global, ast.Nonlocal)) for g in n.names}
+        for n in ast.walk(top):
+            if not (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add)):
+                continue
+            a, b = _values_call(n.left, dicts), _values_call(n.right, dicts)
+            if a is None or b is None or a in local or b in local:
+                continue
+            applied = [d for d in dict.fromkeys((a, b)) if any(
+                isinstance(f, ast.FunctionDef) and _weight_use(
+                    f, lambda x, d=d: _dict_ref(x, {d: dicts[d]}) is not None, names)  # type: ignore[misc]
+                for f in tree.body)]
+            if not applied:
+                continue
+            return Kept([dicts[d].stmt for d in dict.fromkeys((a, b))],
+                        f"the training step's `{a}.values() + {b}.values()` is a TypeError in Python 3 (dict views do "
+                        f"not add), so the program fails as written; `list({a}.values()) + list({b}.values())` "
+                        "is the list that works")
+    return None
+
+
 def _rebound_variables(tree: ast.Module, names: ModuleNames) -> list[ast.Assign]:
     """``W = tf.Variable(...)`` statements of a name bound more than once at module level and
     read by a module-level function that applies TensorFlow ops to it (which the dict-style
@@ -407,6 +450,9 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
             return Kept(rebound, "it is bound to a new tf.Variable more than once (a checkpoint example, a second model)")
     if not dicts or names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None  # (the class is written with `tf.`)
+    broken = _view_sum(tree, dicts, names)
+    if broken is not None:
+        return broken
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     funcs.update(_lambdas(tree, set(funcs)))
     helpers = {n: f for n, f in funcs.items() if _simple_helper(f)}
