@@ -136,9 +136,11 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             env.raised.add(stmt.name)
     skip = list(classes)
     for stmt in _keras_variable_classes(tree, names, rules, classes):
-        res = ModuleTranslator(stmt, env, keras_class=True).run()
-        if res is None:
-            continue  # as before: keras_code reads its call
+        mt = ModuleTranslator(stmt, env, keras_class=True)
+        res = mt.run()
+        if res is None:  # as before: keras_code reads its call; said only for untracked tf.Variables
+            findings += [f for f in mt.findings if f.code == "XL503"]
+            continue
         skip.append(stmt)
         edits.extend(res.edits)
         findings += res.findings

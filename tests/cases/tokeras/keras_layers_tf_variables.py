@@ -65,20 +65,26 @@ import tensorflow as tf
 class Affine(tf.keras.layers.Layer):
     def __init__(self, n_in, n_out, **kwargs):
         super().__init__(**kwargs)
-        self.dense = tf.keras.layers.Dense(n_out, activation='tanh', kernel_initializer=tf.keras.initializers.RandomNormal(mean=0.0, stddev=0.3))
+        self.w = tf.Variable(tf.random.normal([n_in, n_out], stddev=0.3), name="w")
+        self.b = tf.Variable(tf.zeros([n_out]), name="b")
+        self.activation = tf.keras.layers.Activation('tanh')
 
     def call(self, x):
-        return self.dense(x)
+        return self.activation(tf.matmul(x, self.w) + self.b)
 
 
 class Widthless(tf.keras.layers.Layer):
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
         self.units = units
-        self.dense = tf.keras.layers.Dense(self.units, kernel_initializer=tf.keras.initializers.RandomUniform(minval=-0.1, maxval=0.1))
+
+    def build(self, input_shape):
+        """The weights, once the input's width is known."""
+        self.kernel = tf.Variable(tf.random.uniform([input_shape[-1], self.units], -0.1, 0.1), name="kernel")
+        self.offset = tf.Variable(tf.zeros([self.units]), name="offset")
 
     def call(self, inputs):
-        return self.dense(inputs)
+        return tf.matmul(inputs, self.kernel) + self.offset
 
 
 class Weighted(tf.keras.layers.Layer):
@@ -108,3 +114,5 @@ class Head(tf.keras.Model):
 
 head = Head()
 # diagnostics
+# 9:18: XL503
+# 23:23: XL503
