@@ -59,6 +59,10 @@ class ProgramResult:
     partial: bool = False  # some top-level statements were kept as Keras (their blockers are in findings)
 
 
+# keras.saving's configuration serialization (runtime tfr_serialization.py; docs/design.md,
+# "Keras's configuration serialization in a program"), also under keras.utils
+_SERIALIZATION = ("serialize_keras_object", "deserialize_keras_object", "get_custom_objects", "custom_object_scope",
+                  "get_registered_name", "get_registered_object", "register_keras_serializable")
 # Keras names the runtime gives a class or function of its own under another spelling
 _CONTAINERS = {
     "keras.Input": "Input", "keras.layers.InputLayer": "InputLayer", "keras.Model": "Model",
@@ -66,7 +70,13 @@ _CONTAINERS = {
     "keras.models.Sequential": "Sequential", "keras.layers.InputSpec": "InputSpec",
     "keras.models.clone_model": "clone_model", "keras.utils.plot_model": "plot_model",
     "keras.utils.model_to_dot": "model_to_dot",
+    **{f"keras.{m}.{f}": f for m in ("saving", "utils") for f in _SERIALIZATION},
+    "keras.layers.serialize": "serialize_keras_object", "keras.layers.deserialize": "deserialize_keras_object",
+    "keras.saving.CustomObjectScope": "custom_object_scope", "keras.utils.CustomObjectScope": "custom_object_scope",
 }
+# the registration decorators the runtime gives when the file uses serialization (else dropped)
+_REGISTRATION = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
+                 "keras.saving.object_registration.register_keras_serializable"}
 # decorators that only register a class or function with Keras
 _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
                        "keras.api_export.keras_export", "keras.saving.object_registration.register_keras_serializable"}
@@ -281,6 +291,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         helpers += [h for h in plan.helpers if h not in helpers]
 
     dropped_decorators: set[int] = set()
+    # a registration means something in the program when the file deserializes or looks objects up
+    serializing = any(_CONTAINERS.get(r.name) in _SERIALIZATION and r.name not in _REGISTRATION for r in refs)
     api_refs: list[Ref] = []
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
     for ref in refs:
@@ -294,7 +306,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
             api_refs.append(ref)
             continue
-        if ref.role == "decorator":
+        if ref.role == "decorator" and not (name in _REGISTRATION and serializing):
             if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
                 dec = _decorator_of(tree, ref.node)
                 if dec is not None and id(dec) not in dropped_decorators:
