@@ -326,4 +326,4 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     if inspect.isfunction(found):
         return found
     with custom_object_scope(custom_objects):
-        return found.from_config(dict(inner))
+        return found.from_config(inner)  # (Keras's: a from_config that sets config items changes the caller's dict)

@@ -323,7 +323,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             if why is not None:
                 blockers.append(why)
                 continue
-            edits.replace_node(ref.node, new(target))
+            target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
+            edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
             continue
         target = _training_name(name, runtime.by_name)
@@ -868,6 +869,9 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
     if name.startswith("keras.layers."):
         last = name[len("keras.layers."):]
         if "." not in last and last in public:
+            return last
+        cls, _, attr = last.partition(".")
+        if attr == "from_config" and cls in public:  # Layer.from_config: the runtime class's (tfr_base.py)
             return last
     if name.startswith("keras.initializers."):
         last = name[len("keras.initializers."):]
