@@ -171,7 +171,7 @@ def get_custom_objects():
     return _REGISTERED
 
 
-class custom_object_scope:  # noqa: N801 - Keras's name
+class custom_object_scope:
     """``keras.saving.custom_object_scope`` (``CustomObjectScope``): the objects are found by
     name while the ``with`` block runs."""
 
