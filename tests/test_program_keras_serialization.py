@@ -250,3 +250,77 @@ def test_serialization_matches_keras(tmp_path: Path) -> None:
     assert tf_run["block"]["registered_name"] == "demo>Block" and tf_run["block_mlp"]["class_name"] == "FeedForward"
     assert tf_run["unregistered"].startswith("Could not locate class 'Head'")
     assert tf_run["head_round"] and tf_run["block_round"] and tf_run["heads_round"]
+
+
+def test_serializing_a_subclassed_model_keeps_it_translated() -> None:
+    _, diags = tf_("""\
+        import keras
+        from keras import layers
+
+        class Encoder(keras.Model):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                return self.dense(x)
+
+            def get_config(self):
+                return {**super().get_config(), "units": self.units}
+
+        encoder = Encoder(4)
+        config = keras.saving.serialize_keras_object(encoder)
+        """)
+    assert not [d for d in diags if d.startswith(("XL301", "XL303"))], diags
+
+
+def test_runtime_configs_and_what_has_none() -> None:
+    """In-process checks of the runtime (one bundle of it): a class without ``get_config`` gets
+    its constructor's arguments, Keras's lookups by registration and scope, and what raises
+    instead of giving a config Keras would not give."""
+    import pytest
+    from runtime_ns import runtime
+
+    rt = runtime()
+    Layer, Dense, Model, Input = rt["Layer"], rt["Dense"], rt["Model"], rt["Input"]
+    serialize, deserialize = rt["serialize_keras_object"], rt["deserialize_keras_object"]
+
+    class Scale(Layer):  # no get_config: Keras's automatic config of its arguments
+        def __init__(self, factor, offset=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.factor, self.offset = factor, offset
+
+    scale = Scale(3.0, name="s")
+    config = scale.get_config()
+    assert config["factor"] == 3.0 and config["offset"] == 0.5 and config["name"] == "s"
+    again = Scale.from_config(config)
+    assert (type(again), again.factor, again.offset, again.name) == (Scale, 3.0, 0.5, "s")
+    s = serialize(scale)
+    assert (s["module"], s["class_name"], s["registered_name"]) == (__name__, "Scale", "Scale")
+    with pytest.raises(TypeError, match="Could not locate class 'Scale'"):
+        deserialize(s)
+    with rt["custom_object_scope"]({"Scale": Scale}):
+        with rt["custom_object_scope"]({"Other": Dense}):
+            assert deserialize(serialize(scale)).factor == 3.0
+    with pytest.raises(TypeError):
+        deserialize(serialize(scale))  # the scopes are gone
+    rt["register_keras_serializable"](package="t")(Scale)
+    assert rt["get_registered_name"](Scale) == "t>Scale" and deserialize(serialize(scale)).offset == 0.5
+
+    class Wide(Dense):  # its get_config asks super() for Dense's config, which Keras would give in full
+        def get_config(self):
+            return {**super().get_config(), "extra": 1}
+
+    with pytest.raises(NotImplementedError, match="Dense"):
+        Wide(2).get_config()
+
+    def graph():
+        inputs = Input((3,))
+        return inputs, Dense(2)(inputs)
+
+    with pytest.raises(NotImplementedError, match="functional or Sequential"):
+        serialize(Model(graph))
+    dense = deserialize(serialize(Dense(3, activation="tanh", use_bias=False, name="d3")))
+    assert (type(dense), dense.units, dense.use_bias, dense.name) == (Dense, 3, False, "d3")
+    assert serialize((1, [2, None], {"k": "v"})) == (1, [2, None], {"k": "v"})
