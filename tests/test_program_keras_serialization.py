@@ -324,3 +324,19 @@ def test_runtime_configs_and_what_has_none() -> None:
     dense = deserialize(serialize(Dense(3, activation="tanh", use_bias=False, name="d3")))
     assert (type(dense), dense.units, dense.use_bias, dense.name) == (Dense, 3, False, "d3")
     assert serialize((1, [2, None], {"k": "v"})) == (1, [2, None], {"k": "v"})
+
+
+def test_registry_feeding_a_keras_loader_keeps_the_file() -> None:
+    """Keras's ``load_model`` stays Keras: a class put in the registry for it must stay Keras's."""
+    _, diags = tf_("""\
+        import keras
+        from keras import layers
+
+        class Scale(layers.Layer):
+            def call(self, x):
+                return x * 2.0
+
+        keras.saving.get_custom_objects().update({"Scale": Scale})
+        model = keras.models.load_model("scaled.keras")
+        """)
+    assert any(d.startswith("XL301") and "get_custom_objects" in d for d in diags), diags

@@ -497,7 +497,8 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
     if ref.call is not None and (any(k.arg in ("custom_objects", None) for k in ref.call.keywords) or len(ref.call.args) > 1):
         return f"model kept as Keras: `{ref.name}` is given custom objects, which the translation turns into TensorFlow classes"
     for r in refs:
-        if r.name in _CUSTOM_OBJECT_SCOPES or r.name in _DROPPED_DECORATORS:
+        if r.name in _CUSTOM_OBJECT_SCOPES or r.name in _DROPPED_DECORATORS \
+                or _CONTAINERS.get(r.name) in ("get_custom_objects", "register_keras_serializable"):
             return (f"model kept as Keras: `{ref.name}` may load the file's own Keras classes (`{r.name}`), which the "
                     "translation turns into TensorFlow classes")
     return None
