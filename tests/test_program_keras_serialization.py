@@ -340,3 +340,15 @@ def test_registry_feeding_a_keras_loader_keeps_the_file() -> None:
         model = keras.models.load_model("scaled.keras")
         """)
     assert any(d.startswith("XL301") and "get_custom_objects" in d for d in diags), diags
+
+
+def test_serializing_a_functional_model_stays_keras() -> None:
+    _, diags = tf_("""\
+        import keras
+        from keras import layers
+
+        inputs = keras.Input((3,))
+        model = keras.Model(inputs, layers.Dense(2)(inputs))
+        config = keras.layers.serialize(model)
+        """)
+    assert any(d.startswith("XL301") and "functional or Sequential model `model`" in d for d in diags), diags

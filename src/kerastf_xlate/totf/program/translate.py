@@ -319,7 +319,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = _argument_blocker(ref, rules) or _clone_blocker(ref)
+            why = _argument_blocker(ref, rules) or _clone_blocker(ref) or _serialized_model_blocker(ref, tree, refs)
             if why is not None:
                 blockers.append(why)
                 continue
@@ -879,6 +879,28 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
         last = {"Identity": "IdentityInitializer"}.get(last, last)
         if "." not in last and last[:1].isupper() and last in public:
             return last
+    return None
+
+
+_MODEL_CONSTRUCTORS = {"keras.Model", "keras.models.Model", "keras.Sequential", "keras.models.Sequential"}
+
+
+def _serialized_model_blocker(ref: Ref, tree: ast.Module, refs: list[Ref]) -> Finding | None:
+    """Why serializing this object stays Keras: it is a functional or Sequential model of the
+    file (a name assigned ``keras.Model(...)`` / ``keras.Sequential(...)``), whose Keras config
+    lists its layer graph, which the translated model has no config of (tfr_serialization.py)."""
+    if _CONTAINERS.get(ref.name) != "serialize_keras_object" or ref.call is None or not ref.call.args:
+        return None
+    arg = ref.call.args[0]
+    if not isinstance(arg, ast.Name):
+        return None
+    made = {id(r.call) for r in refs if r.name in _MODEL_CONSTRUCTORS and r.call is not None}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and id(node.value) in made \
+                and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets):
+            return Finding(ref.node, "XL301", f"`{ref.name}` is given the functional or Sequential model `{arg.id}`: "
+                                              "Keras's config of it lists its layer graph, which the translation does "
+                                              "not write")
     return None
 
 
