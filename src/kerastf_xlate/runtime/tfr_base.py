@@ -170,6 +170,8 @@ def _guarded_init(init):
     def __init__(self, *args, **kwargs):
         if self.__dict__.pop("_xlate_reused", False):
             return
+        if "_xlate_arguments" not in self.__dict__:  # the most derived constructor's: get_config's arguments
+            self.__dict__["_xlate_arguments"] = _Arguments(init, args, kwargs)
         # layers made inside a layer's constructor belong to it, not to the graph function
         stack = _stack()
         frames = [frame for frame in stack if frame.graph is not None]
@@ -185,6 +187,33 @@ def _guarded_init(init):
 
     __init__._xlate_guarded = True
     return __init__
+
+
+class _Arguments:
+    """The arguments a layer's constructor was given (a plain object, so ``tf.Module`` does not
+    walk the layers or variables among them)."""
+
+    def __init__(self, init, args, kwargs):
+        self.init, self.args, self.kwargs = init, args, kwargs
+
+    def bound(self, layer):
+        """Every parameter of the constructor, as given or defaulted; ``**kwargs`` spread."""
+        bound = inspect.signature(self.init).bind(layer, *self.args, **self.kwargs)
+        bound.apply_defaults()
+        out = {}
+        for i, (name, value) in enumerate(bound.arguments.items()):
+            kind = bound.signature.parameters[name].kind
+            if i == 0:
+                continue  # self
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                out.update(value)
+            elif kind is inspect.Parameter.VAR_POSITIONAL:
+                if value:
+                    raise NotImplementedError(f"get_config: {type(layer).__name__} was given *{name}, which a config "
+                                              "cannot name")
+            else:
+                out[name] = value
+        return out
 
 
 def _marking_build(build):
@@ -573,7 +602,32 @@ class Layer(tf.Module):
         self.built = True
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras's base config (``name``, ``trainable``, ``dtype`` as Keras's policy dict) and, for
+        a class that has no ``get_config`` of its own, its constructor's arguments as given and
+        defaulted, the objects themselves (docs/design.md, "Keras's configuration
+        serialization in a program")."""
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype_policy.name},
+                            "registered_name": None}}
+        mro = [c for c in type(self).__mro__ if c is not Layer and issubclass(c, Layer) and not c.__dict__.get("_xlate_base")]
+        overriding = [i for i, c in enumerate(mro) if "get_config" in c.__dict__]
+        if overriding:  # called by super() from a subclass's get_config: Keras's base keys
+            below = [c for c in mro[overriding[-1] + 1:] if "__init__" in c.__dict__]
+            if below:
+                raise NotImplementedError(f"get_config: the config {below[0].__name__} adds below "
+                                          f"{mro[overriding[-1]].__name__}.get_config is not translated")
+            return config
+        arguments = self.__dict__.get("_xlate_arguments")
+        if arguments is None or type(self).__dict__.get("_xlate_base"):  # a functional model, a Sequential
+            return config
+        for key, value in arguments.bound(self).items():
+            config.setdefault(key, value)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Keras's ``Layer.from_config``: the class called with the config."""
+        return cls(**config)
 
     def compute_output_shape(self, *input_shapes):
         """The output shape for inputs of these shapes (one per positional input; a list or
@@ -998,6 +1052,8 @@ class Model(Layer):
     traced, to make the model's layers and variables, then on every call with the call's
     inputs."""
 
+    _xlate_base = True  # get_config: a base class, as Layer is
+
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._graph = graph
@@ -1221,6 +1277,7 @@ class Model(Layer):
 class Sequential(Model):
     """Keras ``Sequential``: layers applied in order."""
 
+    _xlate_base = True
     def __init__(self, layers=None, *, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._input_spec = None

@@ -45,7 +45,9 @@ _MODEL_NAMES = {"keras.Model", "keras.Sequential"}
 # functions that take a model and give a translated model (tfr_cloning.py)
 _MODEL_COPIES = {"keras.models.clone_model"}
 # Keras utilities the runtime gives for translated models (tfr_plot.py)
-_MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot"}
+_MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot",
+                     # (tfr_serialization.py: a model's own get_config; a functional one raises there)
+                     "keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize"}
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
 _SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
 

@@ -59,6 +59,10 @@ class ProgramResult:
     partial: bool = False  # some top-level statements were kept as Keras (their blockers are in findings)
 
 
+# keras.saving's configuration serialization (runtime tfr_serialization.py; docs/design.md,
+# "Keras's configuration serialization in a program"), also under keras.utils
+_SERIALIZATION = ("serialize_keras_object", "deserialize_keras_object", "get_custom_objects", "custom_object_scope",
+                  "get_registered_name", "get_registered_object", "register_keras_serializable")
 # Keras names the runtime gives a class or function of its own under another spelling
 _CONTAINERS = {
     "keras.Input": "Input", "keras.layers.InputLayer": "InputLayer", "keras.Model": "Model",
@@ -66,7 +70,13 @@ _CONTAINERS = {
     "keras.models.Sequential": "Sequential", "keras.layers.InputSpec": "InputSpec",
     "keras.models.clone_model": "clone_model", "keras.utils.plot_model": "plot_model",
     "keras.utils.model_to_dot": "model_to_dot",
+    **{f"keras.{m}.{f}": f for m in ("saving", "utils") for f in _SERIALIZATION},
+    "keras.layers.serialize": "serialize_keras_object", "keras.layers.deserialize": "deserialize_keras_object",
+    "keras.saving.CustomObjectScope": "custom_object_scope", "keras.utils.CustomObjectScope": "custom_object_scope",
 }
+# the registration decorators the runtime gives when the file uses serialization (else dropped)
+_REGISTRATION = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
+                 "keras.saving.object_registration.register_keras_serializable"}
 # decorators that only register a class or function with Keras
 _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
                        "keras.api_export.keras_export", "keras.saving.object_registration.register_keras_serializable"}
@@ -281,6 +291,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         helpers += [h for h in plan.helpers if h not in helpers]
 
     dropped_decorators: set[int] = set()
+    # a registration means something in the program when the file deserializes or looks objects up
+    serializing = any(_CONTAINERS.get(r.name) in _SERIALIZATION and r.name not in _REGISTRATION for r in refs)
     api_refs: list[Ref] = []
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
     for ref in refs:
@@ -294,7 +306,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
             api_refs.append(ref)
             continue
-        if ref.role == "decorator":
+        if ref.role == "decorator" and not (name in _REGISTRATION and serializing):
             if name in _DROPPED_DECORATORS or any(name.startswith(d + ".") for d in _DROPPED_DECORATORS):
                 dec = _decorator_of(tree, ref.node)
                 if dec is not None and id(dec) not in dropped_decorators:
@@ -307,11 +319,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = _argument_blocker(ref, rules) or _clone_blocker(ref)
+            why = _argument_blocker(ref, rules) or _clone_blocker(ref) or _serialized_model_blocker(ref, tree, refs)
             if why is not None:
                 blockers.append(why)
                 continue
-            edits.replace_node(ref.node, new(target))
+            target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
+            edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
             continue
         target = _training_name(name, runtime.by_name)
@@ -484,7 +497,8 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
     if ref.call is not None and (any(k.arg in ("custom_objects", None) for k in ref.call.keywords) or len(ref.call.args) > 1):
         return f"model kept as Keras: `{ref.name}` is given custom objects, which the translation turns into TensorFlow classes"
     for r in refs:
-        if r.name in _CUSTOM_OBJECT_SCOPES or r.name in _DROPPED_DECORATORS:
+        if r.name in _CUSTOM_OBJECT_SCOPES or r.name in _DROPPED_DECORATORS \
+                or _CONTAINERS.get(r.name) in ("get_custom_objects", "register_keras_serializable"):
             return (f"model kept as Keras: `{ref.name}` may load the file's own Keras classes (`{r.name}`), which the "
                     "translation turns into TensorFlow classes")
     return None
@@ -855,11 +869,36 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
         last = name[len("keras.layers."):]
         if "." not in last and last in public:
             return last
+        cls, _, attr = last.partition(".")
+        if attr == "from_config" and cls in public:  # Layer.from_config: the runtime class's (tfr_base.py)
+            return last
     if name.startswith("keras.initializers."):
         last = name[len("keras.initializers."):]
         last = {"Identity": "IdentityInitializer"}.get(last, last)
         if "." not in last and last[:1].isupper() and last in public:
             return last
+    return None
+
+
+_MODEL_CONSTRUCTORS = {"keras.Model", "keras.models.Model", "keras.Sequential", "keras.models.Sequential"}
+
+
+def _serialized_model_blocker(ref: Ref, tree: ast.Module, refs: list[Ref]) -> Finding | None:
+    """Why serializing this object stays Keras: it is a functional or Sequential model of the
+    file (a name assigned ``keras.Model(...)`` / ``keras.Sequential(...)``), whose Keras config
+    lists its layer graph, which the translated model has no config of (tfr_serialization.py)."""
+    if _CONTAINERS.get(ref.name) != "serialize_keras_object" or ref.call is None or not ref.call.args:
+        return None
+    arg = ref.call.args[0]
+    if not isinstance(arg, ast.Name):
+        return None
+    made = {id(r.call) for r in refs if r.name in _MODEL_CONSTRUCTORS and r.call is not None}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and id(node.value) in made \
+                and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets):
+            return Finding(ref.node, "XL301", f"`{ref.name}` is given the functional or Sequential model `{arg.id}`: "
+                                              "Keras's config of it lists its layer graph, which the translation does "
+                                              "not write")
     return None
 
 
