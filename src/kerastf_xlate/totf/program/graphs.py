@@ -725,6 +725,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     keras_lines = {r.node.lineno for r in refs}
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     model_stmt_ids = set()
     for r in model_calls:
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
@@ -783,7 +784,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                             owner, tree)
         partial = False
         if why is None and symbols:
-            why, partial = _symbols_blocker(symbols, ins, stmt, functions)
+            why, partial = _symbols_blocker(symbols, ins, stmt, defined)
             if why is not None:
                 reasons.setdefault(id(stmt), why)
         if why is not None:
@@ -990,8 +991,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
 
 
 def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
-                     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
-                     ) -> tuple[tuple[ast.AST, str] | None, bool]:
+                     functions: set[str]) -> tuple[tuple[ast.AST, str] | None, bool]:
     """A model built on earlier models' graph names must take, among its inputs, the Inputs
     those names come from: an ``Input`` name among its own inputs. Any other graph name of a
     model whose inputs it does not all take (docs/design.md, "A later model on some of an
@@ -1022,8 +1022,7 @@ def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
     return None, partial
 
 
-def _layer_outputs(region: list[ast.stmt], name: str, functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
-                   seen: set[str]) -> bool:
+def _layer_outputs(region: list[ast.stmt], name: str, functions: set[str], seen: set[str]) -> bool:
     """Whether every binding of ``name`` in ``region`` gives a layer call's outputs (a node's):
     ``name = layer(x)``, ``out, *name = lstm(x)``, or a list or tuple of such names; not an
     operation between layers (``tf.concat(...)``), a helper function's result, or a loop's."""
@@ -1051,14 +1050,13 @@ def _layer_outputs(region: list[ast.stmt], name: str, functions: dict[str, ast.F
     return accepted > 0 and accepted == stores
 
 
-def _layer_call(value: ast.expr, functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> bool:
-    """``layers.Dense(3)(x)`` or ``layer(x)`` (a name that is not a function of the file)."""
+def _layer_call(value: ast.expr, functions: set[str]) -> bool:
+    """``layers.Dense(3)(x)`` or ``layer(x)`` (a name that is not a function defined in the file)."""
     return isinstance(value, ast.Call) and (isinstance(value.func, ast.Call)
                                             or isinstance(value.func, ast.Name) and value.func.id not in functions)
 
 
-def _node_value(value: ast.expr, region: list[ast.stmt], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
-                seen: set[str]) -> bool:
+def _node_value(value: ast.expr, region: list[ast.stmt], functions: set[str], seen: set[str]) -> bool:
     if isinstance(value, (ast.List, ast.Tuple)):
         return bool(value.elts) and all(isinstance(e, ast.Name) and _layer_outputs(region, e.id, functions, seen)
                                         for e in value.elts)
