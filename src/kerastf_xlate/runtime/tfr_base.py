@@ -1382,7 +1382,7 @@ def _run_graph_function(graph):
     given = {}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
-        for name, value in symbols.items():
+        for value in symbols.values():
             for sym in _symbol_leaves(value):
                 key = (id(sym.model), sym.input_index)
                 if sym.input_index is not None and key not in inputs:
