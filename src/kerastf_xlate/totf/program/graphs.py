@@ -767,6 +767,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 # translated model's graph function runs whole, so a part of it cannot be taken
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
+            else:
+                reason += _inputs_origin(ins, block, index, owner)
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
@@ -847,6 +849,20 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.AST) -> str:
+    """Where the first of a model's input names that no ``Input`` statement before it makes
+    comes from, for the reason the model stays Keras: the statement binding it last in the
+    block, or the function parameter it is."""
+    for name in _simple_names(ins) or []:
+        binder = next((block[i] for i in range(index - 1, -1, -1) if name in _bound([block[i]])), None)
+        if binder is not None:
+            return f": `{name}` is bound by `{ast.unparse(binder).splitlines()[0][:50]}`"
+        if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
+                a.arg for a in owner.args.posonlyargs + owner.args.args + owner.args.kwonlyargs}:
+            return f": `{name}` is a parameter of `{owner.name}`, which the translator does not follow to its callers"
+    return ""
 
 
 def _submodel_source(ins: ast.expr) -> str | None:
