@@ -4,7 +4,8 @@ of an earlier graph's Inputs"; issue #13).
 Sequence-to-sequence tutorials train one model, then build inference models on its graph: an
 encoder model on the training graph's encoder Input and LSTM states (without the decoder's
 Input), a decoder model on the decoder's Input, new state Inputs and the trained layer objects.
-A conditional VAE's encoder takes the image Input but not the condition. Keras takes the
+A conditional VAE's encoder takes the image Input but not the condition; a branch of a
+two-Input model takes ``model.input[0]``. Keras takes the
 sub-graph between those tensors, sharing the layers: the translation replays the earlier
 graph's nodes as far as the new model needs.
 
@@ -96,6 +97,16 @@ SCRIPT = textwrap.dedent("""\
     cvae_encoder = keras.Model(image, codings)
     moved(cvae_encoder)  # z_log_var's layer is in no model before it
 
+    # a branch of a two-Input model, on one of its Inputs (a model on part of its graph)
+    left = keras.Input(shape=(4,), name="left")
+    right = keras.Input(shape=(3,), name="right")
+    merged = layers.Concatenate(name="merge")([layers.Dense(5, name="left_dense")(left),
+                                               layers.Dense(5, name="right_dense")(right)])
+    two = keras.Model([left, right], layers.Dense(2, name="two_out")(merged))
+    moved(two)
+    left_branch = keras.Model(two.input[0], two.get_layer("left_dense").output)
+    right_branch = keras.Model([two.inputs[1]], two.get_layer("right_dense").output)
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -105,7 +116,8 @@ SCRIPT = textwrap.dedent("""\
     report = {}
     cases = [("model", model, [xe, xd]), ("encoder_model", encoder_model, xe), ("probe", probe, xe),
              ("decoder_model", decoder_model, [xd, h0, c0]), ("cvae", cvae, [xi, xc]),
-             ("cvae_encoder", cvae_encoder, xi)]
+             ("cvae_encoder", cvae_encoder, xi), ("left_branch", left_branch, xi[:, :4]),
+             ("right_branch", right_branch, xc[:, :1] + xi[:, :3])]
     for name, m, data in cases:
         report[name] = {"layers": [layer.name for layer in m.layers],
                         "weights": [list(w.shape) for w in m.get_weights()],
@@ -120,6 +132,7 @@ SCRIPT = textwrap.dedent("""\
     moved(probe)
     moved(decoder_model)
     moved(cvae_encoder)
+    moved(left_branch)
     for name, m, data in cases:
         report[name]["after_moving"] = arrays(m(data))
     report["encoder_model"]["predict"] = arrays(encoder_model.predict(xe, verbose=0))
@@ -151,6 +164,7 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert "def encoder_model_graph(encoder_inputs=encoder_inputs, encoder_states=encoder_states):\n" in code
     assert "    return [decoder_inputs] + decoder_states_inputs, [decoder_outputs] + decoder_states\n" in code
     assert "def cvae_encoder_graph(codings=codings, image=image):\n" in code
+    assert 'def left_branch_graph(two=two):\n    return two.input[0], two.get_layer("left_dense").output\n' in code
 
 
 @pytest.mark.parametrize("src, why", [
@@ -209,6 +223,7 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     # the test reads what it means to: the encoder model holds the encoder's layers only, its
     # training call moves the encoder's statistics, and moving its weights changed the outputs
     assert keras_report["encoder_model"]["weights"] == [[5, 7], [7], [7], [7], [7], [7], [7, 32], [8, 32], [32]]
+    assert keras_report["left_branch"]["weights"] == [[4, 5], [5]]
     assert keras_report["cvae_encoder"]["weights"] == [[6, 5], [5], [5, 3], [3], [5, 3], [3]]
     assert keras_report["bn_after_training_call"] != keras_report["bn_before"]
     assert keras_report["decoder_model"]["after_moving"] != keras_report["decoder_model"]["inference"]

@@ -866,9 +866,17 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
 
 
 def _submodel_source(ins: ast.expr) -> str | None:
-    """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one)."""
+    """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
+    or some of them: ``base.input[k]``, ``base.inputs[k]`` or a list of those (Keras drops the
+    Inputs the sub-model does not take; its outputs must not need them)."""
     if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
         ins = ins.elts[0]
+    if isinstance(ins, (ast.List, ast.Tuple)) and ins.elts:
+        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) else None for e in ins.elts}
+        return bases.pop() if len(bases) == 1 else None
+    if isinstance(ins, ast.Subscript) and isinstance(ins.slice, ast.Constant) and isinstance(ins.slice.value, int) \
+            and not isinstance(ins.slice.value, bool):
+        ins = ins.value
     if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
         return ins.value.id
     return None
