@@ -768,7 +768,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
             else:
-                reason += _inputs_origin(ins, block, index, owner)
+                reason += _inputs_origin(ins, block, index, owner, input_stmts)
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
@@ -851,12 +851,15 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     return plan, bad
 
 
-def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.AST) -> str:
+def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.AST, input_stmts: set[int]) -> str:
     """Where the first of a model's input names that no ``Input`` statement before it makes
     comes from, for the reason the model stays Keras: the statement binding it last in the
     block, or the function parameter it is."""
     for name in _simple_names(ins) or []:
         binder = next((block[i] for i in range(index - 1, -1, -1) if name in _bound([block[i]])), None)
+        if binder is not None and id(binder) in input_stmts:
+            return (f": `{name}` is an `Input` of the graph of an earlier model statement, which stays Keras or does "
+                    "not give it to later models")
         if binder is not None:
             return f": `{name}` is bound by `{ast.unparse(binder).splitlines()[0][:50]}`"
         if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
@@ -1010,7 +1013,9 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
     if not avail:
         return {}
     stmts = [block[i] for i in sorted(used)]
-    reads = ((_read(stmts) - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    # scope-aware: a method's parameter of a class defined in the graph is its own local
+    free = set().union(*(_free_reads(s) for s in stmts))
+    reads = ((free - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
     return {n: avail[n] for n in sorted(reads) if n in avail}
 
 
