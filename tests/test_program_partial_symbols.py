@@ -167,6 +167,23 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert 'def left_branch_graph(two=two):\n    return two.input[0], two.get_layer("left_dense").output\n' in code
 
 
+def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
+    # `inputs` in `call` is the method's own parameter, not the first model's Input
+    out, diags = tf_("""
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(4,))
+        first = keras.Model(inputs, layers.Dense(2)(inputs))
+        source = keras.Input(shape=(4,))
+        class Scale(layers.Layer):
+            def call(self, inputs):
+                return inputs * 2.0
+        second = keras.Model(source, layers.Dense(2)(Scale()(source)))
+        """)
+    assert BANNER in out, diags
+    assert "def second_graph():\n" in user_code(out)
+
+
 @pytest.mark.parametrize("src, why", [
     # a state computed between layers (no node of the training graph gives it)
     ("""
