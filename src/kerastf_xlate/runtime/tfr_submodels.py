@@ -339,7 +339,8 @@ def _record_nodes(self, frame, inputs, outputs):
 def _traced_items(frame):
     """Per name the graph function returned for later statements: its structure and, per
     leaf, where it comes from: ``("in", k)`` (Input #k), ``("node", i, j)`` (output #j of node
-    #i), ``("value", v)`` (not a tensor), or None (an operation between layers: no node)."""
+    #i), ``("value",)`` (not a tensor: the model's traced value itself), or None (an operation
+    between layers: no node). Only numbers: the model keeps no tensor and no object here."""
     producer = {}
     for i, (_, _, outs) in enumerate(frame.nodes):
         for j, t in enumerate(outs):
@@ -349,7 +350,7 @@ def _traced_items(frame):
 
     def item(v):
         if not isinstance(v, tf.Tensor):
-            return ("value", v)
+            return ("value",)
         k = _key(v)
         if k in input_pos:
             return ("in", input_pos[k])
@@ -375,14 +376,15 @@ def _partial_traced(frame, model, inputs, keys):
     found = {}
     for key in keys:
         structure, items = model._xlate_traced_items[key]
+        kept = tf.nest.flatten(model._traced[key])
         flat = []
-        for it in items:
+        for index, it in enumerate(items):
             if it is None:
                 raise NotImplementedError(f"{frame.graph.name}: `{key}` of {model.name} is computed between layers, "
                                           "not a layer's output: a model that does not take all of its inputs cannot "
                                           "get it")
             if it[0] == "value":
-                flat.append(it[1])
+                flat.append(kept[index])
             elif it[0] == "in":
                 flat.append(_source_input(frame, model, it[1]))
             else:
