@@ -5,7 +5,8 @@ Sequence-to-sequence tutorials train one model, then build inference models on i
 encoder model on the training graph's encoder Input and LSTM states (without the decoder's
 Input), a decoder model on the decoder's Input, new state Inputs and the trained layer objects.
 A conditional VAE's encoder takes the image Input but not the condition; a branch of a
-two-Input model takes ``model.input[0]``. Keras takes the
+two-Input model takes ``model.input[0]``; a model takes the dict of Inputs a loop filled for
+an earlier preprocessing model. Keras takes the
 sub-graph between those tensors, sharing the layers: the translation replays the earlier
 graph's nodes as far as the new model needs.
 
@@ -107,6 +108,17 @@ SCRIPT = textwrap.dedent("""\
     left_branch = keras.Model(two.input[0], two.get_layer("left_dense").output)
     right_branch = keras.Model([two.inputs[1]], two.get_layer("right_dense").output)
 
+    # a dict of Inputs filled by a loop, a preprocessing model on it, then a model on the same
+    # Inputs calling the preprocessing model (keys not in sorted order)
+    features = {}
+    for key in ["fare", "age", "rooms"]:
+        features[key] = keras.Input(shape=(1,), name=key)
+    joined = layers.Concatenate(name="join_features")(list(features.values()))
+    preprocessor = keras.Model(features, layers.Dense(4, name="pre")(joined), name="preprocessor")
+    head = keras.Sequential([layers.Dense(5, activation="relu"), layers.Dense(1)], name="head")
+    full = keras.Model(features, head(preprocessor(features)))
+    moved(full)
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -117,7 +129,8 @@ SCRIPT = textwrap.dedent("""\
     cases = [("model", model, [xe, xd]), ("encoder_model", encoder_model, xe), ("probe", probe, xe),
              ("decoder_model", decoder_model, [xd, h0, c0]), ("cvae", cvae, [xi, xc]),
              ("cvae_encoder", cvae_encoder, xi), ("left_branch", left_branch, xi[:, :4]),
-             ("right_branch", right_branch, xc[:, :1] + xi[:, :3])]
+             ("right_branch", right_branch, xc[:, :1] + xi[:, :3]),
+             ("full", full, {"fare": xi[:, :1], "age": xi[:, 1:2], "rooms": xc[:, :1]})]
     for name, m, data in cases:
         report[name] = {"layers": [layer.name for layer in m.layers],
                         "weights": [list(w.shape) for w in m.get_weights()],
@@ -164,6 +177,8 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert "def encoder_model_graph(encoder_inputs=encoder_inputs, encoder_states=encoder_states):\n" in code
     assert "    return [decoder_inputs] + decoder_states_inputs, [decoder_outputs] + decoder_states\n" in code
     assert "def cvae_encoder_graph(codings=codings, image=image):\n" in code
+    assert "def full_graph(features=features):\n" in code
+    assert "def preprocessor_graph():\n    features = {}\n" in code
     assert 'def left_branch_graph(two=two):\n    return two.input[0], two.get_layer("left_dense").output\n' in code
 
 
@@ -214,6 +229,14 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      model = keras.Model([a, b], layers.Add()([h, b]))
      head = keras.Model(a, layers.Add()([h, b]))
      """, "`b`, an `Input` of an earlier model, is used by this model's graph but is not among its inputs"),
+    # a dict of Inputs the graph fills, shown after the model (not a model's use)
+    ("""
+     features = {}
+     for key in ["a", "b"]:
+         features[key] = keras.Input(shape=(1,), name=key)
+     model = keras.Model(features, layers.Dense(2)(layers.Concatenate()(list(features.values()))))
+     print(features)
+     """, "`features`, made while building the model, is used after it"),
     # a chain: the earlier model itself takes another model's graph names
     ("""
      a = keras.Input(shape=(4,))

@@ -774,6 +774,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         if source is not None:
             start = sub_start
+        while start > lo and start - 1 in used and _empty_container(block[start - 1], block[start:index]):
+            start -= 1  # `inputs = {}` filled with Inputs by the graph: the graph's own, given back as symbols
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
         if stray:
             plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
@@ -849,6 +851,19 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+def _empty_container(stmt: ast.stmt, region: list[ast.stmt]) -> bool:
+    """``inputs = {}`` (or ``[]``, ``dict()``, ``list()``) that the graph's statements fill
+    (``inputs[name] = keras.Input(...)``, ``inputs.append(...)``): the container is part of the
+    graph, so a later model can take it as the earlier model's Inputs."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    value = stmt.value
+    empty = (isinstance(value, (ast.Dict, ast.List)) and not (value.keys if isinstance(value, ast.Dict) else value.elts)) \
+        or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("dict", "list")
+            and not value.args and not value.keywords)
+    return empty and stmt.targets[0].id in set().union(*(_writes(s) for s in region))
 
 
 def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.AST, input_stmts: set[int]) -> str:
