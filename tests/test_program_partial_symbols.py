@@ -237,6 +237,17 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      model = keras.Model(features, layers.Dense(2)(layers.Concatenate()(list(features.values()))))
      print(features)
      """, "`features`, made while building the model, is used after it"),
+    # the reason names where the inputs come from: a parameter, another module's function
+    ("""
+     def build(inputs):
+         return keras.Model(inputs, layers.Dense(2)(inputs))
+     """, "`inputs` is a parameter of `build`, which the translator does not follow to its callers"),
+    ("""
+     from helpers import make_inputs
+     inputs = make_inputs()
+     model = keras.Model(inputs, layers.Dense(2)(inputs))
+     """, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` is bound by "
+          "`inputs = make_inputs()`"),
     # a chain: the earlier model itself takes another model's graph names
     ("""
      a = keras.Input(shape=(4,))
