@@ -1409,6 +1409,9 @@ def _run_graph_function(graph):
             else:
                 values[id(model)] = _inline_run(model, inputs)
         for name, value in computed.items():
+            names = {(id(s.model), s.key) for s in _symbol_leaves(value) if s.input_index is None}
+            if len(names) != 1:
+                raise NotImplementedError(f"{name}: a structure of several models' graph names is not followed")
             sym = next(s for s in _symbol_leaves(value) if s.input_index is None)
             given[name] = values[id(sym.model)][sym.key]
     result = graph(**given)
