@@ -39,9 +39,13 @@ SEQ2SEQ = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("src, why", [
-    # an inference model on the training graph's state tensor, without the decoder's Input
-    (SEQ2SEQ + "encoder_model = keras.Model(encoder_inputs, state_h)\n",
-     "`state_h`, a tensor of an earlier model's graph, needs inputs this model does not take (`decoder_inputs`)"),
+    # an inference model on a tensor computed between the training graph's layers, without the
+    # decoder's Input (on a layer's output it translates: tests/test_program_partial_symbols.py)
+    (SEQ2SEQ.replace("initial_state=state_h", "initial_state=state").replace(
+        "decoder_outputs =", "state = state_h * 2.0\ndecoder_outputs =")
+     + "encoder_model = keras.Model(encoder_inputs, state)\n",
+     "`state`, a tensor of an earlier model's graph that is not a layer call's output, needs inputs this model "
+     "does not take (`decoder_inputs`)"),
     # a graph tensor computed on outside any model
     (SEQ2SEQ + "doubled = state_h * 2\n", "`state_h`, made while building the model, is used after it"),
     # an Input of an earlier model used in a later graph that does not take it

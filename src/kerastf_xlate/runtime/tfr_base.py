@@ -1080,6 +1080,7 @@ class Model(Layer):
             finally:
                 _stack().pop()
             frame.structure = (inputs, outputs)
+            frame.traced = traced  # for tfr_submodels: where each traced tensor comes from
             # the values of the names the program reads after the model statement; its graph
             # tensors become symbols a later graph function takes (docs/design.md, "Several
             # models on one graph")
@@ -1431,26 +1432,68 @@ def _run_graph_function(graph):
     run: an ``Input`` symbol becomes an ``Input`` of this graph, the other symbols are
     computed by their model's graph function from those inputs."""
     params = inspect.signature(graph).parameters.values()
-    symbols = {p.name: p.default for p in params if isinstance(p.default, _GraphSymbol)}
+    symbols = {p.name: p.default for p in params if _symbol_leaves(p.default)}
     models = [p.default for p in params if _is_layer(p.default) and p.default.__dict__.get("_graph") is not None]
     if models and Layer._xlate_hooks is not None:  # a model on part of these models' graphs reads their tensors
         _graph_frame().source_models = frozenset(id(m) for m in Layer._xlate_hooks.with_their_sources(models))
     given = {}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
-        for name, sym in symbols.items():
-            if sym.input_index is not None:
-                shape, dtype, input_name = sym.model._input_specs[sym.input_index]
-                given[name] = inputs[(id(sym.model), sym.input_index)] = Input(batch_shape=shape, dtype=dtype,
-                                                                             name=input_name)
+        for value in symbols.values():
+            for sym in _symbol_leaves(value):
+                key = (id(sym.model), sym.input_index)
+                if sym.input_index is not None and key not in inputs:
+                    shape, dtype, input_name = sym.model._input_specs[sym.input_index]
+                    inputs[key] = Input(batch_shape=shape, dtype=dtype, name=input_name)
+        # a structure holding only Inputs is those Inputs; any other symbol (or a structure,
+        # which is what one name of a model's graph held) is computed by its model's graph
+        computed = {name: value for name, value in symbols.items()
+                    if any(sym.input_index is None for sym in _symbol_leaves(value))}
+        for name, value in symbols.items():
+            if name not in computed:
+                given[name] = _map_symbols(value, lambda sym: inputs[(id(sym.model), sym.input_index)])
         runs = {}
-        for name, sym in symbols.items():
-            if sym.input_index is None:
-                if id(sym.model) not in runs:
-                    runs[id(sym.model)] = _inline_run(sym.model, inputs)
-                given[name] = runs[id(sym.model)][sym.key]
+        for value in computed.values():
+            sym = next(s for s in _symbol_leaves(value) if s.input_index is None)
+            runs.setdefault(id(sym.model), (sym.model, set()))[1].add(sym.key)
+        values = {}
+        for model, keys in runs.values():
+            if any((id(model), k) not in inputs for k in range(len(model._input_specs))) \
+                    and Layer._xlate_hooks is not None:
+                # a model taking only some of that model's Inputs: a replay of its nodes
+                # (docs/design.md, "A later model on some of an earlier graph's Inputs")
+                values[id(model)] = Layer._xlate_hooks.partial_traced(_graph_frame(), model, inputs, keys)
+            else:
+                values[id(model)] = _inline_run(model, inputs)
+        for name, value in computed.items():
+            names = {(id(s.model), s.key) for s in _symbol_leaves(value) if s.input_index is None}
+            if len(names) != 1:
+                raise NotImplementedError(f"{name}: a structure of several models' graph names is not followed")
+            sym = next(s for s in _symbol_leaves(value) if s.input_index is None)
+            given[name] = values[id(sym.model)][sym.key]
     result = graph(**given)
     return result if len(result) == 3 else (result[0], result[1], {})
+
+
+def _symbol_leaves(value):
+    """The graph symbols a default argument holds: itself, or those of a list, tuple or dict."""
+    if isinstance(value, _GraphSymbol):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _symbol_leaves(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _symbol_leaves(v)]
+    return []
+
+
+def _map_symbols(value, fn):
+    if isinstance(value, _GraphSymbol):
+        return fn(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_symbols(v, fn) for v in value)
+    if isinstance(value, dict):
+        return {k: _map_symbols(v, fn) for k, v in value.items()}
+    return value
 
 
 def _inline_run(model, inputs):

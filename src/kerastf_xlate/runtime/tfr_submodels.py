@@ -328,11 +328,69 @@ def _record_nodes(self, frame, inputs, outputs):
     self._output_structure = tf.nest.map_structure(lambda t: 0, outputs)
     self._output_dtypes = [t.dtype.name for t in tf.nest.flatten(outputs)]
     self._xlate_input_layers = list(frame.input_layers or [])
+    self._xlate_traced_items = _traced_items(frame)
     for k, layer in enumerate(self._xlate_input_layers):
         layer.__dict__.setdefault("_xlate_source", (self, k))
     for i, (layer, _, _) in enumerate(frame.nodes):
         if hasattr(layer, "__dict__"):
             layer.__dict__.setdefault("_xlate_node", (self, i))
+
+
+def _traced_items(frame):
+    """Per name the graph function returned for later statements: its structure and, per
+    leaf, where it comes from: ``("in", k)`` (Input #k), ``("node", i, j)`` (output #j of node
+    #i), ``("value",)`` (not a tensor: the model's traced value itself), or None (an operation
+    between layers: no node). Only numbers: the model keeps no tensor and no object here."""
+    producer = {}
+    for i, (_, _, outs) in enumerate(frame.nodes):
+        for j, t in enumerate(outs):
+            if hasattr(t, "op"):
+                producer.setdefault(_key(t), (i, j))
+    input_pos = {_key(t): k for k, t in enumerate(frame.inputs)}
+
+    def item(v):
+        if not isinstance(v, tf.Tensor):
+            return ("value",)
+        k = _key(v)
+        if k in input_pos:
+            return ("in", input_pos[k])
+        return ("node",) + producer[k] if k in producer else None
+
+    items = {}
+    for key, value in (getattr(frame, "traced", None) or {}).items():
+        flat = tf.nest.flatten(value)
+        if any(isinstance(v, tf.Tensor) for v in flat):
+            items[key] = (tf.nest.map_structure(lambda v: 0, value), [item(v) for v in flat])
+    return items
+
+
+def _partial_traced(frame, model, inputs, keys):
+    """What the names ``keys`` of ``model``'s graph hold in this run, for a graph function that
+    takes only some of ``model``'s Inputs (``inputs``: (id(model), k) -> this run's tensor):
+    Inputs are this run's, node outputs come from one replay of ``model``'s nodes as far as
+    they need (``_source_values``), run as the running model's nodes."""
+    for (mid, k), tensor in inputs.items():
+        if mid == id(model):
+            root, kr = _root_input(model, k)
+            frame.source_inputs.setdefault((id(root), kr), tensor)
+    found = {}
+    for key in keys:
+        structure, items = model._xlate_traced_items[key]
+        kept = tf.nest.flatten(model._traced[key])
+        flat = []
+        for index, it in enumerate(items):
+            if it is None:
+                raise NotImplementedError(f"{frame.graph.name}: `{key}` of {model.name} is computed between layers, "
+                                          "not a layer's output: a model that does not take all of its inputs cannot "
+                                          "get it")
+            if it[0] == "value":
+                flat.append(kept[index])
+            elif it[0] == "in":
+                flat.append(_source_input(frame, model, it[1]))
+            else:
+                flat.append(tf.nest.flatten(_source_values(frame, model, ("node", it[1])))[it[2]])
+        found[key] = tf.nest.pack_sequence_as(structure, flat)
+    return found
 
 
 def _graph_io(self, which):
@@ -379,7 +437,7 @@ def _install_submodels(model_class, layer_class):
     """Give the runtime's ``Layer``/``Model`` what a model on part of another's graph needs."""
     layer_class._xlate_hooks = types.SimpleNamespace(
         record_nodes=_record_nodes, drop_untaken=_drop_untaken_inputs, source_values=_source_values,
-        source_input=_source_input, with_their_sources=_with_their_sources)
+        source_input=_source_input, with_their_sources=_with_their_sources, partial_traced=_partial_traced)
     for which in ("input", "inputs", "output", "outputs"):
         setattr(model_class, which, _io_property(which, getattr(layer_class, which, None)))
     return True

@@ -174,6 +174,7 @@ class GraphPlan:
     blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
     tensor_reads: set[int] = field(default_factory=set)  # `base.input`/`base.output` read by a model on part of base's graph
+    partial_symbols: bool = False  # a model takes graph names of an earlier model without all its Inputs
     inert: bool = False  # symbolic inputs but no model: the program form does not apply
 
 
@@ -724,6 +725,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     keras_lines = {r.node.lineno for r in refs}
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     model_stmt_ids = set()
     for r in model_calls:
         s = _statement_of(r.call, parents)  # type: ignore[arg-type]
@@ -765,11 +767,15 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 # translated model's graph function runs whole, so a part of it cannot be taken
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
+            else:
+                reason += _inputs_origin(ins, block, index, owner, input_stmts)
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         if source is not None:
             start = sub_start
+        while start > lo and start - 1 in used and _empty_container(block[start - 1], block[start:index]):
+            start -= 1  # `inputs = {}` filled with Inputs by the graph: the graph's own, given back as symbols
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
         if stray:
             plan.blockers.append((stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph "
@@ -780,8 +786,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         spans_cells = isinstance(owner, ast.Module) and not symbols and any(_is_sentinel(s) for s in region)
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
                             owner, tree)
+        partial = False
         if why is None and symbols:
-            why = _symbols_blocker(symbols, ins, stmt)
+            why, partial = _symbols_blocker(symbols, ins, stmt, defined)
             if why is not None:
                 reasons.setdefault(id(stmt), why)
         if why is not None:
@@ -829,6 +836,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.symbols = symbols
         graph.owner = owner
         graph.input_names = _simple_names(ins)
+        plan.partial_symbols |= partial
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
         if source is not None:
@@ -845,10 +853,48 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     return plan, bad
 
 
+def _empty_container(stmt: ast.stmt, region: list[ast.stmt]) -> bool:
+    """``inputs = {}`` (or ``[]``, ``dict()``, ``list()``) that the graph's statements fill
+    (``inputs[name] = keras.Input(...)``, ``inputs.append(...)``): the container is part of the
+    graph, so a later model can take it as the earlier model's Inputs."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    value = stmt.value
+    empty = (isinstance(value, (ast.Dict, ast.List)) and not (value.keys if isinstance(value, ast.Dict) else value.elts)) \
+        or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("dict", "list")
+            and not value.args and not value.keywords)
+    return empty and stmt.targets[0].id in set().union(*(_writes(s) for s in region))
+
+
+def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.AST, input_stmts: set[int]) -> str:
+    """Where the first of a model's input names that no ``Input`` statement before it makes
+    comes from, for the reason the model stays Keras: the statement binding it last in the
+    block, or the function parameter it is."""
+    for name in _simple_names(ins) or []:
+        binder = next((block[i] for i in range(index - 1, -1, -1) if name in _bound([block[i]])), None)
+        if binder is not None and id(binder) in input_stmts:
+            return (f": `{name}` is an `Input` of the graph of an earlier model statement, which stays Keras or does "
+                    "not give it to later models")
+        if binder is not None:
+            return f": `{name}` is bound by `{ast.unparse(binder).splitlines()[0][:50]}`"
+        if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
+                a.arg for a in owner.args.posonlyargs + owner.args.args + owner.args.kwonlyargs}:
+            return f": `{name}` is a parameter of `{owner.name}`, which the translator does not follow to its callers"
+    return ""
+
+
 def _submodel_source(ins: ast.expr) -> str | None:
-    """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one)."""
+    """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
+    or some of them: ``base.input[k]``, ``base.inputs[k]`` or a list of those (Keras drops the
+    Inputs the sub-model does not take; its outputs must not need them)."""
     if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
         ins = ins.elts[0]
+    if isinstance(ins, (ast.List, ast.Tuple)) and ins.elts:
+        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) else None for e in ins.elts}
+        return bases.pop() if len(bases) == 1 else None
+    if isinstance(ins, ast.Subscript) and isinstance(ins.slice, ast.Constant) and isinstance(ins.slice.value, int) \
+            and not isinstance(ins.slice.value, bool):
+        ins = ins.value
     if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
         return ins.value.id
     return None
@@ -950,9 +996,14 @@ def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = Fal
 
 
 def _simple_names(expr: ast.expr) -> list[str] | None:
-    """The names of a model's inputs written as a name or a list, tuple or dict of names."""
+    """The names of a model's inputs written as a name or a list, tuple or dict of names, or
+    a sum of those (``[decoder_inputs] + states_inputs``)."""
     if isinstance(expr, ast.Name):
         return [expr.id]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add) and not isinstance(expr.left, ast.Dict) \
+            and not isinstance(expr.right, ast.Dict):
+        left, right = _simple_names(expr.left), _simple_names(expr.right)
+        return None if left is None or right is None else left + right
     items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else expr.values if isinstance(expr, ast.Dict) else None
     if items is None or not all(isinstance(e, ast.Name) for e in items):
         return None
@@ -977,30 +1028,85 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
     if not avail:
         return {}
     stmts = [block[i] for i in sorted(used)]
-    reads = ((_read(stmts) - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
+    # scope-aware: a method's parameter of a class defined in the graph is its own local
+    free = set().union(*(_free_reads(s) for s in stmts))
+    reads = ((free - _bound(stmts)) | _read_first(stmts) | (_read([ins, outs]) - _bound(stmts)))
     return {n: avail[n] for n in sorted(reads) if n in avail}
 
 
-def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt) -> tuple[ast.AST, str] | None:
+def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
+                     functions: set[str]) -> tuple[tuple[ast.AST, str] | None, bool]:
     """A model built on earlier models' graph names must take, among its inputs, the Inputs
-    those names come from: an ``Input`` name among its own inputs, and for any other graph
-    name every input of the model that made it (which must not itself take such names)."""
+    those names come from: an ``Input`` name among its own inputs. Any other graph name of a
+    model whose inputs it does not all take (docs/design.md, "A later model on some of an
+    earlier graph's Inputs") must be a layer call's outputs in that graph, which must take no
+    such names itself: ``(None, True)``, computed by a replay of that graph's nodes.
+    ``(why not, False)`` else."""
     mine = _simple_names(ins)
     if mine is None:
         return (stmt, f"the model's inputs `{ast.unparse(ins)[:40]}` are not names of `Input`s (a model built on "
-                      "another model's tensors)")
+                      "another model's tensors)"), False
+    partial = False
     for n, g in symbols.items():
         host = g.input_names
         if host is None:
-            return (stmt, f"`{n}` comes from the graph of `{ast.unparse(g.stmt)[:30]}`, whose inputs are not named")
+            return (stmt, f"`{n}` comes from the graph of `{ast.unparse(g.stmt)[:30]}`, whose inputs are not named"), False
         if n in host:
             if n not in mine:
                 return (stmt, f"`{n}`, an `Input` of an earlier model, is used by this model's graph but is not "
-                              "among its inputs")
-        elif any(h not in mine for h in host) or g.symbols:
+                              "among its inputs"), False
+        elif g.symbols:
             return (stmt, f"`{n}`, a tensor of an earlier model's graph, needs inputs this model does not take "
-                          f"(`{', '.join(h for h in host if h not in mine) or 'chained'}`)")
-    return None
+                          "(chained)"), False
+        elif any(h not in mine for h in host):
+            if not _layer_outputs(g.region, n, functions, set()):
+                return (stmt, f"`{n}`, a tensor of an earlier model's graph that is not a layer call's output, needs "
+                              f"inputs this model does not take (`{', '.join(h for h in host if h not in mine)}`)"), False
+            partial = True
+    return None, partial
+
+
+def _layer_outputs(region: list[ast.stmt], name: str, functions: set[str], seen: set[str]) -> bool:
+    """Whether every binding of ``name`` in ``region`` gives a layer call's outputs (a node's):
+    ``name = layer(x)``, ``out, *name = lstm(x)``, or a list or tuple of such names; not an
+    operation between layers (``tf.concat(...)``), a helper function's result, or a loop's."""
+    if name in seen:
+        return False
+    seen = seen | {name}
+    nodes = [n for top in region for n in ast.walk(top)]
+    stores = sum(1 for n in nodes if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store))
+    accepted = 0
+    for node in nodes:
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == name:
+                if not _node_value(node.value, region, functions, seen):
+                    return False
+                accepted += 1
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                hits = sum(1 for e in target.elts if (isinstance(e, ast.Name) and e.id == name) or (
+                    isinstance(e, ast.Starred) and isinstance(e.value, ast.Name) and e.value.id == name))
+                if hits and not _layer_call(node.value, functions):
+                    return False
+                accepted += hits
+    # any other binding (a loop's, an augmented assignment, a nested target) is not a node's
+    return accepted > 0 and accepted == stores
+
+
+def _layer_call(value: ast.expr, functions: set[str]) -> bool:
+    """``layers.Dense(3)(x)`` or ``layer(x)`` (a name that is not a function defined in the file)."""
+    return isinstance(value, ast.Call) and (isinstance(value.func, ast.Call)
+                                            or isinstance(value.func, ast.Name) and value.func.id not in functions)
+
+
+def _node_value(value: ast.expr, region: list[ast.stmt], functions: set[str], seen: set[str]) -> bool:
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return bool(value.elts) and all(isinstance(e, ast.Name) and _layer_outputs(region, e.id, functions, seen)
+                                        for e in value.elts)
+    if isinstance(value, ast.Name):
+        return _layer_outputs(region, value.id, functions, seen)
+    return _layer_call(value, functions)
 
 
 # where a graph value may be read outside a graph function: its Keras tensor attributes

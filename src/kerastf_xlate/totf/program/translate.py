@@ -279,7 +279,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     blockers += [_file_reason(b, files) for b in training_blockers]
     if files.saves or files.checkpoints or files.save_functions:
         needed.add("_MODEL_FILES")
-    if graphs.tensor_reads:  # a model on part of another model's graph (runtime/tfr_submodels.py)
+    if graphs.tensor_reads or graphs.partial_symbols:  # a model on part of another model's graph (runtime/tfr_submodels.py)
         needed.add("_SUBMODELS")
     replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
