@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.edits import EditList, Positions
+from kerastf_xlate.totf.program.inert import outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
@@ -309,6 +310,8 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
                      for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
             out |= (set().union(*[_free_reads(ast.Expr(item.context_expr)) for item in stmt.items])
                     | (_loads_before_rebinding(stmt.body) - bound)) - rebound
+            if not any("suppress" in ast.unparse(item.context_expr) for item in stmt.items):
+                rebound |= bound | _with_binds(stmt.body)  # the body runs once, in order
         elif isinstance(stmt, ast.Try):
             out |= (_loads_before_rebinding(stmt.body) | _loads_before_rebinding(stmt.orelse)
                     | _loads_before_rebinding(stmt.finalbody)
@@ -328,6 +331,18 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
             rebound |= _bound([stmt])
         else:
             out |= _free_reads(stmt) - rebound
+    return out
+
+
+def _with_binds(stmts: list[ast.stmt]) -> set[str]:
+    """Names a ``with`` body always binds: its plain assignments, and those of ``with``
+    bodies nested in it."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, (ast.Assign, ast.AnnAssign)):
+            out |= _surely_binds(s)
+        elif isinstance(s, (ast.With, ast.AsyncWith)) and not any("suppress" in ast.unparse(i.context_expr) for i in s.items):
+            out |= _with_binds(s.body)
     return out
 
 
@@ -558,8 +573,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
-            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
-                                          "graph the translator follows"))
+            plan.blockers.append((r.call, outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))))
     return plan
 
 
@@ -604,7 +618,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_first(region) or _escapes(region) is not None:
+    if _read_first(region) or _escapes(region) is not None or _stores_on_objects(region):
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -633,6 +647,19 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
     plan.fragments.append(Fragment(region, name, names, pos, indent, _indent_unit(pos, indent)))
     plan.region_stmts.update(id(s) for s in region)
     return True
+
+
+def _stores_on_objects(region: list[ast.stmt]) -> bool:
+    """The statements store into an attribute of an object from outside (``self.image =
+    keras.Input(...)``, ``self.inputs.append(...)``): what they store outlives the run."""
+    bound = _bound(region)
+    for n in _own_nodes(region):
+        stores = isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+        mutates = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS \
+            and isinstance(n.func.value, ast.Attribute)
+        if (stores or mutates) and changed_in_place(n, _MUTATORS) not in bound:
+            return True
+    return False
 
 
 def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:
