@@ -175,6 +175,30 @@ MIXED_SUPER_INIT = """
     """
 
 
+CALLER_INPUTS = """
+    import keras
+    from keras import layers
+
+
+    def build(inputs, units):
+        x = layers.Dense(units, activation="relu")(inputs)
+        return keras.Model(inputs, layers.Dense(1)(x))
+
+
+    model = build(keras.Input(shape=(8,)), 4)
+    """
+
+IMPORTED_INPUTS = """
+    import keras
+    from keras import layers
+    from mylib.inputs import get_inputs
+
+    inputs = get_inputs(seq_len=16)
+    x = layers.Concatenate()(inputs)
+    model = keras.Model(inputs, layers.Dense(2)(x))
+    """
+
+
 @pytest.mark.parametrize("src, line, words", [
     (ATTRIBUTES, 7, "is kept in `self.image`: a model built from an object's attributes is not translated"),
     (ATTRIBUTES, 10, "is kept in `self.noise`: a model built from an object's attributes is not translated"),
@@ -183,6 +207,10 @@ MIXED_SUPER_INIT = """
                        "is not followed"),
     (APPLICATION, 3, "is the `input_tensor` of `keras.applications.MobileNetV2`: a `keras.applications` builder "
                      "given an input tensor is not translated"),
+    (CALLER_INPUTS, 7, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` is "
+                       "a parameter of `build`: a model built from its caller's `Input`s is not translated"),
+    (IMPORTED_INPUTS, 7, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` "
+                         "comes from `get_inputs`, from `mylib.inputs`: `Input`s made in another module are not followed"),
     (MIXED_SUPER_INIT, [8, 9], "builds the graph of `PairBackbone`, whose base `Backbone` is defined in another file"),
 ])
 def test_a_symbolic_input_kept_as_keras_names_its_cause(src: str, line: int | list[int], words: str) -> None:

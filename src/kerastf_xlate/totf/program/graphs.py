@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.edits import EditList, Positions
-from kerastf_xlate.totf.program.inert import outside_reason
+from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
@@ -792,6 +792,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 # translated model's graph function runs whole, so a part of it cannot be taken
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
+            else:
+                reason += inputs_origin(ins, block[lo:index], owner, tree)
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)

@@ -231,3 +231,40 @@ def inert_reasons(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]
             fallback = f"`{shown}` is a symbolic input no model in this file is built from: kept as Keras"
         out.append((call, _reason(call, ctx, fallback)))
     return out
+
+
+def inputs_origin(ins: ast.expr, before: list[ast.stmt], owner: ast.AST, tree: ast.Module) -> str:
+    """Where a model's inputs that are not ``Input``s of its graph come from, as the end of
+    the reason (docs/design.md, "Symbolic inputs the translator does not follow"): a
+    parameter of the function building the model (its caller's ``Input``s), or a call of
+    another module's function (``inputs = get_inputs(seq_len)``); "" when neither.
+    ``before``: the statements of the model's block before it, since the previous model."""
+    names = [n.id for n in ast.walk(ins) if isinstance(n, ast.Name)]
+    if not names:
+        return ""
+    bound: dict[str, ast.stmt] = {}
+    for s in before:
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, (ast.AnnAssign, ast.AugAssign)) else []
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    bound[n.id] = s
+    imports = import_bindings(tree, everywhere=True)
+    for name in names:
+        s = bound.get(name)
+        value = s.value if isinstance(s, ast.Assign) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
+            root = _callee(value)
+            if isinstance(root, ast.Name) and root.id in imports:
+                module, _, level = imports[root.id]
+                if level or not (is_keras(module) or module.split(".")[0] in ("tensorflow", "numpy")):
+                    return (f": `{name}` comes from `{_shown(value.func)}`, from `{'.' * level + module}`: `Input`s made in "
+                            "another module are not followed")
+    if isinstance(owner, _FUNCS):
+        a = owner.args
+        params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+        taken = [n for n in names if n in params and n not in bound]
+        if taken and len(taken) == len(set(names) - {"self"}):
+            return (f": `{taken[0]}` is a parameter of `{owner.name}`: a model built from its caller's `Input`s is not "
+                    "translated")
+    return ""
