@@ -200,7 +200,6 @@ IMPORTED_INPUTS = """
 
 
 @pytest.mark.parametrize("src, line, words", [
-    (ATTRIBUTES, 7, "is kept in `self.image`: a model built from an object's attributes is not translated"),
     (ATTRIBUTES, 10, "is kept in `self.noise`: a model built from an object's attributes is not translated"),
     (KEPT_MODEL, 4, "is an input of `model` (line 6), a model kept as Keras for its own reason"),
     (FOREIGN_MODEL, 5, "is given to `SimilarityModel`, from `simlib.models`: what is built from it in another module "

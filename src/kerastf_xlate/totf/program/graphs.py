@@ -618,7 +618,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_first(region) or _escapes(region) is not None or _stores_on_objects(region):
+    if _read_first(region) or _escapes(region) is not None:
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -647,19 +647,6 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
     plan.fragments.append(Fragment(region, name, names, pos, indent, _indent_unit(pos, indent)))
     plan.region_stmts.update(id(s) for s in region)
     return True
-
-
-def _stores_on_objects(region: list[ast.stmt]) -> bool:
-    """The statements store into an attribute of an object from outside (``self.image =
-    keras.Input(...)``, ``self.inputs.append(...)``): what they store outlives the run."""
-    bound = _bound(region)
-    for n in _own_nodes(region):
-        stores = isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
-        mutates = isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS \
-            and isinstance(n.func.value, ast.Attribute)
-        if (stores or mutates) and changed_in_place(n, _MUTATORS) not in bound:
-            return True
-    return False
 
 
 def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:
