@@ -251,8 +251,8 @@ def inputs_origin(ins: ast.expr, before: list[ast.stmt], owner: ast.AST, tree: a
                     bound[n.id] = s
     imports = import_bindings(tree, everywhere=True)
     for name in names:
-        s = bound.get(name)
-        value = s.value if isinstance(s, ast.Assign) else None
+        binder = bound.get(name)
+        value = binder.value if isinstance(binder, ast.Assign) else None
         if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
             root = _callee(value)
             if isinstance(root, ast.Name) and root.id in imports:
@@ -263,7 +263,8 @@ def inputs_origin(ins: ast.expr, before: list[ast.stmt], owner: ast.AST, tree: a
     if isinstance(owner, _FUNCS):
         a = owner.args
         params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
-        taken = [n for n in names if n in params and n not in bound]
+        stored = {n.id for s in before for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        taken = [n for n in names if n in params and n not in stored]
         if taken and len(taken) == len(set(names) - {"self"}):
             return (f": `{taken[0]}` is a parameter of `{owner.name}`: a model built from its caller's `Input`s is not "
                     "translated")
