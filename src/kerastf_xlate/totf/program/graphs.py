@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.totf.program.edits import EditList, Positions
+from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
@@ -310,6 +311,8 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
                      for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)}
             out |= (set().union(*[_free_reads(ast.Expr(item.context_expr)) for item in stmt.items])
                     | (_loads_before_rebinding(stmt.body) - bound)) - rebound
+            if not any("suppress" in ast.unparse(item.context_expr) for item in stmt.items):
+                rebound |= bound | _with_binds(stmt.body)  # the body runs once, in order
         elif isinstance(stmt, ast.Try):
             out |= (_loads_before_rebinding(stmt.body) | _loads_before_rebinding(stmt.orelse)
                     | _loads_before_rebinding(stmt.finalbody)
@@ -329,6 +332,18 @@ def _loads_before_rebinding(stmts: list[ast.stmt]) -> set[str]:
             rebound |= _bound([stmt])
         else:
             out |= _free_reads(stmt) - rebound
+    return out
+
+
+def _with_binds(stmts: list[ast.stmt]) -> set[str]:
+    """Names a ``with`` body always binds: its plain assignments, and those of ``with``
+    bodies nested in it."""
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, (ast.Assign, ast.AnnAssign)):
+            out |= _surely_binds(s)
+        elif isinstance(s, (ast.With, ast.AsyncWith)) and not any("suppress" in ast.unparse(i.context_expr) for i in s.items):
+            out |= _with_binds(s.body)
     return out
 
 
@@ -559,8 +574,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
-            plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "
-                                          "graph the translator follows"))
+            plan.blockers.append((r.call, outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))))
     return plan
 
 
@@ -768,7 +782,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
                         "translated")
             else:
-                reason += _inputs_origin(ins, block, index, owner, input_stmts)
+                reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
+                                                                                            input_stmts)
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
