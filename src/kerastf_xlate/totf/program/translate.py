@@ -247,7 +247,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if any(first <= a and b <= last for a, b in spans):
             blockers.append(Finding(f.region[0], "XL301", "code kept as Keras lies inside this graph fragment"))
 
-    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
+    planned = {id(g.call) for g in graphs.graphs}  # a functional subclass's `super().__init__(inputs, outputs)`
+    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
     mixed = mixed_precision_training(tree)
     if mixed is not None:
         blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
