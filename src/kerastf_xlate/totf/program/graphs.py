@@ -27,7 +27,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kerastf_xlate.totf.program.classes import is_super_init, super_init_calls
+from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
 
@@ -557,7 +557,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
         if _inside(r.call, parents, plan.region_stmts, exempt):
             continue
-        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
+        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs) and not subclasses(tree, refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
             plan.blockers.append((r.call, f"`{ast.unparse(r.call)[:40]}` is a symbolic input outside any model "

@@ -31,6 +31,7 @@ from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
+from kerastf_xlate.totf.program.classes import super_init_calls
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
@@ -247,7 +248,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if any(first <= a and b <= last for a, b in spans):
             blockers.append(Finding(f.region[0], "XL301", "code kept as Keras lies inside this graph fragment"))
 
-    planned = {id(g.call) for g in graphs.graphs}  # a functional subclass's `super().__init__(inputs, outputs)`
+    # a functional subclass's `super().__init__(inputs, outputs)`: the graph plan took it or said why not
+    planned = {id(r.call) for r in super_init_calls(tree, refs)}
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
     mixed = mixed_precision_training(tree)
     if mixed is not None:
