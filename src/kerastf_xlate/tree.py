@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kerastf_xlate.codes import CODES
@@ -118,7 +118,7 @@ class _Importing:
     transform: Transform
     bases: tuple[tuple[str, str], ...]
 
-    def __call__(self, text: str, path: str):  # type: ignore[no-untyped-def]
+    def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]:
         with importing(dict(self.bases)):
             return self.transform(text, path)
 

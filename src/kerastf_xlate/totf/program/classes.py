@@ -26,12 +26,12 @@ MODEL, LAYER = "keras.Model", "keras.layers.Layer"
 
 # local name -> MODEL or LAYER: classes of other files of the run, translated there, that this
 # file imports (set by a directory run's second phase for one file's translation)
-_IMPORTED: ContextVar[Mapping[str, str]] = ContextVar("xlate_imported_bases", default={})
+_IMPORTED: ContextVar[Mapping[str, str] | None] = ContextVar("xlate_imported_bases", default=None)
 
 
 def imported_bases() -> Mapping[str, str]:
     """The names this translation takes as translated Keras classes of other files."""
-    return _IMPORTED.get()
+    return _IMPORTED.get() or {}
 
 
 @contextlib.contextmanager

@@ -27,11 +27,11 @@ from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, shor
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
+from kerastf_xlate.totf.program.classes import super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
-from kerastf_xlate.totf.program.classes import super_init_calls
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
