@@ -186,3 +186,36 @@ def test_translated_library_runs_like_keras(tmp_path: Path) -> None:
         if build is not classifier:  # the library's own get_config, through the translated base's
             assert module.get_config() == model.get_config()
     print(f"hubstyle: worst max |diff| = {worst:.3g}")
+
+
+def test_a_base_that_does_not_pass_the_graph_on_keeps_its_subclasses(tmp_path: Path) -> None:
+    """``super().__init__(inputs, outputs)`` reaches the runtime's ``Model`` as the graph
+    function only through bases whose ``__init__`` passes ``*args, **kwargs`` on unchanged."""
+    src = _copy(tmp_path)
+    backbone = src / "hubstyle" / "models" / "backbone.py"
+    text = backbone.read_text().replace("super().__init__(*args, **kwargs)", "super().__init__(*args[:2], **kwargs)")
+    assert "*args[:2]" in text
+    backbone.write_text(text)
+    report = _to_tf(src, tmp_path / "out")
+    before, after = _sources(src), _sources(tmp_path / "out")
+    for rel in ("hubstyle/models/tiny_bert/tiny_bert_backbone.py", "hubstyle/models/tiny_resnet/tiny_resnet_backbone.py",
+                "hubstyle/models/backbone.py"):
+        assert after[rel] == before[rel], f"{rel} should stay Keras"
+    line = next(ln for ln in report.splitlines() if ln.startswith(str(src / "hubstyle/models/tiny_resnet")))
+    assert "class `TinyResNetBackbone` builds a functional model in its constructor" in line, report
+    line = next(ln for ln in report.splitlines() if ln.startswith(str(backbone)))
+    assert "tiny_" in line and "keeps Keras model code" in line, report
+
+
+def test_in_one_file_the_same_rule_holds() -> None:
+    from kerastf_xlate.totf import translate
+
+    text = (CASES / "functional_subclass.py").read_text()
+    out, diags = translate(text, "m.py")
+    assert BANNER in out and out.count("super().__init__(\n            graph") + out.count("super().__init__(graph") == 3, \
+        [d.message for d in diags]
+    changed = text.replace("    def __init__(self, *args, dtype=None, **kwargs):\n        super().__init__(*args, **kwargs)\n",
+                           "    def __init__(self, *args, dtype=None, **kwargs):\n        super().__init__(*args[:2], **kwargs)\n")
+    assert changed != text
+    out, diags = translate(changed, "m.py")
+    assert "class `TinyEncoder` builds a functional model in its constructor" in " ".join(d.message for d in diags)

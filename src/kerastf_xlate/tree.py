@@ -31,7 +31,7 @@ from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
 from kerastf_xlate.totf.program.bundle import BANNER
-from kerastf_xlate.totf.program.classes import LAYER, MODEL, importing
+from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
 from kerastf_xlate.totf.program.names import keras_refs
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
@@ -199,8 +199,23 @@ class _Classes:
         for local, (j, name) in self.imported[i].items():
             kind = self.kind(j, name)
             if local in used and j != i and kind is not None and self.translated(j, name):
-                out[local] = kind
+                out[local] = MODEL_OWN_INIT if kind == MODEL and not self.forwarding(j, name) else kind
         return out
+
+    def forwarding(self, i: int, name: str, seen: frozenset[tuple[int, str]] = frozenset()) -> bool:
+        """Class ``name`` of file ``i`` and its bases up to ``keras.Model`` pass a subclass's
+        ``super().__init__`` arguments on unchanged (:func:`.classes.forwards`)."""
+        c = self.defs[i].get(name)
+        if c is None or (i, name) in seen or not forwards(c):
+            return False
+        for b in c.bases:
+            if self.base_refs[i].get(id(b)) == MODEL:
+                return True
+            if isinstance(b, ast.Name) and b.id in self.defs[i] and b.id != name:
+                return self.forwarding(i, b.id, seen | {(i, name)})
+            if isinstance(b, ast.Name) and b.id in self.imported[i]:
+                return self.forwarding(*self.imported[i][b.id], seen | {(i, name)})
+        return False
 
 
 _OUTSIDE = re.compile(r"whose base `(\w+)` is defined in another file: kept as Keras")

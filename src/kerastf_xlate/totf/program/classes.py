@@ -23,9 +23,13 @@ from contextvars import ContextVar
 from kerastf_xlate.totf.program.names import Ref
 
 MODEL, LAYER = "keras.Model", "keras.layers.Layer"
+# a model class whose ``__init__`` (or a base's) does not pass ``super().__init__``'s arguments on
+# unchanged: a subclass's ``super().__init__(inputs, outputs)`` would not reach the runtime's
+# ``Model`` as the graph function
+MODEL_OWN_INIT = "keras.Model+__init__"
 
-# local name -> MODEL or LAYER: classes of other files of the run, translated there, that this
-# file imports (set by a directory run's second phase for one file's translation)
+# local name -> MODEL, MODEL_OWN_INIT or LAYER: classes of other files of the run, translated
+# there, that this file imports (set by a directory run's second phase for one file's translation)
 _IMPORTED: ContextVar[Mapping[str, str] | None] = ContextVar("xlate_imported_bases", default=None)
 
 
@@ -52,6 +56,8 @@ def _imported_names(tree: ast.Module) -> set[str]:
 def subclasses(tree: ast.Module, refs: list[Ref], kinds: tuple[str, ...] = (MODEL,)) -> set[str]:
     """Names of the file's classes whose bases reach a Keras class of ``kinds``: directly,
     through a class of the file, or through an imported class of another file of the run."""
+    if MODEL in kinds:
+        kinds = kinds + (MODEL_OWN_INIT,)
     direct = {id(r.node) for r in refs if r.role == "base" and r.name in kinds}
     outside = {name for name, kind in imported_bases().items() if kind in kinds} & _imported_names(tree)
     classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
@@ -73,13 +79,60 @@ def is_super_init(call: ast.Call) -> bool:
             and isinstance(f.value.func, ast.Name) and f.value.func.id == "super" and not f.value.args)
 
 
+def forwards(cls: ast.ClassDef) -> bool:
+    """``cls`` passes what ``super().__init__`` is given on to its base unchanged: it has no
+    ``__init__``, or one taking ``*args`` and ``**kwargs`` that reads them only to call
+    ``super().__init__(*args, **kwargs)`` (other keywords beside them, as keras-hub's
+    ``Backbone.__init__(self, *args, dtype=None, **kwargs)``)."""
+    init = next((f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == "__init__"), None)
+    if init is None:
+        return True
+    a = init.args
+    if a.vararg is None or a.kwarg is None or len(a.posonlyargs) + len(a.args) != 1:
+        return False
+    star, starstar = a.vararg.arg, a.kwarg.arg
+    calls = [n for n in ast.walk(init) if isinstance(n, ast.Call) and is_super_init(n)]
+    if len(calls) != 1:
+        return False
+    call = calls[0]
+    if not (len(call.args) == 1 and isinstance(call.args[0], ast.Starred) and isinstance(call.args[0].value, ast.Name)
+            and call.args[0].value.id == star):
+        return False
+    if not any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == starstar for k in call.keywords) \
+            or any(k.arg in ("inputs", "outputs") for k in call.keywords):
+        return False
+    passed = {id(call.args[0].value)} | {id(k.value) for k in call.keywords if k.arg is None}
+    return not any(isinstance(n, ast.Name) and n.id in (star, starstar) and id(n) not in passed for n in ast.walk(init))
+
+
+def _reaches_model_unchanged(name: str, classes: dict[str, ast.ClassDef], direct: set[int],
+                             seen: frozenset[str] = frozenset()) -> bool:
+    """Every base of class ``name`` on the way to ``keras.Model`` forwards the arguments."""
+    c = classes.get(name)
+    if c is None or name in seen:
+        return False
+    outside = imported_bases()
+    for b in c.bases:
+        if id(b) in direct:
+            return True
+        if isinstance(b, ast.Name) and b.id in classes and b.id != name:
+            if forwards(classes[b.id]) and _reaches_model_unchanged(b.id, classes, direct, seen | {name}):
+                return True
+        elif isinstance(b, ast.Name) and outside.get(b.id) == MODEL:
+            return True
+    return False
+
+
 def super_init_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
     """``super().__init__(inputs=..., outputs=..., ...)`` (or two positional arguments) in the
-    ``__init__`` of a model class of the file, as model statements."""
+    ``__init__`` of a model class of the file whose bases pass it on unchanged to
+    ``keras.Model``, as model statements."""
     models = subclasses(tree, refs)
+    direct = {id(r.node) for r in refs if r.role == "base" and r.name == MODEL}
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
     out: list[Ref] = []
-    for c in ast.walk(tree):
-        if not (isinstance(c, ast.ClassDef) and c.name in models):
+    for c in classes.values():
+        if c.name not in models or not _reaches_model_unchanged(c.name, classes, direct):
             continue
         for f in c.body:
             if not (isinstance(f, ast.FunctionDef) and f.name == "__init__"):

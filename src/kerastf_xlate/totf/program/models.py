@@ -301,7 +301,7 @@ KERAS_SELF_ONLY = {
     "add_metric", "quantize", "quantized_call", "_tracker",
     "seed_generator", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
     "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
-    "symbolic_call", "_build_shapes_dict", "compute_output_spec",
+    "symbolic_call", "_build_shapes_dict", "compute_output_spec", "_flatten_layers",
 }
 # Keras hooks a subclass may define that nothing calls without Keras (their meaning would be lost)
 KERAS_HOOKS: set[str] = set()  # train_step, test_step, predict_step, compute_loss, compute_metrics and compile are called by the runtime's fit
