@@ -10,6 +10,8 @@ there; nothing is executed):
 - **per file**: every file translated alone, as ``realcode.py`` does (through the runner,
   whose safety net leaves a file that fails its checks as it was);
 - **tree, one phase**: those results made consistent across the files (the grouping only);
+- **second phase, ungrouped**: the subclasses of translated classes of other files translated
+  again knowing their bases, before the grouping (what the grouping then has to keep whole);
 - **tree**: the directory run as ``xlate to-tf DIR`` does it (second phase, then grouping).
 
 and counts Keras layer constructor calls before and after with ``realcode.py``'s counter.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -36,7 +39,7 @@ from realcode import DEFAULT_CORPUS, _rules, layer_calls, parse_or_none, program
 from kerastf_xlate.runner import TransformResult, run_parallel, transform_file
 from kerastf_xlate.sources import iter_files
 from kerastf_xlate.totf import make_transform
-from kerastf_xlate.tree import reconcile
+from kerastf_xlate.tree import reconcile, second_phase
 
 
 def _calls(path: str, data: bytes | None) -> int:
@@ -60,21 +63,30 @@ def run_repo(root: str, jobs: int) -> dict[str, Any]:
     grouped = reconcile(alone, [root])
     t_grouped = time.perf_counter() - start
     start = time.perf_counter()
-    whole = reconcile(alone, [root], transform=partial(make_transform))
+    phase2 = second_phase(alone, [root], partial(make_transform))
+    whole = reconcile(phase2, [root])
     t_whole = time.perf_counter() - start
     rows = []
-    for a, g, w in zip(alone, grouped, whole):
+    for a, g, p2, w in zip(alone, grouped, phase2, whole):
         before = _calls(a.path, a.original)
 
         def after(r: TransformResult, before: int = before) -> int:
             return _calls(r.path, r.output) if r.output is not None and r.changed else before
 
         rows.append({"path": os.path.relpath(a.path, root), "before": before, "alone": before - after(a),
-                     "one_phase": before - after(g), "tree": before - after(w),
-                     "reasons": Counter(d.message.split(":")[0][:90] for d in w.diagnostics if d.code == "XL301").most_common(3)})
-    total = {k: sum(r[k] for r in rows) for k in ("before", "alone", "one_phase", "tree")}
+                     "one_phase": before - after(g), "ungrouped": before - after(p2), "tree": before - after(w),
+                     "retranslated": p2 is not a,
+                     "reasons": Counter(_reason(d.message) for d in p2.diagnostics if d.code in ("XL201", "XL203", "XL301", "XL310"))
+                     .most_common(3)})
+    total = {k: sum(r[k] for r in rows) for k in ("before", "alone", "one_phase", "ungrouped", "tree")}
+    total["retranslated"] = sum(r["retranslated"] for r in rows)
     return {"root": root, "files": len(rows), "rows": rows, "total": total,
             "seconds": {"alone": round(t_alone, 1), "one_phase": round(t_grouped, 1), "second_phase": round(t_whole, 1)}}
+
+
+def _reason(message: str) -> str:
+    """A diagnostic's message without its particulars (quoted code), to count reasons."""
+    return re.sub(r"`[^`]*`", "`…`", message)[:100]
 
 
 def _pct(a: int, b: int) -> str:
@@ -82,13 +94,24 @@ def _pct(a: int, b: int) -> str:
 
 
 def render(repos: list[dict[str, Any]]) -> str:
-    out = ["| repository | files | layer calls | per file | tree, one phase | tree |", "|---|---:|---:|---:|---:|---:|"]
+    out = ["| repository | files | layer calls | per file | tree, one phase | second phase, ungrouped (files) | tree |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for r in repos:
         t = r["total"]
         out.append(f"| {os.path.basename(r['root'].rstrip('/'))} | {r['files']} | {t['before']} | "
                    f"{t['alone']} ({_pct(t['alone'], t['before'])}) | {t['one_phase']} ({_pct(t['one_phase'], t['before'])}) | "
+                   f"{t['ungrouped']} ({_pct(t['ungrouped'], t['before'])}; {t['retranslated']}) | "
                    f"{t['tree']} ({_pct(t['tree'], t['before'])}) |")
     out.append("")
+    for r in repos:
+        again = [row for row in r["rows"] if row["retranslated"]]
+        if again:
+            kept = Counter(reason for row in again if row["ungrouped"] < row["before"] for reason, _ in row["reasons"])
+            done = sum(1 for row in again if row["ungrouped"] == row["before"])
+            out.append(f"Second phase in {os.path.basename(r['root'].rstrip('/'))}: {len(again)} files translated again "
+                       f"knowing their bases, {done} of them wholly; what keeps the others (files):")
+            out += [f"- {n} × {reason}" for reason, n in kept.most_common(12)]
+            out.append("")
     for r in repos:
         changed = [row for row in r["rows"] if row["tree"] != row["alone"]]
         if changed:

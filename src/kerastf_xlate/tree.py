@@ -252,19 +252,28 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
     return results
 
 
+def second_phase(results: list[TransformResult], roots: list[str],
+                 transform: Callable[[], Transform]) -> list[TransformResult]:
+    """The results with the subclasses of translated classes of other files translated again
+    knowing those bases (before :func:`reconcile` groups the files)."""
+    if len(results) < 2:
+        return results
+    modules: dict[str, int] = {}
+    for i, r in enumerate(results):
+        if r.path.endswith(".py"):
+            for name in _module_names(r.path, roots):
+                modules.setdefault(name, i)
+    return _second_phase(results, roots, modules, transform)
+
+
 def reconcile(results: list[TransformResult], roots: list[str],
               transform: Callable[[], Transform] | None = None) -> list[TransformResult]:
     """Results made consistent across files (see the module docstring); ``transform`` (the
     run's transform factory) translates again the files of class hierarchies that span files."""
     if not results:
         return results
-    if transform is not None and len(results) > 1:
-        modules: dict[str, int] = {}
-        for i, r in enumerate(results):
-            if r.path.endswith(".py"):
-                for name in _module_names(r.path, roots):
-                    modules.setdefault(name, i)
-        results = _second_phase(results, roots, modules, transform)
+    if transform is not None:
+        results = second_phase(results, roots, transform)
     info = []
     by_module: dict[str, int] = {}
     for i, r in enumerate(results):
