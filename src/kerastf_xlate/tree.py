@@ -132,14 +132,13 @@ class _Classes:
         self.defs: list[dict[str, ast.ClassDef]] = []
         self.base_refs: list[dict[int, str]] = []  # id(base node) -> Keras kind
         self.imported: list[dict[str, tuple[int, str]]] = []  # local name -> (file, its name there)
-        self.outputs: list[ast.Module | None] = []
+        self.outputs: dict[int, tuple[ast.Module | None, list[int]]] = {}  # file -> its output, Keras lines there
         for r in results:
             tree = _parse(_text(r.original)) if r.path.endswith(".py") else None
             self.defs.append({c.name: c for c in (tree.body if tree else []) if isinstance(c, ast.ClassDef)})
             refs = keras_refs(tree) if tree is not None and self.defs[-1] else []
             self.base_refs.append({id(x.node): x.name for x in refs if x.role == "base" and x.name in (MODEL, LAYER)})
             self.imported.append(self._imports(tree, r.path) if tree is not None else {})
-            self.outputs.append(None)
         self._kinds: dict[tuple[int, str], str | None] = {}
 
     def _imports(self, tree: ast.Module, path: str) -> dict[str, tuple[int, str]]:
@@ -182,14 +181,15 @@ class _Classes:
         text = _text(r.output) or ""
         if BANNER not in text:
             return False  # the flat form makes a plain tf.Module of a subclass: not a base to build on
-        if self.outputs[i] is None:
-            self.outputs[i] = _parse(text)
-        out = self.outputs[i]
+        if i not in self.outputs:
+            out = _parse(text)
+            self.outputs[i] = (out, [x.node.lineno for x in keras_refs(out)] if out is not None else [])
+        out, lines = self.outputs[i]
         c = next((c for c in (out.body if out else []) if isinstance(c, ast.ClassDef) and c.name == name), None)
         if c is None:
             return False
         lo, hi = min([c.lineno] + [d.lineno for d in c.decorator_list]), c.end_lineno or c.lineno
-        return not any(lo <= x.node.lineno <= hi for x in keras_refs(out))  # type: ignore[arg-type]
+        return not any(lo <= line <= hi for line in lines)
 
     def bases_for(self, i: int) -> dict[str, str]:
         """The names file ``i`` imports of translated Keras classes of other files that a class
