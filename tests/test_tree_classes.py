@@ -219,3 +219,16 @@ def test_in_one_file_the_same_rule_holds() -> None:
     assert changed != text
     out, diags = translate(changed, "m.py")
     assert "class `TinyEncoder` builds a functional model in its constructor" in " ".join(d.message for d in diags)
+
+
+def test_a_functional_subclass_with_its_own_call_is_not_taken() -> None:
+    """Keras runs a functional subclass's own ``call`` (or ``build``) instead of its graph."""
+    from kerastf_xlate.totf import translate
+
+    text = (CASES / "functional_subclass.py").read_text()
+    changed = text.replace("class TinyConvNet(Backbone):\n",
+                           "class TinyConvNet(Backbone):\n    def call(self, inputs, training=None):\n"
+                           "        return super().call(inputs, training=training) * 2.0\n\n")
+    assert changed != text
+    out, diags = translate(changed, "m.py")
+    assert "class `TinyConvNet` builds a functional model in its constructor" in " ".join(d.message for d in diags)

@@ -79,11 +79,19 @@ def is_super_init(call: ast.Call) -> bool:
             and isinstance(f.value.func, ast.Name) and f.value.func.id == "super" and not f.value.args)
 
 
+def _own_forward_pass(cls: ast.ClassDef) -> bool:
+    """``cls`` defines ``call`` or ``build``: a Keras functional model whose class does runs
+    that instead of (or before) its graph, which the translation does not follow."""
+    return any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in ("call", "build") for f in cls.body)
+
+
 def forwards(cls: ast.ClassDef) -> bool:
-    """``cls`` passes what ``super().__init__`` is given on to its base unchanged: it has no
-    ``__init__``, or one taking ``*args`` and ``**kwargs`` that reads them only to call
+    """``cls`` passes what ``super().__init__`` is given on to its base unchanged, and has no
+    forward pass of its own: it has no ``__init__``, or one taking ``*args`` and ``**kwargs`` that reads them only to call
     ``super().__init__(*args, **kwargs)`` (other keywords beside them, as keras-hub's
     ``Backbone.__init__(self, *args, dtype=None, **kwargs)``)."""
+    if _own_forward_pass(cls):
+        return False  # the graph would not be what a call runs
     init = next((f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == "__init__"), None)
     if init is None:
         return True
@@ -132,7 +140,7 @@ def super_init_calls(tree: ast.Module, refs: list[Ref]) -> list[Ref]:
     classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
     out: list[Ref] = []
     for c in classes.values():
-        if c.name not in models or not _reaches_model_unchanged(c.name, classes, direct):
+        if c.name not in models or _own_forward_pass(c) or not _reaches_model_unchanged(c.name, classes, direct):
             continue
         for f in c.body:
             if not (isinstance(f, ast.FunctionDef) and f.name == "__init__"):
