@@ -243,7 +243,7 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
         for d in r.diagnostics:
             m = _OUTSIDE.search(d.message)
             where = facts.imported[i].get(m.group(1)) if m else None
-            if m and where is not None and not facts.translated(*where):
+            if m and where is not None and facts.kind(*where) is not None and not facts.translated(*where):
                 text = (f"whose base `{m.group(1)}` is defined in {results[where[0]].path}, where it stays Keras: "
                         "kept as Keras")
                 d = replace(d, message=d.message.replace(m.group(0), text))
