@@ -134,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only or not roots:
         roots += [os.path.join(args.corpus, d) for d in sorted(os.listdir(args.corpus))
                   if os.path.isdir(os.path.join(args.corpus, d)) and (not args.only or any(o in d for o in args.only))]
-    repos = [run_repo(root, args.jobs) for root in roots]
+    repos = []
+    for root in roots:
+        repos.append(run_repo(root, args.jobs))
+        if args.json:  # after every repository: a long run interrupted keeps what it measured
+            Path(args.json).write_text(json.dumps(repos, indent=1))
     sys.stdout.write(render(repos))
-    if args.json:
-        Path(args.json).write_text(json.dumps(repos, indent=1))
     return 0
 
 
