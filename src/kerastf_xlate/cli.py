@@ -349,7 +349,7 @@ def to_tf(input_shape: tuple[int, ...] | None, keep_keras_files: bool, **kwargs:
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
     transform = partial(make_transform, input_shape=shape, keep_keras_files=keep_keras_files)
-    sys.exit(run_translate(transform, reconcile=reconcile, version=__version__,
+    sys.exit(run_translate(transform, reconcile=partial(reconcile, transform=transform), version=__version__,
                            progress=_translate_progress("xlate to-tf", kwargs), **kwargs))
 
 

@@ -9,18 +9,29 @@ runs imported code (XL310) — and requires each group to come out all translate
 model code left in any of its outputs) or all as it was. A group that cannot be wholly
 translated is left as it was, each file with a diagnostic naming the file that kept it.
 A graph that runs code from a module outside the run keeps its file as it was.
+
+Before that, a second phase translates the class hierarchies that span files (docs/design.md,
+"Class hierarchies over several files"): the first phase's results say which top-level
+classes each file defines, their bases, and whether each came out translated; a file
+subclassing a translated Keras ``Model``/``Layer`` class of another file is translated again
+knowing that base (:mod:`kerastf_xlate.totf.program.classes`), until nothing changes. The
+grouping above then keeps the base and its subclasses all translated or all Keras.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from dataclasses import replace
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.disjoint import DisjointSets
-from kerastf_xlate.runner import TransformResult
+from kerastf_xlate.runner import Transform, TransformResult, transform_file
+from kerastf_xlate.totf.program.bundle import BANNER
+from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
 from kerastf_xlate.totf.program.names import keras_refs
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
@@ -99,10 +110,170 @@ def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, s
     return out
 
 
-def reconcile(results: list[TransformResult], roots: list[str]) -> list[TransformResult]:
-    """Results made consistent across files (see the module docstring)."""
+@dataclass(frozen=True)
+class _Importing:
+    """A transform run with ``bases`` (imported name -> Keras kind) known as translated
+    classes of other files (picklable, as the runner's transforms are)."""
+
+    transform: Transform
+    bases: tuple[tuple[str, str], ...]
+
+    def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]:
+        with importing(dict(self.bases)):
+            return self.transform(text, path)
+
+
+class _Classes:
+    """Phase 1's facts: the top-level classes of every file, their Keras kind (through bases
+    in other files of the run too) and whether each came out translated."""
+
+    def __init__(self, results: list[TransformResult], roots: list[str], by_module: dict[str, int]) -> None:
+        self.results, self.roots, self.by_module = results, roots, by_module
+        self.defs: list[dict[str, ast.ClassDef]] = []
+        self.base_refs: list[dict[int, str]] = []  # id(base node) -> Keras kind
+        self.imported: list[dict[str, tuple[int, str]]] = []  # local name -> (file, its name there)
+        self.outputs: dict[int, tuple[ast.Module | None, list[int]]] = {}  # file -> its output, Keras lines there
+        for r in results:
+            tree = _parse(_text(r.original)) if r.path.endswith(".py") else None
+            self.defs.append({c.name: c for c in (tree.body if tree else []) if isinstance(c, ast.ClassDef)})
+            refs = keras_refs(tree) if tree is not None and self.defs[-1] else []
+            self.base_refs.append({id(x.node): x.name for x in refs if x.role == "base" and x.name in (MODEL, LAYER)})
+            self.imported.append(self._imports(tree, r.path) if tree is not None else {})
+        self._kinds: dict[tuple[int, str], str | None] = {}
+
+    def _imports(self, tree: ast.Module, path: str) -> dict[str, tuple[int, str]]:
+        out: dict[str, tuple[int, str]] = {}
+        for module, name, node in _imports(tree, path, self.roots):
+            if name == "*" or node not in tree.body:
+                continue
+            j = self.by_module.get(module)
+            if j is not None:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.name == name:
+                        out[a.asname or a.name] = (j, name)
+        return out
+
+    def kind(self, i: int, name: str, seen: frozenset[tuple[int, str]] = frozenset()) -> str | None:
+        """MODEL or LAYER when class ``name`` of file ``i`` is a Keras model or layer class."""
+        key = (i, name)
+        if key in self._kinds:
+            return self._kinds[key]
+        c = self.defs[i].get(name)
+        found = None
+        if c is not None and key not in seen:
+            for b in c.bases:
+                found = self.base_refs[i].get(id(b))
+                if found is None and isinstance(b, ast.Name):
+                    if b.id in self.defs[i] and b.id != name:
+                        found = self.kind(i, b.id, seen | {key})
+                    elif b.id in self.imported[i]:
+                        found = self.kind(*self.imported[i][b.id], seen | {key})
+                if found:
+                    break
+        self._kinds[key] = found
+        return found
+
+    def translated(self, i: int, name: str) -> bool:
+        """Class ``name`` of file ``i`` came out in the program form with no Keras in it."""
+        r = self.results[i]
+        if r.error is not None or not r.changed or self.kind(i, name) is None:
+            return False
+        text = _text(r.output) or ""
+        if BANNER not in text:
+            return False  # the flat form makes a plain tf.Module of a subclass: not a base to build on
+        if i not in self.outputs:
+            out = _parse(text)
+            self.outputs[i] = (out, [x.node.lineno for x in keras_refs(out)] if out is not None else [])
+        out, lines = self.outputs[i]
+        c = next((c for c in (out.body if out else []) if isinstance(c, ast.ClassDef) and c.name == name), None)
+        if c is None:
+            return False
+        lo, hi = min([c.lineno] + [d.lineno for d in c.decorator_list]), c.end_lineno or c.lineno
+        return not any(lo <= line <= hi for line in lines)
+
+    def bases_for(self, i: int) -> dict[str, str]:
+        """The names file ``i`` imports of translated Keras classes of other files that a class
+        of ``i`` derives from."""
+        used = {b.id for c in self.defs[i].values() for b in c.bases if isinstance(b, ast.Name)}
+        out = {}
+        for local, (j, name) in self.imported[i].items():
+            kind = self.kind(j, name)
+            if local in used and j != i and kind is not None and self.translated(j, name):
+                out[local] = MODEL_OWN_INIT if kind == MODEL and not self.forwarding(j, name) else kind
+        return out
+
+    def forwarding(self, i: int, name: str, seen: frozenset[tuple[int, str]] = frozenset()) -> bool:
+        """Class ``name`` of file ``i`` and its bases up to ``keras.Model`` pass a subclass's
+        ``super().__init__`` arguments on unchanged (:func:`.classes.forwards`)."""
+        c = self.defs[i].get(name)
+        if c is None or (i, name) in seen or not forwards(c):
+            return False
+        for b in c.bases:
+            if self.base_refs[i].get(id(b)) == MODEL:
+                return True
+            if isinstance(b, ast.Name) and b.id in self.defs[i] and b.id != name:
+                return self.forwarding(i, b.id, seen | {(i, name)})
+            if isinstance(b, ast.Name) and b.id in self.imported[i]:
+                return self.forwarding(*self.imported[i][b.id], seen | {(i, name)})
+        return False
+
+
+_OUTSIDE = re.compile(r"whose base `(\w+)` is defined in another file: kept as Keras")
+
+
+def _second_phase(results: list[TransformResult], roots: list[str], by_module: dict[str, int],
+                  transform: Callable[[], Transform]) -> list[TransformResult]:
+    """Files subclassing translated classes of other files, translated again knowing them
+    (to a fixed point: a subclass translated now may be another file's base)."""
+    results = list(results)
+    given: dict[int, dict[str, str]] = {}
+    for _ in range(6):
+        facts = _Classes(results, roots, by_module)
+        todo = {i: b for i in range(len(results)) if (b := facts.bases_for(i)) and b != given.get(i)}
+        if not todo:
+            break
+        for i, bases in todo.items():
+            given[i] = bases
+            results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items()))))
+    facts = _Classes(results, roots, by_module)
+    for i, r in enumerate(results):  # a base kept Keras in its file: say which file
+        if not any(_OUTSIDE.search(d.message) for d in r.diagnostics):
+            continue
+        diags = []
+        for d in r.diagnostics:
+            m = _OUTSIDE.search(d.message)
+            where = facts.imported[i].get(m.group(1)) if m else None
+            if m and where is not None and facts.kind(*where) is not None and not facts.translated(*where):
+                text = (f"whose base `{m.group(1)}` is defined in {results[where[0]].path}, where it stays Keras: "
+                        "kept as Keras")
+                d = replace(d, message=d.message.replace(m.group(0), text))
+            diags.append(d)
+        results[i] = replace(r, diagnostics=tuple(diags))
+    return results
+
+
+def second_phase(results: list[TransformResult], roots: list[str],
+                 transform: Callable[[], Transform]) -> list[TransformResult]:
+    """The results with the subclasses of translated classes of other files translated again
+    knowing those bases (before :func:`reconcile` groups the files)."""
+    if len(results) < 2:
+        return results
+    modules: dict[str, int] = {}
+    for i, r in enumerate(results):
+        if r.path.endswith(".py"):
+            for name in _module_names(r.path, roots):
+                modules.setdefault(name, i)
+    return _second_phase(results, roots, modules, transform)
+
+
+def reconcile(results: list[TransformResult], roots: list[str],
+              transform: Callable[[], Transform] | None = None) -> list[TransformResult]:
+    """Results made consistent across files (see the module docstring); ``transform`` (the
+    run's transform factory) translates again the files of class hierarchies that span files."""
     if not results:
         return results
+    if transform is not None:
+        results = second_phase(results, roots, transform)
     info = []
     by_module: dict[str, int] = {}
     for i, r in enumerate(results):

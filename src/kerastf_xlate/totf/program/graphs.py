@@ -27,6 +27,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
@@ -92,7 +93,8 @@ class Graph:
         pos = self.pos
         last = self.stmt.end_lineno or self.stmt.lineno
         newline = _newline(pos.lines[last - 1])
-        model = self.stmt.targets[0].id  # type: ignore[attr-defined]
+        # a functional subclass's graph (`super().__init__(inputs, outputs)`): the model is `self`
+        model = "self" if _is_super_init_stmt(self.stmt) else self.stmt.targets[0].id  # type: ignore[attr-defined]
         names = ", ".join(self.exports)
         quoted = ", ".join(f'"{n}"' for n in self.exports)
         line = f"{self.indent}{names} = {model}.traced({quoted}){newline}"
@@ -571,7 +573,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
         if _inside(r.call, parents, plan.region_stmts, exempt):
             continue
-        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs):
+        if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs) and not subclasses(tree, refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
             plan.blockers.append((r.call, outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))))
@@ -728,6 +730,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
     model_calls += _functional_subclass_calls(tree, refs)
+    model_calls += super_init_calls(tree, refs)
     model_calls.sort(key=lambda r: (r.call.lineno, r.call.col_offset))  # type: ignore[union-attr]
     if not model_calls:
         return plan, {}
@@ -811,6 +814,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             continue
         target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
         base = f"{target}_graph" if target else (f"{owner.name}_graph" if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) else "model_graph")
+        if is_super_init(call):
+            base = "graph"  # `def graph():` in a functional subclass's `__init__`
         name = base
         k = 1
         while name in taken:
@@ -1137,16 +1142,18 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
     later graph function takes it as a default argument (a symbol)."""
     stmt = graph.stmt
     why = f"`{names[0]}`, made while building the model, is used after it (a graph tensor or value outside the model definition)"
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)) \
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            or _is_super_init_stmt(stmt)) \
             or not isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or not graph.region:
         return (stmt, why)
+    model = "self" if _is_super_init_stmt(stmt) else stmt.targets[0].id  # type: ignore[attr-defined]
     surely: set[str] = set(graph.captured)
     for s in graph.region:
         surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
     for n in names:
         if n not in surely:
             return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
-    if stmt.targets[0].id in names:
+    if model in names:
         return (stmt, why)
     objects = {n for n in names if _bound_to_objects(graph.region, n)}
     in_graph: dict[int, Graph] = {}
@@ -1161,7 +1168,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             if other is not None and other is not graph:
                 outside = _read_outside_args(s, other.call, other.inputs, other.outputs) if other.stmt is s else set()
                 if n in outside or n in _free_in_graph(other) and n not in other.symbols:
-                    return (s, f"`{n}`, a graph tensor of `{graph.stmt.targets[0].id}`, is used by a later model in a "  # type: ignore[attr-defined]
+                    return (s, f"`{n}`, a graph tensor of `{model}`, is used by a later model in a "
                                "way the translator does not follow")
                 continue
             bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
@@ -1171,6 +1178,11 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             if n in _surely_binds(s):
                 break
     return None
+
+
+def _is_super_init_stmt(stmt: ast.stmt) -> bool:
+    """``super().__init__(inputs, outputs, ...)`` as a statement: a functional subclass's model."""
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and is_super_init(stmt.value)
 
 
 def _free_in_graph(graph: Graph) -> set[str]:

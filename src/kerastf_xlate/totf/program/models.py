@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses
 from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
 
@@ -70,6 +71,7 @@ class _Flow:
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and any(id(b) in self.model_funcs for b in node.bases):
                 self.model_classes.add(node.name)
+        self.model_classes |= subclasses(tree, refs)  # through model classes of other files of the run too
         changed = True
         while changed:  # subclasses of model subclasses
             changed = False
@@ -313,7 +315,7 @@ KERAS_SELF_ONLY = {
     "add_metric", "quantize", "quantized_call", "_tracker",
     "seed_generator", "inputs", "outputs", "input", "output", "input_shape", "output_shape",
     "distribute_strategy", "save", "export", "_call_has_training_arg", "_layers", "stateless_call",
-    "symbolic_call", "_build_shapes_dict", "compute_output_spec",
+    "symbolic_call", "_build_shapes_dict", "compute_output_spec", "_flatten_layers",
 }
 # Keras hooks a subclass may define that nothing calls without Keras (their meaning would be lost)
 KERAS_HOOKS: set[str] = set()  # train_step, test_step, predict_step, compute_loss, compute_metrics and compile are called by the runtime's fit
@@ -321,16 +323,8 @@ KERAS_HOOKS: set[str] = set()  # train_step, test_step, predict_step, compute_lo
 
 def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     """Keras features used by Layer/Model subclasses that the runtime bases do not give."""
-    keras_bases = {id(r.node) for r in refs if r.role == "base" and r.name in ("keras.layers.Layer", "keras.Model")}
     classes = [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]
-    ours = {c.name for c in classes if any(id(b) in keras_bases for b in c.bases)}
-    changed = True
-    while changed:
-        changed = False
-        for c in classes:
-            if c.name not in ours and any(isinstance(b, ast.Name) and b.id in ours for b in c.bases):
-                ours.add(c.name)
-                changed = True
+    ours = subclasses(tree, refs, (LAYER, MODEL))
     out: list[tuple[ast.AST, str]] = []
     for c in classes:
         if c.name not in ours:

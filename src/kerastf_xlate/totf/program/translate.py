@@ -27,6 +27,7 @@ from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, shor
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
+from kerastf_xlate.totf.program.classes import super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import imported_calls
@@ -257,7 +258,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if any(first <= a and b <= last for a, b in spans):
             blockers.append(Finding(f.region[0], "XL301", "code kept as Keras lies inside this graph fragment"))
 
-    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs)]
+    # a functional subclass's `super().__init__(inputs, outputs)`: the graph plan took it or said why not
+    planned = {id(r.call) for r in super_init_calls(tree, refs)}
+    blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
     mixed = mixed_precision_training(tree)
     if mixed is not None:
         blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
