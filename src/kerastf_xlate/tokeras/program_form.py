@@ -198,7 +198,7 @@ def _bodies(tree: ast.AST):
 
 
 def _runner_call(stmt: ast.stmt | None, func: str) -> ast.Call | None:
-    value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+    value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr, ast.Return)) else None
     if not isinstance(value, ast.Call) or not value.args or not (isinstance(value.args[0], ast.Name) and value.args[0].id == func):
         return None
     if isinstance(value.func, ast.Name) and value.func.id in ("Model", "symbolic_run"):
@@ -266,10 +266,7 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
     units = _units(tree)
     if isinstance(units, Kept):
         return units
-    moved: set[int] = set()
-    for u in units:
-        _lower(u, pos, edits, rest)
-        moved.add(id(u.func))
+    moved = {id(u.func) for u in units}
     # runtime names the user's code reads
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in block.binds and isinstance(node.ctx, ast.Load):
@@ -296,6 +293,8 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
             bound = node.id if isinstance(node, ast.Name) else node.name
             if bound in block.binds and not isinstance(getattr(node, "ctx", None), ast.Load):
                 return Kept(node.lineno, f"the program binds `{bound}`, a name of the block of TensorFlow layers")
+    for u in units:  # after the names: a graph's returned inputs and outputs move with their edits
+        _lower(u, pos, edits, rest)
     try:
         body = edits.apply()
         ast.parse(body)
@@ -318,23 +317,27 @@ def _lower(u: _Unit, pos: Positions, edits: EditList, text: str) -> None:
         start = pos.line_start(line)
         if text.startswith(unit, start):
             edits.replace(start, start + len(unit), "")
-    # the return goes (to-tf wrote a blank line after it unless one followed already)
-    ret_end = u.ret.end_lineno or u.ret.lineno
-    after = ret_end + 1
-    if after <= len(pos.lines) and not pos.lines[after - 1].strip() and after < u.runner.lineno:
-        after += 1
-    edits.replace(pos.line_start(u.ret.lineno), pos.line_start(after) if after <= len(pos.lines) else len(text), "")
     if u.fragment:
         end = (u.runner.end_lineno or u.runner.lineno) + 1
         edits.replace(pos.line_start(u.runner.lineno), pos.line_start(end) if end <= len(pos.lines) else len(text), "")
     else:
         value = u.ret.value
         parts = value.elts[:2] if isinstance(value, ast.Tuple) else []
-        ins = pos.segment(parts[0]) if parts else "None"
-        outs = pos.segment(parts[1]) if len(parts) > 1 else "None"
+        ins = edits.take(*pos.span(parts[0])) if parts else "None"
+        outs = edits.take(*pos.span(parts[1])) if len(parts) > 1 else "None"
         a, _ = pos.span(u.call.args[0])
         _, z = pos.span(u.call.args[0])
         edits.replace(a, z, f"{ins}, {outs}")
+    # the return goes, with what is left in it (to-tf wrote a blank line after it unless one followed already)
+    ret_end = u.ret.end_lineno or u.ret.lineno
+    after = ret_end + 1
+    if after <= len(pos.lines) and not pos.lines[after - 1].strip() and after < u.runner.lineno:
+        after += 1
+    edits.replace(pos.line_start(u.ret.lineno), pos.line_start(after) if after <= len(pos.lines) else len(text), "")
+    for n in ast.walk(u.ret):  # names of the dict of traced names
+        a, z = pos.span(n) if hasattr(n, "lineno") else (0, 0)
+        if a < z:
+            edits.take(a, z)
     if u.traced is not None:
         end = (u.traced.end_lineno or u.traced.lineno) + 1
         edits.replace(pos.line_start(u.traced.lineno), pos.line_start(end) if end <= len(pos.lines) else len(text), "")
