@@ -65,7 +65,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     tree = parse(text, path)
     if "tensorflow" not in text:
         return Result(text, [], [])
-    program = translate_program_form(text, path)  # what to-tf's program form wrote goes back whole
+    # what to-tf's program form wrote goes back whole, then on as any file
+    program = translate_program_form(text, path, lambda raised: translate_full(raised, path, rules))
     if program is not None:
         return program
     rules = rules or default_rules()

@@ -24,6 +24,9 @@ Nothing here imports TensorFlow or Keras.
 from __future__ import annotations
 
 import ast
+import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kerastf_xlate.codes import CODES
@@ -35,6 +38,7 @@ from kerastf_xlate.sources import newline_of
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, load_runtime, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import _indentable_lines
+from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.totf.program.translate import (
     _CONFIG,
@@ -149,7 +153,11 @@ def keras_spelling(name: str, runtime: Runtime) -> str | None:
         if _runtime_name(k, public) == name or _training_name(k, runtime.by_name) == name:
             return k
     config = [k for k, v in _CONFIG.items() if v == name and k.startswith("keras.config.")]
-    return config[0] if config else None
+    if config:
+        return config[0]
+    # a keras_api helper (`_ops_mean`, called with the Keras call's arguments as written)
+    entries = [e for e in default_api() if name in (e.helper, e.reference)]
+    return entries[0].name if entries else None
 
 
 @dataclass
@@ -189,6 +197,53 @@ def _units(tree: ast.Module) -> list[_Unit] | Kept:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _api_tf_functions() -> frozenset[str]:
+    """The TensorFlow functions the keras_api table's templates write (``tf.reduce_mean``...)."""
+    found: set[str] = set()
+    for entry in default_api():
+        for t in entry.templates:
+            found |= set(re.findall(r"\btf(?:\.\w+)+", t.tf))
+    return frozenset(found)
+
+
+def _graph_tf_op(tree: ast.Module, units: list[_Unit], tf: str) -> ast.Call | None:
+    """A call in a graph function (or a function of the file it calls, transitively) of a
+    TensorFlow function the keras_api table writes: Keras's graph cannot take it back."""
+    functions: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(node.name, []).append(node)
+    api = _api_tf_functions()
+    todo: list[ast.AST] = [u.func for u in units]
+    seen: set[int] = set()
+    while todo:
+        fn = todo.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for n in ast.walk(fn):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name):
+                todo += functions.get(n.func.id, [])
+                continue
+            dotted = _dotted(n.func)
+            if dotted is not None and dotted.split(".", 1)[0] == tf and "tf." + dotted.split(".", 1)[-1] in api:
+                return n
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or not parts:
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
 def _bodies(tree: ast.AST):
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
@@ -215,9 +270,11 @@ def _is_traced(stmt: ast.stmt, runner: ast.stmt) -> bool:
             and f.value.id == model.id)
 
 
-def raise_program(text: str) -> tuple[str, list[Kept]] | None:
+def raise_program(text: str, then: Callable[[str], str] | None = None) -> tuple[str, list[Kept]] | None:
     """``text`` raised to Keras when it is a program form of ``xlate to-tf`` (the same text
-    and why when it cannot be raised exactly); None when it has no runtime block."""
+    and why when it cannot be raised exactly); None when it has no runtime block. ``then``
+    translates the raised file on (to-keras's other recognisers): its result is the one
+    checked, so a second run changes nothing."""
     lines = text.splitlines(keepends=True)
     found = find_block(lines)
     if found is None:
@@ -231,6 +288,8 @@ def raise_program(text: str) -> tuple[str, list[Kept]] | None:
     candidate = _raise(text, lines, block, runtime)
     if isinstance(candidate, Kept):
         return text, [candidate]
+    if then is not None:
+        candidate = then(candidate)
     from kerastf_xlate.totf import translate as to_tf  # the check: to-tf gives the input back
 
     try:
@@ -267,6 +326,10 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
     if isinstance(units, Kept):
         return units
     moved = {id(u.func) for u in units}
+    op = _graph_tf_op(tree, units, names.tf_alias or "tf")
+    if op is not None:
+        return Kept(op.lineno, f"`{ast.unparse(op.func)}` in a model's graph may be a Keras function to-tf wrote as "
+                               "TensorFlow, which Keras cannot call on its symbolic tensors: the file is kept as it is")
     # runtime names the user's code reads
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in block.binds and isinstance(node.ctx, ast.Load):
@@ -283,6 +346,8 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
             spelled = keras_spelling(original, runtime)
             if spelled is None:
                 return Kept(node.lineno, f"`{node.id}` of the TensorFlow layers has no Keras name the raise can give back")
+            if not spelled.startswith("keras.") or spelled.startswith("keras.src."):
+                return Kept(node.lineno, f"`{node.id}` of the TensorFlow layers has no public Keras name")
             if spelled.startswith("keras.layers.") and spelled.count(".") == 2:
                 new = layers + spelled[len("keras.layers."):]
             else:
@@ -350,17 +415,27 @@ def _unit_indent(pos: Positions, func: ast.FunctionDef) -> str:
     return inner[len(indent) : len(inner) - len(inner.lstrip())]
 
 
-def translate_program_form(text: str, path: str) -> Result | None:
+def translate_program_form(text: str, path: str, then: Callable[[str], Result] | None = None) -> Result | None:
     """to-keras of a file with a runtime block (None when it has none): the raise, or the
-    file unchanged with XL504. Nothing else of such a file is translated or diagnosed (the
-    block is the runtime's code, not the user's)."""
-    raised = raise_program(text)
-    if raised is None:
+    file unchanged with XL504. Nothing of such a file is diagnosed but by XL504 (the block
+    is the runtime's code, not the user's); ``then`` (to-keras itself) translates the raised
+    file on, and its diagnostics are the result's."""
+    after: list[Result] = []
+
+    def on(raised: str) -> str:
+        if then is None:
+            return raised
+        after.append(then(raised))
+        return after[-1].text
+
+    result = raise_program(text, on)
+    if result is None:
         return None
-    new, kept = raised
+    new, kept = result
     lines = text.splitlines()
     info = CODES[CODE]
     diags = [Diagnostic(path, k.line, 1, CODE, k.message, info.severity) for k in kept
              if not (0 < k.line <= len(lines) and suppressed(lines[k.line - 1], CODE))]
-    units = [UnitInfo("<program form>", "keras", [])] if new != text else []
-    return Result(new, diags, units)
+    if new != text and after:
+        return Result(new, after[-1].diagnostics, after[-1].units or [UnitInfo("<program form>", "keras", [])])
+    return Result(new, diags, [UnitInfo("<program form>", "keras", [])] if new != text else [])
