@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 from collections import Counter
@@ -68,9 +69,14 @@ def main(argv: list[str]) -> None:
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--json")
     ap.add_argument("--limit", type=int, default=0, help="stop after N files that to-tf changes")
+    ap.add_argument("--sample", type=int, default=0, help="a random sample of N of the files (seeded)")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     records = []
-    for p in files(args.paths):
+    paths = files(args.paths)
+    if args.sample:
+        paths = sorted(random.Random(args.seed).sample(paths, min(args.sample, len(paths))))
+    for p in paths:
         rec = one(p)
         if rec is None:
             continue
