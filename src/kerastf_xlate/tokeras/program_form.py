@@ -34,6 +34,7 @@ from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.edit.imports import finish
 from kerastf_xlate.lint import suppressed
 from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.rules import default_rules
 from kerastf_xlate.sources import newline_of
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, load_runtime, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -137,8 +138,16 @@ def keras_spelling(name: str, runtime: Runtime) -> str | None:
     (``LSTM`` -> ``keras.layers.LSTM``, ``Model`` -> ``keras.Model``, ``Adam`` ->
     ``keras.optimizers.Adam``), found by asking to-tf's own mapping, or None."""
     public = runtime.public
-    candidates = [k for k, v in _CONTAINERS.items() if v == name and not k.startswith("keras.models.")]
-    candidates += [f"keras.layers.{name}", f"keras.initializers.{name}", "keras.initializers.Identity"]
+    d = runtime.by_name.get(name)
+    file = d.file if d is not None else ""
+    training = file in ("tfr_optimizers.py", "tfr_schedules.py", "tfr_losses.py", "tfr_metrics.py", "tfr_callbacks.py")
+    candidates: list[str] = []
+    if file == "tfr_initializers.py":
+        candidates += [f"keras.initializers.{name}", "keras.initializers.Identity"]
+    elif not training:
+        candidates += [k for k, v in _CONTAINERS.items() if v == name and not k.startswith("keras.models.")]
+        if default_rules().get(name) is not None:  # a Keras layer (its rule), not any runtime class
+            candidates.append(f"keras.layers.{name}")
     if name.endswith("Metric"):
         candidates.append(f"keras.metrics.{name[: -len('Metric')]}")
     for prefix in ("_loss_", "_metric_"):
@@ -146,7 +155,8 @@ def keras_spelling(name: str, runtime: Runtime) -> str | None:
             rest = name[len(prefix):]
             module = "keras.losses." if prefix == "_loss_" else "keras.metrics."
             candidates += [module + rest] + [module + a for a, full in _LOSS_ALIASES.items() if full == rest]
-    candidates += [m + name for m in _TRAINING_MODULES]
+    if training:
+        candidates += [m + name for m in _TRAINING_MODULES]
     candidates += [k for k, v in _TRAINING_GETTERS.items() if v == name]
     candidates += ["keras.optimizers.legacy." + name[len("Legacy"):]] if name.startswith("Legacy") else []
     for k in candidates:
