@@ -25,7 +25,7 @@ from kerastf_xlate.totf import translate as to_tf
 from kerastf_xlate.totf.program.bundle import BANNER
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tokeras_share import source_of  # noqa: E402
+from tokeras_share import source_of
 
 
 def files(paths: list[str]) -> list[Path]:

@@ -36,11 +36,11 @@ from kerastf_xlate.lint import suppressed
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import default_rules
 from kerastf_xlate.sources import newline_of
+from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, load_runtime, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import _indentable_lines
 from kerastf_xlate.totf.program.keras_api import default_api
-from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.totf.program.translate import (
     _CONFIG,
     _CONTAINERS,
