@@ -81,6 +81,8 @@ def main(argv: list[str]) -> None:
         if rec is None:
             continue
         records.append(rec)
+        print(f"{len(records)} {p}: {'program' if rec['program'] else 'flat'} raised={rec.get('raised_program')} "
+              f"fixed={rec.get('fixed_point')} idempotent={rec.get('idempotent')}", file=sys.stderr, flush=True)
         if not rec.get("fixed_point", False) or not rec.get("idempotent", False):
             print(f"{'error' if 'error' in rec else 'differs'} {p}", file=sys.stderr)
         if args.limit and len(records) >= args.limit:

@@ -195,3 +195,17 @@ def test_raised_program_runs_as_the_program_form(name: str, text: str, spec: dic
         worst, ok = max(worst, diff), ok and close
     print(f"{name}: worst max |diff| = {worst:.3g}")
     assert ok, f"{name}: outside atol = rtol = {ATOL}; max |diff| = {worst:.3g}"
+
+
+def test_a_runtime_class_cut_short_is_kept_as_edited() -> None:
+    import ast
+
+    once, _ = to_tf(RNN, "f.py")
+    gru = next(n for n in ast.parse(once).body if isinstance(n, ast.ClassDef) and n.name == "GRU")
+    last = gru.body[-1]  # its last method removed, decorators and all
+    first = min([last.lineno] + [d.lineno for d in getattr(last, "decorator_list", [])])
+    lines = once.splitlines(keepends=True)
+    text = "".join(lines[: first - 1] + lines[last.end_lineno :])  # type: ignore[operator]
+    out, diags = to_keras(text, "f.py")
+    assert out == text and [d.code for d in diags] == ["XL504"]
+    assert "`GRU`" in diags[0].message and "edited" in diags[0].message

@@ -127,7 +127,9 @@ def _block(lines: list[str], start: int, end: int, runtime: Runtime) -> Block | 
         want = rename_source(d.source, rename) if rename.keys() & (d.reads | d.binds) else d.source
         first = min([stmt.lineno] + [x.lineno for x in stmt.decorator_list])
         got = "".join(source.splitlines(keepends=True)[first - 1 : stmt.end_lineno]).rstrip()
-        if not want.rstrip().startswith(got):
+        head = ast.parse(want).body[0]  # the definition, without the `__name__` line a renamed one gets
+        start_line = min([head.lineno] + [x.lineno for x in getattr(head, "decorator_list", [])])
+        if got != "".join(want.splitlines(keepends=True)[start_line - 1 : head.end_lineno]).rstrip():
             return Kept(start + 1 + first, f"`{stmt.name}` in the block of TensorFlow layers is not what `xlate to-tf` "
                                            "writes (edited by hand?): the file is kept as it is")
     return Block(start, end, frozenset(binds), original)
