@@ -282,7 +282,7 @@ def _is_traced(stmt: ast.stmt, runner: ast.stmt) -> bool:
             and f.value.id == model.id)
 
 
-def raise_program(text: str, then: Callable[[str], str] | None = None) -> tuple[str, list[Kept]] | None:
+def raise_program(text: str, then: Callable[[str], str] | None = None, path: str = "<round trip>") -> tuple[str, list[Kept]] | None:
     """``text`` raised to Keras when it is a program form of ``xlate to-tf`` (the same text
     and why when it cannot be raised exactly); None when it has no runtime block. ``then``
     translates the raised file on (to-keras's other recognisers): its result is the one
@@ -305,7 +305,7 @@ def raise_program(text: str, then: Callable[[str], str] | None = None) -> tuple[
     from kerastf_xlate.totf import translate as to_tf  # the check: to-tf gives the input back
 
     try:
-        again, _ = to_tf(candidate, "<round trip>")
+        again, _ = to_tf(candidate, path)
     except Exception:  # a file to-tf cannot read back is not raised
         again = None
     if again != text:
@@ -440,13 +440,13 @@ def translate_program_form(text: str, path: str, then: Callable[[str], Result] |
         after.append(then(raised))
         return after[-1].text
 
-    result = raise_program(text, on)
+    result = raise_program(text, on, path)
     if result is None:
         return None
     new, kept = result
     lines = text.splitlines()
     info = CODES[CODE]
-    diags = [Diagnostic(path, k.line, 1, CODE, k.message, info.severity) for k in kept
+    diags = [Diagnostic(path, k.line, 0, CODE, k.message, info.severity) for k in kept
              if not (0 < k.line <= len(lines) and suppressed(lines[k.line - 1], CODE))]
     if new != text and after:
         return Result(new, after[-1].diagnostics, after[-1].units or [UnitInfo("<program form>", "keras", [])])
