@@ -111,12 +111,14 @@ def _block(lines: list[str], start: int, end: int, runtime: Runtime) -> Block | 
             binds.add(stmt.name)
         else:
             binds |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    original = {n: n for n in binds if n in runtime.by_name}
-    # renamed definitions (the file binds the name itself): `TFDense`, `tf_epsilon`, `_ops_mean_tf`
+    known = set(runtime.by_name) | {n for imp in runtime.imports for n in import_binds(imp)}
+    original = {n: n for n in binds if n in known}
+    # renamed definitions and imports (the file binds the name itself): `TFDense`, `tf_epsilon`,
+    # `_ops_mean_tf`, `import random as tf_random`
     for n in binds - set(original):
         for cand in (n[2:] if n.startswith("TF") else None, n[3:] if n.startswith("tf_") else None,
                      n[:-3] if n.endswith("_tf") else None):
-            if cand and cand in runtime.by_name:
+            if cand and cand in known:
                 original[n] = cand
                 break
     rename = {v: k for k, v in original.items() if k != v}
