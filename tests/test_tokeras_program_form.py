@@ -209,3 +209,11 @@ def test_a_runtime_class_cut_short_is_kept_as_edited() -> None:
     out, diags = to_keras(text, "f.py")
     assert out == text and [d.code for d in diags] == ["XL504"]
     assert "`GRU`" in diags[0].message and "edited" in diags[0].message
+
+
+def test_a_translated_keras_application_goes_back_to_keras_applications() -> None:
+    app = RNN.replace("inputs = keras.Input(shape=(10, 8))\n", "base = keras.applications.VGG16(weights=None, include_top=False)\n"
+                      "inputs = keras.Input(shape=(10, 8))\n").replace("x = layers.GRU(8)(x)\n", "x = layers.GRU(8)(x)\nbase.summary()\n")
+    once, back, _ = round_trip(app)
+    assert "_xlate_keras_app_vgg16.VGG16(" in once
+    assert back == app

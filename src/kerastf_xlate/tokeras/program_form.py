@@ -345,18 +345,25 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
         return Kept(op.lineno, f"`{ast.unparse(op.func)}` in a model's graph may be a Keras function to-tf wrote as "
                                "TensorFlow, which Keras cannot call on its symbolic tensors: the file is kept as it is")
     # runtime names the user's code reads
+    parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in block.binds and isinstance(node.ctx, ast.Load):
             if any(node is u.call.args[0] for u in units):
                 continue
             if any(node is u.call.func for u in units if u.fragment):
                 continue
+            if node.id.startswith(_APP_NAMESPACE):  # `_xlate_keras_app_vgg16.VGG16`: keras.applications.VGG16
+                parent = parents.get(id(node))
+                if not (isinstance(parent, ast.Attribute) and parent.value is node):
+                    return Kept(node.lineno, f"`{node.id}` (a translated keras.applications module) is used other than "
+                                             "for one of its builders: the file is kept as it is")
+                a, z = pos.span(parent)
+                edits.replace(a, z, f"{keras}.applications.{parent.attr}")
+                continue
             original = block.original.get(node.id)
             if original is None:
                 return Kept(node.lineno, f"`{node.id}` is read from the block of TensorFlow layers and is none of the "
                                          "runtime's names: the file is kept as it is")
-            if original.startswith(_APP_NAMESPACE):
-                return Kept(node.lineno, f"`{node.id}` is a translated keras.applications module: not raised")
             spelled = keras_spelling(original, runtime)
             if spelled is None:
                 return Kept(node.lineno, f"`{node.id}` of the TensorFlow layers has no Keras name the raise can give back")
