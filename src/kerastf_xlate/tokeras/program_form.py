@@ -41,6 +41,7 @@ from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import _indentable_lines
 from kerastf_xlate.totf.program.keras_api import default_api
+from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS
 from kerastf_xlate.totf.program.translate import (
     _CONFIG,
     _CONTAINERS,
@@ -169,6 +170,10 @@ def keras_spelling(name: str, runtime: Runtime) -> str | None:
     config = [k for k, v in _CONFIG.items() if v == name and k.startswith("keras.config.")]
     if config:
         return config[0]
+    # a model file's reader or writer (translate.py names them after the Keras function)
+    files = [k for k in FILE_FUNCTIONS if k.rsplit(".", 1)[1] == name and d is not None]
+    if files:
+        return files[0]
     # a keras_api helper (`_ops_mean`, called with the Keras call's arguments as written)
     entries = [e for e in default_api() if name in (e.helper, e.reference)]
     return entries[0].name if entries else None
@@ -346,6 +351,9 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
                                "TensorFlow, which Keras cannot call on its symbolic tensors: the file is kept as it is")
     # runtime names the user's code reads
     parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+    modules = {n for imp in runtime.imports for n in import_binds(imp)}
+    user_imports = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                    for a in n.names} & {k for k, v in block.original.items() if v in modules}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in block.binds and isinstance(node.ctx, ast.Load):
             if any(node is u.call.args[0] for u in units):
@@ -359,6 +367,8 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
                                              "for one of its builders: the file is kept as it is")
                 a, z = pos.span(parent)
                 edits.replace(a, z, f"{keras}.applications.{parent.attr}")
+                continue
+            if node.id in user_imports:  # the program's own `import numpy as np`, which the block makes too
                 continue
             original = block.original.get(node.id)
             if original is None:
