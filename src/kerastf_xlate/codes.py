@@ -280,6 +280,21 @@ _ALL = [
         "Make it a Keras weight by hand (`self.scale = self.add_weight(shape=(), initializer='ones')`), "
         "or train it with a custom loop that lists it.",
     ),
+    Code(
+        "XL504",
+        "program-form-kept",
+        "A file `to-tf` wrote in its program form that `to-keras` keeps as it is.",
+        "`to-keras` raises `to-tf`'s program form back to Keras (the bundled block of TensorFlow "
+        "layers goes, its names become Keras's again, graph functions become the straight-line "
+        "graph) only when `to-tf` of the result gives the file back byte for byte. A block whose "
+        "runtime classes were edited, lost marker lines, or code the raise does not invert "
+        "(training code or `keras.ops` calls to-tf rewrote as TensorFlow) keep the file: it is "
+        "valid TensorFlow, and a raise that changed its meaning would be worse than none.",
+        "# --- TensorFlow layers written out by xlate to-tf (Keras's semantics, no Keras) ---\n"
+        "class LSTM(Layer): ...  # edited by hand\n"
+        "# --- end of the layers written out by xlate to-tf ---",
+        "Translate the original Keras file instead, or undo the edit of the block.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

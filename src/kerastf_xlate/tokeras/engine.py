@@ -39,6 +39,7 @@ from kerastf_xlate.tokeras.common import (
 from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
 from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
+from kerastf_xlate.tokeras.program_form import translate_program_form
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
@@ -64,6 +65,10 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     tree = parse(text, path)
     if "tensorflow" not in text:
         return Result(text, [], [])
+    # what to-tf's program form wrote goes back whole, then on as any file
+    program = translate_program_form(text, path, lambda raised: translate_full(raised, path, rules))
+    if program is not None:
+        return program
     rules = rules or default_rules()
     names = ModuleNames(tree)
     if not names.bound:
