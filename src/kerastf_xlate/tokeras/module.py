@@ -184,12 +184,12 @@ class ModuleTranslator(InitWriter):
         if self.keras_class and self._build() is not None and not any(v.lazy is self._build() for v in self.vars.values()):
             return None  # a build method of its own: the class stays as it is
         if self.keras_class:
-            untracked = [a for a, v in self.vars.items() if self.env.names.call(v.call) == "tf.Variable"]
+            untracked = [a for a, v in self.vars.items() if v.call is not None and self.env.names.call(v.call) == "tf.Variable"]
             if untracked:
                 # Keras 3 tracks only its own variables: a layer's `self.w = tf.Variable(...)` is
                 # not among its weights, so fit, get_weights and save_weights leave it out; a
                 # layer weight raised from it would be trained and saved
-                self.findings.append(Finding(self.vars[untracked[0]].call, "XL503", (
+                self.findings.append(Finding(self.vars[untracked[0]].call or self.cls, "XL503", (
                     f"`self.{untracked[0]}` of Keras class `{self.cls.name}` stays a tf.Variable: Keras 3 does not "
                     "track a tf.Variable a layer holds (fit does not train it, get_weights leaves it out), so a "
                     "layer weight raised from it would change what the model trains and saves")))
