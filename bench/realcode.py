@@ -709,6 +709,7 @@ class RunOutcome:
     unparsable: bool = False  # an output that does not parse
     unstable: bool = False  # a second run changes the output
     seconds: float = 0.0
+    raw: tuple[Any, ...] = ()  # the Diagnostic objects
 
 
 class _Refused(Exception):
@@ -760,6 +761,7 @@ def run_translator(path: str, data: bytes, transform: Any) -> RunOutcome:
             new, diags = checked(source.text, path, transform)
             out.output = data if new == source.text else new.encode(source.encoding)
         out.diagnostics = [(d.code, d.message) for d in diags]
+        out.raw = tuple(diags)
     except _Refused:
         out.output = None
     except SourceError as err:
@@ -872,6 +874,17 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
     rec.calls_before = dict(before.all)
     rec.all_before, rec.cp_before = before.n_all, before.n_counterpart
     res_tf = run_translator(full, data, totf_transform())
+    if res_tf.output is not None and res_tf.output != data:
+        # what `xlate to-tf FILE` writes: the run's files are one program (kerastf_xlate.tree),
+        # so a graph running code of a module outside the run keeps the file as it was
+        from kerastf_xlate.runner import TransformResult
+        from kerastf_xlate.tree import reconcile
+
+        one = reconcile([TransformResult(full, data, res_tf.output, res_tf.raw, "\nerror: ".join(res_tf.errors) or None)],
+                        [os.path.dirname(full) or "."])[0]
+        if one.output == data:
+            res_tf.output = data
+            res_tf.diagnostics = [(d.code, d.message) for d in one.diagnostics]
     rec.totf_diags, rec.totf_errors, rec.totf_crash = res_tf.diagnostics, res_tf.errors, res_tf.crash
     rec.totf_unparsable, rec.totf_unstable, rec.totf_seconds = res_tf.unparsable, res_tf.unstable, res_tf.seconds
     after = before

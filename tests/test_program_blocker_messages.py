@@ -22,9 +22,10 @@ HEAD = textwrap.dedent("""\
 
 
 @pytest.mark.parametrize("line, name, why", [
-    ("config = keras.layers.serialize(layers.Dense(2))\n", "keras.layers.serialize", "configuration serialization"),
-    ("config = keras.saving.serialize_keras_object(layers.Dense(2))\n", "keras.saving.serialize_keras_object",
-     "configuration serialization"),
+    # a layer's config translates (tfr_serialization.py); a functional model's lists its graph
+    ("config = keras.layers.serialize(model)\n", "keras.layers.serialize", "lists its layer graph"),
+    ("config = keras.saving.serialize_keras_object(model)\n", "keras.saving.serialize_keras_object",
+     "lists its layer graph"),
     ("def f(x):\n    return isinstance(x, keras.KerasTensor)\n", "keras.KerasTensor", "no KerasTensors"),
     ('keras.mixed_precision.set_global_policy("mixed_float16")\n', "keras.mixed_precision.set_global_policy",
      "dtype policies"),

@@ -206,9 +206,9 @@ IMPORTED_INPUTS = """
                        "is not followed"),
     (APPLICATION, 3, "is the `input_tensor` of `keras.applications.MobileNetV2`: a `keras.applications` builder "
                      "given an input tensor is not translated"),
-    (CALLER_INPUTS, 7, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` is "
+    (CALLER_INPUTS, 7, "the model's inputs `inputs` are not `Input`s made before it: `inputs` is "
                        "a parameter of `build`: a model built from its caller's `Input`s is not translated"),
-    (IMPORTED_INPUTS, 7, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` "
+    (IMPORTED_INPUTS, 7, "the model's inputs `inputs` are not `Input`s made before it: `inputs` "
                          "comes from `get_inputs`, from `mylib.inputs`: `Input`s made in another module are not followed"),
     (MIXED_SUPER_INIT, [8, 9], "builds the graph of `PairBackbone`, whose base `Backbone` is defined in another file"),
 ])

@@ -241,13 +241,12 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
     ("""
      def build(inputs):
          return keras.Model(inputs, layers.Dense(2)(inputs))
-     """, "`inputs` is a parameter of `build`, which the translator does not follow to its callers"),
+     """, "`inputs` is a parameter of `build`: a model built from its caller's `Input`s is not translated"),
     ("""
      from helpers import make_inputs
      inputs = make_inputs()
      model = keras.Model(inputs, layers.Dense(2)(inputs))
-     """, "the model's inputs `inputs` are not `Input`s created in the statements before it: `inputs` is bound by "
-          "`inputs = make_inputs()`"),
+     """, "`inputs` comes from `make_inputs`, from `helpers`: `Input`s made in another module are not followed"),
     # a chain: the earlier model itself takes another model's graph names
     ("""
      a = keras.Input(shape=(4,))

@@ -80,7 +80,7 @@ def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
         from keras import layers
         base = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
         head = keras.Model(base.inputs, layers.Dense(2)(base.outputs[0]))
-        """, "not `Input`s created in the statements before it"),
+        """, "not `Input`s made before it"),
 ])
 def test_what_blocks_a_graph_function(src: str, why: str) -> None:
     out, diags = tf_(src)

@@ -778,7 +778,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 continue
             source, sub_start, reads = found
         if not candidates and not symbols and source is None:
-            reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it"
+            reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it"
             if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; a
                 # translated model's graph function runs whole, so a part of it cannot be taken
@@ -931,7 +931,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     that reads a graph tensor attribute; every such read in it is of ``base``'s graph."""
     base = _submodel_source(ins)
     assert base is not None
-    what = (f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s created in the statements before it: "
+    what = (f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it: "
             "they are another model's tensors")
     start = min([i for i in used if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS
                                         for n in ast.walk(block[i]))], default=index)
