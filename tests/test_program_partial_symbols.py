@@ -23,8 +23,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
+from nested_compare import worst_absolute
 from program_text import run_both, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
@@ -153,20 +153,8 @@ SCRIPT = textwrap.dedent("""\
     """)
 
 
-def _close(a, b, path: str = "") -> float:
-    """The worst absolute difference between two reports' numbers; asserts the structure."""
-    if isinstance(a, dict):
-        assert sorted(a) == sorted(b), path
-        return max([_close(a[k], b[k], f"{path}.{k}") for k in a] + [0.0])
-    if isinstance(a, list) and a and isinstance(a[0], (list, dict, str)):
-        assert len(a) == len(b), path
-        return max([_close(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b))] + [0.0])
-    if isinstance(a, str) or isinstance(a, list) and not a:
-        assert a == b, path
-        return 0.0
-    diff = float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-    assert diff <= ATOL * (1 + float(np.max(np.abs(a)))), (path, diff)
-    return diff
+def _close(a, b) -> float:
+    return worst_absolute(a, b, ATOL)
 
 
 def test_inference_models_translate_on_the_training_graph() -> None:

@@ -11,6 +11,7 @@ are found in ``custom_objects``, as in Keras.
 
 import inspect
 
+import numpy as np
 import tensorflow as tf
 from tfr_activations import _ACTIVATIONS, activations_get
 from tfr_base import initializers_get
@@ -301,8 +302,6 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     if class_name == "__tuple__":
         return tuple(deserialize_keras_object(x, custom_objects, safe_mode) for x in inner["value"])
     if class_name == "__numpy__":
-        import numpy as np
-
         return np.array(inner["value"], dtype=inner["dtype"])
     if class_name == "__tensor__":
         return tf.constant(inner["value"], dtype=inner["dtype"])
