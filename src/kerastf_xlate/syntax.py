@@ -151,3 +151,13 @@ def only_args(call: ast.Call, names: list[str]) -> bool:
 def fmt(value: Any) -> str:
     """Python source of a literal value."""
     return repr(value)
+
+
+def statement_lists(tree: ast.AST):
+    """Every non-empty statement list in ``tree`` (bodies, ``else`` and ``finally`` blocks), in
+    walk order."""
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block

@@ -36,6 +36,7 @@ from kerastf_xlate.lint import suppressed
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.rules import default_rules
 from kerastf_xlate.sources import newline_of
+from kerastf_xlate.syntax import statement_lists
 from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, load_runtime, rename_source
 from kerastf_xlate.totf.program.edits import EditList, Positions
@@ -194,7 +195,7 @@ class _Unit:
 
 def _units(tree: ast.Module) -> list[_Unit] | Kept:
     out: list[_Unit] = []
-    for block in _bodies(tree):
+    for block in statement_lists(tree):
         for i, stmt in enumerate(block):
             if not isinstance(stmt, ast.FunctionDef) or not stmt.body or not isinstance(stmt.body[-1], ast.Return):
                 continue
@@ -261,14 +262,6 @@ def _dotted(node: ast.expr) -> str | None:
     if not isinstance(node, ast.Name) or not parts:
         return None
     return ".".join([node.id, *reversed(parts)])
-
-
-def _bodies(tree: ast.AST):
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                yield block
 
 
 def _runner_call(stmt: ast.stmt | None, func: str) -> ast.Call | None:

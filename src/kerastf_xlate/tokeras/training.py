@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from kerastf_xlate.edit.records import SpanEdit
-from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.syntax import SourceText, statement_lists
 from kerastf_xlate.tokeras.common import FileEnv, Finding, is_generated_method
 from kerastf_xlate.totf.common import bound_from_calls
 from kerastf_xlate.totf.training import _VALUE_CALLS
@@ -148,7 +148,7 @@ class TrainingRaiser:
         # the script without the helpers, whose locals (`loss`, `lr`, `model`...) are not the script's names
         self.user = ast.Module(body=[s for s in self.tree.body if s not in self.helpers.values()], type_ignores=[])
         self.triples: dict[int, _Triple] = {}  # id(target attribute) -> its compile step
-        for block in _statement_lists(self.tree):
+        for block in statement_lists(self.tree):
             for i in range(len(block) - 2):
                 t = self._triple(block[i:i + 3])
                 if t is not None:
@@ -645,11 +645,3 @@ class TrainingRaiser:
                 continue
             out.append(SpanEdit(start, end, ""))
         return out
-
-
-def _statement_lists(tree: ast.AST):
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                yield block
