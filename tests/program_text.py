@@ -37,3 +37,33 @@ def run_both(tmp_path: Path, script: str, translated: str) -> tuple[dict[str, An
         assert proc.returncode == 0, proc.stderr[-3000:]
         reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
     return reports[0], reports[1]
+
+
+def script_head(seed: int) -> str:
+    """The start of an executed comparison script: imports, ``moved(model)`` (new weights set in
+    the model's own ``get_weights()`` order: kernels scaled by their fan-in, vectors such as
+    biases and BatchNormalization's scales and statistics in [0.1, 0.5], from a generator seeded
+    with ``seed``) and ``arrays(value)`` (nested tensors as JSON lists, dicts by sorted key)."""
+    return textwrap.dedent(f"""\
+        import json
+        import numpy as np
+        import keras
+        from keras import layers
+
+        rng = np.random.default_rng({seed})
+
+        def moved(model):
+            def value(w):
+                if w.ndim > 1:
+                    return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
+                return rng.uniform(0.1, 0.5, w.shape)
+            model.set_weights([value(w).astype("float32") for w in model.get_weights()])
+
+        def arrays(value):
+            if isinstance(value, dict):
+                return {{k: arrays(v) for k, v in sorted(value.items())}}
+            if isinstance(value, (list, tuple)):
+                return [arrays(v) for v in value]
+            return np.asarray(value).tolist()
+
+        """)

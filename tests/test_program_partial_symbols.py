@@ -25,32 +25,13 @@ from pathlib import Path
 
 import pytest
 from nested_compare import worst_absolute
-from program_text import run_both, tf_, user_code
+from program_text import run_both, script_head, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
 ATOL = 1e-5
 
-SCRIPT = textwrap.dedent("""\
-    import json
-    import numpy as np
-    import keras
-    from keras import layers
-
-    rng = np.random.default_rng(11)
-
-    def moved(model):
-        def value(w):
-            if w.ndim > 1:
-                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
-            return rng.uniform(0.1, 0.5, w.shape)
-        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
-
-    def arrays(value):
-        if isinstance(value, (list, tuple)):
-            return [arrays(v) for v in value]
-        return np.asarray(value).tolist()
-
+SCRIPT = script_head(11) + textwrap.dedent("""\
     latent_dim = 8
     num_tokens = 6
 

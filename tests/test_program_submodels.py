@@ -22,37 +22,13 @@ from pathlib import Path
 
 import pytest
 from nested_compare import worst_absolute
-from program_text import run_both, tf_, user_code
+from program_text import run_both, script_head, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
 ATOL = 1e-5
 
-HEAD = textwrap.dedent("""\
-    import json
-    import numpy as np
-    import keras
-    from keras import layers
-
-    rng = np.random.default_rng(7)
-
-    def moved(model):
-        # new weights, set in the model's own get_weights() order: kernels scaled by their
-        # fan-in, vectors (biases, BatchNormalization's scales and statistics) in [0.1, 0.5]
-        def value(w):
-            if w.ndim > 1:
-                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
-            return rng.uniform(0.1, 0.5, w.shape)
-        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
-
-    def arrays(value):
-        if isinstance(value, dict):
-            return {k: arrays(v) for k, v in sorted(value.items())}
-        if isinstance(value, (list, tuple)):
-            return [arrays(v) for v in value]
-        return np.asarray(value).tolist()
-
-    """)
+HEAD = script_head(7)
 
 RESIDUAL = HEAD + textwrap.dedent("""\
     def build_model():
