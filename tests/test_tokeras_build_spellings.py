@@ -13,9 +13,8 @@ ops are raised all the same, by the ``call`` rewriting).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from tokeras_exec import raised_matches
 
 from kerastf_xlate.tokeras.engine import translate_full
 
@@ -81,28 +80,7 @@ def test_python2_spellings_are_raised() -> None:
 @pytest.mark.tf
 @pytest.mark.parametrize("instance", ["squash", "project"])
 def test_python2_spellings_run_with_the_same_outputs(instance: str) -> None:
-    import numpy as np
-    import tensorflow as tf
-
-    result = translate_full(SOURCE, "s.py")
-    original: dict[str, Any] = {}
-    exec(compile(SOURCE, "s.py", "exec"), original)
-    translated: dict[str, Any] = {}
-    exec(compile(result.text, "s.py", "exec"), translated)
-    a, b = original[instance], translated[instance]
-    rng = np.random.default_rng(3)
-    x = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
-    a(x)
-    b(x)
-    unit = next(u for u in result.units if u.name == type(a).__name__)
-    paths = [getattr(a, p) for p in unit.weight_order]
-    assert len(paths) == len(a.trainable_variables) == len(b.trainable_variables)
-    for v in paths:
-        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
-    b.set_weights([v.numpy() for v in paths])
-    want, got = np.asarray(a(x)), np.asarray(b(x))
-    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
-    print(f"{instance}: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
+    raised_matches(SOURCE, instance, (4, 6), seed=3, path="s.py")
 
 
 @pytest.mark.parametrize(("old", "new"), [
