@@ -64,7 +64,6 @@ class _Flow:
         self.model_params: set[tuple[str, str]] = set()  # (function, parameter)
         self.model_locals: set[tuple[str, str]] = set()  # (function, name)
         self.model_attrs: set[tuple[str, str]] = set()  # (class, attribute)
-        self._tuple_returns: dict[int, list[ast.Tuple | ast.List]] = {}
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(node.name, node)
@@ -80,15 +79,6 @@ class _Flow:
                         isinstance(b, ast.Name) and b.id in self.model_classes for b in node.bases):
                     self.model_classes.add(node.name)
                     changed = True
-
-    def tuple_returns(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Tuple | ast.List]:
-        """The tuples and lists ``func`` returns (nested functions' included, as before), found once."""
-        found = self._tuple_returns.get(id(func))
-        if found is None:
-            found = [r.value for r in ast.walk(func)
-                     if isinstance(r, ast.Return) and isinstance(r.value, (ast.Tuple, ast.List))]
-            self._tuple_returns[id(func)] = found
-        return found
 
     def is_model(self, expr: ast.AST | None, func: str | None, cls: str | None, module_kinds: dict[str, bool]) -> bool:
         if expr is None:
@@ -151,14 +141,11 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
     # functions, parameters, locals, attributes and module names: to a fixed point, without
     # order (a module-level name counts as a model if any of its bindings is one)
     module_any: dict[str, bool] = {}
-    # the statements and calls the fixed point reads, in walk order, found once (a notebook of
-    # many models walked ten times was most of its translation time)
-    flowing = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Return, ast.Call))]
     for _ in range(10):
         before = (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
                   len(module_any))
         module_kinds = module_any
-        for node in flowing:
+        for node in ast.walk(tree):
             func, cls = where.get(id(node), (None, None))
             if func is None and cls is None and isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 if flow.is_model(node.value, None, None, module_any) or _unpacks_model(node.value, flow, None, None, module_any):
@@ -301,9 +288,10 @@ def _unpacks_model(value: ast.AST | None, flow: _Flow, func: str | None, cls: st
     """``a, b = build()`` where build returns models in a tuple."""
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in flow.functions:
         f = flow.functions[value.func.id]
-        for r in flow.tuple_returns(f):
-            if any(flow.is_model(e, f.name, None, kinds) for e in r.elts):
-                return True
+        for r in ast.walk(f):
+            if isinstance(r, ast.Return) and isinstance(r.value, (ast.Tuple, ast.List)):
+                if any(flow.is_model(e, f.name, None, kinds) for e in r.value.elts):
+                    return True
     if isinstance(value, (ast.Tuple, ast.List)):
         return any(flow.is_model(e, func, cls, kinds) for e in value.elts)
     return False
