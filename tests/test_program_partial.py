@@ -191,3 +191,23 @@ def test_executed_the_translated_model_matches_and_the_kept_one_is_saved(tmp_pat
         (tmp_path / "second.keras").unlink()
     worst = float(np.max(np.abs(results[0] - results[1])))
     assert worst <= 1e-6, worst
+
+
+@pytest.mark.parametrize("shown, partial", [
+    # a loss or metric function applied to arrays and shown (a notebook's naive baseline)
+    ("print(np.mean(keras.losses.mean_squared_error(y_train[:, 0], 0 * y_train[:, 0])))\n", True),
+    ("print(keras.metrics.MeanAbsoluteError()(y_train, 0 * y_train))\n", True),
+    # a layer made and dropped advances the automatic layer names every later model gets
+    ("print(layers.Dense(2)(x_train).shape)\n", False),
+])
+def test_a_stateless_keras_statement_does_not_link_what_follows(shown: str, partial: bool) -> None:
+    """Before a kept model and a translatable one: a statement binding nothing, whose Keras
+    references cannot change Keras's global state, is not linked to every statement after it
+    (a notebook evaluating a baseline with `keras.losses.mean_squared_error` kept all its
+    later models with the one saved to a SavedModel directory)."""
+    text = DATA + shown + FIRST + SECOND
+    result = program(text)
+    assert (result.text is not None) == partial, result.blockers
+    if partial:
+        assert SECOND in result.text
+        assert 'model = Sequential([Input((6,)), Dense(5, activation="tanh"), Dense(1)])' in result.text

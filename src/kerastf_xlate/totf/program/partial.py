@@ -120,9 +120,11 @@ def _definite(stmt: ast.stmt, name: str) -> bool:
 class Components:
     """The link structure of a module's top-level statements."""
 
-    def __init__(self, tree: ast.Module, keras_nodes: Iterable[ast.AST]) -> None:
+    def __init__(self, tree: ast.Module, keras_nodes: Iterable[ast.AST], stateless: Iterable[ast.AST] = ()) -> None:
         """``keras_nodes``: the references to Keras the translation rewrites (not the
-        utilities that stay Keras, such as a dataset loader: their values are plain data)."""
+        utilities that stay Keras, such as a dataset loader: their values are plain data).
+        ``stateless``: those of them that cannot change Keras's global state (see
+        :func:`stateless_name`)."""
         self.stmts = tree.body
         self.spans = [(_first_line(s), s.end_lineno or s.lineno) for s in self.stmts]
         n = len(self.stmts)
@@ -133,10 +135,14 @@ class Components:
             names.append(v)
         imports = {i for i, s in enumerate(self.stmts) if isinstance(s, (ast.Import, ast.ImportFrom))}
         keras: set[int] = set()
+        pure = {id(node) for node in stateless}
+        stateful: set[int] = set()  # statements with a Keras reference that may change global state
         for node in keras_nodes:
             i = self.index(node)
             if i is not None and i not in imports:
                 keras.add(i)
+                if id(node) not in pure:
+                    stateful.add(i)
         defs_of: dict[str, list[int]] = {}
         for i, v in enumerate(names):
             if i in imports:
@@ -185,9 +191,11 @@ class Components:
             for j in deps[i]:
                 if isinstance(self.stmts[j], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     self.users.setdefault(j, set()).add(i)
-        # a Keras statement that binds nothing and reads nothing tainted acts on global state:
-        # it goes with everything after it
-        for i in sorted(keras):
+        # a Keras statement that binds nothing and reads nothing tainted acts on global state
+        # (a layer made and dropped advances the layer-name counters, clear_session resets them,
+        # set_global_policy...): it goes with everything after it. One whose Keras references are
+        # all stateless (a loss or metric function applied to arrays, shown in a notebook) does not.
+        for i in sorted(stateful):
             if not names[i].defs and not (deps[i] & tainted):
                 for j in tainted:
                     if j > i:
@@ -222,9 +230,25 @@ class Components:
         return out
 
 
+# Keras names whose use cannot change what later Keras code builds or names: the functions and
+# classes of these modules (not their submodules, such as optimizer schedules). Their objects'
+# automatic names (``adam``, ``mean_1``) count apart from the layers' and models'.
+_STATELESS_MODULES = ("keras.losses.", "keras.metrics.", "keras.activations.", "keras.ops.", "keras.optimizers.",
+                      "keras.regularizers.")
+
+
+def stateless_name(name: str) -> bool:
+    """Whether the Keras name ``name`` (canonical, ``keras.losses.mean_squared_error``) is
+    one whose use leaves Keras's global state alone: no layer, model, Input or variable made
+    (their automatic names share the counters of the layers built later), no setting
+    changed (``keras.backend.clear_session``, ``keras.mixed_precision.set_global_policy``,
+    ``keras.utils.set_random_seed``)."""
+    return name.startswith(_STATELESS_MODULES) and name.count(".") == 2
+
+
 def _first_line(stmt: ast.stmt) -> int:
     decorators = getattr(stmt, "decorator_list", [])
     return min([stmt.lineno] + [d.lineno for d in decorators])
 
 
-__all__ = ["Components"]
+__all__ = ["Components", "stateless_name"]

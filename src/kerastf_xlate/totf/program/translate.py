@@ -37,7 +37,7 @@ from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
-from kerastf_xlate.totf.program.partial import Components
+from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
@@ -130,7 +130,8 @@ def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = Fals
     saves = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and n.func.attr == "save"}
     loaded = plan_model_files(tree, refs, lambda node: False, saves).readers
-    components = Components(tree, [r.node for r in refs if not _stays_keras(r.name) or id(r.node) in loaded])
+    linked = [r for r in refs if not _stays_keras(r.name) or id(r.node) in loaded]
+    components = Components(tree, [r.node for r in linked], [r.node for r in linked if stateless_name(r.name)])
     kept: set[int] = set()
     reported: list[Finding] = []
     result = first
