@@ -9,7 +9,7 @@ Over-linking only keeps more code; every rule here errs that way.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.totf.program.imports import _function_locals
@@ -104,6 +104,156 @@ class _Names(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+# Keras model and layer methods whose result is plain data (arrays, numbers, lists)
+_DATA_METHODS = frozenset({"predict", "predict_on_batch", "evaluate", "test_on_batch", "count_params", "get_weights",
+                           "vocabulary_size", "get_vocabulary", "numpy"})
+_SYMBOLIC_ATTRS = frozenset({"input", "inputs", "output", "outputs"})
+
+
+def _symbolic_names(stmts: list[ast.stmt]) -> set[str]:
+    """Module-level names that may ever hold a symbolic tensor: bound from an ``Input`` or
+    ``InputLayer`` call, a model's ``input``/``output``, or an expression reading such a name
+    (anywhere outside function and class bodies; errs on the side of more)."""
+    assigns: list[tuple[set[str], ast.AST]] = []
+    todo: list[ast.AST] = list(stmts)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            assigns.append((bound, node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            assigns.append((bound, node.iter))
+        todo.extend(ast.iter_child_nodes(node))
+    sources = []
+    for bound, value in assigns:
+        direct = any(isinstance(n, ast.Call) and (getattr(n.func, "id", None) or getattr(n.func, "attr", None))
+                     in ("Input", "InputLayer") or isinstance(n, ast.Attribute) and n.attr in _SYMBOLIC_ATTRS
+                     for n in ast.walk(value))
+        reads = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        sources.append((bound, direct, reads))
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for bound, direct, reads in sources:
+            if (direct or reads & out) and not bound <= out:
+                out |= bound
+                changed = True
+    return out
+
+
+def _data_bindings(stmts: list[ast.stmt], constructors: set[int],
+                   reaching: Callable[[int, str], list[int]]) -> set[tuple[int, str]]:
+    """(statement, name) pairs where a top-level ``name = ...`` binds plain data that Keras
+    computed: a Keras layer or model object called on values that are not symbolic tensors
+    (``encoded = text_vec_layer([text])[0]``), or one of its methods that give data
+    (``y_pred = model.predict(x)``). Such a value is the same tensor or array whether the code
+    that made it is translated or kept, so reading it links nothing (a dataset built from a
+    vectorized text feeds models that are otherwise apart). Anything else links as before."""
+    objects = {(i, s.targets[0].id) for i, s in enumerate(stmts)
+               if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+               and isinstance(s.value, ast.Call) and id(s.value.func) in constructors}
+    symbolic = _symbolic_names(stmts)
+
+    def plain(e: ast.expr) -> bool:  # a constant or a name that holds no symbolic tensor
+        return isinstance(e, ast.Constant) or isinstance(e, ast.Name) and e.id not in symbolic
+
+    def data(i: int, e: ast.expr) -> bool:
+        if isinstance(e, ast.Subscript):
+            return data(i, e.value)
+        if isinstance(e, ast.BinOp):
+            sides = (e.left, e.right)
+            return all(data(i, x) or plain(x) for x in sides) and any(data(i, x) for x in sides)
+        if isinstance(e, ast.UnaryOp):
+            return data(i, e.operand)
+        if not isinstance(e, ast.Call):
+            return False
+        func = e.func
+        if isinstance(func, ast.Attribute) and func.attr == "numpy" and not e.args and not e.keywords:
+            return data(i, func.value)
+        args = [*e.args, *(k.value for k in e.keywords)]
+        if any(isinstance(n, ast.Name) and n.id in symbolic or isinstance(n, ast.Attribute) and n.attr in _SYMBOLIC_ATTRS
+               or isinstance(n, ast.Starred) for a in args for n in ast.walk(a)):
+            return False
+        if isinstance(func, ast.Attribute) and func.attr in _DATA_METHODS and isinstance(func.value, ast.Name):
+            return True
+        if isinstance(func, ast.Name) and func.id not in symbolic:
+            defs = reaching(i, func.id)
+            return bool(defs) and all((j, func.id) in objects for j in defs)
+        return False
+
+    return {(i, s.targets[0].id) for i, s in enumerate(stmts)
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+            and data(i, s.value)}
+
+
+def _call_sites(stmts: list[ast.stmt], reaching: Callable[[int, str], list[int]]) -> dict[int, set[int]]:
+    """Top-level function definitions whose every use is a direct call, run by a top-level
+    statement or by such a function's body (not deferred in a lambda, a nested function or a
+    callback): statement index -> the top-level statements whose running calls it. The module
+    names its body reads are then bound as they are at those statements, not by any binding of
+    the file (a notebook's ``def next_char(text)`` reading the ``model`` of its cell, not of
+    every cell)."""
+    functions = {s.name: i for i, s in enumerate(stmts) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    sites: dict[int, set[int]] = {}  # function statement -> top-level statements calling it
+    callers: dict[str, set[str]] = {}  # function name -> functions whose bodies call it
+    escaping: set[str] = set()
+
+    def walk(node: ast.AST, i: int, caller: str | None, deferred: bool) -> None:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions:
+            name = node.func.id
+            if deferred:
+                escaping.add(name)
+            elif caller is not None:
+                callers.setdefault(name, set()).add(caller)
+            else:
+                for j in reaching(i, name):
+                    if isinstance(stmts[j], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        sites.setdefault(j, set()).add(i)
+            for child in [*node.args, *node.keywords]:
+                walk(child, i, caller, deferred)
+            return
+        if isinstance(node, ast.Name) and node.id in functions and isinstance(node.ctx, ast.Load):
+            escaping.add(node.id)  # passed on, stored, decorated...: called who knows when
+        inner = deferred or isinstance(node, (*_SCOPES, *_COMPREHENSIONS))
+        for child in ast.iter_child_nodes(node):
+            walk(child, i, caller, inner)
+
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in stmt.decorator_list:
+                walk(d, i, None, True)
+            for child in stmt.body:
+                walk(child, i, stmt.name, False)  # runs when the function runs
+            escaping.update(n.id for n in ast.walk(stmt.args) if isinstance(n, ast.Name))
+            if stmt.name in functions and functions[stmt.name] != i:
+                escaping.add(stmt.name)  # defined twice: a call may reach either
+        else:
+            walk(stmt, i, None, False)
+    # a function called from other functions' bodies runs at their call sites
+    changed = True
+    while changed:
+        changed = False
+        for name, by in callers.items():
+            if name in escaping:
+                continue
+            if by & escaping:
+                escaping.add(name)
+                changed = True
+                continue
+            mine = sites.setdefault(functions[name], set())
+            for g in by:
+                more = sites.get(functions[g], set()) - mine
+                if more:
+                    mine |= more
+                    changed = True
+    return {j: c for j, c in sites.items() if c and stmts[j].name not in escaping}  # type: ignore[attr-defined]
+
+
 def _definite(stmt: ast.stmt, name: str) -> bool:
     """Whether running ``stmt`` always binds ``name`` (no branch or loop can skip it)."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -120,11 +270,14 @@ def _definite(stmt: ast.stmt, name: str) -> bool:
 class Components:
     """The link structure of a module's top-level statements."""
 
-    def __init__(self, tree: ast.Module, keras_nodes: Iterable[ast.AST], stateless: Iterable[ast.AST] = ()) -> None:
+    def __init__(self, tree: ast.Module, keras_nodes: Iterable[ast.AST], stateless: Iterable[ast.AST] = (),
+                 constructors: Iterable[ast.AST] = ()) -> None:
         """``keras_nodes``: the references to Keras the translation rewrites (not the
         utilities that stay Keras, such as a dataset loader: their values are plain data).
         ``stateless``: those of them that cannot change Keras's global state (see
-        :func:`stateless_name`)."""
+        :func:`stateless_name`). ``constructors``: those that make a Keras layer or model
+        object when called (``keras.layers.TextVectorization``, ``keras.Sequential``): what such
+        an object gives when called on data is plain data (:func:`_data_bindings`)."""
         self.stmts = tree.body
         self.spans = [(_first_line(s), s.end_lineno or s.lineno) for s in self.stmts]
         n = len(self.stmts)
@@ -160,14 +313,20 @@ class Components:
                     break
             return out
 
+        data = _data_bindings(self.stmts, {id(c) for c in constructors}, reaching)
+        call_sites = _call_sites(self.stmts, reaching)
         deps: list[set[int]] = [set() for _ in range(n)]
         for i, v in enumerate(names):
             if i in imports:
                 continue
             for name in v.now:
-                deps[i].update(reaching(i, name))
+                deps[i].update(j for j in reaching(i, name) if (j, name) not in data)
             for name in v.later:
-                deps[i].update(j for j in defs_of.get(name, []) if j != i)
+                if i in call_sites:  # a function called right there: what its calls see
+                    seen = {j for c in call_sites[i] for j in reaching(c, name) + ([c] if name in names[c].defs else [])}
+                else:  # any binding of the name, whenever it runs
+                    seen = set(defs_of.get(name, []))
+                deps[i].update(j for j in seen if j != i and (j, name) not in data)
         # taint: Keras statements and what reads their definitions, to a fixed point
         tainted = set(keras)
         changed = True

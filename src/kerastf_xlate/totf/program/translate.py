@@ -131,7 +131,8 @@ def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = Fals
              and n.func.attr == "save"}
     loaded = plan_model_files(tree, refs, lambda node: False, saves).readers
     linked = [r for r in refs if not _stays_keras(r.name) or id(r.node) in loaded]
-    components = Components(tree, [r.node for r in linked], [r.node for r in linked if stateless_name(r.name)])
+    components = Components(tree, [r.node for r in linked], [r.node for r in linked if stateless_name(r.name)],
+                            [r.node for r in refs if r.role == "call" and _constructs_object(r.name)])
     kept: set[int] = set()
     reported: list[Finding] = []
     result = first
@@ -160,6 +161,14 @@ def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = Fals
         if not result.blockers:
             return unchanged()  # nothing left to translate
     return unchanged()
+
+
+def _constructs_object(name: str) -> bool:
+    """Whether calling the Keras name ``name`` makes a layer or model object (a class of
+    ``keras.layers``, ``keras.Sequential``, ``keras.Model``)."""
+    last = name.rsplit(".", 1)[-1]
+    return (name.startswith("keras.layers.") and name.count(".") == 2 and last[:1].isupper() and last != "Input"
+            or name in ("keras.Sequential", "keras.Model", "keras.models.Sequential", "keras.models.Model"))
 
 
 def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
