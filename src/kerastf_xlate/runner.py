@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 from kerastf_xlate.diagnostics import Diagnostic
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, read_bytes
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, STABILITY_CHECK, SourceError, decode, read_bytes
 
 
 class Transform(Protocol):
@@ -61,12 +61,15 @@ def _gc_paused() -> Iterator[None]:
 
 def _check_output(path: str, text: str, new: str, transform: Transform) -> None:
     """The output parses and a second run changes nothing (the second run parses it first)."""
+    token = STABILITY_CHECK.set(True)
     with _gc_paused():
         try:
             again, _ = transform(new, path)
         except SourceError as exc:  # pragma: no cover - a bug in a translator
             raise SourceError(path, f"internal error: the translated output fails a second run ({exc.message}"
                                     f"{f' at line {exc.line}' if exc.line else ''}); file left untouched") from None
+        finally:
+            STABILITY_CHECK.reset(token)
     if again != new:  # pragma: no cover - a bug in a translator
         raise SourceError(path, "internal error: translation is not stable (a second run changes it); file left untouched")
 

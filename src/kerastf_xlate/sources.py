@@ -8,6 +8,7 @@ with the path (and line where there is one); callers report it and go on with ot
 from __future__ import annotations
 
 import codecs
+import contextvars
 import fnmatch
 import io
 import json
@@ -23,6 +24,12 @@ from kerastf_xlate.ipysyntax import CellReading, read_cell, restore
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
+
+# True while a translator's output goes through it again to check that a second run changes
+# nothing (runner._check_output): only that run's text is used, so work that gives nothing
+# but diagnostics may be skipped.
+STABILITY_CHECK: contextvars.ContextVar[bool] = contextvars.ContextVar("xlate_stability_check", default=False)
+
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
     "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "site-packages",

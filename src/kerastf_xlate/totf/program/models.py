@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses
+from kerastf_xlate.totf.program.classes import LAYER, MODEL, imported_bases, subclasses
 from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
 
@@ -132,9 +132,41 @@ class Use:
     attr: str | None
 
 
+@dataclass
+class _Analysis:
+    """What :func:`keras_only_uses` finds from the tree alone: the model flow to its fixed
+    point and the indexes its check reads."""
+
+    flow: _Flow
+    where: dict[int, tuple[str | None, str | None]]
+    func_of: dict[int, ast.AST | None]
+    utility_calls: dict[int, str]
+    keras_calls: set[int]
+    opaque: set[str]
+
+
+# the partial-program attempts of one file ask with the same tree, references, loaders and
+# other files' bases (only the graph plan differs): a few recent analyses, held with their
+# trees so that the node ids in them stay theirs
+_ANALYSES: list[tuple[ast.Module, tuple[tuple[int, ...], tuple[tuple[str, str], ...]], frozenset[int], _Analysis]] = []
+
+
 def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: frozenset[int] = frozenset()) -> list[Use]:
     """Uses of translated models with Keras-only APIs. ``loaded`` holds the ids of the
     ``load_model`` references the translation turns into the runtime's (they give models)."""
+    key = (tuple(id(r.node) for r in refs), tuple(sorted(imported_bases().items())))
+    for t, k, ld, found_before in _ANALYSES:
+        if t is tree and k == key and ld == loaded:
+            analysis = found_before
+            break
+    else:
+        analysis = _analyse(tree, refs, loaded)
+        _ANALYSES.insert(0, (tree, key, loaded, analysis))
+        del _ANALYSES[4:]
+    return _check_uses(tree, analysis, getattr(graphs, "tensor_reads", set()))
+
+
+def _analyse(tree: ast.Module, refs: list[Ref], loaded: frozenset[int]) -> _Analysis:
     flow = _Flow(tree, refs)
     flow.model_funcs |= loaded
     where = _enclosing(tree)
@@ -175,13 +207,8 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
         if before == (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
                       len(module_any)):
             break
-    module_kinds = {}
-    found: list[Use] = []
     funcs = {id(f): f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     func_of: dict[int, ast.AST | None] = {}
-
-    def enclosing_func(node: ast.AST) -> ast.AST | None:
-        return func_of.get(id(node))
 
     def index(node: ast.AST, f: ast.AST | None) -> None:
         func_of[id(node)] = f
@@ -193,8 +220,19 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
                      and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))
                      and r.name not in _MODEL_COPIES and r.name not in _MODEL_UTILITIES}
     keras_calls = {id(r.call) for r in refs if r.call is not None}
-    opaque = _opaque_callees(tree, flow)
-    tensor_reads: set[int] = getattr(graphs, "tensor_reads", set())  # `base.input` of a model on part of base's graph
+    return _Analysis(flow, where, func_of, utility_calls, keras_calls, _opaque_callees(tree, flow))
+
+
+def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -> list[Use]:
+    """The Keras-only uses, module-level names followed in order. ``tensor_reads``: the
+    `base.input` reads of a model on part of base's graph (not uses)."""
+    flow, where, utility_calls, keras_calls, opaque = (analysis.flow, analysis.where, analysis.utility_calls,
+                                                      analysis.keras_calls, analysis.opaque)
+    module_kinds: dict[str, bool] = {}
+    found: list[Use] = []
+
+    def enclosing_func(node: ast.AST) -> ast.AST | None:
+        return analysis.func_of.get(id(node))
 
     def check(nodes: Iterable[ast.AST]) -> None:
         for top in nodes:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
+from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.classes import super_init_calls
@@ -174,7 +175,10 @@ def _constructs_object(name: str) -> bool:
 def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
     """A file an earlier run translated in part: the Keras code left in it is judged without
     the block of TensorFlow layers (its names are the runtime's own, not the user's), and it
-    stays as it is: a second run changes nothing. Its blockers are reported again."""
+    stays as it is: a second run changes nothing. Its blockers are reported again (not while
+    a run checks its own output, which keeps only the text: it is None either way)."""
+    if STABILITY_CHECK.get():
+        return ProgramResult(None)
     lines = text.splitlines(keepends=True)
     marks = [i for i, ln in enumerate(lines) if ln.rstrip("\r\n") in (BANNER, END)]
     if len(marks) != 2:
