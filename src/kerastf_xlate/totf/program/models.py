@@ -166,10 +166,46 @@ def keras_only_uses(tree: ast.Module, refs: list[Ref], graphs: object, loaded: f
     return _check_uses(tree, analysis, getattr(graphs, "tensor_reads", set()))
 
 
+@dataclass
+class _TreeIndex:
+    """Of one tree: each node's enclosing function and class names, the nodes the model flow
+    reads (assignments, returns, calls; in ``ast.walk`` order, with those names), and each
+    node's enclosing function node."""
+
+    where: dict[int, tuple[str | None, str | None]]
+    nodes: list[tuple[ast.AST, str | None, str | None]]
+    func_of: dict[int, ast.AST | None]
+
+
+_INDEXES: list[tuple[ast.Module, _TreeIndex]] = []
+
+
+def _tree_index(tree: ast.Module) -> _TreeIndex:
+    for t, index in _INDEXES:
+        if t is tree:
+            return index
+    where = _enclosing(tree)
+    nodes: list[tuple[ast.AST, str | None, str | None]] = [
+        (n, *where.get(id(n), (None, None))) for n in ast.walk(tree)
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Return, ast.Call))]
+    funcs = {id(f) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    func_of: dict[int, ast.AST | None] = {}
+    todo: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while todo:
+        node, f = todo.pop()
+        func_of[id(node)] = f
+        todo.extend((c, c if id(c) in funcs else f) for c in ast.iter_child_nodes(node))
+    index = _TreeIndex(where, nodes, func_of)
+    _INDEXES.insert(0, (tree, index))
+    del _INDEXES[4:]
+    return index
+
+
 def _analyse(tree: ast.Module, refs: list[Ref], loaded: frozenset[int]) -> _Analysis:
     flow = _Flow(tree, refs)
     flow.model_funcs |= loaded
-    where = _enclosing(tree)
+    index = _tree_index(tree)
+    where = index.where
     # functions, parameters, locals, attributes and module names: to a fixed point, without
     # order (a module-level name counts as a model if any of its bindings is one)
     module_any: dict[str, bool] = {}
@@ -177,8 +213,7 @@ def _analyse(tree: ast.Module, refs: list[Ref], loaded: frozenset[int]) -> _Anal
         before = (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
                   len(module_any))
         module_kinds = module_any
-        for node in ast.walk(tree):
-            func, cls = where.get(id(node), (None, None))
+        for node, func, cls in index.nodes:
             if func is None and cls is None and isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 if flow.is_model(node.value, None, None, module_any) or _unpacks_model(node.value, flow, None, None, module_any):
                     for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
@@ -207,20 +242,11 @@ def _analyse(tree: ast.Module, refs: list[Ref], loaded: frozenset[int]) -> _Anal
         if before == (len(flow.returns_model), len(flow.model_params), len(flow.model_locals), len(flow.model_attrs),
                       len(module_any)):
             break
-    funcs = {id(f): f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    func_of: dict[int, ast.AST | None] = {}
-
-    def index(node: ast.AST, f: ast.AST | None) -> None:
-        func_of[id(node)] = f
-        for c in ast.iter_child_nodes(node):
-            index(c, c if id(c) in funcs else f)
-
-    index(tree, None)
     utility_calls = {id(r.call): r.name for r in refs if r.call is not None and r.role == "call"
                      and not r.name.startswith(("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"))
                      and r.name not in _MODEL_COPIES and r.name not in _MODEL_UTILITIES}
     keras_calls = {id(r.call) for r in refs if r.call is not None}
-    return _Analysis(flow, where, func_of, utility_calls, keras_calls, _opaque_callees(tree, flow))
+    return _Analysis(flow, where, index.func_of, utility_calls, keras_calls, _opaque_callees(tree, flow))
 
 
 def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -> list[Use]:
