@@ -54,7 +54,7 @@ from kerastf_xlate.config import Config  # noqa: E402
 from kerastf_xlate.lint import lint_bytes  # noqa: E402
 from kerastf_xlate.resolve import ModuleNames, find_uses, keras_import_names  # noqa: E402
 from kerastf_xlate.rules import RuleSet, default_rules  # noqa: E402
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, decode, join_cells, notebook_cells  # noqa: E402
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, STABILITY_CHECK, SourceError, decode, join_cells, notebook_cells  # noqa: E402
 
 DEFAULT_CORPUS = "/work/corpus"
 CORPUS_TOML = ROOT / "bench" / "corpus.toml"
@@ -738,11 +738,14 @@ def run_translator(path: str, data: bytes, transform: Any) -> RunOutcome:
             if parse_or_none(new) is None:
                 out.unparsable = True
                 raise _Refused
+            token = STABILITY_CHECK.set(True)  # as runner._check_output: only the text counts
             try:
                 again, _ = tr(new, p)
             except Exception as exc:  # a second run that fails is unstable too
                 out.crash = f"second run: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
                 raise _Refused from None
+            finally:
+                STABILITY_CHECK.reset(token)
             if again != new:
                 out.unstable = True
                 raise _Refused
