@@ -172,9 +172,11 @@ def test_plain_data_links_nothing_and_a_global_keras_setting_links_what_follows(
     assert first_model not in comps.closure([setting])
 
 
-# A notebook's shape: a preprocessing layer makes the arrays both models train on, a helper reads
-# the global `model` of the cell that calls it, and the second model is saved as a Keras file.
+# A notebook's shape: a preprocessing layer makes the arrays both models train on, helpers (one a
+# tf.function) read the global `model` of the cell that calls them, and the second model is
+# saved as a Keras file.
 NOTEBOOK = DATA + textwrap.dedent("""\
+    import tensorflow as tf
 
     norm = layers.Normalization()
     norm.adapt(x_train)
@@ -184,10 +186,14 @@ NOTEBOOK = DATA + textwrap.dedent("""\
     def show(x):
         return model.predict(x, verbose=0)
 
+    @tf.function
+    def infer(x):
+        return model(x, training=False)
+
     model = keras.Sequential([layers.Input((6,)), layers.Dense(5, activation="tanh"), layers.Dense(1)])
     for w in model.weights:
         w.assign(rng.normal(size=w.shape).astype("float32"))
-    first_out = show(x_norm[:4])
+    first_out = show(x_norm[:4]) + infer(x_norm[:4]).numpy()
 
     model = keras.Sequential([layers.Input((6,)), layers.Dense(3), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
@@ -207,6 +213,7 @@ def test_data_made_by_keras_and_a_helper_reading_the_cell_model_link_nothing() -
     assert 'model = Sequential([Input((6,)), Dense(5, activation="tanh"), Dense(1)])' in result.text
     # passed on instead of called: `show` may run with any `model`, so both models stay
     deferred = NOTEBOOK.replace("first_out = show(x_norm[:4])", "first_out = list(map(show, [x_norm[:4]]))[0]")
+    assert deferred != NOTEBOOK
     result = program(deferred)
     assert result.text is not None and deferred[deferred.index("def show"):] in result.text
 

@@ -223,18 +223,22 @@ def _call_sites(stmts: list[ast.stmt], reaching: Callable[[int, str], list[int]]
         for child in ast.iter_child_nodes(node):
             walk(child, i, caller, inner)
 
+    defined: dict[str, int] = {}
     for i, stmt in enumerate(stmts):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for d in stmt.decorator_list:
+                if not _runs_when_called(d):
+                    escaping.add(stmt.name)  # registered, wrapped: called who knows when
                 walk(d, i, None, True)
             for child in stmt.body:
                 walk(child, i, stmt.name, False)  # runs when the function runs
             escaping.update(n.id for n in ast.walk(stmt.args) if isinstance(n, ast.Name))
-            if stmt.name in functions and functions[stmt.name] != i:
-                escaping.add(stmt.name)  # defined twice: a call may reach either
+            defined[stmt.name] = defined.get(stmt.name, 0) + 1
         else:
             walk(stmt, i, None, False)
-    # a function called from other functions' bodies runs at their call sites
+    # a function called from other functions' bodies runs at their call sites (which of two
+    # definitions of one name such a call reaches is not followed)
+    escaping.update(name for name in callers if defined.get(name, 0) > 1)
     changed = True
     while changed:
         changed = False
@@ -252,6 +256,14 @@ def _call_sites(stmts: list[ast.stmt], reaching: Callable[[int, str], list[int]]
                     mine |= more
                     changed = True
     return {j: c for j, c in sites.items() if c and stmts[j].name not in escaping}  # type: ignore[attr-defined]
+
+
+def _runs_when_called(decorator: ast.expr) -> bool:
+    """Whether a function under ``decorator`` still runs only when it is called:
+    ``@tf.function`` (with or without arguments), which traces it at its first calls with the
+    module's names as they are then."""
+    d = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return ast.unparse(d) in ("tf.function", "tensorflow.function")
 
 
 def _definite(stmt: ast.stmt, name: str) -> bool:
