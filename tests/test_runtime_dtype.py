@@ -239,3 +239,39 @@ def test_compiling_a_mixed_float16_model_is_refused() -> None:
     ns["Sequential"]([ns["Dense"](2)]).compile("adam", "mse")
     with pytest.raises(NotImplementedError, match="loss scaling"):
         ns["Sequential"]([ns["Dense"](2)], dtype="mixed_float16").compile("adam", "mse")
+
+
+def test_a_graph_model_converts_its_inputs_to_their_inputs_dtypes() -> None:
+    """Keras's ``Functional`` converts each input to its ``Input``'s dtype before the graph
+    runs: integer arrays fed to float32 Inputs (a notebook's `np.random.randint` features)
+    become float32, and float ids fed to an int32 Input become int32. Same outputs, atol 1e-5."""
+    import keras
+    import numpy as np
+
+    ns = runtime()
+    rt = layers()
+
+    def keras_model() -> Any:
+        a = keras.Input((4,))
+        ids = keras.Input((3,), dtype="int32")
+        x = keras.layers.Concatenate()([keras.layers.Dense(2)(a), keras.layers.Flatten()(keras.layers.Embedding(7, 2)(ids))])
+        return keras.Model([a, ids], x)
+
+    def graph() -> Any:
+        a = rt.Input((4,))
+        ids = rt.Input((3,), dtype="int32")
+        x = rt.Concatenate()([rt.Dense(2)(a), rt.Flatten()(rt.Embedding(7, 2)(ids))])
+        return [a, ids], x
+
+    km = keras_model()
+    tm = ns["Model"](graph)
+    tm.set_weights(perturbed(km.get_weights()))
+    km.set_weights(perturbed(km.get_weights()))
+    rng = np.random.default_rng(3)
+    features = rng.integers(0, 5, size=(6, 4))  # int64
+    ids = rng.integers(0, 7, size=(6, 3)).astype("float64")
+    want = np.asarray(km([features, ids]))
+    got = np.asarray(tm([features, ids]))
+    worst = float(np.max(np.abs(want - got)))
+    print("worst difference", worst)
+    assert got.dtype == want.dtype == np.float32 and worst <= 1e-5

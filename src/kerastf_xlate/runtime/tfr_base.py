@@ -678,6 +678,22 @@ _KEEPS_INPUTS = {"_ImageAugmentation", "StringLookup", "IntegerLookup", "Hashing
                  "_IndexLookup", "Pipeline"}
 
 
+def _to_dtype(x, dtype):
+    """``keras.ops.convert_to_tensor(x, dtype)`` of the TensorFlow backend: an array is
+    converted (through its own dtype, then cast, for an integer or bool ``dtype``, which
+    TensorFlow will not convert floats to), a tensor of another dtype is cast."""
+    if dtype is None:
+        return tf.convert_to_tensor(x)
+    dtype = tf.as_dtype(dtype)
+    if not tf.is_tensor(x):
+        if dtype == tf.bool or dtype.is_integer:
+            return tf.cast(tf.convert_to_tensor(x), dtype)
+        return tf.convert_to_tensor(x, dtype=dtype)
+    if x.dtype != dtype:
+        return tf.cast(x, dtype)
+    return x
+
+
 def _convert_inputs(layer, args, kwargs):
     """Keras's ``Layer.__call__`` step 1: arrays become tensors, and floating tensors are cast
     to the layer's input dtype (its compute dtype) when it ``autocast``s; masks stay."""
@@ -1155,7 +1171,9 @@ class Model(Layer):
         frame.made = self._made
         frame.sources = self.__dict__.get("_xlate_sources")
         frame.source_positions = self.__dict__.get("_xlate_source_positions", {})
-        frame.inputs = [tf.convert_to_tensor(flat[pos]) for pos in self._input_order]
+        # Keras's Functional._standardize_inputs: each to its Input's dtype (int64 arrays to a
+        # float32 Input's float32)
+        frame.inputs = [_to_dtype(flat[pos], self._input_specs[k][1]) for k, pos in enumerate(self._input_order)]
         _stack().append(frame)
         try:
             _, outputs, _ = _run_graph_function(self._graph)
