@@ -244,12 +244,19 @@ def test_compiling_a_mixed_float16_model_is_refused() -> None:
 def test_a_graph_model_converts_its_inputs_to_their_inputs_dtypes() -> None:
     """Keras's ``Functional`` converts each input to its ``Input``'s dtype before the graph
     runs: integer arrays fed to float32 Inputs (a notebook's `np.random.randint` features)
-    become float32, and float ids fed to an int32 Input become int32. Same outputs, atol 1e-5."""
+    become float32, and float ids fed to an int32 Input become int32; `predict` takes the
+    list of inputs as one `x`. Same outputs, atol 1e-5."""
+    import types
+
     import keras
     import numpy as np
 
-    ns = runtime()
-    rt = layers()
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    names = {"Model", "Input", "Dense", "Concatenate", "Flatten", "Embedding", "_TRAINING"}
+    ns: dict[str, Any] = {"__name__": "xlate_training_runtime"}
+    exec(compile("import tensorflow as tf\n" + load_runtime().source(names), "<bundle>", "exec"), ns)
+    rt = types.SimpleNamespace(**{n: ns[n] for n in names})
 
     def keras_model() -> Any:
         a = keras.Input((4,))
@@ -272,6 +279,9 @@ def test_a_graph_model_converts_its_inputs_to_their_inputs_dtypes() -> None:
     ids = rng.integers(0, 7, size=(6, 3)).astype("float64")
     want = np.asarray(km([features, ids]))
     got = np.asarray(tm([features, ids]))
-    worst = float(np.max(np.abs(want - got)))
+    # `predict` of several inputs given as a list: one `x` (Keras's pack_x_y_sample_weight),
+    # not (x, y, sample_weight)
+    want_p, got_p = km.predict([features, ids], verbose=0), tm.predict([features, ids], verbose=0)
+    worst = max(float(np.max(np.abs(want - got))), float(np.max(np.abs(want_p - got_p))))
     print("worst difference", worst)
-    assert got.dtype == want.dtype == np.float32 and worst <= 1e-5
+    assert got.dtype == want.dtype == np.float32 and got_p.shape == want_p.shape and worst <= 1e-5

@@ -406,6 +406,8 @@ def _make_dataset(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
     else:
         data = _as_tensors(x) if y is None and sample_weight is None else tuple(
             _as_tensors(v) for v in ((x, y) if sample_weight is None else (x, y, sample_weight)))
+        if y is None and sample_weight is None and isinstance(data, tuple):
+            data = (data,)  # Keras's pack_x_y_sample_weight: several inputs are one `x`, not (x, y)
         dataset = tf.data.Dataset.from_tensor_slices(data)
         if shuffle:
             dataset = dataset.shuffle(int(dataset.cardinality()), reshuffle_each_iteration=True)
