@@ -195,15 +195,16 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
     return out
 
 
-# What to-tf reports for the same source, from a layer above this one: ``(text, path) ->
-# diagnostics``, or None when to-tf's analysis did not run (``xlate lint`` passes it, see
-# :mod:`kerastf_xlate.lint_totf`). Positions are in ``text``. Lint reports a layer finding
-# (XL1xx/XL2xx) of its own only where to-tf reports the same code at the same place, in
-# lint's words and range, and to-tf's others as they are; all filtered with the configuration
-# and suppression comments. Without to-tf's diagnostics, lint reports the findings that block
-# the program form (``Finding.program``), which is what to-tf translates with when the flat form
-# cannot.
-Extra = Callable[[str, str], list[Diagnostic] | None]
+# What to-tf reports for the same source, from a layer above this one: ``(text, path,
+# arguments) -> diagnostics``, or None when to-tf's analysis did not run (``xlate lint`` passes
+# it, see :mod:`kerastf_xlate.lint_totf`); ``arguments`` says whether lint found an argument
+# that may block a translation (XL2xx), whose fate depends on the form to-tf translates with.
+# Positions are in ``text``. Lint reports a layer finding (XL1xx/XL2xx) of its own only where
+# to-tf reports the same code at the same place, in lint's words and range, and to-tf's other
+# diagnostics as they are; all filtered with the configuration and suppression comments.
+# Without to-tf's diagnostics, lint reports the findings that block the program form
+# (``Finding.program``), the form to-tf translates with when the flat form cannot.
+Extra = Callable[[str, str, bool], list[Diagnostic] | None]
 
 
 def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None,
@@ -213,20 +214,23 @@ def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | 
     if "keras" not in text:  # no import of keras can exist: nothing to resolve
         return []
     lines = source_lines(text)
-    more = extra(text, path) if extra is not None else None
+    more = None if extra is None else lambda arguments: extra(text, path, arguments)
     return _diagnose(tree, path, rules, config, lambda line: (cell, line, lines[line - 1] if line - 1 < len(lines) else ""), more)
 
 
 def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
-              locate: Callable[[int], tuple[int | None, int, str]], more: list[Diagnostic] | None = None) -> list[Diagnostic]:
+              locate: Callable[[int], tuple[int | None, int, str]],
+              totf: Callable[[bool], list[Diagnostic] | None] | None = None) -> list[Diagnostic]:
     """Diagnostics for a parsed tree; ``locate(line)`` gives (cell, line in the cell, its text);
-    ``more`` are to-tf's diagnostics (positions in the tree's numbering), None when it did not run."""
+    ``totf`` gives to-tf's diagnostics (``Extra`` on this source; positions in the tree's numbering)."""
     uses = find_uses(tree, set(rules.by_name))
+    findings = findings_for_uses(uses, rules)
+    more = totf(any(f.code.startswith("XL2") for f in findings)) if totf is not None else None
     diags = []
     # the layer findings to-tf reports (tree numbering): lint says the same, no more (see ``Extra``)
     totf_says = None if more is None else {(d.line, d.col, d.code) for d in more if "XL1" <= d.code < "XL3"}
     layer_found: set[tuple[int, int, str]] = set()  # lint's findings that to-tf reports too, shown or not
-    for f in findings_for_uses(uses, rules):
+    for f in findings:
         node = f.node
         cell, line, src_line = locate(node.lineno)  # type: ignore[attr-defined]
         where = (node.lineno, char_col([src_line], 1, node.col_offset), f.code)  # type: ignore[attr-defined]
@@ -309,7 +313,8 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config, extra:
             rel = line - starts[i]
             return index, rel, lines[rel - 1] if rel - 1 < len(lines) else ""
 
-        more = extra("\n".join(joined), path) if extra is not None else None
+        text = "\n".join(joined)
+        more = None if extra is None else lambda arguments: extra(text, path, arguments)
         result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate, more)
     by_index = {c.index: c for c in cells}  # columns as the cell is written (an indented cell)
     result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell) if d.cell is not None else None) for d in result.diagnostics)

@@ -29,11 +29,12 @@ from kerastf_xlate.rules import RuleSet
 __all__ = ["lint_bytes", "lint_text", "totf_diagnostics"]
 
 
-# What to-tf translates or keeps (a model, an Input, a Layer or Model subclass, a layer from
-# ``layers``). A source without any of these words has no layer call nor model for to-tf to
-# report; lint then does not load to-tf (nor LibCST) at all, which keeps it fast on every
-# keystroke in an editor.
-_TOTF_WORDS = re.compile(r"\b(?:Model|Sequential|Input|InputLayer|Layer|layers)\b")
+# What to-tf translates as a unit, and so may keep as Keras with a reason: a model, an Input,
+# a Layer or Model subclass. A source without any of these words has nothing of that kind;
+# to-tf's word on its layer calls matters only where lint found an argument that may block a
+# translation (XL2xx: the form to-tf chooses decides). Otherwise lint does not load to-tf (nor
+# LibCST) at all, which keeps it fast on every keystroke in an editor.
+_UNIT_WORDS = re.compile(r"\b(?:Model|Sequential|Input|InputLayer|Layer)\b")
 
 
 def totf_diagnostics(text: str, path: str, rules: RuleSet | None = None) -> list[Diagnostic]:
@@ -41,13 +42,14 @@ def totf_diagnostics(text: str, path: str, rules: RuleSet | None = None) -> list
 
     A failure of the translator (its own parser refusing what ``ast`` took, a bug) is
     ``to-tf``'s to report; this then gives no diagnostics."""
-    return _totf_or_none(text, path, rules) or []
+    return _totf_or_none(text, path, rules, False) or []
 
 
-def _totf_or_none(text: str, path: str, rules: RuleSet | None = None) -> list[Diagnostic] | None:
+def _totf_or_none(text: str, path: str, rules: RuleSet | None, arguments: bool) -> list[Diagnostic] | None:
     """:func:`totf_diagnostics`, or None when to-tf's analysis did not run or failed (lint then
-    reports its own findings that block the program form)."""
-    if not _TOTF_WORDS.search(text):
+    reports its own findings that block the program form); ``arguments``: lint found an
+    argument that may block a translation (``lint.Extra``)."""
+    if not arguments and not _UNIT_WORDS.search(text):
         return None
     from kerastf_xlate.totf import translate
 
@@ -68,7 +70,7 @@ def _extra(path: str, rules: RuleSet, config: Config) -> Extra | None:
     ``path`` (``--select XL001``, which never loads to-tf)."""
     if not any(config.enabled(c, path) for c in _TOTF_CODES):
         return None
-    return lambda t, p: _totf_or_none(t, p, rules)
+    return lambda t, p, arguments: _totf_or_none(t, p, rules, arguments)
 
 
 def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None) -> list[Diagnostic]:
