@@ -127,7 +127,7 @@ def test_without_to_tf_lint_reports_what_blocks_the_program_form(monkeypatch) ->
     code = ("import keras\nfrom keras import layers\n\n"
             "model = keras.Sequential([layers.Conv1D(4, 3, groups=2), layers.Dense(2, lora_rank=4)])\n")
     alone = _where(layer_lint(code, "m.py", RULES, Config()))
-    assert alone == [(4, 80, "XL202")]
+    assert alone == [(4, 83, "XL202")]
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("a translator bug")
