@@ -15,8 +15,8 @@ import pytest
 from xlate_cli import run_xlate as xlate
 
 from kerastf_xlate.config import Config
-from kerastf_xlate.lint import suppressed
 from kerastf_xlate.lint import lint_text as layer_lint
+from kerastf_xlate.lint import suppressed
 from kerastf_xlate.lint_totf import _totf_or_none as module_totf
 from kerastf_xlate.lint_totf import lint_bytes, lint_text, totf_diagnostics
 from kerastf_xlate.rules import default_rules
