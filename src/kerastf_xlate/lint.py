@@ -3,6 +3,10 @@
 Static: parses with the standard library's ``ast`` (fast, C-implemented), resolves names
 with :mod:`kerastf_xlate.resolve`, checks arguments with :mod:`kerastf_xlate.args`. Never
 imports TensorFlow or Keras, never runs the user's code.
+
+A finding is reported where it blocks the translation ``to-tf`` does: held to to-tf's own
+diagnostics when :mod:`kerastf_xlate.lint_totf` passes them (``Extra``), else only what
+blocks the program form too (``Finding.program``).
 """
 
 from __future__ import annotations
