@@ -71,13 +71,17 @@ def test_exit_zero_flag(project: Path) -> None:
 
 
 def test_json_format(project: Path) -> None:
-    write(project, "m.py", FLAGGED + "conv = layers.Conv2D(4, 3, padding=pad)\n")
+    # a class on a base from another file stays Keras, so to-tf's flat form judges its layers
+    write(project, "m.py", FLAGGED + "from mylib import Backbone\n\n\nclass Net(Backbone):\n"
+          "    def __init__(self, pad):\n        inputs = layers.Input((8,))\n"
+          "        super().__init__(inputs, layers.Conv2D(4, 3, padding=pad)(inputs))\n")
     proc = xlate("lint", "--format", "json", "m.py", cwd=project)
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert [(d["path"], d["line"], d["col"], d["code"], d["severity"]) for d in data] == [
         ("m.py", 3, 7, "XL101", "warning"),  # 1-based columns, as the text format prints them
-        ("m.py", 4, 36, "XL203", "info"),
+        ("m.py", 9, 18, "XL301", "warning"),
+        ("m.py", 10, 62, "XL203", "info"),
     ]
     assert data[0]["end_line"] == 3 and data[0]["end_col"] == 23 and data[0]["cell"] is None
     assert data[0]["message"].startswith("`FlaxLayer` has no TensorFlow")
@@ -239,7 +243,7 @@ def test_parallel_output_is_ordered_like_serial(project: Path) -> None:
 
 
 def test_select_and_ignore_options(project: Path) -> None:
-    write(project, "m.py", FLAGGED + "d = layers.Dense(2, kernel_regularizer='l2')\n")
+    write(project, "m.py", FLAGGED + "d = layers.Dense(2, lora_rank=4)\n")
     codes = lambda *opts: [w[3] for w in where(xlate("lint", *opts, "m.py", cwd=project).stdout)]  # noqa: E731
     assert codes() == ["XL101", "XL202"]
     assert codes("--select", "XL2") == ["XL202"]
@@ -249,13 +253,13 @@ def test_select_and_ignore_options(project: Path) -> None:
 
 def test_configuration_from_pyproject(project: Path) -> None:
     write(project, "pyproject.toml", '[tool.xlate]\nignore = ["XL202"]\n')
-    write(project, "m.py", FLAGGED + "d = layers.Dense(2, kernel_regularizer='l2')\n")
+    write(project, "m.py", FLAGGED + "d = layers.Dense(2, lora_rank=4)\n")
     assert [w[3] for w in where(xlate("lint", "m.py", cwd=project).stdout)] == ["XL101"]
 
 
 def test_explicit_config_option(project: Path) -> None:
     write(project, "ci.toml", 'select = ["XL2"]\n')
-    write(project, "m.py", FLAGGED + "d = layers.Dense(2, kernel_regularizer='l2')\n")
+    write(project, "m.py", FLAGGED + "d = layers.Dense(2, lora_rank=4)\n")
     assert [w[3] for w in where(xlate("lint", "--config", "ci.toml", "m.py", cwd=project).stdout)] == ["XL202"]
 
 

@@ -16,8 +16,11 @@ from xlate_cli import run_xlate as xlate
 
 from kerastf_xlate.config import Config
 from kerastf_xlate.lint import lint_text as layer_lint
+from kerastf_xlate.lint import suppressed
+from kerastf_xlate.lint_totf import _totf_or_none as module_totf
 from kerastf_xlate.lint_totf import lint_bytes, lint_text, totf_diagnostics
 from kerastf_xlate.rules import default_rules
+from kerastf_xlate.totf import translate
 
 RULES = default_rules()
 CASES = Path(__file__).parent / "cases"
@@ -38,14 +41,19 @@ def test_a_builder_with_a_loop_was_silent_and_is_now_reported() -> None:
 
 @pytest.mark.parametrize("case", sorted((CASES / "lint").glob("*.py")) + sorted((CASES / "program").glob("*.py")),
                          ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_lint_reports_every_kept_as_keras_reason_of_to_tf(case: Path) -> None:
+def test_lint_reports_what_to_tf_reports(case: Path) -> None:
+    """Every kept-as-Keras reason of to-tf, and a layer finding (XL1xx/XL2xx) exactly where
+    to-tf reports one: not the flat form's limits where the program form translates the layer
+    (tests/cases/lint/agree_*.py are written for this)."""
     text = case.read_text(encoding="utf-8").partition("# --- expected")[0]
-    totf = {(d.line, d.col, d.code) for d in totf_diagnostics(text, case.name, RULES) if d.code >= "XL3"}
-    lint = {(d.line, d.col, d.code) for d in lint_text(text, case.name, RULES, Config())}
-    # what a noqa comment silences is the only difference
+    _, diags = translate(text, case.name, rules=RULES)
     lines = text.splitlines()
-    assert {t for t in totf if "noqa" not in lines[t[0] - 1]} <= lint
+    # what a noqa comment silences is the only difference
+    totf = {(d.line, d.col, d.code) for d in diags if not suppressed(lines[d.line - 1], d.code)}
+    lint = {(d.line, d.col, d.code) for d in lint_text(text, case.name, RULES, Config())}
+    assert {t for t in totf if t[2] >= "XL3"} <= lint
     assert {t for t in lint if t[2] >= "XL3"} <= totf
+    assert {t for t in lint if t[2] < "XL3"} == {t for t in totf if "XL1" <= t[2] < "XL3"}
 
 
 def test_select_and_ignore_apply_to_kept_as_keras_reasons() -> None:
@@ -54,15 +62,17 @@ def test_select_and_ignore_apply_to_kept_as_keras_reasons() -> None:
     assert {d.code for d in lint_text(BUILDER, "m.py", RULES, Config(select=("XL1", "XL2")))} == set()
 
 
-def test_ignoring_every_xl3_code_skips_to_tf(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reporting_no_code_to_tf_decides_skips_to_tf(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import kerastf_xlate.lint_totf as module
 
     def boom(*args):  # type: ignore[no-untyped-def]
-        raise AssertionError("to-tf's analysis ran although no XL3xx code is reported")
+        raise AssertionError("to-tf's analysis ran although no code it decides is reported")
 
-    monkeypatch.setattr(module, "totf_diagnostics", boom)
-    assert lint_text(BUILDER, "m.py", RULES, Config(ignore=("XL3",))) == []
-    assert lint_text(BUILDER, "m.py", RULES, Config(select=("XL1", "XL2"))) == []
+    monkeypatch.setattr(module, "_totf_or_none", boom)
+    assert lint_text(BUILDER, "m.py", RULES, Config(ignore=("XL1", "XL2", "XL3"))) == []
+    assert lint_text(BUILDER, "m.py", RULES, Config(select=("XL001",))) == []
+    with pytest.raises(AssertionError, match="to-tf's analysis ran"):  # the layer findings are to-tf's to decide too
+        lint_text(BUILDER, "m.py", RULES, Config(select=("XL1", "XL2")))
 
 
 def test_noqa_silences_a_kept_as_keras_reason() -> None:
@@ -82,9 +92,12 @@ def test_a_layer_is_reported_once_not_again_by_the_program_form() -> None:
 
 
 def test_a_file_without_a_model_does_not_load_to_tf() -> None:
-    # lint's own findings are all to-tf says about loose layer calls (tests/test_static_imports.py:
-    # lint on such a file does not even import LibCST)
+    # without a unit to-tf may keep, and without an argument whose fate depends on the form to-tf
+    # translates with, lint's own findings are what to-tf says (tests/test_static_imports.py: lint
+    # on such a file does not even import LibCST)
     assert totf_diagnostics("from keras import layers\nrnn = layers.ConvLSTM1D(2)\n", "m.py", RULES) == []
+    assert module_totf("from keras import layers\nrnn = layers.FlaxLayer(2)\n", "m.py", RULES, False) is None
+    assert module_totf("from keras import layers\nc = layers.Conv1D(2, 3, groups=2)\n", "m.py", RULES, True) == []
 
 
 def test_notebook_positions_are_relative_to_the_cell() -> None:
@@ -106,3 +119,20 @@ def test_cli_exit_status_and_select(tmp_path: Path) -> None:
     assert proc.stdout.startswith("m.py:8:5: XL301 "), proc.stdout
     proc = xlate("lint", "m.py", "--ignore", "XL3", cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
+
+
+def test_without_to_tf_lint_reports_what_blocks_the_program_form(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the layer-level lint alone (no to-tf: it failed, or a caller passes none) reports what
+    # to-tf's program form cannot take either, not the flat form's limits
+    code = ("import keras\nfrom keras import layers\n\n"
+            "model = keras.Sequential([layers.Conv1D(4, 3, groups=2), layers.Dense(2, lora_rank=4)])\n")
+    alone = _where(layer_lint(code, "m.py", RULES, Config()))
+    assert alone == [(4, 83, "XL202")]
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a translator bug")
+
+    import kerastf_xlate.totf as totf_module
+
+    monkeypatch.setattr(totf_module, "translate", boom)
+    assert _where(lint_text(code, "m.py", RULES, Config())) == alone

@@ -24,8 +24,8 @@ IMPORT_STYLES = [
     ("from-keras-import-layers", "from keras import layers\nx = layers.FlaxLayer(4)\n", [("XL101", 2, 4)]),
     ("import-keras-layers-as", "import keras.layers as kl\nkl.JaxLayer(4)\n", [("XL101", 2, 0)]),
     ("import-keras-layers-dotted", "import keras.layers\nkeras.layers.JaxLayer(4)\n", [("XL101", 2, 0)]),
-    ("from-keras-layers-import-as", "from keras.layers import Conv2D as C\nC(8, 3, data_format='channels_first')\n",
-     [("XL201", 2, 20)]),
+    ("from-keras-layers-import-as", "from keras.layers import Conv2D as C\nC(8, 3, dtype='int8')\n",
+     [("XL201", 2, 14)]),
     ("from-keras-layers-import-as-flagged", "from keras.layers import FlaxLayer as Recurrent\ny = Recurrent(2)\n",
      [("XL101", 2, 4)]),
     ("from-keras-layers-import", "from keras.layers import JaxLayer\nJaxLayer(3)\n", [("XL101", 2, 0)]),
@@ -45,12 +45,12 @@ IMPORT_STYLES = [
     ("keras-src-import-layers", "from keras.src import layers\nlayers.FlaxLayer(4)\n", [("XL101", 2, 0)]),
     ("keras-src-layers-module", "from keras.src.layers.preprocessing.image_preprocessing.max_num_bounding_box import MaxNumBoundingBoxes\nMaxNumBoundingBoxes(4)\n", [("XL101", 2, 0)]),
     ("keras-src-layer-base", "from keras.src.layers.layer import Layer\nfrom keras.src import layers\n"
-     "class A(Layer):\n    def __init__(self):\n        super().__init__()\n        self.c = layers.Conv2D(4, 3, groups=2)\n",
-     [("XL201", 6, 44)]),
+     "class A(Layer):\n    def __init__(self):\n        super().__init__()\n        self.c = layers.Conv2D(4, 3, dtype='int8')\n",
+     [("XL201", 6, 43)]),
     ("keras-src-models", "from keras.src.models import Functional, Sequential\nfrom keras.src import layers\n"
      "m = Sequential([layers.JaxLayer(2)])\n", [("XL101", 3, 16)]),
     ("tf-keras-src", "from tf_keras.src import layers\nlayers.FlaxLayer(4)\n", [("XL101", 2, 0)]),
-    ("alias-class-name", "from keras import layers\nlayers.Convolution2D(4, 3, groups=2)\n", [("XL201", 2, 34)]),
+    ("alias-class-name", "from keras import layers\nlayers.Convolution2D(4, 3, dtype='int8')\n", [("XL201", 2, 33)]),
     ("removed-layer", "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)\n", [("XL102", 2, 0)]),
     ("models-sequential-clean", "from keras.models import Sequential\nfrom keras.layers import Dense\n"
      "m = Sequential([Dense(2)])\n", []),
@@ -73,8 +73,8 @@ IMPORT_STYLES = [
     ("comprehension", "from keras import layers\nrnns = [layers.JaxLayer(n) for n in (1, 2)]\n", [("XL101", 2, 8)]),
     ("lambda", "from keras import layers\nmake = lambda n: layers.FlaxLayer(n)\n", [("XL101", 2, 17)]),
     ("multiline-call-arg-position",
-     "from keras import layers\nlayers.Conv2D(\n    8,\n    3,\n    kernel_regularizer='l2',\n)\n",
-     [("XL202", 5, 23)]),
+     "from keras import layers\nlayers.Dense(\n    8,\n    lora_rank=4,\n)\n",
+     [("XL202", 4, 14)]),
     ("unicode-columns-are-characters", "from keras import layers\nlabel = 'ééé'; layers.FlaxLayer(2)\n",
      [("XL101", 2, 15)]),
 ]

@@ -62,28 +62,35 @@ _ALL = [
         "XL201",
         "unsupported-argument-value",
         "A layer argument whose value blocks a faithful translation.",
-        "Some values have no TensorFlow low-level equivalent in the translation "
-        "(for example `data_format='channels_first'`, `padding='causal'`, `groups>1`). The layer "
-        "is kept as Keras.",
-        "from keras import layers\nlayers.Conv2D(8, 3, data_format='channels_first')",
+        "Some values have no TensorFlow equivalent in the translation `to-tf` does: a dtype other "
+        "than float32 that the layer's TensorFlow class does not follow, a keyword Keras 3 does not "
+        "have. Where to-tf writes a model's ops inline (its flat form, for a model it keeps whole "
+        "otherwise), also the values that form does not write (`data_format='channels_first'`, "
+        "`padding='causal'`, `groups>1`), which its bundled layer classes take. It is reported "
+        "where to-tf reports it. The layer is kept as Keras.",
+        "from keras import layers\nlayers.Dense(8, dtype='int8')",
         "Use a supported value (the message lists them), or keep the Keras layer.",
     ),
     Code(
         "XL202",
         "blocking-argument",
-        "A layer argument that blocks translation whenever it is set (regularizers, constraints, "
-        "LoRA, quantization, masks).",
-        "A tf.Module does not collect Keras losses or apply constraints, so the translation would "
-        "silently change training. The layer is kept as Keras.",
-        "from keras import layers\nlayers.Dense(8, kernel_regularizer='l2')",
+        "A layer argument that blocks translation whenever it is set (LoRA, quantization, masks; "
+        "regularizers and constraints where the layer's TensorFlow class takes none).",
+        "The translation would silently change the model or its training. Most layers' TensorFlow "
+        "classes add their regularizers' losses and apply their constraints as Keras does; the "
+        "inline ops of to-tf's flat form do neither, so there a regularizer is reported too (where "
+        "to-tf reports it). The layer is kept as Keras.",
+        "from keras import layers\nlayers.Dense(8, lora_rank=4)",
         "Drop the argument, or write the loss/constraint by hand after translating.",
     ),
     Code(
         "XL203",
         "unknown-argument-value",
         "A layer argument whose value is not known statically, or is a custom callable.",
-        "The translation needs literal values for arguments that decide shapes or ops. A custom "
-        "activation or initializer is called as it is, and cannot be checked.",
+        "The inline ops of to-tf's flat form need literal values for arguments that decide shapes "
+        "or ops, and call a custom activation or initializer as it is, unchecked (its bundled layer "
+        "classes read such values when the program runs, and are not reported). It is reported "
+        "where to-tf reports it.",
         "from keras import layers\nlayers.Conv2D(8, 3, padding=pad)",
         "Write the value as a literal, or check the translated call by hand.",
         Severity.INFO,

@@ -3,6 +3,10 @@
 Static: parses with the standard library's ``ast`` (fast, C-implemented), resolves names
 with :mod:`kerastf_xlate.resolve`, checks arguments with :mod:`kerastf_xlate.args`. Never
 imports TensorFlow or Keras, never runs the user's code.
+
+A finding is reported where it blocks the translation ``to-tf`` does: held to to-tf's own
+diagnostics when :mod:`kerastf_xlate.lint_totf` passes them (``Extra``), else only what
+blocks the program form too (``Finding.program``).
 """
 
 from __future__ import annotations
@@ -173,10 +177,14 @@ class Finding:
     code: str
     message: str
     node: ast.AST
+    # whether it also blocks the program form (``Blocker.blocks_program_form``): False for a
+    # limit of the flat form alone (``Conv1D(groups=4)``), which to-tf's bundled class takes
+    program: bool = True
 
 
 def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
-    """The lint findings for resolved layer uses (shared by lint and to-tf)."""
+    """The findings for resolved layer uses, in the flat form's terms (shared by lint and
+    to-tf's flat form; ``Finding.program`` says which also block the program form)."""
     out: list[Finding] = []
     for use in uses:
         rule = rules.get(use.layer)
@@ -187,15 +195,20 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
             out.append(Finding(code, message, use.node))
         elif use.call is not None and rule.has_counterpart:
             for b in blockers(rule, use.call):
-                out.append(Finding(b.code, b.message, b.node))
+                out.append(Finding(b.code, b.message, b.node, b.blocks_program_form))
     return out
 
 
-# More diagnostics of the same source from a layer above this one: ``(text, path) ->
-# diagnostics`` (``xlate lint`` passes to-tf's reasons for keeping models as Keras, see
-# :mod:`kerastf_xlate.lint_totf`). Positions are in ``text``; lint filters them with the
-# configuration and suppression comments, and drops those it reports itself at the same place.
-Extra = Callable[[str, str], list[Diagnostic]]
+# What to-tf reports for the same source, from a layer above this one: ``(text, path,
+# arguments) -> diagnostics``, or None when to-tf's analysis did not run (``xlate lint`` passes
+# it, see :mod:`kerastf_xlate.lint_totf`); ``arguments`` says whether lint found an argument
+# that may block a translation (XL2xx), whose fate depends on the form to-tf translates with.
+# Positions are in ``text``. Lint reports a layer finding (XL1xx/XL2xx) of its own only where
+# to-tf reports the same code at the same place, in lint's words and range, and to-tf's other
+# diagnostics as they are; all filtered with the configuration and suppression comments.
+# Without to-tf's diagnostics, lint reports the findings that block the program form
+# (``Finding.program``), the form to-tf translates with when the flat form cannot.
+Extra = Callable[[str, str, bool], list[Diagnostic] | None]
 
 
 def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | None = None,
@@ -205,21 +218,30 @@ def lint_text(text: str, path: str, rules: RuleSet, config: Config, cell: int | 
     if "keras" not in text:  # no import of keras can exist: nothing to resolve
         return []
     lines = source_lines(text)
-    more = extra(text, path) if extra is not None else []
+    more = None if extra is None else lambda arguments: extra(text, path, arguments)
     return _diagnose(tree, path, rules, config, lambda line: (cell, line, lines[line - 1] if line - 1 < len(lines) else ""), more)
 
 
 def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
-              locate: Callable[[int], tuple[int | None, int, str]], more: list[Diagnostic] | None = None) -> list[Diagnostic]:
+              locate: Callable[[int], tuple[int | None, int, str]],
+              totf: Callable[[bool], list[Diagnostic] | None] | None = None) -> list[Diagnostic]:
     """Diagnostics for a parsed tree; ``locate(line)`` gives (cell, line in the cell, its text);
-    ``more`` are diagnostics of a layer above (positions in the tree's numbering)."""
+    ``totf`` gives to-tf's diagnostics (``Extra`` on this source; positions in the tree's numbering)."""
     uses = find_uses(tree, set(rules.by_name))
+    findings = findings_for_uses(uses, rules)
+    more = totf(any(f.code.startswith("XL2") for f in findings)) if totf is not None else None
     diags = []
-    layer_found: set[tuple[int, int]] = set()  # where lint finds something, reported or not (tree numbering)
-    for f in findings_for_uses(uses, rules):
+    # the layer findings to-tf reports (tree numbering): lint says the same, no more (see ``Extra``)
+    totf_says = None if more is None else {(d.line, d.col, d.code) for d in more if "XL1" <= d.code < "XL3"}
+    layer_found: set[tuple[int, int, str]] = set()  # lint's findings that to-tf reports too, shown or not
+    for f in findings:
         node = f.node
         cell, line, src_line = locate(node.lineno)  # type: ignore[attr-defined]
-        layer_found.add((node.lineno, char_col([src_line], 1, node.col_offset)))  # type: ignore[attr-defined]
+        where = (node.lineno, char_col([src_line], 1, node.col_offset), f.code)  # type: ignore[attr-defined]
+        # not what blocks the translation to-tf does (its bundled class takes `groups=4`)
+        if (where not in totf_says) if totf_says is not None else not f.program:
+            continue
+        layer_found.add(where)
         if not config.enabled(f.code, path) or suppressed(src_line, f.code):
             continue
         end_line = getattr(node, "end_lineno", None)
@@ -242,13 +264,11 @@ def _diagnose(tree: ast.Module, path: str, rules: RuleSet, config: Config,
                 cell=cell,
             )
         )
-    # a layer's own findings (XL1xx/XL2xx) are lint's to say: the layer above may name the
-    # same layer at the same place differently (to-tf's program form: "no TensorFlow layer class")
-    seen: set[tuple[int, int, str]] = set()
+    # a layer finding lint has said already is said once, in lint's words and range
+    seen: set[tuple[int, int, str]] = set(layer_found)
     for d in more or ():
         cell, line, src_line = locate(d.line)
-        if (d.line, d.col, d.code) in seen or (d.code < "XL3" and (d.line, d.col) in layer_found) \
-                or not config.enabled(d.code, path) or suppressed(src_line, d.code):
+        if (d.line, d.col, d.code) in seen or not config.enabled(d.code, path) or suppressed(src_line, d.code):
             continue
         seen.add((d.line, d.col, d.code))
         end_line = locate(d.end_line)[1] if d.end_line is not None else None
@@ -297,7 +317,8 @@ def lint_notebook(path: str, data: bytes, rules: RuleSet, config: Config, extra:
             rel = line - starts[i]
             return index, rel, lines[rel - 1] if rel - 1 < len(lines) else ""
 
-        more = extra("\n".join(joined), path) if extra is not None else []
+        text = "\n".join(joined)
+        more = None if extra is None else lambda arguments: extra(text, path, arguments)
         result.diagnostics += _diagnose(ast.Module(body=body, type_ignores=[]), path, rules, config, locate, more)
     by_index = {c.index: c for c in cells}  # columns as the cell is written (an indented cell)
     result.diagnostics = sorted(_in_cell(d, by_index.get(d.cell) if d.cell is not None else None) for d in result.diagnostics)
