@@ -100,6 +100,38 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     full = keras.Model(features, head(preprocessor(features)))
     moved(full)
 
+    # an OCR-style model made by a function (a label Input for its loss); the inference model
+    # on its image InputLayer's output and a layer's output, a model on that one with a layer
+    # of its own, and models on the first layer of a one-Input encoder
+    def build_ocr():
+        image = keras.Input(shape=(6, 4, 1), name="image")
+        label = keras.Input(shape=(5,), name="label")
+        x = layers.Conv2D(3, 3, padding="same", name="ocr_conv")(image)
+        x = layers.BatchNormalization(name="ocr_bn")(x)
+        x = layers.Reshape((6, 12), name="ocr_reshape")(x)
+        x = layers.Dense(5, activation="softmax", name="ocr_dense")(x)
+        pooled = layers.GlobalAveragePooling1D(name="ocr_pool")(x)
+        out = layers.Add(name="with_label")([pooled, label])
+        return keras.Model(inputs=[image, label], outputs=out, name="ocr")
+
+    ocr = build_ocr()
+    moved(ocr)
+    ocr_prediction = keras.Model(ocr.get_layer(name="image").output, ocr.get_layer(name="ocr_dense").output)
+    probe2_out = layers.Dense(2, name="probe2")(ocr_prediction.output)
+    probe2 = keras.Model(ocr_prediction.input, probe2_out)
+    moved(probe2)
+
+    def get_encoder():
+        inputs = keras.Input(shape=(7,), name="enc_in")  # (a Sequential's built InputLayer took Keras's automatic name)
+        x = layers.Dense(6, name="enc_pool")(inputs)
+        x = layers.Dense(4, name="enc_proj")(x)
+        return keras.Model(inputs, x, name="encoder")
+
+    enc = get_encoder()
+    moved(enc)
+    first_layer = keras.Model(enc.layers[0].output, enc.get_layer(index=1).output)
+    whole = keras.Model(enc.inputs, [enc.output, enc.outputs[0]])
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -112,6 +144,11 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
              ("cvae_encoder", cvae_encoder, xi), ("left_branch", left_branch, xi[:, :4]),
              ("right_branch", right_branch, xc[:, :1] + xi[:, :3]),
              ("full", full, {"fare": xi[:, :1], "age": xi[:, 1:2], "rooms": xc[:, :1]})]
+    xim = rng.standard_normal((2, 6, 4, 1)).astype("float32")
+    xlab = rng.standard_normal((2, 5)).astype("float32")
+    xen = rng.standard_normal((2, 7)).astype("float32")
+    cases += [("ocr", ocr, [xim, xlab]), ("ocr_prediction", ocr_prediction, xim), ("probe2", probe2, xim),
+              ("first_layer", first_layer, xen), ("whole", whole, xen)]
     for name, m, data in cases:
         report[name] = {"layers": [layer.name for layer in m.layers],
                         "weights": [list(w.shape) for w in m.get_weights()],
@@ -127,8 +164,18 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     moved(decoder_model)
     moved(cvae_encoder)
     moved(left_branch)
+    moved(ocr_prediction)
+    moved(first_layer)
     for name, m, data in cases:
         report[name]["after_moving"] = arrays(m(data))
+    # the inference models share the trained model's variables: an assign, a training step
+    dense = ocr.get_layer("ocr_dense").weights[0]
+    dense.assign(dense.numpy() * 1.5)
+    report["ocr_prediction"]["after_assign"] = arrays(ocr_prediction(xim))
+    ocr.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    ocr.train_on_batch([xim, xlab], np.ones((2, 5), "float32"))
+    report["ocr_prediction"]["after_training"] = arrays(ocr_prediction(xim))
+    report["probe2"]["after_training"] = arrays(probe2(xim))
     report["encoder_model"]["predict"] = arrays(encoder_model.predict(xe, verbose=0))
     json.dump(report, open(OUT, "w"))
     """)
@@ -149,6 +196,9 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert "def full_graph(features=features):\n" in code
     assert "def preprocessor_graph():\n    features = {}\n" in code
     assert 'def left_branch_graph(two=two):\n    return two.input[0], two.get_layer("left_dense").output\n' in code
+    assert ('def ocr_prediction_graph(ocr=ocr):\n    return ocr.get_layer(name="image").output, '
+            'ocr.get_layer(name="ocr_dense").output\n') in code
+    assert "def first_layer_graph(enc=enc):\n    return enc.layers[0].output, enc.get_layer(index=1).output\n" in code
 
 
 def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
@@ -226,6 +276,30 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      second = keras.Model([a, b], layers.Add()([g, b]))
      third = keras.Model(a, g)
      """, "`g`, a tensor of an earlier model's graph, needs inputs this model does not take (chained)"),
+    # an InputLayer's `input`: `[]` in Keras 3, so `keras.Model` raises (Keras 2 gave the Input)
+    ("""
+     def build():
+         image = keras.Input(shape=(4,), name="image")
+         label = keras.Input(shape=(2,), name="label")
+         x = layers.Dense(2, name="dense2")(image)
+         return keras.Model([image, label], layers.Add()([x, label]))
+     model = build()
+     prediction = keras.Model(model.get_layer(name="image").input, model.get_layer(name="dense2").output)
+     """, "`model.get_layer(name='image').input` are a layer's `input`: in Keras 3 an InputLayer's `input` is `[]`"),
+    # a layer's output that is not surely an InputLayer's: a model starting inside the graph
+    ("""
+     a = keras.Input(shape=(4,), name="a")
+     h = layers.Dense(3, name="h")(a)
+     model = keras.Model(a, layers.Dense(2, name="y")(h))
+     tail = keras.Model(model.get_layer("h").output, model.get_layer("y").output)
+     """, "`model.get_layer('h').output` may be a tensor inside `model`'s graph, not one of its `Input`s"),
+    # the first layer of a model with two Inputs: which one Keras puts first is not followed
+    ("""
+     a = keras.Input(shape=(4,))
+     b = keras.Input(shape=(4,))
+     model = keras.Model([a, b], layers.Add()([layers.Dense(4, name="d")(a), b]))
+     part = keras.Model(model.layers[0].output, model.get_layer("d").output)
+     """, "`model.layers[0].output` may be a tensor inside `model`'s graph"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)
@@ -246,5 +320,11 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     assert keras_report["cvae_encoder"]["weights"] == [[6, 5], [5], [5, 3], [3], [5, 3], [3]]
     assert keras_report["bn_after_training_call"] != keras_report["bn_before"]
     assert keras_report["decoder_model"]["after_moving"] != keras_report["decoder_model"]["inference"]
+    ocr_prediction = keras_report["ocr_prediction"]
+    assert ocr_prediction["layers"] == ["image", "ocr_conv", "ocr_bn", "ocr_reshape", "ocr_dense"]
+    assert ocr_prediction["weights"] == [[3, 3, 1, 3], [3], [3], [3], [3], [3], [12, 5], [5]]
+    assert ocr_prediction["after_assign"] != ocr_prediction["after_moving"]
+    assert ocr_prediction["after_training"] != ocr_prediction["after_assign"]
+    assert keras_report["first_layer"]["weights"] == [[7, 6], [6]]
     worst = _close(keras_report, tf_report)
     print(f"partial symbols: worst difference {worst:.2e}")

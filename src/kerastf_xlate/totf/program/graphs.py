@@ -779,7 +779,10 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             source, sub_start, reads = found
         if not candidates and not symbols and source is None:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it"
-            if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
+            layer_reason = _layer_inputs_reason(ins)
+            if layer_reason is not None:
+                reason = layer_reason
+            elif any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; a
                 # translated model's graph function runs whole, so a part of it cannot be taken
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
@@ -905,18 +908,92 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
 
 def _submodel_source(ins: ast.expr) -> str | None:
     """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
-    or some of them: ``base.input[k]``, ``base.inputs[k]`` or a list of those (Keras drops the
-    Inputs the sub-model does not take; its outputs must not need them)."""
+    or some of them: ``base.input[k]``, ``base.inputs[k]``, an InputLayer's output
+    (``base.get_layer("image").output``, ``base.layers[0].output``: which layer it is, is
+    checked later) or a list of those (Keras drops the Inputs the sub-model does not take; its
+    outputs must not need them)."""
     if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
         ins = ins.elts[0]
     if isinstance(ins, (ast.List, ast.Tuple)) and ins.elts:
-        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) else None for e in ins.elts}
+        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) or _layer_io(e) is not None else None
+                 for e in ins.elts}
         return bases.pop() if len(bases) == 1 else None
+    layer_io = _layer_io(ins)
+    if layer_io is not None:
+        return layer_io[0] if layer_io[1] == "output" else None
     if isinstance(ins, ast.Subscript) and isinstance(ins.slice, ast.Constant) and isinstance(ins.slice.value, int) \
             and not isinstance(ins.slice.value, bool):
         ins = ins.value
     if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
         return ins.value.id
+    return None
+
+
+def _layer_io(expr: ast.expr) -> tuple[str, str] | None:
+    """``(base, "output")`` for ``base.get_layer(...).output`` or ``base.layers[k].output``
+    (``"input"`` for ``.input``): a tensor of one of ``base``'s layers, written where it is
+    read."""
+    if not (isinstance(expr, ast.Attribute) and expr.attr in ("input", "output")):
+        return None
+    layer = expr.value
+    if isinstance(layer, ast.Call) and isinstance(layer.func, ast.Attribute) and layer.func.attr == "get_layer" \
+            and isinstance(layer.func.value, ast.Name):
+        return layer.func.value.id, expr.attr
+    if isinstance(layer, ast.Subscript) and not isinstance(layer.slice, ast.Slice) \
+            and isinstance(layer.value, ast.Attribute) and layer.value.attr == "layers" \
+            and isinstance(layer.value.value, ast.Name):
+        return layer.value.value.id, expr.attr
+    return None
+
+
+def _layer_inputs(ins: ast.expr) -> list[ast.Attribute]:
+    """The layer tensors written among a model's inputs (``base.get_layer("image").output``)."""
+    elts = ins.elts if isinstance(ins, (ast.List, ast.Tuple)) else [ins]
+    return [e for e in elts if isinstance(e, ast.Attribute) and _layer_io(e) is not None]
+
+
+def _is_input_layer(expr: ast.Attribute, sources: list[Graph] | None, refs: list[Ref]) -> bool:
+    """Whether the layer of ``base.get_layer(...)``/``base.layers[k]`` in ``expr`` is surely
+    one of base's InputLayers: ``get_layer("name")`` (or ``name=``) where an ``Input`` of
+    base's graph is made with that constant name; ``get_layer(index=0)``/``layers[0]`` where
+    base's graph makes exactly one ``Input``, once (Keras's first layer of a functional model
+    with one Input is its InputLayer). ``sources``: base's graphs, or None for a
+    ``keras.applications`` builder (one Input, named by Keras)."""
+    layer = expr.value
+    name: object = None
+    index: object = None
+    if isinstance(layer, ast.Call):
+        args = {k.arg: k.value for k in layer.keywords}
+        if layer.args:
+            args.setdefault("name", layer.args[0])
+        if len(layer.args) > 1:
+            args.setdefault("index", layer.args[1])
+        name = args["name"].value if isinstance(args.get("name"), ast.Constant) else None
+        index = args["index"].value if isinstance(args.get("index"), ast.Constant) else None
+    elif isinstance(layer, ast.Subscript) and isinstance(layer.slice, ast.Constant):
+        index = layer.slice.value
+    if sources is None:
+        return index == 0 and not isinstance(index, bool)
+    region_ids = {id(n) for g in sources for s in g.region for n in ast.walk(s)}
+    looped = {id(n) for g in sources for s in g.region for loop in ast.walk(s)
+              if isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.comprehension, ast.FunctionDef,
+                                   ast.AsyncFunctionDef, ast.Lambda))
+              for n in ast.walk(loop)}
+    calls = [r.call for r in refs if r.name == "keras.Input" and r.call is not None and id(r.call) in region_ids]
+    if isinstance(name, str):
+        return any(isinstance(k.value, ast.Constant) and k.value.value == name
+                   for c in calls for k in c.keywords if k.arg == "name")
+    return index == 0 and not isinstance(index, bool) and len(calls) == 1 and id(calls[0]) not in looped
+
+
+def _layer_inputs_reason(ins: ast.expr) -> str | None:
+    """Why a model whose inputs are written as a layer's tensors (``model.get_layer("image")
+    .input``) is kept, when they are not an InputLayer's ``output``."""
+    for e in _layer_inputs(ins):
+        if (_layer_io(e) or ("", ""))[1] == "input":
+            return (f"the model's inputs `{ast.unparse(e)[:60]}` are a layer's `input`: in Keras 3 an InputLayer's "
+                    "`input` is `[]` (its node has no input tensors), so `keras.Model` raises on it, and another "
+                    "layer's `input` is a tensor inside the graph; an InputLayer's `output` is its `Input`")
     return None
 
 
@@ -951,6 +1028,13 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         return (f"{what}: `{base}` is not bound before it, in the same block, by a translated functional model, a "
                 "function returning one, or a `keras.applications` builder, so the translator cannot follow its graph",
                 stmt)
+    sources = None if id(value) in apps else [g for g in graphs if g.stmt is block[binder]] \
+        or _function_graphs(value, graphs, tree)
+    for e in _layer_inputs(ins):
+        if not _is_input_layer(e, sources, refs):
+            return (f"the model's inputs `{ast.unparse(e)[:60]}` may be a tensor inside `{base}`'s graph, not one of "
+                    f"its `Input`s: the translator takes a layer of another model as an input when it sees an InputLayer (the "
+                    "name of one of its `Input`s, or the first layer of a graph making one `Input`)", e)
     region = block[start:index]
     # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
     layer_names: set[str] = set()
@@ -975,6 +1059,14 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
                         "follows (a model's `input`/`output`, a layer's `output`)", n)
     return (base, start, reads)
+
+
+def _function_graphs(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> list[Graph]:
+    """The graphs of the function of the module that ``value`` calls (``build_model()``)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+        return []
+    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == value.func.id]
+    return [g for g in graphs if defs and g.owner is defs[0]]
 
 
 def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
