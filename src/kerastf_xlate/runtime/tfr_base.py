@@ -511,16 +511,19 @@ class Layer(tf.Module):
 
     @property
     def input(self):
-        return _first_call_symbols(self, 0, "input")
+        return self._xlate_first_node_io("node_in", 0, "input")
 
     @property
     def output(self):
+        return self._xlate_first_node_io("node", 1, "output")
+
+    def _xlate_first_node_io(self, item, which, what):
         node = self.__dict__.get("_xlate_node")
         frame = _graph_frame()
         if node is not None and frame is not None and id(node[0]) in frame.source_models:
-            # inside a graph function: this run's tensor of the layer's first node
-            return Layer._xlate_hooks.source_values(frame, node[0], ("node", node[1]))
-        return _first_call_symbols(self, 1, "output")
+            # inside a graph function: this run's tensors of the layer's first node
+            return Layer._xlate_hooks.source_values(frame, node[0], (item, node[1]))
+        return _first_call_symbols(self, which, what)
 
     # -- calling
 

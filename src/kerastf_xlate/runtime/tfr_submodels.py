@@ -4,7 +4,7 @@ and models on part of another model's graph").
 ``keras.Model(base.input, base.get_layer("x").output)``: Keras takes the sub-graph between those
 tensors and runs only its nodes, sharing base's layers. The translated model's graph function
 takes ``base`` as a default argument; while it runs, ``base.input`` gives this run's Inputs
-and ``base.output`` / ``layer.output`` this run's tensors: base's graph function is replayed
+and ``base.output`` / ``layer.output`` / ``layer.input`` this run's tensors: base's graph function is replayed
 once per run for all the tensors read, as far as they need (``_partial_run``): the needed
 layer calls run as the running model's nodes, the replay stops after the last of them, and a
 layer before that which the sub-model does not hold runs with its effects undone.
@@ -44,14 +44,21 @@ class _Partial:
     function is its ``k``-th recorded node. Needed nodes run as layer calls of the running
     model; the others (before the cut) run and have their effects undone."""
 
-    def __init__(self, model, needed, stop_at, parent):
+    def __init__(self, model, needed, stop_at, parent, capture=(), stop_before=None):
         self.model, self.needed, self.stop_at, self.parent = model, needed, stop_at, parent
         self.counter = 0
         self.inside = False
         self.outputs = {}
+        # nodes whose input tensors are wanted (Keras's ``layer.input``), and the node the
+        # replay stops at, before it runs, when no needed node comes after it
+        self.capture, self.stop_before, self.inputs = frozenset(capture), stop_before, {}
 
     def call(self, frame, layer, args, kwargs):
         i = self.counter
+        if i in self.capture:
+            self.inputs[i] = [t for t in tf.nest.flatten((args, kwargs)) if tf.is_tensor(t)]
+            if i == self.stop_before:
+                raise _StopRun(self)
         self.counter += 1
         keep = i in self.needed
         j = None
@@ -153,7 +160,8 @@ def _source_input(frame, model, k):
 
 def _source_values(frame, model, item):
     """This run's tensor of ``model``'s graph that ``item`` names (``("node", i)``: the outputs
-    of node #i; ``("out", m)``: output #m), read by another model's graph function. The first
+    of node #i; ``("node_in", i)``: its input tensors, Keras's ``layer.input``; ``("out", m)``:
+    output #m), read by another model's graph function. The first
     construction run only collects the items (giving placeholders of their shapes); then the
     first read of a run replays ``model``'s graph once, as far as all of them need."""
     if frame.sources is None or getattr(model, "_graph", None) is None:
@@ -215,6 +223,8 @@ def _node_value(flat):
 def _placeholder_of(model, item):
     if item[0] == "node":
         specs = model._xlate_node_specs[item[1]]
+    elif item[0] == "node_in":
+        specs = model._xlate_node_in_specs[item[1]]
     else:
         specs = [(model._output_shapes[item[1]], model._output_dtypes[item[1]])]
     return _node_value([tf.compat.v1.placeholder(tf.as_dtype(dtype), shape) for shape, dtype in specs])
@@ -227,9 +237,14 @@ def _partial_run(frame, model, wanted):
     not needed runs with its effects undone."""
     deps, out_deps = model._xlate_deps, model._xlate_out_deps
     todo, needed_inputs, full = [], set(), False
-    wanted_nodes = []
+    wanted_nodes, captured = [], []
     for item in wanted:
-        if item[0] == "out":
+        if item[0] == "node_in":
+            # a node's input tensors: what they come from is needed, not the node itself
+            captured.append(item[1])
+            todo += deps[item[1]][0]
+            needed_inputs |= deps[item[1]][1]
+        elif item[0] == "out":
             nodes, ins, producer = out_deps[item[1]]
             if producer is None:
                 full = True
@@ -244,6 +259,9 @@ def _partial_run(frame, model, wanted):
     for i in needed:
         needed_inputs |= deps[i][1]
     stop_at = None if full or not wanted_nodes else max(wanted_nodes)
+    stop_before = None
+    if not full and captured and max(captured) > max(wanted_nodes, default=-1):
+        stop_at, stop_before = None, max(captured)
     inputs = []
     for k, (shape, dtype, _) in enumerate(model._input_specs):
         if k in needed_inputs:
@@ -251,7 +269,7 @@ def _partial_run(frame, model, wanted):
         else:
             root, kr = _root_input(model, k)
             inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
-    plan = _Partial(model, needed, stop_at, frame.partial)
+    plan = _Partial(model, needed, stop_at, frame.partial, captured, stop_before)
     replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
     replay.reuse, replay.made, replay.given = True, model._made, True
     replay.inputs, replay.nodes, replay.partial = inputs, frame.nodes, plan
@@ -272,6 +290,8 @@ def _partial_run(frame, model, wanted):
     for item in wanted:
         if item[0] == "node":
             values[item] = _node_value(tf.nest.flatten(plan.outputs[item[1]]))
+        elif item[0] == "node_in":
+            values[item] = _node_value(plan.inputs[item[1]])
         else:
             producer = out_deps[item[1]][2]
             if producer is not None and producer[0] in plan.outputs:
@@ -284,7 +304,7 @@ def _partial_run(frame, model, wanted):
 def _node_sources(nodes, inputs, outputs):
     """Per node, the nodes and Inputs its input tensors come from, through any ops (shape
     ops too: they need their input computed); per output the same and the node giving it;
-    per node its outputs' (shape, dtype)."""
+    per node its outputs' (shape, dtype), and its input tensors'."""
     producer = {}
     for i, (_, _, outs) in enumerate(nodes):
         for j, t in enumerate(outs):
@@ -314,17 +334,21 @@ def _node_sources(nodes, inputs, outputs):
     for t in outputs:
         found_nodes, found_inputs = sources([t])
         out_deps.append((found_nodes, found_inputs, producer.get(_key(t)) if hasattr(t, "op") else None))
-    specs = [[(tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else (), t.dtype.name if hasattr(t, "dtype") else "float32")
-              for t in outs] for _, _, outs in nodes]
-    return deps, out_deps, specs
+    def spec(t):
+        return (tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else (),
+                t.dtype.name if hasattr(t, "dtype") else "float32")
+
+    specs = [[spec(t) for t in outs] for _, _, outs in nodes]
+    in_specs = [[spec(t) for t in ins if tf.is_tensor(t)] for _, ins, _ in nodes]
+    return deps, out_deps, (specs, in_specs)
 
 
 def _record_nodes(self, frame, inputs, outputs):
     """What a later model on part of this graph needs: each node's sources (nodes and
     Inputs, through any ops), each output's, the nodes' output specs, the structures,
     and each layer's first node (Keras's ``layer.output``)."""
-    self._xlate_deps, self._xlate_out_deps, self._xlate_node_specs = _node_sources(frame.nodes, frame.inputs,
-                                                                                  tf.nest.flatten(outputs))
+    self._xlate_deps, self._xlate_out_deps, (self._xlate_node_specs, self._xlate_node_in_specs) = _node_sources(
+        frame.nodes, frame.inputs, tf.nest.flatten(outputs))
     self._output_structure = tf.nest.map_structure(lambda t: 0, outputs)
     self._output_dtypes = [t.dtype.name for t in tf.nest.flatten(outputs)]
     self._xlate_input_layers = list(frame.input_layers or [])

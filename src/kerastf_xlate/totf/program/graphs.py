@@ -1053,11 +1053,11 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
                 continue
             if isinstance(n.value, ast.Name) and n.value.id == base:
                 reads.add(id(n))
-            elif n.attr in ("output", "outputs") and _of_base_layers(n.value, base, layer_names):
+            elif n.attr in ("input", "output", "outputs") and _of_base_layers(n.value, base, layer_names):
                 continue
             else:
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
-                        "follows (a model's `input`/`output`, a layer's `output`)", n)
+                        "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
     return (base, start, reads)
 
 
