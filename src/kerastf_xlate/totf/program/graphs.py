@@ -958,7 +958,7 @@ def _is_input_layer(expr: ast.Attribute, sources: list[Graph] | None, refs: list
     base's graph is made with that constant name; ``get_layer(index=0)``/``layers[0]`` where
     base's graph makes exactly one ``Input``, once (Keras's first layer of a functional model
     with one Input is its InputLayer). ``sources``: base's graphs, or None for a
-    ``keras.applications`` builder (one Input, named by Keras)."""
+    ``keras.applications`` builder (not followed: no executed case shows it)."""
     layer = expr.value
     name: object = None
     index: object = None
@@ -973,11 +973,11 @@ def _is_input_layer(expr: ast.Attribute, sources: list[Graph] | None, refs: list
     elif isinstance(layer, ast.Subscript) and isinstance(layer.slice, ast.Constant):
         index = layer.slice.value
     if sources is None:
-        return index == 0 and not isinstance(index, bool)
+        return False
     region_ids = {id(n) for g in sources for s in g.region for n in ast.walk(s)}
     looped = {id(n) for g in sources for s in g.region for loop in ast.walk(s)
-              if isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.comprehension, ast.FunctionDef,
-                                   ast.AsyncFunctionDef, ast.Lambda))
+              if isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
+                                   ast.GeneratorExp, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
               for n in ast.walk(loop)}
     calls = [r.call for r in refs if r.name == "keras.Input" and r.call is not None and id(r.call) in region_ids]
     if isinstance(name, str):
