@@ -132,6 +132,20 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     first_layer = keras.Model(enc.layers[0].output, enc.get_layer(index=1).output)
     whole = keras.Model(enc.inputs, [enc.output, enc.outputs[0]])
 
+    # a decoder on a tensor inside a trained autoencoder (Keras starts the model there, from a
+    # new Input), a tail between two layers, a model on the decoder with a layer of its own
+    ae_in = keras.Input(shape=(6,), name="ae_in")
+    a = layers.Dense(5, name="ae_h")(ae_in)
+    a = layers.BatchNormalization(name="ae_bn")(a)
+    code = layers.Dense(3, name="ae_code")(a)
+    ae_out = layers.Dense(6, name="ae_out")(layers.Dense(5, name="ae_dec")(code))
+    autoencoder = keras.Model(ae_in, ae_out)
+    moved(autoencoder)
+    decoder = keras.Model(autoencoder.get_layer("ae_code").output, autoencoder.output)
+    tail = keras.Model(autoencoder.get_layer("ae_dec").output, autoencoder.get_layer("ae_out").output)
+    on_decoder = keras.Model(decoder.input, layers.Dense(2, name="on_decoder")(decoder.output))
+    moved(on_decoder)
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -148,9 +162,11 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     xlab = rng.standard_normal((2, 5)).astype("float32")
     xen = rng.standard_normal((2, 7)).astype("float32")
     cases += [("ocr", ocr, [xim, xlab]), ("ocr_prediction", ocr_prediction, xim), ("probe2", probe2, xim),
-              ("first_layer", first_layer, xen), ("whole", whole, xen)]
+              ("first_layer", first_layer, xen), ("whole", whole, xen), ("decoder", decoder, xi[:, :3]),
+              ("tail", tail, xi[:, :5]), ("on_decoder", on_decoder, xi[:, 1:4])]
+    starts_inside = {"decoder", "tail", "on_decoder"}  # their InputLayer is named after a tensor: not compared
     for name, m, data in cases:
-        report[name] = {"layers": [layer.name for layer in m.layers],
+        report[name] = {"layers": [layer.name for layer in m.layers][name in starts_inside:],
                         "weights": [list(w.shape) for w in m.get_weights()],
                         "inference": arrays(m(data))}
     stats = lambda: model.get_layer("enc_bn").moving_mean.numpy().tolist()
@@ -158,6 +174,10 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     report["encoder_model"]["training"] = arrays(encoder_model(xe, training=True))
     report["bn_after_training_call"] = stats()
     report["bn_before"] = before
+    ae_stats = lambda: autoencoder.get_layer("ae_bn").moving_mean.numpy().tolist()
+    ae_before = ae_stats()
+    report["decoder"]["training"] = arrays(decoder(xi[:, :3], training=True))
+    report["ae_bn_unchanged"] = ae_stats() == ae_before  # the layers before the cut do not run
     # weights set through an inference model's own order reach the shared layers
     moved(encoder_model)
     moved(probe)
@@ -166,6 +186,7 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     moved(left_branch)
     moved(ocr_prediction)
     moved(first_layer)
+    moved(decoder)
     for name, m, data in cases:
         report[name]["after_moving"] = arrays(m(data))
     # the inference models share the trained model's variables: an assign, a training step
@@ -286,20 +307,14 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      model = build()
      prediction = keras.Model(model.get_layer(name="image").input, model.get_layer(name="dense2").output)
      """, "`model.get_layer(name='image').input` are a layer's `input`: in Keras 3 an InputLayer's `input` is `[]`"),
-    # a layer's output that is not surely an InputLayer's: a model starting inside the graph
+    # tensors of two models' graphs
     ("""
      a = keras.Input(shape=(4,), name="a")
-     h = layers.Dense(3, name="h")(a)
-     model = keras.Model(a, layers.Dense(2, name="y")(h))
-     tail = keras.Model(model.get_layer("h").output, model.get_layer("y").output)
-     """, "`model.get_layer('h').output` may be a tensor inside `model`'s graph, not one of its `Input`s"),
-    # the first layer of a model with two Inputs: which one Keras puts first is not followed
-    ("""
-     a = keras.Input(shape=(4,))
-     b = keras.Input(shape=(4,))
-     model = keras.Model([a, b], layers.Add()([layers.Dense(4, name="d")(a), b]))
-     part = keras.Model(model.layers[0].output, model.get_layer("d").output)
-     """, "`model.layers[0].output` may be a tensor inside `model`'s graph"),
+     first = keras.Model(a, layers.Dense(3, name="h")(a))
+     b = keras.Input(shape=(3,), name="b")
+     second = keras.Model(b, layers.Dense(2, name="y")(b))
+     both = keras.Model([first.get_layer("h").output, second.input], second.output)
+     """, "they are another model's tensors, and a model on part of another model's graph is not translated"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)
@@ -326,5 +341,9 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     assert ocr_prediction["after_assign"] != ocr_prediction["after_moving"]
     assert ocr_prediction["after_training"] != ocr_prediction["after_assign"]
     assert keras_report["first_layer"]["weights"] == [[7, 6], [6]]
+    assert keras_report["decoder"]["weights"] == [[3, 5], [5], [5, 6], [6]]
+    assert keras_report["decoder"]["layers"] == ["ae_dec", "ae_out"]
+    assert keras_report["on_decoder"]["weights"] == [[3, 5], [5], [5, 6], [6], [6, 2], [2]]
+    assert keras_report["ae_bn_unchanged"] is True
     worst = _close(keras_report, tf_report)
     print(f"partial symbols: worst difference {worst:.2e}")

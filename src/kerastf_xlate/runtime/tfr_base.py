@@ -1099,6 +1099,7 @@ class Model(Layer):
             # placeholders); the second replays each of those models once for all of them
             for entry in frame.sources.values():
                 entry[2] = True
+            Layer._xlate_hooks.given_items(self, frame)  # inputs that are tensors inside another graph
             _trace_once(trace)
         inputs, outputs = frame.structure
         flat_inputs = tf.nest.flatten(inputs)

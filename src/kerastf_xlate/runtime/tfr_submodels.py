@@ -16,7 +16,7 @@ model: base models built then record what a replay needs (``_record_nodes``).
 import types
 
 import tensorflow as tf
-from tfr_base import Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _run_graph_function, _stack
+from tfr_base import InputLayer, Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _run_graph_function, _stack
 
 
 class _StopRun(Exception):
@@ -44,8 +44,9 @@ class _Partial:
     function is its ``k``-th recorded node. Needed nodes run as layer calls of the running
     model; the others (before the cut) run and have their effects undone."""
 
-    def __init__(self, model, needed, stop_at, parent, capture=(), stop_before=None):
+    def __init__(self, model, needed, stop_at, parent, capture=(), stop_before=None, given=None):
         self.model, self.needed, self.stop_at, self.parent = model, needed, stop_at, parent
+        self.given = given or {}  # node #i -> this run's Input standing for its output (a model starting there)
         self.counter = 0
         self.inside = False
         self.outputs = {}
@@ -60,6 +61,11 @@ class _Partial:
             if i == self.stop_before:
                 raise _StopRun(self)
         self.counter += 1
+        if i in self.given:
+            # the running model starts here: its Input is the node's output, and the node does
+            # not run (Keras's model on a tensor inside another graph); it is no node of an
+            # outer replay either
+            return self.given[i]
         keep = i in self.needed
         j = None
         if keep and self.parent is not None:
@@ -122,7 +128,7 @@ def _root_input(model, k):
     takes that one's Input (Keras's ``transfer.input`` is ``base.input``)."""
     while True:
         origin = next((key for key, pos in model.__dict__.get("_xlate_source_positions", {}).items() if pos == k), None)
-        if origin is None:
+        if origin is None or not isinstance(origin[1], int):  # its own Input (or one on another graph's tensor)
             return model, k
         model, k = model._xlate_source_models[origin[0]], origin[1]
 
@@ -174,11 +180,65 @@ def _source_values(frame, model, item):
                                "on its first run")
         entry[1].append(item)
     if not entry[2]:
-        return _placeholder_of(model, item)
+        placeholder = _placeholder_of(model, item)
+        # which item each placeholder stands for: the first run's model inputs that are not
+        # its Inputs are tensors inside another graph (``_given_items``)
+        frame.__dict__.setdefault("_xlate_placeholders", []).append((placeholder, id(model), item))
+        return placeholder
+    given = _given_value(frame, model, item)
+    if given is not None:
+        return given
     values = frame.source_values.get(id(model))
     if values is None:
         values = frame.source_values[id(model)] = _partial_run(frame, model, entry[1])
     return values[item]
+
+
+def _given_items(model, frame):
+    """After the first construction run: the tensors of other graphs among the model's inputs
+    (``keras.Model(base.get_layer("h").output, base.output)``), each a node's single output.
+    Keras starts the model there, from a new Input of the tensor's shape; so does the second
+    run (``_given_value``)."""
+    found = set()
+    for t in tf.nest.flatten(frame.structure[0]):
+        if any(t is p for p in frame.inputs):
+            continue
+        for placeholder, mid, item in frame.__dict__.get("_xlate_placeholders", []):
+            if placeholder is t:
+                source = frame.sources[mid][0]
+                if item[0] != "node" or len(source._xlate_node_specs[item[1]]) != 1:
+                    raise NotImplementedError(f"{model.name}: a model whose inputs are tensors inside another graph "
+                                              "is translated for a layer's single output only")
+                found.add((mid, item))
+    frame.__dict__.pop("_xlate_placeholders", None)
+    model.__dict__["_xlate_given_items"] = found
+
+
+def _given_value(frame, model, item):
+    """This run's Input of the running model that stands for ``model``'s tensor ``item``, when
+    a model takes that tensor as an input (else None)."""
+    key = (id(model), item)
+    if key in frame.source_inputs:
+        return frame.source_inputs[key]
+    position = frame.source_positions.get(key) if frame.source_positions else None
+    if position is not None:
+        value = frame.inputs[position]
+        value = value.make() if isinstance(value, _StandIn) else value
+    elif frame.mode == "record" and not frame.given and key in frame.graph.__dict__.get("_xlate_given_items", ()):
+        shape, dtype = model._xlate_node_specs[item[1]][0]
+        if frame.input_layers is not None and len(frame.input_layers) <= len(frame.inputs):
+            # its InputLayer (Keras names it after the tensor); a second trace keeps the first's
+            frame.input_layers.append(InputLayer(batch_shape=shape, dtype=dtype,
+                                                 name=f"{model._xlate_node_names[item[1]]}_output_clone"))
+        frame.input_specs.append((tuple(shape), dtype, None))
+        value = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(shape), name="input")
+        frame.inputs.append(value)
+        frame.source_keys.append(key)
+        frame.source_models_seen[id(model)] = model
+    else:
+        return None
+    frame.source_inputs[key] = value
+    return value
 
 
 def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
@@ -204,13 +264,13 @@ def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
             del frame.input_layers[k]
 
 
-def _upstream(nodes, deps):
+def _upstream(nodes, deps, cut=frozenset()):
     """The nodes given and every node they depend on (``deps[i][0]``: the nodes node i's inputs
-    come from)."""
+    come from), not past the nodes of ``cut`` (whose outputs are given) nor those themselves."""
     reach, todo = set(), list(nodes)
     while todo:
         i = todo.pop()
-        if i not in reach:
+        if i not in reach and i not in cut:
             reach.add(i)
             todo.extend(deps[i][0])
     return reach
@@ -236,9 +296,17 @@ def _partial_run(frame, model, wanted):
     them (or runs to the end for an output no node gives), and a node before that which is
     not needed runs with its effects undone."""
     deps, out_deps = model._xlate_deps, model._xlate_out_deps
+    # the nodes whose output is an Input of the running model: the replay starts there
+    given = {}
+    for i in range(len(deps)):
+        value = _given_value(frame, model, ("node", i))
+        if value is not None:
+            given[i] = value
     todo, needed_inputs, full = [], set(), False
     wanted_nodes, captured = [], []
     for item in wanted:
+        if item[0] != "node_in" and _given_node(item, out_deps) in given:
+            continue
         if item[0] == "node_in":
             # a node's input tensors: what they come from is needed, not the node itself
             captured.append(item[1])
@@ -255,7 +323,7 @@ def _partial_run(frame, model, wanted):
         else:
             wanted_nodes.append(item[1])
     todo += wanted_nodes
-    needed = _upstream(todo, deps)
+    needed = _upstream(todo, deps, set(given))
     for i in needed:
         needed_inputs |= deps[i][1]
     stop_at = None if full or not wanted_nodes else max(wanted_nodes)
@@ -269,7 +337,7 @@ def _partial_run(frame, model, wanted):
         else:
             root, kr = _root_input(model, k)
             inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
-    plan = _Partial(model, needed, stop_at, frame.partial, captured, stop_before)
+    plan = _Partial(model, needed, stop_at, frame.partial, captured, stop_before, given)
     replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
     replay.reuse, replay.made, replay.given = True, model._made, True
     replay.inputs, replay.nodes, replay.partial = inputs, frame.nodes, plan
@@ -288,7 +356,9 @@ def _partial_run(frame, model, wanted):
     values = {}
     flat_outputs = tf.nest.flatten(outputs) if outputs is not None else None
     for item in wanted:
-        if item[0] == "node":
+        if item[0] != "node_in" and _given_node(item, out_deps) in given:
+            values[item] = given[_given_node(item, out_deps)]  # a single output (``_given_items``)
+        elif item[0] == "node":
             values[item] = _node_value(tf.nest.flatten(plan.outputs[item[1]]))
         elif item[0] == "node_in":
             values[item] = _node_value(plan.inputs[item[1]])
@@ -299,6 +369,14 @@ def _partial_run(frame, model, wanted):
             else:
                 values[item] = flat_outputs[item[1]]
     return values
+
+
+def _given_node(item, out_deps):
+    """The node whose output ``item`` (``("node", i)`` or ``("out", m)``) is, if one is."""
+    if item[0] == "node":
+        return item[1]
+    producer = out_deps[item[1]][2]
+    return None if producer is None else producer[0]
 
 
 def _node_sources(nodes, inputs, outputs):
@@ -355,6 +433,7 @@ def _record_nodes(self, frame, inputs, outputs):
     self._xlate_traced_items = _traced_items(frame)
     for k, layer in enumerate(self._xlate_input_layers):
         layer.__dict__.setdefault("_xlate_source", (self, k))
+    self._xlate_node_names = [str(getattr(layer, "name", "node")) for layer, _, _ in frame.nodes]
     for i, (layer, _, _) in enumerate(frame.nodes):
         if hasattr(layer, "__dict__"):
             layer.__dict__.setdefault("_xlate_node", (self, i))
@@ -461,6 +540,7 @@ def _install_submodels(model_class, layer_class):
     """Give the runtime's ``Layer``/``Model`` what a model on part of another's graph needs."""
     layer_class._xlate_hooks = types.SimpleNamespace(
         record_nodes=_record_nodes, drop_untaken=_drop_untaken_inputs, source_values=_source_values,
+        given_items=_given_items,
         source_input=_source_input, with_their_sources=_with_their_sources, partial_traced=_partial_traced)
     for which in ("input", "inputs", "output", "outputs"):
         setattr(model_class, which, _io_property(which, getattr(layer_class, which, None)))

@@ -908,10 +908,10 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
 
 def _submodel_source(ins: ast.expr) -> str | None:
     """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
-    or some of them: ``base.input[k]``, ``base.inputs[k]``, an InputLayer's output
-    (``base.get_layer("image").output``, ``base.layers[0].output``: which layer it is, is
-    checked later) or a list of those (Keras drops the Inputs the sub-model does not take; its
-    outputs must not need them)."""
+    or some of them: ``base.input[k]``, ``base.inputs[k]``, a layer's output
+    (``base.get_layer("image").output``: an InputLayer's is base's Input, another's a tensor
+    inside the graph, where the model starts) or a list of those (Keras drops the Inputs the
+    sub-model does not take; its outputs must not need them)."""
     if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
         ins = ins.elts[0]
     if isinstance(ins, (ast.List, ast.Tuple)) and ins.elts:
@@ -950,40 +950,6 @@ def _layer_inputs(ins: ast.expr) -> list[ast.Attribute]:
     """The layer tensors written among a model's inputs (``base.get_layer("image").output``)."""
     elts = ins.elts if isinstance(ins, (ast.List, ast.Tuple)) else [ins]
     return [e for e in elts if isinstance(e, ast.Attribute) and _layer_io(e) is not None]
-
-
-def _is_input_layer(expr: ast.Attribute, sources: list[Graph] | None, refs: list[Ref]) -> bool:
-    """Whether the layer of ``base.get_layer(...)``/``base.layers[k]`` in ``expr`` is surely
-    one of base's InputLayers: ``get_layer("name")`` (or ``name=``) where an ``Input`` of
-    base's graph is made with that constant name; ``get_layer(index=0)``/``layers[0]`` where
-    base's graph makes exactly one ``Input``, once (Keras's first layer of a functional model
-    with one Input is its InputLayer). ``sources``: base's graphs, or None for a
-    ``keras.applications`` builder (not followed: no executed case shows it)."""
-    layer = expr.value
-    name: object = None
-    index: object = None
-    if isinstance(layer, ast.Call):
-        args = {k.arg: k.value for k in layer.keywords}
-        if layer.args:
-            args.setdefault("name", layer.args[0])
-        if len(layer.args) > 1:
-            args.setdefault("index", layer.args[1])
-        name = args["name"].value if isinstance(args.get("name"), ast.Constant) else None
-        index = args["index"].value if isinstance(args.get("index"), ast.Constant) else None
-    elif isinstance(layer, ast.Subscript) and isinstance(layer.slice, ast.Constant):
-        index = layer.slice.value
-    if sources is None:
-        return False
-    region_ids = {id(n) for g in sources for s in g.region for n in ast.walk(s)}
-    looped = {id(n) for g in sources for s in g.region for loop in ast.walk(s)
-              if isinstance(loop, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
-                                   ast.GeneratorExp, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-              for n in ast.walk(loop)}
-    calls = [r.call for r in refs if r.name == "keras.Input" and r.call is not None and id(r.call) in region_ids]
-    if isinstance(name, str):
-        return any(isinstance(k.value, ast.Constant) and k.value.value == name
-                   for c in calls for k in c.keywords if k.arg == "name")
-    return index == 0 and not isinstance(index, bool) and len(calls) == 1 and id(calls[0]) not in looped
 
 
 def _layer_inputs_reason(ins: ast.expr) -> str | None:
@@ -1028,13 +994,6 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         return (f"{what}: `{base}` is not bound before it, in the same block, by a translated functional model, a "
                 "function returning one, or a `keras.applications` builder, so the translator cannot follow its graph",
                 stmt)
-    sources = None if id(value) in apps else [g for g in graphs if g.stmt is block[binder]] \
-        or _function_graphs(value, graphs, tree)
-    for e in _layer_inputs(ins):
-        if not _is_input_layer(e, sources, refs):
-            return (f"the model's inputs `{ast.unparse(e)[:60]}` may be a tensor inside `{base}`'s graph, not one of "
-                    f"its `Input`s: the translator takes a layer of another model as an input when it sees an InputLayer (the "
-                    "name of one of its `Input`s, or the first layer of a graph making one `Input`)", e)
     region = block[start:index]
     # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
     layer_names: set[str] = set()
@@ -1059,14 +1018,6 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
                         "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
     return (base, start, reads)
-
-
-def _function_graphs(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> list[Graph]:
-    """The graphs of the function of the module that ``value`` calls (``build_model()``)."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
-        return []
-    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == value.func.id]
-    return [g for g in graphs if defs and g.owner is defs[0]]
 
 
 def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
