@@ -146,6 +146,13 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     on_decoder = keras.Model(decoder.input, layers.Dense(2, name="on_decoder")(decoder.output))
     moved(on_decoder)
 
+    # a layer's input after an Embedding with mask_zero: Keras's node holds the mask too
+    tokens = keras.Input(shape=(5,), dtype="int32", name="tokens")
+    embedded = layers.Embedding(10, 4, mask_zero=True, name="emb")(tokens)
+    tagger = keras.Model(tokens, layers.Dense(2, name="tag")(layers.GRU(3, name="seq_gru")(embedded)))
+    moved(tagger)
+    gru_inputs = keras.Model(tagger.input, tagger.get_layer("seq_gru").input)
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -197,6 +204,8 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     ocr.train_on_batch([xim, xlab], np.ones((2, 5), "float32"))
     report["ocr_prediction"]["after_training"] = arrays(ocr_prediction(xim))
     report["probe2"]["after_training"] = arrays(probe2(xim))
+    report["gru_inputs"] = [np.asarray(t, "float32").tolist()
+                            for t in gru_inputs(np.array([[1, 2, 0, 0, 3], [4, 0, 5, 6, 7]], "int32"))]
     report["encoder_model"]["predict"] = arrays(encoder_model.predict(xe, verbose=0))
     json.dump(report, open(OUT, "w"))
     """)
@@ -345,5 +354,6 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     assert keras_report["decoder"]["layers"] == ["ae_dec", "ae_out"]
     assert keras_report["on_decoder"]["weights"] == [[3, 5], [5], [5, 6], [6], [6, 2], [2]]
     assert keras_report["ae_bn_unchanged"] is True
+    assert keras_report["gru_inputs"][1] == [[1, 1, 0, 0, 1], [1, 0, 1, 1, 1]]  # the embedding's mask
     worst = _close(keras_report, tf_report)
     print(f"partial symbols: worst difference {worst:.2e}")

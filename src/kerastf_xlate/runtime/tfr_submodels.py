@@ -16,7 +16,7 @@ model: base models built then record what a replay needs (``_record_nodes``).
 import types
 
 import tensorflow as tf
-from tfr_base import InputLayer, Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _run_graph_function, _stack
+from tfr_base import InputLayer, Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _masks_for_call, _run_graph_function, _stack
 
 
 class _StopRun(Exception):
@@ -57,7 +57,11 @@ class _Partial:
     def call(self, frame, layer, args, kwargs):
         i = self.counter
         if i in self.capture:
-            self.inputs[i] = [t for t in tf.nest.flatten((args, kwargs)) if tf.is_tensor(t)]
+            # Keras's node holds the call's tensors with the masks its ``__call__`` adds
+            # (``mask=`` of a layer after an Embedding with ``mask_zero``)
+            with_masks = dict(kwargs)
+            _masks_for_call(layer, args, with_masks)
+            self.inputs[i] = [t for t in tf.nest.flatten((args, with_masks)) if tf.is_tensor(t)]
             if i == self.stop_before:
                 raise _StopRun(self)
         self.counter += 1
