@@ -6,9 +6,13 @@ encoder model on the training graph's encoder Input and LSTM states (without the
 Input), a decoder model on the decoder's Input, new state Inputs and the trained layer objects.
 A conditional VAE's encoder takes the image Input but not the condition; a branch of a
 two-Input model takes ``model.input[0]``; a model takes the dict of Inputs a loop filled for
-an earlier preprocessing model. Keras takes the
+an earlier preprocessing model; an OCR-style inference model takes
+``model.get_layer(name="image").output`` of a model a function built with a label Input; a
+decoder starts at a tensor inside a trained autoencoder (``ae.get_layer("code").output``);
+a model reads a layer's ``input`` after a masking Embedding. Keras takes the
 sub-graph between those tensors, sharing the layers: the translation replays the earlier
-graph's nodes as far as the new model needs.
+graph's nodes as far as the new model needs (and from where it starts). An assign to the
+trained model's variable reaches the inference models.
 
 The execution test runs a Keras script and its translation: weights perturbed (biases and
 BatchNormalization statistics away from their initial values) and set through the training
@@ -196,14 +200,15 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     moved(decoder)
     for name, m, data in cases:
         report[name]["after_moving"] = arrays(m(data))
-    # the inference models share the trained model's variables: an assign, a training step
+    # the inference models share the trained model's variables: an assign to one reaches them
+    # (a training step is one more compile and trace per run: the suite's time)
     dense = ocr.get_layer("ocr_dense").weights[0]
     dense.assign(dense.numpy() * 1.5)
     report["ocr_prediction"]["after_assign"] = arrays(ocr_prediction(xim))
-    ocr.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    ocr.train_on_batch([xim, xlab], np.ones((2, 5), "float32"))
-    report["ocr_prediction"]["after_training"] = arrays(ocr_prediction(xim))
-    report["probe2"]["after_training"] = arrays(probe2(xim))
+    report["probe2"]["after_assign"] = arrays(probe2(xim))
+    code_kernel = autoencoder.get_layer("ae_out").weights[0]
+    code_kernel.assign(code_kernel.numpy() - 0.25)
+    report["decoder"]["after_assign"] = arrays(decoder(xi[:, :3]))
     report["gru_inputs"] = [np.asarray(t, "float32").tolist()
                             for t in gru_inputs(np.array([[1, 2, 0, 0, 3], [4, 0, 5, 6, 7]], "int32"))]
     report["encoder_model"]["predict"] = arrays(encoder_model.predict(xe, verbose=0))
@@ -348,7 +353,7 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     assert ocr_prediction["layers"] == ["image", "ocr_conv", "ocr_bn", "ocr_reshape", "ocr_dense"]
     assert ocr_prediction["weights"] == [[3, 3, 1, 3], [3], [3], [3], [3], [3], [12, 5], [5]]
     assert ocr_prediction["after_assign"] != ocr_prediction["after_moving"]
-    assert ocr_prediction["after_training"] != ocr_prediction["after_assign"]
+    assert keras_report["decoder"]["after_assign"] != keras_report["decoder"]["after_moving"]
     assert keras_report["first_layer"]["weights"] == [[7, 6], [6]]
     assert keras_report["decoder"]["weights"] == [[3, 5], [5], [5, 6], [6]]
     assert keras_report["decoder"]["layers"] == ["ae_dec", "ae_out"]
