@@ -247,7 +247,14 @@ def _given_value(frame, model, item):
 
 def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
     """Another model's Inputs read (``base.input``) but not among this model's inputs: gone
-    from its Inputs, unless its outputs depend on them (Keras: a disconnected graph)."""
+    from its Inputs, unless its outputs depend on them (Keras: a disconnected graph). An
+    output that is itself a tensor inside another graph taken as an input is Keras's
+    disconnected graph too: Keras's clone of that input is a new tensor, the output is not."""
+    for k, key in enumerate(frame.source_keys):
+        if key is not None and not isinstance(key[1], int) \
+                and any(t is frame.inputs[k] for t in tf.nest.flatten(outputs)):
+            raise ValueError(f"{model.name}: an output is the tensor inside another graph that the model takes as an "
+                             "input (Keras: the graph is disconnected)")
     taken = {id(t) for t in flat_inputs}
     drop = [k for k, key in enumerate(frame.source_keys) if key is not None and id(frame.inputs[k]) not in taken]
     if not drop:
