@@ -958,8 +958,8 @@ def _layer_inputs_reason(ins: ast.expr) -> str | None:
     for e in _layer_inputs(ins):
         if (_layer_io(e) or ("", ""))[1] == "input":
             return (f"the model's inputs `{ast.unparse(e)[:60]}` are a layer's `input`: in Keras 3 an InputLayer's "
-                    "`input` is `[]` (its node has no input tensors), so `keras.Model` raises on it, and another "
-                    "layer's `input` is a tensor inside the graph; an InputLayer's `output` is its `Input`")
+                    "`input` is `[]` (`keras.Model` raises on it; its `output` is the `Input`), and a model starting "
+                    "at another layer's `input` is not translated (at a layer's `output` it is)")
     return None
 
 
