@@ -234,6 +234,9 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert ('def ocr_prediction_graph(ocr=ocr):\n    return ocr.get_layer(name="image").output, '
             'ocr.get_layer(name="ocr_dense").output\n') in code
     assert "def first_layer_graph(enc=enc):\n    return enc.layers[0].output, enc.get_layer(index=1).output\n" in code
+    assert ('def decoder_graph(autoencoder=autoencoder):\n    return autoencoder.get_layer("ae_code").output, '
+            'autoencoder.output\n') in code
+    assert 'def gru_inputs_graph(tagger=tagger):\n    return tagger.input, tagger.get_layer("seq_gru").input\n' in code
 
 
 def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
