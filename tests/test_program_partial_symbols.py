@@ -6,9 +6,13 @@ encoder model on the training graph's encoder Input and LSTM states (without the
 Input), a decoder model on the decoder's Input, new state Inputs and the trained layer objects.
 A conditional VAE's encoder takes the image Input but not the condition; a branch of a
 two-Input model takes ``model.input[0]``; a model takes the dict of Inputs a loop filled for
-an earlier preprocessing model. Keras takes the
+an earlier preprocessing model; an OCR-style inference model takes
+``model.get_layer(name="image").output`` of a model a function built with a label Input; a
+decoder starts at a tensor inside a trained autoencoder (``ae.get_layer("code").output``);
+a model reads a layer's ``input`` after a masking Embedding. Keras takes the
 sub-graph between those tensors, sharing the layers: the translation replays the earlier
-graph's nodes as far as the new model needs.
+graph's nodes as far as the new model needs (and from where it starts). An assign to the
+trained model's variable reaches the inference models.
 
 The execution test runs a Keras script and its translation: weights perturbed (biases and
 BatchNormalization statistics away from their initial values) and set through the training
@@ -100,6 +104,59 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     full = keras.Model(features, head(preprocessor(features)))
     moved(full)
 
+    # an OCR-style model made by a function (a label Input for its loss); the inference model
+    # on its image InputLayer's output and a layer's output, a model on that one with a layer
+    # of its own, and models on the first layer of a one-Input encoder
+    def build_ocr():
+        image = keras.Input(shape=(6, 4, 1), name="image")
+        label = keras.Input(shape=(5,), name="label")
+        x = layers.Conv2D(3, 3, padding="same", name="ocr_conv")(image)
+        x = layers.BatchNormalization(name="ocr_bn")(x)
+        x = layers.Reshape((6, 12), name="ocr_reshape")(x)
+        x = layers.Dense(5, activation="softmax", name="ocr_dense")(x)
+        pooled = layers.GlobalAveragePooling1D(name="ocr_pool")(x)
+        out = layers.Add(name="with_label")([pooled, label])
+        return keras.Model(inputs=[image, label], outputs=out, name="ocr")
+
+    ocr = build_ocr()
+    moved(ocr)
+    ocr_prediction = keras.Model(ocr.get_layer(name="image").output, ocr.get_layer(name="ocr_dense").output)
+    probe2_out = layers.Dense(2, name="probe2")(ocr_prediction.output)
+    probe2 = keras.Model(ocr_prediction.input, probe2_out)
+    moved(probe2)
+
+    def get_encoder():
+        inputs = keras.Input(shape=(7,), name="enc_in")  # (a Sequential's built InputLayer took Keras's automatic name)
+        x = layers.Dense(6, name="enc_pool")(inputs)
+        x = layers.Dense(4, name="enc_proj")(x)
+        return keras.Model(inputs, x, name="encoder")
+
+    enc = get_encoder()
+    moved(enc)
+    first_layer = keras.Model(enc.layers[0].output, enc.get_layer(index=1).output)
+    whole = keras.Model(enc.inputs, [enc.output, enc.outputs[0]])
+
+    # a decoder on a tensor inside a trained autoencoder (Keras starts the model there, from a
+    # new Input), a tail between two layers, a model on the decoder with a layer of its own
+    ae_in = keras.Input(shape=(6,), name="ae_in")
+    a = layers.Dense(5, name="ae_h")(ae_in)
+    a = layers.BatchNormalization(name="ae_bn")(a)
+    code = layers.Dense(3, name="ae_code")(a)
+    ae_out = layers.Dense(6, name="ae_out")(layers.Dense(5, name="ae_dec")(code))
+    autoencoder = keras.Model(ae_in, ae_out)
+    moved(autoencoder)
+    decoder = keras.Model(autoencoder.get_layer("ae_code").output, autoencoder.output)
+    tail = keras.Model(autoencoder.get_layer("ae_dec").output, autoencoder.get_layer("ae_out").output)
+    on_decoder = keras.Model(decoder.input, layers.Dense(2, name="on_decoder")(decoder.output))
+    moved(on_decoder)
+
+    # a layer's input after an Embedding with mask_zero: Keras's node holds the mask too
+    tokens = keras.Input(shape=(5,), dtype="int32", name="tokens")
+    embedded = layers.Embedding(10, 4, mask_zero=True, name="emb")(tokens)
+    tagger = keras.Model(tokens, layers.Dense(2, name="tag")(layers.GRU(3, name="seq_gru")(embedded)))
+    moved(tagger)
+    gru_inputs = keras.Model(tagger.input, tagger.get_layer("seq_gru").input)
+
     xe = rng.standard_normal((2, 4, 5)).astype("float32")
     xd = rng.standard_normal((2, 3, num_tokens)).astype("float32")
     h0 = rng.standard_normal((2, latent_dim)).astype("float32")
@@ -112,8 +169,15 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
              ("cvae_encoder", cvae_encoder, xi), ("left_branch", left_branch, xi[:, :4]),
              ("right_branch", right_branch, xc[:, :1] + xi[:, :3]),
              ("full", full, {"fare": xi[:, :1], "age": xi[:, 1:2], "rooms": xc[:, :1]})]
+    xim = rng.standard_normal((2, 6, 4, 1)).astype("float32")
+    xlab = rng.standard_normal((2, 5)).astype("float32")
+    xen = rng.standard_normal((2, 7)).astype("float32")
+    cases += [("ocr", ocr, [xim, xlab]), ("ocr_prediction", ocr_prediction, xim), ("probe2", probe2, xim),
+              ("first_layer", first_layer, xen), ("whole", whole, xen), ("decoder", decoder, xi[:, :3]),
+              ("tail", tail, xi[:, :5]), ("on_decoder", on_decoder, xi[:, 1:4])]
+    starts_inside = {"decoder", "tail", "on_decoder"}  # their InputLayer is named after a tensor: not compared
     for name, m, data in cases:
-        report[name] = {"layers": [layer.name for layer in m.layers],
+        report[name] = {"layers": [layer.name for layer in m.layers][name in starts_inside:],
                         "weights": [list(w.shape) for w in m.get_weights()],
                         "inference": arrays(m(data))}
     stats = lambda: model.get_layer("enc_bn").moving_mean.numpy().tolist()
@@ -121,14 +185,32 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     report["encoder_model"]["training"] = arrays(encoder_model(xe, training=True))
     report["bn_after_training_call"] = stats()
     report["bn_before"] = before
+    ae_stats = lambda: autoencoder.get_layer("ae_bn").moving_mean.numpy().tolist()
+    ae_before = ae_stats()
+    report["decoder"]["training"] = arrays(decoder(xi[:, :3], training=True))
+    report["ae_bn_unchanged"] = ae_stats() == ae_before  # the layers before the cut do not run
     # weights set through an inference model's own order reach the shared layers
     moved(encoder_model)
     moved(probe)
     moved(decoder_model)
     moved(cvae_encoder)
     moved(left_branch)
+    moved(ocr_prediction)
+    moved(first_layer)
+    moved(decoder)
     for name, m, data in cases:
         report[name]["after_moving"] = arrays(m(data))
+    # the inference models share the trained model's variables: an assign to one reaches them
+    # (a training step is one more compile and trace per run: the suite's time)
+    dense = ocr.get_layer("ocr_dense").weights[0]
+    dense.assign(dense.numpy() * 1.5)
+    report["ocr_prediction"]["after_assign"] = arrays(ocr_prediction(xim))
+    report["probe2"]["after_assign"] = arrays(probe2(xim))
+    code_kernel = autoencoder.get_layer("ae_out").weights[0]
+    code_kernel.assign(code_kernel.numpy() - 0.25)
+    report["decoder"]["after_assign"] = arrays(decoder(xi[:, :3]))
+    report["gru_inputs"] = [np.asarray(t, "float32").tolist()
+                            for t in gru_inputs(np.array([[1, 2, 0, 0, 3], [4, 0, 5, 6, 7]], "int32"))]
     report["encoder_model"]["predict"] = arrays(encoder_model.predict(xe, verbose=0))
     json.dump(report, open(OUT, "w"))
     """)
@@ -149,6 +231,12 @@ def test_inference_models_translate_on_the_training_graph() -> None:
     assert "def full_graph(features=features):\n" in code
     assert "def preprocessor_graph():\n    features = {}\n" in code
     assert 'def left_branch_graph(two=two):\n    return two.input[0], two.get_layer("left_dense").output\n' in code
+    assert ('def ocr_prediction_graph(ocr=ocr):\n    return ocr.get_layer(name="image").output, '
+            'ocr.get_layer(name="ocr_dense").output\n') in code
+    assert "def first_layer_graph(enc=enc):\n    return enc.layers[0].output, enc.get_layer(index=1).output\n" in code
+    assert ('def decoder_graph(autoencoder=autoencoder):\n    return autoencoder.get_layer("ae_code").output, '
+            'autoencoder.output\n') in code
+    assert 'def gru_inputs_graph(tagger=tagger):\n    return tagger.input, tagger.get_layer("seq_gru").input\n' in code
 
 
 def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
@@ -226,6 +314,24 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      second = keras.Model([a, b], layers.Add()([g, b]))
      third = keras.Model(a, g)
      """, "`g`, a tensor of an earlier model's graph, needs inputs this model does not take (chained)"),
+    # an InputLayer's `input`: `[]` in Keras 3, so `keras.Model` raises (Keras 2 gave the Input)
+    ("""
+     def build():
+         image = keras.Input(shape=(4,), name="image")
+         label = keras.Input(shape=(2,), name="label")
+         x = layers.Dense(2, name="dense2")(image)
+         return keras.Model([image, label], layers.Add()([x, label]))
+     model = build()
+     prediction = keras.Model(model.get_layer(name="image").input, model.get_layer(name="dense2").output)
+     """, "`model.get_layer(name='image').input` are a layer's `input`: in Keras 3 an InputLayer's `input` is `[]`"),
+    # tensors of two models' graphs
+    ("""
+     a = keras.Input(shape=(4,), name="a")
+     first = keras.Model(a, layers.Dense(3, name="h")(a))
+     b = keras.Input(shape=(3,), name="b")
+     second = keras.Model(b, layers.Dense(2, name="y")(b))
+     both = keras.Model([first.get_layer("h").output, second.input], second.output)
+     """, "they are another model's tensors, and a model on part of another model's graph is not translated"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)
@@ -246,5 +352,16 @@ def test_inference_models_run_as_keras_ones(tmp_path: Path) -> None:
     assert keras_report["cvae_encoder"]["weights"] == [[6, 5], [5], [5, 3], [3], [5, 3], [3]]
     assert keras_report["bn_after_training_call"] != keras_report["bn_before"]
     assert keras_report["decoder_model"]["after_moving"] != keras_report["decoder_model"]["inference"]
+    ocr_prediction = keras_report["ocr_prediction"]
+    assert ocr_prediction["layers"] == ["image", "ocr_conv", "ocr_bn", "ocr_reshape", "ocr_dense"]
+    assert ocr_prediction["weights"] == [[3, 3, 1, 3], [3], [3], [3], [3], [3], [12, 5], [5]]
+    assert ocr_prediction["after_assign"] != ocr_prediction["after_moving"]
+    assert keras_report["decoder"]["after_assign"] != keras_report["decoder"]["after_moving"]
+    assert keras_report["first_layer"]["weights"] == [[7, 6], [6]]
+    assert keras_report["decoder"]["weights"] == [[3, 5], [5], [5, 6], [6]]
+    assert keras_report["decoder"]["layers"] == ["ae_dec", "ae_out"]
+    assert keras_report["on_decoder"]["weights"] == [[3, 5], [5], [5, 6], [6], [6, 2], [2]]
+    assert keras_report["ae_bn_unchanged"] is True
+    assert keras_report["gru_inputs"][1] == [[1, 1, 0, 0, 1], [1, 0, 1, 1, 1]]  # the embedding's mask
     worst = _close(keras_report, tf_report)
     print(f"partial symbols: worst difference {worst:.2e}")

@@ -62,10 +62,11 @@ SEQ2SEQ = textwrap.dedent("""
     models.append(keras.Model(inputs, hidden))
     head = keras.Model(inputs, layers.Dense(2)(hidden))
     """, "`hidden`, made while building the model, is used after it"),
-    # a model on part of another model's graph reading a layer's input (a layer's output is
-    # translated: tests/test_program_submodels.py)
-    (SEQ2SEQ + "features = keras.Model(model.input, model.layers[2].input)\n",
-     "`model.layers[2].input` is not a tensor of `model`'s graph the translator follows"),
+    # a model on part of another model's graph whose inputs are a layer's input (a layer's
+    # input as outputs, and a layer's output as inputs, translate: tests/test_program_submodels.py
+    # and tests/test_program_partial_symbols.py)
+    (SEQ2SEQ + "features = keras.Model(model.layers[3].input, model.output)\n",
+     "`model.layers[3].input` are a layer's `input`: in Keras 3 an InputLayer's `input` is `[]`"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     out, diags = tf_(src)

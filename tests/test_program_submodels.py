@@ -58,6 +58,10 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     h = layers.Dense(3, name="new_head")(h)
     transfer = keras.Model(model.input, h)
     moved(transfer)
+    # a layer's input: the tensors its first call took (one; a list for a merge layer); the
+    # layer itself does not run
+    penultimate = keras.Model(model.input, model.get_layer("head").input)
+    merge_inputs = keras.Model(model.inputs, model.get_layer("add").input)
     # on part of a model that is on part of another: the layers' first nodes are model's
     inner = keras.Model(transfer.input, transfer.get_layer("c2").output)
     both = keras.Model(transfer.inputs, [transfer.get_layer("bn_y").output, transfer.output])
@@ -65,6 +69,7 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
     report = {}
     for name, m in [("features", features), ("multi", multi), ("every", every), ("pair", pair),
+                    ("penultimate", penultimate), ("merge_inputs", merge_inputs),
                     ("transfer", transfer), ("inner", inner), ("both", both)]:
         report[name] = {
             "layers": [layer.name for layer in m.layers],
@@ -76,6 +81,8 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     report["features"]["predict"] = arrays(features.predict(x, verbose=0))  # a traced call
     report["features"]["training"] = arrays(features(x, training=True))
     report["after_features"] = stats()
+    report["merge_inputs"]["training"] = arrays(merge_inputs(x, training=True))
+    report["after_merge_inputs"] = stats()
     report["transfer"]["training"] = arrays(transfer(x, training=True))
     report["after_transfer"] = stats()
     report["both"]["training"] = arrays(both(x, training=True))  # bn_y's node runs once
@@ -129,10 +136,11 @@ def test_submodels_translate_as_graph_functions_taking_their_base() -> None:
     # base is a parameter: the translator cannot see that it is a translated functional model
     ("def features(base):\n    return keras.Model(base.input, base.get_layer('c').output)\n",
      "`base` is not bound before it, in the same block, by a translated functional model"),
-    # a layer's input (not followed)
+    # another model's layer's input (not followed)
     ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
-     "probe = keras.Model(model.input, model.get_layer('d').input)\n",
-     "`model.get_layer('d').input` is not a tensor of `model`'s graph the translator follows"),
+     "other = keras.Model(inputs, layers.Dense(2, name='e')(inputs))\n"
+     "probe = keras.Model(model.input, other.get_layer('e').input)\n",
+     "`other.get_layer('e').input` is not a tensor of `model`'s graph the translator follows"),
     # base changed inside the graph: the graph function would do it on every call
     ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
      "h = model.output\nmodel.trainable = False\nprobe = keras.Model(model.input, layers.Dense(1)(h))\n",
@@ -156,6 +164,9 @@ def test_submodels_of_a_graph_run_as_keras_ones(tmp_path: Path) -> None:
     assert keras_report["after_features"]["bn_y"] != keras_report["before"]["bn_y"]
     assert keras_report["after_transfer"]["bn_short"] != keras_report["after_features"]["bn_short"]
     assert keras_report["features"]["layers"] == ["img", "c1", "c2", "bn_y"]
+    assert [len(w) for w in keras_report["penultimate"]["weights"]] == [4, 1, 4, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    assert len(keras_report["merge_inputs"]["inference"]) == 2  # the add layer's two inputs
+    assert keras_report["after_merge_inputs"]["bn_after"] == keras_report["after_features"]["bn_after"]
     worst = _close(keras_report, tf_report)
     print(f"worst difference {worst:.2e}")
 

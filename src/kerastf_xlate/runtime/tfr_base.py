@@ -511,16 +511,19 @@ class Layer(tf.Module):
 
     @property
     def input(self):
-        return _first_call_symbols(self, 0, "input")
+        return self._xlate_first_node_io("node_in", 0, "input")
 
     @property
     def output(self):
+        return self._xlate_first_node_io("node", 1, "output")
+
+    def _xlate_first_node_io(self, item, which, what):
         node = self.__dict__.get("_xlate_node")
         frame = _graph_frame()
         if node is not None and frame is not None and id(node[0]) in frame.source_models:
-            # inside a graph function: this run's tensor of the layer's first node
-            return Layer._xlate_hooks.source_values(frame, node[0], ("node", node[1]))
-        return _first_call_symbols(self, 1, "output")
+            # inside a graph function: this run's tensors of the layer's first node
+            return Layer._xlate_hooks.source_values(frame, node[0], (item, node[1]))
+        return _first_call_symbols(self, which, what)
 
     # -- calling
 
@@ -1112,6 +1115,7 @@ class Model(Layer):
             # placeholders); the second replays each of those models once for all of them
             for entry in frame.sources.values():
                 entry[2] = True
+            Layer._xlate_hooks.given_items(self, frame)  # inputs that are tensors inside another graph
             _trace_once(trace)
         inputs, outputs = frame.structure
         flat_inputs = tf.nest.flatten(inputs)

@@ -4,7 +4,7 @@ and models on part of another model's graph").
 ``keras.Model(base.input, base.get_layer("x").output)``: Keras takes the sub-graph between those
 tensors and runs only its nodes, sharing base's layers. The translated model's graph function
 takes ``base`` as a default argument; while it runs, ``base.input`` gives this run's Inputs
-and ``base.output`` / ``layer.output`` this run's tensors: base's graph function is replayed
+and ``base.output`` / ``layer.output`` / ``layer.input`` this run's tensors: base's graph function is replayed
 once per run for all the tensors read, as far as they need (``_partial_run``): the needed
 layer calls run as the running model's nodes, the replay stops after the last of them, and a
 layer before that which the sub-model does not hold runs with its effects undone.
@@ -16,7 +16,7 @@ model: base models built then record what a replay needs (``_record_nodes``).
 import types
 
 import tensorflow as tf
-from tfr_base import Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _run_graph_function, _stack
+from tfr_base import InputLayer, Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _masks_for_call, _run_graph_function, _stack
 
 
 class _StopRun(Exception):
@@ -44,15 +44,32 @@ class _Partial:
     function is its ``k``-th recorded node. Needed nodes run as layer calls of the running
     model; the others (before the cut) run and have their effects undone."""
 
-    def __init__(self, model, needed, stop_at, parent):
+    def __init__(self, model, needed, stop_at, parent, capture=(), stop_before=None, given=None):
         self.model, self.needed, self.stop_at, self.parent = model, needed, stop_at, parent
+        self.given = given or {}  # node #i -> this run's Input standing for its output (a model starting there)
         self.counter = 0
         self.inside = False
         self.outputs = {}
+        # nodes whose input tensors are wanted (Keras's ``layer.input``), and the node the
+        # replay stops at, before it runs, when no needed node comes after it
+        self.capture, self.stop_before, self.inputs = frozenset(capture), stop_before, {}
 
     def call(self, frame, layer, args, kwargs):
         i = self.counter
+        if i in self.capture:
+            # Keras's node holds the call's tensors with the masks its ``__call__`` adds
+            # (``mask=`` of a layer after an Embedding with ``mask_zero``)
+            with_masks = dict(kwargs)
+            _masks_for_call(layer, args, with_masks)
+            self.inputs[i] = [t for t in tf.nest.flatten((args, with_masks)) if tf.is_tensor(t)]
+            if i == self.stop_before:
+                raise _StopRun(self)
         self.counter += 1
+        if i in self.given:
+            # the running model starts here: its Input is the node's output, and the node does
+            # not run (Keras's model on a tensor inside another graph); it is no node of an
+            # outer replay either
+            return self.given[i]
         keep = i in self.needed
         j = None
         if keep and self.parent is not None:
@@ -115,7 +132,7 @@ def _root_input(model, k):
     takes that one's Input (Keras's ``transfer.input`` is ``base.input``)."""
     while True:
         origin = next((key for key, pos in model.__dict__.get("_xlate_source_positions", {}).items() if pos == k), None)
-        if origin is None:
+        if origin is None or not isinstance(origin[1], int):  # its own Input (or one on another graph's tensor)
             return model, k
         model, k = model._xlate_source_models[origin[0]], origin[1]
 
@@ -153,7 +170,8 @@ def _source_input(frame, model, k):
 
 def _source_values(frame, model, item):
     """This run's tensor of ``model``'s graph that ``item`` names (``("node", i)``: the outputs
-    of node #i; ``("out", m)``: output #m), read by another model's graph function. The first
+    of node #i; ``("node_in", i)``: its input tensors, Keras's ``layer.input``; ``("out", m)``:
+    output #m), read by another model's graph function. The first
     construction run only collects the items (giving placeholders of their shapes); then the
     first read of a run replays ``model``'s graph once, as far as all of them need."""
     if frame.sources is None or getattr(model, "_graph", None) is None:
@@ -166,16 +184,77 @@ def _source_values(frame, model, item):
                                "on its first run")
         entry[1].append(item)
     if not entry[2]:
-        return _placeholder_of(model, item)
+        placeholder = _placeholder_of(model, item)
+        # which item each placeholder stands for: the first run's model inputs that are not
+        # its Inputs are tensors inside another graph (``_given_items``)
+        frame.__dict__.setdefault("_xlate_placeholders", []).append((placeholder, id(model), item))
+        return placeholder
+    given = _given_value(frame, model, item)
+    if given is not None:
+        return given
     values = frame.source_values.get(id(model))
     if values is None:
         values = frame.source_values[id(model)] = _partial_run(frame, model, entry[1])
     return values[item]
 
 
+def _given_items(model, frame):
+    """After the first construction run: the tensors of other graphs among the model's inputs
+    (``keras.Model(base.get_layer("h").output, base.output)``), each a node's single output.
+    Keras starts the model there, from a new Input of the tensor's shape; so does the second
+    run (``_given_value``)."""
+    found = set()
+    for t in tf.nest.flatten(frame.structure[0]):
+        if any(t is p for p in frame.inputs):
+            continue
+        for placeholder, mid, item in frame.__dict__.get("_xlate_placeholders", []):
+            if placeholder is t:
+                source = frame.sources[mid][0]
+                if item[0] != "node" or len(source._xlate_node_specs[item[1]]) != 1:
+                    raise NotImplementedError(f"{model.name}: a model whose inputs are tensors inside another graph "
+                                              "is translated for a layer's single output only")
+                found.add((mid, item))
+    frame.__dict__.pop("_xlate_placeholders", None)
+    model.__dict__["_xlate_given_items"] = found
+
+
+def _given_value(frame, model, item):
+    """This run's Input of the running model that stands for ``model``'s tensor ``item``, when
+    a model takes that tensor as an input (else None)."""
+    key = (id(model), item)
+    if key in frame.source_inputs:
+        return frame.source_inputs[key]
+    position = frame.source_positions.get(key) if frame.source_positions else None
+    if position is not None:
+        value = frame.inputs[position]
+        value = value.make() if isinstance(value, _StandIn) else value
+    elif frame.mode == "record" and not frame.given and key in frame.graph.__dict__.get("_xlate_given_items", ()):
+        shape, dtype = model._xlate_node_specs[item[1]][0]
+        if frame.input_layers is not None and len(frame.input_layers) <= len(frame.inputs):
+            # its InputLayer (Keras names it after the tensor); a second trace keeps the first's
+            frame.input_layers.append(InputLayer(batch_shape=shape, dtype=dtype,
+                                                 name=f"{model._xlate_node_names[item[1]]}_output_clone"))
+        frame.input_specs.append((tuple(shape), dtype, None))
+        value = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(shape), name="input")
+        frame.inputs.append(value)
+        frame.source_keys.append(key)
+        frame.source_models_seen[id(model)] = model
+    else:
+        return None
+    frame.source_inputs[key] = value
+    return value
+
+
 def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
     """Another model's Inputs read (``base.input``) but not among this model's inputs: gone
-    from its Inputs, unless its outputs depend on them (Keras: a disconnected graph)."""
+    from its Inputs, unless its outputs depend on them (Keras: a disconnected graph). An
+    output that is itself a tensor inside another graph taken as an input is Keras's
+    disconnected graph too: Keras's clone of that input is a new tensor, the output is not."""
+    for k, key in enumerate(frame.source_keys):
+        if key is not None and not isinstance(key[1], int) \
+                and any(t is frame.inputs[k] for t in tf.nest.flatten(outputs)):
+            raise ValueError(f"{model.name}: an output is the tensor inside another graph that the model takes as an "
+                             "input (Keras: the graph is disconnected)")
     taken = {id(t) for t in flat_inputs}
     drop = [k for k, key in enumerate(frame.source_keys) if key is not None and id(frame.inputs[k]) not in taken]
     if not drop:
@@ -196,13 +275,13 @@ def _drop_untaken_inputs(model, frame, flat_inputs, outputs):
             del frame.input_layers[k]
 
 
-def _upstream(nodes, deps):
+def _upstream(nodes, deps, cut=frozenset()):
     """The nodes given and every node they depend on (``deps[i][0]``: the nodes node i's inputs
-    come from)."""
+    come from), not past the nodes of ``cut`` (whose outputs are given) nor those themselves."""
     reach, todo = set(), list(nodes)
     while todo:
         i = todo.pop()
-        if i not in reach:
+        if i not in reach and i not in cut:
             reach.add(i)
             todo.extend(deps[i][0])
     return reach
@@ -215,6 +294,8 @@ def _node_value(flat):
 def _placeholder_of(model, item):
     if item[0] == "node":
         specs = model._xlate_node_specs[item[1]]
+    elif item[0] == "node_in":
+        specs = model._xlate_node_in_specs[item[1]]
     else:
         specs = [(model._output_shapes[item[1]], model._output_dtypes[item[1]])]
     return _node_value([tf.compat.v1.placeholder(tf.as_dtype(dtype), shape) for shape, dtype in specs])
@@ -226,10 +307,23 @@ def _partial_run(frame, model, wanted):
     them (or runs to the end for an output no node gives), and a node before that which is
     not needed runs with its effects undone."""
     deps, out_deps = model._xlate_deps, model._xlate_out_deps
+    # the nodes whose output is an Input of the running model: the replay starts there
+    given = {}
+    for i in range(len(deps)):
+        value = _given_value(frame, model, ("node", i))
+        if value is not None:
+            given[i] = value
     todo, needed_inputs, full = [], set(), False
-    wanted_nodes = []
+    wanted_nodes, captured = [], []
     for item in wanted:
-        if item[0] == "out":
+        if item[0] != "node_in" and _given_node(item, out_deps) in given:
+            continue
+        if item[0] == "node_in":
+            # a node's input tensors: what they come from is needed, not the node itself
+            captured.append(item[1])
+            todo += deps[item[1]][0]
+            needed_inputs |= deps[item[1]][1]
+        elif item[0] == "out":
             nodes, ins, producer = out_deps[item[1]]
             if producer is None:
                 full = True
@@ -240,10 +334,13 @@ def _partial_run(frame, model, wanted):
         else:
             wanted_nodes.append(item[1])
     todo += wanted_nodes
-    needed = _upstream(todo, deps)
+    needed = _upstream(todo, deps, set(given))
     for i in needed:
         needed_inputs |= deps[i][1]
     stop_at = None if full or not wanted_nodes else max(wanted_nodes)
+    stop_before = None
+    if not full and captured and max(captured) > max(wanted_nodes, default=-1):
+        stop_at, stop_before = None, max(captured)
     inputs = []
     for k, (shape, dtype, _) in enumerate(model._input_specs):
         if k in needed_inputs:
@@ -251,7 +348,7 @@ def _partial_run(frame, model, wanted):
         else:
             root, kr = _root_input(model, k)
             inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
-    plan = _Partial(model, needed, stop_at, frame.partial)
+    plan = _Partial(model, needed, stop_at, frame.partial, captured, stop_before, given)
     replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
     replay.reuse, replay.made, replay.given = True, model._made, True
     replay.inputs, replay.nodes, replay.partial = inputs, frame.nodes, plan
@@ -270,8 +367,12 @@ def _partial_run(frame, model, wanted):
     values = {}
     flat_outputs = tf.nest.flatten(outputs) if outputs is not None else None
     for item in wanted:
-        if item[0] == "node":
+        if item[0] != "node_in" and _given_node(item, out_deps) in given:
+            values[item] = given[_given_node(item, out_deps)]  # a single output (``_given_items``)
+        elif item[0] == "node":
             values[item] = _node_value(tf.nest.flatten(plan.outputs[item[1]]))
+        elif item[0] == "node_in":
+            values[item] = _node_value(plan.inputs[item[1]])
         else:
             producer = out_deps[item[1]][2]
             if producer is not None and producer[0] in plan.outputs:
@@ -281,10 +382,18 @@ def _partial_run(frame, model, wanted):
     return values
 
 
+def _given_node(item, out_deps):
+    """The node whose output ``item`` (``("node", i)`` or ``("out", m)``) is, if one is."""
+    if item[0] == "node":
+        return item[1]
+    producer = out_deps[item[1]][2]
+    return None if producer is None else producer[0]
+
+
 def _node_sources(nodes, inputs, outputs):
     """Per node, the nodes and Inputs its input tensors come from, through any ops (shape
     ops too: they need their input computed); per output the same and the node giving it;
-    per node its outputs' (shape, dtype)."""
+    per node its outputs' (shape, dtype), and its input tensors'."""
     producer = {}
     for i, (_, _, outs) in enumerate(nodes):
         for j, t in enumerate(outs):
@@ -314,23 +423,28 @@ def _node_sources(nodes, inputs, outputs):
     for t in outputs:
         found_nodes, found_inputs = sources([t])
         out_deps.append((found_nodes, found_inputs, producer.get(_key(t)) if hasattr(t, "op") else None))
-    specs = [[(tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else (), t.dtype.name if hasattr(t, "dtype") else "float32")
-              for t in outs] for _, _, outs in nodes]
-    return deps, out_deps, specs
+    def spec(t):
+        return (tuple(tf.TensorShape(t.shape).as_list()) if hasattr(t, "shape") else (),
+                t.dtype.name if hasattr(t, "dtype") else "float32")
+
+    specs = [[spec(t) for t in outs] for _, _, outs in nodes]
+    in_specs = [[spec(t) for t in ins if tf.is_tensor(t)] for _, ins, _ in nodes]
+    return deps, out_deps, (specs, in_specs)
 
 
 def _record_nodes(self, frame, inputs, outputs):
     """What a later model on part of this graph needs: each node's sources (nodes and
     Inputs, through any ops), each output's, the nodes' output specs, the structures,
     and each layer's first node (Keras's ``layer.output``)."""
-    self._xlate_deps, self._xlate_out_deps, self._xlate_node_specs = _node_sources(frame.nodes, frame.inputs,
-                                                                                  tf.nest.flatten(outputs))
+    self._xlate_deps, self._xlate_out_deps, (self._xlate_node_specs, self._xlate_node_in_specs) = _node_sources(
+        frame.nodes, frame.inputs, tf.nest.flatten(outputs))
     self._output_structure = tf.nest.map_structure(lambda t: 0, outputs)
     self._output_dtypes = [t.dtype.name for t in tf.nest.flatten(outputs)]
     self._xlate_input_layers = list(frame.input_layers or [])
     self._xlate_traced_items = _traced_items(frame)
     for k, layer in enumerate(self._xlate_input_layers):
         layer.__dict__.setdefault("_xlate_source", (self, k))
+    self._xlate_node_names = [str(getattr(layer, "name", "node")) for layer, _, _ in frame.nodes]
     for i, (layer, _, _) in enumerate(frame.nodes):
         if hasattr(layer, "__dict__"):
             layer.__dict__.setdefault("_xlate_node", (self, i))
@@ -437,6 +551,7 @@ def _install_submodels(model_class, layer_class):
     """Give the runtime's ``Layer``/``Model`` what a model on part of another's graph needs."""
     layer_class._xlate_hooks = types.SimpleNamespace(
         record_nodes=_record_nodes, drop_untaken=_drop_untaken_inputs, source_values=_source_values,
+        given_items=_given_items,
         source_input=_source_input, with_their_sources=_with_their_sources, partial_traced=_partial_traced)
     for which in ("input", "inputs", "output", "outputs"):
         setattr(model_class, which, _io_property(which, getattr(layer_class, which, None)))

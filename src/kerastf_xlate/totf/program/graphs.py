@@ -779,7 +779,10 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             source, sub_start, reads = found
         if not candidates and not symbols and source is None:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it"
-            if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
+            layer_reason = _layer_inputs_reason(ins)
+            if layer_reason is not None:
+                reason = layer_reason
+            elif any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; a
                 # translated model's graph function runs whole, so a part of it cannot be taken
                 reason += (": they are another model's tensors, and a model on part of another model's graph is not "
@@ -905,18 +908,58 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
 
 def _submodel_source(ins: ast.expr) -> str | None:
     """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
-    or some of them: ``base.input[k]``, ``base.inputs[k]`` or a list of those (Keras drops the
-    Inputs the sub-model does not take; its outputs must not need them)."""
+    or some of them: ``base.input[k]``, ``base.inputs[k]``, a layer's output
+    (``base.get_layer("image").output``: an InputLayer's is base's Input, another's a tensor
+    inside the graph, where the model starts) or a list of those (Keras drops the Inputs the
+    sub-model does not take; its outputs must not need them)."""
     if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1:
         ins = ins.elts[0]
     if isinstance(ins, (ast.List, ast.Tuple)) and ins.elts:
-        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) else None for e in ins.elts}
+        bases = {_submodel_source(e) if isinstance(e, ast.Subscript) or _layer_io(e) is not None else None
+                 for e in ins.elts}
         return bases.pop() if len(bases) == 1 else None
+    layer_io = _layer_io(ins)
+    if layer_io is not None:
+        return layer_io[0] if layer_io[1] == "output" else None
     if isinstance(ins, ast.Subscript) and isinstance(ins.slice, ast.Constant) and isinstance(ins.slice.value, int) \
             and not isinstance(ins.slice.value, bool):
         ins = ins.value
     if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
         return ins.value.id
+    return None
+
+
+def _layer_io(expr: ast.expr) -> tuple[str, str] | None:
+    """``(base, "output")`` for ``base.get_layer(...).output`` or ``base.layers[k].output``
+    (``"input"`` for ``.input``): a tensor of one of ``base``'s layers, written where it is
+    read."""
+    if not (isinstance(expr, ast.Attribute) and expr.attr in ("input", "output")):
+        return None
+    layer = expr.value
+    if isinstance(layer, ast.Call) and isinstance(layer.func, ast.Attribute) and layer.func.attr == "get_layer" \
+            and isinstance(layer.func.value, ast.Name):
+        return layer.func.value.id, expr.attr
+    if isinstance(layer, ast.Subscript) and not isinstance(layer.slice, ast.Slice) \
+            and isinstance(layer.value, ast.Attribute) and layer.value.attr == "layers" \
+            and isinstance(layer.value.value, ast.Name):
+        return layer.value.value.id, expr.attr
+    return None
+
+
+def _layer_inputs(ins: ast.expr) -> list[ast.Attribute]:
+    """The layer tensors written among a model's inputs (``base.get_layer("image").output``)."""
+    elts = ins.elts if isinstance(ins, (ast.List, ast.Tuple)) else [ins]
+    return [e for e in elts if isinstance(e, ast.Attribute) and _layer_io(e) is not None]
+
+
+def _layer_inputs_reason(ins: ast.expr) -> str | None:
+    """Why a model whose inputs are written as a layer's tensors (``model.get_layer("image")
+    .input``) is kept, when they are not an InputLayer's ``output``."""
+    for e in _layer_inputs(ins):
+        if (_layer_io(e) or ("", ""))[1] == "input":
+            return (f"the model's inputs `{ast.unparse(e)[:60]}` are a layer's `input`: in Keras 3 an InputLayer's "
+                    "`input` is `[]` (`keras.Model` raises on it; its `output` is the `Input`), and a model starting "
+                    "at another layer's `input` is not translated (at a layer's `output` it is)")
     return None
 
 
@@ -969,11 +1012,11 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
                 continue
             if isinstance(n.value, ast.Name) and n.value.id == base:
                 reads.add(id(n))
-            elif n.attr in ("output", "outputs") and _of_base_layers(n.value, base, layer_names):
+            elif n.attr in ("input", "output", "outputs") and _of_base_layers(n.value, base, layer_names):
                 continue
             else:
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
-                        "follows (a model's `input`/`output`, a layer's `output`)", n)
+                        "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
     return (base, start, reads)
 
 
