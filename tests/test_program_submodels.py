@@ -145,6 +145,13 @@ def test_submodels_translate_as_graph_functions_taking_their_base() -> None:
     ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
      "h = model.output\nmodel.trainable = False\nprobe = keras.Model(model.input, layers.Dense(1)(h))\n",
      "`model` is changed inside the model's graph"),
+    # a new head on a trained model's hidden layer, in a model on the same Inputs (a book's
+    # "adding an output to a functional model"): the runtime's `layers[k].output` outside a
+    # followed sub-model gives the first call's shapes, which the Dense would be called on
+    ("inputs = keras.Input(shape=(3,))\nh = layers.Dense(4)(inputs)\nout = layers.Dense(1)(h)\n"
+     "model = keras.Model(inputs, out)\nfeatures = model.layers[1].output\n"
+     "extra = layers.Dense(2)(features)\nnew_model = keras.Model(inputs, [out, extra])\n",
+     "its graph reads `model.layers[1].output`, a graph tensor of a layer or model the translator does not follow"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + src

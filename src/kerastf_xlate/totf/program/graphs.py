@@ -550,6 +550,7 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
     sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     functions = _input_functions(tree, refs, parents, sequential_calls)
     plan = _plan_graphs(tree, refs, pos, parents, sequential_calls, functions)
+    plan.blockers += _unfollowed_tensor_reads(plan, parents)
     exempt = _exempt_input_functions(tree, parents, functions, plan)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))} | {
@@ -578,6 +579,31 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
             plan.blockers.append((r.call, outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))))
     return plan
+
+
+def _unfollowed_tensor_reads(plan: GraphPlan, parents: dict[int, ast.AST]) -> list[tuple[ast.AST, str]]:
+    """A graph function reading a layer's or model's graph tensor (`model.layers[3].output`,
+    `base.get_layer("mix").output`) that the plan does not follow as a model on part of
+    another model's graph: in the runtime that attribute gives the first call's shapes, not
+    a tensor of this run, so the model would fail or compute something else. Its `shape`,
+    `dtype` and `name` are what they say."""
+    out: list[tuple[ast.AST, str]] = []
+    for graph in plan.graphs:
+        for top in [*graph.region, graph.inputs, graph.outputs]:
+            if top is None:
+                continue
+            for n in ast.walk(top):
+                if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)) \
+                        or id(n) in plan.tensor_reads:
+                    continue
+                holder = parents.get(id(n))
+                if isinstance(holder, ast.Attribute) and holder.attr in ("shape", "dtype", "name"):
+                    continue
+                out.append((n, f"model kept as Keras: its graph reads `{ast.unparse(n)[:50]}`, a graph tensor of a layer or "
+                               "model the translator does not follow there (only a model's inputs and outputs written in "
+                               "`keras.Model(...)` are)"))
+                break
+    return out
 
 
 def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
@@ -1013,7 +1039,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
             if isinstance(n.value, ast.Name) and n.value.id == base:
                 reads.add(id(n))
             elif n.attr in ("input", "output", "outputs") and _of_base_layers(n.value, base, layer_names):
-                continue
+                reads.add(id(n))  # a layer of base: followed too
             else:
                 return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
                         "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
