@@ -325,3 +325,53 @@ def test_template_arguments_keep_their_precedence(verify) -> None:  # type: igno
     assert "* (1.0 - 0.5) + (2.0 - 1.0)" in translated and "* (1.0 / 255) + -1.0" in translated
     assert "(0.5 + 0.25) * tf.nn.elu(" in translated  # ELU's handler writes alpha * elu(x)
     assert worst == 0.0  # x * scale + offset, as Keras computes it
+
+
+@pytest.mark.parametrize("program", [False, True])
+def test_a_list_of_one_output_gives_the_tensor(program: bool, tmp_path: Path) -> None:
+    """Keras's Functional.call ends in unpack_singleton: `keras.Model([inp], [out])` called
+    gives the tensor, not a list of one, and so do the flat form's module and the program
+    form's runtime model (they gave a list). Outputs equal, atol 1e-5."""
+    import subprocess
+    import sys
+
+    from kerastf_xlate.totf import translate
+
+    # a loop over layer sizes is a program: the flat form does not take it
+    body = "for units in [2]:\n    out = layers.Dense(units)(out)\n" if program else "out = layers.Dense(2)(out)\n"
+    src = textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+        inp = keras.Input(shape=(3,))
+        out = inp
+        """) + body + "model = keras.Model(inputs=[inp], outputs=[out])\n"
+    text, _ = translate(src, "m.py")
+    assert "model = keras.Model(" not in text and ("# --- TensorFlow layers written out" in text) == program
+    check = textwrap.dedent("""\
+        import sys
+        import numpy as np
+        import tensorflow as tf
+        import keras
+        x = np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3)
+        weights = [np.arange(6, dtype="float32").reshape(3, 2) / 5, np.array([0.5, -0.25], "float32")]
+        """)
+    run = tmp_path / "run.py"
+    run.write_text(src + check + textwrap.dedent("""\
+        model.set_weights(weights)
+        want = model(x)
+        assert not isinstance(want, (list, tuple)), type(want)
+        np.save("want.npy", np.asarray(want))
+        """))
+    tr = tmp_path / "run_tf.py"
+    tr.write_text(text + check + textwrap.dedent("""\
+        model.set_weights(weights)
+        got = model(x)
+        assert not isinstance(got, (list, tuple)), type(got)
+        worst = float(np.max(np.abs(np.asarray(got) - np.load("want.npy"))))
+        print("worst difference", worst)
+        assert worst <= 1e-5
+        """))
+    for script in (run, tr):
+        proc = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]

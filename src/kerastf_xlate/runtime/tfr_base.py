@@ -1183,6 +1183,9 @@ class Model(Layer):
             _, outputs, _ = _run_graph_function(self._graph)
         finally:
             _stack().pop()
+        # Keras's Functional.call ends in unpack_singleton: `outputs=[x]` gives the tensor
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            return outputs[0]
         return outputs
 
     @property

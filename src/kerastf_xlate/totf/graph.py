@@ -391,7 +391,7 @@ class GraphBuilder:
                 ws = declared[id(layer)]
                 for name in _weight_order(layer.rule, ws):
                     order.append(f"self.{layer.prefix}_{name}")
-        if unit.outputs_list:
+        if unit.outputs_list and len(unit.outputs) > 1:  # Keras unpacks a list of one (unpack_singleton)
             body.append(f"return [{', '.join(unit.outputs)}]")
         else:
             body.append(f"return {unit.outputs[0]}")
