@@ -228,3 +228,119 @@ def test_variable_read_on_an_instance_keeps_the_module() -> None:
     plain = plain.replace(plain[plain.index("        if not self.ready:"):plain.index("        return tf.matmul")], "")
     r = translate_full(plain, "f.py")
     assert r.text == plain and [d.code for d in r.diagnostics] == ["XL502"]
+
+
+# ------------------------------------------------------------------------------ a scalar bias beside a one-column kernel
+
+
+def test_scalar_bias_modules_are_raised_to_dense_1() -> None:
+    """``tf.matmul(x, w) + b`` with ``w`` of ``[n, 1]`` and ``b`` a scalar (``shape=[]``,
+    ``tf.Variable(0.0)``) is a Dense(1): the sums are the same on an output whose last axis
+    is 1; the scalar loads as the (1,) bias (``UnitInfo.reshape``)."""
+    r = translate_full(_source("scalar_bias_modules.py"), "s.py")
+    assert "tf.Variable" not in r.text and not r.diagnostics
+    assert r.text.count("layers.Dense(1") == 2
+    units = {u.name: u for u in r.units}
+    assert units["Regression"].weight_order == ["w", "b"] and units["Regression"].reshape == {"b": (1,)}
+    assert units["Classifier"].reshape == {"b": (1,)}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("instance", ["regression", "classifier"])
+def test_scalar_bias_modules_run_with_the_same_outputs(instance: str) -> None:
+    worst = _run_both(_source("scalar_bias_modules.py"), instance, (5,))
+    print(f"scalar_bias_modules {instance}: worst max |diff| = {worst:.3g}")
+
+
+SCALAR_GLOBALS = '''import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([6, 1], stddev=0.2))
+b = tf.Variable(tf.random.uniform(shape=[]))
+
+
+def predict(x):
+    return tf.sigmoid(tf.matmul(x, W) + b)
+
+
+optimizer = tf.optimizers.SGD(0.1)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(predict(x) - y))
+    grads = tape.gradient(loss, [W, b])
+    optimizer.apply_gradients(zip(grads, [W, b]))
+    return loss
+'''
+
+
+@pytest.mark.tf
+def test_scalar_bias_globals_program_loads_by_its_docstring() -> None:
+    """The globals style: the docstring's ``set_weights`` order reshapes the scalar; executed
+    with the original's (perturbed) variables, one training step on each, outputs and losses
+    compared (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    r = translate_full(SCALAR_GLOBALS, "g.py")
+    assert "predict.set_weights([W, tf.reshape(b, [1])])" in r.text and not r.diagnostics
+    original: dict[str, Any] = {}
+    exec(compile(SCALAR_GLOBALS, "g.py", "exec"), original)
+    rng = np.random.default_rng(3)
+    for v in (original["W"], original["b"]):
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    translated: dict[str, Any] = {"W": original["W"], "b": original["b"]}
+    exec(compile(r.text, "g.py", "exec"), translated)
+    x = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
+    y = tf.constant(rng.uniform(size=(4, 1)).astype("float32"))
+    model = translated["predict"]
+    model(x)
+    model.set_weights([translated["W"], tf.reshape(translated["b"], [1])])  # as the docstring says
+    worst = 0.0
+    for _ in range(2):
+        want, got = np.asarray(original["predict"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        la, lb = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(la - lb) <= 1e-5 + 1e-5 * abs(la)
+    print(f"scalar-bias globals: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # three columns: the scalar is shared by all three units, a Dense bias has one each
+    ("tf.random.normal([6, 1], stddev=0.2)", "tf.random.normal([6, 3], stddev=0.2)"),
+    # an int literal is an int32 variable: no layer's weight
+    ("tf.random.uniform(shape=[])", "0"),
+])
+def test_scalar_biases_that_stay(old: str, new: str) -> None:
+    assert old in SCALAR_GLOBALS
+    source = SCALAR_GLOBALS.replace(old, new)
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+def test_scalar_variables_are_no_per_unit_weight() -> None:
+    """A learned scalar slope or scale is shared by every unit: not PReLU's alpha nor
+    RMSNormalization's scale (one per unit in Keras). It was raised to them (a wrong rewrite:
+    other weights, which do not load); now it stays, reported."""
+    source = '''import tensorflow as tf
+
+
+class Act(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.alpha = tf.Variable(tf.zeros([]))
+        self.g = tf.Variable(tf.ones([]))
+
+    def __call__(self, x):
+        y = tf.nn.relu(x) - self.alpha * tf.nn.relu(-x)
+        return y * tf.math.rsqrt(tf.reduce_mean(tf.square(y), axis=-1, keepdims=True) + 1e-6) * self.g
+
+
+act = Act()
+'''
+    r = translate_full(source, "a.py")
+    assert "PReLU" not in r.text and "RMSNormalization" not in r.text
+    assert [d.code for d in r.diagnostics] == ["XL503", "XL503"]
+    per_unit = source.replace("tf.zeros([])", "tf.zeros([8])").replace("tf.ones([])", "tf.ones([8])")
+    assert "layers.PReLU()" in translate_full(per_unit, "a.py").text

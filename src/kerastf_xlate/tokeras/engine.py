@@ -137,7 +137,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
                 continue
             edits.extend(res.edits)
             findings += res.findings
-            units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+            units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
+                                  reshape=res.reshape))
             env.raised.add(stmt.name)
     skip = list(classes)
     for stmt in _keras_variable_classes(tree, names, rules, classes):
@@ -149,7 +150,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         skip.append(stmt)
         edits.extend(res.edits)
         findings += res.findings
-        units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+        units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
+                              reshape=res.reshape))
     _expand_submodules(units)
     kc = translate_keras_code(tree, env, skip=skip)
     edits.extend(kc.edits)
@@ -246,20 +248,36 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
             return [_kept_variable(d.stmt, f"the layers would read `{late}` before the program defines it")
                     for d in plan.dicts]
         u.weight_order = [paths[a] for a in u.weight_order]
+        u.reshape = {paths[a]: shape for a, shape in u.reshape.items()}
         u.instance = plan.func.name
+        if u.reshape:  # the docstring's set_weights order loads a scalar bias as its (1,) reshape
+            r = replace(r, text=_reshaped_order(r.text, plan.cls, u.reshape))
     lines = plans[0].line_map
     moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
                      col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
     return Result(r.text, sorted(set(moved)), r.units)
 
 
+def _reshaped_order(text: str, cls: str, reshape: dict[str, tuple[int, ...]]) -> str:
+    """``cls``'s docstring with the weights of ``reshape`` in its ``set_weights([...])`` order
+    written reshaped (``tf.reshape(biases['out'], [1])``)."""
+    m = re.search(rf"^class {cls}\(.*?set_weights\(\[(.*?)\]\)", text, re.M | re.S)
+    if m is None:
+        return text
+    order = m.group(1)
+    for path, shape in reshape.items():
+        order = order.replace(path, f"tf.reshape({path}, {list(shape)})")
+    return text[: m.start(1)] + order + text[m.end(1):]
+
+
 def _expand_submodules(units: list[UnitInfo]) -> None:
     """Replace "@attr:Class" in weight orders by that class's weights, as ``attr.<name>``."""
     by_class = {u.name: u for u in units if u.kind == "module"}
 
-    def expand(u: UnitInfo, depth: int = 0) -> tuple[list[str], list[str]]:
+    def expand(u: UnitInfo, depth: int = 0) -> tuple[list[str], list[str], dict[str, tuple[int, ...]]]:
         order: list[str] = []
         kept = list(u.kept_vars)
+        reshape = dict(u.reshape)
         for a in u.weight_order:
             if not a.startswith("@"):
                 order.append(a)
@@ -268,14 +286,15 @@ def _expand_submodules(units: list[UnitInfo]) -> None:
             sub = by_class.get(cname)
             if sub is None or depth > 20:
                 continue
-            o, k = expand(sub, depth + 1)
+            o, k, r = expand(sub, depth + 1)
             order += [f"*{attr}.{x[1:]}" if x.startswith("*") else f"{attr}.{x}" for x in o]
             kept += [f"{attr}.{x}" for x in k]
-        return order, kept
+            reshape.update({f"{attr}.{x}": shape for x, shape in r.items()})
+        return order, kept, reshape
 
     for u in units:
         if any(a.startswith("@") for a in u.weight_order):
-            u.weight_order, u.kept_vars = expand(u)
+            u.weight_order, u.kept_vars, u.reshape = expand(u)
         seen = 0
         while u.input_hint and "sub" in u.input_hint and seen < 20:
             sub = by_class.get(u.input_hint["sub"])

@@ -59,6 +59,7 @@ class ModuleResult:
     kept_vars: list[str]
     matches: list[Match] = field(default_factory=list)
     input_hint: dict[str, Any] | None = None
+    reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)  # weights that load reshaped (a scalar bias: (1,))
 
 
 # methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
@@ -434,7 +435,9 @@ class ModuleTranslator(InitWriter):
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
         hint = self._input_hint(edits[self.entry])
-        return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
+        reshape = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls == "Dense"
+                   for role, v in ms[0].spec.weights.items() if role == "bias" and v.shape == ()}
+        return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape)
 
     def _keras_base(self) -> str:
         """``layers.Layer`` for a class used as a layer of another, or one to-tf wrote from a

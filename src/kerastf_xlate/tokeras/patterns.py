@@ -58,7 +58,7 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
             pairs = [(node.args[0], node.args[1]), (node.args[1], node.args[0])]
     for core_node, b in pairs:
         bias = ctx.var(b)
-        if bias is None or bias.shape is None or len(bias.shape) != 1:
+        if bias is None or bias.shape is None or len(bias.shape) > 1:
             continue
         absorbed: list[ast.stmt] = []
         inner = resolved(core_node, ctx, absorbed)
@@ -66,10 +66,15 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
         if m is None or "bias" in m.spec.weights or "use_bias" not in m.spec.args:
             continue  # a layer that matches its own bias (EinsumDense: any rank, ``bias_axes``)
         units = m.spec.args.get("filters") or m.spec.args.get("units")
+        if not bias.shape:
+            # a scalar bias is a bias of one unit: the same sums on an output whose last
+            # axis is 1 (a Dense of units=1), loaded as its (1,) reshape
+            if m.spec.cls != "Dense" or units != "1":
+                continue
         # the bias's size must be the units as written or as the same constant: a size of
         # its own (`self.n`, not the kernel's `width`) may be 1 and broadcast, which a Keras
         # layer's bias of `units` would not be (other weights, and they would not load)
-        if units is not None and bias.shape[0].src.replace(" ", "") != units.replace(" ", "") and (
+        elif units is not None and bias.shape[0].src.replace(" ", "") != units.replace(" ", "") and (
                 bias.shape[0].value is None or str(bias.shape[0].value) != units):
             continue
         m.spec.weights["bias"] = bias
@@ -97,6 +102,16 @@ def _weighted(node: ast.AST, ctx: MatchCtx) -> Match | None:
     return _with_bias(node, ctx) or _core(node, ctx)
 
 
+# the Keras weights that are scalars (a scalar variable is the weight of no other layer: a
+# learned scalar PReLU slope or RMS scale is shared by every unit, Keras's are one per unit);
+# a scalar Dense bias is the (1,) bias of a Dense(1) (see _with_bias)
+_SCALAR_WEIGHTS = frozenset({("Attention", "scale"), ("Attention", "concat_score_weight"), ("Dense", "bias")})
+
+
+def _scalars_fit(m: Match) -> bool:
+    return all(v.shape != () or (m.spec.cls, role) in _SCALAR_WEIGHTS for role, v in m.spec.weights.items())
+
+
 def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The layer application computed by ``node``, or None."""
     if not isinstance(node, ast.expr) or id(node) in ctx.deny:
@@ -104,6 +119,6 @@ def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     for find in (_weighted, *(r.fn for r in recognisers(EXPRESSION))):
         m = find(node, ctx)
         # an op on constants or variables only is not a layer application
-        if m is not None and all(ctx.tensor(x) for x in m.inputs):
+        if m is not None and all(ctx.tensor(x) for x in m.inputs) and _scalars_fit(m):
             return m
     return None

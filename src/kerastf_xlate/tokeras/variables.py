@@ -87,9 +87,13 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st, names) if init is not None else None
+    initializer = None
+    if isinstance(init, ast.Constant) and type(init.value) is float and init.value == 0.0:
+        shape, initializer = (), "'zeros'"  # tf.Variable(0.0): a float32 scalar (an int literal is int32: none)
     if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
         shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
-    return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)
+    return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy,
+               initializer=initializer)
 
 
 _ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype"}
