@@ -344,3 +344,79 @@ act = Act()
     assert [d.code for d in r.diagnostics] == ["XL503", "XL503"]
     per_unit = source.replace("tf.zeros([])", "tf.zeros([8])").replace("tf.ones([])", "tf.ones([8])")
     assert "layers.PReLU()" in translate_full(per_unit, "a.py").text
+
+
+# ------------------------------------------------------------------------------ a list of modules applied in a loop
+
+
+def test_listed_modules_are_raised_with_their_holder() -> None:
+    """``Stack([Affine(16), ...])`` whose ``__call__`` runs ``for layer in self.layers: x =
+    layer(x)``: the holder becomes a Keras layer (``Model.layers`` is Keras's own), its weight
+    order the list's; an initializer given as a function (``self.init(shape=(rows, units))``)
+    is called by Keras with the same shape."""
+    r = translate_full(_source("listed_modules.py"), "l.py")
+    assert "tf.Module" not in r.text and "tf.Variable" not in r.text and not r.diagnostics
+    assert "class Stack(keras.layers.Layer)" in r.text
+    assert "kernel_initializer=lambda shape, dtype=None: self.init(shape=shape)" in r.text
+    units = {u.name: u for u in r.units}
+    assert units["Stack"].weight_order == [f"layers[{i}].{w}" for i in range(3) for w in ("w", "b")]
+
+
+@pytest.mark.tf
+def test_listed_modules_run_and_train_the_same() -> None:
+    """Outputs with the original's (perturbed) variables moved across, then three SGD steps on
+    each side over its own ``trainable_variables`` (the holder tracks the list's layers: a
+    tf.Module holding Keras layers would train nothing), outputs compared again; atol = rtol
+    = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("listed_modules.py")
+    worst = _run_both(source, "stack", (5,))
+    result = translate_full(source, "l.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "l.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, "l.py", "exec"), translated)
+    module, model = original["stack"], translated["stack"]
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(4, 5)).astype("float32"))
+    module(x)
+    model(x)
+    for v in module.trainable_variables:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    from kerastf_xlate.tokeras.verify import transfer
+
+    transfer(module, model, next(u for u in result.units if u.name == "Stack"))
+    assert len(model.trainable_variables) == len(module.trainable_variables) == 6
+    for net in (module, model):
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(net(x)))
+            grads = tape.gradient(loss, net.trainable_variables)
+            for g, v in zip(grads, net.trainable_variables):
+                v.assign_sub(0.1 * g)
+    want, got = np.asarray(module(x)), np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    worst = max(worst, float(np.max(np.abs(got - want))))
+    print(f"listed_modules stack (and after 3 SGD steps): worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # two holders given different classes: no one weight order (and the list's modules stay with them)
+    ("stack = Stack([", "other = Stack([Affine(2)])\nstack = Stack(["),
+    # the holder is given a list made elsewhere: what it holds is not shown
+    ("stack = Stack([Affine(16, act=tf.nn.relu), Affine(8, act=tf.nn.tanh), Affine(3)])",
+     "parts = [Affine(16, act=tf.nn.relu), Affine(3)]\nstack = Stack(parts)"),
+])
+def test_listed_modules_that_stay(old: str, new: str) -> None:
+    """A holder that stays keeps the modules it holds as tf.Modules too (a tf.Module does not
+    track a Keras layer's variables: it would train nothing), each reported."""
+    source = _source("listed_modules.py")
+    assert old in source
+    source = source.replace(old, new)
+    r = translate_full(source, "l.py")
+    assert "class Stack(tf.Module)" in r.text
+    if "parts" not in source:
+        assert "class Affine(tf.Module)" in r.text and "tf.Variable(self.init" in r.text
+        assert any("`Stack`, which stays a tf.Module, holds its instances" in d.message for d in r.diagnostics)

@@ -23,7 +23,7 @@ from functools import partial
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.edit.imports import finish, names_read
-from kerastf_xlate.edit.records import SpanEdits
+from kerastf_xlate.edit.records import SpanEdit, SpanEdits
 from kerastf_xlate.lint import char_col, parse, suppressed
 from kerastf_xlate.resolve import ModuleNames, find_uses
 from kerastf_xlate.rules import RuleSet, default_rules
@@ -119,27 +119,49 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             edits.extend(g.edits)
             findings += g.findings
             units.append(g.info)
-    for block in _blocks(tree.body):
-        for stmt in block:
-            if not (isinstance(stmt, ast.ClassDef) and id(stmt) not in done and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
-                continue
-            kind = graph_kind(stmt)
-            if kind is None and stmt not in classes:
-                continue  # hand-written modules are translated at module level only
-            mt = ModuleTranslator(stmt, env, graph=kind is not None)
-            res = mt.run()
-            if res is None:
-                findings += mt.findings
-                continue
-            kept = training.admit(stmt)
-            if kept is not None:
-                findings.append(kept)
-                continue
-            edits.extend(res.edits)
-            findings += res.findings
-            units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
-                                  reshape=res.reshape))
-            env.raised.add(stmt.name)
+    # a module whose instances a module that stays holds is kept too (a tf.Module does not
+    # track a Keras layer's variables: the holder would train nothing there); to a fixed point
+    held: dict[str, str] = {}
+    planned = (list(training.edits_), set(training.gone))
+    for _ in range(8):
+        env.raised = set()
+        training.edits_, training.gone = list(planned[0]), set(planned[1])
+        mod_edits: list[SpanEdit] = []
+        mod_findings: list[Finding] = []
+        mod_units: list[UnitInfo] = []
+        for block in _blocks(tree.body):
+            for stmt in block:
+                if not (isinstance(stmt, ast.ClassDef) and id(stmt) not in done and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
+                    continue
+                kind = graph_kind(stmt)
+                if kind is None and stmt not in classes:
+                    continue  # hand-written modules are translated at module level only
+                if stmt.name in held:
+                    mod_findings.append(Finding(stmt, "XL502", f"`{stmt.name}` kept as a tf.Module: `{held[stmt.name]}`, "
+                                                "which stays a tf.Module, holds its instances, and a tf.Module does not "
+                                                "track a Keras layer's variables"))
+                    continue
+                mt = ModuleTranslator(stmt, env, graph=kind is not None)
+                res = mt.run()
+                if res is None:
+                    mod_findings += mt.findings
+                    continue
+                kept = training.admit(stmt)
+                if kept is not None:
+                    mod_findings.append(kept)
+                    continue
+                mod_edits += res.edits
+                mod_findings += res.findings
+                mod_units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
+                                          reshape=res.reshape))
+                env.raised.add(stmt.name)
+        more = {c: h for c, h in held_by_kept(tree, [c for c in classes if id(c) not in done], env.raised).items() if c not in held}
+        if not more:
+            break
+        held.update(more)
+    edits.extend(mod_edits)
+    findings += mod_findings
+    units += mod_units
     skip = list(classes)
     for stmt in _keras_variable_classes(tree, names, rules, classes):
         mt = ModuleTranslator(stmt, env, keras_class=True)
@@ -256,6 +278,44 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
     moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
                      col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
     return Result(r.text, sorted(set(moved)), r.units)
+
+
+def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]) -> dict[str, str]:
+    """Raised classes whose instances a module class that stays holds: made in its body, or
+    given to its constructor (``Holder([Dense(3)])``): class -> the holder."""
+    kept = {c.name for c in classes} - raised
+
+    def made(node: ast.AST) -> set[str]:
+        return {m.func.id for m in ast.walk(node) if isinstance(m, ast.Call) and isinstance(m.func, ast.Name)
+                and m.func.id in raised}
+
+    # names bound (anywhere) to a value that makes instances: ``parts = [Dense(3), ...]``
+    holding: dict[str, set[str]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None and made(n.value):
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+                for m in ast.walk(t):
+                    if isinstance(m, ast.Name):
+                        holding.setdefault(m.id, set()).update(made(n.value))
+
+    def reaches(node: ast.AST) -> set[str]:
+        out = made(node)
+        for m in ast.walk(node):
+            if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Load):
+                out |= holding.get(m.id, set())
+        return out
+
+    out: dict[str, str] = {}
+    for c in classes:
+        if c.name in kept:
+            for name in sorted(reaches(c)):
+                out.setdefault(name, c.name)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in kept:
+            for a in [*n.args, *(k.value for k in n.keywords)]:
+                for name in sorted(reaches(a)):
+                    out.setdefault(name, n.func.id)
+    return out
 
 
 def _reshaped_order(text: str, cls: str, reshape: dict[str, tuple[int, ...]]) -> str:

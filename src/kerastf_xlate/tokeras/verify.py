@@ -24,8 +24,12 @@ RANDOM_LAYERS = ("Dropout", "SpatialDropout", "GaussianNoise", "GaussianDropout"
 
 
 def _get(obj: Any, path: str) -> Any:
+    """``obj.a.b``; ``layers[1]`` is the item of a list attribute (a list of sub-modules)."""
     for part in path.split("."):
-        obj = getattr(obj, part)
+        name, _, index = part.partition("[")
+        obj = getattr(obj, name)
+        if index:
+            obj = obj[int(index.rstrip("]"))]
     return obj
 
 
