@@ -402,21 +402,38 @@ def test_listed_modules_run_and_train_the_same() -> None:
     print(f"listed_modules stack (and after 3 SGD steps): worst max |diff| = {worst:.3g}")
 
 
+GATHERED = "\nprint(len(stack.trainable_variables))\n"
+
+
 @pytest.mark.parametrize(("old", "new"), [
-    # two holders given different classes: no one weight order (and the list's modules stay with them)
+    # two holders given different classes: no one weight order
     ("stack = Stack([", "other = Stack([Affine(2)])\nstack = Stack(["),
     # the holder is given a list made elsewhere: what it holds is not shown
     ("stack = Stack([Affine(16, act=tf.nn.relu), Affine(8, act=tf.nn.tanh), Affine(3)])",
      "parts = [Affine(16, act=tf.nn.relu), Affine(3)]\nstack = Stack(parts)"),
 ])
 def test_listed_modules_that_stay(old: str, new: str) -> None:
-    """A holder that stays keeps the modules it holds as tf.Modules too (a tf.Module does not
-    track a Keras layer's variables: it would train nothing), each reported."""
+    """A holder that stays, whose variables the program gathers (``stack.trainable_variables``),
+    keeps the modules it holds as tf.Modules too (a tf.Module does not track a Keras layer's
+    variables: it would gather none, and train nothing), each reported. It was raised
+    (``parts``: the list's modules became Keras models inside the kept tf.Module)."""
     source = _source("listed_modules.py")
     assert old in source
-    source = source.replace(old, new)
+    source = source.replace(old, new) + GATHERED
     r = translate_full(source, "l.py")
-    assert "class Stack(tf.Module)" in r.text
-    if "parts" not in source:
-        assert "class Affine(tf.Module)" in r.text and "tf.Variable(self.init" in r.text
-        assert any("`Stack`, which stays a tf.Module, holds its instances" in d.message for d in r.diagnostics)
+    assert r.text == source
+    assert any("`Stack`, which stays a tf.Module, holds its instances" in d.message for d in r.diagnostics)
+
+
+def test_a_holder_only_called_and_saved_keeps_nothing_back() -> None:
+    """A tf.Module given a raised model and only called or saved (the core guides'
+    ``ExportModule`` for ``tf.saved_model.save``, which tracks a Keras layer it holds) does
+    not keep the model TensorFlow; read for its variables, it does."""
+    source = _source("scalar_bias_modules.py") + (
+        "\n\nclass Export(tf.Module):\n    def __init__(self, model):\n        self.model = model\n\n"
+        "    def __call__(self, x):\n        return tf.round(self.model(x))\n\n\n"
+        "export = Export(model=regression)\nprint(export(tf.ones([2, 5])))\ntf.saved_model.save(export, '/tmp/x')\n")
+    r = translate_full(source, "e.py")
+    assert "class Regression(keras.Model)" in r.text and "class Export(tf.Module)" in r.text
+    gathered = translate_full(source + "print(export.trainable_variables)\n", "e.py")
+    assert "class Regression(tf.Module)" in gathered.text and "class Classifier(keras.Model)" in gathered.text

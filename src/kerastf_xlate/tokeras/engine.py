@@ -282,7 +282,8 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
 
 def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]) -> dict[str, str]:
     """Raised classes whose instances a module class that stays holds: made in its body, or
-    given to its constructor (``Holder([Dense(3)])``): class -> the holder."""
+    given to its constructor (``Holder([Dense(3)])``, directly or through a name) when
+    something may gather the holder's variables (:func:`_collects`): class -> the holder."""
     kept = {c.name for c in classes} - raised
 
     def made(node: ast.AST) -> set[str]:
@@ -305,17 +306,54 @@ def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]
                 out |= holding.get(m.id, set())
         return out
 
+    collecting = {c.name for c in classes if c.name in kept and _collects(c, tree)}
     out: dict[str, str] = {}
     for c in classes:
-        if c.name in kept:
+        if c.name in kept:  # made (or read) in the class itself: whoever uses the class may gather them
             for name in sorted(reaches(c)):
                 out.setdefault(name, c.name)
     for n in ast.walk(tree):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in kept:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in collecting:
             for a in [*n.args, *(k.value for k in n.keywords)]:
                 for name in sorted(reaches(a)):
                     out.setdefault(name, n.func.id)
     return out
+
+
+# what gathers a tf.Module's variables (a Keras layer it holds is not among them)
+_COLLECT = frozenset({"variables", "trainable_variables", "non_trainable_variables", "submodules",
+                      "_flatten", "trainable_weights", "weights"})
+# what tracks a Keras layer held by a tf.Module as it tracks its own variables
+_TRACKING = frozenset({"tf.saved_model.save", "tf.train.Checkpoint"})
+
+
+def _collects(cls: ast.ClassDef, tree: ast.Module) -> bool:
+    """Something may gather the variables of ``cls``'s instances: ``self.trainable_variables``
+    in the class, or an instance (bound to a name) read otherwise than called, an attribute
+    other than those, or given to ``tf.saved_model.save`` / ``tf.train.Checkpoint`` (which
+    track a Keras layer it holds): an ``ExportModule`` that is only called and saved does not."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Attribute) and n.attr in _COLLECT and isinstance(n.value, ast.Name) and n.value.id == "self":
+            return True
+    names = ModuleNames(tree)
+    targets = {id(m.value): m.targets[0].id for m in ast.walk(tree)
+               if isinstance(m, ast.Assign) and len(m.targets) == 1 and isinstance(m.targets[0], ast.Name)}
+    bound: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == cls.name:
+            if id(n) not in targets:
+                return True  # an instance not bound to a name: where it goes is not followed
+            bound.add(targets[id(n)])
+    allowed: set[int] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in bound:
+            allowed.add(id(n.func))
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound and n.attr not in _COLLECT:
+            allowed.add(id(n.value))
+        elif isinstance(n, ast.Call) and names.call(n) in _TRACKING:
+            allowed |= {id(a) for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Name)}
+    return any(isinstance(n, ast.Name) and n.id in bound and isinstance(n.ctx, ast.Load) and id(n) not in allowed
+               for n in ast.walk(tree))
 
 
 def _reshaped_order(text: str, cls: str, reshape: dict[str, tuple[int, ...]]) -> str:
