@@ -411,6 +411,8 @@ GATHERED = "\nprint(len(stack.trainable_variables))\n"
     # the holder is given a list made elsewhere: what it holds is not shown
     ("stack = Stack([Affine(16, act=tf.nn.relu), Affine(8, act=tf.nn.tanh), Affine(3)])",
      "parts = [Affine(16, act=tf.nn.relu), Affine(3)]\nstack = Stack(parts)"),
+    # __init__ adds to the list: what it holds is not only what it is given
+    ("        self.layers = layers\n", "        self.layers = layers\n        self.layers.append(Affine(2))\n"),
 ])
 def test_listed_modules_that_stay(old: str, new: str) -> None:
     """A holder that stays, whose variables the program gathers (``stack.trainable_variables``),

@@ -341,7 +341,9 @@ class ModuleTranslator(InitWriter):
         params = params_of(self.init)[1:]
         bound: dict[str, str] = {}
         for stmt in self.init.body:
-            if isinstance(stmt, ast.Expr):
+            if isinstance(stmt, ast.Expr) and (isinstance(stmt.value, ast.Constant) or (
+                    isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+                    and stmt.value.func.attr == "__init__")):
                 continue  # docstring, super().__init__(...)
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and self_attr(stmt.targets[0]) is not None):
                 return None
