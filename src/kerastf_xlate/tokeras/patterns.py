@@ -68,8 +68,9 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
         units = m.spec.args.get("filters") or m.spec.args.get("units")
         if not bias.shape:
             # a scalar bias is a bias of one unit: the same sums on an output whose last
-            # axis is 1 (a Dense of units=1), loaded as its (1,) reshape
-            if m.spec.cls != "Dense" or units != "1":
+            # axis is 1 (a Dense of units=1), loaded as its (1,) reshape (tf.nn.bias_add
+            # rejects a scalar: only `+` and tf.add)
+            if m.spec.cls != "Dense" or units != "1" or ctx.names.call(node) == "tf.nn.bias_add":
                 continue
         # the bias's size must be the units as written or as the same constant: a size of
         # its own (`self.n`, not the kernel's `width`) may be 1 and broadcast, which a Keras
