@@ -441,3 +441,18 @@ def test_a_holder_only_called_and_saved_keeps_nothing_back() -> None:
     assert "class Regression(keras.Model)" in r.text and "class Export(tf.Module)" in r.text
     gathered = translate_full(source + "print(export.trainable_variables)\n", "e.py")
     assert "class Regression(tf.Module)" in gathered.text and "class Classifier(keras.Model)" in gathered.text
+
+
+def test_a_kept_module_beside_holders_keeps_nothing_back() -> None:
+    """A module that stays for its own reasons (a learned scalar) and holds nothing keeps no
+    other class TensorFlow, though its methods read ``self`` as the holders' do (``self`` was
+    taken for a name bound to instances: every module of the TensorFlow guide to modules
+    was kept)."""
+    source = _source("composed_modules.py") + (
+        "\n\nclass Scale(tf.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.s = tf.Variable(2.0)\n\n    def __call__(self, x):\n        return self.s * x\n\n\n"
+        "scale = Scale()\nprint(scale.trainable_variables)\n")
+    plain = translate_full(_source("composed_modules.py"), "c.py")
+    r = translate_full(source, "c.py")
+    assert "class Scale(tf.Module)" in r.text
+    assert {u.name for u in r.units} == {u.name for u in plain.units} != set()

@@ -295,8 +295,8 @@ def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]
     for n in ast.walk(tree):
         if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None and made(n.value):
             for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
-                for m in ast.walk(t):
-                    if isinstance(m, ast.Name):
+                for m in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                    if isinstance(m, ast.Name):  # (``self.x = ...`` is the class's own: made() reads it there)
                         holding.setdefault(m.id, set()).update(made(n.value))
 
     def reaches(node: ast.AST) -> set[str]:
