@@ -24,6 +24,7 @@ from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import PENDING_ARG, Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.layers.scalars import SCALAR_BIAS
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
 from kerastf_xlate.tokeras.common import (
@@ -506,7 +507,7 @@ class ModuleTranslator(InitWriter):
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
         hint = self._input_hint(edits[self.entry])
-        reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls == "Dense"
+        reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls in SCALAR_BIAS
                                                for role, v in ms[0].spec.weights.items() if role == "bias" and v.shape == ()}
         return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape)
 

@@ -29,6 +29,7 @@ from kerastf_xlate.layerkit.recognise import (
 )
 from kerastf_xlate.layers import recognisers
 from kerastf_xlate.layers.core import match_activation
+from kerastf_xlate.layers.scalars import SCALAR_BIAS, SCALAR_WEIGHTS
 from kerastf_xlate.syntax import kwarg, only_args
 
 __all__ = ["match"]
@@ -70,7 +71,7 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
             # a scalar bias is a bias of one unit: the same sums on an output whose last
             # axis is 1 (a Dense of units=1), loaded as its (1,) reshape (tf.nn.bias_add
             # rejects a scalar: only `+` and tf.add)
-            if m.spec.cls != "Dense" or units != "1" or ctx.names.call(node) == "tf.nn.bias_add":
+            if m.spec.cls not in SCALAR_BIAS or units != "1" or ctx.names.call(node) == "tf.nn.bias_add":
                 continue
         # the bias's size must be the units as written or as the same constant: a size of
         # its own (`self.n`, not the kernel's `width`) may be 1 and broadcast, which a Keras
@@ -103,14 +104,9 @@ def _weighted(node: ast.AST, ctx: MatchCtx) -> Match | None:
     return _with_bias(node, ctx) or _core(node, ctx)
 
 
-# the Keras weights that are scalars (a scalar variable is the weight of no other layer: a
-# learned scalar PReLU slope or RMS scale is shared by every unit, Keras's are one per unit);
-# a scalar Dense bias is the (1,) bias of a Dense(1) (see _with_bias)
-_SCALAR_WEIGHTS = frozenset({("Attention", "scale"), ("Attention", "concat_score_weight"), ("Dense", "bias")})
-
-
 def _scalars_fit(m: Match) -> bool:
-    return all(v.shape != () or (m.spec.cls, role) in _SCALAR_WEIGHTS for role, v in m.spec.weights.items())
+    """A scalar variable is only a weight Keras has as a scalar (:mod:`kerastf_xlate.layers.scalars`)."""
+    return all(v.shape != () or (m.spec.cls, role) in SCALAR_WEIGHTS for role, v in m.spec.weights.items())
 
 
 def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
