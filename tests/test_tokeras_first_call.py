@@ -228,3 +228,231 @@ def test_variable_read_on_an_instance_keeps_the_module() -> None:
     plain = plain.replace(plain[plain.index("        if not self.ready:"):plain.index("        return tf.matmul")], "")
     r = translate_full(plain, "f.py")
     assert r.text == plain and [d.code for d in r.diagnostics] == ["XL502"]
+
+
+# ------------------------------------------------------------------------------ a scalar bias beside a one-column kernel
+
+
+def test_scalar_bias_modules_are_raised_to_dense_1() -> None:
+    """``tf.matmul(x, w) + b`` with ``w`` of ``[n, 1]`` and ``b`` a scalar (``shape=[]``,
+    ``tf.Variable(0.0)``) is a Dense(1): the sums are the same on an output whose last axis
+    is 1; the scalar loads as the (1,) bias (``UnitInfo.reshape``)."""
+    r = translate_full(_source("scalar_bias_modules.py"), "s.py")
+    assert "tf.Variable" not in r.text and not r.diagnostics
+    assert r.text.count("layers.Dense(1") == 2
+    units = {u.name: u for u in r.units}
+    assert units["Regression"].weight_order == ["w", "b"] and units["Regression"].reshape == {"b": (1,)}
+    assert units["Classifier"].reshape == {"b": (1,)}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("instance", ["regression", "classifier"])
+def test_scalar_bias_modules_run_with_the_same_outputs(instance: str) -> None:
+    worst = _run_both(_source("scalar_bias_modules.py"), instance, (5,))
+    print(f"scalar_bias_modules {instance}: worst max |diff| = {worst:.3g}")
+
+
+SCALAR_GLOBALS = '''import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([6, 1], stddev=0.2))
+b = tf.Variable(tf.random.uniform(shape=[]))
+
+
+def predict(x):
+    return tf.sigmoid(tf.matmul(x, W) + b)
+
+
+optimizer = tf.optimizers.SGD(0.1)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(predict(x) - y))
+    grads = tape.gradient(loss, [W, b])
+    optimizer.apply_gradients(zip(grads, [W, b]))
+    return loss
+'''
+
+
+@pytest.mark.tf
+def test_scalar_bias_globals_program_loads_by_its_docstring() -> None:
+    """The globals style: the docstring's ``set_weights`` order reshapes the scalar; executed
+    with the original's (perturbed) variables, one training step on each, outputs and losses
+    compared (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    r = translate_full(SCALAR_GLOBALS, "g.py")
+    assert "predict.set_weights([W, tf.reshape(b, [1])])" in r.text and not r.diagnostics
+    original: dict[str, Any] = {}
+    exec(compile(SCALAR_GLOBALS, "g.py", "exec"), original)
+    rng = np.random.default_rng(3)
+    for v in (original["W"], original["b"]):
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    translated: dict[str, Any] = {"W": original["W"], "b": original["b"]}
+    exec(compile(r.text, "g.py", "exec"), translated)
+    x = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
+    y = tf.constant(rng.uniform(size=(4, 1)).astype("float32"))
+    model = translated["predict"]
+    model(x)
+    model.set_weights([translated["W"], tf.reshape(translated["b"], [1])])  # as the docstring says
+    worst = 0.0
+    for _ in range(2):
+        want, got = np.asarray(original["predict"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        la, lb = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(la - lb) <= 1e-5 + 1e-5 * abs(la)
+    print(f"scalar-bias globals: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # three columns: the scalar is shared by all three units, a Dense bias has one each
+    ("tf.random.normal([6, 1], stddev=0.2)", "tf.random.normal([6, 3], stddev=0.2)"),
+    # an int literal is an int32 variable: no layer's weight
+    ("tf.random.uniform(shape=[])", "0"),
+    # tf.nn.bias_add takes a bias of rank 1 only: the original fails, nothing to raise
+    ("tf.matmul(x, W) + b", "tf.nn.bias_add(tf.matmul(x, W), b)"),
+])
+def test_scalar_biases_that_stay(old: str, new: str) -> None:
+    assert old in SCALAR_GLOBALS
+    source = SCALAR_GLOBALS.replace(old, new)
+    r = translate_full(source, "g.py")
+    assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+def test_scalar_variables_are_no_per_unit_weight() -> None:
+    """A learned scalar slope or scale is shared by every unit: not PReLU's alpha nor
+    RMSNormalization's scale (one per unit in Keras). It was raised to them (a wrong rewrite:
+    other weights, which do not load); now it stays, reported."""
+    source = '''import tensorflow as tf
+
+
+class Act(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.alpha = tf.Variable(tf.zeros([]))
+        self.g = tf.Variable(tf.ones([]))
+
+    def __call__(self, x):
+        y = tf.nn.relu(x) - self.alpha * tf.nn.relu(-x)
+        return y * tf.math.rsqrt(tf.reduce_mean(tf.square(y), axis=-1, keepdims=True) + 1e-6) * self.g
+
+
+act = Act()
+'''
+    r = translate_full(source, "a.py")
+    assert "PReLU" not in r.text and "RMSNormalization" not in r.text
+    assert [d.code for d in r.diagnostics] == ["XL503", "XL503"]
+    per_unit = source.replace("tf.zeros([])", "tf.zeros([8])").replace("tf.ones([])", "tf.ones([8])")
+    assert "layers.PReLU()" in translate_full(per_unit, "a.py").text
+
+
+# ------------------------------------------------------------------------------ a list of modules applied in a loop
+
+
+def test_listed_modules_are_raised_with_their_holder() -> None:
+    """``Stack([Affine(16), ...])`` whose ``__call__`` runs ``for layer in self.layers: x =
+    layer(x)``: the holder becomes a Keras layer (``Model.layers`` is Keras's own), its weight
+    order the list's; an initializer given as a function (``self.init(shape=(rows, units))``)
+    is called by Keras with the same shape."""
+    r = translate_full(_source("listed_modules.py"), "l.py")
+    assert "tf.Module" not in r.text and "tf.Variable" not in r.text and not r.diagnostics
+    assert "class Stack(keras.layers.Layer)" in r.text
+    assert "kernel_initializer=lambda shape, dtype=None: self.init(shape=shape)" in r.text
+    units = {u.name: u for u in r.units}
+    assert units["Stack"].weight_order == [f"layers[{i}].{w}" for i in range(3) for w in ("w", "b")]
+
+
+@pytest.mark.tf
+def test_listed_modules_run_and_train_the_same() -> None:
+    """Outputs with the original's (perturbed) variables moved across, then three SGD steps on
+    each side over its own ``trainable_variables`` (the holder tracks the list's layers: a
+    tf.Module holding Keras layers would train nothing), outputs compared again; atol = rtol
+    = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("listed_modules.py")
+    worst = _run_both(source, "stack", (5,))
+    result = translate_full(source, "l.py")
+    original: dict[str, Any] = {}
+    exec(compile(source, "l.py", "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, "l.py", "exec"), translated)
+    module, model = original["stack"], translated["stack"]
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(4, 5)).astype("float32"))
+    module(x)
+    model(x)
+    for v in module.trainable_variables:
+        v.assign(v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    from kerastf_xlate.tokeras.verify import transfer
+
+    transfer(module, model, next(u for u in result.units if u.name == "Stack"))
+    assert len(model.trainable_variables) == len(module.trainable_variables) == 6
+    for net in (module, model):
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(net(x)))
+            grads = tape.gradient(loss, net.trainable_variables)
+            for g, v in zip(grads, net.trainable_variables):
+                v.assign_sub(0.1 * g)
+    want, got = np.asarray(module(x)), np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    worst = max(worst, float(np.max(np.abs(got - want))))
+    print(f"listed_modules stack (and after 3 SGD steps): worst max |diff| = {worst:.3g}")
+
+
+GATHERED = "\nprint(len(stack.trainable_variables))\n"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # two holders given different classes: no one weight order
+    ("stack = Stack([", "other = Stack([Affine(2)])\nstack = Stack(["),
+    # the holder is given a list made elsewhere: what it holds is not shown
+    ("stack = Stack([Affine(16, act=tf.nn.relu), Affine(8, act=tf.nn.tanh), Affine(3)])",
+     "parts = [Affine(16, act=tf.nn.relu), Affine(3)]\nstack = Stack(parts)"),
+    # __init__ adds to the list: what it holds is not only what it is given
+    ("        self.layers = layers\n", "        self.layers = layers\n        self.layers.append(Affine(2))\n"),
+])
+def test_listed_modules_that_stay(old: str, new: str) -> None:
+    """A holder that stays, whose variables the program gathers (``stack.trainable_variables``),
+    keeps the modules it holds as tf.Modules too (a tf.Module does not track a Keras layer's
+    variables: it would gather none, and train nothing), each reported. It was raised
+    (``parts``: the list's modules became Keras models inside the kept tf.Module)."""
+    source = _source("listed_modules.py")
+    assert old in source
+    source = source.replace(old, new) + GATHERED
+    r = translate_full(source, "l.py")
+    assert r.text == source
+    assert any("`Stack`, which stays a tf.Module, holds its instances" in d.message for d in r.diagnostics)
+
+
+def test_a_holder_only_called_and_saved_keeps_nothing_back() -> None:
+    """A tf.Module given a raised model and only called or saved (the core guides'
+    ``ExportModule`` for ``tf.saved_model.save``, which tracks a Keras layer it holds) does
+    not keep the model TensorFlow; read for its variables, it does."""
+    source = _source("scalar_bias_modules.py") + (
+        "\n\nclass Export(tf.Module):\n    def __init__(self, model):\n        self.model = model\n\n"
+        "    def __call__(self, x):\n        return tf.round(self.model(x))\n\n\n"
+        "export = Export(model=regression)\nprint(export(tf.ones([2, 5])))\ntf.saved_model.save(export, '/tmp/x')\n")
+    r = translate_full(source, "e.py")
+    assert "class Regression(keras.Model)" in r.text and "class Export(tf.Module)" in r.text
+    gathered = translate_full(source + "print(export.trainable_variables)\n", "e.py")
+    assert "class Regression(tf.Module)" in gathered.text and "class Classifier(keras.Model)" in gathered.text
+
+
+def test_a_kept_module_beside_holders_keeps_nothing_back() -> None:
+    """A module that stays for its own reasons (a learned scalar) and holds nothing keeps no
+    other class TensorFlow, though its methods read ``self`` as the holders' do (``self`` was
+    taken for a name bound to instances: every module of the TensorFlow guide to modules
+    was kept)."""
+    source = _source("composed_modules.py") + (
+        "\n\nclass Scale(tf.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.s = tf.Variable(2.0)\n\n    def __call__(self, x):\n        return self.s * x\n\n\n"
+        "scale = Scale()\nprint(scale.trainable_variables)\n")
+    plain = translate_full(_source("composed_modules.py"), "c.py")
+    r = translate_full(source, "c.py")
+    assert "class Scale(tf.Module)" in r.text
+    assert {u.name for u in r.units} == {u.name for u in plain.units} != set()

@@ -23,7 +23,7 @@ from functools import partial
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.edit.imports import finish, names_read
-from kerastf_xlate.edit.records import SpanEdits
+from kerastf_xlate.edit.records import SpanEdit, SpanEdits
 from kerastf_xlate.lint import char_col, parse, suppressed
 from kerastf_xlate.resolve import ModuleNames, find_uses
 from kerastf_xlate.rules import RuleSet, default_rules
@@ -119,26 +119,49 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
             edits.extend(g.edits)
             findings += g.findings
             units.append(g.info)
-    for block in _blocks(tree.body):
-        for stmt in block:
-            if not (isinstance(stmt, ast.ClassDef) and id(stmt) not in done and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
-                continue
-            kind = graph_kind(stmt)
-            if kind is None and stmt not in classes:
-                continue  # hand-written modules are translated at module level only
-            mt = ModuleTranslator(stmt, env, graph=kind is not None)
-            res = mt.run()
-            if res is None:
-                findings += mt.findings
-                continue
-            kept = training.admit(stmt)
-            if kept is not None:
-                findings.append(kept)
-                continue
-            edits.extend(res.edits)
-            findings += res.findings
-            units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
-            env.raised.add(stmt.name)
+    # a module whose instances a module that stays holds is kept too (a tf.Module does not
+    # track a Keras layer's variables: the holder would train nothing there); to a fixed point
+    held: dict[str, str] = {}
+    planned = (list(training.edits_), set(training.gone))
+    for _ in range(8):
+        env.raised = set()
+        training.edits_, training.gone = list(planned[0]), set(planned[1])
+        mod_edits: list[SpanEdit] = []
+        mod_findings: list[Finding] = []
+        mod_units: list[UnitInfo] = []
+        for block in _blocks(tree.body):
+            for stmt in block:
+                if not (isinstance(stmt, ast.ClassDef) and id(stmt) not in done and any(names.qual(b) == "tf.Module" for b in stmt.bases)):
+                    continue
+                kind = graph_kind(stmt)
+                if kind is None and stmt not in classes:
+                    continue  # hand-written modules are translated at module level only
+                if stmt.name in held:
+                    mod_findings.append(Finding(stmt, "XL502", f"`{stmt.name}` kept as a tf.Module: `{held[stmt.name]}`, "
+                                                "which stays a tf.Module, holds its instances, and a tf.Module does not "
+                                                "track a Keras layer's variables"))
+                    continue
+                mt = ModuleTranslator(stmt, env, graph=kind is not None)
+                res = mt.run()
+                if res is None:
+                    mod_findings += mt.findings
+                    continue
+                kept = training.admit(stmt)
+                if kept is not None:
+                    mod_findings.append(kept)
+                    continue
+                mod_edits += res.edits
+                mod_findings += res.findings
+                mod_units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
+                                          reshape=res.reshape))
+                env.raised.add(stmt.name)
+        more = {c: h for c, h in held_by_kept(tree, [c for c in classes if id(c) not in done], env.raised).items() if c not in held}
+        if not more:
+            break
+        held.update(more)
+    edits.extend(mod_edits)
+    findings += mod_findings
+    units += mod_units
     skip = list(classes)
     for stmt in _keras_variable_classes(tree, names, rules, classes):
         mt = ModuleTranslator(stmt, env, keras_class=True)
@@ -149,7 +172,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         skip.append(stmt)
         edits.extend(res.edits)
         findings += res.findings
-        units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint))
+        units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
+                              reshape=res.reshape))
     _expand_submodules(units)
     kc = translate_keras_code(tree, env, skip=skip)
     edits.extend(kc.edits)
@@ -246,20 +270,112 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
             return [_kept_variable(d.stmt, f"the layers would read `{late}` before the program defines it")
                     for d in plan.dicts]
         u.weight_order = [paths[a] for a in u.weight_order]
+        u.reshape = {paths[a]: shape for a, shape in u.reshape.items()}
         u.instance = plan.func.name
+        if u.reshape:  # the docstring's set_weights order loads a scalar bias as its (1,) reshape
+            r = replace(r, text=_reshaped_order(r.text, plan.cls, u.reshape))
     lines = plans[0].line_map
     moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
                      col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
     return Result(r.text, sorted(set(moved)), r.units)
 
 
+def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]) -> dict[str, str]:
+    """Raised classes whose instances a module class that stays holds: made in its body, or
+    given to its constructor (``Holder([Dense(3)])``, directly or through a name) when
+    something may gather the holder's variables (:func:`_collects`): class -> the holder."""
+    kept = {c.name for c in classes} - raised
+
+    def made(node: ast.AST) -> set[str]:
+        return {m.func.id for m in ast.walk(node) if isinstance(m, ast.Call) and isinstance(m.func, ast.Name)
+                and m.func.id in raised}
+
+    # names bound (anywhere) to a value that makes instances: ``parts = [Dense(3), ...]``
+    holding: dict[str, set[str]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None and made(n.value):
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+                for m in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                    if isinstance(m, ast.Name):  # (``self.x = ...`` is the class's own: made() reads it there)
+                        holding.setdefault(m.id, set()).update(made(n.value))
+
+    def reaches(node: ast.AST) -> set[str]:
+        out = made(node)
+        for m in ast.walk(node):
+            if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Load):
+                out |= holding.get(m.id, set())
+        return out
+
+    collecting = {c.name for c in classes if c.name in kept and _collects(c, tree)}
+    out: dict[str, str] = {}
+    for c in classes:
+        if c.name in kept:  # made (or read) in the class itself: whoever uses the class may gather them
+            for name in sorted(reaches(c)):
+                out.setdefault(name, c.name)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in collecting:
+            for a in [*n.args, *(k.value for k in n.keywords)]:
+                for name in sorted(reaches(a)):
+                    out.setdefault(name, n.func.id)
+    return out
+
+
+# what gathers a tf.Module's variables (a Keras layer it holds is not among them)
+_COLLECT = frozenset({"variables", "trainable_variables", "non_trainable_variables", "submodules",
+                      "_flatten", "trainable_weights", "weights"})
+# what tracks a Keras layer held by a tf.Module as it tracks its own variables
+_TRACKING = frozenset({"tf.saved_model.save", "tf.train.Checkpoint"})
+
+
+def _collects(cls: ast.ClassDef, tree: ast.Module) -> bool:
+    """Something may gather the variables of ``cls``'s instances: ``self.trainable_variables``
+    in the class, or an instance (bound to a name) read otherwise than called, an attribute
+    other than those, or given to ``tf.saved_model.save`` / ``tf.train.Checkpoint`` (which
+    track a Keras layer it holds): an ``ExportModule`` that is only called and saved does not."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Attribute) and n.attr in _COLLECT and isinstance(n.value, ast.Name) and n.value.id == "self":
+            return True
+    names = ModuleNames(tree)
+    targets = {id(m.value): m.targets[0].id for m in ast.walk(tree)
+               if isinstance(m, ast.Assign) and len(m.targets) == 1 and isinstance(m.targets[0], ast.Name)}
+    bound: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == cls.name:
+            if id(n) not in targets:
+                return True  # an instance not bound to a name: where it goes is not followed
+            bound.add(targets[id(n)])
+    allowed: set[int] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in bound:
+            allowed.add(id(n.func))
+        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound and n.attr not in _COLLECT:
+            allowed.add(id(n.value))
+        elif isinstance(n, ast.Call) and names.call(n) in _TRACKING:
+            allowed |= {id(a) for a in [*n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Name)}
+    return any(isinstance(n, ast.Name) and n.id in bound and isinstance(n.ctx, ast.Load) and id(n) not in allowed
+               for n in ast.walk(tree))
+
+
+def _reshaped_order(text: str, cls: str, reshape: dict[str, tuple[int, ...]]) -> str:
+    """``cls``'s docstring with the weights of ``reshape`` in its ``set_weights([...])`` order
+    written reshaped (``tf.reshape(biases['out'], [1])``)."""
+    m = re.search(rf"^class {cls}\(.*?set_weights\(\[(.*?)\]\)", text, re.M | re.S)
+    if m is None:
+        return text
+    order = m.group(1)
+    for path, shape in reshape.items():
+        order = order.replace(path, f"tf.reshape({path}, {list(shape)})")
+    return text[: m.start(1)] + order + text[m.end(1):]
+
+
 def _expand_submodules(units: list[UnitInfo]) -> None:
     """Replace "@attr:Class" in weight orders by that class's weights, as ``attr.<name>``."""
     by_class = {u.name: u for u in units if u.kind == "module"}
 
-    def expand(u: UnitInfo, depth: int = 0) -> tuple[list[str], list[str]]:
+    def expand(u: UnitInfo, depth: int = 0) -> tuple[list[str], list[str], dict[str, tuple[int, ...]]]:
         order: list[str] = []
         kept = list(u.kept_vars)
+        reshape = dict(u.reshape)
         for a in u.weight_order:
             if not a.startswith("@"):
                 order.append(a)
@@ -268,14 +384,15 @@ def _expand_submodules(units: list[UnitInfo]) -> None:
             sub = by_class.get(cname)
             if sub is None or depth > 20:
                 continue
-            o, k = expand(sub, depth + 1)
+            o, k, r = expand(sub, depth + 1)
             order += [f"*{attr}.{x[1:]}" if x.startswith("*") else f"{attr}.{x}" for x in o]
             kept += [f"{attr}.{x}" for x in k]
-        return order, kept
+            reshape.update({f"{attr}.{x}": shape for x, shape in r.items()})
+        return order, kept, reshape
 
     for u in units:
         if any(a.startswith("@") for a in u.weight_order):
-            u.weight_order, u.kept_vars = expand(u)
+            u.weight_order, u.kept_vars, u.reshape = expand(u)
         seen = 0
         while u.input_hint and "sub" in u.input_hint and seen < 20:
             sub = by_class.get(u.input_hint["sub"])

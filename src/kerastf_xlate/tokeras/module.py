@@ -24,6 +24,7 @@ from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import PENDING_ARG, Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.layers.scalars import SCALAR_BIAS
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
 from kerastf_xlate.tokeras.common import (
@@ -59,6 +60,7 @@ class ModuleResult:
     kept_vars: list[str]
     matches: list[Match] = field(default_factory=list)
     input_hint: dict[str, Any] | None = None
+    reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)  # weights that load reshaped (a scalar bias: (1,))
 
 
 # methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
@@ -252,6 +254,10 @@ class ModuleTranslator(InitWriter):
             return None  # a Keras class keeps its tf.Variables only as they are (and keras_code reads its call)
         if not matches and not self.vars and not others and self._raised_subs():
             return self._container()
+        if not matches and not self.vars and not others:
+            listed = self._listed_layers()
+            if listed is not None:
+                return self._container(listed)
         if not matches:
             if self.vars or others:
                 self.blocked(self.cls, "no variable is used as the weight of a layer to-keras recognises")
@@ -308,17 +314,84 @@ class ModuleTranslator(InitWriter):
                 and s.value.func.id in self.env.sublayers]
         return subs if subs and all(c in self.env.raised for c in subs) else []
 
-    def _container(self) -> ModuleResult:
+    def _container(self, listed: tuple[str, list[str]] | None = None) -> ModuleResult:
         """A module that only composes raised sub-modules (the tf.Module guide's
-        ``SequentialModule``) becomes a Keras model (or layer) holding them: a Keras model
-        does not track the variables of a ``tf.Module`` attribute, so it cannot stay one."""
+        ``SequentialModule``, or a list of them it is given: ``listed``) becomes a Keras model
+        (or layer) holding them: a Keras model does not track the variables of a ``tf.Module``
+        attribute, so it cannot stay one."""
         out = self._rename_call(self.by_name["__call__"])
         start, end = self.st.span(self.cls.bases[0])
-        out.append(SpanEdit(start, end, f"{self.env.keras}.{self._keras_base()}"))
+        # `Model.layers` is Keras's own (assigning it raises): a list held as `self.layers` makes a Layer
+        base = "layers.Layer" if listed is not None and listed[0] == "layers" else self._keras_base()
+        out.append(SpanEdit(start, end, f"{self.env.keras}.{base}"))
         out += self._super_kwargs() + self._conformance_note()
         out += self._super_call()
         self._report_ops([], [])
-        return ModuleResult(out, self.findings, self._weight_order({}, {}, []), [], [], self._input_hint([]))
+        order = self._weight_order({}, {}, [])
+        if listed is not None:  # the list's layers, in its order, each with its own weights
+            order = [f"@{listed[0]}[{i}]:{c}" for i, c in enumerate(listed[1])]
+        return ModuleResult(out, self.findings, order, [], [], self._input_hint([]))
+
+    def _listed_layers(self) -> tuple[str, list[str]] | None:
+        """(attribute, element classes) when the module applies, in a loop, a list of raised
+        modules it is given: ``__init__`` binds ``self.<attr> = <parameter>`` (and otherwise
+        only plain values), ``__call__`` runs ``for layer in self.<attr>: x = layer(x)``, and
+        every instance of the class made in the file is given a list (or tuple) of
+        instances of raised classes, the same classes in the same order (the weight order)."""
+        assert self.init is not None
+        params = params_of(self.init)[1:]
+        bound: dict[str, str] = {}
+        for stmt in self.init.body:
+            if isinstance(stmt, ast.Expr) and (isinstance(stmt.value, ast.Constant) or (
+                    isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+                    and stmt.value.func.attr == "__init__")):
+                continue  # docstring, super().__init__(...)
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and self_attr(stmt.targets[0]) is not None):
+                return None
+            if isinstance(stmt.value, ast.Name) and stmt.value.id in params:
+                bound[self_attr(stmt.targets[0])] = stmt.value.id  # type: ignore[index]
+            elif any(isinstance(n, ast.Call) for n in ast.walk(stmt.value)):
+                return None
+        looped = [n for n in ast.walk(self.by_name["__call__"]) if isinstance(n, ast.For) and self_attr(n.iter) in bound]
+        if len(looped) != 1:
+            return None
+        loop = looped[0]
+        attr = self_attr(loop.iter)
+        body = loop.body
+        if not (isinstance(loop.target, ast.Name) and not loop.orelse and len(body) == 1 and isinstance(body[0], ast.Assign)
+                and len(body[0].targets) == 1 and isinstance(body[0].targets[0], ast.Name)
+                and isinstance(body[0].value, ast.Call) and isinstance(body[0].value.func, ast.Name)
+                and body[0].value.func.id == loop.target.id and not body[0].value.keywords
+                and len(body[0].value.args) == 1 and isinstance(body[0].value.args[0], ast.Name)
+                and body[0].value.args[0].id == body[0].targets[0].id):
+            return None
+        if attr is None or attr in RESERVED - {"layers"}:
+            return None
+        param = bound[attr]
+        index = params.index(param)
+        sequences: list[list[str]] = []
+        for n in ast.walk(self.env.tree):
+            if isinstance(n, ast.Name) and n.id == self.cls.name and isinstance(n.ctx, ast.Load):
+                sequences.append([])  # every use of the class must be one of the calls read below
+        calls = [n for n in ast.walk(self.env.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id == self.cls.name]
+        if not calls or len(calls) != len(sequences):
+            return None
+        sequences = []
+        for c in calls:
+            given = next((k.value for k in c.keywords if k.arg == param), None)
+            if given is None and index < len(c.args) and not any(isinstance(a, ast.Starred) for a in c.args[:index + 1]):
+                given = c.args[index]
+            if not isinstance(given, (ast.List, ast.Tuple)) or not given.elts:
+                return None
+            classes = [e.func.id for e in given.elts if isinstance(e, ast.Call) and isinstance(e.func, ast.Name)
+                       and e.func.id in self.env.raised]
+            if len(classes) != len(given.elts):
+                return None
+            sequences.append(classes)
+        if any(s != sequences[0] for s in sequences):
+            return None
+        return attr, sequences[0]
 
     def _emit(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], groups: dict[frozenset[str], list[Match]],
               matches: list[Match], others: list[ast.Call]) -> ModuleResult:
@@ -434,7 +507,9 @@ class ModuleTranslator(InitWriter):
         self._report(edits, ctxs, kept, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
         hint = self._input_hint(edits[self.entry])
-        return ModuleResult(out, self.findings, weight_order, kept, matches, hint)
+        reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls in SCALAR_BIAS
+                                               for role, v in ms[0].spec.weights.items() if role == "bias" and v.shape == ()}
+        return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape)
 
     def _keras_base(self) -> str:
         """``layers.Layer`` for a class used as a layer of another, or one to-tf wrote from a

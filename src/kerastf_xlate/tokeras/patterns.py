@@ -29,6 +29,7 @@ from kerastf_xlate.layerkit.recognise import (
 )
 from kerastf_xlate.layers import recognisers
 from kerastf_xlate.layers.core import match_activation
+from kerastf_xlate.layers.scalars import SCALAR_BIAS, SCALAR_WEIGHTS
 from kerastf_xlate.syntax import kwarg, only_args
 
 __all__ = ["match"]
@@ -58,7 +59,7 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
             pairs = [(node.args[0], node.args[1]), (node.args[1], node.args[0])]
     for core_node, b in pairs:
         bias = ctx.var(b)
-        if bias is None or bias.shape is None or len(bias.shape) != 1:
+        if bias is None or bias.shape is None or len(bias.shape) > 1:
             continue
         absorbed: list[ast.stmt] = []
         inner = resolved(core_node, ctx, absorbed)
@@ -66,10 +67,16 @@ def _with_bias(node: ast.AST, ctx: MatchCtx) -> Match | None:
         if m is None or "bias" in m.spec.weights or "use_bias" not in m.spec.args:
             continue  # a layer that matches its own bias (EinsumDense: any rank, ``bias_axes``)
         units = m.spec.args.get("filters") or m.spec.args.get("units")
+        if not bias.shape:
+            # a scalar bias is a bias of one unit: the same sums on an output whose last
+            # axis is 1 (a Dense of units=1), loaded as its (1,) reshape (tf.nn.bias_add
+            # rejects a scalar: only `+` and tf.add)
+            if m.spec.cls not in SCALAR_BIAS or units != "1" or ctx.names.call(node) == "tf.nn.bias_add":
+                continue
         # the bias's size must be the units as written or as the same constant: a size of
         # its own (`self.n`, not the kernel's `width`) may be 1 and broadcast, which a Keras
         # layer's bias of `units` would not be (other weights, and they would not load)
-        if units is not None and bias.shape[0].src.replace(" ", "") != units.replace(" ", "") and (
+        elif units is not None and bias.shape[0].src.replace(" ", "") != units.replace(" ", "") and (
                 bias.shape[0].value is None or str(bias.shape[0].value) != units):
             continue
         m.spec.weights["bias"] = bias
@@ -97,6 +104,11 @@ def _weighted(node: ast.AST, ctx: MatchCtx) -> Match | None:
     return _with_bias(node, ctx) or _core(node, ctx)
 
 
+def _scalars_fit(m: Match) -> bool:
+    """A scalar variable is only a weight Keras has as a scalar (:mod:`kerastf_xlate.layers.scalars`)."""
+    return all(v.shape != () or (m.spec.cls, role) in SCALAR_WEIGHTS for role, v in m.spec.weights.items())
+
+
 def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The layer application computed by ``node``, or None."""
     if not isinstance(node, ast.expr) or id(node) in ctx.deny:
@@ -104,6 +116,6 @@ def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     for find in (_weighted, *(r.fn for r in recognisers(EXPRESSION))):
         m = find(node, ctx)
         # an op on constants or variables only is not a layer application
-        if m is not None and all(ctx.tensor(x) for x in m.inputs):
+        if m is not None and all(ctx.tensor(x) for x in m.inputs) and _scalars_fit(m):
             return m
     return None

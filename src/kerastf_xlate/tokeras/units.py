@@ -20,6 +20,8 @@ class UnitInfo:
     instance: str | None = None  # module-level name bound to an instance (graph units)
     input_shapes: list[tuple[int | None, ...]] | None = None  # keras.Input shapes written (batch axis first)
     input_hint: dict[str, Any] | None = None  # what the first layer shows about the input
+    # weights of weight_order that load reshaped: a scalar bias of a Dense(1) is its (1,) bias
+    reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass

@@ -74,6 +74,23 @@ def _dims(shape: ast.expr | None, st: SourceText, names: ModuleNames) -> tuple[V
     return tuple(dims)
 
 
+def _given_initializer(init: ast.expr | None, names: ModuleNames) -> tuple[str, ast.expr] | None:
+    """``self.weight_init(shape=(rows, units))``, or a function of the file's
+    (``xavier_init((rows, units))``), called with the shape alone: (a Keras initializer that
+    makes the same call, the shape). Keras calls an initializer with the weight's shape, a
+    tuple of ints, as the original called it."""
+    if not (isinstance(init, ast.Call) and len(init.args) + len(init.keywords) == 1):
+        return None
+    shape = init.args[0] if init.args else (init.keywords[0].value if init.keywords[0].arg == "shape" else None)
+    func = init.func
+    own = self_attr(func) is not None or (isinstance(func, ast.Name) and any(
+        isinstance(s, ast.FunctionDef) and s.name == func.id for s in names.body))
+    if shape is None or not own or not isinstance(shape, (ast.Tuple, ast.List)):
+        return None
+    call = f"{ast.unparse(func)}(shape=shape)" if not init.args else f"{ast.unparse(func)}(shape)"
+    return f"lambda shape, dtype=None: {call}", shape
+
+
 def _float32(call: ast.Call, names: ModuleNames) -> bool:
     """The call says no dtype, or float32."""
     dt = next((k.value for k in call.keywords if k.arg == "dtype"), None)
@@ -87,9 +104,16 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
     trainable = const(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st, names) if init is not None else None
+    initializer = None
+    given = _given_initializer(init, names)
+    if given is not None:
+        shape, initializer = _dims(given[1], st, names), given[0]
+    if isinstance(init, ast.Constant) and type(init.value) is float and init.value == 0.0:
+        shape, initializer = (), "'zeros'"  # tf.Variable(0.0): a float32 scalar (an int literal is int32: none)
     if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
         shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
-    return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy)
+    return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy,
+               initializer=initializer)
 
 
 _ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype"}

@@ -24,8 +24,12 @@ RANDOM_LAYERS = ("Dropout", "SpatialDropout", "GaussianNoise", "GaussianDropout"
 
 
 def _get(obj: Any, path: str) -> Any:
+    """``obj.a.b``; ``layers[1]`` is the item of a list attribute (a list of sub-modules)."""
     for part in path.split("."):
-        obj = getattr(obj, part)
+        name, _, index = part.partition("[")
+        obj = getattr(obj, name)
+        if index:
+            obj = obj[int(index.rstrip("]"))]
     return obj
 
 
@@ -35,19 +39,22 @@ def transfer(module: Any, keras_model: Any, unit: UnitInfo) -> None:
     if unit.kind == "keras":
         keras_model.set_weights(module.get_weights())
         return
-    keras_model.set_weights(_values(module, unit.weight_order))
+    keras_model.set_weights(_values(module, unit.weight_order, unit.reshape))
     for a in unit.kept_vars:
         _get(keras_model, a).assign(_get(module, a))
 
 
-def _values(module: Any, order: list[str]) -> list[Any]:
-    """The arrays of ``order``: attribute paths, and "*path" for all weights of a Keras layer."""
+def _values(module: Any, order: list[str], reshape: dict[str, tuple[int, ...]] | None = None) -> list[Any]:
+    """The arrays of ``order``: attribute paths, and "*path" for all weights of a Keras layer;
+    those of ``reshape`` reshaped (a scalar bias loads as the (1,) bias of a Dense(1))."""
     import numpy as np
 
     out = []
     for a in order:
         if a.startswith("*"):
             out += [np.asarray(w) for w in _get(module, a[1:]).weights]
+        elif reshape and a in reshape:
+            out.append(np.reshape(np.asarray(_get(module, a)), reshape[a]))
         else:
             out.append(np.asarray(_get(module, a)))
     return out
@@ -58,7 +65,7 @@ def module_variables(module: Any, unit: UnitInfo) -> list[Any]:
 
     if unit.kind == "keras":
         return [np.asarray(w) for w in module.get_weights()]
-    return _values(module, unit.weight_order + unit.kept_vars)
+    return _values(module, unit.weight_order + unit.kept_vars, unit.reshape)
 
 
 def keras_variables(model: Any, unit: UnitInfo) -> list[Any]:
