@@ -17,7 +17,7 @@ For every ``.py`` and ``.ipynb`` file:
   ``tf.Module``): ``tf.Variable`` calls and layer-like op calls before and after, all of them
   and those a static classification calls a layer's weight or a layer (``weight_use``: the
   rule is in its comment and in bench/README.md); files changed; errors.
-- **lint**: diagnostics by code, crashes.
+- **lint**: diagnostics by code, crashes (`xlate lint` as the command runs it, to-tf's analysis included).
 
 The translator is run raw (not through the runner's safety net, which would hide an
 unparsable or unstable output by leaving the file as it was) so that those are counted;
@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from kerastf_xlate.config import Config  # noqa: E402
-from kerastf_xlate.lint import lint_bytes  # noqa: E402
+from kerastf_xlate.lint_totf import lint_bytes  # noqa: E402  (`xlate lint` as users run it: to-tf agrees)
 from kerastf_xlate.resolve import ModuleNames, find_uses, keras_import_names  # noqa: E402
 from kerastf_xlate.rules import RuleSet, default_rules  # noqa: E402
 from kerastf_xlate.sources import NOTEBOOK_SUFFIX, STABILITY_CHECK, SourceError, decode, join_cells, notebook_cells  # noqa: E402
