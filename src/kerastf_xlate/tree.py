@@ -8,7 +8,13 @@ run a class or function defining Keras layers or models, and a file whose transl
 runs imported code (XL310) — and requires each group to come out all translated (no Keras
 model code left in any of its outputs) or all as it was. A group that cannot be wholly
 translated is left as it was, each file with a diagnostic naming the file that kept it.
-A graph that runs code from a module outside the run keeps its file as it was.
+
+A graph that runs code from another module keeps its model as Keras (XL310) unless the run
+translates that module: a file is translated alone knowing no other module, so a file whose
+graphs call modules of the run is translated again knowing them
+(:func:`kerastf_xlate.totf.program.imported.translating_modules`), and is then grouped with them.
+The model calling a module outside the run stays Keras with what is linked to it, and the
+rest of its file is translated (a partial program).
 
 Before that, a second phase translates the class hierarchies that span files (docs/design.md,
 "Class hierarchies over several files"): the first phase's results say which top-level
@@ -32,6 +38,7 @@ from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
+from kerastf_xlate.totf.program.imported import translating_modules
 from kerastf_xlate.totf.program.names import keras_refs
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
@@ -110,16 +117,48 @@ def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, s
     return out
 
 
+# XL310's message: "... `name` from `module` ..." (the module as the file writes it)
+_CALLS = re.compile(r"`([^`]*)` from `([^`]*)`")
+_OUTSIDE_RUN = "a module this run does not translate"  # XL310 when the model was kept for it
+
+
+def _absolute(module: str, path: str, roots: list[str]) -> str:
+    """``module`` as a file writes it (``.blocks`` relative to it) made absolute."""
+    if not module.startswith("."):
+        return module
+    own = sorted(_module_names(path, roots), key=len, reverse=True)
+    level = len(module) - len(module.lstrip("."))
+    base = own[0].split(".")[: -level] if own else []
+    return ".".join(base + [module.lstrip(".")]) if module.lstrip(".") else ".".join(base)
+
+
+def _called_files(d: Diagnostic, path: str, roots: list[str], by_module: dict[str, int]) -> tuple[str, set[int]] | None:
+    """For an XL310 diagnostic: the module it names (as written) and the files of the run
+    that may hold the code called (``from pkg import mod`` then ``mod.f(x)``: the module
+    ``pkg.mod``; ``import pkg.mod`` then ``pkg.mod.f(x)``: any module under ``pkg``)."""
+    m = _CALLS.search(d.message) if d.code == "XL310" else None
+    if m is None:
+        return None
+    name, written = m.groups()
+    module = _absolute(written, path, roots)
+    files = {j for key in (module, f"{module}.{name}" if module else name) if (j := by_module.get(key)) is not None}
+    if not files and module:
+        files = {j for key, j in by_module.items() if key.startswith(module + ".")}
+    return written, files
+
+
 @dataclass(frozen=True)
 class _Importing:
     """A transform run with ``bases`` (imported name -> Keras kind) known as translated
-    classes of other files (picklable, as the runner's transforms are)."""
+    classes of other files, and ``modules`` (as the file writes them) known as translated in
+    the same run (picklable, as the runner's transforms are)."""
 
     transform: Transform
     bases: tuple[tuple[str, str], ...]
+    modules: tuple[str, ...] = ()
 
     def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]:
-        with importing(dict(self.bases)):
+        with importing(dict(self.bases)), translating_modules(self.modules):
             return self.transform(text, path)
 
 
@@ -223,18 +262,27 @@ _OUTSIDE = re.compile(r"whose base `(\w+)` is defined in another file: kept as K
 
 def _second_phase(results: list[TransformResult], roots: list[str], by_module: dict[str, int],
                   transform: Callable[[], Transform]) -> list[TransformResult]:
-    """Files subclassing translated classes of other files, translated again knowing them
-    (to a fixed point: a subclass translated now may be another file's base)."""
+    """Files subclassing translated classes of other files, or whose graphs call modules of the
+    run, translated again knowing them (to a fixed point: a subclass translated now may be
+    another file's base)."""
     results = list(results)
-    given: dict[int, dict[str, str]] = {}
+    given: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
     for _ in range(6):
         facts = _Classes(results, roots, by_module)
-        todo = {i: b for i in range(len(results)) if (b := facts.bases_for(i)) and b != given.get(i)}
+        todo = {}
+        for i, r in enumerate(results):
+            before = given.get(i, ({}, frozenset()))
+            modules = before[1] | {c[0] for d in r.diagnostics if (c := _called_files(d, r.path, roots, by_module))
+                                   and c[1] - {i}}
+            wanted = (facts.bases_for(i), modules)
+            if (wanted[0] or wanted[1]) and wanted != before:
+                todo[i] = wanted
         if not todo:
             break
-        for i, bases in todo.items():
-            given[i] = bases
-            results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items()))))
+        for i, (bases, modules) in todo.items():
+            given[i] = (bases, modules)
+            results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items())),
+                                                                    tuple(sorted(modules))))
     facts = _Classes(results, roots, by_module)
     for i, r in enumerate(results):  # a base kept Keras in its file: say which file
         if not any(_OUTSIDE.search(d.message) for d in r.diagnostics):
@@ -301,18 +349,16 @@ def reconcile(results: list[TransformResult], roots: list[str],
                 union(i, j)
                 reasons.setdefault(j, []).append((i, name))
         for d in r.diagnostics:
-            if d.code == "XL310":
-                module = d.message.split("` from `", 1)[1].split("`", 1)[0] if "` from `" in d.message else ""
-                if module.startswith("."):
-                    own = sorted(_module_names(r.path, roots), key=len, reverse=True)
-                    level = len(module) - len(module.lstrip("."))
-                    base = own[0].split(".")[: -level] if own else []
-                    module = ".".join(base + [module.lstrip(".")]) if module.lstrip(".") else ".".join(base)
-                j = by_module.get(module)
-                if j is None:
-                    external[i] = module
-                else:
-                    union(i, j)
+            called = _called_files(d, r.path, roots, by_module)
+            if called is None:
+                continue
+            # a module of the run: the two files come out together (the graph of one runs the
+            # other's code); a module outside it kept the model as Keras already, unless the
+            # translation took it for a module of the run (then the file stays, as a safeguard)
+            for j in called[1] - {i}:
+                union(i, j)
+            if not called[1] and _OUTSIDE_RUN not in d.message:
+                external[i] = _absolute(called[0], r.path, roots)
     groups: dict[int, list[int]] = {}
     for i in range(len(results)):
         groups.setdefault(find(i), []).append(i)
