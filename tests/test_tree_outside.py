@@ -22,14 +22,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from program_text import script_head, user_code
 
 from kerastf_xlate.cli import main
 from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.imported import translating_modules
 from kerastf_xlate.totf.program.translate import translate_program
-
-from program_text import script_head, user_code
 
 HEAD = textwrap.dedent("""\
     import numpy as np
