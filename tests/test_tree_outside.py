@@ -97,6 +97,50 @@ def test_every_import_spelling_is_outside(spelling: str, call: str, module: str)
     assert [f.message.split("`")[3] for f in result.findings if f.code == "XL310"] == [module]
 
 
+KEPT_FORMS = {  # other ways a model runs the outside module's code (each: its statements, kept)
+    "made-before-the-graph": """
+norm = norms.Scale()
+other_in = keras.Input((8,))
+other = keras.Model(other_in, norm(layers.Dense(6)(other_in)))
+""",
+    "in-the-model-statement": """
+other_in = keras.Input((8,))
+other = keras.Model(other_in, norms.Scale()(other_in))
+""",
+    "sequential": """
+other = keras.Sequential([layers.Input((8,)), layers.Dense(6), norms.Scale()])
+""",
+    "add": """
+other = keras.Sequential([layers.Input((8,))])
+other.add(layers.TimeDistributed(norms.Scale()))
+""",
+    "class-body": """
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(6)
+        self.norm = norms.Scale()
+
+    def call(self, x):
+        return self.norm(self.dense(x))
+
+
+other = Net()
+""",
+}
+
+
+@pytest.mark.parametrize("form", sorted(KEPT_FORMS))
+def test_every_way_a_model_runs_outside_code_keeps_it(form: str) -> None:
+    kept = KEPT_FORMS[form]
+    result = program(HEAD + PLAIN + kept)
+    assert result.text is not None and result.partial, result.blockers
+    assert kept in result.text and "plain = Model(plain_graph)" in result.text
+    assert [f.code for f in result.findings if "`Scale` from `norms`" in f.message] == ["XL310"]
+
+
 def test_a_helper_only_the_kept_model_calls_stays_with_it() -> None:
     helper = textwrap.dedent("""\
 
@@ -223,6 +267,10 @@ def test_a_directory_run_translates_the_module_and_keeps_nothing(tmp_path: Path,
         text = path.read_text()
         assert BANNER in text, path
         assert not KERAS_MODEL_CODE.search(user_code(text)), f"{path}: Keras model code left"
+    if spelling == "module":  # a second run over the translated tree changes nothing
+        _to_tf(str(out), "-o", str(tmp_path / "again"))
+        assert {p.name: p.read_text() for p in (tmp_path / "again").rglob("*.py")} == \
+            {p.name: p.read_text() for p in out.rglob("*.py")}
     # the same file alone: its module is outside that run, so only the model calling it stays
     report = json.loads(_to_tf(str(src / "app.py"), "-o", str(tmp_path / "alone.py")))
     alone = (tmp_path / "alone.py").read_text()
