@@ -279,6 +279,45 @@ def test_a_directory_run_translates_the_module_and_keeps_nothing(tmp_path: Path,
     assert [d["code"] for d in report if "a module this run does not translate" in d["message"]] == ["XL310"]
 
 
+CHAIN = {  # a module without Keras code between the models and the one making their layers
+    "lib/common.py": "from keras import layers\n\n\ndef dense(x, width):\n    return layers.Dense(width)(x)\n",
+    "lib/net.py": "import lib.common as common\n\n\ndef net(x):\n    return common.dense(x, 4)\n",
+    "good.py": "import keras\nfrom lib.net import net\n\ninputs = keras.Input((8,))\nmodel = keras.Model(inputs, net(inputs))\n",
+    # a graph kept for its own reason, before its calls are looked at (a value made in it used after)
+    "kept.py": textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from lib.net import net
+
+        inputs = keras.Input((8,))
+        maps = net(inputs)
+        image = np.ones((8,))
+        image_data = image[np.newaxis, ...].astype(np.float32)
+        model = keras.Model(inputs, maps)
+        pred = model.predict(image_data)
+        """),
+}
+
+
+@pytest.mark.parametrize("with_kept", [False, True])
+def test_a_kept_model_running_code_of_the_run_through_another_module_keeps_it(tmp_path: Path, with_kept: bool) -> None:
+    """``kept.py``'s model stays Keras and runs ``lib.common``'s layers through ``lib.net``
+    (which has no Keras code of its own): ``lib.common`` and ``good.py`` stay Keras with it."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    for rel, text in CHAIN.items():
+        if with_kept or rel != "kept.py":
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_text(text)
+    report = json.loads(_to_tf(str(src), "-o", str(out)))
+    translated = sorted(str(p.relative_to(out)) for p in out.rglob("*.py") if BANNER in p.read_text())
+    if with_kept:
+        assert translated == [], translated
+        notes = {Path(d["path"]).name for d in report if d["code"] == "XL301" and "kept.py keeps Keras" in d["message"]}
+        assert notes == {"good.py", "common.py"}, report
+    else:
+        assert translated == ["good.py", "lib/common.py"], report
+
+
 STUB = textwrap.dedent("""\
     import keras
 

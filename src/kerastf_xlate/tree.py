@@ -100,8 +100,14 @@ def _keras_definitions(tree: ast.Module) -> set[str]:
 
 
 def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, str, ast.AST]]:
-    """(module candidates joined by '|', imported name, node) for every ``from M import N``."""
-    out: list[tuple[str, str, ast.AST]] = []
+    """(module, imported name, node) for every ``from M import N``; (module, "*", node) for what
+    may be a whole module: ``from pkg import mod`` (``pkg.mod``) and ``import pkg.mod``."""
+    return [(module, name, node) for _, module, name, node in _bindings(tree, path, roots)]
+
+
+def _bindings(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, str, str, ast.AST]]:
+    """:func:`_imports` with the name each import binds: (local name, module, name, node)."""
+    out: list[tuple[str, str, str, ast.AST]] = []
     own = sorted(_module_names(path, roots), key=len, reverse=True)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -112,9 +118,46 @@ def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, s
             else:
                 module = node.module or ""
             for a in node.names:
-                out.append((module, a.name, node))
-                out.append((f"{module}.{a.name}" if module else a.name, "*", node))  # `from pkg import mod`
+                local = a.asname or a.name
+                out.append((local, module, a.name, node))
+                out.append((local, f"{module}.{a.name}" if module else a.name, "*", node))  # `from pkg import mod`
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                out.append((a.asname or a.name.split(".")[0], a.name, "*", node))
     return out
+
+
+def _reaching_definitions(trees: list[ast.Module | None], paths: list[str], roots: list[str],
+                          by_module: dict[str, int]) -> list[set[str]]:
+    """Per file, its top-level classes and functions that use Keras models or layers: directly
+    (:func:`_keras_definitions`), or by calling such a definition of the file or one imported
+    from another file of the run (``import core.common as common`` ... ``common.conv(x)``), to
+    a fixed point: a kept model calling them must not run translated code."""
+    defs = [(_keras_definitions(t) if t is not None else set()) for t in trees]
+    reads: list[dict[str, set[str]]] = []
+    bound: list[dict[str, list[tuple[int, str]]]] = []
+    for i, t in enumerate(trees):
+        body = t.body if t is not None else []
+        reads.append({d.name: {n.id for n in ast.walk(d) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                      for d in body if isinstance(d, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))})
+        imported: dict[str, list[tuple[int, str]]] = {}
+        for local, module, name, _node in (_bindings(t, paths[i], roots) if t is not None else []):
+            j = by_module.get(module)
+            if j is not None and j != i:
+                imported.setdefault(local, []).append((j, name))
+        bound.append(imported)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(trees)):
+            for d, read in reads[i].items():
+                if d in defs[i]:
+                    continue
+                if any((n != d and n in defs[i]) or any(name in defs[j] or (name == "*" and defs[j])
+                                                        for j, name in bound[i].get(n, ())) for n in read):
+                    defs[i].add(d)
+                    changed = True
+    return defs
 
 
 # XL310's message: "... `name` from `module` ..." (the module as the file writes it)
@@ -336,7 +379,7 @@ def reconcile(results: list[TransformResult], roots: list[str],
 
     reasons: dict[int, list[tuple[int, str]]] = {}
     external: dict[int, str] = {}
-    defs = [(_keras_definitions(b) if b is not None else set()) for _, _, b, _ in info]
+    defs = _reaching_definitions([b for _, _, b, _ in info], [r.path for r in results], roots, by_module)
     for i, r in enumerate(results):
         before = info[i][2]
         if before is None:
