@@ -4,8 +4,9 @@ A class or builder translated in one file and used as Keras code in another brea
 other file at run time (issue #13: a layer class became a ``tf.Module`` while another file of
 the tree used it in a functional graph). After every file is translated on its own, this pass
 groups the files that share Keras model code — a file that imports from another file of the
-run a class or function defining Keras layers or models, and a file whose translated graph
-runs imported code (XL310) — and requires each group to come out all translated (no Keras
+run a class or function defining Keras layers or models (directly, or by calling one of the
+file or of a third file: ``import core.common as common`` ... ``common.conv(x)``), and a file
+whose graph runs imported code (XL310) — and requires each group to come out all translated (no Keras
 model code left in any of its outputs) or all as it was. A group that cannot be wholly
 translated is left as it was, each file with a diagnostic naming the file that kept it.
 
