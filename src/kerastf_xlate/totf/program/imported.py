@@ -23,8 +23,13 @@ from dataclasses import dataclass
 
 from kerastf_xlate.totf.program.names import ROOTS
 
-# modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow)
-_SAFE_ROOTS = set(getattr(sys, "stdlib_module_names", ())) | {"numpy", "tensorflow", "tf", "math", "scipy"}
+# modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow,
+# data and plotting libraries)
+_SAFE_ROOTS = set(getattr(sys, "stdlib_module_names", ())) | {
+    "numpy", "tensorflow", "tf", "math", "scipy", "matplotlib", "pandas", "PIL", "cv2", "sklearn", "imageio",
+    "tqdm", "IPython", "seaborn", "h5py", "yaml", "skimage", "tensorflow_datasets", "absl"}
+# parts of packages that make no Keras layer: TensorFlow Probability's distributions and bijectors
+_SAFE_PREFIXES = ("tensorflow_probability.distributions.", "tensorflow_probability.bijectors.")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ def _outside(call: ast.Call, bindings: dict[str, tuple[str, str, int]], graph: b
         return None
     module, name, level = bindings[root.id]
     if level == 0 and (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS):
+        return None
+    path = ast.unparse(call.func).split("(")[0]
+    if level == 0 and ".".join([module, *([name] if name else []), *path.split(".")[1:]]).startswith(_SAFE_PREFIXES):
         return None
     if level == 0 and not name and isinstance(call.func, ast.Attribute):
         name = call.func.attr

@@ -508,14 +508,19 @@ _SEQUENTIAL = ("keras.Sequential", "keras.models.Sequential")
 def _layer_holders(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST], bool]) -> list[ast.AST]:
     """Where the translated program makes layers outside a graph, so that a layer made there
     by another module's code is one of its models' layers: the arguments of a Keras layer or
-    ``Sequential`` and of an ``add`` call, and the bodies of the file's Keras classes."""
+    ``Sequential`` and of an ``add`` call, and what the file's Keras classes assign to
+    attributes of ``self`` (a method calling a function runs it as the original does)."""
     out: list[ast.AST] = [a for r in refs if r.role == "call" and r.call is not None
                           and (r.name.startswith("keras.layers.") or r.name in _SEQUENTIAL)
                           for a in (*r.call.args, *r.call.keywords)]
     out += [a for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             and n.func.attr == "add" and not kept(n) for a in n.args]
     classes = subclasses(tree, refs, (MODEL, LAYER))
-    out += [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.name in classes and not kept(c)]
+    for c in ast.walk(tree):
+        if isinstance(c, ast.ClassDef) and c.name in classes and not kept(c):
+            out += [n.value for n in ast.walk(c) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
+                    and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
     return out
 
 
