@@ -509,7 +509,9 @@ def _layer_holders(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST], 
     """Where the translated program makes layers outside a graph, so that a layer made there
     by another module's code is one of its models' layers: the arguments of a Keras layer or
     ``Sequential`` and of an ``add`` call, and what the file's Keras classes assign to
-    attributes of ``self`` (a method calling a function runs it as the original does)."""
+    attributes of ``self`` that they call as layers (``self.norm(x)``, ``self.blocks[i](x)``,
+    ``for block in self.blocks``; a value such as a table, or a method calling a function,
+    runs as in the original)."""
     out: list[ast.AST] = [a for r in refs if r.role == "call" and r.call is not None
                           and (r.name.startswith("keras.layers.") or r.name in _SEQUENTIAL)
                           for a in (*r.call.args, *r.call.keywords)]
@@ -518,10 +520,26 @@ def _layer_holders(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST], 
     classes = subclasses(tree, refs, (MODEL, LAYER))
     for c in ast.walk(tree):
         if isinstance(c, ast.ClassDef) and c.name in classes and not kept(c):
+            called = _called_attributes(c)
             out += [n.value for n in ast.walk(c) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
-                    and any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+                    and any(_self_attribute(t) in called for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
     return out
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    """``attr`` for ``self.attr`` (also ``self.attr[i]``), else None."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _called_attributes(cls: ast.ClassDef) -> set[str]:
+    """The attributes of ``self`` a class calls as layers, or loops over."""
+    out = {_self_attribute(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+    out |= {_self_attribute(n.iter) for n in ast.walk(cls) if isinstance(n, (ast.For, ast.comprehension))}
+    return {a for a in out if a is not None}
 
 
 def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
