@@ -141,6 +141,32 @@ def test_every_way_a_model_runs_outside_code_keeps_it(form: str) -> None:
     assert [f.code for f in result.findings if "`Scale` from `norms`" in f.message] == ["XL310"]
 
 
+def test_a_value_outside_code_gives_a_class_is_not_a_layer() -> None:
+    """A table a Keras class reads (not calls) and a plotting call in a method run as in the
+    original: the class is translated."""
+    text = HEAD + "import matplotlib.pyplot as plt\n" + textwrap.dedent("""\
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = layers.Dense(6)
+                self.table = norms.table(6)
+
+            def call(self, x):
+                return self.dense(x) + self.table
+
+            def show(self, x):
+                plt.plot(self(x))
+
+
+        other = Net()
+        """)
+    result = program(text)
+    assert result.text is not None and not result.partial, result.blockers
+    assert "class Net(Model):" in result.text and not [f for f in result.findings if f.code == "XL310"]
+
+
 def test_a_helper_only_the_kept_model_calls_stays_with_it() -> None:
     helper = textwrap.dedent("""\
 
