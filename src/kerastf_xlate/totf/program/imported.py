@@ -128,9 +128,9 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                     seen_funcs.add(root.id)
                     todo.append(functions[root.id])
                 continue
-            if root.id in made and root.id not in bindings:
+            if root.id in made and root.id not in bindings:  # made once, outside the graph
                 m = made[root.id]
-                found.append(Imported(n, m.module, m.name, m.level))
+                found.append(Imported(n, m.module, m.name, m.level, graph=False))
             elif (imp := _outside(n, bindings)) is not None:
                 found.append(imp)
     seen = {id(i.node) for i in found}

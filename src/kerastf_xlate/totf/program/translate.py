@@ -422,6 +422,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     regions = [[*g.region, g.inputs, g.outputs] for g in graphs.graphs] + [list(f.region) for f in graphs.fragments]
     for imp in imported_calls(tree, regions, _layer_holders(tree, refs, kept)):
         where = "." * imp.level + imp.module
+        if not imp.graph and imp.level == 0 and imp.module.startswith("keras"):
+            continue  # a layer of a Keras package (keras_hub), made once: the runtime holds it as a Keras layer
         does = "its graph calls" if imp.graph else "it is built with"
         if in_run(where):
             findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
@@ -503,17 +505,18 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
 
 _SEQUENTIAL = ("keras.Sequential", "keras.models.Sequential")
+_WRAPPERS = (".TimeDistributed", ".Bidirectional", ".Wrapper")  # Keras layers that hold a layer
 
 
 def _layer_holders(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST], bool]) -> list[ast.AST]:
     """Where the translated program makes layers outside a graph, so that a layer made there
-    by another module's code is one of its models' layers: the arguments of a Keras layer or
-    ``Sequential`` and of an ``add`` call, and what the file's Keras classes assign to
+    by another module's code is one of its models' layers: the arguments of a Keras wrapper
+    layer (``TimeDistributed``) or ``Sequential`` and of an ``add`` call, and what the file's Keras classes assign to
     attributes of ``self`` that they call as layers (``self.norm(x)``, ``self.blocks[i](x)``,
     ``for block in self.blocks``; a value such as a table, or a method calling a function,
     runs as in the original)."""
     out: list[ast.AST] = [a for r in refs if r.role == "call" and r.call is not None
-                          and (r.name.startswith("keras.layers.") or r.name in _SEQUENTIAL)
+                          and (r.name.endswith(_WRAPPERS) or r.name in _SEQUENTIAL)
                           for a in (*r.call.args, *r.call.keywords)]
     out += [a for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             and n.func.attr == "add" and not kept(n) for a in n.args]
