@@ -223,14 +223,18 @@ _ALL = [
     Code(
         "XL310",
         "follows-imported-code",
-        "A translated model's graph calls code imported from another module of the user's "
-        "(`from blocks import conv_block`), which must be translated with it.",
+        "A model's graph (or its layers) runs code imported from another module "
+        "(`from blocks import conv_block`, `tensorflow_addons`): translated only with that module.",
         "In the program form, the graph of a functional model runs again on every call and "
-        "each layer it makes must be the one made at construction. Code from another module "
-        "that makes Keras layers breaks that unless that module is translated in the same run: "
-        "`xlate to-tf` checks it, and leaves both files as Keras when it cannot (XL301).",
+        "each layer it makes must be the one made at construction, and a translated model "
+        "holds TensorFlow layers. Code from another module that makes Keras layers breaks that "
+        "unless that module is translated in the same run: `xlate to-tf` checks it. A module "
+        "the run does not translate keeps the model that runs its code as Keras, with what is "
+        "linked to it; the rest of the file is translated. A module of the run is translated "
+        "with the file, or both files stay as they were (XL301).",
         "from blocks import conv_block\n\ninputs = keras.Input((32, 32, 3))\nx = conv_block(inputs, 16)",
-        "Translate the directory that holds both modules in one run.",
+        "Translate the directory that holds both modules in one run; a package's layer "
+        "(`tensorflow_addons`) keeps its model as Keras.",
         Severity.INFO,
     ),
     Code(

@@ -4,11 +4,18 @@ A class or builder translated in one file and used as Keras code in another brea
 other file at run time (issue #13: a layer class became a ``tf.Module`` while another file of
 the tree used it in a functional graph). After every file is translated on its own, this pass
 groups the files that share Keras model code — a file that imports from another file of the
-run a class or function defining Keras layers or models, and a file whose translated graph
-runs imported code (XL310) — and requires each group to come out all translated (no Keras
+run a class or function defining Keras layers or models (directly, or by calling one of the
+file or of a third file: ``import core.common as common`` ... ``common.conv(x)``), and a file
+whose graph runs imported code (XL310) — and requires each group to come out all translated (no Keras
 model code left in any of its outputs) or all as it was. A group that cannot be wholly
 translated is left as it was, each file with a diagnostic naming the file that kept it.
-A graph that runs code from a module outside the run keeps its file as it was.
+
+A graph that runs code from another module keeps its model as Keras (XL310) unless the run
+translates that module: a file is translated alone knowing no other module, so a file whose
+graphs call modules of the run is translated again knowing them
+(:func:`kerastf_xlate.totf.program.imported.translating_modules`), and is then grouped with them.
+The model calling a module outside the run stays Keras with what is linked to it, and the
+rest of its file is translated (a partial program).
 
 Before that, a second phase translates the class hierarchies that span files (docs/design.md,
 "Class hierarchies over several files"): the first phase's results say which top-level
@@ -32,6 +39,7 @@ from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
+from kerastf_xlate.totf.program.imported import translating_modules
 from kerastf_xlate.totf.program.names import keras_refs
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
@@ -93,8 +101,14 @@ def _keras_definitions(tree: ast.Module) -> set[str]:
 
 
 def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, str, ast.AST]]:
-    """(module candidates joined by '|', imported name, node) for every ``from M import N``."""
-    out: list[tuple[str, str, ast.AST]] = []
+    """(module, imported name, node) for every ``from M import N``; (module, "*", node) for what
+    may be a whole module: ``from pkg import mod`` (``pkg.mod``) and ``import pkg.mod``."""
+    return [(module, name, node) for _, module, name, node in _bindings(tree, path, roots)]
+
+
+def _bindings(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, str, str, ast.AST]]:
+    """:func:`_imports` with the name each import binds: (local name, module, name, node)."""
+    out: list[tuple[str, str, str, ast.AST]] = []
     own = sorted(_module_names(path, roots), key=len, reverse=True)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -105,21 +119,90 @@ def _imports(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, s
             else:
                 module = node.module or ""
             for a in node.names:
-                out.append((module, a.name, node))
-                out.append((f"{module}.{a.name}" if module else a.name, "*", node))  # `from pkg import mod`
+                local = a.asname or a.name
+                out.append((local, module, a.name, node))
+                out.append((local, f"{module}.{a.name}" if module else a.name, "*", node))  # `from pkg import mod`
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                out.append((a.asname or a.name.split(".")[0], a.name, "*", node))
     return out
+
+
+def _reaching_definitions(trees: list[ast.Module | None], paths: list[str], roots: list[str],
+                          by_module: dict[str, int]) -> list[set[str]]:
+    """Per file, its top-level classes and functions that use Keras models or layers: directly
+    (:func:`_keras_definitions`), or by calling such a definition of the file or one imported
+    from another file of the run (``import core.common as common`` ... ``common.conv(x)``), to
+    a fixed point: a kept model calling them must not run translated code."""
+    defs = [(_keras_definitions(t) if t is not None else set()) for t in trees]
+    reads: list[dict[str, set[str]]] = []
+    bound: list[dict[str, list[tuple[int, str]]]] = []
+    for i, t in enumerate(trees):
+        body = t.body if t is not None else []
+        reads.append({d.name: {n.id for n in ast.walk(d) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                      for d in body if isinstance(d, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))})
+        imported: dict[str, list[tuple[int, str]]] = {}
+        for local, module, name, _node in (_bindings(t, paths[i], roots) if t is not None else []):
+            j = by_module.get(module)
+            if j is not None and j != i:
+                imported.setdefault(local, []).append((j, name))
+        bound.append(imported)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(trees)):
+            for d, read in reads[i].items():
+                if d in defs[i]:
+                    continue
+                if any((n != d and n in defs[i]) or any(name in defs[j] or (name == "*" and defs[j])
+                                                        for j, name in bound[i].get(n, ())) for n in read):
+                    defs[i].add(d)
+                    changed = True
+    return defs
+
+
+# XL310's message: "... `name` from `module` ..." (the module as the file writes it)
+_CALLS = re.compile(r"`([^`]*)` from `([^`]*)`")
+_OUTSIDE_RUN = "a module this run does not translate"  # XL310 when the model was kept for it
+
+
+def _absolute(module: str, path: str, roots: list[str]) -> str:
+    """``module`` as a file writes it (``.blocks`` relative to it) made absolute."""
+    if not module.startswith("."):
+        return module
+    own = sorted(_module_names(path, roots), key=len, reverse=True)
+    level = len(module) - len(module.lstrip("."))
+    base = own[0].split(".")[: -level] if own else []
+    return ".".join(base + [module.lstrip(".")]) if module.lstrip(".") else ".".join(base)
+
+
+def _called_files(d: Diagnostic, path: str, roots: list[str], by_module: dict[str, int]) -> tuple[str, set[int]] | None:
+    """For an XL310 diagnostic: the module it names (as written) and the files of the run
+    that may hold the code called (``from pkg import mod`` then ``mod.f(x)``: the module
+    ``pkg.mod``; ``import pkg.mod`` then ``pkg.mod.f(x)``: any module under ``pkg``)."""
+    m = _CALLS.search(d.message) if d.code == "XL310" else None
+    if m is None:
+        return None
+    name, written = m.groups()
+    module = _absolute(written, path, roots)
+    files = {j for key in (module, f"{module}.{name}" if module else name) if (j := by_module.get(key)) is not None}
+    if not files and module:
+        files = {j for key, j in by_module.items() if key.startswith(module + ".")}
+    return written, files
 
 
 @dataclass(frozen=True)
 class _Importing:
     """A transform run with ``bases`` (imported name -> Keras kind) known as translated
-    classes of other files (picklable, as the runner's transforms are)."""
+    classes of other files, and ``modules`` (as the file writes them) known as translated in
+    the same run (picklable, as the runner's transforms are)."""
 
     transform: Transform
     bases: tuple[tuple[str, str], ...]
+    modules: tuple[str, ...] = ()
 
     def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]:
-        with importing(dict(self.bases)):
+        with importing(dict(self.bases)), translating_modules(self.modules):
             return self.transform(text, path)
 
 
@@ -223,18 +306,27 @@ _OUTSIDE = re.compile(r"whose base `(\w+)` is defined in another file: kept as K
 
 def _second_phase(results: list[TransformResult], roots: list[str], by_module: dict[str, int],
                   transform: Callable[[], Transform]) -> list[TransformResult]:
-    """Files subclassing translated classes of other files, translated again knowing them
-    (to a fixed point: a subclass translated now may be another file's base)."""
+    """Files subclassing translated classes of other files, or whose graphs call modules of the
+    run, translated again knowing them (to a fixed point: a subclass translated now may be
+    another file's base)."""
     results = list(results)
-    given: dict[int, dict[str, str]] = {}
+    given: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
     for _ in range(6):
         facts = _Classes(results, roots, by_module)
-        todo = {i: b for i in range(len(results)) if (b := facts.bases_for(i)) and b != given.get(i)}
+        todo = {}
+        for i, r in enumerate(results):
+            before = given.get(i, ({}, frozenset()))
+            modules = before[1] | {c[0] for d in r.diagnostics if (c := _called_files(d, r.path, roots, by_module))
+                                   and c[1] - {i}}
+            wanted = (facts.bases_for(i), modules)
+            if (wanted[0] or wanted[1]) and wanted != before:
+                todo[i] = wanted
         if not todo:
             break
-        for i, bases in todo.items():
-            given[i] = bases
-            results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items()))))
+        for i, (bases, modules) in todo.items():
+            given[i] = (bases, modules)
+            results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items())),
+                                                                    tuple(sorted(modules))))
     facts = _Classes(results, roots, by_module)
     for i, r in enumerate(results):  # a base kept Keras in its file: say which file
         if not any(_OUTSIDE.search(d.message) for d in r.diagnostics):
@@ -288,7 +380,7 @@ def reconcile(results: list[TransformResult], roots: list[str],
 
     reasons: dict[int, list[tuple[int, str]]] = {}
     external: dict[int, str] = {}
-    defs = [(_keras_definitions(b) if b is not None else set()) for _, _, b, _ in info]
+    defs = _reaching_definitions([b for _, _, b, _ in info], [r.path for r in results], roots, by_module)
     for i, r in enumerate(results):
         before = info[i][2]
         if before is None:
@@ -301,18 +393,16 @@ def reconcile(results: list[TransformResult], roots: list[str],
                 union(i, j)
                 reasons.setdefault(j, []).append((i, name))
         for d in r.diagnostics:
-            if d.code == "XL310":
-                module = d.message.split("` from `", 1)[1].split("`", 1)[0] if "` from `" in d.message else ""
-                if module.startswith("."):
-                    own = sorted(_module_names(r.path, roots), key=len, reverse=True)
-                    level = len(module) - len(module.lstrip("."))
-                    base = own[0].split(".")[: -level] if own else []
-                    module = ".".join(base + [module.lstrip(".")]) if module.lstrip(".") else ".".join(base)
-                j = by_module.get(module)
-                if j is None:
-                    external[i] = module
-                else:
-                    union(i, j)
+            called = _called_files(d, r.path, roots, by_module)
+            if called is None:
+                continue
+            # a module of the run: the two files come out together (the graph of one runs the
+            # other's code); a module outside it kept the model as Keras already, unless the
+            # translation took it for a module of the run (then the file stays, as a safeguard)
+            for j in called[1] - {i}:
+                union(i, j)
+            if not called[1] and _OUTSIDE_RUN not in d.message:
+                external[i] = _absolute(called[0], r.path, roots)
     groups: dict[int, list[int]] = {}
     for i in range(len(results)):
         groups.setdefault(find(i), []).append(i)

@@ -6,18 +6,30 @@ module that makes Keras layers would make new ones each call. Such code is fine 
 module is translated in the same run (the tree pass of ``to-tf`` checks that, see
 :mod:`kerastf_xlate.tree`). This module lists, for one file, the imported names its
 graph functions call, directly or through functions of the file.
+
+A module is outside the run unless the run says otherwise (:func:`translating_modules`,
+set by the tree pass for one file's translation): a graph calling code of a module outside
+the run keeps its model as Keras (XL310), a file translated alone knows no other module.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from kerastf_xlate.totf.program.names import ROOTS
 
-# modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow)
-_SAFE_ROOTS = set(getattr(sys, "stdlib_module_names", ())) | {"numpy", "tensorflow", "tf", "math", "scipy"}
+# modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow,
+# data and plotting libraries)
+_SAFE_ROOTS = set(getattr(sys, "stdlib_module_names", ())) | {
+    "numpy", "tensorflow", "tf", "math", "scipy", "matplotlib", "pandas", "PIL", "cv2", "sklearn", "imageio",
+    "tqdm", "IPython", "seaborn", "h5py", "yaml", "skimage", "tensorflow_datasets", "absl"}
+# parts of packages that make no Keras layer: TensorFlow Probability's distributions and bijectors
+_SAFE_PREFIXES = ("tensorflow_probability.distributions.", "tensorflow_probability.bijectors.")
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,26 @@ class Imported:
     module: str  # absolute module name, or "." + name for relative imports
     name: str
     level: int
+    graph: bool = True  # called in a graph (else it makes a model's layer outside one)
+
+
+# the modules (as the file writes them: "." * level + module) that the run translates too
+_IN_RUN: ContextVar[frozenset[str]] = ContextVar("xlate_modules_in_run", default=frozenset())
+
+
+def in_run(module: str) -> bool:
+    """Whether the run translates ``module`` (written as the file imports it) with this file."""
+    return module in _IN_RUN.get()
+
+
+@contextlib.contextmanager
+def translating_modules(modules: Iterable[str]) -> Iterator[None]:
+    """Translate one file knowing that the run translates ``modules`` too (:func:`in_run`)."""
+    token = _IN_RUN.set(frozenset(modules))
+    try:
+        yield
+    finally:
+        _IN_RUN.reset(token)
 
 
 def import_bindings(tree: ast.Module, everywhere: bool = False) -> dict[str, tuple[str, str, int]]:
@@ -47,35 +79,65 @@ def is_keras(module: str) -> bool:
     return any(module == r or module.startswith(r + ".") for r in ROOTS)
 
 
-def imported_calls(tree: ast.Module, regions: list[list[ast.stmt]]) -> list[Imported]:
-    """Calls of imported user code in the graph regions and the functions of this file they
-    call (transitively)."""
+def _outside(call: ast.Call, bindings: dict[str, tuple[str, str, int]], graph: bool = True) -> Imported | None:
+    """``call`` as a call of imported user code (not Keras, the standard library, NumPy or
+    TensorFlow), or None."""
+    root = call.func
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.value if isinstance(root, ast.Attribute) else root.func
+    if not isinstance(root, ast.Name) or root.id not in bindings:
+        return None
+    module, name, level = bindings[root.id]
+    if level == 0 and (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS):
+        return None
+    path = ast.unparse(call.func).split("(")[0]
+    if level == 0 and ".".join([module, *([name] if name else []), *path.split(".")[1:]]).startswith(_SAFE_PREFIXES):
+        return None
+    if level == 0 and not name and isinstance(call.func, ast.Attribute):
+        name = call.func.attr
+    return Imported(call, module, name or root.id, level, graph)
+
+
+def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holders: Sequence[ast.AST] = ()) -> list[Imported]:
+    """Calls of imported user code that translated models run: in the graph regions
+    (statements, and the model statement's inputs and outputs) and the functions of this file
+    they call (transitively), with the calls there of an object such code made (``norm =
+    tfa.layers.X()``, then ``norm(x)``); and in ``holders`` (``graph=False``: what makes a
+    model's layers outside a graph, such as the arguments of a Keras layer or ``Sequential``)."""
     bindings = import_bindings(tree)
     functions = {f.name: f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    made: dict[str, Imported] = {}  # a name bound to what imported code made
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (imp := _outside(n.value, bindings)):
+            made.update({t.id: imp for t in n.targets if isinstance(t, ast.Name)})
     seen_funcs: set[str] = set()
     todo: list[ast.AST] = [s for region in regions for s in region]
     found: list[Imported] = []
     while todo:
         node = todo.pop()
         for n in ast.walk(node):
-            if not isinstance(n, ast.Call):
-                continue
+            if not isinstance(n, ast.Call) or isinstance(n.func, ast.Call):
+                continue  # `mod.Layer()(x)`: the inner call says it
             root = n.func
             while isinstance(root, (ast.Attribute, ast.Call)):
                 root = root.value if isinstance(root, ast.Attribute) else root.func
             if not isinstance(root, ast.Name):
                 continue
-            if root.id in functions and root.id not in seen_funcs:
-                seen_funcs.add(root.id)
-                todo.append(functions[root.id])
+            if root.id in functions:
+                if root.id not in seen_funcs:
+                    seen_funcs.add(root.id)
+                    todo.append(functions[root.id])
                 continue
-            if root.id not in bindings:
-                continue
-            module, name, level = bindings[root.id]
-            top = module.split(".")[0]
-            if level == 0 and (is_keras(module) or top in _SAFE_ROOTS):
-                continue
-            if level == 0 and not name and isinstance(n.func, ast.Attribute):
-                name = n.func.attr
-            found.append(Imported(n, module, name or root.id, level))
+            if root.id in made and root.id not in bindings:  # made once, outside the graph
+                m = made[root.id]
+                found.append(Imported(n, m.module, m.name, m.level, graph=False))
+            elif (imp := _outside(n, bindings)) is not None:
+                found.append(imp)
+    seen = {id(i.node) for i in found}
+    for holder in holders:
+        for n in ast.walk(holder):
+            if isinstance(n, ast.Call) and not isinstance(n.func, ast.Call) and id(n) not in seen:
+                if (imp := _outside(n, bindings, graph=False)) is not None:
+                    seen.add(id(n))
+                    found.append(imp)
     return found

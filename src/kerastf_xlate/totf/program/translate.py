@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
@@ -28,10 +29,10 @@ from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
-from kerastf_xlate.totf.program.classes import super_init_calls
+from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
-from kerastf_xlate.totf.program.imported import imported_calls
+from kerastf_xlate.totf.program.imported import imported_calls, in_run
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
@@ -430,10 +431,22 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             blockers.append(Finding(ref.node, "XL301", result))
         else:
             needed.update(result)
-    for imp in imported_calls(tree, [g.region for g in graphs.graphs] + [f.region for f in graphs.fragments]):
+    # code of another module a model runs: translated with it when the run translates that
+    # module (the tree pass checks it), else the model stays Keras, with what is linked to it
+    regions = [[*g.region, g.inputs, g.outputs] for g in graphs.graphs] + [list(f.region) for f in graphs.fragments]
+    for imp in imported_calls(tree, regions, _layer_holders(tree, refs, kept)):
         where = "." * imp.level + imp.module
-        findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
-                                                   "translated in the same run"))
+        if not imp.graph and imp.level == 0 and imp.module.startswith("keras"):
+            continue  # a layer of a Keras package (keras_hub), made once: the runtime holds it as a Keras layer
+        does = "its graph calls" if imp.graph else "it is built with"
+        if in_run(where):
+            findings.append(Finding(imp.node, "XL310", f"the model's graph calls `{imp.name}` from `{where}`, which must be "
+                                                       "translated in the same run" if imp.graph else
+                                                       f"the model is built with `{imp.name}` from `{where}`, which must be "
+                                                       "translated in the same run"))
+        else:
+            blockers.append(Finding(imp.node, "XL310", f"model kept as Keras: {does} `{imp.name}` from `{where}`, "
+                                                       "a module this run does not translate"))
     # in source order: where one unit ends and the next begins, the first's return goes first
     units: list[Graph | Fragment] = [*graphs.graphs, *graphs.fragments]
     for unit in sorted(units, key=lambda u: (u.region or [u.stmt])[0].lineno):  # type: ignore[union-attr]
@@ -503,6 +516,47 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     except SyntaxError as exc:  # pragma: no cover - a bug here must not cost the user the file
         return ProgramResult(None, findings, [Finding(None, "XL301", f"internal: the program form did not parse ({exc.msg}, line {exc.lineno})")]), set()
     return ProgramResult(out, findings, []), set()
+
+
+_SEQUENTIAL = ("keras.Sequential", "keras.models.Sequential")
+_WRAPPERS = (".TimeDistributed", ".Bidirectional", ".Wrapper")  # Keras layers that hold a layer
+
+
+def _layer_holders(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST], bool]) -> list[ast.AST]:
+    """Where the translated program makes layers outside a graph, so that a layer made there
+    by another module's code is one of its models' layers: the arguments of a Keras wrapper
+    layer (``TimeDistributed``) or ``Sequential`` and of an ``add`` call, and what the file's Keras classes assign to
+    attributes of ``self`` that they call as layers (``self.norm(x)``, ``self.blocks[i](x)``,
+    ``for block in self.blocks``; a value such as a table, or a method calling a function,
+    runs as in the original)."""
+    out: list[ast.AST] = [a for r in refs if r.role == "call" and r.call is not None
+                          and (r.name.endswith(_WRAPPERS) or r.name in _SEQUENTIAL)
+                          for a in (*r.call.args, *r.call.keywords)]
+    out += [a for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "add" and not kept(n) for a in n.args]
+    classes = subclasses(tree, refs, (MODEL, LAYER))
+    for c in ast.walk(tree):
+        if isinstance(c, ast.ClassDef) and c.name in classes and not kept(c):
+            called = _called_attributes(c)
+            out += [n.value for n in ast.walk(c) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
+                    and any(_self_attribute(t) in called for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    return out
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    """``attr`` for ``self.attr`` (also ``self.attr[i]``), else None."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _called_attributes(cls: ast.ClassDef) -> set[str]:
+    """The attributes of ``self`` a class calls as layers, or loops over."""
+    out = {_self_attribute(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+    out |= {_self_attribute(n.iter) for n in ast.walk(cls) if isinstance(n, (ast.For, ast.comprehension))}
+    return {a for a in out if a is not None}
 
 
 def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
