@@ -878,8 +878,9 @@ def _process(rec: FileRecord, full: str, outdir: str | None) -> None:
     rec.all_before, rec.cp_before = before.n_all, before.n_counterpart
     res_tf = run_translator(full, data, totf_transform())
     if res_tf.output is not None and res_tf.output != data:
-        # what `xlate to-tf FILE` writes: the run's files are one program (kerastf_xlate.tree),
-        # so a graph running code of a module outside the run keeps the file as it was
+        # what `xlate to-tf FILE` writes: the run's files are one program (kerastf_xlate.tree,
+        # the run-wide pass; a model running code of a module outside the run is kept by the
+        # translation itself, XL310)
         from kerastf_xlate.runner import TransformResult
         from kerastf_xlate.tree import reconcile
 

@@ -13,8 +13,10 @@
 4. the runtime definitions the file uses are copied in after its imports, Keras imports
    nothing uses any more are removed, and the result is parsed again.
 
-When anything blocks, the file is left to the flat form (the caller), with every blocker
-reported; the program form never emits a partial translation of a file.
+When something blocks, the top-level statements the blockers depend on stay Keras byte for
+byte and the rest is translated (a partial program, :func:`translate_program`); when nothing
+can be translated that way, the file is left to the flat form (the caller), with every blocker
+reported.
 """
 
 from __future__ import annotations
