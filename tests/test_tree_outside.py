@@ -242,21 +242,8 @@ BLOCKS = textwrap.dedent("""\
         return layers.Activation("tanh")(x)
     """)
 
-APP = textwrap.dedent("""\
-    import keras
-    from keras import layers
-    {imports}
-
-
-    def block(x, widths):
-        for w in widths:
-            x = layers.Dense(w, activation="relu")(x)
-        return x
-
-
-    inputs = keras.Input((8,))
-    outputs = layers.Dense(4)(block(inputs, [16, 12]))
-    plain = keras.Model(inputs, outputs)
+# app.py of a directory run: the plain model, and one whose graph calls blocks.dense_block
+APP = "import keras\nfrom keras import layers\n{imports}\n" + PLAIN + textwrap.dedent("""\
 
     other_in = keras.Input((8,))
     y = {call}(other_in, 6)
