@@ -46,6 +46,8 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if not inputs.dtype.is_floating:  # keras.ops.matmul promotes: int64 x float32 -> float32
+            inputs = tf.cast(inputs, self.compute_dtype)
         if inputs.shape.rank == 2:
             x = tf.matmul(inputs, self.kernel)
         else:
