@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tokeras_exec import executed_both
 
 from kerastf_xlate.tokeras.engine import translate_full
 
@@ -39,12 +40,7 @@ def run_both(name: str, instance: str, shape: tuple[int, ...]) -> float:
 
     from kerastf_xlate.tokeras.verify import transfer
 
-    source = _source(name)
-    result = translate_full(source, name)
-    original: dict[str, Any] = {}
-    exec(compile(source, name, "exec"), original)
-    translated: dict[str, Any] = {}
-    exec(compile(result.text, name, "exec"), translated)
+    result, original, translated = executed_both(_source(name), name)
     module, model = original[instance], translated[instance]
     _perturb(module)
     x = tf.constant(np.random.default_rng(1).normal(size=(2, *shape)).astype("float32"))
@@ -121,12 +117,7 @@ def test_weight_dicts_program_runs_and_trains_the_same() -> None:
     import numpy as np
     import tensorflow as tf
 
-    source = _source("weight_dicts_convnet.py")
-    r = translate_full(source, "w.py")
-    original: dict[str, Any] = {}
-    exec(compile(source, "w.py", "exec"), original)
-    translated: dict[str, Any] = {}
-    exec(compile(r.text, "w.py", "exec"), translated)
+    r, original, translated = executed_both(_source("weight_dicts_convnet.py"), "w.py")
     rng = np.random.default_rng(0)
     for d in ("weights", "biases"):
         for v in original[d].values():

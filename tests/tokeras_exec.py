@@ -6,6 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from kerastf_xlate.tokeras.engine import translate_full
+from kerastf_xlate.tokeras.units import Result
+
+
+def executed_both(source: str, path: str) -> tuple[Result, dict[str, Any], dict[str, Any]]:
+    """The to-keras translation of ``source``, and the namespaces the original and the raised
+    source leave when executed."""
+    result = translate_full(source, path)
+    original: dict[str, Any] = {}
+    exec(compile(source, path, "exec"), original)
+    translated: dict[str, Any] = {}
+    exec(compile(result.text, path, "exec"), translated)
+    return result, original, translated
 
 
 def raised_matches(source: str, instance: str, shape: tuple[int, ...], seed: int, path: str = "case.py") -> float:
@@ -16,11 +28,7 @@ def raised_matches(source: str, instance: str, shape: tuple[int, ...], seed: int
     import numpy as np
     import tensorflow as tf
 
-    result = translate_full(source, path)
-    original: dict[str, Any] = {}
-    exec(compile(source, path, "exec"), original)
-    translated: dict[str, Any] = {}
-    exec(compile(result.text, path, "exec"), translated)
+    result, original, translated = executed_both(source, path)
     a, b = original[instance], translated[instance]
     rng = np.random.default_rng(seed)
     x = tf.constant(rng.normal(size=shape).astype("float32"))
