@@ -18,7 +18,7 @@ from kerastf_xlate.args import MESSAGE_LIMIT
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.config import Config
 from kerastf_xlate.lint import lint_text as layer_lint
-from kerastf_xlate.lint_totf import lint_text, totf_diagnostics
+from kerastf_xlate.lint_totf import totf_diagnostics
 from kerastf_xlate.rules import default_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +64,13 @@ def test_a_message_is_one_short_line(messages: dict[tuple[str, str], str]) -> No
 
 
 def test_xl301_names_the_name_and_the_statement() -> None:
+    # the flat form's view (the program form follows the loop, and what stops it is reported)
+    from kerastf_xlate.totf.context import TranslationContext
+    from kerastf_xlate.totf.driver import run
+
     text = (ROOT / "tests/cases/lint/kept_builder_loop.py").read_text(encoding="utf-8")
-    msgs = [d.message for d in lint_text(text, "m.py", RULES, Config()) if d.line == 8]
+    _, diags = run(TranslationContext(text, "m.py", RULES))
+    msgs = [d.message for d in diags if d.line == 8]
     assert msgs == ["model kept as Keras: `x`, used by the model graph, is bound by a `for` loop the translator cannot follow"]
 
 

@@ -69,3 +69,33 @@ def test_mixed_float16_training_stays_keras() -> None:
     out, diags = translate(text + 'model.compile("adam", "mse")\n', "m.py")
     assert BANNER not in out
     assert any(d.code == "XL304" and "loss scaling" in d.message for d in diags), diags
+
+
+LOOP_GRAPH = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    def build(widths):
+        inputs = keras.Input((4,))
+        x = inputs
+        for w in widths:
+            x = layers.Dense(w, activation="relu")(x)
+        return keras.Model(inputs=inputs, outputs=[layers.Dense(1)(x)][0])
+
+
+    model = build([8, 8])
+    """)
+
+
+def test_a_blocked_program_names_its_blocker_not_the_flat_forms_graph_reasons() -> None:
+    """The flat form cannot follow a graph built in a loop or outputs that are not plain names;
+    the program form can, so when a Keras file keeps the program Keras, that file is the reason
+    given, not the loop."""
+    out, diags = translate(LOOP_GRAPH, "m.py")
+    assert BANNER in out, diags
+    out, diags = translate(LOOP_GRAPH + 'model.save("m.keras")\n', "m.py", keep_keras_files=True)
+    assert BANNER not in out
+    messages = [f"{d.code} {d.message}" for d in diags]
+    assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages
+    assert not [m for m in messages if m.startswith("XL301 model kept as Keras")], messages

@@ -100,9 +100,13 @@ _FLAT_DTYPE = re.compile(r"`(\w+)\(dtype=(.*)\)` blocks translation: only float3
 
 def _flat_form_limit(d: Diagnostic) -> bool:
     """A flat-form diagnostic about something the program form honours: why it could not take
-    a Layer/Model subclass (``totf/subclass.py``'s ``find_subclass``), or a ``dtype=`` the
-    program form's class of that layer follows (``args.policy_dtype_ok``)."""
-    if d.code == "XL301" and d.message.startswith("class kept as Keras: class `"):
+    a Layer/Model subclass (``totf/subclass.py``'s ``find_subclass``) or a functional or
+    Sequential graph (``totf/graph.py``'s ``Blocked``), or a ``dtype=`` the program form's
+    class of that layer follows (``args.policy_dtype_ok``)."""
+    if d.code == "XL301" and d.message.startswith(("class kept as Keras: class `", "model kept as Keras: ")):
+        # the flat form's graph and subclass limits (a name bound by a loop or an `if`, inputs
+        # that are not plain names, a shared layer, a call with `mask=`): the program form
+        # follows those, and what blocked it is named by its own blockers
         return True
     m = _FLAT_DTYPE.match(d.message) if d.code == "XL201" else None
     if m is None or m.group(2).endswith("..."):
