@@ -281,12 +281,16 @@ _ALL = [
     Code(
         "XL503",
         "variable-kept-as-tf",
-        "A `tf.Variable` of a translated module that `to-keras` cannot attribute to a Keras layer.",
+        "A `tf.Variable` that `to-keras` keeps: it cannot attribute it to a Keras layer, or the code holding it is not what `to-keras` raises.",
         "`to-keras` turns the variables an op uses as layer weights (a `tf.matmul` kernel, a "
         "bias, BatchNormalization statistics, ...) into the weights of that layer. A variable "
         "used any other way (a learned scale, a temperature, weights passed to a helper) stays a "
         "`tf.Variable` attribute of the Keras model, so the ops on it keep working, but it is not "
-        "among the model's `weights`: `get_weights()`, `save_weights()` and `fit()` do not see it.",
+        "among the model's `weights`: `get_weights()`, `save_weights()` and `fit()` do not see it. "
+        "A variable used as a weight outside what `to-keras` raises (tf.Module subclasses, Keras "
+        "layers, model functions that read their weights) stays too, and the message says where it "
+        "stands: held by a plain class, given to the model function as an argument, applied at "
+        "module level, or in TensorFlow 1 graph code.",
         "self.scale = tf.Variable(1.0)  # used as: x * self.scale",
         "Make it a Keras weight by hand (`self.scale = self.add_weight(shape=(), initializer='ones')`), "
         "or train it with a custom loop that lists it.",

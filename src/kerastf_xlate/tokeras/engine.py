@@ -41,6 +41,7 @@ from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.program_form import translate_program_form
 from kerastf_xlate.tokeras.training import TrainingRaiser
+from kerastf_xlate.tokeras.unexplained import unexplained_variables
 from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
@@ -181,6 +182,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if kc.edits:
         units.append(UnitInfo("<keras>", "keras", []))
     edits.extend(training.edits(edits.spans))
+    findings += unexplained_variables(tree, st, names, [(e.start, e.end) for e in edits], findings)
     lines = text.splitlines()
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]

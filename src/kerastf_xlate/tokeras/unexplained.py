@@ -1,0 +1,181 @@
+"""Why a ``tf.Variable`` that looks like a weight stays one, when nothing else said so.
+
+to-keras raises the variables of ``tf.Module`` subclasses, of Keras layers that hold
+``tf.Variable`` s, and of tutorial programs whose model function reads its weights from the
+module (:mod:`.weight_dicts`). Each of those reports what it keeps (XL502/XL503). A variable
+outside all of them (a plain class holding its weights, weights handed to the model function
+as arguments, a computation at module level, TensorFlow 1 graph code) used to stay without a
+word: the user could not tell a limit from an oversight. This pass gives each such variable
+one XL503 with the reason read off where it stands. It changes no code.
+
+A variable counts when it can be a learned weight: not ``trainable=False`` and not
+initialised with a literal (``tf.Variable(3.0)`` in a guide on gradients, a counter).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.tokeras.common import Finding
+
+_TF1 = ("tf.placeholder", "tf.Session", "tf.get_variable", "tf.variable_scope", "tf.global_variables_initializer",
+        "tf.train.GradientDescentOptimizer", "tf.train.AdamOptimizer")
+
+
+def _literal(expr: ast.AST | None, names: ModuleNames) -> bool:
+    if expr is None:
+        return False
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (int, float, complex, bool))
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return all(_literal(e, names) for e in expr.elts)
+    if isinstance(expr, ast.UnaryOp):
+        return _literal(expr.operand, names)
+    if isinstance(expr, ast.BinOp):
+        return _literal(expr.left, names) and _literal(expr.right, names)
+    if isinstance(expr, ast.Call) and names.call(expr) in ("tf.constant", "tf.convert_to_tensor") and expr.args:
+        return _literal(expr.args[0], names)
+    return False
+
+
+def _weight_like(call: ast.Call, names: ModuleNames) -> bool:
+    for k in call.keywords:
+        if k.arg == "trainable" and isinstance(k.value, ast.Constant) and k.value.value is False:
+            return False
+    init = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "initial_value"), None)
+    return init is not None and not _literal(init, names)
+
+
+_LAYER_OPS = ("tf.matmul", "tf.linalg.matmul", "tf.tensordot", "tf.einsum", "tf.nn.embedding_lookup", "tf.nn.bias_add",
+              "tf.nn.conv1d", "tf.nn.conv2d", "tf.nn.conv3d", "tf.nn.convolution", "tf.nn.conv2d_transpose",
+              "tf.nn.depthwise_conv2d", "tf.nn.separable_conv2d", "tf.nn.xw_plus_b", "tf.nn.nce_loss",
+              "tf.nn.batch_normalization", "tf.keras.backend.dot")
+
+
+def _layer_op(n: ast.AST, names: ModuleNames) -> bool:
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+        return True
+    return isinstance(n, ast.Call) and names.call(n) in _LAYER_OPS
+
+
+def _applied(ref: ast.AST, names: ModuleNames, funcs: dict[str, ast.AST], parents: dict[int, ast.AST]) -> bool:
+    """``ref`` (a read of the variable) is an operand of a layer-like op (a matmul, a conv, an
+    embedding lookup), or added to one (a bias), or given to a function of the file that
+    applies such an op: the variable is used as a layer's weight."""
+    node: ast.AST = ref
+    while not isinstance(node, ast.stmt):
+        p = parents.get(id(node))
+        if p is None:
+            return False
+        if _layer_op(p, names):
+            return True
+        if isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub)):
+            other = p.right if p.left is node else p.left
+            if any(_layer_op(m, names) for m in ast.walk(other)):
+                return True
+        if isinstance(p, ast.Call) and node in p.args and isinstance(p.func, ast.Name) and p.func.id in funcs:
+            if any(_layer_op(m, names) for m in ast.walk(funcs[p.func.id])):
+                return True
+        node = p
+    return False
+
+
+def _tf1(tree: ast.Module, names: ModuleNames) -> str | None:
+    for n in ast.walk(tree):
+        q = names.qual(n) if isinstance(n, ast.Attribute) else None
+        if q is not None and (q.startswith("tf.compat.v1.") or q in _TF1):
+            return q
+    return None
+
+
+def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, spans: list[tuple[int, int]],
+                          findings: list[Finding]) -> list[Finding]:
+    """An XL503 for each weight-like ``tf.Variable`` call left as it was that no finding covers."""
+    parents: dict[int, ast.AST] = {}
+    for n in ast.walk(tree):
+        for c in ast.iter_child_nodes(n):
+            parents[id(c)] = n
+    reported: set[int] = set()
+    for f in findings:
+        first = getattr(f.node, "lineno", None)
+        if first is not None:
+            reported.update(range(first, (getattr(f.node, "end_lineno", None) or first) + 1))
+    tf1: str | None | bool = False  # looked up once, when needed
+    funcs: dict[str, ast.AST] = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out: list[Finding] = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and names.call(call) == "tf.Variable" and _weight_like(call, names)):
+            continue
+        start, end = st.span(call)
+        if any(s < end and start < e for s, e in spans):
+            continue  # raised
+        chain: list[ast.AST] = [call]
+        while id(chain[-1]) in parents:
+            chain.append(parents[id(chain[-1])])
+        stmt = next(n for n in chain if isinstance(n, ast.stmt))
+        owners: list[ast.AST] = [n for n in chain[1:] if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+        if any(line in reported for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)):
+            continue
+        cls = next((o for o in owners if isinstance(o, ast.ClassDef)), None)
+        if isinstance(cls, ast.ClassDef) and cls.lineno in reported:
+            continue
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.value is call else None
+        if not isinstance(target, (ast.Name, ast.Attribute)) or not any(_applied(r, names, funcs, parents) for r in _reads(target, owners, tree)):
+            continue  # not seen used as a layer's weight: nothing to explain
+        what = f"`{ast.unparse(target)}`"
+        node: ast.AST = target
+        if tf1 is False:
+            tf1 = _tf1(tree, names)
+        if tf1:
+            why = (f"TensorFlow 1 graph code (`{tf1}`) is not raised; to-keras raises TensorFlow 2 code "
+                   "(tf.Module subclasses, model functions that read their weights)")
+        elif cls is not None:
+            if cls.bases:
+                continue  # a tf.Module or Keras class: their translators report what they keep
+            why = (f"it is held by `{cls.name}`, a plain class: to-keras raises the variables of tf.Module "
+                   "subclasses and Keras layers")
+        elif owners:
+            why = f"it is made inside `{getattr(owners[0], 'name', '?')}`, not held by a tf.Module, a Keras layer or a weight dict"
+        elif isinstance(target, ast.Name):
+            why = _module_level_reason(tree, target.id, parents, funcs)
+        else:
+            why = "it is not held by a tf.Module, a Keras layer or a weight dict that a model function reads"
+        out.append(Finding(node, "XL503", f"{what} stays a tf.Variable: {why}"))
+    return out
+
+
+def _reads(target: ast.Name | ast.Attribute, owners: list[ast.AST], tree: ast.Module) -> list[ast.AST]:
+    """The reads of the variable's name: ``self.w`` in its class, a local name in its function,
+    a module-level name anywhere (a function reading the global)."""
+    if isinstance(target, ast.Attribute):
+        cls = next((o for o in owners if isinstance(o, ast.ClassDef)), None)
+        if cls is None or not isinstance(target.value, ast.Name):
+            return []
+        return [n for n in ast.walk(cls) if isinstance(n, ast.Attribute) and n.attr == target.attr
+                and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) and n.value.id == target.value.id]
+    scope = owners[0] if owners else tree
+    return [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == target.id and isinstance(n.ctx, ast.Load)]
+
+
+def _module_level_reason(tree: ast.Module, name: str, parents: dict[int, ast.AST], funcs: dict[str, ast.AST]) -> str:
+    passed: str | None = None
+    read_in: str | None = None
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+            continue
+        p = parents.get(id(n))
+        if isinstance(p, ast.Call) and n in p.args and isinstance(p.func, ast.Name) and p.func.id in funcs and passed is None:
+            passed = p.func.id
+        scope = p
+        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            scope = parents.get(id(scope))
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and read_in is None:
+            read_in = scope.name
+    if passed is not None:
+        return (f"it is given to `{passed}(...)` as an argument; to-keras raises the weights a model function "
+                "reads itself (module-level names or a weight dict), not its parameters")
+    if read_in is not None:
+        return f"`{read_in}`, which reads it, is not a model function to-keras raises (it needs weights read as a model's, applied by layer-like ops)"
+    return "it is applied at module level, not by a model function or a tf.Module"

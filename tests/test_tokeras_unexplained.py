@@ -1,0 +1,104 @@
+"""Every weight-like ``tf.Variable`` that to-keras leaves as it was gets a reason (XL503).
+
+to-keras raises the variables of tf.Module subclasses, of Keras layers holding tf.Variables,
+and of tutorial programs whose model function reads its weights (those paths report what
+they keep). Variables outside them used to stay without a word; the shapes below are the
+ones public notebooks have (a plain class holding its weights, weights handed to the model
+function as arguments, a computation at module level, TensorFlow 1 graph code). Nothing in
+the code changes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate
+
+
+def _reasons(text: str) -> dict[str, str]:
+    out, diags = translate(text, "m.py")
+    assert out == text  # a reason only: the code stays byte for byte
+    return {d.message.split(" stays ")[0].strip("`"): d.message for d in diags if d.code == "XL503"}
+
+
+def test_a_plain_class_holding_its_weights() -> None:
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        class NaiveDense:
+            def __init__(self, n_in, n_out, activation):
+                self.activation = activation
+                self.W = tf.Variable(tf.random.uniform((n_in, n_out), minval=0, maxval=1e-1))
+                self.b = tf.Variable(tf.zeros((n_out,)))
+                self.seen = tf.Variable(tf.zeros(()))  # not applied as a weight: not reported
+
+            def __call__(self, inputs):
+                return self.activation(tf.matmul(inputs, self.W) + self.b)
+        """))
+    assert set(got) == {"self.W", "self.b"}, got
+    assert "`NaiveDense`, a plain class" in got["self.W"]
+
+
+def test_weights_given_to_the_model_function_as_arguments() -> None:
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+        W = tf.Variable(initial_value=tf.random.uniform(shape=(2, 1)))
+        b = tf.Variable(initial_value=tf.zeros(shape=(1,)))
+        step = tf.Variable(0)  # a literal: a counter, not a weight
+        frozen = tf.Variable(tf.ones((2, 1)), trainable=False)
+
+
+        def model(inputs, W, b):
+            return tf.matmul(inputs, W) + b
+
+
+        def train(inputs, targets):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(targets - model(inputs, W, b)))
+            gw, gb = tape.gradient(loss, [W, b])
+            W.assign_sub(gw * 0.1)
+            b.assign_sub(gb * 0.1)
+            return model(inputs, W, frozen)
+        """))
+    assert set(got) == {"W", "b"}, got
+    assert "given to `model(...)` as an argument" in got["W"]
+
+
+def test_weights_applied_at_module_level() -> None:
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+        w = tf.Variable(tf.random.normal((3, 2)), name="w")
+        b = tf.Variable(tf.zeros(2, dtype=tf.float32), name="b")
+        x = [[1.0, 2.0, 3.0]]
+        with tf.GradientTape() as tape:
+            y = x @ w + b
+            loss = tf.reduce_mean(y ** 2)
+        """))
+    assert set(got) == {"w", "b"}, got
+    assert "applied at module level" in got["w"]
+
+
+def test_tensorflow_1_graph_code() -> None:
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+        x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+        W = tf.Variable(tf.zeros([784, 10]))
+        b = tf.Variable(tf.zeros([10]))
+        y = tf.nn.softmax(tf.matmul(x, W) + b)
+        """))
+    assert set(got) == {"W", "b"}, got
+    assert "TensorFlow 1 graph code (`tf.compat.v1.placeholder`)" in got["W"]
+
+
+@pytest.mark.parametrize("text", [
+    "import tensorflow as tf\nv = tf.Variable(3.0)\nwith tf.GradientTape() as t:\n    y = v * v\n",
+    "import tensorflow as tf\nv = tf.Variable(tf.ones((2, 2)))\nprint(v.numpy())\n",
+])
+def test_variables_not_used_as_weights_are_not_reported(text: str) -> None:
+    assert _reasons(text) == {}
