@@ -43,7 +43,7 @@ from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precis
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
-from kerastf_xlate.totf.training import TrainingPlan, plan_training
+from kerastf_xlate.totf.training import TrainingPlan
 
 
 @dataclass(frozen=True)
@@ -577,12 +577,10 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
     return None
 
 
-# what a runtime Model has besides a flat module's API (the training translation may leave these)
-RUNTIME_MODEL_API = frozenset({
-    "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
-    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
-    "input_shape", "output_shape", "fit_generator", "evaluate_generator", "predict_generator",
-})
+# Keras-only uses of a model (models.py's KERAS_ONLY) that write a Keras model file, and those
+# that read its symbolic tensors
+_FILE_APIS = frozenset({"save", "export"})
+_SYMBOLIC_ATTRS = frozenset({"input", "output", "inputs", "outputs"})
 
 
 def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: frozenset[str],
@@ -633,32 +631,29 @@ def _first_line(stmt: ast.stmt) -> int:
 def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
                    keep: frozenset[int] = frozenset(), translated: frozenset[int] = frozenset()
                    ) -> tuple[list[TrainingPlan], list[Finding]]:
-    """The training translation of every Keras-only use, grouped by where the model lives:
-    module-level names (their uses at module level), and each function's names."""
-    if not uses:
-        return [], []
-    from kerastf_xlate.totf.common import Blocked
+    """The blockers of the Keras-only uses of translated models, each at its own use.
 
-    lines = text.splitlines(keepends=True)
-    blockers = [Finding(u.node, "XL303", u.message) for u in uses if u.name is None]
-    groups: dict[int, tuple[ast.AST | None, set[str], Use]] = {}
+    The runtime ``Model`` has Keras's training API (runtime/tfr_training.py), so nothing of
+    the user's training code is rewritten (no plans): what keeps a model is a use models.py
+    found by following the values that reach it. Judging every use of the variable's *name*
+    instead blamed other models bound to the same name in other cells (a notebook rebinds
+    ``model`` in every section) and APIs the runtime gives (``model.metrics_names``,
+    ``plot_model(model)``, a subclass's own attributes), and kept those models too."""
+    blockers = []
     for u in uses:
-        if u.name is None:
-            continue
-        key = id(u.scope) if u.scope is not None else 0
-        groups.setdefault(key, (u.scope, set(), u))[1].add(u.name)
-    functions = frozenset(f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    plans = []
-    for scope, names, first in groups.values():
-        where: list[ast.AST] = [scope] if scope is not None else [
-            s for i, s in enumerate(tree.body)
-            if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and i not in keep]
-        try:
-            plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
-                                       module_api=RUNTIME_MODEL_API, follow=functions, translated=translated))
-        except Blocked as exc:
-            blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
-    return plans, blockers
+        if u.name is None or u.attr is None:
+            blockers.append(Finding(u.node, "XL303", u.message))
+        elif u.attr in _FILE_APIS:
+            blockers.append(Finding(u.node, "XL306", f"model kept as Keras: `{u.name}.{u.attr}(...)` writes a Keras "
+                                                     "model file, which needs the Keras model"))
+        elif u.attr in _SYMBOLIC_ATTRS:
+            blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is the Keras model's "
+                                                     "symbolic tensors (KerasTensors), which the translated model does "
+                                                     "not have"))
+        else:
+            blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is a Keras API that "
+                                                     "the translated model does not have"))
+    return [], blockers
 
 
 def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
