@@ -43,7 +43,6 @@ from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precis
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
-from kerastf_xlate.totf.training import TrainingPlan
 
 
 @dataclass(frozen=True)
@@ -294,21 +293,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
             and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
-    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep,
-                                              frozenset(files.saves | files.save_calls | graphs.tensor_reads))
-    blockers += [_file_reason(b, files) for b in training_blockers]
+    blockers += [_file_reason(b, files) for b in _keras_only_blockers(uses)]
     if files.saves or files.checkpoints or files.save_functions:
         needed.add("_MODEL_FILES")
     if graphs.tensor_reads or graphs.partial_symbols:  # a model on part of another model's graph (runtime/tfr_submodels.py)
         needed.add("_SUBMODELS")
-    replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
-    for plan in plans:
-        for stmt, code in plan.replace.values():
-            replaced.append(_replace_statement(edits, pos, stmt, code))
-        for stmt in plan.remove:
-            replaced.append(_replace_statement(edits, pos, stmt, ""))
-        helpers += [h for h in plan.helpers if h not in helpers]
 
     dropped_decorators: set[int] = set()
     # a registration means something in the program when the file deserializes or looks objects up
@@ -317,9 +307,6 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
     for ref in refs:
         name = ref.name
-        a, b = pos.span(ref.node)
-        if any(x <= a and b <= y for x, y in replaced):
-            continue  # inside training code the training translation rewrote
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
             _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
             continue
@@ -470,10 +457,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # `from keras.models import load_model` still read by a load_model that stays Keras
     collisions |= {_root(r.node) for r in refs if r.name in FILE_FUNCTIONS and id(r.node) not in files.readers
                    and id(r.node) not in files.save_functions} & {"load_model", "save_model"} & bundle_names - set(rename)
-    # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
-    # translation writes into the user's code (it mixes the user's names with the runtime's)
-    fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
-                                                                 for _, code in plan.replace.values())}
+    # what renaming cannot fix: `tf` (the user's code reads it too)
+    fixed = {n for n in collisions if n != "tf"}
 
     def collided(names: set[str]) -> list[Finding]:
         return [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
@@ -628,13 +613,11 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
 
 
-def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
-                   keep: frozenset[int] = frozenset(), translated: frozenset[int] = frozenset()
-                   ) -> tuple[list[TrainingPlan], list[Finding]]:
+def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
     """The blockers of the Keras-only uses of translated models, each at its own use.
 
     The runtime ``Model`` has Keras's training API (runtime/tfr_training.py), so nothing of
-    the user's training code is rewritten (no plans): what keeps a model is a use models.py
+    the user's training code is rewritten: what keeps a model is a use models.py
     found by following the values that reach it. Judging every use of the variable's *name*
     instead blamed other models bound to the same name in other cells (a notebook rebinds
     ``model`` in every section) and APIs the runtime gives (``model.metrics_names``,
@@ -653,7 +636,7 @@ def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPl
         else:
             blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is a Keras API that "
                                                      "the translated model does not have"))
-    return [], blockers
+    return blockers
 
 
 def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
@@ -977,13 +960,6 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
                 if d is node or (isinstance(d, ast.Call) and d.func is node):
                     return d
     return None
-
-
-def _identifiers(code: str) -> set[str]:
-    try:
-        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
-    except SyntaxError:
-        return {"tf"}  # pragma: no cover - training code parses
 
 
 def _root(node: ast.expr) -> str:
