@@ -341,6 +341,7 @@ def test_a_keras_only_use_keeps_only_the_model_it_reaches() -> None:
 
 
 @pytest.mark.tf
+@pytest.mark.slow  # two TensorFlow processes (~10 s); the fast checks: the static test above, output_names in test_program_model_layers.py
 def test_executed_the_models_bound_before_the_kept_one_match_keras(tmp_path: Path) -> None:
     """Both scripts run: the translated functional model's `output_names`, `metrics_names` and
     `model.history` are Keras's, and both translated models' predictions and losses after two
