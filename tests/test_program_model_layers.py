@@ -44,6 +44,8 @@ SCRIPT = textwrap.dedent("""\
         "trainable_weights": len(residual.trainable_weights),
         "head": [layer.name for layer in head.layers],
         "weights": [w.shape[-1] for w in two.weights],
+        # a functional model's output_names: the layers making its outputs (a Sequential has none)
+        "output_names": [two.output_names, residual.output_names, hasattr(head, "output_names")],
         # Keras's layer.input / layer.output: the first call's tensors (a list for several)
         "io": [(layer.name, str([t.shape for t in layer.input] if isinstance(layer.input, list) else layer.input.shape),
                 str(layer.output.shape), str(layer.output.dtype)) for layer in two.layers],

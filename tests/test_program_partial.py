@@ -257,3 +257,118 @@ def test_a_stateless_keras_statement_does_not_link_what_follows(shown: str, part
     if partial:
         assert SECOND in result.text
         assert 'model = Sequential([Input((6,)), Dense(5, activation="tanh"), Dense(1)])' in result.text
+
+
+# A book chapter's shape (a Keras-only use keeps only the model it reaches): `model` is a
+# two-output functional model whose outputs are named by `output_names`, then a subclass whose
+# own layer attribute is adapted, then a model kept Keras for `to_json`. Judging every use of the
+# name `model` blamed the first two for `output_names`, `metrics_names`, `plot_model(model)` and
+# `model.norm`, and kept them too.
+CHAPTER = textwrap.dedent("""\
+    import json
+    import numpy as np
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(3)
+    x_a = rng.normal(size=(32, 4)).astype("float32")
+    x_b = rng.normal(size=(32, 6)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+    report = {}
+
+    def moved(model):
+        def value(w):
+            if w.ndim > 1:
+                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
+            return rng.uniform(0.1, 0.5, w.shape)
+        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
+
+    input_a = keras.Input(shape=(4,))
+    input_b = keras.Input(shape=(6,))
+    hidden = layers.Dense(5, activation="tanh")(input_b)
+    main = layers.Dense(1, name="main")(layers.Concatenate()([input_a, hidden]))
+    aux = layers.Dense(1)(hidden)
+    model = keras.Model(inputs=[input_a, input_b], outputs=[main, aux])
+    moved(model)
+    model.compile(loss=["mse", "mse"], loss_weights=[0.9, 0.1], optimizer="sgd")
+    model.fit((x_a, x_b), (y, y), epochs=2, batch_size=8, shuffle=False, verbose=0)
+    predicted = dict(zip(model.output_names, model.predict((x_a[:5], x_b[:5]), verbose=0)))
+    report["first"] = {k: np.asarray(v).tolist() for k, v in predicted.items()}
+    report["first_metrics"] = model.metrics_names
+    report["first_history"] = model.history.history
+    PLOT
+
+
+    class Wide(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.norm = layers.Normalization()
+            self.out = layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.norm(x))
+
+
+    model = Wide(name="wide")
+    model.norm.adapt(x_b)
+    model(x_b[:1])
+    moved(model)
+    model.norm.adapt(2.0 * x_b)  # (Keras's layer reads the statistics adapt gives, not set_weights')
+    model.compile(loss="mse", optimizer="sgd")
+    history = model.fit(x_b, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    report["second"] = model.predict(x_b[:5], verbose=0).tolist()
+    report["second_history"] = history.history
+
+    model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(2)])
+    report["kept"] = json.loads(model.to_json())["class_name"]
+    json.dump(report, open(OUT, "w"))
+    """)
+
+
+def test_a_keras_only_use_keeps_only_the_model_it_reaches() -> None:
+    """`model.to_json()` keeps the model bound there; the earlier models bound to the same name
+    are translated, with what the runtime gives them (`output_names`, `metrics_names`,
+    `model.history`, `plot_model`, a subclass's own attributes)."""
+    text = CHAPTER.replace("PLOT", 'keras.utils.plot_model(model, "model.png", show_shapes=True)')
+    result = program(text)
+    assert result.text is not None and result.partial, result.blockers
+    kept = 'model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(2)])\n'
+    assert kept in result.text and "report[\"kept\"] = json.loads(model.to_json())" in result.text
+    assert "layers.Dense(5" not in result.text and "layers.Normalization()" not in result.text, result.text
+    reasons = [(f.code, f.message) for f in result.findings if f.code.startswith("XL30")]
+    assert reasons == [("XL303", "model kept as Keras: `model.to_json` is a Keras API that the translated model "
+                                 "does not have")], reasons
+
+
+@pytest.mark.tf
+@pytest.mark.slow  # two TensorFlow processes (~10 s); the fast checks: the static test above, output_names in test_program_model_layers.py
+def test_executed_the_models_bound_before_the_kept_one_match_keras(tmp_path: Path) -> None:
+    """Both scripts run: the translated functional model's `output_names`, `metrics_names` and
+    `model.history` are Keras's, and both translated models' predictions and losses after two
+    epochs of SGD from the same perturbed weights match Keras's within 1e-5 (absolute)."""
+    import json
+
+    import numpy as np
+
+    script = CHAPTER.replace("PLOT", "")
+    translated, diags = translate(script, "m.py")
+    assert "layers.Dense(5" not in translated and "class Wide(Model)" in translated, diags
+    reports = []
+    for name, text in (("keras_run", script), ("tf_run", translated)):
+        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
+        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
+    keras_report, tf_report = reports
+    assert list(keras_report["first"]) == ["main", "dense_1"]  # the test reads what it means to
+    assert list(tf_report["first"]) == list(keras_report["first"])
+    assert tf_report["first_metrics"] == keras_report["first_metrics"] and tf_report["kept"] == "Sequential"
+    worst = 0.0
+    for key in ("first", "first_history", "second", "second_history"):
+        a, b = keras_report[key], tf_report[key]
+        if isinstance(a, dict):
+            assert sorted(a) == sorted(b), key
+            a, b = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
+        worst = max(worst, float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))))
+    print(f"worst difference {worst:.3g}")
+    assert worst <= 1e-5, worst

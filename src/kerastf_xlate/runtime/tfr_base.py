@@ -1206,6 +1206,23 @@ class Model(Layer):
         shapes = list(self._output_shapes)
         return shapes[0] if len(shapes) == 1 else shapes
 
+    @property
+    def output_names(self):
+        """Keras's ``output_names`` of a functional model: the name of the layer making each
+        output, in the order of the flat outputs. A Sequential or subclassed model has none
+        unless it sets its own (which ``compile`` then reads, as Keras's does)."""
+        names = self.__dict__.get("_output_names")
+        if names is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'output_names'")
+        if any(n is None for n in names):  # Keras names such an output after its operation (`multiply`)
+            raise NotImplementedError(f"{self.name}: an output made by a TensorFlow operation, not a layer, has no "
+                                      "Keras output name in the translation")
+        return list(names)
+
+    @output_names.setter
+    def output_names(self, value):
+        self._output_names = list(value)
+
     def traced(self, *names):
         """What the names of a functional model's graph held when the model was built, for
         the statements after it: a graph tensor is a symbol (its shape and dtype, and an

@@ -33,6 +33,12 @@ KERAS_ONLY = {
     "inputs", "outputs", "input", "output", "get_compile_config", "compile_from_config", "distribute_strategy", "jit_compile",
     "steps_per_execution", "quantize", "get_build_config", "build_from_config", "add_metric", "predict_function",
     "train_function",
+    # Keras 3's own machinery (stateless and symbolic calls, state trees, quantization, the
+    # Functional's operations), which the runtime Model does not reproduce
+    "test_function", "operations", "metrics_variables", "stateless_call", "symbolic_call", "compute_output_spec",
+    "stateless_compute_loss", "get_state_tree", "set_state_tree", "save_own_variables", "load_own_variables",
+    "quantized_call", "quantized_build", "rematerialized_call", "get_quantization_layer_structure",
+    "distribute_reduction_method", "call_signature_parameters", "supports_jit", "unrolled_steps_per_execution",
 }
 # what the runtime training layer gives a Model (and Layer: add_loss, losses)
 TRAINING_API = {

@@ -43,7 +43,6 @@ from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precis
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
-from kerastf_xlate.totf.training import TrainingPlan, plan_training
 
 
 @dataclass(frozen=True)
@@ -294,21 +293,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
             and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
-    plans, training_blockers = _plan_training(tree, text, uses, graphs, keep,
-                                              frozenset(files.saves | files.save_calls | graphs.tensor_reads))
-    blockers += [_file_reason(b, files) for b in training_blockers]
+    blockers += [_file_reason(b, files) for b in _keras_only_blockers(uses)]
     if files.saves or files.checkpoints or files.save_functions:
         needed.add("_MODEL_FILES")
     if graphs.tensor_reads or graphs.partial_symbols:  # a model on part of another model's graph (runtime/tfr_submodels.py)
         needed.add("_SUBMODELS")
-    replaced: list[tuple[int, int]] = []
     helpers: list[str] = []
-    for plan in plans:
-        for stmt, code in plan.replace.values():
-            replaced.append(_replace_statement(edits, pos, stmt, code))
-        for stmt in plan.remove:
-            replaced.append(_replace_statement(edits, pos, stmt, ""))
-        helpers += [h for h in plan.helpers if h not in helpers]
 
     dropped_decorators: set[int] = set()
     # a registration means something in the program when the file deserializes or looks objects up
@@ -317,9 +307,6 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
     for ref in refs:
         name = ref.name
-        a, b = pos.span(ref.node)
-        if any(x <= a and b <= y for x, y in replaced):
-            continue  # inside training code the training translation rewrote
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
             _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
             continue
@@ -470,10 +457,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # `from keras.models import load_model` still read by a load_model that stays Keras
     collisions |= {_root(r.node) for r in refs if r.name in FILE_FUNCTIONS and id(r.node) not in files.readers
                    and id(r.node) not in files.save_functions} & {"load_model", "save_model"} & bundle_names - set(rename)
-    # what renaming cannot fix: `tf` (the user's code reads it too), a name the training
-    # translation writes into the user's code (it mixes the user's names with the runtime's)
-    fixed = {n for n in collisions if n != "tf" and not any(n in _identifiers(code) for plan in plans
-                                                                 for _, code in plan.replace.values())}
+    # what renaming cannot fix: `tf` (the user's code reads it too)
+    fixed = {n for n in collisions if n != "tf"}
 
     def collided(names: set[str]) -> list[Finding]:
         return [Finding(None, "XL301", f"the file defines `{n}`, a name the TensorFlow layers it needs also use")
@@ -577,12 +562,10 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
     return None
 
 
-# what a runtime Model has besides a flat module's API (the training translation may leave these)
-RUNTIME_MODEL_API = frozenset({
-    "layers", "get_layer", "count_params", "trainable", "weights", "trainable_weights", "non_trainable_weights",
-    "variables", "built", "name", "summary", "input_signature", "get_config", "submodules", "dtype", "add", "pop",
-    "input_shape", "output_shape", "fit_generator", "evaluate_generator", "predict_generator",
-})
+# Keras-only uses of a model (models.py's KERAS_ONLY) that write a Keras model file, and those
+# that read its symbolic tensors
+_FILE_APIS = frozenset({"save", "export"})
+_SYMBOLIC_ATTRS = frozenset({"input", "output", "inputs", "outputs"})
 
 
 def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: frozenset[str],
@@ -630,35 +613,30 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
 
 
-def _plan_training(tree: ast.Module, text: str, uses: list[Use], graphs: GraphPlan,
-                   keep: frozenset[int] = frozenset(), translated: frozenset[int] = frozenset()
-                   ) -> tuple[list[TrainingPlan], list[Finding]]:
-    """The training translation of every Keras-only use, grouped by where the model lives:
-    module-level names (their uses at module level), and each function's names."""
-    if not uses:
-        return [], []
-    from kerastf_xlate.totf.common import Blocked
+def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
+    """The blockers of the Keras-only uses of translated models, each at its own use.
 
-    lines = text.splitlines(keepends=True)
-    blockers = [Finding(u.node, "XL303", u.message) for u in uses if u.name is None]
-    groups: dict[int, tuple[ast.AST | None, set[str], Use]] = {}
+    The runtime ``Model`` has Keras's training API (runtime/tfr_training.py), so nothing of
+    the user's training code is rewritten: what keeps a model is a use models.py
+    found by following the values that reach it. Judging every use of the variable's *name*
+    instead blamed other models bound to the same name in other cells (a notebook rebinds
+    ``model`` in every section) and APIs the runtime gives (``model.metrics_names``,
+    ``plot_model(model)``, a subclass's own attributes), and kept those models too."""
+    blockers = []
     for u in uses:
-        if u.name is None:
-            continue
-        key = id(u.scope) if u.scope is not None else 0
-        groups.setdefault(key, (u.scope, set(), u))[1].add(u.name)
-    functions = frozenset(f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    plans = []
-    for scope, names, first in groups.values():
-        where: list[ast.AST] = [scope] if scope is not None else [
-            s for i, s in enumerate(tree.body)
-            if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and i not in keep]
-        try:
-            plans.append(plan_training(tree, names, where, lines, (first.attr or "", first.node),
-                                       module_api=RUNTIME_MODEL_API, follow=functions, translated=translated))
-        except Blocked as exc:
-            blockers.append(Finding(exc.node or first.node, getattr(exc, "code", "XL303"), f"model kept as Keras: {exc}"))
-    return plans, blockers
+        if u.name is None or u.attr is None:
+            blockers.append(Finding(u.node, "XL303", u.message))
+        elif u.attr in _FILE_APIS:
+            blockers.append(Finding(u.node, "XL306", f"model kept as Keras: `{u.name}.{u.attr}(...)` writes a Keras "
+                                                     "model file, which needs the Keras model"))
+        elif u.attr in _SYMBOLIC_ATTRS:
+            blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is the Keras model's "
+                                                     "symbolic tensors (KerasTensors), which the translated model does "
+                                                     "not have"))
+        else:
+            blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is a Keras API that "
+                                                     "the translated model does not have"))
+    return blockers
 
 
 def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
@@ -982,13 +960,6 @@ def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
                 if d is node or (isinstance(d, ast.Call) and d.func is node):
                     return d
     return None
-
-
-def _identifiers(code: str) -> set[str]:
-    try:
-        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
-    except SyntaxError:
-        return {"tf"}  # pragma: no cover - training code parses
 
 
 def _root(node: ast.expr) -> str:
