@@ -99,3 +99,17 @@ def test_a_blocked_program_names_its_blocker_not_the_flat_forms_graph_reasons() 
     messages = [f"{d.code} {d.message}" for d in diags]
     assert any(d.code == "XL306" and "model.save" in d.message for d in diags), messages
     assert not [m for m in messages if m.startswith("XL301 model kept as Keras")], messages
+
+
+def test_a_blocked_program_does_not_report_the_flat_forms_model_api_limits() -> None:
+    """`.metrics_names` and `.history` are APIs of the program form's model; the flat form's
+    training check does not know them. When a Keras file keeps the program Keras, the file is
+    the reason given."""
+    text = ('import keras\nfrom keras import layers\n\n'
+            'model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])\n'
+            'model.compile(optimizer="adam", loss="mse")\nprint(model.metrics_names)\nmodel.save("saved_model_dir")\n')
+    out, diags = translate(text, "m.py")
+    assert BANNER not in out
+    messages = [f"{d.code} {d.message}" for d in diags]
+    assert any(d.code == "XL306" for d in diags), messages
+    assert not [m for m in messages if "metrics_names" in m], messages
