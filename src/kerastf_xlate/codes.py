@@ -119,14 +119,17 @@ _ALL = [
     Code(
         "XL303",
         "keras-api-on-model",
-        "A Keras model API that `to-tf` does not translate (`.layers`, `train_on_batch`, ...) used on a "
-        "model, which keeps that model as Keras.",
-        "A `tf.Module` has no Keras training API. Rather than emit code that calls Keras methods "
-        "on a `tf.Module`, the model is left as Keras and this diagnostic says which use blocked it.",
-        "model.layers[0].trainable = False\nmodel.fit(x, y)",
-        "`compile`, `fit`, `evaluate`, `predict`, `save_weights`/`load_weights`, `build` and "
-        "`count_params` are translated (see docs/training.md); for any other use, write it with "
-        "TensorFlow by hand, or keep this model in Keras.",
+        "A Keras model API that `to-tf`'s model does not have (`to_json`, `model.output` as a "
+        "KerasTensor, `stateless_call`, ...) used on a model, which keeps that model as Keras.",
+        "The translated model (a `tf.Module` with the runtime's `Model` API) gives what Keras "
+        "programs use of a model: training and inference (`compile`, `fit`, `evaluate`, "
+        "`predict`, `train_on_batch`, ...), `layers`, `get_layer`, weights, `summary`, "
+        "`output_names`, `history`, `plot_model` (docs/training.md). Rather than emit code that calls "
+        "a Keras-only method on it, the model is left as Keras and this diagnostic says which use "
+        "blocked it. (The flat form, one `tf.Module` per model, has fewer of these; where the "
+        "program form translates the file, its reasons are not reported.)",
+        "print(model.to_json())",
+        "Write that use with TensorFlow by hand, or keep this model in Keras.",
     ),
     Code(
         "XL304",
