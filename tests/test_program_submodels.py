@@ -101,6 +101,9 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     both = keras.Model(transfer.inputs, [transfer.get_layer("bn_y").output, transfer.output])
 
     x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
+    # Grad-CAM drops the classifier's activation first (`None` is linear, in Keras's layers too)
+    model.get_layer("head").activation = None
+    model.get_layer("c2").activation = None
     report = {"gradcam": gradcam(x, model, "c2"), "embed": embed(x)}
     if x.ndim == 4:  # a model bound in an enclosing block
         report["enclosing"] = arrays(keras.Model(model.input, model.get_layer("c1").output)(x))
@@ -180,6 +183,18 @@ def test_submodels_translate_as_graph_functions_taking_their_base() -> None:
 BUILD = ("def build():\n    inputs = keras.Input(shape=(3,))\n    return keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
          "\n")
 PROBE = "def probe(model, x):\n    m = keras.Model(model.input, model.get_layer('d').output)\n    return m(x)\n\n"
+
+
+def test_a_model_given_to_a_function_is_followed_to_its_calls() -> None:
+    """The Grad-CAM example's form: the model a function is given is an application bound
+    through an alias (``model_builder = keras.applications.xception.Xception``)."""
+    src = ("import keras\n\n" + "def probe(model, name):\n"
+           "    return keras.Model([model.inputs], [model.get_layer(name).output, model.output])\n\n"
+           "model_builder = keras.applications.MobileNet\nmodel = model_builder(weights=None)\n"
+           "model.layers[-1].activation = None\nprobe(model, 'conv_pw_13_relu')\n")
+    out, diags = tf_(src)
+    assert BANNER in out, diags
+    assert "    def probe_graph(model=model):\n" in user_code(out), diags
 
 
 @pytest.mark.parametrize("src, why", [

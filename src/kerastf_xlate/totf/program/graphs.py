@@ -1013,7 +1013,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
     if binder is not None:
-        if not _translated_model(block[binder], base, graphs, refs, tree):
+        if not _translated_model(block[binder], base, graphs, refs, tree, parents):
             return (f"{what}: `{base}` is bound by `{_first_line(block[binder])}`, {_NOT_TRANSLATED}", stmt)
     else:
         # bound in an enclosing block of its function or module, or given to its function
@@ -1056,7 +1056,8 @@ def _first_line(node: ast.AST) -> str:
     return ast.unparse(node).splitlines()[0][:50]
 
 
-def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module) -> bool:
+def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
+                      parents: dict[int, ast.AST] | None = None) -> bool:
     """``binder`` assigns ``name`` a model the program translates as a functional one (whose
     graph function the runtime's sub-models replay): a translated functional model statement,
     a call of a function of the file returning one, or a ``keras.applications`` builder
@@ -1067,10 +1068,22 @@ def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: li
     value = binder.value
     if any(g.stmt is binder for g in graphs):
         return True
-    if any(r.call is value and r.name.startswith("keras.applications.") and r.name.rsplit(".", 1)[-1][:1].isupper()
-           and all(k.arg != "input_tensor" for k in r.call.keywords) for r in refs):
+    if not isinstance(value, ast.Call) or any(k.arg == "input_tensor" for k in value.keywords):
+        return _builds_functional_model(value, graphs, tree)
+    if any(r.call is value and _application_builder(r) for r in refs):
         return True
+    if isinstance(value.func, ast.Name) and parents is not None:
+        # `model_builder = keras.applications.xception.Xception` ... `model = model_builder(...)`
+        alias = _reaching_binder(value.func.id, binder, parents)
+        if isinstance(alias, ast.Assign) and len(alias.targets) == 1 and isinstance(alias.targets[0], ast.Name) \
+                and any(r.node is alias.value and r.role == "value" and _application_builder(r) for r in refs):
+            return True
     return _builds_functional_model(value, graphs, tree)
+
+
+def _application_builder(ref: Ref) -> bool:
+    """A ``keras.applications`` model builder (``VGG19``), not ``preprocess_input``."""
+    return ref.name.startswith("keras.applications.") and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _reaching_binder(name: str, stmt: ast.stmt, parents: dict[int, ast.AST]) -> ast.AST | None:
@@ -1122,7 +1135,7 @@ def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: l
     if isinstance(binder, ast.Module):
         return f"`{base}` is not bound before it, {_NOT_TRANSLATED}"
     if not isinstance(binder, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if _translated_model(binder, base, graphs, refs, tree):  # type: ignore[arg-type]
+        if _translated_model(binder, base, graphs, refs, tree, parents):  # type: ignore[arg-type]
             return None
         return f"`{base}` is bound by `{_first_line(binder)}`, {_NOT_TRANSLATED}"
     func = binder
@@ -1160,7 +1173,7 @@ def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: l
                     if arg is not None else f"{what}, and its call at line {u.lineno} does not pass it")
         bound = _reaching_binder(arg.id, site, parents)
         if not isinstance(bound, ast.stmt) or isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                or not _translated_model(bound, arg.id, graphs, refs, tree):
+                or not _translated_model(bound, arg.id, graphs, refs, tree, parents):
             where = f"`{_first_line(bound)}`" if isinstance(bound, ast.stmt) else "nothing the translator follows"
             return f"{what}, and its call at line {u.lineno} gives `{arg.id}`, bound by {where}, {_NOT_TRANSLATED}"
     return None
