@@ -220,6 +220,9 @@ def test_a_model_given_to_a_function_is_followed_to_its_calls() -> None:
      "model = keras.models.load_model('m.keras')\nprobe(1)\n",
      "`model` is a global name `probe` reads, and its call at line 8 gives `model`, bound by "
      "`model = keras.models.load_model('m.keras')`"),
+    # a layer held in a name (Hvass's `layer_input = model.layers[0]`, then its `input`)
+    (BUILD + "model = build()\nlayer_input = model.layers[0]\nm = keras.Model(layer_input.input, model.output)\n",
+     "`layer_input` is a layer (`layer_input = model.layers[0]`)"),
     # a loop variable: each pass a different model
     (BUILD + "for model in [build(), build()]:\n    m = keras.Model(model.input, model.get_layer('d').output)\n",
      "`model` may be rebound around it"),

@@ -1014,6 +1014,12 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
     if binder is not None:
         if not _translated_model(block[binder], base, graphs, refs, tree, parents):
+            value = getattr(block[binder], "value", None)
+            if _is_layer_of_model(value):
+                # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
+                return (f"{what}: `{base}` is a layer (`{_first_line(block[binder])}`), and a model starting at a "
+                        "layer's tensor held in a name is not translated (in Keras 3 an InputLayer's `input` is `[]`)",
+                        stmt)
             return (f"{what}: `{base}` is bound by `{_first_line(block[binder])}`, {_NOT_TRANSLATED}", stmt)
     else:
         # bound in an enclosing block of its function or module, or given to its function
@@ -1204,6 +1210,14 @@ def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: 
     returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
     return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
                                                           and r.value.id in names) for r in returns)
+
+
+def _is_layer_of_model(expr: ast.expr | None) -> bool:
+    """``m.get_layer(...)`` or ``m.layers[k]``, ``m`` a name."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Name):
+        return _of_base_layers(expr, expr.func.value.id, set())
+    return isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Attribute) \
+        and isinstance(expr.value.value, ast.Name) and _of_base_layers(expr, expr.value.value.id, set())
 
 
 def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = False) -> bool:
