@@ -813,10 +813,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             if layer_reason is not None:
                 reason = layer_reason
             elif any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
-                # Keras takes the sub-graph between those tensors, sharing the layers; a
-                # translated model's graph function runs whole, so a part of it cannot be taken
-                reason += (": they are another model's tensors, and a model on part of another model's graph is not "
-                        "translated")
+                # Keras takes the sub-graph between those tensors, sharing the layers; the runtime
+                # replays one named model's graph function as far as they need
+                reason += (": they are another model's tensors, and a model on part of another model's graph is "
+                           "translated only on one model named by a name (`base.input`, `base.get_layer(...).output`), "
+                           "not on several models' tensors or a model held in an attribute (`self.encoder.input`)")
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
