@@ -760,15 +760,18 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     model_calls.sort(key=lambda r: (r.call.lineno, r.call.col_offset))  # type: ignore[union-attr]
     if not model_calls:
         return plan, {}
-    # a model on part of a model its function is given (a parameter) or reads from the module:
-    # planned last, as its source is judged at the function's call sites, which may come after it
-    # among every translated model of the file
-    model_calls.sort(key=lambda r: _given_source(r.call, parents))  # type: ignore[arg-type]
     block_of: dict[int, tuple[list[ast.stmt], ast.AST]] = {}
     for node in ast.walk(tree):
         for block in _blocks(node):
             for s in block:
                 block_of[id(s)] = (block, node)
+    # a model on part of a model its function is given (a parameter) or reads from the module:
+    # its block's models are planned last (in their order), as its source is judged at the
+    # function's call sites, among every translated model of the file
+    block_ids = {id(r): id(block_of.get(id(_statement_of(r.call, parents)), (None, tree))[0])  # type: ignore[arg-type]
+                 for r in model_calls}
+    late = {block_ids[id(r)] for r in model_calls if _given_source(r.call, parents)}  # type: ignore[arg-type]
+    model_calls.sort(key=lambda r: block_ids[id(r)] in late)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     keras_lines = {r.node.lineno for r in refs}
