@@ -149,8 +149,23 @@ APPLICATION = HEAD + textwrap.dedent("""\
     classifier = keras.Model(base.input, x)
     moved(classifier)
 
+    # Grad-CAM as the keras-io example writes it: the builder through an alias, the classifier's
+    # activation dropped, the model given to a function that builds a model on part of it
+    def gradcam(img, model, conv_name):
+        grad_model = keras.Model([model.inputs], [model.get_layer(conv_name).output, model.output])
+        with tf.GradientTape() as tape:
+            conv, preds = grad_model(img)
+            top = preds[:, 0]
+        return arrays(tape.gradient(top, conv))
+
+    model_builder = keras.applications.MobileNetV2
+    net = model_builder(weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=3)
+    moved(net)
+    net.layers[-1].activation = None
+
     images = rng.uniform(0, 1, (2, 32, 32, 3)).astype("float32")
     json.dump({
+        "gradcam": gradcam(images, net, "out_relu"),
         "extractor": arrays(extractor(images)),
         "extractor_layers": [layer.name for layer in extractor.layers],
         "classifier": arrays(classifier(images, training=True)),
@@ -280,5 +295,6 @@ def test_submodels_of_an_application_run_as_keras_ones(tmp_path: Path) -> None:
     assert BANNER in translated and "keras.Model" not in user_code(translated), diags
     keras_report, tf_report = run_both(tmp_path, APPLICATION, translated)
     assert keras_report["trainable"] == 2  # the frozen base's layers are the classifier's too
+    assert np.abs(np.asarray(keras_report["gradcam"])).max() > 1e-4  # gradients that mean something
     worst = _close(keras_report, tf_report)
     print(f"worst difference {worst:.2e}")
