@@ -66,6 +66,8 @@ RESIDUAL = HEAD + textwrap.dedent("""\
         # Keras 3: `m.input` is the list of both Inputs, `m.output` the list of both outputs
         inner = keras.Model(inputs=m.input, outputs=[m.get_layer("cat").output, m.outputs[1]])
         only_a = keras.Model(m.inputs[0], m.get_layer("ha").output)
+        # a node beside the cut (`cat`, on `b`) comes before the wanted one: not run in Keras
+        o2_of_a = keras.Model(m.inputs[0], m.get_layer("o2").output)
         whole = keras.Model(m.input, m.output)
         try:
             keras.Model(m.inputs[0], m.get_layer("o1").output)  # needs `b`: graph disconnected
@@ -73,6 +75,7 @@ RESIDUAL = HEAD + textwrap.dedent("""\
         except ValueError:
             disconnected = "ValueError"
         return {"inner": arrays(inner(xs)), "only_a": arrays(only_a(xs[0])), "whole": arrays(whole(xs)),
+                "o2_of_a": arrays(o2_of_a(xs[0])), "o2_of_a_training": arrays(o2_of_a(xs[0], training=True)),
                 "only_a_weights": [list(w.shape) for w in only_a.get_weights()], "disconnected": disconnected}
 
     model = build_model()
