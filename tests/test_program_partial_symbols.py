@@ -331,7 +331,8 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      b = keras.Input(shape=(3,), name="b")
      second = keras.Model(b, layers.Dense(2, name="y")(b))
      both = keras.Model([first.get_layer("h").output, second.input], second.output)
-     """, "they are another model's tensors, and a model on part of another model's graph is not translated"),
+     """, "they are another model's tensors, and a model on part of another model's graph is translated only on one "
+         "model named by a name"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)

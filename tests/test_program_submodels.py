@@ -20,6 +20,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from nested_compare import worst_absolute
 from program_text import run_both, script_head, tf_, user_code
@@ -28,7 +29,7 @@ from kerastf_xlate.totf.program.bundle import BANNER
 
 ATOL = 1e-5
 
-HEAD = script_head(7)
+HEAD = script_head(7) + "import tensorflow as tf\n\n"
 
 RESIDUAL = HEAD + textwrap.dedent("""\
     def build_model():
@@ -40,6 +41,42 @@ RESIDUAL = HEAD + textwrap.dedent("""\
         z = layers.BatchNormalization(name="bn_after")(z)
         outputs = layers.Dense(2, name="head")(layers.GlobalAveragePooling2D()(z))
         return keras.Model(inputs, outputs)
+
+    def build_pair():
+        a = keras.Input(shape=(4,), name="a")
+        b = keras.Input(shape=(3,), name="b")
+        h = layers.Dense(5, name="ha")(a)
+        j = layers.Concatenate(name="cat")([h, b])
+        return keras.Model([a, b], [layers.Dense(2, name="o1")(j), layers.Dense(1, name="o2")(h)])
+
+    # models on part of a model their function is given, or reads from the module: followed to
+    # the calls, which give translated models (Grad-CAM's `[model.inputs]`, a list of a list)
+    def gradcam(img, model, conv_name):
+        grad_model = keras.Model([model.inputs], [model.get_layer(conv_name).output, model.output])
+        with tf.GradientTape() as tape:
+            conv, preds = grad_model(img)
+            top = preds[:, 1]
+        grads = tape.gradient(top, conv)
+        return {"conv": arrays(conv), "grads": arrays(grads), "layers": [layer.name for layer in grad_model.layers]}
+
+    def embed(x):
+        return arrays(keras.Model(model.input, model.get_layer("c2").output)(x))
+
+    def probe_pair(m, xs):
+        # Keras 3: `m.input` is the list of both Inputs, `m.output` the list of both outputs
+        inner = keras.Model(inputs=m.input, outputs=[m.get_layer("cat").output, m.outputs[1]])
+        only_a = keras.Model(m.inputs[0], m.get_layer("ha").output)
+        # a node beside the cut (`cat`, on `b`) comes before the wanted one: not run in Keras
+        o2_of_a = keras.Model(m.inputs[0], m.get_layer("o2").output)
+        whole = keras.Model(m.input, m.output)
+        try:
+            keras.Model(m.inputs[0], m.get_layer("o1").output)  # needs `b`: graph disconnected
+            disconnected = "built"
+        except ValueError:
+            disconnected = "ValueError"
+        return {"inner": arrays(inner(xs)), "only_a": arrays(only_a(xs[0])), "whole": arrays(whole(xs)),
+                "o2_of_a": arrays(o2_of_a(xs[0])), "o2_of_a_training": arrays(o2_of_a(xs[0], training=True)),
+                "only_a_weights": [list(w.shape) for w in only_a.get_weights()], "disconnected": disconnected}
 
     model = build_model()
     moved(model)
@@ -67,7 +104,16 @@ RESIDUAL = HEAD + textwrap.dedent("""\
     both = keras.Model(transfer.inputs, [transfer.get_layer("bn_y").output, transfer.output])
 
     x = rng.standard_normal((2, 6, 6, 3)).astype("float32")
-    report = {}
+    # Grad-CAM drops the classifier's activation first (`None` is linear, in Keras's layers too)
+    model.get_layer("head").activation = None
+    model.get_layer("c2").activation = None
+    report = {"gradcam": gradcam(x, model, "c2"), "embed": embed(x)}
+    if x.ndim == 4:  # a model bound in an enclosing block
+        report["enclosing"] = arrays(keras.Model(model.input, model.get_layer("c1").output)(x))
+    duo = build_pair()
+    moved(duo)
+    report["duo"] = probe_pair(duo, [rng.standard_normal((2, 4)).astype("float32"),
+                                       rng.standard_normal((2, 3)).astype("float32")])
     for name, m in [("features", features), ("multi", multi), ("every", every), ("pair", pair),
                     ("penultimate", penultimate), ("merge_inputs", merge_inputs),
                     ("transfer", transfer), ("inner", inner), ("both", both)]:
@@ -106,8 +152,23 @@ APPLICATION = HEAD + textwrap.dedent("""\
     classifier = keras.Model(base.input, x)
     moved(classifier)
 
+    # Grad-CAM as the keras-io example writes it: the builder through an alias, the classifier's
+    # activation dropped, the model given to a function that builds a model on part of it
+    def gradcam(img, model, conv_name):
+        grad_model = keras.Model([model.inputs], [model.get_layer(conv_name).output, model.output])
+        with tf.GradientTape() as tape:
+            conv, preds = grad_model(img)
+            top = preds[:, 0]
+        return arrays(tape.gradient(top, conv))
+
+    model_builder = keras.applications.MobileNetV2
+    net = model_builder(weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=3)
+    moved(net)
+    net.layers[-1].activation = None
+
     images = rng.uniform(0, 1, (2, 32, 32, 3)).astype("float32")
     json.dump({
+        "gradcam": gradcam(images, net, "out_relu"),
         "extractor": arrays(extractor(images)),
         "extractor_layers": [layer.name for layer in extractor.layers],
         "classifier": arrays(classifier(images, training=True)),
@@ -130,12 +191,59 @@ def test_submodels_translate_as_graph_functions_taking_their_base() -> None:
     assert ("def transfer_graph(model=model):\n    h = model.get_layer(\"add\").output\n"
             "    h = GlobalAveragePooling2D()(h)\n") in code
     assert "names = [\"c1\", \"bn_y\", \"add\"]\ndef multi_graph(model=model):\n" in code  # `names` stays outside
+    # the models on part of a model a function is given or reads: followed to its calls
+    assert ("    def grad_model_graph(model=model):\n"
+            "        return [model.inputs], [model.get_layer(conv_name).output, model.output]\n") in code
+    assert "    def embed_graph(model=model):\n" in code
+    assert "    def only_a_graph(m=m):\n" in code
+
+
+BUILD = ("def build():\n    inputs = keras.Input(shape=(3,))\n    return keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
+         "\n")
+PROBE = "def probe(model, x):\n    m = keras.Model(model.input, model.get_layer('d').output)\n    return m(x)\n\n"
+
+
+def test_a_model_given_to_a_function_is_followed_to_its_calls() -> None:
+    """The Grad-CAM example's form: the model a function is given is an application bound
+    through an alias (``model_builder = keras.applications.xception.Xception``)."""
+    src = ("import keras\n\n" + "def probe(model, name):\n"
+           "    return keras.Model([model.inputs], [model.get_layer(name).output, model.output])\n\n"
+           "model_builder = keras.applications.MobileNet\nmodel = model_builder(weights=None)\n"
+           "model.layers[-1].activation = None\nprobe(model, 'conv_pw_13_relu')\n")
+    out, diags = tf_(src)
+    assert BANNER in out, diags
+    assert "    def probe_graph(model=model):\n" in user_code(out), diags
 
 
 @pytest.mark.parametrize("src, why", [
-    # base is a parameter: the translator cannot see that it is a translated functional model
+    # base is a parameter of a function nothing calls: which model it is, is not known
     ("def features(base):\n    return keras.Model(base.input, base.get_layer('c').output)\n",
-     "`base` is not bound before it, in the same block, by a translated functional model"),
+     "`base` is a parameter of `features`, and `features` is not called in the file"),
+    # ... given, at one of its calls, a model that stays Keras (read from a Keras file): a
+    # translated graph function cannot replay a Keras model's graph
+    (BUILD + PROBE + "model = build()\nprobe(model, 1)\nother = keras.models.load_model('m.keras')\nprobe(other, 2)\n",
+     "`model` is a parameter of `probe`, and its call at line 14 gives `other`, bound by "
+     "`other = keras.models.load_model('m.keras')`, not a translated functional model"),
+    # ... passed on (called who knows where, with what)
+    (BUILD + PROBE + "model = build()\nr = list(map(probe, [model], [1]))\n",
+     "`probe` is used at line 12 other than by a direct call from the module's statements"),
+    # ... called from another function: its caller's argument is not followed
+    (BUILD + PROBE + "def main():\n    model = build()\n    probe(model, 1)\n",
+     "`probe` is used at line 13 other than by a direct call"),
+    # a method's parameter (a backbone's `__init__(self, image_encoder)`): callers not followed
+    ("class A:\n    def __init__(self, enc):\n        self.m = keras.Model(enc.inputs, enc.layers[-2].output)\n",
+     "`enc` is a parameter of `__init__`, a function the translator does not follow to its callers"),
+    # a global the function reads, bound at its call to a Keras model
+    ("def probe(x):\n    m = keras.Model(model.input, model.get_layer('d').output)\n    return m(x)\n\n"
+     "model = keras.models.load_model('m.keras')\nprobe(1)\n",
+     "`model` is a global name `probe` reads, and its call at line 8 gives `model`, bound by "
+     "`model = keras.models.load_model('m.keras')`"),
+    # a layer held in a name (Hvass's `layer_input = model.layers[0]`, then its `input`)
+    (BUILD + "model = build()\nlayer_input = model.layers[0]\nm = keras.Model(layer_input.input, model.output)\n",
+     "`layer_input` is a layer (`layer_input = model.layers[0]`)"),
+    # a loop variable: each pass a different model
+    (BUILD + "for model in [build(), build()]:\n    m = keras.Model(model.input, model.get_layer('d').output)\n",
+     "`model` may be rebound around it"),
     # another model's layer's input (not followed)
     ("inputs = keras.Input(shape=(3,))\nmodel = keras.Model(inputs, layers.Dense(2, name='d')(inputs))\n"
      "other = keras.Model(inputs, layers.Dense(2, name='e')(inputs))\n"
@@ -174,6 +282,11 @@ def test_submodels_of_a_graph_run_as_keras_ones(tmp_path: Path) -> None:
     assert [len(w) for w in keras_report["penultimate"]["weights"]] == [4, 1, 4, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     assert len(keras_report["merge_inputs"]["inference"]) == 2  # the add layer's two inputs
     assert keras_report["after_merge_inputs"]["bn_after"] == keras_report["after_features"]["bn_after"]
+    assert keras_report["duo"]["disconnected"] == "ValueError"
+    assert keras_report["duo"]["only_a_weights"] == [[4, 5], [5]]  # only `ha` of the given model
+    assert keras_report["gradcam"]["layers"] == ["img", "c1", "c2", "short", "bn_short", "bn_y", "add", "bn_after",
+                                                 "global_average_pooling2d", "head"]
+    assert any(abs(g) > 1e-3 for g in np.ravel(keras_report["gradcam"]["grads"]))
     worst = _close(keras_report, tf_report)
     print(f"worst difference {worst:.2e}")
 
@@ -185,5 +298,6 @@ def test_submodels_of_an_application_run_as_keras_ones(tmp_path: Path) -> None:
     assert BANNER in translated and "keras.Model" not in user_code(translated), diags
     keras_report, tf_report = run_both(tmp_path, APPLICATION, translated)
     assert keras_report["trainable"] == 2  # the frozen base's layers are the classifier's too
+    assert np.abs(np.asarray(keras_report["gradcam"])).max() > 1e-4  # gradients that mean something
     worst = _close(keras_report, tf_report)
     print(f"worst difference {worst:.2e}")

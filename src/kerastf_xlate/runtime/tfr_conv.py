@@ -186,7 +186,7 @@ class _ConvBase(Layer):
             y = tf.nn.bias_add(y, self.bias)
         if first:
             y = _to_channels_first(y)
-        return self.activation(y)
+        return self.activation(y) if self.activation is not None else y
 
     def _convolve(self, x):
         raise NotImplementedError

@@ -54,7 +54,8 @@ class Dense(Layer):
             x = tf.tensordot(inputs, self.kernel, axes=1)
         if self.bias is not None:
             x = tf.nn.bias_add(x, self.bias)
-        return self.activation(x)
+        # `layer.activation = None` after construction (Grad-CAM's last layer): linear, as in Keras
+        return self.activation(x) if self.activation is not None else x
 
 
 class Activation(Layer):
@@ -270,7 +271,7 @@ class EinsumDense(Layer):
         x = tf.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias
-        return self.activation(x)
+        return self.activation(x) if self.activation is not None else x
 
 
 class Lambda(Layer):

@@ -32,11 +32,21 @@ class _StandIn:
     shape, made only if the replay reaches it before the cut (then read only by code outside
     the sub-model)."""
 
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape, dtype, like=None):
+        self.shape, self.dtype, self.like = shape, dtype, like
 
     def make(self):
-        return tf.zeros([1 if d is None else d for d in self.shape], tf.as_dtype(self.dtype))
+        dims = [1 if d is None else d for d in self.shape]
+        if self.shape and self.shape[0] is None and self.like is not None:
+            # the batch of this run's inputs: a node beside the cut that joins it with a tensor
+            # of the sub-model (`Concatenate()([h, b])`) must not fail on the batch size
+            dims[0] = tf.shape(self.like)[0]
+        return tf.zeros(dims, tf.as_dtype(self.dtype))
+
+
+def _batch_like(values):
+    """The first of ``values`` that is a tensor with a batch axis (a real Input of this run)."""
+    return next((v for v in values if isinstance(v, (tf.Tensor, tf.Variable)) and v.shape.rank), None)
 
 
 class _Partial:
@@ -162,7 +172,7 @@ def _source_input(frame, model, k):
     else:
         position = frame.source_positions.get(key)
         # an Input of that model the running one does not take: read only by code outside it
-        value = _StandIn(shape, dtype) if position is None else frame.inputs[position]
+        value = _StandIn(shape, dtype, _batch_like(frame.inputs)) if position is None else frame.inputs[position]
         value = value.make() if isinstance(value, _StandIn) else value
     frame.source_inputs[key] = value
     return value
@@ -348,6 +358,10 @@ def _partial_run(frame, model, wanted):
         else:
             root, kr = _root_input(model, k)
             inputs.append(frame.source_inputs.get((id(root), kr), _StandIn(shape, dtype)))
+    like = _batch_like([*inputs, *frame.inputs])
+    for value in inputs:
+        if isinstance(value, _StandIn) and value.like is None:
+            value.like = like
     plan = _Partial(model, needed, stop_at, frame.partial, captured, stop_before, given)
     replay = _Frame(graph=frame.graph, mode=frame.mode, training=frame.training)
     replay.reuse, replay.made, replay.given = True, model._made, True

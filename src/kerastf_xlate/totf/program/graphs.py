@@ -765,6 +765,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         for block in _blocks(node):
             for s in block:
                 block_of[id(s)] = (block, node)
+    # a model on part of a model its function is given (a parameter) or reads from the module:
+    # its block's models are planned last (in their order), as its source is judged at the
+    # function's call sites, among every translated model of the file
+    block_ids = {id(r): id(block_of.get(id(_statement_of(r.call, parents)), (None, tree))[0])  # type: ignore[arg-type]
+                 for r in model_calls}
+    late = {block_ids[id(r)] for r in model_calls if _given_source(r.call, parents)}  # type: ignore[arg-type]
+    model_calls.sort(key=lambda r: block_ids[id(r)] in late)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
         n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     keras_lines = {r.node.lineno for r in refs}
@@ -798,7 +805,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         source = None
         if not candidates and not symbols and _submodel_source(ins) is not None:
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
-            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree)
+            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree, parents)
             if len(found) == 2:
                 plan.blockers.append((found[1], found[0]))
                 continue
@@ -809,10 +816,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             if layer_reason is not None:
                 reason = layer_reason
             elif any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
-                # Keras takes the sub-graph between those tensors, sharing the layers; a
-                # translated model's graph function runs whole, so a part of it cannot be taken
-                reason += (": they are another model's tensors, and a model on part of another model's graph is not "
-                        "translated")
+                # Keras takes the sub-graph between those tensors, sharing the layers; the runtime
+                # replays one named model's graph function as far as they need
+                reason += (": they are another model's tensors, and a model on part of another model's graph is "
+                           "translated only on one model named by a name (`base.input`, `base.get_layer(...).output`), "
+                           "not on several models' tensors or a model held in an attribute (`self.encoder.input`)")
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
@@ -990,8 +998,8 @@ def _layer_inputs_reason(ins: ast.expr) -> str | None:
 
 
 def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
-                   stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module
-                   ) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
+                   stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
+                   parents: dict[int, ast.AST]) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
     """A model on part of ``base``'s graph (docs/design.md, "Graph fragments, model shapes,
     and models on part of another model's graph"): ``(base, region start, ids of the
     attribute reads of base)``, or ``(why not, where)``. ``base`` must be bound last, in this
@@ -1008,22 +1016,25 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
-    bound = block[binder] if binder is not None else None
-    value = bound.value if isinstance(bound, ast.Assign) else None
-    # a builder (`VGG19(...)`, not `preprocess_input`), on its own Input (not `input_tensor=`)
-    apps = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.applications.")
-            and r.name.rsplit(".", 1)[-1][:1].isupper() and all(k.arg != "input_tensor" for k in r.call.keywords)}
-    functional = {id(g.stmt) for g in graphs if isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
-                  and isinstance(g.stmt.targets[0], ast.Name) and g.stmt.targets[0].id == base}
-    if binder is None or not (id(value) in apps or id(block[binder]) in functional
-                              or _builds_functional_model(value, graphs, tree)):
-        return (f"{what}: `{base}` is not bound before it, in the same block, by a translated functional model, a "
-                "function returning one, or a `keras.applications` builder, so the translator cannot follow its graph",
-                stmt)
+    if binder is not None:
+        if not _translated_model(block[binder], base, graphs, refs, tree, parents):
+            value = getattr(block[binder], "value", None)
+            if _is_layer_of_model(value):
+                # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
+                return (f"{what}: `{base}` is a layer (`{_first_line(block[binder])}`), and a model starting at a "
+                        "layer's tensor held in a name is not translated (in Keras 3 an InputLayer's `input` is `[]`)",
+                        stmt)
+            return (f"{what}: `{base}` is bound by `{_first_line(block[binder])}`, {_NOT_TRANSLATED}", stmt)
+    else:
+        # bound in an enclosing block of its function or module, or given to its function
+        # (docs/design.md, "A model on part of a model bound elsewhere")
+        why = _given_model_blocker(base, block[start] if start < index else stmt, graphs, refs, tree, parents)
+        if why is not None:
+            return (f"{what}: {why}", stmt)
     region = block[start:index]
     # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
     layer_names: set[str] = set()
-    for s in block[binder + 1 : index + 1]:
+    for s in block[(binder + 1 if binder is not None else 0) : index + 1]:
         for n in ast.walk(s):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
                     and _of_base_layers(n.value, base, set()):
@@ -1046,6 +1057,146 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     return (base, start, reads)
 
 
+_NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, or a "
+                   "`keras.applications` builder: a model that stays Keras or that the translator does not follow, "
+                   "whose graph a translated model cannot take part of")
+
+
+def _first_line(node: ast.AST) -> str:
+    return ast.unparse(node).splitlines()[0][:50]
+
+
+def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
+                      parents: dict[int, ast.AST] | None = None) -> bool:
+    """``binder`` assigns ``name`` a model the program translates as a functional one (whose
+    graph function the runtime's sub-models replay): a translated functional model statement,
+    a call of a function of the file returning one, or a ``keras.applications`` builder
+    (``VGG19(...)``, not ``preprocess_input``) on its own Input (not ``input_tensor=``)."""
+    if not (isinstance(binder, ast.Assign) and len(binder.targets) == 1 and isinstance(binder.targets[0], ast.Name)
+            and binder.targets[0].id == name):
+        return False
+    value = binder.value
+    if any(g.stmt is binder for g in graphs):
+        return True
+    if not isinstance(value, ast.Call) or any(k.arg == "input_tensor" for k in value.keywords):
+        return _builds_functional_model(value, graphs, tree)
+    if any(r.call is value and _application_builder(r) for r in refs):
+        return True
+    if isinstance(value.func, ast.Name) and parents is not None:
+        # `model_builder = keras.applications.xception.Xception` ... `model = model_builder(...)`
+        alias = _reaching_binder(value.func.id, binder, parents)
+        if isinstance(alias, ast.Assign) and len(alias.targets) == 1 and isinstance(alias.targets[0], ast.Name) \
+                and any(r.node is alias.value and r.role == "value" and _application_builder(r) for r in refs):
+            return True
+    return _builds_functional_model(value, graphs, tree)
+
+
+def _application_builder(ref: Ref) -> bool:
+    """A ``keras.applications`` model builder (``VGG19``), not ``preprocess_input``."""
+    return ref.name.startswith("keras.applications.") and ref.name.rsplit(".", 1)[-1][:1].isupper()
+
+
+def _reaching_binder(name: str, stmt: ast.stmt, parents: dict[int, ast.AST]) -> ast.AST | None:
+    """The statement whose binding of ``name`` is the one ``stmt`` sees, looking back through its
+    block and out through the compound statements holding it (``if``, ``for``, ``with``, ``try``),
+    which must not bind ``name`` themselves (a loop target, a rebinding on the next pass); the
+    function or module itself when no statement of its scope binds it before (a parameter or a
+    global); None when that is not known (a class body, a compound statement binding it)."""
+    s: ast.AST = stmt
+    while True:
+        parent = parents.get(id(s))
+        if parent is None:
+            return None
+        block = next((b for b in _blocks(parent) if any(x is s for x in b)), None)
+        if block is None:
+            return None
+        i = next(k for k, x in enumerate(block) if x is s)
+        for j in range(i - 1, -1, -1):
+            if name in _bound([block[j]]):
+                return block[j]
+        if isinstance(parent, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            return parent
+        if isinstance(parent, ast.ClassDef) or name in _bound([parent]):  # type: ignore[list-item]
+            return None
+        s = parent
+
+
+def _given_source(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """The model statement of ``call`` is a model on part of a model its function does not bind
+    (``def heatmap(model, ...): keras.Model(model.inputs, ...)``)."""
+    ins = _graph_args(call)
+    base = _submodel_source(ins[0]) if ins is not None else None
+    stmt = _statement_of(call, parents)
+    return base is not None and stmt is not None and isinstance(
+        _reaching_binder(base, stmt, parents), (ast.FunctionDef, ast.AsyncFunctionDef))
+
+
+def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
+                         parents: dict[int, ast.AST]) -> str | None:
+    """Why the model ``base`` names where ``stmt`` reads it is not known to be a translated
+    functional model, or None when it is (docs/design.md, "A model on part of a model bound
+    elsewhere"): bound by an enclosing block's statement of the same function or module, or,
+    not bound in its function, a parameter or a global of a function of the module whose every
+    use is a direct call from the module's statements, each giving it (passing a name, or
+    reading the global) a model bound so."""
+    binder = _reaching_binder(base, stmt, parents)
+    if binder is None:
+        return f"`{base}` may be rebound around it (a loop, a class body), so the translator cannot tell which model it is"
+    if isinstance(binder, ast.Module):
+        return f"`{base}` is not bound before it, {_NOT_TRANSLATED}"
+    if not isinstance(binder, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if _translated_model(binder, base, graphs, refs, tree, parents):  # type: ignore[arg-type]
+            return None
+        return f"`{base}` is bound by `{_first_line(binder)}`, {_NOT_TRANSLATED}"
+    func = binder
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    given = base in params or base in {a.arg for a in func.args.kwonlyargs}
+    what = f"`{base}` is a parameter of `{func.name}`" if given else f"`{base}` is a global name `{func.name}` reads"
+    if base in {a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None}:
+        return f"{what}: `*`/`**` parameters are not followed to the callers"
+    if func not in tree.body or sum(1 for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                               ast.ClassDef)) and n.name == func.name) != 1 \
+            or any(isinstance(n, ast.Name) and n.id == func.name and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree)):
+        return (f"{what}, a function the translator does not follow to its callers (only a function defined once at "
+                "the top level of the file is)")
+    if not given and (base in _bound(func.body) or any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(func))):
+        return f"{what} and binds: the translator does not follow it"
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == func.name and isinstance(n.ctx, ast.Load)]
+    if not uses:
+        return f"{what}, and `{func.name}` is not called in the file, so the translator cannot tell which model it is given"
+    for u in uses:
+        call = parents.get(id(u))
+        site = _statement_of(u, parents)
+        if not (isinstance(call, ast.Call) and call.func is u) or site is None \
+                or any(isinstance(a, (*_SCOPES, ast.comprehension)) for a in _ancestors(u, tree, parents)):
+            return (f"{what}, and `{func.name}` is used at line {u.lineno} other than by a direct call from the module's "
+                    "statements (passed on, stored, called in another function), so the translator cannot tell which "
+                    "model it is given")
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return f"{what}, and its call at line {u.lineno} passes `*`/`**` arguments the translator does not follow"
+        arg: ast.expr | None = ast.Name(base, ast.Load()) if not given else next(
+            (k.value for k in call.keywords if k.arg == base), None)
+        if arg is None and base in params and params.index(base) < len(call.args):
+            arg = call.args[params.index(base)]
+        if not isinstance(arg, ast.Name):
+            return (f"{what}, and its call at line {u.lineno} does not pass it as a name bound to a model"
+                    if arg is not None else f"{what}, and its call at line {u.lineno} does not pass it")
+        bound = _reaching_binder(arg.id, site, parents)
+        if not isinstance(bound, ast.stmt) or isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                or not _translated_model(bound, arg.id, graphs, refs, tree, parents):
+            where = f"`{_first_line(bound)}`" if isinstance(bound, ast.stmt) else "nothing the translator follows"
+            return f"{what}, and its call at line {u.lineno} gives `{arg.id}`, bound by {where}, {_NOT_TRANSLATED}"
+    return None
+
+
+def _ancestors(node: ast.AST, top: ast.AST, parents: dict[int, ast.AST]):
+    """The nodes between ``node`` (excluded) and ``top`` (excluded)."""
+    n = parents.get(id(node))
+    while n is not None and n is not top:
+        yield n
+        n = parents.get(id(n))
+
+
 def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
     """``build_model(...)``: a call of a function of the module (defined once, at top level)
     whose every ``return`` gives a translated functional model: its model statement's call,
@@ -1063,6 +1214,14 @@ def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: 
     returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
     return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
                                                           and r.value.id in names) for r in returns)
+
+
+def _is_layer_of_model(expr: ast.expr | None) -> bool:
+    """``m.get_layer(...)`` or ``m.layers[k]``, ``m`` a name."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Name):
+        return _of_base_layers(expr, expr.func.value.id, set())
+    return isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Attribute) \
+        and isinstance(expr.value.value, ast.Name) and _of_base_layers(expr, expr.value.value.id, set())
 
 
 def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = False) -> bool:
