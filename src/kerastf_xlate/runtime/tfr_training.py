@@ -18,6 +18,7 @@ there are several outputs), the metrics reset each epoch, the callbacks' hooks a
 
 import random
 import types
+import warnings
 
 import tensorflow as tf
 from tfr_base import Layer, Model
@@ -593,8 +594,11 @@ class _TrainingMethods:
             if self.optimizer is not None:
                 loss = self.optimizer.scale_loss(loss)
         variables = self.trainable_weights
-        gradients = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
+        else:  # as Keras: a model frozen after compile (a GAN's discriminator) trains nothing
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data):
