@@ -652,6 +652,49 @@ def test_add_loss_in_layers_and_model() -> None:
     assert len(t.losses) == 1
 
 
+def test_subclassed_two_outputs_loss_trackers_named_by_loss() -> None:
+    """A subclassed model returning a tuple has no output names: Keras names each output's loss
+    tracker after its loss (``mse_loss``, ``categorical_crossentropy_loss``); the runtime
+    named both ``None_loss``, one hiding the other in the logs (fchollet chapter07)."""
+    import keras
+    import numpy as np
+
+    def twin(base: Any, layers: Any) -> Any:
+        class Ticket(base):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                super().__init__()
+                self.mix = layers.Dense(8, activation="relu")
+                self.score = layers.Dense(1, activation="sigmoid")
+                self.kind = layers.Dense(3, activation="softmax")
+
+            def call(self, inputs: Any) -> Any:
+                hidden = self.mix(inputs)
+                return self.score(hidden), self.kind(hidden)
+
+        return Ticket()
+
+    k, t = twin(keras.Model, keras.layers), twin(rt().Model, rt())
+    x, labels = data()
+    k(x[:2])
+    t(x[:2])
+    weights = perturbed(k.get_weights())
+    k.set_weights(weights)
+    t.set_weights(weights)
+    score = np.linspace(0, 1, len(x)).astype("float32")[:, None]
+    onehot = np.eye(3, dtype="float32")[labels]
+    for m, mod in ((k, keras), (t, rt())):
+        m.compile(mod.optimizers.RMSprop(0.01) if mod is keras else mod.RMSprop(0.01),
+                  loss=["mse", mod.losses.CategoricalCrossentropy() if mod is keras else mod.CategoricalCrossentropy()],
+                  metrics=[["mae"], ["accuracy"]])
+    hk = k.fit(x, [score, onehot], batch_size=16, epochs=2, shuffle=False, verbose=0)
+    ht = t.fit(x, [score, onehot], batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert "categorical_crossentropy_loss" in hk.history and "mse_loss" in hk.history
+    close(hk.history, ht.history)
+    close(k.get_weights(), t.get_weights())
+    close(k.evaluate(x, [score, onehot], verbose=0, return_dict=True),
+          t.evaluate(x, [score, onehot], verbose=0, return_dict=True))
+
+
 def test_two_outputs_with_loss_dict_weights_and_metrics() -> None:
     import keras
     import numpy as np

@@ -215,7 +215,9 @@ class _Compiled:
         self.flat_losses = [(_compile_loss_object(loss, yt, yp) if yt is not None else None, w)
                             for loss, w, (yt, yp) in zip(losses, weights, pairs)]
         live = [i for i, (fn, _) in enumerate(self.flat_losses) if fn is not None]
-        self.loss_trackers = [Mean(name=f"{names[i]}_loss") for i in live] if len(live) > 1 else []
+        # named as Keras's CompileLoss: by the output, else (a subclassed model's unnamed outputs) by the loss
+        self.loss_trackers = [Mean(name=f"{self.flat_losses[i][0].name if names[i] is None else names[i]}_loss")
+                              for i in live] if len(live) > 1 else []
         self._tracker_of = dict(zip(live, self.loss_trackers))
 
         def metric_lists(spec):
