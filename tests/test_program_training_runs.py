@@ -138,6 +138,35 @@ def run(data):
     return history.history
 '''
 
+# transfer learning on a saved model (Hands-On ML ch. 11): save, load_model, clone_model of the
+# loaded model (which failed: the loaded copy's variables had lost their initializers), its
+# weights set from the loaded one, its layers reused in a new Sequential with the others frozen
+CLONE_LOADED = '''
+import tensorflow as tf
+
+model_a = tf.keras.Sequential([tf.keras.layers.Input((6,)), tf.keras.layers.Dense(5, activation="relu"),
+                               tf.keras.layers.Dense(4, activation="relu"), tf.keras.layers.Dense(3)])
+model_a.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer="sgd")
+
+
+def run(data):
+    labels = (data["y"][:, 0] > 0).astype("int32")
+    model_a.save("model_a.keras")
+    loaded = tf.keras.models.load_model("model_a.keras")
+    clone = tf.keras.models.clone_model(loaded)
+    clone.set_weights(loaded.get_weights())
+    again = tf.keras.models.clone_model(clone)
+    on_a = tf.keras.Sequential(clone.layers[:-1])
+    on_a.add(clone.layers[-1])
+    for layer in on_a.layers[:-1]:
+        layer.trainable = False
+    on_a.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                 optimizer=tf.keras.optimizers.SGD(0.05), metrics=["accuracy"])
+    history = on_a.fit(data["x"], labels, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    return (loaded.evaluate(data["x"], labels, verbose=0), history.history, on_a.predict(data["x"], verbose=0),
+            [w.shape for w in again.get_weights()], len(again.trainable_weights))
+'''
+
 GAN_DATA = {"real": [(6, 3, 2, 1)] * 3, "noise": [(6, 6)] * 3}
 
 CASES = {
@@ -147,6 +176,7 @@ CASES = {
     # load_model crashed copying the cells' dropout masks (graph tensors) kept tracked after the step
     "rnn_checkpoint": (RNN_CHECKPOINT, ["model"], {"x": (8, 5, 3), "y": (8, 1)}),
     "tf_aliases": (TF_ALIASES, ["model"], {"x": (24, 6), "y": (24, 1)}),
+    "clone_loaded": (CLONE_LOADED, ["model_a"], {"x": (24, 6), "y": (24, 1)}),
 }
 
 
