@@ -547,8 +547,13 @@ def test_learning_rate_scheduler_and_terminate_on_nan() -> None:
         model.compile(opt.SGD(0.1), "sparse_categorical_crossentropy")
         sched = mod.LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch else lr)
         histories.append(model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[sched]).history)
-    close(histories[0], histories[1])
-    assert histories[1]["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+        # one callback, not in a list, as Keras takes it (the TensorFlow simple_audio tutorial)
+        stop = mod.EarlyStopping(monitor="loss", min_delta=10.0, patience=1)
+        histories.append(model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0, callbacks=stop).history)
+    close(histories[0], histories[2])
+    close(histories[1], histories[3])
+    assert len(histories[3]["loss"]) == 2  # stopped by the callback
+    assert histories[2]["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
     bad = _targets("real")
     bad[20] = np.nan
     _, t = twins(1, None)
