@@ -547,8 +547,13 @@ def test_learning_rate_scheduler_and_terminate_on_nan() -> None:
         model.compile(opt.SGD(0.1), "sparse_categorical_crossentropy")
         sched = mod.LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch else lr)
         histories.append(model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[sched]).history)
-    close(histories[0], histories[1])
-    assert histories[1]["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+        # one callback, not in a list, as Keras takes it (the TensorFlow simple_audio tutorial)
+        stop = mod.EarlyStopping(monitor="loss", min_delta=10.0, patience=1)
+        histories.append(model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0, callbacks=stop).history)
+    close(histories[0], histories[2])
+    close(histories[1], histories[3])
+    assert len(histories[3]["loss"]) == 2  # stopped by the callback
+    assert histories[2]["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
     bad = _targets("real")
     bad[20] = np.nan
     _, t = twins(1, None)
@@ -650,6 +655,49 @@ def test_add_loss_in_layers_and_model() -> None:
     close(k.get_weights(), t.get_weights())
     t(x[:4])
     assert len(t.losses) == 1
+
+
+def test_subclassed_two_outputs_loss_trackers_named_by_loss() -> None:
+    """A subclassed model returning a tuple has no output names: Keras names each output's loss
+    tracker after its loss (``mse_loss``, ``categorical_crossentropy_loss``); the runtime
+    named both ``None_loss``, one hiding the other in the logs (fchollet chapter07)."""
+    import keras
+    import numpy as np
+
+    def twin(base: Any, layers: Any) -> Any:
+        class Ticket(base):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                super().__init__()
+                self.mix = layers.Dense(8, activation="relu")
+                self.score = layers.Dense(1, activation="sigmoid")
+                self.kind = layers.Dense(3, activation="softmax")
+
+            def call(self, inputs: Any) -> Any:
+                hidden = self.mix(inputs)
+                return self.score(hidden), self.kind(hidden)
+
+        return Ticket()
+
+    k, t = twin(keras.Model, keras.layers), twin(rt().Model, rt())
+    x, labels = data()
+    k(x[:2])
+    t(x[:2])
+    weights = perturbed(k.get_weights())
+    k.set_weights(weights)
+    t.set_weights(weights)
+    score = np.linspace(0, 1, len(x)).astype("float32")[:, None]
+    onehot = np.eye(3, dtype="float32")[labels]
+    for m, mod in ((k, keras), (t, rt())):
+        m.compile(mod.optimizers.RMSprop(0.01) if mod is keras else mod.RMSprop(0.01),
+                  loss=["mse", mod.losses.CategoricalCrossentropy() if mod is keras else mod.CategoricalCrossentropy()],
+                  metrics=[["mae"], ["accuracy"]])
+    hk = k.fit(x, [score, onehot], batch_size=16, epochs=2, shuffle=False, verbose=0)
+    ht = t.fit(x, [score, onehot], batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert "categorical_crossentropy_loss" in hk.history and "mse_loss" in hk.history
+    close(hk.history, ht.history)
+    close(k.get_weights(), t.get_weights())
+    close(k.evaluate(x, [score, onehot], verbose=0, return_dict=True),
+          t.evaluate(x, [score, onehot], verbose=0, return_dict=True))
 
 
 def test_two_outputs_with_loss_dict_weights_and_metrics() -> None:

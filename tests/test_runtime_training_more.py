@@ -179,6 +179,26 @@ def test_loss_scale_optimizer_skips_non_finite_steps() -> None:
     assert [s for _, s, _ in ends[1]] == [1024.0, 512.0, 512.0, 1024.0, 512.0, 512.0, 1024.0]
 
 
+def test_apply_without_gradients_is_a_no_op() -> None:
+    """``optimizer.apply([], [])`` (a frozen model's gradients in a custom loop) does nothing
+    and counts no step, as Keras's ``apply``; later steps are the same both ways."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    start = np.random.default_rng(6).normal(size=(2, 3)).astype("float32")
+    ends = []
+    for mod in (keras.optimizers, rt()):
+        opt = mod.Adam(0.1)
+        variable = keras.Variable(start) if mod is keras.optimizers else tf.Variable(start)
+        assert opt.apply([], []) is None
+        assert int(np.asarray(opt.iterations)) == 0
+        opt.apply([tf.constant(start * 2)], [variable])
+        opt.apply([], [])
+        ends.append([np.asarray(variable), int(np.asarray(opt.iterations))])
+    close(ends[0], ends[1], "apply([]) then a step")
+
+
 # --- metrics: confusion counts, IoU, class names as strings ------------------------------------
 
 METRICS = [

@@ -90,7 +90,8 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        # flattened as Keras's: one callback (callbacks=EarlyStopping(...)) or nested lists
+        self.callbacks = tf.nest.flatten(callbacks) if callbacks else []
         self._history = None
         if add_history:
             self._history = History()

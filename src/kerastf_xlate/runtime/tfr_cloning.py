@@ -41,4 +41,5 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             raise NotImplementedError(f"clone_model: the weight {old.name} was not made by add_weight, so its "
                                       "initializer is not known")
         new.assign(init(tuple(old.shape), dtype=old.dtype))
+        new._xlate_initializer = init  # the clone can be cloned in turn
     return clone

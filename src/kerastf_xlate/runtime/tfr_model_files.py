@@ -93,7 +93,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          "the translation reads back only the model files the program writes itself (a Keras file "
                          "needs keras.models.load_model)")
     template, count = entry
-    model = copy.deepcopy(template)  # the same architecture, with variables of its own
+    memo = {}
+    model = copy.deepcopy(template, memo)  # the same architecture, with variables of its own
+    for variable in template.weights:  # a copied tf.Variable loses its Python attributes
+        init = getattr(variable, "_xlate_initializer", None)
+        if init is not None and memo.get(id(variable)) is not None:
+            memo[id(variable)]._xlate_initializer = init  # clone_model of the loaded model fills it afresh
     optimizer = model.__dict__.get("optimizer")
     if optimizer is not None and hasattr(optimizer, "_slots") and len(optimizer.variables) != count:
         # the optimizer made its slots after the save: the loaded one starts without them

@@ -149,6 +149,8 @@ class Optimizer(tf.Module):
         return self._iterations
 
     def apply(self, grads, trainable_variables=None):
+        if len(grads) == 0:  # as Keras's apply: no gradients at all is a no-op
+            return
         if trainable_variables is None:
             raise ValueError("pass the variables with the gradients")
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]

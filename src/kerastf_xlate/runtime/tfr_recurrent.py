@@ -36,21 +36,25 @@ class _DropoutRNNCell:
             return _random_dropout(ones, rate=rate, seed=self.seed_generator)
         return [_random_dropout(ones, rate=rate, seed=self.seed_generator) for _ in range(count)]
 
+    # the masks (a list of tensors for GRU/LSTM) are kept in __dict__, out of tf.Module's
+    # tracking: a tracked list stays a dependency of the cell after the reset, and its graph
+    # tensors (drawn in a traced step) then break copy.deepcopy (load_model) and checkpoints
+
     def get_dropout_mask(self, step_input):
-        if getattr(self, "_dropout_mask", None) is None and self.dropout > 0:
-            self._dropout_mask = self._rnn_make_dropout_mask(step_input, self.dropout)
-        return getattr(self, "_dropout_mask", None)
+        if self.__dict__.get("_dropout_mask") is None and self.dropout > 0:
+            self.__dict__["_dropout_mask"] = self._rnn_make_dropout_mask(step_input, self.dropout)
+        return self.__dict__.get("_dropout_mask")
 
     def get_recurrent_dropout_mask(self, step_input):
-        if getattr(self, "_recurrent_dropout_mask", None) is None and self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = self._rnn_make_dropout_mask(step_input, self.recurrent_dropout)
-        return getattr(self, "_recurrent_dropout_mask", None)
+        if self.__dict__.get("_recurrent_dropout_mask") is None and self.recurrent_dropout > 0:
+            self.__dict__["_recurrent_dropout_mask"] = self._rnn_make_dropout_mask(step_input, self.recurrent_dropout)
+        return self.__dict__.get("_recurrent_dropout_mask")
 
     def reset_dropout_mask(self):
-        self._dropout_mask = None
+        self.__dict__["_dropout_mask"] = None
 
     def reset_recurrent_dropout_mask(self):
-        self._recurrent_dropout_mask = None
+        self.__dict__["_recurrent_dropout_mask"] = None
 
 
 def _rnn_cell_weights(cell, kernel_shape, recurrent_shape, bias_shape, bias_initializer):

@@ -18,6 +18,7 @@ there are several outputs), the metrics reset each epoch, the callbacks' hooks a
 
 import random
 import types
+import warnings
 
 import tensorflow as tf
 from tfr_base import Layer, Model
@@ -214,7 +215,9 @@ class _Compiled:
         self.flat_losses = [(_compile_loss_object(loss, yt, yp) if yt is not None else None, w)
                             for loss, w, (yt, yp) in zip(losses, weights, pairs)]
         live = [i for i, (fn, _) in enumerate(self.flat_losses) if fn is not None]
-        self.loss_trackers = [Mean(name=f"{names[i]}_loss") for i in live] if len(live) > 1 else []
+        # named as Keras's CompileLoss: by the output, else (a subclassed model's unnamed outputs) by the loss
+        self.loss_trackers = [Mean(name=f"{self.flat_losses[i][0].name if names[i] is None else names[i]}_loss")
+                              for i in live] if len(live) > 1 else []
         self._tracker_of = dict(zip(live, self.loss_trackers))
 
         def metric_lists(spec):
@@ -593,8 +596,11 @@ class _TrainingMethods:
             if self.optimizer is not None:
                 loss = self.optimizer.scale_loss(loss)
         variables = self.trainable_weights
-        gradients = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
+        else:  # as Keras: a model frozen after compile (a GAN's discriminator) trains nothing
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data):

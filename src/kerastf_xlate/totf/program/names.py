@@ -34,8 +34,16 @@ _SRC_NAMESPACES = {
 _OPS_SUBMODULES = {"image", "linalg", "nn", "numpy", "math", "core"}  # keras.ops.<sub>.fn (public for image, linalg, nn, numpy)
 
 
+# TensorFlow 2's own names of Keras namespaces: ``tf.metrics`` is ``tf.keras.metrics`` (the same
+# classes: ``tf.metrics.BinaryAccuracy is keras.metrics.BinaryAccuracy``), and so on
+_TF_KERAS_ALIASES = ("metrics", "losses", "optimizers", "initializers")
+
+
 def canonical(qual: str) -> str | None:
     """The public Keras spelling of a qualified name under a Keras root, or None."""
+    parts = qual.split(".")
+    if len(parts) >= 3 and parts[0] == "tensorflow" and parts[1] in _TF_KERAS_ALIASES:
+        qual = "tensorflow.keras." + ".".join(parts[1:])
     for root in ROOTS:
         if qual == root:
             return "keras"
