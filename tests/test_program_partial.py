@@ -372,3 +372,24 @@ def test_executed_the_models_bound_before_the_kept_one_match_keras(tmp_path: Pat
         worst = max(worst, float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))))
     print(f"worst difference {worst:.3g}")
     assert worst <= 1e-5, worst
+
+
+def test_a_model_given_to_the_tflite_converter_stays_keras_and_the_other_translates() -> None:
+    """TFLite's `from_keras_model` converts a Keras model's inference call; given a tf.Module it
+    saves the module's SavedModel signature instead (augmentation layers stay in the graph and
+    the conversion needs Flex ops). That model stays Keras, with the reason; the other model
+    of the file is translated."""
+    text = textwrap.dedent("""\
+        import tensorflow as tf
+        from tensorflow import keras
+        from keras import layers
+
+        model = keras.Sequential([keras.Input((8,)), layers.RandomFlip(), layers.Dense(1)])
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        other = keras.Sequential([keras.Input((8,)), layers.Dense(2)])
+        other.compile(optimizer="adam", loss="mse")
+        """)
+    out, diags = translate_file(text, "m.py")
+    assert "model = keras.Sequential([keras.Input((8,)), layers.RandomFlip(), layers.Dense(1)])" in out
+    assert "other = keras.Sequential" not in out
+    assert [(d.line, d.code) for d in diags if "from_keras_model" in d.message] == [(6, "XL303")], diags

@@ -55,6 +55,11 @@ _MODEL_COPIES = {"keras.models.clone_model"}
 _MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot",
                      # (tfr_serialization.py: a model's own get_config; a functional one raises there)
                      "keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize"}
+# TensorFlow functions that take only a Keras model: TFLite's converter exports a Keras model's
+# call with training=False and a dynamic batch, a tf.Module through its SavedModel signature
+# (augmentation layers stay in the graph; found running the TensorFlow image classification
+# tutorial translated)
+_NEEDS_KERAS_MODEL = ("TFLiteConverter.from_keras_model", "TFLiteConverterV2.from_keras_model")
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
 _SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
 
@@ -280,6 +285,13 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                         if flow.is_model(a, func, cls, module_kinds):
                             found.append(Use(n, f"`{utility_calls[id(n)]}` is given a translated model", enclosing_func(n),
                                              None, None))
+                elif isinstance(n, ast.Call) and ast.unparse(n.func).endswith(_NEEDS_KERAS_MODEL):
+                    for a in list(n.args) + [k.value for k in n.keywords]:
+                        if flow.is_model(a, func, cls, module_kinds):
+                            found.append(Use(n, f"model kept as Keras: `{ast.unparse(n.func)[:60]}` needs a Keras model (it "
+                                                "converts the model's inference call); given the translated model it saves "
+                                                "and converts a different graph", enclosing_func(n), None, None))
+                            break
                 elif isinstance(n, ast.Call) and id(n) not in keras_calls and _callee_root(n.func) in opaque:
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
