@@ -393,3 +393,46 @@ def test_a_model_given_to_the_tflite_converter_stays_keras_and_the_other_transla
     assert "model = keras.Sequential([keras.Input((8,)), layers.RandomFlip(), layers.Dense(1)])" in out
     assert "other = keras.Sequential" not in out
     assert [(d.line, d.code) for d in diags if "from_keras_model" in d.message] == [(6, "XL303")], diags
+
+
+@pytest.mark.parametrize("given", [
+    'callbacks=[create_tensorboard_callback("logs", "run")]',
+    "callbacks=cbs",
+    "callbacks=create_tensorboard_callback('logs', 'run')",
+])
+def test_a_callback_made_in_another_module_keeps_its_model_keras(given: str) -> None:
+    """A course's `create_tensorboard_callback(...)` from its helper module is a Keras callback:
+    the translated model's training loop would hand it a model without Keras's internals (a
+    TensorBoard callback reads `model.train_function`). That model stays Keras (XL305, the helper
+    named); the other model of the file is translated."""
+    text = textwrap.dedent(f"""\
+        import numpy as np
+        import tensorflow as tf
+        from helper_functions import create_tensorboard_callback
+
+        cbs = []
+        cbs.append(create_tensorboard_callback("logs", "run"))
+        model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(loss="mae", optimizer="adam")
+        history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, {given})
+        other = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+        other.compile(loss="mse", optimizer="adam")
+        other.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, callbacks=[tf.keras.callbacks.EarlyStopping()])
+        """)
+    out, diags = translate_file(text, "m.py")
+    assert "model = tf.keras.Sequential(" in out and "other = tf.keras.Sequential(" not in out, out[-600:]
+    assert any(d.code == "XL305" and "create_tensorboard_callback" in d.message for d in diags), diags
+
+
+def test_an_optimizer_or_metric_made_in_another_module_keeps_its_model_keras() -> None:
+    text = textwrap.dedent("""\
+        import tensorflow as tf
+        from my_training import make_optimizer, f1_metric
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.compile(make_optimizer(), "mse", metrics=["mae", f1_metric()])
+        """)
+    out, diags = translate_file(text, "m.py")
+    assert out == text
+    found = sorted(d.message.split("`")[1] for d in diags if d.code == "XL305")
+    assert found == ["f1_metric()", "make_optimizer()"], diags

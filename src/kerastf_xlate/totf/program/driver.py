@@ -108,10 +108,11 @@ def _flat_form_limit(d: Diagnostic) -> bool:
         # that are not plain names, a shared layer, a call with `mask=`): the program form
         # follows those, and what blocked it is named by its own blockers
         return True
-    if d.code == "XL303" and d.message.startswith("model kept as Keras: "):
+    if d.code in ("XL303", "XL308") and d.message.startswith("model kept as Keras: "):
         # the flat form's model-use limits (`.metrics_names`, `.history`, a model passed to a
-        # function): the program form's model has those APIs, and a use only Keras has is one
-        # of its own blockers (models.py, KERAS_ONLY)
+        # function, the History `fit` returns used beyond `.history`): the program form's model
+        # and History have those, and a use only Keras has is one of its own blockers
+        # (models.py, KERAS_ONLY)
         return True
     m = _FLAT_DTYPE.match(d.message) if d.code == "XL201" else None
     if m is None or m.group(2).endswith("..."):

@@ -285,6 +285,15 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                         if flow.is_model(a, func, cls, module_kinds):
                             found.append(Use(n, f"`{utility_calls[id(n)]}` is given a translated model", enclosing_func(n),
                                              None, None))
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _TRAINING_OBJECTS \
+                        and flow.is_model(n.func.value, func, cls, module_kinds):
+                    for el, what, anchor in _training_objects(n, tree):
+                        root = _callee_root(el.func) if isinstance(el, ast.Call) else None
+                        if root in opaque and id(el) not in keras_calls:
+                            found.append(Use(anchor, f"model kept as Keras: the {what} `{ast.unparse(el)[:40]}` comes from "
+                                                 f"`{root}`, defined outside this file: a Keras {what} given to the "
+                                                 "translated model's training loop reaches Keras APIs it does not have",
+                                             enclosing_func(n), None, OUTSIDE_OBJECT))
                 elif isinstance(n, ast.Call) and ast.unparse(n.func).endswith(_NEEDS_KERAS_MODEL):
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
@@ -317,6 +326,47 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
         if id(use.node) not in seen:
             seen.add(id(use.node))
             out.append(use)
+    return out
+
+
+# the training calls whose Keras objects (callbacks, optimizer, metrics) the runtime's training
+# loop takes: an object made by a function of another module is a Keras object there (a
+# course's `create_tensorboard_callback(...)` helper), which the loop cannot run
+OUTSIDE_OBJECT = "<outside object>"
+_TRAINING_OBJECTS = {"fit": {"callbacks": "callback"}, "evaluate": {"callbacks": "callback"},
+                     "predict": {"callbacks": "callback"}, "fit_generator": {"callbacks": "callback"},
+                     "evaluate_generator": {"callbacks": "callback"}, "predict_generator": {"callbacks": "callback"},
+                     "compile": {"optimizer": "optimizer", "metrics": "metric", "weighted_metrics": "metric"}}
+_COMPILE_POSITIONAL = ["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"]
+
+
+def _training_objects(call: ast.Call, tree: ast.Module) -> list[tuple[ast.AST, str, ast.AST]]:
+    """The callbacks given to ``fit``/``evaluate``/``predict``, the optimizer and metrics given
+    to ``compile``: each element of a list written there or bound at module level to the name
+    written there (with the module's ``name.append(x)``), or the value itself; with the
+    argument of the call it came through (where a blocker is reported: the training call's
+    statement is the model's)."""
+    kinds = _TRAINING_OBJECTS[call.func.attr]  # type: ignore[attr-defined]
+    given = {k.arg: k.value for k in call.keywords if k.arg in kinds}
+    if call.func.attr == "compile":  # type: ignore[attr-defined]
+        for p, a in zip(_COMPILE_POSITIONAL, call.args):
+            if p in kinds:
+                given.setdefault(p, a)
+    out: list[tuple[ast.AST, str, ast.AST]] = []
+    for arg, value in given.items():
+        what = kinds[arg]
+        values: list[ast.AST] = [value]
+        if isinstance(value, ast.Name):
+            values = []
+            for stmt in tree.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in stmt.targets):
+                    values.append(stmt.value)
+                elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                        and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append" \
+                        and isinstance(stmt.value.func.value, ast.Name) and stmt.value.func.value.id == value.id:
+                    values.extend(stmt.value.args)
+        for v in values:
+            out.extend((e, what, e if v is value else value) for e in (v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v]))
     return out
 
 

@@ -39,7 +39,13 @@ from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
-from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
+from kerastf_xlate.totf.program.models import (
+    OUTSIDE_OBJECT,
+    Use,
+    keras_only_uses,
+    mixed_precision_training,
+    subclass_blockers,
+)
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
@@ -624,7 +630,9 @@ def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
     ``plot_model(model)``, a subclass's own attributes), and kept those models too."""
     blockers = []
     for u in uses:
-        if u.name is None or u.attr is None:
+        if u.attr == OUTSIDE_OBJECT:
+            blockers.append(Finding(u.node, "XL305", u.message))
+        elif u.name is None or u.attr is None:
             blockers.append(Finding(u.node, "XL303", u.message))
         elif u.attr in _FILE_APIS:
             blockers.append(Finding(u.node, "XL306", f"model kept as Keras: `{u.name}.{u.attr}(...)` writes a Keras "
