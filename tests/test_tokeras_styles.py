@@ -446,3 +446,76 @@ def test_comments_of_the_model_function_stay_above_their_statements() -> None:
     out = translate_full(source, "g.py").text
     assert "class Mlp(keras.Model)" in out
     assert "        # the hidden layer\n        hidden = self.dense(x)\n        # logits\n        return self.dense_1(hidden)\n" in out
+
+
+KERAS_CROSSENTROPY = """\
+import numpy as np
+import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([8, 4]))
+b = tf.Variable(tf.zeros([4]))
+
+
+def model(x):
+    return ACT(tf.matmul(x, W) + b)
+
+
+optimizer = tf.optimizers.SGD(0.1)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(LOSS(y, model(x)))
+    grads = tape.gradient(loss, [W, b])
+    optimizer.apply_gradients(zip(grads, [W, b]))
+    return loss
+"""
+_CROSSENTROPY_PAIRS = [("tf.nn.softmax", "tf.keras.losses.binary_crossentropy"),
+                       ("tf.nn.sigmoid", "tf.keras.losses.categorical_crossentropy"),
+                       ("tf.nn.softmax", "tf.keras.losses.categorical_crossentropy")]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("act", "loss"), _CROSSENTROPY_PAIRS)
+def test_output_activation_before_a_keras_crossentropy_trains_the_same(act: str, loss: str) -> None:
+    """A Keras softmax / sigmoid (folded `activation=` or a layer) gives its output
+    `_keras_logits`, and Keras's crossentropies then compute from those logits: a binary
+    crossentropy of a softmax output became a sigmoid crossentropy of the logits (the bug seen
+    on a real logistic-regression tutorial), and even a matching pair loses the probability
+    clipping. So the activation stays `tf.nn.*` in the raised model. Perturbed variables moved in
+    the documented order, logits scaled up so the clipping matters; outputs and the losses of
+    three SGD steps agree within atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = KERAS_CROSSENTROPY.replace("ACT", act).replace("LOSS", loss)
+    r, original, translated = executed_both(source, "x.py")
+    assert "class Model(tf.keras.Model)" in r.text and f"return {act}(self.dense(x))" in r.text
+    assert any(d.code == "XL501" and "crossentropy" in d.message for d in r.diagnostics)
+    rng = np.random.default_rng(7)
+    for name in ("W", "b"):
+        v = original[name]
+        v.assign(4.0 * v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(5.0 * rng.normal(size=(6, 8)).astype("float32"))  # saturated probabilities
+    y = tf.constant(np.eye(4, dtype="float32")[rng.integers(0, 4, size=6)])
+    model = translated["model"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Model")
+    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a), (step, loss_a, loss_b)
+        worst = max(worst, abs(loss_a - loss_b))
+    print(f"{act} + {loss}: worst |diff| (outputs, losses) = {worst:.3g}")
+
+
+def test_output_activation_is_folded_without_a_keras_crossentropy() -> None:
+    """The same program with its own loss (no Keras crossentropy): the softmax is the layer's
+    `activation=` as before."""
+    source = KERAS_CROSSENTROPY.replace("ACT", "tf.nn.softmax").replace("LOSS", "tf.math.squared_difference")
+    out = translate_full(source, "x.py").text
+    assert "activation='softmax'" in out and "tf.nn.softmax" not in out
