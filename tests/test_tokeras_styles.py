@@ -519,3 +519,44 @@ def test_output_activation_is_folded_without_a_keras_crossentropy() -> None:
     source = KERAS_CROSSENTROPY.replace("ACT", "tf.nn.softmax").replace("LOSS", "tf.math.squared_difference")
     out = translate_full(source, "x.py").text
     assert "activation='softmax'" in out and "tf.nn.softmax" not in out
+
+
+MODULE_ONLY_ATTRIBUTE = """\
+import tensorflow as tf
+
+
+class Affine(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(tf.random.normal([3, 2]))
+        self.b = tf.Variable(tf.zeros([2]))
+
+    def __call__(self, x):
+        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+
+net = Affine()
+y = net(tf.ones([1, 3]))
+names = [type(m).__name__ for m in net.ATTR]
+"""
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("attr", ["submodules", "_flatten()"])
+def test_an_instance_read_for_a_tf_module_attribute_keeps_its_class(attr: str) -> None:
+    """`net.submodules` (seen in a real guide) is an AttributeError on a Keras 3 model: the class
+    stays a tf.Module (XL502 with the attribute), and both programs run."""
+    source = MODULE_ONLY_ATTRIBUTE.replace("ATTR", attr)
+    r, original, translated = executed_both(source, "m.py")
+    assert r.text == source
+    assert [d.code for d in r.diagnostics] == ["XL502"] and f"net.{attr.rstrip('()')}" in r.diagnostics[0].message
+    assert translated["names"] == original["names"]
+
+
+def test_a_tf_module_attribute_of_a_rebound_name_does_not_keep_the_class() -> None:
+    """The name held an instance of another class where the attribute is read."""
+    source = MODULE_ONLY_ATTRIBUTE.replace("ATTR", "submodules").replace(
+        "net = Affine()\n", "net = tf.Module()\nnames0 = net.submodules\nnet = Affine()\n").replace(
+        "names = [type(m).__name__ for m in net.ATTR]\n".replace("ATTR", "submodules"), "")
+    out = translate_full(source, "m.py").text
+    assert "class Affine(keras." in out
