@@ -29,7 +29,7 @@ from kerastf_xlate.layerkit.recognise import (
     resolved,
 )
 from kerastf_xlate.layers import recognisers
-from kerastf_xlate.layers.core import match_activation
+from kerastf_xlate.layers.core import attaches_logits, match_activation
 from kerastf_xlate.layers.scalars import SCALAR_BIAS, SCALAR_WEIGHTS
 from kerastf_xlate.syntax import kwarg, only_args
 
@@ -139,7 +139,7 @@ def _carries_keras_logits(node: ast.AST, ctx: MatchCtx) -> bool:
     probabilities are no longer clipped), so the raised program trains on another loss. Such an
     activation stays the TensorFlow op it is (the layer under it is still raised)."""
     act = match_activation(node, ctx.names, ctx.st)
-    if act is None or not (act.fold in ("softmax", "sigmoid") or act.layer == "Softmax"):
+    if act is None or not attaches_logits(act):
         return False
     if not _keras_crossentropy(ctx):
         return False
