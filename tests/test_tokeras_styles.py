@@ -560,3 +560,53 @@ def test_a_tf_module_attribute_of_a_rebound_name_does_not_keep_the_class() -> No
         "names = [type(m).__name__ for m in net.ATTR]\n".replace("ATTR", "submodules"), "")
     out = translate_full(source, "m.py").text
     assert "class Affine(keras." in out
+
+
+INIT_ENDS_WITH_RETURN = """\
+import tensorflow as tf
+import keras
+
+
+class Head(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = keras.layers.Dense(3)
+        RETURN
+
+    def call(self, x):
+        return tf.tanh(tf.nn.leaky_relu(self.fc(x)))
+
+
+head = Head()
+"""
+
+
+@pytest.mark.tf
+def test_layers_raised_in_a_keras_class_go_before_the_final_return_of_init() -> None:
+    """`__init__` ending in a bare `return` (a real DCGAN tutorial): the new layers are created
+    before it, not after it (unreachable: an AttributeError in `call`). Perturbed weights moved
+    with `get_weights`, atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = INIT_ENDS_WITH_RETURN.replace("RETURN", "return")
+    r, original, translated = executed_both(source, "h.py")
+    assert "self.leaky_relu = " in r.text and r.text.index("self.leaky_relu = ") < r.text.index("        return\n")
+    a, b = original["head"], translated["head"]
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(size=(5, 4)).astype("float32"))
+    a(x)
+    b(x)
+    a.set_weights([w + rng.normal(0.0, 0.5, w.shape).astype("float32") for w in a.get_weights()])
+    b.set_weights(a.get_weights())
+    want, got = np.asarray(a(x)), np.asarray(b(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    print(f"init ending in return: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
+
+
+def test_an_early_return_in_init_keeps_the_ops_of_call() -> None:
+    source = INIT_ENDS_WITH_RETURN.replace("RETURN", "if False:\n            return\n        self.k = 2")
+    r = translate_full(source, "h.py")
+    assert r.text == source
+    assert any(d.code == "XL501" and "returns early" in d.message for d in r.diagnostics)
+
