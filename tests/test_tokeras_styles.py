@@ -446,3 +446,167 @@ def test_comments_of_the_model_function_stay_above_their_statements() -> None:
     out = translate_full(source, "g.py").text
     assert "class Mlp(keras.Model)" in out
     assert "        # the hidden layer\n        hidden = self.dense(x)\n        # logits\n        return self.dense_1(hidden)\n" in out
+
+
+KERAS_CROSSENTROPY = """\
+import numpy as np
+import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([8, 4]))
+b = tf.Variable(tf.zeros([4]))
+
+
+def model(x):
+    return ACT(tf.matmul(x, W) + b)
+
+
+optimizer = tf.optimizers.SGD(0.1)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(LOSS(y, model(x)))
+    grads = tape.gradient(loss, [W, b])
+    optimizer.apply_gradients(zip(grads, [W, b]))
+    return loss
+"""
+_CROSSENTROPY_PAIRS = [("tf.nn.softmax", "tf.keras.losses.binary_crossentropy"),
+                       ("tf.nn.sigmoid", "tf.keras.losses.categorical_crossentropy"),
+                       ("tf.nn.softmax", "tf.keras.losses.categorical_crossentropy")]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("act", "loss"), _CROSSENTROPY_PAIRS)
+def test_output_activation_before_a_keras_crossentropy_trains_the_same(act: str, loss: str) -> None:
+    """A Keras softmax / sigmoid (folded `activation=` or a layer) gives its output
+    `_keras_logits`, and Keras's crossentropies then compute from those logits: a binary
+    crossentropy of a softmax output became a sigmoid crossentropy of the logits (the bug seen
+    on a real logistic-regression tutorial), and even a matching pair loses the probability
+    clipping. So the activation stays `tf.nn.*` in the raised model. Perturbed variables moved in
+    the documented order, logits scaled up so the clipping matters; outputs and the losses of
+    three SGD steps agree within atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = KERAS_CROSSENTROPY.replace("ACT", act).replace("LOSS", loss)
+    r, original, translated = executed_both(source, "x.py")
+    assert "class Model(tf.keras.Model)" in r.text and f"return {act}(self.dense(x))" in r.text
+    assert any(d.code == "XL501" and "crossentropy" in d.message for d in r.diagnostics)
+    rng = np.random.default_rng(7)
+    for name in ("W", "b"):
+        v = original[name]
+        v.assign(4.0 * v.numpy() + rng.normal(0.0, 0.5, v.shape).astype("float32"))
+    x = tf.constant(5.0 * rng.normal(size=(6, 8)).astype("float32"))  # saturated probabilities
+    y = tf.constant(np.eye(4, dtype="float32")[rng.integers(0, 4, size=6)])
+    model = translated["model"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Model")
+    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a), (step, loss_a, loss_b)
+        worst = max(worst, abs(loss_a - loss_b))
+    print(f"{act} + {loss}: worst |diff| (outputs, losses) = {worst:.3g}")
+
+
+def test_output_activation_is_folded_without_a_keras_crossentropy() -> None:
+    """The same program with its own loss (no Keras crossentropy): the softmax is the layer's
+    `activation=` as before."""
+    source = KERAS_CROSSENTROPY.replace("ACT", "tf.nn.softmax").replace("LOSS", "tf.math.squared_difference")
+    out = translate_full(source, "x.py").text
+    assert "activation='softmax'" in out and "tf.nn.softmax" not in out
+
+
+MODULE_ONLY_ATTRIBUTE = """\
+import tensorflow as tf
+
+
+class Affine(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(tf.random.normal([3, 2]))
+        self.b = tf.Variable(tf.zeros([2]))
+
+    def __call__(self, x):
+        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+
+net = Affine()
+y = net(tf.ones([1, 3]))
+names = [type(m).__name__ for m in net.ATTR]
+"""
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("attr", ["submodules", "_flatten()"])
+def test_an_instance_read_for_a_tf_module_attribute_keeps_its_class(attr: str) -> None:
+    """`net.submodules` (seen in a real guide) is an AttributeError on a Keras 3 model: the class
+    stays a tf.Module (XL502 with the attribute), and both programs run."""
+    source = MODULE_ONLY_ATTRIBUTE.replace("ATTR", attr)
+    r, original, translated = executed_both(source, "m.py")
+    assert r.text == source
+    assert [d.code for d in r.diagnostics] == ["XL502"] and f"net.{attr.rstrip('()')}" in r.diagnostics[0].message
+    assert translated["names"] == original["names"]
+
+
+def test_a_tf_module_attribute_of_a_rebound_name_does_not_keep_the_class() -> None:
+    """The name held an instance of another class where the attribute is read."""
+    source = MODULE_ONLY_ATTRIBUTE.replace("ATTR", "submodules").replace(
+        "net = Affine()\n", "net = tf.Module()\nnames0 = net.submodules\nnet = Affine()\n").replace(
+        "names = [type(m).__name__ for m in net.ATTR]\n".replace("ATTR", "submodules"), "")
+    out = translate_full(source, "m.py").text
+    assert "class Affine(keras." in out
+
+
+INIT_ENDS_WITH_RETURN = """\
+import tensorflow as tf
+import keras
+
+
+class Head(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = keras.layers.Dense(3)
+        RETURN
+
+    def call(self, x):
+        return tf.tanh(tf.nn.leaky_relu(self.fc(x)))
+
+
+head = Head()
+"""
+
+
+@pytest.mark.tf
+def test_layers_raised_in_a_keras_class_go_before_the_final_return_of_init() -> None:
+    """`__init__` ending in a bare `return` (a real DCGAN tutorial): the new layers are created
+    before it, not after it (unreachable: an AttributeError in `call`). Perturbed weights moved
+    with `get_weights`, atol = rtol = 1e-5."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = INIT_ENDS_WITH_RETURN.replace("RETURN", "return")
+    r, original, translated = executed_both(source, "h.py")
+    assert "self.leaky_relu = " in r.text and r.text.index("self.leaky_relu = ") < r.text.index("        return\n")
+    a, b = original["head"], translated["head"]
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(size=(5, 4)).astype("float32"))
+    a(x)
+    b(x)
+    a.set_weights([w + rng.normal(0.0, 0.5, w.shape).astype("float32") for w in a.get_weights()])
+    b.set_weights(a.get_weights())
+    want, got = np.asarray(a(x)), np.asarray(b(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    print(f"init ending in return: worst max |diff| = {float(np.max(np.abs(got - want))):.3g}")
+
+
+def test_an_early_return_in_init_keeps_the_ops_of_call() -> None:
+    source = INIT_ENDS_WITH_RETURN.replace("RETURN", "if False:\n            return\n        self.k = 2")
+    r = translate_full(source, "h.py")
+    assert r.text == source
+    assert any(d.code == "XL501" and "returns early" in d.message for d in r.diagnostics)
+

@@ -207,6 +207,12 @@ class ActMatch:
     args: dict[str, str] = field(default_factory=dict)
 
 
+def attaches_logits(act: ActMatch) -> bool:
+    """Raised, the activation's output carries ``_keras_logits`` (Keras's softmax and sigmoid,
+    folded or a layer), which Keras's crossentropies read instead of the probabilities."""
+    return act.fold in ("softmax", "sigmoid") or act.layer == "Softmax"
+
+
 # one-argument functions: canonical tf name -> Keras activation name
 _SIMPLE = {
     "tf.nn.relu": "relu", "tf.nn.relu6": "relu6", "tf.nn.elu": "elu", "tf.nn.selu": "selu",

@@ -290,3 +290,21 @@ def _layer_shape(rules: RuleSet, cls: str, create: ast.Call, x: tuple[int | None
         return None
     args = {k: ast.unparse(v) for k, v in bound.nodes.items()}
     return family.output_shape(cls, args, [x])
+
+
+def init_tail(init: ast.FunctionDef) -> tuple[ast.stmt | None, bool]:
+    """Where statements added at the end of ``__init__`` go: before the statement returned
+    (a final bare ``return``, which would leave them unreachable; None: after the last
+    statement), and whether every path reaches them (no other ``return`` in ``__init__``)."""
+    last = init.body[-1] if init.body else None
+    trailing = last if isinstance(last, ast.Return) and last.value is None else None
+
+    def returns(node: ast.AST) -> list[ast.Return]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) and node is not init:
+            return []
+        found = [node] if isinstance(node, ast.Return) else []
+        for child in ast.iter_child_nodes(node):
+            found += returns(child)
+        return found
+
+    return trailing, all(r is trailing for r in returns(init))

@@ -142,6 +142,11 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
                                                 "which stays a tf.Module, holds its instances, and a tf.Module does not "
                                                 "track a Keras layer's variables"))
                     continue
+                module_only = _module_only_use(stmt.name, tree)
+                if module_only is not None:
+                    mod_findings.append(Finding(stmt, "XL502", f"`{stmt.name}` kept as a tf.Module: the program reads "
+                                                f"`{module_only}` of an instance, which a Keras model does not have"))
+                    continue
                 mt = ModuleTranslator(stmt, env, graph=kind is not None)
                 res = mt.run()
                 if res is None:
@@ -320,6 +325,34 @@ def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]
                 for name in sorted(reaches(a)):
                     out.setdefault(name, n.func.id)
     return out
+
+
+# tf.Module attributes a Keras 3 layer or model does not have
+_MODULE_ONLY = frozenset({"submodules", "name_scope", "with_name_scope", "_flatten"})
+
+
+def _module_only_use(cls: str, tree: ast.Module) -> str | None:
+    """``name.submodules`` (a tf.Module attribute Keras lacks) read of a name holding an instance
+    of ``cls``, or None. A name bound at module level (``my_model = Cls(...)``) holds it from
+    there to its next module-level binding; a name bound to ``Cls(...)`` anywhere else, in
+    every statement."""
+    def made(value: ast.AST) -> bool:
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == cls
+
+    top = {id(stmt) for stmt in tree.body}
+    anywhere = {m.targets[0].id for m in ast.walk(tree) if isinstance(m, ast.Assign) and id(m) not in top
+                and len(m.targets) == 1 and isinstance(m.targets[0], ast.Name) and made(m.value)}
+    holding: set[str] = set()
+    for stmt in tree.body:
+        for n in ast.walk(stmt):
+            if (isinstance(n, ast.Attribute) and n.attr in _MODULE_ONLY and isinstance(n.value, ast.Name)
+                    and n.value.id in holding | anywhere):
+                return f"{n.value.id}.{n.attr}"
+        if isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    (holding.add if made(stmt.value) else holding.discard)(t.id)
+    return None
 
 
 # what gathers a tf.Module's variables (a Keras layer it holds is not among them)

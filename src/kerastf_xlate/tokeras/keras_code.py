@@ -31,6 +31,7 @@ from kerastf_xlate.tokeras.common import (
     FileEnv,
     Finding,
     free_names,
+    init_tail,
     kept_message,
     locals_of,
     params_of,
@@ -136,6 +137,12 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
             found.append((edits, ctx, matches))
     if not found:
         return
+    before, reached = init_tail(init) if init is not None else (None, True)
+    if not reached:
+        assert init is not None
+        out.findings.append(Finding(init, "XL501", "the TensorFlow ops of `call` stay: `__init__` returns early, so "
+                                    "layers created at its end would not exist on every path"))
+        return
     taken = {s.name for s in cls.body if isinstance(s, ast.FunctionDef)}
     for n in ast.walk(cls):
         a = self_attr(n, self_name)
@@ -151,7 +158,7 @@ def _layer_class(cls: ast.ClassDef, env: FileEnv, out: KerasCodeResult) -> None:
         creations += [f"self.{m.attr} = {m.spec.render(env.rules, env.layers)}" for m in matches]
     if init is not None and init.body:
         indent = st.indent_of(init.body[0])
-        _, end = st.line_span(init.body[-1])
+        end = st.line_span(before)[0] if before is not None else st.line_span(init.body[-1])[1]
         out.edits.append(SpanEdit(end, end, "".join(f"{indent}{c}\n" for c in creations)))
     else:
         first = next(s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))

@@ -708,7 +708,8 @@ class ModuleTranslator(InitWriter):
                 spans.append(st.span(absorbed))
         for s, e in removed_spans:
             spans.append((s, e))
-        self._report_ops(spans, removed_spans)
+        noted = [st.span(node) for ctx in ctxs.values() for node, _ in ctx.notes]  # reported with their reason below
+        self._report_ops(spans + noted, removed_spans)
         for ctx in ctxs.values():
             for node, why in ctx.notes:
                 a, _ = st.span(node)

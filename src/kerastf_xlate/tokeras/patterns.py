@@ -18,6 +18,7 @@ absorbed into the match. Nothing here edits text; :mod:`.body` does.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from kerastf_xlate.layerkit.family import CORE, EXPRESSION
 from kerastf_xlate.layerkit.recognise import (
@@ -28,7 +29,7 @@ from kerastf_xlate.layerkit.recognise import (
     resolved,
 )
 from kerastf_xlate.layers import recognisers
-from kerastf_xlate.layers.core import match_activation
+from kerastf_xlate.layers.core import attaches_logits, match_activation
 from kerastf_xlate.layers.scalars import SCALAR_BIAS, SCALAR_WEIGHTS
 from kerastf_xlate.syntax import kwarg, only_args
 
@@ -109,9 +110,48 @@ def _scalars_fit(m: Match) -> bool:
     return all(v.shape != () or (m.spec.cls, role) in SCALAR_WEIGHTS for role, v in m.spec.weights.items())
 
 
+@lru_cache(maxsize=8)
+def _crossentropy_calls(text: str) -> list[ast.Call]:
+    """The calls in ``text`` whose function name says crossentropy (checked against the imports by
+    the caller)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and "crossentropy" in ast.unparse(n.func).lower()]
+
+
+def _keras_crossentropy(ctx: MatchCtx) -> bool:
+    """The program calls a Keras crossentropy (``tf.losses.binary_crossentropy``,
+    ``keras.losses.CategoricalCrossentropy()``, ``tf.keras.backend.categorical_crossentropy``)."""
+    for call in _crossentropy_calls(ctx.st.text):
+        q = ctx.names.call(call) or ctx.names.qualname(call.func) or ""
+        if q.startswith(("tf.keras.", "keras.", "tf.losses.", "tf.metrics.")):
+            return True
+    return False
+
+
+def _carries_keras_logits(node: ast.AST, ctx: MatchCtx) -> bool:
+    """A softmax or sigmoid that, raised to a Keras activation (folded or a layer), would give its
+    output a ``_keras_logits`` attribute, in a program that calls a Keras crossentropy: Keras's
+    crossentropies then compute from those logits instead of the probabilities (a binary
+    crossentropy of a softmax output becomes a sigmoid crossentropy of its logits; the
+    probabilities are no longer clipped), so the raised program trains on another loss. Such an
+    activation stays the TensorFlow op it is (the layer under it is still raised)."""
+    act = match_activation(node, ctx.names, ctx.st)
+    if act is None or not attaches_logits(act):
+        return False
+    if not _keras_crossentropy(ctx):
+        return False
+    if not any(n is node for n, _ in ctx.notes):
+        ctx.notes.append((node, "a Keras softmax or sigmoid passes its logits to the program's Keras crossentropy, "
+                                "which then computes another loss"))
+    return True
+
+
 def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
     """The layer application computed by ``node``, or None."""
-    if not isinstance(node, ast.expr) or id(node) in ctx.deny:
+    if not isinstance(node, ast.expr) or id(node) in ctx.deny or _carries_keras_logits(node, ctx):
         return None
     for find in (_weighted, *(r.fn for r in recognisers(EXPRESSION))):
         m = find(node, ctx)
