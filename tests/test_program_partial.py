@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from program_text import run_both, script_head
 
 from kerastf_xlate.totf import translate as translate_file
 from kerastf_xlate.totf.program.names import keras_refs
@@ -264,24 +265,11 @@ def test_a_stateless_keras_statement_does_not_link_what_follows(shown: str, part
 # own layer attribute is adapted, then a model kept Keras for `to_json`. Judging every use of the
 # name `model` blamed the first two for `output_names`, `metrics_names`, `plot_model(model)` and
 # `model.norm`, and kept them too.
-CHAPTER = textwrap.dedent("""\
-    import json
-    import numpy as np
-    import keras
-    from keras import layers
-
-    rng = np.random.default_rng(3)
+CHAPTER = script_head(3) + textwrap.dedent("""\
     x_a = rng.normal(size=(32, 4)).astype("float32")
     x_b = rng.normal(size=(32, 6)).astype("float32")
     y = rng.normal(size=(32, 1)).astype("float32")
     report = {}
-
-    def moved(model):
-        def value(w):
-            if w.ndim > 1:
-                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
-            return rng.uniform(0.1, 0.5, w.shape)
-        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
 
     input_a = keras.Input(shape=(4,))
     input_b = keras.Input(shape=(6,))
@@ -346,20 +334,13 @@ def test_executed_the_models_bound_before_the_kept_one_match_keras(tmp_path: Pat
     """Both scripts run: the translated functional model's `output_names`, `metrics_names` and
     `model.history` are Keras's, and both translated models' predictions and losses after two
     epochs of SGD from the same perturbed weights match Keras's within 1e-5 (absolute)."""
-    import json
 
     import numpy as np
 
     script = CHAPTER.replace("PLOT", "")
     translated, diags = translate(script, "m.py")
     assert "layers.Dense(5" not in translated and "class Wide(Model)" in translated, diags
-    reports = []
-    for name, text in (("keras_run", script), ("tf_run", translated)):
-        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
-        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
-    keras_report, tf_report = reports
+    keras_report, tf_report = run_both(tmp_path, script, translated)
     assert list(keras_report["first"]) == ["main", "dense_1"]  # the test reads what it means to
     assert list(tf_report["first"]) == list(keras_report["first"])
     assert tf_report["first_metrics"] == keras_report["first_metrics"] and tf_report["kept"] == "Sequential"
