@@ -65,7 +65,7 @@ def test_to_tf_json_with_output_goes_to_stdout(tmp_path: Path) -> None:
     proc = xlate("to-tf", "--format", "json", "m.py", "-o", "out.py", cwd=root)
     assert proc.returncode == 0, proc.stderr
     records = check_records(json.loads(proc.stdout))
-    assert [(r["line"], r["col"], r["code"]) for r in records][:2] == [(8, 5, "XL301"), (16, 40, "XL305")]
+    assert [(r["line"], r["col"], r["code"]) for r in records][:2] == [(16, 40, "XL305"), (17, 1, "XL306")]
     lint = check_records(json.loads(xlate("lint", "--format", "json", "m.py", cwd=root).stdout))
     assert lint == records  # lint reports what to-tf reports, in the same shape
 
@@ -75,7 +75,7 @@ def test_to_tf_json_goes_to_stderr_when_the_translation_is_printed(tmp_path: Pat
     (root / "m.py").write_text(BUILDER, encoding="utf-8")
     proc = xlate("to-tf", "--format", "json", "m.py", cwd=root)
     assert proc.stdout == BUILDER  # kept as Keras: byte for byte
-    assert {r["code"] for r in check_records(json.loads(proc.stderr))} == {"XL301", "XL305"}
+    assert {r["code"] for r in check_records(json.loads(proc.stderr))} == {"XL305", "XL306"}
 
 
 def test_to_tf_json_reports_file_errors_as_xl001(tmp_path: Path) -> None:
@@ -91,10 +91,10 @@ def test_to_tf_github_and_sarif_formats(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "m.py").write_text(BUILDER, encoding="utf-8")
     proc = xlate("to-tf", "--format", "github", "m.py", "--check", cwd=root)
-    assert proc.stdout.startswith("::warning file=m.py,line=8,col=5,title=XL301::XL301 "), proc.stdout
+    assert proc.stdout.startswith("::warning file=m.py,line=16,col=40,title=XL305::XL305 "), proc.stdout
     sarif = json.loads(xlate("to-tf", "--format", "sarif", "m.py", "--check", cwd=root).stdout)
     region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
-    assert (sarif["runs"][0]["results"][0]["ruleId"], region["startLine"], region["startColumn"]) == ("XL301", 8, 5)
+    assert (sarif["runs"][0]["results"][0]["ruleId"], region["startLine"], region["startColumn"]) == ("XL305", 16, 40)
 
 
 def test_to_keras_json(tmp_path: Path) -> None:
