@@ -17,7 +17,8 @@ from __future__ import annotations
 import ast
 
 from kerastf_xlate.resolve import ModuleNames
-from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.static import UNKNOWN
+from kerastf_xlate.syntax import SourceText, const
 from kerastf_xlate.tokeras.common import Finding
 
 _TF1 = ("tf.placeholder", "tf.Session", "tf.get_variable", "tf.variable_scope", "tf.global_variables_initializer",
@@ -25,19 +26,11 @@ _TF1 = ("tf.placeholder", "tf.Session", "tf.get_variable", "tf.variable_scope", 
 
 
 def _literal(expr: ast.AST | None, names: ModuleNames) -> bool:
-    if expr is None:
-        return False
-    if isinstance(expr, ast.Constant):
-        return isinstance(expr.value, (int, float, complex, bool))
-    if isinstance(expr, (ast.List, ast.Tuple)):
-        return all(_literal(e, names) for e in expr.elts)
-    if isinstance(expr, ast.UnaryOp):
-        return _literal(expr.operand, names)
-    if isinstance(expr, ast.BinOp):
-        return _literal(expr.left, names) and _literal(expr.right, names)
+    """A value written in the code (``3.0``, ``[2.0, 3.0]``, ``1.0 - 0.5``), alone or in
+    ``tf.constant(...)``."""
     if isinstance(expr, ast.Call) and names.call(expr) in ("tf.constant", "tf.convert_to_tensor") and expr.args:
-        return _literal(expr.args[0], names)
-    return False
+        expr = expr.args[0]
+    return expr is not None and const(expr) is not UNKNOWN
 
 
 def _weight_like(call: ast.Call, names: ModuleNames) -> bool:

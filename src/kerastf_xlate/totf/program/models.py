@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, imported_bases, subclasses
 from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
+from kerastf_xlate.totf.training import COMPILE_SIG
 
 # attributes of a Keras model that a runtime Model does not have (or means differently); the
 # training API (compile, fit, evaluate, predict, train_step, metrics, add_loss...) is given
@@ -141,6 +142,7 @@ class Use:
     scope: ast.AST | None
     name: str | None
     attr: str | None
+    code: str = "XL303"  # the blocker's code when ``name``/``attr`` do not decide it
 
 
 @dataclass
@@ -293,7 +295,7 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                             found.append(Use(anchor, f"model kept as Keras: the {what} `{ast.unparse(el)[:40]}` comes from "
                                                  f"`{root}`, defined outside this file: a Keras {what} given to the "
                                                  "translated model's training loop reaches Keras APIs it does not have",
-                                             enclosing_func(n), None, OUTSIDE_OBJECT))
+                                             enclosing_func(n), None, None, "XL305"))
                 elif isinstance(n, ast.Call) and ast.unparse(n.func).endswith(_NEEDS_KERAS_MODEL):
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
@@ -332,12 +334,10 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
 # the training calls whose Keras objects (callbacks, optimizer, metrics) the runtime's training
 # loop takes: an object made by a function of another module is a Keras object there (a
 # course's `create_tensorboard_callback(...)` helper), which the loop cannot run
-OUTSIDE_OBJECT = "<outside object>"
 _TRAINING_OBJECTS = {"fit": {"callbacks": "callback"}, "evaluate": {"callbacks": "callback"},
                      "predict": {"callbacks": "callback"}, "fit_generator": {"callbacks": "callback"},
                      "evaluate_generator": {"callbacks": "callback"}, "predict_generator": {"callbacks": "callback"},
                      "compile": {"optimizer": "optimizer", "metrics": "metric", "weighted_metrics": "metric"}}
-_COMPILE_POSITIONAL = ["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"]
 
 
 def _training_objects(call: ast.Call, tree: ast.Module) -> list[tuple[ast.AST, str, ast.AST]]:
@@ -349,7 +349,7 @@ def _training_objects(call: ast.Call, tree: ast.Module) -> list[tuple[ast.AST, s
     kinds = _TRAINING_OBJECTS[call.func.attr]  # type: ignore[attr-defined]
     given = {k.arg: k.value for k in call.keywords if k.arg in kinds}
     if call.func.attr == "compile":  # type: ignore[attr-defined]
-        for p, a in zip(_COMPILE_POSITIONAL, call.args):
+        for p, a in zip(COMPILE_SIG, call.args):
             if p in kinds:
                 given.setdefault(p, a)
     out: list[tuple[ast.AST, str, ast.AST]] = []

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from kerastf_xlate.args import UNKNOWN, literal
 from kerastf_xlate.totf.program.names import Ref
+from kerastf_xlate.totf.training import COMPILE_SIG
 
 # optimizer names compile() and keras.optimizers.get() accept that the runtime has
 OPTIMIZER_NAMES = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "lion", "ftrl", "adafactor"}
@@ -119,7 +120,7 @@ def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tupl
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"):
             continue
         kw = {k.arg: k.value for k in n.keywords if k.arg}
-        for p, a in zip(["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"], n.args):
+        for p, a in zip(COMPILE_SIG, n.args):
             kw.setdefault(p, a)
         checks = (("optimizer", lambda s: s.lower() in OPTIMIZER_NAMES), ("loss", lambda s: s in LOSS_NAMES),
                   ("metrics", _known_metric), ("weighted_metrics", _known_metric))

@@ -39,16 +39,11 @@ from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
-from kerastf_xlate.totf.program.models import (
-    OUTSIDE_OBJECT,
-    Use,
-    keras_only_uses,
-    mixed_precision_training,
-    subclass_blockers,
-)
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
+from kerastf_xlate.totf.training import FILE_APIS
 
 
 @dataclass(frozen=True)
@@ -568,9 +563,7 @@ def _loading_blocker(ref: Ref, refs: list[Ref]) -> str | None:
     return None
 
 
-# Keras-only uses of a model (models.py's KERAS_ONLY) that write a Keras model file, and those
-# that read its symbolic tensors
-_FILE_APIS = frozenset({"save", "export"})
+# Keras-only uses of a model (models.py's KERAS_ONLY) that read its symbolic tensors
 _SYMBOLIC_ATTRS = frozenset({"input", "output", "inputs", "outputs"})
 
 
@@ -630,11 +623,9 @@ def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
     ``plot_model(model)``, a subclass's own attributes), and kept those models too."""
     blockers = []
     for u in uses:
-        if u.attr == OUTSIDE_OBJECT:
-            blockers.append(Finding(u.node, "XL305", u.message))
-        elif u.name is None or u.attr is None:
-            blockers.append(Finding(u.node, "XL303", u.message))
-        elif u.attr in _FILE_APIS:
+        if u.name is None or u.attr is None:
+            blockers.append(Finding(u.node, u.code, u.message))
+        elif u.attr in FILE_APIS:
             blockers.append(Finding(u.node, "XL306", f"model kept as Keras: `{u.name}.{u.attr}(...)` writes a Keras "
                                                      "model file, which needs the Keras model"))
         elif u.attr in _SYMBOLIC_ATTRS:

@@ -57,7 +57,7 @@ class TrainingPlan:
 _STATEMENT_APIS = {"compile", "save_weights", "load_weights"}  # whole statements
 _VALUE_APIS = {"fit", "evaluate", "predict", "count_params"}  # expressions, anywhere in a statement
 TRANSLATED_APIS = _STATEMENT_APIS | _VALUE_APIS
-_FILE_APIS = {"save", "export"}
+FILE_APIS = frozenset({"save", "export"})  # model APIs that write a Keras model file
 _MODULE_ATTRS = {"optimizer", "loss", "metrics"}  # set on the module by the compile step
 _HISTORY_ATTRS = {"history", "epoch", "params"}
 
@@ -160,7 +160,7 @@ class _Planner:
                         raise TrainingBlocked(f"`{n.id}.{p.attr}` is used without being called", p, "XL303")
                     uses.append((p.attr, call))
                     continue
-                if p.attr in _FILE_APIS:
+                if p.attr in FILE_APIS:
                     raise TrainingBlocked(f"`{n.id}.{p.attr}(...)` writes a Keras model file, which needs the Keras model", p, "XL306")
                 raise TrainingBlocked(f"`.{p.attr}` is a Keras API that the translation does not cover", p, "XL303")
             if isinstance(p, ast.Call) and p.func is n:
