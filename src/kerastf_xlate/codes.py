@@ -153,9 +153,13 @@ _ALL = [
         "XL305",
         "keras-callbacks",
         "`fit`/`evaluate`/`predict` with Keras callbacks, which keeps the model as Keras.",
-        "Callbacks (EarlyStopping, ModelCheckpoint, TensorBoard, LearningRateScheduler...) act on "
-        "the Keras model and its optimizer during training; the translated loop has no such "
-        "hooks, so the model and its training code stay Keras.",
+        "The translated training loop runs Keras's callback hooks with Keras's logs: the file's "
+        "own callbacks are translated, and a callback made by another module (a helper's "
+        "`create_tensorboard_callback()`) runs on the translated model as on Keras's (XL311 "
+        "notes it). What still keeps a model: a Keras callback class the translation does not "
+        "have (`BackupAndRestore`, a `TensorBoard` subclass), `ModelCheckpoint` arguments it does "
+        "not reproduce (`save_freq` in batches), an optimizer or metric made by another module, "
+        "or, with `--keep-keras-files`, another module's callbacks (one may write a Keras file).",
         "model.fit(x, y, callbacks=[keras.callbacks.EarlyStopping(patience=2)])",
         "Drop the callbacks and write their logic in the translated loop by hand, or keep this "
         "model in Keras.",
@@ -258,7 +262,10 @@ _ALL = [
         "the weights with the translated model's `model.load_weights(path)` (or "
         "`tf.train.Checkpoint(model=model).read(path)`), after building the model with the same "
         "translated code. A warning: a server or notebook expecting the Keras file needs "
-        "`to-tf --keep-keras-files`, which keeps such a model in Keras (XL305, XL306).",
+        "`to-tf --keep-keras-files`, which keeps such a model in Keras (XL305, XL306). A callback "
+        "made by another module (`callbacks=helpers.make_callbacks()`) gets this note too: it "
+        "runs on the translated model, so a Keras `ModelCheckpoint` among them writes these "
+        "checkpoints.",
         'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
         'model.save("final.keras")',
         "None needed inside the program. Where another program needs the Keras file, translate "

@@ -381,6 +381,7 @@ class Layer(tf.Module):
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
         variable._xlate_autocast = bool(autocast)
+        variable.path = f"{self.name}/{name}" if name else self.name  # Keras's variable path (a callback's log names)
         variable._xlate_initializer = init  # fills a clone's copy afresh (tfr_cloning.py)
         variable.regularizer = regularizers_get(regularizer)  # evaluated by ``losses``, as Keras's variable's
         variable._xlate_constraint = constraints_get(constraint)  # applied by the optimizer after each update
@@ -1260,9 +1261,16 @@ class Model(Layer):
         trainable = sum(int(tf.size(v)) for v in self.trainable_weights)
         print_fn(f"Total params: {total}\nTrainable params: {trainable}\nNon-trainable params: {total - trainable}")
 
-    def save_weights(self, filepath):
-        """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format)."""
-        tf.train.Checkpoint(model=self).write(str(filepath))
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Write the weights with ``tf.train.Checkpoint`` (not Keras's ``.weights.h5`` format).
+        ``overwrite`` as Keras's (a Keras ``ModelCheckpoint`` passes it); Keras asks before
+        replacing a file when it is False, which a translated model does not do: it refuses."""
+        path = str(filepath)
+        if not overwrite and tf.io.gfile.exists(f"{path}.index"):
+            raise FileExistsError(f"save_weights(overwrite=False): {path} exists")
+        if max_shard_size is not None:
+            raise NotImplementedError("save_weights(max_shard_size=...) writes Keras's sharded files: not translated")
+        tf.train.Checkpoint(model=self).write(path)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Read weights written by :meth:`save_weights` (a ``tf.train.Checkpoint``), or a file

@@ -510,8 +510,25 @@ class _StepFunctions(dict):
     none and traces its own: a traced function holds its graph, which cannot be copied, and
     would update the original's variables."""
 
+    def __init__(self):
+        super().__init__()
+        self.last = {}  # kind -> the step function last made or run ("train": Keras's `train_function`)
+
     def __deepcopy__(self, memo):
         return _StepFunctions()
+
+
+def _step_property(kind):
+    """Keras's ``model.train_function`` (``test_function``, ``predict_function``): the step the
+    last loop ran, None before (a Keras ``TensorBoard`` callback reads it to write the graph)."""
+
+    def get(self):
+        return self.__dict__.get("_xlate_functions", {}).last.get(kind) if "_xlate_functions" in self.__dict__ else None
+
+    def set_(self, value):
+        self.__dict__.setdefault("_xlate_functions", _StepFunctions()).last[kind] = value
+
+    return property(get, set_)
 
 
 class _TrainingMethods:
@@ -686,6 +703,7 @@ class _TrainingMethods:
                 functions[key] = tf.function(step, reduce_retracing=True, autograph=False)
             else:
                 functions[key] = tf.function(step, input_signature=[spec], autograph=False)
+        functions.last[kind] = functions[key]
         return functions[key]
 
     def _strategy(self):
@@ -703,6 +721,10 @@ class _TrainingMethods:
     def _distribute(self, dataset, strategy):
         """The dataset each of whose global batches is split over the replicas, as Keras feeds them."""
         return dataset if strategy is None else strategy.experimental_distribute_dataset(dataset)
+
+    train_function = _step_property("train")
+    test_function = _step_property("test")
+    predict_function = _step_property("predict")
 
     def make_train_function(self, force=False):
         return self._xlate_function("train")

@@ -143,6 +143,7 @@ class Use:
     name: str | None
     attr: str | None
     code: str = "XL303"  # the blocker's code when ``name``/``attr`` do not decide it
+    note: bool = False  # a finding about the translated model's use, not a reason to keep it
 
 
 @dataclass
@@ -291,7 +292,15 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                         and flow.is_model(n.func.value, func, cls, module_kinds):
                     for el, what, anchor in _training_objects(n, tree):
                         root = _callee_root(el.func) if isinstance(el, ast.Call) else None
-                        if root in opaque and id(el) not in keras_calls:
+                        if root in opaque and id(el) not in keras_calls and what == "callback":
+                            # Keras's own callbacks run on the translated model as on Keras's (it has what
+                            # they read: tfr_training.py, tfr_base.py), as the file's own callbacks do
+                            found.append(Use(el, f"the callback `{ast.unparse(el)[:40]}` comes from `{root}`, defined "
+                                                     "outside this file: it runs on the translated model, whose "
+                                                     "`save_weights` and `save` write TensorFlow checkpoints (a Keras "
+                                                     "`ModelCheckpoint` there writes those, not Keras files)",
+                                             enclosing_func(n), None, None, "XL311", note=True))
+                        elif root in opaque and id(el) not in keras_calls:
                             found.append(Use(anchor, f"model kept as Keras: the {what} `{ast.unparse(el)[:40]}` comes from "
                                                  f"`{root}`, defined outside this file: a Keras {what} given to the "
                                                  "translated model's training loop reaches Keras APIs it does not have",
@@ -348,26 +357,48 @@ def _training_objects(call: ast.Call, tree: ast.Module) -> list[tuple[ast.AST, s
     statement is the model's)."""
     kinds = _TRAINING_OBJECTS[call.func.attr]  # type: ignore[attr-defined]
     given = {k.arg: k.value for k in call.keywords if k.arg in kinds}
-    if call.func.attr == "compile":  # type: ignore[attr-defined]
-        for p, a in zip(COMPILE_SIG, call.args):
-            if p in kinds:
-                given.setdefault(p, a)
+    signature = COMPILE_SIG if call.func.attr == "compile" else _LOOP_SIGS.get(call.func.attr, ())  # type: ignore[attr-defined]
+    for p, a in zip(signature, call.args):
+        if p in kinds and not isinstance(a, ast.Starred):
+            given.setdefault(p, a)
     out: list[tuple[ast.AST, str, ast.AST]] = []
     for arg, value in given.items():
-        what = kinds[arg]
-        values: list[ast.AST] = [value]
-        if isinstance(value, ast.Name):
-            values = []
-            for stmt in tree.body:
-                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in stmt.targets):
-                    values.append(stmt.value)
-                elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
-                        and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append" \
-                        and isinstance(stmt.value.func.value, ast.Name) and stmt.value.func.value.id == value.id:
-                    values.extend(stmt.value.args)
-        for v in values:
-            out.extend((e, what, e if v is value else value) for e in (v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v]))
+        out.extend((e, kinds[arg], e if bound is None else bound) for e, bound in _elements(value, tree, None, set()))
     return out
+
+
+# the positional parameters of Keras's loops up to ``callbacks`` (keras/src/trainers/trainer.py)
+_LOOP_SIGS = {"fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks"),
+              "evaluate": ("x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks"),
+              "predict": ("x", "batch_size", "verbose", "steps", "callbacks")}
+
+
+def _elements(value: ast.AST, tree: ast.Module, bound: ast.AST | None, seen: set[str]) -> list[tuple[ast.AST, ast.AST | None]]:
+    """The elements of a list written as a value, each with the name at the call it was bound
+    to (None: written there): a list or tuple display's, those of both sides of a concatenation
+    (``[a] + make_callbacks()``), those of the values a module-level name is bound to (with the
+    module's ``name.append(x)``); else the value itself."""
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return [e for x in value.elts
+                for e in (_elements(x.value, tree, bound, seen) if isinstance(x, ast.Starred) else [(x, bound)])]
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _elements(value.left, tree, bound, seen) + _elements(value.right, tree, bound, seen)
+    if isinstance(value, ast.Name):
+        if value.id in seen:
+            return []
+        seen.add(value.id)
+        at = bound or value
+        out: list[tuple[ast.AST, ast.AST | None]] = []
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == value.id for t in stmt.targets):
+                out.extend(_elements(stmt.value, tree, at, seen))
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                    and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr in ("append", "extend") \
+                    and isinstance(stmt.value.func.value, ast.Name) and stmt.value.func.value.id == value.id:
+                for a in stmt.value.args:
+                    out.extend([(a, at)] if stmt.value.func.attr == "append" else _elements(a, tree, at, seen))
+        return out
+    return [(value, bound)]
 
 
 def _callee_root(func: ast.AST) -> str | None:

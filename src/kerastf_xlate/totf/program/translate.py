@@ -294,8 +294,14 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
             and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
-    blockers += [_file_reason(b, files) for b in _keras_only_blockers(uses)]
-    if files.saves or files.checkpoints or files.save_functions:
+    notes = [u for u in uses if u.note]
+    if keep_keras_files:  # a callback of another module may be a ModelCheckpoint writing a Keras file
+        blockers += [Finding(u.node, "XL305", "model kept as Keras (--keep-keras-files): " + u.message.split(":")[0]
+                             + ": it may write a Keras model file (a Keras `ModelCheckpoint`)") for u in notes]
+    else:
+        findings += [Finding(u.node, u.code, u.message) for u in notes]
+    blockers += [_file_reason(b, files) for b in _keras_only_blockers([u for u in uses if not u.note])]
+    if files.saves or files.checkpoints or files.save_functions or notes:  # an outside ModelCheckpoint calls `save`
         needed.add("_MODEL_FILES")
     if graphs.tensor_reads or graphs.partial_symbols:  # a model on part of another model's graph (runtime/tfr_submodels.py)
         needed.add("_SUBMODELS")
