@@ -407,6 +407,27 @@ def test_a_callback_made_in_another_module_runs_on_the_translated_model(given: s
     assert notes and all(d.line in (6, 9) for d in notes) and not any(d.code == "XL305" for d in diags), diags
 
 
+@pytest.mark.parametrize("keep_files", [False, True])
+def test_outside_callbacks_keep_their_model_where_a_keras_file_they_may_write_is_needed(keep_files: bool) -> None:
+    """Another module's callbacks may hold a Keras `ModelCheckpoint`: its file, written by the
+    translation as a TensorFlow checkpoint, would meet a Keras `load_model` this file cannot
+    tie to a writer, or be the Keras file `--keep-keras-files` asks for. Then the model stays
+    Keras (XL305, with the reason)."""
+    text = textwrap.dedent("""\
+        import numpy as np
+        import tensorflow as tf
+        from helper_functions import make_callbacks
+
+        model = tf.keras.Sequential([tf.keras.Input((5,)), tf.keras.layers.Dense(1)])
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(np.ones((8, 5)), np.ones((8, 1)), callbacks=make_callbacks("out"))
+        """) + ("" if keep_files else 'best = tf.keras.models.load_model("out/best.keras")\n')
+    out, diags = translate_file(text, "m.py", keep_keras_files=keep_files)
+    assert out == text
+    why = "--keep-keras-files" if keep_files else "`keras.models.load_model` at line 8"
+    assert [(d.line, d.code) for d in diags if why in d.message] == [(7, "XL305")], diags
+
+
 def test_an_optimizer_or_metric_made_in_another_module_keeps_its_model_keras() -> None:
     text = textwrap.dedent("""\
         import tensorflow as tf
