@@ -167,6 +167,29 @@ def run(data):
             [w.shape for w in again.get_weights()], len(again.trainable_weights))
 '''
 
+# a whole-model checkpoint read back with load_weights (the 3D CT-scan classification example's
+# shape): the translation writes a TensorFlow checkpoint at the path and load_weights reads
+# the model's variables from it, as Keras reads the weights of its .h5 / .keras file
+CHECKPOINT_LOAD_WEIGHTS = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+
+model = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="relu"), layers.Dense(1)])
+model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.2), metrics=["mae"])
+best_h5 = keras.callbacks.ModelCheckpoint("best.h5", save_best_only=True, monitor="val_loss")
+last = keras.callbacks.ModelCheckpoint("last.keras")
+
+
+def run(data):
+    history = model.fit(data["x"], data["y"], epochs=3, batch_size=8, shuffle=False, verbose=0,
+                        validation_data=(data["x"][:8], data["y"][:8]), callbacks=[best_h5, last])
+    after = model.predict(data["x"], verbose=0)
+    model.load_weights("best.h5")
+    best = model.predict(data["x"], verbose=0)
+    model.load_weights("last.keras")
+    return history.history, after, best, model.predict(data["x"], verbose=0)
+'''
+
 GAN_DATA = {"real": [(6, 3, 2, 1)] * 3, "noise": [(6, 6)] * 3}
 
 CASES = {
@@ -177,6 +200,7 @@ CASES = {
     "rnn_checkpoint": (RNN_CHECKPOINT, ["model"], {"x": (8, 5, 3), "y": (8, 1)}),
     "tf_aliases": (TF_ALIASES, ["model"], {"x": (24, 6), "y": (24, 1)}),
     "clone_loaded": (CLONE_LOADED, ["model_a"], {"x": (24, 6), "y": (24, 1)}),
+    "checkpoint_load_weights": (CHECKPOINT_LOAD_WEIGHTS, ["model"], {"x": (24, 6), "y": (24, 1)}),
 }
 
 

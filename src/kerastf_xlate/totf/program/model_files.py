@@ -224,7 +224,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             flag = _argument(a.call, 4, "save_weights_only")
             out.checkpoint_args[id(a.call)] = set() if flag is None else {id(flag)}
     path_nodes = {id(a.path_node) for a in accesses if a.path_node is not None}
-    other_uses = _other_uses(tree, paths, strings, path_nodes)
+    other_uses = _other_uses(tree, paths, strings, path_nodes, kept)
     one_way: list[tuple[_Access, str | None]] = []  # writers of a file nothing in the file reads back
     for path, group in paths.items():
         writers = [a for a in group if a.kind != "load"]
@@ -380,9 +380,12 @@ def _other_use_why(other: ast.AST | None) -> str | None:
 
 
 def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict[str, str | None],
-                path_nodes: set[int]) -> dict[str, ast.AST]:
+                path_nodes: set[int], kept: Callable[[ast.AST | None], bool]) -> dict[str, ast.AST]:
     """A use of each path other than as a writer's or reader's path argument (the literal
-    elsewhere, or the name bound to it read elsewhere): the call it is given to, or itself."""
+    elsewhere, or the name bound to it read elsewhere): the call it is given to, or itself.
+    ``model.load_weights(path)`` outside kept code is not one: the translated model's
+    ``load_weights`` reads the checkpoint a translated writer leaves there (its model's
+    variables), as Keras's reads the weights of the Keras file (runtime/tfr_base.py)."""
     out: dict[str, ast.AST] = {}
     definitions = {id(s.value) for s in tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                    and isinstance(s.targets[0], ast.Name) and strings.get(s.targets[0].id) is not None}
@@ -404,5 +407,9 @@ def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict
             if isinstance(parent, ast.FormattedValue) or (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name)
                                                           and parent.func.id == "print"):
                 continue  # shown, not opened
+            if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) \
+                    and parent.func.attr == "load_weights" and not kept(parent) \
+                    and _argument(parent, 0, "filepath") is n and len(parent.args) + len(parent.keywords) == 1:
+                continue  # the translated model's weights read back
             out.setdefault(value, parent if isinstance(parent, ast.Call) else n)
     return out
