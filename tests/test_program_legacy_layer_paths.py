@@ -2,21 +2,28 @@
 layer without a TensorFlow class yet (XL101), or a name Keras 3 does not export (XL102):
 tf.keras 2's ``layers.experimental`` paths, as real code still imports them
 (``experimental.preprocessing.StringLookup``, ``experimental.RandomFourierFeatures``), which
-fail under Keras 3 before any translation. The model stays Keras either way."""
+fail under Keras 3 before any translation. The model stays Keras either way.
+
+Except tf.keras 2's aliases of Keras's own layers: in tf.keras 2.6-2.15 every
+``layers.experimental.preprocessing.<Name>`` (``RandomFlip``, ``Rescaling``, ``Normalization``,
+``StringLookup``...) and ``layers.experimental.EinsumDense`` is the class ``layers.<Name>``,
+exported under both paths, as the 2020-2021 tutorials and courses import it. Those translate as
+``keras.layers.<Name>``: the translation runs as the same program spelled with Keras 3's paths."""
 
 from __future__ import annotations
 
 import ast
 import textwrap
 
+import numpy as np
 import pytest
 
 from kerastf_xlate.totf.program.translate import translate_program
 
 
 @pytest.mark.parametrize("imports, layer, code, says", [
-    ("from tensorflow.keras.layers.experimental.preprocessing import StringLookup\n", "StringLookup(mask_token=None)",
-     "XL102", "import `keras.layers.StringLookup`"),
+    ("from tensorflow.keras.layers.experimental import SyncBatchNormalization\n", "SyncBatchNormalization()",
+     "XL102", "`SyncBatchNormalization` from `keras.layers.experimental` is tf.keras 2's, not in Keras 3"),
     ("from tensorflow.keras.layers.experimental import RandomFourierFeatures\n", "RandomFourierFeatures(8)",
      "XL102", "`RandomFourierFeatures` from `keras.layers.experimental` is tf.keras 2's, not in Keras 3"),
     ("", "layers.Recurrentish(2)", "XL102", "`Recurrentish` is not a layer of Keras 3's `keras.layers`"),
@@ -31,3 +38,56 @@ def test_a_layer_without_a_class_says_which_case_it_is(imports: str, layer: str,
     assert result.text is None
     [b] = [b for b in result.blockers if b.code in ("XL101", "XL102")]
     assert (b.code, b.message) == (code, b.message) and says in b.message, b.message
+
+
+# a tutorial-style augmentation and rescaling front end written with tf.keras 2's paths
+LEGACY_PATHS = """\
+import numpy as np
+import tensorflow as tf
+from tensorflow.keras import layers
+from tensorflow.keras.layers.experimental import preprocessing
+from tensorflow.keras.layers.experimental.preprocessing import Rescaling
+
+augment = tf.keras.Sequential([preprocessing.RandomFlip("horizontal"), preprocessing.RandomZoom(0.1)])
+inputs = layers.Input(shape=(8, 8, 3))
+x = augment(inputs)
+x = Rescaling(1.0 / 255)(x)
+x = tf.keras.layers.experimental.preprocessing.Resizing(6, 6)(x)
+x = layers.Conv2D(4, 3, activation="relu")(x)
+x = layers.GlobalAveragePooling2D()(x)
+x = tf.keras.layers.experimental.EinsumDense("ab,bc->ac", output_shape=5, bias_axes="c")(x)
+outputs = layers.Dense(2)(x)
+model = tf.keras.Model(inputs, outputs)
+"""
+
+
+def test_tf_keras_2_aliases_of_keras_layers_translate_and_run_as_keras_3s_layers(tmp_path) -> None:
+    from program_text import run_both, script_head, user_code
+
+    from kerastf_xlate.totf import translate
+
+    out, diags = translate(LEGACY_PATHS, "m.py")
+    assert "experimental" not in user_code(out) and "model = Model(" in out, diags
+    assert not [d for d in diags if d.code in ("XL101", "XL102", "XL301")], diags
+    # the same program with Keras 3's paths (the original does not import under Keras 3)
+    keras3 = LEGACY_PATHS.replace("from tensorflow.keras.layers.experimental import preprocessing\n", "")
+    keras3 = keras3.replace("from tensorflow.keras.layers.experimental.preprocessing import Rescaling",
+                            "from tensorflow.keras.layers import Rescaling")
+    keras3 = keras3.replace("tf.keras.layers.experimental.preprocessing.", "layers.").replace("preprocessing.", "layers.")
+    keras3 = keras3.replace("tf.keras.layers.experimental.EinsumDense", "layers.EinsumDense")
+    tail = (
+        "images = np.random.default_rng(1).uniform(0, 255, (4, 8, 8, 3)).astype('float32')\n"
+        "if hasattr(model, 'to_json'):  # the Keras model: new weights, kept for the translation\n"
+        "    moved(model)\n"
+        "    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))\n"
+        "else:\n"
+        "    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])\n"
+        "json.dump({'y': arrays(model(images, training=False)), 'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))\n")
+    head = script_head(0)
+    (tmp_path / "run").mkdir()
+    keras_report, tf_report = run_both(tmp_path / "run", head + keras3 + tail, head + out + tail)
+    assert keras_report["keras"] and not tf_report["keras"]
+    got, want = np.asarray(tf_report["y"]), np.asarray(keras_report["y"])
+    worst = float(np.max(np.abs(got - want)))
+    print(f"worst |tf - keras| = {worst:.3g} of {float(np.max(np.abs(want))):.3g}")
+    assert got.shape == (4, 2) and worst <= 1e-5 * max(1.0, float(np.max(np.abs(want)))), worst
