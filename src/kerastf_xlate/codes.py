@@ -152,7 +152,8 @@ _ALL = [
     Code(
         "XL305",
         "keras-callbacks",
-        "`fit`/`evaluate`/`predict` with Keras callbacks, which keeps the model as Keras.",
+        "A callback, optimizer or metric of `fit`/`compile` that the translated training does not "
+        "run as Keras does, which keeps the model as Keras.",
         "The translated training loop runs Keras's callback hooks with Keras's logs: the file's "
         "own callbacks are translated, and a callback made by another module (a helper's "
         "`create_tensorboard_callback()`) runs on the translated model as on Keras's (XL311 "
