@@ -7,8 +7,8 @@ and the model in the next (``source = keras.Input(...)`` ... ``encoded = rnn(x)`
 function cannot span cells (each cell must parse), so each earlier cell's statements become a
 part function in that cell, returning the names read after them, and the graph function calls
 the parts in order. Kept Keras, with the reason, when an earlier cell holds a statement that
-does not build the graph (``inputs.shape`` shown by the cell) or binds a name read later only
-under a condition. Executed against Keras with the same perturbed weights.
+does not build the graph (``print(inputs.shape)``) or binds a name read later only under a
+condition; a cell that ends by showing a graph value (``inputs.shape``) shows nothing now (XL312). Executed against Keras with the same perturbed weights.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ def test_each_earlier_cell_becomes_a_part_of_the_graph() -> None:
 
 
 @pytest.mark.parametrize("change, why", [
-    # the cell shows a shape: moved into a function, it would show nothing
-    ((2, "encoded = rnn(x)\n", "encoded = rnn(x)\nencoded.shape\n"), "does not build the graph"),
+    # the cell prints a shape: moved into a function, it would print later, when the model is built
+    ((2, "encoded = rnn(x)\n", "encoded = rnn(x)\nprint(encoded.shape)\n"), "does not build the graph"),
     # bound only under a condition in its cell and read after it
     ((2, "encoded = rnn(x)\n", "if embed:\n    encoded = rnn(x)\n"), "is not always bound there"),
 ])
@@ -96,6 +96,21 @@ def test_what_cannot_be_shown_equal_stays_keras(change: tuple[int, str, str], wh
     out, diags = _translate(cells)
     assert any("XL301" in d and "spans notebook cells" in d and why in d for d in diags), diags
     assert out[1] == cells[1] and "keras.Model(" in out[2]
+
+
+@pytest.mark.parametrize("shown", ["encoded", "encoded.shape", "x"])
+def test_a_cell_ending_by_showing_a_graph_value_becomes_a_part_with_a_note(shown: str) -> None:
+    """A cell that ends by showing a value of the graph (Keras shows a symbolic tensor's repr)
+    is a part like the others; it shows nothing now, and XL312 says so at that line."""
+    cells = list(SEQ2SEQ)
+    cells[1] += shown + "\n"
+    out, diags = _translate(cells)
+    assert out[1].startswith("def seq2seq_graph_part1():\n") and f"    {shown}\n    return encoded, source\n" in out[1], out
+    assert [d for d in diags if d.startswith("XL312")] == [
+        f"XL312 `{shown}`, the value the cell shows, is not shown: the cell's graph statements run in "
+        "`seq2seq_graph_part1` when the model is built (it would show a Keras symbolic tensor)"], diags
+    again, _ = _translate(out)
+    assert again == out, "a second run changes nothing"
 
 
 @pytest.mark.tf

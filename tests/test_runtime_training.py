@@ -326,6 +326,8 @@ METRICS = [
     ("metric.Recall()", "binary"),
     ("metric.AUC()", "binary"),
     ("metric.AUC(num_thresholds=17, from_logits=True)", "logits"),
+    ("metric.AUC(curve='PR')", "binary"),  # the imbalanced-data tutorial's PR AUC
+    ("metric.AUC(num_thresholds=9, curve='PR', from_logits=True)", "logits"),
 ]
 
 

@@ -273,6 +273,24 @@ _ALL = [
         "with `--keep-keras-files`, or read the checkpoint there with `model.load_weights(path)`.",
     ),
     Code(
+        "XL312",
+        "cell-value-not-shown",
+        "A notebook cell whose last line only showed a value of a model's graph (`inputs`, "
+        "`x.shape`) shows nothing after `to-tf`: the cell's graph statements now run when the "
+        "model is built.",
+        "A functional graph built over several cells is translated into one function per cell "
+        "(`<model>_graph_part1`...) that the model's graph function calls when the model is "
+        "built, so that the graph can run again on every call. The cell then defines its part "
+        "instead of running it, and a value it ended by showing does not exist yet. Under Keras "
+        "that value was a symbolic tensor (a KerasTensor's repr: name, shape, dtype), not data; "
+        "nothing the program computes changes. A cell that does anything else besides building "
+        "the graph (`print(...)`, `norm.adapt(data)`) keeps the model as Keras (XL301).",
+        "inputs = {name: keras.Input((1,), name=name) for name in columns}\ninputs",
+        "None needed. Show the model's inputs after it is built (`model.inputs` has no "
+        "translation; print the shapes you need) if the notebook's reader wants them.",
+        Severity.INFO,
+    ),
+    Code(
         "XL501",
         "no-keras-counterpart",
         "A TensorFlow op that `to-keras` cannot raise to a Keras layer.",

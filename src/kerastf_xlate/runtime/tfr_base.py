@@ -233,6 +233,29 @@ def _marking_build(build):
     return wrapper
 
 
+def _adapting_once(adapt):
+    """``adapt`` called while a graph function runs (a builder adapting its layer before
+    calling it): once, eagerly, when the model is made, as Keras adapts it once before the
+    model exists. A call of the model replays the graph function and gets the same, adapted
+    layer back: adapting it again there would recompute its state from the data on every call
+    (and overwrite weights set since), so it does nothing."""
+    if getattr(adapt, "_xlate_once", False):
+        return adapt
+
+    @functools.wraps(adapt)
+    def wrapper(self, *args, **kwargs):
+        frame = _graph_frame()
+        if frame is None:
+            return adapt(self, *args, **kwargs)
+        if frame.reuse:
+            return None
+        with tf.init_scope():
+            return adapt(self, *args, **kwargs)
+
+    wrapper._xlate_once = True
+    return wrapper
+
+
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length",
                  "activity_regularizer", "weights"}
 
@@ -250,6 +273,8 @@ class Layer(tf.Module):
             cls.__init__ = _guarded_init(cls.__dict__["__init__"])
         if "build" in cls.__dict__:
             cls.build = _marking_build(cls.__dict__["build"])
+        if "adapt" in cls.__dict__:
+            cls.adapt = _adapting_once(cls.__dict__["adapt"])
 
     def __new__(cls, *args, **kwargs):
         frame = _graph_frame()

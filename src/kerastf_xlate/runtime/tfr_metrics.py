@@ -355,18 +355,21 @@ class Recall(_ConfusionCounts):
 
 
 class AUC(Metric):
-    """``keras.metrics.AUC`` (ROC curve, interpolation, evenly spaced thresholds): Keras's
-    bucketed counts of true/false positives/negatives per threshold, then the area."""
+    """``keras.metrics.AUC`` (ROC or PR curve, interpolation, evenly spaced thresholds): Keras's
+    bucketed counts of true/false positives/negatives per threshold, then the area (the PR
+    curve's with Keras's closed form of Davis & Goadrich's interpolation)."""
 
     _direction = "up"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name="auc", dtype=None,
                  thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
         super().__init__(name=name, dtype=dtype)
-        if curve != "ROC" or summation_method != "interpolation" or thresholds is not None or multi_label \
+        curve = curve.upper() if isinstance(curve, str) else curve
+        if curve not in ("ROC", "PR") or summation_method != "interpolation" or thresholds is not None or multi_label \
                 or label_weights is not None:
-            raise NotImplementedError("AUC: only the interpolated ROC curve over evenly spaced thresholds is translated")
-        self.num_thresholds, self.from_logits = num_thresholds, from_logits
+            raise NotImplementedError("AUC: only the interpolated ROC and PR curves over evenly spaced thresholds are "
+                                      "translated")
+        self.num_thresholds, self.from_logits, self.curve = num_thresholds, from_logits, curve
         self.true_positives = self.add_variable(shape=(num_thresholds,), name="true_positives")
         self.false_positives = self.add_variable(shape=(num_thresholds,), name="false_positives")
         self.true_negatives = self.add_variable(shape=(num_thresholds,), name="true_negatives")
@@ -399,6 +402,17 @@ class AUC(Metric):
     def result(self):
         n = self.num_thresholds
         tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
+        if self.curve == "PR":  # keras AUC.interpolate_pr_auc
+            dtp = tp[: n - 1] - tp[1:]
+            p = tp + fp
+            dp = p[: n - 1] - p[1:]
+            slope = tf.math.divide_no_nan(dtp, tf.maximum(dp, 0.0))
+            intercept = tp[1:] - slope * p[1:]
+            ratio = tf.where(tf.logical_and(p[: n - 1] > 0, p[1:] > 0),
+                             tf.math.divide_no_nan(p[: n - 1], tf.maximum(p[1:], 0.0)), tf.ones_like(p[1:]))
+            increments = tf.math.divide_no_nan(slope * (dtp + intercept * tf.math.log(ratio)),
+                                               tf.maximum(tp[1:] + fn[1:], 0.0))
+            return tf.reduce_sum(increments)
         recall = tf.math.divide_no_nan(tp, tp + fn)
         fp_rate = tf.math.divide_no_nan(fp, fp + tn)
         heights = (recall[: n - 1] + recall[1:]) / 2.0

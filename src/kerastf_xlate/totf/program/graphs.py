@@ -175,6 +175,7 @@ class GraphPlan:
     graphs: list[Graph] = field(default_factory=list)
     fragments: list[Fragment] = field(default_factory=list)
     blockers: list[tuple[ast.AST, str]] = field(default_factory=list)
+    notes: list[tuple[ast.AST, str]] = field(default_factory=list)  # XL312: a cell's shown value moved into a part
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
     tensor_reads: set[int] = field(default_factory=set)  # `base.input`/`base.output` read by a model on part of base's graph
     partial_symbols: bool = False  # a model takes graph names of an earlier model without all its Inputs
@@ -884,6 +885,12 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 plan.blockers.append(parts_or_why)
                 continue
             parts = parts_or_why
+            for part in parts:
+                shown = part.stmts[-1]
+                if id(shown) not in {id(block[i]) for i in used}:  # the cell's last statement only showed a value
+                    plan.notes.append((shown, f"`{ast.unparse(shown)[:40]}`, the value the cell shows, is not shown: "
+                                              f"the cell's graph statements run in `{part.name}` when the model is "
+                                              "built (it would show a Keras symbolic tensor)"))
         stmt_line = pos.lines[stmt.lineno - 1]
         line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
@@ -1605,6 +1612,9 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     bad = _escapes(region)
     if bad is not None:
         return (bad, f"`{ast.unparse(bad)[:40]}` inside the model's graph cannot move into a function")
+    adapting = _adapt_blocker(region, tree)
+    if adapting is not None:
+        return adapting
     if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
         return (stmt, "a functional model built inside a loop")
     return None
@@ -1658,8 +1668,10 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
     """Split a module-level graph region at its notebook cell boundaries: every cell before
     the model's becomes a part function that stays in its cell. Refused (the reason) unless
     each statement of those cells builds the graph (nothing else would run later than it did
-    nor lose its cell's displayed value: ``inputs.shape`` alone in a cell) and each name a
-    part binds and anything after it reads is always bound by it."""
+    nor lose its cell's displayed value: ``print(inputs.shape)``), except a last statement
+    that only shows a graph value (``inputs``, ``x.shape``: Keras shows a symbolic tensor
+    there; the translation shows nothing, with an XL312 note), and each name a part binds and
+    anything after it reads is always bound by it."""
     chunks: list[list[ast.stmt]] = [[]]
     for s in region:
         if _is_sentinel(s):
@@ -1671,8 +1683,8 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
     parts: list[CellPart] = []
     available: set[str] = set()  # names the parts before this one returned
     for i, chunk in enumerate(earlier):
-        for s in chunk:
-            if id(s) not in used:
+        for j, s in enumerate(chunk):
+            if id(s) not in used and not (j == len(chunk) - 1 and j > 0 and _shows_only(s, _bound(chunk[:j]))):
                 return (s, f"the model's graph spans notebook cells, and `{ast.unparse(s)[:40]}` in one of its earlier "
                            "cells does not build the graph")
         after = [s for c in earlier[i + 1:] for s in c] + final
@@ -1745,3 +1757,53 @@ def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], as
             return owner
         node = block_of[id(node)][1]
     return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
+
+
+def _shows_only(stmt: ast.stmt, bound: set[str]) -> bool:
+    """A notebook cell's last statement that only shows a value the cell's graph statements
+    bound: a name, or attributes and constant subscripts of one (``inputs``, ``x.shape``,
+    ``inputs["age"]``). No call, so nothing runs that the translation would move."""
+    if not isinstance(stmt, ast.Expr):
+        return False
+    node = stmt.value
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+            return False
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in bound
+
+
+_DATA_CALLS = ("np.", "numpy.")
+
+
+def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
+    """A layer's ``adapt(data)`` run while the graph is built, that the graph function cannot
+    run: the runtime adapts once, eagerly, when the model is made (runtime/tfr_base.py,
+    ``_adapting_once``), which reads data made outside the graph (a module-level array or
+    dataset, NumPy of it). Data the graph's statements or a helper function it calls make (a
+    ``dataset.map(...)`` in ``get_normalization_layer(name, ds)``) is made inside the traced
+    construction and cannot be read eagerly: that model stays Keras."""
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    bound = _bound(region)
+    todo: list[tuple[ast.AST, str | None]] = [(s, None) for s in region]
+    seen: set[str] = set()
+    while todo:
+        node, helper = todo.pop()
+        for n in ast.walk(node):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in functions and n.func.id not in seen:
+                seen.add(n.func.id)
+                todo += [(s, n.func.id) for s in functions[n.func.id].body]
+            if not (isinstance(n.func, ast.Attribute) and n.func.attr == "adapt") or not (n.args or n.keywords):
+                continue
+            data = n.args[0] if n.args else n.keywords[0].value
+            calls = [c for c in ast.walk(data) if isinstance(c, ast.Call)]
+            reads = {x.id for x in ast.walk(data) if isinstance(x, ast.Name)}
+            if helper is None and not reads & bound and all(ast.unparse(c.func).startswith(_DATA_CALLS) for c in calls):
+                continue
+            where = f" (in `{helper}`)" if helper is not None else ""
+            return (n, f"`{ast.unparse(n)[:40]}` adapts a layer while the model's graph is built{where}, on data "
+                       "made there: the translated graph is traced when the model is made, and its data cannot "
+                       "be read then")
+    return None

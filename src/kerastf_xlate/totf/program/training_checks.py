@@ -40,7 +40,7 @@ METRIC_NAMES |= set(_METRIC_CLASS_NAMES) | {"".join("_" + c.lower() if c.isupper
 # a type stands for any literal of it)
 _OPTIMIZER_ARGS = {"gradient_accumulation_steps": (None, 0, 1)}
 _KEYWORDS: dict[str, dict[str, tuple]] = {
-    "keras.metrics.AUC": {"curve": ("ROC",), "summation_method": ("interpolation",), "thresholds": (None,),
+    "keras.metrics.AUC": {"curve": ("ROC", "PR"), "summation_method": ("interpolation",), "thresholds": (None,),
                           "multi_label": (False,), "label_weights": (None,), "num_labels": (None,)},
     "keras.metrics.Precision": {"top_k": (None,), "class_id": (None,)},
     "keras.metrics.Recall": {"top_k": (None,), "class_id": (None,)},

@@ -264,6 +264,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             return ProgramResult(None), set()
         return ProgramResult(None, blockers=[Finding(n, "XL301", m) for n, m in inert_reasons(tree, refs)]), set()
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
+    findings += [Finding(n, "XL312", m) for n, m in graphs.notes]
     for g in graphs.graphs:
         if not g.region:
             continue  # a model built on another model's graph moves no statement
