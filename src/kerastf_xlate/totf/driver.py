@@ -295,10 +295,38 @@ def parse_source(ctx: TranslationContext) -> None:
                                           f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")])
     if ModuleNames(tree).binds_tf_elsewhere():
         return ctx.finish(diags=[ctx.diag(None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")])
+    policy = _global_dtype_policy(tree)
+    if policy is not None:
+        # the flat form writes float32, channels_last code: a file that sets another policy,
+        # float type, epsilon or data format for every layer is the program form's to judge
+        return ctx.finish(diags=[ctx.diag(policy, "XL301", f"model kept as Keras: `{ast.unparse(policy)[:60]}` sets "
+                                                           "what every layer computes with; the flat form assumes "
+                                                           "Keras's defaults (float32, channels_last)")])
     # what the analysis looks for is named in few statements of a big file: the source
     # tells which (whole-tree walks cost seconds on a 5 MB file)
     ctx.source = Source(ctx.text, tree)
     ctx.constants = module_constants(tree, ctx.source.mentioning)
+    return None
+
+
+# Keras's global settings every layer reads, and the value the flat form's code assumes
+_GLOBAL_SETTERS = {"set_global_policy": "float32", "set_policy": "float32", "set_dtype_policy": "float32",
+                   "set_floatx": "float32", "set_epsilon": 1e-07, "set_image_data_format": "channels_last"}
+
+
+def _global_dtype_policy(tree: ast.Module) -> ast.Call | None:
+    """A call that sets what every Keras layer computes with to anything but the default the
+    flat form assumes (``mixed_precision.set_global_policy("mixed_float16")``,
+    ``keras.backend.set_floatx("float64")``, ``keras.config.set_image_data_format(
+    "channels_first")``, a value not written as a literal)."""
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name)):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id
+            if name not in _GLOBAL_SETTERS:
+                continue
+            value = n.args[0] if n.args else (n.keywords[0].value if n.keywords else None)
+            if not (isinstance(value, ast.Constant) and value.value == _GLOBAL_SETTERS[name]):
+                return n
     return None
 
 

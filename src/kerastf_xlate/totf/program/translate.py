@@ -86,6 +86,11 @@ _REGISTRATION = {"keras.saving.register_keras_serializable", "keras.utils.regist
 _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable",
                        "keras.api_export.keras_export", "keras.saving.object_registration.register_keras_serializable"}
 # Keras utilities that are not model code: kept as Keras, reported
+# keras.config setters that change what every layer computes (its dtype, epsilon, data format):
+# from the keras_api table (rules/keras_api), which translates the default and blocks the rest,
+# not utilities (a model translated in float32 beside `set_floatx("float64")` computed differently)
+_LAYER_CONFIG = {"keras.config.set_floatx", "keras.config.set_epsilon", "keras.config.set_image_data_format",
+                 "keras.config.set_dtype_policy"}
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
@@ -202,8 +207,8 @@ def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResu
 
 def _stays_keras(name: str) -> bool:
     """Keras names the program form leaves as they are (utilities, loading, the version)."""
-    if name in _CONTAINERS:
-        return False  # a utility the runtime gives for translated models (plot_model)
+    if name in _CONTAINERS or name in _LAYER_CONFIG:
+        return False  # a utility the runtime gives for translated models (plot_model); a setting layers read
     return name.startswith(_UTILITY_PREFIXES) or name == "keras.utils" or name in _KEPT_KERAS
 
 
@@ -402,7 +407,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
-        if (name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES):
+        if ((name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES)) \
+                or name in _LAYER_CONFIG:
             api_refs.append(ref)
             continue
         if name.startswith(_UTILITY_PREFIXES) or name == "keras.utils":
