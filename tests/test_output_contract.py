@@ -190,3 +190,15 @@ def test_verify_json_on_the_command_line_is_quiet(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [(r["name"], r["pass"]) for r in json.loads(proc.stdout)] == [("model", True)]
     assert "absl" not in proc.stderr and "oneDNN" not in proc.stderr and "I0000" not in proc.stderr, proc.stderr
+
+
+def test_output_dash_is_standard_output(tmp_path: Path) -> None:
+    """`-o -` prints the translation, as '-' reads standard input (it wrote a file named '-')."""
+    root = project(tmp_path)
+    (root / "m.py").write_text(BUILDER, encoding="utf-8")
+    proc = xlate("to-tf", "m.py", "-o", "-", cwd=root)
+    assert proc.returncode == 0 and proc.stdout == BUILDER, proc.stderr
+    assert not (root / "-").exists()
+    (root / "n.py").write_text(BUILDER, encoding="utf-8")
+    several = xlate("to-tf", "m.py", "n.py", "-o", "-", cwd=root)
+    assert several.returncode == 2 and "standard output" in several.stderr and not (root / "-").exists()

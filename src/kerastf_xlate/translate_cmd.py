@@ -87,6 +87,10 @@ def run_translate(
     ``--in-place``, ``--check``), else on stderr, with file errors as XL001 records."""
     if not paths:
         raise click.UsageError("give at least one PATH (or '-' for standard input)")
+    if output == "-":  # standard output, as '-' is standard input (not a file named '-')
+        if len(paths) > 1 or any(os.path.isdir(p) for p in paths):
+            raise click.UsageError("-o - (standard output) takes one input; give a directory for several")
+        output = None
     modes = sum(bool(m) for m in (output, in_place, diff, check))
     if modes > 1:
         raise click.UsageError("--output, --in-place, --diff and --check are mutually exclusive")
