@@ -48,6 +48,8 @@ class Var:
     tf_name: str | None = None  # name='dense/kernel'
     lazy: ast.stmt | None = None  # ``if self.attr is None: self.attr = tf.Variable(...)``
     initializer: str | None = None  # the Keras initializer, as source, when known without ``init`` (``add_weight``)
+    # ``add_weight``'s regularizer/constraint, as source: (("regularizer", "self.kernel_regularizer"), ...)
+    extras: tuple[tuple[str, str], ...] = ()
 
     @property
     def prefix(self) -> str | None:
@@ -65,6 +67,8 @@ class LayerSpec:
     args: dict[str, str] = field(default_factory=dict)
     weights: dict[str, Var] = field(default_factory=dict)  # Keras weight name -> variable
     raw: str | None = None  # a Keras layer constructor kept as written (to-tf kept the layer)
+    # (variable attr, "regularizer"/"constraint") that an argument of this layer carries (init_arg)
+    placed: set[tuple[str, str]] = field(default_factory=set)
 
     def key(self) -> tuple[Any, ...]:
         return (self.cls, tuple(self.args.items()), self.raw)
@@ -235,8 +239,18 @@ def data_format_ok(node: ast.AST | None) -> bool:
 
 
 def init_arg(spec: LayerSpec, arg: str, var: Var, ctx: MatchCtx) -> None:
-    """Set ``arg`` (an initializer) unless the variable's initial value is the Keras default."""
+    """Set ``arg`` (an initializer) unless the variable's initial value is the Keras default;
+    and the weight's regularizer and constraint (``add_weight(regularizer=...)``) as the
+    layer's argument of the same prefix (``kernel_regularizer``) where the layer has one. A
+    weight whose regularizer or constraint found no argument is not the layer's
+    (:func:`extras_placed`)."""
     rule = ctx.rules.get(spec.cls)
+    if arg.endswith("_initializer"):
+        for kind, given in var.extras:
+            target = f"{arg[: -len('initializer')]}{kind}"
+            if rule is not None and rule.arg(target) is not None:
+                spec.args[target] = given
+                spec.placed.add((var.attr, kind))
     a = rule.arg(arg) if rule else None
     default = a.default if a else None
     if initializer_matches_default(var, default, ctx.st):
@@ -244,6 +258,13 @@ def init_arg(spec: LayerSpec, arg: str, var: Var, ctx: MatchCtx) -> None:
     src = initializer_source(var, ctx.names, ctx.st, ctx.keras)
     if src is not None and (default is None or src != default):
         spec.args[arg] = src
+
+
+def extras_placed(spec: LayerSpec) -> bool:
+    """Every regularizer and constraint of the layer's weights is one of its arguments: a
+    weight regularized or constrained in the original is so in the layer (the same loss in
+    ``losses``, the same projection after each optimizer step)."""
+    return all((v.attr, kind) in spec.placed for v in spec.weights.values() for kind, _ in v.extras)
 
 
 def resolved(node: ast.expr, ctx: MatchCtx, absorbed: list[ast.stmt]) -> ast.AST:

@@ -223,7 +223,8 @@ class ModuleTranslator(InitWriter):
             for key, ms in groups.items():
                 if len({m.spec.key() for m in ms}) > 1:
                     bad_vars |= key
-                elif not all(self._available(src, init_attrs) for src in ms[0].spec.args.values()):
+                elif (not all(self._available(src, init_attrs) for src in ms[0].spec.args.values())
+                      or self._sized_by_input_shape(ms[0])):
                     if self._buildable(key, ms[0], init_attrs):
                         self.in_build.add(key)
                     else:
@@ -282,6 +283,29 @@ class ModuleTranslator(InitWriter):
         locals_ = set(named_sizes(build, self.st).values())
         return shape is not None and readable_in_build(build, [*m.spec.args.values(), shape], self.st,
                                                        self.env.module_names | BUILTINS | locals_, init_attrs)
+
+    def _sized_by_input_shape(self, m: Match) -> bool:
+        """A weight of ``m`` has a size ``build`` reads off one shape of a list of inputs
+        (``input_shape[1][-1]``, a graph layer's ``(nodes, edges)``): the layer is built in
+        ``build`` with it (:mod:`.module_build`), so it checks that size as the original's
+        matmul did; created in ``__init__`` it would take the width of whatever it is applied
+        to (the other input's, where the two differ). ``input_shape[1]`` of one input stays
+        as it was (tests/test_tokeras_build_spellings.py)."""
+        build = self._build()
+        if build is None or len(build.args.args) != 2:
+            return False
+        param = build.args.args[1].arg
+
+        def of_a_list(src: str) -> bool:
+            try:
+                tree = ast.parse(src, mode="eval")
+            except SyntaxError:
+                return True  # not read: the layer is built where the size is known
+            return any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Subscript)
+                       and isinstance(n.value.value, ast.Name) and n.value.value.id == param for n in ast.walk(tree))
+
+        return any(not d.from_input and param in free_names(d.src)[0] and of_a_list(d.src)
+                   for v in m.spec.weights.values() for d in v.shape or ())
 
     def _read_outside(self, attrs: set[str]) -> ast.Attribute | None:
         """A read of one of ``attrs`` on something other than ``self`` anywhere in the file

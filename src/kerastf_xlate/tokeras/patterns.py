@@ -25,6 +25,7 @@ from kerastf_xlate.layerkit.recognise import (
     Match,
     MatchCtx,
     data_format_ok,
+    extras_placed,
     init_arg,
     resolved,
 )
@@ -155,7 +156,8 @@ def match(node: ast.AST, ctx: MatchCtx) -> Match | None:
         return None
     for find in (_weighted, *(r.fn for r in recognisers(EXPRESSION))):
         m = find(node, ctx)
-        # an op on constants or variables only is not a layer application
-        if m is not None and all(ctx.tensor(x) for x in m.inputs) and _scalars_fit(m):
+        # an op on constants or variables only is not a layer application; a weight's
+        # regularizer or constraint must be the layer's too
+        if m is not None and all(ctx.tensor(x) for x in m.inputs) and _scalars_fit(m) and extras_placed(m.spec):
             return m
     return None

@@ -116,7 +116,7 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
                initializer=initializer)
 
 
-_ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype"}
+_ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype", "regularizer", "constraint"}
 
 
 def _add_weight_call(node: ast.AST | None, self_name: str) -> ast.Call | None:
@@ -146,8 +146,12 @@ def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceTe
         initializer = repr(ini.value)
     else:
         initializer = st.seg(ini)
+    # a regularizer / constraint goes to the layer's argument of the weight's role (init_arg);
+    # ``None`` as written is none
+    extras = tuple((kind, st.seg(e)) for kind in ("regularizer", "constraint")
+                   if (e := kwarg(call, kind, None)) is not None and not (isinstance(e, ast.Constant) and e.value is None))
     return Var(attr, stmt, call, None, dims, trainable is not False, name if isinstance(name, str) else None, lazy,
-               initializer=initializer)
+               initializer=initializer, extras=extras)
 
 
 def _self_assign(stmt: ast.stmt, self_name: str) -> tuple[str, ast.expr] | None:
