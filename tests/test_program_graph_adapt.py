@@ -34,12 +34,13 @@ ADAPT_IN_GRAPH = textwrap.dedent("""\
     from tensorflow.keras import layers
 
     data = np.random.default_rng(0).normal(size=(64, 3)).astype("float32") * 3 + 1
+    columns = {"age": np.abs(data[:, 0]) * 10, "fare": np.abs(data[:, 1]) * 7}
     inputs = tf.keras.Input(shape=(3,))
     age = tf.keras.Input(shape=(1,))
     norm = layers.Normalization()
     norm.adapt(data)
     age_norm = layers.Normalization(axis=None)
-    age_norm.adapt(np.abs(data[:, 0]) * 10)
+    age_norm.adapt(np.concatenate([v for _, v in sorted(columns.items())]))
     x = layers.Concatenate()([norm(inputs), age_norm(age)])
     outputs = layers.Dense(2)(x)
     model = tf.keras.Model([inputs, age], outputs)

@@ -1774,6 +1774,17 @@ def _shows_only(stmt: ast.stmt, bound: set[str]) -> bool:
 
 
 _DATA_CALLS = ("np.", "numpy.")
+_DATA_BUILTINS = {"sorted", "list", "tuple", "dict", "zip", "range", "len", "enumerate", "reversed"}
+_DATA_METHODS = {"items", "values", "keys", "to_numpy"}
+
+
+def _plain_data_call(call: ast.Call) -> bool:
+    """A call that gives Python or NumPy data, never a TensorFlow object: NumPy's functions,
+    builtins that arrange values, a dict's views, a DataFrame's ``to_numpy``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _DATA_BUILTINS
+    return ast.unparse(func).startswith(_DATA_CALLS) or (isinstance(func, ast.Attribute) and func.attr in _DATA_METHODS)
 
 
 def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
@@ -1799,8 +1810,9 @@ def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, s
                 continue
             data = n.args[0] if n.args else n.keywords[0].value
             calls = [c for c in ast.walk(data) if isinstance(c, ast.Call)]
-            reads = {x.id for x in ast.walk(data) if isinstance(x, ast.Name)}
-            if helper is None and not reads & bound and all(ast.unparse(c.func).startswith(_DATA_CALLS) for c in calls):
+            own = {x.id for x in ast.walk(data) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Store)}
+            reads = {x.id for x in ast.walk(data) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)} - own
+            if helper is None and not reads & bound and all(_plain_data_call(c) for c in calls):
                 continue
             where = f" (in `{helper}`)" if helper is not None else ""
             return (n, f"`{ast.unparse(n)[:40]}` adapts a layer while the model's graph is built{where}, on data "
