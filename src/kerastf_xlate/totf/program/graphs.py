@@ -846,6 +846,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             why, partial = _symbols_blocker(symbols, ins, stmt, defined)
             if why is not None:
                 reasons.setdefault(id(stmt), why)
+        if why is None and symbols:
+            # the graph also reads tensors of the earlier model's layers (`model.layers[4].output`)
+            found_reads = _symbol_model_reads(symbols, block, index, region, ins, outs, defined)
+            if isinstance(found_reads, tuple):
+                source, reads = found_reads
         if why is not None:
             plan.blockers.append(why)
             continue
@@ -908,6 +913,50 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+def _symbol_model_reads(symbols: dict[str, Graph], block: list[ast.stmt], index: int, region: list[ast.stmt],
+                        ins: ast.expr, outs: ast.expr, functions: set[str]) -> tuple[str, set[int]] | None:
+    """A model built on the graph names of one earlier model ``M`` of the block, taking all of its
+    Inputs, whose graph also reads tensors of ``M``'s layers (``M.layers[4].output``,
+    ``M.get_layer("h").output``, ``M.output``): a book's "adding an output to a functional model".
+    In Keras these are tensors of the same graph, and the new model holds only the nodes its
+    outputs need, each once. The runtime gives both the earlier model's names and these tensors
+    from one replay of its nodes (as for a model on some of its Inputs), so each name must be an
+    Input or a layer call's outputs. ``(M, ids of the reads)``, or None when the graph reads no
+    such tensor or one the translation does not follow (``_unfollowed_tensor_reads`` says so)."""
+    graphs = {id(g): g for g in symbols.values()}
+    if len(graphs) != 1:
+        return None
+    g = next(iter(graphs.values()))
+    if g.symbols or g.parts or not (isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
+                                    and isinstance(g.stmt.targets[0], ast.Name)):
+        return None
+    base = g.stmt.targets[0].id
+    host = g.input_names or []
+    if any(n not in host and not _layer_outputs(g.region, n, functions, set()) for n in symbols):
+        return None
+    g_index = next((i for i, s in enumerate(block) if s is g.stmt), None)
+    if g_index is None or base in _bound(block[g_index + 1 : index]):
+        return None
+    layer_names: set[str] = set()
+    for s in region:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                    and _of_base_layers(n.value, base, set()):
+                layer_names.add(n.targets[0].id)
+    reads: set[int] = set()
+    for top in [*region, ins, outs]:
+        for n in ast.walk(top):
+            if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
+                continue
+            if isinstance(n.value, ast.Name) and n.value.id == base and n.attr in ("output", "outputs"):
+                reads.add(id(n))
+            elif n.attr in ("input", "output") and _of_base_layers(n.value, base, layer_names):
+                reads.add(id(n))
+            else:
+                return None
+    return (base, reads) if reads else None
 
 
 def _empty_container(stmt: ast.stmt, region: list[ast.stmt]) -> bool:
