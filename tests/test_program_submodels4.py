@@ -65,10 +65,13 @@ SCRIPT = script_head(11) + textwrap.dedent("""\
     title_only = keras.Model(title, [t_proj, layers.Dense(2, name="t_head")(model.get_layer("t_proj").output)])
     moved(title_only)
 
+    # several layers' outputs, by a comprehension over the earlier model's layers
+    taps = keras.Model([title, body], {tap.name: tap.output for tap in model.layers[3:6]})
+
     x = [rng.standard_normal((4, 6)).astype("float32"), rng.standard_normal((4, 5)).astype("float32")]
     stats = lambda: {n: arrays(model.get_layer(n).moving_mean) for n in ("bn", "bn_tail")}
     report = {"before": stats()}
-    for name, m in [("new_model", new_model), ("probe", probe), ("pre", pre)]:
+    for name, m in [("new_model", new_model), ("probe", probe), ("pre", pre), ("taps", taps)]:
         report[name] = {
             "layers": [layer.name for layer in m.layers],
             "weights": [list(w.shape) for w in m.get_weights()],

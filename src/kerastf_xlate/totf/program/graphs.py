@@ -939,12 +939,16 @@ def _symbol_model_reads(symbols: dict[str, Graph], block: list[ast.stmt], index:
     g_index = next((i for i, s in enumerate(block) if s is g.stmt), None)
     if g_index is None or base in _bound(block[g_index + 1 : index]):
         return None
+    # names that hold the model's layers (`layer = model.get_layer("h")`, `for layer in model.layers`)
     layer_names: set[str] = set()
-    for s in region:
+    for s in block[g_index + 1 : index + 1]:
         for n in ast.walk(s):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
                     and _of_base_layers(n.value, base, set()):
                 layer_names.add(n.targets[0].id)
+            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
+                    and _of_base_layers(n.iter, base, set(), many=True):
+                layer_names.add(n.target.id)
     reads: set[int] = set()
     for top in [*region, ins, outs]:
         for n in ast.walk(top):
