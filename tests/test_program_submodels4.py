@@ -128,6 +128,76 @@ def test_a_layer_past_the_inputs_taken_is_a_disconnected_graph_both_ways(tmp_pat
         assert proc.returncode != 0 and "ValueError" in proc.stderr, (name, proc.stderr[-2000:])
 
 
+BUILDER = script_head(5) + textwrap.dedent("""\
+    class TinyResNet:
+        \"\"\"A plain class building a functional model in its ``__call__``, with helper methods.\"\"\"
+
+        def __init__(self, width=4):
+            self.width = width
+
+        def block(self, x, filters):
+            skip = x
+            x = layers.Conv2D(filters, 3, padding="same")(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Add()([x, skip])
+            return layers.Activation("relu")(x)
+
+        def __call__(self, shape=(8, 8, 3)):
+            x_input = layers.Input(shape)
+            x = layers.Conv2D(self.width, 3, padding="same")(x_input)
+            for _ in range(2):
+                x = self.block(x, self.width)
+            x = layers.GlobalAveragePooling2D()(x)
+            return keras.Model(inputs=x_input, outputs=x, name="tiny")
+
+    class Factory:
+        def build(self, units):
+            inputs = keras.Input(shape=(5,))
+            return keras.Model(inputs, layers.Dense(units, name="proj")(inputs))
+
+    def build_twin():
+        net = TinyResNet(width=4)()
+        last = net.layers[-1].output
+        x = layers.Dense(6, name="projector")(last)
+        x = layers.BatchNormalization(name="projector_bn")(x)
+        return keras.Model(net.input, x)
+
+    twin = build_twin()
+    moved(twin)
+    made = Factory().build(3)
+    moved(made)
+    widened = keras.Model(made.input, layers.Dense(2, name="extra")(made.get_layer("proj").output))
+    moved(widened)
+
+    images = rng.standard_normal((2, 8, 8, 3)).astype("float32")
+    rows = rng.standard_normal((2, 5)).astype("float32")
+    json.dump({
+        "twin": arrays(twin(images)), "twin_training": arrays(twin(images, training=True)),
+        "twin_layers": [layer.name for layer in twin.layers],
+        "twin_weights": [list(w.shape) for w in twin.get_weights()],
+        "widened": arrays(widened(rows)),
+    }, open(OUT, "w"))
+    """)
+
+
+def test_a_model_on_a_model_a_builder_class_makes_translates() -> None:
+    """``resnet = ResNet34()()`` (a plain class's ``__call__`` returning a functional model),
+    ``Factory().build(3)``: the source of a model on part of its graph is a translated model."""
+    out, diags = tf_(BUILDER)
+    assert BANNER in out and "keras.Model" not in user_code(out), diags
+    assert "    def build_twin_graph(net=net):\n" in user_code(out)
+
+
+@pytest.mark.tf
+def test_a_model_on_a_model_a_builder_class_makes_runs_as_keras(tmp_path: Path) -> None:
+    translated, diags = tf_(BUILDER)
+    assert BANNER in translated, diags
+    keras_report, tf_report = run_both(tmp_path, BUILDER, translated)
+    assert "projector_bn" in keras_report["twin_layers"]
+    worst = worst_absolute(keras_report, tf_report, ATOL)
+    print(f"worst difference {worst:.2e}")
+
+
 HEADER = "import keras\nfrom keras import layers\n"
 EARLIER = ("inputs = keras.Input(shape=(3,))\nh = layers.Dense(4, name='h')(inputs)\n"
            "out = layers.Dense(1)(h)\nmodel = keras.Model(inputs, out)\n")
@@ -146,6 +216,11 @@ EARLIER = ("inputs = keras.Input(shape=(3,))\nh = layers.Dense(4, name='h')(inpu
     (EARLIER + "model = keras.Sequential([layers.Dense(2)])\n"
      "extra = layers.Dense(2)(model.layers[0].output)\nnew_model = keras.Model(inputs, [out, extra])\n",
      "its graph reads `model.layers[0].output`"),
+    # a builder class with a base class: which method runs is not read from the file
+    ("class Maker(Base):\n    def __call__(self):\n        i = keras.Input(shape=(3,))\n"
+     "        return keras.Model(i, layers.Dense(2, name='d')(i))\n\n"
+     "net = Maker()()\nprobe = keras.Model(net.input, net.get_layer('d').output)\n",
+     "`net` is bound by `net = Maker()()`, not a translated functional model"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = HEADER + src

@@ -1253,20 +1253,55 @@ def _ancestors(node: ast.AST, top: ast.AST, parents: dict[int, ast.AST]):
 def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
     """``build_model(...)``: a call of a function of the module (defined once, at top level)
     whose every ``return`` gives a translated functional model: its model statement's call,
-    or the name that statement assigns in the function."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+    or the name that statement assigns in the function. Also a method of a plain class of the
+    module called on a new instance, ``ResNet34()()`` (its ``__call__``) or
+    ``Builder(...).build(...)``: the class (defined once, at top level, no base class, no
+    ``__new__``) defines that method itself, so the instance's method is that function."""
+    if not isinstance(value, ast.Call):
         return False
-    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and f.name == value.func.id]
-    if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
-        return False
-    func = defs[0]
+    method = _fresh_instance_method(value, tree)
+    func: ast.FunctionDef | ast.AsyncFunctionDef
+    if method is not None:
+        func = method
+    else:
+        if not isinstance(value.func, ast.Name):
+            return False
+        defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and f.name == value.func.id]
+        if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
+            return False
+        func = defs[0]
     calls = {id(g.call) for g in graphs if g.owner is func}
     names = {g.stmt.targets[0].id for g in graphs if g.owner is func and isinstance(g.stmt, ast.Assign)
              and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
     returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
     return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
                                                           and r.value.id in names) for r in returns)
+
+
+def _fresh_instance_method(call: ast.Call, tree: ast.Module) -> ast.FunctionDef | None:
+    """The method ``call`` runs when it calls a method of a new instance of a plain class of the
+    module: ``Cls(...)()`` (``__call__``) or ``Cls(...).name(...)``; None otherwise."""
+    if isinstance(call.func, ast.Call):
+        inst, name = call.func, "__call__"
+    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+        inst, name = call.func.value, call.func.attr
+    else:
+        return None
+    if not isinstance(inst.func, ast.Name):
+        return None
+    defs = [d for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and d.name == inst.func.id]
+    if len(defs) != 1 or not isinstance(defs[0], ast.ClassDef):
+        return None
+    cls = defs[0]
+    if cls.bases or cls.keywords or cls.decorator_list:
+        return None
+    methods = [f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in (name, "__new__")]
+    if len(methods) != 1 or methods[0].name != name or methods[0].decorator_list \
+            or not isinstance(methods[0], ast.FunctionDef):
+        return None
+    return methods[0]
 
 
 def _is_layer_of_model(expr: ast.expr | None) -> bool:
