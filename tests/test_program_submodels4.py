@@ -198,6 +198,43 @@ def test_a_model_on_a_model_a_builder_class_makes_runs_as_keras(tmp_path: Path) 
     print(f"worst difference {worst:.2e}")
 
 
+KERAS2_LOSS = textwrap.dedent("""\
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    inputs = keras.Input(shape=(4,))
+    mean = layers.Dense(2)(inputs)
+    log_var = layers.Dense(2)(inputs)
+    vae = keras.Model(inputs, [mean, log_var])
+    latent_loss = -0.5 * tf.reduce_sum(1 + log_var - tf.exp(log_var) - tf.square(mean), axis=-1)
+    vae.add_loss(tf.reduce_mean(latent_loss))
+    """)
+
+
+def test_a_graph_tensor_given_to_a_tensorflow_function_after_its_model_is_said_to_fail_in_keras3() -> None:
+    """A Keras 2 VAE's latent loss written with ``tf`` functions on the encoder's graph tensors,
+    after the model: kept, and the reason says Keras 3 itself raises there."""
+    out, diags = tf_(KERAS2_LOSS)
+    assert out == KERAS2_LOSS
+    assert any("`log_var`, made while building the model, is used after it" in d and "`tf.reduce_sum` on it" in d
+               and "Keras 3 itself raises" in d for d in diags), diags
+    # not said of a Keras API under `tf.` (`tf.keras.layers.Dense()(h)` works on a KerasTensor)
+    other = KERAS2_LOSS.replace("latent_loss = -0.5 * tf.reduce_sum(1 + log_var - tf.exp(log_var) - tf.square(mean), axis=-1)\n"
+                                "vae.add_loss(tf.reduce_mean(latent_loss))\n", "extra = tf.keras.layers.Dense(1)(log_var)\n")
+    _, diags = tf_(other)
+    assert any("`log_var`, made while building the model, is used after it" in d for d in diags), diags
+    assert not any("Keras 3 itself raises" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_keras3_raises_on_that_graph_tensor(tmp_path: Path) -> None:
+    """What the reason says, checked on Keras: the original raises ``ValueError`` (KerasTensor)."""
+    (tmp_path / "k.py").write_text(KERAS2_LOSS)
+    proc = subprocess.run([sys.executable, "k.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0 and "ValueError" in proc.stderr and "KerasTensor" in proc.stderr, proc.stderr[-2000:]
+
+
 HEADER = "import keras\nfrom keras import layers\n"
 EARLIER = ("inputs = keras.Input(shape=(3,))\nh = layers.Dense(4, name='h')(inputs)\n"
            "out = layers.Dense(1)(h)\nmodel = keras.Model(inputs, out)\n")

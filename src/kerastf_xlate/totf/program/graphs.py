@@ -1490,7 +1490,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
             if bad is not None:
                 return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
-                             "outside the model definition)")
+                             "outside the model definition)" + _keras3_raises(s, bad))
             if n in _surely_binds(s):
                 break
     return None
@@ -1506,6 +1506,29 @@ def _free_in_graph(graph: Graph) -> set[str]:
     region = graph.region
     io = _read([graph.inputs, graph.outputs])
     return (_read(region) - _bound(region)) | _read_first(region) | (io - _bound(region))
+
+
+def _keras3_raises(stmt: ast.stmt, load: ast.AST) -> str:
+    """What to add to the reason when ``load`` (a graph name read after its model) is an operand
+    of a TensorFlow function (``tf.reduce_sum(1 + log_var - ...)``, a Keras 2 VAE's latent loss):
+    on a KerasTensor, Keras 3 raises there itself, so the original does not run either."""
+    parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
+    node: ast.AST = load
+    while True:
+        up = parents.get(id(node))
+        if isinstance(up, (ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple, ast.keyword)):
+            node = up
+            continue
+        if isinstance(up, ast.Call) and node is not up.func:
+            path = ast.unparse(up.func).split(".")
+            # `tf.reduce_sum`, `tf.math.exp`, `tf.nn.relu`, `tf.linalg.matmul`: functions that convert
+            # their inputs to tensors (not `tf.keras...`, `tf.nest`, `tf.is_tensor`, `tf.print`)
+            if path[0] == "tf" and (len(path) == 2 or len(path) == 3 and path[1] in ("math", "nn", "linalg")) \
+                    and path[-1][:1].islower() and path[-1] not in ("is_tensor", "print", "function", "name_scope"):
+                return (f"; `{ast.unparse(up.func)}` on it: on a graph tensor (a KerasTensor) Keras 3 itself raises "
+                        "`ValueError` there (a TensorFlow function cannot take one), so the original does not run "
+                        "under Keras 3 either")
+        return ""
 
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
