@@ -253,6 +253,10 @@ EARLIER = ("inputs = keras.Input(shape=(3,))\nh = layers.Dense(4, name='h')(inpu
     (EARLIER + "model = keras.Sequential([layers.Dense(2)])\n"
      "extra = layers.Dense(2)(model.layers[0].output)\nnew_model = keras.Model(inputs, [out, extra])\n",
      "its graph reads `model.layers[0].output`"),
+    # a name bound to one of its layers, then to another layer: which layer, is not known
+    (EARLIER + "layer = model.get_layer('h')\nlayer = layers.Dense(2)\n"
+     "extra = layers.Dense(2)(layer.output)\nnew_model = keras.Model(inputs, [out, extra])\n",
+     "its graph reads `layer.output`"),
     # a builder class with a base class: which method runs is not read from the file
     ("class Maker(Base):\n    def __call__(self):\n        i = keras.Input(shape=(3,))\n"
      "        return keras.Model(i, layers.Dense(2, name='d')(i))\n\n"

@@ -939,16 +939,24 @@ def _symbol_model_reads(symbols: dict[str, Graph], block: list[ast.stmt], index:
     g_index = next((i for i, s in enumerate(block) if s is g.stmt), None)
     if g_index is None or base in _bound(block[g_index + 1 : index]):
         return None
-    # names that hold the model's layers (`layer = model.get_layer("h")`, `for layer in model.layers`)
-    layer_names: set[str] = set()
-    for s in block[g_index + 1 : index + 1]:
+    # names that hold the model's layers (`layer = model.get_layer("h")`, `for layer in model.layers`),
+    # bound to nothing else there
+    scope = block[g_index + 1 : index + 1]
+    layer_binds: dict[str, int] = {}
+    for s in scope:
         for n in ast.walk(s):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
                     and _of_base_layers(n.value, base, set()):
-                layer_names.add(n.targets[0].id)
+                layer_binds[n.targets[0].id] = layer_binds.get(n.targets[0].id, 0) + 1
             elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
                     and _of_base_layers(n.iter, base, set(), many=True):
-                layer_names.add(n.target.id)
+                layer_binds[n.target.id] = layer_binds.get(n.target.id, 0) + 1
+    stores: dict[str, int] = {}
+    for s in scope:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in layer_binds:
+                stores[n.id] = stores.get(n.id, 0) + 1
+    layer_names = {n for n, k in layer_binds.items() if stores.get(n) == k}
     reads: set[int] = set()
     for top in [*region, ins, outs]:
         for n in ast.walk(top):
