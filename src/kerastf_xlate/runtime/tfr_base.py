@@ -1532,11 +1532,20 @@ def _run_graph_function(graph):
             sym = next(s for s in _symbol_leaves(value) if s.input_index is None)
             runs.setdefault(id(sym.model), (sym.model, set()))[1].add(sym.key)
         values = {}
+        readers = {id(m) for m in models}
+        if Layer._xlate_hooks is not None:
+            for model in models:
+                if id(model) not in runs:  # its Inputs are this run's when the graph reads its tensors
+                    Layer._xlate_hooks.partial_traced(_graph_frame(), model, inputs, ())
         for model, keys in runs.values():
-            if any((id(model), k) not in inputs for k in range(len(model._input_specs))) \
-                    and Layer._xlate_hooks is not None:
-                # a model taking only some of that model's Inputs: a replay of its nodes
-                # (docs/design.md, "A later model on some of an earlier graph's Inputs")
+            items = model.__dict__.get("_xlate_traced_items", {})
+            replayable = all(key in items and None not in items[key][1] for key in keys)
+            some = any((id(model), k) not in inputs for k in range(len(model._input_specs)))
+            if (some or id(model) in readers and replayable) and Layer._xlate_hooks is not None:
+                # a model taking only some of that model's Inputs, or reading tensors of its
+                # layers (``model.layers[4].output``): a replay of its nodes, as far as they
+                # need, each once (docs/design.md, "A later model on some of an earlier graph's
+                # Inputs")
                 values[id(model)] = Layer._xlate_hooks.partial_traced(_graph_frame(), model, inputs, keys)
             else:
                 values[id(model)] = _inline_run(model, inputs)

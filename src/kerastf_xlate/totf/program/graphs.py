@@ -847,6 +847,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             why, partial = _symbols_blocker(symbols, ins, stmt, defined)
             if why is not None:
                 reasons.setdefault(id(stmt), why)
+        if why is None and symbols:
+            # the graph also reads tensors of the earlier model's layers (`model.layers[4].output`)
+            found_reads = _symbol_model_reads(symbols, block, index, region, ins, outs, defined)
+            if isinstance(found_reads, tuple):
+                source, reads = found_reads
         if why is not None:
             plan.blockers.append(why)
             continue
@@ -915,6 +920,62 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+def _symbol_model_reads(symbols: dict[str, Graph], block: list[ast.stmt], index: int, region: list[ast.stmt],
+                        ins: ast.expr, outs: ast.expr, functions: set[str]) -> tuple[str, set[int]] | None:
+    """A model built on the graph names of one earlier model ``M`` of the block, taking all of its
+    Inputs, whose graph also reads tensors of ``M``'s layers (``M.layers[4].output``,
+    ``M.get_layer("h").output``, ``M.output``): a book's "adding an output to a functional model".
+    In Keras these are tensors of the same graph, and the new model holds only the nodes its
+    outputs need, each once. The runtime gives both the earlier model's names and these tensors
+    from one replay of its nodes (as for a model on some of its Inputs), so each name must be an
+    Input or a layer call's outputs. ``(M, ids of the reads)``, or None when the graph reads no
+    such tensor or one the translation does not follow (``_unfollowed_tensor_reads`` says so)."""
+    graphs = {id(g): g for g in symbols.values()}
+    if len(graphs) != 1:
+        return None
+    g = next(iter(graphs.values()))
+    if g.symbols or g.parts or not (isinstance(g.stmt, ast.Assign) and len(g.stmt.targets) == 1
+                                    and isinstance(g.stmt.targets[0], ast.Name)):
+        return None
+    base = g.stmt.targets[0].id
+    host = g.input_names or []
+    if any(n not in host and not _layer_outputs(g.region, n, functions, set()) for n in symbols):
+        return None
+    g_index = next((i for i, s in enumerate(block) if s is g.stmt), None)
+    if g_index is None or base in _bound(block[g_index + 1 : index]):
+        return None
+    # names that hold the model's layers (`layer = model.get_layer("h")`, `for layer in model.layers`),
+    # bound to nothing else there
+    scope = block[g_index + 1 : index + 1]
+    layer_binds: dict[str, int] = {}
+    for s in scope:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                    and _of_base_layers(n.value, base, set()):
+                layer_binds[n.targets[0].id] = layer_binds.get(n.targets[0].id, 0) + 1
+            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
+                    and _of_base_layers(n.iter, base, set(), many=True):
+                layer_binds[n.target.id] = layer_binds.get(n.target.id, 0) + 1
+    stores: dict[str, int] = {}
+    for s in scope:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in layer_binds:
+                stores[n.id] = stores.get(n.id, 0) + 1
+    layer_names = {n for n, k in layer_binds.items() if stores.get(n) == k}
+    reads: set[int] = set()
+    for top in [*region, ins, outs]:
+        for n in ast.walk(top):
+            if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
+                continue
+            if isinstance(n.value, ast.Name) and n.value.id == base and n.attr in ("output", "outputs"):
+                reads.add(id(n))
+            elif n.attr in ("input", "output") and _of_base_layers(n.value, base, layer_names):
+                reads.add(id(n))
+            else:
+                return None
+    return (base, reads) if reads else None
 
 
 def _empty_container(stmt: ast.stmt, region: list[ast.stmt]) -> bool:
@@ -1207,20 +1268,55 @@ def _ancestors(node: ast.AST, top: ast.AST, parents: dict[int, ast.AST]):
 def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: ast.Module) -> bool:
     """``build_model(...)``: a call of a function of the module (defined once, at top level)
     whose every ``return`` gives a translated functional model: its model statement's call,
-    or the name that statement assigns in the function."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+    or the name that statement assigns in the function. Also a method of a plain class of the
+    module called on a new instance, ``ResNet34()()`` (its ``__call__``) or
+    ``Builder(...).build(...)``: the class (defined once, at top level, no base class, no
+    ``__new__``) defines that method itself, so the instance's method is that function."""
+    if not isinstance(value, ast.Call):
         return False
-    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and f.name == value.func.id]
-    if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
-        return False
-    func = defs[0]
+    method = _fresh_instance_method(value, tree)
+    func: ast.FunctionDef | ast.AsyncFunctionDef
+    if method is not None:
+        func = method
+    else:
+        if not isinstance(value.func, ast.Name):
+            return False
+        defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and f.name == value.func.id]
+        if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
+            return False
+        func = defs[0]
     calls = {id(g.call) for g in graphs if g.owner is func}
     names = {g.stmt.targets[0].id for g in graphs if g.owner is func and isinstance(g.stmt, ast.Assign)
              and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
     returns = [r for r in _run_nodes(func.body) if isinstance(r, ast.Return)]
     return bool(returns) and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
                                                           and r.value.id in names) for r in returns)
+
+
+def _fresh_instance_method(call: ast.Call, tree: ast.Module) -> ast.FunctionDef | None:
+    """The method ``call`` runs when it calls a method of a new instance of a plain class of the
+    module: ``Cls(...)()`` (``__call__``) or ``Cls(...).name(...)``; None otherwise."""
+    if isinstance(call.func, ast.Call):
+        inst, name = call.func, "__call__"
+    elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+        inst, name = call.func.value, call.func.attr
+    else:
+        return None
+    if not isinstance(inst.func, ast.Name):
+        return None
+    defs = [d for d in tree.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and d.name == inst.func.id]
+    if len(defs) != 1 or not isinstance(defs[0], ast.ClassDef):
+        return None
+    cls = defs[0]
+    if cls.bases or cls.keywords or cls.decorator_list:
+        return None
+    methods = [f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in (name, "__new__")]
+    if len(methods) != 1 or methods[0].name != name or methods[0].decorator_list \
+            or not isinstance(methods[0], ast.FunctionDef):
+        return None
+    return methods[0]
 
 
 def _is_layer_of_model(expr: ast.expr | None) -> bool:
@@ -1409,7 +1505,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
             if bad is not None:
                 return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
-                             "outside the model definition)")
+                             "outside the model definition)" + _keras3_raises(s, bad))
             if n in _surely_binds(s):
                 break
     return None
@@ -1425,6 +1521,29 @@ def _free_in_graph(graph: Graph) -> set[str]:
     region = graph.region
     io = _read([graph.inputs, graph.outputs])
     return (_read(region) - _bound(region)) | _read_first(region) | (io - _bound(region))
+
+
+def _keras3_raises(stmt: ast.stmt, load: ast.AST) -> str:
+    """What to add to the reason when ``load`` (a graph name read after its model) is an operand
+    of a TensorFlow function (``tf.reduce_sum(1 + log_var - ...)``, a Keras 2 VAE's latent loss):
+    on a KerasTensor, Keras 3 raises there itself, so the original does not run either."""
+    parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
+    node: ast.AST = load
+    while True:
+        up = parents.get(id(node))
+        if isinstance(up, (ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple, ast.keyword)):
+            node = up
+            continue
+        if isinstance(up, ast.Call) and node is not up.func:
+            path = ast.unparse(up.func).split(".")
+            # `tf.reduce_sum`, `tf.math.exp`, `tf.nn.relu`, `tf.linalg.matmul`: functions that convert
+            # their inputs to tensors (not `tf.keras...`, `tf.nest`, `tf.is_tensor`, `tf.print`)
+            if path[0] == "tf" and (len(path) == 2 or len(path) == 3 and path[1] in ("math", "nn", "linalg")) \
+                    and path[-1][:1].islower() and path[-1] not in ("is_tensor", "print", "function", "name_scope"):
+                return (f"; `{ast.unparse(up.func)}` on it: on a graph tensor (a KerasTensor) Keras 3 itself raises "
+                        "`ValueError` there (a TensorFlow function cannot take one), so the original does not run "
+                        "under Keras 3 either")
+        return ""
 
 
 def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
