@@ -98,17 +98,25 @@ def test_what_cannot_be_shown_equal_stays_keras(change: tuple[int, str, str], wh
     assert out[1] == cells[1] and "keras.Model(" in out[2]
 
 
-@pytest.mark.parametrize("shown", ["encoded", "encoded.shape", "x"])
+@pytest.mark.parametrize("shown", ["encoded", "encoded.shape", "x", "alone: encoded.shape"])
 def test_a_cell_ending_by_showing_a_graph_value_becomes_a_part_with_a_note(shown: str) -> None:
-    """A cell that ends by showing a value of the graph (Keras shows a symbolic tensor's repr)
-    is a part like the others; it shows nothing now, and XL312 says so at that line."""
+    """A cell that ends by showing a value of the graph (Keras shows a symbolic tensor's repr
+    or shape), or a cell of its own that only shows one (a book's ``inputs.shape``), is a part
+    like the others; it shows nothing now, and XL312 says so at that line."""
     cells = list(SEQ2SEQ)
+    if shown.startswith("alone: "):
+        shown = shown[len("alone: "):]
+        cells.insert(2, shown + "\n")
+        out, diags = _translate(cells)
+        assert out[2] == f"def seq2seq_graph_part2(encoded):\n    {shown}\n", out
+        assert "    seq2seq_graph_part2(encoded)\n" in out[3] and any(d.startswith("XL312") for d in diags), diags
+        return
     cells[1] += shown + "\n"
     out, diags = _translate(cells)
     assert out[1].startswith("def seq2seq_graph_part1():\n") and f"    {shown}\n    return encoded, source\n" in out[1], out
     assert [d for d in diags if d.startswith("XL312")] == [
         f"XL312 `{shown}`, the value the cell shows, is not shown: the cell's graph statements run in "
-        "`seq2seq_graph_part1` when the model is built (it would show a Keras symbolic tensor)"], diags
+        "`seq2seq_graph_part1` when the model is built (Keras showed a value of its symbolic graph there)"], diags
     again, _ = _translate(out)
     assert again == out, "a second run changes nothing"
 

@@ -282,7 +282,7 @@ _ALL = [
         "(`<model>_graph_part1`...) that the model's graph function calls when the model is "
         "built, so that the graph can run again on every call. The cell then defines its part "
         "instead of running it, and a value it ended by showing does not exist yet. Under Keras "
-        "that value was a symbolic tensor (a KerasTensor's repr: name, shape, dtype), not data; "
+        "that value was a symbolic tensor or its shape or dtype (a KerasTensor's repr, `(None, 3)`), not data; "
         "nothing the program computes changes. A cell that does anything else besides building "
         "the graph (`print(...)`, `norm.adapt(data)`) keeps the model as Keras (XL301).",
         "inputs = {name: keras.Input((1,), name=name) for name in columns}\ninputs",

@@ -895,7 +895,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 if id(shown) not in {id(block[i]) for i in used}:  # the cell's last statement only showed a value
                     plan.notes.append((shown, f"`{ast.unparse(shown)[:40]}`, the value the cell shows, is not shown: "
                                               f"the cell's graph statements run in `{part.name}` when the model is "
-                                              "built (it would show a Keras symbolic tensor)"))
+                                              "built (Keras showed a value of its symbolic graph there)"))
         stmt_line = pos.lines[stmt.lineno - 1]
         line = pos.lines[region[0].lineno - 1] if region else stmt_line
         indent = line[: len(line) - len(line.lstrip())]
@@ -1788,9 +1788,10 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
     the model's becomes a part function that stays in its cell. Refused (the reason) unless
     each statement of those cells builds the graph (nothing else would run later than it did
     nor lose its cell's displayed value: ``print(inputs.shape)``), except a last statement
-    that only shows a graph value (``inputs``, ``x.shape``: Keras shows a symbolic tensor
-    there; the translation shows nothing, with an XL312 note), and each name a part binds and
-    anything after it reads is always bound by it."""
+    that only shows a graph value (``inputs``, ``x.shape``, alone in its cell or after the
+    cell's graph statements: Keras shows a value of its symbolic graph there; the translation
+    shows nothing, with an XL312 note), and each name a part binds and anything after it
+    reads is always bound by it."""
     chunks: list[list[ast.stmt]] = [[]]
     for s in region:
         if _is_sentinel(s):
@@ -1803,7 +1804,7 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
     available: set[str] = set()  # names the parts before this one returned
     for i, chunk in enumerate(earlier):
         for j, s in enumerate(chunk):
-            if id(s) not in used and not (j == len(chunk) - 1 and j > 0 and _shows_only(s, _bound(chunk[:j]))):
+            if id(s) not in used and not (j == len(chunk) - 1 and _shows_only(s, _bound(chunk[:j]) | available)):
                 return (s, f"the model's graph spans notebook cells, and `{ast.unparse(s)[:40]}` in one of its earlier "
                            "cells does not build the graph")
         after = [s for c in earlier[i + 1:] for s in c] + final
