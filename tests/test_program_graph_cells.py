@@ -125,7 +125,8 @@ def test_a_cell_ending_by_showing_a_graph_value_becomes_a_part_with_a_note(shown
 @pytest.mark.parametrize("cells, model, inputs", [
     (SEQ2SEQ, "seq2seq", "tokens"),
     (STEPS, "model", "features"),
-], ids=["seq2seq", "steps"])
+    (SEQ2SEQ[:2] + ["encoded.shape\n"] + SEQ2SEQ[2:], "seq2seq", "tokens"),  # a cell showing a shape (XL312)
+], ids=["seq2seq", "steps", "seq2seq_shown"])
 def test_the_translation_computes_like_keras(cells: list[str], model: str, inputs: str) -> None:
     """Same printed values; with the same perturbed weights, the same outputs (tolerance
     1e-5 absolute and relative)."""
