@@ -228,11 +228,32 @@ def run(data):
     return history.history, model.evaluate(data["p"], labels, verbose=0), model.predict(data["p"], verbose=0)
 '''
 
+# a notebook that clears the session before each new model and asks for a layer by its automatic
+# name (Hands-On ML ch. 10: model.get_layer("dense")): clear_session was kept as Keras, which
+# reset Keras's counters but not the runtime's, so the translated layer was dense_3
+CLEAR_SESSION = '''
+import tensorflow as tf
+
+tf.random.set_seed(42)
+first = tf.keras.Sequential([tf.keras.layers.Input((5,)), tf.keras.layers.Dense(4), tf.keras.layers.Dense(2)])
+tf.keras.backend.clear_session()
+model = tf.keras.Sequential([tf.keras.layers.Input((5,)), tf.keras.layers.Dense(4, activation="relu"),
+                             tf.keras.layers.Dense(3)])
+hidden = model.layers[0]
+
+
+def run(data):
+    return {"names": [layer.name for layer in model.layers], "model": model.name,
+            "same": model.get_layer("dense") is hidden, "units": model.get_layer("dense_1").units,
+            "out": model.predict(data["x"], verbose=0)}
+'''
+
 CASES = {
     "config_values": (CONFIG_VALUES, ["model"], {"x": (4, 8, 8, 3)}),
     "nested_logs": (NESTED_LOGS, ["teacher", "student"], {"x": (24, 6), "y": (24, 1)}),
     "input_rank": (INPUT_RANK, ["siamese", "series"], {"a": (12, 6, 6), "b": (12, 6, 6), "y": (12, 1), "s": (12, 5)}),
     "graph_made_regularizer": (GRAPH_MADE_REGULARIZER, ["model"], {"p": (12, 7, 3), "y": (12, 1)}),
+    "clear_session": (CLEAR_SESSION, ["model"], {"x": (6, 5)}),
 }
 
 
