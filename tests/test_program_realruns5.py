@@ -299,6 +299,7 @@ def test_real_shape_runs_like_keras(case: str, tmp_path: Any, monkeypatch: Any) 
     assert BANNER in out, f"{case}: not in the program form: " + "; ".join(f"{d.code} {d.message}" for d in diags)
     left = re.search(r"\b(keras|layers)\.(layers|Model|Sequential|Input)\b", user_part(out))
     assert not left, f"{case}: Keras model code left in the translation: {left}"
+    keras.backend.clear_session()  # Keras's automatic names counted from zero, as in a fresh process
     keras.utils.set_random_seed(0)
     original = _exec(source, f"__{case}_keras__")
     translated = _exec(out, f"__{case}_tf__")
