@@ -322,14 +322,14 @@ def training(ctx: TranslationContext) -> None:
     helper_sources: list[str] = []
     by_key: dict[tuple[int, int], list[tuple[ast.stmt, str, tuple[str, list[tuple[int, int, str]]] | None]]] = {}
     for plan in ctx.plans:
-        for key, (stmt, code) in plan.replace.items():
-            by_key.setdefault(ctx.key(stmt), []).append((stmt, code, plan.spans.get(key)))
-    for key, found in by_key.items():
-        code = found[0][1] if len(found) == 1 else _merged_statement(found)
-        if code is None:  # two models' calls in one statement that cannot be merged: nothing translated
+        for stmt_id, (stmt, code) in plan.replace.items():
+            by_key.setdefault(ctx.key(stmt), []).append((stmt, code, plan.spans.get(stmt_id)))
+    for (line, col), found in by_key.items():
+        merged = found[0][1] if len(found) == 1 else _merged_statement(found)
+        if merged is None:  # two models' calls in one statement that cannot be merged: nothing translated
             return ctx.finish(diags=[ctx.diag(found[0][0], "XL303", "calls of two translated models overlap in one "
                                               "statement (one inside the other's arguments); write them apart")])
-        ctx.edits.replace(*key, code)
+        ctx.edits.replace(line, col, merged)
     for plan in ctx.plans:
         for stmt in plan.remove:
             ctx.edits.remove(*ctx.key(stmt))
