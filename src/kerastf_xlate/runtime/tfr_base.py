@@ -276,6 +276,13 @@ class Layer(tf.Module):
         if "adapt" in cls.__dict__:
             cls.adapt = _adapting_once(cls.__dict__["adapt"])
 
+    def __repr__(self):
+        """Keras's ``<Dense name=dense, built=True>``; a model made from a graph is Keras's
+        ``Functional``."""
+        cls = type(self)
+        kind = "Functional" if cls.__dict__.get("_xlate_base") and self.__dict__.get("_graph") is not None else cls.__name__
+        return f"<{kind} name={getattr(self, 'name', None)}, built={getattr(self, 'built', False)}>"
+
     def __new__(cls, *args, **kwargs):
         frame = _graph_frame()
         if frame is not None and frame.reuse:
@@ -651,6 +658,14 @@ class Layer(tf.Module):
             return config
         for key, value in arguments.bound(self).items():
             config.setdefault(key, value)
+        # a built-in layer's config gives its shape arguments as Keras's get_config does, normalized
+        # (kernel_size=5 -> (5, 5), data_format None -> "channels_last"), not as given
+        owner = next((c for c in type(self).__mro__
+                      if arguments.init in (c.__dict__.get("__init__"), getattr(c.__dict__.get("__init__"), "__wrapped__", None))),
+                     None)
+        for key in getattr(owner, "_xlate_config_attrs", ()):
+            if key in config and key in self.__dict__:
+                config[key] = self.__dict__[key]
         return config
 
     @classmethod
@@ -705,6 +720,23 @@ class Layer(tf.Module):
 _KEEPS_INPUTS = {"_ImageAugmentation", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing", "Discretization",
                  "TextVectorization", "CategoryEncoding", "Rescaling", "Resizing", "CenterCrop", "Normalization",
                  "_IndexLookup", "Pipeline"}
+
+
+def _adjust_rank(x, shape):
+    """Keras's ``Functional._adjust_input_rank``: an input one axis short of its ``Input``
+    whose last dimension is 1 gets that axis (``(n, 28, 28)`` for ``Input((28, 28, 1))``),
+    one with an extra last axis of size 1 loses it; any other input is left as it is."""
+    x_shape = getattr(x, "shape", None)
+    if shape is None or x_shape is None:
+        return x
+    x_shape = tf.TensorShape(x_shape)
+    if x_shape.rank is None or x_shape.rank == len(shape):
+        return x
+    if x_shape.rank == len(shape) + 1 and x_shape[-1] == 1:
+        return tf.squeeze(x, axis=-1)
+    if x_shape.rank == len(shape) - 1 and shape[-1] == 1:
+        return tf.expand_dims(x, axis=-1)
+    return x
 
 
 def _to_dtype(x, dtype):
@@ -1040,6 +1072,14 @@ class _DeclaredInput:
     def count_params(self):
         return 0
 
+    def get_config(self):
+        """Keras's ``InputLayer.get_config``."""
+        return {"batch_shape": tuple(self.shape), "dtype": _standardize_dtype(self.dtype), "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
+
+    def __repr__(self):
+        return f"<InputLayer name={self.name}, built=True>"
+
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None, sparse=None,
           ragged=None, optional=False):
@@ -1100,6 +1140,8 @@ class Model(Layer):
     _xlate_base = True  # get_config: a base class, as Layer is
 
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
+        if graph is not None and name is None:
+            name = _unique_name("functional")  # Keras's name of a Functional: functional, functional_1...
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._graph = graph
         if graph is not None:
@@ -1203,7 +1245,9 @@ class Model(Layer):
         frame.source_positions = self.__dict__.get("_xlate_source_positions", {})
         # Keras's Functional._standardize_inputs: each to its Input's dtype (int64 arrays to a
         # float32 Input's float32)
-        frame.inputs = [_to_dtype(flat[pos], self._input_specs[k][1]) for k, pos in enumerate(self._input_order)]
+        # and its rank adjusted to the Input's (_adjust_rank)
+        frame.inputs = [_adjust_rank(_to_dtype(flat[pos], self._input_specs[k][1]), self._input_specs[k][0])
+                        for k, pos in enumerate(self._input_order)]
         _stack().append(frame)
         try:
             _, outputs, _ = _run_graph_function(self._graph)
@@ -1444,6 +1488,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
+        if self._input_spec is not None:  # Keras calls its functional model: the input's rank adjusted
+            x = _adjust_rank(x, tuple(self._input_spec.shape))
         for layer in self._layers:  # Keras passes the flag on only when it is set
             x = layer(x) if training is None else layer(x, training=training)
         return x

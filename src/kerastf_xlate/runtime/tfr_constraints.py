@@ -5,6 +5,7 @@ optimizer after each update, as Keras's optimizer applies it (``tfr_optimizers.O
 import inspect
 
 import tensorflow as tf
+from tfr_initializers import _eager_constructor
 
 
 def _norms(w, axis):
@@ -13,6 +14,10 @@ def _norms(w, axis):
 
 class Constraint:
     """``keras.constraints.Constraint``: ``__call__(w)`` gives the projected weight (``w`` here)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _eager_constructor(cls)
 
     def __call__(self, w):
         return w

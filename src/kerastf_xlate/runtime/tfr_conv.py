@@ -146,6 +146,8 @@ def _depthwise(x, kernel, strides, padding, dilations, pointwise=None):
 class _ConvBase(Layer):
     """What every convolution shares: arguments, the bias, the activation, channels_first."""
 
+    _xlate_config_attrs = ("kernel_size", "strides", "dilation_rate", "data_format")  # get_config: as normalized
+
     _rank = None
 
     def __init__(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,

@@ -5,6 +5,7 @@ Random draws come from TensorFlow's generators, so values are not bit-identical 
 same.
 """
 
+import functools
 import math
 
 import tensorflow as tf
@@ -32,8 +33,29 @@ def _fans(shape, input_axes=None, output_axes=None):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+def _eager_constructor(cls):
+    """A user's subclass's ``__init__`` run eagerly (``tf.init_scope``), as Keras builds a
+    functional model eagerly: a tensor it keeps (``self.eye = tf.eye(n)`` in a regularizer
+    made while a model's graph function is traced) outlives that trace."""
+    init = cls.__dict__.get("__init__")
+    if init is None or getattr(init, "_xlate_eager", False):
+        return
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        with tf.init_scope():
+            init(self, *args, **kwargs)
+
+    __init__._xlate_eager = True
+    cls.__init__ = __init__
+
+
 class Initializer:
     """Base of the initializers: ``initializer(shape, dtype) -> tensor``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _eager_constructor(cls)
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError

@@ -3118,12 +3118,18 @@ def _backend_get_uid(prefix=""):
 
 
 def _backend_clear_session(free_memory=True):
-    """``keras.backend.clear_session``: fresh layer names and a fresh global seed generator."""
+    """``keras.backend.clear_session``: fresh layer names and a fresh global seed generator;
+    Keras's own too where the program has loaded Keras (code it keeps as Keras, a dataset
+    loader), as the call did before translation. Keras is not imported here."""
     import gc
+    import sys
 
     with _STATE.uid_lock:
         _STATE.uids.clear()
     del _random_global_state()[:]
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        keras.backend.clear_session(free_memory=free_memory)
     if free_memory:
         gc.collect()
 

@@ -18,6 +18,8 @@ class _Pooling(Layer):
     With ``padding="same"`` an average counts only the elements inside the input, not the
     padding (``tf.nn.avg_pool`` does so, and Keras calls it)."""
 
+    _xlate_config_attrs = ("pool_size", "strides", "data_format")  # get_config: as normalized
+
     _rank = None
     _mode = None
 
@@ -96,6 +98,8 @@ class AveragePooling3D(_Pooling):
 
 class _GlobalPooling(Layer):
     """``tf.reduce_mean`` / ``tf.reduce_max`` over the spatial axes."""
+
+    _xlate_config_attrs = ("data_format",)  # get_config: as normalized
 
     _rank = None
     _mode = None

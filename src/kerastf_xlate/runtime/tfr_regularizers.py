@@ -9,6 +9,7 @@ import inspect
 import math
 
 import tensorflow as tf
+from tfr_initializers import _eager_constructor
 
 
 def _non_negative_float(value, name):
@@ -20,6 +21,10 @@ def _non_negative_float(value, name):
 
 class Regularizer:
     """``keras.regularizers.Regularizer``: ``__call__(x)`` gives a scalar penalty (0 here)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _eager_constructor(cls)
 
     def __call__(self, x):
         return 0.0

@@ -13,6 +13,8 @@ class Reshape(Layer):
     """``keras.layers.Reshape``: the batch axis is kept; one ``-1`` is resolved from the
     static input shape where it is known (as Keras does), else left to ``tf.reshape``."""
 
+    _xlate_config_attrs = ("target_shape",)  # get_config: as normalized
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)
@@ -105,6 +107,8 @@ def _zero_pad(x, pairs, start):
 class Cropping1D(Layer):
     """``keras.layers.Cropping1D``: crops the steps axis (``[batch, steps, features]``)."""
 
+    _xlate_config_attrs = ("cropping", "data_format")  # get_config: as normalized
+
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
         self.cropping = _standard_tuple(cropping, 2, "cropping", allow_zero=True)
@@ -115,6 +119,8 @@ class Cropping1D(Layer):
 
 class Cropping2D(Layer):
     """``keras.layers.Cropping2D``."""
+
+    _xlate_config_attrs = ("cropping", "data_format")  # get_config: as normalized
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -128,6 +134,8 @@ class Cropping2D(Layer):
 class Cropping3D(Layer):
     """``keras.layers.Cropping3D``."""
 
+    _xlate_config_attrs = ("cropping", "data_format")  # get_config: as normalized
+
     def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = _standard_data_format(data_format)
@@ -139,6 +147,8 @@ class Cropping3D(Layer):
 
 class ZeroPadding1D(Layer):
     """``keras.layers.ZeroPadding1D``."""
+
+    _xlate_config_attrs = ("padding", "data_format")  # get_config: as normalized
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -152,6 +162,8 @@ class ZeroPadding1D(Layer):
 class ZeroPadding2D(Layer):
     """``keras.layers.ZeroPadding2D``."""
 
+    _xlate_config_attrs = ("padding", "data_format")  # get_config: as normalized
+
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = _standard_data_format(data_format)
@@ -163,6 +175,8 @@ class ZeroPadding2D(Layer):
 
 class ZeroPadding3D(Layer):
     """``keras.layers.ZeroPadding3D``."""
+
+    _xlate_config_attrs = ("padding", "data_format")  # get_config: as normalized
 
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -187,6 +201,8 @@ def _positive_int(value, name):
 class UpSampling1D(Layer):
     """``keras.layers.UpSampling1D``: each step repeated ``size`` times."""
 
+    _xlate_config_attrs = ("size", "data_format")  # get_config: as normalized
+
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
         self.size = _positive_int(size, "size")
@@ -202,6 +218,8 @@ class UpSampling2D(Layer):
     """``keras.layers.UpSampling2D``: ``"nearest"`` repeats rows and columns; the other
     interpolations are ``tf.image.resize`` to ``size`` times the input (without antialiasing,
     as Keras calls it)."""
+
+    _xlate_config_attrs = ("size", "data_format")  # get_config: as normalized
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
@@ -230,6 +248,8 @@ class UpSampling2D(Layer):
 
 class UpSampling3D(Layer):
     """``keras.layers.UpSampling3D``: each element repeated along the three spatial axes."""
+
+    _xlate_config_attrs = ("size", "data_format")  # get_config: as normalized
 
     def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -666,11 +666,13 @@ class _TrainingMethods:
         for m in self.metrics:
             m.reset_state()
 
-    def _metrics_or_logs(self, logs):
+    def _metrics_or_logs(self, logs, flat=True):
+        """Keras's ``_get_metrics_result_or_logs`` on a step's logs as the step gave them (a
+        custom step's nested ``compile_metrics`` dict is one key): the metrics' results when
+        the keys match, else the logs; ``flat``: pythonified (sorted, nested dicts in place)."""
         metric_logs = self.get_metrics_result()
-        if isinstance(logs, dict) and set(logs) == set(metric_logs):
-            return _pythonify(metric_logs)
-        return _pythonify(logs)
+        chosen = metric_logs if isinstance(logs, dict) and set(logs) == set(metric_logs) else logs
+        return _pythonify(chosen) if flat else dict(chosen or {})
 
     def _flatten_in_order(self, logs):
         names = []
@@ -801,18 +803,20 @@ class _TrainingMethods:
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
             seen = 0
+            raw = {}
             for step, data in enumerate(dataset):
                 callbacks.on_train_batch_begin(step)
-                logs = _pythonify(train_function(data))
+                raw = train_function(data)
+                logs = _pythonify(raw)
                 callbacks.on_train_batch_end(step, logs)
                 seen = step + 1
                 if self.stop_training:
                     break
-            epoch_logs = self._metrics_or_logs(logs)
+            epoch_logs = self._metrics_or_logs(raw, flat=False)
             if val_dataset is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_dataset(self._distribute(val_dataset, strategy), callbacks, strategy)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            epoch_logs = dict(sorted(epoch_logs.items()))  # Keras's CallbackList passes them sorted
+            epoch_logs = _pythonify(epoch_logs)  # Keras's CallbackList passes them sorted (a nested dict in place)
             if verbose:
                 print(_log_line(seen, epoch_logs))
             callbacks.on_epoch_end(epoch, dict(epoch_logs))  # a copy, as Keras's CallbackList passes
@@ -829,12 +833,12 @@ class _TrainingMethods:
         test_function = self._xlate_function("test", dataset.element_spec, strategy)
         self.reset_metrics()
         callbacks.on_test_begin()
-        logs = {}
+        raw = {}
         for step, data in enumerate(dataset):
             callbacks.on_test_batch_begin(step)
-            logs = _pythonify(test_function(data))
-            callbacks.on_test_batch_end(step, logs)
-        logs = self._metrics_or_logs(logs)
+            raw = test_function(data)
+            callbacks.on_test_batch_end(step, _pythonify(raw))
+        logs = self._metrics_or_logs(raw)
         callbacks.on_test_end(logs)
         return logs
 

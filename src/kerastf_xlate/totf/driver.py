@@ -348,15 +348,40 @@ def generate_units(ctx: TranslationContext) -> None:
 def training(ctx: TranslationContext) -> None:
     """The training code around translated models (its statements and helpers)."""
     helper_sources: list[str] = []
+    by_key: dict[tuple[int, int], list[tuple[ast.stmt, str, tuple[str, list[tuple[int, int, str]]] | None]]] = {}
     for plan in ctx.plans:
-        for stmt, code in plan.replace.values():
-            ctx.edits.replace(*ctx.key(stmt), code)
+        for stmt_id, (stmt, code) in plan.replace.items():
+            by_key.setdefault(ctx.key(stmt), []).append((stmt, code, plan.spans.get(stmt_id)))
+    for (line, col), found in by_key.items():
+        merged = found[0][1] if len(found) == 1 else _merged_statement(found)
+        if merged is None:  # two models' calls in one statement that cannot be merged: nothing translated
+            return ctx.finish(diags=[ctx.diag(found[0][0], "XL303", "calls of two translated models overlap in one "
+                                              "statement (one inside the other's arguments); write them apart")])
+        ctx.edits.replace(line, col, merged)
+    for plan in ctx.plans:
         for stmt in plan.remove:
             ctx.edits.remove(*ctx.key(stmt))
         for h in plan.helpers:
             if h not in helper_sources:
                 helper_sources.append(h)
     ctx.units["training helpers"] = helper_sources
+
+
+def _merged_statement(found: list[tuple[ast.stmt, str, tuple[str, list[tuple[int, int, str]]] | None]]) -> str | None:
+    """One statement holding calls of several translated models (``print(a.predict(x),
+    b.predict(x))``): each model's plan rewrote its own calls in it; the statement with all of
+    their rewrites, or None when they overlap (or one plan rewrote the whole statement)."""
+    if any(spans is None for _, _, spans in found) or len({spans[0] for _, _, spans in found if spans}) != 1:
+        return None
+    source = found[0][2][0]  # type: ignore[index]
+    edits = sorted({e for _, _, spans in found for e in spans[1]})  # type: ignore[index]
+    for (_, end, _), (start, _, _) in zip(edits, edits[1:]):
+        if start < end:
+            return None
+    raw = source.encode("utf-8")
+    for start, end, new in reversed(edits):
+        raw = raw[:start] + new.encode("utf-8") + raw[end:]
+    return raw.decode("utf-8") + "\n"
 
 
 def lint_findings(ctx: TranslationContext) -> None:

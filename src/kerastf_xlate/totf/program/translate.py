@@ -93,7 +93,7 @@ _LAYER_CONFIG = {"keras.config.set_floatx", "keras.config.set_epsilon", "keras.c
                  "keras.config.set_dtype_policy"}
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
-                     "keras.backend.get_uid", "keras.backend.clear_session", "keras.config.")
+                     "keras.backend.get_uid", "keras.config.")
 # Keras names that stay Keras beside the translated models: a model loaded from a Keras file is
 # not one of the file's models (it stays a Keras object), and the version string
 _KEPT_KERAS = {"keras.models.load_model", "keras.saving.load_model", "keras.__version__", "keras.version"}

@@ -51,6 +51,9 @@ class TrainingPlan:
     replace: dict[int, tuple[ast.stmt, str]] = field(default_factory=dict)  # id(stmt) -> (stmt, new code)
     remove: list[ast.stmt] = field(default_factory=list)
     helpers: list[str] = field(default_factory=list)  # module-level helper sources (deduplicated by the caller)
+    # id(stmt) -> (the statement's source, [(start, end, new text)] in it): what _substitute
+    # replaced, so another model's plan rewriting calls in the same statement can be merged
+    spans: dict[int, tuple[str, list[tuple[int, int, str]]]] = field(default_factory=dict)
 
 
 # Keras model methods and what replaces them
@@ -434,6 +437,7 @@ class _Planner:
         end = self._offset(stmt.end_lineno, stmt.end_col_offset)
         text = self._bytes()
         out = text[start:end]
+        edits: list[tuple[int, int, str]] = []
         for s, e, attr, call in reversed(spans):
             self._check_result(attr, call)
             try:  # positions inside f-strings are unreliable before Python 3.12: check the text
@@ -444,6 +448,8 @@ class _Planner:
                 raise TrainingBlocked(f"`.{attr}(...)` could not be located in the source (inside an f-string?)", call, "XL303")
             new = self._value_call(attr, call).encode("utf-8")
             out = out[: s - start] + new + out[e - start:]
+            edits.append((s - start, e - start, new.decode("utf-8")))
+        self.plan_out.spans[id(stmt)] = (text[start:end].decode("utf-8"), edits)
         return out.decode("utf-8") + "\n"
 
     def _bytes(self) -> bytes:
