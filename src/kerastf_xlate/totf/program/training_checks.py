@@ -46,8 +46,12 @@ _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.Recall": {"top_k": (None,), "class_id": (None,)},
     "keras.losses.SparseCategoricalCrossentropy": {"ignore_class": (None,), "axis": (-1,)},
     "keras.callbacks.ModelCheckpoint": {"save_weights_only": (True,), "save_freq": ("epoch", int)},
+    # the runtime's TensorBoard writes no images, profile or embeddings (it raised when made)
+    "keras.callbacks.TensorBoard": {"write_images": (False,), "profile_batch": (0, None), "embeddings_freq": (0,)},
 }
-_POSITIONAL = {"keras.metrics.Precision": ["thresholds", "top_k", "class_id"],
+_POSITIONAL = {"keras.callbacks.TensorBoard": ["log_dir", "histogram_freq", "write_graph", "write_images",
+                                               "write_steps_per_second", "update_freq", "profile_batch", "embeddings_freq"],
+               "keras.metrics.Precision": ["thresholds", "top_k", "class_id"],
                "keras.metrics.Recall": ["thresholds", "top_k", "class_id"],
                "keras.callbacks.ModelCheckpoint": ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only"]}
 _REQUIRED = {"keras.callbacks.ModelCheckpoint": {"save_weights_only": True}}
