@@ -300,6 +300,12 @@ def test_real_shape_runs_like_keras(case: str, tmp_path: Any, monkeypatch: Any) 
     left = re.search(r"\b(keras|layers)\.(layers|Model|Sequential|Input)\b", user_part(out))
     assert not left, f"{case}: Keras model code left in the translation: {left}"
     keras.backend.clear_session()  # Keras's automatic names counted from zero, as in a fresh process
+    import sys
+
+    state = sys.modules.get("_xlate_tf_state")  # and the runtime's, shared by the translations this process ran
+    if state is not None:
+        with state.uid_lock:
+            state.uids.clear()
     keras.utils.set_random_seed(0)
     original = _exec(source, f"__{case}_keras__")
     translated = _exec(out, f"__{case}_tf__")

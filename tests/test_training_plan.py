@@ -265,7 +265,7 @@ def test_helpers_are_complete_functions_with_their_dependencies() -> None:
      "gradient_accumulation_steps"),
     ('model.compile(optimizer="lamb", loss="mse")', "XL304", "'lamb'"),
     ('model.compile(optimizer=keras.optimizers.Lamb(), loss="mse")', "XL304", "Lamb"),
-    ('model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.AUC(curve="PR")])', "XL304", "curve="),
+    ('model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.AUC(multi_label=True)])', "XL304", "multi_label="),
     ('model.compile(optimizer="adam", loss="mse", metrics=["f1_score"])', "XL304", "'f1_score'"),
     ('model.compile(optimizer="adam", loss="mse")\nmodel.fit(x, y, callbacks=[keras.callbacks.BackupAndRestore("b")])',
      "XL305", "BackupAndRestore"),

@@ -20,6 +20,21 @@ from kerastf_xlate.rules import Rule, RuleSet
 
 TEMPLATE = "template"
 
+# tf.keras 2's `layers.experimental[.preprocessing]` names that are Keras's layer under another
+# path: in tf.keras 2.6-2.15 each class is exported under both (`keras_export("keras.layers.
+# RandomFlip", "keras.layers.experimental.preprocessing.RandomFlip")`), so the experimental
+# spelling means the layer the tool translates as `keras.layers.<Name>`, as tf.keras 2.9-2.15's
+# `optimizers.experimental` names mean Keras 3's optimizers (totf/program/translate.py); totf/program/names.py reads this. The others
+# (`experimental.RandomFourierFeatures`, `SyncBatchNormalization`) stay XL102.
+TF2_EXPERIMENTAL_LAYERS = {
+    "preprocessing": frozenset({
+        "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
+        "Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
+        "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing", "StringLookup",
+        "TextVectorization"}),
+    "": frozenset({"EinsumDense"}),
+}
+
 
 @lru_cache(maxsize=1)
 def families() -> dict[str, LayerFamily]:

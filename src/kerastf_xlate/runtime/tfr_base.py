@@ -1140,8 +1140,9 @@ class Model(Layer):
     _xlate_base = True  # get_config: a base class, as Layer is
 
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
-        if graph is not None and name is None:
-            name = _unique_name("functional")  # Keras's name of a Functional: functional, functional_1...
+        if graph is not None and name is None and type(self) is Model:
+            # Keras's name of a plain Functional: functional, functional_1... (a subclass's is its own)
+            name = _unique_name("functional")
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._graph = graph
         if graph is not None:

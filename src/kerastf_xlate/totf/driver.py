@@ -353,7 +353,8 @@ def training(ctx: TranslationContext) -> None:
         for stmt_id, (stmt, code) in plan.replace.items():
             by_key.setdefault(ctx.key(stmt), []).append((stmt, code, plan.spans.get(stmt_id)))
     for (line, col), found in by_key.items():
-        merged = found[0][1] if len(found) == 1 else _merged_statement(found)
+        # one rewrite, or the same one from several plans (a name two models share): as it is
+        merged = found[0][1] if len({code for _, code, _ in found}) == 1 else _merged_statement(found)
         if merged is None:  # two models' calls in one statement that cannot be merged: nothing translated
             return ctx.finish(diags=[ctx.diag(found[0][0], "XL303", "calls of two translated models overlap in one "
                                               "statement (one inside the other's arguments); write them apart")])

@@ -103,7 +103,8 @@ def _flat_form_limit(d: Diagnostic) -> bool:
     a Layer/Model subclass (``totf/subclass.py``'s ``find_subclass``) or a functional or
     Sequential graph (``totf/graph.py``'s ``Blocked``), or a ``dtype=`` the program form's
     class of that layer follows (``args.policy_dtype_ok``)."""
-    if d.code == "XL301" and d.message.startswith(("class kept as Keras: ", "model kept as Keras: ")):
+    if d.code == "XL301" and d.message.startswith(("class kept as Keras: ", "model kept as Keras: ")) \
+            and not d.message.endswith("is used where a Keras layer is needed"):  # a kept model's class: true in both forms
         # the flat form's graph and subclass limits (a name bound by a loop or an `if`, inputs
         # that are not plain names, a shared layer, a call with `mask=`): the program form
         # follows those, and what blocked it is named by its own blockers

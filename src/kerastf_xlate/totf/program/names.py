@@ -15,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from kerastf_xlate.layers import TF2_EXPERIMENTAL_LAYERS
 from kerastf_xlate.resolve import _Binder, _Resolver, dotted
 
 # longest first: the first root that prefixes a qualified name is the one it is under
@@ -39,22 +40,6 @@ _OPS_SUBMODULES = {"image", "linalg", "nn", "numpy", "math", "core"}  # keras.op
 _TF_KERAS_ALIASES = ("metrics", "losses", "optimizers", "initializers")
 
 
-# tf.keras 2's `layers.experimental[.preprocessing]` names that are Keras's layer under another
-# path: in tf.keras 2.6-2.15 each class is exported under both (`keras_export("keras.layers.
-# RandomFlip", "keras.layers.experimental.preprocessing.RandomFlip")`), so the experimental
-# spelling means the layer the tool translates as `keras.layers.<Name>`, as tf.keras 2.9-2.15's
-# `optimizers.experimental` names mean Keras 3's optimizers (translate.py). The others
-# (`experimental.RandomFourierFeatures`, `SyncBatchNormalization`) stay XL102.
-_EXPERIMENTAL_LAYERS = {
-    "preprocessing": frozenset({
-        "CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
-        "Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
-        "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing", "StringLookup",
-        "TextVectorization"}),
-    "": frozenset({"EinsumDense"}),
-}
-
-
 def canonical(qual: str) -> str | None:
     """The public Keras spelling of a qualified name under a Keras root, or None."""
     parts = qual.split(".")
@@ -75,7 +60,7 @@ def canonical(qual: str) -> str | None:
     if rest and rest[0] == "models" and len(rest) >= 2 and rest[-1] == "Sequential":
         return "keras.Sequential"
     if rest[:2] == ["layers", "experimental"] and len(rest) in (3, 4) \
-            and rest[-1] in _EXPERIMENTAL_LAYERS.get(rest[2] if len(rest) == 4 else "", ()):
+            and rest[-1] in TF2_EXPERIMENTAL_LAYERS.get(rest[2] if len(rest) == 4 else "", ()):
         rest = ["layers", rest[-1]]
     if rest[:1] == ["layers"] and len(rest) >= 2 and rest[-1] in ("Input", "InputLayer", "Layer", "InputSpec"):
         return "keras.layers." + rest[-1] if rest[-1] != "Input" else "keras.Input"

@@ -306,8 +306,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # cannot tie to a writer (it would meet the translation's TensorFlow checkpoint)
     keras_loads = [r for r in refs if r.name in FILE_FUNCTIONS and "load" in r.name and id(r.node) not in files.readers]
     if notes and (keep_keras_files or keras_loads):
-        why = "--keep-keras-files" if keep_keras_files else f"`{keras_loads[0].name}` at line {keras_loads[0].node.lineno}"
-        blockers += [Finding(u.node, "XL305", f"model kept as Keras ({why}): " + u.message.split(":")[0]
+        reason = "--keep-keras-files" if keep_keras_files else f"`{keras_loads[0].name}` at line {keras_loads[0].node.lineno}"
+        blockers += [Finding(u.node, "XL305", f"model kept as Keras ({reason}): " + u.message.split(":")[0]
                              + ": it may write a Keras model file (a Keras `ModelCheckpoint`)") for u in notes]
     else:
         findings += [Finding(u.node, u.code, u.message) for u in notes]
