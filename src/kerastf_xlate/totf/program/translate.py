@@ -140,7 +140,10 @@ def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = Fals
              and n.func.attr == "save"}
     loaded = plan_model_files(tree, refs, lambda node: False, saves).readers
     linked = [r for r in refs if not _stays_keras(r.name) or id(r.node) in loaded]
-    components = Components(tree, [r.node for r in linked], [r.node for r in linked if stateless_name(r.name)],
+    # clear_session is translated to the runtime's, which resets Keras's counters too: what is
+    # kept after it and what is translated see it alike, so it links nothing after it
+    components = Components(tree, [r.node for r in linked], [r.node for r in linked if stateless_name(r.name)
+                                                            or r.name == "keras.backend.clear_session"],
                             [r.node for r in refs if r.role == "call" and _constructs_object(r.name)])
     kept: set[int] = set()
     reported: list[Finding] = []
