@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from runtime_ns import perturbed
 from test_program_cases import user_part
+from test_program_training_runs import _arrays, _exec, exec_both_moved
 from test_runtime_training import close
 
 from kerastf_xlate.totf import translate
@@ -257,20 +258,6 @@ CASES = {
 }
 
 
-def _arrays(shapes: Any, rng: Any) -> Any:
-    if isinstance(shapes, dict):
-        return {k: _arrays(v, rng) for k, v in shapes.items()}
-    return rng.uniform(-1, 1, size=shapes).astype("float32")
-
-
-def _exec(source: str, name: str) -> dict[str, Any]:
-    from kerastf_xlate.verify import exec_source
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return exec_source(source, name, f"{name}.py")
-
-
 def same(a: Any, b: Any, what: str) -> float:
     """Numbers within ``close``'s tolerance; strings, booleans, None, dict keys (in order) equal."""
     if isinstance(a, dict):
@@ -292,7 +279,6 @@ def same(a: Any, b: Any, what: str) -> float:
 def test_real_shape_runs_like_keras(case: str, tmp_path: Any, monkeypatch: Any) -> None:
     import keras
     import numpy as np
-    import tensorflow as tf
 
     source, names, shapes = CASES[case]
     out, diags = translate(source, f"{case}.py")
@@ -306,15 +292,7 @@ def test_real_shape_runs_like_keras(case: str, tmp_path: Any, monkeypatch: Any) 
     if state is not None:
         with state.uid_lock:
             state.uids.clear()
-    keras.utils.set_random_seed(0)
-    original = _exec(source, f"__{case}_keras__")
-    translated = _exec(out, f"__{case}_tf__")
-    for i, name in enumerate(names):
-        model, module = original[name], translated[name]
-        assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
-        moved = perturbed(model.get_weights(), seed=i)
-        model.set_weights(moved)
-        module.set_weights(moved)
+    original, translated = exec_both_moved(source, out, case, names)
     data = _arrays(shapes, np.random.default_rng(0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -212,6 +212,24 @@ def _arrays(shapes: Any, rng: Any) -> Any:
     return rng.uniform(-1, 1, size=shapes).astype("float32")
 
 
+def exec_both_moved(source: str, out: str, case: str, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the Keras program and its translation (random seed 0), then move each named Keras
+    model's weights, perturbed, into both: (the Keras namespace, the translation's)."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    original = _exec(source, f"__{case}_keras__")
+    translated = _exec(out, f"__{case}_tf__")
+    for i, name in enumerate(names):
+        model, module = original[name], translated[name]
+        assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
+        moved = perturbed(model.get_weights(), seed=i)
+        model.set_weights(moved)
+        module.set_weights(moved)
+    return original, translated
+
+
 def _exec(source: str, name: str) -> dict[str, Any]:
     from kerastf_xlate.verify import exec_source
 
@@ -222,24 +240,14 @@ def _exec(source: str, name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_training_program_runs_like_keras(case: str, tmp_path: Any, monkeypatch: Any) -> None:
-    import keras
     import numpy as np
-    import tensorflow as tf
 
     source, names, shapes = CASES[case]
     out, diags = translate(source, f"{case}.py")
     assert BANNER in out, f"{case}: not in the program form: " + "; ".join(f"{d.code} {d.message}" for d in diags)
     left = re.search(r"\b(keras|layers|tf\.(metrics|losses|optimizers))\.\w", user_part(out))
     assert not left, f"{case}: Keras code left in the translation: {left}"
-    keras.utils.set_random_seed(0)
-    original = _exec(source, f"__{case}_keras__")
-    translated = _exec(out, f"__{case}_tf__")
-    for i, name in enumerate(names):
-        model, module = original[name], translated[name]
-        assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
-        moved = perturbed(model.get_weights(), seed=i)
-        model.set_weights(moved)
-        module.set_weights(moved)
+    original, translated = exec_both_moved(source, out, case, names)
     data = _arrays(shapes, np.random.default_rng(0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
