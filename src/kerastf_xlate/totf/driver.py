@@ -295,7 +295,7 @@ def parse_source(ctx: TranslationContext) -> None:
                                           f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")])
     if ModuleNames(tree).binds_tf_elsewhere():
         return ctx.finish(diags=[ctx.diag(None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")])
-    policy = _global_dtype_policy(tree)
+    policy = _global_dtype_policy(tree) if any(name in ctx.text for name in _GLOBAL_SETTERS) else None  # no walk of a big file for nothing
     if policy is not None:
         # the flat form writes float32, channels_last code: a file that sets another policy,
         # float type, epsilon or data format for every layer is the program form's to judge
