@@ -885,14 +885,15 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
         parts: list[CellPart] = []
         if spans_cells:
-            parts_or_why = _cell_parts(region, {id(block[i]) for i in used}, stmt, later, rebound_later, name, taken)
+            used_ids = {id(block[i]) for i in used}
+            parts_or_why = _cell_parts(region, used_ids, stmt, later, rebound_later, name, taken)
             if not isinstance(parts_or_why, list):
                 plan.blockers.append(parts_or_why)
                 continue
             parts = parts_or_why
             for part in parts:
                 shown = part.stmts[-1]
-                if id(shown) not in {id(block[i]) for i in used}:  # the cell's last statement only showed a value
+                if id(shown) not in used_ids:  # the cell's last statement only showed a value
                     plan.notes.append((shown, f"`{ast.unparse(shown)[:40]}`, the value the cell shows, is not shown: "
                                               f"the cell's graph statements run in `{part.name}` when the model is "
                                               "built (Keras showed a value of its symbolic graph there)"))
