@@ -30,6 +30,7 @@ class Optimizer(tf.Module):
     """``keras.optimizers.Optimizer``: the shared steps around each optimizer's ``update_step``."""
 
     _slot_names = ()
+    _clip_after_sum = False
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -165,14 +166,20 @@ class Optimizer(tf.Module):
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         # clipped on each replica, before the replicas' gradients are summed, as Keras does
-        grads = self._clip_gradients(grads)
+        # (tf.keras 2's OptimizerV2 clips the sums: ``_clip_after_sum``)
+        if not self._clip_after_sum:
+            grads = self._clip_gradients(grads)
         context = tf.distribute.get_replica_context()
         if tf.distribute.has_strategy() and context is not None:
             # a replica of a tf.distribute strategy (Keras's TensorFlow optimizer): the gradients
             # summed over the replicas, then every copy of each variable updated with the sum
             grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            if self._clip_after_sum:
+                grads = self._clip_gradients(grads)
             context.merge_call(self._updates, args=(grads, variables))
         else:
+            if self._clip_after_sum:
+                grads = self._clip_gradients(grads)
             self._updates(None, grads, variables)
 
     def _updates(self, strategy, grads, variables):
@@ -388,6 +395,143 @@ class AdamW(Adam):
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
                          name=name, weight_decay=weight_decay, **kwargs)
+
+
+def _hyper(value, iterations, dtype):
+    """A tf.keras 2 optimizer hyperparameter's value this step (OptimizerV2's ``_get_hyper``): a
+    schedule called with the iteration count, a function of no argument called, cast to
+    ``dtype``."""
+    if isinstance(value, LearningRateSchedule):
+        value = value(iterations)
+    elif callable(value):
+        value = value()
+    return tf.cast(value, dtype)
+
+
+def _addons_regexes(patterns, kind):
+    if patterns:
+        raise NotImplementedError(f"{kind} (regexes on tf.keras 2's variable names) is not translated")
+
+
+class AddonsAdamW(Adam):
+    """TensorFlow Addons' ``tfa.optimizers.AdamW``: tf.keras 2's Adam (OptimizerV2, the
+    ``LegacyAdam`` update) with tfa's decoupled weight decay. Before each variable's Adam update
+    ``var -= weight_decay * var``: the decay is not multiplied by the learning rate (Keras 3's
+    AdamW multiplies it), and ``weight_decay`` may be a schedule (called with the iteration
+    count) or a function of no argument, as the learning rate may. A ``tf.IndexedSlices``
+    gradient (an embedding's) decays only the rows it holds, once each. Clipping
+    (``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the gradients summed over a
+    strategy's replicas, as OptimizerV2's does. ``apply_gradients(..., decay_var_list=...)``
+    decays only those variables. Its default name is ``AdamW``."""
+
+    _clip_after_sum = True
+
+    def __init__(self, weight_decay, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 name="AdamW", clipnorm=None, clipvalue=None, global_clipnorm=None, exclude_from_weight_decay=None):
+        _addons_regexes(exclude_from_weight_decay, "exclude_from_weight_decay")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         name=name, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
+        self.__dict__["_addons_weight_decay"] = weight_decay  # not tracked: a float, schedule or function
+        self.__dict__["_decay_refs"] = None
+
+    def apply_gradients(self, grads_and_vars, name=None, decay_var_list=None, **kwargs):
+        pairs = list(grads_and_vars)
+        refs = {v.ref() for v in decay_var_list} if decay_var_list else None
+        self.__dict__["_decay_refs"] = refs
+        return super().apply_gradients(pairs)
+
+    def minimize(self, loss, var_list, grad_loss=None, name=None, decay_var_list=None, tape=None):
+        if not callable(var_list) and tape is None and not callable(loss):
+            raise ValueError("`tape` is required when a `Tensor` loss is passed.")
+        tape = tape if tape is not None else tf.GradientTape()
+        if callable(loss):
+            with tape:
+                if not callable(var_list):
+                    tape.watch(var_list)
+                loss = loss()
+        var_list = var_list() if callable(var_list) else var_list
+        grads = tape.gradient(loss, var_list, grad_loss)
+        return self.apply_gradients(zip(grads, var_list), decay_var_list=decay_var_list)
+
+    def _before_updates(self, variables):
+        self.__dict__["_wd_t"] = _hyper(self._addons_weight_decay, self._iterations, tf.float32)
+
+    def _decay(self, variable):  # tfa decays in each variable's own update (_update_one)
+        pass
+
+    def _update_one(self, variable, gradient, learning_rate):
+        refs = self._decay_refs
+        container = getattr(variable, "_distributed_container", None)
+        key = (container() if container is not None else variable).ref()
+        if refs is None or key in refs:
+            wd = tf.cast(self._wd_t, variable.dtype)
+            if isinstance(gradient, tf.IndexedSlices):
+                rows, _ = tf.unique(gradient.indices)
+                variable.scatter_add(tf.IndexedSlices(-wd * tf.gather(variable, rows), rows))
+            else:
+                variable.assign_sub(wd * variable)
+        self.update_step(_dense(gradient), variable, learning_rate)
+
+    def get_config(self):
+        config = super().get_config()
+        wd = self._addons_weight_decay
+        config.update(weight_decay=wd, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                      amsgrad=self.amsgrad, exclude_from_weight_decay=None)
+        return config
+
+
+class AddonsLAMB(Optimizer):
+    """TensorFlow Addons' ``tfa.optimizers.LAMB`` (on tf.keras 2's OptimizerV2), step for step:
+    ``m = m * beta_1 + g * (1 - beta_1)``, ``v = v * beta_2 + g * g * (1 - beta_2)``, ``update =
+    m_hat / (sqrt(v_hat) + epsilon) + weight_decay * var`` (the decay inside the update, unlike
+    Keras 3's Lamb), ``var -= ratio * lr * update`` with the trust ratio ``|var| / |update|``
+    (1 where either norm is 0). A ``tf.IndexedSlices`` gradient has its repeated rows summed
+    first (OptimizerV2 deduplicates). ``weight_decay_rate`` is tfa's older name of
+    ``weight_decay``; ``epsilon=None`` is 1e-7. Clipping acts on the gradients summed over a
+    strategy's replicas, as OptimizerV2's does. Its default name is ``LAMB``."""
+
+    _slot_names = ("m", "v")
+    _clip_after_sum = True
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-6, weight_decay=0.0,
+                 exclude_from_weight_decay=None, exclude_from_layer_adaptation=None, name="LAMB",
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, weight_decay_rate=None):
+        _addons_regexes(exclude_from_weight_decay, "exclude_from_weight_decay")
+        _addons_regexes(exclude_from_layer_adaptation, "exclude_from_layer_adaptation")
+        super().__init__(learning_rate=learning_rate, name=name, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm)
+        if weight_decay_rate is not None:
+            weight_decay = weight_decay_rate
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        self.epsilon = epsilon or 1e-7
+        self.__dict__["_addons_weight_decay"] = weight_decay
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = tf.cast(learning_rate, dtype)
+        step = tf.cast(self._iterations + 1, dtype)
+        beta_1, beta_2 = _hyper(self.beta_1, self._iterations, dtype), _hyper(self.beta_2, self._iterations, dtype)
+        wd = _hyper(self._addons_weight_decay, self._iterations, dtype)
+        g = _dense(gradient)
+        m, v = self._slot("m", variable), self._slot("v", variable)
+        m_t = m * beta_1 + g * (1 - beta_1)
+        m.assign(m_t)
+        v_t = v * beta_2 + (g * g) * (1 - beta_2)
+        v.assign(v_t)
+        m_t_hat = m_t / (1.0 - tf.pow(beta_1, step))
+        v_t_hat = v_t / (1.0 - tf.pow(beta_2, step))
+        update = m_t_hat / (tf.sqrt(v_t_hat) + tf.cast(self.epsilon, dtype))
+        update += wd * variable
+        w_norm = tf.norm(variable, ord=2)
+        g_norm = tf.norm(update, ord=2)
+        ratio = tf.where(tf.greater(w_norm, 0), tf.where(tf.greater(g_norm, 0), w_norm / g_norm, 1.0), 1.0)
+        variable.assign(variable - ratio * lr * update)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(weight_decay=self._addons_weight_decay, beta_1=self.beta_1, beta_2=self.beta_2,
+                      epsilon=self.epsilon, exclude_from_weight_decay=None, exclude_from_layer_adaptation=None)
+        return config
 
 
 class RMSprop(Optimizer):

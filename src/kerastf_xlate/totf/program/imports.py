@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from kerastf_xlate.totf.program.bundle import import_keys
 from kerastf_xlate.totf.program.edits import EditList, Positions
-from kerastf_xlate.totf.program.names import ROOTS
+from kerastf_xlate.totf.program.names import ADDONS_ROOT, ROOTS
 
 
 def _is_keras_module(module: str) -> bool:
@@ -105,14 +105,25 @@ def _import_statements(tree: ast.Module) -> list[ast.stmt]:
     return out
 
 
-def _keras_alias(stmt: ast.Import | ast.ImportFrom, alias: ast.alias) -> bool:
-    """Whether ``alias`` of ``stmt`` imports Keras (``from tensorflow import keras`` too)."""
+def _keras_alias(stmt: ast.Import | ast.ImportFrom, alias: ast.alias, addons: bool = False) -> bool:
+    """Whether ``alias`` of ``stmt`` imports Keras (``from tensorflow import keras`` too), or
+    with ``addons`` TensorFlow Addons (whose translated classes leave its import unused)."""
     if isinstance(stmt, ast.ImportFrom):
         if stmt.level:
             return False
         module = stmt.module or ""
+        if addons and (module == ADDONS_ROOT or module.startswith(ADDONS_ROOT + ".")):
+            return True
         return _is_keras_module(module) or _is_keras_module(f"{module}.{alias.name}")
+    if addons and (alias.name == ADDONS_ROOT or alias.name.startswith(ADDONS_ROOT + ".")):
+        return True
     return _is_keras_module(alias.name)
+
+
+# names by which a program may read a Keras file: TensorFlow Addons registers its classes with
+# Keras when imported, so its import stays where one is left
+_READS_KERAS_FILES = frozenset({"load_model", "from_config", "deserialize", "model_from_json", "model_from_config",
+                                "custom_objects"})
 
 
 def _exported(tree: ast.Module) -> set[str]:
@@ -154,13 +165,16 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     pos = Positions(text)
     used = _used_names(tree)
     dynamic = any(isinstance(n, ast.Name) and n.id in _DYNAMIC for n in ast.walk(tree))
+    addons = not any((isinstance(n, ast.Name) and n.id in _READS_KERAS_FILES)
+                     or (isinstance(n, ast.Attribute) and n.attr in _READS_KERAS_FILES)
+                     or (isinstance(n, ast.keyword) and n.arg in _READS_KERAS_FILES) for n in ast.walk(tree))
     keep_always = used | _exported(tree)
     edits = EditList(pos)
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
 
         def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom = stmt) -> bool:
-            if a.name == "*" or not _keras_alias(stmt, a):
+            if a.name == "*" or not _keras_alias(stmt, a, addons):
                 return False
             bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
             return bound in bundle_names or (not dynamic and bound not in keep_always)

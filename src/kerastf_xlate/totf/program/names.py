@@ -39,10 +39,35 @@ _OPS_SUBMODULES = {"image", "linalg", "nn", "numpy", "math", "core"}  # keras.op
 # classes: ``tf.metrics.BinaryAccuracy is keras.metrics.BinaryAccuracy``), and so on
 _TF_KERAS_ALIASES = ("metrics", "losses", "optimizers", "initializers")
 
+# TensorFlow Addons (tfa) classes the program form translates, by their public path: tfa is
+# built on tf.keras 2 (a file using it does not run under Keras 3), and these are Keras layers
+# and optimizers whose computation its source fixes (docs/design.md, "TensorFlow Addons").
+# Every other ``tensorflow_addons`` name stays outside code, as any other package's is.
+ADDONS_ROOT = "tensorflow_addons"
+ADDONS = frozenset({
+    "tensorflow_addons.optimizers.AdamW", "tensorflow_addons.optimizers.LAMB",
+    "tensorflow_addons.layers.InstanceNormalization", "tensorflow_addons.layers.GroupNormalization",
+    "tensorflow_addons.layers.GELU",
+})
+
+
+def _addons(qual: str) -> str | None:
+    """The public tfa path of ``qual`` when the program form translates it
+    (``tensorflow_addons.optimizers.weight_decay_optimizers.AdamW`` is
+    ``tensorflow_addons.optimizers.AdamW``), else None."""
+    parts = qual.split(".")
+    if len(parts) < 3:
+        return None
+    public = ".".join((parts[0], parts[1], parts[-1]))
+    return public if public in ADDONS else None
+
 
 def canonical(qual: str) -> str | None:
-    """The public Keras spelling of a qualified name under a Keras root, or None."""
+    """The public Keras spelling of a qualified name under a Keras root (or the public path of
+    a translated TensorFlow Addons class, :data:`ADDONS`), or None."""
     parts = qual.split(".")
+    if parts[0] == ADDONS_ROOT:
+        return _addons(qual)
     if len(parts) >= 3 and parts[0] == "tensorflow" and parts[1] in _TF_KERAS_ALIASES:
         qual = "tensorflow.keras." + ".".join(parts[1:])
     for root in ROOTS:
@@ -203,6 +228,8 @@ def _names_bound_to_keras(binder: _Binder) -> set[str]:
         for name, entries in scope.bindings.items():
             for _, qual in entries:
                 if qual is not None and (qual.split(".")[0] in _ROOT_NAMES) and canonical(qual) is not None:
+                    out.add(name)
+                elif qual is not None and qual.split(".")[0] == ADDONS_ROOT:  # `import tensorflow_addons as tfa`
                     out.add(name)
                 elif qual is not None and qual in ("tensorflow",):
                     out.add(name)

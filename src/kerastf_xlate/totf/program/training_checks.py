@@ -60,7 +60,15 @@ _REQUIRED = {"keras.callbacks.ModelCheckpoint": {"save_weights_only": True}}
 # tf.keras 2's legacy optimizers the program form translates (translate.py): the arguments
 # whose meaning is Keras 3's, in their positional order (``decay``, ``lr``, clipping: not taken)
 _LEGACY_ARGS = {"keras.optimizers.legacy.Adam": ["learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name"],
-                "keras.optimizers.legacy.SGD": ["learning_rate", "momentum", "nesterov", "name"]}
+                "keras.optimizers.legacy.SGD": ["learning_rate", "momentum", "nesterov", "name"],
+                # TensorFlow Addons' (on OptimizerV2): clipping as OptimizerV2's (tfr_optimizers.py);
+                # ``exclude_from_*`` regexes on tf.keras 2 variable names, ``decay``, ``lr``: not taken
+                "tensorflow_addons.optimizers.AdamW": ["weight_decay", "learning_rate", "beta_1", "beta_2", "epsilon",
+                                                       "amsgrad", "name"],
+                "tensorflow_addons.optimizers.LAMB": ["learning_rate", "beta_1", "beta_2", "epsilon", "weight_decay"]}
+_LEGACY_KEYWORDS = {"tensorflow_addons.optimizers.AdamW": ["clipnorm", "clipvalue", "global_clipnorm"],
+                    "tensorflow_addons.optimizers.LAMB": ["name", "clipnorm", "clipvalue", "global_clipnorm",
+                                                          "weight_decay_rate"]}
 
 
 def legacy_optimizer_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
@@ -69,14 +77,16 @@ def legacy_optimizer_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, s
         known = _LEGACY_ARGS.get(ref.name)
         if known is None or ref.call is None or ref.role != "call":
             continue
-        short = "legacy." + ref.name.rsplit(".", 1)[1]
+        addons = ref.name.startswith("tensorflow_addons.")
+        short = ("tfa.optimizers." if addons else "legacy.") + ref.name.rsplit(".", 1)[1]
         given = [k.arg for k in ref.call.keywords]
         if len(ref.call.args) > len(known) or any(isinstance(a, ast.Starred) for a in ref.call.args) or None in given:
             yield ref.call, "XL304", f"model kept as Keras: `{short}(...)`: arguments the translation cannot read"
             continue
         for k in ref.call.keywords:
-            if k.arg not in known:
-                yield k.value, "XL304", (f"model kept as Keras: `{short}({k.arg}=...)`: tf.keras's legacy optimizer "
+            if k.arg not in known and k.arg not in _LEGACY_KEYWORDS.get(ref.name, ()):
+                owner = "TensorFlow Addons' optimizer" if addons else "tf.keras's legacy optimizer"
+                yield k.value, "XL304", (f"model kept as Keras: `{short}({k.arg}=...)`: {owner} "
                                          "applies it its own way, which the translation does not reproduce")
 
 

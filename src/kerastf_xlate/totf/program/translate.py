@@ -873,6 +873,8 @@ _REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.
 # tf.keras 2's legacy (OptimizerV2) optimizers whose update is Keras 3's for the arguments the
 # translation takes (training_checks.py): runtime classes of their own (tfr_optimizers.py)
 _LEGACY_OPTIMIZERS = {"legacy.Adam": "LegacyAdam", "legacy.SGD": "LegacySGD"}
+# TensorFlow Addons optimizers (names.ADDONS): runtime classes of tfa's update (tfr_optimizers.py)
+_ADDONS_TRAINING = {"tensorflow_addons.optimizers.AdamW": "AddonsAdamW", "tensorflow_addons.optimizers.LAMB": "AddonsLAMB"}
 
 
 def _training_name(name: str, defined: dict) -> str | None:
@@ -880,6 +882,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     function), or None. Metric classes named like a loss class carry the suffix ``Metric``."""
     if name in _TRAINING_GETTERS:
         return _TRAINING_GETTERS[name]
+    if name in _ADDONS_TRAINING:
+        return _ADDONS_TRAINING[name] if _ADDONS_TRAINING[name] in defined else None
     module = next((m for m in _TRAINING_MODULES if name.startswith(m)), None)
     if module is None:
         return None
