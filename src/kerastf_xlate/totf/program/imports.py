@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from kerastf_xlate.totf.program.bundle import import_keys
+from kerastf_xlate.totf.program.bundle import BANNER, END, import_keys
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.names import ADDONS_ROOT, ROOTS
 
@@ -142,6 +142,18 @@ def _exported(tree: ast.Module) -> set[str]:
 _DYNAMIC = frozenset({"globals", "locals", "vars", "eval", "exec", "__import__"})
 
 
+def _reads_keras_files(tree: ast.Module, pos: Positions) -> bool:
+    """Whether the user's code (outside the runtime block) names a way to read a Keras file."""
+    block = [i + 1 for i, line in enumerate(pos.lines) if line.rstrip("\n") in (BANNER, END)]
+    inside = (lambda n: block[0] <= n.lineno <= block[-1]) if block else (lambda n: False)
+    for n in ast.walk(tree):
+        name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else \
+            n.arg if isinstance(n, ast.keyword) else None
+        if name in _READS_KERAS_FILES and not inside(n):
+            return True
+    return False
+
+
 def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozenset()) -> str:
     """Remove the Keras imports the translated program no longer needs.
 
@@ -165,9 +177,7 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     pos = Positions(text)
     used = _used_names(tree)
     dynamic = any(isinstance(n, ast.Name) and n.id in _DYNAMIC for n in ast.walk(tree))
-    addons = not any((isinstance(n, ast.Name) and n.id in _READS_KERAS_FILES)
-                     or (isinstance(n, ast.Attribute) and n.attr in _READS_KERAS_FILES)
-                     or (isinstance(n, ast.keyword) and n.arg in _READS_KERAS_FILES) for n in ast.walk(tree))
+    addons = not _reads_keras_files(tree, pos)
     keep_always = used | _exported(tree)
     edits = EditList(pos)
     for stmt in _import_statements(tree):
