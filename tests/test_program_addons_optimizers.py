@@ -387,3 +387,13 @@ def test_addons_optimizers_program_trains_like_tfa(tmp_path: Any) -> None:
             worst = max(worst, _worst(a, b))
     print(f"\ntfa optimizers, whole program: worst |tf - keras| {worst:.1e} (tolerance 1e-5)")
     assert worst <= 1e-5
+
+
+def test_a_modules_compile_is_not_a_models_compile() -> None:
+    """``re.compile(pattern, re.UNICODE)`` is not ``model.compile(optimizer, loss)``: its pattern
+    kept a model Keras as an unknown optimizer name (keras-io's text_extraction_with_bert)."""
+    src = MODEL.format(call="tfa.optimizers.LAMB()") + "import re\narticles = re.compile(r'\\b(a|an|the)\\b', re.UNICODE)\n"
+    out, diags = tf_(src)
+    assert "AddonsLAMB()" in out and not [d for d in diags if d.startswith("XL304")], diags
+    out, diags = tf_(MODEL.format(call='"adamw"').replace('"mse"', '"mse"') + "model.compile('not_an_optimizer', 'mse')\n")
+    assert any("`optimizer='not_an_optimizer'` has no TensorFlow translation" in d for d in diags), diags
