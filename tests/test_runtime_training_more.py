@@ -86,9 +86,42 @@ def test_tensorboard_epoch_only_and_unsupported_arguments(tmp_path: Path) -> Non
     t.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[rt().TensorBoard(log_dir=str(tmp_path))])
     events = _events(tmp_path)
     assert {(run, tag) for run, tag, _ in events} == {("train", "epoch_loss"), ("train", "epoch_learning_rate")}
-    for bad in ({"write_images": True}, {"profile_batch": 2}, {"embeddings_freq": 1}):
+    for bad in ({"write_images": True}, {"embeddings_freq": 1}):
         with pytest.raises(NotImplementedError):
             rt().TensorBoard(log_dir=str(tmp_path), **bad)
+
+
+def test_tensorboard_profile_batch_traces_the_batches_keras_traces(tmp_path: Path) -> None:
+    """``profile_batch``: the TensorFlow profiler traces the same batches into the same place
+    (``log_dir/train/plugins/profile/<run>/*.xplane.pb``) and the traced graphs are exported
+    under the same tag and step (``batch_<stop>``); the batch scalars are Keras's. Both ways
+    count batches over the whole ``fit`` (the range crosses an epoch). The values Keras checks
+    are refused the same way."""
+    pytest.importorskip("tensorboard")
+    import keras
+
+    x, y = data()
+    k, t = twins()
+    k.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+    t.compile(optimizer=rt().SGD(0.01), loss="sparse_categorical_crossentropy")
+    found = {}
+    for name, model, mod in (("keras", k, keras.callbacks), ("tf", t, rt())):
+        board = mod.TensorBoard(log_dir=str(tmp_path / name), profile_batch="3,5", update_freq="batch", write_graph=False)
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0, callbacks=[board])
+        profiles = sorted((tmp_path / name / "train" / "plugins" / "profile").glob("*/*.xplane.pb"))
+        events = _events(tmp_path / name)
+        graphs = {tag for _, tag, _ in events if tag.startswith("batch_") and tag[6:].isdigit()}
+        found[name] = (len(profiles), graphs, {key: v for key, v in events.items() if key[1] == "batch_loss"})
+    assert found["keras"][0] == found["tf"][0] == 1, found
+    assert found["keras"][1] == found["tf"][1], found
+    keras_loss, tf_loss = found["keras"][2], found["tf"][2]
+    assert sorted(keras_loss) == sorted(tf_loss) and len(keras_loss) == 2 * len(x) // 16
+    assert max(close(keras_loss[key], tf_loss[key], str(key)) for key in keras_loss) <= 1e-5
+    for bad in ("3", (5, 3), -1, "a,b"):
+        with pytest.raises(ValueError):
+            keras.callbacks.TensorBoard(log_dir=str(tmp_path / "k"), profile_batch=bad)
+        with pytest.raises(ValueError):
+            rt().TensorBoard(log_dir=str(tmp_path / "t"), profile_batch=bad)
 
 
 # --- optimizers: Ftrl, Adafactor, EMA, loss_scale_factor, LossScaleOptimizer -------------------

@@ -12,6 +12,7 @@ import collections
 import csv
 import math
 import os
+import sys
 import time as _time  # the runtime names loop counters `time` (tfr_recurrent.py): the module takes another name
 import warnings
 
@@ -352,18 +353,21 @@ class TensorBoard(Callback):
     after each evaluation, ``batch_<metric>`` every ``update_freq`` batches (an ``int`` or
     ``"batch"``), ``epoch_steps_per_second``/``batch_steps_per_second`` with
     ``write_steps_per_second``, and with ``histogram_freq`` a histogram of every weight of every
-    layer, tagged ``<model>/<layer>/<weight>/histogram``. Not written: the graph and the Keras
-    model's configuration (``write_graph``), weight images (``write_images``), the profiler
-    trace (``profile_batch``) and the embeddings projector (``embeddings_freq``); the last three
-    raise, the first is skipped.
+    layer, tagged ``<model>/<layer>/<weight>/histogram``. With ``profile_batch`` (a batch, a
+    ``(start, stop)`` pair or ``"start,stop"``, counted over the whole ``fit``), the TensorFlow
+    profiler traces those batches into ``log_dir/train`` (``plugins/profile``) and the traced
+    graphs are exported as ``batch_<stop>``, as Keras's TensorFlow backend does (the graph is the
+    translated program's). Not written: the graph and the Keras model's configuration
+    (``write_graph``), weight images (``write_images``) and the embeddings projector
+    (``embeddings_freq``); the last two raise, the first is skipped.
     """
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
                  embeddings_metadata=None):
         super().__init__()
-        if write_images or profile_batch or embeddings_freq:
-            raise NotImplementedError("TensorBoard: write_images, profile_batch and embeddings_freq are not translated")
+        if write_images or embeddings_freq:
+            raise NotImplementedError("TensorBoard: write_images and embeddings_freq are not translated")
         self.log_dir = str(log_dir)
         self.histogram_freq, self.write_graph, self.write_images = histogram_freq, write_graph, write_images
         self.write_steps_per_second = write_steps_per_second
@@ -376,6 +380,63 @@ class TensorBoard(Callback):
         self._batch_start_time = 0.0
         self._writers = {}
         self._prev_summary_state = []
+        self._train_dir = os.path.join(self.log_dir, "train")
+        self._init_profile_batch(profile_batch)
+
+    def _init_profile_batch(self, profile_batch):
+        """Keras's: the range of batches to trace, validated as Keras validates it; a start after
+        the first batch warms the profiler up once."""
+        message = ("profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of "
+                   "positive integers signifies a range of batches to profile. Found: " + str(profile_batch))
+        if isinstance(profile_batch, str):
+            profile_batch = [int(part) for part in str(profile_batch).split(",")]
+        if isinstance(profile_batch, int):
+            self._start_batch = self._stop_batch = profile_batch
+        elif isinstance(profile_batch, (tuple, list)) and len(profile_batch) == 2:
+            self._start_batch, self._stop_batch = profile_batch
+        else:
+            raise ValueError(message)
+        if self._start_batch < 0 or self._stop_batch < self._start_batch:
+            raise ValueError(message)
+        self._profiler_started = False
+        self._batch_trace_context = None
+        if self._start_batch > 0:  # warm up and improve the profiling accuracy
+            self._start_profiler(logdir="")
+            self._stop_profiler(save=False)
+        self._is_tracing = False
+        self._should_trace = not (self._start_batch == 0 and self._stop_batch == 0)
+
+    def _start_profiler(self, logdir):
+        if self._profiler_started:
+            return
+        try:
+            tf.profiler.experimental.start(logdir=logdir)
+            self._profiler_started = True
+        except Exception as e:  # profiler errors are not fatal, as in Keras
+            print(f"Failed to start profiler: {e}", file=sys.stderr)
+
+    def _stop_profiler(self, save=True):
+        if not self._profiler_started:
+            return
+        try:
+            tf.profiler.experimental.stop(save=save)
+        except Exception as e:
+            print(f"Failed to stop profiler: {e}", file=sys.stderr)
+        finally:
+            self._profiler_started = False
+
+    def _start_trace(self):
+        tf.summary.trace_on(graph=True, profiler=False)
+        self._start_profiler(logdir=self._train_dir)
+        self._is_tracing = True
+
+    def _stop_trace(self, batch=None):
+        if batch is None:
+            batch = self._stop_batch
+        with self._writer("train").as_default():
+            tf.summary.trace_export(name="batch_%d" % batch, step=batch)
+        self._stop_profiler()
+        self._is_tracing = False
 
     def set_model(self, model):
         self._model = model
@@ -411,6 +472,8 @@ class TensorBoard(Callback):
 
     def on_train_end(self, logs=None):
         self._pop_writer()
+        if self._is_tracing:
+            self._stop_trace()
         for writer in self._writers.values():
             writer.close()
 
@@ -432,6 +495,13 @@ class TensorBoard(Callback):
             self._push_writer(self._writer("train"), self._global_train_batch)
         if self.write_steps_per_second:
             self._batch_start_time = _time.time()
+        if not self._should_trace:
+            return
+        if self._global_train_batch == self._start_batch:
+            self._start_trace()
+        if self._profiler_started:
+            self._batch_trace_context = tf.profiler.experimental.Trace("Profiled batch", step_num=batch)
+            self._batch_trace_context.__enter__()
 
     def on_train_batch_end(self, batch, logs=None):
         if self.write_steps_per_second:
@@ -440,6 +510,14 @@ class TensorBoard(Callback):
         if isinstance(logs, dict):  # written only where a default writer records (update_freq)
             for name, value in logs.items():
                 tf.summary.scalar(f"batch_{name}", value, step=self._global_train_batch)
+        if not self._should_trace:
+            return
+        if self._is_tracing:
+            if self._profiler_started and self._batch_trace_context is not None:
+                self._batch_trace_context.__exit__(None, None, None)
+                self._batch_trace_context = None
+            if self._global_train_batch >= self._stop_batch:
+                self._stop_trace()
 
     def on_test_batch_begin(self, batch, logs=None):
         self._global_test_batch += 1

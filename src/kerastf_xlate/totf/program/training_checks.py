@@ -46,8 +46,8 @@ _KEYWORDS: dict[str, dict[str, tuple]] = {
     "keras.metrics.Recall": {"top_k": (None,), "class_id": (None,)},
     "keras.losses.SparseCategoricalCrossentropy": {"ignore_class": (None,), "axis": (-1,)},
     "keras.callbacks.ModelCheckpoint": {"save_weights_only": (True,), "save_freq": ("epoch", int)},
-    # the runtime's TensorBoard writes no images, profile or embeddings (it raised when made)
-    "keras.callbacks.TensorBoard": {"write_images": (False,), "profile_batch": (0, None), "embeddings_freq": (0,)},
+    # the runtime's TensorBoard writes no weight images or embeddings (it raises when made)
+    "keras.callbacks.TensorBoard": {"write_images": (False,), "embeddings_freq": (0,)},
 }
 _POSITIONAL = {"keras.callbacks.TensorBoard": ["log_dir", "histogram_freq", "write_graph", "write_images",
                                                "write_steps_per_second", "update_freq", "profile_batch", "embeddings_freq"],
