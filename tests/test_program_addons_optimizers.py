@@ -1,5 +1,6 @@
-"""TensorFlow Addons' ``tfa.optimizers.AdamW`` and ``tfa.optimizers.LAMB`` in the program form:
-translated to runtime classes of tfa's own update (``AddonsAdamW``, ``AddonsLAMB``), with the
+"""TensorFlow Addons' ``tfa.optimizers.AdamW``, ``SGDW`` and ``LAMB`` in the program form:
+translated to runtime classes of tfa's own update (``AddonsAdamW``, ``AddonsSGDW``,
+``AddonsLAMB``), with the
 arguments whose meaning the runtime reproduces; the others keep the model Keras with the reason.
 
 tfa is built on tf.keras 2 and cannot be installed beside Keras 3, so the references are
@@ -10,7 +11,8 @@ reproduced here independently of the runtime:
   gradient only its rows, ``_decay_weights_sparse_op``) under a control dependency before
   OptimizerV2 Adam's kernel, called here as OptimizerV2 called it (``ResourceApplyAdam``).
   Cross-check with Keras's own code: at a constant learning rate tfa's decay ``wd`` is Keras 3
-  AdamW's ``weight_decay * lr`` with ``weight_decay = wd / lr``.
+  AdamW's ``weight_decay * lr`` with ``weight_decay = wd / lr``. SGDW: the same decay before
+  OptimizerV2 SGD's kernels (``ResourceApplyKerasMomentum``, sparse for an embedding).
 - LAMB: tfa's ``_resource_apply_dense`` written out in NumPy (float32). Cross-check: with
   ``weight_decay=0`` it is Keras 3's ``Lamb`` at tfa's epsilon (1e-6).
 
@@ -58,6 +60,7 @@ model.fit(x, y)
     ("tfa.optimizers.AdamW(1e-4, 1e-3, clipnorm=1.0)", "AddonsAdamW(1e-4, 1e-3, clipnorm=1.0)"),
     ("tfa.optimizers.AdamW(weight_decay=wd, learning_rate=schedule, amsgrad=True)",
      "AddonsAdamW(weight_decay=wd, learning_rate=schedule, amsgrad=True)"),
+    ("tfa.optimizers.SGDW(1e-4, 0.1, momentum=0.9, nesterov=True)", "AddonsSGDW(1e-4, 0.1, momentum=0.9, nesterov=True)"),
     ("tfa.optimizers.LAMB()", "AddonsLAMB()"),
     ("tfa.optimizers.LAMB(learning_rate=lr, weight_decay_rate=1e-4)", "AddonsLAMB(learning_rate=lr, weight_decay_rate=1e-4)"),
 ])
@@ -105,7 +108,7 @@ def runtime() -> Any:
     from kerastf_xlate.totf.program.bundle import load_runtime
 
     rt = load_runtime()
-    source = "import tensorflow as tf\n" + rt.source({"AddonsAdamW", "AddonsLAMB", "ExponentialDecay"})
+    source = "import tensorflow as tf\n" + rt.source({"AddonsAdamW", "AddonsSGDW", "AddonsLAMB", "ExponentialDecay"})
     namespace: dict[str, Any] = {"__name__": "xlate_addons_optimizers"}
     exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
     return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
@@ -223,6 +226,43 @@ def test_addons_adamw_clipnorm_clips_each_gradient(runtime: Any) -> None:
     worst = _worst(ours.numpy(), ref.numpy())
     print(f"\ntfa AdamW clipnorm: worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_addons_sgdw_is_tfa_decay_then_tensorflows_keras_momentum_kernels(runtime: Any, nesterov: bool) -> None:
+    """tfa's SGDW: the decay, then OptimizerV2 SGD's kernels (``ResourceApplyKerasMomentum``; for
+    an embedding's gradient the rows deduplicated, decayed, then ``ResourceSparseApplyKerasMomentum``)."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(17)
+    start = rng.normal(size=(6, 3)).astype("float32")
+    lr, mu, wd = 0.05, 0.9, 0.03
+    ours = tf.Variable(start)
+    opt = runtime.AddonsSGDW(wd, lr, mu, nesterov)
+    ref, accum = tf.Variable(start), tf.Variable(tf.zeros_like(start))
+    for step in range(4):
+        if step % 2:  # rows 2 (twice) and 5
+            indices = np.array([2, 5, 2])
+            values = rng.normal(size=(3, 3)).astype("float32")
+            opt.apply_gradients([(tf.IndexedSlices(tf.constant(values), tf.constant(indices), tf.constant([6, 3])), ours)])
+            unique, position = tf.unique(tf.constant(indices))
+            summed = tf.math.unsorted_segment_sum(tf.constant(values), position, tf.shape(unique)[0])
+            ref.scatter_sub(tf.IndexedSlices(wd * tf.gather(ref, unique), unique))
+            tf.raw_ops.ResourceSparseApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
+                                                        grad=summed, indices=unique, momentum=tf.constant(mu),
+                                                        use_nesterov=nesterov)
+        else:
+            grad = rng.normal(size=start.shape).astype("float32")
+            opt.apply_gradients([(tf.constant(grad), ours)])
+            ref.assign_sub(wd * ref)
+            tf.raw_ops.ResourceApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
+                                                  grad=tf.constant(grad), momentum=tf.constant(mu), use_nesterov=nesterov)
+    worst = _worst(ours.numpy(), ref.numpy())
+    print(f"\ntfa SGDW (nesterov={nesterov}) against decay + the KerasMomentum kernels: worst difference {worst:.1e} "
+          f"(tolerance {TOL:g})")
+    assert worst <= TOL and opt.name == "SGDW"
 
 
 def _tfa_lamb(var: Any, m: Any, v: Any, g: Any, step: int, lr: float, wd: float, b1: float = 0.9, b2: float = 0.999,

@@ -413,31 +413,27 @@ def _addons_regexes(patterns, kind):
         raise NotImplementedError(f"{kind} (regexes on tf.keras 2's variable names) is not translated")
 
 
-class AddonsAdamW(Adam):
-    """TensorFlow Addons' ``tfa.optimizers.AdamW``: tf.keras 2's Adam (OptimizerV2, the
-    ``LegacyAdam`` update) with tfa's decoupled weight decay. Before each variable's Adam update
-    ``var -= weight_decay * var``: the decay is not multiplied by the learning rate (Keras 3's
-    AdamW multiplies it), and ``weight_decay`` may be a schedule (called with the iteration
-    count) or a function of no argument, as the learning rate may. A ``tf.IndexedSlices``
-    gradient (an embedding's) decays only the rows it holds, once each. Clipping
-    (``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the gradients summed over a
-    strategy's replicas, as OptimizerV2's does. ``apply_gradients(..., decay_var_list=...)``
-    decays only those variables. Its default name is ``AdamW``."""
+class _AddonsDecay:
+    """TensorFlow Addons' ``DecoupledWeightDecayExtension`` on a tf.keras 2 (OptimizerV2)
+    optimizer: before each variable's update ``var -= weight_decay * var``. The decay is not
+    multiplied by the learning rate (Keras 3's AdamW multiplies it), and ``weight_decay`` may
+    be a schedule (called with the iteration count) or a function of no argument, as the
+    learning rate may. A ``tf.IndexedSlices`` gradient (an embedding's) decays only the rows it
+    holds, once each. Clipping (``clipnorm``, ``clipvalue``, ``global_clipnorm``) acts on the
+    gradients summed over a strategy's replicas, as OptimizerV2's does.
+    ``apply_gradients(..., decay_var_list=...)`` and ``minimize(..., decay_var_list=...)``
+    decay only those variables."""
 
     _clip_after_sum = True
 
-    def __init__(self, weight_decay, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 name="AdamW", clipnorm=None, clipvalue=None, global_clipnorm=None, exclude_from_weight_decay=None):
+    def _addons_init(self, weight_decay, exclude_from_weight_decay):
         _addons_regexes(exclude_from_weight_decay, "exclude_from_weight_decay")
-        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
-                         name=name, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.__dict__["_addons_weight_decay"] = weight_decay  # not tracked: a float, schedule or function
         self.__dict__["_decay_refs"] = None
 
     def apply_gradients(self, grads_and_vars, name=None, decay_var_list=None, **kwargs):
         pairs = list(grads_and_vars)
-        refs = {v.ref() for v in decay_var_list} if decay_var_list else None
-        self.__dict__["_decay_refs"] = refs
+        self.__dict__["_decay_refs"] = {v.ref() for v in decay_var_list} if decay_var_list else None
         return super().apply_gradients(pairs)
 
     def minimize(self, loss, var_list, grad_loss=None, name=None, decay_var_list=None, tape=None):
@@ -454,6 +450,7 @@ class AddonsAdamW(Adam):
         return self.apply_gradients(zip(grads, var_list), decay_var_list=decay_var_list)
 
     def _before_updates(self, variables):
+        super()._before_updates(variables)
         self.__dict__["_wd_t"] = _hyper(self._addons_weight_decay, self._iterations, tf.float32)
 
     def _decay(self, variable):  # tfa decays in each variable's own update (_update_one)
@@ -470,14 +467,40 @@ class AddonsAdamW(Adam):
                 variable.scatter_add(tf.IndexedSlices(-wd * tf.gather(variable, rows), rows))
             else:
                 variable.assign_sub(wd * variable)
-        self.update_step(_dense(gradient), variable, learning_rate)
+        self.update_step(gradient, variable, learning_rate)
 
     def get_config(self):
         config = super().get_config()
-        wd = self._addons_weight_decay
-        config.update(weight_decay=wd, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                      amsgrad=self.amsgrad, exclude_from_weight_decay=None)
+        config.update(weight_decay=self._addons_weight_decay, exclude_from_weight_decay=None)
         return config
+
+
+class AddonsAdamW(_AddonsDecay, LegacyAdam):
+    """TensorFlow Addons' ``tfa.optimizers.AdamW``: tf.keras 2's Adam (the ``LegacyAdam``
+    update) with tfa's decoupled weight decay (``_AddonsDecay``). Its default name is ``AdamW``."""
+
+    def __init__(self, weight_decay, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 name="AdamW", clipnorm=None, clipvalue=None, global_clipnorm=None, exclude_from_weight_decay=None):
+        self._addons_init(weight_decay, exclude_from_weight_decay)
+        Adam.__init__(self, learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                      amsgrad=amsgrad, name=name, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
+        return config
+
+
+class AddonsSGDW(_AddonsDecay, LegacySGD):
+    """TensorFlow Addons' ``tfa.optimizers.SGDW``: tf.keras 2's SGD (the ``LegacySGD`` update,
+    momentum and Nesterov) with tfa's decoupled weight decay (``_AddonsDecay``). Its default
+    name is ``SGDW``."""
+
+    def __init__(self, weight_decay, learning_rate=0.001, momentum=0.0, nesterov=False, name="SGDW", clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, exclude_from_weight_decay=None):
+        self._addons_init(weight_decay, exclude_from_weight_decay)
+        SGD.__init__(self, learning_rate=learning_rate, momentum=momentum, nesterov=nesterov, name=name,
+                     clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
 
 
 class AddonsLAMB(Optimizer):

@@ -45,7 +45,7 @@ _TF_KERAS_ALIASES = ("metrics", "losses", "optimizers", "initializers")
 # Every other ``tensorflow_addons`` name stays outside code, as any other package's is.
 ADDONS_ROOT = "tensorflow_addons"
 ADDONS = frozenset({
-    "tensorflow_addons.optimizers.AdamW", "tensorflow_addons.optimizers.LAMB",
+    "tensorflow_addons.optimizers.AdamW", "tensorflow_addons.optimizers.SGDW", "tensorflow_addons.optimizers.LAMB",
     "tensorflow_addons.layers.InstanceNormalization", "tensorflow_addons.layers.GroupNormalization",
     "tensorflow_addons.layers.GELU",
 })

@@ -65,8 +65,10 @@ _LEGACY_ARGS = {"keras.optimizers.legacy.Adam": ["learning_rate", "beta_1", "bet
                 # ``exclude_from_*`` regexes on tf.keras 2 variable names, ``decay``, ``lr``: not taken
                 "tensorflow_addons.optimizers.AdamW": ["weight_decay", "learning_rate", "beta_1", "beta_2", "epsilon",
                                                        "amsgrad", "name"],
+                "tensorflow_addons.optimizers.SGDW": ["weight_decay", "learning_rate", "momentum", "nesterov", "name"],
                 "tensorflow_addons.optimizers.LAMB": ["learning_rate", "beta_1", "beta_2", "epsilon", "weight_decay"]}
 _LEGACY_KEYWORDS = {"tensorflow_addons.optimizers.AdamW": ["clipnorm", "clipvalue", "global_clipnorm"],
+                    "tensorflow_addons.optimizers.SGDW": ["clipnorm", "clipvalue", "global_clipnorm"],
                     "tensorflow_addons.optimizers.LAMB": ["name", "clipnorm", "clipvalue", "global_clipnorm",
                                                           "weight_decay_rate"]}
 

@@ -874,7 +874,8 @@ _REDUCTIONS = {"keras.losses.Reduction.NONE": '"none"', "keras.losses.Reduction.
 # translation takes (training_checks.py): runtime classes of their own (tfr_optimizers.py)
 _LEGACY_OPTIMIZERS = {"legacy.Adam": "LegacyAdam", "legacy.SGD": "LegacySGD"}
 # TensorFlow Addons optimizers (names.ADDONS): runtime classes of tfa's update (tfr_optimizers.py)
-_ADDONS_TRAINING = {"tensorflow_addons.optimizers.AdamW": "AddonsAdamW", "tensorflow_addons.optimizers.LAMB": "AddonsLAMB"}
+_ADDONS_TRAINING = {"tensorflow_addons.optimizers.AdamW": "AddonsAdamW", "tensorflow_addons.optimizers.SGDW": "AddonsSGDW",
+                    "tensorflow_addons.optimizers.LAMB": "AddonsLAMB"}
 
 
 def _training_name(name: str, defined: dict) -> str | None:
