@@ -842,6 +842,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         spans_cells = isinstance(owner, ast.Module) and not symbols and any(_is_sentinel(s) for s in region)
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
                             owner, tree)
+        if why is None:
+            why = _constant_layer_call(region, tree, refs)
         partial = False
         if why is None and symbols:
             why, partial = _symbols_blocker(symbols, ins, stmt, defined)
@@ -1939,4 +1941,107 @@ def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, s
             return (n, f"`{ast.unparse(n)[:40]}` adapts a layer while the model's graph is built{where}, on data "
                        "made there: the translated graph is traced when the model is made, and its data cannot "
                        "be read then")
+    return None
+
+
+# attributes that give a model's or layer's graph tensors
+_GRAPH_ATTRIBUTES = {"output", "outputs", "input", "inputs"}
+
+
+def _graph_valued(tree: ast.Module) -> set[str]:
+    """Names that may hold graph values anywhere in the file (names, not scopes: more is
+    safer): bound from an ``Input`` call, a model's or layer's graph tensors (``.output``), or
+    anything that reads such a name (calls, loops, comprehensions, in-place additions
+    ``outs.append(x)``), to a fixed point."""
+    tainted: set[str] = set()
+
+    def hot(node: ast.AST | None) -> bool:
+        if node is None:
+            return False
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in tainted:
+                return True
+            if isinstance(n, ast.Attribute) and n.attr in _GRAPH_ATTRIBUTES:
+                return True
+            if isinstance(n, ast.Call):
+                f = n.func
+                last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if last in ("Input", "InputLayer"):
+                    return True
+        return False
+
+    def names(target: ast.AST) -> set[str]:
+        out = set()
+        while isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            out.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for e in target.elts:
+                out |= names(e)
+        return out
+
+    nodes = list(ast.walk(tree))
+    while True:
+        before = len(tainted)
+        for n in nodes:
+            if isinstance(n, ast.Assign) and hot(n.value):
+                for t in n.targets:
+                    tainted |= names(t)
+            elif isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and hot(n.value):
+                tainted |= names(n.target)
+            elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)) and hot(n.iter):
+                tainted |= names(n.target)
+            elif isinstance(n, ast.withitem) and n.optional_vars is not None and hot(n.context_expr):
+                tainted |= names(n.optional_vars)
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and (
+                    any(hot(a) for a in n.args) or any(hot(k.value) for k in n.keywords)):
+                tainted |= names(n.func.value)  # `outs.append(x)`, `d.update(k=x)`
+        if len(tainted) == before:
+            return tainted
+
+
+def _constant_layer_call(region: list[ast.stmt], tree: ast.Module, refs: list[Ref]) -> tuple[ast.AST, str] | None:
+    """A layer made in the graph and called there on values that do not come from the model's
+    inputs (``layers.Embedding(n, d)(tf.range(n))``, a positional embedding). Keras runs that
+    call once, eagerly, while it builds the model: its result is a constant of the graph, and
+    the layer is no node of it (its weights are not the model's and never train). The
+    translated graph function would call the layer on every run with its weights tracked (one
+    weight array more, another training): that model stays Keras."""
+    layer_classes = {id(r.node) for r in refs if r.name.startswith("keras.layers.") and r.name.split(".")[-1][:1].isupper()}
+    layer_classes |= {id(r.node) for r in refs if r.name == "keras.layers.Layer"}
+    own_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    made: set[str] = set()  # names the region binds to a layer it makes
+    calls: list[ast.Call] = []
+
+    def maker(call: ast.expr) -> bool:
+        return isinstance(call, ast.Call) and (id(call.func) in layer_classes or (
+            isinstance(call.func, ast.Name) and call.func.id in own_classes))
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return  # their parameters may be graph values
+        if isinstance(node, ast.Assign) and maker(node.value):
+            made.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        if isinstance(node, ast.Call) and (node.args or node.keywords) and (
+                maker(node.func) or (isinstance(node.func, ast.Name) and node.func.id in made)):
+            calls.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for stmt in region:
+        visit(stmt)
+    if not calls:
+        return None
+    graph = _graph_valued(tree)
+    for call in calls:
+        given = [*call.args, *(k.value for k in call.keywords)]
+        reads = {n.id for a in given for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        attrs = {n.attr for a in given for n in ast.walk(a) if isinstance(n, ast.Attribute)}
+        if reads & graph or attrs & _GRAPH_ATTRIBUTES:
+            continue
+        return (call, f"`{ast.unparse(call)[:50]}` calls a layer on values that do not come from the model's inputs: "
+                      "Keras runs that call once while it builds the model, and its result is a constant whose layer "
+                      "is not the model's (its weights are not the model's and never train); the translated graph "
+                      "would call the layer on every run")
     return None
