@@ -320,6 +320,14 @@ def tuple_arg(value: Any, n: int, name: str = "argument") -> tuple[int, ...]:
     raise Unsupported(f"{name} must be an int or {n} ints, got {value!r}")
 
 
+# the roots of the dotted callables whose last name is a Keras activation (Keras's and
+# TensorFlow's functions, as args._is_activation_callable accepts them); another package's
+# function of the same name is its own (``tfa.activations.gelu`` is approximate by default)
+_ACTIVATION_ROOTS = ("tf", "keras", "tensorflow", "activations", "ops")
+# keras.ops functions whose default differs from the activation's of the same name
+_OPS_ACTIVATIONS = {"gelu": "tf.nn.gelu({x}, approximate=True)"}
+
+
 def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
     """Statements applying the layer's ``activation=`` to ``ctx.out`` (none for linear)."""
     if arg not in ctx.src:
@@ -335,8 +343,11 @@ def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
     else:
         # a callable: keras.activations.relu / tf.nn.relu map to their TF spelling,
         # anything else is called as it is
-        last = src.rsplit(".", 1)[-1]
-        template = activation_template(last) if "." in src else None
+        parts = src.split(".")
+        template = None
+        if len(parts) > 1 and parts[0] in _ACTIVATION_ROOTS:
+            template = _OPS_ACTIVATIONS.get(parts[-1]) if parts[-2] == "ops" else None
+            template = template or activation_template(parts[-1])
         if template is None:
             template = f"({src})({{x}})"
     if template == "{x}":

@@ -1408,6 +1408,11 @@ class Sequential(Model):
             self._build_from_spec()
 
     def add(self, layer):
+        frame = _graph_frame()
+        if frame is not None and frame.reuse and any(made is self for made in frame.made):
+            # a replay of the graph function that made this Sequential (a builder's
+            # `block = Sequential(); block.add(...)`): its first run added the layers
+            return
         self._add(layer)
         if self._input_spec is not None:
             self._build_from_spec()

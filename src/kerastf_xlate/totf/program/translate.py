@@ -177,10 +177,11 @@ def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = Fals
 
 def _constructs_object(name: str) -> bool:
     """Whether calling the Keras name ``name`` makes a layer or model object (a class of
-    ``keras.layers``, ``keras.Sequential``, ``keras.Model``)."""
+    ``keras.layers``, ``keras.Sequential``, ``keras.Model``; a translated TensorFlow Addons layer)."""
     last = name.rsplit(".", 1)[-1]
     return (name.startswith("keras.layers.") and name.count(".") == 2 and last[:1].isupper() and last != "Input"
-            or name in ("keras.Sequential", "keras.Model", "keras.models.Sequential", "keras.models.Model"))
+            or name in ("keras.Sequential", "keras.Model", "keras.models.Sequential", "keras.models.Model")
+            or name in _ADDONS_LAYERS)
 
 
 def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
@@ -347,7 +348,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = _argument_blocker(ref, rules) or _clone_blocker(ref) or _serialized_model_blocker(ref, tree, refs)
+            why = (_argument_blocker(ref, rules) or _addons_blocker(ref) or _clone_blocker(ref)
+                   or _serialized_model_blocker(ref, tree, refs))
             if why is not None:
                 blockers.append(why)
                 continue
@@ -938,9 +940,57 @@ def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
     return Finding(node, "XL101", f"`{last}` has no TensorFlow layer class yet")
 
 
+# TensorFlow Addons layers (names.ADDONS): runtime classes of tfa's computation (tfr_addons_layers.py)
+_ADDONS_LAYERS = {"tensorflow_addons.layers.GroupNormalization": "AddonsGroupNormalization",
+                  "tensorflow_addons.layers.InstanceNormalization": "AddonsInstanceNormalization",
+                  "tensorflow_addons.layers.GELU": "AddonsGELU"}
+# the keywords each tfa layer takes that its runtime class honours: its own (InstanceNormalization
+# takes GroupNormalization's and overwrites ``groups``), then the tf.keras 2 ``Layer`` keywords the
+# runtime's Layer takes as tf.keras 2 does (``weights``, ``dynamic``, ``implementation``: not taken)
+_ADDONS_NORMALIZATION = ("groups", "axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                         "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
+_ADDONS_KEYWORDS = {"tensorflow_addons.layers.GroupNormalization": _ADDONS_NORMALIZATION,
+                    "tensorflow_addons.layers.InstanceNormalization": _ADDONS_NORMALIZATION,
+                    "tensorflow_addons.layers.GELU": ("approximate",)}
+_ADDONS_LAYER_KEYWORDS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
+                          "activity_regularizer", "autocast")
+
+
+def _addons_blocker(ref: Ref) -> Finding | None:
+    """An argument of a TensorFlow Addons layer (:data:`_ADDONS_LAYERS`) that its runtime class
+    does not reproduce: ``*args`` or ``**kwargs`` (which may hold anything), a keyword the class
+    does not take as tfa does, or a dtype other than float32 (tfa's layers under another dtype
+    or policy are not checked against the translation)."""
+    known = _ADDONS_KEYWORDS.get(ref.name)
+    if known is None or ref.call is None or ref.role != "call":
+        return None
+    call = ref.call
+    short = "tfa.layers." + ref.name.rsplit(".", 1)[1]
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return Finding(call, "XL201", f"`{short}(...)`: `*args` or `**kwargs` the translation cannot read (it "
+                                      "checks each argument of a TensorFlow Addons layer)")
+    for kw in call.keywords:
+        if kw.arg not in known and kw.arg not in _ADDONS_LAYER_KEYWORDS:
+            return Finding(kw.value, "XL201", f"`{short}({kw.arg}=...)`: a keyword the translated layer does not "
+                                              "take as TensorFlow Addons' (on tf.keras 2) does")
+        if kw.arg == "dtype" and not _float32(kw.value):
+            return Finding(kw.value, "XL201", f"`{short}(dtype={ast.unparse(kw.value)[:40]})`: only float32 "
+                                              "TensorFlow Addons layers are translated")
+    return None
+
+
+def _float32(node: ast.expr) -> bool:
+    """Whether ``node`` is None, ``"float32"`` or ``tf.float32`` / ``np.float32``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id in ("tf", "tensorflow", "np", "numpy") and node.attr == "float32"
+    return literal(node) in (None, "float32")
+
+
 def _runtime_name(name: str, public: frozenset[str]) -> str | None:
     if name in _CONTAINERS:
         return _CONTAINERS[name] if _CONTAINERS[name] in public else None
+    if name in _ADDONS_LAYERS:
+        return _ADDONS_LAYERS[name] if _ADDONS_LAYERS[name] in public else None
     if name.startswith("keras.layers."):
         last = name[len("keras.layers."):]
         if "." not in last and last in public:
