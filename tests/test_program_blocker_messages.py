@@ -27,8 +27,8 @@ HEAD = textwrap.dedent("""\
     ("config = keras.saving.serialize_keras_object(model)\n", "keras.saving.serialize_keras_object",
      "lists its layer graph"),
     ("def f(x):\n    return isinstance(x, keras.KerasTensor)\n", "keras.KerasTensor", "no KerasTensors"),
-    ('keras.mixed_precision.set_global_policy("mixed_float16")\n', "keras.mixed_precision.set_global_policy",
-     "dtype policies"),
+    ("policies = keras.dtype_policies.DTypePolicyMap()\n", "keras.dtype_policies.DTypePolicyMap",
+     "dtype polic"),
     ("opt = keras.optimizers.legacy.Adamax()\n", "keras.optimizers.legacy.Adamax", "legacy optimizers"),
 ])
 def test_the_blocker_names_the_thing_and_says_why(line: str, name: str, why: str) -> None:

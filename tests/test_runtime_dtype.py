@@ -228,17 +228,39 @@ def test_subclass_passes_its_policy_down(policy: str) -> None:
     print(f"Block {policy}: worst max |diff| = {worst:.3g}")
 
 
-def test_compiling_a_mixed_float16_model_is_refused() -> None:
-    """Keras trains a mixed_float16 model with a loss-scale optimizer; the runtime's training
-    has none, so ``compile`` refuses such a model (a float32 one compiles)."""
+def test_compiling_a_mixed_float16_model_wraps_its_optimizer_as_keras_does() -> None:
+    """Keras's ``compile`` wraps a mixed_float16 model's optimizer in a ``LossScaleOptimizer``
+    (``auto_scale_loss``); the runtime's does the same, and not for a float32 model, an
+    optimizer already wrapped, or ``auto_scale_loss=False``."""
+    import keras
+
     from kerastf_xlate.totf.program.bundle import load_runtime
 
     rt = load_runtime()
     ns: dict[str, Any] = {"__name__": "xlate_training_runtime"}
-    exec(compile("import tensorflow as tf\n" + rt.source({"Sequential", "Dense", "_TRAINING"}), "<bundle>", "exec"), ns)
-    ns["Sequential"]([ns["Dense"](2)]).compile("adam", "mse")
-    with pytest.raises(NotImplementedError, match="loss scaling"):
-        ns["Sequential"]([ns["Dense"](2)], dtype="mixed_float16").compile("adam", "mse")
+    exec(compile("import tensorflow as tf\n" + rt.source({"Sequential", "Dense", "_TRAINING", "Adam", "LossScaleOptimizer",
+                                                          "_config_set_dtype_policy"}), "<bundle>", "exec"), ns)
+    cases = [("float32", {}), ("mixed_float16", {}), ("mixed_float16", {"auto_scale_loss": False}), ("mixed_bfloat16", {})]
+    try:
+        for policy, compile_kwargs in cases:  # the global policy, set both ways (restored below)
+            keras.config.set_dtype_policy(policy)
+            ns["_config_set_dtype_policy"](policy)
+            theirs = keras.Sequential([keras.layers.Dense(2)])
+            theirs.compile("adam", "mse", **compile_kwargs)
+            ours = ns["Sequential"]([ns["Dense"](2)])
+            ours.compile("adam", "mse", **compile_kwargs)
+            assert ours.dtype_policy.name == theirs.dtype_policy.name == policy
+            assert type(ours.optimizer).__name__ == type(theirs.optimizer).__name__, (policy, compile_kwargs)
+            if type(theirs.optimizer).__name__ == "LossScaleOptimizer":
+                assert type(ours.optimizer.inner_optimizer).__name__ == "Adam"
+                assert ours.optimizer.name == theirs.optimizer.name
+        wrapped = ns["LossScaleOptimizer"](ns["Adam"]())
+        model = ns["Sequential"]([ns["Dense"](2)])
+        model.compile(wrapped, "mse")
+        assert model.optimizer is wrapped
+    finally:
+        keras.config.set_dtype_policy("float32")
+        ns["_config_set_dtype_policy"]("float32")
 
 
 def test_a_graph_model_converts_its_inputs_to_their_inputs_dtypes() -> None:

@@ -434,7 +434,7 @@ class TensorBoard(Callback):
         if batch is None:
             batch = self._stop_batch
         with self._writer("train").as_default():
-            tf.summary.trace_export(name="batch_%d" % batch, step=batch)
+            tf.summary.trace_export(name=f"batch_{batch}", step=batch)
         self._stop_profiler()
         self._is_tracing = False
 

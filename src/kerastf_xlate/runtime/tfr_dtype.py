@@ -7,9 +7,15 @@ A layer's policy names the dtype of its variables (``variable_dtype``) and of it
 compute dtype, and while a layer with mixed dtypes runs, its variables (those made with
 ``add_weight(autocast=True)``) are read in the compute dtype (Keras's ``AutocastScope``).
 
-The global policy of a translated program is float32 (``keras.config.set_dtype_policy`` is
-not translated), so ``dtype=None`` means float32.
+The global policy (``keras.config.set_dtype_policy`` / ``keras.mixed_precision.set_global_policy``,
+``_config_set_dtype_policy`` here) is what ``dtype=None`` means, float32 until a program sets
+another; it is shared by every copy of the runtime in the process and per thread, as Keras's
+global state is, and ``clear_session`` resets it.
 """
+
+import sys
+import threading
+import types
 
 import tensorflow as tf
 
@@ -33,12 +39,52 @@ def _standardize_dtype(dtype):
     return dtype
 
 
+def _policy_local():
+    state = sys.modules.get("_xlate_tf_dtype_policy")
+    if state is None:
+        state = types.ModuleType("_xlate_tf_dtype_policy")
+        state.local = threading.local()
+        state = sys.modules.setdefault("_xlate_tf_dtype_policy", state)
+    return state.local
+
+
+def _config_dtype_policy():
+    """``keras.config.dtype_policy`` (``keras.mixed_precision.global_policy``): the global
+    policy, float32 until one is set."""
+    local = _policy_local()
+    policy = getattr(local, "policy", None)
+    if policy is None:
+        policy = local.policy = DTypePolicy("float32")
+    return policy
+
+
+def _config_set_dtype_policy(policy):
+    """``keras.config.set_dtype_policy`` (``keras.mixed_precision.set_global_policy``): the
+    policy of every layer made after it without a ``dtype``, and of models (``compile`` then
+    wraps the optimizer in a ``LossScaleOptimizer`` for ``"mixed_float16"``, as Keras does)."""
+    if not getattr(type(policy), "_xlate_policy", False):
+        if isinstance(policy, str):
+            if policy.startswith(("int8", "float8", "int4", "gptq", "awq")):
+                raise NotImplementedError(f"the quantized dtype policy {policy!r} is not translated")
+            policy = DTypePolicy(policy)
+        else:
+            raise ValueError("Invalid `policy` argument. Expected the string name of a policy (such as "
+                             f"'mixed_float16') or a `DTypePolicy` instance. Received: policy={policy} "
+                             f"(of type {type(policy)})")
+    _policy_local().policy = policy
+
+
+def _reset_dtype_policy():
+    """What ``clear_session`` does to the global policy (Keras's global state is cleared)."""
+    _policy_local().policy = None
+
+
 class DTypePolicy:
     """``keras.DTypePolicy``: the compute and variable dtypes of a layer, by name."""
 
     def __init__(self, name=None):
         if name is None:
-            name = "float32"  # the global policy of a translated program
+            name = _config_dtype_policy().name  # the global policy
         if not isinstance(name, str):
             raise TypeError(f"'name' must be a string, such as 'mixed_float16'. Received: name={name} "
                             f"(of type {type(name)})")
@@ -108,7 +154,7 @@ class DTypePolicy:
 def _dtype_policies_get(identifier):
     """``keras.dtype_policies.get``: the policy of a layer's ``dtype=`` argument."""
     if identifier is None:
-        return DTypePolicy()
+        return _config_dtype_policy()
     if getattr(type(identifier), "_xlate_policy", False):
         return identifier
     if isinstance(identifier, dict):

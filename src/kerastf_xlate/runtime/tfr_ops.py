@@ -24,6 +24,7 @@ import math
 import numpy as np
 import tensorflow as tf
 from tfr_base import _STATE, epsilon, floatx, image_data_format
+from tfr_dtype import _reset_dtype_policy
 from tfr_random import _random_global_state, _random_seed
 
 _FLOATX = "float32"
@@ -3127,6 +3128,7 @@ def _backend_clear_session(free_memory=True):
     with _STATE.uid_lock:
         _STATE.uids.clear()
     del _random_global_state()[:]
+    _reset_dtype_policy()
     keras = sys.modules.get("keras")
     if keras is not None and hasattr(keras, "backend"):
         keras.backend.clear_session(free_memory=free_memory)

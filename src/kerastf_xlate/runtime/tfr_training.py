@@ -36,7 +36,7 @@ from tfr_metrics import (
     SparseCategoricalCrossentropyMetric,
     metrics_get,
 )
-from tfr_optimizers import optimizers_get
+from tfr_optimizers import LossScaleOptimizer, optimizers_get
 
 # --- compiled losses and metrics -------------------------------------------------------
 
@@ -536,10 +536,11 @@ class _TrainingMethods:
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
-        if auto_scale_loss and getattr(getattr(self, "dtype_policy", None), "name", None) == "mixed_float16":
-            # Keras wraps the optimizer in a LossScaleOptimizer: the translated training has none
-            raise NotImplementedError("training a mixed_float16 model (Keras's loss scaling) is not translated")
-        self.__dict__["optimizer"] = optimizers_get(optimizer)
+        optimizer = optimizers_get(optimizer)
+        if auto_scale_loss and getattr(getattr(self, "dtype_policy", None), "name", None) == "mixed_float16" \
+                and optimizer and not isinstance(optimizer, LossScaleOptimizer):
+            optimizer = LossScaleOptimizer(optimizer, name="loss_scale_optimizer")  # as Keras's compile
+        self.__dict__["optimizer"] = optimizer
         self.__dict__["loss"] = loss
         # kept out of tf.Module's tracking (checkpoints hold the model's variables only)
         self.__dict__["_xlate_compiled"] = _Compiled(loss, loss_weights, metrics, weighted_metrics,

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import UNKNOWN, blockers, literal, policy_dtype_ok, short_message
+from kerastf_xlate.args import POLICY_LAYERS, UNKNOWN, blockers, literal, policy_dtype_ok, short_message
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.totf.program.aliases import module_aliases
@@ -39,7 +39,7 @@ from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
 from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, plan_model_files, writer_message
-from kerastf_xlate.totf.program.models import Use, keras_only_uses, mixed_precision_training, subclass_blockers
+from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
@@ -90,7 +90,13 @@ _DROPPED_DECORATORS = {"keras.saving.register_keras_serializable", "keras.utils.
 # from the keras_api table (rules/keras_api), which translates the default and blocks the rest,
 # not utilities (a model translated in float32 beside `set_floatx("float64")` computed differently)
 _LAYER_CONFIG = {"keras.config.set_floatx", "keras.config.set_epsilon", "keras.config.set_image_data_format",
-                 "keras.config.set_dtype_policy"}
+                 "keras.config.set_dtype_policy", "keras.config.dtype_policy", "keras.mixed_precision.set_global_policy",
+                 "keras.mixed_precision.set_dtype_policy", "keras.mixed_precision.global_policy",
+                 "keras.mixed_precision.dtype_policy"}
+# the setters of the global dtype policy: the runtime's (tfr_dtype.py), and the file's layers
+# must each have a class checked under every float policy (_global_policy_blocker)
+_POLICY_SETTERS = {"keras.config.set_dtype_policy", "keras.mixed_precision.set_global_policy",
+                   "keras.mixed_precision.set_dtype_policy"}
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.config.")
@@ -288,10 +294,6 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # a functional subclass's `super().__init__(inputs, outputs)`: the graph plan took it or said why not
     planned = {id(r.call) for r in super_init_calls(tree, refs)}
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
-    mixed = mixed_precision_training(tree)
-    if mixed is not None:
-        blockers.append(Finding(mixed, "XL304", "model kept as Keras: a mixed_float16 model is trained with Keras's loss "
-                                                "scaling, which the translated training does not reproduce"))
 
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
@@ -327,6 +329,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     serializing = any(_CONTAINERS.get(r.name) in _SERIALIZATION and r.name not in _REGISTRATION for r in refs)
     api_refs: list[Ref] = []
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
+    policy_setter = _policy_setter(refs)
+    if policy_setter is not None:
+        blockers += [Finding(r.node, "XL201", f"`{r.name}` under the global dtype policy set at line "
+                                              f"{policy_setter.lineno}: the translated keras.applications builders "
+                                              "are checked in float32 only")
+                     for r in refs if r.name.startswith("keras.applications.") and r.role == "call"]
     for ref in refs:
         name = ref.name
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
@@ -348,8 +356,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = (_argument_blocker(ref, rules) or _addons_blocker(ref) or _clone_blocker(ref)
-                   or _serialized_model_blocker(ref, tree, refs))
+            why = (_argument_blocker(ref, rules) or _addons_blocker(ref) or _global_policy_blocker(ref, policy_setter)
+                   or _clone_blocker(ref) or _serialized_model_blocker(ref, tree, refs))
             if why is not None:
                 blockers.append(why)
                 continue
@@ -764,7 +772,8 @@ def _why_not(name: str) -> str:
     if name in ("keras.KerasTensor", "keras.backend.KerasTensor"):
         return ": a translated program has no KerasTensors (its graph functions run on tf tensors)"
     if name.startswith("keras.mixed_precision.") or name.startswith("keras.dtype_policies."):
-        return ": dtype policies are not translated (only float32 layers are)"
+        return (": of Keras's dtype policies, the global policy's setters and getters and a layer's `dtype=` are "
+                "translated")
     if name.startswith("keras.optimizers.legacy."):
         return _LEGACY_WHY.get(name.rsplit(".", 1)[1], ": tf.keras's legacy optimizers are not Keras 3's, and only "
                                                        "legacy Adam and SGD are shown to compute Keras 3's update")
@@ -841,6 +850,36 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     return None
 
 
+def _policy_setter(refs: list[Ref]) -> ast.Call | None:
+    """The first call setting a global dtype policy that may not be float32, or None."""
+    for r in refs:
+        if r.name in _POLICY_SETTERS and r.call is not None and r.role == "call":
+            given = r.call.args[0] if r.call.args else next((k.value for k in r.call.keywords if k.arg == "policy"), None)
+            if given is None or literal(given) != "float32":
+                return r.call
+    return None
+
+
+def _global_policy_blocker(ref: Ref, setter: ast.Call | None) -> Finding | None:
+    """A layer made in a file that sets the global dtype policy, whose class is not checked
+    against Keras under every float policy (``args.POLICY_LAYERS``): as a layer's own
+    ``dtype=`` other than float32, it stays Keras (XL201). tfa's layers are checked in float32
+    only."""
+    if setter is None or ref.call is None or ref.role != "call":
+        return None
+    if ref.name.startswith("tensorflow_addons."):
+        layer = ref.name
+    elif ref.name.startswith("keras.layers."):
+        layer = ref.name.rsplit(".", 1)[1]
+        if layer in POLICY_LAYERS or layer in ("Input", "InputLayer", "Layer"):
+            return None
+    else:
+        return None
+    return Finding(ref.node, "XL201", f"`{layer}` under the global dtype policy set at line {setter.lineno} "
+                                      f"(`{ast.unparse(setter)[:50]}`): only the layers whose class is checked against "
+                                      "Keras under every float policy are translated")
+
+
 def _clone_blocker(ref: Ref) -> Finding | None:
     """``clone_model`` with more than the model: a clone function, call function, input
     tensors or recursion change what is copied, and only Keras's default (every layer afresh
@@ -885,6 +924,8 @@ def _training_name(name: str, defined: dict) -> str | None:
     function), or None. Metric classes named like a loss class carry the suffix ``Metric``."""
     if name in _TRAINING_GETTERS:
         return _TRAINING_GETTERS[name]
+    if name == "keras.mixed_precision.LossScaleOptimizer":  # Keras 3's alias of keras.optimizers'
+        return "LossScaleOptimizer" if "LossScaleOptimizer" in defined else None
     if name in _ADDONS_TRAINING:
         return _ADDONS_TRAINING[name] if _ADDONS_TRAINING[name] in defined else None
     module = next((m for m in _TRAINING_MODULES if name.startswith(m)), None)
