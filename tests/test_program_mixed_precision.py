@@ -61,7 +61,7 @@ PROGRAM = textwrap.dedent('''\
         "optimizer": type(model.optimizer).__name__,
         "scale": float(np.asarray(model.optimizer.dynamic_scale)),
         "policy": mixed_precision.global_policy().name,
-        "dtypes": [(layer.compute_dtype, layer.variable_dtype) for layer in model.layers[1:]],
+        "dtypes": [(layer.compute_dtype, layer.variable_dtype, str(layer.dtype_policy)) for layer in model.layers],
         "loss": history.history["loss"],
         "predict": model.predict(x[:4], verbose=0).tolist(),
         "weights": [w.tolist() for w in model.get_weights()],

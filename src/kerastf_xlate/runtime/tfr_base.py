@@ -1037,10 +1037,29 @@ class _DeclaredInput:
         self.shape = tuple(shape)
         self.dtype = dtype
         self.name = name
+        self._policy = _dtype_policies_get(None)  # Keras's InputLayer is a layer of the global policy
         if name is None:
             _unique_name("input_layer")  # Keras names an InputLayer for it: later automatic names count it
 
-    # what Keras's InputLayer has as a layer of ``model.layers``: no weights
+    # what Keras's InputLayer has as a layer of ``model.layers``: no weights, the global policy
+    # when it was made (its ``dtype`` is the input's), built
+    sparse = ragged = False
+    autocast = built = True
+
+    @property
+    def dtype_policy(self):
+        return self._policy
+
+    @property
+    def compute_dtype(self):
+        return self._policy.compute_dtype
+
+    input_dtype = compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._policy.variable_dtype
+
     @property
     def batch_shape(self):
         return self.shape
