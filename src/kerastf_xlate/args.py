@@ -33,6 +33,9 @@ POLICY_LAYERS = frozenset({
     "Conv2DTranspose", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "EinsumDense", "Embedding", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GroupNormalization", "Identity", "LayerNormalization",
     "LeakyReLU", "MaxPooling2D", "MultiHeadAttention", "Multiply", "ReLU", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D",
+    "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling3D", "Cropping2D",
+    "UpSampling1D", "ZeroPadding1D", "Permute", "RepeatVector", "Subtract", "Average", "Maximum", "SeparableConv2D",
+    "Conv1DTranspose", "Conv3D", "PReLU", "ELU", "SpatialDropout1D",
 })
 POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
 
