@@ -81,6 +81,8 @@ CASES: dict[str, tuple[Any, ...]] = {
     "PReLU": ("PReLU()", (3, 4)),
     "ELU": ("ELU()", (3, 4)),
     "SpatialDropout1D": ("SpatialDropout1D(0.0)", (4, 2)),
+    "Rescaling": ("Rescaling(1.0 / 255, offset=-1.0)", (3, 4)),
+    "Normalization": ("Normalization(mean=[0.5, 1.0, -1.0, 2.0], variance=[1.0, 4.0, 0.25, 2.0])", (3, 4)),
     # Keras's fused attention path (4-D projections, no dropout) and its einsum path (scores returned)
     "MultiHeadAttention": ("MultiHeadAttention(2, 3)", ("args", [(5, 4), (6, 4)])),
     "MultiHeadAttention-scores": ("MultiHeadAttention(2, 3, attention_axes=(1,))", ("args", [(5, 4), (6, 4)]),

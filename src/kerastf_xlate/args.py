@@ -35,7 +35,7 @@ POLICY_LAYERS = frozenset({
     "LeakyReLU", "MaxPooling2D", "MultiHeadAttention", "Multiply", "ReLU", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D",
     "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling3D", "Cropping2D",
     "UpSampling1D", "ZeroPadding1D", "Permute", "RepeatVector", "Subtract", "Average", "Maximum", "SeparableConv2D",
-    "Conv1DTranspose", "Conv3D", "PReLU", "ELU", "SpatialDropout1D",
+    "Conv1DTranspose", "Conv3D", "PReLU", "ELU", "SpatialDropout1D", "Rescaling", "Normalization",
 })
 POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
 

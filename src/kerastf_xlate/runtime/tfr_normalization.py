@@ -349,13 +349,15 @@ class Normalization(Layer):
         return tf.broadcast_to(value, self._broadcast_shape)
 
     def call(self, inputs):
-        inputs = tf.cast(inputs, self.dtype)
+        dtype = self.compute_dtype  # Keras computes in it, the statistics cast to it
+        inputs = tf.cast(inputs, dtype)
         if self.input_mean is None:
             mean = tf.reshape(self.adapt_mean, self._broadcast_shape)
             variance = tf.reshape(self.adapt_variance, self._broadcast_shape)
         else:
             mean, variance = self.mean, self.variance
-        std = tf.maximum(tf.sqrt(variance), 1e-7)  # Keras's backend.epsilon()
+        mean, variance = tf.cast(mean, dtype), tf.cast(variance, dtype)
+        std = tf.maximum(tf.sqrt(variance), tf.cast(1e-7, dtype))  # Keras's backend.epsilon()
         if self.invert:
             return mean + inputs * std
         return (inputs - mean) / std

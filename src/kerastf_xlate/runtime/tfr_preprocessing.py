@@ -6,7 +6,7 @@ width, channels)`` or one image ``(height, width, channels)``.
 """
 
 import tensorflow as tf
-from tfr_base import Layer
+from tfr_base import Layer, image_data_format
 
 
 def _channels_last(layer, data_format):
@@ -15,8 +15,9 @@ def _channels_last(layer, data_format):
 
 
 class Rescaling(Layer):
-    """``keras.layers.Rescaling``: ``x * scale + offset`` in the layer's dtype (float32);
-    ``scale`` and ``offset`` may be lists (one value per channel)."""
+    """``keras.layers.Rescaling``: ``x * scale + offset`` in the layer's compute dtype;
+    ``scale`` and ``offset`` may be lists (one value per channel; channels first, a scale of
+    rank below 3 is reshaped to broadcast over the image axes, as Keras does)."""
 
     supports_masking = True
 
@@ -26,9 +27,13 @@ class Rescaling(Layer):
         self.offset = offset
 
     def call(self, inputs):
-        scale = tf.cast(self.scale, self.dtype)
-        offset = tf.cast(self.offset, self.dtype)
-        return tf.cast(inputs, self.dtype) * scale + offset
+        dtype = self.compute_dtype
+        scale = tf.cast(self.scale, dtype)
+        offset = tf.cast(self.offset, dtype)
+        rank = len(scale.shape)
+        if rank > 0 and image_data_format() == "channels_first":
+            scale = tf.reshape(scale, tuple(scale.shape) + (1,) * (3 - rank))
+        return tf.cast(inputs, dtype) * scale + offset
 
 
 def _images_of(layer, data, transform):
