@@ -47,6 +47,24 @@ def test_keras_makes_a_constant_of_a_layer_called_on_a_constant() -> None:
     "import numpy as np\nimport keras\nfrom keras import layers\n\n\ndef build(n):\n    inputs = keras.Input((n,))\n"
     "    bias = layers.Dense(n)(np.ones((1, n), 'float32'))\n    return keras.Model(inputs, layers.Dense(n)(inputs) + bias)\n\n\n"
     "model = build(3)\n",
+    # in a helper function the graph calls, on a module-level size (keras-io's movielens transformer)
+    textwrap.dedent("""\
+        import tensorflow as tf
+        import keras
+        from keras import layers
+
+        LENGTH = 4
+
+
+        def encode(features):
+            embed = layers.Embedding(LENGTH, 3)
+            positions = tf.range(start=0, limit=LENGTH, delta=1)
+            return features + embed(positions)
+
+
+        inputs = keras.Input((LENGTH, 3))
+        model = keras.Model(inputs, encode(layers.Dense(3)(inputs)))
+        """),
 ])
 def test_a_layer_called_on_a_constant_keeps_the_model(graph: str) -> None:
     out, diags = tf_(graph)
@@ -73,6 +91,30 @@ def test_a_layer_called_on_a_constant_keeps_the_model(graph: str) -> None:
         skips.append(h)
     merged = layers.Concatenate()(heads + [layers.Dense(1)(s) for s in skips])
     model = keras.Model(inputs, merged)
+    """,
+    # Inputs made by a function; helpers whose parameters are graph values
+    """\
+    import tensorflow as tf
+    import keras
+    from keras import layers
+
+
+    def make_inputs():
+        return {"a": keras.Input((3,), name="a"), "b": keras.Input((3,), name="b")}
+
+
+    def mlp(h, units):
+        first = h[:, :2]
+        return layers.Dense(units)(tf.concat([first, h], axis=-1))
+
+
+    def build():
+        inputs = make_inputs()
+        joined = layers.Concatenate()([inputs["a"], inputs["b"]])
+        return keras.Model(inputs, mlp(joined, 2))
+
+
+    model = build()
     """,
 ])
 def test_layers_called_on_graph_values_are_translated(graph: str) -> None:

@@ -843,7 +843,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
                             owner, tree)
         if why is None:
-            why = _constant_layer_call(region, tree, refs)
+            why = _constant_layer_call([*region, stmt], tree, refs)
         partial = False
         if why is None and symbols:
             why, partial = _symbols_blocker(symbols, ins, stmt, defined)
@@ -1946,29 +1946,43 @@ def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, s
 
 # attributes that give a model's or layer's graph tensors
 _GRAPH_ATTRIBUTES = {"output", "outputs", "input", "inputs"}
+# methods that put a value into their container
+_FILLERS = {"append", "extend", "insert", "update", "add", "setdefault", "appendleft", "extendleft"}
 
 
-def _graph_valued(tree: ast.Module) -> set[str]:
+def _graph_valued(tree: ast.Module, seeds: frozenset[str] = frozenset()) -> set[str]:
     """Names that may hold graph values anywhere in the file (names, not scopes: more is
-    safer): bound from an ``Input`` call, a model's or layer's graph tensors (``.output``), or
-    anything that reads such a name (calls, loops, comprehensions, in-place additions
-    ``outs.append(x)``), to a fixed point."""
-    tainted: set[str] = set()
+    safer): bound from an ``Input`` call, a model's or layer's graph tensors (``.output``), a
+    call of a function of the file that makes or reads such values (``inputs =
+    create_model_inputs()``), or anything that reads such a name (calls, loops, comprehensions,
+    in-place additions ``outs.append(x)``), to a fixed point."""
+    tainted: set[str] = set(seeds)
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    graph_functions: set[str] = set()
 
-    def hot(node: ast.AST | None) -> bool:
-        if node is None:
-            return False
+    def makes(node: ast.AST) -> bool:
         for n in ast.walk(node):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in tainted:
-                return True
             if isinstance(n, ast.Attribute) and n.attr in _GRAPH_ATTRIBUTES:
                 return True
             if isinstance(n, ast.Call):
                 f = n.func
                 last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-                if last in ("Input", "InputLayer"):
+                if last in ("Input", "InputLayer") or last in graph_functions:
                     return True
         return False
+
+    while True:  # functions that make or read graph values, through the functions they call
+        more = {name for name, f in functions.items() if name not in graph_functions and makes(f)}
+        if not more:
+            break
+        graph_functions |= more
+
+    def hot(node: ast.AST | None) -> bool:
+        if node is None:
+            return False
+        if makes(node):
+            return True
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in tainted for n in ast.walk(node))
 
     def names(target: ast.AST) -> set[str]:
         out = set()
@@ -1994,7 +2008,7 @@ def _graph_valued(tree: ast.Module) -> set[str]:
                 tainted |= names(n.target)
             elif isinstance(n, ast.withitem) and n.optional_vars is not None and hot(n.context_expr):
                 tainted |= names(n.optional_vars)
-            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and (
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _FILLERS and (
                     any(hot(a) for a in n.args) or any(hot(k.value) for k in n.keywords)):
                 tainted |= names(n.func.value)  # `outs.append(x)`, `d.update(k=x)`
         if len(tainted) == before:
@@ -2011,34 +2025,48 @@ def _constant_layer_call(region: list[ast.stmt], tree: ast.Module, refs: list[Re
     layer_classes = {id(r.node) for r in refs if r.name.startswith("keras.layers.") and r.name.split(".")[-1][:1].isupper()}
     layer_classes |= {id(r.node) for r in refs if r.name == "keras.layers.Layer"}
     own_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
-    made: set[str] = set()  # names the region binds to a layer it makes
-    calls: list[ast.Call] = []
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    made: set[str] = set()  # names the graph binds to a layer it makes
+    calls: list[tuple[ast.Call, bool]] = []  # (call, in a helper function the graph calls)
+    helpers: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
 
     def maker(call: ast.expr) -> bool:
         return isinstance(call, ast.Call) and (id(call.func) in layer_classes or (
             isinstance(call.func, ast.Name) and call.func.id in own_classes))
 
-    def visit(node: ast.AST) -> None:
+    def visit(node: ast.AST, helper: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return  # their parameters may be graph values
         if isinstance(node, ast.Assign) and maker(node.value):
             made.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        if isinstance(node, ast.Call) and (node.args or node.keywords) and (
-                maker(node.func) or (isinstance(node.func, ast.Name) and node.func.id in made)):
-            calls.append(node)
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in functions \
+                    and all(h is not functions[node.func.id] for h in helpers):
+                helpers.append(functions[node.func.id])  # a helper the graph runs (its body, below)
+            if (node.args or node.keywords) and (maker(node.func) or (isinstance(node.func, ast.Name)
+                                                                     and node.func.id in made)):
+                calls.append((node, helper))
         for child in ast.iter_child_nodes(node):
-            visit(child)
+            visit(child, helper)
 
     for stmt in region:
-        visit(stmt)
+        visit(stmt, False)
+    done = 0
+    while done < len(helpers):
+        for stmt in helpers[done].body:
+            visit(stmt, True)
+        done += 1
     if not calls:
         return None
     graph = _graph_valued(tree)
-    for call in calls:
+    params = frozenset(a.arg for f in helpers for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs,
+                                                        *[x for x in (f.args.vararg, f.args.kwarg) if x]))
+    in_helpers = _graph_valued(tree, params) if any(h for _, h in calls) else graph
+    for call, helper in calls:
         given = [*call.args, *(k.value for k in call.keywords)]
         reads = {n.id for a in given for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         attrs = {n.attr for a in given for n in ast.walk(a) if isinstance(n, ast.Attribute)}
-        if reads & graph or attrs & _GRAPH_ATTRIBUTES:
+        if reads & (in_helpers if helper else graph) or attrs & _GRAPH_ATTRIBUTES:
             continue
         return (call, f"`{ast.unparse(call)[:50]}` calls a layer on values that do not come from the model's inputs: "
                       "Keras runs that call once while it builds the model, and its result is a constant whose layer "

@@ -97,6 +97,8 @@ _LAYER_CONFIG = {"keras.config.set_floatx", "keras.config.set_epsilon", "keras.c
 # must each have a class checked under every float policy (_global_policy_blocker)
 _POLICY_SETTERS = {"keras.config.set_dtype_policy", "keras.mixed_precision.set_global_policy",
                    "keras.mixed_precision.set_dtype_policy"}
+_POLICY_CLASSES = {"keras.mixed_precision.Policy", "keras.mixed_precision.DTypePolicy", "keras.DTypePolicy",
+                   "keras.dtype_policies.DTypePolicy", "keras.dtype_policies.FloatDTypePolicy"}
 _UTILITY_PREFIXES = ("keras.utils.", "keras.datasets.", "keras.applications.imagenet_utils.",
                      "keras.ops.operation_utils.", "keras.preprocessing.", "keras.backend.is_keras_tensor",
                      "keras.backend.get_uid", "keras.config.")
@@ -926,6 +928,8 @@ def _training_name(name: str, defined: dict) -> str | None:
         return _TRAINING_GETTERS[name]
     if name == "keras.mixed_precision.LossScaleOptimizer":  # Keras 3's alias of keras.optimizers'
         return "LossScaleOptimizer" if "LossScaleOptimizer" in defined else None
+    if name in _POLICY_CLASSES:  # a policy object, given to a layer or the global setter (tfr_dtype.py)
+        return "DTypePolicy" if "DTypePolicy" in defined else None
     if name in _ADDONS_TRAINING:
         return _ADDONS_TRAINING[name] if _ADDONS_TRAINING[name] in defined else None
     module = next((m for m in _TRAINING_MODULES if name.startswith(m)), None)
