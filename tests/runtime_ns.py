@@ -43,3 +43,14 @@ def perturbed(weights: list[Any], seed: int = 0) -> list[Any]:
     from kerastf_xlate.testing.perturb import perturbed as perturbed_arrays
 
     return perturbed_arrays(weights, seed=seed)
+
+
+def runtime_of(names: set[str], module: str) -> Any:
+    """The runtime block that defines ``names`` (and what they need), executed as module
+    ``module``: an object whose attributes are its top-level names."""
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    source = "import tensorflow as tf\n" + load_runtime().source(set(names))
+    namespace: dict[str, Any] = {"__name__": module}
+    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
+    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})

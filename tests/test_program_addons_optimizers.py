@@ -28,11 +28,11 @@ optimizers computing tfa's update as described above), the translation without i
 from __future__ import annotations
 
 import textwrap
-import types
 from typing import Any
 
 import pytest
 from program_text import run_both, tf_, user_code
+from runtime_ns import runtime_of
 
 TOL = 1e-5
 
@@ -105,13 +105,7 @@ def test_other_addons_arguments_and_optimizers_keep_the_model(call: str, why: st
 
 @pytest.fixture(scope="module")
 def runtime() -> Any:
-    from kerastf_xlate.totf.program.bundle import load_runtime
-
-    rt = load_runtime()
-    source = "import tensorflow as tf\n" + rt.source({"AddonsAdamW", "AddonsSGDW", "AddonsLAMB", "ExponentialDecay"})
-    namespace: dict[str, Any] = {"__name__": "xlate_addons_optimizers"}
-    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
-    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+    return runtime_of({"AddonsAdamW", "AddonsSGDW", "AddonsLAMB", "ExponentialDecay"}, "xlate_addons_optimizers")
 
 
 def _tfa_adamw_step(ref: Any, m: Any, v: Any, vhat: Any, grad: Any, step: int, lr: float, wd: float, amsgrad: bool,

@@ -15,11 +15,11 @@ the runtime group the same products differently); the worst difference is printe
 from __future__ import annotations
 
 import textwrap
-import types
 from typing import Any
 
 import pytest
 from program_text import tf_, user_code
+from runtime_ns import runtime_of
 
 TOL = 1e-6
 
@@ -69,13 +69,7 @@ def test_other_legacy_optimizers_and_arguments_keep_the_model(call: str, why: st
 
 @pytest.fixture(scope="module")
 def runtime() -> Any:
-    from kerastf_xlate.totf.program.bundle import load_runtime
-
-    rt = load_runtime()
-    source = "import tensorflow as tf\n" + rt.source({"LegacyAdam", "LegacySGD", "Adam", "SGD"})
-    namespace: dict[str, Any] = {"__name__": "xlate_legacy_optimizers"}
-    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
-    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+    return runtime_of({"LegacyAdam", "LegacySGD", "Adam", "SGD"}, "xlate_legacy_optimizers")
 
 
 def _worst(a: Any, b: Any) -> float:
