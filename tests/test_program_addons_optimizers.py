@@ -431,3 +431,20 @@ def test_a_modules_compile_is_not_a_models_compile() -> None:
     assert "AddonsLAMB()" in out and not [d for d in diags if d.startswith("XL304")], diags
     out, diags = tf_(MODEL.format(call='"adamw"').replace('"mse"', '"mse"') + "model.compile('not_an_optimizer', 'mse')\n")
     assert any("`optimizer='not_an_optimizer'` has no TensorFlow translation" in d for d in diags), diags
+
+
+def test_an_import_inside_a_function_that_reads_it_stays() -> None:
+    """An import inside a function binds a local of it: the function's own read keeps it (a
+    tfa import there was dropped once tfa imports could go: an undefined name, found by the
+    real-code bench in TensorFlow examples' EfficientDet train_lib)."""
+    src = MODEL.format(call="tfa.optimizers.AdamW(1e-4)") + textwrap.dedent("""\
+
+        def averaged(opt):
+            from tensorflow_addons import optimizers as tfa_optimizers
+            import keras as k
+            return tfa_optimizers.MovingAverage(opt), k.utils.to_categorical([1, 2])
+        """)
+    out, diags = tf_(src)
+    assert "AddonsAdamW(1e-4)" in out and "import tensorflow_addons as tfa\n" not in out, diags
+    assert "    from tensorflow_addons import optimizers as tfa_optimizers\n" in out
+    assert "    import keras as k\n" in out

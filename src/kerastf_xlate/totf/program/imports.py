@@ -180,6 +180,14 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     addons = not _reads_keras_files(tree, pos)
     keep_always = used | _exported(tree)
     edits = EditList(pos)
+    # an import inside a function binds a local of it: what the function reads counts too
+    local_reads: dict[int, set[str]] = {}
+    for f in ast.walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            reads = {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            for n in ast.walk(f):
+                if isinstance(n, (ast.Import, ast.ImportFrom)):
+                    local_reads.setdefault(id(n), set()).update(reads)
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
 
@@ -187,7 +195,8 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
             if a.name == "*" or not _keras_alias(stmt, a, addons):
                 return False
             bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
-            return bound in bundle_names or (not dynamic and bound not in keep_always)
+            return bound in bundle_names or (not dynamic and bound not in keep_always
+                                             and bound not in local_reads.get(id(stmt), ()))
 
         keep = [a for a in stmt.names if not unneeded(a)]
         if len(keep) == len(stmt.names):
