@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from program_text import run_both, tf_, user_code
 from runtime_ns import runtime_of
+from test_program_legacy_optimizers import keras_momentum_steps
 
 TOL = 1e-5
 
@@ -228,31 +229,12 @@ def test_addons_sgdw_is_tfa_decay_then_tensorflows_keras_momentum_kernels(runtim
     """tfa's SGDW: the decay, then OptimizerV2 SGD's kernels (``ResourceApplyKerasMomentum``; for
     an embedding's gradient the rows deduplicated, decayed, then ``ResourceSparseApplyKerasMomentum``)."""
     import numpy as np
-    import tensorflow as tf
 
     rng = np.random.default_rng(17)
     start = rng.normal(size=(6, 3)).astype("float32")
     lr, mu, wd = 0.05, 0.9, 0.03
-    ours = tf.Variable(start)
     opt = runtime.AddonsSGDW(wd, lr, mu, nesterov)
-    ref, accum = tf.Variable(start), tf.Variable(tf.zeros_like(start))
-    for step in range(4):
-        if step % 2:  # rows 2 (twice) and 5
-            indices = np.array([2, 5, 2])
-            values = rng.normal(size=(3, 3)).astype("float32")
-            opt.apply_gradients([(tf.IndexedSlices(tf.constant(values), tf.constant(indices), tf.constant([6, 3])), ours)])
-            unique, position = tf.unique(tf.constant(indices))
-            summed = tf.math.unsorted_segment_sum(tf.constant(values), position, tf.shape(unique)[0])
-            ref.scatter_sub(tf.IndexedSlices(wd * tf.gather(ref, unique), unique))
-            tf.raw_ops.ResourceSparseApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
-                                                        grad=summed, indices=unique, momentum=tf.constant(mu),
-                                                        use_nesterov=nesterov)
-        else:
-            grad = rng.normal(size=start.shape).astype("float32")
-            opt.apply_gradients([(tf.constant(grad), ours)])
-            ref.assign_sub(wd * ref)
-            tf.raw_ops.ResourceApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
-                                                  grad=tf.constant(grad), momentum=tf.constant(mu), use_nesterov=nesterov)
+    ours, ref = keras_momentum_steps(opt, start, rng, lr, mu, nesterov, decay=wd)
     worst = _worst(ours.numpy(), ref.numpy())
     print(f"\ntfa SGDW (nesterov={nesterov}) against decay + the KerasMomentum kernels: worst difference {worst:.1e} "
           f"(tolerance {TOL:g})")

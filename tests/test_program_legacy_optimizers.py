@@ -147,30 +147,47 @@ def test_legacy_adam_sums_repeated_rows_of_a_sparse_gradient(runtime: Any) -> No
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_legacy_sgd_is_tensorflows_keras_momentum_kernels(runtime: Any, nesterov: bool) -> None:
     import numpy as np
-    import tensorflow as tf
 
     rng = np.random.default_rng(5)
     start = rng.normal(size=(6, 3)).astype("float32")
     lr, mu = 0.05, 0.9
-    ours = tf.Variable(start)
     opt = runtime.LegacySGD(lr, mu, nesterov)
+    ours, ref = keras_momentum_steps(opt, start, rng, lr, mu, nesterov)
+    worst = _worst(ours.numpy(), ref.numpy())
+    print(f"\nlegacy SGD (nesterov={nesterov}) against the KerasMomentum kernels: worst difference {worst:.1e} "
+          f"(tolerance {TOL:g})")
+    assert worst <= TOL and opt.name == "SGD"
+
+
+def keras_momentum_steps(opt: Any, start: Any, rng: Any, lr: float, mu: float, nesterov: bool,
+                         decay: float = 0.0) -> tuple[Any, Any]:
+    """Four steps of ``opt`` on a copy of ``start`` (6x3), every other one an embedding's
+    gradient (rows 2, twice, and 5), beside TensorFlow's KerasMomentum kernels called as
+    OptimizerV2 called them (indices deduplicated, rows summed); with ``decay``, tfa's
+    decoupled decay of the reference first (``_decay_weights_op`` / ``_decay_weights_sparse_op``:
+    only a sparse gradient's rows). (the optimizer's variable, the reference)."""
+    import numpy as np
+    import tensorflow as tf
+
+    ours = tf.Variable(start)
     ref, accum = tf.Variable(start), tf.Variable(tf.zeros_like(start))
     for step in range(4):
-        if step % 2:  # an embedding's gradient: rows 2 (twice) and 5
+        if step % 2:
             indices = np.array([2, 5, 2])
             values = rng.normal(size=(3, 3)).astype("float32")
             opt.apply_gradients([(tf.IndexedSlices(tf.constant(values), tf.constant(indices), tf.constant([6, 3])), ours)])
             unique, position = tf.unique(tf.constant(indices))
             summed = tf.math.unsorted_segment_sum(tf.constant(values), position, tf.shape(unique)[0])
+            if decay:
+                ref.scatter_sub(tf.IndexedSlices(decay * tf.gather(ref, unique), unique))
             tf.raw_ops.ResourceSparseApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
                                                         grad=summed, indices=unique, momentum=tf.constant(mu),
                                                         use_nesterov=nesterov)
         else:
             grad = rng.normal(size=start.shape).astype("float32")
             opt.apply_gradients([(tf.constant(grad), ours)])
+            if decay:
+                ref.assign_sub(decay * ref)
             tf.raw_ops.ResourceApplyKerasMomentum(var=ref.handle, accum=accum.handle, lr=tf.constant(lr),
                                                   grad=tf.constant(grad), momentum=tf.constant(mu), use_nesterov=nesterov)
-    worst = _worst(ours.numpy(), ref.numpy())
-    print(f"\nlegacy SGD (nesterov={nesterov}) against the KerasMomentum kernels: worst difference {worst:.1e} "
-          f"(tolerance {TOL:g})")
-    assert worst <= TOL and opt.name == "SGD"
+    return ours, ref
