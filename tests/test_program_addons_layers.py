@@ -40,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from runtime_ns import perturbed
 from test_program_cases import user_part
+from test_program_training_runs import move_perturbed
 from test_runtime_training import close
 
 from kerastf_xlate.totf import translate
@@ -278,7 +279,6 @@ def _translated(source: str, case: str) -> str:
 def test_addons_layers_run_like_tfa(case: str, tmp_path: Path, monkeypatch: Any) -> None:
     import keras
     import numpy as np
-    import tensorflow as tf
 
     source, names, shapes = CASES[case]
     out = _translated(source, case)
@@ -294,13 +294,9 @@ def test_addons_layers_run_like_tfa(case: str, tmp_path: Path, monkeypatch: Any)
         _forget_tfa()
     translated = _exec(out, f"__addons_{case}_tf__")
     assert "tensorflow_addons" not in sys.modules
-    for i, name in enumerate(names):
-        model, module = original[name], translated[name]
-        assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
-        moved = perturbed(model.get_weights(), seed=i)
-        model.set_weights(moved)
-        module.set_weights(moved)
-        assert [w.shape for w in module.weights] == [w.shape for w in model.weights]
+    move_perturbed(original, translated, names)
+    for name in names:
+        assert [w.shape for w in translated[name].weights] == [w.shape for w in original[name].weights]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = original["run"](data)

@@ -216,18 +216,26 @@ def exec_both_moved(source: str, out: str, case: str, names: list[str]) -> tuple
     """Run the Keras program and its translation (random seed 0), then move each named Keras
     model's weights, perturbed, into both: (the Keras namespace, the translation's)."""
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(0)
     original = _exec(source, f"__{case}_keras__")
     translated = _exec(out, f"__{case}_tf__")
+    move_perturbed(original, translated, names)
+    return original, translated
+
+
+def move_perturbed(original: dict[str, Any], translated: dict[str, Any], names: list[str]) -> None:
+    """Each named Keras model's weights, perturbed (seed: its position), set into it and into
+    its translation, which must hold no Keras layer."""
+    import keras
+    import tensorflow as tf
+
     for i, name in enumerate(names):
         model, module = original[name], translated[name]
         assert isinstance(module, tf.Module) and not isinstance(module, keras.layers.Layer), f"{name} is still Keras"
         moved = perturbed(model.get_weights(), seed=i)
         model.set_weights(moved)
         module.set_weights(moved)
-    return original, translated
 
 
 def _exec(source: str, name: str) -> dict[str, Any]:
