@@ -170,16 +170,16 @@ class Optimizer(tf.Module):
         if not self._clip_after_sum:
             grads = self._clip_gradients(grads)
         context = tf.distribute.get_replica_context()
-        if tf.distribute.has_strategy() and context is not None:
+        replicated = tf.distribute.has_strategy() and context is not None
+        if replicated:
             # a replica of a tf.distribute strategy (Keras's TensorFlow optimizer): the gradients
             # summed over the replicas, then every copy of each variable updated with the sum
             grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
-            if self._clip_after_sum:
-                grads = self._clip_gradients(grads)
+        if self._clip_after_sum:
+            grads = self._clip_gradients(grads)
+        if replicated:
             context.merge_call(self._updates, args=(grads, variables))
         else:
-            if self._clip_after_sum:
-                grads = self._clip_gradients(grads)
             self._updates(None, grads, variables)
 
     def _updates(self, strategy, grads, variables):

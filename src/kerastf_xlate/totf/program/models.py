@@ -495,14 +495,3 @@ def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, 
                 out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
     return out
 
-
-def mixed_precision_training(tree: ast.Module) -> ast.AST | None:
-    """A ``"mixed_float16"`` policy in a file that compiles a model: Keras then trains with a
-    loss-scale optimizer, which the translated training does not reproduce (the runtime's
-    ``compile`` refuses such a model too, for a policy the file does not spell out)."""
-    policy = next((n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "mixed_float16"), None)
-    if policy is None:
-        return None
-    compiles = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"
-                   for n in ast.walk(tree))
-    return policy if compiles else None
