@@ -1950,12 +1950,20 @@ _GRAPH_ATTRIBUTES = {"output", "outputs", "input", "inputs"}
 _FILLERS = {"append", "extend", "insert", "update", "add", "setdefault", "appendleft", "extendleft"}
 
 
-def _graph_valued(tree: ast.Module, seeds: frozenset[str] = frozenset()) -> set[str]:
+def _graph_valued(tree: ast.Module, seeds: frozenset[str] = frozenset()) -> frozenset[str]:
     """Names that may hold graph values anywhere in the file (names, not scopes: more is
     safer): bound from an ``Input`` call, a model's or layer's graph tensors (``.output``), a
     call of a function of the file that makes or reads such values (``inputs =
     create_model_inputs()``), or anything that reads such a name (calls, loops, comprehensions,
-    in-place additions ``outs.append(x)``), to a fixed point."""
+    in-place additions ``outs.append(x)``), to a fixed point. Computed once per tree and seeds
+    (every model statement of the file asks)."""
+    cache = tree.__dict__.setdefault("_xlate_graph_valued", {})
+    if seeds not in cache:
+        cache[seeds] = frozenset(_graph_valued_names(tree, seeds))
+    return cache[seeds]
+
+
+def _graph_valued_names(tree: ast.Module, seeds: frozenset[str]) -> set[str]:
     tainted: set[str] = set(seeds)
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     graph_functions: set[str] = set()
@@ -1980,9 +1988,19 @@ def _graph_valued(tree: ast.Module, seeds: frozenset[str] = frozenset()) -> set[
     def hot(node: ast.AST | None) -> bool:
         if node is None:
             return False
-        if makes(node):
-            return True
-        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in tainted for n in ast.walk(node))
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                if n.id in tainted and isinstance(n.ctx, ast.Load):
+                    return True
+            elif isinstance(n, ast.Attribute):
+                if n.attr in _GRAPH_ATTRIBUTES:
+                    return True
+            elif isinstance(n, ast.Call):
+                f = n.func
+                last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if last in ("Input", "InputLayer") or last in graph_functions:
+                    return True
+        return False
 
     def names(target: ast.AST) -> set[str]:
         out = set()

@@ -184,9 +184,10 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     local_reads: dict[int, set[str]] = {}
     for f in ast.walk(tree):
         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            reads = {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            for n in ast.walk(f):
-                if isinstance(n, (ast.Import, ast.ImportFrom)):
+            imports = [n for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]
+            if imports:
+                reads = {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                for n in imports:
                     local_reads.setdefault(id(n), set()).update(reads)
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
