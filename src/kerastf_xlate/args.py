@@ -126,12 +126,18 @@ def _src(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# the roots of the dotted callables whose last name is a Keras activation (Keras's and
+# TensorFlow's functions); another package's function of the same name is its own
+# (``tfa.activations.gelu`` is approximate by default)
+ACTIVATION_ROOTS = ("tf", "keras", "tensorflow", "activations", "ops")
+
+
 def _is_activation_callable(node: ast.AST) -> bool:
     parts = dotted(node)
     if parts is None:
         return False
     name = parts[-1]
-    return name in ACTIVATIONS and len(parts) > 1 and parts[0] in ("tf", "keras", "tensorflow", "activations", "ops")
+    return name in ACTIVATIONS and len(parts) > 1 and parts[0] in ACTIVATION_ROOTS
 
 
 # A message is one short sentence (Ruff's rule); the explanation is behind `xlate rules LAYER`

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.activations import activation_template
+from kerastf_xlate.args import ACTIVATION_ROOTS
 from kerastf_xlate.layerkit.named import NamedItem, spread_name
 from kerastf_xlate.rules import Rule
 from kerastf_xlate.static import UNKNOWN, Unsupported, snake
@@ -320,10 +321,6 @@ def tuple_arg(value: Any, n: int, name: str = "argument") -> tuple[int, ...]:
     raise Unsupported(f"{name} must be an int or {n} ints, got {value!r}")
 
 
-# the roots of the dotted callables whose last name is a Keras activation (Keras's and
-# TensorFlow's functions, as args._is_activation_callable accepts them); another package's
-# function of the same name is its own (``tfa.activations.gelu`` is approximate by default)
-_ACTIVATION_ROOTS = ("tf", "keras", "tensorflow", "activations", "ops")
 # keras.ops functions whose default differs from the activation's of the same name
 _OPS_ACTIVATIONS = {"gelu": "tf.nn.gelu({x}, approximate=True)"}
 
@@ -345,7 +342,7 @@ def activation_lines(ctx: EmitCtx, arg: str = "activation") -> list[str]:
         # anything else is called as it is
         parts = src.split(".")
         template = None
-        if len(parts) > 1 and parts[0] in _ACTIVATION_ROOTS:
+        if len(parts) > 1 and parts[0] in ACTIVATION_ROOTS:
             template = _OPS_ACTIVATIONS.get(parts[-1]) if parts[-2] == "ops" else None
             template = template or activation_template(parts[-1])
         if template is None:
