@@ -28,6 +28,16 @@ process (one per builder, with a timeout):
 Pass: ``max|a - b| <= 1e-4 * max(1, max|a|)`` for the inference output, the training
 output and every weight array after the training call (``a`` is Keras's).
 
+``--policy mixed_float16`` (or another): both models are built under that global dtype
+policy (Keras's ``keras.config.set_dtype_policy``, the runtime's shared policy slot), and
+every layer's compute and variable dtypes, the output's dtype and the weights' dtypes must be
+Keras's. The BatchNorm statistics are set again from the perturbed network's own activations
+on the compared batch (perturbed kernels grow EfficientNet's activations past float16's range,
+in Keras). The tolerance is 4 ulps of the compute dtype at the output's scale (``4 * 2**-10``
+for float16); most builders agree bit for bit. The table also gives how far Keras's output
+under the policy is from a float32 Keras model with the same weights (informative only: with
+statistics of a batch of 4 on 1x1 maps, float32 and float16 can part widely).
+
 A translated module imports the Keras utilities it keeps (``imagenet_utils``, XL309) from
 the installed package. A file of the tree that imports a *sibling* file the run translated
 (``from keras.src.applications import resnet``) gets the translated sibling while it is
@@ -36,6 +46,7 @@ imported: the translated tree stands in for the package, as when it is installed
     python bench/applications.py                 # every builder (~40), Markdown table
     python bench/applications.py --quick         # a small, fast subset
     python bench/applications.py --only ResNet50V2 --only VGG16 --json out.json
+    python bench/applications.py --policy mixed_float16 --runs 0   # under a mixed policy
 """
 
 from __future__ import annotations
@@ -184,8 +195,23 @@ def _max_diff(a: Any, b: Any) -> tuple[float, float]:
     return float(np.max(np.abs(a - b))), float(np.max(np.abs(a)))
 
 
-def _within(diff: float, scale: float) -> bool:
-    return diff <= TOLERANCE * max(1.0, scale)  # NaN fails
+# the resolution of a policy's compute dtype (an ulp at 1): under float16 or bfloat16 an output is
+# accepted within ULPS of them at its scale (the translation computes the same operations; where
+# Keras orders a sum otherwise, as in ConvNeXt's LayerNormalization, a result moves by an ulp or
+# two, and a wrong operation moves it by far more)
+RESOLUTION = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}
+ULPS = 4
+
+
+def _tolerance(policy: str | None) -> float:
+    compute = (policy or "float32").removeprefix("mixed_")
+    return max(TOLERANCE, ULPS * RESOLUTION.get(compute, 0.0))
+
+
+def _within(diff: float, scale: float, policy: str | None = None) -> bool:
+    """``diff <= tolerance * max(1, scale)``: TOLERANCE in float32, :data:`ULPS` ulps of the
+    compute dtype under a float16 or bfloat16 policy."""
+    return diff <= _tolerance(policy) * max(1.0, scale)  # NaN fails
 
 
 def _median_ms(fn: Any, runs: int) -> float:
@@ -198,12 +224,40 @@ def _median_ms(fn: Any, runs: int) -> float:
     return 1000 * sorted(times)[len(times) // 2]
 
 
+def _set_policy(keras: Any, translated: Any, policy: str) -> None:
+    """The global dtype policy of Keras and of the translated runtime (what a program's
+    ``keras.config.set_dtype_policy(policy)`` becomes: the runtime keeps it in one shared
+    per-thread slot, see runtime/tfr_dtype.py)."""
+    keras.config.set_dtype_policy(policy)
+    # a file whose builders are all another's (resnet_v2 calls resnet's) holds no runtime:
+    # any translated module's copy sets the same slot
+    runtime = next(m for m in [translated, *vars(translated).values()] if hasattr(m, "_config_dtype_policy"))
+    runtime._config_dtype_policy()  # makes the shared slot
+    sys.modules["_xlate_tf_dtype_policy"].local.policy = runtime.DTypePolicy(policy)
+
+
+def _dtype_name(x: Any) -> str:
+    import tensorflow as tf
+
+    return tf.as_dtype(x.dtype).name
+
+
+def _dtypes(model: Any) -> list[tuple[str, str]]:
+    """(compute, variable) dtype of each layer of a model, in its layer order."""
+    import tensorflow as tf
+
+    return [tuple(tf.as_dtype(getattr(layer, a)).name for a in ("compute_dtype", "variable_dtype")) for layer in model.layers]
+
+
 def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, batch: int = 4, runs: int = 3,
-                    corrupt: str | None = None, calibrate: bool = True, keep: dict[str, Any] | None = None) -> dict[str, Any]:
+                    corrupt: str | None = None, calibrate: bool = True, keep: dict[str, Any] | None = None,
+                    policy: str | None = None) -> dict[str, Any]:
     """Build both models of one builder, move perturbed weights, compare (the dict of the
     report). ``corrupt="swap"`` swaps two same-shaped weight arrays on their way to the
     translation (a negative control: it must fail). ``keep`` receives both models and the
-    input (``keras``, ``tf``, ``x``: ``bench/model_speed.py`` times them)."""
+    input (``keras``, ``tf``, ``x``: ``bench/model_speed.py`` times them). ``policy``: both
+    built under that global dtype policy, and a float32 Keras model with the same weights
+    gives the reference difference (see :func:`_within_policy`)."""
     import importlib
 
     import keras
@@ -214,7 +268,11 @@ def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, 
     result: dict[str, Any] = {"builder": name, "file": f"{stem}.py", "input": [size, size, 3], "batch": batch}
     kwargs = {"weights": None, "input_shape": (size, size, 3), "classes": 10, "classifier_activation": None}
     keras_builder = getattr(importlib.import_module(f"{PACKAGE}.{stem}"), name)
-    tf_builder = getattr(_load_translated(tree, stem, {}), name)
+    translated = _load_translated(tree, stem, {})
+    tf_builder = getattr(translated, name)
+    if policy:
+        result["policy"] = policy
+        _set_policy(keras, translated, policy)
 
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
@@ -245,21 +303,34 @@ def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, 
     for layer in k_drop + t_drop:
         layer.rate = 0.0
     k_layers = list(k_model._flatten_layers(include_self=False, recursive=True))
-    if calibrate:
+    norms = [layer for layer in k_layers if type(layer).__name__ == "BatchNormalization"]
+
+    def calibrate_norms(batch: Any = calibration) -> None:
         # moving statistics of real activations (one training call with momentum 0), so that a
         # deep network's signal survives inference: with unit statistics many of these networks
         # map every input to nearly the same output, and an inference comparison sees little
-        norms = [layer for layer in k_layers if type(layer).__name__ == "BatchNormalization"]
         momenta = [layer.momentum for layer in norms]
         for layer in norms:
             layer.momentum = 0.0
-        k_model(calibration, training=True)
+        k_model(batch, training=True)
         for layer, momentum in zip(norms, momenta):
             layer.momentum = momentum
+
+    if calibrate:
+        calibrate_norms()
     moved = perturb_weights(k_model, seed=seed)
     for layer in k_layers:  # Keras's Normalization computes from a copy of its weights made here
         if type(layer).__name__ == "Normalization":
             layer.finalize_state()
+    if calibrate and policy and norms:
+        # under a float16 policy the perturbed kernels grow some networks' activations past
+        # float16's range (EfficientNet: inf by block 6, in Keras): the statistics are set
+        # again from each BatchNormalization's own input in the perturbed network, on the
+        # compared batch (at 32x32 the deepest maps are 1x1, and the statistics of another
+        # batch of 4 do not bound them); they stay far from zero mean and unit variance, so a
+        # swapped or unused statistic still shows
+        calibrate_norms(x)
+        moved = k_model.get_weights()
     if corrupt == "swap":
         i, j = next((i, j) for i in range(len(moved)) for j in range(i + 1, len(moved))
                     if moved[i].shape == moved[j].shape and moved[i].ndim >= 1)
@@ -267,25 +338,40 @@ def compare_builder(name: str, stem: str, size: int, tree: Path, seed: int = 0, 
         moved[i], moved[j] = moved[j], moved[i]
     t_model.set_weights(moved)
 
-    k_out = np.asarray(k_model(x, training=False))
-    t_out = np.asarray(t_model(x, training=False))
+    k_out = k_model(x, training=False)
+    t_out = t_model(x, training=False)
+    if policy:
+        # the same weights in a float32 Keras model: how far the policy's rounding alone moves
+        # the output, the scale the translation's difference is judged on
+        keras.config.set_dtype_policy("float32")
+        reference = keras_builder(**kwargs)
+        for layer in _dropout_layers(reference._flatten_layers(include_self=False, recursive=True)):
+            layer.rate = 0.0
+        reference.set_weights(moved)
+        _set_policy(keras, translated, policy)
+        result["reference_diff"] = _max_diff(np.asarray(k_out, dtype="float64"),
+                                             np.asarray(reference(x, training=False), dtype="float64"))[0]
+        result["dtypes_ok"] = (_dtype_name(k_out) == _dtype_name(t_out) and _dtypes(k_model) == _dtypes(t_model)
+                               and [w.dtype for w in k_model.get_weights()] == [w.dtype for w in t_model.get_weights()])
+        result["output_dtype"] = _dtype_name(t_out)
+    k_out, t_out = np.asarray(k_out, dtype="float64"), np.asarray(t_out, dtype="float64")
     diff, scale = _max_diff(k_out, t_out)
     result["inference_diff"], result["inference_scale"] = diff, scale
-    result["inference_ok"] = _within(diff, scale)
+    result["inference_ok"] = _within(diff, scale, policy)
     # how much the output depends on the input: a comparison of near-constant outputs is weak
     result["inference_spread"] = float(np.max(np.abs(k_out - k_out.mean(axis=0))))
-    k_train = np.asarray(k_model(x, training=True))
-    t_train = np.asarray(t_model(x, training=True))
+    k_train = np.asarray(k_model(x, training=True), dtype="float64")
+    t_train = np.asarray(t_model(x, training=True), dtype="float64")
     diff, scale = _max_diff(k_train, t_train)
     result["training_diff"], result["training_scale"] = diff, scale
     worst_state, worst_ok = 0.0, True
     for kw, tw in zip(k_model.get_weights(), t_model.get_weights()):
         d, s = _max_diff(kw, tw)
         worst_state = max(worst_state, d) if d == d else float("nan")
-        worst_ok = worst_ok and _within(d, s)
+        worst_ok = worst_ok and _within(d, s, policy)
     result["state_diff"] = worst_state
-    result["training_ok"] = _within(diff, scale) and worst_ok
-    result["pass"] = result["inference_ok"] and result["training_ok"]
+    result["training_ok"] = _within(diff, scale, policy) and worst_ok
+    result["pass"] = result["inference_ok"] and result["training_ok"] and result.get("dtypes_ok", True)
 
     if keep is not None:
         keep.update(keras=k_model, tf=t_model, x=x)
@@ -300,7 +386,8 @@ def _child(args: argparse.Namespace) -> int:
     name = args.child
     stem, size = next((f, s) for n, f, s in BUILDERS if n == name)
     try:
-        result = compare_builder(name, stem, size, Path(args.tree), seed=args.seed, runs=args.runs, corrupt=args.corrupt)
+        result = compare_builder(name, stem, size, Path(args.tree), seed=args.seed, runs=args.runs, corrupt=args.corrupt,
+                                 policy=args.policy)
     except Exception as exc:  # reported, not raised: the parent writes the table
         import traceback
 
@@ -313,13 +400,15 @@ def _child(args: argparse.Namespace) -> int:
 # --- the parent: translation, children, table --------------------------------------------
 
 
-def run_builder(name: str, tree: Path, timeout: float, seed: int = 0, runs: int = 3, corrupt: str | None = None) -> dict[str, Any]:
+def run_builder(name: str, tree: Path, timeout: float, seed: int = 0, runs: int = 3, corrupt: str | None = None,
+                policy: str | None = None) -> dict[str, Any]:
     """One builder in a child process; the child's result, or the reason there is none."""
     stem = next(f for n, f, _ in BUILDERS if n == name)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--tree", str(tree),
-           "--seed", str(seed), "--runs", str(runs)] + (["--corrupt", corrupt] if corrupt else [])
+           "--seed", str(seed), "--runs", str(runs)] + (["--corrupt", corrupt] if corrupt else []) + (
+               ["--policy", policy] if policy else [])
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
@@ -348,8 +437,9 @@ def markdown(results: list[dict[str, Any]], tree: dict[str, Any]) -> str:
         if "error" in r:
             rows.append(f"| {r['builder']} | {r['file']} | {translated} | — | — | **FAIL**: {r['error'].splitlines()[0][:160]} | — | — |")
             continue
+        reference = f"; Keras {r['policy']} vs float32 {r['reference_diff']:.2g}" if r.get("policy") else ""
         rows.append(
-            f"| {r['builder']} | {r['file']} | {translated} | {r['inference_diff']:.2g} (max {r['inference_scale']:.3g}, spread {r['inference_spread']:.2g}) | "
+            f"| {r['builder']} | {r['file']} | {translated} | {r['inference_diff']:.2g} (max {r['inference_scale']:.3g}, spread {r['inference_spread']:.2g}{reference}) | "
             f"{r['training_diff']:.2g} / {r['state_diff']:.2g} | {'yes' if r['pass'] else '**NO**'} | "
             f"{r['build_s_keras']:.1f} / {r['build_s_tf']:.1f} | "
             f"{_fmt(r.get('forward_ms_keras'), '.0f')} / {_fmt(r.get('forward_ms_tf'), '.0f')} |")
@@ -370,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per builder (default 900)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3, help="timed forward passes per model (0: no timing)")
+    parser.add_argument("--policy", help="build both under this global dtype policy (mixed_float16, ...)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--corrupt", help=argparse.SUPPRESS)
@@ -393,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     results: list[dict[str, Any]] = []
     for name in sorted(selected, key=lambda n: HEAVY.index(n) if n in HEAVY else -1):
-        r = run_builder(name, Path(tree["out"]), args.timeout, seed=args.seed, runs=args.runs)
+        r = run_builder(name, Path(tree["out"]), args.timeout, seed=args.seed, runs=args.runs, policy=args.policy)
         status = "pass" if r.get("pass") else f"FAIL {r.get('error', '')[:200]}"
         print(f"  {name}: {status} ({r.get('child_s', 0):.0f} s)", file=sys.stderr, flush=True)
         results.append(r)
@@ -404,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = [r for r in results if "error" not in r]
     if worst:
         w = max(worst, key=lambda r: max(r["inference_diff"] / max(1, r["inference_scale"]), r["training_diff"] / max(1, r["training_scale"])))
-        print(f"\ntolerance max|a-b| <= {TOLERANCE:g} * max(1, max|a|); {sum(bool(r.get('pass')) for r in results)}/{len(results)} pass; "
+        print(f"\ntolerance max|a-b| <= {_tolerance(args.policy):g} * max(1, max|a|); {sum(bool(r.get('pass')) for r in results)}/{len(results)} pass; "
               f"worst relative: {w['builder']} (inference {w['inference_diff']:.3g} of {w['inference_scale']:.3g}, "
               f"training {w['training_diff']:.3g} of {w['training_scale']:.3g})")
     if args.json == "-":

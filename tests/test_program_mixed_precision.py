@@ -6,8 +6,9 @@ The setter becomes the runtime's (``_config_set_dtype_policy``, tfr_dtype.py): l
 after it without a ``dtype`` take the policy, a model's ``compile`` wraps its optimizer in a
 ``LossScaleOptimizer`` for ``mixed_float16`` as Keras's does, ``clear_session`` resets it as
 Keras's clears its global state. The file translates only when every layer it makes has a class
-checked against Keras under every float policy (``args.POLICY_LAYERS``); another layer, a tfa
-layer or a keras.applications builder keeps its model (XL201).
+checked against Keras under every float policy (``args.POLICY_LAYERS``); another layer or a tfa
+layer keeps its model (XL201), and so does a keras.applications builder under a policy other than
+the mixed ones it was run under (tests/test_program_applications_policy.py).
 
 The program runs both ways in its own processes (the policy is process state): the layers'
 compute and variable dtypes, the optimizer and its loss scale are Keras's, and the losses,
@@ -113,18 +114,18 @@ def test_a_layer_not_checked_under_every_policy_keeps_the_model(line: str, what:
     assert any(d.startswith("XL201") and what in d for d in diags), diags
 
 
-def test_applications_under_a_global_policy_keep_the_model() -> None:
+def test_applications_under_a_policy_they_were_not_run_under_keep_the_model() -> None:
     src = textwrap.dedent("""\
         import keras
         from keras import layers
 
-        keras.config.set_dtype_policy("mixed_bfloat16")
+        keras.config.set_dtype_policy("bfloat16")
         base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3))
         inputs = keras.Input((32, 32, 3))
         model = keras.Model(inputs, layers.Dense(2)(layers.GlobalAveragePooling2D()(base(inputs))))
         """)
     out, diags = tf_(src)
-    assert out == src and any(d.startswith("XL201") and "checked in float32 only" in d for d in diags), diags
+    assert out == src and any(d.startswith("XL201") and "checked under mixed_bfloat16, mixed_float16 only" in d for d in diags), diags
 
 
 def test_float32_spelled_out_translates_to_nothing() -> None:

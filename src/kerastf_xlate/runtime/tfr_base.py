@@ -121,8 +121,12 @@ def _resolve_training(spec, kwargs):
     stashed in the context; given to ``call`` only if it takes it and the value is not None."""
     context = _STATE.local.context
     graph = _graph_frame()
-    if "training" not in kwargs and graph is not None and graph.training is not None:
-        kwargs["training"] = graph.training  # a graph function passes its call's flag to its layers
+    if graph is not None and graph.training is not None:
+        # a graph function passes its call's flag to its layers, also over a flag written at
+        # the call (`base(x, training=False)`): Keras 3's Functional gives every operation of
+        # its graph the flag it is called with when that is not None (`operation_fn`,
+        # keras-team/keras#20285), so `fit` trains an unfrozen base's BatchNormalization
+        kwargs["training"] = graph.training
     if "training" in kwargs:
         training = kwargs["training"]
     elif context.training is not None:

@@ -97,7 +97,9 @@ class AveragePooling3D(_Pooling):
 
 
 class _GlobalPooling(Layer):
-    """``tf.reduce_mean`` / ``tf.reduce_max`` over the spatial axes."""
+    """``tf.reduce_mean`` / ``tf.reduce_max`` over the spatial axes. The mean of float16 and
+    bfloat16 inputs is computed in float32 and cast back, as Keras's ``ops.mean`` computes it
+    (under a mixed policy a float16 ``reduce_mean`` differs from Keras by an ulp)."""
 
     _xlate_config_attrs = ("data_format",)  # get_config: as normalized
 
@@ -114,8 +116,12 @@ class _GlobalPooling(Layer):
         return list(range(start, start + self._rank))
 
     def call(self, inputs):
-        reduce = tf.reduce_max if self._mode == "max" else tf.reduce_mean
-        return reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+        if self._mode == "max":
+            return tf.reduce_max(inputs, axis=self._axes(), keepdims=self.keepdims)
+        if inputs.dtype in (tf.float16, tf.bfloat16):
+            mean = tf.reduce_mean(tf.cast(inputs, tf.float32), axis=self._axes(), keepdims=self.keepdims)
+            return tf.cast(mean, inputs.dtype)
+        return tf.reduce_mean(inputs, axis=self._axes(), keepdims=self.keepdims)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):

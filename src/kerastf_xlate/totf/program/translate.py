@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import POLICY_LAYERS, UNKNOWN, blockers, literal, policy_dtype_ok, short_message
+from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.totf.program.aliases import module_aliases
@@ -332,10 +333,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     api_refs: list[Ref] = []
     introspected: frozenset[int] | None = None  # found when first asked (rarely)
     policy_setter = _policy_setter(refs)
-    if policy_setter is not None:
+    unchecked = _policy_unchecked_for_applications(refs)
+    if unchecked is not None:
         blockers += [Finding(r.node, "XL201", f"`{r.name}` under the global dtype policy set at line "
-                                              f"{policy_setter.lineno}: the translated keras.applications builders "
-                                              "are checked in float32 only")
+                                              f"{unchecked.lineno} (`{ast.unparse(unchecked)[:50]}`): the translated "
+                                              f"keras.applications builders are checked under "
+                                              f"{', '.join(sorted(APPLICATION_POLICIES))} only")
                      for r in refs if r.name.startswith("keras.applications.") and r.role == "call"]
     for ref in refs:
         name = ref.name
@@ -859,6 +862,34 @@ def _policy_setter(refs: list[Ref]) -> ast.Call | None:
             given = r.call.args[0] if r.call.args else next((k.value for k in r.call.keywords if k.arg == "policy"), None)
             if given is None or literal(given) != "float32":
                 return r.call
+    return None
+
+
+# the global policies under which every translated keras.applications builder was run against
+# Keras's (bench/applications.py --policy: the same outputs, training outputs, BatchNorm
+# updates and layer dtypes); float32 is the default
+APPLICATION_POLICIES = frozenset({"mixed_float16", "mixed_bfloat16"})
+
+
+def _policy_name(node: ast.expr | None) -> str | None:
+    """The policy a setter's argument names: a string, or a ``Policy("...")`` call on one."""
+    if isinstance(node, ast.Call) and node.args and (dotted(node.func) or [""])[-1] in ("Policy", "DTypePolicy",
+                                                                                         "FloatDTypePolicy"):
+        node = node.args[0]
+    value = literal(node) if node is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _policy_unchecked_for_applications(refs: list[Ref]) -> ast.Call | None:
+    """The first global policy setter whose policy the translated applications builders are
+    not checked under (:data:`APPLICATION_POLICIES`), or one whose policy cannot be read."""
+    for r in refs:
+        if r.name in _POLICY_SETTERS and r.call is not None and r.role == "call":
+            call = r.call
+            given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "policy"), None)
+            name = _policy_name(given)
+            if name != "float32" and name not in APPLICATION_POLICIES:
+                return call
     return None
 
 
