@@ -194,11 +194,6 @@ class _ImageAugmentation(Layer):
         self.data_format = _aug_data_format(self, data_format)
         self._generator = _aug_generator(seed)
 
-    @property
-    def compute_dtype(self):
-        dtype = self.dtype if isinstance(self.dtype, str) else tf.as_dtype(self.dtype).name
-        return tf.as_dtype(dtype[len("mixed_"):] if dtype.startswith("mixed_") else dtype)
-
     def _aug_images(self, inputs):
         """The input as a tensor of rank 3 or 4, floats in the compute dtype."""
         if isinstance(inputs, dict):
@@ -448,6 +443,13 @@ class RandomCrop(_ImageAugmentation):
 # --- colour layers ------------------------------------------------------------------------
 
 
+def _aug_mean(images, axis):
+    """``keras.ops.mean(images, axis, keepdims=True)`` on TensorFlow: half-precision floats are
+    averaged in float32 and the mean cast back (a float16 sum of 255s overflows)."""
+    wide = tf.float64 if images.dtype == tf.float64 else tf.float32
+    return tf.cast(tf.reduce_mean(tf.cast(images, wide), axis=axis, keepdims=True), images.dtype)
+
+
 class RandomContrast(_ImageAugmentation):
     """``keras.layers.RandomContrast``: ``(x - mean) * c + mean`` per image and channel (the
     mean over height and width), clipped to ``value_range``, with ``c`` drawn from
@@ -476,7 +478,7 @@ class RandomContrast(_ImageAugmentation):
         return self._aug_uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=images.dtype)
 
     def _apply(self, images, factor):
-        mean = tf.reduce_mean(tf.reduce_mean(images, axis=1, keepdims=True), axis=2, keepdims=True)
+        mean = _aug_mean(_aug_mean(images, 1), 2)
         out = (images - mean) * factor + mean
         return tf.clip_by_value(out, self.value_range[0], self.value_range[1])
 

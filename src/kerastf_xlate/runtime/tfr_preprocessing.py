@@ -111,6 +111,10 @@ class Resizing(Layer):
             images, "nearest" if key == "segmentation_masks" else self.interpolation))
 
     def _resize(self, images, interpolation):
+        if images.dtype.is_floating and images.dtype != self.compute_dtype:
+            # Keras's ``Layer.__call__`` casts floating inputs to the compute dtype (Resizing
+            # keeps its input conversion on); integer images stay as they are
+            images = tf.cast(images, self.compute_dtype)
         if self.crop_to_aspect_ratio:
             shape = tf.shape(images)
             top, left, crop_height, crop_width = _crop_box(shape[1], shape[2], self.height, self.width)
@@ -144,7 +148,8 @@ class Resizing(Layer):
 
 
 class CenterCrop(Layer):
-    """``keras.layers.CenterCrop``: the centred ``(height, width)`` window, as float32. When
+    """``keras.layers.CenterCrop``: the centred ``(height, width)`` window, in the compute dtype
+    (float32; float16 under ``mixed_float16``; integer images too). When
     the image is smaller than the target on a side, Keras instead crops the centred window of
     the target's aspect ratio and resizes it (bilinear) to the target: so does this layer."""
 
@@ -158,7 +163,7 @@ class CenterCrop(Layer):
         return _images_of(self, inputs, lambda images, key: self._crop(images))
 
     def _crop(self, images):
-        images = tf.cast(images, self.dtype)
+        images = tf.cast(images, self.compute_dtype)
         height, width = _static_or_dynamic(images)
         h_diff, w_diff = height - self.height, width - self.width
         # with a dimension unknown until run time Keras always slices (it cannot compare)
