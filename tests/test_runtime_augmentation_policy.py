@@ -158,3 +158,83 @@ def test_the_cases_are_policy_layers() -> None:
     """Every layer checked here is one the program form translates under any policy
     (tests/test_runtime_dtype.py's ``test_every_policy_layer_is_checked`` counts these)."""
     assert set(CASES) <= set(POLICY_LAYERS)
+
+
+# --- inside a TensorFlow graph: Keras's DataLayer converts every input first -------------------
+
+
+def _in_graph(layer: Any, x: Any, training: bool, where: str) -> Any:
+    """``layer(x)`` in a ``tf.data`` map or a ``tf.function``."""
+    if where == "tf.data":
+        dataset = tf.data.Dataset.from_tensors(x).map(lambda images: layer(images, training=training))
+        return next(iter(dataset))
+    return tf.function(lambda images: layer(images, training=training))(tf.constant(x))
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+@pytest.mark.parametrize("where", ["tf.data", "tf.function"])
+def test_inside_a_graph_every_input_takes_the_compute_dtype(policy: str, where: str) -> None:
+    """In a ``tf.data`` map or a ``tf.function`` (``fit``'s and ``predict``'s steps), Keras's
+    ``DataLayer.__call__`` converts every input, integer images included, to the compute
+    dtype before the layer's own rules: uint8 images come out of Resizing and RandomBrightness
+    as floats there (eagerly they stay uint8), RandomCrop's inference returns them converted.
+    Inference, and training at fixed strength; dtypes and values (tolerance as above)."""
+    worst = 0.0
+    for name, (random_exprs, fixed_exprs) in CASES.items():
+        for expr in random_exprs[:1] + fixed_exprs:
+            k, t = _both(expr, policy)
+            for dtype in ("uint8", "float32", "float64"):
+                x = _images((2, 8, 9, 3), dtype)
+                modes = [False] if expr in random_exprs and name in _RANDOM else [False, True]
+                for training in modes:
+                    what = f"{expr} {policy} {dtype} {where} training={training}"
+                    worst = max(worst, _same(_in_graph(k, x, training, where), _in_graph(t, x, training, where), what))
+    print(f"in a graph, {policy} {where}: worst max |diff| = {worst:.3g}")
+
+
+def test_a_dict_in_a_tf_data_map_is_converted_whole() -> None:
+    """Keras's dict input ``{"images", "labels"}`` in a ``tf.data`` map: labels are converted too."""
+    for policy in ("float32", "mixed_float16"):
+        k, t = _both("RandomBrightness((0.1, 0.1))", policy)
+        data = {"images": _images((2, 8, 9, 3), "uint8"), "labels": np.array([1, 2], "int32")}
+        for training in (False, True):
+            theirs = next(iter(tf.data.Dataset.from_tensors(data).map(lambda d: k(d, training=training))))
+            ours = next(iter(tf.data.Dataset.from_tensors(data).map(lambda d: t(d, training=training))))
+            assert sorted(ours) == sorted(theirs)
+            for key in theirs:
+                _same(theirs[key], ours[key], f"{policy} {key} training={training}")
+
+
+def test_a_models_predict_converts_as_keras_does() -> None:
+    """A model whose graph holds Resizing on uint8 Inputs (or RandomCrop on float32 ones under
+    mixed_float16): Keras's eager ``model(x)`` keeps the input dtype, its ``predict`` (a
+    ``tf.function``) converts; the runtime's model does the same."""
+    import types
+
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    ns: dict[str, Any] = {"__name__": "xlate_training_runtime"}
+    rt = load_runtime()
+    exec(compile("import tensorflow as tf\n" + rt.source({"Model", "Input", "Resizing", "RandomCrop", "RandomBrightness",
+                                                          "_TRAINING", "_config_set_dtype_policy"}), "<bundle>", "exec"), ns)
+    ours = types.SimpleNamespace(**ns)
+    x = _images((4, 8, 9, 3), "uint8")
+    try:
+        for policy in ("float32", "mixed_float16"):
+            keras.config.set_dtype_policy(policy)
+            ours._config_set_dtype_policy(policy)
+            for expr, input_dtype in (("Resizing(6, 5)", "uint8"), ("RandomCrop(4, 5)", "float32"),
+                                      ("RandomBrightness(0.2)", "uint8")):
+                inputs = keras.Input((8, 9, 3), dtype=input_dtype)
+                theirs = keras.Model(inputs, eval(f"layers.{expr}", {"layers": keras.layers})(inputs))
+
+                def graph(expr: str = expr, input_dtype: str = input_dtype) -> Any:
+                    inputs = ours.Input((8, 9, 3), dtype=input_dtype)
+                    return inputs, eval(f"layers.{expr}", {"layers": ours})(inputs)
+
+                mine = ours.Model(graph)
+                _same(theirs(x, training=False), mine(x, training=False), f"{expr} {policy} model(x)")
+                _same(theirs.predict(x, verbose=0), mine.predict(x, verbose=0), f"{expr} {policy} predict")
+    finally:
+        keras.config.set_dtype_policy("float32")
+        ours._config_set_dtype_policy("float32")

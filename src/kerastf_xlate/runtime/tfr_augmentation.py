@@ -8,7 +8,9 @@ What Keras 3 does, and these classes do the same:
   RandomSharpness, RandomGaussianBlur, RandomErasing also cast integer images to float32;
   the other colour layers leave integer images as they are; ``RandomCrop`` returns its
   input untouched (no crop, no cast). ``AutoContrast`` is not random and applies in
-  inference too, as in Keras.
+  inference too, as in Keras. Inside a TensorFlow graph (a ``tf.data`` map, ``fit``'s and
+  ``predict``'s ``tf.function``) Keras's ``DataLayer`` first converts every input to the
+  compute dtype (integer images too), and so do these classes (``_data_layer_inputs``).
 - **Training**: calling the layer without ``training`` trains (``call`` defaults to
   ``training=True``), so ``layer(x)`` and ``model(x)`` augment and ``model(x,
   training=False)`` does not, as in Keras. (Not reproduced: Keras hands an EXPLICIT
@@ -40,6 +42,7 @@ import math
 import tensorflow as tf
 from tfr_base import Layer
 from tfr_ops import _ops_elastic, _ops_homography
+from tfr_preprocessing import _data_layer_inputs
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -177,7 +180,10 @@ class _ImageAugmentation(Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         """Keras's dict input ``{"images": ..., "labels": ...}``: the images are augmented, the
-        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them)."""
+        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them).
+        Inside a TensorFlow graph every input is first converted to the compute dtype, as
+        Keras's ``DataLayer`` converts it (``_data_layer_inputs``)."""
+        inputs = _data_layer_inputs(self, inputs)
         if not isinstance(inputs, dict) or self._takes_dicts:
             return super().__call__(inputs, *args, **kwargs)
         if "images" not in inputs or set(inputs) - {"images", "labels"}:

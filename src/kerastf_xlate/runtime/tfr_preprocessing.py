@@ -6,7 +6,22 @@ width, channels)`` or one image ``(height, width, channels)``.
 """
 
 import tensorflow as tf
-from tfr_base import Layer, image_data_format
+from tfr_base import Layer, _stack, _to_dtype, image_data_format
+
+
+def _data_layer_inputs(layer, inputs):
+    """Keras's ``DataLayer.__call__`` (the image preprocessing layers' base): inside a
+    TensorFlow graph (a ``tf.data`` map, a ``tf.function`` such as ``fit``'s or ``predict``'s
+    step), but not on a model's symbolic inputs while it is built, EVERY input tensor is
+    converted to the layer's compute dtype before ``call``: uint8 images come out float32 there
+    where an eager call keeps them (Resizing, RandomBrightness) or returns them (RandomCrop in
+    inference); labels in a dict too."""
+    if tf.executing_eagerly():
+        return inputs
+    if any(frame.graph is not None and frame.mode == "record" for frame in _stack()):
+        return inputs  # a model's construction: Keras's KerasTensors are left alone
+    dtype = layer.compute_dtype
+    return tf.nest.map_structure(lambda x: _to_dtype(x, dtype) if tf.is_tensor(x) else x, inputs)
 
 
 def _channels_last(layer, data_format):
@@ -105,6 +120,9 @@ class Resizing(Layer):
         self.pad_to_aspect_ratio = pad_to_aspect_ratio
         self.fill_value = fill_value
         self.antialias = bool(antialias)
+
+    def __call__(self, inputs, *args, **kwargs):
+        return super().__call__(_data_layer_inputs(self, inputs), *args, **kwargs)
 
     def call(self, inputs):
         return _images_of(self, inputs, lambda images, key: self._resize(
