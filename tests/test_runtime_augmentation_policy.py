@@ -4,19 +4,20 @@ Keras 3 (tfr_augmentation.py, tfr_preprocessing.py).
 The layers of transfer-learning code that sets ``mixed_precision.set_global_policy(
 "mixed_float16")`` before its ``data_augmentation`` Sequential. For each layer in
 :data:`CASES` (which are in ``args.POLICY_LAYERS``) and each policy (``args.POLICY_DTYPES``):
-the compute/variable dtypes, then for images in [0, 255] as float32, uint8 and int32 (a batch,
-and one float32 image):
+the compute/variable dtypes, then for images in [0, 255] as float32, float64, uint8 and int32
+(a batch, and one float32 image):
 
 - inference (``training=False``): Keras's output dtype and values;
-- training with a transformation of fixed strength (``RandomRotation((a, a))``, a target
-  larger than the image for RandomCrop and CenterCrop): Keras's dtype and values;
+- training with a transformation of fixed strength (``RandomRotation((a, a))``, RandomCrop's
+  target not smaller than the image on a side: Keras's crop-and-resize): Keras's dtype and values;
 - training with Keras's OWN random draws: Keras's ``get_random_transformation`` is replaced
   by the draw made once, the runtime class's ``_draw`` by the same draw (``_keras_params``),
   and both layers are called as a program calls them (TF's and Keras's generators differ, so
   this is how random training is compared; see tests/test_runtime_augmentation.py).
 
-Keras raises on integer images in RandomContrast's training (nothing to compare; the runtime
-computes them in float32, tests/test_runtime_augmentation.py).
+Keras raises on integer images in RandomContrast's training when called eagerly (nothing to
+compare; the runtime computes them in float32, tests/test_runtime_augmentation.py). Inside a
+TensorFlow graph Keras converts every input to the compute dtype first (the tests at the end).
 
 Tolerance, absolute, by the output's dtype, for values up to 255: one ulp at 255 (float16 has
 11 significant bits, so values in [128, 256) are 0.125 apart; bfloat16 8 bits, 1.0 apart);
@@ -68,7 +69,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
 }
 _RANDOM = {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
            "RandomBrightness"}
-INPUTS = [((2, 8, 9, 3), "float32"), ((8, 9, 3), "float32"), ((2, 8, 9, 3), "uint8"), ((2, 8, 9, 3), "int32")]
+INPUTS = [((2, 8, 9, 3), "float32"), ((8, 9, 3), "float32"), ((2, 8, 9, 3), "float64"), ((2, 8, 9, 3), "uint8"),
+          ((2, 8, 9, 3), "int32")]
 
 
 def _images(shape: tuple[int, ...], dtype: str, seed: int = 0) -> Any:
@@ -127,8 +129,9 @@ def check_layer(name: str, policy: str) -> float:
             # Keras's own draws, made once, used by both layers' ordinary calls
             batch = x if len(shape) == 4 else x[None]
             transformation = k.get_random_transformation(tf.cast(batch, compute), training=True)
+            params = _keras_params(name, transformation)
             k.get_random_transformation = lambda *args, _t=transformation, **kwargs: _t
-            t._draw = lambda images, _p=_keras_params(name, transformation): _p
+            t._draw = lambda images, _p=params: _p
             worst = max(worst, _same(k(x, training=True), t(tf.constant(x), training=True), what + " Keras's draws"))
             del k.get_random_transformation, t._draw
     print(f"{name} {policy}: worst max |diff| = {worst:.3g}")
@@ -198,8 +201,8 @@ def test_a_dict_in_a_tf_data_map_is_converted_whole() -> None:
         k, t = _both("RandomBrightness((0.1, 0.1))", policy)
         data = {"images": _images((2, 8, 9, 3), "uint8"), "labels": np.array([1, 2], "int32")}
         for training in (False, True):
-            theirs = next(iter(tf.data.Dataset.from_tensors(data).map(lambda d: k(d, training=training))))
-            ours = next(iter(tf.data.Dataset.from_tensors(data).map(lambda d: t(d, training=training))))
+            theirs, ours = (next(iter(tf.data.Dataset.from_tensors(data).map(
+                lambda d, layer=layer, training=training: layer(d, training=training)))) for layer in (k, t))
             assert sorted(ours) == sorted(theirs)
             for key in theirs:
                 _same(theirs[key], ours[key], f"{policy} {key} training={training}")
