@@ -175,8 +175,12 @@ def test_layer_follows_the_policy(name: str, policy: str) -> None:
 
 
 def test_every_policy_layer_is_checked() -> None:
-    """``POLICY_LAYERS`` (what the program form translates with any dtype) is what this file checks."""
-    assert set(POLICY_LAYERS) == {name.split("-")[0] for name in CASES}
+    """``POLICY_LAYERS`` (what the program form translates with any dtype) is what this file
+    checks, with the image preprocessing layers of tests/test_runtime_augmentation_policy.py."""
+    from test_runtime_augmentation_policy import CASES as IMAGE_CASES
+
+    assert not set(IMAGE_CASES) & {name.split("-")[0] for name in CASES}
+    assert set(POLICY_LAYERS) == {name.split("-")[0] for name in CASES} | set(IMAGE_CASES)
 
 
 def test_policy_objects() -> None:

@@ -25,7 +25,8 @@ BASE_KWARGS = frozenset({
 # Layers whose program-form TensorFlow class follows any Keras dtype policy as Keras does
 # (variables in the variable dtype, floating inputs cast to the compute dtype, Keras's own
 # float32 computation for half-precision normalization), and the policies that is checked
-# with: tests/test_runtime_dtype.py runs each layer under each against Keras. A ``dtype=``
+# with: tests/test_runtime_dtype.py (and tests/test_runtime_augmentation_policy.py for the image
+# preprocessing layers) runs each layer under each against Keras. A ``dtype=``
 # the translation cannot read (``self.dtype_policy``, a parameter) is a policy decided when
 # the program runs; the runtime class applies it.
 POLICY_LAYERS = frozenset({
@@ -36,6 +37,9 @@ POLICY_LAYERS = frozenset({
     "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling3D", "Cropping2D",
     "UpSampling1D", "ZeroPadding1D", "Permute", "RepeatVector", "Subtract", "Average", "Maximum", "SeparableConv2D",
     "Conv1DTranspose", "Conv3D", "PReLU", "ELU", "SpatialDropout1D", "Rescaling", "Normalization",
+    # image preprocessing and augmentation: tests/test_runtime_augmentation_policy.py
+    "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
+    "RandomBrightness", "Resizing", "CenterCrop",
 })
 POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
 

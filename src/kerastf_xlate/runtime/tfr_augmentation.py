@@ -8,7 +8,9 @@ What Keras 3 does, and these classes do the same:
   RandomSharpness, RandomGaussianBlur, RandomErasing also cast integer images to float32;
   the other colour layers leave integer images as they are; ``RandomCrop`` returns its
   input untouched (no crop, no cast). ``AutoContrast`` is not random and applies in
-  inference too, as in Keras.
+  inference too, as in Keras. Inside a TensorFlow graph (a ``tf.data`` map, ``fit``'s and
+  ``predict``'s ``tf.function``) Keras's ``DataLayer`` first converts every input to the
+  compute dtype (integer images too), and so do these classes (``_data_layer_inputs``).
 - **Training**: calling the layer without ``training`` trains (``call`` defaults to
   ``training=True``), so ``layer(x)`` and ``model(x)`` augment and ``model(x,
   training=False)`` does not, as in Keras. (Not reproduced: Keras hands an EXPLICIT
@@ -40,6 +42,7 @@ import math
 import tensorflow as tf
 from tfr_base import Layer
 from tfr_ops import _ops_elastic, _ops_homography
+from tfr_preprocessing import _data_layer_inputs
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -177,7 +180,10 @@ class _ImageAugmentation(Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         """Keras's dict input ``{"images": ..., "labels": ...}``: the images are augmented, the
-        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them)."""
+        labels pass unchanged (as every augmentation layer but MixUp and CutMix leaves them).
+        Inside a TensorFlow graph every input is first converted to the compute dtype, as
+        Keras's ``DataLayer`` converts it (``_data_layer_inputs``)."""
+        inputs = _data_layer_inputs(self, inputs)
         if not isinstance(inputs, dict) or self._takes_dicts:
             return super().__call__(inputs, *args, **kwargs)
         if "images" not in inputs or set(inputs) - {"images", "labels"}:
@@ -193,11 +199,6 @@ class _ImageAugmentation(Layer):
         self.seed = seed
         self.data_format = _aug_data_format(self, data_format)
         self._generator = _aug_generator(seed)
-
-    @property
-    def compute_dtype(self):
-        dtype = self.dtype if isinstance(self.dtype, str) else tf.as_dtype(self.dtype).name
-        return tf.as_dtype(dtype[len("mixed_"):] if dtype.startswith("mixed_") else dtype)
 
     def _aug_images(self, inputs):
         """The input as a tensor of rank 3 or 4, floats in the compute dtype."""
@@ -448,6 +449,13 @@ class RandomCrop(_ImageAugmentation):
 # --- colour layers ------------------------------------------------------------------------
 
 
+def _aug_mean(images, axis):
+    """``keras.ops.mean(images, axis, keepdims=True)`` on TensorFlow: half-precision floats are
+    averaged in float32 and the mean cast back (a float16 sum of 255s overflows)."""
+    wide = tf.float64 if images.dtype == tf.float64 else tf.float32
+    return tf.cast(tf.reduce_mean(tf.cast(images, wide), axis=axis, keepdims=True), images.dtype)
+
+
 class RandomContrast(_ImageAugmentation):
     """``keras.layers.RandomContrast``: ``(x - mean) * c + mean`` per image and channel (the
     mean over height and width), clipped to ``value_range``, with ``c`` drawn from
@@ -476,7 +484,7 @@ class RandomContrast(_ImageAugmentation):
         return self._aug_uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=images.dtype)
 
     def _apply(self, images, factor):
-        mean = tf.reduce_mean(tf.reduce_mean(images, axis=1, keepdims=True), axis=2, keepdims=True)
+        mean = _aug_mean(_aug_mean(images, 1), 2)
         out = (images - mean) * factor + mean
         return tf.clip_by_value(out, self.value_range[0], self.value_range[1])
 

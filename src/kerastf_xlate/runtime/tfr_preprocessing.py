@@ -6,7 +6,22 @@ width, channels)`` or one image ``(height, width, channels)``.
 """
 
 import tensorflow as tf
-from tfr_base import Layer, image_data_format
+from tfr_base import Layer, _stack, _to_dtype, image_data_format
+
+
+def _data_layer_inputs(layer, inputs):
+    """Keras's ``DataLayer.__call__`` (the image preprocessing layers' base): inside a
+    TensorFlow graph (a ``tf.data`` map, a ``tf.function`` such as ``fit``'s or ``predict``'s
+    step), but not on a model's symbolic inputs while it is built, EVERY input tensor is
+    converted to the layer's compute dtype before ``call``: uint8 images come out float32 there
+    where an eager call keeps them (Resizing, RandomBrightness) or returns them (RandomCrop in
+    inference); labels in a dict too."""
+    if tf.executing_eagerly():
+        return inputs
+    if any(frame.graph is not None and frame.mode == "record" for frame in _stack()):
+        return inputs  # a model's construction: Keras's KerasTensors are left alone
+    dtype = layer.compute_dtype
+    return tf.nest.map_structure(lambda x: _to_dtype(x, dtype) if tf.is_tensor(x) else x, inputs)
 
 
 def _channels_last(layer, data_format):
@@ -106,11 +121,18 @@ class Resizing(Layer):
         self.fill_value = fill_value
         self.antialias = bool(antialias)
 
+    def __call__(self, inputs, *args, **kwargs):
+        return super().__call__(_data_layer_inputs(self, inputs), *args, **kwargs)
+
     def call(self, inputs):
         return _images_of(self, inputs, lambda images, key: self._resize(
             images, "nearest" if key == "segmentation_masks" else self.interpolation))
 
     def _resize(self, images, interpolation):
+        if images.dtype.is_floating and images.dtype != self.compute_dtype:
+            # Keras's ``Layer.__call__`` casts floating inputs to the compute dtype (Resizing
+            # keeps its input conversion on); integer images stay as they are
+            images = tf.cast(images, self.compute_dtype)
         if self.crop_to_aspect_ratio:
             shape = tf.shape(images)
             top, left, crop_height, crop_width = _crop_box(shape[1], shape[2], self.height, self.width)
@@ -144,7 +166,8 @@ class Resizing(Layer):
 
 
 class CenterCrop(Layer):
-    """``keras.layers.CenterCrop``: the centred ``(height, width)`` window, as float32. When
+    """``keras.layers.CenterCrop``: the centred ``(height, width)`` window, in the compute dtype
+    (float32; float16 under ``mixed_float16``; integer images too). When
     the image is smaller than the target on a side, Keras instead crops the centred window of
     the target's aspect ratio and resizes it (bilinear) to the target: so does this layer."""
 
@@ -158,7 +181,7 @@ class CenterCrop(Layer):
         return _images_of(self, inputs, lambda images, key: self._crop(images))
 
     def _crop(self, images):
-        images = tf.cast(images, self.dtype)
+        images = tf.cast(images, self.compute_dtype)
         height, width = _static_or_dynamic(images)
         h_diff, w_diff = height - self.height, width - self.width
         # with a dimension unknown until run time Keras always slices (it cannot compare)
