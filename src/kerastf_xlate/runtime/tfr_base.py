@@ -1427,6 +1427,7 @@ class Sequential(Model):
         self._input_spec = None
         for layer in layers or []:
             self._add(layer)
+        self._maybe_build_from_first()
         if self._input_spec is not None:
             self._build_from_spec()
 
@@ -1437,8 +1438,24 @@ class Sequential(Model):
             # `block = Sequential(); block.add(...)`): its first run added the layers
             return
         self._add(layer)
+        self._maybe_build_from_first()
         if self._input_spec is not None:
             self._build_from_spec()
+
+    def _maybe_build_from_first(self):
+        """Keras's ``Sequential._maybe_rebuild``: with more than one layer, a first layer that
+        has an ``input_shape`` (a functional model, a built Sequential: a backbone in
+        ``Sequential([ResNet50V2(include_top=False), Dense(8)])``) declares the input, in its
+        compute dtype, and the Sequential is built for it (its weights exist before any call)."""
+        if self._input_spec is not None or len(self._layers) < 2:
+            return
+        try:
+            shape = self._layers[0].input_shape
+        except AttributeError:
+            return
+        if not isinstance(shape, tuple) or any(isinstance(d, (list, tuple)) for d in shape):
+            return  # several inputs: Keras does not build then
+        self._input_spec = _DeclaredInput(shape, getattr(self._layers[0], "compute_dtype", "float32"))
 
     def _add(self, layer):
         if getattr(type(layer), "_xlate_input", False):

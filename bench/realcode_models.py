@@ -1,0 +1,377 @@
+"""Executed benchmark on real code: the models a file's builders make, Keras vs the translation.
+
+``bench/realcode.py`` counts what ``xlate to-tf`` translates away on public code; this script
+runs it. For every ``.py`` / ``.ipynb`` file of a corpus (real code nobody here wrote, fetched
+outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
+
+1. both programs (the original's code cells, the translation's) are cut to what builds models
+   without data: imports (each in a ``try``: a missing package drops only what needs it),
+   ``def`` and ``class`` statements, module-level assignments of constants (no call in the
+   value), and the translation's block of TensorFlow layers, kept whole;
+2. the *builders* are found in the original: every top-level function that makes a model and
+   can be called without arguments, and the first module-level call of each other top-level
+   function whose arguments are constants (``build_model(input_shape, num_classes)``), written
+   as it is written there;
+3. each builder runs in both programs, in a child process per file (a timeout, and no
+   TensorFlow state shared between files). Where Keras's returns a built ``keras.Model``:
+   the translation's must hold no Keras object (its class, layers and variables), have the
+   same weight shapes, and, given Keras's weights perturbed
+   (``kerastf_xlate.testing.perturb``) and random inputs of the model's input specs (integer
+   ids below 4 where a model takes integers or has an ``Embedding``), give the same outputs
+   in inference: ``max|a - b| <= 1e-4 * max(1, max|a|)``.
+
+Outcomes per builder: ``pass``; ``FAIL`` (a difference, Keras left in the translation, other
+weight shapes, or the translation raising where Keras built the model: each is a wrong or
+broken translation); ``skip`` with the reason (Keras's builder needs data or another
+module, returns something else than a built model, a model input is a string, or Keras's
+model gives another output when called again on the same input: random layers of the
+user's own that augment in inference).
+
+    python bench/realcode_models.py --corpus /work/corpus -j 2 --json /tmp/models.json
+    python bench/realcode_models.py --only keras-io --show-failures
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realcode import DEFAULT_CORPUS, list_files, program_text, run_translator  # noqa: E402
+
+from kerastf_xlate.totf.program.bundle import BANNER, END  # noqa: E402
+
+TOLERANCE = 1e-4
+_CONSTANT_NODES = (ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.BinOp,
+                   ast.UnaryOp, ast.operator, ast.unaryop, ast.Attribute, ast.Subscript, ast.Slice,
+                   ast.keyword, ast.Starred)
+_MODEL_WORDS = ("Model(", "Sequential(", "Model (", "Functional(")
+
+
+def _constant(node: ast.AST) -> bool:
+    return all(isinstance(n, _CONSTANT_NODES) for n in ast.walk(node))
+
+
+def cut(text: str, translated: bool) -> str:
+    """The statements of ``text`` that build models without data (the module docstring's list)."""
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    block: tuple[int, int] | None = None
+    if translated:
+        starts = [i for i, line in enumerate(lines, 1) if line.rstrip() == BANNER]
+        ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
+        if starts and ends:
+            block = (starts[0], ends[-1])
+    out: list[str] = []
+    placed = False
+    for stmt in tree.body:
+        if block and block[0] <= stmt.lineno <= block[1]:
+            if not placed:  # the translation's TensorFlow layers, whole (module-level calls included)
+                out.append("".join(lines[block[0] - 1:block[1]]))
+                placed = True
+            continue
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            out.append("try:\n    " + ast.unparse(stmt) + "\nexcept Exception:\n    pass")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append("try:\n" + "".join("    " + s + "\n" for s in ast.unparse(stmt).splitlines())
+                       + "except Exception:\n    pass")
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None and _constant(stmt.value):
+            out.append("try:\n    " + ast.unparse(stmt) + "\nexcept Exception:\n    pass")
+    return "\n".join(out) + "\n"
+
+
+def _defaults_cover(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    a = func.args
+    positional = a.posonlyargs + a.args
+    return len(a.defaults) == len(positional) and all(d is not None for d in a.kw_defaults)
+
+
+def _own_nodes(func: ast.AST) -> list[ast.AST]:
+    out, todo = [], list(ast.iter_child_nodes(func))
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def builders(text: str) -> list[str]:
+    """The builder expressions of a program (the module docstring's step 2)."""
+    tree = ast.parse(text)
+    funcs = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    makers = {name for name, f in funcs.items()
+              if any(isinstance(n, ast.Return) and n.value is not None for n in _own_nodes(f))
+              and any(w in ast.unparse(f) for w in _MODEL_WORDS)}
+    found: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in makers
+                    and node.func.id not in found and all(_constant(a) for a in [*node.args, *node.keywords])):
+                found[node.func.id] = ast.unparse(node)
+    for name in sorted(makers - set(found)):
+        if _defaults_cover(funcs[name]):
+            found[name] = f"{name}()"
+    return list(found.values())
+
+
+# --- the child: one file's builders, both ways ---------------------------------------------
+
+
+def _inputs(model: Any, rng: Any, side: int = 8) -> Any:
+    import tensorflow as tf
+
+    has_embedding = any(type(layer).__name__ == "Embedding" for layer in model._flatten_layers(include_self=False))
+    specs = model._inputs_struct if hasattr(model, "_inputs_struct") else model.inputs
+
+    def value(spec: Any) -> Any:
+        dtype = tf.as_dtype(spec.dtype)
+        if dtype == tf.string:
+            raise _Skip("a string input")
+        shape = [2 if i == 0 and d is None else (side if d is None else d) for i, d in enumerate(spec.shape)]
+        if dtype.is_integer or dtype.is_bool or has_embedding:
+            return rng.integers(0, 4, shape).astype(dtype.as_numpy_dtype)
+        return rng.normal(size=shape).astype(dtype.as_numpy_dtype)
+
+    x = tf.nest.map_structure(value, specs)
+    # one input is given as a tensor, as programs call a one-input model
+    return x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x
+
+
+class _Skip(Exception):
+    pass
+
+
+def _holds_keras(t: Any) -> str | None:
+    if type(t).__module__.split(".")[0] == "keras":
+        return f"the translation gave a Keras {type(t).__name__}"
+    for layer in getattr(t, "layers", []) or []:
+        if type(layer).__module__.split(".")[0] == "keras":
+            return f"a Keras layer in the translation ({type(layer).__name__})"
+    for w in getattr(t, "weights", []) or []:
+        if type(w).__module__.split(".")[0] == "keras":
+            return "a Keras variable in the translation"
+    return None
+
+
+def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any], seed: int) -> dict[str, Any]:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.testing.perturb import perturbed
+
+    out: dict[str, Any] = {"builder": expr}
+    try:
+        keras.utils.set_random_seed(seed)
+        k = eval(expr, original)
+    except Exception as exc:
+        return {**out, "status": "skip", "why": f"Keras's builder raised {type(exc).__name__}"}
+    if not isinstance(k, keras.Model):
+        return {**out, "status": "skip", "why": f"returns {type(k).__name__}, not a keras.Model"}
+    if not k.built or not k.inputs:
+        return {**out, "status": "skip", "why": "a model without inputs (built on the first call)"}
+    try:
+        t = eval(expr, translated)
+    except Exception as exc:
+        return {**out, "status": "FAIL", "why": f"the translation raised {type(exc).__name__}: {str(exc)[:300]}"}
+    held = _holds_keras(t)
+    if held:
+        return {**out, "status": "FAIL", "why": held}
+    k_shapes = [tuple(w.shape) for w in k.get_weights()]
+    t_shapes = [tuple(np.shape(w)) for w in t.get_weights()]
+    if k_shapes != t_shapes:
+        return {**out, "status": "FAIL", "why": f"weights differ: Keras {len(k_shapes)} arrays, translation {len(t_shapes)}"}
+    out["weights"] = len(k_shapes)
+    moved = perturbed(k.get_weights(), seed=seed)
+    k.set_weights(moved)
+    t.set_weights(moved)
+    # unknown sizes (`Input((None, None, 3))`): the smallest of these that Keras's model takes
+    for side in (8, 64, 256):
+        rng = np.random.default_rng(seed)
+        try:
+            x = _inputs(k, rng, side)
+        except _Skip as why:
+            return {**out, "status": "skip", "why": str(why)}
+        try:
+            ko = k(x, training=False)
+            break
+        except Exception as exc:
+            failed = exc
+    else:
+        return {**out, "status": "skip", "why": f"Keras's model raised on random inputs ({type(failed).__name__}: "
+                                                 f"{' '.join(str(failed).split())[:120]})"}
+    out["side"] = side
+    again = tf.nest.flatten(k(x, training=False))
+    if any(not np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) for a, b in zip(tf.nest.flatten(ko), again)):
+        return {**out, "status": "skip", "why": "Keras's model is random in inference (two calls differ)"}
+    try:
+        to = t(tf.nest.map_structure(tf.convert_to_tensor, x), training=False)
+    except Exception as exc:
+        return {**out, "status": "FAIL", "why": f"the translated model raised {type(exc).__name__}: {str(exc)[:300]}"}
+    ka, ta = tf.nest.flatten(ko), tf.nest.flatten(to)
+    if len(ka) != len(ta):
+        return {**out, "status": "FAIL", "why": f"{len(ka)} outputs in Keras, {len(ta)} in the translation"}
+    worst, scale = 0.0, 0.0
+    for a, b in zip(ka, ta):
+        a = np.asarray(a, dtype="float64")
+        b = np.asarray(b, dtype="float64")
+        if a.shape != b.shape:
+            return {**out, "status": "FAIL", "why": f"output shapes differ: {a.shape} vs {b.shape}"}
+        if a.size:
+            finite = np.isfinite(a) & np.isfinite(b)
+            if not np.array_equal(np.isnan(a), np.isnan(b)):
+                return {**out, "status": "FAIL", "why": "NaN in one output only"}
+            if finite.any():
+                worst = max(worst, float(np.max(np.abs(a[finite] - b[finite]))))
+                scale = max(scale, float(np.max(np.abs(a[finite]))))
+    out.update(diff=worst, scale=scale)
+    ok = worst <= TOLERANCE * max(1.0, scale)
+    return {**out, "status": "pass" if ok else "FAIL", **({} if ok else {"why": f"outputs differ by {worst:.3g} (max {scale:.3g})"})}
+
+
+def _child(payload_path: str) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
+    results = []
+    original: dict[str, Any] = {"__name__": "xlate_original"}
+    translated: dict[str, Any] = {"__name__": "xlate_translated"}
+    for ns, text, what in ((original, payload["original"], "original"), (translated, payload["translated"], "translation")):
+        try:
+            exec(compile(text, f"<{what}>", "exec"), ns)
+        except Exception as exc:
+            print("XLATE-MODELS " + json.dumps([{"builder": "*", "status": "skip" if what == "original" else "FAIL",
+                                                  "why": f"the {what}'s definitions raised {type(exc).__name__}: {str(exc)[:200]}"}]))
+            return 0
+    for expr in payload["builders"]:
+        try:
+            results.append(_compare_one(expr, original, translated, payload["seed"]))
+        except Exception as exc:  # a bench bug or an odd model: reported, never hidden
+            results.append({"builder": expr, "status": "skip", "why": f"comparison raised {type(exc).__name__}: {str(exc)[:200]}"})
+    print("XLATE-MODELS " + json.dumps(results), flush=True)
+    return 0
+
+
+# --- the parent ----------------------------------------------------------------------------
+
+
+def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict[str, Any]:
+    from kerastf_xlate.totf import make_transform
+
+    full = os.path.join(corpus, repo, rel)
+    record: dict[str, Any] = {"repo": repo, "path": rel, "builders": [], "results": []}
+    data = Path(full).read_bytes()
+    original = program_text(full, data)
+    outcome = run_translator(full, data, make_transform())
+    if original is None or outcome.output is None or outcome.output == data:
+        record["note"] = "unchanged"
+        return record
+    with tempfile.TemporaryDirectory(prefix="xlate-models-") as tmp:
+        target = os.path.join(tmp, os.path.basename(rel))
+        Path(target).write_bytes(outcome.output)
+        translated = program_text(target, outcome.output)
+        try:
+            found = builders(original)
+            payload = {"original": cut(original, False), "translated": cut(translated or "", True),
+                       "builders": found, "seed": seed}
+        except SyntaxError:
+            record["note"] = "does not parse"
+            return record
+        record["builders"] = found
+        if not found:
+            return record
+        payload_path = os.path.join(tmp, "payload.json")
+        Path(payload_path).write_text(json.dumps(payload), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench")]),
+               "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+        try:
+            proc = subprocess.run([sys.executable, __file__, "--child", payload_path], capture_output=True, text=True,
+                                  timeout=timeout, env=env, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            record["results"] = [{"builder": "*", "status": "skip", "why": f"timed out after {timeout:.0f} s"}]
+            return record
+        for line in proc.stdout.splitlines():
+            if line.startswith("XLATE-MODELS "):
+                record["results"] = json.loads(line[len("XLATE-MODELS "):])
+                break
+        else:
+            record["results"] = [{"builder": "*", "status": "skip",
+                                  "why": f"child exited {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"}]
+    return record
+
+
+def _process_job(job: tuple[str, str, str, float, int]) -> dict[str, Any]:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # as the CLI does
+    return process(*job)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--only", action="append", help="only repositories whose folder contains this (repeatable)")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=240, help="seconds per file")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", help="write every record here")
+    ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return _child(args.child)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    files = list_files(args.corpus, args.only, None, 0)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:
+        records = []
+        for i, record in enumerate(pool.map(_process_job, [(args.corpus, repo, rel, args.timeout, args.seed)
+                                                            for repo, rel in files])):
+            records.append(record)
+            if (i + 1) % 25 == 0:
+                print(f"  {i + 1}/{len(files)} files ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+    wall = time.perf_counter() - start
+    statuses: Counter[str] = Counter()
+    skips: Counter[str] = Counter()
+    by_repo: dict[str, Counter[str]] = {}
+    for r in records:
+        for res in r["results"]:
+            statuses[res["status"]] += 1
+            by_repo.setdefault(r["repo"], Counter())[res["status"]] += 1
+            if res["status"] == "skip":
+                skips[res["why"].split(" (")[0][:70]] += 1
+    changed = sum(1 for r in records if r.get("note") != "unchanged")
+    print(f"files {len(files)}, changed by to-tf {changed}, with builders {sum(1 for r in records if r['builders'])}, "
+          f"builders {sum(len(r['results']) for r in records)}: pass {statuses['pass']}, FAIL {statuses['FAIL']}, "
+          f"skip {statuses['skip']} (wall {wall:.0f} s)")
+    for repo, c in sorted(by_repo.items()):
+        print(f"  {repo}: pass {c['pass']}, FAIL {c['FAIL']}, skip {c['skip']}")
+    print("skipped, by reason:")
+    for why, n in skips.most_common(12):
+        print(f"  {n:4d}  {why}")
+    if args.show_failures or statuses["FAIL"]:
+        print("FAIL:")
+        for r in records:
+            for res in r["results"]:
+                if res["status"] == "FAIL":
+                    print(f"  {r['repo']}/{r['path']}: {res['builder'][:60]}: {res['why'][:300]}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"wall": wall, "records": records}, indent=1), encoding="utf-8")
+    return 1 if statuses["FAIL"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
