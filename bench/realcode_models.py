@@ -20,7 +20,8 @@ outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
    ids below 4 where a model takes integers or has an ``Embedding``), give the same outputs
    in inference: ``max|a - b| <= 1e-4 * max(1, max|a|)``.
 
-Outcomes per builder: ``pass``; ``FAIL`` (a difference, Keras left in the translation, other
+Outcomes per builder: ``pass``; ``kept`` (the translation keeps that builder's model Keras,
+with its reason: the function still reads ``keras``); ``FAIL`` (a difference, Keras left in the translation, other
 weight shapes, or the translation raising where Keras built the model: each is a wrong or
 broken translation); ``skip`` with the reason (Keras's builder needs data or another
 module, returns something else than a built model, a model input is a string, or Keras's
@@ -83,12 +84,16 @@ def cut(text: str, translated: bool) -> str:
                 out.append("".join(lines[block[0] - 1:block[1]]))
                 placed = True
             continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            continue
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             out.append("try:\n    " + ast.unparse(stmt) + "\nexcept Exception:\n    pass")
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.append("try:\n" + "".join("    " + s + "\n" for s in ast.unparse(stmt).splitlines())
                        + "except Exception:\n    pass")
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None and _constant(stmt.value):
+        elif (isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None and _constant(stmt.value)
+              and all(isinstance(t, (ast.Name, ast.Tuple)) for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))):
+            # (not `os.environ["KERAS_BACKEND"] = "jax"`: the models are compared on TensorFlow)
             out.append("try:\n    " + ast.unparse(stmt) + "\nexcept Exception:\n    pass")
     return "\n".join(out) + "\n"
 
@@ -130,6 +135,15 @@ def builders(text: str) -> list[str]:
     return list(found.values())
 
 
+def kept_keras(translated: str) -> list[str]:
+    """The top-level functions the translation left with Keras in them (a model it keeps
+    Keras, with its reason: a partial program)."""
+    tree = ast.parse(translated)
+    return [s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) == "keras" or getattr(n, "attr", None) == "keras")
+                    for n in ast.walk(s))]
+
+
 # --- the child: one file's builders, both ways ---------------------------------------------
 
 
@@ -169,7 +183,8 @@ def _holds_keras(t: Any) -> str | None:
     return None
 
 
-def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any], seed: int) -> dict[str, Any]:
+def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any], seed: int,
+                 kept: frozenset[str] = frozenset()) -> dict[str, Any]:
     import keras
     import numpy as np
     import tensorflow as tf
@@ -191,6 +206,8 @@ def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any]
     except Exception as exc:
         return {**out, "status": "FAIL", "why": f"the translation raised {type(exc).__name__}: {str(exc)[:300]}"}
     held = _holds_keras(t)
+    if held and expr.split("(")[0] in kept:
+        return {**out, "status": "kept", "why": "the translation keeps this builder's model Keras (with its reason)"}
     if held:
         return {**out, "status": "FAIL", "why": held}
     k_shapes = [tuple(w.shape) for w in k.get_weights()]
@@ -260,7 +277,7 @@ def _child(payload_path: str) -> int:
             return 0
     for expr in payload["builders"]:
         try:
-            results.append(_compare_one(expr, original, translated, payload["seed"]))
+            results.append(_compare_one(expr, original, translated, payload["seed"], frozenset(payload["kept"])))
         except Exception as exc:  # a bench bug or an odd model: reported, never hidden
             results.append({"builder": expr, "status": "skip", "why": f"comparison raised {type(exc).__name__}: {str(exc)[:200]}"})
     print("XLATE-MODELS " + json.dumps(results), flush=True)
@@ -288,7 +305,7 @@ def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict
         try:
             found = builders(original)
             payload = {"original": cut(original, False), "translated": cut(translated or "", True),
-                       "builders": found, "seed": seed}
+                       "builders": found, "seed": seed, "kept": kept_keras(translated or "")}
         except SyntaxError:
             record["note"] = "does not parse"
             return record
@@ -356,9 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     changed = sum(1 for r in records if r.get("note") != "unchanged")
     print(f"files {len(files)}, changed by to-tf {changed}, with builders {sum(1 for r in records if r['builders'])}, "
           f"builders {sum(len(r['results']) for r in records)}: pass {statuses['pass']}, FAIL {statuses['FAIL']}, "
-          f"skip {statuses['skip']} (wall {wall:.0f} s)")
+          f"kept Keras {statuses['kept']}, skip {statuses['skip']} (wall {wall:.0f} s)")
     for repo, c in sorted(by_repo.items()):
-        print(f"  {repo}: pass {c['pass']}, FAIL {c['FAIL']}, skip {c['skip']}")
+        print(f"  {repo}: pass {c['pass']}, FAIL {c['FAIL']}, kept {c['kept']}, skip {c['skip']}")
     print("skipped, by reason:")
     for why, n in skips.most_common(12):
         print(f"  {n:4d}  {why}")
