@@ -67,3 +67,10 @@ def script_head(seed: int) -> str:
             return np.asarray(value).tolist()
 
         """)
+
+
+def max_diff(a: Any, b: Any) -> float:
+    """``max |a - b|`` of two nested lists of numbers (two runs' reports), in float64."""
+    import numpy as np
+
+    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))

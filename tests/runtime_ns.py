@@ -54,3 +54,15 @@ def runtime_of(names: set[str], module: str) -> Any:
     namespace: dict[str, Any] = {"__name__": module}
     exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
     return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+
+
+def policy_params(cases: Any, fast: set[str], fast_policies: set[str]) -> list[Any]:
+    """``pytest.param(name, policy)`` for every case name and every float dtype policy
+    (``args.POLICY_DTYPES``), marked ``slow`` outside the ``fast`` names and policies."""
+    import pytest
+
+    from kerastf_xlate.args import POLICY_DTYPES
+
+    return [pytest.param(name, policy, marks=[] if name in fast and policy in fast_policies else [pytest.mark.slow],
+                         id=f"{name}-{policy}")
+            for name in sorted(cases) for policy in sorted(POLICY_DTYPES)]

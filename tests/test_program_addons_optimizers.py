@@ -31,17 +31,11 @@ import textwrap
 from typing import Any
 
 import pytest
-from program_text import run_both, tf_, user_code
+from program_text import max_diff, run_both, tf_, user_code
 from runtime_ns import runtime_of
 from test_program_legacy_optimizers import keras_momentum_steps
 
 TOL = 1e-5
-
-
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
 
 
 MODEL = """\
@@ -140,7 +134,7 @@ def test_addons_adamw_is_tfa_decay_then_tensorflows_adam_kernel(runtime: Any, am
         grad = rng.normal(size=start.shape).astype("float32")
         opt.apply_gradients([(tf.constant(grad), ours)])
         _tfa_adamw_step(ref, m, v, vhat, grad, step, lr, wd, amsgrad)
-    worst = _worst(ours.numpy(), ref.numpy())
+    worst = max_diff(ours.numpy(), ref.numpy())
     print(f"\ntfa AdamW (amsgrad={amsgrad}) against decay + ResourceApplyAdam: worst difference {worst:.1e} "
           f"(tolerance {TOL:g})")
     assert worst <= TOL and int(opt.iterations) == 5 and opt.name == "AdamW"
@@ -165,10 +159,10 @@ def test_addons_adamw_is_keras_adamw_with_the_decay_divided_by_a_constant_learni
         opt.apply_gradients([(tf.constant(grad), ours)])
         keras_opt.apply_gradients([(tf.constant(grad), theirs)])
         keras_plain.apply_gradients([(tf.constant(grad), plain)])
-    worst = _worst(ours.numpy(), keras.ops.convert_to_numpy(theirs))
+    worst = max_diff(ours.numpy(), keras.ops.convert_to_numpy(theirs))
     print(f"\ntfa AdamW against Keras 3 AdamW(weight_decay=wd/lr): worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL
-    assert _worst(ours.numpy(), plain.numpy()) > 1e-4  # Keras 3's AdamW with tfa's numbers decays 100 times less
+    assert max_diff(ours.numpy(), plain.numpy()) > 1e-4  # Keras 3's AdamW with tfa's numbers decays 100 times less
 
 
 @pytest.mark.tf
@@ -198,7 +192,7 @@ def test_addons_adamw_decay_schedule_function_sparse_rows_and_decay_var_list(run
         refs[0].scatter_sub(tf.IndexedSlices(wd * tf.gather(refs[0], rows), rows))
         _tfa_adamw_step(refs[0], *slots[0], summed, step, lr, 0.0, False)
         _tfa_adamw_step(refs[1], *slots[1], grad, step, lr, 0.0 if decay_only_table else wd, False)
-    worst = max(_worst(table.numpy(), refs[0].numpy()), _worst(dense.numpy(), refs[1].numpy()))
+    worst = max(max_diff(table.numpy(), refs[0].numpy()), max_diff(dense.numpy(), refs[1].numpy()))
     print(f"\ntfa AdamW, scheduled decay, sparse rows, decay_var_list: worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL
     assert np.array_equal(table.numpy()[[2, 3, 5]] != refs[0].numpy()[[2, 3, 5]], np.zeros((3, 2), bool))
@@ -218,7 +212,7 @@ def test_addons_adamw_clipnorm_clips_each_gradient(runtime: Any) -> None:
         grad = (3 * rng.normal(size=start.shape)).astype("float32")
         opt.apply_gradients([(tf.constant(grad), ours)])
         _tfa_adamw_step(ref, *slots, tf.clip_by_norm(grad, 0.5).numpy(), step, 0.1, 0.01, False)
-    worst = _worst(ours.numpy(), ref.numpy())
+    worst = max_diff(ours.numpy(), ref.numpy())
     print(f"\ntfa AdamW clipnorm: worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL
 
@@ -235,7 +229,7 @@ def test_addons_sgdw_is_tfa_decay_then_tensorflows_keras_momentum_kernels(runtim
     lr, mu, wd = 0.05, 0.9, 0.03
     opt = runtime.AddonsSGDW(wd, lr, mu, nesterov)
     ours, ref = keras_momentum_steps(opt, start, rng, lr, mu, nesterov, decay=wd)
-    worst = _worst(ours.numpy(), ref.numpy())
+    worst = max_diff(ours.numpy(), ref.numpy())
     print(f"\ntfa SGDW (nesterov={nesterov}) against decay + the KerasMomentum kernels: worst difference {worst:.1e} "
           f"(tolerance {TOL:g})")
     assert worst <= TOL and opt.name == "SGDW"
@@ -272,7 +266,7 @@ def test_addons_lamb_is_tfas_update(runtime: Any) -> None:
         grads = [rng.normal(size=s.shape).astype("float32") for s in starts]
         opt.apply_gradients(zip([tf.constant(g) for g in grads], ours))
         state = [_tfa_lamb(*st, g, step, lr, wd) for st, g in zip(state, grads)]
-    worst = max(_worst(o.numpy(), st[0]) for o, st in zip(ours, state))
+    worst = max(max_diff(o.numpy(), st[0]) for o, st in zip(ours, state))
     print(f"\ntfa LAMB against its update in NumPy: worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL and opt.name == "LAMB" and opt.epsilon == 1e-6
 
@@ -291,7 +285,7 @@ def test_addons_lamb_without_decay_is_keras_lamb(runtime: Any) -> None:
         grad = rng.normal(size=start.shape).astype("float32")
         opt.apply_gradients([(tf.constant(grad), ours)])
         keras_opt.apply_gradients([(tf.constant(grad), theirs)])
-    worst = _worst(ours.numpy(), keras.ops.convert_to_numpy(theirs))
+    worst = max_diff(ours.numpy(), keras.ops.convert_to_numpy(theirs))
     print(f"\ntfa LAMB(weight_decay=0) against Keras 3 Lamb: worst difference {worst:.1e} (tolerance {TOL:g})")
     assert worst <= TOL
 
@@ -398,9 +392,9 @@ def test_addons_optimizers_program_trains_like_tfa(tmp_path: Any) -> None:
     worst = 0.0
     for kind in ("adamw", "lamb"):
         for key in ("loss", "predict"):
-            worst = max(worst, _worst(expected[kind][key], got[kind][key]))
+            worst = max(worst, max_diff(expected[kind][key], got[kind][key]))
         for a, b in zip(expected[kind]["weights"], got[kind]["weights"]):
-            worst = max(worst, _worst(a, b))
+            worst = max(worst, max_diff(a, b))
     print(f"\ntfa optimizers, whole program: worst |tf - keras| {worst:.1e} (tolerance 1e-5)")
     assert worst <= 1e-5
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from program_text import run_both, script_head, tf_, user_code
+from program_text import max_diff, run_both, script_head, tf_, user_code
 
 BODY = textwrap.dedent('''\
     from keras import mixed_precision
@@ -66,12 +65,6 @@ def _program(policy: str = "mixed_float16") -> str:
     return script_head(3) + BODY.replace('"mixed_float16"', f'"{policy}"')
 
 
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-
-
 @pytest.mark.tf
 def test_a_mixed_float16_transfer_learning_program_trains_like_keras(tmp_path: Path) -> None:
     src = _program()
@@ -82,8 +75,8 @@ def test_a_mixed_float16_transfer_learning_program_trains_like_keras(tmp_path: P
     for key in ("optimizer", "policy", "output_dtype", "base_dtypes", "trainable"):
         assert expected[key] == got[key], (key, expected[key], got[key])
     assert expected["optimizer"] == "LossScaleOptimizer" and expected["base_dtypes"] == [["float16", "float32"]]
-    worst = max(_worst(expected["loss"], got["loss"]), _worst(expected["predict"], got["predict"]),
-                *(_worst(a, b) for a, b in zip(expected["weights"], got["weights"], strict=True)))
+    worst = max(max_diff(expected["loss"], got["loss"]), max_diff(expected["predict"], got["predict"]),
+                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"], strict=True)))
     print(f"\nMobileNetV2 under mixed_float16, frozen then fine-tuned: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
     assert worst <= 1e-3
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from program_text import run_both, tf_, user_code
+from program_text import max_diff, run_both, tf_, user_code
 
 PROGRAM = textwrap.dedent('''\
     import json
@@ -127,12 +126,6 @@ PROGRAM = textwrap.dedent('''\
 ''')
 
 
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-
-
 @pytest.mark.tf
 def test_a_mixed_float16_augmentation_program_matches_keras(tmp_path: Path) -> None:
     out, diags = tf_(PROGRAM)
@@ -145,9 +138,9 @@ def test_a_mixed_float16_augmentation_program_matches_keras(tmp_path: Path) -> N
     assert expected["optimizer"] == "LossScaleOptimizer" and expected["augmented"][0] == "float16"
     assert ["RandomZoom", "float16", "float32", "mixed_float16"] in expected["dtypes"]
     assert expected["pixels"][0] == got["pixels"][0] == "float16"
-    pixels = _worst(expected["pixels"][1], got["pixels"][1])
-    worst = max(*(_worst(expected[k], got[k]) for k in ("predict", "predict_uint8", "call", "fixed_loss", "fixed_predict")),
-                *(_worst(a, b) for a, b in zip(expected["fixed_weights"], got["fixed_weights"], strict=True)))
+    pixels = max_diff(expected["pixels"][1], got["pixels"][1])
+    worst = max(*(max_diff(expected[k], got[k]) for k in ("predict", "predict_uint8", "call", "fixed_loss", "fixed_predict")),
+                *(max_diff(a, b) for a, b in zip(expected["fixed_weights"], got["fixed_weights"], strict=True)))
     print(f"\naugmentation under mixed_float16: pixels {pixels:.3g} (tolerance 0.125), "
           f"outputs and weights {worst:.2e} (tolerance 1e-3)")
     assert pixels <= 0.125 and worst <= 1e-3

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from program_text import run_both, tf_, user_code
+from program_text import max_diff, run_both, tf_, user_code
 
 PROGRAM = textwrap.dedent('''\
     import json
@@ -73,12 +72,6 @@ PROGRAM = textwrap.dedent('''\
 ''')
 
 
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-
-
 @pytest.mark.tf
 def test_a_mixed_float16_program_trains_like_keras(tmp_path: Path) -> None:
     out, diags = tf_(PROGRAM)
@@ -88,8 +81,8 @@ def test_a_mixed_float16_program_trains_like_keras(tmp_path: Path) -> None:
     for key in ("optimizer", "scale", "policy", "dtypes", "after_clear_session"):
         assert expected[key] == got[key], (key, expected[key], got[key])
     assert expected["optimizer"] == "LossScaleOptimizer" and expected["policy"] == "mixed_float16"
-    worst = max(_worst(expected["loss"], got["loss"]), _worst(expected["predict"], got["predict"]),
-                *(_worst(a, b) for a, b in zip(expected["weights"], got["weights"])))
+    worst = max(max_diff(expected["loss"], got["loss"]), max_diff(expected["predict"], got["predict"]),
+                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"])))
     print(f"\nmixed_float16 program: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
     assert worst <= 1e-3
 

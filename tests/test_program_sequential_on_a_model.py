@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from program_text import run_both, script_head, tf_
+from program_text import max_diff, run_both, script_head, tf_
 
 BODY = textwrap.dedent('''\
     def backbone():
@@ -48,12 +47,6 @@ BODY = textwrap.dedent('''\
 ''')
 
 
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-
-
 @pytest.mark.tf
 def test_a_sequential_on_a_model_is_built_as_keras_builds_it(tmp_path: Path) -> None:
     src = script_head(2) + BODY
@@ -62,6 +55,6 @@ def test_a_sequential_on_a_model_is_built_as_keras_builds_it(tmp_path: Path) -> 
     expected, got = run_both(tmp_path, src, out)
     assert expected["counts"] == got["counts"] == [8, 4, 8], (expected["counts"], got["counts"])
     assert expected["shapes"] == got["shapes"]
-    worst = max(_worst(a, b) for a, b in zip(expected["outputs"], got["outputs"], strict=True))
+    worst = max(max_diff(a, b) for a, b in zip(expected["outputs"], got["outputs"], strict=True))
     print(f"\nSequential on a model, weights moved before any call: worst |tf - keras| {worst:.1e} (tolerance 1e-6)")
     assert worst <= 1e-6

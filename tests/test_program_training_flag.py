@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
-from program_text import run_both, script_head, tf_
+from program_text import max_diff, run_both, script_head, tf_
 
 BODY = textwrap.dedent('''\
     def make_base():
@@ -60,12 +59,6 @@ BODY = textwrap.dedent('''\
 ''')
 
 
-def _worst(a: Any, b: Any) -> float:
-    import numpy as np
-
-    return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
-
-
 @pytest.mark.tf
 @pytest.mark.parametrize("flag", ["False", "None"])
 def test_fit_trains_an_unfrozen_base_called_with_training_false_as_keras_3_does(tmp_path: Path, flag: str) -> None:
@@ -74,8 +67,8 @@ def test_fit_trains_an_unfrozen_base_called_with_training_false_as_keras_3_does(
     assert "import keras" not in out, diags
     expected, got = run_both(tmp_path, src, out)
     # the unfrozen BatchNormalization's moving statistics (its last two weights) moved in Keras
-    assert _worst(expected["frozen"][2:], expected["weights"][-4:-2]) > 1e-4
-    worst = max(_worst(expected[k], got[k]) for k in ("loss", "predict", "inference"))
-    worst = max(worst, *(_worst(a, b) for a, b in zip(expected["weights"], got["weights"], strict=True)))
+    assert max_diff(expected["frozen"][2:], expected["weights"][-4:-2]) > 1e-4
+    worst = max(max_diff(expected[k], got[k]) for k in ("loss", "predict", "inference"))
+    worst = max(worst, *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"], strict=True)))
     print(f"\nbase(inputs, training={flag}), unfrozen and fit: worst |tf - keras| {worst:.1e} (tolerance 1e-6)")
     assert worst <= 1e-6

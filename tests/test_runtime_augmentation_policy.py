@@ -38,10 +38,10 @@ np = pytest.importorskip("numpy")
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
-from runtime_ns import layers  # noqa: E402
+from runtime_ns import layers, policy_params  # noqa: E402
 from test_runtime_augmentation import _keras_params  # noqa: E402
 
-from kerastf_xlate.args import POLICY_DTYPES, POLICY_LAYERS  # noqa: E402
+from kerastf_xlate.args import POLICY_LAYERS  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
@@ -143,16 +143,7 @@ FAST = {"RandomFlip", "RandomRotation", "Resizing"}
 FAST_POLICIES = {"float32", "mixed_float16"}
 
 
-def _params() -> list[Any]:
-    out = []
-    for name in sorted(CASES):
-        for policy in sorted(POLICY_DTYPES):
-            marks = [] if name in FAST and policy in FAST_POLICIES else [pytest.mark.slow]
-            out.append(pytest.param(name, policy, marks=marks, id=f"{name}-{policy}"))
-    return out
-
-
-@pytest.mark.parametrize("name, policy", _params())
+@pytest.mark.parametrize("name, policy", policy_params(CASES, FAST, FAST_POLICIES))
 def test_layer_follows_the_policy(name: str, policy: str) -> None:
     check_layer(name, policy)
 

@@ -22,9 +22,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_ns import layers, perturbed, runtime
+from runtime_ns import layers, perturbed, policy_params, runtime
 
-from kerastf_xlate.args import POLICY_DTYPES, POLICY_LAYERS
+from kerastf_xlate.args import POLICY_LAYERS
 
 pytestmark = pytest.mark.tf
 
@@ -160,16 +160,7 @@ FAST = {"Dense", "Conv2D", "LayerNormalization", "BatchNormalization", "Embeddin
 FAST_POLICIES = {"float32", "float64", "mixed_float16"}
 
 
-def _params() -> list[Any]:
-    out = []
-    for name in sorted(CASES):
-        for policy in sorted(POLICY_DTYPES):
-            marks = [] if name in FAST and policy in FAST_POLICIES else [pytest.mark.slow]
-            out.append(pytest.param(name, policy, marks=marks, id=f"{name}-{policy}"))
-    return out
-
-
-@pytest.mark.parametrize("name, policy", _params())
+@pytest.mark.parametrize("name, policy", policy_params(CASES, FAST, FAST_POLICIES))
 def test_layer_follows_the_policy(name: str, policy: str) -> None:
     check_layer(name, policy)
 
