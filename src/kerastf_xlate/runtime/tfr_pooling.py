@@ -8,6 +8,7 @@ poolings just reduce other axes.
 import tensorflow as tf
 from tfr_base import Layer
 from tfr_conv import _standard_data_format, _standard_padding, _standard_tuple, _to_channels_first, _to_channels_last
+from tfr_ops import _ops_mean
 
 # --- windowed pooling --------------------------------------------------------------------
 
@@ -97,9 +98,9 @@ class AveragePooling3D(_Pooling):
 
 
 class _GlobalPooling(Layer):
-    """``tf.reduce_mean`` / ``tf.reduce_max`` over the spatial axes. The mean of float16 and
-    bfloat16 inputs is computed in float32 and cast back, as Keras's ``ops.mean`` computes it
-    (under a mixed policy a float16 ``reduce_mean`` differs from Keras by an ulp)."""
+    """``tf.reduce_max`` / Keras's ``ops.mean`` (``_ops_mean``: float16 and bfloat16 averaged in
+    float32 and cast back; a float16 ``reduce_mean`` is an ulp off under a mixed policy) over
+    the spatial axes."""
 
     _xlate_config_attrs = ("data_format",)  # get_config: as normalized
 
@@ -118,10 +119,7 @@ class _GlobalPooling(Layer):
     def call(self, inputs):
         if self._mode == "max":
             return tf.reduce_max(inputs, axis=self._axes(), keepdims=self.keepdims)
-        if inputs.dtype in (tf.float16, tf.bfloat16):
-            mean = tf.reduce_mean(tf.cast(inputs, tf.float32), axis=self._axes(), keepdims=self.keepdims)
-            return tf.cast(mean, inputs.dtype)
-        return tf.reduce_mean(inputs, axis=self._axes(), keepdims=self.keepdims)
+        return _ops_mean(inputs, axis=self._axes(), keepdims=self.keepdims)  # Keras's layer calls ops.mean
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
