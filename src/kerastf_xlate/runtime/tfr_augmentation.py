@@ -41,7 +41,7 @@ import math
 
 import tensorflow as tf
 from tfr_base import Layer
-from tfr_ops import _ops_elastic, _ops_homography
+from tfr_ops import _ops_elastic, _ops_homography, _ops_mean
 from tfr_preprocessing import _data_layer_inputs
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -449,13 +449,6 @@ class RandomCrop(_ImageAugmentation):
 # --- colour layers ------------------------------------------------------------------------
 
 
-def _aug_mean(images, axis):
-    """``keras.ops.mean(images, axis, keepdims=True)`` on TensorFlow: half-precision floats are
-    averaged in float32 and the mean cast back (a float16 sum of 255s overflows)."""
-    wide = tf.float64 if images.dtype == tf.float64 else tf.float32
-    return tf.cast(tf.reduce_mean(tf.cast(images, wide), axis=axis, keepdims=True), images.dtype)
-
-
 class RandomContrast(_ImageAugmentation):
     """``keras.layers.RandomContrast``: ``(x - mean) * c + mean`` per image and channel (the
     mean over height and width), clipped to ``value_range``, with ``c`` drawn from
@@ -484,7 +477,8 @@ class RandomContrast(_ImageAugmentation):
         return self._aug_uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=images.dtype)
 
     def _apply(self, images, factor):
-        mean = _aug_mean(_aug_mean(images, 1), 2)
+        # Keras's ops.mean: half precision averaged in float32 and cast back (a float16 sum of 255s overflows)
+        mean = _ops_mean(_ops_mean(images, 1, keepdims=True), 2, keepdims=True)
         out = (images - mean) * factor + mean
         return tf.clip_by_value(out, self.value_range[0], self.value_range[1])
 

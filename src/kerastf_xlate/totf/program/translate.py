@@ -857,12 +857,16 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
 
 def _policy_setter(refs: list[Ref]) -> ast.Call | None:
     """The first call setting a global dtype policy that may not be float32, or None."""
-    for r in refs:
-        if r.name in _POLICY_SETTERS and r.call is not None and r.role == "call":
-            given = r.call.args[0] if r.call.args else next((k.value for k in r.call.keywords if k.arg == "policy"), None)
-            if given is None or literal(given) != "float32":
-                return r.call
+    for call, given in _policy_setters(refs):
+        if given is None or literal(given) != "float32":
+            return call
     return None
+
+
+def _policy_setters(refs: list[Ref]) -> list[tuple[ast.Call, ast.expr | None]]:
+    """Every call setting the global dtype policy, with the policy it is given (None: none given)."""
+    return [(r.call, r.call.args[0] if r.call.args else next((k.value for k in r.call.keywords if k.arg == "policy"), None))
+            for r in refs if r.name in _POLICY_SETTERS and r.call is not None and r.role == "call"]
 
 
 # the global policies under which every translated keras.applications builder was run against
@@ -883,13 +887,10 @@ def _policy_name(node: ast.expr | None) -> str | None:
 def _policy_unchecked_for_applications(refs: list[Ref]) -> ast.Call | None:
     """The first global policy setter whose policy the translated applications builders are
     not checked under (:data:`APPLICATION_POLICIES`), or one whose policy cannot be read."""
-    for r in refs:
-        if r.name in _POLICY_SETTERS and r.call is not None and r.role == "call":
-            call = r.call
-            given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "policy"), None)
-            name = _policy_name(given)
-            if name != "float32" and name not in APPLICATION_POLICIES:
-                return call
+    for call, given in _policy_setters(refs):
+        name = _policy_name(given)
+        if name != "float32" and name not in APPLICATION_POLICIES:
+            return call
     return None
 
 
