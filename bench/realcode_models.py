@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from realcode import DEFAULT_CORPUS, list_files, program_text, run_translator  # noqa: E402
 
 from kerastf_xlate.totf.program.bundle import BANNER, END  # noqa: E402
+from kerastf_xlate.totf.symbolic import _scope_nodes  # noqa: E402
 
 TOLERANCE = 1e-4
 _CONSTANT_NODES = (ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.BinOp,
@@ -104,22 +105,12 @@ def _defaults_cover(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return len(a.defaults) == len(positional) and all(d is not None for d in a.kw_defaults)
 
 
-def _own_nodes(func: ast.AST) -> list[ast.AST]:
-    out, todo = [], list(ast.iter_child_nodes(func))
-    while todo:
-        n = todo.pop()
-        out.append(n)
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(n))
-    return out
-
-
 def builders(text: str) -> list[str]:
     """The builder expressions of a program (the module docstring's step 2)."""
     tree = ast.parse(text)
     funcs = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     makers = {name for name, f in funcs.items()
-              if any(isinstance(n, ast.Return) and n.value is not None for n in _own_nodes(f))
+              if any(isinstance(n, ast.Return) and n.value is not None for n in _scope_nodes(f))
               and any(w in ast.unparse(f) for w in _MODEL_WORDS)}
     found: dict[str, str] = {}
     for stmt in tree.body:
