@@ -1968,16 +1968,19 @@ def _graph_valued_names(tree: ast.Module, seeds: frozenset[str]) -> set[str]:
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     graph_functions: set[str] = set()
 
-    def makes(node: ast.AST) -> bool:
-        for n in ast.walk(node):
-            if isinstance(n, ast.Attribute) and n.attr in _GRAPH_ATTRIBUTES:
-                return True
-            if isinstance(n, ast.Call):
-                f = n.func
-                last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-                if last in ("Input", "InputLayer") or last in graph_functions:
-                    return True
+    def made(n: ast.AST) -> bool:
+        """One node that makes or reads a graph value: a graph tensor attribute, an ``Input``,
+        a call of such a function of the file."""
+        if isinstance(n, ast.Attribute):
+            return n.attr in _GRAPH_ATTRIBUTES
+        if isinstance(n, ast.Call):
+            f = n.func
+            last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            return last in ("Input", "InputLayer") or last in graph_functions
         return False
+
+    def makes(node: ast.AST) -> bool:
+        return any(made(n) for n in ast.walk(node))
 
     while True:  # functions that make or read graph values, through the functions they call
         more = {name for name, f in functions.items() if name not in graph_functions and makes(f)}
@@ -1988,19 +1991,9 @@ def _graph_valued_names(tree: ast.Module, seeds: frozenset[str]) -> set[str]:
     def hot(node: ast.AST | None) -> bool:
         if node is None:
             return False
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name):
-                if n.id in tainted and isinstance(n.ctx, ast.Load):
-                    return True
-            elif isinstance(n, ast.Attribute):
-                if n.attr in _GRAPH_ATTRIBUTES:
-                    return True
-            elif isinstance(n, ast.Call):
-                f = n.func
-                last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-                if last in ("Input", "InputLayer") or last in graph_functions:
-                    return True
-        return False
+        # one walk: a tainted name read, or a node that makes a graph value
+        return any((n.id in tainted and isinstance(n.ctx, ast.Load)) if isinstance(n, ast.Name) else made(n)
+                   for n in ast.walk(node))
 
     def names(target: ast.AST) -> set[str]:
         out = set()
