@@ -1029,8 +1029,9 @@ def export(mirrors: str, corpus: str, toml: Path = CORPUS_TOML) -> None:
             print(f"{entry['name']}: no mirror at {git_dir}; skipped", file=sys.stderr)
             continue
         commit = entry.get("commit", "HEAD")
-        names = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "--name-only", commit],
-                               capture_output=True, text=True, check=True).stdout.splitlines()
+        # -z: paths as they are (not quoted, as non-ASCII names are without it)
+        names = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", "--name-only", commit],
+                               capture_output=True, text=True, check=True).stdout.split("\0")
         chosen = [n for n in names if n.endswith((".py", ".ipynb")) and selected(n, entry)]
         dest_root = os.path.join(corpus, folder)
         shutil.rmtree(dest_root, ignore_errors=True)

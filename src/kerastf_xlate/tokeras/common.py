@@ -39,6 +39,7 @@ class FileEnv:
     keras_calls: dict[int, str] = field(default_factory=dict)  # id(call) -> Keras layer it constructs
     raised: set[str] = field(default_factory=set)  # classes raised to Keras so far (in source order)
     class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
+    built: frozenset[str] = frozenset()  # classes whose layers are built in __init__ (inline_forward)
 
 
 @dataclass

@@ -43,6 +43,7 @@ from kerastf_xlate.tokeras.program_form import translate_program_form
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.unexplained import unexplained_variables
 from kerastf_xlate.tokeras.units import Result, UnitInfo
+from kerastf_xlate.tokeras.inline_forward import plan_inline
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
@@ -62,7 +63,9 @@ def translate(text: str, path: str = "<string>", rules: RuleSet | None = None) -
     return r.text, r.diagnostics
 
 
-def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None) -> Result:
+def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None,
+                   built: frozenset[str] = frozenset()) -> Result:
+    """``built``: classes whose layers are built in ``__init__`` (:mod:`.inline_forward`)."""
     tree = parse(text, path)
     if "tensorflow" not in text:
         return Result(text, [], [])
@@ -88,7 +91,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     else:
         prefix = "layers."
     env = FileEnv(st, names, rules, tree, keras=keras_name or "keras", layers=prefix,
-                  module_names=module_level_names(tree))
+                  module_names=module_level_names(tree), built=built)
     if keras_name is None:
         env.module_names.add("keras")
     if layers_name is None and not layers_taken:
@@ -159,7 +162,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
                 mod_edits += res.edits
                 mod_findings += res.findings
                 mod_units.append(UnitInfo(stmt.name, "module", res.weight_order, res.kept_vars, input_hint=res.input_hint,
-                                          reshape=res.reshape))
+                                          reshape=res.reshape, weight_paths=res.remap))
                 env.raised.add(stmt.name)
         more = {c: h for c, h in held_by_kept(tree, [c for c in classes if id(c) not in done], env.raised).items() if c not in held}
         if not more:
@@ -259,7 +262,9 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
     """A tutorial-style program (weights in dicts, the model a function) raised whole, or None
     (then the file is translated as written). See :mod:`.weight_dicts`."""
     planned = plan_programs(tree, st, names)
-    if planned is None or isinstance(planned, Kept):
+    if planned is None:
+        return _inline_program(tree, st, names, path, rules)
+    if isinstance(planned, Kept):
         return [_kept_variable(s, planned.why) for s in planned.stmts] if planned is not None else []
     text, plans = planned
     r = translate_full(text, path, rules)
@@ -285,6 +290,53 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
     moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
                      col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
     return Result(r.text, sorted(set(moved)), r.units)
+
+
+def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
+                    rules: RuleSet) -> Result | list[Finding]:
+    """A program that applies its variables inline (no model function) raised with a model
+    class, or the findings that say why not. See :mod:`.inline_forward`."""
+    planned = plan_inline(tree, st, names)
+    if planned is None or isinstance(planned, Kept):
+        return [_kept_inline(s, planned.why) for s in planned.stmts] if planned is not None else []
+    text, plans = planned
+    r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans))
+    by_name = {u.name: u for u in r.units if u.kind == "module"}
+    new = r.text
+    for plan in plans:
+        u = by_name.get(plan.cls)
+        why = "the inline forward pass applies some of them in ops that are not the weights of a Keras layer"
+        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\([\w.]+\.Model\):", new, re.M) is None:
+            return [_kept_inline(s, why) for s in plan.var_stmts]
+        if sorted(u.weight_order) != sorted(plan.vars) or set(u.weight_paths) != set(plan.vars) or u.reshape:
+            return [_kept_inline(s, why) for s in plan.var_stmts]
+        layers_ = {p.split(".")[1] for p in u.weight_paths.values()}
+        if any(f"self.{a}.build(" not in new for a in layers_):
+            return [_kept_inline(s, "a layer of the inline forward pass cannot be built with the variables' sizes, "
+                                    "so its weights would not exist where the variables did") for s in plan.var_stmts]
+        late = _unbound_in_init(new, plan.cls)
+        if late:
+            return [_kept_inline(s, f"the layers would read `{late}` before the program defines it") for s in plan.var_stmts]
+        paths = {v: p.removeprefix("self.") for v, p in u.weight_paths.items()}
+        if any(p.split(".")[-1] in ("moving_mean", "moving_variance") for p in paths.values()):
+            return [_kept_inline(s, why) for s in plan.var_stmts]
+        inst = re.escape(plan.instance)
+        every = r"\s*,\s*".join(rf"{inst}\.{re.escape(v)}\b" for v in u.weight_order)
+        new = re.sub(rf"\[\s*{every}\s*,?\s*\]", f"{plan.instance}.trainable_variables", new)
+        alt = "|".join(re.escape(v) for v in sorted(paths, key=len, reverse=True))
+        new = re.sub(rf"\b{inst}\.({alt})\b", lambda m: f"{plan.instance}.{paths[m.group(1)]}", new)
+        u.instance = plan.instance
+    lines = plans[0].line_map
+    moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
+                     col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
+    return Result(new, sorted(set(moved)), r.units)
+
+
+def _kept_inline(stmt: ast.stmt, why: str) -> Finding:
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
+    name = target.id if isinstance(target, ast.Name) else ", ".join(
+        e.id for e in getattr(target, "elts", []) if isinstance(e, ast.Name)) or "variable"
+    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies inline: {why}")
 
 
 def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]) -> dict[str, str]:

@@ -61,6 +61,7 @@ class ModuleResult:
     matches: list[Match] = field(default_factory=list)
     input_hint: dict[str, Any] | None = None
     reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)  # weights that load reshaped (a scalar bias: (1,))
+    remap: dict[str, str] = field(default_factory=dict)  # variable attribute -> ``self.<layer>.<weight>``
 
 
 # methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
@@ -246,7 +247,7 @@ class ModuleTranslator(InitWriter):
             self.blocked(v.lazy or v.stmt, f"`self.{mixed[0]}` is created on the first call with variables that are not a "
                          "layer's weights: the block that creates them cannot go")
             return None
-        outside = self._read_outside(weights)
+        outside = self._read_outside(weights) if self.cls.name not in self.env.built else None  # (remapped by the caller)
         if outside is not None:
             self.blocked(outside, f"`{ast.unparse(outside)}` reads a variable on an instance, which a Keras layer "
                          "would hold as its own weight (`.dense.kernel`): the module is kept")
@@ -533,7 +534,7 @@ class ModuleTranslator(InitWriter):
         hint = self._input_hint(edits[self.entry])
         reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls in SCALAR_BIAS
                                                for role, v in ms[0].spec.weights.items() if role == "bias" and v.shape == ()}
-        return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape)
+        return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape, remap)
 
     def _keras_base(self) -> str:
         """``layers.Layer`` for a class used as a layer of another, or one to-tf wrote from a

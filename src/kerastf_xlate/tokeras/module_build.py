@@ -65,9 +65,11 @@ def readable_in_build(build: ast.FunctionDef, srcs: Iterable[str], st: SourceTex
 _PROBE = 1_000_003  # sizes no code writes: a probe's dims, told apart by their value
 
 
-def build_shape(m: Match, rules: RuleSet) -> str | None:
+def build_shape(m: Match, rules: RuleSet, rank: int | None = None) -> str | None:
     """The source of the input shape the layer of ``m`` is built with in ``build`` (see the
-    module docstring), or None when its family does not tell it whole."""
+    module docstring), or None when its family does not tell it whole. ``rank``: the input's
+    rank where the family does not say it (``Conv2D``'s 4, from its class: the caller knows the
+    layer is applied as such)."""
     srcs: dict[int, str] = {}
     weights = {}
     for role, v in m.spec.weights.items():
@@ -79,7 +81,7 @@ def build_shape(m: Match, rules: RuleSet) -> str | None:
             dims.append(VarDim(_PROBE + len(srcs) - 1, d.src))
         weights[role] = dataclasses.replace(v, shape=tuple(dims), lazy=None)
     probe = dataclasses.replace(m, spec=dataclasses.replace(m.spec, weights=weights), hints=dict(m.hints))
-    rank: int | None = None
+    given, rank = rank, None
     axes: dict[int, str] = {}
     for f in input_facts(0, probe, rules):
         if f.kind == "rank" and isinstance(f.value, int):
@@ -88,6 +90,7 @@ def build_shape(m: Match, rules: RuleSet) -> str | None:
             axes[f.axis] = srcs[f.value]
         else:
             return None
+    rank = rank if rank is not None else given
     if rank is None or not axes or any(not -rank <= a < rank for a in axes):
         return None
     shape = ["None"] * rank

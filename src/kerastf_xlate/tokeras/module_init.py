@@ -15,6 +15,8 @@ from kerastf_xlate.edit.records import SpanEdit
 from kerastf_xlate.layerkit.recognise import Match, Var
 from kerastf_xlate.syntax import SourceText, self_attr
 from kerastf_xlate.tokeras.common import FileEnv, build_call, free_names
+from kerastf_xlate.tokeras.module_build import build_shape
+from kerastf_xlate.tokeras.shapes import rank_hint
 
 
 class InitWriter:
@@ -64,6 +66,10 @@ class InitWriter:
                 rendered.add(m.attr)  # type: ignore[arg-type]
                 continue
             created.setdefault(id(anchors[id(m)]), []).append(creation(m))
+            if self.cls.name in env.built:  # sized as the variables were: the weights exist from here
+                shape = build_shape(m, env.rules, rank=rank_hint(m, env.rules))
+                if shape is not None:
+                    created[id(anchors[id(m)])].append(f"self.{m.attr}.build({shape})")
             rendered.add(m.attr)  # type: ignore[arg-type]
         # stateless layers: after the layer that precedes them, in order of first use
         tail: list[str] = []
@@ -101,14 +107,16 @@ class InitWriter:
                 continue
             here = position[sid]
             keep: list[str] = []
+            dest = keep
             for ln in created[sid]:
+                if " = " not in ln:  # a layer's `.build(...)`: with the layer
+                    dest.append(ln)
+                    continue
                 _, attrs = free_names(ln.split(" = ", 1)[1])
                 setters = [s for s in init.body[here + 1:] if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))
                            and any(self_attr(t) in attrs for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
-                if setters:
-                    later.setdefault(id(setters[-1]), []).append(ln)
-                else:
-                    keep.append(ln)
+                dest = later.setdefault(id(setters[-1]), []) if setters else keep
+                dest.append(ln)
             created[sid] = keep
         after: dict[int, list[str]] = {}
         for sid, lns in later.items():

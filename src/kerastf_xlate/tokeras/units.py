@@ -22,6 +22,8 @@ class UnitInfo:
     input_hint: dict[str, Any] | None = None  # what the first layer shows about the input
     # weights of weight_order that load reshaped: a scalar bias of a Dense(1) is its (1,) bias
     reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # original variable attribute -> the raised layer weight (``dense.kernel``), for a module unit
+    weight_paths: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

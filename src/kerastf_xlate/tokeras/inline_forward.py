@@ -1,0 +1,635 @@
+"""Programs that apply their weights inline: the forward pass written where it runs.
+
+The style of course and book code (a training loop at module level, or in ``main()``)::
+
+    w1 = tf.Variable(tf.random.truncated_normal([4, 3], stddev=0.1, seed=1))
+    b1 = tf.Variable(tf.random.truncated_normal([3], stddev=0.1, seed=1))
+    for epoch in range(epochs):
+        for step, (x_train, y_train) in enumerate(train_db):
+            with tf.GradientTape() as tape:
+                y = tf.matmul(x_train, w1) + b1          # the forward pass,
+                y = tf.nn.softmax(y)                     # written inline
+                loss = tf.reduce_mean(tf.square(tf.one_hot(y_train, depth=3) - y))
+            grads = tape.gradient(loss, [w1, b1])
+            w1.assign_sub(lr * grads[0])
+            b1.assign_sub(lr * grads[1])
+        for x_test, y_test in test_db:
+            y = tf.matmul(x_test, w1) + b1               # the same forward pass again
+            y = tf.nn.softmax(y)
+            ...
+
+There is no function to raise: the model is the run of statements that carries the input
+through the weights. This module finds those runs (*regions*) and rewrites the program, before
+the usual translation, into the form :mod:`.weight_dicts` writes for a model function: a
+``tf.Module`` class whose ``__init__`` creates the variables and whose ``__call__`` is the
+region, ``model = Network()`` where the first variable was made, each region replaced by
+``y = model(x_train)``, and every other read of a variable (the gradient list, ``assign_sub``)
+reading ``model.<variable>``. The engine raises the class to a ``keras.Model`` whose layers are
+built in ``__init__`` with the input sizes the variables' shapes give (so its weights exist
+where the variables did), and rewrites ``model.<variable>`` to the layer weight it became
+(``model.dense.kernel``) and a list of all of them in the model's order to
+``model.trainable_variables``.
+
+A region is raised only when the rewrite computes what the program did:
+
+- the variables are bound once in their scope (the module, or a module-level function), by
+  ``name = tf.Variable(...)`` (or a tuple of them) among its top-level statements;
+- every region is the same computation (the same statements up to the names of its input and
+  of its own intermediate values), so one model serves them all; a region reads besides the
+  variables only its one input (the data operand of its first weighted op), its own values and
+  names that are the same wherever the class runs (module constants bound once, imports,
+  builtins);
+- a value a region binds, other than its result, is read nowhere outside a region (the
+  replacement no longer binds it);
+- outside the regions a variable is only an element of a list or tuple (``[w1, b1]``) or the
+  receiver of ``assign`` / ``assign_add`` / ``assign_sub`` / ``numpy`` / ``shape`` / ``dtype``
+  (what a Keras variable does the same way), a source of ``tape.gradient`` or an operand of a
+  TensorFlow op (``tf.nn.l2_loss(w1)``: the op reads a Keras variable's value as it reads a
+  tf.Variable's);
+- what the variables' initial values read is bound before the first of them and not rebound up
+  to the last (the class makes them all at the first).
+
+Anything else keeps the program as written, reported (XL503) with the reason. Nothing here runs
+user code.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from dataclasses import dataclass, field
+
+from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.tokeras.unexplained import _tf1
+from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map
+
+# what a Keras variable does as a tf.Variable does (the receiver of these attributes)
+_SAME_ATTRS = frozenset({"assign", "assign_add", "assign_sub", "numpy", "shape", "dtype", "trainable"})
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass
+class Region:
+    stmts: list[ast.Assign]  # the region's statements, in order (variable statements between them excluded)
+    first: ast.stmt
+    last: ast.stmt
+    input: str
+    output: str
+    form: str = ""
+    targets: list[str] = field(default_factory=list)
+    body: list[ast.Assign] = field(default_factory=list)  # the statements as the class writes them (_NoBroadcast)
+
+
+@dataclass
+class InlinePlan:
+    """One inline model to raise."""
+
+    cls: str
+    instance: str
+    vars: list[str]  # the variables, in order of first use in the region
+    var_stmts: list[ast.Assign]
+    regions: list[Region]
+    scope: ast.Module | ast.FunctionDef
+    line_map: list[int] = field(default_factory=list)
+    lists: list[str] = field(default_factory=list)  # placeholders of lists that hold every variable
+
+    @property
+    def dicts(self) -> list[ast.Assign]:
+        return self.var_stmts
+
+
+def _variable(node: ast.AST, names: ModuleNames) -> bool:
+    """``tf.Variable(<initial value that is not a literal>)``, trainable."""
+    if not (isinstance(node, ast.Call) and names.call(node) == "tf.Variable"):
+        return False
+    init = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "initial_value"), None)
+    if init is None or isinstance(init, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp)):
+        return False
+    trainable = next((k.value for k in node.keywords if k.arg == "trainable"), None)
+    return trainable is None or (isinstance(trainable, ast.Constant) and trainable.value is True)
+
+
+def _variable_stmt(stmt: ast.stmt, names: ModuleNames) -> list[str] | None:
+    """The names ``w = tf.Variable(...)`` / ``w, b = tf.Variable(...), tf.Variable(...)`` binds."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return None
+    t, v = stmt.targets[0], stmt.value
+    if isinstance(t, ast.Name) and _variable(v, names):
+        return [t.id]
+    if (isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) and len(t.elts) == len(v.elts)
+            and all(isinstance(e, ast.Name) for e in t.elts) and all(_variable(e, names) for e in v.elts)):
+        return [e.id for e in t.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def _own_nodes(body: list[ast.stmt]):
+    """The nodes of ``body`` outside nested functions, classes and lambdas."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        n = stack.pop()
+        yield n
+        for c in reversed(list(ast.iter_child_nodes(n))):
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(c)
+
+
+def _stores(body: list[ast.stmt]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n in _own_nodes(body):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out[n.id] = out.get(n.id, 0) + 1
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out[n.name] = out.get(n.name, 0) + 1
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                k = (a.asname or a.name).split(".")[0]
+                out[k] = out.get(k, 0) + 1
+    for n in body:  # (a def's own name is bound where it stands)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out[n.name] = out.get(n.name, 0) + 1
+    return out
+
+
+def _blocks(body: list[ast.stmt]):
+    """``body`` and the statement lists nested in it (not in functions or classes)."""
+    yield body
+    for s in body:
+        for f in ("body", "orelse", "finalbody"):
+            sub = getattr(s, f, None)
+            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt) and not isinstance(
+                    s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from _blocks(sub)
+        for h in getattr(s, "handlers", []) or []:
+            yield from _blocks(h.body)
+
+
+def _reads(node: ast.AST) -> list[str]:
+    """The names ``node`` reads, in source order."""
+    found = [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return [n.id for n in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
+
+
+def _data_operand(node: ast.AST, vars_: set[str], names: ModuleNames) -> str | None:
+    """The input of the first weighted op in ``node`` (``x`` of ``tf.matmul(x, w1)`` /
+    ``x @ w1``), when one of its operands is a variable and the other a name."""
+    for n in ast.walk(node):
+        pair: tuple[ast.expr, ast.expr] | None = None
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+            pair = (n.left, n.right)
+        elif isinstance(n, ast.Call) and names.call(n) in _WEIGHT_OPS and len(n.args) >= 2:
+            pair = (n.args[0], n.args[1])
+        if pair is None:
+            continue
+        a, b = pair
+        if isinstance(b, ast.Name) and b.id in vars_ and isinstance(a, ast.Name) and a.id not in vars_:
+            return a.id
+        if isinstance(a, ast.Name) and a.id in vars_ and isinstance(b, ast.Name) and b.id not in vars_ \
+                and names.call(n) == "tf.nn.embedding_lookup":
+            return b.id
+    return None
+
+
+_LAYER_LIKE_PREFIXES = ("tf.nn.", "tf.math.sigmoid", "tf.math.tanh", "tf.sigmoid", "tf.tanh", "tf.reshape")
+
+
+def _shape_as_written(var: ast.expr) -> list[str] | None:
+    """``tf.Variable(tf.zeros([256]))`` -> ["256"]: the shape of its initial value, as written."""
+    init = var.args[0] if isinstance(var, ast.Call) and var.args else None
+    if isinstance(init, ast.Call):
+        shape = init.args[0] if init.args else next((k.value for k in init.keywords if k.arg == "shape"), None)
+        if isinstance(shape, (ast.List, ast.Tuple)):
+            return [ast.unparse(e) for e in shape.elts]
+    return None
+
+
+class _NoBroadcast(ast.NodeTransformer):
+    """``x @ w + tf.broadcast_to(b, [x.shape[0], 256])`` -> ``x @ w + b`` where ``w`` is written
+    ``[.., 256]`` and ``b`` ``[256]``: the sum is the same tensor (``b`` broadcasts to the
+    product's shape, which is the one written)."""
+
+    def __init__(self, shapes: dict[str, list[str] | None], names: ModuleNames) -> None:
+        self.shapes, self.names = shapes, names
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Add):
+            return node
+        for prod, other, left in ((node.left, node.right, False), (node.right, node.left, True)):
+            got = self._bias(prod, other)
+            if got is not None:
+                if left:
+                    node.left = got
+                else:
+                    node.right = got
+                return node
+        return node
+
+    def _bias(self, prod: ast.expr, bc: ast.expr) -> ast.expr | None:
+        if not (isinstance(bc, ast.Call) and self.names.call(bc) == "tf.broadcast_to" and len(bc.args) == 2
+                and not bc.keywords and isinstance(bc.args[0], ast.Name) and isinstance(bc.args[1], (ast.List, ast.Tuple))):
+            return None
+        if isinstance(prod, ast.BinOp) and isinstance(prod.op, ast.MatMult):
+            x, w = prod.left, prod.right
+        elif isinstance(prod, ast.Call) and self.names.call(prod) == "tf.linalg.matmul" and len(prod.args) == 2 \
+                and not prod.keywords:
+            x, w = prod.args
+        else:
+            return None
+        b = bc.args[0]
+        dims = bc.args[1].elts
+        if not (isinstance(x, ast.Name) and isinstance(w, ast.Name) and len(dims) == 2):
+            return None
+        ws, bs = self.shapes.get(w.id), self.shapes.get(b.id)
+        first = dims[0]
+        batch = (isinstance(first, ast.Subscript) and isinstance(first.value, ast.Attribute) and first.value.attr == "shape"
+                 and isinstance(first.value.value, ast.Name) and first.value.value.id == x.id
+                 and isinstance(first.slice, ast.Constant) and first.slice.value == 0)
+        if ws is None or bs is None or len(ws) != 2 or not batch or bs != [ws[1]] or ast.unparse(dims[1]) != ws[1]:
+            return None
+        return b
+
+
+class _Normal(ast.NodeTransformer):
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.env:
+            return ast.Name(self.env[node.id], node.ctx)
+        return node
+
+
+class _Finder:
+    def __init__(self, tree: ast.Module, st: SourceText, names: ModuleNames) -> None:
+        self.tree, self.st, self.names = tree, st, names
+        self.module_stores = _stores(tree.body)
+        self.shapes: dict[str, list[str] | None] = {}  # variable -> its shape as written
+        self.literals = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                         and isinstance(n.value, (ast.List, ast.Tuple, ast.Dict, ast.Constant, ast.ListComp))
+                         for t in n.targets if isinstance(t, ast.Name)}  # names bound to a Python value somewhere
+
+    def constant(self, name: str, scope_stores: dict[str, int]) -> bool:
+        """The name means the same in the class (at module level) as where the region runs:
+        a builtin, or bound once at module level, and not a local of the scope."""
+        if name in scope_stores:
+            return False
+        if name in self.module_stores:
+            return self.module_stores[name] == 1
+        return name in _BUILTINS
+
+    def region_at(self, block: list[ast.stmt], i: int, vars_: set[str], var_stmts: set[int],
+                  scope_stores: dict[str, int], module_scope: bool) -> tuple[Region, int] | None:
+        """The region starting at ``block[i]`` and the index after it, or None."""
+        first = block[i]
+        if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)):
+            return None
+        inp = _data_operand(first.value, vars_, self.names)
+        if inp is None or inp in self.literals:
+            return None  # (a Python list given to a Keras model is a list of inputs, not one tensor)
+        stmts: list[ast.Assign] = []
+        bound: list[str] = []
+        j = i
+        end = i
+        while j < len(block):
+            s = block[j]
+            if id(s) in var_stmts and stmts:
+                j += 1
+                continue
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+                break
+            reads = _reads(s.value)
+            if not any(r in vars_ or r in bound for r in reads) and stmts:
+                break
+            if any(r not in vars_ and r not in bound and r != inp and not self.constant(r, scope_stores) for r in reads):
+                break
+            stmts.append(s)
+            bound.append(s.targets[0].id)
+            j += 1
+            end = j
+        # trailing statements without a layer-like op (an alias, an argmax) are not the model's
+        while stmts and not self._layer_like(stmts[-1], vars_):
+            stmts.pop()
+        if not stmts:
+            return None
+        last = stmts[-1]
+        end = block.index(last) + 1
+        targets = [s.targets[0].id for s in stmts]  # type: ignore[attr-defined]
+        body = [_NoBroadcast(self.shapes, self.names).visit(copy.deepcopy(s)) for s in stmts]
+        region = Region(stmts, stmts[0], last, inp, targets[-1], targets=targets, body=body)
+        env = {inp: "_input"}
+        for k, t in enumerate(dict.fromkeys(targets)):
+            env[t] = f"_v{k}"
+        region.form = "\n".join(ast.dump(_Normal(env).visit(copy.deepcopy(s))) for s in body)
+        return region, end
+
+    def _layer_like(self, s: ast.Assign, vars_: set[str]) -> bool:
+        if any(r in vars_ for r in _reads(s.value)):
+            return True
+        return any(isinstance(n, ast.Call) and (self.names.call(n) or "").startswith(_LAYER_LIKE_PREFIXES)
+                   for n in ast.walk(s.value))
+
+
+def _parents(tree: ast.AST) -> dict[int, ast.AST]:
+    out: dict[int, ast.AST] = {}
+    for p in ast.walk(tree):
+        for c in ast.iter_child_nodes(p):
+            out[id(c)] = p
+    return out
+
+
+def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[InlinePlan]] | Kept | None:
+    """The source with an inline model rewritten as a ``tf.Module`` class (module docstring),
+    a :class:`Kept` when variables are applied inline but cannot be raised, None when the file
+    has no such program."""
+    if names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
+        return None
+    if _tf1(tree, names) is not None:
+        return None  # TensorFlow 1 graph code: the ops build a graph, a Keras model would not (unexplained.py says so)
+    finder = _Finder(tree, st, names)
+    scopes: list[ast.Module | ast.FunctionDef] = [tree] + [
+        s for s in tree.body if isinstance(s, ast.FunctionDef) and not s.decorator_list]
+    for scope in scopes:
+        got = _plan_scope(scope, tree, st, names, finder)
+        if got is not None:
+            return got
+    return None
+
+
+def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: SourceText, names: ModuleNames,
+                finder: _Finder) -> tuple[str, list[InlinePlan]] | Kept | None:
+    module_scope = isinstance(scope, ast.Module)
+    body = scope.body
+    stores = _stores(body)
+    scope_locals: dict[str, int] = {} if module_scope else dict(stores)
+    if not module_scope:
+        assert isinstance(scope, ast.FunctionDef)
+        for a in ast.walk(scope.args):
+            if isinstance(a, ast.arg):
+                scope_locals[a.arg] = scope_locals.get(a.arg, 0) + 1
+    var_stmts: list[ast.Assign] = []
+    vars_: list[str] = []
+    for s in body:
+        got = _variable_stmt(s, names)
+        if got is not None:
+            var_stmts.append(s)  # type: ignore[arg-type]
+            vars_ += got
+    if not vars_:
+        return None
+    vset = set(vars_)
+    if len(vset) != len(vars_) or any(stores.get(v, 0) != 1 for v in vars_):
+        return None  # bound more than once: another path's concern (a checkpoint example)
+    if any(isinstance(n, (ast.Global, ast.Nonlocal)) and set(n.names) & vset for n in ast.walk(tree)):
+        return None
+    stmt_ids = {id(s) for s in var_stmts}
+    finder.shapes = {}
+    for s in var_stmts:
+        t, v = s.targets[0], s.value
+        pairs = [(t, v)] if isinstance(t, ast.Name) else list(zip(t.elts, v.elts, strict=True))  # type: ignore[attr-defined]
+        for e, ve in pairs:
+            finder.shapes[e.id] = _shape_as_written(ve)  # type: ignore[attr-defined]
+    # the regions: in the scope, and (module scope) in module-level functions that do not bind the names
+    blocks = list(_blocks(body))
+    if module_scope:
+        for f in body:
+            if isinstance(f, ast.FunctionDef) and not (set(_stores(f.body)) & vset) and not any(
+                    a.arg in vset for a in ast.walk(f.args) if isinstance(a, ast.arg)):
+                blocks += list(_blocks(f.body))
+    regions: list[Region] = []
+    for block in blocks:
+        local = scope_locals
+        if module_scope and block and not any(block is b for b in _blocks(body)):
+            # a function's block: its locals are not the class's
+            fn = next(f for f in body if isinstance(f, ast.FunctionDef) and any(block is b for b in _blocks(f.body)))
+            local = _stores(fn.body)
+            for a in ast.walk(fn.args):
+                if isinstance(a, ast.arg):
+                    local[a.arg] = 1
+        i = 0
+        while i < len(block):
+            got = finder.region_at(block, i, vset, stmt_ids, local, module_scope)
+            if got is None:
+                i += 1
+                continue
+            region, i = got
+            regions.append(region)
+    if not regions:
+        return None
+    first_var = var_stmts[0]
+
+    def kept(why: str) -> Kept:
+        return Kept(var_stmts, why)
+
+    forms = {r.form for r in regions}
+    if len(forms) > 1:
+        return kept("the program applies them inline in computations written differently (one model would not be "
+                    "all of them)")
+    used: list[str] = []
+    for r in regions[:1]:
+        for s in r.body:
+            for n in _reads(s.value):
+                if n in vset and n not in used:
+                    used.append(n)
+    if set(used) != vset:
+        missing = ", ".join(f"`{v}`" for v in vars_ if v not in used)
+        return kept(f"{missing} {'is' if len(vset) - len(used) == 1 else 'are'} not applied in the inline forward pass")
+    region_nodes: set[int] = set()
+    for r in regions:
+        for s in r.stmts:
+            region_nodes |= {id(n) for n in ast.walk(s)}
+    for s in var_stmts:
+        region_nodes |= {id(n) for n in ast.walk(s)}
+    # values a region binds besides its result are read nowhere else
+    inner = {t for r in regions for t in r.targets if t != r.output} | {r.input for r in regions if r.input in r.targets}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in inner and id(n) not in region_nodes:
+            return kept(f"`{n.id}`, a value of the inline forward pass, is read outside it (line {n.lineno})")
+    # the variables' other reads
+    parents = _parents(tree)
+    outside: list[ast.Name] = []
+    for n in ast.walk(scope if not module_scope else tree):
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in vset) or id(n) in region_nodes:
+            continue
+        p = parents.get(id(n))
+        ok = (isinstance(p, (ast.List, ast.Tuple)) and n in p.elts) or (
+            isinstance(p, ast.Attribute) and p.value is n and p.attr in _SAME_ATTRS) or (
+            # a source of `tape.gradient(loss, w1)`; an operand of a TensorFlow op (`tf.nn.l2_loss(w1)`),
+            # which reads a Keras variable as it reads a tf.Variable
+            isinstance(p, ast.Call) and n in p.args and (
+                (isinstance(p.func, ast.Attribute) and p.func.attr == "gradient" and p.args.index(n) > 0)
+                or names.call(p) not in (None, "tf.Variable")))
+        if not ok:
+            return kept(f"`{n.id}` is read at line {n.lineno} other than as the weight of the inline forward pass, "
+                        "an element of a list of them or the receiver of `assign_sub` / `numpy` / `shape`")
+        if n.lineno <= first_var.lineno and module_scope and _enclosing_function(n, body) is None:
+            return kept(f"`{n.id}` is read at line {n.lineno}, before the model would be made")
+        outside.append(n)
+    for r in regions:
+        if r.first.lineno < first_var.lineno:
+            return kept("an inline forward pass comes before the first variable")
+    # what the initial values read is bound before the first variable and not rebound up to the last
+    last_var = var_stmts[-1]
+    init_reads = {n for s in var_stmts for n in _reads(s.value)}
+    if init_reads & vset:
+        return kept("a variable's initial value reads another of them")
+    between = _stores([s for s in body if first_var.lineno < s.lineno <= last_var.lineno and id(s) not in stmt_ids])
+    if init_reads & set(between):
+        return kept("a variable's initial value reads a name the program binds between the variables")
+    if not module_scope and any(n in scope_locals for n in init_reads):
+        return kept("a variable's initial value reads a local of the function")
+    for s in var_stmts:
+        if not st.owns_lines(s):
+            return kept("a variable is not created on lines of its own")
+    for r in regions:
+        for s in r.stmts:
+            if not st.owns_lines(s):
+                return kept("a statement of the inline forward pass shares its line with another")
+    # names
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(finder.module_stores) | {
+        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | {
+        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    cls = "Network"
+    while cls in taken:
+        cls += "Model"
+    instance = next((c for c in ("model", "net", "network") if c not in taken), None)
+    k = 1
+    while instance is None:
+        if f"model_{k}" not in taken:
+            instance = f"model_{k}"
+        k += 1
+    plan = InlinePlan(cls, instance, used, var_stmts, regions, scope)
+    return _rewrite(plan, tree, st, names, outside, parents, module_scope)
+
+
+def _enclosing_function(node: ast.AST, body: list[ast.stmt]) -> ast.FunctionDef | None:
+    for f in body:
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(n is node for n in ast.walk(f)):
+            return f  # type: ignore[return-value]
+    return None
+
+
+def _comment_lines(st: SourceText, lo_line: int, hi_line: int) -> list[str]:
+    """The full-line comments among lines ``lo_line..hi_line`` (1-based, inclusive)."""
+    return [ln.strip() for ln in st.lines[lo_line - 1:hi_line] if ln.strip().startswith("#")]
+
+
+def _rewrite(plan: InlinePlan, tree: ast.Module, st: SourceText, names: ModuleNames, outside: list[ast.Name],
+             parents: dict[int, ast.AST], module_scope: bool) -> tuple[str, list[InlinePlan]] | Kept:
+    edits: list[tuple[int, int, str]] = []
+    first = plan.regions[0]
+    param = "x"
+    if any(param in (r.targets + _reads_all(r)) and param != r.input for r in plan.regions[:1]):
+        param = first.input
+    # the class
+    lines_ = ", ".join(f"{r.first.lineno}-{r.last.end_lineno}" if r.last.end_lineno != r.first.lineno
+                       else f"{r.first.lineno}" for r in plan.regions)
+    order = ", ".join(plan.vars)
+    cls_lines = [f"class {plan.cls}(tf.Module):",
+                 f'    """The forward pass the program wrote inline ({"lines" if "-" in lines_ or "," in lines_ else "line"} '
+                 f'{lines_}), with its weights (raised by',
+                 f"    xlate to-keras). The original variables load with ``{plan.instance}.set_weights([{order}])``.\"\"\"",
+                 "",
+                 "    def __init__(self):",
+                 "        super().__init__()"]
+    inits = {}
+    for s in plan.var_stmts:
+        t, v = s.targets[0], s.value
+        if isinstance(t, ast.Name):
+            inits[t.id] = st.seg(v)
+        else:
+            for e, ve in zip(t.elts, v.elts, strict=True):  # type: ignore[attr-defined]
+                inits[e.id] = st.seg(ve)  # type: ignore[attr-defined]
+    for v in plan.vars:
+        cls_lines.append(f"        self.{v} = {inits[v]}")
+    cls_lines += ["", f"    def __call__(self, {param}):"]
+    env = {first.input: param} if param != first.input else {}
+    prev = first.first.lineno
+    for s, written in zip(first.stmts, first.body, strict=True):
+        for c in _comment_lines(st, prev, s.lineno - 1):
+            cls_lines.append("        " + c)
+        prev = (s.end_lineno or s.lineno) + 1
+        new = _SelfVars(set(plan.vars), env).visit(copy.deepcopy(written))
+        for ln in ast.unparse(new).splitlines():
+            cls_lines.append("        " + ln)
+    cls_lines.append(f"        return {env.get(first.output, first.output)}")
+    class_text = "\n".join(cls_lines) + "\n"
+    first_var = plan.var_stmts[0]
+    indent = st.indent_of(first_var)
+    made = f"{indent}{plan.instance} = {plan.cls}()\n"
+    lo, hi = st.line_span(first_var)
+    if module_scope:
+        before = "" if lo == 0 or st.text[max(0, lo - 2):lo] == "\n\n" else "\n"
+        edits.append((lo, hi, f"{before}\n{class_text}\n\n{made}"))
+    else:
+        fn = plan.scope
+        assert isinstance(fn, ast.FunctionDef)
+        f_lo = st.starts[(fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno) - 1]
+        edits.append((f_lo, f_lo, f"{class_text}\n\n"))
+        edits.append((lo, hi, made))
+    for s in plan.var_stmts[1:]:
+        a, b = st.line_span(s)
+        edits.append((a, b, ""))
+    # each region -> one call
+    for r in plan.regions:
+        a, _ = st.line_span(r.first)
+        _, b = st.line_span(r.last)
+        ind = st.indent_of(r.first)
+        keep = "".join(f"{ind}{c}\n" for c in _comment_lines(st, r.first.lineno, r.last.end_lineno or r.last.lineno)) \
+            if r is not first else ""
+        # variable statements inside the span go with it; other statements between region statements stay
+        inside = sorted({id(s): s for s in r.stmts}.values(), key=lambda s: s.lineno)
+        block_stmts = _statements_between(tree, r.first, r.last)
+        others = [s for s in block_stmts if id(s) not in {id(x) for x in inside} and id(s) not in {id(v) for v in plan.var_stmts}]
+        if others:
+            return Kept(plan.var_stmts, "statements of the inline forward pass are interleaved with others")
+        edits = [e for e in edits if not (a <= e[0] and e[1] <= b and e[2] == "")]  # (variable statements inside)
+        edits.append((a, b, f"{keep}{ind}{r.output} = {plan.instance}({r.input})\n"))
+    # reads of the variables elsewhere
+    for n in outside:
+        a, b = st.span(n)
+        edits.append((a, b, f"{plan.instance}.{n.id}"))
+    edits.sort()
+    for (a1, b1, _), (a2, b2, _) in zip(edits, edits[1:], strict=False):
+        if a2 < b1:
+            return Kept(plan.var_stmts, "the inline forward pass overlaps the variables' statements")
+    text = st.text
+    for lo_, hi_, new in sorted(edits, reverse=True):
+        text = text[:lo_] + new + text[hi_:]
+    plan.line_map = _line_map(st.text, edits)
+    return text, [plan]
+
+
+def _reads_all(r: Region) -> list[str]:
+    return [n for s in r.stmts for n in _reads(s.value)]
+
+
+def _statements_between(tree: ast.Module, first: ast.stmt, last: ast.stmt) -> list[ast.stmt]:
+    for block in statement_blocks(tree):
+        if any(s is first for s in block):
+            i = next(k for k, s in enumerate(block) if s is first)
+            j = next(k for k, s in enumerate(block) if s is last)
+            return block[i:j + 1]
+    return []
+
+
+def statement_blocks(tree: ast.AST):
+    for n in ast.walk(tree):
+        for f in ("body", "orelse", "finalbody"):
+            sub = getattr(n, f, None)
+            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
+                yield sub
+        if isinstance(n, ast.ExceptHandler):
+            pass
+
+
+class _SelfVars(ast.NodeTransformer):
+    def __init__(self, vars_: set[str], env: dict[str, str]) -> None:
+        self.vars, self.env = vars_, env
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.vars and isinstance(node.ctx, ast.Load):
+            return ast.Attribute(ast.Name("self", ast.Load()), node.id, ast.Load())
+        if node.id in self.env:
+            return ast.Name(self.env[node.id], node.ctx)
+        return node

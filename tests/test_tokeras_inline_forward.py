@@ -1,0 +1,267 @@
+"""Programs that apply their weights inline (no model function): the course and book style of
+hand-written TensorFlow 2, written here after reading such code (Peking University's TF 2
+course notes, a TF 2 book's chapter scripts). See ``tokeras/inline_forward.py``.
+
+Executed cases: the original runs with each ``tf.Variable`` perturbed where it is made (normal
+noise, scale 0.3: no zero bias), the raised program with those values loaded right after its
+model is made (``model.set_weights`` in the order ``UnitInfo.weight_order`` gives); both then
+run to the end (training steps with ``assign_sub`` included) and the values they leave are
+compared, atol = rtol = 1e-5.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate_full
+
+MODULE_LOOP = '''\
+import tensorflow as tf
+
+x_data = tf.random.stateless_normal([30, 4], seed=[1, 2])
+y_data = tf.constant([0, 1, 2] * 10)
+train_db = tf.data.Dataset.from_tensor_slices((x_data, y_data)).batch(10)
+test_db = tf.data.Dataset.from_tensor_slices((x_data[:6], y_data[:6])).batch(3)
+
+# the layer's parameters
+w1 = tf.Variable(tf.random.truncated_normal([4, 3], stddev=0.1, seed=1))
+b1 = tf.Variable(tf.random.truncated_normal([3], stddev=0.1, seed=1))
+
+lr = 0.1
+losses = []
+accs = []
+for epoch in range(2):
+    for step, (x_train, y_train) in enumerate(train_db):
+        with tf.GradientTape() as tape:
+            y = tf.matmul(x_train, w1) + b1
+            y = tf.nn.softmax(y)
+            loss = tf.reduce_mean(tf.square(tf.one_hot(y_train, depth=3) - y))
+        grads = tape.gradient(loss, [w1, b1])
+        w1.assign_sub(lr * grads[0])
+        b1.assign_sub(lr * grads[1])
+        losses.append(float(loss))
+    for x_test, y_test in test_db:
+        y = tf.matmul(x_test, w1) + b1
+        y = tf.nn.softmax(y)
+        pred = tf.cast(tf.argmax(y, axis=1), y_test.dtype)
+        accs.append(int(tf.reduce_sum(tf.cast(tf.equal(pred, y_test), tf.int32))))
+final_w1 = w1.numpy()
+'''
+
+FUNCTION_SCOPE = '''\
+import tensorflow as tf
+
+x_data = tf.random.stateless_normal([16, 12], seed=[3, 4])
+y_data = tf.one_hot(tf.constant([0, 1, 2, 3] * 4), depth=4)
+train_db = tf.data.Dataset.from_tensor_slices((x_data, y_data)).batch(8)
+
+
+def main():
+    lr = 1e-2
+    losses = []
+    w1, b1 = tf.Variable(tf.random.normal([12, 8], stddev=0.1)), tf.Variable(tf.zeros([8]))
+    w2, b2 = tf.Variable(tf.random.normal([8, 4], stddev=0.1)), tf.Variable(tf.zeros([4]))
+    for epoch in range(3):
+        for x, y in train_db:
+            with tf.GradientTape() as tape:
+                # layer 1
+                h1 = x @ w1 + tf.broadcast_to(b1, [x.shape[0], 8])
+                h1 = tf.nn.relu(h1)
+                # output
+                out = h1 @ w2 + b2
+                loss = tf.reduce_mean(tf.square(y - out))
+            grads = tape.gradient(loss, [w1, b1, w2, b2])
+            for p, g in zip([w1, b1, w2, b2], grads):
+                p.assign_sub(lr * g)
+            losses.append(float(loss))
+    total = 0
+    for x, y in train_db:
+        h1 = x @ w1 + tf.broadcast_to(b1, [x.shape[0], 8])
+        h1 = tf.nn.relu(h1)
+        out = h1 @ w2 + b2
+        total += int(tf.reduce_sum(tf.cast(tf.argmax(out, axis=1) == tf.argmax(y, axis=1), tf.int32)))
+    return losses, total, tf.nn.l2_loss(w2).numpy()
+
+
+result = main()
+'''
+
+DEMO = '''\
+import tensorflow as tf
+
+x = tf.random.stateless_normal([2, 20], seed=[5, 6])
+# the hidden layer
+w1 = tf.Variable(tf.random.truncated_normal([20, 16], stddev=0.1))
+b1 = tf.Variable(tf.zeros([16]))
+o1 = tf.matmul(x, w1) + b1
+o1 = tf.nn.relu(o1)
+# the output layer
+w2 = tf.Variable(tf.random.truncated_normal([16, 10], stddev=0.1))
+b2 = tf.Variable(tf.zeros([10]))
+o2 = tf.matmul(o1, w2) + b2
+o2 = tf.nn.relu(o2)
+print(o2.shape)
+'''
+
+CONV = '''\
+import tensorflow as tf
+
+x = tf.random.stateless_normal([4, 12, 12, 1], seed=[7, 8])
+W1 = tf.Variable(tf.random.normal([3, 3, 1, 8], stddev=0.1))
+b1 = tf.Variable(tf.zeros(8))
+W2 = tf.Variable(tf.random.normal([5 * 5 * 8, 10], stddev=0.1))
+b2 = tf.Variable(tf.zeros(10))
+h = tf.nn.conv2d(x, W1, strides=1, padding="VALID")
+h = tf.nn.relu(h + b1)
+h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="VALID")
+h = tf.reshape(h, [-1, 5 * 5 * 8])
+out = tf.matmul(h, W2) + b2
+'''
+
+
+def _executed(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Both programs run (see the module docstring): the result and the two namespaces."""
+    import numpy as np
+    import tensorflow as tf
+
+    r = translate_full(source, "case.py")
+    unit = next(u for u in r.units if u.instance)
+    rng = np.random.default_rng(0)
+    made: list[Any] = []
+    real = tf.Variable
+
+    def variable(initial_value: Any, *args: Any, **kwargs: Any) -> Any:
+        value = np.asarray(initial_value)
+        value = value + rng.normal(0.0, 0.3, value.shape).astype(value.dtype)
+        made.append(value)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(tf, "Variable", variable)
+    original: dict[str, Any] = {}
+    exec(compile(source, "case.py", "exec"), original)
+    monkeypatch.setattr(tf, "Variable", real)
+    names = [t.id for s in ast.walk(ast.parse(source)) if isinstance(s, ast.Assign)
+             for t in ast.walk(s.targets[0]) if isinstance(t, ast.Name) and t.id in unit.weight_order]
+    assert len(names) == len(made) == len(unit.weight_order)
+    values = dict(zip(names, made, strict=True))
+    moved = [values[n] for n in unit.weight_order]
+    made_line = re.compile(rf"^([ \t]*){unit.instance} = \w+\(\)\n", re.M)
+    assert len(made_line.findall(r.text)) == 1
+    text = made_line.sub(lambda m: f"{m.group(0)}{m.group(1)}{unit.instance}.set_weights(__moved__)\n", r.text)
+    translated: dict[str, Any] = {"__moved__": moved}
+    exec(compile(text, "case.py", "exec"), translated)
+    return r, original, translated
+
+
+def _same(a: Any, b: Any) -> float:
+    import numpy as np
+
+    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    np.testing.assert_allclose(y, x, atol=1e-5, rtol=1e-5)
+    return float(np.max(np.abs(x - y))) if x.size else 0.0
+
+
+def test_module_level_training_loop_is_raised() -> None:
+    r = translate_full(MODULE_LOOP, "case.py")
+    out = r.text
+    assert "tf.Variable" not in out and "class Network(keras.Model)" in out
+    assert "model = Network()" in out and out.count("y = model(x_train)") == 1 and "y = model(x_test)" in out
+    assert "self.dense.build((None, 4))" in out
+    assert "grads = tape.gradient(loss, model.trainable_variables)" in out
+    assert "model.dense.kernel.assign_sub(lr * grads[0])" in out and "final_w1 = model.dense.kernel.numpy()" in out
+    assert "# the layer's parameters" in out
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_module_level_training_loop_trains_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(MODULE_LOOP, monkeypatch)
+    worst = max(_same(a["losses"], b["losses"]), _same(a["final_w1"], b["final_w1"]))
+    assert a["accs"] == b["accs"] and len(a["losses"]) == 6
+    print(f"inline module loop: worst max |diff| = {worst:.3g}")
+
+
+def test_function_scope_is_raised_with_the_class_before_the_function() -> None:
+    out = translate_full(FUNCTION_SCOPE, "case.py").text
+    assert out.index("class Network(keras.Model)") < out.index("def main():")
+    assert "    model = Network()\n" in out and "tf.Variable" not in out and "broadcast_to" not in out
+    assert "for p, g in zip(model.trainable_variables, grads):" in out
+    assert "tf.nn.l2_loss(model.dense_1.kernel)" in out
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_function_scope_trains_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(FUNCTION_SCOPE, monkeypatch)
+    (la, ta, l2a), (lb, tb, l2b) = a["result"], b["result"]
+    worst = max(_same(la, lb), _same(l2a, l2b))
+    assert ta == tb and len(la) == 6
+    print(f"inline function scope: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.tf
+def test_interleaved_demo_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    r, a, b = _executed(DEMO, monkeypatch)
+    assert "o2 = model(x)" in r.text and "o1" not in r.text.split("model = Network()")[1]
+    print(f"inline demo: worst max |diff| = {_same(a['o2'], b['o2']):.3g}")
+
+
+def _kept(source: str, why: str) -> None:
+    r = translate_full(source, "case.py")
+    assert r.text == source
+    assert any(d.code == "XL503" and why in d.message for d in r.diagnostics), [d.message for d in r.diagnostics]
+
+
+def test_differently_written_forward_passes_keep_the_program() -> None:
+    source = MODULE_LOOP.replace("        y = tf.matmul(x_test, w1) + b1\n        y = tf.nn.softmax(y)\n",
+                                 "        y = tf.matmul(x_test, w1) + b1\n")
+    _kept(source, "computations written differently")
+
+
+def test_an_intermediate_value_read_elsewhere_keeps_the_program() -> None:
+    _kept(DEMO + "print(o1)\n", "`o1`, a value of the inline forward pass, is read outside it")
+
+
+@pytest.mark.parametrize("use", ["print(isinstance(w1, tf.Variable))", "print(w1.read_value())", "print(w1)",
+                                 "w1 = None"])
+def test_other_reads_of_a_variable_keep_the_program(use: str) -> None:
+    r = translate_full(DEMO + use + "\n", "case.py")
+    assert r.text == DEMO + use + "\n"
+    assert any(d.code == "XL503" for d in r.diagnostics)
+
+
+def test_a_broadcast_to_another_size_is_not_read_as_the_bias() -> None:
+    """``tf.broadcast_to(b1, [x.shape[0], 6])`` beside a product of 8 columns is not ``+ b1``."""
+    source = FUNCTION_SCOPE.replace("tf.broadcast_to(b1, [x.shape[0], 8])", "tf.broadcast_to(b1, [x.shape[0], 6])")
+    _kept(source, "ops that are not the weights of a Keras layer")
+
+
+def test_a_local_the_forward_pass_reads_keeps_the_program() -> None:
+    """In a function, a forward pass reading a local other than its input cannot move to a
+    module-level class."""
+    source = FUNCTION_SCOPE.replace("                out = h1 @ w2 + b2\n", "                out = h1 @ w2 + b2 * lr\n")
+    r = translate_full(source, "case.py")
+    assert "class Network" not in r.text
+
+
+def test_dropout_in_the_forward_pass_stays_an_op() -> None:
+    source = DEMO.replace("o2 = tf.nn.relu(o2)\n", "o2 = tf.nn.dropout(o2, rate=0.5)\n")
+    r = translate_full(source, "case.py")
+    assert "tf.nn.dropout(o2, rate=0.5)" in r.text
+    assert any(d.code == "XL501" and "dropout" in d.message for d in r.diagnostics)
+
+
+def test_a_convolution_is_built_with_its_channels() -> None:
+    out = translate_full(CONV, "case.py").text
+    assert "self.conv2d.build((None, None, None, 1))" in out and "self.dense.build((None, 5 * 5 * 8))" in out
+    assert "tf.Variable" not in out and "out = model(x)" in out
+
+
+@pytest.mark.tf
+def test_a_convolution_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(CONV, monkeypatch)
+    print(f"inline convnet: worst max |diff| = {_same(a['out'], b['out']):.3g}")
