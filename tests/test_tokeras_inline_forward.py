@@ -124,12 +124,15 @@ out = tf.matmul(h, W2) + b2
 
 
 def _executed(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """Both programs run (see the module docstring): the result and the two namespaces."""
+    """Both programs run (see the module docstring): the result and the two namespaces. With
+    several models (a notebook that makes its variables again in a later cell) the k-th model
+    of the raised text takes the k-th group of variables of the original."""
     import numpy as np
     import tensorflow as tf
 
     r = translate_full(source, "case.py")
-    unit = next(u for u in r.units if u.instance)
+    units = [u for u in r.units if u.instance]
+    assert units
     rng = np.random.default_rng(0)
     made: list[Any] = []
     real = tf.Variable
@@ -144,14 +147,25 @@ def _executed(source: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[s
     original: dict[str, Any] = {}
     exec(compile(source, "case.py", "exec"), original)
     monkeypatch.setattr(tf, "Variable", real)
-    names = [t.id for s in ast.walk(ast.parse(source)) if isinstance(s, ast.Assign)
-             for t in ast.walk(s.targets[0]) if isinstance(t, ast.Name) and t.id in unit.weight_order]
-    assert len(names) == len(made) == len(unit.weight_order)
-    values = dict(zip(names, made, strict=True))
-    moved = [values[n] for n in unit.weight_order]
-    made_line = re.compile(rf"^([ \t]*){unit.instance} = \w+\(\)\n", re.M)
-    assert len(made_line.findall(r.text)) == 1
-    text = made_line.sub(lambda m: f"{m.group(0)}{m.group(1)}{unit.instance}.set_weights(__moved__)\n", r.text)
+    # the variable statements in program order, in groups (a name made again starts a group)
+    groups: list[dict[str, Any]] = [{}]
+    k = 0
+    stmts = sorted((s for s in ast.walk(ast.parse(source)) if isinstance(s, ast.Assign)
+                    and "tf.Variable(" in ast.unparse(s.value)), key=lambda s: s.lineno)
+    for s in stmts:
+        for t in ast.walk(s.targets[0]):
+            if isinstance(t, ast.Name):
+                if t.id in groups[-1]:
+                    groups.append({})
+                groups[-1][t.id] = made[k]
+                k += 1
+    assert k == len(made) and len(groups) == len(units)
+    moved = {u.instance: [g[n] for n in u.weight_order] for u, g in zip(units, groups, strict=True)}
+    text = r.text
+    for u in units:
+        made_line = re.compile(rf"^([ \t]*){u.instance} = \w+\(\)\n", re.M)
+        assert len(made_line.findall(text)) == 1
+        text = made_line.sub(lambda m, i=u.instance: f"{m.group(0)}{m.group(1)}{i}.set_weights(__moved__[{i!r}])\n", text)
     translated: dict[str, Any] = {"__moved__": moved}
     exec(compile(text, "case.py", "exec"), translated)
     return r, original, translated
@@ -265,3 +279,59 @@ def test_a_convolution_is_built_with_its_channels() -> None:
 def test_a_convolution_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     _, a, b = _executed(CONV, monkeypatch)
     print(f"inline convnet: worst max |diff| = {_same(a['out'], b['out']):.3g}")
+
+
+CELLS = DEMO + '''
+# a later cell: the same names made again, and a training loop
+w1 = tf.Variable(tf.random.truncated_normal([20, 12], stddev=0.1))
+b1 = tf.Variable(tf.zeros([12]))
+w2 = tf.Variable(tf.random.truncated_normal([12, 3], stddev=0.1))
+b2 = tf.Variable(tf.zeros([3]))
+data = tf.random.stateless_normal([8, 20], seed=[9, 9])
+target = tf.one_hot(tf.constant([0, 1, 2, 0, 1, 2, 0, 1]), depth=3)
+losses = []
+for step in range(3):
+    with tf.GradientTape() as tape:
+        h1 = data @ w1 + tf.broadcast_to(b1, [data.shape[0], 12])
+        h1 = tf.nn.relu(h1)
+        out = h1 @ w2 + b2
+        loss = tf.reduce_mean(tf.square(target - out))
+    grads = tape.gradient(loss, [w1, b1, w2, b2])
+    for p, g in zip([w1, b1, w2, b2], grads):
+        p.assign_sub(0.1 * g)
+    losses.append(float(loss))
+# a later cell reads the names the forward pass used, bound again first
+o1 = tf.ones([2, 16])
+h1 = o1 * 2.0
+print(o1, h1)
+'''
+
+
+def test_variables_made_again_in_a_later_cell_give_a_model_each() -> None:
+    out = translate_full(CELLS, "case.py").text
+    assert "class Network(keras.Model)" in out and "class Network2(keras.Model)" in out
+    assert "o2 = model(x)" in out and "out = net(data)" in out and "tf.Variable" not in out
+    assert "grads = tape.gradient(loss, net.trainable_variables)" in out
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_variables_made_again_in_a_later_cell_run_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(CELLS, monkeypatch)
+    worst = max(_same(a["o2"], b["o2"]), _same(a["losses"], b["losses"]))
+    print(f"inline cells: worst max |diff| = {worst:.3g}")
+
+
+def test_a_name_made_twice_and_read_in_a_function_keeps_its_variables() -> None:
+    source = CELLS + "\n\ndef show():\n    print(w2.shape)\n"
+    r = translate_full(source, "case.py")
+    assert "class Network(keras.Model)" not in r.text or "w2.shape" in r.text
+    assert any(d.code == "XL503" and "read in `show`" in d.message for d in r.diagnostics), [d.message for d in r.diagnostics]
+
+
+def test_a_value_of_the_pass_read_in_its_loop_before_it_keeps_the_program() -> None:
+    """``h1`` printed at the top of the loop is the previous turn's value of the pass."""
+    source = CELLS.replace("    with tf.GradientTape() as tape:\n", "    print(h1)\n    with tf.GradientTape() as tape:\n", 1)
+    r = translate_full(source, "case.py")
+    assert "out = net(data)" not in r.text and "h1 = data @ w1" in r.text
+    assert any(d.code == "XL503" and "in its loop" in d.message for d in r.diagnostics)

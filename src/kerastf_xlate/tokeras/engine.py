@@ -37,13 +37,13 @@ from kerastf_xlate.tokeras.common import (
     sublayer_classes,
 )
 from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
+from kerastf_xlate.tokeras.inline_forward import InlinePlan, plan_inline
 from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.program_form import translate_program_form
 from kerastf_xlate.tokeras.training import TrainingRaiser
 from kerastf_xlate.tokeras.unexplained import unexplained_variables
 from kerastf_xlate.tokeras.units import Result, UnitInfo
-from kerastf_xlate.tokeras.inline_forward import plan_inline
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
@@ -295,41 +295,64 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
 def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
                     rules: RuleSet) -> Result | list[Finding]:
     """A program that applies its variables inline (no model function) raised with a model
-    class, or the findings that say why not. See :mod:`.inline_forward`."""
-    planned = plan_inline(tree, st, names)
-    if planned is None or isinstance(planned, Kept):
-        return [_kept_inline(s, planned.why) for s in planned.stmts] if planned is not None else []
-    text, plans = planned
-    r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans))
-    by_name = {u.name: u for u in r.units if u.kind == "module"}
-    new = r.text
-    for plan in plans:
-        u = by_name.get(plan.cls)
-        why = "the inline forward pass applies some of them in ops that are not the weights of a Keras layer"
-        if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\([\w.]+\.Model\):", new, re.M) is None:
-            return [_kept_inline(s, why) for s in plan.var_stmts]
-        if sorted(u.weight_order) != sorted(plan.vars) or set(u.weight_paths) != set(plan.vars) or u.reshape:
-            return [_kept_inline(s, why) for s in plan.var_stmts]
-        layers_ = {p.split(".")[1] for p in u.weight_paths.values()}
-        if any(f"self.{a}.build(" not in new for a in layers_):
-            return [_kept_inline(s, "a layer of the inline forward pass cannot be built with the variables' sizes, "
-                                    "so its weights would not exist where the variables did") for s in plan.var_stmts]
-        late = _unbound_in_init(new, plan.cls)
-        if late:
-            return [_kept_inline(s, f"the layers would read `{late}` before the program defines it") for s in plan.var_stmts]
-        paths = {v: p.removeprefix("self.") for v, p in u.weight_paths.items()}
-        if any(p.split(".")[-1] in ("moving_mean", "moving_variance") for p in paths.values()):
-            return [_kept_inline(s, why) for s in plan.var_stmts]
-        inst = re.escape(plan.instance)
-        every = r"\s*,\s*".join(rf"{inst}\.{re.escape(v)}\b" for v in u.weight_order)
-        new = re.sub(rf"\[\s*{every}\s*,?\s*\]", f"{plan.instance}.trainable_variables", new)
-        alt = "|".join(re.escape(v) for v in sorted(paths, key=len, reverse=True))
-        new = re.sub(rf"\b{inst}\.({alt})\b", lambda m: f"{plan.instance}.{paths[m.group(1)]}", new)
-        u.instance = plan.instance
-    lines = plans[0].line_map
-    moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
-                     col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
-    return Result(new, sorted(set(moved)), r.units)
+    class per group of variables, or the findings that say why not. A group the engine cannot
+    raise whole is left out and the rest planned again. See :mod:`.inline_forward`."""
+    excluded: set[int] = set()
+    kept: list[Finding] = []
+    for _ in range(8):
+        planned = plan_inline(tree, st, names, excluded)
+        if planned is None or isinstance(planned, Kept):
+            return kept + ([_kept_inline(s, planned.why) for s in planned.stmts] if planned is not None else [])
+        text, plans, others = planned
+        r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans))
+        by_name = {u.name: u for u in r.units if u.kind == "module"}
+        new = r.text
+        failed = False
+        for plan in plans:
+            u = by_name.get(plan.cls)
+            why = _inline_unraised(plan, u, new)
+            if why is not None:
+                kept += [_kept_inline(s, why) for s in plan.var_stmts]
+                excluded.add(id(plan.var_stmts[0]))
+                failed = True
+                continue
+            assert u is not None
+            paths = {v: p.removeprefix("self.") for v, p in u.weight_paths.items()}
+            inst = re.escape(plan.instance)
+            every = r"\s*,\s*".join(rf"{inst}\.{re.escape(v)}\b" for v in u.weight_order)
+            new = re.sub(rf"\[\s*{every}\s*,?\s*\]", f"{plan.instance}.trainable_variables", new)
+            alt = "|".join(re.escape(v) for v in sorted(paths, key=len, reverse=True))
+            new = re.sub(rf"\b{inst}\.({alt})\b", lambda m, inst=plan.instance, paths=paths: f"{inst}.{paths[m.group(1)]}", new)
+            u.instance = plan.instance
+        if failed:
+            continue
+        kept += [_kept_inline(s, k.why) for k in others for s in k.stmts]
+        lines = plans[0].line_map
+        moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
+                         col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
+        said = [_diagnostic(path, text_lines, f) for text_lines in [st.text.splitlines()] for f in kept]
+        said_lines = {d.line for d in said if d is not None}
+        moved = [d for d in moved if not (d.code == "XL503" and d.line in said_lines)]  # (the reason, not the generic one)
+        return Result(new, sorted(set(moved + [d for d in said if d is not None])), r.units)
+    return kept
+
+
+def _inline_unraised(plan: InlinePlan, u: UnitInfo | None, new: str) -> str | None:
+    """Why the engine's translation of ``plan``'s class does not raise it whole, or None."""
+    why = "the inline forward pass applies some of them in ops that are not the weights of a Keras layer"
+    if u is None or u.kept_vars or re.search(rf"^class {plan.cls}\([\w.]+\.Model\):", new, re.M) is None:
+        return why
+    if sorted(u.weight_order) != sorted(plan.vars) or set(u.weight_paths) != set(plan.vars) or u.reshape:
+        return why
+    if any(p.split(".")[-1] in ("moving_mean", "moving_variance") for p in u.weight_paths.values()):
+        return why
+    layers_ = {p.split(".")[1] for p in u.weight_paths.values()}
+    if any(f"self.{a}.build(" not in new for a in layers_):
+        return "a layer of the inline forward pass cannot be built with the variables' sizes, so its weights would not exist where the variables did"
+    late = _unbound_in_init(new, plan.cls)
+    if late:
+        return f"the layers would read `{late}` before the program defines it"
+    return None
 
 
 def _kept_inline(stmt: ast.stmt, why: str) -> Finding:

@@ -93,7 +93,7 @@ class InlinePlan:
     regions: list[Region]
     scope: ast.Module | ast.FunctionDef
     line_map: list[int] = field(default_factory=list)
-    lists: list[str] = field(default_factory=list)  # placeholders of lists that hold every variable
+    outside: list[ast.Name] = field(default_factory=list)  # the variables' reads outside the regions
 
     @property
     def dicts(self) -> list[ast.Assign]:
@@ -266,27 +266,51 @@ class _Finder:
         self.tree, self.st, self.names = tree, st, names
         self.module_stores = _stores(tree.body)
         self.shapes: dict[str, list[str] | None] = {}  # variable -> its shape as written
-        self.literals = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                         and isinstance(n.value, (ast.List, ast.Tuple, ast.Dict, ast.Constant, ast.ListComp))
-                         for t in n.targets if isinstance(t, ast.Name)}  # names bound to a Python value somewhere
+        self.parents = _parents(tree)
+        imports: dict[str, set[str]] = {}
+        other: set[str] = set()
+        for n in _own_nodes(tree.body):
+            if isinstance(n, (ast.Import, ast.ImportFrom)):
+                for a in n.names:
+                    key = (a.asname or a.name).split(".")[0]
+                    imports.setdefault(key, set()).add(f"{getattr(n, 'module', '')}:{a.name}")
+            elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                other.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                other.add(n.name)
+        # names bound only by imports, of one module each time
+        self.imported = {k for k, v in imports.items() if len(v) == 1 and k not in other}
+
+    def python_value(self, name: str, before: ast.stmt, scope_body: list[ast.stmt]) -> bool:
+        """The last binding of ``name`` before ``before`` in the scope is a Python value (a list,
+        a literal): a Keras model given a list takes it for a list of inputs."""
+        last: ast.Name | None = None
+        for n in _own_nodes(scope_body):
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) and _pos(n) < _pos(before):
+                if last is None or _pos(n) > _pos(last):
+                    last = n
+        p = self.parents.get(id(last)) if last is not None else None
+        return isinstance(p, ast.Assign) and isinstance(p.value, (ast.List, ast.Tuple, ast.Dict, ast.Constant, ast.ListComp))
 
     def constant(self, name: str, scope_stores: dict[str, int]) -> bool:
         """The name means the same in the class (at module level) as where the region runs:
         a builtin, or bound once at module level, and not a local of the scope."""
         if name in scope_stores:
             return False
+        if name in self.imported:
+            return True  # (a notebook imports tf in several cells: the same module each time)
         if name in self.module_stores:
             return self.module_stores[name] == 1
         return name in _BUILTINS
 
     def region_at(self, block: list[ast.stmt], i: int, vars_: set[str], var_stmts: set[int],
-                  scope_stores: dict[str, int], module_scope: bool) -> tuple[Region, int] | None:
+                  scope_stores: dict[str, int], scope_body: list[ast.stmt]) -> tuple[Region, int] | None:
         """The region starting at ``block[i]`` and the index after it, or None."""
         first = block[i]
         if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)):
             return None
         inp = _data_operand(first.value, vars_, self.names)
-        if inp is None or inp in self.literals:
+        if inp is None or self.python_value(inp, first, scope_body):
             return None  # (a Python list given to a Keras model is a list of inputs, not one tensor)
         stmts: list[ast.Assign] = []
         bound: list[str] = []
@@ -339,10 +363,12 @@ def _parents(tree: ast.AST) -> dict[int, ast.AST]:
     return out
 
 
-def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[str, list[InlinePlan]] | Kept | None:
-    """The source with an inline model rewritten as a ``tf.Module`` class (module docstring),
-    a :class:`Kept` when variables are applied inline but cannot be raised, None when the file
-    has no such program."""
+def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames, excluded: set[int] | None = None,
+                ) -> tuple[str, list[InlinePlan], list[Kept]] | Kept | None:
+    """The source with the inline models rewritten as ``tf.Module`` classes (module docstring),
+    the plans and the groups kept with their reasons; a :class:`Kept` when variables are applied
+    inline but none can be raised; None when the file has no such program. ``excluded``: groups
+    (``id`` of their first variable statement) not to plan."""
     if names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None
     if _tf1(tree, names) is not None:
@@ -350,15 +376,59 @@ def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[s
     finder = _Finder(tree, st, names)
     scopes: list[ast.Module | ast.FunctionDef] = [tree] + [
         s for s in tree.body if isinstance(s, ast.FunctionDef) and not s.decorator_list]
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(finder.module_stores) | {
+        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | {
+        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    plans: list[InlinePlan] = []
+    kept: list[Kept] = []
     for scope in scopes:
-        got = _plan_scope(scope, tree, st, names, finder)
-        if got is not None:
-            return got
-    return None
+        groups = _generations(scope.body, names)
+        for k, group in enumerate(groups):
+            if id(group[0]) in (excluded or set()):
+                continue
+            got = _plan_group(scope, group, groups, k, tree, st, names, finder, taken)
+            if isinstance(got, Kept):
+                kept.append(got)
+            elif got is not None:
+                plans.append(got)
+                taken |= {got.cls, got.instance}
+    if not plans:
+        return kept[0] if kept else None
+    got = _rewrite(plans, st)
+    if isinstance(got, Kept):
+        return got
+    return got[0], got[1], kept
 
 
-def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: SourceText, names: ModuleNames,
-                finder: _Finder) -> tuple[str, list[InlinePlan]] | Kept | None:
+def _generations(body: list[ast.stmt], names: ModuleNames) -> list[list[ast.Assign]]:
+    """The variable statements of ``body``, in groups: a statement that makes a name again
+    (a notebook's next cell, ``w1 = tf.Variable(...)`` once more) starts a new group."""
+    groups: list[list[ast.Assign]] = []
+    current: set[str] = set()
+    for s in body:
+        got = _variable_stmt(s, names)
+        if got is None:
+            continue
+        if not groups or current & set(got):
+            groups.append([])
+            current = set()
+        groups[-1].append(s)  # type: ignore[arg-type]
+        current |= set(got)
+    return groups
+
+
+def _bound(stmt: ast.Assign) -> list[str]:
+    t = stmt.targets[0]
+    return [t.id] if isinstance(t, ast.Name) else [e.id for e in t.elts]  # type: ignore[attr-defined]
+
+
+def _pos(n: ast.AST) -> tuple[int, int]:
+    return (n.lineno, n.col_offset)  # type: ignore[attr-defined]
+
+
+def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign], groups: list[list[ast.Assign]], k: int,
+                tree: ast.Module, st: SourceText, names: ModuleNames, finder: _Finder,
+                taken: set[str]) -> InlinePlan | Kept | None:
     module_scope = isinstance(scope, ast.Module)
     body = scope.body
     stores = _stores(body)
@@ -368,18 +438,17 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
         for a in ast.walk(scope.args):
             if isinstance(a, ast.arg):
                 scope_locals[a.arg] = scope_locals.get(a.arg, 0) + 1
-    var_stmts: list[ast.Assign] = []
-    vars_: list[str] = []
-    for s in body:
-        got = _variable_stmt(s, names)
-        if got is not None:
-            var_stmts.append(s)  # type: ignore[arg-type]
-            vars_ += got
-    if not vars_:
-        return None
+    vars_ = [v for s in var_stmts for v in _bound(s)]
     vset = set(vars_)
-    if len(vset) != len(vars_) or any(stores.get(v, 0) != 1 for v in vars_):
-        return None  # bound more than once: another path's concern (a checkpoint example)
+    if len(vset) != len(vars_):
+        return None
+    # every binding of the names in the scope is one of the variable statements
+    made = {v: [s for g in groups for s in g if v in _bound(s)] for v in vars_}
+    if any(stores.get(v, 0) != len(made[v]) for v in vars_):
+        return None  # bound some other way too (`w1 = None`, a loop target): another path's concern
+    several = {v for v in vars_ if len(made[v]) > 1}
+    if several and not module_scope:
+        return None
     if any(isinstance(n, (ast.Global, ast.Nonlocal)) and set(n.names) & vset for n in ast.walk(tree)):
         return None
     stmt_ids = {id(s) for s in var_stmts}
@@ -389,9 +458,15 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
         pairs = [(t, v)] if isinstance(t, ast.Name) else list(zip(t.elts, v.elts, strict=True))  # type: ignore[attr-defined]
         for e, ve in pairs:
             finder.shapes[e.id] = _shape_as_written(ve)  # type: ignore[attr-defined]
-    # the regions: in the scope, and (module scope) in module-level functions that do not bind the names
-    blocks = list(_blocks(body))
-    if module_scope:
+    # the group's statements: from its first variable to the next group's (the whole scope for one group)
+    lo = body.index(var_stmts[0]) if len(groups) > 1 else 0
+    hi = body.index(groups[k + 1][0]) if k + 1 < len(groups) else len(body)
+    segment = body[lo:hi]
+    # the regions: in the segment, and (the names made once, at module level) in module-level
+    # functions that do not bind them
+    blocks = list(_blocks(segment))
+    own = [list(_blocks(segment))]
+    if module_scope and not several:
         for f in body:
             if isinstance(f, ast.FunctionDef) and not (set(_stores(f.body)) & vset) and not any(
                     a.arg in vset for a in ast.walk(f.args) if isinstance(a, ast.arg)):
@@ -399,16 +474,18 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
     regions: list[Region] = []
     for block in blocks:
         local = scope_locals
-        if module_scope and block and not any(block is b for b in _blocks(body)):
+        where = body
+        if module_scope and block and not any(block is b for b in own[0]):
             # a function's block: its locals are not the class's
             fn = next(f for f in body if isinstance(f, ast.FunctionDef) and any(block is b for b in _blocks(f.body)))
             local = _stores(fn.body)
+            where = fn.body
             for a in ast.walk(fn.args):
                 if isinstance(a, ast.arg):
                     local[a.arg] = 1
         i = 0
         while i < len(block):
-            got = finder.region_at(block, i, vset, stmt_ids, local, module_scope)
+            got = finder.region_at(block, i, vset, stmt_ids, local, where)
             if got is None:
                 i += 1
                 continue
@@ -435,22 +512,36 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
         missing = ", ".join(f"`{v}`" for v in vars_ if v not in used)
         return kept(f"{missing} {'is' if len(vset) - len(used) == 1 else 'are'} not applied in the inline forward pass")
     region_nodes: set[int] = set()
+    region_stmts: set[int] = set()
     for r in regions:
         for s in r.stmts:
             region_nodes |= {id(n) for n in ast.walk(s)}
+            region_stmts.add(id(s))
     for s in var_stmts:
         region_nodes |= {id(n) for n in ast.walk(s)}
-    # values a region binds besides its result are read nowhere else
-    inner = {t for r in regions for t in r.targets if t != r.output} | {r.input for r in regions if r.input in r.targets}
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in inner and id(n) not in region_nodes:
-            return kept(f"`{n.id}`, a value of the inline forward pass, is read outside it (line {n.lineno})")
-    # the variables' other reads
     parents = _parents(tree)
+    # values a region binds besides its result are read nowhere its binding reaches
+    inner = {t for r in regions for t in r.targets if t != r.output} | {r.input for r in regions if r.input in r.targets}
+    why = _inner_read(inner, regions, region_nodes, region_stmts, scope, parents)
+    if why is not None:
+        return kept(why)
+    # the variables' other reads
     outside: list[ast.Name] = []
+    later = sorted((_pos(s), set(_bound(s))) for g in groups[k + 1:] for s in g)
     for n in ast.walk(scope if not module_scope else tree):
         if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in vset) or id(n) in region_nodes:
             continue
+        fn = _enclosing_function(n, body) if module_scope else None
+        if fn is not None and n.id in set(_stores(fn.body)) | {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}:
+            continue  # a local of another function
+        if fn is not None and n.id in several:
+            return kept(f"`{n.id}` is made more than once and read in `{fn.name}`, which may run with any of them")
+        if _pos(n) < _pos(first_var) and fn is None:
+            if any(_pos(s) < _pos(n) for s in made[n.id]) or not module_scope:
+                continue  # an earlier group's
+            return kept(f"`{n.id}` is read at line {n.lineno}, before the model would be made")
+        if any(p < _pos(n) and n.id in names_ for p, names_ in later):
+            continue  # a later group's
         p = parents.get(id(n))
         ok = (isinstance(p, (ast.List, ast.Tuple)) and n in p.elts) or (
             isinstance(p, ast.Attribute) and p.value is n and p.attr in _SAME_ATTRS) or (
@@ -462,8 +553,6 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
         if not ok:
             return kept(f"`{n.id}` is read at line {n.lineno} other than as the weight of the inline forward pass, "
                         "an element of a list of them or the receiver of `assign_sub` / `numpy` / `shape`")
-        if n.lineno <= first_var.lineno and module_scope and _enclosing_function(n, body) is None:
-            return kept(f"`{n.id}` is read at line {n.lineno}, before the model would be made")
         outside.append(n)
     for r in regions:
         if r.first.lineno < first_var.lineno:
@@ -485,21 +574,65 @@ def _plan_scope(scope: ast.Module | ast.FunctionDef, tree: ast.Module, st: Sourc
         for s in r.stmts:
             if not st.owns_lines(s):
                 return kept("a statement of the inline forward pass shares its line with another")
-    # names
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(finder.module_stores) | {
-        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | {
-        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    between_stmts = [x for r in regions for x in _statements_between(tree, r.first, r.last)]
+    if any(id(x) not in region_stmts and id(x) not in stmt_ids for x in between_stmts):
+        return kept("statements of the inline forward pass are interleaved with others")
     cls = "Network"
+    j = 2
     while cls in taken:
-        cls += "Model"
+        cls = f"Network{j}"
+        j += 1
     instance = next((c for c in ("model", "net", "network") if c not in taken), None)
-    k = 1
+    j = 1
     while instance is None:
-        if f"model_{k}" not in taken:
-            instance = f"model_{k}"
-        k += 1
+        if f"model_{j}" not in taken:
+            instance = f"model_{j}"
+        j += 1
     plan = InlinePlan(cls, instance, used, var_stmts, regions, scope)
-    return _rewrite(plan, tree, st, names, outside, parents, module_scope)
+    plan.outside = outside
+    return plan
+
+
+def _inner_read(inner: set[str], regions: list[Region], region_nodes: set[int], region_stmts: set[int],
+                scope: ast.Module | ast.FunctionDef, parents: dict[int, ast.AST]) -> str | None:
+    """Why a value a region binds (other than its result) is read where that binding reaches,
+    or None. A read in the scope's own code is reached by the last binding before it (and, in a
+    loop holding a region that binds the name, by the region's of the previous turn); a read in
+    another function that does not bind the name may run anywhere."""
+    if not inner:
+        return None
+    body = scope.body
+    own = {id(n) for n in _own_nodes(body)}
+    stores: dict[str, list[tuple[tuple[int, int], bool]]] = {}
+    for n in _own_nodes(body):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and n.id in inner:
+            stores.setdefault(n.id, []).append((_pos(n), id(n) in region_nodes))
+    for n in ast.walk(scope):
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in inner) or id(n) in region_nodes:
+            continue
+        if id(n) not in own:
+            fn = n
+            while id(fn) in parents and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                fn = parents[id(fn)]
+            local = _stores(fn.body) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
+            args = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)} if hasattr(fn, "args") else set()
+            if n.id in local or n.id in args:
+                continue
+            return f"`{n.id}`, a value of the inline forward pass, is read in a function (line {n.lineno})"
+        before = [(p, in_region) for p, in_region in stores.get(n.id, []) if p < _pos(n)]
+        if before and max(before)[1]:
+            return f"`{n.id}`, a value of the inline forward pass, is read outside it (line {n.lineno})"
+        a: ast.AST = n
+        while id(a) in parents:
+            a = parents[id(a)]
+            if isinstance(a, (ast.For, ast.While, ast.AsyncFor)) and any(
+                    id(s) in region_stmts and n.id in _bound_names(s) for s in ast.walk(a) if isinstance(s, ast.Assign)):
+                return f"`{n.id}`, a value of the inline forward pass, is read outside it (line {n.lineno}, in its loop)"
+    return None
+
+
+def _bound_names(s: ast.Assign) -> set[str]:
+    return {t.id for t in s.targets if isinstance(t, ast.Name)}
 
 
 def _enclosing_function(node: ast.AST, body: list[ast.stmt]) -> ast.FunctionDef | None:
@@ -514,8 +647,25 @@ def _comment_lines(st: SourceText, lo_line: int, hi_line: int) -> list[str]:
     return [ln.strip() for ln in st.lines[lo_line - 1:hi_line] if ln.strip().startswith("#")]
 
 
-def _rewrite(plan: InlinePlan, tree: ast.Module, st: SourceText, names: ModuleNames, outside: list[ast.Name],
-             parents: dict[int, ast.AST], module_scope: bool) -> tuple[str, list[InlinePlan]] | Kept:
+def _rewrite(plans: list[InlinePlan], st: SourceText) -> tuple[str, list[InlinePlan]] | Kept:
+    edits: list[tuple[int, int, str]] = []
+    for plan in plans:
+        edits += _plan_edits(plan, st)
+    edits.sort()
+    for (_, b1, _), (a2, _, _) in zip(edits, edits[1:], strict=False):
+        if a2 < b1:
+            return Kept(plans[0].var_stmts, "the inline forward pass overlaps the variables' statements")
+    text = st.text
+    for lo_, hi_, new in sorted(edits, reverse=True):
+        text = text[:lo_] + new + text[hi_:]
+    line_map = _line_map(st.text, edits)
+    for plan in plans:
+        plan.line_map = line_map
+    return text, plans
+
+
+def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
+    module_scope = isinstance(plan.scope, ast.Module)
     edits: list[tuple[int, int, str]] = []
     first = plan.regions[0]
     param = "x"
@@ -567,37 +717,26 @@ def _rewrite(plan: InlinePlan, tree: ast.Module, st: SourceText, names: ModuleNa
         f_lo = st.starts[(fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno) - 1]
         edits.append((f_lo, f_lo, f"{class_text}\n\n"))
         edits.append((lo, hi, made))
-    for s in plan.var_stmts[1:]:
-        a, b = st.line_span(s)
-        edits.append((a, b, ""))
-    # each region -> one call
+    spans = []
     for r in plan.regions:
         a, _ = st.line_span(r.first)
         _, b = st.line_span(r.last)
+        spans.append((a, b))
+    for s in plan.var_stmts[1:]:
+        a, b = st.line_span(s)
+        if not any(x <= a and b <= y for x, y in spans):  # (one inside a region goes with it)
+            edits.append((a, b, ""))
+    # each region -> one call
+    for r, (a, b) in zip(plan.regions, spans, strict=True):
         ind = st.indent_of(r.first)
         keep = "".join(f"{ind}{c}\n" for c in _comment_lines(st, r.first.lineno, r.last.end_lineno or r.last.lineno)) \
             if r is not first else ""
-        # variable statements inside the span go with it; other statements between region statements stay
-        inside = sorted({id(s): s for s in r.stmts}.values(), key=lambda s: s.lineno)
-        block_stmts = _statements_between(tree, r.first, r.last)
-        others = [s for s in block_stmts if id(s) not in {id(x) for x in inside} and id(s) not in {id(v) for v in plan.var_stmts}]
-        if others:
-            return Kept(plan.var_stmts, "statements of the inline forward pass are interleaved with others")
-        edits = [e for e in edits if not (a <= e[0] and e[1] <= b and e[2] == "")]  # (variable statements inside)
         edits.append((a, b, f"{keep}{ind}{r.output} = {plan.instance}({r.input})\n"))
     # reads of the variables elsewhere
-    for n in outside:
+    for n in plan.outside:
         a, b = st.span(n)
         edits.append((a, b, f"{plan.instance}.{n.id}"))
-    edits.sort()
-    for (a1, b1, _), (a2, b2, _) in zip(edits, edits[1:], strict=False):
-        if a2 < b1:
-            return Kept(plan.var_stmts, "the inline forward pass overlaps the variables' statements")
-    text = st.text
-    for lo_, hi_, new in sorted(edits, reverse=True):
-        text = text[:lo_] + new + text[hi_:]
-    plan.line_map = _line_map(st.text, edits)
-    return text, [plan]
+    return edits
 
 
 def _reads_all(r: Region) -> list[str]:
