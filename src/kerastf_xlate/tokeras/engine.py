@@ -64,8 +64,10 @@ def translate(text: str, path: str = "<string>", rules: RuleSet | None = None) -
 
 
 def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None,
-                   built: frozenset[str] = frozenset()) -> Result:
-    """``built``: classes whose layers are built in ``__init__`` (:mod:`.inline_forward`)."""
+                   built: frozenset[str] = frozenset(), fresh_imports: bool = False) -> Result:
+    """``built``: classes whose layers are built in ``__init__`` (:mod:`.inline_forward`);
+    ``fresh_imports``: the new code imports keras at the top of the file even where the file
+    imports it (later: a notebook's later cell) and spells it its own way."""
     tree = parse(text, path)
     if "tensorflow" not in text:
         return Result(text, [], [])
@@ -82,6 +84,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if isinstance(raised, Result):
         return raised
     keras_name, layers_name, layers_taken = names.keras_bindings()
+    if fresh_imports:
+        keras_name, layers_name, layers_taken = None, None, layers_taken or layers_name is not None
     if keras_name is None and layers_name is None:
         keras_name = _tf_keras_spelling(tree, names)  # the file writes `tf.keras.`: so does the new code
     if layers_name:
@@ -305,6 +309,9 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
             return kept + ([_kept_inline(s, planned.why) for s in planned.stmts] if planned is not None else [])
         text, plans, others = planned
         r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans))
+        if any(_unbound_in_init(r.text, p.cls) in ("keras", "layers") for p in plans):
+            # the file imports keras only after a model (a notebook's later cell): import it first
+            r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans), fresh_imports=True)
         by_name = {u.name: u for u in r.units if u.kind == "module"}
         new = r.text
         failed = False

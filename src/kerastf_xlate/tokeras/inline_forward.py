@@ -672,13 +672,11 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
     if any(param in (r.targets + _reads_all(r)) and param != r.input for r in plan.regions[:1]):
         param = first.input
     # the class
-    lines_ = ", ".join(f"{r.first.lineno}-{r.last.end_lineno}" if r.last.end_lineno != r.first.lineno
-                       else f"{r.first.lineno}" for r in plan.regions)
     order = ", ".join(plan.vars)
+    n = len(plan.regions)
     cls_lines = [f"class {plan.cls}(tf.Module):",
-                 f'    """The forward pass the program wrote inline ({"lines" if "-" in lines_ or "," in lines_ else "line"} '
-                 f'{lines_}), with its weights (raised by',
-                 f"    xlate to-keras). The original variables load with ``{plan.instance}.set_weights([{order}])``.\"\"\"",
+                 f'    """The forward pass the program wrote inline ({n} time{"s" if n > 1 else ""}), with its weights (raised',
+                 f"    by xlate to-keras). The original variables load with ``{plan.instance}.set_weights([{order}])``.\"\"\"",
                  "",
                  "    def __init__(self):",
                  "        super().__init__()"]
