@@ -359,3 +359,47 @@ def test_keras_imported_only_in_a_later_cell_is_imported_first() -> None:
 def test_keras_imported_only_in_a_later_cell_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     _, a, b = _executed(LATE_IMPORT, monkeypatch)
     print(f"inline, late import: worst max |diff| = {_same(a['o2'], b['o2']):.3g}")
+
+
+FUNCTIONS = '''\
+import tensorflow as tf
+
+W = tf.Variable(tf.random.normal([4, 3]) * 0.1, name="weight")
+b = tf.Variable(tf.zeros([3]), name="bias")
+optimizer = tf.optimizers.SGD(0.1)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        logits = tf.matmul(x, W) + b
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, logits))
+    grads = tape.gradient(loss, [W, b])
+    optimizer.apply_gradients(zip(grads, [W, b]))
+    return loss
+
+
+def scores(x):
+    logits = tf.matmul(x, W) + b
+    return tf.nn.softmax(logits)
+
+
+x = tf.random.stateless_normal([16, 4], seed=[1, 1])
+y = tf.one_hot(tf.range(16) % 3, 3)
+losses = [float(train_step(x, y)) for _ in range(4)]
+final = scores(x)
+'''
+
+
+def test_the_pass_written_in_each_function_is_one_model() -> None:
+    """``train_step`` and ``scores`` both write the pass over the module's variables: one model
+    serves both (the function path, which takes one function as the model, keeps them)."""
+    out = translate_full(FUNCTIONS, "case.py").text
+    assert out.count("logits = model(x)") == 2 and "optimizer.apply_gradients(zip(grads, model.trainable_variables))" in out
+    assert "kernel_initializer=keras.initializers.RandomNormal(mean=0.0, stddev=0.1)" in out
+
+
+@pytest.mark.tf
+def test_the_pass_written_in_each_function_trains_the_same() -> None:
+    _, a, b = _executed(FUNCTIONS)
+    worst = max(_same(a["losses"], b["losses"]), _same(a["final"], b["final"]))
+    print(f"inline functions: worst max |diff| = {worst:.3g}")

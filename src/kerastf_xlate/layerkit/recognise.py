@@ -281,11 +281,48 @@ def resolved(node: ast.expr, ctx: MatchCtx, absorbed: list[ast.stmt]) -> ast.AST
 
 # ------------------------------------------------------------------------------ initializers
 
+def scaled_draw(init: ast.expr | None, names: ModuleNames) -> tuple[ast.Call, float] | None:
+    """``tf.random.normal([784, 10]) * 0.01`` (or ``0.01 * ...``): the draw and the positive
+    number it is scaled by (a draw of the same family: the mean, deviation or bounds scaled)."""
+    if not (isinstance(init, ast.BinOp) and isinstance(init.op, ast.Mult)):
+        return None
+    for call, k in ((init.left, init.right), (init.right, init.left)):
+        c = const(k)
+        if (isinstance(call, ast.Call) and names.call(call) in ("tf.random.normal", "tf.random.truncated_normal",
+                                                                 "tf.random.uniform")
+                and isinstance(c, (int, float)) and not isinstance(c, bool) and c > 0):
+            return call, float(c)
+    return None
+
+
 def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str = "keras") -> str | None:
     """The Keras initializer that creates ``var``'s initial value, as source, or None."""
     if var.initializer is not None:
         return var.initializer
     init = var.init
+    scaled = scaled_draw(init, names) if init is not None else None
+    if scaled is not None:  # ``tf.random.normal(shape, stddev=s) * c``: the same family, scaled
+        call, c = scaled
+        q = names.call(call)
+        if q == "tf.random.uniform":
+            lo_, hi_ = kwarg(call, "minval", 1), kwarg(call, "maxval", 2)
+            lo = 0.0 if lo_ is None else const(lo_)
+            hi = 1.0 if hi_ is None else const(hi_)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)):
+                return None
+            args = [f"minval={float(lo) * c!r}", f"maxval={float(hi) * c!r}"]
+            cls = "RandomUniform"
+        else:
+            mean_, std_ = kwarg(call, "mean", 1), kwarg(call, "stddev", 2)
+            mean = 0.0 if mean_ is None else const(mean_)
+            std = 1.0 if std_ is None else const(std_)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (mean, std)):
+                return None
+            args = [f"mean={float(mean) * c!r}", f"stddev={float(std) * c!r}"]
+            cls = "RandomNormal" if q == "tf.random.normal" else "TruncatedNormal"
+        if kwarg(call, "seed", 4) is not None or kwarg(call, "dtype", 3) is not None:
+            return None
+        return f"{keras}.initializers.{cls}({', '.join(args)})"
     if not isinstance(init, ast.Call):
         return None
     q = names.call(init)

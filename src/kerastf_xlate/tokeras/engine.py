@@ -269,7 +269,10 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
     if planned is None:
         return _inline_program(tree, st, names, path, rules)
     if isinstance(planned, Kept):
-        return [_kept_variable(s, planned.why) for s in planned.stmts] if planned is not None else []
+        inline = _inline_program(tree, st, names, path, rules)  # (the forward pass written in each function)
+        if isinstance(inline, Result):
+            return inline
+        return [_kept_variable(s, planned.why) for s in planned.stmts]
     text, plans = planned
     r = translate_full(text, path, rules)
     by_name = {u.name: u for u in r.units if u.kind == "module"}

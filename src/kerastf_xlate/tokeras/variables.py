@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from kerastf_xlate.layerkit.named import file_constants, named_tuple
-from kerastf_xlate.layerkit.recognise import Var, VarDim
+from kerastf_xlate.layerkit.recognise import Var, VarDim, scaled_draw
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.static import UNKNOWN, is_int
 from kerastf_xlate.syntax import SourceText, const, kwarg, self_attr
@@ -38,6 +38,9 @@ def _variable_call(node: ast.AST | None, names: ModuleNames) -> ast.Call | None:
 
 
 def _shape_node(init: ast.expr, names: ModuleNames) -> ast.expr | None:
+    scaled = scaled_draw(init, names)
+    if scaled is not None:
+        init = scaled[0]
     if not isinstance(init, ast.Call):
         return None
     q = names.call(init)
