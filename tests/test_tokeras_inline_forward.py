@@ -403,3 +403,57 @@ def test_the_pass_written_in_each_function_trains_the_same() -> None:
     _, a, b = _executed(FUNCTIONS)
     worst = max(_same(a["losses"], b["losses"]), _same(a["final"], b["final"]))
     print(f"inline functions: worst max |diff| = {worst:.3g}")
+
+
+MODEL_FUNCTION_UPDATED_BY_HAND = '''\
+import tensorflow as tf
+
+inputs = tf.random.stateless_normal([20, 2], seed=[1, 2])
+targets = tf.cast(inputs[:, :1] > 0, tf.float32)
+input_dim = 2
+output_dim = 1
+W = tf.Variable(initial_value=tf.random.uniform(shape=(input_dim, output_dim)))
+b = tf.Variable(initial_value=tf.zeros(shape=(output_dim,)))
+
+
+def model(inputs):
+    return tf.matmul(inputs, W) + b
+
+
+def square_loss(targets, predictions):
+    per_sample_losses = tf.square(targets - predictions)
+    return tf.reduce_mean(per_sample_losses)
+
+
+learning_rate = 0.1
+
+
+def training_step(inputs, targets):
+    with tf.GradientTape() as tape:
+        predictions = model(inputs)
+        loss = square_loss(targets, predictions)
+    grad_loss_wrt_W, grad_loss_wrt_b = tape.gradient(loss, [W, b])
+    W.assign_sub(grad_loss_wrt_W * learning_rate)
+    b.assign_sub(grad_loss_wrt_b * learning_rate)
+    return loss
+
+
+losses = [float(training_step(inputs, targets)) for step in range(5)]
+predictions = model(inputs)
+'''
+
+
+def test_a_model_function_whose_variables_are_updated_one_by_one() -> None:
+    """``def model(inputs): return tf.matmul(inputs, W) + b`` with ``W.assign_sub(...)`` in the
+    training step (the function path keeps it: ``W`` is read outside the model function): the
+    function returns the model's call, the updates go to its layer's weights."""
+    out = translate_full(MODEL_FUNCTION_UPDATED_BY_HAND, "case.py").text
+    assert "def model(inputs):\n    return net(inputs)\n" in out and "net.dense.kernel.assign_sub(" in out
+    assert "tape.gradient(loss, net.trainable_variables)" in out and "tf.Variable" not in out
+
+
+@pytest.mark.tf
+def test_a_model_function_whose_variables_are_updated_one_by_one_trains_the_same() -> None:
+    _, a, b = _executed(MODEL_FUNCTION_UPDATED_BY_HAND)
+    worst = max(_same(a["losses"], b["losses"]), _same(a["predictions"], b["predictions"]))
+    print(f"inline model function: worst max |diff| = {worst:.3g}")

@@ -43,7 +43,7 @@ A region is raised only when the rewrite computes what the program did:
   replacement no longer binds it);
 - outside the regions a variable is only an element of a list or tuple (``[w1, b1]``) or the
   receiver of ``assign`` / ``assign_add`` / ``assign_sub`` / ``numpy`` / ``shape`` / ``dtype``
-  (what a Keras variable does the same way), a source of ``tape.gradient`` or an operand of a
+  or a slice (``W[0]``) (what a Keras variable does the same way), a source of ``tape.gradient`` or an operand of a
   TensorFlow op (``tf.nn.l2_loss(w1)``: the op reads a Keras variable's value as it reads a
   tf.Variable's);
 - what the variables' initial values read is bound before the first of them and not rebound up
@@ -80,6 +80,7 @@ class Region:
     form: str = ""
     targets: list[str] = field(default_factory=list)
     body: list[ast.Assign] = field(default_factory=list)  # the statements as the class writes them (_NoBroadcast)
+    shorter: Region | None = None  # the region without its final ``return`` (see region_at)
 
 
 @dataclass
@@ -163,6 +164,14 @@ def _blocks(body: list[ast.stmt]):
                 yield from _blocks(sub)
         for h in getattr(s, "handlers", []) or []:
             yield from _blocks(h.body)
+
+
+def _assign1(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+
+
+def _returns(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Return) and s.value is not None
 
 
 def _reads(node: ast.AST) -> list[str]:
@@ -307,7 +316,7 @@ class _Finder:
                   scope_stores: dict[str, int], scope_body: list[ast.stmt]) -> tuple[Region, int] | None:
         """The region starting at ``block[i]`` and the index after it, or None."""
         first = block[i]
-        if not (isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)):
+        if not (_assign1(first) or _returns(first)):
             return None
         inp = _data_operand(first.value, vars_, self.names)
         if inp is None or self.python_value(inp, first, scope_body):
@@ -321,7 +330,7 @@ class _Finder:
             if id(s) in var_stmts and stmts:
                 j += 1
                 continue
-            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+            if not (_assign1(s) or _returns(s)):
                 break
             reads = _reads(s.value)
             if not any(r in vars_ or r in bound for r in reads) and stmts:
@@ -329,9 +338,11 @@ class _Finder:
             if any(r not in vars_ and r not in bound and r != inp and not self.constant(r, scope_stores) for r in reads):
                 break
             stmts.append(s)
-            bound.append(s.targets[0].id)
             j += 1
             end = j
+            if isinstance(s, ast.Return):
+                break  # (a model function's `return tf.matmul(x, W) + b`: the pass ends there)
+            bound.append(s.targets[0].id)
         # trailing statements without a layer-like op (an alias, an argmax) are not the model's
         while stmts and not self._layer_like(stmts[-1], vars_):
             stmts.pop()
@@ -339,14 +350,41 @@ class _Finder:
             return None
         last = stmts[-1]
         end = block.index(last) + 1
-        targets = [s.targets[0].id for s in stmts]  # type: ignore[attr-defined]
+        targets = [s.targets[0].id for s in stmts if isinstance(s, ast.Assign)]  # type: ignore[attr-defined]
         body = [_NoBroadcast(self.shapes, self.names).visit(copy.deepcopy(s)) for s in stmts]
-        region = Region(stmts, stmts[0], last, inp, targets[-1], targets=targets, body=body)
+        # a region that returns has no result name: "" (its call is returned); the same region
+        # without its return is kept aside (another pass may stop before it)
+        output = "" if isinstance(last, ast.Return) else targets[-1]
+        shorter = None
+        if isinstance(last, ast.Return) and len(stmts) > 1:
+            cut = stmts[:-1]
+            while cut and not self._layer_like(cut[-1], vars_):
+                cut.pop()
+            if cut:
+                shorter = self._region(cut, inp, block)
+        region = Region(stmts, stmts[0], last, inp, output, targets=targets, body=body)  # type: ignore[arg-type]
         env = {inp: "_input"}
         for k, t in enumerate(dict.fromkeys(targets)):
             env[t] = f"_v{k}"
-        region.form = "\n".join(ast.dump(_Normal(env).visit(copy.deepcopy(s))) for s in body)
+        env[output] = "_out"
+        # `return E` and `y = E` (y the result) are the same computation
+        as_assign = [ast.Assign([ast.Name(output or "_out", ast.Store())], s.value) if isinstance(s, ast.Return) else s
+                     for s in body]
+        region.form = "\n".join(ast.dump(_Normal(env).visit(copy.deepcopy(s))) for s in as_assign)
+        region.shorter = shorter
         return region, end
+
+    def _region(self, stmts: list[ast.stmt], inp: str, block: list[ast.stmt]) -> Region:
+        """The region of ``stmts`` (assignments only), with its form."""
+        targets = [s.targets[0].id for s in stmts]  # type: ignore[attr-defined]
+        body = [_NoBroadcast(self.shapes, self.names).visit(copy.deepcopy(s)) for s in stmts]
+        region = Region(stmts, stmts[0], stmts[-1], inp, targets[-1], targets=targets, body=body)  # type: ignore[arg-type]
+        env = {inp: "_input"}
+        for k, t in enumerate(dict.fromkeys(targets)):
+            env[t] = f"_v{k}"
+        env[targets[-1]] = "_out"
+        region.form = "\n".join(ast.dump(_Normal(env).visit(copy.deepcopy(s))) for s in body)
+        return region
 
     def _layer_like(self, s: ast.Assign, vars_: set[str]) -> bool:
         if any(r in vars_ for r in _reads(s.value)):
@@ -499,6 +537,9 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         return Kept(var_stmts, why)
 
     forms = {r.form for r in regions}
+    if len(forms) > 1:  # a model function that returns more than another pass computes: its return stays
+        regions = [r.shorter or r for r in regions]
+        forms = {r.form for r in regions}
     if len(forms) > 1:
         return kept("the program applies them inline in computations written differently (one model would not be "
                     "all of them)")
@@ -545,6 +586,8 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         p = parents.get(id(n))
         ok = (isinstance(p, (ast.List, ast.Tuple)) and n in p.elts) or (
             isinstance(p, ast.Attribute) and p.value is n and p.attr in _SAME_ATTRS) or (
+            # `W[0]`: a Keras variable slices its value as a tf.Variable does (a tf.Tensor)
+            isinstance(p, ast.Subscript) and p.value is n and isinstance(p.ctx, ast.Load)) or (
             # a source of `tape.gradient(loss, w1)`; an operand of a TensorFlow op (`tf.nn.l2_loss(w1)`),
             # which reads a Keras variable as it reads a tf.Variable
             isinstance(p, ast.Call) and n in p.args and (
@@ -700,7 +743,8 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
         new = _SelfVars(set(plan.vars), env).visit(copy.deepcopy(written))
         for ln in ast.unparse(new).splitlines():
             cls_lines.append("        " + ln)
-    cls_lines.append(f"        return {env.get(first.output, first.output)}")
+    if first.output:
+        cls_lines.append(f"        return {env.get(first.output, first.output)}")
     class_text = "\n".join(cls_lines) + "\n"
     first_var = plan.var_stmts[0]
     indent = st.indent_of(first_var)
@@ -729,7 +773,8 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
         ind = st.indent_of(r.first)
         keep = "".join(f"{ind}{c}\n" for c in _comment_lines(st, r.first.lineno, r.last.end_lineno or r.last.lineno)) \
             if r is not first else ""
-        edits.append((a, b, f"{keep}{ind}{r.output} = {plan.instance}({r.input})\n"))
+        call = f"{plan.instance}({r.input})"
+        edits.append((a, b, f"{keep}{ind}{r.output} = {call}\n" if r.output else f"{keep}{ind}return {call}\n"))
     # reads of the variables elsewhere
     for n in plan.outside:
         a, b = st.span(n)
