@@ -95,6 +95,8 @@ class InlinePlan:
     scope: ast.Module | ast.FunctionDef
     line_map: list[int] = field(default_factory=list)
     outside: list[ast.Name] = field(default_factory=list)  # the variables' reads outside the regions
+    class_text: str = ""
+    origins: list[int] = field(default_factory=list)  # per line of class_text: the original line
 
     @property
     def dicts(self) -> list[ast.Assign]:
@@ -702,6 +704,11 @@ def _rewrite(plans: list[InlinePlan], st: SourceText) -> tuple[str, list[InlineP
     for lo_, hi_, new in sorted(edits, reverse=True):
         text = text[:lo_] + new + text[hi_:]
     line_map = _line_map(st.text, edits)
+    for plan in plans:  # a line of a class's pass is the line of the statement it came from
+        at = text.count("\n", 0, text.index(plan.class_text))
+        for k, line in enumerate(plan.origins):
+            if at + k < len(line_map):
+                line_map[at + k] = line
     for plan in plans:
         plan.line_map = line_map
     return text, plans
@@ -734,18 +741,23 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
     for v in plan.vars:
         cls_lines.append(f"        self.{v} = {inits[v]}")
     cls_lines += ["", f"    def __call__(self, {param}):"]
+    origins = [plan.var_stmts[0].lineno] * len(cls_lines)  # the original line of each class line
     env = {first.input: param} if param != first.input else {}
     prev = first.first.lineno
     for s, written in zip(first.stmts, first.body, strict=True):
         for c in _comment_lines(st, prev, s.lineno - 1):
             cls_lines.append("        " + c)
+            origins.append(s.lineno)
         prev = (s.end_lineno or s.lineno) + 1
         new = _SelfVars(set(plan.vars), env).visit(copy.deepcopy(written))
         for ln in ast.unparse(new).splitlines():
             cls_lines.append("        " + ln)
+            origins.append(s.lineno)
     if first.output:
         cls_lines.append(f"        return {env.get(first.output, first.output)}")
+        origins.append(first.last.lineno)
     class_text = "\n".join(cls_lines) + "\n"
+    plan.class_text, plan.origins = class_text, origins
     first_var = plan.var_stmts[0]
     indent = st.indent_of(first_var)
     made = f"{indent}{plan.instance} = {plan.cls}()\n"
