@@ -106,3 +106,30 @@ class StatementEdits:
 
     def __bool__(self) -> bool:
         return bool(self.by_key)
+
+
+def relative_continuations(code: str, indent: str) -> str:
+    """A statement's source copied from the file (its first line from the statement's column,
+    its continuation lines as the file indents them), as a :class:`ReplaceStatement` takes it:
+    LibCST puts the block's indentation before each continuation line of the new code, so the
+    file's ``indent`` comes off them first (else a rewrite inside a block would move them right
+    by one level on every run). Lines inside a string that spans lines are text: left as they are."""
+    if not indent or "\n" not in code:
+        return code
+    import io
+    import tokenize
+
+    inside: set[int] = set()  # 1-based lines that start inside a multi-line string
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+            elif getattr(tokenize, "FSTRING_MIDDLE", None) == tok.type and tok.end[0] > tok.start[0]:
+                inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return code
+    lines = code.split("\n")
+    for i in range(1, len(lines)):
+        if i + 1 not in inside and lines[i].startswith(indent):
+            lines[i] = lines[i][len(indent):]
+    return "\n".join(lines)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.edit.imports import drop_unused_keras_imports, insert_after_imports
+from kerastf_xlate.edit.records import relative_continuations
 from kerastf_xlate.edit.splice import Source
 from kerastf_xlate.edit.statements import apply_statement_edits
 from kerastf_xlate.initializers import helpers_source
@@ -354,7 +355,7 @@ def training(ctx: TranslationContext) -> None:
             by_key.setdefault(ctx.key(stmt), []).append((stmt, code, plan.spans.get(stmt_id)))
     for (line, col), found in by_key.items():
         # one rewrite, or the same one from several plans (a name two models share): as it is
-        merged = found[0][1] if len({code for _, code, _ in found}) == 1 else _merged_statement(found)
+        merged = found[0][1] if len({code for _, code, _ in found}) == 1 else _merged_statement(found, ctx.lines)
         if merged is None:  # two models' calls in one statement that cannot be merged: nothing translated
             return ctx.finish(diags=[ctx.diag(found[0][0], "XL303", "calls of two translated models overlap in one "
                                               "statement (one inside the other's arguments); write them apart")])
@@ -368,7 +369,8 @@ def training(ctx: TranslationContext) -> None:
     ctx.units["training helpers"] = helper_sources
 
 
-def _merged_statement(found: list[tuple[ast.stmt, str, tuple[str, list[tuple[int, int, str]]] | None]]) -> str | None:
+def _merged_statement(found: list[tuple[ast.stmt, str, tuple[str, list[tuple[int, int, str]]] | None]],
+                      lines: list[str]) -> str | None:
     """One statement holding calls of several translated models (``print(a.predict(x),
     b.predict(x))``): each model's plan rewrote its own calls in it; the statement with all of
     their rewrites, or None when they overlap (or one plan rewrote the whole statement)."""
@@ -382,7 +384,9 @@ def _merged_statement(found: list[tuple[ast.stmt, str, tuple[str, list[tuple[int
     raw = source.encode("utf-8")
     for start, end, new in reversed(edits):
         raw = raw[:start] + new.encode("utf-8") + raw[end:]
-    return raw.decode("utf-8") + "\n"
+    stmt = found[0][0]
+    indent = lines[stmt.lineno - 1][: stmt.col_offset] if stmt.lineno <= len(lines) else ""
+    return relative_continuations(raw.decode("utf-8"), indent) + "\n"
 
 
 def lint_findings(ctx: TranslationContext) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.edit.records import relative_continuations
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.totf.common import MODULE_API, Blocked, source_of
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
@@ -450,7 +451,8 @@ class _Planner:
             out = out[: s - start] + new + out[e - start:]
             edits.append((s - start, e - start, new.decode("utf-8")))
         self.plan_out.spans[id(stmt)] = (text[start:end].decode("utf-8"), edits)
-        return out.decode("utf-8") + "\n"
+        indent = self.lines[stmt.lineno - 1][: stmt.col_offset] if stmt.col_offset else ""
+        return relative_continuations(out.decode("utf-8"), indent) + "\n"
 
     def _bytes(self) -> bytes:
         if not hasattr(self, "_text"):
