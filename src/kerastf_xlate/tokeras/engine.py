@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -332,7 +333,7 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
             every = r"\s*,\s*".join(rf"{inst}\.{re.escape(v)}\b" for v in u.weight_order)
             new = re.sub(rf"\[\s*{every}\s*,?\s*\]", f"{plan.instance}.trainable_variables", new)
             alt = "|".join(re.escape(v) for v in sorted(paths, key=len, reverse=True))
-            new = re.sub(rf"\b{inst}\.({alt})\b", lambda m, inst=plan.instance, paths=paths: f"{inst}.{paths[m.group(1)]}", new)
+            new = re.sub(rf"\b{inst}\.({alt})\b", _weight_path(plan.instance, paths), new)
             u.instance = plan.instance
         if failed:
             continue
@@ -345,6 +346,13 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
         moved = [d for d in moved if not (d.code == "XL503" and d.line in said_lines)]  # (the reason, not the generic one)
         return Result(new, sorted(set(moved + [d for d in said if d is not None])), r.units)
     return kept
+
+
+def _weight_path(instance: str, paths: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    """``model.w1`` -> ``model.dense.kernel`` (a match of the variable's attribute)."""
+    def one(m: re.Match[str]) -> str:
+        return f"{instance}.{paths[m.group(1)]}"
+    return one
 
 
 def _inline_unraised(plan: InlinePlan, u: UnitInfo | None, new: str) -> str | None:

@@ -59,6 +59,7 @@ import ast
 import builtins
 import copy
 from dataclasses import dataclass, field
+from typing import Any
 
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText
@@ -320,10 +321,11 @@ class _Finder:
         first = block[i]
         if not (_assign1(first) or _returns(first)):
             return None
+        assert isinstance(first, (ast.Assign, ast.Return)) and first.value is not None
         inp = _data_operand(first.value, vars_, self.names)
         if inp is None or self.python_value(inp, first, scope_body):
             return None  # (a Python list given to a Keras model is a list of inputs, not one tensor)
-        stmts: list[ast.Assign] = []
+        stmts: list[Any] = []  # assignments, and a last `return`
         bound: list[str] = []
         j = i
         end = i
@@ -334,6 +336,7 @@ class _Finder:
                 continue
             if not (_assign1(s) or _returns(s)):
                 break
+            assert isinstance(s, (ast.Assign, ast.Return)) and s.value is not None
             reads = _reads(s.value)
             if not any(r in vars_ or r in bound for r in reads) and stmts:
                 break
@@ -344,7 +347,7 @@ class _Finder:
             end = j
             if isinstance(s, ast.Return):
                 break  # (a model function's `return tf.matmul(x, W) + b`: the pass ends there)
-            bound.append(s.targets[0].id)
+            bound.append(ast.unparse(s.targets[0]))
         # trailing statements without a layer-like op (an alias, an argmax) are not the model's
         while stmts and not self._layer_like(stmts[-1], vars_):
             stmts.pop()
@@ -364,13 +367,14 @@ class _Finder:
                 cut.pop()
             if cut:
                 shorter = self._region(cut, inp, block)
-        region = Region(stmts, stmts[0], last, inp, output, targets=targets, body=body)  # type: ignore[arg-type]
+        region = Region(stmts, stmts[0], last, inp, output, targets=targets, body=body)
         env = {inp: "_input"}
         for k, t in enumerate(dict.fromkeys(targets)):
             env[t] = f"_v{k}"
         env[output] = "_out"
         # `return E` and `y = E` (y the result) are the same computation
-        as_assign = [ast.Assign([ast.Name(output or "_out", ast.Store())], s.value) if isinstance(s, ast.Return) else s
+        as_assign = [ast.Assign([ast.Name(output or "_out", ast.Store())], s.value or ast.Constant(None))
+                     if isinstance(s, ast.Return) else s
                      for s in body]
         region.form = "\n".join(ast.dump(_Normal(env).visit(copy.deepcopy(s))) for s in as_assign)
         region.shorter = shorter
@@ -434,10 +438,10 @@ def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames, excluded: 
                 taken |= {got.cls, got.instance}
     if not plans:
         return kept[0] if kept else None
-    got = _rewrite(plans, st)
-    if isinstance(got, Kept):
-        return got
-    return got[0], got[1], kept
+    rewritten = _rewrite(plans, st)
+    if isinstance(rewritten, Kept):
+        return rewritten
+    return rewritten[0], rewritten[1], kept
 
 
 def _generations(body: list[ast.stmt], names: ModuleNames) -> list[list[ast.Assign]]:
@@ -497,7 +501,7 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         t, v = s.targets[0], s.value
         pairs = [(t, v)] if isinstance(t, ast.Name) else list(zip(t.elts, v.elts, strict=True))  # type: ignore[attr-defined]
         for e, ve in pairs:
-            finder.shapes[e.id] = _shape_as_written(ve)  # type: ignore[attr-defined]
+            finder.shapes[e.id] = _shape_as_written(ve)
     # the group's statements: from its first variable to the next group's (the whole scope for one group)
     lo = body.index(var_stmts[0]) if len(groups) > 1 else 0
     hi = body.index(groups[k + 1][0]) if k + 1 < len(groups) else len(body)
@@ -571,10 +575,10 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     # the variables' other reads
     outside: list[ast.Name] = []
     later = sorted((_pos(s), set(_bound(s))) for g in groups[k + 1:] for s in g)
-    for n in ast.walk(scope if not module_scope else tree):
+    for n in ast.walk(scope if not module_scope else tree):  # type: ignore[assignment]
         if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in vset) or id(n) in region_nodes:
             continue
-        fn = _enclosing_function(n, body) if module_scope else None
+        fn = _enclosing_function(n, body) if module_scope else None  # type: ignore[assignment]
         if fn is not None and n.id in set(_stores(fn.body)) | {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}:
             continue  # a local of another function
         if fn is not None and n.id in several:
@@ -656,7 +660,7 @@ def _inner_read(inner: set[str], regions: list[Region], region_nodes: set[int], 
         if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in inner) or id(n) in region_nodes:
             continue
         if id(n) not in own:
-            fn = n
+            fn: ast.AST = n
             while id(fn) in parents and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 fn = parents[id(fn)]
             local = _stores(fn.body) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else {}
@@ -737,9 +741,9 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
             inits[t.id] = st.seg(v)
         else:
             for e, ve in zip(t.elts, v.elts, strict=True):  # type: ignore[attr-defined]
-                inits[e.id] = st.seg(ve)  # type: ignore[attr-defined]
-    for v in plan.vars:
-        cls_lines.append(f"        self.{v} = {inits[v]}")
+                inits[e.id] = st.seg(ve)
+    for name_ in plan.vars:
+        cls_lines.append(f"        self.{name_} = {inits[name_]}")
     cls_lines += ["", f"    def __call__(self, {param}):"]
     origins = [plan.var_stmts[0].lineno] * len(cls_lines)  # the original line of each class line
     env = {first.input: param} if param != first.input else {}
@@ -788,9 +792,9 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
         call = f"{plan.instance}({r.input})"
         edits.append((a, b, f"{keep}{ind}{r.output} = {call}\n" if r.output else f"{keep}{ind}return {call}\n"))
     # reads of the variables elsewhere
-    for n in plan.outside:
-        a, b = st.span(n)
-        edits.append((a, b, f"{plan.instance}.{n.id}"))
+    for read in plan.outside:
+        a, b = st.span(read)
+        edits.append((a, b, f"{plan.instance}.{read.id}"))
     return edits
 
 

@@ -57,7 +57,7 @@ def _shape_node(init: ast.expr, names: ModuleNames) -> ast.expr | None:
 
 def _dims(shape: ast.expr | None, st: SourceText, names: ModuleNames) -> tuple[VarDim, ...] | None:
     if isinstance(shape, ast.Constant) and is_int(shape.value) and not isinstance(shape.value, bool):
-        return (VarDim(shape.value, st.seg(shape)),)  # ``tf.zeros(10)``: the shape [10]
+        return (VarDim(int(shape.value), st.seg(shape)),)  # type: ignore[arg-type]  # ``tf.zeros(10)``: the shape [10]
     if not isinstance(shape, (ast.List, ast.Tuple)):
         return None
     dims = []
