@@ -558,14 +558,17 @@ def _build_sequential_functional(seq):
     _FUNCTIONAL[id(seq)] = (seq, layers, functional)
 
 
-def _functional_of(model):
-    """``model``, or for a Sequential with a declared input its functional graph."""
+def _functional_of(model, strict=False):
+    """``model``, or for a Sequential with a declared input its functional graph (``strict``:
+    raise when its layers changed since, else give the Sequential itself)."""
     if model.__dict__.get("_graph") is not None or not isinstance(model, Sequential):
         return model
     entry = _FUNCTIONAL.get(id(model))
     if entry is None or entry[0] is not model:
         return model
     if len(entry[1]) != len(model._layers) or any(a is not b for a, b in zip(entry[1], model._layers)):
+        if not strict:
+            return model
         raise NotImplementedError(f"{model.name}: a Sequential whose layers changed after it was built (`pop`) is "
                                   "not followed as a graph by a model on part of it")
     return entry[2]
@@ -611,7 +614,7 @@ def _io_property(which, inherited):
             return self.__dict__[own]
         # a Sequential's `inputs`/`outputs` are its functional graph's; its `input`/`output` are
         # its own calls' (Keras 3: Operation's, an AttributeError before a symbolic call)
-        model = _functional_of(self) if which in ("inputs", "outputs") else self
+        model = _functional_of(self, strict=True) if which in ("inputs", "outputs") else self
         if model.__dict__.get("_graph") is None and inherited is not None:
             return inherited.fget(self)
         return _graph_io(model, which)
