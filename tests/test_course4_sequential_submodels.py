@@ -69,6 +69,7 @@ WITH_INPUT = script_head(41) + textwrap.dedent("""\
         "maps": arrays(successive_feature_maps),
         "shapes": [list(m.shape) for m in successive_feature_maps],
         "vis_layers": [type(layer).__name__ for layer in visualization_model.layers],
+        "vis_names": [layer.name for layer in visualization_model.layers],
         "vis_weights": [list(w.shape) for w in visualization_model.get_weights()],
         "probe_layers": [type(layer).__name__ for layer in probe.layers],
         "probe": arrays(probe(images[:3])),
