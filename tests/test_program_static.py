@@ -78,9 +78,11 @@ def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
     ("""
         import keras
         from keras import layers
-        base = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+        base = keras.Sequential()
+        base.add(keras.Input((4,)))
+        base.add(layers.Dense(3))
         head = keras.Model(base.inputs, layers.Dense(2)(base.outputs[0]))
-        """, "not `Input`s made before it"),
+        """, "not `Input`s made before it"),  # (a Sequential of a literal list: tests/test_course4_*)
 ])
 def test_what_blocks_a_graph_function(src: str, why: str) -> None:
     out, diags = tf_(src)

@@ -1043,7 +1043,9 @@ class _DeclaredInput:
         self.name = name
         self._policy = _dtype_policies_get(None)  # Keras's InputLayer is a layer of the global policy
         if name is None:
-            _unique_name("input_layer")  # Keras names an InputLayer for it: later automatic names count it
+            # Keras names an InputLayer for it: later automatic names count it (the name is kept
+            # apart: a Sequential's functional graph, tfr_submodels, names its InputLayer so)
+            self._xlate_auto_name = _unique_name("input_layer")
 
     # what Keras's InputLayer has as a layer of ``model.layers``: no weights, the global policy
     # when it was made (its ``dtype`` is the input's), built
@@ -1600,7 +1602,10 @@ def _run_graph_function(graph):
     computed by their model's graph function from those inputs."""
     params = inspect.signature(graph).parameters.values()
     symbols = {p.name: p.default for p in params if _symbol_leaves(p.default)}
-    models = [p.default for p in params if _is_layer(p.default) and p.default.__dict__.get("_graph") is not None]
+    models = [p.default for p in params if _is_layer(p.default)]
+    if Layer._xlate_hooks is not None:  # a Sequential's graph is its functional one (tfr_submodels)
+        models = [Layer._xlate_hooks.functional_of(m) for m in models]
+    models = [m for m in models if m.__dict__.get("_graph") is not None]
     if models and Layer._xlate_hooks is not None:  # a model on part of these models' graphs reads their tensors
         _graph_frame().source_models = frozenset(id(m) for m in Layer._xlate_hooks.with_their_sources(models))
     given = {}

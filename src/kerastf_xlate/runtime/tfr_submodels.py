@@ -16,7 +16,7 @@ model: base models built then record what a replay needs (``_record_nodes``).
 import types
 
 import tensorflow as tf
-from tfr_base import InputLayer, Layer, Model, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _masks_for_call, _run_graph_function, _stack
+from tfr_base import Input, InputLayer, Layer, Model, Sequential, _CallSymbol, _flatten_sublayers, _Frame, _graph_frame, _identifier, _is_layer, _key, _masks_for_call, _run_graph_function, _stack
 
 
 class _StopRun(Exception):
@@ -521,6 +521,67 @@ def _partial_traced(frame, model, inputs, keys):
     return found
 
 
+# --- a Sequential with a declared input is a functional graph ---------------------------
+#
+# Keras 3 builds a Sequential whose input is declared (an ``Input`` entry, a first layer's
+# ``input_shape=``) as a ``Functional`` on that Input and its layers in order: its ``inputs``/
+# ``outputs`` and its layers' ``output`` (their first inbound node) are that graph's tensors
+# (its ``input``/``output`` are not: they are its own calls', an AttributeError before one),
+# and a model on part of them (a course notebook's ``keras.Model(model.inputs,
+# [layer.output for layer in model.layers[1:]])``) takes the sub-graph. Here the Sequential
+# gets the same graph as a functional model of the runtime (docs/design.md, "A model on part
+# of a Sequential"), made when the Sequential is built, as Keras makes its; it holds no
+# variable of its own (the layers are the Sequential's), and the Sequential keeps it outside
+# its tracked attributes (a module dict: checkpoints and weights are the Sequential's as
+# before). ``add`` builds it again, as Keras rebuilds; after ``pop`` it is refused (loudly).
+# The translator follows only a Sequential never `add`ed to or `pop`ped (graphs.py).
+
+_FUNCTIONAL = {}  # id(sequential) -> (sequential, its layers then, its functional graph)
+
+
+def _build_sequential_functional(seq):
+    spec = seq.__dict__.get("_input_spec")
+    if spec is None or not seq._layers:
+        return
+    layers = list(seq._layers)
+    name = spec.name or spec.__dict__.get("_xlate_auto_name") or "input_layer"
+
+    def graph():
+        inputs = x = Input(batch_shape=tuple(spec.shape), dtype=spec.dtype, name=name)
+        for layer in layers:
+            x = layer(x)
+        return inputs, x
+
+    functional = Model(graph, name=f"{seq.name}_functional")  # a name given: no Keras automatic name taken
+    # the Sequential's declared input is the graph's InputLayer (Keras shares it)
+    spec.__dict__.setdefault("_xlate_source", (functional, 0))
+    _FUNCTIONAL[id(seq)] = (seq, layers, functional)
+
+
+def _functional_of(model, strict=False):
+    """``model``, or for a Sequential with a declared input its functional graph (``strict``:
+    raise when its layers changed since, else give the Sequential itself)."""
+    if model.__dict__.get("_graph") is not None or not isinstance(model, Sequential):
+        return model
+    entry = _FUNCTIONAL.get(id(model))
+    if entry is None or entry[0] is not model:
+        return model
+    if len(entry[1]) != len(model._layers) or any(a is not b for a, b in zip(entry[1], model._layers)):
+        if not strict:
+            return model
+        raise NotImplementedError(f"{model.name}: a Sequential whose layers changed after it was built (`pop`) is "
+                                  "not followed as a graph by a model on part of it")
+    return entry[2]
+
+
+def _sequential_build_from_spec(build):
+    def _build_from_spec(self):
+        build(self)
+        _build_sequential_functional(self)
+
+    return _build_from_spec
+
+
 def _graph_io(self, which):
     """Keras's ``model.input``/``inputs``/``output``/``outputs`` of a functional model: inside
     another graph function that takes it, this run's tensors (a model on part of its graph);
@@ -551,9 +612,12 @@ def _io_property(which, inherited):
     def get(self):
         if own in self.__dict__:
             return self.__dict__[own]
-        if self.__dict__.get("_graph") is None and inherited is not None:
+        # a Sequential's `inputs`/`outputs` are its functional graph's; its `input`/`output` are
+        # its own calls' (Keras 3: Operation's, an AttributeError before a symbolic call)
+        model = _functional_of(self, strict=True) if which in ("inputs", "outputs") else self
+        if model.__dict__.get("_graph") is None and inherited is not None:
             return inherited.fget(self)
-        return _graph_io(self, which)
+        return _graph_io(model, which)
 
     def set_(self, value):  # a subclass's own attribute
         self.__dict__[own] = value
@@ -566,7 +630,9 @@ def _install_submodels(model_class, layer_class):
     layer_class._xlate_hooks = types.SimpleNamespace(
         record_nodes=_record_nodes, drop_untaken=_drop_untaken_inputs, source_values=_source_values,
         given_items=_given_items,
-        source_input=_source_input, with_their_sources=_with_their_sources, partial_traced=_partial_traced)
+        source_input=_source_input, with_their_sources=_with_their_sources, partial_traced=_partial_traced,
+        functional_of=_functional_of)
+    Sequential._build_from_spec = _sequential_build_from_spec(Sequential._build_from_spec)
     for which in ("input", "inputs", "output", "outputs"):
         setattr(model_class, which, _io_property(which, getattr(layer_class, which, None)))
     return True

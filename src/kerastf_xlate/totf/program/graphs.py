@@ -1087,8 +1087,11 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
+    sequential = False
     if binder is not None:
-        if not _translated_model(block[binder], base, graphs, refs, tree, parents):
+        # a Sequential only bound in this block (docs/design.md, "A model on part of a Sequential")
+        sequential = _declared_sequential(getattr(block[binder], "value", None), refs)
+        if not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True):
             value = getattr(block[binder], "value", None)
             if _is_layer_of_model(value):
                 # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
@@ -1118,6 +1121,12 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         for n in ast.walk(top):
             if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
                 continue
+            if isinstance(n.value, ast.Name) and n.value.id == base and sequential and n.attr in ("input", "output"):
+                # Keras 3's Sequential has its graph's `inputs`/`outputs`; its `input`/`output` are its
+                # own calls' (Operation's): an AttributeError on a Sequential never called on symbols
+                return (f"{what}, and `{ast.unparse(n)[:40]}` of the Sequential `{base}` is not its graph's tensor: "
+                        "Keras 3 gives a Sequential's graph as `inputs`/`outputs`, and its `input`/`output` only "
+                        "after a call on symbolic tensors (an AttributeError before)", n)
             if isinstance(n.value, ast.Name) and n.value.id == base:
                 reads.add(id(n))
             elif n.attr in ("input", "output", "outputs") and _of_base_layers(n.value, base, layer_names):
@@ -1128,8 +1137,9 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     return (base, start, reads)
 
 
-_NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, or a "
-                   "`keras.applications` builder: a model that stays Keras or that the translator does not follow, "
+_NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, a "
+                   "`keras.applications` builder, or a `Sequential` of a list whose first entry declares the input "
+                   "(never `add`ed to or `pop`ped): a model that stays Keras or that the translator does not follow, "
                    "whose graph a translated model cannot take part of")
 
 
@@ -1138,17 +1148,24 @@ def _first_line(node: ast.AST) -> str:
 
 
 def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
-                      parents: dict[int, ast.AST] | None = None) -> bool:
+                      parents: dict[int, ast.AST] | None = None, sequential_ok: bool = False) -> bool:
     """``binder`` assigns ``name`` a model the program translates as a functional one (whose
     graph function the runtime's sub-models replay): a translated functional model statement,
     a call of a function of the file returning one, or a ``keras.applications`` builder
-    (``VGG19(...)``, not ``preprocess_input``) on its own Input (not ``input_tensor=``)."""
+    (``VGG19(...)``, not ``preprocess_input``) on its own Input (not ``input_tensor=``); with
+    ``sequential_ok``, also a ``Sequential`` whose first entry declares the input
+    (``_declared_sequential``), never ``add``ed to or ``pop``ped."""
     if not (isinstance(binder, ast.Assign) and len(binder.targets) == 1 and isinstance(binder.targets[0], ast.Name)
             and binder.targets[0].id == name):
         return False
     value = binder.value
     if any(g.stmt is binder for g in graphs):
         return True
+    if sequential_ok and _declared_sequential(value, refs):
+        # Keras rebuilds the functional graph on `add`/`pop` (its layers' `output` stay the first
+        # graph's); a name given either anywhere in the file is not followed
+        return not any(isinstance(n, ast.Attribute) and n.attr in ("add", "pop") and isinstance(n.value, ast.Name)
+                       and n.value.id == name for n in ast.walk(tree))
     if not isinstance(value, ast.Call) or any(k.arg == "input_tensor" for k in value.keywords):
         return _builds_functional_model(value, graphs, tree)
     if any(r.call is value and _application_builder(r) for r in refs):
@@ -1160,6 +1177,30 @@ def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: li
                 and any(r.node is alias.value and r.role == "value" and _application_builder(r) for r in refs):
             return True
     return _builds_functional_model(value, graphs, tree)
+
+
+def _declared_sequential(value: ast.expr | None, refs: list[Ref]) -> bool:
+    """``keras.Sequential([keras.Input(shape), layer, ...])`` or ``keras.Sequential([Conv2D(...,
+    input_shape=shape), ...])``: a Sequential given its layers as a list whose input is
+    declared by its first entry, and at least one layer. Keras 3 builds it at construction as a
+    functional model on that Input and the layers in order, whose tensors (``model.inputs``,
+    ``layer.output``) a model on part of it takes; the runtime's Sequential has that graph
+    (``tfr_submodels._build_sequential_functional``; docs/design.md, "A model on part of a
+    Sequential"). A Sequential built otherwise (``add``, a first call) is not followed."""
+    if not (isinstance(value, ast.Call) and any(r.call is value and r.name == "keras.Sequential" for r in refs)):
+        return False
+    entries = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "layers"), None)
+    if not isinstance(entries, (ast.List, ast.Tuple)) or len(entries.elts) < 2:
+        return False
+    first = entries.elts[0]
+    if not isinstance(first, ast.Call) or any(isinstance(a, ast.Starred) for a in entries.elts):
+        return False
+    ref = next((r for r in refs if r.call is first), None)
+    if ref is None:
+        return False
+    if ref.name in _INPUTS:
+        return True
+    return ref.name.startswith("keras.layers.") and any(k.arg == "input_shape" for k in first.keywords)
 
 
 def _application_builder(ref: Ref) -> bool:
@@ -1490,6 +1531,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
     if model in names:
         return (stmt, why)
     objects = {n for n in names if _bound_to_objects(graph.region, n)}
+    sequences = {n for n in names if _bound_to_lists(graph.region, n)}
     in_graph: dict[int, Graph] = {}
     for g in graphs:
         for s in g.region + [g.stmt]:
@@ -1505,7 +1547,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
                     return (s, f"`{n}`, a graph tensor of `{model}`, is used by a later model in a "
                                "way the translator does not follow")
                 continue
-            bad = _unsafe_load(s, n) if n in _loads_before_rebinding([s]) else None
+            bad = _unsafe_load(s, n, n in sequences) if n in _loads_before_rebinding([s]) else None
             if bad is not None:
                 return (bad, f"`{n}`, made while building the model, is used after it (a graph tensor or value "
                              "outside the model definition)" + _keras3_raises(s, bad))
@@ -1549,17 +1591,45 @@ def _keras3_raises(stmt: ast.stmt, load: ast.AST) -> str:
         return ""
 
 
-def _unsafe_load(stmt: ast.stmt, name: str) -> ast.AST | None:
-    """A read of ``name`` in ``stmt`` other than of its ``shape``, ``dtype`` or ``name``."""
+def _unsafe_load(stmt: ast.stmt, name: str, sequence: bool = False) -> ast.AST | None:
+    """A read of ``name`` in ``stmt`` other than of its ``shape``, ``dtype`` or ``name`` (or,
+    for a ``sequence``, a name the graph binds only to a list, its ``len``)."""
     if name not in _free_reads(stmt):
         return None
     parents = {id(c): p for p in ast.walk(stmt) for c in ast.iter_child_nodes(p)}
     for n in ast.walk(stmt):
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
             up = parents.get(id(n))
-            if not (isinstance(up, ast.Attribute) and up.attr in _SYMBOL_ATTRS):
-                return n
+            if isinstance(up, ast.Attribute) and up.attr in _SYMBOL_ATTRS:
+                continue
+            if sequence and isinstance(up, ast.Call) and isinstance(up.func, ast.Name) and up.func.id == "len" \
+                    and up.args == [n] and not up.keywords:
+                continue  # the list the traced run gives back has the graph's length
+            return n
     return None
+
+
+def _bound_to_lists(region: list[ast.stmt], name: str) -> bool:
+    """``name`` is bound in the graph only by plain assignments of a list display or a list
+    comprehension (``layer_outputs = [layer.output for layer in model.layers]``): the traced
+    run gives back a list of as many symbols and values, so its ``len`` is Keras's (not a
+    tensor's ``len``, nor a list changed in place: ``append`` or any other method)."""
+    binds = [n for s in region for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name
+             and not isinstance(n.ctx, ast.Load)]
+    assigns = [a for s in region for a in ast.walk(s) if isinstance(a, ast.Assign) and len(a.targets) == 1
+               and isinstance(a.targets[0], ast.Name) and a.targets[0].id == name]
+    if not assigns or len(binds) != len(assigns) \
+            or not all(isinstance(a.value, (ast.List, ast.ListComp)) for a in assigns):
+        return False
+    # read only whole (not `name.append(...)`, `name[0] = ...`, `del name[k]`) inside the graph
+    for s in region:
+        parents = {id(c): p for p in ast.walk(s) for c in ast.iter_child_nodes(p)}
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+                up = parents.get(id(n))
+                if isinstance(up, ast.Attribute) or isinstance(up, ast.Subscript) and not isinstance(up.ctx, ast.Load):
+                    return False
+    return True
 
 
 def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
