@@ -172,10 +172,21 @@ def test_global_variables_program_is_raised() -> None:
 
 
 def test_global_read_elsewhere_stays_and_is_reported() -> None:
-    source = _source("global_variables_mlp.py") + "\nprint(float(tf.reduce_sum(W1)))\n"
+    """A read the raised program could not give the same way (``print`` of the variable
+    itself: a Keras variable prints otherwise) keeps the program."""
+    source = _source("global_variables_mlp.py") + "\nprint(W1)\n"
     r = translate_full(source, "g.py")
     assert r.text == source
     assert sorted((d.code, d.line) for d in r.diagnostics) == [("XL503", 10), ("XL503", 11), ("XL503", 13), ("XL503", 14)]
+
+
+def test_global_read_by_a_tensorflow_op_reads_the_layer_weight() -> None:
+    """``tf.reduce_sum(W1)`` outside the model function: the function path keeps the program,
+    the inline path (docs/design.md "Forward passes written inline") raises it with the op
+    reading the layer's kernel, which TensorFlow reads as it read the variable."""
+    source = _source("global_variables_mlp.py") + "\nprint(float(tf.reduce_sum(W1)))\n"
+    out = translate_full(source, "g.py").text
+    assert "print(float(tf.reduce_sum(model.dense.kernel)))" in out and "tf.Variable(" not in out
 
 
 def test_buggy_values_sum_is_not_turned_into_working_code() -> None:
@@ -379,16 +390,39 @@ def test_lambda_model_is_raised() -> None:
 
 
 def test_lambda_reading_a_variable_elsewhere_stays() -> None:
-    """`W` read by a second lambda (a weight penalty): the variables are not the model's alone."""
+    """`W` read by a second lambda (a weight penalty) in a way a Keras variable does not answer
+    the same (``read_value``): the variables are not the model's alone."""
     source = _source("lambda_model_globals.py").replace(
-        "optimizer = tf", "penalty = lambda: tf.reduce_sum(tf.square(W))\noptimizer = tf")
+        "optimizer = tf", "penalty = lambda: tf.reduce_sum(tf.square(W.read_value()))\noptimizer = tf")
     r = translate_full(source, "l.py")
     assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
     # the same with a function (a helper-shaped `def` reading the variable is no exception)
     source = _source("global_variables_mlp.py").replace(
-        "optimizer = tf", "def penalty():\n    return tf.reduce_sum(tf.square(W1))\n\n\noptimizer = tf")
+        "optimizer = tf", "def penalty():\n    return tf.reduce_sum(tf.square(W1.read_value()))\n\n\noptimizer = tf")
     r = translate_full(source, "g.py")
     assert r.text == source and {d.code for d in r.diagnostics} == {"XL503"}
+
+
+@pytest.mark.tf
+def test_a_weight_penalty_reading_the_variable_trains_the_same() -> None:
+    """The penalty reads the layer's kernel in the raised program; one step of a loss with it
+    gives the same values (moved, perturbed weights; atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    source = _source("global_variables_mlp.py").replace(
+        "optimizer = tf", "def penalty():\n    return tf.reduce_sum(tf.square(W1))\n\n\noptimizer = tf")
+    r, original, translated = executed_both(source, "g.py")
+    assert "return tf.reduce_sum(tf.square(model.dense.kernel))" in r.text
+    unit = next(u for u in r.units if u.instance)
+    rng = np.random.default_rng(0)
+    for name in unit.weight_order:
+        v = original[name]
+        v.assign(v.numpy() + rng.normal(0.0, 0.3, v.shape).astype("float32"))
+    translated[unit.instance].set_weights([original[n].numpy() for n in unit.weight_order])
+    x = tf.constant(rng.normal(size=(4, 6)).astype("float32"))
+    np.testing.assert_allclose(float(translated["penalty"]()), float(original["penalty"]()), atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(translated["mlp"](x)), np.asarray(original["mlp"](x)), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.tf
