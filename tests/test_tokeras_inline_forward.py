@@ -458,3 +458,27 @@ def test_a_model_function_whose_variables_are_updated_one_by_one_trains_the_same
     _, a, b = _executed(MODEL_FUNCTION_UPDATED_BY_HAND)
     worst = max(_same(a["losses"], b["losses"]), _same(a["predictions"], b["predictions"]))
     print(f"inline model function: worst max |diff| = {worst:.3g}")
+
+
+@pytest.mark.parametrize(("init", "want"), [
+    ("tf.random.normal([4, 3]) * 0.01", "RandomNormal(mean=0.0, stddev=0.01)"),
+    ("0.5 * tf.random.truncated_normal([4, 3], stddev=0.2)", "TruncatedNormal(mean=0.0, stddev=0.1)"),
+    ("tf.random.uniform([4, 3], -0.1, 0.1) * 2", "RandomUniform(minval=-0.2, maxval=0.2)"),
+])
+def test_a_draw_scaled_after_it_is_the_same_family_scaled(init: str, want: str) -> None:
+    source = f"import tensorflow as tf\n\nx = tf.random.normal([2, 4])\nW = tf.Variable({init})\ny = tf.matmul(x, W)\n"
+    out = translate_full(source, "case.py").text
+    assert f"kernel_initializer=keras.initializers.{want}" in out
+
+
+def test_a_draw_scaled_by_a_name_or_seeded_is_not_claimed() -> None:
+    """A seeded draw: no initializer is claimed (the layer's default; the weights move by
+    set_weights either way). A scale that is not a number written in the call: the variable's
+    shape is not read either, so the program stays, with the reason."""
+    def out(init: str) -> str:
+        source = f"import tensorflow as tf\n\nscale = 0.1\nx = tf.random.normal([2, 4])\nW = tf.Variable({init})\ny = tf.matmul(x, W)\n"
+        return translate_full(source, "case.py").text
+
+    seeded = out("tf.random.normal([4, 3], seed=1) * 0.1")
+    assert "kernel_initializer" not in seeded and "layers.Dense(3, use_bias=False)" in seeded
+    assert "W = tf.Variable(tf.random.normal([4, 3]) * scale)" in out("tf.random.normal([4, 3]) * scale")

@@ -161,3 +161,12 @@ def statement_lists(tree: ast.AST):
             block = getattr(node, name, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 yield block
+
+
+def parents(tree: ast.AST) -> dict[int, ast.AST]:
+    """Each node's parent, by ``id`` of the node."""
+    out: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            out[id(child)] = node
+    return out

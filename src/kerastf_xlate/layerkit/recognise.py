@@ -295,6 +295,19 @@ def scaled_draw(init: ast.expr | None, names: ModuleNames) -> tuple[ast.Call, fl
     return None
 
 
+def _numbers(call: ast.Call, params: tuple[tuple[str, int, float], ...]) -> list[float] | None:
+    """The call's arguments ``params`` (name, position, default) as numbers written in it, or
+    None when one is not."""
+    out = []
+    for name, pos, default in params:
+        node = kwarg(call, name, pos)
+        v = default if node is None else const(node)
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return None
+        out.append(float(v))
+    return out
+
+
 def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str = "keras") -> str | None:
     """The Keras initializer that creates ``var``'s initial value, as source, or None."""
     if var.initializer is not None:
@@ -304,22 +317,13 @@ def initializer_source(var: Var, names: ModuleNames, st: SourceText, keras: str 
     if scaled is not None:  # ``tf.random.normal(shape, stddev=s) * c``: the same family, scaled
         call, c = scaled
         q = names.call(call)
-        if q == "tf.random.uniform":
-            lo_, hi_ = kwarg(call, "minval", 1), kwarg(call, "maxval", 2)
-            lo = 0.0 if lo_ is None else const(lo_)
-            hi = 1.0 if hi_ is None else const(hi_)
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)):
-                return None
-            args = [f"minval={float(lo) * c!r}", f"maxval={float(hi) * c!r}"]
-            cls = "RandomUniform"
-        else:
-            mean_, std_ = kwarg(call, "mean", 1), kwarg(call, "stddev", 2)
-            mean = 0.0 if mean_ is None else const(mean_)
-            std = 1.0 if std_ is None else const(std_)
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (mean, std)):
-                return None
-            args = [f"mean={float(mean) * c!r}", f"stddev={float(std) * c!r}"]
-            cls = "RandomNormal" if q == "tf.random.normal" else "TruncatedNormal"
+        uniform = q == "tf.random.uniform"
+        got = _numbers(call, (("minval", 1, 0.0), ("maxval", 2, 1.0)) if uniform else (("mean", 1, 0.0), ("stddev", 2, 1.0)))
+        if got is None:
+            return None
+        names_ = ("minval", "maxval") if uniform else ("mean", "stddev")
+        args = [f"{n}={v * c!r}" for n, v in zip(names_, got, strict=True)]
+        cls = "RandomUniform" if uniform else "RandomNormal" if q == "tf.random.normal" else "TruncatedNormal"
         if kwarg(call, "seed", 4) is not None or kwarg(call, "dtype", 3) is not None:
             return None
         return f"{keras}.initializers.{cls}({', '.join(args)})"

@@ -63,6 +63,7 @@ from typing import Any
 
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.tokeras.unexplained import _tf1
 from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map
 
@@ -278,7 +279,7 @@ class _Finder:
         self.tree, self.st, self.names = tree, st, names
         self.module_stores = _stores(tree.body)
         self.shapes: dict[str, list[str] | None] = {}  # variable -> its shape as written
-        self.parents = _parents(tree)
+        self.parents = parents_of(tree)
         imports: dict[str, set[str]] = {}
         other: set[str] = set()
         for n in _own_nodes(tree.body):
@@ -397,14 +398,6 @@ class _Finder:
             return True
         return any(isinstance(n, ast.Call) and (self.names.call(n) or "").startswith(_LAYER_LIKE_PREFIXES)
                    for n in ast.walk(s.value))
-
-
-def _parents(tree: ast.AST) -> dict[int, ast.AST]:
-    out: dict[int, ast.AST] = {}
-    for p in ast.walk(tree):
-        for c in ast.iter_child_nodes(p):
-            out[id(c)] = p
-    return out
 
 
 def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames, excluded: set[int] | None = None,
@@ -566,7 +559,7 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
             region_stmts.add(id(s))
     for s in var_stmts:
         region_nodes |= {id(n) for n in ast.walk(s)}
-    parents = _parents(tree)
+    parents = parents_of(tree)
     # values a region binds besides its result are read nowhere its binding reaches
     inner = {t for r in regions for t in r.targets if t != r.output} | {r.input for r in regions if r.input in r.targets}
     why = _inner_read(inner, regions, region_nodes, region_stmts, scope, parents)

@@ -27,6 +27,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
@@ -209,14 +210,6 @@ def _indentable_lines(pos: Positions, first: int, last: int) -> list[int]:
             continue
         out.append(first + i - 1)
     return out
-
-
-def _parents(tree: ast.Module) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
 
 
 def _blocks(node: ast.AST):
@@ -547,7 +540,7 @@ def _run_nodes(stmts: list[ast.stmt]):
 
 
 def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
-    parents = _parents(tree)
+    parents = parents_of(tree)
     sequential_calls = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
     functions = _input_functions(tree, refs, parents, sequential_calls)
     plan = _plan_graphs(tree, refs, pos, parents, sequential_calls, functions)
