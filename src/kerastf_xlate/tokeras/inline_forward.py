@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.resolve import ModuleNames
-from kerastf_xlate.syntax import SourceText
+from kerastf_xlate.syntax import SourceText, statement_lists
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.tokeras.unexplained import _tf1
 from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map
@@ -99,10 +99,6 @@ class InlinePlan:
     outside: list[ast.Name] = field(default_factory=list)  # the variables' reads outside the regions
     class_text: str = ""
     origins: list[int] = field(default_factory=list)  # per line of class_text: the original line
-
-    @property
-    def dicts(self) -> list[ast.Assign]:
-        return self.var_stmts
 
 
 def _variable(node: ast.AST, names: ModuleNames) -> bool:
@@ -502,7 +498,6 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     # the regions: in the segment, and (the names made once, at module level) in module-level
     # functions that do not bind them
     blocks = list(_blocks(segment))
-    own = [list(_blocks(segment))]
     if module_scope and not several:
         for f in body:
             if isinstance(f, ast.FunctionDef) and not (set(_stores(f.body)) & vset) and not any(
@@ -512,7 +507,7 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     for block in blocks:
         local = scope_locals
         where = body
-        if module_scope and block and not any(block is b for b in own[0]):
+        if module_scope and block and not any(block is b for b in _blocks(segment)):
             # a function's block: its locals are not the class's
             fn = next(f for f in body if isinstance(f, ast.FunctionDef) and any(block is b for b in _blocks(f.body)))
             local = _stores(fn.body)
@@ -796,22 +791,13 @@ def _reads_all(r: Region) -> list[str]:
 
 
 def _statements_between(tree: ast.Module, first: ast.stmt, last: ast.stmt) -> list[ast.stmt]:
-    for block in statement_blocks(tree):
+    for block in statement_lists(tree):
         if any(s is first for s in block):
             i = next(k for k, s in enumerate(block) if s is first)
             j = next(k for k, s in enumerate(block) if s is last)
             return block[i:j + 1]
     return []
 
-
-def statement_blocks(tree: ast.AST):
-    for n in ast.walk(tree):
-        for f in ("body", "orelse", "finalbody"):
-            sub = getattr(n, f, None)
-            if isinstance(sub, list) and sub and isinstance(sub[0], ast.stmt):
-                yield sub
-        if isinstance(n, ast.ExceptHandler):
-            pass
 
 
 class _SelfVars(ast.NodeTransformer):
