@@ -256,10 +256,20 @@ def _unbound_in_init(text: str, cls: str) -> str | None:
     return None
 
 
-def _kept_variable(stmt: ast.stmt, why: str) -> Finding:
+def _kept_variable(stmt: ast.stmt, why: str, where: str = "in a model function") -> Finding:
+    """XL503 at a variable statement (``W = tf.Variable(...)``, ``w, b = ...``, a dict of them)
+    the program keeps, with the reason."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
-    name = target.id if isinstance(target, ast.Name) else "variable"
-    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies in a model function: {why}")
+    name = target.id if isinstance(target, ast.Name) else ", ".join(
+        e.id for e in getattr(target, "elts", []) if isinstance(e, ast.Name)) or "variable"
+    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies {where}: {why}")
+
+
+def _moved(diagnostics: list[Diagnostic], lines: list[int]) -> list[Diagnostic]:
+    """Diagnostics of a rewritten text at the original's lines (``lines``: rewritten line ->
+    original line; the column kept only where the line is the same)."""
+    return [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
+                    col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in diagnostics]
 
 
 def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
@@ -294,10 +304,7 @@ def _weight_dict_program(tree: ast.Module, st: SourceText, names: ModuleNames, p
         u.instance = plan.func.name
         if u.reshape:  # the docstring's set_weights order loads a scalar bias as its (1,) reshape
             r = replace(r, text=_reshaped_order(r.text, plan.cls, u.reshape))
-    lines = plans[0].line_map
-    moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
-                     col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
-    return Result(r.text, sorted(set(moved)), r.units)
+    return Result(r.text, sorted(set(_moved(r.diagnostics, plans[0].line_map))), r.units)
 
 
 def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: str,
@@ -310,7 +317,7 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
     for _ in range(8):
         planned = plan_inline(tree, st, names, excluded)
         if planned is None or isinstance(planned, Kept):
-            return kept + ([_kept_inline(s, planned.why) for s in planned.stmts] if planned is not None else [])
+            return kept + ([_kept_variable(s, planned.why, "inline") for s in planned.stmts] if planned is not None else [])
         text, plans, others = planned
         r = translate_full(text, path, rules, built=frozenset(p.cls for p in plans))
         if any(_unbound_in_init(r.text, p.cls) in ("keras", "layers") for p in plans):
@@ -323,7 +330,7 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
             u = by_name.get(plan.cls)
             why = _inline_unraised(plan, u, new)
             if why is not None:
-                kept += [_kept_inline(s, why) for s in plan.var_stmts]
+                kept += [_kept_variable(s, why, "inline") for s in plan.var_stmts]
                 excluded.add(id(plan.var_stmts[0]))
                 failed = True
                 continue
@@ -337,14 +344,13 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
             u.instance = plan.instance
         if failed:
             continue
-        kept += [_kept_inline(s, k.why) for k in others for s in k.stmts]
-        lines = plans[0].line_map
-        moved = [replace(d, line=lines[d.line - 1] if 0 < d.line <= len(lines) else d.line,
-                         col=d.col if 0 < d.line <= len(lines) and lines[d.line - 1] == d.line else 0) for d in r.diagnostics]
-        said = [_diagnostic(path, text_lines, f) for text_lines in [st.text.splitlines()] for f in kept]
-        said_lines = {d.line for d in said if d is not None}
-        moved = [d for d in moved if not (d.code == "XL503" and d.line in said_lines)]  # (the reason, not the generic one)
-        return Result(new, sorted(set(moved + [d for d in said if d is not None])), r.units)
+        kept += [_kept_variable(s, k.why, "inline") for k in others for s in k.stmts]
+        original = st.text.splitlines()
+        said = [d for d in (_diagnostic(path, original, f) for f in kept) if d is not None]
+        said_lines = {d.line for d in said}
+        moved = [d for d in _moved(r.diagnostics, plans[0].line_map)
+                 if not (d.code == "XL503" and d.line in said_lines)]  # (the reason, not the generic one)
+        return Result(new, sorted(set(moved + said)), r.units)
     return kept
 
 
@@ -371,13 +377,6 @@ def _inline_unraised(plan: InlinePlan, u: UnitInfo | None, new: str) -> str | No
     if late:
         return f"the layers would read `{late}` before the program defines it"
     return None
-
-
-def _kept_inline(stmt: ast.stmt, why: str) -> Finding:
-    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt
-    name = target.id if isinstance(target, ast.Name) else ", ".join(
-        e.id for e in getattr(target, "elts", []) if isinstance(e, ast.Name)) or "variable"
-    return Finding(target, "XL503", f"`{name}` stays tf.Variable(s) the program applies inline: {why}")
 
 
 def held_by_kept(tree: ast.Module, classes: list[ast.ClassDef], raised: set[str]) -> dict[str, str]:
