@@ -30,6 +30,7 @@ from kerastf_xlate.args import POLICY_LAYERS, UNKNOWN, blockers, literal, policy
 from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
+from kerastf_xlate.syntax import parents
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
@@ -328,6 +329,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     helpers: list[str] = []
 
     dropped_decorators: set[int] = set()
+    declared_inputs = _sequential_declared_inputs(tree, refs, graphs)
     # a registration means something in the program when the file deserializes or looks objects up
     serializing = any(_CONTAINERS.get(r.name) in _SERIALIZATION and r.name not in _REGISTRATION for r in refs)
     api_refs: list[Ref] = []
@@ -366,6 +368,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             if why is not None:
                 blockers.append(why)
                 continue
+            if id(ref.node) in declared_inputs:
+                target = "InputLayer"
             target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
             edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
@@ -1103,6 +1107,43 @@ def _serialized_model_blocker(ref: Ref, tree: ast.Module, refs: list[Ref]) -> Fi
                                               "Keras's config of it lists its layer graph, which the translation does "
                                               "not write")
     return None
+
+
+_SEQUENTIALS = ("keras.Sequential", "keras.models.Sequential")
+_INPUT_LAYER_KEYWORDS = {"shape", "batch_size", "dtype", "batch_shape", "name"}
+
+
+def _sequential_declared_inputs(tree: ast.Module, refs: list[Ref], graphs: GraphPlan) -> set[int]:
+    """The ``keras.Input(...)`` references that are the first entry of a ``Sequential([...])``
+    list (its declared input, which Keras makes an ``InputLayer`` of) made where a graph
+    function may run them: in a function, or in statements moved into a graph function.
+    The runtime's ``Input`` is the graph function's input there, so these are written
+    ``InputLayer(...)``, the same object wherever it runs; at module level the user's
+    spelling stays. Only with the arguments both spell alike: the first three
+    positionally, then by keyword."""
+    sequentials = {id(r.call) for r in refs if r.name in _SEQUENTIALS and r.call is not None}
+    firsts: set[int] = set()
+    for r in refs:
+        if id(r.call) not in sequentials or r.call is None:
+            continue
+        given = [k.value for k in r.call.keywords if k.arg == "layers"] or r.call.args[:1]
+        if given and isinstance(given[0], (ast.List, ast.Tuple)) and given[0].elts:
+            firsts.add(id(given[0].elts[0]))
+    candidates = [r for r in refs if r.name == "keras.Input" and r.call is not None and id(r.call) in firsts
+                  and len(r.call.args) <= 3 and all(k.arg in _INPUT_LAYER_KEYWORDS for k in r.call.keywords)]
+    if not candidates:
+        return set()
+    moved = graphs.region_stmts | {id(s) for f in graphs.fragments for s in f.region}
+    up = parents(tree)
+    out: set[int] = set()
+    for r in candidates:
+        node: ast.AST | None = r.node
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or id(node) in moved:
+                out.add(id(r.node))
+                break
+            node = up.get(id(node))
+    return out
 
 
 def _decorator_of(tree: ast.Module, node: ast.AST) -> ast.expr | None:
