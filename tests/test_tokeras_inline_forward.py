@@ -232,8 +232,22 @@ def _kept(source: str, why: str) -> None:
 
 def test_differently_written_forward_passes_keep_the_program() -> None:
     source = MODULE_LOOP.replace("        y = tf.matmul(x_test, w1) + b1\n        y = tf.nn.softmax(y)\n",
-                                 "        y = tf.matmul(x_test, w1) + b1\n")
+                                 "        y = tf.matmul(x_test, w1) - b1\n")
     _kept(source, "computations written differently")
+
+
+# the test pass stops before the softmax: the model is what both passes compute
+SHORTER_PASS = MODULE_LOOP.replace("        y = tf.matmul(x_test, w1) + b1\n        y = tf.nn.softmax(y)\n",
+                                   "        y = tf.matmul(x_test, w1) + b1\n")
+
+
+@pytest.mark.tf
+def test_a_pass_that_goes_on_past_the_others_keeps_the_rest_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    r, a, b = _executed(SHORTER_PASS, monkeypatch)
+    assert "            y = model(x_train)\n            y = tf.nn.softmax(y)\n" in r.text and "y = model(x_test)" in r.text
+    worst = max(_same(a["losses"], b["losses"]), _same(a["final_w1"], b["final_w1"]))
+    assert a["accs"] == b["accs"]
+    print(f"inline, one pass longer: worst max |diff| = {worst:.3g}")
 
 
 def test_an_intermediate_value_read_elsewhere_keeps_the_program() -> None:
@@ -482,3 +496,63 @@ def test_a_draw_scaled_by_a_name_or_seeded_is_not_claimed() -> None:
     seeded = out("tf.random.normal([4, 3], seed=1) * 0.1")
     assert "kernel_initializer" not in seeded and "layers.Dense(3, use_bias=False)" in seeded
     assert "W = tf.Variable(tf.random.normal([4, 3]) * scale)" in out("tf.random.normal([4, 3]) * scale")
+
+
+# the prediction loop of the course's regularization lesson: one row at a time, packed into a
+# batch of one where the pass starts (`tf.matmul([x_test], w1)`)
+PACKED = '''\
+import tensorflow as tf
+
+x_data = tf.random.stateless_normal([12, 2], seed=[9, 10])
+y_data = tf.random.stateless_normal([12, 1], seed=[11, 12])
+train_db = tf.data.Dataset.from_tensor_slices((x_data, y_data)).batch(4)
+w1 = tf.Variable(tf.random.normal([2, 6]), dtype=tf.float32)  # 2 inputs, 6 hidden units
+b1 = tf.Variable(tf.constant(0.01, shape=[6]))
+w2 = tf.Variable(tf.random.normal([6, 1]), dtype=tf.float32)
+b2 = tf.Variable(tf.constant(0.01, shape=[1]))
+losses = []
+for epoch in range(2):
+    for step, (x_train, y_train) in enumerate(train_db):
+        with tf.GradientTape() as tape:
+            h1 = tf.matmul(x_train, w1) + b1  # the hidden layer
+            h1 = tf.nn.relu(h1)
+            y = tf.matmul(h1, w2) + b2
+            loss = tf.reduce_mean(tf.square(y_train - y)) + 0.03 * tf.reduce_sum([tf.nn.l2_loss(w1), tf.nn.l2_loss(w2)])
+        grads = tape.gradient(loss, [w1, b1, w2, b2])
+        w1.assign_sub(0.01 * grads[0])
+        b1.assign_sub(0.01 * grads[1])
+        w2.assign_sub(0.01 * grads[2])
+        b2.assign_sub(0.01 * grads[3])
+        losses.append(float(loss))
+grid = tf.cast(tf.random.stateless_uniform([5, 2], seed=[13, 14]), tf.float32)
+probs = []
+for x_test in grid:
+    h1 = tf.matmul([x_test], w1) + b1
+    h1 = tf.nn.relu(h1)
+    y = tf.matmul(h1, w2) + b2  # the prediction
+    probs.append(y)
+'''
+
+
+def test_an_input_packed_into_a_batch_of_one_is_packed_by_the_call() -> None:
+    out = translate_full(PACKED, "case.py").text
+    assert "y = model(x_train)" in out and "y = model(tf.convert_to_tensor([x_test]))" in out
+    # the comments at the end of removed lines stay, as lines of their own
+    for comment in ("# 2 inputs, 6 hidden units", "# the hidden layer", "# the prediction"):
+        assert out.count(comment) == 1, comment
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_an_input_packed_into_a_batch_of_one_runs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(PACKED, monkeypatch)
+    assert len(a["probs"]) == 5 and a["probs"][0].shape == (1, 1)
+    worst = max(_same(a["losses"], b["losses"]), _same(a["probs"], b["probs"]))
+    print(f"inline packed input: worst max |diff| = {worst:.3g}")
+
+
+def test_an_input_read_packed_and_as_it_is_is_not_one_model() -> None:
+    """``tf.matmul([x], w1) + x[0]``: the class would see the packed input in both places."""
+    source = PACKED.replace("    h1 = tf.matmul([x_test], w1) + b1\n", "    h1 = tf.matmul([x_test], w1) + b1 + x_test[0]\n")
+    out = translate_full(source, "case.py").text
+    assert "tf.convert_to_tensor([x_test])" not in out

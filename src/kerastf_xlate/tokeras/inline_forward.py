@@ -58,6 +58,8 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import io
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,7 @@ class Region:
     targets: list[str] = field(default_factory=list)
     body: list[ast.Assign] = field(default_factory=list)  # the statements as the class writes them (_NoBroadcast)
     shorter: Region | None = None  # the region without its final ``return`` (see region_at)
+    packed: ast.List | None = None  # the input written ``[x]`` in the pass: the call packs it
 
 
 @dataclass
@@ -180,9 +183,10 @@ def _reads(node: ast.AST) -> list[str]:
     return [n.id for n in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
 
 
-def _data_operand(node: ast.AST, vars_: set[str], names: ModuleNames) -> str | None:
+def _data_operand(node: ast.AST, vars_: set[str], names: ModuleNames) -> tuple[str, ast.List | None] | None:
     """The input of the first weighted op in ``node`` (``x`` of ``tf.matmul(x, w1)`` /
-    ``x @ w1``), when one of its operands is a variable and the other a name."""
+    ``x @ w1``), when one of its operands is a variable and the other a name; with the list
+    when the name is written packed, ``tf.matmul([x], w1)`` (one row made a batch of one)."""
     for n in ast.walk(node):
         pair: tuple[ast.expr, ast.expr] | None = None
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
@@ -192,12 +196,31 @@ def _data_operand(node: ast.AST, vars_: set[str], names: ModuleNames) -> str | N
         if pair is None:
             continue
         a, b = pair
+        packed = a if isinstance(a, ast.List) and len(a.elts) == 1 and isinstance(a.ctx, ast.Load) else None
+        if packed is not None and not (isinstance(n, ast.Call) and names.call(n) in ("tf.matmul", "tf.linalg.matmul")):
+            packed = None  # (`[x] @ w` is tf.matmul too, but written so rarely it is not claimed)
+        if packed is not None:
+            a = packed.elts[0]
         if isinstance(b, ast.Name) and b.id in vars_ and isinstance(a, ast.Name) and a.id not in vars_:
-            return a.id
+            return a.id, packed
         if isinstance(a, ast.Name) and a.id in vars_ and isinstance(b, ast.Name) and b.id not in vars_ \
                 and names.call(n) == "tf.nn.embedding_lookup":
-            return b.id
+            return b.id, None
     return None
+
+
+class _Unpacked(ast.NodeTransformer):
+    """The region's statements as the class writes them when the input was written packed
+    (``[x]``): the call packs it (``tf.convert_to_tensor([x])``, what ``tf.matmul`` does to a
+    list operand), the class reads the tensor."""
+
+    def __init__(self, packed: ast.List) -> None:
+        self.at = (packed.lineno, packed.col_offset, packed.end_lineno, packed.end_col_offset)
+
+    def visit_List(self, node: ast.List) -> ast.AST:
+        if (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset) == self.at:
+            return node.elts[0]
+        return self.generic_visit(node)
 
 
 _LAYER_LIKE_PREFIXES = ("tf.nn.", "tf.math.sigmoid", "tf.math.tanh", "tf.sigmoid", "tf.tanh", "tf.reshape")
@@ -319,9 +342,10 @@ class _Finder:
         if not (_assign1(first) or _returns(first)):
             return None
         assert isinstance(first, (ast.Assign, ast.Return)) and first.value is not None
-        inp = _data_operand(first.value, vars_, self.names)
-        if inp is None or self.python_value(inp, first, scope_body):
+        operand = _data_operand(first.value, vars_, self.names)
+        if operand is None or self.python_value(operand[0], first, scope_body):
             return None  # (a Python list given to a Keras model is a list of inputs, not one tensor)
+        inp, packed = operand
         stmts: list[Any] = []  # assignments, and a last `return`
         bound: list[str] = []
         j = i
@@ -350,10 +374,12 @@ class _Finder:
             stmts.pop()
         if not stmts:
             return None
+        if packed is not None and sum(n == inp for n in _reads_all_of(stmts)) != 1:
+            return None  # the input read both packed and as it is: the class would see one of them
         last = stmts[-1]
         end = block.index(last) + 1
         targets = [s.targets[0].id for s in stmts if isinstance(s, ast.Assign)]  # type: ignore[attr-defined]
-        body = [_NoBroadcast(self.shapes, self.names).visit(copy.deepcopy(s)) for s in stmts]
+        body = self._written(stmts, packed)
         # a region that returns has no result name: "" (its call is returned); the same region
         # without its return is kept aside (another pass may stop before it)
         output = "" if isinstance(last, ast.Return) else targets[-1]
@@ -362,9 +388,9 @@ class _Finder:
             cut = stmts[:-1]
             while cut and not self._layer_like(cut[-1], vars_):
                 cut.pop()
-            if cut:
-                shorter = self._region(cut, inp, block)
-        region = Region(stmts, stmts[0], last, inp, output, targets=targets, body=body)
+            if cut and (packed is None or any(packed is n for c in cut for n in ast.walk(c))):
+                shorter = self._region(cut, inp, packed)
+        region = Region(stmts, stmts[0], last, inp, output, targets=targets, body=body, packed=packed)
         env = {inp: "_input"}
         for k, t in enumerate(dict.fromkeys(targets)):
             env[t] = f"_v{k}"
@@ -377,11 +403,17 @@ class _Finder:
         region.shorter = shorter
         return region, end
 
-    def _region(self, stmts: list[ast.stmt], inp: str, block: list[ast.stmt]) -> Region:
-        """The region of ``stmts`` (assignments only), with its form."""
-        targets = [s.targets[0].id for s in stmts]  # type: ignore[attr-defined]
+    def _written(self, stmts: list[Any], packed: ast.List | None) -> list[Any]:
+        """The statements as the class writes them."""
         body = [_NoBroadcast(self.shapes, self.names).visit(copy.deepcopy(s)) for s in stmts]
-        region = Region(stmts, stmts[0], stmts[-1], inp, targets[-1], targets=targets, body=body)  # type: ignore[arg-type]
+        return body if packed is None else [_Unpacked(packed).visit(s) for s in body]
+
+    def _region(self, stmts: list[Any], inp: str, packed: ast.List | None) -> Region:
+        """The region of ``stmts`` (assignments only), with its form."""
+        targets = [s.targets[0].id for s in stmts]
+        body = self._written(stmts, packed)
+        region = Region(stmts, stmts[0], stmts[-1], inp, targets[-1], targets=targets, body=body,
+                        packed=packed)
         env = {inp: "_input"}
         for k, t in enumerate(dict.fromkeys(targets)):
             env[t] = f"_v{k}"
@@ -534,6 +566,12 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     if len(forms) > 1:  # a model function that returns more than another pass computes: its return stays
         regions = [r.shorter or r for r in regions]
         forms = {r.form for r in regions}
+    if len(forms) > 1:  # one pass goes on past the model (a loss reading the weights): the model is what all compute
+        regions = _common_prefix(regions, finder, vset) or regions
+        forms = {r.form for r in regions}
+    if any(r.packed for r in regions) and _tf_alias(var_stmts) is None:
+        return kept("a pass packs its input (`[x]`) and the variables are not made as `<tensorflow>.Variable(...)`, "
+                    "whose name the call would pack it with")
     if len(forms) > 1:
         return kept("the program applies them inline in computations written differently (one model would not be "
                     "all of them)")
@@ -630,6 +668,26 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     return plan
 
 
+def _common_prefix(regions: list[Region], finder: _Finder, vset: set[str]) -> list[Region] | None:
+    """The regions cut to the longest run of first statements they all compute alike, ending
+    in a layer-like statement and applying every variable (a training pass that goes on to a
+    loss reading the weights, ``tf.nn.l2_loss(w1)``, beside a prediction pass that stops at the
+    output); None when there is none. The statements cut off stay in the program, reading the
+    result the call binds (what they read of the pass otherwise is checked as any read is)."""
+    longest = min(sum(isinstance(s, ast.Assign) for s in r.stmts) for r in regions)
+    for n in range(longest, 0, -1):
+        if not all(finder._layer_like(r.stmts[n - 1], vset) for r in regions):
+            continue
+        cut = [r if len(r.stmts) == n and r.output else
+               finder._region(r.stmts[:n], r.input, r.packed if r.packed is not None and any(
+                   r.packed is x for s in r.stmts[:n] for x in ast.walk(s)) else None) for r in regions]
+        if any(r.packed is not None and c.packed is None for r, c in zip(regions, cut, strict=True)):
+            continue  # (the packed input is past the cut: no pass is that short)
+        if len({c.form for c in cut}) == 1 and {v for s in cut[0].body for v in _reads(s.value)} >= vset:
+            return cut
+    return None
+
+
 def _inner_read(inner: set[str], regions: list[Region], region_nodes: set[int], region_stmts: set[int],
                 scope: ast.Module | ast.FunctionDef, parents: dict[int, ast.AST]) -> str | None:
     """Why a value a region binds (other than its result) is read where that binding reaches,
@@ -682,6 +740,27 @@ def _enclosing_function(node: ast.AST, body: list[ast.stmt]) -> ast.FunctionDef 
 def _comment_lines(st: SourceText, lo_line: int, hi_line: int) -> list[str]:
     """The full-line comments among lines ``lo_line..hi_line`` (1-based, inclusive)."""
     return [ln.strip() for ln in st.lines[lo_line - 1:hi_line] if ln.strip().startswith("#")]
+
+
+def _trailing_comments(st: SourceText, stmt: ast.stmt) -> list[str]:
+    """The comments at the end of the lines of ``stmt`` (``w1 = tf.Variable(...)  # 2 -> 11``):
+    a statement the rewrite removes keeps them, as lines of their own."""
+    a, b = st.line_span(stmt)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(st.text[a:b]).readline))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - the lines of a parsed statement
+        return []
+    return [t.string for t in tokens if t.type == tokenize.COMMENT and t.line[:t.start[1]].strip()]
+
+
+def _comments_of(st: SourceText, stmts: list[Any], lo_line: int) -> list[str]:
+    """The comments of a run of statements from line ``lo_line``: the full-line ones between
+    them and the ones ending their lines, in order."""
+    out: list[str] = []
+    for s in stmts:
+        out += _comment_lines(st, lo_line, s.lineno - 1) + _trailing_comments(st, s)
+        lo_line = (s.end_lineno or s.lineno) + 1
+    return out
 
 
 def _rewrite(plans: list[InlinePlan], st: SourceText) -> tuple[str, list[InlinePlan]] | Kept:
@@ -737,7 +816,7 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
     env = {first.input: param} if param != first.input else {}
     prev = first.first.lineno
     for s, written in zip(first.stmts, first.body, strict=True):
-        for c in _comment_lines(st, prev, s.lineno - 1):
+        for c in _comments_of(st, [s], prev):
             cls_lines.append("        " + c)
             origins.append(s.lineno)
         prev = (s.end_lineno or s.lineno) + 1
@@ -752,7 +831,7 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
     plan.class_text, plan.origins = class_text, origins
     first_var = plan.var_stmts[0]
     indent = st.indent_of(first_var)
-    made = f"{indent}{plan.instance} = {plan.cls}()\n"
+    made = "".join(f"{indent}{c}\n" for c in _trailing_comments(st, first_var)) + f"{indent}{plan.instance} = {plan.cls}()\n"
     lo, hi = st.line_span(first_var)
     if module_scope:
         before = "" if lo == 0 or st.text[max(0, lo - 2):lo] == "\n\n" else "\n"
@@ -771,13 +850,12 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
     for s in plan.var_stmts[1:]:
         a, b = st.line_span(s)
         if not any(x <= a and b <= y for x, y in spans):  # (one inside a region goes with it)
-            edits.append((a, b, ""))
+            edits.append((a, b, "".join(f"{st.indent_of(s)}{c}\n" for c in _trailing_comments(st, s))))
     # each region -> one call
     for r, (a, b) in zip(plan.regions, spans, strict=True):
         ind = st.indent_of(r.first)
-        keep = "".join(f"{ind}{c}\n" for c in _comment_lines(st, r.first.lineno, r.last.end_lineno or r.last.lineno)) \
-            if r is not first else ""
-        call = f"{plan.instance}({r.input})"
+        keep = "".join(f"{ind}{c}\n" for c in _comments_of(st, r.stmts, r.first.lineno)) if r is not first else ""
+        call = f"{plan.instance}({_tf_alias(plan.var_stmts)}.convert_to_tensor([{r.input}]))" if r.packed else f"{plan.instance}({r.input})"
         edits.append((a, b, f"{keep}{ind}{r.output} = {call}\n" if r.output else f"{keep}{ind}return {call}\n"))
     # reads of the variables elsewhere
     for read in plan.outside:
@@ -787,7 +865,11 @@ def _plan_edits(plan: InlinePlan, st: SourceText) -> list[tuple[int, int, str]]:
 
 
 def _reads_all(r: Region) -> list[str]:
-    return [n for s in r.stmts for n in _reads(s.value)]
+    return _reads_all_of(r.stmts)
+
+
+def _reads_all_of(stmts: list[Any]) -> list[str]:
+    return [n for s in stmts for n in _reads(s.value)]
 
 
 def _statements_between(tree: ast.Module, first: ast.stmt, last: ast.stmt) -> list[ast.stmt]:
@@ -798,6 +880,15 @@ def _statements_between(tree: ast.Module, first: ast.stmt, last: ast.stmt) -> li
             return block[i:j + 1]
     return []
 
+
+
+def _tf_alias(var_stmts: list[ast.Assign]) -> str | None:
+    """The name the file gives TensorFlow: the one its ``tf.Variable(...)`` calls are made with."""
+    value = var_stmts[0].value
+    call = value.elts[0] if isinstance(value, ast.Tuple) else value
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        return call.func.value.id
+    return None
 
 
 class _SelfVars(ast.NodeTransformer):
