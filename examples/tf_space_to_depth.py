@@ -1,10 +1,12 @@
 """A network with ops Keras has no layer for, written in a ``tf.Module``.
 
-``tf.nn.space_to_depth`` (moves 2x2 spatial blocks into channels) has no Keras layer, and
-the learned ``temperature`` that divides the logits is not the weight of any layer.
+``tf.nn.space_to_depth`` (moves 2x2 spatial blocks into channels) has no Keras layer.
 ``xlate to-keras`` raises the convolution, pooling and dense parts to layers and keeps the
-rest as TensorFlow code inside the Keras model's ``call`` (and says so: XL501 for the op,
-XL503 for the variable, which stays a ``tf.Variable``).
+rest as TensorFlow code inside the Keras model's ``call`` (and says so: XL501 for the op).
+A learned ``temperature`` (a ``tf.Variable`` that is no layer's weight) would keep the whole
+class a ``tf.Module`` (XL502): a Keras 3 model does not track a ``tf.Variable`` it holds, so
+its ``trainable_variables``, ``fit`` and ``get_weights`` would leave it out. The temperature
+here is fixed.
 
     xlate lint --to-keras examples/tf_space_to_depth.py
     xlate to-keras examples/tf_space_to_depth.py
@@ -21,7 +23,7 @@ class SpaceToDepthNet(tf.Module):
         self.stem_b = tf.Variable(tf.zeros([8]))
         self.head_w = tf.Variable(tf.random.normal([32, num_classes], stddev=0.1))
         self.head_b = tf.Variable(tf.zeros([num_classes]))
-        self.temperature = tf.Variable(1.5)
+        self.temperature = 1.5
 
     def __call__(self, x):
         x = tf.nn.relu(tf.nn.conv2d(x, self.stem_w, 1, "SAME") + self.stem_b)

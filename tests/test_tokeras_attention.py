@@ -268,7 +268,8 @@ HAND_WRITTEN = [
         id="module-concat-dropout",
     ),
     # not Attention: Keras's Attention has no 1/sqrt(d), and a scale that does not start at 1
-    # would change the model: the softmax is raised, the products stay TensorFlow
+    # would change the model; the scale, a tf.Variable no layer's weight, keeps the class a
+    # tf.Module (a Keras model would not track it)
     pytest.param(
         """
             import tensorflow as tf
@@ -286,20 +287,16 @@ HAND_WRITTEN = [
         """,
         """
             import tensorflow as tf
-            import keras
-            from keras import layers
 
 
-            class Scaled(keras.Model):
+            class Scaled(tf.Module):
                 def __init__(self):
                     super().__init__()
                     self.scale = tf.Variable(0.5)
-                    self.softmax = layers.Softmax()
-                    self.softmax_1 = layers.Softmax()
 
-                def call(self, q, v, training=False):
-                    w = self.softmax(tf.matmul(q, v, transpose_b=True) / tf.sqrt(4.0))
-                    u = self.softmax_1(tf.matmul(q, v, transpose_b=True) * self.scale)
+                def __call__(self, q, v):
+                    w = tf.nn.softmax(tf.matmul(q, v, transpose_b=True) / tf.sqrt(4.0))
+                    u = tf.nn.softmax(tf.matmul(q, v, transpose_b=True) * self.scale)
                     return tf.matmul(w, v) + tf.matmul(u, v)
         """,
         id="not-attention-scaled",

@@ -313,10 +313,13 @@ _ALL = [
         "A `tf.Variable` that `to-keras` keeps: it cannot attribute it to a Keras layer, or the code holding it is not what `to-keras` raises.",
         "`to-keras` turns the variables an op uses as layer weights (a `tf.matmul` kernel, a "
         "bias, BatchNormalization statistics, ...) into the weights of that layer. A variable "
-        "used any other way (a learned scale, a temperature, weights passed to a helper) stays a "
-        "`tf.Variable` attribute of the Keras model, so the ops on it keep working, but it is not "
-        "among the model's `weights`: `get_weights()`, `save_weights()` and `fit()` do not see it. "
-        "A variable used as a weight outside what `to-keras` raises (tf.Module subclasses, Keras "
+        "used any other way (a learned scale, a temperature, weights passed to a helper) is no "
+        "layer's weight. A Keras 3 model does not track a `tf.Variable` it holds "
+        "(`trainable_variables`, `get_weights()`, `save_weights()` and `fit()` would not see it), "
+        "so a Keras layer holding one keeps it as written (XL503) and a tf.Module holding one stays "
+        "a tf.Module whole (XL502 names the variable). So does a variable whose `trainable=` "
+        "differs from the Keras weight it would become (`trainable=False` where a Dense bias is "
+        "trainable). A variable used as a weight outside what `to-keras` raises (tf.Module subclasses, Keras "
         "layers, model functions that read their weights) stays too, and the message says where it "
         "stands: held by a plain class, given to the model function as an argument, applied at "
         "module level, or in TensorFlow 1 graph code.",

@@ -44,7 +44,7 @@ class Var:
     call: ast.Call | None  # the tf.Variable(...) call
     init: ast.expr | None  # its initial value
     shape: tuple[VarDim, ...] | None
-    trainable: bool = True
+    trainable: bool | None = True  # None: given as a value not known statically
     tf_name: str | None = None  # name='dense/kernel'
     lazy: ast.stmt | None = None  # ``if self.attr is None: self.attr = tf.Variable(...)``
     initializer: str | None = None  # the Keras initializer, as source, when known without ``init`` (``add_weight``)
@@ -114,6 +114,18 @@ def keras_roles(spec: LayerSpec, rules: RuleSet) -> list[str]:
     roles = known + [r for r in spec.weights if r not in known]
     return [r for r in roles if spec.weights[r].trainable and not r.startswith("moving_")] + \
         [r for r in roles if not (spec.weights[r].trainable and not r.startswith("moving_"))]
+
+
+# the weights a Keras layer holds as non-trainable (all others are trainable)
+FROZEN_ROLES = frozenset({"moving_mean", "moving_variance", "vector_u"})
+
+
+def trainable_as_in_keras(m: Match, role: str | None = None) -> bool:
+    """Each variable (of ``role`` only, when given) is trainable exactly where the Keras
+    layer's weight it becomes is: a ``tf.Variable(..., trainable=False)`` (``add_weight(...,
+    trainable=False)``) made a Dense bias would be trained by ``fit`` and listed in
+    ``trainable_variables``."""
+    return all(v.trainable is (r not in FROZEN_ROLES) for r, v in m.spec.weights.items() if role in (None, r))
 
 
 def _equal(src: str, default: str) -> bool:

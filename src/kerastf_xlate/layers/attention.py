@@ -159,7 +159,7 @@ def _ones_scalar(v: Var, ctx: MatchCtx) -> bool:
 
 def _per_feature(v: Var, ctx: MatchCtx) -> bool:
     """AdditiveAttention's ``scale``: one trainable weight per feature, glorot_uniform."""
-    return v.trainable and v.shape is not None and len(v.shape) == 1 and initializer_matches_default(v, "'glorot_uniform'", ctx.st)
+    return v.trainable is True and v.shape is not None and len(v.shape) == 1 and initializer_matches_default(v, "'glorot_uniform'", ctx.st)
 
 
 def _follow(node: ast.AST | None, ctx: MatchCtx, absorbed: list[ast.stmt] | None) -> ast.AST | None:

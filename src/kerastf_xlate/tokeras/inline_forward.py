@@ -509,7 +509,11 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         return None
     # every binding of the names in the scope is one of the variable statements
     made = {v: [s for g in groups for s in g if v in _bound(s)] for v in vars_}
-    if any(stores.get(v, 0) != len(made[v]) for v in vars_):
+    # a notebook's earlier cell may use the name for another value (`b = tf.square(a)` before
+    # `b = tf.Variable(...)`): module-level bindings before the name's first variable are the
+    # program's own business (the reads they reach are not the model's)
+    earlier = _earlier_bindings(body, vars_, made) if module_scope else {}
+    if any(stores.get(v, 0) != len(made[v]) + len(earlier.get(v, ())) for v in vars_):
         return None  # bound some other way too (`w1 = None`, a loop target): another path's concern
     several = {v for v in vars_ if len(made[v]) > 1}
     if several and not module_scope:
@@ -524,7 +528,7 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         for e, ve in pairs:
             finder.shapes[e.id] = _shape_as_written(ve)
     # the group's statements: from its first variable to the next group's (the whole scope for one group)
-    lo = body.index(var_stmts[0]) if len(groups) > 1 else 0
+    lo = body.index(var_stmts[0]) if len(groups) > 1 or earlier else 0
     hi = body.index(groups[k + 1][0]) if k + 1 < len(groups) else len(body)
     segment = body[lo:hi]
     # the regions: in the segment, and (the names made once, at module level) in module-level
@@ -561,6 +565,17 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
 
     def kept(why: str) -> Kept:
         return Kept(var_stmts, why)
+
+    if earlier:
+        # a function, lambda or class made before the variables reads the name when it runs:
+        # the earlier value or the variable, which the rewrite (removing the variable's
+        # statement) would no longer tell apart
+        for deferred in ast.walk(tree):
+            if isinstance(deferred, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) \
+                    and _pos(deferred) < _pos(first_var) and set(_reads(deferred)) & set(earlier):
+                name = sorted(set(_reads(deferred)) & set(earlier))[0]
+                return kept(f"`{name}` is bound before its variable is made and read in code defined before it "
+                            f"(line {deferred.lineno}), which may run with either")
 
     forms = {r.form for r in regions}
     if len(forms) > 1:  # a model function that returns more than another pass computes: its return stays
@@ -610,7 +625,8 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
         if fn is not None and n.id in several:
             return kept(f"`{n.id}` is made more than once and read in `{fn.name}`, which may run with any of them")
         if _pos(n) < _pos(first_var) and fn is None:
-            if any(_pos(s) < _pos(n) for s in made[n.id]) or not module_scope:
+            if any(_pos(s) < _pos(n) for s in made[n.id]) or not module_scope or any(
+                    _pos(o) < _pos(n) for o in earlier.get(n.id, ())):
                 continue  # an earlier group's
             return kept(f"`{n.id}` is read at line {n.lineno}, before the model would be made")
         if any(p < _pos(n) and n.id in names_ for p, names_ in later):
@@ -686,6 +702,21 @@ def _common_prefix(regions: list[Region], finder: _Finder, vset: set[str]) -> li
         if len({c.form for c in cut}) == 1 and {v for s in cut[0].body for v in _reads(s.value)} >= vset:
             return cut
     return None
+
+
+def _earlier_bindings(body: list[ast.stmt], vars_: list[str], made: dict[str, list[ast.Assign]]) -> dict[str, list[ast.AST]]:
+    """Per variable name, its bindings in ``body``'s own code (not in functions) other than
+    its variable statements, when all of them come before the first of those (else the name
+    is left out: bound some other way)."""
+    targets = {id(t) for ss in made.values() for s in ss for t in ast.walk(s.targets[0])}
+    out: dict[str, list[ast.AST]] = {}
+    for v in vars_:
+        first = min(_pos(s) for s in made[v])
+        others: list[ast.AST] = [n for n in _own_nodes(body) if isinstance(n, ast.Name) and n.id == v
+                  and not isinstance(n.ctx, ast.Load) and id(n) not in targets]
+        if others and all(_pos(n) < first for n in others):
+            out[v] = others
+    return out
 
 
 def _inner_read(inner: set[str], regions: list[Region], region_nodes: set[int], region_stmts: set[int],

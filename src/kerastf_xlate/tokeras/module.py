@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.edit.records import SpanEdit
-from kerastf_xlate.layerkit.recognise import PENDING_ARG, Match, MatchCtx, Var, keras_roles
+from kerastf_xlate.layerkit.recognise import PENDING_ARG, Match, MatchCtx, Var, keras_roles, trainable_as_in_keras
 from kerastf_xlate.layers.scalars import SCALAR_BIAS
 from kerastf_xlate.syntax import self_attr
 from kerastf_xlate.tokeras.body import BodyRewriter, StmtEdit, render_edits
@@ -88,6 +88,17 @@ class ModuleTranslator(InitWriter):
         self.marker = {m.name: MARKER.match(docstring(m) or "").group(1)  # type: ignore[union-attr]
                        for m in self.methods if MARKER.match(docstring(m) or "")}
         self.in_build: set[frozenset[str]] = set()  # layers created in a Keras build (module_build)
+        self.frozen: set[str] = set()  # variables not raised: trainable where the layer weight is not, or the reverse
+
+    def _why_not_a_weight(self, attr: str) -> str:
+        if attr in self.frozen:
+            given = self.vars[attr].trainable
+            if given is False:
+                return "is made with trainable=False, and the weight of the Keras layer its op computes is trainable"
+            if given is None:
+                return "is made with a `trainable=` value not known statically"
+            return "is trainable, and the weight of the Keras layer its op computes (a moving statistic) is not"
+        return "is not the weight of a layer to-keras recognises"
 
     def blocked(self, node: ast.AST, why: str) -> None:
         self.findings.append(Finding(node, "XL502", f"`{self.cls.name}` kept as a tf.Module: {why}"))
@@ -222,7 +233,9 @@ class ModuleTranslator(InitWriter):
                 if len(keys) > 1:
                     bad_vars |= set().union(*keys)
             for key, ms in groups.items():
-                if len({m.spec.key() for m in ms}) > 1:
+                if not trainable_as_in_keras(ms[0]):
+                    self.frozen |= {v.attr for r, v in ms[0].spec.weights.items() if not trainable_as_in_keras(ms[0], r)}
+                if len({m.spec.key() for m in ms}) > 1 or not trainable_as_in_keras(ms[0]):
                     bad_vars |= key
                 elif (not all(self._available(src, init_attrs) for src in ms[0].spec.args.values())
                       or self._sized_by_input_shape(ms[0])):
@@ -253,6 +266,9 @@ class ModuleTranslator(InitWriter):
                          "would hold as its own weight (`.dense.kernel`): the module is kept")
             return None
         if self.keras_class and (not matches or set(self.vars) - weights):
+            for a in sorted(self.frozen & set(self.vars)):
+                self.findings.append(Finding(self.vars[a].stmt, "XL503", f"`self.{a}` of Keras class `{self.cls.name}` stays "
+                                             f"as written: it {self._why_not_a_weight(a)}"))
             return None  # a Keras class keeps its tf.Variables only as they are (and keras_code reads its call)
         if not matches and not self.vars and not others and self._raised_subs():
             return self._container()
@@ -260,9 +276,20 @@ class ModuleTranslator(InitWriter):
             listed = self._listed_layers()
             if listed is not None:
                 return self._container(listed)
+        stays = [a for a in self.vars if a not in weights]
+        if matches and stays:
+            # Keras 3 does not track a tf.Variable a Keras model holds: raised around it, the
+            # class would lose it from `trainable_variables`, `fit` and `get_weights`
+            v = self.vars[stays[0]]
+            self.blocked(v.stmt, f"`self.{stays[0]}` {self._why_not_a_weight(stays[0])}: it would stay a tf.Variable, which a "
+                                 "Keras model does not track (its trainable_variables, fit and get_weights leave it out)")
+            self._report_ops([], [])
+            return None
         if not matches:
             if self.vars or others:
-                self.blocked(self.cls, "no variable is used as the weight of a layer to-keras recognises")
+                frozen = [a for a in self.vars if a in self.frozen]
+                self.blocked(self.cls, f"`self.{frozen[0]}` {self._why_not_a_weight(frozen[0])}" if frozen else
+                             "no variable is used as the weight of a layer to-keras recognises")
             else:
                 self.blocked(self.cls, "none of its ops is one to-keras raises to a Keras layer")
             self._report_ops([], [])

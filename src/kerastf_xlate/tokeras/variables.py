@@ -102,11 +102,20 @@ def _float32(call: ast.Call, names: ModuleNames) -> bool:
     return dt is None or names.qual(dt) == "tf.float32" or const(dt) == "float32"
 
 
+def _trainable(node: ast.expr | None) -> bool | None:
+    """``trainable=`` as given: absent or None (``tf.Variable``'s default) is True; a value
+    not known statically is None (no layer weight is claimed for it)."""
+    if node is None:
+        return True
+    value = const(node)
+    return value if isinstance(value, bool) else True if value is None else None
+
+
 def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames, lazy: ast.stmt | None = None,
               init: ast.expr | None = None) -> Var:
     if init is None:
         init = kwarg(call, "initial_value", 0)
-    trainable = const(kwarg(call, "trainable", 1))
+    trainable = _trainable(kwarg(call, "trainable", 1))
     name = const(kwarg(call, "name", None))
     shape = _dims(_shape_node(init, names), st, names) if init is not None else None
     initializer = None
@@ -117,7 +126,7 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
         shape, initializer = (), "'zeros'"  # tf.Variable(0.0): a float32 scalar (an int literal is int32: none)
     if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
         shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
-    return Var(attr, stmt, call, init, shape, trainable is not False, name if isinstance(name, str) else None, lazy,
+    return Var(attr, stmt, call, init, shape, trainable, name if isinstance(name, str) else None, lazy,
                initializer=initializer)
 
 
@@ -136,7 +145,7 @@ def _add_weight_call(node: ast.AST | None, self_name: str) -> ast.Call | None:
 
 def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: ModuleNames,
                          lazy: ast.stmt | None, shape: ast.expr | None) -> Var:
-    trainable = const(kwarg(call, "trainable", None))
+    trainable = _trainable(kwarg(call, "trainable", None))
     name = const(kwarg(call, "name", None))
     if (isinstance(shape, ast.Call) and names.call(shape) == "tf.TensorShape" and len(shape.args) == 1
             and not shape.keywords and isinstance(shape.args[0], (ast.List, ast.Tuple))):
@@ -155,7 +164,7 @@ def _make_add_weight_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceTe
     # ``None`` as written is none
     extras = tuple((kind, st.seg(e)) for kind in ("regularizer", "constraint")
                    if (e := kwarg(call, kind, None)) is not None and not (isinstance(e, ast.Constant) and e.value is None))
-    return Var(attr, stmt, call, None, dims, trainable is not False, name if isinstance(name, str) else None, lazy,
+    return Var(attr, stmt, call, None, dims, trainable, name if isinstance(name, str) else None, lazy,
                initializer=initializer, extras=extras)
 
 
