@@ -556,3 +556,81 @@ def test_an_input_read_packed_and_as_it_is_is_not_one_model() -> None:
     source = PACKED.replace("    h1 = tf.matmul([x_test], w1) + b1\n", "    h1 = tf.matmul([x_test], w1) + b1 + x_test[0]\n")
     out = translate_full(source, "case.py").text
     assert "tf.convert_to_tensor([x_test])" not in out
+
+
+# a notebook in the book's style: the name `b` used for another value in an earlier cell, a
+# demo variable no pass applies, the fitted line read with a Python number, and a Keras layer
+# later in the file whose weights have the variables' names
+NOTEBOOK = '''\
+import tensorflow as tf
+
+a = tf.ones((2, 2))
+b = tf.square(a)
+e = tf.matmul(a, b)
+v = tf.Variable(tf.random.normal([3, 1]))
+v.assign(tf.ones((3, 1)))
+input_dim = 2
+output_dim = 1
+W = tf.Variable(tf.random.uniform(shape=(input_dim, output_dim)))
+b = tf.Variable(tf.zeros(shape=(output_dim,)))
+
+
+def model(inputs):
+    return tf.matmul(inputs, W) + b
+
+
+def training_step(inputs, targets):
+    with tf.GradientTape() as tape:
+        predictions = model(inputs)
+        loss = tf.reduce_mean(tf.square(targets - predictions))
+    grad_W, grad_b = tape.gradient(loss, [W, b])
+    W.assign_sub(grad_W * 0.1)
+    b.assign_sub(grad_b * 0.1)
+    return loss
+
+
+inputs = tf.random.stateless_normal([16, 2], seed=[1, 2])
+targets = tf.cast(inputs[:, :1] > 0, tf.float32)
+losses = [float(training_step(inputs, targets)) for step in range(5)]
+line = -W[0] / W[1] * 0.5 + (0.5 - b) / W[1]
+shown = v.numpy()
+
+
+class Affine(tf.keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+
+    def build(self, input_shape):
+        self.W = self.add_weight(shape=(input_shape[-1], 3), initializer="random_normal")
+        self.b = self.add_weight(shape=(3,), initializer="zeros")
+
+    def call(self, x):
+        return tf.matmul(x, self.W) + self.b
+'''
+
+
+def test_a_notebooks_earlier_name_and_demo_variable_do_not_keep_the_model() -> None:
+    r = translate_full(NOTEBOOK, "case.py")
+    out = r.text
+    assert "b = tf.square(a)\ne = tf.matmul(a, b)\nv = tf.Variable(" in out  # the earlier cells as written
+    assert "return net(inputs)" in out and "(0.5 - net.dense.bias) / net.dense.kernel[1]" in out
+    assert "self.dense = " in out.split("class Affine")[1]  # the later layer raised in the same run
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_a_notebooks_earlier_name_and_demo_variable_run_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, a, b = _executed(NOTEBOOK, monkeypatch)
+    worst = max(_same(a["losses"], b["losses"]), _same(a["line"], b["line"]), _same(a["e"], b["e"]),
+                _same(a["shown"], b["shown"]))
+    print(f"inline notebook, earlier name: worst max |diff| = {worst:.3g}")
+
+
+def test_a_function_made_before_the_variable_reading_its_name_keeps_the_program() -> None:
+    """``def show(): return b.numpy()`` made (and called) while ``b`` was another value may run
+    with either: rewritten to read the model's weight, its first call would fail."""
+    source = NOTEBOOK.replace("e = tf.matmul(a, b)\n",
+                              "e = tf.matmul(a, b)\n\n\ndef show():\n    return b.numpy()\n\n\nshown_before = show()\n")
+    r = translate_full(source, "case.py")
+    assert "class Network" not in r.text and "net(inputs)" not in r.text
+    assert any(d.code == "XL503" and "`W`" in d.message for d in r.diagnostics)

@@ -41,6 +41,17 @@ class FileEnv:
     class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
     built: frozenset[str] = frozenset()  # classes whose layers are built in __init__ (inline_forward)
 
+    @property
+    def built_instances(self) -> frozenset[str]:
+        """The names bound to an instance of a ``built`` class (``model = Network()``, which
+        inline_forward writes with a name the file did not use): their attributes are that
+        class's, not another's."""
+        if not self.built:
+            return frozenset()
+        return frozenset(t.id for n in ast.walk(self.tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                         and isinstance(n.value.func, ast.Name) and n.value.func.id in self.built
+                         for t in n.targets if isinstance(t, ast.Name))
+
 
 @dataclass
 class Finding:

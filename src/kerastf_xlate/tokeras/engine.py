@@ -344,6 +344,13 @@ def _inline_program(tree: ast.Module, st: SourceText, names: ModuleNames, path: 
             u.instance = plan.instance
         if failed:
             continue
+        if translate_full(new, path, rules).text != new:
+            # another part of the file reads differently once the variables are a model's
+            # (a second run would change it): the program stays, the rest is raised as it is
+            why = "the raised program is not one to-keras leaves as it is on a second run"
+            kept += [_kept_variable(s, why, "inline") for plan in plans for s in plan.var_stmts]
+            excluded |= {id(plan.var_stmts[0]) for plan in plans}
+            continue
         kept += [_kept_variable(s, k.why, "inline") for k in others for s in k.stmts]
         original = st.text.splitlines()
         said = [d for d in (_diagnostic(path, original, f) for f in kept) if d is not None]

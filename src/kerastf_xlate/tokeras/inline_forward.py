@@ -561,6 +561,12 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
             regions.append(region)
     if not regions:
         return None
+    # variables no pass applies (a notebook's `v = tf.Variable(...)` shown being assigned) are
+    # not the model's: they stay as written, and the model is planned without them
+    applied = {n for r in regions for s in r.stmts for n in _reads(s.value)}
+    keep = [s for s in var_stmts if set(_bound(s)) & applied]
+    if keep and len(keep) < len(var_stmts):
+        return _plan_group(scope, keep, groups[:k] + [keep] + groups[k + 1:], k, tree, st, names, finder, taken)
     first_var = var_stmts[0]
 
     def kept(why: str) -> Kept:
@@ -636,6 +642,10 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
             isinstance(p, ast.Attribute) and p.value is n and p.attr in _SAME_ATTRS) or (
             # `W[0]`: a Keras variable slices its value as a tf.Variable does (a tf.Tensor)
             isinstance(p, ast.Subscript) and p.value is n and isinstance(p.ctx, ast.Load)) or (
+            # `0.5 - b`: with a Python number, Keras's operators give what TensorFlow's do (the
+            # number is weakly typed: float32); another operand's dtype may promote otherwise
+            isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub, ast.Mult, ast.Div))
+            and _python_number(p.right if p.left is n else p.left)) or (
             # a source of `tape.gradient(loss, w1)`; an operand of a TensorFlow op (`tf.nn.l2_loss(w1)`),
             # which reads a Keras variable as it reads a tf.Variable
             isinstance(p, ast.Call) and n in p.args and (
@@ -702,6 +712,12 @@ def _common_prefix(regions: list[Region], finder: _Finder, vset: set[str]) -> li
         if len({c.form for c in cut}) == 1 and {v for s in cut[0].body for v in _reads(s.value)} >= vset:
             return cut
     return None
+
+
+def _python_number(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
 def _earlier_bindings(body: list[ast.stmt], vars_: list[str], made: dict[str, list[ast.Assign]]) -> dict[str, list[ast.AST]]:

@@ -340,9 +340,10 @@ class ModuleTranslator(InitWriter):
         (``model.w.shape``, ``self.dense_1.w``): after raising, that attribute is gone."""
         if not attrs:
             return None
+        own = {"self"} | set(self.env.built_instances)  # (an inline model's instance holds its own attributes)
         for n in ast.walk(self.env.tree):
             if (isinstance(n, ast.Attribute) and n.attr in attrs
-                    and not (isinstance(n.value, ast.Name) and n.value.id == "self")):
+                    and not (isinstance(n.value, ast.Name) and n.value.id in own)):
                 return n
         return None
 
