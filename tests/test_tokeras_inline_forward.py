@@ -634,3 +634,25 @@ def test_a_function_made_before_the_variable_reading_its_name_keeps_the_program(
     r = translate_full(source, "case.py")
     assert "class Network" not in r.text and "net(inputs)" not in r.text
     assert any(d.code == "XL503" and "`W`" in d.message for d in r.diagnostics)
+
+
+# the test pass written in one statement, the training pass in two (the same computation)
+ONE_STATEMENT = MODULE_LOOP.replace("        y = tf.matmul(x_test, w1) + b1\n        y = tf.nn.softmax(y)\n",
+                                    "        y = tf.nn.softmax(tf.matmul(x_test, w1) + b1)\n")
+
+
+@pytest.mark.tf
+def test_a_pass_written_in_fewer_statements_is_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    r, a, b = _executed(ONE_STATEMENT, monkeypatch)
+    assert "y = model(x_test)" in r.text and r.text.count("y = model(x_train)") == 1
+    worst = max(_same(a["losses"], b["losses"]), _same(a["final_w1"], b["final_w1"]))
+    assert a["accs"] == b["accs"]
+    print(f"inline, one statement: worst max |diff| = {worst:.3g}")
+
+
+def test_a_pass_that_draws_random_numbers_is_not_compared_as_one_expression() -> None:
+    """``tf.nn.dropout`` in a pass: the passes are compared statement by statement only (a
+    value read twice would be drawn twice)."""
+    source = ONE_STATEMENT.replace("            y = tf.nn.softmax(y)\n",
+                                   "            y = tf.nn.softmax(tf.nn.dropout(y, rate=0.0))\n")
+    assert "y = model(x_test)" not in translate_full(source, "case.py").text

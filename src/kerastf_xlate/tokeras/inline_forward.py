@@ -587,9 +587,13 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     if len(forms) > 1:  # a model function that returns more than another pass computes: its return stays
         regions = [r.shorter or r for r in regions]
         forms = {r.form for r in regions}
-    if len(forms) > 1:  # one pass goes on past the model (a loss reading the weights): the model is what all compute
-        regions = _common_prefix(regions, finder, vset) or regions
-        forms = {r.form for r in regions}
+    if len(forms) > 1:
+        # the passes computing alike written otherwise (`h = tf.nn.relu(x @ w1 + b1)` in one,
+        # in two statements in the other), or one going on past the model (a loss reading the
+        # weights, a softmax only the test pass applies): the model is what all compute
+        cut = _common_prefix(regions, finder, vset)
+        if cut is not None:
+            regions, forms = cut, {cut[0].form}
     if any(r.packed for r in regions) and _tf_alias(var_stmts) is None:
         return kept("a pass packs its input (`[x]`) and the variables are not made as `<tensorflow>.Variable(...)`, "
                     "whose name the call would pack it with")
@@ -694,24 +698,66 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     return plan
 
 
+class _Substituted(ast.NodeTransformer):
+    def __init__(self, env: dict[str, ast.expr]) -> None:
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.env:
+            return copy.deepcopy(self.env[node.id])
+        return node
+
+
+def _prefix_forms(r: Region, finder: _Finder, vset: set[str]) -> dict[str, int] | None:
+    """The pass as one expression of its input after each of its first statements (each value
+    read replaced by what computed it: ``h = x @ w1 + b1; h = tf.nn.relu(h)`` and ``h =
+    tf.nn.relu(x @ w1 + b1)`` are the same), for the statements that end a possible model
+    (layer-like, every variable applied up to there): expression -> how many statements. None
+    when the pass draws random numbers (``tf.nn.dropout``: a value read twice would be drawn
+    twice)."""
+    if any(isinstance(n, ast.Call) and any(k in ast.unparse(n.func) for k in ("dropout", "random"))
+           for s in r.body for n in ast.walk(s)):
+        return None
+    env: dict[str, ast.expr] = {r.input: ast.Name("_input", ast.Load())}
+    out: dict[str, int] = {}
+    for i, (s, original) in enumerate(zip(r.body, r.stmts, strict=True)):
+        assert s.value is not None
+        value = _Substituted(env).visit(copy.deepcopy(s.value))
+        if finder._layer_like(original, vset) and vset <= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}:
+            out.setdefault(ast.dump(value), i + 1)
+        if isinstance(s, ast.Return):
+            break
+        env[s.targets[0].id] = value  # type: ignore[attr-defined]
+    return out
+
+
 def _common_prefix(regions: list[Region], finder: _Finder, vset: set[str]) -> list[Region] | None:
-    """The regions cut to the longest run of first statements they all compute alike, ending
-    in a layer-like statement and applying every variable (a training pass that goes on to a
-    loss reading the weights, ``tf.nn.l2_loss(w1)``, beside a prediction pass that stops at the
-    output); None when there is none. The statements cut off stay in the program, reading the
-    result the call binds (what they read of the pass otherwise is checked as any read is)."""
-    longest = min(sum(isinstance(s, ast.Assign) for s in r.stmts) for r in regions)
-    for n in range(longest, 0, -1):
-        if not all(finder._layer_like(r.stmts[n - 1], vset) for r in regions):
+    """The regions cut to their longest first part that all of them compute alike (as one
+    expression, :func:`_prefix_forms`), applying every variable: a training pass that goes on
+    to a loss reading the weights (``tf.nn.l2_loss(w1)``) beside a prediction pass that stops
+    at the output or goes on to a softmax. None when there is none. The statements cut off
+    stay in the program, reading the result the call binds (what they read of the pass
+    otherwise is checked as any read is)."""
+    forms = [_prefix_forms(r, finder, vset) for r in regions]
+    if any(f is None or not f for f in forms):
+        return None
+    common = set(forms[0]).intersection(*forms[1:])  # type: ignore[arg-type]
+    if not common:
+        return None
+    best = max(common, key=lambda f: forms[0][f])  # type: ignore[index]
+    cut: list[Region] = []
+    for r, f in zip(regions, forms, strict=True):
+        n = f[best]  # type: ignore[index]
+        if n == len(r.stmts) and (r.output or isinstance(r.last, ast.Return)):
+            cut.append(r)
             continue
-        cut = [r if len(r.stmts) == n and r.output else
-               finder._region(r.stmts[:n], r.input, r.packed if r.packed is not None and any(
-                   r.packed is x for s in r.stmts[:n] for x in ast.walk(s)) else None) for r in regions]
-        if any(r.packed is not None and c.packed is None for r, c in zip(regions, cut, strict=True)):
-            continue  # (the packed input is past the cut: no pass is that short)
-        if len({c.form for c in cut}) == 1 and {v for s in cut[0].body for v in _reads(s.value)} >= vset:
-            return cut
-    return None
+        if any(isinstance(s, ast.Return) for s in r.stmts[:n]):
+            return None
+        packed = r.packed if r.packed is not None and any(r.packed is x for s in r.stmts[:n] for x in ast.walk(s)) else None
+        if r.packed is not None and packed is None:
+            return None  # (the packed input is past the cut: no pass is that short)
+        cut.append(finder._region(r.stmts[:n], r.input, packed))
+    return cut
 
 
 def _python_number(node: ast.expr) -> bool:
