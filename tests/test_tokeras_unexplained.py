@@ -42,6 +42,23 @@ def test_a_plain_class_holding_its_weights() -> None:
     assert "`NaiveDense`, a plain class" in got["self.W"]
 
 
+def test_a_class_of_object_is_a_plain_class() -> None:
+    """``class Model(object):`` (a book's TF 2 port of TF 1 code) was not reported at all."""
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        class Model(object):
+            def __init__(self):
+                self.W = tf.Variable(tf.random.normal([4, 3]))
+                self.b = tf.Variable(tf.zeros([3]))
+
+            def __call__(self, x):
+                return tf.nn.relu(tf.matmul(x, self.W) + self.b)
+        """))
+    assert set(got) == {"self.W", "self.b"} and "`Model`, a plain class" in got["self.W"], got
+
+
 def test_weights_given_to_the_model_function_as_arguments() -> None:
     got = _reasons(textwrap.dedent("""\
         import tensorflow as tf

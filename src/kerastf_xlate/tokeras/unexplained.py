@@ -125,8 +125,8 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
             why = (f"TensorFlow 1 graph code (`{tf1}`) is not raised; to-keras raises TensorFlow 2 code "
                    "(tf.Module subclasses, model functions that read their weights)")
         elif cls is not None:
-            if cls.bases:
-                continue  # a tf.Module or Keras class: their translators report what they keep
+            if cls.bases and not all(isinstance(b, ast.Name) and b.id == "object" for b in cls.bases):
+                continue  # a tf.Module or Keras class: their translators report what they keep (`(object)`: plain)
             why = (f"it is held by `{cls.name}`, a plain class: to-keras raises the variables of tf.Module "
                    "subclasses and Keras layers")
         elif owners:
