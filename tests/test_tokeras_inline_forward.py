@@ -656,3 +656,36 @@ def test_a_pass_that_draws_random_numbers_is_not_compared_as_one_expression() ->
     source = ONE_STATEMENT.replace("            y = tf.nn.softmax(y)\n",
                                    "            y = tf.nn.softmax(tf.nn.dropout(y, rate=0.0))\n")
     assert "y = model(x_test)" not in translate_full(source, "case.py").text
+
+
+# an embedding table looked up in the pass (a bag-of-words classifier)
+EMBEDDING = '''\
+import tensorflow as tf
+
+vocab, dim = 20, 6
+ids = tf.constant([[1, 4, 7], [2, 2, 9]])
+embedding = tf.Variable(tf.random.uniform([vocab, dim], -1.0, 1.0))
+w = tf.Variable(tf.random.normal([dim, 3], stddev=0.1))
+b = tf.Variable(tf.zeros([3]))
+losses = []
+opt = tf.keras.optimizers.SGD(0.1)
+for step in range(3):
+    with tf.GradientTape() as tape:
+        e = tf.nn.embedding_lookup(embedding, ids)
+        h = tf.reduce_mean(e, axis=1)
+        logits = tf.matmul(h, w) + b
+        loss = tf.reduce_mean(tf.square(logits))
+    grads = tape.gradient(loss, [embedding, w, b])
+    opt.apply_gradients(zip(grads, [embedding, w, b]))
+    losses.append(float(loss))
+final = embedding.numpy()
+'''
+
+
+@pytest.mark.tf
+def test_an_embedding_lookup_pass_trains_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keras's Embedding makes its table whatever its input's shape: built with ``None``."""
+    r, a, b = _executed(EMBEDDING, monkeypatch)
+    assert "self.embedding.build(None)" in r.text and "logits = model(ids)" in r.text
+    worst = max(_same(a["losses"], b["losses"]), _same(a["final"], b["final"]))
+    print(f"inline embedding lookup: worst max |diff| = {worst:.3g}")
