@@ -67,7 +67,7 @@ from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText, statement_lists
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.tokeras.unexplained import _tf1
-from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map
+from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map, _Subst
 
 # what a Keras variable does as a tf.Variable does (the receiver of these attributes)
 _SAME_ATTRS = frozenset({"assign", "assign_add", "assign_sub", "numpy", "shape", "dtype", "trainable"})
@@ -698,16 +698,6 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
     return plan
 
 
-class _Substituted(ast.NodeTransformer):
-    def __init__(self, env: dict[str, ast.expr]) -> None:
-        self.env = env
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if isinstance(node.ctx, ast.Load) and node.id in self.env:
-            return copy.deepcopy(self.env[node.id])
-        return node
-
-
 def _prefix_forms(r: Region, finder: _Finder, vset: set[str]) -> dict[str, int] | None:
     """The pass as one expression of its input after each of its first statements (each value
     read replaced by what computed it: ``h = x @ w1 + b1; h = tf.nn.relu(h)`` and ``h =
@@ -722,7 +712,7 @@ def _prefix_forms(r: Region, finder: _Finder, vset: set[str]) -> dict[str, int] 
     out: dict[str, int] = {}
     for i, (s, original) in enumerate(zip(r.body, r.stmts, strict=True)):
         assert s.value is not None
-        value = _Substituted(env).visit(copy.deepcopy(s.value))
+        value = _Subst(env).visit(copy.deepcopy(s.value))
         if finder._layer_like(original, vset) and vset <= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}:
             out.setdefault(ast.dump(value), i + 1)
         if isinstance(s, ast.Return):
