@@ -561,9 +561,10 @@ def _plan_group(scope: ast.Module | ast.FunctionDef, var_stmts: list[ast.Assign]
             regions.append(region)
     if not regions:
         return None
-    # variables no pass applies (a notebook's `v = tf.Variable(...)` shown being assigned) are
-    # not the model's: they stay as written, and the model is planned without them
-    applied = {n for r in regions for s in r.stmts for n in _reads(s.value)}
+    # variables no weighted op applies (a notebook's `v = tf.Variable(...)` shown being
+    # assigned) are not the model's: they stay as written, and the model is planned without them
+    # (one a weighted op applies outside the passes keeps its group: a half-raised model)
+    applied = {n for r in regions for s in r.stmts for n in _reads(s.value)} | _weighted_operands(tree, names)
     keep = [s for s in var_stmts if set(_bound(s)) & applied]
     if keep and len(keep) < len(var_stmts):
         return _plan_group(scope, keep, groups[:k] + [keep] + groups[k + 1:], k, tree, st, names, finder, taken)
@@ -748,6 +749,20 @@ def _common_prefix(regions: list[Region], finder: _Finder, vset: set[str]) -> li
             return None  # (the packed input is past the cut: no pass is that short)
         cut.append(finder._region(r.stmts[:n], r.input, packed))
     return cut
+
+
+def _weighted_operands(tree: ast.Module, names: ModuleNames) -> set[str]:
+    """The names read as an operand of a weighted op anywhere (``x @ w``, ``tf.matmul(x, w)``,
+    ``tf.nn.conv2d(x, k, ...)``)."""
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        operands: list[ast.expr] = []
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+            operands = [n.left, n.right]
+        elif isinstance(n, ast.Call) and names.call(n) in _WEIGHT_OPS:
+            operands = n.args[:2]
+        out |= {o.id for o in operands if isinstance(o, ast.Name)}
+    return out
 
 
 def _python_number(node: ast.expr) -> bool:

@@ -33,7 +33,7 @@ import tensorflow as tf
 
 
 def build_discriminator(widths=(8, 16)):
-    model = Sequential([Input((8, 8, 3))], name="discriminator")
+    model = Sequential([InputLayer((8, 8, 3))], name="discriminator")
     for width in widths:
         model.add(SpectralNormalization(Conv2D(width, 3, strides=2, padding="same")))
         model.add(LeakyReLU(0.2))
