@@ -171,7 +171,9 @@ def _embedding(node: ast.AST, ctx: MatchCtx) -> Match | None:
             ids = ids.args[0]
     spec = LayerSpec("Embedding", {"input_dim": var.shape[0].src, "output_dim": var.shape[1].src}, {"embeddings": var})
     init_arg(spec, "embeddings_initializer", var, ctx)
-    return Match(spec, node, [ids])
+    m = Match(spec, node, [ids])
+    m.hints["build_shape"] = "None"  # Keras's Embedding makes its table whatever its input's shape (build reads none)
+    return m
 
 
 def _prelu(node: ast.AST, ctx: MatchCtx) -> Match | None:

@@ -68,8 +68,8 @@ class InitWriter:
             created.setdefault(id(anchors[id(m)]), []).append(creation(m))
             if self.cls.name in env.built:  # sized as the variables were: the weights exist from here
                 shape = build_shape(m, env.rules, rank=rank_hint(m, env.rules))
-                if shape is None and m.spec.cls == "Embedding":
-                    shape = "None"  # (Keras's Embedding makes its table whatever the input: its shape is not read)
+                if shape is None:
+                    shape = m.hints.get("build_shape")  # a layer whose build reads no input shape (layers/core.py)
                 if shape is not None:
                     created[id(anchors[id(m)])].append(f"self.{m.attr}.build({shape})")
             rendered.add(m.attr)  # type: ignore[arg-type]
