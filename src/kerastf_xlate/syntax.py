@@ -9,7 +9,9 @@ of the whole text.
 from __future__ import annotations
 
 import ast
+import io
 import operator
+import tokenize
 from typing import Any
 
 from kerastf_xlate.static import UNKNOWN, literal
@@ -169,4 +171,17 @@ def parents(tree: ast.AST) -> dict[int, ast.AST]:
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             out[id(child)] = node
+    return out
+
+
+def comments_by_line(text: str, first_line: int = 1) -> dict[int, str]:
+    """Line -> comment text (``# ...``) for every comment in ``text``, which starts at
+    line ``first_line`` of the source."""
+    out: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0] + first_line - 1] = tok.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
     return out

@@ -58,13 +58,11 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import io
-import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
 from kerastf_xlate.resolve import ModuleNames
-from kerastf_xlate.syntax import SourceText, statement_lists
+from kerastf_xlate.syntax import SourceText, comments_by_line, statement_lists
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.tokeras.unexplained import _tf1
 from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map, _Subst
@@ -844,11 +842,8 @@ def _trailing_comments(st: SourceText, stmt: ast.stmt) -> list[str]:
     """The comments at the end of the lines of ``stmt`` (``w1 = tf.Variable(...)  # 2 -> 11``):
     a statement the rewrite removes keeps them, as lines of their own."""
     a, b = st.line_span(stmt)
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(st.text[a:b]).readline))
-    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - the lines of a parsed statement
-        return []
-    return [t.string for t in tokens if t.type == tokenize.COMMENT and t.line[:t.start[1]].strip()]
+    found = comments_by_line(st.text[a:b], stmt.lineno)
+    return [c for line, c in sorted(found.items()) if not st.lines[line - 1].lstrip().startswith("#")]
 
 
 def _comments_of(st: SourceText, stmts: list[Any], lo_line: int) -> list[str]:

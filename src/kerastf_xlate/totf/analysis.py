@@ -7,11 +7,10 @@ from __future__ import annotations
 import ast
 import bisect
 import collections
-import io
-import tokenize
 from collections.abc import Iterator, Sequence
 
 from kerastf_xlate.edit.splice import Source
+from kerastf_xlate.syntax import comments_by_line
 from kerastf_xlate.totf.common import MODULE_API
 from kerastf_xlate.totf.graph import GraphUnit
 from kerastf_xlate.totf.subclass import SubclassUnit
@@ -31,19 +30,6 @@ def _blocks(body: list[ast.stmt]):
             yield from _blocks(case.body)
 
 
-def _tokenize_comments(text: str, first_line: int = 1) -> dict[int, str]:
-    """Line -> comment text (``# ...``) for every comment in ``text``, which starts at
-    line ``first_line`` of the source."""
-    out: dict[int, str] = {}
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                out[tok.start[0] + first_line - 1] = tok.string
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass
-    return out
-
-
 class _Comments:
     """Line -> comment text, found when asked: ``tokenize`` (pure Python) takes seconds on
     a big file, and only the lines of the models' statements are asked about.
@@ -60,7 +46,7 @@ class _Comments:
         if text.count("\r") != text.count("\r\n"):
             # readline splits at "\n" only, so a lone CR ends no line here: number the
             # lines as tokenizing the whole text always did
-            self._found, self._ends = _tokenize_comments(text), []
+            self._found, self._ends = comments_by_line(text), []
             self._done.add(0)
 
     def get(self, line: int) -> str | None:
@@ -69,7 +55,7 @@ class _Comments:
             self._done.add(k)
             first = self._ends[k - 1] + 1 if k else 1
             last = self._ends[k] if k < len(self._ends) else len(self._lines)
-            self._found.update(_tokenize_comments("".join(self._lines[first - 1 : last]), first))
+            self._found.update(comments_by_line("".join(self._lines[first - 1 : last]), first))
         return self._found.get(line)
 
     def __contains__(self, line: int) -> bool:
