@@ -7,6 +7,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kerastf_xlate.args import bind
 from kerastf_xlate.layerkit.ranks import RankInfo, keras_layer_class
@@ -41,7 +42,7 @@ class FileEnv:
     class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
     built: frozenset[str] = frozenset()  # classes whose layers are built in __init__ (inline_forward)
 
-    @property
+    @cached_property
     def built_instances(self) -> frozenset[str]:
         """The names bound to an instance of a ``built`` class (``model = Network()``, which
         inline_forward writes with a name the file did not use): their attributes are that

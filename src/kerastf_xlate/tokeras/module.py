@@ -233,9 +233,9 @@ class ModuleTranslator(InitWriter):
                 if len(keys) > 1:
                     bad_vars |= set().union(*keys)
             for key, ms in groups.items():
-                if not trainable_as_in_keras(ms[0]):
-                    self.frozen |= {v.attr for r, v in ms[0].spec.weights.items() if not trainable_as_in_keras(ms[0], r)}
-                if len({m.spec.key() for m in ms}) > 1 or not trainable_as_in_keras(ms[0]):
+                mismatched = {v.attr for r, v in ms[0].spec.weights.items() if not trainable_as_in_keras(ms[0], r)}
+                self.frozen |= mismatched
+                if len({m.spec.key() for m in ms}) > 1 or mismatched:
                     bad_vars |= key
                 elif (not all(self._available(src, init_attrs) for src in ms[0].spec.args.values())
                       or self._sized_by_input_shape(ms[0])):
@@ -557,7 +557,7 @@ class ModuleTranslator(InitWriter):
                 if not any(s <= start and end <= e for s, e in covered):
                     out.append(SpanEdit(start, end, remap[attr]))
         # findings
-        self._report(edits, ctxs, kept, matches, removed_spans)
+        self._report(edits, ctxs, matches, removed_spans)
         weight_order = self._weight_order(groups, group_attr, matches)
         hint = self._input_hint(edits[self.entry])
         reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls in SCALAR_BIAS
@@ -747,13 +747,10 @@ class ModuleTranslator(InitWriter):
                 continue
             self.findings.append(Finding(n, "XL501", kept_message(q)))
 
-    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], kept: list[str], matches: list[Match],
+    def _report(self, edits: dict[str, list[StmtEdit]], ctxs: dict[str, MatchCtx], matches: list[Match],
                 removed_spans: list[tuple[int, int]]) -> None:
+        # (no variable stays a tf.Variable of a raised class: one that would keeps it a tf.Module, XL502)
         st = self.st
-        for attr in kept:
-            v = self.vars[attr]
-            self.findings.append(Finding(v.stmt, "XL503", f"`self.{attr}` is not the weight of a layer to-keras recognises: it stays a "
-                                         "tf.Variable, which is not among the Keras model's weights (fit() does not train it)"))
         spans = []
         for m in matches:
             spans.append(st.span(m.node))
