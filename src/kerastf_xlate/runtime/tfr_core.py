@@ -26,6 +26,8 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        if not isinstance(units, int) or units <= 0:  # as Keras 3: `units=np.prod(shape)` (a NumPy int) raises
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         _no_regularizer(self, lora_rank=lora_rank)
         self.units = int(units)

@@ -736,6 +736,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                       refused: dict[int, tuple[ast.AST, str]], reasons: dict[int, tuple[ast.AST, str]],
                       ) -> tuple[GraphPlan, dict[int, tuple[ast.AST, str]]]:
     plan = GraphPlan()
+    # `keras.backend.int_shape(x)` calls: a static shape, a Python value (see _is_static_value)
+    statics = frozenset(id(r.call) for r in refs if r.name == "keras.backend.int_shape" and r.role == "call"
+                        and r.call is not None)
     input_stmts: set[int] = set()  # statements that make an Input when they run
     starts: list[ast.AST] = [r.call for r in refs if r.name in _INPUTS and r.call is not None
                              and not _in_sequential_list(r.call, parents, sequential_calls)]
@@ -795,7 +798,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         used = _graph_slice(block, lo, index, _read([ins, outs]))
         candidates = [i for i in used if id(block[i]) in input_stmts]
         # the graph names of earlier models of this block it reads (their symbols)
-        symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs)
+        symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs, statics)
         source = None
         if not candidates and not symbols and _submodel_source(ins) is not None:
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
@@ -910,7 +913,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             leaks.append((graph, leak_names, later, scope))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
-        why = _exports_blocker(graph, names, later, owner, plan.graphs)
+        why = _exports_blocker(graph, names, later, owner, plan.graphs, statics)
         if why is not None:
             bad[id(graph.stmt)] = why
         else:
@@ -1399,7 +1402,7 @@ def _simple_names(expr: ast.expr) -> list[str] | None:
 
 
 def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
-                  graphs: list[Graph]) -> dict[str, Graph]:
+                  graphs: list[Graph], statics: frozenset[int] = frozenset()) -> dict[str, Graph]:
     """The names the graph of ``block[index]`` reads that hold graph values of an earlier model
     of the same block (bound in its region, not rebound since): name -> that model's graph."""
     avail: dict[str, Graph] = {}
@@ -1411,7 +1414,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
             continue
         since = _bound(block[g_index + 1 : lo])
         for n in _bound(g.region) - since:
-            if not _bound_to_objects(g.region, n):  # a layer object is read as itself
+            if not _bound_to_objects(g.region, n, statics):  # a layer object (a static value) is read as itself
                 avail[n] = g
     if not avail:
         return {}
@@ -1502,7 +1505,7 @@ _SYMBOL_ATTRS = frozenset({"shape", "dtype", "name"})
 
 
 def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owner: ast.AST,
-                     graphs: list[Graph]) -> tuple[ast.AST, str] | None:
+                     graphs: list[Graph], statics: frozenset[int] = frozenset()) -> tuple[ast.AST, str] | None:
     """Whether the names a model's graph binds and the program reads after the model
     statement can be bound there from the traced run: the model statement assigns one name,
     each such name is surely bound by the graph (or passed in), and each read of a graph
@@ -1523,7 +1526,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
     if model in names:
         return (stmt, why)
-    objects = {n for n in names if _bound_to_objects(graph.region, n)}
+    objects = {n for n in names if _bound_to_objects(graph.region, n, statics)}
     sequences = {n for n in names if _bound_to_lists(graph.region, n)}
     in_graph: dict[int, Graph] = {}
     for g in graphs:
@@ -1625,44 +1628,61 @@ def _bound_to_lists(region: list[ast.stmt], name: str) -> bool:
     return True
 
 
-def _bound_to_objects(region: list[ast.stmt], name: str) -> bool:
-    """``name`` is bound in the graph only to constructed objects or constants (a layer made
-    there and shared later, a callback): never to a graph tensor."""
+def _bound_to_objects(region: list[ast.stmt], name: str, statics: frozenset[int] = frozenset()) -> bool:
+    """``name`` is bound in the graph only to constructed objects, constants or static values
+    (a layer made there and shared later, a callback, a static shape): never to a graph tensor.
+    ``statics``: the ``keras.backend.int_shape`` calls of the file."""
     binders = [n for n in _own_nodes(region) if isinstance(n, ast.Name) and n.id == name
                and isinstance(n.ctx, (ast.Store, ast.Del))]
     assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
                if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
-    return bool(binders) and all(id(n) in assigns and (_is_object(assigns[id(n)].value) or _is_static_value(assigns[id(n)].value))
+    return bool(binders) and all(id(n) in assigns and (_is_object(assigns[id(n)].value)
+                                                       or _is_static_value(assigns[id(n)].value, statics))
                                  for n in binders)
 
 
-def _is_static_value(value: ast.expr) -> bool:
+def _is_static_value(value: ast.expr, statics: frozenset[int] = frozenset()) -> bool:
     """A plain Python value read from a graph tensor's static shape (``x.shape[1]``,
-    ``int(x.shape[-1])``, ``len(x.shape)``, ``tuple(x.shape[1:])``, with integer constants
-    around them): an int, None or a tuple of them, the same on the traced run's tensors as on
-    Keras's KerasTensors (whose shapes the translated layers reproduce), so the traced run
-    gives it as itself."""
-    if isinstance(value, ast.Constant) and isinstance(value.value, int):
+    ``int(x.shape[-1])``, ``len(x.shape)``, ``tuple(x.shape[1:])``,
+    ``keras.backend.int_shape(x)[1:]`` (a call in ``statics``), with integer constants
+    around them, or a tuple of such values): an int, None or a tuple of them, the same on the
+    traced run's tensors as on Keras's KerasTensors (whose shapes the translated layers
+    reproduce; ``int_shape`` is translated ``tuple(x.shape)``), so the traced run gives it as
+    itself. Not ``x.shape`` or ``x.shape[1:]`` alone: a TensorShape there, a tuple in Keras."""
+    if isinstance(value, ast.Constant) and (isinstance(value.value, int) or value.value is None):
         return True
+    if isinstance(value, ast.Tuple) and isinstance(value.ctx, ast.Load):
+        return all(_is_static_value(e, statics) for e in value.elts)
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
-        return _is_static_value(value.left) and _is_static_value(value.right)
+        return _is_static_value(value.left, statics) and _is_static_value(value.right, statics)
+    if isinstance(value, ast.Call) and id(value) in statics:
+        return True  # `K.int_shape(x)`: a tuple of ints and None
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Call) and id(value.value) in statics:
+        return _int_index(value.slice) or isinstance(value.slice, ast.Slice) and _int_slice(value.slice)
     if isinstance(value, ast.Subscript) and _is_shape(value.value):
-        index = value.slice
-        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
-            index = index.operand
-        return isinstance(index, ast.Constant) and isinstance(index.value, int)
+        return _int_index(value.slice)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1 and not value.keywords:
         arg = value.args[0]
         if value.func.id == "int":
-            return isinstance(arg, ast.Subscript) and _is_static_value(arg)
+            return isinstance(arg, ast.Subscript) and _is_static_value(arg, statics)
         if value.func.id == "len":
             return _is_shape(arg)
         if value.func.id == "tuple":
-            return _is_shape(arg) or isinstance(arg, ast.Subscript) and _is_shape(arg.value) and isinstance(arg.slice, ast.Slice) \
-                and all(b is None or isinstance(b, ast.Constant) and isinstance(b.value, int)
-                        or isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant)
-                        for b in (arg.slice.lower, arg.slice.upper, arg.slice.step))
+            return _is_shape(arg) or isinstance(arg, ast.Subscript) and _is_shape(arg.value) \
+                and isinstance(arg.slice, ast.Slice) and _int_slice(arg.slice)
     return False
+
+
+def _int_index(index: ast.expr) -> bool:
+    """An integer constant, or a negated one."""
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index = index.operand
+    return isinstance(index, ast.Constant) and isinstance(index.value, int) and not isinstance(index.value, bool)
+
+
+def _int_slice(s: ast.Slice) -> bool:
+    """A slice whose bounds are integer constants (or omitted)."""
+    return all(b is None or _int_index(b) for b in (s.lower, s.upper, s.step))
 
 
 def _is_shape(node: ast.expr) -> bool:
