@@ -103,7 +103,7 @@ def test_a_loaded_model_saves_and_is_loaded_again() -> None:
      "maybe read by `keras.models.load_model(sys.argv[1])`, which stays Keras"),
     ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("e{epoch:02d}.keras")])\n'
      'best = keras.models.load_model("e03.keras")\n', "XL305", "maybe read by `keras.models.load_model('e03.keras')`"),
-    ('model.save("exported_model")\n', "XL306", "not named *.keras or *.h5 or *.hdf5"),
+    ('#keep\nmodel.save("exported_model")\n', "XL306", "never loaded back in this file"),
     ('model.save("final.keras", zipped=False)\n', "XL306", "saved with untranslated arguments"),
     ('model.save("m.h5", include_optimizer=False)\nm2 = keras.models.load_model("m.h5")\n', "XL306",
      "saved without its optimizer (`include_optimizer=False`)"),
@@ -153,6 +153,11 @@ def _tf(src: str, keep_keras_files: bool = False) -> tuple[str, list[str]]:
     # tf.keras 2's arguments Keras 3 still takes for a model file's name
     ('model.save("detector.h5", save_format="h5", include_optimizer=False)\n',
      'model.save("detector.h5", save_format="h5", include_optimizer=False)', "at `detector.h5`, not a Keras file"),
+    # tf.keras 2's SavedModel directory: Keras 3 raises ValueError there, and so does the runtime
+    ('model.save("exported_model")\n', 'model.save("exported_model")',
+     "raises ValueError in Keras 3 (a path not named *.keras or *.h5 or *.hdf5), and so does the translation"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("ckpt/best", save_best_only=True)])\n',
+     'ModelCheckpoint("ckpt/best", save_best_only=True)', "raises ValueError in Keras 3 (a path not named *.keras or *.h5)"),
     # a Keras file read from elsewhere does not stop it: another path
     ('model.save("mine.keras")\nteacher = keras.models.load_model("teacher.keras")\n', 'model.save("mine.keras")',
      "`model.save` writes a TensorFlow checkpoint at `mine.keras`"),
@@ -398,6 +403,27 @@ def test_runtime_round_trip_copies_and_restores(runtime: Any, tmp_path: Path) ->
     bare = runtime.load_model(path, compile=False)
     assert "optimizer" not in vars(bare) and not bare.__dict__.get("compiled")
     np.testing.assert_array_equal(bare.predict(x, verbose=0), runtime.load_model(path).predict(x, verbose=0))
+
+
+@pytest.mark.tf
+def test_runtime_refuses_what_keras_refuses_with_keras_words(runtime: Any, tmp_path: Path) -> None:
+    # a translated `model.save("dir")` (tf.keras 2's SavedModel) is kept in the program: it must
+    # raise as Keras 3 does, message included
+    import keras
+
+    def error(fn: Any) -> str:
+        with pytest.raises(ValueError) as info:
+            fn()
+        return str(info.value)
+
+    ours = runtime.Sequential([runtime.Input((2,)), runtime.Dense(1)])
+    theirs = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    for path, kwargs in ((str(tmp_path / "exported"), {}), (str(tmp_path / "exported"), {"save_format": "tf"}),
+                         (str(tmp_path / "model.txt"), {})):
+        assert error(lambda m=ours: m.save(path, **kwargs)) == error(lambda m=theirs: m.save(path, **kwargs))
+    path = str(tmp_path / "ckpt" / "best")
+    assert error(lambda: runtime.ModelCheckpoint(path)) == error(lambda: keras.callbacks.ModelCheckpoint(path))
+    assert not os.path.exists(tmp_path / "exported") and not os.path.exists(tmp_path / "ckpt")
 
 
 @pytest.mark.tf

@@ -108,7 +108,7 @@ def test_a_blocked_program_does_not_report_the_flat_forms_model_api_limits() -> 
     the reason given."""
     text = ('import keras\nfrom keras import layers\n\n'
             'model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])\n'
-            'model.compile(optimizer="adam", loss="mse")\nprint(model.metrics_names)\nmodel.save("saved_model_dir")\n')
+            'model.compile(optimizer="adam", loss="mse")\nprint(model.metrics_names)\nmodel.save("final.keras", zipped=False)\n')
     out, diags = translate(text, "m.py")
     assert BANNER not in out
     messages = [f"{d.code} {d.message}" for d in diags]

@@ -266,7 +266,10 @@ _ALL = [
         "`to-tf --keep-keras-files`, which keeps such a model in Keras (XL305, XL306). A callback "
         "made by another module (`callbacks=helpers.make_callbacks()`) gets this note too: it "
         "runs on the translated model, so a Keras `ModelCheckpoint` among them writes these "
-        "checkpoints.",
+        "checkpoints. A writer at a literal path Keras 3 does not save a model under "
+        "(`model.save(\"saved_model_dir\")`, tf.keras 2's SavedModel; `ModelCheckpoint(\"ckpt\")` "
+        "without `save_weights_only`) raises `ValueError` in Keras 3, and the translated writer "
+        "raises the same error there: the note says so, and names the file to write instead.",
         'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
         'model.save("final.keras")',
         "None needed inside the program. Where another program needs the Keras file, translate "

@@ -52,16 +52,18 @@ def _save_model_file(model, filepath, overwrite=True, zipped=None, **kwargs):
     checkpoint at ``filepath``; ``load_model(filepath)`` in this program reads them back."""
     path = os.fspath(filepath)
     include_optimizer = kwargs.pop("include_optimizer", True)
-    if kwargs.pop("save_format", None) and not path.endswith(_MODEL_FILE_SUFFIXES):
+    save_format = kwargs.pop("save_format", None)
+    if save_format and not path.endswith(_MODEL_FILE_SUFFIXES):  # Keras 3's messages, word for word
         raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove this argument and pass a "
-                         f"file path with either `.keras` or `.h5` extension.Received: filepath={path}")
+                         f"file path with either `.keras` or `.h5` extension.Received: save_format={save_format}")
     if kwargs or zipped is not None:
         raise NotImplementedError(f"model.save({path!r}) with {sorted(kwargs) or ['zipped']} is not translated")
     if not overwrite:
         raise NotImplementedError("model.save(overwrite=False) (Keras asks before overwriting) is not translated")
     if not path.endswith(_MODEL_FILE_SUFFIXES):
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the native "
-                         f"Keras format (recommended) or a `.h5` extension. Received: filepath={path}")
+                         "Keras format (recommended) or a `.h5` extension. Use `model.export(filepath)` if you want to "
+                         f"export a SavedModel for use with TFLite/TFServing/etc. Received: filepath={path}.")
     # an unbuilt model is saved as Keras saves it (with a warning there): what it has, no weights
     # Keras writes the optimizer into a `.keras` archive whatever `include_optimizer` says
     # (only its legacy `.h5` writer takes it)

@@ -14,7 +14,7 @@ def build(sizes):
 model = build([32, 16])
 model.compile(optimizer="adam", loss="mse")
 model.fit(x_train, y_train, callbacks=[keras.callbacks.BackupAndRestore(backup_dir="backup")])
-model.save("saved_model_dir")
+model.save("final.keras", zipped=False)
 # --- expected (line:col: code) ---
 # 16:40: XL305
 # 17:1: XL306

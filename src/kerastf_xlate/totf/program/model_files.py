@@ -263,7 +263,8 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             _keep(out, [w], blocked)
             continue
         _translate_writer(out, w)
-        out.notes.append((w.call, _one_way_note(w, written)))
+        out.notes.append((w.call, _raising_note(w, written) if written is not None and raises_in_keras3(w, written)
+                          else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
     return out
@@ -299,10 +300,8 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
     writes and reads back")."""
     if w.why is not None:
         return w.why
-    if path is not None:
-        suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
-        if not path.endswith(suffixes):
-            return f"not named {' or '.join('*' + x for x in suffixes)}"
+    if raises_in_keras3(w, path):
+        return None  # nothing is written there, by Keras 3 or by the translation: both raise
     for r in keras_readers:
         # a Keras `load_model` that may read this file: a path not known on one side, or a
         # name per epoch that the reader's path may be
@@ -313,6 +312,26 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
         if other is not None:
             return f"at a path not known statically, {_other_use_why(other)}"
     return None
+
+
+def raises_in_keras3(w: _Access, path: str | None) -> bool:
+    """Whether the writer ``w`` raises ``ValueError`` in Keras 3 for its literal ``path``:
+    ``model.save("dir")`` or ``ModelCheckpoint("ckpt")`` without ``save_weights_only``, a
+    name without the suffix Keras 3 saves a model under (tf.keras 2 wrote a SavedModel
+    there). The runtime's writers check the suffix as Keras does and raise the same error."""
+    suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
+    return path is not None and not path.endswith(suffixes)
+
+
+def _raising_note(w: _Access, path: str) -> str:
+    """XL311 at a writer that raises in Keras 3 (see :func:`raises_in_keras3`)."""
+    suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
+    named = " or ".join("*" + x for x in suffixes)
+    fix = "name the file *.keras to write the TensorFlow checkpoint that `load_weights` reads"
+    return short_message(f"`{_show(w.call)}` raises ValueError in Keras 3 (`{path}` is not named {named}; tf.keras 2 "
+                         f"wrote a SavedModel there), and so does the translation: {fix}",
+                         f"`{_callee(w)}` raises ValueError in Keras 3 (a path not named {named}), and so does the "
+                         f"translation: {fix}")
 
 
 def _template_matches(template: str, path: str) -> bool:
