@@ -420,7 +420,7 @@ def test_runtime_refuses_what_keras_refuses_with_keras_words(runtime: Any, tmp_p
     theirs = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     for path, kwargs in ((str(tmp_path / "exported"), {}), (str(tmp_path / "exported"), {"save_format": "tf"}),
                          (str(tmp_path / "model.txt"), {})):
-        assert error(lambda m=ours: m.save(path, **kwargs)) == error(lambda m=theirs: m.save(path, **kwargs))
+        assert error(lambda m=ours, p=path, k=kwargs: m.save(p, **k)) == error(lambda m=theirs, p=path, k=kwargs: m.save(p, **k))
     path = str(tmp_path / "ckpt" / "best")
     assert error(lambda: runtime.ModelCheckpoint(path)) == error(lambda: keras.callbacks.ModelCheckpoint(path))
     assert not os.path.exists(tmp_path / "exported") and not os.path.exists(tmp_path / "ckpt")
