@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,6 +38,7 @@ from kerastf_xlate.tokeras.common import (
     module_level_names,
     sublayer_classes,
 )
+from kerastf_xlate.tokeras.fit import rewrite_fit_loops
 from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
 from kerastf_xlate.tokeras.inline_forward import InlinePlan, plan_inline
 from kerastf_xlate.tokeras.keras_code import translate_keras_code
@@ -48,20 +50,58 @@ from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
-def make_transform():
-    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
-    return partial(translate)
+def make_transform(fit: bool = False):
+    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner; ``fit``: also
+    rewrite the training loops that are exactly one ``fit`` (``--fit``, :mod:`.fit`)."""
+    return partial(translate, fit=fit) if fit else partial(translate)
 
 
-def translate(text: str, path: str = "<string>", rules: RuleSet | None = None) -> tuple[str, list[Diagnostic]]:
+def translate(text: str, path: str = "<string>", rules: RuleSet | None = None,
+              fit: bool = False) -> tuple[str, list[Diagnostic]]:
     """Translate one Python source; return the new source and the diagnostics."""
     try:
         r = translate_full(text, path, rules)
+        if fit:
+            return _fit_loops(text, r, path)
     except (SourceError, RecursionError):
         raise
     except Exception as exc:  # pragma: no cover - a bug in to-keras must not cost the user the file
         raise SourceError(path, f"internal error in to-keras ({type(exc).__name__}: {exc}); file left untouched") from exc
     return r.text, r.diagnostics
+
+
+def _fit_loops(original: str, r: Result, path: str) -> tuple[str, list[Diagnostic]]:
+    """``--fit`` after the raise: the loops of the raised text that are exactly one ``fit``
+    rewritten; their findings said at the original's lines (a line the raise kept as it was
+    maps to itself; another to the nearest kept line before it)."""
+    new, findings = rewrite_fit_loops(r.text)
+    if not findings:
+        return new, r.diagnostics
+    lines = r.text.splitlines()
+    mapped = _line_map(original.splitlines(), lines)
+    diags = []
+    for f in findings:
+        d = _diagnostic(path, lines, f)
+        if d is not None:
+            line = mapped.get(d.line, d.line)
+            diags.append(replace(d, line=line, col=d.col if line == d.line or mapped.get(d.line) else 0))
+    return new, sorted(set(r.diagnostics) | set(diags))
+
+
+def _line_map(before: list[str], after: list[str]) -> dict[int, int]:
+    """Line of ``after`` -> line of ``before`` (1-based) for the lines a rewrite kept, and the
+    nearest kept line before for the others."""
+    out: dict[int, int] = {}
+    last = 1
+    for a, b, size in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks():
+        for k in range(size):
+            out[b + k + 1] = a + k + 1
+    for line in range(1, len(after) + 1):
+        if line in out:
+            last = out[line]
+        else:
+            out[line] = last
+    return out
 
 
 def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None,
