@@ -249,8 +249,12 @@ class _Matcher:
             epoch_var = loop.target.id
             epochs = _src(loop.iter.args[0])  # type: ignore[attr-defined]
             inner = [s for s in loop.body if isinstance(s, ast.For)]
-            if len(inner) != 1:
-                raise Refused("the epoch loop does not hold exactly one loop over batches")
+            if not inner:
+                raise Refused(f"the loop over `{_src(loop.iter)}` holds no loop over a dataset's batches"
+                              " (its steps take their data otherwise)")
+            if len(inner) > 1:
+                raise Refused(f"the epoch loop holds {len(inner)} loops (a test or validation loop beside the batch "
+                              "loop is not `fit`)")
             batch_loop = inner[0]
             extra = [s for s in loop.body if s is not batch_loop]
         else:
@@ -304,7 +308,9 @@ class _Matcher:
         after = self._read_after(loop, scope, left)
         if after:
             raise Refused(f"`{after}`, which the loop binds, is read after it")
-        text = (f"{model}.compile(optimizer={step.optimizer}, loss={loss_expr})\n"
+        # jit_compile=False: on a GPU Keras compiles fit's step with XLA by default ("auto"); the loop
+        # ran without it (other rounding, and ops XLA cannot compile would fail there)
+        text = (f"{model}.compile(optimizer={step.optimizer}, loss={loss_expr}, jit_compile=False)\n"
                 f"{model}.fit({ds}, epochs={epochs})")
         return FitRewrite(loop, text, prints)
 
