@@ -515,3 +515,52 @@ def test_flag_free_layers_do_not_read_the_flag() -> None:
         if "training" in params:
             body = inspect.getsource(cls.call)
             assert body.count("training") == 1, f"{name}.call reads its training argument"
+
+
+EAGER_SUBCLASS = DATA + """\
+train_ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(16)
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d1 = keras.layers.Dense(8)
+        self.d2 = keras.layers.Dense(4)
+
+    def call(self, x):
+        return self.d2(self.d1(x) * SCALE)
+
+
+SCALE = 0.5
+model = Net()
+optimizer = keras.optimizers.SGD(0.1)
+loss_object = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+for x, y in train_ds:
+    with tf.GradientTape() as tape:
+        loss = loss_object(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+def test_model_code_must_be_graph_safe() -> None:
+    """fit traces the model's call (after a symbolic build that calls it once more); the loop
+    runs it each batch, or traces it in its own tf.function at other times: a numpy draw, a
+    print or a `.numpy()` in the model's code would differ."""
+    assert "model.fit(train_ds, epochs=1)" in fit(EAGER_SUBCLASS)[0]
+    traced_loop = ("for x, y in train_ds:\n", "@tf.function\ndef train_step(x, y):\n")
+    traced_end = ("optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
+                  "optimizer.apply_gradients(zip(grads, model.trainable_variables))\n\n\nfor a, b in train_ds:\n    train_step(a, b)\n")
+    traced = EAGER_SUBCLASS.replace(*traced_loop).replace(*traced_end)
+    assert "model.fit(train_ds, epochs=1)" in fit(traced)[0], traced
+    for change, reason in [
+        ("self.d1(x) * SCALE", "self.d1(x) * np.random.normal()"),
+        ("self.d1(x) * SCALE", "self.d1(x) * float(tf.reduce_mean(x).numpy())"),
+        ("return self.d2(", "print(x)\n        return self.d2("),
+        ("return self.d2(self.d1(x) * SCALE)", "return self.d2(self.jitter(self.d1(x)))\n\n    def jitter(self, h):\n        return h * np.random.uniform()"),
+    ]:
+        for base in (EAGER_SUBCLASS, traced):
+            src = base.replace(change, reason)
+            out, diags = fit(src)
+            assert out == src, reason
+            assert any("traces the model's code" in d.message for d in diags if d.code == "XL505"), (reason, diags)

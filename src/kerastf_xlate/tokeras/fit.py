@@ -66,6 +66,10 @@ _FLAG_FREE_PACKAGES = frozenset({
     "pathlib", "json", "collections", "itertools", "functools", "typing", "argparse", "glob", "re", "pickle",
     "csv", "shutil", "warnings", "logging", "PIL", "scipy", "sklearn", "tqdm", "tensorflow_datasets",
 })
+# builtins a model's call may use in a graph as eagerly
+# (not int, float, bool, len, min, max: they read a tensor's value or size, which a graph does not have)
+_SAFE_BUILTINS = frozenset({"range", "zip", "enumerate", "isinstance", "getattr", "list", "tuple", "dict", "sum",
+                            "reversed", "abs"})
 # Model methods whose override changes what ``fit`` runs
 _TRAINER_METHODS = frozenset({"train_step", "compute_loss", "compile", "fit", "make_train_function",
                               "compute_metrics", "__call__"})
@@ -297,6 +301,7 @@ class _Matcher:
         # the objects: bound once before the loop, each what fit needs
         model = step.model
         self._model_ok(model, step_scope, loop, step.training)
+        self._graph_safe()
         self._optimizer_ok(step.optimizer, step_scope, loop)
         loss_expr = step.loss_source
         if step.loss_object is not None:
@@ -611,6 +616,47 @@ class _Matcher:
                     self._flag_free(f"`{cls.name}.call` takes no `training` argument (fit then calls it without one)")
         else:
             self._flag_free("the loop calls the model without `training=True`")
+
+    def _graph_safe(self) -> None:
+        """``fit`` runs the model in a ``tf.function`` it traces itself (after a symbolic build
+        that calls the model once more); the loop eagerly each batch, or in its own
+        ``tf.function`` traced at other times: equal only where the model's code does nothing
+        but TensorFlow and Keras ops (a numpy draw, a ``print``, a ``.numpy()`` run at each
+        tracing, or each batch). No ``Lambda`` layer, and each method of the file's classes (but those that run once:
+        ``__init__``, ``build``, ...) and each function of the file they call calls only
+        TensorFlow, Keras, its own attributes and the file's own classes and functions."""
+        for n in ast.walk(self.tree):
+            if isinstance(n, (ast.Name, ast.Attribute)) and (n.id if isinstance(n, ast.Name) else n.attr) == "Lambda":
+                raise Refused("the loop runs the model eagerly, `fit` in a graph, and the file has a `Lambda` layer")
+        why = "`fit` traces the model's code at other times than the loop runs it"
+        todo: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = [
+            (f"{cls.name}.{f.name}", f) for cls in ast.walk(self.tree) if isinstance(cls, ast.ClassDef)
+            for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and f.name not in ("__init__", "build", "get_config", "from_config", "compute_output_shape")]  # (run once either way)
+        seen: set[int] = set()
+        while todo:
+            where, f = todo.pop()
+            if id(f) in seen:
+                continue
+            seen.add(id(f))
+            local = {a.arg for a in [*f.args.args, *f.args.kwonlyargs, *f.args.posonlyargs]} | _names_in(f, ast.Store)
+            for n in ast.walk(f):
+                if isinstance(n, ast.Attribute) and n.attr in ("numpy", "item", "tolist"):
+                    raise Refused(f"{why}, and `{where}` reads `.{n.attr}`")
+                if not isinstance(n, ast.Call):
+                    continue
+                root = n.func
+                while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+                    root = root.value if not isinstance(root, ast.Call) else root.func
+                if not isinstance(root, ast.Name) or root.id in local or root.id in ("self", "super"):
+                    continue
+                if root.id in self.names.alias and root.id not in self._module_bound_plain():
+                    if self.names.alias[root.id].split(".")[0] not in ("tensorflow", "keras"):
+                        raise Refused(f"{why}, and `{where}` calls `{_src(n.func)}`")
+                elif root.id in self.functions and n.func is root:
+                    todo.append((root.id, self.functions[root.id]))
+                elif root.id not in self.classes and root.id not in _SAFE_BUILTINS:
+                    raise Refused(f"{why}, and `{where}` calls `{_src(n.func)}`")
 
     def _flag_free(self, why: str) -> None:
         """Every layer of the file computes the same whatever the training flag: the Keras
