@@ -564,3 +564,32 @@ def test_model_code_must_be_graph_safe() -> None:
             out, diags = fit(src)
             assert out == src, reason
             assert any("traces the model's code" in d.message for d in diags if d.code == "XL505"), (reason, diags)
+
+
+def test_loss_changed_after_its_gradient_stays() -> None:
+    src = loop_case("""
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = loss_object(labels, predictions)
+            gradients = tape.gradient(loss, model.trainable_variables)
+            loss = loss * 2.0
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss
+        """)
+    out, diags = fit(src)
+    assert out == src and any("comes after" in d.message for d in diags if d.code == "XL505"), diags
+
+
+def test_print_of_the_loss_before_the_step_stays() -> None:
+    src = loop_case(STEP, """
+        for epoch in range(2):
+            for images, labels in train_ds:
+                print(epoch)
+                loss = train_step(images, labels)
+                print(float(loss))
+        """)
+    out, _ = fit(src)
+    assert "model.fit(" in out
+    src = src.replace("print(epoch)", "print(float(loss))", 1)
+    out, diags = fit(src)
+    assert out == src and any("a print in the loop reads `loss`" in d.message for d in diags if d.code == "XL505"), diags

@@ -290,7 +290,9 @@ class _Matcher:
         readable = {n for n in (loss_name, epoch_var, step_var) if n}
         for s in body:
             if s not in step_stmts:
-                self._check_print(s, readable)
+                # before the step, the loss is the last batch's (or unbound)
+                before_step = bool(step_stmts) and s.lineno < step_stmts[0].lineno
+                self._check_print(s, readable - {loss_name} if before_step else readable)
                 prints.append(s)
         for s in extra:
             if not self._is_print_like(s):
@@ -414,8 +416,11 @@ class _Matcher:
                 if not isinstance(var, ast.Name):
                     raise Refused("the tape is not bound to a name")
                 tape_name = var.id
+                flat_before = len(flat)
                 for t in s.body:
                     if isinstance(t, ast.Assign) and not self._is_gradient_stmt(t, tape_name) and not tape_assigns_done(t):
+                        if len(flat) > flat_before:  # (an assignment after the gradient: not the loss it took)
+                            raise Refused(f"`{_first_line(t)}` under the tape comes after `{_first_line(flat[-1])}`")
                         tape_assigns.append(t)
                     else:
                         flat.append(t)
