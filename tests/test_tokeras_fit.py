@@ -593,3 +593,21 @@ def test_print_of_the_loss_before_the_step_stays() -> None:
     src = src.replace("print(epoch)", "print(float(loss))", 1)
     out, diags = fit(src)
     assert out == src and any("a print in the loop reads `loss`" in d.message for d in diags if d.code == "XL505"), diags
+
+
+def test_range_from_zero() -> None:
+    src = loop_case(STEP, """
+        for epoch in range(0, 3):
+            for images, labels in train_ds:
+                train_step(images, labels)
+        """)
+    assert "model.fit(train_ds, epochs=3)" in fit(src)[0]
+    src = src.replace("range(0, 3)", "range(1, 3)")
+    out, diags = fit(src)
+    assert out == src and [d.code for d in diags if d.code == "XL505"] == ["XL505"]
+
+
+def test_lambda_layer_stays() -> None:
+    src = loop_case(STEP).replace("keras.layers.Dropout(0.3),", "keras.layers.Lambda(lambda t: t * 2.0),")
+    out, diags = fit(src)
+    assert out == src and any("runs any Python code" in d.message for d in diags if d.code == "XL505"), diags

@@ -54,6 +54,8 @@ FLAG_FREE_LAYERS = frozenset({
 })
 # Layers that add a loss of their own (`model.losses`), which `fit` adds to the compiled loss.
 LOSS_ADDING_LAYERS = frozenset({"ActivityRegularization"})
+# Layers that run a Python function of the user's (which a graph traces once).
+PYTHON_CODE_LAYERS = frozenset({"Lambda"})
 
 
 @lru_cache(maxsize=1)

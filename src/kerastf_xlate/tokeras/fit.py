@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from kerastf_xlate.layers import FLAG_FREE_LAYERS, LOSS_ADDING_LAYERS
+from kerastf_xlate.layers import FLAG_FREE_LAYERS, LOSS_ADDING_LAYERS, PYTHON_CODE_LAYERS
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.tokeras.common import Finding
 
@@ -251,7 +251,7 @@ class _Matcher:
             if not isinstance(loop.target, ast.Name):
                 raise Refused("the epoch loop's target is not a name")
             epoch_var = loop.target.id
-            epochs = _src(loop.iter.args[0])  # type: ignore[attr-defined]
+            epochs = _src(loop.iter.args[-1])  # type: ignore[attr-defined]
             inner = [s for s in loop.body if isinstance(s, ast.For)]
             if not inner:
                 raise Refused(f"the loop over `{_src(loop.iter)}` holds no loop over a dataset's batches"
@@ -324,9 +324,12 @@ class _Matcher:
     # ------------------------------------------------------------------ loop shape
 
     def _is_range(self, node: ast.AST) -> bool:
+        """``range(N)`` or ``range(0, N)``: N epochs."""
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
-                and "range" not in self._module_bound() and len(node.args) == 1 and not node.keywords
-                and not isinstance(node.args[0], ast.Starred))
+                and "range" not in self._module_bound() and not node.keywords
+                and (len(node.args) == 1 or len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
+                     and node.args[0].value == 0 and type(node.args[0].value) is int)
+                and not any(isinstance(a, ast.Starred) for a in node.args))
 
     def _module_bound_plain(self) -> set[str]:
         """Names the module binds otherwise than by an import."""
@@ -631,8 +634,9 @@ class _Matcher:
         ``__init__``, ``build``, ...) and each function of the file they call calls only
         TensorFlow, Keras, its own attributes and the file's own classes and functions."""
         for n in ast.walk(self.tree):
-            if isinstance(n, (ast.Name, ast.Attribute)) and (n.id if isinstance(n, ast.Name) else n.attr) == "Lambda":
-                raise Refused("the loop runs the model eagerly, `fit` in a graph, and the file has a `Lambda` layer")
+            if isinstance(n, (ast.Name, ast.Attribute)) and (n.id if isinstance(n, ast.Name) else n.attr) in PYTHON_CODE_LAYERS:
+                raise Refused("`fit` traces the model's code at other times than the loop runs it, and the file has a "
+                              f"`{_src(n)}` layer, which runs any Python code")
         why = "`fit` traces the model's code at other times than the loop runs it"
         todo: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = [
             (f"{cls.name}.{f.name}", f) for cls in ast.walk(self.tree) if isinstance(cls, ast.ClassDef)
