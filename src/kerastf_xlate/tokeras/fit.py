@@ -423,7 +423,8 @@ class _Matcher:
                 for t in s.body:
                     if isinstance(t, ast.Assign) and not self._is_gradient_stmt(t, tape_name) and not tape_assigns_done(t):
                         if len(flat) > flat_before:  # (an assignment after the gradient: not the loss it took)
-                            raise Refused(f"`{_first_line(t)}` under the tape comes after `{_first_line(flat[-1])}`")
+                            raise Refused(f"`{_first_line(t)}` under the tape comes after `{_first_line(flat[-1])}`"
+                                          " (not one computation of the loss before its gradient)")
                         tape_assigns.append(t)
                     else:
                         flat.append(t)
