@@ -72,35 +72,30 @@ def translate(text: str, path: str = "<string>", rules: RuleSet | None = None,
 
 def _fit_loops(original: str, r: Result, path: str) -> tuple[str, list[Diagnostic]]:
     """``--fit`` after the raise: the loops of the raised text that are exactly one ``fit``
-    rewritten; their findings said at the original's lines (a line the raise kept as it was
-    maps to itself; another to the nearest kept line before it)."""
+    rewritten; their findings said at the original's lines (:func:`_moved`; a line the raise
+    kept as it was maps to itself, another to the nearest kept line before it)."""
     new, findings = rewrite_fit_loops(r.text)
     if not findings:
         return new, r.diagnostics
     lines = r.text.splitlines()
-    mapped = _line_map(original.splitlines(), lines)
-    diags = []
-    for f in findings:
-        d = _diagnostic(path, lines, f)
-        if d is not None:
-            line = mapped.get(d.line, d.line)
-            diags.append(replace(d, line=line, col=d.col if line == d.line or mapped.get(d.line) else 0))
-    return new, sorted(set(r.diagnostics) | set(diags))
+    said = [d for d in (_diagnostic(path, lines, f) for f in findings) if d is not None]
+    if r.text != original:  # (the raise changed the file: its lines are not the original's)
+        said = _moved(said, _line_map(original.splitlines(), lines))
+    return new, sorted(set(r.diagnostics) | set(said))
 
 
-def _line_map(before: list[str], after: list[str]) -> dict[int, int]:
-    """Line of ``after`` -> line of ``before`` (1-based) for the lines a rewrite kept, and the
-    nearest kept line before for the others."""
-    out: dict[int, int] = {}
-    last = 1
+def _line_map(before: list[str], after: list[str]) -> list[int]:
+    """For each line of ``after``, the line of ``before`` it was (1-based) where a rewrite kept
+    it, else the nearest kept line before it."""
+    kept: dict[int, int] = {}
     for a, b, size in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks():
         for k in range(size):
-            out[b + k + 1] = a + k + 1
+            kept[b + k + 1] = a + k + 1
+    out: list[int] = []
+    last = 1
     for line in range(1, len(after) + 1):
-        if line in out:
-            last = out[line]
-        else:
-            out[line] = last
+        last = kept.get(line, last)
+        out.append(last)
     return out
 
 
