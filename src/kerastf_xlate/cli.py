@@ -355,13 +355,18 @@ def to_tf(input_shape: tuple[int, ...] | None, keep_keras_files: bool, **kwargs:
 
 @main.command("to-keras")
 @_translate_options
-def to_keras(**kwargs: Any) -> None:
+@click.option("--fit", "fit", is_flag=True,
+              help="Also rewrite a GradientTape training loop that is exactly Keras's compile/fit (plain optimizer, "
+                   "a Keras loss, a batched dataset) into model.compile(...) + model.fit(...); a loop that is not "
+                   "stays and XL505 says why.")
+def to_keras(fit: bool, **kwargs: Any) -> None:
     """Raise TensorFlow low-level code (tf.nn, tf.Module) back to Keras layers."""
     from kerastf_xlate.tokeras import make_transform
     from kerastf_xlate.translate_cmd import run_translate
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    sys.exit(run_translate(make_transform, version=__version__, progress=_translate_progress("xlate to-keras", kwargs), **kwargs))
+    factory = partial(make_transform, fit=True) if fit else make_transform
+    sys.exit(run_translate(factory, version=__version__, progress=_translate_progress("xlate to-keras", kwargs), **kwargs))
 
 
 def _translate_progress(label: str, kwargs: dict[str, Any]) -> _ProgressBar | None:

@@ -345,6 +345,39 @@ _ALL = [
         "# --- end of the layers written out by xlate to-tf ---",
         "Translate the original Keras file instead, or undo the edit of the block.",
     ),
+    Code(
+        "XL505",
+        "training-loop-kept",
+        "A `GradientTape` training loop that `to-keras --fit` keeps: it is not shown to be exactly one `fit`.",
+        "`--fit` replaces a loop by `model.compile(optimizer=..., loss=...)` and `model.fit(ds, epochs=N)` "
+        "only where `fit` runs the same step: the model called with `training=True` (or no layer of the "
+        "file reads the flag), a Keras loss object of (targets, predictions) or `tf.reduce_mean` of a "
+        "Keras loss function the class computes alike, no regularizer or `add_loss` (`fit` adds them), "
+        "`optimizer.apply_gradients(zip(grads, model.trainable_variables))` with an optimizer made once "
+        "before the loop, `for x, y in ds` over a batched `from_tensor_slices((x, y))` dataset of the "
+        "file, an epoch loop holding only the batch loop, and no name the loop binds read after it. "
+        "The message names the condition that does not hold; the loop stays byte for byte. Said only "
+        "with `--fit`.",
+        "for epoch in range(5):\n    for x, y in ds:\n        with tf.GradientTape() as tape:\n"
+        "            loss = tf.reduce_mean(tf.square(y - model(x)))  # hand-written: shapes not shown equal\n"
+        "        grads = tape.gradient(loss, model.trainable_variables)\n"
+        "        optimizer.apply_gradients(zip(grads, model.trainable_variables))",
+        "None needed: the loop is valid. To use `fit`, write the step as the message asks (a Keras "
+        "loss, preprocessing in `ds.map`, validation after `fit`) or call `compile`/`fit` by hand.",
+        Severity.INFO,
+    ),
+    Code(
+        "XL506",
+        "training-print-dropped",
+        "A print of the loss, the epoch or the step inside a training loop that `--fit` replaced by `fit`.",
+        "`fit` prints its own progress (the loss of the epoch so far, per epoch); a print in the loop "
+        "that read only the loss, the epoch or the step goes with the loop. Nothing the program "
+        "computes changes; only what it prints.",
+        "for epoch in range(5):\n    for x, y in ds:\n        loss = train_step(x, y)\n"
+        "    print('epoch', epoch, 'loss', float(loss))",
+        "None needed. Pass a callback to `fit` if the exact printout matters.",
+        Severity.INFO,
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

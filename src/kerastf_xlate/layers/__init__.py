@@ -35,6 +35,28 @@ TF2_EXPERIMENTAL_LAYERS = {
     "": frozenset({"EinsumDense"}),
 }
 
+# Layers whose call computes the same whatever the training flag (Keras 3.15: no `training`
+# argument, or one it does not read; tests/test_tokeras_fit.py checks it against Keras). `to-keras
+# --fit` (tokeras/fit.py) rewrites a loop calling the model without `training=True` into `fit`
+# (which passes it) only when every layer of the file is one of these.
+FLAG_FREE_LAYERS = frozenset({
+    "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
+    "SeparableConv1D", "SeparableConv2D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "Flatten", "Reshape", "Activation", "ReLU", "LeakyReLU", "ELU",
+    "Softmax", "PReLU", "InputLayer", "Input", "Embedding", "Add", "Concatenate", "Multiply", "Subtract",
+    "Average", "Maximum", "Minimum", "Dot", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
+    "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "Identity", "Rescaling",
+})
+# Layers that add a loss of their own (`model.losses`), which `fit` adds to the compiled loss.
+LOSS_ADDING_LAYERS = frozenset({"ActivityRegularization"})
+# Layers that run a Python function of the user's (which a graph traces once).
+PYTHON_CODE_LAYERS = frozenset({"Lambda"})
+
 
 @lru_cache(maxsize=1)
 def families() -> dict[str, LayerFamily]:

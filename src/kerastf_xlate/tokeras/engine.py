@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,6 +38,7 @@ from kerastf_xlate.tokeras.common import (
     module_level_names,
     sublayer_classes,
 )
+from kerastf_xlate.tokeras.fit import rewrite_fit_loops
 from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
 from kerastf_xlate.tokeras.inline_forward import InlinePlan, plan_inline
 from kerastf_xlate.tokeras.keras_code import translate_keras_code
@@ -48,20 +50,53 @@ from kerastf_xlate.tokeras.units import Result, UnitInfo
 from kerastf_xlate.tokeras.weight_dicts import Kept, plan_programs
 
 
-def make_transform():
-    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
-    return partial(translate)
+def make_transform(fit: bool = False):
+    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner; ``fit``: also
+    rewrite the training loops that are exactly one ``fit`` (``--fit``, :mod:`.fit`)."""
+    return partial(translate, fit=fit) if fit else partial(translate)
 
 
-def translate(text: str, path: str = "<string>", rules: RuleSet | None = None) -> tuple[str, list[Diagnostic]]:
+def translate(text: str, path: str = "<string>", rules: RuleSet | None = None,
+              fit: bool = False) -> tuple[str, list[Diagnostic]]:
     """Translate one Python source; return the new source and the diagnostics."""
     try:
         r = translate_full(text, path, rules)
+        if fit:
+            return _fit_loops(text, r, path)
     except (SourceError, RecursionError):
         raise
     except Exception as exc:  # pragma: no cover - a bug in to-keras must not cost the user the file
         raise SourceError(path, f"internal error in to-keras ({type(exc).__name__}: {exc}); file left untouched") from exc
     return r.text, r.diagnostics
+
+
+def _fit_loops(original: str, r: Result, path: str) -> tuple[str, list[Diagnostic]]:
+    """``--fit`` after the raise: the loops of the raised text that are exactly one ``fit``
+    rewritten; their findings said at the original's lines (:func:`_moved`; a line the raise
+    kept as it was maps to itself, another to the nearest kept line before it)."""
+    new, findings = rewrite_fit_loops(r.text)
+    if not findings:
+        return new, r.diagnostics
+    lines = r.text.splitlines()
+    said = [d for d in (_diagnostic(path, lines, f) for f in findings) if d is not None]
+    if r.text != original:  # (the raise changed the file: its lines are not the original's)
+        said = _moved(said, _line_map(original.splitlines(), lines))
+    return new, sorted(set(r.diagnostics) | set(said))
+
+
+def _line_map(before: list[str], after: list[str]) -> list[int]:
+    """For each line of ``after``, the line of ``before`` it was (1-based) where a rewrite kept
+    it, else the nearest kept line before it."""
+    kept: dict[int, int] = {}
+    for a, b, size in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks():
+        for k in range(size):
+            kept[b + k + 1] = a + k + 1
+    out: list[int] = []
+    last = 1
+    for line in range(1, len(after) + 1):
+        last = kept.get(line, last)
+        out.append(last)
+    return out
 
 
 def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = None,
