@@ -71,9 +71,11 @@ def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
         import keras
         from keras import layers
         models = []
-        for n in (2, 3):
+        n = 2
+        while n < 4:  # a `for` body is translated (tests/test_program_graph_in_loop.py), a `while` body is not
             inputs = keras.Input((4,))
             models.append(keras.Model(inputs, layers.Dense(n)(inputs)))
+            n += 1
         """, "a functional model built inside a loop"),
     ("""
         import keras

@@ -868,7 +868,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # its returned inputs and outputs included
         region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
-        rebound_later = _bound(later)
+        # the targets of the loops around the model statement are rebound by their next turn
+        rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
                           | set(symbols) | ({source} if source is not None else set()))
         # a straight-line scope (module or function body): a name the later statements rebind
@@ -876,8 +877,27 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
         # after a backbone bound to `model` in the graph)
         scope = _straight_owner(owner, block_of)
-        read_later = _loads_before_rebinding(later) - _surely_binds(stmt) \
-            if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else _read(later)
+        export_later = later
+        if isinstance(owner, ast.For) and not owner.orelse and id(owner) in block_of \
+                and isinstance(_straight_owner(block_of[id(owner)][1], block_of), (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            # a `for` body in a straight scope: after the model statement come the rest of the body
+            # and the next turn (in order), or the code after the loop; the graph's names read
+            # after the loop would be the last turn's, which is not followed
+            outer_block, outer_owner = block_of[id(owner)]
+            after = _later_statements(owner, outer_block, outer_block.index(owner), outer_owner, tree, parents, block_of)
+            rest = block[index + 1 :]
+            read_after = _loads_before_rebinding(after) - _surely_binds(stmt)
+            if region_binds & read_after:
+                plan.blockers.append((stmt, f"`{sorted(region_binds & read_after)[0]}`, made while building a model in a "
+                                            "loop, is read after the loop"))
+                continue
+            export_later = rest + list(owner.body)
+            read_later = _loads_before_rebinding(export_later) - _surely_binds(stmt)
+            scope = _straight_owner(outer_owner, block_of)
+        elif isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            read_later = _loads_before_rebinding(later) - _surely_binds(stmt)
+        else:
+            read_later = _read(later)
         leak = region_binds & (read_later | _read([stmt]))
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
@@ -910,7 +930,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if source is not None:
             plan.tensor_reads |= reads
         if leak_names:
-            leaks.append((graph, leak_names, later, scope))
+            leaks.append((graph, leak_names, export_later, scope))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
         why = _exports_blocker(graph, names, later, owner, plan.graphs, statics)
@@ -1820,9 +1840,25 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     adapting = _adapt_blocker(region, tree)
     if adapting is not None:
         return adapting
-    if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)):
+    if isinstance(owner, (ast.AsyncFor, ast.While)) or isinstance(owner, ast.For) and owner.orelse:
+        # a `for` body runs the graph statements once a turn, in order, like a straight-line
+        # block (the names the next turn rebinds, its target included, are captured by value)
         return (stmt, "a functional model built inside a loop")
     return None
+
+
+def _loop_targets(stmt: ast.stmt, owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> set[str]:
+    """The names the ``for`` loops around ``stmt`` bind as their targets, up to its function
+    or module."""
+    names: set[str] = set()
+    node: ast.AST = owner
+    while not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            names |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        if id(node) not in block_of:
+            break
+        node = block_of[id(node)][1]
+    return names
 
 
 def _indent_unit(pos: Positions, indent: str) -> str:
