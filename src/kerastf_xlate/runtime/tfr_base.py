@@ -1465,10 +1465,20 @@ class Sequential(Model):
                 raise ValueError("an Input can only be the first entry of a Sequential")
             self._input_spec = layer
             return
-        self._layers.append(layer)
         shape = getattr(layer, "_declared_input_shape", None)
-        if shape is not None and self._input_spec is None and len(self._layers) == 1:
+        if shape is not None and self._input_spec is None and not self._layers:
+            # Keras makes the InputLayer of a first layer's `input_shape` before adding the layer
             self._input_spec = _DeclaredInput(shape, getattr(layer, "dtype", "float32"))
+        name = getattr(layer, "name", None)
+        spec = self._input_spec
+        taken = [other.name for other in self._layers if other is not layer]
+        if spec is not None:
+            taken.append(spec.name or getattr(spec, "_xlate_auto_name", None))
+        if name is not None and name in taken:  # Keras's Sequential.add, word for word
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{name}' is "
+                             "already the name of a layer in this model. Update the `name` argument to pass a unique "
+                             "name.")
+        self._layers.append(layer)
 
     def pop(self):
         # a new list: a tracked list changed in place can no longer be saved (checkpoint, SavedModel)

@@ -1,0 +1,69 @@
+"""Where Keras 3 refuses a model, the translated model refuses it too, with Keras's words.
+
+Course and book code written for Keras 2 reaches these in Keras 3 (a `Dense` named
+"input_layer" after an `input_shape`, the books' `Dense(np.prod(shape))`). The original stops
+there; a translation that ran on would not be the same program. Each case runs Keras and the
+runtime bundle to-tf writes out and compares the messages.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Any:
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    rt = load_runtime()
+    source = "import tensorflow as tf\n" + rt.source(set(rt.public))
+    namespace: dict[str, Any] = {"__name__": "xlate_errors_runtime"}
+    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
+    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
+
+
+def _error(fn: Callable[[], Any]) -> str:
+    with pytest.raises(ValueError) as info:
+        fn()
+    return str(info.value)
+
+
+CASES: dict[str, Callable[[Any], Any]] = {
+    # the InputLayer Keras makes for `input_shape` is named "input_layer"
+    "named_like_the_input_layer": lambda m: m.Sequential([m.Dense(10, input_shape=[1], name="input_layer"),
+                                                         m.Dense(1, name="output_layer")]),
+    "added_named_like_the_input_layer": lambda m: m.Sequential().add(m.Dense(3, input_shape=(2,), name="input_layer")),
+    "two_layers_one_name": lambda m: m.Sequential([m.Input((2,)), m.Dense(3, name="d"), m.Dense(1, name="d")]),
+    "named_like_the_input": lambda m: m.Sequential([m.Input((2,), name="x"), m.Dense(3, name="x")]),
+    "numpy_units": lambda m: m.Dense(__import__("numpy").prod((2, 3))),
+    "zero_units": lambda m: m.Dense(0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, case: str) -> None:
+    import keras
+
+    class _Keras:
+        Sequential = keras.Sequential
+        Dense = keras.layers.Dense
+        Input = keras.Input
+
+    keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
+    runtime._STATE.uids.clear()
+    theirs = _error(lambda: CASES[case](_Keras))
+    ours = _error(lambda: CASES[case](runtime))
+    assert ours == theirs
+
+
+def test_distinct_names_and_the_same_layer_twice_are_accepted(runtime: Any) -> None:
+    dense = runtime.Dense(2, name="twice")
+    model = runtime.Sequential([runtime.Input((2,), name="features"), runtime.Dense(2, name="hidden"), dense])
+    model.add(dense)  # the same object again: Keras accepts it too
+    assert [layer.name for layer in model.layers] == ["hidden", "twice", "twice"]
