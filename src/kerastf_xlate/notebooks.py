@@ -32,6 +32,7 @@ from kerastf_xlate.sources import (
     split_chunks,
     write_notebook_cells,
 )
+from kerastf_xlate.syntax import bound_in
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -45,25 +46,6 @@ def syntax_error(code: str) -> tuple[int, int, str] | None:
     except (ValueError, MemoryError, RecursionError) as exc:
         return 1, 0, f"cannot parse: {type(exc).__name__}"
     return None
-
-
-def _module_bound(stmt: ast.stmt) -> set[str]:
-    """Names a top-level statement binds in the module's namespace (not a function's locals)."""
-    out: set[str] = set()
-    todo: list[ast.AST] = [stmt]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-            continue
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            out.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        todo.extend(ast.iter_child_nodes(node))
-    return out
 
 
 def _statements(cells: list[Cell]) -> Iterator[ast.stmt]:
@@ -80,7 +62,7 @@ def _bound_names(cells: list[Cell]) -> set[str]:
     """Names the cells bind in the notebook's namespace (assignments, definitions, imports, loops)."""
     names: set[str] = set()
     for stmt in _statements(cells):
-        names |= _module_bound(stmt)
+        names |= bound_in(stmt, deletes=False)
     return names
 
 
@@ -92,7 +74,7 @@ def _bindings(text: str) -> dict[str, list[ast.stmt]]:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return out
     for stmt in tree.body:
-        for n in _module_bound(stmt):
+        for n in bound_in(stmt, deletes=False):
             out.setdefault(n, []).append(stmt)
     return out
 
@@ -204,7 +186,7 @@ def _with_ipython_reads(cells: list[Cell]) -> list[Cell]:
     imported: set[str] = set()
     for stmt in _statements(cells):
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            imported |= _module_bound(stmt)
+            imported |= bound_in(stmt, deletes=False)
     out = []
     for cell in cells:
         lines = cell.source.splitlines(keepends=True)

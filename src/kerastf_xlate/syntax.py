@@ -185,3 +185,26 @@ def comments_by_line(text: str, first_line: int = 1) -> dict[int, str]:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return out
+
+
+def bound_in(stmt: ast.stmt, *, deletes: bool = True) -> set[str]:
+    """Names a statement binds in its own scope (not inside nested functions, classes,
+    lambdas or comprehensions): targets, imports, the names of ``def``/``class``; with
+    ``deletes``, the names ``del`` unbinds too."""
+    out: set[str] = set()
+    todo: list[ast.AST] = [stmt]
+    ctx = (ast.Store, ast.Del) if deletes else (ast.Store,)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+            todo += n.decorator_list
+            continue
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in n.names}
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ctx):
+            out.add(n.id)
+        todo += list(ast.iter_child_nodes(n))
+    return out

@@ -35,11 +35,11 @@ import ast
 from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.syntax import bound_in
 from kerastf_xlate.tokeras.common import Finding
 from kerastf_xlate.tokeras.fit_checks import (
     FileFacts,
     Refused,
-    bound_in,
     first_line,
     names_in,
     scope_statements,

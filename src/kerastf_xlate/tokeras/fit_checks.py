@@ -10,6 +10,7 @@ import ast
 
 from kerastf_xlate.layers import FLAG_FREE_LAYERS, LOSS_ADDING_LAYERS, PYTHON_CODE_LAYERS
 from kerastf_xlate.resolve import ModuleNames
+from kerastf_xlate.syntax import bound_in
 
 # Keras loss classes whose instance ``fit`` calls exactly as the loop does (compile keeps the object)
 LOSS_CLASSES = frozenset({
@@ -47,28 +48,6 @@ def names_in(node: ast.AST, ctx: type = ast.Load) -> set[str]:
 def target_names(t: ast.AST) -> set[str]:
     """The names an assignment or ``for`` target binds."""
     return {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
-
-
-def bound_in(stmt: ast.stmt) -> set[str]:
-    """Names a statement binds in its own scope (not inside nested functions or classes)."""
-    out: set[str] = set()
-    todo: list[ast.AST] = [stmt]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
-            todo += n.decorator_list
-            continue
-        if isinstance(n, ast.Lambda):
-            continue
-        if isinstance(n, (ast.Import, ast.ImportFrom)):
-            out |= {(a.asname or a.name).split(".")[0] for a in n.names}
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            out.add(n.id)
-        if isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        todo += list(ast.iter_child_nodes(n))
-    return out
 
 
 def scope_statements(body: list[ast.stmt]) -> list[ast.stmt]:
