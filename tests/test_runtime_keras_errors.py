@@ -43,6 +43,9 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "named_like_the_input": lambda m: m.Sequential([m.Input((2,), name="x"), m.Dense(3, name="x")]),
     "numpy_units": lambda m: m.Dense(__import__("numpy").prod((2, 3))),
     "zero_units": lambda m: m.Dense(0),
+    # a vocabulary size computed with NumPy (`np.max(ids) + 1`), an empty embedding
+    "numpy_input_dim": lambda m: m.Embedding(__import__("numpy").int64(10), 4),
+    "zero_output_dim": lambda m: m.Embedding(10, 0),
 }
 
 
@@ -54,6 +57,7 @@ def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, c
         Sequential = keras.Sequential
         Dense = keras.layers.Dense
         Input = keras.Input
+        Embedding = keras.layers.Embedding
 
     keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
     runtime._STATE.uids.clear()

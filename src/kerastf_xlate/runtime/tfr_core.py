@@ -134,8 +134,9 @@ class Embedding(Layer):
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, **kwargs):
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"`{arg}` must be a positive integer, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:  # Keras 3's words
+                raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value} "
+                                 f"(of type {type(value).__name__}).")
         kwargs.pop("input_length", None)  # deprecated in Keras 3, ignored there too
         super().__init__(**kwargs)
         _no_regularizer(self, lora_rank=lora_rank, quantization_config=quantization_config)
