@@ -177,29 +177,26 @@ def _enclosing_class(tree: ast.Module, target: ast.AST) -> str | None:
     return None
 
 
-def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source, tree: ast.Module | None = None) -> ast.AST | None:
+def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source, tree: ast.Module | None = None,
+                owner: ast.AST | None = None) -> ast.AST | None:
     """A later read of a name whose binding in force is a graph statement being removed: in
     the block after the model, or (``tree`` given, the block nested in a loop, an ``if``, a
-    ``with`` or a ``try``) anywhere else the names may be read: after the compound statement,
-    or in the block before the model on a loop's next turn."""
+    ``with`` or a ``try`` of ``owner``, its function, or of the module) anywhere else in that
+    scope the names may be read: after the compound statement, or in the block before the
+    model on a loop's next turn."""
     found = _graph_leak_in_block(unit, block, source)
     if found is not None or tree is None or not unit.removed:
         return found
-    holder = next((n for n in ast.walk(tree) for f in ("body", "orelse", "finalbody")
-                   if getattr(n, f, None) is block), None)
-    if holder is None or isinstance(holder, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+    area: ast.AST = owner if owner is not None else tree
+    if block is getattr(area, "body", None):
         return None  # a straight block: the scan above saw every later statement
     removed = {id(s) for s in unit.removed}
     names = {n.id for s in unit.removed for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     first = next(i for i, s in enumerate(block) if id(s) in removed)
     scanned = {id(n) for s in block[first:] for n in ast.walk(s)}
-    # the function the block runs in (its locals are its own), else the module
-    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and any(n is holder for n in ast.walk(f))]
-    area: ast.AST = min(functions, key=lambda f: sum(1 for _ in ast.walk(f))) if functions else tree
     scopes = [n for n in ast.walk(area) if n is not area and isinstance(
         n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))]
-    own: dict[int, set[str]] = {}  # id(Name) -> the names bound by the innermost function or comprehension holding it (outermost first)
+    own: dict[int, set[str]] = {}  # id(Name) -> the names the functions and comprehensions around it bind
     for scope in scopes:
         bound = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -215,6 +212,7 @@ def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source, tree: as
 
 
 def _graph_leak_in_block(unit: GraphUnit, block: list[ast.stmt], source: Source) -> ast.AST | None:
+    """A read, later in ``block``, of a name whose binding in force is a removed graph statement."""
     removed = {id(s) for s in unit.removed}
     last_store: dict[str, bool] = {}  # name -> bound by a removed graph statement
     for stmt in block:

@@ -154,7 +154,7 @@ class GraphUnits:
             if not all(_one_statement_per_line(s, lines) for s in stmts):
                 ctx.report(unit.anchor, "XL301", "model kept as Keras: its statements share lines with other code")
                 continue
-            leak = _graph_leak(unit, block, source, ctx.tree)
+            leak = _graph_leak(unit, block, source, ctx.tree, owner)
             if leak is not None:
                 ctx.report(leak, "XL301", f"model kept as Keras: graph tensor `{short_source(leak)}` is used outside the model definition")
                 continue
