@@ -194,6 +194,10 @@ def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source, tree: as
     names = {n.id for s in unit.removed for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     first = next(i for i, s in enumerate(block) if id(s) in removed)
     scanned = {id(n) for s in block[first:] for n in ast.walk(s)}
+    reads = [n for n in ast.walk(area) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
+             and id(n) not in scanned]
+    if not reads:
+        return None
     scopes = [n for n in ast.walk(area) if n is not area and isinstance(
         n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))]
     own: dict[int, set[str]] = {}  # id(Name) -> the names the functions and comprehensions around it bind
@@ -204,11 +208,7 @@ def _graph_leak(unit: GraphUnit, block: list[ast.stmt], source: Source, tree: as
         for n in ast.walk(scope):
             if isinstance(n, ast.Name):
                 own[id(n)] = own.get(id(n), set()) | bound
-    for n in ast.walk(area):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names and id(n) not in scanned \
-                and n.id not in own.get(id(n), set()):
-            return n
-    return None
+    return next((n for n in reads if n.id not in own.get(id(n), set())), None)
 
 
 def _graph_leak_in_block(unit: GraphUnit, block: list[ast.stmt], source: Source) -> ast.AST | None:

@@ -263,7 +263,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             _keep(out, [w], blocked)
             continue
         _translate_writer(out, w)
-        out.notes.append((w.call, _raising_note(w, written) if written is not None and raises_in_keras3(w, written)
+        out.notes.append((w.call, _raising_note(w, written) if written is not None and _raises_in_keras3(w, written)
                           else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
@@ -300,7 +300,7 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
     writes and reads back")."""
     if w.why is not None:
         return w.why
-    if raises_in_keras3(w, path):
+    if _raises_in_keras3(w, path):
         return None  # nothing is written there, by Keras 3 or by the translation: both raise
     for r in keras_readers:
         # a Keras `load_model` that may read this file: a path not known on one side, or a
@@ -314,19 +314,22 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
     return None
 
 
-def raises_in_keras3(w: _Access, path: str | None) -> bool:
+def _raises_in_keras3(w: _Access, path: str | None) -> bool:
     """Whether the writer ``w`` raises ``ValueError`` in Keras 3 for its literal ``path``:
     ``model.save("dir")`` or ``ModelCheckpoint("ckpt")`` without ``save_weights_only``, a
     name without the suffix Keras 3 saves a model under (tf.keras 2 wrote a SavedModel
     there). The runtime's writers check the suffix as Keras does and raise the same error."""
-    suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
-    return path is not None and not path.endswith(suffixes)
+    return path is not None and not path.endswith(_suffixes(w))
+
+
+def _suffixes(w: _Access) -> tuple[str, ...]:
+    """The names Keras 3 saves a model file under for this writer."""
+    return _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
 
 
 def _raising_note(w: _Access, path: str) -> str:
-    """XL311 at a writer that raises in Keras 3 (see :func:`raises_in_keras3`)."""
-    suffixes = _CHECKPOINT_SUFFIXES if w.kind == "checkpoint" else _MODEL_SUFFIXES
-    named = " or ".join("*" + x for x in suffixes)
+    """XL311 at a writer that raises in Keras 3 (see :func:`_raises_in_keras3`)."""
+    named = " or ".join("*" + x for x in _suffixes(w))
     fix = "name the file *.keras to write the TensorFlow checkpoint that `load_weights` reads"
     return short_message(f"`{_show(w.call)}` raises ValueError in Keras 3 (`{path}` is not named {named}; tf.keras 2 "
                          f"wrote a SavedModel there), and so does the translation: {fix}",
