@@ -172,12 +172,82 @@ def test_a_new_head_on_a_sequentials_outputs_runs_as_keras(tmp_path: Path) -> No
           f"(tolerance {ATOL} * (1 + max |keras|))")
 
 
+# the books' and courses' form: `Sequential()` then `add`, the first layer declaring the input
+# (Keras 3 rebuilds the graph on the same Input at each `add`: a layer's `output` is its first
+# graph's, the layers before it on that Input); a second model of the same name, added to after
+# the probe, is another object and does not keep the first
+ADDED = script_head(49) + textwrap.dedent("""\
+    model = keras.Sequential()
+    model.add(layers.Conv2D(4, (3, 3), activation="relu", input_shape=(10, 10, 2)))
+    model.add(layers.BatchNormalization())
+    model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Conv2D(5, (3, 3), activation="relu"))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(3, activation="softmax"))
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    moved(model)
+    x = rng.uniform(0, 1, (4, 10, 10, 2)).astype("float32")
+    y = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
+    model.fit(x, y, epochs=1, batch_size=2, shuffle=False, verbose=0)
+
+    conv_layer_index = [0, 1, 3]
+    outputs = [model.layers[i].output for i in conv_layer_index]
+    model_short = keras.Model(inputs=model.inputs, outputs=outputs)
+    feature_maps = model_short.predict(x[:2], verbose=0)
+
+    stem = keras.Sequential(name="stem")
+    stem.add(keras.Input((6,)))
+    stem.add(layers.Dense(4, activation="relu"))
+    stem.add(layers.Dense(2))
+    moved(stem)
+    hidden = keras.Model(stem.inputs, stem.layers[0].output)
+
+    model = keras.Sequential()
+    model.add(layers.Dense(3, input_shape=(6,)))
+    model.add(layers.Dense(1))
+    moved(model)
+    v = rng.standard_normal((3, 6)).astype("float32")
+    json.dump({"maps": arrays(feature_maps), "hidden": arrays(hidden(v)), "second": arrays(model(v)),
+               "names": [type(layer).__name__ for layer in model_short.layers]}, open(OUT, "w"))
+    """)
+
+
+@pytest.mark.tf
+def test_a_model_on_part_of_an_added_sequential_runs_as_keras(tmp_path: Path) -> None:
+    translated, diags = tf_(ADDED)
+    assert BANNER in translated, diags
+    code = user_code(translated)
+    assert "keras." not in code, diags
+    assert "def model_short_graph(model=model):" in code and "def hidden_graph(stem=stem):" in code
+    keras_report, tf_report = run_both(tmp_path, ADDED, translated)
+    assert keras_report["names"] == ["InputLayer", "Conv2D", "BatchNormalization", "MaxPooling2D", "Conv2D"]
+    assert len(keras_report["maps"]) == 3
+    worst = worst_absolute(keras_report, tf_report, ATOL)
+    print(f"\nSequential built by add, trained, models on part of it: worst |tf - keras| {worst:.1e} "
+          f"(tolerance {ATOL} * (1 + max |keras|))")
+
+
 # what stays Keras: a Sequential built otherwise, or changed after it is built
 KEPT = {
-    "added": """\
+    "added after": """\
         model = keras.Sequential()
         model.add(layers.Dense(4, input_shape=(3,)))
         model.add(layers.Dense(2))
+        probe = keras.Model(model.inputs, model.layers[0].output)
+        model.add(layers.Dense(1))
+        """,
+    "added in a loop": """\
+        model = keras.Sequential()
+        model.add(layers.Dense(4, input_shape=(3,)))
+        for units in (3, 2):
+            model.add(layers.Dense(units))
+        probe = keras.Model(model.inputs, model.layers[0].output)
+        """,
+    "added without a declared input": """\
+        model = keras.Sequential()
+        model.add(layers.Dense(4))
+        model.add(layers.Dense(2))
+        model.build((None, 3))
         probe = keras.Model(model.inputs, model.layers[0].output)
         """,
     "no declared input": """\

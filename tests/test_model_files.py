@@ -82,6 +82,18 @@ def test_save_model_function_and_custom_objects_are_translated() -> None:
     assert _codes(diags) == ["XL311", "XL311"] and "with its weights, uncompiled" in diags[1]
 
 
+@pytest.mark.parametrize("binding, path", [
+    ('folder = "models"\n', 'os.path.join(folder, "m.h5")'),
+    ('folder = "models"\n', 'f"{folder}/m.keras"'),
+    ('folder = "models/"\n', 'folder + "m.keras"'),
+])
+def test_a_path_put_together_from_names_bound_once_is_followed(binding: str, path: str) -> None:
+    out, diags = tf_(HEAD + binding + f"model.save({path})\nm2 = keras.models.load_model({path})\n")
+    assert _codes(diags) == ["XL311", "XL311"], diags
+    assert f"m2 = load_model({path})" in user_code(out)
+    assert "at `models/m." in diags[0], diags
+
+
 def test_a_loaded_model_saves_and_is_loaded_again() -> None:
     out, diags = tf_(HEAD + 'model.save("a.keras")\nsecond = keras.models.load_model("a.keras")\n'
                             'second.save("b.keras")\nthird = keras.models.load_model("b.keras")\n')
@@ -107,8 +119,10 @@ def test_a_loaded_model_saves_and_is_loaded_again() -> None:
     ('model.save("final.keras", zipped=False)\n', "XL306", "saved with untranslated arguments"),
     ('model.save("m.h5", include_optimizer=False)\nm2 = keras.models.load_model("m.h5")\n', "XL306",
      "saved without its optimizer (`include_optimizer=False`)"),
-    ('name = "m"\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n', "XL306",
-     "maybe read by `keras.models.load_model(f'{name}.keras')`, which stays Keras"),
+    ('name = "m"\nname = name.upper()\nmodel.save(f"{name}.keras")\nm2 = keras.models.load_model(f"{name}.keras")\n',
+     "XL306", "maybe read by `keras.models.load_model(f'{name}.keras')`, which stays Keras"),
+    ('folder = "."\nmodel.save(os.path.join(folder, "m.h5"))\nm2 = keras.models.load_model(os.path.join(folder, "m.h5"))\n'
+     'print(os.path.exists(os.path.join(folder, "m.h5")))\n', "XL306", "also used by `os.path.exists`"),
     ('if os.path.exists("m.keras"):\n    model = keras.models.load_model("m.keras")\nmodel.save("m.keras")\n', "XL306",
      "maybe loaded before it is written"),
     ('model.save("m.keras")\nprint(os.path.getsize("m.keras"))\nm2 = keras.models.load_model("m.keras")\n', "XL306",
@@ -245,6 +259,7 @@ def _finish(proc: subprocess.Popen) -> Any:
 @pytest.mark.parametrize("case", [
     "checkpoint_best",
     "save_h5_sequential",
+    "save_joined_path",
     pytest.param("save_custom_layer", marks=pytest.mark.slow),
 ])
 def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None:

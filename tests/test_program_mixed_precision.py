@@ -87,8 +87,65 @@ def test_a_mixed_float16_program_trains_like_keras(tmp_path: Path) -> None:
     assert worst <= 1e-3
 
 
+# an NLP notebook's text classifier under the policy (TextVectorization, Embedding, recurrent
+# layers, a float32 head): the same comparison; the tolerance as above
+TEXT_PROGRAM = textwrap.dedent('''\
+    import json
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.keras import layers, mixed_precision
+    from tensorflow.keras.layers import TextVectorization
+
+    mixed_precision.set_global_policy(policy="mixed_float16")
+
+    train_sentences = np.array(["the cat sat on the mat", "a dog ran far away", "the dog sat", "cats and dogs ran",
+                                "a mat on the floor", "far away the cat sat"] * 4)
+    train_labels = np.array([0, 1, 1, 0, 0, 1] * 4)
+    text_vectorizer = TextVectorization(max_tokens=30, output_mode="int", output_sequence_length=6)
+    text_vectorizer.adapt(train_sentences)
+    embedding = layers.Embedding(input_dim=30, output_dim=8, embeddings_initializer="uniform", name="embedding_1")
+
+    inputs = layers.Input(shape=(1,), dtype="string")
+    x = text_vectorizer(inputs)
+    x = embedding(x)
+    x = layers.LSTM(6, return_sequences=True)(x)
+    x = layers.GRU(5)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype=tf.float32)(x)
+    model = tf.keras.Model(inputs, outputs, name="model_lstm")
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.normal(scale=0.3, size=w.shape).astype("float32") for w in model.get_weights()])
+    model.compile(loss="binary_crossentropy", optimizer=tf.keras.optimizers.SGD(0.05), metrics=["accuracy"])
+    train_dataset = tf.data.Dataset.from_tensor_slices((train_sentences, train_labels)).batch(8)
+    history = model.fit(train_dataset, epochs=2, verbose=0)
+    report = {
+        "optimizer": type(model.optimizer).__name__,
+        "dtypes": [(layer.compute_dtype, layer.variable_dtype) for layer in model.layers],
+        "loss": history.history["loss"],
+        "predict": model.predict(tf.constant(train_sentences[:6]), verbose=0).tolist(),
+        "weights": [w.tolist() for w in model.get_weights()],
+    }
+    json.dump(report, open(OUT, "w"))
+''')
+
+
+@pytest.mark.tf
+def test_a_mixed_float16_text_model_trains_like_keras(tmp_path: Path) -> None:
+    out, diags = tf_(TEXT_PROGRAM)
+    assert '_config_set_dtype_policy(policy="mixed_float16")' in out, diags
+    assert "keras" not in user_code(out).replace("tf.keras", ""), diags
+    expected, got = run_both(tmp_path, TEXT_PROGRAM, out)
+    for key in ("optimizer", "dtypes"):
+        assert expected[key] == got[key], (key, expected[key], got[key])
+    assert ["string", "string"] in expected["dtypes"] and ["float16", "float32"] in expected["dtypes"]
+    worst = max(max_diff(expected["loss"], got["loss"]), max_diff(expected["predict"], got["predict"]),
+                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"])))
+    print(f"\nmixed_float16 text model: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
+    assert worst <= 1e-3
+
+
 @pytest.mark.parametrize("line, what", [
-    ("x = layers.LSTM(4)(layers.Reshape((8, 24))(x))", "`LSTM` under the global dtype policy set at line 4"),
+    ("x = layers.TimeDistributed(layers.Dense(4))(layers.Reshape((8, 24))(x))",
+     "`TimeDistributed` under the global dtype policy set at line 4"),
     ("x = layers.Lambda(lambda t: t * 2)(x)", "`Lambda` under the global dtype policy set at line 4"),
 ])
 def test_a_layer_not_checked_under_every_policy_keeps_the_model(line: str, what: str) -> None:

@@ -84,7 +84,8 @@ def test_a_name_read_then_rebound_in_the_graph_is_captured() -> None:
         base.add(keras.Input((4,)))
         base.add(layers.Dense(3))
         head = keras.Model(base.inputs, layers.Dense(2)(base.outputs[0]))
-        """, "not `Input`s made before it"),  # (a Sequential of a literal list: tests/test_course4_*)
+        base.add(layers.Dense(1))
+        """, "not `Input`s made before it"),  # added to after the head (before it: tests/test_course4_*)
 ])
 def test_what_blocks_a_graph_function(src: str, why: str) -> None:
     out, diags = tf_(src)

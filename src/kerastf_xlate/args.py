@@ -40,6 +40,10 @@ POLICY_LAYERS = frozenset({
     # image preprocessing and augmentation: tests/test_runtime_augmentation_policy.py
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
     "RandomBrightness", "Resizing", "CenterCrop",
+    # recurrent layers: tests/test_runtime_dtype.py
+    "LSTM", "GRU", "SimpleRNN",
+    # a layer of strings under any policy: tests/test_runtime_text_policy.py
+    "TextVectorization",
 })
 POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
 

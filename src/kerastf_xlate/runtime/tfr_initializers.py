@@ -197,7 +197,9 @@ class Orthogonal(Initializer):
             rows *= d
         cols = shape[-1]
         flat = (max(rows, cols), min(rows, cols))
-        a = tf.random.normal(flat, dtype=tf.float32, seed=self.seed)
+        # in the variable's dtype, as Keras: its QR has no bfloat16 kernel, and a bfloat16
+        # recurrent kernel fails there in Keras too (the same InvalidArgumentError)
+        a = tf.random.normal(flat, dtype=tf.as_dtype(dtype or tf.float32), seed=self.seed)
         q, r = tf.linalg.qr(a)
         q *= tf.sign(tf.linalg.diag_part(r))
         if rows < cols:

@@ -742,6 +742,15 @@ class TextVectorization(Layer):
                                           pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
                                           sparse=sparse, encoding=encoding)
 
+    @property
+    def compute_dtype(self):
+        """Keras's: a layer of strings under any policy (its outputs are int64 or float32)."""
+        return "string"
+
+    @property
+    def variable_dtype(self):
+        return "string"
+
     def _preprocess(self, inputs):
         inputs = _lk_tensor(inputs, tf.string)
         if self._standardize in ("lower", "lower_and_strip_punctuation"):

@@ -92,7 +92,7 @@ class _RNNCellBase(Layer, _DropoutRNNCell):
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [tf.zeros((batch_size, d), dtype=self.dtype) for d in sizes]
+        return [tf.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]  # Keras: the compute dtype
 
 
 class SimpleRNNCell(_RNNCellBase):
@@ -301,7 +301,7 @@ class StackedRNNCells(Layer):
         return _rnn_output_size(self.cells[-1])
 
     def get_initial_state(self, batch_size=None):
-        return [_rnn_initial_state(cell, batch_size, self.dtype) for cell in self.cells]
+        return [_rnn_initial_state(cell, batch_size, self.compute_dtype) for cell in self.cells]
 
     def build(self, input_shape):
         for cell in self.cells:
@@ -556,7 +556,8 @@ class RNN(Layer):
                 initial_state = self.get_initial_state(tf.shape(sequences)[0])
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
-        initial_state = tf.nest.map_structure(lambda x: tf.convert_to_tensor(x, dtype=self.dtype),
+        # Keras's RNN.call: the states in the cell's compute dtype (float16 under mixed_float16)
+        initial_state = tf.nest.map_structure(lambda x: tf.convert_to_tensor(x, dtype=self.cell.compute_dtype),
                                               list(initial_state))
         _rnn_config_dropout_masks(self.cell, sequences[:, 0, :], initial_state)
         try:

@@ -534,7 +534,8 @@ def _partial_traced(frame, model, inputs, keys):
 # variable of its own (the layers are the Sequential's), and the Sequential keeps it outside
 # its tracked attributes (a module dict: checkpoints and weights are the Sequential's as
 # before). ``add`` builds it again, as Keras rebuilds; after ``pop`` it is refused (loudly).
-# The translator follows only a Sequential never `add`ed to or `pop`ped (graphs.py).
+# The translator follows a Sequential never `add`ed to or `pop`ped, or one whose `add`s all come
+# before the model on part of it (graphs.py). A layer's first node moves to the graph built again.
 
 _FUNCTIONAL = {}  # id(sequential) -> (sequential, its layers then, its functional graph)
 
@@ -545,6 +546,16 @@ def _build_sequential_functional(seq):
         return
     layers = list(seq._layers)
     name = spec.name or spec.__dict__.get("_xlate_auto_name") or "input_layer"
+    old = _FUNCTIONAL.get(id(seq))
+    if old is not None and old[0] is seq:
+        # built again after an `add`: Keras keeps each layer's first node (`layer.output`) in the
+        # graph it was first called in, on the same Input, so computing the same; here the
+        # layers' first nodes move to the new graph, the one a model on part of it replays
+        for held in [*layers, spec]:
+            for key in ("_xlate_node", "_xlate_source"):
+                where = getattr(held, "__dict__", {}).get(key)
+                if where is not None and where[0] is old[2]:
+                    del held.__dict__[key]
 
     def graph():
         inputs = x = Input(batch_shape=tuple(spec.shape), dtype=spec.dtype, name=name)

@@ -1106,8 +1106,9 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     sequential = False
     if binder is not None:
         # a Sequential only bound in this block (docs/design.md, "A model on part of a Sequential")
-        sequential = _declared_sequential(getattr(block[binder], "value", None), refs)
-        if not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True):
+        added = _added_sequential(block, binder, start, base, refs, tree, parents)
+        sequential = added or _declared_sequential(getattr(block[binder], "value", None), refs)
+        if not added and not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True):
             value = getattr(block[binder], "value", None)
             if _is_layer_of_model(value):
                 # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
@@ -1154,8 +1155,9 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
 
 
 _NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, a "
-                   "`keras.applications` builder, or a `Sequential` of a list whose first entry declares the input "
-                   "(never `add`ed to or `pop`ped): a model that stays Keras or that the translator does not follow, "
+                   "`keras.applications` builder, or a `Sequential` whose first layer declares the input, given as "
+                   "a list (never `add`ed to or `pop`ped) or `add`ed in statements of this block before the model "
+                   "(and never after, nor `pop`ped): a model that stays Keras or that the translator does not follow, "
                    "whose graph a translated model cannot take part of")
 
 
@@ -1202,7 +1204,8 @@ def _declared_sequential(value: ast.expr | None, refs: list[Ref]) -> bool:
     functional model on that Input and the layers in order, whose tensors (``model.inputs``,
     ``layer.output``) a model on part of it takes; the runtime's Sequential has that graph
     (``tfr_submodels._build_sequential_functional``; docs/design.md, "A model on part of a
-    Sequential"). A Sequential built otherwise (``add``, a first call) is not followed."""
+    Sequential"). A Sequential built by ``add`` is ``_added_sequential``; one built by a first call
+    is not followed."""
     if not (isinstance(value, ast.Call) and any(r.call is value and r.name == "keras.Sequential" for r in refs)):
         return False
     entries = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "layers"), None)
@@ -1216,6 +1219,56 @@ def _declared_sequential(value: ast.expr | None, refs: list[Ref]) -> bool:
         return False
     if ref.name in _INPUTS:
         return True
+    return ref.name.startswith("keras.layers.") and any(k.arg == "input_shape" for k in first.keywords)
+
+
+def _added_sequential(block: list[ast.stmt], binder: int, start: int, name: str, refs: list[Ref],
+                      tree: ast.Module, parents: dict[int, ast.AST]) -> bool:
+    """``model = keras.Sequential()`` then ``model.add(Conv2D(..., input_shape=shape))``,
+    ``model.add(...)``, ... (the books' and courses' way): a Sequential whose first ``add``
+    declares the input, every ``add`` of this object a statement of this block between its
+    binding and ``start`` (the model on part of it), none ``pop``. Keras 3 builds it again as a
+    functional model on the same Input at each ``add`` (``Sequential._maybe_rebuild``), so each
+    layer's ``output`` (its first graph's) is the layers before it applied to that Input, as in
+    the last graph; the runtime's Sequential builds its graph again at each ``add`` too
+    (docs/design.md, "A model on part of a Sequential"). ``add`` and ``pop`` of the name seen
+    under another binding (another model a notebook also calls ``model``) are that model's;
+    one whose binding is not known (a global read in a function) keeps it unfollowed."""
+    value = getattr(block[binder], "value", None)
+    if not (isinstance(value, ast.Call) and not value.args and all(k.arg == "name" for k in value.keywords)
+            and any(r.call is value and r.name == "keras.Sequential" for r in refs)):
+        return False
+    ours = {id(block[j]): block[j] for j in range(binder + 1, start)}
+    adds: list[ast.expr] = []
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+                and n.attr in ("add", "pop")):
+            continue
+        stmt = _statement_of(n, parents)
+        if stmt is None:
+            return False
+        if id(stmt) not in ours:
+            reaching = _reaching_binder(name, stmt, parents)
+            if reaching is block[binder] or not isinstance(reaching, ast.stmt) \
+                    or isinstance(reaching, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return False  # this object's, elsewhere; or whose is not known
+            continue
+        call = getattr(stmt, "value", None)
+        if n.attr == "pop" or not isinstance(stmt, ast.Expr) or not isinstance(call, ast.Call) or call.func is not n \
+                or len(call.args) != 1 or call.keywords \
+                or any(isinstance(m, ast.Name) and m.id == name for m in ast.walk(call.args[0])):
+            return False
+        adds.append(call.args[0])
+    if not adds:
+        return False
+    first = min(adds, key=lambda e: (e.lineno, e.col_offset))
+    if not isinstance(first, ast.Call):
+        return False
+    ref = next((r for r in refs if r.call is first), None)
+    if ref is None:
+        return False
+    if ref.name in _INPUTS:
+        return len(adds) >= 2
     return ref.name.startswith("keras.layers.") and any(k.arg == "input_shape" for k in first.keywords)
 
 

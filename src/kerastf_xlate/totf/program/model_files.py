@@ -8,7 +8,8 @@ writers write a TensorFlow checkpoint at the path and ``load_model`` gives a cop
 model that wrote it (runtime/tfr_model_files.py). This module decides, statically, which
 paths are such *round trips*:
 
-- the path is a string literal, or a name bound once in the file to one, ending in
+- the path is a string literal, or a name bound once in the file to one, or those put together
+  (``os.path.join``, an f-string, ``+``), ending in
   ``.keras``, ``.h5`` or ``.hdf5`` (the suffixes Keras saves a whole model under;
   ``ModelCheckpoint``: ``.keras`` or ``.h5``) and without ``{...}`` formatting;
 - every writer and every reader of the path in the file is translated (none is in code kept
@@ -25,6 +26,7 @@ with a message that says so.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,14 +88,45 @@ def _string_bindings(tree: ast.Module) -> dict[str, str | None]:
                 and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             name = stmt.targets[0].id
             out[name] = stmt.value.value if counts.get(name) == 1 else None
+    if counts.get("os") == 1 and any(isinstance(s, ast.Import) and any(a.name == "os" and a.asname is None for a in s.names)
+                                     for s in tree.body):
+        out[_OS_MODULE] = "os"
     return out
 
 
+# the key of `_string_bindings` that says `os` is the module (bound only by `import os`)
+_OS_MODULE = " os"
+
+
 def _resolve(node: ast.expr | None, strings: dict[str, str | None]) -> str | None:
+    """The path ``node`` gives, when it is known statically: a string literal, a name bound
+    once to one, or those put together by ``os.path.join(...)``, an f-string of such names, or
+    ``+`` (``os.path.join(save_path, "network.h5")``, as course notebooks write it; joined as
+    on POSIX: the string only matches a writer to its readers and names the file)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name):
         return strings.get(node.id)
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.FormattedValue):
+                if v.conversion != -1 or v.format_spec is not None:
+                    return None
+                v = v.value
+            part = _resolve(v, strings)
+            if part is None:
+                return None
+            parts.append(part)
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _resolve(node.left, strings), _resolve(node.right, strings)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.Call) and not node.keywords and node.args and strings.get(_OS_MODULE) is not None \
+            and ast.unparse(node.func) == "os.path.join" and not any(isinstance(a, ast.Starred) for a in node.args):
+        pieces = [_resolve(a, strings) for a in node.args]
+        known = [p for p in pieces if p is not None]
+        return posixpath.join(*known) if len(known) == len(pieces) else None
     return None
 
 
@@ -422,6 +455,8 @@ def _other_uses(tree: ast.Module, paths: dict[str, list[_Access]], strings: dict
             value = n.value
         elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
             value = strings.get(n.id)
+        elif isinstance(n, (ast.JoinedStr, ast.BinOp, ast.Call)):
+            value = _resolve(n, strings)  # a path put together (`os.path.exists(os.path.join(...))`)
         if value is not None and value in paths:
             parent = parents.get(id(n))
             if isinstance(parent, ast.keyword):

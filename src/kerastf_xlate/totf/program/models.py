@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ _MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot",
 _NEEDS_KERAS_MODEL = ("TFLiteConverter.from_keras_model", "TFLiteConverterV2.from_keras_model")
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
 _SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
+
+# the call notebooks.py writes in place of a cell it cannot translate, handing it what it reads
+_CELL_GUARD = re.compile(r"cell_(\d+)_(does_not_parse|is_a_pasted_session)")
 
 
 class _Flow:
@@ -316,8 +320,13 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
                             callee = ast.unparse(n.func)[:40]
-                            found.append(Use(n, f"model kept as Keras: `{callee}` is given it and is defined outside this file: "
-                                                "what it does with it cannot be checked", enclosing_func(n), None, None))
+                            guard = _CELL_GUARD.fullmatch(callee)
+                            if guard is not None:  # notebooks.py: a cell left as it is reads the model
+                                why = (f"notebook cell {guard.group(1)} {'does not parse' if guard.group(2) == 'does_not_parse' else 'is a pasted session'} "
+                                       "and is left as it is: what it does with the model cannot be checked")
+                            else:
+                                why = f"`{callee}` is given it and is defined outside this file: what it does with it cannot be checked"
+                            found.append(Use(n, f"model kept as Keras: {why}", enclosing_func(n), None, None))
                             break
 
     # module level: in order, so a name rebound to something else stops being a model
