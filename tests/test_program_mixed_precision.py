@@ -109,7 +109,7 @@ TEXT_PROGRAM = textwrap.dedent('''\
     x = text_vectorizer(inputs)
     x = embedding(x)
     x = layers.LSTM(6, return_sequences=True)(x)
-    x = layers.GRU(5)(x)
+    x = layers.Bidirectional(layers.GRU(5))(x)
     outputs = layers.Dense(1, activation="sigmoid", dtype=tf.float32)(x)
     model = tf.keras.Model(inputs, outputs, name="model_lstm")
     rng = np.random.default_rng(1)
@@ -144,8 +144,8 @@ def test_a_mixed_float16_text_model_trains_like_keras(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("line, what", [
-    ("x = layers.TimeDistributed(layers.Dense(4))(layers.Reshape((8, 24))(x))",
-     "`TimeDistributed` under the global dtype policy set at line 4"),
+    ("x = layers.ConvLSTM1D(4, 3)(layers.Reshape((8, 6, 4))(x))",
+     "`ConvLSTM1D` under the global dtype policy set at line 4"),
     ("x = layers.Lambda(lambda t: t * 2)(x)", "`Lambda` under the global dtype policy set at line 4"),
 ])
 def test_a_layer_not_checked_under_every_policy_keeps_the_model(line: str, what: str) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from runtime_ns import layers, perturbed, policy_params, runtime
+from runtime_ns import layers, perturbed, policy_params, runtime, runtime_of
 
 from kerastf_xlate.args import POLICY_LAYERS
 
@@ -241,6 +241,62 @@ def _subclass(namespace: dict[str, Any]) -> type:
     scope = dict(namespace)
     exec(compile(SUBCLASS, "<block>", "exec"), scope)
     return scope["Block"]
+
+
+WRAPPERS = {
+    "Bidirectional": ("Bidirectional(L.LSTM(3, return_sequences=True))", (4, 3)),
+    "Bidirectional-sum": ("Bidirectional(L.GRU(3), merge_mode='sum')", (4, 3)),
+    "TimeDistributed": ("TimeDistributed(L.Dense(4))", (4, 3)),
+    "TimeDistributed-conv": ("TimeDistributed(L.Conv2D(2, 3))", (3, 5, 5, 2)),
+}
+
+
+@pytest.mark.parametrize("name, policy", policy_params(WRAPPERS, {"Bidirectional", "TimeDistributed"}, {"mixed_float16"}))
+def test_a_wrapper_follows_the_global_policy(name: str, policy: str) -> None:
+    """``args.GLOBAL_POLICY_WRAPPERS`` under a global policy (the wrapped layer made under it
+    too), as an NLP or video notebook that sets ``mixed_float16`` first makes them."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from kerastf_xlate.args import GLOBAL_POLICY_WRAPPERS
+
+    assert name.split("-")[0] in GLOBAL_POLICY_WRAPPERS
+    expr, shape = WRAPPERS[name]
+    x = np.random.default_rng(3).normal(size=(2, *shape)).astype("float32")
+    rt = runtime_of({"Bidirectional", "TimeDistributed", "LSTM", "GRU", "Dense", "Conv2D", "_config_set_dtype_policy"},
+                    "xlate_wrapper_policy")
+    wrapped = next((n for n in ("LSTM", "GRU") if f"L.{n}(" in expr), None)
+    raises = RAISES.get((wrapped, policy))  # a recurrent kernel Keras cannot make in bfloat16
+    made, errors = [], []
+    for setter, namespace in ((keras.config.set_dtype_policy, keras.layers), (rt._config_set_dtype_policy, rt)):
+        setter(policy)
+        try:
+            layer = eval("L." + expr, {"L": namespace})
+            layer(x)
+            made.append(layer)
+        except Exception as e:
+            if raises is None:
+                raise
+            errors.append(type(e).__name__)
+        finally:
+            setter("float32")
+    if raises is not None:
+        assert errors == [raises, raises], errors
+        return
+    k, t = made
+    assert (t.compute_dtype, t.variable_dtype) == (k.compute_dtype, k.variable_dtype)
+    assert [v.dtype.name for v in t.weights] == [str(v.dtype) for v in k.weights]
+    moved = perturbed(k.get_weights())
+    k.set_weights(moved)
+    t.set_weights(moved)
+    tol = TOLERANCE[_policy_dtypes(policy)[0]]
+    worst = 0.0
+    for training in (False, True):
+        ko, to = k(x, training=training), t(x, training=training)
+        assert tf.as_dtype(to.dtype) == tf.as_dtype(ko.dtype)
+        worst = max(worst, _compare(ko, to, tol))
+    print(f"{name} under the global policy {policy}: worst max |diff| = {worst:.3g} (tolerance {tol})")
 
 
 @pytest.mark.parametrize("policy", ["float32", "float64", "mixed_float16"])

@@ -45,6 +45,10 @@ POLICY_LAYERS = frozenset({
     # a layer of strings under any policy: tests/test_runtime_text_policy.py
     "TextVectorization",
 })
+# Wrappers whose runtime class follows the *global* policy as Keras's does (the wrapped layer is
+# made under it too); with a ``dtype=`` of their own they differ from Keras (whose wrapper reads
+# the wrapped layer's variables in its own compute dtype) and stay Keras: tests/test_runtime_dtype.py
+GLOBAL_POLICY_WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
 POLICY_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"})
 
 

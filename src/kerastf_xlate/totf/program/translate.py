@@ -26,7 +26,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import POLICY_LAYERS, UNKNOWN, blockers, literal, policy_dtype_ok, short_message
+from kerastf_xlate.args import (
+    GLOBAL_POLICY_WRAPPERS,
+    POLICY_LAYERS,
+    UNKNOWN,
+    blockers,
+    literal,
+    policy_dtype_ok,
+    short_message,
+)
 from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
@@ -900,7 +908,8 @@ def _policy_unchecked_for_applications(refs: list[Ref]) -> ast.Call | None:
 
 def _global_policy_blocker(ref: Ref, setter: ast.Call | None) -> Finding | None:
     """A layer made in a file that sets the global dtype policy, whose class is not checked
-    against Keras under every float policy (``args.POLICY_LAYERS``): as a layer's own
+    against Keras under every float policy (``args.POLICY_LAYERS``; the wrappers of
+    ``args.GLOBAL_POLICY_WRAPPERS`` under the global one): as a layer's own
     ``dtype=`` other than float32, it stays Keras (XL201). tfa's layers are checked in float32
     only."""
     if setter is None or ref.call is None or ref.role != "call":
@@ -909,7 +918,7 @@ def _global_policy_blocker(ref: Ref, setter: ast.Call | None) -> Finding | None:
         layer = ref.name
     elif ref.name.startswith("keras.layers."):
         layer = ref.name.rsplit(".", 1)[1]
-        if layer in POLICY_LAYERS or layer in ("Input", "InputLayer", "Layer"):
+        if layer in POLICY_LAYERS or layer in GLOBAL_POLICY_WRAPPERS or layer in ("Input", "InputLayer", "Layer"):
             return None
     else:
         return None
