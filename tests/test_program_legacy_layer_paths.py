@@ -91,3 +91,25 @@ def test_tf_keras_2_aliases_of_keras_layers_translate_and_run_as_keras_3s_layers
     worst = float(np.max(np.abs(got - want)))
     print(f"worst |tf - keras| = {worst:.3g} of {float(np.max(np.abs(want))):.3g}")
     assert got.shape == (4, 2) and worst <= 1e-5 * max(1.0, float(np.max(np.abs(want)))), worst
+
+
+@pytest.mark.parametrize("imports, inputs, merged, says", [
+    ("from keras.layers.merge import concatenate\n", "keras.Input((4,))", "concatenate([a, b])",
+     "`keras.layers.merge` is Keras 2's path, not in Keras 3: import `keras.layers.concatenate`"),
+    ("from keras.models import Input\n", "Input((4,))", "layers.concatenate([a, b])",
+     "`Input` from `keras.models` is Keras 2's, not in Keras 3: import `keras.Input`"),
+    ("from keras.engine.topology import Container\n", "keras.Input((4,))", "Container([a, b])",
+     "`Container` from `keras.engine.topology` is Keras 2's, not in Keras 3"),
+])
+def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, says: str) -> None:
+    # Keras 2's modules Keras 3 does not have: the import fails under Keras 3 before any
+    # translation; the model stays Keras and XL102 says which path to import instead
+    text = "import keras\nfrom keras import layers\n" + imports + textwrap.dedent(f"""\
+        x = {inputs}
+        a = layers.Dense(3)(x)
+        b = layers.Dense(2)(x)
+        model = keras.Model(x, {merged})
+        """)
+    result = translate_program(text, ast.parse(text))
+    assert result.text is None
+    assert any(b.code == "XL102" and says in b.message for b in result.blockers), [b.message for b in result.blockers]

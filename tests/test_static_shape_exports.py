@@ -74,6 +74,34 @@ BODY = {
         shown = [int(shape[0] is None), *shape[1:]]
         in_shape = (8, 8, 2)
         """,
+    # a number the encoder's loop changes in place from a literal, read again by the decoder's
+    # loop (the VAE chapters: `filters *= 2` going down, `filters //= 2` coming back up)
+    "filters_in_place": """\
+        filters = 4
+        inputs = layers.Input(shape=(8, 8, 1))
+        x = inputs
+        for i in range(2):
+            filters *= 2
+            x = layers.Conv2D(filters=filters, kernel_size=3, strides=2, activation="relu", padding="same")(x)
+            filters = filters + 1
+        shape = K.int_shape(x)
+        x = layers.Flatten()(x)
+        latent = layers.Dense(2)(x)
+        encoder = keras.Model(inputs, latent)
+
+        latent_inputs = layers.Input(shape=(2,))
+        x = layers.Dense(shape[1] * shape[2] * shape[3])(latent_inputs)
+        x = layers.Reshape((shape[1], shape[2], shape[3]))(x)
+        for i in range(2):
+            x = layers.Conv2DTranspose(filters=filters, kernel_size=3, strides=2, activation="relu", padding="same")(x)
+            filters = int(filters / 2)
+        outputs = layers.Conv2DTranspose(1, 3, padding="same")(x)
+        decoder = keras.Model(latent_inputs, outputs)
+
+        model = keras.Model(inputs, decoder(encoder(inputs)))
+        shown = list(shape[1:])
+        in_shape = (8, 8, 1)
+        """,
     # a literal the builder writes down in the encoder's region
     "literal": """\
         inputs = layers.Input(shape=(8,))
@@ -120,6 +148,14 @@ def test_a_tensor_shape_alone_is_not_taken_for_a_plain_value() -> None:
     out, diags = tf_(script(body))
     assert BANNER not in out
     assert any("`shape_before_flattening`, made while building the model, is used after it" in d for d in diags), diags
+
+
+def test_a_number_changed_in_place_from_an_unknown_value_keeps_the_models() -> None:
+    # the encoder's `filters` starts from a value the translator cannot show is a number
+    body = BODY["filters_in_place"].replace("filters = 4\n", "filters = int(sys.argv[0] != '') * 4\n")
+    out, diags = tf_("import sys\n" + script(body))
+    assert BANNER not in out
+    assert any("`filters`, made while building the model, is used after it" in d for d in diags), diags
 
 
 @pytest.mark.tf

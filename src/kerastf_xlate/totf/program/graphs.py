@@ -1487,7 +1487,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
             continue
         since = _bound(block[g_index + 1 : lo])
         for n in _bound(g.region) - since:
-            if not _bound_to_objects(g.region, n, statics):  # a layer object (a static value) is read as itself
+            if not _bound_to_objects(g.region, n, statics, g):  # a layer object (a static value) is read as itself
                 avail[n] = g
     if not avail:
         return {}
@@ -1599,7 +1599,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
             return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
     if model in names:
         return (stmt, why)
-    objects = {n for n in names if _bound_to_objects(graph.region, n, statics)}
+    objects = {n for n in names if _bound_to_objects(graph.region, n, statics, graph)}
     sequences = {n for n in names if _bound_to_lists(graph.region, n)}
     in_graph: dict[int, Graph] = {}
     for g in graphs:
@@ -1701,33 +1701,65 @@ def _bound_to_lists(region: list[ast.stmt], name: str) -> bool:
     return True
 
 
-def _bound_to_objects(region: list[ast.stmt], name: str, statics: frozenset[int] = frozenset()) -> bool:
+def _bound_to_objects(region: list[ast.stmt], name: str, statics: frozenset[int] = frozenset(),
+                      graph: Graph | None = None) -> bool:
     """``name`` is bound in the graph only to constructed objects, constants or static values
     (a layer made there and shared later, a callback, a static shape): never to a graph tensor.
-    ``statics``: the ``keras.backend.int_shape`` calls of the file."""
+    ``statics``: the ``keras.backend.int_shape`` calls of the file. With the ``graph`` (its
+    block), also a number the graph changes in place from a static value bound before it
+    (``filters = 16`` ... ``for i in range(2): filters *= 2`` in an encoder, read again by the
+    decoder): the traced run computes it as Keras's run of the same Python does."""
     binders = [n for n in _own_nodes(region) if isinstance(n, ast.Name) and n.id == name
                and isinstance(n.ctx, (ast.Store, ast.Del))]
-    assigns = {id(t): s for s in ast.walk(ast.Module(body=region, type_ignores=[]))
-               if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
-    return bool(binders) and all(id(n) in assigns and (_is_object(assigns[id(n)].value)
-                                                       or _is_static_value(assigns[id(n)].value, statics))
-                                 for n in binders)
+    nodes = list(ast.walk(ast.Module(body=region, type_ignores=[])))
+    assigns = {id(t): s for s in nodes if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
+    # itself from before: `filters *= 2`, `filters = filters * 2`, `filters = int(filters / 2)`
+    itself = frozenset({name}) if graph is not None and _static_before(graph, name, statics) else frozenset()
+    augmented = {id(s.target): s for s in nodes if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)
+                 and s.target.id == name and isinstance(s.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv))
+                 and _is_static_value(s.value, statics) and itself}
+    return bool(binders) and all(id(n) in augmented or id(n) in assigns and (
+        _is_object(assigns[id(n)].value) or _is_static_value(assigns[id(n)].value, statics, itself)) for n in binders)
 
 
-def _is_static_value(value: ast.expr, statics: frozenset[int] = frozenset()) -> bool:
+def _static_before(graph: Graph, name: str, statics: frozenset[int]) -> bool:
+    """``name`` is bound before ``graph``'s region, in its block, last by a plain assignment of
+    a static value (``filters = 16``), and by no statement nested there."""
+    if not graph.region or not any(s is graph.region[0] for s in graph.block):
+        return False
+    start = next(i for i, s in enumerate(graph.block) if s is graph.region[0])
+    last = None
+    for s in graph.block[:start]:
+        if name not in _bound([s]):
+            continue
+        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+            return False
+        last = s
+    return last is not None and _is_static_value(last.value, statics)
+
+
+def _is_static_value(value: ast.expr, statics: frozenset[int] = frozenset(), names: frozenset[str] = frozenset()) -> bool:
     """A plain Python value read from a graph tensor's static shape (``x.shape[1]``,
     ``int(x.shape[-1])``, ``len(x.shape)``, ``tuple(x.shape[1:])``,
     ``keras.backend.int_shape(x)[1:]`` (a call in ``statics``), with integer constants
-    around them, or a tuple of such values): an int, None or a tuple of them, the same on the
+    around them, or a tuple of such values; a name of ``names``, a number the caller knows is
+    static, and ``int(a / b)`` of such numbers): an int, None or a tuple of them, the same on the
     traced run's tensors as on Keras's KerasTensors (whose shapes the translated layers
     reproduce; ``int_shape`` is translated ``tuple(x.shape)``), so the traced run gives it as
     itself. Not ``x.shape`` or ``x.shape[1:]`` alone: a TensorShape there, a tuple in Keras."""
     if isinstance(value, ast.Constant) and (isinstance(value.value, int) or value.value is None):
         return True
+    if isinstance(value, ast.Name) and value.id in names:
+        return True  # a number known static (``names``: the caller's)
     if isinstance(value, ast.Tuple) and isinstance(value.ctx, ast.Load):
-        return all(_is_static_value(e, statics) for e in value.elts)
+        return all(_is_static_value(e, statics, names) for e in value.elts)
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
-        return _is_static_value(value.left, statics) and _is_static_value(value.right, statics)
+        return _is_static_value(value.left, statics, names) and _is_static_value(value.right, statics, names)
+    if names and isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "int" \
+            and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.BinOp) \
+            and isinstance(value.args[0].op, ast.Div):
+        quotient = value.args[0]  # `int(filters / 2)`: a true division of numbers, made an int
+        return _is_static_value(quotient.left, statics, names) and _is_static_value(quotient.right, statics, names)
     if isinstance(value, ast.Call) and id(value) in statics:
         return True  # `K.int_shape(x)`: a tuple of ints and None
     if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Call) and id(value.value) in statics:

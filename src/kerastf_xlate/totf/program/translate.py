@@ -458,6 +458,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if id(ref.node) in introspected:
             findings.append(Finding(ref.node, "XL309", f"`{name}` is looked at, not used as model code: kept as Keras"))
             continue
+        keras2 = _keras2_path(name)
+        if keras2 is not None:
+            blockers.append(Finding(ref.node, "XL102", keras2))
+            continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
     # keras.ops / activations / random / backend / initializers functions: from the table
@@ -779,6 +783,29 @@ def _introspected(tree: ast.Module) -> frozenset[int]:
     listing ``dir(keras.initializers)``); the statement stays Keras and links to no model."""
     return frozenset(id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                      and n.func.id in _INTROSPECTION for a in n.args)
+
+
+# Keras 2's (and tf.keras 2's) modules that Keras 3 does not have, whose names real code
+# still imports (`from keras.layers.merge import concatenate`, `from keras.models import Input`)
+_KERAS2_MODULES = ("keras.layers.merge.", "keras.layers.core.", "keras.layers.convolutional.", "keras.layers.pooling.",
+                   "keras.layers.normalization.", "keras.layers.recurrent.", "keras.layers.embeddings.",
+                   "keras.layers.advanced_activations.", "keras.layers.wrappers.", "keras.layers.noise.",
+                   "keras.engine.")
+_KERAS2_MERGE = frozenset({"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"})
+
+
+def _keras2_path(name: str) -> str | None:
+    """XL102's message for a name under a Keras 2 module Keras 3 does not have (the import
+    fails under Keras 3 before any translation), or None."""
+    if name == "keras.models.Input":
+        return "`Input` from `keras.models` is Keras 2's, not in Keras 3: import `keras.Input`"
+    module = next((m for m in _KERAS2_MODULES if name.startswith(m)), None)
+    if module is None:
+        return None
+    where, last = name.rsplit(".", 1)
+    if last in _KERAS2_MERGE and where == module[:-1]:
+        return f"`{where}` is Keras 2's path, not in Keras 3: import `keras.layers.{last}`"
+    return f"`{last}` from `{where}` is Keras 2's, not in Keras 3"
 
 
 def _why_not(name: str) -> str:
