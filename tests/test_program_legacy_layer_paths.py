@@ -113,3 +113,37 @@ def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, sa
     result = translate_program(text, ast.parse(text))
     assert result.text is None
     assert any(b.code == "XL102" and says in b.message for b in result.blockers), [b.message for b in result.blockers]
+
+
+@pytest.mark.parametrize("imports, translated", [
+    ("from keras import backend as K\n", False),
+    ("import keras.backend as K\n", False),
+    ("from tensorflow.keras import backend as K\n", True),
+])
+def test_keras2_backend_functions_are_tf_keras_only(imports: str, translated: bool) -> None:
+    # Keras 3's own keras.backend has no int_shape (tf.keras.backend, keras/_tf_keras, does):
+    # from Keras itself the program raises AttributeError under Keras 3, and stays as it is
+    text = "import keras\nimport tensorflow as tf\nfrom keras import layers\n" + imports + textwrap.dedent("""\
+        x = keras.Input((4, 3))
+        y = layers.Dense(K.int_shape(x)[-1] * 2)(layers.Flatten()(x))
+        model = keras.Model(x, y)
+        """)
+    result = translate_program(text, ast.parse(text))
+    says = [b.message for b in result.blockers if b.code == "XL102"]
+    if translated:
+        assert result.text is not None and not says, [b.message for b in result.blockers]
+    else:
+        assert result.text is None
+        assert says == ["`keras.backend.int_shape` is Keras 2's: Keras 3's `keras.backend` has no `int_shape` (an "
+                        "AttributeError there; `tf.keras.backend` has it)"], says
+
+
+@pytest.mark.tf
+def test_the_keras3_backend_list_is_the_installed_keras() -> None:
+    import keras
+
+    from kerastf_xlate.totf.program.translate import KERAS3_BACKEND
+
+    exported = {n for n in dir(keras.backend) if not n.startswith("_")}
+    assert not hasattr(keras.backend, "int_shape") and hasattr(__import__("tensorflow").keras.backend, "int_shape")
+    assert KERAS3_BACKEND == exported, exported ^ KERAS3_BACKEND

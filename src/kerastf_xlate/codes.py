@@ -53,8 +53,11 @@ _ALL = [
     Code(
         "XL102",
         "removed-from-keras3",
-        "A Keras layer that no longer exists in Keras 3.",
-        "The code fails under Keras 3 before any translation; the message names the replacement.",
+        "A Keras layer, module path or backend function that no longer exists in Keras 3.",
+        "The code fails under Keras 3 before any translation (tf.keras 2's `layers.experimental` "
+        "paths, Keras 2's `keras.layers.merge` or `keras.models.Input`, Keras 2's backend functions "
+        "spelled `keras.backend.int_shape`, which Keras 3 keeps under `tf.keras.backend` only); the "
+        "message names the replacement.",
         "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)",
         "Use the replacement the message names (for example `layers.ReLU(threshold=...)`).",
     ),

@@ -437,6 +437,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
             continue
+        keras2 = _keras2_backend(ref)
+        if keras2 is not None:
+            blockers.append(Finding(ref.node, "XL102", keras2))
+            continue
         if ((name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES)) \
                 or name in _LAYER_CONFIG:
             api_refs.append(ref)
@@ -792,6 +796,26 @@ _KERAS2_MODULES = ("keras.layers.merge.", "keras.layers.core.", "keras.layers.co
                    "keras.layers.advanced_activations.", "keras.layers.wrappers.", "keras.layers.noise.",
                    "keras.engine.")
 _KERAS2_MERGE = frozenset({"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"})
+
+
+# what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
+# 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
+# `tf.keras.backend` only (keras/_tf_keras), and `from keras import backend as K; K.square(x)`
+# raises AttributeError under Keras 3. tests/test_program_legacy_layer_paths.py checks the list.
+KERAS3_BACKEND = frozenset({
+    "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype", "is_int_dtype",
+    "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format", "standardize_dtype",
+})
+
+
+def _keras2_backend(ref: Ref) -> str | None:
+    """XL102's message for ``keras.backend.<f>`` spelled from Keras itself (not ``tf.keras``)
+    where Keras 3's ``keras.backend`` has no ``f``, or None."""
+    parts = ref.qualname.split(".")
+    if len(parts) != 3 or parts[:2] != ["keras", "backend"] or parts[2] in KERAS3_BACKEND:
+        return None
+    return (f"`keras.backend.{parts[2]}` is Keras 2's: Keras 3's `keras.backend` has no `{parts[2]}` (an "
+            "AttributeError there; `tf.keras.backend` has it)")
 
 
 def _keras2_path(name: str) -> str | None:
