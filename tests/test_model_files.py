@@ -94,6 +94,27 @@ def test_a_path_put_together_from_names_bound_once_is_followed(binding: str, pat
     assert "at `models/m." in diags[0], diags
 
 
+@pytest.mark.parametrize("tail, note", [
+    ('model.save_weights("training_1/cp.ckpt")\n', "`save_weights` at `training_1/cp.ckpt` raises ValueError in Keras 3"),
+    ('folder = "ckpt"\nmodel.save_weights(os.path.join(folder, "w"))\n', "`save_weights` at `ckpt/w` raises ValueError"),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)])\n',
+     "`ModelCheckpoint` raises ValueError in Keras 3 at a name not ending in .weights.h5"),
+    ('model.save_weights("w.weights.h5")\n', None),
+    ('model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.weights.h5", save_weights_only=True)])\n', None),
+])
+def test_a_weights_file_keras3_refuses_is_noted(tail: str, note: str | None) -> None:
+    # tf.keras 2's TensorFlow-checkpoint names: Keras 3 raises ValueError there, and so does the
+    # runtime's writer (tests/test_runtime_keras_errors.py compares the messages); the model is
+    # translated all the same and XL311 says so at the line
+    out, diags = tf_(HEAD + tail)
+    assert "import keras" not in out, diags
+    notes = [d for d in diags if "weights.h5" in d and "raises ValueError" in d]
+    if note is None:
+        assert not notes, diags
+    else:
+        assert len(notes) == 1 and notes[0].startswith("XL311 ") and note in notes[0], diags
+
+
 def test_a_loaded_model_saves_and_is_loaded_again() -> None:
     out, diags = tf_(HEAD + 'model.save("a.keras")\nsecond = keras.models.load_model("a.keras")\n'
                             'second.save("b.keras")\nthird = keras.models.load_model("b.keras")\n')

@@ -94,9 +94,32 @@ CASES: dict[str, tuple[Any, ...]] = {
     "GRU": ("GRU(3)", (4, 2)),
     "GRU-v1": ("GRU(3, reset_after=False, return_sequences=True)", (4, 2)),
     "SimpleRNN": ("SimpleRNN(3, return_sequences=True)", (4, 2)),
+    "ConvLSTM2D": ("ConvLSTM2D(2, 3)", (3, 5, 5, 2)),
+    # more layers the notebooks make under a mixed policy (checked 2026-12-05)
+    "Lambda": ("Lambda(lambda t: t * 2.0 + 1.0)", (3, 4)),
+    "Conv2D-groups": ("Conv2D(4, 3, groups=2)", (5, 5, 4)),
+    "Conv3DTranspose": ("Conv3DTranspose(2, 2)", (3, 3, 3, 2)),
+    "SeparableConv1D": ("SeparableConv1D(3, 2, padding='same')", (6, 2)),
+    "GlobalMaxPooling3D": ("GlobalMaxPooling3D()", (2, 2, 2, 2)),
+    "Cropping1D": ("Cropping1D(1)", (5, 2)),
+    "Cropping3D": ("Cropping3D(1)", (4, 4, 4, 2)),
+    "ZeroPadding3D": ("ZeroPadding3D(1)", (2, 2, 2, 2)),
+    "UpSampling3D": ("UpSampling3D(2)", (2, 2, 2, 2)),
+    "SpatialDropout2D": ("SpatialDropout2D(0.0)", (4, 4, 2)),
+    "SpatialDropout3D": ("SpatialDropout3D(0.0)", (2, 2, 2, 2)),
+    "GaussianNoise": ("GaussianNoise(0.0)", (3, 4)),
+    "GaussianDropout": ("GaussianDropout(0.0)", (3, 4)),
+    "AlphaDropout": ("AlphaDropout(0.0)", (3, 4)),
+    "ActivityRegularization": ("ActivityRegularization()", (3, 4)),
+    "Minimum": ("Minimum()", [(3, 4), (3, 4)]),
+    "Dot": ("Dot(axes=1)", [(3, 4), (3, 4)]),
+    "UnitNormalization": ("UnitNormalization()", (3, 4)),
+    "Attention": ("Attention()", [(3, 4), (5, 4)]),
+    "AdditiveAttention": ("AdditiveAttention()", [(3, 4), (5, 4)]),
+    "Masking": ("Masking()", (3, 4)),
 }
 # (layer, policy) where Keras raises, and the runtime must raise the same error
-RAISES = {(name, "bfloat16"): "InvalidArgumentError" for name in ("LSTM", "GRU", "SimpleRNN")}
+RAISES = {(name, "bfloat16"): "InvalidArgumentError" for name in ("LSTM", "GRU", "SimpleRNN", "ConvLSTM2D")}
 
 
 def _inputs(kind: Any, seed: int = 0) -> Any:

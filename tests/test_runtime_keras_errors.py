@@ -46,7 +46,18 @@ CASES: dict[str, Callable[[Any], Any]] = {
     # a vocabulary size computed with NumPy (`np.max(ids) + 1`), an empty embedding
     "numpy_input_dim": lambda m: m.Embedding(__import__("numpy").int64(10), 4),
     "zero_output_dim": lambda m: m.Embedding(10, 0),
+    # tf.keras 2's TensorFlow-checkpoint names for weights (`"training_1/cp.ckpt"`, the tutorials'
+    # `save_weights_only=True` checkpoint): Keras 3 writes `.weights.h5` only, and refuses others
+    "weights_checkpoint_name": lambda m: _small(m).save_weights("training_1/cp.ckpt"),
+    "weights_sharded_name": lambda m: _small(m).save_weights("w.keras", max_shard_size=1),
+    "checkpoint_weights_name": lambda m: m.ModelCheckpoint("ckpt/model_{epoch}", save_weights_only=True),
 }
+
+
+def _small(m: Any) -> Any:
+    model = m.Sequential([m.Input((2,)), m.Dense(1)])
+    model.build((None, 2))
+    return model
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -58,6 +69,7 @@ def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, c
         Dense = keras.layers.Dense
         Input = keras.Input
         Embedding = keras.layers.Embedding
+        ModelCheckpoint = keras.callbacks.ModelCheckpoint
 
     keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
     runtime._STATE.uids.clear()

@@ -91,6 +91,18 @@ def test_compile_fit_evaluate_predict_save_load() -> None:
     assert "tf.function(" in out and "tf.GradientTape()" in out and "tf.data.Dataset" in out
 
 
+def test_weights_saved_under_a_name_keras3_refuses_are_not_written_inline() -> None:
+    # tf.keras 2's checkpoint name: a ValueError in Keras 3; the inline checkpoint would be written
+    src, out, diags = tf_("""
+        model.compile(optimizer="adam", loss="mse")
+        model.save_weights("training_1/cp.ckpt")
+        """)
+    assert "tf.train.Checkpoint(model=model).write" not in out
+    # the program form translates it instead: its runtime `save_weights` raises Keras's error there
+    assert 'model.save_weights("training_1/cp.ckpt")' in out
+    assert [d.code for d in diags if "raises ValueError" in d.message] == ["XL311"], [(d.code, d.message) for d in diags]
+
+
 @pytest.mark.parametrize("optimizer, expected", [
     ('"sgd"', "_sgd()"),
     ('"Adam"', "_adam()"),

@@ -41,7 +41,11 @@ POLICY_LAYERS = frozenset({
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
     "RandomBrightness", "Resizing", "CenterCrop",
     # recurrent layers: tests/test_runtime_dtype.py
-    "LSTM", "GRU", "SimpleRNN",
+    "LSTM", "GRU", "SimpleRNN", "ConvLSTM2D",
+    # more layers notebooks make under a mixed policy (2026-12-05): tests/test_runtime_dtype.py
+    "Lambda", "Conv3DTranspose", "SeparableConv1D", "GlobalMaxPooling3D", "Cropping1D", "Cropping3D", "ZeroPadding3D",
+    "UpSampling3D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+    "ActivityRegularization", "Minimum", "Dot", "UnitNormalization", "Attention", "AdditiveAttention", "Masking",
     # a layer of strings under any policy: tests/test_runtime_text_policy.py
     "TextVectorization",
 })

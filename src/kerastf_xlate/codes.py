@@ -272,7 +272,10 @@ _ALL = [
         "checkpoints. A writer at a literal path Keras 3 does not save a model under "
         "(`model.save(\"saved_model_dir\")`, tf.keras 2's SavedModel; `ModelCheckpoint(\"ckpt\")` "
         "without `save_weights_only`) raises `ValueError` in Keras 3, and the translated writer "
-        "raises the same error there: the note says so, and names the file to write instead.",
+        "raises the same error there: the note says so, and names the file to write instead. So "
+        "does a weights writer at a name not ending in `.weights.h5` (`model.save_weights(\"cp.ckpt\")`, "
+        "`ModelCheckpoint(\"training_1/cp.ckpt\", save_weights_only=True)`: tf.keras 2's TensorFlow "
+        "checkpoints).",
         'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)])\n'
         'model.save("final.keras")',
         "None needed inside the program. Where another program needs the Keras file, translate "

@@ -1361,6 +1361,13 @@ class Model(Layer):
         ``overwrite`` as Keras's (a Keras ``ModelCheckpoint`` passes it); Keras asks before
         replacing a file when it is False, which a translated model does not do: it refuses."""
         path = str(filepath)
+        # Keras 3 writes `.weights.h5` only and refuses other names first, in its words (tf.keras
+        # 2's TensorFlow-checkpoint names, `"my_checkpoint"`, fail there and here alike)
+        if max_shard_size is None and not path.endswith(".weights.h5"):
+            raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
+        if max_shard_size is not None and not path.endswith(("weights.h5", "weights.json")):
+            raise ValueError("The filename must end in `.weights.json` when `max_shard_size` is specified. "
+                             f"Received: filepath={path}")
         if not overwrite and tf.io.gfile.exists(f"{path}.index"):
             raise FileExistsError(f"save_weights(overwrite=False): {path} exists")
         if max_shard_size is not None:

@@ -642,6 +642,10 @@ class ModelCheckpoint(_MonitorCallback):
         super().__init__(monitor, mode, initial_value_threshold)
         if save_freq != "epoch" and not isinstance(save_freq, int):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
+        if save_weights_only and not os.fspath(filepath).endswith(".weights.h5"):
+            # Keras 3's words: tf.keras 2's TensorFlow-checkpoint names (`"training_1/cp.ckpt"`) fail
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end "
+                             f"in `.weights.h5` (Keras weights format). Received: filepath={os.fspath(filepath)}")
         if not save_weights_only and not os.fspath(filepath).endswith((".keras", ".h5")):
             raise ValueError("The filepath provided must end in `.keras` (Keras model format). "
                              f"Received: filepath={os.fspath(filepath)}")

@@ -130,6 +130,11 @@ def _resolve(node: ast.expr | None, strings: dict[str, str | None]) -> str | Non
     return None
 
 
+def static_path(node: ast.expr | None, tree: ast.Module) -> str | None:
+    """The path ``node`` gives when it is known statically (see :func:`_resolve`), or None."""
+    return _resolve(node, _string_bindings(tree))
+
+
 _UNREADABLE = object()
 
 
@@ -300,7 +305,37 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                           else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
+    out.notes += _weights_names_keras3_refuses(tree, by_ref, strings, kept)
     return out
+
+
+def _weights_names_keras3_refuses(tree: ast.Module, by_ref: dict[int, Ref], strings: dict[str, str | None],
+                                  kept: Callable[[ast.AST | None], bool]) -> list[tuple[ast.AST, str]]:
+    """XL311 at a weights writer whose known name Keras 3 refuses (``model.save_weights("cp.ckpt")``,
+    ``ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)``: tf.keras 2 wrote a
+    TensorFlow checkpoint there): a ValueError in Keras 3, and the runtime's writer raises the
+    same one (runtime/tfr_base.py, tfr_callbacks.py)."""
+    notes: list[tuple[ast.AST, str]] = []
+    fix = "name the file *.weights.h5"
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Call) or kept(n):
+            continue
+        ref = by_ref.get(id(n))
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights" and ref is None \
+                and _argument(n, 2, "max_shard_size") is None:
+            path = _resolve(_argument(n, 0, "filepath"), strings)
+        elif ref is not None and ref.name == _CHECKPOINT and _literal(_argument(n, 4, "save_weights_only")) is True:
+            path = _resolve(_argument(n, 0, "filepath"), strings)
+        else:
+            continue
+        if path is None or path.endswith(".weights.h5"):
+            continue
+        writer = "ModelCheckpoint" if ref is not None else "save_weights"
+        notes.append((n, short_message(
+            f"`{writer}` at `{path}` raises ValueError in Keras 3 and in the translation: {fix}",
+            f"`{writer}` raises ValueError in Keras 3 at a name not ending in .weights.h5, and so does the "
+            f"translation: {fix}")))
+    return notes
 
 
 def _keep(out: ModelFiles, accesses: list[_Access], why: str) -> None:

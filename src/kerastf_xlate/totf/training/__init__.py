@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from kerastf_xlate.edit.records import relative_continuations
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.totf.common import MODULE_API, Blocked, source_of
+from kerastf_xlate.totf.program.model_files import static_path
 from kerastf_xlate.totf.training.helpers import helper_names, helper_sources
 from kerastf_xlate.totf.training.specs import (
     TrainingBlocked,
@@ -340,6 +341,13 @@ class _Planner:
                 raise TrainingBlocked("`save_weights()` without a file path", call, "XL303")
             if not _is_none(args.nodes.get("max_shard_size")):
                 raise TrainingBlocked("`save_weights(max_shard_size=...)` is not translated", call, "XL306")
+            name = static_path(args.nodes["filepath"], self.tree)
+            if name is not None and not name.endswith(".weights.h5"):
+                # Keras 3 refuses any other name (ValueError), and the checkpoint written here would not
+                # (the program form's runtime `save_weights` refuses it as Keras does)
+                raise TrainingBlocked(f"`save_weights({ast.unparse(args.nodes['filepath'])[:40]})`: Keras 3 writes only "
+                                      "a name ending in `.weights.h5` and raises ValueError for another, which the "
+                                      "inline checkpoint would not", call, "XL306")
             return f"tf.train.Checkpoint(model={inst}).write({source_of(self.lines, args.nodes['filepath'])})\n"
         if attr == "load_weights":
             args = bind_args(call, ["filepath", "skip_mismatch"], "load_weights")
