@@ -119,6 +119,9 @@ def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, sa
     ("from keras import backend as K\n", False),
     ("import keras.backend as K\n", False),
     ("from tensorflow.keras import backend as K\n", True),
+    ("K = keras.backend\n", False),
+    ("K = tf.keras.backend\n", True),
+    ("from tensorflow import keras as tk\nK = tk.backend\n", True),
 ])
 def test_keras2_backend_functions_are_tf_keras_only(imports: str, translated: bool) -> None:
     # Keras 3's own keras.backend has no int_shape (tf.keras.backend, keras/_tf_keras, does):

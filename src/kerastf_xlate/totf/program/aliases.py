@@ -65,13 +65,17 @@ def module_aliases(tree: ast.Module, refs: list[Ref]) -> list[ModuleAlias]:
         module = statements[0][1].name
         if bindings.get(name) != len(statements) or any(ref.name != module for _, ref in statements):
             continue
+        # as spelled (`tf.keras.backend` or Keras's own `keras.backend`, which Keras 3 strips of
+        # Keras 2's functions): the uses' qualified names say which (translate._keras2_backend)
+        spelled = statements[0][1].qualname
+        origin = spelled if all(ref.qualname == spelled for _, ref in statements) else module
         uses: list[Ref] = []
         follows = True
         for n in ast.walk(tree):
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
                 continue
             parent = parents.get(id(n))
-            qual = f"{module}.{parent.attr}" if isinstance(parent, ast.Attribute) and parent.value is n else None
+            qual = f"{origin}.{parent.attr}" if isinstance(parent, ast.Attribute) and parent.value is n else None
             canon = canonical(qual) if qual is not None and isinstance(parent, ast.Attribute) \
                 and isinstance(parent.ctx, ast.Load) else None
             if canon is None:

@@ -355,6 +355,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
             _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
             continue
+        keras2 = _keras2_backend(ref)
+        if keras2 is not None:  # `from keras import backend as K; K.int_shape(x)`, `K = keras.backend`
+            blockers.append(Finding(ref.node, "XL102", keras2))
+            continue
         if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
             api_refs.append(ref)
             continue
@@ -436,10 +440,6 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                                                            "it calls (input checks, weight download) stay Keras"))
             else:
                 findings.append(Finding(ref.node, "XL309", f"`{name}` is a Keras utility, not model code: kept as Keras"))
-            continue
-        keras2 = _keras2_backend(ref)
-        if keras2 is not None:
-            blockers.append(Finding(ref.node, "XL102", keras2))
             continue
         if ((name.startswith(_API_PREFIXES) or name.startswith("keras.backend.")) and not name.startswith(_UTILITY_PREFIXES)) \
                 or name in _LAYER_CONFIG:
