@@ -77,14 +77,22 @@ def test_a_mixed_float16_program_trains_like_keras(tmp_path: Path) -> None:
     out, diags = tf_(PROGRAM)
     assert '_config_set_dtype_policy("mixed_float16")' in out, diags
     assert "mixed_precision" not in user_code(out).replace("mixed_precision.global_policy", ""), diags
-    expected, got = run_both(tmp_path, PROGRAM, out)
-    for key in ("optimizer", "scale", "policy", "dtypes", "after_clear_session"):
-        assert expected[key] == got[key], (key, expected[key], got[key])
+    expected, got = _runs(tmp_path, PROGRAM, out, ("optimizer", "scale", "policy", "dtypes", "after_clear_session"),
+                          "mixed_float16 program")
     assert expected["optimizer"] == "LossScaleOptimizer" and expected["policy"] == "mixed_float16"
+
+
+def _runs(tmp_path: Path, program: str, out: str, same: tuple[str, ...], what: str) -> tuple[dict, dict]:
+    """Both runs' reports: the ``same`` keys equal, the losses, predictions and weights within
+    1e-3 (the worst difference printed)."""
+    expected, got = run_both(tmp_path, program, out)
+    for key in same:
+        assert expected[key] == got[key], (key, expected[key], got[key])
     worst = max(max_diff(expected["loss"], got["loss"]), max_diff(expected["predict"], got["predict"]),
-                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"])))
-    print(f"\nmixed_float16 program: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
+                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"], strict=True)))
+    print(f"\n{what}: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
     assert worst <= 1e-3
+    return expected, got
 
 
 # an NLP notebook's text classifier under the policy (TextVectorization, Embedding, recurrent
@@ -133,14 +141,8 @@ def test_a_mixed_float16_text_model_trains_like_keras(tmp_path: Path) -> None:
     out, diags = tf_(TEXT_PROGRAM)
     assert '_config_set_dtype_policy(policy="mixed_float16")' in out, diags
     assert "keras" not in user_code(out).replace("tf.keras", ""), diags
-    expected, got = run_both(tmp_path, TEXT_PROGRAM, out)
-    for key in ("optimizer", "dtypes"):
-        assert expected[key] == got[key], (key, expected[key], got[key])
+    expected, _ = _runs(tmp_path, TEXT_PROGRAM, out, ("optimizer", "dtypes"), "mixed_float16 text model")
     assert ["string", "string"] in expected["dtypes"] and ["float16", "float32"] in expected["dtypes"]
-    worst = max(max_diff(expected["loss"], got["loss"]), max_diff(expected["predict"], got["predict"]),
-                *(max_diff(a, b) for a, b in zip(expected["weights"], got["weights"])))
-    print(f"\nmixed_float16 text model: worst |tf - keras| {worst:.1e} (tolerance 1e-3)")
-    assert worst <= 1e-3
 
 
 @pytest.mark.parametrize("line, what", [
