@@ -26,6 +26,7 @@ from kerastf_xlate.sources import (
     Cell,
     SourceError,
     cell_of,
+    guard_call,
     join_cells,
     notebook_cells,
     split_cells,
@@ -127,7 +128,7 @@ def transform_notebook(path: str, data: bytes, transform: Callable[[str, str], t
         return data, out_diags, errors
     chunks, _ = split_chunks(new)
     touched = _touched(joined, new, {n for names in guards.values() for n in names})
-    changed_guard = any(chunks.get(i) != [_guard_line(i, names, i in broken)] for i, names in guards.items() if names)
+    changed_guard = any(chunks.get(i) != [guard_call(i, names, i in broken)] for i, names in guards.items() if names)
     if touched or changed_guard:
         which = ", ".join(f"`{n}`" for n in sorted(touched)) or "what it mentions"
         errors = [e.replace("; cell left as it is, the other cells are translated", "; cell left as it is")
@@ -206,17 +207,12 @@ def _with_ipython_reads(cells: list[Cell]) -> list[Cell]:
     return out
 
 
-def _guard_line(index: int, names: list[str], broken: bool) -> str:
-    what = "does_not_parse" if broken else "is_a_pasted_session"
-    return f"cell_{index}_{what}({', '.join(names)})\n"
-
-
 def _with_guards(good: list[Cell], guards: dict[int, list[str]], broken: dict[int, Any]) -> list[Cell]:
     """The good cells, and in each blocking cell's place a call that uses what it mentions."""
     pieces = list(good)
     for index, names in guards.items():
         if names:
-            pieces.append(Cell(index, _guard_line(index, names, index in broken), ()))
+            pieces.append(Cell(index, guard_call(index, names, index in broken), ()))
     return sorted(pieces, key=lambda c: c.index)
 
 

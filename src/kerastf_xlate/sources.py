@@ -207,6 +207,23 @@ def read_notebook(path: str, data: bytes | None = None) -> tuple[dict, list[Cell
     return doc, cells
 
 
+# the call a notebook's translation writes in place of a cell it cannot translate (one that does
+# not parse, or a pasted `>>>` session), handing it the names the cell mentions, so the
+# translators keep those objects as they are (notebooks.py); its name says which cell and why
+_GUARD_RE = re.compile(r"cell_(\d+)_(does_not_parse|is_a_pasted_session)")
+
+
+def guard_call(index: int, names: list[str], broken: bool) -> str:
+    """The guard line of cell ``index`` (``broken``: it does not parse; else a pasted session)."""
+    return f"cell_{index}_{'does_not_parse' if broken else 'is_a_pasted_session'}({', '.join(names)})\n"
+
+
+def guarded_cell(callee: str) -> tuple[int, bool] | None:
+    """``(index, broken)`` when ``callee`` names such a guard call, else None."""
+    found = _GUARD_RE.fullmatch(callee)
+    return None if found is None else (int(found.group(1)), found.group(2) == "does_not_parse")
+
+
 _SENTINEL = "__xlate_cell__({})"
 _SENTINEL_RE = re.compile(r"^__xlate_cell__\((\d+)\)$")
 

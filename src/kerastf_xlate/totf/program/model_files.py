@@ -203,13 +203,17 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     strings = _string_bindings(tree)
     by_ref = {id(r.call): r for r in refs if r.call is not None and r.role == "call"}
     accesses: list[_Access] = []
+    weights_notes: list[tuple[ast.AST, str]] = []  # weights writers at a name Keras 3 refuses
     # every `.save(...)` call and every Keras writer/reader, translated or not
     for n in ast.walk(tree):
         if not isinstance(n, ast.Call):
             continue
         ref = by_ref.get(id(n))
         name = ref.name if ref is not None else None
-        if isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights" and ref is None:
+            if not kept(n) and _argument(n, 2, "max_shard_size") is None:
+                weights_notes += _weights_name_note(n, "save_weights", _resolve(_argument(n, 0, "filepath"), strings))
+        elif isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
             path_node = _argument(n, 0, "filepath")
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
             extra = _extra_keywords(n, ("filepath", "overwrite"))
@@ -232,8 +236,9 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         elif name == _CHECKPOINT and ref is not None:
             path_node = _argument(n, 0, "filepath")
             weights_only = _literal(_argument(n, 4, "save_weights_only"))
-            if weights_only is True:
-                continue  # a weights checkpoint (translated as such)
+            if weights_only is True:  # a weights checkpoint (translated as such)
+                weights_notes += _weights_name_note(n, "ModelCheckpoint", _resolve(path_node, strings))
+                continue
             access = _Access("checkpoint", n, n, _resolve(path_node, strings), path_node)
             if weights_only is not None and weights_only is not False:
                 access.why = "save_weights_only is not a literal"
@@ -305,37 +310,22 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                           else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
-    out.notes += _weights_names_keras3_refuses(tree, by_ref, strings, kept)
+    out.notes += weights_notes
     return out
 
 
-def _weights_names_keras3_refuses(tree: ast.Module, by_ref: dict[int, Ref], strings: dict[str, str | None],
-                                  kept: Callable[[ast.AST | None], bool]) -> list[tuple[ast.AST, str]]:
+def _weights_name_note(call: ast.Call, writer: str, path: str | None) -> list[tuple[ast.AST, str]]:
     """XL311 at a weights writer whose known name Keras 3 refuses (``model.save_weights("cp.ckpt")``,
     ``ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)``: tf.keras 2 wrote a
     TensorFlow checkpoint there): a ValueError in Keras 3, and the runtime's writer raises the
-    same one (runtime/tfr_base.py, tfr_callbacks.py)."""
-    notes: list[tuple[ast.AST, str]] = []
+    same one (runtime/tfr_base.py, tfr_callbacks.py); nothing for another name."""
+    if path is None or path.endswith(".weights.h5"):
+        return []
     fix = "name the file *.weights.h5"
-    for n in ast.walk(tree):
-        if not isinstance(n, ast.Call) or kept(n):
-            continue
-        ref = by_ref.get(id(n))
-        if isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights" and ref is None \
-                and _argument(n, 2, "max_shard_size") is None:
-            path = _resolve(_argument(n, 0, "filepath"), strings)
-        elif ref is not None and ref.name == _CHECKPOINT and _literal(_argument(n, 4, "save_weights_only")) is True:
-            path = _resolve(_argument(n, 0, "filepath"), strings)
-        else:
-            continue
-        if path is None or path.endswith(".weights.h5"):
-            continue
-        writer = "ModelCheckpoint" if ref is not None else "save_weights"
-        notes.append((n, short_message(
-            f"`{writer}` at `{path}` raises ValueError in Keras 3 and in the translation: {fix}",
-            f"`{writer}` raises ValueError in Keras 3 at a name not ending in .weights.h5, and so does the "
-            f"translation: {fix}")))
-    return notes
+    return [(call, short_message(
+        f"`{writer}` at `{path}` raises ValueError in Keras 3 and in the translation: {fix}",
+        f"`{writer}` raises ValueError in Keras 3 at a name not ending in .weights.h5, and so does the "
+        f"translation: {fix}"))]
 
 
 def _keep(out: ModelFiles, accesses: list[_Access], why: str) -> None:

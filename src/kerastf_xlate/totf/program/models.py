@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kerastf_xlate.sources import guarded_cell
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, imported_bases, subclasses
 from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
@@ -64,9 +64,6 @@ _MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot",
 _NEEDS_KERAS_MODEL = ("TFLiteConverter.from_keras_model", "TFLiteConverterV2.from_keras_model")
 # modules whose functions take a tf.Module as they take a Keras model (or do not care)
 _SAFE_MODULES = {"tensorflow", "numpy"} | set(sys.stdlib_module_names)
-
-# the call notebooks.py writes in place of a cell it cannot translate, handing it what it reads
-_CELL_GUARD = re.compile(r"cell_(\d+)_(does_not_parse|is_a_pasted_session)")
 
 
 class _Flow:
@@ -320,9 +317,9 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                     for a in list(n.args) + [k.value for k in n.keywords]:
                         if flow.is_model(a, func, cls, module_kinds):
                             callee = ast.unparse(n.func)[:40]
-                            guard = _CELL_GUARD.fullmatch(callee)
-                            if guard is not None:  # notebooks.py: a cell left as it is reads the model
-                                why = (f"notebook cell {guard.group(1)} {'does not parse' if guard.group(2) == 'does_not_parse' else 'is a pasted session'} "
+                            guard = guarded_cell(callee)
+                            if guard is not None:  # a notebook cell left as it is reads the model
+                                why = (f"notebook cell {guard[0]} {'does not parse' if guard[1] else 'is a pasted session'} "
                                        "and is left as it is: what it does with the model cannot be checked")
                             else:
                                 why = f"`{callee}` is given it and is defined outside this file: what it does with it cannot be checked"
