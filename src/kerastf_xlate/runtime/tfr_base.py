@@ -1109,8 +1109,14 @@ class _DeclaredInput:
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None, sparse=None,
           ragged=None, optional=False):
     """An input of a graph function: the call's input when the model runs; outside a graph
-    function, the declared input of a ``Sequential``."""
+    function, a declared input (a ``Sequential``'s, or one its caller gives a builder).
+
+    ``Input(tensor=declared)`` in a graph function declares a declared input again as an Input
+    of this model, sharing its InputLayer (docs/design.md, "Inputs made outside the graph"):
+    Keras builds every model made from one ``keras.Input(...)`` on the same InputLayer."""
     if tensor is not None:
+        if getattr(type(tensor), "_xlate_input", False):
+            return _declared_again(tensor)
         return tensor
     if sparse or ragged:
         raise NotImplementedError("sparse and ragged inputs are not translated")
@@ -1120,11 +1126,36 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     frame = _graph_frame()
     if frame is None:
         return _DeclaredInput(batch_shape, dtype, name)
+    return _graph_input(frame, tuple(batch_shape), dtype, name)
+
+
+def _declared_again(declared):
+    """A declared input given to ``Input(tensor=)``: outside a graph function itself (Keras's
+    ``Input(tensor=t)`` gives ``t`` back); inside one, an Input of that model of the same
+    shape, dtype and name, whose InputLayer is one per declared input (made once, with the
+    name Keras gave it when it was declared)."""
+    frame = _graph_frame()
+    if frame is None:
+        return declared
+    layer = declared.__dict__.get("_xlate_input_layer")
+    if layer is None:
+        name = declared.name or declared.__dict__.get("_xlate_auto_name") or "input_layer"
+        layer = InputLayer(batch_shape=declared.shape, dtype=declared.dtype, name=name)
+        layer._policy = declared._policy  # Keras's InputLayer has the policy of when it was declared
+        declared._xlate_input_layer = layer
+    return _graph_input(frame, tuple(declared.shape), declared.dtype, declared.name, layer)
+
+
+def _graph_input(frame, batch_shape, dtype, name, layer=None):
+    """This run's tensor for the next Input of the running graph function: on the first
+    run a placeholder (the Input recorded, with its InputLayer: ``layer`` or a new one), on a
+    call the call's input."""
     if frame.mode == "record" and not frame.given:
         if frame.input_layers is not None and len(frame.input_layers) <= len(frame.inputs):
             # Keras's InputLayer of this Input (in ``model.layers``), named once: a second
             # trace gives back the first's
-            frame.input_layers.append(InputLayer(batch_shape=batch_shape, dtype=dtype,
+            frame.input_layers.append(layer if layer is not None else
+                                      InputLayer(batch_shape=batch_shape, dtype=dtype,
                                                  name=name or _unique_name("input_layer")))
         frame.input_specs.append((tuple(batch_shape), dtype, name))
         placeholder = tf.compat.v1.placeholder(tf.as_dtype(dtype), list(batch_shape), name=_identifier(name or "input"))
@@ -1231,6 +1262,11 @@ class Model(Layer):
         self._graph_layers_and_inputs = _keras_order(frame.nodes, frame.inputs, tf.nest.flatten(outputs),
                                                      frame.input_layers)
         self._graph_layers = [layer for layer in self._graph_layers_and_inputs if not isinstance(layer, _DeclaredInput)]
+        names = [layer.name for layer in self._graph_layers_and_inputs]
+        for name in names:  # Keras's map_graph, in its words (serialized nodes name their operations)
+            if names.count(name) != 1:
+                raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
+                                 "names should be unique.")
         self._xlate_edges = _graph_edges(frame.nodes, frame.inputs, frame.input_layers, self._graph_layers_and_inputs)
         # the name of the layer making each output (Keras's output_names, read by compile)
         made_by = {id(t): layer.name for layer, _, outs in frame.nodes for t in outs}
@@ -1835,6 +1871,13 @@ def _keras_order(nodes, inputs, outputs, input_layers=None):
         node_depth[node] = depth
         for parent in parents(node):
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for t in inputs:
+        # an Input no output depends on: map_graph gives its InputLayer depth 0 and index -1
+        # (first at depth 0, in the inputs' order)
+        node = ("input", _key(t))
+        if node not in op_depth:
+            op_depth[node] = 0
+            operation_index[node] = -1
     ranked = sorted(op_depth, key=lambda op: (-op_depth[op], operation_index[op]))
     layers = {id(layer): layer for layer, _, _ in nodes}
     if input_layers is not None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
+from kerastf_xlate.totf.program.declared import Declared, Key, find_declared, scope_of
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
@@ -56,6 +57,8 @@ class Graph:
     input_names: list[str] | None = None  # the model's inputs, when written as names
     exports: list[str] = field(default_factory=list)  # names read after the model statement
     parts: list[CellPart] = field(default_factory=list)  # the graph's earlier notebook cells, as functions
+    redeclared: list[str] = field(default_factory=list)  # declared inputs it takes, declared again first (declared.py)
+    input_name: str = "Input"  # the runtime's Input, as the output spells it (set before emit)
 
     def emit(self, edits: EditList) -> None:
         if self.parts:
@@ -67,6 +70,10 @@ class Graph:
             return
         self._emit(edits)
         self._emit_traced(edits)
+
+    def _redeclare(self, newline: str) -> str:
+        """The graph function's first lines: each declared input it takes, declared again."""
+        return "".join(f"{self.indent}{self.unit}{n} = {self.input_name}(tensor={n}){newline}" for n in self.redeclared)
 
     def _returned(self, edits: EditList) -> str:
         ins = edits.take(*self.pos.span(self.inputs))
@@ -114,7 +121,8 @@ class Graph:
         returned = self._returned(edits)
         self._model_call(edits)
         edits.insert(pos.line_start(first), f"{self.indent}def {self.name}({params}):{newline}"
-                                            f"{self.indent}{self.unit}return {returned}{newline}{newline}")
+                                            + self._redeclare(newline)
+                                            + f"{self.indent}{self.unit}return {returned}{newline}{newline}")
         self._emit_traced(edits)
 
     def _emit(self, edits: EditList) -> None:
@@ -124,7 +132,7 @@ class Graph:
         last_line = self.region[-1].end_lineno or self.region[-1].lineno
         params = ", ".join(f"{n}={n}" for n in self.captured)
         newline = _newline(pos.lines[first_line - 1])
-        head = f"{self.indent}def {self.name}({params}):{newline}"
+        head = f"{self.indent}def {self.name}({params}):{newline}" + self._redeclare(newline)
         edits.insert(pos.line_start(first_line), head)
         for line in _indentable_lines(pos, first_line, last_line):
             edits.insert(pos.line_start(line), self.unit)
@@ -180,6 +188,7 @@ class GraphPlan:
     region_stmts: set[int] = field(default_factory=set)  # ids of statements moved into graph functions
     tensor_reads: set[int] = field(default_factory=set)  # `base.input`/`base.output` read by a model on part of base's graph
     partial_symbols: bool = False  # a model takes graph names of an earlier model without all its Inputs
+    declared: Declared = field(default_factory=Declared)  # Inputs made outside the graphs built from them
     inert: bool = False  # symbolic inputs but no model: the program form does not apply
 
 
@@ -568,10 +577,18 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             continue  # `model.add(keras.Input(...))`: a Sequential's declared input
         if _inside(r.call, parents, plan.region_stmts, exempt):
             continue
+        if id(_statement_of(r.call, parents)) in plan.declared.stmts:
+            continue  # a declared input: each graph built from it declares it again
         if not any(m.name in ("keras.Model", "keras.Sequential") for m in refs) and not subclasses(tree, refs):
             plan.inert = True  # no model in the file: nothing for the program form to do
         elif not _fragment(r.call, tree, refs, pos, parents, plan, taken):
-            plan.blockers.append((r.call, outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))))
+            why = outside_reason(r.call, tree, refs, frozenset(id(g.stmt) for g in plan.graphs))
+            kept_why = plan.declared.kept_inputs.get(id(_statement_of(r.call, parents)))
+            if kept_why is not None and why.endswith("outside any model graph the translator follows"):
+                # an Input made outside the graphs built from it (declared.py), used for something else
+                why = why.replace("outside any model graph the translator follows",
+                                  f"made outside the graphs built from it, and {kept_why}")
+            plan.blockers.append((r.call, why))
     return plan
 
 
@@ -720,9 +737,17 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
     models taking its symbols then have none)."""
     refused: dict[int, tuple[ast.AST, str]] = {}
     reasons: dict[int, tuple[ast.AST, str]] = {}  # why a model could not take an earlier model's symbols
+    excluded: dict[Key, ast.AST] = {}  # declared inputs read where no graph function declares them again
+    declared = find_declared(tree, refs, parents, _graph_args)
     while True:
-        plan, bad = _plan_graphs_once(tree, refs, pos, parents, sequential_calls, functions, refused, reasons)
+        plan, bad = _plan_graphs_once(tree, refs, pos, parents, sequential_calls, functions, refused, reasons, declared)
         if not bad:
+            misplaced = _misplaced_declared(plan, declared, parents)
+            if misplaced:
+                excluded.update(misplaced)
+                declared = find_declared(tree, refs, parents, _graph_args, excluded)
+                continue
+            plan.declared = declared
             # a model that had symbols before their model was refused keeps the first reason
             plan.blockers = [reasons.get(id(_statement_of(n, parents)), (n, m)) if "not `Input`s created" in m else (n, m)
                              for n, m in plan.blockers]
@@ -734,7 +759,7 @@ def _plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dic
 def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents: dict[int, ast.AST],
                       sequential_calls: set[int], functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
                       refused: dict[int, tuple[ast.AST, str]], reasons: dict[int, tuple[ast.AST, str]],
-                      ) -> tuple[GraphPlan, dict[int, tuple[ast.AST, str]]]:
+                      declared: Declared) -> tuple[GraphPlan, dict[int, tuple[ast.AST, str]]]:
     plan = GraphPlan()
     # `keras.backend.int_shape(x)` calls: a static shape, a Python value (see _is_static_value)
     statics = frozenset(id(r.call) for r in refs if r.name == "keras.backend.int_shape" and r.role == "call"
@@ -746,6 +771,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                and n.func.id in functions]
     for node in starts:
         s = _statement_of(node, parents)
+        if s is not None and id(s) in declared.stmts:
+            continue  # a declared input (declared.py): made outside the graphs built from it
         while s is not None and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             # a `def` holding an Input makes none where it stands (a call of it does)
             input_stmts.add(id(s))
@@ -807,7 +834,14 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 plan.blockers.append((found[1], found[0]))
                 continue
             source, sub_start, reads = found
+        redeclared: list[str] = []
         if not candidates and not symbols and source is None:
+            # the model's inputs are declared inputs of its scope: its graph declares them again
+            names = _simple_names(ins)
+            scope = scope_of(stmt, parents)
+            if names and scope is not None and set(names) <= declared.of(scope):
+                redeclared = list(dict.fromkeys(names))
+        if not candidates and not symbols and source is None and not redeclared:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it"
             layer_reason = _layer_inputs_reason(ins)
             if layer_reason is not None:
@@ -821,11 +855,16 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
+                why_not = declared.reason(scope_of(stmt, parents), _simple_names(ins))
+                if why_not is not None:
+                    reason += f" here: {why_not}"
             plan.blockers.append((call, reason))
             continue
         start = min(used) if symbols and used else (min(candidates) if candidates else index)
         if source is not None:
             start = sub_start
+        if redeclared:
+            start = _redeclared_start(block, lo, index, used, set(redeclared), declared)
         while start > lo and start - 1 in used and _empty_container(block[start - 1], block[start:index]):
             start -= 1  # `inputs = {}` filled with Inputs by the graph: the graph's own, given back as symbols
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
@@ -835,11 +874,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             continue
         region = block[start:index]
         region = _trim(region, _read([ins, outs]), keras_lines) if region else region
-        spans_cells = isinstance(owner, ast.Module) and not symbols and any(_is_sentinel(s) for s in region)
+        spans_cells = isinstance(owner, ast.Module) and not symbols and not redeclared and any(_is_sentinel(s) for s in region)
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
                             owner, tree)
         if why is None:
-            why = _constant_layer_call([*region, stmt], tree, refs)
+            why = _constant_layer_call([*region, stmt], tree, refs, frozenset(redeclared))
         partial = False
         if why is None and symbols:
             why, partial = _symbols_blocker(symbols, ins, stmt, defined)
@@ -871,7 +910,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the targets of the loops around the model statement are rebound by their next turn
         rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
-                          | set(symbols) | ({source} if source is not None else set()))
+                          | set(symbols) | ({source} if source is not None else set()) | set(redeclared))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
@@ -924,6 +963,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.symbols = symbols
         graph.owner = owner
         graph.input_names = _simple_names(ins)
+        graph.redeclared = redeclared
         plan.partial_symbols |= partial
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
@@ -939,6 +979,57 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             graph.exports = names
     return plan, bad
+
+
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+
+
+def _redeclared_start(block: list[ast.stmt], lo: int, index: int, used: set[int], names: set[str],
+                      declared: Declared) -> int:
+    """Where the graph of a model on declared inputs starts: after the last statement that
+    binds one of them or gives declared inputs to a builder (``generator =
+    build_generator(inputs, size)``: its model is a value the graph captures), at the first
+    statement the graph needs that binds a name or holds statements. The ones it needs before
+    that only change captured objects (``discriminator.trainable = False``): they run once,
+    before the model, as they did."""
+    fence = lo - 1
+    for i in range(lo, index):
+        s = block[i]
+        if _bound([s]) & names or any(id(n) in declared.builder_calls for n in ast.walk(s)):
+            fence = i
+    return next((i for i in sorted(used) if i > fence and (_bound([block[i]]) or isinstance(block[i], _COMPOUND))), index)
+
+
+def _misplaced_declared(plan: GraphPlan, declared: Declared, parents: dict[int, ast.AST]) -> dict[Key, ast.AST]:
+    """Declared inputs read where no graph function declares them again (in a statement
+    outside every such graph's region and model statement), or made inside a graph's region."""
+    takes: dict[int, Graph] = {}
+    for g in plan.graphs:
+        if g.redeclared:
+            for st in [*g.region, g.stmt]:
+                takes[id(st)] = g
+    out: dict[Key, ast.AST] = {}
+    for key, reads in declared.graph_reads.items():
+        for n in reads:
+            node: ast.AST | None = n
+            ok = False
+            while node is not None:
+                taker = takes.get(id(node))
+                if taker is not None and key[1] in taker.redeclared:
+                    ok = True
+                    break
+                node = parents.get(id(node))
+            if not ok:
+                out[key] = n
+                break
+    for key, stmts in declared.input_stmts.items():
+        for st in stmts:
+            node = st
+            while node is not None and id(node) not in plan.region_stmts:
+                node = parents.get(id(node))
+            if node is not None:
+                out.setdefault(key, st)
+    return out
 
 
 def _symbol_model_reads(symbols: dict[str, Graph], block: list[ast.stmt], index: int, region: list[ast.stmt],
@@ -2230,7 +2321,8 @@ def _graph_valued_names(tree: ast.Module, seeds: frozenset[str]) -> set[str]:
             return tainted
 
 
-def _constant_layer_call(region: list[ast.stmt], tree: ast.Module, refs: list[Ref]) -> tuple[ast.AST, str] | None:
+def _constant_layer_call(region: list[ast.stmt], tree: ast.Module, refs: list[Ref],
+                         seeds: frozenset[str] = frozenset()) -> tuple[ast.AST, str] | None:
     """A layer made in the graph and called there on values that do not come from the model's
     inputs (``layers.Embedding(n, d)(tf.range(n))``, a positional embedding). Keras runs that
     call once, eagerly, while it builds the model: its result is a constant of the graph, and
@@ -2273,10 +2365,10 @@ def _constant_layer_call(region: list[ast.stmt], tree: ast.Module, refs: list[Re
         done += 1
     if not calls:
         return None
-    graph = _graph_valued(tree)
+    graph = _graph_valued(tree, seeds)  # (seeds: the declared inputs the graph takes)
     params = frozenset(a.arg for f in helpers for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs,
                                                         *[x for x in (f.args.vararg, f.args.kwarg) if x]))
-    in_helpers = _graph_valued(tree, params) if any(h for _, h in calls) else graph
+    in_helpers = _graph_valued(tree, params | seeds) if any(h for _, h in calls) else graph
     for call, helper in calls:
         given = [*call.args, *(k.value for k in call.keywords)]
         reads = {n.id for a in given for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}

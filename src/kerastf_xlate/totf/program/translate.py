@@ -496,6 +496,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # in source order: where one unit ends and the next begins, the first's return goes first
     units: list[Graph | Fragment] = [*graphs.graphs, *graphs.fragments]
     for unit in sorted(units, key=lambda u: (u.region or [u.stmt])[0].lineno):  # type: ignore[union-attr]
+        if isinstance(unit, Graph):
+            unit.input_name = new("Input")
         unit.emit(edits)
         needed.update(("Model", "Input") if isinstance(unit, Graph) else ("symbolic_run", "Input"))
     training = _uses_training(tree, refs) or "_TRAINING" in needed

@@ -1,0 +1,227 @@
+"""Inputs made outside the graph: a builder given its caller's ``Input``s (docs/design.md,
+"Inputs made outside the graph"; issue #13).
+
+Books and course code build GANs and super-resolution models so: the caller makes
+``inputs = Input(...)``, a builder ``build_generator(inputs, ...)`` ends in ``return
+Model(inputs, x)``, and the combined model is ``Model(inputs, discriminator(generator(inputs)))``
+on the same Input. The scripts below are written after reading such code (a GAN book's
+chapters, a super-resolution tutorial), not copied.
+
+The execution tests run each script and its translation in their own processes: weights
+perturbed (kernels scaled by their fan-in, biases and BatchNormalization statistics in
+[0.1, 0.5], in each model's own ``get_weights()`` order), a few GAN training steps
+(``train_on_batch`` of the discriminator, then of the combined model with the discriminator
+frozen), predictions before and after. Tolerance: ``1e-5 * (1 + max |keras|)`` per array
+(float32 arithmetic in another order); the worst difference is printed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from nested_compare import worst_absolute
+from program_text import run_both, script_head, tf_, user_code
+
+from kerastf_xlate.totf.program.bundle import BANNER
+
+ATOL = 1e-5
+
+# a GAN book's form: builders given the caller's Inputs, the combined model on the generator's
+GAN = script_head(61) + textwrap.dedent("""\
+    from keras.layers import Activation, BatchNormalization, Conv2D, Conv2DTranspose, Dense, Flatten, Input
+    from keras.layers import LeakyReLU, Reshape
+    from keras.models import Model
+    from keras.optimizers import RMSprop
+
+
+    def build_generator(inputs, image_size):
+        image_resize = image_size // 4
+        kernel_size = 3
+        layer_filters = [8, 4, 1]
+        x = Dense(image_resize * image_resize * layer_filters[0])(inputs)
+        x = Reshape((image_resize, image_resize, layer_filters[0]))(x)
+        for filters in layer_filters:
+            strides = 2 if filters > layer_filters[-1] else 1
+            x = BatchNormalization()(x)
+            x = Activation("relu")(x)
+            x = Conv2DTranspose(filters=filters, kernel_size=kernel_size, strides=strides, padding="same")(x)
+        x = Activation("sigmoid")(x)
+        generator = Model(inputs, x, name="generator")
+        return generator
+
+
+    def build_discriminator(inputs):
+        kernel_size = 3
+        x = inputs
+        for filters in [4, 8]:
+            x = LeakyReLU(negative_slope=0.2)(x)
+            x = Conv2D(filters=filters, kernel_size=kernel_size, strides=2, padding="same")(x)
+        x = Flatten()(x)
+        x = Dense(1)(x)
+        x = Activation("sigmoid")(x)
+        discriminator = Model(inputs, x, name="discriminator")
+        return discriminator
+
+
+    def build_models(latent_size=6, image_size=8):
+        input_shape = (image_size, image_size, 1)
+        inputs = Input(shape=input_shape, name="discriminator_input")
+        discriminator = build_discriminator(inputs)
+        discriminator.compile(loss="binary_crossentropy", optimizer=RMSprop(learning_rate=2e-4), metrics=["accuracy"])
+        input_shape = (latent_size,)
+        inputs = Input(shape=input_shape, name="z_input")
+        generator = build_generator(inputs, image_size)
+        discriminator.trainable = False
+        adversarial = Model(inputs, discriminator(generator(inputs)), name="adversarial")
+        adversarial.compile(loss="binary_crossentropy", optimizer=RMSprop(learning_rate=1e-4), metrics=["accuracy"])
+        return generator, discriminator, adversarial
+
+
+    generator, discriminator, adversarial = build_models()
+    moved(discriminator)
+    moved(generator)
+    noise = rng.uniform(-1.0, 1.0, size=(4, 6)).astype("float32")
+    real = rng.uniform(0, 1, (4, 8, 8, 1)).astype("float32")
+    before = {"g": arrays(generator.predict(noise, verbose=0)), "a": arrays(adversarial.predict(noise, verbose=0)),
+              "d": arrays(discriminator(real))}
+    losses = []
+    for step in range(3):
+        fake = generator.predict(noise, verbose=0)
+        x = np.concatenate((real, fake))
+        y = np.ones([8, 1], dtype="float32")
+        y[4:, :] = 0.0
+        losses.append(arrays(discriminator.train_on_batch(x, y)))
+        y = np.ones([4, 1], dtype="float32")
+        losses.append(arrays(adversarial.train_on_batch(noise, y)))
+    json.dump({
+        "before": before, "losses": losses,
+        "g": arrays(generator.predict(noise, verbose=0)), "a": arrays(adversarial.predict(noise, verbose=0)),
+        "d": arrays(discriminator(real)), "g_training": arrays(generator(noise, training=True)),
+        "layers": [type(layer).__name__.replace("Functional", "Model") for layer in adversarial.layers],
+        "names": [layer.name for layer in adversarial.layers],
+        "weights": [list(w.shape) for w in adversarial.get_weights()],
+        "trainable": len(adversarial.trainable_weights),
+        "input_names": [layer.name for layer in generator.layers[:1] + discriminator.layers[:1]],
+    }, open(OUT, "w"))
+    """)
+
+# a super-resolution tutorial's form: the combined model takes two declared inputs, given to two
+# builders and to a third builder that makes the combined model from the first two models
+SRGAN = script_head(62) + textwrap.dedent("""\
+    from keras.layers import Add, BatchNormalization, Conv2D, Dense, Flatten, Input, LeakyReLU, PReLU, UpSampling2D
+    from keras.models import Model
+
+
+    def res_block(ip):
+        res_model = Conv2D(4, (3, 3), padding="same")(ip)
+        res_model = BatchNormalization(momentum=0.5)(res_model)
+        res_model = PReLU(shared_axes=[1, 2])(res_model)
+        res_model = Conv2D(4, (3, 3), padding="same")(res_model)
+        res_model = BatchNormalization(momentum=0.5)(res_model)
+        return Add()([ip, res_model])
+
+
+    def upscale_block(ip):
+        up_model = Conv2D(8, (3, 3), padding="same")(ip)
+        up_model = UpSampling2D(size=2)(up_model)
+        up_model = PReLU(shared_axes=[1, 2])(up_model)
+        return up_model
+
+
+    def create_gen(gen_ip, num_res_block):
+        layers = Conv2D(4, (9, 9), padding="same")(gen_ip)
+        layers = PReLU(shared_axes=[1, 2])(layers)
+        temp = layers
+        for i in range(num_res_block):
+            layers = res_block(layers)
+        layers = Conv2D(4, (3, 3), padding="same")(layers)
+        layers = BatchNormalization(momentum=0.5)(layers)
+        layers = Add()([layers, temp])
+        layers = upscale_block(layers)
+        op = Conv2D(3, (9, 9), padding="same")(layers)
+        return Model(inputs=gen_ip, outputs=op)
+
+
+    def discriminator_block(ip, filters, strides=1, bn=True):
+        disc_model = Conv2D(filters, (3, 3), strides=strides, padding="same")(ip)
+        if bn:
+            disc_model = BatchNormalization(momentum=0.8)(disc_model)
+        disc_model = LeakyReLU(negative_slope=0.2)(disc_model)
+        return disc_model
+
+
+    def create_disc(disc_ip):
+        df = 4
+        d1 = discriminator_block(disc_ip, df, bn=False)
+        d2 = discriminator_block(d1, df, strides=2)
+        d3 = discriminator_block(d2, df * 2)
+        d5 = Flatten()(d3)
+        d6 = Dense(8)(d5)
+        d7 = LeakyReLU(negative_slope=0.2)(d6)
+        validity = Dense(1, activation="sigmoid")(d7)
+        return Model(disc_ip, validity)
+
+
+    def create_comb(gen_model, disc_model, lr_ip, hr_ip):
+        gen_img = gen_model(lr_ip)
+        disc_model.trainable = False
+        validity = disc_model(gen_img)
+        return Model(inputs=[lr_ip, hr_ip], outputs=[validity, gen_img])
+
+
+    lr_ip = Input(shape=(6, 6, 3))
+    hr_ip = Input(shape=(12, 12, 3))
+    generator = create_gen(lr_ip, num_res_block=2)
+    discriminator = create_disc(hr_ip)
+    discriminator.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    gan_model = create_comb(generator, discriminator, lr_ip, hr_ip)
+    gan_model.compile(loss=["binary_crossentropy", "mse"], loss_weights=[1e-3, 1], optimizer="adam")
+    moved(generator)
+    moved(discriminator)
+    lr = rng.uniform(0, 1, (2, 6, 6, 3)).astype("float32")
+    hr = rng.uniform(0, 1, (2, 12, 12, 3)).astype("float32")
+    fake = generator.predict_on_batch(lr)
+    d_loss = discriminator.train_on_batch(np.concatenate([fake, hr]), np.array([[0], [0], [1], [1]], "float32"))
+    g_loss = gan_model.train_on_batch([lr, hr], [np.ones((2, 1), "float32"), hr])
+    json.dump({
+        "d_loss": arrays(d_loss), "g_loss": arrays(g_loss),
+        "gan": arrays(gan_model.predict([lr, hr], verbose=0)),
+        "gen_training": arrays(generator(lr, training=True)),
+        "layers": [type(layer).__name__.replace("Functional", "Model") for layer in gan_model.layers],
+        "weights": [list(w.shape) for w in gan_model.get_weights()],
+        "inputs": [list(s) if s[0] is not None else list(s[1:]) for s in [gan_model.input_shape[0][1:], gan_model.input_shape[1][1:]]],
+    }, open(OUT, "w"))
+    """)
+
+
+@pytest.mark.parametrize("script", [GAN, SRGAN], ids=["gan", "srgan"])
+def test_models_on_their_callers_inputs_translate(script: str) -> None:
+    out, diags = tf_(script)
+    assert BANNER in out, diags
+    code = user_code(out)
+    assert "keras." not in code.replace("tf.keras", ""), diags
+    assert "= Input(tensor=" in code
+
+
+def test_each_graph_declares_the_callers_input_again() -> None:
+    out, diags = tf_(GAN)
+    code = user_code(out)
+    assert "    def generator_graph(inputs=inputs):\n        inputs = Input(tensor=inputs)\n" in code, code
+    # the builder calls and the discriminator's freezing stay outside the combined graph
+    assert ("    discriminator.trainable = False\n    def adversarial_graph(inputs=inputs):\n"
+            "        inputs = Input(tensor=inputs)\n        return inputs, discriminator(generator(inputs))\n") in code, code
+    assert '    inputs = Input(shape=input_shape, name="z_input")\n    generator = build_generator(inputs, image_size)\n' in code
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("script", [GAN, SRGAN], ids=["gan", "srgan"])
+def test_models_on_their_callers_inputs_run_as_keras(tmp_path: Path, script: str) -> None:
+    translated, diags = tf_(script)
+    assert BANNER in translated, diags
+    keras_report, tf_report = run_both(tmp_path, script, translated)
+    assert keras_report["layers"][0] == "InputLayer"
+    worst = worst_absolute(keras_report, tf_report, ATOL)
+    print(f"\nmodels on their caller's Inputs, trained a few steps: worst |tf - keras| {worst:.1e} "
+          f"(tolerance {ATOL} * (1 + max |keras|))")
