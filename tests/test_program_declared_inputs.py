@@ -225,3 +225,143 @@ def test_models_on_their_callers_inputs_run_as_keras(tmp_path: Path, script: str
     worst = worst_absolute(keras_report, tf_report, ATOL)
     print(f"\nmodels on their caller's Inputs, trained a few steps: worst |tf - keras| {worst:.1e} "
           f"(tolerance {ATOL} * (1 + max |keras|))")
+
+
+# --- what keeps such a model Keras: the declared Input used for something else, or the builder
+# given something else (each says why; the translation would not be Keras's there)
+
+_BUILDER = """\
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+
+    def build_head(features):
+        x = layers.Dense(8, activation="relu")(features)
+        return keras.Model(features, x, name="head")
+
+
+    """
+
+KEPT = {
+    # a VAE's loss on the Input: a KerasTensor in Keras, a declared input here
+    "read_elsewhere": ("""\
+        inputs = keras.Input(shape=(6,))
+        head = build_head(inputs)
+        loss = keras.ops.mean(inputs)
+        """, "`inputs` is used at line 12 (`loss = keras.ops.mean(inputs)`) other than to build models from it"),
+    # the builder given a graph tensor: a model on part of the caller's graph, not on an Input
+    "tensor_argument": ("""\
+        inputs = keras.Input(shape=(6,))
+        h = layers.Dense(4)(inputs)
+        head = build_head(h)
+        model = keras.Model(inputs, head(h))
+        """, "`build_head` is called at line 12 with `h` for `features`"),
+    # the builder is not called in the file: its callers are unknown
+    "not_called": ("", "`build_head` is not called in this file"),
+    # the builder is a value (called elsewhere, with anything)
+    "builder_as_value": ("""\
+        builders = [build_head]
+        inputs = keras.Input(shape=(6,))
+        head = build_head(inputs)
+        """, "`build_head` is used other than by calling it"),
+    # a function of the scope reads the Input (when it runs is not known)
+    "read_by_a_function": ("""\
+        inputs = keras.Input(shape=(6,))
+        head = build_head(inputs)
+
+
+        def penalty(y_true, y_pred):
+            return keras.ops.mean(inputs) + y_true
+        """, "`inputs` is read by a function or class defined in its scope"),
+    # the name also holds a graph tensor
+    "rebound": ("""\
+        inputs = keras.Input(shape=(6,))
+        head = build_head(inputs)
+        inputs = layers.Dense(6)(inputs)
+        """, "`inputs` is also bound to something else than an `Input`"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_a_builder_given_anything_else_stays_keras_and_says_why(name: str) -> None:
+    extra, why = KEPT[name]
+    out, diags = tf_(textwrap.dedent(_BUILDER) + textwrap.dedent(extra))
+    assert "Input(tensor=" not in out
+    assert any(why in d and "a model built from its caller's `Input`s is not translated here" in d for d in diags), diags
+
+
+# shapes and dtypes of a declared input are Python values in Keras too; a builder given the
+# same Input twice makes two models on one InputLayer (Keras then refuses the combined model
+# whose two sub-models share a name, as the translation does)
+SHAPES = """\
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+
+    def build_head(features, units, name):
+        print(features.shape)
+        x = layers.Dense(units, activation="relu")(features)
+        x = layers.Dense(features.shape[-1])(x)
+        return keras.Model(features, x, name=name)
+
+
+    inputs = keras.Input(shape=(6,))
+    head = build_head(inputs, units=4, name="a")
+    head2 = build_head(units=3, features=inputs, name="b")
+    both = keras.Model(inputs, head2(head(inputs)))
+    print(inputs.shape, inputs.dtype)
+    """
+
+
+def test_shape_reads_and_keyword_arguments_keep_the_input_declared() -> None:
+    out, diags = tf_(SHAPES)
+    code = user_code(out)
+    assert BANNER in out, diags
+    assert code.count("= Input(tensor=") == 2, code
+    assert "def both_graph(inputs=inputs):\n    inputs = Input(tensor=inputs)\n    return inputs, head2(head(inputs))\n" in code
+
+
+@pytest.mark.tf
+def test_a_functional_model_whose_layers_share_a_name_raises_as_keras(tmp_path: Path) -> None:
+    script = SHAPES.replace('name="b"', 'name="a"') + "\n"
+    script = textwrap.dedent(script).replace("both = keras.Model", "try:\n    both = keras.Model").replace(
+        "print(inputs.shape, inputs.dtype)", "except ValueError as e:\n    error = str(e)\n")
+    script = "import json\n" + script + "json.dump({'error': error}, open(OUT, 'w'))\n"
+    translated, diags = tf_(script)
+    assert BANNER in translated, diags
+    keras_report, tf_report = run_both(tmp_path, script, translated)
+    assert keras_report == tf_report
+    assert "is used 2 times in the model" in keras_report["error"]
+
+
+# a notebook's form: the Inputs and the builders' calls in one cell, the combined model in the next
+NOTEBOOK_CELLS = [
+    "import numpy as np\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+    "def make_generator(z, out_dim):\n    h = layers.Dense(8, activation='relu')(z)\n    h = layers.Dense(out_dim)(h)\n"
+    "    return keras.Model(z, h, name='gen')",
+    "def make_critic(x):\n    h = layers.Dense(8)(x)\n    h = layers.LeakyReLU()(h)\n"
+    "    return keras.Model(x, layers.Dense(1)(h), name='critic')",
+    "z_in = keras.Input((4,), name='z')\nx_in = keras.Input((6,), name='x')\ngen = make_generator(z_in, 6)\n"
+    "critic = make_critic(x_in)\ncritic.compile(optimizer='adam', loss='mse')",
+    "critic.trainable = False\ncombined = keras.Model(z_in, critic(gen(z_in)))\n"
+    "combined.compile(optimizer='adam', loss='mse')",
+    "z_in.shape",
+]
+
+
+def test_a_notebooks_declared_inputs_translate_cell_by_cell(tmp_path: Path) -> None:
+    import json
+
+    from kerastf_xlate.runner import transform_bytes
+    from kerastf_xlate.totf import make_transform
+
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                    for c in NOTEBOOK_CELLS], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "gan.ipynb"
+    path.write_text(json.dumps(nb))
+    result = transform_bytes(str(path), path.read_bytes(), make_transform())
+    assert result.output is not None and result.error is None, result.error
+    cells = ["".join(c["source"]) for c in json.loads(result.output)["cells"]]
+    assert cells[3].startswith("z_in = Input((4,), name='z')\n"), cells[3]
+    assert cells[4].startswith("critic.trainable = False\ndef combined_graph(z_in=z_in):\n    z_in = Input(tensor=z_in)\n"), cells[4]
+    assert cells[5] == "z_in.shape"
