@@ -94,6 +94,34 @@ def test_a_path_put_together_from_names_bound_once_is_followed(binding: str, pat
     assert "at `models/m." in diags[0], diags
 
 
+@pytest.mark.parametrize("writer", [
+    'for e in range(3):\n    model.save("gen_e_" + str(e + 1) + ".h5")\n',
+    'for e in range(3):\n    name = "gen_e_%d.h5" % (e + 1)\n    model.save(name)\n',
+    'for e in range(3):\n    model.save(f"gen_e_{e + 1}.h5")\n',
+    'for e in range(3):\n    model.save("gen_e_{}.h5".format(e + 1))\n',
+])
+def test_a_path_made_at_run_time_is_read_back_where_a_literal_reader_fits_it(writer: str) -> None:
+    out, diags = tf_(HEAD + writer + 'm2 = keras.models.load_model("gen_e_2.h5")\n')
+    assert _codes(diags) == ["XL311", "XL311"], diags
+    assert "at a path made at run time, for the `load_model` of `gen_e_2.h5`" in diags[0]
+    assert 'm2 = load_model("gen_e_2.h5")' in user_code(out)
+    again, _ = tf_(out)
+    assert again == out
+
+
+@pytest.mark.parametrize("tail, why", [
+    # the literal reader does not fit the writer's names: it reads a file from elsewhere
+    ('model.save("gen_e_" + str(1) + ".h5")\nm2 = keras.models.load_model("pretrained.h5")\n',
+     "it reads a Keras file written by no translated model"),
+    # a reader whose path is not known may read one of the writer's files
+    ('model.save("gen_e_" + str(1) + ".h5")\nm2 = keras.models.load_model(sys.argv[1])\n', "maybe read by"),
+])
+def test_a_path_made_at_run_time_keeps_what_it_cannot_follow(tail: str, why: str) -> None:
+    out, diags = tf_(HEAD.replace("import os\n", "import os\nimport sys\n") + tail)
+    assert any(why in d for d in diags), diags
+    ast.parse(out)
+
+
 @pytest.mark.parametrize("tail, note", [
     ('model.save_weights("training_1/cp.ckpt")\n', "`save_weights` at `training_1/cp.ckpt` raises ValueError in Keras 3"),
     ('folder = "ckpt"\nmodel.save_weights(os.path.join(folder, "w"))\n', "`save_weights` at `ckpt/w` raises ValueError"),
@@ -281,6 +309,7 @@ def _finish(proc: subprocess.Popen) -> Any:
     "checkpoint_best",
     "save_h5_sequential",
     "save_joined_path",
+    "save_per_epoch_name",
     pytest.param("save_custom_layer", marks=pytest.mark.slow),
 ])
 def test_saved_and_loaded_model_matches_keras(case: str, tmp_path: Path) -> None:

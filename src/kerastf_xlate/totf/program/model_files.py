@@ -130,6 +130,73 @@ def _resolve(node: ast.expr | None, strings: dict[str, str | None]) -> str | Non
     return None
 
 
+_PERCENT_SPEC = re.compile(r"%[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[sdifgeExXorcaGF]")
+
+
+def _expressions_bound_once(tree: ast.Module) -> dict[str, ast.expr]:
+    """Names bound exactly once in the file, by a plain assignment, to their value."""
+    counts: dict[str, int] = {}
+    for n in ast.walk(tree):
+        bound = bound_name(n)
+        if bound is not None:
+            counts[bound] = counts.get(bound, 0) + 1
+    return {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
+            for t in n.targets if isinstance(t, ast.Name) and counts.get(t.id) == 1}
+
+
+def _pattern(node: ast.expr | None, strings: dict[str, str | None], values: dict[str, ast.expr],
+             depth: int = 0) -> str | None:
+    """A regular expression for the paths a string expression known only at run time may give
+    (``"gen_e_" + str(e + 1) + ".h5"``, ``"disc_%04d.h5" % step``, an f-string, ``.format``,
+    ``os.path.join``, a name bound once to one of those): its literal parts escaped, every part
+    computed at run time ``.*``; None when ``node`` builds no string this way."""
+    if node is None or depth > 8:
+        return None
+    known = _resolve(node, strings)
+    if known is not None:
+        return re.escape(known)
+
+    def part(sub: ast.expr) -> str:
+        found = _pattern(sub, strings, values, depth + 1)
+        return ".*" if found is None else found
+
+    if isinstance(node, ast.Name) and node.id in values:
+        return _pattern(values[node.id], strings, values, depth + 1)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(re.escape(v.value) if isinstance(v, ast.Constant) and isinstance(v.value, str) else ".*"
+                       for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _pattern(node.left, strings, values, depth + 1), _pattern(node.right, strings, values, depth + 1)
+        if left is None and right is None:
+            return None
+        return (left if left is not None else ".*") + (right if right is not None else ".*")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, str):
+        return ".*".join(re.escape(x.replace("%%", "%")) for x in _PERCENT_SPEC.split(node.left.value))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return "".join(".*" if x.startswith("{") else re.escape(x)
+                       for x in re.split(r"(\{[^{}]*\})", node.func.value.value))
+    if isinstance(node, ast.Call) and not node.keywords and node.args and strings.get(_OS_MODULE) is not None \
+            and ast.unparse(node.func) == "os.path.join" and not any(isinstance(a, ast.Starred) for a in node.args):
+        return re.escape("/").join(part(a) for a in node.args)
+    return None
+
+
+def _run_time_pattern(a: _Access, strings: dict[str, str | None], values: dict[str, ast.expr]) -> str | None:
+    """The pattern of a writer's path computed at run time, when it ends in a literal name
+    Keras saves a model under and has a literal part before that (so that it names files of its
+    own, not any file)."""
+    found = _pattern(a.path_node, strings, values)
+    if found is None:
+        return None
+    suffixes = _CHECKPOINT_SUFFIXES if a.kind == "checkpoint" else _MODEL_SUFFIXES
+    ending = next((re.escape(x) for x in suffixes if found.endswith(re.escape(x))), None)
+    if ending is None or not found[: -len(ending)].replace(".*", ""):
+        return None
+    return found
+
+
 def static_path(node: ast.expr | None, tree: ast.Module) -> str | None:
     """The path ``node`` gives when it is known statically (see :func:`_resolve`), or None."""
     return _resolve(node, _string_bindings(tree))
@@ -262,6 +329,18 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     for a in accesses:
         if a.path is not None:
             paths.setdefault(a.path, []).append(a)
+    # a writer whose path is computed at run time (`generator.save("gen_e_" + str(e + 1) + ".h5")`)
+    # writes the file a reader of a literal path that fits it reads back
+    values = _expressions_bound_once(tree)
+    patterns = {id(a): p for a in accesses if a.path is None and a.kind in ("save", "save_model", "checkpoint")
+                for p in [_run_time_pattern(a, strings, values)] if p is not None}
+    matched: dict[int, list[str]] = {}  # id of such a writer -> the literal paths it may write
+    for a in accesses:
+        if id(a) in patterns:
+            for path, group in paths.items():
+                if any(r.kind == "load" for r in group) and re.fullmatch(patterns[id(a)], path):
+                    group.append(a)
+                    matched.setdefault(id(a), []).append(path)
     for a in accesses:
         if a.kind == "checkpoint":
             flag = _argument(a.call, 4, "save_weights_only")
@@ -269,6 +348,18 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     path_nodes = {id(a.path_node) for a in accesses if a.path_node is not None}
     other_uses = _other_uses(tree, paths, strings, path_nodes, kept)
     one_way: list[tuple[_Access, str | None]] = []  # writers of a file nothing in the file reads back
+    # a run-time writer of several read paths: kept with every group if one group is kept
+    while True:
+        changed = False
+        for path, group in paths.items():
+            why = _why_not(path, [a for a in group if a.kind != "load"], [a for a in group if a.kind == "load"],
+                           other_uses.get(path))
+            for a in group:
+                if why is not None and id(a) in matched and a.why is None:
+                    a.why, changed = why, True
+        if not changed:
+            break
+    noted: set[int] = set()
     for path, group in paths.items():
         writers = [a for a in group if a.kind != "load"]
         readers = [a for a in group if a.kind == "load"]
@@ -283,6 +374,13 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             continue
         for w in writers:
             _translate_writer(out, w)
+            if id(w) in matched:
+                if id(w) not in noted:
+                    noted.add(id(w))
+                    shown = ", ".join(f"`{x}`" for x in matched[id(w)])
+                    out.notes.append((w.call, f"`{_callee(w)}` writes a TensorFlow checkpoint (not a Keras file) at a "
+                                              f"path made at run time, for the `load_model` of {shown}"))
+                continue
             out.notes.append((w.call, short_message(
                 f"`{_show(w.call)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`",
                 f"`{_callee(w)}` writes a TensorFlow checkpoint at `{path}` (not a Keras file) for `load_model`")))
@@ -294,14 +392,14 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                 f"`{_show(r.call)}` gives a copy of the model saved at `{path}`, with {state}",
                 short_message(f"`load_model` gives a copy of the model saved at `{path}`, with {state}",
                               f"`load_model` gives a copy of the model saved there, with {state}"))))
-    unknown = [a for a in accesses if a.path is None]
+    unknown = [a for a in accesses if a.path is None and id(a) not in matched]
     if not keep_keras_files:
         one_way += [(a, None) for a in unknown if a.kind != "load"]
         unknown = [a for a in unknown if a.kind == "load"]
     # Keras's `load_model` calls that stay Keras: they may read a file whose path is not known
     keras_readers = [a for a in accesses if a.kind == "load" and id(a.node) not in out.readers]
     for w, written in one_way:
-        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes)
+        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes, patterns.get(id(w)))
         if blocked is not None:
             _keep(out, [w], blocked)
             continue
@@ -352,7 +450,7 @@ def _one_way_note(w: _Access, path: str | None) -> str:
 
 
 def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_readers: list[_Access],
-                     path_nodes: set[int]) -> str | None:
+                     path_nodes: set[int], pattern: str | None = None) -> str | None:
     """Why a writer of a file nothing in the file reads back keeps writing a Keras file, or
     None: it then writes the TensorFlow checkpoint (docs/design.md, "Model files a program
     writes and reads back")."""
@@ -363,6 +461,8 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
     for r in keras_readers:
         # a Keras `load_model` that may read this file: a path not known on one side, or a
         # name per epoch that the reader's path may be
+        if path is None and pattern is not None and r.path is not None and not re.fullmatch(pattern, r.path):
+            continue  # a path made at run time that this reader's literal path does not fit
         if path is None or r.path is None or ("{" in path and _template_matches(path, r.path)):
             return f"maybe read by `{_show(r.call)}`, which stays Keras"
     if path is None and w.path_node is not None:
