@@ -55,8 +55,9 @@ def _layer_op(n: ast.AST, names: ModuleNames) -> bool:
 
 def _applied(ref: ast.AST, names: ModuleNames, funcs: dict[str, ast.AST], parents: dict[int, ast.AST]) -> bool:
     """``ref`` (a read of the variable) is an operand of a layer-like op (a matmul, a conv, an
-    embedding lookup), or added to one (a bias), or given to a function of the file that
-    applies such an op: the variable is used as a layer's weight."""
+    embedding lookup), or added to one (a bias), or given to a function of the file (or a
+    method of its class, ``self.helper(x, self.W)``) that applies such an op: the variable is
+    used as a layer's weight."""
     node: ast.AST = ref
     while not isinstance(node, ast.stmt):
         p = parents.get(id(node))
@@ -68,8 +69,12 @@ def _applied(ref: ast.AST, names: ModuleNames, funcs: dict[str, ast.AST], parent
             other = p.right if p.left is node else p.left
             if any(_layer_op(m, names) for m in ast.walk(other)):
                 return True
-        if isinstance(p, ast.Call) and node in p.args and isinstance(p.func, ast.Name) and p.func.id in funcs:
-            if any(_layer_op(m, names) for m in ast.walk(funcs[p.func.id])):
+        helper = p.func.id if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) else (
+            # a method of the class given the weight (`self.__conv_layer(x, self.W1, self.b1)`)
+            p.func.attr if isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute)
+            and isinstance(p.func.value, ast.Name) and p.func.value.id == "self" else None)
+        if isinstance(p, ast.Call) and node in p.args and helper in funcs:
+            if any(_layer_op(m, names) for m in ast.walk(funcs[helper])):
                 return True
         node = p
     return False
