@@ -123,7 +123,8 @@ def test_variables_not_used_as_weights_are_not_reported(text: str) -> None:
 
 def test_weights_a_plain_class_gives_to_its_own_helper_methods() -> None:
     """A book's TF 2 port keeps its convolutions in private helper methods
-    (``self.__conv_layer(x, self.W1, self.b1)``): those weights were not reported."""
+    (``self.__conv_layer(x, self.W1, self.b1)``) and adds its biases with ``tf.add``: those
+    weights were not reported."""
     got = _reasons(textwrap.dedent("""\
         import tensorflow as tf
 
@@ -133,14 +134,15 @@ def test_weights_a_plain_class_gives_to_its_own_helper_methods() -> None:
                 self.W1 = tf.Variable(tf.random.normal([5, 5, 1, 8]))
                 self.b1 = tf.Variable(tf.random.normal([8]))
                 self.W_out = tf.Variable(tf.random.normal([8, 10]))
+                self.b_out = tf.Variable(tf.random.normal([10]))
 
             def __call__(self, x):
                 h = self.__conv_layer(x, self.W1, self.b1)
                 h = tf.nn.lrn(h, 4, bias=1.0, alpha=0.001 / 9.0, beta=0.75)
-                return tf.matmul(tf.reduce_mean(h, axis=[1, 2]), self.W_out)
+                return tf.add(tf.matmul(tf.reduce_mean(h, axis=[1, 2]), self.W_out), self.b_out)
 
             def __conv_layer(self, x, W, b):
                 return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, W, strides=[1, 1, 1, 1], padding="SAME"), b))
         """))
-    assert set(got) == {"self.W1", "self.b1", "self.W_out"}, got
+    assert set(got) == {"self.W1", "self.b1", "self.W_out", "self.b_out"}, got
     assert "`SmallCNN`, a plain class" in got["self.W1"]

@@ -69,6 +69,10 @@ def _applied(ref: ast.AST, names: ModuleNames, funcs: dict[str, ast.AST], parent
             other = p.right if p.left is node else p.left
             if any(_layer_op(m, names) for m in ast.walk(other)):
                 return True
+        if isinstance(p, ast.Call) and names.call(p) in ("tf.add", "tf.math.add") and node in p.args:
+            # `tf.add(tf.matmul(x, self.W3), self.b3)`: a bias, as `+`
+            if any(_layer_op(m, names) for a in p.args if a is not node for m in ast.walk(a)):
+                return True
         helper = p.func.id if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) else (
             # a method of the class given the weight (`self.__conv_layer(x, self.W1, self.b1)`)
             p.func.attr if isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute)
