@@ -129,6 +129,19 @@ def _nested_reads(scope: ast.AST, name: str) -> ast.AST | None:
     return None
 
 
+def _value_reads(scope: ast.AST, name: str, parents: dict[int, ast.AST]):
+    """The reads of ``name`` in ``scope``'s own code other than ``.shape`` / ``.dtype``, each
+    with the node holding it (for a keyword argument, its call)."""
+    for n in _own(scope):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            holder = parents.get(id(n))
+            if isinstance(holder, ast.Attribute) and holder.attr in _SHAPE_ATTRS:
+                continue
+            if isinstance(holder, ast.keyword):
+                holder = parents.get(id(holder))
+            yield n, holder
+
+
 def _stmt_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST:
     cur = node
     while not isinstance(cur, ast.stmt) and id(cur) in parents:
@@ -273,14 +286,7 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
         for key in valid - set(drop):
             scope = candidates[key]
             given_to_builder = is_param(key)
-            for n in _own(scope):
-                if not (isinstance(n, ast.Name) and n.id == key[1] and isinstance(n.ctx, ast.Load)):
-                    continue
-                holder = parents.get(id(n))
-                if isinstance(holder, ast.Attribute) and holder.attr in _SHAPE_ATTRS:
-                    continue
-                if isinstance(holder, ast.keyword):
-                    holder = parents.get(id(holder))
+            for n, holder in _value_reads(scope, key[1], parents):
                 if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id in params \
                         and n is not holder.func:
                     f = funcs[holder.func.id]
@@ -301,17 +307,9 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
 
     graph_reads: dict[Key, list[ast.Name]] = {}
     for key in valid:
-        scope = candidates[key]
-        for n in _own(scope):
-            if not (isinstance(n, ast.Name) and n.id == key[1] and isinstance(n.ctx, ast.Load)):
-                continue
-            holder = parents.get(id(n))
-            if isinstance(holder, ast.Attribute) and holder.attr in _SHAPE_ATTRS:
-                continue
-            holding = parents.get(id(holder)) if isinstance(holder, ast.keyword) else holder
-            if isinstance(holding, ast.Call) and id(holding) in builder_calls:
-                continue
-            graph_reads.setdefault(key, []).append(n)
+        for n, holder in _value_reads(candidates[key], key[1], parents):
+            if not (isinstance(holder, ast.Call) and id(holder) in builder_calls):
+                graph_reads.setdefault(key, []).append(n)
     by_scope: dict[int, set[str]] = {}
     for sid, name in valid:
         by_scope.setdefault(sid, set()).add(name)
