@@ -196,7 +196,36 @@ SRGAN = script_head(62) + textwrap.dedent("""\
     """)
 
 
-@pytest.mark.parametrize("script", [GAN, SRGAN], ids=["gan", "srgan"])
+# one builder given the caller's Input making two models on it (an encoder, and the autoencoder
+# on the encoder and a decoder with an Input of its own)
+AUTOENCODER = script_head(63) + textwrap.dedent("""\
+    def build_autoencoder(inputs, latent_dim=3):
+        x = layers.Dense(8, activation="relu")(inputs)
+        x = layers.BatchNormalization()(x)
+        z = layers.Dense(latent_dim)(x)
+        encoder = keras.Model(inputs, z, name="encoder")
+        latent = keras.Input(shape=(latent_dim,))
+        y = layers.Dense(8, activation="relu")(latent)
+        y = layers.Dense(6)(y)
+        decoder = keras.Model(latent, y, name="decoder")
+        autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="ae")
+        return encoder, decoder, autoencoder
+
+
+    inputs = keras.Input(shape=(6,), name="x")
+    encoder, decoder, autoencoder = build_autoencoder(inputs)
+    moved(autoencoder)
+    autoencoder.compile(optimizer="adam", loss="mse")
+    x = rng.normal(size=(16, 6)).astype("float32")
+    history = autoencoder.fit(x, x, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    json.dump({"loss": history.history["loss"], "z": arrays(encoder(x[:3])), "ae": arrays(autoencoder(x[:3])),
+               "layers": [type(layer).__name__.replace("Functional", "Model") for layer in autoencoder.layers],
+               "names": [layer.name for layer in autoencoder.layers + encoder.layers],
+               "weights": [list(w.shape) for w in autoencoder.get_weights()]}, open(OUT, "w"))
+    """)
+
+
+@pytest.mark.parametrize("script", [GAN, SRGAN, AUTOENCODER], ids=["gan", "srgan", "autoencoder"])
 def test_models_on_their_callers_inputs_translate(script: str) -> None:
     out, diags = tf_(script)
     assert BANNER in out, diags
@@ -216,7 +245,7 @@ def test_each_graph_declares_the_callers_input_again() -> None:
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("script", [GAN, SRGAN], ids=["gan", "srgan"])
+@pytest.mark.parametrize("script", [GAN, SRGAN, AUTOENCODER], ids=["gan", "srgan", "autoencoder"])
 def test_models_on_their_callers_inputs_run_as_keras(tmp_path: Path, script: str) -> None:
     translated, diags = tf_(script)
     assert BANNER in translated, diags
