@@ -191,6 +191,19 @@ class _Unit:
     call: ast.Call
     traced: ast.stmt | None  # `x, y = model.traced("x", "y")`
     fragment: bool
+    start: int = 0  # the line of the first statement moved back out (after `x = Input(tensor=x)` lines), or the return's
+    redeclared: tuple[ast.stmt, ...] = ()  # those `x = Input(tensor=x)` lines: they go
+
+
+def _redeclares(stmt: ast.stmt, params: set[str]) -> bool:
+    """``x = Input(tensor=x)``, ``x`` a parameter: a graph function's declared input, declared
+    again (docs/design.md, "Inputs made outside the graph"); the Keras program has no such line."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id in params and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and not stmt.value.args and len(stmt.value.keywords) == 1):
+        return False
+    k = stmt.value.keywords[0]
+    return k.arg == "tensor" and isinstance(k.value, ast.Name) and k.value.id == stmt.targets[0].id
 
 
 def _units(tree: ast.Module) -> list[_Unit] | Kept:
@@ -213,7 +226,13 @@ def _units(tree: ast.Module) -> list[_Unit] | Kept:
                     or len(stmt.args.defaults) != len(stmt.args.args):
                 return Kept(stmt.lineno, f"`{stmt.name}` takes arguments other than the names it reads (`x=x`)")
             traced = block[i + 2] if i + 2 < len(block) and _is_traced(block[i + 2], nxt) else None
-            out.append(_Unit(stmt, stmt.body[:-1], stmt.body[-1], nxt, call, traced, fragment))
+            body = stmt.body[:-1]
+            params = {a.arg for a in stmt.args.args}
+            k = 0
+            while not fragment and k < len(body) and _redeclares(body[k], params):
+                k += 1
+            start = body[k].lineno if k < len(body) else stmt.body[-1].lineno
+            out.append(_Unit(stmt, body[k:], stmt.body[-1], nxt, call, traced, fragment, start, tuple(body[:k])))
     return out
 
 
@@ -344,10 +363,13 @@ def _raise(text: str, lines: list[str], block: Block, runtime: Runtime) -> str |
                                "TensorFlow, which Keras cannot call on its symbolic tensors: the file is kept as it is")
     # runtime names the user's code reads
     parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+    gone = {id(n) for u in units for st in u.redeclared for n in ast.walk(st)}  # lines that go whole
     modules = {n for imp in runtime.imports for n in import_binds(imp)}
     user_imports = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
                     for a in n.names} & {k for k, v in block.original.items() if v in modules}
     for node in ast.walk(tree):
+        if id(node) in gone:
+            continue
         if isinstance(node, ast.Name) and node.id in block.binds and isinstance(node.ctx, ast.Load):
             if any(node is u.call.args[0] for u in units):
                 continue
@@ -399,9 +421,9 @@ def _lower(u: _Unit, pos: Positions, edits: EditList, text: str) -> None:
     """A graph function or fragment back to the statements it holds, at its place."""
     func = u.func
     unit = _unit_indent(pos, func)
-    # the `def` line goes
-    edits.replace(pos.line_start(func.lineno), pos.line_start(func.body[0].lineno), "")
-    first, last = func.body[0].lineno, (u.body[-1].end_lineno or u.body[-1].lineno) if u.body else func.body[0].lineno - 1
+    # the `def` line goes (with the lines declaring its declared inputs again)
+    edits.replace(pos.line_start(func.lineno), pos.line_start(u.start), "")
+    first, last = u.start, (u.body[-1].end_lineno or u.body[-1].lineno) if u.body else u.start - 1
     for line in _indentable_lines(pos, first, last) if u.body else []:
         start = pos.line_start(line)
         if text.startswith(unit, start):
