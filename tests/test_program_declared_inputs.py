@@ -302,6 +302,16 @@ KEPT = {
         def penalty(y_true, y_pred):
             return keras.ops.mean(inputs) + y_true
         """, "`inputs` is read by a function or class defined in its scope"),
+    # the model call's other arguments stay outside the graph function: a KerasTensor's name there
+    "read_by_the_model_call": ("""\
+        def build_named(features):
+            return keras.Model(features, layers.Dense(2)(features), name=features.name)
+
+
+        inputs = keras.Input(shape=(6,))
+        head = build_head(inputs)
+        named = build_named(inputs)
+        """, "`features` is used at line"),
     # the name also holds a graph tensor
     "rebound": ("""\
         inputs = keras.Input(shape=(6,))

@@ -1001,12 +1001,14 @@ def _redeclared_start(block: list[ast.stmt], lo: int, index: int, used: set[int]
 
 
 def _misplaced_declared(plan: GraphPlan, declared: Declared, parents: dict[int, ast.AST]) -> dict[Key, ast.AST]:
-    """Declared inputs read where no graph function declares them again (in a statement
-    outside every such graph's region and model statement), or made inside a graph's region."""
+    """Declared inputs read where no graph function declares them again (outside every such
+    graph's region and the inputs and outputs of its model statement: the model call's other
+    arguments, ``name=inputs.name``, stay outside the graph function), or made inside a
+    graph's region."""
     takes: dict[int, Graph] = {}
     for g in plan.graphs:
         if g.redeclared:
-            for st in [*g.region, g.stmt]:
+            for st in [*g.region, g.inputs, g.outputs]:
                 takes[id(st)] = g
     out: dict[Key, ast.AST] = {}
     for key, reads in declared.graph_reads.items():
