@@ -165,6 +165,13 @@ def statement_lists(tree: ast.AST):
                 yield block
 
 
+def statement_of(node: ast.AST | None, parents: dict[int, ast.AST]) -> ast.stmt | None:
+    """The statement holding ``node`` (itself if it is one), walking up ``parents``."""
+    while node is not None and not isinstance(node, ast.stmt):
+        node = parents.get(id(node))
+    return node
+
+
 def parents(tree: ast.AST) -> dict[int, ast.AST]:
     """Each node's parent, by ``id`` of the node."""
     out: dict[int, ast.AST] = {}

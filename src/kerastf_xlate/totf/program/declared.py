@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from kerastf_xlate.syntax import statement_of
 from kerastf_xlate.totf.program.names import Ref
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -142,11 +143,20 @@ def _value_reads(scope: ast.AST, name: str, parents: dict[int, ast.AST]):
             yield n, holder
 
 
-def _stmt_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST:
-    cur = node
-    while not isinstance(cur, ast.stmt) and id(cur) in parents:
-        cur = parents[id(cur)]
-    return cur
+def functions_bound_once(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions of the file whose name nothing else binds: not another ``def`` or class,
+    an assignment, a deletion or an import (so a call of the name calls that ``def``)."""
+    defs: dict[str, list[ast.AST]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs.setdefault(n.name, []).append(n)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            defs.setdefault(n.id, []).append(n)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                defs.setdefault((a.asname or a.name).split(".")[0], []).append(n)
+    return {name: d[0] for name, d in defs.items()
+            if len(d) == 1 and isinstance(d[0], (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def _line(node: ast.AST) -> int:
@@ -163,18 +173,8 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
     reasons: dict[Key, tuple[ast.AST, str]] = {}
 
     # functions of the file bound once, by their `def`, outside a class body
-    bound: dict[str, int] = {}
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound[n.name] = bound.get(n.name, 0) + 1
-        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            bound[n.id] = bound.get(n.id, 0) + 1
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                k = (a.asname or a.name).split(".")[0]
-                bound[k] = bound.get(k, 0) + 1
-    funcs = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and bound.get(n.name) == 1
-             and not isinstance(parents.get(id(n)), ast.ClassDef)}
+    funcs = {name: f for name, f in functions_bound_once(tree).items()
+             if isinstance(f, ast.FunctionDef) and not isinstance(parents.get(id(f)), ast.ClassDef)}
 
     # declared parameters: among a model's inputs in the function's own code, never rebound
     params: dict[str, list[str]] = {}
@@ -251,7 +251,7 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
     valid = {k for k in candidates if k not in excluded}
     for ex, read in excluded.items():
         if ex in candidates:
-            st = _stmt_of(read, parents)
+            st = statement_of(read, parents) or read
             reasons.setdefault(ex, (read, f"`{ex[1]}` is used at line {_line(read)} (`{ast.unparse(st)[:40]}`) other than "
                                          "to build models from it"))
     while True:

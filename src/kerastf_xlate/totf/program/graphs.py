@@ -28,8 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.syntax import parents as parents_of
+from kerastf_xlate.syntax import statement_of as _statement_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
-from kerastf_xlate.totf.program.declared import Declared, Key, find_declared, scope_of
+from kerastf_xlate.totf.program.declared import Declared, Key, find_declared, functions_bound_once, scope_of
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, changed_in_place
@@ -230,12 +231,6 @@ def _blocks(node: ast.AST):
         yield h.body
     for c in getattr(node, "cases", []) or []:
         yield c.body
-
-
-def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
-    while node is not None and not isinstance(node, ast.stmt):
-        node = parents.get(id(node))  # type: ignore[assignment]
-    return node
 
 
 def _own_nodes(stmts: list[ast.stmt]):
@@ -508,17 +503,7 @@ def _input_functions(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.A
     filling a dict of ``keras.Input(...)``), directly or through another such function: a
     statement calling one starts a graph as an ``Input`` statement does. Only names bound
     once in the file, by that ``def``, count."""
-    defs: dict[str, list[ast.AST]] = {}
-    for n in ast.walk(tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defs.setdefault(n.name, []).append(n)
-        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            defs.setdefault(n.id, []).append(n)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                defs.setdefault((a.asname or a.name).split(".")[0], []).append(n)
-    funcs = {name: d[0] for name, d in defs.items()
-             if len(d) == 1 and isinstance(d[0], (ast.FunctionDef, ast.AsyncFunctionDef))}
+    funcs = functions_bound_once(tree)
     input_calls = {id(r.call) for r in refs if r.name in _INPUTS and r.call is not None
                    and not _in_sequential_list(r.call, parents, sequential_calls)}
     # a builder making a whole model (its Inputs and a `keras.Model(...)`) is not one
@@ -776,7 +761,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         while s is not None and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             # a `def` holding an Input makes none where it stands (a call of it does)
             input_stmts.add(id(s))
-            s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None  # type: ignore[arg-type]
+            s = _statement_of(parents.get(id(s)), parents) if parents.get(id(s)) is not None else None
     model_calls = [r for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None
                    and _graph_args(r.call) is not None]
     model_calls += _functional_subclass_calls(tree, refs)
@@ -792,7 +777,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     # a model on part of a model its function is given (a parameter) or reads from the module:
     # its block's models are planned last (in their order), as its source is judged at the
     # function's call sites, among every translated model of the file
-    block_ids = {id(r): id(block_of.get(id(_statement_of(r.call, parents)), (None, tree))[0])  # type: ignore[arg-type]
+    block_ids = {id(r): id(block_of.get(id(_statement_of(r.call, parents)), (None, tree))[0])
                  for r in model_calls}
     late = {block_ids[id(r)] for r in model_calls if _given_source(r.call, parents)}  # type: ignore[arg-type]
     model_calls.sort(key=lambda r: block_ids[id(r)] in late)
@@ -802,7 +787,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
     defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     model_stmt_ids = set()
     for r in model_calls:
-        s = _statement_of(r.call, parents)  # type: ignore[arg-type]
+        s = _statement_of(r.call, parents)
         if s is not None:
             model_stmt_ids.add(id(s))
     leaks: list[tuple[Graph, list[str], list[ast.stmt], ast.AST]] = []  # (graph, leaked names, later, owner)

@@ -74,14 +74,20 @@ def _argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def _string_bindings(tree: ast.Module) -> dict[str, str | None]:
-    """Names bound exactly once in the file, at module level, to a string literal (the
-    others map to None)."""
+def _binding_counts(tree: ast.Module) -> dict[str, int]:
+    """How many times each name is bound in the file (assignments, parameters, ``def``s, imports)."""
     counts: dict[str, int] = {}
     for n in ast.walk(tree):
         bound = bound_name(n)
         if bound is not None:
             counts[bound] = counts.get(bound, 0) + 1
+    return counts
+
+
+def _string_bindings(tree: ast.Module, counts: dict[str, int] | None = None) -> dict[str, str | None]:
+    """Names bound exactly once in the file, at module level, to a string literal (the
+    others map to None). ``counts``: :func:`_binding_counts` of the tree, when known."""
+    counts = _binding_counts(tree) if counts is None else counts
     out: dict[str, str | None] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
@@ -133,13 +139,9 @@ def _resolve(node: ast.expr | None, strings: dict[str, str | None]) -> str | Non
 _PERCENT_SPEC = re.compile(r"%[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[sdifgeExXorcaGF]")
 
 
-def _expressions_bound_once(tree: ast.Module) -> dict[str, ast.expr]:
-    """Names bound exactly once in the file, by a plain assignment, to their value."""
-    counts: dict[str, int] = {}
-    for n in ast.walk(tree):
-        bound = bound_name(n)
-        if bound is not None:
-            counts[bound] = counts.get(bound, 0) + 1
+def _expressions_bound_once(tree: ast.Module, counts: dict[str, int]) -> dict[str, ast.expr]:
+    """Names bound exactly once in the file (``counts``: :func:`_binding_counts`), by a plain
+    assignment, to their value."""
     return {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign) and len(n.targets) == 1
             for t in n.targets if isinstance(t, ast.Name) and counts.get(t.id) == 1}
 
@@ -267,7 +269,8 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     kept as Keras; ``model_saves`` holds the ids of the ``.save`` Attribute nodes whose
     receiver is a translated model. With ``keep_keras_files`` (``to-tf --keep-keras-files``)
     a file never read back stays a Keras file and its model stays Keras."""
-    strings = _string_bindings(tree)
+    counts = _binding_counts(tree)
+    strings = _string_bindings(tree, counts)
     by_ref = {id(r.call): r for r in refs if r.call is not None and r.role == "call"}
     accesses: list[_Access] = []
     weights_notes: list[tuple[ast.AST, str]] = []  # weights writers at a name Keras 3 refuses
@@ -331,7 +334,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             paths.setdefault(a.path, []).append(a)
     # a writer whose path is computed at run time (`generator.save("gen_e_" + str(e + 1) + ".h5")`)
     # writes the file a reader of a literal path that fits it reads back
-    values = _expressions_bound_once(tree)
+    values = _expressions_bound_once(tree, counts)
     patterns = {id(a): p for a in accesses if a.path is None and a.kind in ("save", "save_model", "checkpoint")
                 for p in [_run_time_pattern(a, strings, values)] if p is not None}
     matched: dict[int, list[str]] = {}  # id of such a writer -> the literal paths it may write
