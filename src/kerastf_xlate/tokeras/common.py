@@ -41,6 +41,7 @@ class FileEnv:
     raised: set[str] = field(default_factory=set)  # classes raised to Keras so far (in source order)
     class_ranks: dict[str, int] | None = None  # class -> the rank its call returns (see rank_info)
     built: frozenset[str] = frozenset()  # classes whose layers are built in __init__ (inline_forward)
+    instance_kept: dict[str, str] = field(default_factory=dict)  # class -> why instance_vars kept it
 
     @cached_property
     def built_instances(self) -> frozenset[str]:

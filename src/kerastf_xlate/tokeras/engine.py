@@ -41,6 +41,7 @@ from kerastf_xlate.tokeras.common import (
 from kerastf_xlate.tokeras.fit import rewrite_fit_loops
 from kerastf_xlate.tokeras.graph import GraphTranslator, graph_kind
 from kerastf_xlate.tokeras.inline_forward import InlinePlan, plan_inline
+from kerastf_xlate.tokeras.instance_vars import raise_instances
 from kerastf_xlate.tokeras.keras_code import translate_keras_code
 from kerastf_xlate.tokeras.module import ModuleTranslator
 from kerastf_xlate.tokeras.program_form import translate_program_form
@@ -119,6 +120,13 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     raised = _weight_dict_program(tree, st, names, path, rules)
     if isinstance(raised, Result):
         return raised
+    if not built:  # plain classes, and variables read on an instance (:mod:`.instance_vars`)
+        instances, instance_kept = raise_instances(text, tree, st, names,
+                                          lambda new, classes: translate_full(new, path, rules, built=classes))
+        if instances is not None:
+            return instances
+    else:
+        instance_kept = {}
     keras_name, layers_name, layers_taken = names.keras_bindings()
     if fresh_imports:
         keras_name, layers_name, layers_taken = None, None, layers_taken or layers_name is not None
@@ -131,7 +139,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     else:
         prefix = "layers."
     env = FileEnv(st, names, rules, tree, keras=keras_name or "keras", layers=prefix,
-                  module_names=module_level_names(tree), built=built)
+                  module_names=module_level_names(tree), built=built, instance_kept=instance_kept)
     if keras_name is None:
         env.module_names.add("keras")
     if layers_name is None and not layers_taken:
@@ -230,7 +238,7 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
     if kc.edits:
         units.append(UnitInfo("<keras>", "keras", []))
     edits.extend(training.edits(edits.spans))
-    findings += unexplained_variables(tree, st, names, [(e.start, e.end) for e in edits], findings)
+    findings += unexplained_variables(tree, st, names, [(e.start, e.end) for e in edits], findings, instance_kept)
     lines = text.splitlines()
     diags = [_diagnostic(path, lines, f) for f in findings]
     diags = [d for d in diags if d is not None]

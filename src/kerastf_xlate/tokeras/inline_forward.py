@@ -64,7 +64,7 @@ from typing import Any
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText, comments_by_line, statement_lists
 from kerastf_xlate.syntax import parents as parents_of
-from kerastf_xlate.tokeras.unexplained import _tf1
+from kerastf_xlate.tokeras.unexplained import tf1_code
 from kerastf_xlate.tokeras.weight_dicts import _WEIGHT_OPS, Kept, _line_map, _Subst
 
 # what a Keras variable does as a tf.Variable does (the receiver of these attributes)
@@ -434,7 +434,7 @@ def plan_inline(tree: ast.Module, st: SourceText, names: ModuleNames, excluded: 
     (``id`` of their first variable statement) not to plan."""
     if names.qual(ast.Attribute(ast.Name("tf", ast.Load()), "Module", ast.Load())) != "tf.Module":
         return None
-    if _tf1(tree, names) is not None:
+    if tf1_code(tree, names) is not None:
         return None  # TensorFlow 1 graph code: the ops build a graph, a Keras model would not (unexplained.py says so)
     finder = _Finder(tree, st, names)
     scopes: list[ast.Module | ast.FunctionDef] = [tree] + [

@@ -19,6 +19,7 @@ first variable was created in ``__init__``, each layer's weights in Keras's orde
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,21 @@ class ModuleResult:
     input_hint: dict[str, Any] | None = None
     reshape: dict[str, tuple[int, ...]] = field(default_factory=dict)  # weights that load reshaped (a scalar bias: (1,))
     remap: dict[str, str] = field(default_factory=dict)  # variable attribute -> ``self.<layer>.<weight>``
+
+
+# what a tf.Variable has and a Keras weight does not (``shape`` is a tuple there): read on
+# the weight's own tf.Variable (``self.dense.kernel.value``)
+_TF_VARIABLE_ONLY = r"get_shape\(|shape\.as_list\(|set_shape\(|initial_value\b|op\b|handle\b|device\b"
+
+
+def _variable_apis(edits: list[SpanEdit], paths: set[str]) -> list[SpanEdit]:
+    """``self.dense.kernel.get_shape()`` (a variable's static size read in ``call``, remapped
+    to the layer weight) -> ``self.dense.kernel.value.get_shape()``."""
+    if not paths:
+        return edits
+    alt = "|".join(re.escape(p) for p in sorted(paths, key=len, reverse=True))
+    pattern = re.compile(rf"({alt})(?=\.(?:{_TF_VARIABLE_ONLY}))")
+    return [SpanEdit(e.start, e.end, pattern.sub(r"\1.value", e.text)) for e in edits]
 
 
 # methods a Keras layer defines for Keras (they stay as they are in a raised Keras class)
@@ -262,8 +278,9 @@ class ModuleTranslator(InitWriter):
             return None
         outside = self._read_outside(weights) if self.cls.name not in self.env.built else None  # (remapped by the caller)
         if outside is not None:
-            self.blocked(outside, f"`{ast.unparse(outside)}` reads a variable on an instance, which a Keras layer "
-                         "would hold as its own weight (`.dense.kernel`): the module is kept")
+            self.blocked(outside, self.env.instance_kept.get(self.cls.name) or (
+                f"`{ast.unparse(outside)}` reads a variable on an instance, which a Keras layer "
+                "would hold as its own weight (`.dense.kernel`): the module is kept"))
             return None
         if self.keras_class and (not matches or set(self.vars) - weights):
             for a in sorted(self.frozen & set(self.vars)):
@@ -562,6 +579,7 @@ class ModuleTranslator(InitWriter):
         hint = self._input_hint(edits[self.entry])
         reshape: dict[str, tuple[int, ...]] = {v.attr: (1,) for ms in groups.values() if ms[0].spec.cls in SCALAR_BIAS
                                                for role, v in ms[0].spec.weights.items() if role == "bias" and v.shape == ()}
+        out = _variable_apis(out, set(remap.values()))
         return ModuleResult(out, self.findings, weight_order, kept, matches, hint, reshape, remap)
 
     def _keras_base(self) -> str:

@@ -84,7 +84,7 @@ def _applied(ref: ast.AST, names: ModuleNames, funcs: dict[str, ast.AST], parent
     return False
 
 
-def _tf1(tree: ast.Module, names: ModuleNames) -> str | None:
+def tf1_code(tree: ast.Module, names: ModuleNames) -> str | None:
     for n in ast.walk(tree):
         q = names.qual(n) if isinstance(n, ast.Attribute) else None
         if q is not None and (q.startswith("tf.compat.v1.") or q in _TF1):
@@ -93,8 +93,9 @@ def _tf1(tree: ast.Module, names: ModuleNames) -> str | None:
 
 
 def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, spans: list[tuple[int, int]],
-                          findings: list[Finding]) -> list[Finding]:
-    """An XL503 for each weight-like ``tf.Variable`` call left as it was that no finding covers."""
+                          findings: list[Finding], plain_kept: dict[str, str] | None = None) -> list[Finding]:
+    """An XL503 for each weight-like ``tf.Variable`` call left as it was that no finding covers;
+    ``plain_kept``: why a plain class was not raised (:mod:`.instance_vars`)."""
     parents: dict[int, ast.AST] = {}
     for n in ast.walk(tree):
         for c in ast.iter_child_nodes(n):
@@ -129,15 +130,17 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
         what = f"`{ast.unparse(target)}`"
         node: ast.AST = target
         if tf1 is False:
-            tf1 = _tf1(tree, names)
+            tf1 = tf1_code(tree, names)
         if tf1:
             why = (f"TensorFlow 1 graph code (`{tf1}`) is not raised; to-keras raises TensorFlow 2 code "
                    "(tf.Module subclasses, model functions that read their weights)")
         elif cls is not None:
             if cls.bases and not all(isinstance(b, ast.Name) and b.id == "object" for b in cls.bases):
                 continue  # a tf.Module or Keras class: their translators report what they keep (`(object)`: plain)
-            why = (f"it is held by `{cls.name}`, a plain class: to-keras raises the variables of tf.Module "
-                   "subclasses and Keras layers")
+            why = (f"it is held by `{cls.name}`, a plain class, which is not raised: {(plain_kept or {})[cls.name]}"
+                   if cls.name in (plain_kept or {}) else
+                   f"it is held by `{cls.name}`, a plain class: to-keras raises the variables of tf.Module "
+                   "subclasses, Keras layers and plain classes with `__init__` and `__call__`")
         elif owners:
             why = f"it is made inside `{getattr(owners[0], 'name', '?')}`, not held by a tf.Module, a Keras layer or a weight dict"
         elif isinstance(target, ast.Name):

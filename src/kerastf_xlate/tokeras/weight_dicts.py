@@ -155,7 +155,7 @@ def _camel(name: str) -> str:
 # ------------------------------------------------------------------------------ helpers inlined
 
 
-def _simple_helper(fn: ast.FunctionDef) -> bool:
+def simple_helper(fn: ast.FunctionDef) -> bool:
     """A wrapper helper whose body is ``name = expr`` statements and a final ``return expr``
     (a docstring and comments allowed): it can be substituted into its caller."""
     body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
@@ -193,7 +193,7 @@ def _simple(node: ast.expr) -> bool:
     return False
 
 
-def _inline(call: ast.Call, fn: ast.FunctionDef, caller_stores: set[str]) -> ast.expr | None:
+def inline_call(call: ast.Call, fn: ast.FunctionDef, caller_stores: set[str]) -> ast.expr | None:
     """The helper's result as one expression of the call's arguments; None when substituting
     would change what runs (an argument with ops read twice would run twice, a global the
     helper reads is a local of the caller)."""
@@ -259,7 +259,7 @@ class _Body(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in self.helpers and self._tf(self.helpers[node.func.id]):
-            got = _inline(node, self.helpers[node.func.id], self.stores)
+            got = inline_call(node, self.helpers[node.func.id], self.stores)
             if got is None:
                 self.failed = f"the call of `{node.func.id}` cannot be followed"
                 return node
@@ -455,7 +455,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         return broken
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     funcs.update(_lambdas(tree, set(funcs)))
-    helpers = {n: f for n, f in funcs.items() if _simple_helper(f)}
+    helpers = {n: f for n, f in funcs.items() if simple_helper(f)}
     taken = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
     for s in tree.body:
         for n in ast.walk(s):

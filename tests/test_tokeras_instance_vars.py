@@ -1,0 +1,285 @@
+"""Plain classes holding ``tf.Variable`` s, and classes whose variables the training code reads
+on an instance (``[model.W1, model.b1]``), raised to Keras models (``tokeras/instance_vars.py``,
+issue #17). The cases are our own, written after reading such code: a TF 2 port of a machine
+learning book (a CNN class with a helper method taking its weights, a Q-learning network),
+and the TF 2.0 guides' "custom model" (``class Model(object)``).
+
+Executed cases: the original runs with each ``tf.Variable`` perturbed where it is made (normal
+noise, scale 0.3: no zero bias), the raised program with those values loaded right after its
+model is made (``model.set_weights`` in the order ``UnitInfo.weight_order`` gives); both then
+train and predict, and the values they leave are compared, atol = rtol = 1e-5.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import pytest
+
+from kerastf_xlate.tokeras.engine import translate_full
+
+PLAIN_CNN = '''\
+import numpy as np
+import tensorflow as tf
+
+names = ["cat", "dog", "bird"]
+
+
+class SmallConvNet(object):
+
+    def __init__(self):
+        self.W1 = tf.Variable(tf.random.normal([3, 3, 1, 6], dtype=tf.float32), dtype=tf.float32)  # first conv
+        self.b1 = tf.Variable(tf.random.normal([6], dtype=tf.float32), dtype=tf.float32)
+        self.W2 = tf.Variable(tf.random.normal([3, 3, 6, 4], dtype=tf.float32), dtype=tf.float32)
+        self.b2 = tf.Variable(tf.random.normal([4], dtype=tf.float32), dtype=tf.float32)
+        self.W3 = tf.Variable(tf.random.normal([2 * 2 * 4, 10], dtype=tf.float32), dtype=tf.float32)
+        self.b3 = tf.Variable(tf.random.normal([10], dtype=tf.float32), dtype=tf.float32)
+        self.W_out = tf.Variable(tf.random.normal([10, len(names)], dtype=tf.float32), dtype=tf.float32)
+        self.b_out = tf.Variable(tf.random.normal([len(names)], dtype=tf.float32), dtype=tf.float32)
+
+    def __call__(self, x):
+        x_reshaped = tf.reshape(x, shape=[-1, 8, 8, 1])
+        conv_out1 = self.__conv_layer(x_reshaped, self.W1, self.b1)
+        pool1 = self.__maxpool_layer(conv_out1)
+        norm1 = tf.nn.lrn(pool1, 2, bias=1.0, alpha=0.001 / 9.0, beta=0.75)
+        conv_out2 = self.__conv_layer(norm1, self.W2, self.b2)
+        pool2 = self.__maxpool_layer(conv_out2)
+        flat = tf.reshape(pool2, [-1, self.W3.get_shape().as_list()[0]])
+        local = tf.add(tf.matmul(flat, self.W3), self.b3)
+        local_out = tf.nn.relu(local)
+        return tf.add(tf.matmul(local_out, self.W_out), self.b_out)
+
+    def __conv_layer(self, x, W, b):
+        conv = tf.nn.conv2d(x, W, strides=[1, 1, 1, 1], padding="SAME")
+        conv_with_b = tf.nn.bias_add(conv, b)
+        conv_out = tf.nn.relu(conv_with_b)
+        return conv_out
+
+    def __maxpool_layer(self, conv, k=2):
+        return tf.nn.max_pool(conv, ksize=[1, k, k, 1], strides=[1, k, k, 1], padding="SAME")
+
+
+def loss(logits, labels):
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=labels))
+
+
+optimizer = tf.keras.optimizers.Adam(0.01)
+
+
+def train_step(model, inputs, outputs):
+    with tf.GradientTape() as t:
+        current_loss = loss(model(inputs), outputs)
+    params = [model.W1, model.b1, model.W2, model.b2, model.W3, model.b3, model.W_out, model.b_out]
+    grads = t.gradient(current_loss, params)
+    optimizer.apply_gradients(zip(grads, params))
+    return current_loss
+
+
+model = SmallConvNet()
+ckpt = tf.train.Checkpoint(W1=model.W1, b1=model.b1)
+data = np.random.default_rng(0).normal(size=(6, 64)).astype(np.float32)
+labels = tf.one_hot([0, 1, 2, 0, 1, 2], len(names))
+losses = [float(train_step(model, data, labels)) for _ in range(3)]
+logits = model(data).numpy()
+first_filter = model.W1.numpy()
+sizes = model.W3.shape.as_list()
+'''
+
+MODULE_MLP = '''\
+import numpy as np
+import tensorflow as tf
+
+
+class TwoLayer(tf.Module):
+    def __init__(self, n_in, n_hidden, n_out):
+        super().__init__()
+        self.w1 = tf.Variable(tf.random.normal([n_in, n_hidden], stddev=0.5))
+        self.b1 = tf.Variable(tf.zeros([n_hidden]))
+        self.w2 = tf.Variable(tf.random.normal([n_hidden, n_out], stddev=0.5))
+        self.b2 = tf.Variable(tf.zeros([n_out]))
+
+    def __call__(self, x):
+        h = tf.nn.relu(tf.matmul(x, self.w1) + self.b1)
+        return tf.matmul(h, self.w2) + self.b2
+
+
+net = TwoLayer(5, 7, 2)
+x = tf.constant(np.random.default_rng(1).normal(size=(12, 5)).astype("float32"))
+y = tf.constant(np.random.default_rng(2).normal(size=(12, 2)).astype("float32"))
+history = []
+for step in range(4):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(net(x) - y))
+    dw1, db1, dw2, db2 = tape.gradient(loss, [net.w1, net.b1, net.w2, net.b2])
+    net.w1.assign_sub(0.05 * dw1)
+    net.b1.assign_sub(0.05 * db1)
+    net.w2.assign_sub(0.05 * dw2)
+    net.b2.assign_sub(0.05 * db2)
+    history.append(float(loss))
+out = net(x).numpy()
+penalty = float(tf.nn.l2_loss(net.w2))
+'''
+
+PLAIN_NO_READS = '''\
+import numpy as np
+import tensorflow as tf
+
+
+class Linear:
+    def __init__(self, n_in, n_out):
+        self.W = tf.Variable(tf.random.normal([n_in, n_out]))
+        self.b = tf.Variable(tf.zeros([n_out]))
+
+    def __call__(self, x):
+        return tf.nn.sigmoid(tf.matmul(x, self.W) + self.b)
+
+
+model = Linear(3, 2)
+scores = model(np.ones((4, 3), dtype="float32")).numpy()
+'''
+
+
+def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Both programs run (see the module docstring): the translation and the two namespaces."""
+    import numpy as np
+    import tensorflow as tf
+
+    r = translate_full(source, "case.py")
+    tree = ast.parse(source)
+    cls = next(s for s in tree.body if isinstance(s, ast.ClassDef))
+    init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    attrs = [t.attr for s in init.body if isinstance(s, ast.Assign) and "tf.Variable(" in ast.unparse(s.value)
+             for t in s.targets if isinstance(t, ast.Attribute)]
+    unit = next(u for u in r.units if u.name == cls.name)
+    rng = np.random.default_rng(0)
+    made: list[Any] = []
+    real = tf.Variable
+
+    def variable(initial_value: Any, *args: Any, **kwargs: Any) -> Any:
+        value = np.asarray(initial_value)
+        value = value + rng.normal(0.0, 0.3, value.shape).astype(value.dtype)
+        made.append(value)
+        return real(value, *args, **kwargs)
+
+    original: dict[str, Any] = {"__variable__": variable}
+    exec(compile(source.replace("tf.Variable(", "__variable__("), "case.py", "exec"), original)
+    by_attr = dict(zip(attrs, made, strict=False))
+    moved = [by_attr[a] for a in unit.weight_order]
+    made_line = re.compile(rf"^([ \t]*){instance} = \w+\([^\n]*\)\n", re.M)
+    assert len(made_line.findall(r.text)) == 1
+    text = made_line.sub(lambda m: f"{m.group(0)}{m.group(1)}{instance}.set_weights(__moved__)\n", r.text)
+    translated: dict[str, Any] = {"__moved__": moved}
+    exec(compile(text, "case.py", "exec"), translated)
+    return r, original, translated
+
+
+def _same(a: Any, b: Any) -> float:
+    import numpy as np
+
+    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    np.testing.assert_allclose(y, x, atol=1e-5, rtol=1e-5)
+    return float(np.max(np.abs(x - y))) if x.size else 0.0
+
+
+def test_a_plain_class_with_a_helper_taking_its_weights_is_raised() -> None:
+    out = translate_full(PLAIN_CNN, "case.py").text
+    assert "class SmallConvNet(tf.keras.Model):" in out and "tf.Variable(" not in out.split("def loss")[0]
+    assert "super().__init__()" in out and "def call(self, x, training=False):" in out
+    # the helper taking the weights is substituted where it was called, and goes
+    assert "conv_out1 = self.conv2d(x_reshaped)" in out and "__conv_layer" not in out
+    assert "def __maxpool_layer(self, conv, k=2):" in out  # (no weight: it stays)
+    # the layers exist from construction, as the variables did
+    assert "self.conv2d.build((None, None, None, 1))" in out and "self.dense.build((None, 2 * 2 * 4))" in out
+    # a variable's static size read in call is read on the weight's tf.Variable
+    assert "self.dense.kernel.value.get_shape().as_list()[0]" in out
+    # what the program reads on an instance is a property returning the weight's tf.Variable
+    assert "    @property\n    def W1(self):\n" in out and "        return self.conv2d.kernel.value\n" in out
+    assert out.count("@property") == 8
+    assert "params = [model.W1, model.b1, model.W2" in out  # the training code as written
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_a_plain_class_with_a_helper_taking_its_weights_trains_the_same() -> None:
+    _, a, b = _executed(PLAIN_CNN, "model")
+    worst = max(_same(a["losses"], b["losses"]), _same(a["logits"], b["logits"]),
+                _same(a["first_filter"], b["first_filter"]))
+    assert a["sizes"] == b["sizes"] == [16, 10]
+    print(f"plain CNN class: worst max |diff| = {worst:.3g}")
+
+
+def test_a_module_whose_variables_are_read_on_an_instance_is_raised() -> None:
+    r = translate_full(MODULE_MLP, "case.py")
+    out = r.text
+    assert "class TwoLayer(keras.Model):" in out and "self.dense.build((None, n_in))" in out
+    for attr, path in [("w1", "self.dense.kernel"), ("b1", "self.dense.bias"), ("w2", "self.dense_1.kernel"),
+                       ("b2", "self.dense_1.bias")]:
+        assert f"    def {attr}(self):\n" in out and f"        return {path}.value\n" in out
+    assert "net.w1.assign_sub(0.05 * dw1)" in out
+    assert not any(d.code == "XL502" for d in r.diagnostics)
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_a_module_whose_variables_are_read_on_an_instance_trains_the_same() -> None:
+    _, a, b = _executed(MODULE_MLP, "net")
+    worst = max(_same(a["history"], b["history"]), _same(a["out"], b["out"]), _same(a["penalty"], b["penalty"]))
+    print(f"module read on an instance: worst max |diff| = {worst:.3g}")
+
+
+def test_a_plain_class_nothing_reads_on_an_instance_gets_no_property() -> None:
+    out = translate_full(PLAIN_NO_READS, "case.py").text
+    assert "class Linear(keras.Model):" in out and "@property" not in out
+    assert "self.dense = layers.Dense(n_out, activation='sigmoid'" in out
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_a_plain_class_nothing_reads_on_an_instance_runs_the_same() -> None:
+    _, a, b = _executed(PLAIN_NO_READS, "model")
+    print(f"plain class: worst max |diff| = {_same(a['scores'], b['scores']):.3g}")
+
+
+def _kept(source: str, why: str, code: str = "XL503") -> None:
+    r = translate_full(source, "case.py")
+    assert r.text == source
+    said = [d.message for d in r.diagnostics if d.code == code]
+    assert said and all(why in m for m in said), said
+
+
+def test_a_variable_set_on_an_instance_keeps_the_class() -> None:
+    _kept(MODULE_MLP + "net.w1 = tf.Variable(tf.zeros([5, 7]))\n",
+          "`TwoLayer` kept as a tf.Module: `net.w1` sets it on an instance", "XL502")
+    source = PLAIN_NO_READS + "model.b = tf.Variable(tf.ones([2]))\n"
+    _kept(source, "a plain class, which is not raised: `model.b` sets it on an instance")
+
+
+def test_a_subclass_keeps_the_class() -> None:
+    source = PLAIN_NO_READS + "\n\nclass Scaled(Linear):\n    def __call__(self, x):\n        return 2.0 * super().__call__(x)\n"
+    _kept(source, "`Scaled` derives from it")
+
+
+def test_a_variable_read_under_a_name_keras_uses_keeps_the_class() -> None:
+    source = PLAIN_NO_READS.replace("self.W ", "self.weights ").replace("self.W)", "self.weights)") + "print(model.weights)\n"
+    _kept(source, "`weights`, read on an instance, is a name a Keras model uses")
+
+
+def test_a_float64_class_is_kept_with_the_reason() -> None:
+    source = PLAIN_NO_READS.replace("tf.random.normal([n_in, n_out])", "tf.random.normal([n_in, n_out], dtype=tf.float64)")
+    source = source.replace("tf.zeros([n_out])", "tf.zeros([n_out], dtype=tf.float64)").replace('"float32"', '"float64"')
+    _kept(source, "held by `Linear`, a plain class, which is not raised: ")
+
+
+def test_tensorflow_1_code_is_not_raised() -> None:
+    source = PLAIN_NO_READS + "tf.compat.v1.disable_eager_execution()\n"
+    r = translate_full(source, "case.py")
+    assert r.text == source
+    assert any("TensorFlow 1 graph code" in d.message for d in r.diagnostics if d.code == "XL503")
+
+
+def test_a_helper_called_otherwise_too_stays() -> None:
+    source = PLAIN_CNN.replace("losses = [", "edges = model._SmallConvNet__conv_layer(data.reshape(-1, 8, 8, 1), model.W1, model.b1)\nlosses = [")
+    out = translate_full(source, "case.py").text
+    assert "def __conv_layer(self, x, W, b):" in out
