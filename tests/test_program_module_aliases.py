@@ -103,3 +103,35 @@ def test_set_value_on_an_optimizer_variable_is_an_assign() -> None:
     out, _ = tf_(SCRIPT.replace("self.model.optimizer.learning_rate.assign(lr * 0.1 ** (1 / self.n_steps))",
                                 "K.set_value(self.model.optimizer.learning_rate, lr * 0.1 ** (1 / self.n_steps))"))
     assert "self.model.optimizer.learning_rate.assign(lr * 0.1 ** (1 / self.n_steps))" in user_code(out)
+
+
+def test_backend_functions_in_a_file_without_tensorflow_import_it() -> None:
+    """A course's helper file imports only ``tensorflow.keras.backend as K`` (and a Keras
+    class it keeps): its ``K.exp``/``K.sum`` become TensorFlow ops, and ``import tensorflow as
+    tf`` comes with them (it was missing: the output failed with a NameError on ``tf``)."""
+    from kerastf_xlate.totf import translate
+
+    source = textwrap.dedent("""\
+        import numpy as np
+        import tensorflow.keras.backend as K
+        from tensorflow.keras.models import Model
+
+
+        def softmax(x, axis=1):
+            e = K.exp(x - K.max(x, axis=axis, keepdims=True))
+            return e / K.sum(e, axis=axis, keepdims=True)
+
+
+        def attention_map(modelx):
+            return Model(modelx.inputs, [modelx.layers[7].output])
+        """)
+    out = translate(source, "nmt_utils.py")[0]
+    assert "import tensorflow as tf\n" in out and "K." not in out and "tf.exp(" in out
+    assert out.index("import tensorflow as tf") < out.index("def softmax")
+    assert translate(out, "nmt_utils.py")[0] == out
+    namespace: dict[str, object] = {}
+    exec(compile(out.replace("from tensorflow.keras.models import Model\n", ""), "nmt_utils.py", "exec"), namespace)
+    import numpy as np
+
+    got = np.asarray(namespace["softmax"](np.array([[1.0, 2.0, 3.0]], dtype="float32")))  # type: ignore[operator]
+    np.testing.assert_allclose(got[0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-6)

@@ -290,7 +290,7 @@ def finish_imports(text: str, make_block: Callable[[frozenset[tuple[str, str, st
         bound |= import_keys(stmt)
     block = make_block(frozenset(bound))
     if not block:
-        return drop_unused_keras_imports(text, bundle_names)
+        return _tf_imported(drop_unused_keras_imports(text, bundle_names))
     newline = "\r\n" if "\r\n" in text else "\n"
     line = (tree.body[index - 1].end_lineno or tree.body[index - 1].lineno) + 1 if index else 1
     at = pos.line_start(line) if line <= len(pos.lines) else len(text)
@@ -306,3 +306,28 @@ def finish_imports(text: str, make_block: Callable[[frozenset[tuple[str, str, st
     if newline != "\n":
         body = body.replace("\n", newline)
     return text[:at] + body + rest if rest else text[:at] + body
+
+
+def _tf_imported(text: str) -> str:
+    """``import tensorflow as tf`` where the program reads ``tf`` (a Keras backend function
+    written as its TensorFlow op: ``K.exp(x)`` -> ``tf.exp(x)``) and nothing binds it (the
+    file imported only ``tensorflow.keras.backend as K``), after the imports before its first
+    use; the text as it is otherwise."""
+    tree = ast.parse(text)
+    if "tf" not in _used_names(tree):
+        return text
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == "tf"
+                                                                 for a in node.names):
+            return text
+        if isinstance(node, ast.Name) and node.id == "tf" and not isinstance(node.ctx, ast.Load):
+            return text
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "tf":
+            return text
+    index = _insert_index(tree, frozenset({"tf"}))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    pos = Positions(text)
+    line = (tree.body[index - 1].end_lineno or tree.body[index - 1].lineno) + 1 if index else 1
+    at = pos.line_start(line) if line <= len(pos.lines) else len(text)
+    prefix = "" if at == 0 or text[:at].endswith(("\n", "\r")) else newline
+    return text[:at] + prefix + TF_IMPORT + newline + text[at:]
