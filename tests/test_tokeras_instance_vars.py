@@ -140,6 +140,39 @@ model = Linear(3, 2)
 scores = model(np.ones((4, 3), dtype="float32")).numpy()
 '''
 
+Q_NETWORK = '''\
+import numpy as np
+import tensorflow as tf
+
+
+class QNetwork(object):
+
+    def __init__(self, input_dim, h1_dim, output_dim):
+        self.W1 = tf.Variable(tf.random.normal([input_dim, h1_dim], dtype=tf.double))
+        self.b1 = tf.Variable(tf.constant(0.1, shape=[h1_dim], dtype=tf.double))
+        self.W2 = tf.Variable(tf.random.normal([h1_dim, output_dim], dtype=tf.double))
+        self.b2 = tf.Variable(tf.constant(0.1, shape=[output_dim], dtype=tf.double))
+
+    def __call__(self, x):
+        h1 = tf.nn.relu(tf.matmul(x, self.W1) + self.b1)
+        return tf.matmul(h1, self.W2) + self.b2
+
+
+model = QNetwork(4, 6, 3)
+optimizer = tf.keras.optimizers.Adagrad(0.1)
+states = np.random.default_rng(3).normal(size=(5, 4))  # float64, as the environment gives them
+targets = np.random.default_rng(4).normal(size=(5, 3))
+losses = []
+for _ in range(3):
+    with tf.GradientTape() as t:
+        loss = tf.reduce_sum(tf.square(targets - model(states)))
+    grads = t.gradient(loss, [model.W1, model.b1, model.W2, model.b2])
+    optimizer.apply_gradients(zip(grads, [model.W1, model.b1, model.W2, model.b2]))
+    losses.append(float(loss))
+q_values = model(states).numpy()
+dtype = str(model.W1.dtype)
+'''
+
 
 def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Both programs run (see the module docstring): the translation and the two namespaces."""
@@ -266,10 +299,24 @@ def test_a_variable_read_under_a_name_keras_uses_keeps_the_class() -> None:
     _kept(source, "`weights`, read on an instance, is a name a Keras model uses")
 
 
-def test_a_float64_class_is_kept_with_the_reason() -> None:
+def test_a_class_of_float32_and_float64_variables_is_kept_with_the_reason() -> None:
     source = PLAIN_NO_READS.replace("tf.random.normal([n_in, n_out])", "tf.random.normal([n_in, n_out], dtype=tf.float64)")
-    source = source.replace("tf.zeros([n_out])", "tf.zeros([n_out], dtype=tf.float64)").replace('"float32"', '"float64"')
-    _kept(source, "held by `Linear`, a plain class, which is not raised: ")
+    _kept(source, "held by `Linear`, a plain class, which is not raised: `self.W` is tf.float64 and `self.b` float32")
+
+
+def test_a_float64_class_is_raised_with_float64_layers() -> None:
+    out = translate_full(Q_NETWORK, "case.py").text
+    assert "class QNetwork(tf.keras.Model):" in out and "super().__init__(dtype='float64')" in out
+    assert out.count("dtype='float64')") == 3 and "bias_initializer=tf.keras.initializers.Constant(0.1)" in out
+    assert translate_full(out, "case.py").text == out
+
+
+@pytest.mark.tf
+def test_a_float64_class_trains_the_same() -> None:
+    _, a, b = _executed(Q_NETWORK, "model")
+    worst = max(_same(a["q_values"], b["q_values"]), _same(a["losses"], b["losses"]))
+    assert a["dtype"] == b["dtype"] == "<dtype: 'float64'>"
+    print(f"float64 Q-network: worst max |diff| = {worst:.3g}")
 
 
 def test_tensorflow_1_code_is_not_raised() -> None:

@@ -7,7 +7,9 @@
   of its stateless ops was raised (``tf.nn.relu`` -> ``layers.ReLU()``), its variables left as
   ``tf.Variable`` attributes, which a Keras 3 model does not track: ``trainable_variables``
   went from 2 to 0, so a training loop over it silently trained nothing; a float64 module
-  failed (Keras casts its inputs to float32).
+  failed (Keras casts its inputs to float32). Since 2026-12-06 a class whose variables are all
+  float64 is raised with ``dtype='float64'`` layers and model (tests/test_tokeras_instance_vars.py);
+  float64 beside float32 stays.
 
 Each now stays as written, reported; a variable ``trainable=False`` where the Keras weight is
 not trainable (BatchNormalization's moving statistics) is still raised.
@@ -74,9 +76,10 @@ FLOAT64 = """\
         def __init__(self):
             super().__init__()
             self.W = tf.Variable(tf.random.normal([5, 3], dtype=tf.float64))
+            self.b = tf.Variable(tf.zeros([3]))  # float32 beside it (a float64 class alone is raised)
 
         def __call__(self, x):
-            return tf.nn.relu(tf.matmul(x, self.W))
+            return tf.nn.relu(tf.matmul(x, self.W) + tf.cast(self.b, tf.float64))
     """
 
 UNKNOWN_FLAG = FROZEN_MODULE.replace("trainable=False", "trainable=train_bias").replace(
@@ -87,7 +90,7 @@ UNKNOWN_FLAG = FROZEN_MODULE.replace("trainable=False", "trainable=train_bias").
     (FROZEN_MODULE, "XL502", "`self.c` is made with trainable=False"),
     (FROZEN_LAYER, "XL503", "`self.c` of Keras class `Affine` stays as written: it is made with trainable=False"),
     (KEPT_VARIABLE, "XL502", "a Keras model does not track"),
-    (FLOAT64, "XL502", "a Keras model does not track"),
+    (FLOAT64, "XL502", "`self.W` is tf.float64 and `self.b` float32: a Keras model computes in one dtype"),
     (UNKNOWN_FLAG, "XL502", "`trainable=` value not known statically"),
 ], ids=["module", "keras-layer", "kept-variable", "float64", "unknown-flag"])
 def test_a_variable_keras_would_train_otherwise_keeps_its_class(source: str, code: str, says: str) -> None:

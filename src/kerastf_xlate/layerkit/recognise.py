@@ -50,6 +50,7 @@ class Var:
     initializer: str | None = None  # the Keras initializer, as source, when known without ``init`` (``add_weight``)
     # ``add_weight``'s regularizer/constraint, as source: (("regularizer", "self.kernel_regularizer"), ...)
     extras: tuple[tuple[str, str], ...] = ()
+    dtype: str = "float32"  # "float64": a tf.float64 / tf.double variable (a layer with dtype="float64")
 
     @property
     def prefix(self) -> str | None:

@@ -105,6 +105,7 @@ class ModuleTranslator(InitWriter):
                        for m in self.methods if MARKER.match(docstring(m) or "")}
         self.in_build: set[frozenset[str]] = set()  # layers created in a Keras build (module_build)
         self.frozen: set[str] = set()  # variables not raised: trainable where the layer weight is not, or the reverse
+        self.float64 = False  # every variable is tf.float64: the layers and the model are made with dtype="float64"
 
     def _why_not_a_weight(self, attr: str) -> str:
         if attr in self.frozen:
@@ -213,6 +214,20 @@ class ModuleTranslator(InitWriter):
                                            build=self._build(), keras=self.keras_class)
         if self.keras_class and self._build() is not None and not any(v.lazy is self._build() for v in self.vars.values()):
             return None  # a build method of its own: the class stays as it is
+        wide = [a for a, v in self.vars.items() if v.dtype == "float64"]
+        if wide:
+            narrow = [a for a, v in self.vars.items() if v.dtype != "float64"]
+            if self.keras_class or self.graph or narrow:
+                v = self.vars[wide[0]]
+                why = (f"`self.{wide[0]}` is tf.float64 " + (f"and `self.{narrow[0]}` float32: a Keras model computes in one "
+                       "dtype" if narrow else "in a class to-keras raises only with float32 weights"))
+                if self.keras_class:
+                    self.findings.append(Finding(v.stmt, "XL503", f"`self.{wide[0]}` of Keras class `{self.cls.name}` stays "
+                                                                  f"a tf.Variable: {why}"))
+                else:
+                    self.blocked(v.stmt, why)
+                return None
+            self.float64 = True
         if self.keras_class:
             untracked = [a for a, v in self.vars.items() if v.call is not None and self.env.names.call(v.call) == "tf.Variable"]
             if untracked:
@@ -591,17 +606,23 @@ class ModuleTranslator(InitWriter):
 
     def _super_call(self) -> list[SpanEdit]:
         """``super().__init__()`` first in an ``__init__`` that has none (a tf.Module works
-        without it, as the TensorFlow guides write them; a Keras layer does not)."""
+        without it, as the TensorFlow guides write them; a Keras layer does not); with
+        ``dtype="float64"`` for a float64 class (Keras's model casts its inputs to its dtype),
+        added to the call the class makes."""
         assert self.init is not None
+        dtype = "dtype='float64'" if self.float64 else ""
         for n in ast.walk(self.init):
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
                     and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) and n.func.value.func.id == "super"):
-                return []
+                if not dtype or any(k.arg == "dtype" for k in n.keywords):
+                    return []
+                _, end = self.st.span(n)
+                return [SpanEdit(end - 1, end - 1, (", " if n.args or n.keywords else "") + dtype)]
         body = self.init.body[1:] if docstring(self.init) is not None else self.init.body
         if not body or not self.st.owns_lines(body[0]):
             return []
         start, _ = self.st.line_span(body[0])
-        return [SpanEdit(start, start, f"{self.st.indent_of(body[0])}super().__init__()\n")]
+        return [SpanEdit(start, start, f"{self.st.indent_of(body[0])}super().__init__({dtype})\n")]
 
     def _super_kwargs(self) -> list[SpanEdit]:
         """to-tf's ``super().__init__(name=kwargs.get("name"))  # xlate to-tf: ...`` back to

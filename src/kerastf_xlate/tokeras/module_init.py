@@ -28,6 +28,7 @@ class InitWriter:
     vars: dict[str, Var]
     by_name: dict[str, ast.FunctionDef]
     in_build: set[frozenset[str]]  # layers created in a Keras build instead (module_build)
+    float64: bool  # every variable is tf.float64 (module.ModuleTranslator)
 
     def _init_edits(self, groups: dict[frozenset[str], list[Match]], group_attr: dict[frozenset[str], str], natural: list[Match],
                     attributed: dict[str, tuple[Match, str]], method_layer: dict[str, Match]) -> tuple[list[SpanEdit], list[tuple[int, int]]]:
@@ -57,6 +58,8 @@ class InitWriter:
 
         def creation(m: Match) -> str:
             args = {k: self._fold_stored(v, stores) for k, v in m.spec.args.items()}
+            if self.float64:  # every layer computes in the variables' dtype (a float32 one would cast to it)
+                args["dtype"] = "'float64'"
             spec = type(m.spec)(m.spec.cls, args, m.spec.weights)
             return f"self.{m.attr} = {spec.render(env.rules, env.layers)}"
 

@@ -98,8 +98,34 @@ def _given_initializer(init: ast.expr | None, names: ModuleNames) -> tuple[str, 
 
 def _float32(call: ast.Call, names: ModuleNames) -> bool:
     """The call says no dtype, or float32."""
+    return _float_dtype(call, names) == "float32"
+
+
+_FLOAT64 = ("tf.float64", "tf.double")
+
+
+def _float_dtype(call: ast.Call, names: ModuleNames, default: str = "float32") -> str | None:
+    """The floating dtype the call says (``dtype=tf.float64``, ``tf.double``, "float64"):
+    "float32" / "float64", ``default`` when it says none, None for another."""
     dt = next((k.value for k in call.keywords if k.arg == "dtype"), None)
-    return dt is None or names.qual(dt) == "tf.float32" or const(dt) == "float32"
+    if dt is None:
+        return default
+    if names.qual(dt) == "tf.float32" or const(dt) == "float32":
+        return "float32"
+    if names.qual(dt) in _FLOAT64 or const(dt) in ("float64", "double"):
+        return "float64"
+    return None
+
+
+def _variable_dtype(call: ast.Call, init: ast.expr | None, names: ModuleNames) -> str | None:
+    """A variable's floating dtype: its own ``dtype=``, else its initial value's (a
+    ``tf.random.normal(..., dtype=tf.double)``), else float32; None for another dtype or
+    where the two disagree."""
+    own = _float_dtype(call, names, default="")
+    given = _float_dtype(init, names, default="") if isinstance(init, ast.Call) else ""
+    if own is None or given is None or (own and given and own != given):
+        return None
+    return own or given or "float32"
 
 
 def _trainable(node: ast.expr | None) -> bool | None:
@@ -124,10 +150,11 @@ def _make_var(attr: str, stmt: ast.stmt, call: ast.Call, st: SourceText, names: 
         shape, initializer = _dims(given[1], st, names), given[0]
     if isinstance(init, ast.Constant) and type(init.value) is float and init.value == 0.0:
         shape, initializer = (), "'zeros'"  # tf.Variable(0.0): a float32 scalar (an int literal is int32: none)
-    if not _float32(call, names) or (isinstance(init, ast.Call) and not _float32(init, names)):
-        shape = None  # a Keras layer's weights are float32: another dtype is no layer's weight
+    dtype = _variable_dtype(call, init, names)
+    if dtype is None:
+        shape = None  # a Keras layer's weights are floating: another dtype is no layer's weight
     return Var(attr, stmt, call, init, shape, trainable, name if isinstance(name, str) else None, lazy,
-               initializer=initializer)
+               initializer=initializer, dtype=dtype or "float32")
 
 
 _ADD_WEIGHT_KEYS = {"shape", "initializer", "trainable", "name", "dtype", "regularizer", "constraint"}
