@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import pytest
+from tokeras_exec import run_perturbed, same
 
 from kerastf_xlate.tokeras.engine import translate_full
 
@@ -127,26 +128,11 @@ def _executed(source: str, monkeypatch: pytest.MonkeyPatch | None = None) -> tup
     """Both programs run (see the module docstring): the result and the two namespaces. With
     several models (a notebook that makes its variables again in a later cell) the k-th model
     of the raised text takes the k-th group of variables of the original."""
-    import numpy as np
-    import tensorflow as tf
 
     r = translate_full(source, "case.py")
     units = [u for u in r.units if u.instance]
     assert units
-    rng = np.random.default_rng(0)
-    made: list[Any] = []
-    real = tf.Variable
-
-    def variable(initial_value: Any, *args: Any, **kwargs: Any) -> Any:
-        value = np.asarray(initial_value)
-        value = value + rng.normal(0.0, 0.3, value.shape).astype(value.dtype)
-        made.append(value)
-        return real(value, *args, **kwargs)
-
-    # the program's own `tf.Variable(...)` calls make perturbed variables (Keras, which the
-    # program may use too, keeps the real class)
-    original: dict[str, Any] = {"__variable__": variable}
-    exec(compile(source.replace("tf.Variable(", "__variable__("), "case.py", "exec"), original)
+    original, made = run_perturbed(source)
     # the variable statements in program order, in groups (a name made again starts a group)
     groups: list[dict[str, Any]] = [{}]
     k = 0
@@ -172,11 +158,7 @@ def _executed(source: str, monkeypatch: pytest.MonkeyPatch | None = None) -> tup
 
 
 def _same(a: Any, b: Any) -> float:
-    import numpy as np
-
-    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    np.testing.assert_allclose(y, x, atol=1e-5, rtol=1e-5)
-    return float(np.max(np.abs(x - y))) if x.size else 0.0
+    return same(a, b)
 
 
 def test_module_level_training_loop_is_raised() -> None:

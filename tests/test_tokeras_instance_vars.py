@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import pytest
+from tokeras_exec import run_perturbed, same
 
 from kerastf_xlate.tokeras.engine import translate_full
 
@@ -176,8 +177,6 @@ dtype = str(model.W1.dtype)
 
 def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Both programs run (see the module docstring): the translation and the two namespaces."""
-    import numpy as np
-    import tensorflow as tf
 
     r = translate_full(source, "case.py")
     tree = ast.parse(source)
@@ -186,18 +185,7 @@ def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str
     attrs = [t.attr for s in init.body if isinstance(s, ast.Assign) and "tf.Variable(" in ast.unparse(s.value)
              for t in s.targets if isinstance(t, ast.Attribute)]
     unit = next(u for u in r.units if u.name == cls.name)
-    rng = np.random.default_rng(0)
-    made: list[Any] = []
-    real = tf.Variable
-
-    def variable(initial_value: Any, *args: Any, **kwargs: Any) -> Any:
-        value = np.asarray(initial_value)
-        value = value + rng.normal(0.0, 0.3, value.shape).astype(value.dtype)
-        made.append(value)
-        return real(value, *args, **kwargs)
-
-    original: dict[str, Any] = {"__variable__": variable}
-    exec(compile(source.replace("tf.Variable(", "__variable__("), "case.py", "exec"), original)
+    original, made = run_perturbed(source)
     by_attr = dict(zip(attrs, made, strict=False))
     moved = [by_attr[a] for a in unit.weight_order]
     made_line = re.compile(rf"^([ \t]*){instance} = \w+\([^\n]*\)\n", re.M)
@@ -209,11 +197,7 @@ def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str
 
 
 def _same(a: Any, b: Any) -> float:
-    import numpy as np
-
-    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    np.testing.assert_allclose(y, x, atol=1e-5, rtol=1e-5)
-    return float(np.max(np.abs(x - y))) if x.size else 0.0
+    return same(a, b)
 
 
 def test_a_plain_class_with_a_helper_taking_its_weights_is_raised() -> None:

@@ -45,3 +45,35 @@ def raised_matches(source: str, instance: str, shape: tuple[int, ...], seed: int
     worst = float(np.max(np.abs(got - want)))
     print(f"{instance}: worst max |diff| = {worst:.3g}")
     return worst
+
+
+def run_perturbed(source: str, path: str = "case.py", seed: int = 0, scale: float = 0.3) -> tuple[dict[str, Any], list[Any]]:
+    """Run ``source`` with each of its own ``tf.Variable(...)`` calls making a perturbed
+    variable (normal noise of ``scale`` on the initial value: no zero bias, no unit scale);
+    the namespace it leaves and the perturbed initial values, in creation order. Keras, which
+    the program may use too, keeps the real class."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    made: list[Any] = []
+    real = tf.Variable
+
+    def variable(initial_value: Any, *args: Any, **kwargs: Any) -> Any:
+        value = np.asarray(initial_value)
+        value = value + rng.normal(0.0, scale, value.shape).astype(value.dtype)
+        made.append(value)
+        return real(value, *args, **kwargs)
+
+    namespace: dict[str, Any] = {"__variable__": variable}
+    exec(compile(source.replace("tf.Variable(", "__variable__("), path, "exec"), namespace)
+    return namespace, made
+
+
+def same(a: Any, b: Any, tol: float = 1e-5) -> float:
+    """Assert ``b`` equals ``a`` within atol = rtol = ``tol``; the worst absolute difference."""
+    import numpy as np
+
+    x, y = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    np.testing.assert_allclose(y, x, atol=tol, rtol=tol)
+    return float(np.max(np.abs(x - y))) if x.size else 0.0
