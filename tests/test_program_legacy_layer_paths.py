@@ -113,6 +113,9 @@ def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, sa
     result = translate_program(text, ast.parse(text))
     assert result.text is None
     assert any(b.code == "XL102" and says in b.message for b in result.blockers), [b.message for b in result.blockers]
+    if "import Input" in imports:  # the model's own reason points at the import too
+        assert any("an `Input` that is not Keras 3's `keras.Input` (see where it is imported)" in b.message
+                   for b in result.blockers), [b.message for b in result.blockers]
 
 
 @pytest.mark.parametrize("imports, translated", [

@@ -1098,7 +1098,13 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
             return (f": `{name}` is an `Input` of the graph of an earlier model statement, which stays Keras or does "
                     "not give it to later models")
         if binder is not None:
-            return f": `{name}` is bound by `{ast.unparse(binder).splitlines()[0][:50]}`"
+            said = f": `{name}` is bound by `{ast.unparse(binder).splitlines()[0][:50]}`"
+            call = binder.value if isinstance(binder, ast.Assign) and isinstance(binder.value, ast.Call) else None
+            func = call.func if call is not None else None
+            if (isinstance(func, ast.Name) and func.id == "Input") or (isinstance(func, ast.Attribute) and func.attr == "Input"):
+                # (`from keras.models import Input`: Keras 2's, XL102 at the import)
+                said += ", an `Input` that is not Keras 3's `keras.Input` (see where it is imported)"
+            return said
         if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
                 a.arg for a in owner.args.posonlyargs + owner.args.args + owner.args.kwonlyargs}:
             return f": `{name}` is a parameter of `{owner.name}`, which the translator does not follow to its callers"
