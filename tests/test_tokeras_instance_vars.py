@@ -314,3 +314,8 @@ def test_a_helper_called_otherwise_too_stays() -> None:
     source = PLAIN_CNN.replace("losses = [", "edges = model._SmallConvNet__conv_layer(data.reshape(-1, 8, 8, 1), model.W1, model.b1)\nlosses = [")
     out = translate_full(source, "case.py").text
     assert "def __conv_layer(self, x, W, b):" in out
+
+
+def test_a_class_defining_its_own_attribute_protocol_is_kept() -> None:
+    source = PLAIN_NO_READS.replace("    def __call__(self, x):", "    def __getattr__(self, name):\n        return 0\n\n    def __call__(self, x):")
+    _kept(source, "defines a part of Python's object protocol a Keras model defines for itself")

@@ -117,7 +117,8 @@ def candidates(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[li
             bad = next(a for a in read if a in RESERVED or a.startswith("_"))
             kept = f"`{bad}`, read on an instance, is a name a Keras model uses (or a private one)"
         elif _other_state(cls, init, set(attrs)):
-            kept = f"`{cls.name}` holds state besides its variables under a name a Keras model uses"
+            kept = (f"`{cls.name}` holds state besides its variables under a name a Keras model uses, or defines "
+                    "a part of Python's object protocol a Keras model defines for itself")
         if kept is not None:
             findings[cls.name] = kept
             continue
@@ -125,14 +126,26 @@ def candidates(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[li
     return out, findings
 
 
+# what a class defines that a Keras model's attribute tracking and copying rely on
+_OBJECT_PROTOCOL = frozenset({"__getattr__", "__getattribute__", "__setattr__", "__delattr__", "__new__",
+                              "__init_subclass__", "__getstate__", "__setstate__", "__reduce__", "__reduce_ex__",
+                              "__copy__", "__deepcopy__", "__slots__"})
+
+
 def _other_state(cls: ast.ClassDef, init: ast.FunctionDef, attrs: set[str]) -> bool:
     """An attribute the class sets (anywhere) or a method it defines under a name Keras's
-    model uses itself (``self.layers = [...]``, ``def summary``)."""
+    model uses itself (``self.layers = [...]``, ``def summary``), or a part of Python's object
+    protocol Keras's model defines for itself (``__setattr__``, ``__getstate__``, ``__slots__``)."""
     for n in ast.walk(cls):
         a = self_attr(n) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) else None
         if a is not None and a not in attrs and a in RESERVED:
             return True
-    return any(isinstance(m, ast.FunctionDef) and m.name in RESERVED for m in cls.body)
+    for m in cls.body:
+        if isinstance(m, ast.FunctionDef) and (m.name in RESERVED or m.name in _OBJECT_PROTOCOL):
+            return True
+        if isinstance(m, ast.Assign) and any(isinstance(t, ast.Name) and t.id in _OBJECT_PROTOCOL for t in m.targets):
+            return True
+    return False
 
 
 def _header(st: SourceText, cls: ast.ClassDef, tf: str) -> tuple[int, int, str] | None:
