@@ -319,3 +319,7 @@ def test_a_helper_called_otherwise_too_stays() -> None:
 def test_a_class_defining_its_own_attribute_protocol_is_kept() -> None:
     source = PLAIN_NO_READS.replace("    def __call__(self, x):", "    def __getattr__(self, name):\n        return 0\n\n    def __call__(self, x):")
     _kept(source, "defines a part of Python's object protocol a Keras model defines for itself")
+
+
+def test_a_keras_model_attribute_set_on_an_object_keeps_plain_classes() -> None:
+    _kept(PLAIN_NO_READS + "model.trainable = False\n", "`model.trainable` sets an attribute a Keras model has")

@@ -88,6 +88,11 @@ def candidates(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[li
     findings: dict[str, str] = {}
     if names.tf_alias is None or tf1_code(tree, names) is not None:
         return out, findings  # (TensorFlow 1 graph code: the unexplained pass says so)
+    # a Keras model's own attribute set on some object (`model.trainable = False`): on a plain
+    # object an attribute like any other, on a Keras model a switch (or a property without a
+    # setter); which instance it is is not followed, so no plain class is raised
+    keras_store = next((n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and not isinstance(n.ctx, ast.Load)
+                        and n.attr in RESERVED and not (isinstance(n.value, ast.Name) and n.value.id == "self")), None)
     for cls in tree.body:
         if not isinstance(cls, ast.ClassDef) or cls.decorator_list:
             continue
@@ -110,6 +115,9 @@ def candidates(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple[li
                     and any(isinstance(b, ast.Name) and b.id == cls.name for b in s.bases)), None)
         if sub is not None:
             kept = f"`{sub.name}` derives from it, and what a subclass does with its variables is not followed"
+        elif plain and keras_store is not None:
+            kept = (f"`{ast.unparse(keras_store)}` sets an attribute a Keras model has, on an object that may be "
+                    "an instance")
         elif stored is not None:
             kept = (f"`{ast.unparse(stored)}` sets it on an instance, and a raised class reads it through a "
                     "read-only property")
