@@ -323,3 +323,13 @@ def test_a_class_defining_its_own_attribute_protocol_is_kept() -> None:
 
 def test_a_keras_model_attribute_set_on_an_object_keeps_plain_classes() -> None:
     _kept(PLAIN_NO_READS + "model.trainable = False\n", "`model.trainable` sets an attribute a Keras model has")
+
+
+def test_findings_after_a_substituted_helper_are_said_at_the_original_lines() -> None:
+    """The helper's removal shifts the lines after it in the text the engine translates: its
+    findings are said where the user wrote the code (line and column)."""
+    r = translate_full(PLAIN_CNN, "case.py")
+    lines = PLAIN_CNN.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "return tf.nn.max_pool(" in text)
+    said = [(d.line, d.col) for d in r.diagnostics if "tf.nn.max_pool" in d.message]
+    assert said == [(line, lines[line - 1].index("tf.nn.max_pool"))], said

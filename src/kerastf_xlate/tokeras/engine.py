@@ -122,7 +122,8 @@ def translate_full(text: str, path: str = "<string>", rules: RuleSet | None = No
         return raised
     if not built:  # plain classes, and variables read on an instance (:mod:`.instance_vars`)
         instances, instance_kept = raise_instances(text, tree, st, names,
-                                          lambda new, classes: translate_full(new, path, rules, built=classes))
+                                                   lambda new, classes: translate_full(new, path, rules, built=classes),
+                                                   _line_map)
         if instances is not None:
             return instances
     else:

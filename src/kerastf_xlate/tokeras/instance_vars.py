@@ -37,8 +37,9 @@ from __future__ import annotations
 import ast
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText, self_attr
 from kerastf_xlate.tokeras.naming import RESERVED
@@ -48,6 +49,7 @@ from kerastf_xlate.tokeras.variables import find_variables
 from kerastf_xlate.tokeras.weight_dicts import inline_call, simple_helper
 
 Translate = Callable[[str, frozenset[str]], Result]
+LineMap = Callable[[list[str], list[str]], list[int]]
 
 
 @dataclass
@@ -175,10 +177,11 @@ def _header(st: SourceText, cls: ast.ClassDef, tf: str) -> tuple[int, int, str] 
     return s, s + len(f"class {cls.name}") + colon, f"class {cls.name}({tf}.Module)"
 
 
-def raise_instances(text: str, tree: ast.Module, st: SourceText, names: ModuleNames,
-                    translate: Translate) -> tuple[Result | None, dict[str, str]]:
+def raise_instances(text: str, tree: ast.Module, st: SourceText, names: ModuleNames, translate: Translate,
+                    line_map: LineMap) -> tuple[Result | None, dict[str, str]]:
     """The file with its candidate classes raised (or None), and why each class it tried and
-    kept is kept. ``translate(text, built)`` is the engine's whole-file translation."""
+    kept is kept. ``translate(text, built)`` is the engine's whole-file translation;
+    ``line_map(before, after)`` gives each line of ``after`` the line of ``before`` it was."""
     cands, kept = candidates(tree, st, names)
     tf = names.tf_alias
     if tf is None:
@@ -211,10 +214,28 @@ def raise_instances(text: str, tree: ast.Module, st: SourceText, names: ModuleNa
         elif translate(out, frozenset()).text != out:
             why = "the raised program is not one to-keras leaves as it is on a second run"
         else:
-            return Result(out, r.diagnostics, r.units), kept
+            # the findings were made on the rewritten text (a helper gone, a call on one line):
+            # said at the original's lines
+            return Result(out, sorted(set(_at_original_lines(r.diagnostics, text, new, line_map))), r.units), kept
         kept.update({c.cls.name: why for c in cands})
         return None, kept
     return None, kept
+
+
+def _at_original_lines(diagnostics: list[Diagnostic], text: str, new: str, line_map: LineMap) -> list[Diagnostic]:
+    """Findings made on the rewritten text (a helper gone, its call on one line) at the
+    original's lines; the column kept where the line is the same text."""
+    before, after = text.splitlines(), new.splitlines()
+    lines = line_map(before, after)
+    out = []
+    for d in diagnostics:
+        if not 0 < d.line <= len(after):
+            out.append(d)
+            continue
+        line = lines[d.line - 1]
+        same = 0 < line <= len(before) and before[line - 1] == after[d.line - 1]
+        out.append(replace(d, line=line, col=d.col if same else 0))
+    return out
 
 
 def _unraised(c: Candidate, r: Result) -> str | None:
