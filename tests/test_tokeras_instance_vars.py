@@ -333,3 +333,10 @@ def test_findings_after_a_substituted_helper_are_said_at_the_original_lines() ->
     line = next(i for i, text in enumerate(lines, 1) if "return tf.nn.max_pool(" in text)
     said = [(d.line, d.col) for d in r.diagnostics if "tf.nn.max_pool" in d.message]
     assert said == [(line, lines[line - 1].index("tf.nn.max_pool"))], said
+
+
+def test_a_float64_module_passing_keyword_arguments_on_is_kept() -> None:
+    source = Q_NETWORK.replace("class QNetwork(object):", "class QNetwork(tf.Module):").replace(
+        "    def __init__(self, input_dim, h1_dim, output_dim):\n",
+        "    def __init__(self, input_dim, h1_dim, output_dim, **kwargs):\n        super().__init__(**kwargs)\n")
+    _kept(source, "`__init__` passes `**` arguments on to `super().__init__`", "XL502")

@@ -217,6 +217,12 @@ class ModuleTranslator(InitWriter):
         wide = [a for a, v in self.vars.items() if v.dtype == "float64"]
         if wide:
             narrow = [a for a, v in self.vars.items() if v.dtype != "float64"]
+            passed_on = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__"
+                            and any(k.arg is None for k in n.keywords) for n in ast.walk(self.init))
+            if passed_on and not narrow:  # `super().__init__(**kwargs)` may carry a dtype of its own
+                self.blocked(self.vars[wide[0]].stmt, f"`self.{wide[0]}` is tf.float64 and `__init__` passes `**` arguments "
+                             "on to `super().__init__`, where the float64 model's `dtype=` would go")
+                return None
             if self.keras_class or self.graph or narrow:
                 v = self.vars[wide[0]]
                 why = (f"`self.{wide[0]}` is tf.float64 " + (f"and `self.{narrow[0]}` float32: a Keras model computes in one "
