@@ -34,9 +34,12 @@ LAYER_OPS = {  # the issue's "layer-like ops": tf.nn convolutions and poolings, 
 }
 
 
+CASE_OUTPUT = "# output\n"  # a whole-file case of tests/cases/tokeras: the input, then this line and the expected output
+
+
 def source_of(path: Path) -> str:
     if path.suffix != ".ipynb":
-        return path.read_text()
+        return path.read_text().partition(CASE_OUTPUT)[0]  # (a case file: its input only)
     cells = json.loads(path.read_text())["cells"]
     out = []
     for c in cells:
