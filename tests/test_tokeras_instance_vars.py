@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,72 +22,16 @@ from tokeras_exec import run_perturbed, same
 
 from kerastf_xlate.tokeras.engine import translate_full
 
-PLAIN_CNN = '''\
-import numpy as np
-import tensorflow as tf
-
-names = ["cat", "dog", "bird"]
+CASES = Path(__file__).parent / "cases" / "tokeras"
 
 
-class SmallConvNet(object):
-
-    def __init__(self):
-        self.W1 = tf.Variable(tf.random.normal([3, 3, 1, 6], dtype=tf.float32), dtype=tf.float32)  # first conv
-        self.b1 = tf.Variable(tf.random.normal([6], dtype=tf.float32), dtype=tf.float32)
-        self.W2 = tf.Variable(tf.random.normal([3, 3, 6, 4], dtype=tf.float32), dtype=tf.float32)
-        self.b2 = tf.Variable(tf.random.normal([4], dtype=tf.float32), dtype=tf.float32)
-        self.W3 = tf.Variable(tf.random.normal([2 * 2 * 4, 10], dtype=tf.float32), dtype=tf.float32)
-        self.b3 = tf.Variable(tf.random.normal([10], dtype=tf.float32), dtype=tf.float32)
-        self.W_out = tf.Variable(tf.random.normal([10, len(names)], dtype=tf.float32), dtype=tf.float32)
-        self.b_out = tf.Variable(tf.random.normal([len(names)], dtype=tf.float32), dtype=tf.float32)
-
-    def __call__(self, x):
-        x_reshaped = tf.reshape(x, shape=[-1, 8, 8, 1])
-        conv_out1 = self.__conv_layer(x_reshaped, self.W1, self.b1)
-        pool1 = self.__maxpool_layer(conv_out1)
-        norm1 = tf.nn.lrn(pool1, 2, bias=1.0, alpha=0.001 / 9.0, beta=0.75)
-        conv_out2 = self.__conv_layer(norm1, self.W2, self.b2)
-        pool2 = self.__maxpool_layer(conv_out2)
-        flat = tf.reshape(pool2, [-1, self.W3.get_shape().as_list()[0]])
-        local = tf.add(tf.matmul(flat, self.W3), self.b3)
-        local_out = tf.nn.relu(local)
-        return tf.add(tf.matmul(local_out, self.W_out), self.b_out)
-
-    def __conv_layer(self, x, W, b):
-        conv = tf.nn.conv2d(x, W, strides=[1, 1, 1, 1], padding="SAME")
-        conv_with_b = tf.nn.bias_add(conv, b)
-        conv_out = tf.nn.relu(conv_with_b)
-        return conv_out
-
-    def __maxpool_layer(self, conv, k=2):
-        return tf.nn.max_pool(conv, ksize=[1, k, k, 1], strides=[1, k, k, 1], padding="SAME")
+def _case_input(name: str) -> str:
+    """The input of a whole-file case of tests/cases/tokeras (what comes before `# output`):
+    the case checks the translation's text, the tests here execute it."""
+    return (CASES / name).read_text().partition("# output\n")[0]
 
 
-def loss(logits, labels):
-    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=labels))
-
-
-optimizer = tf.keras.optimizers.Adam(0.01)
-
-
-def train_step(model, inputs, outputs):
-    with tf.GradientTape() as t:
-        current_loss = loss(model(inputs), outputs)
-    params = [model.W1, model.b1, model.W2, model.b2, model.W3, model.b3, model.W_out, model.b_out]
-    grads = t.gradient(current_loss, params)
-    optimizer.apply_gradients(zip(grads, params))
-    return current_loss
-
-
-model = SmallConvNet()
-ckpt = tf.train.Checkpoint(W1=model.W1, b1=model.b1)
-data = np.random.default_rng(0).normal(size=(6, 64)).astype(np.float32)
-labels = tf.one_hot([0, 1, 2, 0, 1, 2], len(names))
-losses = [float(train_step(model, data, labels)) for _ in range(3)]
-logits = model(data).numpy()
-first_filter = model.W1.numpy()
-sizes = model.W3.shape.as_list()
-'''
+PLAIN_CNN = _case_input("plain_class_cnn.py")
 
 MODULE_MLP = '''\
 import numpy as np
@@ -141,38 +86,7 @@ model = Linear(3, 2)
 scores = model(np.ones((4, 3), dtype="float32")).numpy()
 '''
 
-Q_NETWORK = '''\
-import numpy as np
-import tensorflow as tf
-
-
-class QNetwork(object):
-
-    def __init__(self, input_dim, h1_dim, output_dim):
-        self.W1 = tf.Variable(tf.random.normal([input_dim, h1_dim], dtype=tf.double))
-        self.b1 = tf.Variable(tf.constant(0.1, shape=[h1_dim], dtype=tf.double))
-        self.W2 = tf.Variable(tf.random.normal([h1_dim, output_dim], dtype=tf.double))
-        self.b2 = tf.Variable(tf.constant(0.1, shape=[output_dim], dtype=tf.double))
-
-    def __call__(self, x):
-        h1 = tf.nn.relu(tf.matmul(x, self.W1) + self.b1)
-        return tf.matmul(h1, self.W2) + self.b2
-
-
-model = QNetwork(4, 6, 3)
-optimizer = tf.keras.optimizers.Adagrad(0.1)
-states = np.random.default_rng(3).normal(size=(5, 4))  # float64, as the environment gives them
-targets = np.random.default_rng(4).normal(size=(5, 3))
-losses = []
-for _ in range(3):
-    with tf.GradientTape() as t:
-        loss = tf.reduce_sum(tf.square(targets - model(states)))
-    grads = t.gradient(loss, [model.W1, model.b1, model.W2, model.b2])
-    optimizer.apply_gradients(zip(grads, [model.W1, model.b1, model.W2, model.b2]))
-    losses.append(float(loss))
-q_values = model(states).numpy()
-dtype = str(model.W1.dtype)
-'''
+Q_NETWORK = _case_input("plain_class_float64.py")
 
 
 def _executed(source: str, instance: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
