@@ -154,3 +154,104 @@ def test_weights_a_plain_class_gives_to_its_own_helper_methods() -> None:
         """))
     assert set(got) == {"self.W1", "self.b1", "self.W_out", "self.b_out"}, got
     assert "`SmallCNN`, a plain class, which is not raised: `Deeper` derives from it" in got["self.W1"]
+
+
+def test_weights_a_function_makes_and_returns() -> None:
+    """A book's MNIST forward pass (read in a TF 2 book's chapter on tensors): the weights are
+    made in ``init_parameters`` and returned, unpacked by the caller and handed to the
+    training function, which applies them. It used to say nothing (the reads were followed in
+    the making function only)."""
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        def init_parameters():
+            w1 = tf.Variable(tf.random.truncated_normal([784, 256], stddev=0.1))
+            b1 = tf.Variable(tf.zeros([256]))
+            w2 = tf.Variable(tf.random.truncated_normal([256, 10], stddev=0.1))
+            b2 = tf.Variable(tf.zeros([10]))
+            steps = tf.Variable(tf.zeros([]))  # never applied as a weight: not reported
+            return w1, b1, w2, b2, steps
+
+
+        def train_epoch(dataset, w1, b1, w2, b2, lr=0.001):
+            for x, y in dataset:
+                with tf.GradientTape() as tape:
+                    h1 = tf.nn.relu(x @ w1 + b1)
+                    out = h1 @ w2 + b2
+                    loss = tf.reduce_mean(tf.square(y - out))
+                grads = tape.gradient(loss, [w1, b1, w2, b2])
+                for p, g in zip([w1, b1, w2, b2], grads):
+                    p.assign_sub(lr * g)
+            return loss
+
+
+        def train(dataset, epochs):
+            w1, b1, w2, b2, steps = init_parameters()
+            for _ in range(epochs):
+                train_epoch(dataset, w1, b1, w2, b2)
+        """))
+    assert set(got) == {"w1", "b1", "w2", "b2"}, got
+    assert "`init_parameters` makes and returns it, and it is given to `train_epoch(...)`" in got["w1"]
+
+
+def test_a_weight_factory_whose_callers_apply_it() -> None:
+    """``def new_weights(shape): return tf.Variable(...)`` (a tutorial series' helpers), the
+    layer helpers applying what it returns."""
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        def new_weights(shape):
+            return tf.Variable(tf.random.truncated_normal(shape, stddev=0.05))
+
+
+        def new_fc_layer(inputs, num_inputs, num_outputs):
+            weights = new_weights(shape=[num_inputs, num_outputs])
+            return tf.matmul(inputs, weights)
+        """))
+    assert list(got) == ["the tf.Variable `new_weights` returns"], got
+    assert "it is applied in `new_fc_layer`" in got["the tf.Variable `new_weights` returns"]
+
+
+def test_a_returned_variable_nobody_applies_is_not_reported() -> None:
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        def make_counter():
+            c = tf.Variable(tf.zeros([3]))
+            return c
+
+
+        counter = make_counter()
+        counter.assign_add(tf.ones([3]))
+        """))
+    assert got == {}
+
+
+def test_a_keras_layer_whose_own_build_keeps_its_variables() -> None:
+    """A Keras layer making ``tf.Variable``s in a ``build`` with an extra argument (a copy
+    constructor, as in TensorFlow's compression tutorial): the Keras-class path leaves it
+    and used to say nothing."""
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        class CustomDense(tf.keras.layers.Layer):
+            def __init__(self, filters):
+                super().__init__()
+                self.filters = filters
+
+            def build(self, input_shape, other=None):
+                if other is None:
+                    bias = tf.zeros((self.filters,))
+                else:
+                    bias = other.bias
+                self.bias = tf.Variable(tf.cast(bias, self.variable_dtype), name="bias")
+
+            def call(self, inputs):
+                return tf.nn.bias_add(inputs, self.bias)
+        """))
+    assert set(got) == {"self.bias"}, got
+    assert "held by `CustomDense`, a Keras class: Keras 3 does not track a tf.Variable" in got["self.bias"]

@@ -125,22 +125,50 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
         if isinstance(cls, ast.ClassDef) and cls.lineno in reported:
             continue
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.value is call else None
-        if not isinstance(target, (ast.Name, ast.Attribute)) or not any(_applied(r, names, funcs, parents) for r in _reads(target, owners, tree)):
-            continue  # not seen used as a layer's weight: nothing to explain
-        what = f"`{ast.unparse(target)}`"
-        node: ast.AST = target
+        returned: tuple[str, str] | None = None  # (the maker, the function given it) when followed out
+        maker = owners[0] if owners and isinstance(owners[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        if isinstance(stmt, ast.Return) and stmt.value is call and maker is not None:
+            # a factory (`def new_weights(shape): return tf.Variable(...)`) whose callers apply it
+            returned = _returned_and_applied(maker, -1, tree, names, funcs, parents)
+            if returned is None:
+                continue
+            what, node = f"the tf.Variable `{maker.name}` returns", call
+        elif not isinstance(target, (ast.Name, ast.Attribute)):
+            continue
+        else:
+            if not any(_applied(r, names, funcs, parents) for r in _reads(target, owners, tree)):
+                position = _return_position(maker, target.id) if maker is not None and isinstance(target, ast.Name) else None
+                if position is not None and maker is not None:
+                    returned = _returned_and_applied(maker, position, tree, names, funcs, parents)
+                if returned is None:
+                    continue  # not seen used as a layer's weight: nothing to explain
+            what, node = f"`{ast.unparse(target)}`", target
         if tf1 is False:
             tf1 = tf1_code(tree, names)
         if tf1:
             why = (f"TensorFlow 1 graph code (`{tf1}`) is not raised; to-keras raises TensorFlow 2 code "
                    "(tf.Module subclasses, model functions that read their weights)")
         elif cls is not None:
+            if _keras_class(cls, tree, names) and not any(f"of Keras class `{cls.name}`" in f.message for f in findings):
+                # the Keras-class path said nothing (a `build` of its own, a copy constructor):
+                # the reason holds whatever the class's shape
+                why = (f"it is held by `{cls.name}`, a Keras class: Keras 3 does not track a tf.Variable a layer "
+                       "holds (fit does not train it, get_weights leaves it out), so a layer weight raised from it "
+                       "would change what the model trains and saves")
+                out.append(Finding(node, "XL503", f"{what} stays a tf.Variable: {why}"))
+                continue
+            if _keras_class(cls, tree, names):
+                continue  # the Keras-class path said why (for its first variable)
             if cls.bases and not all(isinstance(b, ast.Name) and b.id == "object" for b in cls.bases):
-                continue  # a tf.Module or Keras class: their translators report what they keep (`(object)`: plain)
+                continue  # a tf.Module class: its translator reports what it keeps (`(object)`: plain)
             why = (f"it is held by `{cls.name}`, a plain class, which is not raised: {(plain_kept or {})[cls.name]}"
                    if cls.name in (plain_kept or {}) else
                    f"it is held by `{cls.name}`, a plain class: to-keras raises the variables of tf.Module "
                    "subclasses, Keras layers and plain classes with `__init__` and `__call__`")
+        elif returned is not None:
+            why = (f"`{returned[0]}` makes and returns it, and it is {returned[1]}; to-keras raises the weights a "
+                   "model function reads itself (module-level names, a weight dict or a tf.Module), not weights "
+                   "handed to it")
         elif owners:
             why = f"it is made inside `{getattr(owners[0], 'name', '?')}`, not held by a tf.Module, a Keras layer or a weight dict"
         elif isinstance(target, ast.Name):
@@ -162,6 +190,77 @@ def _reads(target: ast.Name | ast.Attribute, owners: list[ast.AST], tree: ast.Mo
                 and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) and n.value.id == target.value.id]
     scope = owners[0] if owners else tree
     return [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == target.id and isinstance(n.ctx, ast.Load)]
+
+
+def _keras_class(cls: ast.ClassDef, tree: ast.Module, names: ModuleNames, depth: int = 0) -> bool:
+    """A subclass of a Keras layer or model, directly or through classes of the file."""
+    for b in cls.bases:
+        q = names.qual(b) if isinstance(b, (ast.Name, ast.Attribute)) else None
+        if q is not None and q.startswith(("keras.", "tf.keras.")):
+            return True
+        if isinstance(b, ast.Name) and depth < 8:
+            base = next((c for c in tree.body if isinstance(c, ast.ClassDef) and c.name == b.id), None)
+            if base is not None and base is not cls and _keras_class(base, tree, names, depth + 1):
+                return True
+    return False
+
+
+def _returned_and_applied(maker: ast.FunctionDef | ast.AsyncFunctionDef, position: int, tree: ast.Module,
+                          names: ModuleNames, funcs: dict[str, ast.AST],
+                          parents: dict[int, ast.AST]) -> tuple[str, str] | None:
+    """A value ``maker`` returns (whole, ``position`` -1, or at ``position`` of a returned
+    tuple: ``return w1, b1, w2``), bound by a caller (``w1, b1, w2 = init_parameters()``,
+    ``weights = new_weights(shape)``) and applied there or given to a function of the file
+    that applies it (``train_epoch(ds, w1, b1, w2)``): weights made by one function and
+    handed to the model. Gives (the maker, where it is applied: "given to `f(...)`" or
+    "applied in `f`"), followed through two levels of callers at most."""
+    todo: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]] = [(maker, position)]
+    for _ in range(2):
+        further: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int]] = []
+        for func, pos in todo:
+            for call in ast.walk(tree):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == func.name):
+                    continue
+                stmt = parents.get(id(call))
+                if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+                    continue
+                t = stmt.targets[0]
+                bound = (t if pos == -1 and isinstance(t, ast.Name) else
+                         t.elts[pos] if pos >= 0 and isinstance(t, (ast.Tuple, ast.List)) and len(t.elts) > pos else None)
+                if not isinstance(bound, ast.Name):
+                    continue
+                chain: list[ast.AST] = [stmt]
+                while id(chain[-1]) in parents:
+                    chain.append(parents[id(chain[-1])])
+                scope = [n for n in chain if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+                for r in _reads(ast.Name(id=bound.id, ctx=ast.Store()), scope, tree):
+                    if _applied(r, names, funcs, parents):
+                        p = parents.get(id(r))
+                        if isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id in funcs:
+                            return (maker.name, f"given to `{p.func.id}(...)`")
+                        where = getattr(scope[0], "name", None) if scope else None
+                        return (maker.name, f"applied in `{where}`" if where else "applied at module level")
+                if scope and isinstance(scope[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    outer = _return_position(scope[0], bound.id)
+                    if outer is not None:
+                        further.append((scope[0], outer))
+        todo = further
+    return None
+
+
+def _return_position(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> int | None:
+    """Where ``func``'s only ``return`` gives ``name``: -1 for the whole value, the index in a
+    returned tuple; None when it is not returned so (or returned by several ``return``s)."""
+    returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    value = returns[0].value
+    if isinstance(value, ast.Name):
+        return -1 if value.id == name else None
+    if isinstance(value, (ast.Tuple, ast.List)):
+        hits = [i for i, e in enumerate(value.elts) if isinstance(e, ast.Name) and e.id == name]
+        return hits[0] if len(hits) == 1 else None
+    return None
 
 
 def _module_level_reason(tree: ast.Module, name: str, parents: dict[int, ast.AST], funcs: dict[str, ast.AST]) -> str:
