@@ -132,7 +132,8 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
             returned = _returned_and_applied(maker, -1, tree, names, funcs, parents)
             if returned is None:
                 continue
-            what, node = f"the tf.Variable `{maker.name}` returns", call
+            what = f"the tf.Variable `{maker.name}` returns"
+            node: ast.AST = call
         elif not isinstance(target, (ast.Name, ast.Attribute)):
             continue
         else:
@@ -232,7 +233,7 @@ def _returned_and_applied(maker: ast.FunctionDef | ast.AsyncFunctionDef, positio
                 chain: list[ast.AST] = [stmt]
                 while id(chain[-1]) in parents:
                     chain.append(parents[id(chain[-1])])
-                scope = [n for n in chain if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+                scope: list[ast.AST] = [n for n in chain if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
                 for r in _reads(ast.Name(id=bound.id, ctx=ast.Store()), scope, tree):
                     if _applied(r, names, funcs, parents):
                         p = parents.get(id(r))

@@ -18,6 +18,7 @@ from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
 from kerastf_xlate.totf.program.bundle import BANNER, END
 from kerastf_xlate.totf.program.names import keras_refs
+from kerastf_xlate.totf.program.siblings import program_folder
 from kerastf_xlate.totf.program.translate import Finding, ProgramResult, translate_program
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
@@ -64,13 +65,15 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     block = _runtime_block(lines)
     if block is not None:  # a file translated in part before: the block is the runtime's code, not the user's
         flat_diags = [d for d in flat_diags if not block[0] <= d.line <= block[1]]
-    result = translate_program(text, tree, keep_keras_files)
+    with program_folder(path):  # the program's own modules are read from there (siblings.py)
+        result = translate_program(text, tree, keep_keras_files)
     if result.text is not None and result.partial and flat_tree is not None:
         flat_left = _keras_layer_calls(flat_tree)
         if flat_left <= _keras_layer_calls(parse(result.text, path)):
             # the flat form kept no more of the model code; the program form may translate part of
             # what it kept (a second run would, so the first does: the result is a fixed point)
-            again = translate_program(flat_text, flat_tree, keep_keras_files)
+            with program_folder(path):
+                again = translate_program(flat_text, flat_tree, keep_keras_files)
             if again.text is not None:
                 # reasons given on the original text (the second pass numbers lines of the flat text)
                 diags = flat_diags + [_diagnostic(path, lines, f) for f in result.findings]

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kerastf_xlate.sources import guarded_cell
+from kerastf_xlate.totf.program import siblings
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, imported_bases, subclasses
 from kerastf_xlate.totf.program.imported import import_bindings, is_keras
 from kerastf_xlate.totf.program.names import Ref
@@ -314,17 +315,25 @@ def _check_uses(tree: ast.Module, analysis: _Analysis, tensor_reads: set[int]) -
                                                 "and converts a different graph", enclosing_func(n), None, None))
                             break
                 elif isinstance(n, ast.Call) and id(n) not in keras_calls and _callee_root(n.func) in opaque:
-                    for a in list(n.args) + [k.value for k in n.keywords]:
-                        if flow.is_model(a, func, cls, module_kinds):
-                            callee = ast.unparse(n.func)[:40]
-                            guard = guarded_cell(callee)
-                            if guard is not None:  # a notebook cell left as it is reads the model
-                                why = (f"notebook cell {guard[0]} {'does not parse' if guard[1] else 'is a pasted session'} "
-                                       "and is left as it is: what it does with the model cannot be checked")
-                            else:
-                                why = f"`{callee}` is given it and is defined outside this file: what it does with it cannot be checked"
+                    given = [a for a in list(n.args) + [k.value for k in n.keywords] if flow.is_model(a, func, cls, module_kinds)]
+                    if given:
+                        callee = ast.unparse(n.func)[:40]
+                        guard = guarded_cell(callee)
+                        other = siblings.resolve(n.func, tree) if guard is None else None
+                        params = siblings.given_params(n, other.func, given) if other is not None else None
+                        if guard is not None:  # a notebook cell left as it is reads the model
+                            why: str | None = (f"notebook cell {guard[0]} {'does not parse' if guard[1] else 'is a pasted session'} "
+                                               "and is left as it is: what it does with the model cannot be checked")
+                        elif other is not None and params is not None:
+                            # a function of the program's own modules, read and judged (siblings.py)
+                            why = siblings.judge(other, params, KERAS_ONLY)
+                        elif other is not None:
+                            why = (f"`{callee}` ({other.label}) is given it through `*args` or `**kwargs`: what it "
+                                   "does with it is not followed")
+                        else:
+                            why = f"`{callee}` is given it and is defined outside this file: what it does with it cannot be checked"
+                        if why is not None:
                             found.append(Use(n, f"model kept as Keras: {why}", enclosing_func(n), None, None))
-                            break
 
     # module level: in order, so a name rebound to something else stops being a model
     for stmt in tree.body:
