@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from nested_compare import worst_absolute
-from program_text import script_head, user_code
+from program_text import run_both, script_head, user_code
 
 from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.bundle import BANNER
@@ -109,19 +109,9 @@ def test_without_its_folder_the_helper_cannot_be_checked() -> None:
 
 @pytest.mark.tf
 def test_a_helper_module_runs_on_the_translated_model(tmp_path: Path) -> None:
-    import json
-    import subprocess
-    import sys
-
     translated, diags = _translate_beside(tmp_path, SCRIPT, HELPERS)
     assert BANNER in translated, diags
-    reports = []
-    for name, text in (("keras_run", SCRIPT), ("tf_run", translated)):
-        (tmp_path / f"{name}.py").write_text(f"OUT = {name!r} + '.json'\n" + text)
-        proc = subprocess.run([sys.executable, f"{name}.py"], cwd=tmp_path, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        reports.append(json.loads((tmp_path / f"{name}.json").read_text()))
-    keras_report, tf_report = reports
+    keras_report, tf_report = run_both(tmp_path, SCRIPT, translated)  # both import plot_utils.py there
     assert keras_report["params"] == tf_report["params"] == 8
     worst = worst_absolute(keras_report, tf_report, ATOL)
     print(f"\nmodels given to a helper module: worst |tf - keras| {worst:.1e} (tolerance {ATOL} * (1 + max |keras|))")
