@@ -329,7 +329,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                              + ": it may write a Keras model file (a Keras `ModelCheckpoint`)") for u in notes]
     else:
         findings += [Finding(u.node, u.code, u.message) for u in notes]
-    blockers += [_file_reason(b, files) for b in _keras_only_blockers([u for u in uses if not u.note])]
+    blockers += [_file_reason(b, files) for b in _keras_only_blockers([u for u in uses if not u.note], tree, refs)]
     if files.saves or files.checkpoints or files.save_functions or notes:  # an outside ModelCheckpoint calls `save`
         needed.add("_MODEL_FILES")
     if graphs.tensor_reads or graphs.partial_symbols:  # a model on part of another model's graph (runtime/tfr_submodels.py)
@@ -670,7 +670,7 @@ def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
 
 
-def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
+def _keras_only_blockers(uses: list[Use], tree: ast.Module, refs: list[Ref]) -> list[Finding]:
     """The blockers of the Keras-only uses of translated models, each at its own use.
 
     The runtime ``Model`` has Keras's training API (runtime/tfr_training.py), so nothing of
@@ -686,6 +686,14 @@ def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
         elif u.attr in FILE_APIS:
             blockers.append(Finding(u.node, "XL306", f"model kept as Keras: `{u.name}.{u.attr}(...)` writes a Keras "
                                                      "model file, which needs the Keras model"))
+        elif u.attr in ("input", "output") and _uncalled_sequential(u.name, u.scope or tree, refs):
+            # checked on Keras 3.15: a Sequential's `input`/`output` are its own symbolic call's
+            # (Operation's), an AttributeError before one, even after fit or predict
+            blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` raises AttributeError "
+                                                     f"in Keras 3 (a Sequential's `{u.attr}` is that of its own symbolic "
+                                                     f"call, and `{u.name}` has never been called so), so the original "
+                                                     f"does not run under Keras 3 either: `{u.name}.{u.attr}s[0]` is "
+                                                     "its graph's"))
         elif u.attr in _SYMBOLIC_ATTRS:
             blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is the Keras model's "
                                                      "symbolic tensors (KerasTensors), which the translated model does "
@@ -694,6 +702,39 @@ def _keras_only_blockers(uses: list[Use]) -> list[Finding]:
             blockers.append(Finding(u.node, "XL303", f"model kept as Keras: `{u.name}.{u.attr}` is a Keras API that "
                                                      "the translated model does not have"))
     return blockers
+
+
+def _uncalled_sequential(name: str, scope: ast.AST, refs: list[Ref]) -> bool:
+    """Every binding of ``name`` in ``scope`` (its own statements, not nested functions or
+    classes) is a ``keras.Sequential(...)`` call, and ``name`` is never called there: the
+    Sequential has no symbolic call of its own, so Keras 3 gives it no ``input``/``output``."""
+    sequential = {id(r.call) for r in refs if r.name == "keras.Sequential" and r.call is not None}
+    todo = list(ast.iter_child_nodes(scope))
+    bound = 0
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name:
+                return False
+            continue
+        if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
+            return False  # bound by anything but a plain assignment (a loop, `with`, `del`, a tuple)
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                if not (isinstance(n, (ast.Assign, ast.AnnAssign)) and len(targets) == 1 and isinstance(n.value, ast.Call)
+                        and id(n.value) in sequential):
+                    return False
+                bound += 1
+                todo.extend(c for c in ast.iter_child_nodes(n) if c not in targets)
+                continue
+        if isinstance(n, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)) and name in (
+                [a.asname or a.name for a in n.names] if isinstance(n, (ast.Import, ast.ImportFrom)) else n.names):
+            return False
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name:
+            return False  # called (maybe on a KerasTensor, which gives it an input)
+        todo.extend(ast.iter_child_nodes(n))
+    return bound > 0
 
 
 def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
