@@ -28,6 +28,7 @@ grouping above then keeps the base and its subclasses all translated or all Kera
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
+from kerastf_xlate.totf.program.driver import program_form_wanted
 from kerastf_xlate.totf.program.imported import translating_modules
 from kerastf_xlate.totf.program.names import keras_refs
 
@@ -200,9 +202,11 @@ class _Importing:
     transform: Transform
     bases: tuple[tuple[str, str], ...]
     modules: tuple[str, ...] = ()
+    program: bool = False  # its layer classes are held by another file's translated model
 
     def __call__(self, text: str, path: str) -> tuple[str, list[Diagnostic]]:
-        with importing(dict(self.bases)), translating_modules(self.modules):
+        with importing(dict(self.bases)), translating_modules(self.modules), \
+                (program_form_wanted() if self.program else contextlib.nullcontext()):
             return self.transform(text, path)
 
 
@@ -310,23 +314,24 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
     run, translated again knowing them (to a fixed point: a subclass translated now may be
     another file's base)."""
     results = list(results)
-    given: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
+    given: dict[int, tuple[dict[str, str], frozenset[str], bool]] = {}
     for _ in range(6):
         facts = _Classes(results, roots, by_module)
+        held = {j for i, r in enumerate(results) for j, _name in _held_classes(i, r, facts, roots, by_module)}
         todo = {}
         for i, r in enumerate(results):
-            before = given.get(i, ({}, frozenset()))
+            before = given.get(i, ({}, frozenset(), False))
             modules = before[1] | {c[0] for d in r.diagnostics if (c := _called_files(d, r.path, roots, by_module))
                                    and c[1] - {i}}
-            wanted = (facts.bases_for(i), modules)
-            if (wanted[0] or wanted[1]) and wanted != before:
+            wanted = (facts.bases_for(i), modules, before[2] or i in held)
+            if (wanted[0] or wanted[1] or wanted[2]) and wanted != before:
                 todo[i] = wanted
         if not todo:
             break
-        for i, (bases, modules) in todo.items():
-            given[i] = (bases, modules)
+        for i, (bases, modules, program) in todo.items():
+            given[i] = (bases, modules, program)
             results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items())),
-                                                                    tuple(sorted(modules))))
+                                                                    tuple(sorted(modules)), program))
     facts = _Classes(results, roots, by_module)
     for i, r in enumerate(results):  # a base kept Keras in its file: say which file
         if not any(_OUTSIDE.search(d.message) for d in r.diagnostics):
@@ -342,6 +347,27 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
             diags.append(d)
         results[i] = replace(r, diagnostics=tuple(diags))
     return results
+
+
+def _held_classes(i: int, r: TransformResult, facts: _Classes, roots: list[str],
+                  by_module: dict[str, int]) -> list[tuple[int, str]]:
+    """The Keras layer or model classes of other files of the run that file ``i``'s translated
+    models are built with (its XL310 notes: "built with `ConvBlock` from `blocks`, which must be
+    translated in the same run") and that did not come out as translated classes there (a
+    plain ``tf.Module`` of the flat form, or Keras): (file, class name)."""
+    out = []
+    for d in r.diagnostics:
+        if d.code != "XL310" or "which must be translated in the same run" not in d.message:
+            continue
+        called = _called_files(d, r.path, roots, by_module)
+        m = _CALLS.search(d.message)
+        if called is None or m is None:
+            continue
+        name = m.group(1).split(".")[-1]
+        for j in called[1] - {i}:
+            if name in facts.defs[j] and facts.kind(j, name) is not None and not facts.translated(j, name):
+                out.append((j, name))
+    return out
 
 
 def second_phase(results: list[TransformResult], roots: list[str],
@@ -406,14 +432,20 @@ def reconcile(results: list[TransformResult], roots: list[str],
     groups: dict[int, list[int]] = {}
     for i in range(len(results)):
         groups.setdefault(find(i), []).append(i)
+    facts = _Classes(results, roots, by_module)
     out = list(results)
     for members in groups.values():
         blocked = None
         for i in members:
             r = results[i]
             after = info[i][3]
+            held = _held_classes(i, r, facts, roots, by_module)
             if r.error is not None:
                 blocked = (i, "could not be translated")
+            elif held:
+                j, name = held[0]
+                blocked = (i, f"builds its model with `{name}` of {results[j].path}, which did not come out as a "
+                              "translated layer class (a plain tf.Module's weights are not its model's)")
             elif i in external:
                 blocked = (i, f"runs code of `{external[i]}`, which this run does not translate")
             elif after is not None and any(x.name.startswith(_MODEL_CODE) for x in keras_refs(after)):

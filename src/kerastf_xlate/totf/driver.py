@@ -200,7 +200,7 @@ class SubclassUnits:
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 try:
-                    unit = find_subclass(stmt, ctx.refs, ctx.base_rules, ctx.lines)
+                    unit = find_subclass(stmt, ctx.refs, ctx.base_rules, ctx.lines, tree)
                 except Blocked as exc:
                     ctx.report(exc.node or stmt, "XL301", f"class kept as Keras: {exc}")
                     keras_classes.add(stmt.name)

@@ -13,6 +13,7 @@ other lines of the class come out as they were.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from kerastf_xlate.totf.common import (
 )
 from kerastf_xlate.totf.conformance import docstring_insertion, kept_layers_line
 from kerastf_xlate.totf.graph import _weight_order
+from kerastf_xlate.totf.program.imported import import_bindings, outside_call
 
 # Keras Layer/Model attributes that a tf.Module lacks: using any of them on self blocks.
 KERAS_SELF_API = {
@@ -68,8 +70,10 @@ class SubclassUnit:
     kind: str = "Model"  # the Keras base: Model or Layer (to-keras raises it back to the same)
 
 
-def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_rules: dict[int, Rule], text_lines: list[str]) -> SubclassUnit | None:
-    """Recognise a translatable subclass, or raise :class:`Blocked` saying why not."""
+def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_rules: dict[int, Rule], text_lines: list[str],
+                  tree: ast.Module | None = None) -> SubclassUnit | None:
+    """Recognise a translatable subclass, or raise :class:`Blocked` saying why not. With the
+    file's ``tree``, an object of another module made in ``__init__`` blocks it (below)."""
     keras_bases = [b for b in cls.bases if id(b) in base_rules and base_rules[id(b)].layer in ("Model", "Layer")]
     if not keras_bases:
         return None
@@ -85,6 +89,10 @@ def find_subclass(cls: ast.ClassDef, refs: dict[int, tuple[Rule, bool]], base_ru
             raise Blocked(f"class `{cls.name}` defines `{name}`, a Keras hook a tf.Module never calls", methods[name])
     if any(isinstance(s, ast.AsyncFunctionDef) for s in cls.body):
         raise Blocked(f"class `{cls.name}` has async methods", cls)
+    if tree is not None:
+        foreign = _foreign_object(methods["__init__"], tree)
+        if foreign is not None:
+            raise Blocked(foreign[1], foreign[0])
     unit = SubclassUnit(cls, keras_bases[0], methods["__init__"], methods["call"], kind=base_rules[id(keras_bases[0])].layer)
     namer = Namer()
     attrs: dict[str, AttrLayer] = {}
@@ -330,3 +338,33 @@ def _instances(init: ast.FunctionDef) -> dict[int, tuple[str, str]]:
         ):
             out[id(stmt)] = (stmt.targets[0].attr, stmt.value.func.id)
     return out
+
+
+def _foreign_object(init: ast.FunctionDef, tree: ast.Module) -> tuple[ast.AST, str] | None:
+    """A call in ``__init__`` of code this file does not hold: a class or function imported
+    from another module of the user's (``from blocks import ConvBlock``), or a name the file
+    never binds (``from blocks import *``). Its object may be a Keras layer: held by the
+    translated ``tf.Module``, its weights would be outside the module's variables (nothing
+    trains or saves them), so the flat form does not take the class; the program form says
+    whether the run translates that module (XL310)."""
+    bindings = import_bindings(tree, everywhere=True)
+    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    defined |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    defined |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args + n.kwonlyargs + n.posonlyargs}
+    for n in ast.walk(init):
+        if not isinstance(n, ast.Call):
+            continue
+        imported = outside_call(n, bindings)
+        if imported is not None:
+            module = "." * imported.level + imported.module
+            return (n, f"`{ast.unparse(n.func)[:40]}` from `{module}` makes an object of another module in `__init__` "
+                       "(a Keras layer there would keep its weights out of the tf.Module's variables)")
+        root = n.func
+        while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+            root = root.value if isinstance(root, (ast.Attribute, ast.Subscript)) else root.func
+        if isinstance(root, ast.Name) and root.id not in defined and root.id not in bindings and root.id != "self" \
+                and not hasattr(builtins, root.id):
+            return (n, f"`{ast.unparse(n.func)[:40]}` is not defined in this file (a star import?): the object it makes "
+                       "in `__init__` may be a Keras layer whose weights a tf.Module does not track")
+    return None
+

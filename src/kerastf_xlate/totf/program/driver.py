@@ -9,8 +9,10 @@ form's blockers say why the rest stayed Keras (docs/design.md, "Programs").
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
 from kerastf_xlate.args import policy_dtype_ok
 from kerastf_xlate.codes import CODES
@@ -46,10 +48,26 @@ def _diagnostic(path: str, lines: list[str], f: Finding) -> Diagnostic:
     return Diagnostic(path, line, col, f.code, f.message, info.severity if info else Severity.WARNING)
 
 
+# set by the tree pass for a file whose layer classes another file's translated model holds:
+# the flat form's tf.Module is no layer a program-form model tracks (its weights would be
+# outside the model's), so that file is translated in the program form when it can be
+_PROGRAM_WANTED: ContextVar[bool] = ContextVar("xlate_program_form_wanted", default=False)
+
+
+@contextlib.contextmanager
+def program_form_wanted() -> Iterator[None]:
+    """Translate one file in the program form even where the flat form would do."""
+    token = _PROGRAM_WANTED.set(True)
+    try:
+        yield
+    finally:
+        _PROGRAM_WANTED.reset(token)
+
+
 def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_text: str,
            flat_diags: list[Diagnostic], keep_keras_files: bool = False) -> tuple[str, list[Diagnostic]]:
     """The translation of ``text``: the flat one when it left no Keras model code, else the
-    program form when nothing blocks it."""
+    program form when nothing blocks it (the program form first when :func:`program_form_wanted`)."""
     if "keras" not in text:
         return flat_text, flat_diags
     try:
@@ -57,6 +75,12 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     except Exception:  # pragma: no cover - the flat form always emits valid Python
         flat_tree = None
     tree = parse(text, path)
+    if _PROGRAM_WANTED.get() and has_model_code(tree):
+        with program_folder(path):
+            wanted = translate_program(text, tree, keep_keras_files)
+        if wanted.text is not None and not wanted.partial:
+            lines = source_lines(text)
+            return wanted.text, sorted({_diagnostic(path, lines, f) for f in wanted.findings})
     if flat_tree is not None and not has_model_code(flat_tree):
         return flat_text, flat_diags
     if flat_tree is None and not has_model_code(tree):

@@ -79,7 +79,7 @@ def is_keras(module: str) -> bool:
     return any(module == r or module.startswith(r + ".") for r in ROOTS)
 
 
-def _outside(call: ast.Call, bindings: dict[str, tuple[str, str, int]], graph: bool = True) -> Imported | None:
+def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], graph: bool = True) -> Imported | None:
     """``call`` as a call of imported user code (not Keras, the standard library, NumPy or
     TensorFlow), or None."""
     root = call.func
@@ -109,7 +109,7 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     functions = {f.name: f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     made: dict[str, Imported] = {}  # a name bound to what imported code made
     for n in ast.walk(tree):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (imp := _outside(n.value, bindings)):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (imp := outside_call(n.value, bindings)):
             made.update({t.id: imp for t in n.targets if isinstance(t, ast.Name)})
     seen_funcs: set[str] = set()
     todo: list[ast.AST] = [s for region in regions for s in region]
@@ -132,13 +132,13 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
             if root.id in made and root.id not in bindings:  # made once, outside the graph
                 m = made[root.id]
                 found.append(Imported(n, m.module, m.name, m.level, graph=False))
-            elif (imp := _outside(n, bindings)) is not None:
+            elif (imp := outside_call(n, bindings)) is not None:
                 found.append(imp)
     seen = {id(i.node) for i in found}
     for holder in holders:
         for n in ast.walk(holder):
             if isinstance(n, ast.Call) and not isinstance(n.func, ast.Call) and id(n) not in seen:
-                if (imp := _outside(n, bindings, graph=False)) is not None:
+                if (imp := outside_call(n, bindings, graph=False)) is not None:
                     seen.add(id(n))
                     found.append(imp)
     return found

@@ -1,0 +1,132 @@
+"""A model whose layers are classes of another module of the user's (issue #13: model zoos
+write ``from blocks import ConvBlock`` and hold ``self.block1 = ConvBlock(8)``).
+
+Found on a tuning corpus (bench/corpus10.toml, model zoos of subclassed Keras models): a file
+translated alone made its model a ``tf.Module`` holding the other module's object. When that
+object is a Keras layer, its weights are not the ``tf.Module``'s variables: nothing trains or
+saves them, and ``set_weights`` misses them (checked: 2 variables where Keras has 14). Now
+the class stays Keras there (XL310: the module is not translated with it). In a directory run
+the other module is translated too; its class must then come out as a layer of the program
+form (the flat form's ``tf.Module`` is no layer a program-form model tracks), so that file is
+translated in the program form (tree.py), or the files stay Keras together.
+
+The execution test runs the original and the directory run's output in their own processes:
+weights perturbed (kernels scaled by their fan-in, vectors in [0.1, 0.5]) and moved with
+``set_weights``, outputs in inference and training mode, and the weights after a training-mode
+call (BatchNormalization statistics). Tolerance ``1e-5 * (1 + max |keras|)``; the worst
+difference is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from nested_compare import worst_absolute
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.bundle import BANNER
+
+ATOL = 1e-5
+
+BLOCKS = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    class ConvBlock(layers.Layer):
+        def __init__(self, filters, **kwargs):
+            super().__init__(**kwargs)
+            self.conv = layers.Conv2D(filters, 3, padding="same")
+            self.bn = layers.BatchNormalization()
+
+        def call(self, x, training=None):
+            return keras.activations.relu(self.bn(self.conv(x), training=training))
+    """)
+
+NET = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+    from blocks import ConvBlock
+
+
+    class Net(keras.Model):
+        def __init__(self, classes):
+            super().__init__()
+            self.block1 = ConvBlock(8)
+            self.block2 = ConvBlock(16)
+            self.pool = layers.GlobalAveragePooling2D()
+            self.head = layers.Dense(classes)
+
+        def call(self, x, training=None):
+            return self.head(self.pool(self.block2(self.block1(x, training=training), training=training)))
+    """)
+
+RUN = textwrap.dedent("""\
+    import json, sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[1])
+    from net import Net
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, (2, 6, 6, 3)).astype("float32")
+    m = Net(4)
+    m(x)
+    if sys.argv[2] == "keras":
+        ws = [(rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1])) if w.ndim > 1
+               else rng.uniform(0.1, 0.5, w.shape)).astype("float32") for w in m.get_weights()]
+        np.savez(sys.argv[3], *ws)
+    else:
+        saved = np.load(sys.argv[3])
+        ws = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    m.set_weights(ws)
+    report = {"inference": np.asarray(m(x, training=False)).tolist(), "training": np.asarray(m(x, training=True)).tolist()}
+    report["after"] = [np.asarray(w).tolist() for w in m.get_weights()]
+    report["trainable"] = len(m.trainable_weights)
+    json.dump(report, open(sys.argv[4], "w"))
+    """)
+
+
+def test_alone_the_model_holding_another_modules_block_stays_keras(tmp_path: Path) -> None:
+    (tmp_path / "blocks.py").write_text(BLOCKS)
+    out, diags = translate(NET, str(tmp_path / "net.py"))
+    assert out == NET
+    assert any(d.code == "XL310" and "built with `ConvBlock` from `blocks`, a module this run does not translate" in d.message
+               for d in diags), diags
+
+
+def test_a_star_imported_block_keeps_the_model_keras_too() -> None:
+    text = NET.replace("from blocks import ConvBlock", "from blocks import *")
+    out, diags = translate(text, "<stdin>")
+    assert "class Net(tf.Module)" not in out
+    assert "keras.Model" in out
+
+
+@pytest.mark.tf
+def test_a_directory_run_translates_both_and_matches_keras(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "blocks.py").write_text(BLOCKS)
+    (src / "net.py").write_text(NET)
+    proc = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src), "-o", str(dst), "-q"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("blocks.py", "net.py"):
+        text = (dst / name).read_text()
+        assert BANNER in text and "import keras" not in text, name  # the program form, no Keras left
+    (tmp_path / "run.py").write_text(RUN)
+    reports = []
+    for folder, kind in ((src, "keras"), (dst, "tf")):
+        p = subprocess.run([sys.executable, "run.py", str(folder), kind, "w.npz", f"{kind}.json"], cwd=tmp_path,
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr[-3000:]
+        reports.append(json.loads((tmp_path / f"{kind}.json").read_text()))
+    keras_report, tf_report = reports
+    assert keras_report["trainable"] == tf_report["trainable"] == 10
+    worst = worst_absolute(keras_report, tf_report, ATOL)
+    print(f"\nblocks of another module, directory run: worst |tf - keras| {worst:.1e} (tolerance {ATOL} * (1 + max |keras|))")
