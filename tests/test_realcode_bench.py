@@ -4,7 +4,6 @@ end of the run, and an unparsable or unstable output is detected."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -13,13 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from bench_module import load_bench
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("realcode_bench", ROOT / "bench" / "realcode.py")
-assert _spec is not None and _spec.loader is not None
-rc = importlib.util.module_from_spec(_spec)
-sys.modules["realcode_bench"] = rc
-_spec.loader.exec_module(rc)
+rc = load_bench("realcode")
 
 TRANSLATABLE = textwrap.dedent("""\
     import keras

@@ -5,55 +5,14 @@ check and the table come out right."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from bench_module import load_bench
+from zoo_sources import BLOCKS, NET
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-_spec = importlib.util.spec_from_file_location("realcode_tree_bench", ROOT / "bench" / "realcode_tree.py")
-assert _spec is not None and _spec.loader is not None
-tree_bench = importlib.util.module_from_spec(_spec)
-sys.modules["realcode_tree_bench"] = tree_bench
-_spec.loader.exec_module(tree_bench)
-
-BLOCKS = textwrap.dedent("""\
-    import keras
-    from keras import layers
-
-
-    class ConvBlock(layers.Layer):
-        def __init__(self, filters, **kwargs):
-            super().__init__(**kwargs)
-            self.conv = layers.Conv2D(filters, 3, padding="same")
-            self.bn = layers.BatchNormalization()
-
-        def call(self, x, training=None):
-            return keras.activations.relu(self.bn(self.conv(x), training=training))
-    """)
-
-MODEL = textwrap.dedent("""\
-    import keras
-    from keras import layers
-
-    from blocks import ConvBlock
-
-
-    class Net(keras.Model):
-        def __init__(self, classes):
-            super().__init__()
-            self.block1 = ConvBlock(8)
-            self.block2 = ConvBlock(16)
-            self.pool = layers.GlobalAveragePooling2D()
-            self.head = layers.Dense(classes)
-
-        def call(self, x, training=None):
-            return self.head(self.pool(self.block2(self.block1(x, training=training), training=training)))
-    """)
+tree_bench = load_bench("realcode_tree")
 
 
 @pytest.fixture
@@ -61,7 +20,7 @@ def corpus(tmp_path: Path) -> Path:
     repo = tmp_path / "corpus" / "someone+zoo"
     repo.mkdir(parents=True)
     (repo / "blocks.py").write_text(BLOCKS)
-    (repo / "net.py").write_text(MODEL)
+    (repo / "net.py").write_text(NET)
     (repo / "notes.py").write_text("x = 1\n")
     return tmp_path / "corpus"
 
