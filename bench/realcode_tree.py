@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import realcode as rc  # noqa: E402 - the per-file benchmark's counting, shared
+import realcode as rc
 
 RUFF_F821 = "F821"
 
