@@ -97,3 +97,42 @@ def test_a_directory_run_translates_both_and_matches_keras(tmp_path: Path) -> No
     assert keras_report["trainable"] == tf_report["trainable"] == 10
     worst = worst_absolute(keras_report, tf_report, ATOL)
     print(f"\nblocks of another module, directory run: worst |tf - keras| {worst:.1e} (tolerance {ATOL} * (1 + max |keras|))")
+
+
+GRADER = textwrap.dedent("""\
+    from tensorflow.keras.layers import Conv2D, Dense
+
+
+    def summary(model):
+        return [(type(layer) == Conv2D, type(layer) == Dense) for layer in model.layers]
+    """)
+
+NOTEBOOK_CELLS = [
+    "import keras\nfrom keras import layers\nfrom test_utils import summary\n",
+    "model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)])\n",
+    "print(summary(model))\n",
+]
+
+
+def test_a_notebook_shares_model_code_with_the_modules_it_imports(tmp_path: Path) -> None:
+    """A course's notebook hands its model to a grader helper of its folder that compares layer
+    types with Keras classes (corpus9). The helper module alone translates (its classes become
+    the runtime's); the notebook's model stays Keras (the helper names Keras APIs). Together
+    they must stay Keras: the translated helper would compare Keras layers with the runtime's
+    classes. The tree pass did not read notebooks, so the helper came out translated, and a
+    second run over that output then translated the notebook too (not a fixed point)."""
+    src, once, twice = tmp_path / "src", tmp_path / "once", tmp_path / "twice"
+    src.mkdir()
+    (src / "test_utils.py").write_text(GRADER)
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                           "source": c.splitlines(keepends=True)} for c in NOTEBOOK_CELLS],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (src / "course.ipynb").write_text(json.dumps(notebook, indent=1))
+    for a, b in ((src, once), (once, twice)):
+        proc = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(a), "-o", str(b)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert (once / "test_utils.py").read_text() == GRADER, proc.stderr
+    assert "kept as Keras with the files it shares model code with" in proc.stderr
+    for name in ("test_utils.py", "course.ipynb"):
+        assert (twice / name).read_bytes() == (once / name).read_bytes(), name

@@ -38,6 +38,7 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, join_cells, notebook_cells
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
 from kerastf_xlate.totf.program.driver import program_form_wanted
@@ -63,6 +64,19 @@ def _parse(text: str | None) -> ast.Module | None:
         return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _program(path: str, data: bytes | None) -> str | None:
+    """The Python program of a file: its text; a notebook's code cells that parse, joined (a
+    notebook imports the run's modules as a script does, so it shares model code with them)."""
+    if data is None or not path.endswith(NOTEBOOK_SUFFIX):
+        return _text(data)
+    try:
+        _, cells, _ = notebook_cells(path, data)
+    except SourceError:
+        return None
+    good = [c for c in cells if _parse(c.source) is not None]
+    return join_cells(good)[0]
 
 
 def _module_names(path: str, roots: list[str]) -> set[str]:
@@ -396,7 +410,7 @@ def reconcile(results: list[TransformResult], roots: list[str],
     by_module: dict[str, int] = {}
     for i, r in enumerate(results):
         original, output = _text(r.original), _text(r.output)
-        before, after = _parse(original), _parse(output)
+        before, after = _parse(_program(r.path, r.original)), _parse(_program(r.path, r.output))
         info.append((original, output, before, after))
         if r.path.endswith(".py"):
             for name in _module_names(r.path, roots):
