@@ -187,3 +187,24 @@ def test_a_package_module_found_from_a_folder_above(tmp_path: Path) -> None:
     main.write_text(script)
     out, diags = translate(script, str(main))
     assert BANNER in out, [d.message for d in diags]
+
+
+def test_the_command_reads_helpers_for_one_file_not_for_a_directory(tmp_path: Path) -> None:
+    """``xlate to-tf main.py`` reads ``helpers.py`` beside it; ``xlate to-tf folder/`` does not:
+    the run may rewrite that module (the tree pass groups the files that share model code),
+    and a second run over the output must change nothing."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "helpers.py").write_text("def report(model):\n    return model.count_params()\n")
+    (src / "main.py").write_text(textwrap.dedent(_SMALL))
+    one = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src / "main.py"), "-o", str(tmp_path / "one.py")],
+                         capture_output=True, text=True)
+    assert one.returncode == 0 and BANNER in (tmp_path / "one.py").read_text(), one.stderr
+    tree = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert tree.returncode == 0, tree.stderr
+    assert (tmp_path / "out" / "main.py").read_text() == textwrap.dedent(_SMALL)
+    assert "`helpers.report` is given it and is defined outside this file" in tree.stderr
