@@ -263,7 +263,7 @@ def _judge_param(callee: Callee, param: str, keras_only: frozenset[str] | set[st
 
 
 def _holds(expr: ast.AST | None, names: set[str]) -> bool:
-    """``expr`` is one of ``names``, an item of one, or its ``layers``-free attribute chain root."""
+    """``expr`` is one of ``names`` or an item of one (``models[0]``)."""
     if isinstance(expr, ast.Name):
         return expr.id in names
     if isinstance(expr, ast.Subscript):
