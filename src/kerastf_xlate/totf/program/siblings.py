@@ -67,6 +67,8 @@ class _Module:
     tree: ast.Module
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     keras_names: frozenset[str]  # top-level names bound to Keras (imports)
+    bindings: dict[str, tuple[str, str, int]]  # its imports (import_bindings, everywhere)
+    defined: frozenset[str]  # the names it binds (a builtin it rebinds is not inert)
 
 
 _PARSED: dict[tuple[str, int, int], _Module | None] = {}
@@ -88,9 +90,10 @@ def _module_at(path: str) -> _Module | None:
         tree = None
     if tree is not None:
         functions = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        keras_names = frozenset(n for n, (m, name, level) in import_bindings(tree, everywhere=True).items()
+        bindings = import_bindings(tree, everywhere=True)
+        keras_names = frozenset(n for n, (m, name, level) in bindings.items()
                                 if level == 0 and (is_keras(m) or is_keras(f"{m}.{name}")))
-        found = _Module(path, tree, functions, keras_names)
+        found = _Module(path, tree, functions, keras_names, bindings, frozenset(_defined(tree)))
     if len(_PARSED) > 256:
         _PARSED.clear()
     _PARSED[key] = found
@@ -296,11 +299,10 @@ def _given_on(callee: Callee, call: ast.Call, arg: ast.AST, keras_only: frozense
     root = f
     while isinstance(root, ast.Attribute):
         root = root.value
-    if isinstance(f, ast.Name) and f.id in _INERT_BUILTINS and f.id not in _defined(mod.tree):
+    if isinstance(f, ast.Name) and f.id in _INERT_BUILTINS and f.id not in mod.defined:
         return None  # `print(model)`, `len(models)`, `isinstance(model, tuple)`: nothing of it comes back
-    bindings = import_bindings(mod.tree, everywhere=True)
-    if isinstance(root, ast.Name) and root.id in bindings:
-        module, _, level = bindings[root.id]
+    if isinstance(root, ast.Name) and root.id in mod.bindings:
+        module, _, level = mod.bindings[root.id]
         if not level and module.split(".")[0] in _SAFE:
             return None
         if depth + 1 < _DEPTH:
