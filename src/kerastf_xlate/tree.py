@@ -44,6 +44,7 @@ from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, for
 from kerastf_xlate.totf.program.driver import program_form_wanted
 from kerastf_xlate.totf.program.imported import translating_modules
 from kerastf_xlate.totf.program.names import keras_refs
+from kerastf_xlate.totf.program.siblings import find_module
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
 
@@ -79,8 +80,9 @@ def _program(path: str, data: bytes | None) -> str | None:
     return join_cells(good)[0]
 
 
-def _module_names(path: str, roots: list[str]) -> set[str]:
-    """Dotted names a file can be imported as: from its own directory up to each root."""
+def _module_names(path: str, roots: list[str], rooted: bool = False) -> set[str]:
+    """Dotted names a file can be imported as: from its own directory up to each root (only the
+    names from a root with ``rooted``)."""
     path = os.path.abspath(path)
     if not path.endswith(".py"):
         return set()
@@ -93,10 +95,49 @@ def _module_names(path: str, roots: list[str]) -> set[str]:
         if parts[: len(root_parts)] != root_parts:
             continue
         rel = parts[len(root_parts):]
-        for i in range(len(rel)):
+        for i in range(1 if rooted else len(rel)):
             names.add(".".join(rel[i:]))
-    names.add(parts[-1])
+    if not rooted:
+        names.add(parts[-1])
     return {n for n in names if n}
+
+
+class _Modules:
+    """The run's Python files by the modules other files import them as, found from the
+    importing file as Python finds them when the program runs from its folder (that folder, then
+    up to three above: :func:`.siblings.find_module`, the rule a single file's translation reads
+    its neighbours by). A module found there but not in the run is not a file of the run (a
+    course with a ``test_utils.py`` in every folder: each notebook imports its own). A module
+    found nowhere near is matched by its dotted name from a root of the run, then by the first
+    file of the run with that name (a program that puts other folders on ``sys.path``)."""
+
+    def __init__(self, results: list[TransformResult], roots: list[str]) -> None:
+        self.at: dict[str, int] = {}
+        self.rooted: dict[str, int] = {}
+        self.named: dict[str, int] = {}
+        for i, r in enumerate(results):
+            if r.path.endswith(".py"):
+                self.at.setdefault(os.path.abspath(r.path), i)
+                for name in _module_names(r.path, roots, rooted=True):
+                    self.rooted.setdefault(name, i)
+                for name in _module_names(r.path, roots):
+                    self.named.setdefault(name, i)
+        self._found: dict[tuple[str, str], int | None] = {}
+
+    def find(self, module: str, importer: str) -> int | None:
+        """The file of the run that ``import module`` in file ``importer`` imports."""
+        key = (module, os.path.dirname(os.path.abspath(importer)))
+        if key not in self._found:
+            found = find_module(module, 0, key[1]) if module else None
+            if found is not None:
+                self._found[key] = self.at.get(os.path.abspath(found))
+            else:
+                self._found[key] = self.rooted.get(module, self.named.get(module))
+        return self._found[key]
+
+    def under(self, package: str) -> set[int]:
+        """The files of the run in ``package`` (by name)."""
+        return {j for key, j in self.named.items() if key.startswith(package + ".")}
 
 
 def _keras_definitions(tree: ast.Module) -> set[str]:
@@ -145,7 +186,7 @@ def _bindings(tree: ast.Module, path: str, roots: list[str]) -> list[tuple[str, 
 
 
 def _reaching_definitions(trees: list[ast.Module | None], paths: list[str], roots: list[str],
-                          by_module: dict[str, int]) -> list[set[str]]:
+                          mods: _Modules) -> list[set[str]]:
     """Per file, its top-level classes and functions that use Keras models or layers: directly
     (:func:`_keras_definitions`), or by calling such a definition of the file or one imported
     from another file of the run (``import core.common as common`` ... ``common.conv(x)``), to
@@ -159,7 +200,7 @@ def _reaching_definitions(trees: list[ast.Module | None], paths: list[str], root
                       for d in body if isinstance(d, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))})
         imported: dict[str, list[tuple[int, str]]] = {}
         for local, module, name, _node in (_bindings(t, paths[i], roots) if t is not None else []):
-            j = by_module.get(module)
+            j = mods.find(module, paths[i])
             if j is not None and j != i:
                 imported.setdefault(local, []).append((j, name))
         bound.append(imported)
@@ -192,7 +233,7 @@ def _absolute(module: str, path: str, roots: list[str]) -> str:
     return ".".join(base + [module.lstrip(".")]) if module.lstrip(".") else ".".join(base)
 
 
-def _called_files(d: Diagnostic, path: str, roots: list[str], by_module: dict[str, int]) -> tuple[str, set[int]] | None:
+def _called_files(d: Diagnostic, path: str, roots: list[str], mods: _Modules) -> tuple[str, set[int]] | None:
     """For an XL310 diagnostic: the module it names (as written) and the files of the run
     that may hold the code called (``from pkg import mod`` then ``mod.f(x)``: the module
     ``pkg.mod``; ``import pkg.mod`` then ``pkg.mod.f(x)``: any module under ``pkg``)."""
@@ -201,9 +242,9 @@ def _called_files(d: Diagnostic, path: str, roots: list[str], by_module: dict[st
         return None
     name, written = m.groups()
     module = _absolute(written, path, roots)
-    files = {j for key in (module, f"{module}.{name}" if module else name) if (j := by_module.get(key)) is not None}
+    files = {j for key in (module, f"{module}.{name}" if module else name) if (j := mods.find(key, path)) is not None}
     if not files and module:
-        files = {j for key, j in by_module.items() if key.startswith(module + ".")}
+        files = mods.under(module)
     return written, files
 
 
@@ -228,8 +269,8 @@ class _Classes:
     """Phase 1's facts: the top-level classes of every file, their Keras kind (through bases
     in other files of the run too) and whether each came out translated."""
 
-    def __init__(self, results: list[TransformResult], roots: list[str], by_module: dict[str, int]) -> None:
-        self.results, self.roots, self.by_module = results, roots, by_module
+    def __init__(self, results: list[TransformResult], roots: list[str], mods: _Modules) -> None:
+        self.results, self.roots, self.mods = results, roots, mods
         self.defs: list[dict[str, ast.ClassDef]] = []
         self.base_refs: list[dict[int, str]] = []  # id(base node) -> Keras kind
         self.imported: list[dict[str, tuple[int, str]]] = []  # local name -> (file, its name there)
@@ -247,7 +288,7 @@ class _Classes:
         for module, name, node in _imports(tree, path, self.roots):
             if name == "*" or node not in tree.body:
                 continue
-            j = self.by_module.get(module)
+            j = self.mods.find(module, path)
             if j is not None:
                 for a in node.names:  # type: ignore[attr-defined]
                     if a.name == name:
@@ -322,7 +363,7 @@ class _Classes:
 _OUTSIDE = re.compile(r"whose base `(\w+)` is defined in another file: kept as Keras")
 
 
-def _second_phase(results: list[TransformResult], roots: list[str], by_module: dict[str, int],
+def _second_phase(results: list[TransformResult], roots: list[str], mods: _Modules,
                   transform: Callable[[], Transform]) -> list[TransformResult]:
     """Files subclassing translated classes of other files, or whose graphs call modules of the
     run, translated again knowing them (to a fixed point: a subclass translated now may be
@@ -330,12 +371,12 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
     results = list(results)
     given: dict[int, tuple[dict[str, str], frozenset[str], bool]] = {}
     for _ in range(6):
-        facts = _Classes(results, roots, by_module)
-        held = {j for i, r in enumerate(results) for j, _name in _held_classes(i, r, facts, roots, by_module)}
+        facts = _Classes(results, roots, mods)
+        held = {j for i, r in enumerate(results) for j, _name in _held_classes(i, r, facts, roots, mods)}
         todo = {}
         for i, r in enumerate(results):
             before = given.get(i, ({}, frozenset(), False))
-            modules = before[1] | {c[0] for d in r.diagnostics if (c := _called_files(d, r.path, roots, by_module))
+            modules = before[1] | {c[0] for d in r.diagnostics if (c := _called_files(d, r.path, roots, mods))
                                    and c[1] - {i}}
             wanted = (facts.bases_for(i), modules, before[2] or i in held)
             if (wanted[0] or wanted[1] or wanted[2]) and wanted != before:
@@ -346,7 +387,7 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
             given[i] = (bases, modules, program)
             results[i] = transform_file(results[i].path, _Importing(transform(), tuple(sorted(bases.items())),
                                                                     tuple(sorted(modules)), program))
-    facts = _Classes(results, roots, by_module)
+    facts = _Classes(results, roots, mods)
     for i, r in enumerate(results):  # a base kept Keras in its file: say which file
         if not any(_OUTSIDE.search(d.message) for d in r.diagnostics):
             continue
@@ -364,7 +405,7 @@ def _second_phase(results: list[TransformResult], roots: list[str], by_module: d
 
 
 def _held_classes(i: int, r: TransformResult, facts: _Classes, roots: list[str],
-                  by_module: dict[str, int]) -> list[tuple[int, str]]:
+                  mods: _Modules) -> list[tuple[int, str]]:
     """The Keras layer or model classes of other files of the run that file ``i``'s translated
     models are built with (its XL310 notes: "built with `ConvBlock` from `blocks`, which must be
     translated in the same run") and that did not come out as translated classes there (a
@@ -373,7 +414,7 @@ def _held_classes(i: int, r: TransformResult, facts: _Classes, roots: list[str],
     for d in r.diagnostics:
         if d.code != "XL310" or "which must be translated in the same run" not in d.message:
             continue
-        called = _called_files(d, r.path, roots, by_module)
+        called = _called_files(d, r.path, roots, mods)
         m = _CALLS.search(d.message)
         if called is None or m is None:
             continue
@@ -390,12 +431,7 @@ def second_phase(results: list[TransformResult], roots: list[str],
     knowing those bases (before :func:`reconcile` groups the files)."""
     if len(results) < 2:
         return results
-    modules: dict[str, int] = {}
-    for i, r in enumerate(results):
-        if r.path.endswith(".py"):
-            for name in _module_names(r.path, roots):
-                modules.setdefault(name, i)
-    return _second_phase(results, roots, modules, transform)
+    return _second_phase(results, roots, _Modules(results, roots), transform)
 
 
 def reconcile(results: list[TransformResult], roots: list[str],
@@ -407,33 +443,30 @@ def reconcile(results: list[TransformResult], roots: list[str],
     if transform is not None:
         results = second_phase(results, roots, transform)
     info = []
-    by_module: dict[str, int] = {}
-    for i, r in enumerate(results):
+    mods = _Modules(results, roots)
+    for r in results:
         original, output = _text(r.original), _text(r.output)
         before, after = _parse(_program(r.path, r.original)), _parse(_program(r.path, r.output))
         info.append((original, output, before, after))
-        if r.path.endswith(".py"):
-            for name in _module_names(r.path, roots):
-                by_module.setdefault(name, i)
     sets = DisjointSets(len(results))
     find, union = sets.find, sets.union
 
     reasons: dict[int, list[tuple[int, str]]] = {}
     external: dict[int, str] = {}
-    defs = _reaching_definitions([b for _, _, b, _ in info], [r.path for r in results], roots, by_module)
+    defs = _reaching_definitions([b for _, _, b, _ in info], [r.path for r in results], roots, mods)
     for i, r in enumerate(results):
         before = info[i][2]
         if before is None:
             continue
         for module, name, _node in _imports(before, r.path, roots):
-            j = by_module.get(module)
+            j = mods.find(module, r.path)
             if j is None or j == i:
                 continue
             if name == "*" or name in defs[j]:
                 union(i, j)
                 reasons.setdefault(j, []).append((i, name))
         for d in r.diagnostics:
-            called = _called_files(d, r.path, roots, by_module)
+            called = _called_files(d, r.path, roots, mods)
             if called is None:
                 continue
             # a module of the run: the two files come out together (the graph of one runs the
@@ -446,14 +479,14 @@ def reconcile(results: list[TransformResult], roots: list[str],
     groups: dict[int, list[int]] = {}
     for i in range(len(results)):
         groups.setdefault(find(i), []).append(i)
-    facts = _Classes(results, roots, by_module)
+    facts = _Classes(results, roots, mods)
     out = list(results)
     for members in groups.values():
         blocked = None
         for i in members:
             r = results[i]
             after = info[i][3]
-            held = _held_classes(i, r, facts, roots, by_module)
+            held = _held_classes(i, r, facts, roots, mods)
             if r.error is not None:
                 blocked = (i, "could not be translated")
             elif held:

@@ -100,8 +100,9 @@ def _module_at(path: str) -> _Module | None:
     return found
 
 
-def _find(module: str, level: int, folder: str) -> str | None:
-    """The file of ``module`` (``level`` dots before it) imported from a file in ``folder``."""
+def find_module(module: str, level: int, folder: str) -> str | None:
+    """The file of ``module`` (``level`` dots before it) imported from a file in ``folder``, as
+    Python finds it when the program runs from there (also the tree pass's rule, tree.py)."""
     parts = [p for p in module.split(".") if p]
     if level:
         bases = [folder]
@@ -159,7 +160,7 @@ def resolve(func: ast.expr, tree: ast.Module, folder: str | None = None) -> Call
     for module, level, name in candidates:
         if not level and (module.split(".")[0] in _SAFE or is_keras(module)):
             continue
-        found = _find(module, level, folder)
+        found = find_module(module, level, folder)
         if found is None:
             continue
         mod = _module_at(found)
