@@ -189,10 +189,10 @@ def test_a_package_module_found_from_a_folder_above(tmp_path: Path) -> None:
     assert BANNER in out, [d.message for d in diags]
 
 
-def test_the_command_reads_helpers_for_one_file_not_for_a_directory(tmp_path: Path) -> None:
-    """``xlate to-tf main.py`` reads ``helpers.py`` beside it; ``xlate to-tf folder/`` does not:
-    the run may rewrite that module (the tree pass groups the files that share model code),
-    and a second run over the output must change nothing."""
+def test_the_command_reads_helpers_for_one_file_and_for_a_directory(tmp_path: Path) -> None:
+    """``xlate to-tf main.py`` and ``xlate to-tf folder/`` both read ``helpers.py`` beside
+    ``main.py``, found as Python finds it; the directory run then groups the two files as
+    they share no model code, and a second run over its output changes nothing."""
     import subprocess
     import sys
 
@@ -203,8 +203,45 @@ def test_the_command_reads_helpers_for_one_file_not_for_a_directory(tmp_path: Pa
     one = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src / "main.py"), "-o", str(tmp_path / "one.py")],
                          capture_output=True, text=True)
     assert one.returncode == 0 and BANNER in (tmp_path / "one.py").read_text(), one.stderr
-    tree = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src), "-o", str(tmp_path / "out")],
+    out, again = tmp_path / "out", tmp_path / "again"
+    tree = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src), "-o", str(out)],
                           capture_output=True, text=True)
     assert tree.returncode == 0, tree.stderr
-    assert (tmp_path / "out" / "main.py").read_text() == textwrap.dedent(_SMALL)
-    assert "`helpers.report` is given it and is defined outside this file" in tree.stderr
+    assert (out / "main.py").read_text() == (tmp_path / "one.py").read_text()
+    assert (out / "helpers.py").read_bytes() == (src / "helpers.py").read_bytes()
+    second = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(out), "-o", str(again)],
+                            capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_directory_of_assignments_each_with_its_own_grader(tmp_path: Path) -> None:
+    """A course puts a ``helpers.py`` in every assignment's folder. Each file is judged with its
+    own folder's module, as Python imports it: the first grader compares layer types with Keras's
+    classes, so that model stays Keras; the second only counts parameters, so that model is
+    translated. A second run over the output changes nothing (the run used to take one folder's
+    module for both, and a second run then translated what the first had kept)."""
+    import subprocess
+    import sys
+
+    src, out, again = tmp_path / "src", tmp_path / "out", tmp_path / "again"
+    graders = {"week1": "from keras.layers import Dense\n\n\ndef report(model):\n"
+                        "    return [type(layer) == Dense for layer in model.layers]\n",
+               "week2": "def report(model):\n    return model.count_params()\n"}
+    for week, grader in graders.items():
+        (src / week).mkdir(parents=True)
+        (src / week / "helpers.py").write_text(grader)
+        (src / week / "main.py").write_text(textwrap.dedent(_SMALL))
+    first = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(src), "-o", str(out)],
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert (out / "week1" / "main.py").read_text() == textwrap.dedent(_SMALL)
+    assert "`report` (`helpers.py`, line 4)" in first.stderr, first.stderr
+    assert BANNER in (out / "week2" / "main.py").read_text()
+    for week in graders:
+        assert (out / week / "helpers.py").read_text() == graders[week]
+    second = subprocess.run([sys.executable, "-m", "kerastf_xlate", "to-tf", str(out), "-o", str(again)],
+                            capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*.py")} == \
+           {p.relative_to(out): p.read_bytes() for p in out.rglob("*.py")}

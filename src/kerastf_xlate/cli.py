@@ -348,10 +348,7 @@ def to_tf(input_shape: tuple[int, ...] | None, keep_keras_files: bool, **kwargs:
     from kerastf_xlate.tree import reconcile
 
     _load_rules()  # a broken rule file: one line and exit 2 here, not a traceback per file
-    # a run over several files does not read a file's neighbours as its helpers: the run may
-    # rewrite them (kerastf_xlate/tree.py groups the files that share model code instead)
-    several = len(kwargs["paths"]) > 1 or any(os.path.isdir(p) for p in kwargs["paths"] if p != "-")
-    transform = partial(make_transform, input_shape=shape, keep_keras_files=keep_keras_files, siblings=not several)
+    transform = partial(make_transform, input_shape=shape, keep_keras_files=keep_keras_files)
     sys.exit(run_translate(transform, reconcile=partial(reconcile, transform=transform), version=__version__,
                            progress=_translate_progress("xlate to-tf", kwargs), **kwargs))
 

@@ -35,8 +35,7 @@ __all__ = ["translate", "make_transform"]
 
 def make_transform(input_shape: tuple[int, ...] | None = None, keep_keras_files: bool = False, siblings: bool = True):
     """A picklable ``(text, path) -> (text, diagnostics)`` for the runner. ``siblings``: read the
-    program's other modules beside a file (program/siblings.py); a run over several files does
-    not (another file it reads may be rewritten by the same run)."""
+    program's other modules beside a file (program/siblings.py)."""
     return partial(translate, input_shape=input_shape, keep_keras_files=keep_keras_files, siblings=siblings)
 
 
