@@ -260,6 +260,14 @@ def _adapting_once(adapt):
     return wrapper
 
 
+def _check_name(name, type_too=False):
+    """Keras 3's check of a layer's or a weight's name (``Operation.__init__``,
+    ``Variable.__init__``): a string without ``/`` (Keras 2 allowed ``"block/conv"``)."""
+    if not isinstance(name, str) or "/" in name:
+        raise ValueError("Argument `name` must be a string and cannot contain character `/`. "
+                         f"Received: name={name}" + (f" (of type {type(name)})" if type_too else ""))
+
+
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length",
                  "activity_regularizer", "weights"}
 
@@ -310,6 +318,8 @@ class Layer(tf.Module):
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments {sorted(unknown)}")
         if self.__dict__.pop("_xlate_reused", False):
             return
+        if name is not None:
+            _check_name(name, type_too=True)
         self.activity_regularizer = regularizers_get(kwargs.get("activity_regularizer"))
         keras_name = name or _unique_name(_snake(type(self).__name__))
         super().__init__(name=_identifier(keras_name))
@@ -408,6 +418,8 @@ class Layer(tf.Module):
         """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it (in the variable
         dtype of the layer's policy unless ``dtype`` is given; with ``autocast``, read in the
         compute dtype while a layer with mixed dtypes runs)."""
+        if name is not None:
+            _check_name(name)
         dtype = tf.as_dtype(self.variable_dtype if dtype is None else _standardize_dtype(dtype))
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
@@ -1967,7 +1979,11 @@ def _followed(t):
 
 
 def initializers_get(identifier):
-    """A function ``(shape, dtype) -> tensor`` for a Keras initializer name, object or callable."""
+    """A function ``(shape, dtype) -> tensor`` for a Keras initializer name, object or callable;
+    None for None, as Keras's ``initializers.get``: ``add_weight`` then takes its default
+    (``glorot_uniform`` for a float weight, a bias too; ``zeros`` otherwise)."""
+    if identifier is None:
+        return None
     if isinstance(identifier, str):
         key = _snake(identifier).replace("_", "")
         if key not in _INITIALIZERS:
