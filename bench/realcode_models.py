@@ -18,7 +18,10 @@ outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
    same weight shapes, and, given Keras's weights perturbed
    (``kerastf_xlate.testing.perturb``) and random inputs of the model's input specs (integer
    ids below 4 where a model takes integers or has an ``Embedding``), give the same outputs
-   in inference: ``max|a - b| <= 1e-4 * max(1, max|a|)``.
+   in inference: ``max|a - b| <= 1e-4 * max(1, max|a|)``; then, unless two of Keras's calls in
+   training mode differ (dropout, noise), the same in training mode (BatchNormalization on the
+   batch's statistics), two calls, and what they changed in each weight array (the moving
+   statistics): ``max|Δa - Δb| <= 1e-3 * max|Δa| + 1e-6``.
 
 Outcomes per builder: ``pass``; ``kept`` (the translation keeps that builder's model Keras,
 with its reason: the function still reads ``keras``); ``FAIL`` (a difference, Keras left in the translation, other
@@ -57,6 +60,7 @@ from kerastf_xlate.totf.program.bundle import BANNER, END  # noqa: E402
 from kerastf_xlate.totf.symbolic import _scope_nodes  # noqa: E402
 
 TOLERANCE = 1e-4
+CHANGE_TOLERANCE = 1e-3  # of the largest change of a weight array over the training calls
 _CONSTANT_NODES = (ast.Constant, ast.Name, ast.Load, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.BinOp,
                    ast.UnaryOp, ast.operator, ast.unaryop, ast.Attribute, ast.Subscript, ast.Slice,
                    ast.keyword, ast.Starred)
@@ -250,7 +254,71 @@ def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any]
                 scale = max(scale, float(np.max(np.abs(a[finite]))))
     out.update(diff=worst, scale=scale)
     ok = worst <= TOLERANCE * max(1.0, scale)
-    return {**out, "status": "pass" if ok else "FAIL", **({} if ok else {"why": f"outputs differ by {worst:.3g} (max {scale:.3g})"})}
+    if not ok:
+        return {**out, "status": "FAIL", "why": f"outputs differ by {worst:.3g} (max {scale:.3g})"}
+    return _compare_training(out, k, t, x, moved)
+
+
+def _worst(a_list: list[Any], b_list: list[Any]) -> tuple[float, float, str | None]:
+    """(max |a - b|, max |a|) over pairs of arrays (finite entries), or a reason they cannot be
+    compared."""
+    import numpy as np
+
+    worst, scale = 0.0, 0.0
+    if len(a_list) != len(b_list):
+        return 0.0, 0.0, f"{len(a_list)} arrays in Keras, {len(b_list)} in the translation"
+    for a, b in zip(a_list, b_list):
+        a = np.asarray(a, dtype="float64")
+        b = np.asarray(b, dtype="float64")
+        if a.shape != b.shape:
+            return 0.0, 0.0, f"shapes differ: {a.shape} vs {b.shape}"
+        if not np.array_equal(np.isnan(a), np.isnan(b)):
+            return 0.0, 0.0, "NaN in one only"
+        finite = np.isfinite(a) & np.isfinite(b)
+        if finite.any():
+            worst = max(worst, float(np.max(np.abs(a[finite] - b[finite]))))
+            scale = max(scale, float(np.max(np.abs(a[finite]))))
+    return worst, scale, None
+
+
+def _compare_training(out: dict[str, Any], k: Any, t: Any, x: Any, moved: list[Any]) -> dict[str, Any]:
+    """The same models called twice in training mode (BatchNormalization on the batch's
+    statistics), then their weights (the moving statistics those calls updated). Skipped for a
+    model whose two training calls differ in Keras (dropout, noise, random augmentation)."""
+    import numpy as np
+    import tensorflow as tf
+
+    first = tf.nest.flatten(k(x, training=True))
+    second = tf.nest.flatten(k(x, training=True))
+    if any(not np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) for a, b in zip(first, second)):
+        return {**out, "status": "pass", "training": "skip: random in training (two Keras calls differ)"}
+    xt = tf.nest.map_structure(tf.convert_to_tensor, x)
+    try:
+        t_first = tf.nest.flatten(t(xt, training=True))
+        t(xt, training=True)
+    except Exception as exc:
+        return {**out, "status": "FAIL", "why": f"the translated model raised in training mode {type(exc).__name__}: "
+                                                 f"{str(exc)[:300]}"}
+    worst, scale, why = _worst(first, t_first)
+    if why is not None:
+        return {**out, "status": "FAIL", "why": f"training mode: {why}"}
+    out.update(train_diff=worst, train_scale=scale, training="compared")
+    if worst > TOLERANCE * max(1.0, scale):
+        return {**out, "status": "FAIL", "why": f"training-mode outputs differ by {worst:.3g} (max {scale:.3g})"}
+    # what the two calls changed (moving statistics: 1% of the way to the batch's at momentum
+    # 0.99), each array on the scale of its own change, so a wrong update shows
+    out["weights_diff"] = 0.0
+    for i, (before, a, b) in enumerate(zip(moved, k.get_weights(), t.get_weights())):
+        if np.shape(a) != np.shape(b):
+            return {**out, "status": "FAIL", "why": f"weight array {i}: shapes differ after training calls"}
+        k_change = np.asarray(a, "float64") - np.asarray(before, "float64")
+        t_change = np.asarray(b, "float64") - np.asarray(before, "float64")
+        w_worst, w_scale, why = _worst([k_change], [t_change])
+        if why is not None or w_worst > CHANGE_TOLERANCE * w_scale + 1e-6:
+            return {**out, "status": "FAIL", "why": f"weight array {i}, its change over two training calls (moving "
+                                                     f"statistics): {why or f'differs by {w_worst:.3g} (max {w_scale:.3g})'}"}
+        out["weights_diff"] = max(out["weights_diff"], w_worst)
+    return {**out, "status": "pass"}
 
 
 def _child(payload_path: str) -> int:
@@ -365,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"files {len(files)}, changed by to-tf {changed}, with builders {sum(1 for r in records if r['builders'])}, "
           f"builders {sum(len(r['results']) for r in records)}: pass {statuses['pass']}, FAIL {statuses['FAIL']}, "
           f"kept Keras {statuses['kept']}, skip {statuses['skip']} (wall {wall:.0f} s)")
+    trained = [res for r in records for res in r["results"] if res.get("training") == "compared"]
+    if trained:
+        print(f"  training mode compared for {len(trained)} passing builders (the others: random in training); "
+              f"worst output difference {max(res['train_diff'] for res in trained):.3g}, worst weight difference "
+              f"change over two training calls {max(res['weights_diff'] for res in trained):.3g}")
     for repo, c in sorted(by_repo.items()):
         print(f"  {repo}: pass {c['pass']}, FAIL {c['FAIL']}, kept {c['kept']}, skip {c['skip']}")
     print("skipped, by reason:")
