@@ -1208,6 +1208,12 @@ class Model(Layer):
     _xlate_base = True  # get_config: a base class, as Layer is
 
     def __init__(self, graph=None, *, name=None, trainable=True, **kwargs):
+        if _is_layer(graph):
+            # `super().__init__(self, name=name)`: Keras's Layer takes keywords only
+            given = (name is not None) + len(kwargs)
+            raise TypeError("Layer.__init__() takes 1 positional argument but 2 " + (
+                f"positional arguments (and {given} keyword-only argument{'s' * (given > 1)}) were given" if given
+                else "were given"))
         if graph is not None and name is None and type(self) is Model:
             # Keras's name of a plain Functional: functional, functional_1... (a subclass's is its own)
             name = _unique_name("functional")
