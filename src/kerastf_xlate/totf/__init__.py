@@ -33,15 +33,13 @@ from kerastf_xlate.totf.program.driver import choose
 __all__ = ["translate", "make_transform"]
 
 
-def make_transform(input_shape: tuple[int, ...] | None = None, keep_keras_files: bool = False, siblings: bool = True):
-    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner. ``siblings``: read the
-    program's other modules beside a file (program/siblings.py)."""
-    return partial(translate, input_shape=input_shape, keep_keras_files=keep_keras_files, siblings=siblings)
+def make_transform(input_shape: tuple[int, ...] | None = None, keep_keras_files: bool = False):
+    """A picklable ``(text, path) -> (text, diagnostics)`` for the runner."""
+    return partial(translate, input_shape=input_shape, keep_keras_files=keep_keras_files)
 
 
 def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | None = None,
-              rules: RuleSet | None = None, keep_keras_files: bool = False,
-              siblings: bool = True) -> tuple[str, list[Diagnostic]]:
+              rules: RuleSet | None = None, keep_keras_files: bool = False) -> tuple[str, list[Diagnostic]]:
     """Translate one Python source; return the new source and the diagnostics: the flat form
     when it translates every model of the file, else the program form when nothing blocks it
     (docs/design.md, "Programs"). ``keep_keras_files``: a model file the program writes and
@@ -49,6 +47,6 @@ def translate(text: str, path: str = "<string>", input_shape: tuple[int, ...] | 
     if BANNER in text:
         # translated in part by an earlier run: what it kept stays (the flat form would now take
         # units the first run left to the program form, and a second run must change nothing)
-        return choose(text, path, parse, text, [], keep_keras_files, siblings)
+        return choose(text, path, parse, text, [], keep_keras_files)
     flat_text, diags = run(TranslationContext(text, path, rules or default_rules(), input_shape))
-    return choose(text, path, parse, flat_text, diags, keep_keras_files, siblings)
+    return choose(text, path, parse, flat_text, diags, keep_keras_files)

@@ -65,8 +65,7 @@ def program_form_wanted() -> Iterator[None]:
 
 
 def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_text: str,
-           flat_diags: list[Diagnostic], keep_keras_files: bool = False,
-           siblings: bool = True) -> tuple[str, list[Diagnostic]]:
+           flat_diags: list[Diagnostic], keep_keras_files: bool = False) -> tuple[str, list[Diagnostic]]:
     """The translation of ``text``: the flat one when it left no Keras model code, else the
     program form when nothing blocks it (the program form first when :func:`program_form_wanted`)."""
     if "keras" not in text:
@@ -77,7 +76,7 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
         flat_tree = None
     tree = parse(text, path)
     if _PROGRAM_WANTED.get() and has_model_code(tree):
-        with program_folder(path if siblings else None):
+        with program_folder(path):
             wanted = translate_program(text, tree, keep_keras_files)
         if wanted.text is not None and not wanted.partial:
             lines = source_lines(text)
@@ -90,14 +89,14 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     block = _runtime_block(lines)
     if block is not None:  # a file translated in part before: the block is the runtime's code, not the user's
         flat_diags = [d for d in flat_diags if not block[0] <= d.line <= block[1]]
-    with program_folder(path if siblings else None):  # the program's own modules are read from there (siblings.py)
+    with program_folder(path):  # the program's own modules are read from there (siblings.py)
         result = translate_program(text, tree, keep_keras_files)
     if result.text is not None and result.partial and flat_tree is not None:
         flat_left = _keras_layer_calls(flat_tree)
         if flat_left <= _keras_layer_calls(parse(result.text, path)):
             # the flat form kept no more of the model code; the program form may translate part of
             # what it kept (a second run would, so the first does: the result is a fixed point)
-            with program_folder(path if siblings else None):
+            with program_folder(path):
                 again = translate_program(flat_text, flat_tree, keep_keras_files)
             if again.text is not None:
                 # reasons given on the original text (the second pass numbers lines of the flat text)
