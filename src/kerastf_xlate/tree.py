@@ -440,10 +440,10 @@ def reconcile(results: list[TransformResult], roots: list[str],
     run's transform factory) translates again the files of class hierarchies that span files."""
     if not results:
         return results
-    if transform is not None:
-        results = second_phase(results, roots, transform)
+    mods = _Modules(results, roots)  # the paths stay; the phase below only translates files again
+    if transform is not None and len(results) > 1:
+        results = _second_phase(results, roots, mods, transform)
     info = []
-    mods = _Modules(results, roots)
     for r in results:
         original, output = _text(r.original), _text(r.output)
         before, after = _parse(_program(r.path, r.original)), _parse(_program(r.path, r.output))
