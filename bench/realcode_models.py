@@ -236,22 +236,9 @@ def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any]
         to = t(tf.nest.map_structure(tf.convert_to_tensor, x), training=False)
     except Exception as exc:
         return {**out, "status": "FAIL", "why": f"the translated model raised {type(exc).__name__}: {str(exc)[:300]}"}
-    ka, ta = tf.nest.flatten(ko), tf.nest.flatten(to)
-    if len(ka) != len(ta):
-        return {**out, "status": "FAIL", "why": f"{len(ka)} outputs in Keras, {len(ta)} in the translation"}
-    worst, scale = 0.0, 0.0
-    for a, b in zip(ka, ta):
-        a = np.asarray(a, dtype="float64")
-        b = np.asarray(b, dtype="float64")
-        if a.shape != b.shape:
-            return {**out, "status": "FAIL", "why": f"output shapes differ: {a.shape} vs {b.shape}"}
-        if a.size:
-            finite = np.isfinite(a) & np.isfinite(b)
-            if not np.array_equal(np.isnan(a), np.isnan(b)):
-                return {**out, "status": "FAIL", "why": "NaN in one output only"}
-            if finite.any():
-                worst = max(worst, float(np.max(np.abs(a[finite] - b[finite]))))
-                scale = max(scale, float(np.max(np.abs(a[finite]))))
+    worst, scale, why = _worst(tf.nest.flatten(ko), tf.nest.flatten(to))
+    if why is not None:
+        return {**out, "status": "FAIL", "why": f"outputs: {why}"}
     out.update(diff=worst, scale=scale)
     ok = worst <= TOLERANCE * max(1.0, scale)
     if not ok:
