@@ -62,9 +62,10 @@ def paired_models(tree: ast.Module) -> list[tuple[str, str, list[int]]]:
     (the module docstring's step 3)."""
     top = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
     top |= {a.asname or a.name for s in tree.body if isinstance(s, ast.ImportFrom) for a in s.names}
+    tests = set(test_functions(tree))
     out = []
     for fn in tree.body:
-        if not (isinstance(fn, ast.FunctionDef) and fn.name in test_functions(tree)):
+        if not (isinstance(fn, ast.FunctionDef) and fn.name in tests):
             continue
         shape = None
         for st in fn.body:
