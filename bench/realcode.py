@@ -54,7 +54,7 @@ from kerastf_xlate.config import Config  # noqa: E402
 from kerastf_xlate.lint_totf import lint_bytes  # noqa: E402  (`xlate lint` as users run it: to-tf agrees)
 from kerastf_xlate.resolve import ModuleNames, find_uses, keras_import_names  # noqa: E402
 from kerastf_xlate.rules import RuleSet, default_rules  # noqa: E402
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, STABILITY_CHECK, SourceError, decode, join_cells, notebook_cells  # noqa: E402
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, STABILITY_CHECK, SourceError, decode, notebook_program  # noqa: E402
 
 DEFAULT_CORPUS = "/work/corpus"
 CORPUS_TOML = ROOT / "bench" / "corpus.toml"
@@ -66,17 +66,9 @@ RUFF_SELECT = "F821,F811,F401"
 def program_text(path: str, data: bytes) -> str | None:
     """The Python program of a file: a source as it is; a notebook's code cells that parse,
     joined (IPython magics masked as the package masks them). None when unreadable."""
+    if path.endswith(NOTEBOOK_SUFFIX):
+        return notebook_program(path, data)
     try:
-        if path.endswith(NOTEBOOK_SUFFIX):
-            _, cells, _ = notebook_cells(path, data)
-            good = []
-            for c in cells:
-                try:
-                    ast.parse(c.source)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    continue
-                good.append(c)
-            return join_cells(good)[0]
         return decode(path, data).text
     except SourceError:
         return None

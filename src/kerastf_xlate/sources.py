@@ -245,6 +245,25 @@ def join_cells(cells: list[Cell]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), starts
 
 
+def notebook_program(path: str, data: bytes) -> str | None:
+    """A notebook's code cells that parse, joined (:func:`join_cells`): the program it runs, as
+    the tree pass and the benchmarks read it. None when the notebook cannot be read."""
+    import ast
+
+    try:
+        _, cells, _ = notebook_cells(path, data)
+    except SourceError:
+        return None
+    good = []
+    for c in cells:
+        try:
+            ast.parse(c.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        good.append(c)
+    return join_cells(good)[0]
+
+
 def cell_of(line: int, starts: list[tuple[int, int]]) -> tuple[int, int]:
     """(cell index, cell-relative 1-based line) of a line of the joined text."""
     found = starts[0] if starts else (1, 1)

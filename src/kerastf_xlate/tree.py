@@ -38,7 +38,7 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic
 from kerastf_xlate.disjoint import DisjointSets
 from kerastf_xlate.runner import Transform, TransformResult, transform_file
-from kerastf_xlate.sources import NOTEBOOK_SUFFIX, SourceError, join_cells, notebook_cells
+from kerastf_xlate.sources import NOTEBOOK_SUFFIX, notebook_program
 from kerastf_xlate.totf.program.bundle import BANNER
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, MODEL_OWN_INIT, forwards, importing
 from kerastf_xlate.totf.program.driver import program_form_wanted
@@ -72,12 +72,7 @@ def _program(path: str, data: bytes | None) -> str | None:
     notebook imports the run's modules as a script does, so it shares model code with them)."""
     if data is None or not path.endswith(NOTEBOOK_SUFFIX):
         return _text(data)
-    try:
-        _, cells, _ = notebook_cells(path, data)
-    except SourceError:
-        return None
-    good = [c for c in cells if _parse(c.source) is not None]
-    return join_cells(good)[0]
+    return notebook_program(path, data)
 
 
 def _module_names(path: str, roots: list[str], rooted: bool = False) -> set[str]:
