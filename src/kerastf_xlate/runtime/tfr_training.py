@@ -194,7 +194,7 @@ class _Compiled:
             if set(spec) <= set(names):
                 return [spec.get(name, default) for name in names]
             raise ValueError(f"the keys of {spec} must be output names {names}")
-        if isinstance(spec, (list, tuple)) and n > 1:
+        if isinstance(spec, (list, tuple)) and (n > 1 or len(spec) == 1):  # `loss=[fn]` for one output: fn
             if len(spec) != n:
                 raise ValueError(f"expected one entry per output ({n}), got {spec}")
             return list(spec)
