@@ -21,7 +21,10 @@ outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
    in inference: ``max|a - b| <= 1e-4 * max(1, max|a|)``; then, unless two of Keras's calls in
    training mode differ (dropout, noise), the same in training mode (BatchNormalization on the
    batch's statistics), two calls, and what they changed in each weight array (the moving
-   statistics): ``max|Δa - Δb| <= 1e-3 * max|Δa| + 1e-6``.
+   statistics): ``max|Δa - Δb| <= 1e-3 * max|Δa| + 1e-6``. A Keras 2 program (a name Keras 3
+   does not have, read as Keras 2 means it: totf/program/keras2.py) runs its original under
+   Keras 2 (tf-keras, ``kerastf_xlate.testing.keras2``), and in training mode its outputs only
+   are compared (Keras 2's moving statistics are per version).
 
 Outcomes per builder: ``pass``; ``kept`` (the translation keeps that builder's model Keras,
 with its reason: the function still reads ``keras``); ``FAIL`` (a difference, Keras left in the translation, other
@@ -139,6 +142,15 @@ def kept_keras(translated: str) -> list[str]:
                     for n in ast.walk(s))]
 
 
+def keras2_program(text: str) -> bool:
+    """Whether ``text`` is a Keras 2 program (a name spelled as Keras 2 only: keras2.py): its
+    original runs under Keras 2 (tf-keras), not under the installed Keras 3."""
+    from kerastf_xlate.totf.program.keras2 import spelled
+    from kerastf_xlate.totf.program.names import keras_refs
+
+    return any(spelled(r) is not None for r in keras_refs(ast.parse(text)))
+
+
 # --- the child: one file's builders, both ways ---------------------------------------------
 
 
@@ -166,20 +178,23 @@ class _Skip(Exception):
     pass
 
 
+_KERAS_PACKAGES = ("keras", "tf_keras")
+
+
 def _holds_keras(t: Any) -> str | None:
-    if type(t).__module__.split(".")[0] == "keras":
+    if type(t).__module__.split(".")[0] in _KERAS_PACKAGES:
         return f"the translation gave a Keras {type(t).__name__}"
     for layer in getattr(t, "layers", []) or []:
-        if type(layer).__module__.split(".")[0] == "keras":
+        if type(layer).__module__.split(".")[0] in _KERAS_PACKAGES:
             return f"a Keras layer in the translation ({type(layer).__name__})"
     for w in getattr(t, "weights", []) or []:
-        if type(w).__module__.split(".")[0] == "keras":
+        if type(w).__module__.split(".")[0] in _KERAS_PACKAGES:
             return "a Keras variable in the translation"
     return None
 
 
 def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any], seed: int,
-                 kept: frozenset[str] = frozenset()) -> dict[str, Any]:
+                 kept: frozenset[str] = frozenset(), keras2: bool = False) -> dict[str, Any]:
     import keras
     import numpy as np
     import tensorflow as tf
@@ -243,7 +258,7 @@ def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any]
     ok = worst <= TOLERANCE * max(1.0, scale)
     if not ok:
         return {**out, "status": "FAIL", "why": f"outputs differ by {worst:.3g} (max {scale:.3g})"}
-    return _compare_training(out, k, t, x, moved)
+    return _compare_training(out, k, t, x, moved, keras2)
 
 
 def _worst(a_list: list[Any], b_list: list[Any]) -> tuple[float, float, str | None]:
@@ -268,10 +283,12 @@ def _worst(a_list: list[Any], b_list: list[Any]) -> tuple[float, float, str | No
     return worst, scale, None
 
 
-def _compare_training(out: dict[str, Any], k: Any, t: Any, x: Any, moved: list[Any]) -> dict[str, Any]:
+def _compare_training(out: dict[str, Any], k: Any, t: Any, x: Any, moved: list[Any], keras2: bool = False) -> dict[str, Any]:
     """The same models called twice in training mode (BatchNormalization on the batch's
     statistics), then their weights (the moving statistics those calls updated). Skipped for a
-    model whose two training calls differ in Keras (dropout, noise, random augmentation)."""
+    model whose two training calls differ in Keras (dropout, noise, random augmentation). Against
+    Keras 2 (``keras2``), the outputs only: Keras 2's moving statistics are per version (a Keras 2
+    program that trains BatchNormalization is kept Keras)."""
     import numpy as np
     import tensorflow as tf
 
@@ -292,6 +309,8 @@ def _compare_training(out: dict[str, Any], k: Any, t: Any, x: Any, moved: list[A
     out.update(train_diff=worst, train_scale=scale, training="compared")
     if worst > TOLERANCE * max(1.0, scale):
         return {**out, "status": "FAIL", "why": f"training-mode outputs differ by {worst:.3g} (max {scale:.3g})"}
+    if keras2:
+        return {**out, "status": "pass", "training": "outputs compared (Keras 2: moving statistics per version)"}
     # what the two calls changed (moving statistics: 1% of the way to the batch's at momentum
     # 0.99), each array on the scale of its own change, so a wrong update shows
     out["weights_diff"] = 0.0
@@ -312,6 +331,10 @@ def _child(payload_path: str) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     payload = json.loads(Path(payload_path).read_text(encoding="utf-8"))
     results = []
+    if payload["keras2"]:  # a Keras 2 program: its original runs under Keras 2 (tf-keras)
+        from kerastf_xlate.testing.keras2 import use_keras2
+
+        use_keras2()
     original: dict[str, Any] = {"__name__": "xlate_original"}
     translated: dict[str, Any] = {"__name__": "xlate_translated"}
     for ns, text, what in ((original, payload["original"], "original"), (translated, payload["translated"], "translation")):
@@ -323,7 +346,8 @@ def _child(payload_path: str) -> int:
             return 0
     for expr in payload["builders"]:
         try:
-            results.append(_compare_one(expr, original, translated, payload["seed"], frozenset(payload["kept"])))
+            result = _compare_one(expr, original, translated, payload["seed"], frozenset(payload["kept"]), payload["keras2"])
+            results.append({**result, "keras2": True} if payload["keras2"] else result)
         except Exception as exc:  # a bench bug or an odd model: reported, never hidden
             results.append({"builder": expr, "status": "skip", "why": f"comparison raised {type(exc).__name__}: {str(exc)[:200]}"})
     print("XLATE-MODELS " + json.dumps(results), flush=True)
@@ -351,7 +375,8 @@ def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict
         try:
             found = builders(original)
             payload = {"original": cut(original, False), "translated": cut(translated or "", True),
-                       "builders": found, "seed": seed, "kept": kept_keras(translated or "")}
+                       "builders": found, "seed": seed, "kept": kept_keras(translated or ""),
+                       "keras2": keras2_program(original)}
         except SyntaxError:
             record["note"] = "does not parse"
             return record
@@ -417,6 +442,10 @@ def main(argv: list[str] | None = None) -> int:
             if res["status"] == "skip":
                 skips[res["why"].split(" (")[0][:70]] += 1
     changed = sum(1 for r in records if r.get("note") != "unchanged")
+    keras2 = [res for r in records for res in r["results"] if res.get("keras2")]
+    if keras2:
+        print(f"  Keras 2 programs (originals run under tf-keras): {len(keras2)} builders, pass "
+              f"{sum(res['status'] == 'pass' for res in keras2)}, FAIL {sum(res['status'] == 'FAIL' for res in keras2)}")
     print(f"files {len(files)}, changed by to-tf {changed}, with builders {sum(1 for r in records if r['builders'])}, "
           f"builders {sum(len(r['results']) for r in records)}: pass {statuses['pass']}, FAIL {statuses['FAIL']}, "
           f"kept Keras {statuses['kept']}, skip {statuses['skip']} (wall {wall:.0f} s)")

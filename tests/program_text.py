@@ -74,3 +74,9 @@ def max_diff(a: Any, b: Any) -> float:
     import numpy as np
 
     return float(np.max(np.abs(np.asarray(a, dtype="float64") - np.asarray(b, dtype="float64"))))
+
+
+# The start of a script run under Keras 2 (tf-keras, in the test extra; testing/keras2.py): the
+# `keras` package is tf_keras, Keras 2's modules that Keras 3 does not have are what they were.
+# Put before script_head().
+KERAS2_PRELUDE = "from kerastf_xlate.testing.keras2 import use_keras2\n\nuse_keras2()\n"

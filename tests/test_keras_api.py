@@ -571,6 +571,35 @@ def test_translation_matches_keras(entry: api.Entry, case: api.ApiTest) -> None:
         WORST[entry.name] = max(WORST.get(entry.name, 0.0), diff)
 
 
+# Keras 2's backend functions (the ``legacy`` entries: tf.keras's ``K.int_shape``, ``K.sum``...)
+# against Keras 2 itself: each test call evaluated with tf-keras's backend (the last Keras 2, the
+# version of the installed TensorFlow), where the test above compares with what Keras 3 gives
+# (``expect``). A program spelled ``from keras import backend as K`` is a Keras 2 program, and
+# the program form reads its ``K.<f>`` as these entries (keras2.py).
+LEGACY_CASES = [(e, t) for e, t in CASES if e.legacy and "backend." in t.call]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("entry, case", LEGACY_CASES, ids=[f"{e.key}:{c.call}" for e, c in LEGACY_CASES])
+def test_keras2_backend_translation_matches_keras2(entry: api.Entry, case: api.ApiTest) -> None:
+    import tensorflow as tf
+    import tf_keras
+
+    inputs = _inputs(case.call)
+    env = {**_keras_env(), "backend": tf_keras.backend}
+    keras2_out = _evaluate(case.call, env, inputs, case.graph, lambda: None, case.repeat)
+    for ways in translations(case.call, _pool_kinds(), case.assume_float):
+        ns = _namespace(ways.helpers)
+        ours = _evaluate(ways.source, {"tf": tf, **ns}, inputs, case.graph, lambda: None, case.repeat)
+        _compare(keras2_out, ours, case.atol, case.values, f"{ways.label}: {ways.source}")
+
+
+def test_keras2_backend_cases_cover_the_legacy_entries() -> None:
+    tested = {e.key for e, _ in LEGACY_CASES}
+    untested = {e.key for e in TABLE if e.legacy and e.tests} - tested
+    assert len(tested) > 40 and not untested, untested
+
+
 @pytest.mark.tf
 def test_the_comparison_can_fail() -> None:
     """Negative control: a wrong dtype, a wrong value and a wrong structure are caught."""

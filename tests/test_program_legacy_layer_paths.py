@@ -95,15 +95,15 @@ def test_tf_keras_2_aliases_of_keras_layers_translate_and_run_as_keras_3s_layers
 
 @pytest.mark.parametrize("imports, inputs, merged, says", [
     ("from keras.layers.merge import concatenate\n", "keras.Input((4,))", "concatenate([a, b])",
-     "`keras.layers.merge` is Keras 2's path, not in Keras 3: import `keras.layers.concatenate`"),
+     "`keras.layers.merge.concatenate` is Keras 2's (Keras 3 has no `keras.layers.merge`): read as "
+     "`keras.layers.concatenate`, as Keras 2 means it"),
     ("from keras.models import Input\n", "Input((4,))", "layers.concatenate([a, b])",
-     "`Input` from `keras.models` is Keras 2's, not in Keras 3: import `keras.Input`"),
-    ("from keras.engine.topology import Container\n", "keras.Input((4,))", "Container([a, b])",
-     "`Container` from `keras.engine.topology` is Keras 2's, not in Keras 3"),
+     "`keras.models.Input` is Keras 2's (Keras 3's `keras.models` has no `Input`): read as `keras.Input`"),
 ])
-def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, says: str) -> None:
-    # Keras 2's modules Keras 3 does not have: the import fails under Keras 3 before any
-    # translation; the model stays Keras and XL102 says which path to import instead
+def test_a_keras2_module_path_is_read_as_its_keras3_name(imports: str, inputs: str, merged: str, says: str) -> None:
+    # Keras 2's modules Keras 3 does not have: the import fails under Keras 3, and names what
+    # `keras.layers.concatenate` and `keras.Input` name in Keras 2 (tests/test_program_keras2.py
+    # runs such programs under Keras 2); XL102 says so, as a note
     text = "import keras\nfrom keras import layers\n" + imports + textwrap.dedent(f"""\
         x = {inputs}
         a = layers.Dense(3)(x)
@@ -111,44 +111,52 @@ def test_a_keras2_module_path_says_so(imports: str, inputs: str, merged: str, sa
         model = keras.Model(x, {merged})
         """)
     result = translate_program(text, ast.parse(text))
+    assert result.text is not None and not result.blockers, [b.message for b in result.blockers]
+    assert [f.message for f in result.findings if f.code == "XL102" and says in f.message], result.findings
+
+
+def test_keras2_engine_keeps_the_model() -> None:
+    # Keras 2's engine (its `Layer` base, `Container`) is not Keras 3's
+    text = "import keras\nfrom keras import layers\nfrom keras.engine.topology import Container\n" + textwrap.dedent("""\
+        x = keras.Input((4,))
+        model = keras.Model(x, Container([layers.Dense(3)(x)]))
+        """)
+    result = translate_program(text, ast.parse(text))
     assert result.text is None
-    assert any(b.code == "XL102" and says in b.message for b in result.blockers), [b.message for b in result.blockers]
-    if "import Input" in imports:  # the model's own reason points at the import too
-        assert any("an `Input` that is not Keras 3's `keras.Input` (see where it is imported)" in b.message
-                   for b in result.blockers), [b.message for b in result.blockers]
+    assert any(b.code == "XL102" and "`Container` from `keras.engine.topology` is Keras 2's, not in Keras 3" in b.message
+               for b in result.blockers), [b.message for b in result.blockers]
 
 
-@pytest.mark.parametrize("imports, translated", [
-    ("from keras import backend as K\n", False),
-    ("import keras.backend as K\n", False),
-    ("from tensorflow.keras import backend as K\n", True),
-    ("K = keras.backend\n", False),
-    ("K = tf.keras.backend\n", True),
-    ("from tensorflow import keras as tk\nK = tk.backend\n", True),
+@pytest.mark.parametrize("imports, keras2", [
+    ("from keras import backend as K\n", True),
+    ("import keras.backend as K\n", True),
+    ("from tensorflow.keras import backend as K\n", False),
+    ("K = keras.backend\n", True),
+    ("K = tf.keras.backend\n", False),
+    ("from tensorflow import keras as tk\nK = tk.backend\n", False),
 ])
-def test_keras2_backend_functions_are_tf_keras_only(imports: str, translated: bool) -> None:
+def test_keras2_backend_functions_are_read_as_tf_keras_backend(imports: str, keras2: bool) -> None:
     # Keras 3's own keras.backend has no int_shape (tf.keras.backend, keras/_tf_keras, does):
-    # from Keras itself the program raises AttributeError under Keras 3, and stays as it is
+    # spelled from Keras itself, the program is a Keras 2 program (it raises AttributeError under
+    # Keras 3) and `K.int_shape` is Keras 2's, the table's entry (checked against tf-keras)
     text = "import keras\nimport tensorflow as tf\nfrom keras import layers\n" + imports + textwrap.dedent("""\
         x = keras.Input((4, 3))
         y = layers.Dense(K.int_shape(x)[-1] * 2)(layers.Flatten()(x))
         model = keras.Model(x, y)
         """)
     result = translate_program(text, ast.parse(text))
-    says = [b.message for b in result.blockers if b.code == "XL102"]
-    if translated:
-        assert result.text is not None and not says, [b.message for b in result.blockers]
-    else:
-        assert result.text is None
-        assert says == ["`keras.backend.int_shape` is Keras 2's: Keras 3's `keras.backend` has no `int_shape` (an "
-                        "AttributeError there; `tf.keras.backend` has it)"], says
+    assert result.text is not None and "tuple(x.shape)[-1]" in result.text, [b.message for b in result.blockers]
+    says = [f.message for f in result.findings if f.code == "XL102"]
+    assert says == (["`keras.backend.int_shape` is Keras 2's (Keras 3's `keras.backend` has no `int_shape`): read "
+                     "as `tf.keras.backend.int_shape`, as Keras 2 means it; the original runs under Keras 2 only"]
+                    if keras2 else []), says
 
 
 @pytest.mark.tf
 def test_the_keras3_backend_list_is_the_installed_keras() -> None:
     import keras
 
-    from kerastf_xlate.totf.program.translate import KERAS3_BACKEND
+    from kerastf_xlate.totf.program.keras2 import KERAS3_BACKEND
 
     exported = {n for n in dir(keras.backend) if not n.startswith("_")}
     assert not hasattr(keras.backend, "int_shape") and hasattr(__import__("tensorflow").keras.backend, "int_shape")

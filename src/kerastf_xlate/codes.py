@@ -54,9 +54,14 @@ _ALL = [
         "XL102",
         "removed-from-keras3",
         "A Keras layer, module path or backend function that no longer exists in Keras 3.",
-        "The code fails under Keras 3 before any translation (tf.keras 2's `layers.experimental` "
-        "paths, Keras 2's `keras.layers.merge` or `keras.models.Input`, Keras 2's backend functions "
-        "spelled `keras.backend.int_shape`, which Keras 3 keeps under `tf.keras.backend` only); the "
+        "The code fails under Keras 3 as written. Keras 2's module paths (`keras.layers.merge`, "
+        "`keras.layers.convolutional`, `keras.models.Input`) and Keras 2's backend functions spelled "
+        "`keras.backend.int_shape` name what Keras 2 names `keras.layers.concatenate`, "
+        "`keras.Input` and `tf.keras.backend.int_shape`: `to-tf` reads them so and says it (a "
+        "note), except where Keras 2 versions compute differently from one another or from Keras 3 "
+        "(recurrent defaults, `hard_sigmoid`, BatchNormalization's training update, optimizers other "
+        "than Adam and SGD), where the model stays Keras. Other names (tf.keras 2's "
+        "`layers.experimental` paths, `keras.engine`, removed layers) keep the model Keras; the "
         "message names the replacement.",
         "from tensorflow.keras import layers\nlayers.ThresholdedReLU(theta=1.0)",
         "Use the replacement the message names (for example `layers.ReLU(threshold=...)`).",

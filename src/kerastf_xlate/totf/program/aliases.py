@@ -66,7 +66,7 @@ def module_aliases(tree: ast.Module, refs: list[Ref]) -> list[ModuleAlias]:
         if bindings.get(name) != len(statements) or any(ref.name != module for _, ref in statements):
             continue
         # as spelled (`tf.keras.backend` or Keras's own `keras.backend`, which Keras 3 strips of
-        # Keras 2's functions): the uses' qualified names say which (translate._keras2_backend)
+        # Keras 2's functions): the uses' qualified names say which (keras2.spelled)
         spelled = statements[0][1].qualname
         origin = spelled if all(ref.qualname == spelled for _, ref in statements) else module
         uses: list[Ref] = []

@@ -62,12 +62,36 @@ def _addons(qual: str) -> str | None:
     return public if public in ADDONS else None
 
 
+# Keras 2's submodules of ``keras.layers`` that Keras 3 does not have. Every name they exported
+# is the class or function ``keras.layers.<Name>`` of the same Keras 2 (``from
+# keras.layers.convolutional import Conv2D``), so the program form reads it as that name; the
+# program is then a Keras 2 program (keras2.py, docs/design.md "Keras 2 programs").
+KERAS2_LAYER_MODULES = frozenset({
+    "merge", "core", "convolutional", "pooling", "normalization", "recurrent", "embeddings", "advanced_activations",
+    "wrappers", "noise", "local", "convolutional_recurrent", "cudnn_recurrent",
+})
+
+
+def keras2_path(qual: str) -> str | None:
+    """The Keras 3 name of a Keras 2 path Keras 3 does not have (``keras.layers.merge.concatenate``
+    is ``keras.layers.concatenate``, ``keras.models.Input`` is ``keras.Input``), or None."""
+    parts = qual.split(".")
+    if parts[0] != "keras" or len(parts) != 4 and parts[:3] != ["keras", "models", "Input"]:
+        return None
+    if parts == ["keras", "models", "Input"]:
+        return "keras.Input"
+    if parts[1] == "layers" and parts[2] in KERAS2_LAYER_MODULES:
+        return "keras.layers." + parts[3]
+    return None
+
+
 def canonical(qual: str) -> str | None:
     """The public Keras spelling of a qualified name under a Keras root (or the public path of
     a translated TensorFlow Addons class, :data:`ADDONS`), or None."""
     parts = qual.split(".")
     if parts[0] == ADDONS_ROOT:
         return _addons(qual)
+    qual = keras2_path(qual) or qual
     if len(parts) >= 3 and parts[0] == "tensorflow" and parts[1] in _TF_KERAS_ALIASES:
         qual = "tensorflow.keras." + ".".join(parts[1:])
     for root in ROOTS:

@@ -39,6 +39,7 @@ from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.syntax import parents
+from kerastf_xlate.totf.program import keras2
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
@@ -350,14 +351,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                                               f"keras.applications builders are checked under "
                                               f"{', '.join(sorted(APPLICATION_POLICIES))} only")
                      for r in refs if r.name.startswith("keras.applications.") and r.role == "call"]
+    # Keras 2's spellings (`keras.layers.merge.concatenate`, `K.int_shape` from Keras itself): read
+    # as the names they are in Keras 2, with what Keras 2 versions compute differently kept (keras2.py)
+    notes2, blockers2 = keras2_findings(tree, refs)
+    findings += notes2
+    blockers += blockers2
     for ref in refs:
         name = ref.name
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
             _replace_statement(edits, pos, alias_statements[id(ref.node)], "")
-            continue
-        keras2 = _keras2_backend(ref)
-        if keras2 is not None:  # `from keras import backend as K; K.int_shape(x)`, `K = keras.backend`
-            blockers.append(Finding(ref.node, "XL102", keras2))
             continue
         if id(ref.node) in alias_uses:  # `K.set_value(...)`: from the keras_api table, or blocked there
             api_refs.append(ref)
@@ -462,9 +464,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if id(ref.node) in introspected:
             findings.append(Finding(ref.node, "XL309", f"`{name}` is looked at, not used as model code: kept as Keras"))
             continue
-        keras2 = _keras2_path(name)
-        if keras2 is not None:
-            blockers.append(Finding(ref.node, "XL102", keras2))
+        old_path = _keras2_path(name)
+        if old_path is not None:
+            blockers.append(Finding(ref.node, "XL102", old_path))
             continue
         blockers.append(Finding(ref.node, "XL301", f"`{name}` has no TensorFlow translation in the program form{_why_not(name)}"))
 
@@ -841,26 +843,6 @@ _KERAS2_MODULES = ("keras.layers.merge.", "keras.layers.core.", "keras.layers.co
 _KERAS2_MERGE = frozenset({"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"})
 
 
-# what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
-# 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
-# `tf.keras.backend` only (keras/_tf_keras), and `from keras import backend as K; K.square(x)`
-# raises AttributeError under Keras 3. tests/test_program_legacy_layer_paths.py checks the list.
-KERAS3_BACKEND = frozenset({
-    "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype", "is_int_dtype",
-    "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format", "standardize_dtype",
-})
-
-
-def _keras2_backend(ref: Ref) -> str | None:
-    """XL102's message for ``keras.backend.<f>`` spelled from Keras itself (not ``tf.keras``)
-    where Keras 3's ``keras.backend`` has no ``f``, or None."""
-    parts = ref.qualname.split(".")
-    if len(parts) != 3 or parts[:2] != ["keras", "backend"] or parts[2] in KERAS3_BACKEND:
-        return None
-    return (f"`keras.backend.{parts[2]}` is Keras 2's: Keras 3's `keras.backend` has no `{parts[2]}` (an "
-            "AttributeError there; `tf.keras.backend` has it)")
-
-
 def _keras2_path(name: str) -> str | None:
     """XL102's message for a name under a Keras 2 module Keras 3 does not have (the import
     fails under Keras 3 before any translation), or None."""
@@ -1105,6 +1087,22 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
     if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
         return False
     return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
+
+
+def keras2_findings(tree: ast.Module, refs: list[Ref] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """XL102's notes on the Keras 2 spellings ``refs`` (default: the file's) read as Keras 3
+    names, and XL102's reasons to keep a model of a Keras 2 program (keras2.py)."""
+    refs = keras_refs(tree) if refs is None else refs
+    return ([Finding(n, "XL102", m) for n, m in keras2.notes(refs)],
+            [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))])
+
+
+def _trains(tree: ast.Module, refs: list[Ref]) -> bool:
+    """Whether the file trains a model: the training API, or a call given ``training=`` (not
+    ``False``), as a custom loop gives it."""
+    return _uses_training(tree, refs) or any(
+        isinstance(n, ast.keyword) and n.arg == "training" and not (isinstance(n.value, ast.Constant) and n.value.value is False)
+        for n in ast.walk(tree))
 
 
 def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:

@@ -1,0 +1,113 @@
+"""Keras 2 programs: files spelled with Keras 2 names that Keras 3 does not have.
+
+``from keras.layers.convolutional import Conv2D``, ``from keras.models import Input`` and
+``from keras import backend as K; K.sum(x)`` fail under Keras 3 before anything runs. Each
+names what ``keras.layers.Conv2D``, ``keras.Input`` and ``tf.keras.backend.sum`` name in the
+same Keras 2, so the program form reads them as those names (:func:`names.keras2_path`) and
+says so at each (XL102, a note). The program's reference is then Keras 2, not the installed
+Keras 3, and Keras 2 was not one program: 2.0 to 2.2 (standalone, 2017-2019) and tf.keras
+2.3 to 2.15 differ in a few defaults and formulas, and some differ from Keras 3. Where they
+do, the model stays Keras, with XL102 saying why (:func:`blockers`). Everything else computes
+the same in every Keras 2 and in Keras 3 (docs/design.md, "Keras 2 programs (XL102)"; the
+executed tests compare with tf-keras, the last Keras 2).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerastf_xlate.totf.program.names import Ref, keras2_path
+
+# what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
+# 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
+# `tf.keras.backend` only (keras/_tf_keras), and `from keras import backend as K; K.square(x)`
+# raises AttributeError under Keras 3. tests/test_program_legacy_layer_paths.py checks the list.
+KERAS3_BACKEND = frozenset({
+    "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype", "is_int_dtype",
+    "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format", "standardize_dtype",
+})
+
+# recurrent layers whose defaults changed inside Keras 2: `recurrent_activation` was
+# "hard_sigmoid" (Keras 2's 0.2 x + 0.5) up to 2.2 and for ConvLSTM2D in every tf.keras 2,
+# "sigmoid" in Keras 3; GRU's `reset_after` was False up to 2.2, True after
+RECURRENT = {"LSTM": ("recurrent_activation",), "LSTMCell": ("recurrent_activation",),
+             "GRU": ("recurrent_activation", "reset_after"), "GRUCell": ("recurrent_activation", "reset_after"),
+             "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",),
+             "ConvLSTM3D": ("recurrent_activation",)}
+
+# optimizers whose update is one formula in Keras 2.0-2.15 and Keras 3 (Adam's and SGD's);
+# RMSprop, Adagrad and Adadelta put epsilon inside or outside the square root depending on
+# the version, and Nadam, Adamax and Ftrl changed too
+SAME_OPTIMIZERS = frozenset({"Adam", "SGD"})
+
+
+def spelled(ref: Ref) -> str | None:
+    """The Keras 3 name ``ref`` is spelled as in Keras 2 only, or None: a Keras 2 path
+    (``keras.layers.merge.concatenate``), or a backend function spelled from Keras itself that
+    Keras 3's ``keras.backend`` does not have (``keras.backend.int_shape``)."""
+    new = keras2_path(ref.qualname)
+    if new is not None:
+        return new
+    parts = ref.qualname.split(".")
+    if len(parts) == 3 and parts[:2] == ["keras", "backend"] and parts[2] not in KERAS3_BACKEND:
+        return "tf.keras.backend." + parts[2]
+    return None
+
+
+def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at the first use of each Keras 2 spelling the program form reads as its
+    Keras 3 name."""
+    out: list[tuple[ast.AST, str]] = []
+    seen: set[str] = set()
+    for ref in refs:
+        new = spelled(ref)
+        if new is None or ref.qualname in seen:
+            continue
+        seen.add(ref.qualname)
+        where, last = ref.qualname.rsplit(".", 1)
+        missing = (f"Keras 3's `{where}` has no `{last}`" if where in ("keras.backend", "keras.models")
+                   else f"Keras 3 has no `{where}`")
+        out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
+                              "the original runs under Keras 2 only"))
+    return out
+
+
+def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.AST, str]]:
+    """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
+    from one another or from Keras 3. Empty when the file spells nothing the Keras 2 way."""
+    if not any(spelled(r) is not None for r in refs):
+        return []
+    out: list[tuple[ast.AST, str]] = []
+    for ref in refs:
+        last = ref.name.rsplit(".", 1)[-1]
+        if ref.name.startswith("keras.layers.") and last in RECURRENT and ref.call is not None:
+            given = {k.arg for k in ref.call.keywords}
+            missing = [a for a in RECURRENT[last] if a not in given]
+            if missing:
+                out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s default "
+                                      f"`{missing[0]}` differs between Keras 2 versions and Keras 3 "
+                                      f"(give `{missing[0]}=` to translate it)"))
+        elif last == "BatchNormalization" and ref.name.startswith("keras.layers.") and trains:
+            out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
+                                  "BatchNormalization updates its moving variance with the unbiased batch variance "
+                                  "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))
+        elif ref.name.startswith("keras.optimizers.") and last[:1].isupper() and last not in SAME_OPTIMIZERS:
+            out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s update differs between "
+                                  "Keras 2 versions and Keras 3 (only Adam's and SGD's are one formula)"))
+        elif last == "hard_sigmoid":
+            out.append((ref.node, _HARD_SIGMOID))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == "hard_sigmoid":
+            out.append((node, _HARD_SIGMOID))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
+            optimizers = [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]
+            for value in optimizers:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() not in ("adam", "sgd"):
+                    out.append((value, f"model kept as Keras (a Keras 2 program): the optimizer {value.value!r}'s "
+                                       "update differs between Keras 2 versions and Keras 3 (only Adam's and SGD's "
+                                       "are one formula)"))
+    return out
+
+
+_HARD_SIGMOID = ("model kept as Keras (a Keras 2 program): Keras 2's `hard_sigmoid` is 0.2 * x + 0.5, Keras 3's is "
+                 "relu6(x + 3) / 6")

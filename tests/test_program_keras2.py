@@ -1,0 +1,268 @@
+"""Keras 2 programs (XL102; totf/program/keras2.py, docs/design.md "Keras 2 programs (XL102)").
+
+A file spelled with Keras 2 names that Keras 3 does not have (``from keras.layers.convolutional
+import Conv2D``, ``from keras.layers.merge import concatenate``, ``from keras.models import
+Input``, ``from keras import backend as K; K.sum(x)``) fails under Keras 3 as written. The
+program form reads each as the name it is in Keras 2 and says so (XL102, a note); what Keras 2
+versions compute differently from one another or from Keras 3 keeps its model Keras (XL102, a
+reason). The programs here are our own, written after the shapes of book notebooks and
+microscopy-course scripts of 2018-2020; each executed test runs the original under Keras 2
+(tf-keras, the last Keras 2: ``KERAS2_PRELUDE``) and its translation without Keras, with the
+Keras 2 model's weights perturbed and moved (``moved``), and compares.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import numpy as np
+import pytest
+
+from kerastf_xlate.totf import translate
+from kerastf_xlate.totf.program.translate import translate_program
+
+# a U-Net in the style of 2019 microscopy scripts: Keras 2's module paths, a Jaccard metric and
+# loss written with `K.*`, Adam, trained with fit (no dropout: its masks are random in each run)
+UNET = """\
+from keras.models import Model
+from keras.layers import Input
+from keras.layers.core import Lambda
+from keras.layers.convolutional import Conv2D, Conv2DTranspose
+from keras.layers.pooling import MaxPooling2D
+from keras.layers.merge import concatenate
+from keras.optimizers import Adam
+from keras import backend as K
+
+
+def jacard_coef(y_true, y_pred):
+    y_true_f = K.flatten(y_true)
+    y_pred_f = K.flatten(y_pred)
+    intersection = K.sum(y_true_f * y_pred_f)
+    return (intersection + 1.0) / (K.sum(y_true_f) + K.sum(y_pred_f) - intersection + 1.0)
+
+
+def jacard_coef_loss(y_true, y_pred):
+    return -jacard_coef(y_true, y_pred)
+
+
+def simple_unet_model(height, width, channels):
+    inputs = Input((height, width, channels))
+    s = Lambda(lambda x: x / 255)(inputs)
+    c1 = Conv2D(4, (3, 3), activation='relu', kernel_initializer='he_normal', padding='same')(s)
+    p1 = MaxPooling2D((2, 2))(c1)
+    c2 = Conv2D(8, (3, 3), activation='relu', kernel_initializer='he_normal', padding='same')(p1)
+    u3 = Conv2DTranspose(4, (2, 2), strides=(2, 2), padding='same')(c2)
+    u3 = concatenate([u3, c1], axis=3)
+    c3 = Conv2D(4, (3, 3), activation='relu', padding='same')(u3)
+    outputs = Conv2D(1, (1, 1), activation='sigmoid')(c3)
+    model = Model(inputs=[inputs], outputs=[outputs])
+    model.compile(optimizer=Adam(learning_rate=1e-3), loss=[jacard_coef_loss], metrics=[jacard_coef])
+    return model
+
+
+model = simple_unet_model(8, 8, 3)
+"""
+
+UNET_RUN = """\
+rng_data = np.random.default_rng(5)
+images = rng_data.uniform(0, 255, (8, 8, 8, 3)).astype('float32')
+masks = (rng_data.uniform(size=(8, 8, 8, 1)) > 0.5).astype('float32')
+if hasattr(model, 'to_json'):  # the Keras 2 model: new weights, kept for the translation
+    moved(model)
+    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
+else:
+    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
+before = model.predict(images, verbose=0)
+history = model.fit(images, masks, batch_size=4, epochs=2, shuffle=False, verbose=0)
+after = model(images, training=False)
+json.dump({'before': arrays(before), 'after': arrays(after), 'history': history.history,
+           'weights': arrays(model.get_weights()), 'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))
+"""
+
+# a sequential classifier in the style of 2018 book notebooks: Keras 2's aliases and paths,
+# BatchNormalization and LeakyReLU, a Lambda written with `K.*`; predicted, not trained
+CLASSIFIER = """\
+from keras.models import Sequential
+from keras.layers.core import Dense, Dropout, Flatten, Activation, Lambda
+from keras.layers.convolutional import Convolution2D, MaxPooling2D, ZeroPadding2D
+from keras.layers.normalization import BatchNormalization
+from keras.layers.advanced_activations import LeakyReLU
+from keras import backend as K
+
+model = Sequential()
+model.add(ZeroPadding2D((1, 1), input_shape=(10, 10, 3)))
+model.add(Convolution2D(6, (3, 3)))
+model.add(BatchNormalization())
+model.add(LeakyReLU(alpha=0.1))
+model.add(MaxPooling2D(pool_size=(2, 2)))
+model.add(Flatten())
+model.add(Dense(8))
+model.add(Activation('relu'))
+model.add(Dropout(0.25))
+model.add(Lambda(lambda t: K.l2_normalize(t, axis=-1)))
+model.add(Dense(3, activation='softmax'))
+"""
+
+# a sentence classifier in the style of a 2018 course notebook: `Input` from `keras.models`,
+# Keras 2's recurrent and embedding paths, an LSTM whose recurrent activation is given
+SENTENCES = """\
+from keras.models import Model, Input
+from keras.layers.embeddings import Embedding
+from keras.layers.recurrent import LSTM
+from keras.layers.core import Dense, Dropout, Activation
+from keras.layers.pooling import GlobalMaxPooling1D
+from keras.layers.merge import concatenate
+
+
+def sentence_model(input_shape, vocab, dim):
+    indices = Input(shape=input_shape, dtype='int32')
+    embeddings = Embedding(vocab, dim)(indices)
+    X = LSTM(6, return_sequences=True, recurrent_activation='sigmoid')(embeddings)
+    X = Dropout(0.5)(X)
+    pooled = GlobalMaxPooling1D()(embeddings)
+    X = concatenate([GlobalMaxPooling1D()(X), pooled])
+    X = Dense(5)(X)
+    X = Activation('softmax')(X)
+    return Model(inputs=indices, outputs=X)
+
+
+model = sentence_model((7,), 20, 4)
+"""
+
+PREDICT_RUN = """\
+if hasattr(model, 'to_json'):
+    moved(model)
+    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
+else:
+    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
+json.dump({'y': arrays(model(DATA, training=False)), 'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))
+"""
+
+
+def _keras3_spelling(text: str) -> str:
+    """The same program with Keras 3's names."""
+    for module in ("core", "convolutional", "pooling", "merge", "normalization", "advanced_activations",
+                   "embeddings", "recurrent"):
+        text = text.replace(f"from keras.layers.{module} import", "from keras.layers import")
+    text = text.replace("from keras.models import Model, Input", "from keras.models import Model\nfrom keras import Input")
+    return text.replace("from keras import backend as K", "from tensorflow.keras import backend as K")
+
+
+def _run(tmp_path, program: str, tail: str) -> tuple[dict, dict, str]:
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, diags = translate(program, "m.py")
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
+    notes = [d for d in diags if d.code == "XL102"]
+    assert notes and all("Keras 2's" in d.message and "read as" in d.message for d in notes), diags
+    assert translate(out, "m.py")[0] == out  # a second run changes nothing
+    head = script_head(3)
+    (tmp_path / "run").mkdir()
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + program + tail, head + out + tail)
+    assert keras2["keras"] and not ours["keras"]
+    return keras2, ours, out
+
+
+def _user(out: str) -> str:
+    from program_text import user_code
+
+    return user_code(out)
+
+
+def _worst(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a, "float64") - np.asarray(b, "float64"))))
+
+
+def test_keras2_unet_trains_as_keras2_does(tmp_path) -> None:
+    keras2, ours, _ = _run(tmp_path, UNET, UNET_RUN)
+    # inference with the moved weights; then two epochs of Adam on a Jaccard loss written with K.*
+    assert _worst(keras2["before"], ours["before"]) <= 1e-5, _worst(keras2["before"], ours["before"])
+    assert set(keras2["history"]) == set(ours["history"]) == {"loss", "jacard_coef"}
+    for key in keras2["history"]:
+        assert _worst(keras2["history"][key], ours["history"][key]) <= 1e-4, (key, keras2["history"], ours["history"])
+    worst = max(_worst(a, b) for a, b in zip(keras2["weights"], ours["weights"]))
+    print(f"after training: worst weight |tf - keras 2| = {worst:.3g}, outputs "
+          f"{_worst(keras2['after'], ours['after']):.3g}")
+    assert worst <= 1e-4 and _worst(keras2["after"], ours["after"]) <= 1e-4
+
+
+@pytest.mark.parametrize("program, data", [
+    (CLASSIFIER, "np.random.default_rng(2).uniform(0, 1, (4, 10, 10, 3)).astype('float32')"),
+    (SENTENCES, "np.random.default_rng(2).integers(0, 20, (4, 7)).astype('int32')"),
+], ids=["sequential-bn-lambda", "functional-lstm-embedding"])
+def test_keras2_model_predicts_as_keras2_does(tmp_path, program: str, data: str) -> None:
+    keras2, ours, out = _run(tmp_path, program, f"DATA = {data}\n" + PREDICT_RUN)
+    worst = _worst(keras2["y"], ours["y"])
+    print(f"worst |tf - keras 2| = {worst:.3g}")
+    assert np.asarray(ours["y"]).shape[0] == 4 and worst <= 1e-5, worst
+    # read as the same program spelled with Keras 3's names (in the program form: the flat form,
+    # which the Keras 3 spelling may get, does not take Keras 2 programs)
+    keras3 = _keras3_spelling(program)
+    assert out == translate_program(keras3, ast.parse(keras3)).text
+
+
+def _kept(program: str) -> list[str]:
+    out, diags = translate(textwrap.dedent(program), "m.py")
+    assert out == textwrap.dedent(program)
+    return [d.message for d in diags if d.code == "XL102" and "kept as Keras" in d.message]
+
+
+@pytest.mark.parametrize("layer, says", [
+    ("LSTM(4)", "`LSTM`'s default `recurrent_activation` differs between Keras 2 versions and Keras 3"),
+    ("GRU(4, recurrent_activation='sigmoid')", "`GRU`'s default `reset_after` differs"),
+    ("LSTM(4, recurrent_activation='hard_sigmoid')", "Keras 2's `hard_sigmoid` is 0.2 * x + 0.5"),
+])
+def test_keras2_recurrent_defaults_keep_the_model(layer: str, says: str) -> None:
+    program = f"""\
+        from keras.models import Sequential
+        from keras.layers.recurrent import LSTM, GRU
+        from keras.layers.core import Dense
+
+        model = Sequential([{layer}, Dense(1)])
+        model.build((None, 5, 3))
+        """
+    messages = _kept(program)
+    assert any(says in m for m in messages), messages
+    # the same program with Keras 3's names is Keras 3's program: its defaults are the installed Keras's
+    out, _ = translate(_keras3_spelling(textwrap.dedent(program)), "m.py")
+    assert "Sequential(" in out and "keras" not in _user(out)
+
+
+@pytest.mark.parametrize("training, says", [
+    ("model.compile(optimizer='rmsprop', loss='mse')", "the optimizer 'rmsprop''s update differs"),
+    ("model.compile(optimizer=RMSprop(), loss='mse')", "`RMSprop`'s update differs"),
+    ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], verbose=0)",
+     "Keras 2's BatchNormalization updates its moving variance"),
+])
+def test_keras2_training_that_differs_keeps_the_model(training: str, says: str) -> None:
+    program = textwrap.dedent("""\
+        import numpy as np
+        from keras.models import Sequential
+        from keras.layers.core import Dense
+        from keras.layers.normalization import BatchNormalization
+        from keras.optimizers import RMSprop
+
+        x = np.ones((4, 3), 'float32')
+        model = Sequential([Dense(2, input_shape=(3,)), BatchNormalization(), Dense(1)])
+        """) + training + "\n"
+    messages = _kept(program)
+    assert any(says in m for m in messages), messages
+
+
+def test_keras2_engine_still_keeps_the_model() -> None:
+    # Keras 2's `Layer` base reads `add_weight(name, shape)` positionally, Keras 3's `(shape, ...)`
+    out, diags = translate(textwrap.dedent("""\
+        from keras.engine.topology import Layer
+        from keras.layers import Dense, Input
+        from keras.models import Model
+
+        class Scale(Layer):
+            def call(self, x):
+                return 2.0 * x
+
+        x = Input((3,))
+        model = Model(x, Dense(2)(Scale()(x)))
+        """), "m.py")
+    assert "from keras.engine.topology import Layer" in out
+    assert any(d.code == "XL102" and "`Layer` from `keras.engine.topology` is Keras 2's" in d.message for d in diags), diags
