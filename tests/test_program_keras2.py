@@ -234,6 +234,13 @@ def test_keras2_recurrent_defaults_keep_the_model(layer: str, says: str) -> None
     ("model.compile(optimizer=RMSprop(), loss='mse')", "`RMSprop`'s update differs"),
     ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], verbose=0)",
      "Keras 2's BatchNormalization updates its moving variance"),
+    # Keras 2's model API, which the translated model (Keras 3's API) does not have: the
+    # translation would raise where the original ran under Keras 2
+    ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], nb_epoch=2)",
+     "`fit(nb_epoch=...)` is Keras 2's argument"),
+    ("print(model.predict_classes(x))", "`predict_classes` is Keras 2's model API"),
+    ("model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\nh = model.fit(x, x[:, :1])\n"
+     "print(h.history['acc'])", "Keras 2.2 names the accuracy metric 'acc'"),
 ])
 def test_keras2_training_that_differs_keeps_the_model(training: str, says: str) -> None:
     program = textwrap.dedent("""\

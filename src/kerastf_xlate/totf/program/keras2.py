@@ -15,6 +15,7 @@ executed tests compare with tf-keras, the last Keras 2).
 from __future__ import annotations
 
 import ast
+import functools
 
 from kerastf_xlate.totf.program.names import Ref, keras2_path
 
@@ -39,6 +40,26 @@ RECURRENT = {"LSTM": ("recurrent_activation",), "LSTMCell": ("recurrent_activati
 # RMSprop, Adagrad and Adadelta put epsilon inside or outside the square root depending on
 # the version, and Nadam, Adamax and Ftrl changed too
 SAME_OPTIMIZERS = frozenset({"Adam", "SGD"})
+
+
+# Keras 2's model methods the translated model (Keras 3's API) does not have
+KERAS2_MODEL_API = frozenset({"predict_classes", "predict_proba", "_make_predict_function", "_make_train_function"})
+# the training methods whose keywords are checked against the runtime's (Keras 3's) signatures
+_CHECKED_METHODS = ("compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+                    "fit_generator", "evaluate_generator", "predict_generator")
+
+
+@functools.cache
+def runtime_keywords() -> dict[str, frozenset[str]]:
+    """The keywords each training method of the runtime ``Model`` takes (its source, parsed)."""
+    from kerastf_xlate.totf.program.bundle import load_runtime
+
+    tree = ast.parse(load_runtime().by_name["_TrainingMethods"].source)
+    out: dict[str, frozenset[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in _CHECKED_METHODS and node.args.kwarg is None:
+            out[node.name] = frozenset(a.arg for a in node.args.args + node.args.kwonlyargs)
+    return out
 
 
 def spelled(ref: Ref) -> str | None:
@@ -74,7 +95,11 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
 
 def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
-    from one another or from Keras 3. Empty when the file spells nothing the Keras 2 way."""
+    from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
+    translated model has) does not have: methods, training keywords (checked against the
+    runtime's own signatures), the 'acc' metric name. Empty when the file spells nothing the
+    Keras 2 way. Conservative: a `.fit(...)` of another library given a keyword Keras's does not
+    take keeps the models too."""
     if not any(spelled(r) is not None for r in refs):
         return []
     out: list[tuple[ast.AST, str]] = []
@@ -96,10 +121,22 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
                                   "Keras 2 versions and Keras 3 (only Adam's and SGD's are one formula)"))
         elif last == "hard_sigmoid":
             out.append((ref.node, _HARD_SIGMOID))
+    keywords = runtime_keywords()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value == "hard_sigmoid":
             out.append((node, _HARD_SIGMOID))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
+        elif isinstance(node, ast.Constant) and node.value in ("acc", "val_acc"):
+            out.append((node, "model kept as Keras (a Keras 2 program): Keras 2.2 names the accuracy metric "
+                              f"{node.value!r}, tf.keras 2.3 and later and Keras 3 'accuracy'"))
+        elif isinstance(node, ast.Attribute) and node.attr in KERAS2_MODEL_API and isinstance(node.ctx, ast.Load):
+            out.append((node, f"model kept as Keras (a Keras 2 program): `{node.attr}` is Keras 2's model API, "
+                              "which Keras 3 and the translated model do not have"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in keywords:
+            unknown = [k.arg for k in node.keywords if k.arg is not None and k.arg not in keywords[node.func.attr]]
+            if unknown:
+                out.append((node, f"model kept as Keras (a Keras 2 program): `{node.func.attr}({unknown[0]}=...)` is "
+                                  "Keras 2's argument, which Keras 3 and the translated model do not take"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
             optimizers = [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]
             for value in optimizers:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() not in ("adam", "sgd"):
