@@ -55,7 +55,7 @@ def random_inputs(model: Any, input_shape: tuple[int, ...] | None, seed: int, ba
     specs = []
     try:
         for t in model.inputs:
-            specs.append((tuple(t.shape[1:]), str(t.dtype)))
+            specs.append((tuple(t.shape[1:]), str(getattr(t.dtype, "name", t.dtype))))  # tf-keras: a tf.DType
     except (AttributeError, ValueError):
         built = getattr(model, "_build_shapes_dict", None) or {}
         shapes = [v for v in built.values() if isinstance(v, (tuple, list))]
@@ -171,8 +171,10 @@ def _close(a: Any, b: Any, atol: float, rtol: float) -> bool:
 
 
 def compare(name: str, keras_model: Any, module: Any, inputs: Any, atol: float = 1e-5, rtol: float = 1e-5,
-            training: bool | None = None) -> list[Comparison]:
-    """Move weights Keras -> module, then compare outputs (and, in training, variables)."""
+            training: bool | None = None, keras2: bool = False) -> list[Comparison]:
+    """Move weights Keras -> module, then compare outputs (and, in training, variables; against
+    Keras 2, ``keras2``, the outputs only: Keras 2 versions update BatchNormalization's moving
+    variance differently, and a Keras 2 program that trains one is kept Keras)."""
     import tensorflow as tf
 
     def as_tensor(v: Any) -> Any:
@@ -193,6 +195,10 @@ def compare(name: str, keras_model: Any, module: Any, inputs: Any, atol: float =
         t_out = module(as_tensor(inputs), training=True)
         k = [np.asarray(o) for o in k_out] if isinstance(k_out, (list, tuple)) else np.asarray(k_out)
         t = [np.asarray(o) for o in t_out] if isinstance(t_out, (list, tuple)) else np.asarray(t_out)
+        if keras2:
+            results.append(Comparison(name, "training", _max_diff(k, t), _close(k, t, atol, rtol),
+                                      "outputs (Keras 2: moving statistics are per version)"))
+            return results
         kw, tw = keras_model.get_weights(), module.get_weights()
         diff = max(_max_diff(k, t), _max_diff(kw, tw))
         ok = _close(k, t, atol, rtol) and _close(kw, tw, atol, rtol)
@@ -219,8 +225,11 @@ class Plan:
 
 
 def plan_to_tf(source: str, translated: str, path: str = "<xlate>", atol: float = 1e-5, rtol: float = 1e-5,
-               input_shape: tuple[int, ...] | None = None, seed: int = 0, stage: Stage = _nostage) -> Plan:
-    """Execute the Keras original and its to-tf translation; the models they share by name."""
+               input_shape: tuple[int, ...] | None = None, seed: int = 0, stage: Stage = _nostage,
+               keras2: bool = False) -> Plan:
+    """Execute the Keras original and its to-tf translation; the models they share by name.
+    ``keras2``: the original is a Keras 2 program run under tf-keras (``import keras`` is
+    tf-keras in this process), whose moving statistics are not compared in training mode."""
     import keras
     import tensorflow as tf
 
@@ -246,7 +255,7 @@ def plan_to_tf(source: str, translated: str, path: str = "<xlate>", atol: float 
         try:
             inputs, model = probe_keras_inputs(name, model, input_shape, seed, source, lambda: fresh(name), stage)
             stage(name, f"comparing on {_shape_text(inputs)}")
-            return compare(name, model, module, inputs, atol, rtol)
+            return compare(name, model, module, inputs, atol, rtol, keras2=keras2)
         except Exception as exc:  # report, don't crash: one model failing is a result
             return [Comparison(name, "inference", float("inf"), False, f"error: {type(exc).__name__}: {exc}")]
 

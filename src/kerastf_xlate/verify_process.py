@@ -19,6 +19,7 @@ executing the file is the file's FAIL, a bug of its own is a FAIL too. Never a t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -57,6 +58,7 @@ class Job:
     source: str
     to_keras: bool = False
     translated: str | None = None
+    keras2: bool = False  # a Keras 2 program: its original runs under tf-keras (testing/keras2.py)
 
 
 @dataclass
@@ -93,8 +95,10 @@ def verify_jobs(jobs: list[Job], atol: float = 1e-5, rtol: float = 1e-5, input_s
     last_crash: tuple[Any, ...] | None = None
     while not all(r.finished for r in reports):
         todo = [i for i, r in enumerate(reports) if not r.finished]
+        todo = [i for i in todo if jobs[i].keras2 == jobs[todo[0]].keras2]  # Keras 2 programs in a child of their own
         request = {
             "atol": atol, "rtol": rtol, "seed": seed, "input_shape": list(input_shape) if input_shape else None,
+            "keras2": jobs[todo[0]].keras2,
             "files": [{"index": i, "path": jobs[i].path, "source": jobs[i].source, "to_keras": jobs[i].to_keras,
                        "translated": jobs[i].translated,
                        "skip": sorted(reports[i].done)} for i in todo],
@@ -327,7 +331,23 @@ def prepare(path: str, to_keras: bool, input_shape: tuple[int, ...] | None) -> t
         return None, f"error: {path}: internal error while translating: {type(exc).__name__}: {detail}", 2
     if translated == source:
         return None, f"{path}: nothing was translated; nothing to compare", 1
-    return Job(path, source, to_keras, None if to_keras else translated), "", 0
+    keras2 = not to_keras and _keras2_program(source)
+    if keras2 and importlib.util.find_spec("tf_keras") is None:
+        return None, (f"error: {path}: a Keras 2 program (it names Keras 2 paths or backend functions that Keras 3 "
+                      "does not have): its original runs under Keras 2 only, and `xlate verify` runs it under "
+                      "tf-keras, which is not installed (pip install tf-keras)"), 2
+    return Job(path, source, to_keras, None if to_keras else translated, keras2), "", 0
+
+
+def _keras2_program(source: str) -> bool:
+    import ast
+
+    from kerastf_xlate.totf.program.keras2 import is_keras2_program
+
+    try:
+        return is_keras2_program(ast.parse(source))
+    except SyntaxError:
+        return False
 
 
 def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: float = 1e-5,
@@ -348,7 +368,8 @@ def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: floa
         elif fmt in ("github", "sarif"):
             echo(machine_report(FileReport(path, [Outcome(path, "error", float("inf"), False, message)]), atol, rtol, fmt).rstrip("\n"))
         return status
-    say(f"xlate verify: executing {path} and its translation in a child process "
+    under = " under Keras 2 (tf-keras: a Keras 2 program)" if job.keras2 else ""
+    say(f"xlate verify: executing {path}{under} and its translation in a child process "
         "(this runs your code and imports TensorFlow/Keras)")
     try:
         (report,) = verify_jobs([job], atol, rtol, input_shape, seed, quiet=not verbose, progress=progress)
@@ -448,8 +469,13 @@ def _child(fd: int) -> int:
         request = json.loads(sys.stdin.read())
         sys.stdin = open(os.devnull)  # the user's input() gets end of file
         shape = tuple(request["input_shape"]) if request.get("input_shape") else None
+        if request.get("keras2"):  # `import keras` is tf-keras here, for the originals
+            from kerastf_xlate.testing.keras2 import use_keras2
+
+            use_keras2()
         for item in request["files"]:
-            _child_file(channel, item, request["atol"], request["rtol"], shape, int(request["seed"]))
+            _child_file(channel, item, request["atol"], request["rtol"], shape, int(request["seed"]),
+                        bool(request.get("keras2")))
         channel.send(t="finished")
         return 0
     except BaseException as exc:
@@ -461,7 +487,7 @@ def _child(fd: int) -> int:
 
 
 def _child_file(channel: _Channel, item: dict[str, Any], atol: float, rtol: float,
-                input_shape: tuple[int, ...] | None, seed: int) -> None:
+                input_shape: tuple[int, ...] | None, seed: int, keras2: bool = False) -> None:
     index = int(item["index"])
     path = str(item["path"])
     skip = set(item.get("skip", []))
@@ -478,7 +504,7 @@ def _child_file(channel: _Channel, item: dict[str, Any], atol: float, rtol: floa
         else:
             from kerastf_xlate.verify import plan_to_tf
 
-            plan = plan_to_tf(item["source"], item["translated"], path, atol, rtol, input_shape, seed, stage)
+            plan = plan_to_tf(item["source"], item["translated"], path, atol, rtol, input_shape, seed, stage, keras2)
     except BaseException as exc:
         channel.send(t="file_error", file=index, message=f"executing it raised {type(exc).__name__}: {_one_line(exc)}")
         channel.send(t="file_done", file=index)

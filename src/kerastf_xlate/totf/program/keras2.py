@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 
-from kerastf_xlate.totf.program.names import Ref, keras2_path
+from kerastf_xlate.totf.program.names import Ref, keras2_path, keras_refs
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
 # 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
@@ -73,6 +73,11 @@ def spelled(ref: Ref) -> str | None:
     if len(parts) == 3 and parts[:2] == ["keras", "backend"] and parts[2] not in KERAS3_BACKEND:
         return "tf.keras.backend." + parts[2]
     return None
+
+
+def is_keras2_program(tree: ast.Module) -> bool:
+    """Whether the module spells a name as Keras 2 only (its original runs under Keras 2 only)."""
+    return any(spelled(r) is not None for r in keras_refs(tree))
 
 
 def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
