@@ -130,6 +130,33 @@ def sentence_model(input_shape, vocab, dim):
 model = sentence_model((7,), 20, 4)
 """
 
+# an attention layer in the style of 2018 text-classification scripts: a custom Layer of Keras 2
+# (weights by keyword, `K.dot`/`K.tanh`/`K.softmax`/`K.sum`, `super(Cls, self).build`)
+ATTENTION = """\
+from keras.layers import Layer, Input
+from keras.layers.core import Dense
+from keras.layers.embeddings import Embedding
+from keras.models import Model
+from keras import backend as K
+
+
+class Attention(Layer):
+    def build(self, input_shape):
+        self.W = self.add_weight(name='att_weight', shape=(input_shape[-1], 1), initializer='glorot_uniform')
+        self.b = self.add_weight(name='att_bias', shape=(input_shape[1], 1), initializer='zeros')
+        super(Attention, self).build(input_shape)
+
+    def call(self, x):
+        e = K.tanh(K.dot(x, self.W) + self.b)
+        a = K.softmax(e, axis=1)
+        return K.sum(x * a, axis=1)
+
+
+tokens = Input(shape=(6,), dtype='int32')
+h = Embedding(30, 5)(tokens)
+model = Model(tokens, Dense(2, activation='softmax')(Attention()(h)))
+"""
+
 PREDICT_RUN = """\
 if hasattr(model, 'to_json'):
     moved(model)
@@ -190,7 +217,8 @@ def test_keras2_unet_trains_as_keras2_does(tmp_path) -> None:
 @pytest.mark.parametrize("program, data", [
     (CLASSIFIER, "np.random.default_rng(2).uniform(0, 1, (4, 10, 10, 3)).astype('float32')"),
     (SENTENCES, "np.random.default_rng(2).integers(0, 20, (4, 7)).astype('int32')"),
-], ids=["sequential-bn-lambda", "functional-lstm-embedding"])
+    (ATTENTION, "np.random.default_rng(2).integers(0, 30, (4, 6)).astype('int32')"),
+], ids=["sequential-bn-lambda", "functional-lstm-embedding", "custom-attention-layer"])
 def test_keras2_model_predicts_as_keras2_does(tmp_path, program: str, data: str) -> None:
     keras2, ours, out = _run(tmp_path, program, f"DATA = {data}\n" + PREDICT_RUN)
     worst = _worst(keras2["y"], ours["y"])
@@ -255,6 +283,32 @@ def test_keras2_training_that_differs_keeps_the_model(training: str, says: str) 
         """) + training + "\n"
     messages = _kept(program)
     assert any(says in m for m in messages), messages
+
+
+def test_keras2_positional_add_weight_keeps_the_model() -> None:
+    # Keras 2's add_weight(name, shape, ...): Keras 3 reads its first argument as the shape
+    program = """\
+        from keras.layers import Layer, Input
+        from keras.layers.core import Dense
+        from keras.models import Model
+
+        class Scale(Layer):
+            def build(self, input_shape):
+                self.kernel = self.add_weight('kernel', (input_shape[-1],), initializer='ones')
+                super(Scale, self).build(input_shape)
+
+            def call(self, x):
+                return x * self.kernel
+
+        inp = Input((3,))
+        model = Model(inp, Dense(2)(Scale()(inp)))
+        """
+    messages = _kept(program)
+    assert any("Keras 2's `add_weight` takes the name first" in m for m in messages), messages
+    keywords = program.replace("self.add_weight('kernel', (input_shape[-1],), initializer='ones')",
+                               "self.add_weight(name='kernel', shape=(input_shape[-1],), initializer='ones')")
+    out, _ = translate(textwrap.dedent(keywords), "m.py")
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
 
 
 def test_keras2_engine_still_keeps_the_model() -> None:

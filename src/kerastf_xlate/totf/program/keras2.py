@@ -136,6 +136,10 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
         elif isinstance(node, ast.Attribute) and node.attr in KERAS2_MODEL_API and isinstance(node.ctx, ast.Load):
             out.append((node, f"model kept as Keras (a Keras 2 program): `{node.attr}` is Keras 2's model API, "
                               "which Keras 3 and the translated model do not have"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("add_weight", "add_variable") and node.args:
+            out.append((node, f"model kept as Keras (a Keras 2 program): Keras 2's `{node.func.attr}` takes the "
+                              "name first, Keras 3's the shape (give them as keywords to translate it)"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in keywords:
             unknown = [k.arg for k in node.keywords if k.arg is not None and k.arg not in keywords[node.func.attr]]
             if unknown:
