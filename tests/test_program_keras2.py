@@ -240,11 +240,13 @@ def _kept(program: str) -> list[str]:
     ("LSTM(4)", "`LSTM`'s default `recurrent_activation` differs between Keras 2 versions and Keras 3"),
     ("GRU(4, recurrent_activation='sigmoid')", "`GRU`'s default `reset_after` differs"),
     ("LSTM(4, recurrent_activation='hard_sigmoid')", "Keras 2's `hard_sigmoid` is 0.2 * x + 0.5"),
+    ("Conv1D(4, 2, 2)", "Keras 2.0-2.2 read `Conv1D(4, 2, 2)` as Keras 1's (filters, rows, cols)"),
 ])
-def test_keras2_recurrent_defaults_keep_the_model(layer: str, says: str) -> None:
+def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str) -> None:
     program = f"""\
         from keras.models import Sequential
         from keras.layers.recurrent import LSTM, GRU
+        from keras.layers.convolutional import Conv1D
         from keras.layers.core import Dense
 
         model = Sequential([{layer}, Dense(1)])
@@ -253,8 +255,9 @@ def test_keras2_recurrent_defaults_keep_the_model(layer: str, says: str) -> None
     messages = _kept(program)
     assert any(says in m for m in messages), messages
     # the same program with Keras 3's names is Keras 3's program: its defaults are the installed Keras's
-    out, _ = translate(_keras3_spelling(textwrap.dedent(program)), "m.py")
-    assert "Sequential(" in out and "keras" not in _user(out)
+    keras3 = _keras3_spelling(textwrap.dedent(program))
+    out, _ = translate(keras3, "m.py")
+    assert out != keras3 and "keras" not in _user(out)
 
 
 @pytest.mark.parametrize("training, says", [

@@ -36,6 +36,12 @@ RECURRENT = {"LSTM": ("recurrent_activation",), "LSTMCell": ("recurrent_activati
              "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",),
              "ConvLSTM3D": ("recurrent_activation",)}
 
+# convolutions Keras 2.0-2.2 read Keras 1's way when given a third positional argument
+# (`Convolution2D(32, 3, 3)`: 32 filters of 3 x 3, keras/legacy/interfaces.py); tf.keras 2.3 and
+# later and Keras 3 read the third as the strides
+CONVOLUTIONS = frozenset({"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
+                          "Conv2DTranspose", "Conv3DTranspose", "Conv1DTranspose"})
+
 # optimizers whose update is one formula in Keras 2.0-2.15 and Keras 3 (Adam's and SGD's);
 # RMSprop, Adagrad and Adadelta put epsilon inside or outside the square root depending on
 # the version, and Nadam, Adamax and Ftrl changed too
@@ -117,6 +123,12 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
                 out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s default "
                                       f"`{missing[0]}` differs between Keras 2 versions and Keras 3 "
                                       f"(give `{missing[0]}=` to translate it)"))
+        elif last in CONVOLUTIONS and ref.name.startswith("keras.layers.") and ref.call is not None \
+                and len(ref.call.args) >= 3:
+            out.append((ref.node, f"model kept as Keras (a Keras 2 program): Keras 2.0-2.2 read "
+                                  f"`{ast.unparse(ref.call)[:40]}` as Keras 1's (filters, rows, cols), tf.keras and "
+                                  "Keras 3 read the third argument as the strides (give `kernel_size=` and "
+                                  "`strides=` to translate it)"))
         elif last == "BatchNormalization" and ref.name.startswith("keras.layers.") and trains:
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
