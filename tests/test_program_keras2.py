@@ -23,7 +23,7 @@ from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.translate import translate_program
 
 # a U-Net in the style of 2019 microscopy scripts: Keras 2's module paths, a Jaccard metric and
-# loss written with `K.*`, Adam, trained with fit (no dropout: its masks are random in each run)
+# loss written with `K.*`, Adam given Keras 2's `lr=` (Keras 3: `learning_rate=`), trained with fit (no dropout: its masks are random in each run)
 UNET = """\
 from keras.models import Model
 from keras.layers import Input
@@ -57,7 +57,7 @@ def simple_unet_model(height, width, channels):
     c3 = Conv2D(4, (3, 3), activation='relu', padding='same')(u3)
     outputs = Conv2D(1, (1, 1), activation='sigmoid')(c3)
     model = Model(inputs=[inputs], outputs=[outputs])
-    model.compile(optimizer=Adam(learning_rate=1e-3), loss=[jacard_coef_loss], metrics=[jacard_coef])
+    model.compile(optimizer=Adam(lr=1e-3), loss=[jacard_coef_loss], metrics=[jacard_coef])
     return model
 
 
@@ -202,7 +202,8 @@ def _worst(a, b) -> float:
 
 
 def test_keras2_unet_trains_as_keras2_does(tmp_path) -> None:
-    keras2, ours, _ = _run(tmp_path, UNET, UNET_RUN)
+    keras2, ours, out = _run(tmp_path, UNET, UNET_RUN)
+    assert "Adam(learning_rate=1e-3)" in out
     # inference with the moved weights; then two epochs of Adam on a Jaccard loss written with K.*
     assert _worst(keras2["before"], ours["before"]) <= 1e-5, _worst(keras2["before"], ours["before"])
     assert set(keras2["history"]) == set(ours["history"]) == {"loss", "jacard_coef"}
@@ -270,6 +271,7 @@ def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str)
     ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], nb_epoch=2)",
      "`fit(nb_epoch=...)` is Keras 2's argument"),
     ("print(model.predict_classes(x))", "`predict_classes` is Keras 2's model API"),
+    ("model.compile(optimizer=Adam(lr=0.01, decay=1e-6), loss='mse')", "`Adam(decay=...)` is Keras 2's"),
     ("model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\nh = model.fit(x, x[:, :1])\n"
      "print(h.history['acc'])", "Keras 2.2 names the accuracy metric 'acc'"),
 ])
@@ -279,7 +281,7 @@ def test_keras2_training_that_differs_keeps_the_model(training: str, says: str) 
         from keras.models import Sequential
         from keras.layers.core import Dense
         from keras.layers.normalization import BatchNormalization
-        from keras.optimizers import RMSprop
+        from keras.optimizers import RMSprop, Adam
 
         x = np.ones((4, 3), 'float32')
         model = Sequential([Dense(2, input_shape=(3,)), BatchNormalization(), Dense(1)])

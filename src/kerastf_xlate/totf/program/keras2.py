@@ -81,6 +81,25 @@ def spelled(ref: Ref) -> str | None:
     return None
 
 
+def renamed_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
+    """Keywords of a Keras 2 program that Keras 3 spells otherwise, with the same meaning: an
+    optimizer's ``lr=`` (Keras 2.0-2.2's name, tf.keras 2's alias) is ``learning_rate=``.
+    Empty when the file spells nothing the Keras 2 way."""
+    if not any(spelled(r) is not None for r in refs):
+        return []
+    out = []
+    for ref in refs:
+        if ref.call is None or not _optimizer(ref):
+            continue
+        given = {k.arg for k in ref.call.keywords}
+        out += [(k, "learning_rate") for k in ref.call.keywords if k.arg == "lr" and "learning_rate" not in given]
+    return out
+
+
+def _optimizer(ref: Ref) -> bool:
+    return ref.name.startswith("keras.optimizers.") and ref.name.count(".") == 2 and ref.name.rsplit(".", 1)[-1][:1].isupper()
+
+
 def is_keras2_program(tree: ast.Module) -> bool:
     """Whether the module spells a name as Keras 2 only (its original runs under Keras 2 only)."""
     return any(spelled(r) is not None for r in keras_refs(tree))
@@ -133,9 +152,15 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
                                   "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))
-        elif ref.name.startswith("keras.optimizers.") and last[:1].isupper() and last not in SAME_OPTIMIZERS:
+        elif _optimizer(ref) and last not in SAME_OPTIMIZERS:
             out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s update differs between "
                                   "Keras 2 versions and Keras 3 (only Adam's and SGD's are one formula)"))
+        elif _optimizer(ref) and ref.call is not None:
+            for k in ref.call.keywords:
+                if k.arg == "decay" or (k.arg == "epsilon" and isinstance(k.value, ast.Constant) and k.value.value is None):
+                    out.append((k.value, f"model kept as Keras (a Keras 2 program): `{last}({k.arg}=...)` is Keras "
+                                         "2's (a learning rate decayed with the step; epsilon from the backend), "
+                                         "which Keras 3 and the translated optimizer do not take"))
         elif last == "hard_sigmoid":
             out.append((ref.node, _HARD_SIGMOID))
     keywords = runtime_keywords()

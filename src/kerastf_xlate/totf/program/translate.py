@@ -356,6 +356,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     notes2, blockers2 = keras2_findings(tree, refs)
     findings += notes2
     blockers += blockers2
+    for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
+        start = pos.offset(keyword.lineno, keyword.col_offset)
+        edits.replace(start, start + len(keyword.arg or ""), new_name)
     for ref in refs:
         name = ref.name
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
