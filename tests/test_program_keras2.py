@@ -242,12 +242,13 @@ def _kept(program: str) -> list[str]:
     ("GRU(4, recurrent_activation='sigmoid')", "`GRU`'s default `reset_after` differs"),
     ("LSTM(4, recurrent_activation='hard_sigmoid')", "Keras 2's `hard_sigmoid` is 0.2 * x + 0.5"),
     ("Conv1D(4, 2, 2)", "Keras 2.0-2.2 read `Conv1D(4, 2, 2)` as Keras 1's (filters, rows, cols)"),
+    ("UpSampling2D(interpolation='bilinear')", "Keras 2.2's bilinear UpSampling2D resized without half-pixel"),
 ])
 def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str) -> None:
     program = f"""\
         from keras.models import Sequential
         from keras.layers.recurrent import LSTM, GRU
-        from keras.layers.convolutional import Conv1D
+        from keras.layers.convolutional import Conv1D, UpSampling2D
         from keras.layers.core import Dense
 
         model = Sequential([{layer}, Dense(1)])
@@ -272,6 +273,9 @@ def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str)
      "`fit(nb_epoch=...)` is Keras 2's argument"),
     ("print(model.predict_classes(x))", "`predict_classes` is Keras 2's model API"),
     ("model.compile(optimizer=Adam(lr=0.01, decay=1e-6), loss='mse')", "`Adam(decay=...)` is Keras 2's"),
+    ("model.compile(optimizer='adam', loss='mse')\nprint(model.optimizer.lr)", "`optimizer.lr` is Keras 2's name"),
+    ("model.compile(optimizer='adam', loss='mse', metrics=['mae'])\nprint(model.metrics_names)",
+     "`metrics_names` is Keras 2's model API"),
     ("model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\nh = model.fit(x, x[:, :1])\n"
      "print(h.history['acc'])", "Keras 2.2 names the accuracy metric 'acc'"),
 ])

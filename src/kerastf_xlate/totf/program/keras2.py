@@ -48,8 +48,10 @@ CONVOLUTIONS = frozenset({"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "Sepa
 SAME_OPTIMIZERS = frozenset({"Adam", "SGD"})
 
 
-# Keras 2's model methods the translated model (Keras 3's API) does not have
-KERAS2_MODEL_API = frozenset({"predict_classes", "predict_proba", "_make_predict_function", "_make_train_function"})
+# Keras 2's model API that the translated model (Keras 3's API) does not have, or has with
+# other values (`metrics_names`: Keras 2 ['loss', 'acc'], Keras 3 ['loss', 'compile_metrics'])
+KERAS2_MODEL_API = frozenset({"predict_classes", "predict_proba", "_make_predict_function", "_make_train_function",
+                              "metrics_names"})
 # the training methods whose keywords are checked against the runtime's (Keras 3's) signatures
 _CHECKED_METHODS = ("compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
                     "fit_generator", "evaluate_generator", "predict_generator")
@@ -148,6 +150,12 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
                                   f"`{ast.unparse(ref.call)[:40]}` as Keras 1's (filters, rows, cols), tf.keras and "
                                   "Keras 3 read the third argument as the strides (give `kernel_size=` and "
                                   "`strides=` to translate it)"))
+        elif last == "UpSampling2D" and ref.call is not None and any(
+                k.arg == "interpolation" and not (isinstance(k.value, ast.Constant) and k.value.value == "nearest")
+                for k in ref.call.keywords):
+            out.append((ref.node, "model kept as Keras (a Keras 2 program): Keras 2.2's bilinear UpSampling2D "
+                                  "resized without half-pixel centers (TensorFlow 1's resize_images), tf.keras 2 "
+                                  "and Keras 3 with them"))
         elif last == "BatchNormalization" and ref.name.startswith("keras.layers.") and trains:
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
@@ -172,7 +180,11 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
                               f"{node.value!r}, tf.keras 2.3 and later and Keras 3 'accuracy'"))
         elif isinstance(node, ast.Attribute) and node.attr in KERAS2_MODEL_API and isinstance(node.ctx, ast.Load):
             out.append((node, f"model kept as Keras (a Keras 2 program): `{node.attr}` is Keras 2's model API, "
-                              "which Keras 3 and the translated model do not have"))
+                              "which Keras 3 and the translated model do not have (or give other values)"))
+        elif isinstance(node, ast.Attribute) and node.attr == "lr" and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "optimizer":
+            out.append((node, "model kept as Keras (a Keras 2 program): `optimizer.lr` is Keras 2's name of "
+                              "`optimizer.learning_rate`, which Keras 3 and the translated optimizer do not have"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("add_weight", "add_variable") and node.args:
             out.append((node, f"model kept as Keras (a Keras 2 program): Keras 2's `{node.func.attr}` takes the "
