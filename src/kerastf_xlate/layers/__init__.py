@@ -52,6 +52,29 @@ FLAG_FREE_LAYERS = frozenset({
     "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "Identity", "Rescaling",
 })
+# Keras 2 programs (totf/program/keras2.py; docs/design.md, "Keras 2 programs (XL102)"): what
+# Keras 2 versions computed differently from one another or from Keras 3, which keeps a model
+# of a Keras 2 program Keras.
+# - recurrent layers whose defaults changed inside Keras 2, and the arguments that pin them:
+#   `recurrent_activation` was "hard_sigmoid" (Keras 2's 0.2 x + 0.5) up to 2.2 and for
+#   ConvLSTM2D in every tf.keras 2, "sigmoid" in Keras 3; GRU's `reset_after` was False up to 2.2
+KERAS2_RECURRENT_DEFAULTS = {
+    "LSTM": ("recurrent_activation",), "LSTMCell": ("recurrent_activation",),
+    "GRU": ("recurrent_activation", "reset_after"), "GRUCell": ("recurrent_activation", "reset_after"),
+    "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",), "ConvLSTM3D": ("recurrent_activation",),
+}
+# - convolutions Keras 2.0-2.2 read Keras 1's way when given a third positional argument
+#   (`Convolution2D(32, 3, 3)`: 32 filters of 3 x 3, keras/legacy/interfaces.py); tf.keras 2.3
+#   and later and Keras 3 read the third as the strides
+KERAS2_LEGACY_CONVOLUTIONS = frozenset({
+    "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D", "Conv1DTranspose",
+    "Conv2DTranspose", "Conv3DTranspose",
+})
+# - layers whose training-mode update differs: BatchNormalization's moving variance (Keras 2's
+#   fused kernel: the unbiased batch variance; Keras 2.2 corrected it once more; Keras 3: biased)
+KERAS2_TRAINING_DIFFERS = frozenset({"BatchNormalization"})
+# - layers whose non-nearest interpolation differs: Keras 2.2 resized without half-pixel centers
+KERAS2_BILINEAR_DIFFERS = frozenset({"UpSampling2D"})
 # Layers that add a loss of their own (`model.losses`), which `fit` adds to the compiled loss.
 LOSS_ADDING_LAYERS = frozenset({"ActivityRegularization"})
 # Layers that run a Python function of the user's (which a graph traces once).

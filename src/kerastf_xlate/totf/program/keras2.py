@@ -17,6 +17,12 @@ from __future__ import annotations
 import ast
 import functools
 
+from kerastf_xlate.layers import (
+    KERAS2_BILINEAR_DIFFERS,
+    KERAS2_LEGACY_CONVOLUTIONS,
+    KERAS2_RECURRENT_DEFAULTS,
+    KERAS2_TRAINING_DIFFERS,
+)
 from kerastf_xlate.totf.program.names import Ref, keras2_path, keras_refs
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
@@ -27,20 +33,6 @@ KERAS3_BACKEND = frozenset({
     "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype", "is_int_dtype",
     "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format", "standardize_dtype",
 })
-
-# recurrent layers whose defaults changed inside Keras 2: `recurrent_activation` was
-# "hard_sigmoid" (Keras 2's 0.2 x + 0.5) up to 2.2 and for ConvLSTM2D in every tf.keras 2,
-# "sigmoid" in Keras 3; GRU's `reset_after` was False up to 2.2, True after
-RECURRENT = {"LSTM": ("recurrent_activation",), "LSTMCell": ("recurrent_activation",),
-             "GRU": ("recurrent_activation", "reset_after"), "GRUCell": ("recurrent_activation", "reset_after"),
-             "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",),
-             "ConvLSTM3D": ("recurrent_activation",)}
-
-# convolutions Keras 2.0-2.2 read Keras 1's way when given a third positional argument
-# (`Convolution2D(32, 3, 3)`: 32 filters of 3 x 3, keras/legacy/interfaces.py); tf.keras 2.3 and
-# later and Keras 3 read the third as the strides
-CONVOLUTIONS = frozenset({"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
-                          "Conv2DTranspose", "Conv3DTranspose", "Conv1DTranspose"})
 
 # optimizers whose update is one formula in Keras 2.0-2.15 and Keras 3 (Adam's and SGD's);
 # RMSprop, Adagrad and Adadelta put epsilon inside or outside the square root depending on
@@ -137,26 +129,26 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
     out: list[tuple[ast.AST, str]] = []
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
-        if ref.name.startswith("keras.layers.") and last in RECURRENT and ref.call is not None:
+        if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None:
             given = {k.arg for k in ref.call.keywords}
-            missing = [a for a in RECURRENT[last] if a not in given]
+            missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
             if missing:
                 out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s default "
                                       f"`{missing[0]}` differs between Keras 2 versions and Keras 3 "
                                       f"(give `{missing[0]}=` to translate it)"))
-        elif last in CONVOLUTIONS and ref.name.startswith("keras.layers.") and ref.call is not None \
+        elif last in KERAS2_LEGACY_CONVOLUTIONS and ref.name.startswith("keras.layers.") and ref.call is not None \
                 and len(ref.call.args) >= 3:
             out.append((ref.node, f"model kept as Keras (a Keras 2 program): Keras 2.0-2.2 read "
                                   f"`{ast.unparse(ref.call)[:40]}` as Keras 1's (filters, rows, cols), tf.keras and "
                                   "Keras 3 read the third argument as the strides (give `kernel_size=` and "
                                   "`strides=` to translate it)"))
-        elif last == "UpSampling2D" and ref.call is not None and any(
+        elif last in KERAS2_BILINEAR_DIFFERS and ref.call is not None and any(
                 k.arg == "interpolation" and not (isinstance(k.value, ast.Constant) and k.value.value == "nearest")
                 for k in ref.call.keywords):
             out.append((ref.node, "model kept as Keras (a Keras 2 program): Keras 2.2's bilinear UpSampling2D "
                                   "resized without half-pixel centers (TensorFlow 1's resize_images), tf.keras 2 "
                                   "and Keras 3 with them"))
-        elif last == "BatchNormalization" and ref.name.startswith("keras.layers.") and trains:
+        elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains:
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
                                   "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))
