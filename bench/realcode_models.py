@@ -145,9 +145,9 @@ def kept_keras(translated: str) -> list[str]:
 def keras2_program(text: str) -> bool:
     """Whether ``text`` is a Keras 2 program (a name spelled as Keras 2 only: keras2.py): its
     original runs under Keras 2 (tf-keras), not under the installed Keras 3."""
-    from kerastf_xlate.totf.program.keras2 import is_keras2_program
+    from kerastf_xlate.totf.program.keras2 import is_keras2_source
 
-    return is_keras2_program(ast.parse(text))
+    return is_keras2_source(text)
 
 
 # --- the child: one file's builders, both ways ---------------------------------------------

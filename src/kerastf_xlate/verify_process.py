@@ -331,23 +331,14 @@ def prepare(path: str, to_keras: bool, input_shape: tuple[int, ...] | None) -> t
         return None, f"error: {path}: internal error while translating: {type(exc).__name__}: {detail}", 2
     if translated == source:
         return None, f"{path}: nothing was translated; nothing to compare", 1
-    keras2 = not to_keras and _keras2_program(source)
+    from kerastf_xlate.totf.program.keras2 import is_keras2_source
+
+    keras2 = not to_keras and is_keras2_source(source)
     if keras2 and importlib.util.find_spec("tf_keras") is None:
         return None, (f"error: {path}: a Keras 2 program (it names Keras 2 paths or backend functions that Keras 3 "
                       "does not have): its original runs under Keras 2 only, and `xlate verify` runs it under "
                       "tf-keras, which is not installed (pip install tf-keras)"), 2
     return Job(path, source, to_keras, None if to_keras else translated, keras2), "", 0
-
-
-def _keras2_program(source: str) -> bool:
-    import ast
-
-    from kerastf_xlate.totf.program.keras2 import is_keras2_program
-
-    try:
-        return is_keras2_program(ast.parse(source))
-    except SyntaxError:
-        return False
 
 
 def run_verify(path: str, to_keras: bool = False, atol: float = 1e-5, rtol: float = 1e-5,

@@ -19,9 +19,10 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
 from kerastf_xlate.totf.program.bundle import BANNER, END
+from kerastf_xlate.totf.program.keras2 import is_keras2
 from kerastf_xlate.totf.program.names import keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
-from kerastf_xlate.totf.program.translate import Finding, ProgramResult, keras2_findings, translate_program
+from kerastf_xlate.totf.program.translate import Finding, ProgramResult, translate_program
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
 
@@ -71,12 +72,10 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     if "keras" not in text:
         return flat_text, flat_diags
     tree = parse(text, path)
-    lines = source_lines(text)
     # a Keras 2 program (keras2.py): the flat form reads its Keras 2 names as Keras 3's and knows
     # nothing of what Keras 2 computes differently or of Keras 2's backend functions, so only
     # the program form translates it
-    keras2_notes, _ = keras2_findings(tree)
-    if keras2_notes:
+    if is_keras2(keras_refs(tree)):
         flat_text, flat_diags = text, []
     try:
         flat_tree = parse(flat_text, path) if flat_text != text else None
@@ -92,6 +91,7 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
         return flat_text, flat_diags
     if flat_tree is None and not has_model_code(tree):
         return flat_text, flat_diags
+    lines = source_lines(text)
     block = _runtime_block(lines)
     if block is not None:  # a file translated in part before: the block is the runtime's code, not the user's
         flat_diags = [d for d in flat_diags if not block[0] <= d.line <= block[1]]

@@ -77,10 +77,7 @@ def spelled(ref: Ref) -> str | None:
 
 def renamed_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
     """Keywords of a Keras 2 program that Keras 3 spells otherwise, with the same meaning: an
-    optimizer's ``lr=`` (Keras 2.0-2.2's name, tf.keras 2's alias) is ``learning_rate=``.
-    Empty when the file spells nothing the Keras 2 way."""
-    if not any(spelled(r) is not None for r in refs):
-        return []
+    optimizer's ``lr=`` (Keras 2.0-2.2's name, tf.keras 2's alias) is ``learning_rate=``."""
     out = []
     for ref in refs:
         if ref.call is None or not _optimizer(ref):
@@ -94,9 +91,18 @@ def _optimizer(ref: Ref) -> bool:
     return ref.name.startswith("keras.optimizers.") and ref.name.count(".") == 2 and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
-def is_keras2_program(tree: ast.Module) -> bool:
-    """Whether the module spells a name as Keras 2 only (its original runs under Keras 2 only)."""
-    return any(spelled(r) is not None for r in keras_refs(tree))
+def is_keras2(refs: list[Ref]) -> bool:
+    """Whether a module with these Keras references spells a name as Keras 2 only (its original
+    runs under Keras 2 only)."""
+    return any(spelled(r) is not None for r in refs)
+
+
+def is_keras2_source(source: str) -> bool:
+    """:func:`is_keras2` of a module's text (False when it does not parse)."""
+    try:
+        return is_keras2(keras_refs(ast.parse(source)))
+    except SyntaxError:
+        return False
 
 
 def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
@@ -121,11 +127,9 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
     translated model has) does not have: methods, training keywords (checked against the
-    runtime's own signatures), the 'acc' metric name. Empty when the file spells nothing the
-    Keras 2 way. Conservative: a `.fit(...)` of another library given a keyword Keras's does not
+    runtime's own signatures), the 'acc' metric name; for a Keras 2 program (:func:`is_keras2`).
+    Conservative: a `.fit(...)` of another library given a keyword Keras's does not
     take keeps the models too."""
-    if not any(spelled(r) is not None for r in refs):
-        return []
     out: list[tuple[ast.AST, str]] = []
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]

@@ -76,11 +76,9 @@ def keras2_path(qual: str) -> str | None:
     """The Keras 3 name of a Keras 2 path Keras 3 does not have (``keras.layers.merge.concatenate``
     is ``keras.layers.concatenate``, ``keras.models.Input`` is ``keras.Input``), or None."""
     parts = qual.split(".")
-    if parts[0] != "keras" or len(parts) != 4 and parts[:3] != ["keras", "models", "Input"]:
-        return None
     if parts == ["keras", "models", "Input"]:
         return "keras.Input"
-    if parts[1] == "layers" and parts[2] in KERAS2_LAYER_MODULES:
+    if len(parts) == 4 and parts[:2] == ["keras", "layers"] and parts[2] in KERAS2_LAYER_MODULES:
         return "keras.layers." + parts[3]
     return None
 

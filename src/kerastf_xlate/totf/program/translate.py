@@ -353,12 +353,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                      for r in refs if r.name.startswith("keras.applications.") and r.role == "call"]
     # Keras 2's spellings (`keras.layers.merge.concatenate`, `K.int_shape` from Keras itself): read
     # as the names they are in Keras 2, with what Keras 2 versions compute differently kept (keras2.py)
-    notes2, blockers2 = keras2_findings(tree, refs)
-    findings += notes2
-    blockers += blockers2
-    for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
-        start = pos.offset(keyword.lineno, keyword.col_offset)
-        edits.replace(start, start + len(keyword.arg or ""), new_name)
+    if keras2.is_keras2(refs):
+        findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
+        for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
+            start = pos.offset(keyword.lineno, keyword.col_offset)
+            edits.replace(start, start + len(keyword.arg or ""), new_name)
     for ref in refs:
         name = ref.name
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
@@ -1090,14 +1090,6 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
     if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
         return False
     return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
-
-
-def keras2_findings(tree: ast.Module, refs: list[Ref] | None = None) -> tuple[list[Finding], list[Finding]]:
-    """XL102's notes on the Keras 2 spellings ``refs`` (default: the file's) read as Keras 3
-    names, and XL102's reasons to keep a model of a Keras 2 program (keras2.py)."""
-    refs = keras_refs(tree) if refs is None else refs
-    return ([Finding(n, "XL102", m) for n, m in keras2.notes(refs)],
-            [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))])
 
 
 def _trains(tree: ast.Module, refs: list[Ref]) -> bool:
