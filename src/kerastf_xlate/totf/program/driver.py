@@ -20,7 +20,7 @@ from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
 from kerastf_xlate.totf.program.bundle import BANNER, END
 from kerastf_xlate.totf.program.keras2 import is_keras2
-from kerastf_xlate.totf.program.names import keras_refs
+from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
 from kerastf_xlate.totf.program.translate import Finding, ProgramResult, translate_program
 
@@ -28,7 +28,11 @@ _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential"
 
 
 def has_model_code(tree: ast.Module) -> bool:
-    return any(r.name.startswith(_MODEL_CODE) for r in keras_refs(tree))
+    return _model_code(keras_refs(tree))
+
+
+def _model_code(refs: list[Ref]) -> bool:
+    return any(r.name.startswith(_MODEL_CODE) for r in refs)
 
 
 def _keras_layer_calls(tree: ast.Module) -> int:
@@ -75,13 +79,14 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     # a Keras 2 program (keras2.py): the flat form reads its Keras 2 names as Keras 3's and knows
     # nothing of what Keras 2 computes differently or of Keras 2's backend functions, so only
     # the program form translates it
-    if is_keras2(keras_refs(tree)):
+    refs = keras_refs(tree)  # the original's Keras names, read once here
+    if is_keras2(refs):
         flat_text, flat_diags = text, []
     try:
         flat_tree = parse(flat_text, path) if flat_text != text else None
     except Exception:  # pragma: no cover - the flat form always emits valid Python
         flat_tree = None
-    if _PROGRAM_WANTED.get() and has_model_code(tree):
+    if _PROGRAM_WANTED.get() and _model_code(refs):
         with program_folder(path):
             wanted = translate_program(text, tree, keep_keras_files)
         if wanted.text is not None and not wanted.partial:
@@ -89,7 +94,7 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
             return wanted.text, sorted({_diagnostic(path, lines, f) for f in wanted.findings})
     if flat_tree is not None and not has_model_code(flat_tree):
         return flat_text, flat_diags
-    if flat_tree is None and not has_model_code(tree):
+    if flat_tree is None and not _model_code(refs):
         return flat_text, flat_diags
     lines = source_lines(text)
     block = _runtime_block(lines)

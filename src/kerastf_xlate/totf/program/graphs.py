@@ -1102,7 +1102,7 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
             call = binder.value if isinstance(binder, ast.Assign) and isinstance(binder.value, ast.Call) else None
             func = call.func if call is not None else None
             if (isinstance(func, ast.Name) and func.id == "Input") or (isinstance(func, ast.Attribute) and func.attr == "Input"):
-                # (`from keras.models import Input`: Keras 2's, XL102 at the import)
+                # (`from keras.engine.input_layer import Input`: Keras 2's, XL102 at the import)
                 said += ", an `Input` that is not Keras 3's `keras.Input` (see where it is imported)"
             return said
         if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
