@@ -644,3 +644,131 @@ def test_an_early_return_in_init_keeps_the_ops_of_call() -> None:
     assert r.text == source
     assert any(d.code == "XL501" and "returns early" in d.message for d in r.diagnostics)
 
+
+
+# ------------------------------------------------------------------------------ weights handed to the model function
+
+
+def test_weights_passed_by_every_call_are_raised() -> None:
+    """`multilayer_perceptron(x, weights, biases)`, every call giving the module's dicts (by
+    position or keyword): raised as the function reading them, each call without them."""
+    r = translate_full(_source("weight_dicts_passed.py"), "p.py")
+    assert "class MultilayerPerceptron(keras.Model)" in r.text and "weights = {" not in r.text
+    assert "def call(self, x, training=False):" in r.text
+    assert "logits = multilayer_perceptron(x)\n" in r.text and "pred = multilayer_perceptron(x)\n" in r.text
+    assert "variables = multilayer_perceptron.trainable_variables" in r.text
+    assert not r.diagnostics
+
+
+def test_globals_passed_under_other_names_are_raised() -> None:
+    r = translate_full(_source("globals_passed.py"), "g.py")
+    assert "class Forward(keras.Model)" in r.text and "def call(self, inputs, training=False):" in r.text
+    assert "forward(x) - y" in r.text and "tf.Variable(" not in r.text
+    assert next(u for u in r.units if u.name == "Forward").weight_order == ["w1", "b1", "w2", "b2"]
+
+
+_PASSED = _source("weight_dicts_passed.py") if (CASES / "weight_dicts_passed.py").exists() else ""
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    # another dict at one call: the parameter is not one object
+    (("print(accuracy)", "other = {'h1': tf.Variable(tf.zeros([6, 8]))}\nprint(multilayer_perceptron(1, other, biases))"),
+     "its parameter `weights` is given different values (`weights` at line 43, `other` at line 57)"),
+    # the function used as a value: called elsewhere with anything
+    (("print(accuracy)", "model_fn = multilayer_perceptron"), "is used other than by calls (line 56)"),
+    # a call where `weights` is a parameter of the caller, not the module's dict
+    (("def accuracy(x, y):", "def accuracy(x, y, weights=None):"), "a call gives its parameter `weights` a `weights` that is not the module's (line 52)"),
+    (("print(accuracy)", "args = (weights, biases)\nprint(multilayer_perceptron(1, *args))"),
+     "its call at line 57 cannot be read argument by argument"),
+])
+def test_weights_passed_otherwise_keep_the_program(change: tuple[str, str], reason: str) -> None:
+    """Each way a parameter could be another object keeps the program as written, with the
+    reason at each dict."""
+    source = (_PASSED + "\n\nprint(accuracy)\n").replace(*change, 1)
+    assert source != _PASSED + "\n\nprint(accuracy)\n"
+    r = translate_full(source, "p.py")
+    assert r.text == source
+    assert [d.line for d in r.diagnostics if d.code == "XL503"][:2] == [13, 18]
+    assert any(reason in d.message for d in r.diagnostics), [d.message for d in r.diagnostics]
+
+
+def test_a_passed_parameter_rebound_in_the_function_keeps_the_program() -> None:
+    source = _source("globals_passed.py").replace("    hidden = ", "    W1 = tf.clip_by_value(W1, -1.0, 1.0)\n    hidden = ")
+    r = translate_full(source, "g.py")
+    assert r.text == source
+    assert any("`forward` binds `W1` or `w1` itself" in d.message for d in r.diagnostics), [d.message for d in r.diagnostics]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("name", "instance", "cls", "call", "shape"), [
+    ("weight_dicts_passed.py", "multilayer_perceptron", "MultilayerPerceptron",
+     "multilayer_perceptron(x, weights, biases)", (5, 6)),
+    ("globals_passed.py", "forward", "Forward", "forward(x, w1, b1, w2, b2)", (5, 4)),
+])
+def test_weights_passed_run_and_train_the_same(name: str, instance: str, cls: str, call: str,
+                                                shape: tuple[int, ...]) -> None:
+    """The original's (perturbed) variables moved in the documented order; outputs, and then
+    two training steps of each program, compared (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    r, original, translated = executed_both(_source(name), name)
+    rng = np.random.default_rng(4)
+    unit = next(u for u in r.units if u.name == cls)
+    for path in unit.weight_order:
+        v = eval(path, original)
+        v.assign(v.numpy() + rng.normal(0.0, 0.3, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=shape).astype("float32"))
+    y = tf.constant([0, 1, 2, 1, 0]) if instance == "multilayer_perceptron" else tf.constant(
+        rng.uniform(size=(shape[0], 2)).astype("float32"))
+    model = translated[instance]
+    model(x)
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(eval(call, {**original, "x": x})), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a = float(original["train_step"](x, y))
+        loss_b = float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    if instance == "multilayer_perceptron":
+        assert float(original["accuracy"](x, y)) == float(translated["accuracy"](x, y))
+    print(f"{name}: worst max |diff| = {worst:.3g}")
+
+
+def test_weights_handed_on_by_a_training_step_are_raised() -> None:
+    """The training step takes the dicts too (as `W`, `B`) and hands them to the model: both
+    drop those parameters, the step's list of variables becomes the model's."""
+    r = translate_full(_source("weight_dicts_handed_on.py"), "h.py")
+    assert "def run_optimization(x, y):\n" in r.text and "pred = neural_net(x)\n" in r.text
+    assert "trainable_variables = neural_net.trainable_variables\n" in r.text
+    assert "run_optimization(x, y)\n" in r.text and "return neural_net(x)\n" in r.text
+    assert "W" not in r.text.split("def run_optimization")[1] and not r.diagnostics
+
+
+@pytest.mark.tf
+def test_weights_handed_on_run_and_train_the_same() -> None:
+    """Perturbed dicts moved in the documented order; outputs, then `train` for two steps in
+    each program, compared (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    r, original, translated = executed_both(_source("weight_dicts_handed_on.py"), "h.py")
+    rng = np.random.default_rng(5)
+    unit = next(u for u in r.units if u.name == "NeuralNet")
+    for path in unit.weight_order:
+        v = eval(path, original)
+        v.assign(v.numpy() + rng.normal(0.0, 0.3, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(6, 6)).astype("float32"))
+    y = tf.constant([0, 1, 2, 2, 1, 0])
+    model = translated["neural_net"]
+    model(x)
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    want = np.asarray(original["neural_net"](x, original["weights"], original["biases"]))
+    got = np.asarray(model(x))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)
+    worst = float(np.max(np.abs(got - want)))
+    want, got = np.asarray(original["train"](x, y, 2)), np.asarray(translated["train"](x, y, 2))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg="after two steps")
+    print(f"weight_dicts_handed_on: worst max |diff| = {max(worst, float(np.max(np.abs(got - want)))):.3g}")

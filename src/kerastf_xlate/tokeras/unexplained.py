@@ -280,7 +280,8 @@ def _module_level_reason(tree: ast.Module, name: str, parents: dict[int, ast.AST
             read_in = scope.name
     if passed is not None:
         return (f"it is given to `{passed}(...)` as an argument; to-keras raises the weights a model function "
-                "reads itself (module-level names or a weight dict), not its parameters")
+                "reads itself (module-level names or a weight dict, also when every call gives them by name), not "
+                "other parameters")
     if read_in is not None:
         return f"`{read_in}`, which reads it, is not a model function to-keras raises (it needs weights read as a model's, applied by layer-like ops)"
     return "it is applied at module level, not by a model function or a tf.Module"

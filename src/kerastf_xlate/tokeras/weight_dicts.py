@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import ModuleNames
 from kerastf_xlate.syntax import SourceText, kwarg
+from kerastf_xlate.tokeras.passed_weights import argument_edits, function_edits, passed_weights, without_passed
+from kerastf_xlate.tokeras.unexplained import _weight_like
 
 
 @dataclass
@@ -453,9 +455,15 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     broken = _view_sum(tree, dicts, names)
     if broken is not None:
         return broken
+    # a model function given the dicts as arguments, the same ones at every call, reads them
+    # as if it read the module's (see passed_weights); its calls drop those arguments
+    passed, not_passed = passed_weights(tree, set(dicts))
+    original_tree = tree
+    if passed:
+        tree, _ = without_passed(tree, passed)
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     funcs.update(_lambdas(tree, set(funcs)))
-    helpers = {n: f for n, f in funcs.items() if simple_helper(f)}
+    helpers = {n: f for n, f in funcs.items() if simple_helper(f) and n not in passed}
     taken = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
     for s in tree.body:
         for n in ast.walk(s):
@@ -505,11 +513,28 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         taken.add(cls)
         plans.append(Plan(fn, cls, [dicts[d] for d in dict.fromkeys(d for d, _ in body.used)], body.used, new_body))
         inlined |= body.inlined
+    if not plans and not failed and not_passed:
+        # the variables given to a function that cannot take them as the module's (the
+        # weight-like ones: a counter or a frozen variable is no layer's weight)
+        reason, given = next(iter(not_passed.values()))
+        return Kept([dicts[n].stmt for n in given if not dicts[n].single or (
+            isinstance(v := dicts[n].entries[""], ast.Call) and _weight_like(v, names))], reason)
     if not plans:
         return Kept([d.stmt for d in dicts.values()], failed) if failed else None
     all_dicts = list({id(d.stmt): d for p in plans for d in p.dicts}.values())
     kept = [d.stmt for d in all_dicts]
     names_ = ", ".join(f"`{p.func.name}`" for p in plans)
+    planned = {p.func.name for p in plans}
+    # the functions that hand the models' variables on (a training step given `weights,
+    # biases`) stay as written, without those parameters
+    handing = sorted(f for f, pw in passed.items() if f not in planned and set(pw.params.values()) & {d.name for d in all_dicts})
+    for d in all_dicts:
+        for fname, (reason, _) in not_passed.items():
+            if any(isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)
+                   and isinstance(par, ast.Call) and isinstance(par.func, ast.Name) and par.func.id == fname
+                   for par in ast.walk(original_tree) if isinstance(par, ast.Call)
+                   for n in [*par.args, *(k.value for k in par.keywords)]):
+                return Kept(kept, reason)
     # several model functions (an encoder and a decoder) each take their own variables
     owner: dict[tuple[str, str], Plan] = {}
     for p in plans:
@@ -579,6 +604,22 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     for p in plans:
         a, b = st.span(p.func)
         edits.append((a, b, _class_source(p, st)))
+    # the calls of a model function, or of a function handing its variables on, drop the
+    # arguments it no longer takes (a call inside a rewritten region is written from the tree,
+    # where they are gone already; so is a read inside a rewritten expression)
+    small: list[tuple[int, int, str]] = []
+    for fname in sorted(planned & set(passed)) + handing:
+        small += argument_edits(st, passed[fname])
+    for fname in handing:
+        small += function_edits(st, passed[fname])
+    regions = [(lo, hi) for lo, hi, _ in edits]
+    for e in sorted(set(small), key=lambda e: (e[0], -e[1])):  # (a rename inside a dropped argument goes with it)
+        if any(lo <= e[0] and e[1] <= hi for lo, hi in regions):
+            continue
+        if any(lo < e[1] and e[0] < hi for lo, hi in regions):
+            return Kept(kept, f"the arguments that hand them on cannot be dropped where {names_} is rewritten")
+        edits.append(e)
+        regions.append((e[0], e[1]))
     text = st.text
     for lo, hi, new_text in sorted(edits, reverse=True):
         text = text[:lo] + new_text + text[hi:]
