@@ -110,6 +110,13 @@ class BoundArgs:
         return literal(node)
 
 
+def helper_call(call: ast.Call) -> ast.Call:
+    """A functional helper's call (``layers.add([a, b], name="sum")``,
+    ``layers.multiply(inputs=[a, b])``) as its layer's constructor call: the inputs, its first
+    argument, are not a constructor argument."""
+    return ast.Call(func=call.func, args=[], keywords=[k for k in call.keywords if k.arg != "inputs"])
+
+
 def bind(rule: Rule, call: ast.Call) -> BoundArgs:
     nodes: dict[str, ast.expr] = {}
     extra: dict[str, ast.expr] = {}

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kerastf_xlate.args import blockers, short_message
+from kerastf_xlate.args import blockers, helper_call, short_message
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.config import Config
 from kerastf_xlate.diagnostics import Diagnostic, Severity
@@ -194,7 +194,8 @@ def findings_for_uses(uses: list[Use], rules: RuleSet) -> list[Finding]:
             code, message = rule_message(rule)
             out.append(Finding(code, message, use.node))
         elif use.call is not None and rule.has_counterpart:
-            for b in blockers(rule, use.call):
+            # (a functional helper's inputs are its first argument, not the layer's)
+            for b in blockers(rule, helper_call(use.call) if use.layer[:1].islower() else use.call):
                 out.append(Finding(b.code, b.message, b.node, b.blocks_program_form))
     return out
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, literal
+from kerastf_xlate.args import UNKNOWN, BoundArgs, bind, blockers, helper_call, literal
 from kerastf_xlate.initializers import init_expr
 from kerastf_xlate.layerkit.emit import (
     Dim,
@@ -79,7 +79,7 @@ def make_layer(rule: Rule, call: ast.Call, text_lines: list[str], prefix: str, h
     """Bind the constructor and decide whether the layer can be translated."""
     if helper:
         # layers.add([a, b], **kwargs): the inputs are the first argument, not a ctor arg
-        stripped = ast.Call(func=call.func, args=[], keywords=[k for k in call.keywords if k.arg != "inputs"])
+        stripped = helper_call(call)
         bound = bind(rule, stripped)
     else:
         bound = bind(rule, call)

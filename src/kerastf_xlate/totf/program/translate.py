@@ -31,6 +31,7 @@ from kerastf_xlate.args import (
     POLICY_LAYERS,
     UNKNOWN,
     blockers,
+    helper_call,
     literal,
     policy_dtype_ok,
     short_message,
@@ -931,10 +932,12 @@ def _argument_blocker(ref: Ref, rules: RuleSet) -> Finding | None:
     constructed, with a message naming the argument."""
     if ref.call is None or ref.role != "call" or not ref.name.startswith("keras.layers."):
         return None
-    rule = rules.get(ref.name.rsplit(".", 1)[1])
+    last = ref.name.rsplit(".", 1)[1]
+    rule = rules.get(last)
     if rule is None or rule.status != "translated":
         return None
-    for b in blockers(rule, ref.call):
+    # (a functional helper's inputs are its first argument, not the layer's)
+    for b in blockers(rule, helper_call(ref.call) if last[:1].islower() else ref.call):
         # the TensorFlow class honours the others (Embedding(mask_zero=True): the runtime carries
         # masks; regularizers; values the flat form's template does not write)
         if b.blocks_program_form:
