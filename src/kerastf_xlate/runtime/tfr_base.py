@@ -517,8 +517,16 @@ class Layer(tf.Module):
     # -- losses: Keras 3's ``add_loss`` / ``losses`` (``keras/src/layers/layer.py``)
 
     def add_loss(self, loss):
-        """A scalar loss of this call (cleared when the next outermost layer call starts)."""
-        self.__dict__.setdefault("_xlate_losses", []).extend(tf.nest.flatten(loss))
+        """A scalar loss of this call (cleared when the next outermost layer call starts). A
+        value that is not a tensor (a callable, a Python number) raises Keras 3's ValueError."""
+        losses = tf.nest.flatten(loss)
+        for x in losses:
+            if not tf.is_tensor(x):
+                raise ValueError(
+                    "`add_loss()` can only be called from inside `build()` or "
+                    f"`call()`, on a tensor input. Received invalid value: {x}"
+                )
+        self.__dict__.setdefault("_xlate_losses", []).extend(losses)
 
     @property
     def losses(self):

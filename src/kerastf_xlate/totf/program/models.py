@@ -506,7 +506,25 @@ def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, 
                 out.append((n, f"class `{c.name}` uses `self.{n.attr}`, a Keras feature the TensorFlow base class lacks"))
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" \
                     and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) \
-                    and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)):
+                    and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)) \
+                    and not _user_init(c, classes):
                 out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
     return out
+
+
+def _user_init(cls: ast.ClassDef, classes: list[ast.ClassDef]) -> bool:
+    """``super().__init__(...)`` in ``cls`` runs an ``__init__`` of the file's own classes (its
+    one base, or that base's, defines it), not Keras's: its arguments are the user's
+    (``super().__init__(num_kernels, kernel_size, stride)``), not a functional graph."""
+    seen: set[str] = set()
+    while len(cls.bases) == 1 and isinstance(cls.bases[0], ast.Name) and cls.bases[0].id not in seen:
+        name = cls.bases[0].id
+        seen.add(name)
+        found = [c for c in classes if c.name == name]
+        if len(found) != 1:  # not the file's, or bound twice (a notebook's redefinition)
+            return False
+        cls = found[0]
+        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__" for s in cls.body):
+            return True
+    return False
 
