@@ -114,7 +114,6 @@ def test_add_loss_refuses_what_keras_refuses() -> None:
     import functools
 
     import tensorflow as tf
-
     from runtime_ns import runtime
 
     layer = runtime()["Layer"]()
