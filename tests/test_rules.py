@@ -226,3 +226,61 @@ def test_rule_arguments_match_the_installed_signature(keras: Any, rule: Rule) ->
             assert spec.required, f"{rule.path}: {spec.name} is required in Keras"
         elif spec.default is not None:
             assert spec.default_value() == default, f"{rule.path}: {spec.name} defaults to {default!r} in Keras"
+
+
+def _popped_keywords(cls: Any) -> set[str]:
+    """The keywords a Keras layer class takes from its ``**kwargs`` though its signature does
+    not name them: ``kwargs.pop("name", ...)`` / ``kwargs.get("name")`` / ``"name" in kwargs`` in
+    its own ``__init__`` or a base class's below ``Layer``."""
+    import re
+
+    out: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__ == "keras.src.layers.layer" or not klass.__module__.startswith("keras.src.layers"):
+            continue
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        source = inspect.getsource(init)
+        out |= set(re.findall(r"kwargs\.(?:pop|get)\(\s*[\"'](\w+)[\"']", source))
+        out |= set(re.findall(r"[\"'](\w+)[\"']\s+in\s+kwargs", source))
+    return out
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("rule", [r for r in RULES if r.status != "removed" and r.layer not in ("Model", "Input")],
+                         ids=lambda r: r.layer)
+def test_hidden_keywords_are_known(keras: Any, rule: Rule) -> None:
+    """args.HIDDEN_KWARGS holds every keyword the installed Keras's class takes outside its
+    signature: any other keyword outside the signature raises in Keras 3, which is what XL201
+    then says."""
+    from kerastf_xlate.args import BASE_KWARGS, HIDDEN_KWARGS
+
+    cls = keras_class(keras, rule.layer)
+    named = set(signature_of(keras, rule).parameters)
+    hidden = _popped_keywords(cls) - named - BASE_KWARGS - {"dtype", "trainable", "training", "name"}
+    assert hidden <= HIDDEN_KWARGS.get(rule.layer, frozenset()), f"{rule.layer}: {sorted(hidden)}"
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("layer", "args", "keyword"), [
+    ("Attention", {}, {"causal": True}),  # tf.keras 2.x's, now use_causal_mask= in the call
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, {"weights": None}),  # Keras 2's initial weights
+    ("Dense", {"units": 2}, {"W_regularizer": None}),  # Keras 1's
+])
+def test_a_keyword_outside_the_signature_raises_in_keras(keras: Any, layer: str, args: dict[str, Any],
+                                                         keyword: dict[str, Any]) -> None:
+    """The premise of XL201's "Keras 3 raises ValueError on it"; and the message says it."""
+    import ast
+
+    from kerastf_xlate.args import blockers
+
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        getattr(keras.layers, layer)(**args, **keyword)
+    rule = next(r for r in RULES if r.layer == layer)
+    name = next(iter(keyword))
+    given = [f"{k}={v!r}" for k, v in args.items()] + [f"{name}=1"]
+    call = ast.parse(f"{layer}({', '.join(given)})").body[0].value  # type: ignore[attr-defined]
+    got = [b.message for b in blockers(rule, call) if b.arg == name]
+    assert got == [f"`{layer}({name}=...)` is not an argument of Keras 3's `{layer}` (Keras 3 raises ValueError on it, "
+                   "so the original does not run under Keras 3 either); the layer is kept as Keras"], got

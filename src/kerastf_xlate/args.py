@@ -237,8 +237,33 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
             out.append(Blocker("XL202", name, f"`{layer}(activity_regularizer=...)` blocks translation: the activity loss would be lost", node,
                                flat_only=True))
         elif name not in BASE_KWARGS:
-            # not in the Keras 3 signature (a deprecated or hidden keyword such as
-            # LayerNormalization(rms_scaling=True)): the translation cannot honour it
-            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` is not an argument the translation knows; the layer is kept as Keras", node,
+            # not in the Keras 3 signature: a keyword Keras takes without showing it (popped from
+            # its **kwargs, LayerNormalization(rms_scaling=True)), which the translation cannot
+            # honour, or one Keras 3's base Layer raises ValueError on (an older Keras's:
+            # Attention(causal=True), Conv2D(weights=[...]))
+            if name in HIDDEN_KWARGS.get(rule.layer, ()):
+                why = "is not an argument the translation knows"
+            else:
+                why = (f"is not an argument of Keras 3's `{rule.layer}` (Keras 3 raises ValueError on it, so the "
+                       "original does not run under Keras 3 either)")
+            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` {why}; the layer is kept as Keras", node,
                                unknown=True))
     return out
+
+
+# Keywords Keras 3's layers take from their ``**kwargs`` though their signatures do not name
+# them (keras/src/layers: ``kwargs.pop("rms_scaling", False)``); any other keyword outside the
+# signature and the base Layer's reaches ``Layer.__init__``, which raises ValueError
+# ("Unrecognized keyword arguments"). tests/test_rules.py checks this against the installed Keras.
+HIDDEN_KWARGS: dict[str, frozenset[str]] = {
+    "LayerNormalization": frozenset({"rms_scaling"}),
+    "LeakyReLU": frozenset({"alpha"}),
+    "Embedding": frozenset({"input_length"}),
+    "LSTM": frozenset({"implementation"}),
+    "GRU": frozenset({"implementation"}),
+    "LSTMCell": frozenset({"implementation"}),
+    "GRUCell": frozenset({"implementation"}),
+    "TextVectorization": frozenset({"vocabulary_size", "has_input_vocabulary"}),
+    "StringLookup": frozenset({"vocabulary_size", "has_input_vocabulary"}),
+    "IntegerLookup": frozenset({"vocabulary_size", "has_input_vocabulary"}),
+}
