@@ -772,3 +772,58 @@ def test_weights_handed_on_run_and_train_the_same() -> None:
     want, got = np.asarray(original["train"](x, y, 2)), np.asarray(translated["train"](x, y, 2))
     np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg="after two steps")
     print(f"weight_dicts_handed_on: worst max |diff| = {max(worst, float(np.max(np.abs(got - want)))):.3g}")
+
+
+# ------------------------------------------------------------------------------ weights in a list
+
+
+def test_a_list_of_variables_is_raised() -> None:
+    """`params = [tf.Variable(...), ...]` read as `params[0]` in the model function: raised as
+    a dict's entries are; the list read whole by the training step (the gradient's sources,
+    zip, a loop over it) becomes the model's variables."""
+    r = translate_full(_source("variable_list_mlp.py"), "l.py")
+    assert "class Model(tf.keras.Model)" in r.text and "params = [" not in r.text
+    assert "self.dense = " in r.text and "self.dense_1 = " in r.text  # (not named after the list)
+    assert "grads = tape.gradient(loss, model.trainable_variables)" in r.text
+    assert "for p in model.trainable_variables:" in r.text
+    assert next(u for u in r.units if u.name == "Model").weight_order == [f"params[{i}]" for i in range(4)]
+
+
+@pytest.mark.parametrize("use", [
+    "print(params[-1])",  # a negative index is not followed
+    "params.append(tf.Variable(tf.zeros([1])))",  # the list itself changed
+    "for i, p in enumerate(params):\n    print(i, p.shape)",  # positions read
+    "print(params[1:])",
+])
+def test_a_list_read_otherwise_keeps_the_program(use: str) -> None:
+    source = _source("variable_list_mlp.py") + "\n\n" + use + "\n"
+    r = translate_full(source, "l.py")
+    assert r.text == source
+    assert [(d.code, d.line) for d in r.diagnostics if d.code == "XL503"] == [("XL503", 8)]
+
+
+@pytest.mark.tf
+def test_a_list_of_variables_runs_and_trains_the_same() -> None:
+    """Perturbed list entries moved in the documented order; outputs and three training steps
+    (SGD, then the decay loop) compared (atol = rtol = 1e-5)."""
+    import numpy as np
+    import tensorflow as tf
+
+    r, original, translated = executed_both(_source("variable_list_mlp.py"), "l.py")
+    rng = np.random.default_rng(6)
+    for v in original["params"]:
+        v.assign(v.numpy() + rng.normal(0.0, 0.3, v.shape).astype("float32"))
+    x = tf.constant(rng.normal(size=(6, 5)).astype("float32"))
+    y = tf.one_hot([0, 1, 2, 2, 1, 0], 3)
+    model = translated["model"]
+    model(x)
+    unit = next(u for u in r.units if u.name == "Model")
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
+    worst = 0.0
+    for step in range(3):
+        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
+        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    print(f"variable_list_mlp: worst max |diff| = {worst:.3g}")

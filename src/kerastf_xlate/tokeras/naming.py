@@ -48,6 +48,7 @@ def weight_stem(spec: LayerSpec) -> str | None:
             return v.attr[: -len(role) - 1]
     if len(vars_) > 1:
         stem = os.path.commonprefix([v.attr for v in vars_]).rstrip("_")
-        if len(stem) >= 2 and stem.isidentifier():
+        numbered = all(v.attr[len(stem):].lstrip("_").isdigit() for v in vars_)  # `params_0`, `params_1`: entries of a list
+        if len(stem) >= 2 and stem.isidentifier() and not numbered:
             return stem
     return None

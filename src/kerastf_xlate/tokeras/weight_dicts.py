@@ -58,7 +58,8 @@ class _Dict:
 
     name: str
     stmt: ast.Assign
-    entries: dict[str, ast.expr]  # key -> tf.Variable(...) call
+    entries: dict[str, ast.expr]  # key -> tf.Variable(...) call (a list's: "0", "1", ...)
+    seq: bool = False  # a list (or tuple) of variables: `params = [tf.Variable(...), ...]`
 
     @property
     def single(self) -> bool:
@@ -82,7 +83,9 @@ class Plan:
 
     @staticmethod
     def path(d: str, k: str) -> str:
-        """How the program names the original variable: ``weights['wc1']``, ``W``."""
+        """How the program names the original variable: ``weights['wc1']``, ``params[0]``, ``W``."""
+        if k.isdigit():  # (a dict's keys are identifiers)
+            return f"{d}[{k}]"
         return f"{d}[{k!r}]" if k else d
 
 
@@ -101,6 +104,12 @@ def _variable_dicts(tree: ast.Module, names: ModuleNames) -> dict[str, _Dict]:
                 and _is_variable(stmt.value, names)):
             out[stmt.targets[0].id] = _Dict(stmt.targets[0].id, stmt, {"": stmt.value})
             continue
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, (ast.List, ast.Tuple)) and stmt.value.elts
+                and all(_is_variable(v, names) for v in stmt.value.elts)):
+            out[stmt.targets[0].id] = _Dict(stmt.targets[0].id, stmt,
+                                            {str(i): v for i, v in enumerate(stmt.value.elts)}, seq=True)
+            continue
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                 and isinstance(stmt.value, ast.Dict) and stmt.value.keys):
             continue
@@ -118,8 +127,12 @@ def _dict_ref(node: ast.AST, dicts: dict[str, _Dict]) -> tuple[str, str] | None:
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in dicts and dicts[node.id].single:
         return node.id, ""
     if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in dicts
-            and isinstance(node.slice, ast.Constant) and node.slice.value in dicts[node.value.id].entries):
-        return node.value.id, node.slice.value
+            and isinstance(node.slice, ast.Constant)):
+        d, key = dicts[node.value.id], node.slice.value
+        if d.seq and isinstance(key, int) and not isinstance(key, bool) and str(key) in d.entries:
+            return d.name, str(key)  # `params[0]` (a negative index is not followed)
+        if not d.seq and isinstance(key, str) and key in d.entries:
+            return d.name, key
     return None
 
 
@@ -326,26 +339,29 @@ def _reads(node: ast.AST, name: str) -> list[ast.Name]:
     return [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
 
 
-def _values_expr(node: ast.expr, dicts: set[str], lists: bool = True) -> set[str] | None:
+def _values_expr(node: ast.expr, dicts: set[str], lists: bool = True, seqs: frozenset[str] = frozenset()) -> set[str] | None:
     """A list of the variables: ``list(a.values()) + list(b.values())``,
-    ``[*a.values(), *b.values()]``, ``list(a.values())``, ``[W, b]`` (globals): the dicts /
-    globals it holds, or None. (``a.values() + b.values()`` is a TypeError in Python 3: not
+    ``[*a.values(), *b.values()]``, ``list(a.values())``, ``[W, b]`` (globals), ``params`` (a
+    list of variables, ``seqs``; also ``list(params)``, ``[*params]``): the dicts / globals /
+    lists it holds, or None. (``a.values() + b.values()`` is a TypeError in Python 3: not
     rewritten into code that works.)"""
+    if isinstance(node, ast.Name) and node.id in seqs:
+        return {node.id}
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _values_expr(node.left, dicts), _values_expr(node.right, dicts)
+        left, right = _values_expr(node.left, dicts, seqs=seqs), _values_expr(node.right, dicts, seqs=seqs)
         return None if left is None or right is None else left | right
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") \
             and len(node.args) == 1 and not node.keywords:
-        return _values_expr(node.args[0], dicts, lists=False)
+        return _values_expr(node.args[0], dicts, lists=False, seqs=seqs)
     if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
         got: set[str] = set()
         for e in node.elts:
             if isinstance(e, ast.Starred):
-                one = _values_expr(e.value, dicts, lists=False)
-            elif isinstance(e, ast.Name) and e.id in dicts:
+                one = _values_expr(e.value, dicts, lists=False, seqs=seqs)
+            elif isinstance(e, ast.Name) and e.id in dicts and e.id not in seqs:
                 one = {e.id}
             else:
-                one = None
+                one = None  # (a list of variables inside a list is not one list of them)
             if one is None:
                 return None
             got |= one
@@ -461,6 +477,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     original_tree = tree
     if passed:
         tree, _ = without_passed(tree, passed)
+    seqs = frozenset(n for n, d in dicts.items() if d.seq)
     funcs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     funcs.update(_lambdas(tree, set(funcs)))
     helpers = {n: f for n, f in funcs.items() if simple_helper(f) and n not in passed}
@@ -488,7 +505,7 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
         if any(isinstance(n, ast.Name) and n.id in dicts and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn)) \
                 or any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(fn)):
             continue
-        listed = {id(x) for n in ast.walk(fn) if isinstance(n, ast.expr) and _values_expr(n, set(dicts)) is not None
+        listed = {id(x) for n in ast.walk(fn) if isinstance(n, ast.expr) and _values_expr(n, set(dicts), seqs=seqs) is not None
                   for x in ast.walk(n)}
         if any(id(n) in listed for n in ast.walk(fn) if _dict_ref(n, dicts)):
             continue  # a training step (`g.gradient(loss, [W, b])`), not the model
@@ -652,22 +669,36 @@ def _in_values_expr(n: ast.Name, tree: ast.Module, plans: list[Plan], st: Source
     exactly the variables of some of the models; its rewrite to ``<model>.trainable_variables``
     (joined with ``+``) is added to ``edits``."""
     dicts = {d.name for p in plans for d in p.dicts}
+    seqs = frozenset(d.name for p in plans for d in p.dicts if d.seq)
     parents: dict[int, ast.AST] = {}
     for p in ast.walk(tree):
         for c in ast.iter_child_nodes(p):
             parents[id(c)] = p
     node: ast.AST = n
     best: ast.expr | None = None
+    if n.id in seqs:
+        # a list of variables is read whole only where its order and identity do not matter
+        # beyond pairing with what was computed from it: a gradient's sources, zip(...), the
+        # iterable of a loop (not `params[i]`, `params.append(...)`, `enumerate(params)`)
+        up = parents.get(id(n))
+        whole = (isinstance(up, ast.Call) and (n in up.args or any(k.value is n for k in up.keywords)) and (
+            (isinstance(up.func, ast.Attribute) and up.func.attr in ("gradient", "apply_gradients", "minimize"))
+            or (isinstance(up.func, ast.Name) and up.func.id in ("zip", "list", "tuple"))))
+        whole = whole or (isinstance(up, (ast.For, ast.comprehension)) and up.iter is n)
+        whole = whole or (isinstance(up, ast.BinOp) and isinstance(up.op, ast.Add))
+        if not whole:
+            return False
+        best = n
     while id(node) in parents:
         node = parents[id(node)]
         if not isinstance(node, ast.expr):
             break
-        got = _values_expr(node, dicts)
+        got = _values_expr(node, dicts, seqs=seqs)
         if got is not None:
             best = node
     if best is None:
         return False
-    held = _values_expr(best, dicts) or set()
+    held = _values_expr(best, dicts, seqs=seqs) or set()
     models = [p for p in plans if {d.name for d in p.dicts} & held]
     if {d.name for p in models for d in p.dicts} != held:
         return False  # the list holds part of a model's variables, or of another model's too
