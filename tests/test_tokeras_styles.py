@@ -448,19 +448,22 @@ def test_lambda_model_runs_and_trains_the_same() -> None:
     print(f"lambda_model_globals: worst |diff| (outputs, losses) = {worst:.3g}")
 
 
-def _moved_then_trained(r: Any, original: dict[str, Any], translated: dict[str, Any], x: Any, y: Any) -> float:
-    """The original's variables moved into the raised `Model` in the documented order; then its
-    output and the loss of a `train_step` compared, three times (atol = rtol = 1e-5). The worst
-    difference of outputs and losses."""
+def _moved_then_trained(r: Any, original: dict[str, Any], translated: dict[str, Any], x: Any, y: Any,
+                        instance: str = "model", cls: str = "Model", forward: str | None = None) -> float:
+    """The original's variables moved into the raised `cls` bound to `instance` in the
+    documented order; then its output and the loss of a `train_step` compared, three times
+    (atol = rtol = 1e-5). `forward`: the original's call when it takes more than `x`
+    (`"mlp(x, weights, biases)"`). The worst difference of outputs and losses."""
     import numpy as np
 
-    model = translated["model"]
+    model = translated[instance]
     model(x)
-    unit = next(u for u in r.units if u.name == "Model")
-    model.set_weights([original[p].numpy() for p in unit.weight_order])
+    unit = next(u for u in r.units if u.name == cls)
+    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
     worst = 0.0
     for step in range(3):
-        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
+        want = np.asarray(eval(forward, {**original, "x": x}) if forward else original[instance](x))
+        got = np.asarray(model(x))
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
         worst = max(worst, float(np.max(np.abs(got - want))))
         loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
@@ -707,8 +710,8 @@ def test_a_passed_parameter_rebound_in_the_function_keeps_the_program() -> None:
 ])
 def test_weights_passed_run_and_train_the_same(name: str, instance: str, cls: str, call: str,
                                                 shape: tuple[int, ...]) -> None:
-    """The original's (perturbed) variables moved in the documented order; outputs, and then
-    two training steps of each program, compared (atol = rtol = 1e-5)."""
+    """The original's (perturbed) variables moved in the documented order; outputs and the
+    losses of three training steps of each program compared (atol = rtol = 1e-5)."""
     import numpy as np
     import tensorflow as tf
 
@@ -721,17 +724,7 @@ def test_weights_passed_run_and_train_the_same(name: str, instance: str, cls: st
     x = tf.constant(rng.normal(size=shape).astype("float32"))
     y = tf.constant([0, 1, 2, 1, 0]) if instance == "multilayer_perceptron" else tf.constant(
         rng.uniform(size=(shape[0], 2)).astype("float32"))
-    model = translated[instance]
-    model(x)
-    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
-    worst = 0.0
-    for step in range(3):
-        want, got = np.asarray(eval(call, {**original, "x": x})), np.asarray(model(x))
-        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
-        worst = max(worst, float(np.max(np.abs(got - want))))
-        loss_a = float(original["train_step"](x, y))
-        loss_b = float(translated["train_step"](x, y))
-        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    worst = _moved_then_trained(r, original, translated, x, y, instance, cls, call)
     if instance == "multilayer_perceptron":
         assert float(original["accuracy"](x, y)) == float(translated["accuracy"](x, y))
     print(f"{name}: worst max |diff| = {worst:.3g}")
@@ -815,15 +808,5 @@ def test_a_list_of_variables_runs_and_trains_the_same() -> None:
         v.assign(v.numpy() + rng.normal(0.0, 0.3, v.shape).astype("float32"))
     x = tf.constant(rng.normal(size=(6, 5)).astype("float32"))
     y = tf.one_hot([0, 1, 2, 2, 1, 0], 3)
-    model = translated["model"]
-    model(x)
-    unit = next(u for u in r.units if u.name == "Model")
-    model.set_weights([np.asarray(eval(p, original)) for p in unit.weight_order])
-    worst = 0.0
-    for step in range(3):
-        want, got = np.asarray(original["model"](x)), np.asarray(model(x))
-        np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5, err_msg=f"after {step} steps")
-        worst = max(worst, float(np.max(np.abs(got - want))))
-        loss_a, loss_b = float(original["train_step"](x, y)), float(translated["train_step"](x, y))
-        assert abs(loss_a - loss_b) <= 1e-5 + 1e-5 * abs(loss_a)
+    worst = _moved_then_trained(r, original, translated, x, y)
     print(f"variable_list_mlp: worst max |diff| = {worst:.3g}")
