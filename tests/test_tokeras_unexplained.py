@@ -255,3 +255,32 @@ def test_a_keras_layer_whose_own_build_keeps_its_variables() -> None:
         """))
     assert set(got) == {"self.bias"}, got
     assert "held by `CustomDense`, a Keras class: Keras 3 does not track a tf.Variable" in got["self.bias"]
+
+
+def test_weight_dicts_a_function_makes_and_hands_on() -> None:
+    """`weights, biases = create_weights()` inside the training function, the dicts then given
+    to the model function (a TF 2 script's layout): one reason per dict (it was silent)."""
+    got = _reasons(textwrap.dedent("""\
+        import tensorflow as tf
+
+
+        def create_weights():
+            weights = {
+                "h": tf.Variable(tf.random.normal([4, 8])),
+                "out": tf.Variable(tf.random.normal([8, 3])),
+            }
+            biases = {"b": tf.Variable(tf.zeros([8])), "out": tf.Variable(tf.zeros([3]))}
+            return weights, biases
+
+
+        def neural_net(x, weights, biases):
+            hidden = tf.nn.sigmoid(tf.add(tf.matmul(x, weights["h"]), biases["b"]))
+            return tf.matmul(hidden, weights["out"]) + biases["out"]
+
+
+        def train(x):
+            weights, biases = create_weights()
+            return neural_net(x, weights, biases)
+        """))
+    assert set(got) == {"weights`, a dict of tf.Variables,", "biases`, a dict of tf.Variables,"}, got
+    assert all("`create_weights` makes and returns it, and it is given to `neural_net(...)`" in m for m in got.values())

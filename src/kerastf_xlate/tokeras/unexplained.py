@@ -106,6 +106,7 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
         if first is not None:
             reported.update(range(first, (getattr(f.node, "end_lineno", None) or first) + 1))
     tf1: str | None | bool = False  # looked up once, when needed
+    holders: set[int] = set()  # the dict / list statements reported
     funcs: dict[str, ast.AST] = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     out: list[Finding] = []
     for call in ast.walk(tree):
@@ -125,6 +126,14 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
         if isinstance(cls, ast.ClassDef) and cls.lineno in reported:
             continue
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.value is call else None
+        holder = None  # a dict / list of variables (`weights = {"h1": tf.Variable(...)}`): one finding for it
+        if (target is None and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, (ast.Dict, ast.List, ast.Tuple))
+                and parents.get(id(call)) is stmt.value):
+            if id(stmt) in holders:
+                continue
+            holders.add(id(stmt))
+            target, holder = stmt.targets[0], "dict" if isinstance(stmt.value, ast.Dict) else "list"
         returned: tuple[str, str] | None = None  # (the maker, the function given it) when followed out
         maker = owners[0] if owners and isinstance(owners[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         if isinstance(stmt, ast.Return) and stmt.value is call and maker is not None:
@@ -144,6 +153,8 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
                 if returned is None:
                     continue  # not seen used as a layer's weight: nothing to explain
             what, node = f"`{ast.unparse(target)}`", target
+            if holder is not None:
+                what = f"`{ast.unparse(target)}`, a {holder} of tf.Variables,"
         if tf1 is False:
             tf1 = tf1_code(tree, names)
         if tf1:
@@ -168,15 +179,15 @@ def unexplained_variables(tree: ast.Module, st: SourceText, names: ModuleNames, 
                    "subclasses, Keras layers and plain classes with `__init__` and `__call__`")
         elif returned is not None:
             why = (f"`{returned[0]}` makes and returns it, and it is {returned[1]}; to-keras raises the weights a "
-                   "model function reads itself (module-level names, a weight dict or a tf.Module), not weights "
-                   "handed to it")
+                   "model function reads itself or is given by name at every call (module-level names, a weight dict "
+                   "or list, a tf.Module), not weights a function makes and hands on")
         elif owners:
             why = f"it is made inside `{getattr(owners[0], 'name', '?')}`, not held by a tf.Module, a Keras layer or a weight dict"
         elif isinstance(target, ast.Name):
             why = _module_level_reason(tree, target.id, parents, funcs)
         else:
             why = "it is not held by a tf.Module, a Keras layer or a weight dict that a model function reads"
-        out.append(Finding(node, "XL503", f"{what} stays a tf.Variable: {why}"))
+        out.append(Finding(node, "XL503", f"{what} {'stays as it is' if holder else 'stays a tf.Variable'}: {why}"))
     return out
 
 
