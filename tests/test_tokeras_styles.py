@@ -810,3 +810,15 @@ def test_a_list_of_variables_runs_and_trains_the_same() -> None:
     y = tf.one_hot([0, 1, 2, 2, 1, 0], 3)
     worst = _moved_then_trained(r, original, translated, x, y)
     print(f"variable_list_mlp: worst max |diff| = {worst:.3g}")
+
+
+def test_arguments_on_lines_of_their_own_go_with_their_lines() -> None:
+    """A call or signature written one argument per line loses the lines of the passed-through
+    arguments; a kept argument's comment stays with it."""
+    source = _source("weight_dicts_passed.py").replace(
+        "        logits = multilayer_perceptron(x, weights, biases)\n",
+        "        logits = multilayer_perceptron(\n            x,  # the batch\n            weights,  # the dicts\n"
+        "            biases,\n        )\n")
+    out = translate_full(source, "p.py").text
+    assert "        logits = multilayer_perceptron(\n            x,  # the batch\n        )\n" in out
+    assert translate_full(out, "p.py").text == out

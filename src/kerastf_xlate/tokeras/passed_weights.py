@@ -250,10 +250,11 @@ def without_passed(tree: ast.Module, passed: dict[str, Passed]) -> tuple[ast.Mod
     return new, funcs
 
 
-def _drop(items: list[tuple[int, int, bool]], close: int) -> list[tuple[int, int, str]]:
+def _drop(items: list[tuple[int, int, bool]], close: int, text: str) -> list[tuple[int, int, str]]:
     """Edits that drop the items marked to go from a parenthesised, comma-separated list
     (``items``: start, end, goes; ``close``: where its ``)`` is), with their commas; a list left
-    empty keeps its parentheses."""
+    empty keeps its parentheses. Items on lines of their own go with their lines (their
+    comments too), so a kept item's comment stays with it."""
     items = sorted(items)
     if all(g for _, _, g in items):
         return [(items[0][0], close, "")]
@@ -266,7 +267,15 @@ def _drop(items: list[tuple[int, int, bool]], close: int) -> list[tuple[int, int
         j = i
         while j + 1 < len(items) and items[j + 1][2]:
             j += 1
-        if i > 0:  # `f(x, w, b)`: from the end of the item before
+        first = text.rfind("\n", 0, items[i][0]) + 1
+        last = text.find("\n", items[j][1])
+        rest = text[items[j][1]:last] if last != -1 else ""
+        own_lines = (last != -1 and not text[first:items[i][0]].strip()
+                     and (rest.strip() in ("", ",") or rest.lstrip(" ,").startswith("#")))
+        after = items[j + 1][0] if j + 1 < len(items) else close
+        if own_lines and last < after and text[last:after].strip() in ("", ")") and i > 0 and items[i - 1][1] < first:
+            out.append((first, last + 1, ""))  # whole lines: `    weights,  # the weights`
+        elif i > 0:  # `f(x, w, b)`: from the end of the item before
             out.append((items[i - 1][1], items[j][1], ""))
         else:  # `f(w, x)`: up to the next item
             out.append((items[i][0], items[j + 1][0], ""))
@@ -281,7 +290,7 @@ def argument_edits(st: SourceText, passed: Passed) -> list[tuple[int, int, str]]
     for call in passed.calls:
         items = [(*st.span(a), id(a) in gone) for a in call.args]
         items += [(*st.span(k), id(k.value) in gone) for k in call.keywords]
-        out += _drop(items, st.span(call)[1] - 1)
+        out += _drop(items, st.span(call)[1] - 1, st.text)
     return out
 
 
@@ -295,7 +304,7 @@ def function_edits(st: SourceText, passed: Passed) -> list[tuple[int, int, str]]
     text = st.text
     while close < len(text) and text[close] != ")":  # (only spaces, commas, newlines and comments there)
         close = text.index("\n", close) if text[close] == "#" else close + 1
-    out = _drop(items, close)
+    out = _drop(items, close, text)
     renames = {k: v for k, v in passed.params.items() if k != v}
     for stmt in fn.body:
         for n in ast.walk(stmt):
