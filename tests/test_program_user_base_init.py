@@ -83,6 +83,7 @@ def test_a_user_base_init_is_not_a_functional_model() -> None:
     ("class A(Layer):\n    def __init__(self, n): pass\nclass B(A): pass", True),
     ("class A(Layer):\n    def __init__(self, n): pass\nclass M(A): pass\nclass B(M): pass", True),
     ("class A(Layer): pass\nclass B(A): pass", False),  # Keras's __init__ gets the arguments
+    ("class A(Layer):\n    def __init__(self, *args, **kwargs): pass\nclass B(A): pass", False),  # passed on
     ("class A(Layer):\n    def __init__(self, n): pass\nclass A(Layer): pass\nclass B(A): pass", False),  # redefined
     ("class A(Layer):\n    def __init__(self, n): pass\nclass B(A, Mixin): pass", False),  # not followed
     ("class B(keras.Model): pass", False),

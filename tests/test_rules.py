@@ -282,5 +282,4 @@ def test_a_keyword_outside_the_signature_raises_in_keras(keras: Any, layer: str,
     given = [f"{k}={v!r}" for k, v in args.items()] + [f"{name}=1"]
     call = ast.parse(f"{layer}({', '.join(given)})").body[0].value  # type: ignore[attr-defined]
     got = [b.message for b in blockers(rule, call) if b.arg == name]
-    assert got == [f"`{layer}({name}=...)` is not an argument of Keras 3's `{layer}` (Keras 3 raises ValueError on it, "
-                   "so the original does not run under Keras 3 either); the layer is kept as Keras"], got
+    assert len(got) == 1 and "Keras 3 raises ValueError on it" in got[0], got

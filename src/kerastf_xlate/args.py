@@ -242,12 +242,13 @@ def blockers(rule: Rule, call: ast.Call, bound: BoundArgs | None = None) -> list
             # honour, or one Keras 3's base Layer raises ValueError on (an older Keras's:
             # Attention(causal=True), Conv2D(weights=[...]))
             if name in HIDDEN_KWARGS.get(rule.layer, ()):
-                why = "is not an argument the translation knows"
+                message = f"`{layer}({name}=...)` is not an argument the translation knows; the layer is kept as Keras"
             else:
-                why = (f"is not an argument of Keras 3's `{rule.layer}` (Keras 3 raises ValueError on it, so the "
-                       "original does not run under Keras 3 either)")
-            out.append(Blocker("XL201", name, f"`{layer}({name}=...)` {why}; the layer is kept as Keras", node,
-                               unknown=True))
+                message = short_message(
+                    f"`{layer}({name}=...)` is not an argument of Keras 3's `{rule.layer}` (Keras 3 raises ValueError on "
+                    "it, so the original does not run under Keras 3 either); the layer is kept as Keras",
+                    f"`{layer}({name}=...)`: Keras 3 raises ValueError on it (so does the original); kept as Keras")
+            out.append(Blocker("XL201", name, message, node, unknown=True))
     return out
 
 

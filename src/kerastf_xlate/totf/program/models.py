@@ -507,15 +507,18 @@ def subclass_blockers(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.AST, 
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "__init__" \
                     and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name) \
                     and n.func.value.func.id == "super" and (len(n.args) >= 2 or any(k.arg in ("inputs", "outputs") for k in n.keywords)) \
-                    and not _user_init(c, classes):
+                    and not _user_init(c, classes, n):
                 out.append((n, f"class `{c.name}` builds a functional model in its constructor (`super().__init__(inputs, outputs)`)"))
     return out
 
 
-def _user_init(cls: ast.ClassDef, classes: list[ast.ClassDef]) -> bool:
-    """``super().__init__(...)`` in ``cls`` runs an ``__init__`` of the file's own classes (its
-    one base, or that base's, defines it), not Keras's: its arguments are the user's
-    (``super().__init__(num_kernels, kernel_size, stride)``), not a functional graph."""
+def _user_init(cls: ast.ClassDef, classes: list[ast.ClassDef], call: ast.Call | None = None) -> bool:
+    """``super().__init__(...)`` (``call``) in ``cls`` runs an ``__init__`` of the file's own
+    classes (its one base, or that base's, defines it) that takes the arguments itself, not
+    Keras's: its arguments are the user's (``super().__init__(num_kernels, kernel_size,
+    stride)``), not a functional graph. An ``__init__`` with ``*args`` may pass them on to
+    Keras's (a backbone base's ``super().__init__(*args, **kwargs)``), and one with ``**kwargs``
+    passes on ``inputs=`` / ``outputs=``: those are Keras's still."""
     seen: set[str] = set()
     while len(cls.bases) == 1 and isinstance(cls.bases[0], ast.Name) and cls.bases[0].id not in seen:
         name = cls.bases[0].id
@@ -524,7 +527,16 @@ def _user_init(cls: ast.ClassDef, classes: list[ast.ClassDef]) -> bool:
         if len(found) != 1:  # not the file's, or bound twice (a notebook's redefinition)
             return False
         cls = found[0]
-        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__" for s in cls.body):
+        init = next((s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__"),
+                    None)
+        if init is not None:
+            a = init.args
+            if a.vararg is not None:
+                return False
+            if call is not None:
+                if len(call.args) > len(a.posonlyargs) + len(a.args) - 1 or any(isinstance(x, ast.Starred) for x in call.args):
+                    return False
+                if a.kwarg is not None and any(k.arg in ("inputs", "outputs") or k.arg is None for k in call.keywords):
+                    return False
             return True
     return False
-
