@@ -33,10 +33,11 @@ ORIGINAL = textwrap.dedent("""\
             self.dense = keras.layers.Dense(units)
 
         def call(self, x):
-            return tf.nn.relu(self.dense(x))
+            return tf.nn.tanh(self.dense(x))
     """) + TEST
 
-# a wrong translation: the activation is lost
+# a wrong translation: the activation is lost (tanh, which is the identity nowhere but at 0: a
+# lost relu went unseen when the moved weights made every output positive)
 WRONG = textwrap.dedent("""\
     import tensorflow as tf
 
