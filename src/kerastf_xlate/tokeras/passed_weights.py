@@ -112,15 +112,14 @@ def passed_weights(tree: ast.Module, held: set[str]) -> tuple[dict[str, Passed],
     parents = parents_of(tree)
     defs = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     bound: dict[str, int] = {}
+    calls: dict[str, list[ast.Call]] = {}
+    other_use: dict[str, int] = {}
     for n in ast.walk(tree):
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
             bound[n.id] = bound.get(n.id, 0) + 1
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound[n.name] = bound.get(n.name, 0) + 1
-    calls: dict[str, list[ast.Call]] = {}
-    other_use: dict[str, int] = {}
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in defs:
+        elif isinstance(n, ast.Name) and n.id in defs:  # (a read)
             p = parents.get(id(n))
             if isinstance(p, ast.Call) and p.func is n:
                 calls.setdefault(n.id, []).append(p)

@@ -474,7 +474,6 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     # a model function given the dicts as arguments, the same ones at every call, reads them
     # as if it read the module's (see passed_weights); its calls drop those arguments
     passed, not_passed = passed_weights(tree, set(dicts))
-    original_tree = tree
     if passed:
         tree, _ = without_passed(tree, passed)
     seqs = frozenset(n for n, d in dicts.items() if d.seq)
@@ -545,12 +544,9 @@ def plan_programs(tree: ast.Module, st: SourceText, names: ModuleNames) -> tuple
     # the functions that hand the models' variables on (a training step given `weights,
     # biases`) stay as written, without those parameters
     handing = sorted(f for f, pw in passed.items() if f not in planned and set(pw.params.values()) & {d.name for d in all_dicts})
-    for d in all_dicts:
-        for fname, (reason, _) in not_passed.items():
-            if any(isinstance(n, ast.Name) and n.id == d.name and isinstance(n.ctx, ast.Load)
-                   and isinstance(par, ast.Call) and isinstance(par.func, ast.Name) and par.func.id == fname
-                   for par in ast.walk(original_tree) if isinstance(par, ast.Call)
-                   for n in [*par.args, *(k.value for k in par.keywords)]):
+    for d in all_dicts:  # given to a function that cannot take it as the module's
+        for reason, given in not_passed.values():
+            if d.name in given:
                 return Kept(kept, reason)
     # several model functions (an encoder and a decoder) each take their own variables
     owner: dict[tuple[str, str], Plan] = {}
