@@ -4,7 +4,7 @@ translator does not follow").
 Written after public model code: a model's graph tensor name rebound later inside a ``with``
 block (``with torch.no_grad(): outputs = model(...)`` in a later notebook cell); Inputs
 stored on an object and read by a builder method (a progressive GAN's generator); Inputs
-fed to a model class or a ``keras.applications`` builder given ``input_tensor=``; a backbone
+fed to a model class or a ``keras.applications`` builder given a computed ``input_tensor=``; a backbone
 handing ``super().__init__({...}, outputs={...})`` its graph; Inputs of a model kept for
 another reason. What translates is executed against Keras with perturbed weights; what stays
 Keras says why, naming the cause.
@@ -153,13 +153,6 @@ FOREIGN_MODEL = """
     model = SimilarityModel(inputs, x)
     """
 
-APPLICATION = """
-    import keras
-
-    image = keras.Input(shape=(32, 32, 3), name="image")
-    model = keras.applications.MobileNetV2(input_tensor=image, weights=None, classes=3)
-    """
-
 MIXED_SUPER_INIT = """
     import keras
     from keras import layers
@@ -204,8 +197,6 @@ IMPORTED_INPUTS = """
     (KEPT_MODEL, 4, "is an input of `model` (line 6), a model kept as Keras for its own reason"),
     (FOREIGN_MODEL, 5, "is given to `SimilarityModel`, from `simlib.models`: what is built from it in another module "
                        "is not followed"),
-    (APPLICATION, 3, "is the `input_tensor` of `keras.applications.MobileNetV2`: a `keras.applications` builder "
-                     "given an input tensor is not translated"),
     (CALLER_INPUTS, 7, "the model's inputs `inputs` are not `Input`s made before it: `inputs` is "
                        "a parameter of `build`: a model built from its caller's `Input`s is not translated"),
     (IMPORTED_INPUTS, 7, "the model's inputs `inputs` are not `Input`s made before it: `inputs` "

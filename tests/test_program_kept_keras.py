@@ -127,23 +127,23 @@ def test_the_translation_runs_beside_the_loaded_keras_model(tmp_path: Path) -> N
 
 def test_a_kept_keras_backend_module_keeps_its_name() -> None:
     """keras.applications' pattern: `backend.backend()` is translated while the module stays
-    imported for `backend.is_keras_tensor` (a kept utility): the runtime's function must not
-    take the module's name (regression: NASNet)."""
+    imported for a kept utility (`backend.get_uid`): the runtime's function must not take the
+    module's name (regression: NASNet)."""
     text = textwrap.dedent("""\
         import keras
         from keras import backend
         from keras import layers
 
         def build(input_tensor=None):
-            if input_tensor is not None and not backend.is_keras_tensor(input_tensor):
-                raise ValueError("not a tensor")
+            if input_tensor is not None and backend.get_uid("build") < 0:
+                raise ValueError("not counted")
             inputs = keras.Input(shape=(4,))
             width = 3 if backend.backend() == "tensorflow" else 2
             return keras.Model(inputs, layers.Dense(width)(inputs))
         """)
     result = program(text)
     assert result.text is not None, result.blockers
-    assert "backend_name() ==" in result.text and "backend.is_keras_tensor(" in result.text
+    assert "backend_name() ==" in result.text and "backend.get_uid(" in result.text
     assert "def backend(" not in result.text
 
 

@@ -66,6 +66,7 @@ class _Frame:
         self.source_positions = {}  # replay: (id(model), k) -> Input # of this model (absent: not taken)
         self.source_models_seen = {}  # record: id(model) -> model, for the keys above
         self.node_outputs = {}  # this run: (id(model), node #i) -> what a replay of that node gave
+        self.declared_values = {}  # this run: id(declared input) -> its tensor as an Input of this graph
 
 
 def _shared_state():
@@ -1163,7 +1164,9 @@ def _declared_again(declared):
         layer = InputLayer(batch_shape=declared.shape, dtype=declared.dtype, name=name)
         layer._policy = declared._policy  # Keras's InputLayer has the policy of when it was declared
         declared._xlate_input_layer = layer
-    return _graph_input(frame, tuple(declared.shape), declared.dtype, declared.name, layer)
+    value = _graph_input(frame, tuple(declared.shape), declared.dtype, declared.name, layer)
+    frame.declared_values[id(declared)] = value  # get_source_inputs(declared) in this run
+    return value
 
 
 def _graph_input(frame, batch_shape, dtype, name, layer=None):
@@ -1243,7 +1246,7 @@ class Model(Layer):
             frame.reuse, frame.cursor = bool(frame.made), 0
             frame.inputs, frame.input_specs, frame.nodes = [], [], []
             frame.source_values, frame.source_inputs, frame.source_keys = {}, {}, []
-            frame.node_outputs = {}
+            frame.node_outputs, frame.declared_values = {}, {}
             _stack().append(frame)
             try:
                 inputs, outputs, traced = _run_graph_function(self._graph)
@@ -2028,6 +2031,38 @@ def image_data_format():
     """Keras's image data format: ``"channels_last"``, the layout TensorFlow's CPU kernels
     compute in and the only one a translated program assumes (Keras's default too)."""
     return "channels_last"
+
+
+def is_keras_tensor(x):
+    """Keras's ``backend.is_keras_tensor``: whether ``x`` is a symbolic tensor of a model
+    being built. Outside a graph function, a declared input (``Input(shape)``) is one. Inside a
+    graph function's own code every tensor is (Keras builds the graph once, on symbolic
+    tensors; the translation runs it on each call's), but not inside a layer's ``call`` (Keras
+    runs it on backend tensors) and not a declared input: ``Input(tensor=x)`` makes that an
+    Input of this graph, which is what Keras's ``Input(tensor=x)`` gives for it (``x`` itself).
+    Anything else is not (a NumPy array, an eager tensor)."""
+    frame = _graph_frame()
+    if isinstance(x, _DeclaredInput):
+        return frame is None
+    return frame is not None and isinstance(x, tf.Tensor)  # (no frame inside a layer's call)
+
+
+def get_source_inputs(tensor):
+    """Keras's ``operation_utils.get_source_inputs`` for what a translated program gives it: the
+    Inputs ``tensor`` is computed from, as a list. A declared input is its own source; inside
+    a graph function that made it an Input of its graph (``Input(tensor=x)``), that Input's
+    tensor of this run. Another tensor is followed back only when it is an Input of the running
+    graph."""
+    frame = _graph_frame()
+    if isinstance(tensor, _DeclaredInput):
+        if frame is not None and id(tensor) in frame.declared_values:
+            return [frame.declared_values[id(tensor)]]
+        if frame is None:
+            return [tensor]
+    elif frame is not None and any(tensor is t for t in frame.inputs):
+        return [tensor]
+    raise NotImplementedError("get_source_inputs: only a declared Input, or an Input of the running graph function, "
+                              "is followed back to its source inputs in a translated program")
 
 
 def floatx():

@@ -169,6 +169,10 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
     planner found read where no graph function takes them, with that read (and every
     candidate resting on them is dropped too). ``graph_args(call)`` gives a functional model call's inputs and outputs."""
     input_calls = {id(r.call) for r in refs if r.name == "keras.Input" and r.call is not None}
+    # `keras.applications.ResNet50(input_tensor=inputs)`: a builder the translation writes out,
+    # whose graph function declares its `input_tensor` again (`Input(tensor=input_tensor)`)
+    applications = {id(r.call) for r in refs if r.call is not None and r.role == "call"
+                    and r.name.startswith("keras.applications.") and r.name.rsplit(".", 1)[-1][:1].isupper()}
     model_calls = [r.call for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None]
     reasons: dict[Key, tuple[ast.AST, str]] = {}
 
@@ -287,6 +291,11 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
             scope = candidates[key]
             given_to_builder = is_param(key)
             for n, holder in _value_reads(scope, key[1], parents):
+                if isinstance(holder, ast.Call) and id(holder) in applications \
+                        and any(k.arg == "input_tensor" and k.value is n for k in holder.keywords):
+                    builder_calls.add(id(holder))
+                    given_to_builder = True
+                    continue
                 if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id in params \
                         and n is not holder.func:
                     f = funcs[holder.func.id]

@@ -59,6 +59,9 @@ class Graph:
     exports: list[str] = field(default_factory=list)  # names read after the model statement
     parts: list[CellPart] = field(default_factory=list)  # the graph's earlier notebook cells, as functions
     redeclared: list[str] = field(default_factory=list)  # declared inputs it takes, declared again first (declared.py)
+    # a declared input given to a `keras.applications` builder as `input_tensor=` and written as
+    # this model's inputs: (its name, the text written instead, `base.input`)
+    builder_input: tuple[str, str] | None = None
     input_name: str = "Input"  # the runtime's Input, as the output spells it (set before emit)
 
     def emit(self, edits: EditList) -> None:
@@ -78,6 +81,8 @@ class Graph:
 
     def _returned(self, edits: EditList) -> str:
         ins = edits.take(*self.pos.span(self.inputs))
+        if self.builder_input is not None:
+            ins = self.builder_input[1]
         outs = edits.take(*self.pos.span(self.outputs))
         traced = ", ".join(f'"{n}": {n}' for n in self.exports)
         return f"{ins}, {outs}" + (f", {{{traced}}}" if self.exports else "")
@@ -812,9 +817,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the graph names of earlier models of this block it reads (their symbols)
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs, statics)
         source = None
-        if not candidates and not symbols and _submodel_source(ins) is not None:
+        builder_input = None
+        if not candidates and not symbols and _submodel_source(ins) is None:
+            builder_input = _builder_input(ins, outs, stmt, block, index, used, declared, parents)
+        if not candidates and not symbols and (_submodel_source(ins) is not None or builder_input is not None):
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
-            found = _plan_submodel(block, lo, index, used, ins, outs, stmt, plan.graphs, refs, tree, parents)
+            found = _plan_submodel(block, lo, index, used, ins if builder_input is None else builder_input[0], outs,
+                                   stmt, plan.graphs, refs, tree, parents, declared.builder_calls)
             if len(found) == 2:
                 plan.blockers.append((found[1], found[0]))
                 continue
@@ -949,6 +958,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.owner = owner
         graph.input_names = _simple_names(ins)
         graph.redeclared = redeclared
+        if builder_input is not None:
+            graph.builder_input = (builder_input[2], builder_input[1])
         plan.partial_symbols |= partial
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
@@ -995,6 +1006,8 @@ def _misplaced_declared(plan: GraphPlan, declared: Declared, parents: dict[int, 
         if g.redeclared:
             for st in [*g.region, g.inputs, g.outputs]:
                 takes[id(st)] = g
+        elif g.builder_input is not None:
+            takes[id(g.inputs)] = g  # written as the builder's `base.input`
     out: dict[Key, ast.AST] = {}
     for key, reads in declared.graph_reads.items():
         for n in reads:
@@ -1002,7 +1015,8 @@ def _misplaced_declared(plan: GraphPlan, declared: Declared, parents: dict[int, 
             ok = False
             while node is not None:
                 taker = takes.get(id(node))
-                if taker is not None and key[1] in taker.redeclared:
+                if taker is not None and (key[1] in taker.redeclared or taker.builder_input is not None
+                                          and taker.builder_input[0] == key[1]):
                     ok = True
                     break
                 node = parents.get(id(node))
@@ -1111,6 +1125,54 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
     return ""
 
 
+def _builder_input(ins: ast.expr, outs: ast.expr, stmt: ast.stmt, block: list[ast.stmt], index: int, used: set[int],
+                   declared: Declared, parents: dict[int, ast.AST]) -> tuple[ast.expr, str, str] | None:
+    """A model whose inputs are a declared input (``inputs``, or ``[inputs]``) given to a
+    ``keras.applications`` builder as ``input_tensor=`` (``base = ResNet50(input_tensor=inputs,
+    ...)``, bound in this block before it), whose graph reads ``base``'s tensors
+    (``base.output``, ``base.get_layer(...).output``) and nowhere reads the input itself: Keras's
+    ``base.input`` is that ``Input``, so the model is on part of ``base``'s graph. ``(base.input
+    as a node, the text written for the inputs, the input's name)``, or None."""
+    elt = ins.elts[0] if isinstance(ins, (ast.List, ast.Tuple)) and len(ins.elts) == 1 else ins
+    scope = scope_of(stmt, parents)
+    if not isinstance(elt, ast.Name) or scope is None or elt.id not in declared.of(scope):
+        return None
+    name = elt.id
+    if [n for n in declared.graph_reads.get((id(scope), name), []) if n is not elt]:
+        return None  # read in the graph too (a skip connection from the image): not base's input there
+    bases = []
+    for i in range(index):
+        s = block[i]
+        for n in ast.walk(s):
+            if isinstance(n, ast.Call) and id(n) in declared.builder_calls and any(
+                    k.arg == "input_tensor" and isinstance(k.value, ast.Name) and k.value.id == name for k in n.keywords):
+                if not (isinstance(s, ast.Assign) and s.value is n and len(s.targets) == 1
+                        and isinstance(s.targets[0], ast.Name)):
+                    return None
+                bases.append((i, s.targets[0].id))
+    if len(bases) != 1:
+        return None
+    at, base = bases[0]
+    if any(base in _bound([block[i]]) for i in range(at + 1, index)):
+        return None
+    reads_base = any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and _chain_root(n) == base
+                     for i in used if i > at for n in ast.walk(block[i])) or any(
+        isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and _chain_root(n) == base for n in ast.walk(outs))
+    if not reads_base:
+        return None
+    node = ast.Attribute(ast.Name(base, ast.Load()), "input", ast.Load())
+    text = f"{base}.input" if elt is ins else ("[{}]" if isinstance(ins, ast.List) else "({},)").format(f"{base}.input")
+    return node, text, name
+
+
+def _chain_root(node: ast.expr) -> str | None:
+    """The name an attribute, call and subscript chain starts at (``base`` of
+    ``base.get_layer("x").output``)."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def _submodel_source(ins: ast.expr) -> str | None:
     """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
     or some of them: ``base.input[k]``, ``base.inputs[k]``, a layer's output
@@ -1170,7 +1232,8 @@ def _layer_inputs_reason(ins: ast.expr) -> str | None:
 
 def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], ins: ast.expr, outs: ast.expr,
                    stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
-                   parents: dict[int, ast.AST]) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
+                   parents: dict[int, ast.AST], builders: frozenset[int] = frozenset()
+                   ) -> tuple[str, ast.AST] | tuple[str, int, set[int]]:
     """A model on part of ``base``'s graph (docs/design.md, "Graph fragments, model shapes,
     and models on part of another model's graph"): ``(base, region start, ids of the
     attribute reads of base)``, or ``(why not, where)``. ``base`` must be bound last, in this
@@ -1192,7 +1255,8 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         # a Sequential only bound in this block (docs/design.md, "A model on part of a Sequential")
         added = _added_sequential(block, binder, start, base, refs, tree, parents)
         sequential = added or _declared_sequential(getattr(block[binder], "value", None), refs)
-        if not added and not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True):
+        if not added and not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True,
+                                               builders=builders):
             value = getattr(block[binder], "value", None)
             if _is_layer_of_model(value):
                 # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
@@ -1203,7 +1267,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     else:
         # bound in an enclosing block of its function or module, or given to its function
         # (docs/design.md, "A model on part of a model bound elsewhere")
-        why = _given_model_blocker(base, block[start] if start < index else stmt, graphs, refs, tree, parents)
+        why = _given_model_blocker(base, block[start] if start < index else stmt, graphs, refs, tree, parents, builders)
         if why is not None:
             return (f"{what}: {why}", stmt)
     region = block[start:index]
@@ -1250,11 +1314,13 @@ def _first_line(node: ast.AST) -> str:
 
 
 def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
-                      parents: dict[int, ast.AST] | None = None, sequential_ok: bool = False) -> bool:
+                      parents: dict[int, ast.AST] | None = None, sequential_ok: bool = False,
+                      builders: frozenset[int] = frozenset()) -> bool:
     """``binder`` assigns ``name`` a model the program translates as a functional one (whose
     graph function the runtime's sub-models replay): a translated functional model statement,
     a call of a function of the file returning one, or a ``keras.applications`` builder
-    (``VGG19(...)``, not ``preprocess_input``) on its own Input (not ``input_tensor=``); with
+    (``VGG19(...)``, not ``preprocess_input``) on its own Input, or given a declared input as
+    ``input_tensor=`` (``builders``: declared.py's builder calls; another tensor is not followed); with
     ``sequential_ok``, also a ``Sequential`` whose first entry declares the input
     (``_declared_sequential``), never ``add``ed to or ``pop``ped."""
     if not (isinstance(binder, ast.Assign) and len(binder.targets) == 1 and isinstance(binder.targets[0], ast.Name)
@@ -1268,7 +1334,8 @@ def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: li
         # graph's); a name given either anywhere in the file is not followed
         return not any(isinstance(n, ast.Attribute) and n.attr in ("add", "pop") and isinstance(n.value, ast.Name)
                        and n.value.id == name for n in ast.walk(tree))
-    if not isinstance(value, ast.Call) or any(k.arg == "input_tensor" for k in value.keywords):
+    if not isinstance(value, ast.Call) or (any(k.arg == "input_tensor" for k in value.keywords)
+                                           and id(value) not in builders):
         return _builds_functional_model(value, graphs, tree)
     if any(r.call is value and _application_builder(r) for r in refs):
         return True
@@ -1397,7 +1464,7 @@ def _given_source(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
 
 
 def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
-                         parents: dict[int, ast.AST]) -> str | None:
+                         parents: dict[int, ast.AST], builders: frozenset[int] = frozenset()) -> str | None:
     """Why the model ``base`` names where ``stmt`` reads it is not known to be a translated
     functional model, or None when it is (docs/design.md, "A model on part of a model bound
     elsewhere"): bound by an enclosing block's statement of the same function or module, or,
@@ -1410,7 +1477,7 @@ def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: l
     if isinstance(binder, ast.Module):
         return f"`{base}` is not bound before it, {_NOT_TRANSLATED}"
     if not isinstance(binder, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if _translated_model(binder, base, graphs, refs, tree, parents):  # type: ignore[arg-type]
+        if _translated_model(binder, base, graphs, refs, tree, parents, builders=builders):  # type: ignore[arg-type]
             return None
         return f"`{base}` is bound by `{_first_line(binder)}`, {_NOT_TRANSLATED}"
     func = binder
@@ -1448,7 +1515,7 @@ def _given_model_blocker(base: str, stmt: ast.stmt, graphs: list[Graph], refs: l
                     if arg is not None else f"{what}, and its call at line {u.lineno} does not pass it")
         bound = _reaching_binder(arg.id, site, parents)
         if not isinstance(bound, ast.stmt) or isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                or not _translated_model(bound, arg.id, graphs, refs, tree, parents):
+                or not _translated_model(bound, arg.id, graphs, refs, tree, parents, builders=builders):
             where = f"`{_first_line(bound)}`" if isinstance(bound, ast.stmt) else "nothing the translator follows"
             return f"{what}, and its call at line {u.lineno} gives `{arg.id}`, bound by {where}, {_NOT_TRANSLATED}"
     return None

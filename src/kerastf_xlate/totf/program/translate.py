@@ -127,6 +127,11 @@ _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config
            "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend_name", "keras.config.backend": "backend_name"}
 # Keras functions with a TensorFlow function of the same meaning
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
+# Keras's functions on symbolic tensors: the runtime's give their meaning for its declared
+# inputs and graph functions (a `keras.applications` builder given `input_tensor=`)
+_SYMBOLIC = {"keras.backend.is_keras_tensor": "is_keras_tensor", "keras.utils.is_keras_tensor": "is_keras_tensor",
+             "keras.ops.operation_utils.get_source_inputs": "get_source_inputs",
+             "keras.utils.get_source_inputs": "get_source_inputs"}
 
 
 def translate_program(text: str, tree: ast.Module, keep_keras_files: bool = False) -> ProgramResult:
@@ -403,6 +408,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         if name in _RENAMED:
             edits.replace_node(ref.node, _RENAMED[name])
+            continue
+        if name in _SYMBOLIC:
+            edits.replace_node(ref.node, new(_SYMBOLIC[name]))
+            needed.add(_SYMBOLIC[name])
             continue
         if name in _REDUCTIONS:
             edits.replace_node(ref.node, _REDUCTIONS[name])
