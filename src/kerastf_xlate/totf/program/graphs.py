@@ -818,9 +818,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs, statics)
         source = None
         builder_input = None
-        if not candidates and not symbols and _submodel_source(ins) is None:
+        if not candidates and not symbols and _submodel_sources(ins) is None:
             builder_input = _builder_input(ins, outs, stmt, block, index, used, declared, parents)
-        if not candidates and not symbols and (_submodel_source(ins) is not None or builder_input is not None):
+        if not candidates and not symbols and (_submodel_sources(ins) is not None or builder_input is not None):
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
             found = _plan_submodel(block, lo, index, used, ins if builder_input is None else builder_input[0], outs,
                                    stmt, plan.graphs, refs, tree, parents, declared.builder_calls)
@@ -842,10 +842,10 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 reason = layer_reason
             elif any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS for n in ast.walk(ins)):
                 # Keras takes the sub-graph between those tensors, sharing the layers; the runtime
-                # replays one named model's graph function as far as they need
-                reason += (": they are another model's tensors, and a model on part of another model's graph is "
-                           "translated only on one model named by a name (`base.input`, `base.get_layer(...).output`), "
-                           "not on several models' tensors or a model held in an attribute (`self.encoder.input`)")
+                # replays named models' graph functions as far as they need
+                reason += (": they are another model's tensors, and a model on part of other models' graphs is "
+                           "translated only on models named by a name (`base.input`, `base.get_layer(...).output`), "
+                           "each input written alone, not on a model held in an attribute (`self.encoder.input`)")
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
@@ -904,7 +904,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # the targets of the loops around the model statement are rebound by their next turn
         rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
-                          | set(symbols) | ({source} if source is not None else set()) | set(redeclared))
+                          | set(symbols) | _source_names(source) | set(redeclared))
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
@@ -1173,6 +1173,27 @@ def _chain_root(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _submodel_sources(ins: ast.expr) -> list[str] | None:
+    """The models whose graphs the model's inputs are tensors of: ``[base]`` as
+    ``_submodel_source`` says, or several for a list of such inputs of different models
+    (``[token_model.input, char_model.input]``: a model joining two branches; Keras takes
+    each branch's layers into the joined model)."""
+    one = _submodel_source(ins)
+    if one is not None:
+        return [one]
+    if not isinstance(ins, (ast.List, ast.Tuple)) or len(ins.elts) < 2:
+        return None
+    bases = [_submodel_source(e) for e in ins.elts]
+    if any(b is None for b in bases):
+        return None
+    return list(dict.fromkeys(b for b in bases if b is not None))
+
+
+def _source_names(source: str | list[str] | None) -> set[str]:
+    """The names of the models a graph function takes to read their tensors."""
+    return set() if source is None else {source} if isinstance(source, str) else set(source)
+
+
 def _submodel_source(ins: ast.expr) -> str | None:
     """``base`` when the model's inputs are ``base.input``/``base.inputs`` (or a list of one),
     or some of them: ``base.input[k]``, ``base.inputs[k]``, a layer's output
@@ -1240,12 +1261,84 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     block, by a translated functional model statement or a ``keras.applications`` builder, and
     not rebound in the region; the region starts at the first statement the outputs depend on
     that reads a graph tensor attribute; every such read in it is of ``base``'s graph."""
-    base = _submodel_source(ins)
-    assert base is not None
+    bases = _submodel_sources(ins)
+    assert bases
     what = (f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it: "
-            "they are another model's tensors")
+            + ("they are another model's tensors" if len(bases) == 1 else "they are several models' tensors"))
     start = min([i for i in used if any(isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS
                                         for n in ast.walk(block[i]))], default=index)
+    layer_names: dict[str, set[str]] = {}
+    sequential: dict[str, bool] = {}
+    for base in bases:
+        found = _submodel_base(base, block, start, index, stmt, what, graphs, refs, tree, parents, builders)
+        if isinstance(found, tuple):
+            return found
+        sequential[base], layer_names[base] = found, set()
+        if len(bases) > 1 and not _own_inputs(base, block, start, graphs, refs):
+            # two branches on one Input: Keras takes it twice among the inputs, which the runtime
+            # cannot show equal
+            return (f"{what}, and `{base}` is not a model of this block built on `Input`s of its "
+                    "own (a functional model statement, a `keras.applications` builder or a `Sequential` declaring "
+                    "its input)", stmt)
+    for base in bases:
+        binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+        # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
+        for s in block[(binder + 1 if binder is not None else 0) : index + 1]:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                        and _of_base_layers(n.value, base, set()):
+                    layer_names[base].add(n.targets[0].id)
+                elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
+                        and _of_base_layers(n.iter, base, set(), many=True):
+                    layer_names[base].add(n.target.id)
+    region = block[start:index]
+    reads: set[int] = set()
+    for top in [*region, ins, outs]:
+        for n in ast.walk(top):
+            if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
+                continue
+            read = n.value.id if isinstance(n.value, ast.Name) and n.value.id in bases else None
+            if read is not None and sequential[read] and n.attr in ("input", "output"):
+                # Keras 3's Sequential has its graph's `inputs`/`outputs`; its `input`/`output` are its
+                # own calls' (Operation's): an AttributeError on a Sequential never called on symbols
+                return (f"{what}, and `{ast.unparse(n)[:40]}` of the Sequential `{read}` is not its graph's tensor: "
+                        "Keras 3 gives a Sequential's graph as `inputs`/`outputs`, and its `input`/`output` only "
+                        "after a call on symbolic tensors (an AttributeError before)", n)
+            if read is not None:
+                reads.add(id(n))
+            elif n.attr in ("input", "output", "outputs") and any(_of_base_layers(n.value, b, layer_names[b])
+                                                                  for b in bases):
+                reads.add(id(n))  # a layer of a base: followed too
+            else:
+                shown = f"`{bases[0]}`'s graph" if len(bases) == 1 else "the graphs of " + ", ".join(f"`{b}`" for b in bases)
+                return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of {shown} the translator "
+                        "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
+    return (bases[0] if len(bases) == 1 else bases, start, reads)  # type: ignore[return-value]
+
+
+def _own_inputs(base: str, block: list[ast.stmt], start: int, graphs: list[Graph], refs: list[Ref]) -> bool:
+    """``base`` is bound in this block, before ``start``, by a model built on ``Input``s its own
+    graph makes: a functional model statement taking no other graph's names or tensors, a
+    ``keras.applications`` builder on its own Input, or a ``Sequential`` declaring its input."""
+    binder = next((block[i] for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+    if not isinstance(binder, ast.Assign):
+        return False
+    graph = next((g for g in graphs if g.stmt is binder), None)
+    if graph is not None:
+        return not graph.symbols and not graph.redeclared and graph.builder_input is None \
+            and _submodel_sources(graph.inputs) is None
+    value = binder.value
+    if _declared_sequential(value, refs):
+        return True
+    return isinstance(value, ast.Call) and not any(k.arg == "input_tensor" for k in value.keywords) \
+        and any(r.call is value and _application_builder(r) for r in refs)
+
+
+def _submodel_base(base: str, block: list[ast.stmt], start: int, index: int, stmt: ast.stmt, what: str,
+                   graphs: list[Graph], refs: list[Ref], tree: ast.Module, parents: dict[int, ast.AST],
+                   builders: frozenset[int]) -> bool | tuple[str, ast.AST]:
+    """Whether ``base``, one model a model on part of other graphs reads, is a Sequential
+    (False: a functional model), or ``(why not, where)`` it is not followed."""
     binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
@@ -1270,36 +1363,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         why = _given_model_blocker(base, block[start] if start < index else stmt, graphs, refs, tree, parents, builders)
         if why is not None:
             return (f"{what}: {why}", stmt)
-    region = block[start:index]
-    # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
-    layer_names: set[str] = set()
-    for s in block[(binder + 1 if binder is not None else 0) : index + 1]:
-        for n in ast.walk(s):
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
-                    and _of_base_layers(n.value, base, set()):
-                layer_names.add(n.targets[0].id)
-            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
-                    and _of_base_layers(n.iter, base, set(), many=True):
-                layer_names.add(n.target.id)
-    reads: set[int] = set()
-    for top in [*region, ins, outs]:
-        for n in ast.walk(top):
-            if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
-                continue
-            if isinstance(n.value, ast.Name) and n.value.id == base and sequential and n.attr in ("input", "output"):
-                # Keras 3's Sequential has its graph's `inputs`/`outputs`; its `input`/`output` are its
-                # own calls' (Operation's): an AttributeError on a Sequential never called on symbols
-                return (f"{what}, and `{ast.unparse(n)[:40]}` of the Sequential `{base}` is not its graph's tensor: "
-                        "Keras 3 gives a Sequential's graph as `inputs`/`outputs`, and its `input`/`output` only "
-                        "after a call on symbolic tensors (an AttributeError before)", n)
-            if isinstance(n.value, ast.Name) and n.value.id == base:
-                reads.add(id(n))
-            elif n.attr in ("input", "output", "outputs") and _of_base_layers(n.value, base, layer_names):
-                reads.add(id(n))  # a layer of base: followed too
-            else:
-                return (f"{what}, and `{ast.unparse(n)[:40]}` is not a tensor of `{base}`'s graph the translator "
-                        "follows (a model's `input`/`output`, a layer's `input`/`output`)", n)
-    return (base, start, reads)
+    return sequential
 
 
 _NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, a "
