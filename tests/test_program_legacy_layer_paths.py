@@ -99,6 +99,10 @@ def test_tf_keras_2_aliases_of_keras_layers_translate_and_run_as_keras_3s_layers
      "`keras.layers.concatenate`, as Keras 2 means it"),
     ("from keras.models import Input\n", "Input((4,))", "layers.concatenate([a, b])",
      "`keras.models.Input` is Keras 2's (Keras 3's `keras.models` has no `Input`): read as `keras.Input`"),
+    # the model diagrams of Keras 2's `vis_utils` (book notebooks draw each model with them)
+    ("from keras.utils.vis_utils import model_to_dot\n", "keras.Input((4,))",
+     "layers.concatenate([a, b]))\n        dot = model_to_dot(model, show_shapes=True", "`keras.utils.vis_utils.model_to_dot` is "
+     "Keras 2's (Keras 3 has no `keras.utils.vis_utils`): read as `keras.utils.model_to_dot`, as Keras 2 means it"),
 ])
 def test_a_keras2_module_path_is_read_as_its_keras3_name(imports: str, inputs: str, merged: str, says: str) -> None:
     # Keras 2's modules Keras 3 does not have: the import fails under Keras 3, and names what

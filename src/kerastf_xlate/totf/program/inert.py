@@ -138,13 +138,38 @@ def _taking_model(names: set[str], stmt: ast.stmt, ctx: _Context) -> ast.Call | 
     return None
 
 
+def _computed_from(names: set[str], scope: ast.AST, ctx: _Context) -> set[str]:
+    """The names a scope binds from values computed from ``names`` (``x = Rescaling(...)(inputs)``,
+    then ``x = preprocess(x)``), followed to a fixed point; ``names`` themselves not included."""
+    out: set[str] = set()
+    assigns = [n for n in ast.walk(scope) if isinstance(n, ast.Assign) and ctx.up(n, _SCOPES) is scope]
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            if any(isinstance(x, ast.Name) and x.id in names | out for x in ast.walk(a.value)):
+                for t in a.targets:
+                    for x in ast.walk(t):
+                        if isinstance(x, ast.Name) and x.id not in names and x.id not in out:
+                            out.add(x.id)
+                            changed = True
+    return out
+
+
 def _foreign_use(call: ast.Call, names: set[str], stmt: ast.stmt, ctx: _Context) -> str | None:
     """The reason when the ``Input`` (or a name holding it) is given to a callable of another
     module, or is the ``input_tensor`` of a ``keras.applications`` builder."""
     scope = ctx.up(stmt, _SCOPES)
+    computed = _computed_from(names, scope if scope is not None else ctx.tree, ctx)
     for n in ast.walk(scope if scope is not None else ctx.tree):
         if not isinstance(n, ast.Call) or n is call or ctx.up(n, _SCOPES) is not scope:
             continue
+        tensor = next((k.value for k in n.keywords if k.arg == "input_tensor"), None)
+        if computed and tensor is not None and ctx.keras_calls.get(id(n), "").startswith("keras.applications.") \
+                and any(isinstance(x, ast.Name) and x.id in computed for x in ast.walk(tensor)):
+            # Keras builds that backbone's model from the Input, with the layers before the builder
+            return (f"is computed into the `input_tensor` of `{_shown(n.func)}`: a builder given a tensor computed "
+                    "from an `Input` is not translated")
         given = [a for a in n.args] + [k.value for k in n.keywords]
         if not any(a is call or isinstance(a, ast.Name) and a.id in names
                    or isinstance(a, (ast.List, ast.Tuple)) and any(isinstance(e, ast.Name) and e.id in names for e in a.elts)

@@ -80,6 +80,8 @@ def keras2_path(qual: str) -> str | None:
         return "keras.Input"
     if len(parts) == 4 and parts[:2] == ["keras", "layers"] and parts[2] in KERAS2_LAYER_MODULES:
         return "keras.layers." + parts[3]
+    if len(parts) == 4 and parts[:3] == ["keras", "utils", "vis_utils"] and parts[3] in ("plot_model", "model_to_dot"):
+        return "keras.utils." + parts[3]  # Keras 2's module of the model plots
     return None
 
 
