@@ -156,5 +156,13 @@ def test_the_runtime_answers_keras_s_questions_on_a_declared_input() -> None:
     assert ns["is_keras_tensor"](declared) is True
     assert ns["get_source_inputs"](declared) == [declared]
     assert ns["is_keras_tensor"](ns["tf"].ones((1, 2))) is False
+    # a name the model's statement bound, read after it (Keras's KerasTensor there)
+
+    def graph():
+        x = ns["Input"](shape=(3,))
+        h = ns["Dense"](2)(x)
+        return x, h, {"h": h}
+
+    assert ns["is_keras_tensor"](ns["Model"](graph).traced("h")) is True
     with pytest.raises(NotImplementedError, match="get_source_inputs"):
         ns["get_source_inputs"](ns["tf"].ones((1, 2)))

@@ -2040,10 +2040,13 @@ def is_keras_tensor(x):
     tensors; the translation runs it on each call's), but not inside a layer's ``call`` (Keras
     runs it on backend tensors) and not a declared input: ``Input(tensor=x)`` makes that an
     Input of this graph, which is what Keras's ``Input(tensor=x)`` gives for it (``x`` itself).
-    Anything else is not (a NumPy array, an eager tensor)."""
+    A model's graph tensors read outside its graph function (``model.output``, the names its
+    statement bound) are. Anything else is not (a NumPy array, an eager tensor)."""
     frame = _graph_frame()
     if isinstance(x, _DeclaredInput):
         return frame is None
+    if isinstance(x, (_GraphSymbol, _CallSymbol)):
+        return True
     return frame is not None and isinstance(x, tf.Tensor)  # (no frame inside a layer's call)
 
 
