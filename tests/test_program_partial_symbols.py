@@ -324,15 +324,17 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      model = build()
      prediction = keras.Model(model.get_layer(name="image").input, model.get_layer(name="dense2").output)
      """, "`model.get_layer(name='image').input` are a layer's `input`: in Keras 3 an InputLayer's `input` is `[]`"),
-    # tensors of two models' graphs
+    # an inner tensor of one model's graph beside another model's Input (several models'
+    # `Input`s are followed: tests/test_program_submodels_branches.py)
     ("""
      a = keras.Input(shape=(4,), name="a")
      first = keras.Model(a, layers.Dense(3, name="h")(a))
      b = keras.Input(shape=(3,), name="b")
      second = keras.Model(b, layers.Dense(2, name="y")(b))
      both = keras.Model([first.get_layer("h").output, second.input], second.output)
-     """, "they are another model's tensors, and a model on part of another model's graph is translated only on one "
-         "model named by a name"),
+     """, "they are another model's tensors, and a model on part of other models' graphs is translated only on "
+         "models named by a name (`base.input`, `base.get_layer(...).output`): one model's tensors or several models' "
+         "`Input`s"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)

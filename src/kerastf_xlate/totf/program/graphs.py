@@ -844,8 +844,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 # Keras takes the sub-graph between those tensors, sharing the layers; the runtime
                 # replays named models' graph functions as far as they need
                 reason += (": they are another model's tensors, and a model on part of other models' graphs is "
-                           "translated only on models named by a name (`base.input`, `base.get_layer(...).output`), "
-                           "each input written alone, not on a model held in an attribute (`self.encoder.input`)")
+                           "translated only on models named by a name (`base.input`, `base.get_layer(...).output`): "
+                           "one model's tensors or several models' `Input`s, not a model held in an attribute "
+                           "(`self.encoder.input`)")
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
@@ -1183,6 +1184,10 @@ def _submodel_sources(ins: ast.expr) -> list[str] | None:
         return [one]
     if not isinstance(ins, (ast.List, ast.Tuple)) or len(ins.elts) < 2:
         return None
+    # each an Input of its model (`base.input`, `base.inputs[k]`): a model starting inside one
+    # branch's graph (`base.get_layer("h").output`) beside another's Input is not followed
+    if any(_layer_io(e) is not None or isinstance(e, ast.Attribute) and e.attr == "inputs" for e in ins.elts):
+        return None  # (and `base.inputs`, a list, nested in the list: written `base.inputs[0]`, it is followed)
     bases = [_submodel_source(e) for e in ins.elts]
     if any(b is None for b in bases):
         return None
