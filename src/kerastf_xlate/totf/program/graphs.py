@@ -1275,18 +1275,17 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     layer_names: dict[str, set[str]] = {}
     sequential: dict[str, bool] = {}
     for base in bases:
-        found = _submodel_base(base, block, start, index, stmt, what, graphs, refs, tree, parents, builders)
+        binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+        found = _submodel_base(base, binder, block, start, index, stmt, what, graphs, refs, tree, parents, builders)
         if isinstance(found, tuple):
             return found
         sequential[base], layer_names[base] = found, set()
-        if len(bases) > 1 and not _own_inputs(base, block, start, graphs, refs):
+        if len(bases) > 1 and not _own_inputs(block[binder] if binder is not None else None, graphs, refs):
             # two branches on one Input: Keras takes it twice among the inputs, which the runtime
             # cannot show equal
             return (f"{what}, and `{base}` is not a model of this block built on `Input`s of its "
                     "own (a functional model statement, a `keras.applications` builder or a `Sequential` declaring "
                     "its input)", stmt)
-    for base in bases:
-        binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
         # names that hold base's layers: `layer = base.get_layer(...)`, `for layer in base.layers`
         for s in block[(binder + 1 if binder is not None else 0) : index + 1]:
             for n in ast.walk(s):
@@ -1321,11 +1320,11 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
     return (bases[0] if len(bases) == 1 else bases, start, reads)  # type: ignore[return-value]
 
 
-def _own_inputs(base: str, block: list[ast.stmt], start: int, graphs: list[Graph], refs: list[Ref]) -> bool:
-    """``base`` is bound in this block, before ``start``, by a model built on ``Input``s its own
-    graph makes: a functional model statement taking no other graph's names or tensors, a
-    ``keras.applications`` builder on its own Input, or a ``Sequential`` declaring its input."""
-    binder = next((block[i] for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+def _own_inputs(binder: ast.stmt | None, graphs: list[Graph], refs: list[Ref]) -> bool:
+    """``binder`` (the statement of this block binding a model last) makes a model built on
+    ``Input``s its own graph makes: a functional model statement taking no other graph's names
+    or tensors, a ``keras.applications`` builder on its own Input, or a ``Sequential`` declaring
+    its input."""
     if not isinstance(binder, ast.Assign):
         return False
     graph = next((g for g in graphs if g.stmt is binder), None)
@@ -1339,12 +1338,12 @@ def _own_inputs(base: str, block: list[ast.stmt], start: int, graphs: list[Graph
         and any(r.call is value and _application_builder(r) for r in refs)
 
 
-def _submodel_base(base: str, block: list[ast.stmt], start: int, index: int, stmt: ast.stmt, what: str,
-                   graphs: list[Graph], refs: list[Ref], tree: ast.Module, parents: dict[int, ast.AST],
+def _submodel_base(base: str, binder: int | None, block: list[ast.stmt], start: int, index: int, stmt: ast.stmt,
+                   what: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module, parents: dict[int, ast.AST],
                    builders: frozenset[int]) -> bool | tuple[str, ast.AST]:
-    """Whether ``base``, one model a model on part of other graphs reads, is a Sequential
-    (False: a functional model), or ``(why not, where)`` it is not followed."""
-    binder = next((i for i in range(start - 1, -1, -1) if base in _bound([block[i]])), None)
+    """Whether ``base``, one model a model on part of other graphs reads (bound last before the
+    region by ``block[binder]``, or outside the block: None), is a Sequential (False: a
+    functional model), or ``(why not, where)`` it is not followed."""
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
