@@ -33,7 +33,7 @@ import ast
 from dataclasses import dataclass, field
 
 from kerastf_xlate.syntax import statement_of
-from kerastf_xlate.totf.program.names import Ref
+from kerastf_xlate.totf.program.names import Ref, application_builder
 
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
@@ -171,8 +171,7 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
     input_calls = {id(r.call) for r in refs if r.name == "keras.Input" and r.call is not None}
     # `keras.applications.ResNet50(input_tensor=inputs)`: a builder the translation writes out,
     # whose graph function declares its `input_tensor` again (`Input(tensor=input_tensor)`)
-    applications = {id(r.call) for r in refs if r.call is not None and r.role == "call"
-                    and r.name.startswith("keras.applications.") and r.name.rsplit(".", 1)[-1][:1].isupper()}
+    applications = {id(r.call) for r in refs if r.call is not None and r.role == "call" and application_builder(r)}
     model_calls = [r.call for r in refs if r.name == "keras.Model" and r.role == "call" and r.call is not None]
     reasons: dict[Key, tuple[ast.AST, str]] = {}
 

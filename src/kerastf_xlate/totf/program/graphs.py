@@ -33,7 +33,7 @@ from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_
 from kerastf_xlate.totf.program.declared import Declared, Key, find_declared, functions_bound_once, scope_of
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
-from kerastf_xlate.totf.program.names import Ref, changed_in_place
+from kerastf_xlate.totf.program.names import Ref, application_builder, changed_in_place
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
            ast.DictComp, ast.GeneratorExp)
@@ -1335,7 +1335,7 @@ def _own_inputs(binder: ast.stmt | None, graphs: list[Graph], refs: list[Ref]) -
     if _declared_sequential(value, refs):
         return True
     return isinstance(value, ast.Call) and not any(k.arg == "input_tensor" for k in value.keywords) \
-        and any(r.call is value and _application_builder(r) for r in refs)
+        and any(r.call is value and application_builder(r) for r in refs)
 
 
 def _submodel_base(base: str, binder: int | None, block: list[ast.stmt], start: int, index: int, stmt: ast.stmt,
@@ -1405,13 +1405,13 @@ def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: li
     if not isinstance(value, ast.Call) or (any(k.arg == "input_tensor" for k in value.keywords)
                                            and id(value) not in builders):
         return _builds_functional_model(value, graphs, tree)
-    if any(r.call is value and _application_builder(r) for r in refs):
+    if any(r.call is value and application_builder(r) for r in refs):
         return True
     if isinstance(value.func, ast.Name) and parents is not None:
         # `model_builder = keras.applications.xception.Xception` ... `model = model_builder(...)`
         alias = _reaching_binder(value.func.id, binder, parents)
         if isinstance(alias, ast.Assign) and len(alias.targets) == 1 and isinstance(alias.targets[0], ast.Name) \
-                and any(r.node is alias.value and r.role == "value" and _application_builder(r) for r in refs):
+                and any(r.node is alias.value and r.role == "value" and application_builder(r) for r in refs):
             return True
     return _builds_functional_model(value, graphs, tree)
 
@@ -1489,11 +1489,6 @@ def _added_sequential(block: list[ast.stmt], binder: int, start: int, name: str,
     if ref.name in _INPUTS:
         return len(adds) >= 2
     return ref.name.startswith("keras.layers.") and any(k.arg == "input_shape" for k in first.keywords)
-
-
-def _application_builder(ref: Ref) -> bool:
-    """A ``keras.applications`` model builder (``VGG19``), not ``preprocess_input``."""
-    return ref.name.startswith("keras.applications.") and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _reaching_binder(name: str, stmt: ast.stmt, parents: dict[int, ast.AST]) -> ast.AST | None:

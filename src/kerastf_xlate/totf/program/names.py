@@ -72,6 +72,11 @@ KERAS2_LAYER_MODULES = frozenset({
 })
 
 
+def application_builder(ref: Ref) -> bool:
+    """A ``keras.applications`` model builder (``VGG19``), not ``preprocess_input``."""
+    return ref.name.startswith("keras.applications.") and ref.name.rsplit(".", 1)[-1][:1].isupper()
+
+
 def keras2_path(qual: str) -> str | None:
     """The Keras 3 name of a Keras 2 path Keras 3 does not have (``keras.layers.merge.concatenate``
     is ``keras.layers.concatenate``, ``keras.models.Input`` is ``keras.Input``), or None."""
