@@ -144,6 +144,59 @@ def test_a_layer_asked_for_by_an_automatic_name(reset: str, partial: bool) -> No
         assert any("automatic name" in b.message for b in result.blockers)
 
 
+# a course's NLP notebook: every Embedding is given its name, one of them `embedding_1`, and a
+# kept model is asked for it (written after reading the pattern; our own case)
+NAMED = textwrap.dedent("""\
+
+    tokens = np.arange(24).reshape(4, 6) % 10
+    first = keras.Sequential([layers.Input((6,)), layers.Embedding(10, 3, name="embedding_1"), layers.Flatten(),
+                              layers.Dense(1)])
+    moved(first)
+    report["first"] = arrays(first(tokens))
+    second = keras.Sequential([layers.Input((6,)), layers.Embedding(10, 4, name="embedding_2"), layers.Flatten(),
+                               layers.Dense(UNITS)])
+    report["second"] = arrays(second(tokens))
+    kept = keras.Sequential([layers.Input((6,)), layers.Embedding(10, 2, name="embedding_1"), layers.Flatten()])
+    moved(kept)
+    report["asked"] = arrays(kept.get_layer("embedding_1").get_weights()[0])
+    report["asked_name"] = kept.get_layer("embedding_1").name
+    kept.save("kept.keras")
+    json.dump(report, open(OUT, "w"))
+    """)
+
+
+@pytest.mark.parametrize("second_name, partial", [('name="embedding_2"', True), ("", False), ("name=None", False)])
+def test_a_layer_asked_for_by_a_name(second_name: str, partial: bool) -> None:
+    """A name like `embedding_1` is Keras's automatic name only for a layer given none: when
+    every translated layer of that class has a literal `name=`, translating them moves no Keras
+    counter and kept code asking for that name gets the same layer. One translated Embedding
+    without a name (or `name=None`) would have advanced Keras's counter, so it is refused."""
+    text = script_head(3) + "report = {}\n" + NAMED.replace("UNITS", "1").replace('name="embedding_2"', second_name)
+    text = text.replace("(10, 4, )", "(10, 4)")
+    result = program(text)
+    assert (result.text is not None and result.partial) == partial, result.blockers
+    assert any("automatic name" in b.message for b in result.blockers) != partial, result.blockers
+
+
+@pytest.mark.tf
+@pytest.mark.slow  # two TensorFlow processes (~10 s)
+def test_executed_a_layer_asked_for_by_its_given_name(tmp_path: Path) -> None:
+    """Both scripts run: the translated models' outputs and the kept model's `get_layer`
+    answer (its name and its moved table) are Keras's (tolerance 1e-6; worst printed)."""
+    import numpy as np
+
+    script = script_head(3) + "report = {}\n" + NAMED.replace("UNITS", "1")
+    translated, diags = translate(script, "m.py")
+    assert 'layers.Embedding(10, 3, name="embedding_1")' not in translated, diags
+    assert 'kept.get_layer("embedding_1")' in translated
+    keras_report, tf_report = run_both(tmp_path, script, translated)
+    assert tf_report["asked_name"] == keras_report["asked_name"] == "embedding_1"
+    worst = max(float(np.max(np.abs(np.asarray(keras_report[k]) - np.asarray(tf_report[k]))))
+                for k in ("first", "second", "asked"))
+    print(f"worst difference {worst:.3g}")
+    assert worst <= 1e-6, worst
+
+
 def test_kept_code_inside_a_model_graph_keeps_that_model_too() -> None:
     """Graph statements move into a graph function; a kept statement between them would
     move with them, so the model whose graph surrounds it is kept as well."""

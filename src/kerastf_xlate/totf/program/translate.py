@@ -656,7 +656,14 @@ def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: fr
         line = getattr(node, "lineno", 0)
         return next((i for (a, b), i in line_index if a <= line <= b), -1)
 
-    made = sorted({top(r.node) for r in translated if r.role == "call" and r.name.startswith("keras.layers.")})
+    # where translated layers were made that would have taken a Keras automatic name (a literal
+    # `name=` takes none: Keras's counter of that class does not move), by their name prefix
+    made: dict[str, set[int]] = {}
+    for r in translated:
+        if r.role == "call" and r.name.startswith("keras.layers.") and r.call is not None \
+                and not any(k.arg == "name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+                            for k in r.call.keywords):
+            made.setdefault(_snake(r.name.rsplit(".", 1)[1]), set()).add(top(r.node))
     resets = sorted({top(r.node) for r in keras_refs(tree) if r.name == "keras.backend.clear_session"})
     for i in sorted(keep):
         stmt = tree.body[i]
@@ -668,8 +675,8 @@ def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: fr
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_layer":
                 arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
                 since = max([r for r in resets if r < i], default=-1)
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
-                        and re.sub(r"_\d+$", "", arg.value) in automatic and any(since < m < i for m in made):
+                prefix = re.sub(r"_\d+$", "", arg.value) if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+                if prefix in automatic and any(since < m < i for m in made.get(prefix, ())):
                     out.append(Finding(None, "XL301", f"code kept as Keras asks for layer `{arg.value}` by a Keras "
                                                       "automatic name, which the translation would change"))
     return out
