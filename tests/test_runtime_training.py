@@ -379,6 +379,43 @@ def test_metrics_in_fit_named_and_weighted() -> None:
     close(hk.history, ht.history)
 
 
+@pytest.mark.parametrize("loss, metrics", [("MAE", ["MSE", "MAPE", "msle"]), ("MSE", ["MAE", "MSLE", "mape"]),
+                                           ("MAPE", ["mean_absolute_percentage_error"]), ("MSLE", ["mae"])])
+def test_upper_case_loss_and_metric_aliases(loss: str, metrics: list[str]) -> None:
+    """Keras 3's aliases (`loss="MAE"`, `metrics=["MSE", "mape"]`, as a course's notebooks
+    write them): the same losses, history keys and values."""
+    import keras
+
+    x, _ = data()
+    y = _targets("positive")  # (MAPE and MSLE read positive targets)
+    k, t = twins(1, None)
+    k.compile(keras.optimizers.SGD(0.01), loss, metrics=metrics)
+    t.compile(rt().SGD(0.01), loss, metrics=metrics)
+    hk = k.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    ht = t.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert sorted(hk) == sorted(ht) == sorted(["loss", *metrics]), (hk, ht)
+    close(hk, ht)
+
+
+def test_every_name_the_static_check_lets_through_is_one_the_runtime_takes() -> None:
+    """training_checks.py's LOSS_NAMES / METRIC_NAMES are what a translated `compile` may be
+    given: each must resolve in the runtime (or else the translation raises where Keras ran)."""
+    from kerastf_xlate.totf.program.training_checks import LOSS_NAMES, METRIC_NAMES
+
+    r = rt()
+    special = {"crossentropy", "ce", "accuracy", "acc"}
+    missing = [n for n in sorted(LOSS_NAMES - special) if not _resolves(r.losses_get, n)]
+    missing += [n for n in sorted(METRIC_NAMES - special) if not _resolves(r.metrics_get, n)]
+    assert not missing, missing
+
+
+def _resolves(get: Any, name: str) -> bool:
+    try:
+        return get(name) is not None
+    except ValueError:
+        return False
+
+
 def test_class_weight() -> None:
     train_both("opt.Adam(0.01)", class_weight={0: 1.0, 1: 3.0, 2: 0.5}, epochs=2)
 

@@ -380,6 +380,10 @@ _LOSS_FUNCTIONS = {
     "binary_focal_crossentropy": _loss_binary_focal_crossentropy,
     "categorical_crossentropy": _loss_categorical_crossentropy,
     "sparse_categorical_crossentropy": _loss_sparse_categorical_crossentropy,
+    # Keras 3's upper-case and short aliases (keras/src/losses/__init__.py)
+    "MSE": _loss_mean_squared_error, "MAE": _loss_mean_absolute_error, "MAPE": _loss_mean_absolute_percentage_error,
+    "MSLE": _loss_mean_squared_logarithmic_error, "KLD": _loss_kl_divergence, "bce": _loss_binary_crossentropy,
+    "BCE": _loss_binary_crossentropy,
 }
 
 

@@ -14,7 +14,9 @@ from tfr_losses import (
     _loss_binary_crossentropy,
     _loss_categorical_crossentropy,
     _loss_mean_absolute_error,
+    _loss_mean_absolute_percentage_error,
     _loss_mean_squared_error,
+    _loss_mean_squared_logarithmic_error,
     _loss_same_rank,
     _loss_snake,
     _loss_sparse_categorical_crossentropy,
@@ -619,7 +621,15 @@ _METRIC_FUNCTIONS = {
     "mae": _loss_mean_absolute_error, "mean_absolute_error": _loss_mean_absolute_error,
     "binary_crossentropy": _loss_binary_crossentropy, "categorical_crossentropy": _loss_categorical_crossentropy,
     "sparse_categorical_crossentropy": _loss_sparse_categorical_crossentropy,
+    "mean_absolute_percentage_error": _loss_mean_absolute_percentage_error,
+    "mean_squared_logarithmic_error": _loss_mean_squared_logarithmic_error,
+    # Keras 3's upper-case and short aliases (keras/src/metrics/__init__.py)
+    "MSE": _loss_mean_squared_error, "MAE": _loss_mean_absolute_error, "mape": _loss_mean_absolute_percentage_error,
+    "MAPE": _loss_mean_absolute_percentage_error, "msle": _loss_mean_squared_logarithmic_error,
+    "MSLE": _loss_mean_squared_logarithmic_error, "bce": _loss_binary_crossentropy, "BCE": _loss_binary_crossentropy,
 }
+
+
 def _metric_class_names(table, classes):
     """``keras.metrics.get`` also takes the classes' names, as written and in snake case."""
     for cls in classes:

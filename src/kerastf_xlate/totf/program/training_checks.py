@@ -21,12 +21,13 @@ LOSS_NAMES = {"mean_squared_error", "mse", "mean_absolute_error", "mae", "mean_a
               "mean_squared_logarithmic_error", "msle", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge",
               "categorical_hinge", "kl_divergence", "kld", "poisson", "cosine_similarity", "binary_crossentropy",
               "binary_focal_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-              "crossentropy", "ce"}
+              "crossentropy", "ce", "MSE", "MAE", "MAPE", "MSLE", "KLD", "bce", "BCE"}
 METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce", "binary_accuracy", "categorical_accuracy",
                 "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mse",
                 "mean_squared_error", "mae", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
                 "sparse_categorical_crossentropy", "AUC", "auc", "Precision", "precision", "Recall", "recall",
-                "RootMeanSquaredError"}
+                "RootMeanSquaredError", "MSE", "MAE", "mape", "MAPE", "msle", "MSLE", "bce", "BCE",
+                "mean_absolute_percentage_error", "mean_squared_logarithmic_error"}
 # metric classes named by a string (``metrics=["TruePositives"]``), as written and in snake case
 _METRIC_CLASS_NAMES = ("Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
                        "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "RootMeanSquaredError",
