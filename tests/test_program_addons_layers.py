@@ -1,5 +1,5 @@
 """TensorFlow Addons' layers in the program form: ``tfa.layers.InstanceNormalization``,
-``tfa.layers.GroupNormalization`` and ``tfa.layers.GELU`` become the runtime classes of
+``tfa.layers.GroupNormalization``, ``tfa.layers.GELU`` and the adaptive poolings become the runtime classes of
 ``runtime/tfr_addons_layers.py`` (translate.py ``_ADDONS_LAYERS``).
 
 The programs are written after the ways public example code uses them (a builder function
@@ -88,6 +88,33 @@ FAKE_TFA = {
 
             def call(self, inputs):
                 return gelu(inputs, approximate=self.approximate)
+
+
+        def _adaptive(kind, rank):
+            """tfa's adaptive pooling where each spatial size divides into `output_size` bins
+            (tfa's tf.split raises otherwise): Keras's pooling with pool size = stride = size /
+            bins, a computation of its own (the translation splits and reduces, as tfa does)."""
+            pooling = getattr(keras.layers, f"{kind}Pooling{rank}D")
+
+            class Adaptive(keras.layers.Layer):
+                def __init__(self, output_size, data_format=None, **kwargs):
+                    super().__init__(**kwargs)
+                    self.output_size = (output_size,) * rank if isinstance(output_size, int) else tuple(output_size)
+                    self.data_format = data_format or "channels_last"
+
+                def call(self, inputs):
+                    first = 1 if self.data_format == "channels_last" else 2
+                    sizes = inputs.shape[first:first + rank]
+                    assert all(s % b == 0 for s, b in zip(sizes, self.output_size)), "the stand-in needs divisible sizes"
+                    pool = tuple(s // b for s, b in zip(sizes, self.output_size))
+                    return pooling(pool, pool, data_format=self.data_format)(inputs)
+
+            Adaptive.__name__ = f"Adaptive{kind}Pooling{rank}D"
+            return Adaptive
+
+
+        AdaptiveAveragePooling1D, AdaptiveAveragePooling2D = _adaptive("Average", 1), _adaptive("Average", 2)
+        AdaptiveMaxPooling2D, AdaptiveMaxPooling3D = _adaptive("Max", 2), _adaptive("Max", 3)
         '''),
 }
 
@@ -227,7 +254,43 @@ def run(data):
     return [history.history["loss"], model.predict(data[0], verbose=0), [float(l) for l in model.losses]]
 '''
 
+# a RegNet-like model zoo's squeeze-and-excitation block, a subclass holding tfa's adaptive
+# pooling to one bin, and a pyramid of poolings to several bins (1D, 2D, 3D; channels first)
+ADAPTIVE = '''
+import tensorflow as tf
+import tensorflow_addons as tfa
+from tensorflow.keras import layers
+
+
+class SE(tf.keras.layers.Layer):
+    def __init__(self, channels, ratio):
+        super().__init__()
+        self.avg_pool = tfa.layers.AdaptiveAveragePooling2D(output_size=(1, 1))
+        self.fc1 = layers.Conv2D(channels // ratio, 1, activation="relu")
+        self.fc2 = layers.Conv2D(channels, 1, activation="sigmoid")
+
+    def call(self, inputs):
+        return inputs * self.fc2(self.fc1(self.avg_pool(inputs)))
+
+
+image = tf.keras.Input((8, 12, 4))
+x = SE(4, 2)(layers.Conv2D(4, 3, padding="same")(image))
+pyramid = [layers.Flatten()(tfa.layers.AdaptiveMaxPooling2D(bins)(x)) for bins in (1, 2, (4, 3))]
+first = layers.Flatten()(tfa.layers.AdaptiveMaxPooling2D(2, data_format="channels_first")(layers.Permute((3, 1, 2))(x)))
+sequence = tf.keras.Input((6, 3))
+s = tfa.layers.AdaptiveAveragePooling1D(3)(layers.Dense(4)(sequence))
+volume = tf.keras.Input((4, 4, 2, 2))
+v = tfa.layers.AdaptiveMaxPooling3D((2, 1, 2))(volume)
+model = tf.keras.Model([image, sequence, volume],
+                       [layers.concatenate(pyramid + [first]), s, layers.Flatten()(v)])
+
+
+def run(data):
+    return model(data)
+'''
+
 CASES: dict[str, tuple[str, list[str], Any]] = {
+    "adaptive": (ADAPTIVE, ["model"], [(2, 8, 12, 4), (2, 6, 3), (2, 4, 4, 2, 2)]),
     "builder": (BUILDER, ["model"], (3, 8, 8, 3)),
     "axes": (AXES, ["model"], [(2, 4, 5, 6), (2, 7, 6)]),
     "sequential": (SEQUENTIAL, ["encoder", "head", "discriminator"], [(2, 8, 8, 3), (3, 6)]),

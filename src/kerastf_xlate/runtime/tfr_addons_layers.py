@@ -1,5 +1,6 @@
 """TensorFlow Addons' layers the program form translates (``names.ADDONS``):
-``tfa.layers.GroupNormalization``, ``tfa.layers.InstanceNormalization`` and ``tfa.layers.GELU``.
+``tfa.layers.GroupNormalization``, ``tfa.layers.InstanceNormalization``, ``tfa.layers.GELU`` and
+the adaptive poolings ``tfa.layers.Adaptive{Average,Max}Pooling{1,2,3}D``.
 
 Each follows tfa's own source (``tensorflow_addons/layers/normalizations.py`` and ``gelu.py``,
 the same from tfa 0.12 to its last release), not Keras 3's layers of similar names, where the
@@ -12,7 +13,7 @@ inference compute the same thing, as in tfa.
 """
 
 import tensorflow as tf
-from tfr_base import Layer, _unique_name, initializers_get
+from tfr_base import Layer, _unique_name, image_data_format, initializers_get
 from tfr_constraints import constraints_get
 from tfr_regularizers import regularizers_get
 
@@ -122,3 +123,74 @@ class AddonsGELU(Layer):
 
     def call(self, inputs):
         return tf.nn.gelu(inputs, approximate=self.approximate)
+
+
+class _AddonsAdaptivePooling(Layer):
+    """tfa's ``AdaptivePooling{1,2,3}D`` (its ``layers/adaptive_pooling.py``): each
+    spatial axis split into ``output_size`` equal bins with ``tf.split`` (which raises when the
+    axis does not divide, as tfa's does), the bins stacked on a new axis after it, and
+    ``tf.reduce_mean`` / ``tf.reduce_max`` over the axes within a bin. ``data_format`` None is
+    the image data format at construction (channels_last). No weights."""
+
+    _rank = 2
+    _reduce = staticmethod(tf.reduce_mean)
+    _addons_name = "adaptive_average_pooling2d"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        kwargs["name"] = kwargs.get("name") or _unique_name(type(self)._addons_name)
+        super().__init__(**kwargs)
+        if isinstance(output_size, int):
+            output_size = (output_size,) * self._rank
+        output_size = tuple(int(v) for v in output_size)
+        if len(output_size) != self._rank:
+            raise ValueError(f"The `output_size` argument must be a tuple of {self._rank} integers. "
+                             f"Received: {output_size}")
+        self.output_size = output_size
+        data_format = image_data_format() if data_format is None else str(data_format).lower()
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"The `data_format` argument must be one of \"channels_first\", \"channels_last\". "
+                             f"Received: {data_format}")
+        self.data_format = data_format
+
+    def call(self, inputs):
+        first = 1 if self.data_format == "channels_last" else 2  # the first spatial axis
+        x = inputs
+        for i, bins in enumerate(self.output_size):
+            axis = first + 2 * i  # (each stack before it added one axis)
+            x = tf.stack(tf.split(x, bins, axis=axis), axis=axis)
+        return self._reduce(x, axis=[first + 2 * i + 1 for i in range(self._rank)])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"output_size": self.output_size, "data_format": self.data_format})
+        return config
+
+
+class AddonsAdaptiveAveragePooling1D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveAveragePooling1D``."""
+    _rank, _addons_name = 1, "adaptive_average_pooling1d"
+
+
+class AddonsAdaptiveAveragePooling2D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveAveragePooling2D``."""
+    _rank, _addons_name = 2, "adaptive_average_pooling2d"
+
+
+class AddonsAdaptiveAveragePooling3D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveAveragePooling3D``."""
+    _rank, _addons_name = 3, "adaptive_average_pooling3d"
+
+
+class AddonsAdaptiveMaxPooling1D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveMaxPooling1D``."""
+    _rank, _addons_name, _reduce = 1, "adaptive_max_pooling1d", staticmethod(tf.reduce_max)
+
+
+class AddonsAdaptiveMaxPooling2D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveMaxPooling2D``."""
+    _rank, _addons_name, _reduce = 2, "adaptive_max_pooling2d", staticmethod(tf.reduce_max)
+
+
+class AddonsAdaptiveMaxPooling3D(_AddonsAdaptivePooling):
+    """``tfa.layers.AdaptiveMaxPooling3D``."""
+    _rank, _addons_name, _reduce = 3, "adaptive_max_pooling3d", staticmethod(tf.reduce_max)

@@ -48,6 +48,7 @@ ADDONS = frozenset({
     "tensorflow_addons.optimizers.AdamW", "tensorflow_addons.optimizers.SGDW", "tensorflow_addons.optimizers.LAMB",
     "tensorflow_addons.layers.InstanceNormalization", "tensorflow_addons.layers.GroupNormalization",
     "tensorflow_addons.layers.GELU",
+    *(f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D" for kind in ("Average", "Max") for n in (1, 2, 3)),
 })
 
 

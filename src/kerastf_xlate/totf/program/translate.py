@@ -675,9 +675,10 @@ def _kept_code_blockers(tree: ast.Module, keep: frozenset[int], bundle_names: fr
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_layer":
                 arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
                 since = max([r for r in resets if r < i], default=-1)
-                prefix = re.sub(r"_\d+$", "", arg.value) if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+                asked = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+                prefix = re.sub(r"_\d+$", "", asked)
                 if prefix in automatic and any(since < m < i for m in made.get(prefix, ())):
-                    out.append(Finding(None, "XL301", f"code kept as Keras asks for layer `{arg.value}` by a Keras "
+                    out.append(Finding(None, "XL301", f"code kept as Keras asks for layer `{asked}` by a Keras "
                                                       "automatic name, which the translation would change"))
     return out
 
@@ -1139,7 +1140,9 @@ def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
 # TensorFlow Addons layers (names.ADDONS): runtime classes of tfa's computation (tfr_addons_layers.py)
 _ADDONS_LAYERS = {"tensorflow_addons.layers.GroupNormalization": "AddonsGroupNormalization",
                   "tensorflow_addons.layers.InstanceNormalization": "AddonsInstanceNormalization",
-                  "tensorflow_addons.layers.GELU": "AddonsGELU"}
+                  "tensorflow_addons.layers.GELU": "AddonsGELU",
+                  **{f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D": f"AddonsAdaptive{kind}Pooling{n}D"
+                     for kind in ("Average", "Max") for n in (1, 2, 3)}}
 # the keywords each tfa layer takes that its runtime class honours: its own (InstanceNormalization
 # takes GroupNormalization's and overwrites ``groups``), then the tf.keras 2 ``Layer`` keywords the
 # runtime's Layer takes as tf.keras 2 does (``weights``, ``dynamic``, ``implementation``: not taken)
@@ -1147,7 +1150,9 @@ _ADDONS_NORMALIZATION = ("groups", "axis", "epsilon", "center", "scale", "beta_i
                          "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
 _ADDONS_KEYWORDS = {"tensorflow_addons.layers.GroupNormalization": _ADDONS_NORMALIZATION,
                     "tensorflow_addons.layers.InstanceNormalization": _ADDONS_NORMALIZATION,
-                    "tensorflow_addons.layers.GELU": ("approximate",)}
+                    "tensorflow_addons.layers.GELU": ("approximate",),
+                    **{f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D": ("output_size", "data_format")
+                       for kind in ("Average", "Max") for n in (1, 2, 3)}}
 _ADDONS_LAYER_KEYWORDS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
                           "activity_regularizer", "autocast")
 
