@@ -155,6 +155,7 @@ NAMED = textwrap.dedent("""\
     report["first"] = arrays(first(tokens))
     second = keras.Sequential([layers.Input((6,)), layers.Embedding(10, 4, name="embedding_2"), layers.Flatten(),
                                layers.Dense(UNITS)])
+    moved(second)
     report["second"] = arrays(second(tokens))
     kept = keras.Sequential([layers.Input((6,)), layers.Embedding(10, 2, name="embedding_1"), layers.Flatten()])
     moved(kept)
@@ -179,7 +180,6 @@ def test_a_layer_asked_for_by_a_name(second_name: str, partial: bool) -> None:
 
 
 @pytest.mark.tf
-@pytest.mark.slow  # two TensorFlow processes (~10 s)
 def test_executed_a_layer_asked_for_by_its_given_name(tmp_path: Path) -> None:
     """Both scripts run: the translated models' outputs and the kept model's `get_layer`
     answer (its name and its moved table) are Keras's (tolerance 1e-6; worst printed)."""

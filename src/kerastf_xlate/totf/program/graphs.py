@@ -1926,6 +1926,10 @@ def _bound_to_objects(region: list[ast.stmt], name: str, statics: frozenset[int]
     binders = [n for n in _own_nodes(region) if isinstance(n, ast.Name) and n.id == name
                and isinstance(n.ctx, (ast.Store, ast.Del))]
     nodes = list(ast.walk(ast.Module(body=region, type_ignores=[])))
+    # an import among the graph's statements (a notebook cell importing its optimizer between
+    # two layer calls): a module or a module's object, never a graph tensor
+    if any(isinstance(s, (ast.Import, ast.ImportFrom)) and name in _bound([s]) for s in nodes):
+        return not binders
     assigns = {id(t): s for s in nodes if isinstance(s, ast.Assign) and len(s.targets) == 1 for t in s.targets}
     # itself from before: `filters *= 2`, `filters = filters * 2`, `filters = int(filters / 2)`
     itself = frozenset({name}) if graph is not None and _static_before(graph, name, statics) else frozenset()
