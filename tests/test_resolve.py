@@ -41,6 +41,11 @@ IMPORT_STYLES = [
     ("from-keras-core-import-layers", "from keras_core import layers\nlayers.JaxLayer(4)\n", [("XL101", 2, 0)]),
     ("tf-keras-package", "import tf_keras\ntf_keras.layers.FlaxLayer(4)\n", [("XL101", 2, 0)]),
     ("star-import", "from keras.layers import *\nFlaxLayer(4)\n", [("XL101", 2, 0)]),
+    # a builtin is not the star-imported module's (`print` is not `keras.layers.print`)
+    ("star-import-builtins", "from keras.layers import *\nprint(len(range(3)))\nFlaxLayer(4)\n", [("XL101", 3, 0)]),
+    # the last star import that binds a name wins; an applications module binds only its exports
+    ("star-import-applications", "from tensorflow.keras.layers import *\nfrom tensorflow.keras.applications.vgg16 import *\n"
+     "VGG16(weights=None)\nFlaxLayer(4)\n", [("XL101", 4, 0)]),
     # how Keras's own code and keras.applications spell it
     ("keras-src-import-layers", "from keras.src import layers\nlayers.FlaxLayer(4)\n", [("XL101", 2, 0)]),
     ("keras-src-layers-module", "from keras.src.layers.preprocessing.image_preprocessing.max_num_bounding_box import MaxNumBoundingBoxes\nMaxNumBoundingBoxes(4)\n", [("XL101", 2, 0)]),
@@ -169,3 +174,19 @@ def test_uses_are_in_source_order() -> None:
     src = "from keras import layers\nb = layers.JaxLayer(1)\na = layers.FlaxLayer(1)\nc = layers.JaxLayer(1)\n"
     uses = find_uses(ast.parse(src), set(RULES.by_name))
     assert [u.layer for u in uses] == ["JaxLayer", "FlaxLayer", "JaxLayer"]
+
+
+def test_star_import_applications_table_matches_the_installed_keras() -> None:
+    """resolve._APPLICATION_EXPORTS is what each public `keras.applications.<module>` of the
+    installed Keras exports with an upper-case name (its model builders)."""
+    import importlib
+    import pkgutil
+
+    keras_applications = pytest.importorskip("keras.applications")
+    from kerastf_xlate.resolve import _APPLICATION_EXPORTS
+
+    found = {}
+    for info in pkgutil.iter_modules(keras_applications.__path__):
+        module = importlib.import_module(f"keras.applications.{info.name}")
+        found[info.name] = tuple(sorted(n for n in vars(module) if n[:1].isupper()))
+    assert {k: tuple(sorted(v)) for k, v in _APPLICATION_EXPORTS.items()} == found

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -378,9 +379,52 @@ def _lookup(scope: Scope, name: str, pos: tuple[int, int], own: bool) -> tuple[b
     return False, None
 
 
+# names no Keras module exports that a star import could shadow: Python's builtins
+_BUILTINS = frozenset(dir(builtins))
+
+
+# what a star import of a public `keras.applications.<module>` binds (Keras 3's generated
+# `keras/applications/<module>/__init__.py`; tests/test_resolve.py checks it against the
+# installed Keras): the model builders, then `preprocess_input` / `decode_predictions`
+_APPLICATION_EXPORTS = {
+    "convnext": ("ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge"),
+    "densenet": ("DenseNet121", "DenseNet169", "DenseNet201"),
+    "efficientnet": tuple(f"EfficientNetB{i}" for i in range(8)),
+    "efficientnet_v2": ("EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+                        "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S"),
+    "imagenet_utils": (),
+    "inception_resnet_v2": ("InceptionResNetV2",),
+    "inception_v3": ("InceptionV3",),
+    "mobilenet": ("MobileNet",),
+    "mobilenet_v2": ("MobileNetV2",),
+    "mobilenet_v3": (),
+    "nasnet": ("NASNetLarge", "NASNetMobile"),
+    "resnet": ("ResNet50", "ResNet101", "ResNet152"),
+    "resnet50": ("ResNet50",),
+    "resnet_v2": ("ResNet50V2", "ResNet101V2", "ResNet152V2"),
+    "vgg16": ("VGG16",),
+    "vgg19": ("VGG19",),
+    "xception": ("Xception",),
+}
+
+
+def _star_binds(module: str, name: str) -> bool:
+    """Whether a star import of ``module`` binds ``name`` as a Keras name this resolver reads:
+    a layers or models module (any name: their exports are not listed here), or a public
+    applications module that exports it."""
+    for root in KERAS_ROOTS:
+        if module.startswith(root + ".applications."):
+            exports = _APPLICATION_EXPORTS.get(module[len(root) + len(".applications."):])
+            return exports is not None and (name in exports or name in ("preprocess_input", "decode_predictions"))
+    return keras_layer_name(f"{module}.{name}") is not None
+
+
 def _star(scope: Scope, name: str, pos: tuple[int, int]) -> str | None:
-    for spos, module in scope.star_imports:
-        if spos <= pos and keras_layer_name(f"{module}.{name}") is not None:
+    if name in _BUILTINS:  # (`print`, `len`, `range` under `from keras.layers import *`)
+        return None
+    # the last star import before the use that binds the name wins, as in Python
+    for spos, module in reversed(scope.star_imports):
+        if spos <= pos and _star_binds(module, name):
             return f"{module}.{name}"
     return None
 

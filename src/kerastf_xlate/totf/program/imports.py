@@ -6,6 +6,7 @@ has made them by then)."""
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Callable
 
 from kerastf_xlate.totf.program.bundle import BANNER, END, import_keys
@@ -17,22 +18,38 @@ def _is_keras_module(module: str) -> bool:
     return any(module == r or module.startswith(r + ".") for r in ROOTS) or module == "tensorflow.keras"
 
 
-def _used_names(tree: ast.Module) -> set[str]:
+def _used_names(tree: ast.Module, classes: bool = False) -> set[str]:
     """Names read from the module's namespace: a read inside a function (or comprehension)
     that binds the name itself reads its own local (``def __init__(self, layers)``), not the
-    module's; ``global`` / ``nonlocal`` names count as read."""
+    module's; ``global`` / ``nonlocal`` names count as read. With ``classes``, a read in a class
+    body of a name that body binds is the class's too (``@weights.setter``)."""
     out: set[str] = set()
 
-    def visit(node: ast.AST, local: frozenset[str]) -> None:
+    def visit(node: ast.AST, local: frozenset[str], decorators: frozenset[str] | None = None) -> None:
+        # (``decorators``: the names a method's decorators see, those of its class body)
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             out.update(node.names)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
             out.add(node.id)
+        if classes and isinstance(node, ast.ClassDef):
+            for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+                visit(d, local)
+            own = {b.name for b in node.body if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+            own |= {n.id for b in node.body if not isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    for n in ast.walk(b) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            for member in node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    visit(member, local, local | own)  # (its body does not see the class's names)
+                else:
+                    visit(member, local | own)
+            return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             a = node.args
             annotations = [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x and x.annotation]
-            evaluated_here = getattr(node, "decorator_list", []) + a.defaults + [k for k in a.kw_defaults if k] + annotations
+            evaluated_here = a.defaults + [k for k in a.kw_defaults if k] + annotations
             returns = getattr(node, "returns", None)
+            for d in getattr(node, "decorator_list", []):
+                visit(d, local if decorators is None else decorators)
             for d in evaluated_here + ([returns] if returns is not None else []):
                 visit(d, local)
             inner = local | _function_locals(node)
@@ -189,11 +206,18 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
                 reads = {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
                 for n in imports:
                     local_reads.setdefault(id(n), set()).update(reads)
+    # a star import of a Keras module (`from tensorflow.keras.layers import *`) is needed while
+    # the output reads a module-level name that nothing else binds (the runtime's classes and
+    # functions bind those of the translated layers)
+    free = _used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
 
         def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom = stmt) -> bool:
-            if a.name == "*" or not _keras_alias(stmt, a, addons):
+            if a.name == "*":
+                return isinstance(stmt, ast.ImportFrom) and not stmt.level and _is_keras_module(stmt.module or "") \
+                    and not dynamic and not free
+            if not _keras_alias(stmt, a, addons):
                 return False
             bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
             return bound in bundle_names or (not dynamic and bound not in keep_always
@@ -219,6 +243,38 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
             end = pos.line_start(end_line + 1) if end_line < len(pos.lines) else len(text)
             edits.replace(start, end, "")
     return edits.apply()
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__builtins__", "__spec__",
+                                              "__loader__", "__package__", "__annotations__"}
+
+
+def _module_bound(tree: ast.Module) -> set[str]:
+    """The names the module's own statements bind at module level (assignments, loop and
+    ``with`` targets, ``def``/``class``, imports other than star imports), and any name a
+    function declares ``global``."""
+    out: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+            out.update(g for x in ast.walk(n) if isinstance(x, ast.Global) for g in x.names)
+            stack.extend(getattr(n, "decorator_list", []))
+            continue
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names if a.name != "*")
+            continue
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
+            out.add(n.target.id)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        stack.extend(ast.iter_child_nodes(n))
+    return out
 
 
 def _only_statement_of_block(tree: ast.Module, stmt: ast.stmt) -> bool:

@@ -186,7 +186,8 @@ class _AllKeras(_Resolver):
         self._roles: dict[int, str] = {}
 
     def _record(self, node: ast.expr, parts: list[str]) -> bool:
-        if parts[0] not in self._local_roots:
+        # (a star import of a Keras module binds names the cheap filter cannot list: `*`)
+        if parts[0] not in self._local_roots and "*" not in self._local_roots:
             return False
         qual = self.resolve(parts, (node.lineno, node.col_offset))
         if qual is None:
