@@ -408,14 +408,27 @@ _APPLICATION_EXPORTS = {
 }
 
 
+# what a star import of `keras.models` binds (and `keras.layers` does not)
+_MODELS_EXPORTS = frozenset({"Model", "Sequential", "Functional", "load_model", "save_model", "clone_model",
+                             "model_from_json", "model_from_yaml", "model_from_config"})
+
+
 def _star_binds(module: str, name: str) -> bool:
     """Whether a star import of ``module`` binds ``name`` as a Keras name this resolver reads:
-    a layers or models module (any name: their exports are not listed here), or a public
-    applications module that exports it."""
+    a layers module any name but the models module's (its exports are not listed here, so an
+    unknown name is taken for Keras's: conservative), a models module its few exports, a public
+    applications module its exports."""
     for root in KERAS_ROOTS:
-        if module.startswith(root + ".applications."):
-            exports = _APPLICATION_EXPORTS.get(module[len(root) + len(".applications."):])
-            return exports is not None and (name in exports or name in ("preprocess_input", "decode_predictions"))
+        if module.startswith(root + "."):
+            rest = module[len(root) + 1:]
+            if rest.startswith("applications."):
+                exports = _APPLICATION_EXPORTS.get(rest[len("applications."):])
+                return exports is not None and (name in exports or name in ("preprocess_input", "decode_predictions"))
+            if rest == "models":
+                return name in _MODELS_EXPORTS
+            if rest == "layers":
+                return name not in _MODELS_EXPORTS
+            break
     return keras_layer_name(f"{module}.{name}") is not None
 
 

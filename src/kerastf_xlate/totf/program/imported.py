@@ -142,3 +142,41 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                     seen.add(id(n))
                     found.append(imp)
     return found
+
+
+def loose_layer_functions(tree: ast.Module, layer_calls: Sequence[ast.AST], regions: Sequence[Sequence[ast.AST]],
+                          up: dict[int, ast.AST]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions of the file that call translated layers outside every model graph and
+    fragment (``layer_calls``: the references of layers made and applied at once,
+    ``Conv2D(...)(x)``; not a ``Sequential``'s list or an attribute): a library's head built on
+    an encoder of another module (``img_input, levels = encoder(...)``, then ``Conv2D(...)(f5)``
+    and ``get_segmentation_model(img_input, o)``). What they take or give may be that module's
+    Keras tensors, so their imported calls count as a graph's (:func:`imported_calls`)."""
+    inside = {id(n) for region in regions for s in region for n in ast.walk(s)}
+    out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for node in layer_calls:
+        if id(node) in inside:
+            continue
+        f = up.get(id(node))
+        while f is not None and not isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            f = up.get(id(f))
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f not in out:
+            out.append(f)
+    return out
+
+
+def parameter_default_calls(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                            bindings: dict[str, tuple[str, str, int]]) -> list[Imported]:
+    """Calls in ``function`` of a parameter whose default is imported user code
+    (``def fcn_8(n_classes, encoder=vanilla_encoder)`` then ``encoder(...)``)."""
+    a = function.args
+    positional = a.posonlyargs + a.args
+    defaults = dict(zip([p.arg for p in positional[len(positional) - len(a.defaults):]], a.defaults))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    out = []
+    for n in ast.walk(function):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and isinstance(defaults.get(n.func.id), ast.Name):
+            imp = outside_call(ast.Call(func=defaults[n.func.id], args=[], keywords=[]), bindings)
+            if imp is not None:
+                out.append(Imported(n, imp.module, imp.name, imp.level, True))
+    return out

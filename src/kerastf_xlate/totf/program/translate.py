@@ -46,7 +46,13 @@ from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
-from kerastf_xlate.totf.program.imported import imported_calls, in_run
+from kerastf_xlate.totf.program.imported import (
+    import_bindings,
+    imported_calls,
+    in_run,
+    loose_layer_functions,
+    parameter_default_calls,
+)
 from kerastf_xlate.totf.program.imports import TF_IMPORT, finish_imports
 from kerastf_xlate.totf.program.inert import inert_reasons
 from kerastf_xlate.totf.program.keras_api import default_api
@@ -495,7 +501,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # code of another module a model runs: translated with it when the run translates that
     # module (the tree pass checks it), else the model stays Keras, with what is linked to it
     regions = [[*g.region, g.inputs, g.outputs] for g in graphs.graphs] + [list(f.region) for f in graphs.fragments]
-    for imp in imported_calls(tree, regions, _layer_holders(tree, refs, kept)):
+    up = parents(tree)
+    applied = [r.node for r in refs if r.role == "call" and r.name.startswith("keras.layers.") and r.call is not None
+               and isinstance(up.get(id(r.call)), ast.Call) and up[id(r.call)].func is r.call]  # type: ignore[attr-defined]
+    loose = loose_layer_functions(tree, applied, regions, up)
+    defaults = [imp for f in loose for imp in parameter_default_calls(f, import_bindings(tree))]
+    for imp in imported_calls(tree, regions + [list(f.body) for f in loose], _layer_holders(tree, refs, kept)) + defaults:
         where = "." * imp.level + imp.module
         if not imp.graph and imp.level == 0 and imp.module.startswith("keras"):
             continue  # a layer of a Keras package (keras_hub), made once: the runtime holds it as a Keras layer
