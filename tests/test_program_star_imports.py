@@ -25,29 +25,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from program_text import script_head
 
 from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.translate import translate_program
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-PROGRAM = textwrap.dedent("""\
-    OUT = "report.json"
-    import json
-    import numpy as np
+PROGRAM = 'OUT = "report.json"\n' + script_head(4) + textwrap.dedent("""\
     from tensorflow.keras.models import Model
     from tensorflow.keras.layers import *
     from tensorflow.keras.applications.vgg16 import *
-
-    rng = np.random.default_rng(4)
-
-
-    def moved(model):
-        def value(w):
-            if w.ndim > 1:
-                return rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))
-            return rng.uniform(0.1, 0.5, w.shape)
-        model.set_weights([value(w).astype("float32") for w in model.get_weights()])
 
 
     def fcn(image_size, ch_in=3, ch_out=2):
