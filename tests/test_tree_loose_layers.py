@@ -89,3 +89,59 @@ def test_a_directory_run_keeps_the_three_modules_together(tmp_path: Path) -> Non
     for name, text in (("encoders.py", ENCODERS), ("model_utils.py", MODEL_UTILS), ("head.py", HEAD)):
         assert (dst / name).read_text() == text, name
     assert "kept as Keras with the files it shares model code with" in proc.stdout + proc.stderr
+
+
+# the layers in a decoder helper; the function handing it the encoder's levels makes no layer
+SEGNET = textwrap.dedent("""\
+    from keras.layers import Conv2D, UpSampling2D
+
+    from encoders import small_encoder
+    from model_utils import get_segmentation_model
+
+
+    def decoder(f, n_classes):
+        o = UpSampling2D(2)(f)
+        return Conv2D(n_classes, 3, padding="same")(o)
+
+
+    def _segnet(n_classes, encoder, height=16, width=16):
+        img_input, levels = encoder(height=height, width=width)
+        feat = levels[-1]
+        o = decoder(feat, n_classes)
+        return get_segmentation_model(img_input, o)
+
+
+    def segnet(n_classes):
+        return _segnet(n_classes, small_encoder)
+    """)
+
+
+def test_alone_a_decoder_helper_handed_another_modules_levels_stays_keras(tmp_path: Path) -> None:
+    _package(tmp_path / "pkg")
+    out, diags = translate(SEGNET, str(tmp_path / "pkg" / "segnet.py"))
+    assert out == SEGNET
+    assert any(d.code == "XL310" and "`get_segmentation_model` from `model_utils`" in d.message for d in diags), diags
+
+
+def test_a_decoder_helper_on_the_files_own_tensors_is_not_held_back() -> None:
+    """The same helper applied to tensors the file makes itself, whose result goes to no
+    imported code, links nothing: the imported module it merely calls does not keep it."""
+    text = textwrap.dedent("""\
+        import numpy as np
+        from keras.layers import Conv2D, UpSampling2D
+
+        from data_utils import load_batch
+
+
+        def decoder(f, n_classes):
+            o = UpSampling2D(2)(f)
+            return Conv2D(n_classes, 3, padding="same")(o)
+
+
+        def main():
+            batch = np.ones((1, 4, 4, 2), "float32")
+            load_batch("train")
+            return decoder(batch, 3)
+        """)
+    out, diags = translate(text, "main.py")
+    assert not any(d.code == "XL310" for d in diags), diags

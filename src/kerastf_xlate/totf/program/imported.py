@@ -162,7 +162,54 @@ def loose_layer_functions(tree: ast.Module, layer_calls: Sequence[ast.AST], regi
             f = up.get(id(f))
         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f not in out:
             out.append(f)
+    # and a function of the file that hands one of those what imported code or a parameter it
+    # calls gave, or hands what one of those gave to imported code (`_segnet`: `img_input, levels
+    # = encoder(...)`, `o = segnet_decoder(levels[3], ...)`, `get_segmentation_model(img_input, o)`)
+    bindings = import_bindings(tree)
+    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    grew = True
+    while grew:
+        grew = False
+        names = {f.name for f in out}
+        for f in functions:
+            if f not in out and _hands_on(f, names, bindings):
+                out.append(f)
+                grew = True
     return out
+
+
+def _hands_on(function: ast.FunctionDef | ast.AsyncFunctionDef, loose: set[str],
+              bindings: dict[str, tuple[str, str, int]]) -> bool:
+    """Whether ``function`` passes to a call of a ``loose`` function a value that a call of
+    imported user code or of one of its parameters gave (through plain assignments), or passes
+    what a ``loose`` function gave to imported user code."""
+    params = {a.arg for a in function.args.posonlyargs + function.args.args + function.args.kwonlyargs}
+
+    def reads(node: ast.AST, names: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+    outside: set[str] = set()  # names bound to what imported code or a parameter's call gave
+    results: set[str] = set()  # names bound to what a loose function gave
+    for stmt in ast.walk(function):
+        if not isinstance(stmt, ast.Assign):
+            continue
+        targets = {n.id for t in stmt.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        value = stmt.value
+        calls = [n for n in ast.walk(value) if isinstance(n, ast.Call)]
+        if any(outside_call(c, bindings) or (isinstance(c.func, ast.Name) and c.func.id in params) for c in calls) \
+                or reads(value, outside):
+            outside |= targets
+        if any(isinstance(c.func, ast.Name) and c.func.id in loose for c in calls) or reads(value, results):
+            results |= targets
+    for c in ast.walk(function):
+        if not isinstance(c, ast.Call):
+            continue
+        args = [*c.args, *(k.value for k in c.keywords)]
+        if isinstance(c.func, ast.Name) and c.func.id in loose and any(reads(a, outside) for a in args):
+            return True
+        if outside_call(c, bindings) and any(reads(a, results) for a in args):
+            return True
+    return False
 
 
 def parameter_default_calls(function: ast.FunctionDef | ast.AsyncFunctionDef,
