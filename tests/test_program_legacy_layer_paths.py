@@ -28,6 +28,9 @@ from kerastf_xlate.totf.program.translate import translate_program
      "XL102", "`RandomFourierFeatures` from `keras.layers.experimental` is tf.keras 2's, not in Keras 3"),
     ("", "layers.Recurrentish(2)", "XL102", "`Recurrentish` is not a layer of Keras 3's `keras.layers`"),
     ("", "layers.FlaxLayer()", "XL101", "`FlaxLayer` has no TensorFlow layer class yet"),
+    # tf.keras 2's augmentation layer under its experimental path (a course's fine-tuning notebook)
+    ("from tensorflow.keras.layers.experimental import preprocessing\n", "preprocessing.RandomHeight(0.2)",
+     "XL102", "`RandomHeight` was removed in Keras 3: the original fails there"),
 ])
 def test_a_layer_without_a_class_says_which_case_it_is(imports: str, layer: str, code: str, says: str) -> None:
     text = textwrap.dedent("""\

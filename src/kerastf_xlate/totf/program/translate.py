@@ -1145,6 +1145,8 @@ def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
         return Finding(node, "XL102", f"`{last}` from `{where}` is tf.keras 2's, not in Keras 3")
     if rule is None:
         return Finding(node, "XL102", f"`{last}` is not a layer of Keras 3's `keras.layers`")
+    if rule.status == "removed":  # (tf.keras 2's `experimental.preprocessing.RandomHeight` reads as it)
+        return Finding(node, "XL102", f"`{last}` was removed in Keras 3: the original fails there (`xlate rules {last}`)")
     return Finding(node, "XL101", f"`{last}` has no TensorFlow layer class yet")
 
 
