@@ -35,6 +35,10 @@ TF2_EXPERIMENTAL_LAYERS = {
     "": frozenset({"EinsumDense"}),
 }
 
+# TensorFlow Addons' adaptive poolings the program form translates (runtime/tfr_addons_layers.py:
+# `Addons<Name>`): tfa's `layers.<Name>`
+TFA_ADAPTIVE_POOLINGS = tuple(f"Adaptive{kind}Pooling{n}D" for kind in ("Average", "Max") for n in (1, 2, 3))
+
 # Layers whose call computes the same whatever the training flag (Keras 3.15: no `training`
 # argument, or one it does not read; tests/test_tokeras_fit.py checks it against Keras). `to-keras
 # --fit` (tokeras/fit.py) rewrites a loop calling the model without `training=True` into `fit`

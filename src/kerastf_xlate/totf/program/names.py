@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from kerastf_xlate.layers import TF2_EXPERIMENTAL_LAYERS
+from kerastf_xlate.layers import TF2_EXPERIMENTAL_LAYERS, TFA_ADAPTIVE_POOLINGS
 from kerastf_xlate.resolve import _Binder, _Resolver, dotted
 
 # longest first: the first root that prefixes a qualified name is the one it is under
@@ -48,7 +48,7 @@ ADDONS = frozenset({
     "tensorflow_addons.optimizers.AdamW", "tensorflow_addons.optimizers.SGDW", "tensorflow_addons.optimizers.LAMB",
     "tensorflow_addons.layers.InstanceNormalization", "tensorflow_addons.layers.GroupNormalization",
     "tensorflow_addons.layers.GELU",
-    *(f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D" for kind in ("Average", "Max") for n in (1, 2, 3)),
+    *(f"tensorflow_addons.layers.{name}" for name in TFA_ADAPTIVE_POOLINGS),
 })
 
 

@@ -36,6 +36,7 @@ from kerastf_xlate.args import (
     policy_dtype_ok,
     short_message,
 )
+from kerastf_xlate.layers import TFA_ADAPTIVE_POOLINGS
 from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
@@ -1154,8 +1155,7 @@ def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
 _ADDONS_LAYERS = {"tensorflow_addons.layers.GroupNormalization": "AddonsGroupNormalization",
                   "tensorflow_addons.layers.InstanceNormalization": "AddonsInstanceNormalization",
                   "tensorflow_addons.layers.GELU": "AddonsGELU",
-                  **{f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D": f"AddonsAdaptive{kind}Pooling{n}D"
-                     for kind in ("Average", "Max") for n in (1, 2, 3)}}
+                  **{f"tensorflow_addons.layers.{name}": f"Addons{name}" for name in TFA_ADAPTIVE_POOLINGS}}
 # the keywords each tfa layer takes that its runtime class honours: its own (InstanceNormalization
 # takes GroupNormalization's and overwrites ``groups``), then the tf.keras 2 ``Layer`` keywords the
 # runtime's Layer takes as tf.keras 2 does (``weights``, ``dynamic``, ``implementation``: not taken)
@@ -1164,8 +1164,7 @@ _ADDONS_NORMALIZATION = ("groups", "axis", "epsilon", "center", "scale", "beta_i
 _ADDONS_KEYWORDS = {"tensorflow_addons.layers.GroupNormalization": _ADDONS_NORMALIZATION,
                     "tensorflow_addons.layers.InstanceNormalization": _ADDONS_NORMALIZATION,
                     "tensorflow_addons.layers.GELU": ("approximate",),
-                    **{f"tensorflow_addons.layers.Adaptive{kind}Pooling{n}D": ("output_size", "data_format")
-                       for kind in ("Average", "Max") for n in (1, 2, 3)}}
+                    **{f"tensorflow_addons.layers.{name}": ("output_size", "data_format") for name in TFA_ADAPTIVE_POOLINGS}}
 _ADDONS_LAYER_KEYWORDS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
                           "activity_regularizer", "autocast")
 
