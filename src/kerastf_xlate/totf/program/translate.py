@@ -506,7 +506,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     applied = [r.node for r in refs if r.role == "call" and r.name.startswith("keras.layers.") and r.call is not None
                and isinstance(up.get(id(r.call)), ast.Call) and up[id(r.call)].func is r.call]  # type: ignore[attr-defined]
     loose = loose_layer_functions(tree, applied, regions, up)
-    defaults = [imp for f in loose for imp in parameter_default_calls(f, import_bindings(tree))]
+    bindings = import_bindings(tree)
+    defaults = [imp for f in loose for imp in parameter_default_calls(f, bindings)]
     for imp in imported_calls(tree, regions + [list(f.body) for f in loose], _layer_holders(tree, refs, kept)) + defaults:
         where = "." * imp.level + imp.module
         if not imp.graph and imp.level == 0 and imp.module.startswith("keras"):
