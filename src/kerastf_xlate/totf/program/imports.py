@@ -209,14 +209,15 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     # a star import of a Keras module (`from tensorflow.keras.layers import *`) is needed while
     # the output reads a module-level name that nothing else binds (the runtime's classes and
     # functions bind those of the translated layers)
-    free = _used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names
+    stars = [s for s in _import_statements(tree) if isinstance(s, ast.ImportFrom) and not s.level
+             and _is_keras_module(s.module or "") and any(a.name == "*" for a in s.names)]
+    free = (_used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names) if stars else set()
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
 
         def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom = stmt) -> bool:
             if a.name == "*":
-                return isinstance(stmt, ast.ImportFrom) and not stmt.level and _is_keras_module(stmt.module or "") \
-                    and not dynamic and not free
+                return stmt in stars and not dynamic and not free
             if not _keras_alias(stmt, a, addons):
                 return False
             bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
