@@ -1017,6 +1017,8 @@ def export(mirrors: str, corpus: str, toml: Path = CORPUS_TOML) -> None:
     for entry in load_corpus_toml(toml):
         folder = entry["name"].replace("/", "+")
         git_dir = os.path.join(mirrors, folder, "repo")
+        if os.path.isdir(os.path.join(git_dir, ".git")):  # a snapshot with a work tree
+            git_dir = os.path.join(git_dir, ".git")
         if not os.path.isdir(git_dir):
             print(f"{entry['name']}: no mirror at {git_dir}; skipped", file=sys.stderr)
             continue

@@ -290,10 +290,12 @@ def parse_source(ctx: TranslationContext) -> None:
             ctx.refs[id(use.call)] = (rule, use.layer in rule.functions)
         ctx.base_rules[id(use.node)] = rule
     tf = module_alias(tree.body) or "tf"
-    if tf != "tf":
-        # generated code says `tf.`; keep it simple and honest
+    if tf != "tf" and _binds_tf(tree):
+        # generated code says `tf.`: with the name free, `import tensorflow as tf` is added beside
+        # the file's own `import tensorflow [as X]`; where the file binds `tf` itself, it is not
         return ctx.finish(diags=[ctx.diag(tree.body[0] if tree.body else None, "XL301",
-                                          f"tensorflow is imported as `{tf}`; import it as `tf` to translate this file")])
+                                          f"tensorflow is imported as `{tf}` and the file binds `tf` to something else: "
+                                          "the TensorFlow code says `tf.`")])
     if ModuleNames(tree).binds_tf_elsewhere():
         return ctx.finish(diags=[ctx.diag(None, "XL301", "the name `tf` is bound to something other than tensorflow; nothing translated")])
     policy = _global_dtype_policy(tree) if any(name in ctx.text for name in _GLOBAL_SETTERS) else None  # no walk of a big file for nothing
@@ -428,6 +430,24 @@ def add_imports(ctx: TranslationContext) -> None:
     if block:
         insert_after_imports(source, block)
     ctx.finish(source.text())
+
+
+def _binds_tf(tree: ast.Module) -> bool:
+    """Whether any scope of the file binds the name ``tf`` (an import, an assignment or loop
+    target, a parameter, a function or class)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "tf" and not isinstance(node.ctx, ast.Load):
+            return True
+        if isinstance(node, ast.arg) and node.arg == "tf":
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "tf":
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == "tf" for a in node.names):
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and "tf" in node.names:
+            return True
+    return False
 
 
 def _tf_bound_before_edits(ctx: TranslationContext) -> bool:

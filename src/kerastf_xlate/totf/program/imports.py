@@ -212,23 +212,26 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
     stars = [s for s in _import_statements(tree) if isinstance(s, ast.ImportFrom) and not s.level
              and _is_keras_module(s.module or "") and any(a.name == "*" for a in s.names)]
     free = (_used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names) if stars else set()
+
+    def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom) -> bool:
+        if a.name == "*":
+            return stmt in stars and not dynamic and not free
+        if not _keras_alias(stmt, a, addons):
+            return False
+        bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
+        return bound in bundle_names or (not dynamic and bound not in keep_always
+                                         and bound not in local_reads.get(id(stmt), ()))
+
+    # a block whose every statement goes keeps a `pass` in the place of its first one
+    # (`if TF: from tensorflow.keras.layers import ... else: from keras.layers import ...`)
+    emptied = _emptied_blocks(tree, pos, unneeded)
     for stmt in _import_statements(tree):
         assert isinstance(stmt, (ast.Import, ast.ImportFrom))
-
-        def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom = stmt) -> bool:
-            if a.name == "*":
-                return stmt in stars and not dynamic and not free
-            if not _keras_alias(stmt, a, addons):
-                return False
-            bound = a.asname or (a.name if isinstance(stmt, ast.ImportFrom) else a.name.split(".")[0])
-            return bound in bundle_names or (not dynamic and bound not in keep_always
-                                             and bound not in local_reads.get(id(stmt), ()))
-
-        keep = [a for a in stmt.names if not unneeded(a)]
+        keep = [a for a in stmt.names if not unneeded(a, stmt)]
         if len(keep) == len(stmt.names):
             continue
         owns = _owns_lines(pos, stmt)
-        if not owns and not any(unneeded(a) and (a.asname or a.name) in bundle_names for a in stmt.names):
+        if not owns and not any(unneeded(a, stmt) and (a.asname or a.name) in bundle_names for a in stmt.names):
             continue  # `import keras; x = 1`: left as written unless it would shadow the runtime's names
         a = pos.offset(stmt.lineno, stmt.col_offset)
         b = pos.offset(stmt.end_lineno, stmt.end_col_offset)  # type: ignore[arg-type]
@@ -236,7 +239,7 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
             names = ", ".join(k.name + (f" as {k.asname}" if k.asname else "") for k in keep)
             new = f"from {'.' * stmt.level}{stmt.module} import {names}" if isinstance(stmt, ast.ImportFrom) else f"import {names}"
             edits.replace(a, b, new)
-        elif not owns or _only_statement_of_block(tree, stmt):
+        elif not owns or _only_statement_of_block(tree, stmt) or id(stmt) in emptied:
             edits.replace(a, b, "pass")
         else:  # the whole statement, with its line (it owns it)
             start = pos.line_start(stmt.lineno)
@@ -275,6 +278,23 @@ def _module_bound(tree: ast.Module) -> set[str]:
         elif isinstance(n, ast.ExceptHandler) and n.name:
             out.add(n.name)
         stack.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _emptied_blocks(tree: ast.Module, pos: Positions,
+                    unneeded: Callable[[ast.alias, ast.Import | ast.ImportFrom], bool]) -> set[int]:
+    """The first statement (its id) of each nested block whose statements are all imports
+    that go whole: it becomes ``pass`` so that the block stays a block."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and len(block) > 1 and all(
+                    isinstance(s, (ast.Import, ast.ImportFrom)) and _owns_lines(pos, s)
+                    and all(unneeded(a, s) for a in s.names) for s in block):
+                out.add(id(block[0]))
     return out
 
 

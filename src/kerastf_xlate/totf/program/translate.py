@@ -243,8 +243,10 @@ def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResu
 
 def _stays_keras(name: str) -> bool:
     """Keras names the program form leaves as they are (utilities, loading, the version)."""
-    if name in _CONTAINERS or name in _LAYER_CONFIG:
-        return False  # a utility the runtime gives for translated models (plot_model); a setting layers read
+    if name in _CONTAINERS or name in _LAYER_CONFIG or name in _SYMBOLIC:
+        # a utility the runtime gives for translated models (plot_model); a setting layers read;
+        # a function on symbolic tensors, which the runtime's of the same name replaces
+        return False
     return name.startswith(_UTILITY_PREFIXES) or name == "keras.utils" or name in _KEPT_KERAS
 
 
