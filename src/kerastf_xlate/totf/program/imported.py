@@ -144,6 +144,41 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     return found
 
 
+# Builtins that look names up while the program runs: what they give (a Keras layer class
+# named by a string, `eval(activation)()`) is nothing the translation saw
+DYNAMIC_LOOKUPS = frozenset({"eval", "exec", "globals", "locals", "vars", "__import__"})
+
+
+def dynamic_lookups(tree: ast.Module, starts: Sequence[ast.AST]) -> list[ast.Call]:
+    """The calls of :data:`DYNAMIC_LOOKUPS` in ``starts`` (graph regions, the bodies of the
+    translated classes) and in the functions and methods of this file they call, transitively
+    (by name: ``block(x)``, ``self.block(x)``), once each."""
+    functions: dict[str, list[ast.AST]] = {}
+    for f in ast.walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(f.name, []).append(f)
+    seen: set[str] = set()
+    todo = list(starts)
+    found: list[ast.Call] = []
+    done: set[int] = set()
+    while todo:
+        node = todo.pop()
+        for n in ast.walk(node):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id in DYNAMIC_LOOKUPS and id(n) not in done:
+                done.add(id(n))
+                found.append(n)
+                continue
+            name = n.func.id if isinstance(n.func, ast.Name) else (
+                n.func.attr if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                and n.func.value.id in ("self", "cls") else None)
+            if name in functions and name not in seen:
+                seen.add(name)
+                todo.extend(functions[name])
+    return sorted(found, key=lambda c: (c.lineno, c.col_offset))
+
+
 def loose_layer_functions(tree: ast.Module, layer_calls: Sequence[ast.AST], regions: Sequence[Sequence[ast.AST]],
                           up: dict[int, ast.AST]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """The functions of the file that call translated layers outside every model graph and
