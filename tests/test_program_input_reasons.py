@@ -181,6 +181,22 @@ CALLER_INPUTS = """
     model = build(keras.Input(shape=(8,)), 4)
     """
 
+BRANCH_MODELS = """
+    import keras
+    from keras import layers
+
+
+    def build(deep=False):
+        inputs = keras.Input(shape=(4,))
+        a = layers.Dense(3)(inputs)
+        b = layers.Dense(2)(a)
+        if deep:
+            model = keras.Model(inputs, [a, b])
+        else:
+            model = keras.Model(inputs, b)
+        return model
+    """
+
 IMPORTED_INPUTS = """
     import keras
     from keras import layers
@@ -201,6 +217,7 @@ IMPORTED_INPUTS = """
                        "a parameter of `build`: a model built from its caller's `Input`s is not translated"),
     (IMPORTED_INPUTS, 7, "the model's inputs `inputs` are not `Input`s made before it: `inputs` "
                          "comes from `get_inputs`, from `mylib.inputs`: `Input`s made in another module are not followed"),
+    (BRANCH_MODELS, [10, 12], "`inputs` is not made in the block of the `if` statement that holds the model statement"),
     (MIXED_SUPER_INIT, [8, 9], "builds the graph of `PairBackbone`, whose base `Backbone` is defined in another file"),
 ])
 def test_a_symbolic_input_kept_as_keras_names_its_cause(src: str, line: int | list[int], words: str) -> None:

@@ -1123,6 +1123,11 @@ def _inputs_origin(ins: ast.expr, block: list[ast.stmt], index: int, owner: ast.
         if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
                 a.arg for a in owner.args.posonlyargs + owner.args.args + owner.args.kwonlyargs}:
             return f": `{name}` is a parameter of `{owner.name}`, which the translator does not follow to its callers"
+        if isinstance(owner, ast.stmt) and not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # `IN = Input(...)`, the layers, then `if deep: model = Model(IN, [a, b]) else: ...`
+            kind = type(owner).__name__.lower().replace("asyncfor", "for").replace("asyncwith", "with")
+            return (f": `{name}` is not made in the block of the `{kind}` statement that holds the model statement, "
+                    "and a graph is translated only within the block of its model statement")
     return ""
 
 
