@@ -6,7 +6,8 @@ Translated, the helper's ``eval`` still gave Keras's class (the file keeps its K
 where it looks names up), which made Keras variables inside the runtime's traced graph
 function: the output raised "tf.function only supports singleton tf.Variables" where the
 original ran. Now ``eval``, ``exec``, ``globals``, ``locals``, ``vars`` and ``__import__`` in a
-graph region, a translated class, or a function of the file they call (transitively) keep that
+graph region, a translated class, what a ``Sequential`` is given, or a function of the file they
+call (transitively) keep that
 code Keras with XL301. Elsewhere (a configuration read with ``eval`` at module level) they do
 not. Our own cases, written after reading the pattern; the one that translates is executed
 against Keras with moved, perturbed weights (tolerance 1e-5; the worst difference is printed).
@@ -73,7 +74,16 @@ SUBCLASS = textwrap.dedent("""\
     """)
 
 
-@pytest.mark.parametrize("text, where", [(HELPER, "eval(norm)"), (SUBCLASS, "vars(layers)")])
+SEQUENTIAL = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3), eval("layers.BatchNormalization")()])
+    """)
+
+
+@pytest.mark.parametrize("text, where", [(HELPER, "eval(norm)"), (SUBCLASS, "vars(layers)"),
+                                         (SEQUENTIAL, "eval('layers.BatchNormalization')")])
 def test_a_lookup_in_the_code_a_model_runs_keeps_it_keras(text: str, where: str) -> None:
     out, diags = translate(text, "m.py")
     assert out == text

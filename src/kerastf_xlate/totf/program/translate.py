@@ -48,6 +48,7 @@ from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_i
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
 from kerastf_xlate.totf.program.imported import (
+    DYNAMIC_LOOKUPS,
     dynamic_lookups,
     import_bindings,
     imported_calls,
@@ -526,9 +527,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                                                        "a module this run does not translate"))
     # a name looked up while the model's code runs (`eval(activation)()` in a block helper) may
     # give a Keras layer class, made where the translation cannot see it: such code stays Keras
-    translated_classes = subclasses(tree, refs, (MODEL, LAYER))
-    starts: list[ast.AST] = [s for region in regions for s in region] + list(loose)
-    starts += [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.name in translated_classes and not kept(c)]
+    # (the layers a Sequential or a wrapper is given are made there: `Sequential([eval(name)()])`)
+    starts: list[ast.AST] = []
+    if any(word + "(" in text for word in DYNAMIC_LOOKUPS):
+        translated_classes = subclasses(tree, refs, (MODEL, LAYER))
+        starts += [s for region in regions for s in region] + list(loose) + _layer_holders(tree, refs, kept)
+        starts += [c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.name in translated_classes
+                   and not kept(c)]
     for call in dynamic_lookups(tree, starts):
         blockers.append(Finding(call, "XL301", f"`{ast.unparse(call)[:40]}` looks a name up while the model's code runs: "
                                                "it may give a Keras layer, which the translation cannot see"))
