@@ -135,10 +135,17 @@ def builders(text: str) -> list[str]:
 
 def kept_keras(translated: str) -> list[str]:
     """The top-level functions the translation left with Keras in them (a model it keeps
-    Keras, with its reason: a partial program)."""
+    Keras, with its reason: a partial program): they read ``keras`` or a name a Keras import
+    of the translation binds."""
+    from kerastf_xlate.resolve import keras_import_names
+
     tree = ast.parse(translated)
+    # the names the translation's Keras imports bind (`from keras.layers import Dense`, also
+    # under an `if`/`try` at module level)
+    imported = {name for stmt in ast.walk(tree) if isinstance(stmt, (ast.Import, ast.ImportFrom))
+                for name in keras_import_names(stmt)} | {"keras"}
     return [s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) == "keras" or getattr(n, "attr", None) == "keras")
+            and any((isinstance(n, ast.Name) and n.id in imported) or (isinstance(n, ast.Attribute) and n.attr == "keras")
                     for n in ast.walk(s))]
 
 
