@@ -27,6 +27,7 @@ import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kerastf_xlate.resolve import dotted
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.syntax import statement_of as _statement_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
@@ -2148,6 +2149,9 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     adapting = _adapt_blocker(region, tree)
     if adapting is not None:
         return adapting
+    eager = _eager_value_blocker(region, tree)
+    if eager is not None:
+        return eager
     if isinstance(owner, (ast.AsyncFor, ast.While)) or isinstance(owner, ast.For) and owner.orelse:
         # a `for` body runs the graph statements once a turn, in order, like a straight-line
         # block (the names the next turn rebinds, its target included, are captured by value)
@@ -2335,6 +2339,80 @@ def _plain_data_call(call: ast.Call) -> bool:
     if isinstance(func, ast.Name):
         return func.id in _DATA_BUILTINS
     return ast.unparse(func).startswith(_DATA_CALLS) or (isinstance(func, ast.Attribute) and func.attr in _DATA_METHODS)
+
+
+# Python's ways of reading a value's contents: what a symbolic tensor cannot give
+_PYTHON_READERS = frozenset({"list", "tuple", "len", "float", "int", "bool", "sorted", "enumerate", "zip", "sum", "min",
+                             "max", "iter", "next", "range", "set", "dict"})
+# TensorFlow functions and modules that give Python values, or Keras (resolved on its own)
+_PYTHON_VALUED_TF = frozenset({"keras", "TensorShape", "TensorSpec", "config", "test", "io", "distribute", "sysconfig",
+                               "version", "executing_eagerly", "get_logger", "summary", "saved_model", "data", "dtypes",
+                               "as_dtype", "is_tensor"})
+_EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
+
+
+def _tensorflow_names(tree: ast.Module) -> set[str]:
+    """The module-level names bound to the ``tensorflow`` module (``tf``)."""
+    return {a.asname or a.name for s in tree.body if isinstance(s, ast.Import) for a in s.names
+            if a.name == "tensorflow"}
+
+
+def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
+    """A TensorFlow op's result that the graph's statements, or a function of the file they
+    call, read in Python (iterate, unpack, convert, test): ``dp_rates = [x for x in
+    tf.linspace(0.0, rate, n)]``. Keras runs those statements once, eagerly (a TensorFlow
+    function given a KerasTensor raises there, so the op ran on Python values); the graph
+    function runs them while it is traced, where the result is a symbolic tensor that Python
+    cannot iterate or convert. ``np.linspace`` gives the same values as Python numbers."""
+    tf_names = _tensorflow_names(tree)
+    if not tf_names:
+        return None
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def tf_call(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        path = dotted(node.func) or []
+        return bool(path) and path[0] in tf_names and (len(path) < 2 or path[1] not in _PYTHON_VALUED_TF)
+
+    todo: list[tuple[list[ast.stmt], str | None]] = [(region, None)]
+    seen: set[str] = set()
+    while todo:
+        stmts, helper = todo.pop()
+        # the names these statements bind to a TensorFlow op's result
+        values = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and tf_call(n.value)
+                  for t in n.targets if isinstance(t, ast.Name)}
+
+        def eager(node: ast.AST | None, values: set[str] = values) -> bool:
+            return node is not None and (tf_call(node) or (isinstance(node, ast.Name) and node.id in values))
+
+        for s in stmts:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions \
+                        and n.func.id not in seen:
+                    seen.add(n.func.id)
+                    todo.append((functions[n.func.id].body, n.func.id))
+                read: ast.AST | None = None
+                if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)) and eager(n.iter):
+                    read = n.iter
+                elif isinstance(n, ast.Assign) and isinstance(n.targets[0], (ast.Tuple, ast.List)) and eager(n.value):
+                    read = n.value
+                elif isinstance(n, (ast.If, ast.While, ast.IfExp, ast.Assert)) and eager(n.test):
+                    read = n.test
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _PYTHON_READERS \
+                        and any(eager(a) for a in n.args):
+                    read = n
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _EAGER_METHODS \
+                        and eager(n.func.value):
+                    read = n
+                elif isinstance(n, ast.Starred) and eager(n.value):
+                    read = n
+                if read is not None:
+                    where = f" (in `{helper}`)" if helper is not None else ""
+                    return (read, f"`{ast.unparse(read)[:40]}` reads a TensorFlow op's result in Python while the "
+                                  f"model's graph is built{where}: Keras ran it eagerly, the translated graph is traced "
+                                  "(NumPy gives the same values)")
+    return None
 
 
 def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
