@@ -52,6 +52,7 @@ BUILDER = script_head(17) + textwrap.dedent("""\
     ("[x for x in tf.linspace(0.0, rate, sum(depths))]", "tf.linspace(0.0, rate, sum(depths))"),
     ("list(tf.linspace(0.0, rate, sum(depths)))", "list(tf.linspace(0.0, rate, sum(depths))"),
     ("tf.linspace(0.0, rate, sum(depths)).numpy()", "tf.linspace(0.0, rate, sum(depths)).nump"),
+    ("np.asarray(tf.linspace(0.0, rate, sum(depths)))", "np.asarray(tf.linspace(0.0, rate, sum(de"),
 ])
 def test_a_tensorflow_result_read_in_python_keeps_the_model(rates: str, shown: str) -> None:
     text = BUILDER.replace("RATES", rates)

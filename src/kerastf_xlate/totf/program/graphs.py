@@ -2351,10 +2351,10 @@ _PYTHON_VALUED_TF = frozenset({"keras", "TensorShape", "TensorSpec", "config", "
 _EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
 
 
-def _tensorflow_names(tree: ast.Module) -> set[str]:
-    """The module-level names bound to the ``tensorflow`` module (``tf``)."""
+def _tensorflow_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
+    """The module-level names bound to the ``tensorflow`` module (``tf``), or to ``module``."""
     return {a.asname or a.name for s in tree.body if isinstance(s, ast.Import) for a in s.names
-            if a.name == "tensorflow"}
+            if a.name == module}
 
 
 def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
@@ -2368,6 +2368,7 @@ def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.
     if not tf_names:
         return None
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    numpy_names = _tensorflow_names(tree, "numpy")
 
     def tf_call(node: ast.AST) -> bool:
         if not isinstance(node, ast.Call):
@@ -2399,9 +2400,10 @@ def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.
                     read = n.value
                 elif isinstance(n, (ast.If, ast.While, ast.IfExp, ast.Assert)) and eager(n.test):
                     read = n.test
-                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _PYTHON_READERS \
+                elif isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in _PYTHON_READERS)
+                                                  or (dotted(n.func) or [""])[0] in numpy_names) \
                         and any(eager(a) for a in n.args):
-                    read = n
+                    read = n  # `list(...)`, `float(...)`, `np.array(...)` of it
                 elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _EAGER_METHODS \
                         and eager(n.func.value):
                     read = n
