@@ -78,6 +78,21 @@ def test_a_helper_the_graph_calls_is_read_too() -> None:
                                     "model's graph is built (in `drop_rates`)") for d in diags), diags
 
 
+def test_an_op_on_the_graphs_tensors_or_a_list_of_tensors_is_not_a_python_read() -> None:
+    """``red, green, blue = tf.split(..., value=inputs)`` (a VGG written for tf.keras 2, whose
+    TFOpLambda made it a layer): symbolic in both, and a list Python unpacks in a traced
+    function too."""
+    text = BUILDER.replace("x = inputs\n", "a, b = tf.split(inputs, 2, axis=-1)\n    x = tf.concat([b, a], axis=-1)\n")
+    text = text.replace("rates = RATES", "rates = [0.1, 0.2, 0.3]")
+    _, diags = translate(text, "m.py")
+    assert not any("reads a TensorFlow op's result" in d.message for d in diags), diags
+    # a name the graph's statements bind to a Python value is not a graph tensor
+    text = BUILDER.replace("rates = RATES", "n = sum(depths)\n    rates = [float(v) for v in tf.linspace(0.0, rate, n)]")
+    out, diags = translate(text, "m.py")
+    assert out == text
+    assert any(d.message.startswith("`tf.linspace(0.0, rate, n)` reads a TensorFlow op's result") for d in diags), diags
+
+
 @pytest.mark.tf
 def test_executed_the_same_rates_from_numpy_translate(tmp_path: Path) -> None:
     text = BUILDER.replace("RATES", "[float(x) for x in np.linspace(0.0, rate, sum(depths))]")

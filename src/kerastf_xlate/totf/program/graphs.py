@@ -2348,6 +2348,12 @@ _PYTHON_READERS = frozenset({"list", "tuple", "len", "float", "int", "bool", "so
 _PYTHON_VALUED_TF = frozenset({"keras", "TensorShape", "TensorSpec", "config", "test", "io", "distribute", "sysconfig",
                                "version", "executing_eagerly", "get_logger", "summary", "saved_model", "data", "dtypes",
                                "as_dtype", "is_tensor"})
+# TensorFlow ops that give a Python list or tuple of tensors, which Python iterates and unpacks
+# in a traced function too
+_LIST_VALUED_TF = frozenset({"split", "unstack", "meshgrid", "shape_n", "dynamic_partition", "unique",
+                             "unique_with_counts", "moments", "weighted_moments", "top_k", "eigh", "eig", "qr", "svd",
+                             "slogdet", "identity_n", "tuple", "flatten", "map_structure", "pack_sequence_as",
+                             "gradients", "batch_jacobian", "jacobian", "normalize_moments", "sufficient_statistics"})
 _EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
 
 
@@ -2355,6 +2361,30 @@ def _tensorflow_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
     """The module-level names bound to the ``tensorflow`` module (``tf``), or to ``module``."""
     return {a.asname or a.name for s in tree.body if isinstance(s, ast.Import) for a in s.names
             if a.name == module}
+
+
+def _graph_names(region: list[ast.stmt]) -> set[str]:
+    """The names the region binds to graph tensors, roughly: bound by a statement that makes an
+    ``Input``, applies a layer (``Layer(...)(x)``, ``self.layer(x)`` aside) or reads such a name."""
+    names: set[str] = set()
+    for _ in range(3):
+        before = len(names)
+        for s in region:
+            for n in ast.walk(s):
+                if not isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
+                    continue
+                value = n.iter if isinstance(n, ast.For) else n.value
+                if value is None:
+                    continue
+                graphy = any((isinstance(c, ast.Call) and (isinstance(c.func, ast.Call) or (dotted(c.func) or [""])[-1]
+                                                           in ("Input", "InputLayer")))
+                             or (isinstance(c, ast.Name) and c.id in names) for c in ast.walk(value))
+                if graphy:
+                    targets = [n.target] if isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.For)) else n.targets
+                    names |= {t.id for tg in targets for t in ast.walk(tg) if isinstance(t, ast.Name)}
+        if len(names) == before:
+            break
+    return names
 
 
 def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
@@ -2370,22 +2400,31 @@ def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     numpy_names = _tensorflow_names(tree, "numpy")
 
-    def tf_call(node: ast.AST) -> bool:
+    region_bound = _graph_names(region)
+
+    def tf_call(node: ast.AST, in_region: bool = True) -> bool:
         if not isinstance(node, ast.Call):
             return False
         path = dotted(node.func) or []
-        return bool(path) and path[0] in tf_names and (len(path) < 2 or path[1] not in _PYTHON_VALUED_TF)
+        if not path or path[0] not in tf_names or (len(path) > 1 and path[1] in _PYTHON_VALUED_TF) \
+                or path[-1] in _LIST_VALUED_TF:
+            return False
+        # an op on the graph's own tensors (`tf.split(value=inputs)`, Keras 2's TFOpLambda) is the
+        # graph's: symbolic in both; an op on other values ran eagerly in Keras
+        return not (in_region and any(isinstance(n, ast.Name) and n.id in region_bound
+                                      for a in (*node.args, *[k.value for k in node.keywords]) for n in ast.walk(a)))
 
     todo: list[tuple[list[ast.stmt], str | None]] = [(region, None)]
     seen: set[str] = set()
     while todo:
         stmts, helper = todo.pop()
         # the names these statements bind to a TensorFlow op's result
-        values = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and tf_call(n.value)
+        in_region = helper is None
+        values = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and tf_call(n.value, in_region)
                   for t in n.targets if isinstance(t, ast.Name)}
 
-        def eager(node: ast.AST | None, values: set[str] = values) -> bool:
-            return node is not None and (tf_call(node) or (isinstance(node, ast.Name) and node.id in values))
+        def eager(node: ast.AST | None, values: set[str] = values, in_region: bool = in_region) -> bool:
+            return node is not None and (tf_call(node, in_region) or (isinstance(node, ast.Name) and node.id in values))
 
         for s in stmts:
             for n in ast.walk(s):
