@@ -2357,8 +2357,8 @@ _LIST_VALUED_TF = frozenset({"split", "unstack", "meshgrid", "shape_n", "dynamic
 _EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
 
 
-def _tensorflow_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
-    """The module-level names bound to the ``tensorflow`` module (``tf``), or to ``module``."""
+def _module_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
+    """The module-level names ``import module [as X]`` binds (``tf`` for tensorflow)."""
     return {a.asname or a.name for s in tree.body if isinstance(s, ast.Import) for a in s.names
             if a.name == module}
 
@@ -2394,11 +2394,11 @@ def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.
     function given a KerasTensor raises there, so the op ran on Python values); the graph
     function runs them while it is traced, where the result is a symbolic tensor that Python
     cannot iterate or convert. ``np.linspace`` gives the same values as Python numbers."""
-    tf_names = _tensorflow_names(tree)
+    tf_names = _module_names(tree)
     if not tf_names:
         return None
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    numpy_names = _tensorflow_names(tree, "numpy")
+    numpy_names = _module_names(tree, "numpy")
 
     region_bound = _graph_names(region)
 
