@@ -153,6 +153,8 @@ def dynamic_lookups(tree: ast.Module, starts: Sequence[ast.AST]) -> list[ast.Cal
     """The calls of :data:`DYNAMIC_LOOKUPS` in ``starts`` (graph regions, the bodies of the
     translated classes) and in the functions and methods of this file they call, transitively
     (by name: ``block(x)``, ``self.block(x)``), once each."""
+    if not starts:
+        return []  # (a file calling none of them: no walk of the whole module)
     functions: dict[str, list[ast.AST]] = {}
     for f in ast.walk(tree):
         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
