@@ -89,6 +89,27 @@ def test_a_name_only_the_star_import_may_bind_keeps_the_import() -> None:
     assert "_xlate_keras_app_vgg16.VGG16(include_top=False" in result.text  # (the translated builder)
 
 
+def test_star_imports_in_a_notebook() -> None:
+    """The same program as notebook cells (how the book ships it). The cells are joined with
+    a sentinel statement `__xlate_cell__(N)` between them; a star import of `keras.layers`
+    read that name as `keras.layers.__xlate_cell__` ("has no TensorFlow translation") and kept
+    the whole notebook Keras. A star import binds no `_` name of a module without `__all__`."""
+    from kerastf_xlate.runner import transform_bytes
+
+    head, body = PROGRAM.split("from tensorflow.keras.models import Model\n", 1)
+    imports, rest = body.split("\n\n\n", 1)
+    cells = [head, "from tensorflow.keras.models import Model\n" + imports, *rest.split("\n\n\n")]
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": cell.strip("\n").splitlines(keepends=True)} for cell in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    result = transform_bytes("fcn.ipynb", json.dumps(notebook).encode(), translate)
+    assert result.error is None, result.error
+    assert not [d for d in result.diagnostics if "__xlate_cell__" in d.message]
+    assert result.changed
+    out = "".join("".join(c["source"]) for c in json.loads(result.output)["cells"])
+    assert "_xlate_keras_app_vgg16.VGG16(include_top=False" in out and "import *" not in out
+
+
 @pytest.mark.tf
 def test_executed_star_imports(tmp_path: Path) -> None:
     import numpy as np

@@ -435,6 +435,8 @@ def _star_binds(module: str, name: str) -> bool:
 def _star(scope: Scope, name: str, pos: tuple[int, int]) -> str | None:
     if name in _BUILTINS:  # (`print`, `len`, `range` under `from keras.layers import *`)
         return None
+    if name.startswith("_"):  # a star import binds no `_` name of a module without `__all__`
+        return None            # (Keras's API modules have none): `__xlate_cell__`, `_private`
     # the last star import before the use that binds the name wins, as in Python
     for spos, module in reversed(scope.star_imports):
         if spos <= pos and _star_binds(module, name):

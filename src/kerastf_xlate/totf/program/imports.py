@@ -208,10 +208,12 @@ def drop_unused_keras_imports(text: str, bundle_names: frozenset[str] = frozense
                     local_reads.setdefault(id(n), set()).update(reads)
     # a star import of a Keras module (`from tensorflow.keras.layers import *`) is needed while
     # the output reads a module-level name that nothing else binds (the runtime's classes and
-    # functions bind those of the translated layers)
+    # functions bind those of the translated layers); it binds no `_` name (Keras's modules
+    # have no `__all__`), such as a notebook's cell sentinel `__xlate_cell__`
     stars = [s for s in _import_statements(tree) if isinstance(s, ast.ImportFrom) and not s.level
              and _is_keras_module(s.module or "") and any(a.name == "*" for a in s.names)]
-    free = (_used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names) if stars else set()
+    free = {n for n in _used_names(tree, classes=True) - _module_bound(tree) - _BUILTIN_NAMES - bundle_names
+            if not n.startswith("_")} if stars else set()
 
     def unneeded(a: ast.alias, stmt: ast.Import | ast.ImportFrom) -> bool:
         if a.name == "*":
