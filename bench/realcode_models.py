@@ -26,6 +26,14 @@ outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
    Keras 2 (tf-keras, ``kerastf_xlate.testing.keras2``), and in training mode its outputs only
    are compared (Keras 2's moving statistics are per version).
 
+With ``--scripts``, also the models a program builds at module level (most notebooks and
+example scripts build theirs so, not in a function): both programs run whole, each top-level
+statement on its own (an exception or 20 s ends that statement only, as a failing notebook cell
+does), except statements that train, predict, adapt, read data or files, download, save, wait or
+ask for input (:data:`SKIPPED`); then every module-level name bound to a built ``keras.Model`` in
+the original is compared with the same name in the translation, as a builder is. A model whose
+translation is a Keras model as a whole is ``kept`` (the translation keeps it, with its reason).
+
 Outcomes per builder: ``pass``; ``kept`` (the translation keeps that builder's model Keras,
 with its reason: the function still reads ``keras``); ``FAIL`` (a difference, Keras left in the translation, other
 weight shapes, or the translation raising where Keras built the model: each is a wrong or
@@ -36,6 +44,7 @@ user's own that augment in inference).
 
     python bench/realcode_models.py --corpus /work/corpus -j 2 --json /tmp/models.json
     python bench/realcode_models.py --only keras-io --show-failures
+    python bench/realcode_models.py --corpus /work/corpus12 --scripts -j 2
 """
 
 from __future__ import annotations
@@ -44,6 +53,8 @@ import argparse
 import ast
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,6 +114,47 @@ def cut(text: str, translated: bool) -> str:
               and all(isinstance(t, (ast.Name, ast.Tuple)) for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]))):
             # (not `os.environ["KERAS_BACKEND"] = "jax"`: the models are compared on TensorFlow)
             out.append("try:\n    " + ast.unparse(stmt) + "\nexcept Exception:\n    pass")
+    return "\n".join(out) + "\n"
+
+
+# what a statement of a program run whole (``--scripts``) must not do: train, predict, adapt,
+# read data or files, download, save, wait or ask for input (a model is compared as built)
+SKIPPED = re.compile(
+    r"\.fit\(|fit_generator|\.evaluate\(|evaluate_generator|\.predict\(|predict_generator|predict_on_batch|"
+    r"train_on_batch|test_on_batch|GradientTape|apply_gradients|train_step|\binput\(|sleep\(|urlretrieve|"
+    r"get_file\(|download|load_data\(|tfds\.|_from_directory\(|read_csv|\.show\(|\.save\(|save_weights|"
+    r"load_weights|load_model\(|\.export\(|saved_model|\.adapt\(|\bopen\(|subprocess|os\.system|"
+    r"\bfit\(|\.run\(|requests\.|urlopen|kaggle|wget|pip\b")
+STATEMENT_SECONDS = 20
+_GUARD = "__xlate_guard__"
+
+
+def script_cut(text: str, translated: bool) -> str:
+    """The program run whole, each top-level statement under ``with __xlate_guard__():`` (the
+    child's guard ends it on an exception or after :data:`STATEMENT_SECONDS`), without the
+    statements :data:`SKIPPED` matches; the translation's block of TensorFlow layers whole."""
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    block: tuple[int, int] | None = None
+    if translated:
+        starts = [i for i, line in enumerate(lines, 1) if line.rstrip() == BANNER]
+        ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
+        if starts and ends:
+            block = (starts[0], ends[-1])
+    out: list[str] = []
+    placed = False
+    for stmt in tree.body:
+        if block and block[0] <= stmt.lineno <= block[1]:
+            if not placed:
+                out.append("".join(lines[block[0] - 1:block[1]]))
+                placed = True
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            continue
+        source = ast.unparse(stmt)
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)) and SKIPPED.search(source):
+            continue
+        out.append(f"with {_GUARD}():\n" + "".join("    " + s + "\n" for s in source.splitlines()))
     return "\n".join(out) + "\n"
 
 
@@ -356,14 +408,86 @@ def _child(payload_path: str) -> int:
             results.append({**result, "keras2": True} if payload["keras2"] else result)
         except Exception as exc:  # a bench bug or an odd model: reported, never hidden
             results.append({"builder": expr, "status": "skip", "why": f"comparison raised {type(exc).__name__}: {str(exc)[:200]}"})
+    if payload.get("script"):
+        results += _script_models(payload["script"], payload["seed"], payload["keras2"])
     print("XLATE-MODELS " + json.dumps(results), flush=True)
     return 0
+
+
+class _StatementTimeout(BaseException):
+    pass
+
+
+class _Guard:
+    """One top-level statement of a program run whole: an exception ends it (recorded), as a
+    failing notebook cell does, and so does :data:`STATEMENT_SECONDS` of running."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+
+    def __call__(self) -> _Guard:
+        return self
+
+    def __enter__(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, STATEMENT_SECONDS)
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if exc is not None and isinstance(exc, (Exception, _StatementTimeout)):
+            self.errors.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
+            return True
+        return False
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _StatementTimeout(f"a statement ran over {STATEMENT_SECONDS} s")
+
+
+def _script_models(script: dict[str, str], seed: int, keras2: bool) -> list[dict[str, Any]]:
+    """Both programs run whole (:func:`script_cut`); each module-level name the original binds
+    to a built ``keras.Model`` is compared with that name in the translation."""
+    import keras
+
+    signal.signal(signal.SIGALRM, _on_alarm)
+    spaces: list[dict[str, Any]] = []
+    errors: list[list[str]] = []
+    for what in ("original", "translated"):
+        errs: list[str] = []
+        ns: dict[str, Any] = {"__name__": "__main__", _GUARD: _Guard(errs), "__xlate_cell__": lambda n: None}
+        keras.utils.set_random_seed(seed)
+        try:
+            exec(compile(script[what], f"<{what} program>", "exec"), ns)
+        except (Exception, _StatementTimeout) as exc:  # (a statement the guard does not hold)
+            errs.append(f"{type(exc).__name__}: {str(exc)[:160]}")
+        spaces.append(ns)
+        errors.append(errs)
+    original, translated = spaces
+    names = [n for n, v in original.items() if isinstance(v, keras.Model) and not n.startswith("_")]
+    kept = frozenset(n for n in names if isinstance(translated.get(n), keras.Model))
+    results = []
+    for name in names[:12]:
+        if name not in translated:
+            new = [e for e in errors[1] if e not in errors[0]]
+            results.append({"builder": f"module-level {name}", "status": "FAIL",
+                            "why": f"the translation binds no `{name}`" + (f"; it raised {new[0]}" if new else "")})
+            continue
+        try:
+            result = _compare_one(name, original, translated, seed, kept, keras2)
+        except Exception as exc:
+            result = {"builder": name, "status": "skip", "why": f"comparison raised {type(exc).__name__}: {str(exc)[:200]}"}
+        result["builder"] = f"module-level {name}"
+        if result["status"] == "FAIL" and "raised" not in result["why"]:
+            new = [e for e in errors[1] if e not in errors[0]]
+            if new:
+                result["why"] += f" (the translation raised {new[0]})"
+        results.append({**result, "keras2": True} if keras2 else result)
+    return results
 
 
 # --- the parent ----------------------------------------------------------------------------
 
 
-def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict[str, Any]:
+def process(corpus: str, repo: str, rel: str, timeout: float, seed: int, scripts: bool = False) -> dict[str, Any]:
     from kerastf_xlate.totf import make_transform
 
     full = os.path.join(corpus, repo, rel)
@@ -383,19 +507,22 @@ def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict
             payload = {"original": cut(original, False), "translated": cut(translated or "", True),
                        "builders": found, "seed": seed, "kept": kept_keras(translated or ""),
                        "keras2": keras2_program(original)}
+            if scripts and any(w in original for w in _MODEL_WORDS):
+                payload["script"] = {"original": script_cut(original, False),
+                                     "translated": script_cut(translated or "", True)}
         except SyntaxError:
             record["note"] = "does not parse"
             return record
         record["builders"] = found
-        if not found:
+        if not found and "script" not in payload:
             return record
         payload_path = os.path.join(tmp, "payload.json")
         Path(payload_path).write_text(json.dumps(payload), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench")]),
-               "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+               "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "MPLBACKEND": "Agg"}
         try:
             proc = subprocess.run([sys.executable, __file__, "--child", payload_path], capture_output=True, text=True,
-                                  timeout=timeout, env=env, cwd=tmp)
+                                  timeout=timeout, env=env, cwd=tmp, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             record["results"] = [{"builder": "*", "status": "skip", "why": f"timed out after {timeout:.0f} s"}]
             return record
@@ -409,7 +536,7 @@ def process(corpus: str, repo: str, rel: str, timeout: float, seed: int) -> dict
     return record
 
 
-def _process_job(job: tuple[str, str, str, float, int]) -> dict[str, Any]:
+def _process_job(job: tuple[str, str, str, float, int, bool]) -> dict[str, Any]:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # as the CLI does
     return process(*job)
 
@@ -423,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write every record here")
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--scripts", action="store_true",
+                    help="also run each program whole and compare the models it builds at module level")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -432,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
         records = []
-        for i, record in enumerate(pool.map(_process_job, [(args.corpus, repo, rel, args.timeout, args.seed)
+        for i, record in enumerate(pool.map(_process_job, [(args.corpus, repo, rel, args.timeout, args.seed, args.scripts)
                                                             for repo, rel in files])):
             records.append(record)
             if (i + 1) % 25 == 0:

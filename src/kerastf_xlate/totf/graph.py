@@ -75,6 +75,18 @@ def _shape_from(value: Any) -> Shape | None:
     return None
 
 
+def _first_layer_input(kw: ast.keyword, text_lines: list[str], constants: Mapping[str, Any]) -> tuple[Shape | None, str | None]:
+    """(shape incl. batch, source of a shape known only at run time) of a Sequential's first
+    layer's ``input_shape=`` or ``input_dim=``, as :func:`input_spec` reads an Input's."""
+    node = kw.value if kw.arg == "input_shape" else ast.Tuple([kw.value], ast.Load())
+    value = static_value(node, constants)
+    if value is not UNKNOWN:
+        return _shape_from(value), None
+    value = constant_value(node, lambda name: constants.get(name, UNKNOWN))
+    src = source_of(text_lines, kw.value)
+    return (None if value is UNKNOWN else _shape_from(value)), (src if kw.arg == "input_shape" else f"({src},)")
+
+
 def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[Shape | None, str, str | None]:
     """(shape incl. batch, dtype, source of a non-literal shape) of keras.Input / InputLayer."""
     shape_node = None
@@ -176,10 +188,14 @@ class GraphBuilder:
                 continue
             if first:
                 for kw in el.keywords:
-                    if kw.arg in ("input_shape", "batch_input_shape"):
-                        shape = _shape_from(literal(kw.value)) if kw.arg == "input_shape" else literal(kw.value)
-                    elif kw.arg == "input_dim":
-                        shape = _shape_from(literal(kw.value))
+                    if kw.arg in ("input_shape", "input_dim"):
+                        # Keras builds the model here: a shape known only at run time
+                        # (`input_dim=X.shape[1]`) is built in `__init__` (_build_call)
+                        shape, shape_src = _first_layer_input(kw, self.text_lines, self.constants)
+                        if shape_src is not None:
+                            unit.input_src["inputs"] = shape_src
+                    elif kw.arg == "batch_input_shape":
+                        shape = literal(kw.value)
                 unit.inputs = [("inputs", shape, "float32")]
             first = False
             node = make_layer(r, el, self.text_lines, prefix_for(r, el, namer))
@@ -481,8 +497,15 @@ _DTYPES = {"bfloat16", "float16", "float32", "float64", "uint8", "uint16", "uint
 
 
 def _spread(src: str) -> str:
-    """``*src`` inside a list display, parenthesized unless ``src`` is a plain name."""
-    return f"*{src}" if src.isidentifier() else f"*({src})"
+    """``*src`` inside a list display, parenthesized unless ``src`` is a plain name or a
+    parenthesized tuple display (``(X.shape[1],)``)."""
+    if src.isidentifier():
+        return f"*{src}"
+    try:
+        node = ast.parse(src, mode="eval").body
+    except SyntaxError:
+        node = None
+    return f"*{src}" if isinstance(node, ast.Tuple) and src.startswith("(") and src.endswith(")") else f"*({src})"
 
 
 def input_signature(unit: GraphUnit) -> str | None:
