@@ -267,7 +267,7 @@ def _compare_one(expr: str, original: dict[str, Any], translated: dict[str, Any]
         return {**out, "status": "skip", "why": f"Keras's builder raised {type(exc).__name__}"}
     if not isinstance(k, keras.Model):
         return {**out, "status": "skip", "why": f"returns {type(k).__name__}, not a keras.Model"}
-    if not k.built or not k.inputs:
+    if not k.built or not getattr(k, "inputs", None):
         return {**out, "status": "skip", "why": "a model without inputs (built on the first call)"}
     try:
         t = eval(expr, translated)
@@ -433,7 +433,7 @@ class _Guard:
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        if exc is not None and isinstance(exc, (Exception, _StatementTimeout)):
+        if exc is not None and isinstance(exc, (Exception, _StatementTimeout, SystemExit)):
             self.errors.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
             return True
         return False
@@ -449,6 +449,7 @@ def _script_models(script: dict[str, str], seed: int, keras2: bool) -> list[dict
     import keras
 
     signal.signal(signal.SIGALRM, _on_alarm)
+    sys.argv = ["program.py"]  # (a script's own argparse reads it)
     spaces: list[dict[str, Any]] = []
     errors: list[list[str]] = []
     for what in ("original", "translated"):
