@@ -319,7 +319,11 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
         f"{i}    return variables\n"
         f"\n"
         f"{i}def get_weights(self):\n"
-        f"{i}    return [v.numpy() for v in self.ordered_variables()]\n"
+        f"{i}    try:\n"
+        f"{i}        variables = self.ordered_variables()\n"
+        f"{i}    except ValueError:  # not built yet: Keras gives such a model no weights\n"
+        f"{i}        return []\n"
+        f"{i}    return [v.numpy() for v in variables]\n"
         f"\n"
         f"{i}def set_weights(self, weights):\n"
         f'{i}    """Load weights given in Keras order, e.g. ``keras_model.get_weights()``."""\n'
@@ -337,8 +341,14 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
         f"{i}        self(tf.zeros([1 if d is None else d for d in input_shape]))\n"
         f"\n"
         f"{i}def summary(self):\n"
+        f"{i}    try:\n"
+        f"{i}        variables = self.ordered_variables()\n"
+        f"{i}    except ValueError:  # not built yet: Keras shows such a model with no parameters\n"
+        f'{i}        print(f"{{self.name}}: not built yet (its variables are created on the first call)")\n'
+        f'{i}        print("Total params: 0")\n'
+        f"{i}        return\n"
         f"{i}    total = 0\n"
-        f"{i}    for v in self.ordered_variables():\n"
+        f"{i}    for v in variables:\n"
         f"{i}        total += int(tf.size(v))\n"
         f'{i}        print(f"{{v.name:<40}} {{str(v.shape):<20}} {{int(tf.size(v))}}")\n'
         f'{i}    print(f"Total params: {{total}}")\n'

@@ -76,7 +76,11 @@ class Model(tf.Module):
         return variables
 
     def get_weights(self):
-        return [v.numpy() for v in self.ordered_variables()]
+        try:
+            variables = self.ordered_variables()
+        except ValueError:  # not built yet: Keras gives such a model no weights
+            return []
+        return [v.numpy() for v in variables]
 
     def set_weights(self, weights):
         """Load weights given in Keras order, e.g. ``keras_model.get_weights()``."""
@@ -94,8 +98,14 @@ class Model(tf.Module):
             self(tf.zeros([1 if d is None else d for d in input_shape]))
 
     def summary(self):
+        try:
+            variables = self.ordered_variables()
+        except ValueError:  # not built yet: Keras shows such a model with no parameters
+            print(f"{self.name}: not built yet (its variables are created on the first call)")
+            print("Total params: 0")
+            return
         total = 0
-        for v in self.ordered_variables():
+        for v in variables:
             total += int(tf.size(v))
             print(f"{v.name:<40} {str(v.shape):<20} {int(tf.size(v))}")
         print(f"Total params: {total}")
