@@ -28,8 +28,8 @@ outside the repository: bench/fetch_corpus.md) that ``to-tf`` changes:
 
 With ``--scripts``, also the models a program builds at module level (most notebooks and
 example scripts build theirs so, not in a function): both programs run whole, each top-level
-statement on its own (an exception or 20 s ends that statement only, as a failing notebook cell
-does), except statements that train, predict, adapt, read data or files, download, save, wait or
+statement of a script on its own, each cell of a notebook on its own (an exception or 20 s ends
+that statement or cell only, as in Jupyter), except statements that train, predict, adapt, read data or files, download, save, wait or
 ask for input (:data:`SKIPPED`); then every module-level name bound to a built ``keras.Model`` in
 the original is compared with the same name in the translation, as a builder is. A model whose
 translation is a Keras model as a whole is ``kept`` (the translation keeps it, with its reason).
@@ -130,9 +130,10 @@ _GUARD = "__xlate_guard__"
 
 
 def script_cut(text: str, translated: bool) -> str:
-    """The program run whole, each top-level statement under ``with __xlate_guard__():`` (the
-    child's guard ends it on an exception or after :data:`STATEMENT_SECONDS`), without the
-    statements :data:`SKIPPED` matches; the translation's block of TensorFlow layers whole."""
+    """The program run whole, each top-level statement of a script, or each cell of a notebook,
+    under ``with __xlate_guard__():`` (the child's guard ends it on an exception or after
+    :data:`STATEMENT_SECONDS`), without the statements :data:`SKIPPED` matches; the
+    translation's block of TensorFlow layers whole."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     block: tuple[int, int] | None = None
@@ -141,13 +142,28 @@ def script_cut(text: str, translated: bool) -> str:
         ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
         if starts and ends:
             block = (starts[0], ends[-1])
+    # a notebook's statements run by cell (a statement that raises ends its cell, as in
+    # Jupyter), a script's one by one; an import on its own (a package missing here drops only
+    # that import, as the program's own run has its packages)
+    cells = any(_is_cell_sentinel(s) for s in tree.body)
     out: list[str] = []
+    group: list[str] = []
+
+    def close() -> None:
+        if group:
+            out.append(f"with {_GUARD}():\n" + "".join("    " + s + "\n" for g in group for s in g.splitlines()))
+            group.clear()
+
     placed = False
     for stmt in tree.body:
         if block and block[0] <= stmt.lineno <= block[1]:
             if not placed:
+                close()
                 out.append("".join(lines[block[0] - 1:block[1]]))
                 placed = True
+            continue
+        if _is_cell_sentinel(stmt):
+            close()
             continue
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
             continue
@@ -155,8 +171,22 @@ def script_cut(text: str, translated: bool) -> str:
         if not isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                 and SKIPPED.search(source):  # (a definition runs nothing it holds)
             continue
-        out.append(f"with {_GUARD}():\n" + "".join("    " + s + "\n" for s in source.splitlines()))
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):  # on its own: a missing package drops only it
+            close()
+            group.append(source)
+            close()
+            continue
+        group.append(source)
+        if not cells:
+            close()
+    close()
     return "\n".join(out) + "\n"
+
+
+def _is_cell_sentinel(stmt: ast.stmt) -> bool:
+    """``__xlate_cell__(N)``: where a notebook's cell begins (kerastf_xlate.sources.join_cells)."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id == "__xlate_cell__")
 
 
 def _defaults_cover(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
