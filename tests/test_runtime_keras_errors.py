@@ -51,6 +51,9 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "weights_checkpoint_name": lambda m: _small(m).save_weights("training_1/cp.ckpt"),
     "weights_sharded_name": lambda m: _small(m).save_weights("w.keras", max_shard_size=1),
     "checkpoint_weights_name": lambda m: m.ModelCheckpoint("ckpt/model_{epoch}", save_weights_only=True),
+    # `layers.Input(shape=(WINDOW_SIZE))` (a course's time-series notebook): an int, not a tuple
+    "int_input_shape": lambda m: m.Input(shape=(7)),
+    "pad_to_max_tokens_without_max_tokens": lambda m: m.TextVectorization(pad_to_max_tokens=True),
 }
 
 
@@ -70,6 +73,7 @@ def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, c
         Input = keras.Input
         Embedding = keras.layers.Embedding
         ModelCheckpoint = keras.callbacks.ModelCheckpoint
+        TextVectorization = keras.layers.TextVectorization
 
     keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
     runtime._STATE.uids.clear()

@@ -1127,6 +1127,16 @@ class _DeclaredInput:
         return f"<InputLayer name={self.name}, built=True>"
 
 
+def _shape_tuple(shape):
+    """An Input's ``shape`` as a tuple; Keras's error for one that is not a sequence
+    (``Input(shape=(WINDOW_SIZE))`` is an int: ``standardize_shape``)."""
+    if shape is None:
+        return ()
+    if not hasattr(shape, "__iter__"):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    return tuple(shape)
+
+
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, tensor=None, sparse=None,
           ragged=None, optional=False):
     """An input of a graph function: the call's input when the model runs; outside a graph
@@ -1142,7 +1152,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     if sparse or ragged:
         raise NotImplementedError("sparse and ragged inputs are not translated")
     if batch_shape is None:
-        batch_shape = (batch_size,) + tuple(() if shape is None else shape)
+        batch_shape = (batch_size,) + _shape_tuple(shape)
     dtype = dtype or "float32"
     frame = _graph_frame()
     if frame is None:
@@ -1201,7 +1211,7 @@ class InputLayer(_DeclaredInput):
                  **kwargs):
         shape = input_shape if shape is None else shape
         if batch_shape is None:
-            batch_shape = (batch_size,) + tuple(() if shape is None else shape)
+            batch_shape = (batch_size,) + _shape_tuple(shape)
         super().__init__(batch_shape, dtype or "float32", name)
 
 

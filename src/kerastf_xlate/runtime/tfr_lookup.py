@@ -140,7 +140,7 @@ class _IndexLookup(Layer):
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         if pad_to_max_tokens and max_tokens is None:
-            raise ValueError("If pad_to_max_tokens is True, must set `max_tokens`.")
+            raise ValueError(f"If pad_to_max_tokens is True, must set `max_tokens`. Received: max_tokens={max_tokens}")
         if num_oov_indices < 0:
             raise ValueError(f"`num_oov_indices` must be >= 0. Received: num_oov_indices={num_oov_indices}")
         if oov_method not in ("floormod", "farmhash"):
