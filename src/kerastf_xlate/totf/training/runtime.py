@@ -412,6 +412,29 @@ def _rmsprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered
 # loops
 
 
+def _rank_adjusted(tensor, spec):
+    """Keras's ``Functional._adjust_input_rank`` for one input: a tensor one axis short of its
+    declared input whose last axis is 1 gets that axis (``fit(xs, ys)`` with ``xs`` of shape
+    ``(6,)`` for ``input_shape=[1]``); one with an extra last axis of 1 loses it."""
+    rank = len(spec.shape)
+    if tensor.shape.rank == rank - 1 and spec.shape[-1] == 1:
+        return tf.expand_dims(tensor, axis=-1)
+    if rank and tensor.shape.rank == rank + 1 and tensor.shape[-1] == 1:
+        return tf.squeeze(tensor, axis=-1)
+    return tensor
+
+
+def _model_call(model, x_batch, training):
+    """The module called on a batch as Keras calls a model with declared inputs (its
+    ``input_signature``): each input's rank adjusted to its declared one first."""
+    signature = getattr(model, "input_signature", None)
+    if signature:
+        specs, inputs = tf.nest.flatten(signature[0]), tf.nest.flatten(x_batch)
+        if len(specs) == len(inputs):
+            x_batch = tf.nest.pack_sequence_as(x_batch, [_rank_adjusted(t, s) for t, s in zip(inputs, specs)])
+    return model(x_batch, training=training)
+
+
 def _as_float32(array):
     """Keras feeds floating-point arrays as float32 and leaves integer arrays as they are."""
     tensor = tf.convert_to_tensor(array)
@@ -436,7 +459,7 @@ def _trainable_variables(model, batches):
         variables = model.ordered_variables()
     except ValueError:  # some variables are created on the first call
         first = next(iter(batches))
-        model(first[0] if isinstance(first, tuple) else first, training=False)
+        _model_call(model, first[0] if isinstance(first, tuple) else first, False)
         variables = model.ordered_variables()
     return [v for v in variables if v.trainable]
 
@@ -538,7 +561,7 @@ def _test_step(model, strategy=None, spec=None):
     (on every replica of ``strategy`` when there is one); made once per model (``_step_function``)."""
 
     def step(x_batch, y_batch):
-        y_pred = model(x_batch, training=False)
+        y_pred = _model_call(model, x_batch, False)
         return model.loss(y_batch, y_pred), _metric_sums(model.metrics, y_batch, y_pred)
 
     def test_batch(x_batch, y_batch):
@@ -600,7 +623,7 @@ def _fit_batches(model, variables, strategy, batches, batch_size, epochs, verbos
 
     def step(x_batch, y_batch):
         with tf.GradientTape() as tape:
-            y_pred = model(x_batch, training=True)
+            y_pred = _model_call(model, x_batch, True)
             loss = model.loss(y_batch, y_pred)
             scaled = loss if replicas == 1 else loss / replicas
         gradients = tape.gradient(scaled, variables)
@@ -653,7 +676,7 @@ def _predict(model, x, batch_size=None, verbose="auto"):
         batches = batches.map(lambda *data: data[0])  # (x, y) batches: only x is needed
     spec = batches.element_spec
     predict_step = _step_function(model, (), ("predict", repr(spec)), lambda: tf.function(
-        lambda x_batch: model(x_batch, training=False), input_signature=[spec]))
+        lambda x_batch: _model_call(model, x_batch, False), input_signature=[spec]))
     start = time.time()
     outputs = [predict_step(x_batch) for x_batch in batches]
     if verbose:
