@@ -124,7 +124,8 @@ SKIPPED = re.compile(
     r"train_on_batch|test_on_batch|GradientTape|apply_gradients|train_step|\binput\(|sleep\(|urlretrieve|"
     r"get_file\(|download|load_data\(|tfds\.|_from_directory\(|read_csv|\.show\(|\.save\(|save_weights|"
     r"load_weights|load_model\(|\.export\(|saved_model|\.adapt\(|\bopen\(|subprocess|os\.system|"
-    r"\bfit\(|\.run\(|requests\.|urlopen|kaggle|wget|pip\b")
+    r"\bfit\(|\.run\(|requests\.|urlopen|kaggle|wget|pip\b|"
+    r"\b_(fit|evaluate|predict)\(")  # (the translation's training loop, as written out)
 STATEMENT_SECONDS = 20
 _GUARD = "__xlate_guard__"
 

@@ -9,12 +9,14 @@ runtime's own order (base classes before the classes that extend them).
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "runtime"
+BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 FIRST = ("tfr_base.py", "tfr_initializers.py", "tfr_activations.py")
 BANNER = "# --- TensorFlow layers written out by xlate to-tf (Keras's semantics, no Keras) ---"
 END = "# --- end of the layers written out by xlate to-tf ---"
@@ -82,6 +84,11 @@ class Runtime:
         parts = [BANNER] if banner else []
         if used_imports:
             parts.append("\n".join(used_imports))
+        # builtins the file binds to values of its own, renamed in the block: bound to the builtins
+        shadowed = sorted((old, new) for old, new in rename.items() if old in BUILTIN_NAMES and old not in self.by_name)
+        if shadowed:
+            parts.append("import builtins as _xlate_builtins  # the file binds these names to values of its own\n"
+                         + "\n".join(f"{new} = _xlate_builtins.{old}" for old, new in shadowed))
         sources = [rename_source(d.source, rename) if rename.keys() & (d.reads | d.binds) else d.source for d in chosen]
         text = "\n".join(parts) + ("\n\n\n" if parts else "") + "\n\n\n".join(sources) + "\n"
         return text + ("\n\n" + END + "\n" if banner else "")

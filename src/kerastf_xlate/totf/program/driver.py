@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
@@ -18,7 +19,7 @@ from kerastf_xlate.args import policy_dtype_ok
 from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
-from kerastf_xlate.totf.program.bundle import BANNER, END
+from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END
 from kerastf_xlate.totf.program.keras2 import is_keras2
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
@@ -86,7 +87,13 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
         flat_tree = parse(flat_text, path) if flat_text != text else None
     except Exception:  # pragma: no cover - the flat form always emits valid Python
         flat_tree = None
-    if _PROGRAM_WANTED.get() and _model_code(refs):
+    # the flat form's generated code runs in the module's namespace: where the file binds a
+    # builtin it reads (`sum = tf.reduce_sum(outputs)`, `len = 5`), that code would call the
+    # file's value. The program form renames those in its block; the flat text is not used
+    shadowed = _shadowed_builtins(tree, flat_tree) if flat_tree is not None else set()
+    if shadowed:
+        flat_text, flat_diags, flat_tree = text, [d for d in flat_diags if d.code < "XL3"], None
+    if (_PROGRAM_WANTED.get() or shadowed) and _model_code(refs):
         with program_folder(path):
             wanted = translate_program(text, tree, keep_keras_files)
         if wanted.text is not None and not wanted.partial:
@@ -131,6 +138,35 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
         files = {(b.line, b.col, b.code) for b in blockers if b.code in ("XL305", "XL306")}
         flat_diags = [d for d in flat_diags if (d.line, d.col, d.code) not in files]
     return flat_text, sorted(set(flat_diags + blockers))
+
+
+def _shadowed_builtins(tree: ast.Module, flat_tree: ast.Module) -> set[str]:
+    """Builtins the file binds at module level (an assignment, loop or ``with`` target, a
+    ``def``, a ``class``, an import) that the flat translation reads more often than the
+    file does: its generated code reads them, and would get the file's value."""
+    bound: set[str] = set()
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+            continue
+        if isinstance(n, ast.Lambda):
+            continue
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            bound.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in n.names if a.name != "*"}
+        todo.extend(ast.iter_child_nodes(n))
+    bound &= BUILTIN_NAMES
+    if not bound:
+        return set()
+
+    def loads(t: ast.Module) -> Counter[str]:
+        return Counter(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in bound)
+
+    before, after = loads(tree), loads(flat_tree)
+    return {n for n in bound if after[n] > before[n]}
 
 
 _FLAT_DTYPE = re.compile(r"`(\w+)\(dtype=(.*)\)` blocks translation: only float32 layers are translated$")

@@ -43,7 +43,7 @@ from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.syntax import parents
 from kerastf_xlate.totf.program import keras2
 from kerastf_xlate.totf.program.aliases import module_aliases
-from kerastf_xlate.totf.program.bundle import BANNER, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
+from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.graphs import Fragment, Graph, GraphPlan, plan_graphs
@@ -1327,6 +1327,12 @@ def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, s
     not run). The names the runtime's imports bind (``tf``, ``math``, ``re``...) are read
     by its functions when they run: the user may bind them only by the same import."""
     names = {n for d in chosen for n in d.binds}
+    # a builtin the runtime's code reads (`sum`, `max`, `filter`) that the module binds to its
+    # own value: the runtime's functions run in the module's namespace, where `sum = ...`
+    # shadows the builtin (a course notebook's `sum = tf.reduce_sum(outputs)` made the
+    # runtime's optimizer raise "EagerTensor object is not callable"): renamed too, and the
+    # block binds the new name to the builtin (bundle.Runtime.source)
+    names |= {n for d in chosen for n in d.reads} & BUILTIN_NAMES
     bound: set[str] = set()
     todo: list[ast.AST] = list(tree.body)
     while todo:
