@@ -698,12 +698,14 @@ class Layer(tf.Module):
         """Keras's ``Layer.from_config``: the class called with the config."""
         return cls(**config)
 
-    def compute_output_shape(self, *input_shapes):
+    def compute_output_shape(self, *input_shapes, **named_shapes):
         """The output shape for inputs of these shapes (one per positional input; a list or
         dict of shapes for a layer taking several), ``None`` for unknown dimensions: the call
         traced on symbolic inputs, as Keras's default ``compute_output_spec`` does. A layer
         not built yet is built for these shapes. The trace is dropped: no loss, node or state
-        update of it remains."""
+        update of it remains. A shape may be given by keyword, as Keras allows
+        (``model.compute_output_shape(input_shape=(16, 28, 28, 1))``): after the positional ones."""
+        input_shapes = input_shapes + tuple(named_shapes.values())
         if not input_shapes:
             raise TypeError("compute_output_shape() needs the input shape")
         layers = [self] + _flatten_sublayers(self)
