@@ -1320,6 +1320,30 @@ def _runtime_imports(runtime: Runtime, chosen: list) -> dict[str, tuple[str, str
     return out
 
 
+def _runtime_named_locals(scope: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
+    """What a function or class body binds anywhere inside it (parameters, assignment, loop,
+    ``with`` and ``except`` targets, nested ``def``/``class``, imports other than Keras's,
+    which go), as names its own scopes may hold instead of a module-level one."""
+    out: set[str] = set()
+    for n in ast.walk(scope):
+        if n is scope:
+            continue
+        if isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for key in import_keys(n) or {("", a.name, a.asname) for a in n.names}:
+                module, name, asname = key
+                if not _is_keras_import(module, name):
+                    out.add(asname or (name if isinstance(n, ast.ImportFrom) else name.split(".")[0]))
+    return out
+
+
 def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, str, str | None]]) -> set[str]:
     """Runtime names that the user's module binds at module level to something of its own
     (imports of Keras names are not bindings of their own: they go away; a function's local
@@ -1339,7 +1363,12 @@ def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, s
         n = todo.pop()
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(n.name)
-            continue  # their bodies are scopes of their own
+            # a local of a function (or class body) that the translation's own writing may
+            # meet: `Conv2D = functools.partial(tf.keras.layers.Conv2D, ...)` in a builder
+            # became `Conv2D = functools.partial(Conv2D, ...)`, read before it is bound there
+            # (UnboundLocalError; a course notebook): such a runtime name is renamed too
+            bound |= _runtime_named_locals(n) & names
+            continue
         if isinstance(n, ast.Lambda):
             continue
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
