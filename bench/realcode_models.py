@@ -89,12 +89,7 @@ def cut(text: str, translated: bool) -> str:
     """The statements of ``text`` that build models without data (the module docstring's list)."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
-    block: tuple[int, int] | None = None
-    if translated:
-        starts = [i for i, line in enumerate(lines, 1) if line.rstrip() == BANNER]
-        ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
-        if starts and ends:
-            block = (starts[0], ends[-1])
+    block = _runtime_block(lines) if translated else None
     out: list[str] = []
     placed = False
     for stmt in tree.body:
@@ -137,12 +132,7 @@ def script_cut(text: str, translated: bool) -> str:
     translation's block of TensorFlow layers whole."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
-    block: tuple[int, int] | None = None
-    if translated:
-        starts = [i for i, line in enumerate(lines, 1) if line.rstrip() == BANNER]
-        ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
-        if starts and ends:
-            block = (starts[0], ends[-1])
+    block = _runtime_block(lines) if translated else None
     # a notebook's statements run by cell (a statement that raises ends its cell, as in
     # Jupyter), a script's one by one; an import on its own (a package missing here drops only
     # that import, as the program's own run has its packages)
@@ -188,6 +178,13 @@ def _is_cell_sentinel(stmt: ast.stmt) -> bool:
     """``__xlate_cell__(N)``: where a notebook's cell begins (kerastf_xlate.sources.join_cells)."""
     return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
             and stmt.value.func.id == "__xlate_cell__")
+
+
+def _runtime_block(lines: list[str]) -> tuple[int, int] | None:
+    """The 1-based first and last lines of a translation's block of TensorFlow layers."""
+    starts = [i for i, line in enumerate(lines, 1) if line.rstrip() == BANNER]
+    ends = [i for i, line in enumerate(lines, 1) if line.rstrip() == END]
+    return (starts[0], ends[-1]) if starts and ends else None
 
 
 def _defaults_cover(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -643,17 +640,14 @@ def main(argv: list[str] | None = None) -> int:
     for why, n in skips.most_common(12):
         print(f"  {n:4d}  {why}")
     if args.show_failures or statuses["FAIL"]:
-        print("FAIL:")
-        for r in records:
-            for res in r["results"]:
-                if res["status"] == "FAIL":
-                    print(f"  {r['repo']}/{r['path']}: {res['builder'][:60]}: {res['why'][:300]}")
-        if args.scripts and statuses["raised"]:
-            print("raised in the translation only:")
-            for r in records:
-                for res in r["results"]:
-                    if res["status"] == "raised":
-                        print(f"  {r['repo']}/{r['path']}: {res['why'][:400]}")
+        for status, title in (("FAIL", "FAIL:"), ("raised", "raised in the translation only:")):
+            if status == "FAIL" or (args.scripts and statuses["raised"]):
+                print(title)
+                for r in records:
+                    for res in r["results"]:
+                        if res["status"] == status:
+                            what = "" if status == "raised" else f"{res['builder'][:60]}: "
+                            print(f"  {r['repo']}/{r['path']}: {what}{res['why'][:400]}")
     if args.json:
         Path(args.json).write_text(json.dumps({"wall": wall, "records": records}, indent=1), encoding="utf-8")
     return 1 if statuses["FAIL"] else 0

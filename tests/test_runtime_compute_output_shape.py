@@ -9,19 +9,9 @@ import types
 from typing import Any
 
 import pytest
+from runtime_ns import runtime
 
 pytestmark = pytest.mark.tf
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Any:
-    from kerastf_xlate.totf.program.bundle import load_runtime
-
-    rt = load_runtime()
-    source = "import tensorflow as tf\n" + rt.source(set(rt.public))
-    namespace: dict[str, Any] = {"__name__": "xlate_shape_runtime"}
-    exec(compile(source, "<xlate runtime bundle>", "exec"), namespace)
-    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
 
 
 def _shapes(m: Any) -> list[Any]:
@@ -35,9 +25,9 @@ def _shapes(m: Any) -> list[Any]:
     return out
 
 
-def test_a_shape_by_keyword_as_keras(runtime: Any) -> None:
+def test_a_shape_by_keyword_as_keras() -> None:
     import keras
 
     theirs = _shapes(types.SimpleNamespace(Sequential=keras.Sequential, Conv2D=keras.layers.Conv2D,
                                            MaxPooling2D=keras.layers.MaxPooling2D, Dense=keras.layers.Dense))
-    assert _shapes(runtime) == theirs == [(16, 28, 28, 32), (16, 14, 14, 32), (None, 3), (None, 3)]
+    assert _shapes(types.SimpleNamespace(**runtime())) == theirs == [(16, 28, 28, 32), (16, 14, 14, 32), (None, 3), (None, 3)]

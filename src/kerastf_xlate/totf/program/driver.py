@@ -23,7 +23,7 @@ from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END
 from kerastf_xlate.totf.program.keras2 import is_keras2
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
-from kerastf_xlate.totf.program.translate import Finding, ProgramResult, translate_program
+from kerastf_xlate.totf.program.translate import Finding, ProgramResult, module_bindings, translate_program
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
 
@@ -141,24 +141,10 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
 
 
 def _shadowed_builtins(tree: ast.Module, flat_tree: ast.Module) -> set[str]:
-    """Builtins the file binds at module level (an assignment, loop or ``with`` target, a
-    ``def``, a ``class``, an import) that the flat translation reads more often than the
-    file does: its generated code reads them, and would get the file's value."""
-    bound: set[str] = set()
-    todo: list[ast.AST] = list(tree.body)
-    while todo:
-        n = todo.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(n.name)
-            continue
-        if isinstance(n, ast.Lambda):
-            continue
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            bound.add(n.id)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            bound |= {(a.asname or a.name).split(".")[0] for a in n.names if a.name != "*"}
-        todo.extend(ast.iter_child_nodes(n))
-    bound &= BUILTIN_NAMES
+    """Builtins the file binds at module level (translate.module_bindings) that the flat
+    translation reads more often than the file does: its generated code reads them, and would
+    get the file's value."""
+    bound = module_bindings(tree) & BUILTIN_NAMES
     if not bound:
         return set()
 

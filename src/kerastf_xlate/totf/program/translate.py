@@ -1320,7 +1320,7 @@ def _runtime_imports(runtime: Runtime, chosen: list) -> dict[str, tuple[str, str
     return out
 
 
-def _runtime_named_locals(scope: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> set[str]:
+def _runtime_named_locals(scope: ast.AST) -> set[str]:
     """What a function or class body binds anywhere inside it (parameters, assignment, loop,
     ``with`` and ``except`` targets, nested ``def``/``class``, imports other than Keras's,
     which go), as names its own scopes may hold instead of a module-level one."""
@@ -1357,18 +1357,30 @@ def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, s
     # runtime's optimizer raise "EagerTensor object is not callable"): renamed too, and the
     # block binds the new name to the builtin (bundle.Runtime.source)
     names |= {n for d in chosen for n in d.reads} & BUILTIN_NAMES
+    # a local of a function (or class body) that the translation's own writing may meet:
+    # `Conv2D = functools.partial(tf.keras.layers.Conv2D, ...)` in a builder became
+    # `Conv2D = functools.partial(Conv2D, ...)`, read before it is bound there
+    # (UnboundLocalError; a course notebook): such a runtime name is renamed too
+    bound = module_bindings(tree, imported, lambda scope: _runtime_named_locals(scope) & names)
+    return (names | set(imported)) & bound
+
+
+def module_bindings(tree: ast.Module, imported: dict[str, tuple[str, str, str | None]] | None = None,
+                    inside: Callable[[ast.AST], set[str]] | None = None) -> set[str]:
+    """The names ``tree`` binds at module level: assignment, loop, ``with`` targets, ``def``
+    and ``class`` names, imports other than Keras's (which go) and than the runtime's own
+    (``imported``: its import bound by the same import is not the file's); ``inside(scope)``
+    adds what it gives for each function or class body."""
+    imported = imported or {}
     bound: set[str] = set()
     todo: list[ast.AST] = list(tree.body)
     while todo:
         n = todo.pop()
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(n.name)
-            # a local of a function (or class body) that the translation's own writing may
-            # meet: `Conv2D = functools.partial(tf.keras.layers.Conv2D, ...)` in a builder
-            # became `Conv2D = functools.partial(Conv2D, ...)`, read before it is bound there
-            # (UnboundLocalError; a course notebook): such a runtime name is renamed too
-            bound |= _runtime_named_locals(n) & names
-            continue
+            if inside is not None:
+                bound |= inside(n)
+            continue  # their bodies are scopes of their own
         if isinstance(n, ast.Lambda):
             continue
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
@@ -1383,7 +1395,7 @@ def _collisions(tree: ast.Module, chosen: list, imported: dict[str, tuple[str, s
                 elif not _is_keras_import(module, name):
                     bound.add(local)
         todo.extend(ast.iter_child_nodes(n))
-    return (names | set(imported)) & bound
+    return bound
 
 
 def _is_keras_import(module: str, name: str) -> bool:
