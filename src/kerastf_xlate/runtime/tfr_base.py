@@ -1424,9 +1424,26 @@ class Model(Layer):
                 return layer
         raise ValueError(f"no layer named {name!r} in {self.name}")
 
-    def summary(self, print_fn=print):
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Keras's ``summary``, in plain lines: one per layer (its name, class and parameter
+        count), then the totals. The layout arguments (``line_length``, ``positions``,
+        ``expand_nested``, ``show_trainable``) are taken and change nothing here;
+        ``layer_range`` (two layer names) shows the layers from the first to the second."""
+        print_fn = print if print_fn is None else print_fn
+        shown = list(self.layers)
+        if layer_range is not None:
+            if len(layer_range) != 2:
+                raise ValueError(f"layer_range must be a list or tuple of length 2. Received: layer_range = {layer_range} "
+                                 f"of length {len(layer_range)}")
+            names = [layer.name for layer in shown]
+            first = next((i for i, n in enumerate(names) if layer_range[0] in n), None)
+            last = next((i for i in range(len(names) - 1, -1, -1) if layer_range[1] in names[i]), None)
+            if first is None or last is None:
+                raise ValueError(f"Passed layer_names do not match the layer names in the model. Received: {layer_range}")
+            shown = shown[first:last + 1]
         print_fn(f'Model: "{self.name}"')
-        for layer in self.layers:
+        for layer in shown:
             params = sum(int(tf.size(v)) for v in layer.weights)
             print_fn(f"{layer.name:<40} {type(layer).__name__:<28} {params}")
         total = self.count_params()

@@ -340,18 +340,21 @@ def weights_methods(order: list[str], indent: str = "    ") -> str:
         f"{i}    else:\n"
         f"{i}        self(tf.zeros([1 if d is None else d for d in input_shape]))\n"
         f"\n"
-        f"{i}def summary(self):\n"
+        f"{i}def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,\n"
+        f"{i}            layer_range=None):\n"
+        f'{i}    """The variables and their sizes (Keras\'s layout arguments are taken and change nothing)."""\n'
+        f"{i}    print_fn = print if print_fn is None else print_fn\n"
         f"{i}    try:\n"
         f"{i}        variables = self.ordered_variables()\n"
         f"{i}    except ValueError:  # not built yet: Keras shows such a model with no parameters\n"
-        f'{i}        print(f"{{self.name}}: not built yet (its variables are created on the first call)")\n'
-        f'{i}        print("Total params: 0")\n'
+        f'{i}        print_fn(f"{{self.name}}: not built yet (its variables are created on the first call)")\n'
+        f'{i}        print_fn("Total params: 0")\n'
         f"{i}        return\n"
         f"{i}    total = 0\n"
         f"{i}    for v in variables:\n"
         f"{i}        total += int(tf.size(v))\n"
-        f'{i}        print(f"{{v.name:<40}} {{str(v.shape):<20}} {{int(tf.size(v))}}")\n'
-        f'{i}    print(f"Total params: {{total}}")\n'
+        f'{i}        print_fn(f"{{v.name:<40}} {{str(v.shape):<20}} {{int(tf.size(v))}}")\n'
+        f'{i}    print_fn(f"Total params: {{total}}")\n'
     )
 
 

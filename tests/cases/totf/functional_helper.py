@@ -130,18 +130,21 @@ def conv_net(input_shape=(28, 28, 1), num_classes=10):
             else:
                 self(tf.zeros([1 if d is None else d for d in input_shape]))
 
-        def summary(self):
+        def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                    layer_range=None):
+            """The variables and their sizes (Keras's layout arguments are taken and change nothing)."""
+            print_fn = print if print_fn is None else print_fn
             try:
                 variables = self.ordered_variables()
             except ValueError:  # not built yet: Keras shows such a model with no parameters
-                print(f"{self.name}: not built yet (its variables are created on the first call)")
-                print("Total params: 0")
+                print_fn(f"{self.name}: not built yet (its variables are created on the first call)")
+                print_fn("Total params: 0")
                 return
             total = 0
             for v in variables:
                 total += int(tf.size(v))
-                print(f"{v.name:<40} {str(v.shape):<20} {int(tf.size(v))}")
-            print(f"Total params: {total}")
+                print_fn(f"{v.name:<40} {str(v.shape):<20} {int(tf.size(v))}")
+            print_fn(f"Total params: {total}")
 
 
     return ConvNet()
