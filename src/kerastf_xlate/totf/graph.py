@@ -188,8 +188,8 @@ class GraphBuilder:
                 continue
             if first:
                 for kw in el.keywords:
-                    if kw.arg == "input_dim" and r.layer == "Embedding":
-                        continue  # the vocabulary's size, not the input's
+                    if kw.arg == "input_dim" and any(a.name == "input_dim" for a in r.args):
+                        continue  # an argument of the layer's own (an Embedding's vocabulary size), not the input's
                     if kw.arg in ("input_shape", "input_dim"):
                         # Keras builds the model here: a shape known only at run time
                         # (`input_dim=X.shape[1]`) is built in `__init__` (_build_call)
