@@ -79,12 +79,23 @@ def _first_layer_input(kw: ast.keyword, text_lines: list[str], constants: Mappin
     """(shape incl. batch, source of a shape known only at run time) of a Sequential's first
     layer's ``input_shape=`` or ``input_dim=``, as :func:`input_spec` reads an Input's."""
     node = kw.value if kw.arg == "input_shape" else ast.Tuple([kw.value], ast.Load())
+    shape, dynamic = _shape_of(node, constants)
+    if not dynamic:
+        return shape, None
+    src = source_of(text_lines, kw.value)
+    return shape, (src if kw.arg == "input_shape" else f"({src},)")
+
+
+def _shape_of(node: ast.expr, constants: Mapping[str, Any]) -> tuple[Shape | None, bool]:
+    """(shape incl. batch or None, whether its source is needed at run time) of a shape
+    expression: literals and module constants (``INPUT_SHAPE``, ``(N_FEATURES,)``) give a static
+    shape; an expression over constants (``img_size + (3,)``) gives its value, and its source
+    stays the signature's (``[None, *(img_size + (3,))]``)."""
     value = static_value(node, constants)
     if value is not UNKNOWN:
-        return _shape_from(value), None
+        return _shape_from(value), False
     value = constant_value(node, lambda name: constants.get(name, UNKNOWN))
-    src = source_of(text_lines, kw.value)
-    return (None if value is UNKNOWN else _shape_from(value)), (src if kw.arg == "input_shape" else f"({src},)")
+    return (None if value is UNKNOWN else _shape_from(value)), True
 
 
 def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, Any] = NO_CONSTANTS) -> tuple[Shape | None, str, str | None]:
@@ -105,13 +116,8 @@ def input_spec(call: ast.Call, text_lines: list[str], constants: Mapping[str, An
         shape_node = call.args[0]
     if shape_node is None:
         return None, dtype, None
-    value = static_value(shape_node, constants)  # literals and module constants: INPUT_SHAPE, (N_FEATURES,)
-    if value is not UNKNOWN:
-        return _shape_from(value), dtype, None
-    # an expression over constants (``img_size + (3,)``): its value makes the shape static,
-    # its source stays the signature's (`[None, *(img_size + (3,))]`)
-    value = constant_value(shape_node, lambda name: constants.get(name, UNKNOWN))
-    return (None if value is UNKNOWN else _shape_from(value)), dtype, source_of(text_lines, shape_node)
+    shape, dynamic = _shape_of(shape_node, constants)
+    return shape, dtype, source_of(text_lines, shape_node) if dynamic else None
 
 
 def camel(name: str) -> str:
