@@ -3374,6 +3374,147 @@ def _backend_batch_dot(x, y, axes=None):
     return out
 
 
+def _backend_get_value(x):
+    """tf.keras's ``get_value``: a tensor or variable as NumPy, anything else as itself."""
+    return x.numpy() if tf.is_tensor(x) else x
+
+
+def _backend_eval(x):
+    """tf.keras's ``eval``: ``get_value`` of the dense tensor."""
+    if isinstance(x, tf.SparseTensor):
+        x = tf.sparse.to_dense(x)
+    return _backend_get_value(x)
+
+
+def _backend_batch_get_value(tensors):
+    return [x.numpy() for x in tensors]
+
+
+def _backend_batch_set_value(tuples):
+    for x, value in tuples:
+        x.assign(np.asarray(value, dtype=x.dtype.name))
+
+
+def _backend_count_params(x):
+    """tf.keras's ``count_params``: NumPy's product of the static shape."""
+    return np.prod(x.shape.as_list())
+
+
+def _backend_cast_to_floatx(x):
+    if isinstance(x, (tf.Tensor, tf.Variable, tf.SparseTensor)):
+        return tf.cast(x, dtype=_FLOATX)
+    return np.asarray(x, dtype=_FLOATX)
+
+
+def _backend_relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """tf.keras's ``relu`` (tf_keras/src/backend.py), step by step."""
+    dtype = getattr(x, "dtype", _FLOATX)
+    if alpha != 0.0:
+        if max_value is None and threshold == 0:
+            return tf.nn.leaky_relu(x, alpha=alpha)
+        negative_part = tf.nn.relu(-x + threshold) if threshold != 0 else tf.nn.relu(-x)
+    clip_max = max_value is not None
+    if threshold != 0:
+        x = x * tf.cast(tf.greater(x, threshold), dtype=dtype)
+    elif max_value == 6:
+        x = tf.nn.relu6(x)
+        clip_max = False
+    else:
+        x = tf.nn.relu(x)
+    if clip_max:
+        x = tf.clip_by_value(x, tf.constant(0, x.dtype.base_dtype), tf.constant(max_value, x.dtype.base_dtype))
+    if alpha != 0.0:
+        x -= tf.convert_to_tensor(alpha, x.dtype.base_dtype) * negative_part
+    return x
+
+
+def _backend_elu(x, alpha=1.0):
+    res = tf.nn.elu(x)
+    return res if alpha == 1 else tf.where(x > 0, res, alpha * res)
+
+
+def _backend_hard_sigmoid(x):
+    """tf.keras's ``hard_sigmoid``: ``clip(0.2 * x + 0.5, 0, 1)``."""
+    x = tf.add(tf.multiply(x, tf.constant(0.2, x.dtype.base_dtype)), tf.constant(0.5, x.dtype.base_dtype))
+    return tf.clip_by_value(x, 0.0, 1.0)
+
+
+def _backend_switch(condition, then_expression, else_expression):
+    """tf.keras's ``switch``: a scalar condition runs one branch (``tf.cond``); a tensor
+    condition picks elementwise, reshaped and tiled over the branches' trailing axes."""
+    if condition.dtype != tf.bool:
+        condition = tf.cast(condition, "bool")
+    cond_ndim = condition.shape.rank
+    if not cond_ndim:
+        then_fn = then_expression if callable(then_expression) else (lambda: then_expression)
+        else_fn = else_expression if callable(else_expression) else (lambda: else_expression)
+        return tf.cond(condition, then_fn, else_fn)
+    if callable(then_expression):
+        then_expression = then_expression()
+    if callable(else_expression):
+        else_expression = else_expression()
+    expr_ndim = then_expression.shape.rank
+    if cond_ndim > expr_ndim:
+        raise ValueError("Rank of `condition` should be less than or equal to rank of `then_expression` and "
+                         f"`else_expression`. ndim(condition)={cond_ndim}, ndim(then_expression)={expr_ndim}")
+    if cond_ndim > 1:
+        ndim_diff = expr_ndim - cond_ndim
+        cond_shape = tf.concat([tf.shape(condition), [1] * ndim_diff], axis=0)
+        condition = tf.reshape(condition, cond_shape)
+        expr_shape = tf.shape(then_expression)
+        shape_diff = expr_shape - cond_shape
+        tile_shape = tf.where(shape_diff > 0, expr_shape, tf.ones_like(expr_shape))
+        condition = tf.tile(condition, tile_shape)
+    return tf.where(condition, then_expression, else_expression)
+
+
+def _backend_temporal_padding(x, padding=(1, 1)):
+    if len(padding) != 2:
+        raise ValueError(f"Expected `padding` to be a tuple of 2 integers. Received: padding={padding}")
+    return tf.pad(x, [[0, 0], [padding[0], padding[1]], [0, 0]])
+
+
+def _backend_spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    if len(padding) != 2 or len(padding[0]) != 2 or len(padding[1]) != 2:
+        raise ValueError(f"Expected `padding` to be a tuple of 2 tuples of 2 integers. Received: padding={padding}")
+    if data_format is None:
+        data_format = image_data_format()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError("Unknown data_format: " + str(data_format))
+    if data_format == "channels_first":
+        pattern = [[0, 0], [0, 0], list(padding[0]), list(padding[1])]
+    else:
+        pattern = [[0, 0], list(padding[0]), list(padding[1]), [0, 0]]
+    return tf.pad(x, pattern)
+
+
+def _backend_resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """tf.keras's ``resize_images``: the two spatial axes scaled by integer factors."""
+    if data_format == "channels_first":
+        rows, cols = 2, 3
+    elif data_format == "channels_last":
+        rows, cols = 1, 2
+    else:
+        raise ValueError(f"Invalid `data_format` argument: {data_format}")
+    new_shape = x.shape[rows:cols + 1]
+    if new_shape.is_fully_defined():
+        new_shape = tf.constant(new_shape.as_list(), dtype="int32")
+    else:
+        new_shape = tf.shape(x)[rows:cols + 1]
+    new_shape *= tf.constant(np.array([height_factor, width_factor], dtype="int32"))
+    if data_format == "channels_first":
+        x = tf.transpose(x, [0, 2, 3, 1])
+    methods = {"area": "area", "bicubic": "bicubic", "bilinear": "bilinear", "gaussian": "gaussian",
+               "lanczos3": "lanczos3", "lanczos5": "lanczos5", "mitchellcubic": "mitchellcubic", "nearest": "nearest"}
+    if interpolation not in methods:
+        listed = '"' + '", "'.join(methods) + '"'
+        raise ValueError(f'`interpolation` argument should be one of: {listed}. Received: "{interpolation}".')
+    x = tf.image.resize(x, new_shape, method=methods[interpolation])
+    if data_format == "channels_first":
+        x = tf.transpose(x, [0, 3, 1, 2])
+    return x
+
+
 def _backend_ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """tf.keras's ``ctc_batch_cost``: the CTC loss of each sample, shape (batch, 1).
     ``y_pred``: probabilities (batch, time, classes), the last class the blank, taken as

@@ -165,7 +165,8 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
                     out.append((k.value, f"model kept as Keras (a Keras 2 program): `{last}({k.arg}=...)` is Keras "
                                          "2's (a learning rate decayed with the step; epsilon from the backend), "
                                          "which Keras 3 and the translated optimizer do not take"))
-        elif last == "hard_sigmoid":
+        elif last == "hard_sigmoid" and not ref.name.endswith("backend.hard_sigmoid"):
+            # the activation; the backend function is Keras 2's formula in every version (its entry)
             out.append((ref.node, _HARD_SIGMOID))
     keywords = runtime_keywords()
     for node in ast.walk(tree):
