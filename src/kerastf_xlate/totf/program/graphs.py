@@ -819,11 +819,13 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         symbols = _symbols_read(block, lo, index, used, ins, outs, plan.graphs, statics)
         source = None
         builder_input = None
-        if not candidates and not symbols and _submodel_sources(ins) is None:
+        # inputs named from another model's (`gen_noise, gen_label = g_model.input`): read as those tensors
+        sub_ins = _named_submodel_inputs(ins, block, lo, index) if not candidates and not symbols else ins
+        if not candidates and not symbols and _submodel_sources(sub_ins) is None:
             builder_input = _builder_input(ins, outs, stmt, block, index, used, declared, parents)
-        if not candidates and not symbols and (_submodel_sources(ins) is not None or builder_input is not None):
+        if not candidates and not symbols and (_submodel_sources(sub_ins) is not None or builder_input is not None):
             # a model on part of another model's graph (`keras.Model(base.input, ...)`)
-            found = _plan_submodel(block, lo, index, used, ins if builder_input is None else builder_input[0], outs,
+            found = _plan_submodel(block, lo, index, used, sub_ins if builder_input is None else builder_input[0], outs,
                                    stmt, plan.graphs, refs, tree, parents, declared.builder_calls)
             if len(found) == 2:
                 plan.blockers.append((found[1], found[0]))
@@ -1178,6 +1180,46 @@ def _chain_root(node: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
         node = node.func if isinstance(node, ast.Call) else node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _named_submodel_inputs(ins: ast.expr, block: list[ast.stmt], lo: int, index: int) -> ast.expr:
+    """The model's inputs with each name bound from another model's Inputs replaced by that
+    tensor: ``gen_noise, gen_label = g_model.input`` then ``keras.Model([gen_noise, gen_label],
+    ...)`` (the conditional GANs of tutorials) reads as ``[g_model.input[0], g_model.input[1]]``;
+    ``z = g_model.inputs[0]`` as itself. Only a name bound once among the block's statements
+    before the model (after the previous model statement), by a plain assignment whose value is
+    ``base.input``/``base.inputs`` (unpacked by position) or one of their items; the binding
+    statement stays in the graph, where the runtime's ``base.input`` gives base's Inputs. Else
+    ``ins`` unchanged."""
+    elts = list(ins.elts) if isinstance(ins, (ast.List, ast.Tuple)) else [ins]
+    out: list[ast.expr] = []
+    changed = False
+    for e in elts:
+        if not isinstance(e, ast.Name):
+            out.append(e)
+            continue
+        binders = [block[i] for i in range(lo, index) if e.id in _bound([block[i]])]
+        value = None
+        if len(binders) == 1 and isinstance(binders[0], ast.Assign) and len(binders[0].targets) == 1:
+            target, source = binders[0].targets[0], binders[0].value
+            if isinstance(target, ast.Name) and _submodel_source(source) is not None \
+                    and not (isinstance(source, ast.Attribute) and source.attr == "inputs"):
+                value = source
+            elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(source, ast.Attribute) \
+                    and source.attr in ("input", "inputs") and isinstance(source.value, ast.Name) \
+                    and all(isinstance(t, ast.Name) for t in target.elts):
+                k = next(j for j, t in enumerate(target.elts) if isinstance(t, ast.Name) and t.id == e.id)
+                value = ast.Subscript(value=source, slice=ast.Constant(k), ctx=ast.Load())
+        if value is None:
+            out.append(e)
+        else:
+            out.append(value)
+            changed = True
+    if not changed:
+        return ins
+    if isinstance(ins, (ast.List, ast.Tuple)):
+        return ast.List(elts=out, ctx=ast.Load())
+    return out[0]
 
 
 def _submodel_sources(ins: ast.expr) -> list[str] | None:
