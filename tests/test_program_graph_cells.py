@@ -167,3 +167,95 @@ def test_the_translation_computes_like_keras(cells: list[str], model: str, input
         assert close, (training, diff)
         worst = max(worst, diff)
     print(f"worst difference {worst:.2e} (tolerance 1e-5)")
+
+
+# a course notebook's shape: a cell defining a callback class (and a constant) between the cell
+# that starts the graph and the model's cell, and a helper defined before the graph statements;
+# the model given to a function of the file (the program form, whose graph functions keep the cells)
+ASIDE = [
+    "import keras\nfrom keras import layers\n",
+    'inputs = keras.Input(shape=(3,), name="features")\nx = layers.Dense(5, activation="relu")(inputs)\n'
+    'LIMIT = 0.999\n',
+    "class StopAt(keras.callbacks.Callback):\n"
+    "    def on_epoch_end(self, epoch, logs={}):\n"
+    "        if logs.get('accuracy', 0) > LIMIT:\n"
+    "            self.model.stop_training = True\n\n\n"
+    "WIDTH = 4\n",
+    'def describe(value):\n    return type(value).__name__\n\n\nimport math\n\ndef width_of(n):\n    return int(math.sqrt(n)) + n\n\n'
+    "x = layers.Dense(width_of(WIDTH))(x)\nx = layers.BatchNormalization()(x)\n",
+    'outputs = layers.Dense(2)(x)\nmodel = keras.Model(inputs, outputs)\n\n\ndef n_weights(m):\n    return len(m.weights)\n\n\n'
+    'print(describe(StopAt()), WIDTH, LIMIT, n_weights(model))\n',
+]
+
+
+def test_statements_that_only_define_stay_outside_the_parts() -> None:
+    out, diags = _translate(ASIDE)
+    assert not [d for d in diags if d.startswith("XL301")], diags
+    assert out[1] == ('def model_graph_part1():\n    inputs = Input(shape=(3,), name="features")\n'
+                      '    x = Dense(5, activation="relu")(inputs)\n    return inputs, x\nLIMIT = 0.999\n'), out
+    # the constant the graph reads is a graph statement (a part of its own, as before)
+    assert out[2].startswith("class StopAt(Callback):\n") and out[2].endswith(
+        "def model_graph_part2():\n    WIDTH = 4\n    return WIDTH\n"), out
+    # a helper the graph does not read stays before the part; the one it reads is in it (as before)
+    assert out[3].startswith("def describe(value):\n    return type(value).__name__\n\n\n"
+                             "def model_graph_part3(WIDTH, x):\n    import math\n\n    def width_of(n):\n"), out
+    again, _ = _translate(out)
+    assert again == out, "a second run changes nothing"
+
+
+@pytest.mark.parametrize("change, why", [
+    # it runs something that may change what the layers make (the seed of their initializers)
+    ((3, "WIDTH = 4\n", "WIDTH = 4\nkeras.utils.set_random_seed(1)\n"), "does not build the graph"),
+    # a graph statement before it reads the name it binds: that one would now see the new value
+    ((2, 'LIMIT = 0.999\n', 'LIMIT = 0.999\nHIDDEN = 9\n'), "does not build the graph"),
+    # it reads a graph name
+    ((3, "WIDTH = 4\n", "WIDTH = 4\nprint(x)\n"), "does not build the graph"),
+])
+def test_statements_that_run_something_still_keep_the_model(change: tuple[int, str, str], why: str) -> None:
+    index, old, new = change
+    cells = list(ASIDE)
+    cells[index - 1] = cells[index - 1].replace(old, new)
+    if "HIDDEN = 9" in new:
+        cells[0] += "HIDDEN = 5\n"
+        cells[1] = cells[1].replace("layers.Dense(5,", "layers.Dense(HIDDEN,")
+    assert cells != ASIDE
+    out, diags = _translate(cells)
+    assert any("XL301" in d and "spans notebook cells" in d and why in d for d in diags), diags
+    assert "keras.Model(" in out[4]
+
+
+@pytest.mark.tf
+def test_statements_that_only_define_compute_like_keras() -> None:
+    """The same printed line; with the same perturbed weights, the same outputs in inference
+    and training (tolerance 1e-5 absolute and relative)."""
+    import contextlib
+    import io
+
+    import keras
+    import numpy as np
+    from runtime_ns import perturbed
+    from test_program_cases import _compare, _exec
+
+    out, diags = _translate(ASIDE)
+    assert "keras" not in "".join(out[1:]).replace("keras.callbacks", ""), diags
+    runs = []
+    for source, name in (("".join(ASIDE), "__graph_cells_aside_keras__"), ("".join(out), "__graph_cells_aside_tf__")):
+        keras.backend.clear_session()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            runs.append((_exec(source, name), buffer.getvalue()))
+    (keras_ns, keras_printed), (tf_ns, tf_printed) = runs
+    assert keras_printed == tf_printed == "StopAt 4 0.999 10\n"
+    original, translated = keras_ns["model"], tf_ns["model"]
+    assert type(translated).__module__ == "__graph_cells_aside_tf__"
+    assert [w.shape for w in original.get_weights()] == [tuple(w.shape) for w in translated.get_weights()]
+    moved = perturbed(original.get_weights(), seed=4)
+    original.set_weights(moved)
+    translated.set_weights(moved)
+    x = np.random.default_rng(5).standard_normal((3, 3)).astype("float32")
+    worst = 0.0
+    for training in (False, True):
+        diff, close = _compare(original(x, training=training), translated(x, training=training))
+        assert close, (training, diff)
+        worst = max(worst, diff)
+    print(f"worst difference {worst:.2e} (tolerance 1e-5)")

@@ -875,6 +875,11 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         spans_cells = isinstance(owner, ast.Module) and not symbols and not redeclared and any(_is_sentinel(s) for s in region)
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
                             owner, tree)
+        if why is None and spans_cells:
+            # an earlier cell's statements around its graph statements that only define or import
+            # (a callback class, a helper, a constant) stay where they are, outside the parts
+            aside = _aside_in_cells(region, {id(block[i]) for i in used})
+            region = [s for s in region if id(s) not in aside]
         if why is None:
             why = _constant_layer_call([*region, stmt], tree, refs, frozenset(redeclared))
         partial = False
@@ -2305,6 +2310,82 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
         parts.append(CellPart(chunk, part_name, params, defaults, returns))
         available |= set(returns)
     return parts
+
+
+def _aside_in_cells(region: list[ast.stmt], used: set[int]) -> set[int]:
+    """The statements of a graph's earlier notebook cells that stay where they are, outside
+    its part functions (docs/design.md, "Graphs over several notebook cells"): in a cell before
+    the model's, those before its first graph statement and after its last (or all of a cell
+    without one) that only define or import something (``class MyCallback(...)``, ``def
+    helper(...)``, ``import``, ``NAME = <constant>``, a docstring, ``print`` of constants). They
+    run where they stood, the graph statements later, when the model is built: so each may
+    read no name a graph statement binds, may bind no name a graph statement before it reads
+    (that one would now see it) or binds, and is the only statement of the region binding its
+    names. Any other statement is left in the region (and refused there, as before)."""
+    chunks: list[list[ast.stmt]] = [[]]
+    for s in region:
+        if _is_sentinel(s):
+            chunks.append([])
+        else:
+            chunks[-1].append(s)
+    graph_stmts = [s for s in region if id(s) in used]
+    graph_binds = _bound(graph_stmts)
+    order = {id(s): i for i, s in enumerate(region)}
+    candidates: list[ast.stmt] = []
+    for chunk in chunks[:-1]:
+        marks = [j for j, s in enumerate(chunk) if id(s) in used]
+        if not marks:
+            candidates += chunk
+            continue
+        candidates += chunk[: marks[0]]
+        tail = chunk[marks[-1] + 1:]
+        if tail and _shows_only(tail[-1], _bound(chunk[: marks[-1] + 1])):
+            tail = tail[:-1]  # the cell's shown value stays in its part (an XL312 note)
+        candidates += [t for t in tail if id(t) not in used]
+    out: set[int] = set()
+    for s in candidates:
+        binds = _bound([s])
+        before = [g for g in graph_stmts if order[id(g)] < order[id(s)]]
+        if not _inert(s) or _read([s]) & graph_binds or binds & graph_binds or binds & _read(before) \
+                or any(binds & _bound([t]) for t in region if t is not s and not _is_sentinel(t)):
+            continue
+        out.add(id(s))
+    return out
+
+
+def _inert(stmt: ast.stmt) -> bool:
+    """A statement that only defines or imports: nothing it runs can depend on when the graph's
+    layers are made or change what they make (no call but ``print`` of constants)."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return not any(a.name == "*" for a in stmt.names)
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = stmt.args
+        return not stmt.decorator_list and all(_constant(d) for d in a.defaults + [d for d in a.kw_defaults if d])
+    if isinstance(stmt, ast.ClassDef):
+        return not stmt.decorator_list and not stmt.keywords and all(
+            isinstance(b, (ast.Name, ast.Attribute)) for b in stmt.bases) and all(
+            _inert(b) or isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant) for b in stmt.body)
+    if isinstance(stmt, ast.Assign):
+        return all(isinstance(t, ast.Name) for t in stmt.targets) and _constant(stmt.value)
+    if isinstance(stmt, ast.Expr):
+        v = stmt.value
+        return isinstance(v, ast.Constant) or (
+            isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "print"
+            and all(_constant(x) for x in v.args) and not v.keywords)
+    return False
+
+
+def _constant(node: ast.expr) -> bool:
+    """A literal: a constant, a negated one, or a tuple/list/dict of them."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_constant(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant(k) for k in node.keys) and all(_constant(v) for v in node.values)
+    return isinstance(node, ast.Constant)
 
 
 def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
