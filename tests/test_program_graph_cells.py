@@ -51,6 +51,18 @@ STEPS = [
 ]
 
 
+# an architecture notebook's stages: a cell rebinding the previous cell's tensor in a loop (the
+# name is the part's parameter, so it is bound at the part's return even if the loop ran no turn)
+LOOPED = [
+    "import keras\nfrom keras import layers\n",
+    "inputs = keras.Input(shape=(8, 8, 3))\nx = layers.Conv2D(4, 3, padding='same')(inputs)\n",
+    "for filters in [4, 8]:\n    x = layers.Conv2D(filters, 3, padding='same', activation='relu')(x)\n"
+    "    x = layers.BatchNormalization()(x)\n",
+    "x = layers.GlobalAveragePooling2D()(x)\noutputs = layers.Dense(2)(x)\nmodel = keras.Model(inputs, outputs)\n"
+    "print(len(model.layers))\n",
+]
+
+
 def _notebook(cells: list[str]) -> bytes:
     return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                                   "source": c} for c in cells],
@@ -78,6 +90,11 @@ def test_each_earlier_cell_becomes_a_part_of_the_graph() -> None:
     assert steps[4].startswith("def model_graph(width=width):\n    inputs = model_graph_part1()\n"
                                "    features, width = model_graph_part2(inputs)\n    x = model_graph_part3(features, width)\n")
     assert steps[5] == "model = Model(model_graph)\n"
+    looped, diags = _translate(LOOPED)
+    assert looped[2] == ("def model_graph_part2(x):\n    for filters in [4, 8]:\n"
+                         "        x = Conv2D(filters, 3, padding='same', activation='relu')(x)\n"
+                         "        x = BatchNormalization()(x)\n    return x\n"), (looped, diags)
+    assert looped[3].startswith("def model_graph():\n    inputs, x = model_graph_part1()\n    x = model_graph_part2(x)\n")
     again, _ = _translate(steps)
     assert again == steps, "a second run changes nothing"
 
@@ -126,7 +143,8 @@ def test_a_cell_ending_by_showing_a_graph_value_becomes_a_part_with_a_note(shown
     (SEQ2SEQ, "seq2seq", "tokens"),
     (STEPS, "model", "features"),
     (SEQ2SEQ[:2] + ["encoded.shape\n"] + SEQ2SEQ[2:], "seq2seq", "tokens"),  # a cell showing a shape (XL312)
-], ids=["seq2seq", "steps", "seq2seq_shown"])
+    (LOOPED, "model", "images"),
+], ids=["seq2seq", "steps", "seq2seq_shown", "looped"])
 def test_the_translation_computes_like_keras(cells: list[str], model: str, inputs: str) -> None:
     """Same printed values; with the same perturbed weights, the same outputs (tolerance
     1e-5 absolute and relative)."""
@@ -159,6 +177,8 @@ def test_the_translation_computes_like_keras(cells: list[str], model: str, input
         tokens = rng.integers(1, 50, (2, 7)).astype("int32")
         tokens[0, 5:] = 0  # padding: the masks matter
         x = [tokens, rng.integers(1, 50, (2, 6)).astype("int32")]
+    elif inputs == "images":
+        x = rng.standard_normal((2, 8, 8, 3)).astype("float32")
     else:
         x = rng.standard_normal((3, 3)).astype("float32")
     worst = 0.0

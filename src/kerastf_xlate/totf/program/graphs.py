@@ -2294,14 +2294,16 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
         surely: set[str] = set()
         for s in chunk:
             surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
-        unsure = sorted((binds - surely) & read_after)
-        if unsure:
-            return (chunk[0], f"the model's graph spans notebook cells, and `{unsure[0]}`, read after its cell, is not "
-                              "always bound there")
         reads = set().union(*(_free_reads(s) for s in chunk))
         params = sorted(reads & available)
         outside = reads - available
         defaults = sorted(((outside - binds) & rebound_later) | (_read_first(chunk) & outside))
+        # a name the part is given (an earlier part's, or a default) is bound at its return even
+        # when its statements rebind it only in a loop (`for f in filters: x = block(x, f)`)
+        unsure = sorted((binds - surely - set(params) - set(defaults)) & read_after)
+        if unsure:
+            return (chunk[0], f"the model's graph spans notebook cells, and `{unsure[0]}`, read after its cell, is not "
+                              "always bound there")
         part_name, k = f"{name}_part{i + 1}", 1
         while part_name in taken:
             part_name, k = f"{name}_part{i + 1}_{k}", k + 1
