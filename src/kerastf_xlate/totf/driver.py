@@ -398,6 +398,13 @@ def lint_findings(ctx: TranslationContext) -> None:
         line = getattr(f.node, "lineno", 1)
         if not suppressed(lines[line - 1] if line - 1 < len(lines) else "", f.code):
             ctx.report(f.node, f.code, f.message)
+    if "experimental" in ctx.text and ctx.translated_any:
+        # tf.keras 2's `layers.experimental` paths read as Keras 3's layers (the program form says so too)
+        from kerastf_xlate.totf.program.keras2 import experimental_notes
+        from kerastf_xlate.totf.program.names import keras_refs
+
+        for node, message in experimental_notes(keras_refs(ctx.tree)):
+            ctx.report(node, "XL102", message)
     if not ctx.translated_any or not ctx.edits:
         ctx.finish()
 

@@ -123,6 +123,24 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out
 
 
+def experimental_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at the first use of each tf.keras 2 ``layers.experimental`` path read as
+    Keras 3's layer of the same name (``layers.experimental.preprocessing.Rescaling``): Keras 3
+    has no ``keras.layers.experimental``, so the original fails there under Keras 3."""
+    out: list[tuple[ast.AST, str]] = []
+    seen: set[str] = set()
+    for ref in refs:
+        parts = ref.qualname.split(".")
+        if "experimental" not in parts or not ref.name.startswith("keras.layers.") or ref.name.count(".") != 2 \
+                or parts[parts.index("experimental") - 1] != "layers" or ref.qualname in seen:
+            continue
+        seen.add(ref.qualname)
+        where = ".".join(parts[parts.index("layers") - 1 if parts.index("layers") > 0 else 0 : -1])
+        out.append((ref.node, f"`{where}` is tf.keras 2's path (Keras 3 has no `keras.layers.experimental`, so the "
+                              f"original fails there under Keras 3): read as `{ref.name}`"))
+    return out
+
+
 def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
