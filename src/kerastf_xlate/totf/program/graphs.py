@@ -64,8 +64,12 @@ class Graph:
     # this model's inputs: (its name, the text written instead, `base.input`)
     builder_input: tuple[str, str] | None = None
     input_name: str = "Input"  # the runtime's Input, as the output spells it (set before emit)
+    prefix: BranchGroup | None = None  # the graph statements before the `if` whose branch holds it
+    prefix_owner: bool = False  # this graph writes the prefix's function (the group's first)
 
     def emit(self, edits: EditList) -> None:
+        if self.prefix is not None and self.prefix_owner:
+            _emit_prefix(self.prefix, self.pos, self.unit, edits)
         if self.parts:
             _emit_cell_parts(self, edits)
             self._emit_traced(edits)
@@ -77,8 +81,14 @@ class Graph:
         self._emit_traced(edits)
 
     def _redeclare(self, newline: str) -> str:
-        """The graph function's first lines: each declared input it takes, declared again."""
-        return "".join(f"{self.indent}{self.unit}{n} = {self.input_name}(tensor={n}){newline}" for n in self.redeclared)
+        """The graph function's first lines: each declared input it takes, declared again; the
+        call of the graph statements before its `if` (a branch's model)."""
+        head = "".join(f"{self.indent}{self.unit}{n} = {self.input_name}(tensor={n}){newline}" for n in self.redeclared)
+        if self.prefix is not None:
+            part = self.prefix.part
+            returns = ", ".join(part.returns)
+            head += f"{self.indent}{self.unit}{returns + ' = ' if part.returns else ''}{part.name}(){newline}"
+        return head
 
     def _returned(self, edits: EditList) -> str:
         ins = edits.take(*self.pos.span(self.inputs))
@@ -797,6 +807,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if s is not None:
             model_stmt_ids.add(id(s))
     leaks: list[tuple[Graph, list[str], list[ast.stmt], ast.AST]] = []  # (graph, leaked names, later, owner)
+    model_stmts = {id(_statement_of(r.call, parents)): r.call for r in model_calls if r.call is not None}
+    groups: dict[int, BranchGroup | tuple[ast.AST, str]] = {}  # id(if) -> its branches' shared graph, or why not
     for r in model_calls:
         call = r.call
         assert call is not None
@@ -838,7 +850,29 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             scope = scope_of(stmt, parents)
             if names and scope is not None and set(names) <= declared.of(scope):
                 redeclared = list(dict.fromkeys(names))
-        if not candidates and not symbols and source is None and not redeclared:
+        group: BranchGroup | None = None
+        top = _top_if(owner, block_of) if not candidates and not symbols and source is None and not redeclared \
+            and builder_input is None else None
+        if top is not None:
+            # a model built in a branch of an `if` on graph statements before it (docs/design.md)
+            if id(top) not in groups:
+                scope_owner = block_of.get(id(top), (None, None))[1]
+                base_name = f"{scope_owner.name}_graph" if isinstance(scope_owner, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    else "model_graph"
+                groups[id(top)] = _branch_group(top, block_of, model_stmts, model_stmt_ids, input_stmts, pos, base_name,
+                                                taken, tree)
+            found_group = groups[id(top)]
+            if isinstance(found_group, BranchGroup) and id(stmt) in found_group.members:
+                kept_member = next((m for m in found_group.members if m in refused), None)
+                if kept_member is not None:
+                    plan.blockers.append((call, "the graph statements before the `if` are shared with a model of "
+                                                f"another branch, kept as Keras ({refused[kept_member][1][:80]})"))
+                    continue
+                group = found_group
+            elif isinstance(found_group, tuple):
+                plan.blockers.append(found_group)
+                continue
+        if not candidates and not symbols and source is None and not redeclared and group is None:
             reason = f"the model's inputs `{ast.unparse(ins)[:40]}` are not `Input`s made before it"
             layer_reason = _layer_inputs_reason(ins)
             if layer_reason is not None:
@@ -863,6 +897,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             start = sub_start
         if redeclared:
             start = _redeclared_start(block, lo, index, used, set(redeclared), declared)
+        if group is not None:
+            start = group.members[id(stmt)]
         while start > lo and start - 1 in used and _empty_container(block[start - 1], block[start:index]):
             start -= 1  # `inputs = {}` filled with Inputs by the graph: the graph's own, given back as symbols
         stray = [block[i] for i in range(start, index) if id(block[i]) in input_stmts and i not in used]
@@ -914,6 +950,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of)
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
                           | set(symbols) | _source_names(source) | set(redeclared))
+        if group is not None:  # the names of the graph before the `if` come from its part, called first
+            captured = [c for c in captured if c not in group.part.returns]
         # a straight-line scope (module or function body): a name the later statements rebind
         # before reading (`x = layers.Dense(6)(latent)` in a second builder) does not leak
         # (the model statement's own target is the model there: `model = keras.Model(inputs, outputs)`
@@ -941,6 +979,8 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         else:
             read_later = _read(later)
         leak = region_binds & (read_later | _read([stmt]))
+        if group is not None:
+            leak |= set(group.exported)  # the graph before the `if`, read after it: exported by each branch's model
         inputs_outputs = _read([ins, outs])
         leak_names = sorted(n for n in leak if not (n in inputs_outputs and n not in read_later and n not in _read_outside_args(stmt, call, ins, outs)))
         parts: list[CellPart] = []
@@ -969,6 +1009,10 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.redeclared = redeclared
         if builder_input is not None:
             graph.builder_input = (builder_input[2], builder_input[1])
+        if group is not None:
+            graph.prefix, graph.prefix_owner = group, not group.planned
+            group.planned.append(id(stmt))
+            plan.region_stmts.update(id(x) for x in group.part.stmts)
         plan.partial_symbols |= partial
         plan.graphs.append(graph)
         plan.region_stmts.update(id(s) for s in region)
@@ -983,6 +1027,16 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             bad[id(graph.stmt)] = why
         else:
             graph.exports = names
+    for found_group in groups.values():
+        # the models of one `if` take its graph statements together, or none does
+        if not isinstance(found_group, BranchGroup):
+            continue
+        missing = [m for m in found_group.members if m not in found_group.planned or m in bad]
+        if missing:
+            for g in plan.graphs:
+                if g.prefix is found_group and id(g.stmt) not in bad:
+                    bad[id(g.stmt)] = (g.call, "the graph statements before the `if` are shared with a model of another "
+                                               f"branch (line {_line_of(missing[0], found_group)}) that stays Keras")
     return plan, bad
 
 
@@ -1853,12 +1907,16 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
     later graph function takes it as a default argument (a symbol)."""
     stmt = graph.stmt
     why = f"`{names[0]}`, made while building the model, is used after it (a graph tensor or value outside the model definition)"
+    # a branch's model on the graph before its `if` (its part binds those names) exports as one in a
+    # straight block does: each path through the `if` binds what the original bound on it
+    prefixed = graph.prefix is not None
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
             or _is_super_init_stmt(stmt)) \
-            or not isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or not graph.region:
+            or not (isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or prefixed) \
+            or not (graph.region or prefixed):
         return (stmt, why)
     model = "self" if _is_super_init_stmt(stmt) else stmt.targets[0].id  # type: ignore[attr-defined]
-    surely: set[str] = set(graph.captured)
+    surely: set[str] = set(graph.captured) | (set(graph.prefix.part.returns) if graph.prefix is not None else set())
     for s in graph.region:
         surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
     for n in names:
@@ -2261,6 +2319,183 @@ class CellPart:
     params: list[str]  # names bound by earlier parts, passed by the graph function
     defaults: list[str]  # names from outside the graph it reads first or that the program rebinds later
     returns: list[str]
+
+
+@dataclass
+class BranchGroup:
+    """The graph statements of a block before an ``if`` whose branches build models on them
+    (docs/design.md, "Models built in the branches of an `if`"): ``def <graph>_part1():`` where
+    they stand, returning the names the branches' graphs read; each branch's graph function
+    calls it first, then runs its branch's statements."""
+
+    top: ast.If  # the `if` (the first of an `elif` chain)
+    part: CellPart
+    indent: str
+    members: dict[int, int]  # id(model statement) -> where its branch region starts in its block
+    planned: list[int] = field(default_factory=list)  # ids of the members' graphs planned, in order
+    exported: list[str] = field(default_factory=list)  # its names read after the `if`: each member's graph exports them
+
+
+def _top_if(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.If | None:
+    """The ``if`` statement (the first of its ``elif`` chain) whose branch is the block the
+    model statement is in, when ``owner`` (that block's statement) is one."""
+    if not isinstance(owner, ast.If):
+        return None
+    top = owner
+    while id(top) in block_of:
+        outer_block, outer = block_of[id(top)]
+        if isinstance(outer, ast.If) and outer.orelse is outer_block and len(outer_block) == 1:
+            top = outer  # an `elif`
+        else:
+            break
+    return top
+
+
+def _branch_blocks(top: ast.If) -> list[list[ast.stmt]]:
+    """The branches of an ``if``/``elif``/``else`` chain."""
+    out = [top.body]
+    node = top
+    while node.orelse:
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            node = node.orelse[0]
+            out.append(node.body)
+        else:
+            out.append(node.orelse)
+            break
+    return out
+
+
+def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST]], model_stmts: dict[int, ast.Call],
+                  model_stmt_ids: set[int], input_stmts: set[int], pos: Positions, name: str,
+                  taken: set[str], tree: ast.Module) -> BranchGroup | tuple[ast.AST, str]:
+    """The graph statements before ``top`` that the models built in its branches take, as a
+    part function, or why not. Every model statement of a branch reading a name they bind is a
+    member; the statements run from the first ``Input`` they need to the ``if`` and pass the
+    checks of any graph region; every name they bind must be read only by the members' graphs,
+    and those the graphs read must be always bound by them."""
+    what = "a model built in a branch of an `if` on a graph made before it"
+    if id(top) not in block_of:
+        return (top, f"{what}: the `if` is not in a statement block")
+    outer_block, outer_owner = block_of[id(top)]
+    if not isinstance(outer_owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return (top, f"{what}: the `if` is not in a function's or module's own statements (a loop or a `with`)")
+    if_index = next(i for i, x in enumerate(outer_block) if x is top)
+    olo = if_index
+    while olo > 0 and id(outer_block[olo - 1]) not in model_stmt_ids:
+        olo -= 1
+    members: dict[int, int] = {}
+    need: set[str] = set()
+    regions: list[list[ast.stmt]] = []
+    for branch in _branch_blocks(top):
+        lo = 0
+        for index, m in enumerate(branch):
+            if id(m) not in model_stmt_ids:
+                continue
+            args = _graph_args(model_stmts[id(m)])
+            if args is None:
+                lo = index + 1
+                continue
+            used = _graph_slice(branch, lo, index, _read(list(args)))
+            start = min(used) if used else index
+            region = branch[start:index]
+            reads = _read_first(region) | (_read([*args]) - _bound(region))
+            if any(id(branch[i]) in input_stmts for i in range(start, index)):
+                lo = index + 1
+                continue  # a branch making its own Inputs: a graph of its own
+            members[id(m)] = start
+            need |= reads
+            regions.append(region + [m])
+            lo = index + 1
+    prefix_used = _graph_slice(outer_block, olo, if_index, need)
+    candidates = [i for i in prefix_used if id(outer_block[i]) in input_stmts]
+    if not members or not candidates:
+        return (top, f"{what}: no graph statement before the `if` that starts at an `Input`")
+    start = min(candidates)
+    prefix = outer_block[start:if_index]
+    # trailing statements that only define (a `def get_opt():` the branches call) stay where they are
+    while len(prefix) > 1 and (start + len(prefix) - 1) not in prefix_used and _inert(prefix[-1]) \
+            and not _read([prefix[-1]]) & _bound(prefix[:-1]) and not _bound([prefix[-1]]) & _read(prefix[:-1]):
+        prefix = prefix[:-1]
+    stray = [x for i, x in enumerate(prefix, start) if id(x) in input_stmts and i not in prefix_used]
+    if stray:
+        return (stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph that the model "
+                          "does not take")
+    # the same checks as any graph region (its other statements move with it, as a region's do)
+    why = _check_region(prefix, top, outer_block, if_index, outer_owner, tree)
+    if why is not None:
+        return why
+    binds = _bound(prefix)
+    surely: set[str] = set()
+    for x in prefix:
+        surely |= _surely_binds(x) | (_bound([x]) if isinstance(x, (ast.Import, ast.ImportFrom)) else set())
+    # who reads what the prefix binds: only the members' graphs (their regions and model statements),
+    # and the statements after the `if` when every branch builds one member (each exports the names)
+    allowed = {id(n) for region in regions for x in region for n in ast.walk(x)}
+    allowed |= {id(n) for x in prefix for n in ast.walk(x)}
+    branches = _branch_blocks(top)
+    every = len(branches) > 1 and branches[-1] is not _last_if(top).body and all(
+        sum(1 for x in b if id(x) in members) == 1 for b in branches)
+    after = [x for x in outer_block[if_index + 1:]]
+    exported: set[str] = set()
+    if every:
+        read_after = _loads_before_rebinding(after) & binds
+        if read_after:
+            exported = read_after
+            allowed |= {id(n) for x in after for n in ast.walk(x) if isinstance(n, ast.Name) and n.id in read_after}
+    scope = outer_owner
+    for n in ast.walk(scope):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in binds and id(n) not in allowed \
+                and (n.lineno, n.col_offset) > (prefix[0].lineno, prefix[0].col_offset):
+            return (n, f"{what}: `{n.id}`, made by the graph before the `if`, is read outside the models' graphs "
+                       f"(line {n.lineno})")
+    returns = sorted(binds & (need | exported))
+    unsure = [r for r in returns if r not in surely]
+    if unsure:
+        return (top, f"{what}: `{unsure[0]}`, made before the `if`, is not always bound there")
+    reads = set().union(*(_free_reads(x) for x in prefix))
+    # what it reads from before it and the `if` or anything after rebinds: a default, evaluated where it stands
+    defaults = sorted(((reads - binds) & _bound(outer_block[if_index:])) | (_read_first(prefix) & reads))
+    part_name, k = f"{name}_part1", 1
+    while part_name in taken:
+        part_name, k = f"{name}_part1_{k}", k + 1
+    taken.add(part_name)
+    line = pos.lines[prefix[0].lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    return BranchGroup(top, CellPart(prefix, part_name, [], defaults, returns), indent, members,
+                       exported=sorted(exported))
+
+
+def _last_if(top: ast.If) -> ast.If:
+    """The last ``if`` of an ``elif`` chain."""
+    node = top
+    while len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+        node = node.orelse[0]
+    return node
+
+
+def _line_of(stmt_id: int, group: BranchGroup) -> int:
+    """The line of the member model statement ``stmt_id`` of ``group``."""
+    for branch in _branch_blocks(group.top):
+        for x in branch:
+            if id(x) == stmt_id:
+                return x.lineno
+    return group.top.lineno
+
+
+def _emit_prefix(group: BranchGroup, pos: Positions, unit: str, edits: EditList) -> None:
+    """The graph statements before the `if` under ``def <part>(...):`` where they stand, ending
+    in ``return`` of the names the branches' graphs read."""
+    part = group.part
+    first = min([part.stmts[0].lineno] + [d.lineno for d in getattr(part.stmts[0], "decorator_list", [])])
+    last = part.stmts[-1].end_lineno or part.stmts[-1].lineno
+    newline = _newline(pos.lines[first - 1])
+    params = ", ".join(f"{n}={n}" for n in part.defaults)
+    edits.insert(pos.line_start(first), f"{group.indent}def {part.name}({params}):{newline}")
+    for line in _indentable_lines(pos, first, last):
+        edits.insert(pos.line_start(line), unit)
+    ret = f"{group.indent}{unit}return {', '.join(part.returns)}{newline}" if part.returns else ""
+    followed_by_blank = last < len(pos.lines) and not pos.lines[last].strip()
+    edits.insert(pos.line_start(last + 1), ret + ("" if followed_by_blank else newline))
 
 
 def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: list[ast.stmt],

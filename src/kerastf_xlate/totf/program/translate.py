@@ -311,11 +311,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     blockers += [Finding(n, "XL301", m) for n, m in graphs.blockers]
     findings += [Finding(n, "XL312", m) for n, m in graphs.notes]
     for g in graphs.graphs:
-        if not g.region:
-            continue  # a model built on another model's graph moves no statement
-        first, last = g.region[0].lineno, g.region[-1].end_lineno or g.region[-1].lineno
-        if any(first <= a and b <= last for a, b in spans):
-            blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
+        for moved in (g.region, g.prefix.part.stmts if g.prefix is not None else []):
+            if not moved:
+                continue  # a model built on another model's graph moves no statement
+            first, last = moved[0].lineno, moved[-1].end_lineno or moved[-1].lineno
+            if any(first <= a and b <= last for a, b in spans):
+                blockers.append(Finding(g.stmt, "XL301", "code kept as Keras lies inside the graph of this model"))
     for f in graphs.fragments:
         first, last = f.region[0].lineno, f.region[-1].end_lineno or f.region[-1].lineno
         if any(first <= a and b <= last for a, b in spans):
@@ -506,7 +507,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             needed.update(result)
     # code of another module a model runs: translated with it when the run translates that
     # module (the tree pass checks it), else the model stays Keras, with what is linked to it
-    regions = [[*g.region, g.inputs, g.outputs] for g in graphs.graphs] + [list(f.region) for f in graphs.fragments]
+    regions = [[*g.region, *(g.prefix.part.stmts if g.prefix is not None else []), g.inputs, g.outputs]
+               for g in graphs.graphs] + [list(f.region) for f in graphs.fragments]
     up = parents(tree)
     applied = [r.node for r in refs if r.role == "call" and r.name.startswith("keras.layers.") and r.call is not None
                and isinstance(up.get(id(r.call)), ast.Call) and up[id(r.call)].func is r.call]  # type: ignore[attr-defined]
