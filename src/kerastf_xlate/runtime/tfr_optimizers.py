@@ -10,6 +10,8 @@ slice (a row looked up twice adds two squares) before being made dense, as Keras
 backend does.
 """
 
+import warnings
+
 import tensorflow as tf
 from tfr_schedules import LearningRateSchedule
 
@@ -35,6 +37,8 @@ class Optimizer(tf.Module):
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:  # Keras 3 warns and ignores it (tf.keras 2's decay)
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if gradient_accumulation_steps:
