@@ -54,6 +54,12 @@ CASES: dict[str, Callable[[Any], Any]] = {
     # `layers.Input(shape=(WINDOW_SIZE))` (a course's time-series notebook): an int, not a tuple
     "int_input_shape": lambda m: m.Input(shape=(7)),
     "pad_to_max_tokens_without_max_tokens": lambda m: m.TextVectorization(pad_to_max_tokens=True),
+    # a layer a notebook looks up after the cell that added it failed (found by --scripts): the
+    # messages are Keras's, the existing layers listed
+    "get_layer_unknown_name": lambda m: m.Sequential([m.Input((2,)), m.Dense(3), m.Dense(1)]).get_layer("embedding"),
+    "get_layer_index_past_the_end": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer(index=4),
+    "get_layer_name_and_index": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer("dense", 0),
+    "get_layer_nothing": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer(),
 }
 
 

@@ -1417,12 +1417,20 @@ class Model(Layer):
         return [layer for layer in self._layers if _is_layer(layer) or _is_keras_layer(layer)]
 
     def get_layer(self, name=None, index=None):
+        """Keras 3's ``Model.get_layer``, its errors word for word."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        layers = self.layers
         if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"no layer named {name!r} in {self.name}")
+            if len(layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {list(layer.name for layer in layers)}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
