@@ -60,7 +60,21 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "get_layer_index_past_the_end": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer(index=4),
     "get_layer_name_and_index": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer("dense", 0),
     "get_layer_nothing": lambda m: m.Sequential([m.Input((2,)), m.Dense(3)]).get_layer(),
+    # a Keras 2 metric's `add_weight("total", initializer="zeros")`: Keras 3 reads the name as the
+    # shape (a book's HuberMetric, found by --scripts); without an initializer, Keras 3 fails too
+    "metric_weight_named_positionally": lambda m: _metric(m, lambda self: self.add_weight("total", initializer="zeros")),
+    "metric_weight_without_initializer": lambda m: _metric(m, lambda self: self.add_weight(name="total")),
+    "metric_weight_negative_shape": lambda m: _metric(m, lambda self: self.add_weight(shape=(-1,), initializer="zeros")),
 }
+
+
+def _metric(m: Any, make: Callable[[Any], Any]) -> Any:
+    class Counting(m.Metric):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.total = make(self)
+
+    return Counting()
 
 
 def _small(m: Any) -> Any:
@@ -80,6 +94,7 @@ def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, c
         Embedding = keras.layers.Embedding
         ModelCheckpoint = keras.callbacks.ModelCheckpoint
         TextVectorization = keras.layers.TextVectorization
+        Metric = keras.metrics.Metric
 
     keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
     runtime._STATE.uids.clear()

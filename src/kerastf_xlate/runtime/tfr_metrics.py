@@ -27,6 +27,33 @@ _METRIC_AGGREGATION = {"sum": tf.VariableAggregation.SUM, "mean": tf.VariableAgg
                        "none": tf.VariableAggregation.NONE}
 
 
+def _metric_shape(shape):
+    """Keras's ``standardize_shape`` of a metric variable's shape, its errors word for word."""
+    if not isinstance(shape, tuple):
+        if shape is None:
+            raise ValueError("Undefined shapes are not supported.")
+        if not hasattr(shape, "__iter__"):
+            raise ValueError(f"Cannot convert '{shape}' to a shape.")
+        if isinstance(shape, tf.TensorShape):
+            shape = shape.as_list()
+    out = []
+    for d in shape:
+        if d is None:
+            out.append(d)
+            continue
+        if isinstance(d, (str, float)):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type '{type(d)}'. ")
+        try:
+            d = int(d)
+        except Exception as e:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
+                             f"'{type(d)}'. ") from e
+        if d < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+        out.append(d)
+    return tuple(out)
+
+
 class Metric:
     """``keras.metrics.Metric``: variables, ``update_state``, ``result``, ``reset_state``."""
 
@@ -37,7 +64,14 @@ class Metric:
         self.dtype = dtype or "float32"
         self._metric_variables = []
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """Keras 3's ``Metric.add_variable``: ``shape`` and ``initializer`` first (a Keras 2
+        metric's ``add_weight("total", initializer="zeros")`` gives the name as the shape, and
+        Keras 3 refuses it: so does this, with Keras's words)."""
+        shape = _metric_shape(shape)
+        if initializer is None:
+            raise ValueError("Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
+                             "Tensor.")
         init = initializers_get(initializer)
         dtype = tf.as_dtype(dtype or self.dtype)
         # synchronised on read, as Keras's: under a tf.distribute strategy each replica adds to
@@ -50,8 +84,8 @@ class Metric:
         self._metric_variables.append(variable)
         return variable
 
-    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
-        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, aggregation=aggregation, name=name)
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     @property
     def variables(self):
@@ -102,7 +136,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable(name="total")
+        self.total = self.add_variable(shape=(), name="total", initializer="zeros")
 
     def update_state(self, values, sample_weight=None):
         values, _ = _samplewise(values, sample_weight, self.dtype, tf.reduce_sum)
@@ -117,8 +151,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable(name="total")
-        self.count = self.add_variable(name="count")
+        self.total = self.add_variable(shape=(), name="total", initializer="zeros")
+        self.count = self.add_variable(shape=(), name="count", initializer="zeros")
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = _samplewise(values, sample_weight, self.dtype)
@@ -318,8 +352,8 @@ class _ConfusionCounts(Metric):
         if top_k is not None or class_id is not None or isinstance(thresholds, (list, tuple)):
             raise NotImplementedError("top_k, class_id and several thresholds are not translated")
         self.thresholds = 0.5 if thresholds is None else thresholds
-        self.true_positives = self.add_variable(shape=(1,), name="true_positives")
-        self.other = self.add_variable(shape=(1,), name="false_positives" if self._counts_fp else "false_negatives")
+        self.true_positives = self.add_variable(shape=(1,), name="true_positives", initializer="zeros")
+        self.other = self.add_variable(shape=(1,), name="false_positives" if self._counts_fp else "false_negatives", initializer="zeros")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = tf.cast(y_pred, tf.float32)
@@ -372,10 +406,10 @@ class AUC(Metric):
             raise NotImplementedError("AUC: only the interpolated ROC and PR curves over evenly spaced thresholds are "
                                       "translated")
         self.num_thresholds, self.from_logits, self.curve = num_thresholds, from_logits, curve
-        self.true_positives = self.add_variable(shape=(num_thresholds,), name="true_positives")
-        self.false_positives = self.add_variable(shape=(num_thresholds,), name="false_positives")
-        self.true_negatives = self.add_variable(shape=(num_thresholds,), name="true_negatives")
-        self.false_negatives = self.add_variable(shape=(num_thresholds,), name="false_negatives")
+        self.true_positives = self.add_variable(shape=(num_thresholds,), name="true_positives", initializer="zeros")
+        self.false_positives = self.add_variable(shape=(num_thresholds,), name="false_positives", initializer="zeros")
+        self.true_negatives = self.add_variable(shape=(num_thresholds,), name="true_negatives", initializer="zeros")
+        self.false_negatives = self.add_variable(shape=(num_thresholds,), name="false_negatives", initializer="zeros")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         n = self.num_thresholds
@@ -436,7 +470,7 @@ class _ConfusionMatrixConditionCount(Metric):
         n = len(self.thresholds)
         self._evenly = n >= 3 and all(abs(t - i / (n - 1)) <= 1e-7 + 1e-5 * abs(i / (n - 1))
                                       for i, t in enumerate(self.thresholds))
-        self.accumulator = self.add_variable(shape=(n,), name="accumulator")
+        self.accumulator = self.add_variable(shape=(n,), name="accumulator", initializer="zeros")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         counts = _threshold_counts(y_true, y_pred, self.thresholds, self._evenly, sample_weight)
@@ -533,7 +567,7 @@ class IoU(Metric):
         self.num_classes, self.ignore_class = num_classes, ignore_class
         self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
         self.target_class_ids = list(target_class_ids)
-        self.total_cm = self.add_variable(shape=(num_classes, num_classes), name="total_confusion_matrix")
+        self.total_cm = self.add_variable(shape=(num_classes, num_classes), name="total_confusion_matrix", initializer="zeros")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         dtype = tf.as_dtype(self.dtype)
