@@ -189,3 +189,36 @@ def test_tf_keras_2_experimental_paths_are_translated_with_a_note(extra: str) ->
     notes = [d for d in diags if d.code == "XL102"]
     assert [d.line for d in notes] == [4] and "read as `keras.layers.Rescaling`" in notes[0].message \
         and "fails there under Keras 3" in notes[0].message, diags
+
+
+def test_the_tf_keras3_missing_list_is_the_installed_keras() -> None:
+    # what Keras 3's tf.keras namespace lacks that its keras namespace has (losses and metrics
+    # functions tf.keras 2 had); nothing else is missing there
+    pytest.importorskip("tensorflow")
+    import keras
+    import keras._tf_keras.keras as tf_keras3
+
+    from kerastf_xlate.totf.program.keras2 import TF_KERAS3_MISSING
+
+    for namespace in ("losses", "metrics", "layers", "activations", "optimizers", "callbacks", "initializers",
+                      "regularizers", "models", "utils", "ops"):
+        ours = {n for n in dir(getattr(keras, namespace)) if not n.startswith("_")}
+        theirs = {n for n in dir(getattr(tf_keras3, namespace)) if not n.startswith("_")}
+        assert ours - theirs == TF_KERAS3_MISSING.get(namespace, frozenset()), namespace
+
+
+@pytest.mark.parametrize("spelled, noted", [("tf.keras.losses.mean_squared_error", True),
+                                            ("keras.losses.mean_squared_error", False),
+                                            ("tf.keras.losses.mse", False)])
+def test_tf_keras_2_loss_functions_are_translated_with_a_note(spelled: str, noted: bool) -> None:
+    from kerastf_xlate.totf import translate
+
+    src = ("import keras\nimport tensorflow as tf\n\n"
+           "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+           f"model.compile(loss={spelled}, optimizer='sgd')\n")
+    out, diags = translate(src, "m.py")
+    assert "model = keras.Sequential" not in out, diags
+    notes = [d for d in diags if d.code == "XL102"]
+    assert bool(notes) == noted, diags
+    if noted:
+        assert notes[0].line == 5 and "Keras 3's `tf.keras.losses` has no `mean_squared_error`" in notes[0].message

@@ -123,6 +123,39 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out
 
 
+# what Keras 3's tf.keras namespace (keras/_tf_keras, what `tf.keras` is under Keras 3) lacks that
+# its own `keras` namespace has: tf.keras 2 had them, so `tf.keras.losses.mean_squared_error`
+# runs under tf.keras 2 only. tests/test_program_legacy_layer_paths.py checks the list.
+TF_KERAS3_MISSING = {
+    "losses": frozenset({"kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+                         "mean_squared_error", "mean_squared_logarithmic_error"}),
+    "metrics": frozenset({"kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+                          "mean_squared_error", "mean_squared_logarithmic_error"}),
+}
+_TF_KERAS_ROOTS = ("tensorflow.keras.", "keras._tf_keras.keras.", "keras.api._v2.keras.")
+
+
+def tf_keras2_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at the first use of each name spelled through ``tf.keras`` that Keras 3's
+    ``tf.keras`` does not have but its ``keras`` does (``tf.keras.losses.mean_squared_error``):
+    the original fails there under Keras 3; the translation reads it as Keras 3's function of
+    that name, which computes what tf.keras 2's did."""
+    out: list[tuple[ast.AST, str]] = []
+    seen: set[str] = set()
+    for ref in refs:
+        root = next((r for r in _TF_KERAS_ROOTS if ref.qualname.startswith(r)), None)
+        if root is None or ref.qualname in seen:
+            continue
+        parts = ref.qualname[len(root):].split(".")
+        if len(parts) != 2 or parts[1] not in TF_KERAS3_MISSING.get(parts[0], ()):
+            continue
+        seen.add(ref.qualname)
+        out.append((ref.node, f"`tf.keras.{parts[0]}.{parts[1]}` is tf.keras 2's (Keras 3's `tf.keras.{parts[0]}` has no "
+                              f"`{parts[1]}`, so the original fails there under Keras 3): read as "
+                              f"`keras.{parts[0]}.{parts[1]}`"))
+    return out
+
+
 def experimental_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     """XL102's note at the first use of each tf.keras 2 ``layers.experimental`` path read as
     Keras 3's layer of the same name (``layers.experimental.preprocessing.Rescaling``): Keras 3
