@@ -259,3 +259,75 @@ def test_a_graph_inside_a_with_block_computes_like_keras() -> None:
     assert close, diff
     assert tf_ns["dense"] is tf_ns["model"].layers[1]
     print(f"worst difference {diff:.2e} (tolerance 1e-5)")
+
+
+# a stage loop over literal widths binds the last stage's tensor and width, read after the model
+# (an architecture notebook printing the last stage): the loop surely runs, so the graph always
+# binds them, and they come back from the traced run (it was refused: "does not always bind it")
+STAGES = textwrap.dedent("""
+    import keras
+    from keras import layers
+
+
+    def build():
+        inp = keras.Input((4,))
+        x = inp
+        for units in [8, 6]:
+            features = layers.Dense(units, activation="relu")(x)
+            x = layers.BatchNormalization()(features)
+        for i in range(2):
+            last = layers.Dense(5 - i)(x)
+        model = keras.Model(inp, layers.Dense(2)(last))
+        print("last stage:", features.shape, units, i, last.shape)
+        return model
+
+
+    model = build()
+    """)
+
+
+def test_names_a_loop_over_literals_binds_are_bound_after_the_model() -> None:
+    out, diags = tf_(STAGES)
+    code = user_code(out)
+    assert "keras" not in code, diags
+    assert '    features, i, last, units = model.traced("features", "i", "last", "units")\n' in code, code
+
+
+@pytest.mark.parametrize("change", [
+    ("for units in [8, 6]:", "for units in sizes:"),  # the loop may not run
+    ("for i in range(2):", "for i in range(0):"),  # it does not run
+    ("        last = layers.Dense(5 - i)(x)\n", "        last = layers.Dense(5 - i)(x)\n        break\n"),
+])
+def test_names_a_loop_may_not_bind_still_keep_the_model(change: tuple[str, str]) -> None:
+    src = STAGES.replace(*change).replace("def build():", "def build(sizes=(8, 6)):")
+    assert src != STAGES.replace("def build():", "def build(sizes=(8, 6)):")
+    out, diags = tf_(src)
+    assert any("and the graph does not always bind it" in d for d in diags), diags
+    assert "keras.Model" in user_code(out)
+
+
+@pytest.mark.tf
+def test_names_a_loop_over_literals_binds_compute_like_keras() -> None:
+    import keras
+    import numpy as np
+    from runtime_ns import perturbed
+    from test_program_cases import _compare, _exec
+
+    out, _ = tf_(STAGES)
+    runs = []
+    for source, name in ((STAGES, "__graph_stages_keras__"), (out, "__graph_stages_tf__")):
+        keras.backend.clear_session()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            runs.append((_exec(source, name), buffer.getvalue()))
+    (keras_ns, keras_printed), (tf_ns, tf_printed) = runs
+    assert keras_printed == tf_printed == "last stage: (None, 6) 6 1 (None, 4)\n"
+    original, translated = keras_ns["model"], tf_ns["model"]
+    moved = perturbed(original.get_weights(), seed=2)
+    original.set_weights(moved)
+    translated.set_weights(moved)
+    x = np.random.default_rng(4).standard_normal((3, 4)).astype("float32")
+    for training in (False, True):
+        diff, close = _compare(original(x, training=training), translated(x, training=training))
+        assert close, (training, diff)
+    print(f"worst difference {diff:.2e} (tolerance 1e-5)")

@@ -1918,7 +1918,7 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
     model = "self" if _is_super_init_stmt(stmt) else stmt.targets[0].id  # type: ignore[attr-defined]
     surely: set[str] = set(graph.captured) | (set(graph.prefix.part.returns) if graph.prefix is not None else set())
     for s in graph.region:
-        surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+        surely |= _always_binds(s)
     for n in names:
         if n not in surely:
             return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
@@ -2047,7 +2047,12 @@ def _bound_to_objects(region: list[ast.stmt], name: str, statics: frozenset[int]
     augmented = {id(s.target): s for s in nodes if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name)
                  and s.target.id == name and isinstance(s.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv))
                  and _is_static_value(s.value, statics) and itself}
-    return bool(binders) and all(id(n) in augmented or id(n) in assigns and (
+    # a loop's target over literal values (`for units in [8, 6]:`, `for i in range(3):`): a constant
+    loops = {id(f.target): f for f in nodes if isinstance(f, ast.For) and isinstance(f.target, ast.Name)
+             and (isinstance(f.iter, (ast.List, ast.Tuple)) and _constant(f.iter)
+                  or isinstance(f.iter, ast.Call) and isinstance(f.iter.func, ast.Name) and f.iter.func.id == "range"
+                  and not f.iter.keywords and all(_constant(a) for a in f.iter.args))}
+    return bool(binders) and all(id(n) in augmented or id(n) in loops or id(n) in assigns and (
         _is_object(assigns[id(n)].value) or _is_static_value(assigns[id(n)].value, statics, itself)) for n in binders)
 
 
@@ -2172,6 +2177,66 @@ def _surely_binds(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {stmt.name}
     return set()
+
+
+def _always_binds(stmt: ast.stmt) -> set[str]:
+    """Names bound after ``stmt`` runs (without raising), whatever path it takes: what it surely
+    rebinds, an import's names, and what both branches of an ``if`` always bind, or the body of a
+    ``with``, or a ``for`` loop that surely runs its body (over a literal list or tuple, or a
+    ``range`` of int literals, not empty) and cannot leave it early (no ``break``): its target
+    and what its body always binds (``for units in [8, 6]: features = Dense(units)(x)``)."""
+    out = _surely_binds(stmt) | (_bound([stmt]) if isinstance(stmt, (ast.Import, ast.ImportFrom)) else set())
+    if isinstance(stmt, ast.If) and stmt.orelse:
+        out |= _always_binds_block(stmt.body) & _always_binds_block(stmt.orelse)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        out |= _always_binds_block(stmt.body)
+    elif isinstance(stmt, ast.For) and _runs_at_least_once(stmt.iter) and not _leaves_early(stmt.body):
+        out |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)} | _always_binds_block(stmt.body)
+    return out
+
+
+def _always_binds_block(stmts: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for s in stmts:
+        out |= _always_binds(s)
+    return out
+
+
+def _runs_at_least_once(it: ast.expr) -> bool:
+    """A ``for`` loop's iterable that surely has an item: a literal list or tuple (no ``*``), a
+    ``range`` of int literals that is not empty, or ``enumerate``/``reversed`` of one."""
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
+        if it.func.id in ("enumerate", "reversed") and len(it.args) == 1:
+            return _runs_at_least_once(it.args[0])
+        if it.func.id == "range" and 1 <= len(it.args) <= 3:
+            values: list[int] = []
+            for a in it.args:
+                negated = isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub)
+                c = a.operand if isinstance(a, ast.UnaryOp) and negated else a
+                if not (isinstance(c, ast.Constant) and isinstance(c.value, int) and not isinstance(c.value, bool)):
+                    return False
+                values.append(-c.value if negated else c.value)
+            return len(range(*values)) > 0
+    return False
+
+
+def _leaves_early(body: list[ast.stmt]) -> bool:
+    """A loop body that may leave before its end: a ``break`` or ``continue`` of this loop (not
+    of a loop inside it), a ``return``, ``raise`` or ``yield``."""
+    todo: list[ast.AST] = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(n, (ast.For, ast.AsyncFor, ast.While)):
+            todo.extend(x for x in ast.walk(n) if isinstance(x, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom)))
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _graph_slice(block: list[ast.stmt], lo: int, index: int, need: set[str]) -> set[int]:
@@ -2427,7 +2492,7 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     binds = _bound(prefix)
     surely: set[str] = set()
     for x in prefix:
-        surely |= _surely_binds(x) | (_bound([x]) if isinstance(x, (ast.Import, ast.ImportFrom)) else set())
+        surely |= _always_binds(x)
     # who reads what the prefix binds: only the members' graphs (their regions and model statements),
     # and the statements after the `if` when every branch builds one member (each exports the names)
     allowed = {id(n) for region in regions for x in region for n in ast.walk(x)}
@@ -2528,7 +2593,7 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
         binds = _bound(chunk)
         surely: set[str] = set()
         for s in chunk:
-            surely |= _surely_binds(s) | (_bound([s]) if isinstance(s, (ast.Import, ast.ImportFrom)) else set())
+            surely |= _always_binds(s)
         reads = set().union(*(_free_reads(s) for s in chunk))
         params = sorted(reads & available)
         outside = reads - available
