@@ -91,10 +91,29 @@ def _optimizer(ref: Ref) -> bool:
     return ref.name.startswith("keras.optimizers.") and ref.name.count(".") == 2 and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
+# keywords tf.keras 2's base Layer took that Keras 3's refuses ("Unrecognized keyword arguments
+# passed to GRU: {'batch_input_shape': ...}"), except on the layers that still take them
+KERAS2_LAYER_KEYWORDS = {"batch_input_shape": frozenset({"InputLayer"}), "batch_size": frozenset({"InputLayer"}),
+                         "input_length": frozenset({"Embedding"})}
+
+
+def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
+    """A Keras layer given a keyword only Keras 2's base Layer took (``LSTM(...,
+    batch_input_shape=(32, None, 8), stateful=True)``): (the keyword, the layer's name)."""
+    out: list[tuple[ast.keyword, str]] = []
+    for ref in refs:
+        if ref.call is None or ref.role != "call" or not ref.name.startswith("keras.layers.") or ref.name.count(".") != 2:
+            continue
+        last = ref.name.rsplit(".", 1)[1]
+        out += [(k, last) for k in ref.call.keywords
+                if k.arg in KERAS2_LAYER_KEYWORDS and last not in KERAS2_LAYER_KEYWORDS[k.arg]]
+    return out
+
+
 def is_keras2(refs: list[Ref]) -> bool:
-    """Whether a module with these Keras references spells a name as Keras 2 only (its original
-    runs under Keras 2 only)."""
-    return any(spelled(r) is not None for r in refs)
+    """Whether a module with these Keras references spells a name or a layer keyword as Keras 2
+    only (its original runs under Keras 2 only)."""
+    return any(spelled(r) is not None for r in refs) or bool(keras2_keywords(refs))
 
 
 def is_keras2_source(source: str) -> bool:
@@ -120,6 +139,13 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
                    else f"Keras 3 has no `{where}`")
         out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
                               "the original runs under Keras 2 only"))
+    said: set[tuple[str, str]] = set()
+    for keyword, layer in keras2_keywords(refs):
+        if (layer, keyword.arg or "") in said:
+            continue
+        said.add((layer, keyword.arg or ""))
+        out.append((keyword, f"`{layer}({keyword.arg}=...)` is Keras 2's (Keras 3's `{layer}` takes no `{keyword.arg}` "
+                             "and raises ValueError): read as Keras 2 means it; the original runs under Keras 2 only"))
     return out
 
 

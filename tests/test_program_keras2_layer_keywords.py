@@ -1,0 +1,75 @@
+"""Keywords only Keras 2's base Layer took (issue #13; found by ``bench/realcode_models.py
+--scripts``): ``GRU(..., batch_input_shape=[batch, None, n])`` (a book's stateful RNN),
+``Dense(..., batch_size=32)``, ``LSTM(..., input_length=10)``. Keras 3 raises ValueError on
+them ("Unrecognized keyword arguments passed to GRU"); the translation read them as Keras 2
+did and ran, silently. Such a file is now a Keras 2 program (docs/design.md, "Keras 2
+programs (XL102)"): XL102 says so at each, and what Keras 2 versions compute differently keeps
+its model Keras, as for Keras 2's other spellings. Our own program in that shape runs under
+Keras 2 (tf-keras) and translated, from the same perturbed weights; tolerance 1e-5, the worst
+difference is printed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kerastf_xlate.totf import translate
+
+PROGRAM = """\
+from tensorflow import keras
+
+model = keras.models.Sequential([
+    keras.layers.GRU(6, return_sequences=True, recurrent_activation="sigmoid", reset_after=True,
+                     batch_input_shape=[4, None, 3]),
+    keras.layers.LSTM(5, recurrent_activation="sigmoid", input_length=7),
+    keras.layers.Dense(2),
+])
+"""
+
+TAIL = """\
+if hasattr(model, 'to_json'):
+    moved(model)
+    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
+else:
+    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
+DATA = np.random.default_rng(2).normal(0, 1, (4, 7, 3)).astype('float32')
+json.dump({'y': arrays(model(DATA, training=False)), 'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))
+"""
+
+
+def test_the_keywords_make_a_keras2_program() -> None:
+    out, diags = translate(PROGRAM, "m.py")
+    notes = sorted(d.message.split("`")[1] for d in diags if d.code == "XL102")
+    assert notes == ["GRU(batch_input_shape=...)", "LSTM(input_length=...)"], diags
+    assert not [d for d in diags if d.code != "XL102"], diags
+    assert "keras.layers" not in out.split("# --- end of the layers written out by xlate to-tf ---")[-1]
+    assert translate(out, "m.py")[0] == out  # a second run changes nothing
+
+
+@pytest.mark.parametrize("keyword", ["batch_input_shape=[4, None, 3]", "batch_size=4"])
+def test_keras3_refuses_them(keyword: str) -> None:
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to GRU"):
+        eval(f"keras.layers.GRU(6, {keyword})", {"keras": keras})
+
+
+def test_the_layers_that_take_them_stay_keras3_programs() -> None:
+    src = ("import keras\n\nmodel = keras.Sequential([keras.layers.InputLayer(batch_input_shape=(None, 7)),\n"
+           "                           keras.layers.Embedding(20, 4, input_length=7), keras.layers.Flatten()])\n")
+    _, diags = translate(src, "m.py")
+    assert not [d for d in diags if d.code == "XL102"], diags
+
+
+@pytest.mark.tf
+def test_executed_as_keras2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, _ = translate(PROGRAM, "m.py")
+    head = script_head(5)
+    (tmp_path / "run").mkdir()
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + PROGRAM + TAIL, head + out + TAIL)
+    assert keras2["keras"] and not ours["keras"]
+    worst = float(np.max(np.abs(np.asarray(keras2["y"]) - np.asarray(ours["y"]))))
+    print(f"worst |tf - keras 2| = {worst:.3g}")
+    assert np.asarray(ours["y"]).shape == (4, 2) and worst <= 1e-5, worst
