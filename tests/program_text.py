@@ -80,3 +80,27 @@ def max_diff(a: Any, b: Any) -> float:
 # `keras` package is tf_keras, Keras 2's modules that Keras 3 does not have are what they were.
 # Put before script_head().
 KERAS2_PRELUDE = "from kerastf_xlate.testing.keras2 import use_keras2\n\nuse_keras2()\n"
+
+
+# The end of a script run under Keras 2 and translated (``run_keras2_both``): the Keras 2 run
+# moves its model's weights and keeps them for the translation, which loads them; both write
+# the model's inference output on ``DATA`` (defined by the caller's tail) and any ``report``.
+KERAS2_MOVED_TAIL = """\
+if hasattr(model, 'to_json'):
+    moved(model)
+    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
+else:
+    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
+json.dump({'y': arrays(model(DATA, training=False)), 'keras': hasattr(model, 'to_json'), **report}, open(OUT, 'w'))
+"""
+
+
+def run_keras2_both(tmp_path: Path, program: str, translated: str, tail: str, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a Keras 2 program under tf-keras and its translation without Keras (each given
+    ``tail`` and then :data:`KERAS2_MOVED_TAIL`); (Keras 2's report, the translation's)."""
+    head = script_head(seed)
+    (tmp_path / "run").mkdir()
+    end = tail + KERAS2_MOVED_TAIL
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + program + end, head + translated + end)
+    assert keras2["keras"] and not ours["keras"]
+    return keras2, ours

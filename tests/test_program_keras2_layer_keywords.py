@@ -28,13 +28,8 @@ model = keras.models.Sequential([
 """
 
 TAIL = """\
-if hasattr(model, 'to_json'):
-    moved(model)
-    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
-else:
-    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
 DATA = np.random.default_rng(2).normal(0, 1, (4, 7, 3)).astype('float32')
-json.dump({'y': arrays(model(DATA, training=False)), 'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))
+report = {}
 """
 
 
@@ -63,13 +58,10 @@ def test_the_layers_that_take_them_stay_keras3_programs() -> None:
 
 @pytest.mark.tf
 def test_executed_as_keras2(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from program_text import KERAS2_PRELUDE, run_both, script_head
+    from program_text import run_keras2_both
 
     out, _ = translate(PROGRAM, "m.py")
-    head = script_head(5)
-    (tmp_path / "run").mkdir()
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + PROGRAM + TAIL, head + out + TAIL)
-    assert keras2["keras"] and not ours["keras"]
+    keras2, ours = run_keras2_both(tmp_path, PROGRAM, out, TAIL, seed=5)
     worst = float(np.max(np.abs(np.asarray(keras2["y"]) - np.asarray(ours["y"]))))
     print(f"worst |tf - keras 2| = {worst:.3g}")
     assert np.asarray(ours["y"]).shape == (4, 2) and worst <= 1e-5, worst

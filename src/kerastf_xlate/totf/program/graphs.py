@@ -2520,10 +2520,7 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     reads = set().union(*(_free_reads(x) for x in prefix))
     # what it reads from before it and the `if` or anything after rebinds: a default, evaluated where it stands
     defaults = sorted(((reads - binds) & _bound(outer_block[if_index:])) | (_read_first(prefix) & reads))
-    part_name, k = f"{name}_part1", 1
-    while part_name in taken:
-        part_name, k = f"{name}_part1_{k}", k + 1
-    taken.add(part_name)
+    part_name = _part_name(name, 1, taken)
     line = pos.lines[prefix[0].lineno - 1]
     indent = line[: len(line) - len(line.lstrip())]
     return BranchGroup(top, CellPart(prefix, part_name, [], defaults, returns), indent, members,
@@ -2573,12 +2570,7 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
     cell's graph statements: Keras shows a value of its symbolic graph there; the translation
     shows nothing, with an XL312 note), and each name a part binds and anything after it
     reads is always bound by it."""
-    chunks: list[list[ast.stmt]] = [[]]
-    for s in region:
-        if _is_sentinel(s):
-            chunks.append([])
-        else:
-            chunks[-1].append(s)
+    chunks = _cell_chunks(region)
     earlier = [c for c in chunks[:-1] if c]
     final = chunks[-1]
     parts: list[CellPart] = []
@@ -2604,14 +2596,32 @@ def _cell_parts(region: list[ast.stmt], used: set[int], stmt: ast.stmt, later: l
         if unsure:
             return (chunk[0], f"the model's graph spans notebook cells, and `{unsure[0]}`, read after its cell, is not "
                               "always bound there")
-        part_name, k = f"{name}_part{i + 1}", 1
-        while part_name in taken:
-            part_name, k = f"{name}_part{i + 1}_{k}", k + 1
-        taken.add(part_name)
+        part_name = _part_name(name, i + 1, taken)
         returns = sorted(binds & read_after)
         parts.append(CellPart(chunk, part_name, params, defaults, returns))
         available |= set(returns)
     return parts
+
+
+def _cell_chunks(region: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """A region's statements by notebook cell (split at the cell sentinels; the last is the
+    model's cell)."""
+    chunks: list[list[ast.stmt]] = [[]]
+    for s in region:
+        if _is_sentinel(s):
+            chunks.append([])
+        else:
+            chunks[-1].append(s)
+    return chunks
+
+
+def _part_name(base: str, number: int, taken: set[str]) -> str:
+    """``<base>_part<number>``, or with a suffix when the file already has the name; taken."""
+    name, k = f"{base}_part{number}", 1
+    while name in taken:
+        name, k = f"{base}_part{number}_{k}", k + 1
+    taken.add(name)
+    return name
 
 
 def _aside_in_cells(region: list[ast.stmt], used: set[int]) -> set[int]:
@@ -2624,12 +2634,7 @@ def _aside_in_cells(region: list[ast.stmt], used: set[int]) -> set[int]:
     read no name a graph statement binds, may bind no name a graph statement before it reads
     (that one would now see it) or binds, and is the only statement of the region binding its
     names. Any other statement is left in the region (and refused there, as before)."""
-    chunks: list[list[ast.stmt]] = [[]]
-    for s in region:
-        if _is_sentinel(s):
-            chunks.append([])
-        else:
-            chunks[-1].append(s)
+    chunks = _cell_chunks(region)
     graph_stmts = [s for s in region if id(s) in used]
     graph_binds = _bound(graph_stmts)
     order = {id(s): i for i, s in enumerate(region)}
