@@ -16,13 +16,14 @@ import pytest
 
 from kerastf_xlate.totf import translate
 
+# spelled through tf.keras only: the reference is tf.keras 2 (TensorFlow 2.x), whose LSTM and GRU
+# defaults are Keras 3's, so they need not be given (standalone Keras 2.0-2.2's were not)
 PROGRAM = """\
 from tensorflow import keras
 
 model = keras.models.Sequential([
-    keras.layers.GRU(6, return_sequences=True, recurrent_activation="sigmoid", reset_after=True,
-                     batch_input_shape=[4, None, 3]),
-    keras.layers.LSTM(5, recurrent_activation="sigmoid", input_length=7),
+    keras.layers.GRU(6, return_sequences=True, batch_input_shape=[4, None, 3]),
+    keras.layers.LSTM(5, input_length=7),
     keras.layers.Dense(2),
 ])
 """
@@ -47,6 +48,13 @@ def test_keras3_refuses_them(keyword: str) -> None:
     keras = pytest.importorskip("keras")
     with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to GRU"):
         eval(f"keras.layers.GRU(6, {keyword})", {"keras": keras})
+
+
+def test_spelled_from_standalone_keras_the_recurrent_defaults_keep_the_model() -> None:
+    src = PROGRAM.replace("from tensorflow import keras", "import keras")
+    out, diags = translate(src, "m.py")
+    assert out == src
+    assert any("`GRU`'s default `recurrent_activation` differs between Keras 2 versions" in d.message for d in diags)
 
 
 def test_the_layers_that_take_them_stay_keras3_programs() -> None:

@@ -159,6 +159,9 @@ TF_KERAS3_MISSING = {
                           "mean_squared_error", "mean_squared_logarithmic_error"}),
 }
 _TF_KERAS_ROOTS = ("tensorflow.keras.", "keras._tf_keras.keras.", "keras.api._v2.keras.")
+# recurrent layers whose defaults in tf.keras 2 (TensorFlow 2.x) are Keras 3's (ConvLSTM's
+# recurrent_activation was hard_sigmoid in every tf.keras 2)
+_TF_KERAS2_RECURRENT_AS_KERAS3 = frozenset({"LSTM", "LSTMCell", "GRU", "GRUCell"})
 
 
 def tf_keras2_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
@@ -208,9 +211,14 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
     Conservative: a `.fit(...)` of another library given a keyword Keras's does not
     take keeps the models too."""
     out: list[tuple[ast.AST, str]] = []
+    # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
+    # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
+    # reset_after=True since TensorFlow 2.0; standalone Keras 2.0-2.2 had hard_sigmoid, False)
+    tf_keras_only = all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs)
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
-        if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None:
+        if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \
+                and not (tf_keras_only and last in _TF_KERAS2_RECURRENT_AS_KERAS3):
             given = {k.arg for k in ref.call.keywords}
             missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
             if missing:
