@@ -150,6 +150,10 @@ def test_the_builder_prints_the_same_lines(tmp_path: Path) -> None:
       "        model = keras.Model(input_layer, output_layer)\n        model.compile(get_opt(), loss=\"mse\")\n",
       "    else:\n        raise ValueError(regression)\n"),
      "is read outside the models' graphs"),
+    # a model after the `if` on the same graph (it would take the statements into its own graph too)
+    (('    print("model.x =", input_layer.shape, "model.y =", output_layer.shape)\n',
+      '    probe = keras.Model(input_layer, layers.Dense(3)(input_layer))\n'),
+     "after the `if`, is built on the same graph"),
     # one branch's graph reads a TensorFlow op's value in Python (the graph function would be
     # traced there): both models stay Keras
     (("        x = layers.Dense(1)(x)\n",
@@ -163,3 +167,31 @@ def test_what_stays_keras(change: tuple[str, str], why: str) -> None:
     out, diags = tf_(script_head(3) + "import tensorflow as tf\n" + builder)
     assert any(why in d for d in diags), diags
     assert "def compiled_graph_part1" not in out
+
+
+def test_two_ifs_on_one_graph_stay_keras_whole() -> None:
+    """Two `if`s each building a model on the same graph: neither's statements may move into a
+    part the other's models also need (they stay Keras, said at both; nothing is half moved)."""
+    src = textwrap.dedent("""\
+        import keras
+        from keras import layers
+
+
+        def build(a, b):
+            inp = keras.Input((4,))
+            x = layers.Dense(3)(inp)
+            if a:
+                m1 = keras.Model(inp, layers.Dense(2)(x))
+            else:
+                m1 = None
+            if b:
+                m2 = keras.Model(inp, layers.Dense(1)(x))
+            else:
+                m2 = None
+            return m1, m2
+        """)
+    out, diags = tf_(src)
+    assert out == src
+    assert not [d for d in diags if "internal" in d], diags
+    assert any("after the `if`, is built on the same graph" in d for d in diags), diags
+    assert any("the statements before it build the model at line 9" in d for d in diags), diags

@@ -2485,6 +2485,9 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     if stray:
         return (stray[0], f"`{ast.unparse(stray[0])[:40]}` makes an `Input` inside the model's graph that the model "
                           "does not take")
+    inner = next((n for x in prefix for n in ast.walk(x) if isinstance(n, ast.stmt) and id(n) in model_stmt_ids), None)
+    if inner is not None:  # (an earlier `if` building models on the same graph)
+        return (top, f"{what}: the statements before it build the model at line {inner.lineno}")
     # the same checks as any graph region (its other statements move with it, as a region's do)
     why = _check_region(prefix, top, outer_block, if_index, outer_owner, tree)
     if why is not None:
@@ -2501,6 +2504,11 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     every = len(branches) > 1 and branches[-1] is not _last_if(top).body and all(
         sum(1 for x in b if id(x) in members) == 1 for b in branches)
     after = [x for x in outer_block[if_index + 1:]]
+    # a later model on the same graph would take these statements into its own graph function too
+    later_model = next((x for x in after for n in ast.walk(x) if isinstance(n, ast.stmt) and id(n) in model_stmt_ids
+                        and _read([n]) & binds), None)
+    if later_model is not None:
+        return (top, f"{what}: the model at line {later_model.lineno}, after the `if`, is built on the same graph")
     exported: set[str] = set()
     if every:
         read_after = _loads_before_rebinding(after) & binds
