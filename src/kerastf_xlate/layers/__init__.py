@@ -67,6 +67,13 @@ KERAS2_RECURRENT_DEFAULTS = {
     "GRU": ("recurrent_activation", "reset_after"), "GRUCell": ("recurrent_activation", "reset_after"),
     "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",), "ConvLSTM3D": ("recurrent_activation",),
 }
+#   LSTM and GRU have Keras 3's defaults in every tf.keras 2 of TensorFlow 2 (sigmoid,
+#   reset_after=True): a program spelled through tf.keras only is not kept for them
+TF_KERAS2_RECURRENT_AS_KERAS3 = frozenset({"LSTM", "LSTMCell", "GRU", "GRUCell"})
+# - keywords only Keras 2's base Layer took (Keras 3's raises "Unrecognized keyword arguments"),
+#   and the layers Keras 3 still lets take them
+KERAS2_LAYER_KEYWORDS = {"batch_input_shape": frozenset({"InputLayer"}), "batch_size": frozenset({"InputLayer"}),
+                         "input_length": frozenset({"Embedding"})}
 # - convolutions Keras 2.0-2.2 read Keras 1's way when given a third positional argument
 #   (`Convolution2D(32, 3, 3)`: 32 filters of 3 x 3, keras/legacy/interfaces.py); tf.keras 2.3
 #   and later and Keras 3 read the third as the strides

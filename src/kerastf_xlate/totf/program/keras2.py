@@ -19,9 +19,11 @@ import functools
 
 from kerastf_xlate.layers import (
     KERAS2_BILINEAR_DIFFERS,
+    KERAS2_LAYER_KEYWORDS,
     KERAS2_LEGACY_CONVOLUTIONS,
     KERAS2_RECURRENT_DEFAULTS,
     KERAS2_TRAINING_DIFFERS,
+    TF_KERAS2_RECURRENT_AS_KERAS3,
 )
 from kerastf_xlate.totf.program.names import Ref, keras2_path, keras_refs
 
@@ -91,12 +93,6 @@ def _optimizer(ref: Ref) -> bool:
     return ref.name.startswith("keras.optimizers.") and ref.name.count(".") == 2 and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
-# keywords tf.keras 2's base Layer took that Keras 3's refuses ("Unrecognized keyword arguments
-# passed to GRU: {'batch_input_shape': ...}"), except on the layers that still take them
-KERAS2_LAYER_KEYWORDS = {"batch_input_shape": frozenset({"InputLayer"}), "batch_size": frozenset({"InputLayer"}),
-                         "input_length": frozenset({"Embedding"})}
-
-
 def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
     """A Keras layer given a keyword only Keras 2's base Layer took (``LSTM(...,
     batch_input_shape=(32, None, 8), stateful=True)``): (the keyword, the layer's name)."""
@@ -159,9 +155,6 @@ TF_KERAS3_MISSING = {
                           "mean_squared_error", "mean_squared_logarithmic_error"}),
 }
 _TF_KERAS_ROOTS = ("tensorflow.keras.", "keras._tf_keras.keras.", "keras.api._v2.keras.")
-# recurrent layers whose defaults in tf.keras 2 (TensorFlow 2.x) are Keras 3's (ConvLSTM's
-# recurrent_activation was hard_sigmoid in every tf.keras 2)
-_TF_KERAS2_RECURRENT_AS_KERAS3 = frozenset({"LSTM", "LSTMCell", "GRU", "GRUCell"})
 
 
 def tf_keras2_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
@@ -218,7 +211,7 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
         if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \
-                and not (tf_keras_only and last in _TF_KERAS2_RECURRENT_AS_KERAS3):
+                and not (tf_keras_only and last in TF_KERAS2_RECURRENT_AS_KERAS3):
             given = {k.arg for k in ref.call.keywords}
             missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
             if missing:
