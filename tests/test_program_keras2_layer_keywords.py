@@ -2,9 +2,11 @@
 --scripts``): ``GRU(..., batch_input_shape=[batch, None, n])`` (a book's stateful RNN),
 ``Dense(..., batch_size=32)``, ``LSTM(..., input_length=10)``. Keras 3 raises ValueError on
 them ("Unrecognized keyword arguments passed to GRU"); the translation read them as Keras 2
-did and ran, silently. Such a file is now a Keras 2 program (docs/design.md, "Keras 2
-programs (XL102)"): XL102 says so at each, and what Keras 2 versions compute differently keeps
-its model Keras, as for Keras 2's other spellings. Our own program in that shape runs under
+did and ran, silently. Now XL102 says so at each (docs/design.md, "Keras 2 programs (XL102)").
+A file spelled from standalone `keras` is then a Keras 2 program (what Keras 2 versions compute
+differently keeps its model Keras); one spelled through tf.keras only runs under tf.keras 2 of
+TensorFlow 2, whose other layers mean what Keras 3's do, and is not made one (a notebook's one
+stateful cell would keep every model of the notebook). Our own program in that shape runs under
 Keras 2 (tf-keras) and translated, from the same perturbed weights; tolerance 1e-5, the worst
 difference is printed.
 """
@@ -34,7 +36,7 @@ report = {}
 """
 
 
-def test_the_keywords_make_a_keras2_program() -> None:
+def test_the_keywords_are_said() -> None:
     out, diags = translate(PROGRAM, "m.py")
     notes = sorted(d.message.split("`")[1] for d in diags if d.code == "XL102")
     assert notes == ["GRU(batch_input_shape=...)", "LSTM(input_length=...)"], diags

@@ -398,14 +398,15 @@ def lint_findings(ctx: TranslationContext) -> None:
         line = getattr(f.node, "lineno", 1)
         if not suppressed(lines[line - 1] if line - 1 < len(lines) else "", f.code):
             ctx.report(f.node, f.code, f.message)
-    if ctx.translated_any and ("experimental" in ctx.text or "losses." in ctx.text or "metrics." in ctx.text):
+    if ctx.translated_any and any(w in ctx.text for w in ("experimental", "losses.", "metrics.", "batch_input_shape",
+                                                          "batch_size=", "input_length")):
         # tf.keras 2's names read as Keras 3's (`layers.experimental` paths, `tf.keras.losses.mean_squared_error`):
         # the original fails there under Keras 3 (the program form says so too)
-        from kerastf_xlate.totf.program.keras2 import experimental_notes, tf_keras2_notes
+        from kerastf_xlate.totf.program.keras2 import experimental_notes, keyword_notes, tf_keras2_notes
         from kerastf_xlate.totf.program.names import keras_refs
 
         refs = keras_refs(ctx.tree)
-        for node, message in experimental_notes(refs) + tf_keras2_notes(refs):
+        for node, message in experimental_notes(refs) + tf_keras2_notes(refs) + keyword_notes(refs):
             ctx.report(node, "XL102", message)
     if not ctx.translated_any or not ctx.edits:
         ctx.finish()

@@ -107,9 +107,40 @@ def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
 
 
 def is_keras2(refs: list[Ref]) -> bool:
-    """Whether a module with these Keras references spells a name or a layer keyword as Keras 2
-    only (its original runs under Keras 2 only)."""
-    return any(spelled(r) is not None for r in refs) or bool(keras2_keywords(refs))
+    """Whether a module with these Keras references spells a name, or a layer keyword, as Keras
+    2 only (its original runs under Keras 2 only). A layer keyword in a file spelled through
+    tf.keras only (a TensorFlow 2 tutorial's `Embedding(..., batch_input_shape=[1, None])`) is
+    said with a note (:func:`keyword_notes`) and does not make the file one: its other layers
+    mean in tf.keras 2 what they mean in Keras 3, and one notebook cell does not make every
+    model of the notebook a Keras 2 one."""
+    if any(spelled(r) is not None for r in refs):
+        return True
+    return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
+
+
+def _tf_keras_only(refs: list[Ref]) -> bool:
+    """Every Keras name of the file is spelled through tf.keras (TensorFlow's)."""
+    return all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs)
+
+
+def keyword_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at each Keras 2 layer keyword of a file that is not a Keras 2 program for
+    them (spelled through tf.keras only): read as tf.keras 2 means it."""
+    if is_keras2(refs):
+        return []  # the Keras 2 program's notes say them (notes)
+    return _keyword_notes(refs)
+
+
+def _keyword_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    out: list[tuple[ast.AST, str]] = []
+    said: set[tuple[str, str]] = set()
+    for keyword, layer in keras2_keywords(refs):
+        if (layer, keyword.arg or "") in said:
+            continue
+        said.add((layer, keyword.arg or ""))
+        out.append((keyword, f"`{layer}({keyword.arg}=...)` is Keras 2's (Keras 3's `{layer}` takes no `{keyword.arg}` "
+                             "and raises ValueError): read as Keras 2 means it; the original runs under Keras 2 only"))
+    return out
 
 
 def is_keras2_source(source: str) -> bool:
@@ -135,14 +166,7 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
                    else f"Keras 3 has no `{where}`")
         out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
                               "the original runs under Keras 2 only"))
-    said: set[tuple[str, str]] = set()
-    for keyword, layer in keras2_keywords(refs):
-        if (layer, keyword.arg or "") in said:
-            continue
-        said.add((layer, keyword.arg or ""))
-        out.append((keyword, f"`{layer}({keyword.arg}=...)` is Keras 2's (Keras 3's `{layer}` takes no `{keyword.arg}` "
-                             "and raises ValueError): read as Keras 2 means it; the original runs under Keras 2 only"))
-    return out
+    return out + _keyword_notes(refs)
 
 
 # what Keras 3's tf.keras namespace (keras/_tf_keras, what `tf.keras` is under Keras 3) lacks that
@@ -207,7 +231,7 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.
     # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
     # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
     # reset_after=True since TensorFlow 2.0; standalone Keras 2.0-2.2 had hard_sigmoid, False)
-    tf_keras_only = all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs)
+    tf_keras_only = _tf_keras_only(refs)
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
         if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \
