@@ -402,11 +402,11 @@ def lint_findings(ctx: TranslationContext) -> None:
                                                           "batch_size=", "input_length")):
         # tf.keras 2's names read as Keras 3's (`layers.experimental` paths, `tf.keras.losses.mean_squared_error`):
         # the original fails there under Keras 3 (the program form says so too)
-        from kerastf_xlate.totf.program.keras2 import experimental_notes, keyword_notes, tf_keras2_notes
+        from kerastf_xlate.totf.program.keras2 import is_keras2, spelling_notes
         from kerastf_xlate.totf.program.names import keras_refs
 
         refs = keras_refs(ctx.tree)
-        for node, message in experimental_notes(refs) + tf_keras2_notes(refs) + keyword_notes(refs):
+        for node, message in spelling_notes(refs, is_keras2(refs)):
             ctx.report(node, "XL102", message)
     if not ctx.translated_any or not ctx.edits:
         ctx.finish()

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerastf_xlate.resolve import dotted
+from kerastf_xlate.static import UNKNOWN, is_int, literal
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.syntax import statement_of as _statement_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
@@ -2211,14 +2212,8 @@ def _runs_at_least_once(it: ast.expr) -> bool:
         if it.func.id in ("enumerate", "reversed") and len(it.args) == 1:
             return _runs_at_least_once(it.args[0])
         if it.func.id == "range" and 1 <= len(it.args) <= 3:
-            values: list[int] = []
-            for a in it.args:
-                negated = isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub)
-                c = a.operand if isinstance(a, ast.UnaryOp) and negated else a
-                if not (isinstance(c, ast.Constant) and isinstance(c.value, int) and not isinstance(c.value, bool)):
-                    return False
-                values.append(-c.value if negated else c.value)
-            return len(range(*values)) > 0
+            values = [literal(a) for a in it.args]
+            return all(is_int(v) for v in values) and len(range(*values)) > 0
     return False
 
 
@@ -2693,14 +2688,8 @@ def _inert(stmt: ast.stmt) -> bool:
 
 
 def _constant(node: ast.expr) -> bool:
-    """A literal: a constant, a negated one, or a tuple/list/dict of them."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return all(_constant(e) for e in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(k is not None and _constant(k) for k in node.keys) and all(_constant(v) for v in node.values)
-    return isinstance(node, ast.Constant)
+    """A literal (:func:`kerastf_xlate.static.literal`: a constant, or a tuple/list/dict/set of them)."""
+    return literal(node) is not UNKNOWN
 
 
 def _emit_cell_parts(graph: Graph, edits: EditList) -> None:

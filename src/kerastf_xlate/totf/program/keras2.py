@@ -110,7 +110,7 @@ def is_keras2(refs: list[Ref]) -> bool:
     """Whether a module with these Keras references spells a name, or a layer keyword, as Keras
     2 only (its original runs under Keras 2 only). A layer keyword in a file spelled through
     tf.keras only (a TensorFlow 2 tutorial's `Embedding(..., batch_input_shape=[1, None])`) is
-    said with a note (:func:`keyword_notes`) and does not make the file one: its other layers
+    said with a note (:func:`spelling_notes`) and does not make the file one: its other layers
     mean in tf.keras 2 what they mean in Keras 3, and one notebook cell does not make every
     model of the notebook a Keras 2 one."""
     if any(spelled(r) is not None for r in refs):
@@ -123,12 +123,12 @@ def _tf_keras_only(refs: list[Ref]) -> bool:
     return all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs)
 
 
-def keyword_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
-    """XL102's note at each Keras 2 layer keyword of a file that is not a Keras 2 program for
-    them (spelled through tf.keras only): read as tf.keras 2 means it."""
-    if is_keras2(refs):
-        return []  # the Keras 2 program's notes say them (notes)
-    return _keyword_notes(refs)
+def spelling_notes(refs: list[Ref], keras2: bool) -> list[tuple[ast.AST, str]]:
+    """XL102's notes at what the original spells as tf.keras 2 and Keras 3 does not have, read as
+    Keras 3's (both forms give them): ``layers.experimental`` paths, ``tf.keras`` functions
+    Keras 3's ``tf.keras`` lacks, and Keras 2 layer keywords of a file that is not a Keras 2
+    program (``keras2``: :func:`is_keras2`; a Keras 2 program's :func:`notes` say those)."""
+    return experimental_notes(refs) + tf_keras2_notes(refs) + ([] if keras2 else _keyword_notes(refs))
 
 
 def _keyword_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:

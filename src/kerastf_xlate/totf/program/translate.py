@@ -371,9 +371,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                      for r in refs if r.name.startswith("keras.applications.") and r.role == "call"]
     # Keras 2's spellings (`keras.layers.merge.concatenate`, `K.int_shape` from Keras itself): read
     # as the names they are in Keras 2, with what Keras 2 versions compute differently kept (keras2.py)
-    findings += [Finding(n, "XL102", m) for n, m in keras2.experimental_notes(refs) + keras2.tf_keras2_notes(refs)
-                 + keras2.keyword_notes(refs)]
-    if keras2.is_keras2(refs):
+    keras2_program = keras2.is_keras2(refs)
+    findings += [Finding(n, "XL102", m) for n, m in keras2.spelling_notes(refs, keras2_program)]
+    if keras2_program:
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
