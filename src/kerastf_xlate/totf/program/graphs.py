@@ -2498,7 +2498,7 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     branches = _branch_blocks(top)
     every = len(branches) > 1 and branches[-1] is not _last_if(top).body and all(
         sum(1 for x in b if id(x) in members) == 1 for b in branches)
-    after = [x for x in outer_block[if_index + 1:]]
+    after = outer_block[if_index + 1:]
     # a later model on the same graph would take these statements into its own graph function too
     later_model = next((x for x in after for n in ast.walk(x) if isinstance(n, ast.stmt) and id(n) in model_stmt_ids
                         and _read([n]) & binds), None)
