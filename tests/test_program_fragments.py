@@ -12,6 +12,7 @@ used otherwise stays Keras, with the reason.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import textwrap
@@ -229,3 +230,80 @@ def test_a_fragment_whose_name_a_later_graph_takes_as_a_default_stays_keras() ->
     out, diags = tf_(src)
     assert "probe = keras.Input(shape=(6, 6, 2))\nseen = layers.Conv2D(3, 1)(probe)\n" in out, out
     assert any("symbolic input outside any model graph" in d for d in diags), diags
+
+
+BUILDER_GIVEN_INPUT = """
+import keras
+from keras import layers
+
+
+def small_net(input_tensor=None, classes=3):
+    if input_tensor is None:
+        img_input = keras.Input(shape=(6,))
+    else:
+        img_input = input_tensor
+    x = layers.Dense(classes)(img_input)
+    if input_tensor is not None:
+        inputs = {source}
+    else:
+        inputs = img_input
+    return keras.Model(inputs, x)
+
+
+{call}
+print("built")
+"""
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("source", ["keras.utils.get_source_inputs(input_tensor)", "input_tensor"])
+@pytest.mark.parametrize("call", ["model = small_net(input_tensor=keras.Input(shape=(6,)))",
+                                  "probe = keras.Input(shape=(6,))\nsmall_net(probe)"])
+def test_a_fragment_giving_its_input_to_a_builder_stays_keras(source: str, call: str) -> None:
+    """A keras.applications-style builder called with an ``Input`` made at the call
+    (``input_tensor=``), its result not read later: as a fragment, the translated builder's
+    graph function got the fragment's symbol and the translation raised where Keras runs
+    (found by a Keras 2 builder importing `get_source_inputs`). The fragment stays Keras; so
+    does the builder (its Input comes from outside every graph)."""
+    from test_program_cases import _exec
+
+    src = textwrap.dedent(BUILDER_GIVEN_INPUT).format(source=source, call=call)
+    out, diags = tf_(src)
+    assert out == src, diags
+    assert any("is a symbolic input outside any model graph" in d for d in diags), diags
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        _exec(out, "__fragment_builder__")
+    assert buffer.getvalue() == "built\n"
+
+
+def test_a_fragment_giving_a_shape_to_a_builder_still_moves() -> None:
+    """A shape of a fragment's tensor is a Python value: a builder may take it."""
+    src = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def head(width):
+            inputs = keras.Input(shape=(width,))
+            return keras.Model(inputs, layers.Dense(2)(inputs))
+
+
+        probe = keras.Input(shape=(6,))
+        seen = layers.Dense(4)(probe)
+        model = head(seen.shape[-1])
+        print(model.output_shape)
+        """)
+    out, diags = tf_(src)
+    assert "symbolic_run(graph_fragment" in out, diags
+    if importlib.util.find_spec("tensorflow") is None:
+        return
+    from test_program_cases import _exec
+
+    printed = []
+    for source, name in ((src, "__fragment_shape_keras__"), (out, "__fragment_shape_tf__")):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            _exec(source, name)
+        printed.append(buffer.getvalue())
+    assert printed[0] == printed[1] == "(None, 2)\n"

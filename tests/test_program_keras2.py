@@ -157,6 +157,32 @@ h = Embedding(30, 5)(tokens)
 model = Model(tokens, Dense(2, activation='softmax')(Attention()(h)))
 """
 
+# a keras.applications-style builder of Keras 2.0-2.2 given its caller's Input (`input_tensor`)
+SOURCE_INPUTS = """\
+from keras.layers import Input, Dense, BatchNormalization, Activation
+from keras.models import Model
+from keras.engine.topology import get_source_inputs
+
+
+def small_net(input_tensor=None, classes=3):
+    if input_tensor is None:
+        img_input = Input(shape=(6,))
+    else:
+        img_input = input_tensor
+    x = Dense(5)(img_input)
+    x = BatchNormalization()(x)
+    x = Activation('relu')(x)
+    x = Dense(classes, activation='softmax')(x)
+    if input_tensor is not None:
+        inputs = get_source_inputs(input_tensor)
+    else:
+        inputs = img_input
+    return Model(inputs, x, name='small_net')
+
+
+model = small_net()
+"""
+
 PREDICT_RUN = """\
 if hasattr(model, 'to_json'):
     moved(model)
@@ -173,6 +199,7 @@ def _keras3_spelling(text: str) -> str:
                    "embeddings", "recurrent"):
         text = text.replace(f"from keras.layers.{module} import", "from keras.layers import")
     text = text.replace("from keras.models import Model, Input", "from keras.models import Model\nfrom keras import Input")
+    text = text.replace("from keras.engine.topology import", "from keras.utils import")
     return text.replace("from keras import backend as K", "from tensorflow.keras import backend as K")
 
 
@@ -219,7 +246,8 @@ def test_keras2_unet_trains_as_keras2_does(tmp_path) -> None:
     (CLASSIFIER, "np.random.default_rng(2).uniform(0, 1, (4, 10, 10, 3)).astype('float32')"),
     (SENTENCES, "np.random.default_rng(2).integers(0, 20, (4, 7)).astype('int32')"),
     (ATTENTION, "np.random.default_rng(2).integers(0, 30, (4, 6)).astype('int32')"),
-], ids=["sequential-bn-lambda", "functional-lstm-embedding", "custom-attention-layer"])
+    (SOURCE_INPUTS, "np.random.default_rng(2).normal(0, 1, (4, 6)).astype('float32')"),
+], ids=["sequential-bn-lambda", "functional-lstm-embedding", "custom-attention-layer", "builder-source-inputs"])
 def test_keras2_model_predicts_as_keras2_does(tmp_path, program: str, data: str) -> None:
     keras2, ours, out = _run(tmp_path, program, f"DATA = {data}\n" + PREDICT_RUN)
     worst = _worst(keras2["y"], ours["y"])

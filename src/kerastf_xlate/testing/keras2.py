@@ -27,6 +27,10 @@ def use_keras2() -> None:
     for name in _LAYER_MODULES:
         _module("keras.layers." + name, tf_keras.layers)
     _module("keras.models", tf_keras.models).__dict__["Input"] = tf_keras.Input
+    # Keras 2.0-2.2's home of `get_source_inputs` (names.KERAS2_SOURCE_INPUTS_MODULES)
+    engine = _module("keras.engine", types.ModuleType("keras.engine"))
+    engine.__dict__["get_source_inputs"] = tf_keras.utils.get_source_inputs
+    _module("keras.engine.topology", engine)
 
 
 def _module(name: str, source: types.ModuleType) -> types.ModuleType:

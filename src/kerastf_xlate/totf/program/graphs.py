@@ -660,7 +660,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_first(region) or _escapes(region) is not None:
+    if _read_first(region) or _escapes(region) is not None or _builds_on(region, tree, model_lines, input_calls, parents):
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -689,6 +689,32 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
     plan.fragments.append(Fragment(region, name, names, pos, indent, _indent_unit(pos, indent)))
     plan.region_stmts.update(id(s) for s in region)
     return True
+
+
+def _builds_on(region: list[ast.stmt], tree: ast.Module, model_lines: set[int], input_calls: set[int],
+               parents: dict[int, ast.AST]) -> bool:
+    """A statement of the fragment calls a function of the file that holds a model statement,
+    giving it the fragment's tensors (`model = small_net(input_tensor=keras.Input((6,)))`, a
+    keras.applications-style builder): the model would be built on a fragment's symbol, which
+    no graph function takes (the runtime raises where Keras runs). A shape, dtype or name of
+    them is a Python value, which a builder may take."""
+    builders = {f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and any(id(n) in model_lines for n in ast.walk(f) if isinstance(n, ast.stmt))}
+    bound: set[str] = set()
+    for s in region:
+        for call in _run_nodes([s]):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in builders):
+                continue
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                for n in ast.walk(arg):
+                    if id(n) in input_calls:
+                        return True
+                    holder = parents.get(id(n))
+                    if isinstance(n, ast.Name) and n.id in bound and not (
+                            isinstance(holder, ast.Attribute) and holder.attr in ("shape", "dtype", "name")):
+                        return True
+        bound |= _bound([s])
+    return False
 
 
 def _inside(node: ast.AST, parents: dict[int, ast.AST], region_stmts: set[int], exempt: set[int]) -> bool:

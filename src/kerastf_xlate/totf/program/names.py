@@ -78,6 +78,13 @@ def application_builder(ref: Ref) -> bool:
     return ref.name.startswith("keras.applications.") and ref.name.rsplit(".", 1)[-1][:1].isupper()
 
 
+# where Keras 2 kept `get_source_inputs` (keras.applications-style builders import it to take
+# a given `input_tensor`'s Inputs): 2.0-2.1 `engine.topology`, 2.2 `engine`/`engine.network`,
+# tf.keras 2 `utils.layer_utils`; one function, Keras 3's `keras.utils.get_source_inputs`
+KERAS2_SOURCE_INPUTS_MODULES = frozenset({"keras.engine", "keras.engine.topology", "keras.engine.network",
+                                          "keras.utils.layer_utils"})
+
+
 def keras2_path(qual: str) -> str | None:
     """The Keras 3 name of a Keras 2 path Keras 3 does not have (``keras.layers.merge.concatenate``
     is ``keras.layers.concatenate``, ``keras.models.Input`` is ``keras.Input``), or None."""
@@ -88,6 +95,8 @@ def keras2_path(qual: str) -> str | None:
         return "keras.layers." + parts[3]
     if len(parts) == 4 and parts[:3] == ["keras", "utils", "vis_utils"] and parts[3] in ("plot_model", "model_to_dot"):
         return "keras.utils." + parts[3]  # Keras 2's module of the model plots
+    if parts[-1] == "get_source_inputs" and ".".join(parts[:-1]) in KERAS2_SOURCE_INPUTS_MODULES:
+        return "keras.utils.get_source_inputs"
     return None
 
 
