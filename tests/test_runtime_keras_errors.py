@@ -108,3 +108,56 @@ def test_distinct_names_and_the_same_layer_twice_are_accepted(runtime: Any) -> N
     model = runtime.Sequential([runtime.Input((2,), name="features"), runtime.Dense(2, name="hidden"), dense])
     model.add(dense)  # the same object again: Keras accepts it too
     assert [layer.name for layer in model.layers] == ["hidden", "twice", "twice"]
+
+
+def test_build_of_a_subclassed_model_creates_nothing_as_in_keras(runtime: Any) -> None:
+    """Keras 3's ``build`` of a subclassed model (no ``build`` of its own) is the base Layer's:
+    it marks the model built, warns, and creates no weights; the sub-layers are built by the
+    first call. The runtime called the model there (tf.keras 2's way), so a sub-layer whose
+    ``build`` raises (`add_variable("P", shape=...)`, Keras 2's positional name, in a book's
+    matrix factorization) raised at `model.build` in the translation only."""
+    import warnings
+
+    import keras
+    import numpy as np
+
+    def program(m: Any, layer_base: Any, model_base: Any) -> tuple[Any, Any]:
+        class Factors(layer_base):
+            def build(self, input_shape):  # type: ignore[no-untyped-def]
+                self.P = self.add_variable("P", shape=[input_shape[0], 3], dtype="float32")
+
+            def call(self, x):  # type: ignore[no-untyped-def]
+                return x
+
+        class Net(model_base):
+            def __init__(self) -> None:
+                super().__init__()
+                self.dense = m.Dense(2)
+                self.factors = Factors()
+
+            def call(self, x):  # type: ignore[no-untyped-def]
+                return self.dense(x)
+
+        class Plain(model_base):
+            def __init__(self) -> None:
+                super().__init__()
+                self.dense = m.Dense(2)
+
+            def call(self, x):  # type: ignore[no-untyped-def]
+                return self.dense(x)
+
+        return Net(), Plain()
+
+    seen = []
+    for m, layer_base, model_base in ((keras.layers, keras.layers.Layer, keras.Model),
+                                      (runtime, runtime.Layer, runtime.Model)):
+        net, plain = program(m, layer_base, model_base)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            net.build((5, 4))  # Factors.build would raise: it is not run
+            plain.build((None, 4))
+        weights_after_build = (len(net.get_weights()), len(plain.get_weights()), net.built, plain.built)
+        out = plain(np.ones((1, 4), "float32"))
+        seen.append((weights_after_build, len(plain.get_weights()), tuple(out.shape),
+                     sum("does not have a `build()` method implemented" in str(w.message) for w in caught)))
+    assert seen[0] == seen[1] == ((0, 0, True, True), 2, (1, 2), 2), seen

@@ -29,6 +29,7 @@ import re
 import sys
 import threading
 import types
+import warnings
 
 import tensorflow as tf
 from tfr_constraints import constraints_get
@@ -1520,7 +1521,22 @@ class Model(Layer):
         return serving_default
 
     def build(self, input_shape):
-        """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``)."""
+        """Create the variables for inputs of this shape (``model.build((None, 28, 28, 1))``).
+
+        A subclassed model (no graph function) is Keras 3's: its ``build`` is the base Layer's,
+        which creates nothing and marks the model built (with Keras's warning when a sub-layer
+        is still unbuilt); the sub-layers are built by the first call. tf.keras 2 called the
+        model there; Keras 3 does not (a sub-layer whose ``build`` raises raises at the first
+        call, not here)."""
+        if self._graph is None and not isinstance(self, Sequential):
+            if any(not getattr(layer, "built", True) for layer in self._layers):
+                warnings.warn(
+                    f"`build()` was called on layer '{self.name}', however the layer does not have a `build()` "
+                    "method implemented and it looks like it has unbuilt state. This will cause the layer to be "
+                    "marked as built, despite not being actually built, which may cause failures down the line. "
+                    "Make sure to implement a proper `build()` method.", stacklevel=2)
+            self.built = True
+            return
         if self.built and type(self).build is Model.build:
             return
         if input_shape and isinstance(input_shape[0], (list, tuple)):

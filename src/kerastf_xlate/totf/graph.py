@@ -433,7 +433,10 @@ class GraphBuilder:
             "        super().__init__(name=name)",
         ]
         lines += ["        " + ln for ln in init]
-        lazy = any("created on the first call" in ln for ln in init)
+        # variables made on the first call: the module's own, or a kept Keras layer's (built by
+        # its first call; Keras builds the whole model at construction, so `get_weights()`
+        # before any call has every array)
+        lazy = any("created on the first call" in ln for ln in init) or bool(kept)
         build = _build_call(unit) if lazy else None
         if build:
             lines += [f"        {build}  # Keras builds a model with declared inputs at construction"]
