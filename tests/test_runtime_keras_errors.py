@@ -65,6 +65,18 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "metric_weight_named_positionally": lambda m: _metric(m, lambda self: self.add_weight("total", initializer="zeros")),
     "metric_weight_without_initializer": lambda m: _metric(m, lambda self: self.add_weight(name="total")),
     "metric_weight_negative_shape": lambda m: _metric(m, lambda self: self.add_weight(shape=(-1,), initializer="zeros")),
+    # weights set on a layer not built yet (a course's `embedding_layer.set_weights([lookup])`
+    # before its model ran, found by --scripts), or of another shape
+    "set_weights_unbuilt": lambda m: m.Embedding(3, 2).set_weights([__import__("numpy").zeros((3, 2))]),
+    "set_weights_shape": lambda m: _small(m).layers[-1].set_weights([__import__("numpy").zeros((3, 1)),
+                                                                     __import__("numpy").zeros(1)]),
+    # a weight's shape given as a number (`self.add_weight(shape=self.units)`, a model zoo's notebook)
+    "weight_shape_a_number": lambda m: m.Dense(2).add_weight(shape=3, initializer="zeros"),
+    "weight_shape_negative": lambda m: m.Dense(2).add_weight(shape=(2, -1), initializer="zeros"),
+    # a Keras 2 optimizer subclass calling `super().__init__(name, **kwargs)`: the name is the learning rate
+    "optimizer_named_positionally": lambda m: m.SGD("Yogi"),
+    # a Python value passed positionally (`layer(x, True)`, a course's `EncoderLayer(x, training, mask)`)
+    "positional_python_value": lambda m: m.Dense(2)(__import__("numpy").ones((1, 3), "float32"), True),
 }
 
 
@@ -95,6 +107,7 @@ def test_the_runtime_refuses_what_keras_refuses_with_its_message(runtime: Any, c
         ModelCheckpoint = keras.callbacks.ModelCheckpoint
         TextVectorization = keras.layers.TextVectorization
         Metric = keras.metrics.Metric
+        SGD = keras.optimizers.SGD
 
     keras.backend.clear_session()  # the same automatic names on both sides, as in a fresh program
     runtime._STATE.uids.clear()

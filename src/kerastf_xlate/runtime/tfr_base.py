@@ -426,7 +426,7 @@ class Layer(tf.Module):
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers_get(initializer)
-        shape = tuple(int(d) for d in (shape or ()))
+        shape = tuple(int(d) for d in _standardize_shape(() if shape is None else shape))
         with tf.init_scope():
             variable = tf.Variable(init(shape, dtype=dtype), trainable=trainable, dtype=dtype,
                                    name=f"{self.name}/{name}" if name else self.name)
@@ -505,12 +505,13 @@ class Layer(tf.Module):
     def set_weights(self, weights):
         """Load weights given in Keras's order, e.g. ``keras_model.get_weights()``."""
         variables = self.weights
-        if len(weights) != len(variables):
-            raise ValueError(f"{self.name}: expected {len(variables)} arrays, got {len(weights)}")
+        if len(weights) != len(variables):  # Keras's words (Layer.set_weights)
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                             f"{len(weights)}, but the layer was expecting {len(variables)} weights.")
         for variable, value in zip(variables, weights):
-            if tuple(variable.shape) != tuple(getattr(value, "shape", ())):
-                raise ValueError(f"{self.name}: weight {variable.name} has shape {tuple(variable.shape)}, "
-                                 f"got an array of shape {tuple(getattr(value, 'shape', ()))}")
+            if tuple(variable.shape) != tuple(value.shape):
+                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible with "
+                                 f"provided weight shape {tuple(value.shape)}.")
             variable.assign(value)
 
     def count_params(self):
@@ -613,6 +614,8 @@ class Layer(tf.Module):
             node_args, node_kwargs = args, dict(kwargs)  # a graph node records the call as written
             if spec.convert_inputs and self.__dict__.get("_graph") is None:
                 args, kwargs = _convert_inputs(self, args, kwargs)
+            if spec.convert_inputs:
+                _check_positional(args)
             first_arg, previous_mask = _masks_for_call(self, args, kwargs)
             for frame in stack:
                 frame.depth += frame.graph is not None
@@ -928,6 +931,45 @@ def _flatten_sublayers(layer):
         out.append(current)
         queue.extendleft(getattr(current, "_layers", []))
     return out
+
+
+def _standardize_shape(shape):
+    """Keras's ``standardize_shape`` (a variable's shape: a layer's or a metric's weight), its errors
+    word for word."""
+    if not isinstance(shape, tuple):
+        if shape is None:
+            raise ValueError("Undefined shapes are not supported.")
+        if not hasattr(shape, "__iter__"):
+            raise ValueError(f"Cannot convert '{shape}' to a shape.")
+        if isinstance(shape, tf.TensorShape):
+            shape = shape.as_list()
+    out = []
+    for d in shape:
+        if d is None:
+            out.append(d)
+            continue
+        if isinstance(d, (str, float)):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type '{type(d)}'. ")
+        try:
+            d = int(d)
+        except Exception as e:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
+                             f"'{type(d)}'. ") from e
+        if d < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+        out.append(d)
+    return tuple(out)
+
+
+def _check_positional(args):
+    """Keras's ``Layer.__call__`` step 2: only tensors (or None) may be passed positionally
+    (``layer(x, True)`` raises; ``training=`` and other values go as keywords), except to the
+    layers that take raw data (``_KEEPS_INPUTS``: lookups, preprocessing)."""
+    for arg in tf.nest.flatten(args):
+        if arg is not None and not tf.is_tensor(arg) and not isinstance(arg, tf.Variable) \
+                and not (hasattr(arg, "shape") and hasattr(arg, "dtype")):  # a symbolic tensor of the runtime
+            raise ValueError("Only input tensors may be passed as positional arguments. The following argument value "
+                             f"should be passed as a keyword argument: {arg} (of type {type(arg)})")
 
 
 def _as_tensor(value):

@@ -27,33 +27,6 @@ _METRIC_AGGREGATION = {"sum": tf.VariableAggregation.SUM, "mean": tf.VariableAgg
                        "none": tf.VariableAggregation.NONE}
 
 
-def _metric_shape(shape):
-    """Keras's ``standardize_shape`` of a metric variable's shape, its errors word for word."""
-    if not isinstance(shape, tuple):
-        if shape is None:
-            raise ValueError("Undefined shapes are not supported.")
-        if not hasattr(shape, "__iter__"):
-            raise ValueError(f"Cannot convert '{shape}' to a shape.")
-        if isinstance(shape, tf.TensorShape):
-            shape = shape.as_list()
-    out = []
-    for d in shape:
-        if d is None:
-            out.append(d)
-            continue
-        if isinstance(d, (str, float)):
-            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type '{type(d)}'. ")
-        try:
-            d = int(d)
-        except Exception as e:
-            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
-                             f"'{type(d)}'. ") from e
-        if d < 0:
-            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
-        out.append(d)
-    return tuple(out)
-
-
 class Metric:
     """``keras.metrics.Metric``: variables, ``update_state``, ``result``, ``reset_state``."""
 
@@ -68,7 +41,7 @@ class Metric:
         """Keras 3's ``Metric.add_variable``: ``shape`` and ``initializer`` first (a Keras 2
         metric's ``add_weight("total", initializer="zeros")`` gives the name as the shape, and
         Keras 3 refuses it: so does this, with Keras's words)."""
-        shape = _metric_shape(shape)
+        shape = _standardize_shape(shape)
         if initializer is None:
             raise ValueError("Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
                              "Tensor.")

@@ -65,6 +65,7 @@ class GraphUnit:
     layers: list[LayerNode] = field(default_factory=list)
     apps: list[App] = field(default_factory=list)
     class_name: str = ""
+    tensor: str = "x"  # a Sequential's running tensor in the generated call
 
 
 def _shape_from(value: Any) -> Shape | None:
@@ -175,6 +176,15 @@ class GraphBuilder:
             j = next(k for k, b in enumerate(block) if b is later)
             _check_not_rebound(later, [b for b in block[index + 1 : j] if all(b is not r for r in removed)])
         unit = GraphUnit("sequential", target, stmt, removed, block, call)
+        # the generated call names the running tensor; a layer argument written with a name of
+        # the program (`Dense(x.shape[1])`, `x` the data) is evaluated there too (a shape known on
+        # the first call, an inlined argument), so the tensor takes a name no argument reads
+        read = {n.id for el in elements for n in ast.walk(el) if isinstance(n, ast.Name)}
+        free = [name for name in ("x", "h", "x_", "x__", "tensor") if name not in read]
+        taken = read & {"inputs", "training"}  # the generated call's parameters
+        if not free or taken:
+            raise Blocked(f"a layer argument reads `{sorted(taken or read)[0]}`, a name the generated call binds", stmt)
+        unit.tensor = free[0]
         shape: Shape | None = None
         first = True
         namer = Namer()
@@ -210,12 +220,12 @@ class GraphBuilder:
             if node.multi_input:
                 raise Blocked(f"`{r.layer}` needs several inputs; a Sequential model has one", el)
             unit.layers.append(node)
-            unit.apps.append(App(node, ["x"], "x", "x"))
+            unit.apps.append(App(node, [unit.tensor], unit.tensor, unit.tensor))
         if not unit.inputs:
             unit.inputs = [("inputs", None, "float32")]
         if self.input_shape and unit.inputs[0][1] is None:
             unit.inputs = [("inputs", (None,) + tuple(self.input_shape), "float32")]
-        unit.outputs = ["x"]
+        unit.outputs = [unit.tensor]
         return unit
 
     def functional(self, stmt: ast.stmt, block: list[ast.stmt], index: int) -> GraphUnit | None:
@@ -356,8 +366,8 @@ class GraphBuilder:
         # inputs
         names = [n for n, _, _ in unit.inputs]
         if unit.kind == "sequential":
-            body.append("x = inputs")
-            shapes["x"] = unit.inputs[0][1]
+            body.append(f"{unit.tensor} = inputs")
+            shapes[unit.tensor] = unit.inputs[0][1]
         elif len(names) > 1:
             body.append(f"{', '.join(names)} = inputs")
         elif unit.inputs_list:  # Model([a], ...): Keras also accepts a bare tensor
