@@ -9,7 +9,7 @@ suffix ``Metric`` (``keras.metrics.MeanSquaredError`` is ``MeanSquaredErrorMetri
 """
 
 import tensorflow as tf
-from tfr_base import initializers_get
+from tfr_base import _standardize_shape, initializers_get
 from tfr_losses import (
     _loss_binary_crossentropy,
     _loss_categorical_crossentropy,
