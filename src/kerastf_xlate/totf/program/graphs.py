@@ -660,7 +660,9 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
                 id(n) in input_calls for n in _run_nodes([s])):
             break
         region.append(s)
-    if _read_first(region) or _escapes(region) is not None or _builds_on(region, tree, {id(g.stmt) for g in plan.graphs}, input_calls, parents):
+    if _read_first(region) or _escapes(region) is not None:
+        return False
+    if _builds_on(region, tree, {id(g.stmt) for g in plan.graphs}, input_calls, parents):
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -694,10 +696,11 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
 def _builds_on(region: list[ast.stmt], tree: ast.Module, graph_stmts: set[int], input_calls: set[int],
                parents: dict[int, ast.AST]) -> bool:
     """A statement of the fragment calls a function of the file that holds a translated model
-    statement (``graph_stmts``), giving it the fragment's tensors (`model = small_net(input_tensor=keras.Input((6,)))`, a
-    keras.applications-style builder): the model would be built on a fragment's symbol, which
-    no graph function takes (the runtime raises where Keras runs). A shape, dtype or name of
-    them is a Python value, which a builder may take."""
+    statement (``graph_stmts``), giving it the fragment's tensors (`model =
+    small_net(input_tensor=keras.Input((6,)))`, a keras.applications-style builder): the model
+    would be built on a fragment's symbol, which no graph function takes (the runtime raises
+    where Keras runs). A shape, dtype or name of them is a Python value, which a builder may
+    take."""
     builders = {f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and any(id(n) in graph_stmts for n in ast.walk(f) if isinstance(n, ast.stmt))}
     bound: set[str] = set()
