@@ -306,7 +306,8 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
                             continue
                         drop[key] = (holder, f"`{key[1]}` is given to `{f.name}`, which does not build only models from it")
                         break
-            if not given_to_builder and key not in drop:
+            if not given_to_builder and key not in drop and not _model_between(scope, key[1], input_stmts.get(key, []),
+                                                                             model_calls, parents):
                 silent.add(key)
         if not drop and not silent:
             break
@@ -325,6 +326,25 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
     kept = {id(st): reasons[k][1] for k, ss in input_stmts.items() if k in reasons for st in ss}
     return Declared({k: frozenset(v) for k, v in by_scope.items()}, stmts, graph_reads, frozenset(builder_calls),
                     reasons, {k: input_stmts[k] for k in valid if k in input_stmts}, kept)
+
+
+def _model_between(scope: ast.AST, name: str, made: list[ast.Assign], model_calls: list[ast.Call],
+                   parents: dict[int, ast.AST]) -> bool:
+    """Another model statement of the scope stands between the ``Input`` statement of ``name``
+    and the first read of ``name`` (a GAN notebook's `source_A = Input(...)`, then the two
+    generators and discriminators built by builders of their own, then `gan = Model([source_A,
+    ...], ...)` on calls of them): a graph is planned within the statements after the previous
+    model statement, so the `Input` cannot be the later graph's own; it is a declared input,
+    made outside the graph built from it."""
+    if not made:
+        return False
+    reads = [n for n, _ in _value_reads(scope, name, parents)]
+    if not reads:
+        return False
+    start = max(_line(s) for s in made)
+    first_read = min(_line(n) for n in reads)
+    own_models = [c for c in model_calls if scope_of(c, parents) is scope]
+    return any(start < _line(c) < first_read for c in own_models)
 
 
 def _names(expr: ast.expr) -> list[str] | None:
