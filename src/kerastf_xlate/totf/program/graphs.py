@@ -573,6 +573,8 @@ def plan_graphs(tree: ast.Module, refs: list[Ref], pos: Positions) -> GraphPlan:
             continue
         if _in_sequential_list(r.call, parents, sequential_calls):
             continue  # the declared input of a Sequential
+        if r.name == "keras.layers.InputLayer" and _first_of_layer_list(r.call, parents):
+            continue  # a Sequential's declared input in a list of its layers made before it
         holder = parents.get(id(r.call))
         if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Attribute) and holder.func.attr == "add" \
                 and holder.args and holder.args[0] is r.call:
@@ -753,6 +755,17 @@ def _exempt_input_functions(tree: ast.Module, parents: dict[int, ast.AST],
                 exempt.add(id(f))
                 changed = True
     return exempt
+
+
+def _first_of_layer_list(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """``encoder = [keras.layers.InputLayer(input_shape=dims), layers.Conv2D(...), ...]``: an
+    InputLayer heading a list display of layers, made before the ``Sequential`` it is given to
+    (a generative-models collection passes such lists to a subclass that makes
+    ``tf.keras.Sequential(self.enc)``). An InputLayer means nothing but a model's declared input
+    (Keras 3's cannot be called on tensors): outside a graph function the runtime's is a declared
+    input, which its ``Sequential`` takes as Keras's does, first in its list or by ``add``."""
+    holder = parents.get(id(call))
+    return isinstance(holder, ast.List) and bool(holder.elts) and holder.elts[0] is call
 
 
 def _in_sequential_list(call: ast.Call, parents: dict[int, ast.AST], sequential_calls: set[int]) -> bool:
