@@ -102,17 +102,21 @@ def test_a_reassigned_name_is_no_constant() -> None:
     assert "Embedding(input_dim=vocab_size, output_dim=32)" in out  # the program form: the name, read at run time
 
 
-def test_a_name_the_generated_code_binds_stays_a_literal() -> None:
-    """``x`` is a constant of the module, but the generated ``__call__`` binds ``x``."""
-    src = textwrap.dedent("""\
-        import keras
-        from keras import layers
-        x = 6
-        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(x)])
-        """)
-    out, _ = to_tf(src, "t.py")
-    assert "_variance_scaling([4, 6]" in out and "tf.zeros([6])" in out
-    assert "[4, x]" not in out
+NAMED_X = textwrap.dedent("""\
+    import keras
+    from keras import layers
+    x = 6
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(x)])
+    """)
+
+
+def test_a_constant_named_like_the_generated_tensor_is_read_by_name() -> None:
+    """``x`` is a constant of the module; the generated ``__call__`` names its running tensor
+    ``h`` then, not ``x`` (it wrote the literal 6 before, as its own ``x`` shadowed the
+    constant; a name read at run time, ``Dense(x.shape[1])`` of a data array, failed there)."""
+    out, _ = to_tf(NAMED_X, "t.py")
+    assert "_variance_scaling([4, x]" in out and "tf.zeros([x])" in out
+    assert "        h = inputs\n" in out and "x = inputs" not in out
 
 
 def test_a_parameter_shadowing_a_constant_is_not_read_as_the_constant() -> None:
@@ -286,17 +290,30 @@ def test_a_parameter_shadowing_a_tuple_constant_is_not_read_as_the_constant() ->
     assert "[3, 3, 2, 4]" not in out and "ksize=2" not in out
 
 
-def test_a_tuple_constant_the_generated_code_binds_stays_numbers() -> None:
-    """``x`` is a module tuple constant, but the generated ``__call__`` binds ``x``."""
-    src = textwrap.dedent("""\
-        import keras
-        from keras import layers
-        x = (3, 3)
-        model = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(2, x), layers.MaxPooling2D(x)])
-        """)
-    out, _ = to_tf(src, "t.py")
-    assert "_variance_scaling([3, 3, 1, 2]" in out and "ksize=3, strides=3" in out
-    assert "*x" not in out
+TUPLE_X = textwrap.dedent("""\
+    import keras
+    from keras import layers
+    x = (3, 3)
+    model = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(2, x), layers.MaxPooling2D(x)])
+    """)
+
+
+def test_a_tuple_constant_named_like_the_generated_tensor_is_read_by_name() -> None:
+    """``x`` is a module tuple constant: read by name, in ``__init__`` and in the call, whose
+    running tensor is ``h``."""
+    out, _ = to_tf(TUPLE_X, "t.py")
+    assert "_variance_scaling([*x, 1, 2]" in out and "ksize=x, strides=x" in out
+    assert "        h = inputs\n" in out and "x = inputs" not in out
+
+
+@pytest.mark.tf
+def test_constants_named_like_the_generated_tensor_execute_as_keras() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    worst = max(_compare(NAMED_X, ["model"], {"model": rng.standard_normal((2, 4)).astype("float32")}),
+                _compare(TUPLE_X, ["model"], {"model": rng.standard_normal((2, 8, 8, 1)).astype("float32")}))
+    print(f"constants named x: worst max |diff| = {worst:.3g} (atol = rtol = 1e-5)")
 
 
 def test_resolve_named_items() -> None:
