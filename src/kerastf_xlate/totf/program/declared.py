@@ -246,6 +246,9 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
         return next((k.value for k in call.keywords if k.arg == p), None)
 
     excluded = excluded or {}
+    model_lines: dict[int, list[int]] = {}  # scope -> the lines of its model statements
+    for call in model_calls:
+        model_lines.setdefault(id(scope_of(call, parents)), []).append(_line(call))
 
     def is_param(key: Key) -> bool:
         scope = candidates[key]
@@ -306,8 +309,8 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
                             continue
                         drop[key] = (holder, f"`{key[1]}` is given to `{f.name}`, which does not build only models from it")
                         break
-            if not given_to_builder and key not in drop and not _model_between(scope, key[1], input_stmts.get(key, []),
-                                                                             model_calls, parents):
+            if not given_to_builder and key not in drop and not _model_between(
+                    scope, key[1], input_stmts.get(key, []), model_lines.get(id(scope), []), parents):
                 silent.add(key)
         if not drop and not silent:
             break
@@ -328,7 +331,7 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
                     reasons, {k: input_stmts[k] for k in valid if k in input_stmts}, kept)
 
 
-def _model_between(scope: ast.AST, name: str, made: list[ast.Assign], model_calls: list[ast.Call],
+def _model_between(scope: ast.AST, name: str, made: list[ast.Assign], model_lines: list[int],
                    parents: dict[int, ast.AST]) -> bool:
     """Another model statement of the scope stands between the ``Input`` statement of ``name``
     and the first read of ``name`` (a GAN notebook's `source_A = Input(...)`, then the two
@@ -343,8 +346,7 @@ def _model_between(scope: ast.AST, name: str, made: list[ast.Assign], model_call
         return False
     start = max(_line(s) for s in made)
     first_read = min(_line(n) for n in reads)
-    own_models = [c for c in model_calls if scope_of(c, parents) is scope]
-    return any(start < _line(c) < first_read for c in own_models)
+    return any(start < line < first_read for line in model_lines)  # the scope's model statements
 
 
 def _names(expr: ast.expr) -> list[str] | None:
