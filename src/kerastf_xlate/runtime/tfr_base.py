@@ -965,9 +965,11 @@ def _check_positional(args):
     """Keras's ``Layer.__call__`` step 2: only tensors (or None) may be passed positionally
     (``layer(x, True)`` raises; ``training=`` and other values go as keywords), except to the
     layers that take raw data (``_KEEPS_INPUTS``: lookups, preprocessing)."""
+    if len(args) == 1 and tf.is_tensor(args[0]):
+        return  # the common call, as Keras skips its conversion for it
     for arg in tf.nest.flatten(args):
-        if arg is not None and not tf.is_tensor(arg) and not isinstance(arg, tf.Variable) \
-                and not (hasattr(arg, "shape") and hasattr(arg, "dtype")):  # a symbolic tensor of the runtime
+        # a tensor, a variable, or a symbolic tensor of the runtime: each has a shape and a dtype
+        if arg is not None and not (hasattr(arg, "shape") and hasattr(arg, "dtype")):
             raise ValueError("Only input tensors may be passed as positional arguments. The following argument value "
                              f"should be passed as a keyword argument: {arg} (of type {type(arg)})")
 

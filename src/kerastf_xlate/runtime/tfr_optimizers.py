@@ -67,15 +67,15 @@ class Optimizer(tf.Module):
                 # number, so only what is no number at all raises, with Keras 3's words (a Keras 2
                 # optimizer subclass's `super().__init__(name)` gives its name as the learning rate)
                 try:
-                    if isinstance(learning_rate, (bool, str)) or learning_rate is None:
-                        raise TypeError
-                    float(learning_rate)
+                    value = None if isinstance(learning_rate, (bool, str)) else float(learning_rate)
                 except (TypeError, ValueError):
+                    value = None
+                if value is None:
                     raise ValueError("Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
                                      "or a callable (that takes in the current iteration value and returns the "
                                      "corresponding learning rate value). Received instead: "
-                                     f"learning_rate={learning_rate}") from None
-                self._learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False,
+                                     f"learning_rate={learning_rate}")
+                self._learning_rate = tf.Variable(value, dtype=tf.float32, trainable=False,
                                                   name="learning_rate",
                                                   aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.__dict__["_slots"] = {}  # kind -> {variable ref: slot variable} (not tracked: the keys are refs)

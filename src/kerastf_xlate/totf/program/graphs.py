@@ -664,7 +664,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
         region.append(s)
     if _read_first(region) or _escapes(region) is not None:
         return False
-    if _builds_on(region, tree, {id(g.stmt) for g in plan.graphs}, input_calls, parents):
+    if _builds_on(region, [g.stmt for g in plan.graphs], input_calls, parents):
         return False
     # a later graph function taking a name it binds as a default argument (`def model_graph(x=x):`)
     # reads it where the model is defined: the name must stay bound there
@@ -695,7 +695,7 @@ def _fragment(call: ast.Call, tree: ast.Module, refs: list[Ref], pos: Positions,
     return True
 
 
-def _builds_on(region: list[ast.stmt], tree: ast.Module, graph_stmts: set[int], input_calls: set[int],
+def _builds_on(region: list[ast.stmt], graph_stmts: list[ast.stmt], input_calls: set[int],
                parents: dict[int, ast.AST]) -> bool:
     """A statement of the fragment calls a function of the file that holds a translated model
     statement (``graph_stmts``), giving it the fragment's tensors (`model =
@@ -703,8 +703,13 @@ def _builds_on(region: list[ast.stmt], tree: ast.Module, graph_stmts: set[int], 
     would be built on a fragment's symbol, which no graph function takes (the runtime raises
     where Keras runs). A shape, dtype or name of them is a Python value, which a builder may
     take."""
-    builders = {f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and any(id(n) in graph_stmts for n in ast.walk(f) if isinstance(n, ast.stmt))}
+    builders: set[str] = set()  # the functions enclosing a translated model statement
+    for stmt in graph_stmts:
+        node = parents.get(id(stmt))
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                builders.add(node.name)
+            node = parents.get(id(node))
     bound: set[str] = set()
     for s in region:
         for call in _run_nodes([s]):
