@@ -259,6 +259,77 @@ def test_keras2_model_predicts_as_keras2_does(tmp_path, program: str, data: str)
     assert out == translate_program(keras3, ast.parse(keras3)).text
 
 
+# a U-Net in the style of 2017-2018 segmentation scripts copied widely: star imports of three
+# Keras modules (the optimizers module's last, so `Adam` is its), Keras 1's `Model(input=...,
+# output=...)` that standalone Keras 2.0-2.3 renamed (tf.keras and Keras 3 raise TypeError),
+# `Adam(lr=...)`, spaces around every `=`
+STAR_UNET = """\
+import numpy as np
+from keras.models import *
+from keras.layers import *
+from keras.optimizers import *
+
+
+def unet(pretrained_weights = None, input_size = (8, 8, 3)):
+    inputs = Input(input_size)
+    conv1 = Conv2D(4, 3, activation = 'relu', padding = 'same', kernel_initializer = 'he_normal')(inputs)
+    pool1 = MaxPooling2D(pool_size=(2, 2))(conv1)
+    conv2 = Conv2D(8, 3, activation = 'relu', padding = 'same', kernel_initializer = 'he_normal')(pool1)
+    up3 = Conv2D(4, 2, activation = 'relu', padding = 'same')(UpSampling2D(size = (2,2))(conv2))
+    merge3 = concatenate([conv1,up3], axis = 3)
+    conv3 = Conv2D(4, 3, activation = 'relu', padding = 'same', kernel_initializer = 'he_normal')(merge3)
+    conv4 = Conv2D(1, 1, activation = 'sigmoid')(conv3)
+
+    model = Model(input = inputs, output = conv4)
+
+    model.compile(optimizer = Adam(lr = 1e-3), loss = 'binary_crossentropy', metrics = ['accuracy'])
+
+    if(pretrained_weights):
+        model.load_weights(pretrained_weights)
+
+    return model
+
+
+model = unet()
+"""
+
+
+def test_keras1_model_keywords_of_a_star_imported_unet_train_as_keras2_did(tmp_path) -> None:
+    """`Model(input=x, output=y)` is read as Keras 2.0-2.3 read it (inputs=, outputs=; the
+    reference runs that spelling under tf-keras), `Adam` is the optimizers module's (the last
+    star import that binds it; it was taken for a layer), and the model trains as Keras 2's."""
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, diags = translate(STAR_UNET, "m.py")
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
+    said = [d.message for d in diags if d.code == "XL102"]
+    assert len(said) == 2 and all("Keras 1's keyword" in m and "Keras 2.0-2.3 read as" in m for m in said), diags
+    assert "Adam(learning_rate = 1e-3)" in out and "Model(input" not in _user(out)
+    assert translate(out, "m.py")[0] == out
+    reference = STAR_UNET.replace("Model(input = inputs, output = conv4)", "Model(inputs = inputs, outputs = conv4)")
+    head = script_head(4)
+    keras2, ours = run_both(tmp_path, KERAS2_PRELUDE + head + reference + UNET_RUN.replace("'jacard_coef'", "'accuracy'"),
+                            head + out + UNET_RUN)
+    assert keras2["keras"] and not ours["keras"]
+    assert _worst(keras2["before"], ours["before"]) <= 1e-5, _worst(keras2["before"], ours["before"])
+    assert set(keras2["history"]) == set(ours["history"]) == {"loss", "accuracy"}, (keras2["history"], ours["history"])
+    for key in keras2["history"]:
+        assert _worst(keras2["history"][key], ours["history"][key]) <= 1e-4, (key, keras2["history"], ours["history"])
+    worst = max(_worst(a, b) for a, b in zip(keras2["weights"], ours["weights"]))
+    print(f"after training: worst weight |tf - keras 2| = {worst:.3g}, outputs "
+          f"{_worst(keras2['after'], ours['after']):.3g}")
+    assert worst <= 1e-4 and _worst(keras2["after"], ours["after"]) <= 1e-4
+
+
+def test_keras1_model_keywords_through_tf_keras_are_not_read() -> None:
+    """tf.keras never took `Model(input=...)` (TypeError in TensorFlow 1 and 2): such a file is
+    not a Keras 2.0-2.3 program, and the keyword is not read as `inputs=`."""
+    program = STAR_UNET.replace("from keras.", "from tensorflow.keras.")
+    out, diags = translate(program, "m.py")
+    assert not any("Keras 1's keyword" in d.message for d in diags), diags
+    assert "Model(input = inputs, output = conv4)" in out
+
+
 def _kept(program: str) -> list[str]:
     out, diags = translate(textwrap.dedent(program), "m.py")
     assert out == textwrap.dedent(program)

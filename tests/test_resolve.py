@@ -190,3 +190,24 @@ def test_star_import_applications_table_matches_the_installed_keras() -> None:
         module = importlib.import_module(f"keras.applications.{info.name}")
         found[info.name] = tuple(sorted(n for n in vars(module) if n[:1].isupper()))
     assert {k: tuple(sorted(v)) for k, v in _APPLICATION_EXPORTS.items()} == found
+
+
+def test_star_import_optimizers_and_callbacks_tables_hold_the_installed_kerass() -> None:
+    """resolve._STAR_EXPORTS holds every public name of the installed Keras's
+    `keras.optimizers` and `keras.callbacks` (Keras 2's few more are listed beside them)."""
+    keras = pytest.importorskip("keras")
+    from kerastf_xlate.resolve import _STAR_EXPORTS
+
+    for module in ("optimizers", "callbacks"):
+        public = {n for n in vars(getattr(keras, module)) if not n.startswith("_")}
+        assert public <= _STAR_EXPORTS[module], (module, sorted(public - _STAR_EXPORTS[module]))
+
+
+@pytest.mark.parametrize("order", [("layers", "optimizers"), ("optimizers", "layers")])
+def test_star_imported_optimizer_is_the_optimizers_modules(order) -> None:
+    """`Adam` under star imports of keras.layers and keras.optimizers (in either order) is the
+    optimizers module's: the layers module does not bind it (it was taken for a layer)."""
+    from kerastf_xlate.totf.program.names import keras_refs
+
+    src = "".join(f"from keras.{m} import *\n" for m in order) + "opt = Adam(lr=1e-3)\nlayer = Dense(3)\n"
+    assert [r.qualname for r in keras_refs(ast.parse(src))] == ["keras.optimizers.Adam", "keras.layers.Dense"]

@@ -413,11 +413,28 @@ _MODELS_EXPORTS = frozenset({"Model", "Sequential", "Functional", "load_model", 
                              "model_from_json", "model_from_yaml", "model_from_config"})
 
 
+# what a star import of `keras.optimizers` / `keras.callbacks` binds, Keras 2 (2.0-2.15) and Keras
+# 3 together (old U-Net scripts write `from keras.layers import *` then `from keras.optimizers
+# import *` and call `Adam(lr=1e-4)`: Python binds it from the optimizers module, the last star
+# import that has it); tests/test_resolve.py checks that each holds the installed Keras's
+_STAR_EXPORTS = {
+    "optimizers": frozenset({
+        "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer",
+        "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap", "RMSprop", "SGD", "ScheduleFreeAdamW",
+        "TFOptimizer", "deserialize", "get", "legacy", "schedules", "serialize"}),
+    "callbacks": frozenset({
+        "BackupAndRestore", "BaseLogger", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+        "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "OrbaxCheckpoint", "ProgbarLogger",
+        "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN"}),
+}
+
+
 def _star_binds(module: str, name: str) -> bool:
     """Whether a star import of ``module`` binds ``name`` as a Keras name this resolver reads:
-    a layers module any name but the models module's (its exports are not listed here, so an
-    unknown name is taken for Keras's: conservative), a models module its few exports, a public
-    applications module its exports."""
+    a layers module any name but those of the models, optimizers and callbacks modules (its
+    exports are not listed here, so an unknown name is taken for Keras's: conservative), a
+    models, optimizers or callbacks module its exports, a public applications module its
+    exports."""
     for root in KERAS_ROOTS:
         if module.startswith(root + "."):
             rest = module[len(root) + 1:]
@@ -426,8 +443,10 @@ def _star_binds(module: str, name: str) -> bool:
                 return exports is not None and (name in exports or name in ("preprocess_input", "decode_predictions"))
             if rest == "models":
                 return name in _MODELS_EXPORTS
+            if rest in _STAR_EXPORTS:
+                return name in _STAR_EXPORTS[rest]
             if rest == "layers":
-                return name not in _MODELS_EXPORTS
+                return name not in _MODELS_EXPORTS and not any(name in e for e in _STAR_EXPORTS.values())
             break
     return keras_layer_name(f"{module}.{name}") is not None
 

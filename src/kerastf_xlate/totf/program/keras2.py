@@ -106,6 +106,38 @@ def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
     return out
 
 
+# Keras 1's keywords of the functional model's constructor, which standalone Keras 2.0-2.3 still
+# took (keras/legacy/interfaces.py, `legacy_model_constructor`, renamed them with a warning);
+# tf.keras (TensorFlow 1 and 2) and Keras 3 raise TypeError on them
+LEGACY_MODEL_KEYWORDS = {"input": "inputs", "output": "outputs"}
+
+
+def legacy_model_keywords(refs: list[Ref]) -> list[ast.keyword]:
+    """``Model(input=x, output=y)`` spelled through standalone Keras: the keywords Keras 2.0-2.3
+    read as ``inputs=``/``outputs=`` (one given with its new name too raised there). A keyword
+    :func:`read_legacy_model_keywords` renamed in the tree is still one (``legacy_arg``)."""
+    out: list[ast.keyword] = []
+    for ref in refs:
+        if ref.call is None or ref.role != "call" or ref.name != "keras.Model" or ref.node is not ref.call.func \
+                or ref.qualname.startswith(_TF_KERAS_ROOTS):
+            continue
+        given = [getattr(k, "legacy_arg", k.arg) for k in ref.call.keywords]
+        out += [k for k, arg in zip(ref.call.keywords, given)
+                if arg in LEGACY_MODEL_KEYWORDS and LEGACY_MODEL_KEYWORDS[arg] not in given]
+    return out
+
+
+def read_legacy_model_keywords(refs: list[Ref]) -> None:
+    """Rename :func:`legacy_model_keywords` in the tree (``k.arg``; the old name stays as
+    ``k.legacy_arg``), so the model analysis, which reads ``inputs``/``outputs``, sees the
+    model statement Keras 2 saw. The text is not changed: a translated model statement is
+    written anew, a kept one stays as the original."""
+    for keyword in legacy_model_keywords(refs):
+        if not hasattr(keyword, "legacy_arg"):
+            keyword.legacy_arg = keyword.arg  # type: ignore[attr-defined]
+            keyword.arg = LEGACY_MODEL_KEYWORDS[keyword.arg or ""]
+
+
 def is_keras2(refs: list[Ref]) -> bool:
     """Whether a module with these Keras references spells a name, or a layer keyword, as Keras
     2 only (its original runs under Keras 2 only). A layer keyword in a file spelled through
@@ -113,7 +145,7 @@ def is_keras2(refs: list[Ref]) -> bool:
     said with a note (:func:`spelling_notes`) and does not make the file one: its other layers
     mean in tf.keras 2 what they mean in Keras 3, and one notebook cell does not make every
     model of the notebook a Keras 2 one."""
-    if any(spelled(r) is not None for r in refs):
+    if any(spelled(r) is not None for r in refs) or legacy_model_keywords(refs):
         return True
     return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
 
@@ -166,6 +198,11 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
                    else f"Keras 3 has no `{where}`")
         out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
                               "the original runs under Keras 2 only"))
+    for keyword in legacy_model_keywords(refs):
+        old = str(getattr(keyword, "legacy_arg", keyword.arg))
+        out.append((keyword, f"`Model({old}=...)` is Keras 1's keyword, which standalone Keras 2.0-2.3 read as "
+                             f"`{LEGACY_MODEL_KEYWORDS[old]}=` (tf.keras and Keras 3 raise TypeError on it): read "
+                             "so; the original runs under those Keras 2 versions only"))
     return out + _keyword_notes(refs)
 
 
