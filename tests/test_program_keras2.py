@@ -321,6 +321,202 @@ def test_keras1_model_keywords_of_a_star_imported_unet_train_as_keras2_did(tmp_p
     assert worst <= 1e-4 and _worst(keras2["after"], ours["after"]) <= 1e-4
 
 
+# Keras 1's layer keywords, as 2016-2017 scripts wrote them and Keras 2.0-2.3 still ran them
+# (renamed with a warning), in a Sequential and a functional text model
+KERAS1_LAYERS = """\
+from keras.models import Sequential, Model
+from keras.layers import Input, Dense, Dropout, Convolution2D, MaxPooling2D, Flatten, Embedding, LSTM
+
+model = Sequential()
+model.add(Convolution2D(8, (3, 3), border_mode='same', init='he_normal', input_shape=(8, 8, 3)))
+model.add(MaxPooling2D(pool_size=(2, 2), border_mode='valid'))
+model.add(Flatten())
+model.add(Dense(output_dim=6, init='glorot_uniform', W_regularizer=None, bias=True, activation='relu'))
+model.add(Dropout(p=0.3))
+model.add(Dense(3, activation='softmax'))
+
+words = Input(shape=(5,), dtype='int32')
+h = Embedding(20, 4, init='uniform')(words)
+h = LSTM(output_dim=6, inner_activation='sigmoid', dropout_W=0.0)(h)
+text_model = Model(input=words, output=Dense(2)(h))
+"""
+# what Keras 2.0-2.3 ran: the same calls with Keras 2's keywords
+KERAS1_LAYERS_AS_KERAS2 = """\
+from keras.models import Sequential, Model
+from keras.layers import Input, Dense, Dropout, Convolution2D, MaxPooling2D, Flatten, Embedding, LSTM
+
+model = Sequential()
+model.add(Convolution2D(8, (3, 3), padding='same', kernel_initializer='he_normal', input_shape=(8, 8, 3)))
+model.add(MaxPooling2D(pool_size=(2, 2), padding='valid'))
+model.add(Flatten())
+model.add(Dense(units=6, kernel_initializer='glorot_uniform', kernel_regularizer=None, use_bias=True, activation='relu'))
+model.add(Dropout(rate=0.3))
+model.add(Dense(3, activation='softmax'))
+
+words = Input(shape=(5,), dtype='int32')
+h = Embedding(20, 4, embeddings_initializer='uniform')(words)
+h = LSTM(units=6, recurrent_activation='sigmoid', dropout=0.0)(h)
+text_model = Model(inputs=words, outputs=Dense(2)(h))
+"""
+
+KERAS1_RUN = """\
+images = np.random.default_rng(2).uniform(0, 1, (4, 8, 8, 3)).astype('float32')
+tokens = np.random.default_rng(3).integers(0, 20, (4, 5)).astype('int32')
+if hasattr(model, 'to_json'):
+    moved(model)
+    moved(text_model)
+    json.dump({'w': arrays(model.get_weights()), 't': arrays(text_model.get_weights())}, open('../w.json', 'w'))
+else:
+    saved = json.load(open('../w.json'))
+    model.set_weights([np.asarray(w, 'float32') for w in saved['w']])
+    text_model.set_weights([np.asarray(w, 'float32') for w in saved['t']])
+json.dump({'y': arrays(model(images, training=False)), 't': arrays(text_model(tokens, training=False)),
+           'keras': hasattr(model, 'to_json')}, open(OUT, 'w'))
+"""
+
+
+def test_keras1_layer_keywords_are_read_as_keras2_read_them(tmp_path) -> None:
+    """Each Keras 1 keyword Keras 2.0-2.3 renamed is renamed so (XL102 at each, as spelled) and
+    the models compute what Keras 2's did with the keywords it renamed them to."""
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, diags = translate(KERAS1_LAYERS, "m.py")
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
+    said = sorted(d.message.split(" is ")[0] for d in diags if d.code == "XL102")
+    assert said == sorted(f"`{c}`" for c in (
+        "Convolution2D(border_mode=...)", "Convolution2D(init=...)", "MaxPooling2D(border_mode=...)",
+        "Dense(output_dim=...)", "Dense(init=...)", "Dense(W_regularizer=...)", "Dense(bias=...)", "Dropout(p=...)",
+        "Embedding(init=...)", "LSTM(output_dim=...)", "LSTM(inner_activation=...)", "LSTM(dropout_W=...)",
+        "Model(input=...)", "Model(output=...)")), said
+    assert "Dense(units=6, kernel_initializer='glorot_uniform', kernel_regularizer=None, use_bias=True" in out
+    assert "LSTM(units=6, recurrent_activation='sigmoid', dropout=0.0)" in out
+    assert translate(out, "m.py")[0] == out
+    (tmp_path / "run").mkdir()
+    head = script_head(6)
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + KERAS1_LAYERS_AS_KERAS2 + KERAS1_RUN,
+                            head + out + KERAS1_RUN)
+    assert keras2["keras"] and not ours["keras"]
+    for key in ("y", "t"):
+        worst = _worst(keras2[key], ours[key])
+        print(f"{key}: worst |tf - keras 2| = {worst:.3g}")
+        assert np.asarray(ours[key]).shape[0] == 4 and worst <= 1e-5, (key, worst)
+
+
+# Keras 1's convolutions with the kernel's sizes as positional integers, beside Keras 1 keywords
+# (a 2017 GAN book's discriminator); Keras 2.0-2.3 put the sizes together as the kernel size
+KERAS1_SIZES = """\
+from keras.models import Model
+from keras.layers import Input, Convolution2D, Conv2D, Flatten, Dense
+
+x_in = Input(shape=(8, 8, 3))
+x = Convolution2D(6, 3, 3, subsample=(2, 2), border_mode='same', activation='relu')(x_in)
+x = Conv2D(4, (3,3), border_mode='same')(x)
+x = Convolution2D(2,1,1, border_mode='same')(x)
+model = Model(x_in, Dense(3)(Flatten()(x)))
+"""
+KERAS1_SIZES_AS_KERAS2 = """\
+from keras.models import Model
+from keras.layers import Input, Convolution2D, Conv2D, Flatten, Dense
+
+x_in = Input(shape=(8, 8, 3))
+x = Convolution2D(6, (3, 3), strides=(2, 2), padding='same', activation='relu')(x_in)
+x = Conv2D(4, (3,3), padding='same')(x)
+x = Convolution2D(2, (1, 1), padding='same')(x)
+model = Model(x_in, Dense(3)(Flatten()(x)))
+"""
+
+
+def test_keras1_kernel_sizes_are_put_together_as_keras2_did(tmp_path) -> None:
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, diags = translate(KERAS1_SIZES, "m.py")
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
+    assert "Conv2D(6, (3, 3), strides=(2, 2), padding='same'" in out and "Conv2D(2,(1,1), padding='same')" in out
+    assert sum("Keras 1's kernel sizes" in d.message for d in diags) == 2, diags
+    assert translate(out, "m.py")[0] == out
+    (tmp_path / "run").mkdir()
+    head = script_head(7)
+    data = "DATA = np.random.default_rng(2).uniform(0, 1, (4, 8, 8, 3)).astype('float32')\n"
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + KERAS1_SIZES_AS_KERAS2 + data + PREDICT_RUN,
+                            head + out + data + PREDICT_RUN)
+    assert keras2["keras"] and not ours["keras"]
+    worst = _worst(keras2["y"], ours["y"])
+    print(f"worst |tf - keras 2| = {worst:.3g}")
+    assert np.asarray(ours["y"]).shape == (4, 3) and worst <= 1e-5, worst
+
+
+def test_keras2_positional_sizes_without_keras1_keywords_still_keep_the_model() -> None:
+    """A Keras 2 program (Keras 2's module path) without a Keras 1 keyword may be a tf.keras 2.4+
+    one (strides): kept, as before."""
+    program = KERAS1_SIZES.replace("subsample=(2, 2), border_mode='same', ", "").replace(", border_mode='same'", "")
+    program = program.replace("from keras.layers import Input, Convolution2D, Conv2D, Flatten, Dense",
+                              "from keras.layers import Input, Flatten, Dense\n"
+                              "from keras.layers.convolutional import Convolution2D, Conv2D")
+    out, diags = translate(program, "m.py")
+    assert out == program
+    assert any("Keras 2.0-2.2 read `Convolution2D(6, 3, 3" in d.message for d in diags), diags
+
+
+def test_keras1_keyword_given_with_its_keras2_name_too_is_not_read() -> None:
+    """`Dense(3, init=..., kernel_initializer=...)` raised TypeError in Keras 2.0-2.3 too: the
+    keyword is not renamed (the layer stays Keras, XL201: it raises as the original does)."""
+    program = "from keras.models import Sequential\nfrom keras.layers import Dense\n" \
+              "model = Sequential([Dense(3, init='zeros', kernel_initializer='ones', input_shape=(4,))])\n"
+    out, diags = translate(program, "m.py")
+    assert "Dense(3, init='zeros', kernel_initializer='ones', input_shape=(4,))" in out
+    assert not any("Keras 1's keyword" in d.message for d in diags), diags
+    assert any(d.code == "XL201" and "Dense(init=...)" in d.message for d in diags), diags
+
+
+# a text classifier of a 2017 book: a Sequential started by an Embedding given `input_length`,
+# its weights read before any call (Keras 2's Embedding declared its input: built at once)
+EMBEDDING_FIRST = """\
+from keras.layers.core import Dense, SpatialDropout1D
+from keras.layers.convolutional import Conv1D
+from keras.layers.embeddings import Embedding
+from keras.layers.pooling import GlobalMaxPooling1D
+from keras.models import Sequential
+
+maxlen = 7
+model = Sequential()
+model.add(Embedding(30, 4, input_length=maxlen))
+model.add(SpatialDropout1D(0.2))
+model.add(Conv1D(filters=5, kernel_size=3, activation="relu"))
+model.add(GlobalMaxPooling1D())
+model.add(Dense(2, activation="softmax"))
+"""
+
+EMBEDDING_FIRST_RUN = """\
+count = len(model.get_weights())
+tokens = np.random.default_rng(3).integers(0, 30, (4, 7)).astype('int32')
+if hasattr(model, 'to_json'):
+    moved(model)
+    json.dump({'w': arrays(model.get_weights())}, open('../w.json', 'w'))
+else:
+    model.set_weights([np.asarray(w, 'float32') for w in json.load(open('../w.json'))['w']])
+json.dump({'count': count, 'y': arrays(model(tokens, training=False)), 'keras': hasattr(model, 'to_json')},
+          open(OUT, 'w'))
+"""
+
+
+def test_keras2_embedding_declares_its_input_as_keras2_did(tmp_path) -> None:
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    out, diags = translate(EMBEDDING_FIRST, "m.py")
+    assert "Embedding(30, 4, input_length=maxlen, input_shape=(maxlen,))" in out
+    assert any("Keras 2's `Embedding` declares its input's shape" in d.message for d in diags), diags
+    assert translate(out, "m.py")[0] == out
+    (tmp_path / "run").mkdir()
+    head = script_head(9)
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + EMBEDDING_FIRST + EMBEDDING_FIRST_RUN,
+                            head + out + EMBEDDING_FIRST_RUN)
+    assert keras2["keras"] and not ours["keras"]
+    assert keras2["count"] == ours["count"] == 5
+    worst = _worst(keras2["y"], ours["y"])
+    print(f"worst |tf - keras 2| = {worst:.3g}")
+    assert worst <= 1e-5
+
+
 def test_keras1_model_keywords_through_tf_keras_are_not_read() -> None:
     """tf.keras never took `Model(input=...)` (TypeError in TensorFlow 1 and 2): such a file is
     not a Keras 2.0-2.3 program, and the keyword is not read as `inputs=`."""

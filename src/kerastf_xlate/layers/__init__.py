@@ -74,6 +74,44 @@ TF_KERAS2_RECURRENT_AS_KERAS3 = frozenset({"LSTM", "LSTMCell", "GRU", "GRUCell"}
 #   and the layers Keras 3 still lets take them
 KERAS2_LAYER_KEYWORDS = {"batch_input_shape": frozenset({"InputLayer"}), "batch_size": frozenset({"InputLayer"}),
                          "input_length": frozenset({"Embedding"})}
+# - Keras 1's layer keywords that standalone Keras 2.0-2.3 still took and renamed, keyword for
+#   keyword, with a warning (keras/legacy/interfaces.py); tf.keras and Keras 3 raise on them.
+#   Those Keras 2 converted by value (`dim_ordering`, `consume_less`, `forget_bias_init`),
+#   dropped (`BatchNormalization(mode=)`, `Embedding(dropout=)`) or read with others (a separable
+#   convolution's `init`, a recurrent layer's `input_dim`) are not here: they stay as they were
+_K1_WEIGHTS = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+               "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint", "bias": "use_bias"}
+_K1_CONVOLUTION = {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding", **_K1_WEIGHTS}
+_K1_RECURRENT = {"init": "kernel_initializer", "inner_init": "recurrent_initializer",
+                 "inner_activation": "recurrent_activation", "W_regularizer": "kernel_regularizer",
+                 "b_regularizer": "bias_regularizer", "U_regularizer": "recurrent_regularizer", "dropout_W": "dropout",
+                 "dropout_U": "recurrent_dropout"}
+KERAS1_KEYWORDS: dict[str, dict[str, str]] = {
+    "Dense": {"output_dim": "units", **_K1_WEIGHTS},
+    "Conv1D": {"nb_filter": "filters", "filter_length": "kernel_size", "subsample_length": "strides",
+               "border_mode": "padding", **_K1_WEIGHTS},
+    "Conv2D": _K1_CONVOLUTION, "Conv2DTranspose": _K1_CONVOLUTION, "Conv3D": _K1_CONVOLUTION,
+    "SeparableConv2D": {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding",
+                        "b_regularizer": "bias_regularizer", "b_constraint": "bias_constraint", "bias": "use_bias"},
+    "MaxPooling1D": {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+    "AveragePooling1D": {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+    **{name: {"border_mode": "padding"} for name in ("MaxPooling2D", "AveragePooling2D", "MaxPooling3D", "AveragePooling3D")},
+    **{name: {"p": "rate"} for name in ("Dropout", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
+                                        "SpatialDropout3D")},
+    "GaussianNoise": {"sigma": "stddev"},
+    "Embedding": {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
+                  "W_constraint": "embeddings_constraint"},
+    "PReLU": {"init": "alpha_initializer"},
+    **{name: {"output_dim": "units", **_K1_RECURRENT} for name in ("SimpleRNN", "GRU", "LSTM")},
+    "ConvLSTM2D": {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding", "bias": "use_bias",
+                   **_K1_RECURRENT},
+    "BatchNormalization": {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"},
+    "UpSampling1D": {"length": "size"},
+}
+# - Keras 1's convolutions given the kernel's sizes as positional integers after the filters
+#   (`Convolution2D(32, 3, 3)`), which Keras 2.0-2.3 put together as the kernel size: the count
+#   of sizes
+KERAS1_KERNEL_SIZES = {"Conv2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2, "ConvLSTM2D": 2, "Conv3D": 3}
 # - convolutions Keras 2.0-2.2 read Keras 1's way when given a third positional argument
 #   (`Convolution2D(32, 3, 3)`: 32 filters of 3 x 3, keras/legacy/interfaces.py); tf.keras 2.3
 #   and later and Keras 3 read the third as the strides

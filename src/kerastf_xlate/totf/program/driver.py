@@ -20,7 +20,7 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
 from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END
-from kerastf_xlate.totf.program.keras2 import is_keras2, read_legacy_model_keywords
+from kerastf_xlate.totf.program.keras2 import is_keras2, read_legacy_kernel_sizes, read_legacy_keywords
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
 from kerastf_xlate.totf.program.translate import Finding, ProgramResult, module_bindings, translate_program
@@ -83,7 +83,8 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     refs = keras_refs(tree)  # the original's Keras names, read once here
     if is_keras2(refs):
         flat_text, flat_diags = text, []
-        read_legacy_model_keywords(refs)  # `Model(input=x, output=y)`: Keras 2.0-2.3's inputs=, outputs=
+        read_legacy_kernel_sizes(refs)  # `Convolution2D(32, 3, 3, border_mode='same')`: (3, 3)
+        read_legacy_keywords(refs)  # `Model(input=x, output=y)`, `Dense(output_dim=3)`: as Keras 2.0-2.3 read them
     try:
         flat_tree = parse(flat_text, path) if flat_text != text else None
     except Exception:  # pragma: no cover - the flat form always emits valid Python

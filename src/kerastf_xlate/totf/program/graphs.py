@@ -994,8 +994,10 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         # its returned inputs and outputs included
         region_reads = set().union(*(_free_reads(s) for s in region)) | _free_reads(ast.Expr(ins)) | _free_reads(ast.Expr(outs))
         region_binds = _bound(region)
-        # the targets of the loops around the model statement are rebound by their next turn
-        rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of)
+        # the targets of the loops around the model statement are rebound by their next turn, and
+        # the model statement's own target by the statement (`model = Model(...)` on a graph that
+        # calls the Sequential bound to `model` before: each call runs the graph again)
+        rebound_later = _bound(later) | _loop_targets(stmt, owner, block_of) | _bound([stmt])
         captured = sorted((region_reads - region_binds) & rebound_later | (_read_first(region) & _bound_before(block, start, owner, block_of))
                           | set(symbols) | _source_names(source) | set(redeclared))
         if group is not None:  # the names of the graph before the `if` come from its part, called first

@@ -18,6 +18,8 @@ import ast
 import functools
 
 from kerastf_xlate.layers import (
+    KERAS1_KERNEL_SIZES,
+    KERAS1_KEYWORDS,
     KERAS2_BILINEAR_DIFFERS,
     KERAS2_LAYER_KEYWORDS,
     KERAS2_LEGACY_CONVOLUTIONS,
@@ -108,34 +110,116 @@ def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
 
 # Keras 1's keywords of the functional model's constructor, which standalone Keras 2.0-2.3 still
 # took (keras/legacy/interfaces.py, `legacy_model_constructor`, renamed them with a warning);
-# tf.keras (TensorFlow 1 and 2) and Keras 3 raise TypeError on them
+# tf.keras (TensorFlow 1 and 2) and Keras 3 raise TypeError on them. A layer's: KERAS1_KEYWORDS
 LEGACY_MODEL_KEYWORDS = {"input": "inputs", "output": "outputs"}
 
 
-def legacy_model_keywords(refs: list[Ref]) -> list[ast.keyword]:
-    """``Model(input=x, output=y)`` spelled through standalone Keras: the keywords Keras 2.0-2.3
-    read as ``inputs=``/``outputs=`` (one given with its new name too raised there). A keyword
-    :func:`read_legacy_model_keywords` renamed in the tree is still one (``legacy_arg``)."""
-    out: list[ast.keyword] = []
+def legacy_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str, str, str]]:
+    """Keras 1's keywords of a call spelled through standalone Keras that Keras 2.0-2.3 renamed
+    (``Model(input=x, output=y)``, ``Conv2D(64, (3, 3), border_mode='same')``): (the keyword,
+    the callee's name as spelled, the Keras 1 name, the Keras 2 name). A keyword given with its Keras 2 name
+    too raised there and is not one. A keyword :func:`read_legacy_keywords` renamed in the tree
+    is still one (``legacy_arg``)."""
+    out: list[tuple[ast.keyword, str, str, str]] = []
     for ref in refs:
-        if ref.call is None or ref.role != "call" or ref.name != "keras.Model" or ref.node is not ref.call.func \
+        if ref.call is None or ref.role != "call" or ref.node is not ref.call.func \
                 or ref.qualname.startswith(_TF_KERAS_ROOTS):
             continue
-        given = [getattr(k, "legacy_arg", k.arg) for k in ref.call.keywords]
-        out += [k for k, arg in zip(ref.call.keywords, given)
-                if arg in LEGACY_MODEL_KEYWORDS and LEGACY_MODEL_KEYWORDS[arg] not in given]
+        if ref.name == "keras.Model":
+            table = LEGACY_MODEL_KEYWORDS
+        elif ref.name.startswith("keras.layers.") and ref.name.count(".") == 2 and ref.name[13:] in KERAS1_KEYWORDS:
+            table = KERAS1_KEYWORDS[ref.name[13:]]
+        else:
+            continue
+        callee = ref.qualname.rsplit(".", 1)[-1]  # as spelled (`Convolution2D`)
+        given = [str(getattr(k, "legacy_arg", k.arg)) for k in ref.call.keywords]
+        out += [(k, callee, arg, table[arg]) for k, arg in zip(ref.call.keywords, given)
+                if arg in table and table[arg] not in given]
     return out
 
 
-def read_legacy_model_keywords(refs: list[Ref]) -> None:
-    """Rename :func:`legacy_model_keywords` in the tree (``k.arg``; the old name stays as
-    ``k.legacy_arg``), so the model analysis, which reads ``inputs``/``outputs``, sees the
-    model statement Keras 2 saw. The text is not changed: a translated model statement is
-    written anew, a kept one stays as the original."""
-    for keyword in legacy_model_keywords(refs):
+def read_legacy_keywords(refs: list[Ref]) -> None:
+    """Rename :func:`legacy_keywords` in the tree (``k.arg``; the Keras 1 name stays as
+    ``k.legacy_arg``), so the analysis, which reads Keras 2's and 3's names, sees the calls
+    Keras 2 saw. The text is edited where a translation keeps the call
+    (:func:`legacy_layer_keywords`); a translated model statement is written anew."""
+    for keyword, _, old, new in legacy_keywords(refs):
         if not hasattr(keyword, "legacy_arg"):
-            keyword.legacy_arg = keyword.arg  # type: ignore[attr-defined]
-            keyword.arg = LEGACY_MODEL_KEYWORDS[keyword.arg or ""]
+            keyword.legacy_arg = old  # type: ignore[attr-defined]
+            keyword.arg = new
+
+
+def legacy_kernel_sizes(refs: list[Ref]) -> list[ast.Call]:
+    """Keras 1's convolutions given their kernel's sizes as positional integers
+    (``Convolution2D(32, 3, 3)``) in a file with Keras 1's layer keywords, which only Keras
+    2.0-2.3 ran: those put the sizes together as the kernel size (tf.keras 2.4 and later and
+    Keras 3 read the third argument as the strides, and the file is not theirs). Not when
+    ``padding``, ``strides`` or ``data_format`` came by their Keras 2 names too (Keras 2.0-2.3
+    raised ValueError). A call :func:`read_legacy_kernel_sizes` changed is still one."""
+    if not legacy_layer_keywords(refs):
+        return []
+    out: list[ast.Call] = []
+    for ref in refs:
+        call = ref.call
+        if call is None or ref.role != "call" or ref.node is not call.func or ref.qualname.startswith(_TF_KERAS_ROOTS) \
+                or not ref.name.startswith("keras.layers.") or ref.name[13:] not in KERAS1_KERNEL_SIZES:
+            continue
+        if any(getattr(a, "legacy_kernel", False) for a in call.args):
+            out.append(call)
+            continue
+        sizes = call.args[1:]
+        given = {getattr(k, "legacy_arg", k.arg) for k in call.keywords}
+        if len(sizes) == KERAS1_KERNEL_SIZES[ref.name[13:]] \
+                and all(isinstance(a, ast.Constant) and type(a.value) is int for a in sizes) \
+                and not given & {"padding", "strides", "data_format", "kernel_size"}:
+            out.append(call)
+    return out
+
+
+def read_legacy_kernel_sizes(refs: list[Ref]) -> None:
+    """Put :func:`legacy_kernel_sizes` together in the tree as Keras 2.0-2.3 did (one tuple
+    argument, marked ``legacy_kernel``); translate.py puts the text in parentheses."""
+    for call in legacy_kernel_sizes(refs):
+        if any(getattr(a, "legacy_kernel", False) for a in call.args):
+            continue
+        sizes = call.args[1:]
+        kernel = ast.Tuple(elts=sizes, ctx=ast.Load(), lineno=sizes[0].lineno, col_offset=sizes[0].col_offset,
+                           end_lineno=sizes[-1].end_lineno, end_col_offset=sizes[-1].end_col_offset)
+        kernel.legacy_kernel = True  # type: ignore[attr-defined]
+        call.args = [call.args[0], kernel]
+
+
+def embedding_input_shapes(refs: list[Ref]) -> list[tuple[ast.Call, str]]:
+    """A Keras 2 program's ``Embedding`` calls given no input shape, and the keyword Keras 2
+    gave them: its ``Embedding`` declared ``input_shape=(input_length,)``, or ``(None,)``
+    without one (keras/layers/embeddings.py in every Keras 2), so a Sequential it starts has
+    its input, and its layers their weights, at once (``summary()``, ``get_weights()`` before
+    any call); Keras 3's declares nothing. (call, ``input_shape=(...,)`` as written for it)."""
+    out: list[tuple[ast.Call, str]] = []
+    for ref in refs:
+        call = ref.call
+        if call is None or ref.role != "call" or ref.node is not call.func or ref.name != "keras.layers.Embedding" \
+                or not (call.args or call.keywords):
+            continue
+        given = {k.arg for k in call.keywords}
+        if None in given or given & {"input_shape", "batch_input_shape"} or any(isinstance(a, ast.Starred)
+                                                                              for a in call.args):
+            continue
+        length = next((k.value for k in call.keywords if k.arg == "input_length"),
+                      call.args[7] if len(call.args) > 7 else None)  # (input_dim, output_dim, ..., input_length)
+        out.append((call, f"input_shape=({ast.unparse(length) if length is not None else 'None'},)"))
+    return out
+
+
+def _sizes(call: ast.Call) -> list[ast.expr]:
+    marked = [a for a in call.args if getattr(a, "legacy_kernel", False)]
+    return [call.args[0], *marked[0].elts] if marked and isinstance(marked[0], ast.Tuple) else list(call.args)
+
+
+def legacy_layer_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str, str]]:
+    """The layers' :func:`legacy_keywords` (kept as text in the program form, so renamed there):
+    (the keyword, the Keras 1 name, the Keras 2 name)."""
+    return [(k, old, new) for k, _, old, new in legacy_keywords(refs) if old not in LEGACY_MODEL_KEYWORDS]
 
 
 def is_keras2(refs: list[Ref]) -> bool:
@@ -145,7 +229,7 @@ def is_keras2(refs: list[Ref]) -> bool:
     said with a note (:func:`spelling_notes`) and does not make the file one: its other layers
     mean in tf.keras 2 what they mean in Keras 3, and one notebook cell does not make every
     model of the notebook a Keras 2 one."""
-    if any(spelled(r) is not None for r in refs) or legacy_model_keywords(refs):
+    if any(spelled(r) is not None for r in refs) or legacy_keywords(refs):
         return True
     return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
 
@@ -198,11 +282,19 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
                    else f"Keras 3 has no `{where}`")
         out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
                               "the original runs under Keras 2 only"))
-    for keyword in legacy_model_keywords(refs):
-        old = str(getattr(keyword, "legacy_arg", keyword.arg))
-        out.append((keyword, f"`Model({old}=...)` is Keras 1's keyword, which standalone Keras 2.0-2.3 read as "
-                             f"`{LEGACY_MODEL_KEYWORDS[old]}=` (tf.keras and Keras 3 raise TypeError on it): read "
-                             "so; the original runs under those Keras 2 versions only"))
+    for call in legacy_kernel_sizes(refs):
+        out.append((call, f"`{ast.unparse(call.func)}({', '.join(ast.unparse(a) for a in _sizes(call))}, ...)` gives "
+                          "Keras 1's kernel sizes as positional arguments, which Keras 2.0-2.3 put together as the "
+                          "kernel size (the file's Keras 1 keywords make it such a program; tf.keras and Keras 3 read "
+                          "the third argument as the strides): read so"))
+    said: set[tuple[str, str]] = set()
+    for keyword, callee, old, new in legacy_keywords(refs):
+        if (callee, old) in said:
+            continue
+        said.add((callee, old))
+        out.append((keyword, f"`{callee}({old}=...)` is Keras 1's keyword, which standalone Keras 2.0-2.3 read as "
+                             f"`{new}=` (tf.keras and Keras 3 raise on it): read so; the original runs under those "
+                             "Keras 2 versions only"))
     return out + _keyword_notes(refs)
 
 

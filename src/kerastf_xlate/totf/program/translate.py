@@ -63,6 +63,7 @@ from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, p
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
+from kerastf_xlate.totf.program.replay import outside_mutations
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import FILE_APIS
 
@@ -379,6 +380,19 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
+        for keyword, old_name, new_name in keras2.legacy_layer_keywords(refs):  # `Dense(output_dim=3)`: Keras 1's
+            start = pos.offset(keyword.lineno, keyword.col_offset)
+            edits.replace(start, start + len(old_name), new_name)
+        for call, declared in keras2.embedding_input_shapes(refs):  # Keras 2's Embedding declared its input
+            last_arg = max([*call.args, *(k.value for k in call.keywords)], key=lambda n: pos.span(n)[1])
+            edits.insert(pos.span(last_arg)[1], ", " + declared)
+            findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (`{declared}`; "
+                                                   "a Sequential it starts is built at once), Keras 3's does not: "
+                                                   "written so"))
+        for call in keras2.legacy_kernel_sizes(refs):  # `Convolution2D(32, 3, 3)` of Keras 1: `(3, 3)`
+            if getattr(call.args[1], "legacy_kernel", False):  # (put together in the tree by driver.choose)
+                a, b = pos.span(call.args[1])
+                edits.replace(a, b, "(" + text[a:b] + ")")
     for ref in refs:
         name = ref.name
         if id(ref.node) in alias_statements:  # `K = keras.backend`: goes, as a Keras import does
@@ -541,6 +555,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     for call in dynamic_lookups(tree, starts):
         blockers.append(Finding(call, "XL301", f"`{ast.unparse(call)[:40]}` looks a name up while the model's code runs: "
                                                "it may give a Keras layer, which the translation cannot see"))
+    # an object made before a graph that its run changes in place (`groups.pop(0)` on a module's
+    # configuration): the graph function runs again at every call and would build another model
+    graph_regions = [[*g.region, g.inputs, g.outputs] for g in graphs.graphs]
+    imported_names = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                      for a in n.names} if graph_regions else set()
+    for node, message in outside_mutations(tree, graph_regions, imported_names):
+        blockers.append(Finding(node, "XL301", message))
     # in source order: where one unit ends and the next begins, the first's return goes first
     units: list[Graph | Fragment] = [*graphs.graphs, *graphs.fragments]
     for unit in sorted(units, key=lambda u: (u.region or [u.stmt])[0].lineno):  # type: ignore[union-attr]

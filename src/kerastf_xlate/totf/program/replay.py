@@ -1,0 +1,160 @@
+"""Objects a graph function changes that outlive one run of it.
+
+Keras runs a functional model's building code once. The program form's graph function runs it
+again at every call of the model (docs/design.md, "Programs"), and each run must make the
+layers of the first. A run that changes an object made before it, in place, sees the change in
+the next run: a builder that takes its stages from a configuration list with
+``groups.pop(0)`` (a collection of idiomatic model builders does, on a module-level dict of
+ResNet sizes) builds another network on the second run, and the translated model raises at its
+first call where the original ran. :func:`outside_mutations` finds such changes, in a graph's
+statements and in the functions of the file they call, transitively; the model stays Keras,
+with the change named (XL301).
+
+What counts, conservatively and by syntax:
+
+a call of a method that changes a list, dict, set or deque in place (:data:`MUTATORS`) on an
+object made outside the run: a name the graph's statements do not bind (captured from the
+enclosing function or module), a global of a called function, or a parameter of a called
+function given such an object (``learner(x, groups[50])``, then ``groups.pop(0)``). Counters
+(``global n; n += 1``, ``self.count += 1``) are not: a builder numbers its layers' names so, and
+a replay takes the layers of the first run, names and all.
+
+An object made in the run (``skips = []`` among the graph's statements, a local list of a
+helper) may change freely: each run makes it anew. A module or a Keras name is no such object
+(``layers.add([a, b])``). A parameter its function binds again anywhere is taken as a local.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable, Sequence
+
+# methods that change their list, dict, set or deque in place, whatever the result
+MUTATORS = frozenset({"pop", "popleft", "append", "appendleft", "extend", "extendleft", "insert", "remove", "clear",
+                      "update", "setdefault", "popitem", "add", "discard", "sort", "reverse"})
+_BUILTINS = frozenset(dir(builtins))
+
+
+def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.AST]],
+                      imported: Iterable[str]) -> list[tuple[ast.AST, str]]:
+    """(node, message) for each change of an object made outside a graph's run that the run
+    makes (module docstring). ``regions``: each graph's statements (and the expressions of its
+    model statement); ``imported``: the names the file binds by import (modules and imported
+    objects, never a changed object here)."""
+    skip = set(imported)
+    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    for f in ast.walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(f.name, []).append(f)
+    found: dict[int, tuple[ast.AST, str]] = {}
+    done: set[tuple[int, frozenset[str]]] = set()
+    for region in regions:
+        bound = _bound(region)
+        todo: list[tuple[Sequence[ast.AST], frozenset[str], str | None, frozenset[str]]] = [
+            (region, frozenset(bound), None, frozenset())]
+        while todo:
+            body, local, where, outside_params = todo.pop()
+            for node in _walk(body):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+                    root = _root(node.func.value)
+                    if root is not None and _outside(root, local, outside_params, skip):
+                        found.setdefault(id(node), (node, _message(node, root, where)))
+                if not isinstance(node, ast.Call):
+                    continue
+                name, is_method = _callee(node)
+                for f in functions.get(name or "", []):
+                    params = [a.arg for a in (*f.args.posonlyargs, *f.args.args)]
+                    if is_method and params:
+                        params = params[1:]  # `self.block(x)`: `self` is the object the call is made on
+                    given: set[str] = set()
+                    for param, arg in zip(params, node.args):
+                        if not isinstance(arg, ast.Starred) and _arg_outside(arg, local, outside_params, skip):
+                            given.add(param)
+                    for kw in node.keywords:
+                        if kw.arg is not None and kw.arg in params and _arg_outside(kw.value, local, outside_params, skip):
+                            given.add(kw.arg)
+                    if is_method and f.args.args and isinstance(node.func, ast.Attribute) \
+                            and _arg_outside(node.func.value, local, outside_params, skip):
+                        given.add(f.args.args[0].arg)  # the instance the method changes is made outside
+                    f_local = _bound(f.body) | {a.arg for a in (*f.args.posonlyargs, *f.args.args,
+                                                               *f.args.kwonlyargs)} \
+                        | {a.arg for a in (f.args.vararg, f.args.kwarg) if a is not None}
+                    rebound = _bound(f.body)
+                    outside = frozenset(p for p in given if p not in rebound)
+                    key = (id(f), outside)
+                    if key not in done:
+                        done.add(key)
+                        todo.append((f.body, frozenset(f_local - _globals(f)), f.name, outside))
+    return sorted(found.values(), key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
+
+
+def _walk(body: Sequence[ast.AST]) -> Iterable[ast.AST]:
+    """Every node of ``body``, not descending into nested functions, classes or lambdas (their
+    code runs when called; a call of a nested function is followed by name)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _bound(body: Sequence[ast.AST]) -> set[str]:
+    """Names ``body`` binds (assignments, loops, ``with ... as``, definitions, imports, walrus),
+    not inside nested functions or classes."""
+    out: set[str] = set()
+    for node in _walk(body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in node.names)
+    for node in body:  # the definitions themselves (`_walk` yields them but not their names' nodes)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+def _globals(f: ast.AST) -> set[str]:
+    return {n for node in _walk([f]) if isinstance(node, ast.Global) for n in node.names}
+
+
+def _root(expr: ast.AST) -> str | None:
+    """The name an item or attribute chain starts at (``groups`` of ``groups[50].pop``), or None
+    (a call's result, a literal: made there)."""
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _outside(root: str, local: frozenset[str], outside_params: frozenset[str], skip: set[str]) -> bool:
+    if root in outside_params:
+        return True
+    if root in local or root in skip or root in _BUILTINS:
+        return False
+    return True  # captured by the graph's statements, or a global of a called function
+
+
+def _arg_outside(arg: ast.AST, local: frozenset[str], outside_params: frozenset[str], skip: set[str]) -> bool:
+    root = _root(arg)
+    return root is not None and _outside(root, local, outside_params, skip)
+
+
+def _callee(call: ast.Call) -> tuple[str | None, bool]:
+    if isinstance(call.func, ast.Name):
+        return call.func.id, False
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+            and call.func.value.id in ("self", "cls"):
+        return call.func.attr, True
+    return None, False
+
+
+def _message(node: ast.AST, root: str, where: str | None) -> str:
+    text = ast.unparse(node)
+    text = text if len(text) <= 40 else text[:39] + "…"
+    place = f" (in `{where}`)" if where else ""
+    return (f"`{text}`{place} changes `{root}`, made before the model's graph runs, in place: Keras builds the graph "
+            "once, the translated graph function runs again at every call of the model and would see the change")

@@ -1,0 +1,172 @@
+"""What a graph function's runs after the first see (totf/program/replay.py, graphs.py).
+
+The graph function runs again at every call of the model; Keras ran the building code once.
+Two ways a later run saw something else, both found by ``realcode_models.py --scripts`` on a
+collection of idiomatic model builders:
+
+1. An object made before the graph that its run changes in place.
+
+Found by ``realcode_models.py --scripts`` on a collection of idiomatic model builders: a
+module-level dict of ResNet sizes, a `learner(x, groups[50])` helper that takes its first stage
+with `groups.pop(0)`. Keras runs that once; the translated graph function ran again at the
+model's first call, popped again, built another network and raised ("the graph function made a
+ReLU where its first run made a Conv2D"). Such a model stays Keras now (XL301, naming the
+change); a list made in the graph's own run (a U-Net's skips) changes freely, and its model is
+translated and computes what Keras computes.
+
+2. A name the graph reads that the model statement itself rebinds: a Siamese network calls the
+twin Sequential bound to `model`, then `model = Model(inputs=[left, right], ...)`; at the first
+call the graph function read `model` again, now the Siamese model, and called itself with one
+input ("functional expects 2 input(s), got 1"). Such a name is captured by value now, as the
+names later statements rebind were.
+
+The programs are our own, after those shapes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from program_text import max_diff, run_both, script_head, tf_, user_code
+
+# the stages of a configuration popped by a helper of the graph
+POPPED = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    def stage(x, filters, blocks, strides=1):
+        x = layers.Conv2D(filters, 3, strides=strides, padding="same", activation="relu")(x)
+        for _ in range(blocks):
+            x = layers.add([x, layers.Conv2D(filters, 3, padding="same")(x)])
+        return x
+
+
+    def learner(x, groups):
+        filters, blocks = groups.pop(0)
+        x = stage(x, filters, blocks)
+        for filters, blocks in groups:
+            x = stage(x, filters, blocks, strides=2)
+        return x
+
+
+    sizes = {18: [(4, 1), (8, 1)], 34: [(4, 2), (8, 2)]}
+
+    inputs = keras.Input(shape=(8, 8, 3))
+    x = learner(inputs, sizes[18])
+    outputs = layers.Dense(2)(layers.GlobalAveragePooling2D()(x))
+    model = keras.Model(inputs, outputs)
+    """)
+
+# a U-Net's skip list made in the graph's run, changed by its helpers
+SKIPS = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    def down(x, filters, skips):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        skips.append(x)
+        return layers.MaxPooling2D()(x)
+
+
+    def up(x, filters, skips):
+        x = layers.UpSampling2D()(x)
+        x = layers.concatenate([x, skips.pop()])
+        return layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+
+
+    def unet(size=8, depth=2):
+        inputs = keras.Input((size, size, 3))
+        skips = []
+        x = inputs
+        for i in range(depth):
+            x = down(x, 4 * (i + 1), skips)
+        x = layers.Conv2D(8, 3, padding="same")(x)
+        for i in reversed(range(depth)):
+            x = up(x, 4 * (i + 1), skips)
+        x = layers.add([x, x])
+        return keras.Model(inputs, layers.Conv2D(1, 1)(x))
+
+
+    model = unet()
+    """)
+
+SKIPS_TAIL = textwrap.dedent("""\
+    moved(model)
+    x = np.random.default_rng(1).uniform(0, 1, (2, 8, 8, 3)).astype("float32")
+    json.dump({"y": arrays(model(x, training=False)), "y2": arrays(model(x, training=False))}, open(OUT, "w"))
+    """)
+
+
+def test_a_configuration_popped_by_the_graph_keeps_the_model() -> None:
+    out, diags = tf_(POPPED)
+    assert out == POPPED, user_code(out)
+    said = [d for d in diags if "groups.pop(0)" in d]
+    assert said and said[0].startswith("XL301 `groups.pop(0)` (in `learner`) changes `groups`, made before"), diags
+
+
+def test_a_list_made_before_the_input_and_appended_to_by_the_graph_keeps_the_model() -> None:
+    program = SKIPS.replace("    inputs = keras.Input((size, size, 3))\n    skips = []\n",
+                            "    skips = []\n    inputs = keras.Input((size, size, 3))\n")
+    out, diags = tf_(program)
+    assert out == program, user_code(out)
+    assert any("skips.append(x)" in d and "(in `down`)" in d for d in diags), diags
+
+
+def test_a_list_made_in_the_graphs_run_changes_freely() -> None:
+    out, diags = tf_(SKIPS)
+    assert "keras" not in user_code(out), diags
+    assert not any("in place" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_the_unet_with_its_skip_list_computes_what_keras_computes(tmp_path) -> None:
+    out, _ = tf_(SKIPS)
+    keras_run, ours = run_both(tmp_path, script_head(8) + SKIPS + SKIPS_TAIL, script_head(8) + out + SKIPS_TAIL)
+    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
+    print(f"worst |tf - keras| = {worst:.3g}")
+    assert worst <= 1e-5
+
+
+# a Siamese network: the twin Sequential bound to `model`, the network bound to `model` after it
+SIAMESE = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 3)), layers.Flatten(),
+                              layers.Dense(5)])
+    left_input = keras.Input((8, 8, 3))
+    right_input = keras.Input((8, 8, 3))
+    left = model(left_input)
+    right = model(right_input)
+    distance = layers.Lambda(lambda t: keras.ops.abs(t[0] - t[1]))([left, right])
+    outputs = layers.Dense(1, activation="sigmoid")(distance)
+    model = keras.Model(inputs=[left_input, right_input], outputs=outputs)
+    """)
+
+SIAMESE_TAIL = textwrap.dedent("""\
+    moved(model)
+    rng_x = np.random.default_rng(1)
+    a = rng_x.uniform(0, 1, (2, 8, 8, 3)).astype("float32")
+    b = rng_x.uniform(0, 1, (2, 8, 8, 3)).astype("float32")
+    json.dump({"n": len(model.get_weights()), "y": arrays(model([a, b], training=False)),
+               "y2": arrays(model([b, a], training=False))}, open(OUT, "w"))
+    """)
+
+
+def test_a_name_the_model_statement_rebinds_is_captured_by_value() -> None:
+    out, diags = tf_(SIAMESE)
+    assert "keras" not in user_code(out).replace("keras.ops", ""), diags
+    assert "def model_graph(model=model):" in out, user_code(out)
+
+
+@pytest.mark.tf
+def test_the_siamese_network_computes_what_keras_computes(tmp_path) -> None:
+    out, _ = tf_(SIAMESE)
+    keras_run, ours = run_both(tmp_path, script_head(10) + SIAMESE + SIAMESE_TAIL, script_head(10) + out + SIAMESE_TAIL)
+    assert keras_run["n"] == ours["n"] == 6
+    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
+    print(f"worst |tf - keras| = {worst:.3g}")
+    assert worst <= 1e-5
