@@ -284,3 +284,44 @@ def _kwf_load_legacy(model, group, skip_mismatch, by_name):
     if "top_level_model_weights" in group:
         own = list(model._own_trainable) + list(model._own_non_trainable)
         _kwf_assign(own, _kwf_h5_values(group["top_level_model_weights"]), "the model's top-level weights", skip_mismatch)
+
+
+def convert_kernel(kernel):
+    """Keras 2's ``conv_utils.convert_kernel``: a convolution kernel (3 to 5 axes, the spatial
+    ones first) with its spatial axes reversed, between Theano's convolution and TensorFlow's
+    correlation. A new NumPy array."""
+    import numpy as np
+
+    kernel = np.asarray(kernel)
+    if not 3 <= kernel.ndim <= 5:
+        raise ValueError("Invalid kernel shape:", kernel.shape)
+    spatial = tuple(slice(None, None, -1) for _ in range(kernel.ndim - 2))
+    return np.copy(kernel[spatial + (slice(None), slice(None))])
+
+
+def convert_all_kernels_in_model(model):
+    """Keras 2's ``layer_utils.convert_all_kernels_in_model``: every ``Conv1D``, ``Conv2D``,
+    ``Conv3D`` and ``Conv2DTranspose`` of ``model.layers`` (its own, not those of a nested
+    model) gets its kernel with the spatial axes reversed (:func:`convert_kernel`), for weights
+    trained with Theano; its other weights stay."""
+    for layer in model.layers:
+        if type(layer).__name__ in ("Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose"):
+            layer.kernel.assign(convert_kernel(layer.kernel.numpy()))
+
+
+def convert_dense_weights_data_format(dense, previous_feature_map_shape, target_data_format="channels_first"):
+    """Keras 2's ``layer_utils.convert_dense_weights_data_format``: the kernel rows of a
+    ``Dense`` layer that reads a flattened feature map of ``previous_feature_map_shape`` (its
+    shape before flattening, in the source layout), reordered for a map flattened in
+    ``target_data_format``; the bias stays."""
+
+    if target_data_format not in {"channels_last", "channels_first"}:
+        raise AssertionError
+    kernel, bias = dense.get_weights()
+    if target_data_format == "channels_first":  # the map was (h, w, c) flattened; now (c, h, w)
+        c, h, w = previous_feature_map_shape
+        rows = kernel.reshape((h, w, c, -1)).transpose(2, 0, 1, 3)
+    else:  # the map was (c, h, w) flattened; now (h, w, c)
+        h, w, c = previous_feature_map_shape
+        rows = kernel.reshape((c, h, w, -1)).transpose(1, 2, 0, 3)
+    dense.set_weights([rows.reshape(kernel.shape), bias])

@@ -57,7 +57,10 @@ _MODEL_COPIES = {"keras.models.clone_model"}
 # Keras utilities the runtime gives for translated models (tfr_plot.py)
 _MODEL_UTILITIES = {"keras.utils.plot_model", "keras.utils.model_to_dot",
                      # (tfr_serialization.py: a model's own get_config; a functional one raises there)
-                     "keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize"}
+                     "keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize",
+                     # Keras 2's weight converters (tfr_saving.py)
+                     "keras.utils.layer_utils.convert_all_kernels_in_model",
+                     "keras.utils.layer_utils.convert_dense_weights_data_format"}
 # TensorFlow functions that take only a Keras model: TFLite's converter exports a Keras model's
 # call with training=False and a dynamic batch, a tf.Module through its SavedModel signature
 # (augmentation layers stay in the graph; found running the TensorFlow image classification

@@ -135,6 +135,13 @@ _CUSTOM_OBJECT_SCOPES = {"keras.saving.custom_object_scope", "keras.utils.custom
 _CONFIG = {"keras.backend.image_data_format": "image_data_format", "keras.config.image_data_format": "image_data_format",
            "keras.backend.floatx": "floatx", "keras.config.floatx": "floatx", "keras.backend.epsilon": "epsilon",
            "keras.config.epsilon": "epsilon", "keras.backend.backend": "backend_name", "keras.config.backend": "backend_name"}
+# Keras 2's weight converters for models whose weights were trained under Theano or in the other
+# image layout (keras.applications of Keras 2.0-2.2 and the builders copied from them, under
+# `if K.backend() == 'theano':`): the runtime's (tfr_saving.py) do the same to a translated model
+_WEIGHT_CONVERTERS = {"keras.utils.layer_utils.convert_all_kernels_in_model": "convert_all_kernels_in_model",
+                      "keras.utils.layer_utils.convert_dense_weights_data_format": "convert_dense_weights_data_format",
+                      "keras.utils.conv_utils.convert_kernel": "convert_kernel",
+                      "keras.utils.np_utils.convert_kernel": "convert_kernel"}
 # Keras functions with a TensorFlow function of the same meaning
 _RENAMED = {"keras.backend.name_scope": "tf.name_scope", "keras.name_scope": "tf.name_scope"}
 # Keras's functions on symbolic tensors: the runtime's give their meaning for its declared
@@ -246,7 +253,7 @@ def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResu
 
 def _stays_keras(name: str) -> bool:
     """Keras names the program form leaves as they are (utilities, loading, the version)."""
-    if name in _CONTAINERS or name in _LAYER_CONFIG or name in _SYMBOLIC:
+    if name in _CONTAINERS or name in _LAYER_CONFIG or name in _SYMBOLIC or name in _WEIGHT_CONVERTERS:
         # a utility the runtime gives for translated models (plot_model); a setting layers read;
         # a function on symbolic tensors, which the runtime's of the same name replaces
         return False
@@ -440,6 +447,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         if name in _SYMBOLIC:
             edits.replace_node(ref.node, new(_SYMBOLIC[name]))
             needed.add(_SYMBOLIC[name])
+            continue
+        if name in _WEIGHT_CONVERTERS:
+            edits.replace_node(ref.node, new(_WEIGHT_CONVERTERS[name]))
+            needed.add(_WEIGHT_CONVERTERS[name])
             continue
         if name in _REDUCTIONS:
             edits.replace_node(ref.node, _REDUCTIONS[name])
