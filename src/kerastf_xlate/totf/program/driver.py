@@ -23,7 +23,13 @@ from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END
 from kerastf_xlate.totf.program.keras2 import is_keras2, read_legacy_kernel_sizes, read_legacy_keywords
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
-from kerastf_xlate.totf.program.translate import Finding, ProgramResult, module_bindings, translate_program
+from kerastf_xlate.totf.program.translate import (
+    Finding,
+    ProgramResult,
+    module_bindings,
+    read_sequential_symbols,
+    translate_program,
+)
 
 _MODEL_CODE = ("keras.layers.", "keras.Input", "keras.Model", "keras.Sequential", "keras.models.")
 
@@ -81,6 +87,8 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     # nothing of what Keras 2 computes differently or of Keras 2's backend functions, so only
     # the program form translates it
     refs = keras_refs(tree)  # the original's Keras names, read once here
+    if ".input" in text or ".output" in text:
+        read_sequential_symbols(tree, refs)  # tf.keras 2's `seq.input` of a Sequential: `seq.inputs[0]`
     if is_keras2(refs):
         flat_text, flat_diags = text, []
         read_legacy_kernel_sizes(refs)  # `Convolution2D(32, 3, 3, border_mode='same')`: (3, 3)

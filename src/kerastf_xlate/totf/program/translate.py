@@ -396,6 +396,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (`{declared}`; "
                                                    "a Sequential it starts is built at once), Keras 3's does not: "
                                                    "written so"))
+    for symbol in getattr(tree, "tf_keras2_symbols", []):  # tf.keras 2's `seq.input` (read_sequential_symbols)
+        if not kept(symbol):
+            edits.replace(*pos.span(symbol), f"{symbol.tf_keras2_symbol}s[0]")
+            findings.append(Finding(symbol, "XL102", f"`{symbol.tf_keras2_symbol}` of a Sequential never called on "
+                                                     "symbolic tensors is tf.keras 2's (Keras 3 raises AttributeError "
+                                                     "there, so the original runs under tf.keras 2 only): read as "
+                                                     f"`{symbol.tf_keras2_symbol}s[0]`, its graph's, as tf.keras 2 "
+                                                     "means it"))
+    if keras2_program:
         for call in keras2.legacy_kernel_sizes(refs):  # `Convolution2D(32, 3, 3)` of Keras 1: `(3, 3)`
             if getattr(call.args[1], "legacy_kernel", False):  # (put together in the tree by driver.choose)
                 a, b = pos.span(call.args[1])
@@ -823,6 +832,52 @@ def _uncalled_sequential(name: str, scope: ast.AST, refs: list[Ref]) -> bool:
             return False  # called (maybe on a KerasTensor, which gives it an input)
         todo.extend(ast.iter_child_nodes(n))
     return bound > 0
+
+
+def read_sequential_symbols(tree: ast.Module, refs: list[Ref]) -> None:
+    """tf.keras 2's ``seq.input`` / ``seq.output`` of a ``Sequential`` never called on symbolic
+    tensors (the TensorFlow courses' ``Model(inputs=model.input, outputs=[layer.output for layer
+    in model.layers])``, which shows what each layer computes): tf.keras 2 gave the Sequential's
+    own graph input and output there; Keras 3 raises AttributeError (a Sequential's ``input`` is
+    its own symbolic call's), so the original runs under tf.keras 2 only. Rewritten in the tree
+    as ``seq.inputs[0]`` / ``seq.outputs[0]``, Keras 3's names of that graph's tensors, marked
+    ``tf_keras2_symbol`` (the text follows in :func:`_translate`, XL102 says so); the list is
+    kept on the tree (``tree.tf_keras2_symbols``)."""
+    found: list[tuple[ast.AST, ast.Attribute]] = []  # (parent, attribute)
+    scopes: dict[int, ast.AST] = {}
+
+    def visit(node: ast.AST, scope: ast.AST) -> None:
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else scope
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Attribute) and child.attr in ("input", "output") and isinstance(child.ctx, ast.Load) \
+                    and isinstance(child.value, ast.Name):
+                found.append((node, child))
+                scopes[id(child)] = inner
+            visit(child, inner)
+
+    visit(tree, tree)
+    marked: list[ast.Subscript] = []
+    judged: dict[tuple[str, int], bool] = {}
+    for parent, attr in found:
+        name = attr.value.id  # type: ignore[attr-defined]
+        scope = scopes[id(attr)]
+        key = (name, id(scope))
+        if key not in judged:
+            judged[key] = _uncalled_sequential(name, scope, refs)
+        if not judged[key]:
+            continue
+        plural = ast.Attribute(value=attr.value, attr=attr.attr + "s", ctx=ast.Load())
+        new = ast.Subscript(value=plural, slice=ast.Constant(0), ctx=ast.Load())
+        for n in (plural, new, new.slice):
+            ast.copy_location(n, attr)
+        new.tf_keras2_symbol = f"{name}.{attr.attr}"  # type: ignore[attr-defined]
+        for slot, value in ast.iter_fields(parent):
+            if value is attr:
+                setattr(parent, slot, new)
+            elif isinstance(value, list):
+                value[:] = [new if v is attr else v for v in value]
+        marked.append(new)
+    tree.tf_keras2_symbols = marked  # type: ignore[attr-defined]
 
 
 def _translated_checkpoint(node: ast.AST, files: ModelFiles) -> bool:
