@@ -303,7 +303,7 @@ def test_keras1_model_keywords_of_a_star_imported_unet_train_as_keras2_did(tmp_p
     out, diags = translate(STAR_UNET, "m.py")
     assert "keras" not in _user(out).replace("tf.keras", ""), out
     said = [d.message for d in diags if d.code == "XL102"]
-    assert len(said) == 2 and all("Keras 1's keyword" in m and "Keras 2.0-2.3 read as" in m for m in said), diags
+    assert len(said) == 2 and all("Keras 1's keyword" in m and "Keras 2.0-2.3) renamed" in m for m in said), diags
     assert "Adam(learning_rate = 1e-3)" in out and "Model(input" not in _user(out)
     assert translate(out, "m.py")[0] == out
     reference = STAR_UNET.replace("Model(input = inputs, output = conv4)", "Model(inputs = inputs, outputs = conv4)")

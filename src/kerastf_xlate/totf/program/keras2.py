@@ -189,17 +189,30 @@ def read_legacy_kernel_sizes(refs: list[Ref]) -> None:
         call.args = [call.args[0], kernel]
 
 
-def embedding_input_shapes(refs: list[Ref]) -> list[tuple[ast.Call, str]]:
-    """A Keras 2 program's ``Embedding`` calls given no input shape, and the keyword Keras 2
-    gave them: its ``Embedding`` declared ``input_shape=(input_length,)``, or ``(None,)``
-    without one (keras/layers/embeddings.py in every Keras 2), so a Sequential it starts has
-    its input, and its layers their weights, at once (``summary()``, ``get_weights()`` before
-    any call); Keras 3's declares nothing. (call, ``input_shape=(...,)`` as written for it)."""
+def embedding_input_shapes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.Call, str]]:
+    """A Keras 2 program's ``Embedding`` calls that may start a Sequential (``model.add(...)``'s
+    argument, the first of a ``Sequential([...])`` list), given no input shape, and the keyword
+    Keras 2 gave them: its ``Embedding`` declared ``input_shape=(input_length,)``, or
+    ``(None,)`` without one (keras/layers/embeddings.py in every Keras 2), so a Sequential it
+    starts has its input, and its layers their weights, at once (``summary()``,
+    ``get_weights()`` before any call); Keras 3's declares nothing. Elsewhere (a functional
+    graph) the declaration means nothing and is not written. (call, ``input_shape=(...,)``)."""
     out: list[tuple[ast.Call, str]] = []
-    for ref in refs:
+    embeddings = [r for r in refs if r.name == "keras.layers.Embedding" and r.call is not None and r.role == "call"]
+    if not embeddings:
+        return out
+    starts: set[int] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args:
+            starts.add(id(n.args[0]))
+    for r in refs:
+        if r.name == "keras.Sequential" and r.call is not None and r.node is r.call.func:
+            listed = r.call.args[0] if r.call.args else next((k.value for k in r.call.keywords if k.arg == "layers"), None)
+            if isinstance(listed, (ast.List, ast.Tuple)) and listed.elts:
+                starts.add(id(listed.elts[0]))
+    for ref in embeddings:
         call = ref.call
-        if call is None or ref.role != "call" or ref.node is not call.func or ref.name != "keras.layers.Embedding" \
-                or not (call.args or call.keywords):
+        if call is None or ref.node is not call.func or id(call) not in starts or not (call.args or call.keywords):
             continue
         given = {k.arg for k in call.keywords}
         if None in given or given & {"input_shape", "batch_input_shape"} or any(isinstance(a, ast.Starred)
@@ -284,17 +297,17 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
                               "the original runs under Keras 2 only"))
     for call in legacy_kernel_sizes(refs):
         out.append((call, f"`{ast.unparse(call.func)}({', '.join(ast.unparse(a) for a in _sizes(call))}, ...)` gives "
-                          "Keras 1's kernel sizes as positional arguments, which Keras 2.0-2.3 put together as the "
-                          "kernel size (the file's Keras 1 keywords make it such a program; tf.keras and Keras 3 read "
-                          "the third argument as the strides): read so"))
+                          "Keras 1's kernel sizes as positional arguments, which Keras 2's legacy interface (2.0-2.3) "
+                          "put together as the kernel size (the file's Keras 1 keywords make it such a program; tf.keras "
+                          "and Keras 3 read the third argument as the strides): read as one kernel size"))
     said: set[tuple[str, str]] = set()
     for keyword, callee, old, new in legacy_keywords(refs):
         if (callee, old) in said:
             continue
         said.add((callee, old))
-        out.append((keyword, f"`{callee}({old}=...)` is Keras 1's keyword, which standalone Keras 2.0-2.3 read as "
-                             f"`{new}=` (tf.keras and Keras 3 raise on it): read so; the original runs under those "
-                             "Keras 2 versions only"))
+        out.append((keyword, f"`{callee}({old}=...)` is Keras 1's keyword, which Keras 2's legacy interface "
+                             f"(standalone Keras 2.0-2.3) renamed `{new}=` (tf.keras and Keras 3 raise on it): read as "
+                             f"`{new}=`; the original runs under those Keras 2 versions only"))
     return out + _keyword_notes(refs)
 
 

@@ -390,12 +390,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         for keyword, old_name, new_name in keras2.legacy_layer_keywords(refs):  # `Dense(output_dim=3)`: Keras 1's
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(old_name), new_name)
-        for call, declared in keras2.embedding_input_shapes(refs):  # Keras 2's Embedding declared its input
+        for call, declared in keras2.embedding_input_shapes(tree, refs):  # Keras 2's Embedding declared its input
             last_arg = max([*call.args, *(k.value for k in call.keywords)], key=lambda n: pos.span(n)[1])
             edits.insert(pos.span(last_arg)[1], ", " + declared)
-            findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (`{declared}`; "
-                                                   "a Sequential it starts is built at once), Keras 3's does not: "
-                                                   "written so"))
+            findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (a Sequential "
+                                                   "it starts is built at once), Keras 3's does not: read as Keras 2 "
+                                                   f"means it (`{declared}` written)"))
     for symbol in getattr(tree, "tf_keras2_symbols", []):  # tf.keras 2's `seq.input` (read_sequential_symbols)
         if not kept(symbol):
             edits.replace(*pos.span(symbol), f"{symbol.tf_keras2_symbol}s[0]")
