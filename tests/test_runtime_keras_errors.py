@@ -174,3 +174,17 @@ def test_build_of_a_subclassed_model_creates_nothing_as_in_keras(runtime: Any) -
         seen.append((weights_after_build, len(plain.get_weights()), tuple(out.shape),
                      sum("does not have a `build()` method implemented" in str(w.message) for w in caught)))
     assert seen[0] == seen[1] == ((0, 0, True, True), 2, (1, 2), 2), seen
+
+
+@pytest.mark.parametrize("name", ["vgg16_weights.h5", "model.weights.h5", "whole.keras", "old.hdf5"])
+def test_load_weights_of_a_missing_keras_file_raises_filenotfounderror(runtime: Any, tmp_path: Any, name: str) -> None:
+    """A program loading ImageNet weights it expects in `~/.keras/models` (a book's VGG16, found by
+    --scripts): Keras opens the file (h5py, zipfile), a FileNotFoundError; the runtime raised
+    TensorFlow's NotFoundError from its checkpoint reader, which an `except OSError` misses."""
+    import keras
+
+    path = str(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).load_weights(path)
+    with pytest.raises(FileNotFoundError):
+        _small(runtime).load_weights(path)

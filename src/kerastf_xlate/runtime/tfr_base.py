@@ -1526,6 +1526,10 @@ class Model(Layer):
         Keras writes (``.weights.h5``, ``.keras``, legacy ``.h5``), as Keras reads it into the
         same model (tfr_saving.py; h5py is needed for those)."""
         path = str(filepath)
+        if not tf.io.gfile.exists(path) and not tf.io.gfile.exists(f"{path}.index") \
+                and path.endswith((".h5", ".hdf5", ".keras")):
+            # Keras opens a file of those names (h5py, zipfile): a missing one is a FileNotFoundError
+            raise FileNotFoundError(2, "No such file or directory", path)
         if tf.io.gfile.exists(f"{path}.index") or not tf.io.gfile.exists(path):
             if skip_mismatch or kwargs:
                 raise NotImplementedError("load_weights of a TensorFlow checkpoint takes no skip_mismatch, by_name "
