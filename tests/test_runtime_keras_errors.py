@@ -73,6 +73,11 @@ CASES: dict[str, Callable[[Any], Any]] = {
     # a weight's shape given as a number (`self.add_weight(shape=self.units)`, a model zoo's notebook)
     "weight_shape_a_number": lambda m: m.Dense(2).add_weight(shape=3, initializer="zeros"),
     "weight_shape_negative": lambda m: m.Dense(2).add_weight(shape=(2, -1), initializer="zeros"),
+    # a course's custom Dense with Keras 2's `self.add_weight('weight', shape=[d, n])` (found by
+    # --scripts: the runtime raised Python's "got multiple values for argument 'shape'")
+    "weight_named_positionally": lambda m: m.Dense(2).add_weight("weight", shape=[3, 2]),
+    "weight_shape_twice": lambda m: m.Dense(2).add_weight((3, 2), shape=[3, 2]),
+    "weight_initializer_twice": lambda m: m.Dense(2).add_weight((3, 2), "zeros", initializer="ones"),
     # a Keras 2 optimizer subclass calling `super().__init__(name, **kwargs)`: the name is the learning rate
     "optimizer_named_positionally": lambda m: m.SGD("Yogi"),
     # a Python value passed positionally (`layer(x, True)`, a course's `EncoderLayer(x, training, mask)`)

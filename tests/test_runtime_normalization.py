@@ -191,6 +191,24 @@ def test_normalization_adapt_matches_keras() -> None:
     assert np.allclose(from_dataset.get_weights()[1], k.get_weights()[1], atol=1e-5)
 
 
+def test_normalization_mean_and_variance_attributes_are_kerass() -> None:
+    """Keras's `finalize_state` sets `mean`/`variance` (broadcast, compute dtype) after build and
+    adapt, None before: a diffusion notebook inverts its normalizer with `normalizer.mean + x *
+    normalizer.variance ** 0.5` (found by --scripts: the runtime had no such attributes)."""
+    data = rand(12, 4, 3) * 2 + 1
+    k, t = pair("layers.Normalization()")
+    assert k.mean is None and t.mean is None
+    k.build(data.shape)
+    t.build(data.shape)
+    close(k.mean, t.mean)
+    close(k.variance, t.variance)
+    k.adapt(data)
+    t.adapt(data)
+    close(k.mean, t.mean)
+    close(k.variance, t.variance)
+    assert tuple(t.mean.shape) == tuple(k.mean.shape) == (1, 1, 3)
+
+
 def test_normalization_given_statistics_broadcast() -> None:
     k, t = pair("layers.Normalization(axis=(1, 2), mean=[1.0, 2.0, 3.0, 4.0], variance=[1.0, 4.0, 9.0, 0.0])")
     x = rand(2, 3, 4)

@@ -415,11 +415,24 @@ class Layer(tf.Module):
 
     # -- weights
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
-                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """A ``tf.Variable`` of this layer, as Keras's ``add_weight`` makes it (in the variable
         dtype of the layer's policy unless ``dtype`` is given; with ``autocast``, read in the
-        compute dtype while a layer with mixed dtypes runs)."""
+        compute dtype while a layer with mixed dtypes runs). Keras's positional arguments are
+        ``shape``, ``initializer``, ``dtype``; a name first (Keras 2's order) raises its error."""
+        if args:
+            if len(args) > 3:
+                raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+            if isinstance(args[0], str):
+                raise ValueError("`name` must be passed as a keyword argument. "
+                                 f"Received: add_weight('{args[0]}', ...). Use: add_weight(shape=..., name='{args[0]}').")
+            for given, label in ((shape, "shape"), (initializer, "initializer"), (dtype, "dtype"))[: len(args)]:
+                if given is not None:
+                    raise ValueError(f"`{label}` was passed both positionally and as a keyword argument.")
+            shape = args[0]
+            initializer = args[1] if len(args) > 1 else initializer
+            dtype = args[2] if len(args) > 2 else dtype
         if name is not None:
             _check_name(name)
         dtype = tf.as_dtype(self.variable_dtype if dtype is None else _standardize_dtype(dtype))

@@ -314,6 +314,7 @@ class Normalization(Layer):
         self.input_mean = mean
         self.input_variance = variance
         self.invert = invert
+        self.mean = self.variance = None  # set by build (and adapt), as Keras's finalize_state does
         if (mean is None) != (variance is None):
             raise ValueError("When setting values directly, both `mean` and `variance` must be set")
 
@@ -337,6 +338,15 @@ class Normalization(Layer):
         else:
             self.mean, self.variance = (self._given(v, rank) for v in (self.input_mean, self.input_variance))
         self.built = True
+        self._finalize_state()
+
+    def _finalize_state(self):
+        """Keras's ``finalize_state`` (after build and adapt): ``mean`` and ``variance`` are the
+        adapted statistics shaped to broadcast, in the compute dtype (a program reads them to
+        invert the normalization: ``normalizer.mean + x * normalizer.variance ** 0.5``)."""
+        if self.input_mean is None and self.built:
+            self.mean = tf.cast(tf.reshape(self.adapt_mean, self._broadcast_shape), self.compute_dtype)
+            self.variance = tf.cast(tf.reshape(self.adapt_variance, self._broadcast_shape), self.compute_dtype)
 
     def _given(self, value, rank):
         """A given mean/variance broadcast to the input: its axes are the last kept axes."""
@@ -398,3 +408,4 @@ class Normalization(Layer):
                 raise ValueError("adapt() received no batches")
         self.adapt_mean.assign(mean)
         self.adapt_variance.assign(variance)
+        self._finalize_state()
