@@ -499,16 +499,20 @@ json.dump({'count': count, 'y': arrays(model(tokens, training=False)), 'keras': 
 """
 
 
-def test_keras2_embedding_declares_its_input_as_keras2_did(tmp_path) -> None:
+@pytest.mark.parametrize("maxlen", [7, 0], ids=["length-7", "length-0-unknown"])
+def test_keras2_embedding_declares_its_input_as_keras2_did(tmp_path, maxlen: int) -> None:
+    """Keras 2 declared `(input_length,)`, or `(None,)` for a false length (a length computed as
+    0 from data a run lacks: found by --scripts, the translation declared a length of 0)."""
     from program_text import KERAS2_PRELUDE, run_both, script_head
 
-    out, diags = translate(EMBEDDING_FIRST, "m.py")
-    assert "Embedding(30, 4, input_length=maxlen, input_shape=(maxlen,))" in out
+    program = EMBEDDING_FIRST.replace("maxlen = 7", f"maxlen = {maxlen}")
+    out, diags = translate(program, "m.py")
+    assert "Embedding(30, 4, input_length=maxlen, input_shape=(maxlen or None,))" in out
     assert any("Keras 2's `Embedding` declares its input's shape" in d.message for d in diags), diags
     assert translate(out, "m.py")[0] == out
     (tmp_path / "run").mkdir()
     head = script_head(9)
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + EMBEDDING_FIRST + EMBEDDING_FIRST_RUN,
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + program + EMBEDDING_FIRST_RUN,
                             head + out + EMBEDDING_FIRST_RUN)
     assert keras2["keras"] and not ours["keras"]
     assert keras2["count"] == ours["count"] == 5

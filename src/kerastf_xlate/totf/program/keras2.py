@@ -220,7 +220,15 @@ def embedding_input_shapes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.
             continue
         length = next((k.value for k in call.keywords if k.arg == "input_length"),
                       call.args[7] if len(call.args) > 7 else None)  # (input_dim, output_dim, ..., input_length)
-        out.append((call, f"input_shape=({ast.unparse(length) if length is not None else 'None'},)"))
+        # Keras 2: `(input_length,) if input_length else (None,)` (a length computed as 0 from
+        # data a run lacks, or None, declares an unknown length)
+        if length is None or (isinstance(length, ast.Constant) and not length.value):
+            shape = "None"
+        elif isinstance(length, ast.Constant):
+            shape = ast.unparse(length)
+        else:
+            shape = f"{ast.unparse(length)} or None"
+        out.append((call, f"input_shape=({shape},)"))
     return out
 
 
