@@ -232,8 +232,14 @@ def test_keras2_unet_trains_as_keras2_does(tmp_path) -> None:
     keras2, ours, out = _run(tmp_path, UNET, UNET_RUN)
     assert "Adam(learning_rate=1e-3)" in out
     # inference with the moved weights; then two epochs of Adam on a Jaccard loss written with K.*
+    _trained_alike(keras2, ours, {"loss", "jacard_coef"})
+
+
+def _trained_alike(keras2: dict, ours: dict, metrics: set[str]) -> None:
+    """UNET_RUN's report: inference with the moved weights; then two epochs of training (the
+    history, the weights and the outputs after it)."""
     assert _worst(keras2["before"], ours["before"]) <= 1e-5, _worst(keras2["before"], ours["before"])
-    assert set(keras2["history"]) == set(ours["history"]) == {"loss", "jacard_coef"}
+    assert set(keras2["history"]) == set(ours["history"]) == metrics, (keras2["history"], ours["history"])
     for key in keras2["history"]:
         assert _worst(keras2["history"][key], ours["history"][key]) <= 1e-4, (key, keras2["history"], ours["history"])
     worst = max(_worst(a, b) for a, b in zip(keras2["weights"], ours["weights"]))
@@ -311,14 +317,7 @@ def test_keras1_model_keywords_of_a_star_imported_unet_train_as_keras2_did(tmp_p
     keras2, ours = run_both(tmp_path, KERAS2_PRELUDE + head + reference + UNET_RUN.replace("'jacard_coef'", "'accuracy'"),
                             head + out + UNET_RUN)
     assert keras2["keras"] and not ours["keras"]
-    assert _worst(keras2["before"], ours["before"]) <= 1e-5, _worst(keras2["before"], ours["before"])
-    assert set(keras2["history"]) == set(ours["history"]) == {"loss", "accuracy"}, (keras2["history"], ours["history"])
-    for key in keras2["history"]:
-        assert _worst(keras2["history"][key], ours["history"][key]) <= 1e-4, (key, keras2["history"], ours["history"])
-    worst = max(_worst(a, b) for a, b in zip(keras2["weights"], ours["weights"]))
-    print(f"after training: worst weight |tf - keras 2| = {worst:.3g}, outputs "
-          f"{_worst(keras2['after'], ours['after']):.3g}")
-    assert worst <= 1e-4 and _worst(keras2["after"], ours["after"]) <= 1e-4
+    _trained_alike(keras2, ours, {"loss", "accuracy"})
 
 
 # Keras 1's layer keywords, as 2016-2017 scripts wrote them and Keras 2.0-2.3 still ran them
@@ -341,23 +340,13 @@ h = LSTM(output_dim=6, inner_activation='sigmoid', dropout_W=0.0)(h)
 text_model = Model(input=words, output=Dense(2)(h))
 """
 # what Keras 2.0-2.3 ran: the same calls with Keras 2's keywords
-KERAS1_LAYERS_AS_KERAS2 = """\
-from keras.models import Sequential, Model
-from keras.layers import Input, Dense, Dropout, Convolution2D, MaxPooling2D, Flatten, Embedding, LSTM
-
-model = Sequential()
-model.add(Convolution2D(8, (3, 3), padding='same', kernel_initializer='he_normal', input_shape=(8, 8, 3)))
-model.add(MaxPooling2D(pool_size=(2, 2), padding='valid'))
-model.add(Flatten())
-model.add(Dense(units=6, kernel_initializer='glorot_uniform', kernel_regularizer=None, use_bias=True, activation='relu'))
-model.add(Dropout(rate=0.3))
-model.add(Dense(3, activation='softmax'))
-
-words = Input(shape=(5,), dtype='int32')
-h = Embedding(20, 4, embeddings_initializer='uniform')(words)
-h = LSTM(units=6, recurrent_activation='sigmoid', dropout=0.0)(h)
-text_model = Model(inputs=words, outputs=Dense(2)(h))
-"""
+KERAS1_LAYERS_AS_KERAS2 = KERAS1_LAYERS
+for _old, _new in (("border_mode=", "padding="), ("init='he_normal'", "kernel_initializer='he_normal'"),
+                   ("output_dim=6, init=", "units=6, kernel_initializer="), ("W_regularizer=", "kernel_regularizer="),
+                   ("bias=True", "use_bias=True"), ("p=0.3", "rate=0.3"), ("init='uniform'", "embeddings_initializer='uniform'"),
+                   ("output_dim=6, inner_activation=", "units=6, recurrent_activation="), ("dropout_W=", "dropout="),
+                   ("input=words, output=", "inputs=words, outputs=")):
+    KERAS1_LAYERS_AS_KERAS2 = KERAS1_LAYERS_AS_KERAS2.replace(_old, _new)
 
 KERAS1_RUN = """\
 images = np.random.default_rng(2).uniform(0, 1, (4, 8, 8, 3)).astype('float32')
@@ -378,7 +367,6 @@ json.dump({'y': arrays(model(images, training=False)), 't': arrays(text_model(to
 def test_keras1_layer_keywords_are_read_as_keras2_read_them(tmp_path) -> None:
     """Each Keras 1 keyword Keras 2.0-2.3 renamed is renamed so (XL102 at each, as spelled) and
     the models compute what Keras 2's did with the keywords it renamed them to."""
-    from program_text import KERAS2_PRELUDE, run_both, script_head
 
     out, diags = translate(KERAS1_LAYERS, "m.py")
     assert "keras" not in _user(out).replace("tf.keras", ""), out
@@ -390,12 +378,7 @@ def test_keras1_layer_keywords_are_read_as_keras2_read_them(tmp_path) -> None:
         "Model(input=...)", "Model(output=...)")), said
     assert "Dense(units=6, kernel_initializer='glorot_uniform', kernel_regularizer=None, use_bias=True" in out
     assert "LSTM(units=6, recurrent_activation='sigmoid', dropout=0.0)" in out
-    assert translate(out, "m.py")[0] == out
-    (tmp_path / "run").mkdir()
-    head = script_head(6)
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + KERAS1_LAYERS_AS_KERAS2 + KERAS1_RUN,
-                            head + out + KERAS1_RUN)
-    assert keras2["keras"] and not ours["keras"]
+    keras2, ours = _keras2_and_ours(tmp_path, 6, KERAS1_LAYERS_AS_KERAS2, out, KERAS1_RUN)
     for key in ("y", "t"):
         worst = _worst(keras2[key], ours[key])
         print(f"{key}: worst |tf - keras 2| = {worst:.3g}")
@@ -427,19 +410,13 @@ model = Model(x_in, Dense(3)(Flatten()(x)))
 
 
 def test_keras1_kernel_sizes_are_put_together_as_keras2_did(tmp_path) -> None:
-    from program_text import KERAS2_PRELUDE, run_both, script_head
 
     out, diags = translate(KERAS1_SIZES, "m.py")
     assert "keras" not in _user(out).replace("tf.keras", ""), out
     assert "Conv2D(6, (3, 3), strides=(2, 2), padding='same'" in out and "Conv2D(2,(1,1), padding='same')" in out
     assert sum("Keras 1's kernel sizes" in d.message for d in diags) == 2, diags
-    assert translate(out, "m.py")[0] == out
-    (tmp_path / "run").mkdir()
-    head = script_head(7)
     data = "DATA = np.random.default_rng(2).uniform(0, 1, (4, 8, 8, 3)).astype('float32')\n"
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + KERAS1_SIZES_AS_KERAS2 + data + PREDICT_RUN,
-                            head + out + data + PREDICT_RUN)
-    assert keras2["keras"] and not ours["keras"]
+    keras2, ours = _keras2_and_ours(tmp_path, 7, KERAS1_SIZES_AS_KERAS2, out, data + PREDICT_RUN)
     worst = _worst(keras2["y"], ours["y"])
     print(f"worst |tf - keras 2| = {worst:.3g}")
     assert np.asarray(ours["y"]).shape == (4, 3) and worst <= 1e-5, worst
@@ -503,18 +480,12 @@ json.dump({'count': count, 'y': arrays(model(tokens, training=False)), 'keras': 
 def test_keras2_embedding_declares_its_input_as_keras2_did(tmp_path, maxlen: int) -> None:
     """Keras 2 declared `(input_length,)`, or `(None,)` for a false length (a length computed as
     0 from data a run lacks: found by --scripts, the translation declared a length of 0)."""
-    from program_text import KERAS2_PRELUDE, run_both, script_head
 
     program = EMBEDDING_FIRST.replace("maxlen = 7", f"maxlen = {maxlen}")
     out, diags = translate(program, "m.py")
     assert "Embedding(30, 4, input_length=maxlen, input_shape=(maxlen or None,))" in out
     assert any("Keras 2's `Embedding` declares its input's shape" in d.message for d in diags), diags
-    assert translate(out, "m.py")[0] == out
-    (tmp_path / "run").mkdir()
-    head = script_head(9)
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + program + EMBEDDING_FIRST_RUN,
-                            head + out + EMBEDDING_FIRST_RUN)
-    assert keras2["keras"] and not ours["keras"]
+    keras2, ours = _keras2_and_ours(tmp_path, 9, program, out, EMBEDDING_FIRST_RUN)
     assert keras2["count"] == ours["count"] == 5
     worst = _worst(keras2["y"], ours["y"])
     print(f"worst |tf - keras 2| = {worst:.3g}")
@@ -528,6 +499,19 @@ def test_keras1_model_keywords_through_tf_keras_are_not_read() -> None:
     out, diags = translate(program, "m.py")
     assert not any("Keras 1's keyword" in d.message for d in diags), diags
     assert "Model(input = inputs, output = conv4)" in out
+
+
+def _keras2_and_ours(tmp_path, seed: int, reference: str, out: str, tail: str) -> tuple[dict, dict]:
+    """The Keras 2 reference (run under tf-keras) and the translation ``out``, each with
+    ``tail``; a second translation changes nothing."""
+    from program_text import KERAS2_PRELUDE, run_both, script_head
+
+    assert translate(out, "m.py")[0] == out
+    (tmp_path / "run").mkdir()
+    head = script_head(seed)
+    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + reference + tail, head + out + tail)
+    assert keras2["keras"] and not ours["keras"]
+    return keras2, ours
 
 
 def _kept(program: str) -> list[str]:

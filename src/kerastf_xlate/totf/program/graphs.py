@@ -287,6 +287,8 @@ def _free_loads(node: ast.AST):
 
 
 def _bound(stmts: list[ast.stmt]) -> set[str]:
+    """The names ``stmts`` bind in their own scope (not in nested functions, classes,
+    lambdas or comprehensions): assignments, loops, ``with ... as``, definitions, imports."""
     out: set[str] = set()
     for n in _own_nodes(stmts):
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
@@ -298,6 +300,9 @@ def _bound(stmts: list[ast.stmt]) -> set[str]:
         elif isinstance(n, ast.ExceptHandler) and n.name:
             out.add(n.name)
     return out
+
+
+bound_names = _bound  # (replay.py reads the same scope)
 
 
 def _read(nodes: Sequence[ast.AST]) -> set[str]:

@@ -30,13 +30,15 @@ import ast
 import builtins
 from collections.abc import Iterable, Sequence
 
+from kerastf_xlate.totf.program.graphs import bound_names as _bound
+
 # methods that change their list, dict, set or deque in place, whatever the result
 MUTATORS = frozenset({"pop", "popleft", "append", "appendleft", "extend", "extendleft", "insert", "remove", "clear",
                       "update", "setdefault", "popitem", "add", "discard", "sort", "reverse"})
 _BUILTINS = frozenset(dir(builtins))
 
 
-def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.AST]],
+def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
                       imported: Iterable[str]) -> list[tuple[ast.AST, str]]:
     """(node, message) for each change of an object made outside a graph's run that the run
     makes (module docstring). ``regions``: each graph's statements (and the expressions of its
@@ -50,8 +52,8 @@ def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.AST]],
     found: dict[int, tuple[ast.AST, str]] = {}
     done: set[tuple[int, frozenset[str]]] = set()
     for region in regions:
-        bound = _bound(region)
-        todo: list[tuple[Sequence[ast.AST], frozenset[str], str | None, frozenset[str]]] = [
+        bound = _bound(list(region))
+        todo: list[tuple[Sequence[ast.stmt], frozenset[str], str | None, frozenset[str]]] = [
             (region, frozenset(bound), None, frozenset())]
         while todo:
             body, local, where, outside_params = todo.pop()
@@ -99,23 +101,6 @@ def _walk(body: Sequence[ast.AST]) -> Iterable[ast.AST]:
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
-
-
-def _bound(body: Sequence[ast.AST]) -> set[str]:
-    """Names ``body`` binds (assignments, loops, ``with ... as``, definitions, imports, walrus),
-    not inside nested functions or classes."""
-    out: set[str] = set()
-    for node in _walk(body):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            out.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.update((a.asname or a.name).split(".")[0] for a in node.names)
-    for node in body:  # the definitions themselves (`_walk` yields them but not their names' nodes)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-    return out
 
 
 def _globals(f: ast.AST) -> set[str]:
