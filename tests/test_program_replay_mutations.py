@@ -170,3 +170,61 @@ def test_the_siamese_network_computes_what_keras_computes(tmp_path) -> None:
     worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
     print(f"worst |tf - keras| = {worst:.3g}")
     assert worst <= 1e-5
+
+
+# block builders returning closures that take `[x, skips]` and grow the skip list made in the
+# graph's run (the shape of a diffusion example's U-Net: the first version of the check walked
+# the closure's body as the builder's and took the unpacked `skips` for a global)
+CLOSURES = textwrap.dedent("""\
+    import keras
+    from keras import layers
+
+
+    def DownBlock(width):
+        def apply(x):
+            x, skips = x
+            x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+            skips.append(x)
+            return layers.AveragePooling2D(pool_size=2)(x)
+
+        return apply
+
+
+    def UpBlock(width):
+        def apply(x):
+            x, skips = x
+            x = layers.UpSampling2D(size=2)(x)
+            x = layers.Concatenate()([x, skips.pop()])
+            return layers.Conv2D(width, 3, padding="same")(x)
+
+        return apply
+
+
+    def get_network(size, widths):
+        images = keras.Input(shape=(size, size, 3))
+        x = images
+        skips = []
+        for width in widths:
+            x = DownBlock(width)([x, skips])
+        for width in reversed(widths):
+            x = UpBlock(width)([x, skips])
+        return keras.Model(images, layers.Conv2D(3, 1)(x))
+
+
+    model = get_network(8, [4, 6])
+    """)
+
+
+def test_closures_growing_a_list_made_in_the_run_translate() -> None:
+    out, diags = tf_(CLOSURES)
+    assert "keras" not in user_code(out), diags
+    assert not any("in place" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_the_closure_unet_computes_what_keras_computes(tmp_path) -> None:
+    out, _ = tf_(CLOSURES)
+    keras_run, ours = run_both(tmp_path, script_head(12) + CLOSURES + SKIPS_TAIL, script_head(12) + out + SKIPS_TAIL)
+    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
+    print(f"worst |tf - keras| = {worst:.3g}")
+    assert worst <= 1e-5

@@ -58,6 +58,16 @@ def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
         while todo:
             body, local, where, outside_params = todo.pop()
             for node in _walk(body):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    # a function defined here (a block builder's `apply`, returned and called
+                    # later): its own names are its own, the others those of this body
+                    own = _own_names(node)
+                    key = (id(node), outside_params - own)
+                    if key not in done:
+                        done.add(key)
+                        todo.append((node.body, frozenset((local - _globals(node)) | own), node.name,
+                                     outside_params - own))
+                    continue
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
                     root = _root(node.func.value)
                     if root is not None and _outside(root, local, outside_params, skip):
@@ -79,9 +89,7 @@ def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
                     if is_method and f.args.args and isinstance(node.func, ast.Attribute) \
                             and _arg_outside(node.func.value, local, outside_params, skip):
                         given.add(f.args.args[0].arg)  # the instance the method changes is made outside
-                    f_local = _bound(f.body) | {a.arg for a in (*f.args.posonlyargs, *f.args.args,
-                                                               *f.args.kwonlyargs)} \
-                        | {a.arg for a in (f.args.vararg, f.args.kwarg) if a is not None}
+                    f_local = _own_names(f)
                     rebound = _bound(f.body)
                     outside = frozenset(p for p in given if p not in rebound)
                     key = (id(f), outside)
@@ -91,16 +99,25 @@ def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
     return sorted(found.values(), key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
 
 
+def _own_names(f: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The names local to ``f``: its parameters and what its body binds."""
+    params = {a.arg for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}
+    params |= {a.arg for a in (f.args.vararg, f.args.kwarg) if a is not None}
+    return frozenset(_bound(f.body) | params)
+
+
 def _walk(body: Sequence[ast.AST]) -> Iterable[ast.AST]:
-    """Every node of ``body``, not descending into nested functions, classes or lambdas (their
-    code runs when called; a call of a nested function is followed by name)."""
+    """Every node of ``body``, not descending into functions, classes or lambdas (a function
+    is yielded itself, and its body walked as its own scope; a class or lambda is not
+    followed)."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+            stack.append(child)
 
 
 def _globals(f: ast.AST) -> set[str]:
