@@ -115,16 +115,23 @@ def test_a_list_made_before_the_input_and_appended_to_by_the_graph_keeps_the_mod
     assert any("skips.append(x)" in d and "(in `down`)" in d for d in diags), diags
 
 
-def test_a_list_made_in_the_graphs_run_changes_freely() -> None:
-    out, diags = tf_(SKIPS)
+def _unets() -> dict[str, str]:
+    return {"skip-list": SKIPS, "closures": CLOSURES}
+
+
+@pytest.mark.parametrize("name", ["skip-list", "closures"])
+def test_a_list_made_in_the_graphs_run_changes_freely(name: str) -> None:
+    out, diags = tf_(_unets()[name])
     assert "keras" not in user_code(out), diags
     assert not any("in place" in d for d in diags), diags
 
 
 @pytest.mark.tf
-def test_the_unet_with_its_skip_list_computes_what_keras_computes(tmp_path) -> None:
-    out, _ = tf_(SKIPS)
-    keras_run, ours = run_both(tmp_path, script_head(8) + SKIPS + SKIPS_TAIL, script_head(8) + out + SKIPS_TAIL)
+@pytest.mark.parametrize("name", ["skip-list", "closures"])
+def test_the_unet_with_its_skip_list_computes_what_keras_computes(tmp_path, name: str) -> None:
+    program = _unets()[name]
+    out, _ = tf_(program)
+    keras_run, ours = run_both(tmp_path, script_head(8) + program + SKIPS_TAIL, script_head(8) + out + SKIPS_TAIL)
     worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
     print(f"worst |tf - keras| = {worst:.3g}")
     assert worst <= 1e-5
@@ -214,17 +221,3 @@ CLOSURES = textwrap.dedent("""\
     model = get_network(8, [4, 6])
     """)
 
-
-def test_closures_growing_a_list_made_in_the_run_translate() -> None:
-    out, diags = tf_(CLOSURES)
-    assert "keras" not in user_code(out), diags
-    assert not any("in place" in d for d in diags), diags
-
-
-@pytest.mark.tf
-def test_the_closure_unet_computes_what_keras_computes(tmp_path) -> None:
-    out, _ = tf_(CLOSURES)
-    keras_run, ours = run_both(tmp_path, script_head(12) + CLOSURES + SKIPS_TAIL, script_head(12) + out + SKIPS_TAIL)
-    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
-    print(f"worst |tf - keras| = {worst:.3g}")
-    assert worst <= 1e-5
