@@ -314,7 +314,6 @@ def convert_dense_weights_data_format(dense, previous_feature_map_shape, target_
     ``Dense`` layer that reads a flattened feature map of ``previous_feature_map_shape`` (its
     shape before flattening, in the source layout), reordered for a map flattened in
     ``target_data_format``; the bias stays."""
-
     if target_data_format not in {"channels_last", "channels_first"}:
         raise AssertionError
     kernel, bias = dense.get_weights()

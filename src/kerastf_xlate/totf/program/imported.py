@@ -149,16 +149,23 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
 DYNAMIC_LOOKUPS = frozenset({"eval", "exec", "globals", "locals", "vars", "__import__"})
 
 
+def functions_by_name(tree: ast.Module) -> dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Every function and method of ``tree`` by name (a call is followed by name: ``block(x)``,
+    ``self.block(x)``; several definitions of one name are all followed)."""
+    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    for f in ast.walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(f.name, []).append(f)
+    return functions
+
+
 def dynamic_lookups(tree: ast.Module, starts: Sequence[ast.AST]) -> list[ast.Call]:
     """The calls of :data:`DYNAMIC_LOOKUPS` in ``starts`` (graph regions, the bodies of the
     translated classes) and in the functions and methods of this file they call, transitively
     (by name: ``block(x)``, ``self.block(x)``), once each."""
     if not starts:
         return []  # (a file calling none of them: no walk of the whole module)
-    functions: dict[str, list[ast.AST]] = {}
-    for f in ast.walk(tree):
-        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.setdefault(f.name, []).append(f)
+    functions = functions_by_name(tree)
     seen: set[str] = set()
     todo = list(starts)
     found: list[ast.Call] = []

@@ -114,18 +114,18 @@ def keras2_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
 LEGACY_MODEL_KEYWORDS = {"input": "inputs", "output": "outputs"}
 
 
-def legacy_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str, str, str]]:
+def legacy_keywords(refs: list[Ref], layers_only: bool = False) -> list[tuple[ast.keyword, str, str, str]]:
     """Keras 1's keywords of a call spelled through standalone Keras that Keras 2.0-2.3 renamed
     (``Model(input=x, output=y)``, ``Conv2D(64, (3, 3), border_mode='same')``): (the keyword,
     the callee's name as spelled, the Keras 1 name, the Keras 2 name). A keyword given with its Keras 2 name
     too raised there and is not one. A keyword :func:`read_legacy_keywords` renamed in the tree
-    is still one (``legacy_arg``)."""
+    is still one (``legacy_arg``). ``layers_only``: not the model constructor's."""
     out: list[tuple[ast.keyword, str, str, str]] = []
     for ref in refs:
         if ref.call is None or ref.role != "call" or ref.node is not ref.call.func \
                 or ref.qualname.startswith(_TF_KERAS_ROOTS):
             continue
-        if ref.name == "keras.Model":
+        if ref.name == "keras.Model" and not layers_only:
             table = LEGACY_MODEL_KEYWORDS
         elif ref.name.startswith("keras.layers.") and ref.name.count(".") == 2 and ref.name[13:] in KERAS1_KEYWORDS:
             table = KERAS1_KEYWORDS[ref.name[13:]]
@@ -238,9 +238,10 @@ def _sizes(call: ast.Call) -> list[ast.expr]:
 
 
 def legacy_layer_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str, str]]:
-    """The layers' :func:`legacy_keywords` (kept as text in the program form, so renamed there):
-    (the keyword, the Keras 1 name, the Keras 2 name)."""
-    return [(k, old, new) for k, _, old, new in legacy_keywords(refs) if old not in LEGACY_MODEL_KEYWORDS]
+    """The layers' :func:`legacy_keywords` (kept as text in the program form, so renamed there;
+    not the model statement's, which is written anew): (the keyword, the Keras 1 name, the
+    Keras 2 name)."""
+    return [(k, old, new) for k, _, old, new in legacy_keywords(refs, layers_only=True)]
 
 
 def is_keras2(refs: list[Ref]) -> bool:

@@ -31,6 +31,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 
 from kerastf_xlate.totf.program.graphs import bound_names as _bound
+from kerastf_xlate.totf.program.imported import functions_by_name
 
 # methods that change their list, dict, set or deque in place, whatever the result
 MUTATORS = frozenset({"pop", "popleft", "append", "appendleft", "extend", "extendleft", "insert", "remove", "clear",
@@ -45,10 +46,7 @@ def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
     model statement); ``imported``: the names the file binds by import (modules and imported
     objects, never a changed object here)."""
     skip = set(imported)
-    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-    for f in ast.walk(tree):
-        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.setdefault(f.name, []).append(f)
+    functions = functions_by_name(tree)
     found: dict[int, tuple[ast.AST, str]] = {}
     done: set[tuple[int, frozenset[str]]] = set()
     for region in regions:

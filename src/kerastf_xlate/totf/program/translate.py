@@ -578,8 +578,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # an object made before a graph that its run changes in place (`groups.pop(0)` on a module's
     # configuration): the graph function runs again at every call and would build another model
     graph_regions = [[*g.region, ast.Expr(g.inputs), ast.Expr(g.outputs)] for g in graphs.graphs]
-    imported_names = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                      for a in n.names} if graph_regions else set()
+    imported_names = set(import_bindings(tree, everywhere=True)) if graph_regions else set()
     for node, message in outside_mutations(tree, graph_regions, imported_names):
         blockers.append(Finding(node, "XL301", message))
     # in source order: where one unit ends and the next begins, the first's return goes first
