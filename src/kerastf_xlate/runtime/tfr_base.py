@@ -549,17 +549,24 @@ class Layer(tf.Module):
         """Keras's ``layer.losses``: this layer's ``add_loss`` losses of the last call, each
         sub-layer's (in Keras's ``_flatten_layers`` order), then the weight regularizers'
         penalties over ``trainable_weights``, computed from the current values."""
-        out = list(self.__dict__.get("_xlate_losses", []))
+        out = list(self.__dict__.get("_xlate_losses", [])) + self._xlate_standing_losses()
         for layer in _flatten_sublayers(self):
             if _is_keras_layer(layer):
                 out.extend(layer._get_own_losses())
             else:
                 out.extend(layer.__dict__.get("_xlate_losses", []))
+                if _is_layer(layer):
+                    out.extend(layer._xlate_standing_losses())
         for variable in self.trainable_weights:
             regularizer = getattr(variable, "regularizer", None)
             if regularizer is not None:
                 out.append(regularizer(variable))
         return out
+
+    def _xlate_standing_losses(self):
+        """Losses computed whenever ``losses`` is read, not recorded by a call (tf.keras 2's
+        callable losses: ``hub.KerasLayer``'s regularization losses, tfr_hub.py)."""
+        return []
 
     def _xlate_clear_losses(self):
         self.__dict__["_xlate_losses"] = []

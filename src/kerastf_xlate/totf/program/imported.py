@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from kerastf_xlate.totf.program.names import ADDONS, ROOTS, canonical
+from kerastf_xlate.totf.program.names import ROOTS, TRANSLATED_OUTSIDE, canonical
 
 # modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow,
 # data and plotting libraries)
@@ -92,8 +92,8 @@ def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], grap
         return None
     path = ast.unparse(call.func).split("(")[0]
     qual = ".".join([module, *([name] if name else []), *path.split(".")[1:]])
-    if level == 0 and (qual.startswith(_SAFE_PREFIXES) or canonical(qual) in ADDONS):
-        return None  # a translated TensorFlow Addons class is the file's own model code
+    if level == 0 and (qual.startswith(_SAFE_PREFIXES) or canonical(qual) in TRANSLATED_OUTSIDE):
+        return None  # a translated TensorFlow Addons or Hub class is the file's own model code
     if level == 0 and not name and isinstance(call.func, ast.Attribute):
         name = call.func.attr
     return Imported(call, module, name or root.id, level, graph)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from kerastf_xlate.totf.program.bundle import BANNER, END, import_keys
 from kerastf_xlate.totf.program.edits import EditList, Positions
-from kerastf_xlate.totf.program.names import ADDONS_ROOT, ROOTS
+from kerastf_xlate.totf.program.names import OUTSIDE_ROOTS, ROOTS
 
 
 def _is_keras_module(module: str) -> bool:
@@ -124,21 +124,27 @@ def _import_statements(tree: ast.Module) -> list[ast.stmt]:
 
 def _keras_alias(stmt: ast.Import | ast.ImportFrom, alias: ast.alias, addons: bool = False) -> bool:
     """Whether ``alias`` of ``stmt`` imports Keras (``from tensorflow import keras`` too), or
-    with ``addons`` TensorFlow Addons (whose translated classes leave its import unused)."""
+    with ``addons`` TensorFlow Addons or Hub (whose translated classes leave its import unused)."""
     if isinstance(stmt, ast.ImportFrom):
         if stmt.level:
             return False
         module = stmt.module or ""
-        if addons and (module == ADDONS_ROOT or module.startswith(ADDONS_ROOT + ".")):
+        if addons and _outside(module):
             return True
         return _is_keras_module(module) or _is_keras_module(f"{module}.{alias.name}")
-    if addons and (alias.name == ADDONS_ROOT or alias.name.startswith(ADDONS_ROOT + ".")):
+    if addons and _outside(alias.name):
         return True
     return _is_keras_module(alias.name)
 
 
+def _outside(module: str) -> bool:
+    """A module of a package some of whose classes the translation writes out (``names.OUTSIDE_ROOTS``)."""
+    return any(module == root or module.startswith(root + ".") for root in OUTSIDE_ROOTS)
+
+
 # names by which a program may read a Keras file: TensorFlow Addons registers its classes with
-# Keras when imported, so its import stays where one is left
+# Keras when imported (and a file with hub.KerasLayer is read with tensorflow_hub imported), so
+# their imports stay where one is left
 _READS_KERAS_FILES = frozenset({"load_model", "from_config", "deserialize", "model_from_json", "model_from_config",
                                 "custom_objects"})
 

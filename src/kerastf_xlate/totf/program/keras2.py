@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 
 from kerastf_xlate.layers import (
     KERAS1_KERNEL_SIZES,
@@ -27,7 +28,7 @@ from kerastf_xlate.layers import (
     KERAS2_TRAINING_DIFFERS,
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
-from kerastf_xlate.totf.program.names import Ref, keras2_path, keras_refs
+from kerastf_xlate.totf.program.names import OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
 # 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
@@ -257,8 +258,9 @@ def is_keras2(refs: list[Ref]) -> bool:
 
 
 def _tf_keras_only(refs: list[Ref]) -> bool:
-    """Every Keras name of the file is spelled through tf.keras (TensorFlow's)."""
-    return all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs)
+    """Every Keras name of the file is spelled through tf.keras (TensorFlow's); the translated
+    classes of other packages (tfa's, hub's) aside."""
+    return all(r.qualname.startswith(_TF_KERAS_ROOTS) for r in refs if r.qualname.split(".")[0] not in OUTSIDE_ROOTS)
 
 
 def spelling_notes(refs: list[Ref], keras2: bool) -> list[tuple[ast.AST, str]]:
@@ -371,18 +373,26 @@ def experimental_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out
 
 
-def blockers(tree: ast.Module, refs: list[Ref], trains: bool) -> list[tuple[ast.AST, str]]:
+def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: bool = False) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
     translated model has) does not have: methods, training keywords (checked against the
     runtime's own signatures), the 'acc' metric name; for a Keras 2 program (:func:`is_keras2`).
     Conservative: a `.fit(...)` of another library given a keyword Keras's does not
-    take keeps the models too."""
+    take keeps the models too. With ``tf_keras``, the program is one of tf.keras 2 (TensorFlow
+    2's), whatever it spells: it uses ``hub.KerasLayer``, a tf.keras 2 layer."""
+    if tf_keras:
+        return [(node, re.sub(r"\(a Keras 2 program( that trains)?\)",
+                              r"(a tf.keras 2 program\1: its hub.KerasLayer is tf.keras 2's)", message))
+                for node, message in _blockers(tree, refs, trains, True)]
+    return _blockers(tree, refs, trains, _tf_keras_only(refs))
+
+
+def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bool) -> list[tuple[ast.AST, str]]:
     out: list[tuple[ast.AST, str]] = []
     # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
     # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
     # reset_after=True since TensorFlow 2.0; standalone Keras 2.0-2.2 had hard_sigmoid, False)
-    tf_keras_only = _tf_keras_only(refs)
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
         if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \

@@ -52,6 +52,18 @@ ADDONS = frozenset({
 })
 
 
+# TensorFlow Hub's Keras layer (docs/design.md, "TensorFlow Hub"): a tf.keras 2 layer wrapping
+# the SavedModel ``tensorflow_hub.load`` gives, which the program form calls as the layer does.
+# Every other ``tensorflow_hub`` name (``hub.load``, ``hub.resolve``) is TensorFlow's already.
+HUB_ROOT = "tensorflow_hub"
+HUB = frozenset({"tensorflow_hub.KerasLayer"})
+_HUB_PATHS = {"tensorflow_hub.KerasLayer": "tensorflow_hub.KerasLayer",
+              "tensorflow_hub.keras_layer.KerasLayer": "tensorflow_hub.KerasLayer"}
+# the outside packages some of whose classes the program form translates, and those classes
+OUTSIDE_ROOTS = (ADDONS_ROOT, HUB_ROOT)
+TRANSLATED_OUTSIDE = ADDONS | HUB
+
+
 def _addons(qual: str) -> str | None:
     """The public tfa path of ``qual`` when the program form translates it
     (``tensorflow_addons.optimizers.weight_decay_optimizers.AdamW`` is
@@ -102,10 +114,12 @@ def keras2_path(qual: str) -> str | None:
 
 def canonical(qual: str) -> str | None:
     """The public Keras spelling of a qualified name under a Keras root (or the public path of
-    a translated TensorFlow Addons class, :data:`ADDONS`), or None."""
+    a translated TensorFlow Addons or Hub class, :data:`TRANSLATED_OUTSIDE`), or None."""
     parts = qual.split(".")
     if parts[0] == ADDONS_ROOT:
         return _addons(qual)
+    if parts[0] == HUB_ROOT:
+        return _HUB_PATHS.get(qual)
     qual = keras2_path(qual) or qual
     if len(parts) >= 3 and parts[0] == "tensorflow" and parts[1] in _TF_KERAS_ALIASES:
         qual = "tensorflow.keras." + ".".join(parts[1:])
@@ -269,7 +283,7 @@ def _names_bound_to_keras(binder: _Binder) -> set[str]:
             for _, qual in entries:
                 if qual is not None and (qual.split(".")[0] in _ROOT_NAMES) and canonical(qual) is not None:
                     out.add(name)
-                elif qual is not None and qual.split(".")[0] == ADDONS_ROOT:  # `import tensorflow_addons as tfa`
+                elif qual is not None and qual.split(".")[0] in OUTSIDE_ROOTS:  # `import tensorflow_addons as tfa`
                     out.add(name)
                 elif qual is not None and qual in ("tensorflow",):
                     out.add(name)

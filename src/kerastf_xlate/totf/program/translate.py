@@ -223,7 +223,7 @@ def _constructs_object(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     return (name.startswith("keras.layers.") and name.count(".") == 2 and last[:1].isupper() and last != "Input"
             or name in ("keras.Sequential", "keras.Model", "keras.models.Sequential", "keras.models.Model")
-            or name in _ADDONS_LAYERS)
+            or name in _ADDONS_LAYERS or name in _HUB_LAYERS)
 
 
 def _translated_before(text: str, keep_keras_files: bool = False) -> ProgramResult:
@@ -384,6 +384,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if keras2_program:
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
+    hub_program = not keras2_program and any(ref.name in _HUB_LAYERS for ref in refs)
+    if hub_program:  # hub.KerasLayer is tf.keras 2's: so is the program
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), tf_keras=True)]
+        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs)]
+        for value in [v for v in _adam_strings(tree) if not kept(v)]:  # `compile(optimizer="adam")`: tf.keras 2's
+            edits.replace(*pos.span(value), new("LegacyAdam") + "()")
+            needed.update({"LegacyAdam", "_TRAINING"})
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
@@ -430,7 +437,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             continue
         target = _runtime_name(name, public)
         if target is not None:
-            why = (_argument_blocker(ref, rules) or _addons_blocker(ref) or _global_policy_blocker(ref, policy_setter)
+            why = (_argument_blocker(ref, rules) or _addons_blocker(ref) or _hub_blocker(ref)
+                   or _global_policy_blocker(ref, policy_setter)
                    or _clone_blocker(ref) or _serialized_model_blocker(ref, tree, refs))
             if why is not None:
                 blockers.append(why)
@@ -441,7 +449,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
             continue
-        target = _training_name(name, runtime.by_name)
+        target = _training_name(_TF_KERAS2_ADAM if hub_program and name == "keras.optimizers.Adam" else name,
+                                runtime.by_name)
         if target is not None:
             edits.replace_node(ref.node, new(target))
             needed.update({target, "_TRAINING"})
@@ -1231,6 +1240,40 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
 
 
+# tf.keras 2's Adam (OptimizerV2, and the optimizer of 2.11-2.15) sums an embedding gradient's
+# repeated rows before it squares them; Keras 3's squares slice by slice. In a tf.keras 2
+# program (one with hub.KerasLayer) Adam is the runtime's LegacyAdam, for the arguments it takes.
+_TF_KERAS2_ADAM = "keras.optimizers.legacy.Adam"
+_TF_KERAS2_ADAM_ARGS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name")
+
+
+def _tf_keras2_adam_blockers(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """A tf.keras 2 program's ``Adam(...)`` given what the runtime's LegacyAdam does not take."""
+    out: list[tuple[ast.AST, str]] = []
+    for ref in refs:
+        if ref.name != "keras.optimizers.Adam" or ref.role != "call" or ref.call is None:
+            continue
+        call = ref.call
+        if len(call.args) > len(_TF_KERAS2_ADAM_ARGS) or any(isinstance(a, ast.Starred) for a in call.args) \
+                or any(k.arg not in _TF_KERAS2_ADAM_ARGS for k in call.keywords):
+            out.append((call, "model kept as Keras (a tf.keras 2 program: its hub.KerasLayer is tf.keras 2's): "
+                              f"`{ast.unparse(call)[:50]}`: tf.keras 2's Adam is translated with "
+                              f"{', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated rows "
+                              "before squaring them, Keras 3's does not)"))
+    return out
+
+
+def _adam_strings(tree: ast.Module) -> list[ast.Constant]:
+    """The ``"adam"`` strings given as a ``compile`` call's optimizer."""
+    out: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
+            for value in [k.value for k in node.keywords if k.arg == "optimizer"] + node.args[:1]:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() == "adam":
+                    out.append(value)
+    return out
+
+
 def _trains(tree: ast.Module, refs: list[Ref]) -> bool:
     """Whether the file trains a model: the training API, or a call given ``training=`` (not
     ``False``), as a custom loop gives it."""
@@ -1299,6 +1342,43 @@ def _addons_blocker(ref: Ref) -> Finding | None:
     return None
 
 
+# TensorFlow Hub's Keras layer (names.HUB): the runtime class of what hub's source does (tfr_hub.py)
+_HUB_LAYERS = {"tensorflow_hub.KerasLayer": "HubKerasLayer"}
+# hub.KerasLayer's own keywords, then the tf.keras 2 ``Layer`` keywords the runtime's Layer takes
+_HUB_KEYWORDS = ("handle", "trainable", "arguments", "tags", "signature", "signature_outputs_as_dict", "output_key",
+                 "output_shape", "load_options", "name", "dtype", "input_shape", "input_dim", "batch_input_shape",
+                 "batch_size")
+
+
+def _hub_blocker(ref: Ref) -> Finding | None:
+    """An argument of ``hub.KerasLayer`` the runtime class does not take as hub does: ``*args``
+    or ``**kwargs``, a keyword of tf.keras 2's ``Layer`` it does not reproduce (``weights``,
+    ``dynamic``), a ``dtype`` other than float32 or string (the loaded functions fix their own
+    dtypes; a float policy would cast the inputs)."""
+    if ref.name not in _HUB_LAYERS or ref.call is None or ref.role != "call":
+        return None
+    call = ref.call
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
+            or len(call.args) > 3:
+        return Finding(call, "XL201", "`hub.KerasLayer(...)`: `*args`, `**kwargs` or positional arguments after "
+                                      "`arguments` the translation cannot read")
+    for kw in call.keywords:
+        if kw.arg not in _HUB_KEYWORDS:
+            return Finding(kw.value, "XL201", f"`hub.KerasLayer({kw.arg}=...)`: a keyword the translated layer does "
+                                              "not take as TensorFlow Hub's (on tf.keras 2) does")
+        if kw.arg == "dtype" and not (_float32(kw.value) or _string_dtype(kw.value)):
+            return Finding(kw.value, "XL201", f"`hub.KerasLayer(dtype={ast.unparse(kw.value)[:40]})`: only float32 "
+                                              "and string TensorFlow Hub layers are translated")
+    return None
+
+
+def _string_dtype(node: ast.expr) -> bool:
+    """Whether ``node`` is ``"string"`` or ``tf.string``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id in ("tf", "tensorflow") and node.attr == "string"
+    return literal(node) == "string"
+
+
 def _float32(node: ast.expr) -> bool:
     """Whether ``node`` is None, ``"float32"`` or ``tf.float32`` / ``np.float32``."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -1311,6 +1391,8 @@ def _runtime_name(name: str, public: frozenset[str]) -> str | None:
         return _CONTAINERS[name] if _CONTAINERS[name] in public else None
     if name in _ADDONS_LAYERS:
         return _ADDONS_LAYERS[name] if _ADDONS_LAYERS[name] in public else None
+    if name in _HUB_LAYERS:
+        return _HUB_LAYERS[name] if _HUB_LAYERS[name] in public else None
     if name.startswith("keras.layers."):
         last = name[len("keras.layers."):]
         if "." not in last and last in public:
