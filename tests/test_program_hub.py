@@ -301,6 +301,53 @@ def test_arguments_the_runtime_does_not_take_keep_the_model(call: str, says: str
     assert any(says in d.message for d in diags), [d.message for d in diags]
 
 
+@pytest.mark.parametrize("line, says", [
+    # tf.keras 2 wrote a SavedModel or a TensorFlow checkpoint at these names; Keras 3 and the
+    # translation raise ValueError there
+    ("model.save('saved_model/classifier')", "at a name where tf.keras 2, whose program this is (for its "
+                                             "hub.KerasLayer), wrote a SavedModel"),
+    ("model.save_weights('training_1/cp.ckpt')", "the program is tf.keras 2's (for its hub.KerasLayer), which wrote a TensorFlow checkpoint"),
+    # tf.keras 2's Adam with what LegacyAdam does not take
+    ("model.compile(optimizer=tf.keras.optimizers.Adam(1e-3, clipnorm=1.0), loss='mse')",
+     "tf.keras 2's Adam is translated with learning_rate, beta_1, beta_2, epsilon, amsgrad, name only"),
+])
+def test_what_tf_keras_2_does_otherwise_keeps_a_hub_program(line: str, says: str) -> None:
+    program = textwrap.dedent(f"""\
+        import numpy as np
+        import tensorflow as tf
+        import tensorflow_hub as hub
+
+        model = tf.keras.Sequential([hub.KerasLayer("/models/image", input_shape=(4, 4, 12)), tf.keras.layers.Dense(3)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.zeros((2, 4, 4, 12)), np.zeros((2, 3)))
+        {line}
+        """)
+    out, diags = translate(program, "m.py")
+    assert out == program
+    assert any(says in d.message for d in diags), [d.message for d in diags]
+    # at a name Keras 3 takes (or with Adam's own arguments) the program is translated
+    fine = program.replace("classifier')", "classifier.keras')").replace("cp.ckpt", "cp.weights.h5") \
+        .replace(", clipnorm=1.0", "")
+    out, diags = translate(fine, "m.py")
+    assert out != fine, [d.message for d in diags]
+    assert "LegacyAdam" in user_code(out)
+
+
+def test_the_acc_metric_name_is_tf_keras_2s_and_keras_3s_alike() -> None:
+    # Keras 2.2 named `metrics=['accuracy']` 'acc'; tf.keras 2 and Keras 3 name a metric as given
+    program = textwrap.dedent("""\
+        import tensorflow as tf
+        import tensorflow_hub as hub
+
+        model = tf.keras.Sequential([hub.KerasLayer("/models/image", input_shape=(4, 4, 12)), tf.keras.layers.Dense(3)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["acc"])
+        history = model.fit(tf.zeros((2, 4, 4, 12)), tf.zeros((2, 3)))
+        print(history.history["acc"])
+        """)
+    out, diags = translate(program, "m.py")
+    assert out != program, [d.message for d in diags]
+
+
 def test_batch_normalization_in_a_training_hub_program_is_tf_keras_2s_and_kept() -> None:
     # tf.keras 2's fused BatchNormalization moves its variance with the unbiased batch variance,
     # Keras 3's with the biased one: the hub program is a tf.keras 2 one, so the model stays

@@ -435,7 +435,8 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value == "hard_sigmoid":
             out.append((node, _HARD_SIGMOID))
-        elif isinstance(node, ast.Constant) and node.value in ("acc", "val_acc"):
+        elif isinstance(node, ast.Constant) and node.value in ("acc", "val_acc") and not tf_keras_only:
+            # (tf.keras 2 named the metric as given, as Keras 3 does: 'accuracy' is 'accuracy')
             out.append((node, "model kept as Keras (a Keras 2 program): Keras 2.2 names the accuracy metric "
                               f"{node.value!r}, tf.keras 2.3 and later and Keras 3 'accuracy'"))
         elif isinstance(node, ast.Attribute) and node.attr in KERAS2_MODEL_API and isinstance(node.ctx, ast.Load):

@@ -56,6 +56,7 @@ class ModelFiles:
     notes: list[tuple[ast.AST, str]] = field(default_factory=list)  # (node, message) of each translated writer/reader
     kept: dict[int, str] = field(default_factory=dict)  # writer or reader node id -> why it stays a Keras file
     calls: dict[int, tuple[ast.Call, str]] = field(default_factory=dict)  # node id of `kept` -> (its call, its kind)
+    writes_kept: list[tuple[ast.AST, str]] = field(default_factory=list)  # weights writers that keep their model (why)
 
 
 @dataclass
@@ -263,12 +264,15 @@ def _show(node: ast.AST) -> str:
 
 
 def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST | None], bool],
-                     model_saves: set[int], keep_keras_files: bool = False) -> ModelFiles:
+                     model_saves: set[int], keep_keras_files: bool = False, tf_keras2: bool = False) -> ModelFiles:
     """The round trips of the file, and the writers of files it never reads back. ``refs``
     are the Keras references outside kept code; ``kept(node)`` says whether a node is in code
     kept as Keras; ``model_saves`` holds the ids of the ``.save`` Attribute nodes whose
     receiver is a translated model. With ``keep_keras_files`` (``to-tf --keep-keras-files``)
-    a file never read back stays a Keras file and its model stays Keras."""
+    a file never read back stays a Keras file and its model stays Keras. With ``tf_keras2``
+    (a tf.keras 2 program: one with ``hub.KerasLayer``) a writer at a name Keras 3 refuses
+    stays Keras: tf.keras 2 wrote a SavedModel or a TensorFlow checkpoint there, where Keras 3
+    and the translation raise."""
     counts = _binding_counts(tree)
     strings = _string_bindings(tree, counts)
     by_ref = {id(r.call): r for r in refs if r.call is not None and r.role == "call"}
@@ -282,7 +286,8 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
         name = ref.name if ref is not None else None
         if isinstance(n.func, ast.Attribute) and n.func.attr == "save_weights" and ref is None:
             if not kept(n) and _argument(n, 2, "max_shard_size") is None:
-                weights_notes += _weights_name_note(n, "save_weights", _resolve(_argument(n, 0, "filepath"), strings))
+                weights_notes += _weights_name_note(n, "save_weights", _resolve(_argument(n, 0, "filepath"), strings),
+                                                    tf_keras2)
         elif isinstance(n.func, ast.Attribute) and n.func.attr == "save" and ref is None:
             path_node = _argument(n, 0, "filepath")
             access = _Access("save", n.func, n, _resolve(path_node, strings), path_node)
@@ -307,7 +312,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
             path_node = _argument(n, 0, "filepath")
             weights_only = _literal(_argument(n, 4, "save_weights_only"))
             if weights_only is True:  # a weights checkpoint (translated as such)
-                weights_notes += _weights_name_note(n, "ModelCheckpoint", _resolve(path_node, strings))
+                weights_notes += _weights_name_note(n, "ModelCheckpoint", _resolve(path_node, strings), tf_keras2)
                 continue
             access = _Access("checkpoint", n, n, _resolve(path_node, strings), path_node)
             if weights_only is not None and weights_only is not False:
@@ -402,7 +407,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
     # Keras's `load_model` calls that stay Keras: they may read a file whose path is not known
     keras_readers = [a for a in accesses if a.kind == "load" and id(a.node) not in out.readers]
     for w, written in one_way:
-        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes, patterns.get(id(w)))
+        blocked = _why_not_one_way(tree, w, written, keras_readers, path_nodes, patterns.get(id(w)), tf_keras2)
         if blocked is not None:
             _keep(out, [w], blocked)
             continue
@@ -411,18 +416,31 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                           else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
-    out.notes += weights_notes
+    out.notes += [(n, m) for n, m in weights_notes if not m.startswith(_KEPT)]
+    out.writes_kept += [(n, m[len(_KEPT):]) for n, m in weights_notes if m.startswith(_KEPT)]
     return out
 
 
-def _weights_name_note(call: ast.Call, writer: str, path: str | None) -> list[tuple[ast.AST, str]]:
+_KEPT = "kept: "  # (a weights writer of a tf.keras 2 program at a name Keras 3 refuses)
+
+
+def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2: bool = False) -> list[tuple[ast.AST, str]]:
     """XL311 at a weights writer whose known name Keras 3 refuses (``model.save_weights("cp.ckpt")``,
     ``ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)``: tf.keras 2 wrote a
     TensorFlow checkpoint there): a ValueError in Keras 3, and the runtime's writer raises the
-    same one (runtime/tfr_base.py, tfr_callbacks.py); nothing for another name."""
+    same one (runtime/tfr_base.py, tfr_callbacks.py); nothing for another name. In a tf.keras 2
+    program (``tf_keras2``) the original wrote there: the message (prefixed ``_KEPT``) says why
+    the model stays Keras."""
     if path is None or path.endswith(".weights.h5"):
         return []
     fix = "name the file *.weights.h5"
+    if tf_keras2:
+        return [(call, _KEPT + short_message(
+            f"model kept as Keras: `{writer}` at `{path}`: the program is tf.keras 2's (for its hub.KerasLayer), "
+            f"which wrote a TensorFlow checkpoint there; Keras 3 and the translation raise ValueError ({fix} to "
+            "translate it)",
+            f"model kept as Keras: `{writer}`: the program is tf.keras 2's (for its hub.KerasLayer), which wrote a "
+            f"TensorFlow checkpoint at that name; Keras 3 and the translation raise ValueError ({fix} to translate it)"))]
     return [(call, short_message(
         f"`{writer}` at `{path}` raises ValueError in Keras 3 and in the translation: {fix}",
         f"`{writer}` raises ValueError in Keras 3 at a name not ending in .weights.h5, and so does the "
@@ -453,12 +471,14 @@ def _one_way_note(w: _Access, path: str | None) -> str:
 
 
 def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_readers: list[_Access],
-                     path_nodes: set[int], pattern: str | None = None) -> str | None:
+                     path_nodes: set[int], pattern: str | None = None, tf_keras2: bool = False) -> str | None:
     """Why a writer of a file nothing in the file reads back keeps writing a Keras file, or
     None: it then writes the TensorFlow checkpoint (docs/design.md, "Model files a program
     writes and reads back")."""
     if w.why is not None:
         return w.why
+    if _raises_in_keras3(w, path) and tf_keras2:
+        return "at a name where tf.keras 2, whose program this is (for its hub.KerasLayer), wrote a SavedModel"
     if _raises_in_keras3(w, path):
         return None  # nothing is written there, by Keras 3 or by the translation: both raise
     for r in keras_readers:

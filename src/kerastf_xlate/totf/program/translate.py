@@ -334,14 +334,18 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     planned = {id(r.call) for r in super_init_calls(tree, refs)}
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
 
+    # a program with hub.KerasLayer is tf.keras 2's (tfr_hub.py): what tf.keras 2 computes or
+    # writes other than Keras 3 keeps its models (keras2.blockers, model files, Adam)
+    hub_program = not keras2.is_keras2(refs) and any(ref.name in _HUB_LAYERS for ref in refs)
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
-    files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
+    files = plan_model_files(tree, refs, kept, saves, keep_keras_files, hub_program)
     if files.readers:  # a loaded model's own `save` is a translated model's too
         saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers))
                  if u.attr == "save" and not kept(u.node)}
-        files = plan_model_files(tree, refs, kept, saves, keep_keras_files)
+        files = plan_model_files(tree, refs, kept, saves, keep_keras_files, hub_program)
     findings += [Finding(n, "XL311", m) for n, m in files.notes]
+    blockers += [Finding(n, "XL306", m) for n, m in files.writes_kept]
     # training code around the models (compile/fit/...), and what it rewrites
     uses = [u for u in keras_only_uses(tree, refs, graphs, frozenset(files.readers)) if not kept(u.node)
             and id(u.node) not in files.saves and id(u.node) not in files.save_calls]
@@ -384,13 +388,6 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if keras2_program:
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
-    hub_program = not keras2_program and any(ref.name in _HUB_LAYERS for ref in refs)
-    if hub_program:  # hub.KerasLayer is tf.keras 2's: so is the program
-        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), tf_keras=True)]
-        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs)]
-        for value in [v for v in _adam_strings(tree) if not kept(v)]:  # `compile(optimizer="adam")`: tf.keras 2's
-            edits.replace(*pos.span(value), new("LegacyAdam") + "()")
-            needed.update({"LegacyAdam", "_TRAINING"})
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
@@ -403,6 +400,12 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (a Sequential "
                                                    "it starts is built at once), Keras 3's does not: read as Keras 2 "
                                                    f"means it (`{declared}` written)"))
+    if hub_program:  # hub.KerasLayer is tf.keras 2's: so is the program
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), tf_keras=True)]
+        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs)]
+        for value in [v for v in _adam_strings(tree) if not kept(v)]:  # `compile(optimizer="adam")`: tf.keras 2's
+            edits.replace(*pos.span(value), new("LegacyAdam") + "()")
+            needed.update({"LegacyAdam", "_TRAINING"})
     for symbol in getattr(tree, "tf_keras2_symbols", []):  # tf.keras 2's `seq.input` (read_sequential_symbols)
         if not kept(symbol):
             edits.replace(*pos.span(symbol), f"{symbol.tf_keras2_symbol}s[0]")
