@@ -386,3 +386,25 @@ def test_hub_import_stays_while_the_program_still_uses_it() -> None:
     user = user_code(out)
     assert "import tensorflow_hub as hub" in user and 'hub.load("/models/text")' in user
     assert 'HubKerasLayer("/models/encoder", input_shape=(7, 3))' in user
+
+
+def test_a_hub_program_s_other_model_is_tf_keras_2s_when_the_hub_model_is_kept() -> None:
+    # the hub model stays Keras (its `**options`); the other model is translated, in the program
+    # form with tf.keras 2's Adam (the flat form's would be Keras 3's)
+    program = textwrap.dedent("""\
+        import numpy as np
+        import tensorflow as tf
+        import tensorflow_hub as hub
+
+        words = tf.keras.Sequential([tf.keras.layers.Embedding(50, 4), tf.keras.layers.Flatten(), tf.keras.layers.Dense(1)])
+        words.compile(optimizer="adam", loss="mse")
+        words.fit(np.zeros((4, 5)), np.zeros((4, 1)))
+
+        options = {"trainable": False}
+        images = tf.keras.Sequential([hub.KerasLayer("/models/image", **options), tf.keras.layers.Dense(1)])
+        """)
+    out, diags = translate(program, "m.py")
+    user = user_code(out)
+    assert 'words.compile(optimizer=LegacyAdam(), loss="mse")' in user, user
+    assert 'images = tf.keras.Sequential([hub.KerasLayer("/models/image", **options)' in user
+    assert any("`**kwargs`" in d.message for d in diags)

@@ -28,7 +28,7 @@ from kerastf_xlate.layers import (
     KERAS2_TRAINING_DIFFERS,
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
-from kerastf_xlate.totf.program.names import OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
+from kerastf_xlate.totf.program.names import HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
 # 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
@@ -255,6 +255,12 @@ def is_keras2(refs: list[Ref]) -> bool:
     if any(spelled(r) is not None for r in refs) or legacy_keywords(refs):
         return True
     return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
+
+
+def is_tf_keras2_hub(refs: list[Ref]) -> bool:
+    """Whether a module that is not a Keras 2 program (:func:`is_keras2`) uses ``hub.KerasLayer``,
+    a tf.keras 2 layer: it is then a tf.keras 2 program (docs/design.md, "TensorFlow Hub")."""
+    return any(r.name in HUB for r in refs) and not is_keras2(refs)
 
 
 def _tf_keras_only(refs: list[Ref]) -> bool:

@@ -336,7 +336,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     # a program with hub.KerasLayer is tf.keras 2's (tfr_hub.py): what tf.keras 2 computes or
     # writes other than Keras 3 keeps its models (keras2.blockers, model files, Adam)
-    hub_program = not keras2.is_keras2(refs) and any(ref.name in _HUB_LAYERS for ref in refs)
+    hub_program = keras2.is_tf_keras2_hub(found)  # (a statement kept as Keras may hold the hub layer)
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
     files = plan_model_files(tree, refs, kept, saves, keep_keras_files, hub_program)
