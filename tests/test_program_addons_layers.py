@@ -542,3 +542,30 @@ def test_activation_callables_of_tfa_and_keras_ops_keep_their_default(tmp_path: 
         sys.path.remove(fake)
         _forget_tfa()
     print(f"callables: worst |tf - keras| = {worst:.3g}")
+
+
+def test_a_tfa_program_is_tf_keras_2s() -> None:
+    # tfa runs on tf.keras 2 only: what tf.keras 2 computes otherwise than Keras 3 keeps the
+    # models (BatchNormalization moving its variance in training), and Adam is tf.keras 2's
+    program = textwrap.dedent("""\
+        import numpy as np
+        import tensorflow as tf
+        import tensorflow_addons as tfa
+
+        model = tf.keras.Sequential([
+            tf.keras.layers.Conv2D(4, 3, input_shape=(8, 8, 3)),
+            tf.keras.layers.BatchNormalization(),
+            tfa.layers.GELU(),
+            tf.keras.layers.GlobalAveragePooling2D(),
+            tf.keras.layers.Dense(2),
+        ])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.zeros((2, 8, 8, 3)), np.zeros((2, 2)))
+        """)
+    out, diags = translate(program, "m.py")
+    assert out == program
+    assert any("(a tf.keras 2 program that trains, for its TensorFlow Addons): Keras 2's BatchNormalization"
+               in d.message for d in diags), [d.message for d in diags]
+    without_bn = program.replace("    tf.keras.layers.BatchNormalization(),\n", "")
+    out, diags = translate(without_bn, "m.py")
+    assert 'model.compile(optimizer=LegacyAdam(), loss="mse")' in user_part(out), [d.message for d in diags]

@@ -367,7 +367,7 @@ def test_batch_normalization_in_a_training_hub_program_is_tf_keras_2s_and_kept()
         """)
     out, diags = translate(program, "m.py")
     assert out == program
-    assert any("(a tf.keras 2 program that trains: its hub.KerasLayer is tf.keras 2's): Keras 2's BatchNormalization" in d.message
+    assert any("(a tf.keras 2 program that trains, for its hub.KerasLayer): Keras 2's BatchNormalization" in d.message
                for d in diags), [d.message for d in diags]
     # without hub (a TensorFlow 2 program, run by Keras 3 as it is) it is translated
     keras3 = program.replace('            hub.KerasLayer("/models/image"),\n', "").replace("import tensorflow_hub as hub\n", "")

@@ -20,7 +20,7 @@ from kerastf_xlate.codes import CODES
 from kerastf_xlate.diagnostics import Diagnostic, Severity
 from kerastf_xlate.lint import char_col, source_lines
 from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END
-from kerastf_xlate.totf.program.keras2 import is_keras2, is_tf_keras2_hub, read_legacy_kernel_sizes, read_legacy_keywords
+from kerastf_xlate.totf.program.keras2 import is_keras2, read_legacy_kernel_sizes, read_legacy_keywords, tf_keras2_program
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.siblings import program_folder
 from kerastf_xlate.totf.program.translate import (
@@ -85,12 +85,12 @@ def choose(text: str, path: str, parse: Callable[[str, str], ast.Module], flat_t
     tree = parse(text, path)
     # a Keras 2 program (keras2.py): the flat form reads its Keras 2 names as Keras 3's and knows
     # nothing of what Keras 2 computes differently or of Keras 2's backend functions, so only
-    # the program form translates it; so is a tf.keras 2 program (one with hub.KerasLayer): the
-    # flat form's Adam is Keras 3's
+    # the program form translates it; so is a tf.keras 2 program (one with hub.KerasLayer or
+    # TensorFlow Addons): the flat form's Adam is Keras 3's
     refs = keras_refs(tree)  # the original's Keras names, read once here
     if ".input" in text or ".output" in text:
         read_sequential_symbols(tree, refs)  # tf.keras 2's `seq.input` of a Sequential: `seq.inputs[0]`
-    if is_tf_keras2_hub(refs):
+    if tf_keras2_program(refs):
         flat_text, flat_diags = text, []
     if is_keras2(refs):
         flat_text, flat_diags = text, []

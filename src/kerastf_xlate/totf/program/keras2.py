@@ -28,7 +28,7 @@ from kerastf_xlate.layers import (
     KERAS2_TRAINING_DIFFERS,
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
-from kerastf_xlate.totf.program.names import HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
+from kerastf_xlate.totf.program.names import ADDONS_ROOT, HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
 # 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
@@ -257,10 +257,18 @@ def is_keras2(refs: list[Ref]) -> bool:
     return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
 
 
-def is_tf_keras2_hub(refs: list[Ref]) -> bool:
-    """Whether a module that is not a Keras 2 program (:func:`is_keras2`) uses ``hub.KerasLayer``,
-    a tf.keras 2 layer: it is then a tf.keras 2 program (docs/design.md, "TensorFlow Hub")."""
-    return any(r.name in HUB for r in refs) and not is_keras2(refs)
+def tf_keras2_program(refs: list[Ref]) -> str | None:
+    """Why a module that is not a Keras 2 program (:func:`is_keras2`) is a tf.keras 2 program
+    (``"its hub.KerasLayer"``, ``"its TensorFlow Addons"``): it uses a translated class of a
+    package built on tf.keras 2 (docs/design.md, "TensorFlow Hub"), whose original runs under
+    tf.keras 2 only; else None."""
+    if is_keras2(refs):
+        return None
+    if any(r.name in HUB for r in refs):
+        return "its hub.KerasLayer"
+    if any(r.name.split(".")[0] == ADDONS_ROOT for r in refs):
+        return "its TensorFlow Addons"
+    return None
 
 
 def _tf_keras_only(refs: list[Ref]) -> bool:
@@ -379,17 +387,17 @@ def experimental_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out
 
 
-def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: bool = False) -> list[tuple[ast.AST, str]]:
+def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | None = None) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
     translated model has) does not have: methods, training keywords (checked against the
     runtime's own signatures), the 'acc' metric name; for a Keras 2 program (:func:`is_keras2`).
     Conservative: a `.fit(...)` of another library given a keyword Keras's does not
-    take keeps the models too. With ``tf_keras``, the program is one of tf.keras 2 (TensorFlow
-    2's), whatever it spells: it uses ``hub.KerasLayer``, a tf.keras 2 layer."""
+    take keeps the models too. With ``tf_keras`` (:func:`tf_keras2_program`'s reason), the
+    program is one of tf.keras 2 (TensorFlow 2's), whatever it spells."""
     if tf_keras:
         return [(node, re.sub(r"\(a Keras 2 program( that trains)?\)",
-                              r"(a tf.keras 2 program\1: its hub.KerasLayer is tf.keras 2's)", message))
+                              rf"(a tf.keras 2 program\1, for {tf_keras})", message))
                 for node, message in _blockers(tree, refs, trains, True)]
     return _blockers(tree, refs, trains, _tf_keras_only(refs))
 

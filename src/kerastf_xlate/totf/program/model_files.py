@@ -264,13 +264,13 @@ def _show(node: ast.AST) -> str:
 
 
 def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST | None], bool],
-                     model_saves: set[int], keep_keras_files: bool = False, tf_keras2: bool = False) -> ModelFiles:
+                     model_saves: set[int], keep_keras_files: bool = False, tf_keras2: str | None = None) -> ModelFiles:
     """The round trips of the file, and the writers of files it never reads back. ``refs``
     are the Keras references outside kept code; ``kept(node)`` says whether a node is in code
     kept as Keras; ``model_saves`` holds the ids of the ``.save`` Attribute nodes whose
     receiver is a translated model. With ``keep_keras_files`` (``to-tf --keep-keras-files``)
     a file never read back stays a Keras file and its model stays Keras. With ``tf_keras2``
-    (a tf.keras 2 program: one with ``hub.KerasLayer``) a writer at a name Keras 3 refuses
+    (a tf.keras 2 program, and why: ``keras2.tf_keras2_program``) a writer at a name Keras 3 refuses
     stays Keras: tf.keras 2 wrote a SavedModel or a TensorFlow checkpoint there, where Keras 3
     and the translation raise."""
     counts = _binding_counts(tree)
@@ -424,7 +424,7 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
 _KEPT = "kept: "  # (a weights writer of a tf.keras 2 program at a name Keras 3 refuses)
 
 
-def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2: bool = False) -> list[tuple[ast.AST, str]]:
+def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2: str | None = None) -> list[tuple[ast.AST, str]]:
     """XL311 at a weights writer whose known name Keras 3 refuses (``model.save_weights("cp.ckpt")``,
     ``ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)``: tf.keras 2 wrote a
     TensorFlow checkpoint there): a ValueError in Keras 3, and the runtime's writer raises the
@@ -436,10 +436,10 @@ def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2:
     fix = "name the file *.weights.h5"
     if tf_keras2:
         return [(call, _KEPT + short_message(
-            f"model kept as Keras: `{writer}` at `{path}`: the program is tf.keras 2's (for its hub.KerasLayer), "
+            f"model kept as Keras: `{writer}` at `{path}`: the program is tf.keras 2's (for {tf_keras2}), "
             f"which wrote a TensorFlow checkpoint there; Keras 3 and the translation raise ValueError ({fix} to "
             "translate it)",
-            f"model kept as Keras: `{writer}`: the program is tf.keras 2's (for its hub.KerasLayer), which wrote a "
+            f"model kept as Keras: `{writer}`: the program is tf.keras 2's (for {tf_keras2}), which wrote a "
             f"TensorFlow checkpoint at that name; Keras 3 and the translation raise ValueError ({fix} to translate it)"))]
     return [(call, short_message(
         f"`{writer}` at `{path}` raises ValueError in Keras 3 and in the translation: {fix}",
@@ -471,14 +471,14 @@ def _one_way_note(w: _Access, path: str | None) -> str:
 
 
 def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_readers: list[_Access],
-                     path_nodes: set[int], pattern: str | None = None, tf_keras2: bool = False) -> str | None:
+                     path_nodes: set[int], pattern: str | None = None, tf_keras2: str | None = None) -> str | None:
     """Why a writer of a file nothing in the file reads back keeps writing a Keras file, or
     None: it then writes the TensorFlow checkpoint (docs/design.md, "Model files a program
     writes and reads back")."""
     if w.why is not None:
         return w.why
     if _raises_in_keras3(w, path) and tf_keras2:
-        return "at a name where tf.keras 2, whose program this is (for its hub.KerasLayer), wrote a SavedModel"
+        return f"at a name where tf.keras 2, whose program this is (for {tf_keras2}), wrote a SavedModel"
     if _raises_in_keras3(w, path):
         return None  # nothing is written there, by Keras 3 or by the translation: both raise
     for r in keras_readers:

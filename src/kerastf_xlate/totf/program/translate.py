@@ -334,9 +334,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     planned = {id(r.call) for r in super_init_calls(tree, refs)}
     blockers += [Finding(n, "XL301", m) for n, m in subclass_blockers(tree, refs) if id(n) not in planned]
 
-    # a program with hub.KerasLayer is tf.keras 2's (tfr_hub.py): what tf.keras 2 computes or
-    # writes other than Keras 3 keeps its models (keras2.blockers, model files, Adam)
-    hub_program = keras2.is_tf_keras2_hub(found)  # (a statement kept as Keras may hold the hub layer)
+    # a program with hub.KerasLayer or TensorFlow Addons is tf.keras 2's: what tf.keras 2
+    # computes or writes other than Keras 3 keeps its models (keras2.blockers, model files, Adam)
+    hub_program = keras2.tf_keras2_program(found)  # (a statement kept as Keras may hold the hub layer)
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
     files = plan_model_files(tree, refs, kept, saves, keep_keras_files, hub_program)
@@ -400,9 +400,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             findings.append(Finding(call, "XL102", f"Keras 2's `Embedding` declares its input's shape (a Sequential "
                                                    "it starts is built at once), Keras 3's does not: read as Keras 2 "
                                                    f"means it (`{declared}` written)"))
-    if hub_program:  # hub.KerasLayer is tf.keras 2's: so is the program
-        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), tf_keras=True)]
-        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs)]
+    if hub_program:  # hub.KerasLayer and tfa are tf.keras 2's: so is the program
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), hub_program)]
+        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, hub_program)]
         for value in [v for v in _adam_strings(tree) if not kept(v)]:  # `compile(optimizer="adam")`: tf.keras 2's
             edits.replace(*pos.span(value), new("LegacyAdam") + "()")
             needed.update({"LegacyAdam", "_TRAINING"})
@@ -1245,12 +1245,12 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
 
 # tf.keras 2's Adam (OptimizerV2, and the optimizer of 2.11-2.15) sums an embedding gradient's
 # repeated rows before it squares them; Keras 3's squares slice by slice. In a tf.keras 2
-# program (one with hub.KerasLayer) Adam is the runtime's LegacyAdam, for the arguments it takes.
+# program (one with hub.KerasLayer or tfa) Adam is the runtime's LegacyAdam, for the arguments it takes.
 _TF_KERAS2_ADAM = "keras.optimizers.legacy.Adam"
 _TF_KERAS2_ADAM_ARGS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name")
 
 
-def _tf_keras2_adam_blockers(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+def _tf_keras2_adam_blockers(refs: list[Ref], why: str) -> list[tuple[ast.AST, str]]:
     """A tf.keras 2 program's ``Adam(...)`` given what the runtime's LegacyAdam does not take."""
     out: list[tuple[ast.AST, str]] = []
     for ref in refs:
@@ -1259,7 +1259,7 @@ def _tf_keras2_adam_blockers(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
         call = ref.call
         if len(call.args) > len(_TF_KERAS2_ADAM_ARGS) or any(isinstance(a, ast.Starred) for a in call.args) \
                 or any(k.arg not in _TF_KERAS2_ADAM_ARGS for k in call.keywords):
-            out.append((call, "model kept as Keras (a tf.keras 2 program: its hub.KerasLayer is tf.keras 2's): "
+            out.append((call, f"model kept as Keras (a tf.keras 2 program, for {why}): "
                               f"`{ast.unparse(call)[:50]}`: tf.keras 2's Adam is translated with "
                               f"{', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated rows "
                               "before squaring them, Keras 3's does not)"))
