@@ -9,7 +9,7 @@ equal to Keras's to float32 rounding. Keras's defaults differ from TensorFlow ha
 """
 
 import tensorflow as tf
-from tfr_base import Layer, initializers_get
+from tfr_base import Layer, _unique_name, initializers_get
 from tfr_constraints import constraints_get
 from tfr_regularizers import regularizers_get
 
@@ -79,7 +79,8 @@ class BatchNormalization(Layer):
             mean, variance = self._moments(inputs, mask)
             self.moving_mean.assign(tf.cast(moving_mean * self.momentum + mean * (1.0 - self.momentum),
                                             self.moving_mean.dtype))
-            self.moving_variance.assign(tf.cast(moving_variance * self.momentum + variance * (1.0 - self.momentum),
+            moved = self._moving_variance_of(variance, inputs)
+            self.moving_variance.assign(tf.cast(moving_variance * self.momentum + moved * (1.0 - self.momentum),
                                                 self.moving_variance.dtype))
         else:
             mean, variance = moving_mean, moving_variance
@@ -95,6 +96,10 @@ class BatchNormalization(Layer):
         return tf.cast(tf.nn.batch_normalization(inputs, mean, variance, offset=beta, scale=gamma,
                                                  variance_epsilon=self.epsilon), self.compute_dtype)
 
+    def _moving_variance_of(self, variance, inputs):
+        """The batch variance the moving variance moves towards: Keras 3's, the biased one."""
+        return variance
+
     def _moments(self, inputs, mask):
         if mask is None:
             return tf.nn.moments(inputs, axes=self._reduction_axes)
@@ -106,6 +111,36 @@ class BatchNormalization(Layer):
         squares = tf.square(tf.where(keep, inputs - mean, tf.zeros_like(inputs)))
         variance = tf.reduce_sum(squares, self._reduction_axes, keepdims=True) / (weights + 1e-7)
         return tf.squeeze(mean), tf.squeeze(variance)
+
+
+class TFKeras2BatchNormalization(BatchNormalization):
+    """tf.keras 2's ``BatchNormalization``, for a tf.keras 2 program (one with ``hub.KerasLayer``
+    or TensorFlow Addons): Keras 3's, except where tf.keras 2 ran its fused kernel (a float16,
+    bfloat16 or float32 input of rank 4 or 5 normalized over its first or last feature axis,
+    ``fused`` not False). There the moving variance moves towards the unbiased batch variance
+    (``n / (n - 1)`` times the biased one, ``n`` the values per feature in the batch; the batch
+    itself is normalized with the biased one), and a mask is ignored, as the kernel ignores it
+    (tf-keras 2.21's ``_fused_batch_norm``; ``_bessels_correction_test_only`` keeps the
+    kernel's variance). Named ``batch_normalization`` as tf.keras 2 names it."""
+
+    def __init__(self, *args, fused=None, **kwargs):
+        kwargs["name"] = kwargs.get("name") or _unique_name("batch_normalization")
+        super().__init__(*args, **kwargs)
+        self.fused = fused
+
+    def _fused(self, inputs):
+        rank = inputs.shape.rank
+        return (self.fused is not False and rank in (4, 5) and self.axis % rank in (1, rank - 1)
+                and inputs.dtype != tf.float64)
+
+    def _moving_variance_of(self, variance, inputs):
+        if not self._fused(inputs):
+            return variance
+        n = tf.cast(tf.size(inputs) // tf.size(variance), variance.dtype)
+        return variance * n / (n - 1.0)
+
+    def _moments(self, inputs, mask):
+        return super()._moments(inputs, None if self._fused(inputs) else mask)
 
 
 def _norm_axes(axis, input_shape):

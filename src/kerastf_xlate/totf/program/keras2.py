@@ -398,11 +398,14 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | No
     if tf_keras:
         return [(node, re.sub(r"\(a Keras 2 program( that trains)?\)",
                               rf"(a tf.keras 2 program\1, for {tf_keras})", message))
-                for node, message in _blockers(tree, refs, trains, True)]
+                for node, message in _blockers(tree, refs, trains, True, tf_keras2=True)]
     return _blockers(tree, refs, trains, _tf_keras_only(refs))
 
 
-def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bool) -> list[tuple[ast.AST, str]]:
+def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bool,
+              tf_keras2: bool = False) -> list[tuple[ast.AST, str]]:
+    # (``tf_keras2``: a tf.keras 2 program, whose BatchNormalization is the runtime's
+    # TFKeras2BatchNormalization, translate.py)
     out: list[tuple[ast.AST, str]] = []
     # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
     # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
@@ -429,7 +432,7 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             out.append((ref.node, "model kept as Keras (a Keras 2 program): Keras 2.2's bilinear UpSampling2D "
                                   "resized without half-pixel centers (TensorFlow 1's resize_images), tf.keras 2 "
                                   "and Keras 3 with them"))
-        elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains:
+        elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains and not tf_keras2:
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
                                   "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))

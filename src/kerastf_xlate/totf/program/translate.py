@@ -448,6 +448,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                 continue
             if id(ref.node) in declared_inputs:
                 target = "InputLayer"
+            if hub_program and target == "BatchNormalization" and "TFKeras2BatchNormalization" in public:
+                target = "TFKeras2BatchNormalization"  # tf.keras 2's moving variance (tfr_normalization.py)
             target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
             edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
