@@ -572,3 +572,41 @@ def test_a_tfa_program_is_tf_keras_2s() -> None:
     assert out == rmsprop
     assert any("(a tf.keras 2 program, for its TensorFlow Addons): the optimizer 'rmsprop''s update differs"
                in d.message for d in diags), [d.message for d in diags]
+
+
+def test_what_only_standalone_keras_2_read_otherwise_does_not_keep_a_tfa_program() -> None:
+    # a convolution's third positional argument is the strides in tf.keras 2 as in Keras 3 (only
+    # Keras 2.0-2.2's legacy interface read a kernel size there); a class's own `compile` takes
+    # its own keywords (a GAN's optimizers), which are no Keras 2 training arguments
+    program = textwrap.dedent("""\
+        import tensorflow as tf
+        import tensorflow_addons as tfa
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+
+        class GAN(keras.Model):
+            def __init__(self, generator):
+                super().__init__()
+                self.generator = generator
+
+            def compile(self, gen_optimizer, gen_loss_fn):
+                super().compile()
+                self.gen_optimizer = gen_optimizer
+                self.gen_loss_fn = gen_loss_fn
+
+            def call(self, x):
+                return self.generator(x)
+
+
+        generator = keras.Sequential([
+            layers.Conv2D(4, 3, 2, padding="same", input_shape=(8, 8, 3)),
+            tfa.layers.InstanceNormalization(),
+            layers.UpSampling2D(interpolation="bilinear"),
+        ])
+        gan = GAN(generator)
+        gan.compile(gen_optimizer=keras.optimizers.Adam(2e-4), gen_loss_fn=keras.losses.MeanSquaredError())
+        """)
+    out, diags = translate(program, "m.py")
+    assert out != program, [d.message for d in diags]
+    assert "Conv2D(4, 3, 2, padding=\"same\"" in user_part(out)

@@ -619,3 +619,26 @@ def test_keras2_engine_still_keeps_the_model() -> None:
         """), "m.py")
     assert "from keras.engine.topology import Layer" in out
     assert any(d.code == "XL102" and "`Layer` from `keras.engine.topology` is Keras 2's" in d.message for d in diags), diags
+
+
+def test_a_class_s_own_training_method_exempts_its_own_keywords_only() -> None:
+    # `Trainer.fit(self, x, y, nb_rounds)` takes its own keyword; the Keras model's
+    # `fit(nb_epoch=...)` is Keras 2's argument still, which keeps the model
+    program = """\
+        from keras.models import Sequential
+        from keras.layers.core import Dense
+
+
+        class Trainer:
+            def fit(self, x, y, nb_rounds=1):
+                return nb_rounds
+
+
+        model = Sequential([Dense(1, input_shape=(3,))])
+        model.compile(optimizer="sgd", loss="mse")
+        Trainer().fit(None, None, nb_rounds=2)
+        """
+    out, diags = translate(textwrap.dedent(program), "m.py")
+    assert out != textwrap.dedent(program), [d.message for d in diags]
+    messages = _kept(program.rstrip(" ") + "        model.fit(None, None, nb_epoch=3)\n")
+    assert any("`fit(nb_epoch=...)` is Keras 2's argument" in m for m in messages), messages

@@ -421,12 +421,12 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
                                       f"`{missing[0]}` differs between Keras 2 versions and Keras 3 "
                                       f"(give `{missing[0]}=` to translate it)"))
         elif last in KERAS2_LEGACY_CONVOLUTIONS and ref.name.startswith("keras.layers.") and ref.call is not None \
-                and len(ref.call.args) >= 3:
+                and len(ref.call.args) >= 3 and not tf_keras_only:  # (tf.keras 2 read strides, as Keras 3)
             out.append((ref.node, f"model kept as Keras (a Keras 2 program): Keras 2.0-2.2 read "
                                   f"`{ast.unparse(ref.call)[:40]}` as Keras 1's (filters, rows, cols), tf.keras and "
                                   "Keras 3 read the third argument as the strides (give `kernel_size=` and "
                                   "`strides=` to translate it)"))
-        elif last in KERAS2_BILINEAR_DIFFERS and ref.call is not None and any(
+        elif last in KERAS2_BILINEAR_DIFFERS and ref.call is not None and not tf_keras_only and any(
                 k.arg == "interpolation" and not (isinstance(k.value, ast.Constant) and k.value.value == "nearest")
                 for k in ref.call.keywords):
             out.append((ref.node, "model kept as Keras (a Keras 2 program): Keras 2.2's bilinear UpSampling2D "
@@ -449,6 +449,14 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             # the activation; the backend function is Keras 2's formula in every version (its entry)
             out.append((ref.node, _HARD_SIGMOID))
     keywords = runtime_keywords()
+    # a class's own method of a training method's name (a GAN's `def compile(self, d_optimizer,
+    # g_optimizer, loss_fn)`) takes its own keywords
+    own: dict[str, set[str]] = {}
+    for c in ast.walk(tree):
+        for f in c.body if isinstance(c, ast.ClassDef) else []:
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = f.args
+                own.setdefault(f.name, set()).update(x.arg for x in a.posonlyargs + a.args + a.kwonlyargs)
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value == "hard_sigmoid":
             out.append((node, _HARD_SIGMOID))
@@ -469,7 +477,7 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
                               "name first, Keras 3's the shape (give them as keywords to translate it)"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in keywords:
             unknown = [k.arg for k in node.keywords if k.arg is not None and k.arg not in keywords[node.func.attr]]
-            if unknown:
+            if unknown and not set(unknown) <= own.get(node.func.attr, set()):
                 out.append((node, f"model kept as Keras (a Keras 2 program): `{node.func.attr}({unknown[0]}=...)` is "
                                   "Keras 2's argument, which Keras 3 and the translated model do not take"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
