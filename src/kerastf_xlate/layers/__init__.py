@@ -122,6 +122,9 @@ KERAS2_LEGACY_CONVOLUTIONS = frozenset({
 # - layers whose training-mode update differs: BatchNormalization's moving variance (Keras 2's
 #   fused kernel: the unbiased batch variance; Keras 2.2 corrected it once more; Keras 3: biased)
 KERAS2_TRAINING_DIFFERS = frozenset({"BatchNormalization"})
+# - in a tf.keras 2 program (one with hub.KerasLayer or tfa: keras2.tf_keras2_program), the
+#   runtime class of such a layer that computes what tf.keras 2 did (tfr_normalization.py)
+TF_KERAS2_CLASSES = {"BatchNormalization": "TFKeras2BatchNormalization"}
 # - layers whose non-nearest interpolation differs: Keras 2.2 resized without half-pixel centers
 KERAS2_BILINEAR_DIFFERS = frozenset({"UpSampling2D"})
 # Layers that add a loss of their own (`model.losses`), which `fit` adds to the compiled loss.

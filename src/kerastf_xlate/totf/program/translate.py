@@ -36,7 +36,7 @@ from kerastf_xlate.args import (
     policy_dtype_ok,
     short_message,
 )
-from kerastf_xlate.layers import TFA_ADAPTIVE_POOLINGS
+from kerastf_xlate.layers import TF_KERAS2_CLASSES, TFA_ADAPTIVE_POOLINGS
 from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
@@ -448,8 +448,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                 continue
             if id(ref.node) in declared_inputs:
                 target = "InputLayer"
-            if hub_program and target == "BatchNormalization" and "TFKeras2BatchNormalization" in public:
-                target = "TFKeras2BatchNormalization"  # tf.keras 2's moving variance (tfr_normalization.py)
+            if hub_program and TF_KERAS2_CLASSES.get(target) in public:
+                target = TF_KERAS2_CLASSES[target]  # what tf.keras 2 computed (BatchNormalization's moving variance)
             target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
             edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
