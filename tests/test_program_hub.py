@@ -418,3 +418,18 @@ def test_a_hub_program_s_other_model_is_tf_keras_2s_when_the_hub_model_is_kept()
     assert 'words.compile(optimizer=LegacyAdam(), loss="mse")' in user, user
     assert 'images = tf.keras.Sequential([hub.KerasLayer("/models/image", **options)' in user
     assert any("`**kwargs`" in d.message for d in diags)
+
+
+def test_only_a_models_compile_gets_tf_keras_2s_adam() -> None:
+    # `re.compile("adam")` is a module's compile: its string stays
+    program = textwrap.dedent("""\
+        import re
+        import tensorflow as tf
+        import tensorflow_hub as hub
+
+        optimizer_name = re.compile("adam")
+        model = tf.keras.Sequential([hub.KerasLayer("/models/image", input_shape=(4, 4, 12)), tf.keras.layers.Dense(3)])
+        model.compile("adam", loss="mse")
+        """)
+    user = user_code(translate(program, "m.py")[0])
+    assert 'optimizer_name = re.compile("adam")' in user and "model.compile(LegacyAdam(), loss=\"mse\")" in user, user

@@ -480,13 +480,27 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             if unknown and not set(unknown) <= own.get(node.func.attr, set()):
                 out.append((node, f"model kept as Keras (a Keras 2 program): `{node.func.attr}({unknown[0]}=...)` is "
                                   "Keras 2's argument, which Keras 3 and the translated model do not take"))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
-            optimizers = [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]
-            for value in optimizers:
-                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() not in ("adam", "sgd"):
-                    out.append((value, f"model kept as Keras (a Keras 2 program): the optimizer {value.value!r}'s "
-                                       "update differs between Keras 2 versions and Keras 3 (only Adam's and SGD's "
-                                       "are one formula)"))
+    for value in compile_optimizer_strings(tree):
+        if str(value.value).lower() not in ("adam", "sgd"):
+            out.append((value, f"model kept as Keras (a Keras 2 program): the optimizer {value.value!r}'s "
+                               "update differs between Keras 2 versions and Keras 3 (only Adam's and SGD's "
+                               "are one formula)"))
+    return out
+
+
+def compile_optimizer_strings(tree: ast.Module) -> list[ast.Constant]:
+    """The strings given as a ``compile`` call's optimizer (``model.compile("rmsprop", ...)``,
+    ``optimizer="adam"``), not a module's ``compile`` (``re.compile("adam")``)."""
+    modules = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    out: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile"):
+            continue
+        if isinstance(node.func.value, ast.Name) and node.func.value.id in modules:
+            continue
+        for value in [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out.append(value)
     return out
 
 

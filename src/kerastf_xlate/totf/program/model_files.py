@@ -416,12 +416,8 @@ def plan_model_files(tree: ast.Module, refs: list[Ref], kept: Callable[[ast.AST 
                           else _one_way_note(w, written)))
     for a in unknown:
         _keep(out, [a], "at a path not known statically")
-    out.notes += [(n, m) for n, m in weights_notes if not m.startswith(_KEPT)]
-    out.writes_kept += [(n, m[len(_KEPT):]) for n, m in weights_notes if m.startswith(_KEPT)]
+    (out.writes_kept if tf_keras2 else out.notes).extend(weights_notes)
     return out
-
-
-_KEPT = "kept: "  # (a weights writer of a tf.keras 2 program at a name Keras 3 refuses)
 
 
 def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2: str | None = None) -> list[tuple[ast.AST, str]]:
@@ -429,13 +425,13 @@ def _weights_name_note(call: ast.Call, writer: str, path: str | None, tf_keras2:
     ``ModelCheckpoint("training_1/cp.ckpt", save_weights_only=True)``: tf.keras 2 wrote a
     TensorFlow checkpoint there): a ValueError in Keras 3, and the runtime's writer raises the
     same one (runtime/tfr_base.py, tfr_callbacks.py); nothing for another name. In a tf.keras 2
-    program (``tf_keras2``) the original wrote there: the message (prefixed ``_KEPT``) says why
-    the model stays Keras."""
+    program (``tf_keras2``) the original wrote there: the message says why the model stays Keras
+    (``ModelFiles.writes_kept``)."""
     if path is None or path.endswith(".weights.h5"):
         return []
     fix = "name the file *.weights.h5"
     if tf_keras2:
-        return [(call, _KEPT + short_message(
+        return [(call, short_message(
             f"model kept as Keras: `{writer}` at `{path}`: the program is tf.keras 2's (for {tf_keras2}), "
             f"which wrote a TensorFlow checkpoint there; Keras 3 and the translation raise ValueError ({fix} to "
             "translate it)",

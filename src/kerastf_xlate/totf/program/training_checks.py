@@ -74,6 +74,11 @@ _LEGACY_KEYWORDS = {"tensorflow_addons.optimizers.AdamW": ["clipnorm", "clipvalu
                                                           "weight_decay_rate"]}
 
 
+def legacy_arguments(name: str) -> tuple[str, ...]:
+    """The arguments a translated legacy optimizer's runtime class takes, in positional order."""
+    return tuple(_LEGACY_ARGS[name])
+
+
 def legacy_optimizer_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
     """An argument of a translated tf.keras legacy optimizer that its runtime class does not take."""
     for ref in refs:

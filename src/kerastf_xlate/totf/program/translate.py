@@ -64,6 +64,7 @@ from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blo
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.replay import outside_mutations
+from kerastf_xlate.totf.program.training_checks import legacy_arguments
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import FILE_APIS
 
@@ -403,7 +404,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if hub_program:  # hub.KerasLayer and tfa are tf.keras 2's: so is the program
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), hub_program)]
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, hub_program)]
-        for value in [v for v in _adam_strings(tree) if not kept(v)]:  # `compile(optimizer="adam")`: tf.keras 2's
+        for value in keras2.compile_optimizer_strings(tree):  # `compile(optimizer="adam")`: tf.keras 2's
+            if str(value.value).lower() != "adam" or kept(value):
+                continue
             edits.replace(*pos.span(value), new("LegacyAdam") + "()")
             needed.update({"LegacyAdam", "_TRAINING"})
     for symbol in getattr(tree, "tf_keras2_symbols", []):  # tf.keras 2's `seq.input` (read_sequential_symbols)
@@ -1249,7 +1252,7 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
 # repeated rows before it squares them; Keras 3's squares slice by slice. In a tf.keras 2
 # program (one with hub.KerasLayer or tfa) Adam is the runtime's LegacyAdam, for the arguments it takes.
 _TF_KERAS2_ADAM = "keras.optimizers.legacy.Adam"
-_TF_KERAS2_ADAM_ARGS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name")
+_TF_KERAS2_ADAM_ARGS = legacy_arguments(_TF_KERAS2_ADAM)
 
 
 def _tf_keras2_adam_blockers(refs: list[Ref], why: str) -> list[tuple[ast.AST, str]]:
@@ -1265,17 +1268,6 @@ def _tf_keras2_adam_blockers(refs: list[Ref], why: str) -> list[tuple[ast.AST, s
                               f"`{ast.unparse(call)[:50]}`: tf.keras 2's Adam is translated with "
                               f"{', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated rows "
                               "before squaring them, Keras 3's does not)"))
-    return out
-
-
-def _adam_strings(tree: ast.Module) -> list[ast.Constant]:
-    """The ``"adam"`` strings given as a ``compile`` call's optimizer."""
-    out: list[ast.Constant] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
-            for value in [k.value for k in node.keywords if k.arg == "optimizer"] + node.args[:1]:
-                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() == "adam":
-                    out.append(value)
     return out
 
 
