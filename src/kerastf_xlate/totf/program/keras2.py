@@ -29,6 +29,7 @@ from kerastf_xlate.layers import (
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
 from kerastf_xlate.totf.program.names import ADDONS_ROOT, HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
+from kerastf_xlate.totf.program.training_checks import model_compile_calls
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
 # 2's backend functions (`K.int_shape`, `K.square`, `K.repeat_elements`...) are under
@@ -491,13 +492,8 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
 def compile_optimizer_strings(tree: ast.Module) -> list[ast.Constant]:
     """The strings given as a ``compile`` call's optimizer (``model.compile("rmsprop", ...)``,
     ``optimizer="adam"``), not a module's ``compile`` (``re.compile("adam")``)."""
-    modules = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     out: list[ast.Constant] = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile"):
-            continue
-        if isinstance(node.func.value, ast.Name) and node.func.value.id in modules:
-            continue
+    for node in model_compile_calls(tree):
         for value in [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 out.append(value)

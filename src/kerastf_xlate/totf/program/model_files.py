@@ -473,10 +473,10 @@ def _why_not_one_way(tree: ast.Module, w: _Access, path: str | None, keras_reade
     writes and reads back")."""
     if w.why is not None:
         return w.why
-    if _raises_in_keras3(w, path) and tf_keras2:
-        return f"at a name where tf.keras 2, whose program this is (for {tf_keras2}), wrote a SavedModel"
     if _raises_in_keras3(w, path):
-        return None  # nothing is written there, by Keras 3 or by the translation: both raise
+        # nothing is written there, by Keras 3 or by the translation: both raise; tf.keras 2 wrote
+        return f"at a name where tf.keras 2, whose program this is (for {tf_keras2}), wrote a SavedModel" \
+            if tf_keras2 else None
     for r in keras_readers:
         # a Keras `load_model` that may read this file: a path not known on one side, or a
         # name per epoch that the reader's path may be

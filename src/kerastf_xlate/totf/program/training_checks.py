@@ -136,15 +136,20 @@ def argument_blockers(refs: list[Ref]) -> Iterator[tuple[ast.AST, str, str]]:
                                    "Keras model file")
 
 
-def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tuple[ast.AST, str, str]]:
-    """Optimizer, loss and metric names given to ``compile`` that the runtime does not know
-    (not a module's ``compile``: ``re.compile(pattern, re.UNICODE)``)."""
+def model_compile_calls(tree: ast.Module) -> Iterator[ast.Call]:
+    """The ``x.compile(...)`` calls of the file, not a module's ``compile``
+    (``re.compile(pattern, re.UNICODE)``)."""
     modules = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     for n in ast.walk(tree):
-        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"):
-            continue
-        if isinstance(n.func.value, ast.Name) and n.func.value.id in modules:
-            continue
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile" \
+                and not (isinstance(n.func.value, ast.Name) and n.func.value.id in modules):
+            yield n
+
+
+def string_blockers(tree: ast.Module, training_attrs: set[str]) -> Iterator[tuple[ast.AST, str, str]]:
+    """Optimizer, loss and metric names given to ``compile`` that the runtime does not know
+    (:func:`model_compile_calls`)."""
+    for n in model_compile_calls(tree):
         kw = {k.arg: k.value for k in n.keywords if k.arg}
         for p, a in zip(COMPILE_SIG, n.args):
             kw.setdefault(p, a)
