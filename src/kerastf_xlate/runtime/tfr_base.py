@@ -262,6 +262,16 @@ def _adapting_once(adapt):
     return wrapper
 
 
+def eagerly(compute):
+    """A TensorFlow op on Python values whose result the program reads in Python while a
+    model's graph is built (``[x for x in tf.linspace(0.0, rate, n)]``): Keras ran those
+    statements once, eagerly, and the op gave an eager tensor; the graph function runs them
+    while it is traced, so the op runs outside the trace (``tf.init_scope``) and gives that
+    same eager tensor, which Python iterates and converts."""
+    with tf.init_scope():
+        return compute()
+
+
 def _check_name(name, type_too=False):
     """Keras 3's check of a layer's or a weight's name (``Operation.__init__``,
     ``Variable.__init__``): a string without ``/`` (Keras 2 allowed ``"block/conv"``)."""

@@ -67,6 +67,9 @@ class Graph:
     input_name: str = "Input"  # the runtime's Input, as the output spells it (set before emit)
     prefix: BranchGroup | None = None  # the graph statements before the `if` whose branch holds it
     prefix_owner: bool = False  # this graph writes the prefix's function (the group's first)
+    # TensorFlow ops on Python values whose results its statements (or the file's functions they
+    # call) read in Python: run eagerly, as Keras's one run of them was (`_eager_values`)
+    eager_ops: list[tuple[ast.AST, str]] = field(default_factory=list)
 
     def emit(self, edits: EditList) -> None:
         if self.prefix is not None and self.prefix_owner:
@@ -962,8 +965,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         region = block[start:index]
         region = _trim(region, _read([ins, outs]), keras_lines) if region else region
         spans_cells = isinstance(owner, ast.Module) and not symbols and not redeclared and any(_is_sentinel(s) for s in region)
+        eager_ops: list[tuple[ast.AST, str]] = []
         why = _check_region([s for s in region if not _is_sentinel(s)] if spans_cells else region, stmt, block, index,
-                            owner, tree)
+                            owner, tree, eager_ops)
         if why is None and spans_cells:
             # an earlier cell's statements around its graph statements that only define or import
             # (a callback class, a helper, a constant) stay where they are, outside the parts
@@ -1059,6 +1063,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                       _indent_unit(pos, indent))
         graph.parts = parts
         graph.symbols = symbols
+        graph.eager_ops = eager_ops
         graph.owner = owner
         graph.input_names = _simple_names(ins)
         graph.redeclared = redeclared
@@ -2358,7 +2363,9 @@ def _later_statements(stmt: ast.stmt, block: list[ast.stmt], index: int, owner: 
 
 
 def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt], index: int, owner: ast.AST,
-                  tree: ast.Module) -> tuple[ast.AST, str] | None:
+                  tree: ast.Module, collect: list[tuple[ast.AST, str]] | None = None) -> tuple[ast.AST, str] | None:
+    """Why the region cannot become a graph function, or None; the TensorFlow ops it reads in
+    Python, which the translation runs eagerly, are added to ``collect``."""
     for s in region:
         if _is_sentinel(s):
             return (s, "the model's graph spans notebook cells")
@@ -2368,9 +2375,11 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     adapting = _adapt_blocker(region, tree)
     if adapting is not None:
         return adapting
-    eager = _eager_value_blocker(region, tree)
-    if eager is not None:
-        return eager
+    eager, why = _eager_values(region, tree, owner)
+    if why is not None:
+        return why
+    if collect is not None:
+        collect += eager
     if isinstance(owner, (ast.AsyncFor, ast.While)) or isinstance(owner, ast.For) and owner.orelse:
         # a `for` body runs the graph statements once a turn, in order, like a straight-line
         # block (the names the next turn rebinds, its target included, are captured by value)
@@ -2448,6 +2457,7 @@ class BranchGroup:
     members: dict[int, int]  # id(model statement) -> where its branch region starts in its block
     planned: list[int] = field(default_factory=list)  # ids of the members' graphs planned, in order
     exported: list[str] = field(default_factory=list)  # its names read after the `if`: each member's graph exports them
+    eager_ops: list[tuple[ast.AST, str]] = field(default_factory=list)  # TensorFlow ops it reads in Python, run eagerly
 
 
 def _top_if(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.If | None:
@@ -2538,7 +2548,8 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     if inner is not None:  # (an earlier `if` building models on the same graph)
         return (top, f"{what}: the statements before it build the model at line {inner.lineno}")
     # the same checks as any graph region (its other statements move with it, as a region's do)
-    why = _check_region(prefix, top, outer_block, if_index, outer_owner, tree)
+    eager_ops: list[tuple[ast.AST, str]] = []
+    why = _check_region(prefix, top, outer_block, if_index, outer_owner, tree, eager_ops)
     if why is not None:
         return why
     binds = _bound(prefix)
@@ -2581,7 +2592,7 @@ def _branch_group(top: ast.If, block_of: dict[int, tuple[list[ast.stmt], ast.AST
     line = pos.lines[prefix[0].lineno - 1]
     indent = line[: len(line) - len(line.lstrip())]
     return BranchGroup(top, CellPart(prefix, part_name, [], defaults, returns), indent, members,
-                       exported=sorted(exported))
+                       exported=sorted(exported), eager_ops=eager_ops)
 
 
 def _last_if(top: ast.If) -> ast.If:
@@ -2835,6 +2846,8 @@ _LIST_VALUED_TF = frozenset({"split", "unstack", "meshgrid", "shape_n", "dynamic
                              "unique_with_counts", "moments", "weighted_moments", "top_k", "eigh", "eig", "qr", "svd",
                              "slogdet", "identity_n", "tuple", "flatten", "map_structure", "pack_sequence_as",
                              "gradients", "batch_jacobian", "jacobian", "normalize_moments", "sufficient_statistics"})
+# the readers above that iterate their argument
+_ITERATING_READERS = frozenset({"list", "tuple", "sorted", "enumerate", "zip", "sum", "min", "max", "iter", "set", "dict"})
 _EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
 
 
@@ -2844,10 +2857,11 @@ def _module_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
             if a.name == module}
 
 
-def _graph_names(region: list[ast.stmt]) -> set[str]:
+def _graph_names(region: list[ast.stmt], seeds: set[str] | frozenset[str] = frozenset()) -> set[str]:
     """The names the region binds to graph tensors, roughly: bound by a statement that makes an
-    ``Input``, applies a layer (``Layer(...)(x)``, ``self.layer(x)`` aside) or reads such a name."""
-    names: set[str] = set()
+    ``Input``, applies a layer (``Layer(...)(x)``, ``self.layer(x)`` aside) or reads such a name
+    (``seeds`` included: a helper's parameters given graph tensors)."""
+    names: set[str] = set(seeds)
     for _ in range(3):
         before = len(names)
         for s in region:
@@ -2868,73 +2882,187 @@ def _graph_names(region: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _eager_value_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
+def _parameters(f: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
+    a = f.args
+    return [x.arg for x in [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
+                            *([a.kwarg] if a.kwarg else [])]]
+
+
+def _layer_fed_parameters(owner: ast.AST) -> set[str]:
+    """The parameters of the function ``owner`` that its body feeds to a layer or a model
+    (``Dense(4)(inputs)``, ``keras.Model(inputs, ...)``), directly or through names bound from
+    them: a builder given its caller's tensors."""
+    if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return set()
+    params = set(_parameters(owner))
+    fed: set[str] = set()
+    for c in ast.walk(owner):
+        if isinstance(c, ast.Call) and (isinstance(c.func, ast.Call) or (dotted(c.func) or [""])[-1] in ("Model",
+                                                                                                         "Functional")):
+            fed |= {n.id for a in (*c.args, *[k.value for k in c.keywords]) for n in ast.walk(a)
+                    if isinstance(n, ast.Name) and n.id in params}
+    return fed
+
+
+def _graph_parameters(helper: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[ast.Call], graphy: set[str]) -> set[str]:
+    """The parameters of ``helper`` that a call of it gives a graph tensor (an argument
+    reading a name of ``graphy``); all of them when a call unpacks ``*args``/``**kwargs``."""
+    params = [p for p in _parameters(helper)]
+    positional = [x.arg for x in (*helper.args.posonlyargs, *helper.args.args)]
+    out: set[str] = set()
+
+    def reads_graph(e: ast.AST) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in graphy for n in ast.walk(e))
+
+    for call in calls:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return set(params)
+        for i, a in enumerate(call.args):
+            if reads_graph(a):
+                out.add(positional[i] if i < len(positional) else (helper.args.vararg.arg if helper.args.vararg
+                                                                   else ""))
+        for k in call.keywords:
+            if reads_graph(k.value):
+                out.add(k.arg if k.arg in params else (helper.args.kwarg.arg if helper.args.kwarg else ""))
+    return out
+
+
+def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | None = None
+                  ) -> tuple[list[tuple[ast.AST, str]], tuple[ast.AST, str] | None]:
     """A TensorFlow op's result that the graph's statements, or a function of the file they
     call, read in Python (iterate, unpack, convert, test): ``dp_rates = [x for x in
     tf.linspace(0.0, rate, n)]``. Keras runs those statements once, eagerly (a TensorFlow
     function given a KerasTensor raises there, so the op ran on Python values); the graph
     function runs them while it is traced, where the result is a symbolic tensor that Python
-    cannot iterate or convert. ``np.linspace`` gives the same values as Python numbers."""
+    cannot iterate or convert.
+
+    Returns the op calls the translation runs eagerly (``eagerly(lambda: tf.linspace(...))``,
+    the runtime's ``tf.init_scope``: the same eager tensor Keras's run gave), and a blocker
+    for a read it cannot: an op given a graph tensor, or in a function of the file that is
+    also called from elsewhere (where it may run in a user's own traced function)."""
     tf_names = _module_names(tree)
     if not tf_names:
-        return None
+        return [], None
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     numpy_names = _module_names(tree, "numpy")
+    region_bound = _graph_names(region, _layer_fed_parameters(owner) if owner is not None else set())
+    region_ids = {id(n) for s in region for n in ast.walk(s)}
 
-    region_bound = _graph_names(region)
-
-    def tf_call(node: ast.AST, in_region: bool = True) -> bool:
+    def is_tf_op(node: ast.AST) -> bool:
         if not isinstance(node, ast.Call):
             return False
         path = dotted(node.func) or []
-        if not path or path[0] not in tf_names or (len(path) > 1 and path[1] in _PYTHON_VALUED_TF) \
-                or path[-1] in _LIST_VALUED_TF:
-            return False
-        # an op on the graph's own tensors (`tf.split(value=inputs)`, Keras 2's TFOpLambda) is the
-        # graph's: symbolic in both; an op on other values ran eagerly in Keras
-        return not (in_region and any(isinstance(n, ast.Name) and n.id in region_bound
-                                      for a in (*node.args, *[k.value for k in node.keywords]) for n in ast.walk(a)))
+        return bool(path) and path[0] in tf_names and not (len(path) > 1 and path[1] in _PYTHON_VALUED_TF) \
+            and path[-1] not in _LIST_VALUED_TF
 
-    todo: list[tuple[list[ast.stmt], str | None]] = [(region, None)]
+    def on_graph(node: ast.Call, graphy: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in graphy
+                   for a in (*node.args, *[k.value for k in node.keywords]) for n in ast.walk(a))
+
+    # a function of the file, its calls from the scanned statements, and who else calls it
+    all_calls: dict[str, list[ast.Call]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions:
+            all_calls.setdefault(n.func.id, []).append(n)
+
+    ops: dict[int, tuple[ast.AST, str]] = {}
+    todo: list[tuple[list[ast.stmt], str | None, set[str]]] = [(region, None, region_bound)]
+    scanned: set[int] = set(region_ids)
     seen: set[str] = set()
     while todo:
-        stmts, helper = todo.pop()
-        # the names these statements bind to a TensorFlow op's result
-        in_region = helper is None
-        values = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and tf_call(n.value, in_region)
-                  for t in n.targets if isinstance(t, ast.Name)}
+        stmts, helper, graphy = todo.pop()
+        # an op on the graph's own tensors (`tf.split(value=inputs)`, Keras 2's TFOpLambda) is the
+        # graph's: symbolic in both, never run eagerly; in a helper, on a graph tensor it is given
+        values: dict[str, list[ast.Call]] = {}
+        for s in stmts:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Assign) and is_tf_op(n.value) and not on_graph(n.value, graphy):  # type: ignore[arg-type]
+                    for t in n.targets:
+                        if isinstance(t, ast.Name):
+                            values.setdefault(t.id, []).append(n.value)  # type: ignore[arg-type]
 
-        def eager(node: ast.AST | None, values: set[str] = values, in_region: bool = in_region) -> bool:
-            return node is not None and (tf_call(node, in_region) or (isinstance(node, ast.Name) and node.id in values))
+        symbolic = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and is_tf_op(n.value)
+                    and on_graph(n.value, graphy) for t in n.targets if isinstance(t, ast.Name)}  # type: ignore[arg-type]
+
+        def targets(node: ast.AST | None, iterate: bool, values: dict[str, list[ast.Call]] = values,
+                    graphy: set[str] = graphy, symbolic: set[str] = symbolic) -> list[tuple[ast.AST, str]] | None:
+            """What a read of ``node`` needs run eagerly: (the expression, "value" or "list"), the
+            op's own eager tensor, or the list Python iterates (an eager tensor iterates only in
+            an eager context); None: an op on a graph tensor."""
+            if node is None:
+                return []
+            if is_tf_op(node):
+                return None if on_graph(node, graphy) else [(node, "list" if iterate else "value")]  # type: ignore[arg-type]
+            if isinstance(node, ast.Name) and node.id in values:
+                return ([(node, "list")] if iterate else []) + [(op, "value") for op in values[node.id]]
+            if isinstance(node, ast.Name) and node.id in symbolic:
+                return None
+            return []
 
         for s in stmts:
             for n in ast.walk(s):
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions \
                         and n.func.id not in seen:
                     seen.add(n.func.id)
-                    todo.append((functions[n.func.id].body, n.func.id))
+                    f = functions[n.func.id]
+                    inside = [c for c in all_calls.get(n.func.id, []) if id(c) in scanned]
+                    todo.append((f.body, n.func.id, _graph_names(f.body, _graph_parameters(f, inside, graphy))))
+                    scanned |= {id(x) for b in f.body for x in ast.walk(b)}
                 read: ast.AST | None = None
-                if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)) and eager(n.iter):
-                    read = n.iter
-                elif isinstance(n, ast.Assign) and isinstance(n.targets[0], (ast.Tuple, ast.List)) and eager(n.value):
-                    read = n.value
-                elif isinstance(n, (ast.If, ast.While, ast.IfExp, ast.Assert)) and eager(n.test):
-                    read = n.test
-                elif isinstance(n, ast.Call) and ((isinstance(n.func, ast.Name) and n.func.id in _PYTHON_READERS)
-                                                  or (dotted(n.func) or [""])[0] in numpy_names) \
-                        and any(eager(a) for a in n.args):
-                    read = n  # `list(...)`, `float(...)`, `np.array(...)` of it
-                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _EAGER_METHODS \
-                        and eager(n.func.value):
+                found: list[tuple[ast.AST, str]] | None = []
+                reader = n.func.id if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else None
+                if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
+                    read, found = n.iter, targets(n.iter, True)
+                elif isinstance(n, ast.Assign) and isinstance(n.targets[0], (ast.Tuple, ast.List)):
+                    read, found = n.value, targets(n.value, True)
+                elif isinstance(n, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+                    read, found = n.test, targets(n.test, False)
+                elif isinstance(n, ast.Call) and reader in ("list", "tuple") and len(n.args) == 1 and not n.keywords:
+                    # `list(...)` of it: the whole call runs eagerly (its op inside the same lambda)
+                    found = targets(n.args[0], False)
+                    if found is not None and (found or is_tf_op(n.args[0])):
+                        found = [(n, "value"), *(t for t in found if t[0] is not n.args[0])]
                     read = n
-                elif isinstance(n, ast.Starred) and eager(n.value):
-                    read = n
-                if read is not None:
-                    where = f" (in `{helper}`)" if helper is not None else ""
-                    return (read, f"`{ast.unparse(read)[:40]}` reads a TensorFlow op's result in Python while the "
-                                  f"model's graph is built{where}: Keras ran it eagerly, the translated graph is traced "
-                                  "(NumPy gives the same values)")
-    return None
+                elif isinstance(n, ast.Call) and ((reader is not None and reader in _PYTHON_READERS)
+                                                  or (dotted(n.func) or [""])[0] in numpy_names):
+                    # `sorted(...)`, `zip(...)`, `float(...)`, `np.array(...)` of it
+                    parts = [targets(a, reader in _ITERATING_READERS) for a in n.args]
+                    read, found = n, (None if None in parts else [t for p in parts for t in p or ()])
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _EAGER_METHODS:
+                    read, found = n, targets(n.func.value, n.func.attr == "__iter__")
+                elif isinstance(n, ast.Starred):
+                    read, found = n, targets(n.value, True)
+                where = f" (in `{helper}`)" if helper is not None else ""
+                read = read if read is not None else n
+                if found is None:
+                    # the op is given a graph tensor: tf.keras 2 made it a TFOpLambda layer whose
+                    # KerasTensor Python could unpack; Keras 3 raises, a traced tensor cannot
+                    return [], (read, f"`{ast.unparse(read)[:40]}` reads in Python a TensorFlow op's result on the "
+                                      f"graph's tensors while the model's graph is built{where}: tf.keras 2 made the "
+                                      "op a layer, Keras 3 raises on it, and the translated graph is traced")
+                if not found:
+                    continue
+                # a function of the file called from elsewhere too may run in a user's traced function
+                outside = helper is not None and any(id(c) not in scanned for c in all_calls.get(helper, []))
+                if outside:
+                    return [], (read, f"`{ast.unparse(read)[:40]}` reads a TensorFlow op's result in Python while "
+                                      f"the model's graph is built{where}, in a function also called elsewhere: "
+                                      "Keras ran it eagerly, the translated graph is traced (NumPy gives the same "
+                                      "values)")
+                for node, kind in found:
+                    if ops.get(id(node), (node, ""))[1] != "list":
+                        ops[id(node)] = (node, kind)
+    # an expression inside another that runs eagerly runs in the outer one's lambda
+    spans = {id(node): (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), getattr(node, "end_lineno", 0) or 0,
+                        getattr(node, "end_col_offset", 0) or 0) for node, _ in ops.values()}
+
+    def nested(i: int) -> bool:
+        a = spans[i]
+        return any(j != i and (b[0], b[1]) <= (a[0], a[1]) and (a[2], a[3]) <= (b[2], b[3]) for j, b in spans.items())
+
+    kept = [v for i, v in ops.items() if not nested(i)]
+    return sorted(kept, key=lambda t: spans[id(t[0])]), None
+
 
 
 def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:

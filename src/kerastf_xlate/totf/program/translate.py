@@ -605,6 +605,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             unit.input_name = new("Input")
         unit.emit(edits)
         needed.update(("Model", "Input") if isinstance(unit, Graph) else ("symbolic_run", "Input"))
+    # a TensorFlow op on Python values that the graph's statements read in Python: run eagerly,
+    # outside the traced construction (graphs._eager_values); a helper's op once, whoever calls it
+    eager = {id(node): (node, kind) for g in graphs.graphs
+             for node, kind in (*g.eager_ops, *(g.prefix.eager_ops if g.prefix is not None else ()))}
+    for node, kind in eager.values():
+        a, b = pos.span(node)
+        edits.insert(a, f"{new('eagerly')}(lambda: " + ("list(" if kind == "list" else ""))
+        edits.insert(b, "))" if kind == "list" else ")")
+        needed.add("eagerly")
     training = _uses_training(tree, refs) or "_TRAINING" in needed
     if training:
         needed.add("_TRAINING")
