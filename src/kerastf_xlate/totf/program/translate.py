@@ -22,8 +22,10 @@ reported.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from kerastf_xlate.args import (
@@ -337,7 +339,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
 
     # a program with hub.KerasLayer or TensorFlow Addons is tf.keras 2's: what tf.keras 2
     # computes or writes other than Keras 3 keeps its models (keras2.blockers, model files, Adam)
-    hub_program = keras2.tf_keras2_program(found)  # (a statement kept as Keras may hold the hub layer)
+    hub_program = keras2.tf_keras2_program(found) or _AS_TF_KERAS2.get()  # (a kept statement may hold the hub layer)
     # model files the program writes and reads back (model_files.py): translated as a whole
     saves = {id(u.node) for u in keras_only_uses(tree, refs, graphs) if u.attr == "save" and not kept(u.node)}
     files = plan_model_files(tree, refs, kept, saves, keep_keras_files, hub_program)
@@ -502,14 +504,14 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             if applications == "api":
                 api_refs.append(ref)
             elif applications is not None:
-                app = _translated_application(name)
+                app = _translated_application(name, hub_program)
                 if isinstance(app, str):
                     blockers.append(Finding(ref.node, "XL301", f"{applications}: {app}"))
                     continue
                 translation, function = app
                 edits.replace_node(ref.node, f"{new(translation.namespace)}.{function}")
                 for module in (*translation.requires, translation.module):
-                    part = translated_application_module(module)
+                    part = translated_application_module(module, hub_program)
                     if isinstance(part, str):  # pragma: no cover - a required module translated with this one
                         continue
                     needed.update(part.runtime_names & set(runtime.by_name))
@@ -1052,13 +1054,33 @@ _LEGACY_WHY = {
 }
 
 
-def translated_application_module(module: str):
+# the reason a keras.applications module is translated as a tf.keras 2 program's (the user's
+# program is one: "its hub.KerasLayer"), while that module's source is translated
+_AS_TF_KERAS2: ContextVar[str | None] = ContextVar("xlate_application_as_tf_keras2", default=None)
+
+
+@functools.cache
+def _tf_keras2_translator(reason: str) -> Callable[[str, ast.Module], ProgramResult]:
+    """``translate_program`` reading the module as part of a tf.keras 2 program: its layers are
+    what tf.keras 2 computed (``TFKeras2BatchNormalization``), as the user's own are."""
+    def run(text: str, tree: ast.Module) -> ProgramResult:
+        token = _AS_TF_KERAS2.set(reason)
+        try:
+            return translate_program(text, tree)
+        finally:
+            _AS_TF_KERAS2.reset(token)
+    return run
+
+
+def translated_application_module(module: str, tf_keras2: str | None = None):
+    """The translated ``keras/src/applications/<module>.py``; for a tf.keras 2 program
+    (``tf_keras2``: why it is one), with tf.keras 2's layers where they computed otherwise."""
     from kerastf_xlate.totf.program.applications import translated
 
-    return translated(module, translate_program)
+    return translated(module, translate_program if tf_keras2 is None else _tf_keras2_translator(tf_keras2))
 
 
-def _translated_application(name: str):
+def _translated_application(name: str, tf_keras2: str | None = None):
     """The translated keras.applications module of a builder name and the builder's name
     there, or why there is none (applications.py)."""
     from kerastf_xlate.totf.program.applications import builder_of
@@ -1067,7 +1089,7 @@ def _translated_application(name: str):
     if found is None:
         return "the installed Keras does not export this builder"
     module, function = found
-    translation = translated_application_module(module)
+    translation = translated_application_module(module, tf_keras2)
     return translation if isinstance(translation, str) else (translation, function)
 
 
