@@ -30,6 +30,10 @@ _SAFE_ROOTS = set(getattr(sys, "stdlib_module_names", ())) | {
     "tqdm", "IPython", "seaborn", "h5py", "yaml", "skimage", "tensorflow_datasets", "absl"}
 # parts of packages that make no Keras layer: TensorFlow Probability's distributions and bijectors
 _SAFE_PREFIXES = ("tensorflow_probability.distributions.", "tensorflow_probability.bijectors.")
+# functions of outside packages known to compute on Python values only: keras-applications
+# 1.0.8's input-shape check (Keras 2.2-2.3's `keras.applications.imagenet_utils._obtain_input_shape`,
+# which model zoos import from that package directly; pure Python, no Keras import)
+_PURE_FUNCTIONS = frozenset({"keras_applications.imagenet_utils._obtain_input_shape"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], grap
     qual = ".".join([module, *([name] if name else []), *path.split(".")[1:]])
     if level == 0 and (qual.startswith(_SAFE_PREFIXES) or canonical(qual) in TRANSLATED_OUTSIDE):
         return None  # a translated TensorFlow Addons or Hub class is the file's own model code
+    if level == 0 and qual in _PURE_FUNCTIONS:
+        return None
     if level == 0 and not name and isinstance(call.func, ast.Attribute):
         name = call.func.attr
     return Imported(call, module, name or root.id, level, graph)
