@@ -2907,7 +2907,7 @@ def _layer_fed_parameters(owner: ast.AST) -> set[str]:
 def _graph_parameters(helper: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[ast.Call], graphy: set[str]) -> set[str]:
     """The parameters of ``helper`` that a call of it gives a graph tensor (an argument
     reading a name of ``graphy``); all of them when a call unpacks ``*args``/``**kwargs``."""
-    params = [p for p in _parameters(helper)]
+    params = _parameters(helper)
     positional = [x.arg for x in (*helper.args.posonlyargs, *helper.args.args)]
     out: set[str] = set()
 
@@ -2936,10 +2936,13 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
     function runs them while it is traced, where the result is a symbolic tensor that Python
     cannot iterate or convert.
 
-    Returns the op calls the translation runs eagerly (``eagerly(lambda: tf.linspace(...))``,
-    the runtime's ``tf.init_scope``: the same eager tensor Keras's run gave), and a blocker
-    for a read it cannot: an op given a graph tensor, or in a function of the file that is
-    also called from elsewhere (where it may run in a user's own traced function)."""
+    Returns what the translation runs eagerly (the runtime's ``eagerly``, ``tf.init_scope``),
+    each as (expression, "value" or "list"): the op, whose eager tensor is what Keras's run
+    gave (``eagerly(lambda: tf.linspace(...))``), and what Python iterates, as the list of that
+    tensor's elements (``for r in eagerly(lambda: list(rates))``: an eager tensor iterates only
+    in an eager context); and a blocker for a read it cannot run so: an op given a graph tensor
+    (tf.keras 2's TFOpLambda), or one in a function of the file also called elsewhere (where it
+    may run in a user's own traced function)."""
     tf_names = _module_names(tree)
     if not tf_names:
         return [], None
