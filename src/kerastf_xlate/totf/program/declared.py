@@ -91,6 +91,12 @@ def _params(f: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
 
 
+def parameter_names(f: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
+    """Every name a function's parameters bind, ``*args`` and ``**kwargs`` included."""
+    a = f.args
+    return [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if x is not None]
+
+
 def _binds(node: ast.AST, name: str) -> bool:
     if isinstance(node, ast.Name):
         return node.id == name and isinstance(node.ctx, (ast.Store, ast.Del))
@@ -217,8 +223,7 @@ def find_declared(tree: ast.Module, refs: list[Ref], parents: dict[int, ast.AST]
         scope = scope_by_id[sid]
         if (sid, name) in candidates:
             continue
-        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in [
-                *_params(scope), *(a.arg for a in (scope.args.vararg, scope.args.kwarg) if a is not None)]:
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in parameter_names(scope):
             continue
         bindings = [n for n in _own(scope) if _binds(n, name)]
         if len(bindings) != len(ss) or any(not any(b is s.targets[0] for s in ss) for b in bindings):

@@ -32,7 +32,14 @@ from kerastf_xlate.static import UNKNOWN, is_int, literal
 from kerastf_xlate.syntax import parents as parents_of
 from kerastf_xlate.syntax import statement_of as _statement_of
 from kerastf_xlate.totf.program.classes import is_super_init, subclasses, super_init_calls
-from kerastf_xlate.totf.program.declared import Declared, Key, find_declared, functions_bound_once, scope_of
+from kerastf_xlate.totf.program.declared import (
+    Declared,
+    Key,
+    find_declared,
+    functions_bound_once,
+    parameter_names,
+    scope_of,
+)
 from kerastf_xlate.totf.program.edits import EditList, Positions
 from kerastf_xlate.totf.program.inert import inputs_origin, outside_reason
 from kerastf_xlate.totf.program.names import Ref, application_builder, changed_in_place
@@ -2882,19 +2889,13 @@ def _graph_names(region: list[ast.stmt], seeds: set[str] | frozenset[str] = froz
     return names
 
 
-def _parameters(f: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
-    a = f.args
-    return [x.arg for x in [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
-                            *([a.kwarg] if a.kwarg else [])]]
-
-
 def _layer_fed_parameters(owner: ast.AST) -> set[str]:
     """The parameters of the function ``owner`` that its body feeds to a layer or a model
     (``Dense(4)(inputs)``, ``keras.Model(inputs, ...)``), directly or through names bound from
     them: a builder given its caller's tensors."""
     if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return set()
-    params = set(_parameters(owner))
+    params = set(parameter_names(owner))
     fed: set[str] = set()
     for c in ast.walk(owner):
         if isinstance(c, ast.Call) and (isinstance(c.func, ast.Call) or (dotted(c.func) or [""])[-1] in ("Model",
@@ -2907,7 +2908,7 @@ def _layer_fed_parameters(owner: ast.AST) -> set[str]:
 def _graph_parameters(helper: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[ast.Call], graphy: set[str]) -> set[str]:
     """The parameters of ``helper`` that a call of it gives a graph tensor (an argument
     reading a name of ``graphy``); all of them when a call unpacks ``*args``/``**kwargs``."""
-    params = _parameters(helper)
+    params = parameter_names(helper)
     positional = [x.arg for x in (*helper.args.posonlyargs, *helper.args.args)]
     out: set[str] = set()
 
