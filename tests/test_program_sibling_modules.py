@@ -148,6 +148,16 @@ _SMALL = """\
      "`helpers.report` (`helpers.py`, line 1) is given it through `*args` or `**kwargs`"),
     ("def something_else(model):\n    pass\n",
      "`helpers.report` is given it and is defined outside this file"),
+    # a Keras data utility given the model itself is a Keras function, not followed
+    ("from tensorflow.keras.utils import to_categorical\n\n\ndef report(model):\n    return to_categorical(model)\n",
+     "`report` (`helpers.py`, line 4) gives the model to `to_categorical`, which is not followed"),
+    ("import tensorflow as tf\n\n\ndef report(model):\n    return tf.keras.utils.to_categorical(model)\n",
+     "gives the model to `tf.keras.utils.to_categorical`, which is not followed"),
+    # the backend is not a data utility
+    ("from keras import backend as K\n\n\ndef report(model):\n    K.clear_session()\n    print(model)\n",
+     "`report` (`helpers.py`, line 4) names a Keras API (`K`) where it takes the model"),
+    ("import keras\n\n\ndef report(model):\n    keras.utils.plot_model(model)\n",
+     "names a Keras API (`keras`) where it takes the model"),
 ])
 def test_a_helper_that_needs_keras_keeps_the_model(tmp_path: Path, helper: str, why: str) -> None:
     out, diags = _translate_beside(tmp_path, textwrap.dedent(_SMALL), helper, name="helpers")
@@ -245,3 +255,52 @@ def test_a_directory_of_assignments_each_with_its_own_grader(tmp_path: Path) -> 
     assert second.returncode == 0, second.stderr
     assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*.py")} == \
            {p.relative_to(out): p.read_bytes() for p in out.rglob("*.py")}
+
+
+# A course's music helper, written after reading it: the model's predictions one-hot encoded
+# with Keras's `to_categorical`, a data utility that never sees the model.
+SAMPLER = textwrap.dedent("""\
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.keras.utils import to_categorical
+    from keras.preprocessing.sequence import pad_sequences
+
+
+    def predict_and_sample(model, x):
+        pred = model.predict(x, verbose=0)
+        indices = np.argmax(pred, axis=-1)
+        padded = pad_sequences([list(indices)], maxlen=8)
+        return to_categorical(indices, num_classes=3), tf.keras.utils.to_categorical(padded[0], 3), indices
+    """)
+
+SAMPLED = script_head(73) + textwrap.dedent("""\
+    from keras.layers import Dense, Input
+    from keras.models import Model
+
+    from sampler import predict_and_sample
+
+    inputs = Input(shape=(5,))
+    outputs = Dense(3, activation="softmax")(Dense(4, activation="tanh")(inputs))
+    model = Model(inputs, outputs)
+    moved(model)
+    one_hot, padded, indices = predict_and_sample(model, rng.normal(size=(6, 5)).astype("float32"))
+    json.dump({"one_hot": arrays(one_hot), "padded": arrays(padded), "indices": arrays(indices)}, open(OUT, "w"))
+    """)
+
+
+def test_a_helper_calling_keras_data_utilities_is_followed(tmp_path: Path) -> None:
+    """A helper that names Keras's data utilities (``to_categorical``, ``pad_sequences``, through
+    any import spelling) but gives them arrays, not the model, takes the translated model."""
+    out, diags = _translate_beside(tmp_path, SAMPLED, SAMPLER, name="sampler")
+    assert BANNER in out, diags
+    assert not any("sampler" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_a_helper_calling_keras_data_utilities_runs_on_the_translated_model(tmp_path: Path) -> None:
+    translated, diags = _translate_beside(tmp_path, SAMPLED, SAMPLER, name="sampler")
+    assert BANNER in translated, diags
+    keras_report, tf_report = run_both(tmp_path, SAMPLED, translated)
+    assert keras_report["indices"] == tf_report["indices"]
+    worst = worst_absolute(keras_report, tf_report, ATOL)
+    print(f"\na helper with Keras data utilities: worst |tf - keras| {worst:.1e} (tolerance {ATOL} * (1 + max |keras|))")

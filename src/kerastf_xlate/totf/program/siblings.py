@@ -170,6 +170,32 @@ def resolve(func: ast.expr, tree: ast.Module, folder: str | None = None) -> Call
     return None
 
 
+def reads_attributes(tree: ast.Module, attrs: set[str] | frozenset[str]) -> bool:
+    """Whether a module of the program's own that ``tree`` calls a function of (or one that
+    module calls a function of: as deep as :func:`judge` follows a model) reads one of ``attrs``
+    anywhere: the runtime parts a model given to such a helper needs (its ``predict``, from the
+    training layer) are not named in the file itself."""
+    folder = _FOLDER.get()
+    if folder is None:
+        return False
+    todo: list[tuple[ast.Module, str, int]] = [(tree, folder, 0)]
+    seen: set[str] = set()
+    while todo:
+        here, where, depth = todo.pop()
+        for n in ast.walk(here):
+            if not isinstance(n, ast.Call):
+                continue
+            callee = resolve(n.func, here, where)
+            if callee is None or callee.module.path in seen:
+                continue
+            seen.add(callee.module.path)
+            if any(isinstance(a, ast.Attribute) and a.attr in attrs for a in ast.walk(callee.module.tree)):
+                return True
+            if depth + 1 < _DEPTH:
+                todo.append((callee.module.tree, callee.folder, depth + 1))
+    return False
+
+
 def given_params(call: ast.Call, func: ast.FunctionDef | ast.AsyncFunctionDef, given: list[ast.expr]) -> list[str] | None:
     """The parameters of ``func`` that ``call`` binds to the expressions ``given``; None when one
     of them goes to ``*args``/``**kwargs`` or to no parameter."""
@@ -210,12 +236,12 @@ def _judge_param(callee: Callee, param: str, keras_only: frozenset[str] | set[st
                  seen: set[tuple[str, str, str]]) -> str | None:
     mod, func = callee.module, callee.func
     where = f"`{func.name}` ({callee.label})"
+    parents = {id(c): p for p in ast.walk(func) for c in ast.iter_child_nodes(p)}
     for n in ast.walk(func):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in mod.keras_names \
-                or isinstance(n, ast.Attribute) and n.attr == "keras":
+        if (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in mod.keras_names
+                or isinstance(n, ast.Attribute) and n.attr == "keras") and not _data_utility(n, mod, parents):
             return f"{where} names a Keras API (`{ast.unparse(n)[:40]}`) where it takes the model"
     names = {param}
-    parents = {id(c): p for p in ast.walk(func) for c in ast.iter_child_nodes(p)}
     # aliases and unpackings, to a fixed point: `x = model`, `g, d, a = models`, `m = models[0]`
     for _ in range(4):
         before = len(names)
@@ -266,6 +292,39 @@ def _judge_param(callee: Callee, param: str, keras_only: frozenset[str] | set[st
     return None
 
 
+# Keras's data utilities (below a Keras root): functions of arrays, files and datasets, which a
+# helper may call beside the model it is given (a course's `predict_and_sample` one-hot encodes
+# the model's predictions with `to_categorical`). A class compared with the model's layers, a
+# backend function or `plot_model` is not one of them; the model given to any of them is judged
+# where it is given (a Keras function is not followed, so that keeps it Keras).
+_DATA_UTILITIES = ("utils.to_categorical", "utils.np_utils.to_categorical", "utils.normalize", "utils.np_utils.normalize",
+                   "utils.pad_sequences", "utils.load_img", "utils.img_to_array", "utils.array_to_img", "utils.save_img",
+                   "utils.image_dataset_from_directory", "utils.text_dataset_from_directory",
+                   "utils.timeseries_dataset_from_array", "utils.audio_dataset_from_directory", "utils.get_file",
+                   "utils.data_utils.get_file", "preprocessing.image.", "preprocessing.sequence.", "preprocessing.text.",
+                   "datasets.")
+
+
+def _data_utility(node: ast.Name | ast.Attribute, mod: _Module, parents: dict[int, ast.AST]) -> bool:
+    """``node`` (a name bound to Keras, or a ``.keras`` attribute) starts the dotted path of one of
+    Keras's :data:`_DATA_UTILITIES`: ``to_categorical`` imported from ``tensorflow.keras.utils``,
+    ``keras.preprocessing.sequence.pad_sequences``, ``tf.keras.utils.to_categorical``."""
+    if isinstance(node, ast.Name):
+        module, name, _ = mod.bindings[node.id]
+        parts = [*module.split("."), *([name] if name else [])]
+    else:
+        parts = ["keras"]
+    up: ast.AST = node
+    while isinstance(parents.get(id(up)), ast.Attribute):
+        up = parents[id(up)]
+        parts.append(up.attr)  # type: ignore[attr-defined]
+    below = next((parts[i + 1:] for i in range(len(parts) - 1, -1, -1) if parts[i] in ("keras", "tf_keras")), [])
+    if below[:1] in (["src"], ["api"]):
+        below = below[1:]
+    path = ".".join(below)
+    return bool(path) and any(path.startswith(u) if u.endswith(".") else path == u for u in _DATA_UTILITIES)
+
+
 def _holds(expr: ast.AST | None, names: set[str]) -> bool:
     """``expr`` is one of ``names`` or an item of one (``models[0]``)."""
     if isinstance(expr, ast.Name):
@@ -303,9 +362,11 @@ def _given_on(callee: Callee, call: ast.Call, arg: ast.AST, keras_only: frozense
     if isinstance(f, ast.Name) and f.id in _INERT_BUILTINS and f.id not in mod.defined:
         return None  # `print(model)`, `len(models)`, `isinstance(model, tuple)`: nothing of it comes back
     if isinstance(root, ast.Name) and root.id in mod.bindings:
-        module, _, level = mod.bindings[root.id]
-        if not level and module.split(".")[0] in _SAFE:
-            return None
+        module, name, level = mod.bindings[root.id]
+        keras = is_keras(module) or is_keras(f"{module}.{name}") or any(
+            isinstance(a, ast.Attribute) and a.attr == "keras" for a in ast.walk(f))
+        if not level and module.split(".")[0] in _SAFE and not keras:
+            return None  # (a Keras function given the model, `tf.keras.utils.to_categorical(model)`, is not followed)
         if depth + 1 < _DEPTH:
             other = resolve(f, mod.tree, callee.folder)
             if other is not None:

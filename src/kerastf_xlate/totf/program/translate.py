@@ -43,7 +43,7 @@ from kerastf_xlate.resolve import dotted
 from kerastf_xlate.rules import RuleSet, default_rules
 from kerastf_xlate.sources import STABILITY_CHECK
 from kerastf_xlate.syntax import parents
-from kerastf_xlate.totf.program import keras2
+from kerastf_xlate.totf.program import keras2, siblings
 from kerastf_xlate.totf.program.aliases import module_aliases
 from kerastf_xlate.totf.program.bundle import BANNER, BUILTIN_NAMES, END, Runtime, import_binds, import_keys, load_runtime, rename_plan, rename_source
 from kerastf_xlate.totf.program.classes import LAYER, MODEL, subclasses, super_init_calls
@@ -1276,7 +1276,10 @@ def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
 
     if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
         return False
-    return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree))
+    # a model given to a helper of the program's own modules that trains or predicts with it
+    # (siblings.py follows it there): the file itself may name none of that API
+    return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree)) \
+        or siblings.reads_attributes(tree, TRAINING_API)
 
 
 # tf.keras 2's Adam (OptimizerV2, and the optimizer of 2.11-2.15) sums an embedding gradient's
