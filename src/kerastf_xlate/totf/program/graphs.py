@@ -984,7 +984,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
             why = _constant_layer_call([*region, stmt], tree, refs, frozenset(redeclared))
         partial = False
         if why is None and symbols:
-            why, partial = _symbols_blocker(symbols, ins, stmt, defined)
+            why, partial = _symbols_blocker(symbols, ins, stmt, defined, region)
             if why is not None:
                 reasons.setdefault(id(stmt), why)
         if why is None and symbols:
@@ -1887,7 +1887,7 @@ def _symbols_read(block: list[ast.stmt], lo: int, index: int, used: set[int], in
 
 
 def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
-                     functions: set[str]) -> tuple[tuple[ast.AST, str] | None, bool]:
+                     functions: set[str], region: list[ast.stmt] | None = None) -> tuple[tuple[ast.AST, str] | None, bool]:
     """A model built on earlier models' graph names must take, among its inputs, the Inputs
     those names come from: an ``Input`` name among its own inputs. Any other graph name of a
     model whose inputs it does not all take (docs/design.md, "A later model on some of an
@@ -1898,6 +1898,7 @@ def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
     if mine is None:
         return (stmt, f"the model's inputs `{ast.unparse(ins)[:40]}` are not names of `Input`s (a model built on "
                       "another model's tensors)"), False
+    mine = mine + _aliased(region or [], mine)
     partial = False
     for n, g in symbols.items():
         host = g.input_names
@@ -1916,6 +1917,25 @@ def _symbols_blocker(symbols: dict[str, Graph], ins: ast.expr, stmt: ast.stmt,
                               f"inputs this model does not take (`{', '.join(h for h in host if h not in mine)}`)"), False
             partial = True
     return None, partial
+
+
+def _aliased(region: list[ast.stmt], names: list[str]) -> list[str]:
+    """The names the model's input ``names`` alias in its graph: ``model_input = encoder_input``
+    (a generative-models book's autoencoder, before ``Model(model_input, model_output)``), the
+    name bound once in the region, by that statement, to a name the region does not bind: the
+    same object, so the model's input is that earlier model's ``Input``."""
+    stores: dict[str, int] = {}
+    for top in region:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+    out: list[str] = []
+    for s in region:
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id in names and stores.get(s.targets[0].id) == 1 and isinstance(s.value, ast.Name) \
+                and s.value.id not in stores:
+            out.append(s.value.id)
+    return out
 
 
 def _layer_outputs(region: list[ast.stmt], name: str, functions: set[str], seen: set[str]) -> bool:
