@@ -10,9 +10,14 @@ Found by ``realcode_models.py --scripts`` on a collection of idiomatic model bui
 module-level dict of ResNet sizes, a `learner(x, groups[50])` helper that takes its first stage
 with `groups.pop(0)`. Keras runs that once; the translated graph function ran again at the
 model's first call, popped again, built another network and raised ("the graph function made a
-ReLU where its first run made a Conv2D"). Such a model stays Keras now (XL301, naming the
-change); a list made in the graph's own run (a U-Net's skips) changes freely, and its model is
-translated and computes what Keras computes.
+ReLU where its first run made a Conv2D"). Such a model stayed Keras (XL301, naming the change).
+Now (2026-12-07) the graph function takes each such object that a name of its own scope holds
+as an argument, `groups=fresh(groups, "groups")`: the first run changes the object itself, as
+Keras's one run did, and every later run a copy of it as it was before; the model computes what
+Keras computes and the program sees the configuration as Keras left it. A change through a
+global the helper reads itself, or to the instance a method is called on, still keeps the model
+(the graph function cannot hand those a copy). A list made in the graph's own run (a U-Net's
+skips) changes freely, and its model is translated and computes what Keras computes.
 
 2. A name the graph reads that the model statement itself rebinds: a Siamese network calls the
 twin Sequential bound to `model`, then `model = Model(inputs=[left, right], ...)`; at the first
@@ -100,19 +105,63 @@ SKIPS_TAIL = textwrap.dedent("""\
     """)
 
 
-def test_a_configuration_popped_by_the_graph_keeps_the_model() -> None:
+POPPED_TAIL = textwrap.dedent("""\
+    moved(model)
+    x = np.random.default_rng(1).uniform(0, 1, (2, 8, 8, 3)).astype("float32")
+    json.dump({"y": arrays(model(x, training=False)), "y2": arrays(model(x, training=True)),
+               "n": len(model.get_weights()), "sizes": arrays(sizes[18]), "other": arrays(sizes[34])}, open(OUT, "w"))
+    """)
+
+
+def test_a_configuration_popped_by_the_graph_is_given_as_a_fresh_copy() -> None:
     out, diags = tf_(POPPED)
-    assert out == POPPED, user_code(out)
-    said = [d for d in diags if "groups.pop(0)" in d]
-    assert said and said[0].startswith("XL301 `groups.pop(0)` (in `learner`) changes `groups`, made before"), diags
+    code = user_code(out)
+    assert "keras" not in code, diags
+    assert 'def model_graph(sizes=fresh(sizes, "sizes")):' in code, code
+    assert not any("in place" in d for d in diags), diags
 
 
-def test_a_list_made_before_the_input_and_appended_to_by_the_graph_keeps_the_model() -> None:
+@pytest.mark.tf
+def test_the_popped_configuration_model_computes_what_keras_computes(tmp_path) -> None:
+    """Two calls of the model (each runs the graph function again), its weights, and the
+    configuration after them: popped once, as Keras's one run left it."""
+    out, _ = tf_(POPPED)
+    keras_run, ours = run_both(tmp_path, script_head(12) + POPPED + POPPED_TAIL, script_head(12) + out + POPPED_TAIL)
+    assert keras_run["n"] == ours["n"] == 10
+    assert keras_run["sizes"] == ours["sizes"] == [[8, 1]]
+    assert keras_run["other"] == ours["other"]
+    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
+    print(f"worst |tf - keras| = {worst:.3g}")
+    assert worst <= 1e-5
+
+
+def test_a_configuration_a_helper_reads_as_its_global_keeps_the_model() -> None:
+    """The helper pops from the module's list itself: no argument of the graph function holds it."""
+    program = POPPED.replace("def learner(x, groups):\n    filters, blocks = groups.pop(0)",
+                             "def learner(x, groups):\n    filters, blocks = sizes[18].pop(0)")
+    out, diags = tf_(program)
+    assert out == program, user_code(out)
+    said = [d for d in diags if "sizes[18].pop(0)" in d]
+    assert said and said[0].startswith("XL301 `sizes[18].pop(0)` (in `learner`) changes `sizes`, made before"), diags
+
+
+def test_a_list_made_before_the_input_and_appended_to_by_the_graph_is_given_fresh() -> None:
     program = SKIPS.replace("    inputs = keras.Input((size, size, 3))\n    skips = []\n",
                             "    skips = []\n    inputs = keras.Input((size, size, 3))\n")
     out, diags = tf_(program)
-    assert out == program, user_code(out)
-    assert any("skips.append(x)" in d and "(in `down`)" in d for d in diags), diags
+    assert 'def unet_graph(skips=fresh(skips, "skips")):' in user_code(out), user_code(out)
+    assert not any("in place" in d for d in diags), diags
+
+
+@pytest.mark.tf
+def test_the_unet_with_a_skip_list_made_before_its_input_computes_what_keras_computes(tmp_path) -> None:
+    program = SKIPS.replace("    inputs = keras.Input((size, size, 3))\n    skips = []\n",
+                            "    skips = []\n    inputs = keras.Input((size, size, 3))\n")
+    out, _ = tf_(program)
+    keras_run, ours = run_both(tmp_path, script_head(8) + program + SKIPS_TAIL, script_head(8) + out + SKIPS_TAIL)
+    worst = max(max_diff(keras_run[k], ours[k]) for k in ("y", "y2"))
+    print(f"worst |tf - keras| = {worst:.3g}")
+    assert worst <= 1e-5
 
 
 def _unets() -> dict[str, str]:

@@ -23,6 +23,7 @@ classes mirror what a Keras program relies on and what still means something wit
 """
 
 import collections
+import copy
 import functools
 import inspect
 import re
@@ -270,6 +271,36 @@ def eagerly(compute):
     same eager tensor, which Python iterates and converts."""
     with tf.init_scope():
         return compute()
+
+
+class _Fresh:
+    """A graph function's default argument that the graph changes in place (``groups.pop(0)``
+    on a builder's configuration list). Keras ran the graph's statements once; the graph
+    function runs again at tf.function's second trace and at every call of the model. The first
+    run takes the object itself, as Keras's one run did (the program sees it changed after the
+    model statement, as it did); every later run takes a copy of it as it was before the first."""
+
+    __slots__ = ("value", "before", "taken")
+
+    def __init__(self, value, name):
+        self.value = value
+        try:
+            self.before = copy.deepcopy(value)
+        except Exception as exc:  # the graph cannot run again on what it changes
+            raise TypeError(f"xlate: `{name}`, which the model's graph changes in place, cannot be copied for the "
+                            f"graph's later runs ({type(exc).__name__}: {exc})") from exc
+        self.taken = False
+
+    def take(self):
+        if not self.taken:
+            self.taken = True
+            return self.value
+        return copy.deepcopy(self.before)
+
+
+def fresh(value, name="value"):
+    """Mark a graph function's default argument the graph changes in place (:class:`_Fresh`)."""
+    return _Fresh(value, name)
 
 
 def _check_name(name, type_too=False):
@@ -1821,7 +1852,8 @@ def _run_graph_function(graph):
     models = [m for m in models if m.__dict__.get("_graph") is not None]
     if models and Layer._xlate_hooks is not None:  # a model on part of these models' graphs reads their tensors
         _graph_frame().source_models = frozenset(id(m) for m in Layer._xlate_hooks.with_their_sources(models))
-    given = {}
+    # what the graph changes in place: the object on the first run, a copy of it as it was on the others
+    given = {p.name: p.default.take() for p in params if isinstance(p.default, _Fresh)}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
         for value in symbols.values():

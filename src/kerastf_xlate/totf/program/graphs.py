@@ -77,6 +77,14 @@ class Graph:
     # TensorFlow ops on Python values whose results its statements (or the file's functions they
     # call) read in Python: run eagerly, as Keras's one run of them was (`_eager_values`)
     eager_ops: list[tuple[ast.AST, str]] = field(default_factory=list)
+    # names of objects made before the graph that its run changes in place (replay.py): taken as
+    # `name=fresh(name)`, the object itself on the first run, a copy as it was on later ones
+    fresh: list[str] = field(default_factory=list)
+    fresh_name: str = "fresh"  # the runtime's fresh, as the output spells it (set before emit)
+
+    def _params(self) -> str:
+        plain = [f"{n}={n}" for n in self.captured if n not in self.fresh]
+        return ", ".join(plain + [f'{n}={self.fresh_name}({n}, "{n}")' for n in self.fresh])
 
     def emit(self, edits: EditList) -> None:
         if self.prefix is not None and self.prefix_owner:
@@ -145,7 +153,7 @@ class Graph:
         pos = self.pos
         first = self.stmt.lineno
         newline = _newline(pos.lines[first - 1])
-        params = ", ".join(f"{n}={n}" for n in self.captured)
+        params = self._params()
         returned = self._returned(edits)
         self._model_call(edits)
         edits.insert(pos.line_start(first), f"{self.indent}def {self.name}({params}):{newline}"
@@ -158,7 +166,7 @@ class Graph:
         first_line = self.region[0].lineno
         first_line = min([first_line] + [d.lineno for d in getattr(self.region[0], "decorator_list", [])])
         last_line = self.region[-1].end_lineno or self.region[-1].lineno
-        params = ", ".join(f"{n}={n}" for n in self.captured)
+        params = self._params()
         newline = _newline(pos.lines[first_line - 1])
         head = f"{self.indent}def {self.name}({params}):{newline}" + self._redeclare(newline)
         edits.insert(pos.line_start(first_line), head)

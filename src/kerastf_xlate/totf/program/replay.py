@@ -6,8 +6,13 @@ layers of the first. A run that changes an object made before it, in place, sees
 the next run: a builder that takes its stages from a configuration list with
 ``groups.pop(0)`` (a collection of idiomatic model builders does, on a module-level dict of
 ResNet sizes) builds another network on the second run, and the translated model raises at its
-first call where the original ran. :func:`outside_mutations` finds such changes, in a graph's
-statements and in the functions of the file they call, transitively; the model stays Keras,
+first call where the original ran. :func:`region_mutations` finds such changes, in a graph's
+statements and in the functions of the file they call, transitively, with the names of the
+graph's own scope that hold each changed object (``groups`` of ``learner(x, groups[50])``). The
+graph function then takes each such name as an argument, ``groups=fresh(groups, "groups")``
+(translate.py, runtime ``fresh``): the first run changes the object itself, as Keras's one run
+did, and every later run a copy of it as it was before. A change no such name holds (a global
+the called function reads itself, the instance a method is called on) keeps the model Keras,
 with the change named (XL301).
 
 What counts, conservatively and by syntax:
@@ -39,61 +44,79 @@ MUTATORS = frozenset({"pop", "popleft", "append", "appendleft", "extend", "exten
 _BUILTINS = frozenset(dir(builtins))
 
 
-def outside_mutations(tree: ast.Module, regions: Sequence[Sequence[ast.stmt]],
-                      imported: Iterable[str]) -> list[tuple[ast.AST, str]]:
-    """(node, message) for each change of an object made outside a graph's run that the run
-    makes (module docstring). ``regions``: each graph's statements (and the expressions of its
-    model statement); ``imported``: the names the file binds by import (modules and imported
-    objects, never a changed object here)."""
+# an origin of a changed object that no name of the graph's own scope holds: a global a called
+# function reads itself, or the instance a method is called on
+UNNAMED = ""
+
+
+def region_mutations(tree: ast.Module, region: Sequence[ast.stmt],
+                     imported: Iterable[str]) -> list[tuple[ast.AST, str, frozenset[str]]]:
+    """The changes one graph's run makes to objects made outside it: (node, message, origins).
+    ``origins``: the names of the graph's own scope that hold the changed object (``groups`` of
+    ``learner(x, groups[50])`` when ``learner`` pops from its parameter), the names the graph
+    function can take as arguments of its own; it holds ``UNNAMED`` when an origin is no such
+    name (a global the called function reads itself, ``self``)."""
     skip = set(imported)
     functions = functions_by_name(tree)
-    found: dict[int, tuple[ast.AST, str]] = {}
-    done: set[tuple[int, frozenset[str]]] = set()
-    for region in regions:
-        bound = _bound(list(region))
-        todo: list[tuple[Sequence[ast.stmt], frozenset[str], str | None, frozenset[str]]] = [
-            (region, frozenset(bound), None, frozenset())]
-        while todo:
-            body, local, where, outside_params = todo.pop()
-            for node in _walk(body):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    # a function defined here (a block builder's `apply`, returned and called
-                    # later): its own names are its own, the others those of this body
-                    own = _own_names(node)
-                    key = (id(node), outside_params - own)
-                    if key not in done:
-                        done.add(key)
-                        todo.append((node.body, frozenset((local - _globals(node)) | own), node.name,
-                                     outside_params - own))
-                    continue
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
-                    root = _root(node.func.value)
-                    if root is not None and _outside(root, local, outside_params, skip):
-                        found.setdefault(id(node), (node, _message(node, root, where)))
-                if not isinstance(node, ast.Call):
-                    continue
-                name, is_method = _callee(node)
-                for f in functions.get(name or "", []):
-                    params = [a.arg for a in (*f.args.posonlyargs, *f.args.args)]
-                    if is_method and params:
-                        params = params[1:]  # `self.block(x)`: `self` is the object the call is made on
-                    given: set[str] = set()
-                    for param, arg in zip(params, node.args):
-                        if not isinstance(arg, ast.Starred) and _arg_outside(arg, local, outside_params, skip):
-                            given.add(param)
-                    for kw in node.keywords:
-                        if kw.arg is not None and kw.arg in params and _arg_outside(kw.value, local, outside_params, skip):
-                            given.add(kw.arg)
-                    if is_method and f.args.args and isinstance(node.func, ast.Attribute) \
-                            and _arg_outside(node.func.value, local, outside_params, skip):
-                        given.add(f.args.args[0].arg)  # the instance the method changes is made outside
-                    f_local = _own_names(f)
-                    rebound = _bound(f.body)
-                    outside = frozenset(p for p in given if p not in rebound)
-                    key = (id(f), outside)
-                    if key not in done:
-                        done.add(key)
-                        todo.append((f.body, frozenset(f_local - _globals(f)), f.name, outside))
+    found: dict[int, tuple[ast.AST, str, frozenset[str]]] = {}
+    done: set[tuple[int, frozenset[tuple[str, frozenset[str]]]]] = set()
+    bound = _bound(list(region))
+    # (body, its local names, the function it is, what its parameters given outside objects hold,
+    # whether its free names are the graph's own scope's)
+    todo: list[tuple[Sequence[ast.stmt], frozenset[str], str | None, dict[str, frozenset[str]], bool]] = [
+        (region, frozenset(bound), None, {}, True)]
+
+    def origins(root: str, local: frozenset[str], outside_params: dict[str, frozenset[str]], own_scope: bool) -> frozenset[str]:
+        if root in outside_params:
+            return outside_params[root]
+        return frozenset({root if own_scope and root not in ("self", "cls") else UNNAMED})
+
+    while todo:
+        body, local, where, outside_params, own_scope = todo.pop()
+        for node in _walk(body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                # a function defined here (a block builder's `apply`, returned and called
+                # later): its own names are its own, the others those of this body
+                own = _own_names(node)
+                inner = {k: v for k, v in outside_params.items() if k not in own}
+                key = (id(node), frozenset(inner.items()))
+                if key not in done:
+                    done.add(key)
+                    todo.append((node.body, frozenset((local - _globals(node)) | own), node.name, inner,
+                                 own_scope and not _globals(node)))
+                continue
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+                root = _root(node.func.value)
+                if root is not None and _outside(root, local, frozenset(outside_params), skip):
+                    held = origins(root, local, outside_params, own_scope)
+                    if id(node) in found:
+                        held |= found[id(node)][2]
+                    found[id(node)] = (node, _message(node, root, where), held)
+            if not isinstance(node, ast.Call):
+                continue
+            name, is_method = _callee(node)
+            for f in functions.get(name or "", []):
+                params = [a.arg for a in (*f.args.posonlyargs, *f.args.args)]
+                if is_method and params:
+                    params = params[1:]  # `self.block(x)`: `self` is the object the call is made on
+                given: dict[str, frozenset[str]] = {}
+                for param, arg in zip(params, node.args):
+                    if not isinstance(arg, ast.Starred) and _arg_outside(arg, local, frozenset(outside_params), skip):
+                        given[param] = origins(_root(arg) or "", local, outside_params, own_scope)
+                for kw in node.keywords:
+                    if kw.arg is not None and kw.arg in params \
+                            and _arg_outside(kw.value, local, frozenset(outside_params), skip):
+                        given[kw.arg] = origins(_root(kw.value) or "", local, outside_params, own_scope)
+                if is_method and f.args.args and isinstance(node.func, ast.Attribute) \
+                        and _arg_outside(node.func.value, local, frozenset(outside_params), skip):
+                    given[f.args.args[0].arg] = frozenset({UNNAMED})  # the instance the method changes is made outside
+                f_local = _own_names(f)
+                rebound = _bound(f.body)
+                outside = {p: held for p, held in given.items() if p not in rebound}
+                key = (id(f), frozenset(outside.items()))
+                if key not in done:
+                    done.add(key)
+                    todo.append((f.body, frozenset(f_local - _globals(f)), f.name, outside, False))
     return sorted(found.values(), key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
 
 

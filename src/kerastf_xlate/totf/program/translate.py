@@ -65,7 +65,7 @@ from kerastf_xlate.totf.program.model_files import FILE_FUNCTIONS, ModelFiles, p
 from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blockers
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
-from kerastf_xlate.totf.program.replay import outside_mutations
+from kerastf_xlate.totf.program.replay import UNNAMED, region_mutations
 from kerastf_xlate.totf.program.training_checks import legacy_arguments
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import FILE_APIS
@@ -595,16 +595,28 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         blockers.append(Finding(call, "XL301", f"`{ast.unparse(call)[:40]}` looks a name up while the model's code runs: "
                                                "it may give a Keras layer, which the translation cannot see"))
     # an object made before a graph that its run changes in place (`groups.pop(0)` on a module's
-    # configuration): the graph function runs again at every call and would build another model
-    graph_regions = [[*g.region, ast.Expr(g.inputs), ast.Expr(g.outputs)] for g in graphs.graphs]
-    imported_names = set(import_bindings(tree, everywhere=True)) if graph_regions else set()
-    for node, message in outside_mutations(tree, graph_regions, imported_names):
-        blockers.append(Finding(node, "XL301", message))
+    # configuration): the graph function runs again at every call and would build another model,
+    # so it takes each such object as an argument of its own, a copy of it as it was for every
+    # run after the first (runtime `fresh`), when the graph's own scope names it (replay.py)
+    imported_names = set(import_bindings(tree, everywhere=True)) if graphs.graphs else set()
+    changed: dict[int, tuple[ast.AST, str]] = {}
+    for g in graphs.graphs:
+        mutations = region_mutations(tree, [*g.region, ast.Expr(g.inputs), ast.Expr(g.outputs)], imported_names)
+        held: set[str] = set().union(*(h for _, _, h in mutations))
+        if mutations and (UNNAMED in held or g.parts or g.prefix is not None or not g.region
+                          or held & (set(g.symbols) | set(g.redeclared))):
+            changed.update((id(node), (node, change)) for node, change, _ in mutations)
+        elif mutations:
+            g.fresh = sorted(held)
+            needed.add("fresh")
+    for node, change in sorted(changed.values(), key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0))):
+        blockers.append(Finding(node, "XL301", change))
     # in source order: where one unit ends and the next begins, the first's return goes first
     units: list[Graph | Fragment] = [*graphs.graphs, *graphs.fragments]
     for unit in sorted(units, key=lambda u: (u.region or [u.stmt])[0].lineno):  # type: ignore[union-attr]
         if isinstance(unit, Graph):
             unit.input_name = new("Input")
+            unit.fresh_name = new("fresh") if unit.fresh else unit.fresh_name
         unit.emit(edits)
         needed.update(("Model", "Input") if isinstance(unit, Graph) else ("symbolic_run", "Input"))
     # a TensorFlow op on Python values that the graph's statements read in Python: run eagerly,
