@@ -11,8 +11,12 @@ exists. So:
   recompute the statistics from the data on every call, overwriting weights set since (a
   ``set_weights`` from the Keras model, a ``load_weights``);
 - data the graph itself makes (a ``dataset.map(...)`` in the helper) exists only in the traced
-  construction and cannot be read eagerly: such a model stays Keras, with the reason (it used
-  to be translated and crash when the model was made).
+  construction and cannot be read eagerly: such a model stayed Keras, with the reason (it used
+  to be translated and crash when the model was made). Since 2026-12-07 a pipeline made only
+  from values the graph does not make (a dataset the helper is given, a feature name) is made
+  eagerly, as Keras made it (``eagerly(lambda: dataset.map(...))``); the model is translated
+  (tests/test_program_adapt_pipelines.py executes such programs). Data made from the graph's
+  own tensors still keeps the model.
 
 Executed both ways; tolerance ``1e-5 * max(1, |keras|)``; the worst difference is printed.
 """
@@ -65,9 +69,20 @@ ADAPT_IN_HELPER = textwrap.dedent("""\
     """)
 
 
-def test_data_the_graph_makes_for_adapt_keeps_the_model_keras() -> None:
+def test_a_pipeline_the_graph_makes_from_outside_values_for_adapt_is_made_eagerly() -> None:
     out, diags = translate(ADAPT_IN_HELPER, "m.py")
-    assert out == ADAPT_IN_HELPER
+    assert "normalizer.adapt(eagerly(lambda: dataset.map(lambda x, y: x[name])))" in out, diags
+    assert not any("adapts a layer" in d.message for d in diags), diags
+
+
+def test_data_the_graph_makes_from_its_own_tensors_for_adapt_keeps_the_model_keras() -> None:
+    """A helper given another of the graph's tensors builds its data from it: symbolic in the
+    graph function, no data to adapt on, so the model stays Keras with the reason."""
+    source = ADAPT_IN_HELPER.replace("def get_normalization_layer(name, dataset):", "def get_normalization_layer(name, dataset, other):") \
+        .replace("normalizer.adapt(dataset.map(lambda x, y: x[name]))", "normalizer.adapt(other * 2.0)") \
+        .replace('get_normalization_layer("a", ds)(col)', 'get_normalization_layer("a", ds, col)(col)')
+    out, diags = translate(source, "m.py")
+    assert out == source
     assert [(d.code, d.line) for d in diags if "adapts a layer while the model's graph is built" in d.message] \
         == [("XL301", 9)], diags
     assert "(in `get_normalization_layer`)" in next(d.message for d in diags if d.line == 9)

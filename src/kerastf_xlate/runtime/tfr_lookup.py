@@ -27,7 +27,7 @@ are not translated.
 import math
 
 import tensorflow as tf
-from tfr_base import Layer
+from tfr_base import Layer, _graph_frame
 
 # --- shared helpers ------------------------------------------------------------------------
 
@@ -312,6 +312,11 @@ class _IndexLookup(Layer):
         size = 0 if self._table is None else self._table.size()
         if tf.is_tensor(size) and tf.executing_eagerly():
             size = int(size)
+        elif tf.is_tensor(size) and _graph_frame() is not None:
+            # a model's building code (a graph function's run, traced): Keras ran it eagerly and
+            # got the number (`Embedding(lookup.vocabulary_size(), 8)`); the table is made eagerly
+            with tf.init_scope():
+                size = int(self._table.size())
         return size + self._token_start_index()
 
     # -- adapt

@@ -230,6 +230,10 @@ class CategoryEncoding(Layer):
             counts = tf.math.bincount(inputs, weights=count_weights, minlength=depth, maxlength=depth,
                                       dtype=self.dtype if count_weights is None else count_weights.dtype, axis=-1,
                                       binary_output=self.output_mode == "multi_hot")
+            if isinstance(depth, int) and counts.shape.rank:
+                # bincount's static shape leaves the last axis unknown; Keras's is num_tokens (a
+                # Dense after it makes its kernel from it)
+                counts.set_shape(counts.shape[:-1].concatenate([depth]))
             return tf.cast(counts, self.dtype)
         ids = tf.cast(inputs, tf.int64)
         if self.output_mode == "one_hot":

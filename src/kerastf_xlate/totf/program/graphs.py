@@ -2407,10 +2407,11 @@ def _check_region(region: list[ast.stmt], stmt: ast.stmt, block: list[ast.stmt],
     bad = _escapes(region)
     if bad is not None:
         return (bad, f"`{ast.unparse(bad)[:40]}` inside the model's graph cannot move into a function")
-    adapting = _adapt_blocker(region, tree)
+    adapted: set[int] = set()  # adapt calls whose data the translation makes eagerly
+    eager, why = _eager_values(region, tree, owner, adapted)
+    adapting = _adapt_blocker(region, tree, adapted)
     if adapting is not None:
         return adapting
-    eager, why = _eager_values(region, tree, owner)
     if why is not None:
         return why
     if collect is not None:
@@ -2884,6 +2885,12 @@ _LIST_VALUED_TF = frozenset({"split", "unstack", "meshgrid", "shape_n", "dynamic
 # the readers above that iterate their argument
 _ITERATING_READERS = frozenset({"list", "tuple", "sorted", "enumerate", "zip", "sum", "min", "max", "iter", "set", "dict"})
 _EAGER_METHODS = frozenset({"numpy", "tolist", "item", "__iter__", "__len__", "__bool__", "__float__", "__int__"})
+# tf.data.Dataset's methods that give a new dataset: a pipeline built on a dataset the graph does
+# not make (`dataset.map(lambda x, y: x[name])` in a structured-data tutorial's encoder helper),
+# read by a layer's `adapt`
+_DATASET_METHODS = frozenset({"map", "filter", "batch", "unbatch", "take", "skip", "shuffle", "repeat", "prefetch",
+                              "cache", "flat_map", "padded_batch", "concatenate", "interleave", "shard", "rebatch",
+                              "with_options", "ragged_batch", "enumerate", "apply", "take_while", "unique"})
 
 
 def _module_names(tree: ast.Module, module: str = "tensorflow") -> set[str]:
@@ -2911,10 +2918,24 @@ def _graph_names(region: list[ast.stmt], seeds: set[str] | frozenset[str] = froz
                              or (isinstance(c, ast.Name) and c.id in names) for c in ast.walk(value))
                 if graphy:
                     targets = [n.target] if isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.For)) else n.targets
-                    names |= {t.id for tg in targets for t in ast.walk(tg) if isinstance(t, ast.Name)}
+                    names |= {name for tg in targets for name in _target_roots(tg)}
         if len(names) == before:
             break
     return names
+
+
+def _target_roots(target: ast.AST) -> list[str]:
+    """The names an assignment to ``target`` binds or fills: ``x``, ``a, *b``, and the container
+    of ``inputs[name] = ...`` / ``self.x = ...`` (not the index ``name``, which it only reads)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _target_roots(e)]
+    if isinstance(target, ast.Starred):
+        return _target_roots(target.value)
+    while isinstance(target, (ast.Subscript, ast.Attribute)):
+        target = target.value
+    return [target.id] if isinstance(target, ast.Name) else []
 
 
 def _layer_fed_parameters(owner: ast.AST) -> set[str]:
@@ -2956,8 +2977,8 @@ def _graph_parameters(helper: ast.FunctionDef | ast.AsyncFunctionDef, calls: lis
     return out
 
 
-def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | None = None
-                  ) -> tuple[list[tuple[ast.AST, str]], tuple[ast.AST, str] | None]:
+def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | None = None,
+                  adapted: set[int] | None = None) -> tuple[list[tuple[ast.AST, str]], tuple[ast.AST, str] | None]:
     """A TensorFlow op's result that the graph's statements, or a function of the file they
     call, read in Python (iterate, unpack, convert, test): ``dp_rates = [x for x in
     tf.linspace(0.0, rate, n)]``. Keras runs those statements once, eagerly (a TensorFlow
@@ -2991,6 +3012,18 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
         return any(isinstance(n, ast.Name) and n.id in graphy
                    for a in (*node.args, *[k.value for k in node.keywords]) for n in ast.walk(a))
 
+    def is_data_op(node: ast.AST, graphy: set[str]) -> bool:
+        """A tf.data pipeline on a dataset the graph does not make: ``dataset.map(...)`` with
+        ``dataset`` not a graph value (a module's dataset a helper is given)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _DATASET_METHODS):
+            return False
+        root: ast.AST = node.func.value
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            if isinstance(root, ast.Call) and on_graph(root, graphy):
+                return False
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        return isinstance(root, ast.Name) and root.id not in graphy and not on_graph(node, graphy)
+
     # a function of the file, its calls from the scanned statements, and who else calls it
     all_calls: dict[str, list[ast.Call]] = {}
     for n in ast.walk(tree):
@@ -2998,6 +3031,8 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
             all_calls.setdefault(n.func.id, []).append(n)
 
     ops: dict[int, tuple[ast.AST, str]] = {}
+    in_functions = {id(x) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                    for x in ast.walk(f)}
     todo: list[tuple[list[ast.stmt], str | None, set[str]]] = [(region, None, region_bound)]
     scanned: set[int] = set(region_ids)
     seen: set[str] = set()
@@ -3008,10 +3043,16 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
         values: dict[str, list[ast.Call]] = {}
         for s in stmts:
             for n in ast.walk(s):
-                if isinstance(n, ast.Assign) and is_tf_op(n.value) and not on_graph(n.value, graphy):  # type: ignore[arg-type]
+                if isinstance(n, ast.Assign) and (is_tf_op(n.value) and not on_graph(n.value, graphy)  # type: ignore[arg-type]
+                                                  or is_data_op(n.value, graphy)):
                     for t in n.targets:
                         if isinstance(t, ast.Name):
                             values.setdefault(t.id, []).append(n.value)  # type: ignore[arg-type]
+        stores: dict[str, int] = {}
+        for s in stmts:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    stores[n.id] = stores.get(n.id, 0) + 1
 
         symbolic = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and is_tf_op(n.value)
                     and on_graph(n.value, graphy) for t in n.targets if isinstance(t, ast.Name)}  # type: ignore[arg-type]
@@ -3023,6 +3064,8 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
             an eager context); None: an op on a graph tensor."""
             if node is None:
                 return []
+            if is_data_op(node, graphy):
+                return [(node, "value")]
             if is_tf_op(node):
                 return None if on_graph(node, graphy) else [(node, "list" if iterate else "value")]  # type: ignore[arg-type]
             if isinstance(node, ast.Name) and node.id in values:
@@ -3042,6 +3085,7 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
                     scanned |= {id(x) for b in f.body for x in ast.walk(b)}
                 read: ast.AST | None = None
                 found: list[tuple[ast.AST, str]] | None = []
+                adapt_read = False
                 reader = n.func.id if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) else None
                 if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
                     read, found = n.iter, targets(n.iter, True)
@@ -3062,6 +3106,16 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
                     read, found = n, (None if None in parts else [t for p in parts for t in p or ()])
                 elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _EAGER_METHODS:
                     read, found = n, targets(n.func.value, n.func.attr == "__iter__")
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "adapt" \
+                        and (n.args or n.keywords) and adapted is not None:
+                    # a layer adapted on a pipeline made here (runtime `_adapting_once` adapts it
+                    # once, eagerly, when the model is made): the pipeline is made eagerly too,
+                    # when every binding of its name here makes it so
+                    data = n.args[0] if n.args else n.keywords[0].value
+                    read, found, adapt_read = data, targets(data, False), True
+                    if found and all(not isinstance(x, ast.Name) or stores.get(x.id) == len(values.get(x.id, ()))
+                                     for x in ast.walk(data) if isinstance(x, ast.Name) and x.id in values):
+                        adapted.add(id(n))
                 elif isinstance(n, ast.Starred):
                     read, found = n, targets(n.value, True)
                 where = f" (in `{helper}`)" if helper is not None else ""
@@ -3075,8 +3129,10 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
                 if not found:
                     continue
                 # a function of the file called from elsewhere too may run in a user's traced function
-                outside = helper is not None and any(id(c) not in scanned for c in all_calls.get(helper, []))
-                if outside:
+                others = [c for c in all_calls.get(helper, []) if id(c) not in scanned] if helper is not None else []
+                # (a pipeline a helper also makes at the module's top level, where Python runs eagerly
+                # in both: the tutorials try the helper on a batch first; `tf.init_scope` is nothing there)
+                if others and not (adapt_read and not any(id(c) in in_functions for c in others)):
                     return [], (read, f"`{ast.unparse(read)[:40]}` reads a TensorFlow op's result in Python while "
                                       f"the model's graph is built{where}, in a function also called elsewhere: "
                                       "Keras ran it eagerly, the translated graph is traced (NumPy gives the same "
@@ -3097,7 +3153,8 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
 
 
 
-def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, str] | None:
+def _adapt_blocker(region: list[ast.stmt], tree: ast.Module, eager: set[int] | frozenset[int] = frozenset()
+                   ) -> tuple[ast.AST, str] | None:
     """A layer's ``adapt(data)`` run while the graph is built, that the graph function cannot
     run: the runtime adapts once, eagerly, when the model is made (runtime/tfr_base.py,
     ``_adapting_once``), which reads data made outside the graph (a module-level array or
@@ -3116,7 +3173,8 @@ def _adapt_blocker(region: list[ast.stmt], tree: ast.Module) -> tuple[ast.AST, s
             if isinstance(n.func, ast.Name) and n.func.id in functions and n.func.id not in seen:
                 seen.add(n.func.id)
                 todo += [(s, n.func.id) for s in functions[n.func.id].body]
-            if not (isinstance(n.func, ast.Attribute) and n.func.attr == "adapt") or not (n.args or n.keywords):
+            if not (isinstance(n.func, ast.Attribute) and n.func.attr == "adapt") or not (n.args or n.keywords) \
+                    or id(n) in eager:
                 continue
             data = n.args[0] if n.args else n.keywords[0].value
             calls = [c for c in ast.walk(data) if isinstance(c, ast.Call)]
