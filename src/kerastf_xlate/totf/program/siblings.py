@@ -182,9 +182,19 @@ def reads_attributes(tree: ast.Module, attrs: set[str] | frozenset[str]) -> bool
     seen: set[str] = set()
     while todo:
         here, where, depth = todo.pop()
+        bindings = import_bindings(here, everywhere=True)
+        star = any(isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names) for s in ast.walk(here))
+        tried: set[str] = set()
         for n in ast.walk(here):
             if not isinstance(n, ast.Call):
                 continue
+            root: ast.AST = n.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            text = ast.unparse(n.func) if isinstance(root, ast.Name) and (root.id in bindings or star) else None
+            if text is None or text in tried:
+                continue  # (a function of an imported module, named once: resolved once)
+            tried.add(text)
             callee = resolve(n.func, here, where)
             if callee is None or callee.module.path in seen:
                 continue
