@@ -66,7 +66,7 @@ def region_mutations(tree: ast.Module, region: Sequence[ast.stmt],
     todo: list[tuple[Sequence[ast.stmt], frozenset[str], str | None, dict[str, frozenset[str]], bool]] = [
         (region, frozenset(bound), None, {}, True)]
 
-    def origins(root: str, local: frozenset[str], outside_params: dict[str, frozenset[str]], own_scope: bool) -> frozenset[str]:
+    def origins(root: str, outside_params: dict[str, frozenset[str]], own_scope: bool) -> frozenset[str]:
         if root in outside_params:
             return outside_params[root]
         return frozenset({root if own_scope and root not in ("self", "cls") else UNNAMED})
@@ -88,7 +88,7 @@ def region_mutations(tree: ast.Module, region: Sequence[ast.stmt],
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
                 root = _root(node.func.value)
                 if root is not None and _outside(root, local, frozenset(outside_params), skip):
-                    held = origins(root, local, outside_params, own_scope)
+                    held = origins(root, outside_params, own_scope)
                     if id(node) in found:
                         held |= found[id(node)][2]
                     found[id(node)] = (node, _message(node, root, where), held)
@@ -102,11 +102,11 @@ def region_mutations(tree: ast.Module, region: Sequence[ast.stmt],
                 given: dict[str, frozenset[str]] = {}
                 for param, arg in zip(params, node.args):
                     if not isinstance(arg, ast.Starred) and _arg_outside(arg, local, frozenset(outside_params), skip):
-                        given[param] = origins(_root(arg) or "", local, outside_params, own_scope)
+                        given[param] = origins(_root(arg) or "", outside_params, own_scope)
                 for kw in node.keywords:
                     if kw.arg is not None and kw.arg in params \
                             and _arg_outside(kw.value, local, frozenset(outside_params), skip):
-                        given[kw.arg] = origins(_root(kw.value) or "", local, outside_params, own_scope)
+                        given[kw.arg] = origins(_root(kw.value) or "", outside_params, own_scope)
                 if is_method and f.args.args and isinstance(node.func, ast.Attribute) \
                         and _arg_outside(node.func.value, local, frozenset(outside_params), skip):
                     given[f.args.args[0].arg] = frozenset({UNNAMED})  # the instance the method changes is made outside
