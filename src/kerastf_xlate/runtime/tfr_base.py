@@ -281,6 +281,7 @@ class _Fresh:
     model statement, as it did); every later run takes a copy of it as it was before the first."""
 
     __slots__ = ("value", "before", "taken")
+    _xlate_fresh = True  # (read by _run_graph_function: the class is written out only where `fresh` is)
 
     def __init__(self, value, name):
         self.value = value
@@ -1853,7 +1854,7 @@ def _run_graph_function(graph):
     if models and Layer._xlate_hooks is not None:  # a model on part of these models' graphs reads their tensors
         _graph_frame().source_models = frozenset(id(m) for m in Layer._xlate_hooks.with_their_sources(models))
     # what the graph changes in place: the object on the first run, a copy of it as it was on the others
-    given = {p.name: p.default.take() for p in params if isinstance(p.default, _Fresh)}
+    given = {p.name: p.default.take() for p in params if getattr(type(p.default), "_xlate_fresh", False)}
     if symbols:
         inputs = {}  # (model, Input #k) -> this run's tensor
         for value in symbols.values():
