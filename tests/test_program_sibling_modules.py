@@ -304,3 +304,27 @@ def test_a_helper_calling_keras_data_utilities_runs_on_the_translated_model(tmp_
     assert keras_report["indices"] == tf_report["indices"]
     worst = worst_absolute(keras_report, tf_report, ATOL)
     print(f"\na helper with Keras data utilities: worst |tf - keras| {worst:.1e} (tolerance {ATOL} * (1 + max |keras|))")
+
+
+def test_a_keras2_program_whose_helper_predicts_is_not_one_that_trains(tmp_path: Path) -> None:
+    """Whether a Keras 2 program trains (Keras 2's BatchNormalization updates differ between
+    versions, XL102) is judged on the file: a helper module that only predicts with the model
+    brings the runtime's training layer (for its `predict`) but does not make the program one
+    that trains (it briefly did, keeping such models)."""
+    script = textwrap.dedent("""\
+        from keras.layers import Dense, Input
+        from keras.layers.normalization import BatchNormalization
+        from keras.models import Model
+
+        import helpers
+
+        inputs = Input(shape=(4,))
+        outputs = Dense(2)(BatchNormalization()(Dense(3)(inputs)))
+        model = Model(inputs, outputs)
+        print(helpers.report(model))
+        """)
+    out, diags = _translate_beside(tmp_path, script, "def report(model):\n    return model.predict([[1.0, 2.0, 3.0, 4.0]])\n",
+                                   name="helpers")
+    assert BANNER in out, diags
+    assert not any("that trains" in d for d in diags), diags
+    assert "def predict(" in out  # the training layer, for the helper's predict

@@ -628,7 +628,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         edits.insert(a, f"{new('eagerly')}(lambda: " + ("list(" if kind == "list" else ""))
         edits.insert(b, "))" if kind == "list" else ")")
         needed.add("eagerly")
-    training = _uses_training(tree, refs) or "_TRAINING" in needed
+    training = _uses_training(tree, refs, helpers=True) or "_TRAINING" in needed
     if training:
         needed.add("_TRAINING")
     # a distribution strategy acts through its scope on whatever is built in it: the file stays
@@ -1282,16 +1282,18 @@ def _training_name(name: str, defined: dict) -> str | None:
     return None
 
 
-def _uses_training(tree: ast.Module, refs: list[Ref]) -> bool:
+def _uses_training(tree: ast.Module, refs: list[Ref], helpers: bool = False) -> bool:
     """Whether the file calls the training API a runtime Model gets from the training layer."""
     from kerastf_xlate.totf.program.models import TRAINING_API
 
     if not any(r.name.startswith(("keras.Model", "keras.Sequential", "keras.models.", "keras.layers.Layer")) for r in refs):
         return False
-    # a model given to a helper of the program's own modules that trains or predicts with it
-    # (siblings.py follows it there): the file itself may name none of that API
+    # with ``helpers``: a model given to a helper of the program's own modules that trains or
+    # predicts with it (siblings.py follows it there) needs the training layer though the file
+    # itself names none of that API; whether the program trains (`_trains`, Keras 2's
+    # BatchNormalization) is judged on the file, as before
     return any(isinstance(n, ast.Attribute) and n.attr in TRAINING_API for n in ast.walk(tree)) \
-        or siblings.reads_attributes(tree, TRAINING_API)
+        or helpers and siblings.reads_attributes(tree, TRAINING_API)
 
 
 # tf.keras 2's Adam (OptimizerV2, and the optimizer of 2.11-2.15) sums an embedding gradient's
