@@ -1932,11 +1932,7 @@ def _aliased(region: list[ast.stmt], names: list[str]) -> list[str]:
     (a generative-models book's autoencoder, before ``Model(model_input, model_output)``), the
     name bound once in the region, by that statement, to a name the region does not bind: the
     same object, so the model's input is that earlier model's ``Input``."""
-    stores: dict[str, int] = {}
-    for top in region:
-        for n in ast.walk(top):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                stores[n.id] = stores.get(n.id, 0) + 1
+    stores = _store_counts(region)
     out: list[str] = []
     for s in region:
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
@@ -1944,6 +1940,16 @@ def _aliased(region: list[ast.stmt], names: list[str]) -> list[str]:
                 and s.value.id not in stores:
             out.append(s.value.id)
     return out
+
+
+def _store_counts(stmts: list[ast.stmt]) -> dict[str, int]:
+    """How many times ``stmts`` bind each name (every ``Store`` of it, nested ones included)."""
+    stores: dict[str, int] = {}
+    for top in stmts:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+    return stores
 
 
 def _layer_outputs(region: list[ast.stmt], name: str, functions: set[str], seen: set[str]) -> bool:
@@ -3031,8 +3037,16 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
             all_calls.setdefault(n.func.id, []).append(n)
 
     ops: dict[int, tuple[ast.AST, str]] = {}
-    in_functions = {id(x) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                    for x in ast.walk(f)}
+    up: dict[int, ast.AST] = {}  # the tree's parents, made when a helper's other calls are looked at
+
+    def in_function(call: ast.Call) -> bool:
+        if not up:
+            up.update(parents_of(tree))
+        node = up.get(id(call))
+        while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            node = up.get(id(node))
+        return node is not None
+
     todo: list[tuple[list[ast.stmt], str | None, set[str]]] = [(region, None, region_bound)]
     scanned: set[int] = set(region_ids)
     seen: set[str] = set()
@@ -3048,11 +3062,7 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
                     for t in n.targets:
                         if isinstance(t, ast.Name):
                             values.setdefault(t.id, []).append(n.value)  # type: ignore[arg-type]
-        stores: dict[str, int] = {}
-        for s in stmts:
-            for n in ast.walk(s):
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                    stores[n.id] = stores.get(n.id, 0) + 1
+        stores = _store_counts(stmts)
 
         symbolic = {t.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Assign) and is_tf_op(n.value)
                     and on_graph(n.value, graphy) for t in n.targets if isinstance(t, ast.Name)}  # type: ignore[arg-type]
@@ -3132,7 +3142,7 @@ def _eager_values(region: list[ast.stmt], tree: ast.Module, owner: ast.AST | Non
                 others = [c for c in all_calls.get(helper, []) if id(c) not in scanned] if helper is not None else []
                 # (a pipeline a helper also makes at the module's top level, where Python runs eagerly
                 # in both: the tutorials try the helper on a batch first; `tf.init_scope` is nothing there)
-                if others and not (adapt_read and not any(id(c) in in_functions for c in others)):
+                if others and not (adapt_read and not any(in_function(c) for c in others)):
                     return [], (read, f"`{ast.unparse(read)[:40]}` reads a TensorFlow op's result in Python while "
                                       f"the model's graph is built{where}, in a function also called elsewhere: "
                                       "Keras ran it eagerly, the translated graph is traced (NumPy gives the same "

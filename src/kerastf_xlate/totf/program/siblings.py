@@ -372,9 +372,8 @@ def _given_on(callee: Callee, call: ast.Call, arg: ast.AST, keras_only: frozense
     if isinstance(f, ast.Name) and f.id in _INERT_BUILTINS and f.id not in mod.defined:
         return None  # `print(model)`, `len(models)`, `isinstance(model, tuple)`: nothing of it comes back
     if isinstance(root, ast.Name) and root.id in mod.bindings:
-        module, name, level = mod.bindings[root.id]
-        keras = is_keras(module) or is_keras(f"{module}.{name}") or any(
-            isinstance(a, ast.Attribute) and a.attr == "keras" for a in ast.walk(f))
+        module, _, level = mod.bindings[root.id]
+        keras = root.id in mod.keras_names or any(isinstance(a, ast.Attribute) and a.attr == "keras" for a in ast.walk(f))
         if not level and module.split(".")[0] in _SAFE and not keras:
             return None  # (a Keras function given the model, `tf.keras.utils.to_categorical(model)`, is not followed)
         if depth + 1 < _DEPTH:
