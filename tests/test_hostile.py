@@ -656,3 +656,31 @@ def test_a_crashing_translator_does_not_abort_the_run(tmp_path: Path, capsys: py
     assert (tmp_path / "out" / "a.py").read_text() == "x = 'new'\n"
     assert (tmp_path / "out" / "c.py").read_text() == "x = 'new'\n"
     assert not (tmp_path / "out" / "boom.py").exists()
+
+
+def test_a_crashing_run_wide_pass_leaves_every_file_untouched(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A bug in the run-wide pass (kerastf_xlate.tree), which shows the files consistent with one
+    another, is reported for every file it would have written, and none is written changed: a
+    RecursionError there once aborted the whole run with a traceback."""
+    from kerastf_xlate.translate_cmd import run_translate
+
+    def transform(text: str, path: str) -> tuple[str, list[object]]:
+        return text.replace("old", "new"), []
+
+    def reconcile(results: list[object], roots: list[str]) -> list[object]:
+        def deep(n: int) -> int:
+            return deep(n + 1)
+        return [deep(0)]
+
+    for name in ("a.py", "b.py", "same.py"):
+        (tmp_path / name).write_text("x = 'old'\n" if name != "same.py" else "x = 1\n")
+    status = run_translate(lambda: transform, tuple(str(tmp_path / n) for n in ("a.py", "b.py", "same.py")),
+                           output=str(tmp_path / "out"), in_place=False, diff=False, check=False, stdin_filename=None,
+                           allow_output_inside=False, jobs=1, quiet=False, reconcile=reconcile)
+    assert status == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"error: {tmp_path / n}: internal error in the run-wide pass: RecursionError: maximum recursion "
+                   "depth exceeded; file left untouched" for n in ("a.py", "b.py")]
+    for name in ("a.py", "b.py"):
+        assert (tmp_path / "out" / name).read_text() == "x = 'old'\n"

@@ -211,3 +211,11 @@ def test_star_imported_optimizer_is_the_optimizers_modules(order) -> None:
 
     src = "".join(f"from keras.{m} import *\n" for m in order) + "opt = Adam(lr=1e-3)\nlayer = Dense(3)\n"
     assert [r.qualname for r in keras_refs(ast.parse(src))] == ["keras.optimizers.Adam", "keras.layers.Dense"]
+
+
+def test_a_global_statement_at_module_level_changes_nothing() -> None:
+    """`global n` at a module's top level (a script's `if __name__ == "__main__":` block) is
+    allowed and means nothing; it made the resolver recurse until RecursionError."""
+    source = "import keras\nif True:\n    global n\n    n = 3\nx = keras.layers.Dense(n)\n"
+    uses = find_uses(ast.parse(source), {"Dense"})
+    assert [(u.layer, u.node.lineno, u.call is not None) for u in uses] == [("Dense", 5, True)]

@@ -266,7 +266,9 @@ class _Binder(_FastVisitor):
             self.visit(stmt)
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.scope.globals_.update(node.names)
+        # (a `global` statement at module level, which Python allows, changes nothing)
+        if self.scope.parent is not None:
+            self.scope.globals_.update(node.names)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         # Binding in an enclosing function: treat as a non-import binding there.

@@ -62,6 +62,22 @@ def _worker(path: str, factory: Callable[[], Transform]) -> TransformResult:
     return transform_file(path, factory())
 
 
+def _reconciled(reconcile: Callable[..., list[TransformResult]], computed: list[TransformResult],
+                roots: list[str]) -> list[TransformResult]:
+    """The run-wide pass (kerastf_xlate.tree) over the files' results. Without it no file can
+    be shown consistent with the others (a class translated here, used by a Keras graph
+    there), so an internal error in it leaves every file of the run untouched, each with an
+    error (exit 2), rather than aborting the run or writing unchecked output."""
+    try:
+        return list(reconcile(computed, roots))
+    except Exception as exc:  # (RecursionError too)
+        detail = " ".join(str(exc).split())[:200]
+        why = f"internal error in the run-wide pass: {type(exc).__name__}: {detail}; file left untouched"
+        return [r if r.error is not None or not r.changed
+                else TransformResult(r.path, r.original, r.original, r.diagnostics, f"{r.path}: {why}")
+                for r in computed]
+
+
 def run_translate(
     factory: Callable[[], Transform],
     paths: tuple[str, ...],
@@ -168,7 +184,7 @@ def run_translate(
         if reconcile is not None:
             # the files of one run are one program (kerastf_xlate.tree)
             roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]
-            computed = list(reconcile(computed, roots))  # type: ignore[arg-type]
+            computed = _reconciled(reconcile, computed, roots)  # type: ignore[arg-type]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
     if report:
