@@ -184,7 +184,7 @@ def run_translate(
         if reconcile is not None:
             # the files of one run are one program (kerastf_xlate.tree)
             roots = [p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in paths if os.path.lexists(p)]
-            computed = _reconciled(reconcile, computed, roots)  # type: ignore[arg-type]
+            computed = _reconciled(reconcile, computed, roots)  # type: ignore[arg-type, assignment]
         results += [(r, d) for r, (_, d) in zip(computed, plan)]  # type: ignore[misc]
 
     if report:
