@@ -1,6 +1,8 @@
 """TensorFlow Addons' layers the program form translates (``names.ADDONS``):
 ``tfa.layers.GroupNormalization``, ``tfa.layers.InstanceNormalization``, ``tfa.layers.GELU`` and
-the adaptive poolings ``tfa.layers.Adaptive{Average,Max}Pooling{1,2,3}D``.
+the adaptive poolings ``tfa.layers.Adaptive{Average,Max}Pooling{1,2,3}D``; and keras-contrib's
+``InstanceNormalization`` (``ContribInstanceNormalization``), the other add-on package's
+normalization that GAN programs use, for standalone Keras 2.
 
 Each follows tfa's own source (``tensorflow_addons/layers/normalizations.py`` and ``gelu.py``,
 the same from tfa 0.12 to its last release), not Keras 3's layers of similar names, where the
@@ -108,6 +110,70 @@ class AddonsInstanceNormalization(AddonsGroupNormalization):
     def __init__(self, **kwargs):
         kwargs["groups"] = -1
         super().__init__(**kwargs)
+
+
+class ContribInstanceNormalization(Layer):
+    """keras-contrib's ``InstanceNormalization`` (``keras_contrib/layers/normalization/
+    instancenormalization.py``, the same computation from 2017-06-19 to its last commit; a layer
+    of standalone Keras 2 programs' GANs). Each sample is normalized over every non-batch axis
+    but ``axis`` (all of them when ``axis`` is None) with its mean and its *standard deviation
+    plus* ``epsilon`` (not the square root of the variance plus epsilon, as tfa's and Keras 3's
+    normalizations compute): ``(x - mean) / (std + epsilon)``, ``std`` the biased one (Keras 2's
+    ``K.std``). Then ``gamma`` (shape ``(input_shape[axis],)``, ``(1,)`` when ``axis`` is None),
+    then ``beta``, in that weight order. No moving statistics: training and inference compute
+    the same thing. The mask passes through, as Keras 2's ``supports_masking`` layer gives it."""
+
+    supports_masking = True
+
+    def __init__(self, axis=None, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        kwargs["name"] = kwargs.get("name") or _unique_name("instance_normalization")
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers_get(beta_initializer)
+        self.gamma_initializer = initializers_get(gamma_initializer)
+        self.beta_regularizer = regularizers_get(beta_regularizer)
+        self.gamma_regularizer = regularizers_get(gamma_regularizer)
+        self.beta_constraint = constraints_get(beta_constraint)
+        self.gamma_constraint = constraints_get(gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if self.axis == 0:
+            raise ValueError("Axis cannot be zero")
+        if self.axis is not None and ndim == 2:
+            raise ValueError("Cannot specify axis for rank 1 tensor")
+        shape = (1,) if self.axis is None else (input_shape[self.axis],)
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        static = inputs.shape.as_list()
+        reduced = list(range(len(static)))
+        if self.axis is not None:
+            del reduced[self.axis]
+        del reduced[0]
+        mean = tf.reduce_mean(inputs, reduced, keepdims=True)
+        std = tf.sqrt(tf.reduce_mean(tf.square(inputs - mean), reduced, keepdims=True)) + self.epsilon
+        normed = (inputs - mean) / std
+        broadcast = [1] * len(static)
+        if self.axis is not None:
+            broadcast[self.axis] = static[self.axis]
+        if self.scale:
+            normed = normed * tf.reshape(self.gamma, broadcast)
+        if self.center:
+            normed = normed + tf.reshape(self.beta, broadcast)
+        return normed
 
 
 class AddonsGELU(Layer):

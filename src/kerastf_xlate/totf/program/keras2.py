@@ -28,7 +28,7 @@ from kerastf_xlate.layers import (
     KERAS2_TRAINING_DIFFERS,
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
-from kerastf_xlate.totf.program.names import ADDONS_ROOT, HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
+from kerastf_xlate.totf.program.names import ADDONS_ROOT, CONTRIB_ROOT, HUB, OUTSIDE_ROOTS, Ref, keras2_path, keras_refs
 from kerastf_xlate.totf.program.training_checks import model_compile_calls
 
 # what Keras 3's own `keras.backend` exports (keras/api/backend/__init__.py, Keras 3.15); Keras
@@ -255,6 +255,8 @@ def is_keras2(refs: list[Ref]) -> bool:
     model of the notebook a Keras 2 one."""
     if any(spelled(r) is not None for r in refs) or legacy_keywords(refs):
         return True
+    if any(r.name.split(".")[0] == CONTRIB_ROOT for r in refs):
+        return True  # keras-contrib is built on standalone Keras 2 (names.CONTRIB)
     return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
 
 

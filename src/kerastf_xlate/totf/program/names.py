@@ -59,9 +59,18 @@ HUB_ROOT = "tensorflow_hub"
 HUB = frozenset({"tensorflow_hub.KerasLayer"})
 _HUB_PATHS = {"tensorflow_hub.KerasLayer": "tensorflow_hub.KerasLayer",
               "tensorflow_hub.keras_layer.KerasLayer": "tensorflow_hub.KerasLayer"}
+# keras-contrib (docs/design.md, "keras-contrib"): the add-on package of standalone Keras 2 (a file
+# using it runs under Keras 2 only), whose InstanceNormalization GAN programs build with; its
+# three import paths (the package, the module before its 2019 split, the module after) are one
+# class. Every other ``keras_contrib`` name stays outside code.
+CONTRIB_ROOT = "keras_contrib"
+CONTRIB = frozenset({"keras_contrib.layers.InstanceNormalization"})
+_CONTRIB_PATHS = {path: "keras_contrib.layers.InstanceNormalization" for path in (
+    "keras_contrib.layers.InstanceNormalization", "keras_contrib.layers.normalization.InstanceNormalization",
+    "keras_contrib.layers.normalization.instancenormalization.InstanceNormalization")}
 # the outside packages some of whose classes the program form translates, and those classes
-OUTSIDE_ROOTS = (ADDONS_ROOT, HUB_ROOT)
-TRANSLATED_OUTSIDE = ADDONS | HUB
+OUTSIDE_ROOTS = (ADDONS_ROOT, HUB_ROOT, CONTRIB_ROOT)
+TRANSLATED_OUTSIDE = ADDONS | HUB | CONTRIB
 
 
 def _addons(qual: str) -> str | None:
@@ -120,6 +129,8 @@ def canonical(qual: str) -> str | None:
         return _addons(qual)
     if parts[0] == HUB_ROOT:
         return _HUB_PATHS.get(qual)
+    if parts[0] == CONTRIB_ROOT:
+        return _CONTRIB_PATHS.get(qual)
     qual = keras2_path(qual) or qual
     if len(parts) >= 3 and parts[0] == "tensorflow" and parts[1] in _TF_KERAS_ALIASES:
         qual = "tensorflow.keras." + ".".join(parts[1:])

@@ -1350,7 +1350,9 @@ def _no_layer_class(node: ast.AST, name: str, rules: RuleSet) -> Finding:
 _ADDONS_LAYERS = {"tensorflow_addons.layers.GroupNormalization": "AddonsGroupNormalization",
                   "tensorflow_addons.layers.InstanceNormalization": "AddonsInstanceNormalization",
                   "tensorflow_addons.layers.GELU": "AddonsGELU",
-                  **{f"tensorflow_addons.layers.{name}": f"Addons{name}" for name in TFA_ADAPTIVE_POOLINGS}}
+                  **{f"tensorflow_addons.layers.{name}": f"Addons{name}" for name in TFA_ADAPTIVE_POOLINGS},
+                  # keras-contrib's (names.CONTRIB), in the same runtime module
+                  "keras_contrib.layers.InstanceNormalization": "ContribInstanceNormalization"}
 # the keywords each tfa layer takes that its runtime class honours: its own (InstanceNormalization
 # takes GroupNormalization's and overwrites ``groups``), then the tf.keras 2 ``Layer`` keywords the
 # runtime's Layer takes as tf.keras 2 does (``weights``, ``dynamic``, ``implementation``: not taken)
@@ -1359,7 +1361,8 @@ _ADDONS_NORMALIZATION = ("groups", "axis", "epsilon", "center", "scale", "beta_i
 _ADDONS_KEYWORDS = {"tensorflow_addons.layers.GroupNormalization": _ADDONS_NORMALIZATION,
                     "tensorflow_addons.layers.InstanceNormalization": _ADDONS_NORMALIZATION,
                     "tensorflow_addons.layers.GELU": ("approximate",),
-                    **{f"tensorflow_addons.layers.{name}": ("output_size", "data_format") for name in TFA_ADAPTIVE_POOLINGS}}
+                    **{f"tensorflow_addons.layers.{name}": ("output_size", "data_format") for name in TFA_ADAPTIVE_POOLINGS},
+                    "keras_contrib.layers.InstanceNormalization": _ADDONS_NORMALIZATION[1:]}
 _ADDONS_LAYER_KEYWORDS = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape", "batch_size",
                           "activity_regularizer", "autocast")
 
@@ -1373,17 +1376,20 @@ def _addons_blocker(ref: Ref) -> Finding | None:
     if known is None or ref.call is None or ref.role != "call":
         return None
     call = ref.call
-    short = "tfa.layers." + ref.name.rsplit(".", 1)[1]
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return Finding(call, "XL201", f"`{short}(...)`: `*args` or `**kwargs` the translation cannot read (it "
-                                      "checks each argument of a TensorFlow Addons layer)")
+    contrib = ref.name.startswith("keras_contrib.")
+    short = ("keras_contrib.layers." if contrib else "tfa.layers.") + ref.name.rsplit(".", 1)[1]
+    package, base = ("keras-contrib", "standalone Keras 2") if contrib else ("TensorFlow Addons", "tf.keras 2")
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) \
+            or (contrib and len(call.args) > len(known)):
+        return Finding(call, "XL201", f"`{short}(...)`: `*args`, `**kwargs` or positional arguments the "
+                                      f"translation cannot read (it checks each argument of a {package} layer)")
     for kw in call.keywords:
         if kw.arg not in known and kw.arg not in _ADDONS_LAYER_KEYWORDS:
             return Finding(kw.value, "XL201", f"`{short}({kw.arg}=...)`: a keyword the translated layer does not "
-                                              "take as TensorFlow Addons' (on tf.keras 2) does")
+                                              f"take as {package}'s (on {base}) does")
         if kw.arg == "dtype" and not _float32(kw.value):
             return Finding(kw.value, "XL201", f"`{short}(dtype={ast.unparse(kw.value)[:40]})`: only float32 "
-                                              "TensorFlow Addons layers are translated")
+                                              f"{package} layers are translated")
     return None
 
 
