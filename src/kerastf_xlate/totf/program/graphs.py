@@ -1535,7 +1535,8 @@ def _submodel_base(base: str, binder: int | None, block: list[ast.stmt], start: 
         added = _added_sequential(block, binder, start, base, refs, tree, parents)
         sequential = added or _declared_sequential(getattr(block[binder], "value", None), refs)
         if not added and not _translated_model(block[binder], base, graphs, refs, tree, parents, sequential_ok=True,
-                                               builders=builders):
+                                               builders=builders) \
+                and not _branches_bind_model(block[binder], base, graphs, refs, tree, parents, builders):
             value = getattr(block[binder], "value", None)
             if _is_layer_of_model(value):
                 # `layer_input = model.layers[0]` ... `keras.Model(layer_input.input, ...)`
@@ -1596,6 +1597,35 @@ def _translated_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: li
                 and any(r.node is alias.value and r.role == "value" and application_builder(r) for r in refs):
             return True
     return _builds_functional_model(value, graphs, tree)
+
+
+def _branches_bind_model(binder: ast.stmt, name: str, graphs: list[Graph], refs: list[Ref], tree: ast.Module,
+                         parents: dict[int, ast.AST], builders: frozenset[int]) -> bool:
+    """``binder`` is an ``if``/``elif``/``else`` chain each of whose branches binds ``name`` last
+    with a statement of its own that :func:`_translated_model` accepts (a functional model, a
+    ``keras.applications`` builder; not a Sequential) or ends with ``raise`` (``if arch ==
+    "vgg19": vgg = VGG19(...)`` ``elif ...: vgg = VGG16(...)`` ``else: raise ValueError(arch)``):
+    whichever branch ran, the name holds a model whose graph the runtime's sub-models replay
+    (the graph function reads the object, not the statement). A branch that neither binds nor
+    raises (no ``else``) leaves an earlier binding, which is not followed."""
+    if not isinstance(binder, ast.If):
+        return False
+    branches: list[list[ast.stmt]] = []
+    node: ast.stmt = binder
+    while isinstance(node, ast.If):
+        branches.append(node.body)
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            node = node.orelse[0]
+            continue
+        branches.append(node.orelse)
+        break
+    for body in branches:
+        if body and isinstance(body[-1], ast.Raise):
+            continue
+        last = next((i for i in range(len(body) - 1, -1, -1) if name in _bound([body[i]])), None)
+        if last is None or not _translated_model(body[last], name, graphs, refs, tree, parents, builders=builders):
+            return False
+    return any(not (b and isinstance(b[-1], ast.Raise)) for b in branches)
 
 
 def _declared_sequential(value: ast.expr | None, refs: list[Ref]) -> bool:
