@@ -124,8 +124,26 @@ def _ours(cell: str) -> tuple[str, str | None]:
     return "python", _normal(reading.code, {i + 1 for i in reading.originals})
 
 
+def _ipython7(cell: str) -> tuple[str, str | None]:
+    """(kind, normalised Python) as IPython 7 read a cell whose first line is indented: its
+    ``leading_indent`` removed the first line's indentation from each line starting with it
+    (IPython 9.1 and later remove the indentation common to every line)."""
+    lines = cell.splitlines(keepends=True)
+    first = next((ln for ln in lines if ln.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return "python", None
+    return _ipython("".join(ln[len(indent):] if ln.startswith(indent) else ln for ln in lines))
+
+
 def check(cell: str) -> None:
-    assert _ours(cell) == _ipython(cell), cell
+    ours, ipython = _ours(cell), _ipython(cell)
+    if ipython == ("python", None) and ours[1] is not None:
+        # not Python for IPython 9.1 and later, Python for IPython 7 to 9.0: read as IPython 7 read it
+        # (ipysyntax.read_cell), and written back so that each reads it as before
+        assert ours == _ipython7(cell), cell
+        return
+    assert ours == ipython, cell
 
 
 # ------------------------------------------------------------------------------ the forms, one by one
@@ -147,6 +165,8 @@ FORMS = {
     "help at the end of an assignment": "a = b?\n",
     "not help: ? inside a triple-quoted string": 'doc = """What does this do?\nAnd this?\n"""\nprint(doc)\n',
     "not help: ? in a comment": "x = 1  # why?\n",
+    "first line alone indented (IPython 7's reading)": " def f():\n    x = 1\n    return x\n\ny = f()\n",
+    "first line alone indented, a magic in the block": "  def f():\n      %time x = 1\n      return x\nf()\n",
     "not help: ? then a space": "x? \n",
     "not a magic: % and ! inside a string": 's = """\n%matplotlib\n!ls\n"""\n',
     "not a magic: %( inside open brackets": 'label = ("%s items"\n         %(3,))\nprint(label)\n',

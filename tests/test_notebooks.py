@@ -106,3 +106,37 @@ def test_cli_broken_notebook_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stdout.startswith("./good.py:2:1: XL101")
     assert proc.stderr.startswith("error: ./bad.ipynb:1:2: invalid notebook JSON")
+
+
+def test_a_cell_only_ipython_7_reads_is_translated_and_written_back_for_both(tmp_path: Path) -> None:
+    """A Colab notebook's cell whose first line alone is indented (`` def make_model():`` above
+    lines at column 0; a GAN book's notebooks have them): IPython 7 to 9.0 (Colab's) removed the first
+    line's indentation from each line starting with it and ran the cell; IPython 9.1 and later
+    remove the common indentation (none) and raise IndentationError. Before, the cell was a
+    broken one and the notebook, whose names it mentions, was left untranslated. Now it is read
+    as IPython 7 read it, translated, and written back so that IPython 7 reads the translated
+    code and IPython 9.1 fails on it as it did on the original."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from kerastf_xlate.ipysyntax import read_cell
+    from kerastf_xlate.runner import transform_bytes
+    from kerastf_xlate.totf import make_transform
+
+    cell = (" def make_model(units):\n    inputs = keras.Input((4,))\n"
+            "    return keras.Model(inputs, keras.layers.Dense(units)(inputs))\n\nmodel = make_model(2)\n")
+    data = notebook(("code", "import keras\nimport numpy as np\n"), ("code", cell),
+                    ("code", "y = model(np.ones((1, 4)))\n"))
+    result = transform_bytes("nb.ipynb", data, make_transform())
+    assert result.error is None and result.output is not None, result.error
+    cells = ["".join(c["source"]) for c in json.loads(result.output)["cells"]]
+    new = next(c for c in cells if "make_model(units)" in c)
+    assert new.startswith(" def make_model(units):\n") and "keras" not in new
+    ipython7 = "".join(ln[1:] if ln.startswith(" ") else ln for ln in new.splitlines(keepends=True))
+    compile(ipython7, "<ipython 7>", "exec")  # IPython 7's reading is the translated code
+    assert read_cell(new).code == ipython7
+    for text in (cell, new):  # IPython 9.1's reading fails on both
+        try:
+            compile(TransformerManager().transform_cell(text), "<ipython 9.1>", "exec")
+        except SyntaxError:
+            continue
+        raise AssertionError(f"IPython 9.1 reads it:\n{text}")

@@ -22,6 +22,7 @@ under its (masked) first line. :func:`restore` puts the original lines back into
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import textwrap
@@ -66,19 +67,54 @@ class CellReading:
     originals: dict[int, str] = field(default_factory=dict)  # 0-based line -> its original text (masked)
     magic: str | None = None  # the cell magic's name, for a cell magic
     automagic: bool = False  # a one-line cell run as a magic (``pip install x``): it must stay one line
+    # the margin is the first line's, removed from the lines starting with it (IPython 7's reading;
+    # :func:`read_cell`): those lines, 0-based
+    first_line: frozenset[int] | None = None
 
     @property
     def masked(self) -> tuple[tuple[int, str], ...]:
         return tuple(sorted(self.originals.items()))
 
 
-def read_cell(text: str) -> CellReading:
-    """The Python IPython runs for ``text``, line for line (see the module docstring)."""
+def read_cell(text: str, first_line: bool = True) -> CellReading:
+    """The Python IPython runs for ``text``, line for line (see the module docstring).
+
+    IPython 9.1 and later (2025, ipython/ipython#14822) remove the indentation common to every
+    line; IPython 7 to 9.0 (Colab's for years) removed the *first* line's indentation from each
+    line starting with it. A cell whose first line alone is indented (`` def build():`` above
+    lines at column 0) is Python only in the second reading, and an IndentationError in the
+    first: it is read so when the first reading does not compile and the second does;
+    :func:`restore` writes it back so that each reading gives what it gave (IPython 7 to 9.0
+    the translated code, 9.1 the same error)."""
     lines = text.splitlines(keepends=True)
     if _has_prompts(lines):
         return CellReading("prompt", text)
-    margin = _margin(lines)
-    body = [ln[len(margin):] if ln.strip() else ln for ln in lines]
+    reading = _read(lines, text, _margin(lines))
+    first = next((ln for ln in lines if ln.strip()), "")
+    indent = _indent(first)
+    if not first_line or reading.kind != "python" or reading.magic is not None \
+            or len(indent) <= len(reading.margin) or _compiles(reading.code):
+        return reading
+    stripped = frozenset(i for i, ln in enumerate(lines) if ln.startswith(indent) and ln.strip())
+    other = _read(lines, text, indent, stripped)
+    if other.kind != "python" or other.magic is not None or not _compiles(other.code):
+        return reading
+    return CellReading("python", other.code, indent, other.originals, automagic=other.automagic, first_line=stripped)
+
+
+def _compiles(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _read(lines: list[str], text: str, margin: str, stripped: frozenset[int] | None = None) -> CellReading:
+    """:func:`read_cell`'s steps with ``margin`` removed from every line that is not blank, or
+    only from the lines of ``stripped``."""
+    body = [ln[len(margin):] if ln.strip() and (stripped is None or i in stripped) else ln
+            for i, ln in enumerate(lines)]
     first = next((i for i, ln in enumerate(body) if ln.strip()), None)
     originals: dict[int, str] = {}
     if first is not None and body[first].startswith("%%") and not re.match(r"%%\w+\?", body[first]):
@@ -86,7 +122,7 @@ def read_cell(text: str) -> CellReading:
         if name not in PYTHON_CELL_MAGICS:
             return CellReading("foreign", text, magic=name)
         # the body is read as a cell of its own (IPython's magic calls transform_cell on it)
-        inner = read_cell("".join(body[first + 1:]))
+        inner = read_cell("".join(body[first + 1:]), first_line=False)  # (IPython 9.1's reading only)
         if inner.kind != "python":
             return CellReading("foreign", text, magic=name)
         originals[first] = lines[first]
@@ -126,14 +162,18 @@ def restore(code: str, reading: CellReading) -> str:
     if reading.kind != "python":
         return code
     out = []
+    first = True
     for ln in code.splitlines(keepends=True):
         m = _MARK_RE.search(ln.rstrip("\r\n"))
         if m and int(m.group(1)) in reading.originals:
             out.append(reading.originals[int(m.group(1))])
-        elif ln.strip():
+        elif ln.strip() and (reading.first_line is None or first or ln[:1] in (" ", "\t")):
+            # (IPython 7's reading: the first line's margin, and on every indented line, which
+            # IPython 7 strips again; a line at column 0 stays there)
             out.append(reading.margin + ln)
         else:
             out.append(ln)
+        first = first and not ln.strip()
     return "".join(out)
 
 

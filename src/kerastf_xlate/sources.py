@@ -157,6 +157,9 @@ class Cell:
         """The column in the cell as written of a column in ``source`` (1-based line): the
         indentation removed from an indented cell is added back."""
         margin = self.reading.margin if self.reading is not None else ""
+        if self.reading is not None and self.reading.first_line is not None:
+            return col + len(margin) if (line - 1) in self.reading.first_line and (line - 1) not in dict(self.magics) \
+                else col
         return col + len(margin) if margin and (line - 1) not in dict(self.magics) else col
 
     def restore(self, code: str) -> str:
