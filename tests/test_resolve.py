@@ -194,13 +194,36 @@ def test_star_import_applications_table_matches_the_installed_keras() -> None:
 
 def test_star_import_optimizers_and_callbacks_tables_hold_the_installed_kerass() -> None:
     """resolve._STAR_EXPORTS holds every public name of the installed Keras's
-    `keras.optimizers` and `keras.callbacks` (Keras 2's few more are listed beside them)."""
-    keras = pytest.importorskip("keras")
+    `keras.optimizers`, `keras.callbacks`, preprocessing and utils modules (Keras 2's few more
+    are listed beside them), and tf-keras's preprocessing and utils where it is installed."""
+    import importlib
+
+    pytest.importorskip("keras")
     from kerastf_xlate.resolve import _STAR_EXPORTS
 
-    for module in ("optimizers", "callbacks"):
-        public = {n for n in vars(getattr(keras, module)) if not n.startswith("_")}
+    for module in ("optimizers", "callbacks", "preprocessing.image", "preprocessing.sequence", "preprocessing",
+                   "utils"):
+        public = {n for n in vars(importlib.import_module(f"keras.{module}")) if not n.startswith("_")}
         assert public <= _STAR_EXPORTS[module], (module, sorted(public - _STAR_EXPORTS[module]))
+    try:  # tf.keras 2's, where installed (the preprocessing modules export more there)
+        tf_keras = importlib.import_module("tf_keras")
+    except ImportError:
+        return
+    for module in ("preprocessing.image", "preprocessing.sequence", "preprocessing.text", "preprocessing", "utils"):
+        public = {n for n in vars(importlib.import_module(f"{tf_keras.__name__}.{module}")) if not n.startswith("_")}
+        assert public <= _STAR_EXPORTS[module], (module, sorted(public - _STAR_EXPORTS[module]))
+
+
+@pytest.mark.parametrize("order", [("layers", "preprocessing.image"), ("preprocessing.image", "layers")])
+def test_star_imported_data_utilities_are_not_layers(order) -> None:
+    """`load_img` under star imports of keras.layers and keras.preprocessing.image (in either
+    order) is the image module's, a data utility; it was taken for a layer without a translation
+    and kept every model of the file (a cookbook's recipes)."""
+    from kerastf_xlate.totf.program.names import keras_refs
+
+    src = "".join(f"from tensorflow.keras.{m} import *\n" for m in order) + "image = load_img('a.png')\nlayer = Dense(3)\n"
+    assert [r.qualname for r in keras_refs(ast.parse(src))] == ["tensorflow.keras.preprocessing.image.load_img",
+                                                               "tensorflow.keras.layers.Dense"]
 
 
 @pytest.mark.parametrize("order", [("layers", "optimizers"), ("optimizers", "layers")])

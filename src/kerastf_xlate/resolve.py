@@ -428,15 +428,42 @@ _STAR_EXPORTS = {
         "BackupAndRestore", "BaseLogger", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
         "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "OrbaxCheckpoint", "ProgbarLogger",
         "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TensorBoard", "TerminateOnNaN"}),
+    # the data utilities (a cookbook's `from tensorflow.keras.layers import *` then `from
+    # tensorflow.keras.preprocessing.image import *` and `load_img(path)`: Python binds it from the
+    # image module, the layers module has no such name): Keras 3's, tf.keras 2's and Keras 2.2's
+    "preprocessing.image": frozenset({
+        "DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "apply_affine_transform",
+        "apply_brightness_shift", "apply_channel_shift", "apply_transform", "array_to_img", "flip_axis",
+        "img_to_array", "list_pictures", "load_img", "random_brightness", "random_channel_shift", "random_rotation",
+        "random_shear", "random_shift", "random_zoom", "save_img", "smart_resize", "transform_matrix_offset_center"}),
+    "preprocessing.sequence": frozenset({"TimeseriesGenerator", "make_sampling_table", "pad_sequences", "skipgrams"}),
+    "preprocessing.text": frozenset({"Tokenizer", "hashing_trick", "one_hot", "text_to_word_sequence",
+                                     "tokenizer_from_json"}),
+    "preprocessing": frozenset({"image", "image_dataset_from_directory", "sequence", "text",
+                                "text_dataset_from_directory", "timeseries_dataset_from_array"}),
+    "utils": frozenset({
+        "Config", "CustomObjectScope", "FeatureSpace", "GeneratorEnqueuer", "HDF5Matrix", "OrderedEnqueuer",
+        "Progbar", "PyDataset", "Sequence", "SequenceEnqueuer", "SidecarEvaluator", "StepsPerExecutionTuner",
+        "TimedThread", "array_to_img", "audio_dataset_from_directory", "bounding_boxes", "clear_session",
+        "conv_utils", "custom_object_scope", "data_utils", "deserialize_keras_object", "disable_interactive_logging",
+        "enable_interactive_logging", "experimental", "generic_utils", "get_custom_objects", "get_file",
+        "get_registered_name", "get_registered_object", "get_source_inputs", "image_dataset_from_directory",
+        "img_to_array", "io_utils", "is_interactive_logging_enabled", "is_keras_tensor", "layer_utils", "legacy",
+        "load_img", "model_to_dot", "multi_gpu_model", "normalize", "np_utils", "pack_x_y_sample_weight",
+        "pad_sequences", "plot_model", "print_summary", "register_keras_serializable", "save_img",
+        "serialize_keras_object", "set_random_seed", "split_dataset", "standardize_dtype",
+        "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical", "to_ordinal",
+        "unpack_x_y_sample_weight", "vis_utils", "warmstart_embedding_matrix"}),
 }
+# names those modules export that `keras.layers` exports too (tf.keras 2's `layers.experimental`)
+_LAYERS_ALSO = frozenset({"experimental"})
 
 
 def _star_binds(module: str, name: str) -> bool:
     """Whether a star import of ``module`` binds ``name`` as a Keras name this resolver reads:
-    a layers module any name but those of the models, optimizers and callbacks modules (its
-    exports are not listed here, so an unknown name is taken for Keras's: conservative), a
-    models, optimizers or callbacks module its exports, a public applications module its
-    exports."""
+    a layers module any name but those of the models, optimizers, callbacks, preprocessing and
+    utils modules (its exports are not listed here, so an unknown name is taken for Keras's:
+    conservative), one of those modules its exports, a public applications module its exports."""
     for root in KERAS_ROOTS:
         if module.startswith(root + "."):
             rest = module[len(root) + 1:]
@@ -448,7 +475,8 @@ def _star_binds(module: str, name: str) -> bool:
             if rest in _STAR_EXPORTS:
                 return name in _STAR_EXPORTS[rest]
             if rest == "layers":
-                return name not in _MODELS_EXPORTS and not any(name in e for e in _STAR_EXPORTS.values())
+                return name in _LAYERS_ALSO or (name not in _MODELS_EXPORTS
+                                                and not any(name in e for e in _STAR_EXPORTS.values()))
             break
     return keras_layer_name(f"{module}.{name}") is not None
 
