@@ -205,6 +205,10 @@ def test_star_import_optimizers_and_callbacks_tables_hold_the_installed_kerass()
                    "utils"):
         public = {n for n in vars(importlib.import_module(f"keras.{module}")) if not n.startswith("_")}
         assert public <= _STAR_EXPORTS[module], (module, sorted(public - _STAR_EXPORTS[module]))
+    from kerastf_xlate.resolve import _APPLICATIONS_STAR
+
+    public = {n for n in vars(importlib.import_module("keras.applications")) if not n.startswith("_")}
+    assert public <= _APPLICATIONS_STAR, sorted(public - _APPLICATIONS_STAR)
     try:  # tf.keras 2's, where installed (the preprocessing modules export more there)
         tf_keras = importlib.import_module("tf_keras")
     except ImportError:
@@ -212,6 +216,20 @@ def test_star_import_optimizers_and_callbacks_tables_hold_the_installed_kerass()
     for module in ("preprocessing.image", "preprocessing.sequence", "preprocessing.text", "preprocessing", "utils"):
         public = {n for n in vars(importlib.import_module(f"{tf_keras.__name__}.{module}")) if not n.startswith("_")}
         assert public <= _STAR_EXPORTS[module], (module, sorted(public - _STAR_EXPORTS[module]))
+
+
+@pytest.mark.parametrize("order", [("layers", "applications.vgg16"), ("applications.vgg16", "layers"),
+                                   ("layers", "applications"), ("applications", "layers")])
+def test_star_imported_applications_are_not_layers(order) -> None:
+    """`VGG16` (and `preprocess_input`) under star imports of keras.layers and an applications
+    module (in either order) are the application's: the layers module does not bind them (they
+    were taken for layers without a translation, XL102, and kept the file's models)."""
+    from kerastf_xlate.totf.program.names import keras_refs
+
+    src = "".join(f"from tensorflow.keras.{m} import *\n" for m in order) + "base = VGG16(weights=None)\nlayer = Dense(3)\n"
+    module = "applications.vgg16" if "applications.vgg16" in order else "applications"
+    assert [r.qualname for r in keras_refs(ast.parse(src))] == [f"tensorflow.keras.{module}.VGG16",
+                                                               "tensorflow.keras.layers.Dense"]
 
 
 @pytest.mark.parametrize("order", [("layers", "preprocessing.image"), ("preprocessing.image", "layers")])

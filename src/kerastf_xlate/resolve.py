@@ -457,6 +457,13 @@ _STAR_EXPORTS = {
 }
 # names those modules export that `keras.layers` exports too (tf.keras 2's `layers.experimental`)
 _LAYERS_ALSO = frozenset({"experimental"})
+# what a star import of `keras.applications` itself binds: its builders and its modules; and
+# the names of the applications modules, which `keras.layers` does not export (a recipe's `from
+# tensorflow.keras.applications.vgg16 import *` then `from tensorflow.keras.layers import *`:
+# `VGG16` and `preprocess_input` are the application's)
+_APPLICATIONS_STAR = frozenset(n for names in _APPLICATION_EXPORTS.values() for n in names) | frozenset(
+    _APPLICATION_EXPORTS) | {"MobileNetV3Large", "MobileNetV3Small"}  # (its module exports only its helpers)
+_APPLICATION_NAMES = _APPLICATIONS_STAR | {"preprocess_input", "decode_predictions"}
 
 
 def _star_binds(module: str, name: str) -> bool:
@@ -467,6 +474,8 @@ def _star_binds(module: str, name: str) -> bool:
     for root in KERAS_ROOTS:
         if module.startswith(root + "."):
             rest = module[len(root) + 1:]
+            if rest == "applications":
+                return name in _APPLICATIONS_STAR
             if rest.startswith("applications."):
                 exports = _APPLICATION_EXPORTS.get(rest[len("applications."):])
                 return exports is not None and (name in exports or name in ("preprocess_input", "decode_predictions"))
@@ -475,7 +484,7 @@ def _star_binds(module: str, name: str) -> bool:
             if rest in _STAR_EXPORTS:
                 return name in _STAR_EXPORTS[rest]
             if rest == "layers":
-                return name in _LAYERS_ALSO or (name not in _MODELS_EXPORTS
+                return name in _LAYERS_ALSO or (name not in _MODELS_EXPORTS and name not in _APPLICATION_NAMES
                                                 and not any(name in e for e in _STAR_EXPORTS.values()))
             break
     return keras_layer_name(f"{module}.{name}") is not None
