@@ -81,10 +81,15 @@ class Graph:
     # `name=fresh(name)`, the object itself on the first run, a copy as it was on later ones
     fresh: list[str] = field(default_factory=list)
     fresh_name: str = "fresh"  # the runtime's fresh, as the output spells it (set before emit)
+    # models held by the method's instance whose graphs it takes part of (`self.generator`):
+    # (parameter, attribute) taken as `self_generator=self.generator`, which tells the runtime
+    # whose graph to replay (the body reads it through `self`, the same object)
+    held: list[tuple[str, str]] = field(default_factory=list)
 
     def _params(self) -> str:
         plain = [f"{n}={n}" for n in self.captured if n not in self.fresh]
-        return ", ".join(plain + [f'{n}={self.fresh_name}({n}, "{n}")' for n in self.fresh])
+        return ", ".join(plain + [f'{n}={self.fresh_name}({n}, "{n}")' for n in self.fresh]
+                         + [f"{p}={e}" for p, e in self.held])
 
     def emit(self, edits: EditList) -> None:
         if self.prefix is not None and self.prefix_owner:
@@ -952,9 +957,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
                 # Keras takes the sub-graph between those tensors, sharing the layers; the runtime
                 # replays named models' graph functions as far as they need
                 reason += (": they are another model's tensors, and a model on part of other models' graphs is "
-                           "translated only on models named by a name (`base.input`, `base.get_layer(...).output`): "
-                           "one model's tensors or several models' `Input`s, not a model held in an attribute "
-                           "(`self.encoder.input`)")
+                           "translated only on models named by a name or held by a method's instance (`base.input`, "
+                           "`self.base.get_layer(...).output`): one model's tensors or several models' `Input`s, not "
+                           "a model held by another object (`vae.encoder.input`)")
             else:
                 reason += inputs_origin(ins, block[lo:index], owner, tree) or _inputs_origin(ins, block, index, owner,
                                                                                             input_stmts)
@@ -1084,6 +1089,12 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         graph.redeclared = redeclared
         if builder_input is not None:
             graph.builder_input = (builder_input[2], builder_input[1])
+        for held in sorted(n for n in ([source] if isinstance(source, str) else source or []) if "." in n):
+            param = held.replace(".", "_")
+            while param in taken:
+                param += "_"
+            taken.add(param)
+            graph.held.append((param, held))
         if group is not None:
             graph.prefix, graph.prefix_owner = group, not group.planned
             group.planned.append(id(stmt))
@@ -1377,8 +1388,10 @@ def _submodel_sources(ins: ast.expr) -> list[str] | None:
 
 
 def _source_names(source: str | list[str] | None) -> set[str]:
-    """The names of the models a graph function takes to read their tensors."""
-    return set() if source is None else {source} if isinstance(source, str) else set(source)
+    """The names of the models a graph function takes to read their tensors (an attribute of
+    the method's instance, ``self.generator``, is read through ``self`` when it runs)."""
+    names = set() if source is None else {source} if isinstance(source, str) else set(source)
+    return {n for n in names if "." not in n}
 
 
 def _submodel_source(ins: ast.expr) -> str | None:
@@ -1399,8 +1412,19 @@ def _submodel_source(ins: ast.expr) -> str | None:
     if isinstance(ins, ast.Subscript) and isinstance(ins.slice, ast.Constant) and isinstance(ins.slice.value, int) \
             and not isinstance(ins.slice.value, bool):
         ins = ins.value
-    if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs") and isinstance(ins.value, ast.Name):
-        return ins.value.id
+    if isinstance(ins, ast.Attribute) and ins.attr in ("input", "inputs"):
+        return _base_key(ins.value)
+    return None
+
+
+def _base_key(node: ast.expr) -> str | None:
+    """The model a tensor attribute is read from: a name (``base``), or an attribute of the
+    method's instance (``self.generator``: "self.generator"; _attribute_base_blocker says when
+    it is followed)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return f"self.{node.attr}"
     return None
 
 
@@ -1412,12 +1436,12 @@ def _layer_io(expr: ast.expr) -> tuple[str, str] | None:
         return None
     layer = expr.value
     if isinstance(layer, ast.Call) and isinstance(layer.func, ast.Attribute) and layer.func.attr == "get_layer" \
-            and isinstance(layer.func.value, ast.Name):
-        return layer.func.value.id, expr.attr
+            and (key := _base_key(layer.func.value)) is not None:
+        return key, expr.attr
     if isinstance(layer, ast.Subscript) and not isinstance(layer.slice, ast.Slice) \
             and isinstance(layer.value, ast.Attribute) and layer.value.attr == "layers" \
-            and isinstance(layer.value.value, ast.Name):
-        return layer.value.value.id, expr.attr
+            and (key := _base_key(layer.value.value)) is not None:
+        return key, expr.attr
     return None
 
 
@@ -1483,7 +1507,7 @@ def _plan_submodel(block: list[ast.stmt], lo: int, index: int, used: set[int], i
         for n in ast.walk(top):
             if not (isinstance(n, ast.Attribute) and n.attr in _TENSOR_ATTRS and isinstance(n.ctx, ast.Load)):
                 continue
-            read = n.value.id if isinstance(n.value, ast.Name) and n.value.id in bases else None
+            read = key if (key := _base_key(n.value)) is not None and key in bases else None
             if read is not None and sequential[read] and n.attr in ("input", "output"):
                 # Keras 3's Sequential has its graph's `inputs`/`outputs`; its `input`/`output` are its
                 # own calls' (Operation's): an AttributeError on a Sequential never called on symbols
@@ -1526,6 +1550,10 @@ def _submodel_base(base: str, binder: int | None, block: list[ast.stmt], start: 
     """Whether ``base``, one model a model on part of other graphs reads (bound last before the
     region by ``block[binder]``, or outside the block: None), is a Sequential (False: a
     functional model), or ``(why not, where)`` it is not followed."""
+    if base.startswith("self."):
+        why = _attribute_base_blocker(base[len("self."):], block[start:index], stmt, graphs, refs, tree, parents,
+                                      builders)
+        return (f"{what}: {why}", stmt) if why is not None else False
     if any(base in _writes(block[i]) for i in range(start, index)):
         # the graph function would do it again on every call
         return (f"{what}, and `{base}` is changed inside the model's graph", stmt)
@@ -1551,6 +1579,81 @@ def _submodel_base(base: str, binder: int | None, block: list[ast.stmt], start: 
         if why is not None:
             return (f"{what}: {why}", stmt)
     return sequential
+
+
+def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, graphs: list[Graph],
+                            refs: list[Ref], tree: ast.Module, parents: dict[int, ast.AST],
+                            builders: frozenset[int]) -> str | None:
+    """Why a model on part of ``self.<attr>``'s graph (a GAN class's ``_create_gan(self)``:
+    ``keras.Model(self.generator.input, self.discriminator(self.generator.output))``) is not
+    followed, or None. Followed where ``self`` is the instance of a method of a class of the
+    file, and the file stores into an attribute of that name exactly once: ``self.<attr> =
+    <model>`` in that class's ``__init__``, the model a translated functional model, a
+    ``keras.applications`` builder or a call of a function of the file (or of a method of the
+    class, ``self._create_generator()``) returning one (docs/design.md, "A model on part of a
+    model bound elsewhere"). No other store, ``del`` or ``setattr`` of that name anywhere, and
+    nothing in the model's graph changes it: the graph function reads ``self.<attr>`` when it
+    runs, which is then the object ``__init__`` stored."""
+    func = _enclosing_function(stmt, parents)
+    cls = parents.get(id(func)) if func is not None else None
+    if func is None or not isinstance(cls, ast.ClassDef) or not func.args.args or func.args.args[0].arg != "self" \
+            or any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list):
+        return f"`self.{attr}` is not an attribute of a method's instance the translator follows"
+    stores: list[ast.Attribute] = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, (ast.Store, ast.Del)):
+            stores.append(n)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("setattr", "delattr"):
+            return f"the file calls `{n.func.id}`, which may change `self.{attr}`"
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    if len(stores) != 1 or init is None or not isinstance(stores[0].ctx, ast.Store):
+        return (f"`self.{attr}` is stored {len(stores)} times in the file (followed: once, in `__init__`)"
+                if len(stores) != 1 else f"`self.{attr}` is not stored in `{cls.name}.__init__`")
+    store = stores[0]
+    assign = parents.get(id(store))
+    if not (isinstance(assign, ast.Assign) and len(assign.targets) == 1 and assign.targets[0] is store
+            and isinstance(store.value, ast.Name) and store.value.id == "self"
+            and _enclosing_function(assign, parents) is init and init.args.args and init.args.args[0].arg == "self"):
+        return f"`self.{attr}` is not stored by a plain assignment of its own in `{cls.name}.__init__`"
+    value = assign.value
+    method = None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name) \
+            and value.func.value.id == "self":
+        method = next((f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and f.name == value.func.attr), None)
+    if method is not None:
+        calls = {id(g.call) for g in graphs if g.owner is method}
+        names = {g.stmt.targets[0].id for g in graphs if g.owner is method and isinstance(g.stmt, ast.Assign)
+                 and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
+        returns = [r for r in _run_nodes(method.body) if isinstance(r, ast.Return)]
+        if returns and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
+                                                     and r.value.id in names) for r in returns) \
+                and sum(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == method.name
+                        for f in cls.body) == 1:
+            ok = True
+        else:
+            ok = False
+    else:
+        probe = ast.Assign(targets=[ast.Name(id="_xlate_base", ctx=ast.Store())], value=value)
+        ok = _translated_model(probe, "_xlate_base", graphs, refs, tree, parents, builders=builders)
+    if not ok:
+        return (f"`self.{attr}` is stored by `{_first_line(assign)}`, {_NOT_TRANSLATED}")
+    for s in region:
+        for n in ast.walk(s):
+            if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(getattr(n, "ctx", None), (ast.Store, ast.Del)):
+                root: ast.expr = n
+                while isinstance(root, (ast.Attribute, ast.Subscript)):
+                    if isinstance(root, ast.Attribute) and root.attr == attr and _base_key(root) == f"self.{attr}":
+                        return f"`self.{attr}` is changed inside the model's graph"
+                    root = root.value
+    return None
+
+
+def _enclosing_function(node: ast.AST, parents: dict[int, ast.AST]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    p = parents.get(id(node))
+    while p is not None and not isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        p = parents.get(id(p))
+    return p if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 _NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, a "
@@ -1874,12 +1977,11 @@ def _of_base_layers(expr: ast.expr, base: str, names: set[str], many: bool = Fal
             return _of_base_layers(expr.elt, base, names)
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
             expr = expr.value
-        return isinstance(expr, ast.Attribute) and expr.attr == "layers" and isinstance(expr.value, ast.Name) \
-            and expr.value.id == base
+        return isinstance(expr, ast.Attribute) and expr.attr == "layers" and _base_key(expr.value) == base
     if isinstance(expr, ast.Name):
         return expr.id in names
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get_layer":
-        return isinstance(expr.func.value, ast.Name) and expr.func.value.id == base
+        return _base_key(expr.func.value) == base
     if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
         return _of_base_layers(expr.value, base, names, many=True)
     return False
@@ -2474,14 +2576,28 @@ def _loop_targets(stmt: ast.stmt, owner: ast.AST, block_of: dict[int, tuple[list
 
 
 def _indent_unit(pos: Positions, indent: str) -> str:
+    """The file's indentation step: its first indented block's (a ``def``'s body), as the
+    tokenizer sees it; a continuation line inside brackets (``def f(a,`` then ``b):`` under
+    ``a``) is not one: it made a graph function's body 27 columns deep."""
     if "\t" in indent:
         return "\t"
-    for line in pos.lines:
-        stripped = line.lstrip(" ")
-        if stripped and stripped[0] not in "\r\n#" and line.startswith(" "):
-            width = len(line) - len(stripped)
-            if width and not line.startswith("\t"):
+    cached = getattr(pos, "_xlate_indent_unit", None)
+    if cached is None:
+        cached = _first_indent(pos.lines)
+        pos._xlate_indent_unit = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _first_indent(lines: list[str]) -> str:
+    try:
+        for tok in tokenize.generate_tokens(iter(lines).__next__):
+            if tok.type == tokenize.INDENT:
+                width = len(tok.string)
+                if "\t" in tok.string or not width:
+                    break
                 return " " * (4 if width % 4 == 0 else width)
+    except (tokenize.TokenError, SyntaxError):
+        pass
     return "    "
 
 
@@ -2850,7 +2966,7 @@ def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
     newline = _newline(pos.lines[first - 1])
     calls = "".join(f"{unit}{', '.join(p.returns) + ' = ' if p.returns else ''}{p.name}({', '.join(p.params)}){newline}"
                     for p in graph.parts)
-    params = ", ".join(f"{n}={n}" for n in graph.captured)
+    params = ", ".join([f"{n}={n}" for n in graph.captured] + [f"{p}={e}" for p, e in graph.held])
     edits.insert(pos.line_start(first), f"def {graph.name}({params}):{newline}{calls}")
     returned = graph._returned(edits)
     graph._model_call(edits)
