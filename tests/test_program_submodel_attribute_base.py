@@ -187,6 +187,8 @@ m = p.probe()
     ("        self.base = None\n", "", "`self.base` is stored 2 times"),
     # setattr anywhere: any attribute may change
     ("        setattr(self, 'name', 'probe')\n", "", "the file calls `setattr`"),
+    # a subclass may store another model there
+    ("", "\n\nclass Other(Probe):\n    pass\n", "`Probe` is defined more than once or subclassed in the file"),
 ])
 def test_an_instances_model_the_translator_cannot_follow_keeps_the_model(extra_init: str, extra: str,
                                                                            why: str) -> None:

@@ -1591,14 +1591,20 @@ def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, g
     <model>`` in that class's ``__init__``, the model a translated functional model, a
     ``keras.applications`` builder or a call of a function of the file (or of a method of the
     class, ``self._create_generator()``) returning one (docs/design.md, "A model on part of a
-    model bound elsewhere"). No other store, ``del`` or ``setattr`` of that name anywhere, and
-    nothing in the model's graph changes it: the graph function reads ``self.<attr>`` when it
-    runs, which is then the object ``__init__`` stored."""
+    model bound elsewhere"). No other store, ``del`` or ``setattr`` of that name anywhere, the
+    class defined once and not subclassed in the file, and nothing in the model's graph changes
+    it: the graph function reads ``self.<attr>`` when it runs, which is then the object
+    ``__init__`` stored."""
     func = _enclosing_function(stmt, parents)
     cls = parents.get(id(func)) if func is not None else None
     if func is None or not isinstance(cls, ast.ClassDef) or not func.args.args or func.args.args[0].arg != "self" \
             or any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list):
         return f"`self.{attr}` is not an attribute of a method's instance the translator follows"
+    if sum(isinstance(c, ast.ClassDef) and c.name == cls.name for c in ast.walk(tree)) != 1 \
+            or any(isinstance(c, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id == cls.name for b in c.bases)
+                   for c in ast.walk(tree)):
+        # a subclass's `__init__` or methods may store another model there
+        return f"`{cls.name}` is defined more than once or subclassed in the file"
     stores: list[ast.Attribute] = []
     for n in ast.walk(tree):
         if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, (ast.Store, ast.Del)):
