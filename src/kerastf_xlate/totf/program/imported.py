@@ -105,13 +105,72 @@ def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], grap
     return Imported(call, module, name or root.id, level, graph)
 
 
+def star_modules(tree: ast.Module) -> list[tuple[str, int]]:
+    """The modules the file star-imports that may bind user code: ``from blocks import *``
+    (module, relative level); not Keras's, the standard library's, NumPy's or TensorFlow's."""
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names):
+            module = n.module or ""
+            if n.level == 0 and (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS
+                                 or module.split(".")[0] in _STAR_OUTSIDE):
+                continue
+            out.append((module, n.level))
+    return out
+
+
+# outside packages a star import of which binds translated classes only (tfa, hub; names.py)
+_STAR_OUTSIDE = frozenset({"tensorflow_addons", "tensorflow_hub"})
+
+
+def bound_anywhere(tree: ast.Module) -> set[str]:
+    """Every name the file binds somewhere: assigned, a parameter, a definition, an import
+    alias, an exception or loop target (a name it reads and binds nowhere comes from a star
+    import, a builtin, or nowhere)."""
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names if a.name != "*")
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+            out.add(n.name)
+    return out
+
+
 def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holders: Sequence[ast.AST] = ()) -> list[Imported]:
     """Calls of imported user code that translated models run: in the graph regions
     (statements, and the model statement's inputs and outputs) and the functions of this file
     they call (transitively), with the calls there of an object such code made (``norm =
     tfa.layers.X()``, then ``norm(x)``); and in ``holders`` (``graph=False``: what makes a
-    model's layers outside a graph, such as the arguments of a Keras layer or ``Sequential``)."""
+    model's layers outside a graph, such as the arguments of a Keras layer or ``Sequential``).
+    A name the file reads and binds nowhere, where it star-imports user code (``from blocks
+    import *`` then ``ConvBlock(8)(x)``), is taken for that module's (each such module's): a
+    Keras layer class of a module the run does not translate, called in a translated graph,
+    made a model that holds it without its weights."""
     bindings = import_bindings(tree)
+    stars = star_modules(tree)
+    unbound: set[str] | None = None
+    if stars:
+        import builtins
+
+        unbound_names = bound_anywhere(tree) | set(dir(builtins))
+        unbound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                   and n.id not in unbound_names}
+
+    def from_star(call: ast.Call, root: ast.Name, graph: bool) -> list[Imported]:
+        if unbound is None or root.id not in unbound:
+            return []
+        return [Imported(call, module, root.id, level, graph) for module, level in stars]
+
     functions = {f.name: f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     made: dict[str, Imported] = {}  # a name bound to what imported code made
     for n in ast.walk(tree):
@@ -140,6 +199,8 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                 found.append(Imported(n, m.module, m.name, m.level, graph=False))
             elif (imp := outside_call(n, bindings)) is not None:
                 found.append(imp)
+            else:
+                found += from_star(n, root, True)
     seen = {id(i.node) for i in found}
     for holder in holders:
         for n in ast.walk(holder):
@@ -147,7 +208,16 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                 if (imp := outside_call(n, bindings, graph=False)) is not None:
                     seen.add(id(n))
                     found.append(imp)
+                elif isinstance(root := _root(n.func), ast.Name) and (stars_found := from_star(n, root, False)):
+                    seen.add(id(n))
+                    found += stars_found
     return found
+
+
+def _root(func: ast.expr) -> ast.expr:
+    while isinstance(func, (ast.Attribute, ast.Call)):
+        func = func.value if isinstance(func, ast.Attribute) else func.func
+    return func
 
 
 # Builtins that look names up while the program runs: what they give (a Keras layer class
