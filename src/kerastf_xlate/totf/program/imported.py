@@ -172,6 +172,9 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
         return [Imported(call, module, root.id, level, graph) for module, level in stars]
 
     functions = {f.name: f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    # the file's classes: a graph making one runs its methods, and a class built on an imported
+    # class (`class MyBlock(ConvBlock)`, ConvBlock another module's Keras layer) is that code
+    classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
     made: dict[str, Imported] = {}  # a name bound to what imported code made
     for n in ast.walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (imp := outside_call(n.value, bindings)):
@@ -188,6 +191,19 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
             while isinstance(root, (ast.Attribute, ast.Call)):
                 root = root.value if isinstance(root, ast.Attribute) else root.func
             if not isinstance(root, ast.Name):
+                continue
+            if root.id in classes and root.id not in functions:
+                if root.id not in seen_funcs:
+                    seen_funcs.add(root.id)
+                    cls = classes[root.id]
+                    todo.extend(cls.body)
+                    for base in cls.bases:
+                        probe = ast.copy_location(ast.Call(func=base, args=[], keywords=[]), n)
+                        base_root = _root(base)
+                        if (imp := outside_call(probe, bindings)) is not None:
+                            found.append(Imported(n, imp.module, imp.name, imp.level, True))
+                        elif isinstance(base_root, ast.Name):
+                            found += from_star(n, base_root, True)
                 continue
             if root.id in functions:
                 if root.id not in seen_funcs:
