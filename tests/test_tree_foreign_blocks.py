@@ -106,14 +106,18 @@ def test_a_star_imported_block_in_a_functional_graph_keeps_the_model_keras_alone
                "translate" in d.message for d in diags), [d.message for d in diags]
 
 
+@pytest.mark.parametrize("chain", [False, True], ids=["direct", "through-a-class-of-the-file"])
 @pytest.mark.parametrize("imports", ["from blocks import ConvBlock", "from blocks import *"])
-def test_a_class_of_the_file_built_on_another_modules_block_keeps_the_model_keras_alone(imports: str) -> None:
+def test_a_class_of_the_file_built_on_another_modules_block_keeps_the_model_keras_alone(imports: str,
+                                                                                         chain: bool) -> None:
     """`class WideBlock(ConvBlock)` (ConvBlock another module's Keras layer) called in a
     functional graph: the class is that module's code. It was taken for plain Python and the
     translated model called it without holding its weights (2 weight arrays where Keras has 6)."""
     text = FUNCTIONAL.replace("from blocks import *", imports).replace(
         "\n\ndef build", "\n\nclass WideBlock(ConvBlock):\n    pass\n\n\ndef build").replace(
         "x = ConvBlock(16)(x)", "x = WideBlock(16)(x)").replace("x = ConvBlock(8)(inputs)", "x = WideBlock(8)(inputs)")
+    if chain:  # `class Base(ConvBlock)`, then `class WideBlock(Base)`
+        text = text.replace("class WideBlock(ConvBlock):", "class Base(ConvBlock):\n    pass\n\n\nclass WideBlock(Base):")
     assert "ConvBlock(" not in text
     out, diags = translate(text, "net.py")
     assert out == text

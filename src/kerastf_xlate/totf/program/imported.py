@@ -193,14 +193,20 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
             if not isinstance(root, ast.Name):
                 continue
             if root.id in classes and root.id not in functions:
-                if root.id not in seen_funcs:
-                    seen_funcs.add(root.id)
-                    cls = classes[root.id]
+                chain = [root.id]  # the class and the file's classes it is built on
+                while chain:
+                    name = chain.pop()
+                    if name in seen_funcs:
+                        continue
+                    seen_funcs.add(name)
+                    cls = classes[name]
                     todo.extend(cls.body)
                     for base in cls.bases:
                         probe = ast.copy_location(ast.Call(func=base, args=[], keywords=[]), n)
                         base_root = _root(base)
-                        if (imp := outside_call(probe, bindings)) is not None:
+                        if isinstance(base_root, ast.Name) and base_root.id in classes and base_root is base:
+                            chain.append(base_root.id)
+                        elif (imp := outside_call(probe, bindings)) is not None:
                             found.append(Imported(n, imp.module, imp.name, imp.level, True))
                         elif isinstance(base_root, ast.Name):
                             found += from_star(n, base_root, True)
