@@ -125,6 +125,34 @@ def test_a_class_of_the_file_built_on_another_modules_block_keeps_the_model_kera
         [d.message for d in diags]
 
 
+@pytest.mark.parametrize("how", ["argument", "dict", "alias"])
+def test_another_modules_block_reaching_a_graph_as_a_value_keeps_the_model_keras_alone(how: str) -> None:
+    """The block class given to the builder (`build(ConvBlock)`, then `block_cls(8)(inputs)`), or
+    looked up in a module's dict (`BLOCKS[kind](8)`), or aliased: the graph calls it without
+    naming it. Such graphs were translated and held the Keras layer without its weights. A file
+    that uses another module's class (a CapWords name) or a function it also calls as a value
+    keeps every graph calling something it was given, found in a container or aliased (XL310);
+    constants and modules (`config.IMG_SIZE`) are not such code."""
+    head = "import keras\n\nfrom blocks import ConvBlock\n\n"
+    body = {"argument": "def build(block_cls):\n    inputs = keras.Input((6, 6, 3))\n    x = block_cls(8)(inputs)\n"
+                        "    return keras.Model(inputs, x)\n\n\nm = build(ConvBlock)\n",
+            "dict": "BLOCKS = {'conv': ConvBlock}\n\n\ndef build(kind):\n    inputs = keras.Input((6, 6, 3))\n"
+                    "    x = BLOCKS[kind](8)(inputs)\n    return keras.Model(inputs, x)\n\n\nm = build('conv')\n",
+            "alias": "Block = ConvBlock\ninputs = keras.Input((6, 6, 3))\nm = keras.Model(inputs, Block(8)(inputs))\n"}[how]
+    text = head + body
+    out, diags = translate(text, "net.py")
+    assert out == text
+    assert any(d.code == "XL310" and "`ConvBlock` from `blocks`" in d.message for d in diags), [d.message for d in diags]
+
+
+def test_an_imported_constant_does_not_keep_a_graph_calling_its_layers_in_a_loop() -> None:
+    text = ("import keras\n\nimport config\nfrom settings import WIDTHS\n\n"
+            "inputs = keras.Input((config.SIZE,))\nx = inputs\nfor layer in [keras.layers.Dense(w) for w in WIDTHS]:\n"
+            "    x = layer(x)\nm = keras.Model(inputs, x)\n")
+    out, diags = translate(text, "net.py")
+    assert out != text and not any(d.code == "XL310" for d in diags), [d.message for d in diags]
+
+
 @pytest.mark.tf
 @pytest.mark.parametrize("net", [NET, FUNCTIONAL], ids=["subclass", "star-functional"])
 def test_a_directory_run_translates_both_and_matches_keras(tmp_path: Path, net: str) -> None:

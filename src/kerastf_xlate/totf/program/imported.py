@@ -179,17 +179,27 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     for n in ast.walk(tree):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (imp := outside_call(n.value, bindings)):
             made.update({t.id: imp for t in n.targets if isinstance(t, ast.Name)})
+    # imported code used as a value (`build(ConvBlock)`, `BLOCKS = {"conv": ConvBlock}`): a graph
+    # calling something it was given, or found in a container, may call it
+    escaped = _escaped(tree, bindings)
     seen_funcs: set[str] = set()
     todo: list[ast.AST] = [s for region in regions for s in region]
     found: list[Imported] = []
+    import builtins as _builtins
+
+    plain = set(functions) | set(classes) | set(bindings) | set(made) | set(dir(_builtins))
     while todo:
         node = todo.pop()
         for n in ast.walk(node):
             if not isinstance(n, ast.Call) or isinstance(n.func, ast.Call):
                 continue  # `mod.Layer()(x)`: the inner call says it
             root = n.func
-            while isinstance(root, (ast.Attribute, ast.Call)):
-                root = root.value if isinstance(root, ast.Attribute) else root.func
+            while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if escaped and (not isinstance(root, ast.Name) or root.id not in plain):
+                # a parameter, a variable, a container's item or another object's attribute
+                found += [Imported(n, e.module, e.name, e.level, True) for e in escaped]
+                continue
             if not isinstance(root, ast.Name):
                 continue
             if root.id in classes and root.id not in functions:
@@ -234,6 +244,45 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                     seen.add(id(n))
                     found += stars_found
     return found
+
+
+def _escaped(tree: ast.Module, bindings: dict[str, tuple[str, str, int]]) -> list[Imported]:
+    """Imported user code (not Keras, the standard library, NumPy or TensorFlow) that the file
+    uses other than by calling it or naming it as a base class: passed, stored, aliased. Only
+    what may make layers: a class (a CapWords name) or a function the file also calls; not a
+    constant (`config.IMG_SIZE`, `from settings import BATCH`) or a module."""
+    user = {name for name, (module, _, level) in bindings.items()
+            if level or not (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS)}
+    if not user:
+        return []
+    up: dict[int, ast.AST] = {}
+    for p in ast.walk(tree):
+        for c in ast.iter_child_nodes(p):
+            up[id(c)] = p
+    out: list[Imported] = []
+    seen: set[str] = set()
+    called = {ast.unparse(c.func) for c in ast.walk(tree) if isinstance(c, ast.Call)}
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in user):
+            continue
+        top: ast.expr = n
+        while isinstance(up.get(id(top)), ast.Attribute):
+            top = up[id(top)]  # type: ignore[assignment]
+        parent = up.get(id(top))
+        if isinstance(parent, ast.Call) and parent.func is top or isinstance(parent, ast.ClassDef) \
+                or isinstance(top, ast.Attribute) and not isinstance(top.ctx, ast.Load):
+            continue
+        text = ast.unparse(top)
+        last = text.rsplit(".", 1)[-1]
+        if not isinstance(top, ast.Attribute) and bindings[n.id][1] == "":
+            continue  # a module (`import config`), not code
+        if not ((last[:1].isupper() and not last.isupper()) or text in called):
+            continue
+        imp = outside_call(ast.Call(func=top, args=[], keywords=[]), bindings)
+        if imp is not None and text not in seen:
+            seen.add(text)
+            out.append(imp)
+    return out
 
 
 def _root(func: ast.expr) -> ast.expr:
