@@ -36,6 +36,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from test_program_addons_layers import _arrays, _exec
 from test_program_cases import user_part
 from test_program_training_runs import move_perturbed
 from test_runtime_training import close
@@ -200,20 +201,6 @@ CASES: dict[str, tuple[str, list[str], Any]] = {
     "sequence": (SEQUENCE, ["model"], (3, 6, 5)),
     "training": (TRAINING, ["model"], [(8, 4, 4, 2), (8, 1)]),
 }
-
-
-def _arrays(shapes: Any, rng: Any) -> Any:
-    if isinstance(shapes, list):
-        return [_arrays(s, rng) for s in shapes]
-    return rng.uniform(-1, 1, size=shapes).astype("float32")
-
-
-def _exec(source: str, name: str) -> dict[str, Any]:
-    from kerastf_xlate.verify import exec_source
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return exec_source(source, name, f"{name}.py")
 
 
 def _fake_contrib(tmp_path: Path) -> Path:

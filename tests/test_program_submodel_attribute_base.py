@@ -16,17 +16,13 @@ tolerance ``|tf - keras| <= 1e-5 * max(1, |keras|)`` (tests/test_runtime_trainin
 from __future__ import annotations
 
 import os
-import re
-import warnings
-from typing import Any
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from test_program_cases import user_part
-from test_program_training_runs import move_perturbed
-from test_runtime_training import close
+from test_program_submodel_chosen_base import run_translated_and_keras
 
 from kerastf_xlate.totf import translate
 from kerastf_xlate.totf.program.bundle import BANNER
@@ -122,37 +118,11 @@ CASES: dict[str, tuple[str, list[str], tuple[int, ...]]] = {
 }
 
 
-def _exec(source: str, name: str) -> dict[str, Any]:
-    from kerastf_xlate.verify import exec_source
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return exec_source(source, name, f"{name}.py")
-
-
 @pytest.mark.tf
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_model_on_part_of_an_instances_model_runs_like_keras(case: str) -> None:
-    import keras
-    import numpy as np
-
     source, names, shape = CASES[case]
-    out, diags = translate(source, f"{case}.py")
-    assert BANNER in out, "; ".join(f"{d.code} {d.message}" for d in diags)
-    user = user_part(out)
-    assert not re.search(r"\b(keras|layers)\.\w", user), user
-    assert translate(out, f"{case}.py")[0] == out
-    keras.utils.set_random_seed(0)
-    original = _exec(source, f"__attr_base_{case}_keras__")
-    translated = _exec(out, f"__attr_base_{case}_tf__")
-    move_perturbed(original, translated, names)
-    data = np.random.default_rng(0).uniform(0, 1, size=shape).astype("float32")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        worst = close(original["run"](data), translated["run"](data), f"{case}: run()")
-    for name in names:
-        worst = max(worst, close(original[name].get_weights(), translated[name].get_weights(), f"{case}: {name}"))
-    print(f"{case}: worst |tf - keras| = {worst:.3g}")
+    run_translated_and_keras(source, case, names, shape)
 
 
 _CLASS = '''

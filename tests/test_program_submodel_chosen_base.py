@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from typing import Any
 
 import pytest
 
@@ -110,28 +109,25 @@ CASES: dict[str, tuple[str, list[str], tuple[int, ...]]] = {
 }
 
 
-def _exec(source: str, name: str) -> dict[str, Any]:
-    from kerastf_xlate.verify import exec_source
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return exec_source(source, name, f"{name}.py")
-
-
-@pytest.mark.tf
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_model_on_a_base_chosen_by_branches_runs_like_keras(case: str) -> None:
+def run_translated_and_keras(source: str, case: str, names: list[str], shape: tuple[int, ...]) -> None:
+    """Translate ``source`` (it must come out in the program form without Keras, and a second
+    run must change nothing), run it and the original with ``names``' weights perturbed and
+    moved, and compare ``run(data)`` and the weights after it; prints the worst difference.
+    Shared with tests/test_program_submodel_attribute_base.py."""
     import keras
     import numpy as np
 
-    source, names, shape = CASES[case]
+    from kerastf_xlate.verify import exec_source
+
     out, diags = translate(source, f"{case}.py")
     assert BANNER in out, "; ".join(f"{d.code} {d.message}" for d in diags)
     assert not re.search(r"\b(keras|layers)\.\w", user_part(out)), user_part(out)
     assert translate(out, f"{case}.py")[0] == out
     keras.utils.set_random_seed(0)
-    original = _exec(source, f"__branches_{case}_keras__")
-    translated = _exec(out, f"__branches_{case}_tf__")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        original = exec_source(source, f"__{case}_keras__", f"__{case}_keras__.py")
+        translated = exec_source(out, f"__{case}_tf__", f"__{case}_tf__.py")
     move_perturbed(original, translated, names)
     data = np.random.default_rng(0).uniform(0, 1, size=shape).astype("float32")
     with warnings.catch_warnings():
@@ -140,6 +136,13 @@ def test_a_model_on_a_base_chosen_by_branches_runs_like_keras(case: str) -> None
     for name in names:
         worst = max(worst, close(original[name].get_weights(), translated[name].get_weights(), f"{case}: {name}"))
     print(f"{case}: worst |tf - keras| = {worst:.3g}")
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_model_on_a_base_chosen_by_branches_runs_like_keras(case: str) -> None:
+    source, names, shape = CASES[case]
+    run_translated_and_keras(source, case, names, shape)
 
 
 HEAD = BUILDERS.split("def features")[0]
