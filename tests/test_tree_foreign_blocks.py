@@ -145,6 +145,32 @@ def test_another_modules_block_reaching_a_graph_as_a_value_keeps_the_model_keras
     assert any(d.code == "XL310" and "`ConvBlock` from `blocks`" in d.message for d in diags), [d.message for d in diags]
 
 
+def test_an_alias_of_keras_beside_a_class_passed_as_a_value_does_not_keep_the_graph() -> None:
+    """A reinforcement-learning notebook passes an environment wrapper class around
+    (`wrappers=[ActionRepeat]`) and its Q-network's graph calls `K.max(...)` with `K =
+    keras.backend`: `K` is no parameter, container item or alias of that class."""
+    text = ("import keras\nfrom tf_agents.environments.wrappers import ActionRepeat\n\nK = keras.backend\n"
+            "wrappers = [ActionRepeat]\ninputs = keras.Input((4,))\nh = keras.layers.Dense(3)(inputs)\n"
+            "q = keras.layers.Lambda(lambda a: a - K.max(a, axis=1, keepdims=True))(h)\nm = keras.Model(inputs, q)\n")
+    _, diags = translate(text, "rl.py")
+    assert not any(d.code == "XL310" for d in diags), [d.message for d in diags]
+
+
+def test_einops_functions_are_tensor_code_and_its_keras_layers_are_not() -> None:
+    """A layer class of the file calling `einops.rearrange` in its `call` (a video tutorial's
+    `ResizeVideo`), made in a graph: einops' functions compute on the tensors given, with their
+    framework; `einops.layers.keras.Rearrange` is a Keras layer of a module the run does not translate."""
+    layer = ("import keras\nimport einops\n\n\nclass Flip(keras.layers.Layer):\n    def call(self, x):\n"
+             "        return einops.rearrange(x, 'b t c -> b c t')\n\n\n"
+             "inputs = keras.Input((4, 6))\nm = keras.Model(inputs, Flip()(inputs))\n")
+    _, diags = translate(layer, "flip.py")
+    assert not any(d.code == "XL310" for d in diags), [d.message for d in diags]
+    keras_layer = ("import keras\nfrom einops.layers.keras import Rearrange\n\n"
+                   "inputs = keras.Input((4, 6))\nm = keras.Model(inputs, Rearrange('b t c -> b c t')(inputs))\n")
+    out, diags = translate(keras_layer, "rearrange.py")
+    assert out == keras_layer and any(d.code == "XL310" and "einops.layers.keras" in d.message for d in diags)
+
+
 def test_an_imported_constant_does_not_keep_a_graph_calling_its_layers_in_a_loop() -> None:
     text = ("import keras\n\nimport config\nfrom settings import WIDTHS\n\n"
             "inputs = keras.Input((config.SIZE,))\nx = inputs\nfor layer in [keras.layers.Dense(w) for w in WIDTHS]:\n"

@@ -92,7 +92,7 @@ def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], grap
     if not isinstance(root, ast.Name) or root.id not in bindings:
         return None
     module, name, level = bindings[root.id]
-    if level == 0 and (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS):
+    if level == 0 and (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS or _tensor_functions(module, name)):
         return None
     path = ast.unparse(call.func).split("(")[0]
     qual = ".".join([module, *([name] if name else []), *path.split(".")[1:]])
@@ -117,6 +117,14 @@ def star_modules(tree: ast.Module) -> list[tuple[str, int]]:
                 continue
             out.append((module, n.level))
     return out
+
+
+def _tensor_functions(module: str, name: str) -> bool:
+    """einops' functions (`rearrange`, `reduce`, `repeat`, `parse_shape`, ...), which compute on
+    the tensors they are given with those tensors' own framework and make no layer; not its
+    `einops.layers.keras` classes, which are Keras layers."""
+    parts = module.split(".")
+    return parts[0] == "einops" and "layers" not in parts and name != "layers"
 
 
 # outside packages a star import of which binds translated classes only (tfa, hub; names.py)
@@ -188,16 +196,27 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     import builtins as _builtins
 
     plain = set(functions) | set(classes) | set(bindings) | set(made) | set(dir(_builtins))
+    # what may hold such code where a graph calls it: a parameter of a function of the file, a
+    # container's item, a name bound to an expression naming it (`Block = ConvBlock`)
+    params = {a.arg for f in functions.values() for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}
+    names = {e.name for e in escaped} | {e.name.rsplit(".", 1)[-1] for e in escaped}
+    aliases = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+               and any(isinstance(m, (ast.Name, ast.Attribute)) and ast.unparse(m).rsplit(".", 1)[-1] in names
+                       for m in ast.walk(n.value))
+               for t in n.targets if isinstance(t, ast.Name)} if escaped else set()
     while todo:
         node = todo.pop()
         for n in ast.walk(node):
             if not isinstance(n, ast.Call) or isinstance(n.func, ast.Call):
                 continue  # `mod.Layer()(x)`: the inner call says it
             root = n.func
+            subscript = False
             while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+                subscript = subscript or isinstance(root, ast.Subscript)
                 root = root.func if isinstance(root, ast.Call) else root.value
-            if escaped and (not isinstance(root, ast.Name) or root.id not in plain):
-                # a parameter, a variable, a container's item or another object's attribute
+            if escaped and isinstance(root, ast.Name) and root.id not in plain \
+                    and (subscript or root.id in params or root.id in aliases):
+                # a parameter, a container's item, an alias
                 found += [Imported(n, e.module, e.name, e.level, True) for e in escaped]
                 continue
             if not isinstance(root, ast.Name):
