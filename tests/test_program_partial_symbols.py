@@ -333,8 +333,8 @@ def test_a_method_parameter_is_no_graph_name_of_an_earlier_model() -> None:
      second = keras.Model(b, layers.Dense(2, name="y")(b))
      both = keras.Model([first.get_layer("h").output, second.input], second.output)
      """, "they are another model's tensors, and a model on part of other models' graphs is translated only on "
-         "models named by a name (`base.input`, `base.get_layer(...).output`): one model's tensors or several models' "
-         "`Input`s"),
+         "models named by a name or held by a method's instance (`base.input`, `self.base.get_layer(...).output`): "
+         "one model's tensors or several models' `Input`s"),
 ])
 def test_what_stays_keras(src: str, why: str) -> None:
     src = "import keras\nfrom keras import layers\n" + textwrap.dedent(src)
