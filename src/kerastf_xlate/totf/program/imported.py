@@ -119,6 +119,10 @@ def star_modules(tree: ast.Module) -> list[tuple[str, int]]:
     return out
 
 
+# the methods a class's instance runs when a graph makes it and calls it
+_RUN_WHEN_MADE = frozenset({"__init__", "__new__", "__call__", "call", "build", "__post_init__"})
+
+
 def _tensor_functions(module: str, name: str) -> bool:
     """einops' functions (`rearrange`, `reduce`, `repeat`, `parse_shape`, ...), which compute on
     the tensors they are given with those tensors' own framework and make no layer; not its
@@ -198,7 +202,14 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     plain = set(functions) | set(classes) | set(bindings) | set(made) | set(dir(_builtins))
     # what may hold such code where a graph calls it: a parameter of a function of the file, a
     # container's item, a name bound to an expression naming it (`Block = ConvBlock`)
-    params = {a.arg for f in functions.values() for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}
+    params: dict[int, set[str]] = {}  # a call -> the parameters of the functions around it
+    if escaped:
+        for f in ast.walk(tree):
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                names_of = {a.arg for a in (*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs)}
+                for c in ast.walk(f):
+                    if isinstance(c, ast.Call):
+                        params.setdefault(id(c), set()).update(names_of)
     names = {e.name for e in escaped} | {e.name.rsplit(".", 1)[-1] for e in escaped}
     aliases = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
                and any(isinstance(m, (ast.Name, ast.Attribute)) and ast.unparse(m).rsplit(".", 1)[-1] in names
@@ -215,7 +226,7 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                 subscript = subscript or isinstance(root, ast.Subscript)
                 root = root.func if isinstance(root, ast.Call) else root.value
             if escaped and isinstance(root, ast.Name) and root.id not in plain \
-                    and (subscript or root.id in params or root.id in aliases):
+                    and (subscript or root.id in params.get(id(n), ()) or root.id in aliases):
                 # a parameter, a container's item, an alias
                 found += [Imported(n, e.module, e.name, e.level, True) for e in escaped]
                 continue
@@ -229,7 +240,9 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
                         continue
                     seen_funcs.add(name)
                     cls = classes[name]
-                    todo.extend(cls.body)
+                    # what making it (and calling it, as a layer) runs: not its other methods
+                    todo.extend(m for m in cls.body if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                or m.name in _RUN_WHEN_MADE)
                     for base in cls.bases:
                         probe = ast.copy_location(ast.Call(func=base, args=[], keywords=[]), n)
                         base_root = _root(base)
