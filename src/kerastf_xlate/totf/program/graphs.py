@@ -1628,17 +1628,8 @@ def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, g
         method = next((f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                        and f.name == value.func.attr), None)
     if method is not None:
-        calls = {id(g.call) for g in graphs if g.owner is method}
-        names = {g.stmt.targets[0].id for g in graphs if g.owner is method and isinstance(g.stmt, ast.Assign)
-                 and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
-        returns = [r for r in _run_nodes(method.body) if isinstance(r, ast.Return)]
-        if returns and all(r.value is not None and (id(r.value) in calls or isinstance(r.value, ast.Name)
-                                                     and r.value.id in names) for r in returns) \
-                and sum(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == method.name
-                        for f in cls.body) == 1:
-            ok = True
-        else:
-            ok = False
+        ok = _returns_functional_model(method, graphs) and sum(
+            isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == method.name for f in cls.body) == 1
     else:
         probe = ast.Assign(targets=[ast.Name(id="_xlate_base", ctx=ast.Store())], value=value)
         ok = _translated_model(probe, "_xlate_base", graphs, refs, tree, parents, builders=builders)
@@ -1934,6 +1925,12 @@ def _builds_functional_model(value: ast.expr | None, graphs: list[Graph], tree: 
         if len(defs) != 1 or isinstance(defs[0], ast.ClassDef):
             return False
         func = defs[0]
+    return _returns_functional_model(func, graphs)
+
+
+def _returns_functional_model(func: ast.FunctionDef | ast.AsyncFunctionDef, graphs: list[Graph]) -> bool:
+    """Every ``return`` of ``func`` gives a translated functional model: its model statement's
+    call, or the name that statement assigns in the function."""
     calls = {id(g.call) for g in graphs if g.owner is func}
     names = {g.stmt.targets[0].id for g in graphs if g.owner is func and isinstance(g.stmt, ast.Assign)
              and len(g.stmt.targets) == 1 and isinstance(g.stmt.targets[0], ast.Name)}
