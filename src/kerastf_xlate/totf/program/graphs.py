@@ -1595,9 +1595,9 @@ def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, g
     class defined once and not subclassed in the file, and nothing in the model's graph changes
     it: the graph function reads ``self.<attr>`` when it runs, which is then the object
     ``__init__`` stored."""
-    func = _enclosing_function(stmt, parents)
+    func = scope_of(stmt, parents)
     cls = parents.get(id(func)) if func is not None else None
-    if func is None or not isinstance(cls, ast.ClassDef) or not func.args.args or func.args.args[0].arg != "self" \
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not isinstance(cls, ast.ClassDef) or not func.args.args or func.args.args[0].arg != "self" \
             or any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in func.decorator_list):
         return f"`self.{attr}` is not an attribute of a method's instance the translator follows"
     if sum(isinstance(c, ast.ClassDef) and c.name == cls.name for c in ast.walk(tree)) != 1 \
@@ -1619,7 +1619,7 @@ def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, g
     assign = parents.get(id(store))
     if not (isinstance(assign, ast.Assign) and len(assign.targets) == 1 and assign.targets[0] is store
             and isinstance(store.value, ast.Name) and store.value.id == "self"
-            and _enclosing_function(assign, parents) is init and init.args.args and init.args.args[0].arg == "self"):
+            and scope_of(assign, parents) is init and init.args.args and init.args.args[0].arg == "self"):
         return f"`self.{attr}` is not stored by a plain assignment of its own in `{cls.name}.__init__`"
     value = assign.value
     method = None
@@ -1644,13 +1644,6 @@ def _attribute_base_blocker(attr: str, region: list[ast.stmt], stmt: ast.stmt, g
                         return f"`self.{attr}` is changed inside the model's graph"
                     root = root.value
     return None
-
-
-def _enclosing_function(node: ast.AST, parents: dict[int, ast.AST]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    p = parents.get(id(node))
-    while p is not None and not isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-        p = parents.get(id(p))
-    return p if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 _NOT_TRANSLATED = ("not a translated functional model, a call of a function of the file returning one, a "

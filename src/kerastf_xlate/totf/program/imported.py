@@ -15,13 +15,17 @@ the run keeps its model as Keras (XL310), a file translated alone knows no other
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from kerastf_xlate.syntax import parents as parent_map
 from kerastf_xlate.totf.program.names import ROOTS, TRANSLATED_OUTSIDE, canonical
+
+_BUILTINS = frozenset(dir(builtins))
 
 # modules whose functions never make Keras layers (the standard library, NumPy, TensorFlow,
 # data and plotting libraries)
@@ -86,9 +90,7 @@ def is_keras(module: str) -> bool:
 def outside_call(call: ast.Call, bindings: dict[str, tuple[str, str, int]], graph: bool = True) -> Imported | None:
     """``call`` as a call of imported user code (not Keras, the standard library, NumPy or
     TensorFlow), or None."""
-    root = call.func
-    while isinstance(root, (ast.Attribute, ast.Call)):
-        root = root.value if isinstance(root, ast.Attribute) else root.func
+    root = _root(call.func)
     if not isinstance(root, ast.Name) or root.id not in bindings:
         return None
     module, name, level = bindings[root.id]
@@ -158,7 +160,8 @@ def bound_anywhere(tree: ast.Module) -> set[str]:
     return out
 
 
-def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holders: Sequence[ast.AST] = ()) -> list[Imported]:
+def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holders: Sequence[ast.AST] = (),
+                   up: dict[int, ast.AST] | None = None) -> list[Imported]:
     """Calls of imported user code that translated models run: in the graph regions
     (statements, and the model statement's inputs and outputs) and the functions of this file
     they call (transitively), with the calls there of an object such code made (``norm =
@@ -172,9 +175,7 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     stars = star_modules(tree)
     unbound: set[str] | None = None
     if stars:
-        import builtins
-
-        unbound_names = bound_anywhere(tree) | set(dir(builtins))
+        unbound_names = bound_anywhere(tree) | _BUILTINS
         unbound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
                    and n.id not in unbound_names}
 
@@ -193,13 +194,11 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
             made.update({t.id: imp for t in n.targets if isinstance(t, ast.Name)})
     # imported code used as a value (`build(ConvBlock)`, `BLOCKS = {"conv": ConvBlock}`): a graph
     # calling something it was given, or found in a container, may call it
-    escaped = _escaped(tree, bindings)
+    escaped = _escaped(tree, bindings, up)
     seen_funcs: set[str] = set()
     todo: list[ast.AST] = [s for region in regions for s in region]
     found: list[Imported] = []
-    import builtins as _builtins
-
-    plain = set(functions) | set(classes) | set(bindings) | set(made) | set(dir(_builtins))
+    plain = set(functions) | set(classes) | set(bindings) | set(made) | _BUILTINS
     # what may hold such code where a graph calls it: a parameter of a function of the file, a
     # container's item, a name bound to an expression naming it (`Block = ConvBlock`)
     params: dict[int, set[str]] = {}  # a call -> the parameters of the functions around it
@@ -278,7 +277,8 @@ def imported_calls(tree: ast.Module, regions: Sequence[Sequence[ast.AST]], holde
     return found
 
 
-def _escaped(tree: ast.Module, bindings: dict[str, tuple[str, str, int]]) -> list[Imported]:
+def _escaped(tree: ast.Module, bindings: dict[str, tuple[str, str, int]],
+             up: dict[int, ast.AST] | None = None) -> list[Imported]:
     """Imported user code (not Keras, the standard library, NumPy or TensorFlow) that the file
     uses other than by calling it or naming it as a base class: passed, stored, aliased. Only
     what may make layers: a class (a CapWords name) or a function the file also calls; not a
@@ -287,10 +287,8 @@ def _escaped(tree: ast.Module, bindings: dict[str, tuple[str, str, int]]) -> lis
             if level or not (is_keras(module) or module.split(".")[0] in _SAFE_ROOTS)}
     if not user:
         return []
-    up: dict[int, ast.AST] = {}
-    for p in ast.walk(tree):
-        for c in ast.iter_child_nodes(p):
-            up[id(c)] = p
+    if up is None:
+        up = parent_map(tree)
     out: list[Imported] = []
     seen: set[str] = set()
     called = {ast.unparse(c.func) for c in ast.walk(tree) if isinstance(c, ast.Call)}

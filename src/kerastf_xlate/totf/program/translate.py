@@ -569,7 +569,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     loose = loose_layer_functions(tree, applied, regions, up)
     bindings = import_bindings(tree)
     defaults = [imp for f in loose for imp in parameter_default_calls(f, bindings)]
-    for imp in imported_calls(tree, regions + [list(f.body) for f in loose], _layer_holders(tree, refs, kept)) + defaults:
+    for imp in imported_calls(tree, regions + [list(f.body) for f in loose], _layer_holders(tree, refs, kept),
+                              up) + defaults:
         where = "." * imp.level + imp.module
         if not imp.graph and imp.level == 0 and imp.module.startswith("keras"):
             continue  # a layer of a Keras package (keras_hub), made once: the runtime holds it as a Keras layer
