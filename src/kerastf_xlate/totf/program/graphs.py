@@ -143,7 +143,7 @@ class Graph:
         last = self.stmt.end_lineno or self.stmt.lineno
         newline = _newline(pos.lines[last - 1])
         # a functional subclass's graph (`super().__init__(inputs, outputs)`): the model is `self`
-        model = "self" if _is_super_init_stmt(self.stmt) else self.stmt.targets[0].id  # type: ignore[attr-defined]
+        model = _model_target(self.stmt)
         names = ", ".join(self.exports)
         quoted = ", ".join(f'"{n}"' for n in self.exports)
         line = f"{self.indent}{names} = {model}.traced({quoted}){newline}"
@@ -1008,7 +1008,9 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if why is not None:
             plan.blockers.append(why)
             continue
-        target = stmt.targets[0].id if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
+        # `encoder = Model(...)` and `self.encoder = Model(...)`: `encoder_graph`
+        held_by = _model_target(stmt)
+        target = held_by.split(".")[-1] if held_by is not None and held_by != "self" else None
         base = f"{target}_graph" if target else (f"{owner.name}_graph" if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) else "model_graph")
         if is_super_init(call):
             base = "graph"  # `def graph():` in a functional subclass's `__init__`
@@ -2139,19 +2141,17 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
     # a branch's model on the graph before its `if` (its part binds those names) exports as one in a
     # straight block does: each path through the `if` binds what the original bound on it
     prefixed = graph.prefix is not None
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-            or _is_super_init_stmt(stmt)) \
-            or not (isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or prefixed) \
+    model = _model_target(stmt)
+    if model is None or not (isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or prefixed) \
             or not (graph.region or prefixed):
         return (stmt, why)
-    model = "self" if _is_super_init_stmt(stmt) else stmt.targets[0].id  # type: ignore[attr-defined]
     surely: set[str] = set(graph.captured) | (set(graph.prefix.part.returns) if graph.prefix is not None else set())
     for s in graph.region:
         surely |= _always_binds(s)
     for n in names:
         if n not in surely:
             return (stmt, f"`{n}`, made while building the model, is used after it, and the graph does not always bind it")
-    if model in names:
+    if model.split(".")[0] in names:
         return (stmt, why)
     objects = {n for n in names if _bound_to_objects(graph.region, n, statics, graph)}
     sequences = {n for n in names if _bound_to_lists(graph.region, n)}
@@ -2176,6 +2176,24 @@ def _exports_blocker(graph: Graph, names: list[str], later: list[ast.stmt], owne
                              "outside the model definition)" + _keras3_raises(s, bad))
             if n in _surely_binds(s):
                 break
+    return None
+
+
+def _model_target(stmt: ast.stmt) -> str | None:
+    """What holds the model after its statement, as the traced run's names are read from it
+    there: the name assigned (``encoder = Model(...)``), an attribute of a name
+    (``self.encoder = Model(...)``, a model class's builder method: an autoencoder's
+    ``self.encoder``, ``self.decoder`` and ``self.model``), or ``self`` for a functional
+    subclass's ``super().__init__(inputs, outputs)``; None for any other statement."""
+    if _is_super_init_stmt(stmt):
+        return "self"
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return None
+    target = stmt.targets[0]
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return f"{target.value.id}.{target.attr}"
     return None
 
 

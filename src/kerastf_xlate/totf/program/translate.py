@@ -66,7 +66,7 @@ from kerastf_xlate.totf.program.models import Use, keras_only_uses, subclass_blo
 from kerastf_xlate.totf.program.names import Ref, keras_refs
 from kerastf_xlate.totf.program.partial import Components, stateless_name
 from kerastf_xlate.totf.program.replay import UNNAMED, region_mutations
-from kerastf_xlate.totf.program.training_checks import legacy_arguments
+from kerastf_xlate.totf.program.training_checks import legacy_arguments, model_compile_calls
 from kerastf_xlate.totf.program.training_checks import training_blockers as runtime_training_blockers
 from kerastf_xlate.totf.training import FILE_APIS
 
@@ -406,6 +406,10 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if hub_program:  # hub.KerasLayer and tfa are tf.keras 2's: so is the program
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), hub_program)]
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, hub_program)]
+    elif keras2_program:  # every Keras 2's Adam is tf.keras 2's (summed sparse rows)
+        blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, None)]
+    if hub_program or keras2_program:
+        blockers += [Finding(n, "XL102", m) for n, m in _keras2_unseen_optimizers(tree, refs, hub_program)]
         for value in keras2.compile_optimizer_strings(tree):  # `compile(optimizer="adam")`: tf.keras 2's
             if str(value.value).lower() != "adam" or kept(value):
                 continue
@@ -459,7 +463,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
             edits.replace_node(ref.node, new(target) + dot + attr)
             needed.add(target)
             continue
-        target = _training_name(_TF_KERAS2_ADAM if hub_program and name == "keras.optimizers.Adam" else name,
+        target = _training_name(_TF_KERAS2_ADAM if (hub_program or keras2_program) and name == "keras.optimizers.Adam" else name,
                                 runtime.by_name)
         if target is not None:
             edits.replace_node(ref.node, new(target))
@@ -1298,25 +1302,82 @@ def _uses_training(tree: ast.Module, refs: list[Ref], helpers: bool = False) -> 
 
 
 # tf.keras 2's Adam (OptimizerV2, and the optimizer of 2.11-2.15) sums an embedding gradient's
-# repeated rows before it squares them; Keras 3's squares slice by slice. In a tf.keras 2
-# program (one with hub.KerasLayer or tfa) Adam is the runtime's LegacyAdam, for the arguments it takes.
+# repeated rows before it squares them; Keras 3's squares slice by slice. So did standalone Keras
+# 2.0-2.3's (TensorFlow 1 made the gradient dense before `K.square`). In a tf.keras 2 program (one
+# with hub.KerasLayer or tfa) and in a Keras 2 program, Adam is the runtime's LegacyAdam, for the
+# arguments it takes.
 _TF_KERAS2_ADAM = "keras.optimizers.legacy.Adam"
 _TF_KERAS2_ADAM_ARGS = legacy_arguments(_TF_KERAS2_ADAM)
+# a Keras 2 program's Adam keywords said elsewhere: `lr` is renamed (keras2.renamed_keywords),
+# `decay` and `epsilon=None` keep the model with their own reason (keras2.blockers)
+_KERAS2_ADAM_SAID = frozenset({"lr", "decay"})
 
 
-def _tf_keras2_adam_blockers(refs: list[Ref], why: str) -> list[tuple[ast.AST, str]]:
-    """A tf.keras 2 program's ``Adam(...)`` given what the runtime's LegacyAdam does not take."""
+def _tf_keras2_adam_blockers(refs: list[Ref], why: str | None) -> list[tuple[ast.AST, str]]:
+    """A tf.keras 2 program's ``Adam(...)`` given what the runtime's LegacyAdam does not take
+    (``why``: :func:`keras2.tf_keras2_program`'s reason; None for a Keras 2 program)."""
     out: list[tuple[ast.AST, str]] = []
+    said = _KERAS2_ADAM_SAID if why is None else frozenset()
+    program = "a Keras 2 program" if why is None else f"a tf.keras 2 program, for {why}"
     for ref in refs:
         if ref.name != "keras.optimizers.Adam" or ref.role != "call" or ref.call is None:
             continue
         call = ref.call
         if len(call.args) > len(_TF_KERAS2_ADAM_ARGS) or any(isinstance(a, ast.Starred) for a in call.args) \
-                or any(k.arg not in _TF_KERAS2_ADAM_ARGS for k in call.keywords):
-            out.append((call, f"model kept as Keras (a tf.keras 2 program, for {why}): "
-                              f"`{ast.unparse(call)[:50]}`: tf.keras 2's Adam is translated with "
-                              f"{', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated rows "
-                              "before squaring them, Keras 3's does not)"))
+                or any(k.arg not in _TF_KERAS2_ADAM_ARGS and k.arg not in said for k in call.keywords):
+            out.append((call, f"model kept as Keras ({program}): "
+                              f"`{ast.unparse(call)[:50]}`: {'tf.keras' if why else 'Keras'} 2's Adam is translated "
+                              f"with {', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated "
+                              "rows before squaring them, Keras 3's does not)"))
+    return out
+
+
+def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None) -> list[tuple[ast.AST, str]]:
+    """A Keras 2 program's (or, with ``why``, a tf.keras 2 program's) ``compile`` given an optimizer the translation does not see made
+    (``model.compile(optimizer=optimizer)``, a builder's parameter that may hold ``"adam"``),
+    in a file with an ``Embedding`` (whose gradient is sparse): the runtime would read the
+    string ``"adam"`` as Keras 3's Adam, which updates such a gradient otherwise than every
+    Keras 2. A string, or an optimizer the file makes (translated, ``LegacyAdam`` for Adam),
+    is seen; an optimizer class's instance made elsewhere stays as it is."""
+    if not any(r.name == "keras.layers.Embedding" for r in refs):
+        return []
+    made = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.optimizers.")}
+    bound: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    bound.setdefault(t.id, []).append(node.value)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.arg)):
+            names = [node.arg] if isinstance(node, ast.arg) else [
+                n.id for n in ast.walk(node.target if not isinstance(node, ast.With) else ast.Tuple(
+                    [i.optional_vars for i in node.items if i.optional_vars is not None], ast.Load()))
+                if isinstance(n, ast.Name)]
+            for n in names:
+                bound.setdefault(n, []).append(node)  # not a plain value: unseen
+
+    def seen(value: ast.AST) -> bool:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return True
+        if isinstance(value, ast.Call) and id(value) in made:
+            return True
+        if isinstance(value, ast.Name) and value.id in bound:
+            values = bound.pop(value.id)  # (a name bound to itself is unseen)
+            try:
+                return all(seen(v) for v in values)
+            finally:
+                bound[value.id] = values
+        return False
+
+    out: list[tuple[ast.AST, str]] = []
+    program = "a Keras 2 program" if why is None else f"a tf.keras 2 program, for {why}"
+    for node in model_compile_calls(tree):
+        for value in [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]:
+            if not seen(value):
+                out.append((value, f"model kept as Keras ({program}): `{ast.unparse(value)[:40]}` may be "
+                                   "the string 'adam', which the translated compile reads as Keras 3's Adam: every "
+                                   "Keras 2's Adam sums an embedding gradient's repeated rows before squaring them, "
+                                   "Keras 3's does not (give the optimizer as a string or make it in the file)"))
     return out
 
 
