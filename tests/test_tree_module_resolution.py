@@ -93,3 +93,50 @@ def test_a_module_beside_the_importer_that_the_run_lacks_is_not_another_file_of_
     assert mods.find("a.helpers", str(run[2])) == 0
     (tmp_path / "c").mkdir()
     assert mods.find("helpers", str(tmp_path / "c" / "x.py")) == 0
+
+
+# a course's data module: no Keras at all; each chapter imports it (through another data module too)
+DOWNLOAD = textwrap.dedent("""\
+    import os
+
+
+    def maybe_download(url, folder):
+        return os.path.join(folder, url.rsplit("/", 1)[-1])
+    """)
+
+DATASET = textwrap.dedent("""\
+    import download
+
+
+    def load(folder):
+        return download.maybe_download("https://example.org/data.zip", folder)
+    """)
+
+CHAPTER = textwrap.dedent("""\
+    import keras
+    import dataset
+
+    path = dataset.load("data")
+    inputs = keras.Input(shape=(8,))
+    outputs = keras.layers.Dense(2)(keras.layers.Dense(4, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+    """)
+
+
+def test_files_importing_only_modules_without_keras_model_code_are_not_grouped(tmp_path: Path) -> None:
+    # Two chapters share a data module and nothing else. The second keeps its model Keras (a layer
+    # with no counterpart); the first came out as it was too, "kept as Keras with the files it
+    # shares model code with", though no model code is shared (a tutorial collection's notebooks:
+    # 36 translated layer calls file by file, 10 in a directory run).
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "download.py").write_text(DOWNLOAD)
+    (src / "dataset.py").write_text(DATASET)
+    (src / "ch1.py").write_text(CHAPTER)
+    (src / "ch2.py").write_text(CHAPTER.replace("keras.layers.Dense(2)(", 'keras.layers.TFSMLayer("x", call_endpoint="serve")('))
+    result = CliRunner().invoke(main, ["to-tf", str(src), "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert "shares model code" not in result.output, result.output
+    assert BANNER in (out / "ch1.py").read_text()
+    for name in ("ch2.py", "download.py", "dataset.py"):
+        assert (out / name).read_bytes() == (src / name).read_bytes()

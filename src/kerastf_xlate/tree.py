@@ -449,6 +449,17 @@ def reconcile(results: list[TransformResult], roots: list[str],
     reasons: dict[int, list[tuple[int, str]]] = {}
     external: dict[int, str] = {}
     defs = _reaching_definitions([b for _, _, b, _ in info], [r.path for r in results], roots, mods)
+    # a module with no Keras model code at all (a course's `download.py`, `europarl.py`): importing
+    # it shares nothing with it that a translation changes (its own imports of modules with such
+    # code link it to them; a graph calling its code is XL310, below)
+    model_code: dict[int, bool] = {}
+
+    def has_model_code(j: int) -> bool:
+        if j not in model_code:
+            tree = info[j][2]
+            model_code[j] = tree is None or bool(defs[j]) or any(x.name.startswith(_MODEL_CODE) for x in keras_refs(tree))
+        return model_code[j]
+
     for i, r in enumerate(results):
         before = info[i][2]
         if before is None:
@@ -457,7 +468,7 @@ def reconcile(results: list[TransformResult], roots: list[str],
             j = mods.find(module, r.path)
             if j is None or j == i:
                 continue
-            if name == "*" or name in defs[j]:
+            if name == "*" and has_model_code(j) or name in defs[j]:
                 union(i, j)
                 reasons.setdefault(j, []).append((i, name))
         for d in r.diagnostics:
