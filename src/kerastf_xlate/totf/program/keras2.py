@@ -390,6 +390,48 @@ def experimental_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out
 
 
+# what only standalone Keras 2.0-2.3 (on TensorFlow 1) imports; Keras 2.4 (Keras-2.4.3's
+# keras/backend.py, layers/normalization.py, engine/topology.py ...) re-exports tf.keras under
+# Keras 2's other module paths
+_STANDALONE_ONLY_MODULES = ("keras.backend.tensorflow_backend", "keras.backend.theano_backend",
+                            "keras.backend.cntk_backend", "keras.legacy")
+
+
+def tf_keras_reads(refs: list[Ref], tree: ast.Module) -> bool:
+    """Whether a Keras 2 program (:func:`is_keras2`) runs under tf.keras 2 as written: Keras
+    2.4 and later are tf.keras under Keras 2's module paths (Keras-2.4.3 keeps
+    ``keras.layers.normalization``, ``keras.engine.topology``, ``keras.backend``... as modules
+    re-exporting ``tensorflow.keras``), the Keras 2 that runs with TensorFlow 2 and the one
+    the tests and ``xlate verify`` run a Keras 2 program under (tf-keras). Not a program with
+    Keras 1's keywords or kernel sizes (only 2.0-2.3's legacy interface took them), a module
+    of a TensorFlow 1 backend, or keras-contrib (built on standalone Keras 2.2's internals):
+    those ran under standalone Keras 2.0-2.3 only."""
+    if legacy_keywords(refs) or legacy_kernel_sizes(refs):
+        return False
+    if any(r.name.split(".")[0] == CONTRIB_ROOT for r in refs):
+        return False
+    if any(r.qualname.startswith(_STANDALONE_ONLY_MODULES) for r in refs):
+        return False
+    for node in ast.walk(tree):  # (an import of such a module, used or not)
+        modules = ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                   else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        if any(m == p or m.startswith(p + ".") for m in modules for p in _STANDALONE_ONLY_MODULES):
+            return False
+    return True
+
+
+def tf_keras_bn_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at the first BatchNormalization of a Keras 2 program that trains, read as
+    tf.keras 2 runs it (:func:`tf_keras_reads`): the runtime's TFKeras2BatchNormalization."""
+    out: list[tuple[ast.AST, str]] = [(r.node, "a Keras 2 program that trains: `BatchNormalization` is read as tf.keras 2 (Keras 2.4 and "
+                     "later, the Keras 2 of TensorFlow 2) computes it: where its fused kernel ran, the moving variance "
+                     "moves towards the unbiased batch variance (standalone Keras 2.0-2.3 on TensorFlow 1 moved it "
+                     "otherwise; Keras 3 with the biased one)")
+            for r in refs if r.role == "call" and r.name.startswith("keras.layers.")
+            and r.name.rsplit(".", 1)[-1] in KERAS2_TRAINING_DIFFERS]
+    return out[:1]
+
+
 def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | None = None) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
@@ -402,13 +444,13 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | No
         return [(node, re.sub(r"\(a Keras 2 program( that trains)?\)",
                               rf"(a tf.keras 2 program\1, for {tf_keras})", message))
                 for node, message in _blockers(tree, refs, trains, True, tf_keras2=True)]
-    return _blockers(tree, refs, trains, _tf_keras_only(refs))
+    return _blockers(tree, refs, trains, _tf_keras_only(refs), tf_keras_bn=tf_keras_reads(refs, tree))
 
 
 def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bool,
-              tf_keras2: bool = False) -> list[tuple[ast.AST, str]]:
+              tf_keras2: bool = False, tf_keras_bn: bool = False) -> list[tuple[ast.AST, str]]:
     # (``tf_keras2``: a tf.keras 2 program, whose BatchNormalization is the runtime's
-    # TFKeras2BatchNormalization, translate.py)
+    # TFKeras2BatchNormalization, translate.py; so is a Keras 2 program's with ``tf_keras_bn``)
     out: list[tuple[ast.AST, str]] = []
     # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
     # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
@@ -435,7 +477,8 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             out.append((ref.node, "model kept as Keras (a Keras 2 program): Keras 2.2's bilinear UpSampling2D "
                                   "resized without half-pixel centers (TensorFlow 1's resize_images), tf.keras 2 "
                                   "and Keras 3 with them"))
-        elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains and not tf_keras2:
+        elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains \
+                and not (tf_keras2 or tf_keras_bn):
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
                                   "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))

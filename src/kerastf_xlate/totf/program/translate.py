@@ -388,8 +388,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     # as the names they are in Keras 2, with what Keras 2 versions compute differently kept (keras2.py)
     keras2_program = keras2.is_keras2(refs)
     findings += [Finding(n, "XL102", m) for n, m in keras2.spelling_notes(refs, keras2_program)]
+    # a Keras 2 program as tf.keras 2 runs it (Keras 2.4 and later): its BatchNormalization's
+    # moving variance (inference is the same in every Keras: only a program that trains needs it)
+    keras2_tf_bn = keras2_program and _trains(tree, refs) and keras2.tf_keras_reads(refs, tree)
     if keras2_program:
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
+        if keras2_tf_bn:
+            findings += [Finding(n, "XL102", m) for n, m in keras2.tf_keras_bn_notes(refs)]
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
@@ -457,7 +462,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                 continue
             if id(ref.node) in declared_inputs:
                 target = "InputLayer"
-            if hub_program and TF_KERAS2_CLASSES.get(target) in public:
+            if (hub_program or keras2_tf_bn) and TF_KERAS2_CLASSES.get(target) in public:
                 target = TF_KERAS2_CLASSES[target]  # what tf.keras 2 computed (BatchNormalization's moving variance)
             target, dot, attr = target.partition(".")  # `Dense.from_config`: the class's
             edits.replace_node(ref.node, new(target) + dot + attr)
