@@ -557,7 +557,9 @@ def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str)
     ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], nb_epoch=2)",
      "`fit(nb_epoch=...)` is Keras 2's argument"),
     ("print(model.predict_classes(x))", "`predict_classes` is Keras 2's model API"),
-    ("model.compile(optimizer=Adam(lr=0.01, decay=1e-6), loss='mse')", "`Adam(decay=...)` is Keras 2's"),
+    # (decay on top of a rate a callback sets: without one, tests/test_program_keras2_decay.py)
+    ("from keras.callbacks import ReduceLROnPlateau\nmodel.compile(optimizer=Adam(lr=0.01, decay=1e-6), loss='mse')\n"
+     "model.fit(x, x[:, :1], callbacks=[ReduceLROnPlateau()])", "`Adam(decay=...)` is Keras 2's"),
     ("model.compile(optimizer='adam', loss='mse')\nprint(model.optimizer.lr)", "`optimizer.lr` is Keras 2's name"),
     ("model.compile(optimizer='adam', loss='mse', metrics=['mae'])\nprint(model.metrics_names)",
      "`metrics_names` is Keras 2's model API"),

@@ -486,7 +486,10 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s update differs between "
                                   "Keras 2 versions and Keras 3 (only Adam's and SGD's are one formula)"))
         elif _optimizer(ref) and ref.call is not None:
+            decayed = not tf_keras2 and _decay_translated(ref, refs)
             for k in ref.call.keywords:
+                if k.arg == "decay" and decayed:
+                    continue  # (decayed_optimizers: a schedule)
                 if k.arg == "decay" or (k.arg == "epsilon" and isinstance(k.value, ast.Constant) and k.value.value is None):
                     out.append((k.value, f"model kept as Keras (a Keras 2 program): `{last}({k.arg}=...)` is Keras "
                                          "2's (a learning rate decayed with the step; epsilon from the backend), "
@@ -531,6 +534,50 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             out.append((value, f"model kept as Keras (a Keras 2 program): the optimizer {value.value!r}'s "
                                "update differs between Keras 2 versions and Keras 3 (only Adam's and SGD's "
                                "are one formula)"))
+    return out
+
+
+# Keras 2's default learning rates of the optimizers whose `decay=` is translated (the same in
+# every Keras 2 and in Keras 3)
+_DECAYED_DEFAULT_LR = {"Adam": "0.001", "SGD": "0.01"}
+# callbacks that set a Keras 2 optimizer's `lr` while it trains (on top of which `decay` applied):
+# a translated optimizer's learning rate is then a schedule, which they cannot set
+_LR_SETTERS = frozenset({"keras.callbacks.LearningRateScheduler", "keras.callbacks.ReduceLROnPlateau"})
+
+
+def _decay_translated(ref: Ref, refs: list[Ref]) -> bool:
+    """Whether a Keras 2 optimizer's ``decay=`` is translated as a schedule
+    (:func:`decayed_optimizers`): Adam or SGD, the learning rate given by keyword or as the
+    one positional argument, no ``**kwargs``, in a file with no callback that sets the learning
+    rate while training."""
+    call = ref.call
+    last = ref.name.rsplit(".", 1)[-1]
+    if call is None or last not in _DECAYED_DEFAULT_LR or len(call.args) > 1 \
+            or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return False
+    if call.args and any(getattr(k, "legacy_arg", k.arg) in ("lr", "learning_rate") for k in call.keywords):
+        return False
+    return not any(r.name in _LR_SETTERS for r in refs)
+
+
+def decayed_optimizers(refs: list[Ref]) -> list[tuple[ast.Call, ast.keyword, ast.expr | None, str]]:
+    """A Keras 2 program's ``Adam(lr=a, decay=d)`` and ``SGD(..., decay=d)``: every Keras 2 that
+    takes ``decay`` (standalone 2.0-2.3, tf.keras 2's OptimizerV2 of 2.3-2.10; 2.11 and later
+    raise on it) computes the step's learning rate as ``lr / (1 + decay * iterations)``, the
+    iterations counted before the step: Keras 3's ``InverseTimeDecay(lr, 1, decay)``. (the
+    call, the ``decay`` keyword, the learning rate's expression or None, Keras 2's default
+    learning rate)."""
+    out = []
+    for ref in refs:
+        if not (_optimizer(ref) and ref.call is not None and ref.role == "call" and _decay_translated(ref, refs)):
+            continue
+        call = ref.call
+        decay = next((k for k in call.keywords if k.arg == "decay"), None)
+        if decay is None:
+            continue
+        lr = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if getattr(k, "legacy_arg", k.arg) in ("lr", "learning_rate")), None)
+        out.append((call, decay, lr, _DECAYED_DEFAULT_LR[ref.name.rsplit(".", 1)[-1]]))
     return out
 
 

@@ -399,6 +399,25 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
+        schedule = _training_name("keras.optimizers.schedules.InverseTimeDecay", runtime.by_name) or ""
+        for call, decay, lr, default in keras2.decayed_optimizers(refs) if schedule else []:
+            # `Adam(lr=a, decay=d)`: `Adam(lr=InverseTimeDecay(a, 1, d))`, Keras 2's decayed rate
+            if kept(call):
+                continue
+            d = text[slice(*pos.span(decay.value))]
+            if lr is None:
+                edits.replace(*pos.span(decay), f"learning_rate={new(schedule)}({default}, 1, {d})")
+            else:
+                a, b = pos.span(lr)
+                edits.replace(a, b, f"{new(schedule)}({text[a:b]}, 1, {d})")
+                args: list[ast.AST] = [*call.args, *call.keywords]
+                args.sort(key=lambda n: pos.span(n)[0])
+                k = next(i for i, n in enumerate(args) if n is decay)
+                # the keyword goes with the comma before it (after it, when it comes first)
+                start = pos.span(args[k - 1])[1] if k else pos.span(decay)[0]
+                end = pos.span(decay)[1] if k else pos.span(args[k + 1])[0]
+                edits.replace(start, end, "")
+            needed.update({schedule, "_TRAINING"})
         for keyword, old_name, new_name in keras2.legacy_layer_keywords(refs):  # `Dense(output_dim=3)`: Keras 1's
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(old_name), new_name)
