@@ -104,3 +104,18 @@ def run_keras2_both(tmp_path: Path, program: str, translated: str, tail: str, se
     keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + head + program + end, head + translated + end)
     assert keras2["keras"] and not ours["keras"]
     return keras2, ours
+
+
+def keras2_trained_worst(tmp_path: Path, program: str, translated: str, tail: str,
+                         prelude: str = KERAS2_PRELUDE) -> float:
+    """Run a Keras 2 program under tf-keras (after ``prelude``) and its translation without
+    Keras, each followed by ``tail``, which trains from weights the Keras 2 run writes to
+    ``../w.json`` and the translation reads, and writes ``{"w": weights after training, "keras":
+    ..., "y": outputs (optional)}``; the worst absolute difference over the weights and outputs."""
+    import numpy as np
+
+    (tmp_path / "run").mkdir()
+    keras2, ours = run_both(tmp_path / "run", prelude + program + tail, translated + tail)
+    assert keras2["keras"] and not ours["keras"]
+    pairs = list(zip(keras2["w"], ours["w"])) + ([(keras2["y"], ours["y"])] if "y" in keras2 else [])
+    return max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)

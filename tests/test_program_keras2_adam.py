@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from program_text import KERAS2_PRELUDE, run_both, tf_, user_code
+from program_text import keras2_trained_worst, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
@@ -94,9 +93,6 @@ def test_a_keras2_text_model_trains_as_under_keras2(tmp_path: Path, optimizer: s
     source = program(optimizer)
     translated, diags = tf_(source)
     assert BANNER in translated, diags
-    (tmp_path / "run").mkdir()
-    keras2, ours = run_both(tmp_path / "run", KERAS2_PRELUDE + source + TAIL, translated + TAIL)
-    assert keras2["keras"] and not ours["keras"]
-    worst = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(keras2["w"], ours["w"]))
+    worst = keras2_trained_worst(tmp_path, source, translated, TAIL)
     print(f"\nKeras 2 text model, Adam ({optimizer}), 3 steps: worst |tf - keras 2| {worst:.1e} (tolerance {ATOL})")
     assert worst <= ATOL

@@ -222,3 +222,26 @@ def test_tf_keras_2_loss_functions_are_translated_with_a_note(spelled: str, note
     assert bool(notes) == noted, diags
     if noted:
         assert notes[0].line == 5 and "Keras 3's `tf.keras.losses` has no `mean_squared_error`" in notes[0].message
+
+
+@pytest.mark.parametrize("alias, layer", [("Deconv2D", "Conv2DTranspose"), ("Deconvolution2D", "Conv2DTranspose"),
+                                          ("Deconv3D", "Conv3DTranspose")])
+def test_keras2_aliases_of_transposed_convolutions_are_read_as_them(alias: str, layer: str) -> None:
+    # `Deconvolution2D = Deconv2D = Conv2DTranspose` in Keras 2.2.4's and Keras-2.4.3's
+    # keras/layers/convolutional.py (a GAN book's 3-D GAN builds its generator with Deconv3D);
+    # Keras 3 exports neither name
+    rank = 3 if "3D" in alias else 2
+    shape = (2,) * rank + (1,)
+    text = textwrap.dedent(f"""\
+        import keras
+        from keras.layers import {alias}
+        from keras.models import Model
+
+        x = keras.Input({shape})
+        model = Model(x, {alias}(3, 2, strides=2)(x))
+        """)
+    result = translate_program(text, ast.parse(text))
+    assert result.text is not None and not result.blockers, [b.message for b in result.blockers]
+    assert f"{layer}(3, 2, strides=2)(x)" in result.text
+    assert [f.message for f in result.findings if f.code == "XL102" and f"`keras.layers.{alias}` is Keras 2's (Keras 3's "
+            f"`keras.layers` has no `{alias}`): read as `keras.layers.{layer}`" in f.message], result.findings

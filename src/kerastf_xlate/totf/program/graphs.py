@@ -1107,7 +1107,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if source is not None:
             plan.tensor_reads |= reads
         if leak_names:
-            leaks.append((graph, leak_names, export_later, scope))
+            leaks.append((graph, leak_names, export_later, _branch_owner(scope, block_of)))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
         why = _exports_blocker(graph, names, later, owner, plan.graphs, statics)
@@ -2996,15 +2996,50 @@ def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
 
 def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
     """The function or module a block runs in straight through, looking past ``with`` blocks
-    (their bodies run once, in order: ``with strategy.scope():``, ``with tf.device(...)``);
-    ``owner`` itself otherwise. A context manager that may swallow an exception
-    (``contextlib.suppress``) is not looked past."""
+    (their bodies run once, in order: ``with strategy.scope():``, ``with tf.device(...)``) and
+    a module's ``if __name__ == "__main__":`` without ``else`` (a script's body: run once, in
+    order, when the file runs as a program, not at all when it is imported; a book's GAN
+    programs build every model there); ``owner`` itself otherwise. A context manager that may
+    swallow an exception (``contextlib.suppress``) is not looked past."""
     node = owner
-    while isinstance(node, (ast.With, ast.AsyncWith)) and id(node) in block_of:
-        if any("suppress" in ast.unparse(item.context_expr) for item in node.items):
+    while (isinstance(node, (ast.With, ast.AsyncWith)) or _main_guard(node, block_of)) and id(node) in block_of:
+        if isinstance(node, (ast.With, ast.AsyncWith)) and _may_swallow(node):
             return owner
         node = block_of[id(node)][1]
     return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
+
+
+def _branch_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
+    """The function or module whose body holds ``owner`` through ``if`` branches and ``with``
+    blocks only (no loop, ``try`` or other statement between): a model built in a branch
+    (`if mode == "train":` in a GAN program's main block) binds the traced run's names right
+    after its statement, in the branch, as the original bound them there; ``owner`` itself
+    otherwise."""
+    node = owner
+    while isinstance(node, (ast.If, ast.With, ast.AsyncWith)) and id(node) in block_of:
+        if isinstance(node, (ast.With, ast.AsyncWith)) and _may_swallow(node):
+            return owner
+        node = block_of[id(node)][1]
+    return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
+
+
+def _may_swallow(node: ast.With | ast.AsyncWith) -> bool:
+    """A ``with`` whose context manager may swallow an exception (``contextlib.suppress``): the
+    statements after the one that raised do not run."""
+    return any("suppress" in ast.unparse(item.context_expr) for item in node.items)
+
+
+def _main_guard(node: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> bool:
+    """``if __name__ == "__main__":`` (either way round) with no ``else``, in the module's body."""
+    if not (isinstance(node, ast.If) and not node.orelse and id(node) in block_of
+            and isinstance(block_of[id(node)][1], ast.Module)):
+        return False
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(a, ast.Name) and a.id == "__name__" for a in sides) \
+        and any(isinstance(a, ast.Constant) and a.value == "__main__" for a in sides)
 
 
 def _shows_only(stmt: ast.stmt, bound: set[str]) -> bool:

@@ -106,12 +106,21 @@ KERAS2_SOURCE_INPUTS_MODULES = frozenset({"keras.engine", "keras.engine.topology
                                           "keras.utils.layer_utils"})
 
 
+# Keras 2's aliases of layers that Keras 3 does not export (keras/layers/convolutional.py of
+# Keras 2.2.4 and of Keras-2.4.3: `Deconvolution2D = Deconv2D = Conv2DTranspose`, the same for 3D)
+KERAS2_LAYER_ALIASES = {"Deconv2D": "Conv2DTranspose", "Deconvolution2D": "Conv2DTranspose",
+                        "Deconv3D": "Conv3DTranspose", "Deconvolution3D": "Conv3DTranspose"}
+
+
 def keras2_path(qual: str) -> str | None:
     """The Keras 3 name of a Keras 2 path Keras 3 does not have (``keras.layers.merge.concatenate``
     is ``keras.layers.concatenate``, ``keras.models.Input`` is ``keras.Input``), or None."""
     parts = qual.split(".")
     if parts == ["keras", "models", "Input"]:
         return "keras.Input"
+    if len(parts) in (3, 4) and parts[:2] == ["keras", "layers"] and parts[-1] in KERAS2_LAYER_ALIASES \
+            and (len(parts) == 3 or parts[2] == "convolutional"):
+        return "keras.layers." + KERAS2_LAYER_ALIASES[parts[-1]]
     if len(parts) == 4 and parts[:2] == ["keras", "layers"] and parts[2] in KERAS2_LAYER_MODULES:
         return "keras.layers." + parts[3]
     if len(parts) == 4 and parts[:3] == ["keras", "utils", "vis_utils"] and parts[3] in ("plot_model", "model_to_dot"):
