@@ -639,7 +639,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  training mode compared for {len(trained)} passing builders (the others: random in training); "
               f"worst output difference {max(res['train_diff'] for res in trained):.3g}, worst weight difference "
               f"change over two training calls {max((res['weights_diff'] for res in trained if 'weights_diff' in res), default=0.0):.3g} "
-              "(Keras 2 programs: outputs only, their moving statistics are per version)")
+              "(a Keras 2 program whose translation holds Keras 3's BatchNormalization, one that does not train: "
+              "outputs only, its moving statistics are per version)")
     for repo, c in sorted(by_repo.items()):
         print(f"  {repo}: pass {c['pass']}, FAIL {c['FAIL']}, kept {c['kept']}, skip {c['skip']}")
     print("skipped, by reason:")

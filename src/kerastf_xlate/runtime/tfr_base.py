@@ -1771,7 +1771,16 @@ class Sequential(Model):
         def trace():
             return self(tf.compat.v1.placeholder(signature.dtype, signature.shape), training=False)
 
-        _trace_once(trace)
+        # built on its own, outside any running graph function (Keras builds a Sequential made
+        # inside a functional graph, `generator = build_generator(z_dim)` between layer calls, on
+        # its own KerasTensors): that build is no node of the running graph
+        local = _STATE.local
+        saved = (getattr(local, "stack", None), getattr(local, "context", None))
+        local.stack, local.context = [], _CallContext()
+        try:
+            _trace_once(trace)
+        finally:
+            local.stack, local.context = saved
 
     @property
     def input_signature(self):

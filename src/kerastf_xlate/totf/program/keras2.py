@@ -191,6 +191,53 @@ def read_legacy_kernel_sizes(refs: list[Ref]) -> None:
         call.args = [call.args[0], kernel]
 
 
+# the size arguments Keras 2's layers took as any integer (tf-keras's Dense: `int(units) if not
+# isinstance(units, int)`; its Embedding kept `output_dim` as given and shaped its weight from
+# it), where Keras 3's and the runtime's raise on a NumPy integer: (positional index, keyword)
+_SIZE_ARGUMENTS = {
+    "Dense": ((0, "units"),), "Embedding": ((0, "input_dim"), (1, "output_dim")),
+    "Conv1D": ((0, "filters"),), "Conv2D": ((0, "filters"),), "Conv3D": ((0, "filters"),),
+    "Conv1DTranspose": ((0, "filters"),), "Conv2DTranspose": ((0, "filters"),), "Conv3DTranspose": ((0, "filters"),),
+    "SeparableConv1D": ((0, "filters"),), "SeparableConv2D": ((0, "filters"),),
+    "LSTM": ((0, "units"),), "GRU": ((0, "units"),), "SimpleRNN": ((0, "units"),), "RepeatVector": ((0, "n"),),
+}
+
+
+def numpy_sizes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.expr, str]]:
+    """A Keras 2 program's layer sizes computed by NumPy (``Dense(np.prod(img_shape))``, a GAN
+    generator's last layer): a NumPy integer, which every Keras 2 took as the size and Keras 3
+    (and the runtime, as Keras 3) raises on. (the argument, the layer's name); the translation
+    writes ``int(...)`` around it, as Keras 2 read it."""
+    numpy = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+             if a.name == "numpy"}
+    numpy_names = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "numpy"
+                   for a in n.names}
+    if not numpy and not numpy_names:
+        return []
+
+    def from_numpy(value: ast.expr) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        func = value.func
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in numpy \
+            or isinstance(func, ast.Name) and func.id in numpy_names
+
+    out: list[tuple[ast.expr, str]] = []
+    for ref in refs:
+        last = ref.name.rsplit(".", 1)[-1]
+        call = ref.call
+        if call is None or ref.role != "call" or ref.node is not call.func or not ref.name.startswith("keras.layers.") \
+                or last not in _SIZE_ARGUMENTS:
+            continue
+        for index, keyword in _SIZE_ARGUMENTS[last]:
+            value = call.args[index] if len(call.args) > index and not any(
+                isinstance(a, ast.Starred) for a in call.args[: index + 1]) else next(
+                (k.value for k in call.keywords if k.arg == keyword), None)
+            if value is not None and from_numpy(value):
+                out.append((value, last))
+    return out
+
+
 def embedding_input_shapes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.Call, str]]:
     """A Keras 2 program's ``Embedding`` calls that may start a Sequential (``model.add(...)``'s
     argument, the first of a ``Sequential([...])`` list), given no input shape, and the keyword

@@ -421,6 +421,15 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         for keyword, old_name, new_name in keras2.legacy_layer_keywords(refs):  # `Dense(output_dim=3)`: Keras 1's
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(old_name), new_name)
+        for value, layer in keras2.numpy_sizes(tree, refs):  # `Dense(np.prod(shape))`: Keras 2 took a NumPy int
+            if kept(value):
+                continue
+            a, b = pos.span(value)
+            edits.insert(a, "int(")
+            edits.insert(b, ")")
+            findings.append(Finding(value, "XL102", f"`{ast.unparse(value)[:40]}` is a NumPy integer, which Keras 2's "
+                                                    f"`{layer}` took as its size and Keras 3's raises on: read as "
+                                                    "`int(...)`, as Keras 2 read it"))
         for call, declared in keras2.embedding_input_shapes(tree, refs):  # Keras 2's Embedding declared its input
             last_arg = max([*call.args, *(k.value for k in call.keywords)], key=lambda n: pos.span(n)[1])
             edits.insert(pos.span(last_arg)[1], ", " + declared)
