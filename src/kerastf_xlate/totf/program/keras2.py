@@ -453,18 +453,24 @@ def tf_keras_reads(refs: list[Ref], tree: ast.Module) -> bool:
     Keras 1's keywords or kernel sizes (only 2.0-2.3's legacy interface took them), a module
     of a TensorFlow 1 backend, or keras-contrib (built on standalone Keras 2.2's internals):
     those ran under standalone Keras 2.0-2.3 only."""
+    return standalone_only(refs, tree) is None
+
+
+def standalone_only(refs: list[Ref], tree: ast.Module) -> str | None:
+    """What shows that a Keras 2 program ran under standalone Keras 2.0-2.3 only
+    (:func:`tf_keras_reads`), in words, or None."""
     if legacy_keywords(refs) or legacy_kernel_sizes(refs):
-        return False
+        return "Keras 1's keywords, which only its legacy interface took"
     if any(r.name.split(".")[0] == CONTRIB_ROOT for r in refs):
-        return False
-    if any(r.qualname.startswith(_STANDALONE_ONLY_MODULES) for r in refs):
-        return False
+        return "keras-contrib, built on its internals"
+    found = next((r.qualname for r in refs if r.qualname.startswith(_STANDALONE_ONLY_MODULES)), None)
     for node in ast.walk(tree):  # (an import of such a module, used or not)
+        if found is not None:
+            break
         modules = ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
                    else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
-        if any(m == p or m.startswith(p + ".") for m in modules for p in _STANDALONE_ONLY_MODULES):
-            return False
-    return True
+        found = next((m for m in modules for p in _STANDALONE_ONLY_MODULES if m == p or m.startswith(p + ".")), None)
+    return f"`{found}`, a TensorFlow 1 module" if found is not None else None
 
 
 def tf_keras_bn_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
@@ -491,13 +497,14 @@ def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | No
         return [(node, re.sub(r"\(a Keras 2 program( that trains)?\)",
                               rf"(a tf.keras 2 program\1, for {tf_keras})", message))
                 for node, message in _blockers(tree, refs, trains, True, tf_keras2=True)]
-    return _blockers(tree, refs, trains, _tf_keras_only(refs), tf_keras_bn=tf_keras_reads(refs, tree))
+    return _blockers(tree, refs, trains, _tf_keras_only(refs), standalone=standalone_only(refs, tree))
 
 
 def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bool,
-              tf_keras2: bool = False, tf_keras_bn: bool = False) -> list[tuple[ast.AST, str]]:
+              tf_keras2: bool = False, standalone: str | None = None) -> list[tuple[ast.AST, str]]:
     # (``tf_keras2``: a tf.keras 2 program, whose BatchNormalization is the runtime's
-    # TFKeras2BatchNormalization, translate.py; so is a Keras 2 program's with ``tf_keras_bn``)
+    # TFKeras2BatchNormalization, translate.py; so is a Keras 2 program's, unless ``standalone``
+    # says why it ran under standalone Keras 2.0-2.3 only: :func:`standalone_only`)
     out: list[tuple[ast.AST, str]] = []
     # a program spelled through tf.keras only (`tf.keras.layers.GRU(..., batch_input_shape=...)`)
     # runs under tf.keras 2 only, whose LSTM and GRU defaults are Keras 3's (sigmoid,
@@ -525,10 +532,12 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
                                   "resized without half-pixel centers (TensorFlow 1's resize_images), tf.keras 2 "
                                   "and Keras 3 with them"))
         elif last in KERAS2_TRAINING_DIFFERS and ref.name.startswith("keras.layers.") and trains \
-                and not (tf_keras2 or tf_keras_bn):
+                and not tf_keras2 and standalone is not None:
             out.append((ref.node, "model kept as Keras (a Keras 2 program that trains): Keras 2's "
                                   "BatchNormalization updates its moving variance with the unbiased batch variance "
-                                  "(and Keras 2.2 corrected it once more), Keras 3 with the biased one"))
+                                  "(and Keras 2.2 corrected it once more), Keras 3 with the biased one; the program "
+                                  f"ran under standalone Keras 2.0-2.3 only ({standalone}), whose update is not "
+                                  "tf.keras 2's"))
         elif _optimizer(ref) and last not in SAME_OPTIMIZERS:
             out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s update differs between "
                                   "Keras 2 versions and Keras 3 (only Adam's and SGD's are one formula)"))
