@@ -119,3 +119,18 @@ def keras2_trained_worst(tmp_path: Path, program: str, translated: str, tail: st
     assert keras2["keras"] and not ours["keras"]
     pairs = list(zip(keras2["w"], ours["w"])) + ([(keras2["y"], ours["y"])] if "y" in keras2 else [])
     return max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)
+
+
+def keras2_shared_start(value: str) -> str:
+    """Script lines that set one start for a Keras 2 run and its translation (for
+    :func:`keras2_trained_worst`): the Keras 2 run sets each weight array ``w`` to ``value``
+    (an expression of ``w`` and the script's ``rng``) and writes them to ``../w.json``; the
+    translation reads them back."""
+    return textwrap.dedent(f"""\
+        if hasattr(model, "to_json"):
+            start = [np.asarray({value}, "float32") for w in model.get_weights()]
+            json.dump([w.tolist() for w in start], open("../w.json", "w"))
+        else:
+            start = [np.asarray(w, "float32") for w in json.load(open("../w.json"))]
+        model.set_weights(start)
+        """)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from program_text import keras2_trained_worst, tf_, user_code
+from program_text import keras2_shared_start, keras2_trained_worst, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
@@ -47,12 +47,7 @@ TAIL = """\
 rng = np.random.default_rng(5)
 x = rng.integers(0, 20, (16, 6))  # 96 lookups of 20 rows: repeated in every batch
 y = rng.integers(0, 2, (16, 1)).astype("float32")
-if hasattr(model, "to_json"):
-    start = [(rng.standard_normal(w.shape) * 0.3).astype("float32") for w in model.get_weights()]
-    json.dump([w.tolist() for w in start], open("../w.json", "w"))
-else:
-    start = [np.asarray(w, "float32") for w in json.load(open("../w.json"))]
-model.set_weights(start)
+""" + keras2_shared_start('rng.standard_normal(w.shape) * 0.3') + """\
 model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0)
 json.dump({"w": [np.asarray(w).tolist() for w in model.get_weights()], "keras": hasattr(model, "to_json")},
           open(OUT, "w"))

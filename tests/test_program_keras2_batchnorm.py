@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from program_text import keras2_trained_worst, tf_, user_code
+from program_text import keras2_shared_start, keras2_trained_worst, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
@@ -55,17 +55,8 @@ TAIL = """\
 rng = np.random.default_rng(11)
 x = rng.uniform(0, 1, (6, 4, 4, 2)).astype("float32")
 y = rng.integers(0, 2, (6, 1)).astype("float32")
-if hasattr(model, "to_json"):
-    start = []
-    for w in model.get_weights():
-        if w.ndim > 1:
-            start.append((rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1]))).astype("float32"))
-        else:
-            start.append(rng.uniform(0.1, 0.5, w.shape).astype("float32"))
-    json.dump([w.tolist() for w in start], open("../w.json", "w"))
-else:
-    start = [np.asarray(w, "float32") for w in json.load(open("../w.json"))]
-model.set_weights(start)
+""" + keras2_shared_start("rng.standard_normal(w.shape) / np.sqrt(np.prod(w.shape[:-1])) if w.ndim > 1 "
+                          "else rng.uniform(0.1, 0.5, w.shape)") + """\
 model.fit(x, y, epochs=5, batch_size=6, shuffle=False, verbose=0)
 json.dump({"w": [np.asarray(w).tolist() for w in model.get_weights()],
            "y": np.asarray(model.predict(x, verbose=0)).tolist(), "keras": hasattr(model, "to_json")}, open(OUT, "w"))

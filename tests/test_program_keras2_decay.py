@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from program_text import KERAS2_PRELUDE, keras2_trained_worst, tf_, user_code
+from program_text import KERAS2_PRELUDE, keras2_shared_start, keras2_trained_worst, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
@@ -51,12 +51,7 @@ TAIL = """\
 rng = np.random.default_rng(7)
 x = rng.normal(0, 1, (16, 3)).astype("float32")
 y = rng.normal(0, 1, (16, 1)).astype("float32")
-if hasattr(model, "to_json"):
-    start = [(rng.standard_normal(w.shape) * 0.5).astype("float32") for w in model.get_weights()]
-    json.dump([w.tolist() for w in start], open("../w.json", "w"))
-else:
-    start = [np.asarray(w, "float32") for w in json.load(open("../w.json"))]
-model.set_weights(start)
+""" + keras2_shared_start('rng.standard_normal(w.shape) * 0.5') + """\
 model.fit(x, y, epochs=8, batch_size=16, shuffle=False, verbose=0)
 json.dump({"w": [np.asarray(w).tolist() for w in model.get_weights()], "keras": hasattr(model, "to_json")},
           open(OUT, "w"))

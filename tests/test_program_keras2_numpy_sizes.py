@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from program_text import keras2_trained_worst, tf_, user_code
+from program_text import keras2_shared_start, keras2_trained_worst, tf_, user_code
 
 from kerastf_xlate.totf.program.bundle import BANNER
 
@@ -43,12 +43,7 @@ model = Model([img, label], Activation("tanh")(out))
 TAIL = """\
 rng = np.random.default_rng(3)
 x = [rng.uniform(-1, 1, (3, 4, 4, 1)).astype("float32"), np.array([[2], [5], [9]], "int32")]
-if hasattr(model, "to_json"):
-    start = [(rng.standard_normal(w.shape) * 0.5).astype("float32") for w in model.get_weights()]
-    json.dump([w.tolist() for w in start], open("../w.json", "w"))
-else:
-    start = [np.asarray(w, "float32") for w in json.load(open("../w.json"))]
-model.set_weights(start)
+""" + keras2_shared_start('rng.standard_normal(w.shape) * 0.5') + """\
 json.dump({"w": [np.asarray(w).tolist() for w in model.get_weights()], "y": np.asarray(model(x)).tolist(),
            "keras": hasattr(model, "to_json")}, open(OUT, "w"))
 """
