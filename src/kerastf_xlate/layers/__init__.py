@@ -122,6 +122,20 @@ KERAS2_LEGACY_CONVOLUTIONS = frozenset({
 # - layers whose training-mode update differs: BatchNormalization's moving variance (Keras 2's
 #   fused kernel: the unbiased batch variance; Keras 2.2 corrected it once more; Keras 3: biased)
 KERAS2_TRAINING_DIFFERS = frozenset({"BatchNormalization"})
+# - Keras 2's aliases of layers that Keras 3 does not export (keras/layers/convolutional.py of
+#   Keras 2.2.4 and of Keras-2.4.3: `Deconvolution2D = Deconv2D = Conv2DTranspose`, the same for 3D)
+KERAS2_LAYER_ALIASES = {"Deconv2D": "Conv2DTranspose", "Deconvolution2D": "Conv2DTranspose",
+                        "Deconv3D": "Conv3DTranspose", "Deconvolution3D": "Conv3DTranspose"}
+# - the size arguments Keras 2's layers took as any integer (tf-keras's Dense: `int(units) if not
+#   isinstance(units, int)`; its Embedding kept `output_dim` as given and shaped its weight from
+#   it), where Keras 3's and the runtime's raise on a NumPy integer: (positional index, keyword)
+KERAS2_SIZE_ARGUMENTS = {
+    "Dense": ((0, "units"),), "Embedding": ((0, "input_dim"), (1, "output_dim")),
+    "Conv1D": ((0, "filters"),), "Conv2D": ((0, "filters"),), "Conv3D": ((0, "filters"),),
+    "Conv1DTranspose": ((0, "filters"),), "Conv2DTranspose": ((0, "filters"),), "Conv3DTranspose": ((0, "filters"),),
+    "SeparableConv1D": ((0, "filters"),), "SeparableConv2D": ((0, "filters"),),
+    "LSTM": ((0, "units"),), "GRU": ((0, "units"),), "SimpleRNN": ((0, "units"),), "RepeatVector": ((0, "n"),),
+}
 # - in a tf.keras 2 program (one with hub.KerasLayer or tfa: keras2.tf_keras2_program), the
 #   runtime class of such a layer that computes what tf.keras 2 did (tfr_normalization.py)
 TF_KERAS2_CLASSES = {"BatchNormalization": "TFKeras2BatchNormalization"}

@@ -25,6 +25,7 @@ from kerastf_xlate.layers import (
     KERAS2_LAYER_KEYWORDS,
     KERAS2_LEGACY_CONVOLUTIONS,
     KERAS2_RECURRENT_DEFAULTS,
+    KERAS2_SIZE_ARGUMENTS,
     KERAS2_TRAINING_DIFFERS,
     TF_KERAS2_RECURRENT_AS_KERAS3,
 )
@@ -191,18 +192,6 @@ def read_legacy_kernel_sizes(refs: list[Ref]) -> None:
         call.args = [call.args[0], kernel]
 
 
-# the size arguments Keras 2's layers took as any integer (tf-keras's Dense: `int(units) if not
-# isinstance(units, int)`; its Embedding kept `output_dim` as given and shaped its weight from
-# it), where Keras 3's and the runtime's raise on a NumPy integer: (positional index, keyword)
-_SIZE_ARGUMENTS = {
-    "Dense": ((0, "units"),), "Embedding": ((0, "input_dim"), (1, "output_dim")),
-    "Conv1D": ((0, "filters"),), "Conv2D": ((0, "filters"),), "Conv3D": ((0, "filters"),),
-    "Conv1DTranspose": ((0, "filters"),), "Conv2DTranspose": ((0, "filters"),), "Conv3DTranspose": ((0, "filters"),),
-    "SeparableConv1D": ((0, "filters"),), "SeparableConv2D": ((0, "filters"),),
-    "LSTM": ((0, "units"),), "GRU": ((0, "units"),), "SimpleRNN": ((0, "units"),), "RepeatVector": ((0, "n"),),
-}
-
-
 def numpy_sizes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.expr, str]]:
     """A Keras 2 program's layer sizes computed by NumPy (``Dense(np.prod(img_shape))``, a GAN
     generator's last layer): a NumPy integer, which every Keras 2 took as the size and Keras 3
@@ -227,9 +216,9 @@ def numpy_sizes(tree: ast.Module, refs: list[Ref]) -> list[tuple[ast.expr, str]]
         last = ref.name.rsplit(".", 1)[-1]
         call = ref.call
         if call is None or ref.role != "call" or ref.node is not call.func or not ref.name.startswith("keras.layers.") \
-                or last not in _SIZE_ARGUMENTS:
+                or last not in KERAS2_SIZE_ARGUMENTS:
             continue
-        for index, keyword in _SIZE_ARGUMENTS[last]:
+        for index, keyword in KERAS2_SIZE_ARGUMENTS[last]:
             value = call.args[index] if len(call.args) > index and not any(
                 isinstance(a, ast.Starred) for a in call.args[: index + 1]) else next(
                 (k.value for k in call.keywords if k.arg == keyword), None)

@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from kerastf_xlate.layers import TF2_EXPERIMENTAL_LAYERS, TFA_ADAPTIVE_POOLINGS
+from kerastf_xlate.layers import KERAS2_LAYER_ALIASES, TF2_EXPERIMENTAL_LAYERS, TFA_ADAPTIVE_POOLINGS
 from kerastf_xlate.resolve import _Binder, _Resolver, dotted
 
 # longest first: the first root that prefixes a qualified name is the one it is under
@@ -104,12 +104,6 @@ def application_builder(ref: Ref) -> bool:
 # tf.keras 2 `utils.layer_utils`; one function, Keras 3's `keras.utils.get_source_inputs`
 KERAS2_SOURCE_INPUTS_MODULES = frozenset({"keras.engine", "keras.engine.topology", "keras.engine.network",
                                           "keras.utils.layer_utils"})
-
-
-# Keras 2's aliases of layers that Keras 3 does not export (keras/layers/convolutional.py of
-# Keras 2.2.4 and of Keras-2.4.3: `Deconvolution2D = Deconv2D = Conv2DTranspose`, the same for 3D)
-KERAS2_LAYER_ALIASES = {"Deconv2D": "Conv2DTranspose", "Deconvolution2D": "Conv2DTranspose",
-                        "Deconv3D": "Conv3DTranspose", "Deconvolution3D": "Conv3DTranspose"}
 
 
 def keras2_path(qual: str) -> str | None:
