@@ -91,3 +91,11 @@ def test_a_keras2_text_model_trains_as_under_keras2(tmp_path: Path, optimizer: s
     worst = keras2_trained_worst(tmp_path, source, translated, TAIL)
     print(f"\nKeras 2 text model, Adam ({optimizer}), 3 steps: worst |tf - keras 2| {worst:.1e} (tolerance {ATOL})")
     assert worst <= ATOL
+
+
+def test_an_optimizer_made_in_the_file_and_bound_to_a_name_is_seen() -> None:
+    # `optimizer = Adam(...)` then `compile(optimizer=optimizer)` (a tfa optimizer likewise)
+    source = program("optimizer").replace("model = Sequential()", "optimizer = Adam(lr=0.01)\nmodel = Sequential()")
+    out, diags = tf_(source)
+    assert BANNER in out, diags
+    assert "optimizer = LegacyAdam(learning_rate=0.01)" in user_code(out)

@@ -1374,7 +1374,7 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     is seen; an optimizer class's instance made elsewhere stays as it is."""
     if not any(r.name == "keras.layers.Embedding" for r in refs):
         return []
-    made = {id(r.call) for r in refs if r.call is not None and r.name.startswith("keras.optimizers.")}
+    made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"}  # Keras's, tfa's
     bound: dict[str, list[ast.AST]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
