@@ -1107,7 +1107,7 @@ def _plan_graphs_once(tree: ast.Module, refs: list[Ref], pos: Positions, parents
         if source is not None:
             plan.tensor_reads |= reads
         if leak_names:
-            leaks.append((graph, leak_names, export_later, _branch_owner(scope, block_of)))
+            leaks.append((graph, leak_names, export_later, _straight_owner(scope, block_of, branches=True)))
     bad: dict[int, tuple[ast.AST, str]] = {}
     for graph, names, later, owner in leaks:
         why = _exports_blocker(graph, names, later, owner, plan.graphs, statics)
@@ -2994,29 +2994,20 @@ def _emit_cell_parts(graph: Graph, edits: EditList) -> None:
     edits.insert(pos.line_start(last + 1), f"{unit}return {returned}{newline}" + ("" if followed_by_blank else newline))
 
 
-def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
+def _straight_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]],
+                    branches: bool = False) -> ast.AST:
     """The function or module a block runs in straight through, looking past ``with`` blocks
     (their bodies run once, in order: ``with strategy.scope():``, ``with tf.device(...)``) and
     a module's ``if __name__ == "__main__":`` without ``else`` (a script's body: run once, in
     order, when the file runs as a program, not at all when it is imported; a book's GAN
     programs build every model there); ``owner`` itself otherwise. A context manager that may
-    swallow an exception (``contextlib.suppress``) is not looked past."""
+    swallow an exception (``contextlib.suppress``) is not looked past. With ``branches``, also
+    past any ``if`` branch (no loop, ``try`` or other statement between): a model built in a
+    branch (`if mode == "train":` in a GAN program's main block) binds the traced run's names
+    right after its statement, in the branch, as the original bound them there."""
     node = owner
-    while (isinstance(node, (ast.With, ast.AsyncWith)) or _main_guard(node, block_of)) and id(node) in block_of:
-        if isinstance(node, (ast.With, ast.AsyncWith)) and _may_swallow(node):
-            return owner
-        node = block_of[id(node)][1]
-    return node if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else owner
-
-
-def _branch_owner(owner: ast.AST, block_of: dict[int, tuple[list[ast.stmt], ast.AST]]) -> ast.AST:
-    """The function or module whose body holds ``owner`` through ``if`` branches and ``with``
-    blocks only (no loop, ``try`` or other statement between): a model built in a branch
-    (`if mode == "train":` in a GAN program's main block) binds the traced run's names right
-    after its statement, in the branch, as the original bound them there; ``owner`` itself
-    otherwise."""
-    node = owner
-    while isinstance(node, (ast.If, ast.With, ast.AsyncWith)) and id(node) in block_of:
+    while id(node) in block_of and (isinstance(node, (ast.With, ast.AsyncWith)) or _main_guard(node, block_of)
+                                    or branches and isinstance(node, ast.If)):
         if isinstance(node, (ast.With, ast.AsyncWith)) and _may_swallow(node):
             return owner
         node = block_of[id(node)][1]

@@ -390,12 +390,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     findings += [Finding(n, "XL102", m) for n, m in keras2.spelling_notes(refs, keras2_program)]
     # a Keras 2 program as tf.keras 2 runs it (Keras 2.4 and later): its BatchNormalization's
     # moving variance (inference is the same in every Keras: only a program that trains needs it)
-    keras2_tf_bn = keras2_program and _trains(tree, refs) and keras2.tf_keras_reads(refs, tree)
+    trains = _trains(tree, refs)
+    keras2_tf_bn = keras2_program and trains and keras2.tf_keras_reads(refs, tree)
     if keras2_program:
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
         if keras2_tf_bn:
             findings += [Finding(n, "XL102", m) for n, m in keras2.tf_keras_bn_notes(refs)]
-        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs))]
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, trains)]
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
@@ -437,7 +438,7 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
                                                    "it starts is built at once), Keras 3's does not: read as Keras 2 "
                                                    f"means it (`{declared}` written)"))
     if hub_program:  # hub.KerasLayer and tfa are tf.keras 2's: so is the program
-        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, _trains(tree, refs), hub_program)]
+        blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, trains, hub_program)]
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, hub_program)]
     elif keras2_program:  # every Keras 2's Adam is tf.keras 2's (summed sparse rows)
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, None)]
@@ -1351,7 +1352,7 @@ def _tf_keras2_adam_blockers(refs: list[Ref], why: str | None) -> list[tuple[ast
     (``why``: :func:`keras2.tf_keras2_program`'s reason; None for a Keras 2 program)."""
     out: list[tuple[ast.AST, str]] = []
     said = _KERAS2_ADAM_SAID if why is None else frozenset()
-    program = "a Keras 2 program" if why is None else f"a tf.keras 2 program, for {why}"
+    program = _program_words(why)
     for ref in refs:
         if ref.name != "keras.optimizers.Adam" or ref.role != "call" or ref.call is None:
             continue
@@ -1365,6 +1366,12 @@ def _tf_keras2_adam_blockers(refs: list[Ref], why: str | None) -> list[tuple[ast
     return out
 
 
+def _program_words(why: str | None) -> str:
+    """How a kept model's message names its program: a Keras 2 program, or (``why``:
+    :func:`keras2.tf_keras2_program`'s reason) a tf.keras 2 one."""
+    return "a Keras 2 program" if why is None else f"a tf.keras 2 program, for {why}"
+
+
 def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None) -> list[tuple[ast.AST, str]]:
     """A Keras 2 program's (or, with ``why``, a tf.keras 2 program's) ``compile`` given an optimizer the translation does not see made
     (``model.compile(optimizer=optimizer)``, a builder's parameter that may hold ``"adam"``),
@@ -1375,19 +1382,15 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     if not any(r.name == "keras.layers.Embedding" for r in refs):
         return []
     made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"}  # Keras's, tfa's
+    # every binding of each name: the value of a plain `name = value`; any other binding (a
+    # parameter, a loop's or an unpacking's target, `+=`) is itself, which is unseen
     bound: dict[str, list[ast.AST]] = {}
+    plain = {id(t): node.value for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                if isinstance(t, ast.Name):
-                    bound.setdefault(t.id, []).append(node.value)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.arg)):
-            names = [node.arg] if isinstance(node, ast.arg) else [
-                n.id for n in ast.walk(node.target if not isinstance(node, ast.With) else ast.Tuple(
-                    [i.optional_vars for i in node.items if i.optional_vars is not None], ast.Load()))
-                if isinstance(n, ast.Name)]
-            for n in names:
-                bound.setdefault(n, []).append(node)  # not a plain value: unseen
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.setdefault(node.id, []).append(plain.get(id(node), node))
+        elif isinstance(node, ast.arg):
+            bound.setdefault(node.arg, []).append(node)
 
     def seen(value: ast.AST) -> bool:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
@@ -1403,7 +1406,7 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
         return False
 
     out: list[tuple[ast.AST, str]] = []
-    program = "a Keras 2 program" if why is None else f"a tf.keras 2 program, for {why}"
+    program = _program_words(why)
     for node in model_compile_calls(tree):
         for value in [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]:
             if not seen(value):
