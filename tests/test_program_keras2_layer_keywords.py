@@ -52,8 +52,15 @@ def test_keras3_refuses_them(keyword: str) -> None:
         eval(f"keras.layers.GRU(6, {keyword})", {"keras": keras})
 
 
-def test_spelled_from_standalone_keras_the_recurrent_defaults_keep_the_model() -> None:
+def test_spelled_from_standalone_keras_the_recurrent_defaults_are_tf_keras2s() -> None:
+    # read as tf.keras 2 runs the program (tests/test_program_keras2_recurrent.py), with a note;
+    # a program only standalone Keras 2.0-2.3 ran keeps the model
     src = PROGRAM.replace("from tensorflow import keras", "import keras")
+    out, diags = translate(src, "m.py")
+    assert out != src
+    assert any("`GRU` without `recurrent_activation=` or `reset_after=` is read as tf.keras 2" in d.message
+               for d in diags), diags
+    src = src.replace("import keras\n", "import keras\nfrom keras.backend.tensorflow_backend import set_session\n")
     out, diags = translate(src, "m.py")
     assert out == src
     assert any("`GRU`'s default `recurrent_activation` differs between Keras 2 versions" in d.message for d in diags)

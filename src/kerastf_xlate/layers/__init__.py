@@ -68,7 +68,8 @@ KERAS2_RECURRENT_DEFAULTS = {
     "ConvLSTM1D": ("recurrent_activation",), "ConvLSTM2D": ("recurrent_activation",), "ConvLSTM3D": ("recurrent_activation",),
 }
 #   LSTM and GRU have Keras 3's defaults in every tf.keras 2 of TensorFlow 2 (sigmoid,
-#   reset_after=True): a program spelled through tf.keras only is not kept for them
+#   reset_after=True): a program spelled through tf.keras only, or a Keras 2 program read as
+#   tf.keras 2 runs it (keras2.tf_keras_reads), is not kept for them
 TF_KERAS2_RECURRENT_AS_KERAS3 = frozenset({"LSTM", "LSTMCell", "GRU", "GRUCell"})
 # - keywords only Keras 2's base Layer took (Keras 3's raises "Unrecognized keyword arguments"),
 #   and the layers Keras 3 still lets take them

@@ -474,6 +474,24 @@ def tf_keras_bn_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out[:1]
 
 
+def tf_keras_recurrent_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
+    """XL102's note at the first LSTM or GRU of a Keras 2 program read as tf.keras 2 runs it
+    (:func:`tf_keras_reads`) that leaves a default to the version: tf.keras 2's defaults
+    (TensorFlow 2's, Keras 3's too) are read."""
+    for r in refs:
+        last = r.name.rsplit(".", 1)[-1]
+        if r.name.startswith("keras.layers.") and last in TF_KERAS2_RECURRENT_AS_KERAS3 and r.call is not None:
+            given = {k.arg for k in r.call.keywords}
+            missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
+            if missing:
+                return [(r.node, f"a Keras 2 program: `{last}` without "
+                                 + " or ".join(f"`{a}=`" for a in missing)
+                                 + " is read as tf.keras 2 (Keras 2.4 and later, the Keras 2 of TensorFlow 2) and "
+                                 "Keras 3 make it: `recurrent_activation=\"sigmoid\"`, GRU's `reset_after=True` "
+                                 "(standalone Keras 2.0-2.2 had \"hard_sigmoid\", and GRU's `reset_after=False` up to 2.3)")]
+    return []
+
+
 def blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras: str | None = None) -> list[tuple[ast.AST, str]]:
     """What keeps a model of a Keras 2 program Keras: what Keras 2 versions compute differently
     from one another or from Keras 3, and Keras 2's model API that Keras 3 (whose API the
@@ -501,7 +519,7 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
     for ref in refs:
         last = ref.name.rsplit(".", 1)[-1]
         if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \
-                and not (tf_keras_only and last in TF_KERAS2_RECURRENT_AS_KERAS3):
+                and not ((tf_keras_only or standalone is None) and last in TF_KERAS2_RECURRENT_AS_KERAS3):
             given = {k.arg for k in ref.call.keywords}
             missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
             if missing:

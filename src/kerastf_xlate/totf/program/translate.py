@@ -396,6 +396,8 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         findings += [Finding(n, "XL102", m) for n, m in keras2.notes(refs)]
         if keras2_tf_bn:
             findings += [Finding(n, "XL102", m) for n, m in keras2.tf_keras_bn_notes(refs)]
+        if keras2.tf_keras_reads(refs, tree):
+            findings += [Finding(n, "XL102", m) for n, m in keras2.tf_keras_recurrent_notes(refs)]
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, trains)]
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
