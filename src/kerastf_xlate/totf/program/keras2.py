@@ -69,6 +69,10 @@ def runtime_keywords() -> dict[str, frozenset[str]]:
     return out
 
 
+# Keras 2's scikit-learn wrappers' module (tf.keras 2's to TensorFlow 2.11; not in Keras 3)
+SKLEARN_WRAPPERS = "keras.wrappers.scikit_learn."
+
+
 def spelled(ref: Ref) -> str | None:
     """The Keras 3 name ``ref`` is spelled as in Keras 2 only, or None: a Keras 2 path
     (``keras.layers.merge.concatenate``), or a backend function spelled from Keras itself that
@@ -293,7 +297,15 @@ def is_keras2(refs: list[Ref]) -> bool:
         return True
     if any(r.name.split(".")[0] == CONTRIB_ROOT for r in refs):
         return True  # keras-contrib is built on standalone Keras 2 (names.CONTRIB)
-    return bool(keras2_keywords(refs)) and not _tf_keras_only(refs)
+    if (keras2_keywords(refs) or _sklearn_wrappers(refs)) and not _tf_keras_only(refs):
+        return True  # (Keras 3 has no `keras.wrappers.scikit_learn`)
+    return False
+
+
+def _sklearn_wrappers(refs: list[Ref]) -> bool:
+    """The file uses Keras 2's scikit-learn wrappers (runtime/tfr_sklearn.py), which tf.keras
+    2 had up to TensorFlow 2.11 and Keras 3 does not have."""
+    return any(r.name.startswith(SKLEARN_WRAPPERS) for r in refs)
 
 
 def tf_keras2_program(refs: list[Ref]) -> str | None:
@@ -307,6 +319,8 @@ def tf_keras2_program(refs: list[Ref]) -> str | None:
         return "its hub.KerasLayer"
     if any(r.name.split(".")[0] == ADDONS_ROOT for r in refs):
         return "its TensorFlow Addons"
+    if _sklearn_wrappers(refs):
+        return "its scikit-learn wrapper"
     return None
 
 

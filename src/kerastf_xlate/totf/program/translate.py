@@ -1284,6 +1284,11 @@ _LEGACY_OPTIMIZERS = {"legacy.Adam": "LegacyAdam", "legacy.SGD": "LegacySGD"}
 _ADDONS_TRAINING = {"tensorflow_addons.optimizers.AdamW": "AddonsAdamW", "tensorflow_addons.optimizers.SGDW": "AddonsSGDW",
                     "tensorflow_addons.optimizers.LAMB": "AddonsLAMB"}
 
+# Keras 2's scikit-learn wrappers (tf.keras 2's, which Keras 2.4 and later re-export): runtime
+# classes that build, fit and score translated models (tfr_sklearn.py)
+_SKLEARN_WRAPPERS = {"keras.wrappers.scikit_learn.KerasClassifier": "KerasClassifier",
+                     "keras.wrappers.scikit_learn.KerasRegressor": "KerasRegressor"}
+
 
 def _training_name(name: str, defined: dict) -> str | None:
     """The runtime name of a Keras optimizer, schedule, loss, metric or callback (class or
@@ -1296,6 +1301,8 @@ def _training_name(name: str, defined: dict) -> str | None:
         return "DTypePolicy" if "DTypePolicy" in defined else None
     if name in _ADDONS_TRAINING:
         return _ADDONS_TRAINING[name] if _ADDONS_TRAINING[name] in defined else None
+    if name in _SKLEARN_WRAPPERS:
+        return _SKLEARN_WRAPPERS[name] if _SKLEARN_WRAPPERS[name] in defined else None
     module = next((m for m in _TRAINING_MODULES if name.startswith(m)), None)
     if module is None:
         return None
@@ -1375,30 +1382,75 @@ def _program_words(why: str | None) -> str:
 
 
 def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None) -> list[tuple[ast.AST, str]]:
-    """A Keras 2 program's (or, with ``why``, a tf.keras 2 program's) ``compile`` given an optimizer the translation does not see made
-    (``model.compile(optimizer=optimizer)``, a builder's parameter that may hold ``"adam"``),
-    in a file with an ``Embedding`` (whose gradient is sparse): the runtime would read the
-    string ``"adam"`` as Keras 3's Adam, which updates such a gradient otherwise than every
-    Keras 2. A string, or an optimizer the file makes (translated, ``LegacyAdam`` for Adam),
-    is seen; an optimizer class's instance made elsewhere stays as it is."""
-    if not any(r.name == "keras.layers.Embedding" for r in refs):
-        return []
+    """A Keras 2 program's (or, with ``why``, a tf.keras 2 program's) ``compile`` given an
+    optimizer the translation does not see made (``model.compile(optimizer=optimizer)``, a
+    builder's parameter a caller or a scikit-learn grid search may give ``"rmsprop"``): the
+    runtime would read a string as Keras 3's optimizer, whose update differs from Keras 2's for
+    every optimizer but Adam and SGD, and for Adam too on an ``Embedding``'s sparse gradient.
+    A string given to ``compile``, or an optimizer the file makes (translated, ``LegacyAdam``
+    for Adam), is seen (the strings and classes that differ keep the model by
+    :func:`keras2.blockers`); one bound to a name, or a parameter of a function only called in
+    the file (each call's value or the default), is seen when it is a string that means one
+    update in every Keras; an optimizer class's instance made elsewhere stays as it is."""
+    embedding = any(r.name == "keras.layers.Embedding" for r in refs)
     made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"}  # Keras's, tfa's
     # every binding of each name: the value of a plain `name = value`; any other binding (a
     # parameter, a loop's or an unpacking's target, `+=`) is itself, which is unseen
     bound: dict[str, list[ast.AST]] = {}
     plain = {id(t): node.value for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets}
+    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    owner: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    calls: dict[str, list[ast.Call]] = {}
+    loads: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.setdefault(node.id, []).append(plain.get(id(node), node))
         elif isinstance(node, ast.arg):
             bound.setdefault(node.arg, []).append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(node.name, []).append(node)
+            for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                owner[id(a)] = node
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            calls.setdefault(node.func.id, []).append(node)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
 
-    def seen(value: ast.AST) -> bool:
+    def parameter_seen(arg: ast.arg) -> bool:
+        # a parameter of a function bound once and only called (by name) in the file, every call
+        # giving it a seen value or leaving it to a seen default
+        function = owner.get(id(arg))
+        if function is None or len(functions.get(function.name, ())) != 1 or function.name in bound \
+                or loads.get(function.name, 0) != len(calls.get(function.name, ())) or function.args.vararg is not None:
+            return False
+        args = function.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        index = next((i for i, a in enumerate(positional) if a is arg), None)
+        for call in calls.get(function.name, ()):
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                return False
+            given = next((k.value for k in call.keywords if k.arg == arg.arg), None)
+            if given is None and index is not None and index < len(call.args):
+                given = call.args[index]
+            given = given if given is not None else defaults.get(arg.arg)
+            if given is None or not seen(given):
+                return False
+        return True
+
+    # a string given to `compile` itself is read there (keras2.blockers keeps the ones that
+    # differ; "adam" is written LegacyAdam()); one that reaches it through a name or a parameter
+    # is seen when it means one update in every Keras: "sgd", and "adam" without an Embedding
+    same = ("sgd",) if embedding else ("sgd", "adam")
+
+    def seen(value: ast.AST, direct: bool = False) -> bool:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return True
+            return direct or value.value.lower() in same
         if isinstance(value, ast.Call) and id(value) in made:
             return True
+        if isinstance(value, ast.arg):
+            return parameter_seen(value)
         if isinstance(value, ast.Name) and value.id in bound:
             values = bound.pop(value.id)  # (a name bound to itself is unseen)
             try:
@@ -1411,11 +1463,18 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     program = _program_words(why)
     for node in model_compile_calls(tree):
         for value in [kw.value for kw in node.keywords if kw.arg == "optimizer"] + node.args[:1]:
-            if not seen(value):
+            if seen(value, direct=True):
+                continue
+            if embedding:
                 out.append((value, f"model kept as Keras ({program}): `{ast.unparse(value)[:40]}` may be "
                                    "the string 'adam', which the translated compile reads as Keras 3's Adam: every "
                                    "Keras 2's Adam sums an embedding gradient's repeated rows before squaring them, "
                                    "Keras 3's does not (give the optimizer as a string or make it in the file)"))
+            else:
+                out.append((value, f"model kept as Keras ({program}): `{ast.unparse(value)[:40]}` may be "
+                                   "a string such as 'rmsprop', which the translated compile reads as Keras 3's "
+                                   "optimizer: only Adam's and SGD's update is one formula in Keras 2 versions and "
+                                   "Keras 3 (give the optimizer as a string or make it in the file)"))
     return out
 
 
