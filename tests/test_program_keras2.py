@@ -610,8 +610,9 @@ def test_keras2_positional_add_weight_keeps_the_model() -> None:
     assert "keras" not in _user(out).replace("tf.keras", ""), out
 
 
-def test_keras2_engine_still_keeps_the_model() -> None:
-    # Keras 2's `Layer` base reads `add_weight(name, shape)` positionally, Keras 3's `(shape, ...)`
+def test_keras2_engine_layer_is_read_as_keras_layers_layer() -> None:
+    # the same class in Keras 2 (its positional `add_weight(name, shape)` is checked as above;
+    # executed: tests/test_program_keras2_engine.py)
     out, diags = translate(textwrap.dedent("""\
         from keras.engine.topology import Layer
         from keras.layers import Dense, Input
@@ -624,8 +625,8 @@ def test_keras2_engine_still_keeps_the_model() -> None:
         x = Input((3,))
         model = Model(x, Dense(2)(Scale()(x)))
         """), "m.py")
-    assert "from keras.engine.topology import Layer" in out
-    assert any(d.code == "XL102" and "`Layer` from `keras.engine.topology` is Keras 2's" in d.message for d in diags), diags
+    assert "keras" not in _user(out).replace("tf.keras", ""), out
+    assert any(d.code == "XL102" and "`keras.engine.topology.Layer` is Keras 2's" in d.message for d in diags), diags
 
 
 def test_a_class_s_own_training_method_exempts_its_own_keywords_only() -> None:

@@ -27,10 +27,15 @@ def use_keras2() -> None:
     for name in _LAYER_MODULES:
         _module("keras.layers." + name, tf_keras.layers)
     _module("keras.models", tf_keras.models).__dict__["Input"] = tf_keras.Input
-    # Keras 2.0-2.2's home of `get_source_inputs` (names.KERAS2_SOURCE_INPUTS_MODULES)
+    # Keras 2.0-2.2's home of `get_source_inputs` (names.KERAS2_SOURCE_INPUTS_MODULES) and the
+    # engine modules' base classes (names.KERAS2_ENGINE_CLASSES)
     engine = _module("keras.engine", types.ModuleType("keras.engine"))
-    engine.__dict__["get_source_inputs"] = tf_keras.utils.get_source_inputs
+    engine.__dict__.update(get_source_inputs=tf_keras.utils.get_source_inputs, Layer=tf_keras.layers.Layer,
+                           InputSpec=tf_keras.layers.InputSpec, Model=tf_keras.Model, Input=tf_keras.Input)
     _module("keras.engine.topology", engine)
+    _module("keras.engine.base_layer", engine)
+    _module("keras.engine.training", engine)
+    _module("keras.engine.input_layer", engine)
 
 
 def _module(name: str, source: types.ModuleType) -> types.ModuleType:

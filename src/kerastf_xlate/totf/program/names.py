@@ -104,6 +104,16 @@ def application_builder(ref: Ref) -> bool:
 # tf.keras 2 `utils.layer_utils`; one function, Keras 3's `keras.utils.get_source_inputs`
 KERAS2_SOURCE_INPUTS_MODULES = frozenset({"keras.engine", "keras.engine.topology", "keras.engine.network",
                                           "keras.utils.layer_utils"})
+# Keras 2's engine modules that held the public base classes (`from keras.engine.topology import
+# Layer`, Keras 2.0-2.1; `keras.engine.base_layer`, 2.2-2.3; tf.keras 2's `keras.engine.base_layer`):
+# the same objects as `keras.layers.Layer`, `keras.layers.InputSpec`, `keras.Model`, `keras.Input`
+KERAS2_ENGINE_CLASSES = {
+    "Layer": ("keras.layers.Layer", frozenset({"keras.engine", "keras.engine.topology", "keras.engine.base_layer"})),
+    "InputSpec": ("keras.layers.InputSpec", frozenset({"keras.engine", "keras.engine.topology",
+                                                       "keras.engine.base_layer", "keras.engine.input_spec"})),
+    "Model": ("keras.Model", frozenset({"keras.engine", "keras.engine.training"})),
+    "Input": ("keras.Input", frozenset({"keras.engine", "keras.engine.topology", "keras.engine.input_layer"})),
+}
 
 
 def keras2_path(qual: str) -> str | None:
@@ -121,6 +131,8 @@ def keras2_path(qual: str) -> str | None:
         return "keras.utils." + parts[3]  # Keras 2's module of the model plots
     if parts[-1] == "get_source_inputs" and ".".join(parts[:-1]) in KERAS2_SOURCE_INPUTS_MODULES:
         return "keras.utils.get_source_inputs"
+    if parts[-1] in KERAS2_ENGINE_CLASSES and ".".join(parts[:-1]) in KERAS2_ENGINE_CLASSES[parts[-1]][1]:
+        return KERAS2_ENGINE_CLASSES[parts[-1]][0]
     return None
 
 
