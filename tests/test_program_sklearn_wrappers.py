@@ -194,3 +194,18 @@ def test_a_keras2_builders_optimizer_parameter(default: str, calls: str, embeddi
     assert (BANNER not in out) == kept, diags
     if kept:
         assert any("`optimizer` may be" in d and d.startswith("XL102") for d in diags), diags
+
+
+@pytest.mark.parametrize("rate, kept", [("0.001", False), ("1e-3", False), ("0.01", True), ("rate", True)])
+def test_lr_of_a_tf_keras2_programs_adam(rate: str, kept: bool) -> None:
+    # tf.keras 2.0-2.10 read `lr=`, 2.11 and later ignore it and keep the default 0.001: only
+    # the default is the same rate in every tf.keras 2
+    source = PROGRAM.replace("from keras.", "from tensorflow.keras.").replace(
+        'optimizer="adam"', f"optimizer=keras.optimizers.Adam(lr={rate})").replace(
+        "import numpy as np\n", "import numpy as np\nfrom tensorflow import keras\nrate = 0.001\n")
+    out, diags = tf_(source)
+    assert (f"keras.optimizers.Adam(lr={rate})" in user_code(out)) == kept, diags
+    if kept:
+        assert any("2.11 and later ignore it" in d for d in diags), diags
+    else:
+        assert f"LegacyAdam(learning_rate={rate})" in user_code(out)

@@ -98,6 +98,26 @@ def renamed_keywords(refs: list[Ref]) -> list[tuple[ast.keyword, str]]:
     return out
 
 
+def default_rate_keywords(refs: list[Ref]) -> list[ast.keyword]:
+    """A tf.keras 2 program's ``Adam(lr=0.001)``: ``lr=`` given Adam's default learning rate as a
+    literal. tf.keras 2.0-2.10 read ``lr`` as the learning rate, 2.11 and later ignore it (with
+    a warning) and keep the default: the same rate in every tf.keras 2, so the keyword is
+    renamed ``learning_rate=`` (any other value keeps the model)."""
+    out = []
+    for ref in refs:
+        if ref.call is None or ref.name != "keras.optimizers.Adam":
+            continue
+        given = {k.arg for k in ref.call.keywords}
+        out += [k for k in ref.call.keywords if k.arg == "lr" and "learning_rate" not in given
+                and isinstance(k.value, ast.Constant) and type(k.value.value) in (int, float)
+                and k.value.value == ADAM_DEFAULT_RATE]
+    return out
+
+
+# Adam's default learning rate in every Keras (standalone 2, tf.keras 2, Keras 3)
+ADAM_DEFAULT_RATE = 0.001
+
+
 def _optimizer(ref: Ref) -> bool:
     return ref.name.startswith("keras.optimizers.") and ref.name.count(".") == 2 and ref.name.rsplit(".", 1)[-1][:1].isupper()
 

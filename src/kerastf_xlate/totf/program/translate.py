@@ -442,6 +442,9 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
     if hub_program:  # hub.KerasLayer and tfa are tf.keras 2's: so is the program
         blockers += [Finding(n, "XL102", m) for n, m in keras2.blockers(tree, refs, trains, hub_program)]
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, hub_program)]
+        for keyword in keras2.default_rate_keywords(refs):  # `Adam(lr=0.001)`: the rate of every tf.keras 2
+            start = pos.offset(keyword.lineno, keyword.col_offset)
+            edits.replace(start, start + len("lr"), "learning_rate")
     elif keras2_program:  # every Keras 2's Adam is tf.keras 2's (summed sparse rows)
         blockers += [Finding(n, "XL102", m) for n, m in _tf_keras2_adam_blockers(refs, None)]
     if hub_program or keras2_program:
@@ -1361,13 +1364,21 @@ def _tf_keras2_adam_blockers(refs: list[Ref], why: str | None) -> list[tuple[ast
     (``why``: :func:`keras2.tf_keras2_program`'s reason; None for a Keras 2 program)."""
     out: list[tuple[ast.AST, str]] = []
     said = _KERAS2_ADAM_SAID if why is None else frozenset()
+    defaults = {id(k) for k in keras2.default_rate_keywords(refs)}  # (renamed in a tf.keras 2 program)
     program = _program_words(why)
     for ref in refs:
         if ref.name != "keras.optimizers.Adam" or ref.role != "call" or ref.call is None:
             continue
         call = ref.call
         if len(call.args) > len(_TF_KERAS2_ADAM_ARGS) or any(isinstance(a, ast.Starred) for a in call.args) \
-                or any(k.arg not in _TF_KERAS2_ADAM_ARGS and k.arg not in said for k in call.keywords):
+                or any(k.arg not in _TF_KERAS2_ADAM_ARGS and k.arg not in said and id(k) not in defaults
+                       for k in call.keywords):
+            if why is not None and [k.arg for k in call.keywords if k.arg not in _TF_KERAS2_ADAM_ARGS] == ["lr"] \
+                    and len(call.args) <= len(_TF_KERAS2_ADAM_ARGS) and not any(isinstance(a, ast.Starred) for a in call.args):
+                out.append((call, f"model kept as Keras ({program}): `{ast.unparse(call)[:50]}`: tf.keras 2.0-2.10 read "
+                                  "`lr=` as the learning rate, 2.11 and later ignore it and keep 0.001 (give "
+                                  "`learning_rate=` to translate it)"))
+                continue
             out.append((call, f"model kept as Keras ({program}): "
                               f"`{ast.unparse(call)[:50]}`: {'tf.keras' if why else 'Keras'} 2's Adam is translated "
                               f"with {', '.join(_TF_KERAS2_ADAM_ARGS)} only (it sums an embedding gradient's repeated "
