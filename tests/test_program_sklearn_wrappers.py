@@ -209,3 +209,26 @@ def test_lr_of_a_tf_keras2_programs_adam(rate: str, kept: bool) -> None:
         assert any("2.11 and later ignore it" in d for d in diags), diags
     else:
         assert f"LegacyAdam(learning_rate={rate})" in user_code(out)
+
+
+@pytest.mark.parametrize("value, kept", [("Adam(lr=2e-4, beta_1=0.5)", False), ("'rmsprop'", True)])
+def test_an_optimizer_held_on_an_attribute(value: str, kept: bool) -> None:
+    # a GAN class's `self.OPTIMIZER = Adam(...)` given to its models' `compile`: seen where the
+    # file gives every attribute of that name an optimizer it makes (or a string that means one update)
+    source = f"""\\
+from keras.models import Sequential
+from keras.layers.core import Dense
+from keras.optimizers import Adam
+
+
+class Generator:
+    def __init__(self):
+        self.OPTIMIZER = {value}
+        self.model = Sequential([Dense(1, input_dim=4)])
+        self.model.compile(loss="mse", optimizer=self.OPTIMIZER)
+
+
+g = Generator()
+"""
+    out, diags = tf_(source)
+    assert (BANNER not in out) == kept, diags

@@ -1401,8 +1401,10 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     A string given to ``compile``, or an optimizer the file makes (translated, ``LegacyAdam``
     for Adam), is seen (the strings and classes that differ keep the model by
     :func:`keras2.blockers`); one bound to a name, or a parameter of a function only called in
-    the file (each call's value or the default), is seen when it is a string that means one
-    update in every Keras; an optimizer class's instance made elsewhere stays as it is."""
+    the file (each call's value or the default), or an attribute (``self.optimizer``: every value
+    the file gives an attribute of that name), is seen when it is a string that means one update
+    in every Keras or an optimizer made in the file; an optimizer class's instance made elsewhere
+    stays as it is."""
     embedding = any(r.name == "keras.layers.Embedding" for r in refs)
     made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"}  # Keras's, tfa's
     # every binding of each name: the value of a plain `name = value`; any other binding (a
@@ -1413,6 +1415,7 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     owner: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     calls: dict[str, list[ast.Call]] = {}
     loads: dict[str, int] = {}
+    attributes: dict[str, list[ast.AST]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.setdefault(node.id, []).append(plain.get(id(node), node))
@@ -1426,6 +1429,9 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
             calls.setdefault(node.func.id, []).append(node)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            # `self.optimizer = Adam(...)`: every value any object's attribute of that name is given
+            attributes.setdefault(node.attr, []).append(plain.get(id(node), node))
 
     def parameter_seen(arg: ast.arg) -> bool:
         # a parameter of a function bound once and only called (by name) in the file, every call
@@ -1468,6 +1474,12 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
                 return all(seen(v) for v in values)
             finally:
                 bound[value.id] = values
+        if isinstance(value, ast.Attribute) and isinstance(value.ctx, ast.Load) and value.attr in attributes:
+            values = attributes.pop(value.attr)
+            try:
+                return all(seen(v) for v in values)
+            finally:
+                attributes[value.attr] = values
         return False
 
     out: list[tuple[ast.AST, str]] = []
