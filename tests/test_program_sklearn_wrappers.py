@@ -232,3 +232,17 @@ g = Generator()
 """
     out, diags = tf_(source)
     assert (BANNER not in out) == kept, diags
+
+
+@pytest.mark.parametrize("value, kept", [("optimizers.get('sgd')", False), ("optimizers.get('rmsprop')", True)])
+def test_an_optimizer_by_name_through_get(value: str, kept: bool) -> None:
+    source = f"""\\
+from keras import optimizers
+from keras.models import Sequential
+from keras.layers.core import Dense
+
+model = Sequential([Dense(1, input_dim=4)])
+model.compile(loss="mse", optimizer={value})
+"""
+    out, diags = tf_(source)
+    assert (BANNER not in out) == kept, diags

@@ -1406,7 +1406,10 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     in every Keras or an optimizer made in the file; an optimizer class's instance made elsewhere
     stays as it is."""
     embedding = any(r.name == "keras.layers.Embedding" for r in refs)
-    made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"}  # Keras's, tfa's
+    made = {id(r.call) for r in refs if r.call is not None and ".optimizers." in f".{r.name}"  # Keras's, tfa's
+            and r.name != "keras.optimizers.get"}
+    # `keras.optimizers.get("rmsprop")`: as the string it is given
+    getters = {id(r.call): r.call for r in refs if r.call is not None and r.name == "keras.optimizers.get"}
     # every binding of each name: the value of a plain `name = value`; any other binding (a
     # parameter, a loop's or an unpacking's target, `+=`) is itself, which is unseen
     bound: dict[str, list[ast.AST]] = {}
@@ -1466,6 +1469,8 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
             return direct or value.value.lower() in same
         if isinstance(value, ast.Call) and id(value) in made:
             return True
+        if isinstance(value, ast.Call) and id(value) in getters:
+            return len(value.args) == 1 and not value.keywords and seen(value.args[0])
         if isinstance(value, ast.arg):
             return parameter_seen(value)
         if isinstance(value, ast.Name) and value.id in bound:
