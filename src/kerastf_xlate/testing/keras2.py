@@ -27,6 +27,10 @@ def use_keras2() -> None:
     for name in _LAYER_MODULES:
         _module("keras.layers." + name, tf_keras.layers)
     _module("keras.models", tf_keras.models).__dict__["Input"] = tf_keras.Input
+    # Keras 2's legacy aliases of its constraints (Keras 2.4.3 kept them over tf.keras's classes;
+    # names.KERAS2_CONSTRAINT_ALIASES)
+    _module("keras.constraints", tf_keras.constraints).__dict__.update(
+        maxnorm=tf_keras.constraints.MaxNorm, nonneg=tf_keras.constraints.NonNeg, unitnorm=tf_keras.constraints.UnitNorm)
     # Keras 2.0-2.2's home of `get_source_inputs` (names.KERAS2_SOURCE_INPUTS_MODULES) and the
     # engine modules' base classes (names.KERAS2_ENGINE_CLASSES)
     engine = _module("keras.engine", types.ModuleType("keras.engine"))

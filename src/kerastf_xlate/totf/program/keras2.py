@@ -389,7 +389,7 @@ def notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
             continue
         seen.add(ref.qualname)
         where, last = ref.qualname.rsplit(".", 1)
-        missing = (f"Keras 3's `{where}` has no `{last}`" if where in ("keras.backend", "keras.models", "keras.layers")
+        missing = (f"Keras 3's `{where}` has no `{last}`" if where in ("keras.backend", "keras.models", "keras.layers", "keras.constraints")
                    else f"Keras 3 has no `{where}`")
         out.append((ref.node, f"`{ref.qualname}` is Keras 2's ({missing}): read as `{new}`, as Keras 2 means it; "
                               "the original runs under Keras 2 only"))

@@ -104,6 +104,9 @@ def application_builder(ref: Ref) -> bool:
 # tf.keras 2 `utils.layer_utils`; one function, Keras 3's `keras.utils.get_source_inputs`
 KERAS2_SOURCE_INPUTS_MODULES = frozenset({"keras.engine", "keras.engine.topology", "keras.engine.network",
                                           "keras.utils.layer_utils"})
+# Keras 2's legacy aliases of its constraints (keras/constraints.py: `maxnorm = max_norm`, ...),
+# which Keras 3 spells only the other way
+KERAS2_CONSTRAINT_ALIASES = {"maxnorm": "max_norm", "nonneg": "non_neg", "unitnorm": "unit_norm"}
 # Keras 2's engine modules that held the public base classes (`from keras.engine.topology import
 # Layer`, Keras 2.0-2.1; `keras.engine.base_layer`, 2.2-2.3; tf.keras 2's `keras.engine.base_layer`):
 # the same objects as `keras.layers.Layer`, `keras.layers.InputSpec`, `keras.Model`, `keras.Input`
@@ -133,6 +136,8 @@ def keras2_path(qual: str) -> str | None:
         return "keras.utils.get_source_inputs"
     if parts[-1] in KERAS2_ENGINE_CLASSES and ".".join(parts[:-1]) in KERAS2_ENGINE_CLASSES[parts[-1]][1]:
         return KERAS2_ENGINE_CLASSES[parts[-1]][0]
+    if len(parts) == 3 and parts[:2] == ["keras", "constraints"] and parts[2] in KERAS2_CONSTRAINT_ALIASES:
+        return "keras.constraints." + KERAS2_CONSTRAINT_ALIASES[parts[2]]
     return None
 
 
