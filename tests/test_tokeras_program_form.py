@@ -89,6 +89,8 @@ def test_runtime_names_take_keras_spellings_from_to_tf_s_table() -> None:
     assert keras_spelling("Sequential", runtime) == "keras.Sequential"
     assert keras_spelling("Adam", runtime) == "keras.optimizers.Adam"
     assert keras_spelling("_snake", runtime) is None  # a private helper of the runtime
+    # Keras 2's scikit-learn wrapper (a Keras 2 program's, raised as such)
+    assert keras_spelling("KerasClassifier", runtime) == "keras.wrappers.scikit_learn.KerasClassifier"
 
 
 @pytest.mark.parametrize("path", FAST, ids=[p.stem for p in FAST])

@@ -47,6 +47,7 @@ from kerastf_xlate.totf.program.translate import (
     _CONFIG,
     _CONTAINERS,
     _LOSS_ALIASES,
+    _SKLEARN_WRAPPERS,
     _TRAINING_GETTERS,
     _TRAINING_MODULES,
     _runtime_name,
@@ -165,6 +166,7 @@ def keras_spelling(name: str, runtime: Runtime) -> str | None:
         candidates += [m + name for m in _TRAINING_MODULES]
     candidates += [k for k, v in _TRAINING_GETTERS.items() if v == name]
     candidates += ["keras.optimizers.legacy." + name[len("Legacy"):]] if name.startswith("Legacy") else []
+    candidates += [k for k, v in _SKLEARN_WRAPPERS.items() if v == name]
     for k in candidates:
         if _runtime_name(k, public) == name or _training_name(k, runtime.by_name) == name:
             return k
