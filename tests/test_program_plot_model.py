@@ -110,3 +110,19 @@ def test_without_pydot_plot_model_fails_as_keras_does(tmp_path: Path) -> None:
                   """))
     keras_report, tf_report = _run_both(tmp_path, script)
     assert tf_report == keras_report and "pydot" in keras_report["error"]
+
+
+@pytest.mark.parametrize("spelling", ["tensorflow.python.keras.utils.vis_utils", "keras.utils.vis_utils"])
+def test_plot_model_from_vis_utils(spelling: str) -> None:
+    # tf.keras 2's private module and Keras 2's: the same function (corpus24's course notebooks)
+    source = textwrap.dedent(f"""\
+        import tensorflow as tf
+        from {spelling} import plot_model
+
+        inputs = tf.keras.Input(shape=(4,))
+        model = tf.keras.Model(inputs, tf.keras.layers.Dense(2)(inputs))
+        plot_model(model, show_shapes=True, to_file="model.png")
+        """)
+    out, diags = tf_(source)
+    assert "model = Model(model_graph)" in user_code(out), diags
+    assert "vis_utils" not in user_code(out)

@@ -179,6 +179,12 @@ def canonical(qual: str) -> str | None:
         return "keras.layers." + rest[0]
     if len(rest) == 2 and rest[0] == "layers":
         return "keras.layers." + layer_name(rest[1])
+    if root == "tensorflow.python.keras":
+        # tf.keras 2's private modules keep Keras 2's layout (`utils.vis_utils.plot_model`,
+        # `layers.merge.concatenate`): the names Keras 2's paths are
+        new = keras2_path("keras." + ".".join(rest))
+        if new is not None:
+            return new
     return "keras." + ".".join(rest)
 
 
