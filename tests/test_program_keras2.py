@@ -557,7 +557,11 @@ def test_keras2_layer_meanings_that_differ_keep_the_model(layer: str, says: str)
      "model.fit(x, x[:, :1], verbose=0)", "Keras 2's BatchNormalization updates its moving variance"),
     # Keras 2's model API, which the translated model (Keras 3's API) does not have: the
     # translation would raise where the original ran under Keras 2
+    # (Keras 1's `nb_epoch`, read as `epochs` by standalone Keras 2.0-2.3 only, which it shows ran the
+    # program: its BatchNormalization's update is not tf.keras 2's; without one: tests/test_program_keras2_fit_epochs.py)
     ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], nb_epoch=2)",
+     "ran under standalone Keras 2.0-2.3 only (Keras 1's `fit(nb_epoch=...)`"),
+    ("model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, x[:, :1], nb_epoch=2, epochs=2)",
      "`fit(nb_epoch=...)` is Keras 2's argument"),
     ("print(model.predict_classes(x))", "`predict_classes` is Keras 2's model API"),
     # (decay on top of a rate a callback sets: without one, tests/test_program_keras2_decay.py)
@@ -631,7 +635,7 @@ def test_keras2_engine_layer_is_read_as_keras_layers_layer() -> None:
 
 def test_a_class_s_own_training_method_exempts_its_own_keywords_only() -> None:
     # `Trainer.fit(self, x, y, nb_rounds)` takes its own keyword; the Keras model's
-    # `fit(nb_epoch=...)` is Keras 2's argument still, which keeps the model
+    # `fit(show_accuracy=...)` (Keras 1's) is Keras 2's argument still, which keeps the model
     program = """\
         from keras.models import Sequential
         from keras.layers.core import Dense
@@ -648,5 +652,5 @@ def test_a_class_s_own_training_method_exempts_its_own_keywords_only() -> None:
         """
     out, diags = translate(textwrap.dedent(program), "m.py")
     assert out != textwrap.dedent(program), [d.message for d in diags]
-    messages = _kept(program.rstrip(" ") + "        model.fit(None, None, nb_epoch=3)\n")
-    assert any("`fit(nb_epoch=...)` is Keras 2's argument" in m for m in messages), messages
+    messages = _kept(program.rstrip(" ") + "        model.fit(None, None, show_accuracy=True)\n")
+    assert any("`fit(show_accuracy=...)` is Keras 2's argument" in m for m in messages), messages

@@ -479,11 +479,26 @@ def tf_keras_reads(refs: list[Ref], tree: ast.Module) -> bool:
     return standalone_only(refs, tree) is None
 
 
+def epoch_keywords(tree: ast.Module) -> list[ast.keyword]:
+    """Keras 1's ``nb_epoch=`` given to a ``fit``/``fit_generator`` call without ``epochs=``:
+    standalone Keras 2.0-2.3 took it as ``epochs`` (``epochs = kwargs.pop('nb_epoch')``, with
+    a warning); tf.keras 2 and Keras 3 raise on it. The translation renames it (a Keras 2
+    program)."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("fit", "fit_generator") and all(k.arg != "epochs" for k in node.keywords):
+            out += [k for k in node.keywords if k.arg == "nb_epoch"]
+    return out
+
+
 def standalone_only(refs: list[Ref], tree: ast.Module) -> str | None:
     """What shows that a Keras 2 program ran under standalone Keras 2.0-2.3 only
     (:func:`tf_keras_reads`), in words, or None."""
     if legacy_keywords(refs) or legacy_kernel_sizes(refs):
         return "Keras 1's keywords, which only its legacy interface took"
+    if epoch_keywords(tree):
+        return "Keras 1's `fit(nb_epoch=...)`, which only its `fit` took"
     if any(r.name.split(".")[0] == CONTRIB_ROOT for r in refs):
         return "keras-contrib, built on its internals"
     found = next((r.qualname for r in refs if r.qualname.startswith(_STANDALONE_ONLY_MODULES)), None)
@@ -595,6 +610,7 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             # the activation; the backend function is Keras 2's formula in every version (its entry)
             out.append((ref.node, _HARD_SIGMOID))
     keywords = runtime_keywords()
+    renamed_epochs = {id(k) for k in epoch_keywords(tree)}  # (renamed `epochs=` in translate.py)
     # a class's own method of a training method's name (a GAN's `def compile(self, d_optimizer,
     # g_optimizer, loss_fn)`) takes its own keywords
     own: dict[str, set[str]] = {}
@@ -622,7 +638,8 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
             out.append((node, f"model kept as Keras (a Keras 2 program): Keras 2's `{node.func.attr}` takes the "
                               "name first, Keras 3's the shape (give them as keywords to translate it)"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in keywords:
-            unknown = [k.arg for k in node.keywords if k.arg is not None and k.arg not in keywords[node.func.attr]]
+            unknown = [k.arg for k in node.keywords if k.arg is not None and k.arg not in keywords[node.func.attr]
+                       and id(k) not in renamed_epochs]
             if unknown and not set(unknown) <= own.get(node.func.attr, set()):
                 out.append((node, f"model kept as Keras (a Keras 2 program): `{node.func.attr}({unknown[0]}=...)` is "
                                   "Keras 2's argument, which Keras 3 and the translated model do not take"))

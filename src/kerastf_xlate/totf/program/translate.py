@@ -402,6 +402,13 @@ def _translate(text: str, tree: ast.Module, keep: frozenset[int], rename: dict[s
         for keyword, new_name in keras2.renamed_keywords(refs):  # `Adam(lr=1e-3)`: Keras 2's name of learning_rate
             start = pos.offset(keyword.lineno, keyword.col_offset)
             edits.replace(start, start + len(keyword.arg or ""), new_name)
+        for keyword in keras2.epoch_keywords(tree):  # `fit(nb_epoch=3)`: Keras 2.0-2.3's `epochs`
+            if not kept(keyword.value):
+                start = pos.offset(keyword.lineno, keyword.col_offset)
+                edits.replace(start, start + len("nb_epoch"), "epochs")
+                findings.append(Finding(keyword, "XL102", "`fit(nb_epoch=...)` is Keras 1's name, which standalone Keras "
+                                                          "2.0-2.3 read as `epochs` (tf.keras 2 and Keras 3 raise on it): "
+                                                          "read as `epochs=`, as Keras 2 means it"))
         schedule = _training_name("keras.optimizers.schedules.InverseTimeDecay", runtime.by_name) or ""
         for call, decay, lr, default in keras2.decayed_optimizers(refs) if schedule else []:
             # `Adam(lr=a, decay=d)`: `Adam(lr=InverseTimeDecay(a, 1, d))`, Keras 2's decayed rate
