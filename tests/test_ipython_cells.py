@@ -166,6 +166,9 @@ FORMS = {
     "not help: ? inside a triple-quoted string": 'doc = """What does this do?\nAnd this?\n"""\nprint(doc)\n',
     "not help: ? in a comment": "x = 1  # why?\n",
     "first line alone indented (IPython 7's reading)": " def f():\n    x = 1\n    return x\n\ny = f()\n",
+    # (found by the generated cells below: a later line with the first line's margin, after one at
+    # column 0, came back without it)
+    "first line indented, a line at column 0, then the margin again": "  y = 1\nx = 1\n  y = 1\n",
     "first line alone indented, a magic in the block": "  def f():\n      %time x = 1\n      return x\nf()\n",
     "not help: ? then a space": "x? \n",
     "not a magic: % and ! inside a string": 's = """\n%matplotlib\n!ls\n"""\n',

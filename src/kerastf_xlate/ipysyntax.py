@@ -23,6 +23,7 @@ under its (masked) first line. :func:`restore` puts the original lines back into
 from __future__ import annotations
 
 import ast
+import difflib
 import io
 import re
 import textwrap
@@ -161,15 +162,23 @@ def restore(code: str, reading: CellReading) -> str:
     back and the removed indentation added again."""
     if reading.kind != "python":
         return code
+    lines = code.splitlines(keepends=True)
+    # IPython 7's reading: a line of the reading's own code (matched by content) gets the margin
+    # back where it had it, so an unchanged line comes out as it was
+    had_margin: dict[int, bool] = {}
+    if reading.first_line is not None:
+        ours = reading.code.splitlines(keepends=True)
+        for a, b, size in difflib.SequenceMatcher(None, ours, lines, autojunk=False).get_matching_blocks():
+            had_margin.update((b + k, a + k in reading.first_line) for k in range(size))
     out = []
     first = True
-    for ln in code.splitlines(keepends=True):
+    for j, ln in enumerate(lines):
         m = _MARK_RE.search(ln.rstrip("\r\n"))
         if m and int(m.group(1)) in reading.originals:
             out.append(reading.originals[int(m.group(1))])
-        elif ln.strip() and (reading.first_line is None or first or ln[:1] in (" ", "\t")):
-            # (IPython 7's reading: the first line's margin, and on every indented line, which
-            # IPython 7 strips again; a line at column 0 stays there)
+        elif ln.strip() and (reading.first_line is None or had_margin.get(j, first or ln[:1] in (" ", "\t"))):
+            # (IPython 7's reading, on a line the translation wrote: the first line's margin, and on
+            # every indented line, which IPython 7 strips again; a line at column 0 stays there)
             out.append(reading.margin + ln)
         else:
             out.append(ln)
