@@ -1426,6 +1426,8 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
     calls: dict[str, list[ast.Call]] = {}
     loads: dict[str, int] = {}
     attributes: dict[str, list[ast.AST]] = {}
+    methods = {id(f) for c in ast.walk(tree) if isinstance(c, ast.ClassDef) for f in c.body
+               if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.setdefault(node.id, []).append(plain.get(id(node), node))
@@ -1447,9 +1449,10 @@ def _keras2_unseen_optimizers(tree: ast.Module, refs: list[Ref], why: str | None
         # a parameter of a function bound once and only called (by name) in the file, every call
         # giving it a seen value or leaving it to a seen default
         function = owner.get(id(arg))
-        if function is None or len(functions.get(function.name, ())) != 1 or function.name in bound \
-                or loads.get(function.name, 0) != len(calls.get(function.name, ())) or function.args.vararg is not None:
-            return False
+        if function is None or id(function) in methods or len(functions.get(function.name, ())) != 1 \
+                or function.name in bound or not calls.get(function.name) \
+                or loads.get(function.name, 0) != len(calls[function.name]) or function.args.vararg is not None:
+            return False  # (a method, or a function the file never calls, may be called with anything)
         args = function.args
         positional = [*args.posonlyargs, *args.args]
         defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):], args.defaults))
