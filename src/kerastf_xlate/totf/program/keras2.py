@@ -523,15 +523,24 @@ def tf_keras_bn_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     return out[:1]
 
 
+def _defaults_left(ref: Ref) -> list[str]:
+    """The keywords of a recurrent layer's call whose defaults changed inside Keras 2
+    (:data:`KERAS2_RECURRENT_DEFAULTS`) that it leaves to the version; [] for another ref."""
+    last = ref.name.rsplit(".", 1)[-1]
+    if not ref.name.startswith("keras.layers.") or last not in KERAS2_RECURRENT_DEFAULTS or ref.call is None:
+        return []
+    given = {k.arg for k in ref.call.keywords}
+    return [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
+
+
 def tf_keras_recurrent_notes(refs: list[Ref]) -> list[tuple[ast.AST, str]]:
     """XL102's note at the first LSTM or GRU of a Keras 2 program read as tf.keras 2 runs it
     (:func:`tf_keras_reads`) that leaves a default to the version: tf.keras 2's defaults
     (TensorFlow 2's, Keras 3's too) are read."""
     for r in refs:
         last = r.name.rsplit(".", 1)[-1]
-        if r.name.startswith("keras.layers.") and last in TF_KERAS2_RECURRENT_AS_KERAS3 and r.call is not None:
-            given = {k.arg for k in r.call.keywords}
-            missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
+        if last in TF_KERAS2_RECURRENT_AS_KERAS3:
+            missing = _defaults_left(r)
             if missing:
                 return [(r.node, f"a Keras 2 program: `{last}` without "
                                  + " or ".join(f"`{a}=`" for a in missing)
@@ -569,8 +578,7 @@ def _blockers(tree: ast.Module, refs: list[Ref], trains: bool, tf_keras_only: bo
         last = ref.name.rsplit(".", 1)[-1]
         if ref.name.startswith("keras.layers.") and last in KERAS2_RECURRENT_DEFAULTS and ref.call is not None \
                 and not ((tf_keras_only or standalone is None) and last in TF_KERAS2_RECURRENT_AS_KERAS3):
-            given = {k.arg for k in ref.call.keywords}
-            missing = [a for a in KERAS2_RECURRENT_DEFAULTS[last] if a not in given]
+            missing = _defaults_left(ref)
             if missing:
                 out.append((ref.node, f"model kept as Keras (a Keras 2 program): `{last}`'s default "
                                       f"`{missing[0]}` differs between Keras 2 versions and Keras 3 "

@@ -1377,11 +1377,10 @@ def _tf_keras2_adam_blockers(refs: list[Ref], why: str | None) -> list[tuple[ast
         if ref.name != "keras.optimizers.Adam" or ref.role != "call" or ref.call is None:
             continue
         call = ref.call
-        if len(call.args) > len(_TF_KERAS2_ADAM_ARGS) or any(isinstance(a, ast.Starred) for a in call.args) \
-                or any(k.arg not in _TF_KERAS2_ADAM_ARGS and k.arg not in said and id(k) not in defaults
-                       for k in call.keywords):
-            if why is not None and [k.arg for k in call.keywords if k.arg not in _TF_KERAS2_ADAM_ARGS] == ["lr"] \
-                    and len(call.args) <= len(_TF_KERAS2_ADAM_ARGS) and not any(isinstance(a, ast.Starred) for a in call.args):
+        positional_ok = len(call.args) <= len(_TF_KERAS2_ADAM_ARGS) and not any(isinstance(a, ast.Starred) for a in call.args)
+        other = [k for k in call.keywords if k.arg not in _TF_KERAS2_ADAM_ARGS and k.arg not in said and id(k) not in defaults]
+        if not positional_ok or other:
+            if why is not None and positional_ok and [k.arg for k in other] == ["lr"]:
                 out.append((call, f"model kept as Keras ({program}): `{ast.unparse(call)[:50]}`: tf.keras 2.0-2.10 read "
                                   "`lr=` as the learning rate, 2.11 and later ignore it and keep 0.001 (give "
                                   "`learning_rate=` to translate it)"))
